@@ -1,0 +1,13 @@
+"""Type stubs of the Rust extension `ouroboros.http._http`."""
+
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+__version__: str
+
+def _selftest_raise(kind: str, detail: str = ...) -> None: ...
+def _selftest_panic(message: str) -> None: ...
+def _selftest_sleep(value: _T, delay_ms: int = ..., panic: bool = ...) -> Awaitable[_T]: ...
+def _runtime_info() -> dict[str, Any]: ...

@@ -1,0 +1,152 @@
+//! The PyO3 side of the common crate: exceptions, the asyncio bridge and the
+//! functions every binding module exposes.
+//!
+//! Exception classes are defined once, in Python, by the `ouroboros-core`
+//! distribution and imported here (`import_exception!`), so an exception raised
+//! by any wheel is an instance of the same `ouroboros.core.OuroborosError`.
+
+use std::future::Future;
+use std::sync::Once;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::{panic, runtime, Error};
+
+pyo3::import_exception!(ouroboros.core, OuroborosError);
+pyo3::import_exception!(ouroboros.core, InternalError);
+pyo3::import_exception!(ouroboros.core, InvalidArgumentError);
+pyo3::import_exception!(ouroboros.core, OuroborosTimeoutError);
+pyo3::import_exception!(ouroboros.core, OuroborosIOError);
+pyo3::import_exception!(ouroboros.core, RuntimeUnavailableError);
+
+impl From<Error> for PyErr {
+    fn from(err: Error) -> PyErr {
+        let msg = err.to_string();
+        match err {
+            Error::InvalidArgument { .. } => InvalidArgumentError::new_err(msg),
+            Error::Timeout { .. } => OuroborosTimeoutError::new_err(msg),
+            Error::Io { source, .. } => match source.raw_os_error() {
+                Some(errno) => OuroborosIOError::new_err((errno, msg)),
+                None => OuroborosIOError::new_err(msg),
+            },
+            Error::Panic(_) => InternalError::new_err(msg),
+            Error::Runtime(_) => RuntimeUnavailableError::new_err(msg),
+        }
+    }
+}
+
+/// Run synchronous binding code, turning a panic into `InternalError`.
+pub fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    panic::catch(f)
+}
+
+static BRIDGE: Once = Once::new();
+
+/// Make the wheel's runtime the one `pyo3-async-runtimes` spawns on.
+fn ensure_bridge() -> PyResult<()> {
+    let rt = runtime::runtime()?;
+    BRIDGE.call_once(|| {
+        // Fails only if already initialised, which `Once` rules out.
+        let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    });
+    Ok(())
+}
+
+/// Turn a Rust future into an awaitable bound to the running asyncio loop.
+///
+/// The future runs on the wheel's tokio runtime without the GIL; a panic in it
+/// arrives in Python as `ouroboros.core.InternalError`.
+pub fn future_into_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    ensure_bridge()?;
+    pyo3_async_runtimes::tokio::future_into_py(py, panic::catch_future(fut))
+}
+
+/// Raise one of the shared exceptions from Rust (used by every package's
+/// tests to prove the error path works inside that package's own wheel).
+#[pyfunction]
+#[pyo3(signature = (kind, detail = "from the self-test"))]
+fn _selftest_raise(kind: &str, detail: &str) -> PyResult<()> {
+    let err = match kind {
+        "invalid_argument" => Error::invalid_argument("detail", detail),
+        "timeout" => Error::Timeout {
+            operation: detail.to_owned(),
+            elapsed: Duration::from_millis(5),
+        },
+        "io" => Error::io(
+            detail,
+            std::io::Error::from_raw_os_error(2), // ENOENT
+        ),
+        "runtime" => Error::Runtime(detail.to_owned()),
+        other => {
+            return Err(Error::invalid_argument(
+                "kind",
+                format!(
+                    "unknown self-test error kind {other:?}; expected one of \
+                     invalid_argument, timeout, io, runtime"
+                ),
+            )
+            .into())
+        }
+    };
+    Err(err.into())
+}
+
+/// Panic inside guarded Rust code; must surface as `InternalError`.
+#[pyfunction]
+fn _selftest_panic(message: String) -> PyResult<()> {
+    guard(|| panic!("{message}"))
+}
+
+/// Await `delay_ms` on the wheel's tokio runtime, then return `value`, or
+/// panic on the runtime if `panic` is set (proves async panics are caught).
+#[pyfunction]
+#[pyo3(signature = (value, delay_ms = 0, panic = false))]
+fn _selftest_sleep(
+    py: Python<'_>,
+    value: Py<PyAny>,
+    delay_ms: u64,
+    panic: bool,
+) -> PyResult<Bound<'_, PyAny>> {
+    future_into_py(py, async move {
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        assert!(!panic, "panic requested after {delay_ms} ms");
+        Ok(value)
+    })
+}
+
+/// Facts about this wheel's native side, for `ob <module> info` and tests.
+#[pyfunction]
+fn _runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let info = PyDict::new(py);
+    info.set_item("worker_threads", runtime::runtime()?.metrics().num_workers())?;
+    info.set_item("common_version", env!("CARGO_PKG_VERSION"))?;
+    info.set_item("debug_assertions", cfg!(debug_assertions))?;
+    Ok(info)
+}
+
+/// Add `__version__` and the shared functions to a binding module.
+///
+/// Every package calls this from its `#[pymodule]`, with its own crate version.
+pub fn init_module(m: &Bound<'_, PyModule>, version: &str) -> PyResult<()> {
+    // Fail at import, with a clear message, if ouroboros-core is missing:
+    // later errors would otherwise surface as a confusing ImportError inside
+    // an unrelated call.
+    m.py().import("ouroboros.core").map_err(|e| {
+        pyo3::exceptions::PyImportError::new_err(format!(
+            "{} needs the `ouroboros-core` package (pip install 'ouroboros-core>=0.1,<0.2'): {e}",
+            m.name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })?;
+    m.add("__version__", version)?;
+    m.add_function(wrap_pyfunction!(_selftest_raise, m)?)?;
+    m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_selftest_sleep, m)?)?;
+    m.add_function(wrap_pyfunction!(_runtime_info, m)?)?;
+    Ok(())
+}
