@@ -1,0 +1,282 @@
+"""Sessions of the ouroboros federation.
+
+The package list is discovered from ``packages/*/pyproject.toml``; nothing here
+names a package. Wheels are built once per profile into ``dist/<profile>/``
+with one Rust target dir and one build interpreter, so switching sessions never
+recompiles PyO3.
+
+    nox -s build                 every wheel (profile `ci`; OUROBOROS_PROFILE=release for release)
+    nox -s tests                 pytest + cargo test, one session per package
+    nox -s "tests(package='ouroboros-kv')"
+    nox -s matrix                all wheels in one venv (cross-package tests), then each alone
+    nox -s lint                  ruff, cargo clippy, mypy stubtest
+    nox -s bench -- validation   peers side by side, release wheels
+    nox -s demo                  the demo app on http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+DIST = ROOT / "dist"
+PYTEST_INI = ROOT / "scripts" / "pytest.ini"
+# Every wheel is built against this interpreter so PyO3's build script sees the
+# same Python in every session (a different path would rebuild PyO3 and every
+# crate above it).
+BUILD_PYTHON = os.environ.get("OUROBOROS_BUILD_PYTHON", getattr(sys, "_base_executable", sys.executable))
+TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.3", "pytest-asyncio>=1.0"]
+
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["tests", "matrix", "lint"]
+
+
+@dataclass
+class Package:
+    """One distribution under packages/."""
+
+    name: str
+    path: Path
+    backend: str
+    dependencies: list[str]
+    extras: dict[str, list[str]]
+    #: Plain Rust crates under the package folder (binding crates, named
+    #: ``*-py``, are tested through pytest: linking them into a cargo test
+    #: binary would flip PyO3's build configuration and rebuild it each time).
+    crates: list[str] = field(default_factory=list)
+
+    @property
+    def module(self) -> str | None:
+        """``ouroboros.<name>`` for a module package, None for kit/core."""
+        short = self.name.removeprefix("ouroboros-")
+        return f"ouroboros.{short}" if (self.path / "python" / "ouroboros" / short).is_dir() else None
+
+    @property
+    def siblings(self) -> list[str]:
+        """Other ouroboros distributions this one depends on."""
+        return [re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] for d in self.dependencies if d.startswith("ouroboros-")]
+
+
+def _crate_names(folder: Path) -> list[str]:
+    names = []
+    for manifest in sorted(folder.rglob("Cargo.toml")):
+        if "target" in manifest.parts:
+            continue
+        data = tomllib.loads(manifest.read_text())
+        if "package" in data and not data["package"]["name"].endswith("-py"):
+            names.append(data["package"]["name"])
+    return names
+
+
+def discover() -> dict[str, Package]:
+    """Every package under packages/, by distribution name."""
+    found = {}
+    for pyproject in sorted(ROOT.glob("packages/*/pyproject.toml")):
+        data = tomllib.loads(pyproject.read_text())
+        project = data["project"]
+        backend = data["build-system"]["build-backend"].split(".")[0]
+        path = pyproject.parent
+        deps = list(project.get("dependencies", []))
+        extras = dict(project.get("optional-dependencies", {}))
+        if "dependencies" in project.get("dynamic", []):
+            # ouroboros-kit: dependencies come from its compatibility table.
+            table = tomllib.loads((path / "python/ouroboros/kit/compat.toml").read_text())
+            deps = [f"{k}{v}" for k, v in table["core"].items()]
+            extras = {"all": [f"{k}{v}" for k, v in table["modules"].items()]}
+        found[project["name"]] = Package(project["name"], path, backend, deps, extras, _crate_names(path))
+    return found
+
+
+PACKAGES = discover()
+SHARED_CRATES = _crate_names(ROOT / "rust-shared")
+
+
+def closure(names: list[str]) -> list[Package]:
+    """The packages named plus every ouroboros package they depend on."""
+    seen: dict[str, Package] = {}
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        if name not in PACKAGES:
+            raise SystemExit(f"unknown package {name!r}; known: {', '.join(PACKAGES)}")
+        seen[name] = PACKAGES[name]
+        stack.extend(PACKAGES[name].siblings)
+        if name == "ouroboros-kit":
+            stack.extend(re.split(r"[<>=]", r, maxsplit=1)[0] for r in PACKAGES[name].extras["all"])
+    return list(seen.values())
+
+
+def cargo_env() -> dict[str, str]:
+    """Environment for cargo commands that link libpython (tests, clippy)."""
+    env = {"PYO3_PYTHON": BUILD_PYTHON, "CARGO_TERM_COLOR": "never"}
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if libdir:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [libdir, os.environ.get("LD_LIBRARY_PATH")]))
+    return env
+
+
+def check_wheel(session: nox.Session, wheel: Path) -> None:
+    """Reject a wheel that ships ouroboros/__init__.py (see scripts/check_wheel.py)."""
+    session.run("python", str(ROOT / "scripts" / "check_wheel.py"), str(wheel), silent=True)
+
+
+def build_wheels(session: nox.Session, packages: list[Package], profile: str) -> list[Path]:
+    """Build (or rebuild, cheaply when nothing changed) wheels into dist/<profile>."""
+    out = DIST / profile
+    out.mkdir(parents=True, exist_ok=True)
+    wheels = []
+    for pkg in packages:
+        stem = pkg.name.replace("-", "_")
+        for old in out.glob(f"{stem}-*.whl"):
+            old.unlink()
+        if pkg.backend == "maturin":
+            session.run(
+                "maturin", "build", "--profile", profile, "--interpreter", BUILD_PYTHON,
+                "--out", str(out), "--manifest-path", str(pkg.path / "Cargo.toml"),
+                external=True, env={"CARGO_TERM_COLOR": "never"},
+            )
+        else:
+            session.run("uv", "build", "--wheel", "--out-dir", str(out), str(pkg.path), external=True)
+        (wheel,) = out.glob(f"{stem}-*.whl")
+        check_wheel(session, wheel)
+        wheels.append(wheel)
+    return wheels
+
+
+def install_packages(session: nox.Session, names: list[str], extra: str | None = None, profile: str = "ci") -> list[Package]:
+    """Build and install the named packages with their ouroboros dependencies."""
+    session.install("maturin>=1.16,<2")
+    packages = closure(names)
+    wheels = build_wheels(session, packages, profile)
+    requirements = list(TEST_TOOLS)
+    for pkg in packages:
+        if extra and pkg.name in names:
+            requirements.extend(pkg.extras.get(extra, []))
+        requirements.extend(d for d in pkg.dependencies if not d.startswith("ouroboros-"))
+    session.install(*[str(w) for w in wheels], *requirements)
+    return packages
+
+
+def profile_name() -> str:
+    return os.environ.get("OUROBOROS_PROFILE", "ci")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build every wheel (or those named: nox -s build -- ouroboros-kv)."""
+    session.install("maturin>=1.16,<2")
+    names = session.posargs or list(PACKAGES)
+    wheels = build_wheels(session, [PACKAGES[n] for n in names], profile_name())
+    session.log("built:\n  " + "\n  ".join(str(w.relative_to(ROOT)) for w in wheels))
+
+
+@nox.session
+@nox.parametrize("package", [*PACKAGES, "rust-shared"])
+def tests(session: nox.Session, package: str) -> None:
+    """pytest and cargo test of one package (`rust-shared`: the shared crates)."""
+    if package == "rust-shared":
+        session.run("cargo", "test", "--profile", "ci", *[f"-p={c}" for c in SHARED_CRATES],
+                    external=True, env=cargo_env())
+        return
+    pkg = PACKAGES[package]
+    install_packages(session, [package], extra="test")
+    ignore = ["--ignore", str(pkg.path / "tests" / "federation")]
+    session.run("pytest", "-c", str(PYTEST_INI), "--rootdir", str(pkg.path), str(pkg.path / "tests"),
+                *ignore, *session.posargs)
+    if pkg.crates:
+        session.run("cargo", "test", "--profile", "ci", *[f"-p={c}" for c in pkg.crates],
+                    external=True, env=cargo_env())
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    """Every wheel together (cross-package tests), then each package alone."""
+    kit = PACKAGES["ouroboros-kit"]
+    install_packages(session, list(PACKAGES), extra="test")
+    wheels = {p.name: w for p, w in zip(PACKAGES.values(), build_wheels(session, list(PACKAGES.values()), "ci"), strict=True)}
+    session.run("pytest", "-c", str(PYTEST_INI), "--rootdir", str(kit.path), str(kit.path / "tests"), *session.posargs)
+    session.run("ob", "--version")
+    # Each package alone: a fresh venv per package, its wheel and nothing else
+    # of ours but what it declares.
+    for pkg in PACKAGES.values():
+        venv = ROOT / ".nox" / "alone" / pkg.name
+        session.run("uv", "venv", "--quiet", "--python", BUILD_PYTHON, str(venv), external=True)
+        py = str(venv / "bin" / "python")
+        needed = [str(wheels[p.name]) for p in closure([pkg.name])]
+        session.run("uv", "pip", "install", "--quiet", "--python", py, *needed, external=True)
+        target = pkg.module or "ouroboros.kit"
+        session.run(py, "-c", ALONE_CHECK, pkg.name, target, external=True)
+
+
+ALONE_CHECK = """
+import importlib, sys
+from importlib import metadata
+dist, module = sys.argv[1], sys.argv[2]
+mod = importlib.import_module(module)
+ours = sorted(d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].startswith("ouroboros-"))
+print(f"{dist} alone: import {module} ok (version {getattr(mod, '__version__', '?')}); ouroboros dists: {ours}")
+"""
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, cargo clippy (warnings are errors), mypy stubtest of every native module."""
+    session.install("ruff>=0.17,<0.18", "mypy>=2.4,<3")
+    session.run("ruff", "check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
+    session.run("ruff", "format", "--check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
+    session.run("cargo", "clippy", "--workspace", "--all-targets", "--profile", "ci", "--", "-D", "warnings",
+                external=True, env=cargo_env())
+    packages = install_packages(session, list(PACKAGES))
+    natives = [f"{p.module}._{p.module.rsplit('.', 1)[1]}" for p in packages if p.backend == "maturin" and p.module]
+    session.run("python", "-m", "mypy.stubtest", "--allowlist", str(ROOT / "scripts" / "stubtest-allowlist.txt"),
+                *natives)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks of one module against its peers: nox -s bench -- validation."""
+    if not session.posargs:
+        session.error("name a module: nox -s bench -- validation (one of: "
+                      + ", ".join(p.name.removeprefix("ouroboros-") for p in PACKAGES.values() if p.module) + ")")
+    name = session.posargs[0]
+    dist = name if name.startswith("ouroboros-") else f"ouroboros-{name}"
+    pkg = PACKAGES[dist]
+    scripts = sorted((pkg.path / "benchmarks").glob("bench_*.py"))
+    if not scripts:
+        session.error(f"{dist} has no benchmarks/bench_*.py yet")
+    install_packages(session, [dist], extra="bench", profile="release")
+    for script in scripts:
+        session.run("python", str(script), *session.posargs[1:])
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Build everything and serve the demo app (docs/demo) on 127.0.0.1."""
+    install_packages(session, list(PACKAGES))
+    host = os.environ.get("OUROBOROS_DEMO_HOST", "127.0.0.1")
+    port = os.environ.get("OUROBOROS_DEMO_PORT", "8000")
+    session.run("python", str(ROOT / "docs" / "demo" / "app.py"), "--host", host, "--port", port, *session.posargs)
+
+
+@nox.session(python=False)
+def packages(session: nox.Session) -> None:
+    """Print the discovered packages as JSON (used by the GitHub workflow matrix)."""
+    print(json.dumps([{"name": p.name, "backend": p.backend, "path": str(p.path.relative_to(ROOT))}
+                      for p in PACKAGES.values()]))
+
+
+if __name__ == "__main__":  # pragma: no cover - `python noxfile.py` lists sessions
+    subprocess.run([sys.executable, "-m", "nox", "--list"], check=False)
