@@ -144,9 +144,18 @@ def build_wheels(session: nox.Session, packages: list[Package], profile: str) ->
             old.unlink()
         if pkg.backend == "maturin":
             session.run(
-                "maturin", "build", "--profile", profile, "--interpreter", BUILD_PYTHON,
-                "--out", str(out), "--manifest-path", str(pkg.path / "Cargo.toml"),
-                external=True, env={"CARGO_TERM_COLOR": "never"},
+                "maturin",
+                "build",
+                "--profile",
+                profile,
+                "--interpreter",
+                BUILD_PYTHON,
+                "--out",
+                str(out),
+                "--manifest-path",
+                str(pkg.path / "Cargo.toml"),
+                external=True,
+                env={"CARGO_TERM_COLOR": "never"},
             )
         else:
             session.run("uv", "build", "--wheel", "--out-dir", str(out), str(pkg.path), external=True)
@@ -156,7 +165,9 @@ def build_wheels(session: nox.Session, packages: list[Package], profile: str) ->
     return wheels
 
 
-def install_packages(session: nox.Session, names: list[str], extra: str | None = None, profile: str = "ci") -> list[Package]:
+def install_packages(
+    session: nox.Session, names: list[str], extra: str | None = None, profile: str = "ci"
+) -> list[Package]:
     """Build and install the named packages with their ouroboros dependencies."""
     session.install("maturin>=1.16,<2")
     packages = closure(names)
@@ -188,17 +199,20 @@ def build(session: nox.Session) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """pytest and cargo test of one package (`rust-shared`: the shared crates)."""
     if package == "rust-shared":
-        session.run("cargo", "test", "--profile", "ci", *[f"-p={c}" for c in SHARED_CRATES],
-                    external=True, env=cargo_env())
+        session.run(
+            "cargo", "test", "--profile", "ci", *[f"-p={c}" for c in SHARED_CRATES], external=True, env=cargo_env()
+        )
         return
     pkg = PACKAGES[package]
     install_packages(session, [package], extra="test")
     ignore = ["--ignore", str(pkg.path / "tests" / "federation")]
-    session.run("pytest", "-c", str(PYTEST_INI), "--rootdir", str(pkg.path), str(pkg.path / "tests"),
-                *ignore, *session.posargs)
+    session.run(
+        "pytest", "-c", str(PYTEST_INI), "--rootdir", str(pkg.path), str(pkg.path / "tests"), *ignore, *session.posargs
+    )
     if pkg.crates:
-        session.run("cargo", "test", "--profile", "ci", *[f"-p={c}" for c in pkg.crates],
-                    external=True, env=cargo_env())
+        session.run(
+            "cargo", "test", "--profile", "ci", *[f"-p={c}" for c in pkg.crates], external=True, env=cargo_env()
+        )
 
 
 @nox.session
@@ -206,7 +220,9 @@ def matrix(session: nox.Session) -> None:
     """Every wheel together (cross-package tests), then each package alone."""
     kit = PACKAGES["ouroboros-kit"]
     install_packages(session, list(PACKAGES), extra="test")
-    wheels = {p.name: w for p, w in zip(PACKAGES.values(), build_wheels(session, list(PACKAGES.values()), "ci"), strict=True)}
+    wheels = {
+        p.name: w for p, w in zip(PACKAGES.values(), build_wheels(session, list(PACKAGES.values()), "ci"), strict=True)
+    }
     session.run("pytest", "-c", str(PYTEST_INI), "--rootdir", str(kit.path), str(kit.path / "tests"), *session.posargs)
     session.run("ob", "--version")
     # Each package alone: a fresh venv per package, its wheel and nothing else
@@ -237,20 +253,35 @@ def lint(session: nox.Session) -> None:
     session.install("ruff>=0.17,<0.18", "mypy>=2.4,<3")
     session.run("ruff", "check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
     session.run("ruff", "format", "--check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
-    session.run("cargo", "clippy", "--workspace", "--all-targets", "--profile", "ci", "--", "-D", "warnings",
-                external=True, env=cargo_env())
+    session.run(
+        "cargo",
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--profile",
+        "ci",
+        "--",
+        "-D",
+        "warnings",
+        external=True,
+        env=cargo_env(),
+    )
     packages = install_packages(session, list(PACKAGES))
     natives = [f"{p.module}._{p.module.rsplit('.', 1)[1]}" for p in packages if p.backend == "maturin" and p.module]
-    session.run("python", "-m", "mypy.stubtest", "--allowlist", str(ROOT / "scripts" / "stubtest-allowlist.txt"),
-                *natives)
+    session.run(
+        "python", "-m", "mypy.stubtest", "--allowlist", str(ROOT / "scripts" / "stubtest-allowlist.txt"), *natives
+    )
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks of one module against its peers: nox -s bench -- validation."""
     if not session.posargs:
-        session.error("name a module: nox -s bench -- validation (one of: "
-                      + ", ".join(p.name.removeprefix("ouroboros-") for p in PACKAGES.values() if p.module) + ")")
+        session.error(
+            "name a module: nox -s bench -- validation (one of: "
+            + ", ".join(p.name.removeprefix("ouroboros-") for p in PACKAGES.values() if p.module)
+            + ")"
+        )
     name = session.posargs[0]
     dist = name if name.startswith("ouroboros-") else f"ouroboros-{name}"
     pkg = PACKAGES[dist]
@@ -274,8 +305,11 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=False)
 def packages(session: nox.Session) -> None:
     """Print the discovered packages as JSON (used by the GitHub workflow matrix)."""
-    print(json.dumps([{"name": p.name, "backend": p.backend, "path": str(p.path.relative_to(ROOT))}
-                      for p in PACKAGES.values()]))
+    print(
+        json.dumps(
+            [{"name": p.name, "backend": p.backend, "path": str(p.path.relative_to(ROOT))} for p in PACKAGES.values()]
+        )
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - `python noxfile.py` lists sessions

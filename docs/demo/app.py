@@ -126,8 +126,9 @@ def main() -> None:
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     host, port = server.server_address[:2]
-    print(f"ouroboros demo serving on http://{host}:{port}  (docs: http://{host}:{port}/docs; Ctrl-C stops)",
-          flush=True)
+    print(
+        f"ouroboros demo serving on http://{host}:{port}  (docs: http://{host}:{port}/docs; Ctrl-C stops)", flush=True
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -22,12 +22,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo():
+def demo(tmp_path_factory):
     port = free_port()
+    access_log = (tmp_path_factory.mktemp("demo") / "access.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, str(REPO / "docs" / "demo" / "app.py"), "--port", str(port)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=access_log,
         text=True,
     )
     banner = proc.stdout.readline()
@@ -41,7 +42,9 @@ def demo():
             time.sleep(0.1)
     yield base, banner
     proc.terminate()
-    assert proc.wait(timeout=10) == 0
+    proc.communicate(timeout=10)
+    access_log.close()
+    assert proc.returncode == 0
 
 
 def get(url: str) -> tuple[int, str, str]:

@@ -16,9 +16,7 @@ from typing import Any
 ENTRY_POINT_GROUP = "ouroboros.cli"
 
 
-def add_module_command(
-    subparsers: Any, name: str, module: str, help_text: str
-) -> argparse.ArgumentParser:
+def add_module_command(subparsers: Any, name: str, module: str, help_text: str) -> argparse.ArgumentParser:
     """Add ``ob <name>`` with an ``info`` subcommand and return its parser.
 
     Packages add their own subcommands to the returned parser's

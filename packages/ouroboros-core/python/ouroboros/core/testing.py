@@ -32,7 +32,7 @@ def _native(module: str) -> ModuleType:
 def _expect(exc_type: type[BaseException], fn: Callable[[], object]) -> BaseException:
     try:
         fn()
-    except BaseException as exc:  # noqa: BLE001 - the type is asserted below
+    except BaseException as exc:
         if not isinstance(exc, exc_type):
             raise AssertionError(f"expected {exc_type.__name__}, got {exc!r}") from exc
         return exc
