@@ -1,9 +1,31 @@
 //! The Rust extension module `ouroboros.api._api`.
+//!
+//! - [`server`]: hyper connections, limits, graceful shutdown (no GIL);
+//! - [`router`] and [`params`]: routing and parameter parsing (no GIL);
+//! - [`queue`]: the batched hand-off to the asyncio loop's thread;
+//! - [`bridge`]: calling handlers and rendering their results (GIL held);
+//! - [`json`]: JSON out of and into Python objects.
+
+pub mod bridge;
+pub mod json;
+pub mod params;
+pub mod queue;
+pub mod router;
+pub mod server;
+mod setup;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<bridge::Server>()?;
+    m.add_class::<bridge::Responder>()?;
+    m.add_class::<bridge::BodySink>()?;
+    m.add_class::<bridge::RequestData>()?;
+    m.add_function(wrap_pyfunction!(setup::build_server, m)?)?;
+    m.add_function(wrap_pyfunction!(setup::serve_bare, m)?)?;
+    m.add_function(wrap_pyfunction!(setup::dumps, m)?)?;
+    m.add_function(wrap_pyfunction!(setup::loads, m)?)?;
     Ok(())
 }

@@ -1,5 +1,73 @@
-"""ouroboros.api: a FastAPI-compatible web framework whose server, routing and validation run in Rust."""
+"""ouroboros.api: a FastAPI-compatible web framework whose server, routing and
+parameter parsing run in Rust."""
 
 from ouroboros.api._api import __version__
+from ouroboros.api.app import App
+from ouroboros.api.background import BackgroundTasks
+from ouroboros.api.exceptions import HTTPException, RequestValidationError, WebSocketDisconnect
+from ouroboros.api.health import HealthCheck, HealthManager, HealthStatus
+from ouroboros.api.middleware import (
+    BaseMiddleware,
+    CORSConfig,
+    CORSMiddleware,
+    GZipMiddleware,
+    TimingMiddleware,
+    TrustedHostMiddleware,
+)
+from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
+from ouroboros.api.requests import Request
+from ouroboros.api.responses import (
+    EventSourceResponse,
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    ServerSentEvent,
+    StreamingResponse,
+)
+from ouroboros.api.routing import APIRouter
+from ouroboros.api.testclient import TestClient
 
-__all__ = ["__version__"]
+FastAPI = App
+
+__all__ = [
+    "APIRouter",
+    "App",
+    "BackgroundTasks",
+    "BaseMiddleware",
+    "Body",
+    "CORSConfig",
+    "CORSMiddleware",
+    "Cookie",
+    "Depends",
+    "EventSourceResponse",
+    "FastAPI",
+    "File",
+    "FileResponse",
+    "Form",
+    "GZipMiddleware",
+    "HTMLResponse",
+    "HTTPException",
+    "Header",
+    "HealthCheck",
+    "HealthManager",
+    "HealthStatus",
+    "JSONResponse",
+    "Path",
+    "PlainTextResponse",
+    "Query",
+    "RedirectResponse",
+    "Request",
+    "RequestValidationError",
+    "Response",
+    "Security",
+    "ServerSentEvent",
+    "StreamingResponse",
+    "TestClient",
+    "TimingMiddleware",
+    "TrustedHostMiddleware",
+    "WebSocketDisconnect",
+    "__version__",
+]

@@ -1,0 +1,283 @@
+"""ouroboros.api against FastAPI+uvicorn, Robyn and a bare hyper handler.
+
+Each server runs alone, pinned to CPU 0; wrk runs pinned to CPU 1. Routes:
+GET /plain, GET /items/{id}?q=&limit= (path + query), POST /users (nested
+body validated, response_model filtered), GET /dep (one dependency).
+
+Run: ``python benchmarks/bench_api.py [--duration 5] [--connections 64]``.
+The table prints requests/second and the ratio of ouroboros to each peer.
+Set BENCH_SERVE=<name> BENCH_PORT=<port> to run one server by hand.
+"""
+
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROUTES = {
+    "plain": ("GET", "/plain", None),
+    "path+query": ("GET", "/items/42?q=hello&limit=5", None),
+    "body+model": (
+        "POST",
+        "/users",
+        {"name": "Alice", "email": "alice@example.com", "age": 30, "address": {"street": "1 Main St", "city": "Paris"}, "tags": ["a", "b"]},
+    ),
+    "depends": ("GET", "/dep", None),
+}
+SERVERS = ["ouroboros", "fastapi", "robyn", "bare-hyper"]
+
+
+# --------------------------------------------------------------- the servers
+
+
+def serve_ouroboros(port: int) -> None:
+    import asyncio
+    import dataclasses
+    from typing import Annotated
+
+    from ouroboros.api import App, Body, Depends, Query
+
+    app = App()
+
+    @dataclasses.dataclass
+    class Address:
+        street: str
+        city: str
+
+    @dataclasses.dataclass
+    class UserIn:
+        name: str
+        email: str
+        address: Address
+        age: int = 0
+        tags: list[str] = dataclasses.field(default_factory=list)
+
+        def __post_init__(self) -> None:
+            if isinstance(self.address, dict):
+                self.address = Address(**self.address)
+
+    @dataclasses.dataclass
+    class UserOut:
+        id: int
+        name: str
+        address: Address
+
+    @app.get("/plain")
+    async def plain() -> dict:
+        return {"message": "hello"}
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int, q: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
+        return {"item_id": item_id, "q": q, "limit": limit}
+
+    @app.post("/users", response_model=UserOut)
+    async def create_user(user: Annotated[UserIn, Body()]) -> dict:
+        return {"id": 1, "name": user.name, "email": user.email, "address": user.address}
+
+    async def get_db() -> dict:
+        return {"db": "ok"}
+
+    @app.get("/dep")
+    async def dep(db: Annotated[dict, Depends(get_db)]) -> dict:
+        return {"db": db["db"]}
+
+    asyncio.run(app.serve("127.0.0.1", port))
+
+
+def serve_fastapi(port: int) -> None:
+    from typing import Annotated
+
+    import uvicorn
+    from fastapi import Body, Depends, FastAPI, Query
+    from pydantic import BaseModel
+
+    app = FastAPI()
+
+    class Address(BaseModel):
+        street: str
+        city: str
+
+    class UserIn(BaseModel):
+        name: str
+        email: str
+        address: Address
+        age: int = 0
+        tags: list[str] = []
+
+    class UserOut(BaseModel):
+        id: int
+        name: str
+        address: Address
+
+    @app.get("/plain")
+    async def plain() -> dict:
+        return {"message": "hello"}
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int, q: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
+        return {"item_id": item_id, "q": q, "limit": limit}
+
+    @app.post("/users", response_model=UserOut)
+    async def create_user(user: Annotated[UserIn, Body()]) -> dict:
+        return {"id": 1, "name": user.name, "email": user.email, "address": user.address}
+
+    async def get_db() -> dict:
+        return {"db": "ok"}
+
+    @app.get("/dep")
+    async def dep(db: Annotated[dict, Depends(get_db)]) -> dict:
+        return {"db": db["db"]}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False, loop="uvloop", http="httptools")
+
+
+def serve_robyn(port: int) -> None:
+    from robyn import Robyn
+
+    app = Robyn(__file__)
+
+    @app.get("/plain")
+    async def plain(request):  # noqa: ANN001, ANN202
+        return {"message": "hello"}
+
+    @app.get("/items/:item_id")
+    async def item(request):  # noqa: ANN001, ANN202
+        limit = int(request.query_params.get("limit", "10"))
+        return {"item_id": int(request.path_params["item_id"]), "q": request.query_params.get("q", None), "limit": limit}
+
+    @app.post("/users")
+    async def create_user(request):  # noqa: ANN001, ANN202
+        body = request.json()
+        return {"id": 1, "name": body["name"], "address": body["address"]}
+
+    async def get_db() -> dict:
+        return {"db": "ok"}
+
+    @app.get("/dep")
+    async def dep(request):  # noqa: ANN001, ANN202
+        db = await get_db()
+        return {"db": db["db"]}
+
+    sys.argv = [sys.argv[0], "--processes", "1", "--workers", "1"]
+    app.start(host="127.0.0.1", port=port, _check_port=False)
+
+
+def serve_bare(port: int) -> None:
+    from ouroboros.api import _api
+
+    _api.serve_bare("127.0.0.1", port)
+
+
+# --------------------------------------------------------------- the driver
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def run_wrk(port: int, route: str, duration: int, connections: int, tmp: Path) -> float | None:
+    method, path, body = ROUTES[route]
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if body is not None:
+        script = tmp / f"{route}.lua"
+        payload = json.dumps(body).replace("\\", "\\\\").replace('"', '\\"')
+        script.write_text(
+            f'wrk.method = "{method}"\nwrk.body = "{payload}"\nwrk.headers["Content-Type"] = "application/json"\n'
+        )
+        cmd += ["-s", str(script)]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        print(f"  ! {route}: {non2xx.group(1)} non-2xx responses", file=sys.stderr)
+        return None
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(m.group(1)) if m else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--servers", default=",".join(SERVERS))
+    args = parser.parse_args()
+    for tool in ("wrk", "taskset"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is required (apt-get install -y wrk util-linux)")
+    servers = args.servers.split(",")
+    results: dict[str, dict[str, float | None]] = {}
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        for name in servers:
+            port = free_port()
+            env = {**os.environ, "BENCH_SERVE": name, "BENCH_PORT": str(port), "OUROBOROS_WORKER_THREADS": "1"}
+            proc = subprocess.Popen(
+                ["taskset", "-c", "0", sys.executable, __file__], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            try:
+                if not wait_ready(port):
+                    print(f"{name}: did not start", file=sys.stderr)
+                    continue
+                results[name] = {}
+                for route in ROUTES:
+                    if name == "bare-hyper" and route != "plain":
+                        results[name][route] = None
+                        continue
+                    run_wrk(port, route, 1, args.connections, tmp)  # warm-up
+                    results[name][route] = run_wrk(port, route, args.duration, args.connections, tmp)
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    print(f"\nreq/s, server on CPU 0, wrk -t1 -c{args.connections} -d{args.duration}s on CPU 1\n")
+    header = ["route", *servers] + [f"ouroboros/{s}" for s in servers if s != "ouroboros"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for route in ROUTES:
+        row = [route]
+        for s in servers:
+            v = results.get(s, {}).get(route)
+            row.append(f"{v:,.0f}" if v else "-")
+        ours = results.get("ouroboros", {}).get(route)
+        for s in servers:
+            if s == "ouroboros":
+                continue
+            v = results.get(s, {}).get(route)
+            row.append(f"{ours / v:.2f}x" if ours and v else "-")
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    which = os.environ.get("BENCH_SERVE")
+    if which:
+        {"ouroboros": serve_ouroboros, "fastapi": serve_fastapi, "robyn": serve_robyn, "bare-hyper": serve_bare}[which](
+            int(os.environ["BENCH_PORT"])
+        )
+    else:
+        main()

@@ -1,0 +1,439 @@
+"""Compiling a route, once, into the plan the Rust server executes.
+
+For each handler (and, flattened into the same list, each of its
+dependencies) every parameter becomes one entry: where it is read from, what
+scalar it is coerced to and which constraints it must meet. Rust fills the
+list per request; Python receives ready values. Only what Rust cannot check
+yet (models, enums, dates) gets a *converter* that runs on the loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime
+import decimal
+import enum
+import inspect
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from ouroboros.api import _api
+from ouroboros.api._encoding import to_plain
+from ouroboros.api.background import BackgroundTasks
+from ouroboros.api.exceptions import RequestValidationError
+from ouroboros.api.params import Body, Depends, File, Form, Header, Param, Path, Query
+from ouroboros.api.requests import Request
+from ouroboros.api.responses import Response
+
+_SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
+_background_runs: set[asyncio.Task[Any]] = set()
+
+
+def is_model(tp: Any) -> bool:
+    """A BaseModel-like class (``model_validate``) or a dataclass."""
+    return isinstance(tp, type) and (hasattr(tp, "model_validate") or dataclasses.is_dataclass(tp))
+
+
+def split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
+    """``Annotated[T, a, b]`` -> ``(T, [a, b])``."""
+    if get_origin(annotation) is Annotated:
+        args = get_args(annotation)
+        return args[0], list(args[1:])
+    return annotation, []
+
+
+def split_optional(tp: Any) -> tuple[Any, bool]:
+    """``T | None`` -> ``(T, True)``."""
+    origin = get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) < len(get_args(tp)):
+            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
+    return tp, False
+
+
+def _error(kind: str, loc: list[Any], msg: str, value: Any, ctx: dict[str, Any] | None = None) -> dict[str, Any]:
+    err = {"type": kind, "loc": loc, "msg": msg, "input": value}
+    if ctx:
+        err["ctx"] = ctx
+    return err
+
+
+def converter_for(tp: Any, loc: list[Any]) -> Callable[[Any], Any] | None:
+    """The Python-side check for a type Rust does not validate yet.
+
+    This is the one place to change when the Rust schema validator takes
+    over body validation.
+    """
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        members = {str(m.value): m for m in tp}
+
+        def to_enum(value: Any) -> Any:
+            key = str(value)
+            if key in members:
+                return members[key]
+            expected = " or ".join(repr(k) for k in members)
+            raise RequestValidationError([_error("enum", loc, f"Input should be {expected}", value, {"expected": expected})])
+
+        return to_enum
+    if get_origin(tp) is Literal:
+        allowed = {str(a): a for a in get_args(tp)}
+
+        def to_literal(value: Any) -> Any:
+            if str(value) in allowed:
+                return allowed[str(value)]
+            expected = " or ".join(repr(a) for a in allowed.values())
+            raise RequestValidationError([_error("literal_error", loc, f"Input should be {expected}", value, {"expected": expected})])
+
+        return to_literal
+    parsers: dict[Any, tuple[Callable[[Any], Any], str, str]] = {
+        uuid.UUID: (uuid.UUID, "uuid_parsing", "Input should be a valid UUID"),
+        datetime.datetime: (datetime.datetime.fromisoformat, "datetime_parsing", "Input should be a valid datetime"),
+        datetime.date: (datetime.date.fromisoformat, "date_parsing", "Input should be a valid date"),
+        decimal.Decimal: (decimal.Decimal, "decimal_parsing", "Input should be a valid decimal"),
+    }
+    if tp in parsers:
+        parse, kind, msg = parsers[tp]
+
+        def to_value(value: Any) -> Any:
+            try:
+                return parse(str(value))
+            except (ValueError, decimal.InvalidOperation):
+                raise RequestValidationError([_error(kind, loc, msg, value)]) from None
+
+        return to_value
+    if is_model(tp):
+        return _model_converter(tp, loc)
+    return None
+
+
+def _model_converter(model: type, loc: list[Any]) -> Callable[[Any], Any]:
+    if hasattr(model, "model_validate"):
+
+        def to_model(value: Any) -> Any:
+            try:
+                return model.model_validate(value)  # type: ignore[attr-defined]
+            except Exception as exc:
+                errors = getattr(exc, "errors", None)
+                if not callable(errors):
+                    raise
+                out = []
+                for e in errors():
+                    e = dict(e)
+                    e["loc"] = [*loc, *e.get("loc", ())]
+                    e.setdefault("input", value)
+                    out.append(e)
+                raise RequestValidationError(out, body=value) from None
+
+        return to_model
+
+    def to_dataclass(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise RequestValidationError([_error("dict_type", loc, "Input should be a valid dictionary", value)])
+        names = {f.name: f for f in dataclasses.fields(model)}
+        missing = [n for n, f in names.items() if n not in value and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        if missing:
+            raise RequestValidationError([_error("missing", [*loc, n], "Field required", value) for n in missing])
+        return model(**{k: v for k, v in value.items() if k in names})
+
+    return to_dataclass
+
+
+def response_filter(tp: Any) -> Any:
+    """The field tree the Rust serializer keeps (``None``: keep all)."""
+    tp, _ = split_annotated(tp)
+    tp, _ = split_optional(tp)
+    origin = get_origin(tp)
+    if origin in (list, set, tuple, frozenset, typing.Sequence):
+        args = get_args(tp)
+        sub = response_filter(args[0]) if args else None
+        return {"items": sub} if sub is not None else None
+    if origin is dict:
+        args = get_args(tp)
+        sub = response_filter(args[1]) if len(args) == 2 else None
+        return {"values": sub} if sub is not None else None
+    if isinstance(tp, type):
+        fields = getattr(tp, "model_fields", None)
+        if isinstance(fields, dict):
+            return {"fields": [(name, response_filter(getattr(info, "annotation", Any))) for name, info in fields.items()]}
+        if dataclasses.is_dataclass(tp):
+            hints = typing.get_type_hints(tp)
+            return {"fields": [(f.name, response_filter(hints.get(f.name, Any))) for f in dataclasses.fields(tp)]}
+    return None
+
+
+@dataclasses.dataclass
+class Dependant:
+    """A callable and where each of its arguments comes from."""
+
+    call: Callable[..., Any]
+    # (argument name, slot kind, payload): "value" -> index in the flat list,
+    # "dep" -> Dependant, "request"/"background"/"response" -> None.
+    slots: list[tuple[str, str, Any]] = dataclasses.field(default_factory=list)
+    use_cache: bool = True
+    kind: str = "async"  # async | sync | gen | asyncgen
+
+    @property
+    def is_plain(self) -> bool:
+        return all(s[1] == "value" for s in self.slots)
+
+
+def _call_kind(call: Callable[..., Any]) -> str:
+    target = call if inspect.isfunction(call) or inspect.ismethod(call) else getattr(call, "__call__", call)
+    if inspect.isasyncgenfunction(target):
+        return "asyncgen"
+    if inspect.isgeneratorfunction(target):
+        return "gen"
+    if inspect.iscoroutinefunction(target):
+        return "async"
+    return "sync"
+
+
+class PlanBuilder:
+    """Collects the flat parameter list of one route."""
+
+    def __init__(self, path_names: set[str]) -> None:
+        self.path_names = path_names
+        self.params: list[dict[str, Any]] = []
+        self.body_params: list[dict[str, Any]] = []
+        self.wants_request = False
+        self.uses_special = False
+
+    def dependant(self, call: Callable[..., Any], use_cache: bool = True) -> Dependant:
+        dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call))
+        try:
+            hints = typing.get_type_hints(call, include_extras=True)
+        except Exception:
+            hints = {}
+        target = call
+        if isinstance(call, type):
+            target = call.__init__  # type: ignore[misc]
+            hints = {**typing.get_type_hints(target, include_extras=True)} if hasattr(target, "__annotations__") else hints
+        sig = inspect.signature(call)
+        for name, p in sig.parameters.items():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            annotation = hints.get(name, p.annotation if p.annotation is not p.empty else Any)
+            dep.slots.append(self._slot(name, annotation, p.default))
+        return dep
+
+    def _slot(self, name: str, annotation: Any, default: Any) -> tuple[str, str, Any]:
+        tp, extras = split_annotated(annotation)
+        marker = next((e for e in extras if isinstance(e, (Param, Depends))), None)
+        if isinstance(default, (Param, Depends)):
+            marker, default = default, inspect.Parameter.empty
+        if isinstance(marker, Depends):
+            call = marker.dependency or tp
+            self.uses_special = True
+            return (name, "dep", self.dependant(call, marker.use_cache))
+        if isinstance(tp, type) and issubclass(tp, Request):
+            self.wants_request = True
+            self.uses_special = True
+            return (name, "request", None)
+        if isinstance(tp, type) and issubclass(tp, BackgroundTasks):
+            self.uses_special = True
+            return (name, "background", None)
+        if isinstance(tp, type) and issubclass(tp, Response):
+            self.uses_special = True
+            return (name, "response", None)
+        return (name, "value", self._param(name, tp, marker, default))
+
+    def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:
+        if marker is not None and marker.default is not ... and default is inspect.Parameter.empty:
+            default = marker.default
+        if marker is not None and marker.default_factory is not None:
+            default = marker.default_factory()
+        inner, optional = split_optional(tp)
+        is_list = get_origin(inner) in (list, set, tuple, frozenset) and not is_model(inner)
+        item = get_args(inner)[0] if is_list and get_args(inner) else inner
+        if marker is None:
+            if name in self.path_names:
+                marker = Path()
+            elif is_model(inner) or get_origin(inner) is dict or inner is dict or (is_list and is_model(item)):
+                marker = Body()
+            else:
+                marker = Query()
+        source = marker.source
+        if source == "file":
+            raise NotImplementedError("File()/UploadFile parameters are not supported by the server yet")
+        required = default is inspect.Parameter.empty
+        if required and optional and source != "path":
+            # FastAPI: `q: str | None` without a default is still required.
+            pass
+        alias = marker.alias or name
+        if isinstance(marker, Header) and marker.alias is None and marker.convert_underscores:
+            alias = name.replace("_", "-")
+        if source == "header":
+            alias = alias.lower()
+        kind = "any"
+        scalar = item if is_list else inner
+        if scalar in _SCALARS:
+            kind = _SCALARS[scalar]
+        elif source in ("path", "query", "header", "cookie", "form"):
+            kind = "str"
+        loc_source = {"body": "body", "form": "body"}.get(source, source)
+        entry: dict[str, Any] = {
+            "name": name,
+            "alias": alias,
+            "source": source,
+            "kind": kind,
+            "list": bool(is_list and source in ("query", "header")),
+            "required": required,
+            "default": None if required else default,
+            "gt": marker.gt,
+            "ge": marker.ge,
+            "lt": marker.lt,
+            "le": marker.le,
+            "min_length": marker.min_length,
+            "max_length": marker.max_length,
+            "pattern": marker.pattern,
+            "converter": None,
+            "annotation": tp,
+            "marker": marker,
+            "_loc": [loc_source, alias],
+        }
+        if kind == "any" or scalar not in _SCALARS:
+            entry["_convert_type"] = scalar
+        if source in ("body",):
+            self.body_params.append(entry)
+        self.params.append(entry)
+        return len(self.params) - 1
+
+    def finish(self) -> None:
+        """Decide body embedding and attach converters (FastAPI's rules)."""
+        if len(self.body_params) == 1 and not getattr(self.body_params[0]["marker"], "embed", False):
+            only = self.body_params[0]
+            only["_loc"] = ["body"]
+        else:
+            for entry in self.body_params:
+                entry["source"] = "body_field"
+        for entry in self.params:
+            tp = entry.pop("_convert_type", None)
+            if tp is not None:
+                conv = converter_for(tp, entry["_loc"])
+                if conv is not None and entry["list"]:
+                    single = conv
+                    entry["converter"] = lambda values, c=single: [c(v) for v in values]
+                else:
+                    entry["converter"] = conv
+
+
+class _Solver:
+    """Resolves dependencies for one request."""
+
+    __slots__ = ("background", "cache", "response", "stack", "values")
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.values = values
+        self.cache: dict[Any, Any] = {}
+        self.stack: contextlib.AsyncExitStack | None = None
+        self.background: BackgroundTasks | None = None
+        self.response: Response | None = None
+
+    async def call(self, dep: Dependant, request: Any) -> Any:
+        kwargs: dict[str, Any] = {}
+        for name, kind, payload in dep.slots:
+            if kind == "value":
+                kwargs[name] = self.values[payload]
+            elif kind == "dep":
+                key = payload.call
+                if payload.use_cache and key in self.cache:
+                    kwargs[name] = self.cache[key]
+                else:
+                    value = await self.call(payload, request)
+                    if payload.use_cache:
+                        self.cache[key] = value
+                    kwargs[name] = value
+            elif kind == "request":
+                kwargs[name] = request
+            elif kind == "background":
+                if self.background is None:
+                    self.background = BackgroundTasks()
+                kwargs[name] = self.background
+            elif kind == "response":
+                if self.response is None:
+                    self.response = Response(status_code=0)
+                kwargs[name] = self.response
+        if dep.kind == "async":
+            return await dep.call(**kwargs)
+        if dep.kind == "sync":
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, lambda: dep.call(**kwargs))
+        if self.stack is None:
+            self.stack = contextlib.AsyncExitStack()
+            await self.stack.__aenter__()
+        if dep.kind == "asyncgen":
+            return await self.stack.enter_async_context(contextlib.asynccontextmanager(dep.call)(**kwargs))
+        return self.stack.enter_context(contextlib.contextmanager(dep.call)(**kwargs))
+
+
+def build_invoke(
+    root: Dependant,
+    pre: list[Dependant],
+    builder: PlanBuilder,
+    request_index: int | None,
+    render: Callable[[Any, Response | None], Any],
+) -> tuple[Callable[..., Any], bool]:
+    """The callable Rust calls with the flat values, and whether it is async.
+
+    ``pre`` are the route's, routers' and app's ``dependencies=[...]``: run
+    first, results unused.
+    """
+    if not pre and not builder.uses_special and root.kind == "async" and _positional_in_order(root):
+        return root.call, True
+
+    async def invoke(*values: Any) -> Any:
+        solver = _Solver(values)
+        request = values[request_index] if request_index is not None else None
+        try:
+            for dep in pre:
+                if not (dep.use_cache and dep.call in solver.cache):
+                    solver.cache[dep.call] = await solver.call(dep, request)
+            result = await solver.call(root, request)
+        except BaseException as exc:
+            if solver.stack is not None:
+                if not await solver.stack.__aexit__(type(exc), exc, exc.__traceback__):
+                    raise
+                return None
+            raise
+        if solver.stack is not None:
+            await solver.stack.__aexit__(None, None, None)
+        if solver.background is not None and solver.background.tasks:
+            task = asyncio.get_running_loop().create_task(solver.background.run())
+            _background_runs.add(task)
+            task.add_done_callback(_background_runs.discard)
+        if solver.response is not None:
+            return render(result, solver.response)
+        return result
+
+    return invoke, True
+
+
+def _positional_in_order(dep: Dependant) -> bool:
+    sig = inspect.signature(dep.call)
+    params = [p for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in params):
+        return False
+    return [p.name for p in params] == [s[0] for s in dep.slots] and all(
+        s[2] == i for i, s in enumerate(dep.slots)
+    )
+
+
+def make_render(filter_desc: Any, status_code: int) -> Callable[[Any, Response | None], Any]:
+    """Apply a ``response: Response`` parameter's status and headers."""
+
+    def render(result: Any, response: Response | None) -> Any:
+        if isinstance(result, Response) or response is None:
+            if isinstance(result, Response) and response is not None:
+                result.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
+            return result
+        out = Response(_api.dumps(result, to_plain, filter_desc), status_code=response.status_code or status_code, media_type="application/json")
+        out.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
+        return out
+
+    return render

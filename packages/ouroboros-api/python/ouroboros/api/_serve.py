@@ -1,0 +1,132 @@
+"""The Python helpers the Rust server calls on the asyncio loop's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import types
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from ouroboros.api.exceptions import HTTPException, RequestValidationError
+from ouroboros.api.requests import Request
+from ouroboros.api.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+
+if TYPE_CHECKING:
+    from ouroboros.api.app import App
+
+logger = logging.getLogger("ouroboros.api")
+_running: set[asyncio.Task[Any]] = set()
+
+
+@types.coroutine
+def _resume(coro: Any, yielded: Any) -> Generator[Any, Any, Any]:
+    """Continue a coroutine Rust already stepped once, inside a Task.
+
+    The first value the coroutine yielded (usually a Future it waits on) is
+    handed to the Task as if the coroutine yielded it now.
+    """
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as exc:  # thrown in by the Task (e.g. cancel)
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _finish(coro: Any, yielded: Any) -> Any:
+    return await _resume(coro, yielded)
+
+
+def make_schedule(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Any, Callable[[Any], None]], None]:
+    def schedule(coro: Any, yielded: Any, done: Callable[[Any], None]) -> None:
+        task = loop.create_task(_finish(coro, yielded))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+        task.add_done_callback(done)
+
+    return schedule
+
+
+def make_stream(loop: asyncio.AbstractEventLoop) -> Callable[[StreamingResponse, Any], None]:
+    async def pump(response: StreamingResponse, sink: Any) -> None:
+        try:
+            iterator = response.body_iterator
+            if hasattr(iterator, "__aiter__"):
+                async for chunk in iterator:
+                    if not sink.send(response.encode_chunk(chunk)):
+                        break
+            else:
+                for chunk in iterator:
+                    if not sink.send(response.encode_chunk(chunk)):
+                        break
+        except Exception:
+            logger.exception("streaming response failed mid-body")
+        finally:
+            sink.close()
+            closer = getattr(response.body_iterator, "aclose", None)
+            if closer is not None:
+                await closer()
+            bg = getattr(response, "background", None)
+            if bg is not None:
+                await bg.run()
+
+    def stream(response: StreamingResponse, sink: Any) -> None:
+        task = loop.create_task(pump(response, sink))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+    return stream
+
+
+def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
+    async def on_error(exc: BaseException, request: Any) -> Response:
+        for cls in type(exc).__mro__:
+            handler = app.exception_handlers.get(cls)
+            if handler is not None:
+                result = handler(request, exc)
+                if inspect.isawaitable(result):
+                    result = await result
+                return result
+        return default_error_response(exc)
+
+    return on_error
+
+
+def make_error_renderer(request: Any) -> Callable[[BaseException], Any]:
+    """Turn an exception into a response inside the middleware chain."""
+    app = getattr(request, "app", None)
+
+    async def render(exc: BaseException) -> Response:
+        if app is not None:
+            return await make_on_error(app)(exc, request)
+        return default_error_response(exc)
+
+    return render
+
+
+def default_error_response(exc: BaseException) -> Response:
+    """FastAPI's default answers for its own exceptions, 500 for the rest."""
+    if isinstance(exc, HTTPException):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if isinstance(exc, RequestValidationError):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+    logger.error("unhandled exception in a handler", exc_info=exc)
+    return PlainTextResponse("Internal Server Error", status_code=500)
+
+
+def make_request_factory(app: App) -> Callable[[Any], Request]:
+    def make_request(data: Any) -> Request:
+        request = Request(data)
+        request.app = app
+        return request
+
+    return make_request

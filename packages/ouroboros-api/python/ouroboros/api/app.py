@@ -1,0 +1,352 @@
+"""`App`: routes, exception handlers, lifespan, and the Rust server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
+
+from ouroboros.api import _api, _plan, _serve
+from ouroboros.api._encoding import to_plain
+from ouroboros.api.exceptions import HTTPException
+from ouroboros.api.params import Depends
+from ouroboros.api.responses import HTMLResponse, JSONResponse, Response
+from ouroboros.api.routing import APIRoute, APIRouter
+
+__all__ = ["App"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("ouroboros.api")
+
+
+class App(APIRouter):
+    """A FastAPI-compatible application served by the Rust server.
+
+    Args:
+        title: API title (OpenAPI ``info.title``).
+        version: API version (OpenAPI ``info.version``).
+        description: API description (OpenAPI ``info.description``).
+        docs_url: Where Swagger UI is served; ``None`` disables it.
+        redoc_url: Where ReDoc is served; ``None`` disables it.
+        openapi_url: Where the OpenAPI document is served; ``None`` disables it.
+        dependencies: Run before every route's handler.
+        lifespan: An async context manager factory ``lifespan(app)``: code
+            before its ``yield`` runs at startup, after it at shutdown.
+        on_startup: Callables run at startup (sync or async).
+        on_shutdown: Callables run at shutdown.
+    """
+
+    def __init__(
+        self,
+        title: str = "Ouroboros API",
+        version: str = "0.1.0",
+        description: str = "",
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        openapi_url: str | None = "/openapi.json",
+        dependencies: Sequence[Depends] | None = None,
+        lifespan: Callable[[App], contextlib.AbstractAsyncContextManager[Any]] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.title = title
+        self.version = version
+        self.description = description
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.openapi_url = openapi_url
+        self.app_dependencies = list(dependencies or [])
+        self.lifespan = lifespan
+        self.on_startup = list(on_startup or [])
+        self.on_shutdown = list(on_shutdown or [])
+        self.exception_handlers: dict[type, Callable[..., Any]] = {}
+        self.user_middleware: list[Any] = []
+        self.state: dict[str, Any] = {}
+        self._openapi_schema: dict[str, Any] | None = None
+        self._server: Any = None
+        self._docs_added = False
+
+    # -- registration -------------------------------------------------------
+
+    def exception_handler(self, exc_class: type[BaseException] | int) -> Callable[[F], F]:
+        """Register ``handler(request, exc) -> Response`` for an exception class
+        (or a status code, matched against `HTTPException.status_code`)."""
+
+        def decorator(func: F) -> F:
+            self.add_exception_handler(exc_class, func)
+            return func
+
+        return decorator
+
+    def add_exception_handler(self, exc_class: type[BaseException] | int, handler: Callable[..., Any]) -> None:
+        if isinstance(exc_class, int):
+            code = exc_class
+            previous = self.exception_handlers.get(HTTPException)
+
+            async def by_status(request: Any, exc: HTTPException) -> Any:
+                if exc.status_code == code:
+                    result = handler(request, exc)
+                elif previous is not None:
+                    result = previous(request, exc)
+                else:
+                    return _serve.default_error_response(exc)
+                return await result if inspect.isawaitable(result) else result
+
+            self.exception_handlers[HTTPException] = by_status
+        else:
+            self.exception_handlers[exc_class] = handler
+
+    def on_event(self, event: str) -> Callable[[F], F]:
+        """``@app.on_event("startup" | "shutdown")`` (prefer ``lifespan``)."""
+
+        def decorator(func: F) -> F:
+            (self.on_startup if event == "startup" else self.on_shutdown).append(func)
+            return func
+
+        return decorator
+
+    def add_middleware(self, middleware: Any) -> None:
+        """Add a middleware instance; the last one added runs outermost."""
+        self.user_middleware.append(middleware)
+
+    def middleware(self, kind: str = "http") -> Callable[[F], F]:
+        """``@app.middleware("http")`` with ``async def mw(request, call_next)``."""
+        from ouroboros.api.middleware import FunctionMiddleware
+
+        def decorator(func: F) -> F:
+            self.add_middleware(FunctionMiddleware(func))
+            return func
+
+        return decorator
+
+    def include_health(self, manager: Any, path: str = "/health") -> None:
+        """Serve ``manager``'s report at ``path`` (503 when unhealthy)."""
+
+        async def health() -> Response:
+            return await manager.respond()
+
+        self.add_api_route(path, health, methods=["GET"], include_in_schema=False)
+
+    # -- compilation --------------------------------------------------------
+
+    def _add_docs_routes(self) -> None:
+        if self._docs_added:
+            return
+        self._docs_added = True
+        if self.openapi_url:
+            openapi_url = self.openapi_url
+
+            async def openapi() -> JSONResponse:
+                return JSONResponse(self.openapi())
+
+            self.add_api_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)
+            if self.docs_url:
+                from ouroboros.api import docs
+
+                async def swagger() -> HTMLResponse:
+                    return HTMLResponse(docs.swagger_ui_html(openapi_url, self.title))
+
+                self.add_api_route(self.docs_url, swagger, methods=["GET"], include_in_schema=False)
+            if self.redoc_url:
+                from ouroboros.api import docs
+
+                async def redoc() -> HTMLResponse:
+                    return HTMLResponse(docs.redoc_html(openapi_url, self.title))
+
+                self.add_api_route(self.redoc_url, redoc, methods=["GET"], include_in_schema=False)
+
+    def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
+        builder = _plan.PlanBuilder(route.path_names)
+        root = builder.dependant(route.endpoint)
+        pre = [builder.dependant(d.dependency, d.use_cache) for d in [*self.app_dependencies, *route.dependencies] if d.dependency]
+        request_index = None
+        if builder.wants_request or always_request:
+            builder.params.append(
+                {"name": "request", "alias": "request", "source": "request", "kind": "any", "list": False,
+                 "required": False, "default": None, "converter": None}
+            )
+            request_index = len(builder.params) - 1
+        builder.finish()
+        model = route.response_model
+        if model is None:
+            annotation = inspect.signature(route.endpoint).return_annotation
+            if annotation is not inspect.Signature.empty and not (isinstance(annotation, type) and issubclass(annotation, Response)):
+                model = annotation
+        filter_desc = _plan.response_filter(model) if model is not None else None
+        status = route.status_code or 200
+        render = _plan.make_render(filter_desc, status)
+        invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render)
+        if route.response_class is not None and route.response_class is not JSONResponse:
+            invoke = _wrap_response_class(invoke, route.response_class, status)
+        if self.user_middleware:
+            from ouroboros.api.middleware import wrap_with_middleware
+
+            invoke = wrap_with_middleware(invoke, self.user_middleware, request_index, filter_desc, status)
+        return {
+            "path": route.path,
+            "methods": route.methods,
+            "params": [{k: v for k, v in p.items() if not k.startswith("_") and k not in ("annotation", "marker")} for p in builder.params],
+            "invoke": invoke,
+            "is_async": is_async,
+            "status_code": status,
+            "filter": filter_desc,
+            "wants_request": request_index is not None,
+        }
+
+    def build_server(self, **config: Any) -> Any:
+        """Compile every route and build (not start) the Rust server."""
+        self._add_docs_routes()
+        loop = asyncio.get_running_loop()
+        always_request = bool(self.user_middleware) or bool(self.exception_handlers)
+        routes = [self._compile_route(r, always_request) for r in self.routes]
+        helpers = {
+            "schedule": _serve.make_schedule(loop),
+            "fallback": to_plain,
+            "on_error": _serve.make_on_error(self),
+            "make_request": _serve.make_request_factory(self),
+            "response_class": Response,
+            "stream": _serve.make_stream(loop),
+        }
+        return _api.build_server(routes, config, helpers, always_request)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def run_lifespan(self) -> AsyncIterator[None]:
+        """Run startup hooks and the lifespan context; shutdown on exit."""
+        for hook in self.on_startup:
+            result = hook()
+            if inspect.isawaitable(result):
+                await result
+        async with contextlib.AsyncExitStack() as stack:
+            if self.lifespan is not None:
+                state = await stack.enter_async_context(self.lifespan(self))
+                if isinstance(state, dict):
+                    self.state.update(state)
+            try:
+                yield
+            finally:
+                for hook in self.on_shutdown:
+                    result = hook()
+                    if inspect.isawaitable(result):
+                        await result
+
+    async def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        workers: int = 1,
+        install_signal_handlers: bool = True,
+        started: Callable[[Any, tuple[str, int]], None] | None = None,
+        max_body_size: int = 1024 * 1024,
+        max_header_size: int = 16 * 1024,
+        header_read_timeout: float = 10.0,
+        graceful_timeout: float = 10.0,
+        keep_alive: bool = True,
+    ) -> None:
+        """Serve until SIGINT/SIGTERM (or ``server.shutdown()``).
+
+        Args:
+            host: Address to bind.
+            port: Port to bind (0 picks a free one; see ``started``).
+            workers: Processes sharing the port with ``SO_REUSEPORT``.
+            install_signal_handlers: Stop gracefully on SIGINT/SIGTERM.
+            started: Called with ``(server, (host, port))`` once listening.
+            max_body_size: Larger bodies get 413.
+            max_header_size: Larger request heads close the connection (431).
+            header_read_timeout: Seconds a client may take to send its headers.
+            graceful_timeout: Seconds in-flight requests get at shutdown.
+            keep_alive: HTTP/1.1 keep-alive.
+
+        Raises:
+            ouroboros.core.OuroborosIOError: The address cannot be bound.
+        """
+        if workers > 1:
+            from ouroboros.api._workers import serve_workers
+
+            await serve_workers(self, host, port, workers, locals())
+            return
+        loop = asyncio.get_running_loop()
+        config = {
+            "max_body_size": max_body_size,
+            "max_header_size": max_header_size,
+            "header_read_timeout": header_read_timeout,
+            "graceful_timeout": graceful_timeout,
+            "keep_alive": keep_alive,
+        }
+        await self._serve_one(loop, host, port, config, install_signal_handlers, started, reuse_port=False)
+
+    async def _serve_one(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        host: str,
+        port: int,
+        config: dict[str, Any],
+        install_signal_handlers: bool,
+        started: Callable[[Any, tuple[str, int]], None] | None,
+        reuse_port: bool,
+    ) -> None:
+        server = self.build_server(**config)
+        stopped: asyncio.Future[str | None] = loop.create_future()
+
+        def on_stopped(error: str | None) -> None:
+            if not stopped.done():
+                stopped.set_result(error)
+
+        async with self.run_lifespan():
+            loop.add_reader(server.wake_fd(), server.drain)
+            try:
+                address = server.listen(host, port, on_stopped, reuse_port=reuse_port)
+            except BaseException:
+                loop.remove_reader(server.wake_fd())
+                raise
+            self._server = server
+            signals = []
+            if install_signal_handlers:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                        loop.add_signal_handler(sig, server.shutdown)
+                        signals.append(sig)
+            logger.info("ouroboros.api serving %s on http://%s:%d", self.title, address[0], address[1])
+            try:
+                if started is not None:
+                    started(server, address)
+                error = await stopped
+            finally:
+                server.shutdown()
+                if not stopped.done():
+                    with contextlib.suppress(BaseException):
+                        await asyncio.shield(stopped)
+                for sig in signals:
+                    loop.remove_signal_handler(sig)
+                loop.remove_reader(server.wake_fd())
+                server.join()
+                self._server = None
+            if error:
+                logger.error("ouroboros.api server stopped: %s", error)
+
+    # -- OpenAPI ------------------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document (built once, then cached)."""
+        if self._openapi_schema is None:
+            from ouroboros.api.openapi import build_openapi
+
+            self._openapi_schema = build_openapi(self)
+        return self._openapi_schema
+
+
+def _wrap_response_class(invoke: Callable[..., Any], cls: type, status: int) -> Callable[..., Any]:
+    async def with_class(*values: Any) -> Any:
+        result = await invoke(*values)
+        if isinstance(result, Response):
+            return result
+        return cls(result, status_code=status)
+
+    return with_class

@@ -1,0 +1,71 @@
+"""Exceptions of ouroboros.api.
+
+Each subclasses `ouroboros.core.OuroborosError` and the builtin a FastAPI user
+would catch, so ``except ValueError`` keeps working for validation errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ouroboros.core import OuroborosError
+
+__all__ = ["HTTPException", "RequestValidationError", "WebSocketDisconnect"]
+
+
+class HTTPException(OuroborosError):
+    """Raise inside a handler or dependency to answer with an error status.
+
+    The response body is ``{"detail": detail}`` as in FastAPI.
+
+    Args:
+        status_code: The HTTP status to answer with.
+        detail: Any JSON-serializable value; defaults to the status phrase.
+        headers: Extra response headers (e.g. ``WWW-Authenticate``).
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if detail is None:
+            from http import HTTPStatus
+
+            try:
+                detail = HTTPStatus(status_code).phrase
+            except ValueError:
+                detail = "Error"
+        super().__init__(f"{status_code}: {detail}")
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = dict(headers) if headers else None
+
+
+class RequestValidationError(OuroborosError, ValueError):
+    """The request did not match the route's parameters (answered with 422).
+
+    Args:
+        errors: FastAPI-shaped error dicts (``type``, ``loc``, ``msg``, ``input``).
+        body: The request body, when known.
+    """
+
+    def __init__(self, errors: Sequence[Mapping[str, Any]], *, body: Any = None) -> None:
+        self._errors = [dict(e) for e in errors]
+        self.body = body
+        super().__init__(f"{len(self._errors)} validation error(s): {self._errors}")
+
+    def errors(self) -> list[dict[str, Any]]:
+        """The error dicts, as FastAPI's ``exc.errors()``."""
+        return list(self._errors)
+
+
+class WebSocketDisconnect(OuroborosError, ConnectionError):
+    """The WebSocket peer closed the connection."""
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        super().__init__(f"WebSocket closed with code {code}")
+        self.code = code
+        self.reason = reason

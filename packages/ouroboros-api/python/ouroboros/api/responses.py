@@ -1,0 +1,237 @@
+"""Response classes (the Starlette/FastAPI set).
+
+A response carries ``status_code``, ``raw_headers`` (a list of ``(bytes,
+bytes)``) and ``body`` bytes, or a ``body_iterator`` for streaming; the Rust
+server reads exactly those attributes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ouroboros.api import _api
+from ouroboros.api._encoding import to_plain
+
+__all__ = [
+    "EventSourceResponse",
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "ServerSentEvent",
+    "StreamingResponse",
+]
+
+
+class Response:
+    """A complete HTTP response.
+
+    Args:
+        content: ``bytes`` or ``str`` (encoded as UTF-8).
+        status_code: The HTTP status.
+        headers: Extra headers.
+        media_type: The ``Content-Type`` (``charset=utf-8`` added for text).
+    """
+
+    media_type: str | None = None
+    charset = "utf-8"
+    body_iterator: Any = None
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.body = self.render(content)
+        self.raw_headers: list[tuple[bytes, bytes]] = []
+        for k, v in (headers or {}).items():
+            self.raw_headers.append((k.lower().encode("latin-1"), str(v).encode("latin-1")))
+        self._set_content_type()
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            return bytes(content)
+        return str(content).encode(self.charset)
+
+    def _set_content_type(self) -> None:
+        if self.media_type is None or any(k == b"content-type" for k, _ in self.raw_headers):
+            return
+        ct = self.media_type
+        if ct.startswith("text/") and "charset=" not in ct:
+            ct += f"; charset={self.charset}"
+        self.raw_headers.append((b"content-type", ct.encode("latin-1")))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers as a dict (last value wins)."""
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_headers}
+
+    def set_header(self, name: str, value: str) -> None:
+        """Set (replace) one header."""
+        key = name.lower().encode("latin-1")
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != key]
+        self.raw_headers.append((key, value.encode("latin-1")))
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "lax",
+    ) -> None:
+        """Add a ``Set-Cookie`` header."""
+        parts = [f"{key}={quote(value, safe='')}", f"Path={path}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        if domain:
+            parts.append(f"Domain={domain}")
+        if secure:
+            parts.append("Secure")
+        if httponly:
+            parts.append("HttpOnly")
+        if samesite:
+            parts.append(f"SameSite={samesite.capitalize()}")
+        self.raw_headers.append((b"set-cookie", "; ".join(parts).encode("latin-1")))
+
+    def delete_cookie(self, key: str, path: str = "/") -> None:
+        """Expire a cookie on the client."""
+        self.set_cookie(key, "", max_age=0, path=path)
+
+
+class JSONResponse(Response):
+    """JSON, serialized in Rust (datetimes, enums, models... supported)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _api.dumps(content, to_plain)
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class RedirectResponse(Response):
+    """Redirect to ``url`` (307 by default, like FastAPI)."""
+
+    def __init__(self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers)
+        self.set_header("location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;"))
+
+
+class StreamingResponse(Response):
+    """A body produced chunk by chunk by a (sync or async) iterator."""
+
+    def __init__(
+        self,
+        content: AsyncIterable[Any] | Iterable[Any],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
+        self.body_iterator = content
+
+    def encode_chunk(self, chunk: Any) -> bytes:
+        if isinstance(chunk, (bytes, bytearray, memoryview)):
+            return bytes(chunk)
+        return str(chunk).encode(self.charset)
+
+
+class FileResponse(StreamingResponse):
+    """Stream a file from disk in 64 KiB chunks."""
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        filename: str | None = None,
+    ) -> None:
+        import mimetypes
+
+        self.path = os.fspath(path)
+        if media_type is None:
+            media_type = mimetypes.guess_type(filename or self.path)[0] or "application/octet-stream"
+        super().__init__(self._chunks(), status_code=status_code, headers=headers, media_type=media_type)
+        self.set_header("content-length", str(os.stat(self.path).st_size))
+        if filename:
+            self.set_header("content-disposition", f"attachment; filename*=utf-8''{quote(filename)}")
+
+    def _chunks(self) -> Iterable[bytes]:
+        with open(self.path, "rb") as f:
+            while chunk := f.read(self.chunk_size):
+                yield chunk
+
+
+class ServerSentEvent:
+    """One Server-Sent Event.
+
+    Args:
+        data: The payload; non-strings are sent as JSON.
+        event: The event name (``event:`` line).
+        id: The event id (``id:`` line).
+        retry: Reconnection delay in milliseconds.
+        comment: A comment line (``: ...``), e.g. for keep-alives.
+    """
+
+    def __init__(self, data: Any = None, *, event: str | None = None, id: str | None = None, retry: int | None = None, comment: str | None = None) -> None:
+        self.data, self.event, self.id, self.retry, self.comment = data, event, id, retry, comment
+
+    def encode(self) -> bytes:
+        lines = []
+        if self.comment is not None:
+            lines.extend(f": {c}" for c in self.comment.splitlines())
+        if self.id is not None:
+            lines.append(f"id: {self.id}")
+        if self.event is not None:
+            lines.append(f"event: {self.event}")
+        if self.retry is not None:
+            lines.append(f"retry: {self.retry}")
+        if self.data is not None:
+            text = self.data if isinstance(self.data, str) else json.dumps(to_plain_deep(self.data), separators=(",", ":"))
+            lines.extend(f"data: {line}" for line in text.split("\n"))
+        return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def to_plain_deep(value: Any) -> Any:
+    """Plain JSON values for ``json.dumps`` (via the Rust encoder)."""
+    return json.loads(_api.dumps(value, to_plain))
+
+
+class EventSourceResponse(StreamingResponse):
+    """A ``text/event-stream`` of `ServerSentEvent` (or plain data) items."""
+
+    def __init__(self, content: AsyncIterable[Any] | Iterable[Any], status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(content, status_code=status_code, headers=headers, media_type="text/event-stream")
+        self.set_header("cache-control", "no-cache")
+        self.set_header("x-accel-buffering", "no")
+
+    def encode_chunk(self, chunk: Any) -> bytes:
+        if not isinstance(chunk, ServerSentEvent):
+            chunk = ServerSentEvent(chunk)
+        return chunk.encode()

@@ -1,0 +1,160 @@
+"""Routes and routers: the decorators FastAPI users know."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from ouroboros.api.params import Depends
+
+__all__ = ["APIRoute", "APIRouter"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z]+)?}")
+
+
+class APIRoute:
+    """One path + methods + handler, with its OpenAPI metadata."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Sequence[str],
+        response_model: Any = None,
+        status_code: int | None = None,
+        tags: Sequence[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        responses: dict[int | str, Any] | None = None,
+        deprecated: bool | None = None,
+        name: str | None = None,
+        operation_id: str | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        include_in_schema: bool = True,
+        response_class: type | None = None,
+    ) -> None:
+        self.path = path
+        self.endpoint = endpoint
+        self.methods = [m.upper() for m in methods]
+        self.response_model = response_model
+        self.status_code = status_code
+        self.tags = list(tags or [])
+        self.summary = summary
+        self.description = description
+        self.responses = dict(responses or {})
+        self.deprecated = deprecated
+        self.name = name or getattr(endpoint, "__name__", "endpoint")
+        self.operation_id = operation_id
+        self.dependencies = list(dependencies or [])
+        self.include_in_schema = include_in_schema
+        self.response_class = response_class
+
+    @property
+    def path_names(self) -> set[str]:
+        return set(_PATH_PARAM.findall(self.path))
+
+    def __repr__(self) -> str:
+        return f"APIRoute({self.path!r}, methods={self.methods})"
+
+
+class APIRouter:
+    """A group of routes with a shared prefix, tags and dependencies.
+
+    Args:
+        prefix: Prepended to every route path (``/users``).
+        tags: Added to every route's OpenAPI tags.
+        dependencies: Run before every route's handler (results unused).
+        responses: Extra OpenAPI responses for every route.
+    """
+
+    def __init__(
+        self,
+        prefix: str = "",
+        tags: Sequence[str] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        responses: dict[int | str, Any] | None = None,
+        deprecated: bool | None = None,
+    ) -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            from ouroboros.core import InvalidArgumentError
+
+            raise InvalidArgumentError(f"a router prefix must start with '/' and not end with '/', got {prefix!r}")
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.responses = dict(responses or {})
+        self.deprecated = deprecated
+        self.routes: list[APIRoute] = []
+        self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str] = ("GET",), **kwargs: Any) -> APIRoute:
+        """Register ``endpoint`` for ``methods`` at ``path``."""
+        kwargs["tags"] = [*self.tags, *(kwargs.get("tags") or [])]
+        kwargs["dependencies"] = [*self.dependencies, *(kwargs.get("dependencies") or [])]
+        kwargs["responses"] = {**self.responses, **(kwargs.get("responses") or {})}
+        if kwargs.get("deprecated") is None:
+            kwargs["deprecated"] = self.deprecated
+        route = APIRoute(self.prefix + path, endpoint, methods=methods, **kwargs)
+        self.routes.append(route)
+        return route
+
+    def api_route(self, path: str, *, methods: Sequence[str] = ("GET",), **kwargs: Any) -> Callable[[F], F]:
+        def decorator(func: F) -> F:
+            self.add_api_route(path, func, methods=methods, **kwargs)
+            return func
+
+        return decorator
+
+    def get(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        """Register a GET handler (also answers HEAD)."""
+        return self.api_route(path, methods=["GET"], **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["POST"], **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PUT"], **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["PATCH"], **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["DELETE"], **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["HEAD"], **kwargs)
+
+    def options(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["OPTIONS"], **kwargs)
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: Sequence[str] | None = None,
+        dependencies: Sequence[Depends] | None = None,
+        responses: dict[int | str, Any] | None = None,
+    ) -> None:
+        """Copy ``router``'s routes in, under ``prefix``, adding tags and dependencies."""
+        for r in router.routes:
+            self.add_api_route(
+                prefix + r.path,
+                r.endpoint,
+                methods=r.methods,
+                response_model=r.response_model,
+                status_code=r.status_code,
+                tags=[*(tags or []), *r.tags],
+                summary=r.summary,
+                description=r.description,
+                responses={**(responses or {}), **r.responses},
+                deprecated=r.deprecated,
+                name=r.name,
+                operation_id=r.operation_id,
+                dependencies=[*(dependencies or []), *r.dependencies],
+                include_in_schema=r.include_in_schema,
+                response_class=r.response_class,
+            )

@@ -1,0 +1,101 @@
+"""`TestClient`: the real Rust server on a free loopback port, driven by httpx.
+
+Unlike FastAPI's ASGI-based client, requests go through the same server,
+router and parameter parsing as production: what the tests see is what users
+get.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ouroboros.api.app import App
+
+__all__ = ["TestClient"]
+
+
+class TestClient:
+    """Serve ``app`` in a background thread for the duration of a ``with``.
+
+    Args:
+        app: The application.
+        **serve_options: Passed to `App.serve` (limits and timeouts).
+
+    Every httpx.Client method (``get``, ``post``, ``request``...) is
+    available; lifespan startup runs on enter and shutdown on exit.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app: App, **serve_options: Any) -> None:
+        self.app = app
+        self.serve_options = serve_options
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: Any = None
+        self._client: httpx.Client | None = None
+        self._error: BaseException | None = None
+        self.base_url = ""
+
+    def start(self) -> None:
+        """Start the server (done by ``with`` or the first request)."""
+        if self._thread is not None:
+            return
+        import httpx
+
+        ready = threading.Event()
+
+        def started(server: Any, address: tuple[str, int]) -> None:
+            self._server = server
+            self.base_url = f"http://{address[0]}:{address[1]}"
+            ready.set()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(
+                    self.app.serve("127.0.0.1", 0, install_signal_handlers=False, started=started, **self.serve_options)
+                )
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                loop.close()
+                ready.set()
+
+        self._thread = threading.Thread(target=run, name="ouroboros-api-testclient", daemon=True)
+        self._thread.start()
+        ready.wait(30)
+        if self._error is not None or not self.base_url:
+            raise RuntimeError(f"the test server did not start: {self._error!r}") from self._error
+        self._client = httpx.Client(base_url=self.base_url, timeout=30)
+
+    def close(self) -> None:
+        """Stop the server gracefully and run lifespan shutdown."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._loop is not None and self._server is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._server.shutdown)
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+
+    def __enter__(self) -> TestClient:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self.start()
+        return getattr(self._client, name)

@@ -1,0 +1,440 @@
+//! The Python side of the server: runs on the thread of the asyncio loop.
+//!
+//! `Server.drain` is registered with `loop.add_reader` on the queue's eventfd.
+//! Each call takes a batch of parsed requests and, holding the GIL it already
+//! has, for each: builds the arguments, calls the route's handler, and steps
+//! the coroutine once by hand. A handler that finishes without awaiting
+//! anything (the common case) is answered right there, with no asyncio Task
+//! and no trip through the loop. Only a coroutine that really waits is handed
+//! to `schedule`, which resumes it inside a Task and calls a [`Responder`]
+//! when it is done.
+
+use std::os::fd::RawFd;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use bytes::Bytes;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::ffi;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::json::{self, Filter};
+use crate::queue::{Msg, Reply, RequestParts};
+use crate::server::Core;
+use crate::params::ArgValue;
+
+/// Per route, what only Python can hold.
+pub struct PyRoute {
+    pub invoke: Py<PyAny>,
+    pub is_async: bool,
+    pub status: u16,
+    pub filter: Filter,
+    pub defaults: Vec<Py<PyAny>>,
+    pub converters: Vec<Option<Py<PyAny>>>,
+}
+
+/// The Python callables the server uses (see `ouroboros.api._serve`).
+pub struct Helpers {
+    pub schedule: Py<PyAny>,
+    pub fallback: Py<PyAny>,
+    pub on_error: Py<PyAny>,
+    pub make_request: Py<PyAny>,
+    pub response_class: Py<PyAny>,
+    pub stream: Py<PyAny>,
+}
+
+/// How a finished value becomes a reply.
+#[derive(Clone, Copy)]
+enum Mode {
+    Route(usize),
+    /// The value came from the error handler: a response, or JSON with 500.
+    Error,
+}
+
+/// A running (or not yet started) server of one app.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct Server {
+    pub core: Arc<Core>,
+    pub routes: Vec<PyRoute>,
+    pub helpers: Helpers,
+    pub on_stopped: Mutex<Option<Py<PyAny>>>,
+    pub shutdown: watch::Sender<bool>,
+    pub thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+fn internal_error_reply() -> Reply {
+    Reply::Full {
+        status: 500,
+        headers: vec![(CONTENT_TYPE, JSON)],
+        body: Bytes::from_static(b"{\"detail\":\"Internal Server Error\"}"),
+    }
+}
+
+fn arg_to_py<'py>(py: Python<'py>, v: ArgValue, default: &Py<PyAny>, request: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        ArgValue::Missing => default.bind(py).clone(),
+        ArgValue::Str(s) => PyString::new(py, &s).into_any(),
+        ArgValue::Int(i) => i.into_pyobject(py)?.into_any(),
+        ArgValue::Float(f) => f.into_pyobject(py)?.into_any(),
+        ArgValue::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
+        ArgValue::List(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(arg_to_py(py, item, default, request)?)?;
+            }
+            list.into_any()
+        }
+        ArgValue::Json(value) => json::value_to_py(py, &value)?,
+        ArgValue::Request => match request {
+            Some(r) => r.clone(),
+            None => py.None().into_bound(py),
+        },
+    })
+}
+
+/// Read `raw_headers` (a list of `(bytes, bytes)`) from a Python response.
+fn headers_of(resp: &Bound<'_, PyAny>) -> PyResult<Vec<(HeaderName, HeaderValue)>> {
+    let mut out = Vec::new();
+    for item in resp.getattr("raw_headers")?.try_iter()? {
+        let (name, value): (Vec<u8>, Vec<u8>) = item?.extract()?;
+        let name = HeaderName::from_bytes(&name)
+            .map_err(|e| PyValueError::new_err(format!("invalid header name {name:?}: {e}")))?;
+        let value = HeaderValue::from_bytes(&value)
+            .map_err(|e| PyValueError::new_err(format!("invalid value for header {name}: {e}")))?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+impl Server {
+    fn run_job(slf: &Bound<'_, Self>, job: crate::queue::Job) {
+        let py = slf.py();
+        let this = slf.get();
+        let route = &this.routes[job.route];
+        let request = match job.request {
+            Some(parts) => match this.helpers.make_request.bind(py).call1((RequestData::from(parts),)) {
+                Ok(r) => Some(r),
+                Err(e) => return Self::fail(slf, &e, None, job.reply, false),
+            },
+            None => None,
+        };
+        let mut args = Vec::with_capacity(job.args.len());
+        for (i, v) in job.args.into_iter().enumerate() {
+            // Defaults are used as declared, like FastAPI: never converted.
+            let convert = !matches!(v, ArgValue::Missing);
+            let converted = arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(|value| {
+                match &route.converters[i] {
+                    Some(conv) if convert => conv.bind(py).call1((value,)),
+                    _ => Ok(value),
+                }
+            });
+            match converted {
+                Ok(value) => args.push(value),
+                Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
+            }
+        }
+        let args = match PyTuple::new(py, args) {
+            Ok(a) => a,
+            Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
+        };
+        match route.invoke.bind(py).call1(args) {
+            Ok(ret) if route.is_async => Self::step(slf, &ret, Mode::Route(job.route), request.as_ref(), job.reply),
+            Ok(ret) => Self::finish(slf, &ret, Mode::Route(job.route), request.as_ref(), job.reply),
+            Err(e) => Self::fail(slf, &e, request.as_ref(), job.reply, false),
+        }
+    }
+
+    /// Run a coroutine until it first suspends. Most handlers never do.
+    fn step(slf: &Bound<'_, Self>, coro: &Bound<'_, PyAny>, mode: Mode, request: Option<&Bound<'_, PyAny>>, reply: oneshot::Sender<Reply>) {
+        let py = slf.py();
+        let mut out: *mut ffi::PyObject = std::ptr::null_mut();
+        // SAFETY: `coro` is a live object and we hold the GIL; PyIter_Send
+        // sets `out` to a new reference for both RETURN and NEXT.
+        let status = unsafe { ffi::PyIter_Send(coro.as_ptr(), ffi::Py_None(), &raw mut out) };
+        match status {
+            ffi::PySendResult::PYGEN_RETURN => {
+                // SAFETY: a new reference returned by PyIter_Send.
+                let value = unsafe { Bound::from_owned_ptr(py, out) };
+                Self::finish(slf, &value, mode, request, reply);
+            }
+            ffi::PySendResult::PYGEN_NEXT => {
+                // SAFETY: as above.
+                let yielded = unsafe { Bound::from_owned_ptr(py, out) };
+                let responder = Responder {
+                    server: slf.clone().unbind(),
+                    mode,
+                    request: request.map(|r| r.clone().unbind()),
+                    reply: Mutex::new(Some(reply)),
+                };
+                let responder = match Bound::new(py, responder) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        e.write_unraisable(py, None);
+                        return;
+                    }
+                };
+                if let Err(e) = slf.get().helpers.schedule.bind(py).call1((coro, yielded, &responder)) {
+                    let reply = responder.get().take();
+                    if let Some(reply) = reply {
+                        Self::fail(slf, &e, request, reply, matches!(mode, Mode::Error));
+                    }
+                }
+            }
+            ffi::PySendResult::PYGEN_ERROR => {
+                let err = PyErr::fetch(py);
+                Self::fail(slf, &err, request, reply, matches!(mode, Mode::Error));
+            }
+        }
+    }
+
+    fn finish(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, mode: Mode, request: Option<&Bound<'_, PyAny>>, reply: oneshot::Sender<Reply>) {
+        match Self::render(slf, value, mode) {
+            Ok(Some(r)) => {
+                let _ = reply.send(r);
+            }
+            Ok(None) => {
+                let py = slf.py();
+                let head = value
+                    .getattr("status_code")
+                    .and_then(|s| s.extract::<u16>())
+                    .and_then(|status| Ok((status, headers_of(value)?)));
+                let (status, headers) = match head {
+                    Ok(h) => h,
+                    Err(e) => return Self::fail(slf, &e, request, reply, matches!(mode, Mode::Error)),
+                };
+                let (tx, rx) = mpsc::unbounded_channel();
+                let _ = reply.send(Reply::Stream { status, headers, chunks: rx });
+                let started = Bound::new(py, BodySink { tx: Mutex::new(Some(tx)) })
+                    .and_then(|sink| slf.get().helpers.stream.bind(py).call1((value, sink)));
+                if let Err(e) = started {
+                    // The head is sent; all we can do is end the body and log.
+                    e.write_unraisable(py, None);
+                }
+            }
+            Err(e) => Self::fail(slf, &e, request, reply, matches!(mode, Mode::Error)),
+        }
+    }
+
+    /// A full reply, or `None` for a streaming response (`finish` wires it).
+    fn render(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, mode: Mode) -> PyResult<Option<Reply>> {
+        let py = slf.py();
+        let this = slf.get();
+        if value.is_instance(this.helpers.response_class.bind(py))? {
+            if !value.getattr("body_iterator")?.is_none() {
+                return Ok(None);
+            }
+            let status: u16 = value.getattr("status_code")?.extract()?;
+            let body: Vec<u8> = value.getattr("body")?.extract()?;
+            return Ok(Some(Reply::Full {
+                status,
+                headers: headers_of(value)?,
+                body: Bytes::from(body),
+            }));
+        }
+        let (filter, status) = match mode {
+            Mode::Route(i) => (&this.routes[i].filter, this.routes[i].status),
+            Mode::Error => (&Filter::All, 500),
+        };
+        let mut out = Vec::with_capacity(128);
+        json::write_value(&mut out, value, filter, this.helpers.fallback.bind(py), 0)?;
+        Ok(Some(Reply::Full {
+            status,
+            headers: vec![(CONTENT_TYPE, JSON)],
+            body: Bytes::from(out),
+        }))
+    }
+
+    /// Turn an exception into a response through the app's exception
+    /// handlers (Python), or a bare 500 if those fail too.
+    fn fail(slf: &Bound<'_, Self>, err: &PyErr, request: Option<&Bound<'_, PyAny>>, reply: oneshot::Sender<Reply>, already_failing: bool) {
+        let py = slf.py();
+        if already_failing {
+            err.clone_ref(py).write_unraisable(py, None);
+            let _ = reply.send(internal_error_reply());
+            return;
+        }
+        let exc = err.value(py);
+        match slf.get().helpers.on_error.bind(py).call1((exc, request)) {
+            Ok(coro) => Self::step(slf, &coro, Mode::Error, request, reply),
+            Err(e) => {
+                e.write_unraisable(py, None);
+                let _ = reply.send(internal_error_reply());
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl Server {
+    /// The eventfd the asyncio loop watches (`loop.add_reader(fd, drain)`).
+    fn wake_fd(&self) -> RawFd {
+        self.core.queue.fd()
+    }
+
+    /// Handle everything queued. Called by the asyncio loop.
+    fn drain(slf: &Bound<'_, Self>) {
+        // A few rounds pick up requests that arrived while we worked, without
+        // starving other asyncio tasks under sustained load.
+        for _ in 0..4 {
+            let items = slf.get().core.queue.take();
+            if items.is_empty() {
+                break;
+            }
+            for item in items {
+                match item {
+                    Msg::Job(job) => Self::run_job(slf, job),
+                    Msg::Stopped(error) => {
+                        let py = slf.py();
+                        let cb = slf.get().on_stopped.lock().ok().and_then(|mut g| g.take());
+                        if let Some(cb) = cb {
+                            if let Err(e) = cb.bind(py).call1((error,)) {
+                                e.write_unraisable(py, None);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop accepting, finish in-flight requests (up to the graceful timeout),
+    /// then call the `on_stopped` callback given to `start`.
+    fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    /// Bind `host:port` and start serving; returns the bound address (useful
+    /// with port 0). `on_stopped(error_or_None)` is called from `drain` once
+    /// the server has stopped.
+    #[pyo3(signature = (host, port, on_stopped, reuse_port = false, backlog = 1024))]
+    fn listen(
+        &self,
+        host: &str,
+        port: u16,
+        on_stopped: Py<PyAny>,
+        reuse_port: bool,
+        backlog: i32,
+    ) -> PyResult<(String, u16)> {
+        crate::setup::listen(self, host, port, on_stopped, reuse_port, backlog)
+    }
+
+    /// Wait for the I/O thread to exit (after `on_stopped` was called).
+    fn join(&self, py: Python<'_>) {
+        let handle = self.thread.lock().ok().and_then(|mut g| g.take());
+        if let Some(h) = handle {
+            py.detach(|| {
+                let _ = h.join();
+            });
+        }
+    }
+}
+
+/// Completes one request whose coroutine had to wait: the done-callback of
+/// the asyncio Task that resumed it.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct Responder {
+    server: Py<Server>,
+    mode: Mode,
+    request: Option<Py<PyAny>>,
+    reply: Mutex<Option<oneshot::Sender<Reply>>>,
+}
+
+impl Responder {
+    fn take(&self) -> Option<oneshot::Sender<Reply>> {
+        self.reply.lock().ok().and_then(|mut g| g.take())
+    }
+}
+
+#[pymethods]
+impl Responder {
+    fn __call__(&self, py: Python<'_>, task: &Bound<'_, PyAny>) {
+        let Some(reply) = self.take() else { return };
+        let server = self.server.bind(py);
+        let request = self.request.as_ref().map(|r| r.bind(py).clone());
+        match task.call_method0("result") {
+            Ok(value) => Server::finish(server, &value, self.mode, request.as_ref(), reply),
+            Err(e) => Server::fail(server, &e, request.as_ref(), reply, matches!(self.mode, Mode::Error)),
+        }
+    }
+}
+
+/// Where a streaming response writes its chunks.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct BodySink {
+    tx: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+}
+
+#[pymethods]
+impl BodySink {
+    /// Queue a chunk; `False` once the client has gone away.
+    fn send(&self, chunk: &[u8]) -> bool {
+        match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
+            Some(tx) => tx.send(Bytes::copy_from_slice(chunk)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// End the body.
+    fn close(&self) {
+        if let Ok(mut g) = self.tx.lock() {
+            g.take();
+        }
+    }
+}
+
+/// The raw request, as `ouroboros.api.Request` wraps it.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct RequestData {
+    parts: RequestParts,
+}
+
+impl From<RequestParts> for RequestData {
+    fn from(parts: RequestParts) -> Self {
+        Self { parts }
+    }
+}
+
+#[pymethods]
+impl RequestData {
+    #[getter]
+    fn method(&self) -> &str {
+        self.parts.method.as_str()
+    }
+    #[getter]
+    fn path(&self) -> &str {
+        &self.parts.path
+    }
+    #[getter]
+    fn query_string(&self) -> &str {
+        &self.parts.query
+    }
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for (k, v) in &self.parts.headers {
+            list.append((k.as_str(), String::from_utf8_lossy(v.as_bytes())))?;
+        }
+        Ok(list)
+    }
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.parts.body)
+    }
+    #[getter]
+    fn client(&self) -> Option<(String, u16)> {
+        self.parts.client.map(|a| (a.ip().to_string(), a.port()))
+    }
+    #[getter]
+    fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.parts.path_params {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+}

@@ -1,0 +1,116 @@
+//! The hand-off from the I/O thread to the thread running the asyncio loop.
+//!
+//! Work is pushed into a plain vector; only the push that finds the queue idle
+//! writes to an eventfd, which the asyncio loop watches with `add_reader`. So
+//! under load one wake-up carries a whole batch of requests, and the loop
+//! thread takes the GIL once per batch (it already holds it: it runs Python).
+//! The I/O thread never touches the GIL.
+
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::Method;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::params::ArgValue;
+
+/// The request as Python's `Request` object sees it (built only for routes
+/// that ask for it).
+pub struct RequestParts {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub client: Option<SocketAddr>,
+    pub path_params: Vec<(String, String)>,
+}
+
+/// What Python answers.
+pub enum Reply {
+    Full {
+        status: u16,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        body: Bytes,
+    },
+    Stream {
+        status: u16,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        chunks: mpsc::UnboundedReceiver<Bytes>,
+    },
+}
+
+/// One request for a Python handler, with its parameters already parsed.
+pub struct Job {
+    pub route: usize,
+    pub args: Vec<ArgValue>,
+    pub request: Option<RequestParts>,
+    pub reply: oneshot::Sender<Reply>,
+}
+
+pub enum Msg {
+    Job(Job),
+    /// The server stopped (with the error that stopped it, if any).
+    Stopped(Option<String>),
+}
+
+pub struct Queue {
+    items: Mutex<Vec<Msg>>,
+    pending: AtomicBool,
+    wake: OwnedFd,
+}
+
+impl Queue {
+    pub fn new() -> std::io::Result<Self> {
+        // SAFETY: eventfd has no memory-safety preconditions; the result is
+        // checked before it is wrapped.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Self {
+            items: Mutex::new(Vec::with_capacity(256)),
+            pending: AtomicBool::new(false),
+            // SAFETY: `fd` is a fresh descriptor owned by nobody else.
+            wake: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.wake.as_raw_fd()
+    }
+
+    pub fn push(&self, msg: Msg) {
+        match self.items.lock() {
+            Ok(mut items) => items.push(msg),
+            Err(poisoned) => poisoned.into_inner().push(msg),
+        }
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a valid u64 to our own eventfd. A
+            // failure (counter overflow) still leaves the fd readable.
+            unsafe {
+                libc::write(self.fd(), std::ptr::from_ref(&one).cast(), 8);
+            }
+        }
+    }
+
+    /// Everything queued so far; re-arms the wake-up first so nothing pushed
+    /// after this call is missed.
+    pub fn take(&self) -> Vec<Msg> {
+        self.pending.store(false, Ordering::Release);
+        let mut counter: u64 = 0;
+        // SAFETY: reads at most 8 bytes into a valid u64; EAGAIN is fine.
+        unsafe {
+            libc::read(self.fd(), std::ptr::from_mut(&mut counter).cast(), 8);
+        }
+        match self.items.lock() {
+            Ok(mut items) => std::mem::take(&mut *items),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+}

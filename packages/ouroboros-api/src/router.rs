@@ -1,0 +1,303 @@
+//! The route table: one radix tree (matchit) per method, and per route the
+//! parameter plan compiled once at startup.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use hyper::header::{HeaderMap, CONTENT_TYPE};
+use hyper::Method;
+use serde_json::{json, Value};
+
+use crate::params::{self, ArgValue, FieldError, ParamSpec, Source};
+
+/// What a route needs from a request, in the order Python receives it.
+#[derive(Debug, Clone, Default)]
+pub struct RoutePlan {
+    pub params: Vec<ParamSpec>,
+    /// Whether the body must be read at all (any body/form parameter).
+    pub reads_body: bool,
+    /// Whether Python wants the request object (headers, raw body...).
+    pub wants_request: bool,
+}
+
+/// The result of looking up a method and path.
+pub enum Lookup<'t, 'p> {
+    Found {
+        route: usize,
+        params: matchit::Params<'t, 'p>,
+    },
+    /// The path exists for other methods; the value is the `Allow` header.
+    MethodNotAllowed(String),
+    /// The path exists with (or without) a trailing slash: redirect there.
+    Redirect(String),
+    NotFound,
+}
+
+/// All routes of an app.
+#[derive(Default)]
+pub struct RouteTable {
+    by_method: HashMap<Method, matchit::Router<usize>>,
+    /// Which methods each path template accepts, for 405's `Allow`.
+    methods_of: matchit::Router<Vec<Method>>,
+    templates: HashMap<String, usize>,
+    method_lists: Vec<Vec<Method>>,
+}
+
+/// Translate FastAPI's `{name:path}` (and `{name:int}`-style converters) into
+/// matchit syntax.
+pub fn to_matchit(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let inner = &rest[open + 1..open + close];
+        match inner.split_once(':') {
+            Some((name, "path")) => {
+                out.push_str("{*");
+                out.push_str(name);
+                out.push('}');
+            }
+            Some((name, _)) => {
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+            None => {
+                out.push('{');
+                out.push_str(inner);
+                out.push('}');
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+impl RouteTable {
+    /// Register route number `route` for `method` at `path` (FastAPI syntax).
+    pub fn insert(&mut self, method: &Method, path: &str, route: usize) -> Result<(), String> {
+        let template = to_matchit(path);
+        if method == Method::HEAD {
+            // Replace the HEAD route a GET registered implicitly.
+            if let Some(r) = self.by_method.get_mut(&Method::HEAD) {
+                r.remove(template.clone());
+            }
+        }
+        self.by_method
+            .entry(method.clone())
+            .or_default()
+            .insert(template.clone(), route)
+            .map_err(|e| format!("cannot add route {method} {path}: {e}"))?;
+        if method == Method::GET && !self.by_method.get(&Method::HEAD).is_some_and(|r| r.at(&template).is_ok()) {
+            // Starlette answers HEAD on every GET route; an explicit HEAD
+            // route registered later wins because it is inserted first there.
+            let _ = self.by_method.entry(Method::HEAD).or_default().insert(template.clone(), route);
+        }
+        let idx = match self.templates.get(&template) {
+            Some(i) => *i,
+            None => {
+                let i = self.method_lists.len();
+                self.method_lists.push(Vec::new());
+                self.templates.insert(template.clone(), i);
+                self.methods_of
+                    .insert(template, Vec::new())
+                    .map_err(|e| format!("cannot add route {method} {path}: {e}"))?;
+                i
+            }
+        };
+        let list = &mut self.method_lists[idx];
+        if !list.contains(method) {
+            list.push(method.clone());
+        }
+        Ok(())
+    }
+
+    /// Copy the method lists into the tree once every route is in.
+    pub fn finish(&mut self) {
+        for (template, idx) in &self.templates {
+            if let Ok(m) = self.methods_of.at_mut(template) {
+                *m.value = self.method_lists[*idx].clone();
+            }
+        }
+    }
+
+    pub fn lookup<'t, 'p>(&'t self, method: &Method, path: &'p str) -> Lookup<'t, 'p> {
+        if let Some(router) = self.by_method.get(method) {
+            if let Ok(m) = router.at(path) {
+                return Lookup::Found {
+                    route: *m.value,
+                    params: m.params,
+                };
+            }
+        }
+        if let Ok(m) = self.methods_of.at(path) {
+            let mut allow: Vec<&str> = m.value.iter().map(Method::as_str).collect();
+            if allow.contains(&"GET") && !allow.contains(&"HEAD") {
+                allow.push("HEAD");
+            }
+            return Lookup::MethodNotAllowed(allow.join(", "));
+        }
+        let alternative = match path.strip_suffix('/') {
+            Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
+            Some(_) => return Lookup::NotFound,
+            None => format!("{path}/"),
+        };
+        if let Some(router) = self.by_method.get(method) {
+            if router.at(&alternative).is_ok() {
+                return Lookup::Redirect(alternative);
+            }
+        }
+        Lookup::NotFound
+    }
+}
+
+/// How a body failed to parse, before any parameter is looked at.
+fn json_invalid(err: &serde_json::Error) -> FieldError {
+    FieldError {
+        kind: "json_invalid",
+        loc: vec![json!("body"), json!(err.column())],
+        msg: "JSON decode error".into(),
+        input: json!({}),
+        ctx: Some(json!({ "error": err.to_string() })),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(ct) => {
+            let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))
+        }
+    }
+}
+
+/// Extract every parameter of `plan`, collecting all errors like FastAPI does.
+pub fn extract(
+    plan: &RoutePlan,
+    path_params: &matchit::Params<'_, '_>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Vec<ArgValue>, Vec<FieldError>> {
+    let mut out = Vec::with_capacity(plan.params.len());
+    let mut errors = Vec::new();
+    let query_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = match query {
+        Some(q) if plan.params.iter().any(|p| p.source == Source::Query) => {
+            form_urlencoded::parse(q.as_bytes()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let cookies = if plan.params.iter().any(|p| p.source == Source::Cookie) {
+        params::cookie_pairs(headers)
+    } else {
+        Vec::new()
+    };
+    let needs_json = plan
+        .params
+        .iter()
+        .any(|p| matches!(p.source, Source::Body | Source::BodyField));
+    let mut json_body: Option<Value> = None;
+    if needs_json && !body.is_empty() {
+        if !is_json(headers) {
+            // FastAPI ignores a non-JSON body for JSON parameters: they are
+            // then reported missing.
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(v) => json_body = Some(v),
+                Err(e) => return Err(vec![json_invalid(&e)]),
+            }
+        }
+    }
+    let form_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+        if plan.params.iter().any(|p| p.source == Source::Form) {
+            form_urlencoded::parse(body).collect()
+        } else {
+            Vec::new()
+        };
+    for spec in &plan.params {
+        let result = match spec.source {
+            Source::Path => match path_params.get(&spec.alias) {
+                Some(raw) => match percent_decode(raw) {
+                    Some(decoded) => params::coerce_text(spec, &decoded),
+                    None => params::coerce_text(spec, raw),
+                },
+                None => params::absent(spec),
+            },
+            Source::Query => params::from_pairs(spec, &query_pairs),
+            Source::Header => params::from_headers(spec, headers),
+            Source::Cookie => params::from_pairs(spec, &cookies),
+            Source::Form => params::from_pairs(spec, &form_pairs),
+            Source::Body => match &json_body {
+                Some(v) => params::coerce_json(spec, v.clone()),
+                None => params::absent(spec),
+            },
+            Source::BodyField => match json_body.as_ref().and_then(|b| b.get(&spec.alias)) {
+                Some(v) => params::coerce_json(spec, v.clone()),
+                None => params::absent(spec),
+            },
+            Source::Request => Ok(ArgValue::Request),
+        };
+        match result {
+            Ok(v) => out.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Decode `%xx` in a path segment; `None` when there is nothing to decode.
+fn percent_decode(raw: &str) -> Option<String> {
+    if !raw.contains('%') {
+        return None;
+    }
+    let bytes: Vec<u8> = form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned().into_bytes())?;
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fastapi_paths_become_matchit_paths() {
+        assert_eq!(to_matchit("/users/{id}"), "/users/{id}");
+        assert_eq!(to_matchit("/files/{p:path}"), "/files/{*p}");
+        assert_eq!(to_matchit("/n/{n:int}/x"), "/n/{n}/x");
+    }
+
+    #[test]
+    fn lookup_distinguishes_404_405_and_redirects() {
+        let mut t = RouteTable::default();
+        t.insert(&Method::GET, "/items/{id}", 0).unwrap();
+        t.insert(&Method::POST, "/items", 1).unwrap();
+        t.finish();
+        assert!(matches!(t.lookup(&Method::GET, "/items/3"), Lookup::Found { route: 0, .. }));
+        assert!(matches!(t.lookup(&Method::HEAD, "/items/3"), Lookup::Found { route: 0, .. }));
+        match t.lookup(&Method::DELETE, "/items/3") {
+            Lookup::MethodNotAllowed(allow) => assert_eq!(allow, "GET, HEAD"),
+            _ => panic!("expected 405"),
+        }
+        assert!(matches!(t.lookup(&Method::POST, "/items/"), Lookup::Redirect(ref p) if p == "/items"));
+        assert!(matches!(t.lookup(&Method::GET, "/nope"), Lookup::NotFound));
+    }
+
+    #[test]
+    fn path_params_are_percent_decoded() {
+        assert_eq!(percent_decode("a%20b"), Some("a b".into()));
+        assert_eq!(percent_decode("a+b"), None);
+        assert_eq!(percent_decode("a%2Bb+"), Some("a+b+".into()));
+    }
+}

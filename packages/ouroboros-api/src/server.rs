@@ -1,0 +1,242 @@
+//! The HTTP side: hyper 1.x connections on a tokio runtime of their own,
+//! routing and parameter parsing, then a hand-off to Python through the
+//! [`Queue`]. Nothing here takes the GIL.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::sync::{oneshot, watch};
+
+use crate::params::errors_body;
+use crate::queue::{Job, Msg, Queue, Reply, RequestParts};
+use crate::router::{extract, Lookup, RoutePlan, RouteTable};
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// Limits and timeouts of one server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub max_body_size: usize,
+    pub max_header_size: usize,
+    pub header_read_timeout: Duration,
+    pub graceful_timeout: Duration,
+    pub keep_alive: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_body_size: 1024 * 1024,
+            max_header_size: 16 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            graceful_timeout: Duration::from_secs(10),
+            keep_alive: true,
+        }
+    }
+}
+
+/// Everything the I/O thread needs, shared by every connection.
+pub struct Core {
+    pub table: RouteTable,
+    pub plans: Vec<RoutePlan>,
+    pub config: Config,
+    pub queue: Arc<Queue>,
+    /// When set, every route receives the request object (Python middleware).
+    pub always_request: bool,
+}
+
+pub fn full(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()).boxed());
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+fn detail(status: StatusCode, text: &str) -> Response<Body> {
+    let body = serde_json::to_vec(&serde_json::json!({ "detail": text })).unwrap_or_default();
+    full(status, "application/json", body)
+}
+
+/// Turn Python's reply into a hyper response.
+pub fn reply_to_response(reply: Reply) -> Response<Body> {
+    let (status, headers, body) = match reply {
+        Reply::Full { status, headers, body } => (status, headers, Full::new(body).boxed()),
+        Reply::Stream { status, headers, mut chunks } => {
+            let stream = futures::stream::poll_fn(move |cx| {
+                chunks
+                    .poll_recv(cx)
+                    .map(|c| c.map(|b| Ok::<_, Infallible>(Frame::data(b))))
+            });
+            (status, headers, BodyExt::boxed(StreamBody::new(stream)))
+        }
+    };
+    let mut r = Response::new(body);
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = r.headers_mut();
+    for (name, value) in headers {
+        h.append(name, value);
+    }
+    r
+}
+
+async fn read_body(core: &Core, body: Incoming, declared: Option<u64>) -> Result<Bytes, Response<Body>> {
+    let limit = core.config.max_body_size;
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"))
+        }
+        Err(_) => Err(detail(StatusCode::BAD_REQUEST, "Could not read the request body")),
+    }
+}
+
+/// Serve one request.
+pub async fn handle(core: Arc<Core>, req: Request<Incoming>, peer: Option<SocketAddr>) -> Result<Response<Body>, Infallible> {
+    let (parts, incoming) = req.into_parts();
+    let path = parts.uri.path();
+    let (route, path_params) = match core.table.lookup(&parts.method, path) {
+        Lookup::Found { route, params } => (route, params),
+        Lookup::MethodNotAllowed(allow) => {
+            let mut r = detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+            if let Ok(v) = HeaderValue::from_str(&allow) {
+                r.headers_mut().insert(ALLOW, v);
+            }
+            return Ok(r);
+        }
+        Lookup::Redirect(to) => {
+            let mut location = to;
+            if let Some(q) = parts.uri.query() {
+                location.push('?');
+                location.push_str(q);
+            }
+            let mut r = full(StatusCode::TEMPORARY_REDIRECT, "text/plain", Bytes::new());
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(LOCATION, v);
+            }
+            return Ok(r);
+        }
+        Lookup::NotFound => return Ok(detail(StatusCode::NOT_FOUND, "Not Found")),
+    };
+    let plan = &core.plans[route];
+    let wants_request = plan.wants_request || core.always_request;
+    let body = if plan.reads_body || wants_request {
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        match read_body(&core, incoming, declared).await {
+            Ok(b) => b,
+            Err(resp) => return Ok(resp),
+        }
+    } else {
+        Bytes::new()
+    };
+    let args = match extract(plan, &path_params, parts.uri.query(), &parts.headers, &body) {
+        Ok(args) => args,
+        Err(errors) => {
+            return Ok(full(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "application/json",
+                errors_body(&errors),
+            ))
+        }
+    };
+    let request = wants_request.then(|| RequestParts {
+        method: parts.method.clone(),
+        path: path.to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        path_params: path_params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        headers: parts.headers.clone(),
+        body,
+        client: peer,
+    });
+    let (tx, rx) = oneshot::channel();
+    core.queue.push(Msg::Job(Job {
+        route,
+        args,
+        request,
+        reply: tx,
+    }));
+    Ok(match rx.await {
+        Ok(reply) => reply_to_response(reply),
+        Err(_) => detail(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down"),
+    })
+}
+
+fn http_builder(config: &Config) -> http1::Builder {
+    let mut b = http1::Builder::new();
+    b.timer(TokioTimer::new())
+        .keep_alive(config.keep_alive)
+        .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(config.max_header_size.max(8192))
+        .pipeline_flush(true);
+    b
+}
+
+/// Accept connections until `shutdown` flips, then drain them gracefully.
+pub async fn accept_loop<S, F>(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    mut shutdown: watch::Receiver<bool>,
+    service: S,
+) where
+    S: Fn(Request<Incoming>, Option<SocketAddr>) -> F + Clone + Send + 'static,
+    F: std::future::Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
+{
+    let graceful = GracefulShutdown::new();
+    let http = http_builder(&config);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let svc = service.clone();
+                    let conn = http.serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |req| svc(req, Some(peer))),
+                    );
+                    let watched = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        // Errors here are the client's (reset, bad request
+                        // line, timeout); hyper already answered what it could.
+                        let _ = watched.await;
+                    });
+                }
+                Err(_) => {
+                    // Out of file descriptors or similar: back off instead of
+                    // spinning, and keep serving the connections we have.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(config.graceful_timeout, graceful.shutdown()).await;
+}
+
+/// The physical limit for benchmarks: the same hyper stack answering a fixed
+/// JSON body with no Python at all.
+pub async fn bare_service(_req: Request<Incoming>, _peer: Option<SocketAddr>) -> Result<Response<Body>, Infallible> {
+    Ok(full(StatusCode::OK, "application/json", Bytes::from_static(b"{\"message\":\"hello\"}")))
+}

@@ -1,0 +1,331 @@
+//! Building a [`Server`] from the route plans Python compiled, binding the
+//! socket and starting the I/O thread.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::Method;
+use ouroboros_common::python::guard;
+use ouroboros_common::Error;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use regex::Regex;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::sync::watch;
+
+use crate::bridge::{Helpers, PyRoute, Server};
+use crate::json::Filter;
+use crate::params::{Bound as NumBound, Constraints, Kind, ParamSpec, Source};
+use crate::queue::{Msg, Queue};
+use crate::router::{RoutePlan, RouteTable};
+use crate::server::{self, Config, Core};
+
+fn invalid(name: &str, reason: impl Into<String>) -> PyErr {
+    Error::invalid_argument(name, reason).into()
+}
+
+fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    d.get_item(key)?
+        .ok_or_else(|| invalid(key, "missing from the compiled route plan"))
+}
+
+fn bound(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<NumBound>> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => Ok(Some(NumBound {
+            value: v.extract::<f64>()?,
+            is_int: v.is_instance_of::<pyo3::types::PyInt>(),
+        })),
+        _ => Ok(None),
+    }
+}
+
+fn opt_usize(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<usize>> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
+        _ => Ok(None),
+    }
+}
+
+fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
+    let name: String = get(d, "name")?.extract()?;
+    let source: String = get(d, "source")?.extract()?;
+    let kind: String = get(d, "kind")?.extract()?;
+    let pattern = match d.get_item("pattern")? {
+        Some(p) if !p.is_none() => {
+            let text: String = p.extract()?;
+            let re = Regex::new(&text)
+                .map_err(|e| invalid(&name, format!("pattern {text:?} is not a valid regex: {e}")))?;
+            Some((re, text))
+        }
+        _ => None,
+    };
+    Ok(ParamSpec {
+        alias: get(d, "alias")?.extract()?,
+        source: Source::parse(&source).ok_or_else(|| invalid(&name, format!("unknown source {source:?}")))?,
+        kind: Kind::parse(&kind).ok_or_else(|| invalid(&name, format!("unknown kind {kind:?}")))?,
+        list: get(d, "list")?.extract()?,
+        required: get(d, "required")?.extract()?,
+        constraints: Constraints {
+            gt: bound(d, "gt")?,
+            ge: bound(d, "ge")?,
+            lt: bound(d, "lt")?,
+            le: bound(d, "le")?,
+            min_length: opt_usize(d, "min_length")?,
+            max_length: opt_usize(d, "max_length")?,
+            pattern,
+        },
+        name,
+    })
+}
+
+fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
+    let mut c = Config::default();
+    let secs = |key: &str| -> PyResult<Option<Duration>> {
+        match d.get_item(key)? {
+            Some(v) if !v.is_none() => {
+                let s: f64 = v.extract()?;
+                if !(s.is_finite() && s > 0.0) {
+                    return Err(invalid(key, format!("must be a positive number of seconds, got {s}")));
+                }
+                Ok(Some(Duration::from_secs_f64(s)))
+            }
+            _ => Ok(None),
+        }
+    };
+    if let Some(v) = opt_usize(d, "max_body_size")? {
+        c.max_body_size = v;
+    }
+    if let Some(v) = opt_usize(d, "max_header_size")? {
+        c.max_header_size = v;
+    }
+    if let Some(v) = secs("header_read_timeout")? {
+        c.header_read_timeout = v;
+    }
+    if let Some(v) = secs("graceful_timeout")? {
+        c.graceful_timeout = v;
+    }
+    if let Some(v) = d.get_item("keep_alive")? {
+        c.keep_alive = v.extract()?;
+    }
+    Ok(c)
+}
+
+/// Build the server of an app from its compiled routes (see
+/// `ouroboros.api._plan`). Nothing is bound yet.
+#[pyfunction]
+pub fn build_server(
+    routes: &Bound<'_, PyList>,
+    config: &Bound<'_, PyDict>,
+    helpers: &Bound<'_, PyDict>,
+    always_request: bool,
+) -> PyResult<Server> {
+    guard(|| {
+        let mut table = RouteTable::default();
+        let mut plans = Vec::new();
+        let mut py_routes = Vec::new();
+        for (i, r) in routes.iter().enumerate() {
+            let r = r.cast::<PyDict>()?;
+            let path: String = get(r, "path")?.extract()?;
+            for m in get(r, "methods")?.try_iter()? {
+                let m: String = m?.extract()?;
+                let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                    .map_err(|_| invalid("methods", format!("{m:?} is not an HTTP method")))?;
+                table.insert(&method, &path, i).map_err(|e| invalid("path", e))?;
+            }
+            let mut params = Vec::new();
+            let mut defaults = Vec::new();
+            let mut converters = Vec::new();
+            for p in get(r, "params")?.try_iter()? {
+                let p = p?;
+                let p = p.cast::<PyDict>()?;
+                params.push(param_spec(p)?);
+                defaults.push(get(p, "default")?.unbind());
+                let conv = get(p, "converter")?;
+                converters.push((!conv.is_none()).then(|| conv.unbind()));
+            }
+            let reads_body = params
+                .iter()
+                .any(|p| matches!(p.source, Source::Body | Source::BodyField | Source::Form));
+            let wants_request = get(r, "wants_request")?.extract()?;
+            plans.push(RoutePlan {
+                params,
+                reads_body,
+                wants_request,
+            });
+            py_routes.push(PyRoute {
+                invoke: get(r, "invoke")?.unbind(),
+                is_async: get(r, "is_async")?.extract()?,
+                status: get(r, "status_code")?.extract()?,
+                filter: Filter::from_py(&get(r, "filter")?)?,
+                defaults,
+                converters,
+            });
+        }
+        table.finish();
+        let queue = Queue::new().map_err(|e| Error::io("create the request queue (eventfd)", e))?;
+        let (shutdown, _) = watch::channel(false);
+        Ok(Server {
+            core: Arc::new(Core {
+                table,
+                plans,
+                config: config_from(config)?,
+                queue: Arc::new(queue),
+                always_request,
+            }),
+            routes: py_routes,
+            helpers: Helpers {
+                schedule: get(helpers, "schedule")?.unbind(),
+                fallback: get(helpers, "fallback")?.unbind(),
+                on_error: get(helpers, "on_error")?.unbind(),
+                make_request: get(helpers, "make_request")?.unbind(),
+                response_class: get(helpers, "response_class")?.unbind(),
+                stream: get(helpers, "stream")?.unbind(),
+            },
+            on_stopped: Mutex::new(None),
+            shutdown,
+            thread: Mutex::new(None),
+        })
+    })
+}
+
+/// Bind a listening socket (`SO_REUSEPORT` lets worker processes share it).
+fn bind(host: &str, port: u16, reuse_port: bool, backlog: i32) -> Result<std::net::TcpListener, Error> {
+    let addr: SocketAddr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Error::io(format!("resolve {host}:{port}"), e))?
+        .next()
+        .ok_or_else(|| Error::invalid_argument("host", format!("{host:?} resolves to no address")))?;
+    let ctx = |what: &str| format!("{what} {addr}");
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+        .map_err(|e| Error::io(ctx("create a socket for"), e))?;
+    socket.set_reuse_address(true).map_err(|e| Error::io(ctx("set SO_REUSEADDR on"), e))?;
+    if reuse_port {
+        socket.set_reuse_port(true).map_err(|e| Error::io(ctx("set SO_REUSEPORT on"), e))?;
+    }
+    socket.set_nonblocking(true).map_err(|e| Error::io(ctx("make non-blocking"), e))?;
+    socket.bind(&addr.into()).map_err(|e| Error::io(ctx("bind"), e))?;
+    socket.listen(backlog).map_err(|e| Error::io(ctx("listen on"), e))?;
+    Ok(socket.into())
+}
+
+/// Run `fut` on a fresh single-threaded runtime in a thread of its own.
+///
+/// One I/O thread per server process: on the two-core machines we target the
+/// other core belongs to Python (or to the next worker process); more
+/// processes (`workers=N`) scale further.
+fn spawn_io_thread<F>(name: &str, fut: F, done: impl FnOnce(Option<String>) + Send + 'static) -> Result<std::thread::JoinHandle<()>, Error>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let outcome = ouroboros_common::panic::catch(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::Runtime(format!("cannot start the server runtime: {e}")))?;
+                rt.block_on(fut);
+                Ok::<_, Error>(())
+            });
+            done(outcome.err().map(|e| e.to_string()));
+        })
+        .map_err(|e| Error::io("start the server thread", e))
+}
+
+/// See `Server.listen`.
+pub fn listen(
+    server: &Server,
+    host: &str,
+    port: u16,
+    on_stopped: Py<PyAny>,
+    reuse_port: bool,
+    backlog: i32,
+) -> PyResult<(String, u16)> {
+    guard(|| {
+        let std_listener = bind(host, port, reuse_port, backlog)?;
+        let local = std_listener
+            .local_addr()
+            .map_err(|e| Error::io("read the bound address", e))?;
+        if let Ok(mut g) = server.on_stopped.lock() {
+            *g = Some(on_stopped);
+        }
+        let core = server.core.clone();
+        let queue = server.core.queue.clone();
+        let config = core.config.clone();
+        let shutdown = server.shutdown.subscribe();
+        let fut = async move {
+            match tokio::net::TcpListener::from_std(std_listener) {
+                Ok(listener) => {
+                    server::accept_loop(listener, config, shutdown, move |req, peer| {
+                        server::handle(core.clone(), req, peer)
+                    })
+                    .await;
+                }
+                Err(e) => {
+                    core.queue.push(Msg::Stopped(Some(format!("cannot serve on {local}: {e}"))));
+                }
+            }
+        };
+        let handle = spawn_io_thread("ouroboros-api-io", fut, move |err| queue.push(Msg::Stopped(err)))?;
+        if let Ok(mut g) = server.thread.lock() {
+            *g = Some(handle);
+        }
+        Ok((local.ip().to_string(), local.port()))
+    })
+}
+
+/// Serve a fixed JSON body with the same hyper stack and no Python, until
+/// SIGINT/SIGTERM: the benchmark's physical limit.
+#[pyfunction]
+#[pyo3(signature = (host, port))]
+pub fn serve_bare(py: Python<'_>, host: String, port: u16) -> PyResult<()> {
+    py.detach(move || {
+        let listener = bind(&host, port, false, 1024)?;
+        let (tx, rx) = watch::channel(false);
+        let fut = async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+            tokio::spawn(async move {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+                }
+                let _ = tx.send(true);
+            });
+            server::accept_loop(listener, Config::default(), rx, server::bare_service).await;
+        };
+        let handle = spawn_io_thread("ouroboros-api-bare", fut, |_| {})?;
+        let _ = handle.join();
+        Ok::<_, Error>(())
+    })
+    .map_err(PyErr::from)
+}
+
+/// Serialize `obj` to JSON bytes the way responses are (used by
+/// `JSONResponse`). `filter` is a compiled field tree description or None.
+#[pyfunction]
+#[pyo3(signature = (obj, fallback, filter = None))]
+pub fn dumps<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    fallback: &Bound<'py, PyAny>,
+    filter: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let filter = match filter {
+        Some(f) => Filter::from_py(f)?,
+        None => Filter::All,
+    };
+    let mut out = Vec::with_capacity(128);
+    crate::json::write_value(&mut out, obj, &filter, fallback, 0)?;
+    Ok(pyo3::types::PyBytes::new(py, &out))
+}
+
+/// Parse JSON bytes into Python objects (used by `Request.json()`).
+#[pyfunction]
+pub fn loads<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let value: serde_json::Value = serde_json::from_slice(data)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("invalid JSON: {e}")))?;
+    crate::json::value_to_py(py, &value)
+}
