@@ -9,7 +9,6 @@ The table prints requests/second and the ratio of ouroboros to each peer.
 Set BENCH_SERVE=<name> BENCH_PORT=<port> to run one server by hand.
 """
 
-
 import argparse
 import json
 import os
@@ -28,7 +27,13 @@ ROUTES = {
     "body+model": (
         "POST",
         "/users",
-        {"name": "Alice", "email": "alice@example.com", "age": 30, "address": {"street": "1 Main St", "city": "Paris"}, "tags": ["a", "b"]},
+        {
+            "name": "Alice",
+            "email": "alice@example.com",
+            "age": 30,
+            "address": {"street": "1 Main St", "city": "Paris"},
+            "tags": ["a", "b"],
+        },
     ),
     "depends": ("GET", "/dep", None),
 }
@@ -145,16 +150,20 @@ def serve_robyn(port: int) -> None:
     app = Robyn(__file__)
 
     @app.get("/plain")
-    async def plain(request):  # noqa: ANN001, ANN202
+    async def plain(request):
         return {"message": "hello"}
 
     @app.get("/items/:item_id")
-    async def item(request):  # noqa: ANN001, ANN202
+    async def item(request):
         limit = int(request.query_params.get("limit", "10"))
-        return {"item_id": int(request.path_params["item_id"]), "q": request.query_params.get("q", None), "limit": limit}
+        return {
+            "item_id": int(request.path_params["item_id"]),
+            "q": request.query_params.get("q", None),
+            "limit": limit,
+        }
 
     @app.post("/users")
-    async def create_user(request):  # noqa: ANN001, ANN202
+    async def create_user(request):
         body = request.json()
         return {"id": 1, "name": body["name"], "address": body["address"]}
 
@@ -162,7 +171,7 @@ def serve_robyn(port: int) -> None:
         return {"db": "ok"}
 
     @app.get("/dep")
-    async def dep(request):  # noqa: ANN001, ANN202
+    async def dep(request):
         db = await get_db()
         return {"db": db["db"]}
 
@@ -236,7 +245,10 @@ def main() -> None:
             port = free_port()
             env = {**os.environ, "BENCH_SERVE": name, "BENCH_PORT": str(port), "OUROBOROS_WORKER_THREADS": "1"}
             proc = subprocess.Popen(
-                ["taskset", "-c", "0", sys.executable, __file__], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                ["taskset", "-c", "0", sys.executable, __file__],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
             try:
                 if not wait_ready(port):

@@ -16,15 +16,15 @@ use std::thread::JoinHandle;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use pyo3::ffi;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::json::{self, Filter};
+use crate::params::ArgValue;
 use crate::queue::{Msg, Reply, RequestParts};
 use crate::server::Core;
-use crate::params::ArgValue;
 
 /// Per route, what only Python can hold.
 pub struct PyRoute {
@@ -75,7 +75,12 @@ fn internal_error_reply() -> Reply {
     }
 }
 
-fn arg_to_py<'py>(py: Python<'py>, v: ArgValue, default: &Py<PyAny>, request: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+fn arg_to_py<'py>(
+    py: Python<'py>,
+    v: ArgValue,
+    default: &Py<PyAny>,
+    request: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
         ArgValue::Missing => default.bind(py).clone(),
         ArgValue::Str(s) => PyString::new(py, &s).into_any(),
@@ -117,7 +122,12 @@ impl Server {
         let this = slf.get();
         let route = &this.routes[job.route];
         let request = match job.request {
-            Some(parts) => match this.helpers.make_request.bind(py).call1((RequestData::from(parts),)) {
+            Some(parts) => match this
+                .helpers
+                .make_request
+                .bind(py)
+                .call1((RequestData::from(*parts),))
+            {
                 Ok(r) => Some(r),
                 Err(e) => return Self::fail(slf, &e, None, job.reply, false),
             },
@@ -127,12 +137,12 @@ impl Server {
         for (i, v) in job.args.into_iter().enumerate() {
             // Defaults are used as declared, like FastAPI: never converted.
             let convert = !matches!(v, ArgValue::Missing);
-            let converted = arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(|value| {
-                match &route.converters[i] {
+            let converted = arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(
+                |value| match &route.converters[i] {
                     Some(conv) if convert => conv.bind(py).call1((value,)),
                     _ => Ok(value),
-                }
-            });
+                },
+            );
             match converted {
                 Ok(value) => args.push(value),
                 Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
@@ -143,14 +153,32 @@ impl Server {
             Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
         };
         match route.invoke.bind(py).call1(args) {
-            Ok(ret) if route.is_async => Self::step(slf, &ret, Mode::Route(job.route), request.as_ref(), job.reply),
-            Ok(ret) => Self::finish(slf, &ret, Mode::Route(job.route), request.as_ref(), job.reply),
+            Ok(ret) if route.is_async => Self::step(
+                slf,
+                &ret,
+                Mode::Route(job.route),
+                request.as_ref(),
+                job.reply,
+            ),
+            Ok(ret) => Self::finish(
+                slf,
+                &ret,
+                Mode::Route(job.route),
+                request.as_ref(),
+                job.reply,
+            ),
             Err(e) => Self::fail(slf, &e, request.as_ref(), job.reply, false),
         }
     }
 
     /// Run a coroutine until it first suspends. Most handlers never do.
-    fn step(slf: &Bound<'_, Self>, coro: &Bound<'_, PyAny>, mode: Mode, request: Option<&Bound<'_, PyAny>>, reply: oneshot::Sender<Reply>) {
+    fn step(
+        slf: &Bound<'_, Self>,
+        coro: &Bound<'_, PyAny>,
+        mode: Mode,
+        request: Option<&Bound<'_, PyAny>>,
+        reply: oneshot::Sender<Reply>,
+    ) {
         let py = slf.py();
         let mut out: *mut ffi::PyObject = std::ptr::null_mut();
         // SAFETY: `coro` is a live object and we hold the GIL; PyIter_Send
@@ -178,7 +206,13 @@ impl Server {
                         return;
                     }
                 };
-                if let Err(e) = slf.get().helpers.schedule.bind(py).call1((coro, yielded, &responder)) {
+                if let Err(e) = slf
+                    .get()
+                    .helpers
+                    .schedule
+                    .bind(py)
+                    .call1((coro, yielded, &responder))
+                {
                     let reply = responder.get().take();
                     if let Some(reply) = reply {
                         Self::fail(slf, &e, request, reply, matches!(mode, Mode::Error));
@@ -192,7 +226,13 @@ impl Server {
         }
     }
 
-    fn finish(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, mode: Mode, request: Option<&Bound<'_, PyAny>>, reply: oneshot::Sender<Reply>) {
+    fn finish(
+        slf: &Bound<'_, Self>,
+        value: &Bound<'_, PyAny>,
+        mode: Mode,
+        request: Option<&Bound<'_, PyAny>>,
+        reply: oneshot::Sender<Reply>,
+    ) {
         match Self::render(slf, value, mode) {
             Ok(Some(r)) => {
                 let _ = reply.send(r);
@@ -205,12 +245,23 @@ impl Server {
                     .and_then(|status| Ok((status, headers_of(value)?)));
                 let (status, headers) = match head {
                     Ok(h) => h,
-                    Err(e) => return Self::fail(slf, &e, request, reply, matches!(mode, Mode::Error)),
+                    Err(e) => {
+                        return Self::fail(slf, &e, request, reply, matches!(mode, Mode::Error))
+                    }
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
-                let _ = reply.send(Reply::Stream { status, headers, chunks: rx });
-                let started = Bound::new(py, BodySink { tx: Mutex::new(Some(tx)) })
-                    .and_then(|sink| slf.get().helpers.stream.bind(py).call1((value, sink)));
+                let _ = reply.send(Reply::Stream {
+                    status,
+                    headers,
+                    chunks: rx,
+                });
+                let started = Bound::new(
+                    py,
+                    BodySink {
+                        tx: Mutex::new(Some(tx)),
+                    },
+                )
+                .and_then(|sink| slf.get().helpers.stream.bind(py).call1((value, sink)));
                 if let Err(e) = started {
                     // The head is sent; all we can do is end the body and log.
                     e.write_unraisable(py, None);
@@ -221,7 +272,11 @@ impl Server {
     }
 
     /// A full reply, or `None` for a streaming response (`finish` wires it).
-    fn render(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>, mode: Mode) -> PyResult<Option<Reply>> {
+    fn render(
+        slf: &Bound<'_, Self>,
+        value: &Bound<'_, PyAny>,
+        mode: Mode,
+    ) -> PyResult<Option<Reply>> {
         let py = slf.py();
         let this = slf.get();
         if value.is_instance(this.helpers.response_class.bind(py))? {
@@ -251,7 +306,13 @@ impl Server {
 
     /// Turn an exception into a response through the app's exception
     /// handlers (Python), or a bare 500 if those fail too.
-    fn fail(slf: &Bound<'_, Self>, err: &PyErr, request: Option<&Bound<'_, PyAny>>, reply: oneshot::Sender<Reply>, already_failing: bool) {
+    fn fail(
+        slf: &Bound<'_, Self>,
+        err: &PyErr,
+        request: Option<&Bound<'_, PyAny>>,
+        reply: oneshot::Sender<Reply>,
+        already_failing: bool,
+    ) {
         let py = slf.py();
         if already_failing {
             err.clone_ref(py).write_unraisable(py, None);
@@ -358,7 +419,13 @@ impl Responder {
         let request = self.request.as_ref().map(|r| r.bind(py).clone());
         match task.call_method0("result") {
             Ok(value) => Server::finish(server, &value, self.mode, request.as_ref(), reply),
-            Err(e) => Server::fail(server, &e, request.as_ref(), reply, matches!(self.mode, Mode::Error)),
+            Err(e) => Server::fail(
+                server,
+                &e,
+                request.as_ref(),
+                reply,
+                matches!(self.mode, Mode::Error),
+            ),
         }
     }
 }

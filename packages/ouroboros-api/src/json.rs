@@ -129,7 +129,10 @@ pub fn write_value(
             write_value(out, &item, sub, fallback, depth + 1)?;
         }
         out.push(b']');
-    } else if obj.is_instance_of::<PyTuple>() || obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
+    } else if obj.is_instance_of::<PyTuple>()
+        || obj.is_instance_of::<PySet>()
+        || obj.is_instance_of::<PyFrozenSet>()
+    {
         let sub = match filter {
             Filter::Items(sub) => sub.as_ref(),
             _ => &Filter::All,
@@ -148,7 +151,9 @@ pub fn write_value(
         out.push(b'{');
         let mut first = true;
         for f in fields {
-            let Ok(v) = obj.getattr(f.name.bind(obj.py())) else { continue };
+            let Ok(v) = obj.getattr(f.name.bind(obj.py())) else {
+                continue;
+            };
             if !first {
                 out.push(b',');
             }
@@ -172,46 +177,45 @@ fn write_dict(
     depth: u32,
 ) -> PyResult<()> {
     out.push(b'{');
-    match filter {
-        Filter::Fields(fields) => {
-            let mut first = true;
-            for f in fields {
-                let Some(v) = d.get_item(f.name.bind(d.py()))? else { continue };
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                out.extend_from_slice(&f.key);
-                write_value(out, &v, &f.sub, fallback, depth + 1)?;
-            }
-        }
-        _ => {
-            let sub = match filter {
-                Filter::Values(sub) => sub.as_ref(),
-                _ => &Filter::All,
+    if let Filter::Fields(fields) = filter {
+        let mut first = true;
+        for f in fields {
+            let Some(v) = d.get_item(f.name.bind(d.py()))? else {
+                continue;
             };
-            for (n, (k, v)) in d.iter().enumerate() {
-                if n > 0 {
-                    out.push(b',');
-                }
-                if let Ok(s) = k.cast::<PyString>() {
-                    write_str(out, s.to_str()?);
-                } else if k.is_instance_of::<PyBool>() || k.is_none() {
-                    // json.dumps writes True/None keys as "true"/"null".
-                    let mut tmp = Vec::new();
-                    write_value(&mut tmp, &k, &Filter::All, fallback, depth + 1)?;
-                    write_str(out, &String::from_utf8_lossy(&tmp));
-                } else {
-                    let plain = if k.is_instance_of::<PyInt>() || k.is_instance_of::<PyFloat>() {
-                        k.str()?
-                    } else {
-                        fallback.call1((&k,))?.str()?
-                    };
-                    write_str(out, plain.to_str()?);
-                }
-                out.push(b':');
-                write_value(out, &v, sub, fallback, depth + 1)?;
+            if !first {
+                out.push(b',');
             }
+            first = false;
+            out.extend_from_slice(&f.key);
+            write_value(out, &v, &f.sub, fallback, depth + 1)?;
+        }
+    } else {
+        let sub = match filter {
+            Filter::Values(sub) => sub.as_ref(),
+            _ => &Filter::All,
+        };
+        for (n, (k, v)) in d.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            if let Ok(s) = k.cast::<PyString>() {
+                write_str(out, s.to_str()?);
+            } else if k.is_instance_of::<PyBool>() || k.is_none() {
+                // json.dumps writes True/None keys as "true"/"null".
+                let mut tmp = Vec::new();
+                write_value(&mut tmp, &k, &Filter::All, fallback, depth + 1)?;
+                write_str(out, &String::from_utf8_lossy(&tmp));
+            } else {
+                let plain = if k.is_instance_of::<PyInt>() || k.is_instance_of::<PyFloat>() {
+                    k.str()?
+                } else {
+                    fallback.call1((&k,))?.str()?
+                };
+                write_str(out, plain.to_str()?);
+            }
+            out.push(b':');
+            write_value(out, &v, sub, fallback, depth + 1)?;
         }
     }
     out.push(b'}');

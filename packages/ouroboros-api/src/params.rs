@@ -203,14 +203,36 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// One bound check: the bound, the error type, its wording, the ctx key and
+/// the test the value must pass.
+type BoundCheck = (
+    Option<Bound>,
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(f64, f64) -> bool,
+);
+
 /// Check numeric bounds of an already coerced number.
 fn check_number(spec: &ParamSpec, v: f64, input: &Value) -> Result<(), FieldError> {
     let c = &spec.constraints;
-    let checks: [(Option<Bound>, &'static str, &str, &str, fn(f64, f64) -> bool); 4] = [
+    let checks: [BoundCheck; 4] = [
         (c.gt, "greater_than", "greater than", "gt", |v, b| v > b),
-        (c.ge, "greater_than_equal", "greater than or equal to", "ge", |v, b| v >= b),
+        (
+            c.ge,
+            "greater_than_equal",
+            "greater than or equal to",
+            "ge",
+            |v, b| v >= b,
+        ),
         (c.lt, "less_than", "less than", "lt", |v, b| v < b),
-        (c.le, "less_than_equal", "less than or equal to", "le", |v, b| v <= b),
+        (
+            c.le,
+            "less_than_equal",
+            "less than or equal to",
+            "le",
+            |v, b| v <= b,
+        ),
     ];
     for (bound, kind, words, key, ok) in checks {
         if let Some(b) = bound {
@@ -335,12 +357,14 @@ pub fn coerce_json(spec: &ParamSpec, value: Value) -> Result<ArgValue, FieldErro
             Ok(ArgValue::Json(value))
         }
         (Kind::Int, Value::Number(n)) => {
-            let as_int = n
-                .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(
-                    #[allow(clippy::cast_possible_truncation)]
-                    |f| f as i64,
-                ));
+            let as_int = n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(
+                        #[allow(clippy::cast_possible_truncation)]
+                        |f| f as i64,
+                    )
+            });
             match as_int {
                 Some(i) => {
                     #[allow(clippy::cast_precision_loss)]
@@ -386,14 +410,23 @@ pub fn coerce_json(spec: &ParamSpec, value: Value) -> Result<ArgValue, FieldErro
 /// The `missing` error, or the `Missing` marker when a default exists.
 pub fn absent(spec: &ParamSpec) -> Result<ArgValue, FieldError> {
     if spec.required {
-        Err(error(spec, "missing", "Field required".into(), Value::Null, None))
+        Err(error(
+            spec,
+            "missing",
+            "Field required".into(),
+            Value::Null,
+            None,
+        ))
     } else {
         Ok(ArgValue::Missing)
     }
 }
 
 /// Look up every value of `key` in decoded pairs and coerce them.
-pub fn from_pairs(spec: &ParamSpec, pairs: &[(Cow<'_, str>, Cow<'_, str>)]) -> Result<ArgValue, FieldError> {
+pub fn from_pairs(
+    spec: &ParamSpec,
+    pairs: &[(Cow<'_, str>, Cow<'_, str>)],
+) -> Result<ArgValue, FieldError> {
     if spec.list {
         let items: Vec<ArgValue> = pairs
             .iter()
@@ -477,7 +510,10 @@ mod tests {
     #[test]
     fn bounds_name_the_limit() {
         let mut s = spec(Kind::Int, Source::Query);
-        s.constraints.ge = Some(Bound { value: 1.0, is_int: true });
+        s.constraints.ge = Some(Bound {
+            value: 1.0,
+            is_int: true,
+        });
         let e = coerce_text(&s, "0").unwrap_err();
         assert_eq!(e.msg, "Input should be greater than or equal to 1");
         assert_eq!(e.ctx, Some(json!({"ge": 1})));
@@ -491,7 +527,10 @@ mod tests {
         assert_eq!(e.msg, "String should have at most 1 character");
         s.constraints.max_length = None;
         s.constraints.pattern = Some((Regex::new("^a").unwrap(), "^a".into()));
-        assert_eq!(coerce_text(&s, "ba").unwrap_err().kind, "string_pattern_mismatch");
+        assert_eq!(
+            coerce_text(&s, "ba").unwrap_err().kind,
+            "string_pattern_mismatch"
+        );
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub enum Reply {
 pub struct Job {
     pub route: usize,
     pub args: Vec<ArgValue>,
-    pub request: Option<RequestParts>,
+    /// Boxed: most routes do not want it, and it is the bulk of a job.
+    pub request: Option<Box<RequestParts>>,
     pub reply: oneshot::Sender<Reply>,
 }
 

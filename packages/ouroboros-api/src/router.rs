@@ -94,22 +94,30 @@ impl RouteTable {
             .or_default()
             .insert(template.clone(), route)
             .map_err(|e| format!("cannot add route {method} {path}: {e}"))?;
-        if method == Method::GET && !self.by_method.get(&Method::HEAD).is_some_and(|r| r.at(&template).is_ok()) {
+        if method == Method::GET
+            && self
+                .by_method
+                .get(&Method::HEAD)
+                .is_none_or(|r| r.at(&template).is_err())
+        {
             // Starlette answers HEAD on every GET route; an explicit HEAD
             // route registered later wins because it is inserted first there.
-            let _ = self.by_method.entry(Method::HEAD).or_default().insert(template.clone(), route);
+            let _ = self
+                .by_method
+                .entry(Method::HEAD)
+                .or_default()
+                .insert(template.clone(), route);
         }
-        let idx = match self.templates.get(&template) {
-            Some(i) => *i,
-            None => {
-                let i = self.method_lists.len();
-                self.method_lists.push(Vec::new());
-                self.templates.insert(template.clone(), i);
-                self.methods_of
-                    .insert(template, Vec::new())
-                    .map_err(|e| format!("cannot add route {method} {path}: {e}"))?;
-                i
-            }
+        let idx = if let Some(i) = self.templates.get(&template) {
+            *i
+        } else {
+            let i = self.method_lists.len();
+            self.method_lists.push(Vec::new());
+            self.templates.insert(template.clone(), i);
+            self.methods_of
+                .insert(template, Vec::new())
+                .map_err(|e| format!("cannot add route {method} {path}: {e}"))?;
+            i
         };
         let list = &mut self.method_lists[idx];
         if !list.contains(method) {
@@ -122,7 +130,7 @@ impl RouteTable {
     pub fn finish(&mut self) {
         for (template, idx) in &self.templates {
             if let Ok(m) = self.methods_of.at_mut(template) {
-                *m.value = self.method_lists[*idx].clone();
+                m.value.clone_from(&self.method_lists[*idx]);
             }
         }
     }
@@ -172,7 +180,12 @@ fn is_json(headers: &HeaderMap) -> bool {
     match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(ct) => {
-            let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let ct = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))
         }
     }
@@ -204,15 +217,12 @@ pub fn extract(
         .iter()
         .any(|p| matches!(p.source, Source::Body | Source::BodyField));
     let mut json_body: Option<Value> = None;
-    if needs_json && !body.is_empty() {
-        if !is_json(headers) {
-            // FastAPI ignores a non-JSON body for JSON parameters: they are
-            // then reported missing.
-        } else {
-            match serde_json::from_slice::<Value>(body) {
-                Ok(v) => json_body = Some(v),
-                Err(e) => return Err(vec![json_invalid(&e)]),
-            }
+    // FastAPI ignores a body that is not declared JSON: JSON parameters are
+    // then reported missing.
+    if needs_json && !body.is_empty() && is_json(headers) {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => json_body = Some(v),
+            Err(e) => return Err(vec![json_invalid(&e)]),
         }
     }
     let form_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
@@ -261,9 +271,10 @@ fn percent_decode(raw: &str) -> Option<String> {
     if !raw.contains('%') {
         return None;
     }
-    let bytes: Vec<u8> = form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned().into_bytes())?;
+    let bytes: Vec<u8> =
+        form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned().into_bytes())?;
     String::from_utf8(bytes).ok()
 }
 
@@ -284,13 +295,21 @@ mod tests {
         t.insert(&Method::GET, "/items/{id}", 0).unwrap();
         t.insert(&Method::POST, "/items", 1).unwrap();
         t.finish();
-        assert!(matches!(t.lookup(&Method::GET, "/items/3"), Lookup::Found { route: 0, .. }));
-        assert!(matches!(t.lookup(&Method::HEAD, "/items/3"), Lookup::Found { route: 0, .. }));
+        assert!(matches!(
+            t.lookup(&Method::GET, "/items/3"),
+            Lookup::Found { route: 0, .. }
+        ));
+        assert!(matches!(
+            t.lookup(&Method::HEAD, "/items/3"),
+            Lookup::Found { route: 0, .. }
+        ));
         match t.lookup(&Method::DELETE, "/items/3") {
             Lookup::MethodNotAllowed(allow) => assert_eq!(allow, "GET, HEAD"),
             _ => panic!("expected 405"),
         }
-        assert!(matches!(t.lookup(&Method::POST, "/items/"), Lookup::Redirect(ref p) if p == "/items"));
+        assert!(
+            matches!(t.lookup(&Method::POST, "/items/"), Lookup::Redirect(ref p) if p == "/items")
+        );
         assert!(matches!(t.lookup(&Method::GET, "/nope"), Lookup::NotFound));
     }
 

@@ -57,7 +57,11 @@ pub struct Core {
     pub always_request: bool,
 }
 
-pub fn full(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+pub fn full(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
     let mut r = Response::new(Full::new(body.into()).boxed());
     *r.status_mut() = status;
     r.headers_mut()
@@ -73,8 +77,16 @@ fn detail(status: StatusCode, text: &str) -> Response<Body> {
 /// Turn Python's reply into a hyper response.
 pub fn reply_to_response(reply: Reply) -> Response<Body> {
     let (status, headers, body) = match reply {
-        Reply::Full { status, headers, body } => (status, headers, Full::new(body).boxed()),
-        Reply::Stream { status, headers, mut chunks } => {
+        Reply::Full {
+            status,
+            headers,
+            body,
+        } => (status, headers, Full::new(body).boxed()),
+        Reply::Stream {
+            status,
+            headers,
+            mut chunks,
+        } => {
             let stream = futures::stream::poll_fn(move |cx| {
                 chunks
                     .poll_recv(cx)
@@ -92,22 +104,42 @@ pub fn reply_to_response(reply: Reply) -> Response<Body> {
     r
 }
 
-async fn read_body(core: &Core, body: Incoming, declared: Option<u64>) -> Result<Bytes, Response<Body>> {
+async fn read_body(
+    core: &Core,
+    body: Incoming,
+    declared: Option<u64>,
+) -> Result<Bytes, Response<Body>> {
     let limit = core.config.max_body_size;
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"));
+        return Err(detail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request body is too large",
+        ));
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"))
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(detail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body is too large",
+            ))
         }
-        Err(_) => Err(detail(StatusCode::BAD_REQUEST, "Could not read the request body")),
+        Err(_) => Err(detail(
+            StatusCode::BAD_REQUEST,
+            "Could not read the request body",
+        )),
     }
 }
 
 /// Serve one request.
-pub async fn handle(core: Arc<Core>, req: Request<Incoming>, peer: Option<SocketAddr>) -> Result<Response<Body>, Infallible> {
+pub async fn handle(
+    core: Arc<Core>,
+    req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> Result<Response<Body>, Infallible> {
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path();
     let (route, path_params) = match core.table.lookup(&parts.method, path) {
@@ -158,17 +190,19 @@ pub async fn handle(core: Arc<Core>, req: Request<Incoming>, peer: Option<Socket
             ))
         }
     };
-    let request = wants_request.then(|| RequestParts {
-        method: parts.method.clone(),
-        path: path.to_owned(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        path_params: path_params
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-        headers: parts.headers.clone(),
-        body,
-        client: peer,
+    let request = wants_request.then(|| {
+        Box::new(RequestParts {
+            method: parts.method.clone(),
+            path: path.to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            path_params: path_params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            headers: parts.headers.clone(),
+            body,
+            client: peer,
+        })
     });
     let (tx, rx) = oneshot::channel();
     core.queue.push(Msg::Job(Job {
@@ -179,7 +213,10 @@ pub async fn handle(core: Arc<Core>, req: Request<Incoming>, peer: Option<Socket
     }));
     Ok(match rx.await {
         Ok(reply) => reply_to_response(reply),
-        Err(_) => detail(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down"),
+        Err(_) => detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server is shutting down",
+        ),
     })
 }
 
@@ -237,6 +274,13 @@ pub async fn accept_loop<S, F>(
 
 /// The physical limit for benchmarks: the same hyper stack answering a fixed
 /// JSON body with no Python at all.
-pub async fn bare_service(_req: Request<Incoming>, _peer: Option<SocketAddr>) -> Result<Response<Body>, Infallible> {
-    Ok(full(StatusCode::OK, "application/json", Bytes::from_static(b"{\"message\":\"hello\"}")))
+pub async fn bare_service(
+    _req: Request<Incoming>,
+    _peer: Option<SocketAddr>,
+) -> Result<Response<Body>, Infallible> {
+    Ok(full(
+        StatusCode::OK,
+        "application/json",
+        Bytes::from_static(b"{\"message\":\"hello\"}"),
+    ))
 }

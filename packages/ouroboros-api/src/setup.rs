@@ -54,15 +54,17 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
     let pattern = match d.get_item("pattern")? {
         Some(p) if !p.is_none() => {
             let text: String = p.extract()?;
-            let re = Regex::new(&text)
-                .map_err(|e| invalid(&name, format!("pattern {text:?} is not a valid regex: {e}")))?;
+            let re = Regex::new(&text).map_err(|e| {
+                invalid(&name, format!("pattern {text:?} is not a valid regex: {e}"))
+            })?;
             Some((re, text))
         }
         _ => None,
     };
     Ok(ParamSpec {
         alias: get(d, "alias")?.extract()?,
-        source: Source::parse(&source).ok_or_else(|| invalid(&name, format!("unknown source {source:?}")))?,
+        source: Source::parse(&source)
+            .ok_or_else(|| invalid(&name, format!("unknown source {source:?}")))?,
         kind: Kind::parse(&kind).ok_or_else(|| invalid(&name, format!("unknown kind {kind:?}")))?,
         list: get(d, "list")?.extract()?,
         required: get(d, "required")?.extract()?,
@@ -86,7 +88,10 @@ fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
             Some(v) if !v.is_none() => {
                 let s: f64 = v.extract()?;
                 if !(s.is_finite() && s > 0.0) {
-                    return Err(invalid(key, format!("must be a positive number of seconds, got {s}")));
+                    return Err(invalid(
+                        key,
+                        format!("must be a positive number of seconds, got {s}"),
+                    ));
                 }
                 Ok(Some(Duration::from_secs_f64(s)))
             }
@@ -131,7 +136,9 @@ pub fn build_server(
                 let m: String = m?.extract()?;
                 let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
                     .map_err(|_| invalid("methods", format!("{m:?} is not an HTTP method")))?;
-                table.insert(&method, &path, i).map_err(|e| invalid("path", e))?;
+                table
+                    .insert(&method, &path, i)
+                    .map_err(|e| invalid("path", e))?;
             }
             let mut params = Vec::new();
             let mut defaults = Vec::new();
@@ -190,22 +197,39 @@ pub fn build_server(
 }
 
 /// Bind a listening socket (`SO_REUSEPORT` lets worker processes share it).
-fn bind(host: &str, port: u16, reuse_port: bool, backlog: i32) -> Result<std::net::TcpListener, Error> {
+fn bind(
+    host: &str,
+    port: u16,
+    reuse_port: bool,
+    backlog: i32,
+) -> Result<std::net::TcpListener, Error> {
     let addr: SocketAddr = (host, port)
         .to_socket_addrs()
         .map_err(|e| Error::io(format!("resolve {host}:{port}"), e))?
         .next()
-        .ok_or_else(|| Error::invalid_argument("host", format!("{host:?} resolves to no address")))?;
+        .ok_or_else(|| {
+            Error::invalid_argument("host", format!("{host:?} resolves to no address"))
+        })?;
     let ctx = |what: &str| format!("{what} {addr}");
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
         .map_err(|e| Error::io(ctx("create a socket for"), e))?;
-    socket.set_reuse_address(true).map_err(|e| Error::io(ctx("set SO_REUSEADDR on"), e))?;
+    socket
+        .set_reuse_address(true)
+        .map_err(|e| Error::io(ctx("set SO_REUSEADDR on"), e))?;
     if reuse_port {
-        socket.set_reuse_port(true).map_err(|e| Error::io(ctx("set SO_REUSEPORT on"), e))?;
+        socket
+            .set_reuse_port(true)
+            .map_err(|e| Error::io(ctx("set SO_REUSEPORT on"), e))?;
     }
-    socket.set_nonblocking(true).map_err(|e| Error::io(ctx("make non-blocking"), e))?;
-    socket.bind(&addr.into()).map_err(|e| Error::io(ctx("bind"), e))?;
-    socket.listen(backlog).map_err(|e| Error::io(ctx("listen on"), e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| Error::io(ctx("make non-blocking"), e))?;
+    socket
+        .bind(&addr.into())
+        .map_err(|e| Error::io(ctx("bind"), e))?;
+    socket
+        .listen(backlog)
+        .map_err(|e| Error::io(ctx("listen on"), e))?;
     Ok(socket.into())
 }
 
@@ -214,7 +238,11 @@ fn bind(host: &str, port: u16, reuse_port: bool, backlog: i32) -> Result<std::ne
 /// One I/O thread per server process: on the two-core machines we target the
 /// other core belongs to Python (or to the next worker process); more
 /// processes (`workers=N`) scale further.
-fn spawn_io_thread<F>(name: &str, fut: F, done: impl FnOnce(Option<String>) + Send + 'static) -> Result<std::thread::JoinHandle<()>, Error>
+fn spawn_io_thread<F>(
+    name: &str,
+    fut: F,
+    done: impl FnOnce(Option<String>) + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>, Error>
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
@@ -264,11 +292,14 @@ pub fn listen(
                     .await;
                 }
                 Err(e) => {
-                    core.queue.push(Msg::Stopped(Some(format!("cannot serve on {local}: {e}"))));
+                    core.queue
+                        .push(Msg::Stopped(Some(format!("cannot serve on {local}: {e}"))));
                 }
             }
         };
-        let handle = spawn_io_thread("ouroboros-api-io", fut, move |err| queue.push(Msg::Stopped(err)))?;
+        let handle = spawn_io_thread("ouroboros-api-io", fut, move |err| {
+            queue.push(Msg::Stopped(err));
+        })?;
         if let Ok(mut g) = server.thread.lock() {
             *g = Some(handle);
         }

@@ -26,7 +26,7 @@ from ouroboros.api import _api
 from ouroboros.api._encoding import to_plain
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.exceptions import RequestValidationError
-from ouroboros.api.params import Body, Depends, File, Form, Header, Param, Path, Query
+from ouroboros.api.params import Body, Depends, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 
@@ -78,7 +78,9 @@ def converter_for(tp: Any, loc: list[Any]) -> Callable[[Any], Any] | None:
             if key in members:
                 return members[key]
             expected = " or ".join(repr(k) for k in members)
-            raise RequestValidationError([_error("enum", loc, f"Input should be {expected}", value, {"expected": expected})])
+            raise RequestValidationError(
+                [_error("enum", loc, f"Input should be {expected}", value, {"expected": expected})]
+            )
 
         return to_enum
     if get_origin(tp) is Literal:
@@ -88,7 +90,9 @@ def converter_for(tp: Any, loc: list[Any]) -> Callable[[Any], Any] | None:
             if str(value) in allowed:
                 return allowed[str(value)]
             expected = " or ".join(repr(a) for a in allowed.values())
-            raise RequestValidationError([_error("literal_error", loc, f"Input should be {expected}", value, {"expected": expected})])
+            raise RequestValidationError(
+                [_error("literal_error", loc, f"Input should be {expected}", value, {"expected": expected})]
+            )
 
         return to_literal
     parsers: dict[Any, tuple[Callable[[Any], Any], str, str]] = {
@@ -136,7 +140,11 @@ def _model_converter(model: type, loc: list[Any]) -> Callable[[Any], Any]:
         if not isinstance(value, dict):
             raise RequestValidationError([_error("dict_type", loc, "Input should be a valid dictionary", value)])
         names = {f.name: f for f in dataclasses.fields(model)}
-        missing = [n for n, f in names.items() if n not in value and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        missing = [
+            n
+            for n, f in names.items()
+            if n not in value and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
         if missing:
             raise RequestValidationError([_error("missing", [*loc, n], "Field required", value) for n in missing])
         return model(**{k: v for k, v in value.items() if k in names})
@@ -160,7 +168,9 @@ def response_filter(tp: Any) -> Any:
     if isinstance(tp, type):
         fields = getattr(tp, "model_fields", None)
         if isinstance(fields, dict):
-            return {"fields": [(name, response_filter(getattr(info, "annotation", Any))) for name, info in fields.items()]}
+            return {
+                "fields": [(name, response_filter(getattr(info, "annotation", Any))) for name, info in fields.items()]
+            }
         if dataclasses.is_dataclass(tp):
             hints = typing.get_type_hints(tp)
             return {"fields": [(f.name, response_filter(hints.get(f.name, Any))) for f in dataclasses.fields(tp)]}
@@ -184,7 +194,7 @@ class Dependant:
 
 
 def _call_kind(call: Callable[..., Any]) -> str:
-    target = call if inspect.isfunction(call) or inspect.ismethod(call) else getattr(call, "__call__", call)
+    target = call if inspect.isroutine(call) or isinstance(call, type) else type(call).__call__
     if inspect.isasyncgenfunction(target):
         return "asyncgen"
     if inspect.isgeneratorfunction(target):
@@ -208,12 +218,14 @@ class PlanBuilder:
         dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call))
         try:
             hints = typing.get_type_hints(call, include_extras=True)
-        except Exception:
+        except Exception:  # noqa: BLE001 - unresolvable forward refs: fall back to raw annotations
             hints = {}
         target = call
         if isinstance(call, type):
             target = call.__init__  # type: ignore[misc]
-            hints = {**typing.get_type_hints(target, include_extras=True)} if hasattr(target, "__annotations__") else hints
+            hints = (
+                {**typing.get_type_hints(target, include_extras=True)} if hasattr(target, "__annotations__") else hints
+            )
         sig = inspect.signature(call)
         for name, p in sig.parameters.items():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -419,9 +431,7 @@ def _positional_in_order(dep: Dependant) -> bool:
     params = [p for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in params):
         return False
-    return [p.name for p in params] == [s[0] for s in dep.slots] and all(
-        s[2] == i for i, s in enumerate(dep.slots)
-    )
+    return [p.name for p in params] == [s[0] for s in dep.slots] and all(s[2] == i for i, s in enumerate(dep.slots))
 
 
 def make_render(filter_desc: Any, status_code: int) -> Callable[[Any, Response | None], Any]:
@@ -432,7 +442,11 @@ def make_render(filter_desc: Any, status_code: int) -> Callable[[Any, Response |
             if isinstance(result, Response) and response is not None:
                 result.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
             return result
-        out = Response(_api.dumps(result, to_plain, filter_desc), status_code=response.status_code or status_code, media_type="application/json")
+        out = Response(
+            _api.dumps(result, to_plain, filter_desc),
+            status_code=response.status_code or status_code,
+            media_type="application/json",
+        )
         out.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
         return out
 

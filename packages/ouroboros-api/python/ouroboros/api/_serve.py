@@ -30,7 +30,7 @@ def _resume(coro: Any, yielded: Any) -> Generator[Any, Any, Any]:
     while True:
         try:
             sent = yield yielded
-        except BaseException as exc:  # thrown in by the Task (e.g. cancel)
+        except BaseException as exc:  # noqa: BLE001 - whatever the Task throws in (cancel) goes to the coroutine
             try:
                 yielded = coro.throw(exc)
             except StopIteration as stop:

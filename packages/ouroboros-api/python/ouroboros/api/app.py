@@ -163,19 +163,33 @@ class App(APIRouter):
     def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
         builder = _plan.PlanBuilder(route.path_names)
         root = builder.dependant(route.endpoint)
-        pre = [builder.dependant(d.dependency, d.use_cache) for d in [*self.app_dependencies, *route.dependencies] if d.dependency]
+        pre = [
+            builder.dependant(d.dependency, d.use_cache)
+            for d in [*self.app_dependencies, *route.dependencies]
+            if d.dependency
+        ]
         request_index = None
         if builder.wants_request or always_request:
             builder.params.append(
-                {"name": "request", "alias": "request", "source": "request", "kind": "any", "list": False,
-                 "required": False, "default": None, "converter": None}
+                {
+                    "name": "request",
+                    "alias": "request",
+                    "source": "request",
+                    "kind": "any",
+                    "list": False,
+                    "required": False,
+                    "default": None,
+                    "converter": None,
+                }
             )
             request_index = len(builder.params) - 1
         builder.finish()
         model = route.response_model
         if model is None:
             annotation = inspect.signature(route.endpoint).return_annotation
-            if annotation is not inspect.Signature.empty and not (isinstance(annotation, type) and issubclass(annotation, Response)):
+            if annotation is not inspect.Signature.empty and not (
+                isinstance(annotation, type) and issubclass(annotation, Response)
+            ):
                 model = annotation
         filter_desc = _plan.response_filter(model) if model is not None else None
         status = route.status_code or 200
@@ -190,7 +204,10 @@ class App(APIRouter):
         return {
             "path": route.path,
             "methods": route.methods,
-            "params": [{k: v for k, v in p.items() if not k.startswith("_") and k not in ("annotation", "marker")} for p in builder.params],
+            "params": [
+                {k: v for k, v in p.items() if not k.startswith("_") and k not in ("annotation", "marker")}
+                for p in builder.params
+            ],
             "invoke": invoke,
             "is_async": is_async,
             "status_code": status,

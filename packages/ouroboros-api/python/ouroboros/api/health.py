@@ -14,7 +14,7 @@ from ouroboros.api.responses import JSONResponse
 __all__ = ["HealthCheck", "HealthManager", "HealthStatus"]
 
 
-class HealthStatus(str, enum.Enum):
+class HealthStatus(enum.StrEnum):
     HEALTHY = "healthy"
     DEGRADED = "degraded"
     UNHEALTHY = "unhealthy"
@@ -39,7 +39,9 @@ class HealthManager:
     def add(self, check: HealthCheck) -> None:
         self.checks.append(check)
 
-    def check(self, name: str, *, timeout: float = 5.0, critical: bool = True) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    def check(
+        self, name: str, *, timeout: float = 5.0, critical: bool = True
+    ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
         """Decorator form of `add`."""
 
         def decorator(func: Callable[[], Any]) -> Callable[[], Any]:
@@ -55,7 +57,7 @@ class HealthManager:
                 result = await asyncio.wait_for(result, check.timeout)
             status = HealthStatus(result) if result is not None else HealthStatus.HEALTHY
             return check.name, status, None
-        except Exception as exc:  # a failing check is a result, not an error
+        except Exception as exc:  # noqa: BLE001 - a failing check is a result, not an error
             return check.name, HealthStatus.UNHEALTHY, f"{type(exc).__name__}: {exc}"
 
     async def report(self) -> dict[str, Any]:
@@ -63,7 +65,7 @@ class HealthManager:
         results = await asyncio.gather(*(self._run(c) for c in self.checks))
         overall = HealthStatus.HEALTHY
         checks: dict[str, Any] = {}
-        for (name, status, error), check in zip(results, self.checks):
+        for (name, status, error), check in zip(results, self.checks, strict=True):
             checks[name] = {"status": status.value} | ({"error": error} if error else {})
             if status is HealthStatus.UNHEALTHY and check.critical:
                 overall = HealthStatus.UNHEALTHY

@@ -16,7 +16,7 @@ from typing import Any
 from ouroboros.api import _api
 from ouroboros.api._encoding import to_plain
 from ouroboros.api.requests import Request
-from ouroboros.api.responses import JSONResponse, PlainTextResponse, Response
+from ouroboros.api.responses import PlainTextResponse, Response
 
 __all__ = [
     "BaseMiddleware",
@@ -64,11 +64,13 @@ def wrap_with_middleware(
         async def endpoint(_: Request) -> Response:
             try:
                 result = await invoke(*values)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - exception handlers run inside the middleware chain
                 return await on_error(exc)
             if isinstance(result, Response):
                 return result
-            return Response(_api.dumps(result, to_plain, filter_desc), status_code=status, media_type="application/json")
+            return Response(
+                _api.dumps(result, to_plain, filter_desc), status_code=status, media_type="application/json"
+            )
 
         call: CallNext = endpoint
         for mw in middleware:
@@ -170,5 +172,3 @@ class TrustedHostMiddleware(BaseMiddleware):
         if not self._ok(request.headers.get("host", "")):
             return PlainTextResponse("Invalid host header", status_code=400)
         return await call_next(request)
-
-

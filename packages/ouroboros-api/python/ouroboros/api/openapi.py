@@ -38,7 +38,9 @@ VALIDATION_ERROR = {
 HTTP_VALIDATION_ERROR = {
     "title": "HTTPValidationError",
     "type": "object",
-    "properties": {"detail": {"title": "Detail", "type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}},
+    "properties": {
+        "detail": {"title": "Detail", "type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}
+    },
 }
 
 
@@ -78,8 +80,15 @@ class SchemaBuilder:
             if dataclasses.is_dataclass(inner):
                 hints = typing.get_type_hints(inner)
                 props = {f.name: self.schema(hints.get(f.name, Any)) for f in dataclasses.fields(inner)}
-                required = [f.name for f in dataclasses.fields(inner) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-                self.components.setdefault(inner.__name__, {"title": inner.__name__, "type": "object", "properties": props, "required": required})
+                required = [
+                    f.name
+                    for f in dataclasses.fields(inner)
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                ]
+                self.components.setdefault(
+                    inner.__name__,
+                    {"title": inner.__name__, "type": "object", "properties": props, "required": required},
+                )
                 return {"$ref": f"#/components/schemas/{inner.__name__}"}
         return {}
 
@@ -93,7 +102,8 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
     builder.finish()
     op: dict[str, Any] = {
         "summary": route.summary or route.name.replace("_", " ").title(),
-        "operationId": route.operation_id or f"{route.name}_{route.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}_{method.lower()}",
+        "operationId": route.operation_id
+        or f"{route.name}_{route.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}_{method.lower()}",
     }
     if route.tags:
         op["tags"] = route.tags
@@ -108,7 +118,12 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
             continue
         schema = sb.schema(p["annotation"])
         if p["source"] in ("path", "query", "header", "cookie"):
-            param = {"name": p["alias"], "in": p["source"], "required": p["required"] or p["source"] == "path", "schema": schema}
+            param = {
+                "name": p["alias"],
+                "in": p["source"],
+                "required": p["required"] or p["source"] == "path",
+                "schema": schema,
+            }
             if marker is not None and marker.description:
                 param["description"] = marker.description
             parameters.append(param)
@@ -123,8 +138,15 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
     if whole_body is not None:
         op["requestBody"] = {"content": {"application/json": {"schema": whole_body[0]}}, "required": whole_body[1]}
     elif body_props:
-        media = "application/x-www-form-urlencoded" if any(p["source"] == "form" for p in builder.params) else "application/json"
-        op["requestBody"] = {"content": {media: {"schema": {"type": "object", "properties": body_props, "required": body_required}}}, "required": bool(body_required)}
+        media = (
+            "application/x-www-form-urlencoded"
+            if any(p["source"] == "form" for p in builder.params)
+            else "application/json"
+        )
+        op["requestBody"] = {
+            "content": {media: {"schema": {"type": "object", "properties": body_props, "required": body_required}}},
+            "required": bool(body_required),
+        }
     status = str(route.status_code or 200)
     model = route.response_model
     response: dict[str, Any] = {"description": "Successful Response"}
@@ -139,7 +161,10 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
         }
     for code, extra in route.responses.items():
-        responses[str(code)] = {"description": extra.get("description", "Additional Response"), **{k: v for k, v in extra.items() if k != "model"}}
+        responses[str(code)] = {
+            "description": extra.get("description", "Additional Response"),
+            **{k: v for k, v in extra.items() if k != "model"},
+        }
         if "model" in extra:
             responses[str(code)]["content"] = {"application/json": {"schema": sb.schema(extra["model"])}}
     op["responses"] = responses

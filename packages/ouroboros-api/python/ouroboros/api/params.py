@@ -89,7 +89,9 @@ class Body(Param):
 
     source = "body"
 
-    def __init__(self, default: Any = _UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any) -> None:
+    def __init__(
+        self, default: Any = _UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any
+    ) -> None:
         super().__init__(default, **kwargs)
         self.embed = embed
         self.media_type = media_type
@@ -133,6 +135,8 @@ class Depends:
 class Security(Depends):
     """A dependency that also declares OAuth2 scopes (for OpenAPI)."""
 
-    def __init__(self, dependency: Callable[..., Any] | None = None, *, scopes: list[str] | None = None, use_cache: bool = True) -> None:
+    def __init__(
+        self, dependency: Callable[..., Any] | None = None, *, scopes: list[str] | None = None, use_cache: bool = True
+    ) -> None:
         super().__init__(dependency, use_cache=use_cache)
         self.scopes = list(scopes or [])

@@ -199,7 +199,15 @@ class ServerSentEvent:
         comment: A comment line (``: ...``), e.g. for keep-alives.
     """
 
-    def __init__(self, data: Any = None, *, event: str | None = None, id: str | None = None, retry: int | None = None, comment: str | None = None) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        event: str | None = None,
+        id: str | None = None,
+        retry: int | None = None,
+        comment: str | None = None,
+    ) -> None:
         self.data, self.event, self.id, self.retry, self.comment = data, event, id, retry, comment
 
     def encode(self) -> bytes:
@@ -213,7 +221,9 @@ class ServerSentEvent:
         if self.retry is not None:
             lines.append(f"retry: {self.retry}")
         if self.data is not None:
-            text = self.data if isinstance(self.data, str) else json.dumps(to_plain_deep(self.data), separators=(",", ":"))
+            text = (
+                self.data if isinstance(self.data, str) else json.dumps(to_plain_deep(self.data), separators=(",", ":"))
+            )
             lines.extend(f"data: {line}" for line in text.split("\n"))
         return ("\n".join(lines) + "\n\n").encode("utf-8")
 
@@ -226,7 +236,12 @@ def to_plain_deep(value: Any) -> Any:
 class EventSourceResponse(StreamingResponse):
     """A ``text/event-stream`` of `ServerSentEvent` (or plain data) items."""
 
-    def __init__(self, content: AsyncIterable[Any] | Iterable[Any], status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        content: AsyncIterable[Any] | Iterable[Any],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(content, status_code=status_code, headers=headers, media_type="text/event-stream")
         self.set_header("cache-control", "no-cache")
         self.set_header("x-accel-buffering", "no")

@@ -90,7 +90,9 @@ class APIRouter:
         self.routes: list[APIRoute] = []
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
 
-    def add_api_route(self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str] = ("GET",), **kwargs: Any) -> APIRoute:
+    def add_api_route(
+        self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str] = ("GET",), **kwargs: Any
+    ) -> APIRoute:
         """Register ``endpoint`` for ``methods`` at ``path``."""
         kwargs["tags"] = [*self.tags, *(kwargs.get("tags") or [])]
         kwargs["dependencies"] = [*self.dependencies, *(kwargs.get("dependencies") or [])]

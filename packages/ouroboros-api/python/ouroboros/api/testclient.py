@@ -63,7 +63,7 @@ class TestClient:
                 loop.run_until_complete(
                     self.app.serve("127.0.0.1", 0, install_signal_handlers=False, started=started, **self.serve_options)
                 )
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - reported to the thread that called start()
                 self._error = exc
             finally:
                 loop.close()
@@ -91,7 +91,9 @@ class TestClient:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def __getattr__(self, name: str) -> Any:

@@ -1,0 +1,210 @@
+"""The server under bad input: wrong methods, limits, slow and broken clients."""
+
+import socket
+import time
+
+import pytest
+
+from ouroboros.api import App, HTTPException, TestClient
+
+app = App()
+
+
+@app.get("/ok")
+async def ok():
+    return {"ok": True}
+
+
+@app.post("/echo")
+async def echo(payload: dict):
+    return payload
+
+
+@app.get("/crash")
+async def crash():
+    raise RuntimeError("boom")
+
+
+@app.get("/unserializable")
+async def unserializable():
+    return {"x": object()}
+
+
+@app.delete("/ok")
+async def delete_ok():
+    raise HTTPException(409)
+
+
+def raw(client, data: bytes, read: int = 65536, timeout: float = 5) -> bytes:
+    host, port = client.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = b""
+        try:
+            while True:
+                part = s.recv(read)
+                if not part:
+                    break
+                chunks += part
+        except TimeoutError:
+            pass
+        return chunks
+
+
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [("GET", 200), ("HEAD", 200), ("POST", 405), ("PUT", 405), ("PATCH", 405), ("DELETE", 409), ("OPTIONS", 405)],
+)
+def test_methods(client, method, status):
+    r = client.request(method, "/ok")
+    assert r.status_code == status
+    if status == 405:
+        assert r.json() == {"detail": "Method Not Allowed"}
+        assert set(r.headers["allow"].split(", ")) == {"GET", "HEAD", "DELETE"}
+
+
+def test_head_has_no_body(client):
+    r = client.head("/ok")
+    assert r.content == b""
+
+
+def test_unknown_method_is_405_and_server_keeps_serving(client):
+    resp = raw(client, b"FROB /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert resp.startswith(b"HTTP/1.1 405")
+    assert client.get("/ok").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/nope", "/ok/deeper", "/OK"])
+def test_not_found(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Not Found"}
+
+
+def test_trailing_slash_redirects_keep_the_query(client):
+    r = client.get("/ok/?a=1", follow_redirects=False)
+    assert r.status_code == 307
+    assert r.headers["location"] == "/ok?a=1"
+
+
+def test_unhandled_exception_is_500_text(client):
+    r = client.get("/crash")
+    assert r.status_code == 500
+    assert r.text == "Internal Server Error"
+    assert client.get("/ok").status_code == 200
+
+
+def test_unserializable_result_is_500(client):
+    r = client.get("/unserializable")
+    assert r.status_code == 500
+
+
+def test_garbage_request_line_gets_400(client):
+    resp = raw(client, b"\x00\x01garbage\r\n\r\n")
+    assert resp == b"" or resp.startswith(b"HTTP/1.1 400")
+    assert client.get("/ok").status_code == 200
+
+
+def test_pipelined_requests_are_answered_in_order(client):
+    one = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"
+    last = b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    resp = raw(client, one * 3 + last)
+    assert resp.count(b"HTTP/1.1 200 OK") == 3
+    assert resp.rfind(b"HTTP/1.1 404") > resp.rfind(b"HTTP/1.1 200")
+
+
+def test_keep_alive_reuses_the_connection(client):
+    for _ in range(5):
+        assert client.get("/ok").status_code == 200
+
+
+def test_large_json_within_limit(client):
+    payload = {"items": list(range(50_000))}
+    r = client.post("/echo", json=payload)
+    assert r.status_code == 200
+    assert r.json() == payload
+
+
+def test_oversized_body_is_413():
+    with TestClient(app, max_body_size=1024) as c:
+        r = c.post("/echo", json={"x": "a" * 2000})
+        assert r.status_code == 413
+        assert r.json() == {"detail": "Request body is too large"}
+        assert c.get("/ok").status_code == 200
+
+
+def test_oversized_chunked_body_is_413():
+    with TestClient(app, max_body_size=1024) as c:
+
+        def chunks():
+            for _ in range(10):
+                yield b"x" * 500
+
+        r = c.post("/echo", content=chunks(), headers={"content-type": "application/json"})
+        assert r.status_code == 413
+
+
+def test_oversized_headers_are_rejected():
+    with TestClient(app, max_header_size=8192) as c:
+        resp = raw(c, b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        assert resp == b"" or resp.startswith(b"HTTP/1.1 431")
+        assert c.get("/ok").status_code == 200
+
+
+def test_slow_client_is_cut_off_and_others_are_served():
+    with TestClient(app, header_read_timeout=0.3) as c:
+        host, port = c.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n")
+            assert c.get("/ok").status_code == 200
+            time.sleep(0.8)
+            data = s.recv(1024)
+            assert data == b"" or data.startswith(b"HTTP/1.1 408")
+
+
+def test_client_disconnecting_mid_request_does_not_hurt(client):
+    host, port = client.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a"')
+    assert client.get("/ok").status_code == 200
+
+
+def test_bind_conflict_raises_typed_error():
+    from ouroboros.core import OuroborosIOError
+
+    with TestClient(app) as c:
+        port = int(c.base_url.rsplit(":", 1)[1])
+        import asyncio
+
+        with pytest.raises(OuroborosIOError) as info:
+            asyncio.run(app.serve("127.0.0.1", port, install_signal_handlers=False))
+        assert "bind" in str(info.value)
+        assert isinstance(info.value, OSError)
+        assert c.get("/ok").status_code == 200
+
+
+def test_lifespan_runs_around_serving():
+    import contextlib
+
+    seen = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a):
+        seen.append("start")
+        yield {"ready": True}
+        seen.append("stop")
+
+    life = App(lifespan=lifespan)
+
+    @life.on_event("startup")
+    async def started():
+        seen.append("on_startup")
+
+    @life.get("/state")
+    async def state():
+        return life.state
+
+    with TestClient(life) as c:
+        assert c.get("/state").json() == {"ready": True}
+        assert seen == ["on_startup", "start"]
+    assert seen == ["on_startup", "start", "stop"]
