@@ -1,9 +1,46 @@
-//! The Rust extension module `ouroboros.http._http`.
+//! The Rust extension module `ouroboros.http._http`: converts Python
+//! arguments into `ouroboros_http_core` requests and results back.
 
+mod body;
+mod client;
+mod cookies;
+mod errors;
+mod headers;
+mod json_encode;
+mod response;
+
+use std::future::Future;
+
+use ouroboros_http_core::HttpError;
 use pyo3::prelude::*;
+
+/// Run an engine future to completion for the sync client, with the GIL
+/// released; a panic becomes `InternalError`, an `HttpError` its class.
+pub(crate) fn block_on<T: Send>(py: Python<'_>, fut: impl Future<Output = Result<T, HttpError>> + Send) -> PyResult<T> {
+    let rt = ouroboros_common::runtime::runtime()?;
+    let wrapped = ouroboros_common::panic::catch_future(async move { Ok::<_, ouroboros_common::Error>(fut.await) });
+    match py.detach(|| rt.block_on(wrapped)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(errors::to_pyerr(py, &e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Serialize a value as the `json=` argument would (for `Request` objects).
+#[pyfunction]
+fn _encode_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    Ok(pyo3::types::PyBytes::new(py, &json_encode::to_json(value)?))
+}
 
 #[pymodule]
 fn _http(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<response::Response>()?;
+    m.add_class::<headers::Headers>()?;
+    m.add_class::<cookies::Cookies>()?;
+    m.add_class::<body::AsyncBodyIterator>()?;
+    m.add_class::<body::BodyIterator>()?;
+    m.add_function(wrap_pyfunction!(_encode_json, m)?)?;
     Ok(())
 }

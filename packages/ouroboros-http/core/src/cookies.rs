@@ -1,0 +1,163 @@
+//! The cookie jar: RFC 6265 matching from `cookie_store`, listable and
+//! editable from Python (reqwest's own jar can only be written to).
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use reqwest::header::HeaderValue;
+use reqwest::Url;
+
+/// A cookie as the jar lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieInfo {
+    pub name: String,
+    pub value: String,
+    /// Empty for cookies set by hand without a domain: those go to every host.
+    pub domain: String,
+    pub path: String,
+}
+
+/// Thread-safe cookie storage shared by the client and reqwest's connector.
+#[derive(Debug, Default)]
+pub struct CookieJar {
+    store: Mutex<cookie_store::CookieStore>,
+    /// Cookies set without a domain, sent to every host (httpx's `Cookies.set(name, value)`).
+    anywhere: Mutex<Vec<(String, String)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl CookieJar {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Store a cookie. With an empty `domain` it is sent to every host.
+    pub fn set(&self, name: &str, value: &str, domain: &str, path: &str) -> Result<(), String> {
+        if name.is_empty() || name.contains(['=', ';', ' ']) {
+            return Err(format!("invalid cookie name {name:?}"));
+        }
+        if value.contains([';', '\r', '\n']) {
+            return Err(format!("invalid cookie value for {name:?}"));
+        }
+        if domain.is_empty() {
+            let mut any = lock(&self.anywhere);
+            any.retain(|(n, _)| n != name);
+            any.push((name.to_owned(), value.to_owned()));
+            return Ok(());
+        }
+        let host = domain.trim_start_matches('.');
+        let url = Url::parse(&format!("http://{host}{path}")).map_err(|e| format!("invalid cookie domain {domain:?}: {e}"))?;
+        let text = format!("{name}={value}; Path={path}");
+        lock(&self.store).parse(&text, &url).map_err(|e| format!("cookie {name:?} rejected: {e}"))?;
+        Ok(())
+    }
+
+    /// Every unexpired cookie.
+    #[must_use]
+    pub fn list(&self) -> Vec<CookieInfo> {
+        let mut out: Vec<CookieInfo> = lock(&self.anywhere)
+            .iter()
+            .map(|(n, v)| CookieInfo { name: n.clone(), value: v.clone(), domain: String::new(), path: "/".into() })
+            .collect();
+        for c in lock(&self.store).iter_unexpired() {
+            out.push(CookieInfo {
+                name: c.name().to_owned(),
+                value: c.value().to_owned(),
+                domain: c.domain.as_cow().map(std::borrow::Cow::into_owned).unwrap_or_default(),
+                path: c.path.to_string(),
+            });
+        }
+        out
+    }
+
+    /// Remove cookies called `name` (only in `domain` when it is given);
+    /// returns how many were removed.
+    pub fn delete(&self, name: &str, domain: Option<&str>) -> usize {
+        let mut removed = 0;
+        if domain.is_none_or(str::is_empty) {
+            let mut any = lock(&self.anywhere);
+            let before = any.len();
+            any.retain(|(n, _)| n != name);
+            removed += before - any.len();
+        }
+        let mut store = lock(&self.store);
+        let doomed: Vec<(String, String)> = store
+            .iter_any()
+            .filter(|c| c.name() == name)
+            .filter_map(|c| {
+                let d = c.domain.as_cow()?.into_owned();
+                domain.is_none_or(|want| want.is_empty() || want.trim_start_matches('.') == d).then(|| (d, c.path.to_string()))
+            })
+            .collect();
+        for (d, p) in doomed {
+            if store.remove(&d, &p, name).is_some() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    pub fn clear(&self) {
+        lock(&self.store).clear();
+        lock(&self.anywhere).clear();
+    }
+
+    /// The `Cookie` header value for a request to `url`, if any cookie applies.
+    #[must_use]
+    pub fn header_for(&self, url: &Url) -> Option<String> {
+        let mut pairs: Vec<String> = lock(&self.anywhere).iter().map(|(n, v)| format!("{n}={v}")).collect();
+        pairs.extend(lock(&self.store).get_request_values(url).map(|(n, v)| format!("{n}={v}")));
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+}
+
+impl reqwest::cookie::CookieStore for CookieJar {
+    fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
+        let parsed = headers
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|s| cookie_store::RawCookie::parse(s.to_owned()).ok());
+        lock(&self.store).store_response_cookies(parsed, url);
+    }
+
+    fn cookies(&self, url: &Url) -> Option<HeaderValue> {
+        self.header_for(url).and_then(|s| HeaderValue::from_str(&s).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::cookie::CookieStore as _;
+
+    use super::*;
+
+    #[test]
+    fn server_cookies_are_stored_and_matched() {
+        let jar = CookieJar::new();
+        let url = Url::parse("http://example.test/app/login").expect("url");
+        let set = [HeaderValue::from_static("sid=abc; Path=/app"), HeaderValue::from_static("theme=dark")];
+        jar.set_cookies(&mut set.iter(), &url);
+        let other = Url::parse("http://example.test/other").expect("url");
+        let header = jar.header_for(&Url::parse("http://example.test/app/x").expect("url")).expect("cookies apply");
+        assert!(header.contains("sid=abc") && header.contains("theme=dark"), "{header}");
+        assert!(jar.header_for(&other).is_none_or(|h| !h.contains("sid=")));
+        assert!(jar.header_for(&Url::parse("http://elsewhere.test/app/").expect("url")).is_none());
+        assert_eq!(jar.list().len(), 2);
+        assert_eq!(jar.delete("sid", None), 1);
+        assert_eq!(jar.list().len(), 1);
+    }
+
+    #[test]
+    fn hand_set_cookies() {
+        let jar = CookieJar::new();
+        jar.set("a", "1", "", "/").expect("set");
+        jar.set("b", "2", "api.test", "/").expect("set");
+        assert!(jar.set("bad name", "x", "", "/").is_err());
+        assert_eq!(jar.header_for(&Url::parse("http://x.test/").expect("url")).as_deref(), Some("a=1"));
+        assert_eq!(jar.header_for(&Url::parse("http://api.test/v").expect("url")).as_deref(), Some("a=1; b=2"));
+        jar.clear();
+        assert!(jar.list().is_empty());
+    }
+}

@@ -1,0 +1,362 @@
+//! One pooled client and the exchange loop: limiter, redirects, retries,
+//! overall deadline.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue, COOKIE};
+use reqwest::{Method, StatusCode, Url, Version};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::config::ClientConfig;
+use crate::cookies::CookieJar;
+use crate::error::{classify, ErrorKind, HttpError, Phase};
+use crate::redirect;
+
+/// One field of a multipart body. Kept as data (not a reqwest `Form`) so the
+/// body can be sent again on a retry or a 307/308 redirect.
+#[derive(Debug, Clone)]
+pub struct FormPart {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub data: Bytes,
+}
+
+/// A request body that can be replayed.
+#[derive(Debug, Clone, Default)]
+pub enum RequestBody {
+    #[default]
+    Empty,
+    Bytes(Bytes),
+    Multipart(Arc<Vec<FormPart>>),
+}
+
+/// One request as the binding hands it over.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: RequestBody,
+    /// Overrides the client's overall timeout for this request.
+    pub timeout: Option<Option<Duration>>,
+    /// Overrides the client's redirect setting for this request.
+    pub follow_redirects: Option<bool>,
+}
+
+/// Status line and headers of a response.
+#[derive(Debug, Clone)]
+pub struct ResponseHead {
+    pub status: StatusCode,
+    pub version: Version,
+    pub headers: HeaderMap,
+    pub url: Url,
+    pub method: Method,
+}
+
+/// A redirect response that was followed.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub head: ResponseHead,
+    pub body: Bytes,
+    pub elapsed: Duration,
+}
+
+/// A finished exchange with the body read.
+#[derive(Debug)]
+pub struct Completed {
+    pub head: ResponseHead,
+    pub body: Bytes,
+    pub history: Vec<HistoryEntry>,
+    pub elapsed: Duration,
+}
+
+/// A response whose body has not been read yet (`stream`).
+#[derive(Debug)]
+pub struct Opened {
+    pub head: ResponseHead,
+    pub history: Vec<HistoryEntry>,
+    pub elapsed: Duration,
+    pub response: reqwest::Response,
+    /// Holds the connection slot until the body is finished or dropped.
+    pub permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Opened {
+    /// The next piece of the body, `None` at the end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
+        match self.response.chunk().await {
+            Ok(Some(b)) => Ok(Some(b)),
+            Ok(None) => {
+                self.permit = None;
+                Ok(None)
+            }
+            Err(e) => {
+                self.permit = None;
+                Err(classify(&e, Phase::ReadBody, self.head.method.as_str(), self.head.url.as_str()))
+            }
+        }
+    }
+}
+
+/// The pooled client. Cheap to share: wrap it in an `Arc`.
+#[derive(Debug)]
+pub struct Engine {
+    client: reqwest::Client,
+    config: ClientConfig,
+    limiter: Option<Arc<Semaphore>>,
+    jar: Option<Arc<CookieJar>>,
+}
+
+fn build_error(what: &str, detail: impl std::fmt::Display) -> HttpError {
+    HttpError::argument(format!("{what}: {detail}"))
+}
+
+impl Engine {
+    /// Build the client; TLS material and the proxy URL are checked here.
+    pub fn new(config: ClientConfig) -> Result<Self, HttpError> {
+        let t = &config.timeouts;
+        let mut b = reqwest::Client::builder()
+            .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(config.user_agent.clone())
+            .gzip(config.decompress)
+            .brotli(config.decompress)
+            .zstd(config.decompress)
+            .deflate(config.decompress)
+            .tls_built_in_root_certs(config.builtin_roots)
+            .tcp_nodelay(true);
+        if let Some(d) = t.connect {
+            b = b.connect_timeout(d);
+        }
+        if let Some(d) = t.read {
+            b = b.read_timeout(d);
+        }
+        if let Some(n) = config.limits.max_keepalive_connections {
+            b = b.pool_max_idle_per_host(n);
+        }
+        b = b.pool_idle_timeout(config.limits.keepalive_expiry);
+        if config.http2_prior_knowledge {
+            b = b.http2_prior_knowledge();
+        } else if !config.http2 {
+            b = b.http1_only();
+        }
+        if !config.verify {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        if let Some(pem) = &config.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| build_error("invalid CA bundle (expected PEM certificates)", e))?;
+            if certs.is_empty() {
+                return Err(HttpError::argument("invalid CA bundle: no PEM certificate found"));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        if let Some(pem) = &config.client_identity_pem {
+            let id = reqwest::Identity::from_pem(pem).map_err(|e| build_error("invalid client certificate (expected PEM certificate and private key)", e))?;
+            b = b.identity(id);
+        }
+        if let Some(p) = &config.proxy {
+            let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| build_error(&format!("invalid proxy URL {p:?}"), e))?;
+            b = b.proxy(proxy);
+        } else if !config.trust_env {
+            b = b.no_proxy();
+        }
+        let jar = config.cookies.then(|| Arc::new(CookieJar::new()));
+        if let Some(j) = &jar {
+            b = b.cookie_provider(Arc::clone(j));
+        }
+        let client = b.build().map_err(|e| build_error("cannot build the HTTP client", e))?;
+        let limiter = config.limits.max_connections.map(|n| Arc::new(Semaphore::new(n.max(1))));
+        Ok(Self { client, config, limiter, jar })
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The cookie jar, unless cookies were turned off.
+    #[must_use]
+    pub fn jar(&self) -> Option<&Arc<CookieJar>> {
+        self.jar.as_ref()
+    }
+
+    fn deadline_of(&self, spec: &RequestSpec) -> Option<Duration> {
+        spec.timeout.unwrap_or(self.config.timeouts.total)
+    }
+
+    /// Send and read the whole body.
+    pub async fn execute(&self, spec: RequestSpec) -> Result<Completed, HttpError> {
+        let limit = self.deadline_of(&spec);
+        let (method, url) = (spec.method.to_string(), spec.url.to_string());
+        let work = async {
+            let opened = self.open_inner(spec).await?;
+            let body = opened
+                .response
+                .bytes()
+                .await
+                .map_err(|e| classify(&e, Phase::ReadBody, opened.head.method.as_str(), opened.head.url.as_str()))?;
+            Ok(Completed { head: opened.head, body, history: opened.history, elapsed: opened.elapsed })
+        };
+        with_deadline(limit, &method, &url, work).await
+    }
+
+    /// Send and return once the headers are in; the body is read by the caller.
+    pub async fn open(&self, spec: RequestSpec) -> Result<Opened, HttpError> {
+        let limit = self.deadline_of(&spec);
+        let (method, url) = (spec.method.to_string(), spec.url.to_string());
+        with_deadline(limit, &method, &url, self.open_inner(spec)).await
+    }
+
+    async fn acquire(&self, method: &Method, url: &Url) -> Result<Option<OwnedSemaphorePermit>, HttpError> {
+        let Some(sem) = &self.limiter else { return Ok(None) };
+        if let Ok(p) = Arc::clone(sem).try_acquire_owned() {
+            return Ok(Some(p));
+        }
+        let wait = Arc::clone(sem).acquire_owned();
+        let permit = match self.config.timeouts.pool {
+            Some(d) => tokio::time::timeout(d, wait).await.map_err(|_| {
+                HttpError::new(
+                    ErrorKind::PoolTimeout,
+                    method.as_str(),
+                    url.as_str(),
+                    format!(
+                        "no free connection within the pool timeout of {d:?} (max_connections={})",
+                        self.config.limits.max_connections.unwrap_or_default()
+                    ),
+                )
+            })?,
+            None => wait.await,
+        };
+        permit.map(Some).map_err(|_| HttpError::new(ErrorKind::PoolTimeout, method.as_str(), url.as_str(), "the client is closed"))
+    }
+
+    async fn open_inner(&self, spec: RequestSpec) -> Result<Opened, HttpError> {
+        let started = Instant::now();
+        let RequestSpec { mut method, mut url, mut headers, mut body, follow_redirects, .. } = spec;
+        let permit = self.acquire(&method, &url).await?;
+        let follow = follow_redirects.unwrap_or(self.config.follow_redirects);
+        let mut history = Vec::new();
+        loop {
+            let hop_started = Instant::now();
+            let response = self.send_with_retries(&method, &url, &headers, &body).await?;
+            let head = ResponseHead {
+                status: response.status(),
+                version: response.version(),
+                headers: response.headers().clone(),
+                url: url.clone(),
+                method: method.clone(),
+            };
+            if !(follow && redirect::is_redirect(head.status, &head.headers)) {
+                return Ok(Opened { head, history, elapsed: started.elapsed(), response, permit });
+            }
+            if history.len() >= self.config.max_redirects {
+                return Err(HttpError::new(
+                    ErrorKind::TooManyRedirects,
+                    method.as_str(),
+                    url.as_str(),
+                    format!("exceeded the maximum of {} redirects", self.config.max_redirects),
+                ));
+            }
+            let next = redirect::next_url(&url, &head.headers, &method)?;
+            let next_method = redirect::next_method(head.status, &method);
+            let drop_body = next_method != method && next_method == Method::GET;
+            // Redirect bodies are small; reading them frees the connection for the next hop.
+            let hop_body = response.bytes().await.unwrap_or_default();
+            redirect::next_headers(&mut headers, &url, &next, drop_body);
+            if drop_body {
+                body = RequestBody::Empty;
+            }
+            history.push(HistoryEntry { head, body: hop_body, elapsed: hop_started.elapsed() });
+            url = next;
+            method = next_method;
+        }
+    }
+
+    async fn send_with_retries(&self, method: &Method, url: &Url, headers: &HeaderMap, body: &RequestBody) -> Result<reqwest::Response, HttpError> {
+        let policy = &self.config.retry;
+        let mut attempt = 0u32;
+        loop {
+            let result = self.send_once(method, url, headers, body).await;
+            let can_retry = attempt < policy.retries;
+            match result {
+                Ok(resp) => {
+                    if can_retry && policy.retries_status(resp.status().as_u16()) && policy.allows_method(method) {
+                        let wait = policy.delay_after_response(attempt, resp.headers());
+                        drop(resp);
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Ok(resp);
+                }
+                Err(err) => {
+                    let retryable = err.kind.is_connect() || (err.kind.is_transport() && policy.allows_method(method));
+                    if can_retry && retryable {
+                        tokio::time::sleep(policy.backoff(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    if attempt > 0 {
+                        let mut err = err;
+                        err.message = format!("{} (after {} retries)", err.message, attempt);
+                        return Err(err);
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, method: &Method, url: &Url, headers: &HeaderMap, body: &RequestBody) -> Result<reqwest::Response, HttpError> {
+        let mut headers = headers.clone();
+        // reqwest leaves the jar out when a Cookie header is present: merge both.
+        if let (Some(jar), Some(explicit)) = (&self.jar, headers.get(COOKIE)) {
+            if let (Some(from_jar), Ok(explicit)) = (jar.header_for(url), explicit.to_str()) {
+                if let Ok(v) = HeaderValue::from_str(&format!("{from_jar}; {explicit}")) {
+                    headers.insert(COOKIE, v);
+                }
+            }
+        }
+        let mut rb = self.client.request(method.clone(), url.clone()).headers(headers);
+        match body {
+            RequestBody::Empty => {}
+            RequestBody::Bytes(b) => rb = rb.body(b.clone()),
+            RequestBody::Multipart(parts) => rb = rb.multipart(build_form(parts).map_err(|m| HttpError::new(ErrorKind::InvalidArgument, method.as_str(), url.as_str(), m))?),
+        }
+        rb.send().await.map_err(|e| classify(&e, Phase::Send, method.as_str(), url.as_str()))
+    }
+}
+
+fn build_form(parts: &[FormPart]) -> Result<reqwest::multipart::Form, String> {
+    let mut form = reqwest::multipart::Form::new();
+    for p in parts {
+        let mut part = reqwest::multipart::Part::stream(reqwest::Body::from(p.data.clone()));
+        if let Some(f) = &p.filename {
+            part = part.file_name(f.clone());
+        }
+        if let Some(ct) = &p.content_type {
+            part = part.mime_str(ct).map_err(|e| format!("invalid content type {ct:?} for file field {:?}: {e}", p.name))?;
+        }
+        form = form.part(p.name.clone(), part);
+    }
+    Ok(form)
+}
+
+async fn with_deadline<T>(
+    limit: Option<Duration>,
+    method: &str,
+    url: &str,
+    fut: impl std::future::Future<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
+    match limit {
+        None => fut.await,
+        Some(d) => tokio::time::timeout(d, fut).await.unwrap_or_else(|_| {
+            Err(HttpError::new(ErrorKind::ReadTimeout, method, url, format!("timed out: no complete response within the overall timeout of {d:?}")))
+        }),
+    }
+}

@@ -1,0 +1,148 @@
+//! Engine tests against tiny servers on 127.0.0.1 (no Python).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ouroboros_http_core::{ClientConfig, Engine, ErrorKind, Method, RequestBody, RequestSpec, RetryPolicy, Url};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Serve each connection with `respond(request_count, request_head) -> raw response`.
+async fn serve(respond: impl Fn(usize, &str) -> String + Send + Sync + 'static) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let count = Arc::new(AtomicUsize::new(0));
+    let respond = Arc::new(respond);
+    let c = Arc::clone(&count);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let respond = Arc::clone(&respond);
+            let c = Arc::clone(&c);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut head = Vec::new();
+                loop {
+                    let Ok(n) = sock.read(&mut buf).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                    if let Some(p) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let text = String::from_utf8_lossy(&head[..p]).into_owned();
+                        head.drain(..p + 4);
+                        let i = c.fetch_add(1, Ordering::SeqCst);
+                        let out = respond(i, &text);
+                        if out.is_empty() || sock.write_all(out.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+fn spec(url: &str) -> RequestSpec {
+    RequestSpec {
+        method: Method::GET,
+        url: Url::parse(url).expect("url"),
+        headers: ouroboros_http_core::header::HeaderMap::new(),
+        body: RequestBody::Empty,
+        timeout: None,
+        follow_redirects: None,
+    }
+}
+
+fn ok(body: &str) -> String {
+    format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+}
+
+#[tokio::test]
+async fn redirects_are_followed_and_recorded() {
+    let (base, _) = serve(|_, head| {
+        if head.starts_with("GET /a ") {
+            "HTTP/1.1 302 Found\r\nlocation: /b\r\ncontent-length: 0\r\n\r\n".into()
+        } else {
+            ok("done")
+        }
+    })
+    .await;
+    let engine = Engine::new(ClientConfig { follow_redirects: true, ..ClientConfig::default() }).expect("engine");
+    let done = engine.execute(spec(&format!("{base}/a"))).await.expect("response");
+    assert_eq!(done.head.status.as_u16(), 200);
+    assert_eq!(done.head.url.path(), "/b");
+    assert_eq!(&done.body[..], b"done");
+    assert_eq!(done.history.len(), 1);
+    assert_eq!(done.history[0].head.status.as_u16(), 302);
+}
+
+#[tokio::test]
+async fn a_redirect_loop_ends_in_too_many_redirects() {
+    let (base, count) = serve(|_, _| "HTTP/1.1 302 Found\r\nlocation: /loop\r\ncontent-length: 0\r\n\r\n".into()).await;
+    let engine = Engine::new(ClientConfig { follow_redirects: true, max_redirects: 5, ..ClientConfig::default() }).expect("engine");
+    let err = engine.execute(spec(&format!("{base}/loop"))).await.expect_err("loop");
+    assert_eq!(err.kind, ErrorKind::TooManyRedirects);
+    assert_eq!(err.url, format!("{base}/loop"));
+    assert!(err.message.contains("maximum of 5 redirects"), "{err}");
+    assert_eq!(count.load(Ordering::SeqCst), 6);
+}
+
+#[tokio::test]
+async fn retries_on_503_then_succeeds() {
+    let (base, count) = serve(|i, _| {
+        if i < 2 {
+            "HTTP/1.1 503 Service Unavailable\r\nretry-after: 0\r\ncontent-length: 0\r\n\r\n".into()
+        } else {
+            ok("fine")
+        }
+    })
+    .await;
+    let retry = RetryPolicy { retries: 3, backoff_factor: Duration::from_millis(1), ..RetryPolicy::default() };
+    let engine = Engine::new(ClientConfig { retry, ..ClientConfig::default() }).expect("engine");
+    let done = engine.execute(spec(&format!("{base}/"))).await.expect("response");
+    assert_eq!(done.head.status.as_u16(), 200);
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn post_is_not_retried_on_status() {
+    let (base, count) = serve(|_, _| "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n".into()).await;
+    let retry = RetryPolicy { retries: 3, backoff_factor: Duration::from_millis(1), ..RetryPolicy::default() };
+    let engine = Engine::new(ClientConfig { retry, ..ClientConfig::default() }).expect("engine");
+    let mut s = spec(&format!("{base}/"));
+    s.method = Method::POST;
+    let done = engine.execute(s).await.expect("response");
+    assert_eq!(done.head.status.as_u16(), 503);
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn dropped_connections_are_remote_protocol_errors() {
+    let (base, _) = serve(|_, _| String::new()).await;
+    let engine = Engine::new(ClientConfig::default()).expect("engine");
+    let err = engine.execute(spec(&format!("{base}/x"))).await.expect_err("dropped");
+    assert_eq!(err.kind, ErrorKind::RemoteProtocolError, "{err}");
+    assert!(err.to_string().starts_with(&format!("GET {base}/x: ")), "{err}");
+}
+
+#[tokio::test]
+async fn refused_connections_are_connect_errors() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let engine = Engine::new(ClientConfig::default()).expect("engine");
+    let err = engine.execute(spec(&format!("http://{addr}/"))).await.expect_err("refused");
+    assert_eq!(err.kind, ErrorKind::ConnectError, "{err}");
+}
+
+#[tokio::test]
+async fn bad_tls_material_is_rejected_up_front() {
+    let err = Engine::new(ClientConfig { ca_pem: Some(b"not a pem".to_vec()), ..ClientConfig::default() }).expect_err("bad CA");
+    assert_eq!(err.kind, ErrorKind::InvalidArgument);
+    assert!(err.message.contains("CA bundle"), "{err}");
+    let err = Engine::new(ClientConfig { proxy: Some("::not a url".into()), ..ClientConfig::default() }).expect_err("bad proxy");
+    assert!(err.message.contains("proxy"), "{err}");
+}

@@ -1,0 +1,223 @@
+//! Streamed bodies: the shared state of an open response and the iterators
+//! over it (bytes, text, lines; async and sync).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ouroboros_http_core::{ErrorKind, HttpError, Opened};
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use tokio::sync::Mutex;
+
+use crate::errors::{to_pyerr, to_pyerr_attached};
+
+/// An open response body; shared by the response and its iterators.
+#[derive(Debug, Default)]
+pub struct BodyState {
+    pub opened: Option<Opened>,
+    pub consumed: bool,
+    pub closed: bool,
+    pub method: String,
+    pub url: String,
+}
+
+pub type SharedBody = Arc<Mutex<BodyState>>;
+
+impl BodyState {
+    fn err(&self, kind: ErrorKind, msg: &str) -> HttpError {
+        HttpError::new(kind, self.method.as_str(), self.url.as_str(), msg)
+    }
+
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
+        if self.closed {
+            return Err(self.err(ErrorKind::StreamClosed, "the response was closed before its body was read"));
+        }
+        let Some(opened) = self.opened.as_mut() else {
+            return Ok(None);
+        };
+        match opened.chunk().await {
+            Ok(Some(b)) => Ok(Some(b)),
+            Ok(None) => {
+                self.opened = None;
+                self.consumed = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.opened = None;
+                self.consumed = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Read what is left of the body.
+    pub async fn read_rest(&mut self) -> Result<Bytes, HttpError> {
+        if self.consumed && self.opened.is_none() {
+            return Err(self.err(ErrorKind::StreamConsumed, "the body of this streamed response was already read"));
+        }
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(b) = self.next_chunk().await? {
+            buf.extend_from_slice(&b);
+        }
+        Ok(Bytes::from(buf))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Bytes,
+    Text,
+    Lines,
+}
+
+enum Item {
+    Bytes(Bytes),
+    Text(String),
+}
+
+/// Iteration state: either a body already in memory or an open stream.
+pub struct IterState {
+    body: Option<SharedBody>,
+    prefetched: Option<Bytes>,
+    mode: Mode,
+    carry: Vec<u8>,
+    done: bool,
+}
+
+impl IterState {
+    pub fn new(body: Option<SharedBody>, prefetched: Option<Bytes>, mode: Mode) -> Self {
+        Self { body, prefetched, mode, carry: Vec::new(), done: false }
+    }
+
+    async fn raw_chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
+        if let Some(b) = self.prefetched.take() {
+            return Ok(Some(b));
+        }
+        match &self.body {
+            Some(body) => body.lock().await.next_chunk().await,
+            None => Ok(None),
+        }
+    }
+
+    async fn next_item(&mut self) -> Result<Option<Item>, HttpError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            match self.mode {
+                Mode::Bytes => {
+                    let c = self.raw_chunk().await?;
+                    match c {
+                        Some(b) if b.is_empty() => {}
+                        Some(b) => return Ok(Some(Item::Bytes(b))),
+                        None => {
+                            self.done = true;
+                            return Ok(None);
+                        }
+                    }
+                }
+                Mode::Text => {
+                    if let Some(b) = self.raw_chunk().await? {
+                        self.carry.extend_from_slice(&b);
+                        // Keep an incomplete UTF-8 sequence for the next chunk.
+                        let cut = match std::str::from_utf8(&self.carry) {
+                            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                            _ => self.carry.len(),
+                        };
+                        let rest = self.carry.split_off(cut);
+                        let text = String::from_utf8_lossy(&self.carry).into_owned();
+                        self.carry = rest;
+                        if !text.is_empty() {
+                            return Ok(Some(Item::Text(text)));
+                        }
+                    } else {
+                        self.done = true;
+                        if self.carry.is_empty() {
+                            return Ok(None);
+                        }
+                        let text = String::from_utf8_lossy(&std::mem::take(&mut self.carry)).into_owned();
+                        return Ok(Some(Item::Text(text)));
+                    }
+                }
+                Mode::Lines => {
+                    if let Some(pos) = self.carry.iter().position(|&b| b == b'\n') {
+                        let mut line: Vec<u8> = self.carry.drain(..=pos).collect();
+                        line.pop();
+                        if line.last() == Some(&b'\r') {
+                            line.pop();
+                        }
+                        return Ok(Some(Item::Text(String::from_utf8_lossy(&line).into_owned())));
+                    }
+                    if let Some(b) = self.raw_chunk().await? {
+                        self.carry.extend_from_slice(&b);
+                    } else {
+                        self.done = true;
+                        if self.carry.is_empty() {
+                            return Ok(None);
+                        }
+                        let mut line = std::mem::take(&mut self.carry);
+                        if line.last() == Some(&b'\r') {
+                            line.pop();
+                        }
+                        return Ok(Some(Item::Text(String::from_utf8_lossy(&line).into_owned())));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn item_to_py(py: Python<'_>, item: Item) -> Py<PyAny> {
+    match item {
+        Item::Bytes(b) => PyBytes::new(py, &b).into_any().unbind(),
+        Item::Text(s) => PyString::new(py, &s).into_any().unbind(),
+    }
+}
+
+/// `async for` over a response body.
+#[pyclass(module = "ouroboros.http._http")]
+pub struct AsyncBodyIterator {
+    pub state: Arc<Mutex<IterState>>,
+}
+
+#[pymethods]
+impl AsyncBodyIterator {
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let state = Arc::clone(&self.state);
+        ouroboros_common::python::future_into_py(py, async move {
+            let item = state.lock().await.next_item().await.map_err(|e| to_pyerr_attached(&e))?;
+            match item {
+                Some(i) => Ok(Python::attach(|py| item_to_py(py, i))),
+                None => Err(PyStopAsyncIteration::new_err(())),
+            }
+        })
+    }
+}
+
+/// `for` over a response body (sync client); waits with the GIL released.
+#[pyclass(module = "ouroboros.http._http")]
+pub struct BodyIterator {
+    pub state: Arc<Mutex<IterState>>,
+}
+
+#[pymethods]
+impl BodyIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let state = Arc::clone(&self.state);
+        let rt = ouroboros_common::runtime::runtime()?;
+        let item = py.detach(|| rt.block_on(async move { state.lock().await.next_item().await }));
+        match item.map_err(|e| to_pyerr(py, &e))? {
+            Some(i) => Ok(item_to_py(py, i)),
+            None => Err(PyStopIteration::new_err(())),
+        }
+    }
+}

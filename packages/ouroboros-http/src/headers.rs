@@ -1,0 +1,230 @@
+//! `Headers`: a case-insensitive multi-dict over an `http::HeaderMap`.
+//!
+//! `headers["set-cookie"]` joins repeated fields with ", " as httpx does;
+//! `get_list` returns them one by one. Names come back lower-cased.
+
+use ouroboros_http_core::header::{HeaderMap, HeaderName, HeaderValue};
+use ouroboros_common::python::InvalidArgumentError;
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+#[pyclass(module = "ouroboros.http._http", mapping, from_py_object)]
+#[derive(Clone, Default)]
+pub struct Headers {
+    pub map: HeaderMap,
+}
+
+pub fn name(key: &str) -> PyResult<HeaderName> {
+    HeaderName::from_bytes(key.as_bytes()).map_err(|_| InvalidArgumentError::new_err(format!("invalid header name {key:?}")))
+}
+
+pub fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<HeaderValue> {
+    let parsed = if let Ok(s) = v.cast::<PyString>() {
+        HeaderValue::from_str(s.to_str()?)
+    } else if let Ok(b) = v.extract::<&[u8]>() {
+        HeaderValue::from_bytes(b)
+    } else {
+        HeaderValue::from_str(v.str()?.to_str()?)
+    };
+    parsed.map_err(|_| InvalidArgumentError::new_err(format!("invalid value for header {key:?} (control characters are not allowed)")))
+}
+
+fn text(v: &HeaderValue) -> String {
+    match v.to_str() {
+        Ok(s) => s.to_owned(),
+        Err(_) => v.as_bytes().iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// Read any headers argument (dict, list of pairs, `Headers`) into `map`,
+/// replacing names that are already there.
+pub fn merge_into(map: &mut HeaderMap, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(h) = obj.cast::<Headers>() {
+        let h = h.borrow();
+        let mut last: Option<HeaderName> = None;
+        for (k, v) in &h.map {
+            if last.as_ref() != Some(k) {
+                map.remove(k);
+                last = Some(k.clone());
+            }
+            map.append(k.clone(), v.clone());
+        }
+        return Ok(());
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            let key: String = k.extract()?;
+            map.insert(name(&key)?, value(&key, &v)?);
+        }
+        return Ok(());
+    }
+    let mut seen: Vec<HeaderName> = Vec::new();
+    for item in obj.try_iter()? {
+        let (k, v): (String, Bound<'_, PyAny>) = item?.extract()?;
+        let n = name(&k)?;
+        if !seen.contains(&n) {
+            map.remove(&n);
+            seen.push(n.clone());
+        }
+        map.append(n, value(&k, &v)?);
+    }
+    Ok(())
+}
+
+impl Headers {
+    #[must_use]
+    pub fn from_map(map: HeaderMap) -> Self {
+        Self { map }
+    }
+
+    fn joined(&self, key: &str) -> Option<String> {
+        let n = HeaderName::from_bytes(key.as_bytes()).ok()?;
+        let mut it = self.map.get_all(&n).iter();
+        let first = it.next()?;
+        let mut s = text(first);
+        for v in it {
+            s.push_str(", ");
+            s.push_str(&text(v));
+        }
+        Some(s)
+    }
+}
+
+#[pymethods]
+impl Headers {
+    #[new]
+    #[pyo3(signature = (headers = None))]
+    fn py_new(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut map = HeaderMap::new();
+        if let Some(h) = headers {
+            merge_into(&mut map, h)?;
+        }
+        Ok(Self { map })
+    }
+
+    fn __getitem__(&self, key: &str) -> PyResult<String> {
+        self.joined(key).ok_or_else(|| PyKeyError::new_err(key.to_owned()))
+    }
+
+    fn __setitem__(&mut self, key: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.map.insert(name(key)?, value(key, v)?);
+        Ok(())
+    }
+
+    fn __delitem__(&mut self, key: &str) -> PyResult<()> {
+        let n = name(key)?;
+        if self.map.remove(&n).is_none() {
+            return Err(PyKeyError::new_err(key.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        key.extract::<&str>().ok().and_then(|k| HeaderName::from_bytes(k.as_bytes()).ok()).is_some_and(|n| self.map.contains_key(n))
+    }
+
+    fn __len__(&self) -> usize {
+        self.map.keys_len()
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let keys = slf.keys();
+        Ok(PyList::new(slf.py(), keys)?.into_any().try_iter()?.into_any())
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        let mut theirs = HeaderMap::new();
+        if merge_into(&mut theirs, other).is_err() {
+            return false;
+        }
+        self.multi_items() == Headers { map: theirs }.multi_items()
+    }
+
+    fn __repr__(&self) -> String {
+        let items: Vec<String> = self.multi_items().iter().map(|(k, v)| format!("({k:?}, {v:?})")).collect();
+        format!("Headers([{}])", items.join(", "))
+    }
+
+    /// The value, with repeated fields joined by ", ", or `default`.
+    #[pyo3(signature = (key, default = None))]
+    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> Py<PyAny> {
+        match self.joined(key) {
+            Some(v) => PyString::new(py, &v).into_any().unbind(),
+            None => default.unwrap_or_else(|| py.None()),
+        }
+    }
+
+    /// Every value of `key`, in order (for `Set-Cookie`, `Link`...).
+    fn get_list(&self, key: &str) -> Vec<String> {
+        HeaderName::from_bytes(key.as_bytes()).map(|n| self.map.get_all(n).iter().map(text).collect()).unwrap_or_default()
+    }
+
+    /// Distinct names, lower-cased, in first-seen order.
+    fn keys(&self) -> Vec<String> {
+        self.map.keys().map(|k| k.as_str().to_owned()).collect()
+    }
+
+    fn values(&self) -> Vec<String> {
+        self.map.keys().filter_map(|k| self.joined(k.as_str())).collect()
+    }
+
+    /// `(name, joined value)` per distinct name.
+    fn items(&self) -> Vec<(String, String)> {
+        self.map.keys().filter_map(|k| self.joined(k.as_str()).map(|v| (k.as_str().to_owned(), v))).collect()
+    }
+
+    /// `(name, value)` per field, repeats kept.
+    fn multi_items(&self) -> Vec<(String, String)> {
+        self.map.iter().map(|(k, v)| (k.as_str().to_owned(), text(v))).collect()
+    }
+
+    /// Add a field without replacing existing ones.
+    fn add(&mut self, key: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.map.append(name(key)?, value(key, v)?);
+        Ok(())
+    }
+
+    fn update(&mut self, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        merge_into(&mut self.map, other)
+    }
+
+    #[pyo3(signature = (key, default = None))]
+    fn setdefault(&mut self, py: Python<'_>, key: &str, default: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        if let Some(v) = self.joined(key) {
+            return Ok(PyString::new(py, &v).into_any().unbind());
+        }
+        let d = match default {
+            Some(d) => d.clone(),
+            None => PyString::new(py, "").into_any(),
+        };
+        self.map.insert(name(key)?, value(key, &d)?);
+        Ok(d.unbind())
+    }
+
+    #[pyo3(signature = (key, *default))]
+    fn pop(&mut self, py: Python<'_>, key: &str, default: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let v = self.joined(key);
+        match v {
+            Some(v) => {
+                self.map.remove(name(key)?);
+                Ok(PyString::new(py, &v).into_any().unbind())
+            }
+            None if !default.is_empty() => Ok(default.get_item(0)?.unbind()),
+            None => Err(PyKeyError::new_err(key.to_owned())),
+        }
+    }
+
+    fn copy(&self) -> Self {
+        self.clone()
+    }
+
+    /// A plain dict (repeated fields joined).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.items() {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+}

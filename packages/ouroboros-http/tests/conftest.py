@@ -1,0 +1,101 @@
+"""Fixtures: the local servers of servers.py, started once per test session."""
+
+from __future__ import annotations
+
+import sys
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+from servers import AppServer, RawServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[AppServer]:
+    s = AppServer().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def base(server: AppServer) -> str:
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def ca():
+    import trustme
+
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def tls_files(ca, tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    certfile, keyfile, cafile = d / "server.pem", d / "server.key", d / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(certfile)
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(certfile, append=True)
+    cert.private_key_pem.write_to_path(keyfile)
+    ca.cert_pem.write_to_path(cafile)
+    client = ca.issue_cert("client@example.test")
+    client_pem = d / "client.pem"
+    client.private_key_and_cert_chain_pem.write_to_path(client_pem)
+    return {"cert": str(certfile), "key": str(keyfile), "ca": str(cafile), "client": str(client_pem), "dir": d}
+
+
+@pytest.fixture(scope="session")
+def tls_server(tls_files) -> Iterator[AppServer]:
+    s = AppServer(certfile=tls_files["cert"], keyfile=tls_files["key"]).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def mtls_server(tls_files) -> Iterator[AppServer]:
+    s = AppServer(certfile=tls_files["cert"], keyfile=tls_files["key"], ca_certs=tls_files["ca"],
+                  require_client_cert=True).start()
+    yield s
+    s.stop()
+
+
+def _raw(mode: str) -> Iterator[RawServer]:
+    s = RawServer(mode).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def stall_server() -> Iterator[RawServer]:
+    yield from _raw("stall")
+
+
+@pytest.fixture(scope="session")
+def drop_server() -> Iterator[RawServer]:
+    yield from _raw("drop")
+
+
+@pytest.fixture(scope="session")
+def garbage_server() -> Iterator[RawServer]:
+    yield from _raw("garbage")
+
+
+@pytest.fixture(scope="session")
+def midbody_server() -> Iterator[RawServer]:
+    yield from _raw("midbody")
+
+
+@pytest.fixture
+def closed_port() -> str:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}"
+

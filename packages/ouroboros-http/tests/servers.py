@@ -1,0 +1,281 @@
+"""Real local servers for the tests, all on 127.0.0.1, each in its own thread.
+
+- ``AppServer``: hypercorn serving :func:`app` (HTTP/1.1, h2c with prior
+  knowledge, or TLS with ALPN h2 when given certificates).
+- ``RawServer``: an asyncio socket server with a scripted misbehaviour
+  (accept and stall, read the request and drop the connection, send a
+  malformed response).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.parser
+import email.policy
+import gzip
+import json
+import threading
+import zlib
+from collections import defaultdict
+from typing import Any
+from urllib.parse import parse_qsl
+
+COUNTERS: dict[str, int] = defaultdict(int)
+
+
+async def _read_body(receive: Any) -> bytes:
+    body = b""
+    while True:
+        msg = await receive()
+        body += msg.get("body", b"")
+        if not msg.get("more_body"):
+            return body
+
+
+async def _send(send: Any, status: int, body: bytes, headers: list[tuple[str, str]] | None = None,
+                ctype: str | None = "application/json") -> None:
+    h = [(k.lower().encode(), v.encode("latin-1")) for k, v in (headers or [])]
+    if ctype:
+        h.append((b"content-type", ctype.encode()))
+    h.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": h})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _json(obj: Any) -> bytes:
+    return json.dumps(obj).encode()
+
+
+JSON_1K = {"id": 1, "name": "ouroboros", "items": [{"n": i, "label": f"item-{i}", "ok": i % 2 == 0} for i in range(22)]}
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # noqa: C901, PLR0912, PLR0915
+    if scope["type"] == "lifespan":
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif msg["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    path: str = scope["path"]
+    query = parse_qsl(scope["query_string"].decode(), keep_blank_values=True)
+    q = dict(query)
+    headers = [(k.decode(), v.decode("latin-1")) for k, v in scope["headers"]]
+    hmap = {k: v for k, v in headers}
+    body = await _read_body(receive)
+    if path == "/json":
+        await _send(send, 200, _json(JSON_1K))
+    elif path == "/echo":
+        await _send(send, 200, _json({
+            "method": scope["method"], "path": path, "query": query, "headers": headers,
+            "body": body.decode("latin-1"), "http_version": scope["http_version"],
+            "scheme": scope["scheme"],
+        }))
+    elif path.startswith("/status/"):
+        code = int(path.rsplit("/", 1)[1])
+        extra = [("location", q["location"])] if "location" in q else []
+        await _send(send, code, b"" if code in (204, 304) else _json({"status": code}), extra)
+    elif path.startswith("/redirect/"):
+        n = int(path.rsplit("/", 1)[1])
+        target = "/echo" if n <= 1 else f"/redirect/{n - 1}"
+        await _send(send, int(q.get("status", "302")), b"", [("location", target)], None)
+    elif path == "/redirect-to":
+        await _send(send, int(q.get("status", "302")), b"redirecting", [("location", q["url"])], "text/plain")
+    elif path == "/loop":
+        await _send(send, 302, b"", [("location", "/loop")], None)
+    elif path == "/set-cookie":
+        await _send(send, 200, b"{}", [("set-cookie", f"{k}={v}; Path=/") for k, v in query])
+    elif path == "/delay":
+        await asyncio.sleep(float(q.get("s", "1")))
+        await _send(send, 200, _json({"delayed": True}))
+    elif path == "/slow-body":
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", b"100")]})
+        await send({"type": "http.response.body", "body": b"start", "more_body": True})
+        await asyncio.sleep(float(q.get("s", "10")))
+        await send({"type": "http.response.body", "body": b"x" * 95})
+    elif path == "/stream":
+        n = int(q.get("n", "5"))
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for i in range(n):
+            await send({"type": "http.response.body", "body": f"line {i}\n".encode(), "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    elif path == "/bytes":
+        await _send(send, 200, b"x" * int(q.get("n", "10")), ctype="application/octet-stream")
+    elif path == "/flaky":
+        key = q.get("key", "default")
+        COUNTERS[key] += 1
+        fails = int(q.get("fails", "2"))
+        if COUNTERS[key] <= fails:
+            extra = [("retry-after", q["retry_after"])] if "retry_after" in q else []
+            await _send(send, int(q.get("status", "503")), _json({"attempt": COUNTERS[key]}), extra)
+        else:
+            await _send(send, 200, _json({"attempt": COUNTERS[key]}))
+    elif path == "/count":
+        await _send(send, 200, _json({"count": COUNTERS[q.get("key", "default")]}))
+    elif path == "/encoded":
+        raw = b'{"compressed": true, "pad": "' + b"a" * 2000 + b'"}'
+        enc = q["enc"]
+        if enc == "gzip":
+            data = gzip.compress(raw)
+        elif enc == "deflate":
+            data = zlib.compress(raw)
+        elif enc == "br":
+            import brotli
+
+            data = brotli.compress(raw)
+        else:
+            import zstandard
+
+            data = zstandard.ZstdCompressor().compress(raw)
+        await _send(send, 200, data, [("content-encoding", enc)])
+    elif path == "/multipart":
+        ctype = hmap.get("content-type", "")
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {ctype}\r\n\r\n".encode() + body)
+        parts = []
+        for part in msg.iter_parts():
+            parts.append({"name": part.get_param("name", header="content-disposition"),
+                          "filename": part.get_filename(), "type": part.get_content_type(),
+                          "data": part.get_payload(decode=True).decode("latin-1")})
+        await _send(send, 200, _json({"parts": parts}))
+    elif path == "/latin1":
+        await _send(send, 200, "café".encode("latin-1"), ctype="text/plain; charset=iso-8859-1")
+    elif path == "/text":
+        await _send(send, 200, "héllo wörld".encode(), ctype="text/plain; charset=utf-8")
+    elif path == "/bad-json":
+        await _send(send, 200, b'{"a": 1,,}')
+    elif path == "/headers-multi":
+        await _send(send, 200, b"{}", [("x-multi", "a"), ("x-multi", "b"), ("X-Case", "Keep")])
+    elif path == "/bench":
+        await _send(send, 200, _json(JSON_1K))
+    else:
+        await _send(send, 404, _json({"detail": "not found", "path": path}))
+
+
+class AppServer:
+    """Hypercorn in a background thread; ``url`` is set once it listens."""
+
+    def __init__(self, *, certfile: str | None = None, keyfile: str | None = None,
+                 ca_certs: str | None = None, require_client_cert: bool = False) -> None:
+        from hypercorn.config import Config
+
+        self.config = Config()
+        self.config.bind = ["127.0.0.1:0"]
+        self.config.loglevel = "ERROR"
+        self.config.accesslog = None
+        self.config.errorlog = None
+        self.config.graceful_timeout = 0.1
+        if certfile:
+            self.config.certfile = certfile
+            self.config.keyfile = keyfile
+            self.config.alpn_protocols = ["h2", "http/1.1"]
+            if require_client_cert:
+                import ssl
+
+                self.config.ca_certs = ca_certs
+                self.config.verify_mode = ssl.CERT_REQUIRED
+        self.scheme = "https" if certfile else "http"
+        self.url = ""
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from hypercorn.asyncio import serve
+
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            sock_holder: list[Any] = []
+            orig_bind = self.config.create_sockets
+
+            def create_sockets() -> Any:
+                sockets = orig_bind()
+                sock_holder.append(sockets)
+                return sockets
+
+            self.config.create_sockets = create_sockets  # type: ignore[method-assign]
+            task = asyncio.ensure_future(serve(app, self.config, shutdown_trigger=self._stop.wait))
+            while not sock_holder:
+                await asyncio.sleep(0.01)
+            s = sock_holder[0]
+            port = (s.secure_sockets or s.insecure_sockets)[0].getsockname()[1]
+            self.url = f"{self.scheme}://127.0.0.1:{port}"
+            await asyncio.sleep(0.05)
+            self._ready.set()
+            await task
+
+        asyncio.run(main())
+
+    def start(self) -> AppServer:
+        self._thread.start()
+        if not self._ready.wait(15):
+            raise RuntimeError("test server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+
+
+class RawServer:
+    """A socket server that misbehaves on purpose.
+
+    Modes: ``stall`` (accept, never answer), ``drop`` (read the request, close),
+    ``garbage`` (answer with bytes that are not HTTP), ``midbody`` (promise 1000
+    bytes, send 10, close).
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.url = ""
+        self.connections = 0
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            if self.mode == "stall":
+                await asyncio.sleep(60)
+                return
+            await reader.readuntil(b"\r\n\r\n")
+            if self.mode == "garbage":
+                writer.write(b"THIS IS NOT HTTP\r\n\r\n")
+                await writer.drain()
+            elif self.mode == "midbody":
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n0123456789")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            self._ready.set()
+            async with server:
+                await self._stop.wait()
+
+        asyncio.run(main())
+
+    def start(self) -> RawServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("raw server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
