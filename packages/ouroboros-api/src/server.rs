@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use hyper::server::conn::http1;
@@ -104,34 +104,46 @@ pub fn reply_to_response(reply: Reply) -> Response<Body> {
     r
 }
 
+/// How much of an oversized body is still read (and dropped) before the 413
+/// is sent: closing a socket with unread data makes the kernel reset the
+/// connection, and the client would lose the answer.
+const DRAIN_AFTER_LIMIT: usize = 4 * 1024 * 1024;
+
 async fn read_body(
     core: &Core,
-    body: Incoming,
+    mut body: Incoming,
     declared: Option<u64>,
 ) -> Result<Bytes, Response<Body>> {
     let limit = core.config.max_body_size;
+    let too_large = || detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large");
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(detail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request body is too large",
-        ));
+        return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(detail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request body is too large",
-            ))
+    let mut buf = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(detail(
+                StatusCode::BAD_REQUEST,
+                "Could not read the request body",
+            ));
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > limit {
+            if seen > limit.saturating_add(DRAIN_AFTER_LIMIT) {
+                return Err(too_large());
+            }
+            continue;
         }
-        Err(_) => Err(detail(
-            StatusCode::BAD_REQUEST,
-            "Could not read the request body",
-        )),
+        buf.extend_from_slice(&data);
     }
+    if seen > limit {
+        return Err(too_large());
+    }
+    Ok(buf.freeze())
 }
 
 /// Serve one request.

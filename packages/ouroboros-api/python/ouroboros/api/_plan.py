@@ -396,7 +396,8 @@ def build_invoke(
     ``pre`` are the route's, routers' and app's ``dependencies=[...]``: run
     first, results unused.
     """
-    if not pre and not builder.uses_special and root.kind == "async" and _positional_in_order(root):
+    fast = not pre and not builder.uses_special and request_index is None
+    if fast and root.kind == "async" and len(builder.params) == len(root.slots) and _positional_in_order(root):
         return root.call, True
 
     async def invoke(*values: Any) -> Any:

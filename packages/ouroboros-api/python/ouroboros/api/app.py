@@ -146,19 +146,25 @@ class App(APIRouter):
 
             self.add_api_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)
             if self.docs_url:
-                from ouroboros.api import docs
-
-                async def swagger() -> HTMLResponse:
-                    return HTMLResponse(docs.swagger_ui_html(openapi_url, self.title))
-
-                self.add_api_route(self.docs_url, swagger, methods=["GET"], include_in_schema=False)
+                self._add_docs_page(self.docs_url, openapi_url, "swagger")
             if self.redoc_url:
-                from ouroboros.api import docs
+                self._add_docs_page(self.redoc_url, openapi_url, "redoc")
 
-                async def redoc() -> HTMLResponse:
-                    return HTMLResponse(docs.redoc_html(openapi_url, self.title))
+    def _add_docs_page(self, url: str, openapi_url: str, kind: str) -> None:
+        from ouroboros.api import docs
 
-                self.add_api_route(self.redoc_url, redoc, methods=["GET"], include_in_schema=False)
+        assets = f"{url.rstrip('/')}/assets"
+        render = docs.swagger_ui_html if kind == "swagger" else docs.redoc_html
+        page = render(openapi_url, self.title, assets)
+
+        async def docs_page() -> HTMLResponse:
+            return HTMLResponse(page)
+
+        async def docs_asset(name: str) -> Response:
+            return docs.asset_response(name)
+
+        self.add_api_route(url, docs_page, methods=["GET"], include_in_schema=False)
+        self.add_api_route(assets + "/{name}", docs_asset, methods=["GET"], include_in_schema=False)
 
     def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
         builder = _plan.PlanBuilder(route.path_names)
