@@ -1,0 +1,50 @@
+"""``model_config``: the settings of a model, as Pydantic's ``ConfigDict``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+__all__ = ["ConfigDict", "merge_config"]
+
+
+class ConfigDict(TypedDict, total=False):
+    """Model settings. Supported keys: ``extra`` (``"ignore"``, ``"forbid"``,
+    ``"allow"``), ``frozen``, ``strict``, ``populate_by_name``,
+    ``str_strip_whitespace``, ``validate_assignment``, ``from_attributes``,
+    ``arbitrary_types_allowed``, ``title``, ``json_schema_extra``,
+    ``use_enum_values``, ``validate_default``, ``revalidate_instances``."""
+
+    extra: Literal["ignore", "forbid", "allow"]
+    frozen: bool
+    strict: bool
+    populate_by_name: bool
+    validate_by_name: bool
+    str_strip_whitespace: bool
+    validate_assignment: bool
+    from_attributes: bool
+    arbitrary_types_allowed: bool
+    title: str
+    json_schema_extra: Any
+    use_enum_values: bool
+    validate_default: bool
+    revalidate_instances: str
+    protected_namespaces: tuple[str, ...]
+    ser_json_timedelta: str
+
+
+_KNOWN = set(ConfigDict.__annotations__)
+
+
+def merge_config(parents: list[dict[str, Any]], own: dict[str, Any] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Parents' configs, then the class's ``model_config``, then class keywords."""
+    merged: dict[str, Any] = {}
+    for parent in parents:
+        merged.update(parent)
+    merged.update(own or {})
+    merged.update(kwargs)
+    unknown = set(merged) - _KNOWN
+    if unknown:
+        raise TypeError(f"unknown model_config keys: {', '.join(sorted(unknown))}")
+    if merged.get("extra", "ignore") not in ("ignore", "forbid", "allow"):
+        raise ValueError(f"model_config extra must be 'ignore', 'forbid' or 'allow', not {merged['extra']!r}")
+    return merged

@@ -1,0 +1,178 @@
+"""Validator and serializer decorators, in Pydantic v2's shape."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+__all__ = [
+    "ValidationInfo",
+    "computed_field",
+    "field_serializer",
+    "field_validator",
+    "model_serializer",
+    "model_validator",
+]
+
+
+class ValidationInfo:
+    """The ``info`` argument of validators: ``data`` (fields validated so far),
+    ``field_name``, ``mode`` and ``context``."""
+
+    __slots__ = ("context", "data", "field_name", "mode")
+
+    def __init__(self, data: Any, field_name: str | None, mode: str = "python", context: Any = None) -> None:
+        self.data = data if data is not None else {}
+        self.field_name = field_name
+        self.mode = mode
+        self.context = context
+
+    def __repr__(self) -> str:
+        return f"ValidationInfo(field_name={self.field_name!r}, data={self.data!r})"
+
+
+class SerializationInfo:
+    """The ``info`` argument of serializers: ``mode`` is ``"python"`` or ``"json"``."""
+
+    __slots__ = ("mode",)
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def mode_is_json(self) -> bool:
+        return self.mode == "json"
+
+
+def _arity(func: Any) -> int:
+    """Positional parameters of ``func`` (after unwrapping class/static methods)."""
+    if isinstance(func, (classmethod, staticmethod)):
+        func = func.__func__
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return 99
+    return sum(1 for p in params if p.kind in kinds)
+
+
+@dataclass
+class DecoratorInfo:
+    """What a decorator recorded on a function, read by the model metaclass."""
+
+    kind: str
+    func: Any
+    fields: tuple[str, ...] = ()
+    mode: str = "after"
+    when_used: str = "always"
+    check_fields: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Marked:
+    """A decorated function kept in the class body until the metaclass reads it."""
+
+    def __init__(self, info: DecoratorInfo) -> None:
+        self.__ouroboros_decorator__ = info
+        self.__func__ = info.func
+        self.__doc__ = getattr(info.func, "__doc__", None)
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        func = self.__func__
+        if isinstance(func, (classmethod, staticmethod)):
+            return func.__get__(obj, owner)
+        if self.__ouroboros_decorator__.kind in ("field_validator",) or (
+            self.__ouroboros_decorator__.kind == "model_validator" and self.__ouroboros_decorator__.mode != "after"
+        ):
+            return classmethod(func).__get__(obj, owner)
+        return func.__get__(obj, owner) if obj is not None else func
+
+
+def field_validator(
+    field: str, /, *fields: str, mode: Literal["before", "after", "wrap", "plain"] = "after", check_fields: bool | None = None
+) -> Callable[[Any], Any]:
+    """Validate one or more fields with a class method.
+
+    ``mode="after"`` (default) gets the validated value, ``"before"`` the raw
+    input, ``"plain"`` replaces validation, ``"wrap"`` gets ``handler`` to call.
+    Signatures: ``(cls, value)`` or ``(cls, value, info)``; wrap adds
+    ``handler`` before ``info``. Raise ``ValueError`` or ``AssertionError``
+    to report an error at the field's location.
+    """
+    if callable(field) and not isinstance(field, str):
+        raise TypeError("field_validator must be called with field names: @field_validator('name')")
+
+    def decorate(func: Any) -> Any:
+        return _Marked(DecoratorInfo("field_validator", func, (field, *fields), mode, check_fields=check_fields))
+
+    return decorate
+
+
+def model_validator(*, mode: Literal["before", "after", "wrap"]) -> Callable[[Any], Any]:
+    """Validate the whole model: ``before`` gets the raw input (a class
+    method returning the input to validate), ``after`` gets the instance (a
+    method returning it)."""
+
+    def decorate(func: Any) -> Any:
+        return _Marked(DecoratorInfo("model_validator", func, (), mode))
+
+    return decorate
+
+
+def field_serializer(
+    field: str, /, *fields: str, mode: Literal["plain", "wrap"] = "plain", when_used: str = "always", return_type: Any = None
+) -> Callable[[Any], Any]:
+    """Serialize fields with a method ``(self, value)`` or ``(self, value, info)``
+    (wrap: ``(self, value, handler[, info])``). ``when_used="json"`` applies it
+    only in ``model_dump_json`` / ``mode="json"``."""
+
+    def decorate(func: Any) -> Any:
+        return _Marked(DecoratorInfo("field_serializer", func, (field, *fields), mode, when_used))
+
+    return decorate
+
+
+def model_serializer(func: Any = None, /, *, mode: Literal["plain", "wrap"] = "plain", when_used: str = "always") -> Any:
+    """Replace the model's serialization with a method ``(self)`` or
+    ``(self, info)`` (wrap: ``(self, handler[, info])``)."""
+
+    def decorate(f: Any) -> Any:
+        return _Marked(DecoratorInfo("model_serializer", f, (), mode, when_used))
+
+    return decorate(func) if func is not None else decorate
+
+
+class ComputedFieldInfo:
+    """A ``@computed_field`` property: included in dumps and the JSON schema."""
+
+    def __init__(self, prop: property, alias: str | None, title: str | None, description: str | None, return_type: Any) -> None:
+        self.property = prop
+        self.alias = alias
+        self.title = title
+        self.description = description
+        self.return_type = return_type
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        return self.property.__get__(obj, owner)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.property.__set__(obj, value)
+
+
+def computed_field(
+    func: Any = None, /, *, alias: str | None = None, title: str | None = None, description: str | None = None, return_type: Any = None
+) -> Any:
+    """Include a property (or a method turned into one) in ``model_dump``."""
+
+    def decorate(f: Any) -> Any:
+        prop = f if isinstance(f, property) else property(f)
+        rt = return_type
+        if rt is None and prop.fget is not None:
+            rt = prop.fget.__annotations__.get("return")
+        return ComputedFieldInfo(prop, alias, title, description or (prop.__doc__ or None), rt)
+
+    return decorate(func) if func is not None else decorate

@@ -1,0 +1,298 @@
+"""Turn Python annotations into the type schemas of a model description.
+
+The output is plain data (dicts, lists, classes, callables): the contract
+every wheel compiles with ``ouroboros-schema`` (see its README).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import datetime
+import decimal
+import enum
+import inspect
+import types
+import typing
+import uuid
+from typing import Any, Callable
+
+from ouroboros.validation._fields import CONSTRAINT_KEYS, FieldInfo
+from ouroboros.validation._types import (
+    AfterValidator,
+    BeforeValidator,
+    PlainValidator,
+    Strict,
+    WrapValidator,
+    _StrTransform,
+)
+
+__all__ = ["describe_type", "split_annotated", "wrap_plain_call"]
+
+_SIMPLE: dict[Any, str] = {
+    int: "int",
+    float: "float",
+    str: "str",
+    bool: "bool",
+    bytes: "bytes",
+    bytearray: "bytes",
+    datetime.datetime: "datetime",
+    datetime.date: "date",
+    datetime.time: "time",
+    datetime.timedelta: "timedelta",
+    uuid.UUID: "uuid",
+    decimal.Decimal: "decimal",
+}
+
+_LISTS = {list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence, typing.Sequence}  # noqa: UP006
+_SETS = {set, typing.Set, collections.abc.Set, collections.abc.MutableSet, typing.AbstractSet}  # noqa: UP006
+_FROZENSETS = {frozenset, typing.FrozenSet}  # noqa: UP006
+_DICTS = {dict, typing.Dict, collections.abc.Mapping, collections.abc.MutableMapping, typing.Mapping}  # noqa: UP006
+_TUPLES = {tuple, typing.Tuple}  # noqa: UP006
+
+
+def is_model_class(tp: Any) -> bool:
+    """Whether ``tp`` is an ouroboros BaseModel subclass (not BaseModel itself)."""
+    return isinstance(tp, type) and tp.__dict__.get("__ouroboros_model__", False) is True
+
+
+def split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
+    """``Annotated[T, a, b]`` -> ``(T, [a, b])`` (nested Annotated flattened)."""
+    metadata: list[Any] = []
+    while typing.get_origin(annotation) is typing.Annotated:
+        metadata = [*annotation.__metadata__, *metadata]
+        annotation = annotation.__origin__
+    return annotation, metadata
+
+
+def wrap_plain_call(func: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+    """Adapt ``f(value)`` or ``f(value, info)`` to the ``(value, data)`` call convention."""
+    from ouroboros.validation._decorators import ValidationInfo, _arity
+
+    if _arity(func) >= 2:
+        return lambda value, data: func(value, ValidationInfo(data, None))
+    return lambda value, _data: func(value)
+
+
+def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
+    """Put constraint keywords on the schema they belong to (through Optional)."""
+    if not constraints:
+        return schema
+    kind = schema["type"]
+    if kind == "nullable":
+        return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
+    if kind == "function" and "schema" in schema:
+        return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
+    out = dict(schema)
+    for key, value in constraints.items():
+        if key == "union_mode":
+            if kind == "union":
+                out["mode"] = value
+            continue
+        if key == "strict" and kind in ("union", "model", "tagged_union"):
+            continue
+        out[key] = value
+    return out
+
+
+def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = None) -> dict[str, Any]:
+    """The type schema of annotation ``tp`` with ``Annotated`` metadata applied."""
+    tp, inner_meta = split_annotated(tp)
+    metadata = [*inner_meta, *(metadata or [])]
+    schema = _describe_bare(tp, ctx)
+    constraints: dict[str, Any] = {}
+    validators: list[tuple[str, Any]] = []
+    discriminator = None
+    for item in metadata:
+        if isinstance(item, FieldInfo):
+            constraints.update(item.constraints)
+            validators.extend(item._validators)
+            if item.discriminator:
+                discriminator = item.discriminator
+        elif isinstance(item, Strict):
+            constraints["strict"] = item.strict
+        elif isinstance(item, _StrTransform):
+            constraints.update({k: v for k, v in vars(item).items() if v})
+        elif isinstance(item, (BeforeValidator, AfterValidator, PlainValidator, WrapValidator)):
+            validators.append((type(item).__name__, item.func))
+        elif isinstance(item, dict):
+            constraints.update(item)
+    if discriminator is not None:
+        schema = _discriminated(schema, discriminator, ctx)
+    if ctx.str_strip_whitespace and schema.get("type") == "str":
+        constraints.setdefault("strip_whitespace", True)
+    if ctx.strict is not None and "strict" not in constraints and schema["type"] not in ("model",):
+        constraints["strict"] = ctx.strict
+    schema = apply_constraints(schema, constraints)
+    for kind, func in validators:
+        schema = _wrap_validator(schema, kind, func, ctx)
+    return schema
+
+
+def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeContext) -> dict[str, Any]:
+    call = wrap_plain_call(func)
+    if kind == "BeforeValidator":
+        return {"type": "function", "mode": "before", "func": call, "schema": schema}
+    if kind == "AfterValidator":
+        return {"type": "function", "mode": "after", "func": call, "schema": schema}
+    if kind == "PlainValidator":
+        return {"type": "function", "mode": "plain", "func": call}
+    inner = _LazyHandler(schema)
+    two = (lambda v, d: func(v, inner)) if _arity(func) < 3 else None
+
+    def wrap(value: Any, data: Any) -> Any:
+        from ouroboros.validation._decorators import ValidationInfo
+
+        if two is not None:
+            return two(value, data)
+        return func(value, inner, ValidationInfo(data, None))
+
+    return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
+
+
+def _arity(func: Any) -> int:
+    from ouroboros.validation._decorators import _arity as arity
+
+    return arity(func)
+
+
+class _LazyHandler:
+    """The ``handler`` a wrap validator receives: validates as the wrapped type."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self._schema = schema
+        self._validator: Any = None
+
+    def __call__(self, value: Any) -> Any:
+        if self._validator is None:
+            from ouroboros.validation._validation import SchemaValidator
+
+            self._validator = SchemaValidator(self._schema)
+        return self._validator.validate_python(value)
+
+
+class DescribeContext:
+    """Where forward references are resolved and which config applies."""
+
+    def __init__(
+        self,
+        globalns: dict[str, Any] | None = None,
+        localns: dict[str, Any] | None = None,
+        *,
+        strict: bool | None = None,
+        str_strip_whitespace: bool = False,
+        arbitrary_types_allowed: bool = False,
+        typevars: dict[Any, Any] | None = None,
+    ) -> None:
+        self.globalns = globalns or {}
+        self.localns = localns or {}
+        self.strict = strict
+        self.str_strip_whitespace = str_strip_whitespace
+        self.arbitrary_types_allowed = arbitrary_types_allowed
+        self.typevars = typevars or {}
+
+    def resolve(self, ref: Any) -> Any:
+        name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
+        try:
+            return eval(name, self.globalns, self.localns)  # noqa: S307 - annotations are code by design
+        except NameError as exc:
+            raise UndefinedAnnotation(name) from exc
+
+
+class UndefinedAnnotation(Exception):
+    """A forward reference that cannot be resolved yet."""
+
+
+def _label(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp)
+
+
+def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:  # noqa: C901, PLR0911, PLR0912
+    if isinstance(tp, (str, typing.ForwardRef)):
+        return describe_type(ctx.resolve(tp), ctx)
+    if isinstance(tp, typing.TypeVar):
+        if tp in ctx.typevars:
+            return describe_type(ctx.typevars[tp], ctx)
+        if tp.__bound__ is not None:
+            return describe_type(tp.__bound__, ctx)
+        if tp.__constraints__:
+            return describe_type(typing.Union[tp.__constraints__], ctx)  # noqa: UP007
+        return {"type": "any"}
+    if tp is Any or tp is object or tp is inspect.Parameter.empty:
+        return {"type": "any"}
+    if tp is None or tp is type(None):
+        return {"type": "none"}
+    if tp in _SIMPLE:
+        return {"type": _SIMPLE[tp]}
+    custom = getattr(tp, "__ouroboros_type_schema__", None)
+    if isinstance(custom, dict):
+        return dict(custom)
+    if is_model_class(tp):
+        return {"type": "model", "cls": tp}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return {"type": "enum", "cls": tp}
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        non_none = [a for a in args if a is not type(None)]
+        if len(non_none) < len(args):
+            inner = describe_type(non_none[0], ctx) if len(non_none) == 1 else _union(non_none, ctx)
+            return {"type": "nullable", "schema": inner}
+        return _union(list(args), ctx)
+    if origin is typing.Literal:
+        expected = []
+        for a in args:
+            expected.extend(typing.get_args(a) if typing.get_origin(a) is typing.Literal else [a])
+        return {"type": "literal", "expected": expected}
+    if tp in _LISTS or origin in _LISTS:
+        return {"type": "list", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
+    if tp in _SETS or origin in _SETS:
+        return {"type": "set", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
+    if tp in _FROZENSETS or origin in _FROZENSETS:
+        return {"type": "frozenset", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
+    if tp in _DICTS or origin in _DICTS:
+        if not args:
+            return {"type": "dict"}
+        return {"type": "dict", "keys": describe_type(args[0], ctx), "values": describe_type(args[1], ctx)}
+    if tp in _TUPLES or origin in _TUPLES:
+        if not args:
+            return {"type": "tuple", "variadic": {"type": "any"}}
+        if len(args) == 2 and args[1] is Ellipsis:
+            return {"type": "tuple", "variadic": describe_type(args[0], ctx)}
+        if args == ((),):
+            return {"type": "tuple", "items": []}
+        return {"type": "tuple", "items": [describe_type(a, ctx) for a in args]}
+    if origin is type or tp is type:
+        return {"type": "is_instance", "cls": type}
+    if origin is not None and is_model_class(origin):
+        return {"type": "model", "cls": tp}
+    if isinstance(tp, type) and (ctx.arbitrary_types_allowed or True):
+        return {"type": "is_instance", "cls": tp}
+    raise TypeError(f"cannot validate values of type {tp!r}")
+
+
+def _union(args: list[Any], ctx: DescribeContext) -> dict[str, Any]:
+    choices = [describe_type(a, ctx) for a in args]
+    return {"type": "union", "choices": choices}
+
+
+def _discriminated(schema: dict[str, Any], discriminator: str, ctx: DescribeContext) -> dict[str, Any]:
+    nullable = schema["type"] == "nullable"
+    union = schema["schema"] if nullable else schema
+    if union["type"] != "union":
+        raise TypeError("discriminator can only be used with a Union of models")
+    choices: dict[Any, Any] = {}
+    for choice in union["choices"]:
+        if choice["type"] != "model":
+            raise TypeError("discriminator can only be used with a Union of models")
+        cls = choice["cls"]
+        field = cls.model_fields.get(discriminator)
+        if field is None:
+            raise TypeError(f"model {cls.__name__!r} needs a field {discriminator!r} to be discriminated")
+        base, _ = split_annotated(field.annotation)
+        if typing.get_origin(base) is not typing.Literal:
+            raise TypeError(f"model {cls.__name__!r} needs field {discriminator!r} to be of type `Literal`")
+        for tag in typing.get_args(base):
+            key = tag.value if isinstance(tag, enum.Enum) else tag
+            choices[key] = choice
+    tagged = {"type": "tagged_union", "discriminator": discriminator, "choices": choices}
+    return {"type": "nullable", "schema": tagged} if nullable else tagged

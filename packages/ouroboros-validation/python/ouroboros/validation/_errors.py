@@ -1,0 +1,114 @@
+"""``ValidationError``: every failure of one validation, with Pydantic's vocabulary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ouroboros.core import OuroborosError
+
+__all__ = ["PydanticCustomError", "ValidationError"]
+
+_MAX_INPUT_REPR = 50
+
+
+def _input_repr(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _MAX_INPUT_REPR:
+        text = text[: _MAX_INPUT_REPR // 2 - 2] + "..." + text[-(_MAX_INPUT_REPR // 2 - 1) :]
+    return text
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(item) for item in loc)
+
+
+class ValidationError(OuroborosError, ValueError):
+    """Raised when input does not match a model or type.
+
+    ``errors()`` lists every failure at once, each a dict with ``type``,
+    ``loc`` (a tuple path such as ``("address", "city")`` or
+    ``("tags", 2)``), ``msg``, ``input`` and, when the error has parameters,
+    ``ctx``, in the words Pydantic v2 uses.
+    """
+
+    def __init__(self, title: str, line_errors: list[dict[str, Any]]) -> None:
+        self.title = title
+        self._errors = line_errors
+        super().__init__(self._render())
+
+    @classmethod
+    def from_exception_data(cls, title: str, line_errors: list[dict[str, Any]]) -> ValidationError:
+        """Build an error from dicts shaped like ``errors()`` items (as Pydantic's)."""
+        normalized = []
+        for err in line_errors:
+            item = dict(err)
+            item["loc"] = tuple(item.get("loc", ()))
+            item.setdefault("msg", item.get("type", "value_error"))
+            normalized.append(item)
+        return cls(title, normalized)
+
+    def errors(
+        self, *, include_url: bool = False, include_context: bool = True, include_input: bool = True
+    ) -> list[dict[str, Any]]:
+        """The failures as a list of dicts (fresh copies: safe to modify)."""
+        out = []
+        for err in self._errors:
+            item = dict(err)
+            if not include_context:
+                item.pop("ctx", None)
+            if not include_input:
+                item.pop("input", None)
+            out.append(item)
+        return out
+
+    def _line_errors(self) -> list[dict[str, Any]]:
+        return self._errors
+
+    def error_count(self) -> int:
+        """How many failures were found."""
+        return len(self._errors)
+
+    def json(self, *, indent: int | None = None, include_input: bool = True, include_context: bool = True) -> str:
+        """``errors()`` as JSON; inputs that are not JSON types are written as strings."""
+        errors = self.errors(include_input=include_input, include_context=include_context)
+        return json.dumps(errors, indent=indent, default=str)
+
+    def _render(self) -> str:
+        count = len(self._errors)
+        lines = [f"{count} validation error{'' if count == 1 else 's'} for {self.title}"]
+        for err in self._errors:
+            loc = _loc_text(err["loc"])
+            if loc:
+                lines.append(loc)
+            detail = f"[type={err['type']}"
+            if "input" in err:
+                detail += f", input_value={_input_repr(err['input'])}, input_type={type(err['input']).__name__}"
+            lines.append(f"  {err['msg']} {detail}]")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __repr__(self) -> str:
+        return self._render()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.title, self._errors))
+
+
+class PydanticCustomError(ValueError):
+    """Raise from a validator to report an error with your own ``type`` and message.
+
+    ``message_template`` may name context values in braces: ``"{limit} is too high"``.
+    """
+
+    def __init__(self, error_type: str, message_template: str, context: dict[str, Any] | None = None) -> None:
+        self.error_type = error_type
+        self.message_template = message_template
+        self.context = context or {}
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """The message with the context filled in."""
+        return self.message_template.format(**self.context)

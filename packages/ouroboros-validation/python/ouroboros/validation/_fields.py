@@ -1,0 +1,255 @@
+"""``Field()``: defaults, aliases, constraints and metadata of one model field."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["PYDANTIC_UNDEFINED", "Field", "FieldInfo", "PrivateAttr"]
+
+
+class _Undefined:
+    """The marker for "no default" (a required field)."""
+
+    _instance: _Undefined | None = None
+
+    def __new__(cls) -> _Undefined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "PydanticUndefined"
+
+    def __copy__(self) -> _Undefined:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _Undefined:
+        return self
+
+    def __reduce__(self) -> str:
+        return "PYDANTIC_UNDEFINED"
+
+
+PYDANTIC_UNDEFINED: Any = _Undefined()
+
+#: Constraint keywords that go into the type schema of the field's type.
+CONSTRAINT_KEYS = (
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "multiple_of",
+    "min_length",
+    "max_length",
+    "pattern",
+    "strict",
+    "allow_inf_nan",
+    "max_digits",
+    "decimal_places",
+    "union_mode",
+)
+
+_METADATA_KEYS = (
+    "alias",
+    "validation_alias",
+    "serialization_alias",
+    "title",
+    "description",
+    "examples",
+    "deprecated",
+    "exclude",
+    "frozen",
+    "discriminator",
+    "json_schema_extra",
+    "repr",
+    "default_factory",
+)
+
+
+class FieldInfo:
+    """What ``Field(...)`` returns, and what ``Model.model_fields`` maps names to.
+
+    Attributes mirror Pydantic's: ``annotation``, ``default``,
+    ``default_factory``, ``alias``, ``validation_alias``,
+    ``serialization_alias``, ``title``, ``description``, ``examples``,
+    ``deprecated``, ``exclude``, ``frozen``, ``discriminator``,
+    ``json_schema_extra``, plus the constraints in ``metadata``.
+    """
+
+    __slots__ = (
+        "_validators",
+        "alias",
+        "annotation",
+        "constraints",
+        "default",
+        "default_factory",
+        "deprecated",
+        "description",
+        "discriminator",
+        "examples",
+        "exclude",
+        "frozen",
+        "json_schema_extra",
+        "repr",
+        "serialization_alias",
+        "title",
+        "validation_alias",
+    )
+
+    def __init__(self, default: Any = PYDANTIC_UNDEFINED, **kwargs: Any) -> None:
+        self.annotation: Any = kwargs.pop("annotation", None)
+        self.default = default
+        self.default_factory: Callable[..., Any] | None = kwargs.pop("default_factory", None)
+        self.alias: str | None = kwargs.pop("alias", None)
+        self.validation_alias: str | list[str] | None = kwargs.pop("validation_alias", None)
+        self.serialization_alias: str | None = kwargs.pop("serialization_alias", None)
+        self.title: str | None = kwargs.pop("title", None)
+        self.description: str | None = kwargs.pop("description", None)
+        self.examples: list[Any] | None = kwargs.pop("examples", None)
+        self.deprecated: Any = kwargs.pop("deprecated", None)
+        self.exclude: bool | None = kwargs.pop("exclude", None)
+        self.frozen: bool | None = kwargs.pop("frozen", None)
+        self.discriminator: str | None = kwargs.pop("discriminator", None)
+        self.json_schema_extra: Any = kwargs.pop("json_schema_extra", None)
+        self.repr: bool = kwargs.pop("repr", True)
+        self._validators: list[tuple[str, Any]] = kwargs.pop("_validators", [])
+        self.constraints: dict[str, Any] = {k: v for k, v in kwargs.items() if v is not None}
+        if self.default is not PYDANTIC_UNDEFINED and self.default_factory is not None:
+            raise TypeError("cannot specify both default and default_factory")
+
+    @property
+    def metadata(self) -> list[Any]:
+        """The constraints, as ``[{"gt": 0}, ...]`` style entries."""
+        return [{k: v} for k, v in self.constraints.items()]
+
+    def is_required(self) -> bool:
+        """True when the field has neither a default nor a default factory."""
+        return self.default is PYDANTIC_UNDEFINED and self.default_factory is None
+
+    def get_default(self, *, call_default_factory: bool = False) -> Any:
+        """The default value (calling the factory if asked)."""
+        if self.default_factory is not None:
+            return self.default_factory() if call_default_factory else None
+        return None if self.default is PYDANTIC_UNDEFINED else self.default
+
+    def merge(self, other: FieldInfo) -> FieldInfo:
+        """A new FieldInfo: ``other``'s settings override this one's."""
+        merged = FieldInfo()
+        for name in ("annotation", "default", *_METADATA_KEYS):
+            mine = getattr(self, name)
+            theirs = getattr(other, name)
+            unset = theirs is None or theirs is PYDANTIC_UNDEFINED or (name == "repr" and theirs is True)
+            setattr(merged, name, mine if unset else theirs)
+        merged.constraints = {**self.constraints, **other.constraints}
+        merged._validators = [*self._validators, *other._validators]
+        return merged
+
+    def __repr__(self) -> str:
+        parts = [f"annotation={getattr(self.annotation, '__name__', self.annotation)!s}"]
+        parts.append(f"required={self.is_required()}")
+        if self.default is not PYDANTIC_UNDEFINED:
+            parts.append(f"default={self.default!r}")
+        if self.default_factory is not None:
+            parts.append(f"default_factory={getattr(self.default_factory, '__name__', self.default_factory)}")
+        for name in ("alias", "validation_alias", "serialization_alias", "title", "description", "examples"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={value!r}")
+        parts.extend(f"{k}={v!r}" for k, v in self.constraints.items())
+        return f"FieldInfo({', '.join(parts)})"
+
+
+def Field(  # noqa: N802 - Pydantic's public name
+    default: Any = PYDANTIC_UNDEFINED,
+    *,
+    default_factory: Callable[..., Any] | None = None,
+    alias: str | None = None,
+    validation_alias: str | list[str] | None = None,
+    serialization_alias: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    examples: list[Any] | None = None,
+    example: Any = None,
+    deprecated: Any = None,
+    exclude: bool | None = None,
+    frozen: bool | None = None,
+    discriminator: str | None = None,
+    json_schema_extra: Any = None,
+    repr: bool = True,  # noqa: A002 - Pydantic's keyword
+    gt: Any = None,
+    ge: Any = None,
+    lt: Any = None,
+    le: Any = None,
+    multiple_of: Any = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    min_items: int | None = None,
+    max_items: int | None = None,
+    pattern: str | None = None,
+    strict: bool | None = None,
+    allow_inf_nan: bool | None = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    union_mode: str | None = None,
+) -> Any:
+    """Describe a field: default, aliases, metadata and constraints.
+
+    Use it as the default (``age: int = Field(0, ge=0)``) or inside
+    ``Annotated`` (``Annotated[int, Field(ge=0)]``). ``min_items`` and
+    ``max_items`` are accepted as the older names of ``min_length`` and
+    ``max_length``; ``example`` adds one entry to ``examples``.
+    """
+    if example is not None:
+        examples = [*(examples or []), example]
+    return FieldInfo(
+        default,
+        default_factory=default_factory,
+        alias=alias,
+        validation_alias=validation_alias,
+        serialization_alias=serialization_alias,
+        title=title,
+        description=description,
+        examples=examples,
+        deprecated=deprecated,
+        exclude=exclude,
+        frozen=frozen,
+        discriminator=discriminator,
+        json_schema_extra=json_schema_extra,
+        repr=repr,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        multiple_of=multiple_of,
+        min_length=min_length if min_length is not None else min_items,
+        max_length=max_length if max_length is not None else max_items,
+        pattern=pattern,
+        strict=strict,
+        allow_inf_nan=allow_inf_nan,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        union_mode=union_mode,
+    )
+
+
+class ModelPrivateAttr:
+    """What ``PrivateAttr()`` returns: the default of a ``_private`` attribute."""
+
+    __slots__ = ("default", "default_factory")
+
+    def __init__(self, default: Any = PYDANTIC_UNDEFINED, default_factory: Callable[[], Any] | None = None) -> None:
+        self.default = default
+        self.default_factory = default_factory
+
+    def get_default(self) -> Any:
+        """A fresh default value."""
+        if self.default_factory is not None:
+            return self.default_factory()
+        return None if self.default is PYDANTIC_UNDEFINED else self.default
+
+
+def PrivateAttr(  # noqa: N802 - Pydantic's public name
+    default: Any = PYDANTIC_UNDEFINED, *, default_factory: Callable[[], Any] | None = None
+) -> Any:
+    """A private attribute (name starting with ``_``): not validated nor dumped."""
+    return ModelPrivateAttr(default, default_factory)

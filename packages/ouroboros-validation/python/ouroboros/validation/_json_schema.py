@@ -1,0 +1,270 @@
+"""JSON Schema (draft 2020-12) from model descriptions, shaped like Pydantic's."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any
+
+__all__ = ["model_json_schema", "type_json_schema"]
+
+_SIMPLE = {
+    "str": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "none": {"type": "null"},
+    "bytes": {"type": "string", "format": "binary"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string", "format": "time"},
+    "timedelta": {"type": "string", "format": "duration"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "email": {"type": "string", "format": "email"},
+    "any": {},
+}
+
+_KEYWORDS = {
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "pattern": "pattern",
+    "gt": "exclusiveMinimum",
+    "ge": "minimum",
+    "lt": "exclusiveMaximum",
+    "le": "maximum",
+    "multiple_of": "multipleOf",
+}
+
+
+def _json_value(value: Any) -> Any:
+    """A default or example as JSON data (enums by value, dates as ISO text)."""
+    if isinstance(value, enum.Enum):
+        return _json_value(value.value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    try:
+        json.dumps(value)
+    except TypeError:
+        if isinstance(value, (set, frozenset, tuple)):
+            return [_json_value(v) for v in value]
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value)
+    return value
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").title()
+
+
+class _Generator:
+    def __init__(self, by_alias: bool, ref_template: str, mode: str) -> None:
+        self.by_alias = by_alias
+        self.ref_template = ref_template
+        self.mode = mode
+        self.defs: dict[str, Any] = {}
+        self.names: dict[Any, str] = {}
+        self.in_progress: set[Any] = set()
+        self.referenced: set[Any] = set()
+
+    def ref(self, name: str) -> dict[str, Any]:
+        return {"$ref": self.ref_template.format(model=name)}
+
+    def def_name(self, cls: Any) -> str:
+        if cls not in self.names:
+            name = cls.__name__.replace("[", "_").replace("]", "_").replace(", ", "_").rstrip("_")
+            taken = set(self.names.values())
+            base, n = name, 1
+            while name in taken:
+                n += 1
+                name = f"{base}{n}"
+            self.names[cls] = name
+        return self.names[cls]
+
+    def model(self, cls: Any) -> dict[str, Any]:
+        name = self.def_name(cls)
+        self.referenced.add(cls)
+        if name not in self.defs and cls not in self.in_progress:
+            self.in_progress.add(cls)
+            self.defs[name] = self.model_body(cls)
+            self.in_progress.discard(cls)
+        return self.ref(name)
+
+    def model_body(self, cls: Any) -> dict[str, Any]:
+        d = cls.__ouroboros_schema__
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for f in d["fields"]:
+            if f.get("exclude") and self.mode == "serialization":
+                continue
+            key = f["name"]
+            if self.by_alias:
+                if self.mode == "serialization":
+                    key = f.get("serialization_alias") or f.get("alias") or key
+                else:
+                    va = f.get("validation_alias")
+                    key = va if isinstance(va, str) else f.get("alias") or key
+            prop = self.schema(f["schema"])
+            if "$ref" in prop and len(prop) == 1 and (f.get("description") or "default" in f):
+                prop = {"allOf": [prop]} if False else dict(prop)
+            prop = {**prop}
+            prop["title"] = f.get("title") or _title(f["name"])
+            if f.get("description"):
+                prop["description"] = f["description"]
+            if f.get("examples") is not None:
+                prop["examples"] = [_json_value(e) for e in f["examples"]]
+            if f.get("deprecated"):
+                prop["deprecated"] = True
+            if "default" in f:
+                prop["default"] = _json_value(f["default"])
+            elif "default_factory" not in f:
+                required.append(key)
+            extra = f.get("json_schema_extra")
+            if isinstance(extra, dict):
+                prop.update(extra)
+            if "$ref" in prop and len(prop) > 1 and "title" in prop and len(prop) == 2:
+                prop.pop("title")
+            props[key] = prop
+        if self.mode == "serialization":
+            for c in d.get("computed_fields", []):
+                key = (c.get("alias") or c["name"]) if self.by_alias else c["name"]
+                rt = c.get("return_type")
+                prop = self.annotation(rt) if rt is not None else {}
+                props[key] = {**prop, "title": _title(c["name"]), "readOnly": True}
+                required.append(key)
+        body: dict[str, Any] = {"properties": props}
+        if required:
+            body["required"] = required
+        body["title"] = d["config"].get("title") or d["name"]
+        body["type"] = "object"
+        if cls.__doc__ and cls.__doc__ != _BASE_DOC:
+            body["description"] = " ".join(cls.__doc__.split()) if "\n" not in cls.__doc__.strip() else cls.__doc__.strip()
+        if d["config"].get("extra") == "forbid":
+            body["additionalProperties"] = False
+        extra = cls.model_config.get("json_schema_extra")
+        if isinstance(extra, dict):
+            body.update(extra)
+        return body
+
+    def annotation(self, tp: Any) -> dict[str, Any]:
+        from ouroboros.validation._describe import DescribeContext, describe_type
+
+        return self.schema(describe_type(tp, DescribeContext()))
+
+    def schema(self, s: dict[str, Any]) -> dict[str, Any]:  # noqa: C901, PLR0911, PLR0912
+        kind = s["type"]
+        if kind in _SIMPLE:
+            out = dict(_SIMPLE[kind])
+        elif kind == "decimal":
+            out = {"anyOf": [{"type": "number"}, {"type": "string"}]} if self.mode == "validation" else {"type": "string"}
+        elif kind == "url":
+            out = {"type": "string", "format": "uri", "minLength": 1}
+        elif kind == "literal":
+            values = [_json_value(v) for v in s["expected"]]
+            out = {"const": values[0]} if len(values) == 1 else {"enum": values}
+            types = {type(v) for v in values}
+            if len(types) == 1:
+                out["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(types.pop(), "string")
+        elif kind == "enum":
+            cls = s["cls"]
+            name = self.def_name(cls)
+            values = [_json_value(m.value) for m in cls]
+            body: dict[str, Any] = {"enum": values, "title": cls.__name__}
+            types = {type(v) for v in values}
+            if len(types) == 1:
+                body["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(types.pop(), "string")
+            if cls.__doc__ and cls.__doc__ not in (enum.Enum.__doc__, "An enumeration."):
+                body["description"] = cls.__doc__.strip()
+            self.defs[name] = body
+            return self.ref(name)
+        elif kind in ("list", "set", "frozenset"):
+            out = {"items": self.schema(s.get("items", {"type": "any"})), "type": "array"}
+            if kind != "list":
+                out["uniqueItems"] = True
+            if s.get("min_length") is not None:
+                out["minItems"] = s["min_length"]
+            if s.get("max_length") is not None:
+                out["maxItems"] = s["max_length"]
+            return out
+        elif kind == "tuple":
+            out = {"type": "array"}
+            items = s.get("items") or []
+            if items:
+                out["prefixItems"] = [self.schema(i) for i in items]
+                if s.get("variadic") is None:
+                    out["minItems"] = out["maxItems"] = len(items)
+            if s.get("variadic") is not None:
+                out["items"] = self.schema(s["variadic"])
+            elif not items:
+                out["maxItems"] = 0
+            return out
+        elif kind == "dict":
+            out = {"additionalProperties": self.schema(s.get("values", {"type": "any"})), "type": "object"}
+            return out
+        elif kind == "nullable":
+            inner = self.schema(s["schema"])
+            if "anyOf" in inner:
+                return {"anyOf": [*inner["anyOf"], {"type": "null"}]}
+            return {"anyOf": [inner, {"type": "null"}]}
+        elif kind == "union":
+            return {"anyOf": [self.schema(c) for c in s["choices"]]}
+        elif kind == "tagged_union":
+            refs = []
+            mapping = {}
+            seen = set()
+            for tag, choice in s["choices"].items():
+                ref = self.schema(choice)
+                mapping[str(tag)] = ref["$ref"]
+                if ref["$ref"] not in seen:
+                    seen.add(ref["$ref"])
+                    refs.append(ref)
+            return {"discriminator": {"mapping": mapping, "propertyName": s["discriminator"]}, "oneOf": refs}
+        elif kind == "model":
+            return self.model(s["cls"])
+        elif kind == "function":
+            inner = s.get("schema") or s.get("inner_schema")
+            return self.schema(inner) if inner is not None else {}
+        elif kind == "is_instance":
+            return {}
+        else:
+            out = {}
+        for key, keyword in _KEYWORDS.items():
+            if s.get(key) is not None:
+                value = s[key]
+                out[keyword] = _json_value(value) if key not in ("min_length", "max_length", "pattern") else value
+        if kind == "decimal" and "anyOf" in out:
+            bounds = {k: out.pop(k) for k in list(out) if k != "anyOf"}
+            out["anyOf"][0].update(bounds)
+        return out
+
+
+_BASE_DOC: str | None = None
+
+
+def model_json_schema(cls: Any, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+    """The JSON Schema of model ``cls``."""
+    global _BASE_DOC  # noqa: PLW0603
+    from ouroboros.validation._model import BaseModel
+
+    _BASE_DOC = BaseModel.__doc__
+    gen = _Generator(by_alias, ref_template, mode)
+    name = gen.def_name(cls)
+    gen.in_progress.add(cls)
+    body = gen.model_body(cls)
+    gen.in_progress.discard(cls)
+    if cls in gen.referenced:
+        gen.defs[name] = body
+        out: dict[str, Any] = {"$defs": dict(sorted(gen.defs.items())), "$ref": gen.ref(name)["$ref"]}
+        return out
+    if gen.defs:
+        return {"$defs": dict(sorted(gen.defs.items())), **body}
+    return body
+
+
+def type_json_schema(schema: dict[str, Any], *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+    """The JSON Schema of a bare type schema (``TypeAdapter.json_schema``)."""
+    gen = _Generator(by_alias, ref_template, mode)
+    body = gen.schema(schema)
+    if gen.defs:
+        return {"$defs": dict(sorted(gen.defs.items())), **body}
+    return body

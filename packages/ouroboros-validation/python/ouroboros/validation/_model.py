@@ -1,0 +1,523 @@
+"""``BaseModel``: Pydantic v2's model API, validated and serialized in Rust."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import types
+import typing
+from typing import Any, ClassVar
+
+from ouroboros.validation._config import ConfigDict, merge_config
+from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo
+from ouroboros.validation._errors import ValidationError
+from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo, ModelPrivateAttr
+from ouroboros.validation._model_build import (
+    UndefinedAnnotation,
+    build_description,
+    collect_fields,
+    computed_fields_of,
+)
+from ouroboros.validation._validation import SchemaValidator
+
+if typing.TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["BaseModel", "PydanticUserError", "create_model"]
+
+_object_setattr = object.__setattr__
+
+
+class PydanticUserError(TypeError):
+    """A model is used before it can be built (an annotation is not defined yet)."""
+
+
+class _Deferred:
+    """Stands in for a model's validator until its annotations resolve."""
+
+    def __init__(self, cls: Any, missing: str) -> None:
+        self._cls = cls
+        self._missing = missing
+
+    def __getattr__(self, name: str) -> Any:
+        real = self._cls._ouroboros_build(raise_errors=True)
+        return getattr(real, name)
+
+
+class ModelMetaclass(type):
+    """Collects fields, config and decorators; builds description and validator."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:  # noqa: N804
+        if namespace.get("__ouroboros_base__"):
+            return super().__new__(mcs, name, bases, namespace)
+        parent_configs = [b.model_config for b in reversed(bases) if isinstance(b, ModelMetaclass)]
+        config_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ConfigDict.__annotations__}
+        config = merge_config(parent_configs, namespace.get("model_config"), config_kwargs)
+        annotations = namespace.get("__annotations__", {})
+        decorators: list[DecoratorInfo] = []
+        for base in reversed(bases):
+            decorators.extend(getattr(base, "__ouroboros_decorators__", []))
+        private: dict[str, ModelPrivateAttr] = {}
+        for base in reversed(bases):
+            private.update(getattr(base, "__ouroboros_private_attrs__", {}))
+        for key, value in list(namespace.items()):
+            info = getattr(value, "__ouroboros_decorator__", None)
+            if isinstance(info, DecoratorInfo):
+                decorators = [d for d in decorators if d.func is not info.func]
+                decorators.append(info)
+            if isinstance(value, ModelPrivateAttr):
+                private[key] = value
+                del namespace[key]
+        for key in annotations:
+            if key.startswith("_") and not key.startswith("__") and key not in private:
+                default = namespace.pop(key, PYDANTIC_UNDEFINED)
+                private[key] = ModelPrivateAttr(default)
+        namespace["model_config"] = config
+        namespace["__ouroboros_decorators__"] = decorators
+        namespace["__ouroboros_private_attrs__"] = private
+        namespace["__ouroboros_model__"] = True
+        namespace["__ouroboros_computed__"] = computed_fields_of(namespace, bases)
+        frame = sys._getframe(1)
+        if frame.f_code.co_name != "<module>":
+            namespace["__ouroboros_localns__"] = dict(frame.f_locals)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        fields = collect_fields(cls, annotations, namespace)
+        for field_name in fields:
+            if field_name in namespace and field_name in cls.__dict__:
+                delattr(cls, field_name)
+        cls.__ouroboros_fields__ = fields
+        if config.get("frozen"):
+            cls.__hash__ = BaseModel._frozen_hash  # type: ignore[assignment]
+        cls._ouroboros_build(raise_errors=False)
+        return cls
+
+    @property
+    def __ouroboros_schema__(cls) -> dict[str, Any]:
+        cached = cls.__dict__.get("__ouroboros_schema_cache__")
+        if cached is None:
+            cached = build_description(cls)
+            type.__setattr__(cls, "__ouroboros_schema_cache__", cached)
+        return cached
+
+    @property
+    def model_fields(cls) -> dict[str, FieldInfo]:
+        """Field name -> FieldInfo (annotation, default, alias, constraints...)."""
+        return dict(cls.__dict__.get("__ouroboros_fields__", {}))
+
+    @property
+    def model_computed_fields(cls) -> dict[str, ComputedFieldInfo]:
+        """Computed field name -> its info."""
+        return dict(cls.__dict__.get("__ouroboros_computed__", {}))
+
+    @property
+    def __pydantic_fields__(cls) -> dict[str, FieldInfo]:
+        return cls.model_fields
+
+
+class BaseModel(metaclass=ModelMetaclass):
+    """Declare fields with annotations; instances are validated in Rust.
+
+    Same API as Pydantic v2: ``model_validate``, ``model_validate_json``,
+    ``model_dump``, ``model_dump_json``, ``model_copy``, ``model_fields``,
+    ``model_fields_set``, ``model_json_schema``, ``model_config``.
+    """
+
+    __ouroboros_base__ = True
+    __slots__ = ("__dict__", "__ouroboros_extra__", "__ouroboros_fields_set__", "__ouroboros_private__")
+    model_config: ClassVar[ConfigDict] = ConfigDict()
+    __ouroboros_fields__: ClassVar[dict[str, FieldInfo]] = {}
+    __ouroboros_computed__: ClassVar[dict[str, ComputedFieldInfo]] = {}
+    __ouroboros_decorators__: ClassVar[list[DecoratorInfo]] = []
+    __ouroboros_private_attrs__: ClassVar[dict[str, ModelPrivateAttr]] = {}
+    __ouroboros_validator__: ClassVar[Any]
+
+    def __init__(self, /, **data: Any) -> None:
+        type(self).__ouroboros_validator__.validate_init(self, data)
+
+    # ---- class construction -------------------------------------------
+    @classmethod
+    def _ouroboros_build(cls, *, raise_errors: bool) -> Any:
+        try:
+            type.__setattr__(cls, "__ouroboros_schema_cache__", None)
+            cls.__ouroboros_schema__  # noqa: B018 - builds and caches the description
+            validator = SchemaValidator(cls)
+        except UndefinedAnnotation as exc:
+            if raise_errors:
+                raise PydanticUserError(
+                    f"`{cls.__name__}` is not fully defined; you should define `{exc.args[0]}`, "
+                    f"then call `{cls.__name__}.model_rebuild()`."
+                ) from None
+            type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, str(exc)))
+            return None
+        type.__setattr__(cls, "__ouroboros_validator__", validator)
+        return validator
+
+    @classmethod
+    def model_rebuild(cls, *, force: bool = False, raise_errors: bool = True, _types_namespace: dict[str, Any] | None = None) -> bool | None:
+        """Resolve forward references now (after defining the models they name)."""
+        if not force and isinstance(cls.__dict__.get("__ouroboros_validator__"), SchemaValidator):
+            return None
+        frame = sys._getframe(1)
+        localns = {**cls.__dict__.get("__ouroboros_localns__", {}), **frame.f_locals, **(_types_namespace or {})}
+        type.__setattr__(cls, "__ouroboros_localns__", localns)
+        return cls._ouroboros_build(raise_errors=raise_errors) is not None
+
+    def __class_getitem__(cls, params: Any) -> Any:
+        params = params if isinstance(params, tuple) else (params,)
+        tvars = getattr(cls, "__parameters__", ())
+        if not tvars:
+            raise TypeError(f"{cls.__name__} is not a generic model")
+        cache = cls.__dict__.get("__ouroboros_generic_cache__")
+        if cache is None:
+            cache = {}
+            type.__setattr__(cls, "__ouroboros_generic_cache__", cache)
+        if params in cache:
+            return cache[params]
+        names = ", ".join(getattr(p, "__name__", repr(p)) for p in params)
+        mapping = dict(zip(tvars, params))
+
+        def body(ns: dict[str, Any]) -> None:
+            ns["__module__"] = cls.__module__
+            ns["__ouroboros_typevars__"] = mapping
+            ns["__qualname__"] = f"{cls.__qualname__}[{names}]"
+
+        sub = types.new_class(f"{cls.__name__}[{names}]", (cls,), {}, body)
+        type.__setattr__(sub, "__parameters__", tuple(p for p in params if isinstance(p, typing.TypeVar)))
+        cache[params] = sub
+        return sub
+
+    # ---- validation ------------------------------------------------------
+    @classmethod
+    def model_validate(cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None) -> Self:
+        """Validate a dict (or an instance, or with ``from_attributes`` any object)."""
+        if strict is None and context is None and not from_attributes:
+            return cls.__ouroboros_validator__.validate_python(obj)
+        if from_attributes and not isinstance(obj, (dict, cls)):
+            obj = {name: getattr(obj, name) for name in cls.__ouroboros_fields__ if hasattr(obj, name)}
+        return cls.__ouroboros_validator__.validate_python(obj, strict=strict, context=context)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None) -> Self:
+        """Parse and validate JSON in Rust, straight into an instance."""
+        if strict is None:
+            return cls.__ouroboros_validator__.validate_json(json_data)
+        return cls.__ouroboros_validator__.validate_json(json_data, strict=strict)
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *, strict: bool | None = None, context: Any = None) -> Self:
+        """Validate data whose leaves are strings (as from a query string)."""
+        return cls.__ouroboros_validator__.validate_python(obj, strict=strict)
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Build an instance from trusted data, without validation."""
+        instance = cls.__new__(cls)
+        data: dict[str, Any] = {}
+        for name, info in cls.__ouroboros_fields__.items():
+            key = name if name in values else info.alias if info.alias in values else None
+            if key is not None:
+                data[name] = values[key]
+            elif not info.is_required():
+                data[name] = info.get_default(call_default_factory=True)
+        _object_setattr(instance, "__dict__", data)
+        fields_set = set(_fields_set) if _fields_set is not None else {n for n in values if n in cls.__ouroboros_fields__}
+        _object_setattr(instance, "__ouroboros_fields_set__", fields_set)
+        if cls.model_config.get("extra") == "allow":
+            _object_setattr(instance, "__ouroboros_extra__", {k: v for k, v in values.items() if k not in data})
+        return instance
+
+    # ---- serialization ---------------------------------------------------
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        include: Any = None,
+        exclude: Any = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: Any = True,
+        serialize_as_any: bool = False,
+    ) -> dict[str, Any]:
+        """The model as a dict; ``mode="json"`` gives only JSON types."""
+        if (
+            mode == "python"
+            and include is None
+            and exclude is None
+            and not by_alias
+            and not exclude_unset
+            and not exclude_defaults
+            and not exclude_none
+        ):
+            return type(self).__ouroboros_validator__.to_python(self)
+        if mode not in ("python", "json"):
+            raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
+        return type(self).__ouroboros_validator__.to_python(
+            self,
+            mode=mode,
+            by_alias=bool(by_alias),
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+            include=include,
+            exclude=exclude,
+        )
+
+    def model_dump_json(
+        self,
+        *,
+        indent: int | None = None,
+        include: Any = None,
+        exclude: Any = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: Any = True,
+        serialize_as_any: bool = False,
+    ) -> str:
+        """The model as compact JSON text, written in Rust."""
+        if (
+            indent is None
+            and include is None
+            and exclude is None
+            and not by_alias
+            and not exclude_unset
+            and not exclude_defaults
+            and not exclude_none
+        ):
+            return type(self).__ouroboros_validator__.to_json(self)
+        text = type(self).__ouroboros_validator__.to_json(
+            self,
+            by_alias=bool(by_alias),
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+            include=include,
+            exclude=exclude,
+        )
+        if indent is not None:
+            return json.dumps(json.loads(text), indent=indent, ensure_ascii=False)
+        return text
+
+    @classmethod
+    def model_json_schema(cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+        """JSON Schema (draft 2020-12) of the model, nested models under ``$defs``."""
+        from ouroboros.validation._json_schema import model_json_schema
+
+        return model_json_schema(cls, by_alias=by_alias, ref_template=ref_template, mode=mode)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (shallow unless ``deep``); ``update`` values are not validated."""
+        cls = type(self)
+        clone = cls.__new__(cls)
+        data = copy.deepcopy(self.__dict__) if deep else dict(self.__dict__)
+        extra = getattr(self, "__ouroboros_extra__", None)
+        extra = (copy.deepcopy(extra) if deep else dict(extra)) if extra is not None else None
+        fields_set = set(self.__ouroboros_fields_set__)
+        for key, value in (update or {}).items():
+            if key in cls.__ouroboros_fields__:
+                data[key] = value
+                fields_set.add(key)
+            elif extra is not None:
+                extra[key] = value
+            else:
+                data[key] = value
+        _object_setattr(clone, "__dict__", data)
+        _object_setattr(clone, "__ouroboros_fields_set__", fields_set)
+        if extra is not None:
+            _object_setattr(clone, "__ouroboros_extra__", extra)
+        private = getattr(self, "__ouroboros_private__", None)
+        if private is not None:
+            _object_setattr(clone, "__ouroboros_private__", copy.deepcopy(private) if deep else dict(private))
+        return clone
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Override to run code after validation (``context`` is None here)."""
+
+    # ---- instance attributes ---------------------------------------------
+    @property
+    def model_fields_set(self) -> set[str]:
+        """Names of the fields given explicitly (not filled from defaults)."""
+        return self.__ouroboros_fields_set__
+
+    @property
+    def model_extra(self) -> dict[str, Any] | None:
+        """Extra fields kept with ``extra="allow"`` (else None)."""
+        return getattr(self, "__ouroboros_extra__", None)
+
+    def __getattr__(self, name: str) -> Any:
+        cls = type(self)
+        if name in cls.__ouroboros_private_attrs__:
+            private = self._private_dict()
+            if name not in private:
+                private[name] = cls.__ouroboros_private_attrs__[name].get_default()
+            return private[name]
+        extra = _get_slot(self, "__ouroboros_extra__")
+        if extra and name in extra:
+            return extra[name]
+        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+
+    def _private_dict(self) -> dict[str, Any]:
+        private = _get_slot(self, "__ouroboros_private__")
+        if private is None:
+            private = {}
+            _object_setattr(self, "__ouroboros_private__", private)
+        return private
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        if name in cls.__ouroboros_private_attrs__:
+            self._private_dict()[name] = value
+            return
+        config = cls.model_config
+        if config.get("frozen"):
+            raise ValidationError(cls.__name__, [{"type": "frozen_instance", "loc": (name,), "msg": "Instance is frozen", "input": value}])
+        field = cls.__ouroboros_fields__.get(name)
+        if field is None:
+            attr = getattr(cls, name, None)
+            if isinstance(attr, (property, ComputedFieldInfo)):
+                attr.__set__(self, value)
+                return
+            if config.get("extra") == "allow":
+                extra = _get_slot(self, "__ouroboros_extra__")
+                if extra is None:
+                    extra = {}
+                    _object_setattr(self, "__ouroboros_extra__", extra)
+                extra[name] = value
+                return
+            raise ValueError(f'"{cls.__name__}" object has no field "{name}"')
+        if field.frozen:
+            raise ValidationError(cls.__name__, [{"type": "frozen_field", "loc": (name,), "msg": "Field is frozen", "input": value}])
+        if config.get("validate_assignment"):
+            cls.__ouroboros_validator__.validate_assignment(self, name, value)
+            return
+        self.__dict__[name] = value
+        self.__ouroboros_fields_set__.add(name)
+
+    def __delattr__(self, name: str) -> None:
+        cls = type(self)
+        private = _get_slot(self, "__ouroboros_private__")
+        if private and name in private:
+            del private[name]
+            return
+        if name in self.__dict__:
+            del self.__dict__[name]
+            return
+        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+
+    # ---- protocols ---------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and _get_slot(self, "__ouroboros_extra__") == _get_slot(other, "__ouroboros_extra__")
+            and (_get_slot(self, "__ouroboros_private__") or {}) == (_get_slot(other, "__ouroboros_private__") or {})
+        )
+
+    def _frozen_hash(self) -> int:
+        return hash((type(self), *(_hashable(v) for v in self.__dict__.values())))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr_args__(self) -> list[tuple[str, Any]]:
+        cls = type(self)
+        args = [(k, v) for k, v in self.__dict__.items() if (f := cls.__ouroboros_fields__.get(k)) is None or f.repr]
+        extra = _get_slot(self, "__ouroboros_extra__")
+        if extra:
+            args.extend(extra.items())
+        args.extend((name, getattr(self, name)) for name in cls.__ouroboros_computed__)
+        return args
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__repr_args__())})"
+
+    def __str__(self) -> str:
+        return " ".join(f"{k}={v!r}" for k, v in self.__repr_args__())
+
+    def __iter__(self) -> Any:
+        yield from self.__dict__.items()
+        extra = _get_slot(self, "__ouroboros_extra__")
+        if extra:
+            yield from extra.items()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "__dict__": self.__dict__,
+            "__ouroboros_fields_set__": self.__ouroboros_fields_set__,
+            "__ouroboros_extra__": _get_slot(self, "__ouroboros_extra__"),
+            "__ouroboros_private__": _get_slot(self, "__ouroboros_private__"),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        _object_setattr(self, "__dict__", state["__dict__"])
+        _object_setattr(self, "__ouroboros_fields_set__", state["__ouroboros_fields_set__"])
+        if state.get("__ouroboros_extra__") is not None:
+            _object_setattr(self, "__ouroboros_extra__", state["__ouroboros_extra__"])
+        if state.get("__ouroboros_private__") is not None:
+            _object_setattr(self, "__ouroboros_private__", state["__ouroboros_private__"])
+
+    def __copy__(self) -> Self:
+        return self.model_copy()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return self.model_copy(deep=True)
+
+    # ---- Pydantic v1 names kept for ported code --------------------------
+    def dict(self, **kwargs: Any) -> dict[str, Any]:  # noqa: A003
+        """Deprecated Pydantic v1 name of ``model_dump``."""
+        return self.model_dump(**kwargs)
+
+    def json(self, **kwargs: Any) -> str:
+        """Deprecated Pydantic v1 name of ``model_dump_json``."""
+        return self.model_dump_json(**kwargs)
+
+    @classmethod
+    def parse_obj(cls, obj: Any) -> Self:
+        """Deprecated Pydantic v1 name of ``model_validate``."""
+        return cls.model_validate(obj)
+
+
+def _get_slot(obj: Any, name: str) -> Any:
+    try:
+        return object.__getattribute__(obj, name)
+    except AttributeError:
+        return None
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    if isinstance(value, set):
+        return frozenset(value)
+    return value
+
+
+def create_model(model_name: str, /, *, __base__: Any = None, __config__: ConfigDict | None = None, **fields: Any) -> type[BaseModel]:
+    """Create a model class at run time: ``create_model("M", x=(int, 0), y=str)``."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": sys._getframe(1).f_globals.get("__name__", __name__)}
+    for name, spec in fields.items():
+        if isinstance(spec, tuple):
+            annotations[name], default = spec
+            if default is not ...:
+                namespace[name] = default
+        else:
+            annotations[name] = spec
+    if __config__:
+        namespace["model_config"] = __config__
+    base = __base__ or BaseModel
+    return typing.cast("type[BaseModel]", types.new_class(model_name, (base,), {}, lambda ns: ns.update(namespace)))
+
+
+__all__ += ["ModelMetaclass", "PYDANTIC_UNDEFINED", "UndefinedAnnotation"]

@@ -1,0 +1,267 @@
+"""Build a model class's description (``__ouroboros_schema__``) and validator."""
+
+from __future__ import annotations
+
+import sys
+import typing
+from typing import Any
+
+from ouroboros.core import SCHEMA_FORMAT_VERSION
+from ouroboros.validation._decorators import (
+    ComputedFieldInfo,
+    DecoratorInfo,
+    SerializationInfo,
+    ValidationInfo,
+    _arity,
+)
+from ouroboros.validation._describe import DescribeContext, UndefinedAnnotation, describe_type, split_annotated
+from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
+
+__all__ = ["build_description", "collect_fields"]
+
+
+def _unwrap(func: Any) -> tuple[Any, bool]:
+    """The plain function and whether it takes ``cls`` first."""
+    if isinstance(func, staticmethod):
+        return func.__func__, False
+    if isinstance(func, classmethod):
+        return func.__func__, True
+    return func, True
+
+
+def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[str, Any]) -> dict[str, FieldInfo]:
+    """Fields of ``cls``: its bases' (in MRO order), then its own annotations."""
+    fields: dict[str, FieldInfo] = {}
+    for base in reversed(cls.__mro__[1:]):
+        fields.update(getattr(base, "__ouroboros_fields__", {}) if base.__dict__.get("__ouroboros_model__") else {})
+    for name, annotation in own_annotations.items():
+        if name.startswith("_") or _is_classvar(annotation):
+            continue
+        value = namespace.get(name, PYDANTIC_UNDEFINED)
+        base_type, metadata = split_annotated(annotation) if not isinstance(annotation, str) else (annotation, [])
+        info = FieldInfo(annotation=annotation)
+        for item in metadata:
+            if isinstance(item, FieldInfo):
+                info = info.merge(item)
+        if isinstance(value, FieldInfo):
+            info = info.merge(value)
+        elif value is not PYDANTIC_UNDEFINED:
+            info.default = value
+        info.annotation = annotation
+        fields[name] = info
+    return fields
+
+
+def _is_classvar(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
+
+
+def _field_validator_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any:
+    func, takes_cls = _unwrap(dec.func)
+    n = _arity(func) - (1 if takes_cls else 0)
+    prefix = (cls,) if takes_cls else ()
+    if dec.mode == "wrap":
+        return None
+    if n >= 2:
+        return lambda value, data: func(*prefix, value, ValidationInfo(data, field_name))
+    return lambda value, _data: func(*prefix, value)
+
+
+def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    if dec.mode == "wrap":
+        from ouroboros.validation._describe import _LazyHandler
+
+        func, takes_cls = _unwrap(dec.func)
+        prefix = (cls,) if takes_cls else ()
+        handler = _LazyHandler(schema)
+        with_info = _arity(func) - len(prefix) >= 3
+
+        def wrap(value: Any, data: Any) -> Any:
+            if with_info:
+                return func(*prefix, value, handler, ValidationInfo(data, field_name))
+            return func(*prefix, value, handler)
+
+        return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
+    call = _field_validator_call(cls, dec, field_name)
+    if dec.mode == "plain":
+        return {"type": "function", "mode": "plain", "func": call, "inner_schema": schema}
+    return {"type": "function", "mode": dec.mode, "func": call, "schema": schema}
+
+
+def _serializer_call(dec: DecoratorInfo) -> Any:
+    func = dec.func
+    n = _arity(func)
+    if dec.kind == "field_serializer":
+        if dec.mode == "wrap":
+            with_info = n >= 4
+
+            def ser_wrap(instance: Any, value: Any, mode: str) -> Any:
+                handler = _identity
+                if with_info:
+                    return func(instance, value, handler, SerializationInfo(mode))
+                return func(instance, value, handler)
+
+            return ser_wrap
+        unless_none = dec.when_used in ("unless-none", "json-unless-none")
+
+        def ser(instance: Any, value: Any, mode: str) -> Any:
+            if unless_none and value is None:
+                return None
+            return func(instance, value, SerializationInfo(mode)) if n >= 3 else func(instance, value)
+
+        return ser
+    if dec.mode == "wrap":
+
+        def model_wrap(instance: Any, mode: str) -> Any:
+            handler = _default_model_dict
+            return func(instance, handler, SerializationInfo(mode)) if n >= 3 else func(instance, handler)
+
+        return model_wrap
+    return lambda instance, mode: func(instance, SerializationInfo(mode)) if n >= 2 else func(instance)
+
+
+def _identity(value: Any, *_: Any) -> Any:
+    return value
+
+
+def _default_model_dict(instance: Any, *_: Any) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in type(instance).model_fields}
+
+
+def _model_validator_call(cls: type, dec: DecoratorInfo) -> Any:
+    func, takes_cls = _unwrap(dec.func)
+    if dec.mode == "after":
+        with_info = _arity(func) >= 2
+
+        def after(instance: Any) -> Any:
+            result = func(instance, ValidationInfo(None, None)) if with_info else func(instance)
+            return instance if result is None else result
+
+        return after
+    prefix = (cls,) if takes_cls else ()
+    with_info = _arity(func) - len(prefix) >= 2
+    return lambda data: func(*prefix, data, ValidationInfo(None, None)) if with_info else func(*prefix, data)
+
+
+def build_description(cls: Any) -> dict[str, Any]:
+    """The plain-data description of model ``cls`` (see ouroboros-schema's README)."""
+    config = cls.model_config
+    module = sys.modules.get(cls.__module__)
+    localns = {**cls.__dict__.get("__ouroboros_localns__", {}), cls.__name__: cls}
+    ctx = DescribeContext(
+        getattr(module, "__dict__", {}),
+        localns,
+        strict=config.get("strict"),
+        str_strip_whitespace=config.get("str_strip_whitespace", False),
+        arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
+        typevars=_typevars(cls),
+    )
+    decorators: list[DecoratorInfo] = cls.__ouroboros_decorators__
+    fields = []
+    resolved_fields: dict[str, FieldInfo] = {}
+    for name, info in cls.__ouroboros_fields__.items():
+        annotation = info.annotation
+        if isinstance(annotation, (str, typing.ForwardRef)):
+            annotation = ctx.resolve(annotation)
+            resolved = FieldInfo(annotation=annotation)
+            _, metadata = split_annotated(annotation)
+            for item in metadata:
+                if isinstance(item, FieldInfo):
+                    resolved = resolved.merge(item)
+            info = resolved.merge(info)
+            info.annotation = annotation
+        resolved_fields[name] = info
+        schema = describe_type(annotation, ctx, [info])
+        for dec in decorators:
+            if dec.kind == "field_validator" and (name in dec.fields or "*" in dec.fields):
+                schema = _wrap_field_validator(cls, dec, name, schema)
+        entry: dict[str, Any] = {"name": name, "schema": schema}
+        if info.default is not PYDANTIC_UNDEFINED:
+            entry["default"] = info.default
+        if info.default_factory is not None:
+            entry["default_factory"] = info.default_factory
+            entry["default_factory_takes_data"] = _arity(info.default_factory) >= 1
+        for key in ("alias", "validation_alias", "serialization_alias", "title", "description", "examples", "deprecated", "json_schema_extra"):
+            value = getattr(info, key)
+            if value is not None:
+                entry[key] = value
+        entry["exclude"] = bool(info.exclude)
+        entry["frozen"] = bool(info.frozen)
+        for dec in decorators:
+            if dec.kind == "field_serializer" and name in dec.fields:
+                entry["serializer"] = _serializer_call(dec)
+                entry["serializer_mode"] = dec.mode
+                entry["serializer_when_used"] = "json" if dec.when_used.startswith("json") else "always"
+        fields.append(entry)
+    cls.__ouroboros_fields__ = resolved_fields
+    for dec in decorators:
+        if dec.kind == "field_validator" and dec.check_fields is not False:
+            missing = [f for f in dec.fields if f != "*" and f not in resolved_fields]
+            if missing:
+                raise TypeError(f"decorators defined with incorrect fields: {cls.__name__}.{dec.func!r} (fields {missing})")
+    description: dict[str, Any] = {
+        "format": SCHEMA_FORMAT_VERSION,
+        "type": "model",
+        "cls": cls,
+        "name": cls.__name__,
+        "fields": fields,
+        "config": {
+            "extra": config.get("extra", "ignore"),
+            "strict": bool(config.get("strict", False)),
+            "frozen": bool(config.get("frozen", False)),
+            "populate_by_name": bool(config.get("populate_by_name", False) or config.get("validate_by_name", False)),
+            "from_attributes": bool(config.get("from_attributes", False)),
+            "validate_assignment": bool(config.get("validate_assignment", False)),
+            "str_strip_whitespace": bool(config.get("str_strip_whitespace", False)),
+            "title": config.get("title"),
+        },
+        "model_validators": [
+            {"mode": dec.mode, "func": _model_validator_call(cls, dec)}
+            for dec in decorators
+            if dec.kind == "model_validator" and dec.mode in ("before", "after")
+        ],
+        "computed_fields": [
+            {"name": name, "alias": info.alias, "return_type": info.return_type}
+            for name, info in cls.__ouroboros_computed__.items()
+        ],
+    }
+    # Before-validators run last-defined first, as Pydantic's do.
+    before = [v for v in description["model_validators"] if v["mode"] == "before"]
+    after = [v for v in description["model_validators"] if v["mode"] == "after"]
+    description["model_validators"] = [*reversed(before), *after]
+    if "model_post_init" in _own_or_inherited(cls):
+        description["post_init"] = lambda instance, context: instance.model_post_init(context)
+    for dec in decorators:
+        if dec.kind == "model_serializer":
+            description["model_serializer"] = _serializer_call(dec)
+    return description
+
+
+def _own_or_inherited(cls: type) -> set[str]:
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__dict__.get("__ouroboros_base__"):
+            break
+        names.update(klass.__dict__)
+    return names
+
+
+def _typevars(cls: type) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for klass in reversed(cls.__mro__):
+        mapping.update(klass.__dict__.get("__ouroboros_typevars__", {}))
+    return mapping
+
+
+def computed_fields_of(namespace: dict[str, Any], bases: tuple[type, ...]) -> dict[str, ComputedFieldInfo]:
+    """Computed fields of the bases, then of the class body."""
+    out: dict[str, ComputedFieldInfo] = {}
+    for base in reversed(bases):
+        out.update(getattr(base, "__ouroboros_computed__", {}))
+    out.update({k: v for k, v in namespace.items() if isinstance(v, ComputedFieldInfo)})
+    return out
+
+
+__all__ += ["UndefinedAnnotation", "computed_fields_of"]

@@ -1,0 +1,74 @@
+"""``TypeAdapter``: validate and serialize bare types (``list[int]``, unions...)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Generic, TypeVar
+
+from ouroboros.validation._describe import DescribeContext, describe_type, is_model_class
+from ouroboros.validation._validation import SchemaValidator
+
+__all__ = ["TypeAdapter"]
+
+T = TypeVar("T")
+
+
+class TypeAdapter(Generic[T]):
+    """Validation and serialization of any supported type, as Pydantic's.
+
+    ``TypeAdapter(list[int]).validate_python(["1", 2])`` -> ``[1, 2]``.
+    """
+
+    def __init__(self, type_: Any, *, config: dict[str, Any] | None = None) -> None:
+        self.type = type_
+        config = config or {}
+        frame = sys._getframe(1)
+        ctx = DescribeContext(
+            frame.f_globals,
+            frame.f_locals,
+            strict=config.get("strict"),
+            str_strip_whitespace=config.get("str_strip_whitespace", False),
+        )
+        if is_model_class(type_):
+            self._schema: dict[str, Any] = {"type": "model", "cls": type_}
+            self._validator = type_.__ouroboros_validator__
+        else:
+            self._schema = describe_type(type_, ctx)
+            title = getattr(type_, "__name__", None) or str(type_)
+            self._validator = SchemaValidator({**self._schema, "title": title} if "title" not in self._schema else self._schema)
+
+    def validate_python(self, obj: Any, /, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None) -> T:
+        """Validate a Python object."""
+        return self._validator.validate_python(obj, strict=strict, context=context)
+
+    def validate_json(self, data: str | bytes | bytearray, /, *, strict: bool | None = None, context: Any = None) -> T:
+        """Parse JSON in Rust and validate it."""
+        return self._validator.validate_json(data, strict=strict)
+
+    def validate_strings(self, obj: Any, /, *, strict: bool | None = None, context: Any = None) -> T:
+        """Validate string leaves (as parsed from a query string)."""
+        return self._validator.validate_python(obj, strict=strict)
+
+    def dump_python(self, instance: T, /, *, mode: str = "python", include: Any = None, exclude: Any = None, by_alias: bool = False,
+                    exclude_unset: bool = False, exclude_defaults: bool = False, exclude_none: bool = False) -> Any:
+        """Serialize to Python data (``mode="json"``: JSON types only)."""
+        return self._validator.to_python(instance, mode=mode, include=include, exclude=exclude, by_alias=by_alias,
+                                         exclude_unset=exclude_unset, exclude_defaults=exclude_defaults, exclude_none=exclude_none)
+
+    def dump_json(self, instance: T, /, *, indent: int | None = None, include: Any = None, exclude: Any = None, by_alias: bool = False,
+                  exclude_unset: bool = False, exclude_defaults: bool = False, exclude_none: bool = False) -> bytes:
+        """Serialize to JSON bytes (as Pydantic's ``dump_json``)."""
+        out = self._validator.to_json(instance, include=include, exclude=exclude, by_alias=by_alias, exclude_unset=exclude_unset,
+                                      exclude_defaults=exclude_defaults, exclude_none=exclude_none, as_str=False)
+        if indent is not None:
+            return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()
+        return out
+
+    def json_schema(self, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+        """JSON Schema (draft 2020-12) of the type."""
+        from ouroboros.validation._json_schema import model_json_schema, type_json_schema
+
+        if is_model_class(self.type):
+            return model_json_schema(self.type, by_alias=by_alias, ref_template=ref_template, mode=mode)
+        return type_json_schema(self._schema, by_alias=by_alias, ref_template=ref_template, mode=mode)

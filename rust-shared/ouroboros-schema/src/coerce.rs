@@ -1,0 +1,128 @@
+//! Lax-mode coercions from strings and numbers, exactly where Pydantic v2
+//! coerces: `"1"` and `1.0` become `1`, `1.5` never does; `"yes"` becomes
+//! `True`, `2` does not.
+
+use crate::errors::ErrorType;
+
+/// The result of parsing an integer: small ones as `i64`, the rest as the
+/// cleaned decimal digits (the binding turns them into a Python `int`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedInt {
+    Small(i64),
+    Big(String),
+}
+
+/// Python refuses to parse integers longer than this many digits (see
+/// `sys.get_int_max_str_digits`); so do we, to keep huge input cheap.
+pub const MAX_INT_DIGITS: usize = 4300;
+
+/// Parse a string as Pydantic's lax `int`: surrounding whitespace, `_`
+/// between digits, a sign and a fractional part of zeros (`"1.00"`) are
+/// accepted; anything else is `int_parsing`.
+pub fn str_to_int(raw: &str) -> Result<ParsedInt, ErrorType> {
+    let s = raw.trim();
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = match body.split_once('.') {
+        Some((whole, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => whole,
+        Some((whole, "")) => whole,
+        Some(_) => return Err(ErrorType::IntParsing),
+        None => body,
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return Err(ErrorType::IntParsing);
+    }
+    let mut digits = String::with_capacity(body.len() + 1);
+    if neg {
+        digits.push('-');
+    }
+    for c in body.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '_' => {}
+            _ => return Err(ErrorType::IntParsing),
+        }
+    }
+    if digits.len() > MAX_INT_DIGITS {
+        return Err(ErrorType::IntParsingSize);
+    }
+    match digits.parse::<i64>() {
+        Ok(v) => Ok(ParsedInt::Small(v)),
+        Err(_) => Ok(ParsedInt::Big(digits)),
+    }
+}
+
+/// A float that is a whole number becomes an int; others are refused
+/// (`int_from_float`), as are inf and nan (`finite_number`).
+pub fn float_to_int(v: f64) -> Result<ParsedInt, ErrorType> {
+    if !v.is_finite() {
+        return Err(ErrorType::FiniteNumber);
+    }
+    if v.fract() != 0.0 {
+        return Err(ErrorType::IntFromFloat);
+    }
+    // i64 covers |v| < 2^63; larger whole floats are written out exactly.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    if v.abs() < 9.2e18 {
+        Ok(ParsedInt::Small(v as i64))
+    } else {
+        Ok(ParsedInt::Big(format!("{v:.0}")))
+    }
+}
+
+/// Parse a string as Pydantic's lax `float` (Python's `float()` syntax:
+/// `"1e3"`, `" 2.5 "`, `"inf"`, `"nan"`, `_` between digits).
+pub fn str_to_float(raw: &str) -> Result<f64, ErrorType> {
+    let s = raw.trim();
+    let lowered = s.to_ascii_lowercase();
+    let body = lowered.trim_start_matches(['+', '-']);
+    if matches!(body, "inf" | "infinity" | "nan") {
+        let neg = lowered.starts_with('-');
+        let v = if body == "nan" { f64::NAN } else { f64::INFINITY };
+        return Ok(if neg { -v } else { v });
+    }
+    if s.is_empty() || s.contains("__") || s.starts_with('_') || s.ends_with('_') {
+        return Err(ErrorType::FloatParsing);
+    }
+    let cleaned: String = s.chars().filter(|c| *c != '_').collect();
+    if cleaned.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+        return Err(ErrorType::FloatParsing);
+    }
+    cleaned.parse::<f64>().map_err(|_| ErrorType::FloatParsing)
+}
+
+/// Pydantic's lax booleans from strings.
+pub fn str_to_bool(raw: &str) -> Result<bool, ErrorType> {
+    let s = raw.trim();
+    if s.len() > 5 {
+        return Err(ErrorType::BoolParsing);
+    }
+    match s.to_ascii_lowercase().as_str() {
+        "0" | "off" | "f" | "false" | "n" | "no" => Ok(false),
+        "1" | "on" | "t" | "true" | "y" | "yes" => Ok(true),
+        _ => Err(ErrorType::BoolParsing),
+    }
+}
+
+/// Only 0 and 1 are booleans among the integers.
+pub fn int_to_bool(v: i64) -> Result<bool, ErrorType> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(ErrorType::BoolParsing),
+    }
+}
+
+/// `0.0` / `1.0` are booleans among floats.
+pub fn float_to_bool(v: f64) -> Result<bool, ErrorType> {
+    if v == 0.0 {
+        Ok(false)
+    } else if (v - 1.0).abs() < f64::EPSILON {
+        Ok(true)
+    } else {
+        Err(ErrorType::BoolParsing)
+    }
+}

@@ -1,0 +1,198 @@
+//! Constraints on strings, numbers and collections, checked in the order
+//! Pydantic checks them; the first failing one is the error reported.
+
+use regex::Regex;
+
+use crate::errors::{CtxValue, ErrorType};
+
+/// `min_length`, `max_length`, `pattern` and the whitespace/case transforms
+/// of a `str` field.
+#[derive(Debug, Clone, Default)]
+pub struct StrConstraints {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<Regex>,
+    pub strip_whitespace: bool,
+    pub to_lower: bool,
+    pub to_upper: bool,
+}
+
+impl StrConstraints {
+    /// Nothing to check and nothing to transform: the input can be returned
+    /// as it is (the common case, worth a fast path).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.min_length.is_none()
+            && self.max_length.is_none()
+            && self.pattern.is_none()
+            && !self.strip_whitespace
+            && !self.to_lower
+            && !self.to_upper
+    }
+
+    /// Compile a pattern the way Pydantic does with its Rust engine.
+    pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+        Regex::new(pattern).map_err(|e| format!("invalid pattern {pattern:?}: {e}"))
+    }
+
+    /// Transform `s` (strip, case) and check it; `None` means "unchanged".
+    pub fn apply(&self, s: &str) -> Result<Option<String>, ErrorType> {
+        let stripped = if self.strip_whitespace { s.trim() } else { s };
+        let mut owned: Option<String> = if stripped.len() == s.len() { None } else { Some(stripped.to_owned()) };
+        if self.to_lower {
+            owned = Some(owned.as_deref().unwrap_or(s).to_lowercase());
+        } else if self.to_upper {
+            owned = Some(owned.as_deref().unwrap_or(s).to_uppercase());
+        }
+        let value = owned.as_deref().unwrap_or(s);
+        if self.min_length.is_some() || self.max_length.is_some() {
+            let len = value.chars().count();
+            if let Some(min_length) = self.min_length {
+                if len < min_length {
+                    return Err(ErrorType::StringTooShort { min_length });
+                }
+            }
+            if let Some(max_length) = self.max_length {
+                if len > max_length {
+                    return Err(ErrorType::StringTooLong { max_length });
+                }
+            }
+        }
+        if let Some(re) = &self.pattern {
+            if !re.is_match(value) {
+                return Err(ErrorType::StringPatternMismatch { pattern: re.as_str().to_owned() });
+            }
+        }
+        // A transform that changed nothing still counts as unchanged.
+        Ok(owned.filter(|o| o != s))
+    }
+}
+
+/// `gt`/`ge`/`lt`/`le`/`multiple_of` of an `int` field (bounds as i64).
+#[derive(Debug, Clone, Default)]
+pub struct IntConstraints {
+    pub gt: Option<i64>,
+    pub ge: Option<i64>,
+    pub lt: Option<i64>,
+    pub le: Option<i64>,
+    pub multiple_of: Option<i64>,
+}
+
+impl IntConstraints {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.gt.is_none() && self.ge.is_none() && self.lt.is_none() && self.le.is_none() && self.multiple_of.is_none()
+    }
+
+    pub fn check(&self, v: i64) -> Result<(), ErrorType> {
+        if let Some(m) = self.multiple_of {
+            if m != 0 && v % m != 0 {
+                return Err(ErrorType::MultipleOf { multiple_of: CtxValue::Int(m) });
+            }
+        }
+        if let Some(b) = self.gt {
+            if v <= b {
+                return Err(ErrorType::GreaterThan { gt: CtxValue::Int(b) });
+            }
+        }
+        if let Some(b) = self.ge {
+            if v < b {
+                return Err(ErrorType::GreaterThanEqual { ge: CtxValue::Int(b) });
+            }
+        }
+        if let Some(b) = self.lt {
+            if v >= b {
+                return Err(ErrorType::LessThan { lt: CtxValue::Int(b) });
+            }
+        }
+        if let Some(b) = self.le {
+            if v > b {
+                return Err(ErrorType::LessThanEqual { le: CtxValue::Int(b) });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bounds of a `float` field, plus whether inf/nan are allowed.
+#[derive(Debug, Clone)]
+pub struct FloatConstraints {
+    pub gt: Option<f64>,
+    pub ge: Option<f64>,
+    pub lt: Option<f64>,
+    pub le: Option<f64>,
+    pub multiple_of: Option<f64>,
+    pub allow_inf_nan: bool,
+}
+
+impl Default for FloatConstraints {
+    fn default() -> Self {
+        Self { gt: None, ge: None, lt: None, le: None, multiple_of: None, allow_inf_nan: true }
+    }
+}
+
+impl FloatConstraints {
+    pub fn check(&self, v: f64) -> Result<(), ErrorType> {
+        if !self.allow_inf_nan && !v.is_finite() {
+            return Err(ErrorType::FiniteNumber);
+        }
+        if let Some(m) = self.multiple_of {
+            if m != 0.0 {
+                let rem = (v / m).round() * m - v;
+                if rem.abs() > 1e-9 * v.abs().max(1.0) {
+                    return Err(ErrorType::MultipleOf { multiple_of: CtxValue::Float(m) });
+                }
+            }
+        }
+        if let Some(b) = self.gt {
+            if v.is_nan() || v <= b {
+                return Err(ErrorType::GreaterThan { gt: CtxValue::Float(b) });
+            }
+        }
+        if let Some(b) = self.ge {
+            if v.is_nan() || v < b {
+                return Err(ErrorType::GreaterThanEqual { ge: CtxValue::Float(b) });
+            }
+        }
+        if let Some(b) = self.lt {
+            if v.is_nan() || v >= b {
+                return Err(ErrorType::LessThan { lt: CtxValue::Float(b) });
+            }
+        }
+        if let Some(b) = self.le {
+            if v.is_nan() || v > b {
+                return Err(ErrorType::LessThanEqual { le: CtxValue::Float(b) });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `min_length`/`max_length` of a collection (Pydantic's `too_short`/`too_long`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LenConstraints {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+}
+
+impl LenConstraints {
+    pub fn check(&self, field_type: &'static str, len: usize) -> Result<(), ErrorType> {
+        if let Some(min_length) = self.min_length {
+            if len < min_length {
+                return Err(ErrorType::TooShort { field_type, min_length, actual_length: len });
+            }
+        }
+        if let Some(max_length) = self.max_length {
+            if len > max_length {
+                return Err(ErrorType::TooLong { field_type, max_length, actual_length: len });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `len` is already past `max_length` (stop validating items early).
+    #[must_use]
+    pub fn exceeded(&self, len: usize) -> bool {
+        self.max_length.is_some_and(|m| len > m)
+    }
+}

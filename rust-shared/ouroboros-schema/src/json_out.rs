@@ -1,0 +1,88 @@
+//! Writing JSON text: strings, numbers and ISO 8601 durations, formatted as
+//! Pydantic's `model_dump_json` formats them (compact, UTF-8 kept as is,
+//! non-finite floats as `null`).
+
+/// Append `s` as a JSON string literal.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: Option<&[u8]> = match b {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            0x08 => Some(b"\\b"),
+            0x0c => Some(b"\\f"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        match escape {
+            Some(e) => out.extend_from_slice(e),
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Append an integer.
+pub fn write_int(out: &mut Vec<u8>, v: i64) {
+    let mut buf = itoa::Buffer::new();
+    out.extend_from_slice(buf.format(v).as_bytes());
+}
+
+/// Append a float the shortest way that reads back exactly; inf/nan as `null`.
+pub fn write_float(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        let mut buf = ryu::Buffer::new();
+        out.extend_from_slice(buf.format_finite(v).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// A duration as ISO 8601 (`P1DT2H3M4.5S`, `-PT1S`, `PT0S`), from whole
+/// microseconds, as Pydantic writes `timedelta` in JSON.
+#[must_use]
+pub fn duration_iso(total_micros: i128) -> String {
+    let sign = if total_micros < 0 { "-" } else { "" };
+    let abs = total_micros.unsigned_abs();
+    let micros = abs % 1_000_000;
+    let total_secs = abs / 1_000_000;
+    let days = total_secs / 86_400;
+    let rem = total_secs % 86_400;
+    let (hours, minutes, seconds) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    let mut s = format!("{sign}P");
+    if days > 0 {
+        s.push_str(&format!("{days}D"));
+    }
+    if hours > 0 || minutes > 0 || seconds > 0 || micros > 0 || days == 0 {
+        s.push('T');
+        if hours > 0 {
+            s.push_str(&format!("{hours}H"));
+        }
+        if minutes > 0 {
+            s.push_str(&format!("{minutes}M"));
+        }
+        if seconds > 0 || micros > 0 || (hours == 0 && minutes == 0) {
+            if micros > 0 {
+                let frac = format!("{micros:06}");
+                s.push_str(&format!("{seconds}.{}S", frac.trim_end_matches('0')));
+            } else {
+                s.push_str(&format!("{seconds}S"));
+            }
+        }
+    }
+    s
+}

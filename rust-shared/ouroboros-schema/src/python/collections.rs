@@ -1,0 +1,269 @@
+//! list / set / frozenset / tuple / dict validators. Every item is
+//! validated and every failing item reported, with its index or key in `loc`.
+
+use jiter::JsonValue;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, PySet, PyString, PyTuple};
+
+use crate::constraints::LenConstraints;
+use crate::errors::{ErrorType, LocItem};
+
+use super::error::{Errors, ValError, ValResult};
+use super::input::Inp;
+use super::validator::{State, Validator};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqKind {
+    List,
+    Set,
+    FrozenSet,
+}
+
+impl SeqKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::List => "list",
+            Self::Set => "set",
+            Self::FrozenSet => "frozenset",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::List => "List",
+            Self::Set => "Set",
+            Self::FrozenSet => "Frozenset",
+        }
+    }
+
+    fn type_error(self) -> ErrorType {
+        match self {
+            Self::List => ErrorType::ListType,
+            Self::Set => ErrorType::SetType,
+            Self::FrozenSet => ErrorType::FrozenSetType,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ListValidator {
+    pub kind: SeqKind,
+    pub item: Validator,
+    pub len: LenConstraints,
+    pub strict: bool,
+}
+
+/// The items of a sequence-like Python input, or `None` if it is not one.
+fn py_items<'py>(o: &Bound<'py, PyAny>, kind: SeqKind, strict: bool) -> PyResult<Option<Vec<Bound<'py, PyAny>>>> {
+    let exact_ok = match kind {
+        SeqKind::List => o.is_instance_of::<PyList>(),
+        SeqKind::Set => o.is_instance_of::<PySet>(),
+        SeqKind::FrozenSet => o.is_instance_of::<PyFrozenSet>(),
+    };
+    if strict && !exact_ok {
+        return Ok(None);
+    }
+    if let Ok(l) = o.cast::<PyList>() {
+        return Ok(Some(l.iter().collect()));
+    }
+    if let Ok(t) = o.cast::<PyTuple>() {
+        return Ok(Some(t.iter().collect()));
+    }
+    if o.is_instance_of::<PyString>()
+        || o.is_instance_of::<PyBytes>()
+        || o.is_instance_of::<PyByteArray>()
+        || o.is_instance_of::<PyDict>()
+        || o.cast::<PyMapping>().is_ok()
+    {
+        return Ok(None);
+    }
+    match o.try_iter() {
+        Ok(it) => Ok(Some(it.collect::<PyResult<Vec<_>>>()?)),
+        Err(_) => Ok(None),
+    }
+}
+
+impl ListValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        let strict = st.strict.unwrap_or(self.strict);
+        let mut errors = Errors::default();
+        let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
+        let title = self.kind.title();
+        match inp {
+            Inp::Py(o) => {
+                let Some(items) = py_items(o, self.kind, strict)? else {
+                    return Err(ValError::new(py, self.kind.type_error(), inp));
+                };
+                if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
+                    self.len.check(title, items.len()).map_err(|k| ValError::new(py, k, inp))?;
+                }
+                out.reserve(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    match self.item.validate(py, &Inp::Py(item), st) {
+                        Ok(v) => out.push(v),
+                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                    }
+                }
+            }
+            Inp::Json(JsonValue::Array(items)) => {
+                if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
+                    self.len.check(title, items.len()).map_err(|k| ValError::new(py, k, inp))?;
+                }
+                out.reserve(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match self.item.validate(py, &Inp::Json(item), st) {
+                        Ok(v) => out.push(v),
+                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                    }
+                }
+            }
+            Inp::Json(_) => return Err(ValError::new(py, self.kind.type_error(), inp)),
+        }
+        if !errors.is_empty() {
+            return Err(ValError::Lines(errors.0));
+        }
+        let result: Bound<'py, PyAny> = match self.kind {
+            SeqKind::List => PyList::new(py, out)?.into_any(),
+            SeqKind::Set => PySet::new(py, out).map_err(|e| unhashable(py, e, inp))?.into_any(),
+            SeqKind::FrozenSet => PyFrozenSet::new(py, out).map_err(|e| unhashable(py, e, inp))?.into_any(),
+        };
+        let len = result.len()?;
+        self.len.check(title, len).map_err(|k| ValError::new(py, k, inp))?;
+        Ok(result)
+    }
+}
+
+fn unhashable(py: Python<'_>, e: PyErr, inp: &Inp<'_, '_>) -> ValError {
+    if e.is_instance_of::<pyo3::exceptions::PyTypeError>(py) {
+        ValError::new(py, ErrorType::SetType, inp)
+    } else {
+        ValError::Py(e)
+    }
+}
+
+#[derive(Debug)]
+pub struct TupleValidator {
+    /// Positional item validators (`tuple[int, str]`).
+    pub items: Vec<Validator>,
+    /// The validator of the remaining items (`tuple[int, ...]`).
+    pub variadic: Option<Validator>,
+    pub len: LenConstraints,
+    pub strict: bool,
+}
+
+impl TupleValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        let strict = st.strict.unwrap_or(self.strict);
+        let items: Vec<Inp<'_, 'py>> = match inp {
+            Inp::Py(o) => {
+                if strict && !o.is_instance_of::<PyTuple>() {
+                    return Err(ValError::new(py, ErrorType::TupleType, inp));
+                }
+                match py_items(o, SeqKind::List, false)? {
+                    Some(v) => v.into_iter().map(Inp::Py).collect(),
+                    None => return Err(ValError::new(py, ErrorType::TupleType, inp)),
+                }
+            }
+            Inp::Json(JsonValue::Array(a)) => a.iter().map(Inp::Json).collect(),
+            Inp::Json(_) => return Err(ValError::new(py, ErrorType::TupleType, inp)),
+        };
+        let mut errors = Errors::default();
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let v = match self.items.get(i) {
+                Some(v) => v,
+                None => match &self.variadic {
+                    Some(v) => v,
+                    None => {
+                        return Err(ValError::new(
+                            py,
+                            ErrorType::TooLong { field_type: "Tuple", max_length: self.items.len(), actual_length: items.len() },
+                            inp,
+                        ))
+                    }
+                },
+            };
+            match v.validate(py, item, st) {
+                Ok(v) => out.push(v),
+                Err(e) => errors.push(e, &LocItem::Index(i))?,
+            }
+        }
+        for i in items.len()..self.items.len() {
+            errors.0.push(super::error::LineError {
+                kind: ErrorType::Missing,
+                loc: vec![LocItem::Index(i)],
+                input: inp.to_py(py)?.unbind(),
+            });
+        }
+        let out = errors.into_result(out)?;
+        self.len.check("Tuple", out.len()).map_err(|k| ValError::new(py, k, inp))?;
+        Ok(PyTuple::new(py, out)?.into_any())
+    }
+}
+
+#[derive(Debug)]
+pub struct DictValidator {
+    pub keys: Validator,
+    pub values: Validator,
+    pub len: LenConstraints,
+    pub strict: bool,
+}
+
+fn key_loc(py: Python<'_>, key: &Inp<'_, '_>) -> LocItem {
+    match key.as_str() {
+        Some(s) => LocItem::Key(s.into_owned()),
+        None => LocItem::Key(key.to_py(py).and_then(|k| k.repr().map(|r| r.to_string())).unwrap_or_default()),
+    }
+}
+
+impl DictValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        let strict = st.strict.unwrap_or(self.strict);
+        let pairs: Vec<(Inp<'_, 'py>, Inp<'_, 'py>)> = match inp {
+            Inp::Py(o) => {
+                if let Ok(d) = o.cast::<PyDict>() {
+                    d.iter().map(|(k, v)| (Inp::Py(k), Inp::Py(v))).collect()
+                } else if !strict && o.cast::<PyMapping>().is_ok() {
+                    let m = o.cast::<PyMapping>().map_err(PyErr::from)?;
+                    m.items()?.iter().map(|kv| -> PyResult<_> {
+                        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = kv.extract()?;
+                        Ok((Inp::Py(k), Inp::Py(v)))
+                    }).collect::<PyResult<_>>()?
+                } else {
+                    return Err(ValError::new(py, ErrorType::DictType, inp));
+                }
+            }
+            Inp::Json(JsonValue::Object(entries)) => entries
+                .iter()
+                .map(|(k, v)| (Inp::Py(PyString::new(py, k).into_any()), Inp::Json(v)))
+                .collect(),
+            Inp::Json(_) => return Err(ValError::new(py, ErrorType::DictType, inp)),
+        };
+        let out = PyDict::new(py);
+        let mut errors = Errors::default();
+        for (k, v) in &pairs {
+            let loc = key_loc(py, k);
+            let key = match self.keys.validate(py, k, st) {
+                Ok(key) => Some(key),
+                Err(e) => {
+                    let e = e.with_outer(&LocItem::Key("[key]".into()));
+                    errors.push(e, &loc)?;
+                    None
+                }
+            };
+            let value = match self.values.validate(py, v, st) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    errors.push(e, &loc)?;
+                    None
+                }
+            };
+            if let (Some(key), Some(value)) = (key, value) {
+                out.set_item(key, value)?;
+            }
+        }
+        let out = errors.into_result(out)?;
+        self.len.check("Dictionary", out.len()).map_err(|k| ValError::new(py, k, inp))?;
+        Ok(out.into_any())
+    }
+}

@@ -1,0 +1,205 @@
+//! Errors while validating, and their conversion to
+//! `ouroboros.validation.ValidationError`.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+use crate::errors::{CtxValue, ErrorType, LocItem};
+
+use super::input::Inp;
+
+pyo3::import_exception!(ouroboros.validation, ValidationError);
+
+/// One failure at one location. `loc` is stored innermost-first while the
+/// error bubbles up (each level pushes its key), and reversed once at the end.
+#[derive(Debug)]
+pub struct LineError {
+    pub kind: ErrorType,
+    pub loc: Vec<LocItem>,
+    pub input: Py<PyAny>,
+}
+
+/// Either validation failures (all of them, collected) or a Python exception
+/// that must propagate unchanged (a bug in a user validator, say).
+#[derive(Debug)]
+pub enum ValError {
+    Lines(Vec<LineError>),
+    Py(PyErr),
+}
+
+pub type ValResult<T> = Result<T, ValError>;
+
+impl From<PyErr> for ValError {
+    fn from(e: PyErr) -> Self {
+        Self::Py(e)
+    }
+}
+
+impl ValError {
+    /// One error about `input`.
+    pub fn new(py: Python<'_>, kind: ErrorType, input: &Inp<'_, '_>) -> Self {
+        let input = match input.to_py(py) {
+            Ok(v) => v.unbind(),
+            Err(e) => return Self::Py(e),
+        };
+        Self::Lines(vec![LineError { kind, loc: Vec::new(), input }])
+    }
+
+    /// One error about a Python value.
+    pub fn new_py(kind: ErrorType, input: &Bound<'_, PyAny>) -> Self {
+        Self::Lines(vec![LineError { kind, loc: Vec::new(), input: input.clone().unbind() }])
+    }
+
+    /// Prefix every line's location with `item` (called on the way out).
+    #[must_use]
+    pub fn with_outer(mut self, item: &LocItem) -> Self {
+        if let Self::Lines(lines) = &mut self {
+            for line in lines {
+                line.loc.push(item.clone());
+            }
+        }
+        self
+    }
+}
+
+/// Collects the errors of several items, so every failure is reported at once.
+#[derive(Default)]
+pub struct Errors(pub Vec<LineError>);
+
+impl Errors {
+    /// Keep the lines of `err` under `item`; a Python exception aborts.
+    pub fn push(&mut self, err: ValError, item: &LocItem) -> PyResult<()> {
+        match err {
+            ValError::Lines(lines) => {
+                for mut line in lines {
+                    line.loc.push(item.clone());
+                    self.0.push(line);
+                }
+                Ok(())
+            }
+            ValError::Py(e) => Err(e),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result<T>(self, ok: T) -> ValResult<T> {
+        if self.0.is_empty() {
+            Ok(ok)
+        } else {
+            Err(ValError::Lines(self.0))
+        }
+    }
+}
+
+fn ctx_to_py<'py>(py: Python<'py>, v: &CtxValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        CtxValue::Int(i) => i.into_pyobject(py)?.into_any(),
+        CtxValue::Float(f) => f.into_pyobject(py)?.into_any(),
+        CtxValue::Str(s) => PyString::new(py, s).into_any(),
+    })
+}
+
+fn loc_to_py<'py>(py: Python<'py>, loc: &[LocItem]) -> PyResult<Bound<'py, PyTuple>> {
+    let items: Vec<Bound<'py, PyAny>> = loc
+        .iter()
+        .rev()
+        .map(|l| match l {
+            LocItem::Key(k) => Ok(PyString::new(py, k).into_any()),
+            LocItem::Index(i) => Ok(i.into_pyobject(py)?.into_any()),
+        })
+        .collect::<PyResult<_>>()?;
+    PyTuple::new(py, items)
+}
+
+/// The `errors()` list of a `ValidationError`: dicts with `type`, `loc`,
+/// `msg`, `input` and (when the error has one) `ctx`.
+pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for line in lines {
+        let d = PyDict::new(py);
+        d.set_item(pyo3::intern!(py, "type"), line.kind.name())?;
+        d.set_item(pyo3::intern!(py, "loc"), loc_to_py(py, &line.loc)?)?;
+        d.set_item(pyo3::intern!(py, "msg"), line.kind.message())?;
+        d.set_item(pyo3::intern!(py, "input"), line.input.bind(py))?;
+        let ctx = line.kind.context();
+        if !ctx.is_empty() {
+            let c = PyDict::new(py);
+            for (k, v) in &ctx {
+                c.set_item(*k, ctx_to_py(py, v)?)?;
+            }
+            d.set_item(pyo3::intern!(py, "ctx"), c)?;
+        }
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+/// Turn a failed validation into the Python exception users catch.
+pub fn into_py_err(py: Python<'_>, err: ValError, title: &str) -> PyErr {
+    match err {
+        ValError::Py(e) => e,
+        ValError::Lines(lines) => match lines_to_py(py, &lines) {
+            Ok(list) => ValidationError::new_err((title.to_owned(), list.unbind())),
+            Err(e) => e,
+        },
+    }
+}
+
+/// A Python exception raised inside a user validator, mapped as Pydantic
+/// does: `ValueError` -> `value_error`, `AssertionError` -> `assertion_error`,
+/// a nested `ValidationError` -> its lines; anything else propagates.
+pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>) -> ValError {
+    let value = err.value(py);
+    if err.is_instance_of::<ValidationError>(py) {
+        if let Ok(lines) = value.call_method0(pyo3::intern!(py, "_line_errors")) {
+            if let Ok(parsed) = parse_lines(&lines) {
+                return ValError::Lines(parsed);
+            }
+        }
+        return ValError::Py(err);
+    }
+    let text = value.str().map(|s| s.to_string()).unwrap_or_default();
+    if err.is_instance_of::<pyo3::exceptions::PyAssertionError>(py) {
+        return ValError::new_py(ErrorType::AssertionError { error: text }, input);
+    }
+    if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+        return ValError::new_py(ErrorType::ValueError { error: text }, input);
+    }
+    ValError::Py(err)
+}
+
+/// Lines of a nested `ValidationError` (`(type, loc, msg, input, ctx)` tuples
+/// whose type is known here; unknown ones become `value_error` with the msg).
+fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
+    let mut out = Vec::new();
+    for item in list.try_iter()? {
+        let item = item?;
+        let t: String = item.get_item("type")?.extract()?;
+        let msg: String = item.get_item("msg")?.extract()?;
+        let input = item.get_item("input")?.unbind();
+        let loc_obj = item.get_item("loc")?;
+        let mut loc = Vec::new();
+        for l in loc_obj.try_iter()? {
+            let l = l?;
+            if let Ok(i) = l.extract::<usize>() {
+                loc.push(LocItem::Index(i));
+            } else {
+                loc.push(LocItem::Key(l.str()?.to_string()));
+            }
+        }
+        loc.reverse();
+        let kind = match t.as_str() {
+            "missing" => ErrorType::Missing,
+            "value_error" => ErrorType::ValueError { error: msg.trim_start_matches("Value error, ").to_owned() },
+            "assertion_error" => {
+                ErrorType::AssertionError { error: msg.trim_start_matches("Assertion failed, ").to_owned() }
+            }
+            _ => ErrorType::Custom { kind: t, message: msg },
+        };
+        out.push(LineError { kind, loc, input });
+    }
+    Ok(out)
+}

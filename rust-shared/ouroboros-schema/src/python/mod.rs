@@ -1,0 +1,177 @@
+//! The PyO3 side (feature `python`): compile a model description and
+//! validate / serialize with it. See the crate README for the contract.
+
+mod collections;
+pub mod compile;
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod serialize;
+mod special;
+mod temporal;
+mod union;
+pub mod validator;
+
+use jiter::JsonValue;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString, PyType};
+
+use crate::errors::ErrorType;
+
+pub use compile::{SCHEMA_ATTR, SCHEMA_FORMAT_VERSION};
+pub use error::{ValError, ValidationError};
+pub use serialize::SerOptions;
+
+use error::{into_py_err, LineError};
+use input::Inp;
+use model::ModelValidator;
+use serialize::{ModelSer, Serializer};
+use validator::{State, Validator};
+
+/// A compiled model description (or bare type schema): validate Python
+/// objects and JSON bytes into model instances, and serialize them back.
+///
+/// Compile once per class and keep it: compiling reads the description and
+/// every nested model's description; validating allocates only the output.
+pub struct SchemaValidator {
+    root: Validator,
+    defs: Vec<ModelValidator>,
+    sers: Vec<ModelSer>,
+    by_cls: Vec<(usize, usize)>,
+    root_model: Option<usize>,
+    title: String,
+}
+
+impl SchemaValidator {
+    /// Compile a description: either a model class's `__ouroboros_schema__`
+    /// dict (`"type": "model"` with `"format"`), a model class itself, or a
+    /// bare type schema such as `{"type": "list", "items": {"type": "int"}}`.
+    pub fn compile(py: Python<'_>, description: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let mut c = compile::Compiler::default();
+        let (root, root_model, title) = if let Ok(cls) = description.cast::<PyType>() {
+            let i = c.model(py, cls)?;
+            (Validator::Model(i), Some(i), cls.name()?.to_string())
+        } else {
+            let d = description.cast::<PyDict>()?;
+            let is_model_description = d.contains("format")? && d.contains("fields")?;
+            if is_model_description {
+                let cls = d.get_item("cls")?.ok_or_else(|| {
+                    ouroboros_common::python::InvalidArgumentError::new_err("invalid schema description: missing \"cls\"")
+                })?;
+                let cls = cls.cast_into::<PyType>()?;
+                let i = c.model(py, &cls)?;
+                (Validator::Model(i), Some(i), cls.name()?.to_string())
+            } else {
+                let v = c.schema(py, d)?;
+                let title = d.get_item("title")?.map(|t| t.str().map(|s| s.to_string())).transpose()?;
+                let title = title.unwrap_or_else(|| v.short_name(&[]));
+                (v, None, title)
+            }
+        };
+        let defs = c.defs.into_iter().map(|d| d.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("incomplete model definition"))).collect::<PyResult<Vec<_>>>()?;
+        let sers = c.sers.into_iter().map(|d| d.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("incomplete model serializer"))).collect::<PyResult<Vec<_>>>()?;
+        let by_cls = c.by_cls.into_iter().collect();
+        Ok(Self { root, defs, sers, by_cls, root_model, title })
+    }
+
+    /// The title used in `ValidationError` ("1 validation error for <title>").
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// Validate a Python object (`Model.model_validate`).
+    pub fn validate_python<'py>(&self, py: Python<'py>, input: &Bound<'py, PyAny>, strict: Option<bool>, context: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let mut st = State::new(&self.defs, strict);
+        st.context = context;
+        self.root.validate(py, &Inp::Py(input.clone()), &mut st).map_err(|e| into_py_err(py, e, &self.title))
+    }
+
+    /// Parse JSON bytes and validate them straight into Python values
+    /// (`Model.model_validate_json`). Invalid JSON is a `json_invalid` error.
+    pub fn validate_json<'py>(&self, py: Python<'py>, data: &[u8], strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        let value = match JsonValue::parse(data, true) {
+            Ok(v) => v,
+            Err(e) => {
+                let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
+                let err = ValError::Lines(vec![LineError {
+                    kind: ErrorType::JsonInvalid { error: e.to_string() },
+                    loc: Vec::new(),
+                    input: input.unbind(),
+                }]);
+                return Err(into_py_err(py, err, &self.title));
+            }
+        };
+        let mut st = State::new(&self.defs, strict);
+        self.root.validate(py, &Inp::Json(&value), &mut st).map_err(|e| into_py_err(py, e, &self.title))
+    }
+
+    /// JSON from `str`, `bytes` or `bytearray`.
+    pub fn validate_json_any<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        if let Ok(s) = data.cast::<PyString>() {
+            return self.validate_json(py, s.to_cow()?.as_bytes(), strict);
+        }
+        if let Ok(b) = data.cast::<PyBytes>() {
+            return self.validate_json(py, b.as_bytes(), strict);
+        }
+        if let Ok(b) = data.cast::<PyByteArray>() {
+            return self.validate_json(py, &b.to_vec(), strict);
+        }
+        let err = ValError::new_py(ErrorType::JsonType, data);
+        Err(into_py_err(py, err, &self.title))
+    }
+
+    fn root_model(&self) -> PyResult<&ModelValidator> {
+        self.root_model
+            .and_then(|i| self.defs.get(i))
+            .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("this schema is not a model"))
+    }
+
+    /// `Model.__init__(self, **data)`: validate `data` and fill `instance`.
+    pub fn validate_init<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<()> {
+        let model = self.root_model()?;
+        let mut st = State::new(&self.defs, None);
+        let mut run = || -> Result<(), ValError> {
+            let out = model.validate_fields_with_before(py, &Inp::Py(data.clone()), &mut st)?;
+            model.install(py, instance, out)?;
+            model.finish(py, instance.clone())?;
+            Ok(())
+        };
+        run().map_err(|e| into_py_err(py, e, &self.title))
+    }
+
+    /// `validate_assignment`: validate `value` for field `name` of `instance`
+    /// and store it (also in the fields-set record). Returns false when
+    /// `name` is not a field (the caller decides what that means).
+    pub fn validate_assignment<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, name: &str, value: &Bound<'py, PyAny>) -> PyResult<bool> {
+        let model = self.root_model()?;
+        let dict = instance.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+        let mut st = State::new(&self.defs, None);
+        let mut run = || -> Result<bool, ValError> {
+            let Some(v) = model.validate_field_value(py, &dict, name, value, &mut st)? else {
+                return Ok(false);
+            };
+            dict.set_item(name, v)?;
+            instance.getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?.call_method1("add", (name,))?;
+            model.finish(py, instance.clone())?;
+            Ok(true)
+        };
+        run().map_err(|e| into_py_err(py, e, &self.title))
+    }
+
+    fn serializer(&self, opts: SerOptions) -> Serializer<'_> {
+        Serializer { sers: &self.sers, by_cls: &self.by_cls, opts }
+    }
+
+    /// `model_dump`: a value (usually an instance) to Python data.
+    pub fn to_python<'py>(&self, value: &Bound<'py, PyAny>, opts: SerOptions, include: Option<Bound<'py, PyAny>>, exclude: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.serializer(opts).to_python(value, &include, &exclude, 0)
+    }
+
+    /// `model_dump_json`: a value to compact JSON bytes.
+    pub fn to_json<'py>(&self, value: &Bound<'py, PyAny>, opts: SerOptions, include: Option<Bound<'py, PyAny>>, exclude: Option<Bound<'py, PyAny>>) -> PyResult<Vec<u8>> {
+        let mut out = Vec::with_capacity(128);
+        let opts = SerOptions { json: true, ..opts };
+        self.serializer(opts).write_json(value, &include, &exclude, &mut out, 0)?;
+        Ok(out)
+    }
+}

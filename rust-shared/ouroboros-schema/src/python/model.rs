@@ -1,0 +1,402 @@
+//! Model validation: fields looked up by their (interned) names or aliases,
+//! every failing field reported, and the instance built directly: allocated
+//! without calling `__init__`, with its `__dict__` and fields-set record set.
+
+use std::collections::HashMap;
+
+use jiter::JsonValue;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PySet, PyString, PyType};
+
+use crate::errors::{ErrorType, LocItem};
+
+use super::error::{from_user_exception, Errors, LineError, ValError, ValResult};
+use super::input::Inp;
+use super::validator::{State, Validator};
+
+/// Attribute holding the set of field names given explicitly.
+pub const FIELDS_SET_ATTR: &str = "__ouroboros_fields_set__";
+/// Attribute holding extra fields when `extra="allow"` (a dict or None).
+pub const EXTRA_ATTR: &str = "__ouroboros_extra__";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraBehavior {
+    Ignore,
+    Forbid,
+    Allow,
+}
+
+#[derive(Debug)]
+pub enum FieldDefault {
+    Required,
+    /// A default value; `copy` for mutable defaults (each instance gets its own).
+    Value { value: Py<PyAny>, copy: bool },
+    /// `default_factory`, called with the validated data if `takes_data`.
+    Factory { func: Py<PyAny>, takes_data: bool },
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: Py<PyString>,
+    pub name_str: String,
+    /// Keys looked up in the input, in order (validation alias, alias, name).
+    pub lookup: Vec<(Py<PyString>, String)>,
+    pub validator: Validator,
+    pub default: FieldDefault,
+    pub frozen: bool,
+}
+
+#[derive(Debug)]
+pub struct ModelValidator {
+    pub cls: Py<PyType>,
+    pub class_name: String,
+    pub fields: Vec<Field>,
+    /// Input key -> field index, for JSON objects (one pass over the keys).
+    pub key_index: HashMap<String, usize>,
+    pub extra: ExtraBehavior,
+    pub strict: bool,
+    pub from_attributes: bool,
+    pub before: Vec<Py<PyAny>>,
+    pub after: Vec<Py<PyAny>>,
+    pub post_init: Option<Py<PyAny>>,
+}
+
+static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+impl FieldDefault {
+    pub fn value<'py>(&self, py: Python<'py>, data: &Bound<'py, PyDict>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(match self {
+            Self::Required => None,
+            Self::Value { value, copy: false } => Some(value.bind(py).clone()),
+            Self::Value { value, copy: true } => {
+                let v = value.bind(py);
+                if let Ok(l) = v.cast::<PyList>() {
+                    if l.is_empty() {
+                        return Ok(Some(PyList::empty(py).into_any()));
+                    }
+                }
+                if let Ok(d) = v.cast::<PyDict>() {
+                    if d.is_empty() {
+                        return Ok(Some(PyDict::new(py).into_any()));
+                    }
+                }
+                let deepcopy = DEEPCOPY.import(py, "copy", "deepcopy")?;
+                Some(deepcopy.call1((v,))?)
+            }
+            Self::Factory { func, takes_data } => {
+                let f = func.bind(py);
+                Some(if *takes_data { f.call1((data,))? } else { f.call0()? })
+            }
+        })
+    }
+}
+
+/// `isinstance(obj, cls)` by the type's MRO, without the `__instancecheck__`
+/// call `PyObject_IsInstance` makes for classes with a metaclass.
+pub fn is_subtype(obj: &Bound<'_, PyAny>, cls: &Bound<'_, PyType>) -> bool {
+    // SAFETY: both are live type objects.
+    unsafe { ffi::PyType_IsSubtype(ffi::Py_TYPE(obj.as_ptr()), cls.as_type_ptr()) != 0 }
+}
+
+/// Allocate an instance of `cls` without running `__new__`/`__init__`.
+pub fn alloc_instance<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    // SAFETY: `tp_alloc` of a Python class (or `PyType_GenericAlloc`) with
+    // nitems=0 returns a new reference or NULL with an exception set.
+    unsafe {
+        let tp = cls.as_type_ptr();
+        let slot = ffi::PyType_GetSlot(tp, ffi::Py_tp_alloc);
+        let alloc: ffi::allocfunc = if slot.is_null() {
+            ffi::PyType_GenericAlloc
+        } else {
+            std::mem::transmute::<*mut std::ffi::c_void, ffi::allocfunc>(slot)
+        };
+        let obj = alloc(tp, 0);
+        Bound::from_owned_ptr_or_err(py, obj)
+    }
+}
+
+/// `object.__setattr__(obj, name, value)`: bypasses a model's own
+/// `__setattr__` (frozen / validate_assignment checks).
+pub fn force_setattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: all three pointers are live Python objects held by the caller.
+    let rc = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(obj.py()))
+    }
+}
+
+/// What validating a model's fields produces.
+pub struct FieldsOut<'py> {
+    pub dict: Bound<'py, PyDict>,
+    pub fields_set: Bound<'py, PySet>,
+    pub extra: Option<Bound<'py, PyDict>>,
+}
+
+impl ModelValidator {
+    /// Field index of an input key: a linear scan beats hashing for the usual
+    /// handful of fields; large models use the map.
+    fn field_index(&self, key: &str) -> Option<usize> {
+        if self.fields.len() <= 16 {
+            self.fields.iter().position(|f| f.lookup.iter().any(|(_, k)| k == key))
+        } else {
+            self.key_index.get(key).copied()
+        }
+    }
+
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        if let Inp::Py(o) = inp {
+            if is_subtype(o, self.cls.bind(py)) {
+                return Ok(o.clone());
+            }
+        }
+        let out = self.validate_fields_with_before(py, inp, st)?;
+        let instance = alloc_instance(self.cls.bind(py))?;
+        self.install(py, &instance, out)?;
+        self.finish(py, instance)
+    }
+
+    /// Run `mode="before"` model validators, then validate the fields.
+    pub fn validate_fields_with_before<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<FieldsOut<'py>> {
+        if self.before.is_empty() {
+            return self.validate_fields(py, inp, st);
+        }
+        let mut value = inp.to_py(py)?;
+        for f in &self.before {
+            value = f.bind(py).call1((&value,)).map_err(|e| from_user_exception(py, e, &value))?;
+        }
+        self.validate_fields(py, &Inp::Py(value), st)
+    }
+
+    /// Put validated fields on an instance.
+    pub fn install<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, out: FieldsOut<'py>) -> PyResult<()> {
+        force_setattr(instance, pyo3::intern!(py, "__dict__"), out.dict.as_any())?;
+        force_setattr(instance, pyo3::intern!(py, "__ouroboros_fields_set__"), out.fields_set.as_any())?;
+        if self.extra == ExtraBehavior::Allow {
+            let extra = out.extra.map_or_else(|| PyDict::new(py).into_any(), pyo3::Bound::into_any);
+            force_setattr(instance, pyo3::intern!(py, "__ouroboros_extra__"), &extra)?;
+        }
+        Ok(())
+    }
+
+    /// Run `mode="after"` model validators and `model_post_init`.
+    pub fn finish<'py>(&self, py: Python<'py>, mut instance: Bound<'py, PyAny>) -> ValResult<Bound<'py, PyAny>> {
+        if let Some(post_init) = &self.post_init {
+            post_init.bind(py).call1((&instance, py.None())).map_err(|e| from_user_exception(py, e, &instance))?;
+        }
+        for f in &self.after {
+            instance = f.bind(py).call1((&instance,)).map_err(|e| from_user_exception(py, e, &instance))?;
+        }
+        Ok(instance)
+    }
+
+    fn missing_line(field: &Field, input: &Bound<'_, PyAny>) -> LineError {
+        let loc = field.lookup.first().map_or_else(|| field.name_str.clone(), |(_, s)| s.clone());
+        LineError { kind: ErrorType::Missing, loc: vec![LocItem::Key(loc)], input: input.clone().unbind() }
+    }
+
+    pub fn validate_fields<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<FieldsOut<'py>> {
+        let dict = PyDict::new(py);
+        let fields_set = PySet::empty(py)?;
+        let mut extra: Option<Bound<'py, PyDict>> = None;
+        let mut errors = Errors::default();
+        let saved_data = st.data.replace(dict.clone());
+        let result = (|| -> ValResult<()> {
+            match inp {
+                Inp::Json(JsonValue::Object(entries)) => {
+                    let mut slots: Vec<Option<(&JsonValue<'_>, &str)>> = vec![None; self.fields.len()];
+                    for (k, v) in entries.iter() {
+                        match self.field_index(k.as_ref()) {
+                            Some(i) => slots[i] = Some((v, k.as_ref())),
+                            None => match self.extra {
+                                ExtraBehavior::Ignore => {}
+                                ExtraBehavior::Forbid => errors.0.push(LineError {
+                                    kind: ErrorType::ExtraForbidden,
+                                    loc: vec![LocItem::Key(k.to_string())],
+                                    input: super::input::json_to_py(py, v)?.unbind(),
+                                }),
+                                ExtraBehavior::Allow => {
+                                    extra
+                                        .get_or_insert_with(|| PyDict::new(py))
+                                        .set_item(k.as_ref(), super::input::json_to_py(py, v)?)?;
+                                }
+                            },
+                        }
+                    }
+                    let mut whole: Option<Bound<'py, PyAny>> = None;
+                    for (field, slot) in self.fields.iter().zip(slots) {
+                        match slot {
+                            Some((v, key)) => match field.validator.validate(py, &Inp::Json(v), st) {
+                                Ok(value) => {
+                                    dict.set_item(field.name.bind(py), value)?;
+                                    fields_set.add(field.name.bind(py))?;
+                                }
+                                Err(e) => errors.push(e, &LocItem::Key(key.to_owned()))?,
+                            },
+                            None => match field.default.value(py, &dict)? {
+                                Some(v) => dict.set_item(field.name.bind(py), v)?,
+                                None => {
+                                    let w = match &whole {
+                                        Some(w) => w.clone(),
+                                        None => {
+                                            let w = inp.to_py(py)?;
+                                            whole = Some(w.clone());
+                                            w
+                                        }
+                                    };
+                                    errors.0.push(Self::missing_line(field, &w));
+                                }
+                            },
+                        }
+                    }
+                    Ok(())
+                }
+                Inp::Json(_) => Err(ValError::new(py, ErrorType::ModelType { class_name: self.class_name.clone() }, inp)),
+                Inp::Py(o) => {
+                    if let Ok(d) = o.cast::<PyDict>() {
+                        self.fields_from_dict(py, d, st, &dict, &fields_set, &mut extra, &mut errors)
+                    } else if self.from_attributes && !o.is_instance_of::<PyString>() {
+                        self.fields_from_attributes(py, o, st, &dict, &fields_set, &mut errors)
+                    } else if let Ok(m) = o.cast::<pyo3::types::PyMapping>() {
+                        let d = PyDict::new(py);
+                        for item in m.items()?.iter() {
+                            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
+                            d.set_item(k, v)?;
+                        }
+                        self.fields_from_dict(py, &d, st, &dict, &fields_set, &mut extra, &mut errors)
+                    } else {
+                        Err(ValError::new(py, ErrorType::ModelType { class_name: self.class_name.clone() }, inp))
+                    }
+                }
+            }
+        })();
+        st.data = saved_data;
+        result?;
+        errors.into_result(FieldsOut { dict, fields_set, extra })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fields_from_dict<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyDict>,
+        st: &mut State<'_, 'py>,
+        dict: &Bound<'py, PyDict>,
+        fields_set: &Bound<'py, PySet>,
+        extra: &mut Option<Bound<'py, PyDict>>,
+        errors: &mut Errors,
+    ) -> ValResult<()> {
+        let mut used = 0usize;
+        for field in &self.fields {
+            let mut found = None;
+            for (key, key_str) in &field.lookup {
+                if let Some(v) = input.get_item(key.bind(py))? {
+                    found = Some((v, key_str));
+                    break;
+                }
+            }
+            match found {
+                Some((v, key_str)) => {
+                    used += 1;
+                    match field.validator.validate(py, &Inp::Py(v), st) {
+                        Ok(value) => {
+                            dict.set_item(field.name.bind(py), value)?;
+                            fields_set.add(field.name.bind(py))?;
+                        }
+                        Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
+                    }
+                }
+                None => match field.default.value(py, dict)? {
+                    Some(v) => dict.set_item(field.name.bind(py), v)?,
+                    None => errors.0.push(Self::missing_line(field, input.as_any())),
+                },
+            }
+        }
+        if self.extra != ExtraBehavior::Ignore && used < input.len() {
+            for (k, v) in input.iter() {
+                let known = k.cast::<PyString>().ok().and_then(|s| s.to_cow().ok()).is_some_and(|s| self.field_index(s.as_ref()).is_some());
+                if known {
+                    continue;
+                }
+                match self.extra {
+                    ExtraBehavior::Forbid => errors.0.push(LineError {
+                        kind: ErrorType::ExtraForbidden,
+                        loc: vec![LocItem::Key(k.str()?.to_string())],
+                        input: v.unbind(),
+                    }),
+                    ExtraBehavior::Allow => {
+                        extra.get_or_insert_with(|| PyDict::new(py)).set_item(k, v)?;
+                    }
+                    ExtraBehavior::Ignore => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fields_from_attributes<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+        st: &mut State<'_, 'py>,
+        dict: &Bound<'py, PyDict>,
+        fields_set: &Bound<'py, PySet>,
+        errors: &mut Errors,
+    ) -> ValResult<()> {
+        for field in &self.fields {
+            let mut found = None;
+            for (key, key_str) in &field.lookup {
+                if let Ok(v) = input.getattr(key.bind(py)) {
+                    found = Some((v, key_str));
+                    break;
+                }
+            }
+            match found {
+                Some((v, key_str)) => match field.validator.validate(py, &Inp::Py(v), st) {
+                    Ok(value) => {
+                        dict.set_item(field.name.bind(py), value)?;
+                        fields_set.add(field.name.bind(py))?;
+                    }
+                    Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
+                },
+                None => match field.default.value(py, dict)? {
+                    Some(v) => dict.set_item(field.name.bind(py), v)?,
+                    None => errors.0.push(Self::missing_line(field, input)),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Validate one field's new value for `validate_assignment`; the other
+    /// fields (the instance's current `__dict__`) are what validators see.
+    pub fn validate_field_value<'py>(
+        &self,
+        py: Python<'py>,
+        instance_dict: &Bound<'py, PyDict>,
+        name: &str,
+        value: &Bound<'py, PyAny>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Option<Bound<'py, PyAny>>> {
+        let Some(field) = self.fields.iter().find(|f| f.name_str == name) else {
+            return Ok(None);
+        };
+        if field.frozen {
+            return Err(ValError::Lines(vec![LineError {
+                kind: ErrorType::FrozenField,
+                loc: vec![LocItem::Key(name.to_owned())],
+                input: value.clone().unbind(),
+            }]));
+        }
+        let data = instance_dict.copy()?;
+        data.del_item(name).ok();
+        let saved = st.data.replace(data);
+        let r = field.validator.validate(py, &Inp::Py(value.clone()), st);
+        st.data = saved;
+        r.map(Some).map_err(|e| e.with_outer(&LocItem::Key(name.to_owned())))
+    }
+}

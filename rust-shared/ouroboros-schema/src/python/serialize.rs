@@ -1,0 +1,503 @@
+//! `model_dump` / `model_dump_json`: model instances walked field by field
+//! (aliases, exclusions, field and model serializers from the description),
+//! other values by their runtime type, as Pydantic does for `Any`.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet,
+    PyString, PyTime, PyTuple, PyType,
+};
+
+use crate::json_out;
+
+use super::special::{decimal_cls, uuid_cls};
+
+/// How one field is written.
+#[derive(Debug)]
+pub struct FieldSer {
+    pub name: Py<PyString>,
+    /// The key when `by_alias` (serialization alias, else alias, else name).
+    pub alias: Py<PyString>,
+    pub exclude: bool,
+    pub default: Option<Py<PyAny>>,
+    /// `func(value, mode)` from `@field_serializer`.
+    pub serializer: Option<Py<PyAny>>,
+    pub serializer_when_json: bool,
+    pub serializer_wrap: bool,
+}
+
+#[derive(Debug)]
+pub struct ModelSer {
+    pub fields: Vec<FieldSer>,
+    /// `(name, alias)` of `@computed_field` properties.
+    pub computed: Vec<(Py<PyString>, Py<PyString>)>,
+    /// `func(instance, mode)` from `@model_serializer`.
+    pub model_serializer: Option<Py<PyAny>>,
+    pub extra_allowed: bool,
+}
+
+/// The keyword options of `model_dump` / `model_dump_json`.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct SerOptions {
+    pub json: bool,
+    pub by_alias: bool,
+    pub exclude_unset: bool,
+    pub exclude_defaults: bool,
+    pub exclude_none: bool,
+}
+
+static ENUM_CLS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Serializer over the compiled models of one validator.
+pub struct Serializer<'a> {
+    pub sers: &'a [ModelSer],
+    /// `(type pointer, index)` of every compiled model: a short list scanned
+    /// linearly (cheaper than hashing for the few models of one schema).
+    pub by_cls: &'a [(usize, usize)],
+    pub opts: SerOptions,
+}
+
+/// Include/exclude filter of one level: a set or dict of names/indices.
+type Filter<'py> = Option<Bound<'py, PyAny>>;
+
+fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(bool, Filter<'py>)> {
+    let Some(f) = filter else { return Ok((true, None)) };
+    if let Ok(d) = f.cast::<PyDict>() {
+        let hit = match d.get_item(key)? {
+            Some(v) => Some(v),
+            None => d.get_item("__all__")?,
+        };
+        return Ok(match hit {
+            None => (false, None),
+            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => (true, None),
+            Some(v) => (true, Some(v)),
+        });
+    }
+    Ok((f.contains(key)?, None))
+}
+
+/// Whether `key` is excluded completely by an exclude filter, and the nested
+/// exclude filter to apply below it otherwise.
+fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(bool, Filter<'py>)> {
+    let Some(f) = filter else { return Ok((false, None)) };
+    if let Ok(d) = f.cast::<PyDict>() {
+        let hit = match d.get_item(key)? {
+            Some(v) => Some(v),
+            None => d.get_item("__all__")?,
+        };
+        return Ok(match hit {
+            None => (false, None),
+            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => (v.is_truthy()? || v.is(v.py().Ellipsis().bind(v.py())), None),
+            Some(v) => (false, Some(v)),
+        });
+    }
+    Ok((f.contains(key)?, None))
+}
+
+/// One output entry of a model: key, value, and nested filters.
+struct Entry<'py> {
+    key: Bound<'py, PyString>,
+    value: Bound<'py, PyAny>,
+    include: Filter<'py>,
+    exclude: Filter<'py>,
+    serialized: bool,
+}
+
+impl Serializer<'_> {
+    fn model_index(&self, obj: &Bound<'_, PyAny>) -> Option<usize> {
+        let tp = obj.get_type().as_ptr() as usize;
+        self.by_cls.iter().find(|(p, _)| *p == tp).map(|(_, i)| *i)
+    }
+
+    fn mode_str(&self) -> &'static str {
+        if self.opts.json {
+            "json"
+        } else {
+            "python"
+        }
+    }
+
+    fn model_entries<'py>(&self, obj: &Bound<'py, PyAny>, ms: &ModelSer, include: &Filter<'py>, exclude: &Filter<'py>) -> PyResult<Vec<Entry<'py>>> {
+        let py = obj.py();
+        let dict = obj.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+        let fields_set = if self.opts.exclude_unset { Some(obj.getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?) } else { None };
+        let mut out = Vec::with_capacity(ms.fields.len());
+        for f in &ms.fields {
+            if f.exclude {
+                continue;
+            }
+            let name = f.name.bind(py);
+            let (inc, inc_sub) = sub_filter(include, name.as_any())?;
+            if !inc {
+                continue;
+            }
+            let (exc, exc_sub) = excluded(exclude, name.as_any())?;
+            if exc {
+                continue;
+            }
+            let Some(value) = dict.get_item(name)? else { continue };
+            if let Some(fs) = &fields_set {
+                if !fs.contains(name)? {
+                    continue;
+                }
+            }
+            if self.opts.exclude_none && value.is_none() {
+                continue;
+            }
+            if self.opts.exclude_defaults {
+                if let Some(d) = &f.default {
+                    if value.eq(d.bind(py)).unwrap_or(false) {
+                        continue;
+                    }
+                }
+            }
+            let key = if self.opts.by_alias { f.alias.bind(py).clone() } else { name.clone() };
+            let (value, serialized) = match &f.serializer {
+                Some(s) if !f.serializer_when_json || self.opts.json => (s.bind(py).call1((obj, &value, self.mode_str()))?, true),
+                _ => (value, false),
+            };
+            out.push(Entry { key, value, include: inc_sub, exclude: exc_sub, serialized });
+        }
+        for (name, alias) in &ms.computed {
+            let name = name.bind(py);
+            let (inc, _) = sub_filter(include, name.as_any())?;
+            let (exc, _) = excluded(exclude, name.as_any())?;
+            if !inc || exc {
+                continue;
+            }
+            let value = obj.getattr(name)?;
+            if self.opts.exclude_none && value.is_none() {
+                continue;
+            }
+            let key = if self.opts.by_alias { alias.bind(py).clone() } else { name.clone() };
+            out.push(Entry { key, value, include: None, exclude: None, serialized: false });
+        }
+        if ms.extra_allowed {
+            if let Ok(extra) = obj.getattr(pyo3::intern!(py, "__ouroboros_extra__")) {
+                if let Ok(extra) = extra.cast::<PyDict>() {
+                    for (k, v) in extra.iter() {
+                        if let Ok(k) = k.cast_into::<PyString>() {
+                            out.push(Entry { key: k, value: v, include: None, exclude: None, serialized: false });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `model_dump(mode="python"|"json")` of any value.
+    pub fn to_python<'py>(&self, value: &Bound<'py, PyAny>, include: &Filter<'py>, exclude: &Filter<'py>, depth: u16) -> PyResult<Bound<'py, PyAny>> {
+        let py = value.py();
+        if depth > super::validator::MAX_DEPTH {
+            return Err(pyo3::exceptions::PyValueError::new_err("Circular reference detected (depth exceeded)"));
+        }
+        if value.is_exact_instance_of::<PyString>()
+            || value.is_exact_instance_of::<PyInt>()
+            || value.is_exact_instance_of::<PyFloat>()
+            || value.is_exact_instance_of::<PyBool>()
+            || value.is_none()
+        {
+            return Ok(value.clone());
+        }
+        if let Some(i) = self.model_index(value) {
+            let ms = &self.sers[i];
+            if let Some(f) = &ms.model_serializer {
+                let out = f.bind(py).call1((value, self.mode_str()))?;
+                return self.to_python(&out, &None, &None, depth + 1);
+            }
+            let dict = PyDict::new(py);
+            for e in self.model_entries(value, ms, include, exclude)? {
+                let v = if e.serialized && !self.opts.json { e.value } else { self.to_python(&e.value, &e.include, &e.exclude, depth + 1)? };
+                dict.set_item(e.key, v)?;
+            }
+            return Ok(dict.into_any());
+        }
+        if let Ok(list) = value.cast::<PyList>() {
+            let out = PyList::empty(py);
+            for (i, item) in list.iter().enumerate() {
+                let idx = i.into_pyobject(py)?.into_any();
+                let (inc, inc_sub) = sub_filter(include, &idx)?;
+                let (exc, exc_sub) = excluded(exclude, &idx)?;
+                if inc && !exc {
+                    out.append(self.to_python(&item, &inc_sub, &exc_sub, depth + 1)?)?;
+                }
+            }
+            return Ok(out.into_any());
+        }
+        if let Ok(d) = value.cast::<PyDict>() {
+            let out = PyDict::new(py);
+            for (k, v) in d.iter() {
+                let (inc, inc_sub) = sub_filter(include, &k)?;
+                let (exc, exc_sub) = excluded(exclude, &k)?;
+                if inc && !exc {
+                    let key = if self.opts.json { self.json_key(&k)?.into_any() } else { k };
+                    out.set_item(key, self.to_python(&v, &inc_sub, &exc_sub, depth + 1)?)?;
+                }
+            }
+            return Ok(out.into_any());
+        }
+        if let Ok(t) = value.cast::<PyTuple>() {
+            let items = t.iter().map(|v| self.to_python(&v, &None, &None, depth + 1)).collect::<PyResult<Vec<_>>>()?;
+            return Ok(if self.opts.json { PyList::new(py, items)?.into_any() } else { PyTuple::new(py, items)?.into_any() });
+        }
+        if value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
+            let items = value.try_iter()?.map(|v| self.to_python(&v?, &None, &None, depth + 1)).collect::<PyResult<Vec<_>>>()?;
+            return Ok(if self.opts.json {
+                PyList::new(py, items)?.into_any()
+            } else if value.is_instance_of::<PySet>() {
+                PySet::new(py, items)?.into_any()
+            } else {
+                PyFrozenSet::new(py, items)?.into_any()
+            });
+        }
+        if is_model_instance(value) {
+            // A model compiled elsewhere (a subclass instance, say): ask it.
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("mode", self.mode_str())?;
+            return value.call_method("model_dump", (), Some(&kwargs));
+        }
+        if !self.opts.json {
+            return Ok(value.clone());
+        }
+        let mut buf = Vec::new();
+        self.write_scalar(value, &mut buf)?;
+        // Scalars in JSON mode: strings for dates/UUIDs/decimals, values for enums.
+        if let Some(v) = self.enum_value(value)? {
+            return self.to_python(&v, &None, &None, depth + 1);
+        }
+        let text = std::str::from_utf8(&buf).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+        let parsed: Bound<'py, PyAny> = if text.starts_with('"') {
+            PyString::new(py, &unquote(text)).into_any()
+        } else {
+            value.clone()
+        };
+        Ok(parsed)
+    }
+
+    fn json_key<'py>(&self, k: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
+        if let Ok(s) = k.cast::<PyString>() {
+            return Ok(s.clone());
+        }
+        if let Some(v) = self.enum_value(k)? {
+            return v.str();
+        }
+        if k.is_instance_of::<PyBool>() {
+            return Ok(PyString::new(k.py(), if k.is_truthy()? { "true" } else { "false" }));
+        }
+        if k.is_none() {
+            return Ok(PyString::new(k.py(), "None"));
+        }
+        k.str()
+    }
+
+    fn enum_value<'py>(&self, v: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = v.py();
+        let enum_cls = ENUM_CLS.import(py, "enum", "Enum")?;
+        if v.is_instance(enum_cls)? {
+            return Ok(Some(v.getattr(pyo3::intern!(py, "value"))?));
+        }
+        Ok(None)
+    }
+
+    /// Write non-container, non-model values (dates, UUIDs, ...) as JSON.
+    fn write_scalar(&self, value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
+        let py = value.py();
+        if let Ok(s) = value.cast::<PyString>() {
+            json_out::write_str(out, &s.to_cow()?);
+        } else if value.is_instance_of::<PyBool>() {
+            out.extend_from_slice(if value.is_truthy()? { b"true" } else { b"false" });
+        } else if value.is_instance_of::<PyInt>() {
+            match value.extract::<i64>() {
+                Ok(i) => json_out::write_int(out, i),
+                Err(_) => out.extend_from_slice(value.call_method0("__index__")?.str()?.to_cow()?.as_bytes()),
+            }
+        } else if let Ok(f) = value.cast::<PyFloat>() {
+            json_out::write_float(out, f.value());
+        } else if value.is_none() {
+            out.extend_from_slice(b"null");
+        } else if value.is_instance_of::<PyDateTime>() {
+            let iso = value.call_method0(pyo3::intern!(py, "isoformat"))?.extract::<String>()?;
+            let iso = iso.strip_suffix("+00:00").map_or(iso.clone(), |s| format!("{s}Z"));
+            json_out::write_str(out, &iso);
+        } else if value.is_instance_of::<PyDate>() || value.is_instance_of::<PyTime>() {
+            let iso = value.call_method0(pyo3::intern!(py, "isoformat"))?.extract::<String>()?;
+            let iso = iso.strip_suffix("+00:00").map_or(iso.clone(), |s| format!("{s}Z"));
+            json_out::write_str(out, &iso);
+        } else if let Ok(d) = value.cast::<PyDelta>() {
+            let days: i128 = d.getattr("days")?.extract()?;
+            let secs: i128 = d.getattr("seconds")?.extract()?;
+            let micros: i128 = d.getattr("microseconds")?.extract()?;
+            json_out::write_str(out, &json_out::duration_iso((days * 86_400 + secs) * 1_000_000 + micros));
+        } else if value.is_instance(uuid_cls(py)?)? || value.is_instance(decimal_cls(py)?)? {
+            json_out::write_str(out, &value.str()?.to_cow()?);
+        } else if let Some(v) = self.enum_value(value)? {
+            self.write_json(&v, &None, &None, out, 0)?;
+        } else if let Ok(b) = value.cast::<PyBytes>() {
+            json_out::write_str(out, &String::from_utf8_lossy(b.as_bytes()));
+        } else if let Ok(b) = value.cast::<PyByteArray>() {
+            json_out::write_str(out, &String::from_utf8_lossy(&b.to_vec()));
+        } else if value.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? {
+            json_out::write_str(out, &value.str()?.to_cow()?);
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "Unable to serialize unknown type: {}",
+                value.get_type().repr()?
+            )));
+        }
+        Ok(())
+    }
+
+    /// `model_dump_json` of any value, appended to `out`.
+    pub fn write_json<'py>(&self, value: &Bound<'py, PyAny>, include: &Filter<'py>, exclude: &Filter<'py>, out: &mut Vec<u8>, depth: u16) -> PyResult<()> {
+        let py = value.py();
+        if depth > super::validator::MAX_DEPTH {
+            return Err(pyo3::exceptions::PyValueError::new_err("Circular reference detected (depth exceeded)"));
+        }
+        if let Ok(s) = value.cast_exact::<PyString>() {
+            json_out::write_str(out, &s.to_cow()?);
+            return Ok(());
+        }
+        if value.is_exact_instance_of::<PyInt>()
+            || value.is_exact_instance_of::<PyFloat>()
+            || value.is_exact_instance_of::<PyBool>()
+            || value.is_none()
+        {
+            return self.write_scalar(value, out);
+        }
+        if let Some(i) = self.model_index(value) {
+            let ms = &self.sers[i];
+            if let Some(f) = &ms.model_serializer {
+                let v = f.bind(py).call1((value, self.mode_str()))?;
+                return self.write_json(&v, &None, &None, out, depth + 1);
+            }
+            out.push(b'{');
+            for (n, e) in self.model_entries(value, ms, include, exclude)?.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                json_out::write_str(out, &e.key.to_cow()?);
+                out.push(b':');
+                self.write_json(&e.value, &e.include, &e.exclude, out, depth + 1)?;
+            }
+            out.push(b'}');
+            return Ok(());
+        }
+        if let Ok(list) = value.cast::<PyList>() {
+            out.push(b'[');
+            let mut first = true;
+            for (i, item) in list.iter().enumerate() {
+                if include.is_some() || exclude.is_some() {
+                    let idx = i.into_pyobject(py)?.into_any();
+                    let (inc, inc_sub) = sub_filter(include, &idx)?;
+                    let (exc, exc_sub) = excluded(exclude, &idx)?;
+                    if !inc || exc {
+                        continue;
+                    }
+                    if !first {
+                        out.push(b',');
+                    }
+                    self.write_json(&item, &inc_sub, &exc_sub, out, depth + 1)?;
+                } else {
+                    if !first {
+                        out.push(b',');
+                    }
+                    self.write_json(&item, &None, &None, out, depth + 1)?;
+                }
+                first = false;
+            }
+            out.push(b']');
+            return Ok(());
+        }
+        if let Ok(d) = value.cast::<PyDict>() {
+            out.push(b'{');
+            let mut first = true;
+            for (k, v) in d.iter() {
+                let (inc, inc_sub) = sub_filter(include, &k)?;
+                let (exc, exc_sub) = excluded(exclude, &k)?;
+                if !inc || exc {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                json_out::write_str(out, &self.json_key(&k)?.to_cow()?);
+                out.push(b':');
+                self.write_json(&v, &inc_sub, &exc_sub, out, depth + 1)?;
+            }
+            out.push(b'}');
+            return Ok(());
+        }
+        if value.is_instance_of::<PyTuple>() || value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
+            out.push(b'[');
+            for (n, item) in value.try_iter()?.enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                self.write_json(&item?, &None, &None, out, depth + 1)?;
+            }
+            out.push(b']');
+            return Ok(());
+        }
+        if is_model_instance(value) {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("mode", "json")?;
+            let dumped = value.call_method("model_dump", (), Some(&kwargs))?;
+            return self.write_json(&dumped, &None, &None, out, depth + 1);
+        }
+        self.write_scalar(value, out)
+    }
+}
+
+/// Whether `value`'s class has the fields-set slot of an ouroboros model
+/// (a type-dict lookup: no attribute error is raised for other objects).
+fn is_model_instance(value: &Bound<'_, PyAny>) -> bool {
+    let py = value.py();
+    let name = pyo3::intern!(py, "__ouroboros_fields_set__");
+    // SAFETY: `_PyType_Lookup` returns a borrowed pointer or NULL and never
+    // sets an exception; both arguments are live objects.
+    unsafe { !_PyType_Lookup(pyo3::ffi::Py_TYPE(value.as_ptr()), name.as_ptr()).is_null() }
+}
+
+extern "C" {
+    // Exported by CPython (PyAPI_FUNC) but not wrapped by pyo3-ffi: the MRO
+    // lookup with the type attribute cache, without raising AttributeError.
+    fn _PyType_Lookup(tp: *mut pyo3::ffi::PyTypeObject, name: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject;
+}
+
+/// The text of a JSON string literal written by `write_str` (only used for
+/// the few scalar types that `model_dump(mode="json")` turns into strings).
+fn unquote(s: &str) -> String {
+    let inner = &s[1..s.len() - 1];
+    if !inner.contains('\\') {
+        return inner.to_owned();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    out.push(ch);
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}

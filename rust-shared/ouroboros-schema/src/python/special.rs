@@ -1,0 +1,322 @@
+//! Literal, Enum, Decimal, UUID, email and URL validators.
+
+use jiter::JsonValue;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyType};
+
+use crate::errors::{join_expected, ErrorType};
+
+use super::error::{ValError, ValResult};
+use super::input::Inp;
+
+static UUID_CLS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DECIMAL_CLS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+pub fn uuid_cls(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    UUID_CLS.import(py, "uuid", "UUID")
+}
+
+pub fn decimal_cls(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DECIMAL_CLS.import(py, "decimal", "Decimal")
+}
+
+/// `Literal[...]`: the input must equal one of the values, with the same
+/// type (so `1` does not match `True` and `"1"` does not match `1`).
+#[derive(Debug)]
+pub struct LiteralValidator {
+    pub expected: Vec<Py<PyAny>>,
+    pub expected_repr: Vec<String>,
+}
+
+impl LiteralValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        let obj = inp.to_py(py)?;
+        for e in &self.expected {
+            let e = e.bind(py);
+            let same_type = obj.get_type().is(e.get_type())
+                || (e.is_instance_of::<PyString>() && obj.is_instance_of::<PyString>())
+                || (e.is_exact_instance_of::<PyInt>() && obj.is_exact_instance_of::<PyInt>());
+            // Enum members in a Literal accept their value too.
+            let by_value = !same_type
+                && e.hasattr(pyo3::intern!(py, "_value_"))?
+                && e.getattr(pyo3::intern!(py, "_value_"))?.eq(&obj)?
+                && !obj.is_instance_of::<PyBool>();
+            if (same_type && e.eq(&obj)?) || by_value {
+                return Ok(e.clone());
+            }
+        }
+        Err(ValError::new_py(ErrorType::LiteralError { expected: join_expected(&self.expected_repr) }, &obj))
+    }
+}
+
+/// A subclass of `enum.Enum`: members are accepted as they are; in lax mode
+/// (and always from JSON) a member's value is accepted too.
+#[derive(Debug)]
+pub struct EnumValidator {
+    pub cls: Py<PyType>,
+    pub class_name: String,
+    pub members: Vec<(Py<PyAny>, Py<PyAny>)>,
+    pub expected_repr: Vec<String>,
+    pub strict: bool,
+}
+
+impl EnumValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, strict: Option<bool>) -> ValResult<Bound<'py, PyAny>> {
+        let obj = inp.to_py(py)?;
+        if obj.is_instance(self.cls.bind(py))? {
+            return Ok(obj);
+        }
+        let strict = strict.unwrap_or(self.strict) && matches!(inp, Inp::Py(_));
+        if !strict {
+            for (value, member) in &self.members {
+                let value = value.bind(py);
+                let bool_mismatch = obj.is_instance_of::<PyBool>() != value.is_instance_of::<PyBool>();
+                if !bool_mismatch && value.eq(&obj)? {
+                    return Ok(member.bind(py).clone());
+                }
+            }
+        }
+        Err(ValError::new_py(ErrorType::Enum { expected: join_expected(&self.expected_repr) }, &obj))
+    }
+}
+
+/// `decimal.Decimal` with Pydantic's constraints (bounds compared in Python).
+#[derive(Debug)]
+pub struct DecimalValidator {
+    pub strict: bool,
+    pub bounds: Vec<(ErrorType, Py<PyAny>)>,
+    pub max_digits: Option<usize>,
+    pub decimal_places: Option<usize>,
+    pub allow_inf_nan: bool,
+}
+
+impl DecimalValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, strict: Option<bool>) -> ValResult<Bound<'py, PyAny>> {
+        let strict = strict.unwrap_or(self.strict);
+        let cls = decimal_cls(py)?;
+        let value = match inp {
+            Inp::Py(o) => {
+                if o.is_instance(cls)? {
+                    o.clone()
+                } else if strict {
+                    return Err(ValError::new(py, ErrorType::DecimalType, inp));
+                } else if o.is_instance_of::<PyBool>() {
+                    return Err(ValError::new(py, ErrorType::DecimalType, inp));
+                } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyString>() {
+                    let text = if o.is_instance_of::<PyString>() { o.str()?.to_string().trim().to_owned() } else { o.str()?.to_string() };
+                    cls.call1((text,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
+                } else if o.is_instance_of::<PyFloat>() {
+                    cls.call1((o.str()?,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
+                } else {
+                    return Err(ValError::new(py, ErrorType::DecimalType, inp));
+                }
+            }
+            Inp::Json(v) => {
+                let text = match v {
+                    JsonValue::Str(s) => s.trim().to_owned(),
+                    JsonValue::Int(i) => i.to_string(),
+                    JsonValue::BigInt(b) => b.to_string(),
+                    JsonValue::Float(f) => f.to_string(),
+                    _ => return Err(ValError::new(py, ErrorType::DecimalType, inp)),
+                };
+                cls.call1((text,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
+            }
+        };
+        let finite: bool = value.call_method0(pyo3::intern!(py, "is_finite"))?.extract()?;
+        if !finite {
+            if !self.allow_inf_nan {
+                return Err(ValError::new(py, ErrorType::FiniteNumber, inp));
+            }
+            return Ok(value);
+        }
+        if self.max_digits.is_some() || self.decimal_places.is_some() {
+            let normalized = value.call_method0(pyo3::intern!(py, "normalize"))?;
+            let tuple = normalized.call_method0(pyo3::intern!(py, "as_tuple"))?;
+            let digits: usize = tuple.getattr("digits")?.len()?;
+            let exponent: i64 = tuple.getattr("exponent")?.extract().unwrap_or(0);
+            let (total, places) = if exponent >= 0 {
+                (digits + usize::try_from(exponent).unwrap_or(0), 0)
+            } else {
+                let places = usize::try_from(-exponent).unwrap_or(0);
+                (digits.max(places), places)
+            };
+            if let Some(max_digits) = self.max_digits {
+                if total > max_digits {
+                    return Err(ValError::new(py, ErrorType::DecimalMaxDigits { max_digits }, inp));
+                }
+            }
+            if let Some(decimal_places) = self.decimal_places {
+                if places > decimal_places {
+                    return Err(ValError::new(py, ErrorType::DecimalMaxPlaces { decimal_places }, inp));
+                }
+            }
+        }
+        for (kind, bound) in &self.bounds {
+            let b = bound.bind(py);
+            let ok = match kind {
+                ErrorType::GreaterThan { .. } => value.gt(b)?,
+                ErrorType::GreaterThanEqual { .. } => value.ge(b)?,
+                ErrorType::LessThan { .. } => value.lt(b)?,
+                ErrorType::LessThanEqual { .. } => value.le(b)?,
+                ErrorType::MultipleOf { .. } => value.rem(b)?.is_truthy().map(|t| !t)?,
+                _ => true,
+            };
+            if !ok {
+                return Err(ValError::new(py, kind.clone(), inp));
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// `uuid.UUID` from a UUID, a string (any form the `uuid` crate reads) or 16 bytes.
+pub fn validate_uuid<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+    let cls = uuid_cls(py)?;
+    let parsed = match inp {
+        Inp::Py(o) => {
+            if o.is_instance(cls)? {
+                return Ok(o.clone());
+            }
+            if strict {
+                return Err(ValError::new(py, ErrorType::UuidType, inp));
+            }
+            if let Ok(s) = o.cast::<PyString>() {
+                uuid::Uuid::parse_str(s.to_cow()?.trim())
+            } else if let Ok(b) = o.cast::<PyBytes>() {
+                let raw = b.as_bytes();
+                if raw.len() == 16 {
+                    uuid::Uuid::from_slice(raw)
+                } else {
+                    match std::str::from_utf8(raw) {
+                        Ok(s) => uuid::Uuid::parse_str(s),
+                        Err(_) => return Err(ValError::new(py, ErrorType::UuidType, inp)),
+                    }
+                }
+            } else {
+                return Err(ValError::new(py, ErrorType::UuidType, inp));
+            }
+        }
+        Inp::Json(JsonValue::Str(s)) => uuid::Uuid::parse_str(s.trim()),
+        Inp::Json(_) => return Err(ValError::new(py, ErrorType::UuidType, inp)),
+    };
+    match parsed {
+        Ok(u) => Ok(cls.call1((u.hyphenated().to_string(),))?.into_any()),
+        Err(e) => Err(ValError::new(py, ErrorType::UuidParsing { error: e.to_string() }, inp)),
+    }
+}
+
+/// The syntax checks of an email address (no DNS): one `@`, a non-empty
+/// local part without spaces, a domain with a dot and valid labels.
+pub fn email_problem(s: &str) -> Option<&'static str> {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return Some("An email address must have an @-sign.");
+    };
+    if local.is_empty() {
+        return Some("There must be something before the @-sign.");
+    }
+    if local.contains('@') || local.chars().any(char::is_whitespace) || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("The part before the @-sign is not valid.");
+    }
+    if domain.is_empty() {
+        return Some("There must be something after the @-sign.");
+    }
+    if !domain.contains('.') {
+        return Some("The part after the @-sign is not valid. It should have a period.");
+    }
+    let labels_ok = domain.split('.').all(|l| {
+        !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    });
+    if !labels_ok {
+        return Some("The part after the @-sign is not valid.");
+    }
+    None
+}
+
+pub fn validate_email<'py>(py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    let Some(s) = inp.as_str() else {
+        return Err(ValError::new(py, ErrorType::StringType, inp));
+    };
+    let trimmed = s.trim();
+    match email_problem(trimmed) {
+        None => Ok(PyString::new(py, trimmed).into_any()),
+        Some(why) => Err(ValError::new(
+            py,
+            ErrorType::ValueError { error: format!("value is not a valid email address: {why}") },
+            inp,
+        )),
+    }
+}
+
+/// URLs (`AnyUrl`, `HttpUrl`): parsed and normalised, returned as the
+/// normalised string; the Python side wraps it in its `Url` type.
+#[derive(Debug)]
+pub struct UrlValidator {
+    pub allowed_schemes: Vec<String>,
+    pub max_length: Option<usize>,
+    pub host_required: bool,
+    pub wrap: Option<Py<PyAny>>,
+}
+
+/// Normalise `scheme://host[:port]/path?query#frag`, or say what is wrong.
+pub fn normalize_url(s: &str) -> Result<String, &'static str> {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return Err("relative URL without a base");
+    };
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return Err("relative URL without a base");
+    }
+    let split_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(split_at);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && !h.ends_with(']') || port.chars().all(|c| c.is_ascii_digit()) => {
+            if !port.chars().all(|c| c.is_ascii_digit()) {
+                return Err("invalid port number");
+            }
+            h
+        }
+        _ => host_port,
+    };
+    if host.is_empty() {
+        return Err("empty host");
+    }
+    if host.chars().any(|c| c.is_whitespace() || "<>\"{}|\\^`".contains(c)) {
+        return Err("invalid domain character");
+    }
+    let tail = if tail.is_empty() || tail.starts_with(['?', '#']) { format!("/{tail}") } else { tail.to_owned() };
+    Ok(format!("{}://{}{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase(), tail))
+}
+
+impl UrlValidator {
+    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        let text = match inp.as_str() {
+            Some(s) => s.trim().to_owned(),
+            None => match inp {
+                Inp::Py(o) if o.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? => o.str()?.to_string(),
+                _ => return Err(ValError::new(py, ErrorType::UrlType, inp)),
+            },
+        };
+        if text.is_empty() {
+            return Err(ValError::new(py, ErrorType::UrlParsing { error: "input is empty".into() }, inp));
+        }
+        if let Some(max) = self.max_length {
+            if text.chars().count() > max {
+                return Err(ValError::new(py, ErrorType::UrlParsing { error: format!("URL should have at most {max} characters") }, inp));
+            }
+        }
+        let normalized = normalize_url(&text).map_err(|e| ValError::new(py, ErrorType::UrlParsing { error: e.into() }, inp))?;
+        if !self.allowed_schemes.is_empty() {
+            let scheme = normalized.split("://").next().unwrap_or_default();
+            if !self.allowed_schemes.iter().any(|s| s == scheme) {
+                let quoted: Vec<String> = self.allowed_schemes.iter().map(|s| format!("'{s}'")).collect();
+                return Err(ValError::new(py, ErrorType::UrlScheme { expected_schemes: join_expected(&quoted) }, inp));
+            }
+        }
+        let s = PyString::new(py, &normalized).into_any();
+        match &self.wrap {
+            Some(w) => Ok(w.bind(py).call1((s,))?),
+            None => Ok(s),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! datetime / date / time / timedelta from Python objects, ISO 8601 strings
+//! (parsed by `speedate`) and, in lax mode, Unix timestamps.
+
+use jiter::JsonValue;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDate, PyDateTime, PyDelta, PyFloat, PyInt, PyString, PyTime, PyTzInfo, PyType};
+
+use crate::errors::ErrorType;
+
+use super::error::{ValError, ValResult};
+use super::input::Inp;
+
+static TIMEZONE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn tzinfo<'py>(py: Python<'py>, offset: Option<i32>) -> PyResult<Option<Bound<'py, PyTzInfo>>> {
+    let Some(seconds) = offset else { return Ok(None) };
+    let tz_cls = TIMEZONE.import(py, "datetime", "timezone")?;
+    let tz = if seconds == 0 {
+        tz_cls.getattr("utc")?
+    } else {
+        tz_cls.call1((PyDelta::new(py, 0, seconds, 0, true)?,))?
+    };
+    Ok(Some(tz.cast_into::<PyTzInfo>()?))
+}
+
+enum Raw<'s> {
+    Text(std::borrow::Cow<'s, str>),
+    Number(f64),
+}
+
+/// The string or number a temporal value can be read from.
+fn raw<'s>(inp: &'s Inp<'_, '_>) -> PyResult<Option<Raw<'s>>> {
+    Ok(match inp {
+        Inp::Py(o) => {
+            if let Ok(s) = o.cast::<PyString>() {
+                Some(Raw::Text(std::borrow::Cow::Owned(s.to_cow()?.into_owned())))
+            } else if o.is_instance_of::<PyBool>() {
+                None
+            } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>() {
+                Some(Raw::Number(o.extract::<f64>()?))
+            } else if let Ok(b) = o.cast::<pyo3::types::PyBytes>() {
+                std::str::from_utf8(b.as_bytes()).ok().map(|s| Raw::Text(std::borrow::Cow::Owned(s.to_owned())))
+            } else {
+                None
+            }
+        }
+        Inp::Json(JsonValue::Str(s)) => Some(Raw::Text(std::borrow::Cow::Borrowed(s.as_ref()))),
+        #[allow(clippy::cast_precision_loss)]
+        Inp::Json(JsonValue::Int(i)) => Some(Raw::Number(*i as f64)),
+        Inp::Json(JsonValue::Float(f)) => Some(Raw::Number(*f)),
+        Inp::Json(_) => None,
+    })
+}
+
+fn split_ts(v: f64) -> (i64, u32) {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let secs = v.floor() as i64;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let micros = ((v - v.floor()) * 1_000_000.0).round() as u32;
+    (secs, micros.min(999_999))
+}
+
+fn build_datetime<'py>(py: Python<'py>, dt: &speedate::DateTime) -> PyResult<Bound<'py, PyAny>> {
+    let tz = tzinfo(py, dt.time.tz_offset)?;
+    Ok(PyDateTime::new(
+        py,
+        i32::from(dt.date.year),
+        dt.date.month,
+        dt.date.day,
+        dt.time.hour,
+        dt.time.minute,
+        dt.time.second,
+        dt.time.microsecond,
+        tz.as_ref(),
+    )?
+    .into_any())
+}
+
+pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+    if let Inp::Py(o) = inp {
+        if o.is_instance_of::<PyDateTime>() {
+            return Ok(o.clone());
+        }
+        if strict {
+            return Err(ValError::new(py, ErrorType::DatetimeType, inp));
+        }
+    }
+    let parsed = match raw(inp)? {
+        Some(Raw::Text(s)) => speedate::DateTime::parse_str(&s),
+        Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DatetimeType, inp)),
+        Some(Raw::Number(v)) => {
+            let (secs, micros) = split_ts(v);
+            speedate::DateTime::from_timestamp(secs, micros)
+        }
+        None => return Err(ValError::new(py, ErrorType::DatetimeType, inp)),
+    };
+    match parsed {
+        Ok(dt) => Ok(build_datetime(py, &dt)?),
+        Err(e) => Err(ValError::new(py, ErrorType::DatetimeParsing { error: e.to_string() }, inp)),
+    }
+}
+
+pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+    if let Inp::Py(o) = inp {
+        if let Ok(dt) = o.cast::<PyDateTime>() {
+            if strict {
+                return Err(ValError::new(py, ErrorType::DateType, inp));
+            }
+            let zero: bool = dt.call_method0("time")?.eq(PyTime::new(py, 0, 0, 0, 0, None)?)?;
+            if !zero {
+                return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp));
+            }
+            return Ok(dt.call_method0("date")?);
+        }
+        if o.is_instance_of::<PyDate>() {
+            return Ok(o.clone());
+        }
+        if strict {
+            return Err(ValError::new(py, ErrorType::DateType, inp));
+        }
+    }
+    let parsed = match raw(inp)? {
+        Some(Raw::Text(s)) => match speedate::Date::parse_str(&s) {
+            Ok(d) => Ok(d),
+            Err(e) => match speedate::DateTime::parse_str(&s) {
+                Ok(dt) if dt.time.hour == 0 && dt.time.minute == 0 && dt.time.second == 0 && dt.time.microsecond == 0 => {
+                    Ok(dt.date)
+                }
+                Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
+                Err(_) => Err(e),
+            },
+        },
+        Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DateType, inp)),
+        Some(Raw::Number(v)) => {
+            let (secs, _) = split_ts(v);
+            match speedate::DateTime::from_timestamp(secs, 0) {
+                Ok(dt) if dt.time.hour == 0 && dt.time.minute == 0 && dt.time.second == 0 => Ok(dt.date),
+                Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
+                Err(e) => Err(e),
+            }
+        }
+        None => return Err(ValError::new(py, ErrorType::DateType, inp)),
+    };
+    match parsed {
+        Ok(d) => Ok(PyDate::new(py, i32::from(d.year), d.month, d.day)?.into_any()),
+        Err(e) => Err(ValError::new(py, ErrorType::DateParsing { error: e.to_string() }, inp)),
+    }
+}
+
+pub fn time<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+    if let Inp::Py(o) = inp {
+        if o.is_instance_of::<PyTime>() {
+            return Ok(o.clone());
+        }
+        if strict {
+            return Err(ValError::new(py, ErrorType::TimeType, inp));
+        }
+    }
+    let parsed = match raw(inp)? {
+        Some(Raw::Text(s)) => speedate::Time::parse_str(&s),
+        Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::TimeType, inp)),
+        Some(Raw::Number(v)) if (0.0..86400.0).contains(&v) => {
+            let (secs, micros) = split_ts(v);
+            speedate::Time::from_timestamp(u32::try_from(secs).unwrap_or(0), micros)
+        }
+        Some(Raw::Number(_)) => {
+            return Err(ValError::new(py, ErrorType::TimeParsing { error: "numeric times may not exceed 86,399 seconds".into() }, inp))
+        }
+        None => return Err(ValError::new(py, ErrorType::TimeType, inp)),
+    };
+    match parsed {
+        Ok(t) => {
+            let tz = tzinfo(py, t.tz_offset)?;
+            Ok(PyTime::new(py, t.hour, t.minute, t.second, t.microsecond, tz.as_ref())?.into_any())
+        }
+        Err(e) => Err(ValError::new(py, ErrorType::TimeParsing { error: e.to_string() }, inp)),
+    }
+}
+
+pub fn timedelta<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+    if let Inp::Py(o) = inp {
+        if o.is_instance_of::<PyDelta>() {
+            return Ok(o.clone());
+        }
+        if strict {
+            return Err(ValError::new(py, ErrorType::TimeDeltaType, inp));
+        }
+    }
+    match raw(inp)? {
+        Some(Raw::Text(s)) => match speedate::Duration::parse_str(&s) {
+            Ok(d) => {
+                let sign = if d.positive { 1 } else { -1 };
+                let days = i32::try_from(d.day).unwrap_or(i32::MAX) * sign;
+                let secs = i32::try_from(d.second).unwrap_or(0) * sign;
+                let micros = i32::try_from(d.microsecond).unwrap_or(0) * sign;
+                Ok(PyDelta::new(py, days, secs, micros, true)?.into_any())
+            }
+            Err(e) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: e.to_string() }, inp)),
+        },
+        Some(Raw::Number(_)) if strict => Err(ValError::new(py, ErrorType::TimeDeltaType, inp)),
+        Some(Raw::Number(v)) if v.is_finite() && v.abs() < 8.64e13 => {
+            let (secs, micros) = split_ts(v);
+            let days = secs.div_euclid(86_400);
+            let rem = secs.rem_euclid(86_400);
+            Ok(PyDelta::new(
+                py,
+                i32::try_from(days).unwrap_or(0),
+                i32::try_from(rem).unwrap_or(0),
+                i32::try_from(micros).unwrap_or(0),
+                true,
+            )?
+            .into_any())
+        }
+        Some(Raw::Number(_)) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: "durations may not exceed 999,999,999 days".into() }, inp)),
+        None => Err(ValError::new(py, ErrorType::TimeDeltaType, inp)),
+    }
+}

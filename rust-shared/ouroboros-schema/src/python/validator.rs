@@ -1,0 +1,531 @@
+//! The validator tree: one enum, dispatched by `match`, compiled once per
+//! model class (see `compile.rs`).
+
+use jiter::JsonValue;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
+
+use crate::coerce::{self, ParsedInt};
+use crate::constraints::{FloatConstraints, IntConstraints, StrConstraints};
+use crate::errors::{CtxValue, ErrorType};
+
+use super::collections::{DictValidator, ListValidator, TupleValidator};
+use super::error::{from_user_exception, ValError, ValResult};
+use super::input::Inp;
+use super::model::ModelValidator;
+use super::special::{DecimalValidator, EnumValidator, LiteralValidator, UrlValidator};
+use super::union::{TaggedUnionValidator, UnionValidator};
+
+/// How deep models, lists and dicts may nest before validation stops with
+/// `recursion_loop` instead of exhausting the stack.
+pub const MAX_DEPTH: u16 = 200;
+
+/// Per-call state: the compiled model definitions, the strict override of
+/// `model_validate(strict=...)`, the nesting depth and the data validated so
+/// far in the current model (what field validators see as `info.data`).
+pub struct State<'s, 'py> {
+    pub defs: &'s [ModelValidator],
+    pub strict: Option<bool>,
+    pub depth: u16,
+    pub data: Option<Bound<'py, PyDict>>,
+    pub context: Option<Bound<'py, PyAny>>,
+}
+
+impl<'s> State<'s, '_> {
+    pub fn new(defs: &'s [ModelValidator], strict: Option<bool>) -> Self {
+        Self { defs, strict, depth: 0, data: None, context: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FuncMode {
+    Before,
+    After,
+    Plain,
+}
+
+/// A user function around a validator (`@field_validator`, `Annotated`
+/// `BeforeValidator`...). Called as `func(value, data)` where `data` is the
+/// dict of fields validated before this one (or None outside a model).
+#[derive(Debug)]
+pub struct FunctionValidator {
+    pub mode: FuncMode,
+    pub func: Py<PyAny>,
+    pub inner: Validator,
+}
+
+#[derive(Debug)]
+pub enum Validator {
+    Any,
+    None,
+    Bool { strict: bool },
+    Int { strict: bool, c: IntConstraints, big_bounds: Vec<(ErrorType, Py<PyAny>)> },
+    Float { strict: bool, c: FloatConstraints },
+    Str { strict: bool, c: StrConstraints },
+    Bytes { strict: bool, min_length: Option<usize>, max_length: Option<usize> },
+    Decimal(Box<DecimalValidator>),
+    DateTime { strict: bool },
+    Date { strict: bool },
+    Time { strict: bool },
+    TimeDelta { strict: bool },
+    Uuid { strict: bool },
+    Email,
+    Url(Box<UrlValidator>),
+    Literal(Box<LiteralValidator>),
+    Enum(Box<EnumValidator>),
+    List(Box<ListValidator>),
+    Tuple(Box<TupleValidator>),
+    Dict(Box<DictValidator>),
+    Nullable(Box<Validator>),
+    Union(Box<UnionValidator>),
+    Tagged(Box<TaggedUnionValidator>),
+    Model(usize),
+    Function(Box<FunctionValidator>),
+    IsInstance { cls: Py<PyAny>, name: String },
+}
+
+fn strict_of(own: bool, st: &State<'_, '_>) -> bool {
+    st.strict.unwrap_or(own)
+}
+
+impl Validator {
+    /// Validate one input, producing the Python value to store.
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        match self {
+            Self::Any => Ok(inp.to_py(py)?),
+            Self::None => {
+                if inp.is_none() {
+                    Ok(py.None().into_bound(py))
+                } else {
+                    Err(ValError::new(py, ErrorType::NoneRequired, inp))
+                }
+            }
+            Self::Bool { strict } => validate_bool(py, inp, strict_of(*strict, st)),
+            Self::Int { strict, c, big_bounds } => validate_int(py, inp, strict_of(*strict, st), c, big_bounds),
+            Self::Float { strict, c } => validate_float(py, inp, strict_of(*strict, st), c),
+            Self::Str { strict, c } => validate_str(py, inp, strict_of(*strict, st), c),
+            Self::Bytes { strict, min_length, max_length } => {
+                validate_bytes(py, inp, strict_of(*strict, st), *min_length, *max_length)
+            }
+            Self::Decimal(v) => v.validate(py, inp, st.strict),
+            Self::DateTime { strict } => super::temporal::datetime(py, inp, strict_of(*strict, st)),
+            Self::Date { strict } => super::temporal::date(py, inp, strict_of(*strict, st)),
+            Self::Time { strict } => super::temporal::time(py, inp, strict_of(*strict, st)),
+            Self::TimeDelta { strict } => super::temporal::timedelta(py, inp, strict_of(*strict, st)),
+            Self::Uuid { strict } => super::special::validate_uuid(py, inp, strict_of(*strict, st)),
+            Self::Email => super::special::validate_email(py, inp),
+            Self::Url(v) => v.validate(py, inp),
+            Self::Literal(v) => v.validate(py, inp),
+            Self::Enum(v) => v.validate(py, inp, st.strict),
+            Self::List(v) => nested(py, st, |st| v.validate(py, inp, st)),
+            Self::Tuple(v) => nested(py, st, |st| v.validate(py, inp, st)),
+            Self::Dict(v) => nested(py, st, |st| v.validate(py, inp, st)),
+            Self::Nullable(inner) => {
+                if inp.is_none() {
+                    Ok(py.None().into_bound(py))
+                } else {
+                    inner.validate(py, inp, st)
+                }
+            }
+            Self::Union(v) => v.validate(py, inp, st),
+            Self::Tagged(v) => v.validate(py, inp, st),
+            Self::Model(i) => {
+                let defs = st.defs;
+                let model = defs.get(*i).ok_or_else(|| {
+                    ValError::Py(pyo3::exceptions::PyRuntimeError::new_err("unknown model reference"))
+                })?;
+                nested(py, st, |st| model.validate(py, inp, st))
+            }
+            Self::Function(f) => f.validate(py, inp, st),
+            Self::IsInstance { cls, name } => {
+                let obj = inp.to_py(py)?;
+                if obj.is_instance(cls.bind(py))? {
+                    Ok(obj)
+                } else {
+                    Err(ValError::new_py(ErrorType::IsInstanceOf { class: name.clone() }, &obj))
+                }
+            }
+        }
+    }
+
+    /// The label of this choice in union error locations (`int`, `str`,
+    /// the model's class name), as Pydantic prints them.
+    pub fn short_name(&self, defs: &[ModelValidator]) -> String {
+        match self {
+            Self::Any => "any".into(),
+            Self::None => "none".into(),
+            Self::Bool { .. } => "bool".into(),
+            Self::Int { .. } => "int".into(),
+            Self::Float { .. } => "float".into(),
+            Self::Str { .. } | Self::Email => "str".into(),
+            Self::Bytes { .. } => "bytes".into(),
+            Self::Decimal(_) => "decimal".into(),
+            Self::DateTime { .. } => "datetime".into(),
+            Self::Date { .. } => "date".into(),
+            Self::Time { .. } => "time".into(),
+            Self::TimeDelta { .. } => "timedelta".into(),
+            Self::Uuid { .. } => "uuid".into(),
+            Self::Url(_) => "url".into(),
+            Self::Literal(l) => format!("literal[{}]", l.expected_repr.join(",")),
+            Self::Enum(e) => e.class_name.clone(),
+            Self::List(l) => format!("{}[{}]", l.kind.name(), l.item.short_name(defs)),
+            Self::Tuple(_) => "tuple".into(),
+            Self::Dict(d) => format!("dict[{},{}]", d.keys.short_name(defs), d.values.short_name(defs)),
+            Self::Nullable(inner) => format!("nullable[{}]", inner.short_name(defs)),
+            Self::Union(_) | Self::Tagged(_) => "union".into(),
+            Self::Model(i) => defs.get(*i).map_or_else(|| "model".into(), |m| m.class_name.clone()),
+            Self::Function(f) => match f.mode {
+                FuncMode::Plain => "function-plain".into(),
+                FuncMode::Before => format!("function-before[{}]", f.inner.short_name(defs)),
+                FuncMode::After => format!("function-after[{}]", f.inner.short_name(defs)),
+            },
+            Self::IsInstance { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Run `f` one level deeper, failing cleanly past [`MAX_DEPTH`].
+pub fn nested<'py, T>(
+    py: Python<'py>,
+    st: &mut State<'_, 'py>,
+    f: impl FnOnce(&mut State<'_, 'py>) -> ValResult<T>,
+) -> ValResult<T> {
+    if st.depth >= MAX_DEPTH {
+        return Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py)));
+    }
+    st.depth += 1;
+    let r = f(st);
+    st.depth -= 1;
+    r
+}
+
+impl FunctionValidator {
+    fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+        let data = st.data.as_ref().map_or_else(|| py.None().into_bound(py), |d| d.clone().into_any());
+        let func = self.func.bind(py);
+        match self.mode {
+            FuncMode::Before => {
+                let raw = inp.to_py(py)?;
+                let out = func.call1((&raw, data)).map_err(|e| from_user_exception(py, e, &raw))?;
+                self.inner.validate(py, &Inp::Py(out), st)
+            }
+            FuncMode::After => {
+                let value = self.inner.validate(py, inp, st)?;
+                func.call1((&value, data)).map_err(|e| from_user_exception(py, e, &value))
+            }
+            FuncMode::Plain => {
+                let raw = inp.to_py(py)?;
+                func.call1((&raw, data)).map_err(|e| from_user_exception(py, e, &raw))
+            }
+        }
+    }
+}
+
+fn validate_bool<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+    let r = match inp {
+        Inp::Py(o) => {
+            if let Ok(b) = o.cast::<PyBool>() {
+                return Ok(b.clone().into_any());
+            }
+            if strict {
+                Err(ErrorType::BoolType)
+            } else if let Ok(s) = o.cast::<PyString>() {
+                coerce::str_to_bool(&s.to_cow()?)
+            } else if o.is_instance_of::<PyInt>() {
+                match o.extract::<i64>() {
+                    Ok(v) => coerce::int_to_bool(v),
+                    Err(_) => Err(ErrorType::BoolParsing),
+                }
+            } else if let Ok(f) = o.cast::<PyFloat>() {
+                coerce::float_to_bool(f.value())
+            } else {
+                Err(ErrorType::BoolType)
+            }
+        }
+        Inp::Json(v) => match v {
+            JsonValue::Bool(b) => Ok(*b),
+            _ if strict => Err(ErrorType::BoolType),
+            JsonValue::Str(s) => coerce::str_to_bool(s),
+            JsonValue::Int(i) => coerce::int_to_bool(*i),
+            JsonValue::Float(f) => coerce::float_to_bool(*f),
+            _ => Err(ErrorType::BoolType),
+        },
+    };
+    match r {
+        Ok(b) => Ok(PyBool::new(py, b).to_owned().into_any()),
+        Err(kind) => Err(ValError::new(py, kind, inp)),
+    }
+}
+
+fn int_out<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    parsed: ParsedInt,
+    c: &IntConstraints,
+    big_bounds: &[(ErrorType, Py<PyAny>)],
+) -> ValResult<Bound<'py, PyAny>> {
+    match parsed {
+        ParsedInt::Small(v) => {
+            c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+            Ok(v.into_pyobject(py).map_err(PyErr::from)?.into_any())
+        }
+        ParsedInt::Big(digits) => {
+            let builtins = py.import(pyo3::intern!(py, "builtins"))?;
+            let obj = builtins.getattr(pyo3::intern!(py, "int"))?.call1((digits,))?;
+            check_big_int(py, inp, &obj, c, big_bounds)?;
+            Ok(obj)
+        }
+    }
+}
+
+/// Bounds on ints that do not fit in i64 are compared in Python.
+fn check_big_int<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    obj: &Bound<'py, PyAny>,
+    c: &IntConstraints,
+    big_bounds: &[(ErrorType, Py<PyAny>)],
+) -> ValResult<()> {
+    for (kind, bound) in big_bounds {
+        let b = bound.bind(py);
+        let ok = match kind {
+            ErrorType::GreaterThan { .. } => obj.gt(b)?,
+            ErrorType::GreaterThanEqual { .. } => obj.ge(b)?,
+            ErrorType::LessThan { .. } => obj.lt(b)?,
+            ErrorType::LessThanEqual { .. } => obj.le(b)?,
+            ErrorType::MultipleOf { .. } => obj.rem(b)?.extract::<i64>()? == 0,
+            _ => true,
+        };
+        if !ok {
+            return Err(ValError::new(py, kind.clone(), inp));
+        }
+    }
+    let _ = c;
+    Ok(())
+}
+
+fn validate_int<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    c: &IntConstraints,
+    big_bounds: &[(ErrorType, Py<PyAny>)],
+) -> ValResult<Bound<'py, PyAny>> {
+    let parsed = match inp {
+        Inp::Py(o) => {
+            if o.is_exact_instance_of::<PyInt>() {
+                return match o.extract::<i64>() {
+                    Ok(v) => {
+                        c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+                        Ok(o.clone())
+                    }
+                    Err(_) => {
+                        check_big_int(py, inp, o, c, big_bounds)?;
+                        Ok(o.clone())
+                    }
+                };
+            }
+            if o.is_instance_of::<PyBool>() {
+                if strict {
+                    Err(ErrorType::IntType)
+                } else {
+                    Ok(ParsedInt::Small(i64::from(o.extract::<bool>()?)))
+                }
+            } else if o.is_instance_of::<PyInt>() {
+                // int subclasses (IntEnum members) become plain ints.
+                match o.extract::<i64>() {
+                    Ok(v) => Ok(ParsedInt::Small(v)),
+                    Err(_) => Ok(ParsedInt::Big(o.call_method0("__index__")?.str()?.to_string())),
+                }
+            } else if strict {
+                Err(ErrorType::IntType)
+            } else if let Ok(f) = o.cast::<PyFloat>() {
+                coerce::float_to_int(f.value())
+            } else if let Ok(s) = o.cast::<PyString>() {
+                coerce::str_to_int(&s.to_cow()?)
+            } else if let Ok(b) = o.cast::<PyBytes>() {
+                std::str::from_utf8(b.as_bytes()).map_err(|_| ErrorType::IntParsing).and_then(coerce::str_to_int)
+            } else if o.get_type().name()?.to_cow()? == "Decimal" {
+                let is_int: bool = o.call_method0("is_integer").and_then(|v| v.extract()).unwrap_or(false);
+                if is_int {
+                    Ok(ParsedInt::Big(o.call_method0("__int__")?.str()?.to_string()))
+                } else {
+                    Err(ErrorType::IntFromFloat)
+                }
+            } else {
+                Err(ErrorType::IntType)
+            }
+        }
+        Inp::Json(v) => match v {
+            JsonValue::Int(i) => Ok(ParsedInt::Small(*i)),
+            JsonValue::BigInt(b) => Ok(ParsedInt::Big(b.to_string())),
+            JsonValue::Float(f) if !strict => coerce::float_to_int(*f),
+            JsonValue::Str(s) if !strict => coerce::str_to_int(s),
+            JsonValue::Bool(b) if !strict => Ok(ParsedInt::Small(i64::from(*b))),
+            _ => Err(ErrorType::IntType),
+        },
+    };
+    match parsed {
+        Ok(p) => int_out(py, inp, p, c, big_bounds),
+        Err(kind) => Err(ValError::new(py, kind, inp)),
+    }
+}
+
+fn validate_float<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    c: &FloatConstraints,
+) -> ValResult<Bound<'py, PyAny>> {
+    let r = match inp {
+        Inp::Py(o) => {
+            if let Ok(f) = o.cast_exact::<PyFloat>() {
+                let v = f.value();
+                c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+                return Ok(o.clone());
+            }
+            if o.is_instance_of::<PyBool>() {
+                if strict {
+                    Err(ErrorType::FloatType)
+                } else {
+                    Ok(if o.extract::<bool>()? { 1.0 } else { 0.0 })
+                }
+            } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>() {
+                o.extract::<f64>().map_err(|_| ErrorType::FloatParsing)
+            } else if strict {
+                Err(ErrorType::FloatType)
+            } else if let Ok(s) = o.cast::<PyString>() {
+                coerce::str_to_float(&s.to_cow()?)
+            } else if let Ok(b) = o.cast::<PyBytes>() {
+                std::str::from_utf8(b.as_bytes()).map_err(|_| ErrorType::FloatParsing).and_then(coerce::str_to_float)
+            } else if o.get_type().name()?.to_cow()? == "Decimal" {
+                o.extract::<f64>().or_else(|_| o.call_method0("__float__")?.extract::<f64>()).map_err(|_| ErrorType::FloatParsing)
+            } else {
+                Err(ErrorType::FloatType)
+            }
+        }
+        Inp::Json(v) => match v {
+            JsonValue::Float(f) => Ok(*f),
+            #[allow(clippy::cast_precision_loss)]
+            JsonValue::Int(i) => Ok(*i as f64),
+            JsonValue::BigInt(b) => b.to_string().parse::<f64>().map_err(|_| ErrorType::FloatParsing),
+            JsonValue::Str(s) if !strict => coerce::str_to_float(s),
+            JsonValue::Bool(b) if !strict => Ok(if *b { 1.0 } else { 0.0 }),
+            _ => Err(ErrorType::FloatType),
+        },
+    };
+    match r {
+        Ok(v) => {
+            c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+            Ok(PyFloat::new(py, v).into_any())
+        }
+        Err(kind) => Err(ValError::new(py, kind, inp)),
+    }
+}
+
+fn validate_str<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    c: &StrConstraints,
+) -> ValResult<Bound<'py, PyAny>> {
+    match inp {
+        Inp::Py(o) => {
+            if let Ok(s) = o.cast::<PyString>() {
+                let exact = o.is_exact_instance_of::<PyString>();
+                if exact && c.is_empty() {
+                    return Ok(o.clone());
+                }
+                let text = s.to_cow().map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
+                return match c.apply(&text) {
+                    Ok(None) if exact => Ok(o.clone()),
+                    Ok(None) => Ok(PyString::new(py, &text).into_any()),
+                    Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
+                    Err(kind) => Err(ValError::new(py, kind, inp)),
+                };
+            }
+            if !strict {
+                let raw = if let Ok(b) = o.cast::<PyBytes>() {
+                    Some(b.as_bytes().to_vec())
+                } else if let Ok(b) = o.cast::<PyByteArray>() {
+                    Some(b.to_vec())
+                } else {
+                    None
+                };
+                if let Some(raw) = raw {
+                    let text = String::from_utf8(raw).map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
+                    return match c.apply(&text) {
+                        Ok(None) => Ok(PyString::new(py, &text).into_any()),
+                        Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
+                        Err(kind) => Err(ValError::new(py, kind, inp)),
+                    };
+                }
+            }
+            Err(ValError::new(py, ErrorType::StringType, inp))
+        }
+        Inp::Json(JsonValue::Str(s)) => match c.apply(s) {
+            Ok(None) => Ok(PyString::new(py, s).into_any()),
+            Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
+            Err(kind) => Err(ValError::new(py, kind, inp)),
+        },
+        Inp::Json(_) => Err(ValError::new(py, ErrorType::StringType, inp)),
+    }
+}
+
+fn validate_bytes<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+) -> ValResult<Bound<'py, PyAny>> {
+    let out: Bound<'py, PyAny> = match inp {
+        Inp::Py(o) => {
+            if o.is_instance_of::<PyBytes>() {
+                o.clone()
+            } else if strict {
+                return Err(ValError::new(py, ErrorType::BytesType, inp));
+            } else if let Ok(s) = o.cast::<PyString>() {
+                PyBytes::new(py, s.to_cow()?.as_bytes()).into_any()
+            } else if let Ok(b) = o.cast::<PyByteArray>() {
+                PyBytes::new(py, &b.to_vec()).into_any()
+            } else {
+                return Err(ValError::new(py, ErrorType::BytesType, inp));
+            }
+        }
+        Inp::Json(JsonValue::Str(s)) => PyBytes::new(py, s.as_bytes()).into_any(),
+        Inp::Json(_) => return Err(ValError::new(py, ErrorType::BytesType, inp)),
+    };
+    let len = out.len()?;
+    if let Some(min_length) = min_length {
+        if len < min_length {
+            return Err(ValError::new(py, ErrorType::BytesTooShort { min_length }, inp));
+        }
+    }
+    if let Some(max_length) = max_length {
+        if len > max_length {
+            return Err(ValError::new(py, ErrorType::BytesTooLong { max_length }, inp));
+        }
+    }
+    Ok(out)
+}
+
+/// A bound from a description as `CtxValue` (for messages).
+pub fn ctx_of(obj: &Bound<'_, PyAny>) -> CtxValue {
+    if let Ok(i) = obj.extract::<i64>() {
+        if !obj.is_instance_of::<PyFloat>() {
+            return CtxValue::Int(i);
+        }
+    }
+    if let Ok(f) = obj.extract::<f64>() {
+        if obj.is_instance_of::<PyFloat>() {
+            return CtxValue::Float(f);
+        }
+    }
+    CtxValue::Str(obj.str().map(|s| s.to_string()).unwrap_or_default())
+}

@@ -1,0 +1,36 @@
+use ouroboros_schema::json_out::{duration_iso, write_float, write_int, write_str};
+
+fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
+    let mut out = Vec::new();
+    f(&mut out);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn strings_are_escaped_like_json() {
+    assert_eq!(s(|o| write_str(o, "plain")), "\"plain\"");
+    assert_eq!(s(|o| write_str(o, "a\"b\\c")), r#""a\"b\\c""#);
+    assert_eq!(s(|o| write_str(o, "l1\nl2\t")), r#""l1\nl2\t""#);
+    assert_eq!(s(|o| write_str(o, "\u{1}")), r#""\u0001""#);
+    assert_eq!(s(|o| write_str(o, "é✓")), "\"é✓\"");
+}
+
+#[test]
+fn numbers() {
+    assert_eq!(s(|o| write_int(o, -42)), "-42");
+    assert_eq!(s(|o| write_float(o, 1.0)), "1.0");
+    assert_eq!(s(|o| write_float(o, 0.1)), "0.1");
+    assert_eq!(s(|o| write_float(o, f64::NAN)), "null");
+    assert_eq!(s(|o| write_float(o, f64::INFINITY)), "null");
+}
+
+#[test]
+fn iso_durations() {
+    assert_eq!(duration_iso(0), "PT0S");
+    assert_eq!(duration_iso(3_600_000_000), "PT1H");
+    assert_eq!(duration_iso(86_400_000_000 + 30_000_000), "P1DT30S");
+    assert_eq!(duration_iso(5_400_000_000), "PT1H30M");
+    assert_eq!(duration_iso(1_500_000), "PT1.5S");
+    assert_eq!(duration_iso(-1_000_000), "-PT1S");
+    assert_eq!(duration_iso(86_400_000_000), "P1D");
+}

@@ -1,0 +1,6 @@
+//! Pure-Rust behaviour of the validation core (no Python needed).
+
+mod coerce;
+mod constraints;
+mod errors;
+mod json_out;
