@@ -6,6 +6,9 @@ with taskset; this process (all clients, one asyncio loop each) is pinned to
 CPU 1. Rows: 1 KB JSON GETs at concurrency 1, 10 and 100 (the JSON is parsed
 by every client), and POSTs of 10 KB and 1 MB bodies at concurrency 10.
 
+Each client runs in its own fresh process (so one library's state or exit
+crash cannot affect another's numbers), one after the other.
+
 Usage: python bench_http.py [--requests N] [--big-requests N] [--clients a,b,...]
 Prints requests per second and each peer's ratio to ouroboros.http.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import pathlib
 import shutil
@@ -152,12 +156,36 @@ async def measure(name: str, url: str, rows: list[tuple[str, str, int, int, byte
     return out
 
 
+def make_rows(n: int, big: int) -> list[tuple[str, str, int, int, bytes | None]]:
+    return [
+        ("GET 1 KB JSON, c=1", "get", n, 1, None),
+        ("GET 1 KB JSON, c=10", "get", n, 10, None),
+        ("GET 1 KB JSON, c=100", "get", n, 100, None),
+        ("POST 10 KB, c=10", "post", n, 10, b"x" * 10_240),
+        ("POST 1 MB, c=10", "post", big, 10, b"x" * 1_048_576),
+    ]
+
+
+def run_worker(name: str, url: str, n: int, big: int) -> int:
+    """Measure one client in this process and print its results as JSON."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})
+    out = asyncio.run(measure(name, url, make_rows(n, big)))
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=10_000)
     ap.add_argument("--big-requests", type=int, default=1_000, help="requests for the 1 MB POST row")
     ap.add_argument("--clients", default=",".join(CLIENTS))
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--url", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        return run_worker(args.worker, args.url, args.requests, args.big_requests)
     names = [n for n in args.clients.split(",") if n]
     for n in names:
         if n not in CLIENTS:
@@ -165,21 +193,20 @@ def main() -> int:
     binary = build_server()
     proc, port = start_server(binary)
     url = f"http://127.0.0.1:{port}"
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {1})
     n = args.requests
-    rows = [
-        ("GET 1 KB JSON, c=1", "get", n, 1, None),
-        ("GET 1 KB JSON, c=10", "get", n, 10, None),
-        ("GET 1 KB JSON, c=100", "get", n, 100, None),
-        ("POST 10 KB, c=10", "post", n, 10, b"x" * 10_240),
-        ("POST 1 MB, c=10", "post", args.big_requests, 10, b"x" * 1_048_576),
-    ]
+    rows = make_rows(n, args.big_requests)
     results: dict[str, dict[str, float]] = {}
     try:
         for name in names:
-            results[name] = asyncio.run(measure(name, url, rows))
-            print(f"  measured {name}", file=sys.stderr)
+            cmd = [sys.executable, __file__, "--worker", name, "--url", url,
+                   "--requests", str(n), "--big-requests", str(args.big_requests)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+            if not lines:
+                raise RuntimeError(f"{name} failed (exit {done.returncode}): {done.stderr[-2000:]}")
+            results[name] = json.loads(lines[-1])
+            note = "" if done.returncode == 0 else f" (process exited {done.returncode} after reporting)"
+            print(f"  measured {name}{note}", file=sys.stderr)
     finally:
         proc.kill()
     peers = [n for n in names if n != "ouroboros"]
@@ -191,8 +218,8 @@ def main() -> int:
         if "ouroboros" in results:
             cells += [f"{results['ouroboros'][label] / results[p][label]:.2f}x" for p in peers]
         print("| " + " | ".join(cells) + " |")
-    print(f"\nserver: core/examples/bench_server.rs (tokio, 1 thread) on CPU 0; clients on CPU 1; "
-          f"{n} requests per row ({args.big_requests} for 1 MB); python {sys.version.split()[0]}")
+    print(f"\nserver: core/examples/bench_server.rs (tokio, 1 thread) on CPU 0; each client in its own process "
+          f"on CPU 1; {n} requests per row ({args.big_requests} for 1 MB); python {sys.version.split()[0]}")
     return 0
 
 

@@ -5,15 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ouroboros_common::python::{future_into_py, guard, InvalidArgumentError};
+use ouroboros_common::python::{guard, InvalidArgumentError};
 use ouroboros_http_core::header::{HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE};
 use ouroboros_http_core::{ClientConfig, Engine, ErrorKind, FormPart, HttpError, Limits, Method, RequestBody, RequestSpec, RetryPolicy, Timeouts, Url};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
+use crate::bridge::{LoopSlot, Outcome};
 use crate::cookies::Cookies;
-use crate::errors::{to_pyerr, to_pyerr_attached};
+use crate::errors::to_pyerr;
 use crate::headers::{merge_into, Headers};
 use crate::response::Response;
 
@@ -87,6 +88,7 @@ pub fn pairs(obj: &Bound<'_, PyAny>, out: &mut Vec<(String, String)>) -> PyResul
 #[pyclass(module = "ouroboros.http._http")]
 pub struct NativeClient {
     engine: Arc<Engine>,
+    slot: LoopSlot,
     base: Option<String>,
     headers: Py<Headers>,
     params: Vec<(String, String)>,
@@ -109,6 +111,10 @@ struct CallArgs<'a, 'py> {
 }
 
 impl NativeClient {
+    fn spawn<'py>(&self, py: Python<'py>, work: impl std::future::Future<Output = Outcome> + Send + 'static) -> PyResult<Bound<'py, PyAny>> {
+        self.slot.spawn(py, work)
+    }
+
     fn invalid_url(py: Python<'_>, method: &str, url: &str, why: &str) -> PyErr {
         to_pyerr(py, &HttpError::new(ErrorKind::InvalidUrl, method, url, format!("invalid URL: {why}")))
     }
@@ -313,7 +319,7 @@ impl NativeClient {
             if let Some(p) = params {
                 pairs(p, &mut default_params)?;
             }
-            Ok(Self { engine: Arc::new(engine), base, headers: Py::new(py, Headers::from_map(map))?, params: default_params })
+            Ok(Self { engine: Arc::new(engine), slot: LoopSlot::default(), base, headers: Py::new(py, Headers::from_map(map))?, params: default_params })
         })
     }
 
@@ -364,9 +370,11 @@ impl NativeClient {
         let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
-        future_into_py(py, async move {
-            let done = engine.execute(spec).await.map_err(|e| to_pyerr_attached(&e))?;
-            Ok(Response::from_completed(done))
+        self.spawn(py, async move {
+            match engine.execute(spec).await {
+                Ok(c) => Outcome::Completed(c),
+                Err(e) => Outcome::Failed(e),
+            }
         })
     }
 
@@ -418,9 +426,11 @@ impl NativeClient {
         let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
-        future_into_py(py, async move {
-            let opened = engine.open(spec).await.map_err(|e| to_pyerr_attached(&e))?;
-            Ok(Response::from_opened(opened))
+        self.spawn(py, async move {
+            match engine.open(spec).await {
+                Ok(o) => Outcome::Opened(o),
+                Err(e) => Outcome::Failed(e),
+            }
         })
     }
 
