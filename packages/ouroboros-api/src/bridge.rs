@@ -20,10 +20,13 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::json::{self, Filter};
 use crate::params::ArgValue;
-use crate::queue::{Msg, Reply, RequestParts};
+use crate::queue::{Msg, Reply, RequestParts, WsEvent};
 use crate::server::Core;
 
 /// Per route, what only Python can hold.
@@ -38,6 +41,8 @@ pub struct PyRoute {
 
 /// The Python callables the server uses (see `ouroboros.api._serve`).
 pub struct Helpers {
+    pub make_websocket: Py<PyAny>,
+    pub ws_deliver: Py<PyAny>,
     pub schedule: Py<PyAny>,
     pub fallback: Py<PyAny>,
     pub on_error: Py<PyAny>,
@@ -121,13 +126,29 @@ impl Server {
         let py = slf.py();
         let this = slf.get();
         let route = &this.routes[job.route];
-        let request = match job.request {
-            Some(parts) => match this
-                .helpers
-                .make_request
-                .bind(py)
-                .call1((RequestData::from(*parts),))
-            {
+        let made = match (job.request, job.ws) {
+            (Some(parts), Some(link)) => {
+                let conn = WsConnection {
+                    id: link.id,
+                    outgoing: link.outgoing,
+                };
+                Some(
+                    this.helpers
+                        .make_websocket
+                        .bind(py)
+                        .call1((RequestData::from(*parts), conn)),
+                )
+            }
+            (Some(parts), None) => Some(
+                this.helpers
+                    .make_request
+                    .bind(py)
+                    .call1((RequestData::from(*parts),)),
+            ),
+            (None, _) => None,
+        };
+        let request = match made {
+            Some(made) => match made {
                 Ok(r) => Some(r),
                 Err(e) => return Self::fail(slf, &e, None, job.reply, false),
             },
@@ -349,6 +370,22 @@ impl Server {
             for item in items {
                 match item {
                     Msg::Job(job) => Self::run_job(slf, job),
+                    Msg::WsEvent { id, event } => {
+                        let py = slf.py();
+                        let deliver = slf.get().helpers.ws_deliver.bind(py);
+                        let result = match event {
+                            WsEvent::Text(t) => deliver.call1((id, "text", t)),
+                            WsEvent::Binary(b) => {
+                                deliver.call1((id, "bytes", PyBytes::new(py, &b)))
+                            }
+                            WsEvent::Close(code, reason) => {
+                                deliver.call1((id, "close", (code, reason)))
+                            }
+                        };
+                        if let Err(e) = result {
+                            e.write_unraisable(py, None);
+                        }
+                    }
                     Msg::Stopped(error) => {
                         let py = slf.py();
                         let cb = slf.get().on_stopped.lock().ok().and_then(|mut g| g.take());
@@ -503,5 +540,41 @@ impl RequestData {
             d.set_item(k, v)?;
         }
         Ok(d)
+    }
+}
+
+/// Python's handle on one WebSocket connection: sends go straight to the
+/// connection's writer task; received frames arrive through `drain`.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct WsConnection {
+    id: u64,
+    outgoing: mpsc::UnboundedSender<Message>,
+}
+
+#[pymethods]
+impl WsConnection {
+    #[getter]
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Queue a text frame; `False` once the connection is gone.
+    fn send_text(&self, text: String) -> bool {
+        self.outgoing.send(Message::text(text)).is_ok()
+    }
+
+    /// Queue a binary frame; `False` once the connection is gone.
+    fn send_bytes(&self, data: Vec<u8>) -> bool {
+        self.outgoing.send(Message::binary(data)).is_ok()
+    }
+
+    /// Send a close frame and stop writing.
+    #[pyo3(signature = (code = 1000, reason = String::new()))]
+    fn close(&self, code: u16, reason: String) {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        let _ = self.outgoing.send(Message::Close(Some(frame)));
     }
 }

@@ -20,6 +20,7 @@ pub mod queue;
 pub mod router;
 pub mod server;
 mod setup;
+pub mod websocket;
 
 use pyo3::prelude::*;
 
@@ -30,6 +31,7 @@ fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bridge::Responder>()?;
     m.add_class::<bridge::BodySink>()?;
     m.add_class::<bridge::RequestData>()?;
+    m.add_class::<bridge::WsConnection>()?;
     m.add_function(wrap_pyfunction!(setup::build_server, m)?)?;
     m.add_function(wrap_pyfunction!(setup::serve_bare, m)?)?;
     m.add_function(wrap_pyfunction!(setup::dumps, m)?)?;

@@ -44,6 +44,19 @@ pub enum Reply {
     },
 }
 
+/// The Rust end of one WebSocket connection.
+pub struct WsLink {
+    pub id: u64,
+    pub outgoing: mpsc::UnboundedSender<tokio_tungstenite::tungstenite::Message>,
+}
+
+/// What a WebSocket client did.
+pub enum WsEvent {
+    Text(String),
+    Binary(Bytes),
+    Close(u16, String),
+}
+
 /// One request for a Python handler, with its parameters already parsed.
 pub struct Job {
     pub route: usize,
@@ -51,10 +64,17 @@ pub struct Job {
     /// Boxed: most routes do not want it, and it is the bulk of a job.
     pub request: Option<Box<RequestParts>>,
     pub reply: oneshot::Sender<Reply>,
+    /// Set for WebSocket routes: Python gets a connection, not a request.
+    pub ws: Option<WsLink>,
 }
 
 pub enum Msg {
     Job(Job),
+    /// A frame (or the close) from a WebSocket client.
+    WsEvent {
+        id: u64,
+        event: WsEvent,
+    },
     /// The server stopped (with the error that stopped it, if any).
     Stopped(Option<String>),
 }

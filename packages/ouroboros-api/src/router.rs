@@ -108,6 +108,10 @@ impl RouteTable {
                 .or_default()
                 .insert(template.clone(), route);
         }
+        if method == *crate::websocket::WEBSOCKET {
+            // Plain HTTP requests to a WebSocket path are 404, not 405.
+            return Ok(());
+        }
         let idx = if let Some(i) = self.templates.get(&template) {
             *i
         } else {
@@ -191,10 +195,28 @@ fn is_json(headers: &HeaderMap) -> bool {
     }
 }
 
+/// Where path parameters are looked up: the router's match, or (for
+/// WebSockets, whose match does not outlive the upgrade) an owned copy.
+pub trait PathParams {
+    fn lookup(&self, key: &str) -> Option<&str>;
+}
+
+impl PathParams for matchit::Params<'_, '_> {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
+}
+
+impl PathParams for Vec<(String, String)> {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
 /// Extract every parameter of `plan`, collecting all errors like FastAPI does.
 pub fn extract(
     plan: &RoutePlan,
-    path_params: &matchit::Params<'_, '_>,
+    path_params: &impl PathParams,
     query: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
@@ -233,7 +255,7 @@ pub fn extract(
         };
     for spec in &plan.params {
         let result = match spec.source {
-            Source::Path => match path_params.get(&spec.alias) {
+            Source::Path => match path_params.lookup(&spec.alias) {
                 Some(raw) => match percent_decode(raw) {
                     Some(decoded) => params::coerce_text(spec, &decoded),
                     None => params::coerce_text(spec, raw),

@@ -16,7 +16,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{oneshot, watch};
 
 use crate::params::errors_body;
@@ -152,6 +151,9 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: Option<SocketAddr>,
 ) -> Result<Response<Body>, Infallible> {
+    if crate::websocket::is_upgrade(&req) {
+        return Ok(crate::websocket::upgrade(&core, req, peer));
+    }
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path();
     let (route, path_params) = match core.table.lookup(&parts.method, path) {
@@ -222,6 +224,7 @@ pub async fn handle(
         args,
         request,
         reply: tx,
+        ws: None,
     }));
     Ok(match rx.await {
         Ok(reply) => reply_to_response(reply),
@@ -242,7 +245,13 @@ fn http_builder(config: &Config) -> http1::Builder {
     b
 }
 
-/// Accept connections until `shutdown` flips, then drain them gracefully.
+/// Accept connections until `shutdown` flips, then let open connections
+/// finish their current request (up to the graceful timeout).
+///
+/// Connections are tracked with an mpsc channel whose senders live in the
+/// connection tasks: when the last one is dropped, every connection is done.
+/// (hyper-util's `GracefulShutdown` cannot watch connections with upgrades,
+/// which WebSockets need.)
 pub async fn accept_loop<S, F>(
     listener: tokio::net::TcpListener,
     config: Config,
@@ -252,23 +261,31 @@ pub async fn accept_loop<S, F>(
     S: Fn(Request<Incoming>, Option<SocketAddr>) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
 {
-    let graceful = GracefulShutdown::new();
     let http = http_builder(&config);
+    let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let svc = service.clone();
-                    let conn = http.serve_connection(
-                        TokioIo::new(stream),
-                        service_fn(move |req| svc(req, Some(peer))),
-                    );
-                    let watched = graceful.watch(conn);
+                    let conn = http
+                        .serve_connection(TokioIo::new(stream), service_fn(move |req| svc(req, Some(peer))))
+                        .with_upgrades();
+                    let mut stop = shutdown.clone();
+                    let alive = alive_tx.clone();
                     tokio::spawn(async move {
+                        let _alive = alive;
+                        tokio::pin!(conn);
                         // Errors here are the client's (reset, bad request
                         // line, timeout); hyper already answered what it could.
-                        let _ = watched.await;
+                        tokio::select! {
+                            _ = conn.as_mut() => {}
+                            _ = stop.changed() => {
+                                conn.as_mut().graceful_shutdown();
+                                let _ = conn.await;
+                            }
+                        }
                     });
                 }
                 Err(_) => {
@@ -281,7 +298,8 @@ pub async fn accept_loop<S, F>(
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(config.graceful_timeout, graceful.shutdown()).await;
+    drop(alive_tx);
+    let _ = tokio::time::timeout(config.graceful_timeout, alive_rx.recv()).await;
 }
 
 /// The physical limit for benchmarks: the same hyper stack answering a fixed

@@ -182,6 +182,8 @@ pub fn build_server(
             }),
             routes: py_routes,
             helpers: Helpers {
+                make_websocket: get(helpers, "make_websocket")?.unbind(),
+                ws_deliver: get(helpers, "ws_deliver")?.unbind(),
                 schedule: get(helpers, "schedule")?.unbind(),
                 fallback: get(helpers, "fallback")?.unbind(),
                 on_error: get(helpers, "on_error")?.unbind(),

@@ -29,6 +29,7 @@ from ouroboros.api.responses import (
 )
 from ouroboros.api.routing import APIRouter
 from ouroboros.api.testclient import TestClient
+from ouroboros.api.websockets import WebSocket
 
 FastAPI = App
 
@@ -68,6 +69,7 @@ __all__ = [
     "TestClient",
     "TimingMiddleware",
     "TrustedHostMiddleware",
+    "WebSocket",
     "WebSocketDisconnect",
     "__version__",
 ]

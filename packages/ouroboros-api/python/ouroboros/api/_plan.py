@@ -243,7 +243,7 @@ class PlanBuilder:
             call = marker.dependency or tp
             self.uses_special = True
             return (name, "dep", self.dependant(call, marker.use_cache))
-        if isinstance(tp, type) and issubclass(tp, Request):
+        if isinstance(tp, type) and issubclass(tp, Request):  # includes WebSocket
             self.wants_request = True
             self.uses_special = True
             return (name, "request", None)

@@ -123,6 +123,37 @@ def default_error_response(exc: BaseException) -> Response:
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 
+def make_websocket_factory(app: App) -> Callable[[Any, Any], Any]:
+    from ouroboros.api.websockets import WebSocket
+
+    def make_websocket(data: Any, conn: Any) -> WebSocket:
+        ws = WebSocket(data, conn)
+        ws.app = app
+        return ws
+
+    return make_websocket
+
+
+def wrap_websocket(invoke: Callable[..., Any], request_index: int) -> Callable[..., Any]:
+    """Close the connection when the handler returns; log what it raised."""
+    from ouroboros.api.exceptions import WebSocketDisconnect
+
+    async def run(*values: Any) -> None:
+        ws = values[request_index]
+        code = 1000
+        try:
+            await invoke(*values)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            logger.exception("WebSocket handler for %s failed", ws.url_path)
+            code = 1011
+        finally:
+            await ws.close(code)
+
+    return run
+
+
 def make_request_factory(app: App) -> Callable[[Any], Request]:
     def make_request(data: Any) -> Request:
         request = Request(data)

@@ -16,6 +16,7 @@ from ouroboros.api.exceptions import HTTPException
 from ouroboros.api.params import Depends
 from ouroboros.api.responses import HTMLResponse, JSONResponse, Response
 from ouroboros.api.routing import APIRoute, APIRouter
+from ouroboros.api.websockets import deliver
 
 __all__ = ["App"]
 
@@ -203,7 +204,11 @@ class App(APIRouter):
         invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render)
         if route.response_class is not None and route.response_class is not JSONResponse:
             invoke = _wrap_response_class(invoke, route.response_class, status)
-        if self.user_middleware:
+        if "WEBSOCKET" in route.methods:
+            if request_index is None:
+                raise TypeError(f"WebSocket route {route.path} must take a `WebSocket` parameter")
+            invoke = _serve.wrap_websocket(invoke, request_index)
+        elif self.user_middleware:
             from ouroboros.api.middleware import wrap_with_middleware
 
             invoke = wrap_with_middleware(invoke, self.user_middleware, request_index, filter_desc, status)
@@ -232,6 +237,8 @@ class App(APIRouter):
             "fallback": to_plain,
             "on_error": _serve.make_on_error(self),
             "make_request": _serve.make_request_factory(self),
+            "make_websocket": _serve.make_websocket_factory(self),
+            "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop),
         }

@@ -132,6 +132,15 @@ class APIRouter:
     def options(self, path: str, **kwargs: Any) -> Callable[[F], F]:
         return self.api_route(path, methods=["OPTIONS"], **kwargs)
 
+    def websocket(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Register a WebSocket handler taking a ``websocket: WebSocket``."""
+
+        def decorator(func: F) -> F:
+            self.add_api_route(path, func, methods=["WEBSOCKET"], name=name, include_in_schema=False)
+            return func
+
+        return decorator
+
     def include_router(
         self,
         router: APIRouter,

@@ -1,0 +1,135 @@
+"""`WebSocket`: the object a ``@app.websocket`` handler receives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ouroboros.api.exceptions import WebSocketDisconnect
+from ouroboros.api.requests import Request
+
+__all__ = ["WebSocket", "WebSocketState"]
+
+# Open connections by id, so frames the Rust side delivers find their socket.
+_open: dict[int, WebSocket] = {}
+
+
+class WebSocketState:
+    CONNECTING = 0
+    CONNECTED = 1
+    DISCONNECTED = 2
+
+
+class WebSocket(Request):
+    """One WebSocket connection (Starlette's API).
+
+    The upgrade is answered by the server before the handler runs, so
+    `accept` only records the state; frames sent before it are still
+    delivered in order.
+    """
+
+    def __init__(self, data: Any, conn: Any) -> None:
+        super().__init__(data)
+        self._conn = conn
+        self._events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.client_state = WebSocketState.CONNECTING
+        self.application_state = WebSocketState.CONNECTING
+        self.close_code: int | None = None
+        _open[conn.id] = self
+
+    def _deliver(self, kind: str, data: Any) -> None:
+        self._events.put_nowait((kind, data))
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        """Mark the connection accepted (the handshake is already done)."""
+        self.client_state = WebSocketState.CONNECTED
+        self.application_state = WebSocketState.CONNECTED
+
+    async def receive(self) -> dict[str, Any]:
+        """The next message as an ASGI-style dict.
+
+        Raises:
+            WebSocketDisconnect: The client closed the connection.
+        """
+        if self.client_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnect(self.close_code or 1006)
+        kind, data = await self._events.get()
+        if kind == "close":
+            code, reason = data
+            self.client_state = WebSocketState.DISCONNECTED
+            self.close_code = code
+            _open.pop(self._conn.id, None)
+            raise WebSocketDisconnect(code, reason or None)
+        if kind == "text":
+            return {"type": "websocket.receive", "text": data}
+        return {"type": "websocket.receive", "bytes": data}
+
+    async def receive_text(self) -> str:
+        message = await self.receive()
+        if "text" not in message:
+            raise TypeError("expected a text frame, got a binary one")
+        return message["text"]
+
+    async def receive_bytes(self) -> bytes:
+        message = await self.receive()
+        if "bytes" not in message:
+            return message["text"].encode()
+        return message["bytes"]
+
+    async def receive_json(self, mode: str = "text") -> Any:
+        message = await self.receive()
+        raw = message.get("text") if "text" in message else message["bytes"]
+        return json.loads(raw)
+
+    def _check_open(self) -> None:
+        if self.application_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnect(self.close_code or 1000)
+
+    async def send_text(self, data: str) -> None:
+        """Send a text frame.
+
+        Raises:
+            WebSocketDisconnect: The connection is gone.
+        """
+        self._check_open()
+        if not self._conn.send_text(data):
+            raise WebSocketDisconnect(1006)
+
+    async def send_bytes(self, data: bytes) -> None:
+        self._check_open()
+        if not self._conn.send_bytes(bytes(data)):
+            raise WebSocketDisconnect(1006)
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        text = json.dumps(data, separators=(",", ":"))
+        if mode == "binary":
+            await self.send_bytes(text.encode())
+        else:
+            await self.send_text(text)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Close the connection with ``code``."""
+        if self.application_state != WebSocketState.DISCONNECTED:
+            self.application_state = WebSocketState.DISCONNECTED
+            self._conn.close(code, reason or "")
+        _open.pop(self._conn.id, None)
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        """Yield text messages until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            return
+
+    def __repr__(self) -> str:
+        return f"<WebSocket {self.url_path}>"
+
+
+def deliver(conn_id: int, kind: str, data: Any) -> None:
+    """Called by the Rust server for each frame (and the close)."""
+    ws = _open.get(conn_id)
+    if ws is not None:
+        ws._deliver(kind, data)

@@ -1,0 +1,185 @@
+//! WebSocket routes: the HTTP upgrade in hyper, frames with tungstenite, and
+//! events to Python through the same batched queue as requests.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::params::errors_body;
+use crate::queue::{Job, Msg, Queue, RequestParts, WsEvent, WsLink};
+use crate::router::{extract, Lookup};
+use crate::server::{full, Body, Core};
+
+/// WebSocket routes live in the route table under this extension method, so
+/// they share the radix tree and parameter plans with HTTP routes.
+pub static WEBSOCKET: LazyLock<Method> =
+    LazyLock::new(|| Method::from_bytes(b"WEBSOCKET").unwrap_or(Method::GET));
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Whether a request asks to become a WebSocket.
+pub fn is_upgrade(req: &Request<Incoming>) -> bool {
+    req.method() == Method::GET
+        && req
+            .headers()
+            .get(UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    full(
+        status,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(text.as_bytes()),
+    )
+}
+
+/// Answer the upgrade (101) and start relaying frames; Python gets the
+/// connection as a job and its frames as events.
+pub fn upgrade(
+    core: &Arc<Core>,
+    mut req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let (route, path_params) = match core.table.lookup(&WEBSOCKET, &path) {
+        Lookup::Found { route, params } => (
+            route,
+            params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect::<Vec<_>>(),
+        ),
+        _ => return plain(StatusCode::NOT_FOUND, "Not Found"),
+    };
+    let Some(key) = req.headers().get(SEC_WEBSOCKET_KEY).cloned() else {
+        return plain(StatusCode::BAD_REQUEST, "Missing Sec-WebSocket-Key");
+    };
+    let plan = &core.plans[route];
+    let args = extract(
+        plan,
+        &path_params,
+        req.uri().query(),
+        req.headers(),
+        &Bytes::new(),
+    );
+    let args = match args {
+        Ok(a) => a,
+        // Like FastAPI, a WebSocket whose parameters fail is refused.
+        Err(errors) => {
+            return full(
+                StatusCode::FORBIDDEN,
+                "application/json",
+                errors_body(&errors),
+            )
+        }
+    };
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let (out_tx, out_rx) = mpsc::unbounded_channel::<Message>();
+    let (reply, _) = oneshot::channel();
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    core.queue.push(Msg::Job(Job {
+        route,
+        args,
+        request: Some(Box::new(RequestParts {
+            method: Method::GET,
+            path,
+            query: req.uri().query().unwrap_or("").to_owned(),
+            headers: req.headers().clone(),
+            body: Bytes::new(),
+            client: peer,
+            path_params,
+        })),
+        reply,
+        ws: Some(WsLink {
+            id,
+            outgoing: out_tx,
+        }),
+    }));
+    tokio::spawn(relay(
+        on_upgrade,
+        out_rx,
+        core.queue.clone(),
+        id,
+        core.config.max_body_size,
+    ));
+    let mut response = full(StatusCode::SWITCHING_PROTOCOLS, "text/plain", Bytes::new());
+    let h = response.headers_mut();
+    h.remove(hyper::header::CONTENT_TYPE);
+    h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(v) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        h.insert(SEC_WEBSOCKET_ACCEPT, v);
+    }
+    response
+}
+
+/// Relay frames between the upgraded connection and Python until either side
+/// closes.
+async fn relay(
+    on_upgrade: hyper::upgrade::OnUpgrade,
+    mut out_rx: mpsc::UnboundedReceiver<Message>,
+    queue: Arc<Queue>,
+    id: u64,
+    max_message: usize,
+) {
+    let closed = |code: u16, reason: String| Msg::WsEvent {
+        id,
+        event: WsEvent::Close(code, reason),
+    };
+    let Ok(upgraded) = on_upgrade.await else {
+        queue.push(closed(1006, String::new()));
+        return;
+    };
+    let mut config = WebSocketConfig::default();
+    config.max_message_size = Some(max_message);
+    config.max_frame_size = Some(max_message);
+    let ws =
+        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+    let (mut sink, mut stream) = ws.split();
+    let writer = async move {
+        while let Some(msg) = out_rx.recv().await {
+            let is_close = matches!(msg, Message::Close(_));
+            if sink.send(msg).await.is_err() || is_close {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    };
+    let reader = async {
+        while let Some(msg) = stream.next().await {
+            let event = match msg {
+                Ok(Message::Text(t)) => WsEvent::Text(t.as_str().to_owned()),
+                Ok(Message::Binary(b)) => WsEvent::Binary(b),
+                Ok(Message::Close(frame)) => {
+                    let (code, reason) = frame.map_or((1005, String::new()), |f| {
+                        (u16::from(f.code), f.reason.as_str().to_owned())
+                    });
+                    queue.push(closed(code, reason));
+                    return;
+                }
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            queue.push(Msg::WsEvent { id, event });
+        }
+        queue.push(closed(1006, String::new()));
+    };
+    tokio::select! {
+        () = writer => {}
+        () = reader => {}
+    }
+}
