@@ -114,8 +114,6 @@ def closure(names: list[str]) -> list[Package]:
             raise SystemExit(f"unknown package {name!r}; known: {', '.join(PACKAGES)}")
         seen[name] = PACKAGES[name]
         stack.extend(PACKAGES[name].siblings)
-        if name == "ouroboros-kit":
-            stack.extend(re.split(r"[<>=]", r, maxsplit=1)[0] for r in PACKAGES[name].extras["all"])
     return list(seen.values())
 
 
@@ -234,17 +232,10 @@ def matrix(session: nox.Session) -> None:
         needed = [str(wheels[p.name]) for p in closure([pkg.name])]
         session.run("uv", "pip", "install", "--quiet", "--python", py, *needed, external=True)
         target = pkg.module or "ouroboros.kit"
-        session.run(py, "-c", ALONE_CHECK, pkg.name, target, external=True)
+        deps = [p.name for p in closure([pkg.name]) if p.name != pkg.name]
+        session.run(py, str(ROOT / "scripts" / "check_alone.py"), pkg.name, target, *deps, external=True)
 
 
-ALONE_CHECK = """
-import importlib, sys
-from importlib import metadata
-dist, module = sys.argv[1], sys.argv[2]
-mod = importlib.import_module(module)
-ours = sorted(d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].startswith("ouroboros-"))
-print(f"{dist} alone: import {module} ok (version {getattr(mod, '__version__', '?')}); ouroboros dists: {ours}")
-"""
 
 
 @nox.session
