@@ -99,3 +99,35 @@ def closed_port() -> str:
     s.close()
     return f"http://127.0.0.1:{port}"
 
+
+
+@pytest.fixture(scope="session")
+def server2() -> Iterator[AppServer]:
+    """A second origin (another port), for cross-origin redirects."""
+    s = AppServer().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def backlog_full_url() -> Iterator[str]:
+    """A port whose listen backlog is full: connecting hangs until the connect timeout."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(5):
+        f = socket.socket()
+        f.setblocking(False)
+        try:
+            f.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(f)
+    yield f"http://127.0.0.1:{port}"
+    for f in fillers:
+        f.close()
+    listener.close()

@@ -165,6 +165,14 @@ pub fn classify(err: &reqwest::Error, phase: Phase, method: &str, url: &str) -> 
         } else {
             (ErrorKind::ConnectError, "cannot connect")
         }
+    } else if find_io(err) == Some(std::io::ErrorKind::UnexpectedEof) {
+        (ErrorKind::RemoteProtocolError, "server closed the connection before the body was complete")
+    } else if matches!(
+        find_io(err),
+        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe)
+    ) && phase == Phase::ReadBody
+    {
+        (ErrorKind::ReadError, "connection failed while reading the body")
     } else if err.is_decode() {
         (ErrorKind::DecodingError, "cannot decode the response body")
     } else if err.is_builder() {
