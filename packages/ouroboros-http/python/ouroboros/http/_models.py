@@ -327,4 +327,9 @@ def _one_file(name: str, filename: str | None, ctype: str | None, value: Any) ->
         raise InvalidArgumentError(
             f"files[{name!r}]: expected bytes, a path or a file object, got {type(value).__name__}"
         )
-    return (name, filename if filename is not None else name, data, ctype)
+    filename = filename if filename is not None else name
+    if ctype is None:
+        import mimetypes
+
+        ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return (name, filename, data, ctype)
