@@ -28,19 +28,21 @@ impl SchemaValidator {
         self.core.title()
     }
 
-    #[pyo3(signature = (input, *, strict = None, context = None))]
+    #[pyo3(signature = (input, *, strict = None, from_attributes = None, context = None))]
     fn validate_python<'py>(
         &self,
         py: Python<'py>,
         input: &Bound<'py, PyAny>,
         strict: Option<bool>,
+        from_attributes: Option<bool>,
         context: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| self.core.validate_python(py, input, strict, context))
+        guard(|| self.core.validate_python_with(py, input, strict, from_attributes.unwrap_or(false), context))
     }
 
-    #[pyo3(signature = (data, *, strict = None))]
-    fn validate_json<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (data, *, strict = None, context = None))]
+    #[allow(unused_variables)]
+    fn validate_json<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, strict: Option<bool>, context: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         guard(|| self.core.validate_json_any(py, data, strict))
     }
 

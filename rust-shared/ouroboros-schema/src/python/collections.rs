@@ -90,6 +90,27 @@ impl ListValidator {
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
         let title = self.kind.title();
         match inp {
+            Inp::Py(o) if self.kind == SeqKind::List && o.is_exact_instance_of::<PyList>() => {
+                // The common case: a list in, a list out, no intermediate Vec.
+                let list = o.cast::<PyList>().map_err(PyErr::from)?;
+                let n = list.len();
+                if self.len.exceeded(n) {
+                    self.len.check(title, n).map_err(|k| ValError::new(py, k, inp))?;
+                }
+                let out_list = PyList::empty(py);
+                for i in 0..n {
+                    let Ok(item) = list.get_item(i) else { break };
+                    match self.item.validate(py, &Inp::Py(item), st) {
+                        Ok(v) => out_list.append(v)?,
+                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(ValError::Lines(errors.0));
+                }
+                self.len.check(title, out_list.len()).map_err(|k| ValError::new(py, k, inp))?;
+                return Ok(out_list.into_any());
+            }
             Inp::Py(o) => {
                 let Some(items) = py_items(o, self.kind, strict)? else {
                     return Err(ValError::new(py, self.kind.type_error(), inp));
@@ -209,11 +230,20 @@ pub struct DictValidator {
     pub strict: bool,
 }
 
+/// A dict key in an error location: strings and non-negative ints as they
+/// are (as Pydantic's `loc`), anything else by its repr.
 fn key_loc(py: Python<'_>, key: &Inp<'_, '_>) -> LocItem {
-    match key.as_str() {
-        Some(s) => LocItem::Key(s.into_owned()),
-        None => LocItem::Key(key.to_py(py).and_then(|k| k.repr().map(|r| r.to_string())).unwrap_or_default()),
+    if let Some(s) = key.as_str() {
+        return LocItem::Key(s.into_owned());
     }
+    if let Inp::Py(o) = key {
+        if o.is_exact_instance_of::<pyo3::types::PyInt>() {
+            if let Ok(i) = o.extract::<usize>() {
+                return LocItem::Index(i);
+            }
+        }
+    }
+    LocItem::Key(key.to_py(py).and_then(|k| k.repr().map(|r| r.to_string())).unwrap_or_default())
 }
 
 impl DictValidator {

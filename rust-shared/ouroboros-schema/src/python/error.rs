@@ -137,12 +137,31 @@ pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<
     Ok(out)
 }
 
+/// The failures of one validation, kept in Rust until `errors()` asks for
+/// them: code that only catches the exception never pays for the dicts.
+#[pyclass(module = "ouroboros_schema", frozen, name = "LineErrors")]
+pub struct LazyLineErrors {
+    lines: Vec<LineError>,
+}
+
+#[pymethods]
+impl LazyLineErrors {
+    fn __len__(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The `errors()` list (a new list on every call).
+    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        lines_to_py(py, &self.lines)
+    }
+}
+
 /// Turn a failed validation into the Python exception users catch.
 pub fn into_py_err(py: Python<'_>, err: ValError, title: &str) -> PyErr {
     match err {
         ValError::Py(e) => e,
-        ValError::Lines(lines) => match lines_to_py(py, &lines) {
-            Ok(list) => ValidationError::new_err((title.to_owned(), list.unbind())),
+        ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines }) {
+            Ok(lazy) => ValidationError::new_err((title.to_owned(), lazy.unbind())),
             Err(e) => e,
         },
     }
@@ -162,6 +181,10 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
         return ValError::Py(err);
     }
     let text = value.str().map(|s| s.to_string()).unwrap_or_default();
+    // PydanticCustomError-style: the user chose the error type and message.
+    if let Ok(kind) = value.getattr(pyo3::intern!(py, "error_type")).and_then(|k| k.extract::<String>()) {
+        return ValError::new_py(ErrorType::Custom { kind, message: text }, input);
+    }
     if err.is_instance_of::<pyo3::exceptions::PyAssertionError>(py) {
         return ValError::new_py(ErrorType::AssertionError { error: text }, input);
     }

@@ -81,8 +81,21 @@ impl SchemaValidator {
 
     /// Validate a Python object (`Model.model_validate`).
     pub fn validate_python<'py>(&self, py: Python<'py>, input: &Bound<'py, PyAny>, strict: Option<bool>, context: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.validate_python_with(py, input, strict, false, context)
+    }
+
+    /// `validate_python` with `from_attributes` (read fields of any object).
+    pub fn validate_python_with<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+        strict: Option<bool>,
+        from_attributes: bool,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut st = State::new(&self.defs, strict);
         st.context = context;
+        st.from_attributes = from_attributes;
         self.root.validate(py, &Inp::Py(input.clone()), &mut st).map_err(|e| into_py_err(py, e, &self.title))
     }
 

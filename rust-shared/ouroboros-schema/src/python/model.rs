@@ -118,6 +118,18 @@ pub fn alloc_instance<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAn
     }
 }
 
+extern "C" {
+    // Exported by CPython, not wrapped by pyo3-ffi: a dict sized for `n` keys,
+    // so filling a model's `__dict__` never resizes it.
+    fn _PyDict_NewPresized(n: ffi::Py_ssize_t) -> *mut ffi::PyObject;
+}
+
+fn new_presized_dict(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyDict>> {
+    // SAFETY: returns a new reference or NULL with an exception set.
+    let ptr = unsafe { _PyDict_NewPresized(ffi::Py_ssize_t::try_from(n).unwrap_or(0)) };
+    Ok(unsafe { Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked() })
+}
+
 /// `object.__setattr__(obj, name, value)`: bypasses a model's own
 /// `__setattr__` (frozen / validate_assignment checks).
 pub fn force_setattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -200,8 +212,12 @@ impl ModelValidator {
     }
 
     pub fn validate_fields<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<FieldsOut<'py>> {
-        let dict = PyDict::new(py);
+        let dict = new_presized_dict(py, self.fields.len())?;
         let fields_set = PySet::empty(py)?;
+        // The fields-set record holds only field-name strings, so it can never
+        // be part of a reference cycle: keep it out of the cyclic GC's work.
+        // SAFETY: a freshly created, live set object.
+        unsafe { ffi::PyObject_GC_UnTrack(fields_set.as_ptr().cast()) };
         let mut extra: Option<Bound<'py, PyDict>> = None;
         let mut errors = Errors::default();
         let saved_data = st.data.replace(dict.clone());
@@ -259,7 +275,7 @@ impl ModelValidator {
                 Inp::Py(o) => {
                     if let Ok(d) = o.cast::<PyDict>() {
                         self.fields_from_dict(py, d, st, &dict, &fields_set, &mut extra, &mut errors)
-                    } else if self.from_attributes && !o.is_instance_of::<PyString>() {
+                    } else if (self.from_attributes || st.from_attributes) && !o.is_instance_of::<PyString>() {
                         self.fields_from_attributes(py, o, st, &dict, &fields_set, &mut errors)
                     } else if let Ok(m) = o.cast::<pyo3::types::PyMapping>() {
                         let d = PyDict::new(py);

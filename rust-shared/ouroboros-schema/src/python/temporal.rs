@@ -91,7 +91,11 @@ pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValRe
         Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DatetimeType, inp)),
         Some(Raw::Number(v)) => {
             let (secs, micros) = split_ts(v);
-            speedate::DateTime::from_timestamp(secs, micros)
+            // Timestamps are instants: Pydantic returns them in UTC.
+            speedate::DateTime::from_timestamp(secs, micros).map(|mut dt| {
+                dt.time.tz_offset = Some(0);
+                dt
+            })
         }
         None => return Err(ValError::new(py, ErrorType::DatetimeType, inp)),
     };

@@ -29,11 +29,13 @@ pub struct State<'s, 'py> {
     pub depth: u16,
     pub data: Option<Bound<'py, PyDict>>,
     pub context: Option<Bound<'py, PyAny>>,
+    /// `model_validate(from_attributes=True)`: read fields from attributes.
+    pub from_attributes: bool,
 }
 
 impl<'s> State<'s, '_> {
     pub fn new(defs: &'s [ModelValidator], strict: Option<bool>) -> Self {
-        Self { defs, strict, depth: 0, data: None, context: None }
+        Self { defs, strict, depth: 0, data: None, context: None, from_attributes: false }
     }
 }
 
@@ -351,9 +353,13 @@ fn validate_int<'py>(
             } else if let Ok(b) = o.cast::<PyBytes>() {
                 std::str::from_utf8(b.as_bytes()).map_err(|_| ErrorType::IntParsing).and_then(coerce::str_to_int)
             } else if o.get_type().name()?.to_cow()? == "Decimal" {
-                let is_int: bool = o.call_method0("is_integer").and_then(|v| v.extract()).unwrap_or(false);
-                if is_int {
-                    Ok(ParsedInt::Big(o.call_method0("__int__")?.str()?.to_string()))
+                let as_int = o.call_method0("__int__").ok();
+                let is_int = match &as_int {
+                    Some(i) => i.eq(o).unwrap_or(false),
+                    None => false,
+                };
+                if let (true, Some(i)) = (is_int, as_int) {
+                    Ok(ParsedInt::Big(i.str()?.to_string()))
                 } else {
                     Err(ErrorType::IntFromFloat)
                 }

@@ -32,10 +32,13 @@ class ValidationError(OuroborosError, ValueError):
     ``ctx``, in the words Pydantic v2 uses.
     """
 
-    def __init__(self, title: str, line_errors: list[dict[str, Any]]) -> None:
+    def __init__(self, title: str, line_errors: Any) -> None:
         self.title = title
-        self._errors = line_errors
-        super().__init__(self._render())
+        # A list of dicts, or the Rust side's lazy record (``to_list()``).
+        self._raw = line_errors
+        # The message is rendered when shown (str/repr), not on every failure:
+        # code that catches and inspects errors() pays nothing for it.
+        super().__init__(title, line_errors)
 
     @classmethod
     def from_exception_data(cls, title: str, line_errors: list[dict[str, Any]]) -> ValidationError:
@@ -53,7 +56,7 @@ class ValidationError(OuroborosError, ValueError):
     ) -> list[dict[str, Any]]:
         """The failures as a list of dicts (fresh copies: safe to modify)."""
         out = []
-        for err in self._errors:
+        for err in self._line_errors():
             item = dict(err)
             if not include_context:
                 item.pop("ctx", None)
@@ -63,11 +66,14 @@ class ValidationError(OuroborosError, ValueError):
         return out
 
     def _line_errors(self) -> list[dict[str, Any]]:
-        return self._errors
+        raw = self._raw
+        if not isinstance(raw, list):
+            raw = self._raw = raw.to_list()
+        return raw
 
     def error_count(self) -> int:
         """How many failures were found."""
-        return len(self._errors)
+        return len(self._raw)
 
     def json(self, *, indent: int | None = None, include_input: bool = True, include_context: bool = True) -> str:
         """``errors()`` as JSON; inputs that are not JSON types are written as strings."""
@@ -75,9 +81,10 @@ class ValidationError(OuroborosError, ValueError):
         return json.dumps(errors, indent=indent, default=str)
 
     def _render(self) -> str:
-        count = len(self._errors)
+        errors = self._line_errors()
+        count = len(errors)
         lines = [f"{count} validation error{'' if count == 1 else 's'} for {self.title}"]
-        for err in self._errors:
+        for err in errors:
             loc = _loc_text(err["loc"])
             if loc:
                 lines.append(loc)
@@ -94,7 +101,7 @@ class ValidationError(OuroborosError, ValueError):
         return self._render()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.title, self._errors))
+        return (type(self), (self.title, self._line_errors()))
 
 
 class PydanticCustomError(ValueError):

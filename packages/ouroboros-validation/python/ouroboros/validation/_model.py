@@ -33,6 +33,18 @@ class PydanticUserError(TypeError):
     """A model is used before it can be built (an annotation is not defined yet)."""
 
 
+class _DirectCall(staticmethod):
+    """A validator method installed as a class's ``model_validate``."""
+
+
+def _inherits_default(cls: type, name: str) -> bool:
+    """Whether ``cls`` uses BaseModel's own ``name`` (not a user override)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass is BaseModel or isinstance(klass.__dict__[name], _DirectCall)
+    return False
+
+
 class _Deferred:
     """Stands in for a model's validator until its annotations resolve."""
 
@@ -151,6 +163,12 @@ class BaseModel(metaclass=ModelMetaclass):
             type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, str(exc)))
             return None
         type.__setattr__(cls, "__ouroboros_validator__", validator)
+        # Unless a class overrides them, the validating class methods are the
+        # validator's own methods: `Model.model_validate(data)` goes straight
+        # to Rust with no Python frame in between.
+        for name, target in (("model_validate", validator.validate_python), ("model_validate_json", validator.validate_json)):
+            if _inherits_default(cls, name):
+                type.__setattr__(cls, name, _DirectCall(target))
         return validator
 
     @classmethod

@@ -1,0 +1,137 @@
+"""ouroboros.validation against Pydantic v2 and msgspec, in one run.
+
+Run: ``python benchmarks/bench_validation.py`` (with the ``bench`` extra
+installed and the wheel built with the ``release`` profile). Prints one row per
+operation: microseconds per call for each library (best of several repeats)
+and the speed-up of ouroboros over each peer (>1 means ouroboros is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import timeit
+from typing import Annotated, Any, Callable
+
+import msgspec
+import pydantic
+
+import ouroboros.validation as ov
+
+EMAIL = r"^[\w\.-]+@[\w\.-]+\.\w+$"
+
+
+def pydantic_like(mod: Any) -> tuple[Any, Any]:
+    """The same nested model in ouroboros.validation or pydantic."""
+
+    class Address(mod.BaseModel):
+        street: str
+        city: str
+        zip_code: Annotated[str, mod.Field(pattern=r"^\d{5}$")]
+
+    class User(mod.BaseModel):
+        id: int
+        name: Annotated[str, mod.Field(min_length=1, max_length=50)]
+        email: Annotated[str, mod.Field(pattern=EMAIL)]
+        age: Annotated[int, mod.Field(ge=0, le=150)]
+        tags: list[str] = []
+        address: Address
+
+    return User, mod.TypeAdapter(list[User])
+
+
+class MAddress(msgspec.Struct):
+    street: str
+    city: str
+    zip_code: Annotated[str, msgspec.Meta(pattern=r"^\d{5}$")]
+
+
+class MUser(msgspec.Struct):
+    id: int
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    email: Annotated[str, msgspec.Meta(pattern=EMAIL)]
+    age: Annotated[int, msgspec.Meta(ge=0, le=150)]
+    address: MAddress
+    tags: list[str] = []
+
+
+DATA = {
+    "id": 1,
+    "name": "Alice",
+    "email": "alice@example.com",
+    "age": 30,
+    "tags": ["admin", "staff", "ops"],
+    "address": {"street": "1 Main St", "city": "Springfield", "zip_code": "12345"},
+}
+BAD = {"id": "x", "name": "", "email": "nope", "age": -1, "tags": ["a"], "address": {"street": "s", "city": "c", "zip_code": "1"}}
+RAW = json.dumps(DATA).encode()
+MANY = [dict(DATA, id=i) for i in range(1000)]
+
+
+def best_us(fn: Callable[[], Any], budget: float) -> float:
+    """Best per-call time in microseconds over several repeats."""
+    number, elapsed = 1, 0.0
+    while elapsed < budget / 10:
+        number *= 2
+        elapsed = timeit.timeit(fn, number=number)
+    runs = timeit.repeat(fn, number=number, repeat=7)
+    return min(runs) / number * 1e6
+
+
+def failing(fn: Callable[[], Any], exc: type[BaseException]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            fn()
+        except exc:
+            return
+        raise AssertionError("expected a validation failure")
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--budget", type=float, default=0.5, help="seconds per measurement (roughly)")
+    args = parser.parse_args()
+
+    ou, ou_list = pydantic_like(ov)
+    pu, pu_list = pydantic_like(pydantic)
+    o_inst, p_inst, m_inst = ou.model_validate(DATA), pu.model_validate(DATA), msgspec.convert(DATA, MUser)
+    assert o_inst.model_dump() == p_inst.model_dump() == msgspec.to_builtins(m_inst) | {"tags": DATA["tags"]}
+    assert json.loads(o_inst.model_dump_json()) == json.loads(p_inst.model_dump_json())
+    o_err = failing(lambda: ou.model_validate(BAD), ov.ValidationError)
+    try:
+        ou.model_validate(BAD)
+    except ov.ValidationError as e:
+        assert e.error_count() == 5, e.errors()
+
+    rows: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[], Any] | None]] = [
+        ("validate nested model from dict", lambda: ou.model_validate(DATA), lambda: pu.model_validate(DATA),
+         lambda: msgspec.convert(DATA, MUser)),
+        ("validate from JSON bytes", lambda: ou.model_validate_json(RAW), lambda: pu.model_validate_json(RAW),
+         lambda: msgspec.json.decode(RAW, type=MUser)),
+        ("model_dump", o_inst.model_dump, p_inst.model_dump, lambda: msgspec.to_builtins(m_inst)),
+        ("model_dump_json", o_inst.model_dump_json, p_inst.model_dump_json, lambda: msgspec.json.encode(m_inst)),
+        ("validation failure, 5 errors", o_err, failing(lambda: pu.model_validate(BAD), pydantic.ValidationError),
+         failing(lambda: msgspec.convert(BAD, MUser), msgspec.ValidationError)),
+        ("list of 1,000 models", lambda: ou_list.validate_python(MANY), lambda: pu_list.validate_python(MANY),
+         lambda: msgspec.convert(MANY, list[MUser])),
+    ]
+    print(f"ouroboros.validation {ov.__version__} vs pydantic {pydantic.VERSION} and msgspec {msgspec.__version__}")
+    print(f"Python {platform.python_version()} on {platform.machine()}, {platform.node()}")
+    print()
+    header = f"| {'operation':32} | {'ouroboros us':>12} | {'pydantic us':>11} | {'msgspec us':>10} | {'vs pydantic':>11} | {'vs msgspec':>10} |"
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for name, o_fn, p_fn, m_fn in rows:
+        o = best_us(o_fn, args.budget)
+        p = best_us(p_fn, args.budget)
+        m = best_us(m_fn, args.budget) if m_fn else float("nan")
+        print(f"| {name:32} | {o:12.2f} | {p:11.2f} | {m:10.2f} | {p / o:10.2f}x | {m / o:9.2f}x |")
+    print()
+    print("msgspec stops at the first error, so its failure row reports one error, not five.")
+
+
+if __name__ == "__main__":
+    main()
