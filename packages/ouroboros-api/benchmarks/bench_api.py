@@ -45,32 +45,25 @@ SERVERS = ["ouroboros", "fastapi", "robyn", "bare-hyper"]
 
 def serve_ouroboros(port: int) -> None:
     import asyncio
-    import dataclasses
     from typing import Annotated
 
     from ouroboros.api import App, Body, Depends, Query
+    from ouroboros.validation import BaseModel
 
     app = App()
 
-    @dataclasses.dataclass
-    class Address:
+    class Address(BaseModel):
         street: str
         city: str
 
-    @dataclasses.dataclass
-    class UserIn:
+    class UserIn(BaseModel):
         name: str
         email: str
         address: Address
         age: int = 0
-        tags: list[str] = dataclasses.field(default_factory=list)
+        tags: list[str] = []  # noqa: RUF012 - a field default, copied per instance
 
-        def __post_init__(self) -> None:
-            if isinstance(self.address, dict):
-                self.address = Address(**self.address)
-
-    @dataclasses.dataclass
-    class UserOut:
+    class UserOut(BaseModel):
         id: int
         name: str
         address: Address

@@ -24,6 +24,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
+use ouroboros_schema::python::SchemaValidator;
+
 use crate::json::{self, Filter};
 use crate::params::ArgValue;
 use crate::queue::{Msg, Reply, RequestParts, WsEvent};
@@ -37,11 +39,16 @@ pub struct PyRoute {
     pub filter: Filter,
     pub defaults: Vec<Py<PyAny>>,
     pub converters: Vec<Option<Py<PyAny>>>,
+    /// Compiled `ouroboros.validation` schemas of model-typed body parameters.
+    /// With the error location prefix (`["body"]` or `["body", name]`).
+    pub validators: Vec<Option<(SchemaValidator, Py<PyAny>)>>,
 }
 
 /// The Python callables the server uses (see `ouroboros.api._serve`).
 pub struct Helpers {
     pub make_websocket: Py<PyAny>,
+    /// `body_error(exc, loc)`: a schema `ValidationError` as a 422 error.
+    pub body_error: Py<PyAny>,
     pub ws_deliver: Py<PyAny>,
     pub schedule: Py<PyAny>,
     pub fallback: Py<PyAny>,
@@ -100,6 +107,7 @@ fn arg_to_py<'py>(
             list.into_any()
         }
         ArgValue::Json(value) => json::value_to_py(py, &value)?,
+        ArgValue::RawJson(bytes) => crate::setup::loads(py, &bytes)?,
         ArgValue::Request => match request {
             Some(r) => r.clone(),
             None => py.None().into_bound(py),
@@ -158,12 +166,27 @@ impl Server {
         for (i, v) in job.args.into_iter().enumerate() {
             // Defaults are used as declared, like FastAPI: never converted.
             let convert = !matches!(v, ArgValue::Missing);
-            let converted = arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(
-                |value| match &route.converters[i] {
-                    Some(conv) if convert => conv.bind(py).call1((value,)),
-                    _ => Ok(value),
-                },
-            );
+            let converted = match (&route.validators[i], v) {
+                (Some((validator, loc)), v) if convert => {
+                    let validated = match v {
+                        ArgValue::RawJson(bytes) => validator.validate_json(py, &bytes, None),
+                        other => arg_to_py(py, other, &route.defaults[i], request.as_ref())
+                            .and_then(|value| validator.validate_python(py, &value, None, None)),
+                    };
+                    validated.map_err(|e| {
+                        match this.helpers.body_error.bind(py).call1((e.value(py), loc.bind(py))) {
+                            Ok(exc) => PyErr::from_value(exc),
+                            Err(e) => e,
+                        }
+                    })
+                }
+                (_, v) => arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(|value| {
+                    match &route.converters[i] {
+                        Some(conv) if convert => conv.bind(py).call1((value,)),
+                        _ => Ok(value),
+                    }
+                }),
+            };
             match converted {
                 Ok(value) => args.push(value),
                 Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),

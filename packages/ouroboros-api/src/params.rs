@@ -127,6 +127,9 @@ pub struct ParamSpec {
     pub list: bool,
     pub required: bool,
     pub constraints: Constraints,
+    /// The whole body is validated later by a compiled schema straight from
+    /// its bytes, so it is not parsed here.
+    pub raw_json: bool,
 }
 
 /// A parsed argument, still Rust data; turned into a Python object on the
@@ -141,6 +144,8 @@ pub enum ArgValue {
     Bool(bool),
     List(Vec<ArgValue>),
     Json(Value),
+    /// The raw JSON body, for a compiled schema to validate.
+    RawJson(bytes::Bytes),
     /// The request object goes here.
     Request,
 }
@@ -494,6 +499,7 @@ mod tests {
             list: false,
             required: true,
             constraints: Constraints::default(),
+            raw_json: false,
         }
     }
 

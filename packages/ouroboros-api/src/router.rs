@@ -237,7 +237,7 @@ pub fn extract(
     let needs_json = plan
         .params
         .iter()
-        .any(|p| matches!(p.source, Source::Body | Source::BodyField));
+        .any(|p| matches!(p.source, Source::Body | Source::BodyField) && !p.raw_json);
     let mut json_body: Option<Value> = None;
     // FastAPI ignores a body that is not declared JSON: JSON parameters are
     // then reported missing.
@@ -266,6 +266,13 @@ pub fn extract(
             Source::Header => params::from_headers(spec, headers),
             Source::Cookie => params::from_pairs(spec, &cookies),
             Source::Form => params::from_pairs(spec, &form_pairs),
+            Source::Body if spec.raw_json => {
+                if body.is_empty() || !is_json(headers) {
+                    params::absent(spec)
+                } else {
+                    Ok(ArgValue::RawJson(body.clone()))
+                }
+            }
             Source::Body => match &json_body {
                 Some(v) => params::coerce_json(spec, v.clone()),
                 None => params::absent(spec),

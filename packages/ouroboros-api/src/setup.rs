@@ -14,6 +14,8 @@ use regex::Regex;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::watch;
 
+use ouroboros_schema::python::SchemaValidator;
+
 use crate::bridge::{Helpers, PyRoute, Server};
 use crate::json::Filter;
 use crate::params::{Bound as NumBound, Constraints, Kind, ParamSpec, Source};
@@ -77,6 +79,7 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
             max_length: opt_usize(d, "max_length")?,
             pattern,
         },
+        raw_json: false,
         name,
     })
 }
@@ -143,10 +146,21 @@ pub fn build_server(
             let mut params = Vec::new();
             let mut defaults = Vec::new();
             let mut converters = Vec::new();
+            let mut validators = Vec::new();
             for p in get(r, "params")?.try_iter()? {
                 let p = p?;
                 let p = p.cast::<PyDict>()?;
-                params.push(param_spec(p)?);
+                let mut spec = param_spec(p)?;
+                let validator = match p.get_item("validator")? {
+                    Some(model) if !model.is_none() => Some((
+                        SchemaValidator::compile(model.py(), &model)?,
+                        get(p, "loc")?.unbind(),
+                    )),
+                    _ => None,
+                };
+                spec.raw_json = validator.is_some() && spec.source == Source::Body;
+                validators.push(validator);
+                params.push(spec);
                 defaults.push(get(p, "default")?.unbind());
                 let conv = get(p, "converter")?;
                 converters.push((!conv.is_none()).then(|| conv.unbind()));
@@ -167,6 +181,7 @@ pub fn build_server(
                 filter: Filter::from_py(&get(r, "filter")?)?,
                 defaults,
                 converters,
+                validators,
             });
         }
         table.finish();
@@ -183,6 +198,7 @@ pub fn build_server(
             routes: py_routes,
             helpers: Helpers {
                 make_websocket: get(helpers, "make_websocket")?.unbind(),
+                body_error: get(helpers, "body_error")?.unbind(),
                 ws_deliver: get(helpers, "ws_deliver")?.unbind(),
                 schedule: get(helpers, "schedule")?.unbind(),
                 fallback: get(helpers, "fallback")?.unbind(),

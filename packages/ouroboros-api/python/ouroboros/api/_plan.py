@@ -39,6 +39,11 @@ def is_model(tp: Any) -> bool:
     return isinstance(tp, type) and (hasattr(tp, "model_validate") or dataclasses.is_dataclass(tp))
 
 
+def is_schema_model(tp: Any) -> bool:
+    """An ``ouroboros.validation.BaseModel`` subclass (has a compiled-schema description)."""
+    return isinstance(tp, type) and hasattr(tp, "__ouroboros_schema__")
+
+
 def split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
     """``Annotated[T, a, b]`` -> ``(T, [a, b])``."""
     if get_origin(annotation) is Annotated:
@@ -309,7 +314,10 @@ class PlanBuilder:
             "marker": marker,
             "_loc": [loc_source, alias],
         }
-        if kind == "any" or scalar not in _SCALARS:
+        if source in ("body", "form") and is_schema_model(inner):
+            # Validated by the compiled ouroboros.validation schema in Rust.
+            entry["validator"] = inner
+        elif kind == "any" or scalar not in _SCALARS:
             entry["_convert_type"] = scalar
         if source in ("body",):
             self.body_params.append(entry)
@@ -325,6 +333,8 @@ class PlanBuilder:
             for entry in self.body_params:
                 entry["source"] = "body_field"
         for entry in self.params:
+            if entry.get("validator") is not None:
+                entry["loc"] = tuple(entry["_loc"])
             tp = entry.pop("_convert_type", None)
             if tp is not None:
                 conv = converter_for(tp, entry["_loc"])

@@ -101,6 +101,19 @@ def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
     return on_error
 
 
+def body_error(exc: BaseException, loc: tuple[Any, ...]) -> BaseException:
+    """A compiled-schema ``ValidationError`` as the request's 422 error."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return exc
+    out = []
+    for e in errors():
+        e = dict(e)
+        e["loc"] = [*loc, *e.get("loc", ())]
+        out.append(e)
+    return RequestValidationError(out)
+
+
 def make_error_renderer(request: Any) -> Callable[[BaseException], Any]:
     """Turn an exception into a response inside the middleware chain."""
     app = getattr(request, "app", None)

@@ -238,6 +238,7 @@ class App(APIRouter):
             "on_error": _serve.make_on_error(self),
             "make_request": _serve.make_request_factory(self),
             "make_websocket": _serve.make_websocket_factory(self),
+            "body_error": _serve.body_error,
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop),

@@ -44,6 +44,18 @@ HTTP_VALIDATION_ERROR = {
 }
 
 
+def _move_refs(node: Any) -> Any:
+    """Point a model schema's ``#/$defs/X`` references at ``components/schemas``."""
+    if isinstance(node, dict):
+        return {
+            k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" and isinstance(v, str) else _move_refs(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_move_refs(v) for v in node]
+    return node
+
+
 class SchemaBuilder:
     """JSON Schemas for annotations; models go to ``components/schemas``."""
 
@@ -72,7 +84,7 @@ class SchemaBuilder:
         if isinstance(inner, type):
             own = getattr(inner, "model_json_schema", None)
             if callable(own):
-                schema = dict(own())
+                schema = _move_refs(dict(own()))
                 for name, sub in schema.pop("$defs", {}).items():
                     self.components.setdefault(name, sub)
                 self.components.setdefault(inner.__name__, schema)
