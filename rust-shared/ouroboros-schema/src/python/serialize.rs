@@ -197,10 +197,16 @@ impl Serializer<'_> {
         }
         if value.is_exact_instance_of::<PyString>()
             || value.is_exact_instance_of::<PyInt>()
-            || value.is_exact_instance_of::<PyFloat>()
             || value.is_exact_instance_of::<PyBool>()
             || value.is_none()
         {
+            return Ok(value.clone());
+        }
+        if let Ok(f) = value.cast_exact::<PyFloat>() {
+            // JSON has no inf/nan: mode="json" gives None, as model_dump_json gives null.
+            if self.opts.json && !f.value().is_finite() {
+                return Ok(py.None().into_bound(py));
+            }
             return Ok(value.clone());
         }
         if let Some(i) = self.model_index(value) {

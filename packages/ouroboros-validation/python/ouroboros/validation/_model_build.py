@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import typing
 from typing import Any
@@ -56,6 +57,17 @@ def _is_classvar(annotation: Any) -> bool:
     if isinstance(annotation, str):
         return annotation.startswith(("ClassVar", "typing.ClassVar"))
     return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
+
+
+def _takes_data(factory: Any) -> bool:
+    """Whether a default factory has one required positional parameter (``data``)."""
+    try:
+        params = list(inspect.signature(factory).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = [p for p in params if p.kind in kinds and p.default is inspect.Parameter.empty]
+    return len(required) == 1
 
 
 def _field_validator_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any:
@@ -182,7 +194,7 @@ def build_description(cls: Any) -> dict[str, Any]:
             entry["default"] = info.default
         if info.default_factory is not None:
             entry["default_factory"] = info.default_factory
-            entry["default_factory_takes_data"] = _arity(info.default_factory) >= 1
+            entry["default_factory_takes_data"] = _takes_data(info.default_factory)
         for key in ("alias", "validation_alias", "serialization_alias", "title", "description", "examples", "deprecated", "json_schema_extra"):
             value = getattr(info, key)
             if value is not None:

@@ -1,0 +1,131 @@
+"""model_dump / model_dump_json options, and JSON input parsed in Rust."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Dict, List, Optional, Set, Tuple
+from uuid import UUID
+
+import pytest
+from conftest import errors_of
+
+from ouroboros.validation import BaseModel, Field
+
+
+class Address(BaseModel):
+    city: str
+    zip: Optional[str] = None
+
+
+class User(BaseModel):
+    id: int
+    name: str = "anon"
+    address: Address
+    friends: List[int] = []
+    meta: Dict[str, str] = {}
+    password: str = Field(default="", exclude=True)
+
+
+U = User(id=1, address={"city": "Paris"}, friends=[2, 3])
+
+
+def test_dump_default():
+    assert U.model_dump() == {"id": 1, "name": "anon", "address": {"city": "Paris", "zip": None}, "friends": [2, 3], "meta": {}}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"include": {"id", "name"}}, {"id": 1, "name": "anon"}),
+        ({"exclude": {"friends", "meta", "address"}}, {"id": 1, "name": "anon"}),
+        ({"include": {"address": {"city"}}}, {"address": {"city": "Paris"}}),
+        ({"exclude": {"address": {"zip"}, "friends": True, "meta": True}}, {"id": 1, "name": "anon", "address": {"city": "Paris"}}),
+        ({"include": {"friends": {0}}}, {"friends": [2]}),
+        ({"exclude_unset": True}, {"id": 1, "address": {"city": "Paris"}, "friends": [2, 3]}),
+        ({"exclude_defaults": True}, {"id": 1, "address": {"city": "Paris"}, "friends": [2, 3]}),
+        ({"exclude_none": True}, {"id": 1, "name": "anon", "address": {"city": "Paris"}, "friends": [2, 3], "meta": {}}),
+    ],
+)
+def test_dump_options(kwargs, expected):
+    assert U.model_dump(**kwargs) == expected
+    assert json.loads(U.model_dump_json(**kwargs)) == expected
+
+
+def test_excluded_field_never_dumped():
+    u = User(id=1, address={"city": "x"}, password="pw")
+    assert u.password == "pw"
+    assert "password" not in u.model_dump()
+    assert "password" not in u.model_dump_json()
+
+
+def test_dump_json_is_compact_and_indent_works():
+    assert U.model_dump_json() == '{"id":1,"name":"anon","address":{"city":"Paris","zip":null},"friends":[2,3],"meta":{}}'
+    assert U.model_dump_json(indent=2).startswith('{\n  "id": 1,')
+
+
+def test_dump_json_escapes_and_unicode():
+    class T(BaseModel):
+        s: str
+
+    assert T(s='a"b\\c\n\té').model_dump_json() == '{"s":"a\\"b\\\\c\\n\\té"}'
+    assert T.model_validate_json(T(s='a"b\\c\n').model_dump_json()).s == 'a"b\\c\n'
+
+
+class Everything(BaseModel):
+    u: UUID
+    d: Decimal
+    day: date
+    tags: Set[str]
+    pair: Tuple[int, str]
+    raw: bytes
+    f: float
+
+
+def test_json_mode_converts_special_types():
+    e = Everything(u="12345678-1234-5678-1234-567812345678", d="1.50", day="2020-01-02", tags=["a"], pair=[1, "x"], raw=b"hi", f=float("inf"))
+    py = e.model_dump()
+    assert py["pair"] == (1, "x") and py["tags"] == {"a"} and isinstance(py["d"], Decimal)
+    js = e.model_dump(mode="json")
+    assert js == {"u": "12345678-1234-5678-1234-567812345678", "d": "1.50", "day": "2020-01-02", "tags": ["a"], "pair": [1, "x"], "raw": "hi", "f": None}
+    assert json.loads(e.model_dump_json()) == js
+
+
+def test_dump_mode_must_be_known():
+    with pytest.raises(ValueError):
+        U.model_dump(mode="xml")
+
+
+def test_unknown_types_cannot_be_json_dumped():
+    class Any_(BaseModel):
+        x: object
+
+    with pytest.raises(TypeError, match="Unable to serialize unknown type"):
+        Any_(x=object()).model_dump_json()
+
+
+@pytest.mark.parametrize("raw", [b'{"id": 1, "address": {"city": "P"}}', '{"id": 1, "address": {"city": "P"}}', bytearray(b'{"id": 1, "address": {"city": "P"}}')])
+def test_validate_json_inputs(raw):
+    assert User.model_validate_json(raw) == User(id=1, address={"city": "P"})
+
+
+@pytest.mark.parametrize("raw", ['{"id": 1', "", "[1, 2", '{"id": 1,}', "nul", '{"a": "\\x"}'])
+def test_invalid_json(raw):
+    (err,) = errors_of(User.model_validate_json, raw)
+    assert err["type"] == "json_invalid"
+    assert err["msg"].startswith("Invalid JSON: ")
+
+
+def test_json_type_errors_and_lax_strings():
+    (err,) = errors_of(User.model_validate_json, "[1, 2]")
+    assert err["type"] == "model_type"
+    assert User.model_validate_json('{"id": "7", "address": {"city": "x"}}').id == 7
+    (err,) = errors_of(User.model_validate_json, '{"id": "7", "address": {"city": "x"}}', strict=True)
+    assert (err["type"], err["loc"]) == ("int_type", ("id",))
+
+
+def test_json_duplicate_keys_last_wins():
+    assert User.model_validate_json('{"id": 1, "id": 2, "address": {"city": "x"}}').id == 2
+
+
+def test_round_trip_json():
+    assert User.model_validate_json(U.model_dump_json()) == U
