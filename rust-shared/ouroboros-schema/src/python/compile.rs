@@ -62,14 +62,27 @@ pub struct Compiler {
 impl Compiler {
     /// Compile the model class `cls` (once) and return its definition index.
     pub fn model(&mut self, py: Python<'_>, cls: &Bound<'_, PyType>) -> PyResult<usize> {
+        self.model_with(py, cls, None)
+    }
+
+    /// Compile `cls` from `description` (or from its own `__ouroboros_schema__`).
+    pub fn model_with(&mut self, py: Python<'_>, cls: &Bound<'_, PyType>, description: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
         let key = cls.as_ptr() as usize;
         if let Some(&i) = self.by_cls.get(&key) {
             return Ok(i);
         }
-        let description = cls.getattr(SCHEMA_ATTR).map_err(|_| {
-            bad(format!("{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?", cls.qualname().map(|q| q.to_string()).unwrap_or_default()))
-        })?;
-        let description = description.cast_into::<PyDict>().map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?;
+        let description = match description {
+            Some(d) => d.clone(),
+            None => {
+                let d = cls.getattr(SCHEMA_ATTR).map_err(|_| {
+                    bad(format!(
+                        "{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?",
+                        cls.qualname().map(|q| q.to_string()).unwrap_or_default()
+                    ))
+                })?;
+                d.cast_into::<PyDict>().map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?
+            }
+        };
         let index = self.defs.len();
         self.defs.push(None);
         self.sers.push(None);

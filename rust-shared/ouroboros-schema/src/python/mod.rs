@@ -59,7 +59,7 @@ impl SchemaValidator {
                     ouroboros_common::python::InvalidArgumentError::new_err("invalid schema description: missing \"cls\"")
                 })?;
                 let cls = cls.cast_into::<PyType>()?;
-                let i = c.model(py, &cls)?;
+                let i = c.model_with(py, &cls, Some(d))?;
                 (Validator::Model(i), Some(i), cls.name()?.to_string())
             } else {
                 let v = c.schema(py, d)?;
