@@ -47,6 +47,7 @@ pub struct PyRoute {
 /// The Python callables the server uses (see `ouroboros.api._serve`).
 pub struct Helpers {
     pub make_websocket: Py<PyAny>,
+    pub access_log: Py<PyAny>,
     /// `body_error(exc, loc)`: a schema `ValidationError` as a 422 error.
     pub body_error: Py<PyAny>,
     pub ws_deliver: Py<PyAny>,
@@ -174,18 +175,25 @@ impl Server {
                             .and_then(|value| validator.validate_python(py, &value, None, None)),
                     };
                     validated.map_err(|e| {
-                        match this.helpers.body_error.bind(py).call1((e.value(py), loc.bind(py))) {
+                        match this
+                            .helpers
+                            .body_error
+                            .bind(py)
+                            .call1((e.value(py), loc.bind(py)))
+                        {
                             Ok(exc) => PyErr::from_value(exc),
                             Err(e) => e,
                         }
                     })
                 }
-                (_, v) => arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(|value| {
-                    match &route.converters[i] {
-                        Some(conv) if convert => conv.bind(py).call1((value,)),
-                        _ => Ok(value),
-                    }
-                }),
+                (_, v) => {
+                    arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(|value| {
+                        match &route.converters[i] {
+                            Some(conv) if convert => conv.bind(py).call1((value,)),
+                            _ => Ok(value),
+                        }
+                    })
+                }
             };
             match converted {
                 Ok(value) => args.push(value),
@@ -393,6 +401,20 @@ impl Server {
             for item in items {
                 match item {
                     Msg::Job(job) => Self::run_job(slf, job),
+                    Msg::Access(record) => {
+                        let py = slf.py();
+                        let client = record.client.map(|a| (a.ip().to_string(), a.port()));
+                        let args = (
+                            record.method.as_str(),
+                            record.target.as_str(),
+                            record.status,
+                            record.elapsed.as_secs_f64(),
+                            client,
+                        );
+                        if let Err(e) = slf.get().helpers.access_log.bind(py).call1(args) {
+                            e.write_unraisable(py, None);
+                        }
+                    }
                     Msg::WsEvent { id, event } => {
                         let py = slf.py();
                         let deliver = slf.get().helpers.ws_deliver.bind(py);

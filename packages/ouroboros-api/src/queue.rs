@@ -50,6 +50,15 @@ pub struct WsLink {
     pub outgoing: mpsc::UnboundedSender<tokio_tungstenite::tungstenite::Message>,
 }
 
+/// A finished request, as the access log reports it.
+pub struct AccessRecord {
+    pub method: Method,
+    pub target: String,
+    pub status: u16,
+    pub elapsed: std::time::Duration,
+    pub client: Option<SocketAddr>,
+}
+
 /// What a WebSocket client did.
 pub enum WsEvent {
     Text(String),
@@ -75,6 +84,8 @@ pub enum Msg {
         id: u64,
         event: WsEvent,
     },
+    /// One finished request, for the access log.
+    Access(Box<AccessRecord>),
     /// The server stopped (with the error that stopped it, if any).
     Stopped(Option<String>),
 }

@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{oneshot, watch};
 
 use crate::params::errors_body;
-use crate::queue::{Job, Msg, Queue, Reply, RequestParts};
+use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts};
 use crate::router::{extract, Lookup, RoutePlan, RouteTable};
 
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -32,6 +32,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     pub graceful_timeout: Duration,
     pub keep_alive: bool,
+    /// Report every request to Python's `ouroboros.api.access` logger.
+    pub access_log: bool,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(10),
             graceful_timeout: Duration::from_secs(10),
             keep_alive: true,
+            access_log: false,
         }
     }
 }
@@ -145,8 +148,37 @@ async fn read_body(
     Ok(buf.freeze())
 }
 
-/// Serve one request.
+/// Serve one request, reporting it to the access log when enabled.
 pub async fn handle(
+    core: Arc<Core>,
+    req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> Result<Response<Body>, Infallible> {
+    if !core.config.access_log {
+        return route_request(core, req, peer).await;
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), ToString::to_string);
+    let queue = core.queue.clone();
+    let response = route_request(core, req, peer).await;
+    if let Ok(r) = &response {
+        queue.push(Msg::Access(Box::new(AccessRecord {
+            method,
+            target,
+            status: r.status().as_u16(),
+            elapsed: started.elapsed(),
+            client: peer,
+        })));
+    }
+    response
+}
+
+/// Route one request and produce its response.
+async fn route_request(
     core: Arc<Core>,
     req: Request<Incoming>,
     peer: Option<SocketAddr>,

@@ -116,6 +116,9 @@ fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
     if let Some(v) = d.get_item("keep_alive")? {
         c.keep_alive = v.extract()?;
     }
+    if let Some(v) = d.get_item("access_log")? {
+        c.access_log = v.extract()?;
+    }
     Ok(c)
 }
 
@@ -198,6 +201,7 @@ pub fn build_server(
             routes: py_routes,
             helpers: Helpers {
                 make_websocket: get(helpers, "make_websocket")?.unbind(),
+                access_log: get(helpers, "access_log")?.unbind(),
                 body_error: get(helpers, "body_error")?.unbind(),
                 ws_deliver: get(helpers, "ws_deliver")?.unbind(),
                 schedule: get(helpers, "schedule")?.unbind(),

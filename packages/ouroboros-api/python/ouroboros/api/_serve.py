@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ouroboros.api.app import App
 
 logger = logging.getLogger("ouroboros.api")
+access_logger = logging.getLogger("ouroboros.api.access")
 _running: set[asyncio.Task[Any]] = set()
 
 
@@ -99,6 +100,12 @@ def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
         return default_error_response(exc)
 
     return on_error
+
+
+def access_log(method: str, target: str, status: int, seconds: float, client: tuple[str, int] | None) -> None:
+    """One line per request on ``ouroboros.api.access`` (uvicorn's format)."""
+    peer = f"{client[0]}:{client[1]}" if client else "-"
+    access_logger.info('%s - "%s %s" %d %.2fms', peer, method, target, status, seconds * 1000)
 
 
 def body_error(exc: BaseException, loc: tuple[Any, ...]) -> BaseException:

@@ -239,6 +239,7 @@ class App(APIRouter):
             "make_request": _serve.make_request_factory(self),
             "make_websocket": _serve.make_websocket_factory(self),
             "body_error": _serve.body_error,
+            "access_log": _serve.access_log,
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop),
@@ -280,6 +281,7 @@ class App(APIRouter):
         header_read_timeout: float = 10.0,
         graceful_timeout: float = 10.0,
         keep_alive: bool = True,
+        access_log: bool | None = None,
     ) -> None:
         """Serve until SIGINT/SIGTERM (or ``server.shutdown()``).
 
@@ -294,6 +296,8 @@ class App(APIRouter):
             header_read_timeout: Seconds a client may take to send its headers.
             graceful_timeout: Seconds in-flight requests get at shutdown.
             keep_alive: HTTP/1.1 keep-alive.
+            access_log: Log each request on ``ouroboros.api.access`` (default:
+                when that logger is enabled for INFO at startup).
 
         Raises:
             ouroboros.core.OuroborosIOError: The address cannot be bound.
@@ -310,6 +314,7 @@ class App(APIRouter):
             "header_read_timeout": header_read_timeout,
             "graceful_timeout": graceful_timeout,
             "keep_alive": keep_alive,
+            "access_log": _access_log_enabled(access_log),
         }
         await self._serve_one(loop, host, port, config, install_signal_handlers, started, reuse_port=False)
 
@@ -371,6 +376,12 @@ class App(APIRouter):
 
             self._openapi_schema = build_openapi(self)
         return self._openapi_schema
+
+
+def _access_log_enabled(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return logging.getLogger("ouroboros.api.access").isEnabledFor(logging.INFO)
 
 
 def _wrap_response_class(invoke: Callable[..., Any], cls: type, status: int) -> Callable[..., Any]:
