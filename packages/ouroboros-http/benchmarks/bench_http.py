@@ -32,7 +32,17 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 
 def build_server() -> pathlib.Path:
-    cmd = ["cargo", "build", "--quiet", "--profile", "release", "-p", "ouroboros-http-core", "--example", "bench_server"]
+    cmd = [
+        "cargo",
+        "build",
+        "--quiet",
+        "--profile",
+        "release",
+        "-p",
+        "ouroboros-http-core",
+        "--example",
+        "bench_server",
+    ]
     subprocess.run(cmd, cwd=ROOT, check=True)
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     return target / "release" / "examples" / "bench_server"
@@ -67,6 +77,7 @@ async def run_load(send: Send, total: int, concurrency: int) -> float:
 
 
 # Each client factory returns (get_json, post(body)) coroutine makers and a closer.
+
 
 async def make_ouroboros(url: str) -> Any:
     from ouroboros.http import HttpClient, Limits
@@ -198,8 +209,18 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {}
     try:
         for name in names:
-            cmd = [sys.executable, __file__, "--worker", name, "--url", url,
-                   "--requests", str(n), "--big-requests", str(args.big_requests)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--worker",
+                name,
+                "--url",
+                url,
+                "--requests",
+                str(n),
+                "--big-requests",
+                str(args.big_requests),
+            ]
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
             if not lines:
@@ -218,8 +239,10 @@ def main() -> int:
         if "ouroboros" in results:
             cells += [f"{results['ouroboros'][label] / results[p][label]:.2f}x" for p in peers]
         print("| " + " | ".join(cells) + " |")
-    print(f"\nserver: core/examples/bench_server.rs (tokio, 1 thread) on CPU 0; each client in its own process "
-          f"on CPU 1; {n} requests per row ({args.big_requests} for 1 MB); python {sys.version.split()[0]}")
+    print(
+        f"\nserver: core/examples/bench_server.rs (tokio, 1 thread) on CPU 0; each client in its own process "
+        f"on CPU 1; {n} requests per row ({args.big_requests} for 1 MB); python {sys.version.split()[0]}"
+    )
     return 0
 
 

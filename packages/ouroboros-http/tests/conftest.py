@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sys
+import contextlib
 import pathlib
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from servers import AppServer, RawServer  # noqa: E402
+from servers import AppServer, RawServer
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +58,9 @@ def tls_server(tls_files) -> Iterator[AppServer]:
 
 @pytest.fixture(scope="session")
 def mtls_server(tls_files) -> Iterator[AppServer]:
-    s = AppServer(certfile=tls_files["cert"], keyfile=tls_files["key"], ca_certs=tls_files["ca"],
-                  require_client_cert=True).start()
+    s = AppServer(
+        certfile=tls_files["cert"], keyfile=tls_files["key"], ca_certs=tls_files["ca"], require_client_cert=True
+    ).start()
     yield s
     s.stop()
 
@@ -100,7 +102,6 @@ def closed_port() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-
 @pytest.fixture(scope="session")
 def server2() -> Iterator[AppServer]:
     """A second origin (another port), for cross-origin redirects."""
@@ -122,10 +123,8 @@ def backlog_full_url() -> Iterator[str]:
     for _ in range(5):
         f = socket.socket()
         f.setblocking(False)
-        try:
+        with contextlib.suppress(BlockingIOError):
             f.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
         fillers.append(f)
     yield f"http://127.0.0.1:{port}"
     for f in fillers:

@@ -34,8 +34,12 @@ class ForwardProxy:
                 up_r, up_w = await asyncio.open_connection(parts.hostname, parts.port or 80)
                 path = parts.path + (f"?{parts.query}" if parts.query else "")
                 headers = [ln for ln in lines[1:] if ln and not ln.lower().startswith(("proxy-", "connection"))]
-                up_w.write(f"{method} {path} {version}\r\n".encode() + "\r\n".join(
-                    [*headers, "x-via-proxy: yes", "connection: close"]).encode() + b"\r\n\r\n" + body)
+                up_w.write(
+                    f"{method} {path} {version}\r\n".encode()
+                    + "\r\n".join([*headers, "x-via-proxy: yes", "connection: close"]).encode()
+                    + b"\r\n\r\n"
+                    + body
+                )
                 await up_w.drain()
                 response = await up_r.read()
                 up_w.close()

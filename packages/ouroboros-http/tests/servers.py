@@ -32,8 +32,13 @@ async def _read_body(receive: Any) -> bytes:
             return body
 
 
-async def _send(send: Any, status: int, body: bytes, headers: list[tuple[str, str]] | None = None,
-                ctype: str | None = "application/json") -> None:
+async def _send(
+    send: Any,
+    status: int,
+    body: bytes,
+    headers: list[tuple[str, str]] | None = None,
+    ctype: str | None = "application/json",
+) -> None:
     h = [(k.lower().encode(), v.encode("latin-1")) for k, v in (headers or [])]
     if ctype:
         h.append((b"content-type", ctype.encode()))
@@ -49,7 +54,7 @@ def _json(obj: Any) -> bytes:
 JSON_1K = {"id": 1, "name": "ouroboros", "items": [{"n": i, "label": f"item-{i}", "ok": i % 2 == 0} for i in range(22)]}
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # noqa: C901, PLR0912, PLR0915
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         while True:
             msg = await receive()
@@ -62,16 +67,26 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # noqa: 
     query = parse_qsl(scope["query_string"].decode(), keep_blank_values=True)
     q = dict(query)
     headers = [(k.decode(), v.decode("latin-1")) for k, v in scope["headers"]]
-    hmap = {k: v for k, v in headers}
+    hmap = dict(headers)
     body = await _read_body(receive)
     if path == "/json":
         await _send(send, 200, _json(JSON_1K))
     elif path == "/echo":
-        await _send(send, 200, _json({
-            "method": scope["method"], "path": path, "query": query, "headers": headers,
-            "body": body.decode("latin-1"), "http_version": scope["http_version"],
-            "scheme": scope["scheme"],
-        }))
+        await _send(
+            send,
+            200,
+            _json(
+                {
+                    "method": scope["method"],
+                    "path": path,
+                    "query": query,
+                    "headers": headers,
+                    "body": body.decode("latin-1"),
+                    "http_version": scope["http_version"],
+                    "scheme": scope["scheme"],
+                }
+            ),
+        )
     elif path.startswith("/status/"):
         code = int(path.rsplit("/", 1)[1])
         extra = [("location", q["location"])] if "location" in q else []
@@ -90,8 +105,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # noqa: 
         await asyncio.sleep(float(q.get("s", "1")))
         await _send(send, 200, _json({"delayed": True}))
     elif path == "/slow-body":
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/plain"), (b"content-length", b"100")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"100")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"start", "more_body": True})
         await asyncio.sleep(float(q.get("s", "10")))
         await send({"type": "http.response.body", "body": b"x" * 95})
@@ -133,12 +153,18 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # noqa: 
     elif path == "/multipart":
         ctype = hmap.get("content-type", "")
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {ctype}\r\n\r\n".encode() + body)
+            f"Content-Type: {ctype}\r\n\r\n".encode() + body
+        )
         parts = []
         for part in msg.iter_parts():
-            parts.append({"name": part.get_param("name", header="content-disposition"),
-                          "filename": part.get_filename(), "type": part.get_content_type(),
-                          "data": part.get_payload(decode=True).decode("latin-1")})
+            parts.append(
+                {
+                    "name": part.get_param("name", header="content-disposition"),
+                    "filename": part.get_filename(),
+                    "type": part.get_content_type(),
+                    "data": part.get_payload(decode=True).decode("latin-1"),
+                }
+            )
         await _send(send, 200, _json({"parts": parts}))
     elif path == "/latin1":
         await _send(send, 200, "café".encode("latin-1"), ctype="text/plain; charset=iso-8859-1")
@@ -157,8 +183,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # noqa: 
 class AppServer:
     """Hypercorn in a background thread; ``url`` is set once it listens."""
 
-    def __init__(self, *, certfile: str | None = None, keyfile: str | None = None,
-                 ca_certs: str | None = None, require_client_cert: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        ca_certs: str | None = None,
+        require_client_cert: bool = False,
+    ) -> None:
         from hypercorn.config import Config
 
         self.config = Config()

@@ -19,4 +19,4 @@ def test_the_page_has_examples():
 def test_example_runs(index):
     code = BLOCKS[index]
     namespace: dict = {"__name__": f"docs_http_example_{index}"}
-    exec(compile(code, f"{DOC}:block{index}", "exec"), namespace)  # noqa: S102
+    exec(compile(code, f"{DOC}:block{index}", "exec"), namespace)

@@ -11,8 +11,8 @@ from ouroboros.core import OuroborosError, OuroborosTimeoutError
 from ouroboros.http import (
     ConnectError,
     ConnectTimeout,
-    HTTPError,
     HttpClient,
+    HTTPError,
     Limits,
     NetworkError,
     PoolTimeout,
@@ -20,8 +20,8 @@ from ouroboros.http import (
     ReadTimeout,
     RemoteProtocolError,
     RequestError,
-    TimeoutException,
     Timeout,
+    TimeoutException,
     TransportError,
 )
 
@@ -160,6 +160,7 @@ def _rss_mb() -> float:
 
 async def test_ten_thousand_requests_to_a_closed_server_leak_nothing(closed_port):
     async with HttpClient() as c:
+
         async def one(i: int) -> str:
             try:
                 await c.get(f"{closed_port}/n{i}")

@@ -13,8 +13,8 @@ from ouroboros.http import (
     BearerAuth,
     Client,
     ConnectError,
-    HTTPStatusError,
     HttpClient,
+    HTTPStatusError,
     MockTransport,
     ReadTimeout,
     Request,
@@ -33,8 +33,10 @@ async def test_mock_routes_by_method_and_url():
         assert r.status_code == 200 and r.json() == [{"id": 1}]
         r = await c.post("/users", json={"name": "b"})
         assert r.status_code == 201 and r.json() == {"id": 2}
-    assert [(q.method, q.url) for q in mock.requests] == [("GET", "https://api.test/users"),
-                                                          ("POST", "https://api.test/users")]
+    assert [(q.method, q.url) for q in mock.requests] == [
+        ("GET", "https://api.test/users"),
+        ("POST", "https://api.test/users"),
+    ]
     assert mock.requests[1].json() == {"name": "b"}
     assert mock.routes[0].calls == 1
 
@@ -63,7 +65,9 @@ async def test_mock_unmatched_request_names_the_routes():
     mock = MockTransport()
     mock.add("GET", "https://api.test/a", text="a")
     async with HttpClient(transport=mock) as c:
-        with pytest.raises(ConnectError, match=r"no response for this request \(registered: GET https://api.test/a\)") as e:
+        with pytest.raises(
+            ConnectError, match=r"no response for this request \(registered: GET https://api.test/a\)"
+        ) as e:
             await c.get("https://api.test/b")
         assert e.value.url == "https://api.test/b"
 
@@ -123,9 +127,9 @@ async def test_response_hook_can_raise(base):
 
 async def test_hooks_see_a_streamed_response(base):
     seen = []
-    async with HttpClient(event_hooks={"response": [lambda r: seen.append(r.status_code)]}) as c:
-        async with c.stream("GET", base + "/stream") as r:
-            assert [line async for line in r.aiter_lines()][0] == "line 0"
+    hooks = {"response": [lambda r: seen.append(r.status_code)]}
+    async with HttpClient(event_hooks=hooks) as c, c.stream("GET", base + "/stream") as r:
+        assert [line async for line in r.aiter_lines()] == ["line 0", "line 1", "line 2", "line 3", "line 4"]
     assert seen == [200]
 
 

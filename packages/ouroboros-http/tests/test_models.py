@@ -43,8 +43,14 @@ def test_timeout_rejects_bad_values(bad):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_connections": 0}, {"max_connections": -5}, {"max_keepalive_connections": -1},
-     {"keepalive_expiry": -1}, {"max_connections": 1.5}, {"max_connections": True}],
+    [
+        {"max_connections": 0},
+        {"max_connections": -5},
+        {"max_keepalive_connections": -1},
+        {"keepalive_expiry": -1},
+        {"max_connections": 1.5},
+        {"max_connections": True},
+    ],
 )
 def test_limits_validation(kwargs):
     with pytest.raises(InvalidArgumentError):

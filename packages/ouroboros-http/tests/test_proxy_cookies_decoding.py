@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from proxy_server import ForwardProxy
 
 from ouroboros.core import InvalidArgumentError
 from ouroboros.http import CookieConflict, HttpClient, ProxyError, TransportError
-from proxy_server import ForwardProxy
 
 pytestmark = pytest.mark.asyncio
 
@@ -61,7 +61,7 @@ async def test_server_cookies_are_kept_and_sent_back(base):
         assert sorted(c.cookies.keys()) == ["session", "theme"]
         assert ("session", "abc", "127.0.0.1", "/") in c.cookies.jar
         echo = (await c.get(base + "/echo")).json()
-        cookie = [v for k, v in echo["headers"] if k == "cookie"][0]
+        cookie = next(v for k, v in echo["headers"] if k == "cookie")
         assert "session=abc" in cookie and "theme=dark" in cookie
 
 
@@ -123,7 +123,7 @@ async def test_bodies_are_decompressed(base, enc):
 async def test_accept_encoding_is_advertised(base):
     async with HttpClient() as c:
         echo = (await c.get(base + "/echo")).json()
-        accepted = [v for k, v in echo["headers"] if k == "accept-encoding"][0]
+        accepted = next(v for k, v in echo["headers"] if k == "accept-encoding")
         for enc in ("gzip", "br", "zstd", "deflate"):
             assert enc in accepted
 

@@ -53,8 +53,9 @@ async def test_request_can_turn_following_off(base):
 )
 async def test_method_and_body_rules(base, status, method, expected_method, body_kept):
     async with HttpClient(follow_redirects=True) as c:
-        r = await c.request(method, base + "/redirect-to", params={"url": "/echo", "status": str(status)},
-                            json={"k": "v"})
+        r = await c.request(
+            method, base + "/redirect-to", params={"url": "/echo", "status": str(status)}, json={"k": "v"}
+        )
         echo = r.json()
         assert echo["method"] == expected_method
         assert (json.loads(echo["body"]) if echo["body"] else None) == ({"k": "v"} if body_kept else None)
@@ -81,8 +82,7 @@ async def test_default_limit_is_twenty(base):
 
 async def test_absolute_redirect_to_another_origin_drops_credentials(base, server2):
     async with HttpClient(follow_redirects=True, auth=("user", "pw")) as c:
-        r = await c.get(base + "/redirect-to", params={"url": server2.url + "/echo"},
-                        headers={"X-Keep": "1"})
+        r = await c.get(base + "/redirect-to", params={"url": server2.url + "/echo"}, headers={"X-Keep": "1"})
         echo = r.json()
         names = [k for k, _ in echo["headers"]]
         assert "authorization" not in names

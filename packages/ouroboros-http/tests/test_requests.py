@@ -13,7 +13,6 @@ from ouroboros.http import HttpClient, InvalidURL, UnsupportedProtocol
 pytestmark = pytest.mark.asyncio
 
 
-
 def header(echo: dict, name: str) -> list[str]:
     return [v for k, v in echo["headers"] if k == name.lower()]
 
@@ -140,10 +139,10 @@ async def test_unserializable_json_names_the_path(base, value, message):
 
 async def test_json_big_ints_and_unicode(base):
     async with HttpClient() as c:
-        r = await c.post(base + "/echo", json={"big": 2**70, "s": "snow ☃ \"q\"\n"})
+        r = await c.post(base + "/echo", json={"big": 2**70, "s": 'snow ☃ "q"\n'})
         import json
 
-        assert json.loads(r.json()["body"].encode("latin-1")) == {"big": 2**70, "s": "snow ☃ \"q\"\n"}
+        assert json.loads(r.json()["body"].encode("latin-1")) == {"big": 2**70, "s": 'snow ☃ "q"\n'}
 
 
 async def test_form_data(base):

@@ -19,46 +19,41 @@ pytestmark = pytest.mark.asyncio
 
 
 async def test_aiter_bytes(base):
-    async with HttpClient() as c:
-        async with c.stream("GET", base + "/stream", params={"n": "4"}) as r:
-            assert r.status_code == 200
-            assert not r.is_stream_consumed
-            chunks = [chunk async for chunk in r.aiter_bytes()]
-            assert b"".join(chunks) == b"line 0\nline 1\nline 2\nline 3\n"
-            assert r.is_stream_consumed
+    async with HttpClient() as c, c.stream("GET", base + "/stream", params={"n": "4"}) as r:
+        assert r.status_code == 200
+        assert not r.is_stream_consumed
+        chunks = [chunk async for chunk in r.aiter_bytes()]
+        assert b"".join(chunks) == b"line 0\nline 1\nline 2\nline 3\n"
+        assert r.is_stream_consumed
 
 
 async def test_aiter_lines(base):
-    async with HttpClient() as c:
-        async with c.stream("GET", base + "/stream", params={"n": "3"}) as r:
-            assert [line async for line in r.aiter_lines()] == ["line 0", "line 1", "line 2"]
+    async with HttpClient() as c, c.stream("GET", base + "/stream", params={"n": "3"}) as r:
+        assert [line async for line in r.aiter_lines()] == ["line 0", "line 1", "line 2"]
 
 
 async def test_aiter_text(base):
-    async with HttpClient() as c:
-        async with c.stream("GET", base + "/text") as r:
-            assert "".join([t async for t in r.aiter_text()]) == "héllo wörld"
+    async with HttpClient() as c, c.stream("GET", base + "/text") as r:
+        assert "".join([t async for t in r.aiter_text()]) == "héllo wörld"
 
 
 async def test_aread_then_content(base):
-    async with HttpClient() as c:
-        async with c.stream("GET", base + "/json") as r:
-            with pytest.raises(ResponseNotRead, match="read"):
-                r.content
-            body = await r.aread()
-            assert body == r.content
-            assert r.json()["name"] == "ouroboros"
-            # Once read, iteration replays the stored body.
-            assert b"".join([c async for c in r.aiter_bytes()]) == body
+    async with HttpClient() as c, c.stream("GET", base + "/json") as r:
+        with pytest.raises(ResponseNotRead, match="read"):
+            r.content
+        body = await r.aread()
+        assert body == r.content
+        assert r.json()["name"] == "ouroboros"
+        # Once read, iteration replays the stored body.
+        assert b"".join([c async for c in r.aiter_bytes()]) == body
 
 
 async def test_second_iteration_is_stream_consumed(base):
-    async with HttpClient() as c:
-        async with c.stream("GET", base + "/stream") as r:
-            [c async for c in r.aiter_bytes()]
-            with pytest.raises(StreamConsumed) as exc:
-                r.aiter_bytes()
-            assert "/stream" in str(exc.value)
+    async with HttpClient() as c, c.stream("GET", base + "/stream") as r:
+        [c async for c in r.aiter_bytes()]
+        with pytest.raises(StreamConsumed) as exc:
+            r.aiter_bytes()
+        assert "/stream" in str(exc.value)
 
 
 async def test_closed_stream(base):
@@ -71,42 +66,38 @@ async def test_closed_stream(base):
 
 
 async def test_stream_with_a_large_body(base):
-    async with HttpClient() as c:
-        async with c.stream("GET", base + "/bytes", params={"n": str(3_000_000)}) as r:
-            total = 0
-            async for chunk in r.aiter_bytes():
-                total += len(chunk)
-            assert total == 3_000_000
+    async with HttpClient() as c, c.stream("GET", base + "/bytes", params={"n": str(3_000_000)}) as r:
+        total = 0
+        async for chunk in r.aiter_bytes():
+            total += len(chunk)
+        assert total == 3_000_000
 
 
 async def test_stream_error_mid_body(midbody_server):
-    async with HttpClient() as c:
-        async with c.stream("GET", midbody_server.url + "/m") as r:
-            assert r.status_code == 200
-            with pytest.raises(RemoteProtocolError, match="before the body was complete"):
-                await r.aread()
+    async with HttpClient() as c, c.stream("GET", midbody_server.url + "/m") as r:
+        assert r.status_code == 200
+        with pytest.raises(RemoteProtocolError, match="before the body was complete"):
+            await r.aread()
 
 
 async def test_stream_read_timeout(base):
-    async with HttpClient(timeout=Timeout(10, read=0.3)) as c:
-        async with c.stream("GET", base + "/slow-body", params={"s": "5"}) as r:
-            it = r.aiter_bytes()
-            assert await it.__anext__() == b"start"
-            with pytest.raises(ReadTimeout):
-                await it.__anext__()
+    client = HttpClient(timeout=Timeout(10, read=0.3))
+    async with client, client.stream("GET", base + "/slow-body", params={"s": "5"}) as r:
+        it = r.aiter_bytes()
+        assert await it.__anext__() == b"start"
+        with pytest.raises(ReadTimeout):
+            await it.__anext__()
 
 
 async def test_sync_stream_lines(base):
-    with Client() as c:
-        with c.stream("GET", base + "/stream", params={"n": "3"}) as r:
-            assert list(r.iter_lines()) == ["line 0", "line 1", "line 2"]
+    with Client() as c, c.stream("GET", base + "/stream", params={"n": "3"}) as r:
+        assert list(r.iter_lines()) == ["line 0", "line 1", "line 2"]
 
 
 async def test_sync_stream_read(base):
-    with Client() as c:
-        with c.stream("GET", base + "/json") as r:
-            assert r.read() == r.content
-            assert r.json()["id"] == 1
+    with Client() as c, c.stream("GET", base + "/json") as r:
+        assert r.read() == r.content
+        assert r.json()["id"] == 1
 
 
 async def test_sync_iter_bytes_and_text(base):

@@ -70,6 +70,7 @@ def test_closed_client_refuses_requests(base):
 def test_usable_from_many_threads(base):
     results: list[int] = []
     with Client() as c:
+
         def work() -> None:
             for _ in range(10):
                 results.append(c.get(base + "/json").status_code)
@@ -84,10 +85,33 @@ def test_usable_from_many_threads(base):
 
 def test_sync_hooks_and_auth(base):
     seen: list[str] = []
-    with Client(auth=lambda req: (req.headers.__setitem__("X-Signed", "yes"), req)[1],
-                event_hooks={"request": [lambda r: seen.append(r.method)],
-                             "response": [lambda r: seen.append(str(r.status_code))]}) as c:
+    with Client(
+        auth=lambda req: (req.headers.__setitem__("X-Signed", "yes"), req)[1],
+        event_hooks={
+            "request": [lambda r: seen.append(r.method)],
+            "response": [lambda r: seen.append(str(r.status_code))],
+        },
+    ) as c:
         r = c.get(base + "/echo")
         assert ["x-signed", "yes"] in r.json()["headers"]
         assert seen == ["GET", "200"]
         assert r.request.headers["x-signed"] == "yes"
+
+
+def test_ob_http_get_command(base, capsys):
+    import argparse
+
+    from ouroboros.http._cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["http", "get", "-i", "-H", "X-Test: 1", base + "/echo"])
+    assert args.handler(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("HTTP/1.1 200 OK\n")
+    assert '["x-test", "1"]' in out
+    args = parser.parse_args(["http", "get", base + "/status/404"])
+    assert args.handler(args) == 1
+    args = parser.parse_args(["http", "head", "http://127.0.0.1:9/"])
+    assert args.handler(args) == 1
+    assert "ConnectError" in capsys.readouterr().err

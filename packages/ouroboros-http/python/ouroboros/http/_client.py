@@ -216,7 +216,9 @@ class _BaseClient:
             else:
                 from urllib.parse import urlencode
 
-                request.content = urlencode(list(data.items()) if isinstance(data, Mapping) else data, doseq=True).encode()
+                request.content = urlencode(
+                    list(data.items()) if isinstance(data, Mapping) else data, doseq=True
+                ).encode()
                 merged.setdefault("content-type", "application/x-www-form-urlencoded")
         return request
 
@@ -295,13 +297,25 @@ class HttpClient(_BaseClient):
                 None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
             )
         return self._send_slow(
-            method, url, params=params, headers=headers, cookies=cookies, content=content, data=data,
-            files=files, json=json, auth=auth, follow_redirects=follow_redirects, timeout=timeout,
-            extensions=extensions, stream=False,
+            method,
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            stream=False,
         )
 
-    async def _send_slow(self, method: str, url: str, *, auth: Any, follow_redirects: Any, timeout: Any,
-                         stream: bool, **build: Any) -> Response:
+    async def _send_slow(
+        self, method: str, url: str, *, auth: Any, follow_redirects: Any, timeout: Any, stream: bool, **build: Any
+    ) -> Response:
         request = self.build_request(method, url, **build)
         chosen = self.auth if auth is USE_CLIENT_DEFAULT else to_auth(auth)
         if chosen is not None:
@@ -321,7 +335,11 @@ class HttpClient(_BaseClient):
             t, given = _request_timeout(timeout)
             native = self._native.stream if stream else self._native.request
             response = await native(
-                request.method, request.url, None, timeout=t, timeout_given=given,
+                request.method,
+                request.url,
+                None,
+                timeout=t,
+                timeout_given=given,
                 follow_redirects=None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
                 **self._native_args(request),
             )
@@ -379,8 +397,9 @@ class _AsyncStream:
         auth = kw.pop("auth", USE_CLIENT_DEFAULT)
         follow = kw.pop("follow_redirects", USE_CLIENT_DEFAULT)
         timeout = kw.pop("timeout", USE_CLIENT_DEFAULT)
-        self._response = await c._send_slow(self._method, self._url, auth=auth, follow_redirects=follow,
-                                            timeout=timeout, stream=True, **kw)
+        self._response = await c._send_slow(
+            self._method, self._url, auth=auth, follow_redirects=follow, timeout=timeout, stream=True, **kw
+        )
         return self._response
 
     async def __aexit__(self, *exc: object) -> None:
@@ -414,18 +433,39 @@ class Client(_BaseClient):
             if auth is not USE_CLIENT_DEFAULT and auth is not None:
                 headers = {**dict(headers or {}), "Authorization": auth.header()}
             return self._native.request_sync(
-                method, url, params, headers, cookies, content, data,
-                None if files is None else file_parts(files), json, t, given,
+                method,
+                url,
+                params,
+                headers,
+                cookies,
+                content,
+                data,
+                None if files is None else file_parts(files),
+                json,
+                t,
+                given,
                 None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
             )
         return self._send_slow(
-            method, url, params=params, headers=headers, cookies=cookies, content=content, data=data,
-            files=files, json=json, auth=auth, follow_redirects=follow_redirects, timeout=timeout,
-            extensions=extensions, stream=False,
+            method,
+            url,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+            stream=False,
         )
 
-    def _send_slow(self, method: str, url: str, *, auth: Any, follow_redirects: Any, timeout: Any,
-                   stream: bool, **build: Any) -> Response:
+    def _send_slow(
+        self, method: str, url: str, *, auth: Any, follow_redirects: Any, timeout: Any, stream: bool, **build: Any
+    ) -> Response:
         request = self.build_request(method, url, **build)
         chosen = self.auth if auth is USE_CLIENT_DEFAULT else to_auth(auth)
         if chosen is not None:
@@ -439,7 +479,11 @@ class Client(_BaseClient):
             t, given = _request_timeout(timeout)
             native = self._native.stream_sync if stream else self._native.request_sync
             response = native(
-                request.method, request.url, None, timeout=t, timeout_given=given,
+                request.method,
+                request.url,
+                None,
+                timeout=t,
+                timeout_given=given,
                 follow_redirects=None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
                 **self._native_args(request),
             )
@@ -494,8 +538,9 @@ class _SyncStream:
         auth = kw.pop("auth", USE_CLIENT_DEFAULT)
         follow = kw.pop("follow_redirects", USE_CLIENT_DEFAULT)
         timeout = kw.pop("timeout", USE_CLIENT_DEFAULT)
-        self._response = self._client._send_slow(self._method, self._url, auth=auth, follow_redirects=follow,
-                                                 timeout=timeout, stream=True, **kw)
+        self._response = self._client._send_slow(
+            self._method, self._url, auth=auth, follow_redirects=follow, timeout=timeout, stream=True, **kw
+        )
         return self._response
 
     def __exit__(self, *exc: object) -> None:

@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, final
 
 _T = TypeVar("_T")
 
@@ -14,15 +14,16 @@ def _selftest_sleep(value: _T, delay_ms: int = ..., panic: bool = ...) -> Awaita
 def _runtime_info() -> dict[str, Any]: ...
 def _encode_json(value: Any) -> bytes: ...
 
+@final
 class Headers:
-    def __init__(self, headers: Any = None) -> None: ...
-    def __getitem__(self, key: str) -> str: ...
-    def __setitem__(self, key: str, v: Any) -> None: ...
-    def __delitem__(self, key: str) -> None: ...
-    def __contains__(self, key: object) -> bool: ...
+    def __new__(cls, headers: Any = None) -> Headers: ...
+    def __getitem__(self, key: str, /) -> str: ...
+    def __setitem__(self, key: str, value: Any, /) -> None: ...
+    def __delitem__(self, key: str, /) -> None: ...
+    def __contains__(self, key: object, /) -> bool: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[str]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def get(self, key: str, default: Any = None) -> Any: ...
     def get_list(self, key: str) -> list[str]: ...
     def keys(self) -> list[str]: ...
@@ -36,6 +37,7 @@ class Headers:
     def copy(self) -> Headers: ...
     def to_dict(self) -> dict[str, str]: ...
 
+@final
 class Cookies:
     def get(self, name: str, default: str | None = None, domain: str | None = None) -> str | None: ...
     def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None: ...
@@ -45,34 +47,37 @@ class Cookies:
     def jar(self) -> list[tuple[str, str, str, str]]: ...
     def items(self) -> list[tuple[str, str]]: ...
     def keys(self) -> list[str]: ...
-    def __getitem__(self, name: str) -> str: ...
-    def __setitem__(self, name: str, value: str) -> None: ...
-    def __delitem__(self, name: str) -> None: ...
-    def __contains__(self, name: str) -> bool: ...
+    def __getitem__(self, name: str, /) -> str: ...
+    def __setitem__(self, name: str, value: str, /) -> None: ...
+    def __delitem__(self, name: str, /) -> None: ...
+    def __contains__(self, name: str, /) -> bool: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[str]: ...
 
+@final
 class AsyncBodyIterator:
     def __aiter__(self) -> AsyncBodyIterator: ...
     def __anext__(self) -> Awaitable[Any]: ...
 
+@final
 class BodyIterator:
     def __iter__(self) -> BodyIterator: ...
     def __next__(self) -> Any: ...
 
+@final
 class Response:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         status_code: int,
         *,
         headers: Any = None,
         content: bytes | str | None = None,
         text: str | None = None,
         json: Any = None,
-        url: str = "",
-        method: str = "GET",
+        url: str = ...,
+        method: str = ...,
         request: Any = None,
-    ) -> None: ...
+    ) -> Response: ...
     @property
     def status_code(self) -> int: ...
     @property
@@ -128,9 +133,18 @@ class Response:
     def aiter_text(self) -> AsyncIterator[str]: ...
     def aiter_lines(self) -> AsyncIterator[str]: ...
 
+@final
+@final
+class Completer:
+    """The per-event-loop end of the asyncio bridge (internal)."""
+
+    def _drain(self) -> None: ...
+    def _on_done(self, fut: Any) -> None: ...
+
+@final
 class NativeClient:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         base_url: str | None = None,
         headers: Any = None,
@@ -151,7 +165,7 @@ class NativeClient:
         cookies: bool = True,
         user_agent: str | None = None,
         retry: tuple[Any, ...] | None = None,
-    ) -> None: ...
+    ) -> NativeClient: ...
     @property
     def headers(self) -> Headers: ...
     @headers.setter
@@ -161,23 +175,63 @@ class NativeClient:
     @property
     def cookies(self) -> Cookies | None: ...
     def request(
-        self, method: str, url: str, params: Any = None, headers: Any = None, cookies: Any = None,
-        content: Any = None, data: Any = None, files: Any = None, json: Any = None,
-        timeout: float | None = None, timeout_given: bool = False, follow_redirects: bool | None = None,
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        timeout: float | None = None,
+        timeout_given: bool = False,
+        follow_redirects: bool | None = None,
     ) -> Awaitable[Response]: ...
     def request_sync(
-        self, method: str, url: str, params: Any = None, headers: Any = None, cookies: Any = None,
-        content: Any = None, data: Any = None, files: Any = None, json: Any = None,
-        timeout: float | None = None, timeout_given: bool = False, follow_redirects: bool | None = None,
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        timeout: float | None = None,
+        timeout_given: bool = False,
+        follow_redirects: bool | None = None,
     ) -> Response: ...
     def stream(
-        self, method: str, url: str, params: Any = None, headers: Any = None, cookies: Any = None,
-        content: Any = None, data: Any = None, files: Any = None, json: Any = None,
-        timeout: float | None = None, timeout_given: bool = False, follow_redirects: bool | None = None,
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        timeout: float | None = None,
+        timeout_given: bool = False,
+        follow_redirects: bool | None = None,
     ) -> Awaitable[Response]: ...
     def stream_sync(
-        self, method: str, url: str, params: Any = None, headers: Any = None, cookies: Any = None,
-        content: Any = None, data: Any = None, files: Any = None, json: Any = None,
-        timeout: float | None = None, timeout_given: bool = False, follow_redirects: bool | None = None,
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        timeout: float | None = None,
+        timeout_given: bool = False,
+        follow_redirects: bool | None = None,
     ) -> Response: ...
     def build_url(self, method: str, url: str, params: Any = None) -> str: ...

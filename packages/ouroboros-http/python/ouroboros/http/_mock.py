@@ -54,8 +54,12 @@ class Route:
         self.calls += 1
         if self.error is not None:
             raise self.error
-        kwargs: dict[str, Any] = {"headers": self.headers, "url": request.url, "method": request.method,
-                                  "request": request}
+        kwargs: dict[str, Any] = {
+            "headers": self.headers,
+            "url": request.url,
+            "method": request.method,
+            "request": request,
+        }
         if self.json is not _NO_JSON:
             kwargs["json"] = self.json
         elif self.text is not None:
@@ -122,8 +126,7 @@ class MockTransport:
             return self.handler(request)
         known = ", ".join(f"{r.method} {r.url}" for r in self.routes) or "none"
         raise ConnectError(
-            f"{request.method} {request.url}: MockTransport has no response for this request "
-            f"(registered: {known})",
+            f"{request.method} {request.url}: MockTransport has no response for this request (registered: {known})",
             method=request.method,
             url=request.url,
             request=request,

@@ -63,7 +63,7 @@ class Timeout:
         if isinstance(timeout, Timeout):
             base: tuple[Any, ...] = timeout.as_tuple()
         elif isinstance(timeout, tuple):
-            base = (*timeout, None, None, None, None)[:4] + (None,)
+            base = (*(*timeout, None, None, None, None)[:4], None)
         elif timeout is _UNSET:
             if _UNSET in (connect, read, write, pool):
                 raise InvalidArgumentError(
@@ -116,7 +116,9 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_keepalive_connections"):
             v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "max_connections" else 0)):
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "max_connections" else 0)
+            ):
                 raise InvalidArgumentError(f"Limits.{name} must be a positive int or None, got {v!r}")
         _seconds(self.keepalive_expiry, "Limits.keepalive_expiry")
 
@@ -301,7 +303,9 @@ def file_parts(files: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> list[tup
     return out
 
 
-def _one_file(name: str, filename: str | None, ctype: str | None, value: Any) -> tuple[str, str | None, bytes, str | None]:
+def _one_file(
+    name: str, filename: str | None, ctype: str | None, value: Any
+) -> tuple[str, str | None, bytes, str | None]:
     import os
     import pathlib
 
