@@ -205,6 +205,7 @@ impl ErrorType {
 
     /// The human message, as in Pydantic's `errors()[i]["msg"]`.
     #[must_use]
+    #[allow(clippy::too_many_lines)] // one arm per error type, kept together
     pub fn message(&self) -> String {
         match self {
             Self::Missing => "Field required".into(),

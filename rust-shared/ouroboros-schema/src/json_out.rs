@@ -21,14 +21,11 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             _ => continue,
         };
         out.extend_from_slice(&bytes[start..i]);
-        match escape {
-            Some(e) => out.extend_from_slice(e),
-            None => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
+        if let Some(e) = escape { out.extend_from_slice(e) } else {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
         }
         start = i + 1;
     }
@@ -56,6 +53,7 @@ pub fn write_float(out: &mut Vec<u8>, v: f64) {
 /// microseconds, as Pydantic writes `timedelta` in JSON.
 #[must_use]
 pub fn duration_iso(total_micros: i128) -> String {
+    use std::fmt::Write;
     let sign = if total_micros < 0 { "-" } else { "" };
     let abs = total_micros.unsigned_abs();
     let micros = abs % 1_000_000;
@@ -65,22 +63,22 @@ pub fn duration_iso(total_micros: i128) -> String {
     let (hours, minutes, seconds) = (rem / 3600, (rem % 3600) / 60, rem % 60);
     let mut s = format!("{sign}P");
     if days > 0 {
-        s.push_str(&format!("{days}D"));
+        let _ = write!(s, "{days}D");
     }
     if hours > 0 || minutes > 0 || seconds > 0 || micros > 0 || days == 0 {
         s.push('T');
         if hours > 0 {
-            s.push_str(&format!("{hours}H"));
+            let _ = write!(s, "{hours}H");
         }
         if minutes > 0 {
-            s.push_str(&format!("{minutes}M"));
+            let _ = write!(s, "{minutes}M");
         }
         if seconds > 0 || micros > 0 || (hours == 0 && minutes == 0) {
             if micros > 0 {
                 let frac = format!("{micros:06}");
-                s.push_str(&format!("{seconds}.{}S", frac.trim_end_matches('0')));
+                let _ = write!(s, "{seconds}.{}S", frac.trim_end_matches('0'));
             } else {
-                s.push_str(&format!("{seconds}S"));
+                let _ = write!(s, "{seconds}S");
             }
         }
     }

@@ -71,17 +71,14 @@ impl Compiler {
         if let Some(&i) = self.by_cls.get(&key) {
             return Ok(i);
         }
-        let description = match description {
-            Some(d) => d.clone(),
-            None => {
-                let d = cls.getattr(SCHEMA_ATTR).map_err(|_| {
-                    bad(format!(
-                        "{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?",
-                        cls.qualname().map(|q| q.to_string()).unwrap_or_default()
-                    ))
-                })?;
-                d.cast_into::<PyDict>().map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?
-            }
+        let description = if let Some(d) = description { d.clone() } else {
+            let d = cls.getattr(SCHEMA_ATTR).map_err(|_| {
+                bad(format!(
+                    "{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?",
+                    cls.qualname().map(|q| q.to_string()).unwrap_or_default()
+                ))
+            })?;
+            d.cast_into::<PyDict>().map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?
         };
         let index = self.defs.len();
         self.defs.push(None);
@@ -93,6 +90,7 @@ impl Compiler {
         Ok(index)
     }
 
+    #[allow(clippy::too_many_lines)] // reads one description dict, key by key
     fn model_description(&mut self, py: Python<'_>, d: &Bound<'_, PyDict>, cls: &Bound<'_, PyType>) -> PyResult<(ModelValidator, ModelSer)> {
         let format: i64 = get(d, "format")?.ok_or_else(|| bad("missing \"format\""))?.extract()?;
         if format != SCHEMA_FORMAT_VERSION {
@@ -103,7 +101,7 @@ impl Compiler {
         }
         let class_name = get_str(d, "name")?.unwrap_or_else(|| cls.name().map(|n| n.to_string()).unwrap_or_default());
         let empty = PyDict::new(py);
-        let config = get(d, "config")?.map(|c| c.cast_into::<PyDict>()).transpose()?.unwrap_or(empty);
+        let config = get(d, "config")?.map(pyo3::Bound::cast_into::<PyDict>).transpose()?.unwrap_or(empty);
         let extra = match get_str(&config, "extra")?.as_deref() {
             None | Some("ignore") => ExtraBehavior::Ignore,
             Some("forbid") => ExtraBehavior::Forbid,

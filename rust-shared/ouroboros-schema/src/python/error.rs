@@ -37,6 +37,7 @@ impl From<PyErr> for ValError {
 
 impl ValError {
     /// One error about `input`.
+    #[must_use] 
     pub fn new(py: Python<'_>, kind: ErrorType, input: &Inp<'_, '_>) -> Self {
         let input = match input.to_py(py) {
             Ok(v) => v.unbind(),
@@ -46,6 +47,7 @@ impl ValError {
     }
 
     /// One error about a Python value.
+    #[must_use] 
     pub fn new_py(kind: ErrorType, input: &Bound<'_, PyAny>) -> Self {
         Self::Lines(vec![LineError { kind, loc: Vec::new(), input: input.clone().unbind() }])
     }
@@ -81,6 +83,7 @@ impl Errors {
         }
     }
 
+    #[must_use] 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

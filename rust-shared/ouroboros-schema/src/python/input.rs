@@ -27,6 +27,7 @@ impl<'py> Inp<'_, 'py> {
         }
     }
 
+    #[must_use] 
     pub fn is_none(&self) -> bool {
         match self {
             Self::Py(o) => o.is_none(),
@@ -35,6 +36,7 @@ impl<'py> Inp<'_, 'py> {
     }
 
     /// The input as text, if it is a string (Python `str` or JSON string).
+    #[must_use] 
     pub fn as_str(&self) -> Option<Cow<'_, str>> {
         match self {
             Self::Py(o) => o.cast::<PyString>().ok().and_then(|s| s.to_cow().ok()).map(|c| Cow::Owned(c.into_owned())),
@@ -44,9 +46,10 @@ impl<'py> Inp<'_, 'py> {
     }
 
     /// A short name of the input's type, for error messages.
+    #[must_use] 
     pub fn type_name(&self) -> String {
         match self {
-            Self::Py(o) => o.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into()),
+            Self::Py(o) => o.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string()),
             Self::Json(v) => match v {
                 JsonValue::Null => "None",
                 JsonValue::Bool(_) => "bool",

@@ -75,6 +75,7 @@ impl SchemaValidator {
     }
 
     /// The title used in `ValidationError` ("1 validation error for <title>").
+    #[must_use] 
     pub fn title(&self) -> &str {
         &self.title
     }

@@ -95,6 +95,7 @@ impl FieldDefault {
 
 /// `isinstance(obj, cls)` by the type's MRO, without the `__instancecheck__`
 /// call `PyObject_IsInstance` makes for classes with a metaclass.
+#[must_use] 
 pub fn is_subtype(obj: &Bound<'_, PyAny>, cls: &Bound<'_, PyType>) -> bool {
     // SAFETY: both are live type objects.
     unsafe { ffi::PyType_IsSubtype(ffi::Py_TYPE(obj.as_ptr()), cls.as_type_ptr()) != 0 }
@@ -253,19 +254,13 @@ impl ModelValidator {
                                 }
                                 Err(e) => errors.push(e, &LocItem::Key(key.to_owned()))?,
                             },
-                            None => match field.default.value(py, &dict)? {
-                                Some(v) => dict.set_item(field.name.bind(py), v)?,
-                                None => {
-                                    let w = match &whole {
-                                        Some(w) => w.clone(),
-                                        None => {
-                                            let w = inp.to_py(py)?;
-                                            whole = Some(w.clone());
-                                            w
-                                        }
-                                    };
-                                    errors.0.push(Self::missing_line(field, &w));
-                                }
+                            None => if let Some(v) = field.default.value(py, &dict)? { dict.set_item(field.name.bind(py), v)? } else {
+                                let w = if let Some(w) = &whole { w.clone() } else {
+                                    let w = inp.to_py(py)?;
+                                    whole = Some(w.clone());
+                                    w
+                                };
+                                errors.0.push(Self::missing_line(field, &w));
                             },
                         }
                     }

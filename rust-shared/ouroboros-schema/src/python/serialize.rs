@@ -300,6 +300,7 @@ impl Serializer<'_> {
         k.str()
     }
 
+    #[allow(clippy::unused_self)] // a method so every type rule lives on the serializer
     fn enum_value<'py>(&self, v: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = v.py();
         let enum_cls = ENUM_CLS.import(py, "enum", "Enum")?;

@@ -99,12 +99,10 @@ impl DecimalValidator {
             Inp::Py(o) => {
                 if o.is_instance(cls)? {
                     o.clone()
-                } else if strict {
-                    return Err(ValError::new(py, ErrorType::DecimalType, inp));
-                } else if o.is_instance_of::<PyBool>() {
+                } else if strict || o.is_instance_of::<PyBool>() {
                     return Err(ValError::new(py, ErrorType::DecimalType, inp));
                 } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyString>() {
-                    let text = if o.is_instance_of::<PyString>() { o.str()?.to_string().trim().to_owned() } else { o.str()?.to_string() };
+                    let text = o.str()?.to_string().trim().to_owned();
                     cls.call1((text,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
                 } else if o.is_instance_of::<PyFloat>() {
                     cls.call1((o.str()?,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?

@@ -13,7 +13,7 @@ use super::input::Inp;
 
 static TIMEZONE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-fn tzinfo<'py>(py: Python<'py>, offset: Option<i32>) -> PyResult<Option<Bound<'py, PyTzInfo>>> {
+fn tzinfo(py: Python<'_>, offset: Option<i32>) -> PyResult<Option<Bound<'_, PyTzInfo>>> {
     let Some(seconds) = offset else { return Ok(None) };
     let tz_cls = TIMEZONE.import(py, "datetime", "timezone")?;
     let tz = if seconds == 0 {

@@ -34,6 +34,7 @@ pub struct State<'s, 'py> {
 }
 
 impl<'s> State<'s, '_> {
+    #[must_use] 
     pub fn new(defs: &'s [ModelValidator], strict: Option<bool>) -> Self {
         Self { defs, strict, depth: 0, data: None, context: None, from_attributes: false }
     }
@@ -157,6 +158,7 @@ impl Validator {
 
     /// The label of this choice in union error locations (`int`, `str`,
     /// the model's class name), as Pydantic prints them.
+    #[must_use] 
     pub fn short_name(&self, defs: &[ModelValidator]) -> String {
         match self {
             Self::Any => "any".into(),
@@ -321,15 +323,12 @@ fn validate_int<'py>(
     let parsed = match inp {
         Inp::Py(o) => {
             if o.is_exact_instance_of::<PyInt>() {
-                return match o.extract::<i64>() {
-                    Ok(v) => {
-                        c.check(v).map_err(|k| ValError::new(py, k, inp))?;
-                        Ok(o.clone())
-                    }
-                    Err(_) => {
-                        check_big_int(py, inp, o, c, big_bounds)?;
-                        Ok(o.clone())
-                    }
+                return if let Ok(v) = o.extract::<i64>() {
+                    c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+                    Ok(o.clone())
+                } else {
+                    check_big_int(py, inp, o, c, big_bounds)?;
+                    Ok(o.clone())
                 };
             }
             if o.is_instance_of::<PyBool>() {
@@ -522,6 +521,7 @@ fn validate_bytes<'py>(
 }
 
 /// A bound from a description as `CtxValue` (for messages).
+#[must_use] 
 pub fn ctx_of(obj: &Bound<'_, PyAny>) -> CtxValue {
     if let Ok(i) = obj.extract::<i64>() {
         if !obj.is_instance_of::<PyFloat>() {

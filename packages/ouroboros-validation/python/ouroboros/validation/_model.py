@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from ouroboros.validation._config import ConfigDict, merge_config
 from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo
 from ouroboros.validation._errors import ValidationError
-from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo, ModelPrivateAttr
+from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo, ModelPrivateAttr, PrivateAttr
 from ouroboros.validation._model_build import (
     UndefinedAnnotation,
     build_description,
@@ -57,6 +57,7 @@ class _Deferred:
         return getattr(real, name)
 
 
+@typing.dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr))
 class ModelMetaclass(type):
     """Collects fields, config and decorators; builds description and validator."""
 

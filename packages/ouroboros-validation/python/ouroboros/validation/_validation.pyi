@@ -1,11 +1,49 @@
 """Type stubs of the Rust extension `ouroboros.validation._validation`."""
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 _T = TypeVar("_T")
 
 __version__: str
+SCHEMA_FORMAT_VERSION: int
+
+class SchemaValidator:
+    """A compiled model description (or bare type schema), validated in Rust."""
+
+    def __new__(cls, description: Any) -> SchemaValidator: ...
+    @property
+    def title(self) -> str: ...
+    def validate_python(
+        self, input: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+    ) -> Any: ...
+    def validate_json(self, data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None) -> Any: ...
+    def validate_init(self, instance: Any, data: dict[str, Any]) -> None: ...
+    def validate_assignment(self, instance: Any, name: str, value: Any) -> bool: ...
+    def to_python(
+        self,
+        value: Any,
+        *,
+        mode: Literal["python", "json"] = "python",
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        include: Any = None,
+        exclude: Any = None,
+    ) -> Any: ...
+    def to_json(
+        self,
+        value: Any,
+        *,
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        include: Any = None,
+        exclude: Any = None,
+        as_str: bool = True,
+    ) -> Any: ...
 
 def _selftest_raise(kind: str, detail: str = ...) -> None: ...
 def _selftest_panic(message: str) -> None: ...
