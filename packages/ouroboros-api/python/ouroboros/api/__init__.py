@@ -28,12 +28,32 @@ from ouroboros.api.responses import (
     StreamingResponse,
 )
 from ouroboros.api.routing import APIRouter
+from ouroboros.api.security import (
+    APIKeyCookie,
+    APIKeyHeader,
+    APIKeyQuery,
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+    OAuth2PasswordBearer,
+)
+from ouroboros.api.staticfiles import StaticFiles
 from ouroboros.api.testclient import TestClient
 from ouroboros.api.websockets import WebSocket
 
 FastAPI = App
 
 __all__ = [
+    "APIKeyCookie",
+    "APIKeyHeader",
+    "APIKeyQuery",
+    "HTTPAuthorizationCredentials",
+    "HTTPBasic",
+    "HTTPBasicCredentials",
+    "HTTPBearer",
+    "OAuth2PasswordBearer",
+    "StaticFiles",
     "APIRouter",
     "App",
     "BackgroundTasks",

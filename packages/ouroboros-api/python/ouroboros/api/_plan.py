@@ -29,6 +29,7 @@ from ouroboros.api.exceptions import RequestValidationError
 from ouroboros.api.params import Body, Depends, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
+from ouroboros.api.security import SecurityBase
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
 _background_runs: set[asyncio.Task[Any]] = set()
@@ -218,19 +219,22 @@ class PlanBuilder:
         self.body_params: list[dict[str, Any]] = []
         self.wants_request = False
         self.uses_special = False
+        self.security: list[SecurityBase] = []
 
     def dependant(self, call: Callable[..., Any], use_cache: bool = True) -> Dependant:
         dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call))
+        if isinstance(call, SecurityBase):
+            self.security.append(call)
+        # Where the annotations are: a class's __init__, an instance's __call__.
+        target: Any = call
+        if isinstance(call, type):
+            target = call.__init__
+        elif not inspect.isroutine(call):
+            target = type(call).__call__
         try:
-            hints = typing.get_type_hints(call, include_extras=True)
+            hints = typing.get_type_hints(target, include_extras=True)
         except Exception:  # noqa: BLE001 - unresolvable forward refs: fall back to raw annotations
             hints = {}
-        target = call
-        if isinstance(call, type):
-            target = call.__init__  # type: ignore[misc]
-            hints = (
-                {**typing.get_type_hints(target, include_extras=True)} if hasattr(target, "__annotations__") else hints
-            )
         sig = inspect.signature(call)
         for name, p in sig.parameters.items():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):

@@ -125,6 +125,26 @@ class App(APIRouter):
 
         return decorator
 
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve ``app`` (a `StaticFiles`) under ``path``."""
+        from ouroboros.api.staticfiles import StaticFiles
+
+        if not isinstance(app, StaticFiles):
+            raise TypeError(f"only StaticFiles can be mounted, got {type(app).__name__}")
+        prefix = path.rstrip("/")
+
+        async def static_file(file_path: str) -> Response:
+            return await app.serve(file_path)
+
+        async def static_root() -> Response:
+            return await app.serve("")
+
+        self.add_api_route(
+            prefix + "/{file_path:path}", static_file, methods=["GET"], name=name, include_in_schema=False
+        )
+        if app.html:
+            self.add_api_route(prefix + "/", static_root, methods=["GET"], include_in_schema=False)
+
     def include_health(self, manager: Any, path: str = "/health") -> None:
         """Serve ``manager``'s report at ``path`` (503 when unhealthy)."""
 

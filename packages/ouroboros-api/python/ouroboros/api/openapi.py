@@ -61,6 +61,7 @@ class SchemaBuilder:
 
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
+        self.security_schemes: dict[str, Any] = {}
 
     def schema(self, tp: Any) -> dict[str, Any]:
         tp, _ = _plan.split_annotated(tp)
@@ -112,6 +113,9 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
         if d.dependency:
             builder.dependant(d.dependency)
     builder.finish()
+    if builder.security:
+        for scheme in builder.security:
+            sb.security_schemes[scheme.scheme_name] = scheme.model
     op: dict[str, Any] = {
         "summary": route.summary or route.name.replace("_", " ").title(),
         "operationId": route.operation_id
@@ -147,6 +151,8 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
                 body_required.append(p["alias"])
     if parameters:
         op["parameters"] = parameters
+    if builder.security:
+        op["security"] = [{s.scheme_name: []} for s in builder.security]
     if whole_body is not None:
         op["requestBody"] = {"content": {"application/json": {"schema": whole_body[0]}}, "required": whole_body[1]}
     elif body_props:
@@ -201,6 +207,11 @@ def build_openapi(app: App) -> dict[str, Any]:
         schemas["ValidationError"] = VALIDATION_ERROR
         schemas["HTTPValidationError"] = HTTP_VALIDATION_ERROR
     doc: dict[str, Any] = {"openapi": "3.1.0", "info": info, "paths": paths}
+    components: dict[str, Any] = {}
     if schemas:
-        doc["components"] = {"schemas": schemas}
+        components["schemas"] = schemas
+    if sb.security_schemes:
+        components["securitySchemes"] = sb.security_schemes
+    if components:
+        doc["components"] = components
     return doc
