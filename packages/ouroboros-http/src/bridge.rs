@@ -81,7 +81,7 @@ pub struct Completer {
 #[pymethods]
 impl Completer {
     /// Called by the event loop when the socket is readable: complete every queued future.
-    fn _drain(&self, py: Python<'_>) -> PyResult<()> {
+    fn _drain(&self, py: Python<'_>) {
         let mut buf = [0u8; 512];
         loop {
             match (&self.reader).read(&mut buf) {
@@ -92,7 +92,7 @@ impl Completer {
         }
         let items = std::mem::take(&mut *lock(&self.shared.queue));
         if items.is_empty() {
-            return Ok(());
+            return;
         }
         {
             let mut pending = lock(&self.shared.pending);
@@ -100,9 +100,11 @@ impl Completer {
                 pending.remove(&d.key);
             }
         }
+        // One failing item must not strand the rest of the batch: errors are
+        // delivered to the future they belong to, never raised into the loop.
         for d in items {
             let fut = d.fut.bind(py);
-            if fut.call_method0(pyo3::intern!(py, "done"))?.is_truthy()? {
+            if fut.call_method0(pyo3::intern!(py, "done")).and_then(|v| v.is_truthy()).unwrap_or(true) {
                 continue; // cancelled meanwhile
             }
             let result = match d.outcome {
@@ -111,12 +113,14 @@ impl Completer {
                 Outcome::Failed(e) => Err(to_pyerr(py, &e)),
                 Outcome::Panicked(e) => Err(e.into()),
             };
-            match result {
-                Ok(v) => fut.call_method1(pyo3::intern!(py, "set_result"), (v,))?,
-                Err(e) => fut.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))?,
+            let delivered = match result {
+                Ok(v) => fut.call_method1(pyo3::intern!(py, "set_result"), (v,)),
+                Err(e) => fut.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),)),
             };
+            if let Err(e) = delivered {
+                let _ = fut.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),));
+            }
         }
-        Ok(())
     }
 
     /// Done-callback of every future: abort the request if it is still running.
