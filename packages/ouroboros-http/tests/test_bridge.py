@@ -1,0 +1,93 @@
+"""The asyncio bridge: many loops, many requests in flight, cancellation, threads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from ouroboros.core import InternalError
+from ouroboros.http import Client, ConnectError, HttpClient, Limits
+
+
+def test_one_client_on_several_event_loops(base):
+    client = HttpClient()
+
+    async def one() -> int:
+        return (await client.get(base + "/json")).status_code
+
+    assert asyncio.run(one()) == 200
+    assert asyncio.run(one()) == 200  # a new loop gets its own completer
+    asyncio.run(client.aclose())
+
+
+def test_loops_in_parallel_threads(base):
+    results: list[int] = []
+
+    def run() -> None:
+        async def main() -> None:
+            async with HttpClient() as c:
+                rs = await asyncio.gather(*(c.get(base + "/json") for _ in range(20)))
+                results.extend(r.status_code for r in rs)
+
+        asyncio.run(main())
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 60
+
+
+@pytest.mark.asyncio
+async def test_many_requests_in_flight(base):
+    async with HttpClient(limits=Limits(max_connections=None)) as c:
+        rs = await asyncio.gather(*(c.get(base + "/echo", params={"i": str(i)}) for i in range(300)))
+        assert [r.json()["query"][0][1] for r in rs] == [str(i) for i in range(300)]
+
+
+@pytest.mark.asyncio
+async def test_successes_and_failures_in_one_batch(base, closed_port):
+    async with HttpClient() as c:
+        coros = [c.get(base + "/json") if i % 2 else c.get(closed_port + "/x") for i in range(40)]
+        results = await asyncio.gather(*coros, return_exceptions=True)
+        assert [type(r).__name__ for r in results] == ["ConnectError", "Response"] * 20
+        assert all(isinstance(r, ConnectError) for r in results[::2])
+
+
+@pytest.mark.asyncio
+async def test_cancelling_many_requests_leaves_the_client_usable(stall_server, base):
+    async with HttpClient(limits=Limits(max_connections=10)) as c:
+        tasks = [asyncio.ensure_future(c.get(stall_server.url + f"/{i}")) for i in range(10)]
+        await asyncio.sleep(0.1)
+        for t in tasks:
+            t.cancel()
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(isinstance(d, asyncio.CancelledError) for d in done)
+        rs = await asyncio.gather(*(c.get(base + "/json") for _ in range(10)))
+        assert {r.status_code for r in rs} == {200}
+
+
+@pytest.mark.asyncio
+async def test_sync_client_inside_a_running_loop(base):
+    # Blocking calls from async code are the caller's choice; they must still work.
+    with Client() as c:
+        assert c.get(base + "/json").status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_a_rust_panic_is_an_internal_error():
+    from ouroboros.http import _http
+
+    with pytest.raises(InternalError, match="boom"):
+        _http._selftest_panic("boom")
+    with pytest.raises(InternalError, match="panic requested"):
+        await _http._selftest_sleep(1, 1, True)
+
+
+def test_requests_need_a_running_loop(base):
+    client = HttpClient()
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        client.get(base + "/json")
