@@ -148,8 +148,11 @@ impl Compiler {
                 FieldDefault::Required
             };
             let ser_name = get_str(&f, "serialization_alias")?.or_else(|| alias.clone()).unwrap_or_else(|| name.clone());
+            let mut name_json = Vec::with_capacity(name.len() + 2);
+            crate::json_out::write_str(&mut name_json, &name);
             field_sers.push(FieldSer {
                 name: PyString::intern(py, &name).unbind(),
+                name_json,
                 alias: PyString::intern(py, &ser_name).unbind(),
                 exclude: get_bool(&f, "exclude")?,
                 default: match &default {
@@ -203,7 +206,11 @@ impl Compiler {
             after,
             post_init: get(d, "post_init")?.map(Bound::unbind),
         };
+        let plain = computed.is_empty()
+            && extra != ExtraBehavior::Allow
+            && field_sers.iter().all(|f| !f.exclude && f.serializer.is_none());
         let ser = ModelSer {
+            plain,
             fields: field_sers,
             computed,
             model_serializer: get(d, "model_serializer")?.map(Bound::unbind),

@@ -125,7 +125,7 @@ extern "C" {
     fn _PyDict_NewPresized(n: ffi::Py_ssize_t) -> *mut ffi::PyObject;
 }
 
-fn new_presized_dict(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyDict>> {
+pub fn new_presized_dict(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyDict>> {
     // SAFETY: returns a new reference or NULL with an exception set.
     let ptr = unsafe { _PyDict_NewPresized(ffi::Py_ssize_t::try_from(n).unwrap_or(0)) };
     Ok(unsafe { Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked() })

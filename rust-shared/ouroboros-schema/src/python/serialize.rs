@@ -18,6 +18,8 @@ use super::special::{decimal_cls, uuid_cls};
 #[derive(Debug)]
 pub struct FieldSer {
     pub name: Py<PyString>,
+    /// The name already written as a JSON string (`"name"`).
+    pub name_json: Vec<u8>,
     /// The key when `by_alias` (serialization alias, else alias, else name).
     pub alias: Py<PyString>,
     pub exclude: bool,
@@ -36,6 +38,9 @@ pub struct ModelSer {
     /// `func(instance, mode)` from `@model_serializer`.
     pub model_serializer: Option<Py<PyAny>>,
     pub extra_allowed: bool,
+    /// No excluded field, field serializer, computed field or extra: the
+    /// fast path of `model_dump()` applies.
+    pub plain: bool,
 }
 
 /// The keyword options of `model_dump` / `model_dump_json`.
@@ -122,7 +127,7 @@ impl Serializer<'_> {
 
     fn model_entries<'py>(&self, obj: &Bound<'py, PyAny>, ms: &ModelSer, include: &Filter<'py>, exclude: &Filter<'py>) -> PyResult<Vec<Entry<'py>>> {
         let py = obj.py();
-        let dict = obj.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+        let dict = instance_dict(obj)?;
         let fields_set = if self.opts.exclude_unset { Some(obj.getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?) } else { None };
         let mut out = Vec::with_capacity(ms.fields.len());
         for f in &ms.fields {
@@ -189,6 +194,49 @@ impl Serializer<'_> {
         Ok(out)
     }
 
+    /// No option and no per-field rule changes the output: every field is
+    /// written under its name (the common `model_dump()` call).
+    fn plain(&self, ms: &ModelSer) -> bool {
+        !self.opts.by_alias
+            && !self.opts.exclude_unset
+            && !self.opts.exclude_defaults
+            && !self.opts.exclude_none
+            && ms.plain
+    }
+
+    fn model_to_python_plain<'py>(&self, obj: &Bound<'py, PyAny>, ms: &ModelSer, depth: u16) -> PyResult<Bound<'py, PyAny>> {
+        let py = obj.py();
+        let dict = instance_dict(obj)?;
+        let out = super::model::new_presized_dict(py, ms.fields.len())?;
+        for f in &ms.fields {
+            let name = f.name.bind(py);
+            if let Some(value) = dict.get_item(name)? {
+                out.set_item(name, self.to_python(&value, &None, &None, depth + 1)?)?;
+            }
+        }
+        Ok(out.into_any())
+    }
+
+    fn model_to_json_plain(&self, obj: &Bound<'_, PyAny>, ms: &ModelSer, out: &mut Vec<u8>, depth: u16) -> PyResult<()> {
+        let py = obj.py();
+        let dict = instance_dict(obj)?;
+        out.push(b'{');
+        let mut first = true;
+        for f in &ms.fields {
+            if let Some(value) = dict.get_item(f.name.bind(py))? {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(&f.name_json);
+                out.push(b':');
+                self.write_json(&value, &None, &None, out, depth + 1)?;
+            }
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
     /// `model_dump(mode="python"|"json")` of any value.
     pub fn to_python<'py>(&self, value: &Bound<'py, PyAny>, include: &Filter<'py>, exclude: &Filter<'py>, depth: u16) -> PyResult<Bound<'py, PyAny>> {
         let py = value.py();
@@ -214,6 +262,9 @@ impl Serializer<'_> {
             if let Some(f) = &ms.model_serializer {
                 let out = f.bind(py).call1((value, self.mode_str()))?;
                 return self.to_python(&out, &None, &None, depth + 1);
+            }
+            if include.is_none() && exclude.is_none() && self.plain(ms) {
+                return self.model_to_python_plain(value, ms, depth);
             }
             let dict = PyDict::new(py);
             for e in self.model_entries(value, ms, include, exclude)? {
@@ -381,6 +432,9 @@ impl Serializer<'_> {
                 let v = f.bind(py).call1((value, self.mode_str()))?;
                 return self.write_json(&v, &None, &None, out, depth + 1);
             }
+            if include.is_none() && exclude.is_none() && self.plain(ms) {
+                return self.model_to_json_plain(value, ms, out, depth);
+            }
             out.push(b'{');
             for (n, e) in self.model_entries(value, ms, include, exclude)?.into_iter().enumerate() {
                 if n > 0 {
@@ -458,6 +512,15 @@ impl Serializer<'_> {
         }
         self.write_scalar(value, out)
     }
+}
+
+/// The instance's `__dict__` (the object's own dict slot, no attribute lookup).
+fn instance_dict<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    // SAFETY: returns a new reference to the dict (created if missing) or
+    // NULL with an exception set; `obj` is live.
+    let ptr = unsafe { pyo3::ffi::PyObject_GenericGetDict(obj.as_ptr(), std::ptr::null_mut()) };
+    let d = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ptr)? };
+    Ok(d.cast_into::<PyDict>()?)
 }
 
 /// Whether `value`'s class has the fields-set slot of an ouroboros model

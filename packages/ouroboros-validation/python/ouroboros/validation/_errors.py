@@ -32,13 +32,15 @@ class ValidationError(OuroborosError, ValueError):
     ``ctx``, in the words Pydantic v2 uses.
     """
 
-    def __init__(self, title: str, line_errors: Any) -> None:
-        self.title = title
-        # A list of dicts, or the Rust side's lazy record (``to_list()``).
-        self._raw = line_errors
-        # The message is rendered when shown (str/repr), not on every failure:
-        # code that catches and inspects errors() pays nothing for it.
-        super().__init__(title, line_errors)
+    # Built as ``ValidationError(title, line_errors)``; BaseException keeps the
+    # two in ``args`` without a Python ``__init__`` call, so raising is cheap.
+    # ``line_errors`` is a list of dicts or the Rust side's lazy record
+    # (``to_list()``), turned into the list the first time it is read.
+
+    @property
+    def title(self) -> str:
+        """The model or type name: "N validation errors for <title>"."""
+        return self.args[0]
 
     @classmethod
     def from_exception_data(cls, title: str, line_errors: list[dict[str, Any]]) -> ValidationError:
@@ -66,14 +68,15 @@ class ValidationError(OuroborosError, ValueError):
         return out
 
     def _line_errors(self) -> list[dict[str, Any]]:
-        raw = self._raw
+        raw = self.args[1]
         if not isinstance(raw, list):
-            raw = self._raw = raw.to_list()
+            raw = raw.to_list()
+            self.args = (self.args[0], raw)
         return raw
 
     def error_count(self) -> int:
         """How many failures were found."""
-        return len(self._raw)
+        return len(self.args[1])
 
     def json(self, *, indent: int | None = None, include_input: bool = True, include_context: bool = True) -> str:
         """``errors()`` as JSON; inputs that are not JSON types are written as strings."""
