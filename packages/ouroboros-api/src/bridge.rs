@@ -18,17 +18,15 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
 
 use ouroboros_schema::python::SchemaValidator;
 
+use crate::handles::{BodySink, RequestData, WsConnection};
 use crate::json::{self, Filter};
 use crate::params::ArgValue;
-use crate::queue::{Msg, Reply, RequestParts, WsEvent};
+use crate::queue::{Msg, Reply, WsEvent};
 use crate::server::Core;
 
 /// Per route, what only Python can hold.
@@ -61,7 +59,7 @@ pub struct Helpers {
 
 /// How a finished value becomes a reply.
 #[derive(Clone, Copy)]
-enum Mode {
+pub(crate) enum Mode {
     Route(usize),
     /// The value came from the error handler: a response, or JSON with 500.
     Error,
@@ -131,6 +129,53 @@ fn headers_of(resp: &Bound<'_, PyAny>) -> PyResult<Vec<(HeaderName, HeaderValue)
 }
 
 impl Server {
+    /// Turn parsed values into the handler's arguments: defaults, converters
+    /// and compiled-schema validation (model bodies).
+    pub(crate) fn build_args<'py>(
+        slf: &Bound<'py, Self>,
+        route_index: usize,
+        values: Vec<ArgValue>,
+        request: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let this = slf.get();
+        let route = &this.routes[route_index];
+        let mut args = Vec::with_capacity(values.len());
+        for (i, v) in values.into_iter().enumerate() {
+            // Defaults are used as declared, like FastAPI: never converted.
+            let convert = !matches!(v, ArgValue::Missing);
+            let value = match (&route.validators[i], v) {
+                (Some((validator, loc)), v) if convert => {
+                    let validated = match v {
+                        ArgValue::RawJson(bytes) => validator.validate_json(py, &bytes, None),
+                        other => arg_to_py(py, other, &route.defaults[i], request)
+                            .and_then(|value| validator.validate_python(py, &value, None, None)),
+                    };
+                    validated.map_err(|e| {
+                        match this
+                            .helpers
+                            .body_error
+                            .bind(py)
+                            .call1((e.value(py), loc.bind(py)))
+                        {
+                            Ok(exc) => PyErr::from_value(exc),
+                            Err(e) => e,
+                        }
+                    })?
+                }
+                (_, v) => {
+                    let value = arg_to_py(py, v, &route.defaults[i], request)?;
+                    match &route.converters[i] {
+                        Some(conv) if convert => conv.bind(py).call1((value,))?,
+                        _ => value,
+                    }
+                }
+            };
+            args.push(value);
+        }
+        PyTuple::new(py, args)
+    }
+
     fn run_job(slf: &Bound<'_, Self>, job: crate::queue::Job) {
         let py = slf.py();
         let this = slf.get();
@@ -163,44 +208,7 @@ impl Server {
             },
             None => None,
         };
-        let mut args = Vec::with_capacity(job.args.len());
-        for (i, v) in job.args.into_iter().enumerate() {
-            // Defaults are used as declared, like FastAPI: never converted.
-            let convert = !matches!(v, ArgValue::Missing);
-            let converted = match (&route.validators[i], v) {
-                (Some((validator, loc)), v) if convert => {
-                    let validated = match v {
-                        ArgValue::RawJson(bytes) => validator.validate_json(py, &bytes, None),
-                        other => arg_to_py(py, other, &route.defaults[i], request.as_ref())
-                            .and_then(|value| validator.validate_python(py, &value, None, None)),
-                    };
-                    validated.map_err(|e| {
-                        match this
-                            .helpers
-                            .body_error
-                            .bind(py)
-                            .call1((e.value(py), loc.bind(py)))
-                        {
-                            Ok(exc) => PyErr::from_value(exc),
-                            Err(e) => e,
-                        }
-                    })
-                }
-                (_, v) => {
-                    arg_to_py(py, v, &route.defaults[i], request.as_ref()).and_then(|value| {
-                        match &route.converters[i] {
-                            Some(conv) if convert => conv.bind(py).call1((value,)),
-                            _ => Ok(value),
-                        }
-                    })
-                }
-            };
-            match converted {
-                Ok(value) => args.push(value),
-                Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
-            }
-        }
-        let args = match PyTuple::new(py, args) {
+        let args = match Self::build_args(slf, job.route, job.args, request.as_ref()) {
             Ok(a) => a,
             Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
         };
@@ -324,7 +332,7 @@ impl Server {
     }
 
     /// A full reply, or `None` for a streaming response (`finish` wires it).
-    fn render(
+    pub(crate) fn render(
         slf: &Bound<'_, Self>,
         value: &Bound<'_, PyAny>,
         mode: Mode,
@@ -509,117 +517,5 @@ impl Responder {
                 matches!(self.mode, Mode::Error),
             ),
         }
-    }
-}
-
-/// Where a streaming response writes its chunks.
-#[pyclass(module = "ouroboros.api._api", frozen)]
-pub struct BodySink {
-    tx: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
-}
-
-#[pymethods]
-impl BodySink {
-    /// Queue a chunk; `False` once the client has gone away.
-    fn send(&self, chunk: &[u8]) -> bool {
-        match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
-            Some(tx) => tx.send(Bytes::copy_from_slice(chunk)).is_ok(),
-            None => false,
-        }
-    }
-
-    /// End the body.
-    fn close(&self) {
-        if let Ok(mut g) = self.tx.lock() {
-            g.take();
-        }
-    }
-}
-
-/// The raw request, as `ouroboros.api.Request` wraps it.
-#[pyclass(module = "ouroboros.api._api", frozen)]
-pub struct RequestData {
-    parts: RequestParts,
-}
-
-impl From<RequestParts> for RequestData {
-    fn from(parts: RequestParts) -> Self {
-        Self { parts }
-    }
-}
-
-#[pymethods]
-impl RequestData {
-    #[getter]
-    fn method(&self) -> &str {
-        self.parts.method.as_str()
-    }
-    #[getter]
-    fn path(&self) -> &str {
-        &self.parts.path
-    }
-    #[getter]
-    fn query_string(&self) -> &str {
-        &self.parts.query
-    }
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let list = PyList::empty(py);
-        for (k, v) in &self.parts.headers {
-            list.append((k.as_str(), String::from_utf8_lossy(v.as_bytes())))?;
-        }
-        Ok(list)
-    }
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.parts.body)
-    }
-    #[getter]
-    fn client(&self) -> Option<(String, u16)> {
-        self.parts.client.map(|a| (a.ip().to_string(), a.port()))
-    }
-    #[getter]
-    fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in &self.parts.path_params {
-            d.set_item(k, v)?;
-        }
-        Ok(d)
-    }
-}
-
-/// Python's handle on one WebSocket connection: sends go straight to the
-/// connection's writer task; received frames arrive through `drain`.
-#[pyclass(module = "ouroboros.api._api", frozen)]
-pub struct WsConnection {
-    id: u64,
-    outgoing: mpsc::UnboundedSender<Message>,
-}
-
-#[pymethods]
-impl WsConnection {
-    #[getter]
-    fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// Queue a text frame; `False` once the connection is gone.
-    fn send_text(&self, text: String) -> bool {
-        self.outgoing.send(Message::text(text)).is_ok()
-    }
-
-    /// Queue a binary frame; `False` once the connection is gone.
-    fn send_bytes(&self, data: Vec<u8>) -> bool {
-        self.outgoing.send(Message::binary(data)).is_ok()
-    }
-
-    /// Send a close frame and stop writing.
-    #[pyo3(signature = (code = 1000, reason = String::new()))]
-    fn close(&self, code: u16, reason: String) {
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.into(),
-        };
-        let _ = self.outgoing.send(Message::Close(Some(frame)));
     }
 }

@@ -13,7 +13,9 @@
 // every small helper.
 #![allow(clippy::must_use_candidate)]
 
+pub mod asgi;
 pub mod bridge;
+pub mod handles;
 pub mod json;
 pub mod params;
 pub mod queue;
@@ -29,10 +31,12 @@ fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
     m.add_class::<bridge::Server>()?;
     m.add_class::<bridge::Responder>()?;
-    m.add_class::<bridge::BodySink>()?;
-    m.add_class::<bridge::RequestData>()?;
-    m.add_class::<bridge::WsConnection>()?;
+    m.add_class::<handles::BodySink>()?;
+    m.add_class::<handles::RequestData>()?;
+    m.add_class::<handles::WsConnection>()?;
     m.add_function(wrap_pyfunction!(setup::build_server, m)?)?;
+    m.add_function(wrap_pyfunction!(asgi::asgi_dispatch, m)?)?;
+    m.add_function(wrap_pyfunction!(asgi::asgi_render, m)?)?;
     m.add_function(wrap_pyfunction!(setup::serve_bare, m)?)?;
     m.add_function(wrap_pyfunction!(setup::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(setup::loads, m)?)?;

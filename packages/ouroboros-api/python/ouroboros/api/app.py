@@ -71,6 +71,8 @@ class App(APIRouter):
         self._openapi_schema: dict[str, Any] | None = None
         self._server: Any = None
         self._docs_added = False
+        self._compiled_routes: list[dict[str, Any]] = []
+        self._asgi: Any = None
 
     # -- registration -------------------------------------------------------
 
@@ -264,6 +266,7 @@ class App(APIRouter):
             "response_class": Response,
             "stream": _serve.make_stream(loop),
         }
+        self._compiled_routes = routes
         return _api.build_server(routes, config, helpers, always_request)
 
     # -- lifecycle ----------------------------------------------------------
@@ -386,6 +389,16 @@ class App(APIRouter):
                 self._server = None
             if error:
                 logger.error("ouroboros.api server stopped: %s", error)
+
+    # -- ASGI ---------------------------------------------------------------
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """ASGI 3 entry point: ``uvicorn module:app`` serves the same routes."""
+        if self._asgi is None:
+            from ouroboros.api.asgi import ASGIAdapter
+
+            self._asgi = ASGIAdapter(self)
+        await self._asgi(scope, receive, send)
 
     # -- OpenAPI ------------------------------------------------------------
 

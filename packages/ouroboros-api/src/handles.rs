@@ -1,0 +1,126 @@
+//! Small Python-visible handles the bridge gives to Python code: the raw
+//! request, a streaming body's sink and a WebSocket connection.
+
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::queue::RequestParts;
+
+/// Where a streaming response writes its chunks.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct BodySink {
+    pub(crate) tx: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+}
+
+#[pymethods]
+impl BodySink {
+    /// Queue a chunk; `False` once the client has gone away.
+    fn send(&self, chunk: &[u8]) -> bool {
+        match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
+            Some(tx) => tx.send(Bytes::copy_from_slice(chunk)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// End the body.
+    fn close(&self) {
+        if let Ok(mut g) = self.tx.lock() {
+            g.take();
+        }
+    }
+}
+
+/// The raw request, as `ouroboros.api.Request` wraps it.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct RequestData {
+    parts: RequestParts,
+}
+
+impl From<RequestParts> for RequestData {
+    fn from(parts: RequestParts) -> Self {
+        Self { parts }
+    }
+}
+
+#[pymethods]
+impl RequestData {
+    #[getter]
+    fn method(&self) -> &str {
+        self.parts.method.as_str()
+    }
+    #[getter]
+    fn path(&self) -> &str {
+        &self.parts.path
+    }
+    #[getter]
+    fn query_string(&self) -> &str {
+        &self.parts.query
+    }
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for (k, v) in &self.parts.headers {
+            list.append((k.as_str(), String::from_utf8_lossy(v.as_bytes())))?;
+        }
+        Ok(list)
+    }
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.parts.body)
+    }
+    #[getter]
+    fn client(&self) -> Option<(String, u16)> {
+        self.parts.client.map(|a| (a.ip().to_string(), a.port()))
+    }
+    #[getter]
+    fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.parts.path_params {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+}
+
+/// Python's handle on one WebSocket connection: sends go straight to the
+/// connection's writer task; received frames arrive through `drain`.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct WsConnection {
+    pub(crate) id: u64,
+    pub(crate) outgoing: mpsc::UnboundedSender<Message>,
+}
+
+#[pymethods]
+impl WsConnection {
+    #[getter]
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Queue a text frame; `False` once the connection is gone.
+    fn send_text(&self, text: String) -> bool {
+        self.outgoing.send(Message::text(text)).is_ok()
+    }
+
+    /// Queue a binary frame; `False` once the connection is gone.
+    fn send_bytes(&self, data: Vec<u8>) -> bool {
+        self.outgoing.send(Message::binary(data)).is_ok()
+    }
+
+    /// Send a close frame and stop writing.
+    #[pyo3(signature = (code = 1000, reason = String::new()))]
+    fn close(&self, code: u16, reason: String) {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        let _ = self.outgoing.send(Message::Close(Some(frame)));
+    }
+}

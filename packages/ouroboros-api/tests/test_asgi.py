@@ -1,0 +1,138 @@
+"""The app as an ASGI 3 application (httpx's ASGITransport, and uvicorn)."""
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from typing import Annotated
+
+import httpx
+import pytest
+
+from ouroboros.api import App, Body, HTTPException, Query, Request, StreamingResponse
+from ouroboros.validation import BaseModel
+
+events: list[str] = []
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    events.append("startup")
+    yield
+    events.append("shutdown")
+
+
+app = App(lifespan=lifespan)
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+@app.get("/items/{item_id}")
+async def read_item(item_id: int, q: Annotated[str | None, Query(max_length=3)] = None):
+    return {"item_id": item_id, "q": q}
+
+
+@app.post("/items", status_code=201)
+async def create(item: Annotated[Item, Body()]):
+    return {"name": item.name, "price": item.price}
+
+
+@app.get("/sync")
+def sync_handler():
+    return {"sync": True}
+
+
+@app.get("/teapot")
+async def teapot():
+    raise HTTPException(418, "short and stout")
+
+
+@app.get("/stream")
+async def stream():
+    async def gen():
+        yield b"a"
+        yield b"b"
+
+    return StreamingResponse(gen(), media_type="text/plain")
+
+
+@app.get("/whoami")
+async def whoami(request: Request):
+    return {"path": request.url_path, "ua": request.headers.get("user-agent")}
+
+
+async def call(method, url, **kwargs):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        return await c.request(method, url, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "status", "body"),
+    [
+        ("GET", "/items/3?q=ab", {}, 200, {"item_id": 3, "q": "ab"}),
+        ("GET", "/sync", {}, 200, {"sync": True}),
+        ("POST", "/items", {"json": {"name": "x", "price": "2.5"}}, 201, {"name": "x", "price": 2.5}),
+        ("GET", "/teapot", {}, 418, {"detail": "short and stout"}),
+        ("GET", "/nope", {}, 404, {"detail": "Not Found"}),
+        ("DELETE", "/sync", {}, 405, {"detail": "Method Not Allowed"}),
+        ("GET", "/whoami", {"headers": {"user-agent": "me"}}, 200, {"path": "/whoami", "ua": "me"}),
+    ],
+)
+@pytest.mark.asyncio
+async def test_asgi_transport(method, url, kwargs, status, body):
+    r = await call(method, url, **kwargs)
+    assert r.status_code == status
+    assert r.json() == body
+
+
+@pytest.mark.asyncio
+async def test_asgi_validation_errors_have_fastapi_shape():
+    r = await call("GET", "/items/x?q=abcd")
+    assert r.status_code == 422
+    assert [(e["type"], e["loc"]) for e in r.json()["detail"]] == [
+        ("int_parsing", ["path", "item_id"]),
+        ("string_too_long", ["query", "q"]),
+    ]
+    r = await call("POST", "/items", json={"name": "x"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "price"]
+
+
+@pytest.mark.asyncio
+async def test_asgi_streaming():
+    r = await call("GET", "/stream")
+    assert r.text == "ab"
+
+
+@pytest.mark.asyncio
+async def test_asgi_openapi():
+    r = await call("GET", "/openapi.json")
+    assert r.json()["paths"]["/items"]["post"]["responses"]["201"]
+
+
+def test_served_by_uvicorn():
+    uvicorn = pytest.importorskip("uvicorn")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    events.clear()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        r = httpx.get(f"http://127.0.0.1:{port}/items/5")
+        assert r.json() == {"item_id": 5, "q": None}
+        assert events == ["startup"]
+    finally:
+        server.should_exit = True
+        thread.join(20)
+    assert events == ["startup", "shutdown"]
