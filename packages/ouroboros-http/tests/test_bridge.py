@@ -91,3 +91,35 @@ def test_requests_need_a_running_loop(base):
     client = HttpClient()
     with pytest.raises(RuntimeError, match="no running event loop"):
         client.get(base + "/json")
+
+
+def test_works_under_uvloop(base):
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main() -> list[int]:
+        async with HttpClient() as c:
+            rs = await asyncio.gather(*(c.get(base + "/json") for _ in range(50)))
+            return [r.status_code for r in rs]
+
+    assert uvloop.run(main()) == [200] * 50
+
+
+@pytest.mark.asyncio
+async def test_successful_requests_leak_nothing(base):
+    import os
+
+    def rss_mb() -> float:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+    # Enough keep-alive slots that the pool does not churn: the in-process test
+    # server closes its side of a dropped connection lazily, which would count here.
+    async with HttpClient(limits=Limits(max_keepalive_connections=100)) as c:
+        for _ in range(10):
+            await asyncio.gather(*(c.get(base + "/json") for _ in range(50)))
+        fds, rss = len(os.listdir("/proc/self/fd")), rss_mb()
+        for _ in range(60):
+            rs = await asyncio.gather(*(c.get(base + "/json") for _ in range(50)))
+            assert all(r.json()["id"] == 1 for r in rs)
+        assert len(os.listdir("/proc/self/fd")) - fds <= 5
+        assert rss_mb() - rss < 40
