@@ -5,6 +5,7 @@ mod collections;
 pub mod compile;
 pub mod error;
 pub mod input;
+mod json_stream;
 pub mod model;
 pub mod serialize;
 mod special;
@@ -103,6 +104,9 @@ impl SchemaValidator {
     /// Parse JSON bytes and validate them straight into Python values
     /// (`Model.model_validate_json`). Invalid JSON is a `json_invalid` error.
     pub fn validate_json<'py>(&self, py: Python<'py>, data: &[u8], strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        if matches!(self.root, Validator::Model(_) | Validator::List(_)) {
+            return self.validate_json_stream(py, data, strict);
+        }
         let value = match JsonValue::parse(data, true) {
             Ok(v) => v,
             Err(e) => {
@@ -117,6 +121,25 @@ impl SchemaValidator {
         };
         let mut st = State::new(&self.defs, strict);
         self.root.validate(py, &Inp::Json(&value), &mut st).map_err(|e| into_py_err(py, e, &self.title))
+    }
+
+    /// Models and lists are validated while the JSON is parsed (no tree).
+    fn validate_json_stream<'py>(&self, py: Python<'py>, data: &[u8], strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        let mut jiter = jiter::Jiter::new(data).with_allow_inf_nan();
+        let mut st = State::new(&self.defs, strict);
+        let result = json_stream::value(py, &self.root, &mut jiter, &mut st).and_then(|r| {
+            jiter.finish()?;
+            Ok(r)
+        });
+        match result {
+            Ok(r) => r.map_err(|e| into_py_err(py, e, &self.title)),
+            Err(e) => {
+                let error = format!("{} at {}", e.error_type, jiter.error_position(e.index));
+                let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
+                let err = ValError::Lines(vec![LineError { kind: ErrorType::JsonInvalid { error }, loc: Vec::new(), input: input.unbind() }]);
+                Err(into_py_err(py, err, &self.title))
+            }
+        }
     }
 
     /// JSON from `str`, `bytes` or `bytearray`.

@@ -153,6 +153,16 @@ pub struct FieldsOut<'py> {
 impl ModelValidator {
     /// Field index of an input key: a linear scan beats hashing for the usual
     /// handful of fields; large models use the map.
+    /// `(field index, lookup-key index)` of an input key.
+    pub fn field_index_key(&self, key: &str) -> Option<(usize, usize)> {
+        if self.fields.len() <= 16 {
+            self.fields.iter().enumerate().find_map(|(i, f)| f.lookup.iter().position(|(_, k)| k == key).map(|j| (i, j)))
+        } else {
+            let i = *self.key_index.get(key)?;
+            self.fields[i].lookup.iter().position(|(_, k)| k == key).map(|j| (i, j))
+        }
+    }
+
     fn field_index(&self, key: &str) -> Option<usize> {
         if self.fields.len() <= 16 {
             self.fields.iter().position(|f| f.lookup.iter().any(|(_, k)| k == key))

@@ -1,0 +1,190 @@
+//! JSON validated while it is parsed: objects bound for models and arrays
+//! bound for lists are read key by key / item by item from the `jiter`
+//! tokenizer, so no intermediate tree of objects is allocated; every other
+//! value is read as a (borrowed, allocation-free for scalars) `JsonValue`
+//! and goes through the ordinary validators.
+
+use jiter::{Jiter, JiterError, JsonValue, Peek};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PySet};
+
+use crate::errors::{ErrorType, LocItem};
+
+use super::collections::SeqKind;
+use super::error::{Errors, LineError, ValError, ValResult};
+use super::input::{json_to_py, Inp};
+use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator};
+use super::validator::{State, Validator, MAX_DEPTH};
+
+/// A syntax error stops everything; validation errors are collected.
+pub type StreamResult<T> = Result<ValResult<T>, JiterError>;
+
+/// Validate the next JSON value with `v`.
+pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mut State<'_, 'py>) -> StreamResult<Bound<'py, PyAny>> {
+    let peek = jiter.peek()?;
+    match (v, peek) {
+        (Validator::Model(i), Peek::Object) => {
+            let defs = st.defs;
+            match defs.get(*i) {
+                Some(model) if model.before.is_empty() => {
+                    if st.depth >= MAX_DEPTH {
+                        jiter.known_skip(peek)?;
+                        return Ok(Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py))));
+                    }
+                    st.depth += 1;
+                    let r = object(py, model, jiter, st);
+                    st.depth -= 1;
+                    r
+                }
+                _ => generic(py, v, peek, jiter, st),
+            }
+        }
+        (Validator::List(l), Peek::Array) if l.kind == SeqKind::List => {
+            if st.depth >= MAX_DEPTH {
+                jiter.known_skip(peek)?;
+                return Ok(Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py))));
+            }
+            st.depth += 1;
+            let out = PyList::empty(py);
+            let mut errors = Errors::default();
+            let mut index = 0usize;
+            let mut next = jiter.known_array()?;
+            while next.is_some() {
+                match value(py, &l.item, jiter, st)? {
+                    Ok(item) => {
+                        if let Err(e) = out.append(item) {
+                            st.depth -= 1;
+                            return Ok(Err(e.into()));
+                        }
+                    }
+                    Err(e) => {
+                        if let Err(e) = errors.push(e, &LocItem::Index(index)) {
+                            st.depth -= 1;
+                            return Ok(Err(e.into()));
+                        }
+                    }
+                }
+                index += 1;
+                next = jiter.array_step()?;
+            }
+            st.depth -= 1;
+            if !errors.is_empty() {
+                return Ok(Err(ValError::Lines(errors.0)));
+            }
+            let len = out.len();
+            Ok(l.len.check("List", len).map(|()| out.into_any()).map_err(|k| ValError::new_py(k, &py.None().into_bound(py))))
+        }
+        (Validator::Nullable(inner), p) if p != Peek::Null => value(py, inner, jiter, st),
+        _ => generic(py, v, peek, jiter, st),
+    }
+}
+
+fn generic<'py>(py: Python<'py>, v: &Validator, peek: Peek, jiter: &mut Jiter<'_>, st: &mut State<'_, 'py>) -> StreamResult<Bound<'py, PyAny>> {
+    let parsed: JsonValue<'_> = jiter.known_value(peek)?;
+    Ok(v.validate(py, &Inp::Json(&parsed), st))
+}
+
+/// A JSON object validated straight into an instance of `model`.
+fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, st: &mut State<'_, 'py>) -> StreamResult<Bound<'py, PyAny>> {
+    let start = jiter.current_index();
+    let dict = match super::model::new_presized_dict(py, model.fields.len()) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let fields_set = match PySet::empty(py) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    // SAFETY: a fresh set of field-name strings (see ModelValidator::validate_fields).
+    unsafe { pyo3::ffi::PyObject_GC_UnTrack(fields_set.as_ptr().cast()) };
+    let mut extra: Option<Bound<'py, PyDict>> = None;
+    let mut seen = vec![false; model.fields.len()];
+    let mut errors = Errors::default();
+    let saved = st.data.replace(dict.clone());
+    let r = (|| -> StreamResult<()> {
+        // Known keys are matched while borrowed from the parser; only unknown
+        // keys (extras) are copied.
+        let classify = |k: &str| model.field_index_key(k).ok_or_else(|| k.to_owned());
+        let mut key = jiter.known_object()?.map(classify);
+        while let Some(k) = key {
+            match k {
+                Ok((i, j)) => {
+                    let field = &model.fields[i];
+                    seen[i] = true;
+                    match value(py, &field.validator, jiter, st)? {
+                        Ok(v) => {
+                            let r = dict.set_item(field.name.bind(py), v).and_then(|()| fields_set.add(field.name.bind(py)));
+                            if let Err(e) = r {
+                                return Ok(Err(e.into()));
+                            }
+                        }
+                        Err(e) => {
+                            if let Err(e) = errors.push(e, &LocItem::Key(field.lookup[j].1.clone())) {
+                                return Ok(Err(e.into()));
+                            }
+                        }
+                    }
+                }
+                Err(k) => match model.extra {
+                    ExtraBehavior::Ignore => jiter.next_skip()?,
+                    ExtraBehavior::Forbid | ExtraBehavior::Allow => {
+                        let v = jiter.next_value()?;
+                        let obj = match json_to_py(py, &v) {
+                            Ok(o) => o,
+                            Err(e) => return Ok(Err(e.into())),
+                        };
+                        if model.extra == ExtraBehavior::Forbid {
+                            errors.0.push(LineError { kind: ErrorType::ExtraForbidden, loc: vec![LocItem::Key(k)], input: obj.unbind() });
+                        } else if let Err(e) = extra.get_or_insert_with(|| PyDict::new(py)).set_item(k, obj) {
+                            return Ok(Err(e.into()));
+                        }
+                    }
+                },
+            }
+            key = jiter.next_key()?.map(classify);
+        }
+        let mut whole: Option<Bound<'py, PyAny>> = None;
+        for (field, was_seen) in model.fields.iter().zip(&seen) {
+            if *was_seen {
+                continue;
+            }
+            match field.default.value(py, &dict) {
+                Ok(Some(v)) => {
+                    if let Err(e) = dict.set_item(field.name.bind(py), v) {
+                        return Ok(Err(e.into()));
+                    }
+                }
+                Ok(None) => {
+                    if whole.is_none() {
+                        // The object as Python data, for the `missing` errors' input.
+                        let raw = jiter.slice_to_current(start);
+                        let obj = JsonValue::parse(raw, true).ok().map_or_else(|| Ok(py.None().into_bound(py)), |v| json_to_py(py, &v));
+                        match obj {
+                            Ok(o) => whole = Some(o),
+                            Err(e) => return Ok(Err(e.into())),
+                        }
+                    }
+                    let input = whole.as_ref().map_or_else(|| py.None(), |w| w.clone().unbind());
+                    let loc = field.lookup.first().map_or_else(|| field.name_str.clone(), |(_, s)| s.clone());
+                    errors.0.push(LineError { kind: ErrorType::Missing, loc: vec![LocItem::Key(loc)], input });
+                }
+                Err(e) => return Ok(Err(e.into())),
+            }
+        }
+        Ok(Ok(()))
+    })();
+    st.data = saved;
+    match r? {
+        Ok(()) => {}
+        Err(e) => return Ok(Err(e)),
+    }
+    if !errors.is_empty() {
+        return Ok(Err(ValError::Lines(errors.0)));
+    }
+    let build = || -> ValResult<Bound<'py, PyAny>> {
+        let instance = alloc_instance(model.cls.bind(py))?;
+        model.install(py, &instance, FieldsOut { dict, fields_set, extra })?;
+        model.finish(py, instance)
+    };
+    Ok(build())
+}
