@@ -17,13 +17,22 @@ use pyo3::prelude::*;
 
 /// Run an engine future to completion for the sync client, with the GIL
 /// released; a panic becomes `InternalError`, an `HttpError` its class.
+///
+/// The wait is cut into slices so that Python signal handlers run between
+/// them: Ctrl-C interrupts a blocking request (and drops it, freeing its
+/// connection) instead of waiting for a timeout.
 pub(crate) fn block_on<T: Send>(py: Python<'_>, fut: impl Future<Output = Result<T, HttpError>> + Send) -> PyResult<T> {
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
     let rt = ouroboros_common::runtime::runtime()?;
-    let wrapped = ouroboros_common::panic::catch_future(async move { Ok::<_, ouroboros_common::Error>(fut.await) });
-    match py.detach(|| rt.block_on(wrapped)) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(errors::to_pyerr(py, &e)),
-        Err(e) => Err(e.into()),
+    let mut wrapped = Box::pin(ouroboros_common::panic::catch_future(async move { Ok::<_, ouroboros_common::Error>(fut.await) }));
+    loop {
+        let step = py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, &mut wrapped).await }));
+        match step {
+            Ok(Ok(Ok(v))) => return Ok(v),
+            Ok(Ok(Err(e))) => return Err(errors::to_pyerr(py, &e)),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => py.check_signals()?,
+        }
     }
 }
 

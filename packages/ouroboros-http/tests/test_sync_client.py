@@ -115,3 +115,29 @@ def test_ob_http_get_command(base, capsys):
     args = parser.parse_args(["http", "head", "http://127.0.0.1:9/"])
     assert args.handler(args) == 1
     assert "ConnectError" in capsys.readouterr().err
+
+
+def test_a_signal_interrupts_a_blocking_request(stall_server, base):
+    import os
+    import signal
+    import time
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1))
+    try:
+        with Client(timeout=Timeout(30)) as c:
+            timer.start()
+            start = time.monotonic()
+            with pytest.raises(Interrupted):
+                c.get(stall_server.url + "/hang")
+            assert time.monotonic() - start < 20  # not the 30 s read timeout
+            assert c.get(base + "/json").status_code == 200
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
