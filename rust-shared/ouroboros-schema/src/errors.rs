@@ -373,10 +373,11 @@ impl fmt::Display for ErrorType {
     }
 }
 
-/// One step of an error location: a field name or a list index.
+/// One step of an error location: a field name or a list index. Keys are
+/// shared (`Arc<str>`): a key is cloned into every error under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocItem {
-    Key(String),
+    Key(std::sync::Arc<str>),
     Index(usize),
 }
 

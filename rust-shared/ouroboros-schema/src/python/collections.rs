@@ -234,7 +234,7 @@ pub struct DictValidator {
 /// are (as Pydantic's `loc`), anything else by its repr.
 fn key_loc(py: Python<'_>, key: &Inp<'_, '_>) -> LocItem {
     if let Some(s) = key.as_str() {
-        return LocItem::Key(s.into_owned());
+        return LocItem::Key(s.as_ref().into());
     }
     if let Inp::Py(o) = key {
         if o.is_exact_instance_of::<pyo3::types::PyInt>() {
@@ -243,7 +243,7 @@ fn key_loc(py: Python<'_>, key: &Inp<'_, '_>) -> LocItem {
             }
         }
     }
-    LocItem::Key(key.to_py(py).and_then(|k| k.repr().map(|r| r.to_string())).unwrap_or_default())
+    LocItem::Key(key.to_py(py).and_then(|k| k.repr().map(|r| r.to_string())).unwrap_or_default().into())
 }
 
 impl DictValidator {

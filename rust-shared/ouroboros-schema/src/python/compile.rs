@@ -166,7 +166,7 @@ impl Compiler {
             fields.push(Field {
                 name: PyString::intern(py, &name).unbind(),
                 name_str: name,
-                lookup: lookup_keys.iter().map(|k| (PyString::intern(py, k).unbind(), k.clone())).collect(),
+                lookup: lookup_keys.iter().map(|k| (PyString::intern(py, k).unbind(), k.as_str().into())).collect(),
                 validator,
                 default,
                 frozen: get_bool(&f, "frozen")?,
@@ -379,7 +379,7 @@ impl Compiler {
                         .and_then(|l| l.get(i).cloned())
                         .or(model_name)
                         .unwrap_or_else(|| v.short_name(&[]));
-                    choices.push((v, label));
+                    choices.push((v, label.into()));
                 }
                 let left_to_right = get_str(d, "mode")?.as_deref() == Some("left_to_right");
                 Validator::Union(Box::new(UnionValidator { choices, left_to_right }))

@@ -213,7 +213,7 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
             if let Ok(i) = l.extract::<usize>() {
                 loc.push(LocItem::Index(i));
             } else {
-                loc.push(LocItem::Key(l.str()?.to_string()));
+                loc.push(LocItem::Key(l.str()?.to_cow()?.as_ref().into()));
             }
         }
         loc.reverse();

@@ -134,8 +134,8 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                             Err(e) => return Ok(Err(e.into())),
                         };
                         if model.extra == ExtraBehavior::Forbid {
-                            errors.0.push(LineError { kind: ErrorType::ExtraForbidden, loc: vec![LocItem::Key(k)], input: obj.unbind() });
-                        } else if let Err(e) = extra.get_or_insert_with(|| PyDict::new(py)).set_item(k, obj) {
+                            errors.0.push(LineError { kind: ErrorType::ExtraForbidden, loc: vec![LocItem::Key(k.into())], input: obj.unbind() });
+                        } else if let Err(e) = extra.get_or_insert_with(|| PyDict::new(py)).set_item(&*k, obj) {
                             return Ok(Err(e.into()));
                         }
                     }
@@ -165,7 +165,7 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                         }
                     }
                     let input = whole.as_ref().map_or_else(|| py.None(), |w| w.clone().unbind());
-                    let loc = field.lookup.first().map_or_else(|| field.name_str.clone(), |(_, s)| s.clone());
+                    let loc = field.lookup.first().map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
                     errors.0.push(LineError { kind: ErrorType::Missing, loc: vec![LocItem::Key(loc)], input });
                 }
                 Err(e) => return Ok(Err(e.into())),

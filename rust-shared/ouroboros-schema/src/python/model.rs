@@ -42,7 +42,7 @@ pub struct Field {
     pub name: Py<PyString>,
     pub name_str: String,
     /// Keys looked up in the input, in order (validation alias, alias, name).
-    pub lookup: Vec<(Py<PyString>, String)>,
+    pub lookup: Vec<(Py<PyString>, std::sync::Arc<str>)>,
     pub validator: Validator,
     pub default: FieldDefault,
     pub frozen: bool,
@@ -154,18 +154,19 @@ impl ModelValidator {
     /// Field index of an input key: a linear scan beats hashing for the usual
     /// handful of fields; large models use the map.
     /// `(field index, lookup-key index)` of an input key.
+    #[must_use]
     pub fn field_index_key(&self, key: &str) -> Option<(usize, usize)> {
         if self.fields.len() <= 16 {
-            self.fields.iter().enumerate().find_map(|(i, f)| f.lookup.iter().position(|(_, k)| k == key).map(|j| (i, j)))
+            self.fields.iter().enumerate().find_map(|(i, f)| f.lookup.iter().position(|(_, k)| &**k == key).map(|j| (i, j)))
         } else {
             let i = *self.key_index.get(key)?;
-            self.fields[i].lookup.iter().position(|(_, k)| k == key).map(|j| (i, j))
+            self.fields[i].lookup.iter().position(|(_, k)| &**k == key).map(|j| (i, j))
         }
     }
 
     fn field_index(&self, key: &str) -> Option<usize> {
         if self.fields.len() <= 16 {
-            self.fields.iter().position(|f| f.lookup.iter().any(|(_, k)| k == key))
+            self.fields.iter().position(|f| f.lookup.iter().any(|(_, k)| &**k == key))
         } else {
             self.key_index.get(key).copied()
         }
@@ -218,7 +219,7 @@ impl ModelValidator {
     }
 
     fn missing_line(field: &Field, input: &Bound<'_, PyAny>) -> LineError {
-        let loc = field.lookup.first().map_or_else(|| field.name_str.clone(), |(_, s)| s.clone());
+        let loc = field.lookup.first().map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
         LineError { kind: ErrorType::Missing, loc: vec![LocItem::Key(loc)], input: input.clone().unbind() }
     }
 
@@ -243,7 +244,7 @@ impl ModelValidator {
                                 ExtraBehavior::Ignore => {}
                                 ExtraBehavior::Forbid => errors.0.push(LineError {
                                     kind: ErrorType::ExtraForbidden,
-                                    loc: vec![LocItem::Key(k.to_string())],
+                                    loc: vec![LocItem::Key(k.as_ref().into())],
                                     input: super::input::json_to_py(py, v)?.unbind(),
                                 }),
                                 ExtraBehavior::Allow => {
@@ -262,7 +263,7 @@ impl ModelValidator {
                                     dict.set_item(field.name.bind(py), value)?;
                                     fields_set.add(field.name.bind(py))?;
                                 }
-                                Err(e) => errors.push(e, &LocItem::Key(key.to_owned()))?,
+                                Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
                             },
                             None => if let Some(v) = field.default.value(py, &dict)? { dict.set_item(field.name.bind(py), v)? } else {
                                 let w = if let Some(w) = &whole { w.clone() } else {
@@ -346,7 +347,7 @@ impl ModelValidator {
                 match self.extra {
                     ExtraBehavior::Forbid => errors.0.push(LineError {
                         kind: ErrorType::ExtraForbidden,
-                        loc: vec![LocItem::Key(k.str()?.to_string())],
+                        loc: vec![LocItem::Key(k.str()?.to_cow()?.as_ref().into())],
                         input: v.unbind(),
                     }),
                     ExtraBehavior::Allow => {
@@ -409,7 +410,7 @@ impl ModelValidator {
         if field.frozen {
             return Err(ValError::Lines(vec![LineError {
                 kind: ErrorType::FrozenField,
-                loc: vec![LocItem::Key(name.to_owned())],
+                loc: vec![LocItem::Key(name.into())],
                 input: value.clone().unbind(),
             }]));
         }
@@ -418,6 +419,6 @@ impl ModelValidator {
         let saved = st.data.replace(data);
         let r = field.validator.validate(py, &Inp::Py(value.clone()), st);
         st.data = saved;
-        r.map(Some).map_err(|e| e.with_outer(&LocItem::Key(name.to_owned())))
+        r.map(Some).map_err(|e| e.with_outer(&LocItem::Key(name.into())))
     }
 }

@@ -15,7 +15,7 @@ use super::validator::{State, Validator};
 
 #[derive(Debug)]
 pub struct UnionValidator {
-    pub choices: Vec<(Validator, String)>,
+    pub choices: Vec<(Validator, std::sync::Arc<str>)>,
     /// `left_to_right`: the first choice that validates wins.
     pub left_to_right: bool,
 }
@@ -138,7 +138,7 @@ impl TaggedUnionValidator {
             return Err(ValError::new(py, kind, inp));
         };
         match self.lookup.get(&tag) {
-            Some(&i) => self.choices[i].validate(py, inp, st).map_err(|e| e.with_outer(&LocItem::Key(tag))),
+            Some(&i) => self.choices[i].validate(py, inp, st).map_err(|e| e.with_outer(&LocItem::Key(tag.into()))),
             None => Err(ValError::new(
                 py,
                 ErrorType::UnionTagInvalid {
