@@ -124,3 +124,31 @@ impl WsConnection {
         let _ = self.outgoing.send(Message::Close(Some(frame)));
     }
 }
+
+/// An uploaded file as Python's `UploadFile` wraps it.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct UploadData {
+    file: crate::multipart::UploadedFile,
+}
+
+impl From<crate::multipart::UploadedFile> for UploadData {
+    fn from(file: crate::multipart::UploadedFile) -> Self {
+        Self { file }
+    }
+}
+
+#[pymethods]
+impl UploadData {
+    #[getter]
+    fn filename(&self) -> &str {
+        &self.file.filename
+    }
+    #[getter]
+    fn content_type(&self) -> &str {
+        &self.file.content_type
+    }
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.file.data)
+    }
+}

@@ -17,6 +17,7 @@ pub mod asgi;
 pub mod bridge;
 pub mod handles;
 pub mod json;
+pub mod multipart;
 pub mod params;
 pub mod queue;
 pub mod router;
@@ -34,6 +35,7 @@ fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handles::BodySink>()?;
     m.add_class::<handles::RequestData>()?;
     m.add_class::<handles::WsConnection>()?;
+    m.add_class::<handles::UploadData>()?;
     m.add_function(wrap_pyfunction!(setup::build_server, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_render, m)?)?;

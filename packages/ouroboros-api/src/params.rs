@@ -21,8 +21,10 @@ pub enum Source {
     Body,
     /// One key of a JSON object body (several body parameters, or `Body(embed=True)`).
     BodyField,
-    /// One field of an `application/x-www-form-urlencoded` body.
+    /// One field of an `application/x-www-form-urlencoded` or multipart body.
     Form,
+    /// An uploaded file of a multipart body.
+    File,
     /// Not parsed: Python receives the request object at this position.
     Request,
 }
@@ -37,6 +39,7 @@ impl Source {
             "body" => Self::Body,
             "body_field" => Self::BodyField,
             "form" => Self::Form,
+            "file" => Self::File,
             "request" => Self::Request,
             _ => return None,
         })
@@ -49,7 +52,7 @@ impl Source {
             Self::Query => "query",
             Self::Header => "header",
             Self::Cookie => "cookie",
-            Self::Body | Self::BodyField | Self::Form | Self::Request => "body",
+            Self::Body | Self::BodyField | Self::Form | Self::File | Self::Request => "body",
         }
     }
 }
@@ -144,6 +147,8 @@ pub enum ArgValue {
     Bool(bool),
     List(Vec<ArgValue>),
     Json(Value),
+    /// An uploaded file.
+    File(Box<crate::multipart::UploadedFile>),
     /// The raw JSON body, for a compiled schema to validate.
     RawJson(bytes::Bytes),
     /// The request object goes here.

@@ -9,6 +9,7 @@ use hyper::header::{HeaderMap, CONTENT_TYPE};
 use hyper::Method;
 use serde_json::{json, Value};
 
+use crate::multipart;
 use crate::params::{self, ArgValue, FieldError, ParamSpec, Source};
 
 /// What a route needs from a request, in the order Python receives it.
@@ -247,12 +248,24 @@ pub fn extract(
             Err(e) => return Err(vec![json_invalid(&e)]),
         }
     }
-    let form_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        if plan.params.iter().any(|p| p.source == Source::Form) {
-            form_urlencoded::parse(body).collect()
-        } else {
-            Vec::new()
-        };
+    let wants_form = plan
+        .params
+        .iter()
+        .any(|p| matches!(p.source, Source::Form | Source::File));
+    let multipart = if wants_form {
+        parse_multipart(headers, body)?
+    } else {
+        None
+    };
+    let form_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = match &multipart {
+        Some(parts) => parts
+            .fields
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
+            .collect(),
+        None if wants_form => form_urlencoded::parse(body).collect(),
+        None => Vec::new(),
+    };
     for spec in &plan.params {
         let result = match spec.source {
             Source::Path => match path_params.lookup(&spec.alias) {
@@ -266,6 +279,23 @@ pub fn extract(
             Source::Header => params::from_headers(spec, headers),
             Source::Cookie => params::from_pairs(spec, &cookies),
             Source::Form => params::from_pairs(spec, &form_pairs),
+            Source::File => {
+                let mut files = multipart
+                    .iter()
+                    .flat_map(|m| m.files.iter())
+                    .filter(|f| f.field == spec.alias)
+                    .map(|f| ArgValue::File(Box::new(f.clone())));
+                if spec.list {
+                    let all: Vec<ArgValue> = files.collect();
+                    if all.is_empty() {
+                        params::absent(spec)
+                    } else {
+                        Ok(ArgValue::List(all))
+                    }
+                } else {
+                    files.next().map_or_else(|| params::absent(spec), Ok)
+                }
+            }
             Source::Body if spec.raw_json => {
                 if body.is_empty() || !is_json(headers) {
                     params::absent(spec)
@@ -293,6 +323,27 @@ pub fn extract(
     } else {
         Err(errors)
     }
+}
+
+/// The parts of a multipart body, when it is one.
+fn parse_multipart(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Option<multipart::FormParts>, Vec<FieldError>> {
+    let Some(boundary) = multipart::boundary(headers) else {
+        return Ok(None);
+    };
+    multipart::parse(body.clone(), &boundary)
+        .map(Some)
+        .map_err(|e| {
+            vec![FieldError {
+                kind: "multipart_invalid",
+                loc: vec![json!("body")],
+                msg: "Invalid multipart body".into(),
+                input: Value::Null,
+                ctx: Some(json!({ "error": e })),
+            }]
+        })
 }
 
 /// Decode `%xx` in a path segment; `None` when there is nothing to decode.

@@ -168,9 +168,12 @@ pub fn build_server(
                 let conv = get(p, "converter")?;
                 converters.push((!conv.is_none()).then(|| conv.unbind()));
             }
-            let reads_body = params
-                .iter()
-                .any(|p| matches!(p.source, Source::Body | Source::BodyField | Source::Form));
+            let reads_body = params.iter().any(|p| {
+                matches!(
+                    p.source,
+                    Source::Body | Source::BodyField | Source::Form | Source::File
+                )
+            });
             let wants_request = get(r, "wants_request")?.extract()?;
             plans.push(RoutePlan {
                 params,

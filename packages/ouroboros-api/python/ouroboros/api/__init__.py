@@ -4,6 +4,7 @@ parameter parsing run in Rust."""
 from ouroboros.api._api import __version__
 from ouroboros.api.app import App
 from ouroboros.api.background import BackgroundTasks
+from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import HTTPException, RequestValidationError, WebSocketDisconnect
 from ouroboros.api.health import HealthCheck, HealthManager, HealthStatus
 from ouroboros.api.middleware import (
@@ -89,6 +90,7 @@ __all__ = [
     "TestClient",
     "TimingMiddleware",
     "TrustedHostMiddleware",
+    "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",
     "__version__",

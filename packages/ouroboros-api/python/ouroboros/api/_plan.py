@@ -25,8 +25,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from ouroboros.api import _api
 from ouroboros.api._encoding import to_plain
 from ouroboros.api.background import BackgroundTasks
+from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError
-from ouroboros.api.params import Body, Depends, Header, Param, Path, Query
+from ouroboros.api.params import Body, Depends, File, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 from ouroboros.api.security import SecurityBase
@@ -38,6 +39,10 @@ _background_runs: set[asyncio.Task[Any]] = set()
 def is_model(tp: Any) -> bool:
     """A BaseModel-like class (``model_validate``) or a dataclass."""
     return isinstance(tp, type) and (hasattr(tp, "model_validate") or dataclasses.is_dataclass(tp))
+
+
+def _upload_bytes(native: Any) -> bytes:
+    return native.data
 
 
 def is_schema_model(tp: Any) -> bool:
@@ -269,9 +274,11 @@ class PlanBuilder:
             default = marker.default
         if marker is not None and marker.default_factory is not None:
             default = marker.default_factory()
-        inner, optional = split_optional(tp)
+        inner, _optional = split_optional(tp)
         is_list = get_origin(inner) in (list, set, tuple, frozenset) and not is_model(inner)
         item = get_args(inner)[0] if is_list and get_args(inner) else inner
+        if marker is None and (inner is UploadFile or item is UploadFile):
+            marker = File()
         if marker is None:
             if name in self.path_names:
                 marker = Path()
@@ -280,12 +287,7 @@ class PlanBuilder:
             else:
                 marker = Query()
         source = marker.source
-        if source == "file":
-            raise NotImplementedError("File()/UploadFile parameters are not supported by the server yet")
         required = default is inspect.Parameter.empty
-        if required and optional and source != "path":
-            # FastAPI: `q: str | None` without a default is still required.
-            pass
         alias = marker.alias or name
         if isinstance(marker, Header) and marker.alias is None and marker.convert_underscores:
             alias = name.replace("_", "-")
@@ -297,7 +299,7 @@ class PlanBuilder:
             kind = _SCALARS[scalar]
         elif source in ("path", "query", "header", "cookie", "form"):
             kind = "str"
-        loc_source = {"body": "body", "form": "body"}.get(source, source)
+        loc_source = {"body": "body", "form": "body", "file": "body"}.get(source, source)
         entry: dict[str, Any] = {
             "name": name,
             "alias": alias,
@@ -318,7 +320,11 @@ class PlanBuilder:
             "marker": marker,
             "_loc": [loc_source, alias],
         }
-        if source in ("body", "form") and is_schema_model(inner):
+        if source == "file":
+            entry["list"] = bool(is_list)
+            wrap = UploadFile.from_native if (item if is_list else inner) is UploadFile else _upload_bytes
+            entry["converter"] = (lambda values, w=wrap: [w(v) for v in values]) if is_list else wrap
+        elif source in ("body", "form") and is_schema_model(inner):
             # Validated by the compiled ouroboros.validation schema in Rust.
             entry["validator"] = inner
         elif kind == "any" or scalar not in _SCALARS:

@@ -145,6 +145,11 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
             parameters.append(param)
         elif p["source"] == "body":
             whole_body = (schema, p["required"])
+        elif p["source"] == "file":
+            binary = {"type": "string", "format": "binary"}
+            body_props[p["alias"]] = {"type": "array", "items": binary} if p["list"] else binary
+            if p["required"]:
+                body_required.append(p["alias"])
         elif p["source"] in ("body_field", "form"):
             body_props[p["alias"]] = schema
             if p["required"]:
@@ -156,9 +161,12 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
     if whole_body is not None:
         op["requestBody"] = {"content": {"application/json": {"schema": whole_body[0]}}, "required": whole_body[1]}
     elif body_props:
+        sources = {p["source"] for p in builder.params}
         media = (
-            "application/x-www-form-urlencoded"
-            if any(p["source"] == "form" for p in builder.params)
+            "multipart/form-data"
+            if "file" in sources
+            else "application/x-www-form-urlencoded"
+            if "form" in sources
             else "application/json"
         )
         op["requestBody"] = {

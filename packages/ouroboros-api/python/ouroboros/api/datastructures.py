@@ -1,0 +1,46 @@
+"""`UploadFile`: a file sent in a ``multipart/form-data`` body."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+__all__ = ["UploadFile"]
+
+
+class UploadFile:
+    """An uploaded file (kept in memory: bodies are bounded by ``max_body_size``).
+
+    Attributes:
+        filename: The name the client sent.
+        content_type: The part's ``Content-Type``.
+        size: Length in bytes.
+        file: A binary file object positioned at the start.
+    """
+
+    def __init__(self, filename: str, data: bytes = b"", content_type: str = "application/octet-stream") -> None:
+        self.filename = filename
+        self.content_type = content_type
+        self.file = io.BytesIO(data)
+        self.size = len(data)
+
+    @classmethod
+    def from_native(cls, native: Any) -> UploadFile:
+        """Wrap the Rust side's parsed part."""
+        return cls(native.filename, native.data, native.content_type)
+
+    async def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+    async def seek(self, offset: int) -> None:
+        self.file.seek(offset)
+
+    async def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.size = max(self.size, self.file.tell())
+
+    async def close(self) -> None:
+        self.file.close()
+
+    def __repr__(self) -> str:
+        return f"UploadFile(filename={self.filename!r}, size={self.size}, content_type={self.content_type!r})"
