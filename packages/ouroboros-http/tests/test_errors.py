@@ -177,3 +177,26 @@ async def test_ten_thousand_requests_to_a_closed_server_leak_nothing(closed_port
         assert kinds == {"ConnectError"}
         assert _open_fds() - fds <= 5
         assert _rss_mb() - rss < 40
+
+
+async def test_write_timeout_when_the_server_stops_reading(stall_server):
+    from ouroboros.http import WriteTimeout
+
+    body = b"x" * (64 * 1024 * 1024)
+    async with HttpClient(timeout=Timeout(30, write=0.3)) as c:
+        start = time.monotonic()
+        with pytest.raises(WriteTimeout, match="write timeout") as exc:
+            await c.post(stall_server.url + "/upload", content=body)
+        assert time.monotonic() - start < 20
+        assert exc.value.url == stall_server.url + "/upload"
+        assert isinstance(exc.value, TimeoutError)
+
+
+async def test_large_bodies_keep_their_content_length(base):
+    body = b"y" * 3_000_000
+    async with HttpClient(timeout=Timeout(30, write=5)) as c:
+        echo = (await c.post(base + "/echo", content=body)).json()
+        assert len(echo["body"]) == 3_000_000
+        names = dict(echo["headers"])
+        assert names["content-length"] == "3000000"
+        assert "transfer-encoding" not in names

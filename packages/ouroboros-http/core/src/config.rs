@@ -9,9 +9,8 @@ use crate::retry::RetryPolicy;
 /// `connect` bounds the TCP+TLS handshake, `read` each wait for data from the
 /// server, `pool` the wait for a free connection slot when `max_connections`
 /// is set, and `total` the whole exchange (redirects and retries included).
-/// `write` is accepted for httpx compatibility; reqwest cannot bound writes
-/// separately, so a stalled upload is bounded by `total`, or by `read` when
-/// `total` is unset.
+/// `write` bounds each wait while sending a request body larger than 64 KB
+/// (smaller ones fit in the socket buffer; see `write_watch`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Timeouts {
     pub connect: Option<Duration>,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, COOKIE};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, COOKIE};
 use reqwest::{Method, StatusCode, Url, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -13,6 +13,7 @@ use crate::config::ClientConfig;
 use crate::cookies::CookieJar;
 use crate::error::{classify, ErrorKind, HttpError, Phase};
 use crate::redirect;
+use crate::write_watch;
 
 /// One field of a multipart body. Kept as data (not a reqwest `Form`) so the
 /// body can be sent again on a retry or a 307/308 redirect.
@@ -322,13 +323,41 @@ impl Engine {
                 }
             }
         }
+        let write_limit = self.config.timeouts.write;
+        let mut watch = None;
+        if let (RequestBody::Bytes(b), Some(_)) = (body, write_limit) {
+            if b.len() > write_watch::WATCH_ABOVE && !headers.contains_key(CONTENT_LENGTH) {
+                // A streamed body would go out chunked; keep the known length.
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(b.len()));
+            }
+        }
         let mut rb = self.client.request(method.clone(), url.clone()).headers(headers);
         match body {
             RequestBody::Empty => {}
+            RequestBody::Bytes(b) if write_limit.is_some() && b.len() > write_watch::WATCH_ABOVE => {
+                let progress = write_watch::Progress::new();
+                rb = rb.body(write_watch::watched_body(b.clone(), Arc::clone(&progress)));
+                watch = Some(progress);
+            }
             RequestBody::Bytes(b) => rb = rb.body(b.clone()),
             RequestBody::Multipart(parts) => rb = rb.multipart(build_form(parts).map_err(|m| HttpError::new(ErrorKind::InvalidArgument, method.as_str(), url.as_str(), m))?),
         }
-        rb.send().await.map_err(|e| classify(&e, Phase::Send, method.as_str(), url.as_str()))
+        let send = rb.send();
+        let result = match (watch, write_limit) {
+            (Some(progress), Some(limit)) => tokio::select! {
+                r = send => r,
+                idle = write_watch::stalled(&progress, limit) => {
+                    return Err(HttpError::new(
+                        ErrorKind::WriteTimeout,
+                        method.as_str(),
+                        url.as_str(),
+                        format!("timed out sending the request body: the server took nothing for {idle:?} (write timeout {limit:?})"),
+                    ));
+                }
+            },
+            _ => send.await,
+        };
+        result.map_err(|e| classify(&e, Phase::Send, method.as_str(), url.as_str()))
     }
 }
 

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod redirect;
 pub mod retry;
+pub mod write_watch;
 
 pub use config::{ClientConfig, Limits, Timeouts};
 pub use cookies::CookieJar;
