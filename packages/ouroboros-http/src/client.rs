@@ -111,10 +111,6 @@ struct CallArgs<'a, 'py> {
 }
 
 impl NativeClient {
-    fn spawn<'py>(&self, py: Python<'py>, work: impl std::future::Future<Output = Outcome> + Send + 'static) -> PyResult<Bound<'py, PyAny>> {
-        self.slot.spawn(py, work)
-    }
-
     fn invalid_url(py: Python<'_>, method: &str, url: &str, why: &str) -> PyErr {
         to_pyerr(py, &HttpError::new(ErrorKind::InvalidUrl, method, url, format!("invalid URL: {why}")))
     }
@@ -370,12 +366,15 @@ impl NativeClient {
         let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
-        self.spawn(py, async move {
-            match engine.execute(spec).await {
-                Ok(c) => Outcome::Completed(c),
-                Err(e) => Outcome::Failed(e),
-            }
-        })
+        self.slot.spawn(
+            py,
+            Box::pin(async move {
+                match engine.execute(spec).await {
+                    Ok(c) => Outcome::Completed(c),
+                    Err(e) => Outcome::Failed(e),
+                }
+            }),
+        )
     }
 
     /// The blocking form of `request`, for the sync `Client`.
@@ -426,12 +425,15 @@ impl NativeClient {
         let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
-        self.spawn(py, async move {
-            match engine.open(spec).await {
-                Ok(o) => Outcome::Opened(o),
-                Err(e) => Outcome::Failed(e),
-            }
-        })
+        self.slot.spawn(
+            py,
+            Box::pin(async move {
+                match engine.open(spec).await {
+                    Ok(o) => Outcome::Opened(o),
+                    Err(e) => Outcome::Failed(e),
+                }
+            }),
+        )
     }
 
     /// The blocking form of `stream`.
