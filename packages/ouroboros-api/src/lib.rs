@@ -18,6 +18,7 @@ pub mod bridge;
 pub mod handles;
 pub mod json;
 pub mod multipart;
+pub mod native_middleware;
 pub mod params;
 pub mod queue;
 pub mod router;

@@ -34,6 +34,7 @@ pub struct Config {
     pub keep_alive: bool,
     /// Report every request to Python's `ouroboros.api.access` logger.
     pub access_log: bool,
+    pub middleware: crate::native_middleware::NativeMiddleware,
 }
 
 impl Default for Config {
@@ -45,6 +46,7 @@ impl Default for Config {
             graceful_timeout: Duration::from_secs(10),
             keep_alive: true,
             access_log: false,
+            middleware: crate::native_middleware::NativeMiddleware::default(),
         }
     }
 }
@@ -154,6 +156,9 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: Option<SocketAddr>,
 ) -> Result<Response<Body>, Infallible> {
+    if !core.config.middleware.is_empty() {
+        return with_middleware(core, req, peer).await;
+    }
     if !core.config.access_log {
         return route_request(core, req, peer).await;
     }
@@ -175,6 +180,37 @@ pub async fn handle(
         })));
     }
     response
+}
+
+/// `handle` with the Rust middleware (CORS, GZip, timing, trusted hosts).
+async fn with_middleware(
+    core: Arc<Core>,
+    req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> Result<Response<Body>, Infallible> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), ToString::to_string);
+    let response = match core.config.middleware.before(&method, req.headers()) {
+        Err(early) => early,
+        Ok(before) => {
+            let Ok(r) = route_request(core.clone(), req, peer).await;
+            core.config.middleware.after(before, r).await
+        }
+    };
+    if core.config.access_log {
+        core.queue.push(Msg::Access(Box::new(AccessRecord {
+            method,
+            target,
+            status: response.status().as_u16(),
+            elapsed: started.elapsed(),
+            client: peer,
+        })));
+    }
+    Ok(response)
 }
 
 /// Route one request and produce its response.

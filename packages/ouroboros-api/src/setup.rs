@@ -18,6 +18,7 @@ use ouroboros_schema::python::SchemaValidator;
 
 use crate::bridge::{Helpers, PyRoute, Server};
 use crate::json::Filter;
+use crate::native_middleware::{Cors, NativeMiddleware};
 use crate::params::{Bound as NumBound, Constraints, Kind, ParamSpec, Source};
 use crate::queue::{Msg, Queue};
 use crate::router::{RoutePlan, RouteTable};
@@ -119,7 +120,42 @@ fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
     if let Some(v) = d.get_item("access_log")? {
         c.access_log = v.extract()?;
     }
+    if let Some(m) = d.get_item("middleware")? {
+        c.middleware = native_middleware_from(m.cast::<PyDict>()?)?;
+    }
     Ok(c)
+}
+
+/// The Rust middleware described by the Python classes' `native_config()`.
+fn native_middleware_from(d: &Bound<'_, PyDict>) -> PyResult<NativeMiddleware> {
+    let mut m = NativeMiddleware::default();
+    if let Some(c) = d.get_item("cors")? {
+        let c = c.cast::<PyDict>()?;
+        m.cors = Some(Cors {
+            allow_origins: get(c, "allow_origins")?.extract()?,
+            allow_methods: get(c, "allow_methods")?.extract()?,
+            allow_headers: get(c, "allow_headers")?.extract()?,
+            allow_credentials: get(c, "allow_credentials")?.extract()?,
+            expose_headers: get(c, "expose_headers")?.extract()?,
+            max_age: get(c, "max_age")?.extract()?,
+        });
+    }
+    if let Some(g) = d.get_item("gzip")? {
+        let g = g.cast::<PyDict>()?;
+        m.gzip_min_size = Some(get(g, "minimum_size")?.extract()?);
+        m.gzip_level = get(g, "compresslevel")?.extract()?;
+    }
+    if let Some(t) = d.get_item("timing")? {
+        let name: String = t.extract()?;
+        m.timing_header = Some(
+            hyper::header::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                .map_err(|_| invalid("header", format!("{name:?} is not a valid header name")))?,
+        );
+    }
+    if let Some(h) = d.get_item("trusted_hosts")? {
+        m.trusted_hosts = Some(h.extract()?);
+    }
+    Ok(m)
 }
 
 /// Build the server of an app from its compiled routes (see

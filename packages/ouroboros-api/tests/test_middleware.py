@@ -196,3 +196,55 @@ def test_health_checks():
         r = c.get("/health")
         assert r.status_code == 503
         assert r.json()["status"] == "unhealthy"
+
+
+def _cors_app():
+    return _app_with(
+        CORSMiddleware(
+            CORSConfig(allow_origins=["http://ok.test"], allow_methods=["GET", "POST"], allow_headers=["authorization"])
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "status"),
+    [("http://ok.test", "POST", 200), ("http://ok.test", "DELETE", 400), ("http://bad.test", "GET", 400)],
+)
+def test_cors_preflight_is_answered_in_rust(origin, method, status):
+    with TestClient(_cors_app()) as c:
+        r = c.options("/data", headers={"origin": origin, "access-control-request-method": method})
+        assert r.status_code == status
+        if status == 200:
+            assert r.headers["access-control-allow-origin"] == origin
+            assert r.headers["access-control-allow-methods"] == "GET, POST"
+            assert r.headers["access-control-allow-headers"] == "authorization"
+            assert r.headers["access-control-max-age"] == "600"
+
+
+def test_native_middleware_also_decorates_router_answers():
+    with TestClient(_cors_app()) as c:
+        r = c.get("/nope", headers={"origin": "http://ok.test"})
+        assert r.status_code == 404
+        assert r.headers["access-control-allow-origin"] == "http://ok.test"
+
+
+def test_native_middleware_keeps_the_fast_path():
+    a = _app_with(TimingMiddleware())
+    with TestClient(a):
+        assert a._python_middleware == []
+
+
+def test_gzip_leaves_small_bodies_alone():
+    with TestClient(_app_with(GZipMiddleware(minimum_size=5000))) as c:
+        r = c.get("/data", headers={"accept-encoding": "gzip"})
+        assert "content-encoding" not in r.headers
+
+
+@pytest.mark.asyncio
+async def test_builtin_middleware_under_asgi_runs_in_python():
+    import httpx
+
+    a = _app_with(TimingMiddleware("x-t"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://t") as c:
+        r = await c.get("/data")
+    assert float(r.headers["x-t"]) >= 0

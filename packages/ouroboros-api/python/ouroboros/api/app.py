@@ -73,6 +73,7 @@ class App(APIRouter):
         self._docs_added = False
         self._compiled_routes: list[dict[str, Any]] = []
         self._asgi: Any = None
+        self._python_middleware: list[Any] = []
 
     # -- registration -------------------------------------------------------
 
@@ -230,10 +231,10 @@ class App(APIRouter):
             if request_index is None:
                 raise TypeError(f"WebSocket route {route.path} must take a `WebSocket` parameter")
             invoke = _serve.wrap_websocket(invoke, request_index)
-        elif self.user_middleware:
+        elif self._python_middleware:
             from ouroboros.api.middleware import wrap_with_middleware
 
-            invoke = wrap_with_middleware(invoke, self.user_middleware, request_index, filter_desc, status)
+            invoke = wrap_with_middleware(invoke, self._python_middleware, request_index, filter_desc, status)
         return {
             "path": route.path,
             "methods": route.methods,
@@ -248,11 +249,24 @@ class App(APIRouter):
             "wants_request": request_index is not None,
         }
 
-    def build_server(self, **config: Any) -> Any:
-        """Compile every route and build (not start) the Rust server."""
+    def build_server(self, *, native_middleware: bool = True, **config: Any) -> Any:
+        """Compile every route and build (not start) the Rust server.
+
+        With ``native_middleware`` the built-in middleware runs in Rust; the
+        ASGI adapter turns it off to keep them in the Python chain.
+        """
         self._add_docs_routes()
         loop = asyncio.get_running_loop()
-        always_request = bool(self.user_middleware) or bool(self.exception_handlers)
+        python_mw = self.user_middleware
+        if native_middleware:
+            python_mw = [m for m in self.user_middleware if not hasattr(m, "native_config")]
+            native: dict[str, Any] = {}
+            for m in self.user_middleware:
+                if hasattr(m, "native_config"):
+                    native.update(m.native_config())
+            config["middleware"] = native
+        self._python_middleware = python_mw
+        always_request = bool(python_mw) or bool(self.exception_handlers)
         routes = [self._compile_route(r, always_request) for r in self.routes]
         helpers = {
             "schedule": _serve.make_schedule(loop),

@@ -36,7 +36,7 @@ class ASGIAdapter:
 
     def _build(self) -> None:
         if self.server is None:
-            self.server = self.app.build_server(max_body_size=self.max_body_size)
+            self.server = self.app.build_server(native_middleware=False, max_body_size=self.max_body_size)
             self.routes = self.app._compiled_routes
             self.on_error = _serve.make_on_error(self.app)
 

@@ -1,8 +1,9 @@
 """Middleware: ``BaseMiddleware`` subclasses run around every route handler.
 
-The built-in CORS, timing, GZip and trusted-host middleware are written in
-Python for now (see CHANGELOG); they keep the same constructor signatures
-when they move into the Rust server.
+The built-in CORS, GZip, timing and trusted-host middleware run in Rust on the
+built-in server (``native_config``), around every request including 404s and
+CORS preflights, outside any Python middleware. Under an ASGI server they run
+as the Python middleware defined here, with the same behaviour.
 """
 
 from __future__ import annotations
@@ -105,6 +106,19 @@ class CORSMiddleware(BaseMiddleware):
     def __init__(self, config: CORSConfig | None = None, **kwargs: Any) -> None:
         self.config = config or CORSConfig(**kwargs)
 
+    def native_config(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "cors": {
+                "allow_origins": list(c.allow_origins),
+                "allow_methods": [m.upper() for m in c.allow_methods],
+                "allow_headers": list(c.allow_headers),
+                "allow_credentials": c.allow_credentials,
+                "expose_headers": list(c.expose_headers),
+                "max_age": c.max_age,
+            }
+        }
+
     def _allowed(self, origin: str) -> bool:
         return "*" in self.config.allow_origins or origin in self.config.allow_origins
 
@@ -130,6 +144,9 @@ class TimingMiddleware(BaseMiddleware):
     def __init__(self, header: str = "x-process-time") -> None:
         self.header = header
 
+    def native_config(self) -> dict[str, Any]:
+        return {"timing": self.header}
+
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         start = time.perf_counter()
         response = await call_next(request)
@@ -144,6 +161,9 @@ class GZipMiddleware(BaseMiddleware):
     def __init__(self, minimum_size: int = 500, compresslevel: int = 9) -> None:
         self.minimum_size = minimum_size
         self.compresslevel = compresslevel
+
+    def native_config(self) -> dict[str, Any]:
+        return {"gzip": {"minimum_size": self.minimum_size, "compresslevel": self.compresslevel}}
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         response = await call_next(request)
@@ -160,6 +180,9 @@ class TrustedHostMiddleware(BaseMiddleware):
 
     def __init__(self, allowed_hosts: Sequence[str] = ("*",)) -> None:
         self.allowed_hosts = list(allowed_hosts)
+
+    def native_config(self) -> dict[str, Any]:
+        return {"trusted_hosts": self.allowed_hosts}
 
     def _ok(self, host: str) -> bool:
         host = host.split(":")[0]
