@@ -104,11 +104,13 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
     let r = (|| -> StreamResult<()> {
         // Known keys are matched while borrowed from the parser; only unknown
         // keys (extras) are copied.
-        let classify = |k: &str| model.field_index_key(k).ok_or_else(|| k.to_owned());
-        let mut key = jiter.known_object()?.map(classify);
+        let mut hint = 0usize;
+        let classify = |k: &str, hint: usize| model.field_index_key_from(k, hint).ok_or_else(|| k.to_owned());
+        let mut key = jiter.known_object()?.map(|k| classify(k, hint));
         while let Some(k) = key {
             match k {
                 Ok((i, j)) => {
+                    hint = i + 1;
                     let field = &model.fields[i];
                     seen[i] = true;
                     match value(py, &field.validator, jiter, st)? {
@@ -141,7 +143,7 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                     }
                 },
             }
-            key = jiter.next_key()?.map(classify);
+            key = jiter.next_key()?.map(|k| classify(k, hint));
         }
         let mut whole: Option<Bound<'py, PyAny>> = None;
         for (field, was_seen) in model.fields.iter().zip(&seen) {

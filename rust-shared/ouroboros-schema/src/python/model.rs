@@ -153,6 +153,18 @@ pub struct FieldsOut<'py> {
 impl ModelValidator {
     /// Field index of an input key: a linear scan beats hashing for the usual
     /// handful of fields; large models use the map.
+    /// `field_index_key`, trying field `hint` first: JSON objects usually
+    /// list their keys in the model's field order.
+    #[must_use]
+    pub fn field_index_key_from(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
+        if let Some(f) = self.fields.get(hint) {
+            if let Some(j) = f.lookup.iter().position(|(_, k)| &**k == key) {
+                return Some((hint, j));
+            }
+        }
+        self.field_index_key(key)
+    }
+
     /// `(field index, lookup-key index)` of an input key.
     #[must_use]
     pub fn field_index_key(&self, key: &str) -> Option<(usize, usize)> {
