@@ -146,3 +146,51 @@ async fn bad_tls_material_is_rejected_up_front() {
     let err = Engine::new(ClientConfig { proxy: Some("::not a url".into()), ..ClientConfig::default() }).expect_err("bad proxy");
     assert!(err.message.contains("proxy"), "{err}");
 }
+
+#[tokio::test]
+async fn a_server_that_stops_reading_gives_a_write_timeout() {
+    // Accept and never read: the body fills the socket buffers and stalls.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut config = ClientConfig::default();
+    config.timeouts.write = Some(Duration::from_millis(200));
+    config.timeouts.read = Some(Duration::from_secs(30));
+    let engine = Engine::new(config).expect("engine");
+    let mut s = spec(&format!("http://{addr}/upload"));
+    s.method = Method::POST;
+    s.body = RequestBody::Bytes(bytes::Bytes::from(vec![b'x'; 64 * 1024 * 1024]));
+    let err = engine.execute(s).await.expect_err("stalled upload");
+    assert_eq!(err.kind, ErrorKind::WriteTimeout, "{err}");
+    assert!(err.message.contains("write timeout 200ms"), "{err}");
+}
+
+#[tokio::test]
+async fn the_pool_timeout_bounds_waiting_for_a_slot() {
+    let (base, _) = serve(|_, _| String::new()).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let stall = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut config = ClientConfig::default();
+    config.limits.max_connections = Some(1);
+    config.timeouts.pool = Some(Duration::from_millis(100));
+    config.timeouts.read = Some(Duration::from_secs(30));
+    let engine = Arc::new(Engine::new(config).expect("engine"));
+    let e2 = Arc::clone(&engine);
+    let hog = tokio::spawn(async move { e2.execute(spec(&format!("http://{stall}/hog"))).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let err = engine.execute(spec(&format!("{base}/next"))).await.expect_err("no slot");
+    assert_eq!(err.kind, ErrorKind::PoolTimeout);
+    assert!(err.message.contains("max_connections=1"), "{err}");
+    hog.abort();
+}
