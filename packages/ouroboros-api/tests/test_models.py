@@ -21,7 +21,7 @@ class UserCreate(BaseModel):
     email: Annotated[str, Field(pattern=r"^[\w\.-]+@[\w\.-]+\.\w+$")]
     age: Annotated[int, Field(ge=0, le=150)] = 0
     address: Address | None = None
-    tags: list[str] = []  # noqa: RUF012 - a field default, copied per instance
+    tags: list[str] = []
 
 
 class UserPublic(BaseModel):
