@@ -30,6 +30,8 @@ pub struct Config {
     pub max_body_size: usize,
     pub max_header_size: usize,
     pub header_read_timeout: Duration,
+    /// How long reading a request body may take (slow clients get 408).
+    pub body_read_timeout: Duration,
     pub graceful_timeout: Duration,
     pub keep_alive: bool,
     /// Report every request to Python's `ouroboros.api.access` logger.
@@ -43,6 +45,7 @@ impl Default for Config {
             max_body_size: 1024 * 1024,
             max_header_size: 16 * 1024,
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
             graceful_timeout: Duration::from_secs(10),
             keep_alive: true,
             access_log: false,
@@ -123,31 +126,40 @@ async fn read_body(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    let mut buf = bytes::BytesMut::new();
-    let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return Err(detail(
-                StatusCode::BAD_REQUEST,
-                "Could not read the request body",
-            ));
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        seen = seen.saturating_add(data.len());
-        if seen > limit {
-            if seen > limit.saturating_add(DRAIN_AFTER_LIMIT) {
-                return Err(too_large());
+    let read = async {
+        let mut buf = bytes::BytesMut::new();
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(detail(
+                    StatusCode::BAD_REQUEST,
+                    "Could not read the request body",
+                ));
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            seen = seen.saturating_add(data.len());
+            if seen > limit {
+                if seen > limit.saturating_add(DRAIN_AFTER_LIMIT) {
+                    return Err(too_large());
+                }
+                continue;
             }
-            continue;
+            buf.extend_from_slice(&data);
         }
-        buf.extend_from_slice(&data);
+        if seen > limit {
+            return Err(too_large());
+        }
+        Ok(buf.freeze())
+    };
+    match tokio::time::timeout(core.config.body_read_timeout, read).await {
+        Ok(result) => result,
+        Err(_) => Err(detail(
+            StatusCode::REQUEST_TIMEOUT,
+            "Timed out reading the request body",
+        )),
     }
-    if seen > limit {
-        return Err(too_large());
-    }
-    Ok(buf.freeze())
 }
 
 /// Serve one request, reporting it to the access log when enabled.

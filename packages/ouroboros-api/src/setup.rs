@@ -111,6 +111,9 @@ fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
     if let Some(v) = secs("header_read_timeout")? {
         c.header_read_timeout = v;
     }
+    if let Some(v) = secs("body_read_timeout")? {
+        c.body_read_timeout = v;
+    }
     if let Some(v) = secs("graceful_timeout")? {
         c.graceful_timeout = v;
     }

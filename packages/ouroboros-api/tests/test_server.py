@@ -162,6 +162,30 @@ def test_slow_client_is_cut_off_and_others_are_served():
             assert data == b"" or data.startswith(b"HTTP/1.1 408")
 
 
+def test_idle_keep_alive_connections_are_closed():
+    with TestClient(app, header_read_timeout=0.3) as c:
+        host, port = c.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(1024).startswith(b"HTTP/1.1 200")
+            time.sleep(0.8)
+            s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(1024) == b""
+
+
+def test_slow_body_gets_408_and_others_are_served():
+    with TestClient(app, body_read_timeout=0.3) as c:
+        host, port = c.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(
+                b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"
+            )
+            assert c.get("/ok").status_code == 200
+            answer = s.recv(1024)
+            assert answer.startswith(b"HTTP/1.1 408")
+            assert b"Timed out reading the request body" in answer
+
+
 def test_client_disconnecting_mid_request_does_not_hurt(client):
     host, port = client.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as s:

@@ -73,7 +73,14 @@ async def serve_workers(app: App, host: str, port: int, workers: int, options: d
 
     config = {
         key: options[key]
-        for key in ("max_body_size", "max_header_size", "header_read_timeout", "graceful_timeout", "keep_alive")
+        for key in (
+            "max_body_size",
+            "max_header_size",
+            "header_read_timeout",
+            "body_read_timeout",
+            "graceful_timeout",
+            "keep_alive",
+        )
     }
     config["access_log"] = _access_log_enabled(options["access_log"])
     children: list[int] = []

@@ -316,6 +316,7 @@ class App(APIRouter):
         max_body_size: int = 1024 * 1024,
         max_header_size: int = 16 * 1024,
         header_read_timeout: float = 10.0,
+        body_read_timeout: float = 30.0,
         graceful_timeout: float = 10.0,
         keep_alive: bool = True,
         access_log: bool | None = None,
@@ -330,7 +331,9 @@ class App(APIRouter):
             started: Called with ``(server, (host, port))`` once listening.
             max_body_size: Larger bodies get 413.
             max_header_size: Larger request heads close the connection (431).
-            header_read_timeout: Seconds a client may take to send its headers.
+            header_read_timeout: Seconds a client may take to send its headers
+                (also how long an idle keep-alive connection stays open).
+            body_read_timeout: Seconds a client may take to send its body (408).
             graceful_timeout: Seconds in-flight requests get at shutdown.
             keep_alive: HTTP/1.1 keep-alive.
             access_log: Log each request on ``ouroboros.api.access`` (default:
@@ -349,6 +352,7 @@ class App(APIRouter):
             "max_body_size": max_body_size,
             "max_header_size": max_header_size,
             "header_read_timeout": header_read_timeout,
+            "body_read_timeout": body_read_timeout,
             "graceful_timeout": graceful_timeout,
             "keep_alive": keep_alive,
             "access_log": _access_log_enabled(access_log),
