@@ -98,7 +98,9 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
     // SAFETY: a fresh set of field-name strings (see ModelValidator::validate_fields).
     unsafe { pyo3::ffi::PyObject_GC_UnTrack(fields_set.as_ptr().cast()) };
     let mut extra: Option<Bound<'py, PyDict>> = None;
-    let mut seen = vec![false; model.fields.len()];
+    // Which fields the object gave: a bit set, no allocation for models of
+    // up to 128 fields (larger ones spill into a Vec).
+    let mut seen = Seen::new(model.fields.len());
     let mut errors = Errors::default();
     let saved = st.data.replace(dict.clone());
     let r = (|| -> StreamResult<()> {
@@ -112,7 +114,7 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                 Ok((i, j)) => {
                     hint = i + 1;
                     let field = &model.fields[i];
-                    seen[i] = true;
+                    seen.set(i);
                     match value(py, &field.validator, jiter, st)? {
                         Ok(v) => {
                             let r = dict.set_item(field.name.bind(py), v).and_then(|()| fields_set.add(field.name.bind(py)));
@@ -146,8 +148,8 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
             key = jiter.next_key()?.map(|k| classify(k, hint));
         }
         let mut whole: Option<Bound<'py, PyAny>> = None;
-        for (field, was_seen) in model.fields.iter().zip(&seen) {
-            if *was_seen {
+        for (i, field) in model.fields.iter().enumerate() {
+            if seen.get(i) {
                 continue;
             }
             match field.default.value(py, &dict) {
@@ -189,4 +191,34 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
         model.finish(py, instance)
     };
     Ok(build())
+}
+
+/// A small bit set of field indices.
+enum Seen {
+    Bits(u128),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(n: usize) -> Self {
+        if n <= 128 {
+            Self::Bits(0)
+        } else {
+            Self::Many(vec![false; n])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Self::Bits(b) => *b |= 1u128 << i,
+            Self::Many(v) => v[i] = true,
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Self::Bits(b) => (*b >> i) & 1 == 1,
+            Self::Many(v) => v[i],
+        }
+    }
 }
