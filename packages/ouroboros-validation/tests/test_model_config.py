@@ -329,3 +329,35 @@ def test_model_post_init_and_dict_of_models():
     o = Outer(by_name={"a": {"v": 1}, "b": {"v": 2}})
     assert o.seen == 2
     assert o.model_dump() == {"by_name": {"a": {"v": 1}, "b": {"v": 2}}, "seen": 2}
+
+
+def test_alias_generator():
+    def to_camel(name: str) -> str:
+        first, *rest = name.split("_")
+        return first + "".join(part.title() for part in rest)
+
+    class M(BaseModel):
+        model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+        user_name: str
+        given: int = Field(default=0, alias="GIVEN")
+
+    m = M.model_validate({"userName": "x", "GIVEN": 2})
+    assert (m.user_name, m.given) == ("x", 2)
+    assert m.model_dump(by_alias=True) == {"userName": "x", "GIVEN": 2}
+    assert M(user_name="y").user_name == "y"
+
+
+def test_use_enum_values():
+    import enum
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    class M(BaseModel):
+        model_config = ConfigDict(use_enum_values=True)
+        c: Color
+        many: List[Color] = []
+
+    m = M(c="red", many=[Color.RED])
+    assert m.c == "red" and type(m.c) is str
+    assert m.many == ["red"]

@@ -12,7 +12,8 @@ class ConfigDict(TypedDict, total=False):
     ``"allow"``), ``frozen``, ``strict``, ``populate_by_name``,
     ``str_strip_whitespace``, ``validate_assignment``, ``from_attributes``,
     ``arbitrary_types_allowed``, ``title``, ``json_schema_extra``,
-    ``use_enum_values``, ``validate_default``, ``revalidate_instances``."""
+    ``use_enum_values``, ``alias_generator``. ``validate_default`` and
+    ``revalidate_instances`` are accepted and not applied yet."""
 
     extra: Literal["ignore", "forbid", "allow"]
     frozen: bool
@@ -30,6 +31,7 @@ class ConfigDict(TypedDict, total=False):
     revalidate_instances: str
     protected_namespaces: tuple[str, ...]
     ser_json_timedelta: str
+    alias_generator: Any
 
 
 _KNOWN = set(ConfigDict.__annotations__)

@@ -59,6 +59,22 @@ def _is_classvar(annotation: Any) -> bool:
     return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
 
 
+def _enum_value(value: Any, _data: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _enum_values(schema: dict[str, Any]) -> dict[str, Any]:
+    """``use_enum_values``: store an enum field's value instead of the member."""
+    kind = schema.get("type")
+    if kind == "enum":
+        return {"type": "function", "mode": "after", "func": _enum_value, "schema": schema}
+    if kind == "nullable":
+        return {**schema, "schema": _enum_values(schema["schema"])}
+    if kind in ("list", "set", "frozenset") and "items" in schema:
+        return {**schema, "items": _enum_values(schema["items"])}
+    return schema
+
+
 def _takes_data(factory: Any) -> bool:
     """Whether a default factory has one required positional parameter (``data``)."""
     try:
@@ -184,8 +200,13 @@ def build_description(cls: Any) -> dict[str, Any]:
                     resolved = resolved.merge(item)
             info = resolved.merge(info)
             info.annotation = annotation
+        generator = config.get("alias_generator")
+        if generator is not None and info.alias is None:
+            info.alias = generator(name)
         resolved_fields[name] = info
         schema = describe_type(annotation, ctx, [info])
+        if config.get("use_enum_values"):
+            schema = _enum_values(schema)
         for dec in decorators:
             if dec.kind == "field_validator" and (name in dec.fields or "*" in dec.fields):
                 schema = _wrap_field_validator(cls, dec, name, schema)
