@@ -104,3 +104,14 @@ def test_model_validators_apply_to_json_input():
             return {"a": data["value"]} if "value" in data else data
 
     assert V.model_validate_json('{"value": 3}').a == 3
+
+
+def test_short_strings_from_json_are_correct_under_cache_collisions():
+    import json as _json
+
+    words = [f"w{i}" for i in range(20000)] + ["é" * 10, "x" * 64, "y" * 65, ""]
+    raw = _json.dumps(words)
+    ta = TypeAdapter(List[str])
+    assert ta.validate_json(raw) == words
+    assert ta.validate_json(raw) == words
+    assert TypeAdapter(list).validate_json(raw) == words

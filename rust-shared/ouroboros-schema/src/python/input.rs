@@ -76,7 +76,7 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue<'_>) -> PyResult<Bound<'py
             builtins.getattr(pyo3::intern!(py, "int"))?.call1((b.to_string(),))?
         }
         JsonValue::Float(f) => f.into_pyobject(py)?.into_any(),
-        JsonValue::Str(s) => PyString::new(py, s).into_any(),
+        JsonValue::Str(s) => super::string_cache::py_str(py, s).into_any(),
         JsonValue::Array(items) => {
             let list = PyList::empty(py);
             for item in items.iter() {
@@ -87,7 +87,7 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue<'_>) -> PyResult<Bound<'py
         JsonValue::Object(entries) => {
             let dict = PyDict::new(py);
             for (k, item) in entries.iter() {
-                dict.set_item(PyString::new(py, k), json_to_py(py, item)?)?;
+                dict.set_item(super::string_cache::py_str(py, k), json_to_py(py, item)?)?;
             }
             dict.into_any()
         }

@@ -9,6 +9,7 @@ mod json_stream;
 pub mod model;
 pub mod serialize;
 mod special;
+pub mod string_cache;
 mod temporal;
 mod union;
 pub mod validator;

@@ -474,7 +474,7 @@ fn validate_str<'py>(
             Err(ValError::new(py, ErrorType::StringType, inp))
         }
         Inp::Json(JsonValue::Str(s)) => match c.apply(s) {
-            Ok(None) => Ok(PyString::new(py, s).into_any()),
+            Ok(None) => Ok(super::string_cache::py_str(py, s).into_any()),
             Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
             Err(kind) => Err(ValError::new(py, kind, inp)),
         },
