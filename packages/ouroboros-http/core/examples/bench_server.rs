@@ -42,7 +42,7 @@ fn content_length(head: &[u8]) -> usize {
 async fn serve(mut sock: TcpStream, json: std::sync::Arc<Vec<u8>>) -> std::io::Result<()> {
     sock.set_nodelay(true)?;
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut chunk = vec![0u8; 64 * 1024];
+    let mut chunk = vec![0u8; 256 * 1024];
     let mut out = Vec::with_capacity(2048);
     loop {
         let head_end = loop {
@@ -56,12 +56,27 @@ async fn serve(mut sock: TcpStream, json: std::sync::Arc<Vec<u8>>) -> std::io::R
             buf.extend_from_slice(&chunk[..n]);
         };
         let need = content_length(&buf[..head_end]);
-        while buf.len() < head_end + need {
-            let n = sock.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
+        // The body is counted and dropped, not accumulated: the server must
+        // not be what limits the large-upload rows.
+        let in_buf = buf.len() - head_end;
+        if in_buf >= need {
+            buf.drain(..head_end + need);
+        } else {
+            buf.clear();
+            let mut missing = need - in_buf;
+            while missing > 0 {
+                let n = sock.read(&mut chunk).await?;
+                if n == 0 {
+                    return Ok(());
+                }
+                if n > missing {
+                    // Bytes of a pipelined next request: keep them.
+                    buf.extend_from_slice(&chunk[missing..n]);
+                    missing = 0;
+                } else {
+                    missing -= n;
+                }
             }
-            buf.extend_from_slice(&chunk[..n]);
         }
         out.clear();
         if need == 0 {
@@ -72,7 +87,6 @@ async fn serve(mut sock: TcpStream, json: std::sync::Arc<Vec<u8>>) -> std::io::R
             write!(out, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len())?;
         }
         sock.write_all(&out).await?;
-        buf.drain(..head_end + need);
     }
 }
 
