@@ -118,8 +118,8 @@ async def test_connection_closed_mid_body(midbody_server):
 
 async def test_pool_timeout(base):
     async with HttpClient(limits=Limits(max_connections=1), timeout=Timeout(10, pool=0.2)) as c:
-        slow = asyncio.ensure_future(c.get(base + "/delay", params={"s": "1"}))
-        await asyncio.sleep(0.05)
+        slow = asyncio.ensure_future(c.get(base + "/delay", params={"s": "3"}))
+        await asyncio.sleep(0.3)  # the slow request has taken the only slot
         with pytest.raises(PoolTimeout, match="max_connections=1"):
             await c.get(base + "/json")
         assert (await slow).status_code == 200

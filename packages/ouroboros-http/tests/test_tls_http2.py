@@ -110,3 +110,12 @@ async def test_invalid_client_certificate(tmp_path, tls_files):
 async def test_verify_must_be_bool_or_path():
     with pytest.raises(InvalidArgumentError, match="verify="):
         HttpClient(verify=1.5)
+
+
+async def test_ssl_cert_file_from_the_environment(tls_server, tls_files, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", tls_files["ca"])
+    async with HttpClient() as c:
+        assert (await c.get(tls_server.url + "/json")).status_code == 200
+    async with HttpClient(trust_env=False) as c:
+        with pytest.raises(ConnectError):
+            await c.get(tls_server.url + "/json")

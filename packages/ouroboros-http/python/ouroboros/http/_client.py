@@ -94,6 +94,9 @@ class _BaseClient:
             raise InvalidArgumentError(f"max_redirects must be an int >= 0, got {max_redirects!r}")
         ca_pem: bytes | None = None
         builtin_roots = True
+        if verify is True and trust_env and os.environ.get("SSL_CERT_FILE"):
+            # As httpx does: the environment names the CA bundle to trust.
+            verify = os.environ["SSL_CERT_FILE"]
         if isinstance(verify, (str, os.PathLike)):
             ca_pem = _read_pem(verify, "verify")
             builtin_roots = False
@@ -250,7 +253,8 @@ class HttpClient(_BaseClient):
         limits: Pool limits.
         http2: Offer HTTP/2 by ALPN on TLS; with ``http1=False`` speak HTTP/2
             from the first byte (also on plain TCP).
-        verify: ``False`` to skip certificate checks, or the path of a PEM CA bundle.
+        verify: ``False`` to skip certificate checks, or the path of a PEM CA bundle
+            (``SSL_CERT_FILE`` names one when ``trust_env``).
         cert: Client certificate for mutual TLS: one PEM file with key, or ``(certfile, keyfile)``.
         proxy: Proxy URL for every request; else ``HTTP(S)_PROXY`` when ``trust_env``.
         follow_redirects: Follow 3xx responses (off by default, as in httpx).
