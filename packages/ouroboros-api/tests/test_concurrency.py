@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from ouroboros.api import App, StreamingResponse
 
@@ -92,3 +93,21 @@ def test_failing_stream_ends_the_body_and_the_server_goes_on(client):
             pass
     assert body.startswith(b"first,")
     assert client.get("/echo/1").json() == {"n": 1}
+
+
+@pytest.mark.asyncio
+async def test_async_test_client():
+    from ouroboros.api import AsyncTestClient
+
+    async with AsyncTestClient(app) as c:
+        results = await asyncio.gather(*(c.get(f"/echo/{i}") for i in range(20)))
+        assert [r.json()["n"] for r in results] == list(range(20))
+        assert c.base_url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.asyncio
+async def test_async_test_client_needs_async_with():
+    from ouroboros.api import AsyncTestClient
+
+    with pytest.raises(AttributeError, match="async with"):
+        AsyncTestClient(app).get  # noqa: B018

@@ -40,7 +40,7 @@ from ouroboros.api.security import (
     OAuth2PasswordBearer,
 )
 from ouroboros.api.staticfiles import StaticFiles
-from ouroboros.api.testclient import TestClient
+from ouroboros.api.testclient import AsyncTestClient, TestClient
 from ouroboros.api.websockets import WebSocket
 
 FastAPI = App
@@ -51,6 +51,7 @@ __all__ = [
     "APIKeyQuery",
     "APIRouter",
     "App",
+    "AsyncTestClient",
     "BackgroundTasks",
     "BaseMiddleware",
     "Body",

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ouroboros.api.app import App
 
-__all__ = ["TestClient"]
+__all__ = ["AsyncTestClient", "TestClient"]
 
 
 class TestClient:
@@ -100,4 +100,45 @@ class TestClient:
         if name.startswith("_"):
             raise AttributeError(name)
         self.start()
+        return getattr(self._client, name)
+
+
+class AsyncTestClient:
+    """`TestClient` for async tests: the same background server, driven by an
+    ``httpx.AsyncClient`` (``async with AsyncTestClient(app) as client``).
+
+    Args:
+        app: The application.
+        **serve_options: Passed to `App.serve` (limits and timeouts).
+    """
+
+    __test__ = False
+
+    def __init__(self, app: App, **serve_options: Any) -> None:
+        self._server = TestClient(app, **serve_options)
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    async def __aenter__(self) -> AsyncTestClient:
+        import httpx
+
+        # Starting blocks until the server listens; keep the caller's loop free.
+        await asyncio.get_running_loop().run_in_executor(None, self._server.start)
+        self._client = httpx.AsyncClient(base_url=self._server.base_url, timeout=30)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        await asyncio.get_running_loop().run_in_executor(None, self._server.close)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or self._client is None:
+            raise AttributeError(f"{name} (use `async with AsyncTestClient(app) as client`)")
         return getattr(self._client, name)
