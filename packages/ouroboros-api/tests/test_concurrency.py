@@ -110,4 +110,4 @@ async def test_async_test_client_needs_async_with():
     from ouroboros.api import AsyncTestClient
 
     with pytest.raises(AttributeError, match="async with"):
-        AsyncTestClient(app).get  # noqa: B018
+        AsyncTestClient(app).get
