@@ -1,10 +1,12 @@
 """ouroboros.api: a FastAPI-compatible web framework whose server, routing and
 parameter parsing run in Rust."""
 
+from ouroboros.api import status
 from ouroboros.api._api import __version__
 from ouroboros.api.app import App
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.datastructures import UploadFile
+from ouroboros.api.encoders import jsonable_encoder
 from ouroboros.api.exceptions import HTTPException, RequestValidationError, WebSocketDisconnect
 from ouroboros.api.health import HealthCheck, HealthManager, HealthStatus
 from ouroboros.api.middleware import (
@@ -95,4 +97,6 @@ __all__ = [
     "WebSocket",
     "WebSocketDisconnect",
     "__version__",
+    "jsonable_encoder",
+    "status",
 ]

@@ -218,8 +218,11 @@ def _call_kind(call: Callable[..., Any]) -> str:
 class PlanBuilder:
     """Collects the flat parameter list of one route."""
 
-    def __init__(self, path_names: set[str]) -> None:
+    def __init__(self, path_names: set[str], overrides: dict[Any, Any] | None = None) -> None:
         self.path_names = path_names
+        # app.dependency_overrides: replace a dependency (tests, mocks of
+        # *our own* callables) when the route is compiled.
+        self.overrides = overrides or {}
         self.params: list[dict[str, Any]] = []
         self.body_params: list[dict[str, Any]] = []
         self.wants_request = False
@@ -227,6 +230,7 @@ class PlanBuilder:
         self.security: list[SecurityBase] = []
 
     def dependant(self, call: Callable[..., Any], use_cache: bool = True) -> Dependant:
+        call = self.overrides.get(call, call)
         dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call))
         if isinstance(call, SecurityBase):
             self.security.append(call)

@@ -66,6 +66,9 @@ class App(APIRouter):
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
         self.exception_handlers: dict[type, Callable[..., Any]] = {}
+        # Replacements for dependencies, applied when the server is built
+        # (set them before `TestClient(app)` / `serve()`).
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[Any] = []
         self.state: dict[str, Any] = {}
         self._openapi_schema: dict[str, Any] | None = None
@@ -191,7 +194,7 @@ class App(APIRouter):
         self.add_api_route(assets + "/{name}", docs_asset, methods=["GET"], include_in_schema=False)
 
     def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
-        builder = _plan.PlanBuilder(route.path_names)
+        builder = _plan.PlanBuilder(route.path_names, self.dependency_overrides)
         root = builder.dependant(route.endpoint)
         pre = [
             builder.dependant(d.dependency, d.use_cache)
