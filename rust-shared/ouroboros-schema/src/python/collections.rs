@@ -158,7 +158,7 @@ fn unhashable(py: Python<'_>, e: PyErr, inp: &Inp<'_, '_>) -> ValError {
     if e.is_instance_of::<pyo3::exceptions::PyTypeError>(py) {
         ValError::new(py, ErrorType::SetType, inp)
     } else {
-        ValError::Py(e)
+        ValError::Py(Box::new(e))
     }
 }
 

@@ -24,14 +24,16 @@ pub struct LineError {
 #[derive(Debug)]
 pub enum ValError {
     Lines(Vec<LineError>),
-    Py(PyErr),
+    /// Boxed: a `PyErr` is several words, and every validator returns a
+    /// `ValResult`; keeping the error small keeps the success path cheap.
+    Py(Box<PyErr>),
 }
 
 pub type ValResult<T> = Result<T, ValError>;
 
 impl From<PyErr> for ValError {
     fn from(e: PyErr) -> Self {
-        Self::Py(e)
+        Self::Py(Box::new(e))
     }
 }
 
@@ -41,7 +43,7 @@ impl ValError {
     pub fn new(py: Python<'_>, kind: ErrorType, input: &Inp<'_, '_>) -> Self {
         let input = match input.to_py(py) {
             Ok(v) => v.unbind(),
-            Err(e) => return Self::Py(e),
+            Err(e) => return Self::Py(Box::new(e)),
         };
         Self::Lines(vec![LineError { kind, loc: Vec::new(), input }])
     }
@@ -79,7 +81,7 @@ impl Errors {
                 }
                 Ok(())
             }
-            ValError::Py(e) => Err(e),
+            ValError::Py(e) => Err(*e),
         }
     }
 
@@ -160,9 +162,10 @@ impl LazyLineErrors {
 }
 
 /// Turn a failed validation into the Python exception users catch.
+#[must_use]
 pub fn into_py_err(py: Python<'_>, err: ValError, title: &str) -> PyErr {
     match err {
-        ValError::Py(e) => e,
+        ValError::Py(e) => *e,
         ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines }) {
             Ok(lazy) => ValidationError::new_err((title.to_owned(), lazy.unbind())),
             Err(e) => e,
@@ -181,7 +184,7 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
                 return ValError::Lines(parsed);
             }
         }
-        return ValError::Py(err);
+        return ValError::Py(Box::new(err));
     }
     let text = value.str().map(|s| s.to_string()).unwrap_or_default();
     // PydanticCustomError-style: the user chose the error type and message.
@@ -194,7 +197,7 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
     if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
         return ValError::new_py(ErrorType::ValueError { error: text }, input);
     }
-    ValError::Py(err)
+    ValError::Py(Box::new(err))
 }
 
 /// Lines of a nested `ValidationError` (`(type, loc, msg, input, ctx)` tuples

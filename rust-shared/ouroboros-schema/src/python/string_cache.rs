@@ -22,14 +22,18 @@ thread_local! {
 }
 
 fn hash(s: &str) -> usize {
-    // FNV-1a: plenty for a direct-mapped table of short keys.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    // Length and the first and last eight bytes: cheap, and enough to spread
+    // the short strings this cache holds over a direct-mapped table.
+    let b = s.as_bytes();
+    let mut head = [0u8; 8];
+    let mut tail = [0u8; 8];
+    let n = b.len().min(8);
+    head[..n].copy_from_slice(&b[..n]);
+    tail[..n].copy_from_slice(&b[b.len() - n..]);
+    let h = (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ (b.len() as u64))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     #[allow(clippy::cast_possible_truncation)]
-    let slot = (h as usize) % SLOTS;
+    let slot = (h >> 52) as usize % SLOTS;
     slot
 }
 

@@ -140,7 +140,7 @@ impl Validator {
             Self::Model(i) => {
                 let defs = st.defs;
                 let model = defs.get(*i).ok_or_else(|| {
-                    ValError::Py(pyo3::exceptions::PyRuntimeError::new_err("unknown model reference"))
+                    ValError::from(pyo3::exceptions::PyRuntimeError::new_err("unknown model reference"))
                 })?;
                 nested(py, st, |st| model.validate(py, inp, st))
             }
