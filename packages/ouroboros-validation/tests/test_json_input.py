@@ -115,3 +115,14 @@ def test_short_strings_from_json_are_correct_under_cache_collisions():
     assert ta.validate_json(raw) == words
     assert ta.validate_json(raw) == words
     assert TypeAdapter(list).validate_json(raw) == words
+
+
+def test_list_length_errors_from_json_carry_the_list():
+    from typing import Annotated
+
+    class L(BaseModel):
+        items: Annotated[List[int], Field(max_length=2)]
+
+    (err,) = errors_of(L.model_validate_json, '{"items": [1, 2, 3]}')
+    assert (err["type"], err["loc"], err["input"]) == ("too_long", ("items",), [1, 2, 3])
+    assert err["ctx"] == {"field_type": "List", "max_length": 2, "actual_length": 3}

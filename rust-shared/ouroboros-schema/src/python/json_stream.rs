@@ -45,6 +45,7 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
                 return Ok(Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py))));
             }
             st.depth += 1;
+            let start = jiter.current_index();
             let out = PyList::empty(py);
             let mut errors = Errors::default();
             let mut index = 0usize;
@@ -71,8 +72,17 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
             if !errors.is_empty() {
                 return Ok(Err(ValError::Lines(errors.0)));
             }
-            let len = out.len();
-            Ok(l.len.check("List", len).map(|()| out.into_any()).map_err(|k| ValError::new_py(k, &py.None().into_bound(py))))
+            match l.len.check("List", out.len()) {
+                Ok(()) => Ok(Ok(out.into_any())),
+                Err(kind) => {
+                    // The list as Python data, for the error's input.
+                    let input = JsonValue::parse(jiter.slice_to_current(start), true)
+                        .ok()
+                        .and_then(|v| json_to_py(py, &v).ok())
+                        .unwrap_or_else(|| py.None().into_bound(py));
+                    Ok(Err(ValError::new_py(kind, &input)))
+                }
+            }
         }
         (Validator::Nullable(inner), p) if p != Peek::Null => value(py, inner, jiter, st),
         _ => generic(py, v, peek, jiter, st),
