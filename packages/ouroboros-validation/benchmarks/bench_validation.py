@@ -14,7 +14,8 @@ import json
 import platform
 import time
 import timeit
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import msgspec
 import pydantic
@@ -37,7 +38,7 @@ def pydantic_like(mod: Any) -> tuple[Any, Any]:
         name: Annotated[str, mod.Field(min_length=1, max_length=50)]
         email: Annotated[str, mod.Field(pattern=EMAIL)]
         age: Annotated[int, mod.Field(ge=0, le=150)]
-        tags: list[str] = []
+        tags: list[str] = []  # noqa: RUF012 - model fields, copied per instance
         address: Address
 
     return User, mod.TypeAdapter(list[User])
@@ -66,7 +67,14 @@ DATA = {
     "tags": ["admin", "staff", "ops"],
     "address": {"street": "1 Main St", "city": "Springfield", "zip_code": "12345"},
 }
-BAD = {"id": "x", "name": "", "email": "nope", "age": -1, "tags": ["a"], "address": {"street": "s", "city": "c", "zip_code": "1"}}
+BAD = {
+    "id": "x",
+    "name": "",
+    "email": "nope",
+    "age": -1,
+    "tags": ["a"],
+    "address": {"street": "s", "city": "c", "zip_code": "1"},
+}
 RAW = json.dumps(DATA).encode()
 MANY = [dict(DATA, id=i) for i in range(1000)]
 
@@ -92,7 +100,7 @@ def best_us_interleaved(fns: list[Callable[[], Any]], budget: float, rounds: int
     numbers = [calibrate(fn, budget) for fn in fns]
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
-        for i, (fn, number) in enumerate(zip(fns, numbers)):
+        for i, (fn, number) in enumerate(zip(fns, numbers, strict=True)):
             best[i] = min(best[i], _time(fn, number) / number * 1e6)
     return best
 
@@ -125,26 +133,43 @@ def main() -> None:
         assert e.error_count() == 5, e.errors()
 
     rows: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[], Any]]] = [
-        ("validate nested model from dict", lambda: ou.model_validate(DATA), lambda: pu.model_validate(DATA),
-         lambda: msgspec.convert(DATA, MUser)),
-        ("validate from JSON bytes", lambda: ou.model_validate_json(RAW), lambda: pu.model_validate_json(RAW),
-         lambda: msgspec.json.decode(RAW, type=MUser)),
+        (
+            "validate nested model from dict",
+            lambda: ou.model_validate(DATA),
+            lambda: pu.model_validate(DATA),
+            lambda: msgspec.convert(DATA, MUser),
+        ),
+        (
+            "validate from JSON bytes",
+            lambda: ou.model_validate_json(RAW),
+            lambda: pu.model_validate_json(RAW),
+            lambda: msgspec.json.decode(RAW, type=MUser),
+        ),
         ("model_dump", o_inst.model_dump, p_inst.model_dump, lambda: msgspec.to_builtins(m_inst)),
         ("model_dump_json", o_inst.model_dump_json, p_inst.model_dump_json, lambda: msgspec.json.encode(m_inst)),
-        ("validation failure, 5 errors", o_err, failing(lambda: pu.model_validate(BAD), pydantic.ValidationError),
-         failing(lambda: msgspec.convert(BAD, MUser), msgspec.ValidationError)),
-        ("list of 1,000 models", lambda: ou_list.validate_python(MANY), lambda: pu_list.validate_python(MANY),
-         lambda: msgspec.convert(MANY, list[MUser])),
+        (
+            "validation failure, 5 errors",
+            o_err,
+            failing(lambda: pu.model_validate(BAD), pydantic.ValidationError),
+            failing(lambda: msgspec.convert(BAD, MUser), msgspec.ValidationError),
+        ),
+        (
+            "list of 1,000 models",
+            lambda: ou_list.validate_python(MANY),
+            lambda: pu_list.validate_python(MANY),
+            lambda: msgspec.convert(MANY, list[MUser]),
+        ),
     ]
     print(f"ouroboros.validation {ov.__version__} vs pydantic {pydantic.VERSION} and msgspec {msgspec.__version__}")
     print(f"Python {platform.python_version()} on {platform.machine()}, {platform.node()}")
     print()
-    header = f"| {'operation':32} | {'ouroboros us':>12} | {'pydantic us':>11} | {'msgspec us':>10} | {'vs pydantic':>11} | {'vs msgspec':>10} |"
+    columns = ["ouroboros us", "pydantic us", "msgspec us", "vs pydantic", "vs msgspec"]
+    header = f"| {'operation':32} | " + " | ".join(f"{c:>12}" for c in columns) + " |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for name, o_fn, p_fn, m_fn in rows:
         o, p, m = best_us_interleaved([o_fn, p_fn, m_fn], args.budget)
-        print(f"| {name:32} | {o:12.2f} | {p:11.2f} | {m:10.2f} | {p / o:10.2f}x | {m / o:9.2f}x |")
+        print(f"| {name:32} | {o:12.2f} | {p:12.2f} | {m:12.2f} | {p / o:11.2f}x | {m / o:11.2f}x |")
     print()
     print("msgspec stops at the first error, so its failure row reports one error, not five.")
 

@@ -11,7 +11,15 @@ from ouroboros.validation import BaseModel, Field, Strict, TypeAdapter
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [([1, "2"], [1, 2]), ((1, 2), [1, 2]), ({3}, [3]), (frozenset([4]), [4]), (deque([5]), [5]), ((x for x in [6]), [6]), ([], [])],
+    [
+        ([1, "2"], [1, 2]),
+        ((1, 2), [1, 2]),
+        ({3}, [3]),
+        (frozenset([4]), [4]),
+        (deque([5]), [5]),
+        ((x for x in [6]), [6]),
+        ([], []),
+    ],
 )
 def test_list_accepts_sequences_in_lax_mode(value, expected):
     assert TypeAdapter(List[int]).validate_python(value) == expected
@@ -50,7 +58,10 @@ def test_too_short_message():
     assert err["msg"] == "List should have at least 2 items after validation, not 1"
 
 
-@pytest.mark.parametrize(("tp", "value", "expected"), [(Set[int], [1, 1, "2"], {1, 2}), (FrozenSet[str], ["a", "a"], frozenset({"a"})), (set, (1, 2), {1, 2})])
+@pytest.mark.parametrize(
+    ("tp", "value", "expected"),
+    [(Set[int], [1, 1, "2"], {1, 2}), (FrozenSet[str], ["a", "a"], frozenset({"a"})), (set, (1, 2), {1, 2})],
+)
 def test_sets(tp, value, expected):
     out = TypeAdapter(tp).validate_python(value)
     assert out == expected
@@ -90,14 +101,19 @@ def test_tuple_too_long_and_missing_items():
     assert (err["type"], err["loc"]) == ("missing", (1,))
 
 
-@pytest.mark.parametrize(("value", "expected"), [({"a": "1"}, {"a": 1}), ({}, {}), ({"x": 2, "y": 3}, {"x": 2, "y": 3})])
+@pytest.mark.parametrize(
+    ("value", "expected"), [({"a": "1"}, {"a": 1}), ({}, {}), ({"x": 2, "y": 3}, {"x": 2, "y": 3})]
+)
 def test_dict(value, expected):
     assert TypeAdapter(Dict[str, int]).validate_python(value) == expected
 
 
 def test_dict_key_and_value_errors():
     errs = errors_of(TypeAdapter(Dict[int, int]).validate_python, {"a": 1, 2: "b"})
-    assert [(e["type"], e["loc"], e["input"]) for e in errs] == [("int_parsing", ("a", "[key]"), "a"), ("int_parsing", (2,), "b")]
+    assert [(e["type"], e["loc"], e["input"]) for e in errs] == [
+        ("int_parsing", ("a", "[key]"), "a"),
+        ("int_parsing", (2,), "b"),
+    ]
 
 
 def test_dict_type_error():

@@ -12,5 +12,5 @@ def test_docs_examples_run(capsys):
     assert len(blocks) >= 8
     namespace: dict = {"__name__": "docs_validation"}
     for i, block in enumerate(blocks):
-        exec(compile(block, f"{DOC.name}[block {i}]", "exec"), namespace)  # noqa: S102 - our own docs
+        exec(compile(block, f"{DOC.name}[block {i}]", "exec"), namespace)
     assert "5 validation errors for User" in capsys.readouterr().out

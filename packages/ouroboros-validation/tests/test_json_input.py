@@ -21,7 +21,9 @@ class Outer(BaseModel):
 
 
 def test_nested_models_and_lists_from_json():
-    o = Outer.model_validate_json('{"inner": {"a": 1}, "maybe": {"a": "2", "b": "x"}, "many": [{"a": 3}], "nums": [1, "2"]}')
+    o = Outer.model_validate_json(
+        '{"inner": {"a": 1}, "maybe": {"a": "2", "b": "x"}, "many": [{"a": 3}], "nums": [1, "2"]}'
+    )
     assert o == Outer(inner=Inner(a=1), maybe=Inner(a=2, b="x"), many=[Inner(a=3)], nums=[1, 2])
     assert o.inner.model_fields_set == {"a"}
     assert Outer.model_validate_json('{"inner": {"a": 1}, "maybe": null}').maybe is None
@@ -33,7 +35,9 @@ def test_missing_field_input_is_the_object():
 
 
 def test_errors_inside_lists_of_models_from_json():
-    errs = errors_of(Outer.model_validate_json, '{"inner": {"a": 1}, "many": [{"a": 1}, {"a": "x"}, {}], "nums": [1, "y"]}')
+    errs = errors_of(
+        Outer.model_validate_json, '{"inner": {"a": 1}, "many": [{"a": 1}, {"a": "x"}, {}], "nums": [1, "y"]}'
+    )
     assert [(e["type"], e["loc"]) for e in errs] == [
         ("int_parsing", ("many", 1, "a")),
         ("missing", ("many", 2, "a")),
@@ -84,7 +88,14 @@ def test_list_of_models_type_adapter_json():
     assert errors_of(TypeAdapter(List[Inner]).validate_json, b'[{"a": 1}, 5]')[0]["loc"] == (1,)
 
 
-@pytest.mark.parametrize(("raw", "strict", "ok"), [('{"inner": {"a": "1"}}', None, True), ('{"inner": {"a": "1"}}', True, False), ('{"inner": {"a": 1}}', True, True)])
+@pytest.mark.parametrize(
+    ("raw", "strict", "ok"),
+    [
+        ('{"inner": {"a": "1"}}', None, True),
+        ('{"inner": {"a": "1"}}', True, False),
+        ('{"inner": {"a": 1}}', True, True),
+    ],
+)
 def test_strict_json(raw, strict, ok):
     if ok:
         assert Outer.model_validate_json(raw, strict=strict).inner.a == 1

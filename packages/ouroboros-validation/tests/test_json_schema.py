@@ -26,7 +26,7 @@ class Address(BaseModel):
     country: str = "USA"
 
 
-class Role(str, enum.Enum):
+class Role(str, enum.Enum):  # noqa: UP042 - the spelling users write
     ADMIN = "admin"
     USER = "user"
 
@@ -62,7 +62,13 @@ def test_user_schema_shape():
         "description": "Full name",
         "examples": ["Ann"],
     }
-    assert schema["properties"]["age"] == {"type": "integer", "minimum": 0, "maximum": 150, "title": "Age", "default": 0}
+    assert schema["properties"]["age"] == {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 150,
+        "title": "Age",
+        "default": 0,
+    }
     assert schema["properties"]["score"]["exclusiveMinimum"] == 0
     assert schema["properties"]["address"] == {"$ref": "#/$defs/Address"}
     assert schema["properties"]["others"]["items"] == {"$ref": "#/$defs/Address"}
@@ -77,7 +83,9 @@ def test_user_schema_shape():
 
 def test_user_schema_is_valid_and_describes_data():
     schema = User.model_json_schema()
-    good = User(name="Ann", email="a@b.c", address={"street": "s", "city": "c"}, created="2020-01-01T00:00:00").model_dump(mode="json")
+    good = User(
+        name="Ann", email="a@b.c", address={"street": "s", "city": "c"}, created="2020-01-01T00:00:00"
+    ).model_dump(mode="json")
     check(
         schema,
         good,
@@ -112,7 +120,11 @@ def test_recursive_model_uses_defs_and_ref():
     schema = Node.model_json_schema()
     assert schema["$ref"] == "#/$defs/Node"
     assert schema["$defs"]["Node"]["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
-    check(schema, {"value": 1, "children": [{"value": 2, "children": []}]}, invalid=[{"value": "x"}, {"value": 1, "children": [{"children": []}]}])
+    check(
+        schema,
+        {"value": 1, "children": [{"value": 2, "children": []}]},
+        invalid=[{"value": "x"}, {"value": 1, "children": [{"children": []}]}],
+    )
 
 
 class Cat(BaseModel):
@@ -135,7 +147,11 @@ def test_discriminated_union_and_tuple_schema():
     assert pet["discriminator"] == {"propertyName": "pet_type", "mapping": {"cat": "#/$defs/Cat", "dog": "#/$defs/Dog"}}
     assert pet["oneOf"] == [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}]
     assert schema["properties"]["coords"]["prefixItems"] == [{"type": "number"}, {"type": "number"}]
-    check(schema, {"pet": {"pet_type": "cat"}, "coords": [1, 2]}, invalid=[{"pet": {"pet_type": "cow"}}, {"pet": {"pet_type": "dog"}, "coords": [1]}])
+    check(
+        schema,
+        {"pet": {"pet_type": "cat"}, "coords": [1, 2]},
+        invalid=[{"pet": {"pet_type": "cow"}}, {"pet": {"pet_type": "dog"}, "coords": [1]}],
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,7 +163,12 @@ def test_discriminated_union_and_tuple_schema():
         (Union[int, str], {"anyOf": [{"type": "integer"}, {"type": "string"}]}, "a", 1.5),
         (Literal["a", "b"], {"enum": ["a", "b"], "type": "string"}, "a", "c"),
         (Annotated[str, Field(max_length=2)], {"type": "string", "maxLength": 2}, "ab", "abc"),
-        (Annotated[List[int], Field(min_length=1)], {"type": "array", "items": {"type": "integer"}, "minItems": 1}, [1], []),
+        (
+            Annotated[List[int], Field(min_length=1)],
+            {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+            [1],
+            [],
+        ),
         (Dict[str, float], {"type": "object", "additionalProperties": {"type": "number"}}, {"a": 1.5}, {"a": "x"}),
     ],
 )

@@ -72,7 +72,12 @@ def test_extra(extra, data, outcome):
 
     if isinstance(outcome, str):
         (err,) = errors_of(M, **data)
-        assert (err["type"], err["loc"], err["input"], err["msg"]) == (outcome, ("b",), 2, "Extra inputs are not permitted")
+        assert (err["type"], err["loc"], err["input"], err["msg"]) == (
+            outcome,
+            ("b",),
+            2,
+            "Extra inputs are not permitted",
+        )
     else:
         m = M(**data)
         assert m.model_dump() == outcome
@@ -283,7 +288,11 @@ def test_forward_reference_and_self_reference():
 
     tree = Node(value=1, children=[{"value": 2, "children": [{"value": 3}]}])
     assert tree.children[0].children[0].value == 3
-    assert tree.model_dump() == {"value": 1, "children": [{"value": 2, "children": [{"value": 3, "children": [], "parent": None}], "parent": None}], "parent": None}
+    assert tree.model_dump() == {
+        "value": 1,
+        "children": [{"value": 2, "children": [{"value": 3, "children": [], "parent": None}], "parent": None}],
+        "parent": None,
+    }
     errs = errors_of(Node, value=1, children=[{"value": 2, "children": [{"value": "x"}]}])
     assert errs[0]["loc"] == ("children", 0, "children", 0, "value")
 

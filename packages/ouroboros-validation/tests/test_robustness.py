@@ -72,7 +72,7 @@ def test_large_list_of_models():
     assert out[-1].x == 19999
     raw = json.dumps(data)
     assert TypeAdapter(List[P]).validate_json(raw)[123].x == 123
-    bad = data + [{"x": "no"}]
+    bad = [*data, {"x": "no"}]
     (err,) = errors_of(TypeAdapter(List[P]).validate_python, bad)
     assert err["loc"] == (20000, "x")
 

@@ -84,7 +84,10 @@ def test_int_constraints(constraint, value, error_type, ctx):
     assert (err["type"], err["ctx"]) == (error_type, ctx)
 
 
-@pytest.mark.parametrize(("constraint", "value"), [({"gt": 0}, 1), ({"ge": 0}, 0), ({"lt": 10}, 9), ({"le": 10}, 10), ({"multiple_of": 5}, 15)])
+@pytest.mark.parametrize(
+    ("constraint", "value"),
+    [({"gt": 0}, 1), ({"ge": 0}, 0), ({"lt": 10}, 9), ({"le": 10}, 10), ({"multiple_of": 5}, 15)],
+)
 def test_int_constraints_pass(constraint, value):
     assert TypeAdapter(Annotated[int, Field(**constraint)]).validate_python(value) == value
 
@@ -123,7 +126,11 @@ def test_strict_float_accepts_int_but_not_str():
 
 @pytest.mark.parametrize(
     ("constraint", "value", "error_type"),
-    [({"gt": 0.5}, 0.5, "greater_than"), ({"le": 1.0}, 1.5, "less_than_equal"), ({"multiple_of": 0.5}, 0.7, "multiple_of")],
+    [
+        ({"gt": 0.5}, 0.5, "greater_than"),
+        ({"le": 1.0}, 1.5, "less_than_equal"),
+        ({"multiple_of": 0.5}, 0.7, "multiple_of"),
+    ],
 )
 def test_float_constraints(constraint, value, error_type):
     assert one_error(Annotated[float, Field(**constraint)], value)["type"] == error_type
@@ -154,7 +161,10 @@ def test_bool_lax(value, expected):
     assert TypeAdapter(bool).validate_python(value) is expected
 
 
-@pytest.mark.parametrize(("value", "error_type"), [("maybe", "bool_parsing"), (2, "bool_parsing"), (0.5, "bool_parsing"), (None, "bool_type"), ([], "bool_type")])
+@pytest.mark.parametrize(
+    ("value", "error_type"),
+    [("maybe", "bool_parsing"), (2, "bool_parsing"), (0.5, "bool_parsing"), (None, "bool_type"), ([], "bool_type")],
+)
 def test_bool_errors(value, error_type):
     assert one_error(bool, value)["type"] == error_type
 
@@ -163,7 +173,9 @@ def test_strict_bool():
     assert one_error(Annotated[bool, Strict()], "true")["type"] == "bool_type"
 
 
-@pytest.mark.parametrize(("value", "expected"), [("abc", "abc"), ("", ""), ("é✓", "é✓"), (b"bytes", "bytes"), (bytearray(b"ba"), "ba")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("abc", "abc"), ("", ""), ("é✓", "é✓"), (b"bytes", "bytes"), (bytearray(b"ba"), "ba")]
+)
 def test_str_lax(value, expected):
     assert TypeAdapter(str).validate_python(value) == expected
 

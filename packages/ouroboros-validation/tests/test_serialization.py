@@ -30,7 +30,13 @@ U = User(id=1, address={"city": "Paris"}, friends=[2, 3])
 
 
 def test_dump_default():
-    assert U.model_dump() == {"id": 1, "name": "anon", "address": {"city": "Paris", "zip": None}, "friends": [2, 3], "meta": {}}
+    assert U.model_dump() == {
+        "id": 1,
+        "name": "anon",
+        "address": {"city": "Paris", "zip": None},
+        "friends": [2, 3],
+        "meta": {},
+    }
 
 
 @pytest.mark.parametrize(
@@ -39,11 +45,17 @@ def test_dump_default():
         ({"include": {"id", "name"}}, {"id": 1, "name": "anon"}),
         ({"exclude": {"friends", "meta", "address"}}, {"id": 1, "name": "anon"}),
         ({"include": {"address": {"city"}}}, {"address": {"city": "Paris"}}),
-        ({"exclude": {"address": {"zip"}, "friends": True, "meta": True}}, {"id": 1, "name": "anon", "address": {"city": "Paris"}}),
+        (
+            {"exclude": {"address": {"zip"}, "friends": True, "meta": True}},
+            {"id": 1, "name": "anon", "address": {"city": "Paris"}},
+        ),
         ({"include": {"friends": {0}}}, {"friends": [2]}),
         ({"exclude_unset": True}, {"id": 1, "address": {"city": "Paris"}, "friends": [2, 3]}),
         ({"exclude_defaults": True}, {"id": 1, "address": {"city": "Paris"}, "friends": [2, 3]}),
-        ({"exclude_none": True}, {"id": 1, "name": "anon", "address": {"city": "Paris"}, "friends": [2, 3], "meta": {}}),
+        (
+            {"exclude_none": True},
+            {"id": 1, "name": "anon", "address": {"city": "Paris"}, "friends": [2, 3], "meta": {}},
+        ),
     ],
 )
 def test_dump_options(kwargs, expected):
@@ -59,7 +71,9 @@ def test_excluded_field_never_dumped():
 
 
 def test_dump_json_is_compact_and_indent_works():
-    assert U.model_dump_json() == '{"id":1,"name":"anon","address":{"city":"Paris","zip":null},"friends":[2,3],"meta":{}}'
+    assert (
+        U.model_dump_json() == '{"id":1,"name":"anon","address":{"city":"Paris","zip":null},"friends":[2,3],"meta":{}}'
+    )
     assert U.model_dump_json(indent=2).startswith('{\n  "id": 1,')
 
 
@@ -82,11 +96,27 @@ class Everything(BaseModel):
 
 
 def test_json_mode_converts_special_types():
-    e = Everything(u="12345678-1234-5678-1234-567812345678", d="1.50", day="2020-01-02", tags=["a"], pair=[1, "x"], raw=b"hi", f=float("inf"))
+    e = Everything(
+        u="12345678-1234-5678-1234-567812345678",
+        d="1.50",
+        day="2020-01-02",
+        tags=["a"],
+        pair=[1, "x"],
+        raw=b"hi",
+        f=float("inf"),
+    )
     py = e.model_dump()
     assert py["pair"] == (1, "x") and py["tags"] == {"a"} and isinstance(py["d"], Decimal)
     js = e.model_dump(mode="json")
-    assert js == {"u": "12345678-1234-5678-1234-567812345678", "d": "1.50", "day": "2020-01-02", "tags": ["a"], "pair": [1, "x"], "raw": "hi", "f": None}
+    assert js == {
+        "u": "12345678-1234-5678-1234-567812345678",
+        "d": "1.50",
+        "day": "2020-01-02",
+        "tags": ["a"],
+        "pair": [1, "x"],
+        "raw": "hi",
+        "f": None,
+    }
     assert json.loads(e.model_dump_json()) == js
 
 
@@ -103,7 +133,14 @@ def test_unknown_types_cannot_be_json_dumped():
         Any_(x=object()).model_dump_json()
 
 
-@pytest.mark.parametrize("raw", [b'{"id": 1, "address": {"city": "P"}}', '{"id": 1, "address": {"city": "P"}}', bytearray(b'{"id": 1, "address": {"city": "P"}}')])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"id": 1, "address": {"city": "P"}}',
+        '{"id": 1, "address": {"city": "P"}}',
+        bytearray(b'{"id": 1, "address": {"city": "P"}}'),
+    ],
+)
 def test_validate_json_inputs(raw):
     assert User.model_validate_json(raw) == User(id=1, address={"city": "P"})
 

@@ -1,6 +1,6 @@
 """datetime, date, time, timedelta: Python objects, ISO 8601 strings and (lax) timestamps."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Annotated
 
 import pytest
@@ -8,7 +8,7 @@ from conftest import one_error
 
 from ouroboros.validation import BaseModel, Strict, TypeAdapter
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,10 @@ UTC = timezone.utc
         ("2032-04-23T10:20:30", datetime(2032, 4, 23, 10, 20, 30)),
         ("2032-04-23T10:20:30.400000", datetime(2032, 4, 23, 10, 20, 30, 400000)),
         ("2032-04-23T10:20:30Z", datetime(2032, 4, 23, 10, 20, 30, tzinfo=UTC)),
-        ("2032-04-23T10:20:30+02:30", datetime(2032, 4, 23, 10, 20, 30, tzinfo=timezone(timedelta(hours=2, minutes=30)))),
+        (
+            "2032-04-23T10:20:30+02:30",
+            datetime(2032, 4, 23, 10, 20, 30, tzinfo=timezone(timedelta(hours=2, minutes=30))),
+        ),
         ("2032-04-23 10:20:30", datetime(2032, 4, 23, 10, 20, 30)),
         (datetime(2020, 1, 1, 12), datetime(2020, 1, 1, 12)),
         (0, datetime(1970, 1, 1, tzinfo=UTC)),
@@ -30,7 +33,15 @@ def test_datetime(value, expected):
     assert out.utcoffset() == expected.utcoffset()
 
 
-@pytest.mark.parametrize(("value", "error_type"), [("not a date", "datetime_parsing"), ("2032-13-01T00:00:00", "datetime_parsing"), (None, "datetime_type"), ([], "datetime_type")])
+@pytest.mark.parametrize(
+    ("value", "error_type"),
+    [
+        ("not a date", "datetime_parsing"),
+        ("2032-13-01T00:00:00", "datetime_parsing"),
+        (None, "datetime_type"),
+        ([], "datetime_type"),
+    ],
+)
 def test_datetime_errors(value, error_type):
     err = one_error(datetime, value)
     assert err["type"] == error_type
@@ -44,7 +55,12 @@ def test_strict_datetime_refuses_strings():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2032-04-23", date(2032, 4, 23)), (date(2000, 1, 2), date(2000, 1, 2)), (datetime(2000, 1, 2), date(2000, 1, 2)), ("2032-04-23T00:00:00", date(2032, 4, 23))],
+    [
+        ("2032-04-23", date(2032, 4, 23)),
+        (date(2000, 1, 2), date(2000, 1, 2)),
+        (datetime(2000, 1, 2), date(2000, 1, 2)),
+        ("2032-04-23T00:00:00", date(2032, 4, 23)),
+    ],
 )
 def test_date(value, expected):
     assert TypeAdapter(date).validate_python(value) == expected
@@ -54,20 +70,30 @@ def test_date_from_datetime_with_time_is_inexact():
     assert one_error(date, datetime(2000, 1, 2, 3))["type"] == "date_from_datetime_inexact"
 
 
-@pytest.mark.parametrize(("value", "error_type"), [("2032-04-32", "date_parsing"), ("x", "date_parsing"), (None, "date_type")])
+@pytest.mark.parametrize(
+    ("value", "error_type"), [("2032-04-32", "date_parsing"), ("x", "date_parsing"), (None, "date_type")]
+)
 def test_date_errors(value, error_type):
     assert one_error(date, value)["type"] == error_type
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("10:20:30", time(10, 20, 30)), ("10:20", time(10, 20)), ("10:20:30.5", time(10, 20, 30, 500000)), (time(1, 2), time(1, 2)), (3661, time(1, 1, 1))],
+    [
+        ("10:20:30", time(10, 20, 30)),
+        ("10:20", time(10, 20)),
+        ("10:20:30.5", time(10, 20, 30, 500000)),
+        (time(1, 2), time(1, 2)),
+        (3661, time(1, 1, 1)),
+    ],
 )
 def test_time(value, expected):
     assert TypeAdapter(time).validate_python(value) == expected
 
 
-@pytest.mark.parametrize(("value", "error_type"), [("25:00:00", "time_parsing"), ("x", "time_parsing"), (None, "time_type")])
+@pytest.mark.parametrize(
+    ("value", "error_type"), [("25:00:00", "time_parsing"), ("x", "time_parsing"), (None, "time_type")]
+)
 def test_time_errors(value, error_type):
     assert one_error(time, value)["type"] == error_type
 
@@ -90,7 +116,9 @@ def test_timedelta(value, expected):
     assert TypeAdapter(timedelta).validate_python(value) == expected
 
 
-@pytest.mark.parametrize(("value", "error_type"), [("soon", "time_delta_parsing"), (None, "time_delta_type"), ([], "time_delta_type")])
+@pytest.mark.parametrize(
+    ("value", "error_type"), [("soon", "time_delta_parsing"), (None, "time_delta_type"), ([], "time_delta_type")]
+)
 def test_timedelta_errors(value, error_type):
     assert one_error(timedelta, value)["type"] == error_type
 

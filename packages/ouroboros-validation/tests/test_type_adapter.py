@@ -32,7 +32,12 @@ def test_validate_python(tp, value, expected):
 
 @pytest.mark.parametrize(
     ("tp", "raw", "expected"),
-    [(List[int], "[1, 2]", [1, 2]), (Dict[str, float], b'{"a": 1}', {"a": 1.0}), (Optional[Pt], "null", None), (Pt, '{"x": 3}', Pt(x=3))],
+    [
+        (List[int], "[1, 2]", [1, 2]),
+        (Dict[str, float], b'{"a": 1}', {"a": 1.0}),
+        (Optional[Pt], "null", None),
+        (Pt, '{"x": 3}', Pt(x=3)),
+    ],
 )
 def test_validate_json(tp, raw, expected):
     assert TypeAdapter(tp).validate_json(raw) == expected

@@ -69,7 +69,12 @@ class Owner(BaseModel):
 
 @pytest.mark.parametrize(
     ("pet", "cls"),
-    [({"pet_type": "cat", "meows": 3}, Cat), ({"pet_type": "dog", "barks": 1}, Dog), ({"pet_type": "lizard", "scales": True}, Lizard), ({"pet_type": "reptile", "scales": False}, Lizard)],
+    [
+        ({"pet_type": "cat", "meows": 3}, Cat),
+        ({"pet_type": "dog", "barks": 1}, Dog),
+        ({"pet_type": "lizard", "scales": True}, Lizard),
+        ({"pet_type": "reptile", "scales": False}, Lizard),
+    ],
 )
 def test_discriminated_union_picks_by_tag(pet, cls):
     assert type(Owner(pet=pet).pet) is cls
@@ -89,7 +94,11 @@ def test_discriminated_union_invalid_tag():
     (err,) = errors_of(Owner, pet={"pet_type": "fish"})
     assert err["type"] == "union_tag_invalid"
     assert err["loc"] == ("pet",)
-    assert err["ctx"] == {"discriminator": "'pet_type'", "tag": "fish", "expected_tags": "'cat', 'dog', 'reptile', 'lizard'"}
+    assert err["ctx"] == {
+        "discriminator": "'pet_type'",
+        "tag": "fish",
+        "expected_tags": "'cat', 'dog', 'reptile', 'lizard'",
+    }
 
 
 def test_discriminated_union_missing_tag():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 __all__ = [
     "ValidationInfo",
@@ -91,7 +92,11 @@ class _Marked:
 
 
 def field_validator(
-    field: str, /, *fields: str, mode: Literal["before", "after", "wrap", "plain"] = "after", check_fields: bool | None = None
+    field: str,
+    /,
+    *fields: str,
+    mode: Literal["before", "after", "wrap", "plain"] = "after",
+    check_fields: bool | None = None,
 ) -> Callable[[Any], Any]:
     """Validate one or more fields with a class method.
 
@@ -122,7 +127,12 @@ def model_validator(*, mode: Literal["before", "after", "wrap"]) -> Callable[[An
 
 
 def field_serializer(
-    field: str, /, *fields: str, mode: Literal["plain", "wrap"] = "plain", when_used: str = "always", return_type: Any = None
+    field: str,
+    /,
+    *fields: str,
+    mode: Literal["plain", "wrap"] = "plain",
+    when_used: str = "always",
+    return_type: Any = None,
 ) -> Callable[[Any], Any]:
     """Serialize fields with a method ``(self, value)`` or ``(self, value, info)``
     (wrap: ``(self, value, handler[, info])``). ``when_used="json"`` applies it
@@ -134,7 +144,9 @@ def field_serializer(
     return decorate
 
 
-def model_serializer(func: Any = None, /, *, mode: Literal["plain", "wrap"] = "plain", when_used: str = "always") -> Any:
+def model_serializer(
+    func: Any = None, /, *, mode: Literal["plain", "wrap"] = "plain", when_used: str = "always"
+) -> Any:
     """Replace the model's serialization with a method ``(self)`` or
     ``(self, info)`` (wrap: ``(self, handler[, info])``)."""
 
@@ -147,7 +159,9 @@ def model_serializer(func: Any = None, /, *, mode: Literal["plain", "wrap"] = "p
 class ComputedFieldInfo:
     """A ``@computed_field`` property: included in dumps and the JSON schema."""
 
-    def __init__(self, prop: property, alias: str | None, title: str | None, description: str | None, return_type: Any) -> None:
+    def __init__(
+        self, prop: property, alias: str | None, title: str | None, description: str | None, return_type: Any
+    ) -> None:
         self.property = prop
         self.alias = alias
         self.title = title
@@ -164,7 +178,13 @@ class ComputedFieldInfo:
 
 
 def computed_field(
-    func: Any = None, /, *, alias: str | None = None, title: str | None = None, description: str | None = None, return_type: Any = None
+    func: Any = None,
+    /,
+    *,
+    alias: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    return_type: Any = None,
 ) -> Any:
     """Include a property (or a method turned into one) in ``model_dump``."""
 

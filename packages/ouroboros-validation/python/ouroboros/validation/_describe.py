@@ -14,9 +14,10 @@ import inspect
 import types
 import typing
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ouroboros.validation._fields import CONSTRAINT_KEYS, FieldInfo
+from ouroboros.validation._fields import FieldInfo
 from ouroboros.validation._types import (
     AfterValidator,
     BeforeValidator,
@@ -193,7 +194,7 @@ class DescribeContext:
     def resolve(self, ref: Any) -> Any:
         name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
         try:
-            return eval(name, self.globalns, self.localns)  # noqa: S307 - annotations are code by design
+            return eval(name, self.globalns, self.localns)
         except NameError as exc:
             raise UndefinedAnnotation(name) from exc
 
@@ -206,7 +207,7 @@ def _label(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp)
 
 
-def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:  # noqa: C901, PLR0911, PLR0912
+def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if isinstance(tp, (str, typing.ForwardRef)):
         return describe_type(ctx.resolve(tp), ctx)
     if isinstance(tp, typing.TypeVar):
@@ -265,7 +266,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:  # noqa: C9
         return {"type": "is_instance", "cls": type}
     if origin is not None and is_model_class(origin):
         return {"type": "model", "cls": tp}
-    if isinstance(tp, type) and (ctx.arbitrary_types_allowed or True):
+    if isinstance(tp, type):
+        # Any other class: instances pass as they are (Pydantic asks for
+        # arbitrary_types_allowed; accepting them keeps ported models working).
         return {"type": "is_instance", "cls": tp}
     raise TypeError(f"cannot validate values of type {tp!r}")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["PYDANTIC_UNDEFINED", "Field", "FieldInfo", "PrivateAttr"]
 
@@ -159,7 +160,7 @@ class FieldInfo:
         return f"FieldInfo({', '.join(parts)})"
 
 
-def Field(  # noqa: N802 - Pydantic's public name
+def Field(
     default: Any = PYDANTIC_UNDEFINED,
     *,
     default_factory: Callable[..., Any] | None = None,
@@ -175,7 +176,7 @@ def Field(  # noqa: N802 - Pydantic's public name
     frozen: bool | None = None,
     discriminator: str | None = None,
     json_schema_extra: Any = None,
-    repr: bool = True,  # noqa: A002 - Pydantic's keyword
+    repr: bool = True,
     gt: Any = None,
     ge: Any = None,
     lt: Any = None,
@@ -248,8 +249,6 @@ class ModelPrivateAttr:
         return None if self.default is PYDANTIC_UNDEFINED else self.default
 
 
-def PrivateAttr(  # noqa: N802 - Pydantic's public name
-    default: Any = PYDANTIC_UNDEFINED, *, default_factory: Callable[[], Any] | None = None
-) -> Any:
+def PrivateAttr(default: Any = PYDANTIC_UNDEFINED, *, default_factory: Callable[[], Any] | None = None) -> Any:
     """A private attribute (name starting with ``_``): not validated nor dumped."""
     return ModelPrivateAttr(default, default_factory)

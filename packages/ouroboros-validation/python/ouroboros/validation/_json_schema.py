@@ -138,7 +138,9 @@ class _Generator:
         body["title"] = d["config"].get("title") or d["name"]
         body["type"] = "object"
         if cls.__doc__ and cls.__doc__ != _BASE_DOC:
-            body["description"] = " ".join(cls.__doc__.split()) if "\n" not in cls.__doc__.strip() else cls.__doc__.strip()
+            body["description"] = (
+                " ".join(cls.__doc__.split()) if "\n" not in cls.__doc__.strip() else cls.__doc__.strip()
+            )
         if d["config"].get("extra") == "forbid":
             body["additionalProperties"] = False
         extra = cls.model_config.get("json_schema_extra")
@@ -151,12 +153,14 @@ class _Generator:
 
         return self.schema(describe_type(tp, DescribeContext()))
 
-    def schema(self, s: dict[str, Any]) -> dict[str, Any]:  # noqa: C901, PLR0911, PLR0912
+    def schema(self, s: dict[str, Any]) -> dict[str, Any]:
         kind = s["type"]
         if kind in _SIMPLE:
             out = dict(_SIMPLE[kind])
         elif kind == "decimal":
-            out = {"anyOf": [{"type": "number"}, {"type": "string"}]} if self.mode == "validation" else {"type": "string"}
+            out = (
+                {"anyOf": [{"type": "number"}, {"type": "string"}]} if self.mode == "validation" else {"type": "string"}
+            )
         elif kind == "url":
             out = {"type": "string", "format": "uri", "minLength": 1}
         elif kind == "literal":
@@ -164,7 +168,9 @@ class _Generator:
             out = {"const": values[0]} if len(values) == 1 else {"enum": values}
             types = {type(v) for v in values}
             if len(types) == 1:
-                out["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(types.pop(), "string")
+                out["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+                    types.pop(), "string"
+                )
         elif kind == "enum":
             cls = s["cls"]
             name = self.def_name(cls)
@@ -172,7 +178,9 @@ class _Generator:
             body: dict[str, Any] = {"enum": values, "title": cls.__name__}
             types = {type(v) for v in values}
             if len(types) == 1:
-                body["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(types.pop(), "string")
+                body["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+                    types.pop(), "string"
+                )
             if cls.__doc__ and cls.__doc__ not in (enum.Enum.__doc__, "An enumeration."):
                 body["description"] = cls.__doc__.strip()
             self.defs[name] = body
@@ -241,9 +249,11 @@ class _Generator:
 _BASE_DOC: str | None = None
 
 
-def model_json_schema(cls: Any, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+def model_json_schema(
+    cls: Any, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+) -> dict[str, Any]:
     """The JSON Schema of model ``cls``."""
-    global _BASE_DOC  # noqa: PLW0603
+    global _BASE_DOC
     from ouroboros.validation._model import BaseModel
 
     _BASE_DOC = BaseModel.__doc__
@@ -261,7 +271,9 @@ def model_json_schema(cls: Any, *, by_alias: bool = True, ref_template: str = "#
     return body
 
 
-def type_json_schema(schema: dict[str, Any], *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+def type_json_schema(
+    schema: dict[str, Any], *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+) -> dict[str, Any]:
     """The JSON Schema of a bare type schema (``TypeAdapter.json_schema``)."""
     gen = _Generator(by_alias, ref_template, mode)
     body = gen.schema(schema)

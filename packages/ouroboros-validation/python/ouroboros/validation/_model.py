@@ -22,7 +22,7 @@ from ouroboros.validation._model_build import (
 from ouroboros.validation._validation import SchemaValidator
 
 if typing.TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 __all__ = ["BaseModel", "PydanticUserError", "create_model"]
 
@@ -61,7 +61,7 @@ class _Deferred:
 class ModelMetaclass(type):
     """Collects fields, config and decorators; builds description and validator."""
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:  # noqa: N804
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
         if namespace.get("__ouroboros_base__"):
             return super().__new__(mcs, name, bases, namespace)
         parent_configs = [b.model_config for b in reversed(bases) if isinstance(b, ModelMetaclass)]
@@ -167,13 +167,18 @@ class BaseModel(metaclass=ModelMetaclass):
         # Unless a class overrides them, the validating class methods are the
         # validator's own methods: `Model.model_validate(data)` goes straight
         # to Rust with no Python frame in between.
-        for name, target in (("model_validate", validator.validate_python), ("model_validate_json", validator.validate_json)):
+        for name, target in (
+            ("model_validate", validator.validate_python),
+            ("model_validate_json", validator.validate_json),
+        ):
             if _inherits_default(cls, name):
                 type.__setattr__(cls, name, _DirectCall(target))
         return validator
 
     @classmethod
-    def model_rebuild(cls, *, force: bool = False, raise_errors: bool = True, _types_namespace: dict[str, Any] | None = None) -> bool | None:
+    def model_rebuild(
+        cls, *, force: bool = False, raise_errors: bool = True, _types_namespace: dict[str, Any] | None = None
+    ) -> bool | None:
         """Resolve forward references now (after defining the models they name)."""
         if not force and isinstance(cls.__dict__.get("__ouroboros_validator__"), SchemaValidator):
             return None
@@ -194,7 +199,7 @@ class BaseModel(metaclass=ModelMetaclass):
         if params in cache:
             return cache[params]
         names = ", ".join(getattr(p, "__name__", repr(p)) for p in params)
-        mapping = dict(zip(tvars, params))
+        mapping = dict(zip(tvars, params, strict=False))
 
         def body(ns: dict[str, Any]) -> None:
             ns["__module__"] = cls.__module__
@@ -208,7 +213,9 @@ class BaseModel(metaclass=ModelMetaclass):
 
     # ---- validation ------------------------------------------------------
     @classmethod
-    def model_validate(cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None) -> Self:
+    def model_validate(
+        cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+    ) -> Self:
         """Validate a dict (or an instance, or with ``from_attributes`` any object)."""
         if strict is None and context is None and not from_attributes:
             return cls.__ouroboros_validator__.validate_python(obj)
@@ -217,7 +224,9 @@ class BaseModel(metaclass=ModelMetaclass):
         return cls.__ouroboros_validator__.validate_python(obj, strict=strict, context=context)
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None) -> Self:
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None
+    ) -> Self:
         """Parse and validate JSON in Rust, straight into an instance."""
         if strict is None:
             return cls.__ouroboros_validator__.validate_json(json_data)
@@ -240,7 +249,9 @@ class BaseModel(metaclass=ModelMetaclass):
             elif not info.is_required():
                 data[name] = info.get_default(call_default_factory=True)
         _object_setattr(instance, "__dict__", data)
-        fields_set = set(_fields_set) if _fields_set is not None else {n for n in values if n in cls.__ouroboros_fields__}
+        fields_set = (
+            set(_fields_set) if _fields_set is not None else {n for n in values if n in cls.__ouroboros_fields__}
+        )
         _object_setattr(instance, "__ouroboros_fields_set__", fields_set)
         if cls.model_config.get("extra") == "allow":
             _object_setattr(instance, "__ouroboros_extra__", {k: v for k, v in values.items() if k not in data})
@@ -326,7 +337,9 @@ class BaseModel(metaclass=ModelMetaclass):
         return text
 
     @classmethod
-    def model_json_schema(cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+    def model_json_schema(
+        cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+    ) -> dict[str, Any]:
         """JSON Schema (draft 2020-12) of the model, nested models under ``$defs``."""
         from ouroboros.validation._json_schema import model_json_schema
 
@@ -397,7 +410,9 @@ class BaseModel(metaclass=ModelMetaclass):
             return
         config = cls.model_config
         if config.get("frozen"):
-            raise ValidationError(cls.__name__, [{"type": "frozen_instance", "loc": (name,), "msg": "Instance is frozen", "input": value}])
+            raise ValidationError(
+                cls.__name__, [{"type": "frozen_instance", "loc": (name,), "msg": "Instance is frozen", "input": value}]
+            )
         field = cls.__ouroboros_fields__.get(name)
         if field is None:
             attr = getattr(cls, name, None)
@@ -413,7 +428,9 @@ class BaseModel(metaclass=ModelMetaclass):
                 return
             raise ValueError(f'"{cls.__name__}" object has no field "{name}"')
         if field.frozen:
-            raise ValidationError(cls.__name__, [{"type": "frozen_field", "loc": (name,), "msg": "Field is frozen", "input": value}])
+            raise ValidationError(
+                cls.__name__, [{"type": "frozen_field", "loc": (name,), "msg": "Field is frozen", "input": value}]
+            )
         if config.get("validate_assignment"):
             cls.__ouroboros_validator__.validate_assignment(self, name, value)
             return
@@ -491,7 +508,7 @@ class BaseModel(metaclass=ModelMetaclass):
         return self.model_copy(deep=True)
 
     # ---- Pydantic v1 names kept for ported code --------------------------
-    def dict(self, **kwargs: Any) -> dict[str, Any]:  # noqa: A003
+    def dict(self, **kwargs: Any) -> dict[str, Any]:
         """Deprecated Pydantic v1 name of ``model_dump``."""
         return self.model_dump(**kwargs)
 
@@ -522,10 +539,15 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def create_model(model_name: str, /, *, __base__: Any = None, __config__: ConfigDict | None = None, **fields: Any) -> type[BaseModel]:
+def create_model(
+    model_name: str, /, *, __base__: Any = None, __config__: ConfigDict | None = None, **fields: Any
+) -> type[BaseModel]:
     """Create a model class at run time: ``create_model("M", x=(int, 0), y=str)``."""
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": sys._getframe(1).f_globals.get("__name__", __name__)}
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        "__module__": sys._getframe(1).f_globals.get("__name__", __name__),
+    }
     for name, spec in fields.items():
         if isinstance(spec, tuple):
             annotations[name], default = spec
@@ -539,4 +561,4 @@ def create_model(model_name: str, /, *, __base__: Any = None, __config__: Config
     return typing.cast("type[BaseModel]", types.new_class(model_name, (base,), {}, lambda ns: ns.update(namespace)))
 
 
-__all__ += ["ModelMetaclass", "PYDANTIC_UNDEFINED", "UndefinedAnnotation"]
+__all__ += ["PYDANTIC_UNDEFINED", "ModelMetaclass", "UndefinedAnnotation"]

@@ -39,7 +39,7 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
         if name.startswith("_") or _is_classvar(annotation):
             continue
         value = namespace.get(name, PYDANTIC_UNDEFINED)
-        base_type, metadata = split_annotated(annotation) if not isinstance(annotation, str) else (annotation, [])
+        _, metadata = split_annotated(annotation) if not isinstance(annotation, str) else (annotation, [])
         info = FieldInfo(annotation=annotation)
         for item in metadata:
             if isinstance(item, FieldInfo):
@@ -216,7 +216,16 @@ def build_description(cls: Any) -> dict[str, Any]:
         if info.default_factory is not None:
             entry["default_factory"] = info.default_factory
             entry["default_factory_takes_data"] = _takes_data(info.default_factory)
-        for key in ("alias", "validation_alias", "serialization_alias", "title", "description", "examples", "deprecated", "json_schema_extra"):
+        for key in (
+            "alias",
+            "validation_alias",
+            "serialization_alias",
+            "title",
+            "description",
+            "examples",
+            "deprecated",
+            "json_schema_extra",
+        ):
             value = getattr(info, key)
             if value is not None:
                 entry[key] = value
@@ -233,7 +242,9 @@ def build_description(cls: Any) -> dict[str, Any]:
         if dec.kind == "field_validator" and dec.check_fields is not False:
             missing = [f for f in dec.fields if f != "*" and f not in resolved_fields]
             if missing:
-                raise TypeError(f"decorators defined with incorrect fields: {cls.__name__}.{dec.func!r} (fields {missing})")
+                raise TypeError(
+                    f"decorators defined with incorrect fields: {cls.__name__}.{dec.func!r} (fields {missing})"
+                )
     description: dict[str, Any] = {
         "format": SCHEMA_FORMAT_VERSION,
         "type": "model",

@@ -36,9 +36,13 @@ class TypeAdapter(Generic[T]):
         else:
             self._schema = describe_type(type_, ctx)
             title = getattr(type_, "__name__", None) or str(type_)
-            self._validator = SchemaValidator({**self._schema, "title": title} if "title" not in self._schema else self._schema)
+            self._validator = SchemaValidator(
+                {**self._schema, "title": title} if "title" not in self._schema else self._schema
+            )
 
-    def validate_python(self, obj: Any, /, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None) -> T:
+    def validate_python(
+        self, obj: Any, /, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+    ) -> T:
         """Validate a Python object."""
         return self._validator.validate_python(obj, strict=strict, context=context)
 
@@ -50,22 +54,62 @@ class TypeAdapter(Generic[T]):
         """Validate string leaves (as parsed from a query string)."""
         return self._validator.validate_python(obj, strict=strict)
 
-    def dump_python(self, instance: T, /, *, mode: str = "python", include: Any = None, exclude: Any = None, by_alias: bool = False,
-                    exclude_unset: bool = False, exclude_defaults: bool = False, exclude_none: bool = False) -> Any:
+    def dump_python(
+        self,
+        instance: T,
+        /,
+        *,
+        mode: str = "python",
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> Any:
         """Serialize to Python data (``mode="json"``: JSON types only)."""
-        return self._validator.to_python(instance, mode=mode, include=include, exclude=exclude, by_alias=by_alias,
-                                         exclude_unset=exclude_unset, exclude_defaults=exclude_defaults, exclude_none=exclude_none)
+        return self._validator.to_python(
+            instance,
+            mode=mode,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
 
-    def dump_json(self, instance: T, /, *, indent: int | None = None, include: Any = None, exclude: Any = None, by_alias: bool = False,
-                  exclude_unset: bool = False, exclude_defaults: bool = False, exclude_none: bool = False) -> bytes:
+    def dump_json(
+        self,
+        instance: T,
+        /,
+        *,
+        indent: int | None = None,
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> bytes:
         """Serialize to JSON bytes (as Pydantic's ``dump_json``)."""
-        out = self._validator.to_json(instance, include=include, exclude=exclude, by_alias=by_alias, exclude_unset=exclude_unset,
-                                      exclude_defaults=exclude_defaults, exclude_none=exclude_none, as_str=False)
+        out = self._validator.to_json(
+            instance,
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+            as_str=False,
+        )
         if indent is not None:
             return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()
         return out
 
-    def json_schema(self, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation") -> dict[str, Any]:
+    def json_schema(
+        self, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+    ) -> dict[str, Any]:
         """JSON Schema (draft 2020-12) of the type."""
         from ouroboros.validation._json_schema import model_json_schema, type_json_schema
 

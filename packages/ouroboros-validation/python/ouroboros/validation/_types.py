@@ -3,8 +3,9 @@ aliases, and the ``Annotated`` validator markers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, ClassVar
 
 from ouroboros.validation._fields import Field
 
@@ -33,8 +34,8 @@ __all__ = [
     "StrictStr",
     "Url",
     "WrapValidator",
-    "conint",
     "confloat",
+    "conint",
     "conlist",
     "constr",
 ]
@@ -43,8 +44,8 @@ __all__ = [
 class EmailStr(str):
     """An email address (syntax checked in Rust; stored as a plain ``str``)."""
 
-    __ouroboros_type_schema__ = {"type": "email"}
-    __ouroboros_json_schema__ = {"type": "string", "format": "email"}
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {"type": "email"}
+    __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {"type": "string", "format": "email"}
 
 
 class Url(str):
@@ -100,21 +101,30 @@ class Url(str):
 class AnyUrl(Url):
     """Any URL with a scheme and a host."""
 
-    __ouroboros_type_schema__: dict[str, Any] = {"type": "url"}
-    __ouroboros_json_schema__ = {"type": "string", "format": "uri", "minLength": 1}
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {"type": "url"}
+    __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {"type": "string", "format": "uri", "minLength": 1}
 
 
 class AnyHttpUrl(AnyUrl):
     """An http or https URL."""
 
-    __ouroboros_type_schema__ = {"type": "url", "allowed_schemes": ["http", "https"]}
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {"type": "url", "allowed_schemes": ["http", "https"]}
 
 
 class HttpUrl(AnyUrl):
     """An http or https URL of at most 2083 characters."""
 
-    __ouroboros_type_schema__ = {"type": "url", "allowed_schemes": ["http", "https"], "max_length": 2083}
-    __ouroboros_json_schema__ = {"type": "string", "format": "uri", "minLength": 1, "maxLength": 2083}
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {
+        "type": "url",
+        "allowed_schemes": ["http", "https"],
+        "max_length": 2083,
+    }
+    __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {
+        "type": "string",
+        "format": "uri",
+        "minLength": 1,
+        "maxLength": 2083,
+    }
 
 
 for _cls in (AnyUrl, AnyHttpUrl, HttpUrl):
@@ -188,7 +198,9 @@ def confloat(**constraints: Any) -> Any:
 def constr(**constraints: Any) -> Any:
     """``str`` with constraints (``constr(min_length=1, pattern=...)``)."""
     extra = {k: constraints.pop(k) for k in ("strip_whitespace", "to_lower", "to_upper") if k in constraints}
-    return Annotated[str, Field(**constraints), _StrTransform(**extra)] if extra else Annotated[str, Field(**constraints)]
+    return (
+        Annotated[str, Field(**constraints), _StrTransform(**extra)] if extra else Annotated[str, Field(**constraints)]
+    )
 
 
 def conlist(item_type: Any, **constraints: Any) -> Any:

@@ -1,13 +1,14 @@
 """Type stubs of the Rust extension `ouroboros.validation._validation`."""
 
 from collections.abc import Awaitable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, final
 
 _T = TypeVar("_T")
 
 __version__: str
 SCHEMA_FORMAT_VERSION: int
 
+@final
 class SchemaValidator:
     """A compiled model description (or bare type schema), validated in Rust."""
 
@@ -17,7 +18,9 @@ class SchemaValidator:
     def validate_python(
         self, input: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
     ) -> Any: ...
-    def validate_json(self, data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None) -> Any: ...
+    def validate_json(
+        self, data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None
+    ) -> Any: ...
     def validate_init(self, instance: Any, data: dict[str, Any]) -> None: ...
     def validate_assignment(self, instance: Any, name: str, value: Any) -> bool: ...
     def to_python(
