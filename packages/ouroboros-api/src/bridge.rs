@@ -72,8 +72,25 @@ pub struct Server {
     pub routes: Vec<PyRoute>,
     pub helpers: Helpers,
     pub on_stopped: Mutex<Option<Py<PyAny>>>,
+    /// Replies go to the I/O thread in batches through this channel: one
+    /// cross-thread wake-up per batch instead of one per response.
+    pub replies: Mutex<Option<mpsc::UnboundedSender<ReplyBatch>>>,
+    /// While `drain` runs: the replies collected so far.
+    pub batch: Mutex<Option<ReplyBatch>>,
     pub shutdown: watch::Sender<bool>,
     pub thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+pub type ReplyBatch = Vec<(oneshot::Sender<Reply>, Reply)>;
+
+/// On the I/O thread: hand each batched reply to its connection task
+/// (local wake-ups, no system calls).
+pub async fn dispatch_replies(mut batches: mpsc::UnboundedReceiver<ReplyBatch>) {
+    while let Some(batch) = batches.recv().await {
+        for (tx, reply) in batch {
+            let _ = tx.send(reply);
+        }
+    }
 }
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -130,6 +147,43 @@ fn headers_of(resp: &Bound<'_, PyAny>) -> PyResult<Vec<(HeaderName, HeaderValue)
 }
 
 impl Server {
+    /// Send a reply: batched while `drain` runs, directly otherwise (from a
+    /// Task's done-callback).
+    fn deliver(slf: &Bound<'_, Self>, tx: oneshot::Sender<Reply>, reply: Reply) {
+        let this = slf.get();
+        if let Ok(mut batch) = this.batch.lock() {
+            if let Some(batch) = batch.as_mut() {
+                batch.push((tx, reply));
+                return;
+            }
+        }
+        let _ = tx.send(reply);
+    }
+
+    /// Send the replies collected during `drain` in one message.
+    fn flush_replies(&self) {
+        let batch = self.batch.lock().ok().and_then(|mut g| g.take());
+        let Some(batch) = batch else { return };
+        if batch.is_empty() {
+            return;
+        }
+        let sender = self.replies.lock().ok().and_then(|g| g.clone());
+        match sender {
+            Some(tx) => {
+                if let Err(err) = tx.send(batch) {
+                    for (tx, reply) in err.0 {
+                        let _ = tx.send(reply);
+                    }
+                }
+            }
+            None => {
+                for (tx, reply) in batch {
+                    let _ = tx.send(reply);
+                }
+            }
+        }
+    }
+
     /// Turn parsed values into the handler's arguments: defaults, converters
     /// and compiled-schema validation (model bodies).
     pub(crate) fn build_args<'py>(
@@ -296,7 +350,7 @@ impl Server {
     ) {
         match Self::render(slf, value, mode) {
             Ok(Some(r)) => {
-                let _ = reply.send(r);
+                Self::deliver(slf, reply, r);
             }
             Ok(None) => {
                 let py = slf.py();
@@ -311,11 +365,15 @@ impl Server {
                     }
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
-                let _ = reply.send(Reply::Stream {
-                    status,
-                    headers,
-                    chunks: rx,
-                });
+                Self::deliver(
+                    slf,
+                    reply,
+                    Reply::Stream {
+                        status,
+                        headers,
+                        chunks: rx,
+                    },
+                );
                 let started = Bound::new(
                     py,
                     BodySink {
@@ -377,7 +435,7 @@ impl Server {
         let py = slf.py();
         if already_failing {
             err.clone_ref(py).write_unraisable(py, None);
-            let _ = reply.send(internal_error_reply());
+            Self::deliver(slf, reply, internal_error_reply());
             return;
         }
         let exc = err.value(py);
@@ -385,7 +443,7 @@ impl Server {
             Ok(coro) => Self::step(slf, &coro, Mode::Error, request, reply),
             Err(e) => {
                 e.write_unraisable(py, None);
-                let _ = reply.send(internal_error_reply());
+                Self::deliver(slf, reply, internal_error_reply());
             }
         }
     }
@@ -406,6 +464,9 @@ impl Server {
             let items = slf.get().core.queue.take();
             if items.is_empty() {
                 break;
+            }
+            if let Ok(mut batch) = slf.get().batch.lock() {
+                *batch = Some(Vec::with_capacity(items.len()));
             }
             for item in items {
                 match item {
@@ -451,6 +512,7 @@ impl Server {
                     }
                 }
             }
+            slf.get().flush_replies();
         }
     }
 

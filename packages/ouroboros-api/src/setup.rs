@@ -254,6 +254,8 @@ pub fn build_server(
                 stream: get(helpers, "stream")?.unbind(),
             },
             on_stopped: Mutex::new(None),
+            replies: Mutex::new(None),
+            batch: Mutex::new(None),
             shutdown,
             thread: Mutex::new(None),
         })
@@ -303,6 +305,7 @@ fn bind(
 /// other core belongs to Python (or to the next worker process); more
 /// processes (`workers=N`) scale further.
 fn spawn_io_thread<F>(
+    queue: Option<Arc<Queue>>,
     name: &str,
     fut: F,
     done: impl FnOnce(Option<String>) + Send + 'static,
@@ -314,7 +317,11 @@ where
         .name(name.to_owned())
         .spawn(move || {
             let outcome = ouroboros_common::panic::catch(|| {
-                let rt = tokio::runtime::Builder::new_current_thread()
+                let mut builder = tokio::runtime::Builder::new_current_thread();
+                if let Some(queue) = queue {
+                    builder.on_thread_park(move || queue.signal());
+                }
+                let rt = builder
                     .enable_all()
                     .build()
                     .map_err(|e| Error::Runtime(format!("cannot start the server runtime: {e}")))?;
@@ -347,7 +354,12 @@ pub fn listen(
         let queue = server.core.queue.clone();
         let config = core.config.clone();
         let shutdown = server.shutdown.subscribe();
+        let (replies_tx, replies_rx) = tokio::sync::mpsc::unbounded_channel();
+        if let Ok(mut g) = server.replies.lock() {
+            *g = Some(replies_tx);
+        }
         let fut = async move {
+            tokio::spawn(crate::bridge::dispatch_replies(replies_rx));
             match tokio::net::TcpListener::from_std(std_listener) {
                 Ok(listener) => {
                     server::accept_loop(listener, config, shutdown, move |req, peer| {
@@ -357,13 +369,18 @@ pub fn listen(
                 }
                 Err(e) => {
                     core.queue
-                        .push(Msg::Stopped(Some(format!("cannot serve on {local}: {e}"))));
+                        .push_now(Msg::Stopped(Some(format!("cannot serve on {local}: {e}"))));
                 }
             }
         };
-        let handle = spawn_io_thread("ouroboros-api-io", fut, move |err| {
-            queue.push(Msg::Stopped(err));
-        })?;
+        let handle = spawn_io_thread(
+            Some(server.core.queue.clone()),
+            "ouroboros-api-io",
+            fut,
+            move |err| {
+                queue.push_now(Msg::Stopped(err));
+            },
+        )?;
         if let Ok(mut g) = server.thread.lock() {
             *g = Some(handle);
         }
@@ -391,7 +408,7 @@ pub fn serve_bare(py: Python<'_>, host: String, port: u16) -> PyResult<()> {
             });
             server::accept_loop(listener, Config::default(), rx, server::bare_service).await;
         };
-        let handle = spawn_io_thread("ouroboros-api-bare", fut, |_| {})?;
+        let handle = spawn_io_thread(None, "ouroboros-api-bare", fut, |_| {})?;
         let _ = handle.join();
         Ok::<_, Error>(())
     })
