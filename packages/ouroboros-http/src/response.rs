@@ -198,8 +198,10 @@ impl Response {
     }
 
     #[getter]
-    fn url(&self) -> &str {
-        &self.url
+    fn url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        static URL_TYPE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+        let cls = URL_TYPE.get_or_try_init(py, || -> PyResult<_> { Ok(py.import("ouroboros.http._models")?.getattr("URL")?.unbind()) })?;
+        cls.bind(py).call1((self.url.as_str(),))
     }
 
     /// The body as bytes (a streamed response must be read first).

@@ -105,3 +105,16 @@ def test_exported_names():
     for name in http.__all__:
         assert hasattr(http, name), name
     assert http.AsyncClient is http.HttpClient
+
+
+def test_url_is_a_str_with_parts():
+    from ouroboros.http import URL
+
+    u = URL("https://user@api.example.com:8443/v1/items?a=1&b=x%20y&a=2#frag")
+    assert u == "https://user@api.example.com:8443/v1/items?a=1&b=x%20y&a=2#frag"
+    assert isinstance(u, str)
+    assert (u.scheme, u.host, u.port, u.path, u.fragment) == ("https", "api.example.com", 8443, "/v1/items", "frag")
+    assert u.query == b"a=1&b=x%20y&a=2"
+    assert u.params == {"a": "2", "b": "x y"}
+    assert URL("http://h").path == "/"
+    assert URL("http://h").port is None

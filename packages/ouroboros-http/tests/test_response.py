@@ -201,3 +201,13 @@ async def test_json_into_an_ouroboros_validation_model(base):
         doc = r.json(model=Doc)
         assert doc.name == "ouroboros"
         assert doc.items[3].label == "item-3"
+
+
+async def test_response_url_has_parts(base):
+    async with HttpClient() as c:
+        r = await c.get(base + "/echo", params={"q": "1"})
+        assert r.url == base + "/echo?q=1"
+        assert r.url.path == "/echo"
+        assert r.url.host == "127.0.0.1"
+        assert r.url.params == {"q": "1"}
+        assert r.request.url.path == "/echo"

@@ -44,6 +44,7 @@ from ouroboros.http._errors import (
 from ouroboros.http._http import Cookies, Headers, Response, __version__
 from ouroboros.http._mock import MockTransport, Route
 from ouroboros.http._models import (
+    URL,
     USE_CLIENT_DEFAULT,
     Auth,
     BasicAuth,
@@ -57,6 +58,7 @@ from ouroboros.http._models import (
 AsyncClient = HttpClient  # the httpx name, for code moving over
 
 __all__ = [
+    "URL",
     "USE_CLIENT_DEFAULT",
     "AsyncClient",
     "Auth",

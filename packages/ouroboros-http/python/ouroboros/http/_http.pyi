@@ -4,6 +4,8 @@ import datetime
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, TypeVar, final
 
+from ouroboros.http._models import URL
+
 _T = TypeVar("_T")
 
 __version__: str
@@ -87,7 +89,7 @@ class Response:
     @property
     def headers(self) -> Headers: ...
     @property
-    def url(self) -> str: ...
+    def url(self) -> URL: ...
     @property
     def content(self) -> bytes: ...
     @property

@@ -39,6 +39,51 @@ def _seconds(value: Any, name: str) -> float | None:
     return float(value)
 
 
+class URL(str):
+    """A URL that is also a ``str`` (so ``response.url == "http://..."`` holds),
+    with httpx's parts: ``scheme``, ``host``, ``port``, ``path``, ``query``,
+    ``params``, ``fragment``.
+    """
+
+    __slots__ = ()
+
+    def _split(self) -> Any:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self)
+
+    @property
+    def scheme(self) -> str:
+        return self._split().scheme
+
+    @property
+    def host(self) -> str:
+        return self._split().hostname or ""
+
+    @property
+    def port(self) -> int | None:
+        return self._split().port
+
+    @property
+    def path(self) -> str:
+        return self._split().path or "/"
+
+    @property
+    def query(self) -> bytes:
+        return self._split().query.encode()
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters (the last value of a repeated name)."""
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(self._split().query, keep_blank_values=True))
+
+    @property
+    def fragment(self) -> str:
+        return self._split().fragment
+
+
 class Timeout:
     """Time bounds per phase, in seconds (``None``: no bound).
 
@@ -259,7 +304,7 @@ class Request:
         extensions: dict[str, Any] | None = None,
     ) -> None:
         self.method = method.upper()
-        self.url = str(url)
+        self.url = URL(url)
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         if json is not None:
             self.content = _encode_json(json)
