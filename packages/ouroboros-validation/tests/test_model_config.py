@@ -370,3 +370,22 @@ def test_use_enum_values():
     m = M(c="red", many=[Color.RED])
     assert m.c == "red" and type(m.c) is str
     assert m.many == ["red"]
+
+
+def test_validate_default():
+    class M(BaseModel):
+        a: int = Field(default="5", validate_default=True)
+        b: int = "not validated"
+
+    m = M()
+    assert (m.a, m.b) == (5, "not validated")
+    assert M.model_validate_json("{}").a == 5
+
+    class Bad(BaseModel):
+        model_config = ConfigDict(validate_default=True)
+        n: int = "x"
+
+    (err,) = errors_of(Bad)
+    assert (err["type"], err["loc"]) == ("int_parsing", ("n",))
+    (err,) = errors_of(Bad.model_validate_json, "{}")
+    assert (err["type"], err["loc"]) == ("int_parsing", ("n",))

@@ -170,6 +170,7 @@ impl Compiler {
                 validator,
                 default,
                 frozen: get_bool(&f, "frozen")?,
+                validate_default: get_bool(&f, "validate_default")?,
             });
         }
         let mut before = Vec::new();

@@ -164,7 +164,7 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
             }
             match field.default.value(py, &dict) {
                 Ok(Some(v)) => {
-                    if let Err(e) = dict.set_item(field.name.bind(py), v) {
+                    if let Err(e) = field.set_default(py, &dict, v, st, &mut errors) {
                         return Ok(Err(e.into()));
                     }
                 }

@@ -46,6 +46,28 @@ pub struct Field {
     pub validator: Validator,
     pub default: FieldDefault,
     pub frozen: bool,
+    /// `Field(validate_default=True)`: defaults go through the validator too.
+    pub validate_default: bool,
+}
+
+impl Field {
+    /// Store a default value (validated first when `validate_default`).
+    pub fn set_default<'py>(
+        &self,
+        py: Python<'py>,
+        dict: &Bound<'py, PyDict>,
+        value: Bound<'py, PyAny>,
+        st: &mut State<'_, 'py>,
+        errors: &mut Errors,
+    ) -> PyResult<()> {
+        if !self.validate_default {
+            return dict.set_item(self.name.bind(py), value);
+        }
+        match self.validator.validate(py, &Inp::Py(value), st) {
+            Ok(v) => dict.set_item(self.name.bind(py), v),
+            Err(e) => errors.push(e, &LocItem::Key(self.name_str.as_str().into())),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -277,7 +299,7 @@ impl ModelValidator {
                                 }
                                 Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
                             },
-                            None => if let Some(v) = field.default.value(py, &dict)? { dict.set_item(field.name.bind(py), v)? } else {
+                            None => if let Some(v) = field.default.value(py, &dict)? { field.set_default(py, &dict, v, st, &mut errors)? } else {
                                 let w = if let Some(w) = &whole { w.clone() } else {
                                     let w = inp.to_py(py)?;
                                     whole = Some(w.clone());
@@ -345,7 +367,7 @@ impl ModelValidator {
                     }
                 }
                 None => match field.default.value(py, dict)? {
-                    Some(v) => dict.set_item(field.name.bind(py), v)?,
+                    Some(v) => field.set_default(py, dict, v, st, errors)?,
                     None => errors.0.push(Self::missing_line(field, input.as_any())),
                 },
             }
@@ -398,7 +420,7 @@ impl ModelValidator {
                     Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                 },
                 None => match field.default.value(py, dict)? {
-                    Some(v) => dict.set_item(field.name.bind(py), v)?,
+                    Some(v) => field.set_default(py, dict, v, st, errors)?,
                     None => errors.0.push(Self::missing_line(field, input)),
                 },
             }

@@ -12,8 +12,8 @@ class ConfigDict(TypedDict, total=False):
     ``"allow"``), ``frozen``, ``strict``, ``populate_by_name``,
     ``str_strip_whitespace``, ``validate_assignment``, ``from_attributes``,
     ``arbitrary_types_allowed``, ``title``, ``json_schema_extra``,
-    ``use_enum_values``, ``alias_generator``. ``validate_default`` and
-    ``revalidate_instances`` are accepted and not applied yet."""
+    ``use_enum_values``, ``alias_generator``, ``validate_default``.
+    ``revalidate_instances`` is accepted and not applied yet."""
 
     extra: Literal["ignore", "forbid", "allow"]
     frozen: bool

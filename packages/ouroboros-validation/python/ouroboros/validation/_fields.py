@@ -64,6 +64,7 @@ _METADATA_KEYS = (
     "json_schema_extra",
     "repr",
     "default_factory",
+    "validate_default",
 )
 
 
@@ -94,6 +95,7 @@ class FieldInfo:
         "repr",
         "serialization_alias",
         "title",
+        "validate_default",
         "validation_alias",
     )
 
@@ -113,6 +115,7 @@ class FieldInfo:
         self.discriminator: str | None = kwargs.pop("discriminator", None)
         self.json_schema_extra: Any = kwargs.pop("json_schema_extra", None)
         self.repr: bool = kwargs.pop("repr", True)
+        self.validate_default: bool | None = kwargs.pop("validate_default", None)
         self._validators: list[tuple[str, Any]] = kwargs.pop("_validators", [])
         self.constraints: dict[str, Any] = {k: v for k, v in kwargs.items() if v is not None}
         if self.default is not PYDANTIC_UNDEFINED and self.default_factory is not None:
@@ -177,6 +180,7 @@ def Field(
     discriminator: str | None = None,
     json_schema_extra: Any = None,
     repr: bool = True,
+    validate_default: bool | None = None,
     gt: Any = None,
     ge: Any = None,
     lt: Any = None,
@@ -217,6 +221,7 @@ def Field(
         discriminator=discriminator,
         json_schema_extra=json_schema_extra,
         repr=repr,
+        validate_default=validate_default,
         gt=gt,
         ge=ge,
         lt=lt,

@@ -229,6 +229,10 @@ def build_description(cls: Any) -> dict[str, Any]:
             value = getattr(info, key)
             if value is not None:
                 entry[key] = value
+        validate_default = (
+            info.validate_default if info.validate_default is not None else config.get("validate_default")
+        )
+        entry["validate_default"] = bool(validate_default)
         entry["exclude"] = bool(info.exclude)
         entry["frozen"] = bool(info.frozen)
         for dec in decorators:
