@@ -115,3 +115,28 @@ def test_instance_passes_through_unchanged():
     addr = Address(street="s", city="c")
     user = User(**{**GOOD, "address": addr})
     assert user.address is addr
+
+
+def test_errors_is_callable_and_a_list():
+    with pytest.raises(ValidationError) as info:
+        Address(street="", city="x")
+    e = info.value
+    assert (
+        e.errors()
+        == e.errors
+        == [
+            {
+                "type": "string_too_short",
+                "loc": ("street",),
+                "msg": "String should have at least 1 character",
+                "input": "",
+                "ctx": {"min_length": 1},
+            }
+        ]
+    )
+    assert e.errors(include_context=False, include_input=False) == [
+        {"type": "string_too_short", "loc": ("street",), "msg": "String should have at least 1 character"}
+    ]
+    e.errors()[0]["type"] = "changed"
+    assert e.errors()[0]["type"] == "string_too_short"
+    assert '"type": "string_too_short"' in e.json()

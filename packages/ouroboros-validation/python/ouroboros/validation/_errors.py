@@ -53,19 +53,12 @@ class ValidationError(OuroborosError, ValueError):
             normalized.append(item)
         return cls(title, normalized)
 
-    def errors(
-        self, *, include_url: bool = False, include_context: bool = True, include_input: bool = True
-    ) -> list[dict[str, Any]]:
-        """The failures as a list of dicts (fresh copies: safe to modify)."""
-        out = []
-        for err in self._line_errors():
-            item = dict(err)
-            if not include_context:
-                item.pop("ctx", None)
-            if not include_input:
-                item.pop("input", None)
-            out.append(item)
-        return out
+    @property
+    def errors(self) -> _ErrorList:
+        """The failures: call it as Pydantic's ``errors()`` (a fresh list of
+        dicts, with ``include_context`` / ``include_input`` options), or read
+        it as a list (``e.errors``), as the ouroboros README prints it."""
+        return _ErrorList(dict(err) for err in self._line_errors())
 
     def _line_errors(self) -> list[dict[str, Any]]:
         raw = self.args[1]
@@ -105,6 +98,23 @@ class ValidationError(OuroborosError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.title, self._line_errors()))
+
+
+class _ErrorList(list):  # type: ignore[type-arg]
+    """A list of error dicts that can also be called like ``errors()``."""
+
+    def __call__(
+        self, *, include_url: bool = False, include_context: bool = True, include_input: bool = True
+    ) -> list[dict[str, Any]]:
+        out = []
+        for err in self:
+            item = dict(err)
+            if not include_context:
+                item.pop("ctx", None)
+            if not include_input:
+                item.pop("input", None)
+            out.append(item)
+        return out
 
 
 class PydanticCustomError(ValueError):
