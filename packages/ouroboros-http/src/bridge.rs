@@ -134,23 +134,29 @@ impl Completer {
 
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Holds the completer of the loop a client was last used on.
+/// The completers of the loops a client is used on (usually one).
 ///
 /// The mutex is never held across a Python call (which could switch threads
-/// and deadlock against the GIL): it only guards swapping the `Py` handle.
+/// and deadlock against the GIL): it only guards the list of `Py` handles.
+/// Completers of closed loops are dropped when a new loop shows up, so a
+/// client shared by threads with their own loops keeps one per live loop.
 #[derive(Default)]
 pub struct LoopSlot {
-    current: Mutex<Option<Py<Completer>>>,
+    completers: Mutex<Vec<Py<Completer>>>,
 }
 
 impl LoopSlot {
     fn completer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Completer>> {
         let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> { Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind()) })?;
         let running = get_loop.bind(py).call0()?;
-        let current = lock(&self.current).as_ref().map(|c| c.clone_ref(py));
-        if let Some(c) = current {
-            if c.borrow(py).event_loop.bind(py).is(&running) {
-                return Ok(c.into_bound(py));
+        let known: Vec<Py<Completer>> = lock(&self.completers).iter().map(|c| c.clone_ref(py)).collect();
+        if let Some(c) = known.iter().find(|c| c.borrow(py).event_loop.bind(py).is(&running)) {
+            return Ok(c.bind(py).clone());
+        }
+        let mut closed: Vec<usize> = Vec::new();
+        for c in &known {
+            if c.borrow(py).event_loop.bind(py).call_method0("is_closed").and_then(|v| v.is_truthy()).unwrap_or(true) {
+                closed.push(c.as_ptr() as usize);
             }
         }
         let (reader, writer) = UnixStream::pair().map_err(|e| ouroboros_common::Error::io("cannot create the asyncio wake-up socket pair", e))?;
@@ -170,7 +176,14 @@ impl LoopSlot {
         let on_done = completer.getattr("_on_done")?.unbind();
         completer.borrow_mut().on_done = Some(on_done);
         running.call_method1("add_reader", (fd, completer.getattr("_drain")?))?;
-        *lock(&self.current) = Some(completer.clone().unbind());
+        let removed: Vec<Py<Completer>> = {
+            let mut list = lock(&self.completers);
+            let (gone, keep): (Vec<_>, Vec<_>) = list.drain(..).partition(|c| closed.contains(&(c.as_ptr() as usize)));
+            *list = keep;
+            list.push(completer.clone().unbind());
+            gone
+        };
+        drop(removed); // outside the lock: a decref may run Python code
         Ok(completer)
     }
 

@@ -123,3 +123,30 @@ async def test_successful_requests_leak_nothing(base):
             assert all(r.json()["id"] == 1 for r in rs)
         assert len(os.listdir("/proc/self/fd")) - fds <= 5
         assert rss_mb() - rss < 40
+
+
+def test_one_client_shared_by_threads_with_their_own_loops(base):
+    client = HttpClient()
+    results: list[int] = []
+
+    def run() -> None:
+        async def main() -> None:
+            for _ in range(5):
+                results.append((await client.get(base + "/json")).status_code)
+                await asyncio.sleep(0)
+
+        asyncio.run(main())
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 15
+    for _ in range(3):
+        asyncio.run(asyncio.sleep(0))
+    assert asyncio.run(_one(client, base)) == 200
+
+
+async def _one(client: HttpClient, base: str) -> int:
+    return (await client.get(base + "/json")).status_code
