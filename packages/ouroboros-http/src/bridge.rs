@@ -149,10 +149,14 @@ impl LoopSlot {
     fn completer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Completer>> {
         let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> { Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind()) })?;
         let running = get_loop.bind(py).call0()?;
-        let known: Vec<Py<Completer>> = lock(&self.completers).iter().map(|c| c.clone_ref(py)).collect();
-        if let Some(c) = known.iter().find(|c| c.borrow(py).event_loop.bind(py).is(&running)) {
-            return Ok(c.bind(py).clone());
+        {
+            // Hot path: a pointer comparison per known loop, no Python call under the lock.
+            let list = lock(&self.completers);
+            if let Some(c) = list.iter().find(|c| c.borrow(py).event_loop.bind(py).is(&running)) {
+                return Ok(c.bind(py).clone());
+            }
         }
+        let known: Vec<Py<Completer>> = lock(&self.completers).iter().map(|c| c.clone_ref(py)).collect();
         let mut closed: Vec<usize> = Vec::new();
         for c in &known {
             if c.borrow(py).event_loop.bind(py).call_method0("is_closed").and_then(|v| v.is_truthy()).unwrap_or(true) {
