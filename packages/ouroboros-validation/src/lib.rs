@@ -41,9 +41,8 @@ impl SchemaValidator {
     }
 
     #[pyo3(signature = (data, *, strict = None, context = None))]
-    #[allow(unused_variables)]
     fn validate_json<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, strict: Option<bool>, context: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| self.core.validate_json_any(py, data, strict))
+        guard(|| self.core.validate_json_any(py, data, strict, context))
     }
 
     fn validate_init<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<()> {

@@ -277,3 +277,24 @@ def test_model_serializer():
 
     assert M(a=1, b=2).model_dump() == {"sum": 3}
     assert M(a=1, b=2).model_dump_json() == '{"sum":3}'
+
+
+def test_validation_context_reaches_validators():
+    class M(BaseModel):
+        word: str
+
+        @field_validator("word")
+        @classmethod
+        def censor(cls, v: str, info: ValidationInfo) -> str:
+            banned = (info.context or {}).get("banned", set())
+            return "***" if v in banned else v
+
+    assert M(word="darn").word == "darn"
+    assert M.model_validate({"word": "darn"}, context={"banned": {"darn"}}).word == "***"
+    assert M.model_validate_json('{"word": "darn"}', context={"banned": {"darn"}}).word == "***"
+    assert (
+        TypeAdapter(Annotated[str, AfterValidator(lambda v, info: f"{v}:{info.context}")]).validate_python(
+            "a", context=1
+        )
+        == "a:1"
+    )

@@ -105,8 +105,19 @@ impl SchemaValidator {
     /// Parse JSON bytes and validate them straight into Python values
     /// (`Model.model_validate_json`). Invalid JSON is a `json_invalid` error.
     pub fn validate_json<'py>(&self, py: Python<'py>, data: &[u8], strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+        self.validate_json_with(py, data, strict, None)
+    }
+
+    /// `validate_json` with a context for user validators.
+    pub fn validate_json_with<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        strict: Option<bool>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if matches!(self.root, Validator::Model(_) | Validator::List(_)) {
-            return self.validate_json_stream(py, data, strict);
+            return self.validate_json_stream(py, data, strict, context);
         }
         let value = match JsonValue::parse(data, true) {
             Ok(v) => v,
@@ -121,13 +132,21 @@ impl SchemaValidator {
             }
         };
         let mut st = State::new(&self.defs, strict);
+        st.context = context;
         self.root.validate(py, &Inp::Json(&value), &mut st).map_err(|e| into_py_err(py, e, &self.title))
     }
 
     /// Models and lists are validated while the JSON is parsed (no tree).
-    fn validate_json_stream<'py>(&self, py: Python<'py>, data: &[u8], strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+    fn validate_json_stream<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        strict: Option<bool>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut jiter = jiter::Jiter::new(data).with_allow_inf_nan();
         let mut st = State::new(&self.defs, strict);
+        st.context = context;
         let result = json_stream::value(py, &self.root, &mut jiter, &mut st).and_then(|r| {
             jiter.finish()?;
             Ok(r)
@@ -144,15 +163,21 @@ impl SchemaValidator {
     }
 
     /// JSON from `str`, `bytes` or `bytearray`.
-    pub fn validate_json_any<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn validate_json_any<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        strict: Option<bool>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if let Ok(s) = data.cast::<PyString>() {
-            return self.validate_json(py, s.to_cow()?.as_bytes(), strict);
+            return self.validate_json_with(py, s.to_cow()?.as_bytes(), strict, context);
         }
         if let Ok(b) = data.cast::<PyBytes>() {
-            return self.validate_json(py, b.as_bytes(), strict);
+            return self.validate_json_with(py, b.as_bytes(), strict, context);
         }
         if let Ok(b) = data.cast::<PyByteArray>() {
-            return self.validate_json(py, &b.to_vec(), strict);
+            return self.validate_json_with(py, &b.to_vec(), strict, context);
         }
         let err = ValError::new_py(ErrorType::JsonType, data);
         Err(into_py_err(py, err, &self.title))

@@ -212,19 +212,26 @@ impl FunctionValidator {
     fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
         let data = st.data.as_ref().map_or_else(|| py.None().into_bound(py), |d| d.clone().into_any());
         let func = self.func.bind(py);
+        // `func(value, data)`, or `func(value, data, context)` when the call
+        // was given a context (`model_validate(..., context=...)`).
+        let call = |value: &Bound<'py, PyAny>, context: Option<&Bound<'py, PyAny>>| match context {
+            Some(c) => func.call1((value, &data, c)),
+            None => func.call1((value, &data)),
+        };
+        let context = st.context.clone();
         match self.mode {
             FuncMode::Before => {
                 let raw = inp.to_py(py)?;
-                let out = func.call1((&raw, data)).map_err(|e| from_user_exception(py, e, &raw))?;
+                let out = call(&raw, context.as_ref()).map_err(|e| from_user_exception(py, e, &raw))?;
                 self.inner.validate(py, &Inp::Py(out), st)
             }
             FuncMode::After => {
                 let value = self.inner.validate(py, inp, st)?;
-                func.call1((&value, data)).map_err(|e| from_user_exception(py, e, &value))
+                call(&value, context.as_ref()).map_err(|e| from_user_exception(py, e, &value))
             }
             FuncMode::Plain => {
                 let raw = inp.to_py(py)?;
-                func.call1((&raw, data)).map_err(|e| from_user_exception(py, e, &raw))
+                call(&raw, context.as_ref()).map_err(|e| from_user_exception(py, e, &raw))
             }
         }
     }

@@ -70,8 +70,8 @@ def wrap_plain_call(func: Callable[..., Any]) -> Callable[[Any, Any], Any]:
     from ouroboros.validation._decorators import ValidationInfo, _arity
 
     if _arity(func) >= 2:
-        return lambda value, data: func(value, ValidationInfo(data, None))
-    return lambda value, _data: func(value)
+        return lambda value, data, context=None: func(value, ValidationInfo(data, None, context=context))
+    return lambda value, _data, _context=None: func(value)
 
 
 def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +140,12 @@ def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeC
     inner = _LazyHandler(schema)
     two = (lambda v, d: func(v, inner)) if _arity(func) < 3 else None
 
-    def wrap(value: Any, data: Any) -> Any:
+    def wrap(value: Any, data: Any, context: Any = None) -> Any:
         from ouroboros.validation._decorators import ValidationInfo
 
         if two is not None:
             return two(value, data)
-        return func(value, inner, ValidationInfo(data, None))
+        return func(value, inner, ValidationInfo(data, None, context=context))
 
     return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
 

@@ -228,9 +228,9 @@ class BaseModel(metaclass=ModelMetaclass):
         cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None
     ) -> Self:
         """Parse and validate JSON in Rust, straight into an instance."""
-        if strict is None:
+        if strict is None and context is None:
             return cls.__ouroboros_validator__.validate_json(json_data)
-        return cls.__ouroboros_validator__.validate_json(json_data, strict=strict)
+        return cls.__ouroboros_validator__.validate_json(json_data, strict=strict, context=context)
 
     @classmethod
     def model_validate_strings(cls, obj: Any, *, strict: bool | None = None, context: Any = None) -> Self:

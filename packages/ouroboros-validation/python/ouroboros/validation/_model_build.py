@@ -59,7 +59,7 @@ def _is_classvar(annotation: Any) -> bool:
     return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
 
 
-def _enum_value(value: Any, _data: Any) -> Any:
+def _enum_value(value: Any, _data: Any, _context: Any = None) -> Any:
     return getattr(value, "value", value)
 
 
@@ -93,8 +93,8 @@ def _field_validator_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any
     if dec.mode == "wrap":
         return None
     if n >= 2:
-        return lambda value, data: func(*prefix, value, ValidationInfo(data, field_name))
-    return lambda value, _data: func(*prefix, value)
+        return lambda value, data, context=None: func(*prefix, value, ValidationInfo(data, field_name, context=context))
+    return lambda value, _data, _context=None: func(*prefix, value)
 
 
 def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -106,9 +106,9 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
         handler = _LazyHandler(schema)
         with_info = _arity(func) - len(prefix) >= 3
 
-        def wrap(value: Any, data: Any) -> Any:
+        def wrap(value: Any, data: Any, context: Any = None) -> Any:
             if with_info:
-                return func(*prefix, value, handler, ValidationInfo(data, field_name))
+                return func(*prefix, value, handler, ValidationInfo(data, field_name, context=context))
             return func(*prefix, value, handler)
 
         return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}

@@ -48,7 +48,7 @@ class TypeAdapter(Generic[T]):
 
     def validate_json(self, data: str | bytes | bytearray, /, *, strict: bool | None = None, context: Any = None) -> T:
         """Parse JSON in Rust and validate it."""
-        return self._validator.validate_json(data, strict=strict)
+        return self._validator.validate_json(data, strict=strict, context=context)
 
     def validate_strings(self, obj: Any, /, *, strict: bool | None = None, context: Any = None) -> T:
         """Validate string leaves (as parsed from a query string)."""
