@@ -150,3 +150,17 @@ def test_one_client_shared_by_threads_with_their_own_loops(base):
 
 async def _one(client: HttpClient, base: str) -> int:
     return (await client.get(base + "/json")).status_code
+
+
+@pytest.mark.asyncio
+async def test_closed_async_client_refuses_requests(base):
+    from ouroboros.http import ClientClosed
+
+    async with HttpClient() as c:
+        assert not c.is_closed
+    assert c.is_closed
+    with pytest.raises(ClientClosed, match="closed"):
+        await c.get(base + "/json")
+    with pytest.raises(ClientClosed):
+        async with c.stream("GET", base + "/json"):
+            pass
