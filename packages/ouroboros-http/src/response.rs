@@ -238,6 +238,24 @@ impl Response {
         }
     }
 
+    /// The cookies this response sets (`Set-Cookie`), name to value.
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        let name = ouroboros_http_core::header::SET_COOKIE;
+        let values: Vec<String> = match &self.headers_py {
+            Some(h) => h.borrow(py).map.get_all(&name).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect(),
+            None => self.headers_map.get_all(&name).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect(),
+        };
+        for v in values {
+            let pair = v.split(';').next().unwrap_or_default();
+            if let Some((k, val)) = pair.split_once('=') {
+                out.set_item(k.trim(), val.trim().trim_matches('"'))?;
+            }
+        }
+        Ok(out)
+    }
+
     #[getter]
     fn elapsed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDelta>> {
         let secs = i32::try_from(self.elapsed.as_secs()).unwrap_or(i32::MAX);

@@ -211,3 +211,10 @@ async def test_response_url_has_parts(base):
         assert r.url.host == "127.0.0.1"
         assert r.url.params == {"q": "1"}
         assert r.request.url.path == "/echo"
+
+
+async def test_response_cookies(base):
+    async with HttpClient() as c:
+        r = await c.get(base + "/set-cookie", params={"sid": "abc", "theme": "dark"})
+        assert r.cookies == {"sid": "abc", "theme": "dark"}
+        assert (await c.get(base + "/json")).cookies == {}
