@@ -1,6 +1,6 @@
 """JSON validated while parsed: models, lists of models, extras, defaults and error inputs."""
 
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import pytest
 from conftest import errors_of
@@ -137,3 +137,40 @@ def test_list_length_errors_from_json_carry_the_list():
     (err,) = errors_of(L.model_validate_json, '{"items": [1, 2, 3]}')
     assert (err["type"], err["loc"], err["input"]) == ("too_long", ("items",), [1, 2, 3])
     assert err["ctx"] == {"field_type": "List", "max_length": 2, "actual_length": 3}
+
+
+class Leaves(BaseModel):
+    n: int = 0
+    s: str = ""
+    c: Annotated[str, Field(min_length=2)] = "ok"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "expected"),
+    [
+        ('{"n": 5}', "n", 5),
+        ('{"n": -7}', "n", -7),
+        ('{"n": 3.0}', "n", 3),
+        ('{"n": 123456789012345678901234567890}', "n", 123456789012345678901234567890),
+        ('{"n": "42"}', "n", 42),
+        ('{"s": "plain"}', "s", "plain"),
+        ('{"s": "esc\\"aped\\u00e9"}', "s", 'esc"apedé'),
+    ],
+)
+def test_json_leaves(raw, field, expected):
+    assert getattr(Leaves.model_validate_json(raw), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "error_type", "strict"),
+    [
+        ('{"n": 1.5}', "int_from_float", None),
+        ('{"n": 3.0}', "int_type", True),
+        ('{"n": "x"}', "int_parsing", None),
+        ('{"s": 5}', "string_type", None),
+        ('{"c": "a"}', "string_too_short", None),
+    ],
+)
+def test_json_leaf_errors(raw, error_type, strict):
+    (err,) = errors_of(Leaves.model_validate_json, raw, strict=strict)
+    assert err["type"] == error_type

@@ -4,9 +4,9 @@
 //! value is read as a (borrowed, allocation-free for scalars) `JsonValue`
 //! and goes through the ordinary validators.
 
-use jiter::{Jiter, JiterError, JsonValue, Peek};
+use jiter::{Jiter, JiterError, JsonValue, NumberAny, NumberInt, Peek};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySet};
+use pyo3::types::{PyDict, PyInt, PyList, PySet, PyString};
 
 use crate::errors::{ErrorType, LocItem};
 
@@ -14,6 +14,7 @@ use super::collections::SeqKind;
 use super::error::{Errors, LineError, ValError, ValResult};
 use super::input::{json_to_py, Inp};
 use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator};
+use super::string_cache;
 use super::validator::{State, Validator, MAX_DEPTH};
 
 /// A syntax error stops everything; validation errors are collected.
@@ -85,6 +86,33 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
             }
         }
         (Validator::Nullable(inner), p) if p != Peek::Null => value(py, inner, jiter, st),
+        // The two most common leaves, read straight from the tokenizer.
+        (Validator::Str { c, .. }, Peek::String) => {
+            let s = jiter.known_str()?;
+            Ok(match c.apply(s) {
+                Ok(None) => Ok(string_cache::py_str(py, s).into_any()),
+                Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
+                Err(kind) => Err(ValError::new_py(kind, &PyString::new(py, s).into_any())),
+            })
+        }
+        (Validator::Int { c, big_bounds, .. }, p) if p.is_num() && big_bounds.is_empty() => match jiter.known_number(p)? {
+            NumberAny::Int(NumberInt::Int(i)) => {
+                let obj = PyInt::new(py, i).into_any();
+                Ok(match c.check(i) {
+                    Ok(()) => Ok(obj),
+                    Err(kind) => Err(ValError::new_py(kind, &obj)),
+                })
+            }
+            other => {
+                // Big ints and floats: the general path decides (lax/strict).
+                let parsed = match other {
+                    NumberAny::Int(NumberInt::Int(i)) => JsonValue::Int(i),
+                    NumberAny::Int(NumberInt::BigInt(b)) => JsonValue::BigInt(b),
+                    NumberAny::Float(f) => JsonValue::Float(f),
+                };
+                Ok(v.validate(py, &Inp::Json(&parsed), st))
+            }
+        },
         _ => generic(py, v, peek, jiter, st),
     }
 }
