@@ -12,6 +12,8 @@ pub struct StrConstraints {
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
     pub pattern: Option<Regex>,
+    /// The pattern's text, shared by every error that names it.
+    pub pattern_text: Option<std::sync::Arc<str>>,
     pub strip_whitespace: bool,
     pub to_lower: bool,
     pub to_upper: bool,
@@ -60,7 +62,8 @@ impl StrConstraints {
         }
         if let Some(re) = &self.pattern {
             if !re.is_match(value) {
-                return Err(ErrorType::StringPatternMismatch { pattern: re.as_str().to_owned() });
+                let pattern = self.pattern_text.clone().unwrap_or_else(|| re.as_str().into());
+                return Err(ErrorType::StringPatternMismatch { pattern });
             }
         }
         // A transform that changed nothing still counts as unchanged.

@@ -68,7 +68,7 @@ pub enum ErrorType {
     StringUnicode,
     StringTooShort { min_length: usize },
     StringTooLong { max_length: usize },
-    StringPatternMismatch { pattern: String },
+    StringPatternMismatch { pattern: std::sync::Arc<str> },
     BytesType,
     BytesTooShort { min_length: usize },
     BytesTooLong { max_length: usize },
@@ -323,7 +323,7 @@ impl ErrorType {
             Self::StringTooLong { max_length } | Self::BytesTooLong { max_length } => {
                 vec![("max_length", n(*max_length))]
             }
-            Self::StringPatternMismatch { pattern } => vec![("pattern", s(pattern))],
+            Self::StringPatternMismatch { pattern } => vec![("pattern", CtxValue::Str(pattern.to_string()))],
             Self::GreaterThan { gt } => vec![("gt", gt.clone())],
             Self::GreaterThanEqual { ge } => vec![("ge", ge.clone())],
             Self::LessThan { lt } => vec![("lt", lt.clone())],

@@ -255,8 +255,9 @@ impl Compiler {
                 Validator::Float { strict, c }
             }
             "str" => {
-                let pattern = match get_str(d, "pattern")? {
-                    Some(p) => Some(StrConstraints::compile_pattern(&p).map_err(bad)?),
+                let pattern_str = get_str(d, "pattern")?;
+                let pattern = match &pattern_str {
+                    Some(p) => Some(StrConstraints::compile_pattern(p).map_err(bad)?),
                     None => None,
                 };
                 Validator::Str {
@@ -265,6 +266,7 @@ impl Compiler {
                         min_length: len.min_length,
                         max_length: len.max_length,
                         pattern,
+                        pattern_text: pattern_str.map(|p| p.as_str().into()),
                         strip_whitespace: get_bool(d, "strip_whitespace")?,
                         to_lower: get_bool(d, "to_lower")?,
                         to_upper: get_bool(d, "to_upper")?,

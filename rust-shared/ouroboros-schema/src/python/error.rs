@@ -164,10 +164,17 @@ impl LazyLineErrors {
 /// Turn a failed validation into the Python exception users catch.
 #[must_use]
 pub fn into_py_err(py: Python<'_>, err: ValError, title: &str) -> PyErr {
+    into_py_err_titled(py, err, &PyString::new(py, title))
+}
+
+/// [`into_py_err`] with the title already a Python string (kept by the
+/// compiled validator, so failing inputs cost no title conversion).
+#[must_use]
+pub fn into_py_err_titled(py: Python<'_>, err: ValError, title: &Bound<'_, PyString>) -> PyErr {
     match err {
         ValError::Py(e) => *e,
         ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines }) {
-            Ok(lazy) => ValidationError::new_err((title.to_owned(), lazy.unbind())),
+            Ok(lazy) => ValidationError::new_err((title.clone().unbind(), lazy.unbind())),
             Err(e) => e,
         },
     }

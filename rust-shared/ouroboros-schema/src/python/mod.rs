@@ -24,7 +24,7 @@ pub use compile::{SCHEMA_ATTR, SCHEMA_FORMAT_VERSION};
 pub use error::{ValError, ValidationError};
 pub use serialize::SerOptions;
 
-use error::{into_py_err, LineError};
+use error::{into_py_err_titled, LineError};
 use input::Inp;
 use model::ModelValidator;
 use serialize::{ModelSer, Serializer};
@@ -42,6 +42,7 @@ pub struct SchemaValidator {
     by_cls: Vec<(usize, usize)>,
     root_model: Option<usize>,
     title: String,
+    title_py: Py<PyString>,
 }
 
 impl SchemaValidator {
@@ -73,7 +74,8 @@ impl SchemaValidator {
         let defs = c.defs.into_iter().map(|d| d.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("incomplete model definition"))).collect::<PyResult<Vec<_>>>()?;
         let sers = c.sers.into_iter().map(|d| d.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("incomplete model serializer"))).collect::<PyResult<Vec<_>>>()?;
         let by_cls = c.by_cls.into_iter().collect();
-        Ok(Self { root, defs, sers, by_cls, root_model, title })
+        let title_py = PyString::new(py, &title).unbind();
+        Ok(Self { root, defs, sers, by_cls, root_model, title, title_py })
     }
 
     /// The title used in `ValidationError` ("1 validation error for <title>").
@@ -99,7 +101,7 @@ impl SchemaValidator {
         let mut st = State::new(&self.defs, strict);
         st.context = context;
         st.from_attributes = from_attributes;
-        self.root.validate(py, &Inp::Py(input.clone()), &mut st).map_err(|e| into_py_err(py, e, &self.title))
+        self.root.validate(py, &Inp::Py(input.clone()), &mut st).map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
     /// Parse JSON bytes and validate them straight into Python values
@@ -128,12 +130,12 @@ impl SchemaValidator {
                     loc: Vec::new(),
                     input: input.unbind(),
                 }]);
-                return Err(into_py_err(py, err, &self.title));
+                return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
             }
         };
         let mut st = State::new(&self.defs, strict);
         st.context = context;
-        self.root.validate(py, &Inp::Json(&value), &mut st).map_err(|e| into_py_err(py, e, &self.title))
+        self.root.validate(py, &Inp::Json(&value), &mut st).map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
     /// Models and lists are validated while the JSON is parsed (no tree).
@@ -152,12 +154,12 @@ impl SchemaValidator {
             Ok(r)
         });
         match result {
-            Ok(r) => r.map_err(|e| into_py_err(py, e, &self.title)),
+            Ok(r) => r.map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py))),
             Err(e) => {
                 let error = format!("{} at {}", e.error_type, jiter.error_position(e.index));
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
                 let err = ValError::Lines(vec![LineError { kind: ErrorType::JsonInvalid { error }, loc: Vec::new(), input: input.unbind() }]);
-                Err(into_py_err(py, err, &self.title))
+                Err(into_py_err_titled(py, err, self.title_py.bind(py)))
             }
         }
     }
@@ -180,7 +182,7 @@ impl SchemaValidator {
             return self.validate_json_with(py, &b.to_vec(), strict, context);
         }
         let err = ValError::new_py(ErrorType::JsonType, data);
-        Err(into_py_err(py, err, &self.title))
+        Err(into_py_err_titled(py, err, self.title_py.bind(py)))
     }
 
     fn root_model(&self) -> PyResult<&ModelValidator> {
@@ -199,7 +201,7 @@ impl SchemaValidator {
             model.finish(py, instance.clone())?;
             Ok(())
         };
-        run().map_err(|e| into_py_err(py, e, &self.title))
+        run().map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
     /// `validate_assignment`: validate `value` for field `name` of `instance`
@@ -218,7 +220,7 @@ impl SchemaValidator {
             model.finish(py, instance.clone())?;
             Ok(true)
         };
-        run().map_err(|e| into_py_err(py, e, &self.title))
+        run().map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
     fn serializer(&self, opts: SerOptions) -> Serializer<'_> {
