@@ -337,3 +337,15 @@ def test_cyclic_structure_is_a_value_error():
     a.append(a)
     with pytest.raises(ValueError, match="nested too deeply"):
         JSONResponse(a)
+
+
+@app.delete("/items/{item_id}", status_code=204)
+async def delete_item(item_id: int):
+    return None
+
+
+def test_204_has_no_body_and_the_connection_stays_usable(client):
+    for _ in range(2):
+        r = client.delete("/items/1")
+        assert (r.status_code, r.content) == (204, b"")
+    assert client.get("/json").status_code == 201
