@@ -298,3 +298,25 @@ def test_validation_context_reaches_validators():
         )
         == "a:1"
     )
+
+
+def test_model_validator_wrap():
+    class Logged(BaseModel):
+        x: int
+
+        @model_validator(mode="wrap")
+        @classmethod
+        def log(cls, data, handler):
+            if data == "default":
+                data = {"x": 0}
+            try:
+                return handler(data)
+            except ValueError:
+                return cls.model_construct(x=-1)
+
+    assert Logged.model_validate("default").x == 0
+    assert Logged.model_validate({"x": "2"}).x == 2
+    assert Logged.model_validate({"x": "bad"}).x == -1
+    assert Logged(x=3).x == 3
+    assert Logged(x="bad").x == -1
+    assert Logged.model_validate_json('{"x": 4}').x == 4

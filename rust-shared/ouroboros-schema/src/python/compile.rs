@@ -174,6 +174,7 @@ impl Compiler {
             });
         }
         let mut before = Vec::new();
+        let mut wrap = None;
         let mut after = Vec::new();
         if let Some(mv) = get(d, "model_validators")? {
             for v in mv.try_iter()? {
@@ -181,6 +182,7 @@ impl Compiler {
                 let func = get(&v, "func")?.ok_or_else(|| bad("model validator without func"))?.unbind();
                 match get_str(&v, "mode")?.as_deref() {
                     Some("before") => before.push(func),
+                    Some("wrap") => wrap = Some(func),
                     Some("after") | None => after.push(func),
                     Some(other) => return Err(bad(format!("model validator mode {other:?}"))),
                 }
@@ -204,6 +206,7 @@ impl Compiler {
             strict: get_bool(&config, "strict")?,
             from_attributes: get_bool(&config, "from_attributes")?,
             before,
+            wrap,
             after,
             post_init: get(d, "post_init")?.map(Bound::unbind),
         };

@@ -27,7 +27,7 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
         (Validator::Model(i), Peek::Object) => {
             let defs = st.defs;
             match defs.get(*i) {
-                Some(model) if model.before.is_empty() => {
+                Some(model) if model.before.is_empty() && model.wrap.is_none() => {
                     if st.depth >= MAX_DEPTH {
                         jiter.known_skip(peek)?;
                         return Ok(Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py))));

@@ -196,6 +196,16 @@ impl SchemaValidator {
         let model = self.root_model()?;
         let mut st = State::new(&self.defs, None);
         let mut run = || -> Result<(), ValError> {
+            if model.wrap.is_some() {
+                // The wrap validator returns a new instance: take over its state.
+                let built = model.validate(py, &Inp::Py(data.clone()), &mut st)?;
+                for attr in ["__dict__", "__ouroboros_fields_set__", "__ouroboros_extra__"] {
+                    if let Ok(v) = built.getattr(attr) {
+                        model::force_setattr(instance, &PyString::new(py, attr), &v)?;
+                    }
+                }
+                return Ok(());
+            }
             let out = model.validate_fields_with_before(py, &Inp::Py(data.clone()), &mut st)?;
             model.install(py, instance, out)?;
             model.finish(py, instance.clone())?;

@@ -81,6 +81,9 @@ pub struct ModelValidator {
     pub strict: bool,
     pub from_attributes: bool,
     pub before: Vec<Py<PyAny>>,
+    /// `mode="wrap"` model validator, already bound to its handler by the
+    /// describing side: `func(input) -> instance` replaces field validation.
+    pub wrap: Option<Py<PyAny>>,
     pub after: Vec<Py<PyAny>>,
     pub post_init: Option<Py<PyAny>>,
 }
@@ -211,6 +214,10 @@ impl ModelValidator {
             if is_subtype(o, self.cls.bind(py)) {
                 return Ok(o.clone());
             }
+        }
+        if let Some(wrap) = &self.wrap {
+            let raw = inp.to_py(py)?;
+            return wrap.bind(py).call1((&raw,)).map_err(|e| from_user_exception(py, e, &raw));
         }
         let out = self.validate_fields_with_before(py, inp, st)?;
         let instance = alloc_instance(self.cls.bind(py))?;

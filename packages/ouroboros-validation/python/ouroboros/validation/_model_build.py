@@ -158,6 +158,32 @@ def _default_model_dict(instance: Any, *_: Any) -> dict[str, Any]:
     return {name: getattr(instance, name) for name in type(instance).model_fields}
 
 
+class _ModelHandler:
+    """The ``handler`` of a wrap model validator: the model's validation
+    without that validator, compiled on first use."""
+
+    def __init__(self, inner_description: dict[str, Any]) -> None:
+        self._description = inner_description
+        self._validator: Any = None
+
+    def __call__(self, data: Any) -> Any:
+        if self._validator is None:
+            from ouroboros.validation._validation import SchemaValidator
+
+            self._validator = SchemaValidator(self._description)
+        return self._validator.validate_python(data)
+
+
+def _model_wrap_call(cls: type, dec: DecoratorInfo, inner_description: dict[str, Any]) -> Any:
+    func, takes_cls = _unwrap(dec.func)
+    prefix = (cls,) if takes_cls else ()
+    handler = _ModelHandler(inner_description)
+    with_info = _arity(func) - len(prefix) >= 3
+    if with_info:
+        return lambda data: func(*prefix, data, handler, ValidationInfo(None, None))
+    return lambda data: func(*prefix, data, handler)
+
+
 def _model_validator_call(cls: type, dec: DecoratorInfo) -> Any:
     func, takes_cls = _unwrap(dec.func)
     if dec.mode == "after":
@@ -279,6 +305,11 @@ def build_description(cls: Any) -> dict[str, Any]:
     before = [v for v in description["model_validators"] if v["mode"] == "before"]
     after = [v for v in description["model_validators"] if v["mode"] == "after"]
     description["model_validators"] = [*reversed(before), *after]
+    wraps = [dec for dec in decorators if dec.kind == "model_validator" and dec.mode == "wrap"]
+    if wraps:
+        inner = {**description, "model_validators": list(description["model_validators"])}
+        wrap = {"mode": "wrap", "func": _model_wrap_call(cls, wraps[-1], inner)}
+        description["model_validators"] = [*description["model_validators"], wrap]
     if "model_post_init" in _own_or_inherited(cls):
         description["post_init"] = lambda instance, context: instance.model_post_init(context)
     for dec in decorators:
