@@ -268,7 +268,7 @@ def test_file_response(client, tmp_path):
 def test_background_tasks_run_after_the_response(client):
     done.clear()
     assert client.post("/background?name=x").json() == {"queued": "x"}
-    for _ in range(100):
+    for _ in range(1000):
         if len(done) == 2:
             break
         asyncio.run(asyncio.sleep(0.01))

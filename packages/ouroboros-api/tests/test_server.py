@@ -168,8 +168,7 @@ def test_idle_keep_alive_connections_are_closed():
         with socket.create_connection((host, int(port)), timeout=5) as s:
             s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             assert s.recv(1024).startswith(b"HTTP/1.1 200")
-            time.sleep(0.8)
-            s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+            # Idle past the timeout: the server closes (recv returns b"").
             assert s.recv(1024) == b""
 
 

@@ -78,7 +78,7 @@ def test_client_close_reaches_the_handler(client):
         ws.send("x")
         ws.recv(timeout=5)
         ws.close(code=4000)
-    for _ in range(200):
+    for _ in range(1000):
         if disconnects:
             break
         asyncio.run(asyncio.sleep(0.01))
