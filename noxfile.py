@@ -236,8 +236,6 @@ def matrix(session: nox.Session) -> None:
         session.run(py, str(ROOT / "scripts" / "check_alone.py"), pkg.name, target, *deps, external=True)
 
 
-
-
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff, cargo clippy (warnings are errors), mypy stubtest of every native module."""

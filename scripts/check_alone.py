@@ -16,9 +16,7 @@ from importlib import metadata
 
 def main(distribution: str, module: str, *allowed: str) -> int:
     mod = importlib.import_module(module)
-    ours = sorted(
-        d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].startswith("ouroboros-")
-    )
+    ours = sorted(d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"].startswith("ouroboros-"))
     unexpected = sorted(set(ours) - {distribution, *allowed})
     if unexpected:
         print(f"{distribution}: unexpected ouroboros distributions installed: {unexpected}", file=sys.stderr)
