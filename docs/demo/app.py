@@ -1,140 +1,216 @@
-"""The ouroboros demo app: what is installed, served on localhost.
+"""The ouroboros demo app: a small notes service built on the platform.
 
 Run it with the README's first command (``scripts/dev demo``), or directly
 where the packages are installed::
 
     python docs/demo/app.py --port 8000
 
-Pages: ``/`` (the installed modules, their versions and native runtimes, as
-HTML), ``/api/modules`` (the same as JSON) and ``/docs`` (this platform's
-documentation pages). It grows as modules land: once ouroboros.api is
-installed it serves through it; until then it uses the standard library.
+What it shows, module by module:
+
+- ouroboros.api serves everything: the Rust server, routing, parameters,
+  ``response_model`` filtering, 422 errors, health checks, and the interactive
+  API docs at ``/docs`` (Swagger UI) and ``/redoc``, served offline.
+- ouroboros.validation models validate every note in Rust (``NoteIn``).
+- ouroboros.http calls the running app over loopback (``/api/self-check``).
+- ouroboros-kit reports which modules are installed (``/api/modules``).
+- The platform's own documentation pages are served at ``/guide``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
 import importlib
-import json
-import signal
-import sys
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+import itertools
+import logging
+import time
+from pathlib import Path as FilePath
+from typing import Annotated
 
+from ouroboros.api import App, HealthManager, HealthStatus, HTMLResponse, HTTPException, Path, Query
+from ouroboros.http import HttpClient
+from ouroboros.kit import __version__ as kit_version
 from ouroboros.kit import module_statuses
+from ouroboros.validation import BaseModel, Field
 
-DOCS = Path(__file__).resolve().parent.parent
+GUIDE = FilePath(__file__).resolve().parent.parent
+
+app = App(
+    title="ouroboros demo",
+    version=kit_version,
+    description="A notes service built with ouroboros.api, ouroboros.validation and ouroboros.http.",
+)
 
 
-def modules() -> list[dict[str, object]]:
-    """Every module in the kit's table: version, compatibility, native runtime."""
+class ModuleInfo(BaseModel):
+    distribution: str
+    installed: str | None
+    supported: str
+    compatible: bool
+    worker_threads: int | None = Field(default=None, description="tokio workers of the module's own runtime")
+
+
+class NoteIn(BaseModel):
+    title: Annotated[str, Field(min_length=1, max_length=200, examples=["Buy milk"])]
+    body: Annotated[str, Field(max_length=10_000)] = ""
+    tags: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(default_factory=list, max_length=10)
+
+
+class Note(NoteIn):
+    id: int
+    created: float
+
+
+class SelfCheck(BaseModel):
+    url: str
+    status_code: int
+    modules_installed: int
+    round_trip_ms: float
+
+
+NOTES: dict[int, Note] = {}
+NEXT_ID = itertools.count(1)
+SELF_URL = {"base": "http://127.0.0.1:8000"}
+
+
+def modules() -> list[ModuleInfo]:
     rows = []
     for status in module_statuses():
-        row: dict[str, object] = {
-            "distribution": status.distribution,
-            "installed": status.installed,
-            "supported": status.supported,
-            "compatible": status.compatible,
-        }
+        threads = None
         short = status.distribution.removeprefix("ouroboros-")
         if status.installed and short != "core":
             native = importlib.import_module(f"ouroboros.{short}._{short}")
-            row["native"] = native._runtime_info()
-        rows.append(row)
+            threads = native._runtime_info()["worker_threads"]
+        rows.append(
+            ModuleInfo(
+                distribution=status.distribution,
+                installed=status.installed,
+                supported=status.supported,
+                compatible=status.compatible,
+                worker_threads=threads,
+            )
+        )
     return rows
-
-
-def doc_pages() -> list[str]:
-    return sorted(p.stem for p in DOCS.glob("*.md"))
 
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:1rem}}</style></head>
-<body><nav><a href="/">modules</a> · <a href="/docs">docs</a> · <a href="/api/modules">json</a></nav>
-<h1>{title}</h1>{body}</body></html>"""
+<body><nav><a href="/">home</a> · <a href="/docs">API docs</a> · <a href="/redoc">ReDoc</a> ·
+<a href="/guide">guide</a> · <a href="/health">health</a></nav><h1>{title}</h1>{body}</body></html>"""
 
 
-def render_index() -> str:
-    cells = []
-    for m in modules():
-        native = m.get("native") or {}
-        cells.append(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-                html.escape(str(m["distribution"])),
-                html.escape(str(m["installed"] or "not installed")),
-                "yes" if m["compatible"] else "NO",
-                html.escape(f"{native.get('worker_threads', '-')} tokio workers") if native else "-",
-            )
-        )
-    body = (
-        "<table><tr><th>module</th><th>version</th><th>compatible</th><th>native runtime</th></tr>"
-        + "".join(cells)
-        + "</table>"
+@app.get("/", include_in_schema=False)
+async def index() -> HTMLResponse:
+    rows = "".join(
+        f"<tr><td>{html.escape(m.distribution)}</td><td>{html.escape(m.installed or 'not installed')}</td>"
+        f"<td>{'yes' if m.compatible else 'NO'}</td><td>{m.worker_threads or '-'}</td></tr>"
+        for m in modules()
     )
-    return PAGE.format(title="ouroboros demo", body=body)
+    body = (
+        "<p>A notes service on the ouroboros platform. Try the endpoints in the "
+        '<a href="/docs">interactive API docs</a>.</p>'
+        "<table><tr><th>module</th><th>version</th><th>compatible</th><th>tokio workers</th></tr>"
+        f"{rows}</table>"
+    )
+    return HTMLResponse(PAGE.format(title="ouroboros demo", body=body))
 
 
-def render_docs(page: str | None) -> str | None:
-    if page is None:
-        links = "".join(f'<li><a href="/docs/{p}">{p}</a></li>' for p in doc_pages())
-        return PAGE.format(title="ouroboros docs", body=f"<ul>{links}</ul>")
-    if page not in doc_pages():
-        return None
-    text = (DOCS / f"{page}.md").read_text(encoding="utf-8")
-    return PAGE.format(title=html.escape(page), body=f"<pre>{html.escape(text)}</pre>")
+@app.get("/api/modules", response_model=list[ModuleInfo], tags=["platform"])
+async def list_modules() -> list[ModuleInfo]:
+    """Every module in ouroboros-kit's compatibility table, installed or not."""
+    return modules()
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = "ouroboros-demo"
+@app.post("/api/notes", response_model=Note, status_code=201, tags=["notes"])
+async def create_note(note: NoteIn) -> Note:
+    """Store a note; the body is validated in Rust before this runs."""
+    stored = Note(id=next(NEXT_ID), created=time.time(), **note.model_dump())
+    NOTES[stored.id] = stored
+    return stored
 
-    def _send(self, status: HTTPStatus, body: str, content_type: str) -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0].rstrip("/") or "/"
-        if path == "/":
-            self._send(HTTPStatus.OK, render_index(), "text/html; charset=utf-8")
-        elif path == "/api/modules":
-            self._send(HTTPStatus.OK, json.dumps(modules()), "application/json")
-        elif path == "/docs" or path.startswith("/docs/"):
-            page = render_docs(path.removeprefix("/docs").strip("/") or None)
-            if page is None:
-                self._send(HTTPStatus.NOT_FOUND, json.dumps({"detail": f"no docs page {path!r}"}), "application/json")
-            else:
-                self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
-        else:
-            self._send(HTTPStatus.NOT_FOUND, json.dumps({"detail": f"not found: {path}"}), "application/json")
+@app.get("/api/notes", response_model=list[Note], tags=["notes"])
+async def list_notes(
+    tag: Annotated[str | None, Query(description="only notes with this tag")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[Note]:
+    found = [n for n in NOTES.values() if tag is None or tag in n.tags]
+    return found[:limit]
 
-    def log_message(self, fmt: str, *args: object) -> None:
-        sys.stderr.write(f"demo: {self.address_string()} {fmt % args}\n")
+
+@app.get("/api/notes/{note_id}", response_model=Note, tags=["notes"])
+async def get_note(note_id: Annotated[int, Path(ge=1)]) -> Note:
+    if note_id not in NOTES:
+        raise HTTPException(status_code=404, detail=f"no note {note_id}")
+    return NOTES[note_id]
+
+
+@app.delete("/api/notes/{note_id}", status_code=204, tags=["notes"])
+async def delete_note(note_id: Annotated[int, Path(ge=1)]) -> None:
+    if NOTES.pop(note_id, None) is None:
+        raise HTTPException(status_code=404, detail=f"no note {note_id}")
+
+
+@app.get("/api/self-check", response_model=SelfCheck, tags=["platform"])
+async def self_check() -> SelfCheck:
+    """Call this app's own /api/modules over loopback with ouroboros.http."""
+    async with HttpClient(base_url=SELF_URL["base"], timeout=5.0) as client:
+        started = time.perf_counter()
+        response = await client.get("/api/modules")
+        elapsed = (time.perf_counter() - started) * 1000
+        response.raise_for_status()
+        installed = sum(1 for m in response.json() if m["installed"])
+    return SelfCheck(
+        url=str(response.url), status_code=response.status_code, modules_installed=installed, round_trip_ms=elapsed
+    )
+
+
+@app.get("/guide", include_in_schema=False)
+async def guide_index() -> HTMLResponse:
+    links = "".join(f'<li><a href="/guide/{p.stem}">{p.stem}</a></li>' for p in sorted(GUIDE.glob("*.md")))
+    return HTMLResponse(PAGE.format(title="ouroboros guide", body=f"<ul>{links}</ul>"))
+
+
+@app.get("/guide/{page}", include_in_schema=False)
+async def guide_page(page: str) -> HTMLResponse:
+    pages = {p.stem: p for p in GUIDE.glob("*.md")}
+    if page not in pages:
+        raise HTTPException(status_code=404, detail=f"no guide page {page!r}")
+    text = pages[page].read_text(encoding="utf-8")
+    return HTMLResponse(PAGE.format(title=html.escape(page), body=f"<pre>{html.escape(text)}</pre>"))
+
+
+health = HealthManager()
+
+
+@health.check("notes")
+async def notes_store() -> HealthStatus:
+    return HealthStatus.HEALTHY if len(NOTES) < 100_000 else HealthStatus.DEGRADED
+
+
+app.include_health(health, path="/health")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description="The ouroboros demo app.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    host, port = server.server_address[:2]
-    print(
-        f"ouroboros demo serving on http://{host}:{port}  (docs: http://{host}:{port}/docs; Ctrl-C stops)", flush=True
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    def started(_server: object, address: tuple[str, int]) -> None:
+        host, port = address
+        SELF_URL["base"] = f"http://{host}:{port}"
+        print(
+            f"ouroboros demo serving on http://{host}:{port}  "
+            f"(API docs: http://{host}:{port}/docs; guide: /guide; Ctrl-C stops)",
+            flush=True,
+        )
+
+    asyncio.run(app.serve(host=args.host, port=args.port, started=started))
 
 
 if __name__ == "__main__":

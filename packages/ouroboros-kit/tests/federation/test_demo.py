@@ -47,46 +47,130 @@ def demo(tmp_path_factory):
     assert proc.returncode == 0
 
 
-def get(url: str) -> tuple[int, str, str]:
+def call(method: str, url: str, body: dict | None = None) -> tuple[int, str, str]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.headers["Content-Type"], r.read().decode()
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers["Content-Type"] or "", r.read().decode()
     except urllib.error.HTTPError as e:
-        return e.code, e.headers["Content-Type"], e.read().decode()
+        return e.code, e.headers["Content-Type"] or "", e.read().decode()
+
+
+def get(url: str) -> tuple[int, str, str]:
+    return call("GET", url)
 
 
 def test_startup_line_names_the_address(demo):
     base, banner = demo
     assert banner.startswith(f"ouroboros demo serving on {base}")
+    assert f"API docs: {base}/docs" in banner
 
 
 def test_index_lists_installed_modules(demo):
     base, _ = demo
     status, ctype, body = get(base + "/")
-    assert status == 200 and ctype.startswith("text/html")
-    assert "ouroboros-http" in body and metadata.version("ouroboros-http") in body
+    assert status == 200
+    assert ctype.startswith("text/html")
+    assert "ouroboros-http" in body
+    assert metadata.version("ouroboros-http") in body
 
 
-def test_modules_json(demo):
+def test_modules_json_is_filtered_by_its_response_model(demo):
     base, _ = demo
     status, ctype, body = get(base + "/api/modules")
-    assert status == 200 and ctype == "application/json"
+    assert status == 200
+    assert ctype == "application/json"
     rows = {r["distribution"]: r for r in json.loads(body)}
     assert rows["ouroboros-kv"]["installed"] == metadata.version("ouroboros-kv")
-    assert rows["ouroboros-kv"]["native"]["worker_threads"] >= 1
+    assert rows["ouroboros-kv"]["worker_threads"] >= 1
+    assert rows["ouroboros-core"]["worker_threads"] is None
+    assert set(rows["ouroboros-kv"]) == {"distribution", "installed", "supported", "compatible", "worker_threads"}
 
 
-def test_docs_page(demo):
+def test_notes_round_trip(demo):
     base, _ = demo
-    status, _, body = get(base + "/docs")
+    status, _, body = call("POST", base + "/api/notes", {"title": "Buy milk", "tags": ["home"]})
+    assert status == 201
+    note = json.loads(body)
+    assert note["title"] == "Buy milk"
+    assert note["tags"] == ["home"]
+    assert note["body"] == ""
+    status, _, body = get(f"{base}/api/notes/{note['id']}")
     assert status == 200
-    assert 'href="/docs/architecture"' in body
-    status, _, body = get(base + "/docs/architecture")
-    assert status == 200 and "ouroboros-common" in body
+    assert json.loads(body) == note
+    status, _, body = get(base + "/api/notes?tag=home")
+    assert note in json.loads(body)
+    assert call("DELETE", f"{base}/api/notes/{note['id']}")[0] == 204
+    status, _, body = get(f"{base}/api/notes/{note['id']}")
+    assert status == 404
+    assert json.loads(body) == {"detail": f"no note {note['id']}"}
 
 
-def test_unknown_page_is_a_404_with_a_reason(demo):
+def test_invalid_note_is_a_422_naming_each_field(demo):
     base, _ = demo
-    status, ctype, body = get(base + "/docs/nope")
-    assert status == 404 and ctype == "application/json"
-    assert json.loads(body) == {"detail": "no docs page '/docs/nope'"}
+    status, _, body = call("POST", base + "/api/notes", {"title": "", "tags": ["ok", ""]})
+    assert status == 422
+    errors = {tuple(e["loc"]): e["type"] for e in json.loads(body)["detail"]}
+    assert errors == {("body", "title"): "string_too_short", ("body", "tags", 1): "string_too_short"}
+    status, _, body = get(base + "/api/notes?limit=0")
+    assert status == 422
+    assert json.loads(body)["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_self_check_calls_the_app_with_the_http_client(demo):
+    base, _ = demo
+    status, _, body = get(base + "/api/self-check")
+    assert status == 200
+    report = json.loads(body)
+    assert report["url"] == f"{base}/api/modules"
+    assert report["status_code"] == 200
+    assert report["modules_installed"] == sum(
+        1
+        for d in metadata.distributions()
+        if d.metadata["Name"]
+        in {
+            "ouroboros-core",
+            "ouroboros-validation",
+            "ouroboros-api",
+            "ouroboros-mongodb",
+            "ouroboros-http",
+            "ouroboros-postgres",
+            "ouroboros-kv",
+            "ouroboros-tasks",
+            "ouroboros-test",
+        }
+    )
+
+
+def test_api_docs_and_openapi(demo):
+    base, _ = demo
+    status, ctype, body = get(base + "/docs")
+    assert status == 200
+    assert ctype.startswith("text/html")
+    assert "swagger" in body.lower()
+    status, _, body = get(base + "/openapi.json")
+    spec = json.loads(body)
+    assert spec["info"]["title"] == "ouroboros demo"
+    assert {"/api/notes", "/api/notes/{note_id}", "/api/modules", "/api/self-check"} <= set(spec["paths"])
+    assert "/guide" not in spec["paths"]
+
+
+def test_guide_pages(demo):
+    base, _ = demo
+    status, _, body = get(base + "/guide")
+    assert status == 200
+    assert 'href="/guide/architecture"' in body
+    status, _, body = get(base + "/guide/architecture")
+    assert status == 200
+    assert "ouroboros-common" in body
+    status, _, body = get(base + "/guide/nope")
+    assert status == 404
+    assert json.loads(body) == {"detail": "no guide page 'nope'"}
+
+
+def test_health(demo):
+    base, _ = demo
+    status, _, body = get(base + "/health")
+    assert status == 200
+    assert json.loads(body)["status"] == "healthy"
