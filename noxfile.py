@@ -165,8 +165,11 @@ def build_wheels(session: nox.Session, packages: list[Package], profile: str) ->
 
 def install_packages(
     session: nox.Session, names: list[str], extra: str | None = None, profile: str = "ci"
-) -> list[Package]:
-    """Build and install the named packages with their ouroboros dependencies."""
+) -> dict[str, Path]:
+    """Build and install the named packages with their ouroboros dependencies.
+
+    Returns the wheel of every package installed, by distribution name.
+    """
     session.install("maturin>=1.16,<2")
     packages = closure(names)
     wheels = build_wheels(session, packages, profile)
@@ -176,7 +179,7 @@ def install_packages(
             requirements.extend(pkg.extras.get(extra, []))
         requirements.extend(d for d in pkg.dependencies if not d.startswith("ouroboros-"))
     session.install(*[str(w) for w in wheels], *requirements)
-    return packages
+    return {pkg.name: wheel for pkg, wheel in zip(packages, wheels, strict=True)}
 
 
 def profile_name() -> str:
@@ -216,12 +219,14 @@ def tests(session: nox.Session, package: str) -> None:
 @nox.session
 def matrix(session: nox.Session) -> None:
     """Every wheel together (cross-package tests), then each package alone."""
-    kit = PACKAGES["ouroboros-kit"]
-    install_packages(session, list(PACKAGES), extra="test")
-    wheels = {
-        p.name: w for p, w in zip(PACKAGES.values(), build_wheels(session, list(PACKAGES.values()), "ci"), strict=True)
-    }
-    session.run("pytest", "-c", str(PYTEST_INI), "--rootdir", str(kit.path), str(kit.path / "tests"), *session.posargs)
+    wheels = install_packages(session, list(PACKAGES), extra="test")
+    # Cross-package tests, then every package's own suite in the shared venv
+    # (tests that need a sibling package, skipped in `tests`, run here). One
+    # pytest run per package: their test folders share module names.
+    for pkg in sorted(PACKAGES.values(), key=lambda p: p.name != "ouroboros-kit"):
+        session.run(
+            "pytest", "-c", str(PYTEST_INI), "--rootdir", str(pkg.path), "-q", str(pkg.path / "tests"), *session.posargs
+        )
     session.run("ob", "--version")
     # Each package alone: a fresh venv per package, its wheel and nothing else
     # of ours but what it declares.
@@ -255,7 +260,8 @@ def lint(session: nox.Session) -> None:
         external=True,
         env=cargo_env(),
     )
-    packages = install_packages(session, list(PACKAGES))
+    install_packages(session, list(PACKAGES))
+    packages = PACKAGES.values()
     natives = [f"{p.module}._{p.module.rsplit('.', 1)[1]}" for p in packages if p.backend == "maturin" and p.module]
     session.run(
         "python", "-m", "mypy.stubtest", "--allowlist", str(ROOT / "scripts" / "stubtest-allowlist.txt"), *natives
