@@ -48,6 +48,8 @@ pub struct Helpers {
     pub access_log: Py<PyAny>,
     /// `body_error(exc, loc)`: a schema `ValidationError` as a 422 error.
     pub body_error: Py<PyAny>,
+    /// `validation_error(body)`: a `RequestValidationError` from a 422 body.
+    pub validation_error: Py<PyAny>,
     pub ws_deliver: Py<PyAny>,
     pub schedule: Py<PyAny>,
     pub fallback: Py<PyAny>,
@@ -263,6 +265,15 @@ impl Server {
             },
             None => None,
         };
+        if let Some(errors) = job.errors {
+            let exc = this
+                .helpers
+                .validation_error
+                .bind(py)
+                .call1((PyBytes::new(py, &errors),))
+                .map_or_else(|e| e, PyErr::from_value);
+            return Self::fail(slf, &exc, request.as_ref(), job.reply, false);
+        }
         let args = match Self::build_args(slf, job.route, job.args, request.as_ref()) {
             Ok(a) => a,
             Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),

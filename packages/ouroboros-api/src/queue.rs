@@ -75,6 +75,9 @@ pub struct Job {
     pub reply: oneshot::Sender<Reply>,
     /// Set for WebSocket routes: Python gets a connection, not a request.
     pub ws: Option<WsLink>,
+    /// Set when the parameters were invalid: the 422 body, for the app's own
+    /// `RequestValidationError` handler.
+    pub errors: Option<Bytes>,
 }
 
 pub enum Msg {

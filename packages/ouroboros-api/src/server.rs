@@ -62,6 +62,9 @@ pub struct Core {
     pub queue: Arc<Queue>,
     /// When set, every route receives the request object (Python middleware).
     pub always_request: bool,
+    /// Send parameter errors to Python's exception handlers instead of
+    /// answering them here.
+    pub forward_validation_errors: bool,
 }
 
 pub fn full(
@@ -274,8 +277,14 @@ async fn route_request(
     } else {
         Bytes::new()
     };
-    let args = match extract(plan, &path_params, parts.uri.query(), &parts.headers, &body) {
-        Ok(args) => args,
+    let (args, errors) = match extract(plan, &path_params, parts.uri.query(), &parts.headers, &body)
+    {
+        Ok(args) => (args, None),
+        // The app has its own RequestValidationError handler: let Python
+        // answer (slow path, only for invalid requests).
+        Err(errors) if core.forward_validation_errors => {
+            (Vec::new(), Some(Bytes::from(errors_body(&errors))))
+        }
         Err(errors) => {
             return Ok(full(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -305,6 +314,7 @@ async fn route_request(
         request,
         reply: tx,
         ws: None,
+        errors,
     }));
     Ok(match rx.await {
         Ok(reply) => reply_to_response(reply),

@@ -164,11 +164,13 @@ fn native_middleware_from(d: &Bound<'_, PyDict>) -> PyResult<NativeMiddleware> {
 /// Build the server of an app from its compiled routes (see
 /// `ouroboros.api._plan`). Nothing is bound yet.
 #[pyfunction]
+#[pyo3(signature = (routes, config, helpers, always_request, forward_validation_errors = false))]
 pub fn build_server(
     routes: &Bound<'_, PyList>,
     config: &Bound<'_, PyDict>,
     helpers: &Bound<'_, PyDict>,
     always_request: bool,
+    forward_validation_errors: bool,
 ) -> PyResult<Server> {
     guard(|| {
         let mut table = RouteTable::default();
@@ -239,12 +241,14 @@ pub fn build_server(
                 config: config_from(config)?,
                 queue: Arc::new(queue),
                 always_request,
+                forward_validation_errors,
             }),
             routes: py_routes,
             helpers: Helpers {
                 make_websocket: get(helpers, "make_websocket")?.unbind(),
                 access_log: get(helpers, "access_log")?.unbind(),
                 body_error: get(helpers, "body_error")?.unbind(),
+                validation_error: get(helpers, "validation_error")?.unbind(),
                 ws_deliver: get(helpers, "ws_deliver")?.unbind(),
                 schedule: get(helpers, "schedule")?.unbind(),
                 fallback: get(helpers, "fallback")?.unbind(),

@@ -108,6 +108,7 @@ pub fn upgrade(
             id,
             outgoing: out_tx,
         }),
+        errors: None,
     }));
     tokio::spawn(relay(
         on_upgrade,

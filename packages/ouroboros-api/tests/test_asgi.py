@@ -136,3 +136,22 @@ def test_served_by_uvicorn():
         server.should_exit = True
         thread.join(20)
     assert events == ["startup", "shutdown"]
+
+
+@pytest.mark.asyncio
+async def test_asgi_custom_validation_handler():
+    from ouroboros.api import JSONResponse, RequestValidationError
+
+    custom = App()
+
+    @custom.get("/n")
+    async def n(n: int):
+        return {"n": n}
+
+    @custom.exception_handler(RequestValidationError)
+    async def handler(request, exc):
+        return JSONResponse({"errors": len(exc.errors())}, status_code=400)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=custom), base_url="http://t") as c:
+        r = await c.get("/n?n=x")
+    assert (r.status_code, r.json()) == (400, {"errors": 1})

@@ -280,10 +280,26 @@ def test_custom_exception_handler(client):
     assert (r.status_code, r.json()) == (418, {"teapot": "earl grey", "path": "/teapot"})
 
 
-def test_validation_errors_from_rust_are_not_custom_handled_yet(client):
-    # Parameter errors found in Rust are answered there (FastAPI shape); a
-    # custom RequestValidationError handler sees the Python-side ones.
-    assert client.get("/validated?n=x").status_code == 422
+def test_custom_validation_handler_sees_router_errors(client):
+    # The app registered a RequestValidationError handler: the errors found in
+    # Rust go to it too.
+    r = client.get("/validated?n=x")
+    assert (r.status_code, r.json()) == (400, {"custom": True, "count": 1})
+
+
+def test_router_errors_stay_in_rust_without_a_custom_handler():
+    from ouroboros.api import TestClient
+
+    plain = App()
+
+    @plain.get("/n")
+    async def n(n: int):
+        return {"n": n}
+
+    with TestClient(plain) as c:
+        r = c.get("/n?n=x")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["type"] == "int_parsing"
 
 
 def test_custom_validation_handler_for_python_side_errors(client):

@@ -278,13 +278,20 @@ class App(APIRouter):
             "make_request": _serve.make_request_factory(self),
             "make_websocket": _serve.make_websocket_factory(self),
             "body_error": _serve.body_error,
+            "validation_error": _serve.validation_error,
             "access_log": _serve.access_log,
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop),
         }
         self._compiled_routes = routes
-        return _api.build_server(routes, config, helpers, always_request)
+        return _api.build_server(routes, config, helpers, always_request, self._handles_validation_errors())
+
+    def _handles_validation_errors(self) -> bool:
+        """Whether an exception handler of the app catches `RequestValidationError`."""
+        from ouroboros.api.exceptions import RequestValidationError
+
+        return any(isinstance(c, type) and issubclass(RequestValidationError, c) for c in self.exception_handlers)
 
     # -- lifecycle ----------------------------------------------------------
 

@@ -102,6 +102,8 @@ class ASGIAdapter:
                 body,
                 tuple(client) if client else None,
             )
+            if decision[0] == "response" and decision[1] == 422 and self.app._handles_validation_errors():
+                raise _serve.validation_error(decision[3])
             if decision[0] == "response":
                 _, status, headers, payload = decision
                 await _send_full(send, status, headers, payload)
