@@ -231,3 +231,36 @@ def test_lifespan_runs_around_serving():
         assert c.get("/state").json() == {"ready": True}
         assert seen == ["on_startup", "start"]
     assert seen == ["on_startup", "start", "stop"]
+
+
+def test_graceful_shutdown_finishes_in_flight_requests():
+    import asyncio
+    import threading
+
+    import httpx
+
+    slow = App()
+    started = threading.Event()
+
+    @slow.get("/slow")
+    async def slow_handler():
+        started.set()
+        await asyncio.sleep(0.5)
+        return {"done": True}
+
+    client = TestClient(slow)
+    client.start()
+    result = {}
+
+    def call():
+        result["response"] = httpx.get(f"{client.base_url}/slow", timeout=10)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    assert started.wait(10)
+    client.close()  # shutdown while the handler sleeps
+    caller.join(10)
+    assert result["response"].status_code == 200
+    assert result["response"].json() == {"done": True}
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{client.base_url}/slow", timeout=2)
