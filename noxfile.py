@@ -51,9 +51,10 @@ class Package:
     backend: str
     dependencies: list[str]
     extras: dict[str, list[str]]
-    #: Plain Rust crates under the package folder (binding crates, named
-    #: ``*-py``, are tested through pytest: linking them into a cargo test
-    #: binary would flip PyO3's build configuration and rebuild it each time).
+    #: Rust crates under the package folder that have Rust tests. A binding
+    #: crate (``*-py``) without any is left to pytest: linking it into a cargo
+    #: test binary flips PyO3's build configuration, which rebuilds PyO3 and
+    #: every crate above it, for nothing.
     crates: list[str] = field(default_factory=list)
 
     @property
@@ -68,14 +69,22 @@ class Package:
         return [re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] for d in self.dependencies if d.startswith("ouroboros-")]
 
 
+def _has_rust_tests(crate: Path) -> bool:
+    sources = [*crate.glob("src/**/*.rs"), *crate.glob("tests/**/*.rs")]
+    return any("#[test]" in src.read_text(encoding="utf-8") for src in sources)
+
+
 def _crate_names(folder: Path) -> list[str]:
     names = []
     for manifest in sorted(folder.rglob("Cargo.toml")):
-        if "target" in manifest.parts:
+        if "target" in manifest.parts or "node_modules" in manifest.parts:
             continue
         data = tomllib.loads(manifest.read_text())
-        if "package" in data and not data["package"]["name"].endswith("-py"):
-            names.append(data["package"]["name"])
+        if "package" not in data:
+            continue
+        name = data["package"]["name"]
+        if not name.endswith("-py") or _has_rust_tests(manifest.parent):
+            names.append(name)
     return names
 
 
