@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from urllib.parse import urlsplit
 
+from servers import StreamServer
 
-class ForwardProxy:
+
+class ForwardProxy(StreamServer):
     """Relays ``GET http://host:port/path HTTP/1.1`` to the target and records each request line."""
 
     def __init__(self) -> None:
-        self.url = ""
+        super().__init__()
         self.seen: list[str] = []
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -52,25 +49,3 @@ class ForwardProxy:
             pass
         finally:
             writer.close()
-
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-            self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-            self._ready.set()
-            async with server:
-                await self._stop.wait()
-
-        asyncio.run(main())
-
-    def start(self) -> ForwardProxy:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(5)

@@ -17,7 +17,7 @@ import json
 import threading
 import zlib
 from collections import defaultdict
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 COUNTERS: dict[str, int] = defaultdict(int)
@@ -254,7 +254,48 @@ class AppServer:
         self._thread.join(5)
 
 
-class RawServer:
+class StreamServer:
+    """An asyncio socket server on its own thread, for servers written by hand.
+
+    Subclasses implement ``_handle(reader, writer)``; ``start()`` returns once
+    ``url`` is bound on a free loopback port, ``stop()`` closes it.
+    """
+
+    def __init__(self) -> None:
+        self.url = ""
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            self._ready.set()
+            async with server:
+                await self._stop.wait()
+
+        asyncio.run(main())
+
+    def start(self) -> Self:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError(f"{type(self).__name__} did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(5)
+
+
+class RawServer(StreamServer):
     """A socket server that misbehaves on purpose.
 
     Modes: ``stall`` (accept, never answer), ``drop`` (read the request, close),
@@ -263,13 +304,9 @@ class RawServer:
     """
 
     def __init__(self, mode: str) -> None:
+        super().__init__()
         self.mode = mode
-        self.url = ""
         self.connections = 0
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -288,26 +325,3 @@ class RawServer:
             pass
         finally:
             writer.close()
-
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-            self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-            self._ready.set()
-            async with server:
-                await self._stop.wait()
-
-        asyncio.run(main())
-
-    def start(self) -> RawServer:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("raw server did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(5)
