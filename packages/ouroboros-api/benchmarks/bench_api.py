@@ -47,27 +47,26 @@ SERVERS = ["ouroboros", "fastapi", "robyn", "bare-hyper"]
 # --------------------------------------------------------------- the servers
 
 
-def serve_ouroboros(port: int) -> None:
-    import asyncio
+def define_app(app, body, depends, query, base_model):
+    """The benchmark app, written once against FastAPI's API.
+
+    ouroboros.api and FastAPI both run this very code: only the imports
+    differ, which is the porting story the benchmark is about.
+    """
     from typing import Annotated
 
-    from ouroboros.api import App, Body, Depends, Query
-    from ouroboros.validation import BaseModel
-
-    app = App()
-
-    class Address(BaseModel):
+    class Address(base_model):
         street: str
         city: str
 
-    class UserIn(BaseModel):
+    class UserIn(base_model):
         name: str
         email: str
         address: Address
         age: int = 0
         tags: list[str] = []  # noqa: RUF012 - a field default, copied per instance
 
-    class UserOut(BaseModel):
+    class UserOut(base_model):
         id: int
         name: str
         address: Address
@@ -77,67 +76,39 @@ def serve_ouroboros(port: int) -> None:
         return {"message": "hello"}
 
     @app.get("/items/{item_id}")
-    async def item(item_id: int, q: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
+    async def item(item_id: int, q: str | None = None, limit: Annotated[int, query(ge=1, le=100)] = 10) -> dict:
         return {"item_id": item_id, "q": q, "limit": limit}
 
     @app.post("/users", response_model=UserOut)
-    async def create_user(user: Annotated[UserIn, Body()]) -> dict:
+    async def create_user(user: Annotated[UserIn, body()]) -> dict:
         return {"id": 1, "name": user.name, "email": user.email, "address": user.address}
 
     async def get_db() -> dict:
         return {"db": "ok"}
 
     @app.get("/dep")
-    async def dep(db: Annotated[dict, Depends(get_db)]) -> dict:
+    async def dep(db: Annotated[dict, depends(get_db)]) -> dict:
         return {"db": db["db"]}
 
+    return app
+
+
+def serve_ouroboros(port: int) -> None:
+    import asyncio
+
+    from ouroboros.api import App, Body, Depends, Query
+    from ouroboros.validation import BaseModel
+
+    app = define_app(App(), Body, Depends, Query, BaseModel)
     asyncio.run(app.serve("127.0.0.1", port))
 
 
 def serve_fastapi(port: int) -> None:
-    from typing import Annotated
-
     import uvicorn
     from fastapi import Body, Depends, FastAPI, Query
     from pydantic import BaseModel
 
-    app = FastAPI()
-
-    class Address(BaseModel):
-        street: str
-        city: str
-
-    class UserIn(BaseModel):
-        name: str
-        email: str
-        address: Address
-        age: int = 0
-        tags: list[str] = []
-
-    class UserOut(BaseModel):
-        id: int
-        name: str
-        address: Address
-
-    @app.get("/plain")
-    async def plain() -> dict:
-        return {"message": "hello"}
-
-    @app.get("/items/{item_id}")
-    async def item(item_id: int, q: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
-        return {"item_id": item_id, "q": q, "limit": limit}
-
-    @app.post("/users", response_model=UserOut)
-    async def create_user(user: Annotated[UserIn, Body()]) -> dict:
-        return {"id": 1, "name": user.name, "email": user.email, "address": user.address}
-
-    async def get_db() -> dict:
-        return {"db": "ok"}
-
-    @app.get("/dep")
-    async def dep(db: Annotated[dict, Depends(get_db)]) -> dict:
-        return {"db": db["db"]}
-
+    app = define_app(FastAPI(), Body, Depends, Query, BaseModel)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False, loop="uvloop", http="httptools")
 
 
