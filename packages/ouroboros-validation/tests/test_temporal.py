@@ -84,7 +84,8 @@ def test_date_errors(value, error_type):
         ("10:20", time(10, 20)),
         ("10:20:30.5", time(10, 20, 30, 500000)),
         (time(1, 2), time(1, 2)),
-        (3661, time(1, 1, 1)),
+        # Seconds since midnight are UTC, as in Pydantic.
+        (3661, time(1, 1, 1, tzinfo=UTC)),
     ],
 )
 def test_time(value, expected):

@@ -12,12 +12,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyType};
 
 use crate::constraints::{FloatConstraints, IntConstraints, LenConstraints, StrConstraints};
-use crate::errors::ErrorType;
+use crate::errors::{CtxValue, ErrorType};
 
 use super::collections::{DictValidator, ListValidator, SeqKind, TupleValidator};
 use super::model::{ExtraBehavior, Field, FieldDefault, ModelValidator};
 use super::serialize::{FieldSer, ModelSer};
-use super::special::{DecimalValidator, EnumValidator, LiteralValidator, UrlValidator};
+use super::special::{BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlValidator};
 use super::union::{TaggedUnionValidator, UnionValidator};
 use super::validator::{ctx_of, FuncMode, FunctionValidator, Validator};
 
@@ -292,10 +292,7 @@ impl Compiler {
                     allow_inf_nan: get_bool(d, "allow_inf_nan")?,
                 }))
             }
-            "datetime" => Validator::DateTime { strict },
-            "date" => Validator::Date { strict },
-            "time" => Validator::Time { strict },
-            "timedelta" => Validator::TimeDelta { strict },
+            "datetime" | "date" | "time" | "timedelta" => temporal_schema(d, &kind, strict)?,
             "uuid" => Validator::Uuid { strict },
             "email" => Validator::Email,
             "url" => Validator::Url(Box::new(UrlValidator {
@@ -439,8 +436,29 @@ impl Compiler {
 
 }
 
+/// A date/time/duration schema, with its bounds when it has some.
+fn temporal_schema(d: &Bound<'_, PyDict>, kind: &str, strict: bool) -> PyResult<Validator> {
+    let inner = match kind {
+        "datetime" => Validator::DateTime { strict },
+        "date" => Validator::Date { strict },
+        "time" => Validator::Time { strict },
+        _ => Validator::TimeDelta { strict },
+    };
+    let mut bounds = Vec::new();
+    for key in ["gt", "ge", "lt", "le"] {
+        if let Some(v) = get(d, key)? {
+            let ctx = CtxValue::Str(super::temporal::bound_text(&v)?);
+            bounds.push((bound_error_with(key, ctx), v.unbind()));
+        }
+    }
+    Ok(if bounds.is_empty() { inner } else { Validator::Bounded(Box::new(BoundedValidator { inner, bounds })) })
+}
+
 fn bound_error(key: &str, v: &Bound<'_, PyAny>) -> ErrorType {
-    let c = ctx_of(v);
+    bound_error_with(key, ctx_of(v))
+}
+
+fn bound_error_with(key: &str, c: CtxValue) -> ErrorType {
     match key {
         "gt" => ErrorType::GreaterThan { gt: c },
         "ge" => ErrorType::GreaterThanEqual { ge: c },

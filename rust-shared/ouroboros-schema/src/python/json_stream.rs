@@ -70,10 +70,11 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
                 next = jiter.array_step()?;
             }
             st.depth -= 1;
-            if !errors.is_empty() {
+            // Too many items is reported alone, as in the Python path (and Pydantic).
+            if !errors.is_empty() && !l.len.exceeded(index) {
                 return Ok(Err(ValError::Lines(errors.0)));
             }
-            match l.len.check("List", out.len()) {
+            match l.len.check("List", index) {
                 Ok(()) => Ok(Ok(out.into_any())),
                 Err(kind) => {
                     // The list as Python data, for the error's input.

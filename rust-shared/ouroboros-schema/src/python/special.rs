@@ -150,22 +150,36 @@ impl DecimalValidator {
                 }
             }
         }
-        for (kind, bound) in &self.bounds {
-            let b = bound.bind(py);
-            let ok = match kind {
-                ErrorType::GreaterThan { .. } => value.gt(b)?,
-                ErrorType::GreaterThanEqual { .. } => value.ge(b)?,
-                ErrorType::LessThan { .. } => value.lt(b)?,
-                ErrorType::LessThanEqual { .. } => value.le(b)?,
-                ErrorType::MultipleOf { .. } => value.rem(b)?.is_truthy().map(|t| !t)?,
-                _ => true,
-            };
-            if !ok {
-                return Err(ValError::new(py, kind.clone(), inp));
-            }
-        }
+        check_bounds(py, &value, &self.bounds, inp)?;
         Ok(value)
     }
+}
+
+/// A validator followed by bounds compared with Python's rich comparison.
+#[derive(Debug)]
+pub struct BoundedValidator {
+    pub inner: super::validator::Validator,
+    pub bounds: Vec<(ErrorType, Py<PyAny>)>,
+}
+
+/// Compare a validated `value` with each bound, in the given order; the
+/// first failing one is reported against the original input.
+pub fn check_bounds<'py>(py: Python<'py>, value: &Bound<'py, PyAny>, bounds: &[(ErrorType, Py<PyAny>)], inp: &Inp<'_, 'py>) -> ValResult<()> {
+    for (kind, bound) in bounds {
+        let b = bound.bind(py);
+        let ok = match kind {
+            ErrorType::GreaterThan { .. } => value.gt(b)?,
+            ErrorType::GreaterThanEqual { .. } => value.ge(b)?,
+            ErrorType::LessThan { .. } => value.lt(b)?,
+            ErrorType::LessThanEqual { .. } => value.le(b)?,
+            ErrorType::MultipleOf { .. } => value.rem(b)?.is_truthy().map(|t| !t)?,
+            _ => true,
+        };
+        if !ok {
+            return Err(ValError::new(py, kind.clone(), inp));
+        }
+    }
+    Ok(())
 }
 
 /// `uuid.UUID` from a UUID, a string (any form the `uuid` crate reads) or 16 bytes.

@@ -6,6 +6,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyDelta, PyFloat, PyInt, PyString, PyTime, PyTzInfo, PyType};
 
+use strum::EnumMessage;
+
 use crate::errors::ErrorType;
 
 use super::error::{ValError, ValResult};
@@ -22,6 +24,19 @@ fn tzinfo(py: Python<'_>, offset: Option<i32>) -> PyResult<Option<Bound<'_, PyTz
         tz_cls.call1((PyDelta::new(py, 0, seconds, 0, true)?,))?
     };
     Ok(Some(tz.cast_into::<PyTzInfo>()?))
+}
+
+/// Pydantic reports speedate's human description ("hour value is outside
+/// expected range of 0-23"), not the variant name.
+fn parse_error_text(e: &speedate::ParseError) -> String {
+    e.get_documentation().map_or_else(|| e.to_string(), str::to_owned)
+}
+
+/// A string that is a plain number is a Unix timestamp (seconds or ms).
+fn is_numeric_text(s: &str) -> bool {
+    let t = s.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.') && body.bytes().any(|b| b.is_ascii_digit())
 }
 
 enum Raw<'s> {
@@ -85,10 +100,30 @@ pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValRe
         if strict {
             return Err(ValError::new(py, ErrorType::DatetimeType, inp));
         }
+        if o.is_instance_of::<PyDate>() {
+            // Lax: a date is midnight of that day (naive), as in Pydantic.
+            let (y, m, day): (i32, u8, u8) = (o.getattr("year")?.extract()?, o.getattr("month")?.extract()?, o.getattr("day")?.extract()?);
+            return Ok(PyDateTime::new(py, y, m, day, 0, 0, 0, 0, None)?.into_any());
+        }
     }
     let parsed = match raw(inp)? {
-        Some(Raw::Text(s)) => speedate::DateTime::parse_str(&s),
+        Some(Raw::Text(s)) => match speedate::DateTime::parse_str(&s) {
+            Ok(mut dt) => {
+                if dt.time.tz_offset.is_none() && is_numeric_text(&s) {
+                    dt.time.tz_offset = Some(0);
+                }
+                Ok(dt)
+            }
+            // A bare date is midnight of that day.
+            Err(e) => match speedate::Date::parse_str(&s) {
+                Ok(date) => Ok(speedate::DateTime { date, time: speedate::Time { hour: 0, minute: 0, second: 0, microsecond: 0, tz_offset: None } }),
+                Err(_) => Err(e),
+            },
+        },
         Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DatetimeType, inp)),
+        Some(Raw::Number(v)) if v.is_nan() => {
+            return Err(ValError::new(py, ErrorType::DatetimeParsing { error: "NaN values not permitted".into() }, inp))
+        }
         Some(Raw::Number(v)) => {
             let (secs, micros) = split_ts(v);
             // Timestamps are instants: Pydantic returns them in UTC.
@@ -101,7 +136,7 @@ pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValRe
     };
     match parsed {
         Ok(dt) => Ok(build_datetime(py, &dt)?),
-        Err(e) => Err(ValError::new(py, ErrorType::DatetimeParsing { error: e.to_string() }, inp)),
+        Err(e) => Err(ValError::new(py, ErrorType::DatetimeParsing { error: parse_error_text(&e) }, inp)),
     }
 }
 
@@ -136,10 +171,11 @@ pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
             },
         },
         Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DateType, inp)),
+        Some(Raw::Number(v)) if !v.is_finite() => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
         Some(Raw::Number(v)) => {
-            let (secs, _) = split_ts(v);
+            let (secs, micros) = split_ts(v);
             match speedate::DateTime::from_timestamp(secs, 0) {
-                Ok(dt) if dt.time.hour == 0 && dt.time.minute == 0 && dt.time.second == 0 => Ok(dt.date),
+                Ok(dt) if micros == 0 && dt.time.hour == 0 && dt.time.minute == 0 && dt.time.second == 0 => Ok(dt.date),
                 Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
                 Err(e) => Err(e),
             }
@@ -148,7 +184,7 @@ pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
     };
     match parsed {
         Ok(d) => Ok(PyDate::new(py, i32::from(d.year), d.month, d.day)?.into_any()),
-        Err(e) => Err(ValError::new(py, ErrorType::DateParsing { error: e.to_string() }, inp)),
+        Err(e) => Err(ValError::new(py, ErrorType::DateParsing { error: parse_error_text(&e) }, inp)),
     }
 }
 
@@ -166,7 +202,11 @@ pub fn time<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
         Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::TimeType, inp)),
         Some(Raw::Number(v)) if (0.0..86400.0).contains(&v) => {
             let (secs, micros) = split_ts(v);
-            speedate::Time::from_timestamp(u32::try_from(secs).unwrap_or(0), micros)
+            // Seconds since midnight are read as UTC, as Pydantic does.
+            speedate::Time::from_timestamp(u32::try_from(secs).unwrap_or(0), micros).map(|mut t| {
+                t.tz_offset = Some(0);
+                t
+            })
         }
         Some(Raw::Number(_)) => {
             return Err(ValError::new(py, ErrorType::TimeParsing { error: "numeric times may not exceed 86,399 seconds".into() }, inp))
@@ -178,7 +218,7 @@ pub fn time<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
             let tz = tzinfo(py, t.tz_offset)?;
             Ok(PyTime::new(py, t.hour, t.minute, t.second, t.microsecond, tz.as_ref())?.into_any())
         }
-        Err(e) => Err(ValError::new(py, ErrorType::TimeParsing { error: e.to_string() }, inp)),
+        Err(e) => Err(ValError::new(py, ErrorType::TimeParsing { error: parse_error_text(&e) }, inp)),
     }
 }
 
@@ -200,7 +240,7 @@ pub fn timedelta<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValR
                 let micros = i32::try_from(d.microsecond).unwrap_or(0) * sign;
                 Ok(PyDelta::new(py, days, secs, micros, true)?.into_any())
             }
-            Err(e) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: e.to_string() }, inp)),
+            Err(e) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: parse_error_text(&e) }, inp)),
         },
         Some(Raw::Number(_)) if strict => Err(ValError::new(py, ErrorType::TimeDeltaType, inp)),
         Some(Raw::Number(v)) if v.is_finite() && v.abs() < 8.64e13 => {
@@ -219,4 +259,22 @@ pub fn timedelta<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValR
         Some(Raw::Number(_)) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: "durations may not exceed 999,999,999 days".into() }, inp)),
         None => Err(ValError::new(py, ErrorType::TimeDeltaType, inp)),
     }
+}
+
+/// How Pydantic prints a date/time/duration bound in `ctx` and messages:
+/// ISO 8601 with `Z` for UTC, and durations in words ("1 day and 5 seconds").
+pub fn bound_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    if v.is_instance_of::<PyDelta>() {
+        let days: i64 = v.getattr("days")?.extract()?;
+        let seconds: i64 = v.getattr("seconds")?.extract()?;
+        let micros: i64 = v.getattr("microseconds")?.extract()?;
+        let units = [(days, "day"), (seconds / 3600, "hour"), (seconds % 3600 / 60, "minute"), (seconds % 60, "second"), (micros, "microsecond")];
+        let parts: Vec<String> = units.iter().filter(|(n, _)| *n != 0).map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" })).collect();
+        return Ok(if parts.is_empty() { "0 seconds".to_owned() } else { parts.join(" and ") });
+    }
+    if v.is_instance_of::<PyDate>() || v.is_instance_of::<PyTime>() {
+        let text: String = v.call_method0("isoformat")?.extract()?;
+        return Ok(text.strip_suffix("+00:00").map_or_else(|| text.clone(), |t| format!("{t}Z")));
+    }
+    Ok(v.str()?.to_string())
 }

@@ -85,6 +85,9 @@ pub enum Validator {
     Model(usize),
     Function(Box<FunctionValidator>),
     IsInstance { cls: Py<PyAny>, name: String },
+    /// Another validator followed by `gt`/`ge`/`lt`/`le` compared in Python
+    /// (dates, times and durations).
+    Bounded(Box<super::special::BoundedValidator>),
 }
 
 fn strict_of(own: bool, st: &State<'_, '_>) -> bool {
@@ -145,6 +148,11 @@ impl Validator {
                 nested(py, st, |st| model.validate(py, inp, st))
             }
             Self::Function(f) => f.validate(py, inp, st),
+            Self::Bounded(b) => {
+                let value = b.inner.validate(py, inp, st)?;
+                super::special::check_bounds(py, &value, &b.bounds, inp)?;
+                Ok(value)
+            }
             Self::IsInstance { cls, name } => {
                 let obj = inp.to_py(py)?;
                 if obj.is_instance(cls.bind(py))? {
@@ -189,6 +197,7 @@ impl Validator {
                 FuncMode::After => format!("function-after[{}]", f.inner.short_name(defs)),
             },
             Self::IsInstance { name, .. } => name.clone(),
+            Self::Bounded(b) => b.inner.short_name(defs),
         }
     }
 }
@@ -254,6 +263,9 @@ fn validate_bool<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValR
                 }
             } else if let Ok(f) = o.cast::<PyFloat>() {
                 coerce::float_to_bool(f.value())
+            } else if let Ok(b) = o.cast::<pyo3::types::PyBytes>() {
+                // Lax: bytes read as text, as Pydantic does (b"yes" is True).
+                std::str::from_utf8(b.as_bytes()).map_or(Err(ErrorType::BoolParsing), coerce::str_to_bool)
             } else {
                 Err(ErrorType::BoolType)
             }

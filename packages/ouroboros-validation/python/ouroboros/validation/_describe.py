@@ -117,6 +117,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             validators.append((type(item).__name__, item.func))
         elif isinstance(item, dict):
             constraints.update(item)
+        elif type(item).__module__ == "annotated_types":
+            _annotated_types_item(item, constraints, validators)
     if discriminator is not None:
         schema = _discriminated(schema, discriminator, ctx)
     if ctx.str_strip_whitespace and schema.get("type") == "str":
@@ -127,6 +129,58 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     for kind, func in validators:
         schema = _wrap_validator(schema, kind, func, ctx)
     return schema
+
+
+# annotated_types markers and the constraint keyword each one sets.
+_AT_KEYS = {
+    "Gt": "gt",
+    "Ge": "ge",
+    "Lt": "lt",
+    "Le": "le",
+    "MultipleOf": "multiple_of",
+    "MinLen": "min_length",
+    "MaxLen": "max_length",
+}
+
+
+def _annotated_types_item(item: Any, constraints: dict[str, Any], validators: list[tuple[str, Any]]) -> None:
+    """Apply one ``annotated_types`` marker the way Pydantic does.
+
+    Grouped markers (``Interval``, ``Len``) are expanded; ``Predicate`` and
+    ``Not`` become after-validators reporting ``predicate_failed`` /
+    ``not_operation_failed``; markers Pydantic ignores (``Timezone``,
+    ``Unit``, docs) are ignored here too.
+    """
+    name = type(item).__name__
+    if name in _AT_KEYS:
+        key = _AT_KEYS[name]
+        constraints[key] = getattr(item, key)
+    elif name in ("Predicate", "Not"):
+        validators.append(("AfterValidator", _predicate_check(item.func, negate=name == "Not")))
+    elif _is_grouped(item):
+        for sub in item:
+            _annotated_types_item(sub, constraints, validators)
+
+
+def _is_grouped(item: Any) -> bool:
+    import annotated_types
+
+    return isinstance(item, annotated_types.GroupedMetadata)
+
+
+def _predicate_check(func: Callable[[Any], Any], *, negate: bool) -> Callable[[Any], Any]:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    label = f"{func.__qualname__!r} " if hasattr(func, "__qualname__") else ""
+
+    def check(value: Any) -> Any:
+        if negate and func(value):
+            raise PydanticCustomError("not_operation_failed", f"Not of {label}failed")
+        if not negate and not func(value):
+            raise PydanticCustomError("predicate_failed", f"Predicate {label}failed")
+        return value
+
+    return check
 
 
 def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeContext) -> dict[str, Any]:
