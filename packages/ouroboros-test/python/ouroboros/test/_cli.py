@@ -1,9 +1,42 @@
-"""`ob test`: registered through the `ouroboros.cli` entry-point group."""
+"""`ob test`: registered through the `ouroboros.cli` entry-point group.
 
+``ob test PATH... [options]`` runs tests (the same options as
+``python -m ouroboros.test``); ``ob test info`` shows the native runtime.
+"""
+
+from __future__ import annotations
+
+import argparse
 from typing import Any
 
-from ouroboros.core.cli import add_module_command
+from ouroboros.core.cli import module_info
+
+
+def _handle(args: argparse.Namespace) -> int:
+    rest = list(args.test_args)
+    if rest[:1] == ["info"]:
+        as_json = "--json" in rest[1:]
+        info = module_info("ouroboros.test")
+        if as_json:
+            import json
+
+            print(json.dumps(info, sort_keys=True))
+        else:
+            width = max(len(k) for k in info)
+            for key, value in info.items():
+                print(f"{key:<{width}}  {value}")
+        return 0
+    from ouroboros.test._main import main
+
+    return main(rest, prog="ob test")
 
 
 def register(subparsers: Any) -> None:
-    add_module_command(subparsers, "test", "ouroboros.test", "ouroboros.test commands")
+    parser = subparsers.add_parser(
+        "test",
+        help="run ouroboros.test suites (ob test PATH... ; ob test info)",
+        add_help=False,
+        prefix_chars="\0",
+    )
+    parser.add_argument("test_args", nargs=argparse.REMAINDER)
+    parser.set_defaults(handler=_handle)
