@@ -1,0 +1,317 @@
+//! Recalculation order, incremental recomputation, cycles, deep chains,
+//! names, formats, errors at the boundary.
+
+use sheet_core::{ErrorKind, Rect, SheetError, Value, Workbook};
+
+fn book() -> (Workbook, u32) {
+    let wb = Workbook::new();
+    let s = wb.sheet_at(0).unwrap();
+    (wb, s)
+}
+
+#[test]
+fn formulas_see_their_precedents_computed_first() {
+    let (mut wb, s) = book();
+    // Entered in reverse dependency order.
+    wb.set_input(s, 3, 0, "=A3*2").unwrap();
+    wb.set_input(s, 2, 0, "=A2+1").unwrap();
+    wb.set_input(s, 1, 0, "=A1+1").unwrap();
+    wb.set_input(s, 0, 0, "5").unwrap();
+    assert_eq!(wb.get(s, 3, 0), Value::Number(14.0));
+    wb.set_input(s, 0, 0, "10").unwrap();
+    assert_eq!(wb.get(s, 3, 0), Value::Number(24.0));
+}
+
+#[test]
+fn an_edit_recomputes_only_its_dependents() {
+    let (mut wb, s) = book();
+    wb.batch(|wb| {
+        for r in 0..100 {
+            wb.set_input(s, r, 0, &r.to_string()).unwrap();
+            wb.set_input(s, r, 1, &format!("=A{}*2", r + 1)).unwrap();
+        }
+        wb.set_input(s, 0, 2, "=SUM(B1:B10)").unwrap();
+        wb.set_input(s, 1, 2, "=SUM(B50:B60)").unwrap();
+    });
+    let before = wb.evaluations();
+    wb.set_input(s, 4, 0, "1000").unwrap(); // A5: B5 and C1 only
+    assert_eq!(wb.evaluations() - before, 2);
+    assert_eq!(wb.get(s, 0, 2), Value::Number(2.0 * (45.0 - 4.0 + 1000.0)));
+    assert_eq!(
+        wb.get(s, 1, 2),
+        Value::Number(2.0 * f64::from((49..=59).sum::<u32>()))
+    );
+    let before = wb.evaluations();
+    wb.set_input(s, 99, 0, "7").unwrap(); // A100: only B100
+    assert_eq!(wb.evaluations() - before, 1);
+}
+
+#[test]
+fn running_sums_over_growing_ranges() {
+    let (mut wb, s) = book();
+    wb.batch(|wb| {
+        for r in 0..1000u32 {
+            wb.set_input(s, r, 0, "1").unwrap();
+            wb.set_input(s, r, 3, &format!("=SUM(A$1:A{})", r + 1))
+                .unwrap();
+        }
+    });
+    assert_eq!(wb.get(s, 999, 3), Value::Number(1000.0));
+    wb.set_input(s, 0, 0, "11").unwrap();
+    assert_eq!(wb.get(s, 0, 3), Value::Number(11.0));
+    assert_eq!(wb.get(s, 999, 3), Value::Number(1010.0));
+    wb.set_input(s, 500, 0, "text").unwrap();
+    assert_eq!(wb.get(s, 499, 3), Value::Number(510.0));
+    assert_eq!(wb.get(s, 500, 3), Value::Number(510.0));
+    assert_eq!(wb.get(s, 999, 3), Value::Number(1009.0));
+}
+
+#[test]
+fn cycles_are_reported_and_recover() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 0, "=B1+1").unwrap();
+    wb.set_input(s, 0, 1, "=A1+1").unwrap();
+    wb.set_input(s, 0, 2, "=A1*2").unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Error(ErrorKind::Cycle));
+    assert_eq!(wb.get(s, 0, 1), Value::Error(ErrorKind::Cycle));
+    assert_eq!(wb.get(s, 0, 2), Value::Error(ErrorKind::Cycle));
+    assert_eq!(wb.display(s, 0, 2), "#CYCLE!");
+    wb.set_input(s, 0, 1, "4").unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Number(5.0));
+    assert_eq!(wb.get(s, 0, 2), Value::Number(10.0));
+}
+
+#[test]
+fn a_cell_summing_a_range_that_contains_it_is_a_cycle() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 0, "1").unwrap();
+    wb.set_input(s, 4, 0, "=SUM(A1:A10)").unwrap();
+    assert_eq!(wb.get(s, 4, 0), Value::Error(ErrorKind::Cycle));
+    wb.set_input(s, 0, 0, "=A1").unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Error(ErrorKind::Cycle));
+}
+
+#[test]
+fn a_million_cell_chain_needs_no_deep_stack() {
+    let (mut wb, s) = book();
+    let n = 1_000_000u32;
+    // Each cell reads the one BELOW it, so computing A1 first needs the whole
+    // chain under it: a recursive evaluator would need a million frames.
+    wb.batch(|wb| {
+        for r in 0..n - 1 {
+            wb.set_formula(s, r, 0, &format!("=A{}+1", r + 2)).unwrap();
+        }
+        wb.set_input(s, n - 1, 0, "1").unwrap();
+    });
+    assert_eq!(wb.get(s, 0, 0), Value::Number(f64::from(n)));
+    wb.set_input(s, n - 1, 0, "2").unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Number(f64::from(n) + 1.0));
+}
+
+#[test]
+fn whole_column_and_million_row_references() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 0, "1").unwrap();
+    wb.set_input(s, 1_048_575, 0, "2").unwrap();
+    wb.set_input(s, 0, 1, "=SUM(A:A)").unwrap();
+    wb.set_input(s, 1, 1, "=SUM(A1:A1048576)").unwrap();
+    let other = wb.add_sheet("Other").unwrap();
+    wb.set_input(other, 0, 0, "=COUNT(Sheet1!1:1048576)")
+        .unwrap();
+    assert_eq!(wb.get(s, 0, 1), Value::Number(3.0));
+    assert_eq!(wb.get(s, 1, 1), Value::Number(3.0));
+    assert_eq!(wb.get(other, 0, 0), Value::Number(4.0));
+    let err = wb.set_input(s, 3, 1, "=A1048577").unwrap_err();
+    assert!(matches!(err, SheetError::Parse { .. }), "{err}");
+    let err = wb.set_input(s, 1_048_576, 0, "1").unwrap_err();
+    assert_eq!(
+        err,
+        SheetError::OutOfRange {
+            row: 1_048_576,
+            col: 0
+        }
+    );
+}
+
+#[test]
+fn malformed_formulas_are_refused_with_a_position() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 0, "1").unwrap();
+    for bad in [
+        "=1+",
+        "=SUM(1,2",
+        "=\"abc",
+        "=A1 B1",
+        "=Nope!A1",
+        "=SUM(1)(2)",
+        "=IF(1,2,3,4)",
+        "=#FOO!",
+    ] {
+        match wb.set_input(s, 0, 0, bad) {
+            Err(SheetError::Parse { formula, error }) => {
+                assert_eq!(formula, bad);
+                assert!(!error.message.is_empty());
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+        assert_eq!(
+            wb.get(s, 0, 0),
+            Value::Number(1.0),
+            "the cell keeps its value after {bad}"
+        );
+    }
+    let deep = format!("={}1{}", "(".repeat(5000), ")".repeat(5000));
+    assert!(matches!(
+        wb.set_input(s, 0, 0, &deep),
+        Err(SheetError::Parse { .. })
+    ));
+    assert_eq!(
+        wb.set_input(s, 0, 1, "=NOSUCHFUNC(1)")
+            .map(|()| wb.display(s, 0, 1)),
+        Ok("#NAME?".into())
+    );
+}
+
+#[test]
+fn operators_follow_excel_precedence() {
+    let (mut wb, s) = book();
+    for (f, want) in [
+        ("=-2^2", "4"),
+        ("=2^3^2", "64"),
+        ("=1+2*3", "7"),
+        ("=(1+2)*3", "9"),
+        ("=50%*4", "2"),
+        ("=1+2&\"x\"", "3x"),
+        ("=1+1=2", "TRUE"),
+        ("=\"a\"<\"B\"", "TRUE"),
+        ("=2>\"1\"", "FALSE"),
+        ("=1/0", "#DIV/0!"),
+        ("=\"x\"+1", "#VALUE!"),
+        ("=\"3\"*2", "6"),
+        ("=SUM({1,2;3,4})", "10"),
+        ("=#N/A", "#N/A"),
+        ("=0.1+0.2", "0.3"),
+    ] {
+        wb.set_input(s, 0, 0, f).unwrap();
+        assert_eq!(wb.display(s, 0, 0), want, "{f}");
+    }
+}
+
+#[test]
+fn the_seed_example_concatenates() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 0, "Hello").unwrap();
+    wb.set_input(s, 0, 1, "World").unwrap();
+    wb.set_input(s, 1, 0, "=A1 & \" \" & B1").unwrap();
+    assert_eq!(wb.display(s, 1, 0), "Hello World");
+    assert_eq!(wb.formula(s, 1, 0).as_deref(), Some("=A1&\" \"&B1"));
+}
+
+#[test]
+fn cross_sheet_references_and_renames() {
+    let (mut wb, s) = book();
+    let data = wb.add_sheet("Data Sheet").unwrap();
+    wb.set_input(data, 0, 0, "21").unwrap();
+    wb.set_input(s, 0, 0, "='Data Sheet'!A1*2").unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Number(42.0));
+    wb.set_input(data, 0, 0, "50").unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Number(100.0));
+    wb.rename_sheet(data, "Inputs").unwrap();
+    assert_eq!(wb.formula(s, 0, 0).as_deref(), Some("=Inputs!A1*2"));
+    assert_eq!(
+        wb.add_sheet("inputs"),
+        Err(SheetError::DuplicateSheet("inputs".into()))
+    );
+    wb.remove_sheet(data).unwrap();
+    assert_eq!(wb.get(s, 0, 0), Value::Error(ErrorKind::Ref));
+    assert_eq!(wb.remove_sheet(s), Err(SheetError::LastSheet));
+}
+
+#[test]
+fn named_ranges() {
+    let (mut wb, s) = book();
+    for r in 0..3 {
+        wb.set_input(s, r, 0, &(r + 1).to_string()).unwrap();
+    }
+    wb.define_name("Values", "=Sheet1!$A$1:$A$3").unwrap();
+    wb.define_name("Rate", "=0.5").unwrap();
+    wb.set_input(s, 0, 1, "=SUM(Values)*Rate").unwrap();
+    assert_eq!(wb.get(s, 0, 1), Value::Number(3.0));
+    wb.set_input(s, 2, 0, "7").unwrap();
+    assert_eq!(wb.get(s, 0, 1), Value::Number(5.0));
+    wb.define_name("Rate", "=2").unwrap();
+    assert_eq!(wb.get(s, 0, 1), Value::Number(20.0));
+    assert!(wb.remove_name("rate"));
+    assert_eq!(wb.get(s, 0, 1), Value::Error(ErrorKind::Name));
+    assert!(matches!(
+        wb.define_name("A1", "=1"),
+        Err(SheetError::BadName(_))
+    ));
+    assert!(matches!(
+        wb.define_name("has space", "=1"),
+        Err(SheetError::BadName(_))
+    ));
+    assert_eq!(
+        wb.names(),
+        vec![("Values".to_string(), "=Sheet1!$A$1:$A$3".to_string())]
+    );
+}
+
+#[test]
+fn number_formats_change_the_display_only() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 0, "1234.5678").unwrap();
+    wb.set_format(s, 0, 0, Some("#,##0.00")).unwrap();
+    assert_eq!(wb.display(s, 0, 0), "1,234.57");
+    assert_eq!(wb.get(s, 0, 0), Value::Number(1234.5678));
+    wb.set_input(s, 1, 0, "=DATE(2024,1,15)").unwrap();
+    wb.set_format(s, 1, 0, Some("yyyy-mm-dd")).unwrap();
+    assert_eq!(wb.display(s, 1, 0), "2024-01-15");
+    wb.set_format(s, 0, 0, None).unwrap();
+    assert_eq!(wb.display(s, 0, 0), "1234.5678");
+}
+
+#[test]
+fn batches_recalculate_once_at_the_end() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 1, "=A1+A2").unwrap();
+    let before = wb.evaluations();
+    wb.begin_batch();
+    wb.set_input(s, 0, 0, "1").unwrap();
+    wb.set_input(s, 1, 0, "2").unwrap();
+    assert_eq!(wb.evaluations(), before);
+    assert_eq!(wb.pending_formulas(), 0);
+    wb.end_batch();
+    assert_eq!(wb.evaluations() - before, 1);
+    assert_eq!(wb.get(s, 0, 1), Value::Number(3.0));
+}
+
+#[test]
+fn change_tracking_lists_each_changed_cell_once() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 1, "=A1*2").unwrap();
+    wb.track_changes(true);
+    wb.set_input(s, 0, 0, "4").unwrap();
+    let mut changes = wb.take_changes();
+    changes.sort_unstable();
+    assert_eq!(changes, vec![(s, 0, 0), (s, 0, 1)]);
+    assert!(wb.take_changes().is_empty());
+}
+
+#[test]
+fn rectangular_reads() {
+    let (mut wb, s) = book();
+    for r in 0..50u32 {
+        for c in 0..20u32 {
+            if (r + c) % 3 == 0 {
+                wb.set_value(s, r, c, Value::Number(f64::from(r * 100 + c)))
+                    .unwrap();
+            }
+        }
+    }
+    let block = wb.range_values(s, Rect::new(10, 5, 12, 7));
+    assert_eq!(block[0][0], Value::Number(1005.0));
+    assert_eq!(block[1][2], Value::Number(1107.0));
+    assert_eq!(block[2][1], Value::Number(1206.0));
+    assert_eq!(block[0][1], Value::Empty);
+}

@@ -1,0 +1,438 @@
+//! Unlimited undo/redo for a workbook, with transactions.
+//!
+//! [`Document`] wraps a [`Workbook`] and records, for every edit, what it
+//! needs to go back: the cells before and after a cell edit, and for a row or
+//! column edit the edit itself plus the cells it deleted or rewrote. Edits
+//! made between [`Document::begin`] and [`Document::commit`] are one
+//! transaction: one undo step, recalculated once.
+
+use sheet_core::{Cell, CellSnapshot, Result, SheetId, Value, Workbook};
+use sheet_formula::StructureEdit;
+
+/// One reversible change.
+#[derive(Clone, Debug)]
+enum Op {
+    /// A cell went from `before` to `after`.
+    Cell {
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        before: Cell,
+        after: Cell,
+    },
+    /// Rows/columns inserted or deleted; `restore` are the cells an undo
+    /// puts back after the inverse edit.
+    Structure {
+        edit: StructureEdit,
+        restore: Vec<CellSnapshot>,
+    },
+}
+
+/// A workbook with an undo history.
+#[derive(Default)]
+pub struct Document {
+    workbook: Workbook,
+    undo: Vec<Vec<Op>>,
+    redo: Vec<Vec<Op>>,
+    open: Option<Vec<Op>>,
+    depth: u32,
+}
+
+impl Document {
+    #[must_use]
+    pub fn new() -> Document {
+        Document::from_workbook(Workbook::new())
+    }
+
+    /// Starts a history on an existing workbook (an import, say).
+    #[must_use]
+    pub fn from_workbook(workbook: Workbook) -> Document {
+        Document {
+            workbook,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            open: None,
+            depth: 0,
+        }
+    }
+
+    #[must_use]
+    pub fn workbook(&self) -> &Workbook {
+        &self.workbook
+    }
+
+    /// Direct access for edits that are not undoable (sheet management).
+    pub fn workbook_mut(&mut self) -> &mut Workbook {
+        &mut self.workbook
+    }
+
+    #[must_use]
+    pub fn into_workbook(self) -> Workbook {
+        self.workbook
+    }
+
+    /// Opens a transaction (they nest; the outermost commit closes it).
+    pub fn begin(&mut self) {
+        if self.depth == 0 {
+            self.open = Some(Vec::new());
+            self.workbook.begin_batch();
+        }
+        self.depth += 1;
+    }
+
+    /// Closes a transaction: its edits become one undo step.
+    pub fn commit(&mut self) {
+        if self.depth == 0 {
+            return;
+        }
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.workbook.end_batch();
+            if let Some(ops) = self.open.take() {
+                if !ops.is_empty() {
+                    self.undo.push(ops);
+                    self.redo.clear();
+                }
+            }
+        }
+    }
+
+    /// Runs `f` as one transaction.
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&mut Document) -> T) -> T {
+        self.begin();
+        let out = f(self);
+        self.commit();
+        out
+    }
+
+    fn record(&mut self, op: Op) {
+        if let Some(ops) = &mut self.open {
+            ops.push(op);
+        } else {
+            self.undo.push(vec![op]);
+            self.redo.clear();
+        }
+    }
+
+    fn edit_cell(
+        &mut self,
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        f: impl FnOnce(&mut Workbook) -> Result<()>,
+    ) -> Result<()> {
+        let before = self.workbook.cell_snapshot(sheet, row, col);
+        f(&mut self.workbook)?;
+        let after = self.workbook.cell_snapshot(sheet, row, col);
+        self.record(Op::Cell {
+            sheet,
+            row,
+            col,
+            before,
+            after,
+        });
+        Ok(())
+    }
+
+    /// Sets a cell from typed text (see `Workbook::set_input`).
+    pub fn set_input(&mut self, sheet: SheetId, row: u32, col: u32, input: &str) -> Result<()> {
+        self.edit_cell(sheet, row, col, |wb| wb.set_input(sheet, row, col, input))
+    }
+
+    pub fn set_value(&mut self, sheet: SheetId, row: u32, col: u32, value: Value) -> Result<()> {
+        self.edit_cell(sheet, row, col, |wb| wb.set_value(sheet, row, col, value))
+    }
+
+    pub fn set_format(
+        &mut self,
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        format: Option<&str>,
+    ) -> Result<()> {
+        self.edit_cell(sheet, row, col, |wb| wb.set_format(sheet, row, col, format))
+    }
+
+    pub fn clear(&mut self, sheet: SheetId, row: u32, col: u32) -> Result<()> {
+        self.edit_cell(sheet, row, col, |wb| wb.clear(sheet, row, col))
+    }
+
+    /// Sets a rectangle of typed values (one undo step).
+    pub fn set_range(
+        &mut self,
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        rows: &[Vec<String>],
+    ) -> Result<()> {
+        self.begin();
+        let mut result = Ok(());
+        'outer: for (i, line) in rows.iter().enumerate() {
+            for (j, text) in line.iter().enumerate() {
+                let (r, c) = (
+                    row.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)),
+                    col.saturating_add(u32::try_from(j).unwrap_or(u32::MAX)),
+                );
+                if let Err(e) = self.set_input(sheet, r, c, text) {
+                    result = Err(e);
+                    break 'outer;
+                }
+            }
+        }
+        self.commit();
+        result
+    }
+
+    fn structure(&mut self, edit: StructureEdit) -> Result<()> {
+        let restore = self.workbook.structure_edit(edit)?;
+        self.record(Op::Structure { edit, restore });
+        Ok(())
+    }
+
+    pub fn insert_rows(&mut self, sheet: SheetId, at: u32, count: u32) -> Result<()> {
+        self.structure(StructureEdit {
+            sheet,
+            rows: true,
+            at,
+            count: i64::from(count),
+        })
+    }
+
+    pub fn delete_rows(&mut self, sheet: SheetId, at: u32, count: u32) -> Result<()> {
+        self.structure(StructureEdit {
+            sheet,
+            rows: true,
+            at,
+            count: -i64::from(count),
+        })
+    }
+
+    pub fn insert_cols(&mut self, sheet: SheetId, at: u32, count: u32) -> Result<()> {
+        self.structure(StructureEdit {
+            sheet,
+            rows: false,
+            at,
+            count: i64::from(count),
+        })
+    }
+
+    pub fn delete_cols(&mut self, sheet: SheetId, at: u32, count: u32) -> Result<()> {
+        self.structure(StructureEdit {
+            sheet,
+            rows: false,
+            at,
+            count: -i64::from(count),
+        })
+    }
+
+    #[must_use]
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    #[must_use]
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Undoes the last transaction; false when there is nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        if self.depth > 0 {
+            return false;
+        }
+        let Some(ops) = self.undo.pop() else {
+            return false;
+        };
+        self.workbook.begin_batch();
+        for op in ops.iter().rev() {
+            match op {
+                Op::Cell {
+                    sheet,
+                    row,
+                    col,
+                    before,
+                    ..
+                } => {
+                    let _ = self.workbook.put_cell(*sheet, *row, *col, before.clone());
+                }
+                Op::Structure { edit, restore } => {
+                    let inverse = StructureEdit {
+                        count: -edit.count,
+                        ..*edit
+                    };
+                    let _ = self.workbook.structure_edit(inverse);
+                    for snap in restore {
+                        let _ = self.workbook.put_cell(
+                            snap.sheet,
+                            snap.row,
+                            snap.col,
+                            snap.cell.clone(),
+                        );
+                    }
+                }
+            }
+        }
+        self.workbook.end_batch();
+        self.redo.push(ops);
+        true
+    }
+
+    /// Redoes the last undone transaction; false when there is none.
+    pub fn redo(&mut self) -> bool {
+        if self.depth > 0 {
+            return false;
+        }
+        let Some(ops) = self.redo.pop() else {
+            return false;
+        };
+        self.workbook.begin_batch();
+        let mut replayed = Vec::with_capacity(ops.len());
+        for op in ops {
+            match op {
+                Op::Cell {
+                    sheet,
+                    row,
+                    col,
+                    ref after,
+                    ..
+                } => {
+                    let _ = self.workbook.put_cell(sheet, row, col, after.clone());
+                    replayed.push(op);
+                }
+                Op::Structure { edit, .. } => {
+                    // The cells to restore are taken afresh from the redone edit.
+                    if let Ok(restore) = self.workbook.structure_edit(edit) {
+                        replayed.push(Op::Structure { edit, restore });
+                    }
+                }
+            }
+        }
+        self.workbook.end_batch();
+        self.undo.push(replayed);
+        true
+    }
+
+    /// Number of undo steps available.
+    #[must_use]
+    pub fn undo_len(&self) -> usize {
+        self.undo.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(d: &Document, row: u32, col: u32) -> String {
+        let s = d.workbook().sheet_at(0).unwrap();
+        d.workbook().display(s, row, col)
+    }
+
+    #[test]
+    fn cell_edits_undo_and_redo() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        d.set_input(s, 0, 0, "1").unwrap();
+        d.set_input(s, 0, 1, "=A1*10").unwrap();
+        d.set_input(s, 0, 0, "2").unwrap();
+        assert_eq!(shown(&d, 0, 1), "20");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 1), "10");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 1), "");
+        assert!(d.redo());
+        assert_eq!(shown(&d, 0, 1), "10");
+        assert_eq!(d.workbook().formula(s, 0, 1).as_deref(), Some("=A1*10"));
+        // A new edit clears the redo stack.
+        d.set_input(s, 0, 0, "5").unwrap();
+        assert!(!d.redo());
+        assert_eq!(shown(&d, 0, 1), "50");
+    }
+
+    #[test]
+    fn transactions_are_one_step() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        d.transaction(|d| {
+            d.set_input(s, 0, 0, "1").unwrap();
+            d.set_input(s, 1, 0, "2").unwrap();
+            d.set_input(s, 2, 0, "=A1+A2").unwrap();
+            d.set_format(s, 2, 0, Some("0.00")).unwrap();
+        });
+        assert_eq!(shown(&d, 2, 0), "3.00");
+        assert_eq!(d.undo_len(), 1);
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 0), "");
+        assert_eq!(shown(&d, 2, 0), "");
+        assert!(!d.can_undo());
+        assert!(d.redo());
+        assert_eq!(shown(&d, 2, 0), "3.00");
+    }
+
+    #[test]
+    fn structure_edits_undo_exactly() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        d.set_range(
+            s,
+            0,
+            0,
+            &[vec!["1".into()], vec!["2".into()], vec!["3".into()]],
+        )
+        .unwrap();
+        d.set_input(s, 0, 1, "=SUM(A1:A3)").unwrap();
+        d.set_input(s, 1, 1, "=A2*100").unwrap();
+        d.delete_rows(s, 1, 1).unwrap();
+        assert_eq!(
+            d.workbook().formula(s, 0, 1).as_deref(),
+            Some("=SUM(A1:A2)")
+        );
+        assert_eq!(shown(&d, 0, 1), "4");
+        assert!(d.undo());
+        assert_eq!(
+            d.workbook().formula(s, 0, 1).as_deref(),
+            Some("=SUM(A1:A3)")
+        );
+        assert_eq!(d.workbook().formula(s, 1, 1).as_deref(), Some("=A2*100"));
+        assert_eq!(shown(&d, 1, 1), "200");
+        assert_eq!(shown(&d, 0, 1), "6");
+        d.insert_cols(s, 0, 2).unwrap();
+        assert_eq!(
+            d.workbook().formula(s, 0, 3).as_deref(),
+            Some("=SUM(C1:C3)")
+        );
+        assert!(d.undo());
+        assert_eq!(
+            d.workbook().formula(s, 0, 1).as_deref(),
+            Some("=SUM(A1:A3)")
+        );
+        assert!(d.redo());
+        assert_eq!(
+            d.workbook().formula(s, 0, 3).as_deref(),
+            Some("=SUM(C1:C3)")
+        );
+    }
+
+    #[test]
+    fn history_is_unlimited() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        for i in 0..5000 {
+            d.set_input(s, 0, 0, &i.to_string()).unwrap();
+        }
+        for _ in 0..4999 {
+            assert!(d.undo());
+        }
+        assert_eq!(shown(&d, 0, 0), "0");
+        assert!(d.undo());
+        assert!(!d.undo());
+    }
+
+    #[test]
+    fn failed_edits_leave_no_history() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        assert!(d.set_input(s, 0, 0, "=1+").is_err());
+        assert!(!d.can_undo());
+    }
+}

@@ -1,0 +1,258 @@
+//! CSV and XLSX import/export for the ouroboros spreadsheet engine.
+//!
+//! XLSX is read with calamine and written with rust_xlsxwriter: values,
+//! formulas (with their computed results cached in the file, so other
+//! readers see them), number formats, several sheets and defined names.
+//! CSV carries the values of one sheet (formulas are written as their
+//! results; a field starting with `=` is read back as a formula).
+
+// Grid positions from calamine are usize within u32 sheets; integers from
+// files become f64 like every spreadsheet number.
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use rust_xlsxwriter::{Format, Formula};
+use sheet_core::{parse_input, SheetError, SheetId, Value, Workbook};
+use sheet_formula::value::number_to_text;
+
+pub type Result<T> = std::result::Result<T, SheetError>;
+
+fn io_error(what: &str, e: impl std::fmt::Display) -> SheetError {
+    SheetError::Io(format!("{what}: {e}"))
+}
+
+/// Reads CSV text into a sheet, starting at A1 (one batch).
+pub fn read_csv(workbook: &mut Workbook, sheet: SheetId, data: &[u8]) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| io_error(&format!("CSV line {}", i + 1), e))?;
+        rows.push(record.iter().map(str::to_string).collect::<Vec<_>>());
+    }
+    workbook.begin_batch();
+    let mut result = Ok(());
+    'rows: for (r, fields) in rows.iter().enumerate() {
+        for (c, field) in fields.iter().enumerate() {
+            let (Ok(row), Ok(col)) = (u32::try_from(r), u32::try_from(c)) else {
+                result = Err(SheetError::OutOfRange {
+                    row: r as u64,
+                    col: c as u64,
+                });
+                break 'rows;
+            };
+            if field.is_empty() {
+                continue;
+            }
+            if let Err(e) = workbook.set_input(sheet, row, col, field) {
+                result = Err(e);
+                break 'rows;
+            }
+        }
+    }
+    workbook.end_batch();
+    result
+}
+
+/// Writes the values of a sheet as CSV (formulas as their results).
+pub fn write_csv(workbook: &Workbook, sheet: SheetId) -> Result<Vec<u8>> {
+    let s = workbook
+        .sheet(sheet)
+        .ok_or_else(|| SheetError::NoSheet(format!("#{sheet}")))?;
+    let (rows, cols) = s.extent();
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let mut grid = vec![vec![String::new(); cols as usize]; rows as usize];
+    for (r, c, cell) in s.cells() {
+        grid[r as usize][c as usize] = csv_text(&cell.value);
+    }
+    for mut line in grid {
+        while line.last().is_some_and(String::is_empty) {
+            line.pop();
+        }
+        writer.write_record(&line).map_err(|e| io_error("CSV", e))?;
+    }
+    writer.into_inner().map_err(|e| io_error("CSV", e))
+}
+
+fn csv_text(v: &Value) -> String {
+    match v {
+        Value::Number(n) => full_precision(*n),
+        Value::Text(s) if parse_input(s) != *v => format!("'{s}"),
+        other => other.display(),
+    }
+}
+
+/// The shortest text that reads back as exactly `n`.
+fn full_precision(n: f64) -> String {
+    let short = number_to_text(n);
+    if short.parse::<f64>().ok() == Some(n) {
+        short
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Reads an XLSX file into a new workbook and computes every formula.
+pub fn read_xlsx(data: &[u8]) -> Result<Workbook> {
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(data)).map_err(|e| io_error("XLSX", e))?;
+    let mut wb = Workbook::empty();
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::Io("XLSX: the file has no worksheets".into()));
+    }
+    let mut ids = Vec::new();
+    for name in &names {
+        ids.push(wb.add_sheet(name)?);
+    }
+    wb.begin_batch();
+    let result = load_sheets(&mut book, &mut wb, &names, &ids);
+    for (name, formula) in book.defined_names().to_vec() {
+        // Names that do not parse (external links...) are skipped.
+        let _ = wb.define_name(&name, &format!("={formula}"));
+    }
+    wb.end_batch();
+    result?;
+    wb.recalculate_all();
+    Ok(wb)
+}
+
+fn load_sheets(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    wb: &mut Workbook,
+    names: &[String],
+    ids: &[SheetId],
+) -> Result<()> {
+    for (name, &id) in names.iter().zip(ids) {
+        let values = book
+            .worksheet_range(name)
+            .map_err(|e| io_error(&format!("XLSX sheet {name}"), e))?;
+        if let Some((r0, c0)) = values.start() {
+            for (r, c, data) in values.used_cells() {
+                let (row, col) = (r0 + r as u32, c0 + c as u32);
+                let (value, format) = data_value(data);
+                wb.set_value(id, row, col, value)?;
+                if let Some(f) = format {
+                    wb.set_format(id, row, col, Some(f))?;
+                }
+            }
+        }
+        let formulas = book
+            .worksheet_formula(name)
+            .map_err(|e| io_error(&format!("XLSX sheet {name}"), e))?;
+        if let Some((r0, c0)) = formulas.start() {
+            for (r, c, text) in formulas.used_cells() {
+                // Empty, or an error constant written by `write_xlsx` (its value is already set).
+                if text.is_empty()
+                    || sheet_formula::ErrorKind::parse(text.trim_start_matches('=')).is_some()
+                {
+                    continue;
+                }
+                let (row, col) = (r0 + r as u32, c0 + c as u32);
+                wb.set_formula(id, row, col, text)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn data_value(data: &Data) -> (Value, Option<&'static str>) {
+    match data {
+        Data::Int(i) => (Value::Number(*i as f64), None),
+        Data::Float(f) => (Value::number(*f), None),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+            (Value::from(s.as_str()), None)
+        }
+        Data::Bool(b) => (Value::Bool(*b), None),
+        Data::DateTime(dt) => {
+            let serial = dt.as_f64();
+            (
+                Value::Number(serial),
+                Some(if serial.fract() == 0.0 {
+                    "yyyy-mm-dd"
+                } else {
+                    "yyyy-mm-dd hh:mm:ss"
+                }),
+            )
+        }
+        Data::Error(e) => (
+            sheet_formula::ErrorKind::parse(&e.to_string())
+                .map_or(Value::from(e.to_string()), Value::Error),
+            None,
+        ),
+        Data::Empty => (Value::Empty, None),
+    }
+}
+
+/// Writes a workbook as XLSX: every sheet, values, formulas with their
+/// cached results, number formats and defined names.
+pub fn write_xlsx(workbook: &Workbook) -> Result<Vec<u8>> {
+    let mut out = rust_xlsxwriter::Workbook::new();
+    for (id, name) in workbook.sheets() {
+        let ws = out.add_worksheet();
+        ws.set_name(&name)
+            .map_err(|e| io_error(&format!("XLSX sheet {name}"), e))?;
+        let Some(sheet) = workbook.sheet(id) else {
+            continue;
+        };
+        for (r, c, cell) in sheet.cells() {
+            let col = u16::try_from(c).map_err(|_| SheetError::OutOfRange {
+                row: u64::from(r),
+                col: u64::from(c),
+            })?;
+            let format = cell
+                .format
+                .as_deref()
+                .map(|f| Format::new().set_num_format(f));
+            let written = if let Some(text) = workbook.formula(id, r, c) {
+                let formula = Formula::new(&text).set_result(cell.value.display());
+                match &format {
+                    Some(f) => ws.write_formula_with_format(r, col, formula, f).map(|_| ()),
+                    None => ws.write_formula(r, col, formula).map(|_| ()),
+                }
+            } else {
+                match (&cell.value, &format) {
+                    (Value::Number(n), Some(f)) => {
+                        ws.write_number_with_format(r, col, *n, f).map(|_| ())
+                    }
+                    (Value::Number(n), None) => ws.write_number(r, col, *n).map(|_| ()),
+                    (Value::Text(s), Some(f)) => ws
+                        .write_string_with_format(r, col, s.as_ref(), f)
+                        .map(|_| ()),
+                    (Value::Text(s), None) => ws.write_string(r, col, s.as_ref()).map(|_| ()),
+                    (Value::Bool(b), Some(f)) => {
+                        ws.write_boolean_with_format(r, col, *b, f).map(|_| ())
+                    }
+                    (Value::Bool(b), None) => ws.write_boolean(r, col, *b).map(|_| ()),
+                    // An error constant is stored as a formula returning it.
+                    (Value::Error(e), _) => ws
+                        .write_formula(
+                            r,
+                            col,
+                            Formula::new(format!("={}", e.as_str())).set_result(e.as_str()),
+                        )
+                        .map(|_| ()),
+                    (Value::Empty, Some(f)) => ws.write_blank(r, col, f).map(|_| ()),
+                    _ => Ok(()),
+                }
+            };
+            written.map_err(|e| {
+                io_error(
+                    &format!("XLSX cell {}", sheet_formula::address::cell_name(r, c)),
+                    e,
+                )
+            })?;
+        }
+    }
+    for (name, formula) in workbook.names() {
+        out.define_name(&name, &formula)
+            .map_err(|e| io_error(&format!("XLSX name {name}"), e))?;
+    }
+    out.save_to_buffer().map_err(|e| io_error("XLSX", e))
+}
