@@ -1,0 +1,778 @@
+//! One server connection.
+//!
+//! Several calls may run on one connection at once: tokio-postgres pipelines
+//! them (each request is written as soon as its future is polled and the
+//! answers come back in order). `executemany` uses this to keep up to
+//! [`PIPELINE_WINDOW`] executions in flight instead of one round trip each.
+//!
+//! Bounded memory: the statement cache holds at most `statement_cache_size`
+//! statements (least recently used evicted, closing them on the server), the
+//! notification queue at most `notification_queue` entries (further ones are
+//! counted in [`Connection::dropped_notifications`] and dropped), `executemany`
+//! and COPY keep at most a window of rows in flight.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt, TryStreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{
+    AsyncMessage, CancelToken, Client, Config, NoTls, Row, SimpleQueryMessage, Statement,
+};
+
+use crate::error::{PgError, Result};
+use crate::param::Param;
+use crate::status::command_status;
+
+/// Executions of one `executemany` kept in flight at once.
+pub const PIPELINE_WINDOW: usize = 256;
+
+/// How a connection behaves; the defaults are asyncpg's.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Prepared statements kept per connection (0: none kept).
+    pub statement_cache_size: usize,
+    /// Default bound of every call that is not given its own timeout.
+    pub command_timeout: Option<Duration>,
+    /// Bound of establishing the connection.
+    pub connect_timeout: Duration,
+    /// Notifications buffered until the application reads them.
+    pub notification_queue: usize,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            statement_cache_size: 100,
+            command_timeout: None,
+            connect_timeout: Duration::from_secs(60),
+            notification_queue: 1024,
+        }
+    }
+}
+
+/// A `NOTIFY` received on a channel this connection listens to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub pid: i32,
+    pub channel: String,
+    pub payload: String,
+}
+
+/// Rows of a query and the statement that describes their columns.
+pub struct QueryResult {
+    pub statement: Statement,
+    pub rows: Vec<Row>,
+}
+
+/// Least-recently-used cache of prepared statements keyed by SQL text.
+struct StatementCache {
+    capacity: usize,
+    tick: u64,
+    entries: HashMap<Arc<str>, (Statement, u64)>,
+}
+
+impl StatementCache {
+    fn get(&mut self, sql: &str) -> Option<Statement> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.entries.get_mut(sql).map(|(s, used)| {
+            *used = tick;
+            s.clone()
+        })
+    }
+
+    fn insert(&mut self, sql: &str, stmt: Statement) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.entries.len() >= self.capacity && !self.entries.contains_key(sql) {
+            // Capacity is small (100 by default): a scan beats keeping a list.
+            if let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.tick += 1;
+        self.entries.insert(Arc::from(sql), (stmt, self.tick));
+    }
+}
+
+/// Sends a cancel request for whatever runs on the connection if dropped
+/// while armed: a timed-out call, or one whose Python awaitable was cancelled.
+struct CancelGuard {
+    token: Option<CancelToken>,
+}
+
+impl Drop for CancelGuard {
+    fn drop(&mut self) {
+        if let (Some(token), Ok(handle)) =
+            (self.token.take(), tokio::runtime::Handle::try_current())
+        {
+            handle.spawn(async move {
+                let _ = token.cancel_query(NoTls).await;
+            });
+        }
+    }
+}
+
+/// One connection to the server.
+pub struct Connection {
+    client: Client,
+    cache: Mutex<StatementCache>,
+    cancel: CancelToken,
+    notifications: tokio::sync::Mutex<mpsc::Receiver<Notification>>,
+    dropped: Arc<AtomicU64>,
+    closed_reason: Arc<Mutex<Option<String>>>,
+    closed: AtomicBool,
+    driver: JoinHandle<()>,
+    options: ConnectOptions,
+    tx_depth: AtomicU32,
+    pid: i32,
+    server_version: u32,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// Double quotes around an identifier, doubling the quotes inside it.
+#[must_use]
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+impl Connection {
+    /// Connect with a libpq DSN (`postgresql://user@host:port/db?...` or `host=... dbname=...`).
+    pub async fn connect(dsn: &str, options: ConnectOptions) -> Result<Connection> {
+        let mut config =
+            Config::from_str(dsn).map_err(|e| PgError::Interface(format!("invalid DSN: {e}")))?;
+        if config.get_application_name().is_none() {
+            config.application_name("ouroboros.postgres");
+        }
+        Self::connect_config(&config, options).await
+    }
+
+    /// Connect with a parsed configuration.
+    pub async fn connect_config(config: &Config, options: ConnectOptions) -> Result<Connection> {
+        let mut config = config.clone();
+        config.connect_timeout(options.connect_timeout);
+        let target = describe_target(&config);
+        let (client, mut connection) =
+            match tokio::time::timeout(options.connect_timeout, config.connect(NoTls)).await {
+                Err(_) => {
+                    return Err(PgError::Connection(format!(
+                        "cannot connect to {target}: timed out after {:?}",
+                        options.connect_timeout
+                    )))
+                }
+                Ok(Err(e)) => {
+                    return Err(match PgError::from_driver(&e, None) {
+                        db @ PgError::Db(_) => db,
+                        _ => PgError::Connection(format!("cannot connect to {target}: {e}")),
+                    })
+                }
+                Ok(Ok(pair)) => pair,
+            };
+        let (tx, rx) = mpsc::channel(options.notification_queue.max(1));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let closed_reason = Arc::new(Mutex::new(None));
+        let (dropped2, reason2) = (dropped.clone(), closed_reason.clone());
+        let driver = tokio::spawn(async move {
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(n))) => {
+                        let n = Notification {
+                            pid: n.process_id(),
+                            channel: n.channel().to_owned(),
+                            payload: n.payload().to_owned(),
+                        };
+                        if tx.try_send(n).is_err() {
+                            dropped2.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        let text = match e.as_db_error() {
+                            Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+                            None => e.to_string(),
+                        };
+                        *reason2
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        });
+        let cancel = client.cancel_token();
+        let mut conn = Connection {
+            client,
+            cache: Mutex::new(StatementCache {
+                capacity: options.statement_cache_size,
+                tick: 0,
+                entries: HashMap::new(),
+            }),
+            cancel,
+            notifications: tokio::sync::Mutex::new(rx),
+            dropped,
+            closed_reason,
+            closed: AtomicBool::new(false),
+            driver,
+            options,
+            tx_depth: AtomicU32::new(0),
+            pid: 0,
+            server_version: 0,
+        };
+        let first = conn
+            .client
+            .simple_query("SELECT pg_backend_pid(), current_setting('server_version_num')")
+            .await
+            .map_err(|e| conn.err(&e))?;
+        if let Some(SimpleQueryMessage::Row(row)) = first
+            .iter()
+            .find(|m| matches!(m, SimpleQueryMessage::Row(_)))
+        {
+            conn.pid = row.get(0).and_then(|v| v.parse().ok()).unwrap_or(0);
+            conn.server_version = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+        }
+        Ok(conn)
+    }
+
+    fn err(&self, e: &tokio_postgres::Error) -> PgError {
+        let reason = self
+            .closed_reason
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if self.closed.load(Ordering::Relaxed) {
+            return PgError::Closed(Some("closed by the application".into()));
+        }
+        PgError::from_driver(e, reason)
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(PgError::Closed(Some("closed by the application".into())));
+        }
+        Ok(())
+    }
+
+    /// The server process serving this connection (`pg_backend_pid()`).
+    #[must_use]
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// `server_version_num`, e.g. 150004.
+    #[must_use]
+    pub fn server_version(&self) -> u32 {
+        self.server_version
+    }
+
+    /// Notifications dropped because the queue was full.
+    #[must_use]
+    pub fn dropped_notifications(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Whether the connection was closed by the application or lost.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed) || self.client.is_closed()
+    }
+
+    /// Depth of the application's transaction blocks (0: autocommit).
+    #[must_use]
+    pub fn tx_depth(&self) -> u32 {
+        self.tx_depth.load(Ordering::Relaxed)
+    }
+
+    /// Set by the transaction API of the binding.
+    pub fn set_tx_depth(&self, depth: u32) {
+        self.tx_depth.store(depth, Ordering::Relaxed);
+    }
+
+    /// Prepared statements currently cached.
+    #[must_use]
+    pub fn cached_statements(&self) -> usize {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entries
+            .len()
+    }
+
+    /// Drop every cached statement (closing them on the server).
+    pub fn clear_statement_cache(&self) {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entries
+            .clear();
+    }
+
+    /// Close the connection; calls running on it fail with [`PgError::Closed`].
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        self.clear_statement_cache();
+        self.driver.abort();
+    }
+
+    /// Run `fut` within the call's timeout (or the connection's command
+    /// timeout); on timeout or when dropped early, cancel it on the server.
+    async fn guarded<T>(
+        &self,
+        timeout: Option<Duration>,
+        fut: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        self.check_open()?;
+        let mut guard = CancelGuard {
+            token: Some(self.cancel.clone()),
+        };
+        let out = match timeout.or(self.options.command_timeout) {
+            Some(limit) => match tokio::time::timeout(limit, fut).await {
+                Ok(r) => r,
+                Err(_) => return Err(PgError::Timeout(limit)),
+            },
+            None => fut.await,
+        };
+        guard.token = None;
+        out
+    }
+
+    /// The prepared statement of `sql`, from the cache or prepared now.
+    pub async fn prepare(&self, sql: &str) -> Result<Statement> {
+        let cached = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(sql);
+        if let Some(stmt) = cached {
+            return Ok(stmt);
+        }
+        let stmt = self.client.prepare(sql).await.map_err(|e| self.err(&e))?;
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(sql, stmt.clone());
+        Ok(stmt)
+    }
+
+    /// Whether an error means a cached statement went stale (the table changed
+    /// under it); outside a transaction the statement is prepared again.
+    fn stale(&self, sql: &str, e: &PgError) -> bool {
+        let stale = match e {
+            PgError::Db(f) => {
+                (f.sqlstate == "0A000" && f.message.contains("cached plan"))
+                    || f.sqlstate == "26000"
+            }
+            _ => false,
+        };
+        if stale {
+            self.cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entries
+                .remove(sql);
+        }
+        stale && self.tx_depth() == 0
+    }
+
+    /// Every row of a query.
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+    ) -> Result<QueryResult> {
+        self.guarded(timeout, async {
+            let mut retried = false;
+            loop {
+                let stmt = self.prepare(sql).await?;
+                match self.client.query(&stmt, &refs(params)).await {
+                    Ok(rows) => {
+                        return Ok(QueryResult {
+                            statement: stmt,
+                            rows,
+                        })
+                    }
+                    Err(e) => {
+                        let e = self.err(&e);
+                        if retried || !self.stale(sql, &e) {
+                            return Err(e);
+                        }
+                        retried = true;
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    /// The first row of a query (the rest is not kept in memory).
+    pub async fn query_first(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+    ) -> Result<(Statement, Option<Row>)> {
+        self.guarded(timeout, async {
+            let mut retried = false;
+            loop {
+                let stmt = self.prepare(sql).await?;
+                match self.first_row(&stmt, params).await {
+                    Ok(first) => return Ok((stmt, first)),
+                    Err(e) => {
+                        let e = self.err(&e);
+                        if retried || !self.stale(sql, &e) {
+                            return Err(e);
+                        }
+                        retried = true;
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    async fn first_row(
+        &self,
+        stmt: &Statement,
+        params: &[Param],
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let stream = self.client.query_raw(stmt, params.iter()).await?;
+        let mut stream = pin!(stream);
+        let first = stream.try_next().await?;
+        if first.is_some() {
+            // Drain the rest so the statement's work completes before we return.
+            while stream.try_next().await?.is_some() {}
+        }
+        Ok(first)
+    }
+
+    /// Run a command; returns its status (`INSERT 0 1`). Without arguments the
+    /// text may hold several `;`-separated statements (simple protocol).
+    pub async fn execute(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+    ) -> Result<String> {
+        self.guarded(timeout, async {
+            if params.is_empty() {
+                let stream = self
+                    .client
+                    .simple_query_raw(sql)
+                    .await
+                    .map_err(|e| self.err(&e))?;
+                let mut stream = pin!(stream);
+                let mut rows = 0;
+                while let Some(msg) = stream.try_next().await.map_err(|e| self.err(&e))? {
+                    if let SimpleQueryMessage::CommandComplete(n) = msg {
+                        rows = n;
+                    }
+                }
+                return Ok(command_status(sql, rows));
+            }
+            let stmt = self.prepare(sql).await?;
+            let rows = self
+                .client
+                .execute(&stmt, &refs(params))
+                .await
+                .map_err(|e| self.err(&e))?;
+            Ok(command_status(sql, rows))
+        })
+        .await
+    }
+
+    /// Run a statement without caching it (cursor declarations, one-off DDL).
+    pub async fn execute_uncached(
+        &self,
+        sql: &str,
+        params: &[Param],
+        timeout: Option<Duration>,
+    ) -> Result<u64> {
+        self.guarded(timeout, async {
+            let stmt = self.client.prepare(sql).await.map_err(|e| self.err(&e))?;
+            self.client
+                .execute(&stmt, &refs(params))
+                .await
+                .map_err(|e| self.err(&e))
+        })
+        .await
+    }
+
+    /// Run a statement once per argument list, pipelined. Outside a
+    /// transaction block it is atomic: all rows or none.
+    pub async fn executemany(
+        &self,
+        sql: &str,
+        rows: &[Vec<Param>],
+        timeout: Option<Duration>,
+    ) -> Result<u64> {
+        self.guarded(timeout, async {
+            let stmt = self.prepare(sql).await?;
+            let implicit = self.tx_depth() == 0;
+            if implicit {
+                self.client
+                    .batch_execute("BEGIN")
+                    .await
+                    .map_err(|e| self.err(&e))?;
+            }
+            let mut inflight = futures::stream::FuturesOrdered::new();
+            let mut outcome = Ok(0u64);
+            for row in rows {
+                if inflight.len() >= PIPELINE_WINDOW {
+                    if let Some(done) = inflight.next().await {
+                        if let Err(e) = add_rows(&mut outcome, done) {
+                            outcome = Err(e);
+                            break;
+                        }
+                    }
+                }
+                inflight.push_back(execute_one(&self.client, &stmt, row));
+            }
+            if outcome.is_ok() {
+                while let Some(done) = inflight.next().await {
+                    if let Err(e) = add_rows(&mut outcome, done) {
+                        outcome = Err(e);
+                        break;
+                    }
+                }
+            }
+            drop(inflight);
+            match outcome {
+                Ok(total) => {
+                    if implicit {
+                        self.client
+                            .batch_execute("COMMIT")
+                            .await
+                            .map_err(|e| self.err(&e))?;
+                    }
+                    Ok(total)
+                }
+                Err(e) => {
+                    let err = self.err(&e);
+                    if implicit && !self.client.is_closed() {
+                        let _ = self.client.batch_execute("ROLLBACK").await;
+                    }
+                    Err(err)
+                }
+            }
+        })
+        .await
+    }
+
+    /// `COPY table (columns) FROM STDIN` in binary, one row per argument list.
+    /// Column types come from the table itself.
+    pub async fn copy_rows_in(
+        &self,
+        table: &str,
+        columns: &[String],
+        rows: &[Vec<Param>],
+        timeout: Option<Duration>,
+    ) -> Result<u64> {
+        self.guarded(timeout, async {
+            let cols = if columns.is_empty() {
+                "*".to_owned()
+            } else {
+                columns
+                    .iter()
+                    .map(|c| quote_ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let probe = self
+                .prepare(&format!("SELECT {cols} FROM {table} LIMIT 0"))
+                .await?;
+            let types: Vec<Type> = probe.columns().iter().map(|c| c.type_().clone()).collect();
+            let names = probe
+                .columns()
+                .iter()
+                .map(|c| quote_ident(c.name()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sink = self
+                .client
+                .copy_in::<_, bytes::Bytes>(&format!(
+                    "COPY {table} ({names}) FROM STDIN (FORMAT binary)"
+                ))
+                .await
+                .map_err(|e| self.err(&e))?;
+            let writer = BinaryCopyInWriter::new(sink, &types);
+            let mut writer = pin!(writer);
+            for (i, row) in rows.iter().enumerate() {
+                if row.len() != types.len() {
+                    return Err(PgError::Interface(format!(
+                        "record {i} has {} values, the table copy expects {} ({names})",
+                        row.len(),
+                        types.len()
+                    )));
+                }
+                writer
+                    .as_mut()
+                    .write(&refs(row))
+                    .await
+                    .map_err(|e| self.err(&e))?;
+            }
+            writer.as_mut().finish().await.map_err(|e| self.err(&e))
+        })
+        .await
+    }
+
+    /// `COPY ... FROM STDIN` fed from bytes or a file, read in 64 KiB chunks.
+    pub async fn copy_in_source(
+        &self,
+        copy_sql: &str,
+        source: CopySource,
+        timeout: Option<Duration>,
+    ) -> Result<u64> {
+        self.guarded(timeout, async {
+            let sink = self
+                .client
+                .copy_in::<_, bytes::Bytes>(copy_sql)
+                .await
+                .map_err(|e| self.err(&e))?;
+            let mut sink = pin!(sink);
+            match source {
+                CopySource::Bytes(data) => {
+                    sink.send(bytes::Bytes::from(data))
+                        .await
+                        .map_err(|e| self.err(&e))?;
+                }
+                CopySource::Path(path) => {
+                    let mut file = tokio::fs::File::open(&path)
+                        .await
+                        .map_err(|e| PgError::Interface(format!("cannot open {path}: {e}")))?;
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = file
+                            .read(&mut buf)
+                            .await
+                            .map_err(|e| PgError::Interface(format!("cannot read {path}: {e}")))?;
+                        if n == 0 {
+                            break;
+                        }
+                        sink.send(bytes::Bytes::copy_from_slice(&buf[..n]))
+                            .await
+                            .map_err(|e| self.err(&e))?;
+                    }
+                }
+            }
+            sink.as_mut().finish().await.map_err(|e| self.err(&e))
+        })
+        .await
+    }
+
+    /// `COPY ... TO STDOUT` into a file (streamed) or into memory; returns
+    /// (bytes, newlines, data kept in memory).
+    pub async fn copy_out(
+        &self,
+        copy_sql: &str,
+        path: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<(u64, u64, Vec<u8>)> {
+        self.guarded(timeout, async {
+            let stream = self
+                .client
+                .copy_out(copy_sql)
+                .await
+                .map_err(|e| self.err(&e))?;
+            let mut stream = pin!(stream);
+            let mut data = Vec::new();
+            let mut file = match path {
+                Some(p) => Some(
+                    tokio::fs::File::create(p)
+                        .await
+                        .map_err(|e| PgError::Interface(format!("cannot create {p}: {e}")))?,
+                ),
+                None => None,
+            };
+            let (mut total, mut lines) = (0u64, 0u64);
+            while let Some(chunk) = stream.try_next().await.map_err(|e| self.err(&e))? {
+                total += chunk.len() as u64;
+                // One pass over a chunk already in cache; a SIMD byte counter is not worth a dependency here.
+                #[allow(clippy::naive_bytecount)]
+                let newlines = chunk.iter().filter(|b| **b == b'\n').count();
+                lines += newlines as u64;
+                match file.as_mut() {
+                    Some(f) => f.write_all(&chunk).await.map_err(|e| {
+                        PgError::Interface(format!("cannot write the COPY output: {e}"))
+                    })?,
+                    None => data.extend_from_slice(&chunk),
+                }
+            }
+            if let Some(mut f) = file {
+                f.flush().await.map_err(|e| {
+                    PgError::Interface(format!("cannot write the COPY output: {e}"))
+                })?;
+            }
+            Ok((total, lines, data))
+        })
+        .await
+    }
+
+    /// Wait for the next notification; `None` once the connection is gone.
+    pub async fn next_notification(&self) -> Option<Notification> {
+        self.notifications.lock().await.recv().await
+    }
+}
+
+async fn execute_one(
+    client: &Client,
+    stmt: &Statement,
+    row: &[Param],
+) -> Result<u64, tokio_postgres::Error> {
+    client.execute(stmt, &refs(row)).await
+}
+
+fn add_rows(
+    total: &mut Result<u64, tokio_postgres::Error>,
+    done: Result<u64, tokio_postgres::Error>,
+) -> Result<(), tokio_postgres::Error> {
+    let n = done?;
+    if let Ok(t) = total {
+        *t += n;
+    }
+    Ok(())
+}
+
+/// Where `COPY ... FROM STDIN` reads.
+pub enum CopySource {
+    Bytes(Vec<u8>),
+    Path(String),
+}
+
+fn describe_target(config: &Config) -> String {
+    let host = config.get_hosts().first().map_or_else(
+        || "localhost".to_owned(),
+        |h| match h {
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        },
+    );
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}")
+}

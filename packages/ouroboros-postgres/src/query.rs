@@ -1,0 +1,92 @@
+//! What a query call returns, converted to Python once its future completes
+//! (on the asyncio side, with the GIL): records, one record, one value or a
+//! status string. Rows travel from the runtime as undecoded binary buffers.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ouroboros_postgres_core::connection::QueryResult;
+use ouroboros_postgres_core::{PgError, Row};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::convert;
+use crate::errors::to_pyerr_attached;
+use crate::record::{Record, RecordDesc};
+
+/// The result of one call, before conversion.
+pub enum Fetched {
+    Records(QueryResult),
+    Record(ouroboros_postgres_core::Statement, Option<Row>),
+    Value(Option<Row>, usize),
+    Status(String),
+    Bytes(Vec<u8>),
+    Nothing,
+}
+
+impl<'py> IntoPyObject<'py> for Fetched {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Fetched::Records(result) => {
+                let desc = RecordDesc::new(py, result.statement.columns());
+                let records = result
+                    .rows
+                    .iter()
+                    .map(|row| Bound::new(py, Record::from_row(py, row, &desc)?))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, records)?.into_any())
+            }
+            Fetched::Record(stmt, row) => match row {
+                None => Ok(py.None().into_bound(py)),
+                Some(row) => {
+                    let desc = RecordDesc::new(py, stmt.columns());
+                    Ok(Bound::new(py, Record::from_row(py, &row, &desc)?)?.into_any())
+                }
+            },
+            Fetched::Value(row, column) => match row {
+                None => Ok(py.None().into_bound(py)),
+                Some(row) if column >= row.len() => {
+                    Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                        "column {column} does not exist: the query returns {} column(s)",
+                        row.len()
+                    )))
+                }
+                Some(row) => convert::cell(py, &row, column),
+            },
+            Fetched::Status(s) => Ok(s.into_pyobject(py)?.into_any()),
+            Fetched::Bytes(b) => Ok(pyo3::types::PyBytes::new(py, &b).into_any()),
+            Fetched::Nothing => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+/// Run an engine future as an asyncio awaitable.
+pub fn spawn<F>(py: Python<'_>, fut: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Result<Fetched, PgError>> + Send + 'static,
+{
+    ouroboros_common::python::future_into_py(py, async move {
+        fut.await.map_err(|e| to_pyerr_attached(&e))
+    })
+}
+
+/// A call's `timeout=` argument: positive seconds or None.
+pub fn timeout(value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) => Err(ouroboros_common::Error::invalid_argument(
+            "timeout",
+            format!("must be a positive number of seconds, got {t}"),
+        )
+        .into()),
+    }
+}
+
+/// A shared engine connection, as both connection and pool calls use it.
+pub type Conn = Arc<ouroboros_postgres_core::Connection>;
