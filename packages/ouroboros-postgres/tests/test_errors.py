@@ -215,3 +215,16 @@ async def test_server_side_statement_timeout_is_query_canceled(conn):
     with pytest.raises(postgres.QueryCanceledError) as info:
         await conn.execute("SELECT pg_sleep(5)")
     assert info.value.sqlstate == "57014"
+
+
+async def test_a_cancel_never_hits_the_next_query(conn):
+    for _ in range(4):
+        with pytest.raises(postgres.QueryTimeoutError):
+            await conn.execute("SELECT pg_sleep(10)", timeout=0.05)
+        assert await conn.fetchval("SELECT 41 + 1") == 42
+        task = asyncio.ensure_future(conn.execute("SELECT pg_sleep(10)"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await conn.fetchval("SELECT 40 + 3") == 43

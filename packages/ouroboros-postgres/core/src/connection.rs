@@ -111,21 +111,44 @@ impl StatementCache {
     }
 }
 
+/// The cancel request in flight, if any; the next call waits for it.
+type PendingCancel = Arc<Mutex<Option<JoinHandle<()>>>>;
+
 /// Sends a cancel request for whatever runs on the connection if dropped
 /// while armed: a timed-out call, or one whose Python awaitable was cancelled.
+///
+/// The request travels on its own socket, so it could reach the server after
+/// the next (pipelined) query has started and cancel that one instead. To
+/// rule this out the request is recorded in `pending`, and the next call
+/// first waits until it has been delivered (the server has signalled the
+/// backend), then runs a throw-away statement that absorbs a signal which
+/// arrived too late for its target.
 struct CancelGuard {
     token: Option<CancelToken>,
+    addr: Option<(String, u16)>,
+    pending: PendingCancel,
 }
 
 impl Drop for CancelGuard {
     fn drop(&mut self) {
-        if let (Some(token), Ok(handle)) =
-            (self.token.take(), tokio::runtime::Handle::try_current())
-        {
-            handle.spawn(async move {
-                let _ = token.cancel_query(NoTls).await;
-            });
-        }
+        let Some(token) = self.token.take() else {
+            return;
+        };
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut slot = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let previous = slot.take();
+        let addr = self.addr.take();
+        *slot = Some(handle.spawn(async move {
+            if let Some(p) = previous {
+                let _ = p.await;
+            }
+            crate::cancel::deliver(token, addr).await;
+        }));
     }
 }
 
@@ -134,6 +157,9 @@ pub struct Connection {
     client: Client,
     cache: Mutex<StatementCache>,
     cancel: CancelToken,
+    pending_cancel: PendingCancel,
+    /// Where cancel requests go (the TCP address connected to).
+    cancel_addr: Option<(String, u16)>,
     notifications: tokio::sync::Mutex<mpsc::Receiver<Notification>>,
     dropped: Arc<AtomicU64>,
     closed_reason: Arc<Mutex<Option<String>>>,
@@ -234,6 +260,8 @@ impl Connection {
                 entries: HashMap::new(),
             }),
             cancel,
+            pending_cancel: Arc::new(Mutex::new(None)),
+            cancel_addr: tcp_address(&config),
             notifications: tokio::sync::Mutex::new(rx),
             dropped,
             closed_reason,
@@ -347,8 +375,22 @@ impl Connection {
         fut: impl Future<Output = Result<T>>,
     ) -> Result<T> {
         self.check_open()?;
+        let pending = self
+            .pending_cancel
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(p) = pending {
+            let _ = p.await;
+            // A cancel that reaches the backend just as its target ends stays
+            // pending there and would stop the next statement; a throw-away
+            // statement absorbs it (its 57014, if any, is expected).
+            let _ = self.client.simple_query("SELECT 1").await;
+        }
         let mut guard = CancelGuard {
             token: Some(self.cancel.clone()),
+            addr: self.cancel_addr.clone(),
+            pending: self.pending_cancel.clone(),
         };
         let out = match timeout.or(self.options.command_timeout) {
             Some(limit) => match tokio::time::timeout(limit, fut).await {
@@ -762,6 +804,16 @@ fn add_rows(
 pub enum CopySource {
     Bytes(Vec<u8>),
     Path(String),
+}
+
+fn tcp_address(config: &Config) -> Option<(String, u16)> {
+    match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => Some((
+            h.clone(),
+            config.get_ports().first().copied().unwrap_or(5432),
+        )),
+        _ => None,
+    }
 }
 
 fn describe_target(config: &Config) -> String {
