@@ -35,11 +35,17 @@ pub fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Bytes> {
     )))
 }
 
+/// Longest duration accepted anywhere (about 31 years): beyond it a deadline
+/// `now + d` overflows the clock, which would end in a panic deep in tokio.
+const MAX_SECONDS: f64 = 1e9;
+
 fn secs(v: Option<f64>, what: &str) -> PyResult<Option<Duration>> {
     match v {
         None => Ok(None),
-        Some(s) if s.is_finite() && s >= 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-        Some(s) => Err(InvalidArgumentError::new_err(format!("{what} must be a non-negative number of seconds, got {s}"))),
+        Some(s) if (0.0..=MAX_SECONDS).contains(&s) => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(InvalidArgumentError::new_err(format!(
+            "{what} must be a number of seconds between 0 and {MAX_SECONDS:e}, got {s}"
+        ))),
     }
 }
 

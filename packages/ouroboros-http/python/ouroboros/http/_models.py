@@ -34,8 +34,9 @@ _UNSET: Any = object()
 def _seconds(value: Any, name: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InvalidArgumentError(f"{name} must be a non-negative number of seconds or None, got {value!r}")
+    # The upper bound keeps `now + timeout` inside the clock's range (about 31 years).
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1e9:
+        raise InvalidArgumentError(f"{name} must be a number of seconds between 0 and 1e9 or None, got {value!r}")
     return float(value)
 
 
