@@ -6,10 +6,12 @@ with one Rust target dir and one build interpreter, so switching sessions never
 recompiles PyO3.
 
     nox -s build                 every wheel (profile `ci`; OUROBOROS_PROFILE=release for release)
-    nox -s tests                 pytest + cargo test, one session per package
-    nox -s "tests(package='ouroboros-kv')"
-    nox -s matrix                all wheels in one venv (cross-package tests), then each alone
+    nox -s suites                every package's pytest suite and every crate's cargo tests, once, in one venv
+    nox -s "tests(package='ouroboros-kv')"   one package: pytest + cargo test in its own venv
+    nox -s matrix                cross-package tests, previous releases beside current ones, each package alone
     nox -s lint                  ruff, cargo clippy, mypy stubtest
+    nox -s scripts               tests of scripts/ (services from a 0700 checkout, release, previous releases)
+    nox -s release -- ouroboros-http patch --dry-run
     nox -s bench -- validation   peers side by side, release wheels
     nox -s demo                  the demo app on http://127.0.0.1:8000
 """
@@ -22,7 +24,10 @@ import re
 import subprocess
 import sys
 import sysconfig
+import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +44,7 @@ TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.3", "pytest-asyncio>=1.0"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["tests", "matrix", "lint"]
+nox.options.sessions = ["suites", "matrix", "lint", "scripts"]
 
 
 @dataclass
@@ -135,6 +140,24 @@ def cargo_env() -> dict[str, str]:
     return env
 
 
+@contextmanager
+def step(session: nox.Session, label: str, timings: list[tuple[str, float]] | None = None) -> Iterator[None]:
+    """Log a long step's start and its duration (appended to `timings` when given)."""
+    session.log(f"> {label}")
+    started = time.monotonic()
+    yield
+    elapsed = time.monotonic() - started
+    session.log(f"< {label}: {elapsed:.0f}s")
+    if timings is not None:
+        timings.append((label, elapsed))
+
+
+def report_timings(session: nox.Session, timings: list[tuple[str, float]]) -> None:
+    width = max(len(label) for label, _ in timings)
+    lines = [f"{label:<{width}}  {elapsed:6.0f}s" for label, elapsed in timings]
+    session.log("step timings:\n  " + "\n  ".join(lines))
+
+
 def check_wheel(session: nox.Session, wheel: Path) -> None:
     """Reject a wheel that ships ouroboros/__init__.py (see scripts/check_wheel.py)."""
     session.run("python", str(ROOT / "scripts" / "check_wheel.py"), str(wheel), silent=True)
@@ -145,10 +168,12 @@ def build_wheels(session: nox.Session, packages: list[Package], profile: str) ->
     out = DIST / profile
     out.mkdir(parents=True, exist_ok=True)
     wheels = []
-    for pkg in packages:
+    started = time.monotonic()
+    for number, pkg in enumerate(packages, 1):
         stem = pkg.name.replace("-", "_")
         for old in out.glob(f"{stem}-*.whl"):
             old.unlink()
+        session.log(f"[{number}/{len(packages)}] building the {pkg.name} wheel (profile {profile})")
         if pkg.backend == "maturin":
             session.run(
                 "maturin",
@@ -169,6 +194,7 @@ def build_wheels(session: nox.Session, packages: list[Package], profile: str) ->
         (wheel,) = out.glob(f"{stem}-*.whl")
         check_wheel(session, wheel)
         wheels.append(wheel)
+    session.log(f"{len(wheels)} wheel(s) ready in {time.monotonic() - started:.0f}s")
     return wheels
 
 
@@ -204,50 +230,143 @@ def build(session: nox.Session) -> None:
     session.log("built:\n  " + "\n  ".join(str(w.relative_to(ROOT)) for w in wheels))
 
 
+def pytest_package(session: nox.Session, pkg: Package, *args: str) -> None:
+    """One package's suite (tests/federation is the matrix's)."""
+    session.run(
+        "pytest",
+        "-c",
+        str(PYTEST_INI),
+        "--rootdir",
+        str(pkg.path),
+        str(pkg.path / "tests"),
+        "--ignore",
+        str(pkg.path / "tests" / "federation"),
+        *args,
+    )
+
+
+def cargo_test(session: nox.Session, crates: list[str]) -> None:
+    session.run("cargo", "test", "--profile", "ci", *[f"-p={c}" for c in crates], external=True, env=cargo_env())
+
+
 @nox.session
 @nox.parametrize("package", [*PACKAGES, "rust-shared"])
 def tests(session: nox.Session, package: str) -> None:
-    """pytest and cargo test of one package (`rust-shared`: the shared crates)."""
+    """pytest and cargo test of one package in its own venv (`rust-shared`: the shared crates)."""
     if package == "rust-shared":
-        session.run(
-            "cargo", "test", "--profile", "ci", *[f"-p={c}" for c in SHARED_CRATES], external=True, env=cargo_env()
-        )
+        cargo_test(session, SHARED_CRATES)
         return
     pkg = PACKAGES[package]
     install_packages(session, [package], extra="test")
-    ignore = ["--ignore", str(pkg.path / "tests" / "federation")]
-    session.run(
-        "pytest", "-c", str(PYTEST_INI), "--rootdir", str(pkg.path), str(pkg.path / "tests"), *ignore, *session.posargs
-    )
+    pytest_package(session, pkg, *session.posargs)
     if pkg.crates:
-        session.run(
-            "cargo", "test", "--profile", "ci", *[f"-p={c}" for c in pkg.crates], external=True, env=cargo_env()
-        )
+        cargo_test(session, pkg.crates)
+
+
+@nox.session
+def suites(session: nox.Session) -> None:
+    """Every package's suite once, all wheels in one venv, then every crate's cargo tests in one run.
+
+    What CI runs instead of every `tests(package=...)`: the same tests (plus
+    those that need a sibling package installed), each run once. One pytest
+    run per package: their test folders share module names.
+    """
+    timings: list[tuple[str, float]] = []
+    with step(session, "build and install every wheel", timings):
+        install_packages(session, list(PACKAGES), extra="test")
+    for pkg in PACKAGES.values():
+        with step(session, f"pytest {pkg.name}", timings):
+            pytest_package(session, pkg, "-q", *session.posargs)
+    crates = [*SHARED_CRATES, *(c for p in PACKAGES.values() for c in p.crates)]
+    with step(session, f"cargo test ({len(crates)} crates)", timings):
+        cargo_test(session, crates)
+    report_timings(session, timings)
 
 
 @nox.session
 def matrix(session: nox.Session) -> None:
-    """Every wheel together (cross-package tests), then each package alone."""
-    wheels = install_packages(session, list(PACKAGES), extra="test")
-    # Cross-package tests, then every package's own suite in the shared venv
-    # (tests that need a sibling package, skipped in `tests`, run here). One
-    # pytest run per package: their test folders share module names.
-    for pkg in sorted(PACKAGES.values(), key=lambda p: p.name != "ouroboros-kit"):
-        session.run(
-            "pytest", "-c", str(PYTEST_INI), "--rootdir", str(pkg.path), "-q", str(pkg.path / "tests"), *session.posargs
-        )
-    session.run("ob", "--version")
+    """Cross-package tests, each module's previous minor release beside the others, each package alone."""
+    timings: list[tuple[str, float]] = []
+    kit = PACKAGES["ouroboros-kit"]
+    federation = [
+        "pytest",
+        "-c",
+        str(PYTEST_INI),
+        "--rootdir",
+        str(kit.path),
+        "-q",
+        str(kit.path / "tests" / "federation"),
+        *session.posargs,
+    ]
+    with step(session, "build and install every wheel", timings):
+        wheels = install_packages(session, list(PACKAGES), extra="test")
+    with step(session, "cross-package tests (current versions)", timings):
+        session.run(*federation)
+        session.run("ob", "--version")
+    # Users upgrade one package at a time: each module's previous minor
+    # release (built from its git tag) beside the current others.
+    session.install("packaging>=23")
+    for pkg in PACKAGES.values():
+        found = session.run(
+            "python", str(ROOT / "scripts" / "previous.py"), "find", pkg.name, silent=True, log=False
+        ).strip()
+        if not found:
+            session.log(f"{pkg.name}: no previous minor release is tagged yet; nothing older to test beside the others")
+            continue
+        tag, version = found.split()
+        with step(session, f"{pkg.name} {version} (from tag {tag}) beside the current others", timings):
+            old = Path(
+                session.run(
+                    "python",
+                    str(ROOT / "scripts" / "previous.py"),
+                    "build",
+                    pkg.name,
+                    tag,
+                    "--out",
+                    str(DIST / "previous"),
+                    "--interpreter",
+                    BUILD_PYTHON,
+                    silent=True,
+                ).splitlines()[-1]
+            )
+            session.install("--reinstall", str(old))
+            session.run(*federation)
+            session.install("--reinstall", str(wheels[pkg.name]))
     # Each package alone: a fresh venv per package, its wheel and nothing else
     # of ours but what it declares.
-    for pkg in PACKAGES.values():
-        venv = ROOT / ".nox" / "alone" / pkg.name
-        session.run("uv", "venv", "--quiet", "--python", BUILD_PYTHON, str(venv), external=True)
-        py = str(venv / "bin" / "python")
-        needed = [str(wheels[p.name]) for p in closure([pkg.name])]
-        session.run("uv", "pip", "install", "--quiet", "--python", py, *needed, external=True)
-        target = pkg.module or "ouroboros.kit"
-        deps = [p.name for p in closure([pkg.name]) if p.name != pkg.name]
-        session.run(py, str(ROOT / "scripts" / "check_alone.py"), pkg.name, target, *deps, external=True)
+    with step(session, "each package alone", timings):
+        for pkg in PACKAGES.values():
+            venv = ROOT / ".nox" / "alone" / pkg.name
+            session.run("uv", "venv", "--quiet", "--python", BUILD_PYTHON, str(venv), external=True)
+            py = str(venv / "bin" / "python")
+            needed = [str(wheels[p.name]) for p in closure([pkg.name])]
+            session.run("uv", "pip", "install", "--quiet", "--python", py, *needed, external=True)
+            target = pkg.module or "ouroboros.kit"
+            deps = [p.name for p in closure([pkg.name]) if p.name != pkg.name]
+            session.run(py, str(ROOT / "scripts" / "check_alone.py"), pkg.name, target, *deps, external=True)
+    report_timings(session, timings)
+
+
+@nox.session
+def scripts(session: nox.Session) -> None:
+    """Tests of the project's scripts: services from a 0700 checkout (root and another user), release, previous."""
+    session.install(*TEST_TOOLS, "packaging>=23")
+    session.run(
+        "pytest",
+        "-c",
+        str(PYTEST_INI),
+        "--rootdir",
+        str(ROOT / "scripts"),
+        str(ROOT / "scripts" / "tests"),
+        *session.posargs,
+    )
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """One package's release (version, changelog, compatibility): nox -s release -- ouroboros-http patch --dry-run."""
+    session.install("packaging>=23")
+    session.run("python", str(ROOT / "scripts" / "release.py"), *session.posargs)
 
 
 @nox.session
