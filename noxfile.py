@@ -41,6 +41,11 @@ PYTEST_INI = ROOT / "scripts" / "pytest.ini"
 # crate above it).
 BUILD_PYTHON = os.environ.get("OUROBOROS_BUILD_PYTHON", getattr(sys, "_base_executable", sys.executable))
 TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.3", "pytest-asyncio>=1.0"]
+# Set by `scripts/dev test` for the sessions after `suites`: the wheels in
+# dist/ were built from this same tree minutes before. Calling maturin again
+# would rebuild PyO3 and every crate above it, because `cargo test` and
+# `cargo clippy` in between ran PyO3's build script with another configuration.
+REUSE_WHEELS = os.environ.get("OUROBOROS_REUSE_WHEELS") == "1"
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
@@ -171,7 +176,12 @@ def build_wheels(session: nox.Session, packages: list[Package], profile: str) ->
     started = time.monotonic()
     for number, pkg in enumerate(packages, 1):
         stem = pkg.name.replace("-", "_")
-        for old in out.glob(f"{stem}-*.whl"):
+        built = list(out.glob(f"{stem}-*.whl"))
+        if REUSE_WHEELS and len(built) == 1:
+            session.log(f"[{number}/{len(packages)}] {pkg.name}: reusing {built[0].relative_to(ROOT)}")
+            wheels.append(built[0])
+            continue
+        for old in built:
             old.unlink()
         session.log(f"[{number}/{len(packages)}] building the {pkg.name} wheel (profile {profile})")
         if pkg.backend == "maturin":
