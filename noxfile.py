@@ -101,7 +101,7 @@ def _crate_names(folder: Path) -> list[str]:
 def discover() -> dict[str, Package]:
     """Every package under packages/, by distribution name."""
     found = {}
-    for pyproject in sorted(ROOT.glob("packages/*/pyproject.toml")):
+    for pyproject in sorted([*ROOT.glob("packages/*/pyproject.toml"), *ROOT.glob("argus/pyproject.toml")]):
         data = tomllib.loads(pyproject.read_text())
         project = data["project"]
         backend = data["build-system"]["build-backend"].split(".")[0]
