@@ -25,8 +25,23 @@ MYPY_VERSION = "1.18.2"
 DEST = Path(__file__).resolve().parents[1] / "python" / "ouroboros" / "argus" / "typeshed"
 PREFIX = "mypy/typeshed/"
 # Left out: GUI toolkits, Windows-only modules, removed or tooling-only packages.
-SKIP = ("tkinter", "turtle", "lib2to3", "distutils", "idlelib", "ensurepip", "pydoc_data", "msvcrt", "winreg",
-        "winsound", "_winapi", "_msi", "msilib", "_tkinter", "turtledemo")
+SKIP = (
+    "tkinter",
+    "turtle",
+    "lib2to3",
+    "distutils",
+    "idlelib",
+    "ensurepip",
+    "pydoc_data",
+    "msvcrt",
+    "winreg",
+    "winsound",
+    "_winapi",
+    "_msi",
+    "msilib",
+    "_tkinter",
+    "turtledemo",
+)
 
 
 def wanted(rel: str) -> bool:
@@ -41,7 +56,17 @@ def wanted(rel: str) -> bool:
 def main(version: str = MYPY_VERSION) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", f"mypy=={version}", "--no-deps", "--only-binary=:all:", "-d", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                f"mypy=={version}",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                tmp,
+            ],
             check=True,
         )
         (wheel,) = Path(tmp).glob("mypy-*.whl")

@@ -17,7 +17,8 @@ use pyo3::prelude::*;
 use serde::Serialize;
 
 fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(format!("cannot encode the result: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot encode the result: {e}")))
 }
 
 fn poisoned<T>(_: T) -> PyErr {
@@ -34,7 +35,11 @@ struct NativeIndex {
 
 impl NativeIndex {
     /// Run a query on the current project with the GIL released.
-    fn query<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Project) -> PyResult<T> + Send) -> PyResult<T> {
+    fn query<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Project) -> PyResult<T> + Send,
+    ) -> PyResult<T> {
         let project = Arc::clone(&self.project);
         py.detach(move || {
             ouroboros_common::python::guard(|| {
@@ -45,18 +50,31 @@ impl NativeIndex {
     }
 }
 
-fn position(project: &Project, path: &Path, line: u32, column: u32) -> PyResult<(u32, argus_index::TextSize)> {
+fn position(
+    project: &Project,
+    path: &Path,
+    line: u32,
+    column: u32,
+) -> PyResult<(u32, argus_index::TextSize)> {
     if line == 0 || column == 0 {
-        return Err(PyValueError::new_err(format!("line and column are 1-based; got line {line}, column {column}")));
+        return Err(PyValueError::new_err(format!(
+            "line and column are 1-based; got line {line}, column {column}"
+        )));
     }
     let q = Queries::new(project);
     if !project.by_path.contains_key(path) {
-        return Err(PyValueError::new_err(format!("file is not in the index: {}", path.display())));
+        return Err(PyValueError::new_err(format!(
+            "file is not in the index: {}",
+            path.display()
+        )));
     }
-    q.position(path, line, column)
-        .ok_or_else(|| PyValueError::new_err(format!("position {line}:{column} is past the end of {}", path.display())))
+    q.position(path, line, column).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "position {line}:{column} is past the end of {}",
+            path.display()
+        ))
+    })
 }
-
 
 fn is_python(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "py" || e == "pyi")
@@ -69,14 +87,29 @@ impl NativeIndex {
     fn new(py: Python<'_>, roots: Vec<PathBuf>, search_paths: Vec<PathBuf>) -> PyResult<Self> {
         for r in &roots {
             if !r.exists() {
-                return Err(PyValueError::new_err(format!("project root does not exist: {}", r.display())));
+                return Err(PyValueError::new_err(format!(
+                    "project root does not exist: {}",
+                    r.display()
+                )));
             }
         }
-        let project = py.detach(move || ouroboros_common::python::guard(|| Ok(Project::index(roots, search_paths))))?;
-        Ok(Self { project: Arc::new(RwLock::new(project)), watcher: Mutex::new(None), updates: Arc::default() })
+        let project = py.detach(move || {
+            ouroboros_common::python::guard(|| Ok(Project::index(roots, search_paths)))
+        })?;
+        Ok(Self {
+            project: Arc::new(RwLock::new(project)),
+            watcher: Mutex::new(None),
+            updates: Arc::default(),
+        })
     }
 
-    fn definition(&self, py: Python<'_>, path: PathBuf, line: u32, column: u32) -> PyResult<String> {
+    fn definition(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        line: u32,
+        column: u32,
+    ) -> PyResult<String> {
         self.query(py, |p| {
             let (f, off) = position(p, &path, line, column)?;
             to_json(&Queries::new(p).definition(f, off))
@@ -84,7 +117,14 @@ impl NativeIndex {
     }
 
     #[pyo3(signature = (path, line, column, include_declaration = true))]
-    fn references(&self, py: Python<'_>, path: PathBuf, line: u32, column: u32, include_declaration: bool) -> PyResult<String> {
+    fn references(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        include_declaration: bool,
+    ) -> PyResult<String> {
         self.query(py, |p| {
             let (f, off) = position(p, &path, line, column)?;
             to_json(&Queries::new(p).references(f, off, include_declaration))
@@ -107,14 +147,18 @@ impl NativeIndex {
 
     fn document_symbols(&self, py: Python<'_>, path: PathBuf) -> PyResult<String> {
         self.query(py, |p| {
-            let f = *p.by_path.get(&path).ok_or_else(|| PyValueError::new_err(format!("file is not in the index: {}", path.display())))?;
+            let f = *p.by_path.get(&path).ok_or_else(|| {
+                PyValueError::new_err(format!("file is not in the index: {}", path.display()))
+            })?;
             to_json(&Queries::new(p).document_symbols(f))
         })
     }
 
     #[pyo3(signature = (query, limit = 100))]
     fn workspace_symbols(&self, py: Python<'_>, query: String, limit: usize) -> PyResult<String> {
-        self.query(py, |p| to_json(&Queries::new(p).workspace_symbols(&query, limit)))
+        self.query(py, |p| {
+            to_json(&Queries::new(p).workspace_symbols(&query, limit))
+        })
     }
 
     /// Diagnostics of one file, or of every project file when `path` is None.
@@ -122,7 +166,9 @@ impl NativeIndex {
     fn diagnostics(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<String> {
         self.query(py, |p| match &path {
             Some(path) => {
-                let f = *p.by_path.get(path).ok_or_else(|| PyValueError::new_err(format!("file is not in the index: {}", path.display())))?;
+                let f = *p.by_path.get(path).ok_or_else(|| {
+                    PyValueError::new_err(format!("file is not in the index: {}", path.display()))
+                })?;
                 to_json(&Queries::new(p).diagnostics(f))
             }
             None => to_json(&check_project(p)),
@@ -162,23 +208,28 @@ impl NativeIndex {
         let roots = self.project.read().map_err(poisoned)?.roots.clone();
         // The callback runs on notify's own thread and applies each event
         // directly: no queue between watcher and index to grow without bound.
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            let Ok(event) = event else { return };
-            for path in event.paths.iter().filter(|p| is_python(p)) {
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    project.write().map(|mut p| p.update(path)).unwrap_or(false)
-                }));
-                if result.unwrap_or(false) {
-                    updates.fetch_add(1, Ordering::Relaxed);
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                let Ok(event) = event else { return };
+                for path in event.paths.iter().filter(|p| is_python(p)) {
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        project.write().is_ok_and(|mut p| p.update(path))
+                    }));
+                    if result.unwrap_or(false) {
+                        updates.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
-            }
-        })
-        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the file watcher: {e}")))?;
+            })
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the file watcher: {e}")))?;
         for root in &roots {
-            let mode = if root.is_dir() { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
-            watcher
-                .watch(root, mode)
-                .map_err(|e| PyRuntimeError::new_err(format!("cannot watch {}: {e}", root.display())))?;
+            let mode = if root.is_dir() {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            watcher.watch(root, mode).map_err(|e| {
+                PyRuntimeError::new_err(format!("cannot watch {}: {e}", root.display()))
+            })?;
         }
         *slot = Some(watcher);
         Ok(())

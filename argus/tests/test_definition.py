@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import BASIC, as_loc, loc, pos
 
 # (file, needle, nth, delta) of the use -> (file, needle, nth, delta) of the definition's name.
@@ -50,7 +49,7 @@ CASES = [
     ("shapes/circle.py", "Circle(self.radius", 0, 0, "shapes/circle.py", "class Circle", 0, 6),
     # parameters and locals
     ("shapes/base.py", "return text.upper", 0, 7, "shapes/base.py", "text = ", 0, 0),
-    ("shapes/base.py", "f\"{prefix}", 0, 3, "shapes/base.py", "prefix: str", 0, 0),
+    ("shapes/base.py", 'f"{prefix}', 0, 3, "shapes/base.py", "prefix: str", 0, 0),
     ("services/registry.py", "self.shapes.get(name)", 0, 16, "services/registry.py", "name: str) -> Optional", 0, 0),
     # keyword arguments go to the parameter
     ("app.py", "upper=True", 0, 0, "shapes/base.py", "upper: bool", 0, 0),

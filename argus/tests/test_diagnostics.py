@@ -21,7 +21,11 @@ def test_diagnostics_of_diags_py_exactly(index):
         (*at("diags.py", "undefined_thing"), "undefined-name", "name `undefined_thing` is not defined"),
         (*at("diags.py", "c.diameter", 0, 2), "unknown-attribute", "`Circle` object has no attribute `diameter`"),
         (*at("diags.py", "Circle.nope", 0, 7), "unknown-attribute", "type object `Circle` has no attribute `nope`"),
-        (*at("diags.py", "json.nothing_here", 0, 5), "unknown-attribute", "module `json` has no attribute `nothing_here`"),
+        (
+            *at("diags.py", "json.nothing_here", 0, 5),
+            "unknown-attribute",
+            "module `json` has no attribute `nothing_here`",
+        ),
         (*at("diags.py", "Circle()"), "wrong-arity", "`__init__` is missing required argument `radius`"),
         (*at("diags.py", "Circle(1.0, 2.0)"), "wrong-arity", "`__init__` takes 1 positional argument but 2 were given"),
         (*at("diags.py", "c.grow(1.0, by"), "wrong-arity", "`grow` got multiple values for argument `by`"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import pos
 
 CASES = [
@@ -46,7 +45,13 @@ CASES = [
     ("shapes/circle.py", "math.pi", 0, 5, "float"),
     ("shapes/circle.py", "self.radius = radius", 0, 5, "float"),
     ("services/registry.py", "self.shapes: dict", 0, 5, "dict[str, Shape]"),
-    ("services/registry.py", "return self.shapes.get", 0, 19, "def get(self, key: _KT, default: None = None, /) -> _VT | None"),
+    (
+        "services/registry.py",
+        "return self.shapes.get",
+        0,
+        19,
+        "def get(self, key: _KT, default: None = None, /) -> _VT | None",
+    ),
     ("services/registry.py", "self.item = item", 0, 12, "Unknown"),
     ("services/registry.py", "s in registry", 0, 0, "Shape"),
 ]

@@ -20,30 +20,43 @@ use rustc_hash::FxHashMap;
 
 use crate::lines::LineIndex;
 use crate::model::{
-    Call, Decorations, Def, DefId, DefKind, Import, ImportTarget, ModuleData, Narrow, Param, ParamKind, Scope, ScopeId,
-    ScopeKind, Signature, SyntaxError, Use, UseKind, VExpr,
+    Call, Decorations, Def, DefId, DefKind, Import, ImportTarget, ModuleData, Narrow, Param,
+    ParamKind, Scope, ScopeId, ScopeKind, Signature, SyntaxError, Use, UseKind, VExpr,
 };
 
 /// Build the model of one file. Never fails: syntax errors are recorded.
 #[must_use]
-pub fn collect(path: &Path, name: &str, is_package: bool, source: String, in_project: bool) -> ModuleData {
+pub fn collect(
+    path: &Path,
+    name: &str,
+    is_package: bool,
+    source: String,
+    in_project: bool,
+) -> ModuleData {
     let is_stub = path.extension().is_some_and(|e| e == "pyi");
     let parsed = parse_unchecked_source(&source, PySourceType::from(path));
     let syntax_errors = parsed
         .errors()
         .iter()
-        .map(|e| SyntaxError { range: e.location, message: e.error.to_string() })
+        .map(|e| SyntaxError {
+            range: e.location,
+            message: e.error.to_string(),
+        })
         .collect();
     let module = parsed.syntax();
     let mut c = Collector::new(&source, name, is_package);
     let doc = docstring(&module.body);
-    c.scopes.push(new_scope(ScopeKind::Module, None, module.range, None));
+    c.scopes
+        .push(new_scope(ScopeKind::Module, None, module.range, None));
     c.visit_body(&module.body);
     let mut uses = c.uses;
     uses.sort_by_key(|u| u.range.start());
     let mut uses_by_name: FxHashMap<Name, Vec<u32>> = FxHashMap::default();
     for (i, u) in uses.iter().enumerate() {
-        uses_by_name.entry(u.name.clone()).or_default().push(u32::try_from(i).unwrap_or(u32::MAX));
+        uses_by_name
+            .entry(u.name.clone())
+            .or_default()
+            .push(u32::try_from(i).unwrap_or(u32::MAX));
     }
     let lines = LineIndex::new(&source);
     ModuleData {
@@ -69,13 +82,24 @@ pub fn collect(path: &Path, name: &str, is_package: bool, source: String, in_pro
 
 /// A model for a file that could not be read as Python source.
 #[must_use]
-pub fn skipped(path: &Path, name: &str, is_package: bool, in_project: bool, reason: String) -> ModuleData {
+pub fn skipped(
+    path: &Path,
+    name: &str,
+    is_package: bool,
+    in_project: bool,
+    reason: String,
+) -> ModuleData {
     let mut data = collect(path, name, is_package, String::new(), in_project);
     data.skipped = Some(reason);
     data
 }
 
-fn new_scope(kind: ScopeKind, parent: Option<ScopeId>, range: TextRange, owner: Option<DefId>) -> Scope {
+fn new_scope(
+    kind: ScopeKind,
+    parent: Option<ScopeId>,
+    range: TextRange,
+    owner: Option<DefId>,
+) -> Scope {
     Scope {
         kind,
         parent,
@@ -89,8 +113,12 @@ fn new_scope(kind: ScopeKind, parent: Option<ScopeId>, range: TextRange, owner: 
 
 /// The cleaned docstring of a body (first statement a string literal).
 fn docstring(body: &[Stmt]) -> Option<Box<str>> {
-    let Some(Stmt::Expr(ast::StmtExpr { value, .. })) = body.first() else { return None };
-    let Expr::StringLiteral(s) = value.as_ref() else { return None };
+    let Some(Stmt::Expr(ast::StmtExpr { value, .. })) = body.first() else {
+        return None;
+    };
+    let Expr::StringLiteral(s) = value.as_ref() else {
+        return None;
+    };
     Some(clean_doc(s.value.to_str()).into_boxed_str())
 }
 
@@ -108,7 +136,13 @@ pub fn clean_doc(doc: &str) -> String {
         .min()
         .unwrap_or(0);
     let mut out = vec![first];
-    out.extend(rest.iter().map(|l| if l.len() >= indent { l[indent..].trim_end().to_string() } else { l.trim().to_string() }));
+    out.extend(rest.iter().map(|l| {
+        if l.len() >= indent {
+            l[indent..].trim_end().to_string()
+        } else {
+            l.trim().to_string()
+        }
+    }));
     while out.last().is_some_and(String::is_empty) {
         out.pop();
     }
@@ -121,6 +155,9 @@ pub fn clean_doc(doc: &str) -> String {
 fn collapse_ws(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Narrowing facts: (name, what holds for it).
+type Facts = Vec<(Name, Narrow)>;
 
 struct Collector<'a> {
     source: &'a str,
@@ -161,18 +198,25 @@ impl<'a> Collector<'a> {
     }
 
     fn text(&self, range: TextRange) -> &'a str {
-        self.source.get(range.start().to_usize()..range.end().to_usize()).unwrap_or("")
+        self.source
+            .get(range.start().to_usize()..range.end().to_usize())
+            .unwrap_or("")
     }
 
     fn push_scope(&mut self, kind: ScopeKind, range: TextRange, owner: Option<DefId>) -> ScopeId {
         let id = ScopeId::try_from(self.scopes.len()).unwrap_or(0);
-        self.scopes.push(new_scope(kind, Some(self.scope), range, owner));
+        self.scopes
+            .push(new_scope(kind, Some(self.scope), range, owner));
         self.scope = id;
         id
     }
 
     fn narrow_for(&self, name: &str) -> Option<Box<Narrow>> {
-        self.narrows.iter().rev().find(|(n, _)| n.as_str() == name).map(|(_, w)| Box::new(w.clone()))
+        self.narrows
+            .iter()
+            .rev()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, w)| Box::new(w.clone()))
     }
 
     fn new_def(&mut self, name: Name, kind: DefKind, range: TextRange, full: TextRange) -> Def {
@@ -200,19 +244,34 @@ impl<'a> Collector<'a> {
     /// Add a definition, binding its name in the right scope (honouring `global`).
     fn add_def(&mut self, mut def: Def) -> DefId {
         let mut scope = def.scope;
-        if scope == self.scope && self.scopes[scope as usize].globals.iter().any(|g| *g == def.name) {
+        if scope == self.scope && self.scopes[scope as usize].globals.contains(&def.name) {
             scope = 0;
             def.scope = 0;
         }
         let id = DefId::try_from(self.defs.len()).unwrap_or(0);
-        self.scopes[scope as usize].bindings.entry(def.name.clone()).or_default().push(id);
+        self.scopes[scope as usize]
+            .bindings
+            .entry(def.name.clone())
+            .or_default()
+            .push(id);
         self.defs.push(def);
         id
     }
 
     fn add_use(&mut self, name: Name, range: TextRange, kind: UseKind, store: bool) {
-        let narrow = if matches!(kind, UseKind::Name) { self.narrow_for(&name) } else { None };
-        self.uses.push(Use { name, range, scope: self.scope, kind, store, narrow });
+        let narrow = if matches!(kind, UseKind::Name) {
+            self.narrow_for(&name)
+        } else {
+            None
+        };
+        self.uses.push(Use {
+            name,
+            range,
+            scope: self.scope,
+            kind,
+            store,
+            narrow,
+        });
     }
 
     // ----- value expressions -------------------------------------------------
@@ -225,7 +284,9 @@ impl<'a> Collector<'a> {
                 at: n.range.start(),
                 narrow: self.narrow_for(&n.id),
             },
-            Expr::Attribute(a) => VExpr::Attr(Box::new(self.vexpr(&a.value, ann)), a.attr.id.clone()),
+            Expr::Attribute(a) => {
+                VExpr::Attr(Box::new(self.vexpr(&a.value, ann)), a.attr.id.clone())
+            }
             Expr::Call(c) => VExpr::Call(Box::new(self.vexpr(&c.func, false))),
             Expr::Subscript(s) => {
                 let args = match s.slice.as_ref() {
@@ -244,10 +305,12 @@ impl<'a> Collector<'a> {
                 }
                 VExpr::Union(parts)
             }
-            Expr::StringLiteral(s) if ann => match ruff_python_parser::parse_expression(s.value.to_str()) {
-                Ok(parsed) => self.vexpr_at(parsed.expr(), s.range.start()),
-                Err(_) => VExpr::Unknown,
-            },
+            Expr::StringLiteral(s) if ann => {
+                match ruff_python_parser::parse_expression(s.value.to_str()) {
+                    Ok(parsed) => self.vexpr_at(parsed.expr(), s.range.start()),
+                    Err(_) => VExpr::Unknown,
+                }
+            }
             Expr::StringLiteral(_) | Expr::FString(_) => VExpr::Lit("str", Vec::new()),
             Expr::BytesLiteral(_) => VExpr::Lit("bytes", Vec::new()),
             Expr::BooleanLiteral(_) | Expr::Compare(_) => VExpr::Lit("bool", Vec::new()),
@@ -261,21 +324,47 @@ impl<'a> Collector<'a> {
                 Vec::new(),
             ),
             Expr::NoneLiteral(_) => VExpr::NoneLit,
-            Expr::List(l) => VExpr::Lit("list", l.elts.first().map(|x| self.vexpr(x, false)).into_iter().collect()),
-            Expr::Set(l) => VExpr::Lit("set", l.elts.first().map(|x| self.vexpr(x, false)).into_iter().collect()),
-            Expr::Tuple(t) if !ann => VExpr::Lit("tuple", t.elts.iter().map(|x| self.vexpr(x, false)).collect()),
+            Expr::List(l) => VExpr::Lit(
+                "list",
+                l.elts
+                    .first()
+                    .map(|x| self.vexpr(x, false))
+                    .into_iter()
+                    .collect(),
+            ),
+            Expr::Set(l) => VExpr::Lit(
+                "set",
+                l.elts
+                    .first()
+                    .map(|x| self.vexpr(x, false))
+                    .into_iter()
+                    .collect(),
+            ),
+            Expr::Tuple(t) if !ann => VExpr::Lit(
+                "tuple",
+                t.elts.iter().map(|x| self.vexpr(x, false)).collect(),
+            ),
             Expr::Dict(d) => VExpr::Lit(
                 "dict",
                 d.items
                     .first()
-                    .and_then(|i| i.key.as_ref().map(|k| vec![self.vexpr(k, false), self.vexpr(&i.value, false)]))
+                    .and_then(|i| {
+                        i.key
+                            .as_ref()
+                            .map(|k| vec![self.vexpr(k, false), self.vexpr(&i.value, false)])
+                    })
                     .unwrap_or_default(),
             ),
             Expr::ListComp(c) => VExpr::Lit("list", self.comprehension_element(c.range, &c.elt)),
             Expr::SetComp(c) => VExpr::Lit("set", self.comprehension_element(c.range, &c.elt)),
             Expr::DictComp(_) => VExpr::Lit("dict", Vec::new()),
-            Expr::If(i) => VExpr::Union(vec![self.vexpr(&i.body, false), self.vexpr(&i.orelse, false)]),
-            Expr::BoolOp(b) => VExpr::Union(b.values.iter().map(|x| self.vexpr(x, false)).collect()),
+            Expr::If(i) => VExpr::Union(vec![
+                self.vexpr(&i.body, false),
+                self.vexpr(&i.orelse, false),
+            ]),
+            Expr::BoolOp(b) => {
+                VExpr::Union(b.values.iter().map(|x| self.vexpr(x, false)).collect())
+            }
             Expr::Await(a) => VExpr::Await(Box::new(self.vexpr(&a.value, false))),
             Expr::Named(n) => self.vexpr(&n.value, ann),
             _ => VExpr::Unknown,
@@ -284,7 +373,11 @@ impl<'a> Collector<'a> {
 
     /// The element of a comprehension already walked (its scope exists).
     fn comprehension_element(&self, range: TextRange, elt: &Expr) -> Vec<VExpr> {
-        let Some(sid) = self.scopes.iter().position(|s| s.kind == ScopeKind::Comprehension && s.range == range) else {
+        let Some(sid) = self
+            .scopes
+            .iter()
+            .position(|s| s.kind == ScopeKind::Comprehension && s.range == range)
+        else {
             return Vec::new();
         };
         let mut inner = Collector::new(self.source, self.module, self.is_package);
@@ -296,12 +389,25 @@ impl<'a> Collector<'a> {
     fn vexpr_at(&self, e: &Expr, at: TextSize) -> VExpr {
         fn shift(v: VExpr, at: TextSize) -> VExpr {
             match v {
-                VExpr::Name { name, scope, narrow, .. } => VExpr::Name { name, scope, at, narrow },
+                VExpr::Name {
+                    name,
+                    scope,
+                    narrow,
+                    ..
+                } => VExpr::Name {
+                    name,
+                    scope,
+                    at,
+                    narrow,
+                },
                 VExpr::Attr(b, n) => VExpr::Attr(Box::new(shift(*b, at)), n),
-                VExpr::Subscript(b, args) => {
-                    VExpr::Subscript(Box::new(shift(*b, at)), args.into_iter().map(|a| shift(a, at)).collect())
+                VExpr::Subscript(b, args) => VExpr::Subscript(
+                    Box::new(shift(*b, at)),
+                    args.into_iter().map(|a| shift(a, at)).collect(),
+                ),
+                VExpr::Union(parts) => {
+                    VExpr::Union(parts.into_iter().map(|a| shift(a, at)).collect())
                 }
-                VExpr::Union(parts) => VExpr::Union(parts.into_iter().map(|a| shift(a, at)).collect()),
                 other => other,
             }
         }
@@ -311,7 +417,13 @@ impl<'a> Collector<'a> {
     // ----- bindings ------------------------------------------------------------
 
     /// Bind an assignment target; visit the sub-expressions it reads.
-    fn bind_target(&mut self, target: &'a Expr, value: Option<VExpr>, ann: Option<VExpr>, full: TextRange) {
+    fn bind_target(
+        &mut self,
+        target: &'a Expr,
+        value: Option<VExpr>,
+        ann: Option<VExpr>,
+        full: TextRange,
+    ) {
         match target {
             Expr::Name(n) => {
                 let mut def = self.new_def(n.id.clone(), DefKind::Variable, n.range, full);
@@ -321,7 +433,9 @@ impl<'a> Collector<'a> {
             }
             Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
                 let parts = match &value {
-                    Some(VExpr::Lit("tuple", items)) if items.len() == elts.len() => Some(items.clone()),
+                    Some(VExpr::Lit("tuple", items)) if items.len() == elts.len() => {
+                        Some(items.clone())
+                    }
                     _ => None,
                 };
                 for (i, elt) in elts.iter().enumerate() {
@@ -333,14 +447,19 @@ impl<'a> Collector<'a> {
             Expr::Attribute(a) => {
                 self.visit_expr(&a.value);
                 if let Some(class_def) = self.self_receiver(&a.value) {
-                    let mut def = self.new_def(a.attr.id.clone(), DefKind::Attribute, a.attr.range, full);
+                    let mut def =
+                        self.new_def(a.attr.id.clone(), DefKind::Attribute, a.attr.range, full);
                     def.value = value;
                     def.ann = ann;
                     def.parent = Some(class_def);
                     def.scope = self.defs[class_def as usize].body.unwrap_or(0);
                     let scope = def.scope;
                     let id = DefId::try_from(self.defs.len()).unwrap_or(0);
-                    self.scopes[scope as usize].bindings.entry(def.name.clone()).or_default().push(id);
+                    self.scopes[scope as usize]
+                        .bindings
+                        .entry(def.name.clone())
+                        .or_default()
+                        .push(id);
                     self.defs.push(def);
                 }
                 let base = self.vexpr(&a.value, false);
@@ -378,17 +497,26 @@ impl<'a> Collector<'a> {
             match last {
                 "staticmethod" => d.staticmethod = true,
                 "classmethod" => d.classmethod = true,
-                "property" | "cached_property" | "setter" | "getter" | "deleter" => d.property = true,
+                "property" | "cached_property" | "setter" | "getter" | "deleter" => {
+                    d.property = true
+                }
                 "overload" => d.overload = true,
-                "abstractmethod" | "override" | "final" | "abstractproperty" | "disjoint_base" | "type_check_only"
-                | "runtime_checkable" | "deprecated" | "total_ordering" | "unique" => {}
+                "abstractmethod" | "override" | "final" | "abstractproperty" | "disjoint_base"
+                | "type_check_only" | "runtime_checkable" | "deprecated" | "total_ordering"
+                | "unique" => {}
                 _ => d.other = true,
             }
         }
         d
     }
 
-    fn signature(&mut self, name: &str, params: &Parameters, returns: Option<&Expr>, is_async: bool) -> Signature {
+    fn signature(
+        &mut self,
+        name: &str,
+        params: &Parameters,
+        returns: Option<&Expr>,
+        is_async: bool,
+    ) -> Signature {
         let mut out = Vec::new();
         let mut text = Vec::new();
         let render = |c: &Self, p: &ast::Parameter, default: Option<&Expr>, prefix: &str| {
@@ -432,7 +560,11 @@ impl<'a> Collector<'a> {
                 name: p.parameter.name.id.clone(),
                 kind,
                 has_default: p.default.is_some(),
-                ann: p.parameter.annotation.as_deref().map(|a| self.vexpr(a, true)),
+                ann: p
+                    .parameter
+                    .annotation
+                    .as_deref()
+                    .map(|a| self.vexpr(a, true)),
             })
             .collect();
         // Keep declaration order: *args sits after the positional parameters.
@@ -440,13 +572,25 @@ impl<'a> Collector<'a> {
             let at = params.posonlyargs.len() + params.args.len();
             sig_params.insert(
                 at,
-                Param { name: v.name.id.clone(), kind: ParamKind::VarArgs, has_default: false, ann: None },
+                Param {
+                    name: v.name.id.clone(),
+                    kind: ParamKind::VarArgs,
+                    has_default: false,
+                    ann: None,
+                },
             );
         }
         if let Some(k) = &params.kwarg {
-            sig_params.push(Param { name: k.name.id.clone(), kind: ParamKind::KwArgs, has_default: false, ann: None });
+            sig_params.push(Param {
+                name: k.name.id.clone(),
+                kind: ParamKind::KwArgs,
+                has_default: false,
+                ann: None,
+            });
         }
-        let ret = returns.map(|r| format!(" -> {}", collapse_ws(self.text(r.range())))).unwrap_or_default();
+        let ret = returns
+            .map(|r| format!(" -> {}", collapse_ws(self.text(r.range()))))
+            .unwrap_or_default();
         let prefix = if is_async { "async def" } else { "def" };
         Signature {
             params: sig_params,
@@ -467,7 +611,9 @@ impl<'a> Collector<'a> {
             .map(|p| &p.parameter)
             .chain(params.vararg.as_deref())
             .chain(params.kwarg.as_deref());
-        let items: Vec<_> = all.map(|p| (p.name.id.clone(), p.name.range, p.annotation.clone())).collect();
+        let items: Vec<_> = all
+            .map(|p| (p.name.id.clone(), p.name.range, p.annotation.clone()))
+            .collect();
         let outer = self.scopes[self.scope as usize].parent.unwrap_or(0);
         for (name, range, ann) in items {
             let mut def = self.new_def(name, DefKind::Parameter, range, full);
@@ -483,13 +629,17 @@ impl<'a> Collector<'a> {
     fn visit_function(&mut self, f: &'a ast::StmtFunctionDef) {
         let deco = self.decorations(&f.decorator_list);
         let in_class = self.scopes[self.scope as usize].kind == ScopeKind::Class;
-        let kind = if in_class { DefKind::Method } else { DefKind::Function };
+        let kind = if in_class {
+            DefKind::Method
+        } else {
+            DefKind::Function
+        };
         for p in f.parameters.iter_non_variadic_params() {
             if let Some(d) = &p.default {
                 self.visit_expr(d);
             }
         }
-        for p in f.parameters.iter() {
+        for p in &*f.parameters {
             if let Some(a) = p.annotation() {
                 self.visit_annotation(a);
             }
@@ -500,7 +650,12 @@ impl<'a> Collector<'a> {
         let mut def = self.new_def(f.name.id.clone(), kind, f.name.range, f.range);
         def.deco = deco;
         def.doc = docstring(&f.body);
-        def.sig = Some(Box::new(self.signature(&f.name.id, &f.parameters, f.returns.as_deref(), f.is_async)));
+        def.sig = Some(Box::new(self.signature(
+            &f.name.id,
+            &f.parameters,
+            f.returns.as_deref(),
+            f.is_async,
+        )));
         let id = self.add_def(def);
         let saved_scope = self.scope;
         let body = self.push_scope(ScopeKind::Function, f.range, Some(id));
@@ -553,7 +708,10 @@ impl<'a> Collector<'a> {
                             Expr::Tuple(t) => t.elts.iter().collect(),
                             e => vec![e],
                         };
-                        type_params.extend(elts.iter().filter_map(|e| e.as_name_expr().map(|n| n.id.clone())));
+                        type_params.extend(
+                            elts.iter()
+                                .filter_map(|e| e.as_name_expr().map(|n| n.id.clone())),
+                        );
                     }
                 }
                 bases.push(self.vexpr(b, true));
@@ -642,7 +800,10 @@ impl<'a> Collector<'a> {
                 Some(asn) => (asn.id.clone(), asn.range, dotted.to_string()),
                 None => {
                     let top = dotted.split('.').next().unwrap_or(dotted);
-                    let r = TextRange::at(alias.name.range.start(), TextSize::try_from(top.len()).unwrap_or_default());
+                    let r = TextRange::at(
+                        alias.name.range.start(),
+                        TextSize::try_from(top.len()).unwrap_or_default(),
+                    );
                     (Name::new(top), r, top.to_string())
                 }
             };
@@ -663,29 +824,52 @@ impl<'a> Collector<'a> {
             return;
         };
         let range = i.module.as_ref().map_or(i.range, |m| m.range);
-        self.imports.push(Import { module: module.clone(), range, optional: self.optional_imports > 0 });
+        self.imports.push(Import {
+            module: module.clone(),
+            range,
+            optional: self.optional_imports > 0,
+        });
         if let Some(m) = &i.module {
             self.module_segments(m.id.as_str(), &module, m.range);
         }
         for alias in &i.names {
             if alias.name.id == "*" {
-                self.scopes[self.scope as usize].star_imports.push(module.clone());
+                self.scopes[self.scope as usize]
+                    .star_imports
+                    .push(module.clone());
                 continue;
             }
-            self.add_use(alias.name.id.clone(), alias.name.range, UseKind::ImportedName { module: module.clone() }, false);
-            let (bound, range) = alias.asname.as_ref().map_or((&alias.name.id, alias.name.range), |a| (&a.id, a.range));
+            self.add_use(
+                alias.name.id.clone(),
+                alias.name.range,
+                UseKind::ImportedName {
+                    module: module.clone(),
+                },
+                false,
+            );
+            let (bound, range) = alias
+                .asname
+                .as_ref()
+                .map_or((&alias.name.id, alias.name.range), |a| (&a.id, a.range));
             let mut def = self.new_def(bound.clone(), DefKind::Import, range, i.range);
-            def.import = Some(ImportTarget::Member { module: module.clone(), name: alias.name.id.clone() });
+            def.import = Some(ImportTarget::Member {
+                module: module.clone(),
+                name: alias.name.id.clone(),
+            });
             self.add_def(def);
         }
     }
 
     fn record_all(&mut self, value: &Expr, extend: bool) {
         let items: Vec<Name> = match value {
-            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => elts
-                .iter()
-                .filter_map(|e| e.as_string_literal_expr().map(|s| Name::new(s.value.to_str())))
-                .collect(),
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                elts.iter()
+                    .filter_map(|e| {
+                        e.as_string_literal_expr()
+                            .map(|s| Name::new(s.value.to_str()))
+                    })
+                    .collect()
+            }
             _ => return,
         };
         match (&mut self.all, extend) {
@@ -695,10 +879,11 @@ impl<'a> Collector<'a> {
     }
 
     /// Narrowing facts `test` establishes when true, and when false.
-    fn conditions(&self, test: &Expr) -> (Vec<(Name, Narrow)>, Vec<(Name, Narrow)>) {
+    fn conditions(&self, test: &Expr) -> (Facts, Facts) {
         match test {
             Expr::Compare(c) if c.ops.len() == 1 && c.comparators.len() == 1 => {
-                let (Expr::Name(n), Expr::NoneLiteral(_)) = (c.left.as_ref(), &c.comparators[0]) else {
+                let (Expr::Name(n), Expr::NoneLiteral(_)) = (c.left.as_ref(), &c.comparators[0])
+                else {
                     return (Vec::new(), Vec::new());
                 };
                 let is = vec![(n.id.clone(), Narrow::IsNone)];
@@ -710,14 +895,25 @@ impl<'a> Collector<'a> {
                 }
             }
             Expr::Call(call)
-                if call.func.as_name_expr().is_some_and(|f| f.id == "isinstance") && call.arguments.args.len() == 2 =>
+                if call
+                    .func
+                    .as_name_expr()
+                    .is_some_and(|f| f.id == "isinstance")
+                    && call.arguments.args.len() == 2 =>
             {
-                let Expr::Name(n) = &call.arguments.args[0] else { return (Vec::new(), Vec::new()) };
+                let Expr::Name(n) = &call.arguments.args[0] else {
+                    return (Vec::new(), Vec::new());
+                };
                 let class = match &call.arguments.args[1] {
-                    Expr::Tuple(t) => VExpr::Union(t.elts.iter().map(|e| self.vexpr(e, true)).collect()),
+                    Expr::Tuple(t) => {
+                        VExpr::Union(t.elts.iter().map(|e| self.vexpr(e, true)).collect())
+                    }
                     e => self.vexpr(e, true),
                 };
-                (vec![(n.id.clone(), Narrow::IsInstance(Box::new(class)))], Vec::new())
+                (
+                    vec![(n.id.clone(), Narrow::IsInstance(Box::new(class)))],
+                    Vec::new(),
+                )
             }
             Expr::UnaryOp(u) if u.op == UnaryOp::Not => {
                 let (t, f) = self.conditions(&u.operand);
@@ -744,12 +940,18 @@ impl<'a> Collector<'a> {
 }
 
 fn exits(body: &[Stmt]) -> bool {
-    matches!(body.last(), Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_)))
+    matches!(
+        body.last(),
+        Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_))
+    )
 }
 
 fn mentions_import_error(e: &Expr) -> bool {
     match e {
-        Expr::Name(n) => matches!(n.id.as_str(), "ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException"),
+        Expr::Name(n) => matches!(
+            n.id.as_str(),
+            "ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException"
+        ),
         Expr::Attribute(a) => matches!(a.attr.id.as_str(), "ImportError" | "ModuleNotFoundError"),
         Expr::Tuple(t) => t.elts.iter().any(mentions_import_error),
         _ => false,
@@ -777,7 +979,11 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Stmt::Assign(a) => {
                 self.visit_expr(&a.value);
                 let value = self.vexpr(&a.value, false);
-                if self.scope == 0 && a.targets.iter().any(|t| t.as_name_expr().is_some_and(|n| n.id == "__all__")) {
+                if self.scope == 0
+                    && a.targets
+                        .iter()
+                        .any(|t| t.as_name_expr().is_some_and(|n| n.id == "__all__"))
+                {
                     self.record_all(&a.value, false);
                 }
                 for t in &a.targets {
@@ -811,11 +1017,15 @@ impl<'a> Visitor<'a> for Collector<'a> {
             Stmt::Expr(e) => {
                 if let Expr::Call(call) = e.value.as_ref() {
                     if let Expr::Attribute(attr) = call.func.as_ref() {
-                        if self.scope == 0 && attr.value.as_name_expr().is_some_and(|n| n.id == "__all__") {
+                        if self.scope == 0
+                            && attr.value.as_name_expr().is_some_and(|n| n.id == "__all__")
+                        {
                             match (attr.attr.id.as_str(), call.arguments.args.first()) {
                                 ("extend", Some(arg)) => self.record_all(arg, true),
                                 ("append", Some(Expr::StringLiteral(s))) => {
-                                    self.all.get_or_insert_with(Vec::new).push(Name::new(s.value.to_str()));
+                                    self.all
+                                        .get_or_insert_with(Vec::new)
+                                        .push(Name::new(s.value.to_str()));
                                 }
                                 _ => {}
                             }
@@ -836,8 +1046,15 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     self.visit_expr(&item.context_expr);
                     if let Some(vars) = &item.optional_vars {
                         let ctx = self.vexpr(&item.context_expr, false);
-                        let enter = if w.is_async { "__aenter__" } else { "__enter__" };
-                        let mut value = VExpr::Call(Box::new(VExpr::Attr(Box::new(ctx), Name::new_static(enter))));
+                        let enter = if w.is_async {
+                            "__aenter__"
+                        } else {
+                            "__enter__"
+                        };
+                        let mut value = VExpr::Call(Box::new(VExpr::Attr(
+                            Box::new(ctx),
+                            Name::new_static(enter),
+                        )));
                         if w.is_async {
                             value = VExpr::Await(Box::new(value));
                         }
@@ -865,9 +1082,8 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     }
                     all_exit &= exits(&clause.body);
                 }
-                if body_exits && i.elif_else_clauses.is_empty() {
-                    self.narrows.extend(when_false);
-                } else if all_exit && i.elif_else_clauses.iter().all(|c| c.test.is_some()) {
+                let no_else = i.elif_else_clauses.iter().all(|c| c.test.is_some());
+                if (body_exits && i.elif_else_clauses.is_empty()) || (all_exit && no_else) {
                     self.narrows.extend(when_false);
                 }
             }
@@ -895,9 +1111,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
                         self.visit_expr(ty);
                     }
                     if let Some(name) = &h.name {
-                        let mut def = self.new_def(name.id.clone(), DefKind::Variable, name.range, h.range);
+                        let mut def =
+                            self.new_def(name.id.clone(), DefKind::Variable, name.range, h.range);
                         def.ann = h.type_.as_deref().map(|ty| match ty {
-                            Expr::Tuple(tt) => VExpr::Union(tt.elts.iter().map(|e| self.vexpr(e, true)).collect()),
+                            Expr::Tuple(tt) => {
+                                VExpr::Union(tt.elts.iter().map(|e| self.vexpr(e, true)).collect())
+                            }
                             e => self.vexpr(e, true),
                         });
                         self.add_def(def);
@@ -965,13 +1184,24 @@ impl<'a> Visitor<'a> for Collector<'a> {
                     match &k.arg {
                         Some(name) => {
                             keywords.push(name.id.clone());
-                            self.add_use(name.id.clone(), name.range, UseKind::Keyword(callee.clone()), false);
+                            self.add_use(
+                                name.id.clone(),
+                                name.range,
+                                UseKind::Keyword(callee.clone()),
+                                false,
+                            );
                         }
                         None => spread = true,
                     }
                     self.visit_expr(&k.value);
                 }
-                self.calls.push(Call { callee, range: c.func.range(), positional, keywords, spread });
+                self.calls.push(Call {
+                    callee,
+                    range: c.func.range(),
+                    positional,
+                    keywords,
+                    spread,
+                });
             }
             Expr::Lambda(l) => {
                 let saved = self.scope;
@@ -982,9 +1212,24 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 self.visit_expr(&l.body);
                 self.scope = saved;
             }
-            Expr::ListComp(ast::ExprListComp { elt, generators, range, .. })
-            | Expr::SetComp(ast::ExprSetComp { elt, generators, range, .. })
-            | Expr::Generator(ast::ExprGenerator { elt, generators, range, .. }) => {
+            Expr::ListComp(ast::ExprListComp {
+                elt,
+                generators,
+                range,
+                ..
+            })
+            | Expr::SetComp(ast::ExprSetComp {
+                elt,
+                generators,
+                range,
+                ..
+            })
+            | Expr::Generator(ast::ExprGenerator {
+                elt,
+                generators,
+                range,
+                ..
+            }) => {
                 self.visit_comprehension_scope(*range, generators, &[elt]);
             }
             Expr::DictComp(d) => {
@@ -1023,7 +1268,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
             _ => None,
         };
         if let Some(name) = bound {
-            let def = self.new_def(name.id.clone(), DefKind::Variable, name.range, pattern.range());
+            let def = self.new_def(
+                name.id.clone(),
+                DefKind::Variable,
+                name.range,
+                pattern.range(),
+            );
             self.add_def(def);
         }
         visitor::walk_pattern(self, pattern);
@@ -1031,7 +1281,12 @@ impl<'a> Visitor<'a> for Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    fn visit_comprehension_scope(&mut self, range: TextRange, generators: &'a [ast::Comprehension], elts: &[&'a Expr]) {
+    fn visit_comprehension_scope(
+        &mut self,
+        range: TextRange,
+        generators: &'a [ast::Comprehension],
+        elts: &[&'a Expr],
+    ) {
         let saved = self.scope;
         // The first iterable is evaluated in the enclosing scope.
         if let Some(first) = generators.first() {
@@ -1061,6 +1316,9 @@ mod tests {
 
     #[test]
     fn cleandoc_strips_common_indent() {
-        assert_eq!(clean_doc("Title.\n\n    Body line.\n      more\n    "), "Title.\n\nBody line.\n  more");
+        assert_eq!(
+            clean_doc("Title.\n\n    Body line.\n      more\n    "),
+            "Title.\n\nBody line.\n  more"
+        );
     }
 }

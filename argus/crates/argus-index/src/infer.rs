@@ -13,7 +13,9 @@ use ruff_python_ast::name::Name;
 use ruff_text_size::TextSize;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::model::{Def, DefId, DefKind, FileId, ImportTarget, ModuleData, Narrow, ScopeId, ScopeKind, VExpr};
+use crate::model::{
+    Def, DefId, DefKind, FileId, ImportTarget, ModuleData, Narrow, ScopeId, ScopeKind, VExpr,
+};
 use crate::project::Project;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -155,7 +157,12 @@ impl<'p> Infer<'p> {
         self.module_member(builtins, name, &mut FxHashSet::default())
     }
 
-    fn star_member(&self, file: FileId, name: &str, seen: &mut FxHashSet<FileId>) -> Option<Target> {
+    fn star_member(
+        &self,
+        file: FileId,
+        name: &str,
+        seen: &mut FxHashSet<FileId>,
+    ) -> Option<Target> {
         let m = self.file(file)?;
         let public = match &m.all {
             Some(all) => all.iter().any(|n| n == name),
@@ -169,7 +176,12 @@ impl<'p> Infer<'p> {
 
     /// `module.name`: a binding of the module, a star import, or a submodule.
     #[must_use]
-    pub fn module_member(&self, file: FileId, name: &str, seen: &mut FxHashSet<FileId>) -> Option<Target> {
+    pub fn module_member(
+        &self,
+        file: FileId,
+        name: &str,
+        seen: &mut FxHashSet<FileId>,
+    ) -> Option<Target> {
         if !seen.insert(file) {
             return None;
         }
@@ -178,7 +190,11 @@ impl<'p> Infer<'p> {
             // A module-level binding that is not itself the submodule import
             // `from . import name` of a package resolves to the binding.
             let overloaded = defs.iter().any(|&d| m.defs[d as usize].deco.overload);
-            let pick = if overloaded { defs.first() } else { defs.last() };
+            let pick = if overloaded {
+                defs.first()
+            } else {
+                defs.last()
+            };
             if let Some(&d) = pick {
                 return Some(Target::Def(DefRef { file, def: d }));
             }
@@ -190,7 +206,9 @@ impl<'p> Infer<'p> {
                 }
             }
         }
-        self.project.module(&format!("{}.{name}", m.name)).map(Target::Module)
+        self.project
+            .module(&format!("{}.{name}", m.name))
+            .map(Target::Module)
     }
 
     /// Follow imports to the definition they name.
@@ -198,19 +216,27 @@ impl<'p> Infer<'p> {
     pub fn origin(&self, t: Target) -> Target {
         let mut current = t;
         for _ in 0..32 {
-            let Target::Def(d) = current else { return current };
-            let Some(def) = self.def(d) else { return current };
+            let Target::Def(d) = current else {
+                return current;
+            };
+            let Some(def) = self.def(d) else {
+                return current;
+            };
             let next = match &def.import {
                 Some(ImportTarget::Module(name)) => self.project.module(name).map(Target::Module),
-                Some(ImportTarget::Member { module, name }) => self.project.module(module).and_then(|f| {
-                    let own = self.file(f).map(|m| m.name.clone());
-                    // `from . import sub` inside the package itself.
-                    if f == d.file && own.is_some() {
-                        self.project.module(&format!("{module}.{name}")).map(Target::Module)
-                    } else {
-                        self.module_member(f, name, &mut FxHashSet::default())
-                    }
-                }),
+                Some(ImportTarget::Member { module, name }) => {
+                    self.project.module(module).and_then(|f| {
+                        let own = self.file(f).map(|m| m.name.clone());
+                        // `from . import sub` inside the package itself.
+                        if f == d.file && own.is_some() {
+                            self.project
+                                .module(&format!("{module}.{name}"))
+                                .map(Target::Module)
+                        } else {
+                            self.module_member(f, name, &mut FxHashSet::default())
+                        }
+                    })
+                }
                 None => return current,
             };
             match next {
@@ -246,7 +272,9 @@ impl<'p> Infer<'p> {
     }
 
     fn compute_def_type(&self, d: DefRef) -> Ty {
-        let Some(def) = self.def(d) else { return Ty::Unknown };
+        let Some(def) = self.def(d) else {
+            return Ty::Unknown;
+        };
         match def.kind {
             DefKind::Class => Ty::Class(d),
             DefKind::Function | DefKind::Method => Ty::Function(d, None),
@@ -260,7 +288,9 @@ impl<'p> Infer<'p> {
                 if let Some(ann) = &def.ann {
                     return self.ann_type(ann, d.file, &[]);
                 }
-                def.value.as_ref().map_or(Ty::Unknown, |v| self.value_type(v, d.file))
+                def.value
+                    .as_ref()
+                    .map_or(Ty::Unknown, |v| self.value_type(v, d.file))
             }
         }
     }
@@ -269,23 +299,41 @@ impl<'p> Infer<'p> {
         if let Some(ann) = &def.ann {
             let inner = self.ann_type(ann, d.file, &[]);
             return match self.param_kind(d, def) {
-                Some(crate::model::ParamKind::VarArgs) => self.builtin_instance("tuple", vec![inner]),
-                Some(crate::model::ParamKind::KwArgs) => {
-                    self.builtin_instance("dict", vec![self.builtin_instance("str", Vec::new()), inner])
+                Some(crate::model::ParamKind::VarArgs) => {
+                    self.builtin_instance("tuple", vec![inner])
                 }
+                Some(crate::model::ParamKind::KwArgs) => self.builtin_instance(
+                    "dict",
+                    vec![self.builtin_instance("str", Vec::new()), inner],
+                ),
                 _ => inner,
             };
         }
-        let Some(m) = self.file(d.file) else { return Ty::Unknown };
+        let Some(m) = self.file(d.file) else {
+            return Ty::Unknown;
+        };
         let scope = &m.scopes[def.scope as usize];
-        let Some(owner) = scope.owner else { return Ty::Unknown };
+        let Some(owner) = scope.owner else {
+            return Ty::Unknown;
+        };
         let fdef = &m.defs[owner as usize];
         if fdef.kind == DefKind::Method && !fdef.deco.staticmethod {
-            let is_first = fdef.sig.as_ref().and_then(|s| s.params.first()).is_some_and(|p| p.name == def.name);
+            let is_first = fdef
+                .sig
+                .as_ref()
+                .and_then(|s| s.params.first())
+                .is_some_and(|p| p.name == def.name);
             if is_first {
                 if let Some(class) = fdef.parent {
-                    let c = DefRef { file: d.file, def: class };
-                    return if fdef.deco.classmethod { Ty::Class(c) } else { Ty::Instance(c, Vec::new()) };
+                    let c = DefRef {
+                        file: d.file,
+                        def: class,
+                    };
+                    return if fdef.deco.classmethod {
+                        Ty::Class(c)
+                    } else {
+                        Ty::Instance(c, Vec::new())
+                    };
                 }
             }
         }
@@ -300,18 +348,26 @@ impl<'p> Infer<'p> {
         let m = self.file(d.file)?;
         let owner = m.scopes[def.scope as usize].owner?;
         let sig = m.defs[owner as usize].sig.as_ref()?;
-        sig.params.iter().find(|p| p.name == def.name).map(|p| p.kind)
+        sig.params
+            .iter()
+            .find(|p| p.name == def.name)
+            .map(|p| p.kind)
     }
 
     #[must_use]
     pub fn builtin_class(&self, name: &str) -> Option<DefRef> {
         let f = self.project.module("builtins")?;
         let m = self.file(f)?;
-        m.module_scope().bindings.get(name).and_then(|d| d.first()).map(|&d| DefRef { file: f, def: d })
+        m.module_scope()
+            .bindings
+            .get(name)
+            .and_then(|d| d.first())
+            .map(|&d| DefRef { file: f, def: d })
     }
 
     fn builtin_instance(&self, name: &str, args: Vec<Ty>) -> Ty {
-        self.builtin_class(name).map_or(Ty::Unknown, |c| Ty::Instance(c, args))
+        self.builtin_class(name)
+            .map_or(Ty::Unknown, |c| Ty::Instance(c, args))
     }
 
     // ----- expressions ----------------------------------------------------------
@@ -319,8 +375,15 @@ impl<'p> Infer<'p> {
     #[must_use]
     pub fn value_type(&self, v: &VExpr, file: FileId) -> Ty {
         self.guard(Ty::Unknown, || match v {
-            VExpr::Name { name, scope, at, narrow } => {
-                let base = self.lookup(file, *scope, name, *at).map_or(Ty::Unknown, |t| self.target_type(t));
+            VExpr::Name {
+                name,
+                scope,
+                at,
+                narrow,
+            } => {
+                let base = self
+                    .lookup(file, *scope, name, *at)
+                    .map_or(Ty::Unknown, |t| self.target_type(t));
                 match narrow.as_deref() {
                     Some(n) => self.apply_narrow(base, n, file),
                     None => base,
@@ -364,13 +427,20 @@ impl<'p> Infer<'p> {
             let s = &m.scopes[sid as usize];
             if s.kind == ScopeKind::Function {
                 let owner = &m.defs[s.owner? as usize];
-                let class = DefRef { file, def: owner.parent? };
+                let class = DefRef {
+                    file,
+                    def: owner.parent?,
+                };
                 if self.def(class)?.kind != DefKind::Class {
                     return None;
                 }
                 let (mro, _) = self.mro(class);
                 let next = *mro.get(1)?;
-                return Some(if owner.deco.classmethod { Ty::Class(next) } else { Ty::Instance(next, Vec::new()) });
+                return Some(if owner.deco.classmethod {
+                    Ty::Class(next)
+                } else {
+                    Ty::Instance(next, Vec::new())
+                });
             }
             current = s.parent;
         }
@@ -386,7 +456,11 @@ impl<'p> Infer<'p> {
                 if is_tuple {
                     return union(args.iter().cloned());
                 }
-                if iterate { args[0].clone() } else { args[args.len() - 1].clone() }
+                if iterate {
+                    args[0].clone()
+                } else {
+                    args[args.len() - 1].clone()
+                }
             }
             Ty::Union(parts) => union(parts.iter().map(|p| self.element(p, iterate))),
             _ => Ty::Unknown,
@@ -403,7 +477,11 @@ impl<'p> Infer<'p> {
             },
             Narrow::IsInstance(class) => {
                 let t = self.ann_type(class, file, &[]);
-                if t == Ty::Unknown { ty } else { t }
+                if t == Ty::Unknown {
+                    ty
+                } else {
+                    t
+                }
             }
         }
     }
@@ -418,10 +496,17 @@ impl<'p> Infer<'p> {
         match v {
             VExpr::NoneLit => Ty::None,
             VExpr::Union(parts) => union(parts.iter().map(|p| self.ann_type(p, file, subst))),
-            VExpr::Name { name, .. } | VExpr::Attr(_, name) if subst.iter().any(|(n, _)| n == name) => {
-                subst.iter().find(|(n, _)| n == name).map_or(Ty::Unknown, |(_, t)| t.clone())
+            VExpr::Name { name, .. } | VExpr::Attr(_, name)
+                if subst.iter().any(|(n, _)| n == name) =>
+            {
+                subst
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(Ty::Unknown, |(_, t)| t.clone())
             }
-            VExpr::Name { name, .. } | VExpr::Attr(_, name) if name == "Any" || name == "Self" => Ty::Unknown,
+            VExpr::Name { name, .. } | VExpr::Attr(_, name) if name == "Any" || name == "Self" => {
+                Ty::Unknown
+            }
             VExpr::Name { name, .. } | VExpr::Attr(_, name) if name == "LiteralString" => {
                 self.builtin_instance("str", Vec::new())
             }
@@ -434,12 +519,15 @@ impl<'p> Infer<'p> {
                     VExpr::Name { name, .. } | VExpr::Attr(_, name) => name.as_str(),
                     _ => "",
                 };
-                let arg = |i: usize| args.get(i).map_or(Ty::Unknown, |a| self.ann_type(a, file, subst));
+                let arg = |i: usize| {
+                    args.get(i)
+                        .map_or(Ty::Unknown, |a| self.ann_type(a, file, subst))
+                };
                 match head_name {
                     "Optional" => union([arg(0), Ty::None]),
                     "Union" => union(args.iter().map(|a| self.ann_type(a, file, subst))),
-                    "Annotated" | "ClassVar" | "Final" | "Required" | "NotRequired" | "ReadOnly" | "TypeGuard"
-                    | "TypeIs" => arg(0),
+                    "Annotated" | "ClassVar" | "Final" | "Required" | "NotRequired"
+                    | "ReadOnly" | "TypeGuard" | "TypeIs" => arg(0),
                     "Type" | "type" => match arg(0) {
                         Ty::Instance(c, _) => Ty::Class(c),
                         _ => Ty::Unknown,
@@ -493,7 +581,9 @@ impl<'p> Infer<'p> {
             _ => {
                 // A type alias (`UserId = int`, `MaybeUser = Optional[User]`).
                 let target = match v {
-                    VExpr::Name { name, scope, at, .. } => self.lookup(file, *scope, name, *at).map(|t| self.origin(t)),
+                    VExpr::Name {
+                        name, scope, at, ..
+                    } => self.lookup(file, *scope, name, *at).map(|t| self.origin(t)),
                     _ => None,
                 };
                 if let Some(Target::Def(d)) = target {
@@ -527,7 +617,9 @@ impl<'p> Infer<'p> {
     }
 
     fn base_classes(&self, c: DefRef) -> (Vec<DefRef>, bool) {
-        let Some(def) = self.def(c) else { return (Vec::new(), false) };
+        let Some(def) = self.def(c) else {
+            return (Vec::new(), false);
+        };
         let mut bases = Vec::new();
         let mut complete = true;
         for b in &def.bases {
@@ -566,7 +658,10 @@ impl<'p> Infer<'p> {
             if seqs.is_empty() {
                 break;
             }
-            let head = seqs.iter().map(|s| s[0]).find(|h| !seqs.iter().any(|s| s[1..].contains(h)));
+            let head = seqs
+                .iter()
+                .map(|s| s[0])
+                .find(|h| !seqs.iter().any(|s| s[1..].contains(h)));
             let Some(h) = head else {
                 // Inconsistent hierarchy: fall back to depth-first order.
                 for s in &seqs {
@@ -599,14 +694,19 @@ impl<'p> Infer<'p> {
         let (mro, _) = self.mro(c);
         for k in mro {
             let Some(m) = self.file(k.file) else { continue };
-            let Some(body) = m.defs.get(k.def as usize).and_then(|d| d.body) else { continue };
+            let Some(body) = m.defs.get(k.def as usize).and_then(|d| d.body) else {
+                continue;
+            };
             if let Some(defs) = m.scopes[body as usize].bindings.get(name) {
                 let pick = defs
                     .iter()
                     .find(|&&d| m.defs[d as usize].kind != DefKind::Attribute)
                     .or_else(|| defs.first());
                 if let Some(&d) = pick {
-                    return Some(DefRef { file: k.file, def: d });
+                    return Some(DefRef {
+                        file: k.file,
+                        def: d,
+                    });
                 }
             }
         }
@@ -614,8 +714,16 @@ impl<'p> Infer<'p> {
     }
 
     /// Type parameters of `owner` as seen from an instance of `class[args]`.
-    fn class_subst(&self, class: DefRef, args: &[Ty], owner: DefRef, depth: u32) -> Vec<(Name, Ty)> {
-        let Some(def) = self.def(class) else { return Vec::new() };
+    fn class_subst(
+        &self,
+        class: DefRef,
+        args: &[Ty],
+        owner: DefRef,
+        depth: u32,
+    ) -> Vec<(Name, Ty)> {
+        let Some(def) = self.def(class) else {
+            return Vec::new();
+        };
         let own: Vec<(Name, Ty)> = def
             .type_params
             .iter()
@@ -636,7 +744,10 @@ impl<'p> Infer<'p> {
                 }
                 let (mro, _) = self.mro(bc);
                 if mro.contains(&owner) {
-                    let resolved: Vec<Ty> = bargs.iter().map(|a| self.ann_type(a, class.file, &own)).collect();
+                    let resolved: Vec<Ty> = bargs
+                        .iter()
+                        .map(|a| self.ann_type(a, class.file, &own))
+                        .collect();
                     return self.class_subst(bc, &resolved, owner, depth + 1);
                 }
             }
@@ -648,9 +759,14 @@ impl<'p> Infer<'p> {
     #[must_use]
     pub fn member(&self, receiver: &Ty, name: &str) -> Option<Target> {
         match receiver {
-            Ty::Module(f) => self.module_member(*f, name, &mut FxHashSet::default()).map(|t| self.origin(t)),
+            Ty::Module(f) => self
+                .module_member(*f, name, &mut FxHashSet::default())
+                .map(|t| self.origin(t)),
             Ty::Instance(c, _) | Ty::Class(c) => self.class_member(*c, name).map(Target::Def),
-            Ty::Union(parts) => parts.iter().filter(|p| **p != Ty::None).find_map(|p| self.member(p, name)),
+            Ty::Union(parts) => parts
+                .iter()
+                .filter(|p| **p != Ty::None)
+                .find_map(|p| self.member(p, name)),
             _ => None,
         }
     }
@@ -658,30 +774,49 @@ impl<'p> Infer<'p> {
     #[must_use]
     pub fn member_type(&self, receiver: &Ty, name: &str) -> Ty {
         match receiver {
-            Ty::Union(parts) => union(parts.iter().filter(|p| **p != Ty::None).map(|p| self.member_type(p, name))),
+            Ty::Union(parts) => union(
+                parts
+                    .iter()
+                    .filter(|p| **p != Ty::None)
+                    .map(|p| self.member_type(p, name)),
+            ),
             Ty::Instance(c, _) | Ty::Class(c) => {
                 let args: &[Ty] = match receiver {
                     Ty::Instance(_, a) => a,
                     _ => &[],
                 };
-                let Some(d) = self.class_member(*c, name) else { return Ty::Unknown };
-                let Some(def) = self.def(d) else { return Ty::Unknown };
-                let owner = def.parent.map(|p| DefRef { file: d.file, def: p });
-                let mut subst = owner.map(|o| self.class_subst(*c, args, o, 0)).unwrap_or_default();
+                let Some(d) = self.class_member(*c, name) else {
+                    return Ty::Unknown;
+                };
+                let Some(def) = self.def(d) else {
+                    return Ty::Unknown;
+                };
+                let owner = def.parent.map(|p| DefRef {
+                    file: d.file,
+                    def: p,
+                });
+                let mut subst = owner
+                    .map(|o| self.class_subst(*c, args, o, 0))
+                    .unwrap_or_default();
                 subst.push((Name::new_static("Self"), receiver.clone()));
                 let is_instance = matches!(receiver, Ty::Instance(..));
                 match def.kind {
                     DefKind::Function | DefKind::Method if def.deco.property => {
-                        if is_instance { self.returns(d, &subst) } else { Ty::Function(d, None) }
+                        if is_instance {
+                            self.returns(d, &subst)
+                        } else {
+                            Ty::Function(d, None)
+                        }
                     }
                     DefKind::Function | DefKind::Method => {
-                        let bound = if def.deco.staticmethod || (!is_instance && !def.deco.classmethod) {
-                            None
-                        } else if def.deco.classmethod {
-                            Some(Box::new(Ty::Class(*c)))
-                        } else {
-                            Some(Box::new(receiver.clone()))
-                        };
+                        let bound =
+                            if def.deco.staticmethod || (!is_instance && !def.deco.classmethod) {
+                                None
+                            } else if def.deco.classmethod {
+                                Some(Box::new(Ty::Class(*c)))
+                            } else {
+                                Some(Box::new(receiver.clone()))
+                            };
                         Ty::Function(d, bound)
                     }
                     DefKind::Variable | DefKind::Attribute if def.ann.is_some() => {
@@ -690,7 +825,9 @@ impl<'p> Infer<'p> {
                     _ => self.def_type(d),
                 }
             }
-            Ty::Module(_) => self.member(receiver, name).map_or(Ty::Unknown, |t| self.target_type(t)),
+            Ty::Module(_) => self
+                .member(receiver, name)
+                .map_or(Ty::Unknown, |t| self.target_type(t)),
             _ => Ty::Unknown,
         }
     }
@@ -709,8 +846,18 @@ impl<'p> Infer<'p> {
             Ty::Function(d, receiver) => {
                 let mut subst = Vec::new();
                 if let Some(r) = receiver.as_deref() {
-                    if let (Ty::Instance(c, args), Some(owner)) = (r, self.def(*d).and_then(|x| x.parent)) {
-                        subst = self.class_subst(*c, args, DefRef { file: d.file, def: owner }, 0);
+                    if let (Ty::Instance(c, args), Some(owner)) =
+                        (r, self.def(*d).and_then(|x| x.parent))
+                    {
+                        subst = self.class_subst(
+                            *c,
+                            args,
+                            DefRef {
+                                file: d.file,
+                                def: owner,
+                            },
+                            0,
+                        );
                     }
                     let self_ty = match r {
                         Ty::Class(c) => Ty::Instance(*c, Vec::new()),
@@ -722,7 +869,11 @@ impl<'p> Infer<'p> {
             }
             Ty::Instance(..) => {
                 let call = self.member_type(callee, "__call__");
-                if matches!(call, Ty::Function(..)) { self.call_result(&call) } else { Ty::Unknown }
+                if matches!(call, Ty::Function(..)) {
+                    self.call_result(&call)
+                } else {
+                    Ty::Unknown
+                }
             }
             Ty::Union(parts) => union(parts.iter().map(|p| self.call_result(p))),
             _ => Ty::Unknown,
@@ -732,8 +883,12 @@ impl<'p> Infer<'p> {
     /// The return type of a function: its annotation, else its `return` values.
     #[must_use]
     pub fn returns(&self, d: DefRef, subst: &[(Name, Ty)]) -> Ty {
-        let Some(def) = self.def(d) else { return Ty::Unknown };
-        let Some(sig) = &def.sig else { return Ty::Unknown };
+        let Some(def) = self.def(d) else {
+            return Ty::Unknown;
+        };
+        let Some(sig) = &def.sig else {
+            return Ty::Unknown;
+        };
         if let Some(r) = &sig.returns {
             return self.ann_type(r, d.file, subst);
         }
@@ -741,7 +896,11 @@ impl<'p> Infer<'p> {
             return Ty::Unknown;
         }
         if sig.return_values.is_empty() {
-            return if self.file(d.file).is_some_and(|m| m.is_stub) { Ty::Unknown } else { Ty::None };
+            return if self.file(d.file).is_some_and(|m| m.is_stub) {
+                Ty::Unknown
+            } else {
+                Ty::None
+            };
         }
         union(sig.return_values.iter().map(|v| self.value_type(v, d.file)))
     }
@@ -760,14 +919,24 @@ impl<'p> Infer<'p> {
                 if args.is_empty() {
                     name.to_string()
                 } else {
-                    format!("{name}[{}]", args.iter().map(|a| self.display(a)).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "{name}[{}]",
+                        args.iter()
+                            .map(|a| self.display(a))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 }
             }
             Ty::Function(d, _) => self
                 .def(*d)
                 .and_then(|x| x.sig.as_ref())
                 .map_or_else(|| "function".into(), |s| s.text.clone()),
-            Ty::Union(parts) => parts.iter().map(|p| self.display(p)).collect::<Vec<_>>().join(" | "),
+            Ty::Union(parts) => parts
+                .iter()
+                .map(|p| self.display(p))
+                .collect::<Vec<_>>()
+                .join(" | "),
         }
     }
 }
@@ -779,7 +948,11 @@ pub fn vexpr_text(v: &VExpr) -> String {
         VExpr::Name { name, .. } => name.to_string(),
         VExpr::Attr(b, n) => format!("{}.{n}", vexpr_text(b)),
         VExpr::Subscript(b, args) => {
-            format!("{}[{}]", vexpr_text(b), args.iter().map(vexpr_text).collect::<Vec<_>>().join(", "))
+            format!(
+                "{}[{}]",
+                vexpr_text(b),
+                args.iter().map(vexpr_text).collect::<Vec<_>>().join(", ")
+            )
         }
         VExpr::Call(f) => format!("{}()", vexpr_text(f)),
         VExpr::Union(parts) => parts.iter().map(vexpr_text).collect::<Vec<_>>().join(" | "),

@@ -9,6 +9,9 @@
 //!
 //! No PyO3 here: the binding crate (`ouroboros-argus-py`) converts and serves.
 
+// `match` on an Option with a multi-line `None` arm reads better than `if let ... else`.
+#![allow(clippy::single_match_else)]
+
 pub mod collect;
 pub mod infer;
 pub mod lines;
@@ -18,5 +21,5 @@ pub mod query;
 
 pub use infer::{DefRef, Infer, Target, Ty};
 pub use project::Project;
-pub use ruff_text_size::TextSize;
 pub use query::{check_project, Diagnostic, Hover, Location, Queries, Symbol};
+pub use ruff_text_size::TextSize;

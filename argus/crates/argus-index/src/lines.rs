@@ -32,8 +32,13 @@ impl LineIndex {
         let line = self.starts.partition_point(|&s| s <= off).saturating_sub(1);
         let start = self.starts[line] as usize;
         let end = (off as usize).min(source.len());
-        let col = source.get(start..end).map_or(end - start, |s| s.chars().count());
-        (u32::try_from(line + 1).unwrap_or(u32::MAX), u32::try_from(col + 1).unwrap_or(u32::MAX))
+        let col = source
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
+        (
+            u32::try_from(line + 1).unwrap_or(u32::MAX),
+            u32::try_from(col + 1).unwrap_or(u32::MAX),
+        )
     }
 
     /// Byte offset of a 1-based (line, column); None when the line is past the end.
@@ -41,7 +46,10 @@ impl LineIndex {
     pub fn offset(&self, source: &str, line: u32, column: u32) -> Option<TextSize> {
         let idx = (line as usize).checked_sub(1)?;
         let start = *self.starts.get(idx)? as usize;
-        let end = self.starts.get(idx + 1).map_or(source.len(), |&e| e as usize);
+        let end = self
+            .starts
+            .get(idx + 1)
+            .map_or(source.len(), |&e| e as usize);
         let text = source.get(start..end)?;
         let want = (column as usize).saturating_sub(1);
         let byte = text.char_indices().nth(want).map_or(text.len(), |(b, _)| b);

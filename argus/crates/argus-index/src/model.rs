@@ -87,6 +87,7 @@ pub struct Signature {
 
 /// Decorator facts that change how a function is called or looked up.
 #[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::struct_excessive_bools)] // independent flags, read one at a time
 pub struct Decorations {
     pub staticmethod: bool,
     pub classmethod: bool,
@@ -183,9 +184,13 @@ pub enum UseKind {
     /// `base.name`: the attribute of an expression.
     Attr(VExpr),
     /// `from module import name`: the imported name itself.
-    ImportedName { module: String },
+    ImportedName {
+        module: String,
+    },
     /// `import a.b` / `from a.b import x`: a module path segment.
-    Module { module: String },
+    Module {
+        module: String,
+    },
     /// `f(name=...)`: a keyword argument of a call.
     Keyword(VExpr),
 }
@@ -263,7 +268,8 @@ impl ModuleData {
     pub fn scope_at(&self, offset: TextSize) -> ScopeId {
         let mut best = 0usize;
         for (i, s) in self.scopes.iter().enumerate().skip(1) {
-            if s.range.contains_inclusive(offset) && s.range.len() <= self.scopes[best].range.len() {
+            if s.range.contains_inclusive(offset) && s.range.len() <= self.scopes[best].range.len()
+            {
                 best = i;
             }
         }
@@ -274,7 +280,11 @@ impl ModuleData {
     #[must_use]
     pub fn use_at(&self, offset: TextSize) -> Option<u32> {
         let idx = self.uses.partition_point(|u| u.range.start() <= offset);
-        (0..idx).rev().take(8).find(|&i| self.uses[i].range.contains_inclusive(offset)).map(|i| u32::try_from(i).unwrap_or(0))
+        (0..idx)
+            .rev()
+            .take(8)
+            .find(|&i| self.uses[i].range.contains_inclusive(offset))
+            .map(|i| u32::try_from(i).unwrap_or(0))
     }
 
     /// The definition whose name covers an offset.

@@ -19,7 +19,14 @@ use crate::model::{FileId, ImportTarget, ModuleData};
 /// Files above this size are recorded but not parsed.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Directories never descended into.
-const SKIP_DIRS: &[&str] = &["__pycache__", "node_modules", "site-packages", "target", "build", "dist"];
+const SKIP_DIRS: &[&str] = &[
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    "target",
+    "build",
+    "dist",
+];
 
 #[derive(Debug, Default)]
 pub struct Project {
@@ -48,10 +55,21 @@ fn read_and_collect(c: &Candidate) -> ModuleData {
         }
         let meta = match fs::metadata(&c.path) {
             Ok(m) => m,
-            Err(e) => return collect::skipped(&c.path, &c.module, c.is_package, c.in_project, format!("cannot read: {e}")),
+            Err(e) => {
+                return collect::skipped(
+                    &c.path,
+                    &c.module,
+                    c.is_package,
+                    c.in_project,
+                    format!("cannot read: {e}"),
+                )
+            }
         };
         if meta.len() > MAX_FILE_BYTES {
-            let reason = format!("not indexed: {} bytes is above the {MAX_FILE_BYTES}-byte limit", meta.len());
+            let reason = format!(
+                "not indexed: {} bytes is above the {MAX_FILE_BYTES}-byte limit",
+                meta.len()
+            );
             return collect::skipped(&c.path, &c.module, c.is_package, c.in_project, reason);
         }
         match fs::read(&c.path) {
@@ -63,14 +81,27 @@ fn read_and_collect(c: &Candidate) -> ModuleData {
                 "not indexed: binary file (NUL bytes)".to_string(),
             ),
             Ok(bytes) => {
-                let source = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                let source = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 collect::collect(&c.path, &c.module, c.is_package, source, c.in_project)
             }
-            Err(e) => collect::skipped(&c.path, &c.module, c.is_package, c.in_project, format!("cannot read: {e}")),
+            Err(e) => collect::skipped(
+                &c.path,
+                &c.module,
+                c.is_package,
+                c.in_project,
+                format!("cannot read: {e}"),
+            ),
         }
     });
     result.unwrap_or_else(|_| {
-        collect::skipped(&c.path, &c.module, c.is_package, c.in_project, "internal error while indexing".to_string())
+        collect::skipped(
+            &c.path,
+            &c.module,
+            c.is_package,
+            c.in_project,
+            "internal error while indexing".to_string(),
+        )
     })
 }
 
@@ -84,20 +115,29 @@ fn walk(root: &Path, out: &mut Vec<PathBuf>) {
     let mut seen = FxHashSet::default();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(canonical) = fs::canonicalize(&dir) else { continue };
+        let Ok(canonical) = fs::canonicalize(&dir) else {
+            continue;
+        };
         if !seen.insert(canonical) {
             continue;
         }
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(std::fs::DirEntry::file_name);
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let Ok(meta) = fs::metadata(&path) else { continue };
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
             if meta.is_dir() {
-                if name.starts_with('.') || SKIP_DIRS.contains(&name.as_ref()) || path.join("pyvenv.cfg").exists() {
+                if name.starts_with('.')
+                    || SKIP_DIRS.contains(&name.as_ref())
+                    || path.join("pyvenv.cfg").exists()
+                {
                     continue;
                 }
                 stack.push(path);
@@ -111,9 +151,15 @@ fn walk(root: &Path, out: &mut Vec<PathBuf>) {
 /// Module name of a file under a root (`pkg/mod.py` -> `pkg.mod`).
 fn module_name(root: &Path, path: &Path) -> Option<(String, bool)> {
     let rel = path.strip_prefix(root).ok()?;
-    let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let last = parts.pop()?;
-    let stem = last.rsplit_once('.').map_or(last.as_str(), |(s, _)| s).to_string();
+    let stem = last
+        .rsplit_once('.')
+        .map_or(last.as_str(), |(s, _)| s)
+        .to_string();
     let is_package = stem == "__init__";
     if !is_package {
         parts.push(stem);
@@ -125,7 +171,11 @@ impl Project {
     /// Index every Python file under `roots`, then the modules they import.
     #[must_use]
     pub fn index(roots: Vec<PathBuf>, search_paths: Vec<PathBuf>) -> Self {
-        let mut project = Self { roots, search_paths, ..Self::default() };
+        let mut project = Self {
+            roots,
+            search_paths,
+            ..Self::default()
+        };
         let mut candidates = Vec::new();
         for root in &project.roots {
             let mut files = Vec::new();
@@ -135,9 +185,18 @@ impl Project {
                 walk(root, &mut files);
             }
             for path in files {
-                let base = if root.is_file() { root.parent().unwrap_or(root) } else { root };
+                let base = if root.is_file() {
+                    root.parent().unwrap_or(root)
+                } else {
+                    root
+                };
                 if let Some((module, is_package)) = module_name(base, &path) {
-                    candidates.push(Candidate { path, module, is_package, in_project: true });
+                    candidates.push(Candidate {
+                        path,
+                        module,
+                        is_package,
+                        in_project: true,
+                    });
                 }
             }
         }
@@ -154,7 +213,12 @@ impl Project {
                 prefix = head;
                 let Some(d) = dir.clone() else { break };
                 if names.insert(prefix.to_string()) {
-                    namespaces.push(Candidate { path: d.clone(), module: prefix.to_string(), is_package: true, in_project: true });
+                    namespaces.push(Candidate {
+                        path: d.clone(),
+                        module: prefix.to_string(),
+                        is_package: true,
+                        in_project: true,
+                    });
                 }
                 dir = d.parent().map(Path::to_path_buf);
             }
@@ -172,7 +236,11 @@ impl Project {
         let id = FileId::try_from(self.files.len()).unwrap_or(FileId::MAX);
         let prefer = match self.by_module.get(&m.name).and_then(|&f| self.file(f)) {
             // A stub wins over its source; a project file over a dependency.
-            Some(old) => (m.is_stub && !old.is_stub) || (m.in_project && !old.in_project) || old.path.is_dir(),
+            Some(old) => {
+                (m.is_stub && !old.is_stub)
+                    || (m.in_project && !old.in_project)
+                    || old.path.is_dir()
+            }
             None => true,
         };
         if prefer {
@@ -203,7 +271,11 @@ impl Project {
     /// Find a module in the search paths: `.pyi` first, then `.py`, then a
     /// namespace folder.
     fn find(&self, name: &str) -> Option<Candidate> {
-        if name.is_empty() || name.split('.').any(|p| p.is_empty() || p.contains(['/', '\\'])) {
+        if name.is_empty()
+            || name
+                .split('.')
+                .any(|p| p.is_empty() || p.contains(['/', '\\']))
+        {
             return None;
         }
         let parts: Vec<&str> = name.split('.').collect();
@@ -227,11 +299,21 @@ impl Project {
             ];
             for (path, is_package) in options {
                 if path.is_file() {
-                    return Some(Candidate { path, module: name.to_string(), is_package, in_project: false });
+                    return Some(Candidate {
+                        path,
+                        module: name.to_string(),
+                        is_package,
+                        in_project: false,
+                    });
                 }
             }
             if namespace.is_none() && base.is_dir() {
-                namespace = Some(Candidate { path: base, module: name.to_string(), is_package: true, in_project: false });
+                namespace = Some(Candidate {
+                    path: base,
+                    module: name.to_string(),
+                    is_package: true,
+                    in_project: false,
+                });
             }
         }
         namespace
@@ -270,7 +352,9 @@ impl Project {
                 let parts: Vec<&str> = name.split('.').collect();
                 for n in 1..=parts.len() {
                     let prefix = parts[..n].join(".");
-                    if self.by_module.contains_key(&prefix) || self.missing.contains(&prefix) || !requested.insert(prefix.clone())
+                    if self.by_module.contains_key(&prefix)
+                        || self.missing.contains(&prefix)
+                        || !requested.insert(prefix.clone())
                     {
                         continue;
                     }
@@ -309,13 +393,25 @@ impl Project {
             return false;
         }
         let candidate = match existing.and_then(|id| self.file(id)) {
-            Some(old) => {
-                Candidate { path: path.to_path_buf(), module: old.name.clone(), is_package: old.is_package, in_project: old.in_project }
-            }
+            Some(old) => Candidate {
+                path: path.to_path_buf(),
+                module: old.name.clone(),
+                is_package: old.is_package,
+                in_project: old.in_project,
+            },
             None => {
-                let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else { return false };
-                let Some((module, is_package)) = module_name(root, path) else { return false };
-                Candidate { path: path.to_path_buf(), module, is_package, in_project: true }
+                let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else {
+                    return false;
+                };
+                let Some((module, is_package)) = module_name(root, path) else {
+                    return false;
+                };
+                Candidate {
+                    path: path.to_path_buf(),
+                    module,
+                    is_package,
+                    in_project: true,
+                }
             }
         };
         let data = read_and_collect(&candidate);

@@ -10,7 +10,9 @@ use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::infer::{vexpr_text, DefRef, Infer, Target, Ty};
-use crate::model::{Call, DefKind, FileId, ImportTarget, ModuleData, ParamKind, ScopeKind, Use, UseKind, VExpr};
+use crate::model::{
+    Call, DefKind, FileId, ImportTarget, ModuleData, ParamKind, ScopeKind, Use, UseKind, VExpr,
+};
 use crate::project::Project;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,8 +57,19 @@ pub struct Diagnostic {
 
 /// Names every module has without binding them.
 const MODULE_IMPLICIT: &[&str] = &[
-    "__name__", "__file__", "__doc__", "__package__", "__spec__", "__loader__", "__path__", "__builtins__",
-    "__dict__", "__annotations__", "__debug__", "reveal_type", "__cached__",
+    "__name__",
+    "__file__",
+    "__doc__",
+    "__package__",
+    "__spec__",
+    "__loader__",
+    "__path__",
+    "__builtins__",
+    "__dict__",
+    "__annotations__",
+    "__debug__",
+    "reveal_type",
+    "__cached__",
 ];
 const CLASS_IMPLICIT: &[&str] = &["__qualname__", "__module__", "__class__"];
 
@@ -67,17 +80,31 @@ pub struct Queries<'p> {
 fn location(m: &ModuleData, range: TextRange) -> Location {
     let (line, column) = m.lines.position(&m.source, range.start());
     let (end_line, end_column) = m.lines.position(&m.source, range.end());
-    Location { path: m.path.clone(), line, column, end_line, end_column }
+    Location {
+        path: m.path.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
 }
 
 fn module_location(m: &ModuleData) -> Location {
-    Location { path: m.path.clone(), line: 1, column: 1, end_line: 1, end_column: 1 }
+    Location {
+        path: m.path.clone(),
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+    }
 }
 
 impl<'p> Queries<'p> {
     #[must_use]
     pub fn new(project: &'p Project) -> Self {
-        Self { infer: Infer::new(project) }
+        Self {
+            infer: Infer::new(project),
+        }
     }
 
     fn project(&self) -> &'p Project {
@@ -107,12 +134,18 @@ impl<'p> Queries<'p> {
     pub fn resolve_use(&self, file: FileId, u: &Use) -> Option<Target> {
         match &u.kind {
             UseKind::Name => self.infer.lookup(file, u.scope, &u.name, u.range.start()),
-            UseKind::Attr(base) => self.infer.member(&self.infer.value_type(base, file), &u.name),
+            UseKind::Attr(base) => self
+                .infer
+                .member(&self.infer.value_type(base, file), &u.name),
             UseKind::ImportedName { module } => {
                 let f = self.project().module(module)?;
                 self.infer
                     .module_member(f, &u.name, &mut FxHashSet::default())
-                    .or_else(|| self.project().module(&format!("{module}.{}", u.name)).map(Target::Module))
+                    .or_else(|| {
+                        self.project()
+                            .module(&format!("{module}.{}", u.name))
+                            .map(Target::Module)
+                    })
             }
             UseKind::Module { module } => self.project().module(module).map(Target::Module),
             UseKind::Keyword(callee) => {
@@ -125,7 +158,10 @@ impl<'p> Queries<'p> {
                 let m = self.infer.file(func.file)?;
                 let body = m.defs.get(func.def as usize)?.body?;
                 let d = *m.scopes[body as usize].bindings.get(&u.name)?.first()?;
-                (m.defs[d as usize].kind == DefKind::Parameter).then_some(Target::Def(DefRef { file: func.file, def: d }))
+                (m.defs[d as usize].kind == DefKind::Parameter).then_some(Target::Def(DefRef {
+                    file: func.file,
+                    def: d,
+                }))
             }
         }
     }
@@ -137,20 +173,32 @@ impl<'p> Queries<'p> {
             let u = &m.uses[i as usize];
             return self.resolve_use(file, u).map(|t| (t, Some(u)));
         }
-        m.def_at(offset).map(|d| (Target::Def(DefRef { file, def: d }), None))
+        m.def_at(offset)
+            .map(|d| (Target::Def(DefRef { file, def: d }), None))
     }
 
     #[must_use]
     pub fn definition(&self, file: FileId, offset: TextSize) -> Vec<Location> {
-        let Some((t, _)) = self.target_at(file, offset) else { return Vec::new() };
-        self.target_location(self.infer.origin(t)).into_iter().collect()
+        let Some((t, _)) = self.target_at(file, offset) else {
+            return Vec::new();
+        };
+        self.target_location(self.infer.origin(t))
+            .into_iter()
+            .collect()
     }
 
     /// Every reference to what is under the position, across project files,
     /// through imports and aliases and typed receivers' attributes.
     #[must_use]
-    pub fn references(&self, file: FileId, offset: TextSize, include_declaration: bool) -> Vec<Location> {
-        let Some((t, _)) = self.target_at(file, offset) else { return Vec::new() };
+    pub fn references(
+        &self,
+        file: FileId,
+        offset: TextSize,
+        include_declaration: bool,
+    ) -> Vec<Location> {
+        let Some((t, _)) = self.target_at(file, offset) else {
+            return Vec::new();
+        };
         let target = self.infer.origin(t);
         self.references_to(target, include_declaration)
     }
@@ -178,13 +226,17 @@ impl<'p> Queries<'p> {
                     }
                 }
                 if let Some(ImportTarget::Module(module)) = &d.import {
-                    if matches!(target, Target::Module(_)) && module.ends_with(name.as_str()) && !names.contains(&d.name) {
+                    if matches!(target, Target::Module(_))
+                        && module.ends_with(name.as_str())
+                        && !names.contains(&d.name)
+                    {
                         names.push(d.name.clone());
                     }
                 }
             }
         }
-        let files: Vec<(FileId, &ModuleData)> = project.iter_files().filter(|(_, m)| m.in_project).collect();
+        let files: Vec<(FileId, &ModuleData)> =
+            project.iter_files().filter(|(_, m)| m.in_project).collect();
         let mut found: Vec<Location> = files
             .par_iter()
             .flat_map_iter(|&(fid, m)| {
@@ -196,13 +248,16 @@ impl<'p> Queries<'p> {
                         for &d in defs {
                             let def = &m.defs[d as usize];
                             if def.kind == DefKind::Import
-                                && q.infer.origin(Target::Def(DefRef { file: fid, def: d })) == target
+                                && q.infer.origin(Target::Def(DefRef { file: fid, def: d }))
+                                    == target
                             {
                                 out.push(location(m, def.range));
                             }
                         }
                     }
-                    let Some(idx) = m.uses_by_name.get(n) else { continue };
+                    let Some(idx) = m.uses_by_name.get(n) else {
+                        continue;
+                    };
                     for &i in idx {
                         let u = &m.uses[i as usize];
                         if let Some(t) = q.resolve_use(fid, u) {
@@ -251,7 +306,11 @@ impl<'p> Queries<'p> {
         let (kind, head, doc) = match origin {
             Target::Module(f) => {
                 let m = self.infer.file(f)?;
-                ("module", format!("(module) {}", m.name), m.doc.as_deref().map(str::to_string))
+                (
+                    "module",
+                    format!("(module) {}", m.name),
+                    m.doc.as_deref().map(str::to_string),
+                )
             }
             Target::Def(d) => {
                 let def = self.infer.def(d)?;
@@ -261,7 +320,14 @@ impl<'p> Queries<'p> {
                         let bases = if def.bases.is_empty() {
                             String::new()
                         } else {
-                            format!("({})", def.bases.iter().map(vexpr_text).collect::<Vec<_>>().join(", "))
+                            format!(
+                                "({})",
+                                def.bases
+                                    .iter()
+                                    .map(vexpr_text)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
                         };
                         ("class", format!("(class) class {}{bases}", def.name), doc)
                     }
@@ -271,7 +337,10 @@ impl<'p> Queries<'p> {
                     }
                     DefKind::Function | DefKind::Method => {
                         let kind = def.kind.as_str();
-                        let text = def.sig.as_ref().map_or_else(String::new, |s| s.text.clone());
+                        let text = def
+                            .sig
+                            .as_ref()
+                            .map_or_else(String::new, |s| s.text.clone());
                         (kind, format!("({kind}) {text}"), doc)
                     }
                     kind => {
@@ -285,18 +354,33 @@ impl<'p> Queries<'p> {
             Some(d) if !d.is_empty() => format!("{head}\n\n{d}"),
             _ => head,
         };
-        Some(Hover { text, kind: kind.to_string(), ty: ty_text, doc, location: self.target_location(origin) })
+        Some(Hover {
+            text,
+            kind: kind.to_string(),
+            ty: ty_text,
+            doc,
+            location: self.target_location(origin),
+        })
     }
 
     /// The type of the expression a use stands for (narrowing applied).
     fn use_type(&self, file: FileId, u: &Use) -> Ty {
         match &u.kind {
             UseKind::Name => {
-                let v = VExpr::Name { name: u.name.clone(), scope: u.scope, at: u.range.start(), narrow: u.narrow.clone() };
+                let v = VExpr::Name {
+                    name: u.name.clone(),
+                    scope: u.scope,
+                    at: u.range.start(),
+                    narrow: u.narrow.clone(),
+                };
                 self.infer.value_type(&v, file)
             }
-            UseKind::Attr(base) => self.infer.member_type(&self.infer.value_type(base, file), &u.name),
-            _ => self.resolve_use(file, u).map_or(Ty::Unknown, |t| self.infer.target_type(t)),
+            UseKind::Attr(base) => self
+                .infer
+                .member_type(&self.infer.value_type(base, file), &u.name),
+            _ => self
+                .resolve_use(file, u)
+                .map_or(Ty::Unknown, |t| self.infer.target_type(t)),
         }
     }
 
@@ -304,26 +388,35 @@ impl<'p> Queries<'p> {
     pub fn type_at(&self, file: FileId, offset: TextSize) -> Option<String> {
         let m = self.project().file(file)?;
         if let Some(i) = m.use_at(offset) {
-            return Some(self.infer.display(&self.use_type(file, &m.uses[i as usize])));
+            return Some(
+                self.infer
+                    .display(&self.use_type(file, &m.uses[i as usize])),
+            );
         }
         let d = m.def_at(offset)?;
-        Some(self.infer.display(&self.infer.def_type(DefRef { file, def: d })))
+        Some(
+            self.infer
+                .display(&self.infer.def_type(DefRef { file, def: d })),
+        )
     }
 
-    fn symbol(&self, m: &ModuleData, d: u32) -> Option<Symbol> {
+    fn symbol(m: &ModuleData, d: u32) -> Option<Symbol> {
         let def = &m.defs[d as usize];
         let scope_kind = m.scopes[def.scope as usize].kind;
         let wanted = match def.kind {
-            DefKind::Class | DefKind::Function | DefKind::Method => true,
+            DefKind::Class | DefKind::Function | DefKind::Method | DefKind::Attribute => true,
             DefKind::Variable => matches!(scope_kind, ScopeKind::Module | ScopeKind::Class),
-            DefKind::Attribute => true,
             _ => false,
         };
         if !wanted {
             return None;
         }
         // Only the first binding of a name in its scope is a symbol.
-        let first = m.scopes[def.scope as usize].bindings.get(&def.name).and_then(|v| v.first()).copied();
+        let first = m.scopes[def.scope as usize]
+            .bindings
+            .get(&def.name)
+            .and_then(|v| v.first())
+            .copied();
         if first != Some(d) {
             return None;
         }
@@ -338,8 +431,12 @@ impl<'p> Queries<'p> {
 
     #[must_use]
     pub fn document_symbols(&self, file: FileId) -> Vec<Symbol> {
-        let Some(m) = self.project().file(file) else { return Vec::new() };
-        (0..u32::try_from(m.defs.len()).unwrap_or(0)).filter_map(|d| self.symbol(m, d)).collect()
+        let Some(m) = self.project().file(file) else {
+            return Vec::new();
+        };
+        (0..u32::try_from(m.defs.len()).unwrap_or(0))
+            .filter_map(|d| Self::symbol(m, d))
+            .collect()
     }
 
     /// Project symbols whose name contains `query` (case-insensitive), best first.
@@ -353,7 +450,9 @@ impl<'p> Queries<'p> {
                 if !lower.contains(&q) {
                     continue;
                 }
-                let Some(sym) = self.symbol(m, u32::try_from(i).unwrap_or(0)) else { continue };
+                let Some(sym) = Self::symbol(m, u32::try_from(i).unwrap_or(0)) else {
+                    continue;
+                };
                 if sym.kind == "attribute" || (sym.kind == "variable" && sym.container.is_some()) {
                     continue;
                 }
@@ -383,23 +482,31 @@ impl<'p> Queries<'p> {
 
     #[must_use]
     pub fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
-        let Some(m) = self.project().file(file) else { return Vec::new() };
-        let mut out = Vec::new();
-        let mut push = |range: TextRange, severity: &'static str, code: &'static str, message: String| {
-            let l = location(m, range);
-            out.push(Diagnostic {
-                path: l.path,
-                line: l.line,
-                column: l.column,
-                end_line: l.end_line,
-                end_column: l.end_column,
-                severity,
-                code,
-                message,
-            });
+        let Some(m) = self.project().file(file) else {
+            return Vec::new();
         };
+        let mut out = Vec::new();
+        let mut push =
+            |range: TextRange, severity: &'static str, code: &'static str, message: String| {
+                let l = location(m, range);
+                out.push(Diagnostic {
+                    path: l.path,
+                    line: l.line,
+                    column: l.column,
+                    end_line: l.end_line,
+                    end_column: l.end_column,
+                    severity,
+                    code,
+                    message,
+                });
+            };
         if let Some(reason) = &m.skipped {
-            push(TextRange::default(), "warning", "file-skipped", reason.clone());
+            push(
+                TextRange::default(),
+                "warning",
+                "file-skipped",
+                reason.clone(),
+            );
             return out;
         }
         for e in &m.syntax_errors {
@@ -407,10 +514,19 @@ impl<'p> Queries<'p> {
         }
         for i in &m.imports {
             if !i.optional && self.project().module(&i.module).is_none() {
-                push(i.range, "error", "unresolved-import", format!("cannot resolve import `{}`", i.module));
+                push(
+                    i.range,
+                    "error",
+                    "unresolved-import",
+                    format!("cannot resolve import `{}`", i.module),
+                );
             }
         }
-        let unresolved_star = m.scopes.iter().any(|s| s.star_imports.iter().any(|s| self.project().module(s).is_none()));
+        let unresolved_star = m.scopes.iter().any(|s| {
+            s.star_imports
+                .iter()
+                .any(|s| self.project().module(s).is_none())
+        });
         for u in &m.uses {
             if let Some((code, message)) = self.check_use(file, m, u, unresolved_star) {
                 push(u.range, "error", code, message);
@@ -425,30 +541,55 @@ impl<'p> Queries<'p> {
         out
     }
 
-    fn check_use(&self, file: FileId, m: &ModuleData, u: &Use, unresolved_star: bool) -> Option<(&'static str, String)> {
+    fn check_use(
+        &self,
+        file: FileId,
+        m: &ModuleData,
+        u: &Use,
+        unresolved_star: bool,
+    ) -> Option<(&'static str, String)> {
         match &u.kind {
             UseKind::Name => {
                 if unresolved_star || MODULE_IMPLICIT.contains(&u.name.as_str()) {
                     return None;
                 }
-                if CLASS_IMPLICIT.contains(&u.name.as_str()) && m.scopes.iter().any(|s| s.kind == ScopeKind::Class) {
+                if CLASS_IMPLICIT.contains(&u.name.as_str())
+                    && m.scopes.iter().any(|s| s.kind == ScopeKind::Class)
+                {
                     return None;
                 }
-                if self.infer.lookup(file, u.scope, &u.name, u.range.start()).is_some() {
+                if self
+                    .infer
+                    .lookup(file, u.scope, &u.name, u.range.start())
+                    .is_some()
+                {
                     return None;
                 }
-                Some(("undefined-name", format!("name `{}` is not defined", u.name)))
+                Some((
+                    "undefined-name",
+                    format!("name `{}` is not defined", u.name),
+                ))
             }
             UseKind::ImportedName { module } => {
                 let f = self.project().module(module)?;
                 let target = self.infer.file(f)?;
-                if target.path.is_dir() || self.has_getattr_module(f) || self.resolve_use(file, u).is_some() {
+                if target.path.is_dir()
+                    || self.has_getattr_module(f)
+                    || self.resolve_use(file, u).is_some()
+                {
                     return None;
                 }
-                if target.scopes.iter().any(|s| s.star_imports.iter().any(|s| self.project().module(s).is_none())) {
+                if target.scopes.iter().any(|s| {
+                    s.star_imports
+                        .iter()
+                        .any(|s| self.project().module(s).is_none())
+                }) {
                     return None;
                 }
-                Some(("unresolved-import", format!("module `{module}` has no member `{}`", u.name)))
+                Some((
+                    "unresolved-import",
+                    format!("module `{module}` has no member `{}`", u.name),
+                ))
             }
             UseKind::Attr(base) if !u.store => {
                 let ty = self.infer.value_type(base, file);
@@ -459,14 +600,17 @@ impl<'p> Queries<'p> {
     }
 
     fn has_getattr_module(&self, f: FileId) -> bool {
-        self.infer.file(f).is_some_and(|m| m.module_scope().bindings.contains_key("__getattr__"))
+        self.infer
+            .file(f)
+            .is_some_and(|m| m.module_scope().bindings.contains_key("__getattr__"))
     }
 
     fn unknown_attribute(&self, ty: &Ty, name: &str) -> Option<(&'static str, String)> {
         match ty {
             Ty::Module(f) => {
                 let m = self.infer.file(*f)?;
-                if m.path.is_dir() || self.has_getattr_module(*f) || MODULE_IMPLICIT.contains(&name) {
+                if m.path.is_dir() || self.has_getattr_module(*f) || MODULE_IMPLICIT.contains(&name)
+                {
                     return None;
                 }
                 if m.scopes.iter().any(|s| !s.star_imports.is_empty()) {
@@ -475,7 +619,10 @@ impl<'p> Queries<'p> {
                 if self.infer.member(ty, name).is_some() {
                     return None;
                 }
-                Some(("unknown-attribute", format!("module `{}` has no attribute `{name}`", m.name)))
+                Some((
+                    "unknown-attribute",
+                    format!("module `{}` has no attribute `{name}`", m.name),
+                ))
             }
             Ty::Instance(c, _) | Ty::Class(c) => {
                 let (mro, complete) = self.infer.mro(*c);
@@ -491,7 +638,9 @@ impl<'p> Queries<'p> {
                     if Some(*k) != object {
                         let body = def.body?;
                         let bindings = &self.infer.file(k.file)?.scopes[body as usize].bindings;
-                        if bindings.contains_key("__getattr__") || bindings.contains_key("__getattribute__") {
+                        if bindings.contains_key("__getattr__")
+                            || bindings.contains_key("__getattribute__")
+                        {
                             return None;
                         }
                     }
@@ -525,12 +674,23 @@ impl<'p> Queries<'p> {
             Ty::Class(c) => {
                 let (mro, complete) = self.infer.mro(*c);
                 let object = self.infer.builtin_class("object");
-                if !complete || mro.iter().any(|k| self.infer.def(*k).is_none_or(|d| d.opaque_ctor)) {
+                if !complete
+                    || mro
+                        .iter()
+                        .any(|k| self.infer.def(*k).is_none_or(|d| d.opaque_ctor))
+                {
                     return Vec::new();
                 }
                 let init = self.infer.class_member(*c, "__init__");
                 let new = self.infer.class_member(*c, "__new__");
-                let owner = |d: Option<DefRef>| d.and_then(|d| self.infer.def(d)?.parent.map(|p| DefRef { file: d.file, def: p }));
+                let owner = |d: Option<DefRef>| {
+                    d.and_then(|d| {
+                        self.infer.def(d)?.parent.map(|p| DefRef {
+                            file: d.file,
+                            def: p,
+                        })
+                    })
+                };
                 if owner(new).is_some_and(|o| Some(o) != object) {
                     return Vec::new();
                 }
@@ -541,22 +701,32 @@ impl<'p> Queries<'p> {
             }
             _ => return Vec::new(),
         };
-        let Some(m) = self.infer.file(func.file) else { return Vec::new() };
+        let Some(m) = self.infer.file(func.file) else {
+            return Vec::new();
+        };
         let def = &m.defs[func.def as usize];
-        let Some(sig) = &def.sig else { return Vec::new() };
+        let Some(sig) = &def.sig else {
+            return Vec::new();
+        };
         if def.deco.other || def.deco.overload || def.deco.property {
             return Vec::new();
         }
         // Overloads and redefinitions: more than one binding of the name.
-        if m.scopes[def.scope as usize].bindings.get(&def.name).is_some_and(|v| v.len() > 1) {
+        if m.scopes[def.scope as usize]
+            .bindings
+            .get(&def.name)
+            .is_some_and(|v| v.len() > 1)
+        {
             return Vec::new();
         }
         let skip = usize::from(skip_first && !def.deco.staticmethod && def.kind == DefKind::Method);
         let params: Vec<_> = sig.params.iter().skip(skip).collect();
         let name = &def.name;
         let mut problems = Vec::new();
-        let positional: Vec<_> =
-            params.iter().filter(|p| matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal)).collect();
+        let positional: Vec<_> = params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal))
+            .collect();
         let has_varargs = params.iter().any(|p| p.kind == ParamKind::VarArgs);
         let has_kwargs = params.iter().any(|p| p.kind == ParamKind::KwArgs);
         let given = call.positional as usize;
@@ -569,25 +739,41 @@ impl<'p> Queries<'p> {
             ));
         }
         for kw in &call.keywords {
-            let known = params.iter().any(|p| p.name == *kw && !matches!(p.kind, ParamKind::PositionalOnly | ParamKind::VarArgs | ParamKind::KwArgs));
+            let known = params.iter().any(|p| {
+                p.name == *kw
+                    && !matches!(
+                        p.kind,
+                        ParamKind::PositionalOnly | ParamKind::VarArgs | ParamKind::KwArgs
+                    )
+            });
             if !known && !has_kwargs {
-                problems.push(format!("`{name}` got an unexpected keyword argument `{kw}`"));
+                problems.push(format!(
+                    "`{name}` got an unexpected keyword argument `{kw}`"
+                ));
             }
         }
         for (i, p) in params.iter().enumerate() {
-            let by_position = matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal) && i < given;
+            let by_position =
+                matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal) && i < given;
             if by_position && call.keywords.contains(&p.name) {
-                problems.push(format!("`{name}` got multiple values for argument `{}`", p.name));
+                problems.push(format!(
+                    "`{name}` got multiple values for argument `{}`",
+                    p.name
+                ));
             }
         }
         for (i, p) in params.iter().enumerate() {
             if p.has_default || matches!(p.kind, ParamKind::VarArgs | ParamKind::KwArgs) {
                 continue;
             }
-            let by_position = matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal) && i < given;
+            let by_position =
+                matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal) && i < given;
             let by_keyword = p.kind != ParamKind::PositionalOnly && call.keywords.contains(&p.name);
             if !by_position && !by_keyword {
-                problems.push(format!("`{name}` is missing required argument `{}`", p.name));
+                problems.push(format!(
+                    "`{name}` is missing required argument `{}`",
+                    p.name
+                ));
             }
         }
         problems
@@ -597,8 +783,15 @@ impl<'p> Queries<'p> {
 /// Diagnostics of every project file, in path order.
 #[must_use]
 pub fn check_project(project: &Project) -> Vec<Diagnostic> {
-    let files: Vec<FileId> = project.iter_files().filter(|(_, m)| m.in_project && !m.path.is_dir()).map(|(i, _)| i).collect();
-    let mut all: Vec<Diagnostic> = files.par_iter().flat_map_iter(|&f| Queries::new(project).diagnostics(f)).collect();
+    let files: Vec<FileId> = project
+        .iter_files()
+        .filter(|(_, m)| m.in_project && !m.path.is_dir())
+        .map(|(i, _)| i)
+        .collect();
+    let mut all: Vec<Diagnostic> = files
+        .par_iter()
+        .flat_map_iter(|&f| Queries::new(project).diagnostics(f))
+        .collect();
     all.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
     all
 }

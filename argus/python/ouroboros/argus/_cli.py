@@ -1,11 +1,11 @@
 """The Argus command line: `ob argus ...` and `python -m ouroboros_argus ...`.
 
-    check PATH            diagnostics of a project, exit code 1 when any
-    definition FILE:LINE:COL, references, hover, type   one-shot queries
-    symbols FILE | --query Q
-    server                the daemon (JSON-RPC on a Unix socket, files watched)
-    mcp-server            MCP over stdio (starts or reuses the daemon)
-    mcp                   print a client configuration for the MCP server
+check PATH            diagnostics of a project, exit code 1 when any
+definition FILE:LINE:COL, references, hover, type   one-shot queries
+symbols FILE | --query Q
+server                the daemon (JSON-RPC on a Unix socket, files watched)
+mcp-server            MCP over stdio (starts or reuses the daemon)
+mcp                   print a client configuration for the MCP server
 """
 
 from __future__ import annotations
