@@ -62,7 +62,7 @@ def test_non_utf8_file_still_indexes(tmp_path):
         "x = [1, 2,\n",
         "if True\n    pass\n",
         "def g():\nreturn 1\n",
-        "'''unterminated\n",
+        "'unterminated\n",
         "lambda: (yield)\n",
         "@\n",
         "from . import\n",

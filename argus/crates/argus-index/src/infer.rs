@@ -434,7 +434,10 @@ impl<'p> Infer<'p> {
                 if self.def(class)?.kind != DefKind::Class {
                     return None;
                 }
-                let (mro, _) = self.mro(class);
+                let (mro, complete) = self.mro(class);
+                if !complete {
+                    return None;
+                }
                 let next = *mro.get(1)?;
                 return Some(if owner.deco.classmethod {
                     Ty::Class(next)

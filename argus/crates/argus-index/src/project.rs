@@ -149,8 +149,18 @@ fn walk(root: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Module name of a file under a root (`pkg/mod.py` -> `pkg.mod`).
+///
+/// A root that is itself a package (has `__init__.py`) is named from the
+/// folder above it, so `argus check mypkg/` sees `mypkg.sub`, not `sub`.
 fn module_name(root: &Path, path: &Path) -> Option<(String, bool)> {
-    let rel = path.strip_prefix(root).ok()?;
+    let mut base = root;
+    while base.join("__init__.py").is_file() || base.join("__init__.pyi").is_file() {
+        match base.parent() {
+            Some(parent) => base = parent,
+            None => break,
+        }
+    }
+    let rel = path.strip_prefix(base).ok()?;
     let mut parts: Vec<String> = rel
         .iter()
         .map(|p| p.to_string_lossy().into_owned())

@@ -87,9 +87,10 @@ class Server:
                 except asyncio.IncompleteReadError:
                     break
                 except asyncio.LimitOverrunError:
+                    await self._discard_line(reader)
                     writer.write(self._error(None, -32600, f"request line longer than {MAX_LINE} bytes") + b"\n")
                     await writer.drain()
-                    break
+                    continue
                 writer.write(await self._respond(line) + b"\n")
                 await writer.drain()
         except ConnectionError:
@@ -98,6 +99,18 @@ class Server:
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
+
+    @staticmethod
+    async def _discard_line(reader: asyncio.StreamReader) -> None:
+        """Skip the rest of an over-long line without buffering it."""
+        while True:
+            try:
+                await reader.readuntil(b"\n")
+                return
+            except asyncio.LimitOverrunError as exc:
+                await reader.readexactly(exc.consumed)
+            except asyncio.IncompleteReadError:
+                return
 
     @staticmethod
     def _error(rid: Any, code: int, message: str) -> bytes:
@@ -158,7 +171,11 @@ class Client:
         self.path = path
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.settimeout(timeout)
-        self._sock.connect(str(path))
+        try:
+            self._sock.connect(str(path))
+        except OSError:
+            self._sock.close()
+            raise
         self._file = self._sock.makefile("rwb")
         self._next = 0
 
@@ -194,14 +211,15 @@ def connect_or_start(root: Path, socket_path: Path | None = None, timeout: float
     except OSError:
         pass
     log = path.with_suffix(".log")
-    with open(log, "ab") as out:
-        subprocess.Popen(
-            [sys.executable, "-m", "ouroboros_argus", "server", "--root", str(root), "--socket", str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
+    command = [sys.executable, "-m", "ouroboros_argus", "server", "--root", str(root), "--socket", str(path)]
+    # Started through a short-lived launcher so the daemon is not our child:
+    # it outlives this process and is never left as a zombie.
+    launcher = (
+        "import subprocess, sys; "
+        "subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=open(sys.argv[1], 'ab'), "
+        "stderr=subprocess.STDOUT, start_new_session=True)"
+    )
+    subprocess.run([sys.executable, "-c", launcher, str(log), *command], check=True, timeout=60)
     deadline = time.monotonic() + timeout
     while True:
         try:
