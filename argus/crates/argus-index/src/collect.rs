@@ -498,7 +498,7 @@ impl<'a> Collector<'a> {
                 "staticmethod" => d.staticmethod = true,
                 "classmethod" => d.classmethod = true,
                 "property" | "cached_property" | "setter" | "getter" | "deleter" => {
-                    d.property = true
+                    d.property = true;
                 }
                 "overload" => d.overload = true,
                 "abstractmethod" | "override" | "final" | "abstractproperty" | "disjoint_base"
@@ -1151,6 +1151,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one arm per expression kind
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Name(n) => match n.ctx {

@@ -664,6 +664,7 @@ impl<'p> Queries<'p> {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // the arity rules of Python calls, in one place
     fn check_call(&self, file: FileId, call: &Call) -> Vec<String> {
         if call.spread {
             return Vec::new();
