@@ -1,0 +1,592 @@
+//! The Redis backend: redis-rs on tokio.
+//!
+//! A single server is reached through a small pool of `ConnectionManager`s
+//! (each one multiplexed and reconnecting), picked round-robin: concurrent
+//! commands from many tasks share a few sockets and are pipelined on them.
+//! Redis Cluster (`redis+cluster://h1:p1,h2:p2`) uses redis-rs's cluster
+//! connection, which routes each key to its slot.
+//!
+//! Multi-key atomic steps (compare-and-swap, locks) are Lua scripts, so they
+//! are atomic on the server without WATCH (which a multiplexed connection
+//! cannot hold). Lock keys carry a `{hash tag}` so a lock and its fencing
+//! counter live in one cluster slot.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
+use tokio::sync::OnceCell;
+
+use crate::{BatchOp, BatchResult, KvError, Page, Result, SetMode, SetOptions, Ttl};
+
+const DEFAULT_POOL_SIZE: usize = 4;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+const CAS_SCRIPT: &str = r"
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then
+  return 0
+end
+if ARGV[4] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[3])
+end
+return 1
+";
+
+const LOCK_ACQUIRE_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return token
+";
+
+const LOCK_RELEASE_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+const LOCK_EXTEND_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
+
+enum Target {
+    Single(redis::Client),
+    Cluster(Box<ClusterClient>),
+}
+
+enum Conns {
+    Pool(Vec<ConnectionManager>),
+    Cluster(ClusterConnection),
+}
+
+/// One connection handle (cheap to clone: both kinds are multiplexed).
+#[derive(Clone)]
+enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(cmd, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// A Redis (or Redis Cluster) store.
+pub struct RedisStore {
+    shown: String,
+    target: Target,
+    pool_size: usize,
+    conns: OnceCell<Conns>,
+    next: AtomicUsize,
+    cas: Script,
+    lock_acquire: Script,
+    lock_release: Script,
+    lock_extend: Script,
+}
+
+/// `redis://user:secret@host` -> `redis://user:***@host` for messages.
+fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user, hosts)) => {
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            format!("{scheme}://{user}:***@{hosts}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Remove our own options (`pool_size`) from the query string.
+fn take_options(url: &str) -> Result<(String, usize)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), DEFAULT_POOL_SIZE));
+    };
+    let mut pool_size = DEFAULT_POOL_SIZE;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("pool_size", v)) => {
+                pool_size = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or_else(|| {
+                        KvError::invalid(
+                            "pool_size",
+                            format!("must be an integer from 1 to 256, got {v:?}"),
+                        )
+                    })?;
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, pool_size))
+}
+
+impl RedisStore {
+    /// Parse the URL; no I/O happens until the first command.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let shown = hide_password(url);
+        let (url, pool_size) = take_options(url)?;
+        let bad = |e: RedisError| KvError::invalid("url", format!("{shown}: {e}"));
+        let target = if let Some(rest) = url.strip_prefix("redis+cluster://") {
+            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, _) = rest.split_at(authority_end);
+            let (userinfo, hosts) = match authority.rsplit_once('@') {
+                Some((u, h)) => (format!("{u}@"), h),
+                None => (String::new(), authority),
+            };
+            let nodes: Vec<String> = hosts
+                .split(',')
+                .filter(|h| !h.is_empty())
+                .map(|h| format!("redis://{userinfo}{h}"))
+                .collect();
+            if nodes.is_empty() {
+                return Err(KvError::invalid(
+                    "url",
+                    format!("{shown}: name at least one cluster node"),
+                ));
+            }
+            let client = ClusterClient::builder(nodes)
+                .connection_timeout(CONNECT_TIMEOUT)
+                .response_timeout(RESPONSE_TIMEOUT)
+                .build()
+                .map_err(bad)?;
+            Target::Cluster(Box::new(client))
+        } else if url.starts_with("rediss") {
+            return Err(KvError::invalid(
+                "url",
+                format!(
+                    "{shown}: TLS (rediss://) is not built into this ouroboros-kv; use redis://"
+                ),
+            ));
+        } else {
+            Target::Single(redis::Client::open(url.as_str()).map_err(bad)?)
+        };
+        Ok(Self {
+            shown,
+            target,
+            pool_size,
+            conns: OnceCell::new(),
+            next: AtomicUsize::new(0),
+            cas: Script::new(CAS_SCRIPT),
+            lock_acquire: Script::new(LOCK_ACQUIRE_SCRIPT),
+            lock_release: Script::new(LOCK_RELEASE_SCRIPT),
+            lock_extend: Script::new(LOCK_EXTEND_SCRIPT),
+        })
+    }
+
+    /// The URL without its password.
+    #[must_use]
+    pub fn describe(&self) -> &str {
+        &self.shown
+    }
+
+    /// True for `redis+cluster://`.
+    #[must_use]
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.target, Target::Cluster(_))
+    }
+
+    fn err(&self, e: &RedisError) -> KvError {
+        if e.is_io_error()
+            || e.is_timeout()
+            || e.is_connection_refusal()
+            || e.is_connection_dropped()
+        {
+            KvError::Connection {
+                url: self.shown.clone(),
+                message: e.to_string(),
+            }
+        } else {
+            let text = e.to_string();
+            if text.contains("not an integer") || text.contains("overflow") {
+                KvError::NotAnInteger(format!("{text} (at {})", self.shown))
+            } else {
+                KvError::Command {
+                    url: self.shown.clone(),
+                    message: text,
+                }
+            }
+        }
+    }
+
+    async fn conn(&self) -> Result<Conn> {
+        let conns = self
+            .conns
+            .get_or_try_init(|| async {
+                match &self.target {
+                    Target::Single(client) => {
+                        let config = ConnectionManagerConfig::new()
+                            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+                            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+                            .set_number_of_retries(2);
+                        let mut pool = Vec::with_capacity(self.pool_size);
+                        for _ in 0..self.pool_size {
+                            let c =
+                                ConnectionManager::new_with_config(client.clone(), config.clone())
+                                    .await
+                                    .map_err(|e| self.err(&e))?;
+                            pool.push(c);
+                        }
+                        Ok(Conns::Pool(pool))
+                    }
+                    Target::Cluster(client) => {
+                        let c = client
+                            .get_async_connection()
+                            .await
+                            .map_err(|e| self.err(&e))?;
+                        Ok(Conns::Cluster(c))
+                    }
+                }
+            })
+            .await?;
+        Ok(match conns {
+            Conns::Pool(pool) => {
+                let i = self.next.fetch_add(1, Ordering::Relaxed) % pool.len();
+                Conn::Single(pool[i].clone())
+            }
+            Conns::Cluster(c) => Conn::Cluster(c.clone()),
+        })
+    }
+
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        let mut conn = self.conn().await?;
+        cmd.query_async(&mut conn).await.map_err(|e| self.err(&e))
+    }
+
+    async fn query_pipe<T: redis::FromRedisValue>(&self, pipe: &Pipeline) -> Result<T> {
+        let mut conn = self.conn().await?;
+        pipe.query_async(&mut conn).await.map_err(|e| self.err(&e))
+    }
+
+    pub async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.query(redis::cmd("GET").arg(key)).await
+    }
+
+    fn set_cmd(key: &[u8], value: &[u8], opts: SetOptions) -> Cmd {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value);
+        if let Some(ms) = opts.ttl_ms {
+            cmd.arg("PX").arg(ms);
+        }
+        match opts.mode {
+            SetMode::Always => {}
+            SetMode::IfAbsent => {
+                cmd.arg("NX");
+            }
+            SetMode::IfPresent => {
+                cmd.arg("XX");
+            }
+        }
+        cmd
+    }
+
+    pub async fn set(&self, key: &[u8], value: &[u8], opts: SetOptions) -> Result<bool> {
+        let reply: Value = self.query(&Self::set_cmd(key, value, opts)).await?;
+        Ok(!matches!(reply, Value::Nil))
+    }
+
+    pub async fn delete_many(&self, keys: &[Vec<u8>]) -> Result<u64> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        self.query(redis::cmd("DEL").arg(keys)).await
+    }
+
+    pub async fn exists(&self, key: &[u8]) -> Result<bool> {
+        let n: i64 = self.query(redis::cmd("EXISTS").arg(key)).await?;
+        Ok(n > 0)
+    }
+
+    pub async fn incr(&self, key: &[u8], by: i64) -> Result<i64> {
+        self.query(redis::cmd("INCRBY").arg(key).arg(by)).await
+    }
+
+    pub async fn compare_and_swap(
+        &self,
+        key: &[u8],
+        expected: Option<&[u8]>,
+        new: &[u8],
+        ttl_ms: Option<u64>,
+    ) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut inv = self.cas.key(key);
+        inv.arg(if expected.is_some() { "1" } else { "0" })
+            .arg(expected.unwrap_or_default())
+            .arg(new)
+            .arg(ttl_ms.map(|t| t.to_string()).unwrap_or_default());
+        let n: i64 = inv
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| self.err(&e))?;
+        Ok(n == 1)
+    }
+
+    pub async fn get_many(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query(redis::cmd("MGET").arg(keys)).await
+    }
+
+    pub async fn set_many(&self, items: &[(Vec<u8>, Vec<u8>)], ttl_ms: Option<u64>) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        if ttl_ms.is_none() {
+            let mut cmd = redis::cmd("MSET");
+            for (k, v) in items {
+                cmd.arg(k).arg(v);
+            }
+            let _: Value = self.query(&cmd).await?;
+        } else {
+            {
+                let mut pipe = redis::pipe();
+                if !self.is_cluster() {
+                    pipe.atomic();
+                }
+                for (k, v) in items {
+                    pipe.add_command(Self::set_cmd(
+                        k,
+                        v,
+                        SetOptions {
+                            ttl_ms,
+                            mode: SetMode::Always,
+                        },
+                    ))
+                    .ignore();
+                }
+                let _: Value = self.query_pipe(&pipe).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `SCAN` with `MATCH prefix*`. Redis may return a few more or fewer keys
+    /// than `limit` per page (COUNT is a hint) and may repeat a key.
+    pub async fn scan(&self, prefix: &[u8], cursor: Option<&[u8]>, limit: usize) -> Result<Page> {
+        if self.is_cluster() {
+            return Err(KvError::Command {
+                url: self.shown.clone(),
+                message:
+                    "scan over Redis Cluster is not supported yet; scan each node with its own URL"
+                        .into(),
+            });
+        }
+        let mut pattern = Vec::with_capacity(prefix.len() + 1);
+        for &b in prefix {
+            if matches!(b, b'*' | b'?' | b'[' | b']' | b'\\') {
+                pattern.push(b'\\');
+            }
+            pattern.push(b);
+        }
+        pattern.push(b'*');
+        // SCAN walks the whole keyspace COUNT slots at a time and returns only
+        // the matches, often none: keep walking until the page has `limit`
+        // keys or the walk is complete, so pages are about `limit` long.
+        let mut next = cursor.unwrap_or(b"0").to_vec();
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        loop {
+            let (cursor, found): (Vec<u8>, Vec<Vec<u8>>) = self
+                .query(
+                    redis::cmd("SCAN")
+                        .arg(&next)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(limit.max(100)),
+                )
+                .await?;
+            keys.extend(found);
+            next = cursor;
+            if next == b"0" || keys.len() >= limit {
+                break;
+            }
+        }
+        Ok(Page {
+            keys,
+            cursor: (next != b"0").then_some(next),
+        })
+    }
+
+    pub async fn expire(&self, key: &[u8], ttl_ms: Option<u64>) -> Result<bool> {
+        if let Some(ms) = ttl_ms {
+            let n: i64 = self.query(redis::cmd("PEXPIRE").arg(key).arg(ms)).await?;
+            Ok(n == 1)
+        } else {
+            let mut pipe = redis::pipe();
+            pipe.cmd("PERSIST").arg(key).ignore().cmd("EXISTS").arg(key);
+            let (n,): (i64,) = self.query_pipe(&pipe).await?;
+            Ok(n == 1)
+        }
+    }
+
+    pub async fn ttl(&self, key: &[u8]) -> Result<Ttl> {
+        let ms: i64 = self.query(redis::cmd("PTTL").arg(key)).await?;
+        Ok(match ms {
+            -1 => Ttl::Persistent,
+            ms if ms >= 0 => Ttl::Millis(u64::try_from(ms).unwrap_or(0)),
+            _ => Ttl::Missing,
+        })
+    }
+
+    /// MULTI/EXEC on one server (a pipeline on a cluster). Redis does not
+    /// roll back: a failing command (incr of text) leaves the others applied.
+    pub async fn batch(&self, ops: &[BatchOp]) -> Result<Vec<BatchResult>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        if !self.is_cluster() {
+            pipe.atomic();
+        }
+        for op in ops {
+            match op {
+                BatchOp::Set { key, value, opts } => {
+                    pipe.add_command(Self::set_cmd(key, value, *opts));
+                }
+                BatchOp::Delete { key } => {
+                    pipe.cmd("DEL").arg(key);
+                }
+                BatchOp::Incr { key, by } => {
+                    pipe.cmd("INCRBY").arg(key).arg(*by);
+                }
+                BatchOp::Expire {
+                    key,
+                    ttl_ms: Some(ms),
+                } => {
+                    pipe.cmd("PEXPIRE").arg(key).arg(*ms);
+                }
+                BatchOp::Expire { key, ttl_ms: None } => {
+                    pipe.cmd("PERSIST").arg(key).ignore().cmd("EXISTS").arg(key);
+                }
+            }
+        }
+        let replies: Vec<Value> = self.query_pipe(&pipe).await?;
+        let unexpected = |v: &Value| KvError::Command {
+            url: self.shown.clone(),
+            message: format!("unexpected reply {v:?}"),
+        };
+        ops.iter()
+            .zip(replies.iter())
+            .map(|(op, v)| match (op, v) {
+                (BatchOp::Incr { .. }, Value::Int(n)) => Ok(BatchResult::Int(*n)),
+                (BatchOp::Set { .. }, v) => Ok(BatchResult::Bool(!matches!(v, Value::Nil))),
+                (_, Value::Int(n)) => Ok(BatchResult::Bool(*n > 0)),
+                (_, v) => Err(unexpected(v)),
+            })
+            .collect()
+    }
+
+    pub async fn lock_acquire(
+        &self,
+        lock_key: &[u8],
+        fence_key: &[u8],
+        owner: &[u8],
+        ttl_ms: u64,
+    ) -> Result<Option<i64>> {
+        let mut conn = self.conn().await?;
+        let mut inv = self.lock_acquire.key(lock_key);
+        inv.key(fence_key).arg(owner).arg(ttl_ms);
+        inv.invoke_async(&mut conn).await.map_err(|e| self.err(&e))
+    }
+
+    pub async fn lock_release(&self, lock_key: &[u8], owner: &[u8]) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut inv = self.lock_release.key(lock_key);
+        inv.arg(owner);
+        let n: i64 = inv
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| self.err(&e))?;
+        Ok(n == 1)
+    }
+
+    pub async fn lock_extend(&self, lock_key: &[u8], owner: &[u8], ttl_ms: u64) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut inv = self.lock_extend.key(lock_key);
+        inv.arg(owner).arg(ttl_ms);
+        let n: i64 = inv
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| self.err(&e))?;
+        Ok(n == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            hide_password("redis://u:s3cret@h:6379/0"),
+            "redis://u:***@h:6379/0"
+        );
+        assert_eq!(hide_password("redis://:s3cret@h"), "redis://:***@h");
+        assert_eq!(hide_password("redis://h:6379"), "redis://h:6379");
+    }
+
+    #[test]
+    fn pool_size_is_ours_and_checked() {
+        assert_eq!(
+            take_options("redis://h/0?pool_size=8").unwrap(),
+            ("redis://h/0".into(), 8)
+        );
+        assert_eq!(
+            take_options("redis://h/0?protocol=resp3&pool_size=2").unwrap(),
+            ("redis://h/0?protocol=resp3".into(), 2)
+        );
+        assert!(matches!(
+            take_options("redis://h?pool_size=0"),
+            Err(KvError::InvalidArgument { .. })
+        ));
+    }
+}

@@ -1,0 +1,183 @@
+//! Integration tests of the engine (no Python): the embedded backends
+//! directly, Redis when `OUROBOROS_REDIS_URL` is set.
+
+use std::time::Duration;
+
+use ouroboros_kv_core::{
+    ttl_from_secs, BatchOp, BatchResult, KvError, SetMode, SetOptions, Store, Ttl,
+};
+
+fn block<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(fut)
+}
+
+fn redis_url() -> Option<String> {
+    let url = std::env::var("OUROBOROS_REDIS_URL").ok();
+    assert!(
+        url.is_some() || std::env::var("OUROBOROS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+        "OUROBOROS_REDIS_URL is not set but OUROBOROS_REQUIRE_SERVICES=1"
+    );
+    url
+}
+
+async fn exercise(store: &Store, p: &str) {
+    let k = |s: &str| format!("{p}{s}").into_bytes();
+    let opts = SetOptions::default();
+    assert!(store.set(k("a"), b"1".to_vec(), opts).await.unwrap());
+    assert_eq!(store.get(k("a")).await.unwrap(), Some(b"1".to_vec()));
+    let nx = SetOptions {
+        mode: SetMode::IfAbsent,
+        ..opts
+    };
+    assert!(!store.set(k("a"), b"2".to_vec(), nx).await.unwrap());
+    assert_eq!(store.incr(k("a"), 41).await.unwrap(), 42);
+    assert!(store
+        .compare_and_swap(k("a"), Some(b"42".to_vec()), b"x".to_vec(), None)
+        .await
+        .unwrap());
+    assert!(matches!(
+        store.incr(k("a"), 1).await,
+        Err(KvError::NotAnInteger(_))
+    ));
+    assert_eq!(store.ttl(k("a")).await.unwrap(), Ttl::Persistent);
+    assert_eq!(store.ttl(k("zz")).await.unwrap(), Ttl::Missing);
+    let short = SetOptions {
+        ttl_ms: Some(30),
+        ..opts
+    };
+    store.set(k("short"), b"v".to_vec(), short).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert_eq!(store.get(k("short")).await.unwrap(), None);
+    let results = store
+        .batch(vec![
+            BatchOp::Set {
+                key: k("b"),
+                value: b"5".to_vec(),
+                opts,
+            },
+            BatchOp::Incr { key: k("b"), by: 2 },
+            BatchOp::Delete { key: k("a") },
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        results,
+        vec![
+            BatchResult::Bool(true),
+            BatchResult::Int(7),
+            BatchResult::Bool(true)
+        ]
+    );
+    let t1 = store
+        .lock_acquire(k("l"), k("lf"), b"me".to_vec(), 5000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .lock_acquire(k("l"), k("lf"), b"you".to_vec(), 5000)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(!store.lock_release(k("l"), b"you".to_vec()).await.unwrap());
+    assert!(store.lock_release(k("l"), b"me".to_vec()).await.unwrap());
+    let t2 = store
+        .lock_acquire(k("l"), k("lf"), b"you".to_vec(), 5000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t2, t1 + 1);
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.scan(k(""), cursor, 2).await.unwrap();
+        all.extend(page.keys);
+        cursor = page.cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all, vec![k("b"), k("l"), k("lf")]);
+    assert_eq!(
+        store
+            .delete_many(vec![k("b"), k("l"), k("lf"), k("none")])
+            .await
+            .unwrap(),
+        3
+    );
+}
+
+#[test]
+fn memory_backend() {
+    let store = Store::open("memory://").unwrap();
+    block(exercise(&store, ""));
+}
+
+#[test]
+fn file_backend_and_second_open_in_process_is_shared() {
+    let dir = std::env::temp_dir().join(format!("ouroboros-kv-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("file://{}/store.redb", dir.display());
+    let store = Store::open(&url).unwrap();
+    block(exercise(&store, "x:"));
+    let again = Store::open(&url).unwrap();
+    block(async {
+        store
+            .set(b"shared".to_vec(), b"1".to_vec(), SetOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            again.get(b"shared".to_vec()).await.unwrap(),
+            Some(b"1".to_vec())
+        );
+    });
+    drop((store, again));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn redis_backend() {
+    let Some(url) = redis_url() else { return };
+    let store = Store::open(&url).unwrap();
+    let prefix = format!("it{}:", std::process::id());
+    let rt = ouroboros_rt();
+    rt.block_on(exercise(&store, &prefix));
+}
+
+fn ouroboros_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn ttls_are_checked() {
+    assert_eq!(ttl_from_secs("ttl", 1.5).unwrap(), 1500);
+    assert_eq!(ttl_from_secs("ttl", 0.0001).unwrap(), 1);
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e12] {
+        assert!(
+            matches!(
+                ttl_from_secs("ttl", bad),
+                Err(KvError::InvalidArgument { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn unknown_schemes_are_refused() {
+    assert!(matches!(
+        Store::open("ftp://x"),
+        Err(KvError::InvalidArgument { .. })
+    ));
+}
