@@ -3,6 +3,8 @@
 from collections.abc import Awaitable, Iterable
 from typing import Any, TypeVar, final
 
+from typing_extensions import disjoint_base
+
 _T = TypeVar("_T")
 
 __version__: str
@@ -19,9 +21,10 @@ class Ready:
     def __await__(self) -> Ready: ...
     def __iter__(self) -> Ready: ...
     def __next__(self) -> Any: ...
-    def send(self, value: Any, /) -> Any: ...
+    def send(self, _value: Any) -> Any: ...
     def close(self) -> None: ...
 
+@disjoint_base
 class KVBase:
     """The operations of `KV` and `SyncKV`: values from SyncKV, awaitables from KV."""
 
