@@ -427,6 +427,25 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def compat(session: nox.Session) -> None:
+    """A peer's own test suite run against one module: nox -s compat -- validation.
+
+    Runs packages/<pkg>/compat/run.py (installed with the package's `compat` extra),
+    which prints the pass rate relative to the peer. Too long for CI; run by hand.
+    """
+    runners = {
+        p.name.removeprefix("ouroboros-"): p for p in PACKAGES.values() if (p.path / "compat" / "run.py").exists()
+    }
+    if not session.posargs or session.posargs[0].removeprefix("ouroboros-") not in runners:
+        session.error("name a module with a compat/run.py: nox -s compat -- " + " | ".join(sorted(runners)))
+    pkg = runners[session.posargs[0].removeprefix("ouroboros-")]
+    install_packages(session, [pkg.name], extra="compat")
+    # The runner fetches the peer's sdist (its tests) with pip.
+    session.install("pip")
+    session.run("python", str(pkg.path / "compat" / "run.py"), *session.posargs[1:])
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """Build everything and serve the demo app (docs/demo) on 127.0.0.1."""
     install_packages(session, list(PACKAGES))

@@ -123,6 +123,9 @@ pub enum ErrorType {
     /// An error whose type and message were made elsewhere (a nested
     /// `ValidationError` re-raised in a validator, a custom error).
     Custom { kind: String, message: String },
+    /// A custom error with context values (`PydanticCustomError(type, msg, ctx)`,
+    /// `PydanticKnownError`); its keys are the user's, so they are not `'static`.
+    CustomWithContext { kind: String, message: String, ctx: Vec<(String, CtxValue)> },
 }
 
 impl ErrorType {
@@ -199,7 +202,7 @@ impl ErrorType {
             Self::RecursionLoop => "recursion_loop",
             Self::IsInstanceOf { .. } => "is_instance_of",
             Self::CallableType => "callable_type",
-            Self::Custom { kind, .. } => kind,
+            Self::Custom { kind, .. } | Self::CustomWithContext { kind, .. } => kind,
         }
     }
 
@@ -306,7 +309,7 @@ impl ErrorType {
             Self::RecursionLoop => "Recursion error - cyclic reference detected".into(),
             Self::IsInstanceOf { class } => format!("Input should be an instance of {class}"),
             Self::CallableType => "Input should be callable".into(),
-            Self::Custom { message, .. } => message.clone(),
+            Self::Custom { message, .. } | Self::CustomWithContext { message, .. } => message.clone(),
         }
     }
 

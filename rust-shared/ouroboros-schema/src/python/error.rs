@@ -136,6 +136,12 @@ pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<
                 c.set_item(*k, ctx_to_py(py, v)?)?;
             }
             d.set_item(pyo3::intern!(py, "ctx"), c)?;
+        } else if let ErrorType::CustomWithContext { ctx, .. } = &line.kind {
+            let c = PyDict::new(py);
+            for (k, v) in ctx {
+                c.set_item(k, ctx_to_py(py, v)?)?;
+            }
+            d.set_item(pyo3::intern!(py, "ctx"), c)?;
         }
         out.append(d)?;
     }
@@ -196,7 +202,12 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
     let text = value.str().map(|s| s.to_string()).unwrap_or_default();
     // PydanticCustomError-style: the user chose the error type and message.
     if let Ok(kind) = value.getattr(pyo3::intern!(py, "error_type")).and_then(|k| k.extract::<String>()) {
-        return ValError::new_py(ErrorType::Custom { kind, message: text }, input);
+        let ctx = value.getattr(pyo3::intern!(py, "context")).ok().and_then(|c| user_ctx(&c));
+        let kind = match ctx {
+            Some(ctx) => ErrorType::CustomWithContext { kind, message: text, ctx },
+            None => ErrorType::Custom { kind, message: text },
+        };
+        return ValError::new_py(kind, input);
     }
     if err.is_instance_of::<pyo3::exceptions::PyAssertionError>(py) {
         return ValError::new_py(ErrorType::AssertionError { error: text }, input);
@@ -233,9 +244,21 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
             "assertion_error" => {
                 ErrorType::AssertionError { error: msg.trim_start_matches("Assertion failed, ").to_owned() }
             }
-            _ => ErrorType::Custom { kind: t, message: msg },
+            _ => match item.get_item("ctx").ok().and_then(|c| user_ctx(&c)) {
+                Some(ctx) => ErrorType::CustomWithContext { kind: t, message: msg, ctx },
+                None => ErrorType::Custom { kind: t, message: msg },
+            },
         };
         out.push(LineError { kind, loc, input });
     }
     Ok(out)
+}
+
+/// A non-empty context dict of a user error, as `(key, value)` pairs.
+fn user_ctx(c: &Bound<'_, PyAny>) -> Option<Vec<(String, crate::errors::CtxValue)>> {
+    let d = c.cast::<PyDict>().ok()?;
+    if d.is_empty() {
+        return None;
+    }
+    Some(d.iter().map(|(k, v)| (k.str().map(|s| s.to_string()).unwrap_or_default(), super::validator::ctx_of(&v))).collect())
 }

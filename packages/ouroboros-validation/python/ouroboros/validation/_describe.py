@@ -119,6 +119,13 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             constraints.update(item)
         elif type(item).__module__ == "annotated_types":
             _annotated_types_item(item, constraints, validators)
+        elif hasattr(item, "__get_pydantic_core_schema__") and not isinstance(item, type):
+            # A marker with its own core schema wraps what was built so far.
+            schema = apply_constraints(schema, constraints)
+            for kind, func in validators:
+                schema = _wrap_validator(schema, kind, func, ctx)
+            constraints, validators = {}, []
+            schema = _marker_schema(item, tp, schema, ctx)
     if discriminator is not None:
         schema = _discriminated(schema, discriminator, ctx)
     if ctx.str_strip_whitespace and schema.get("type") == "str":
@@ -181,6 +188,59 @@ def _predicate_check(func: Callable[[Any], Any], *, negate: bool) -> Callable[[A
         return value
 
     return check
+
+
+class GetCoreSchemaHandler:
+    """The ``handler`` of ``__get_pydantic_core_schema__``: the schema of a type
+    as it would be without the hook (``handler(source)``)."""
+
+    def __init__(self, build: Callable[[Any], dict[str, Any]], ctx: DescribeContext) -> None:
+        self._build = build
+        self._ctx = ctx
+        self.field_name: str | None = None
+
+    def __call__(self, source_type: Any) -> dict[str, Any]:
+        return self._build(source_type)
+
+    def generate_schema(self, source_type: Any) -> dict[str, Any]:
+        """The schema of another type (its own hook included)."""
+        return describe_type(source_type, self._ctx)
+
+    def resolve_ref_schema(self, maybe_ref_schema: dict[str, Any]) -> dict[str, Any]:
+        return maybe_ref_schema
+
+
+def _with_json_hook(schema: dict[str, Any], owner: Any, core: dict[str, Any]) -> dict[str, Any]:
+    hook = getattr(owner, "__get_pydantic_json_schema__", None)
+    if hook is None or is_model_class(owner):
+        return schema
+    return {**schema, "json_schema_hook": (hook, core)}
+
+
+def _from_core_schema_hook(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
+    from ouroboros.validation.core._translate import to_description
+
+    def without_hook(source: Any) -> dict[str, Any]:
+        if source is tp:
+            origin = typing.get_origin(tp) or tp
+            for base in getattr(origin, "__mro__", ())[1:]:
+                if base in _SIMPLE:
+                    return {"type": _SIMPLE[base]}
+            return {"type": "is_instance", "cls": origin} if isinstance(origin, type) else {"type": "any"}
+        return describe_type(source, ctx)
+
+    core = tp.__get_pydantic_core_schema__(tp, GetCoreSchemaHandler(without_hook, ctx))
+    return _with_json_hook(to_description(core), tp, core)
+
+
+def _marker_schema(item: Any, source: Any, current: dict[str, Any], ctx: DescribeContext) -> dict[str, Any]:
+    from ouroboros.validation.core._translate import to_description
+
+    def inner(src: Any) -> dict[str, Any]:
+        return current if src is source else describe_type(src, ctx)
+
+    core = item.__get_pydantic_core_schema__(source, GetCoreSchemaHandler(inner, ctx))
+    return _with_json_hook(to_description(core), item, core)
 
 
 def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeContext) -> dict[str, Any]:
@@ -281,6 +341,8 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     custom = getattr(tp, "__ouroboros_type_schema__", None)
     if isinstance(custom, dict):
         return dict(custom)
+    if hasattr(tp, "__get_pydantic_core_schema__") and not is_model_class(tp):
+        return _from_core_schema_hook(tp, ctx)
     if is_model_class(tp):
         return {"type": "model", "cls": tp}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):

@@ -129,6 +129,14 @@ class PydanticCustomError(ValueError):
         self.context = context or {}
         super().__init__(self.message())
 
+    @property
+    def type(self) -> str:
+        """The error type (pydantic-core's name for ``error_type``)."""
+        return self.error_type
+
     def message(self) -> str:
         """The message with the context filled in."""
         return self.message_template.format(**self.context)
+
+    def __repr__(self) -> str:
+        return self.message()

@@ -154,6 +154,12 @@ class _Generator:
         return self.schema(describe_type(tp, DescribeContext()))
 
     def schema(self, s: dict[str, Any]) -> dict[str, Any]:
+        hook = s.get("json_schema_hook")
+        if hook is not None:
+            # A user type's __get_pydantic_json_schema__(core_schema, handler).
+            func, core = hook
+            plain = {k: v for k, v in s.items() if k != "json_schema_hook"}
+            return func(core, _JsonSchemaHandler(self, plain))
         kind = s["type"]
         if kind in _SIMPLE:
             out = dict(_SIMPLE[kind])
@@ -244,6 +250,25 @@ class _Generator:
             bounds = {k: out.pop(k) for k in list(out) if k != "anyOf"}
             out["anyOf"][0].update(bounds)
         return out
+
+
+class _JsonSchemaHandler:
+    """The ``handler`` of ``__get_pydantic_json_schema__``: ``handler(core_schema)``."""
+
+    def __init__(self, gen: _Generator, own: dict[str, Any]) -> None:
+        self._gen = gen
+        self._own = own
+        self.mode = gen.mode
+
+    def __call__(self, core_schema: dict[str, Any]) -> dict[str, Any]:
+        from ouroboros.validation.core._translate import to_description
+
+        return self._gen.schema(self._own if core_schema is None else to_description(core_schema))
+
+    def resolve_ref_schema(self, json_schema: dict[str, Any]) -> dict[str, Any]:
+        ref = json_schema.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        return self._gen.defs.get(name, json_schema) if ref else json_schema
 
 
 _BASE_DOC: str | None = None

@@ -1,0 +1,236 @@
+"""pydantic-core core schemas -> ouroboros-schema type schemas (the description format).
+
+Both shapes are accepted at every level: a handler given to
+``__get_pydantic_core_schema__`` returns ouroboros type schemas, which user
+code then wraps with ``core_schema`` builders; the result mixes the two.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ouroboros.validation._decorators import ValidationInfo, _arity
+
+__all__ = ["SchemaError", "to_description"]
+
+_SAME = {"any", "none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime", "timedelta"}
+_COPY_KEYS = (
+    "strict",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "multiple_of",
+    "allow_inf_nan",
+    "max_digits",
+    "decimal_places",
+    "min_length",
+    "max_length",
+    "pattern",
+    "strip_whitespace",
+    "to_lower",
+    "to_upper",
+)
+
+
+class SchemaError(Exception):
+    """A core schema that cannot be compiled (unknown type, missing key)."""
+
+    def error_count(self) -> int:
+        return 1
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [{"type": "schema_error", "loc": (), "msg": str(self), "input": None}]
+
+
+def _call(function: dict[str, Any] | Callable[..., Any], *, wrap: bool = False) -> tuple[Callable[..., Any], bool]:
+    """The user function and whether it takes ``info`` (core: ``{"type": "with-info", ...}``)."""
+    if isinstance(function, dict):
+        return function["function"], function.get("type") == "with-info"
+    return function, _arity(function) >= (3 if wrap else 2)
+
+
+def _info(data: Any, context: Any, field_name: str | None = None) -> ValidationInfo:
+    return ValidationInfo(data, field_name, context=context)
+
+
+def to_description(schema: dict[str, Any], defs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The ouroboros type schema that validates as ``schema`` does."""
+    defs = {} if defs is None else defs
+    kind = schema.get("type")
+    if kind in _SAME:
+        return {"type": kind, **{k: schema[k] for k in _COPY_KEYS if schema.get(k) is not None}}
+    if kind == "uuid" or kind == "url" or kind == "email":
+        return {k: v for k, v in schema.items() if k in ("type", "strict", "max_length", "allowed_schemes", "wrap")}
+    if kind == "literal":
+        return {"type": "literal", "expected": list(schema["expected"])}
+    if kind == "enum":
+        return {"type": "enum", "cls": schema["cls"]}
+    if kind in ("is-instance", "is_instance"):
+        return {"type": "is_instance", "cls": schema["cls"]}
+    if kind in ("list", "set", "frozenset"):
+        items = schema.get("items_schema", schema.get("items"))
+        out = {"type": kind, **{k: schema[k] for k in ("min_length", "max_length", "strict") if k in schema}}
+        if items is not None:
+            out["items"] = to_description(items, defs)
+        return out
+    if kind == "tuple":
+        return _tuple(schema, defs)
+    if kind == "dict":
+        out = {"type": "dict", **{k: schema[k] for k in ("min_length", "max_length", "strict") if k in schema}}
+        keys = schema.get("keys_schema", schema.get("keys"))
+        values = schema.get("values_schema", schema.get("values"))
+        if keys is not None:
+            out["keys"] = to_description(keys, defs)
+        if values is not None:
+            out["values"] = to_description(values, defs)
+        return out
+    if kind == "nullable":
+        return {"type": "nullable", "schema": to_description(schema["schema"], defs)}
+    if kind == "union":
+        choices = [c[0] if isinstance(c, tuple) else c for c in schema["choices"]]
+        out = {"type": "union", "choices": [to_description(c, defs) for c in choices]}
+        if schema.get("mode"):
+            out["mode"] = schema["mode"]
+        return out
+    if kind in ("tagged-union", "tagged_union") and isinstance(schema.get("discriminator"), str):
+        choices = {tag: to_description(s, defs) for tag, s in schema["choices"].items()}
+        return {"type": "tagged_union", "discriminator": schema["discriminator"], "choices": choices}
+    if kind == "model":
+        return {"type": "model", "cls": schema["cls"]}
+    if kind == "function" and "func" in schema:
+        inner = {**schema}
+        if "schema" in inner:
+            inner["schema"] = to_description(inner["schema"], defs)
+        return inner
+    if kind in ("function-before", "function-after", "function-plain"):
+        return _function(schema, kind.removeprefix("function-"), defs)
+    if kind == "function-wrap":
+        return _wrap(schema, defs)
+    if kind == "chain":
+        return _chain([to_description(s, defs) for s in schema["steps"]])
+    if kind == "lax-or-strict":
+        return to_description(schema["strict_schema" if schema.get("strict") else "lax_schema"], defs)
+    if kind == "json-or-python":
+        return to_description(schema["python_schema"], defs)
+    if kind == "json":
+        inner = to_description(schema["schema"], defs) if schema.get("schema") else {"type": "any"}
+        return _chain([{"type": "any"}, {"type": "function", "mode": "plain", "func": _json_loads}, inner])
+    if kind == "callable":
+        return {"type": "function", "mode": "plain", "func": _callable_check}
+    if kind == "custom-error":
+        return _custom_error(schema, defs)
+    if kind == "definitions":
+        for d in schema["definitions"]:
+            defs[d["ref"]] = d
+        return to_description(schema["schema"], defs)
+    if kind == "definition-ref":
+        ref = schema["schema_ref"]
+        if ref not in defs:
+            raise SchemaError(f"Definitions error: definition `{ref}` was never filled")
+        target = {k: v for k, v in defs[ref].items() if k != "ref"}
+        return to_description(target, defs)
+    raise SchemaError(f"Unknown or unsupported core schema type {kind!r}")
+
+
+def _tuple(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    if "items" in schema or "variadic" in schema:
+        return schema
+    items = [to_description(s, defs) for s in schema.get("items_schema", [])]
+    index = schema.get("variadic_item_index")
+    if index is None:
+        return {"type": "tuple", "items": items}
+    if index != len(items) - 1:
+        raise SchemaError("only a trailing variadic tuple item is supported")
+    if index == 0:
+        return {"type": "tuple", "variadic": items[0]}
+    return {"type": "tuple", "items": items[:-1], "variadic": items[-1]}
+
+
+def _function(schema: dict[str, Any], mode: str, defs: dict[str, Any]) -> dict[str, Any]:
+    func, info = _call(schema["function"])
+    field_name = schema["function"].get("field_name") if isinstance(schema["function"], dict) else None
+    if info:
+
+        def call(value: Any, data: Any, context: Any = None) -> Any:
+            return func(value, _info(data, context, field_name))
+    else:
+
+        def call(value: Any, data: Any, context: Any = None) -> Any:
+            return func(value)
+
+    out: dict[str, Any] = {"type": "function", "mode": mode, "func": call}
+    if mode != "plain":
+        out["schema"] = to_description(schema["schema"], defs)
+    return out
+
+
+def _wrap(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    from ouroboros.validation._describe import _LazyHandler
+
+    func, info = _call(schema["function"], wrap=True)
+    inner = to_description(schema["schema"], defs)
+    handler = _LazyHandler(inner)
+
+    def call(value: Any, data: Any, context: Any = None) -> Any:
+        if info:
+            return func(value, handler, _info(data, context))
+        return func(value, handler)
+
+    return {"type": "function", "mode": "plain", "func": call, "inner_schema": inner}
+
+
+def _chain(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each step validates the previous step's output."""
+    out = steps[0]
+    for step in steps[1:]:
+        if step["type"] == "function" and step["mode"] in ("after", "plain") and "schema" not in step:
+            out = {**step, "mode": "after", "schema": out}
+        else:
+            out = {"type": "function", "mode": "after", "func": _validator_of(step), "schema": out}
+    return out
+
+
+def _validator_of(schema: dict[str, Any]) -> Callable[..., Any]:
+    from ouroboros.validation._describe import _LazyHandler
+
+    handler = _LazyHandler(schema)
+    return lambda value, _data, _context=None: handler(value)
+
+
+def _json_loads(value: Any, _data: Any, _context: Any = None) -> Any:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    if not isinstance(value, (str, bytes, bytearray)):
+        raise PydanticCustomError("json_type", "JSON input should be string, bytes or bytearray")
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise PydanticCustomError("json_invalid", "Invalid JSON: {error}", {"error": str(exc)}) from None
+
+
+def _callable_check(value: Any, _data: Any, _context: Any = None) -> Any:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    if not callable(value):
+        raise PydanticCustomError("callable_type", "Input should be callable")
+    return value
+
+
+def _custom_error(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    from ouroboros.validation._errors import PydanticCustomError, ValidationError
+
+    check = _validator_of(to_description(schema["schema"], defs))
+    kind = schema["custom_error_type"]
+    message = schema.get("custom_error_message") or kind
+    context = schema.get("custom_error_context")
+
+    def call(value: Any, data: Any, context_: Any = None) -> Any:
+        try:
+            return check(value, data)
+        except ValidationError:
+            raise PydanticCustomError(kind, message, context) from None
+
+    return {"type": "function", "mode": "plain", "func": call}

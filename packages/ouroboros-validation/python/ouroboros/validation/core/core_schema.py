@@ -1,0 +1,378 @@
+"""Builders of pydantic-core "core schemas", as ``pydantic_core.core_schema`` names them.
+
+Each builder returns a plain dict in pydantic-core's shape (``{"type": "int",
+"gt": 0}``, ``{"type": "function-after", "function": {...}, "schema": ...}``).
+``ouroboros.validation.core.SchemaValidator`` translates such a dict into the
+ouroboros-schema description format (``_translate``) and compiles it in Rust;
+it is what ``__get_pydantic_core_schema__`` on a user type returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, Literal, Protocol
+
+CoreSchema = dict[str, Any]
+CoreConfig = dict[str, Any]
+WhenUsed = Literal["always", "unless-none", "json", "json-unless-none"]
+
+
+class ValidationInfo(Protocol):
+    """What a with-info validator function receives as its last argument."""
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def context(self) -> Any: ...
+
+    @property
+    def field_name(self) -> str | None: ...
+
+
+class SerializationInfo(Protocol):
+    """What a with-info serializer function receives."""
+
+    @property
+    def mode(self) -> str: ...
+
+
+FieldSerializationInfo = SerializationInfo
+ValidatorFunctionWrapHandler = Callable[..., Any]
+SerializerFunctionWrapHandler = Callable[..., Any]
+
+
+def _clean(**kwargs: Any) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _leaf(kind: str, **kwargs: Any) -> CoreSchema:
+    return {"type": kind, **_clean(**kwargs)}
+
+
+def any_schema(*, ref: str | None = None, metadata: Any = None, serialization: Any = None) -> CoreSchema:
+    return _leaf("any", ref=ref, metadata=metadata, serialization=serialization)
+
+
+def none_schema(*, ref: str | None = None, metadata: Any = None, serialization: Any = None) -> CoreSchema:
+    return _leaf("none", ref=ref, metadata=metadata, serialization=serialization)
+
+
+def bool_schema(strict: bool | None = None, **kw: Any) -> CoreSchema:
+    return _leaf("bool", strict=strict, **kw)
+
+
+def int_schema(
+    *,
+    multiple_of: int | None = None,
+    le: int | None = None,
+    ge: int | None = None,
+    lt: int | None = None,
+    gt: int | None = None,
+    strict: bool | None = None,
+    **kw: Any,
+) -> CoreSchema:
+    return _leaf("int", multiple_of=multiple_of, le=le, ge=ge, lt=lt, gt=gt, strict=strict, **kw)
+
+
+def float_schema(
+    *,
+    allow_inf_nan: bool | None = None,
+    multiple_of: float | None = None,
+    le: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    gt: float | None = None,
+    strict: bool | None = None,
+    **kw: Any,
+) -> CoreSchema:
+    return _leaf(
+        "float", allow_inf_nan=allow_inf_nan, multiple_of=multiple_of, le=le, ge=ge, lt=lt, gt=gt, strict=strict, **kw
+    )
+
+
+def decimal_schema(
+    *,
+    allow_inf_nan: bool | None = None,
+    multiple_of: Any = None,
+    le: Any = None,
+    ge: Any = None,
+    lt: Any = None,
+    gt: Any = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    strict: bool | None = None,
+    **kw: Any,
+) -> CoreSchema:
+    return _leaf(
+        "decimal",
+        allow_inf_nan=allow_inf_nan,
+        multiple_of=multiple_of,
+        le=le,
+        ge=ge,
+        lt=lt,
+        gt=gt,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        strict=strict,
+        **kw,
+    )
+
+
+def str_schema(
+    *,
+    pattern: Any = None,
+    max_length: int | None = None,
+    min_length: int | None = None,
+    strip_whitespace: bool | None = None,
+    to_lower: bool | None = None,
+    to_upper: bool | None = None,
+    strict: bool | None = None,
+    **kw: Any,
+) -> CoreSchema:
+    if pattern is not None and not isinstance(pattern, str):
+        pattern = pattern.pattern
+    return _leaf(
+        "str",
+        pattern=pattern,
+        max_length=max_length,
+        min_length=min_length,
+        strip_whitespace=strip_whitespace,
+        to_lower=to_lower,
+        to_upper=to_upper,
+        strict=strict,
+        **kw,
+    )
+
+
+def bytes_schema(
+    *, max_length: int | None = None, min_length: int | None = None, strict: bool | None = None, **kw: Any
+) -> CoreSchema:
+    return _leaf("bytes", max_length=max_length, min_length=min_length, strict=strict, **kw)
+
+
+def _temporal(kind: str, strict: Any, le: Any, ge: Any, lt: Any, gt: Any, kw: dict[str, Any]) -> CoreSchema:
+    return _leaf(kind, strict=strict, le=le, ge=ge, lt=lt, gt=gt, **kw)
+
+
+def date_schema(*, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any) -> CoreSchema:
+    return _temporal("date", strict, le, ge, lt, gt, kw)
+
+
+def time_schema(*, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any) -> CoreSchema:
+    return _temporal("time", strict, le, ge, lt, gt, kw)
+
+
+def datetime_schema(
+    *, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any
+) -> CoreSchema:
+    return _temporal("datetime", strict, le, ge, lt, gt, kw)
+
+
+def timedelta_schema(
+    *, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any
+) -> CoreSchema:
+    return _temporal("timedelta", strict, le, ge, lt, gt, kw)
+
+
+def uuid_schema(*, version: int | None = None, strict: bool | None = None, **kw: Any) -> CoreSchema:
+    return _leaf("uuid", version=version, strict=strict, **kw)
+
+
+def url_schema(*, max_length: int | None = None, allowed_schemes: list[str] | None = None, **kw: Any) -> CoreSchema:
+    return _leaf("url", max_length=max_length, allowed_schemes=allowed_schemes, **kw)
+
+
+def literal_schema(expected: list[Any], **kw: Any) -> CoreSchema:
+    return {"type": "literal", "expected": list(expected), **_clean(**kw)}
+
+
+def enum_schema(cls: Any, members: list[Any], *, sub_type: str | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "enum", "cls": cls, "members": list(members), **_clean(sub_type=sub_type, **kw)}
+
+
+def is_instance_schema(cls: Any, *, cls_repr: str | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "is-instance", "cls": cls, **_clean(cls_repr=cls_repr, **kw)}
+
+
+def is_subclass_schema(cls: Any, *, cls_repr: str | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "is-subclass", "cls": cls, **_clean(cls_repr=cls_repr, **kw)}
+
+
+def callable_schema(**kw: Any) -> CoreSchema:
+    return _leaf("callable", **kw)
+
+
+def _seq(kind: str, items_schema: CoreSchema | None, kw: dict[str, Any]) -> CoreSchema:
+    return {"type": kind, **_clean(items_schema=items_schema, **kw)}
+
+
+def list_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return _seq("list", items_schema, kw)
+
+
+def set_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return _seq("set", items_schema, kw)
+
+
+def frozenset_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return _seq("frozenset", items_schema, kw)
+
+
+def generator_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return _seq("generator", items_schema, kw)
+
+
+def tuple_schema(items_schema: list[CoreSchema], *, variadic_item_index: int | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "tuple", "items_schema": list(items_schema), **_clean(variadic_item_index=variadic_item_index, **kw)}
+
+
+def tuple_positional_schema(items_schema: list[CoreSchema], *, extras_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    if extras_schema is not None:
+        return tuple_schema([*items_schema, extras_schema], variadic_item_index=len(items_schema), **kw)
+    return tuple_schema(items_schema, **kw)
+
+
+def tuple_variable_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return tuple_schema([items_schema or any_schema()], variadic_item_index=0, **kw)
+
+
+def dict_schema(keys_schema: CoreSchema | None = None, values_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "dict", **_clean(keys_schema=keys_schema, values_schema=values_schema, **kw)}
+
+
+def nullable_schema(schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return {"type": "nullable", "schema": schema, **_clean(**kw)}
+
+
+def union_schema(choices: list[Any], *, mode: str | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "union", "choices": list(choices), **_clean(mode=mode, **kw)}
+
+
+def tagged_union_schema(choices: dict[Hashable, CoreSchema], discriminator: Any, **kw: Any) -> CoreSchema:
+    return {"type": "tagged-union", "choices": dict(choices), "discriminator": discriminator, **_clean(**kw)}
+
+
+def chain_schema(steps: list[CoreSchema], **kw: Any) -> CoreSchema:
+    return {"type": "chain", "steps": list(steps), **_clean(**kw)}
+
+
+def lax_or_strict_schema(lax_schema: CoreSchema, strict_schema: CoreSchema, *, strict: bool | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "lax-or-strict", "lax_schema": lax_schema, "strict_schema": strict_schema, **_clean(strict=strict, **kw)}
+
+
+def json_or_python_schema(json_schema: CoreSchema, python_schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return {"type": "json-or-python", "json_schema": json_schema, "python_schema": python_schema, **_clean(**kw)}
+
+
+def json_schema(schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "json", **_clean(schema=schema, **kw)}
+
+
+def custom_error_schema(
+    schema: CoreSchema, custom_error_type: str, *, custom_error_message: str | None = None, custom_error_context: Any = None, **kw: Any
+) -> CoreSchema:
+    return {
+        "type": "custom-error",
+        "schema": schema,
+        "custom_error_type": custom_error_type,
+        **_clean(custom_error_message=custom_error_message, custom_error_context=custom_error_context, **kw),
+    }
+
+
+def model_schema(cls: Any, schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return {"type": "model", "cls": cls, **_clean(schema=schema, **kw)}
+
+
+def definitions_schema(schema: CoreSchema, definitions: list[CoreSchema]) -> CoreSchema:
+    return {"type": "definitions", "schema": schema, "definitions": list(definitions)}
+
+
+def definition_reference_schema(schema_ref: str, **kw: Any) -> CoreSchema:
+    return {"type": "definition-ref", "schema_ref": schema_ref, **_clean(**kw)}
+
+
+def _function(kind: str, mode: str, function: Callable[..., Any], schema: CoreSchema | None, kw: dict[str, Any]) -> CoreSchema:
+    field_name = kw.pop("field_name", None)
+    out: CoreSchema = {"type": mode, "function": {"type": kind, "function": function, **_clean(field_name=field_name)}}
+    if schema is not None:
+        out["schema"] = schema
+    out.update(_clean(**kw))
+    return out
+
+
+def no_info_before_validator_function(function: Callable[..., Any], schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return _function("no-info", "function-before", function, schema, kw)
+
+
+def with_info_before_validator_function(function: Callable[..., Any], schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return _function("with-info", "function-before", function, schema, kw)
+
+
+def no_info_after_validator_function(function: Callable[..., Any], schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return _function("no-info", "function-after", function, schema, kw)
+
+
+def with_info_after_validator_function(function: Callable[..., Any], schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return _function("with-info", "function-after", function, schema, kw)
+
+
+def no_info_wrap_validator_function(function: Callable[..., Any], schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return _function("no-info", "function-wrap", function, schema, kw)
+
+
+def with_info_wrap_validator_function(function: Callable[..., Any], schema: CoreSchema, **kw: Any) -> CoreSchema:
+    return _function("with-info", "function-wrap", function, schema, kw)
+
+
+def no_info_plain_validator_function(function: Callable[..., Any], **kw: Any) -> CoreSchema:
+    return _function("no-info", "function-plain", function, None, kw)
+
+
+def with_info_plain_validator_function(function: Callable[..., Any], **kw: Any) -> CoreSchema:
+    return _function("with-info", "function-plain", function, None, kw)
+
+
+def plain_serializer_function_ser_schema(
+    function: Callable[..., Any],
+    *,
+    is_field_serializer: bool | None = None,
+    info_arg: bool | None = None,
+    return_schema: CoreSchema | None = None,
+    when_used: WhenUsed = "always",
+) -> dict[str, Any]:
+    return {
+        "type": "function-plain",
+        "function": function,
+        "when_used": when_used,
+        **_clean(is_field_serializer=is_field_serializer, info_arg=info_arg, return_schema=return_schema),
+    }
+
+
+def wrap_serializer_function_ser_schema(
+    function: Callable[..., Any],
+    *,
+    is_field_serializer: bool | None = None,
+    info_arg: bool | None = None,
+    schema: CoreSchema | None = None,
+    return_schema: CoreSchema | None = None,
+    when_used: WhenUsed = "always",
+) -> dict[str, Any]:
+    return {
+        "type": "function-wrap",
+        "function": function,
+        "when_used": when_used,
+        **_clean(is_field_serializer=is_field_serializer, info_arg=info_arg, schema=schema, return_schema=return_schema),
+    }
+
+
+def to_string_ser_schema(*, when_used: WhenUsed = "json-unless-none") -> dict[str, Any]:
+    return {"type": "to-string", "when_used": when_used}
+
+
+def format_ser_schema(formatting_string: str, *, when_used: WhenUsed = "json-unless-none") -> dict[str, Any]:
+    return {"type": "format", "formatting_string": formatting_string, "when_used": when_used}
+
+
+def simple_ser_schema(type: str) -> dict[str, Any]:  # noqa: A002 - pydantic-core's parameter name
+    return {"type": type}
