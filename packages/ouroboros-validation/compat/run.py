@@ -12,7 +12,8 @@
 
 Excluded, as the issue states: tests of ``pydantic._internal``
 (``test_internal.py``), of plugins (``plugin/``, ``test_plugins.py``,
-``test_plugin_loader.py``) and of mypy (``mypy/``); ``test_docs.py`` needs the
+``test_plugin_loader.py``), of mypy (``mypy/``) and of the private schema
+generator (``types/unions/test_direct_schema.py``); ``test_docs.py`` needs the
 docs/ folder, which the sdist does not ship.
 """
 
@@ -41,6 +42,9 @@ EXCLUDED = [
     "tests/test_internal.py",
     # Runs the code blocks of Pydantic's docs/, which the sdist does not ship.
     "tests/test_docs.py",
+    # Tests pydantic._internal._generate_schema's private union fast path
+    # (GenerateSchema._union_schema, _is_simple_schema_type, ConfigWrapper).
+    "tests/types/unions/test_direct_schema.py",
 ]
 
 

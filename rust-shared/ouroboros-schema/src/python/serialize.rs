@@ -321,7 +321,13 @@ impl Serializer<'_> {
             return Ok(value.clone());
         }
         let mut buf = Vec::new();
-        self.write_scalar(value, &mut buf)?;
+        if let Err(e) = self.write_scalar(value, &mut buf) {
+            // Only unknown types pay for the hook lookup.
+            return match json_hook(value)? {
+                Some(v) => self.to_python(&v, &None, &None, depth + 1),
+                None => Err(e),
+            };
+        }
         // Scalars in JSON mode: strings for dates/UUIDs/decimals, values for enums.
         if let Some(v) = self.enum_value(value)? {
             return self.to_python(&v, &None, &None, depth + 1);
@@ -399,6 +405,10 @@ impl Serializer<'_> {
         } else if let Ok(b) = value.cast::<PyByteArray>() {
             json_out::write_str(out, &String::from_utf8_lossy(&b.to_vec()));
         } else if value.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? {
+            json_out::write_str(out, &value.str()?.to_cow()?);
+        } else if let Some(v) = json_hook(value)? {
+            self.write_json(&v, &None, &None, out, 0)?;
+        } else if is_text_like(value)? {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else {
             return Err(PyTypeError::new_err(format!(
@@ -570,4 +580,24 @@ fn unquote(s: &str) -> String {
         }
     }
     out
+}
+
+/// A type that says how it is written in JSON (`SecretStr` -> `"**********"`,
+/// paths and IP addresses -> text): `__ouroboros_json__()` returns JSON data.
+fn json_hook<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match value.getattr_opt(pyo3::intern!(value.py(), "__ouroboros_json__"))? {
+        Some(hook) => Ok(Some(hook.call0()?)),
+        None => Ok(None),
+    }
+}
+
+static PURE_PATH: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Paths and `ipaddress` values are written as their text, as Pydantic does.
+fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = value.py();
+    if value.is_instance(PURE_PATH.import(py, "pathlib", "PurePath")?)? {
+        return Ok(true);
+    }
+    Ok(value.get_type().module()?.to_cow()? == "ipaddress")
 }

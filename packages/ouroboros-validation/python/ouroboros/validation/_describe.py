@@ -11,12 +11,16 @@ import datetime
 import decimal
 import enum
 import inspect
+import ipaddress
+import os
+import pathlib
 import types
 import typing
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ouroboros.validation._discriminator import Discriminator, callable_union
 from ouroboros.validation._fields import FieldInfo
 from ouroboros.validation._types import (
     AfterValidator,
@@ -44,6 +48,15 @@ _SIMPLE: dict[Any, str] = {
     decimal.Decimal: "decimal",
 }
 
+_IP_TYPES = {
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+}
+_PATHS = {pathlib.Path, pathlib.PurePath, os.PathLike}
 _LISTS = {list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence, typing.Sequence}  # noqa: UP006
 _SETS = {set, typing.Set, collections.abc.Set, collections.abc.MutableSet, typing.AbstractSet}  # noqa: UP006
 _FROZENSETS = {frozenset, typing.FrozenSet}  # noqa: UP006
@@ -54,6 +67,11 @@ _TUPLES = {tuple, typing.Tuple}  # noqa: UP006
 def is_model_class(tp: Any) -> bool:
     """Whether ``tp`` is an ouroboros BaseModel subclass (not BaseModel itself)."""
     return isinstance(tp, type) and tp.__dict__.get("__ouroboros_model__", False) is True
+
+
+def is_pydantic_dataclass(tp: Any) -> bool:
+    """Whether ``tp`` was made by ``ouroboros.validation.dataclasses.dataclass``."""
+    return isinstance(tp, type) and "__ouroboros_dataclass_schema__" in tp.__dict__
 
 
 def split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
@@ -103,12 +121,15 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     constraints: dict[str, Any] = {}
     validators: list[tuple[str, Any]] = []
     discriminator = None
+    json_hook = None
     for item in metadata:
         if isinstance(item, FieldInfo):
             constraints.update(item.constraints)
             validators.extend(item._validators)
             if item.discriminator:
                 discriminator = item.discriminator
+        elif isinstance(item, Discriminator):
+            discriminator = item
         elif isinstance(item, Strict):
             constraints["strict"] = item.strict
         elif isinstance(item, _StrTransform):
@@ -117,8 +138,22 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             validators.append((type(item).__name__, item.func))
         elif isinstance(item, dict):
             constraints.update(item)
+        elif hasattr(item, "_ouroboros_constraints"):
+            constraints.update(item._ouroboros_constraints())
+        elif hasattr(item, "_ouroboros_validator"):
+            marker = item._ouroboros_validator()
+            validators.append((type(marker).__name__, marker.func))
+        elif hasattr(item, "_ouroboros_wrap"):
+            schema = apply_constraints(schema, constraints)
+            for kind, func in validators:
+                schema = _wrap_validator(schema, kind, func, ctx)
+            constraints, validators = {}, []
+            wrap = item._ouroboros_wrap
+            schema = wrap(schema, tp) if _arity(wrap) >= 2 else wrap(schema)
         elif type(item).__module__ == "annotated_types":
             _annotated_types_item(item, constraints, validators)
+        elif hasattr(item, "__get_pydantic_json_schema__") and not hasattr(item, "__get_pydantic_core_schema__"):
+            json_hook = item.__get_pydantic_json_schema__
         elif hasattr(item, "__get_pydantic_core_schema__") and not isinstance(item, type):
             # A marker with its own core schema wraps what was built so far.
             schema = apply_constraints(schema, constraints)
@@ -126,6 +161,15 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
                 schema = _wrap_validator(schema, kind, func, ctx)
             constraints, validators = {}, []
             schema = _marker_schema(item, tp, schema, ctx)
+    if isinstance(discriminator, Discriminator):
+        if callable(discriminator.discriminator):
+            union_tp = tp
+            schema = callable_union(union_tp, discriminator, lambda a: describe_type(a, ctx))
+            if any(a is type(None) for a in typing.get_args(union_tp)):
+                schema = {"type": "nullable", "schema": schema}
+            discriminator = None
+        else:
+            discriminator = discriminator.discriminator
     if discriminator is not None:
         schema = _discriminated(schema, discriminator, ctx)
     if ctx.str_strip_whitespace and schema.get("type") == "str":
@@ -135,6 +179,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     schema = apply_constraints(schema, constraints)
     for kind, func in validators:
         schema = _wrap_validator(schema, kind, func, ctx)
+    if json_hook is not None:
+        schema = {**schema, "json_schema_hook": (json_hook, None)}
     return schema
 
 
@@ -338,6 +384,16 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return {"type": "none"}
     if tp in _SIMPLE:
         return {"type": _SIMPLE[tp]}
+    if tp in _IP_TYPES:
+        from ouroboros.validation.networks import IP_SCHEMAS
+
+        return dict(IP_SCHEMAS[tp])
+    if is_pydantic_dataclass(tp):
+        return tp.__ouroboros_dataclass_schema__()
+    if tp in _PATHS:
+        from ouroboros.validation._more_types import PATH_SCHEMA
+
+        return dict(PATH_SCHEMA)
     custom = getattr(tp, "__ouroboros_type_schema__", None)
     if isinstance(custom, dict):
         return dict(custom)

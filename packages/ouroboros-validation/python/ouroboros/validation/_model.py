@@ -338,12 +338,20 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @classmethod
     def model_json_schema(
-        cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+        cls,
+        by_alias: bool = True,
+        ref_template: str = "#/$defs/{model}",
+        schema_generator: Any = None,
+        mode: str = "validation",
     ) -> dict[str, Any]:
-        """JSON Schema (draft 2020-12) of the model, nested models under ``$defs``."""
-        from ouroboros.validation._json_schema import model_json_schema
+        """JSON Schema (draft 2020-12) of the model, nested models under ``$defs``.
 
-        return model_json_schema(cls, by_alias=by_alias, ref_template=ref_template, mode=mode)
+        ``schema_generator``: a ``json_schema.GenerateJsonSchema`` subclass.
+        """
+        from ouroboros.validation.json_schema import GenerateJsonSchema
+
+        generator = (schema_generator or GenerateJsonSchema)(by_alias=by_alias, ref_template=ref_template)
+        return generator.generate(cls, mode=mode)
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy (shallow unless ``deep``); ``update`` values are not validated."""

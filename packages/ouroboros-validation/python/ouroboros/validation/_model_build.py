@@ -118,6 +118,39 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
     return {"type": "function", "mode": dec.mode, "func": call, "schema": schema}
 
 
+def _annotated_serializer(annotation: Any) -> dict[str, Any] | None:
+    """A ``PlainSerializer``/``WrapSerializer`` in a field's ``Annotated`` metadata,
+    as the field's serializer entry (the last one wins, as in Pydantic)."""
+    from ouroboros.validation.functional_serializers import PlainSerializer, WrapSerializer
+
+    if isinstance(annotation, str):
+        return None
+    _, metadata = split_annotated(annotation)
+    markers = [m for m in metadata if isinstance(m, (PlainSerializer, WrapSerializer))]
+    if not markers:
+        return None
+    marker = markers[-1]
+    func = marker.func
+    wrap = isinstance(marker, WrapSerializer)
+    with_info = _arity(func) >= (3 if wrap else 2)
+    unless_none = marker.when_used in ("unless-none", "json-unless-none")
+
+    def ser(instance: Any, value: Any, mode: str) -> Any:
+        if unless_none and value is None:
+            return None
+        if wrap:
+            args = (value, _identity, SerializationInfo(mode)) if with_info else (value, _identity)
+        else:
+            args = (value, SerializationInfo(mode)) if with_info else (value,)
+        return func(*args)
+
+    return {
+        "serializer": ser,
+        "serializer_mode": "plain",
+        "serializer_when_used": "json" if marker.when_used.startswith("json") else "always",
+    }
+
+
 def _serializer_call(dec: DecoratorInfo) -> Any:
     func = dec.func
     n = _arity(func)
@@ -228,7 +261,15 @@ def build_description(cls: Any) -> dict[str, Any]:
             info.annotation = annotation
         generator = config.get("alias_generator")
         if generator is not None and info.alias is None:
-            info.alias = generator(name)
+            from ouroboros.validation.aliases import AliasGenerator
+
+            if isinstance(generator, AliasGenerator):
+                alias, v_alias, s_alias = generator.generate_aliases(name)
+                info.alias = alias
+                info.validation_alias = info.validation_alias or v_alias
+                info.serialization_alias = info.serialization_alias or s_alias
+            else:
+                info.alias = generator(name)
         resolved_fields[name] = info
         schema = describe_type(annotation, ctx, [info])
         if config.get("use_enum_values"):
@@ -254,6 +295,10 @@ def build_description(cls: Any) -> dict[str, Any]:
         ):
             value = getattr(info, key)
             if value is not None:
+                if key == "validation_alias":
+                    from ouroboros.validation.aliases import validation_keys
+
+                    value = validation_keys(value)
                 entry[key] = value
         validate_default = (
             info.validate_default if info.validate_default is not None else config.get("validate_default")
@@ -261,6 +306,9 @@ def build_description(cls: Any) -> dict[str, Any]:
         entry["validate_default"] = bool(validate_default)
         entry["exclude"] = bool(info.exclude)
         entry["frozen"] = bool(info.frozen)
+        annotated_ser = _annotated_serializer(annotation)
+        if annotated_ser is not None:
+            entry.update(annotated_ser)
         for dec in decorators:
             if dec.kind == "field_serializer" and name in dec.fields:
                 entry["serializer"] = _serializer_call(dec)

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any, Generic, TypeVar
 
-from ouroboros.validation._describe import DescribeContext, describe_type, is_model_class
+from ouroboros.validation._describe import DescribeContext, is_model_class
 from ouroboros.validation._validation import SchemaValidator
 
 __all__ = ["TypeAdapter"]
@@ -34,7 +34,9 @@ class TypeAdapter(Generic[T]):
             self._schema: dict[str, Any] = {"type": "model", "cls": type_}
             self._validator = type_.__ouroboros_validator__
         else:
-            self._schema = describe_type(type_, ctx)
+            from ouroboros.validation._internal._generate_schema import GenerateSchema
+
+            self._schema = GenerateSchema(ctx).generate_schema(type_)
             title = getattr(type_, "__name__", None) or str(type_)
             self._validator = SchemaValidator(
                 {**self._schema, "title": title} if "title" not in self._schema else self._schema
@@ -108,11 +110,20 @@ class TypeAdapter(Generic[T]):
         return out
 
     def json_schema(
-        self, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+        self,
+        *,
+        by_alias: bool = True,
+        ref_template: str = "#/$defs/{model}",
+        schema_generator: Any = None,
+        mode: str = "validation",
     ) -> dict[str, Any]:
         """JSON Schema (draft 2020-12) of the type."""
-        from ouroboros.validation._json_schema import model_json_schema, type_json_schema
+        from ouroboros.validation.json_schema import GenerateJsonSchema
 
-        if is_model_class(self.type):
-            return model_json_schema(self.type, by_alias=by_alias, ref_template=ref_template, mode=mode)
-        return type_json_schema(self._schema, by_alias=by_alias, ref_template=ref_template, mode=mode)
+        generator = (schema_generator or GenerateJsonSchema)(by_alias=by_alias, ref_template=ref_template)
+        return generator.generate(self.type if is_model_class(self.type) else self._schema, mode=mode)
+
+    @property
+    def core_schema(self) -> dict[str, Any]:
+        """The type schema this adapter validates with (ouroboros description format)."""
+        return self._schema

@@ -15,7 +15,6 @@ __all__ = [
     "AnyUrl",
     "BeforeValidator",
     "EmailStr",
-    "FutureDate",
     "HttpUrl",
     "NegativeFloat",
     "NegativeInt",
@@ -179,10 +178,6 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 NegativeFloat = Annotated[float, Field(lt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 NonPositiveFloat = Annotated[float, Field(le=0)]
-
-
-class FutureDate:
-    """Placeholder kept for import compatibility; validates as ``date``."""
 
 
 def conint(**constraints: Any) -> Any:

@@ -73,11 +73,11 @@ class InitErrorDetails(TypedDict, total=False):
     ctx: dict[str, Any]
 
 
-class PydanticOmit(Exception):  # noqa: N818 - pydantic-core's name
+class PydanticOmit(Exception):
     """Raise from a validator inside a container to drop the item."""
 
 
-class PydanticUseDefault(Exception):  # noqa: N818 - pydantic-core's name
+class PydanticUseDefault(Exception):
     """Raise from a validator to use the field's default instead."""
 
 
@@ -131,18 +131,16 @@ class SchemaValidator:
         self._validator = _RustValidator({**description, "title": title})
         self.title = title
 
-    def validate_python(
-        self, input: Any, *, strict: bool | None = None, context: Any = None, **_: Any
-    ) -> Any:  # noqa: A002 - pydantic-core's parameter name
+    def validate_python(self, input: Any, *, strict: bool | None = None, context: Any = None, **_: Any) -> Any:
         return self._validator.validate_python(input, strict=strict, context=context)
 
-    def validate_json(self, input: Any, *, strict: bool | None = None, context: Any = None, **_: Any) -> Any:  # noqa: A002
+    def validate_json(self, input: Any, *, strict: bool | None = None, context: Any = None, **_: Any) -> Any:
         return self._validator.validate_json(input, strict=strict, context=context)
 
-    def validate_strings(self, input: Any, *, strict: bool | None = None, context: Any = None, **_: Any) -> Any:  # noqa: A002
+    def validate_strings(self, input: Any, *, strict: bool | None = None, context: Any = None, **_: Any) -> Any:
         return self._validator.validate_python(input, strict=strict, context=context)
 
-    def isinstance_python(self, input: Any, *, strict: bool | None = None, context: Any = None) -> bool:  # noqa: A002
+    def isinstance_python(self, input: Any, *, strict: bool | None = None, context: Any = None) -> bool:
         try:
             self._validator.validate_python(input, strict=strict, context=context)
         except ValidationError:
@@ -182,7 +180,10 @@ def to_jsonable_python(value: Any, *, fallback: Any = None, serialize_unknown: b
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
-        return {_key(k): to_jsonable_python(v, fallback=fallback, serialize_unknown=serialize_unknown) for k, v in value.items()}
+        return {
+            _key(k): to_jsonable_python(v, fallback=fallback, serialize_unknown=serialize_unknown)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
         return [to_jsonable_python(v, fallback=fallback, serialize_unknown=serialize_unknown) for v in value]
     if isinstance(value, enum.Enum):
@@ -213,7 +214,9 @@ def _duration(td: datetime.timedelta) -> str:
     return json.loads(V({"type": "timedelta"}).to_json(td))
 
 
-def to_json(value: Any, *, indent: int | None = None, fallback: Any = None, serialize_unknown: bool = False, **_: Any) -> bytes:
+def to_json(
+    value: Any, *, indent: int | None = None, fallback: Any = None, serialize_unknown: bool = False, **_: Any
+) -> bytes:
     """``value`` as JSON bytes."""
     data = to_jsonable_python(value, fallback=fallback, serialize_unknown=serialize_unknown)
     separators = (",", ":") if indent is None else None

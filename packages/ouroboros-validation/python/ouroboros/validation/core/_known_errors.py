@@ -25,8 +25,10 @@ _TEMPLATES = {
     "less_than_equal": "Input should be less than or equal to {le}",
     "multiple_of": "Input should be a multiple of {multiple_of}",
     "finite_number": "Input should be a finite number",
-    "too_short": "{field_type} should have at least {min_length} item{expected_plural} after validation, not {actual_length}",
-    "too_long": "{field_type} should have at most {max_length} item{expected_plural} after validation, not {actual_length}",
+    "too_short": "{field_type} should have at least {min_length} item{expected_plural} after validation, "
+    "not {actual_length}",
+    "too_long": "{field_type} should have at most {max_length} item{expected_plural} after validation, "
+    "not {actual_length}",
     "string_type": "Input should be a valid string",
     "string_too_short": "String should have at least {min_length} character{expected_plural}",
     "string_too_long": "String should have at most {max_length} character{expected_plural}",

@@ -58,7 +58,16 @@ def _info(data: Any, context: Any, field_name: str | None = None) -> ValidationI
 
 def to_description(schema: dict[str, Any], defs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The ouroboros type schema that validates as ``schema`` does."""
-    defs = {} if defs is None else defs
+    if not isinstance(schema, dict) or "type" not in schema:
+        raise SchemaError(f"Invalid core schema: {schema!r}")
+    out = _convert(schema, {} if defs is None else defs)
+    hook = schema.get("json_schema_hook")
+    if hook is not None and "json_schema_hook" not in out:
+        out = {**out, "json_schema_hook": hook}
+    return out
+
+
+def _convert(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     kind = schema.get("type")
     if kind in _SAME:
         return {"type": kind, **{k: schema[k] for k in _COPY_KEYS if schema.get(k) is not None}}

@@ -155,11 +155,15 @@ def _temporal(kind: str, strict: Any, le: Any, ge: Any, lt: Any, gt: Any, kw: di
     return _leaf(kind, strict=strict, le=le, ge=ge, lt=lt, gt=gt, **kw)
 
 
-def date_schema(*, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any) -> CoreSchema:
+def date_schema(
+    *, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any
+) -> CoreSchema:
     return _temporal("date", strict, le, ge, lt, gt, kw)
 
 
-def time_schema(*, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any) -> CoreSchema:
+def time_schema(
+    *, strict: bool | None = None, le: Any = None, ge: Any = None, lt: Any = None, gt: Any = None, **kw: Any
+) -> CoreSchema:
     return _temporal("time", strict, le, ge, lt, gt, kw)
 
 
@@ -224,10 +228,16 @@ def generator_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreS
 
 
 def tuple_schema(items_schema: list[CoreSchema], *, variadic_item_index: int | None = None, **kw: Any) -> CoreSchema:
-    return {"type": "tuple", "items_schema": list(items_schema), **_clean(variadic_item_index=variadic_item_index, **kw)}
+    return {
+        "type": "tuple",
+        "items_schema": list(items_schema),
+        **_clean(variadic_item_index=variadic_item_index, **kw),
+    }
 
 
-def tuple_positional_schema(items_schema: list[CoreSchema], *, extras_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+def tuple_positional_schema(
+    items_schema: list[CoreSchema], *, extras_schema: CoreSchema | None = None, **kw: Any
+) -> CoreSchema:
     if extras_schema is not None:
         return tuple_schema([*items_schema, extras_schema], variadic_item_index=len(items_schema), **kw)
     return tuple_schema(items_schema, **kw)
@@ -237,7 +247,9 @@ def tuple_variable_schema(items_schema: CoreSchema | None = None, **kw: Any) -> 
     return tuple_schema([items_schema or any_schema()], variadic_item_index=0, **kw)
 
 
-def dict_schema(keys_schema: CoreSchema | None = None, values_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+def dict_schema(
+    keys_schema: CoreSchema | None = None, values_schema: CoreSchema | None = None, **kw: Any
+) -> CoreSchema:
     return {"type": "dict", **_clean(keys_schema=keys_schema, values_schema=values_schema, **kw)}
 
 
@@ -257,8 +269,15 @@ def chain_schema(steps: list[CoreSchema], **kw: Any) -> CoreSchema:
     return {"type": "chain", "steps": list(steps), **_clean(**kw)}
 
 
-def lax_or_strict_schema(lax_schema: CoreSchema, strict_schema: CoreSchema, *, strict: bool | None = None, **kw: Any) -> CoreSchema:
-    return {"type": "lax-or-strict", "lax_schema": lax_schema, "strict_schema": strict_schema, **_clean(strict=strict, **kw)}
+def lax_or_strict_schema(
+    lax_schema: CoreSchema, strict_schema: CoreSchema, *, strict: bool | None = None, **kw: Any
+) -> CoreSchema:
+    return {
+        "type": "lax-or-strict",
+        "lax_schema": lax_schema,
+        "strict_schema": strict_schema,
+        **_clean(strict=strict, **kw),
+    }
 
 
 def json_or_python_schema(json_schema: CoreSchema, python_schema: CoreSchema, **kw: Any) -> CoreSchema:
@@ -270,7 +289,12 @@ def json_schema(schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
 
 
 def custom_error_schema(
-    schema: CoreSchema, custom_error_type: str, *, custom_error_message: str | None = None, custom_error_context: Any = None, **kw: Any
+    schema: CoreSchema,
+    custom_error_type: str,
+    *,
+    custom_error_message: str | None = None,
+    custom_error_context: Any = None,
+    **kw: Any,
 ) -> CoreSchema:
     return {
         "type": "custom-error",
@@ -292,7 +316,9 @@ def definition_reference_schema(schema_ref: str, **kw: Any) -> CoreSchema:
     return {"type": "definition-ref", "schema_ref": schema_ref, **_clean(**kw)}
 
 
-def _function(kind: str, mode: str, function: Callable[..., Any], schema: CoreSchema | None, kw: dict[str, Any]) -> CoreSchema:
+def _function(
+    kind: str, mode: str, function: Callable[..., Any], schema: CoreSchema | None, kw: dict[str, Any]
+) -> CoreSchema:
     field_name = kw.pop("field_name", None)
     out: CoreSchema = {"type": mode, "function": {"type": kind, "function": function, **_clean(field_name=field_name)}}
     if schema is not None:
@@ -362,7 +388,9 @@ def wrap_serializer_function_ser_schema(
         "type": "function-wrap",
         "function": function,
         "when_used": when_used,
-        **_clean(is_field_serializer=is_field_serializer, info_arg=info_arg, schema=schema, return_schema=return_schema),
+        **_clean(
+            is_field_serializer=is_field_serializer, info_arg=info_arg, schema=schema, return_schema=return_schema
+        ),
     }
 
 
@@ -374,5 +402,5 @@ def format_ser_schema(formatting_string: str, *, when_used: WhenUsed = "json-unl
     return {"type": "format", "formatting_string": formatting_string, "when_used": when_used}
 
 
-def simple_ser_schema(type: str) -> dict[str, Any]:  # noqa: A002 - pydantic-core's parameter name
+def simple_ser_schema(type: str) -> dict[str, Any]:
     return {"type": type}

@@ -1,0 +1,1 @@
+"""Internal modules at the paths Pydantic's own tooling imports them from."""

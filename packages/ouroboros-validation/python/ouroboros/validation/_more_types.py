@@ -1,0 +1,469 @@
+"""Pydantic's special types beyond the basics: secrets, JSON, paths, dates relative
+to now, UUID versions, byte sizes, import strings, string constraints.
+
+Each is a type schema of the description format (``__ouroboros_type_schema__``)
+or an ``Annotated`` marker, so validation still runs in ouroboros-schema; the
+checks Rust has no built-in for are after-validators raising Pydantic's error
+types (``PydanticKnownError``), and values that serialize specially say so with
+``__ouroboros_json__``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import importlib
+import json
+import pathlib
+import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from ouroboros.validation._fields import Field
+from ouroboros.validation.core._known_errors import PydanticKnownError
+
+__all__ = [
+    "UUID1",
+    "UUID3",
+    "UUID4",
+    "UUID5",
+    "UUID6",
+    "UUID7",
+    "UUID8",
+    "AllowInfNan",
+    "AwareDatetime",
+    "ByteSize",
+    "DirectoryPath",
+    "FilePath",
+    "FiniteFloat",
+    "FutureDate",
+    "FutureDatetime",
+    "ImportString",
+    "InstanceOf",
+    "Json",
+    "NaiveDatetime",
+    "NewPath",
+    "PastDate",
+    "PastDatetime",
+    "Secret",
+    "SecretBytes",
+    "SecretStr",
+    "SkipValidation",
+    "SocketPath",
+    "StringConstraints",
+    "UuidVersion",
+    "conbytes",
+    "condate",
+    "condecimal",
+    "confrozenset",
+    "conset",
+]
+
+T = TypeVar("T")
+
+
+def _after(check: Callable[[Any], Any]) -> Any:
+    from ouroboros.validation._types import AfterValidator
+
+    return AfterValidator(check)
+
+
+@dataclasses.dataclass(frozen=True)
+class StringConstraints:
+    """``Annotated[str, StringConstraints(min_length=1, to_lower=True, pattern=...)]``."""
+
+    strip_whitespace: bool | None = None
+    to_upper: bool | None = None
+    to_lower: bool | None = None
+    strict: bool | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | re.Pattern[str] | None = None
+
+    def _ouroboros_constraints(self) -> dict[str, Any]:
+        out = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        if isinstance(out.get("pattern"), re.Pattern):
+            out["pattern"] = out["pattern"].pattern
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class AllowInfNan:
+    """``Annotated[float, AllowInfNan(False)]``: refuse inf and nan (``finite_number``)."""
+
+    allow_inf_nan: bool = True
+
+    def _ouroboros_constraints(self) -> dict[str, Any]:
+        return {"allow_inf_nan": self.allow_inf_nan}
+
+
+FiniteFloat = Annotated[float, AllowInfNan(False)]
+
+
+@dataclasses.dataclass(frozen=True)
+class UuidVersion:
+    """``Annotated[UUID, UuidVersion(4)]``: the UUID must be of this version (``uuid_version``)."""
+
+    uuid_version: int
+
+    def _ouroboros_validator(self) -> Any:
+        def check(value: uuid.UUID) -> uuid.UUID:
+            if value.version != self.uuid_version:
+                raise PydanticKnownError("uuid_version", {"expected_version": self.uuid_version})
+            return value
+
+        return _after(check)
+
+
+UUID1 = Annotated[uuid.UUID, UuidVersion(1)]
+UUID3 = Annotated[uuid.UUID, UuidVersion(3)]
+UUID4 = Annotated[uuid.UUID, UuidVersion(4)]
+UUID5 = Annotated[uuid.UUID, UuidVersion(5)]
+UUID6 = Annotated[uuid.UUID, UuidVersion(6)]
+UUID7 = Annotated[uuid.UUID, UuidVersion(7)]
+UUID8 = Annotated[uuid.UUID, UuidVersion(8)]
+
+
+def _now_check(kind: str, past: bool) -> Any:
+    def check(value: Any) -> Any:
+        if kind == "date":
+            now: Any = datetime.date.today()
+        elif value.tzinfo is None:
+            now = datetime.datetime.now()
+        else:
+            now = datetime.datetime.now(datetime.UTC)
+        if (value >= now) if past else (value <= now):
+            raise PydanticKnownError(f"{kind}_{'past' if past else 'future'}")
+        return value
+
+    return _after(check)
+
+
+def _tz_check(aware: bool) -> Any:
+    def check(value: datetime.datetime) -> datetime.datetime:
+        if (value.tzinfo is not None) != aware:
+            raise PydanticKnownError("timezone_aware" if aware else "timezone_naive")
+        return value
+
+    return _after(check)
+
+
+PastDate = Annotated[datetime.date, _now_check("date", past=True)]
+FutureDate = Annotated[datetime.date, _now_check("date", past=False)]
+PastDatetime = Annotated[datetime.datetime, _now_check("datetime", past=True)]
+FutureDatetime = Annotated[datetime.datetime, _now_check("datetime", past=False)]
+AwareDatetime = Annotated[datetime.datetime, _tz_check(aware=True)]
+NaiveDatetime = Annotated[datetime.datetime, _tz_check(aware=False)]
+
+
+class _SecretBase(Generic[T]):
+    _display: ClassVar[str] = "**********"
+
+    def __init__(self, secret_value: T) -> None:
+        self._secret_value = secret_value
+
+    def get_secret_value(self) -> T:
+        """The real value (never printed)."""
+        return self._secret_value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, self.__class__) and self._secret_value == other._secret_value
+
+    def __hash__(self) -> int:
+        return hash(self._secret_value)
+
+    def __str__(self) -> str:
+        return self._display if self._secret_value else ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def __len__(self) -> int:
+        return len(self._secret_value)  # type: ignore[arg-type]
+
+    def __ouroboros_json__(self) -> str:
+        return str(self)
+
+
+class Secret(_SecretBase[T]):
+    """A value hidden from ``repr``/``str`` and dumped as ``"**********"`` in JSON."""
+
+    @classmethod
+    def _schema(cls, inner: dict[str, Any]) -> dict[str, Any]:
+        def wrap(value: Any, _data: Any = None, _context: Any = None) -> Any:
+            return cls(value)
+
+        def unwrap(value: Any, _data: Any = None, _context: Any = None) -> Any:
+            return value.get_secret_value() if isinstance(value, cls) else value
+
+        return {
+            "type": "function",
+            "mode": "after",
+            "func": wrap,
+            "schema": {"type": "function", "mode": "before", "func": unwrap, "schema": inner},
+        }
+
+
+class SecretStr(Secret[str]):
+    """A ``str`` secret: ``SecretStr('**********')``; ``get_secret_value()`` returns the text."""
+
+    __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {"type": "string", "format": "password", "writeOnly": True}
+
+    def __str__(self) -> str:
+        return self._display if self._secret_value else ""
+
+
+class SecretBytes(Secret[bytes]):
+    """A ``bytes`` secret: ``SecretBytes(b'**********')``."""
+
+    __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {"type": "string", "format": "password", "writeOnly": True}
+
+    def __repr__(self) -> str:
+        return f"SecretBytes({(b'**********' if self._secret_value else b'')!r})"
+
+
+SecretStr.__ouroboros_type_schema__ = SecretStr._schema({"type": "str"})  # type: ignore[attr-defined]
+SecretBytes.__ouroboros_type_schema__ = SecretBytes._schema({"type": "bytes"})  # type: ignore[attr-defined]
+
+
+class _JsonMarker:
+    """``Json[T]``: a JSON string parsed, then validated as ``T``."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, cls()]
+
+    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+        def parse(value: Any, _data: Any = None, _context: Any = None) -> Any:
+            if not isinstance(value, (str, bytes, bytearray)):
+                raise PydanticKnownError("json_type")
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise PydanticKnownError("json_invalid", {"error": str(exc)}) from None
+
+        return {"type": "function", "mode": "before", "func": parse, "schema": schema}
+
+
+Json = _JsonMarker
+
+
+class ImportString:
+    """``ImportString``: ``"math.cos"`` or ``"math:cos"`` imports the object it names."""
+
+    @staticmethod
+    def _import(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        from ouroboros.validation._errors import PydanticCustomError
+
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        module_name, _, attr = text.partition(":") if ":" in text else (text, "", "")
+        try:
+            return _import_path(module_name, attr)
+        except ImportError as exc:
+            raise PydanticCustomError("import_error", "Invalid python path: {error}", {"error": str(exc)}) from None
+
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]]
+
+
+def _import_path(module_name: str, attr: str) -> Any:
+    if attr:
+        return getattr(importlib.import_module(module_name), attr)
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        if "." not in module_name:
+            raise
+        parent, _, name = module_name.rpartition(".")
+        module = importlib.import_module(parent)
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            raise ImportError(f"cannot import name {name!r} from {parent!r}") from None
+
+
+ImportString.__ouroboros_type_schema__ = {"type": "function", "mode": "plain", "func": ImportString._import}
+
+_BYTE_UNITS = {
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "pb": 10**15,
+    "eb": 10**18,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+    "pib": 2**50,
+    "eib": 2**60,
+    "bit": 1 / 8,
+    "kbit": 10**3 / 8,
+    "mbit": 10**6 / 8,
+    "gbit": 10**9 / 8,
+    "tbit": 10**12 / 8,
+    "pbit": 10**15 / 8,
+    "ebit": 10**18 / 8,
+    "kibit": 2**10 / 8,
+    "mibit": 2**20 / 8,
+    "gibit": 2**30 / 8,
+    "tibit": 2**40 / 8,
+    "pibit": 2**50 / 8,
+    "eibit": 2**60 / 8,
+}
+_BYTE_RE = re.compile(r"^\s*(\d*\.?\d+)\s*(\w+)?", re.IGNORECASE)
+
+
+class ByteSize(int):
+    """A size in bytes, from ``1024`` or ``"1 KiB"``/``"3.5GB"``."""
+
+    @classmethod
+    def _parse(cls, value: Any, _data: Any = None, _context: Any = None) -> ByteSize:
+        from ouroboros.validation._errors import PydanticCustomError
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls(value)
+        m = _BYTE_RE.match(str(value))
+        if m is None:
+            raise PydanticCustomError("byte_size", "could not parse value and unit from byte string")
+        scalar, unit = m.groups()
+        mult = _BYTE_UNITS.get((unit or "b").lower())
+        if mult is None:
+            raise PydanticCustomError("byte_size_unit", "could not interpret byte unit: {unit}", {"unit": unit})
+        return cls(int(float(scalar) * mult))
+
+    def human_readable(self, decimal: bool = False, separator: str = "") -> str:
+        """``1.0KiB`` (binary units) or ``1.0KB`` with ``decimal=True``."""
+        divisor, units = (
+            (1000, ["B", "KB", "MB", "GB", "TB", "PB"]) if decimal else (1024, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
+        )
+        num = float(self)
+        for unit in units[:-1]:
+            if abs(num) < divisor:
+                return f"{int(num)}{separator}{unit}" if unit == "B" else f"{num:0.1f}{separator}{unit}"
+            num /= divisor
+        return f"{num:0.1f}{separator}{units[-1]}"
+
+    def to(self, unit: str) -> float:
+        """The size in ``unit`` (``"kib"``, ``"GB"``...)."""
+        mult = _BYTE_UNITS.get(unit.lower())
+        if mult is None:
+            raise ValueError(f"could not interpret byte unit: {unit}")
+        return self / mult
+
+
+ByteSize.__ouroboros_type_schema__ = {"type": "function", "mode": "plain", "func": ByteSize._parse}  # type: ignore[attr-defined]
+
+
+def _path(value: Any, _data: Any = None, _context: Any = None) -> pathlib.Path:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    if isinstance(value, pathlib.PurePath):
+        return pathlib.Path(value)
+    if isinstance(value, (str, bytes)):
+        try:
+            return pathlib.Path(value.decode() if isinstance(value, bytes) else value)
+        except (TypeError, ValueError):
+            pass
+    raise PydanticCustomError("path_type", "Input is not a valid path")
+
+
+PATH_SCHEMA: dict[str, Any] = {"type": "function", "mode": "plain", "func": _path}
+
+
+def _path_check(kind: str) -> Any:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    def check(p: pathlib.Path) -> pathlib.Path:
+        if kind == "file" and not p.is_file():
+            raise PydanticCustomError("path_not_file", "Path does not point to a file")
+        if kind == "dir" and not p.is_dir():
+            raise PydanticCustomError("path_not_directory", "Path does not point to a directory")
+        if kind == "socket" and not p.is_socket():
+            raise PydanticCustomError("path_not_socket", "Path does not point to a socket")
+        if kind == "new":
+            if p.exists():
+                raise PydanticCustomError("path_exists", "Path already exists")
+            if not p.parent.exists():
+                raise PydanticCustomError("parent_does_not_exist", "Parent directory does not exist")
+        return p
+
+    return _after(check)
+
+
+FilePath = Annotated[pathlib.Path, _path_check("file")]
+DirectoryPath = Annotated[pathlib.Path, _path_check("dir")]
+NewPath = Annotated[pathlib.Path, _path_check("new")]
+SocketPath = Annotated[pathlib.Path, _path_check("socket")]
+
+
+class InstanceOf:
+    """``InstanceOf[Foo]``: any instance of ``Foo`` passes as it is."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, cls()]
+
+    def _ouroboros_wrap(self, schema: dict[str, Any], source: Any = None) -> dict[str, Any]:
+        return {"type": "is_instance", "cls": source}
+
+
+class SkipValidation:
+    """``SkipValidation[T]``: the value is stored as given, without validation."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, cls()]
+
+    def _ouroboros_wrap(self, schema: dict[str, Any], source: Any = None) -> dict[str, Any]:
+        return {"type": "any"}
+
+
+def conbytes(*, min_length: int | None = None, max_length: int | None = None, strict: bool | None = None) -> Any:
+    """``bytes`` with length bounds."""
+    return Annotated[bytes, Field(min_length=min_length, max_length=max_length, strict=strict)]
+
+
+def condecimal(
+    *,
+    strict: bool | None = None,
+    gt: Any = None,
+    ge: Any = None,
+    lt: Any = None,
+    le: Any = None,
+    multiple_of: Any = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    allow_inf_nan: bool | None = None,
+) -> Any:
+    """``Decimal`` with bounds and digit limits."""
+    return Annotated[
+        Decimal,
+        Field(
+            strict=strict,
+            gt=gt,
+            ge=ge,
+            lt=lt,
+            le=le,
+            multiple_of=multiple_of,
+            max_digits=max_digits,
+            decimal_places=decimal_places,
+            allow_inf_nan=allow_inf_nan,
+        ),
+    ]
+
+
+def condate(*, strict: bool | None = None, gt: Any = None, ge: Any = None, lt: Any = None, le: Any = None) -> Any:
+    """``date`` with bounds."""
+    return Annotated[datetime.date, Field(strict=strict, gt=gt, ge=ge, lt=lt, le=le)]
+
+
+def conset(item_type: Any, *, min_length: int | None = None, max_length: int | None = None) -> Any:
+    """``set[item_type]`` with size bounds."""
+    return Annotated[set[item_type], Field(min_length=min_length, max_length=max_length)]  # type: ignore[valid-type]
+
+
+def confrozenset(item_type: Any, *, min_length: int | None = None, max_length: int | None = None) -> Any:
+    """``frozenset[item_type]`` with size bounds."""
+    return Annotated[frozenset[item_type], Field(min_length=min_length, max_length=max_length)]  # type: ignore[valid-type]

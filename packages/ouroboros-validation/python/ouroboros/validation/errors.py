@@ -1,0 +1,77 @@
+"""Pydantic's error classes (``pydantic.errors``): mistakes in model code, not in data."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ouroboros.validation._model import PydanticUserError
+
+__all__ = [
+    "PydanticErrorCodes",
+    "PydanticImportError",
+    "PydanticInvalidForJsonSchema",
+    "PydanticSchemaGenerationError",
+    "PydanticUndefinedAnnotation",
+    "PydanticUserError",
+]
+
+PydanticErrorCodes = Literal[
+    "class-not-fully-defined",
+    "custom-json-schema",
+    "decorator-missing-field",
+    "discriminator-no-field",
+    "discriminator-alias-type",
+    "discriminator-needs-literal",
+    "invalid-for-json-schema",
+    "model-field-overridden",
+    "schema-for-unknown-type",
+    "validator-no-fields",
+    "validator-invalid-fields",
+    "validate-call-type",
+    "unevaluable-type-annotation",
+    "import-error",
+]
+
+
+class PydanticSchemaGenerationError(PydanticUserError):
+    """No schema can be generated for a type (an arbitrary class without ``arbitrary_types_allowed``)."""
+
+
+class PydanticInvalidForJsonSchema(PydanticUserError):
+    """A type has no JSON Schema representation."""
+
+
+class PydanticImportError(ImportError):
+    """A name was moved or removed in Pydantic v2."""
+
+    def __init__(self, message: str, *, code: str | None = "import-error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class PydanticUndefinedAnnotation(NameError):
+    """An annotation names something not defined (yet): call ``model_rebuild()`` once it is."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.code = "undefined-annotation"
+
+    @classmethod
+    def from_name_error(cls, name_error: NameError) -> PydanticUndefinedAnnotation:
+        name = getattr(name_error, "name", None) or str(name_error).split("'")[1 if "'" in str(name_error) else 0]
+        return cls(name=name, message=str(name_error))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _user_error_init(self: PydanticUserError, message: str = "", *args: Any, code: str | None = None) -> None:
+    TypeError.__init__(self, message, *args)
+    self.message = message
+    self.code = code
+
+
+PydanticUserError.__init__ = _user_error_init  # type: ignore[method-assign]

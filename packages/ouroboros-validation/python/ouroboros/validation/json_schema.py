@@ -1,0 +1,139 @@
+"""JSON Schema generation (``pydantic.json_schema``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+from ouroboros.validation import _json_schema
+from ouroboros.validation._describe import is_model_class
+
+__all__ = [
+    "DEFAULT_REF_TEMPLATE",
+    "Examples",
+    "GenerateJsonSchema",
+    "JsonSchemaMode",
+    "JsonSchemaValue",
+    "NoDefault",
+    "PydanticJsonSchemaWarning",
+    "SkipJsonSchema",
+    "WithJsonSchema",
+    "model_json_schema",
+    "models_json_schema",
+]
+
+DEFAULT_REF_TEMPLATE = "#/$defs/{model}"
+JsonSchemaValue = dict[str, Any]
+JsonSchemaMode = Literal["validation", "serialization"]
+
+
+class PydanticJsonSchemaWarning(UserWarning):
+    """Something in a schema could not be represented exactly in JSON Schema."""
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NoDefault"
+
+
+NoDefault = _NoDefault()
+
+
+class GenerateJsonSchema:
+    """Generates JSON Schema (draft 2020-12) for a model class or a type schema.
+
+    Subclass it and pass ``schema_generator=`` to ``model_json_schema`` to
+    post-process what ``generate`` returns.
+    """
+
+    schema_dialect = "https://json-schema.org/draft/2020-12/schema"
+
+    def __init__(self, by_alias: bool = True, ref_template: str = DEFAULT_REF_TEMPLATE, **_: Any) -> None:
+        self.by_alias = by_alias
+        self.ref_template = ref_template
+
+    def generate(self, schema: Any, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
+        """The JSON Schema of a model class, or of a (core or ouroboros) type schema."""
+        opts = {"by_alias": self.by_alias, "ref_template": self.ref_template, "mode": mode}
+        if is_model_class(schema):
+            return _json_schema.model_json_schema(schema, **opts)
+        if isinstance(schema, dict) and schema.get("type") == "model" and is_model_class(schema.get("cls")):
+            return _json_schema.model_json_schema(schema["cls"], **opts)
+        from ouroboros.validation.core._translate import to_description
+
+        return _json_schema.type_json_schema(to_description(schema), **opts)
+
+
+def model_json_schema(
+    cls: Any,
+    by_alias: bool = True,
+    ref_template: str = DEFAULT_REF_TEMPLATE,
+    schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
+    mode: JsonSchemaMode = "validation",
+    **_: Any,
+) -> JsonSchemaValue:
+    """The JSON Schema of a model class (or Pydantic-style dataclass)."""
+    return schema_generator(by_alias=by_alias, ref_template=ref_template).generate(cls, mode=mode)
+
+
+def models_json_schema(
+    models: Any,
+    *,
+    by_alias: bool = True,
+    title: str | None = None,
+    description: str | None = None,
+    ref_template: str = DEFAULT_REF_TEMPLATE,
+    schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
+) -> tuple[dict[Any, JsonSchemaValue], JsonSchemaValue]:
+    """Schemas of several ``(model, mode)`` pairs sharing one ``$defs``."""
+    keys: dict[Any, JsonSchemaValue] = {}
+    defs: dict[str, Any] = {}
+    template = "#/$defs/{model}"
+    for cls, mode in models:
+        schema = schema_generator(by_alias=by_alias, ref_template=template).generate(cls, mode=mode)
+        defs.update(schema.pop("$defs", {}))
+        if "$ref" not in schema:
+            defs[cls.__name__] = schema
+        keys[(cls, mode)] = {"$ref": ref_template.format(model=cls.__name__)}
+    out: JsonSchemaValue = {}
+    if defs:
+        out["$defs"] = dict(sorted(defs.items()))
+    if title:
+        out["title"] = title
+    if description:
+        out["description"] = description
+    return keys, out
+
+
+@dataclasses.dataclass(frozen=True)
+class WithJsonSchema:
+    """``Annotated[T, WithJsonSchema({...})]``: use this JSON Schema for the type."""
+
+    json_schema: JsonSchemaValue | None
+    mode: JsonSchemaMode | None = None
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> JsonSchemaValue:
+        return dict(self.json_schema or {})
+
+
+@dataclasses.dataclass(frozen=True)
+class Examples:
+    """``Annotated[T, Examples([...])]``: examples added to the type's JSON Schema."""
+
+    examples: list[Any] | dict[str, Any]
+    mode: JsonSchemaMode | None = None
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> JsonSchemaValue:
+        js = handler(core_schema)
+        js["examples"] = list(self.examples) if not isinstance(self.examples, dict) else self.examples
+        return js
+
+
+@dataclasses.dataclass(frozen=True)
+class SkipJsonSchema:
+    """``SkipJsonSchema[T]``: leave this union member out of the JSON Schema."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        from typing import Annotated
+
+        return Annotated[item, cls()]

@@ -1,0 +1,150 @@
+"""URL, email and IP address types (``pydantic.networks``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from typing import Any, ClassVar
+
+from ouroboros.validation._types import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
+
+__all__ = [
+    "AmqpDsn",
+    "AnyHttpUrl",
+    "AnyUrl",
+    "AnyWebsocketUrl",
+    "CockroachDsn",
+    "EmailStr",
+    "FileUrl",
+    "FtpUrl",
+    "HttpUrl",
+    "IPvAnyAddress",
+    "IPvAnyInterface",
+    "IPvAnyNetwork",
+    "KafkaDsn",
+    "MongoDsn",
+    "MySQLDsn",
+    "NatsDsn",
+    "PostgresDsn",
+    "RedisDsn",
+    "UrlConstraints",
+    "WebsocketUrl",
+]
+
+
+def _url_type(name: str, schemes: list[str], max_length: int | None = None, doc: str = "") -> type[AnyUrl]:
+    schema: dict[str, Any] = {"type": "url", "allowed_schemes": schemes}
+    if max_length is not None:
+        schema["max_length"] = max_length
+    cls = type(
+        name, (AnyUrl,), {"__doc__": doc or f"A URL with scheme {' or '.join(schemes)}.", "__module__": __name__}
+    )
+    cls.__ouroboros_type_schema__ = {**schema, "wrap": cls}  # type: ignore[attr-defined]
+    return cls
+
+
+AnyWebsocketUrl = _url_type("AnyWebsocketUrl", ["ws", "wss"])
+WebsocketUrl = _url_type("WebsocketUrl", ["ws", "wss"], 2083)
+FileUrl = _url_type("FileUrl", ["file"])
+FtpUrl = _url_type("FtpUrl", ["ftp"])
+PostgresDsn = _url_type(
+    "PostgresDsn",
+    [
+        "postgres",
+        "postgresql",
+        "postgresql+asyncpg",
+        "postgresql+pg8000",
+        "postgresql+psycopg",
+        "postgresql+psycopg2",
+        "postgresql+psycopg2cffi",
+        "postgresql+py-postgresql",
+        "postgresql+pygresql",
+    ],
+)
+CockroachDsn = _url_type("CockroachDsn", ["cockroachdb", "cockroachdb+psycopg2", "cockroachdb+asyncpg"])
+AmqpDsn = _url_type("AmqpDsn", ["amqp", "amqps"])
+RedisDsn = _url_type("RedisDsn", ["redis", "rediss"])
+MongoDsn = _url_type("MongoDsn", ["mongodb", "mongodb+srv"])
+KafkaDsn = _url_type("KafkaDsn", ["kafka"])
+NatsDsn = _url_type("NatsDsn", ["nats", "tls", "ws", "wss"])
+MySQLDsn = _url_type(
+    "MySQLDsn",
+    [
+        "mysql",
+        "mysql+mysqlconnector",
+        "mysql+aiomysql",
+        "mysql+asyncmy",
+        "mysql+mysqldb",
+        "mysql+pymysql",
+        "mysql+cymysql",
+        "mysql+pyodbc",
+    ],
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class UrlConstraints:
+    """``Annotated[AnyUrl, UrlConstraints(max_length=..., allowed_schemes=[...])]``."""
+
+    max_length: int | None = None
+    allowed_schemes: list[str] | None = None
+    host_required: bool | None = None
+    default_host: str | None = None
+    default_port: int | None = None
+    default_path: str | None = None
+
+    def _ouroboros_constraints(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.max_length is not None:
+            out["max_length"] = self.max_length
+        if self.allowed_schemes is not None:
+            out["allowed_schemes"] = list(self.allowed_schemes)
+        if self.host_required is not None:
+            out["host_required"] = self.host_required
+        return out
+
+
+def _ip(kind: str, parse: Any, message: str) -> dict[str, Any]:
+    def validate(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        from ouroboros.validation._errors import PydanticCustomError
+
+        try:
+            return parse(value)
+        except (ValueError, TypeError):
+            raise PydanticCustomError(kind, message) from None
+
+    return {"type": "function", "mode": "plain", "func": validate}
+
+
+class _IPBase:
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]]
+
+
+class IPvAnyAddress(_IPBase):
+    """An IPv4 or IPv6 address (``ipaddress.IPv4Address``/``IPv6Address``)."""
+
+    __ouroboros_type_schema__ = _ip("ip_any_address", ipaddress.ip_address, "value is not a valid IPv4 or IPv6 address")
+
+
+class IPvAnyInterface(_IPBase):
+    """An IPv4 or IPv6 interface."""
+
+    __ouroboros_type_schema__ = _ip(
+        "ip_any_interface", ipaddress.ip_interface, "value is not a valid IPv4 or IPv6 interface"
+    )
+
+
+class IPvAnyNetwork(_IPBase):
+    """An IPv4 or IPv6 network."""
+
+    __ouroboros_type_schema__ = _ip("ip_any_network", ipaddress.ip_network, "value is not a valid IPv4 or IPv6 network")
+
+
+IP_SCHEMAS = {
+    ipaddress.IPv4Address: _ip("ip_v4_address", ipaddress.IPv4Address, "Input is not a valid IPv4 address"),
+    ipaddress.IPv6Address: _ip("ip_v6_address", ipaddress.IPv6Address, "Input is not a valid IPv6 address"),
+    ipaddress.IPv4Interface: _ip("ip_v4_interface", ipaddress.IPv4Interface, "Input is not a valid IPv4 interface"),
+    ipaddress.IPv6Interface: _ip("ip_v6_interface", ipaddress.IPv6Interface, "Input is not a valid IPv6 interface"),
+    ipaddress.IPv4Network: _ip("ip_v4_network", ipaddress.IPv4Network, "Input is not a valid IPv4 network"),
+    ipaddress.IPv6Network: _ip("ip_v6_network", ipaddress.IPv6Network, "Input is not a valid IPv6 network"),
+}

@@ -1,0 +1,5 @@
+"""``TypeAdapter`` (``pydantic.type_adapter``)."""
+
+from ouroboros.validation._type_adapter import TypeAdapter
+
+__all__ = ["TypeAdapter"]
