@@ -126,15 +126,21 @@ pub struct FloatConstraints {
     pub le: Option<f64>,
     pub multiple_of: Option<f64>,
     pub allow_inf_nan: bool,
+    /// The bounds were written as integers: errors print them without `.0`.
+    pub whole_bounds: bool,
 }
 
 impl Default for FloatConstraints {
     fn default() -> Self {
-        Self { gt: None, ge: None, lt: None, le: None, multiple_of: None, allow_inf_nan: true }
+        Self { gt: None, ge: None, lt: None, le: None, multiple_of: None, allow_inf_nan: true, whole_bounds: false }
     }
 }
 
 impl FloatConstraints {
+    fn ctx(&self, v: f64) -> CtxValue {
+        if self.whole_bounds && v.fract() == 0.0 { CtxValue::WholeFloat(v) } else { CtxValue::Float(v) }
+    }
+
     pub fn check(&self, v: f64) -> Result<(), ErrorType> {
         if !self.allow_inf_nan && !v.is_finite() {
             return Err(ErrorType::FiniteNumber);
@@ -143,28 +149,28 @@ impl FloatConstraints {
             if m != 0.0 {
                 let rem = (v / m).round() * m - v;
                 if rem.abs() > 1e-9 * v.abs().max(1.0) {
-                    return Err(ErrorType::MultipleOf { multiple_of: CtxValue::Float(m) });
+                    return Err(ErrorType::MultipleOf { multiple_of: self.ctx(m) });
                 }
             }
         }
         if let Some(b) = self.gt {
             if v.is_nan() || v <= b {
-                return Err(ErrorType::GreaterThan { gt: CtxValue::Float(b) });
+                return Err(ErrorType::GreaterThan { gt: self.ctx(b) });
             }
         }
         if let Some(b) = self.ge {
             if v.is_nan() || v < b {
-                return Err(ErrorType::GreaterThanEqual { ge: CtxValue::Float(b) });
+                return Err(ErrorType::GreaterThanEqual { ge: self.ctx(b) });
             }
         }
         if let Some(b) = self.lt {
             if v.is_nan() || v >= b {
-                return Err(ErrorType::LessThan { lt: CtxValue::Float(b) });
+                return Err(ErrorType::LessThan { lt: self.ctx(b) });
             }
         }
         if let Some(b) = self.le {
             if v.is_nan() || v > b {
-                return Err(ErrorType::LessThanEqual { le: CtxValue::Float(b) });
+                return Err(ErrorType::LessThanEqual { le: self.ctx(b) });
             }
         }
         Ok(())

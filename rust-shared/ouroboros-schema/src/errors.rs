@@ -13,6 +13,9 @@ pub enum CtxValue {
     Int(i64),
     Float(f64),
     Str(String),
+    /// A float bound the user wrote as an integer (`Field(gt=0)` on a float):
+    /// Pydantic prints it as `0` and reports it in `ctx` as `0.0`.
+    WholeFloat(f64),
 }
 
 impl fmt::Display for CtxValue {
@@ -21,6 +24,7 @@ impl fmt::Display for CtxValue {
             Self::Int(i) => write!(f, "{i}"),
             Self::Float(v) => write!(f, "{}", format_float(*v)),
             Self::Str(s) => f.write_str(s),
+            Self::WholeFloat(v) => write!(f, "{v:.0}"),
         }
     }
 }

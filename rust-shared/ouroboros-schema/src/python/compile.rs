@@ -247,11 +247,14 @@ impl Compiler {
             }
             "float" => {
                 let mut c = FloatConstraints::default();
+                let mut whole = true;
                 for (key, slot) in [("gt", &mut c.gt), ("ge", &mut c.ge), ("lt", &mut c.lt), ("le", &mut c.le), ("multiple_of", &mut c.multiple_of)] {
                     if let Some(v) = get(d, key)? {
+                        whole &= v.is_instance_of::<pyo3::types::PyInt>();
                         *slot = Some(v.extract::<f64>()?);
                     }
                 }
+                c.whole_bounds = whole;
                 if let Some(v) = get(d, "allow_inf_nan")? {
                     c.allow_inf_nan = v.is_truthy()?;
                 }

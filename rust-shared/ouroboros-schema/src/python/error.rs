@@ -102,7 +102,7 @@ impl Errors {
 fn ctx_to_py<'py>(py: Python<'py>, v: &CtxValue) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
         CtxValue::Int(i) => i.into_pyobject(py)?.into_any(),
-        CtxValue::Float(f) => f.into_pyobject(py)?.into_any(),
+        CtxValue::Float(f) | CtxValue::WholeFloat(f) => f.into_pyobject(py)?.into_any(),
         CtxValue::Str(s) => PyString::new(py, s).into_any(),
     })
 }

@@ -99,7 +99,10 @@ impl DecimalValidator {
             Inp::Py(o) => {
                 if o.is_instance(cls)? {
                     o.clone()
-                } else if strict || o.is_instance_of::<PyBool>() {
+                } else if strict {
+                    // Strict Python input must already be a Decimal (Pydantic's wording).
+                    return Err(ValError::new(py, ErrorType::IsInstanceOf { class: "Decimal".into() }, inp));
+                } else if o.is_instance_of::<PyBool>() {
                     return Err(ValError::new(py, ErrorType::DecimalType, inp));
                 } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyString>() {
                     let text = o.str()?.to_string().trim().to_owned();

@@ -141,8 +141,8 @@ class _Generator:
             body["description"] = (
                 " ".join(cls.__doc__.split()) if "\n" not in cls.__doc__.strip() else cls.__doc__.strip()
             )
-        if d["config"].get("extra") == "forbid":
-            body["additionalProperties"] = False
+        if d["config"].get("extra") in ("forbid", "allow"):
+            body["additionalProperties"] = d["config"]["extra"] == "allow"
         extra = cls.model_config.get("json_schema_extra")
         if isinstance(extra, dict):
             body.update(extra)
