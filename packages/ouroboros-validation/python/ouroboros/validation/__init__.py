@@ -92,7 +92,11 @@ from ouroboros.validation._validation import SCHEMA_FORMAT_VERSION, SchemaValida
 from ouroboros.validation.aliases import AliasChoices, AliasGenerator, AliasPath
 from ouroboros.validation.annotated_handlers import GetCoreSchemaHandler, GetJsonSchemaHandler
 from ouroboros.validation.config import with_config
-from ouroboros.validation.core.core_schema import SerializerFunctionWrapHandler, ValidatorFunctionWrapHandler
+from ouroboros.validation.core.core_schema import (
+    FieldSerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidatorFunctionWrapHandler,
+)
 from ouroboros.validation.errors import (
     PydanticImportError,
     PydanticInvalidForJsonSchema,
@@ -165,6 +169,7 @@ __all__ = [
     "EmailStr",
     "Field",
     "FieldInfo",
+    "FieldSerializationInfo",
     "FilePath",
     "FileUrl",
     "FiniteFloat",

@@ -25,6 +25,7 @@ from ouroboros.validation._validation import __version__
 from ouroboros.validation.core import core_schema
 from ouroboros.validation.core._known_errors import PydanticKnownError
 from ouroboros.validation.core._translate import SchemaError, to_description
+from ouroboros.validation.core._urls import MultiHostHost, MultiHostUrl, Url
 from ouroboros.validation.core.core_schema import CoreConfig, CoreSchema
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "CoreSchema",
     "ErrorDetails",
     "InitErrorDetails",
+    "MultiHostHost",
+    "MultiHostUrl",
     "PydanticCustomError",
     "PydanticKnownError",
     "PydanticOmit",
@@ -44,6 +47,7 @@ __all__ = [
     "SchemaError",
     "SchemaSerializer",
     "SchemaValidator",
+    "Url",
     "ValidationError",
     "__version__",
     "core_schema",
