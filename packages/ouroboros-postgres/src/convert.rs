@@ -134,22 +134,27 @@ fn err_text(e: PyErr) -> String {
 fn temporal_param(obj: &Bound<'_, PyAny>) -> Result<Option<Param>, String> {
     let py = obj.py();
     if let Ok(dt) = obj.cast::<PyDateTime>() {
-        let is = |cell: &'static PyOnceLock<Py<PyAny>>,
-                  init: fn(Python<'_>) -> PyResult<Bound<'_, PyAny>>|
-         -> Result<bool, String> {
-            Ok(dt
-                .eq(cached(cell, py, init).map_err(err_text)?)
-                .unwrap_or(false))
-        };
-        if is(&DT_MAX, |py| attr(py, "datetime", "datetime.max"))?
-            || is(&DT_MAX_UTC, |py| utc_bound(py, true))?
-        {
-            return Ok(Some(Param::TimestampInfinity(true)));
-        }
-        if is(&DT_MIN, |py| attr(py, "datetime", "datetime.min"))?
-            || is(&DT_MIN_UTC, |py| utc_bound(py, false))?
-        {
-            return Ok(Some(Param::TimestampInfinity(false)));
+        // Only the years 1 and 9999 can hold the extremes: compare (a Python
+        // call each) only then.
+        let year = dt.get_year();
+        if year == 9999 || year == 1 {
+            let is = |cell: &'static PyOnceLock<Py<PyAny>>,
+                      init: fn(Python<'_>) -> PyResult<Bound<'_, PyAny>>|
+             -> Result<bool, String> {
+                Ok(dt
+                    .eq(cached(cell, py, init).map_err(err_text)?)
+                    .unwrap_or(false))
+            };
+            if is(&DT_MAX, |py| attr(py, "datetime", "datetime.max"))?
+                || is(&DT_MAX_UTC, |py| utc_bound(py, true))?
+            {
+                return Ok(Some(Param::TimestampInfinity(true)));
+            }
+            if is(&DT_MIN, |py| attr(py, "datetime", "datetime.min"))?
+                || is(&DT_MIN_UTC, |py| utc_bound(py, false))?
+            {
+                return Ok(Some(Param::TimestampInfinity(false)));
+            }
         }
         let days = temporal::ymd_to_days(i64::from(dt.get_year()), dt.get_month(), dt.get_day());
         let local = days * USECS_PER_DAY + micros_of_time(dt);
@@ -160,6 +165,14 @@ fn temporal_param(obj: &Bound<'_, PyAny>) -> Result<Option<Param>, String> {
         return Ok(Some(param));
     }
     if let Ok(d) = obj.cast::<PyDate>() {
+        let year = d.get_year();
+        if year != 9999 && year != 1 {
+            return Ok(Some(Param::Date(temporal::ymd_to_days(
+                i64::from(year),
+                d.get_month(),
+                d.get_day(),
+            ))));
+        }
         let max = cached(&DATE_MAX, py, |py| attr(py, "datetime", "date.max")).map_err(err_text)?;
         let min = cached(&DATE_MIN, py, |py| attr(py, "datetime", "date.min")).map_err(err_text)?;
         let param = if d.eq(max).unwrap_or(false) {

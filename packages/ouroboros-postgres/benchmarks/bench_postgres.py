@@ -1,0 +1,346 @@
+"""ouroboros.postgres against asyncpg, psycopg 3 (async) and SQLAlchemy 2 (async ORM),
+in one run, against the same server (OUROBOROS_POSTGRES_DSN), in a database
+created for the run and dropped after it.
+
+Rows (the issue's): fetch 1 row by key, fetch 1,000 rows, fetch 100,000 rows,
+insert 1 row, insert 1,000 rows with executemany and with COPY, and a query by
+key from 10 concurrent tasks. Each library runs every row in turn, repeated
+`--rounds` times; the best round counts (the machine is shared). SQLAlchemy's
+rows go through its ORM (a mapped class and a Session), the way its users
+write them; it has no COPY row.
+
+Usage: python bench_postgres.py [--rounds N] [--libs ouroboros,asyncpg,...]
+Prints operations per second (or ms per operation for bulk rows) and every
+peer's time divided by ouroboros's (above 1.0: ouroboros is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROWS_SETUP = 100_000
+TABLE = "bench_items"
+DDL = f"CREATE TABLE IF NOT EXISTS {TABLE} (id int PRIMARY KEY, name text NOT NULL, score float8, created timestamptz)"
+INS = "CREATE TABLE IF NOT EXISTS bench_ins (id int, name text, score float8, created timestamptz)"
+
+
+def with_database(dsn: str, database: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+NOW = None
+
+
+def rows(n: int, start: int = 0) -> list[tuple[Any, ...]]:
+    import datetime as dt
+
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    return [(i, f"name-{i}", i * 0.5, at) for i in range(start, start + n)]
+
+
+# Each library: a factory returning {row name: async callable} and a closer.
+Op = Callable[[], Awaitable[Any]]
+
+
+async def ops_native(module: Any, dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitable[None]]]:
+    """ouroboros.postgres and asyncpg share the API."""
+    conn = await module.connect(dsn)
+    pool = await module.create_pool(dsn, min_size=10, max_size=10)
+    counter = iter(range(10**9))
+    batch = rows(1000)
+
+    async def by_key() -> Any:
+        return await conn.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1", 4242)
+
+    async def fetch_1k() -> Any:
+        return await conn.fetch(f"SELECT * FROM {TABLE} WHERE id < $1", 1000)
+
+    async def fetch_100k() -> Any:
+        return await conn.fetch(f"SELECT * FROM {TABLE}")
+
+    async def insert_1() -> Any:
+        return await conn.execute("INSERT INTO bench_ins VALUES ($1, $2, $3, $4)", *batch[next(counter) % 1000])
+
+    async def insert_1k() -> Any:
+        return await conn.executemany("INSERT INTO bench_ins VALUES ($1, $2, $3, $4)", batch)
+
+    async def copy_1k() -> Any:
+        return await conn.copy_records_to_table("bench_ins", records=batch)
+
+    async def concurrent_10() -> Any:
+        return await asyncio.gather(*(pool.fetchrow(f"SELECT * FROM {TABLE} WHERE id = $1", i) for i in range(10)))
+
+    async def close() -> None:
+        await conn.close()
+        await pool.close()
+
+    ops = {
+        "fetch 1 row by key": by_key,
+        "fetch 1,000 rows": fetch_1k,
+        "fetch 100,000 rows": fetch_100k,
+        "insert 1 row": insert_1,
+        "insert 1,000 rows (executemany)": insert_1k,
+        "insert 1,000 rows (COPY)": copy_1k,
+        "10 concurrent queries by key": concurrent_10,
+    }
+    return ops, close
+
+
+async def ops_psycopg(dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitable[None]]]:
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+
+    conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+    pool = AsyncConnectionPool(dsn, min_size=10, max_size=10, open=False, kwargs={"autocommit": True})
+    await pool.open()
+    batch = rows(1000)
+    counter = iter(range(10**9))
+
+    async def by_key() -> Any:
+        cur = await conn.execute(f"SELECT * FROM {TABLE} WHERE id = %s", (4242,), prepare=True)
+        return await cur.fetchone()
+
+    async def fetch_1k() -> Any:
+        cur = await conn.execute(f"SELECT * FROM {TABLE} WHERE id < %s", (1000,), prepare=True)
+        return await cur.fetchall()
+
+    async def fetch_100k() -> Any:
+        cur = await conn.execute(f"SELECT * FROM {TABLE}", prepare=True)
+        return await cur.fetchall()
+
+    async def insert_1() -> Any:
+        return await conn.execute(
+            "INSERT INTO bench_ins VALUES (%s, %s, %s, %s)", batch[next(counter) % 1000], prepare=True
+        )
+
+    async def insert_1k() -> Any:
+        async with conn.cursor() as cur:
+            await cur.executemany("INSERT INTO bench_ins VALUES (%s, %s, %s, %s)", batch)
+
+    async def copy_1k() -> Any:
+        async with conn.cursor() as cur:
+            async with cur.copy("COPY bench_ins (id, name, score, created) FROM STDIN") as copy:
+                for r in batch:
+                    await copy.write_row(r)
+
+    async def one(i: int) -> Any:
+        async with pool.connection() as c:
+            cur = await c.execute(f"SELECT * FROM {TABLE} WHERE id = %s", (i,), prepare=True)
+            return await cur.fetchone()
+
+    async def concurrent_10() -> Any:
+        return await asyncio.gather(*(one(i) for i in range(10)))
+
+    async def close() -> None:
+        await conn.close()
+        await pool.close()
+
+    ops = {
+        "fetch 1 row by key": by_key,
+        "fetch 1,000 rows": fetch_1k,
+        "fetch 100,000 rows": fetch_100k,
+        "insert 1 row": insert_1,
+        "insert 1,000 rows (executemany)": insert_1k,
+        "insert 1,000 rows (COPY)": copy_1k,
+        "10 concurrent queries by key": concurrent_10,
+    }
+    return ops, close
+
+
+async def ops_sqlalchemy(dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitable[None]]]:
+    import datetime as dt
+
+    from sqlalchemy import DateTime, Float, Integer, String, select
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Item(Base):
+        __tablename__ = TABLE
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        name: Mapped[str] = mapped_column(String)
+        score: Mapped[float] = mapped_column(Float)
+        created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    class Ins(Base):
+        __tablename__ = "bench_ins_orm"
+        pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+        id: Mapped[int] = mapped_column(Integer)
+        name: Mapped[str] = mapped_column(String)
+        score: Mapped[float] = mapped_column(Float)
+        created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+    engine = create_async_engine(url, pool_size=10, max_overflow=0)
+    async with engine.begin() as c:
+        await c.run_sync(lambda sync: Ins.__table__.create(sync, checkfirst=True))
+    session_maker = async_sessionmaker(engine, expire_on_commit=False)
+    batch = rows(1000)
+
+    async def by_key() -> Any:
+        async with session_maker() as s:
+            return await s.get(Item, 4242)
+
+    async def fetch_1k() -> Any:
+        async with session_maker() as s:
+            return (await s.scalars(select(Item).where(Item.id < 1000))).all()
+
+    async def fetch_100k() -> Any:
+        async with session_maker() as s:
+            return (await s.scalars(select(Item))).all()
+
+    async def insert_1() -> Any:
+        async with session_maker() as s, s.begin():
+            i, name, score, created = batch[0]
+            s.add(Ins(id=i, name=name, score=score, created=created))
+
+    async def insert_1k() -> Any:
+        async with session_maker() as s, s.begin():
+            s.add_all([Ins(id=i, name=n, score=sc, created=c) for i, n, sc, c in batch])
+
+    async def one(i: int) -> Any:
+        async with session_maker() as s:
+            return await s.get(Item, i)
+
+    async def concurrent_10() -> Any:
+        return await asyncio.gather(*(one(i) for i in range(10)))
+
+    async def close() -> None:
+        await engine.dispose()
+
+    ops = {
+        "fetch 1 row by key": by_key,
+        "fetch 1,000 rows": fetch_1k,
+        "fetch 100,000 rows": fetch_100k,
+        "insert 1 row": insert_1,
+        "insert 1,000 rows (executemany)": insert_1k,
+        "10 concurrent queries by key": concurrent_10,
+    }
+    return ops, close
+
+
+# How many times each row runs per round (bulk rows fewer).
+REPEATS = {
+    "fetch 1 row by key": 2000,
+    "fetch 1,000 rows": 200,
+    "fetch 100,000 rows": 3,
+    "insert 1 row": 1000,
+    "insert 1,000 rows (executemany)": 20,
+    "insert 1,000 rows (COPY)": 20,
+    "10 concurrent queries by key": 300,
+}
+
+
+async def measure(op: Op, repeats: int) -> float:
+    """Seconds per operation."""
+    await op()  # warm-up: statements prepared, pools filled
+    start = time.perf_counter()
+    for _ in range(repeats):
+        await op()
+    return (time.perf_counter() - start) / repeats
+
+
+async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str, float]]:
+    from ouroboros import postgres
+
+    server = os.environ.get("OUROBOROS_POSTGRES_DSN")
+    if not server:
+        raise SystemExit("set OUROBOROS_POSTGRES_DSN (scripts/services start)")
+    name = f"ob_pg_bench_{uuid.uuid4().hex[:8]}"
+    admin = await postgres.connect(server)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = with_database(server, name)
+    setup = await postgres.connect(dsn)
+    await setup.execute(DDL + ";" + INS)
+    await setup.copy_records_to_table(TABLE, records=rows(ROWS_SETUP))
+    await setup.execute(f"ANALYZE {TABLE}")
+    results: dict[str, dict[str, float]] = {lib: {} for lib in libs}
+    try:
+        for _ in range(rounds):
+            for lib in libs:
+                if lib == "ouroboros":
+                    ops, close = await ops_native(postgres, dsn)
+                elif lib == "asyncpg":
+                    import asyncpg
+
+                    ops, close = await ops_native(asyncpg, dsn)
+                elif lib == "psycopg":
+                    ops, close = await ops_psycopg(dsn)
+                elif lib == "sqlalchemy":
+                    ops, close = await ops_sqlalchemy(dsn)
+                else:
+                    raise SystemExit(f"unknown library {lib!r}")
+                try:
+                    for row, op in ops.items():
+                        secs = await measure(op, max(1, int(REPEATS[row] * scale)))
+                        best = results[lib].get(row)
+                        results[lib][row] = secs if best is None else min(best, secs)
+                        await setup.execute("TRUNCATE bench_ins")
+                finally:
+                    await close()
+    finally:
+        await setup.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    return results
+
+
+def report(results: dict[str, dict[str, float]], libs: list[str]) -> None:
+    import importlib.metadata as md
+
+    versions = {"ouroboros": md.version("ouroboros-postgres")}
+    for lib, dist in (("asyncpg", "asyncpg"), ("psycopg", "psycopg"), ("sqlalchemy", "SQLAlchemy")):
+        if lib in libs:
+            versions[lib] = md.version(dist)
+    print(
+        f"python {sys.version.split()[0]} on {platform.machine()}, {os.cpu_count()} CPUs; "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+    )
+    peers = [lib for lib in libs if lib != "ouroboros"]
+    header = (
+        "| row | "
+        + " | ".join(f"{lib} ms" for lib in libs)
+        + " | "
+        + " | ".join(f"{p} / ouroboros" for p in peers)
+        + " |"
+    )
+    print(header)
+    print("|" + "---|" * (1 + len(libs) + len(peers)))
+    for row in REPEATS:
+        ours = results.get("ouroboros", {}).get(row)
+        cells = []
+        for lib in libs:
+            v = results[lib].get(row)
+            cells.append("-" if v is None else f"{v * 1000:.3f}")
+        ratios = []
+        for p in peers:
+            v = results[p].get(row)
+            ratios.append("-" if v is None or ours is None else f"{v / ours:.2f}x")
+        print(f"| {row} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every row's repeat count")
+    parser.add_argument("--libs", default="ouroboros,asyncpg,psycopg,sqlalchemy")
+    args = parser.parse_args()
+    libs = args.libs.split(",")
+    results = asyncio.run(run(libs, args.rounds, args.scale))
+    report(results, libs)
+
+
+if __name__ == "__main__":
+    main()
