@@ -38,9 +38,6 @@ def with_database(dsn: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
-NOW = None
-
-
 def rows(n: int, start: int = 0) -> list[tuple[Any, ...]]:
     import datetime as dt
 
@@ -128,10 +125,10 @@ async def ops_psycopg(dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitable[N
             await cur.executemany("INSERT INTO bench_ins VALUES (%s, %s, %s, %s)", batch)
 
     async def copy_1k() -> Any:
-        async with conn.cursor() as cur:
-            async with cur.copy("COPY bench_ins (id, name, score, created) FROM STDIN") as copy:
-                for r in batch:
-                    await copy.write_row(r)
+        sql = "COPY bench_ins (id, name, score, created) FROM STDIN"
+        async with conn.cursor() as cur, cur.copy(sql) as copy:
+            for r in batch:
+                await copy.write_row(r)
 
     async def one(i: int) -> Any:
         async with pool.connection() as c:
