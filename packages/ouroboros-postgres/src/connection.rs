@@ -382,6 +382,19 @@ impl Connection {
         self.conn.tx_depth() > 0
     }
 
+    /// Prepare a statement: `stmt = await conn.prepare(query)`; see `PreparedStatement`.
+    #[pyo3(signature = (query, *, timeout = None))]
+    fn prepare<'py>(
+        slf: &Bound<'py, Self>,
+        query: &str,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        py.import("ouroboros.postgres._prepared")?
+            .getattr("prepare")?
+            .call1((slf, query, timeout))
+    }
+
     /// A transaction block: `async with conn.transaction(): ...` (a savepoint when nested).
     #[pyo3(signature = (*, isolation = None, readonly = false, deferrable = false))]
     fn transaction<'py>(
@@ -444,6 +457,21 @@ impl Connection {
                 .next_notification()
                 .await
                 .map(|n| (n.pid, n.channel, n.payload)))
+        })
+    }
+
+    /// Prepare (and cache) a statement; returns its parameter and column types.
+    #[pyo3(signature = (query, timeout = None))]
+    fn _describe<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let conn = self.inner(py)?;
+        let t = self::timeout(timeout)?;
+        spawn(py, async move {
+            conn.prepare_within(&query, t).await.map(Fetched::Described)
         })
     }
 

@@ -22,7 +22,24 @@ pub enum Fetched {
     Value(Option<Row>, usize),
     Status(String),
     Bytes(Vec<u8>),
+    /// A statement's parameter and column types (`prepare()`).
+    Described(ouroboros_postgres_core::Statement),
     Nothing,
+}
+
+fn type_info<'py>(
+    py: Python<'py>,
+    ty: &ouroboros_postgres_core::Type,
+) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+    use ouroboros_postgres_core::Kind;
+    let kind = match ty.kind() {
+        Kind::Array(_) => "array",
+        Kind::Domain(_) => "domain",
+        Kind::Composite(_) => "composite",
+        Kind::Range(_) | Kind::Multirange(_) => "range",
+        _ => "scalar",
+    };
+    (ty.oid(), ty.name(), kind, ty.schema()).into_pyobject(py)
 }
 
 impl<'py> IntoPyObject<'py> for Fetched {
@@ -60,6 +77,19 @@ impl<'py> IntoPyObject<'py> for Fetched {
             },
             Fetched::Status(s) => Ok(s.into_pyobject(py)?.into_any()),
             Fetched::Bytes(b) => Ok(pyo3::types::PyBytes::new(py, &b).into_any()),
+            Fetched::Described(stmt) => {
+                let params = stmt
+                    .params()
+                    .iter()
+                    .map(|t| type_info(py, t))
+                    .collect::<PyResult<Vec<_>>>()?;
+                let columns = stmt
+                    .columns()
+                    .iter()
+                    .map(|c| Ok((c.name(), type_info(py, c.type_())?)))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok((params, columns).into_pyobject(py)?.into_any())
+            }
             Fetched::Nothing => Ok(py.None().into_bound(py)),
         }
     }

@@ -172,3 +172,20 @@ async def test_invalid_timeout_is_refused(conn):
 
     with pytest.raises(InvalidArgumentError, match="timeout"):
         await conn.fetch("SELECT 1", timeout=-1)
+
+
+async def test_prepare_describes_parameters_and_columns(conn, table):
+    stmt = await conn.prepare(f"SELECT id, name FROM {table} WHERE n > $1 AND name = ANY($2)")
+    assert [(t.name, t.kind) for t in stmt.get_parameters()] == [("int4", "scalar"), ("_text", "array")]
+    assert [(a.name, a.type.name) for a in stmt.get_attributes()] == [("id", "int4"), ("name", "text")]
+    assert stmt.get_query().startswith("SELECT id")
+    await conn.executemany(f"INSERT INTO {table} (name, n) VALUES ($1, $2)", [("a", 5), ("b", 6)])
+    assert [r["name"] for r in await stmt.fetch(0, ["a", "b", "c"])] == ["a", "b"]
+    assert (await stmt.fetchrow(5, ["b"]))["name"] == "b"
+    assert await stmt.fetchval(100, ["a"]) is None
+    insert = await conn.prepare(f"INSERT INTO {table} (name, n) VALUES ($1, $2)")
+    assert insert.get_attributes() == ()
+    await insert.executemany([("c", 1)])
+    assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 3
+    with pytest.raises(postgres.PostgresSyntaxError):
+        await conn.prepare("SELEC 1")

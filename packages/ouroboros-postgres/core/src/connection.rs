@@ -421,6 +421,11 @@ impl Connection {
         Ok(stmt)
     }
 
+    /// [`Connection::prepare`] within a timeout (cancelled on the server when it expires).
+    pub async fn prepare_within(&self, sql: &str, timeout: Option<Duration>) -> Result<Statement> {
+        self.guarded(timeout, self.prepare(sql)).await
+    }
+
     /// Whether an error means a cached statement went stale (the table changed
     /// under it); outside a transaction the statement is prepared again.
     fn stale(&self, sql: &str, e: &PgError) -> bool {

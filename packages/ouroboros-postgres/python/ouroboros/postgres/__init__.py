@@ -10,16 +10,20 @@ from ouroboros.postgres._cursor import Cursor, CursorFactory
 from ouroboros.postgres._errors import *  # noqa: F403 - the exception classes
 from ouroboros.postgres._pool import Pool, PoolAcquireContext, connect, create_pool
 from ouroboros.postgres._postgres import Connection, Record, __version__
+from ouroboros.postgres._prepared import Attribute, PreparedStatement, Type
 from ouroboros.postgres._transaction import Transaction
 
 __all__ = [
+    "Attribute",
     "Connection",
     "Cursor",
     "CursorFactory",
     "Pool",
     "PoolAcquireContext",
+    "PreparedStatement",
     "Record",
     "Transaction",
+    "Type",
     "__version__",
     "connect",
     "create_pool",
