@@ -140,3 +140,22 @@ def test_errors_is_callable_and_a_list():
     e.errors()[0]["type"] = "changed"
     assert e.errors()[0]["type"] == "string_too_short"
     assert '"type": "string_too_short"' in e.json()
+
+
+def test_none_default_survives_string_annotations_and_field_alias():
+    # A None default must stay a default when the annotation is a string
+    # (`from __future__ import annotations`) or the field also has Field(...).
+    ns: dict = {}
+    exec(
+        "from __future__ import annotations\n"
+        "from typing import Optional\n"
+        "from ouroboros.validation import BaseModel, Field\n"
+        "class M(BaseModel):\n"
+        "    a: int | None = None\n"
+        "    b: Optional[int] = Field(default=None, alias='_b')\n",
+        ns,
+    )
+    m = ns["M"]()
+    assert (m.a, m.b) == (None, None)
+    assert not ns["M"].model_fields["a"].is_required()
+    assert not ns["M"].model_fields["b"].is_required()

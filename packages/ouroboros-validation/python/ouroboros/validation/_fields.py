@@ -142,7 +142,12 @@ class FieldInfo:
         for name in ("annotation", "default", *_METADATA_KEYS):
             mine = getattr(self, name)
             theirs = getattr(other, name)
-            unset = theirs is None or theirs is PYDANTIC_UNDEFINED or (name == "repr" and theirs is True)
+            # None is a real default (`x: int | None = None`); only UNDEFINED means unset.
+            unset = (
+                theirs is PYDANTIC_UNDEFINED
+                or (theirs is None and name != "default")
+                or (name == "repr" and theirs is True)
+            )
             setattr(merged, name, mine if unset else theirs)
         merged.constraints = {**self.constraints, **other.constraints}
         merged._validators = [*self._validators, *other._validators]

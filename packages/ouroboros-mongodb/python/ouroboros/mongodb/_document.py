@@ -1,0 +1,449 @@
+"""``Document``: an ouroboros.validation model stored in a MongoDB collection.
+
+Documents read from the server become validated instances in Rust (the
+model's compiled schema, see ``_mongodb.Codec``); instances are dumped for
+writing by the same compiled serializer. Class attributes that name fields
+are query expressions (``User.age >= 18``).
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, ClassVar, TypeVar
+
+from ouroboros.core import InvalidArgumentError
+from ouroboros.mongodb import _mongodb
+from ouroboros.mongodb._connection import get_connection
+from ouroboros.mongodb._errors import BulkWriteError, DocumentNotFound, DocumentWasNotSaved, StateNotSaved
+from ouroboros.mongodb._expressions import FieldPath
+from ouroboros.mongodb._hooks import After, Before, EventTypes, collect_hooks, run_hooks
+from ouroboros.mongodb._indexes import IndexModel, index_model
+from ouroboros.mongodb._query import FindMany, FindOne, _merge_updates, build_filter
+from ouroboros.validation import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
+from ouroboros.validation._model import ModelMetaclass
+
+__all__ = ["Document", "PydanticObjectId", "codec_of"]
+
+ObjectId = _mongodb.ObjectId
+D = TypeVar("D", bound="Document")
+
+
+def _coerce_object_id(value: Any, _data: Any = None, _context: Any = None) -> Any:
+    return ObjectId(value)
+
+
+class PydanticObjectId:
+    """Annotation for ObjectId fields that also accepts 24-hex strings.
+
+    Values are :class:`ObjectId` instances; ``PydanticObjectId("...")`` makes one.
+    """
+
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {
+        "type": "union",
+        "mode": "left_to_right",
+        "choices": [
+            {"type": "is_instance", "cls": ObjectId},
+            {"type": "function", "mode": "plain", "func": _coerce_object_id},
+        ],
+    }
+
+    def __new__(cls, oid: Any = None) -> Any:  # type: ignore[misc]
+        return ObjectId(oid)
+
+
+def codec_of(model: type) -> _mongodb.Codec:
+    """The compiled codec of a model class (compiled once, kept on the class)."""
+    codec = model.__dict__.get("__ouroboros_codec__")
+    if codec is None:
+        codec = _mongodb.Codec(model)
+        type.__setattr__(model, "__ouroboros_codec__", codec)
+    return codec
+
+
+class _Settings:
+    """Resolved ``class Settings`` of a Document."""
+
+    def __init__(self, cls: type) -> None:
+        raw = getattr(cls, "Settings", None)
+        self.name: str = getattr(raw, "name", None) or cls.__name__
+        self.indexes: list[Any] = list(getattr(raw, "indexes", None) or [])
+        self.use_revision: bool = bool(getattr(raw, "use_revision", False))
+        self.use_state_management: bool = bool(getattr(raw, "use_state_management", False))
+        self.validate_on_save: bool = bool(getattr(raw, "validate_on_save", False))
+        self.keep_nulls: bool = bool(getattr(raw, "keep_nulls", True))
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidArgumentError(f"{cls.__name__}.Settings.name must be a non-empty string")
+
+
+class DocumentMeta(ModelMetaclass):
+    """Makes ``User.age`` a :class:`FieldPath` (fields are not class attributes)."""
+
+    def __getattr__(cls, name: str) -> Any:
+        if not name.startswith("__"):
+            fields = cls.__dict__.get("__ouroboros_fields__")
+            if fields is None:
+                for klass in cls.__mro__:
+                    fields = klass.__dict__.get("__ouroboros_fields__")
+                    if fields is not None:
+                        break
+            if fields and name in fields:
+                return FieldPath(fields[name].alias or name)
+        raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
+
+
+class Document(BaseModel, metaclass=DocumentMeta):
+    """A model stored in a collection; ``class Settings`` configures it.
+
+    Settings: ``name`` (collection, default the class name), ``indexes``,
+    ``use_state_management`` (``save_changes`` writes only changed fields),
+    ``validate_on_save``, ``keep_nulls``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    # Annotated and evaluated (this module has no `from __future__ import
+    # annotations`): ouroboros.validation's FieldInfo.merge reads a None default
+    # as "not set", which would make `id` required.
+    id: Annotated[PydanticObjectId | None, Field(alias="_id")] = None
+
+    _saved_state: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @field_serializer("id", when_used="json")
+    def _id_as_str(self, value: Any) -> Any:
+        return None if value is None else str(value)
+
+    # ------------------------------------------------------------ class set-up
+    @classmethod
+    def _ob_settings(cls) -> _Settings:
+        settings = cls.__dict__.get("__ouroboros_settings__")
+        if settings is None:
+            settings = _Settings(cls)
+            type.__setattr__(cls, "__ouroboros_settings__", settings)
+        return settings
+
+    @classmethod
+    def _ob_codec(cls) -> _mongodb.Codec:
+        return codec_of(cls)
+
+    @classmethod
+    def _ob_hooks(cls) -> dict[Any, list[str]]:
+        hooks = cls.__dict__.get("__ouroboros_hook_table__")
+        if hooks is None:
+            hooks = collect_hooks(cls)
+            type.__setattr__(cls, "__ouroboros_hook_table__", hooks)
+        return hooks
+
+    @classmethod
+    async def _ob_init(cls, *, allow_index_dropping: bool = False) -> None:
+        """Create the indexes declared in Settings (called by ``init``)."""
+        models = [index_model(spec) for spec in cls._ob_settings().indexes]
+        if allow_index_dropping:
+            wanted = {m.name for m in models}
+            for existing in await cls.list_indexes():
+                if existing["name"] != "_id_" and existing["name"] not in wanted:
+                    await cls.drop_index(existing["name"])
+        for model in models:
+            await cls.get_collection().create_index(model.keys, model.options)
+
+    @classmethod
+    def get_collection_name(cls) -> str:
+        return cls._ob_settings().name
+
+    @classmethod
+    def get_settings(cls) -> _Settings:
+        return cls._ob_settings()
+
+    @classmethod
+    def get_collection(cls) -> _mongodb.Collection:
+        """The collection handle on the current connection."""
+        conn = get_connection()
+        cached = cls.__dict__.get("__ouroboros_collection__")
+        if cached is not None and cached[0] is conn:
+            return cached[1]
+        coll = conn.collection(cls._ob_settings().name)
+        type.__setattr__(cls, "__ouroboros_collection__", (conn, coll))
+        return coll
+
+    get_motor_collection = get_collection
+    get_pymongo_collection = get_collection
+
+    @classmethod
+    def _ob_loaded(cls, docs: Iterable[Any]) -> None:
+        if cls._ob_settings().use_state_management:
+            for doc in docs:
+                if isinstance(doc, Document):
+                    doc._save_state()
+
+    # ------------------------------------------------------------ reading
+    @classmethod
+    def find(cls: type[D], *args: Any, projection_model: Any = None, **kwargs: Any) -> FindMany[D]:
+        """Documents matching the filters (expressions or raw dicts), lazily."""
+        return FindMany(cls, args, projection_model=projection_model, **kwargs)
+
+    find_many = find
+
+    @classmethod
+    def find_all(cls: type[D], **kwargs: Any) -> FindMany[D]:
+        return FindMany(cls, (), **kwargs)
+
+    all = find_all
+
+    @classmethod
+    def find_one(cls: type[D], *args: Any, projection_model: Any = None, **kwargs: Any) -> FindOne[D]:
+        """The first match or None (await it)."""
+        return FindOne(cls, args, projection_model=projection_model, **kwargs)
+
+    @classmethod
+    async def get(cls: type[D], document_id: Any, **_: Any) -> D | None:
+        """The document with this id (ObjectId or 24-hex string), or None."""
+        return await cls.find_one({"_id": _id_value(document_id)})
+
+    @classmethod
+    async def count(cls, *args: Any) -> int:
+        return await cls.get_collection().count_documents(build_filter(args))
+
+    @classmethod
+    async def distinct(cls, key: Any, *args: Any, **_: Any) -> list[Any]:
+        return await cls.get_collection().distinct(str(key), build_filter(args))
+
+    @classmethod
+    def aggregate(cls, pipeline: list[Any] | None = None, projection_model: Any = None, **_: Any) -> Any:
+        from ouroboros.mongodb._aggregation import AggregationBuilder
+
+        agg = AggregationBuilder(cls, projection_model=projection_model)
+        for stage in pipeline or ():
+            agg.stage(stage)
+        return agg
+
+    # ------------------------------------------------------------ class writes
+    @classmethod
+    async def insert_one(cls: type[D], document: D, **_: Any) -> D:
+        """Insert one document (runs its Insert hooks); returns it with its id."""
+        if not isinstance(document, cls):
+            raise InvalidArgumentError(f"insert_one takes a {cls.__name__} instance, got {type(document).__name__}")
+        return await document.insert()
+
+    @classmethod
+    async def insert_many(
+        cls: type[D], documents: Iterable[D], *, ordered: bool = True, **_: Any
+    ) -> "InsertManyResult":
+        """Insert a batch in one round trip; every document gets its id."""
+        docs = list(documents)
+        for doc in docs:
+            if not isinstance(doc, cls):
+                raise InvalidArgumentError(f"insert_many takes {cls.__name__} instances, got {type(doc).__name__}")
+        has_hooks = bool(cls._ob_hooks())
+        if has_hooks or cls._ob_settings().validate_on_save:
+            for doc in docs:
+                await run_hooks(doc, Before, EventTypes.INSERT)
+                doc._validate_on_save()
+        try:
+            ids = await cls.get_collection().insert_many(docs, codec=cls._ob_codec(), ordered=ordered)
+        except BulkWriteError as exc:
+            # Give the documents that were written their ids.
+            failed = {e["index"] for e in exc.details.get("writeErrors", [])}
+            written = [d for i, d in enumerate(docs) if i not in failed]
+            for doc, oid in zip(written, exc.inserted_ids, strict=False):
+                doc.__dict__["id"] = oid
+            raise
+        for doc, oid in zip(docs, ids, strict=True):
+            doc.__dict__["id"] = oid
+        cls._ob_loaded(docs)
+        if has_hooks:
+            for doc in docs:
+                await run_hooks(doc, After, EventTypes.INSERT)
+        return InsertManyResult(ids)
+
+    @classmethod
+    async def update_one(
+        cls, filter: Any, update: Mapping[str, Any], *, upsert: bool = False, **_: Any
+    ) -> dict[str, Any]:
+        return await cls.get_collection().update_one(build_filter((filter,)), _merge_updates((update,)), upsert=upsert)
+
+    @classmethod
+    async def update_many(
+        cls, filter: Any, update: Mapping[str, Any], *, upsert: bool = False, **_: Any
+    ) -> dict[str, Any]:
+        return await cls.get_collection().update_many(build_filter((filter,)), _merge_updates((update,)), upsert=upsert)
+
+    @classmethod
+    async def delete_one(cls, *filters: Any, **_: Any) -> int:
+        return await cls.get_collection().delete_one(build_filter(filters))
+
+    @classmethod
+    async def delete_many(cls, *filters: Any, **_: Any) -> int:
+        return await cls.get_collection().delete_many(build_filter(filters))
+
+    @classmethod
+    async def delete_all(cls, **_: Any) -> int:
+        return await cls.get_collection().delete_many({})
+
+    # ------------------------------------------------------------ indexes
+    @classmethod
+    async def create_index(cls, keys: Any, **options: Any) -> str:
+        """Create an index: ``"email"``, ``[("a", 1), ("b", -1)]``, ``("bio", "text")``..."""
+        model = IndexModel(keys, **options)
+        return await cls.get_collection().create_index(model.keys, model.options)
+
+    @classmethod
+    async def list_indexes(cls) -> list[dict[str, Any]]:
+        return await cls.get_collection().list_indexes()
+
+    @classmethod
+    async def drop_index(cls, name: str) -> None:
+        await cls.get_collection().drop_index(name)
+
+    # ------------------------------------------------------------ instance writes
+    def _validate_on_save(self) -> None:
+        if type(self)._ob_settings().validate_on_save:
+            data = self.model_dump()
+            type(self).model_validate(data)
+
+    def _save_state(self) -> None:
+        self._saved_state = type(self)._ob_codec().dump(self)
+
+    def _require_id(self, what: str) -> Any:
+        if self.id is None:
+            raise DocumentWasNotSaved(f"{what} needs a saved {type(self).__name__} (its id is None)")
+        return self.id
+
+    async def insert(self: D, **_: Any) -> D:
+        """Insert this document; it gets an id (runs Insert hooks)."""
+        await run_hooks(self, Before, EventTypes.INSERT)
+        await self._run_validate_on_save()
+        cls = type(self)
+        (oid,) = await cls.get_collection().insert_one(self, codec=cls._ob_codec())
+        self.__dict__["id"] = oid
+        cls._ob_loaded([self])
+        await run_hooks(self, After, EventTypes.INSERT)
+        return self
+
+    create = insert
+
+    async def _run_validate_on_save(self) -> None:
+        if type(self)._ob_settings().validate_on_save:
+            await run_hooks(self, Before, EventTypes.VALIDATE_ON_SAVE)
+            self._validate_on_save()
+            await run_hooks(self, After, EventTypes.VALIDATE_ON_SAVE)
+
+    async def save(self: D, **_: Any) -> D:
+        """Insert or fully replace this document (upsert by id; Save hooks)."""
+        await run_hooks(self, Before, EventTypes.SAVE)
+        await self._run_validate_on_save()
+        cls = type(self)
+        if self.id is None:
+            self.__dict__["id"] = ObjectId()
+        await cls.get_collection().replace_one({"_id": self.id}, self, upsert=True, codec=cls._ob_codec())
+        cls._ob_loaded([self])
+        await run_hooks(self, After, EventTypes.SAVE)
+        return self
+
+    async def replace(self: D, **_: Any) -> D:
+        """Replace the stored document; DocumentNotFound if it is gone."""
+        oid = self._require_id("replace")
+        await run_hooks(self, Before, EventTypes.REPLACE)
+        await self._run_validate_on_save()
+        cls = type(self)
+        result = await cls.get_collection().replace_one({"_id": oid}, self, codec=cls._ob_codec())
+        if result["matched_count"] == 0:
+            raise DocumentNotFound(f"{cls.__name__} with id {oid} is not in {cls.get_collection_name()}")
+        cls._ob_loaded([self])
+        await run_hooks(self, After, EventTypes.REPLACE)
+        return self
+
+    async def delete(self, **_: Any) -> int:
+        """Delete this document; returns 1, or 0 when it was already gone."""
+        oid = self._require_id("delete")
+        await run_hooks(self, Before, EventTypes.DELETE)
+        deleted = await type(self).get_collection().delete_one({"_id": oid})
+        await run_hooks(self, After, EventTypes.DELETE)
+        return deleted
+
+    async def update(self: D, *updates: Mapping[str, Any], upsert: bool = False, **_: Any) -> D:
+        """Apply update documents to this document, then read the result back into it."""
+        oid = self._require_id("update")
+        await run_hooks(self, Before, EventTypes.UPDATE)
+        cls = type(self)
+        fresh = await cls.get_collection().find_one_and_update(
+            {"_id": oid}, _merge_updates(updates), upsert=upsert, codec=cls._ob_codec()
+        )
+        if fresh is None:
+            raise DocumentNotFound(f"{cls.__name__} with id {oid} is not in {cls.get_collection_name()}")
+        self._take_over(fresh)
+        await run_hooks(self, After, EventTypes.UPDATE)
+        return self
+
+    def _take_over(self, fresh: "Document") -> None:
+        self.__dict__.update(fresh.__dict__)
+        type(self)._ob_loaded([self])
+
+    async def set(self: D, values: Mapping[str, Any], **kwargs: Any) -> D:
+        """``$set`` these fields (``{"age": 26}`` or ``{User.age: 26}``)."""
+        return await self.update({"$set": {str(k): v for k, v in values.items()}}, **kwargs)
+
+    async def inc(self: D, values: Mapping[str, Any], **kwargs: Any) -> D:
+        """``$inc`` these fields."""
+        return await self.update({"$inc": {str(k): v for k, v in values.items()}}, **kwargs)
+
+    async def sync(self) -> None:
+        """Reload this document from the server."""
+        oid = self._require_id("sync")
+        fresh = await type(self).find_one({"_id": oid})
+        if fresh is None:
+            raise DocumentNotFound(f"{type(self).__name__} with id {oid} is gone")
+        self._take_over(fresh)
+
+    # ------------------------------------------------------------ state management
+    @property
+    def is_changed(self) -> bool:
+        """Whether fields differ from the last saved/loaded state."""
+        return bool(self.get_changes())
+
+    def get_saved_state(self) -> dict[str, Any] | None:
+        return self._saved_state
+
+    def get_changes(self) -> dict[str, Any]:
+        """Stored names -> new values of the fields changed since the last load/save."""
+        cls = type(self)
+        if not cls._ob_settings().use_state_management:
+            raise StateNotSaved(f"{cls.__name__}.Settings.use_state_management is not True")
+        saved = self._saved_state
+        current = cls._ob_codec().dump(self)
+        if saved is None:
+            return current
+        return {k: v for k, v in current.items() if k not in saved or saved[k] != v}
+
+    async def save_changes(self: D, **_: Any) -> D | None:
+        """``$set`` only the fields changed since the document was read."""
+        changes = self.get_changes()
+        if self.id is None:
+            return await self.save()
+        if not changes:
+            return None
+        await run_hooks(self, Before, EventTypes.SAVE_CHANGES)
+        await self._run_validate_on_save()
+        changes.pop("_id", None)
+        result = await type(self).get_collection().update_one({"_id": self.id}, {"$set": changes})
+        if result["matched_count"] == 0:
+            raise DocumentNotFound(f"{type(self).__name__} with id {self.id} is gone")
+        self._save_state()
+        await run_hooks(self, After, EventTypes.SAVE_CHANGES)
+        return self
+
+
+class InsertManyResult:
+    """What ``insert_many`` wrote: ``inserted_ids`` in input order."""
+
+    __slots__ = ("inserted_ids",)
+
+    def __init__(self, inserted_ids: list[Any]) -> None:
+        self.inserted_ids = inserted_ids
+
+    def __repr__(self) -> str:
+        return f"InsertManyResult({len(self.inserted_ids)} ids)"
+
+
+def _id_value(value: Any) -> Any:
+    if isinstance(value, ObjectId):
+        return value
+    if isinstance(value, (str, bytes)) or type(value).__name__ == "ObjectId":
+        return ObjectId(value)
+    return value

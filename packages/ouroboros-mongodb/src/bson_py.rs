@@ -1,0 +1,520 @@
+//! Python values <-> BSON, in Rust.
+//!
+//! Decoding reads raw BSON (`RawDocument`) element by element straight into
+//! Python objects: ObjectId -> `ObjectId`, datetime -> `datetime.datetime`
+//! (naive UTC unless the client is `tz_aware`, as PyMongo and Beanie do),
+//! Decimal128 -> `decimal.Decimal`, binary -> `bytes`, binary subtype 4 ->
+//! `uuid.UUID`, embedded documents -> `dict`, arrays -> `list`.
+//!
+//! Encoding walks Python objects into a `bson::Document` (which needs the GIL);
+//! turning that tree into bytes happens later, on the runtime, without it.
+
+use bson::spec::BinarySubtype;
+use bson::{Binary, Bson, Decimal128, Document, RawBsonRef, RawDocument, RawDocumentBuf, Regex};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
+    PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySet, PyString, PyTimeAccess, PyTuple, PyType,
+    PyTzInfo,
+};
+
+use crate::errors;
+use crate::objectid::{self, ObjectId};
+
+/// MongoDB refuses documents nested deeper than 100 levels; so do we, before
+/// recursion could exhaust the stack.
+pub const MAX_DEPTH: u32 = 100;
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ENUM: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PATTERN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static RE_COMPILE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// How BSON values become Python values.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DecodeOpts {
+    /// Return datetimes with `tzinfo=UTC` instead of naive UTC.
+    pub tz_aware: bool,
+}
+
+// ---------------------------------------------------------------- decoding
+
+/// One raw document -> `dict`.
+pub fn raw_doc_to_dict<'py>(
+    py: Python<'py>,
+    doc: &RawDocument,
+    opts: DecodeOpts,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for item in doc {
+        let (key, value) = item.map_err(|e| invalid_bson(&e))?;
+        dict.set_item(PyString::new(py, key), raw_to_py(py, value, opts)?)?;
+    }
+    Ok(dict)
+}
+
+fn invalid_bson(e: &dyn std::fmt::Display) -> PyErr {
+    Python::attach(|py| {
+        errors::build(
+            py,
+            "InvalidBSON",
+            &format!("the server sent a malformed document: {e}"),
+            &[],
+        )
+    })
+}
+
+/// One raw BSON value -> a Python value.
+pub fn raw_to_py<'py>(
+    py: Python<'py>,
+    value: RawBsonRef<'_>,
+    opts: DecodeOpts,
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        RawBsonRef::String(s) | RawBsonRef::Symbol(s) | RawBsonRef::JavaScriptCode(s) => {
+            PyString::new(py, s).into_any()
+        }
+        RawBsonRef::Int32(i) => i.into_pyobject(py)?.into_any(),
+        RawBsonRef::Int64(i) => i.into_pyobject(py)?.into_any(),
+        RawBsonRef::Double(f) => PyFloat::new(py, f).into_any(),
+        RawBsonRef::Boolean(b) => PyBool::new(py, b).to_owned().into_any(),
+        RawBsonRef::Null | RawBsonRef::Undefined | RawBsonRef::MinKey | RawBsonRef::MaxKey => {
+            py.None().into_bound(py)
+        }
+        RawBsonRef::Document(d) => raw_doc_to_dict(py, d, opts)?.into_any(),
+        RawBsonRef::Array(a) => {
+            let list = PyList::empty(py);
+            for item in a {
+                list.append(raw_to_py(py, item.map_err(|e| invalid_bson(&e))?, opts)?)?;
+            }
+            list.into_any()
+        }
+        RawBsonRef::ObjectId(oid) => Bound::new(py, ObjectId { oid })?.into_any(),
+        RawBsonRef::DateTime(dt) => {
+            millis_to_datetime(py, dt.timestamp_millis(), opts.tz_aware)?.into_any()
+        }
+        RawBsonRef::Decimal128(d) => DECIMAL
+            .import(py, "decimal", "Decimal")?
+            .call1((d.to_string(),))?,
+        RawBsonRef::Binary(b) => {
+            if b.subtype == BinarySubtype::Uuid && b.bytes.len() == 16 {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("bytes", PyBytes::new(py, b.bytes))?;
+                UUID.import(py, "uuid", "UUID")?.call((), Some(&kwargs))?
+            } else {
+                PyBytes::new(py, b.bytes).into_any()
+            }
+        }
+        RawBsonRef::RegularExpression(r) => regex_to_py(py, r.pattern, r.options)?,
+        RawBsonRef::Timestamp(t) => {
+            let d = PyDict::new(py);
+            d.set_item("t", t.time)?;
+            d.set_item("i", t.increment)?;
+            d.into_any()
+        }
+        RawBsonRef::JavaScriptCodeWithScope(c) => PyString::new(py, c.code).into_any(),
+        RawBsonRef::DbPointer(_) => py.None().into_bound(py),
+    })
+}
+
+fn regex_to_py<'py>(py: Python<'py>, pattern: &str, options: &str) -> PyResult<Bound<'py, PyAny>> {
+    let re = py.import("re")?;
+    let mut flags = 0i64;
+    for (c, name) in [
+        ('i', "IGNORECASE"),
+        ('m', "MULTILINE"),
+        ('s', "DOTALL"),
+        ('x', "VERBOSE"),
+    ] {
+        if options.contains(c) {
+            flags |= re.getattr(name)?.extract::<i64>()?;
+        }
+    }
+    let compile = RE_COMPILE
+        .get_or_try_init(py, || re.getattr("compile").map(Bound::unbind))?
+        .bind(py);
+    if let Ok(p) = compile.call1((pattern, flags)) {
+        return Ok(p);
+    }
+    // A server-side (PCRE) pattern Python's `re` cannot compile stays data.
+    let d = PyDict::new(py);
+    d.set_item("$regex", pattern)?;
+    d.set_item("$options", options)?;
+    Ok(d.into_any())
+}
+
+/// Milliseconds since the Unix epoch -> `datetime` (naive UTC or UTC-aware).
+pub fn millis_to_datetime(
+    py: Python<'_>,
+    millis: i64,
+    tz_aware: bool,
+) -> PyResult<Bound<'_, PyDateTime>> {
+    let days = millis.div_euclid(MILLIS_PER_DAY);
+    let in_day = millis.rem_euclid(MILLIS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    if !(1..=9999).contains(&year) {
+        return Err(errors::invalid_document(&format!(
+            "the stored datetime ({millis} ms since 1970) is outside the years 1-9999 that Python's datetime can hold"
+        )));
+    }
+    let tz = if tz_aware {
+        Some(PyTzInfo::utc(py)?.to_owned())
+    } else {
+        None
+    };
+    // Bounds checked above; the rest come from rem_euclid so they fit.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    PyDateTime::new(
+        py,
+        year as i32,
+        month,
+        day,
+        (in_day / 3_600_000) as u8,
+        (in_day / 60_000 % 60) as u8,
+        (in_day / 1000 % 60) as u8,
+        (in_day % 1000 * 1000) as u32,
+        tz.as_ref(),
+    )
+}
+
+/// Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian
+/// calendar (400-year eras of 146097 days).
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let shifted = days + 719_468; // days from 0000-03-01
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    (year, month as u8, day as u8)
+}
+
+/// The inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// An owned `Bson` value -> Python (ids returned by the driver, distinct values).
+pub fn bson_to_py<'py>(
+    py: Python<'py>,
+    value: &Bson,
+    opts: DecodeOpts,
+) -> PyResult<Bound<'py, PyAny>> {
+    match value {
+        Bson::ObjectId(oid) => Ok(Bound::new(py, ObjectId { oid: *oid })?.into_any()),
+        Bson::String(s) => Ok(PyString::new(py, s).into_any()),
+        other => {
+            let raw = bson::RawBson::try_from(other.clone()).map_err(|e| invalid_bson(&e))?;
+            raw_to_py(py, raw.as_raw_bson_ref(), opts)
+        }
+    }
+}
+
+/// An owned document -> `dict` (error details, index descriptions).
+pub fn document_to_py<'py>(py: Python<'py>, doc: &Document) -> PyResult<Bound<'py, PyDict>> {
+    let raw = RawDocumentBuf::from_document(doc).map_err(|e| invalid_bson(&e))?;
+    raw_doc_to_dict(py, &raw, DecodeOpts::default())
+}
+
+// ---------------------------------------------------------------- encoding
+
+/// A Python mapping (or model instance) -> `bson::Document`.
+pub fn to_document(value: &Bound<'_, PyAny>) -> PyResult<Document> {
+    to_document_at(value, 0)
+}
+
+fn to_document_at(value: &Bound<'_, PyAny>, depth: u32) -> PyResult<Document> {
+    if depth > MAX_DEPTH {
+        return Err(errors::invalid_document(&format!(
+            "the document is nested deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    let mut doc = Document::new();
+    if let Ok(d) = value.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            let key = key_str(&k)?;
+            doc.insert(key, to_bson_at(&v, depth + 1)?);
+        }
+        return Ok(doc);
+    }
+    if is_model_instance(value) {
+        let kwargs = PyDict::new(value.py());
+        kwargs.set_item("by_alias", true)?;
+        let dumped = value.call_method("model_dump", (), Some(&kwargs))?;
+        return to_document_at(&dumped, depth);
+    }
+    if let Ok(m) = value.cast::<PyMapping>() {
+        for item in m.items()?.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            doc.insert(key_str(&k)?, to_bson_at(&v, depth + 1)?);
+        }
+        return Ok(doc);
+    }
+    Err(errors::invalid_document(&format!(
+        "expected a dict or a model instance to encode as a BSON document, got {}",
+        type_name(value)
+    )))
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+}
+
+/// Model instances of ouroboros.validation carry the fields-set record.
+pub fn is_model_instance(value: &Bound<'_, PyAny>) -> bool {
+    value
+        .get_type()
+        .hasattr(pyo3::intern!(value.py(), "__ouroboros_fields__"))
+        .unwrap_or(false)
+        && value
+            .hasattr(pyo3::intern!(value.py(), "model_dump"))
+            .unwrap_or(false)
+}
+
+fn key_str(key: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = if let Ok(s) = key.cast::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else if let Ok(Some(v)) = enum_value(key) {
+        return key_str(&v);
+    } else if key.hasattr(pyo3::intern!(key.py(), "__ouroboros_field_path__"))? {
+        // A field expression (`User.name`) used as a key.
+        key.str()?.to_cow()?.into_owned()
+    } else {
+        return Err(errors::invalid_document(&format!(
+            "document keys must be strings, got {}: {}",
+            type_name(key),
+            key.repr()?
+        )));
+    };
+    if text.contains('\0') {
+        return Err(errors::invalid_document(&format!(
+            "document key {text:?} contains a NUL character"
+        )));
+    }
+    Ok(text)
+}
+
+fn enum_value<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = value.py();
+    if value.is_instance(ENUM.import(py, "enum", "Enum")?)? {
+        return Ok(Some(value.getattr(pyo3::intern!(py, "value"))?));
+    }
+    Ok(None)
+}
+
+fn to_bson_at(value: &Bound<'_, PyAny>, depth: u32) -> PyResult<Bson> {
+    if let Ok(s) = value.cast_exact::<PyString>() {
+        return Ok(Bson::String(s.to_cow()?.into_owned()));
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Ok(Bson::Boolean(value.is_truthy()?));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return match value.extract::<i64>() {
+            Ok(i) => Ok(i32::try_from(i).map_or(Bson::Int64(i), Bson::Int32)),
+            Err(_) => Err(errors::invalid_document(&format!(
+                "the integer {} does not fit in BSON's 64-bit integer",
+                ouroboros_common::error::truncate_for_message(&value.str()?.to_cow()?, 40)
+            ))),
+        };
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return Ok(Bson::Double(f.value()));
+    }
+    if value.is_none() {
+        return Ok(Bson::Null);
+    }
+    if value.is_instance_of::<PyDict>() {
+        return Ok(Bson::Document(to_document_at(value, depth)?));
+    }
+    if let Ok(l) = value.cast::<PyList>() {
+        return array(l.iter(), depth);
+    }
+    if let Ok(o) = value.cast::<ObjectId>() {
+        return Ok(Bson::ObjectId(o.get().oid));
+    }
+    if let Ok(dt) = value.cast::<PyDateTime>() {
+        return Ok(Bson::DateTime(bson::DateTime::from_millis(
+            datetime_to_millis(dt)?,
+        )));
+    }
+    if let Ok(d) = value.cast::<PyDate>() {
+        // Beanie stores a `date` as the datetime at midnight UTC.
+        let days = days_from_civil(i64::from(d.get_year()), d.get_month(), d.get_day());
+        return Ok(Bson::DateTime(bson::DateTime::from_millis(
+            days * MILLIS_PER_DAY,
+        )));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Bson::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(t) = value.cast::<PyTuple>() {
+        return array(t.iter(), depth);
+    }
+    to_bson_other(value, depth)
+}
+
+/// The less common types: decimals, UUIDs, bytes, enums, sets, foreign
+/// ObjectIds, regular expressions, models and other mappings.
+fn to_bson_other(value: &Bound<'_, PyAny>, depth: u32) -> PyResult<Bson> {
+    let py = value.py();
+    if value.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
+        let text = value.str()?.to_cow()?.into_owned();
+        let d: Decimal128 = text.parse().map_err(|e| {
+            errors::invalid_document(&format!(
+                "Decimal {text} cannot be stored as Decimal128: {e}"
+            ))
+        })?;
+        return Ok(Bson::Decimal128(d));
+    }
+    if value.is_instance(UUID.import(py, "uuid", "UUID")?)? {
+        let bytes: Vec<u8> = value.getattr(pyo3::intern!(py, "bytes"))?.extract()?;
+        return Ok(Bson::Binary(Binary {
+            subtype: BinarySubtype::Uuid,
+            bytes,
+        }));
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        return Ok(Bson::Binary(Binary {
+            subtype: BinarySubtype::Generic,
+            bytes: b.as_bytes().to_vec(),
+        }));
+    }
+    if let Ok(b) = value.cast::<PyByteArray>() {
+        return Ok(Bson::Binary(Binary {
+            subtype: BinarySubtype::Generic,
+            bytes: b.to_vec(),
+        }));
+    }
+    if let Some(v) = enum_value(value)? {
+        return to_bson_at(&v, depth);
+    }
+    if value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
+        return array(
+            value.try_iter()?.collect::<PyResult<Vec<_>>>()?.into_iter(),
+            depth,
+        );
+    }
+    if objectid::is_foreign_object_id(value) {
+        return Ok(Bson::ObjectId(objectid::parse(value)?));
+    }
+    if value.is_instance(PATTERN.import(py, "re", "Pattern")?)? {
+        return pattern_to_bson(value);
+    }
+    if value.is_instance_of::<PyDelta>() {
+        return Err(errors::invalid_document(
+            "a timedelta has no BSON type; store seconds as a number instead",
+        ));
+    }
+    if is_model_instance(value) || value.cast::<PyMapping>().is_ok() {
+        return Ok(Bson::Document(to_document_at(value, depth)?));
+    }
+    Err(errors::invalid_document(&format!(
+        "cannot encode an object of type {} as BSON",
+        type_name(value)
+    )))
+}
+
+fn array<'py>(items: impl Iterator<Item = Bound<'py, PyAny>>, depth: u32) -> PyResult<Bson> {
+    if depth > MAX_DEPTH {
+        return Err(errors::invalid_document(&format!(
+            "the document is nested deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    items
+        .map(|v| to_bson_at(&v, depth + 1))
+        .collect::<PyResult<Vec<_>>>()
+        .map(Bson::Array)
+}
+
+fn pattern_to_bson(value: &Bound<'_, PyAny>) -> PyResult<Bson> {
+    let py = value.py();
+    let re = py.import("re")?;
+    let pattern: String = value.getattr("pattern")?.extract()?;
+    let flags: i64 = value.getattr("flags")?.extract()?;
+    let mut options = String::new();
+    // BSON wants the option letters in alphabetical order.
+    for (name, c) in [
+        ("IGNORECASE", 'i'),
+        ("MULTILINE", 'm'),
+        ("DOTALL", 's'),
+        ("VERBOSE", 'x'),
+    ] {
+        if flags & re.getattr(name)?.extract::<i64>()? != 0 {
+            options.push(c);
+        }
+    }
+    Ok(Bson::RegularExpression(Regex { pattern, options }))
+}
+
+/// `datetime` -> milliseconds since the epoch; naive values are taken as UTC
+/// (PyMongo's rule), aware values are converted to UTC.
+pub fn datetime_to_millis(dt: &Bound<'_, PyDateTime>) -> PyResult<i64> {
+    let days = days_from_civil(i64::from(dt.get_year()), dt.get_month(), dt.get_day());
+    let mut millis = days * MILLIS_PER_DAY
+        + i64::from(dt.get_hour()) * 3_600_000
+        + i64::from(dt.get_minute()) * 60_000
+        + i64::from(dt.get_second()) * 1000
+        + i64::from(dt.get_microsecond()) / 1000;
+    if !dt
+        .call_method0(pyo3::intern!(dt.py(), "utcoffset"))?
+        .is_none()
+    {
+        let offset = dt.call_method0(pyo3::intern!(dt.py(), "utcoffset"))?;
+        let delta = offset.cast::<PyDelta>()?;
+        let offset_ms = i64::from(delta.get_days()) * MILLIS_PER_DAY
+            + i64::from(delta.get_seconds()) * 1000
+            + i64::from(delta.get_microseconds()) / 1000;
+        millis -= offset_ms;
+    }
+    Ok(millis)
+}
+
+// ---------------------------------------------------------------- Python API
+
+/// `encode_document(obj) -> bytes`: the BSON bytes of a mapping or model.
+#[pyfunction]
+pub fn encode_document<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let doc = to_document(obj)?;
+    let raw = RawDocumentBuf::from_document(&doc)
+        .map_err(|e| errors::invalid_document(&e.to_string()))?;
+    Ok(PyBytes::new(py, raw.as_bytes()))
+}
+
+/// `decode_document(data, tz_aware=False) -> dict`: BSON bytes -> Python.
+#[pyfunction]
+#[pyo3(signature = (data, tz_aware = false))]
+pub fn decode_document<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    tz_aware: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let doc = RawDocument::from_bytes(data).map_err(|e| invalid_bson(&e))?;
+    raw_doc_to_dict(py, doc, DecodeOpts { tz_aware })
+}

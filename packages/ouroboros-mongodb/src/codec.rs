@@ -1,0 +1,191 @@
+//! A Document class's compiled schema: BSON -> validated model instances.
+//!
+//! The description comes from ouroboros.validation (`__ouroboros_schema__`) and
+//! is compiled here with ouroboros-schema, inside this wheel (see the crate's
+//! README contract). Decoding builds the document's values from raw BSON in
+//! Rust, then the validator builds the instance; nothing passes through Python
+//! code on the way. Encoding dumps an instance with the same compiled
+//! serializer (`by_alias`, so `id` is stored as `_id`).
+
+use bson::{Document, RawDocumentBuf};
+use ouroboros_schema::python::{SchemaValidator, SerOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyType};
+
+use crate::bson_py::{self, DecodeOpts};
+
+#[pyclass(module = "ouroboros.mongodb._mongodb", frozen)]
+pub struct Codec {
+    validator: SchemaValidator,
+    cls: Py<PyType>,
+}
+
+#[pymethods]
+impl Codec {
+    /// Compile `model` (an ouroboros.validation BaseModel subclass).
+    #[new]
+    fn py_new(py: Python<'_>, model: &Bound<'_, PyType>) -> PyResult<Self> {
+        Ok(Self {
+            validator: SchemaValidator::compile(py, model.as_any())?,
+            cls: model.clone().unbind(),
+        })
+    }
+
+    /// The model class this codec builds.
+    #[getter]
+    fn model(&self, py: Python<'_>) -> Py<PyType> {
+        self.cls.clone_ref(py)
+    }
+
+    /// A decoded document (a dict with `_id`) -> a validated instance.
+    fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.validator.validate_python(py, data, None, None)
+    }
+
+    /// An instance -> the dict that is stored (field aliases applied).
+    fn dump<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.dump_instance(py, instance)
+    }
+
+    /// BSON bytes -> a validated instance (tests and tools).
+    #[pyo3(signature = (data, tz_aware = false))]
+    fn decode_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        tz_aware: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let dict = bson_py::decode_document(py, data, tz_aware)?;
+        self.validator
+            .validate_python(py, dict.as_any(), None, None)
+    }
+}
+
+impl Codec {
+    fn dump_instance<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let opts = SerOptions {
+            by_alias: true,
+            ..SerOptions::default()
+        };
+        if instance.is_instance(self.cls.bind(py))? {
+            self.validator.to_python(instance, opts, None, None)
+        } else {
+            Ok(instance.clone())
+        }
+    }
+
+    /// An instance of the model (or a plain mapping) -> `bson::Document`.
+    pub fn encode(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Document> {
+        bson_py::to_document(&self.dump_instance(py, value)?)
+    }
+
+    /// One raw document -> a validated instance.
+    pub fn decode<'py>(
+        &self,
+        py: Python<'py>,
+        doc: &bson::RawDocument,
+        opts: DecodeOpts,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let dict = bson_py::raw_doc_to_dict(py, doc, opts)?;
+        self.validator
+            .validate_python(py, dict.as_any(), None, None)
+    }
+}
+
+/// Encode one value with the codec when there is one.
+pub fn encode(
+    py: Python<'_>,
+    codec: Option<&Py<Codec>>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<Document> {
+    match codec {
+        Some(c) => c.get().encode(py, value),
+        None => bson_py::to_document(value),
+    }
+}
+
+/// Documents fetched by the driver, turned into Python objects (instances
+/// through `codec`, dicts without) when the awaitable completes.
+pub struct DocList {
+    pub docs: Vec<RawDocumentBuf>,
+    pub codec: Option<Py<Codec>>,
+    pub opts: DecodeOpts,
+}
+
+impl DocList {
+    pub fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for doc in &self.docs {
+            list.append(decode_one(py, doc, self.codec.as_ref(), self.opts)?)?;
+        }
+        Ok(list)
+    }
+}
+
+/// One raw document -> instance (with a codec) or dict.
+pub fn decode_one<'py>(
+    py: Python<'py>,
+    doc: &bson::RawDocument,
+    codec: Option<&Py<Codec>>,
+    opts: DecodeOpts,
+) -> PyResult<Bound<'py, PyAny>> {
+    match codec {
+        Some(c) => c.get().decode(py, doc, opts),
+        None => Ok(bson_py::raw_doc_to_dict(py, doc, opts)?.into_any()),
+    }
+}
+
+impl<'py> IntoPyObject<'py> for DocList {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        self.to_list(py)
+    }
+}
+
+/// Zero or one document (`find_one`).
+pub struct MaybeDoc {
+    pub doc: Option<RawDocumentBuf>,
+    pub codec: Option<Py<Codec>>,
+    pub opts: DecodeOpts,
+}
+
+impl<'py> IntoPyObject<'py> for MaybeDoc {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        match &self.doc {
+            None => Ok(py.None().into_bound(py)),
+            Some(d) => decode_one(py, d, self.codec.as_ref(), self.opts),
+        }
+    }
+}
+
+/// A dict built on completion from owned BSON (results, index lists).
+pub struct BsonDict(pub Document);
+
+impl<'py> IntoPyObject<'py> for BsonDict {
+    type Target = PyDict;
+    type Output = Bound<'py, PyDict>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        bson_py::document_to_py(py, &self.0)
+    }
+}

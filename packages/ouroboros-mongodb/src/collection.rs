@@ -1,0 +1,727 @@
+//! One collection: CRUD, counting, distinct, aggregation and indexes.
+//!
+//! Every method encodes its Python arguments first (filters, documents,
+//! pipelines: GIL held, Rust-owned `bson::Document`s out), then returns an
+//! awaitable whose future runs on the tokio runtime without the GIL: BSON
+//! serialisation of inserted batches, the network round trip and cursor
+//! reads. Results become Python objects when the awaitable completes.
+
+use bson::{doc, Bson, Document, RawDocumentBuf};
+use futures::TryStreamExt;
+use mongodb::action::Action;
+use mongodb::options::UpdateModifications;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::bson_py::{self, DecodeOpts};
+use crate::codec::{self, Codec, DocList, MaybeDoc};
+use crate::cursor::{Cursor, CursorSource};
+use crate::errors;
+
+#[pyclass(module = "ouroboros.mongodb._mongodb", frozen)]
+pub struct Collection {
+    coll: mongodb::Collection<RawDocumentBuf>,
+    opts: DecodeOpts,
+}
+
+/// Options shared by `find`, `find_one` and `find_to_list`.
+#[derive(Default, Clone)]
+pub struct FindSpec {
+    pub filter: Document,
+    pub sort: Option<Document>,
+    pub projection: Option<Document>,
+    pub skip: Option<u64>,
+    pub limit: Option<i64>,
+    pub batch_size: Option<u32>,
+}
+
+fn optional_doc(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Document>> {
+    match value {
+        Some(v) if !v.is_none() => Ok(Some(bson_py::to_document(v)?)),
+        _ => Ok(None),
+    }
+}
+
+fn filter_doc(value: Option<&Bound<'_, PyAny>>) -> PyResult<Document> {
+    Ok(optional_doc(value)?.unwrap_or_default())
+}
+
+fn check_batch_size(batch_size: Option<u32>) -> PyResult<Option<u32>> {
+    if batch_size == Some(0) {
+        return Err(
+            ouroboros_common::Error::invalid_argument("batch_size", "must be at least 1").into(),
+        );
+    }
+    Ok(batch_size)
+}
+
+/// Documents without an `_id` (or with `_id: None`) get a new ObjectId here,
+/// so the caller learns every id even when a batch fails half-way.
+fn ensure_id(doc: &mut Document) -> Bson {
+    match doc.get("_id") {
+        Some(id) if !matches!(id, Bson::Null) => id.clone(),
+        _ => {
+            let id = Bson::ObjectId(bson::oid::ObjectId::new());
+            // `_id` goes first, as the server would put it.
+            let mut out = Document::new();
+            out.insert("_id", id.clone());
+            for (k, v) in std::mem::take(doc) {
+                if k != "_id" {
+                    out.insert(k, v);
+                }
+            }
+            *doc = out;
+            id
+        }
+    }
+}
+
+fn update_modifications(value: &Bound<'_, PyAny>) -> PyResult<UpdateModifications> {
+    if let Ok(list) = value.cast::<PyList>() {
+        let stages = list
+            .iter()
+            .map(|s| bson_py::to_document(&s))
+            .collect::<PyResult<Vec<_>>>()?;
+        return Ok(UpdateModifications::Pipeline(stages));
+    }
+    let doc = bson_py::to_document(value)?;
+    if doc.is_empty() {
+        return Err(ouroboros_common::Error::invalid_argument(
+            "update",
+            "the update document is empty",
+        )
+        .into());
+    }
+    if let Some(k) = doc.keys().find(|k| !k.starts_with('$')) {
+        return Err(ouroboros_common::Error::invalid_argument(
+            "update",
+            format!("update documents contain only operators such as $set; found the field {k:?} (use replace_one to replace a document)"),
+        )
+        .into());
+    }
+    Ok(UpdateModifications::Document(doc))
+}
+
+/// `{matched_count, modified_count, upserted_id}` of an update or replace.
+struct UpdateOutcome(mongodb::results::UpdateResult, DecodeOpts);
+
+impl<'py> IntoPyObject<'py> for UpdateOutcome {
+    type Target = PyDict;
+    type Output = Bound<'py, PyDict>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let d = PyDict::new(py);
+        d.set_item("matched_count", self.0.matched_count)?;
+        d.set_item("modified_count", self.0.modified_count)?;
+        match &self.0.upserted_id {
+            Some(id) => d.set_item("upserted_id", bson_py::bson_to_py(py, id, self.1)?)?,
+            None => d.set_item("upserted_id", py.None())?,
+        }
+        Ok(d)
+    }
+}
+
+/// Owned BSON values turned into a Python list on completion.
+pub struct BsonList(pub Vec<Bson>, pub DecodeOpts);
+
+impl<'py> IntoPyObject<'py> for BsonList {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let list = PyList::empty(py);
+        for v in &self.0 {
+            list.append(bson_py::bson_to_py(py, v, self.1)?)?;
+        }
+        Ok(list)
+    }
+}
+
+/// The server's name for an index over `keys` (`a_1_b_-1`).
+fn default_index_name(keys: &Document) -> String {
+    keys.iter()
+        .map(|(k, v)| {
+            let dir = match v {
+                Bson::String(s) => s.clone(),
+                Bson::Int32(i) => i.to_string(),
+                Bson::Int64(i) => i.to_string(),
+                Bson::Double(f) => f.to_string(),
+                other => other.to_string(),
+            };
+            format!("{k}_{dir}")
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+impl Collection {
+    pub fn new(coll: mongodb::Collection<RawDocumentBuf>, opts: DecodeOpts) -> Self {
+        Self { coll, opts }
+    }
+
+    fn what(&self, op: &str) -> String {
+        format!("{op} on {}.{}", self.coll.namespace().db, self.coll.name())
+    }
+}
+
+#[pymethods]
+impl Collection {
+    #[getter]
+    fn name(&self) -> String {
+        self.coll.name().to_owned()
+    }
+
+    #[getter]
+    fn database(&self) -> String {
+        self.coll.namespace().db
+    }
+
+    /// Insert one document (an instance through `codec`, or a mapping) and
+    /// return its `_id` (generated here when missing).
+    #[pyo3(signature = (document, codec = None))]
+    fn insert_one<'py>(
+        &self,
+        py: Python<'py>,
+        document: &Bound<'py, PyAny>,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut doc = codec::encode(py, codec.as_ref(), document)?;
+        let id = ensure_id(&mut doc);
+        let coll = self.coll.clone();
+        let what = self.what("insert");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let raw = RawDocumentBuf::from_document(&doc)
+                .map_err(|e| errors::invalid_document(&e.to_string()))?;
+            coll.insert_one(raw)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(BsonList(vec![id], opts))
+        })
+    }
+
+    /// Insert a batch; returns the list of `_id`s. Python objects are read
+    /// into Rust documents first; serialising them to BSON bytes and the
+    /// writes happen on the runtime without the GIL. On a failure the
+    /// `BulkWriteError` lists `inserted_ids` (what was written).
+    #[pyo3(signature = (documents, codec = None, ordered = true))]
+    fn insert_many<'py>(
+        &self,
+        py: Python<'py>,
+        documents: &Bound<'py, PyAny>,
+        codec: Option<Py<Codec>>,
+        ordered: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut docs = Vec::new();
+        for item in documents.try_iter()? {
+            docs.push(codec::encode(py, codec.as_ref(), &item?)?);
+        }
+        if docs.is_empty() {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "documents",
+                "insert_many needs at least one document",
+            )
+            .into());
+        }
+        let ids: Vec<Bson> = docs.iter_mut().map(ensure_id).collect();
+        let coll = self.coll.clone();
+        let what = self.what("insert_many");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let raws = docs
+                .iter()
+                .map(RawDocumentBuf::from_document)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| errors::invalid_document(&e.to_string()))?;
+            drop(docs);
+            match coll.insert_many(raws).ordered(ordered).await {
+                Ok(_) => Ok(BsonList(ids, opts)),
+                Err(e) => Err(insert_many_error(&e, &what, &ids, ordered, opts)),
+            }
+        })
+    }
+
+    /// `find(...)`: a server-side cursor read in bounded batches.
+    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, limit = None, batch_size = None, codec = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn find(
+        &self,
+        filter: Option<&Bound<'_, PyAny>>,
+        sort: Option<&Bound<'_, PyAny>>,
+        projection: Option<&Bound<'_, PyAny>>,
+        skip: Option<u64>,
+        limit: Option<i64>,
+        batch_size: Option<u32>,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Cursor> {
+        let spec = FindSpec {
+            filter: filter_doc(filter)?,
+            sort: optional_doc(sort)?,
+            projection: optional_doc(projection)?,
+            skip,
+            limit,
+            batch_size: check_batch_size(batch_size)?,
+        };
+        Ok(Cursor::new(
+            CursorSource::Find(self.coll.clone(), Box::new(spec)),
+            codec,
+            self.opts,
+            self.what("find"),
+        ))
+    }
+
+    /// `find(...).to_list()` in one awaitable: every document is read on the
+    /// runtime, then decoded at once.
+    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, limit = None, batch_size = None, codec = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn find_to_list<'py>(
+        &self,
+        py: Python<'py>,
+        filter: Option<&Bound<'py, PyAny>>,
+        sort: Option<&Bound<'py, PyAny>>,
+        projection: Option<&Bound<'py, PyAny>>,
+        skip: Option<u64>,
+        limit: Option<i64>,
+        batch_size: Option<u32>,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let spec = FindSpec {
+            filter: filter_doc(filter)?,
+            sort: optional_doc(sort)?,
+            projection: optional_doc(projection)?,
+            skip,
+            limit,
+            batch_size: check_batch_size(batch_size)?,
+        };
+        let coll = self.coll.clone();
+        let what = self.what("find");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let cursor = crate::cursor::open_find(&coll, spec)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let docs: Vec<RawDocumentBuf> = cursor
+                .try_collect()
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(DocList { docs, codec, opts })
+        })
+    }
+
+    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, codec = None))]
+    fn find_one<'py>(
+        &self,
+        py: Python<'py>,
+        filter: Option<&Bound<'py, PyAny>>,
+        sort: Option<&Bound<'py, PyAny>>,
+        projection: Option<&Bound<'py, PyAny>>,
+        skip: Option<u64>,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = filter_doc(filter)?;
+        let sort = optional_doc(sort)?;
+        let projection = optional_doc(projection)?;
+        let coll = self.coll.clone();
+        let what = self.what("find_one");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let doc = coll
+                .find_one(filter)
+                .optional(sort, mongodb::action::FindOne::sort)
+                .optional(projection, mongodb::action::FindOne::projection)
+                .optional(skip, mongodb::action::FindOne::skip)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(MaybeDoc { doc, codec, opts })
+        })
+    }
+
+    #[pyo3(signature = (filter = None, *, skip = None, limit = None))]
+    fn count_documents<'py>(
+        &self,
+        py: Python<'py>,
+        filter: Option<&Bound<'py, PyAny>>,
+        skip: Option<u64>,
+        limit: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = filter_doc(filter)?;
+        let coll = self.coll.clone();
+        let what = self.what("count");
+        ouroboros_common::python::future_into_py(py, async move {
+            coll.count_documents(filter)
+                .optional(skip, mongodb::action::CountDocuments::skip)
+                .optional(limit, mongodb::action::CountDocuments::limit)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))
+        })
+    }
+
+    #[pyo3(signature = (filter, update, *, upsert = false, array_filters = None))]
+    fn update_one<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+        update: &Bound<'py, PyAny>,
+        upsert: bool,
+        array_filters: Option<Vec<Bound<'py, PyAny>>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.update(py, filter, update, upsert, array_filters, false)
+    }
+
+    #[pyo3(signature = (filter, update, *, upsert = false, array_filters = None))]
+    fn update_many<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+        update: &Bound<'py, PyAny>,
+        upsert: bool,
+        array_filters: Option<Vec<Bound<'py, PyAny>>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.update(py, filter, update, upsert, array_filters, true)
+    }
+
+    /// Replace the first match with `replacement` (its `_id` is kept).
+    #[pyo3(signature = (filter, replacement, *, upsert = false, codec = None))]
+    fn replace_one<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+        replacement: &Bound<'py, PyAny>,
+        upsert: bool,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = bson_py::to_document(filter)?;
+        let replacement = codec::encode(py, codec.as_ref(), replacement)?;
+        if let Some(k) = replacement.keys().find(|k| k.starts_with('$')) {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "replacement",
+                format!("a replacement document cannot contain operators; found {k:?}"),
+            )
+            .into());
+        }
+        let coll = self.coll.clone();
+        let what = self.what("replace");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let raw = RawDocumentBuf::from_document(&replacement)
+                .map_err(|e| errors::invalid_document(&e.to_string()))?;
+            let r = coll
+                .replace_one(filter, raw)
+                .upsert(upsert)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(UpdateOutcome(r, opts))
+        })
+    }
+
+    /// Apply `update` to the first match and return the document as it is
+    /// after the update (instance through `codec`), or None without a match.
+    #[pyo3(signature = (filter, update, *, upsert = false, codec = None))]
+    fn find_one_and_update<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+        update: &Bound<'py, PyAny>,
+        upsert: bool,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = bson_py::to_document(filter)?;
+        let modifications = update_modifications(update)?;
+        let coll = self.coll.clone();
+        let what = self.what("find_one_and_update");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let doc = coll
+                .find_one_and_update(filter, modifications)
+                .upsert(upsert)
+                .return_document(mongodb::options::ReturnDocument::After)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(MaybeDoc { doc, codec, opts })
+        })
+    }
+
+    fn delete_one<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = bson_py::to_document(filter)?;
+        let coll = self.coll.clone();
+        let what = self.what("delete");
+        ouroboros_common::python::future_into_py(py, async move {
+            Ok(coll
+                .delete_one(filter)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+                .deleted_count)
+        })
+    }
+
+    fn delete_many<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = bson_py::to_document(filter)?;
+        let coll = self.coll.clone();
+        let what = self.what("delete_many");
+        ouroboros_common::python::future_into_py(py, async move {
+            Ok(coll
+                .delete_many(filter)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+                .deleted_count)
+        })
+    }
+
+    #[pyo3(signature = (key, filter = None))]
+    fn distinct<'py>(
+        &self,
+        py: Python<'py>,
+        key: &str,
+        filter: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = filter_doc(filter)?;
+        let coll = self.coll.clone();
+        let what = self.what("distinct");
+        let key = key.to_owned();
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let values = coll
+                .distinct(key, filter)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(BsonList(values, opts))
+        })
+    }
+
+    /// Run a pipeline and return every result (dicts, or instances through `codec`).
+    #[pyo3(signature = (pipeline, *, codec = None, batch_size = None))]
+    fn aggregate_to_list<'py>(
+        &self,
+        py: Python<'py>,
+        pipeline: &Bound<'py, PyAny>,
+        codec: Option<Py<Codec>>,
+        batch_size: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let stages = pipeline_docs(pipeline)?;
+        let batch_size = check_batch_size(batch_size)?;
+        let coll = self.coll.clone();
+        let what = self.what("aggregate");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let cursor = crate::cursor::open_aggregate(&coll, stages, batch_size)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let docs: Vec<RawDocumentBuf> = cursor
+                .try_collect()
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(DocList { docs, codec, opts })
+        })
+    }
+
+    /// A pipeline's results as a cursor read in bounded batches.
+    #[pyo3(signature = (pipeline, *, codec = None, batch_size = None))]
+    fn aggregate(
+        &self,
+        pipeline: &Bound<'_, PyAny>,
+        codec: Option<Py<Codec>>,
+        batch_size: Option<u32>,
+    ) -> PyResult<Cursor> {
+        let stages = pipeline_docs(pipeline)?;
+        let batch_size = check_batch_size(batch_size)?;
+        Ok(Cursor::new(
+            CursorSource::Aggregate(self.coll.clone(), stages, batch_size),
+            codec,
+            self.opts,
+            self.what("aggregate"),
+        ))
+    }
+
+    /// `createIndexes` with one index: `keys` is an ordered mapping of field ->
+    /// direction or kind ("text", "2dsphere"); `options` are the server's index
+    /// options (`unique`, `expireAfterSeconds`, `sparse`, ...). Returns the name.
+    #[pyo3(signature = (keys, options = None))]
+    fn create_index<'py>(
+        &self,
+        py: Python<'py>,
+        keys: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let keys = bson_py::to_document(keys)?;
+        if keys.is_empty() {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "keys",
+                "an index needs at least one key",
+            )
+            .into());
+        }
+        let mut index = doc! {"key": keys.clone()};
+        if let Some(options) = optional_doc(options)? {
+            index.extend(options);
+        }
+        let name = match index.get_str("name") {
+            Ok(n) => n.to_owned(),
+            Err(_) => default_index_name(&keys),
+        };
+        index.insert("name", name.clone());
+        let db = self.coll.client().database(&self.coll.namespace().db);
+        let command = doc! {"createIndexes": self.coll.name(), "indexes": [index]};
+        let what = self.what(&format!("create index {name}"));
+        ouroboros_common::python::future_into_py(py, async move {
+            db.run_command(command)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(name)
+        })
+    }
+
+    /// Every index as the server describes it (`name`, `key`, `unique`, ...).
+    fn list_indexes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let db = self.coll.client().database(&self.coll.namespace().db);
+        let command = doc! {"listIndexes": self.coll.name()};
+        let what = self.what("list indexes");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let cursor = db.run_cursor_command(command).await;
+            let docs: Vec<Document> = match cursor {
+                Ok(c) => c
+                    .try_collect()
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?,
+                // A collection that does not exist yet has no indexes.
+                Err(e) if matches!(e.kind.as_ref(), mongodb::error::ErrorKind::Command(c) if c.code == 26) => {
+                    Vec::new()
+                }
+                Err(e) => return Err(errors::to_pyerr_attached(&e, &what)),
+            };
+            Ok(BsonList(
+                docs.into_iter().map(Bson::Document).collect(),
+                opts,
+            ))
+        })
+    }
+
+    fn drop_index<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
+        let coll = self.coll.clone();
+        let what = self.what(&format!("drop index {name}"));
+        ouroboros_common::python::future_into_py(py, async move {
+            coll.drop_index(name)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(())
+        })
+    }
+
+    /// Drop the collection (and its indexes).
+    fn drop<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let coll = self.coll.clone();
+        let what = self.what("drop");
+        ouroboros_common::python::future_into_py(py, async move {
+            coll.drop()
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            Ok(())
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Collection({}.{})",
+            self.coll.namespace().db,
+            self.coll.name()
+        )
+    }
+}
+
+impl Collection {
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        filter: &Bound<'py, PyAny>,
+        update: &Bound<'py, PyAny>,
+        upsert: bool,
+        array_filters: Option<Vec<Bound<'py, PyAny>>>,
+        many: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let filter = bson_py::to_document(filter)?;
+        let modifications = update_modifications(update)?;
+        let array_filters = array_filters
+            .map(|fs| {
+                fs.iter()
+                    .map(bson_py::to_document)
+                    .collect::<PyResult<Vec<_>>>()
+            })
+            .transpose()?;
+        let coll = self.coll.clone();
+        let what = self.what(if many { "update_many" } else { "update" });
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let r = if many {
+                coll.update_many(filter, modifications)
+                    .upsert(upsert)
+                    .optional(array_filters, mongodb::action::Update::array_filters)
+                    .await
+            } else {
+                coll.update_one(filter, modifications)
+                    .upsert(upsert)
+                    .optional(array_filters, mongodb::action::Update::array_filters)
+                    .await
+            };
+            Ok(UpdateOutcome(
+                r.map_err(|e| errors::to_pyerr_attached(&e, &what))?,
+                opts,
+            ))
+        })
+    }
+}
+
+fn pipeline_docs(pipeline: &Bound<'_, PyAny>) -> PyResult<Vec<Document>> {
+    let mut stages = Vec::new();
+    for stage in pipeline.try_iter()? {
+        let stage = bson_py::to_document(&stage?)?;
+        if stage.len() != 1 || !stage.keys().all(|k| k.starts_with('$')) {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "pipeline",
+                format!("each stage is a document with one operator such as $match; got {stage}"),
+            )
+            .into());
+        }
+        stages.push(stage);
+    }
+    Ok(stages)
+}
+
+/// A failed `insert_many` as `BulkWriteError`, with the ids that were written.
+fn insert_many_error(
+    err: &mongodb::error::Error,
+    what: &str,
+    ids: &[Bson],
+    ordered: bool,
+    opts: DecodeOpts,
+) -> PyErr {
+    Python::attach(|py| {
+        let pyerr = errors::to_pyerr(py, err, what);
+        if let mongodb::error::ErrorKind::InsertMany(e) = err.kind.as_ref() {
+            let failed: Vec<usize> = e.write_errors.iter().flatten().map(|w| w.index).collect();
+            let written: Vec<Bson> = if ordered {
+                let first = failed.iter().copied().min().unwrap_or(ids.len());
+                ids[..first].to_vec()
+            } else {
+                ids.iter()
+                    .enumerate()
+                    .filter(|(i, _)| !failed.contains(i))
+                    .map(|(_, id)| id.clone())
+                    .collect()
+            };
+            if let Ok(list) = BsonList(written, opts).into_pyobject(py) {
+                let _ = pyerr.value(py).setattr("inserted_ids", list);
+            }
+        }
+        pyerr
+    })
+}
