@@ -57,7 +57,7 @@ fn check_batch_size(batch_size: Option<u32>) -> PyResult<Option<u32>> {
 
 /// Documents without an `_id` (or with `_id: None`) get a new ObjectId here,
 /// so the caller learns every id even when a batch fails half-way.
-fn ensure_id(doc: &mut Document) -> Bson {
+pub fn ensure_id(doc: &mut Document) -> Bson {
     match doc.get("_id") {
         Some(id) if !matches!(id, Bson::Null) => id.clone(),
         _ => {
@@ -495,6 +495,30 @@ impl Collection {
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(BsonList(values, opts))
+        })
+    }
+
+    /// Run `operations` (tuples: `("insert", doc)`, `("update", filter, update,
+    /// upsert, multi)`, `("replace", filter, doc, upsert)`, `("delete", filter,
+    /// multi)`); returns counts, upserted ids by operation index and write
+    /// errors, or raises `BulkWriteError` whose `details` hold the same.
+    #[pyo3(signature = (operations, *, ordered = true, codec = None))]
+    fn bulk_write<'py>(
+        &self,
+        py: Python<'py>,
+        operations: &Bound<'py, PyAny>,
+        ordered: bool,
+        codec: Option<Py<Codec>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let encoded = crate::bulk::encode_ops(py, operations, codec.as_ref())?;
+        let coll = self.coll.clone();
+        let what = self.what("bulk write");
+        let opts = self.opts;
+        ouroboros_common::python::future_into_py(py, async move {
+            let outcome = crate::bulk::execute(&coll, encoded, ordered, opts)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            outcome.into_result(&what)
         })
     }
 

@@ -11,10 +11,12 @@
 //! - `client`     connecting (`Client`), databases and collections.
 //! - `collection` CRUD, aggregation, indexes: each call encodes its arguments with
 //!   the GIL, then the driver's future runs on the tokio runtime without it.
+//! - `bulk`       bulk writes grouped into insert/update/delete commands.
 //! - `cursor`     server-side cursors read one bounded batch at a time.
 //! - `errors`     driver errors -> the classes of `ouroboros.mongodb._errors`.
 
 mod bson_py;
+mod bulk;
 mod client;
 mod codec;
 mod collection;

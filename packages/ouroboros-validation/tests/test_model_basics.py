@@ -148,11 +148,10 @@ def test_none_default_survives_string_annotations_and_field_alias():
     ns: dict = {}
     exec(
         "from __future__ import annotations\n"
-        "from typing import Optional\n"
         "from ouroboros.validation import BaseModel, Field\n"
         "class M(BaseModel):\n"
         "    a: int | None = None\n"
-        "    b: Optional[int] = Field(default=None, alias='_b')\n",
+        "    b: int | None = Field(default=None, alias='_b')\n",
         ns,
     )
     m = ns["M"]()

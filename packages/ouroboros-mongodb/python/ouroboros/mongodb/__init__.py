@@ -8,6 +8,16 @@ instances in Rust.
 """
 
 from ouroboros.mongodb._aggregation import AggregationBuilder
+from ouroboros.mongodb._bulk import (
+    BulkOperation,
+    BulkWriteResult,
+    DeleteMany,
+    DeleteOne,
+    InsertOne,
+    ReplaceOne,
+    UpdateMany,
+    UpdateOne,
+)
 from ouroboros.mongodb._connection import Connection, get_connection, init, init_beanie
 from ouroboros.mongodb._document import Document, InsertManyResult, PydanticObjectId
 from ouroboros.mongodb._errors import (
@@ -61,11 +71,15 @@ __all__ = [
     "AggregationBuilder",
     "AutoReconnect",
     "Before",
+    "BulkOperation",
     "BulkWriteError",
+    "BulkWriteResult",
     "CollectionWasNotInitialized",
     "Connection",
     "ConnectionFailure",
     "Delete",
+    "DeleteMany",
+    "DeleteOne",
     "Document",
     "DocumentNotFound",
     "DocumentWasNotSaved",
@@ -79,6 +93,7 @@ __all__ = [
     "IndexModel",
     "Insert",
     "InsertManyResult",
+    "InsertOne",
     "InvalidBSON",
     "InvalidDocument",
     "InvalidId",
@@ -90,12 +105,15 @@ __all__ = [
     "PydanticObjectId",
     "QueryBuilder",
     "Replace",
+    "ReplaceOne",
     "RevisionIdWasChanged",
     "Save",
     "SaveChanges",
     "ServerSelectionTimeoutError",
     "StateNotSaved",
     "Update",
+    "UpdateMany",
+    "UpdateOne",
     "ValidateOnSave",
     "WriteConcernError",
     "WriteError",
