@@ -225,15 +225,14 @@ class Document(BaseModel, metaclass=DocumentMeta):
     async def insert_many(
         cls: type[D], documents: Iterable[D], *, ordered: bool = True, **_: Any
     ) -> "InsertManyResult":
-        """Insert a batch in one round trip; every document gets its id."""
+        """Insert a batch in one round trip; every document gets its id (no event hooks, as in Beanie)."""
         docs = list(documents)
         for doc in docs:
             if not isinstance(doc, cls):
                 raise InvalidArgumentError(f"insert_many takes {cls.__name__} instances, got {type(doc).__name__}")
-        has_hooks = bool(cls._ob_hooks())
-        if has_hooks or cls._ob_settings().validate_on_save:
+        # As in Beanie, insert_many runs no event hooks; validate_on_save still applies.
+        if cls._ob_settings().validate_on_save:
             for doc in docs:
-                await run_hooks(doc, Before, EventTypes.INSERT)
                 doc._validate_on_save()
         try:
             ids = await cls.get_collection().insert_many(docs, codec=cls._ob_codec(), ordered=ordered)
@@ -247,9 +246,6 @@ class Document(BaseModel, metaclass=DocumentMeta):
         for doc, oid in zip(docs, ids, strict=True):
             doc.__dict__["id"] = oid
         cls._ob_loaded(docs)
-        if has_hooks:
-            for doc in docs:
-                await run_hooks(doc, After, EventTypes.INSERT)
         return InsertManyResult(ids)
 
     @classmethod

@@ -1,0 +1,167 @@
+"""The same Beanie-style code under Beanie 2.x and under ouroboros.mongodb,
+against the same server: the documents stored and the values returned must match.
+
+Only the imports differ (`beanie` + `pydantic` vs `ouroboros.mongodb` +
+`ouroboros.validation`); the scenario below is written once. (No Decimal field:
+Beanie 2.2 reads Decimal128 back only through its own `DecimalAnnotation`.)
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+import uuid
+from typing import Any
+
+import beanie
+import pydantic
+import pytest
+from pymongo import AsyncMongoClient
+
+import ouroboros.mongodb as ouro
+import ouroboros.validation as ouro_validation
+
+pytestmark = pytest.mark.asyncio
+
+KEY = uuid.UUID("12345678-1234-5678-1234-567812345678")
+WHEN = datetime.datetime(2024, 5, 17, 12, 30, 45, 123000)
+
+
+def make_models(lib: types.SimpleNamespace) -> types.SimpleNamespace:
+    """Define the models with one library's classes."""
+    calls: list[str] = []
+
+    class Address(lib.BaseModel):
+        city: str
+        zip: str = ""
+
+    class User(lib.Document):
+        name: str
+        age: int = 0
+        tags: list[str] = []
+        address: Address | None = None
+        key: uuid.UUID | None = None
+        created: datetime.datetime | None = None
+
+        class Settings:
+            name = "diff_users"
+
+        @lib.before_event(lib.Insert)
+        def stamp(self) -> None:
+            calls.append(f"insert {self.name}")
+            if self.created is None:
+                self.created = WHEN
+
+        @lib.after_event(lib.Replace)
+        def replaced(self) -> None:
+            calls.append(f"replace {self.name}")
+
+    class NameAge(lib.BaseModel):
+        name: str
+        age: int
+
+    return types.SimpleNamespace(User=User, Address=Address, NameAge=NameAge, calls=calls)
+
+
+def dump(doc: Any) -> Any:
+    if isinstance(doc, list):
+        return [dump(d) for d in doc]
+    if doc is None:
+        return None
+    data = doc.model_dump()
+    data.pop("id", None)
+    data.pop("revision_id", None)
+    return data
+
+
+async def scenario(m: types.SimpleNamespace) -> list[Any]:
+    User, Address, NameAge = m.User, m.Address, m.NameAge
+    out: list[Any] = []
+    a = User(name="a", age=30, tags=["x", "y"], address=Address(city="Paris"), key=KEY)
+    await a.insert()
+    await User(name="b", age=25, tags=["y"]).insert()
+    await User.insert_many([User(name=n, age=age, tags=["z"]) for n, age in [("c", 41), ("d", 17), ("e", 30)]])
+    out.append(await User.count())
+    out.append(dump(await User.find(User.age >= 30).sort("-age", "name").to_list()))
+    out.append(dump(await User.find_one(User.name == "a")))
+    out.append(dump(await User.get(a.id)))
+    out.append(await User.find(User.tags == "y").count())
+    out.append(dump(await User.find({"age": {"$lt": 30}}).sort("age").to_list()))
+    out.append(dump(await User.find_all().sort("name").skip(1).limit(2).to_list()))
+    out.append(dump(await User.find(User.age > 20).sort("name").project(NameAge).to_list()))
+    out.append(sorted(await User.distinct("age")))
+    await a.set({User.age: 31})
+    out.append(a.age)
+    await a.inc({User.age: 2})
+    out.append(a.age)
+    a.tags = ["w"]
+    await a.save()
+    a.name = "a2"
+    await a.replace()
+    out.append(dump(await User.get(a.id)))
+    await User.find(User.age < 20).update({"$set": {"tags": ["minor"]}})
+    out.append(dump(await User.find(User.tags == "minor").to_list()))
+    rows = (
+        await User.find(User.age > 0)
+        .aggregate(
+            [
+                {"$group": {"_id": {"$gt": ["$age", 29]}, "n": {"$sum": 1}, "total": {"$sum": "$age"}}},
+                {"$sort": {"_id": 1}},
+            ]
+        )
+        .to_list()
+    )
+    out.append(rows)
+    b = await User.find_one(User.name == "b")
+    await b.delete()
+    out.append(await User.find(User.name == "b").count())
+    await User.find(User.name == "e").delete()
+    out.append(sorted(u.name for u in await User.find_all().to_list()))
+    out.append(list(m.calls))
+    return out
+
+
+async def stored(uri: str, db: str) -> list[dict[str, Any]]:
+    client = AsyncMongoClient(uri, uuidRepresentation="standard")
+    try:
+        docs = await client[db]["diff_users"].find({}, {"_id": 0}).sort("name").to_list(None)
+    finally:
+        await client.close()
+    return docs
+
+
+async def test_same_code_same_results(conn, mongo_uri):
+    beanie_db = f"{conn.database}_beanie"
+    pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
+    try:
+        await pm.drop_database(beanie_db)
+        theirs = make_models(
+            types.SimpleNamespace(
+                Document=beanie.Document,
+                BaseModel=pydantic.BaseModel,
+                before_event=beanie.before_event,
+                after_event=beanie.after_event,
+                Insert=beanie.Insert,
+                Replace=beanie.Replace,
+            )
+        )
+        await beanie.init_beanie(database=pm[beanie_db], document_models=[theirs.User])
+        beanie_out = await scenario(theirs)
+        ours = make_models(
+            types.SimpleNamespace(
+                Document=ouro.Document,
+                BaseModel=ouro_validation.BaseModel,
+                before_event=ouro.before_event,
+                after_event=ouro.after_event,
+                Insert=ouro.Insert,
+                Replace=ouro.Replace,
+            )
+        )
+        ouro_out = await scenario(ours)
+        assert len(ouro_out) == len(beanie_out)
+        for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
+            assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
+        assert await stored(mongo_uri, conn.database) == await stored(mongo_uri, beanie_db)
+    finally:
+        await pm.drop_database(beanie_db)
+        await pm.close()
