@@ -58,7 +58,7 @@ pub fn raw_doc_to_dict<'py>(
 }
 
 fn invalid_bson(e: &dyn std::fmt::Display) -> PyErr {
-    Python::attach(|py| {
+    crate::bridge::attach(|py| {
         errors::build(
             py,
             "InvalidBSON",
@@ -66,6 +66,7 @@ fn invalid_bson(e: &dyn std::fmt::Display) -> PyErr {
             &[],
         )
     })
+    .unwrap_or_else(errors::exiting)
 }
 
 /// One raw BSON value -> a Python value.

@@ -267,7 +267,7 @@ impl Outcome {
     /// The result dict, or `BulkWriteError` (its `details` is the same dict)
     /// when a write failed.
     pub fn into_result(self, what: &str) -> PyResult<Py<PyDict>> {
-        Python::attach(|py| {
+        crate::bridge::attach(|py| {
             let d = self.to_dict(py)?;
             if let Some((index, code, msg)) = self.errors.first() {
                 let message = format!(
@@ -284,5 +284,6 @@ impl Outcome {
             }
             Ok(d.unbind())
         })
+        .unwrap_or_else(|| Err(errors::exiting()))
     }
 }

@@ -61,7 +61,7 @@ pub fn connect(
         )
         .into());
     }
-    ouroboros_common::python::future_into_py(py, async move {
+    crate::bridge::future_into_py(py, async move {
         let mut options = ClientOptions::parse(&uri).await.map_err(|e| {
             ouroboros_common::python::InvalidArgumentError::new_err(format!(
                 "invalid MongoDB URI: {e}"
@@ -156,7 +156,7 @@ impl Client {
             "command {} on {database}",
             cmd.keys().next().cloned().unwrap_or_default()
         );
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let reply = db
                 .run_command(cmd)
                 .await
@@ -172,7 +172,7 @@ impl Client {
     ) -> PyResult<Bound<'py, PyAny>> {
         validate_db_name(database)?;
         let db = self.inner.database(database);
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             db.list_collection_names()
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, "list collections"))
@@ -183,7 +183,7 @@ impl Client {
         validate_db_name(database)?;
         let db = self.inner.database(database);
         let what = format!("drop database {database}");
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             db.drop()
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;

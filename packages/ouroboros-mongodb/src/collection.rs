@@ -192,7 +192,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("insert");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let raw = RawDocumentBuf::from_document(&doc)
                 .map_err(|e| errors::invalid_document(&e.to_string()))?;
             coll.insert_one(raw)
@@ -229,17 +229,20 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("insert_many");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let raws = docs
                 .iter()
                 .map(RawDocumentBuf::from_document)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| errors::invalid_document(&e.to_string()))?;
             drop(docs);
-            match coll.insert_many(raws).ordered(ordered).await {
-                Ok(_) => Ok(BsonList(ids, opts)),
-                Err(e) => Err(insert_many_error(&e, &what, &ids, ordered, opts)),
+            let written = insert_raw(&coll, raws, ordered)
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            if written.errors.is_empty() {
+                return Ok(BsonList(ids, opts));
             }
+            Err(insert_errors(&written, &what, &ids, ordered, opts))
         })
     }
 
@@ -298,7 +301,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("find");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let cursor = crate::cursor::open_find(&coll, spec)
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
@@ -326,7 +329,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("find_one");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let doc = coll
                 .find_one(filter)
                 .optional(sort, mongodb::action::FindOne::sort)
@@ -349,7 +352,7 @@ impl Collection {
         let filter = filter_doc(filter)?;
         let coll = self.coll.clone();
         let what = self.what("count");
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             coll.count_documents(filter)
                 .optional(skip, mongodb::action::CountDocuments::skip)
                 .optional(limit, mongodb::action::CountDocuments::limit)
@@ -404,7 +407,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("replace");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let raw = RawDocumentBuf::from_document(&replacement)
                 .map_err(|e| errors::invalid_document(&e.to_string()))?;
             let r = coll
@@ -432,7 +435,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("find_one_and_update");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let doc = coll
                 .find_one_and_update(filter, modifications)
                 .upsert(upsert)
@@ -451,7 +454,7 @@ impl Collection {
         let filter = bson_py::to_document(filter)?;
         let coll = self.coll.clone();
         let what = self.what("delete");
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             Ok(coll
                 .delete_one(filter)
                 .await
@@ -468,7 +471,7 @@ impl Collection {
         let filter = bson_py::to_document(filter)?;
         let coll = self.coll.clone();
         let what = self.what("delete_many");
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             Ok(coll
                 .delete_many(filter)
                 .await
@@ -489,7 +492,7 @@ impl Collection {
         let what = self.what("distinct");
         let key = key.to_owned();
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let values = coll
                 .distinct(key, filter)
                 .await
@@ -514,7 +517,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("bulk write");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let outcome = crate::bulk::execute(&coll, encoded, ordered, opts)
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
@@ -536,7 +539,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what("aggregate");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let cursor = crate::cursor::open_aggregate(&coll, stages, batch_size)
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
@@ -596,7 +599,7 @@ impl Collection {
         let db = self.coll.client().database(&self.coll.namespace().db);
         let command = doc! {"createIndexes": self.coll.name(), "indexes": [index]};
         let what = self.what(&format!("create index {name}"));
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             db.run_command(command)
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
@@ -610,7 +613,7 @@ impl Collection {
         let command = doc! {"listIndexes": self.coll.name()};
         let what = self.what("list indexes");
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let cursor = db.run_cursor_command(command).await;
             let docs: Vec<Document> = match cursor {
                 Ok(c) => c
@@ -633,7 +636,7 @@ impl Collection {
     fn drop_index<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
         let coll = self.coll.clone();
         let what = self.what(&format!("drop index {name}"));
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             coll.drop_index(name)
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
@@ -645,7 +648,7 @@ impl Collection {
     fn drop<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let coll = self.coll.clone();
         let what = self.what("drop");
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             coll.drop()
                 .await
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
@@ -684,7 +687,7 @@ impl Collection {
         let coll = self.coll.clone();
         let what = self.what(if many { "update_many" } else { "update" });
         let opts = self.opts;
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let r = if many {
                 coll.update_many(filter, modifications)
                     .upsert(upsert)
@@ -720,32 +723,126 @@ fn pipeline_docs(pipeline: &Bound<'_, PyAny>) -> PyResult<Vec<Document>> {
     Ok(stages)
 }
 
-/// A failed `insert_many` as `BulkWriteError`, with the ids that were written.
-fn insert_many_error(
-    err: &mongodb::error::Error,
+/// Documents per `insert` command, also bounded by [`INSERT_BATCH_BYTES`].
+const INSERT_BATCH_DOCS: usize = 10_000;
+/// Well under the server's 16 MiB command limit.
+const INSERT_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// What `insert_raw` wrote: how many, and `(index, code, message)` of failures.
+struct Inserted {
+    count: i64,
+    errors: Vec<(usize, i32, String)>,
+}
+
+/// Send documents as raw `insert` commands (already BSON bytes: no per-document
+/// re-serialisation or `_id` scan in the driver), in bounded chunks.
+async fn insert_raw(
+    coll: &mongodb::Collection<RawDocumentBuf>,
+    raws: Vec<RawDocumentBuf>,
+    ordered: bool,
+) -> mongodb::error::Result<Inserted> {
+    let db = coll.client().database(&coll.namespace().db);
+    let mut out = Inserted {
+        count: 0,
+        errors: Vec::new(),
+    };
+    let mut start = 0;
+    let total = raws.len();
+    let mut iter = raws.into_iter().peekable();
+    while iter.peek().is_some() {
+        let mut array = bson::RawArrayBuf::new();
+        let mut bytes = 0;
+        let mut n = 0;
+        while let Some(doc) = iter.next_if(|d| {
+            n == 0 || (n < INSERT_BATCH_DOCS && bytes + d.as_bytes().len() <= INSERT_BATCH_BYTES)
+        }) {
+            bytes += doc.as_bytes().len();
+            n += 1;
+            array.push(doc);
+        }
+        let mut command = bson::rawdoc! {"insert": coll.name(), "ordered": ordered};
+        command.append("documents", array);
+        let reply = db.run_raw_command(command).await?;
+        out.count += match reply.get("n") {
+            Some(Bson::Int32(i)) => i64::from(*i),
+            Some(Bson::Int64(i)) => *i,
+            _ => 0,
+        };
+        let mut failed = false;
+        if let Ok(list) = reply.get_array("writeErrors") {
+            for e in list.iter().filter_map(Bson::as_document) {
+                let index = match e.get("index") {
+                    Some(Bson::Int32(i)) => usize::try_from(*i).unwrap_or(0),
+                    Some(Bson::Int64(i)) => usize::try_from(*i).unwrap_or(0),
+                    _ => 0,
+                };
+                let code = e.get_i32("code").unwrap_or(0);
+                out.errors.push((
+                    start + index,
+                    code,
+                    e.get_str("errmsg").unwrap_or_default().to_owned(),
+                ));
+                failed = true;
+            }
+        }
+        start += n;
+        if failed && ordered {
+            break;
+        }
+    }
+    debug_assert!(start <= total);
+    Ok(out)
+}
+
+/// A failed `insert_many` as `BulkWriteError` (`DuplicateKeyError` is its
+/// code 11000), listing what was written in `inserted_ids`.
+fn insert_errors(
+    written: &Inserted,
     what: &str,
     ids: &[Bson],
     ordered: bool,
     opts: DecodeOpts,
 ) -> PyErr {
-    Python::attach(|py| {
-        let pyerr = errors::to_pyerr(py, err, what);
-        if let mongodb::error::ErrorKind::InsertMany(e) = err.kind.as_ref() {
-            let failed: Vec<usize> = e.write_errors.iter().flatten().map(|w| w.index).collect();
-            let written: Vec<Bson> = if ordered {
-                let first = failed.iter().copied().min().unwrap_or(ids.len());
-                ids[..first].to_vec()
-            } else {
-                ids.iter()
-                    .enumerate()
-                    .filter(|(i, _)| !failed.contains(i))
-                    .map(|(_, id)| id.clone())
-                    .collect()
-            };
-            if let Ok(list) = BsonList(written, opts).into_pyobject(py) {
-                let _ = pyerr.value(py).setattr("inserted_ids", list);
-            }
+    crate::bridge::attach(|py| {
+        let list = PyList::empty(py);
+        for (index, code, msg) in &written.errors {
+            let d = PyDict::new(py);
+            let _ = d.set_item("index", index);
+            let _ = d.set_item("code", code);
+            let _ = d.set_item("errmsg", msg);
+            let _ = list.append(d);
         }
-        pyerr
+        let details = PyDict::new(py);
+        let _ = details.set_item("writeErrors", &list);
+        let _ = details.set_item("nInserted", written.count);
+        let (first_index, code, first_msg) = written.errors[0].clone();
+        let message = format!(
+            "{what}: {} write error(s), first at document {first_index}: {first_msg} (code {code})",
+            written.errors.len()
+        );
+        let code_obj = code
+            .into_pyobject(py)
+            .map_or_else(|_| py.None().into_bound(py), pyo3::Bound::into_any);
+        let err = errors::build(
+            py,
+            "BulkWriteError",
+            &message,
+            &[("code", code_obj), ("details", details.into_any())],
+        );
+        let failed: Vec<usize> = written.errors.iter().map(|e| e.0).collect();
+        let inserted: Vec<Bson> = if ordered {
+            ids[..first_index.min(ids.len())].to_vec()
+        } else {
+            ids.iter()
+                .enumerate()
+                .filter(|(i, _)| !failed.contains(i))
+                .map(|(_, id)| id.clone())
+                .collect()
+        };
+        if let Ok(list) = BsonList(inserted, opts).into_pyobject(py) {
+            let _ = err.value(py).setattr("inserted_ids", list);
+        }
+        err
     })
+    .unwrap_or_else(errors::exiting)
 }

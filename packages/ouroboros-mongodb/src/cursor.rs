@@ -102,7 +102,7 @@ impl Cursor {
         let codec = self.codec.as_ref().map(|c| c.clone_ref(py));
         let opts = self.opts;
         let what = self.what.clone();
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::future_into_py(py, async move {
             let mut guard = state.lock().await;
             if matches!(*guard, State::Pending(_)) {
                 let State::Pending(source) = std::mem::replace(&mut *guard, State::Exhausted)

@@ -46,14 +46,20 @@ pub fn build(
     make().unwrap_or_else(|e| e)
 }
 
+/// The error of a call that finished while the interpreter was exiting
+/// (built without the GIL; nobody will see it).
+pub fn exiting() -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err("the interpreter is shutting down")
+}
+
 /// `InvalidId`: a value that cannot be an ObjectId.
 pub fn invalid_id(message: &str) -> PyErr {
-    Python::attach(|py| build(py, "InvalidId", message, &[]))
+    crate::bridge::attach(|py| build(py, "InvalidId", message, &[])).unwrap_or_else(exiting)
 }
 
 /// `InvalidDocument`: a Python value that cannot be encoded as BSON.
 pub fn invalid_document(message: &str) -> PyErr {
-    Python::attach(|py| build(py, "InvalidDocument", message, &[]))
+    crate::bridge::attach(|py| build(py, "InvalidDocument", message, &[])).unwrap_or_else(exiting)
 }
 
 fn server_error(
@@ -199,5 +205,5 @@ fn insert_many_error(
 
 /// [`to_pyerr`] from a future (takes the GIL briefly).
 pub fn to_pyerr_attached(err: &DriverError, what: &str) -> PyErr {
-    Python::attach(|py| to_pyerr(py, err, what))
+    crate::bridge::attach(|py| to_pyerr(py, err, what)).unwrap_or_else(exiting)
 }

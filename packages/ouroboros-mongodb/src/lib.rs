@@ -1,6 +1,7 @@
 //! The Rust extension module `ouroboros.mongodb._mongodb`.
 //!
 //! Module map (GIL: who holds it where):
+//! - `bridge`     awaitables completed from the runtime, safe at interpreter exit.
 //! - `bson_py`    Python values <-> BSON. Encoding walks Python objects into a
 //!   `bson::Document` tree (needs the GIL); the tree is serialised to BSON bytes
 //!   on the runtime without it. Decoding reads raw BSON bytes straight into
@@ -15,6 +16,7 @@
 //! - `cursor`     server-side cursors read one bounded batch at a time.
 //! - `errors`     driver errors -> the classes of `ouroboros.mongodb._errors`.
 
+mod bridge;
 mod bson_py;
 mod bulk;
 mod client;
