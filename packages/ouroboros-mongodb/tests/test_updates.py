@@ -158,3 +158,44 @@ async def test_sync_reloads(conn):
     await Account.get_collection().update_one({"_id": acc.id}, {"$set": {"owner": "remote"}})
     await acc.sync()
     assert acc.owner == "remote"
+
+
+class Versioned(Document):
+    n: int
+
+    class Settings:
+        name = "versioned"
+        use_revision = True
+        use_state_management = True
+
+
+async def test_revision_ids_detect_concurrent_writers(conn):
+    from ouroboros.mongodb import RevisionIdWasChanged
+
+    mine = await Versioned(n=1).insert()
+    assert mine.revision_id is not None
+    stale = await Versioned.get(mine.id)
+    assert stale.revision_id == mine.revision_id
+    mine.n = 2
+    await mine.save()
+    assert mine.revision_id != stale.revision_id
+    stale.n = 3
+    for write in (stale.save, stale.replace):
+        with pytest.raises(RevisionIdWasChanged):
+            await write()
+    stale.n = 4
+    with pytest.raises(RevisionIdWasChanged):
+        await stale.save_changes()
+    assert (await Versioned.get(mine.id)).n == 2
+    fresh = await Versioned.get(mine.id)
+    fresh.n = 5
+    await fresh.replace()
+    raw = await Versioned.get_collection().find_one({"_id": mine.id})
+    assert raw["n"] == 5 and raw["revision_id"] == fresh.revision_id
+    assert "revision_id" not in fresh.model_dump()
+
+
+async def test_documents_without_use_revision_store_no_revision(conn):
+    p = await Product(name="x", price=1).insert()
+    raw = await Product.get_collection().find_one({"_id": p.id})
+    assert "revision_id" not in raw

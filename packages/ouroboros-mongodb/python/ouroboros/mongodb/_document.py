@@ -6,13 +6,21 @@ writing by the same compiled serializer. Class attributes that name fields
 are query expressions (``User.age >= 18``).
 """
 
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from ouroboros.core import InvalidArgumentError
 from ouroboros.mongodb import _mongodb
 from ouroboros.mongodb._connection import get_connection
-from ouroboros.mongodb._errors import BulkWriteError, DocumentNotFound, DocumentWasNotSaved, StateNotSaved
+from ouroboros.mongodb._errors import (
+    BulkWriteError,
+    DocumentNotFound,
+    DocumentWasNotSaved,
+    DuplicateKeyError,
+    RevisionIdWasChanged,
+    StateNotSaved,
+)
 from ouroboros.mongodb._expressions import FieldPath
 from ouroboros.mongodb._hooks import After, Before, EventTypes, collect_hooks, run_hooks
 from ouroboros.mongodb._indexes import IndexModel, index_model
@@ -103,6 +111,9 @@ class Document(BaseModel, metaclass=DocumentMeta):
     # annotations`): ouroboros.validation's FieldInfo.merge reads a None default
     # as "not set", which would make `id` required.
     id: Annotated[PydanticObjectId | None, Field(alias="_id")] = None
+    # Written only when Settings.use_revision is on (optimistic concurrency);
+    # read back from the stored document either way.
+    revision_id: Annotated[uuid.UUID | None, Field(exclude=True)] = None
 
     _saved_state: dict[str, Any] | None = PrivateAttr(default=None)
 
@@ -234,8 +245,11 @@ class Document(BaseModel, metaclass=DocumentMeta):
         if cls._ob_settings().validate_on_save:
             for doc in docs:
                 doc._validate_on_save()
+        payloads: list[Any] = docs
+        if cls._ob_settings().use_revision:
+            payloads = [doc._with_new_revision()[0] for doc in docs]
         try:
-            ids = await cls.get_collection().insert_many(docs, codec=cls._ob_codec(), ordered=ordered)
+            ids = await cls.get_collection().insert_many(payloads, codec=cls._ob_codec(), ordered=ordered)
         except BulkWriteError as exc:
             # Give the documents that were written their ids.
             failed = {e["index"] for e in exc.details.get("writeErrors", [])}
@@ -296,6 +310,30 @@ class Document(BaseModel, metaclass=DocumentMeta):
     def _save_state(self) -> None:
         self._saved_state = type(self)._ob_codec().dump(self)
 
+    def _with_new_revision(self) -> tuple[Any, Any]:
+        """(what to write, the revision it replaces): with use_revision, a dict
+        carrying a fresh ``revision_id`` (also set on the instance); else self."""
+        if not type(self)._ob_settings().use_revision:
+            return self, None
+        old = self.revision_id
+        self.__dict__["revision_id"] = uuid.uuid4()
+        return {**type(self)._ob_codec().dump(self), "revision_id": self.revision_id}, old
+
+    def _revision_filter(self, old: Any) -> dict[str, Any]:
+        flt: dict[str, Any] = {"_id": self.id}
+        if type(self)._ob_settings().use_revision and old is not None:
+            flt["revision_id"] = old
+        return flt
+
+    async def _missing_or_changed(self, old: Any) -> Exception:
+        cls = type(self)
+        if old is not None and await cls.get_collection().count_documents({"_id": self.id}, limit=1):
+            self.__dict__["revision_id"] = old
+            return RevisionIdWasChanged(
+                f"{cls.__name__} {self.id} was saved by someone else since it was read (revision {old})"
+            )
+        return DocumentNotFound(f"{cls.__name__} with id {self.id} is not in {cls.get_collection_name()}")
+
     def _require_id(self, what: str) -> Any:
         if self.id is None:
             raise DocumentWasNotSaved(f"{what} needs a saved {type(self).__name__} (its id is None)")
@@ -306,7 +344,8 @@ class Document(BaseModel, metaclass=DocumentMeta):
         await run_hooks(self, Before, EventTypes.INSERT)
         await self._run_validate_on_save()
         cls = type(self)
-        (oid,) = await cls.get_collection().insert_one(self, codec=cls._ob_codec())
+        payload, _ = self._with_new_revision()
+        (oid,) = await cls.get_collection().insert_one(payload, codec=cls._ob_codec())
         self.__dict__["id"] = oid
         cls._ob_loaded([self])
         await run_hooks(self, After, EventTypes.INSERT)
@@ -327,20 +366,33 @@ class Document(BaseModel, metaclass=DocumentMeta):
         cls = type(self)
         if self.id is None:
             self.__dict__["id"] = ObjectId()
-        await cls.get_collection().replace_one({"_id": self.id}, self, upsert=True, codec=cls._ob_codec())
+        payload, old = self._with_new_revision()
+        try:
+            await cls.get_collection().replace_one(
+                self._revision_filter(old), payload, upsert=True, codec=cls._ob_codec()
+            )
+        except DuplicateKeyError:
+            # The upsert found no document with the old revision and the id is taken.
+            if old is None:
+                raise
+            self.__dict__["revision_id"] = old
+            raise RevisionIdWasChanged(
+                f"{cls.__name__} {self.id} was saved by someone else since it was read (revision {old})"
+            ) from None
         cls._ob_loaded([self])
         await run_hooks(self, After, EventTypes.SAVE)
         return self
 
     async def replace(self: D, **_: Any) -> D:
         """Replace the stored document; DocumentNotFound if it is gone."""
-        oid = self._require_id("replace")
+        self._require_id("replace")
         await run_hooks(self, Before, EventTypes.REPLACE)
         await self._run_validate_on_save()
         cls = type(self)
-        result = await cls.get_collection().replace_one({"_id": oid}, self, codec=cls._ob_codec())
+        payload, old = self._with_new_revision()
+        result = await cls.get_collection().replace_one(self._revision_filter(old), payload, codec=cls._ob_codec())
         if result["matched_count"] == 0:
-            raise DocumentNotFound(f"{cls.__name__} with id {oid} is not in {cls.get_collection_name()}")
+            raise await self._missing_or_changed(old)
         cls._ob_loaded([self])
         await run_hooks(self, After, EventTypes.REPLACE)
         return self
@@ -417,9 +469,13 @@ class Document(BaseModel, metaclass=DocumentMeta):
         await run_hooks(self, Before, EventTypes.SAVE_CHANGES)
         await self._run_validate_on_save()
         changes.pop("_id", None)
-        result = await type(self).get_collection().update_one({"_id": self.id}, {"$set": changes})
+        old = self.revision_id
+        if type(self)._ob_settings().use_revision:
+            self.__dict__["revision_id"] = uuid.uuid4()
+            changes["revision_id"] = self.revision_id
+        result = await type(self).get_collection().update_one(self._revision_filter(old), {"$set": changes})
         if result["matched_count"] == 0:
-            raise DocumentNotFound(f"{type(self).__name__} with id {self.id} is gone")
+            raise await self._missing_or_changed(old)
         self._save_state()
         await run_hooks(self, After, EventTypes.SAVE_CHANGES)
         return self
