@@ -11,6 +11,7 @@
 //! | `record` | yes | `Record` |
 //! | `errors` | yes | `PgError` -> `ouroboros.postgres._errors` classes |
 
+mod bridge;
 mod connection;
 mod convert;
 mod errors;
@@ -44,6 +45,7 @@ fn _postgres(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::Connection>()?;
     m.add_class::<pool::Pool>()?;
     m.add_class::<record::Record>()?;
+    m.add_class::<bridge::LoopBridge>()?;
     m.add_function(wrap_pyfunction!(_connect, m)?)?;
     Ok(())
 }

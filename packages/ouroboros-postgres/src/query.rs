@@ -12,7 +12,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::convert;
-use crate::errors::to_pyerr_attached;
 use crate::record::{Record, RecordDesc};
 
 /// The result of one call, before conversion.
@@ -95,13 +94,18 @@ impl<'py> IntoPyObject<'py> for Fetched {
     }
 }
 
-/// Run an engine future as an asyncio awaitable.
+/// Run an engine future as an asyncio awaitable; the rows are converted on
+/// the event loop's thread when the future is delivered (see `bridge`).
 pub fn spawn<F>(py: Python<'_>, fut: F) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = Result<Fetched, PgError>> + Send + 'static,
 {
-    ouroboros_common::python::future_into_py(py, async move {
-        fut.await.map_err(|e| to_pyerr_attached(&e))
+    crate::bridge::spawn(py, async move {
+        let outcome = fut.await;
+        Box::new(move |py: Python<'_>| match outcome {
+            Ok(fetched) => Ok(fetched.into_pyobject(py)?.unbind()),
+            Err(e) => Err(crate::errors::to_pyerr(py, &e)),
+        }) as crate::bridge::Deliver
     })
 }
 
