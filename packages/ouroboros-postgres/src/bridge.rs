@@ -220,3 +220,19 @@ where
     drop(running);
     Ok(future)
 }
+
+/// [`spawn`] for an engine future: its value becomes the future's result, its
+/// error the matching `ouroboros.postgres` exception (both built on the loop thread).
+pub fn spawn_result<F, T>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Result<T, ouroboros_postgres_core::PgError>> + Send + 'static,
+    T: for<'py> IntoPyObject<'py> + Send + 'static,
+{
+    spawn(py, async move {
+        let outcome = work.await;
+        Box::new(move |py: Python<'_>| match outcome {
+            Ok(value) => pyo3::IntoPyObjectExt::into_py_any(value, py),
+            Err(e) => Err(crate::errors::to_pyerr(py, &e)),
+        }) as Deliver
+    })
+}

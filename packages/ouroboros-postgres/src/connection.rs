@@ -452,7 +452,7 @@ impl Connection {
     /// The next `(pid, channel, payload)` received, or None once the connection is closed.
     fn _next_notification<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let conn = self.conn.clone();
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::spawn_result(py, async move {
             Ok(conn
                 .next_notification()
                 .await

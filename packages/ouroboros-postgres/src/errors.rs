@@ -56,11 +56,6 @@ pub fn to_pyerr(py: Python<'_>, err: &PgError) -> PyErr {
     build().unwrap_or_else(|e| e)
 }
 
-/// For futures: take the GIL to build the exception.
-pub fn to_pyerr_attached(err: &PgError) -> PyErr {
-    Python::attach(|py| to_pyerr(py, err))
-}
-
 /// An `InterfaceError` (wrong use of the API) with a message.
 pub fn interface_error(py: Python<'_>, message: String) -> PyErr {
     to_pyerr(py, &PgError::Interface(message))

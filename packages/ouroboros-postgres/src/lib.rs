@@ -32,11 +32,7 @@ fn _connect(
     timeout: f64,
 ) -> PyResult<Bound<'_, PyAny>> {
     let options = pool::connect_options(statement_cache_size, command_timeout, timeout)?;
-    ouroboros_common::python::future_into_py(py, async move {
-        connection::open(dsn, options)
-            .await
-            .map_err(|e| errors::to_pyerr_attached(&e))
-    })
+    bridge::spawn_result(py, connection::open(dsn, options))
 }
 
 #[pymodule]

@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 
 use crate::connection::Connection;
 use crate::convert;
-use crate::errors::{interface_error, to_pyerr_attached};
+use crate::errors::interface_error;
 use crate::query::{spawn, timeout, Fetched};
 
 /// A pool of connections; `await` it (or `async with` it) to open it.
@@ -102,10 +102,9 @@ impl Pool {
         let me = slf.get();
         let (cell, dsn, options) = (me.inner.clone(), me.dsn.clone(), me.options.clone());
         let this = slf.clone().unbind();
-        ouroboros_common::python::future_into_py(py, async move {
+        crate::bridge::spawn_result(py, async move {
             cell.get_or_try_init(|| async { CorePool::connect(&dsn, options).await.map(Arc::new) })
-                .await
-                .map_err(|e| to_pyerr_attached(&e))?;
+                .await?;
             Ok(this)
         })
     }
@@ -115,8 +114,8 @@ impl Pool {
     fn _acquire<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
         let pool = self.core(py)?;
         let t = self::timeout(timeout)?;
-        ouroboros_common::python::future_into_py(py, async move {
-            let obj = pool.acquire(t).await.map_err(|e| to_pyerr_attached(&e))?;
+        crate::bridge::spawn_result(py, async move {
+            let obj = pool.acquire(t).await?;
             Ok(Connection::pooled(obj, pool))
         })
     }

@@ -100,13 +100,7 @@ pub fn spawn<F>(py: Python<'_>, fut: F) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = Result<Fetched, PgError>> + Send + 'static,
 {
-    crate::bridge::spawn(py, async move {
-        let outcome = fut.await;
-        Box::new(move |py: Python<'_>| match outcome {
-            Ok(fetched) => Ok(fetched.into_pyobject(py)?.unbind()),
-            Err(e) => Err(crate::errors::to_pyerr(py, &e)),
-        }) as crate::bridge::Deliver
-    })
+    crate::bridge::spawn_result(py, fut)
 }
 
 /// A call's `timeout=` argument: positive seconds or None.
