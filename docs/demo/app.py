@@ -12,6 +12,9 @@ What it shows, module by module:
   API docs at ``/docs`` (Swagger UI) and ``/redoc``, served offline.
 - ouroboros.validation models validate every note in Rust (``NoteIn``).
 - ouroboros.http calls the running app over loopback (``/api/self-check``).
+- ouroboros.kv counts note views (``/api/notes/{id}/views``) in an embedded
+  store: ``memory://`` by default, any store URL in ``OUROBOROS_DEMO_KV``
+  (``file:///tmp/demo.redb`` survives restarts, ``redis://...`` is shared).
 - ouroboros-kit reports which modules are installed (``/api/modules``).
 - The platform's own documentation pages are served at ``/guide``.
 """
@@ -24,6 +27,7 @@ import html
 import importlib
 import itertools
 import logging
+import os
 import time
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -32,6 +36,7 @@ from ouroboros.api import App, HealthManager, HealthStatus, HTMLResponse, HTTPEx
 from ouroboros.http import HttpClient
 from ouroboros.kit import __version__ as kit_version
 from ouroboros.kit import module_statuses
+from ouroboros.kv import KV
 from ouroboros.validation import BaseModel, Field
 
 GUIDE = FilePath(__file__).resolve().parent.parent
@@ -69,7 +74,13 @@ class SelfCheck(BaseModel):
     round_trip_ms: float
 
 
+class NoteViews(BaseModel):
+    note_id: int
+    views: int
+
+
 NOTES: dict[int, Note] = {}
+VIEWS = KV.open(os.environ.get("OUROBOROS_DEMO_KV", "memory://")).namespace("demo:views")
 NEXT_ID = itertools.count(1)
 SELF_URL = {"base": "http://127.0.0.1:8000"}
 
@@ -145,13 +156,23 @@ async def list_notes(
 async def get_note(note_id: Annotated[int, Path(ge=1)]) -> Note:
     if note_id not in NOTES:
         raise HTTPException(status_code=404, detail=f"no note {note_id}")
+    await VIEWS.incr(str(note_id))
     return NOTES[note_id]
+
+
+@app.get("/api/notes/{note_id}/views", response_model=NoteViews, tags=["notes"])
+async def note_views(note_id: Annotated[int, Path(ge=1)]) -> NoteViews:
+    """How often the note was read (an ouroboros.kv counter)."""
+    if note_id not in NOTES:
+        raise HTTPException(status_code=404, detail=f"no note {note_id}")
+    return NoteViews(note_id=note_id, views=await VIEWS.get(str(note_id), 0))
 
 
 @app.delete("/api/notes/{note_id}", status_code=204, tags=["notes"])
 async def delete_note(note_id: Annotated[int, Path(ge=1)]) -> None:
     if NOTES.pop(note_id, None) is None:
         raise HTTPException(status_code=404, detail=f"no note {note_id}")
+    await VIEWS.delete(str(note_id))
 
 
 @app.get("/api/self-check", response_model=SelfCheck, tags=["platform"])

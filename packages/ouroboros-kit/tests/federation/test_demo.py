@@ -174,3 +174,14 @@ def test_health(demo):
     status, _, body = get(base + "/health")
     assert status == 200
     assert json.loads(body)["status"] == "healthy"
+
+
+def test_note_views_are_counted_in_kv(demo):
+    base, _ = demo
+    _, _, body = call("POST", base + "/api/notes", {"title": "Count me"})
+    note_id = json.loads(body)["id"]
+    assert json.loads(get(f"{base}/api/notes/{note_id}/views")[2]) == {"note_id": note_id, "views": 0}
+    for _ in range(3):
+        assert get(f"{base}/api/notes/{note_id}")[0] == 200
+    assert json.loads(get(f"{base}/api/notes/{note_id}/views")[2]) == {"note_id": note_id, "views": 3}
+    assert get(f"{base}/api/notes/999999/views")[0] == 404
