@@ -245,7 +245,15 @@ impl RedisStore {
             }
         } else {
             let text = e.to_string();
-            if text.contains("not an integer") || text.contains("overflow") {
+            if text.contains("CrossSlot") || text.contains("CROSSSLOT") {
+                KvError::Command {
+                    url: self.shown.clone(),
+                    message: format!(
+                        "on Redis Cluster the keys of one batch (or multi-key call) must be in one hash \
+                         slot: give them a common {{tag}}, as in \"{{cart}}items\" ({text})"
+                    ),
+                }
+            } else if text.contains("not an integer") || text.contains("overflow") {
                 KvError::NotAnInteger(format!("{text} (at {})", self.shown))
             } else {
                 KvError::Command {
@@ -385,25 +393,33 @@ impl RedisStore {
                 cmd.arg(k).arg(v);
             }
             let _: Value = self.query(&cmd).await?;
+        } else if self.is_cluster() {
+            // A cluster pipeline must stay in one slot: send the SETs
+            // concurrently instead (each is routed to its own node).
+            let opts = SetOptions {
+                ttl_ms,
+                mode: SetMode::Always,
+            };
+            let sets = items.iter().map(|(k, v)| async move {
+                let _: Value = self.query(&Self::set_cmd(k, v, opts)).await?;
+                Ok::<(), KvError>(())
+            });
+            futures::future::try_join_all(sets).await?;
         } else {
-            {
-                let mut pipe = redis::pipe();
-                if !self.is_cluster() {
-                    pipe.atomic();
-                }
-                for (k, v) in items {
-                    pipe.add_command(Self::set_cmd(
-                        k,
-                        v,
-                        SetOptions {
-                            ttl_ms,
-                            mode: SetMode::Always,
-                        },
-                    ))
-                    .ignore();
-                }
-                let _: Value = self.query_pipe(&pipe).await?;
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            for (k, v) in items {
+                pipe.add_command(Self::set_cmd(
+                    k,
+                    v,
+                    SetOptions {
+                        ttl_ms,
+                        mode: SetMode::Always,
+                    },
+                ))
+                .ignore();
             }
+            let _: Value = self.query_pipe(&pipe).await?;
         }
         Ok(())
     }

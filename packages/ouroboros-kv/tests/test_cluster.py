@@ -1,0 +1,108 @@
+"""`redis+cluster://`: a private three-node Redis Cluster started by the test
+(redis-server and redis-cli, as installed by scripts/services)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ouroboros.kv import KVCommandError, SyncKV
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(port: int, *args: str) -> str:
+    out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=30, check=False)
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def cluster_url(tmp_path_factory) -> Iterator[str]:
+    if not (shutil.which("redis-server") and shutil.which("redis-cli")):
+        reason = "redis-server/redis-cli not found (scripts/services start installs them)"
+        if os.environ.get("OUROBOROS_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("cluster")
+    ports = [_free_port() for _ in range(3)]
+    procs = []
+    for port in ports:
+        args = ["--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes"]
+        args += ["--cluster-config-file", f"nodes-{port}.conf", "--dir", str(folder), "--save", "", "--appendonly", "no"]
+        procs.append(subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    try:
+        deadline = time.monotonic() + 30
+        while any("PONG" not in _cli(p, "ping") for p in ports):
+            assert time.monotonic() < deadline, "cluster nodes did not start"
+            time.sleep(0.1)
+        nodes = [f"127.0.0.1:{p}" for p in ports]
+        subprocess.run(
+            ["redis-cli", "--cluster", "create", *nodes, "--cluster-replicas", "0", "--cluster-yes"],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        while any("cluster_state:ok" not in _cli(p, "cluster", "info") for p in ports):
+            assert time.monotonic() < deadline + 30, "cluster did not become ready"
+            time.sleep(0.1)
+        yield f"redis+cluster://{nodes[0]},{nodes[1]}"
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def ckv(cluster_url: str) -> SyncKV:
+    return SyncKV.open(cluster_url)
+
+
+def test_keys_spread_over_the_slots(ckv: SyncKV):
+    assert ckv.backend == "redis-cluster"
+    items = {f"user:{i}": {"id": i} for i in range(50)}
+    ckv.set_many(items)
+    for key, value in items.items():
+        assert ckv.get(key) == value
+    assert ckv.get_many(list(items)) == list(items.values())
+    assert ckv.delete_many(list(items)) == 50
+    ckv.set_many(items, ttl=30)
+    assert ckv.get_many(list(items)) == list(items.values())
+    assert all(28 < ckv.ttl(k) <= 30 for k in items)
+
+
+def test_counters_ttl_and_cas(ckv: SyncKV):
+    assert ckv.incr("c", 5) == 5
+    assert ckv.set("t", "v", ttl=30) is True
+    assert 28 < ckv.ttl("t") <= 30
+    assert ckv.compare_and_swap("t", "v", "w") is True
+    assert ckv.get("t") == "w"
+    assert ckv.set("t", "x", nx=True) is False
+
+
+def test_lock_and_fencing_token_share_a_slot(ckv: SyncKV):
+    with ckv.lock("report", ttl=5) as first:
+        token = first.token
+    with ckv.lock("report", ttl=5) as second:
+        assert second.token == token + 1
+
+
+def test_batch_keys_share_one_slot(ckv: SyncKV):
+    assert ckv.batch().set("{cart}a", 1).incr("{cart}a").set("{cart}b", 2, ttl=10).execute() == [True, 2, True]
+    with pytest.raises(KVCommandError, match="one hash slot"):
+        ckv.batch().set("a", 1).set("b", 2).set("c", 3).execute()
+
+
+def test_scan_is_refused_with_a_reason(ckv: SyncKV):
+    with pytest.raises(KVCommandError, match="Cluster"):
+        ckv.scan("user:")
