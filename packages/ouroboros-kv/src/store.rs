@@ -723,8 +723,7 @@ impl KVBase {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             let (lock, fence) = self.lock_keys(name)?;
-            let ttl = ttl_ms("ttl", Some(ttl))?
-                .ok_or_else(|| invalid("ttl", "a lock needs a lease (seconds)"))?;
+            let ttl = lease_ms(ttl)?;
             let owner = owner.as_bytes().to_vec();
             let engine = self.engine.clone();
             self.run(py, true, async move {
@@ -760,8 +759,7 @@ impl KVBase {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             let (lock, _) = self.lock_keys(name)?;
-            let ttl = ttl_ms("ttl", Some(ttl))?
-                .ok_or_else(|| invalid("ttl", "a lock needs a lease (seconds)"))?;
+            let ttl = lease_ms(ttl)?;
             let owner = owner.as_bytes().to_vec();
             let engine = self.engine.clone();
             self.run(py, true, async move {
@@ -818,6 +816,11 @@ impl KVBase {
             async move { Ok(Out::Int(engine.incr(k, by).await?)) },
         )
     }
+}
+
+/// A lock's lease: required, validated like every TTL.
+fn lease_ms(ttl: &Bound<'_, PyAny>) -> PyResult<u64> {
+    ttl_ms("ttl", Some(ttl))?.ok_or_else(|| invalid("ttl", "a lock needs a lease (seconds)"))
 }
 
 fn set_options(ttl: Option<&Bound<'_, PyAny>>, nx: bool, xx: bool) -> PyResult<SetOptions> {

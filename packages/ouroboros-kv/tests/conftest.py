@@ -50,11 +50,10 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def kv(backend: str, tmp_path) -> Iterator[KV]:
-    """An async store on each backend, in a fresh namespace on Redis."""
+def _store(cls: type[KV] | type[SyncKV], backend: str, tmp_path) -> Iterator:
+    """A store of `cls` on `backend`, in a fresh namespace on Redis."""
     url = _url(backend, tmp_path)
-    root = KV.open(url)
+    root = cls.open(url)
     if backend != "redis":
         yield root
         root.close()
@@ -65,14 +64,12 @@ def kv(backend: str, tmp_path) -> Iterator[KV]:
 
 
 @pytest.fixture
+def kv(backend: str, tmp_path) -> Iterator[KV]:
+    """An async store on each backend."""
+    yield from _store(KV, backend, tmp_path)
+
+
+@pytest.fixture
 def skv(backend: str, tmp_path) -> Iterator[SyncKV]:
-    """A sync store on each backend, in a fresh namespace on Redis."""
-    url = _url(backend, tmp_path)
-    root = SyncKV.open(url)
-    if backend != "redis":
-        yield root
-        root.close()
-        return
-    name = f"t{uuid.uuid4().hex[:12]}"
-    yield root.namespace(name)
-    _wipe(root, name)
+    """A sync store on each backend."""
+    yield from _store(SyncKV, backend, tmp_path)

@@ -21,6 +21,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _pong(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def _cli(port: int, *args: str) -> str:
     out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=30, check=False)
     return out.stdout
@@ -38,11 +47,22 @@ def cluster_url(tmp_path_factory) -> Iterator[str]:
     procs = []
     for port in ports:
         args = ["--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes"]
-        args += ["--cluster-config-file", f"nodes-{port}.conf", "--dir", str(folder), "--save", "", "--appendonly", "no"]
+        args += [
+            "--cluster-config-file",
+            f"nodes-{port}.conf",
+            "--dir",
+            str(folder),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
         procs.append(subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
-        deadline = time.monotonic() + 30
-        while any("PONG" not in _cli(p, "ping") for p in ports):
+        # Generous bounds: on a loaded two-core machine starting three
+        # servers can take a while; the tests themselves are not timed.
+        deadline = time.monotonic() + 50
+        while not all(_pong(p) for p in ports):
             assert time.monotonic() < deadline, "cluster nodes did not start"
             time.sleep(0.1)
         nodes = [f"127.0.0.1:{p}" for p in ports]
@@ -53,7 +73,7 @@ def cluster_url(tmp_path_factory) -> Iterator[str]:
             check=True,
         )
         while any("cluster_state:ok" not in _cli(p, "cluster", "info") for p in ports):
-            assert time.monotonic() < deadline + 30, "cluster did not become ready"
+            assert time.monotonic() < deadline + 40, "cluster did not become ready"
             time.sleep(0.1)
         yield f"redis+cluster://{nodes[0]},{nodes[1]}"
     finally:

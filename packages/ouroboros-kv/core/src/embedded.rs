@@ -297,15 +297,10 @@ impl Embedded {
     }
 
     fn force_commit_tables(&self) -> Result<()> {
-        let guard = self.guard();
-        let db = guard
-            .as_ref()
-            .ok_or_else(|| KvError::Closed(self.shown.clone()))?;
-        let mut txn = db.begin_write().map_err(|e| self.err(e))?;
-        txn.set_durability(self.durability);
-        txn.open_table(DATA).map_err(|e| self.err(e))?;
-        txn.open_table(EXPIRY).map_err(|e| self.err(e))?;
-        txn.commit().map_err(|e| self.err(e))
+        self.write(|w| {
+            w.dirty = true;
+            Ok(())
+        })
     }
 
     /// True for `memory://`.
