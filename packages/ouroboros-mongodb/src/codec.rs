@@ -126,11 +126,45 @@ pub struct DocList {
 
 impl DocList {
     pub fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        // Building a batch allocates several container objects per document
+        // and creates no reference cycles; pausing the cyclic GC meanwhile
+        // spares repeated scans of a large heap (in the benchmark process,
+        // GC passes more than doubled the CPU time of a 10,000-document find).
+        let _pause = GcPause::new(self.docs.len() >= GC_PAUSE_MIN_DOCS);
         let list = PyList::empty(py);
         for doc in &self.docs {
             list.append(decode_one(py, doc, self.codec.as_ref(), self.opts)?)?;
         }
         Ok(list)
+    }
+}
+
+/// Batches smaller than this decode with the GC running as usual.
+const GC_PAUSE_MIN_DOCS: usize = 256;
+
+/// Disables the cyclic GC for its lifetime (if it was enabled); the GIL is
+/// held throughout, as `DocList::to_list` holds it.
+struct GcPause {
+    was_enabled: bool,
+}
+
+impl GcPause {
+    fn new(active: bool) -> Self {
+        // SAFETY: called with the GIL held (from `to_list`); PyGC_Disable only
+        // flips the collector's enabled flag and returns the previous value.
+        let was_enabled = active && unsafe { pyo3::ffi::PyGC_Disable() } != 0;
+        Self { was_enabled }
+    }
+}
+
+impl Drop for GcPause {
+    fn drop(&mut self) {
+        if self.was_enabled {
+            // SAFETY: still under the GIL of the `to_list` call that created us.
+            unsafe {
+                pyo3::ffi::PyGC_Enable();
+            }
+        }
     }
 }
 
