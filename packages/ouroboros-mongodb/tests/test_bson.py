@@ -55,6 +55,13 @@ def round_trip(value, tz_aware=False):
         datetime.datetime(1969, 12, 31, 0, 0, 0),
         datetime.datetime(1, 1, 1),
         datetime.datetime(9999, 12, 31, 23, 59, 59, 999000),
+        {},
+        [],
+        [[1, [2, [3]]], {"a": [{"b": None}]}],
+        {"ключ": "значение", "emoji 🐍": 1},
+        -0.0,
+        1.7976931348623157e308,
+        "x" * 100_000,
     ],
 )
 def test_round_trip(value):

@@ -55,6 +55,10 @@ class Person(Document):
         (Person.tags[0] == "x", {"tags.0": "x"}),
         (Person.id == "abc", {"_id": "abc"}),
         (Person.display == "D", {"displayName": "D"}),
+        (Person.created_at >= datetime.datetime(2024, 1, 1), {"created_at": {"$gte": datetime.datetime(2024, 1, 1)}}),
+        (Person.address.city.in_(["Paris", "Lyon"]), {"address.city": {"$in": ["Paris", "Lyon"]}}),
+        (Person.age == None, {"age": None}),  # noqa: E711 - a query for null, as in Beanie
+        (Person.status.not_in(()), {"status": {"$nin": []}}),
     ],
 )
 def test_comparison_documents(expr, expected):
