@@ -1,0 +1,109 @@
+"""The wire form of a task call, and the result record a worker stores.
+
+A message body is UTF-8 JSON::
+
+    {"id": "<task id>", "task": "<name>", "args": [...], "kwargs": {...},
+     "attempt": 0, "eta": <unix ms or null>, "enqueued": <unix ms>,
+     "link": [<signature>...], "chord": {...} | null}
+
+``link`` holds the rest of a chain and ``chord`` the callback of a chord;
+see :mod:`ouroboros.tasks.canvas`. Results live in the broker's key-value
+space under ``r.<task id>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import time
+import uuid
+from typing import Any
+
+
+class State(enum.StrEnum):
+    """States of a task, as ``AsyncResult.state`` reports them."""
+
+    PENDING = "pending"
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RETRYING = "retrying"
+    REVOKED = "revoked"
+
+
+FINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.REVOKED})
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def result_key(task_id: str) -> str:
+    return f"r.{task_id}"
+
+
+def envelope_id(task_id: str, attempt: int) -> str:
+    """Unique per enqueue: JetStream drops a second publish with the same id."""
+    return f"{task_id}.{attempt}"
+
+
+def _default(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    iso = getattr(value, "isoformat", None)
+    if callable(iso):
+        return iso()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-serializable")
+
+
+_encoder = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes; models, dataclasses, dates and UUIDs become JSON values."""
+    return _encoder.encode(value).encode()
+
+
+def loads(data: bytes) -> Any:
+    return json.loads(data)
+
+
+def message(
+    task: str,
+    task_id: str,
+    args: list[Any] | tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    attempt: int = 0,
+    eta: int | None = None,
+    link: list[dict[str, Any]] | None = None,
+    chord: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    msg: dict[str, Any] = {
+        "id": task_id,
+        "task": task,
+        "args": list(args),
+        "kwargs": kwargs,
+        "attempt": attempt,
+        "eta": eta,
+        "enqueued": now_ms(),
+    }
+    if link:
+        msg["link"] = link
+    if chord:
+        msg["chord"] = chord
+    return msg
