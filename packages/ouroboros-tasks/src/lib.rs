@@ -32,12 +32,12 @@ fn to_pyerr(err: Error) -> PyErr {
 type Convert = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 /// Run `fut` as an awaitable, or block on it (GIL released) when `wait`.
-fn run<'py, T: Send + 'static>(
-    py: Python<'py>,
+fn run<T: Send + 'static>(
+    py: Python<'_>,
     wait: bool,
     fut: impl Future<Output = Result<T, Error>> + Send + 'static,
     convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'_, PyAny>> {
     if wait {
         let rt = ouroboros_common::runtime::runtime()?;
         let caught = py.detach(|| {
@@ -55,12 +55,13 @@ fn run<'py, T: Send + 'static>(
     })
 }
 
+#[allow(clippy::unnecessary_wraps)] // the shape `run` takes for every converter
 fn none(py: Python<'_>, (): ()) -> PyResult<Py<PyAny>> {
     Ok(py.None())
 }
 
 fn millis(name: &str, seconds: f64) -> PyResult<Duration> {
-    if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
+    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
         return Err(InvalidArgumentError::new_err(format!(
             "invalid argument `{name}`: {seconds} must be a number of seconds between 0 and 1e9"
         )));
@@ -82,7 +83,8 @@ fn delivery_tuple<'py>(py: Python<'py>, d: &Delivery) -> PyResult<Bound<'py, PyT
 }
 
 fn delivery_from(item: &Bound<'_, PyAny>) -> PyResult<Delivery> {
-    let (token, id, body, priority, deliveries): (String, String, Vec<u8>, u8, u64) = item.extract()?;
+    let (token, id, body, priority, deliveries): (String, String, Vec<u8>, u8, u64) =
+        item.extract()?;
     Ok(Delivery {
         token,
         id,
@@ -149,10 +151,17 @@ impl Broker {
 
     /// Enqueue `(id, body, priority, not_before_ms)` items.
     #[pyo3(signature = (queue, items, *, wait = false))]
-    fn enqueue<'py>(&self, py: Python<'py>, queue: String, items: &Bound<'py, PyList>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn enqueue<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        items: &Bound<'py, PyList>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut envelopes = Vec::with_capacity(items.len());
         for item in items.iter() {
-            let (id, body, priority, not_before_ms): (String, Bound<'py, PyBytes>, u8, u64) = item.extract()?;
+            let (id, body, priority, not_before_ms): (String, Bound<'py, PyBytes>, u8, u64) =
+                item.extract()?;
             envelopes.push(Envelope {
                 id,
                 body: body.as_bytes().to_vec(),
@@ -161,73 +170,149 @@ impl Broker {
             });
         }
         let b = self.inner.clone();
-        run(py, wait, async move { b.enqueue(&queue, envelopes).await }, none)
+        run(
+            py,
+            wait,
+            async move { b.enqueue(&queue, envelopes).await },
+            none,
+        )
     }
 
     /// Up to `max` deliveries `(token, id, body, priority, deliveries)`.
     #[pyo3(signature = (queue, consumer, max = 64, timeout = 1.0, *, wait = false))]
-    fn fetch<'py>(&self, py: Python<'py>, queue: String, consumer: String, max: usize, timeout: f64, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn fetch<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        consumer: String,
+        max: usize,
+        timeout: f64,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = millis("timeout", timeout)?;
         let b = self.inner.clone();
-        run(py, wait, async move { b.fetch(&queue, &consumer, max, timeout).await }, |py, list: Vec<Delivery>| {
-            let items = list.iter().map(|d| delivery_tuple(py, d)).collect::<PyResult<Vec<_>>>()?;
-            Ok(PyList::new(py, items)?.into_any().unbind())
-        })
+        run(
+            py,
+            wait,
+            async move { b.fetch(&queue, &consumer, max, timeout).await },
+            |py, list: Vec<Delivery>| {
+                let items = list
+                    .iter()
+                    .map(|d| delivery_tuple(py, d))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.into_any().unbind())
+            },
+        )
     }
 
     #[pyo3(signature = (queue, tokens, *, wait = false))]
-    fn ack<'py>(&self, py: Python<'py>, queue: String, tokens: Vec<String>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn ack<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        tokens: Vec<String>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
         run(py, wait, async move { b.ack(&queue, tokens).await }, none)
     }
 
     /// Return deliveries (as given by `fetch`) for immediate redelivery.
     #[pyo3(signature = (queue, deliveries, *, wait = false))]
-    fn nack<'py>(&self, py: Python<'py>, queue: String, deliveries: &Bound<'py, PyList>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
-        let list = deliveries.iter().map(|d| delivery_from(&d)).collect::<PyResult<Vec<_>>>()?;
+    fn nack<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        deliveries: &Bound<'py, PyList>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let list = deliveries
+            .iter()
+            .map(|d| delivery_from(&d))
+            .collect::<PyResult<Vec<_>>>()?;
         let b = self.inner.clone();
         run(py, wait, async move { b.nack(&queue, list).await }, none)
     }
 
     #[pyo3(signature = (queue, consumer, tokens, *, wait = false))]
-    fn touch<'py>(&self, py: Python<'py>, queue: String, consumer: String, tokens: Vec<String>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn touch<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        consumer: String,
+        tokens: Vec<String>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
-        run(py, wait, async move { b.touch(&queue, &consumer, tokens).await }, none)
+        run(
+            py,
+            wait,
+            async move { b.touch(&queue, &consumer, tokens).await },
+            none,
+        )
     }
 
     #[pyo3(signature = (queue, delivery, error, *, wait = false))]
-    fn dead_letter<'py>(&self, py: Python<'py>, queue: String, delivery: &Bound<'py, PyAny>, error: String, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn dead_letter<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        delivery: &Bound<'py, PyAny>,
+        error: String,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let delivery = delivery_from(delivery)?;
         let b = self.inner.clone();
-        run(py, wait, async move { b.dead_letter(&queue, delivery, &error).await }, none)
+        run(
+            py,
+            wait,
+            async move { b.dead_letter(&queue, delivery, &error).await },
+            none,
+        )
     }
 
     /// `(id, body, error, at_ms)` of the newest `limit` dead letters, oldest first.
     #[pyo3(signature = (queue, limit = 100, *, wait = false))]
-    fn dead_letters<'py>(&self, py: Python<'py>, queue: String, limit: usize, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn dead_letters<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        limit: usize,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
-        run(py, wait, async move { b.dead_letters(&queue, limit).await }, |py, list| {
-            let items = list
-                .iter()
-                .map(|d| {
-                    PyTuple::new(
-                        py,
-                        [
-                            d.id.as_str().into_pyobject(py)?.into_any(),
-                            PyBytes::new(py, &d.body).into_any(),
-                            d.error.as_str().into_pyobject(py)?.into_any(),
-                            d.at_ms.into_pyobject(py)?.into_any(),
-                        ],
-                    )
-                })
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok(PyList::new(py, items)?.into_any().unbind())
-        })
+        run(
+            py,
+            wait,
+            async move { b.dead_letters(&queue, limit).await },
+            |py, list| {
+                let items = list
+                    .iter()
+                    .map(|d| {
+                        PyTuple::new(
+                            py,
+                            [
+                                d.id.as_str().into_pyobject(py)?.into_any(),
+                                PyBytes::new(py, &d.body).into_any(),
+                                d.error.as_str().into_pyobject(py)?.into_any(),
+                                d.at_ms.into_pyobject(py)?.into_any(),
+                            ],
+                        )
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.into_any().unbind())
+            },
+        )
     }
 
     /// `{"ready", "in_flight", "delayed", "dead"}` counts of a queue.
     #[pyo3(signature = (queue, *, wait = false))]
-    fn counts<'py>(&self, py: Python<'py>, queue: String, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn counts<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
         run(py, wait, async move { b.counts(&queue).await }, |py, c| {
             let d = PyDict::new(py);
@@ -240,26 +325,51 @@ impl Broker {
     }
 
     #[pyo3(signature = (queue, *, wait = false))]
-    fn purge<'py>(&self, py: Python<'py>, queue: String, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn purge<'py>(
+        &self,
+        py: Python<'py>,
+        queue: String,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
         run(py, wait, async move { b.purge(&queue).await }, none)
     }
 
     #[pyo3(signature = (keys, *, wait = false))]
-    fn kv_get_many<'py>(&self, py: Python<'py>, keys: Vec<String>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn kv_get_many<'py>(
+        &self,
+        py: Python<'py>,
+        keys: Vec<String>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
-        run(py, wait, async move { b.kv_get_many(keys).await }, |py, values: Vec<Option<Vec<u8>>>| {
-            let items: Vec<Bound<'_, PyAny>> = values
-                .iter()
-                .map(|v| v.as_ref().map_or_else(|| py.None().into_bound(py), |v| PyBytes::new(py, v).into_any()))
-                .collect();
-            Ok(PyList::new(py, items)?.into_any().unbind())
-        })
+        run(
+            py,
+            wait,
+            async move { b.kv_get_many(keys).await },
+            |py, values: Vec<Option<Vec<u8>>>| {
+                let items: Vec<Bound<'_, PyAny>> = values
+                    .iter()
+                    .map(|v| {
+                        v.as_ref().map_or_else(
+                            || py.None().into_bound(py),
+                            |v| PyBytes::new(py, v).into_any(),
+                        )
+                    })
+                    .collect();
+                Ok(PyList::new(py, items)?.into_any().unbind())
+            },
+        )
     }
 
     /// Store `(key, value, ttl_seconds or None)` items.
     #[pyo3(signature = (items, *, wait = false))]
-    fn kv_put_many<'py>(&self, py: Python<'py>, items: &Bound<'py, PyList>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn kv_put_many<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyList>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut list = Vec::with_capacity(items.len());
         for item in items.iter() {
             let (key, value, ttl): (String, Bound<'py, PyBytes>, Option<f64>) = item.extract()?;
@@ -271,42 +381,98 @@ impl Broker {
     }
 
     #[pyo3(signature = (key, *, wait = false))]
-    fn kv_delete<'py>(&self, py: Python<'py>, key: String, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn kv_delete<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
         run(py, wait, async move { b.kv_delete(&key).await }, none)
     }
 
     /// `[(key, value)]` of every live key under `prefix`.
     #[pyo3(signature = (prefix, *, wait = false))]
-    fn kv_scan<'py>(&self, py: Python<'py>, prefix: String, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn kv_scan<'py>(
+        &self,
+        py: Python<'py>,
+        prefix: String,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
-        run(py, wait, async move { b.kv_scan(&prefix).await }, |py, items: Vec<(String, Vec<u8>)>| {
-            let out = items
-                .iter()
-                .map(|(k, v)| PyTuple::new(py, [k.as_str().into_pyobject(py)?.into_any(), PyBytes::new(py, v).into_any()]))
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok(PyList::new(py, out)?.into_any().unbind())
-        })
+        run(
+            py,
+            wait,
+            async move { b.kv_scan(&prefix).await },
+            |py, items: Vec<(String, Vec<u8>)>| {
+                let out = items
+                    .iter()
+                    .map(|(k, v)| {
+                        PyTuple::new(
+                            py,
+                            [
+                                k.as_str().into_pyobject(py)?.into_any(),
+                                PyBytes::new(py, v).into_any(),
+                            ],
+                        )
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, out)?.into_any().unbind())
+            },
+        )
     }
 
     #[pyo3(signature = (key, delta = 1, ttl = None, *, wait = false))]
-    fn kv_incr<'py>(&self, py: Python<'py>, key: String, delta: i64, ttl: Option<f64>, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn kv_incr<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        delta: i64,
+        ttl: Option<f64>,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ttl = ttl.map(|t| millis("ttl", t)).transpose()?;
         let b = self.inner.clone();
-        run(py, wait, async move { b.kv_incr(&key, delta, ttl).await }, |py, v: i64| Ok(v.into_pyobject(py)?.into_any().unbind()))
+        run(
+            py,
+            wait,
+            async move { b.kv_incr(&key, delta, ttl).await },
+            |py, v: i64| Ok(v.into_pyobject(py)?.into_any().unbind()),
+        )
     }
 
     #[pyo3(signature = (key, holder, ttl, *, wait = false))]
-    fn lock<'py>(&self, py: Python<'py>, key: String, holder: String, ttl: f64, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn lock<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        holder: String,
+        ttl: f64,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ttl = millis("ttl", ttl)?;
         let b = self.inner.clone();
-        run(py, wait, async move { b.lock(&key, &holder, ttl).await }, |py, v: bool| {
-            Ok(pyo3::types::PyBool::new(py, v).to_owned().into_any().unbind())
-        })
+        run(
+            py,
+            wait,
+            async move { b.lock(&key, &holder, ttl).await },
+            |py, v: bool| {
+                Ok(pyo3::types::PyBool::new(py, v)
+                    .to_owned()
+                    .into_any()
+                    .unbind())
+            },
+        )
     }
 
     #[pyo3(signature = (key, holder, *, wait = false))]
-    fn unlock<'py>(&self, py: Python<'py>, key: String, holder: String, wait: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn unlock<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        holder: String,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let b = self.inner.clone();
         run(py, wait, async move { b.unlock(&key, &holder).await }, none)
     }

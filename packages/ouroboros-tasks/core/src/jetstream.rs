@@ -58,7 +58,6 @@ impl JetStreamBroker {
     pub async fn connect(url: &str, options: Options) -> Result<Self> {
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(Duration::from_secs(5))
-            .retry_on_initial_connect()
             .max_reconnects(None)
             .connect(url)
             .await
@@ -216,18 +215,16 @@ impl JetStreamBroker {
         let now = now_ms();
         let mut out = Vec::with_capacity(raw.len());
         for item in raw {
-            let message = match item {
-                Ok(m) => m,
-                // Missed heartbeats and the like: the stream recovers by itself.
-                Err(_) => continue,
+            // Missed heartbeats and the like: the stream recovers by itself.
+            let Ok(message) = item else {
+                continue;
             };
             let Some(reply) = message.message.reply.clone() else {
                 continue;
             };
             let deliveries = message
                 .info()
-                .map(|i| u64::try_from(i.delivered).unwrap_or(1))
-                .unwrap_or(1);
+                .map_or(1, |i| u64::try_from(i.delivered).unwrap_or(1));
             let not_before = Self::header_u64(&message.message, "Ob-Not-Before");
             let id = message
                 .message
@@ -240,7 +237,8 @@ impl JetStreamBroker {
                 token: reply.to_string(),
                 id,
                 body: message.message.payload.to_vec(),
-                priority: u8::try_from(Self::header_u64(&message.message, "Ob-Priority")).unwrap_or(0),
+                priority: u8::try_from(Self::header_u64(&message.message, "Ob-Priority"))
+                    .unwrap_or(0),
                 deliveries,
             };
             if not_before > now {
@@ -254,7 +252,8 @@ impl JetStreamBroker {
             // A delayed message used one delivery waiting for its time.
             let used = deliveries - u64::from(not_before > 0 && deliveries > 1);
             if self.options.max_deliveries > 0 && used > self.options.max_deliveries {
-                self.dead_letter(queue, delivery, &exhausted_error(used - 1)).await?;
+                self.dead_letter(queue, delivery, &exhausted_error(used - 1))
+                    .await?;
                 continue;
             }
             out.push(delivery);
@@ -273,22 +272,44 @@ impl JetStreamBroker {
     }
 
     pub(crate) async fn ack(&self, queue: &str, tokens: Vec<String>) -> Result<()> {
-        self.reply_all(&tokens, b"+ACK", &format!("ack messages of queue {queue:?}"))
-            .await
+        self.reply_all(
+            &tokens,
+            b"+ACK",
+            &format!("ack messages of queue {queue:?}"),
+        )
+        .await
     }
 
     pub(crate) async fn nack(&self, queue: &str, deliveries: Vec<Delivery>) -> Result<()> {
         let tokens: Vec<String> = deliveries.into_iter().map(|d| d.token).collect();
-        self.reply_all(&tokens, b"-NAK", &format!("return messages to queue {queue:?}"))
-            .await
+        self.reply_all(
+            &tokens,
+            b"-NAK",
+            &format!("return messages to queue {queue:?}"),
+        )
+        .await
     }
 
-    pub(crate) async fn touch(&self, queue: &str, _consumer: &str, tokens: Vec<String>) -> Result<()> {
-        self.reply_all(&tokens, b"+WPI", &format!("extend the ack wait on queue {queue:?}"))
-            .await
+    pub(crate) async fn touch(
+        &self,
+        queue: &str,
+        _consumer: &str,
+        tokens: Vec<String>,
+    ) -> Result<()> {
+        self.reply_all(
+            &tokens,
+            b"+WPI",
+            &format!("extend the ack wait on queue {queue:?}"),
+        )
+        .await
     }
 
-    pub(crate) async fn dead_letter(&self, queue: &str, delivery: Delivery, error: &str) -> Result<()> {
+    pub(crate) async fn dead_letter(
+        &self,
+        queue: &str,
+        delivery: Delivery,
+        error: &str,
+    ) -> Result<()> {
         let mut headers = HeaderMap::new();
         headers.insert("Ob-Id", delivery.id.as_str());
         headers.insert("Ob-At", now_ms().to_string().as_str());
@@ -308,8 +329,12 @@ impl JetStreamBroker {
             .map_err(|e| err(&format!("dead-letter a message of queue {queue:?}"), e))?
             .await
             .map_err(|e| err(&format!("dead-letter a message of queue {queue:?}"), e))?;
-        self.reply_all(&[delivery.token], b"+TERM", &format!("end a message of queue {queue:?}"))
-            .await
+        self.reply_all(
+            &[delivery.token],
+            b"+TERM",
+            &format!("end a message of queue {queue:?}"),
+        )
+        .await
     }
 
     pub(crate) async fn dead_letters(&self, queue: &str, limit: usize) -> Result<Vec<DeadLetter>> {
@@ -320,7 +345,12 @@ impl JetStreamBroker {
             .get_stream(self.dlq_name(queue))
             .await
             .map_err(|e| err(&what, e))?;
-        let state = stream.info().await.map_err(|e| err(&what, e))?.state.clone();
+        let state = stream
+            .info()
+            .await
+            .map_err(|e| err(&what, e))?
+            .state
+            .clone();
         let mut out = Vec::new();
         let mut seq = state.last_sequence;
         while seq >= state.first_sequence && seq > 0 && out.len() < limit {
@@ -330,7 +360,10 @@ impl JetStreamBroker {
                     let n = u32::from_be_bytes(head.try_into().unwrap_or([0; 4])) as usize;
                     if let Some((error, body)) = rest.split_at_checked(n) {
                         let header = |name: &str| {
-                            m.headers.get(name).map(|v| v.as_str().to_owned()).unwrap_or_default()
+                            m.headers
+                                .get(name)
+                                .map(|v| v.as_str().to_owned())
+                                .unwrap_or_default()
                         };
                         out.push(DeadLetter {
                             id: header("Ob-Id"),
@@ -352,7 +385,11 @@ impl JetStreamBroker {
         let what = format!("count queue {queue:?}");
         let mut consumer = handle.consumer.clone();
         let info = consumer.info().await.map_err(|e| err(&what, e))?;
-        let mut dlq = self.js.get_stream(self.dlq_name(queue)).await.map_err(|e| err(&what, e))?;
+        let mut dlq = self
+            .js
+            .get_stream(self.dlq_name(queue))
+            .await
+            .map_err(|e| err(&what, e))?;
         let dead = dlq.info().await.map_err(|e| err(&what, e))?.state.messages;
         Ok(QueueCounts {
             ready: info.num_pending,
@@ -398,7 +435,10 @@ impl JetStreamBroker {
 
     pub(crate) async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let store = self.store().await?;
-        let value = store.get(key).await.map_err(|e| err(&format!("get {key:?}"), e))?;
+        let value = store
+            .get(key)
+            .await
+            .map_err(|e| err(&format!("get {key:?}"), e))?;
         Ok(value.and_then(|v| unwrap_expiring(&v).map(<[u8]>::to_vec)))
     }
 
@@ -406,7 +446,10 @@ impl JetStreamBroker {
         futures::future::try_join_all(keys.iter().map(|k| self.kv_get(k))).await
     }
 
-    pub(crate) async fn kv_put_many(&self, items: Vec<(String, Vec<u8>, Option<Duration>)>) -> Result<()> {
+    pub(crate) async fn kv_put_many(
+        &self,
+        items: Vec<(String, Vec<u8>, Option<Duration>)>,
+    ) -> Result<()> {
         let store = self.store().await?;
         futures::future::try_join_all(items.iter().map(|(k, v, ttl)| {
             let store = store.clone();
@@ -423,7 +466,10 @@ impl JetStreamBroker {
 
     pub(crate) async fn kv_delete(&self, key: &str) -> Result<()> {
         let store = self.store().await?;
-        store.purge(key).await.map_err(|e| err(&format!("delete {key:?}"), e))
+        store
+            .purge(key)
+            .await
+            .map_err(|e| err(&format!("delete {key:?}"), e))
     }
 
     pub(crate) async fn kv_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
@@ -479,7 +525,10 @@ impl JetStreamBroker {
                 return Ok(result);
             };
             let written = match entry {
-                Some(e) => store.update(key, Bytes::from(value), e.revision).await.is_ok(),
+                Some(e) => store
+                    .update(key, Bytes::from(value), e.revision)
+                    .await
+                    .is_ok(),
                 None => store.create(key, Bytes::from(value)).await.is_ok(),
             };
             if written {
@@ -489,7 +538,12 @@ impl JetStreamBroker {
         Err(err(what, "too many concurrent updates"))
     }
 
-    pub(crate) async fn kv_incr(&self, key: &str, delta: i64, ttl: Option<Duration>) -> Result<i64> {
+    pub(crate) async fn kv_incr(
+        &self,
+        key: &str,
+        delta: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64> {
         self.update_loop(key, &format!("increment {key:?}"), |live| {
             let current = live
                 .and_then(unwrap_expiring)
@@ -497,7 +551,10 @@ impl JetStreamBroker {
                 .and_then(|s| s.parse::<i64>().ok())
                 .unwrap_or(0);
             let value = current.saturating_add(delta);
-            (Some(wrap_expiring(value.to_string().as_bytes(), ttl)), value)
+            (
+                Some(wrap_expiring(value.to_string().as_bytes(), ttl)),
+                value,
+            )
         })
         .await
     }
@@ -515,14 +572,20 @@ impl JetStreamBroker {
 
     pub(crate) async fn unlock(&self, key: &str, holder: &str) -> Result<()> {
         let store = self.store().await?;
-        let entry = store.get(key).await.map_err(|e| err(&format!("unlock {key:?}"), e))?;
+        let entry = store
+            .get(key)
+            .await
+            .map_err(|e| err(&format!("unlock {key:?}"), e))?;
         let mine = entry.is_some_and(|v| {
             String::from_utf8_lossy(&v)
                 .split_once('|')
                 .is_some_and(|(_, h)| h == holder)
         });
         if mine {
-            store.purge(key).await.map_err(|e| err(&format!("unlock {key:?}"), e))?;
+            store
+                .purge(key)
+                .await
+                .map_err(|e| err(&format!("unlock {key:?}"), e))?;
         }
         Ok(())
     }

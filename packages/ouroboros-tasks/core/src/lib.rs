@@ -179,9 +179,7 @@ pub fn check_queue(queue: &str) -> Result<()> {
     } else {
         Err(Error::invalid(
             "queue",
-            format!(
-                "{queue:?} must be 1 to 128 characters of letters, digits, '_' or '-'"
-            ),
+            format!("{queue:?} must be 1 to 128 characters of letters, digits, '_' or '-'"),
         ))
     }
 }
@@ -248,11 +246,12 @@ pub(crate) fn unwrap_expiring(stored: &[u8]) -> Option<&[u8]> {
     (expires == 0 || expires > now_ms()).then_some(value)
 }
 
-/// One broker of any kind.
+/// One broker of any kind (boxed: the NATS client state is large, and a
+/// broker lives for the whole process behind one pointer anyway).
 pub enum Broker {
-    Local(local::LocalBroker),
-    Redis(redis_streams::RedisBroker),
-    Nats(jetstream::JetStreamBroker),
+    Local(Box<local::LocalBroker>),
+    Redis(Box<redis_streams::RedisBroker>),
+    Nats(Box<jetstream::JetStreamBroker>),
 }
 
 macro_rules! dispatch {
@@ -272,15 +271,17 @@ impl Broker {
         options.validate()?;
         if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://")
         {
-            Ok(Self::Redis(
+            Ok(Self::Redis(Box::new(
                 redis_streams::RedisBroker::connect(url, options).await?,
-            ))
+            )))
         } else if url.starts_with("nats://") || url.starts_with("tls://") {
-            Ok(Self::Nats(
+            Ok(Self::Nats(Box::new(
                 jetstream::JetStreamBroker::connect(url, options).await?,
-            ))
+            )))
         } else if let Some(path) = url.strip_prefix("local://") {
-            Ok(Self::Local(local::LocalBroker::open(path, options)?))
+            Ok(Self::Local(Box::new(local::LocalBroker::open(
+                path, options,
+            )?)))
         } else if url.contains("://") {
             Err(Error::invalid(
                 "url",
@@ -289,7 +290,9 @@ impl Broker {
                 ),
             ))
         } else {
-            Ok(Self::Local(local::LocalBroker::open(url, options)?))
+            Ok(Self::Local(Box::new(local::LocalBroker::open(
+                url, options,
+            )?)))
         }
     }
 

@@ -27,12 +27,15 @@ use crate::{
     DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result,
 };
 
+// Row shapes: keys lead with the queue so one file holds every queue.
+type DelayedRow = (&'static str, &'static [u8], u8);
+type InFlightRow = (&'static str, &'static [u8], u8, u64, u64);
+type DeadRow = (&'static str, &'static [u8], &'static str, u64);
+
 const READY: TableDefinition<(&str, u8, u64), (&str, &[u8])> = TableDefinition::new("ready");
-const DELAYED: TableDefinition<(&str, u64, u64), (&str, &[u8], u8)> =
-    TableDefinition::new("delayed");
-const IN_FLIGHT: TableDefinition<(&str, u64), (&str, &[u8], u8, u64, u64)> =
-    TableDefinition::new("in_flight");
-const DEAD: TableDefinition<(&str, u64), (&str, &[u8], &str, u64)> = TableDefinition::new("dead");
+const DELAYED: TableDefinition<(&str, u64, u64), DelayedRow> = TableDefinition::new("delayed");
+const IN_FLIGHT: TableDefinition<(&str, u64), InFlightRow> = TableDefinition::new("in_flight");
+const DEAD: TableDefinition<(&str, u64), DeadRow> = TableDefinition::new("dead");
 const KV: TableDefinition<&str, &[u8]> = TableDefinition::new("kv");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -88,7 +91,10 @@ impl LocalBroker {
             Ok(())
         })?;
         // Close at once: `open` may run outside a runtime (no timer to release it).
-        *broker.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *broker
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         Ok(broker)
     }
 
@@ -152,7 +158,9 @@ impl LocalBroker {
             rt.spawn(async move {
                 tokio::time::sleep(LEASE).await;
                 let _ = tokio::task::spawn_blocking(move || {
-                    let mut held = held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut held = held
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     if held.as_ref().is_some_and(|(_, at)| at.elapsed() >= LEASE) {
                         *held = None;
                     }
@@ -245,11 +253,19 @@ impl LocalBroker {
                     in_flight.remove((q, seq))?;
                     dead.insert(
                         (q, seq),
-                        (id.as_str(), body.as_slice(), exhausted_error(n).as_str(), now),
+                        (
+                            id.as_str(),
+                            body.as_slice(),
+                            exhausted_error(n).as_str(),
+                            now,
+                        ),
                     )?;
                     continue;
                 }
-                in_flight.insert((q, seq), (id.as_str(), body.as_slice(), prio, now + ack_wait, n + 1))?;
+                in_flight.insert(
+                    (q, seq),
+                    (id.as_str(), body.as_slice(), prio, now + ack_wait, n + 1),
+                )?;
                 out.push(Delivery {
                     token: seq.to_string(),
                     id,
@@ -299,7 +315,10 @@ impl LocalBroker {
                 };
                 ready.remove((q, inv, seq))?;
                 let prio = 255 - inv;
-                in_flight.insert((q, seq), (id.as_str(), body.as_slice(), prio, now + ack_wait, 1))?;
+                in_flight.insert(
+                    (q, seq),
+                    (id.as_str(), body.as_slice(), prio, now + ack_wait, 1),
+                )?;
                 out.push(Delivery {
                     token: seq.to_string(),
                     id,
@@ -345,8 +364,9 @@ impl LocalBroker {
         tokens
             .iter()
             .map(|t| {
-                t.parse::<u64>()
-                    .map_err(|_| Error::invalid("token", format!("{t:?} is not a local delivery token")))
+                t.parse::<u64>().map_err(|_| {
+                    Error::invalid("token", format!("{t:?} is not a local delivery token"))
+                })
             })
             .collect()
     }
@@ -369,7 +389,12 @@ impl LocalBroker {
     }
 
     pub(crate) async fn nack(&self, queue: &str, deliveries: Vec<Delivery>) -> Result<()> {
-        let seqs = Self::tokens(&deliveries.iter().map(|d| d.token.clone()).collect::<Vec<_>>())?;
+        let seqs = Self::tokens(
+            &deliveries
+                .iter()
+                .map(|d| d.token.clone())
+                .collect::<Vec<_>>(),
+        )?;
         let q = self.qname(queue);
         self.with_db("nack", move |db| {
             let txn = db.begin_write()?;
@@ -392,7 +417,12 @@ impl LocalBroker {
         Ok(())
     }
 
-    pub(crate) async fn touch(&self, queue: &str, _consumer: &str, tokens: Vec<String>) -> Result<()> {
+    pub(crate) async fn touch(
+        &self,
+        queue: &str,
+        _consumer: &str,
+        tokens: Vec<String>,
+    ) -> Result<()> {
         let seqs = Self::tokens(&tokens)?;
         let q = self.qname(queue);
         let deadline =
@@ -407,7 +437,10 @@ impl LocalBroker {
                         (id.to_owned(), body.to_vec(), prio, n)
                     });
                     if let Some((id, body, prio, n)) = entry {
-                        in_flight.insert((q.as_str(), seq), (id.as_str(), body.as_slice(), prio, deadline, n))?;
+                        in_flight.insert(
+                            (q.as_str(), seq),
+                            (id.as_str(), body.as_slice(), prio, deadline, n),
+                        )?;
                     }
                 }
             }
@@ -417,7 +450,12 @@ impl LocalBroker {
         .await
     }
 
-    pub(crate) async fn dead_letter(&self, queue: &str, delivery: Delivery, error: &str) -> Result<()> {
+    pub(crate) async fn dead_letter(
+        &self,
+        queue: &str,
+        delivery: Delivery,
+        error: &str,
+    ) -> Result<()> {
         let seq = Self::tokens(std::slice::from_ref(&delivery.token))?[0];
         let q = self.qname(queue);
         let error = error.to_owned();
@@ -430,9 +468,16 @@ impl LocalBroker {
                 in_flight.remove((q.as_str(), seq))?;
                 dead.insert(
                     (q.as_str(), seq),
-                    (delivery.id.as_str(), delivery.body.as_slice(), error.as_str(), now_ms()),
+                    (
+                        delivery.id.as_str(),
+                        delivery.body.as_slice(),
+                        error.as_str(),
+                        now_ms(),
+                    ),
                 )?;
-                let count = dead.range((q.as_str(), 0)..=(q.as_str(), u64::MAX))?.count() as u64;
+                let count = dead
+                    .range((q.as_str(), 0)..=(q.as_str(), u64::MAX))?
+                    .count() as u64;
                 if count > limit {
                     let drop = count - limit;
                     let old: Vec<u64> = dead
@@ -483,12 +528,18 @@ impl LocalBroker {
         self.with_db("counts", move |db| {
             let txn = db.begin_read()?;
             let q = q.as_str();
-            let ready = txn.open_table(READY)?.range((q, 0, 0)..=(q, 255, u64::MAX))?.count();
+            let ready = txn
+                .open_table(READY)?
+                .range((q, 0, 0)..=(q, 255, u64::MAX))?
+                .count();
             let delayed = txn
                 .open_table(DELAYED)?
                 .range((q, 0, 0)..=(q, u64::MAX, u64::MAX))?
                 .count();
-            let in_flight = txn.open_table(IN_FLIGHT)?.range((q, 0)..=(q, u64::MAX))?.count();
+            let in_flight = txn
+                .open_table(IN_FLIGHT)?
+                .range((q, 0)..=(q, u64::MAX))?
+                .count();
             let dead = txn.open_table(DEAD)?.range((q, 0)..=(q, u64::MAX))?.count();
             Ok(QueueCounts {
                 ready: ready as u64,
@@ -506,11 +557,14 @@ impl LocalBroker {
             let txn = db.begin_write()?;
             {
                 let q = q.as_str();
-                txn.open_table(READY)?.retain_in((q, 0, 0)..=(q, 255, u64::MAX), |_, _| false)?;
+                txn.open_table(READY)?
+                    .retain_in((q, 0, 0)..=(q, 255, u64::MAX), |_, _| false)?;
                 txn.open_table(DELAYED)?
                     .retain_in((q, 0, 0)..=(q, u64::MAX, u64::MAX), |_, _| false)?;
-                txn.open_table(IN_FLIGHT)?.retain_in((q, 0)..=(q, u64::MAX), |_, _| false)?;
-                txn.open_table(DEAD)?.retain_in((q, 0)..=(q, u64::MAX), |_, _| false)?;
+                txn.open_table(IN_FLIGHT)?
+                    .retain_in((q, 0)..=(q, u64::MAX), |_, _| false)?;
+                txn.open_table(DEAD)?
+                    .retain_in((q, 0)..=(q, u64::MAX), |_, _| false)?;
             }
             txn.commit()?;
             Ok(())
@@ -519,7 +573,11 @@ impl LocalBroker {
     }
 
     pub(crate) async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.kv_get_many(vec![key.to_owned()]).await?.pop().flatten())
+        Ok(self
+            .kv_get_many(vec![key.to_owned()])
+            .await?
+            .pop()
+            .flatten())
     }
 
     pub(crate) async fn kv_get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>> {
@@ -538,7 +596,10 @@ impl LocalBroker {
         .await
     }
 
-    pub(crate) async fn kv_put_many(&self, items: Vec<(String, Vec<u8>, Option<Duration>)>) -> Result<()> {
+    pub(crate) async fn kv_put_many(
+        &self,
+        items: Vec<(String, Vec<u8>, Option<Duration>)>,
+    ) -> Result<()> {
         let items: Vec<(String, Vec<u8>)> = items
             .into_iter()
             .map(|(k, v, ttl)| (self.kname(&k), wrap_expiring(&v, ttl)))
@@ -599,7 +660,12 @@ impl LocalBroker {
         .await
     }
 
-    pub(crate) async fn kv_incr(&self, key: &str, delta: i64, ttl: Option<Duration>) -> Result<i64> {
+    pub(crate) async fn kv_incr(
+        &self,
+        key: &str,
+        delta: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64> {
         let key = self.kname(key);
         self.with_db("kv_incr", move |db| {
             let txn = db.begin_write()?;
@@ -613,7 +679,10 @@ impl LocalBroker {
                     .and_then(|s| s.parse::<i64>().ok())
                     .unwrap_or(0);
                 value = current.saturating_add(delta);
-                kv.insert(key.as_str(), wrap_expiring(value.to_string().as_bytes(), ttl).as_slice())?;
+                kv.insert(
+                    key.as_str(),
+                    wrap_expiring(value.to_string().as_bytes(), ttl).as_slice(),
+                )?;
             }
             txn.commit()?;
             Ok(value)

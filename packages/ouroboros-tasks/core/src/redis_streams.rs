@@ -16,10 +16,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::streams::{StreamClaimReply, StreamId, StreamPendingCountReply, StreamRangeReply, StreamReadReply};
+use redis::streams::{
+    StreamClaimReply, StreamId, StreamPendingCountReply, StreamRangeReply, StreamReadReply,
+};
 use redis::{AsyncConnectionConfig, Client, Script};
 
-use crate::{exhausted_error, now_ms, DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result};
+use crate::{
+    exhausted_error, now_ms, DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result,
+};
 
 const GROUP: &str = "ob";
 /// Longest single blocking read, so due delayed messages are promoted promptly.
@@ -149,7 +153,11 @@ impl RedisBroker {
         let mut earliest: Option<u64> = None;
         for env in &envelopes {
             if env.not_before_ms > now {
-                pipe.cmd("HSET").arg(&bodies).arg(&env.id).arg(&env.body).ignore();
+                pipe.cmd("HSET")
+                    .arg(&bodies)
+                    .arg(&env.id)
+                    .arg(&env.body)
+                    .ignore();
                 pipe.cmd("ZADD")
                     .arg(&zset)
                     .arg(env.not_before_ms)
@@ -170,11 +178,16 @@ impl RedisBroker {
             }
         }
         let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn)
-            .await
-            .map_err(|e| err(&format!("enqueue {} message(s) on queue {queue:?}", envelopes.len()), e))?;
+        pipe.query_async::<()>(&mut conn).await.map_err(|e| {
+            err(
+                &format!("enqueue {} message(s) on queue {queue:?}", envelopes.len()),
+                e,
+            )
+        })?;
         if let Some(at) = earliest {
-            self.state(queue, |s| s.next_due = Some(s.next_due.map_or(at, |n| n.min(at))));
+            self.state(queue, |s| {
+                s.next_due = Some(s.next_due.map_or(at, |n| n.min(at)));
+            });
         }
         Ok(())
     }
@@ -182,7 +195,8 @@ impl RedisBroker {
     async fn promote_due(&self, queue: &str) -> Result<()> {
         let now = now_ms();
         let run = self.state(queue, |s| {
-            s.last_promote.is_none_or(|t| t.elapsed() >= BLOCK_SLICE) || s.next_due.is_some_and(|d| d <= now)
+            s.last_promote.is_none_or(|t| t.elapsed() >= BLOCK_SLICE)
+                || s.next_due.is_some_and(|d| d <= now)
         });
         if !run {
             return Ok(());
@@ -218,7 +232,9 @@ impl RedisBroker {
     /// Claim entries idle past the ack wait; dead-letter the exhausted ones.
     async fn reclaim(&self, queue: &str, consumer: &str, max: usize) -> Result<Vec<Delivery>> {
         let quarter = self.options.ack_wait / 4;
-        let due = self.state(queue, |s| s.last_reclaim.is_none_or(|t| t.elapsed() >= quarter));
+        let due = self.state(queue, |s| {
+            s.last_reclaim.is_none_or(|t| t.elapsed() >= quarter)
+        });
         if !due {
             return Ok(Vec::new());
         }
@@ -304,12 +320,18 @@ impl RedisBroker {
             let block = remaining.min(BLOCK_SLICE);
             let mut conn = self.blocking_conn().await?;
             let mut cmd = redis::cmd("XREADGROUP");
-            cmd.arg("GROUP").arg(GROUP).arg(consumer).arg("COUNT").arg(max - out.len());
+            cmd.arg("GROUP")
+                .arg(GROUP)
+                .arg(consumer)
+                .arg("COUNT")
+                .arg(max - out.len());
             if !block.is_zero() {
-                cmd.arg("BLOCK").arg(u64::try_from(block.as_millis()).unwrap_or(1).max(1));
+                cmd.arg("BLOCK")
+                    .arg(u64::try_from(block.as_millis()).unwrap_or(1).max(1));
             }
             cmd.arg("STREAMS").arg(&stream).arg(">");
-            let reply: redis::RedisResult<Option<StreamReadReply>> = cmd.query_async(&mut conn).await;
+            let reply: redis::RedisResult<Option<StreamReadReply>> =
+                cmd.query_async(&mut conn).await;
             let reply = match reply {
                 Ok(r) => {
                     self.blocking.lock().await.push(conn);
@@ -347,7 +369,12 @@ impl RedisBroker {
             .ignore()
             .query_async::<()>(&mut conn)
             .await
-            .map_err(|e| err(&format!("ack {} message(s) of queue {queue:?}", tokens.len()), e))
+            .map_err(|e| {
+                err(
+                    &format!("ack {} message(s) of queue {queue:?}", tokens.len()),
+                    e,
+                )
+            })
     }
 
     pub(crate) async fn nack(&self, queue: &str, deliveries: Vec<Delivery>) -> Result<()> {
@@ -367,7 +394,11 @@ impl RedisBroker {
                 .arg("p")
                 .arg(d.priority)
                 .ignore();
-            pipe.cmd("XACK").arg(&stream).arg(GROUP).arg(&d.token).ignore();
+            pipe.cmd("XACK")
+                .arg(&stream)
+                .arg(GROUP)
+                .arg(&d.token)
+                .ignore();
             pipe.cmd("XDEL").arg(&stream).arg(&d.token).ignore();
         }
         let mut conn = self.conn.clone();
@@ -376,7 +407,12 @@ impl RedisBroker {
             .map_err(|e| err(&format!("return messages to queue {queue:?}"), e))
     }
 
-    pub(crate) async fn touch(&self, queue: &str, consumer: &str, tokens: Vec<String>) -> Result<()> {
+    pub(crate) async fn touch(
+        &self,
+        queue: &str,
+        consumer: &str,
+        tokens: Vec<String>,
+    ) -> Result<()> {
         let mut conn = self.conn.clone();
         redis::cmd("XCLAIM")
             .arg(self.key("q", queue))
@@ -391,7 +427,12 @@ impl RedisBroker {
             .map_err(|e| err(&format!("extend the ack wait on queue {queue:?}"), e))
     }
 
-    pub(crate) async fn dead_letter(&self, queue: &str, delivery: Delivery, error: &str) -> Result<()> {
+    pub(crate) async fn dead_letter(
+        &self,
+        queue: &str,
+        delivery: Delivery,
+        error: &str,
+    ) -> Result<()> {
         let stream = self.key("q", queue);
         let mut conn = self.conn.clone();
         redis::pipe()
@@ -517,12 +558,16 @@ impl RedisBroker {
             .map_err(|e| err(&format!("get {} key(s)", keys.len()), e))
     }
 
-    pub(crate) async fn kv_put_many(&self, items: Vec<(String, Vec<u8>, Option<Duration>)>) -> Result<()> {
+    pub(crate) async fn kv_put_many(
+        &self,
+        items: Vec<(String, Vec<u8>, Option<Duration>)>,
+    ) -> Result<()> {
         let mut pipe = redis::pipe();
         for (k, v, ttl) in &items {
             let cmd = pipe.cmd("SET").arg(self.key("kv", k)).arg(v);
             if let Some(ttl) = ttl {
-                cmd.arg("PX").arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+                cmd.arg("PX")
+                    .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
             }
             cmd.ignore();
         }
@@ -543,7 +588,10 @@ impl RedisBroker {
 
     pub(crate) async fn kv_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let mut conn = self.conn.clone();
-        let pattern = format!("{}*", self.key("kv", prefix).replace(['*', '?', '['], "\\$0"));
+        let pattern = format!(
+            "{}*",
+            self.key("kv", prefix).replace(['*', '?', '['], "\\$0")
+        );
         let strip = self.key("kv", "").len();
         let mut cursor: u64 = 0;
         let mut keys: Vec<String> = Vec::new();
@@ -580,7 +628,12 @@ impl RedisBroker {
             .collect())
     }
 
-    pub(crate) async fn kv_incr(&self, key: &str, delta: i64, ttl: Option<Duration>) -> Result<i64> {
+    pub(crate) async fn kv_incr(
+        &self,
+        key: &str,
+        delta: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64> {
         let mut conn = self.conn.clone();
         let full = self.key("kv", key);
         let mut pipe = redis::pipe();

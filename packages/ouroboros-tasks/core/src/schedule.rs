@@ -24,7 +24,12 @@ impl CronSchedule {
             .seconds(Seconds::Optional)
             .build()
             .parse(expression.trim())
-            .map_err(|e| Error::invalid("cron", format!("{expression:?} is not a cron expression: {e}")))?;
+            .map_err(|e| {
+                Error::invalid(
+                    "cron",
+                    format!("{expression:?} is not a cron expression: {e}"),
+                )
+            })?;
         Ok(Self {
             cron,
             expression: expression.trim().to_owned(),
@@ -39,15 +44,19 @@ impl CronSchedule {
 
     /// The first matching time strictly after `after_ms` (Unix ms), in Unix ms.
     pub fn next_after(&self, after_ms: u64) -> Result<u64> {
-        let millis = i64::try_from(after_ms).map_err(|_| Error::invalid("after", "out of range"))?;
+        let millis =
+            i64::try_from(after_ms).map_err(|_| Error::invalid("after", "out of range"))?;
         let start = Utc
             .timestamp_millis_opt(millis)
             .single()
             .ok_or_else(|| Error::invalid("after", format!("{after_ms} is not a valid time")))?;
-        let next = self
-            .cron
-            .find_next_occurrence(&start, false)
-            .map_err(|e| Error::invalid("cron", format!("{:?} has no next time: {e}", self.expression)))?;
-        u64::try_from(next.timestamp_millis()).map_err(|_| Error::invalid("cron", "next time is before 1970"))
+        let next = self.cron.find_next_occurrence(&start, false).map_err(|e| {
+            Error::invalid(
+                "cron",
+                format!("{:?} has no next time: {e}", self.expression),
+            )
+        })?;
+        u64::try_from(next.timestamp_millis())
+            .map_err(|_| Error::invalid("cron", "next time is before 1970"))
     }
 }

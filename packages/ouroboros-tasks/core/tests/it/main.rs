@@ -1,1 +1,202 @@
+//! Integration tests of the broker engine: the same cases on the embedded
+//! broker, and on Redis and NATS when `OUROBOROS_REDIS_URL` /
+//! `OUROBOROS_NATS_URL` are set (they must be when
+//! `OUROBOROS_REQUIRE_SERVICES=1`). Each run uses a fresh prefix.
 
+use std::time::Duration;
+
+use ouroboros_tasks_core::schedule::CronSchedule;
+use ouroboros_tasks_core::{now_ms, Broker, Envelope, Error, Options};
+
+fn prefix() -> String {
+    format!("it{}{}", std::process::id(), now_ms() % 1_000_000_000)
+}
+
+fn options() -> Options {
+    Options {
+        prefix: prefix(),
+        ack_wait: Duration::from_millis(500),
+        max_deliveries: 2,
+        dead_letter_limit: 100,
+    }
+}
+
+async fn brokers() -> Vec<Broker> {
+    let dir = std::env::temp_dir().join(format!("ob-tasks-it-{}", prefix()));
+    let mut out = vec![
+        Broker::connect(&format!("local://{}/b.redb", dir.display()), options())
+            .await
+            .expect("local broker"),
+    ];
+    for var in ["OUROBOROS_REDIS_URL", "OUROBOROS_NATS_URL"] {
+        match std::env::var(var) {
+            Ok(url) => out.push(Broker::connect(&url, options()).await.expect(var)),
+            Err(_) => assert!(
+                std::env::var("OUROBOROS_REQUIRE_SERVICES").as_deref() != Ok("1"),
+                "{var} must be set when OUROBOROS_REQUIRE_SERVICES=1"
+            ),
+        }
+    }
+    out
+}
+
+fn env(id: &str, priority: u8, not_before_ms: u64) -> Envelope {
+    Envelope {
+        id: id.to_owned(),
+        body: format!("body of {id}").into_bytes(),
+        priority,
+        not_before_ms,
+    }
+}
+
+async fn fetch_n(b: &Broker, queue: &str, n: usize) -> Vec<ouroboros_tasks_core::Delivery> {
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        got.extend(
+            b.fetch(queue, "c", 100, Duration::from_millis(200))
+                .await
+                .unwrap(),
+        );
+        if got.len() >= n {
+            break;
+        }
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enqueue_fetch_ack_on_every_broker() {
+    for b in brokers().await {
+        b.enqueue("q", vec![env("a", 0, 0), env("b", 0, 0)])
+            .await
+            .unwrap();
+        let got = fetch_n(&b, "q", 2).await;
+        let mut ids: Vec<_> = got.iter().map(|d| d.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "b"], "{}", b.kind());
+        assert!(got
+            .iter()
+            .all(|d| d.deliveries == 1 && d.body.starts_with(b"body of ")));
+        b.ack("q", got.iter().map(|d| d.token.clone()).collect())
+            .await
+            .unwrap();
+        let rest = b
+            .fetch("q", "c", 10, Duration::from_millis(700))
+            .await
+            .unwrap();
+        assert!(rest.is_empty(), "{}: acked messages came back", b.kind());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unacked_messages_are_redelivered_then_dead_lettered() {
+    for b in brokers().await {
+        b.enqueue("poison", vec![env("p", 0, 0)]).await.unwrap();
+        let mut deliveries = Vec::new();
+        for _ in 0..40 {
+            for d in b
+                .fetch("poison", "c", 10, Duration::from_millis(200))
+                .await
+                .unwrap()
+            {
+                deliveries.push(d.deliveries);
+            }
+            if !b.dead_letters("poison", 10).await.unwrap().is_empty() {
+                break;
+            }
+        }
+        assert_eq!(deliveries, [1, 2], "{}", b.kind());
+        let dead = b.dead_letters("poison", 10).await.unwrap();
+        assert_eq!(dead.len(), 1, "{}", b.kind());
+        assert_eq!(dead[0].id, "p");
+        assert!(
+            dead[0].error.contains("delivered 2 times"),
+            "{}",
+            dead[0].error
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_messages_wait_for_their_time() {
+    for b in brokers().await {
+        b.enqueue("later", vec![env("d", 0, now_ms() + 600)])
+            .await
+            .unwrap();
+        let early = b
+            .fetch("later", "c", 10, Duration::from_millis(100))
+            .await
+            .unwrap();
+        assert!(early.is_empty(), "{}", b.kind());
+        let got = fetch_n(&b, "later", 1).await;
+        assert_eq!(got.len(), 1, "{}", b.kind());
+        assert!(now_ms() >= got[0].body.len() as u64);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_value_space_locks_and_counters() {
+    for b in brokers().await {
+        b.kv_put_many(vec![
+            ("k.1".into(), b"one".to_vec(), None),
+            (
+                "k.2".into(),
+                b"two".to_vec(),
+                Some(Duration::from_millis(200)),
+            ),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(b.kv_get("k.1").await.unwrap().as_deref(), Some(&b"one"[..]));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(b.kv_get("k.2").await.unwrap(), None, "{}", b.kind());
+        let scanned = b.kv_scan("k.").await.unwrap();
+        assert_eq!(
+            scanned,
+            vec![("k.1".to_owned(), b"one".to_vec())],
+            "{}",
+            b.kind()
+        );
+        assert_eq!(b.kv_incr("n", 5, None).await.unwrap(), 5);
+        assert_eq!(b.kv_incr("n", -2, None).await.unwrap(), 3);
+        assert!(b.lock("lease", "a", Duration::from_secs(5)).await.unwrap());
+        assert!(!b.lock("lease", "b", Duration::from_secs(5)).await.unwrap());
+        b.unlock("lease", "a").await.unwrap();
+        assert!(b.lock("lease", "b", Duration::from_secs(5)).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn bad_arguments_are_typed_errors() {
+    let b = &brokers().await[0];
+    let err = b
+        .enqueue("bad queue", vec![env("x", 0, 0)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { ref name, .. } if name == "queue"),
+        "{err}"
+    );
+    let err = b.enqueue("q", vec![env("x", 10, 0)]).await.unwrap_err();
+    assert!(err.to_string().contains("priority"), "{err}");
+    let err = b.kv_get("bad key").await.unwrap_err();
+    assert!(err.to_string().contains("key"), "{err}");
+    let err = Broker::connect("amqp://x", Options::default())
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("unknown broker scheme"), "{err}");
+}
+
+#[test]
+fn cron_next_times() {
+    // 2026-01-01T00:00:30Z
+    let t0 = 1_767_225_630_000;
+    let every_15 = CronSchedule::parse("*/15 * * * *").unwrap();
+    assert_eq!(
+        every_15.next_after(t0).unwrap(),
+        1_767_225_630_000 - 30_000 + 15 * 60_000
+    );
+    let err = CronSchedule::parse("61 * * * *").unwrap_err();
+    assert!(err.to_string().contains("61 * * * *"), "{err}");
+}

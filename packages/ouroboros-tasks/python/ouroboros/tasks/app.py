@@ -187,7 +187,7 @@ class App:
         return entry
 
     # --- using results and queues ---------------------------------------------------
-    def AsyncResult(self, task_id: str) -> AsyncResult:  # noqa: N802 - Celery's spelling
+    def AsyncResult(self, task_id: str) -> AsyncResult:
         """A handle on a task run by id."""
         return AsyncResult(task_id, self)
 
@@ -224,7 +224,9 @@ class App:
             except ValueError:
                 msg = {"id": msg_id, "task": "?", "args": [], "kwargs": {}}
             out.append(
-                DeadLetter(msg.get("id", msg_id), msg.get("task", "?"), msg.get("args", []), msg.get("kwargs", {}), error, at)
+                DeadLetter(
+                    msg.get("id", msg_id), msg.get("task", "?"), msg.get("args", []), msg.get("kwargs", {}), error, at
+                )
             )
         return out
 
@@ -246,7 +248,7 @@ _default_app: App | None = None
 
 def default_app() -> App:
     """The app behind the module-level :func:`task` decorator."""
-    global _default_app  # noqa: PLW0603 - one lazily created default, as in Celery
+    global _default_app
     if _default_app is None:
         _default_app = App()
     return _default_app

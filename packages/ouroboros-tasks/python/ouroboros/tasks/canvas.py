@@ -122,7 +122,7 @@ def _group_items(items: list[tuple[str, tuple[str, bytes, int, int]]]) -> dict[s
     return by_queue
 
 
-class chain:  # noqa: N801 - the workflow names users know
+class chain:
     """Run signatures one after another, passing each result on."""
 
     def __init__(self, *signatures: Signature) -> None:
@@ -150,7 +150,7 @@ class chain:  # noqa: N801 - the workflow names users know
         return AsyncResult(last.id, last.app)
 
 
-class group:  # noqa: N801
+class group:
     """Run signatures in parallel."""
 
     def __init__(self, *signatures: Signature | Iterable[Signature]) -> None:
@@ -179,7 +179,7 @@ class group:  # noqa: N801
         return GroupResult([AsyncResult(s.id, s.app) for s in self.signatures])
 
 
-class chord:  # noqa: N801
+class chord:
     """Run a group, then ``callback`` with the list of its results."""
 
     def __init__(self, header: group | Iterable[Signature], callback: Signature) -> None:

@@ -55,7 +55,7 @@ class TaskFailed(TasksError):
         super().__init__(f"task {task_id} failed: {self.exc_type}: {self.exc_message}")
 
 
-class Retry(TasksError):  # noqa: N818 - the name users raise, as in Celery
+class Retry(TasksError):
     """Raise inside a task to run it again after ``countdown`` seconds.
 
     Counts against the task's ``retries``; when none are left the task fails

@@ -10,6 +10,7 @@ neither repeats nor skips a run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -84,10 +85,8 @@ class Scheduler:
                     await self.tick()
                 except Exception as exc:  # noqa: BLE001 - keep scheduling through broker hiccups
                     log.error("scheduler tick failed: %s", exc, extra={"event": "broker_error"})
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.tick_interval)
-                except TimeoutError:
-                    pass
         finally:
             if self.is_leader:
                 await self.app.broker.unlock(LOCK_KEY, self.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, get_type_hints
 
 from ouroboros.core import InvalidArgumentError
@@ -32,7 +32,9 @@ def parse_rate(rate: str | float | None) -> float | None:
     else:
         match = _RATE.match(str(rate))
         if not match:
-            raise InvalidArgumentError(f"invalid argument `rate_limit`: {rate!r}; expected like '10/s', '100/m' or '5/h'")
+            raise InvalidArgumentError(
+                f"invalid argument `rate_limit`: {rate!r}; expected like '10/s', '100/m' or '5/h'"
+            )
         per_second = float(match.group(1)) / _UNITS[match.group(2)]
     if per_second <= 0:
         raise InvalidArgumentError(f"invalid argument `rate_limit`: {rate!r} must be above zero")
@@ -51,7 +53,7 @@ def eta_ms(countdown: float | None, eta: datetime | float | None) -> int | None:
         return None
     if isinstance(eta, datetime):
         if eta.tzinfo is None:
-            eta = eta.replace(tzinfo=timezone.utc)
+            eta = eta.replace(tzinfo=UTC)
         return int(eta.timestamp() * 1000)
     if isinstance(eta, (int, float)) and not isinstance(eta, bool):
         return int(float(eta) * 1000)
@@ -302,7 +304,9 @@ class Task(Generic[P, R]):
     def _items(self, calls: Iterable[Any]) -> tuple[list[str], list[tuple[str, bytes, int, int]]]:
         ids, items = [], []
         for call in calls:
-            args, kwargs = (call if isinstance(call, tuple) and len(call) == 2 and isinstance(call[1], dict) else (call, {}))
+            args, kwargs = (
+                call if isinstance(call, tuple) and len(call) == 2 and isinstance(call[1], dict) else (call, {})
+            )
             if not isinstance(args, (list, tuple)):
                 args = (args,)
             task_id, item = self._item(args, kwargs, None, None, None, None)

@@ -42,7 +42,7 @@ log = logging.getLogger("ouroboros.tasks.worker")
 #: Most messages taken in one fetch; bounded so a worker never buffers more
 #: than it can start soon (their ack wait already runs).
 MAX_BATCH = 256
-FETCH_WAIT = 0.5
+FETCH_WAIT = 0.2
 STATS_TTL = 7 * 24 * 3600.0
 
 
@@ -314,13 +314,20 @@ class Worker:
                 return
             task = self.app.tasks.get(name)
             if task is None:
-                error = UnknownTaskError(f"no task named {name!r} in this app (known: {', '.join(sorted(self.app.tasks))})")
+                error = UnknownTaskError(
+                    f"no task named {name!r} in this app (known: {', '.join(sorted(self.app.tasks))})"
+                )
                 await self._fail(item, msg, None, error, retry_allowed=False)
                 return
             if task_id in self._revoked:
                 self._stats(name).revoked += 1
                 self._ack_later(queue, token)
-                log.info("task %s[%s] revoked; skipped", name, task_id, extra={"event": "revoked", "task": name, "task_id": task_id})
+                log.info(
+                    "task %s[%s] revoked; skipped",
+                    name,
+                    task_id,
+                    extra={"event": "revoked", "task": name, "task_id": task_id},
+                )
                 return
             await self._run(item, msg, task, deliveries)
         except asyncio.CancelledError:
@@ -332,7 +339,6 @@ class Worker:
                 self._release(token)
 
     async def _run(self, item: _InFlight, msg: dict[str, Any], task: Task[Any, Any], deliveries: int) -> None:
-        queue, token = item.queue, item.delivery[0]
         task_id, name = msg["id"], task.name
         limiter = None
         if task.rate_limit is not None:
@@ -356,11 +362,13 @@ class Worker:
                 value = await (asyncio.wait_for(coro, task.time_limit) if task.time_limit else coro)
             else:
                 assert self._pool is not None
-                fut = asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(task.fn, *args, **kwargs))
+                fut = asyncio.get_running_loop().run_in_executor(
+                    self._pool, functools.partial(task.fn, *args, **kwargs)
+                )
                 value = await (asyncio.wait_for(fut, task.time_limit) if task.time_limit else fut)
         except asyncio.CancelledError:
             raise
-        except TimeoutError as exc:
+        except TimeoutError:
             if task.time_limit is not None and time.perf_counter() - t0 >= task.time_limit * 0.99:
                 exc = TimeLimitExceeded(f"task {name}[{task_id}] exceeded its time limit of {task.time_limit} s")
             await self._fail(item, msg, task, exc, retry_allowed=True)
@@ -424,7 +432,9 @@ class Worker:
         raws = await broker.kv_get_many([result_key(m) for m in chord["members"]])
         records = [loads(r) if r is not None else None for r in raws]
         callback = Signature.from_dict(chord["callback"], self.app)
-        failed = [(m, r) for m, r in zip(chord["members"], records, strict=True) if not r or r["state"] != State.SUCCEEDED]
+        failed = [
+            (m, r) for m, r in zip(chord["members"], records, strict=True) if not r or r["state"] != State.SUCCEEDED
+        ]
         if failed:
             member, record = failed[0]
             error = (record or {}).get("error") or {"type": "ChordError", "message": "result missing"}
@@ -471,7 +481,9 @@ class Worker:
             nxt["eta"] = now_ms() + int(delay * 1000)
             env = (envelope_id(task_id, attempt + 1), dumps(nxt), item.delivery[3], nxt["eta"])
             await broker.enqueue(item.queue, [env])
-            self._result_later(task_id, self._record(State.RETRYING, msg, now_ms(), error=error, retry_in=delay), task.result_ttl)
+            self._result_later(
+                task_id, self._record(State.RETRYING, msg, now_ms(), error=error, retry_in=delay), task.result_ttl
+            )
             self._ack_later(item.queue, item.delivery[0])
             stats.retried += 1
             log.info(
@@ -519,7 +531,7 @@ class Worker:
     @staticmethod
     def _backoff(task: Task[Any, Any], attempt: int) -> float:
         delay = min(task.retry_backoff * (2**attempt), task.retry_backoff_max)
-        return random.uniform(0, delay) if task.retry_jitter else delay  # noqa: S311 - jitter, not crypto
+        return random.uniform(0, delay) if task.retry_jitter else delay
 
     # --- heartbeats, revocations --------------------------------------------------------
     async def _heartbeat_loop(self) -> None:
