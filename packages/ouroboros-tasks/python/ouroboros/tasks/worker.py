@@ -148,8 +148,24 @@ class Worker:
         self._limiters: dict[str, _RateLimiter] = {}
         self._started_at = now_ms()
         self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------
+    async def __aenter__(self) -> Worker:
+        """Run in the background of the current loop: ``async with Worker(app):``."""
+        self._task = asyncio.create_task(self.run())
+        ready = asyncio.create_task(self.ready.wait())
+        await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            ready.cancel()
+            self._task.result()  # raises the start-up error
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.stop()
+        if self._task is not None:
+            await self._task
+
     def stop(self) -> None:
         """Ask the worker to shut down gracefully (safe to call from a signal handler)."""
         self._stopping = True

@@ -1,0 +1,279 @@
+"""ouroboros.tasks against taskiq and arq on the same Redis, in one run.
+
+    scripts/dev -s bench -- tasks [--tasks 20000] [--single 5000] [--latency 1000]
+
+Rows (one worker process, the worker in the same process as the producer so
+completion is seen without extra round trips; every library gets the same
+concurrency):
+
+- enqueue one by one: ``await task.adelay()`` / ``await task.kiq()`` /
+  ``await pool.enqueue_job()``, one awaited call at a time;
+- batched enqueue: ours ``adelay_many`` in chunks of 1,000; taskiq and arq
+  have no batch call, so chunks of 1,000 concurrent calls (asyncio.gather);
+- run no-op tasks: the batched tasks, one worker started after they were
+  enqueued, until the last one ran;
+- enqueue-to-start latency: one task at a time on an idle worker, the task
+  compares its start time with the send time it got as an argument.
+
+taskiq uses taskiq-redis's RedisStreamBroker (consumer group and acks, the
+same at-least-once delivery as ours) and no result backend; ours runs the
+no-op with ``ignore_result=True``; arq runs with ``keep_result=0`` and its
+default 0.5 s poll delay. Celery is left out: its worker runs only as its own
+process tree, which this in-process harness cannot time the same way.
+
+Needs OUROBOROS_REDIS_URL (``scripts/services start redis``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+CONCURRENCY = 100
+CHUNK = 1000
+
+
+class Probe:
+    """Counts no-op runs and collects latencies inside each library's tasks."""
+
+    def __init__(self) -> None:
+        self.target = 0
+        self.count = 0
+        self.done = asyncio.Event()
+        self.latencies: list[float] = []
+        self.started = asyncio.Event()
+
+    def arm(self, n: int) -> None:
+        self.target, self.count = n, 0
+        self.done = asyncio.Event()
+
+    def hit(self) -> None:
+        self.count += 1
+        if self.count >= self.target:
+            self.done.set()
+
+    def stamp(self, sent: float) -> None:
+        self.latencies.append(time.time() - sent)
+        self.started.set()
+
+
+async def drop_key(url: str, key: str) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    await client.delete(key)
+    await client.aclose()
+
+
+async def timed(fn: Callable[[], Awaitable[Any]]) -> float:
+    t0 = time.perf_counter()
+    await fn()
+    return time.perf_counter() - t0
+
+
+async def latency_rounds(probe: Probe, send: Callable[[float], Awaitable[Any]], n: int) -> tuple[float, float]:
+    probe.latencies = []
+    for _ in range(n):
+        probe.started = asyncio.Event()
+        await send(time.time())
+        await asyncio.wait_for(probe.started.wait(), 30)
+    lat = sorted(probe.latencies)
+    return lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+
+
+async def bench_ours(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
+    from ouroboros.tasks import App, Worker
+
+    probe = Probe()
+    app = App(url, prefix=f"bench{uuid.uuid4().hex[:10]}", ack_wait=60)
+
+    @app.task(ignore_result=True, name="noop")
+    async def noop() -> None:
+        probe.hit()
+
+    @app.task(ignore_result=True, name="stamp")
+    async def stamp(sent):
+        probe.stamp(sent)
+
+    out: dict[str, float] = {}
+
+    async def one_by_one() -> None:
+        for _ in range(single):
+            await noop.adelay()
+
+    out["enqueue_single"] = single / await timed(one_by_one)
+    await app.broker.purge("default")
+
+    async def batched() -> None:
+        for i in range(0, n, CHUNK):
+            await noop.adelay_many([() for _ in range(min(CHUNK, n - i))])
+
+    out["enqueue_batch"] = n / await timed(batched)
+    probe.arm(n)
+    worker = Worker(app, concurrency=CONCURRENCY, heartbeat=5)
+    t0 = time.perf_counter()
+    running = asyncio.create_task(worker.run())
+    await asyncio.wait_for(probe.done.wait(), 600)
+    out["run"] = n / (time.perf_counter() - t0)
+    out["p50"], out["p99"] = await latency_rounds(probe, stamp.adelay, lat_n)
+    worker.stop()
+    await running
+    await app.broker.purge("default")
+    return out
+
+
+async def bench_taskiq(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
+    from taskiq.receiver import Receiver
+    from taskiq_redis import RedisStreamBroker
+
+    probe = Probe()
+    queue = f"bench-taskiq-{uuid.uuid4().hex[:10]}"
+    broker = RedisStreamBroker(url, queue_name=queue, consumer_group_name="bench", xread_block=100)
+
+    @broker.task(task_name="noop")
+    async def noop() -> None:
+        probe.hit()
+
+    @broker.task(task_name="stamp")
+    async def stamp(sent: float) -> None:
+        probe.stamp(sent)
+
+    await broker.startup()
+    out: dict[str, float] = {}
+
+    async def one_by_one() -> None:
+        for _ in range(single):
+            await noop.kiq()
+
+    out["enqueue_single"] = single / await timed(one_by_one)
+    # Start the timed batch from an empty stream.
+    await drop_key(url, queue)
+    await broker.startup()
+
+    async def batched() -> None:
+        for i in range(0, n, CHUNK):
+            await asyncio.gather(*(noop.kiq() for _ in range(min(CHUNK, n - i))))
+
+    out["enqueue_batch"] = n / await timed(batched)
+    probe.arm(n)
+    finish = asyncio.Event()
+    with ThreadPoolExecutor(4) as pool:
+        receiver = Receiver(broker, executor=pool, max_async_tasks=CONCURRENCY, run_startup=False)
+        t0 = time.perf_counter()
+        listening = asyncio.create_task(receiver.listen(finish))
+        await asyncio.wait_for(probe.done.wait(), 600)
+        out["run"] = n / (time.perf_counter() - t0)
+        out["p50"], out["p99"] = await latency_rounds(probe, stamp.kiq, lat_n)
+        finish.set()
+        try:
+            await asyncio.wait_for(listening, 10)
+        except TimeoutError:
+            listening.cancel()
+    await broker.shutdown()
+    await drop_key(url, queue)
+    return out
+
+
+async def bench_arq(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
+    from arq import create_pool
+    from arq.connections import RedisSettings
+    from arq.worker import Worker as ArqWorker
+    from arq.worker import func
+
+    probe = Probe()
+    queue = f"bench-arq-{uuid.uuid4().hex[:10]}"
+    pool = await create_pool(RedisSettings.from_dsn(url), default_queue_name=queue)
+
+    async def noop(ctx: Any) -> None:
+        probe.hit()
+
+    async def stamp(ctx: Any, sent: float) -> None:
+        probe.stamp(sent)
+
+    out: dict[str, float] = {}
+
+    async def one_by_one() -> None:
+        for _ in range(single):
+            await pool.enqueue_job("noop", _queue_name=queue)
+
+    out["enqueue_single"] = single / await timed(one_by_one)
+    await pool.delete(queue)
+
+    async def batched() -> None:
+        for i in range(0, n, CHUNK):
+            await asyncio.gather(*(pool.enqueue_job("noop", _queue_name=queue) for _ in range(min(CHUNK, n - i))))
+
+    out["enqueue_batch"] = n / await timed(batched)
+    probe.arm(n)
+    worker = ArqWorker(
+        functions=[func(noop, name="noop"), func(stamp, name="stamp")],
+        redis_pool=pool,
+        queue_name=queue,
+        max_jobs=CONCURRENCY,
+        keep_result=0,
+        handle_signals=False,
+    )
+    t0 = time.perf_counter()
+    running = asyncio.create_task(worker.async_run())
+    await asyncio.wait_for(probe.done.wait(), 600)
+    out["run"] = n / (time.perf_counter() - t0)
+
+    async def send(sent: float) -> None:
+        await pool.enqueue_job("stamp", sent, _queue_name=queue)
+
+    out["p50"], out["p99"] = await latency_rounds(probe, send, lat_n)
+    running.cancel()
+    await asyncio.gather(running, return_exceptions=True)
+    await worker.close()
+    await pool.delete(queue)
+    await pool.aclose()
+    return out
+
+
+ROWS = [
+    ("enqueue one by one (tasks/s)", "enqueue_single", True),
+    ("batched enqueue (tasks/s)", "enqueue_batch", True),
+    ("run no-op tasks, 1 worker (tasks/s)", "run", True),
+    ("enqueue-to-start p50 (ms)", "p50", False),
+    ("enqueue-to-start p99 (ms)", "p99", False),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--single", type=int, default=5_000)
+    parser.add_argument("--latency", type=int, default=1_000)
+    args = parser.parse_args()
+    url = os.environ.get("OUROBOROS_REDIS_URL")
+    if not url:
+        sys.exit("bench_tasks: set OUROBOROS_REDIS_URL (scripts/services start redis; source .services/env)")
+    results = {}
+    for name, fn in [("ouroboros", bench_ours), ("taskiq", bench_taskiq), ("arq", bench_arq)]:
+        print(f"running {name} ...", flush=True)
+        results[name] = asyncio.run(fn(url, args.tasks, args.single, args.latency))
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, Redis at {url}; {args.tasks:,} tasks, {args.single:,} single enqueues, "
+        f"{args.latency:,} latency samples\n"
+    )
+    print("| row | ouroboros | taskiq | arq | vs taskiq | vs arq |")
+    print("|---|---|---|---|---|---|")
+    for label, key, higher in ROWS:
+        ours, tq, aq = (results[k][key] for k in ("ouroboros", "taskiq", "arq"))
+        fmt = "{:,.0f}" if higher else "{:.2f}"
+        vs_tq, vs_aq = (ours / tq, ours / aq) if higher else (tq / ours, aq / ours)
+        print(f"| {label} | {fmt.format(ours)} | {fmt.format(tq)} | {fmt.format(aq)} | {vs_tq:.1f}x | {vs_aq:.1f}x |")
+    print("\n(ratios: how many times better ouroboros is; latency ratios are peer / ours)")
+
+
+if __name__ == "__main__":
+    main()
