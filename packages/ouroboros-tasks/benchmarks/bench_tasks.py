@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import sys
@@ -232,7 +233,8 @@ async def bench_arq(url: str, n: int, single: int, lat_n: int) -> dict[str, floa
     out["p50"], out["p99"] = await latency_rounds(probe, send, lat_n)
     running.cancel()
     await asyncio.gather(running, return_exceptions=True)
-    await worker.close()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker.close()
     await pool.delete(queue)
     await pool.aclose()
     return out
@@ -252,6 +254,8 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--single", type=int, default=5_000)
     parser.add_argument("--latency", type=int, default=1_000)
+    # arq polls its queue every 0.5 s, so each of its samples takes ~0.5 s.
+    parser.add_argument("--arq-latency", type=int, default=100)
     args = parser.parse_args()
     url = os.environ.get("OUROBOROS_REDIS_URL")
     if not url:
@@ -259,11 +263,13 @@ def main() -> None:
     results = {}
     for name, fn in [("ouroboros", bench_ours), ("taskiq", bench_taskiq), ("arq", bench_arq)]:
         print(f"running {name} ...", flush=True)
-        results[name] = asyncio.run(fn(url, args.tasks, args.single, args.latency))
+        samples = args.arq_latency if name == "arq" else args.latency
+        results[name] = asyncio.run(fn(url, args.tasks, args.single, samples))
+        print("   ", {k: round(v, 2) for k, v in results[name].items()}, flush=True)
     print(
         f"\n{time.strftime('%Y-%m-%d')}, {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} cores, Redis at {url}; {args.tasks:,} tasks, {args.single:,} single enqueues, "
-        f"{args.latency:,} latency samples\n"
+        f"{args.latency:,} latency samples ({args.arq_latency} for arq)\n"
     )
     print("| row | ouroboros | taskiq | arq | vs taskiq | vs arq |")
     print("|---|---|---|---|---|---|")

@@ -518,11 +518,12 @@ class Worker:
         self.processed += 1
         ttl = task.result_ttl if task is not None else self.app.result_ttl
         record = self._record(State.FAILED, msg, now_ms(), error=error, finished=now_ms())
+        # Dead-letter first: once `get()` sees the failure, the dead letter is there too.
+        await self._dead(item, f"{error['type']}: {error['message']}\n{error['traceback']}", name, task_id)
         await broker.kv_put_many([(result_key(task_id), dumps(record), ttl)])
         chord = msg.get("chord")
         if chord:
             await self._chord_member_done(chord, ttl)
-        await self._dead(item, f"{error['type']}: {error['message']}\n{error['traceback']}", name, task_id)
         log.error(
             "task %s[%s] failed after %d attempt(s): %s: %s",
             name,
