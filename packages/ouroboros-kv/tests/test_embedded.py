@@ -98,7 +98,9 @@ def test_expired_entries_are_reclaimed_in_the_background(tmp_path, scheme):
         "memory://?reap_interval=0.05" if scheme == "memory" else (tmp_path / "s.redb").as_uri() + "?reap_interval=0.05"
     )
     kv = SyncKV.open(url)
-    kv.set_many({f"e{i}": i for i in range(300)}, ttl=0.05)
+    # Two seconds: long enough that the count below is taken before expiry
+    # even on a stalled machine; the wait afterwards has no timing assertion.
+    kv.set_many({f"e{i}": i for i in range(300)}, ttl=2)
     kv.set("keep", 1, ttl=3600)
     kv.set("forever", 2)
     assert kv._stored_entries()[0] == 302
