@@ -43,7 +43,7 @@ pub enum Ty {
     Union(Vec<Ty>),
 }
 
-const MAX_DEPTH: u32 = 48;
+const MAX_DEPTH: u32 = 32;
 
 pub fn union(parts: impl IntoIterator<Item = Ty>) -> Ty {
     let mut out: Vec<Ty> = Vec::new();
@@ -74,6 +74,7 @@ pub struct Infer<'p> {
     def_types: RefCell<FxHashMap<DefRef, Ty>>,
     in_progress: RefCell<FxHashSet<DefRef>>,
     mros: RefCell<FxHashMap<DefRef, (Vec<DefRef>, bool)>>,
+    inferred_returns: RefCell<FxHashMap<DefRef, Ty>>,
 }
 
 impl<'p> Infer<'p> {
@@ -85,6 +86,7 @@ impl<'p> Infer<'p> {
             def_types: RefCell::default(),
             in_progress: RefCell::default(),
             mros: RefCell::default(),
+            inferred_returns: RefCell::default(),
         }
     }
 
@@ -905,7 +907,15 @@ impl<'p> Infer<'p> {
                 Ty::None
             };
         }
-        union(sig.return_values.iter().map(|v| self.value_type(v, d.file)))
+        // Inferred returns do not depend on the receiver: memoise them, and
+        // cut recursion (`def f(): return g()` / `def g(): return f()`).
+        if let Some(t) = self.inferred_returns.borrow().get(&d) {
+            return t.clone();
+        }
+        self.inferred_returns.borrow_mut().insert(d, Ty::Unknown);
+        let ty = union(sig.return_values.iter().map(|v| self.value_type(v, d.file)));
+        self.inferred_returns.borrow_mut().insert(d, ty.clone());
+        ty
     }
 
     // ----- display ----------------------------------------------------------------

@@ -239,36 +239,39 @@ impl<'p> Queries<'p> {
             project.iter_files().filter(|(_, m)| m.in_project).collect();
         let mut found: Vec<Location> = files
             .par_iter()
-            .flat_map_iter(|&(fid, m)| {
-                let q = Queries::new(project);
-                let mut out = Vec::new();
-                for n in &names {
-                    // Import bindings under another name (`import X as Y`).
-                    if let Some(defs) = m.module_scope().bindings.get(n) {
-                        for &d in defs {
-                            let def = &m.defs[d as usize];
-                            if def.kind == DefKind::Import
-                                && q.infer.origin(Target::Def(DefRef { file: fid, def: d }))
-                                    == target
-                            {
-                                out.push(location(m, def.range));
+            .map_init(
+                || Queries::new(project),
+                |q, &(fid, m)| {
+                    let mut out = Vec::new();
+                    for n in &names {
+                        // Import bindings under another name (`import X as Y`).
+                        if let Some(defs) = m.module_scope().bindings.get(n) {
+                            for &d in defs {
+                                let def = &m.defs[d as usize];
+                                if def.kind == DefKind::Import
+                                    && q.infer.origin(Target::Def(DefRef { file: fid, def: d }))
+                                        == target
+                                {
+                                    out.push(location(m, def.range));
+                                }
+                            }
+                        }
+                        let Some(idx) = m.uses_by_name.get(n) else {
+                            continue;
+                        };
+                        for &i in idx {
+                            let u = &m.uses[i as usize];
+                            if let Some(t) = q.resolve_use(fid, u) {
+                                if q.infer.origin(t) == target {
+                                    out.push(location(m, u.range));
+                                }
                             }
                         }
                     }
-                    let Some(idx) = m.uses_by_name.get(n) else {
-                        continue;
-                    };
-                    for &i in idx {
-                        let u = &m.uses[i as usize];
-                        if let Some(t) = q.resolve_use(fid, u) {
-                            if q.infer.origin(t) == target {
-                                out.push(location(m, u.range));
-                            }
-                        }
-                    }
-                }
-                out
-            })
+                    out
+                },
+            )
+            .flatten_iter()
             .collect();
         if include_declaration {
             if let Target::Def(d) = target {
@@ -791,7 +794,8 @@ pub fn check_project(project: &Project) -> Vec<Diagnostic> {
         .collect();
     let mut all: Vec<Diagnostic> = files
         .par_iter()
-        .flat_map_iter(|&f| Queries::new(project).diagnostics(f))
+        .map_init(|| Queries::new(project), |q, &f| q.diagnostics(f))
+        .flatten_iter()
         .collect();
     all.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
     all
