@@ -187,6 +187,23 @@ impl NativeIndex {
         Ok(changed)
     }
 
+    /// Re-index one file from unsaved text (an editor's buffer).
+    fn update_source(&self, py: Python<'_>, path: PathBuf, source: String) -> PyResult<bool> {
+        let project = Arc::clone(&self.project);
+        let changed = py.detach(move || {
+            ouroboros_common::python::guard(|| {
+                Ok(project
+                    .write()
+                    .map_err(poisoned)?
+                    .update_source(&path, source))
+            })
+        })?;
+        if changed {
+            self.updates.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(changed)
+    }
+
     /// Files indexed: `{"project": n, "dependencies": m, "updates": k, "watching": bool}`.
     fn stats(&self, py: Python<'_>) -> PyResult<String> {
         let updates = self.updates.load(Ordering::Relaxed);

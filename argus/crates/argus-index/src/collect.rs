@@ -210,6 +210,24 @@ impl<'a> Collector<'a> {
         self.scope = id;
         id
     }
+}
+
+/// `a.b.c` for a chain of attributes on a name: the key narrowing facts use.
+fn dotted(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => dotted(&a.value).map(|b| format!("{b}.{}", a.attr.id)),
+        _ => None,
+    }
+}
+
+impl<'a> Collector<'a> {
+    fn narrow_for_expr(&self, e: &Expr) -> Option<Box<Narrow>> {
+        if self.narrows.is_empty() {
+            return None;
+        }
+        dotted(e).and_then(|k| self.narrow_for(&k))
+    }
 
     fn narrow_for(&self, name: &str) -> Option<Box<Narrow>> {
         self.narrows
@@ -285,7 +303,11 @@ impl<'a> Collector<'a> {
                 narrow: self.narrow_for(&n.id),
             },
             Expr::Attribute(a) => {
-                VExpr::Attr(Box::new(self.vexpr(&a.value, ann)), a.attr.id.clone())
+                let v = VExpr::Attr(Box::new(self.vexpr(&a.value, ann)), a.attr.id.clone());
+                match self.narrow_for_expr(e) {
+                    Some(n) => VExpr::Narrowed(Box::new(v), n),
+                    None => v,
+                }
             }
             Expr::Call(c) => VExpr::Call(Box::new(self.vexpr(&c.func, false))),
             Expr::Subscript(s) => {
@@ -882,12 +904,11 @@ impl<'a> Collector<'a> {
     fn conditions(&self, test: &Expr) -> (Facts, Facts) {
         match test {
             Expr::Compare(c) if c.ops.len() == 1 && c.comparators.len() == 1 => {
-                let (Expr::Name(n), Expr::NoneLiteral(_)) = (c.left.as_ref(), &c.comparators[0])
-                else {
+                let (Some(key), Expr::NoneLiteral(_)) = (dotted(&c.left), &c.comparators[0]) else {
                     return (Vec::new(), Vec::new());
                 };
-                let is = vec![(n.id.clone(), Narrow::IsNone)];
-                let not = vec![(n.id.clone(), Narrow::NotNone)];
+                let is = vec![(Name::new(&key), Narrow::IsNone)];
+                let not = vec![(Name::new(&key), Narrow::NotNone)];
                 match c.ops[0] {
                     CmpOp::Is | CmpOp::Eq => (is, not),
                     CmpOp::IsNot | CmpOp::NotEq => (not, is),
@@ -901,7 +922,7 @@ impl<'a> Collector<'a> {
                     .is_some_and(|f| f.id == "isinstance")
                     && call.arguments.args.len() == 2 =>
             {
-                let Expr::Name(n) = &call.arguments.args[0] else {
+                let Some(key) = dotted(&call.arguments.args[0]) else {
                     return (Vec::new(), Vec::new());
                 };
                 let class = match &call.arguments.args[1] {
@@ -911,7 +932,7 @@ impl<'a> Collector<'a> {
                     e => self.vexpr(e, true),
                 };
                 (
-                    vec![(n.id.clone(), Narrow::IsInstance(Box::new(class)))],
+                    vec![(Name::new(&key), Narrow::IsInstance(Box::new(class)))],
                     Vec::new(),
                 )
             }
@@ -926,7 +947,10 @@ impl<'a> Collector<'a> {
                 }
                 (t, Vec::new())
             }
-            Expr::Name(n) => (vec![(n.id.clone(), Narrow::NotNone)], Vec::new()),
+            Expr::Name(_) | Expr::Attribute(_) => match dotted(test) {
+                Some(key) => (vec![(Name::new(&key), Narrow::NotNone)], Vec::new()),
+                None => (Vec::new(), Vec::new()),
+            },
             _ => (Vec::new(), Vec::new()),
         }
     }
@@ -1165,7 +1189,15 @@ impl<'a> Visitor<'a> for Collector<'a> {
                 self.visit_expr(&a.value);
                 let base = self.vexpr(&a.value, false);
                 let store = a.ctx == ExprContext::Store;
+                let narrow = if store {
+                    None
+                } else {
+                    self.narrow_for_expr(expr)
+                };
                 self.add_use(a.attr.id.clone(), a.attr.range, UseKind::Attr(base), store);
+                if let Some(last) = self.uses.last_mut() {
+                    last.narrow = narrow;
+                }
             }
             Expr::Call(c) => {
                 self.visit_expr(&c.func);

@@ -41,6 +41,8 @@ pub enum Ty {
     /// A function; with the receiver when bound (`obj.method`).
     Function(DefRef, Option<Box<Ty>>),
     Union(Vec<Ty>),
+    /// `super()` inside a method of the class (true: a classmethod).
+    Super(DefRef, bool),
 }
 
 const MAX_DEPTH: u32 = 32;
@@ -395,9 +397,7 @@ impl<'p> Infer<'p> {
             VExpr::Call(f) => {
                 if let VExpr::Name { name, scope, .. } = f.as_ref() {
                     if name == "super" {
-                        if let Some(t) = self.super_type(file, *scope) {
-                            return t;
-                        }
+                        return self.super_type(file, *scope).unwrap_or(Ty::Unknown);
                     }
                 }
                 self.call_result(&self.value_type(f, file))
@@ -417,6 +417,9 @@ impl<'p> Infer<'p> {
             }
             VExpr::NoneLit => Ty::None,
             VExpr::Await(inner) => self.value_type(inner, file),
+            VExpr::Narrowed(inner, narrow) => {
+                self.apply_narrow(self.value_type(inner, file), narrow, file)
+            }
             VExpr::Unknown => Ty::Unknown,
         })
     }
@@ -436,16 +439,11 @@ impl<'p> Infer<'p> {
                 if self.def(class)?.kind != DefKind::Class {
                     return None;
                 }
-                let (mro, complete) = self.mro(class);
+                let (_, complete) = self.mro(class);
                 if !complete {
                     return None;
                 }
-                let next = *mro.get(1)?;
-                return Some(if owner.deco.classmethod {
-                    Ty::Class(next)
-                } else {
-                    Ty::Instance(next, Vec::new())
-                });
+                return Some(Ty::Super(class, owner.deco.classmethod));
             }
             current = s.parent;
         }
@@ -472,7 +470,8 @@ impl<'p> Infer<'p> {
         }
     }
 
-    fn apply_narrow(&self, ty: Ty, narrow: &Narrow, file: FileId) -> Ty {
+    #[must_use]
+    pub fn apply_narrow(&self, ty: Ty, narrow: &Narrow, file: FileId) -> Ty {
         match narrow {
             Narrow::IsNone => Ty::None,
             Narrow::NotNone => match ty {
@@ -564,6 +563,7 @@ impl<'p> Infer<'p> {
                     }
                 }
             }
+            VExpr::Narrowed(inner, _) => self.ann_type(inner, file, subst),
             VExpr::Lit(..) | VExpr::Call(_) | VExpr::Await(_) | VExpr::Unknown => Ty::Unknown,
         }
     }
@@ -768,6 +768,7 @@ impl<'p> Infer<'p> {
                 .module_member(*f, name, &mut FxHashSet::default())
                 .map(|t| self.origin(t)),
             Ty::Instance(c, _) | Ty::Class(c) => self.class_member(*c, name).map(Target::Def),
+            Ty::Super(c, _) => self.class_member_after(*c, name).map(Target::Def),
             Ty::Union(parts) => parts
                 .iter()
                 .filter(|p| **p != Ty::None)
@@ -785,14 +786,53 @@ impl<'p> Infer<'p> {
                     .filter(|p| **p != Ty::None)
                     .map(|p| self.member_type(p, name)),
             ),
-            Ty::Instance(c, _) | Ty::Class(c) => {
-                let args: &[Ty] = match receiver {
-                    Ty::Instance(_, a) => a,
-                    _ => &[],
+            Ty::Super(c, is_class) => {
+                let receiver = if *is_class {
+                    Ty::Class(*c)
+                } else {
+                    Ty::Instance(*c, Vec::new())
                 };
-                let Some(d) = self.class_member(*c, name) else {
-                    return Ty::Unknown;
-                };
+                match self.class_member_after(*c, name) {
+                    Some(d) => self.bound_member_type(&receiver, *c, d),
+                    None => Ty::Unknown,
+                }
+            }
+            Ty::Instance(c, _) | Ty::Class(c) => match self.class_member(*c, name) {
+                Some(d) => self.bound_member_type(receiver, *c, d),
+                None => Ty::Unknown,
+            },
+            Ty::Module(_) => self
+                .member(receiver, name)
+                .map_or(Ty::Unknown, |t| self.target_type(t)),
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// `name` found on a class from `super()`: the MRO after the class itself.
+    #[must_use]
+    pub fn class_member_after(&self, c: DefRef, name: &str) -> Option<DefRef> {
+        let (mro, _) = self.mro(c);
+        mro.iter().skip(1).find_map(|k| {
+            let m = self.file(k.file)?;
+            let body = m.defs.get(k.def as usize)?.body?;
+            let defs = m.scopes[body as usize].bindings.get(name)?;
+            defs.first().map(|&d| DefRef {
+                file: k.file,
+                def: d,
+            })
+        })
+    }
+
+    /// The type of member `d` read through `receiver` (methods bound,
+    /// properties called, class type parameters substituted).
+    fn bound_member_type(&self, receiver: &Ty, c: DefRef, d: DefRef) -> Ty {
+        {
+            let args: &[Ty] = match receiver {
+                Ty::Instance(_, a) => a,
+                _ => &[],
+            };
+            let c = &c;
+            {
                 let Some(def) = self.def(d) else {
                     return Ty::Unknown;
                 };
@@ -824,16 +864,28 @@ impl<'p> Infer<'p> {
                             };
                         Ty::Function(d, bound)
                     }
-                    DefKind::Variable | DefKind::Attribute if def.ann.is_some() => {
-                        self.ann_type(def.ann.as_ref().unwrap_or(&VExpr::Unknown), d.file, &subst)
+                    DefKind::Variable | DefKind::Attribute => {
+                        let ty = match &def.ann {
+                            Some(ann) => self.ann_type(ann, d.file, &subst),
+                            None => self.def_type(d),
+                        };
+                        match ty {
+                            // A function stored on the class binds like a method.
+                            Ty::Function(f, None)
+                                if is_instance && def.kind == DefKind::Variable =>
+                            {
+                                Ty::Function(f, Some(Box::new(receiver.clone())))
+                            }
+                            // A descriptor (`__get__`): what it returns is not modelled.
+                            Ty::Instance(k, _) if self.class_member(k, "__get__").is_some() => {
+                                Ty::Unknown
+                            }
+                            other => other,
+                        }
                     }
                     _ => self.def_type(d),
                 }
             }
-            Ty::Module(_) => self
-                .member(receiver, name)
-                .map_or(Ty::Unknown, |t| self.target_type(t)),
-            _ => Ty::Unknown,
         }
     }
 
@@ -847,6 +899,13 @@ impl<'p> Infer<'p> {
                     return Ty::Unknown;
                 }
                 Ty::Instance(*c, Vec::new())
+            }
+            Ty::Function(d, _)
+                if self
+                    .def(*d)
+                    .is_some_and(|x| matches!(x.name.as_str(), "namedtuple" | "NewType")) =>
+            {
+                Ty::Unknown
             }
             Ty::Function(d, receiver) => {
                 let mut subst = Vec::new();
@@ -945,6 +1004,7 @@ impl<'p> Infer<'p> {
                 .def(*d)
                 .and_then(|x| x.sig.as_ref())
                 .map_or_else(|| "function".into(), |s| s.text.clone()),
+            Ty::Super(c, _) => format!("super[{}]", self.def(*c).map_or("?", |d| d.name.as_str())),
             Ty::Union(parts) => parts
                 .iter()
                 .map(|p| self.display(p))
@@ -972,6 +1032,7 @@ pub fn vexpr_text(v: &VExpr) -> String {
         VExpr::NoneLit => "None".into(),
         VExpr::Lit(name, _) => (*name).to_string(),
         VExpr::Await(x) => format!("await {}", vexpr_text(x)),
+        VExpr::Narrowed(x, _) => vexpr_text(x),
         VExpr::Unknown => "...".into(),
     }
 }

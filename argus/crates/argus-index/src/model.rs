@@ -174,7 +174,8 @@ pub enum VExpr {
     Lit(&'static str, Vec<VExpr>),
     NoneLit,
     Await(Box<VExpr>),
-    /// A string annotation already parsed (`"Foo"`).
+    /// An attribute chain narrowed where it is read (`if a.b is not None: a.b`).
+    Narrowed(Box<VExpr>, Box<Narrow>),
     Unknown,
 }
 

@@ -388,8 +388,17 @@ impl Project {
     /// Re-index one file after it changed, appeared or disappeared.
     /// Returns true when the project changed.
     pub fn update(&mut self, path: &Path) -> bool {
+        self.update_with(path, None)
+    }
+
+    /// Re-index one file from text an editor holds (not yet saved).
+    pub fn update_source(&mut self, path: &Path, source: String) -> bool {
+        self.update_with(path, Some(source))
+    }
+
+    fn update_with(&mut self, path: &Path, source: Option<String>) -> bool {
         let existing = self.by_path.get(path).copied();
-        if !path.exists() {
+        if source.is_none() && !path.exists() {
             let Some(id) = existing else { return false };
             if let Some(old) = self.files[id as usize].take() {
                 self.by_path.remove(path);
@@ -424,7 +433,16 @@ impl Project {
                 }
             }
         };
-        let data = read_and_collect(&candidate);
+        let data = match source {
+            Some(text) => collect::collect(
+                &candidate.path,
+                &candidate.module,
+                candidate.is_package,
+                text,
+                candidate.in_project,
+            ),
+            None => read_and_collect(&candidate),
+        };
         let mut queue = VecDeque::new();
         Self::imported_names(&data, &mut queue);
         match existing {

@@ -75,6 +75,8 @@ const CLASS_IMPLICIT: &[&str] = &["__qualname__", "__module__", "__class__"];
 
 pub struct Queries<'p> {
     pub infer: Infer<'p>,
+    /// Attribute names assigned anywhere in the project (built on first use).
+    stored: std::cell::OnceCell<FxHashSet<Name>>,
 }
 
 fn location(m: &ModuleData, range: TextRange) -> Location {
@@ -104,6 +106,7 @@ impl<'p> Queries<'p> {
     pub fn new(project: &'p Project) -> Self {
         Self {
             infer: Infer::new(project),
+            stored: std::cell::OnceCell::new(),
         }
     }
 
@@ -378,9 +381,15 @@ impl<'p> Queries<'p> {
                 };
                 self.infer.value_type(&v, file)
             }
-            UseKind::Attr(base) => self
-                .infer
-                .member_type(&self.infer.value_type(base, file), &u.name),
+            UseKind::Attr(base) => {
+                let ty = self
+                    .infer
+                    .member_type(&self.infer.value_type(base, file), &u.name);
+                match u.narrow.as_deref() {
+                    Some(n) => self.infer.apply_narrow(ty, n, file),
+                    None => ty,
+                }
+            }
             _ => self
                 .resolve_use(file, u)
                 .map_or(Ty::Unknown, |t| self.infer.target_type(t)),
@@ -595,11 +604,66 @@ impl<'p> Queries<'p> {
                 ))
             }
             UseKind::Attr(base) if !u.store => {
+                if self.receiver_is_vague(file, base) || self.stored_anywhere(&u.name) {
+                    return None;
+                }
                 let ty = self.infer.value_type(base, file);
                 self.unknown_attribute(&ty, &u.name)
             }
             _ => None,
         }
+    }
+
+    /// Receivers whose type Argus guesses rather than knows: an unannotated
+    /// `self`/`cls` (mixins use attributes their subclasses define) and names
+    /// bound more than once in their scope (`try: import x except: x = None`).
+    fn receiver_is_vague(&self, file: FileId, base: &VExpr) -> bool {
+        let VExpr::Name {
+            name, scope, at, ..
+        } = base
+        else {
+            return false;
+        };
+        let Some(Target::Def(d)) = self.infer.lookup(file, *scope, name, *at) else {
+            return false;
+        };
+        let Some(m) = self.infer.file(d.file) else {
+            return true;
+        };
+        let def = &m.defs[d.def as usize];
+        if def.kind == DefKind::Parameter && def.ann.is_none() {
+            return true;
+        }
+        m.scopes[def.scope as usize]
+            .bindings
+            .get(&def.name)
+            .is_some_and(|v| v.len() > 1)
+    }
+
+    /// An attribute assigned somewhere in the project (`request.user = ...`)
+    /// may exist on any object: not reported as unknown.
+    fn stored_anywhere(&self, name: &Name) -> bool {
+        self.stored
+            .get_or_init(|| {
+                let mut names = FxHashSet::default();
+                for (_, m) in self.project().iter_files().filter(|(_, m)| m.in_project) {
+                    for u in m.uses.iter().filter(|u| u.store) {
+                        names.insert(u.name.clone());
+                    }
+                }
+                names
+            })
+            .contains(name)
+    }
+
+    /// `setattr(self, ...)` or `self.__dict__` inside a class body.
+    fn sets_attributes_dynamically(m: &ModuleData, class: TextRange) -> bool {
+        ["setattr", "__dict__"].iter().any(|n| {
+            m.uses_by_name.get(*n).is_some_and(|idx| {
+                idx.iter()
+                    .any(|&i| class.contains_range(m.uses[i as usize].range))
+            })
+        })
     }
 
     fn has_getattr_module(&self, f: FileId) -> bool {
@@ -633,6 +697,10 @@ impl<'p> Queries<'p> {
                     return None;
                 }
                 let object = self.infer.builtin_class("object");
+                let vague = ["object", "type"].map(|n| self.infer.builtin_class(n));
+                if vague.contains(&Some(*c)) {
+                    return None;
+                }
                 for k in &mro {
                     let def = self.infer.def(*k)?;
                     if def.opaque_ctor {
@@ -640,9 +708,14 @@ impl<'p> Queries<'p> {
                     }
                     if Some(*k) != object {
                         let body = def.body?;
-                        let bindings = &self.infer.file(k.file)?.scopes[body as usize].bindings;
-                        if bindings.contains_key("__getattr__")
+                        let km = self.infer.file(k.file)?;
+                        let bindings = &km.scopes[body as usize].bindings;
+                        // Marker classes (no members) get their attributes
+                        // elsewhere (`obj.__class__ = Other`).
+                        if bindings.is_empty()
+                            || bindings.contains_key("__getattr__")
                             || bindings.contains_key("__getattribute__")
+                            || Self::sets_attributes_dynamically(km, def.full)
                         {
                             return None;
                         }
@@ -723,7 +796,17 @@ impl<'p> Queries<'p> {
         {
             return Vec::new();
         }
-        let skip = usize::from(skip_first && !def.deco.staticmethod && def.kind == DefKind::Method);
+        // Cooperative `super().__init__(**kw)` chains end in object's: not checked.
+        let object = self.infer.builtin_class("object");
+        if def.parent.is_some_and(|p| {
+            Some(DefRef {
+                file: func.file,
+                def: p,
+            }) == object
+        }) {
+            return Vec::new();
+        }
+        let skip = usize::from(skip_first && !def.deco.staticmethod);
         let params: Vec<_> = sig.params.iter().skip(skip).collect();
         let name = &def.name;
         let mut problems = Vec::new();

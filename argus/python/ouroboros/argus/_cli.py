@@ -6,6 +6,7 @@ symbols FILE | --query Q
 server                the daemon (JSON-RPC on a Unix socket, files watched)
 mcp-server            MCP over stdio (starts or reuses the daemon)
 mcp                   print a client configuration for the MCP server
+lsp                   the Language Server Protocol over stdio (for editors)
 """
 
 from __future__ import annotations
@@ -98,6 +99,12 @@ def _mcp_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    from ouroboros.argus._lsp import run
+
+    return run()
+
+
 def add_commands(commands: Any) -> None:
     """Add Argus's subcommands to an argparse subparsers object."""
 
@@ -136,6 +143,8 @@ def add_commands(commands: Any) -> None:
     mcp = commands.add_parser("mcp", help="print an MCP client configuration (Claude Desktop's mcpServers)")
     mcp.add_argument("--root", default=".", help="project root (default: current folder)")
     mcp.set_defaults(handler=_mcp_config)
+    lsp = commands.add_parser("lsp", help="serve the Language Server Protocol over stdio (for editors)")
+    lsp.set_defaults(handler=_lsp)
 
 
 def register(subparsers: Any) -> None:

@@ -88,6 +88,10 @@ class Index:
         """Re-index one file now (changed, created or deleted)."""
         return self._native.update(self._path(path))
 
+    def update_source(self, path: StrPath, source: str) -> bool:
+        """Re-index one file from text not yet saved (an editor's buffer)."""
+        return self._native.update_source(self._path(path), source)
+
     def stats(self) -> dict[str, Any]:
         """Counts of indexed files and applied updates."""
         return json.loads(self._native.stats())
