@@ -224,3 +224,41 @@ def test_error_classes():
     assert (err.message, err.code) == ("bad", "custom-json-schema")
     undefined = ov.PydanticUndefinedAnnotation.from_name_error(NameError("name 'Foo' is not defined"))
     assert undefined.name == "Foo"
+
+
+def test_base64_fail_fast_omit_and_json_value():
+    class M(BaseModel):
+        data: ov.Base64Bytes
+        text: ov.Base64Str
+
+    m = M(data="aGVsbG8=", text="aGk=")
+    assert (m.data, m.text) == (b"hello", "hi")
+    assert m.model_dump() == {"data": "aGVsbG8=", "text": "aGk="}
+    assert one_error(ov.Base64Bytes, "!!")["type"] == "base64_decode"
+
+    errs = errors_of(TypeAdapter(Annotated[list[int], ov.FailFast()]).validate_python, ["a", "b"])
+    assert [(e["type"], e["loc"]) for e in errs] == [("int_parsing", (0,))]
+    assert TypeAdapter(list[ov.OnErrorOmit[int]]).validate_python([1, "x", "3"]) == [1, 3]
+    assert TypeAdapter(list[ov.OnErrorOmit[int]]).validate_json('[1, "x", 3]') == [1, 3]
+    assert TypeAdapter(ov.JsonValue).validate_python({"a": [1, None]}) == {"a": [1, None]}
+    assert one_error(ov.JsonValue, {"a": object()})["type"] == "invalid-json-value"
+
+
+def test_name_email_validate_as_get_pydantic_schema():
+    from ouroboros.validation.core import core_schema
+
+    ne = TypeAdapter(ov.NameEmail).validate_python("John Doe <jd@Example.com>")
+    assert (ne.name, ne.email, str(ne)) == ("John Doe", "jd@example.com", "John Doe <jd@example.com>")
+    assert one_error(ov.NameEmail, "not an email")["type"] == "value_error"
+
+    class Wrapper:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+    w = TypeAdapter(Annotated[Wrapper, ov.ValidateAs(int, Wrapper)]).validate_python("5")
+    assert w.n == 5
+
+    doubled = ov.GetPydanticSchema(
+        lambda source, handler: core_schema.no_info_after_validator_function(lambda v: v * 2, handler(source))
+    )
+    assert TypeAdapter(Annotated[int, doubled]).validate_python("4") == 8

@@ -8,7 +8,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, 
 use crate::constraints::LenConstraints;
 use crate::errors::{ErrorType, LocItem};
 
-use super::error::{Errors, ValError, ValResult};
+use super::error::{is_omit, Errors, ValError, ValResult};
 use super::input::Inp;
 use super::validator::{State, Validator};
 
@@ -102,6 +102,7 @@ impl ListValidator {
                     let Ok(item) = list.get_item(i) else { break };
                     match self.item.validate(py, &Inp::Py(item), st) {
                         Ok(v) => out_list.append(v)?,
+                        Err(e) if is_omit(py, &e) => {}
                         Err(e) => errors.push(e, &LocItem::Index(i))?,
                     }
                 }
@@ -122,6 +123,7 @@ impl ListValidator {
                 for (i, item) in items.into_iter().enumerate() {
                     match self.item.validate(py, &Inp::Py(item), st) {
                         Ok(v) => out.push(v),
+                        Err(e) if is_omit(py, &e) => {}
                         Err(e) => errors.push(e, &LocItem::Index(i))?,
                     }
                 }
@@ -134,6 +136,7 @@ impl ListValidator {
                 for (i, item) in items.iter().enumerate() {
                     match self.item.validate(py, &Inp::Json(item), st) {
                         Ok(v) => out.push(v),
+                        Err(e) if is_omit(py, &e) => {}
                         Err(e) => errors.push(e, &LocItem::Index(i))?,
                     }
                 }

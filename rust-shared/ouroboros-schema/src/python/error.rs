@@ -262,3 +262,12 @@ fn user_ctx(c: &Bound<'_, PyAny>) -> Option<Vec<(String, crate::errors::CtxValue
     }
     Some(d.iter().map(|(k, v)| (k.str().map(|s| s.to_string()).unwrap_or_default(), super::validator::ctx_of(&v))).collect())
 }
+
+/// Whether a user function raised `PydanticOmit`: the item is left out of its list.
+#[must_use]
+pub fn is_omit(py: Python<'_>, e: &ValError) -> bool {
+    match e {
+        ValError::Py(err) => err.get_type(py).name().is_ok_and(|n| n.to_cow().is_ok_and(|n| n == "PydanticOmit")),
+        ValError::Lines(_) => false,
+    }
+}

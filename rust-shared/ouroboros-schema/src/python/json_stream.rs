@@ -59,6 +59,7 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
                             return Ok(Err(e.into()));
                         }
                     }
+                    Err(e) if super::error::is_omit(py, &e) => {}
                     Err(e) => {
                         if let Err(e) = errors.push(e, &LocItem::Index(index)) {
                             st.depth -= 1;

@@ -34,17 +34,25 @@ __all__ = [
     "UUID8",
     "AllowInfNan",
     "AwareDatetime",
+    "Base64Bytes",
+    "Base64Str",
+    "Base64UrlBytes",
+    "Base64UrlStr",
     "ByteSize",
     "DirectoryPath",
+    "FailFast",
     "FilePath",
     "FiniteFloat",
     "FutureDate",
     "FutureDatetime",
+    "GetPydanticSchema",
     "ImportString",
     "InstanceOf",
     "Json",
+    "JsonValue",
     "NaiveDatetime",
     "NewPath",
+    "OnErrorOmit",
     "PastDate",
     "PastDatetime",
     "Secret",
@@ -54,6 +62,7 @@ __all__ = [
     "SocketPath",
     "StringConstraints",
     "UuidVersion",
+    "ValidateAs",
     "conbytes",
     "condate",
     "condecimal",
@@ -467,3 +476,139 @@ def conset(item_type: Any, *, min_length: int | None = None, max_length: int | N
 def confrozenset(item_type: Any, *, min_length: int | None = None, max_length: int | None = None) -> Any:
     """``frozenset[item_type]`` with size bounds."""
     return Annotated[frozenset[item_type], Field(min_length=min_length, max_length=max_length)]  # type: ignore[valid-type]
+
+
+def _b64(url: bool, as_str: bool) -> Any:
+    import base64
+    import binascii
+
+    from ouroboros.validation.functional_serializers import PlainSerializer
+
+    def decode(value: Any, *_: Any) -> Any:
+        from ouroboros.validation._errors import PydanticCustomError
+
+        raw = value.encode() if isinstance(value, str) else value
+        if not isinstance(raw, (bytes, bytearray)):
+            return value
+        try:
+            out = base64.urlsafe_b64decode(raw) if url else base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise PydanticCustomError(
+                "base64_decode", "Base64 decoding error: '{error}'", {"error": str(exc)}
+            ) from None
+        return out.decode() if as_str else out
+
+    def encode(value: Any) -> str:
+        raw = value.encode() if isinstance(value, str) else bytes(value)
+        return (base64.urlsafe_b64encode(raw) if url else base64.b64encode(raw)).decode()
+
+    from ouroboros.validation._types import BeforeValidator
+
+    return Annotated[str if as_str else bytes, BeforeValidator(decode), PlainSerializer(encode)]
+
+
+Base64Bytes = _b64(url=False, as_str=False)
+Base64Str = _b64(url=False, as_str=True)
+Base64UrlBytes = _b64(url=True, as_str=False)
+Base64UrlStr = _b64(url=True, as_str=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class FailFast:
+    """``Annotated[list[int], FailFast()]``: report only the first error of a sequence."""
+
+    fail_fast: bool = True
+
+    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if not self.fail_fast:
+            return schema
+        from ouroboros.validation._describe import _LazyHandler
+        from ouroboros.validation._errors import ValidationError
+
+        inner = _LazyHandler(schema)
+
+        def first_error_only(value: Any, _data: Any = None, _context: Any = None) -> Any:
+            try:
+                return inner(value)
+            except ValidationError as exc:
+                raise ValidationError.from_exception_data(exc.title, exc.errors()[:1]) from None
+
+        return {"type": "function", "mode": "plain", "func": first_error_only, "inner_schema": schema}
+
+
+@dataclasses.dataclass(frozen=True)
+class GetPydanticSchema:
+    """An ``Annotated`` marker holding ``__get_pydantic_core_schema__``/``__get_pydantic_json_schema__`` functions."""
+
+    get_pydantic_core_schema: Callable[[Any, Any], Any] | None = None
+    get_pydantic_json_schema: Callable[[Any, Any], Any] | None = None
+
+    def __getattr__(self, item: str) -> Any:
+        if item == "__get_pydantic_core_schema__" and self.get_pydantic_core_schema:
+            return self.get_pydantic_core_schema
+        if item == "__get_pydantic_json_schema__" and self.get_pydantic_json_schema:
+            return self.get_pydantic_json_schema
+        return object.__getattribute__(self, item)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidateAs:
+    """``Annotated[T, ValidateAs(Source, hook)]``: validate as ``Source``, then ``hook(value)`` builds the T."""
+
+    from_type: Any
+    instantiation_hook: Callable[[Any], Any] = lambda v: v
+
+    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+        from ouroboros.validation._describe import DescribeContext, describe_type
+
+        hook = self.instantiation_hook
+        source = describe_type(self.from_type, DescribeContext())
+        return {"type": "function", "mode": "after", "func": lambda v, *_: hook(v), "schema": source}
+
+
+def _json_value(value: Any, _data: Any = None, _context: Any = None) -> Any:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    def check(v: Any) -> bool:
+        if v is None or isinstance(v, (str, bool, int, float)):
+            return True
+        if isinstance(v, list):
+            return all(check(i) for i in v)
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and check(i) for k, i in v.items())
+        return False
+
+    if not check(value):
+        raise PydanticCustomError("invalid-json-value", "input was not a valid JSON value")
+    return value
+
+
+class _JsonValueType:
+    """JSON data: ``None``, ``bool``, ``int``, ``float``, ``str``, lists and ``str``-keyed dicts of them."""
+
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {"type": "function", "mode": "plain", "func": _json_value}
+
+
+JsonValue = _JsonValueType
+
+
+class OnErrorOmit:
+    """``list[OnErrorOmit[int]]``: items that fail validation are left out instead of failing the list."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, cls()]
+
+    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+        from ouroboros.validation._describe import _LazyHandler
+        from ouroboros.validation._errors import ValidationError
+        from ouroboros.validation.core import PydanticOmit
+
+        inner = _LazyHandler(schema)
+
+        def omit_on_error(value: Any, _data: Any = None, _context: Any = None) -> Any:
+            try:
+                return inner(value)
+            except ValidationError:
+                raise PydanticOmit from None
+
+        return {"type": "function", "mode": "plain", "func": omit_on_error, "inner_schema": schema}

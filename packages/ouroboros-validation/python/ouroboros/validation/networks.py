@@ -7,12 +7,14 @@ import ipaddress
 from typing import Any, ClassVar
 
 from ouroboros.validation._types import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
+from ouroboros.validation.core._urls import MultiHostUrl
 
 __all__ = [
     "AmqpDsn",
     "AnyHttpUrl",
     "AnyUrl",
     "AnyWebsocketUrl",
+    "ClickHouseDsn",
     "CockroachDsn",
     "EmailStr",
     "FileUrl",
@@ -22,13 +24,18 @@ __all__ = [
     "IPvAnyInterface",
     "IPvAnyNetwork",
     "KafkaDsn",
+    "MariaDBDsn",
     "MongoDsn",
     "MySQLDsn",
+    "NameEmail",
     "NatsDsn",
     "PostgresDsn",
     "RedisDsn",
+    "SnowflakeDsn",
     "UrlConstraints",
     "WebsocketUrl",
+    "import_email_validator",
+    "validate_email",
 ]
 
 
@@ -80,6 +87,87 @@ MySQLDsn = _url_type(
         "mysql+pyodbc",
     ],
 )
+
+
+MariaDBDsn = _url_type("MariaDBDsn", ["mariadb", "mariadb+mariadbconnector", "mariadb+pymysql"])
+ClickHouseDsn = _url_type(
+    "ClickHouseDsn",
+    ["clickhouse+native", "clickhouse+asynch", "clickhouse+http", "clickhouse", "clickhouses", "clickhousedb"],
+)
+SnowflakeDsn = _url_type("SnowflakeDsn", ["snowflake"])
+_CoreMultiHostUrl = MultiHostUrl
+
+_EMAIL = None
+
+
+def import_email_validator() -> None:
+    """Nothing to import: addresses are checked by ouroboros-schema in Rust, not ``email-validator``."""
+
+
+def validate_email(value: str) -> tuple[str, str]:
+    """``"John Doe <jd@example.com>"`` or ``"jd@example.com"`` -> ``(name, email)``."""
+    from ouroboros.validation._errors import PydanticCustomError, ValidationError
+    from ouroboros.validation._validation import SchemaValidator
+
+    global _EMAIL
+    if _EMAIL is None:
+        _EMAIL = SchemaValidator({"type": "email", "title": "email"})
+    text = value.strip()
+    name = None
+    if text.endswith(">") and "<" in text:
+        name, _, text = text[:-1].partition("<")
+        name = name.strip().strip('"') or None
+    try:
+        email = _EMAIL.validate_python(text.strip())
+    except ValidationError:
+        raise PydanticCustomError(
+            "value_error",
+            "value is not a valid email address: {reason}",
+            {"reason": "An email address must have an @-sign."}
+            if "@" not in text
+            else {"reason": "The email address is not valid."},
+        ) from None
+    local, _, domain = email.rpartition("@")
+    return name or local, f"{local}@{domain.lower()}"
+
+
+class NameEmail:
+    """``"John Doe <jd@example.com>"``: a display name and an address."""
+
+    __slots__ = ("email", "name")
+
+    def __init__(self, name: str, email: str) -> None:
+        self.name = name
+        self.email = email
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NameEmail) and (self.name, self.email) == (other.name, other.email)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.email))
+
+    def __str__(self) -> str:
+        return f'"{self.name}" <{self.email}>' if "@" in self.name else f"{self.name} <{self.email}>"
+
+    def __repr__(self) -> str:
+        return f"NameEmail(name={self.name!r}, email={self.email!r})"
+
+    def __ouroboros_json__(self) -> str:
+        return str(self)
+
+    @staticmethod
+    def _validate(value: Any, _data: Any = None, _context: Any = None) -> NameEmail:
+        from ouroboros.validation._errors import PydanticCustomError
+
+        if isinstance(value, NameEmail):
+            return value
+        if not isinstance(value, str):
+            raise PydanticCustomError("name_email_type", "Input is not a valid NameEmail")
+        return NameEmail(*validate_email(value))
+
+
+NameEmail.__ouroboros_type_schema__ = {"type": "function", "mode": "plain", "func": NameEmail._validate}  # type: ignore[attr-defined]
+NameEmail.__ouroboros_json_schema__ = {"type": "string", "format": "name-email"}  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True)
