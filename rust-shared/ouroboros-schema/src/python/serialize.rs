@@ -593,11 +593,12 @@ fn json_hook<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny
 
 static PURE_PATH: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// Paths and `ipaddress` values are written as their text, as Pydantic does.
+/// Paths, `ipaddress` values, fractions and time zones are written as their text, as Pydantic does.
 fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = value.py();
     if value.is_instance(PURE_PATH.import(py, "pathlib", "PurePath")?)? {
         return Ok(true);
     }
-    Ok(value.get_type().module()?.to_cow()? == "ipaddress")
+    // Fractions ("1/3") and time zones (their key) too.
+    Ok(matches!(value.get_type().module()?.to_cow()?.as_ref(), "ipaddress" | "fractions" | "zoneinfo"))
 }

@@ -32,6 +32,8 @@ class ConfigDict(TypedDict, total=False):
     protected_namespaces: tuple[str, ...]
     ser_json_timedelta: str
     alias_generator: Any
+    # Only when the validator is built changes; ouroboros builds it once per class either way.
+    defer_build: bool
 
 
 _KNOWN = set(ConfigDict.__annotations__)

@@ -438,6 +438,11 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return {"type": "is_instance", "cls": type}
     if origin is not None and is_model_class(origin):
         return {"type": "model", "cls": tp}
+    from ouroboros.validation._more_annotations import describe_more
+
+    more = describe_more(tp, lambda a: describe_type(a, ctx))
+    if more is not None:
+        return more
     if isinstance(tp, type):
         # Any other class: instances pass as they are (Pydantic asks for
         # arbitrary_types_allowed; accepting them keeps ported models working).

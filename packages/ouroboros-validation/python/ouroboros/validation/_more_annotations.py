@@ -1,0 +1,186 @@
+"""Type schemas for the standard-library types Pydantic accepts beyond the basics:
+deque, Counter, OrderedDict, defaultdict, Callable, Fraction, ZoneInfo, Pattern,
+NamedTuple and TypedDict (with Required/NotRequired).
+
+Containers are validated by ouroboros-schema as lists/dicts first, then turned
+into the requested class by an after-function; scalars are plain functions
+raising Pydantic's error types.
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import re
+import typing
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from ouroboros.validation._errors import PydanticCustomError
+
+__all__ = ["describe_more"]
+
+_DEFAULT_FACTORIES: dict[Any, Callable[[], Any]] = {
+    list: list,
+    set: set,
+    frozenset: frozenset,
+    dict: dict,
+    tuple: tuple,
+    int: int,
+    float: float,
+    str: str,
+    bool: bool,
+    bytes: bytes,
+}
+
+
+def _after(schema: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    return {"type": "function", "mode": "after", "func": lambda v, *_: convert(v), "schema": schema}
+
+
+def _plain(func: Callable[[Any], Any]) -> dict[str, Any]:
+    return {"type": "function", "mode": "plain", "func": lambda v, *_: func(v)}
+
+
+def _fraction(value: Any) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PydanticCustomError("fraction_type", "Input should be a valid fraction")
+    try:
+        return Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise PydanticCustomError("fraction_parsing", "Input is not a valid fraction") from None
+
+
+def _zoneinfo(value: Any) -> Any:
+    import zoneinfo
+
+    if isinstance(value, zoneinfo.ZoneInfo):
+        return value
+    try:
+        return zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise PydanticCustomError(
+            "zoneinfo_str", "invalid timezone: {value}", {"value": value if isinstance(value, str) else repr(value)}
+        ) from None
+
+
+def _pattern(value: Any) -> re.Pattern[Any]:
+    if isinstance(value, re.Pattern):
+        return value
+    if not isinstance(value, (str, bytes)):
+        raise PydanticCustomError("pattern_type", "Input should be a valid pattern")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise PydanticCustomError("pattern_regex", "Input should be a valid regular expression") from exc
+
+
+def _callable(value: Any) -> Any:
+    if not callable(value):
+        raise PydanticCustomError("callable_type", "Input should be callable")
+    return value
+
+
+def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A TypedDict as a dict of its keys, required ones per ``total``/``Required``/``NotRequired``."""
+    from ouroboros.validation._describe import _LazyHandler
+
+    hints = typing.get_type_hints(tp, include_extras=True)
+    required_keys = set(getattr(tp, "__required_keys__", hints))
+    fields: dict[str, tuple[_LazyHandler, bool]] = {}
+    for name, annotation in hints.items():
+        origin = typing.get_origin(annotation)
+        if origin in (typing.Required, typing.NotRequired):
+            annotation = typing.get_args(annotation)[0]
+        fields[name] = (_LazyHandler(describe(annotation)), name in required_keys)
+
+    def validate(value: Any) -> dict[str, Any]:
+        from ouroboros.validation._errors import ValidationError
+
+        if not isinstance(value, dict):
+            raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
+        out: dict[str, Any] = {}
+        lines: list[dict[str, Any]] = []
+        for name, (handler, required) in fields.items():
+            if name not in value:
+                if required:
+                    lines.append({"type": "missing", "loc": (name,), "msg": "Field required", "input": value})
+                continue
+            try:
+                out[name] = handler(value[name])
+            except ValidationError as exc:
+                lines.extend({**e, "loc": (name, *e["loc"])} for e in exc.errors())
+        if lines:
+            raise ValidationError.from_exception_data(tp.__name__, lines)
+        return out
+
+    return _plain(validate)
+
+
+def _named_tuple(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    hints = typing.get_type_hints(tp)
+    items = [describe(hints.get(name, Any)) for name in tp._fields]  # type: ignore[attr-defined]
+    defaults = getattr(tp, "_field_defaults", {})
+
+    def build(value: Any) -> Any:
+        return tp(*value)
+
+    def fill(value: Any, *_: Any) -> Any:
+        if isinstance(value, dict):
+            return [value[n] if n in value else defaults.get(n) for n in tp._fields]  # type: ignore[attr-defined]
+        if isinstance(value, (list, tuple)) and len(value) < len(items):
+            names = tp._fields[len(value) :]  # type: ignore[attr-defined]
+            return [*value, *(defaults[n] for n in names if n in defaults)]
+        return value
+
+    return {
+        "type": "function",
+        "mode": "before",
+        "func": fill,
+        "schema": _after({"type": "tuple", "items": items}, build),
+    }
+
+
+def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any] | None:
+    """The schema of one of this module's types, or ``None``."""
+    origin = typing.get_origin(tp) or tp
+    args = typing.get_args(tp)
+    if origin is collections.abc.Callable or tp is typing.Callable:
+        return _plain(_callable)
+
+    def item() -> dict[str, Any]:
+        return describe(args[0]) if args else {"type": "any"}
+
+    if origin is collections.deque:
+        return _after({"type": "list", "items": item()}, collections.deque)
+    if origin is collections.Counter:
+        return _after({"type": "dict", "keys": item(), "values": {"type": "int"}}, collections.Counter)
+    if origin is collections.OrderedDict:
+        values = describe(args[1]) if len(args) > 1 else {"type": "any"}
+        return _after({"type": "dict", "keys": item(), "values": values}, collections.OrderedDict)
+    if origin is collections.defaultdict:
+        value_tp = args[1] if len(args) > 1 else Any
+        factory = _DEFAULT_FACTORIES.get(typing.get_origin(value_tp) or value_tp)
+        if factory is None:
+            from ouroboros.validation.errors import PydanticSchemaGenerationError
+
+            raise PydanticSchemaGenerationError(
+                f"Unable to infer a default factory for keys of type {value_tp}. Only str, int, bool, list, dict,"
+                " frozenset, tuple, float, set are supported, other types require an explicit default factory"
+            )
+        values = describe(value_tp)
+        return _after({"type": "dict", "keys": item(), "values": values}, lambda d: collections.defaultdict(factory, d))
+    if tp is Fraction:
+        return _plain(_fraction)
+    if origin in (re.Pattern, typing.Pattern):
+        return _plain(_pattern)
+    if getattr(tp, "__module__", None) == "zoneinfo" and getattr(tp, "__name__", "") == "ZoneInfo":
+        return _plain(_zoneinfo)
+    if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
+        return _named_tuple(tp, describe)
+    if isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__"):
+        return _typed_dict(tp, describe)
+    return None

@@ -1,0 +1,66 @@
+"""Standard-library types beyond the basics: deque, Counter, OrderedDict, defaultdict,
+Callable, Fraction, ZoneInfo, Pattern, NamedTuple, TypedDict."""
+
+import collections
+import re
+import zoneinfo
+from collections.abc import Callable
+from fractions import Fraction
+from typing import NamedTuple, NotRequired, Required, TypedDict
+
+from conftest import errors_of, one_error
+
+from ouroboros.validation import BaseModel, TypeAdapter
+
+
+def test_containers():
+    d = TypeAdapter(collections.deque[int]).validate_python(["1", 2])
+    assert d == collections.deque([1, 2])
+    assert type(d) is collections.deque
+    c = TypeAdapter(collections.Counter[str]).validate_python({"a": "2"})
+    assert c == collections.Counter(a=2)
+    assert type(c) is collections.Counter
+    o = TypeAdapter(collections.OrderedDict[str, int]).validate_python({"b": 1, "a": "2"})
+    assert (type(o), list(o.items())) == (collections.OrderedDict, [("b", 1), ("a", 2)])
+    dd = TypeAdapter(collections.defaultdict[str, list[int]]).validate_python({"a": ["1"]})
+    assert dd["a"] == [1]
+    assert dd["missing"] == []
+    err = one_error(collections.deque[int], ["x"])
+    assert (err["type"], err["loc"]) == ("int_parsing", (0,))
+
+
+def test_scalars():
+    assert TypeAdapter(Fraction).validate_python("1/3") == Fraction(1, 3)
+    assert one_error(Fraction, "x/y")["type"] == "fraction_parsing"
+    assert TypeAdapter(zoneinfo.ZoneInfo).validate_python("UTC") == zoneinfo.ZoneInfo("UTC")
+    assert one_error(zoneinfo.ZoneInfo, "Nowhere/Never")["type"] == "zoneinfo_str"
+    assert TypeAdapter(re.Pattern).validate_python("a+").pattern == "a+"
+    assert one_error(re.Pattern, "(")["type"] == "pattern_regex"
+    assert TypeAdapter(Callable[[int], int]).validate_python(abs) is abs
+    assert one_error(Callable, 1)["type"] == "callable_type"
+
+    class M(BaseModel):
+        f: Fraction
+        tz: zoneinfo.ZoneInfo
+
+    assert M(f="1/2", tz="UTC").model_dump_json() == '{"f":"1/2","tz":"UTC"}'
+
+
+def test_named_tuple_and_typed_dict():
+    class Point(NamedTuple):
+        x: int
+        y: int = 0
+
+    p = TypeAdapter(Point).validate_python(("1",))
+    assert (type(p), p) == (Point, Point(1, 0))
+    assert TypeAdapter(Point).validate_python({"x": 2, "y": "3"}) == Point(2, 3)
+
+    class Movie(TypedDict, total=False):
+        title: Required[str]
+        year: int
+        note: NotRequired[str]
+
+    ta = TypeAdapter(Movie)
+    assert ta.validate_python({"title": "Up", "year": "2009"}) == {"title": "Up", "year": 2009}
+    errs = errors_of(ta.validate_python, {"year": "x"})
+    assert sorted((e["type"], e["loc"]) for e in errs) == [("int_parsing", ("year",)), ("missing", ("title",))]
