@@ -75,6 +75,8 @@ def run_suite(tree: Path, label: str, shim: bool, extra: list[str]) -> Path:
     # pytest-asyncio (a test tool of the federation) is not one of the suite's plugins.
     args = [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", "--no-header"]
     args += ["-o", "junit_family=xunit1", f"--junitxml={report}", "-rN", "--tb=line", "--continue-on-collection-errors"]
+    # A test that loops under ouroboros must fail, not stall the run (pytest-timeout).
+    args += ["--timeout=30"]
     args += [f"--ignore={p}" for p in EXCLUDED]
     env = dict(os.environ)
     if shim:
