@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from datetime import timedelta
 
 import pytest
 
@@ -413,3 +414,17 @@ async def test_awaitables_work_with_gather_and_wait_for(kv: KV):
     await kv.set_many({"a": 1, "b": 2})
     assert await asyncio.gather(kv.get("a"), kv.get("b")) == [1, 2]
     assert await asyncio.wait_for(kv.get("a"), 5) == 1
+
+
+@pytest.mark.parametrize("prefix", ["a*", "b?", "c[x]", "d\\", "e:", "f g"])
+async def test_scan_prefix_with_glob_characters(kv: KV, prefix):
+    """Redis SCAN MATCH treats *?[]\\ as a pattern: the prefix must be escaped."""
+    await kv.set_many({f"{prefix}1": 1, f"{prefix}2": 2, "a1": 0, "b1": 0, "cx1": 0, "d1": 0})
+    assert sorted({k async for k in kv.scan_iter(prefix)}) == [f"{prefix}1", f"{prefix}2"]
+
+
+@pytest.mark.parametrize("ttl", [30, 30.0, pytest.param("timedelta", id="timedelta")])
+async def test_ttl_accepts_int_float_and_timedelta(kv: KV, ttl):
+    value = timedelta(seconds=30) if ttl == "timedelta" else ttl
+    await kv.set("k", "v", ttl=value)
+    assert 28 < await kv.ttl("k") <= 30
