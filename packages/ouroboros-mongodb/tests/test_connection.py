@@ -129,3 +129,17 @@ async def test_tz_aware_client_returns_aware_datetimes(mongo_uri, conn):
     await Stamp(at=datetime.datetime(2024, 1, 1, 12)).insert()
     (back,) = await Stamp.find_all().to_list()
     assert back.at == datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.UTC)
+
+
+async def test_init_beanie_with_a_pymongo_async_database(mongo_uri, conn):
+    from pymongo import AsyncMongoClient
+
+    pm = AsyncMongoClient(mongo_uri)
+    try:
+        c = await init_beanie(database=pm[conn.database], document_models=[Thing])
+        assert c.database == conn.database
+        assert c.client.hosts == ",".join(f"{h}:{p}" for h, p in sorted(pm.topology_description.server_descriptions()))
+        await Thing(n=7).insert()
+        assert await pm[conn.database]["Thing"].count_documents({"n": 7}) == 1
+    finally:
+        await pm.close()
