@@ -5,7 +5,7 @@ from typing import Annotated
 
 import pytest
 
-from ouroboros.api import App, Body
+from ouroboros.api import App, Body, TestClient
 from ouroboros.validation import BaseModel, Field
 
 app = App()
@@ -98,6 +98,31 @@ def test_malformed_json_for_a_model(client):
     r = client.post("/users", content=b'{"name": ', headers={"content-type": "application/json"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "json_invalid"
+
+
+@pytest.fixture(scope="module")
+def roomy_client():
+    with TestClient(app, max_body_size=8 * 1024 * 1024) as c:
+        yield c
+
+
+def test_huge_malformed_body_is_not_echoed(roomy_client):
+    raw = b'{"name": "' + b"x" * (2 * 1024 * 1024)
+    r = roomy_client.post("/users", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert len(r.content) < 2048, len(r.content)
+    [err] = r.json()["detail"]
+    assert (err["type"], err["loc"][0], err["msg"], err["input"]) == ("json_invalid", "body", "JSON decode error", {})
+    assert "EOF while parsing a string" in err["ctx"]["error"]
+
+
+def test_huge_string_body_for_a_model_is_bounded(roomy_client):
+    r = roomy_client.post("/users", json="y" * (2 * 1024 * 1024))
+    assert r.status_code == 422
+    assert len(r.content) < 4096, len(r.content)
+    [err] = r.json()["detail"]
+    assert err["loc"] == ["body"]
+    assert err["input"] == "y" * 1024
 
 
 def test_missing_model_body(client):

@@ -140,6 +140,14 @@ def test_static_files(tmp_path):
         assert c.get("/static/missing.txt").status_code == 404
         assert c.get("/static/../secret.txt").status_code == 404
         assert c.get("/static/%2e%2e/secret.txt").status_code == 404
+        # Names the file system refuses are absent files, not server errors.
+        r = c.get("/static/a%00b.txt")
+        assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+        r = c.get("/static/" + "x" * 5000 + ".txt")
+        assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+        r = c.get("/static/sub/" + "y" * 300)
+        assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+        assert c.get("/static/app.js").status_code == 200
 
 
 def test_static_files_missing_directory_is_an_error(tmp_path):

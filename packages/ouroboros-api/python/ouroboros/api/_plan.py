@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from ouroboros.api import _api
 from ouroboros.api._encoding import to_plain
+from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError
@@ -362,10 +363,11 @@ class PlanBuilder:
 class _Solver:
     """Resolves dependencies for one request."""
 
-    __slots__ = ("background", "cache", "response", "stack", "values")
+    __slots__ = ("background", "cache", "pool", "response", "stack", "values")
 
-    def __init__(self, values: tuple[Any, ...]) -> None:
+    def __init__(self, values: tuple[Any, ...], pool: SyncPool | None = None) -> None:
         self.values = values
+        self.pool = pool
         self.cache: dict[Any, Any] = {}
         self.stack: contextlib.AsyncExitStack | None = None
         self.background: BackgroundTasks | None = None
@@ -398,8 +400,7 @@ class _Solver:
         if dep.kind == "async":
             return await dep.call(**kwargs)
         if dep.kind == "sync":
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(None, lambda: dep.call(**kwargs))
+            return await run_sync(self.pool, lambda: dep.call(**kwargs))
         if self.stack is None:
             self.stack = contextlib.AsyncExitStack()
             await self.stack.__aenter__()
@@ -414,18 +415,19 @@ def build_invoke(
     builder: PlanBuilder,
     request_index: int | None,
     render: Callable[[Any, Response | None], Any],
+    pool: SyncPool | None = None,
 ) -> tuple[Callable[..., Any], bool]:
     """The callable Rust calls with the flat values, and whether it is async.
 
     ``pre`` are the route's, routers' and app's ``dependencies=[...]``: run
-    first, results unused.
+    first, results unused. Sync handlers and dependencies run on ``pool``.
     """
     fast = not pre and not builder.uses_special and request_index is None
     if fast and root.kind == "async" and len(builder.params) == len(root.slots) and _positional_in_order(root):
         return root.call, True
 
     async def invoke(*values: Any) -> Any:
-        solver = _Solver(values)
+        solver = _Solver(values, pool)
         request = values[request_index] if request_index is not None else None
         try:
             for dep in pre:
@@ -441,7 +443,7 @@ def build_invoke(
         if solver.stack is not None:
             await solver.stack.__aexit__(None, None, None)
         if solver.background is not None and solver.background.tasks:
-            task = asyncio.get_running_loop().create_task(solver.background.run())
+            task = asyncio.get_running_loop().create_task(solver.background.run(pool))
             _background_runs.add(task)
             task.add_done_callback(_background_runs.discard)
         if solver.response is not None:

@@ -115,6 +115,12 @@ def validation_error(body: bytes) -> RequestValidationError:
     return RequestValidationError(json.loads(body)["detail"])
 
 
+# The longest string input a 422 echoes back: a field's own input is small,
+# but a whole body that failed as a string (a non-JSON body for a model)
+# must not come back in the answer.
+_MAX_ECHOED_INPUT = 1024
+
+
 def body_error(exc: BaseException, loc: tuple[Any, ...]) -> BaseException:
     """A compiled-schema ``ValidationError`` as the request's 422 error."""
     errors = getattr(exc, "errors", None)
@@ -124,6 +130,14 @@ def body_error(exc: BaseException, loc: tuple[Any, ...]) -> BaseException:
     for e in errors():
         e = dict(e)
         e["loc"] = [*loc, *e.get("loc", ())]
+        if e.get("type") == "json_invalid":
+            # FastAPI's shape, which never echoes the (possibly huge) body back.
+            reason = str(e.get("msg", "")).removeprefix("Invalid JSON: ")
+            e["msg"] = "JSON decode error"
+            e["input"] = {}
+            e["ctx"] = {"error": reason}
+        elif isinstance(e.get("input"), (str, bytes)) and len(e["input"]) > _MAX_ECHOED_INPUT:
+            e["input"] = e["input"][:_MAX_ECHOED_INPUT]
         out.append(e)
     return RequestValidationError(out)
 

@@ -10,7 +10,7 @@ import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
-from ouroboros.api import _api, _plan, _serve
+from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import to_plain
 from ouroboros.api.exceptions import HTTPException
 from ouroboros.api.params import Depends
@@ -39,6 +39,13 @@ class App(APIRouter):
             before its ``yield`` runs at startup, after it at shutdown.
         on_startup: Callables run at startup (sync or async).
         on_shutdown: Callables run at shutdown.
+        thread_pool_size: Threads for sync handlers, sync dependencies and
+            sync background tasks (default 40 like AnyIO's, or the
+            ``OUROBOROS_API_THREAD_POOL_SIZE`` environment variable).
+
+    Raises:
+        ouroboros.core.InvalidArgumentError: ``thread_pool_size`` (or the
+            environment variable) is not a positive integer.
     """
 
     def __init__(
@@ -53,8 +60,10 @@ class App(APIRouter):
         lifespan: Callable[[App], contextlib.AbstractAsyncContextManager[Any]] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        thread_pool_size: int | None = None,
     ) -> None:
         super().__init__()
+        self.thread_pool = _threads.SyncPool(thread_pool_size)
         self.title = title
         self.version = version
         self.description = description
@@ -227,7 +236,7 @@ class App(APIRouter):
         filter_desc = _plan.response_filter(model) if model is not None else None
         status = route.status_code or 200
         render = _plan.make_render(filter_desc, status)
-        invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render)
+        invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render, self.thread_pool)
         if route.response_class is not None and route.response_class is not JSONResponse:
             invoke = _wrap_response_class(invoke, route.response_class, status)
         if "WEBSOCKET" in route.methods:

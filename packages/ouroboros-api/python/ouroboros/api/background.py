@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ouroboros.api._threads import SyncPool
 
 __all__ = ["BackgroundTasks"]
 
@@ -21,17 +23,22 @@ class BackgroundTasks:
 
     def add_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run ``func(*args, **kwargs)`` after the response (async or sync; sync
-        functions run in the default thread pool)."""
+        functions run in the app's thread pool)."""
         self.tasks.append((func, args, kwargs))
 
-    async def run(self) -> None:
-        """Run every task in order; a failing task is logged, later ones still run."""
-        loop = asyncio.get_running_loop()
+    async def run(self, pool: SyncPool | None = None) -> None:
+        """Run every task in order; a failing task is logged, later ones still run.
+
+        Sync tasks run on ``pool`` (the app's thread pool), else on asyncio's
+        default executor.
+        """
+        from ouroboros.api._threads import run_sync
+
         for func, args, kwargs in self.tasks:
             try:
                 if inspect.iscoroutinefunction(func):
                     await func(*args, **kwargs)
                 else:
-                    await loop.run_in_executor(None, lambda f=func, a=args, k=kwargs: f(*a, **k))
+                    await run_sync(pool, lambda f=func, a=args, k=kwargs: f(*a, **k))
             except Exception:
                 logger.exception("background task %r failed", func)

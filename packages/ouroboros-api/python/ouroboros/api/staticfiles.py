@@ -32,14 +32,21 @@ class StaticFiles:
             raise InvalidArgumentError(f"StaticFiles directory {str(directory)!r} does not exist")
 
     def lookup(self, path: str) -> Path:
-        """The file for a request path (404 when absent or outside the directory)."""
-        candidate = (self.directory / path.lstrip("/")).resolve()
-        if candidate != self.directory and self.directory not in candidate.parents:
+        """The file for a request path (404 when absent, outside the directory,
+        or not a name the file system accepts: a NUL byte, a name too long)."""
+        if "\x00" in path:
             raise HTTPException(404)
-        if candidate.is_dir() and self.html:
-            candidate = candidate / "index.html"
-        if not candidate.is_file():
-            raise HTTPException(404)
+        try:
+            candidate = (self.directory / path.lstrip("/")).resolve()
+            if candidate != self.directory and self.directory not in candidate.parents:
+                raise HTTPException(404)
+            if candidate.is_dir() and self.html:
+                candidate = candidate / "index.html"
+            if not candidate.is_file():
+                raise HTTPException(404)
+        except (OSError, ValueError):
+            # ENAMETOOLONG, ELOOP, EACCES... : nothing servable at this path.
+            raise HTTPException(404) from None
         return candidate
 
     async def serve(self, path: str) -> Response:
