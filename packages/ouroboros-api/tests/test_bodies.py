@@ -45,6 +45,11 @@ async def objects():
     return [UserOut(1, "a"), {"id": 2, "name": "b", "extra": True}]
 
 
+@app.post("/many-users")
+async def many_users(users: list[UserIn]):
+    return {"emails": [u.email for u in users]}
+
+
 @app.post("/nested", response_model=WithAddress)
 async def nested():
     return {"name": "n", "address": {"street": "s", "city": "c", "zip": "z"}, "drop": 1}
@@ -197,3 +202,11 @@ def test_path_and_body_together(client):
 def test_unicode_round_trip(client):
     r = client.post("/any", json={"ключ": 1, "😀": 2})
     assert r.json() == {"keys": sorted(["ключ", "😀"])}
+
+
+def test_list_of_dataclasses_body(client):
+    r = client.post("/many-users", json=[{"name": "a", "email": "a@x"}, {"name": "b", "email": "b@x"}])
+    assert (r.status_code, r.json()) == (200, {"emails": ["a@x", "b@x"]})
+    r = client.post("/many-users", json=[{"name": "a", "email": "a@x"}, {"name": "b"}])
+    assert r.status_code == 422
+    assert [(e["type"], e["loc"]) for e in r.json()["detail"]] == [("missing", ["body", 1, "email"])]

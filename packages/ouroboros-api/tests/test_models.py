@@ -46,6 +46,16 @@ async def embedded(user: Annotated[UserCreate, Body(embed=True)], note: Annotate
     return {"name": user.name, "note": note}
 
 
+@app.post("/batch")
+async def batch(users: list[UserCreate]):
+    return {"names": [u.name for u in users], "models": all(isinstance(u, UserCreate) for u in users)}
+
+
+@app.post("/batch-embedded")
+async def batch_embedded(users: Annotated[list[UserCreate], Body(embed=True)]):
+    return {"count": len(users)}
+
+
 @app.get("/instance", response_model=UserPublic)
 async def instance():
     return UserPublic(id=5, name="x", address=Address(street="s", city="c"))
@@ -123,6 +133,30 @@ def test_huge_string_body_for_a_model_is_bounded(roomy_client):
     [err] = r.json()["detail"]
     assert err["loc"] == ["body"]
     assert err["input"] == "y" * 1024
+
+
+def test_list_of_models_body(client):
+    users = [{"name": "Al", "email": "al@x.io"}, {"name": "Bo", "email": "bo@x.io", "age": "7"}]
+    r = client.post("/batch", json=users)
+    assert (r.status_code, r.json()) == (200, {"names": ["Al", "Bo"], "models": True})
+    assert client.post("/batch", json=[]).json() == {"names": [], "models": True}
+    assert client.post("/batch-embedded", json={"users": users}).json() == {"count": 2}
+
+
+def test_list_of_models_errors_carry_the_index(client):
+    users = [{"name": "Al", "email": "al@x.io"}, {"name": "", "email": "bo@x.io"}, {"email": "c@x.io", "age": -1}]
+    r = client.post("/batch", json=users)
+    assert r.status_code == 422
+    assert [(e["type"], e["loc"]) for e in r.json()["detail"]] == [
+        ("string_too_short", ["body", 1, "name"]),
+        ("missing", ["body", 2, "name"]),
+        ("greater_than_equal", ["body", 2, "age"]),
+    ]
+    r = client.post("/batch-embedded", json={"users": [{"name": "x"}]})
+    assert [(e["type"], e["loc"]) for e in r.json()["detail"]] == [("missing", ["body", "users", 0, "email"])]
+    r = client.post("/batch", json={"name": "Al", "email": "al@x.io"})
+    assert r.status_code == 422
+    assert [(e["type"], e["loc"]) for e in r.json()["detail"]] == [("list_type", ["body"])]
 
 
 def test_missing_model_body(client):
