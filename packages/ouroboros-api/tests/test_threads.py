@@ -25,7 +25,7 @@ def _enter_and_wait() -> None:
     try:
         # Each call waits until every other one is running too (or gives up):
         # only a pool of >= N threads lets all of them in at once.
-        all_in.wait(timeout=3)
+        all_in.wait(timeout=10)
     finally:
         with lock:
             running["now"] -= 1
