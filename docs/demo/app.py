@@ -16,6 +16,8 @@ What it shows, module by module:
   store: ``memory://`` by default, any store URL in ``OUROBOROS_DEMO_KV``
   (``file:///tmp/demo.redb`` survives restarts, ``redis://...`` is shared).
 - ouroboros-kit reports which modules are installed (``/api/modules``).
+- ouroboros.test runs the demo's own tests (``docs/demo/test_demo_suite.py``):
+  ``python -m ouroboros.test docs/demo``.
 - The platform's own documentation pages are served at ``/guide``.
 """
 

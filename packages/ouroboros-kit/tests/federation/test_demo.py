@@ -185,3 +185,20 @@ def test_note_views_are_counted_in_kv(demo):
         assert get(f"{base}/api/notes/{note_id}")[0] == 200
     assert json.loads(get(f"{base}/api/notes/{note_id}/views")[2]) == {"note_id": note_id, "views": 3}
     assert get(f"{base}/api/notes/999999/views")[0] == 404
+
+
+def test_demo_suite_runs_under_ouroboros_test(tmp_path):
+    """docs/demo/test_demo_suite.py: the demo's own tests, written with ouroboros.test."""
+    report = tmp_path / "demo.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "ouroboros.test", "docs/demo", "--no-cache", "-n", "1", "--json", str(report)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["passed"] == 7
+    assert summary["failed"] + summary["errors"] == 0
