@@ -416,6 +416,12 @@ def bench(session: nox.Session) -> None:
             + ")"
         )
     name = session.posargs[0]
+    if name == "sheet":
+        # The spreadsheet engine is not a Python package: its benchmark drives
+        # the native engine, the WebAssembly build and HyperFormula in node.
+        sheet_build(session)
+        session.run("python", str(ROOT / "frontend-sheet" / "benchmarks" / "bench_sheet.py"), *session.posargs[1:])
+        return
     dist = name if name.startswith("ouroboros-") else f"ouroboros-{name}"
     pkg = PACKAGES[dist]
     scripts = sorted((pkg.path / "benchmarks").glob("bench_*.py"))
@@ -424,6 +430,42 @@ def bench(session: nox.Session) -> None:
     install_packages(session, [dist], extra="bench", profile="release")
     for script in scripts:
         session.run("python", str(script), *session.posargs[1:])
+
+
+SHEET = ROOT / "frontend-sheet"
+
+
+def sheet_build(session: nox.Session) -> None:
+    """npm ci, the WebAssembly build (toolchain set up on first use), tsc."""
+    session.chdir(SHEET)
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
+    session.run("bash", "scripts/build-wasm.sh", external=True)
+    session.run("npm", "run", "build", "--silent", external=True)
+    session.chdir(ROOT)
+
+
+@nox.session
+def sheet(session: nox.Session) -> None:
+    """The spreadsheet engine in WebAssembly: build, node tests of `rusheet`, differential test."""
+    session.install(*TEST_TOOLS, "openpyxl>=3.1,<4", "formulas>=1.3,<2")
+    sheet_build(session)
+    session.chdir(SHEET)
+    session.run("npm", "test", "--silent", external=True)
+    session.chdir(ROOT)
+    session.run("cargo", "build", "--profile", "ci", "-p", "sheet-io", "--bin", "sheet-eval", external=True, env=cargo_env())
+    session.run(
+        "pytest",
+        "-c",
+        str(PYTEST_INI),
+        "--rootdir",
+        str(SHEET / "tests"),
+        # `formulas` (the reference engine) has `is` comparisons with literals.
+        "-W",
+        "ignore::SyntaxWarning",
+        str(SHEET / "tests" / "differential"),
+        *session.posargs,
+        env={"SHEET_EVAL": str(ROOT / "target" / "ci" / "sheet-eval")},
+    )
 
 
 @nox.session

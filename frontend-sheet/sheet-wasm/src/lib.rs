@@ -1,0 +1,314 @@
+//! The spreadsheet engine for JavaScript. The TypeScript package `rusheet`
+//! (frontend-sheet/src) wraps this class in the documented API; this layer
+//! only converts arguments and turns engine errors into JavaScript `Error`s
+//! with the engine's message, so bad input never reaches a panic.
+
+// Methods are called from JavaScript, where `#[must_use]` means nothing.
+#![allow(clippy::must_use_candidate)]
+
+use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
+use sheet_history::Document;
+use wasm_bindgen::prelude::*;
+
+fn js_error(e: &SheetError) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// What a cell holds, for `getCellData`.
+#[wasm_bindgen]
+pub struct CellData {
+    kind: String,
+    number: f64,
+    text: String,
+    display: String,
+    formula: Option<String>,
+    format: Option<String>,
+}
+
+#[wasm_bindgen]
+impl CellData {
+    /// "empty", "number", "text", "boolean" or "error".
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        self.kind.clone()
+    }
+    /// The number (for kind "number"; 1/0 for booleans).
+    #[wasm_bindgen(getter)]
+    pub fn number(&self) -> f64 {
+        self.number
+    }
+    /// The text (kind "text"), or the error literal (kind "error").
+    #[wasm_bindgen(getter)]
+    pub fn text(&self) -> String {
+        self.text.clone()
+    }
+    /// What the cell shows, number format applied.
+    #[wasm_bindgen(getter)]
+    pub fn display(&self) -> String {
+        self.display.clone()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn formula(&self) -> Option<String> {
+        self.formula.clone()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn format(&self) -> Option<String> {
+        self.format.clone()
+    }
+}
+
+/// A workbook with undo history.
+#[wasm_bindgen]
+pub struct Engine {
+    doc: Document,
+    sheet: SheetId,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+fn position(row: f64, col: f64) -> Result<(u32, u32), JsError> {
+    let ok = |v: f64, max: u32| v.is_finite() && v.fract() == 0.0 && v >= 0.0 && v < f64::from(max);
+    if ok(row, MAX_ROWS) && ok(col, MAX_COLS) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok((row as u32, col as u32))
+    } else {
+        Err(JsError::new(&format!(
+            "cell (row {row}, col {col}) is outside the sheet: rows are 0..{MAX_ROWS}, columns 0..{MAX_COLS}, whole numbers"
+        )))
+    }
+}
+
+fn count(n: f64) -> Result<u32, JsError> {
+    if n.is_finite() && n.fract() == 0.0 && n >= 1.0 && n <= f64::from(MAX_ROWS) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(n as u32)
+    } else {
+        Err(JsError::new(&format!("count must be a whole number from 1 to {MAX_ROWS}, got {n}")))
+    }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new() -> Engine {
+        let doc = Document::new();
+        let sheet = doc.workbook().sheet_at(0).unwrap_or(0);
+        let mut e = Engine { doc, sheet };
+        e.doc.workbook_mut().track_changes(true);
+        e
+    }
+
+    /// Sets a cell from text as a user types it (`=A1*2`, `12.5`, `TRUE`, `hello`).
+    #[wasm_bindgen(js_name = setInput)]
+    pub fn set_input(&mut self, row: f64, col: f64, input: &str) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc.set_input(self.sheet, r, c, input).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = setNumber)]
+    pub fn set_number(&mut self, row: f64, col: f64, value: f64) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc.set_value(self.sheet, r, c, Value::number(value)).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = setText)]
+    pub fn set_text(&mut self, row: f64, col: f64, value: &str) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc.set_value(self.sheet, r, c, Value::from(value)).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = setBoolean)]
+    pub fn set_boolean(&mut self, row: f64, col: f64, value: bool) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc.set_value(self.sheet, r, c, Value::Bool(value)).map_err(|e| js_error(&e))
+    }
+
+    pub fn clear(&mut self, row: f64, col: f64) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc.clear(self.sheet, r, c).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = setFormat)]
+    pub fn set_format(&mut self, row: f64, col: f64, format: Option<String>) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc.set_format(self.sheet, r, c, format.as_deref()).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = getCell)]
+    pub fn get_cell(&self, row: f64, col: f64) -> Result<CellData, JsError> {
+        let (r, c) = position(row, col)?;
+        let wb = self.doc.workbook();
+        let value = wb.get(self.sheet, r, c);
+        let (kind, number, text) = match &value {
+            Value::Empty => ("empty", 0.0, String::new()),
+            Value::Number(n) => ("number", *n, String::new()),
+            Value::Text(s) => ("text", 0.0, s.to_string()),
+            Value::Bool(b) => ("boolean", f64::from(u8::from(*b)), String::new()),
+            Value::Error(e) => ("error", 0.0, e.as_str().to_string()),
+            Value::Array(_) => ("error", 0.0, "#VALUE!".to_string()),
+        };
+        Ok(CellData {
+            kind: kind.to_string(),
+            number,
+            text,
+            display: wb.display(self.sheet, r, c),
+            formula: wb.formula(self.sheet, r, c),
+            format: wb.format(self.sheet, r, c).map(|f| f.to_string()),
+        })
+    }
+
+    /// Values of a rectangle as displayed text, row-major.
+    #[wasm_bindgen(js_name = getRangeDisplay)]
+    pub fn get_range_display(&self, row: f64, col: f64, rows: f64, cols: f64) -> Result<Vec<String>, JsError> {
+        let (r, c) = position(row, col)?;
+        let (h, w) = (count(rows)?, count(cols)?);
+        if u64::from(h) * u64::from(w) > 1_000_000 {
+            return Err(JsError::new("at most 1,000,000 cells per range read"));
+        }
+        let (r2, c2) = position(f64::from(r) + f64::from(h) - 1.0, f64::from(c) + f64::from(w) - 1.0)?;
+        let wb = self.doc.workbook();
+        let mut out = Vec::with_capacity((h * w) as usize);
+        for rr in r..=r2 {
+            for cc in c..=c2 {
+                out.push(wb.display(self.sheet, rr, cc));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Opens a transaction: edits until `commit` are one undo step and are
+    /// recalculated once.
+    pub fn begin(&mut self) {
+        self.doc.begin();
+    }
+
+    pub fn commit(&mut self) {
+        self.doc.commit();
+    }
+
+    pub fn undo(&mut self) -> bool {
+        self.doc.undo()
+    }
+
+    pub fn redo(&mut self) -> bool {
+        self.doc.redo()
+    }
+
+    #[wasm_bindgen(js_name = canUndo)]
+    pub fn can_undo(&self) -> bool {
+        self.doc.can_undo()
+    }
+
+    #[wasm_bindgen(js_name = canRedo)]
+    pub fn can_redo(&self) -> bool {
+        self.doc.can_redo()
+    }
+
+    /// Cells changed since the last call, flattened as [sheetIndex, row, col, ...].
+    #[wasm_bindgen(js_name = takeChanges)]
+    pub fn take_changes(&mut self) -> Vec<u32> {
+        let wb = self.doc.workbook_mut();
+        let changes = wb.take_changes();
+        let sheets: Vec<SheetId> = wb.sheets().into_iter().map(|(id, _)| id).collect();
+        let mut out = Vec::with_capacity(changes.len() * 3);
+        for (s, r, c) in changes {
+            let idx = sheets.iter().position(|x| *x == s).unwrap_or(0);
+            out.extend([u32::try_from(idx).unwrap_or(0), r, c]);
+        }
+        out
+    }
+
+    #[wasm_bindgen(js_name = insertRows)]
+    pub fn insert_rows(&mut self, at: f64, n: f64) -> Result<(), JsError> {
+        let (r, _) = position(at, 0.0)?;
+        self.doc.insert_rows(self.sheet, r, count(n)?).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = deleteRows)]
+    pub fn delete_rows(&mut self, at: f64, n: f64) -> Result<(), JsError> {
+        let (r, _) = position(at, 0.0)?;
+        self.doc.delete_rows(self.sheet, r, count(n)?).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = insertCols)]
+    pub fn insert_cols(&mut self, at: f64, n: f64) -> Result<(), JsError> {
+        let (_, c) = position(0.0, at)?;
+        self.doc.insert_cols(self.sheet, c, count(n)?).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = deleteCols)]
+    pub fn delete_cols(&mut self, at: f64, n: f64) -> Result<(), JsError> {
+        let (_, c) = position(0.0, at)?;
+        self.doc.delete_cols(self.sheet, c, count(n)?).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = sheetNames)]
+    pub fn sheet_names(&self) -> Vec<String> {
+        self.doc.workbook().sheets().into_iter().map(|(_, n)| n).collect()
+    }
+
+    #[wasm_bindgen(js_name = addSheet)]
+    pub fn add_sheet(&mut self, name: &str) -> Result<u32, JsError> {
+        self.doc.workbook_mut().add_sheet(name).map_err(|e| js_error(&e))?;
+        Ok(u32::try_from(self.doc.workbook().sheets().len() - 1).unwrap_or(0))
+    }
+
+    /// Makes the sheet at `index` the one cell calls address.
+    #[wasm_bindgen(js_name = setActiveSheet)]
+    pub fn set_active_sheet(&mut self, index: u32) -> Result<(), JsError> {
+        self.sheet = self
+            .doc
+            .workbook()
+            .sheet_at(index as usize)
+            .ok_or_else(|| JsError::new(&format!("no sheet at index {index}")))?;
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = defineName)]
+    pub fn define_name(&mut self, name: &str, formula: &str) -> Result<(), JsError> {
+        self.doc.workbook_mut().define_name(name, formula).map_err(|e| js_error(&e))
+    }
+
+    /// Sets the clock NOW()/TODAY() read, in milliseconds since 1970 (Date.now()).
+    #[wasm_bindgen(js_name = setNow)]
+    pub fn set_now(&mut self, unix_ms: f64) {
+        // 25569 is the Excel serial of 1970-01-01.
+        self.doc.workbook_mut().set_now(unix_ms / 86_400_000.0 + 25_569.0);
+    }
+
+    /// Recomputes every formula.
+    #[wasm_bindgen(js_name = recalculate)]
+    pub fn recalculate(&mut self) {
+        self.doc.workbook_mut().recalculate_all();
+    }
+
+    #[wasm_bindgen(js_name = importCsv)]
+    pub fn import_csv(&mut self, data: &[u8]) -> Result<(), JsError> {
+        sheet_io::read_csv(self.doc.workbook_mut(), self.sheet, data).map_err(|e| js_error(&e))
+    }
+
+    #[wasm_bindgen(js_name = exportCsv)]
+    pub fn export_csv(&self) -> Result<Vec<u8>, JsError> {
+        sheet_io::write_csv(self.doc.workbook(), self.sheet).map_err(|e| js_error(&e))
+    }
+
+    /// Replaces the workbook with an XLSX file (clears the undo history).
+    #[wasm_bindgen(js_name = importXlsx)]
+    pub fn import_xlsx(&mut self, data: &[u8]) -> Result<(), JsError> {
+        let mut wb = sheet_io::read_xlsx(data).map_err(|e| js_error(&e))?;
+        wb.track_changes(true);
+        self.sheet = wb.sheet_at(0).unwrap_or(0);
+        self.doc = Document::from_workbook(wb);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = exportXlsx)]
+    pub fn export_xlsx(&self) -> Result<Vec<u8>, JsError> {
+        sheet_io::write_xlsx(self.doc.workbook()).map_err(|e| js_error(&e))
+    }
+}

@@ -1,0 +1,404 @@
+/**
+ * rusheet: the ouroboros spreadsheet engine (Rust, compiled to WebAssembly).
+ *
+ * ```ts
+ * import { rusheet } from 'rusheet';
+ * await rusheet.init();
+ * rusheet.setCellValue(0, 0, 'Hello');
+ * rusheet.setCellValue(0, 1, 'World');
+ * rusheet.setCellValue(1, 0, '=A1 & " " & B1');
+ * rusheet.getCellData(1, 0).displayValue; // "Hello World"
+ * ```
+ *
+ * Rows and columns are zero-based. Every call is synchronous once `init()`
+ * has resolved; invalid input throws a `RuSheetError` carrying the engine's
+ * message (for example the position of a formula syntax error).
+ */
+import initWasm, { Engine } from '../pkg/sheet_wasm.js';
+
+/** What a cell can be set to: text is read as typed (`=` starts a formula). */
+export type CellInput = string | number | boolean | null | undefined;
+
+/** The value of a cell: a number, text, a boolean, an error literal such as `#DIV/0!`, or null when empty. */
+export type CellValue = number | string | boolean | null;
+
+export type CellType = 'empty' | 'number' | 'text' | 'boolean' | 'error';
+
+export interface CellData {
+  /** What the cell shows, number format applied. */
+  displayValue: string;
+  /** The computed value. Errors are their literal (`#N/A`). */
+  value: CellValue;
+  /** The formula with its `=`, or null for a constant. */
+  formula: string | null;
+  type: CellType;
+  /** The number format, or null for General. */
+  format: string | null;
+}
+
+export interface ChangeEvent {
+  /** Index of the sheet (see `sheetNames()`). */
+  sheet: number;
+  row: number;
+  col: number;
+  newValue: CellValue;
+  displayValue: string;
+}
+
+export type ChangeListener = (event: ChangeEvent) => void;
+
+/** An error from the engine: a malformed formula, a cell outside the sheet, a broken file. */
+export class RuSheetError extends Error {
+  override name = 'RuSheetError';
+}
+
+let ready: Promise<void> | null = null;
+
+/**
+ * Loads the WebAssembly module (once; later calls return the same promise).
+ * In a browser the module is fetched next to this file; in Node.js it is read
+ * from the package. Pass bytes or a URL to load it from elsewhere.
+ */
+export function init(source?: BufferSource | URL | string | Response): Promise<void> {
+  if (!ready) {
+    ready = (async () => {
+      let input: unknown = source;
+      const nodeProcess = (globalThis as { process?: { versions?: { node?: string } } }).process;
+      if (input === undefined && nodeProcess?.versions?.node) {
+        const { readFile } = await import('node:fs/promises');
+        input = await readFile(new URL('../pkg/sheet_wasm_bg.wasm', import.meta.url));
+      }
+      await initWasm(input === undefined ? undefined : { module_or_path: input as BufferSource });
+    })();
+    ready.catch(() => {
+      ready = null;
+    });
+  }
+  return ready;
+}
+
+function rethrow(e: unknown): never {
+  if (e instanceof Error) {
+    throw new RuSheetError(e.message);
+  }
+  throw new RuSheetError(String(e));
+}
+
+/** One workbook: several sheets, formulas, undo history. */
+export class Workbook {
+  private engine: Engine;
+  private listeners = new Set<ChangeListener>();
+  private batchDepth = 0;
+
+  constructor() {
+    if (!ready) {
+      throw new RuSheetError('call `await rusheet.init()` before creating a workbook');
+    }
+    this.engine = new Engine();
+    this.engine.setNow(Date.now());
+  }
+
+  /** Frees the WebAssembly memory of this workbook. */
+  dispose(): void {
+    this.engine.free();
+  }
+
+  private run<T>(f: () => T): T {
+    let out: T;
+    try {
+      out = f();
+    } catch (e) {
+      rethrow(e);
+    }
+    if (this.batchDepth === 0) {
+      this.emit();
+    }
+    return out;
+  }
+
+  private emit(): void {
+    const flat = this.engine.takeChanges();
+    if (this.listeners.size === 0 || flat.length === 0) {
+      return;
+    }
+    const active = this.activeSheet;
+    for (let i = 0; i < flat.length; i += 3) {
+      const sheet = flat[i];
+      const row = flat[i + 1];
+      const col = flat[i + 2];
+      let newValue: CellValue = null;
+      let displayValue = '';
+      if (sheet === active) {
+        const data = this.getCellData(row, col);
+        newValue = data.value;
+        displayValue = data.displayValue;
+      }
+      const event: ChangeEvent = { sheet, row, col, newValue, displayValue };
+      for (const listener of this.listeners) {
+        listener(event);
+      }
+    }
+  }
+
+  private activeSheet = 0;
+
+  /** Sets a cell. Text is read as typed: `=` starts a formula, `'` forces text. */
+  setCellValue(row: number, col: number, value: CellInput): void {
+    this.run(() => {
+      if (value === null || value === undefined || value === '') {
+        this.engine.clear(row, col);
+      } else if (typeof value === 'number') {
+        this.engine.setNumber(row, col, value);
+      } else if (typeof value === 'boolean') {
+        this.engine.setBoolean(row, col, value);
+      } else {
+        this.engine.setInput(row, col, String(value));
+      }
+    });
+  }
+
+  /** Sets a rectangle of cells from `top`,`left` as one undo step, recalculated once. */
+  setCellValues(top: number, left: number, rows: CellInput[][]): void {
+    this.batch(() => {
+      rows.forEach((line, i) => line.forEach((v, j) => this.setCellValue(top + i, left + j, v)));
+    });
+  }
+
+  /** Runs `f` as one transaction: one undo step, one recalculation, change events at the end. */
+  batch<T>(f: () => T): T {
+    this.engine.begin();
+    this.batchDepth++;
+    try {
+      return f();
+    } finally {
+      this.batchDepth--;
+      this.engine.commit();
+      if (this.batchDepth === 0) {
+        this.emit();
+      }
+    }
+  }
+
+  getCellData(row: number, col: number): CellData {
+    let cell;
+    try {
+      cell = this.engine.getCell(row, col);
+    } catch (e) {
+      rethrow(e);
+    }
+    try {
+      const type = cell.kind as CellType;
+      let value: CellValue = null;
+      if (type === 'number') value = cell.number;
+      else if (type === 'boolean') value = cell.number !== 0;
+      else if (type === 'text' || type === 'error') value = cell.text;
+      return { displayValue: cell.display, value, formula: cell.formula ?? null, type, format: cell.format ?? null };
+    } finally {
+      cell.free();
+    }
+  }
+
+  /** Displayed text of a rectangle, as rows. */
+  getRange(top: number, left: number, rows: number, cols: number): string[][] {
+    let flat: string[];
+    try {
+      flat = this.engine.getRangeDisplay(top, left, rows, cols);
+    } catch (e) {
+      rethrow(e);
+    }
+    const out: string[][] = [];
+    for (let i = 0; i < rows; i++) out.push(flat.slice(i * cols, (i + 1) * cols));
+    return out;
+  }
+
+  /** Sets (or with null removes) a number format such as `#,##0.00` or `yyyy-mm-dd`. */
+  setFormat(row: number, col: number, format: string | null): void {
+    this.run(() => this.engine.setFormat(row, col, format ?? undefined));
+  }
+
+  /** Subscribes to cell changes (edits and recalculated formulas). Returns an unsubscribe function. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  undo(): boolean {
+    return this.run(() => this.engine.undo());
+  }
+
+  redo(): boolean {
+    return this.run(() => this.engine.redo());
+  }
+
+  canUndo(): boolean {
+    return this.engine.canUndo();
+  }
+
+  canRedo(): boolean {
+    return this.engine.canRedo();
+  }
+
+  insertRows(at: number, count = 1): void {
+    this.run(() => this.engine.insertRows(at, count));
+  }
+
+  deleteRows(at: number, count = 1): void {
+    this.run(() => this.engine.deleteRows(at, count));
+  }
+
+  insertColumns(at: number, count = 1): void {
+    this.run(() => this.engine.insertCols(at, count));
+  }
+
+  deleteColumns(at: number, count = 1): void {
+    this.run(() => this.engine.deleteCols(at, count));
+  }
+
+  sheetNames(): string[] {
+    return this.engine.sheetNames();
+  }
+
+  /** Adds a sheet and returns its index. */
+  addSheet(name: string): number {
+    return this.run(() => this.engine.addSheet(name));
+  }
+
+  /** Makes the sheet at `index` the one cell calls address. */
+  setActiveSheet(index: number): void {
+    this.run(() => this.engine.setActiveSheet(index));
+    this.activeSheet = index;
+  }
+
+  /** Defines a name usable in formulas: `defineName('Rate', '=Sheet1!$B$1')`. */
+  defineName(name: string, formula: string): void {
+    this.run(() => this.engine.defineName(name, formula));
+  }
+
+  /** Recomputes every formula (NOW/TODAY/RAND included) with the current time. */
+  recalculate(): void {
+    this.run(() => {
+      this.engine.setNow(Date.now());
+      this.engine.recalculate();
+    });
+  }
+
+  /** Reads CSV text into the active sheet from A1. */
+  importCsv(text: string | Uint8Array): void {
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+    this.run(() => this.engine.importCsv(bytes));
+  }
+
+  /** The active sheet's values as CSV. */
+  exportCsv(): string {
+    return new TextDecoder().decode(this.run(() => this.engine.exportCsv()));
+  }
+
+  /** Replaces the workbook with an XLSX file (sheets, values, formulas, formats, names). */
+  importXlsx(data: Uint8Array | ArrayBuffer): void {
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    this.run(() => this.engine.importXlsx(bytes));
+    this.activeSheet = 0;
+  }
+
+  /** The workbook as an XLSX file. */
+  exportXlsx(): Uint8Array {
+    return this.run(() => this.engine.exportXlsx());
+  }
+}
+
+/** The default workbook behind the `rusheet.*` functions, plus `init` and `create`. */
+class RuSheet {
+  private current: Workbook | null = null;
+
+  /** Loads the engine and creates the default workbook. */
+  async init(source?: BufferSource | URL | string | Response): Promise<void> {
+    await init(source);
+    if (!this.current) this.current = new Workbook();
+  }
+
+  /** A new, independent workbook. */
+  create(): Workbook {
+    return new Workbook();
+  }
+
+  private get wb(): Workbook {
+    if (!this.current) throw new RuSheetError('call `await rusheet.init()` first');
+    return this.current;
+  }
+
+  setCellValue(row: number, col: number, value: CellInput): void {
+    this.wb.setCellValue(row, col, value);
+  }
+  setCellValues(top: number, left: number, rows: CellInput[][]): void {
+    this.wb.setCellValues(top, left, rows);
+  }
+  getCellData(row: number, col: number): CellData {
+    return this.wb.getCellData(row, col);
+  }
+  getRange(top: number, left: number, rows: number, cols: number): string[][] {
+    return this.wb.getRange(top, left, rows, cols);
+  }
+  setFormat(row: number, col: number, format: string | null): void {
+    this.wb.setFormat(row, col, format);
+  }
+  batch<T>(f: () => T): T {
+    return this.wb.batch(f);
+  }
+  onChange(listener: ChangeListener): () => void {
+    return this.wb.onChange(listener);
+  }
+  undo(): boolean {
+    return this.wb.undo();
+  }
+  redo(): boolean {
+    return this.wb.redo();
+  }
+  canUndo(): boolean {
+    return this.wb.canUndo();
+  }
+  canRedo(): boolean {
+    return this.wb.canRedo();
+  }
+  insertRows(at: number, count = 1): void {
+    this.wb.insertRows(at, count);
+  }
+  deleteRows(at: number, count = 1): void {
+    this.wb.deleteRows(at, count);
+  }
+  insertColumns(at: number, count = 1): void {
+    this.wb.insertColumns(at, count);
+  }
+  deleteColumns(at: number, count = 1): void {
+    this.wb.deleteColumns(at, count);
+  }
+  sheetNames(): string[] {
+    return this.wb.sheetNames();
+  }
+  addSheet(name: string): number {
+    return this.wb.addSheet(name);
+  }
+  setActiveSheet(index: number): void {
+    this.wb.setActiveSheet(index);
+  }
+  defineName(name: string, formula: string): void {
+    this.wb.defineName(name, formula);
+  }
+  recalculate(): void {
+    this.wb.recalculate();
+  }
+  importCsv(text: string | Uint8Array): void {
+    this.wb.importCsv(text);
+  }
+  exportCsv(): string {
+    return this.wb.exportCsv();
+  }
+  importXlsx(data: Uint8Array | ArrayBuffer): void {
+    this.wb.importXlsx(data);
+  }
+  exportXlsx(): Uint8Array {
+    return this.wb.exportXlsx();
+  }
+}
+
+export const rusheet = new RuSheet();
+export default rusheet;

@@ -1,0 +1,172 @@
+// Node tests of the rusheet API against the real WebAssembly build
+// (pkg/ from scripts/build-wasm.sh, dist/ from tsc).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+
+import { rusheet, init, Workbook, RuSheetError } from '../dist/index.js';
+
+await rusheet.init();
+
+test('the README example', () => {
+  rusheet.setCellValue(0, 0, 'Hello');
+  rusheet.setCellValue(0, 1, 'World');
+  rusheet.setCellValue(1, 0, '=A1 & " " & B1');
+  const cell = rusheet.getCellData(1, 0);
+  assert.equal(cell.displayValue, 'Hello World');
+  assert.equal(cell.value, 'Hello World');
+  assert.equal(cell.formula, '=A1&" "&B1');
+  assert.equal(cell.type, 'text');
+});
+
+test('values of every kind', () => {
+  const wb = new Workbook();
+  wb.setCellValue(0, 0, 42.5);
+  wb.setCellValue(1, 0, true);
+  wb.setCellValue(2, 0, '12');
+  wb.setCellValue(3, 0, "'12");
+  wb.setCellValue(4, 0, '=1/0');
+  wb.setCellValue(5, 0, '=SUM(A1,A3)');
+  assert.deepEqual(wb.getCellData(0, 0), { displayValue: '42.5', value: 42.5, formula: null, type: 'number', format: null });
+  assert.equal(wb.getCellData(1, 0).value, true);
+  assert.equal(wb.getCellData(2, 0).value, 12);
+  assert.equal(wb.getCellData(3, 0).value, '12');
+  assert.deepEqual(wb.getCellData(4, 0), { displayValue: '#DIV/0!', value: '#DIV/0!', formula: '=1/0', type: 'error', format: null });
+  assert.equal(wb.getCellData(5, 0).value, 54.5);
+  wb.setCellValue(0, 0, null);
+  assert.equal(wb.getCellData(0, 0).type, 'empty');
+  assert.equal(wb.getCellData(5, 0).value, 12);
+  wb.dispose();
+});
+
+test('onChange reports edits and recalculated dependents', () => {
+  const wb = new Workbook();
+  wb.setCellValue(0, 1, '=A1*2');
+  const events = [];
+  const off = wb.onChange((e) => events.push(e));
+  wb.setCellValue(0, 0, 21);
+  events.sort((a, b) => a.col - b.col);
+  assert.deepEqual(events, [
+    { sheet: 0, row: 0, col: 0, newValue: 21, displayValue: '21' },
+    { sheet: 0, row: 0, col: 1, newValue: 42, displayValue: '42' },
+  ]);
+  off();
+  wb.setCellValue(0, 0, 1);
+  assert.equal(events.length, 2);
+});
+
+test('batch updates recalculate once and undo as one step', () => {
+  const wb = new Workbook();
+  const events = [];
+  wb.onChange((e) => events.push(e));
+  wb.batch(() => {
+    wb.setCellValue(0, 0, 1);
+    wb.setCellValue(1, 0, 2);
+    wb.setCellValue(2, 0, '=A1+A2');
+    assert.equal(events.length, 0, 'no events inside a batch');
+  });
+  assert.equal(wb.getCellData(2, 0).value, 3);
+  assert.equal(events.length, 3);
+  wb.setCellValues(0, 1, [[10, 20], [30, '=B1+C1+B2']]);
+  assert.equal(wb.getCellData(1, 2).value, 60);
+  assert.ok(wb.undo());
+  assert.equal(wb.getCellData(1, 2).type, 'empty');
+  assert.ok(wb.undo());
+  assert.equal(wb.getCellData(2, 0).type, 'empty');
+  assert.equal(wb.canUndo(), false);
+  assert.ok(wb.redo());
+  assert.equal(wb.getCellData(2, 0).value, 3);
+  assert.equal(wb.canRedo(), true);
+});
+
+test('errors are thrown as RuSheetError with the reason', () => {
+  const wb = new Workbook();
+  wb.setCellValue(0, 0, 5);
+  assert.throws(() => wb.setCellValue(0, 0, '=SUM(1,'), (e) => e instanceof RuSheetError && /cannot parse formula/.test(e.message));
+  assert.equal(wb.getCellData(0, 0).value, 5, 'the cell keeps its value');
+  assert.throws(() => wb.setCellValue(-1, 0, 1), /outside the sheet/);
+  assert.throws(() => wb.setCellValue(1048576, 0, 1), /outside the sheet/);
+  assert.throws(() => wb.setCellValue(0.5, 0, 1), /outside the sheet/);
+  assert.throws(() => wb.getCellData(0, 16384), /outside the sheet/);
+  assert.throws(() => wb.importXlsx(new Uint8Array([1, 2, 3])), /XLSX/);
+  assert.throws(() => wb.addSheet('Sheet1'), /already exists/);
+  // The engine still works after errors.
+  wb.setCellValue(0, 1, '=A1+1');
+  assert.equal(wb.getCellData(0, 1).value, 6);
+});
+
+test('cycles give #CYCLE! and deep chains do not overflow', () => {
+  const wb = new Workbook();
+  wb.setCellValue(0, 0, '=B1');
+  wb.setCellValue(0, 1, '=A1');
+  assert.equal(wb.getCellData(0, 0).displayValue, '#CYCLE!');
+  const n = 200000;
+  wb.batch(() => {
+    for (let r = 0; r < n - 1; r++) wb.setCellValue(r, 2, `=C${r + 2}+1`);
+    wb.setCellValue(n - 1, 2, 1);
+  });
+  assert.equal(wb.getCellData(0, 2).value, n);
+});
+
+test('structure edits rewrite formulas', () => {
+  const wb = new Workbook();
+  wb.setCellValues(0, 0, [[1], [2], [3], ['=SUM(A1:A3)']]);
+  wb.insertRows(1, 2);
+  assert.equal(wb.getCellData(5, 0).formula, '=SUM(A1:A5)');
+  wb.deleteRows(0, 1);
+  assert.equal(wb.getCellData(4, 0).formula, '=SUM(A1:A4)');
+  assert.equal(wb.getCellData(4, 0).value, 5);
+  wb.insertColumns(0, 1);
+  assert.equal(wb.getCellData(4, 1).formula, '=SUM(B1:B4)');
+  wb.deleteColumns(0, 1);
+  assert.ok(wb.undo());
+  assert.ok(wb.undo());
+  assert.ok(wb.undo());
+  assert.equal(wb.getCellData(5, 0).formula, '=SUM(A1:A5)');
+});
+
+test('sheets, names and formats', () => {
+  const wb = new Workbook();
+  const idx = wb.addSheet('Rates');
+  wb.setActiveSheet(idx);
+  wb.setCellValue(0, 0, 0.07);
+  wb.setActiveSheet(0);
+  wb.defineName('Rate', '=Rates!$A$1');
+  wb.setCellValue(0, 0, 1000);
+  wb.setCellValue(0, 1, '=A1*Rate');
+  assert.equal(wb.getCellData(0, 1).value, 70);
+  wb.setFormat(0, 0, '#,##0.00');
+  assert.equal(wb.getCellData(0, 0).displayValue, '1,000.00');
+  assert.deepEqual(wb.sheetNames(), ['Sheet1', 'Rates']);
+  assert.deepEqual(wb.getRange(0, 0, 1, 2), [['1,000.00', '70']]);
+});
+
+test('CSV and XLSX import and export round-trip', () => {
+  const wb = new Workbook();
+  wb.importCsv('name,qty,price\nwidget,3,2.5\ngadget,4,1.25\n');
+  wb.setCellValue(1, 3, '=B2*C2');
+  wb.setCellValue(2, 3, '=B3*C3');
+  assert.equal(wb.exportCsv(), 'name,qty,price\nwidget,3,2.5,7.5\ngadget,4,1.25,5\n');
+  const bytes = wb.exportXlsx();
+  assert.ok(bytes.length > 1000);
+  const back = new Workbook();
+  back.importXlsx(bytes);
+  assert.equal(back.getCellData(1, 3).formula, '=B2*C2');
+  assert.equal(back.getCellData(2, 3).value, 5);
+  back.setCellValue(2, 1, 10);
+  assert.equal(back.getCellData(2, 3).value, 12.5);
+});
+
+test('the WebAssembly module stays under 1.5 MB', async () => {
+  const { size } = await stat(new URL('../pkg/sheet_wasm_bg.wasm', import.meta.url));
+  assert.ok(size < 1.5 * 1024 * 1024, `${size} bytes`);
+});
+
+test('init is idempotent and accepts bytes', async () => {
+  const bytes = await readFile(new URL('../pkg/sheet_wasm_bg.wasm', import.meta.url));
+  await init(bytes);
+  await rusheet.init();
+  const wb = rusheet.create();
+  wb.setCellValue(0, 0, '=ROUND(PI(),4)');
+  assert.equal(wb.getCellData(0, 0).value, 3.1416);
+});
