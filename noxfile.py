@@ -452,7 +452,9 @@ def sheet(session: nox.Session) -> None:
     session.chdir(SHEET)
     session.run("npm", "test", "--silent", external=True)
     session.chdir(ROOT)
-    session.run("cargo", "build", "--profile", "ci", "-p", "sheet-io", "--bin", "sheet-eval", external=True, env=cargo_env())
+    session.run(
+        "cargo", "build", "--profile", "ci", "-p", "sheet-io", "--bin", "sheet-eval", external=True, env=cargo_env()
+    )
     session.run(
         "pytest",
         "-c",

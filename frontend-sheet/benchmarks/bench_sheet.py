@@ -43,7 +43,8 @@ def main() -> None:
         cells = [results.get((e, scenario)) for e in engines]
         hf, nat, wasm = results.get(("HyperFormula", scenario)), cells[0], cells[1]
         ratios = [f"{hf / x:.1f}x" if hf and x else "-" for x in (nat, wasm)]
-        print(f"| {scenario} | " + " | ".join(f"{c:.1f} ms" if c is not None else "-" for c in cells) + " | " + " | ".join(ratios) + " |")
+        times = " | ".join(f"{c:.1f} ms" if c is not None else "-" for c in cells)
+        print(f"| {scenario} | {times} | " + " | ".join(ratios) + " |")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@
 #
 #   frontend-sheet/scripts/wasm-toolchain.sh          install what is missing
 #
-# The sysroot lives in $SHEET_TOOLCHAIN_DIR (default: <repo>/.cache/sheet-wasm),
-# keyed by the rustc version, so a security update of rustc rebuilds it.
+# The sysroot and wasm-bindgen-cli live in $SHEET_TOOLCHAIN_DIR (default:
+# ~/.cache/ouroboros/sheet-wasm, shared by every clone on the machine), keyed
+# by version, so a security update of rustc rebuilds the sysroot.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-CACHE=${SHEET_TOOLCHAIN_DIR:-$ROOT/.cache/sheet-wasm}
+CACHE=${SHEET_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ouroboros/sheet-wasm}
 say() { printf '[wasm-toolchain] %s\n' "$*" >&2; }
 
 have_debian_rust() {

@@ -87,7 +87,9 @@ fn count(n: f64) -> Result<u32, JsError> {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(n as u32)
     } else {
-        Err(JsError::new(&format!("count must be a whole number from 1 to {MAX_ROWS}, got {n}")))
+        Err(JsError::new(&format!(
+            "count must be a whole number from 1 to {MAX_ROWS}, got {n}"
+        )))
     }
 }
 
@@ -107,25 +109,33 @@ impl Engine {
     #[wasm_bindgen(js_name = setInput)]
     pub fn set_input(&mut self, row: f64, col: f64, input: &str) -> Result<(), JsError> {
         let (r, c) = position(row, col)?;
-        self.doc.set_input(self.sheet, r, c, input).map_err(|e| js_error(&e))
+        self.doc
+            .set_input(self.sheet, r, c, input)
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = setNumber)]
     pub fn set_number(&mut self, row: f64, col: f64, value: f64) -> Result<(), JsError> {
         let (r, c) = position(row, col)?;
-        self.doc.set_value(self.sheet, r, c, Value::number(value)).map_err(|e| js_error(&e))
+        self.doc
+            .set_value(self.sheet, r, c, Value::number(value))
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = setText)]
     pub fn set_text(&mut self, row: f64, col: f64, value: &str) -> Result<(), JsError> {
         let (r, c) = position(row, col)?;
-        self.doc.set_value(self.sheet, r, c, Value::from(value)).map_err(|e| js_error(&e))
+        self.doc
+            .set_value(self.sheet, r, c, Value::from(value))
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = setBoolean)]
     pub fn set_boolean(&mut self, row: f64, col: f64, value: bool) -> Result<(), JsError> {
         let (r, c) = position(row, col)?;
-        self.doc.set_value(self.sheet, r, c, Value::Bool(value)).map_err(|e| js_error(&e))
+        self.doc
+            .set_value(self.sheet, r, c, Value::Bool(value))
+            .map_err(|e| js_error(&e))
     }
 
     pub fn clear(&mut self, row: f64, col: f64) -> Result<(), JsError> {
@@ -134,9 +144,16 @@ impl Engine {
     }
 
     #[wasm_bindgen(js_name = setFormat)]
-    pub fn set_format(&mut self, row: f64, col: f64, format: Option<String>) -> Result<(), JsError> {
+    pub fn set_format(
+        &mut self,
+        row: f64,
+        col: f64,
+        format: Option<String>,
+    ) -> Result<(), JsError> {
         let (r, c) = position(row, col)?;
-        self.doc.set_format(self.sheet, r, c, format.as_deref()).map_err(|e| js_error(&e))
+        self.doc
+            .set_format(self.sheet, r, c, format.as_deref())
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = getCell)]
@@ -164,13 +181,22 @@ impl Engine {
 
     /// Values of a rectangle as displayed text, row-major.
     #[wasm_bindgen(js_name = getRangeDisplay)]
-    pub fn get_range_display(&self, row: f64, col: f64, rows: f64, cols: f64) -> Result<Vec<String>, JsError> {
+    pub fn get_range_display(
+        &self,
+        row: f64,
+        col: f64,
+        rows: f64,
+        cols: f64,
+    ) -> Result<Vec<String>, JsError> {
         let (r, c) = position(row, col)?;
         let (h, w) = (count(rows)?, count(cols)?);
         if u64::from(h) * u64::from(w) > 1_000_000 {
             return Err(JsError::new("at most 1,000,000 cells per range read"));
         }
-        let (r2, c2) = position(f64::from(r) + f64::from(h) - 1.0, f64::from(c) + f64::from(w) - 1.0)?;
+        let (r2, c2) = position(
+            f64::from(r) + f64::from(h) - 1.0,
+            f64::from(c) + f64::from(w) - 1.0,
+        )?;
         let wb = self.doc.workbook();
         let mut out = Vec::with_capacity((h * w) as usize);
         for rr in r..=r2 {
@@ -226,35 +252,51 @@ impl Engine {
     #[wasm_bindgen(js_name = insertRows)]
     pub fn insert_rows(&mut self, at: f64, n: f64) -> Result<(), JsError> {
         let (r, _) = position(at, 0.0)?;
-        self.doc.insert_rows(self.sheet, r, count(n)?).map_err(|e| js_error(&e))
+        self.doc
+            .insert_rows(self.sheet, r, count(n)?)
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = deleteRows)]
     pub fn delete_rows(&mut self, at: f64, n: f64) -> Result<(), JsError> {
         let (r, _) = position(at, 0.0)?;
-        self.doc.delete_rows(self.sheet, r, count(n)?).map_err(|e| js_error(&e))
+        self.doc
+            .delete_rows(self.sheet, r, count(n)?)
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = insertCols)]
     pub fn insert_cols(&mut self, at: f64, n: f64) -> Result<(), JsError> {
         let (_, c) = position(0.0, at)?;
-        self.doc.insert_cols(self.sheet, c, count(n)?).map_err(|e| js_error(&e))
+        self.doc
+            .insert_cols(self.sheet, c, count(n)?)
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = deleteCols)]
     pub fn delete_cols(&mut self, at: f64, n: f64) -> Result<(), JsError> {
         let (_, c) = position(0.0, at)?;
-        self.doc.delete_cols(self.sheet, c, count(n)?).map_err(|e| js_error(&e))
+        self.doc
+            .delete_cols(self.sheet, c, count(n)?)
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(js_name = sheetNames)]
     pub fn sheet_names(&self) -> Vec<String> {
-        self.doc.workbook().sheets().into_iter().map(|(_, n)| n).collect()
+        self.doc
+            .workbook()
+            .sheets()
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
     }
 
     #[wasm_bindgen(js_name = addSheet)]
     pub fn add_sheet(&mut self, name: &str) -> Result<u32, JsError> {
-        self.doc.workbook_mut().add_sheet(name).map_err(|e| js_error(&e))?;
+        self.doc
+            .workbook_mut()
+            .add_sheet(name)
+            .map_err(|e| js_error(&e))?;
         Ok(u32::try_from(self.doc.workbook().sheets().len() - 1).unwrap_or(0))
     }
 
@@ -271,14 +313,19 @@ impl Engine {
 
     #[wasm_bindgen(js_name = defineName)]
     pub fn define_name(&mut self, name: &str, formula: &str) -> Result<(), JsError> {
-        self.doc.workbook_mut().define_name(name, formula).map_err(|e| js_error(&e))
+        self.doc
+            .workbook_mut()
+            .define_name(name, formula)
+            .map_err(|e| js_error(&e))
     }
 
     /// Sets the clock NOW()/TODAY() read, in milliseconds since 1970 (Date.now()).
     #[wasm_bindgen(js_name = setNow)]
     pub fn set_now(&mut self, unix_ms: f64) {
         // 25569 is the Excel serial of 1970-01-01.
-        self.doc.workbook_mut().set_now(unix_ms / 86_400_000.0 + 25_569.0);
+        self.doc
+            .workbook_mut()
+            .set_now(unix_ms / 86_400_000.0 + 25_569.0);
     }
 
     /// Recomputes every formula.

@@ -30,9 +30,9 @@ TEXTS = ["apple", "Banana", "cherry pie", "date", "Elder", "fig", "  grape ", "k
 # Each entry: (predicate on (formula, ours, theirs), reason).
 DOCUMENTED: list[tuple[object, str]] = [
     (
-        lambda formula, ours, theirs: "TRIM(" in formula
-        and ours[0] == theirs[0] == "s"
-        and ours[1] == " ".join(str(theirs[1]).split()),
+        lambda formula, ours, theirs: (
+            "TRIM(" in formula and ours[0] == theirs[0] == "s" and ours[1] == " ".join(str(theirs[1]).split())
+        ),
         "Excel's TRIM also collapses runs of inner spaces to one; `formulas` only strips the ends",
     ),
 ]
@@ -156,7 +156,7 @@ class Generator:
         if kind == 6:
             return f"TRIM({self.text(d)})"
         if kind == 7:
-            return f"CONCATENATE({self.text(d)},\"-\",{self.text(d)})"
+            return f'CONCATENATE({self.text(d)},"-",{self.text(d)})'
         return f"REPT({self.text(d)},{r.randint(0, 3)})"
 
     def formula(self) -> str:
@@ -206,7 +206,11 @@ def reference_results(path: Path) -> dict[str, object]:
 
 def our_results(path: Path) -> dict[str, tuple[str, str]]:
     binary = os.environ.get("SHEET_EVAL")
-    cmd = [binary, str(path)] if binary else ["cargo", "run", "-q", "--profile", "ci", "-p", "sheet-io", "--bin", "sheet-eval", "--", str(path)]
+    cmd = (
+        [binary, str(path)]
+        if binary
+        else ["cargo", "run", "-q", "--profile", "ci", "-p", "sheet-io", "--bin", "sheet-eval", "--", str(path)]
+    )
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
     out = {}
     for line in done.stdout.splitlines():

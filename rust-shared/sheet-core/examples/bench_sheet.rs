@@ -24,7 +24,8 @@ fn build(rows: u32, with_sum: bool) -> (Workbook, SheetId) {
             if r == 0 {
                 wb.set_formula(s, r, 2, "=B1").unwrap();
             } else {
-                wb.set_formula(s, r, 2, &format!("=C{}+B{n}", n - 1)).unwrap();
+                wb.set_formula(s, r, 2, &format!("=C{}+B{n}", n - 1))
+                    .unwrap();
             }
             if with_sum {
                 wb.set_formula(s, r, 3, &format!("=SUM(A$1:A{n})")).unwrap();
@@ -39,7 +40,10 @@ fn best_of(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
 }
 
 fn main() {
-    let rows: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let rows: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     for (name, with_sum) in [("S1", false), ("S2", true)] {
         let (mut wb, s) = build(rows, with_sum);
         let mut v = 1.0;
@@ -50,14 +54,21 @@ fn main() {
             t.elapsed().as_secs_f64() * 1000.0
         });
         let total = 2.0 * (f64::from(rows) * (f64::from(rows) + 1.0) / 2.0 - 1.0 + v);
-        assert_eq!(wb.get(s, rows - 1, 2), Value::Number(total), "{name}: wrong result");
+        assert_eq!(
+            wb.get(s, rows - 1, 2),
+            Value::Number(total),
+            "{name}: wrong result"
+        );
         println!("{{\"scenario\": \"{name}\", \"ms\": {ms:.3}}}");
     }
     let ms = best_of(3, || {
         let t = Instant::now();
         let (wb, s) = build(rows, true);
         let elapsed = t.elapsed().as_secs_f64() * 1000.0;
-        assert_eq!(wb.get(s, rows - 1, 3), Value::Number(f64::from(rows) * (f64::from(rows) + 1.0) / 2.0));
+        assert_eq!(
+            wb.get(s, rows - 1, 3),
+            Value::Number(f64::from(rows) * (f64::from(rows) + 1.0) / 2.0)
+        );
         elapsed
     });
     println!("{{\"scenario\": \"S3\", \"ms\": {ms:.3}}}");

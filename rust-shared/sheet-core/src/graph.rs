@@ -96,8 +96,11 @@ impl ColumnIndex {
                 continue;
             }
             let mid = usize::midpoint(lo, hi);
-            stack.push((2 * node, lo, mid));
+            // Right half first so the left pops first: ranges come out in
+            // order of (first row, last row), which lets the running-sum
+            // memo of SUM(A$1:An) reuse the sum one row shorter.
             stack.push((2 * node + 1, mid, hi));
+            stack.push((2 * node, lo, mid));
         }
     }
 }
