@@ -139,6 +139,7 @@ def test_self_check_calls_the_app_with_the_http_client(demo):
             "ouroboros-kv",
             "ouroboros-tasks",
             "ouroboros-test",
+            "ouroboros-argus",
         }
     )
 
