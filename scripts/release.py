@@ -109,9 +109,9 @@ def _package_version(text: str, section: str) -> str:
 
 
 def discover(root: Path) -> dict[str, Target]:
-    """Every releasable target under packages/."""
+    """Every releasable target under packages/ (and argus/, discovered as nox does)."""
     found: dict[str, Target] = {}
-    for pyproject in sorted(root.glob("packages/*/pyproject.toml")):
+    for pyproject in sorted([*root.glob("packages/*/pyproject.toml"), *root.glob("argus/pyproject.toml")]):
         folder = pyproject.parent
         name = tomllib.loads(pyproject.read_text())["project"]["name"]
         cargo = folder / "Cargo.toml"
