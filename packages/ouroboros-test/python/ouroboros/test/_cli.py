@@ -9,23 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ouroboros.core.cli import module_info
+# The same `info` output as every other module's `ob <module> info`.
+from ouroboros.core.cli import _print_info
 
 
 def _handle(args: argparse.Namespace) -> int:
     rest = list(args.test_args)
     if rest[:1] == ["info"]:
-        as_json = "--json" in rest[1:]
-        info = module_info("ouroboros.test")
-        if as_json:
-            import json
-
-            print(json.dumps(info, sort_keys=True))
-        else:
-            width = max(len(k) for k in info)
-            for key, value in info.items():
-                print(f"{key:<{width}}  {value}")
-        return 0
+        return _print_info("ouroboros.test", as_json="--json" in rest[1:])
     from ouroboros.test._main import main
 
     return main(rest, prog="ob test")
