@@ -9,7 +9,7 @@ recompiles PyO3.
     nox -s suites                every package's pytest suite and every crate's cargo tests, once, in one venv
     nox -s "tests(package='ouroboros-kv')"   one package: pytest + cargo test in its own venv
     nox -s matrix                cross-package tests, previous releases beside current ones, each package alone
-    nox -s lint                  ruff, cargo clippy, mypy stubtest
+    nox -s lint                  ruff, rustfmt, cargo clippy, mypy stubtest
     nox -s scripts               tests of scripts/ (services from a 0700 checkout, release, previous releases)
     nox -s release -- ouroboros-http patch --dry-run
     nox -s bench -- validation   peers side by side, release wheels
@@ -381,10 +381,11 @@ def release(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff, cargo clippy (warnings are errors), mypy stubtest of every native module."""
+    """ruff, rustfmt, cargo clippy (warnings are errors), mypy stubtest of every native module."""
     session.install("ruff>=0.17,<0.18", "mypy>=2.4,<3")
     session.run("ruff", "check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
     session.run("ruff", "format", "--check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
+    session.run("cargo", "fmt", "--all", "--check", external=True)
     session.run(
         "cargo",
         "clippy",

@@ -31,7 +31,10 @@ impl BodyState {
 
     pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
         if self.closed {
-            return Err(self.err(ErrorKind::StreamClosed, "the response was closed before its body was read"));
+            return Err(self.err(
+                ErrorKind::StreamClosed,
+                "the response was closed before its body was read",
+            ));
         }
         let Some(opened) = self.opened.as_mut() else {
             return Ok(None);
@@ -54,7 +57,10 @@ impl BodyState {
     /// Read what is left of the body.
     pub async fn read_rest(&mut self) -> Result<Bytes, HttpError> {
         if self.consumed && self.opened.is_none() {
-            return Err(self.err(ErrorKind::StreamConsumed, "the body of this streamed response was already read"));
+            return Err(self.err(
+                ErrorKind::StreamConsumed,
+                "the body of this streamed response was already read",
+            ));
         }
         let mut buf: Vec<u8> = Vec::new();
         while let Some(b) = self.next_chunk().await? {
@@ -87,7 +93,13 @@ pub struct IterState {
 
 impl IterState {
     pub fn new(body: Option<SharedBody>, prefetched: Option<Bytes>, mode: Mode) -> Self {
-        Self { body, prefetched, mode, carry: Vec::new(), done: false }
+        Self {
+            body,
+            prefetched,
+            mode,
+            carry: Vec::new(),
+            done: false,
+        }
     }
 
     async fn raw_chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
@@ -136,7 +148,8 @@ impl IterState {
                         if self.carry.is_empty() {
                             return Ok(None);
                         }
-                        let text = String::from_utf8_lossy(&std::mem::take(&mut self.carry)).into_owned();
+                        let text =
+                            String::from_utf8_lossy(&std::mem::take(&mut self.carry)).into_owned();
                         return Ok(Some(Item::Text(text)));
                     }
                 }
@@ -147,7 +160,9 @@ impl IterState {
                         if line.last() == Some(&b'\r') {
                             line.pop();
                         }
-                        return Ok(Some(Item::Text(String::from_utf8_lossy(&line).into_owned())));
+                        return Ok(Some(Item::Text(
+                            String::from_utf8_lossy(&line).into_owned(),
+                        )));
                     }
                     if let Some(b) = self.raw_chunk().await? {
                         self.carry.extend_from_slice(&b);
@@ -160,7 +175,9 @@ impl IterState {
                         if line.last() == Some(&b'\r') {
                             line.pop();
                         }
-                        return Ok(Some(Item::Text(String::from_utf8_lossy(&line).into_owned())));
+                        return Ok(Some(Item::Text(
+                            String::from_utf8_lossy(&line).into_owned(),
+                        )));
                     }
                 }
             }
@@ -190,7 +207,12 @@ impl AsyncBodyIterator {
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let state = Arc::clone(&self.state);
         ouroboros_common::python::future_into_py(py, async move {
-            let item = state.lock().await.next_item().await.map_err(|e| to_pyerr_attached(&e))?;
+            let item = state
+                .lock()
+                .await
+                .next_item()
+                .await
+                .map_err(|e| to_pyerr_attached(&e))?;
             match item {
                 Some(i) => Ok(Python::attach(|py| item_to_py(py, i))),
                 None => Err(PyStopAsyncIteration::new_err(())),

@@ -105,7 +105,11 @@ impl Completer {
         // delivered to the future they belong to, never raised into the loop.
         for d in items {
             let fut = d.fut.bind(py);
-            if fut.call_method0(pyo3::intern!(py, "done")).and_then(|v| v.is_truthy()).unwrap_or(true) {
+            if fut
+                .call_method0(pyo3::intern!(py, "done"))
+                .and_then(|v| v.is_truthy())
+                .unwrap_or(true)
+            {
                 continue; // cancelled meanwhile
             }
             let result = match d.outcome {
@@ -147,30 +151,54 @@ pub struct LoopSlot {
 
 impl LoopSlot {
     fn completer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Completer>> {
-        let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> { Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind()) })?;
+        let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> {
+            Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
+        })?;
         let running = get_loop.bind(py).call0()?;
         {
             // Hot path: a pointer comparison per known loop, no Python call under the lock.
             let list = lock(&self.completers);
-            if let Some(c) = list.iter().find(|c| c.borrow(py).event_loop.bind(py).is(&running)) {
+            if let Some(c) = list
+                .iter()
+                .find(|c| c.borrow(py).event_loop.bind(py).is(&running))
+            {
                 return Ok(c.bind(py).clone());
             }
         }
-        let known: Vec<Py<Completer>> = lock(&self.completers).iter().map(|c| c.clone_ref(py)).collect();
+        let known: Vec<Py<Completer>> = lock(&self.completers)
+            .iter()
+            .map(|c| c.clone_ref(py))
+            .collect();
         let mut closed: Vec<usize> = Vec::new();
         for c in &known {
-            if c.borrow(py).event_loop.bind(py).call_method0("is_closed").and_then(|v| v.is_truthy()).unwrap_or(true) {
+            if c.borrow(py)
+                .event_loop
+                .bind(py)
+                .call_method0("is_closed")
+                .and_then(|v| v.is_truthy())
+                .unwrap_or(true)
+            {
                 closed.push(c.as_ptr() as usize);
             }
         }
-        let (reader, writer) = UnixStream::pair().map_err(|e| ouroboros_common::Error::io("cannot create the asyncio wake-up socket pair", e))?;
-        reader.set_nonblocking(true).map_err(|e| ouroboros_common::Error::io("set_nonblocking", e))?;
-        writer.set_nonblocking(true).map_err(|e| ouroboros_common::Error::io("set_nonblocking", e))?;
+        let (reader, writer) = UnixStream::pair().map_err(|e| {
+            ouroboros_common::Error::io("cannot create the asyncio wake-up socket pair", e)
+        })?;
+        reader
+            .set_nonblocking(true)
+            .map_err(|e| ouroboros_common::Error::io("set_nonblocking", e))?;
+        writer
+            .set_nonblocking(true)
+            .map_err(|e| ouroboros_common::Error::io("set_nonblocking", e))?;
         let fd = reader.as_raw_fd();
         let completer = Bound::new(
             py,
             Completer {
-                shared: Arc::new(Shared { queue: Mutex::new(Vec::new()), pending: Mutex::new(HashMap::new()), writer }),
+                shared: Arc::new(Shared {
+                    queue: Mutex::new(Vec::new()),
+                    pending: Mutex::new(HashMap::new()),
+                    writer,
+                }),
                 reader,
                 create_future: running.getattr("create_future")?.unbind(),
                 event_loop: running.clone().unbind(),
@@ -182,7 +210,9 @@ impl LoopSlot {
         running.call_method1("add_reader", (fd, completer.getattr("_drain")?))?;
         let removed: Vec<Py<Completer>> = {
             let mut list = lock(&self.completers);
-            let (gone, keep): (Vec<_>, Vec<_>) = list.drain(..).partition(|c| closed.contains(&(c.as_ptr() as usize)));
+            let (gone, keep): (Vec<_>, Vec<_>) = list
+                .drain(..)
+                .partition(|c| closed.contains(&(c.as_ptr() as usize)));
             *list = keep;
             list.push(completer.clone().unbind());
             gone
@@ -196,7 +226,11 @@ impl LoopSlot {
     /// `work` comes boxed: a request future is several kilobytes, and every
     /// move of an unboxed one on the way into the task is a memcpy of all of
     /// it (perf showed memmove as the top symbol of the loop thread).
-    pub fn spawn<'py>(&self, py: Python<'py>, work: Pin<Box<dyn Future<Output = Outcome> + Send>>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn spawn<'py>(
+        &self,
+        py: Python<'py>,
+        work: Pin<Box<dyn Future<Output = Outcome> + Send>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let completer = self.completer(py)?;
         let c = completer.borrow();
         let fut = c.create_future.bind(py).call0()?;
@@ -208,11 +242,19 @@ impl LoopSlot {
         let fut_ref = fut.clone().unbind();
         let rt = ouroboros_common::runtime::runtime()?;
         let handle = rt.spawn(async move {
-            let outcome = match ouroboros_common::panic::catch_future(async { Ok::<_, ouroboros_common::Error>(work.await) }).await {
+            let outcome = match ouroboros_common::panic::catch_future(async {
+                Ok::<_, ouroboros_common::Error>(work.await)
+            })
+            .await
+            {
                 Ok(o) => o,
                 Err(e) => Outcome::Panicked(e),
             };
-            shared.push(Done { fut: fut_ref, key, outcome });
+            shared.push(Done {
+                fut: fut_ref,
+                key,
+                outcome,
+            });
         });
         lock(&c.shared.pending).insert(key, handle.abort_handle());
         Ok(fut)

@@ -7,7 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use ouroboros_common::python::{guard, InvalidArgumentError};
 use ouroboros_http_core::header::{HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE};
-use ouroboros_http_core::{ClientConfig, Engine, ErrorKind, FormPart, HttpError, Limits, Method, RequestBody, RequestSpec, RetryPolicy, Timeouts, Url};
+use ouroboros_http_core::{
+    ClientConfig, Engine, ErrorKind, FormPart, HttpError, Limits, Method, RequestBody, RequestSpec,
+    RetryPolicy, Timeouts, Url,
+};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -70,16 +73,23 @@ fn param_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Flatten dict / list of pairs / str into `(key, value)` pairs; list values repeat the key.
 pub fn pairs(obj: &Bound<'_, PyAny>, out: &mut Vec<(String, String)>) -> PyResult<()> {
     if let Ok(s) = obj.cast::<PyString>() {
-        out.extend(url::form_urlencoded::parse(s.to_str()?.trim_start_matches('?').as_bytes()).into_owned());
+        out.extend(
+            url::form_urlencoded::parse(s.to_str()?.trim_start_matches('?').as_bytes())
+                .into_owned(),
+        );
         return Ok(());
     }
     let items: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = if let Ok(d) = obj.cast::<PyDict>() {
         d.iter().collect()
     } else {
-        obj.try_iter()?.map(|i| i?.extract()).collect::<PyResult<_>>()?
+        obj.try_iter()?
+            .map(|i| i?.extract())
+            .collect::<PyResult<_>>()?
     };
     for (k, v) in items {
-        let key = k.extract::<String>().map_err(|_| InvalidArgumentError::new_err("parameter names must be str"))?;
+        let key = k
+            .extract::<String>()
+            .map_err(|_| InvalidArgumentError::new_err("parameter names must be str"))?;
         if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
             for item in v.try_iter()? {
                 out.push((key.clone(), param_text(&item?)?));
@@ -118,7 +128,15 @@ struct CallArgs<'a, 'py> {
 
 impl NativeClient {
     fn invalid_url(py: Python<'_>, method: &str, url: &str, why: &str) -> PyErr {
-        to_pyerr(py, &HttpError::new(ErrorKind::InvalidUrl, method, url, format!("invalid URL: {why}")))
+        to_pyerr(
+            py,
+            &HttpError::new(
+                ErrorKind::InvalidUrl,
+                method,
+                url,
+                format!("invalid URL: {why}"),
+            ),
+        )
     }
 
     fn resolve(&self, py: Python<'_>, method: &str, raw: &str) -> PyResult<Url> {
@@ -126,17 +144,37 @@ impl NativeClient {
             Ok(u) => u,
             Err(url::ParseError::RelativeUrlWithoutBase) => match &self.base {
                 Some(base) => {
-                    let joined = if raw.is_empty() { base.clone() } else { format!("{base}/{}", raw.trim_start_matches('/')) };
-                    Url::parse(&joined).map_err(|e| Self::invalid_url(py, method, &joined, &e.to_string()))?
+                    let joined = if raw.is_empty() {
+                        base.clone()
+                    } else {
+                        format!("{base}/{}", raw.trim_start_matches('/'))
+                    };
+                    Url::parse(&joined)
+                        .map_err(|e| Self::invalid_url(py, method, &joined, &e.to_string()))?
                 }
-                None => return Err(Self::invalid_url(py, method, raw, "a relative URL needs the client's base_url")),
+                None => {
+                    return Err(Self::invalid_url(
+                        py,
+                        method,
+                        raw,
+                        "a relative URL needs the client's base_url",
+                    ))
+                }
             },
             Err(e) => return Err(Self::invalid_url(py, method, raw, &e.to_string())),
         };
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(to_pyerr(
                 py,
-                &HttpError::new(ErrorKind::UnsupportedProtocol, method, raw, format!("unsupported protocol {:?}; only http and https are supported", parsed.scheme())),
+                &HttpError::new(
+                    ErrorKind::UnsupportedProtocol,
+                    method,
+                    raw,
+                    format!(
+                        "unsupported protocol {:?}; only http and https are supported",
+                        parsed.scheme()
+                    ),
+                ),
             ));
         }
         if parsed.host_str().is_none_or(str::is_empty) {
@@ -146,8 +184,10 @@ impl NativeClient {
     }
 
     fn build(&self, py: Python<'_>, a: &CallArgs<'_, '_>) -> PyResult<RequestSpec> {
-        let method = Method::from_bytes(a.method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| InvalidArgumentError::new_err(format!("invalid HTTP method {:?}", a.method)))?;
+        let method =
+            Method::from_bytes(a.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+                InvalidArgumentError::new_err(format!("invalid HTTP method {:?}", a.method))
+            })?;
         let mut url = self.resolve(py, a.method, a.url)?;
         if !self.params.is_empty() || a.params.is_some() {
             let mut all = self.params.clone();
@@ -167,7 +207,11 @@ impl NativeClient {
             pairs(c, &mut list)?;
             let text: Vec<String> = list.iter().map(|(k, v)| format!("{k}={v}")).collect();
             if !text.is_empty() {
-                let v = HeaderValue::from_str(&text.join("; ")).map_err(|_| InvalidArgumentError::new_err("cookies contain characters not allowed in a header"))?;
+                let v = HeaderValue::from_str(&text.join("; ")).map_err(|_| {
+                    InvalidArgumentError::new_err(
+                        "cookies contain characters not allowed in a header",
+                    )
+                })?;
                 headers.insert(COOKIE, v);
             }
         }
@@ -186,9 +230,18 @@ impl NativeClient {
     }
 
     fn body(a: &CallArgs<'_, '_>, headers: &mut HeaderMap) -> PyResult<RequestBody> {
-        let given = [a.content.is_some(), a.json.is_some(), a.data.is_some() || a.files.is_some()].iter().filter(|g| **g).count();
+        let given = [
+            a.content.is_some(),
+            a.json.is_some(),
+            a.data.is_some() || a.files.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
         if given > 1 {
-            return Err(InvalidArgumentError::new_err("give at most one of content=, json= and data=/files="));
+            return Err(InvalidArgumentError::new_err(
+                "give at most one of content=, json= and data=/files=",
+            ));
         }
         let mut set_type = |ct: &'static str| {
             if !headers.contains_key(CONTENT_TYPE) {
@@ -208,11 +261,26 @@ impl NativeClient {
             if let Some(d) = a.data {
                 let mut fields = Vec::new();
                 pairs(d, &mut fields)?;
-                parts.extend(fields.into_iter().map(|(name, v)| FormPart { name, filename: None, content_type: None, data: Bytes::from(v.into_bytes()) }));
+                parts.extend(fields.into_iter().map(|(name, v)| FormPart {
+                    name,
+                    filename: None,
+                    content_type: None,
+                    data: Bytes::from(v.into_bytes()),
+                }));
             }
             for item in files.try_iter()? {
-                let (name, filename, data, content_type): (String, Option<String>, Bound<'_, PyAny>, Option<String>) = item?.extract()?;
-                parts.push(FormPart { name, filename, content_type, data: bytes_of(&data, "files")? });
+                let (name, filename, data, content_type): (
+                    String,
+                    Option<String>,
+                    Bound<'_, PyAny>,
+                    Option<String>,
+                ) = item?.extract()?;
+                parts.push(FormPart {
+                    name,
+                    filename,
+                    content_type,
+                    data: bytes_of(&data, "files")?,
+                });
             }
             return Ok(RequestBody::Multipart(Arc::new(parts)));
         }
@@ -222,7 +290,9 @@ impl NativeClient {
             }
             let mut fields = Vec::new();
             pairs(d, &mut fields)?;
-            let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields.iter()).finish();
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields.iter())
+                .finish();
             set_type("application/x-www-form-urlencoded");
             return Ok(RequestBody::Bytes(Bytes::from(encoded.into_bytes())));
         }
@@ -230,7 +300,13 @@ impl NativeClient {
     }
 }
 
-type TimeoutTuple = (Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+type TimeoutTuple = (
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
 type LimitsTuple = (Option<usize>, Option<usize>, Option<f64>);
 type RetryTuple = (u32, f64, f64, f64, Vec<u16>, Vec<String>, bool);
 
@@ -264,7 +340,8 @@ impl NativeClient {
         guard(|| {
             let defaults = ClientConfig::default();
             let mut retry_policy = RetryPolicy::default();
-            if let Some((retries, factor, max_backoff, jitter, statuses, methods, respect)) = retry {
+            if let Some((retries, factor, max_backoff, jitter, statuses, methods, respect)) = retry
+            {
                 retry_policy = RetryPolicy {
                     retries,
                     backoff_factor: secs(Some(factor), "backoff_factor")?.unwrap_or_default(),
@@ -273,7 +350,13 @@ impl NativeClient {
                     status_codes: statuses,
                     methods: methods
                         .iter()
-                        .map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|_| InvalidArgumentError::new_err(format!("invalid HTTP method {m:?} in retry methods"))))
+                        .map(|m| {
+                            Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|_| {
+                                InvalidArgumentError::new_err(format!(
+                                    "invalid HTTP method {m:?} in retry methods"
+                                ))
+                            })
+                        })
                         .collect::<PyResult<_>>()?,
                     respect_retry_after: respect,
                 };
@@ -286,7 +369,11 @@ impl NativeClient {
                     pool: secs(timeout.3, "pool timeout")?,
                     total: secs(timeout.4, "total timeout")?,
                 },
-                limits: Limits { max_connections: limits.0, max_keepalive_connections: limits.1, keepalive_expiry: secs(limits.2, "keepalive_expiry")? },
+                limits: Limits {
+                    max_connections: limits.0,
+                    max_keepalive_connections: limits.1,
+                    keepalive_expiry: secs(limits.2, "keepalive_expiry")?,
+                },
                 http2: http2 || http2_prior_knowledge,
                 http2_prior_knowledge,
                 verify,
@@ -306,9 +393,15 @@ impl NativeClient {
             let base = match base_url {
                 None | Some("") => None,
                 Some(b) => {
-                    let u = Url::parse(b).map_err(|e| Self::invalid_url(py, "", b, &e.to_string()))?;
+                    let u =
+                        Url::parse(b).map_err(|e| Self::invalid_url(py, "", b, &e.to_string()))?;
                     if !matches!(u.scheme(), "http" | "https") {
-                        return Err(Self::invalid_url(py, "", b, "base_url must be http:// or https://"));
+                        return Err(Self::invalid_url(
+                            py,
+                            "",
+                            b,
+                            "base_url must be http:// or https://",
+                        ));
                     }
                     Some(u.as_str().trim_end_matches('/').to_owned())
                 }
@@ -321,7 +414,13 @@ impl NativeClient {
             if let Some(p) = params {
                 pairs(p, &mut default_params)?;
             }
-            Ok(Self { engine: Arc::new(engine), slot: LoopSlot::default(), base, headers: Py::new(py, Headers::from_map(map))?, params: default_params })
+            Ok(Self {
+                engine: Arc::new(engine),
+                slot: LoopSlot::default(),
+                base,
+                headers: Py::new(py, Headers::from_map(map))?,
+                params: default_params,
+            })
         })
     }
 
@@ -369,7 +468,19 @@ impl NativeClient {
         timeout_given: bool,
         follow_redirects: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
+        let args = CallArgs {
+            method,
+            url,
+            params,
+            headers,
+            cookies,
+            content,
+            data,
+            files,
+            json,
+            timeout: timeout_given.then_some(timeout),
+            follow_redirects,
+        };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
         self.slot.spawn(
@@ -402,7 +513,19 @@ impl NativeClient {
         timeout_given: bool,
         follow_redirects: Option<bool>,
     ) -> PyResult<Response> {
-        let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
+        let args = CallArgs {
+            method,
+            url,
+            params,
+            headers,
+            cookies,
+            content,
+            data,
+            files,
+            json,
+            timeout: timeout_given.then_some(timeout),
+            follow_redirects,
+        };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
         let done = crate::block_on(py, async move { engine.execute(spec).await })?;
@@ -428,7 +551,19 @@ impl NativeClient {
         timeout_given: bool,
         follow_redirects: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
+        let args = CallArgs {
+            method,
+            url,
+            params,
+            headers,
+            cookies,
+            content,
+            data,
+            files,
+            json,
+            timeout: timeout_given.then_some(timeout),
+            follow_redirects,
+        };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
         self.slot.spawn(
@@ -461,7 +596,19 @@ impl NativeClient {
         timeout_given: bool,
         follow_redirects: Option<bool>,
     ) -> PyResult<Response> {
-        let args = CallArgs { method, url, params, headers, cookies, content, data, files, json, timeout: timeout_given.then_some(timeout), follow_redirects };
+        let args = CallArgs {
+            method,
+            url,
+            params,
+            headers,
+            cookies,
+            content,
+            data,
+            files,
+            json,
+            timeout: timeout_given.then_some(timeout),
+            follow_redirects,
+        };
         let spec = guard(|| self.build(py, &args))?;
         let engine = Arc::clone(&self.engine);
         let opened = crate::block_on(py, async move { engine.open(spec).await })?;
@@ -470,8 +617,26 @@ impl NativeClient {
 
     /// The URL a request would go to (base_url and params applied).
     #[pyo3(signature = (method, url, params = None))]
-    fn build_url(&self, py: Python<'_>, method: &str, url: &str, params: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-        let args = CallArgs { method, url, params, headers: None, cookies: None, content: None, data: None, files: None, json: None, timeout: None, follow_redirects: None };
+    fn build_url(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let args = CallArgs {
+            method,
+            url,
+            params,
+            headers: None,
+            cookies: None,
+            content: None,
+            data: None,
+            files: None,
+            json: None,
+            timeout: None,
+            follow_redirects: None,
+        };
         Ok(self.build(py, &args)?.url.to_string())
     }
 }

@@ -17,11 +17,23 @@ pub struct Cookies {
 impl Cookies {
     fn find(&self, py: Python<'_>, name: &str, domain: Option<&str>) -> PyResult<Option<String>> {
         let want = domain.map(|d| d.trim_start_matches('.'));
-        let found: Vec<_> = self.jar.list().into_iter().filter(|c| c.name == name && want.is_none_or(|d| c.domain == d)).collect();
+        let found: Vec<_> = self
+            .jar
+            .list()
+            .into_iter()
+            .filter(|c| c.name == name && want.is_none_or(|d| c.domain == d))
+            .collect();
         match found.len() {
             0 => Ok(None),
             1 => Ok(found.into_iter().next().map(|c| c.value)),
-            n => Err(new_err(py, "CookieConflict", format!("{n} cookies are called {name:?}; give the domain (found in {:?})", found.iter().map(|c| c.domain.as_str()).collect::<Vec<_>>()))),
+            n => Err(new_err(
+                py,
+                "CookieConflict",
+                format!(
+                    "{n} cookies are called {name:?}; give the domain (found in {:?})",
+                    found.iter().map(|c| c.domain.as_str()).collect::<Vec<_>>()
+                ),
+            )),
         }
     }
 }
@@ -30,14 +42,22 @@ impl Cookies {
 impl Cookies {
     /// The value of cookie `name` (in `domain` when given), or `default`.
     #[pyo3(signature = (name, default = None, domain = None))]
-    fn get(&self, py: Python<'_>, name: &str, default: Option<String>, domain: Option<&str>) -> PyResult<Option<String>> {
+    fn get(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        default: Option<String>,
+        domain: Option<&str>,
+    ) -> PyResult<Option<String>> {
         Ok(self.find(py, name, domain)?.or(default))
     }
 
     /// Store a cookie; without a domain it is sent to every host.
     #[pyo3(signature = (name, value, domain = "", path = "/"))]
     fn set(&self, name: &str, value: &str, domain: &str, path: &str) -> PyResult<()> {
-        self.jar.set(name, value, domain, path).map_err(InvalidArgumentError::new_err)
+        self.jar
+            .set(name, value, domain, path)
+            .map_err(InvalidArgumentError::new_err)
     }
 
     #[pyo3(signature = (name, domain = None))]
@@ -52,11 +72,19 @@ impl Cookies {
     /// Every cookie as `(name, value, domain, path)`.
     #[getter]
     fn jar(&self) -> Vec<(String, String, String, String)> {
-        self.jar.list().into_iter().map(|c| (c.name, c.value, c.domain, c.path)).collect()
+        self.jar
+            .list()
+            .into_iter()
+            .map(|c| (c.name, c.value, c.domain, c.path))
+            .collect()
     }
 
     fn items(&self) -> Vec<(String, String)> {
-        self.jar.list().into_iter().map(|c| (c.name, c.value)).collect()
+        self.jar
+            .list()
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect()
     }
 
     fn keys(&self) -> Vec<String> {
@@ -64,7 +92,8 @@ impl Cookies {
     }
 
     fn __getitem__(&self, py: Python<'_>, name: &str) -> PyResult<String> {
-        self.find(py, name, None)?.ok_or_else(|| PyKeyError::new_err(name.to_owned()))
+        self.find(py, name, None)?
+            .ok_or_else(|| PyKeyError::new_err(name.to_owned()))
     }
 
     fn __setitem__(&self, name: &str, value: &str) -> PyResult<()> {
@@ -88,11 +117,27 @@ impl Cookies {
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let keys = slf.keys();
-        Ok(pyo3::types::PyList::new(slf.py(), keys)?.into_any().try_iter()?.into_any())
+        Ok(pyo3::types::PyList::new(slf.py(), keys)?
+            .into_any()
+            .try_iter()?
+            .into_any())
     }
 
     fn __repr__(&self) -> String {
-        let items: Vec<String> = self.jar.list().iter().map(|c| format!("<Cookie {}={} for {}{}>", c.name, c.value, if c.domain.is_empty() { "*" } else { &c.domain }, c.path)).collect();
+        let items: Vec<String> = self
+            .jar
+            .list()
+            .iter()
+            .map(|c| {
+                format!(
+                    "<Cookie {}={} for {}{}>",
+                    c.name,
+                    c.value,
+                    if c.domain.is_empty() { "*" } else { &c.domain },
+                    c.path
+                )
+            })
+            .collect();
         format!("<Cookies[{}]>", items.join(", "))
     }
 }

@@ -15,11 +15,17 @@ const ERRORS_MODULE: &str = "ouroboros.http._errors";
 static CLASSES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
 pub fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
-    let cache = CLASSES.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+    let cache = CLASSES
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
     if let Some(cls) = cache.get_item(name)? {
         return Ok(cls.cast_into()?);
     }
-    let module = if name == "InvalidArgumentError" { "ouroboros.core" } else { ERRORS_MODULE };
+    let module = if name == "InvalidArgumentError" {
+        "ouroboros.core"
+    } else {
+        ERRORS_MODULE
+    };
     let cls: Bound<'py, PyType> = py.import(module)?.getattr(name)?.cast_into()?;
     cache.set_item(name, &cls)?;
     Ok(cls)

@@ -3,8 +3,8 @@
 //! `headers["set-cookie"]` joins repeated fields with ", " as httpx does;
 //! `get_list` returns them one by one. Names come back lower-cased.
 
-use ouroboros_http_core::header::{HeaderMap, HeaderName, HeaderValue};
 use ouroboros_common::python::InvalidArgumentError;
+use ouroboros_http_core::header::{HeaderMap, HeaderName, HeaderValue};
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -16,7 +16,8 @@ pub struct Headers {
 }
 
 pub fn name(key: &str) -> PyResult<HeaderName> {
-    HeaderName::from_bytes(key.as_bytes()).map_err(|_| InvalidArgumentError::new_err(format!("invalid header name {key:?}")))
+    HeaderName::from_bytes(key.as_bytes())
+        .map_err(|_| InvalidArgumentError::new_err(format!("invalid header name {key:?}")))
 }
 
 pub fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<HeaderValue> {
@@ -27,7 +28,11 @@ pub fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<HeaderValue> {
     } else {
         HeaderValue::from_str(v.str()?.to_str()?)
     };
-    parsed.map_err(|_| InvalidArgumentError::new_err(format!("invalid value for header {key:?} (control characters are not allowed)")))
+    parsed.map_err(|_| {
+        InvalidArgumentError::new_err(format!(
+            "invalid value for header {key:?} (control characters are not allowed)"
+        ))
+    })
 }
 
 fn text(v: &HeaderValue) -> String {
@@ -104,7 +109,8 @@ impl Headers {
     }
 
     fn __getitem__(&self, key: &str) -> PyResult<String> {
-        self.joined(key).ok_or_else(|| PyKeyError::new_err(key.to_owned()))
+        self.joined(key)
+            .ok_or_else(|| PyKeyError::new_err(key.to_owned()))
     }
 
     fn __setitem__(&mut self, key: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -121,7 +127,10 @@ impl Headers {
     }
 
     fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
-        key.extract::<&str>().ok().and_then(|k| HeaderName::from_bytes(k.as_bytes()).ok()).is_some_and(|n| self.map.contains_key(n))
+        key.extract::<&str>()
+            .ok()
+            .and_then(|k| HeaderName::from_bytes(k.as_bytes()).ok())
+            .is_some_and(|n| self.map.contains_key(n))
     }
 
     fn __len__(&self) -> usize {
@@ -130,7 +139,10 @@ impl Headers {
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let keys = slf.keys();
-        Ok(PyList::new(slf.py(), keys)?.into_any().try_iter()?.into_any())
+        Ok(PyList::new(slf.py(), keys)?
+            .into_any()
+            .try_iter()?
+            .into_any())
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -142,7 +154,11 @@ impl Headers {
     }
 
     fn __repr__(&self) -> String {
-        let items: Vec<String> = self.multi_items().iter().map(|(k, v)| format!("({k:?}, {v:?})")).collect();
+        let items: Vec<String> = self
+            .multi_items()
+            .iter()
+            .map(|(k, v)| format!("({k:?}, {v:?})"))
+            .collect();
         format!("Headers([{}])", items.join(", "))
     }
 
@@ -157,7 +173,9 @@ impl Headers {
 
     /// Every value of `key`, in order (for `Set-Cookie`, `Link`...).
     fn get_list(&self, key: &str) -> Vec<String> {
-        HeaderName::from_bytes(key.as_bytes()).map(|n| self.map.get_all(n).iter().map(text).collect()).unwrap_or_default()
+        HeaderName::from_bytes(key.as_bytes())
+            .map(|n| self.map.get_all(n).iter().map(text).collect())
+            .unwrap_or_default()
     }
 
     /// Distinct names, lower-cased, in first-seen order.
@@ -166,17 +184,26 @@ impl Headers {
     }
 
     fn values(&self) -> Vec<String> {
-        self.map.keys().filter_map(|k| self.joined(k.as_str())).collect()
+        self.map
+            .keys()
+            .filter_map(|k| self.joined(k.as_str()))
+            .collect()
     }
 
     /// `(name, joined value)` per distinct name.
     fn items(&self) -> Vec<(String, String)> {
-        self.map.keys().filter_map(|k| self.joined(k.as_str()).map(|v| (k.as_str().to_owned(), v))).collect()
+        self.map
+            .keys()
+            .filter_map(|k| self.joined(k.as_str()).map(|v| (k.as_str().to_owned(), v)))
+            .collect()
     }
 
     /// `(name, value)` per field, repeats kept.
     fn multi_items(&self) -> Vec<(String, String)> {
-        self.map.iter().map(|(k, v)| (k.as_str().to_owned(), text(v))).collect()
+        self.map
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), text(v)))
+            .collect()
     }
 
     /// Add a field without replacing existing ones.
@@ -190,7 +217,12 @@ impl Headers {
     }
 
     #[pyo3(signature = (key, default = None))]
-    fn setdefault(&mut self, py: Python<'_>, key: &str, default: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn setdefault(
+        &mut self,
+        py: Python<'_>,
+        key: &str,
+        default: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         if let Some(v) = self.joined(key) {
             return Ok(PyString::new(py, &v).into_any().unbind());
         }
@@ -203,7 +235,12 @@ impl Headers {
     }
 
     #[pyo3(signature = (key, *default))]
-    fn pop(&mut self, py: Python<'_>, key: &str, default: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+    fn pop(
+        &mut self,
+        py: Python<'_>,
+        key: &str,
+        default: &Bound<'_, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
         let v = self.joined(key);
         match v {
             Some(v) => {

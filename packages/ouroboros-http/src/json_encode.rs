@@ -64,12 +64,29 @@ fn write(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, path: &mut Vec<String>) -> P
             }
             let key = if let Ok(s) = k.cast::<PyString>() {
                 s.to_str()?.to_owned()
-            } else if k.is_instance_of::<PyInt>() || k.is_instance_of::<PyFloat>() || k.is_instance_of::<PyBool>() || k.is_none() {
+            } else if k.is_instance_of::<PyInt>()
+                || k.is_instance_of::<PyFloat>()
+                || k.is_instance_of::<PyBool>()
+                || k.is_none()
+            {
                 // json.dumps turns these keys into strings; so do we.
-                let text: String = if k.is_none() { "null".into() } else if let Ok(b) = k.cast::<PyBool>() { if b.is_true() { "true".into() } else { "false".into() } } else { k.str()?.to_str()?.to_owned() };
+                let text: String = if k.is_none() {
+                    "null".into()
+                } else if let Ok(b) = k.cast::<PyBool>() {
+                    if b.is_true() {
+                        "true".into()
+                    } else {
+                        "false".into()
+                    }
+                } else {
+                    k.str()?.to_str()?.to_owned()
+                };
                 text
             } else {
-                return Err(fail(path, &format!("has a key of type {}, expected str", k.get_type().name()?)));
+                return Err(fail(
+                    path,
+                    &format!("has a key of type {}, expected str", k.get_type().name()?),
+                ));
             };
             write_str(&key, out)?;
             out.push(b':');
@@ -87,12 +104,22 @@ fn write(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, path: &mut Vec<String>) -> P
         let dumped = obj.call_method1("model_dump", ())?;
         write(&dumped, out, path)?;
     } else {
-        return Err(fail(path, &format!("of type {} is not JSON serializable", obj.get_type().name()?)));
+        return Err(fail(
+            path,
+            &format!(
+                "of type {} is not JSON serializable",
+                obj.get_type().name()?
+            ),
+        ));
     }
     Ok(())
 }
 
-fn write_seq<'py>(items: impl Iterator<Item = Bound<'py, PyAny>>, out: &mut Vec<u8>, path: &mut Vec<String>) -> PyResult<()> {
+fn write_seq<'py>(
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    out: &mut Vec<u8>,
+    path: &mut Vec<String>,
+) -> PyResult<()> {
     out.push(b'[');
     for (n, item) in items.enumerate() {
         if n > 0 {

@@ -21,12 +21,18 @@ use pyo3::prelude::*;
 /// The wait is cut into slices so that Python signal handlers run between
 /// them: Ctrl-C interrupts a blocking request (and drops it, freeing its
 /// connection) instead of waiting for a timeout.
-pub(crate) fn block_on<T: Send>(py: Python<'_>, fut: impl Future<Output = Result<T, HttpError>> + Send) -> PyResult<T> {
+pub(crate) fn block_on<T: Send>(
+    py: Python<'_>,
+    fut: impl Future<Output = Result<T, HttpError>> + Send,
+) -> PyResult<T> {
     const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
     let rt = ouroboros_common::runtime::runtime()?;
-    let mut wrapped = Box::pin(ouroboros_common::panic::catch_future(async move { Ok::<_, ouroboros_common::Error>(fut.await) }));
+    let mut wrapped = Box::pin(ouroboros_common::panic::catch_future(async move {
+        Ok::<_, ouroboros_common::Error>(fut.await)
+    }));
     loop {
-        let step = py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, &mut wrapped).await }));
+        let step =
+            py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, &mut wrapped).await }));
         match step {
             Ok(Ok(Ok(v))) => return Ok(v),
             Ok(Ok(Err(e))) => return Err(errors::to_pyerr(py, &e)),
@@ -38,7 +44,10 @@ pub(crate) fn block_on<T: Send>(py: Python<'_>, fut: impl Future<Output = Result
 
 /// Serialize a value as the `json=` argument would (for `Request` objects).
 #[pyfunction]
-fn _encode_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+fn _encode_json<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
     Ok(pyo3::types::PyBytes::new(py, &json_encode::to_json(value)?))
 }
 

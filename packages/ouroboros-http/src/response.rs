@@ -44,7 +44,14 @@ fn version_text(v: Version) -> &'static str {
 
 impl Response {
     pub fn from_completed(c: Completed) -> Self {
-        let mut r = Self::bare(c.head.status.as_u16(), c.head.version, c.head.headers, c.head.url.to_string(), c.head.method.to_string(), c.elapsed);
+        let mut r = Self::bare(
+            c.head.status.as_u16(),
+            c.head.version,
+            c.head.headers,
+            c.head.url.to_string(),
+            c.head.method.to_string(),
+            c.elapsed,
+        );
         r.body = Some(c.body);
         r.history_raw = c.history;
         r
@@ -53,20 +60,53 @@ impl Response {
     pub fn from_opened(o: Opened) -> Self {
         let method = o.head.method.to_string();
         let url = o.head.url.to_string();
-        let mut r = Self::bare(o.head.status.as_u16(), o.head.version, o.head.headers.clone(), url.clone(), method.clone(), o.elapsed);
+        let mut r = Self::bare(
+            o.head.status.as_u16(),
+            o.head.version,
+            o.head.headers.clone(),
+            url.clone(),
+            method.clone(),
+            o.elapsed,
+        );
         r.history_raw = o.history;
-        let (opened, consumed) = (Some(Opened { history: Vec::new(), ..o }), false);
-        r.stream = Some(Arc::new(Mutex::new(BodyState { opened, consumed, closed: false, method, url })));
+        let (opened, consumed) = (
+            Some(Opened {
+                history: Vec::new(),
+                ..o
+            }),
+            false,
+        );
+        r.stream = Some(Arc::new(Mutex::new(BodyState {
+            opened,
+            consumed,
+            closed: false,
+            method,
+            url,
+        })));
         r
     }
 
     fn from_history(h: &HistoryEntry) -> Self {
-        let mut r = Self::bare(h.head.status.as_u16(), h.head.version, h.head.headers.clone(), h.head.url.to_string(), h.head.method.to_string(), h.elapsed);
+        let mut r = Self::bare(
+            h.head.status.as_u16(),
+            h.head.version,
+            h.head.headers.clone(),
+            h.head.url.to_string(),
+            h.head.method.to_string(),
+            h.elapsed,
+        );
         r.body = Some(h.body.clone());
         r
     }
 
-    fn bare(status: u16, version: Version, headers: HeaderMap, url: String, method: String, elapsed: Duration) -> Self {
+    fn bare(
+        status: u16,
+        version: Version,
+        headers: HeaderMap,
+        url: String,
+        method: String,
+        elapsed: Duration,
+    ) -> Self {
         Self {
             status,
             version,
@@ -85,7 +125,11 @@ impl Response {
         }
     }
 
-    fn header(&self, py: Python<'_>, name: &ouroboros_http_core::header::HeaderName) -> Option<String> {
+    fn header(
+        &self,
+        py: Python<'_>,
+        name: &ouroboros_http_core::header::HeaderName,
+    ) -> Option<String> {
         let v = match &self.headers_py {
             Some(h) => h.borrow(py).map.get(name).cloned(),
             None => self.headers_map.get(name).cloned(),
@@ -106,7 +150,9 @@ impl Response {
         let ct = self.header(py, &CONTENT_TYPE)?;
         ct.split(';').skip(1).find_map(|p| {
             let (k, v) = p.split_once('=')?;
-            k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+            k.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
         })
     }
 
@@ -114,14 +160,46 @@ impl Response {
         if let Some(b) = &self.body {
             return Ok(IterState::new(None, Some(b.clone()), mode));
         }
-        let stream = self.stream.clone().ok_or_else(|| new_err(py, "StreamConsumed", format!("{} {}: the response has no body to iterate", self.method, self.url)))?;
+        let stream = self.stream.clone().ok_or_else(|| {
+            new_err(
+                py,
+                "StreamConsumed",
+                format!(
+                    "{} {}: the response has no body to iterate",
+                    self.method, self.url
+                ),
+            )
+        })?;
         {
-            let state = stream.try_lock().map_err(|_| new_err(py, "StreamError", format!("{} {}: the body is being read elsewhere", self.method, self.url)))?;
+            let state = stream.try_lock().map_err(|_| {
+                new_err(
+                    py,
+                    "StreamError",
+                    format!(
+                        "{} {}: the body is being read elsewhere",
+                        self.method, self.url
+                    ),
+                )
+            })?;
             if state.consumed {
-                return Err(new_err(py, "StreamConsumed", format!("{} {}: the body of this streamed response was already read", self.method, self.url)));
+                return Err(new_err(
+                    py,
+                    "StreamConsumed",
+                    format!(
+                        "{} {}: the body of this streamed response was already read",
+                        self.method, self.url
+                    ),
+                ));
             }
             if state.closed {
-                return Err(new_err(py, "StreamClosed", format!("{} {}: the response was closed before its body was read", self.method, self.url)));
+                return Err(new_err(
+                    py,
+                    "StreamClosed",
+                    format!(
+                        "{} {}: the response was closed before its body was read",
+                        self.method, self.url
+                    ),
+                ));
             }
         }
         Ok(IterState::new(Some(stream), None, mode))
@@ -159,15 +237,28 @@ impl Response {
             body = crate::client::bytes_of(c, "content")?;
         } else if let Some(t) = text {
             body = Bytes::from(t.as_bytes().to_vec());
-            map.insert(CONTENT_TYPE, "text/plain; charset=utf-8".parse().expect("static header"));
+            map.insert(
+                CONTENT_TYPE,
+                "text/plain; charset=utf-8".parse().expect("static header"),
+            );
         } else if let Some(j) = json {
             body = Bytes::from(crate::json_encode::to_json(j)?);
-            map.insert(CONTENT_TYPE, "application/json".parse().expect("static header"));
+            map.insert(
+                CONTENT_TYPE,
+                "application/json".parse().expect("static header"),
+            );
         }
         if let Some(h) = headers {
             merge_into(&mut map, h)?;
         }
-        let mut r = Self::bare(status_code, Version::HTTP_11, map, url, method.to_ascii_uppercase(), Duration::ZERO);
+        let mut r = Self::bare(
+            status_code,
+            Version::HTTP_11,
+            map,
+            url,
+            method.to_ascii_uppercase(),
+            Duration::ZERO,
+        );
         r.body = Some(body);
         r.request = request;
         Ok(r)
@@ -180,7 +271,10 @@ impl Response {
 
     #[getter]
     fn reason_phrase(&self) -> &'static str {
-        StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+        StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("")
     }
 
     #[getter]
@@ -194,13 +288,22 @@ impl Response {
             let map = std::mem::take(&mut self.headers_map);
             self.headers_py = Some(Py::new(py, Headers::from_map(map))?);
         }
-        Ok(self.headers_py.as_ref().map(|h| h.clone_ref(py)).expect("set above"))
+        Ok(self
+            .headers_py
+            .as_ref()
+            .map(|h| h.clone_ref(py))
+            .expect("set above"))
     }
 
     #[getter]
     fn url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         static URL_TYPE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-        let cls = URL_TYPE.get_or_try_init(py, || -> PyResult<_> { Ok(py.import("ouroboros.http._models")?.getattr("URL")?.unbind()) })?;
+        let cls = URL_TYPE.get_or_try_init(py, || -> PyResult<_> {
+            Ok(py
+                .import("ouroboros.http._models")?
+                .getattr("URL")?
+                .unbind())
+        })?;
         cls.bind(py).call1((self.url.as_str(),))
     }
 
@@ -231,10 +334,21 @@ impl Response {
     fn text<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let body = self.body_or_err(py)?;
         match self.charset(py).as_deref() {
-            None | Some("utf-8" | "utf8") => Ok(PyString::new(py, &String::from_utf8_lossy(body)).into_any()),
-            Some(other) => PyBytes::new(py, body).call_method1("decode", (other, "replace")).map_err(|e| {
-                new_err(py, "DecodingError", format!("{} {}: cannot decode the body as {other:?}: {e}", self.method, self.url))
-            }),
+            None | Some("utf-8" | "utf8") => {
+                Ok(PyString::new(py, &String::from_utf8_lossy(body)).into_any())
+            }
+            Some(other) => PyBytes::new(py, body)
+                .call_method1("decode", (other, "replace"))
+                .map_err(|e| {
+                    new_err(
+                        py,
+                        "DecodingError",
+                        format!(
+                            "{} {}: cannot decode the body as {other:?}: {e}",
+                            self.method, self.url
+                        ),
+                    )
+                }),
         }
     }
 
@@ -244,8 +358,19 @@ impl Response {
         let out = PyDict::new(py);
         let name = ouroboros_http_core::header::SET_COOKIE;
         let values: Vec<String> = match &self.headers_py {
-            Some(h) => h.borrow(py).map.get_all(&name).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect(),
-            None => self.headers_map.get_all(&name).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect(),
+            Some(h) => h
+                .borrow(py)
+                .map
+                .get_all(&name)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect(),
+            None => self
+                .headers_map
+                .get_all(&name)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect(),
         };
         for v in values {
             let pair = v.split(';').next().unwrap_or_default();
@@ -259,17 +384,31 @@ impl Response {
     #[getter]
     fn elapsed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDelta>> {
         let secs = i32::try_from(self.elapsed.as_secs()).unwrap_or(i32::MAX);
-        PyDelta::new(py, 0, secs, i32::try_from(self.elapsed.subsec_micros()).unwrap_or(0), true)
+        PyDelta::new(
+            py,
+            0,
+            secs,
+            i32::try_from(self.elapsed.subsec_micros()).unwrap_or(0),
+            true,
+        )
     }
 
     /// The redirect responses that led here, oldest first.
     #[getter]
     fn history(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
         if self.history_py.is_none() {
-            let items = self.history_raw.iter().map(|h| Py::new(py, Self::from_history(h))).collect::<PyResult<Vec<_>>>()?;
+            let items = self
+                .history_raw
+                .iter()
+                .map(|h| Py::new(py, Self::from_history(h)))
+                .collect::<PyResult<Vec<_>>>()?;
             self.history_py = Some(PyList::new(py, items)?.unbind());
         }
-        Ok(self.history_py.as_ref().map(|h| h.clone_ref(py)).expect("set above"))
+        Ok(self
+            .history_py
+            .as_ref()
+            .map(|h| h.clone_ref(py))
+            .expect("set above"))
     }
 
     /// The request that produced this response.
@@ -279,7 +418,9 @@ impl Response {
             return Ok(r.clone_ref(py));
         }
         let cls = py.import("ouroboros.http._models")?.getattr("Request")?;
-        let r = cls.call1((self.method.as_str(), self.url.as_str()))?.unbind();
+        let r = cls
+            .call1((self.method.as_str(), self.url.as_str()))?
+            .unbind();
         self.request = Some(r.clone_ref(py));
         Ok(r)
     }
@@ -315,18 +456,26 @@ impl Response {
     }
     #[getter]
     fn is_stream_consumed(&self) -> bool {
-        self.stream.as_ref().is_some_and(|s| s.try_lock().is_ok_and(|st| st.consumed))
+        self.stream
+            .as_ref()
+            .is_some_and(|s| s.try_lock().is_ok_and(|st| st.consumed))
     }
     #[getter]
     fn is_closed(&self) -> bool {
-        self.stream.as_ref().is_none_or(|s| s.try_lock().is_ok_and(|st| st.opened.is_none()))
+        self.stream
+            .as_ref()
+            .is_none_or(|s| s.try_lock().is_ok_and(|st| st.opened.is_none()))
     }
 
     /// Parse the body as JSON in Rust. With `model`, validate into that model
     /// class (an ouroboros.validation or pydantic `BaseModel`): its
     /// `model_validate_json` gets the raw bytes, so no dict is built in between.
     #[pyo3(signature = (*, model = None))]
-    fn json<'py>(&self, py: Python<'py>, model: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn json<'py>(
+        &self,
+        py: Python<'py>,
+        model: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let body = self.body_or_err(py)?;
         if let Some(m) = model {
             if m.hasattr("model_validate_json")? {
@@ -335,13 +484,19 @@ impl Response {
             let data = self.json(py, None)?;
             return m.call_method1("model_validate", (data,));
         }
-        let parser = jiter::PythonParse { cache_mode: jiter::StringCacheMode::Keys, ..jiter::PythonParse::default() };
+        let parser = jiter::PythonParse {
+            cache_mode: jiter::StringCacheMode::Keys,
+            ..jiter::PythonParse::default()
+        };
         parser.python_parse(py, body).map_err(|e| {
             let pos = e.get_position(body);
             new_err(
                 py,
                 "DecodingError",
-                format!("{} {}: the body is not valid JSON: {} at line {} column {}", self.method, self.url, e.error_type, pos.line, pos.column),
+                format!(
+                    "{} {}: the body is not valid JSON: {} at line {} column {}",
+                    self.method, self.url, e.error_type, pos.line, pos.column
+                ),
             )
         })
     }
@@ -359,7 +514,13 @@ impl Response {
                 500..=599 => "Server error",
                 _ => "Invalid status code",
             };
-            (r.status, kind, r.reason_phrase(), r.method.clone(), r.url.clone())
+            (
+                r.status,
+                kind,
+                r.reason_phrase(),
+                r.method.clone(),
+                r.url.clone(),
+            )
         };
         let msg = format!("{kind} '{status} {reason}' for {method} {url}");
         let kwargs = PyDict::new(py);
@@ -374,7 +535,8 @@ impl Response {
     fn read(&mut self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
         if self.body.is_none() {
             if let Some(stream) = self.stream.clone() {
-                let bytes = crate::block_on(py, async move { stream.lock().await.read_rest().await })?;
+                let bytes =
+                    crate::block_on(py, async move { stream.lock().await.read_rest().await })?;
                 self.body = Some(bytes);
             }
         }
@@ -392,7 +554,12 @@ impl Response {
         ouroboros_common::python::future_into_py(py, async move {
             if !done {
                 if let Some(stream) = stream {
-                    let bytes = stream.lock().await.read_rest().await.map_err(|e| to_pyerr_attached(&e))?;
+                    let bytes = stream
+                        .lock()
+                        .await
+                        .read_rest()
+                        .await
+                        .map_err(|e| to_pyerr_attached(&e))?;
                     Python::attach(|py| this.borrow_mut(py).body = Some(bytes));
                 }
             }
@@ -419,22 +586,34 @@ impl Response {
     }
 
     fn iter_bytes(&self, py: Python<'_>) -> PyResult<BodyIterator> {
-        Ok(BodyIterator { state: Arc::new(Mutex::new(self.iter_state(py, Mode::Bytes)?)) })
+        Ok(BodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Bytes)?)),
+        })
     }
     fn iter_text(&self, py: Python<'_>) -> PyResult<BodyIterator> {
-        Ok(BodyIterator { state: Arc::new(Mutex::new(self.iter_state(py, Mode::Text)?)) })
+        Ok(BodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Text)?)),
+        })
     }
     fn iter_lines(&self, py: Python<'_>) -> PyResult<BodyIterator> {
-        Ok(BodyIterator { state: Arc::new(Mutex::new(self.iter_state(py, Mode::Lines)?)) })
+        Ok(BodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Lines)?)),
+        })
     }
     fn aiter_bytes(&self, py: Python<'_>) -> PyResult<AsyncBodyIterator> {
-        Ok(AsyncBodyIterator { state: Arc::new(Mutex::new(self.iter_state(py, Mode::Bytes)?)) })
+        Ok(AsyncBodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Bytes)?)),
+        })
     }
     fn aiter_text(&self, py: Python<'_>) -> PyResult<AsyncBodyIterator> {
-        Ok(AsyncBodyIterator { state: Arc::new(Mutex::new(self.iter_state(py, Mode::Text)?)) })
+        Ok(AsyncBodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Text)?)),
+        })
     }
     fn aiter_lines(&self, py: Python<'_>) -> PyResult<AsyncBodyIterator> {
-        Ok(AsyncBodyIterator { state: Arc::new(Mutex::new(self.iter_state(py, Mode::Lines)?)) })
+        Ok(AsyncBodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Lines)?)),
+        })
     }
 
     fn __repr__(&self) -> String {

@@ -19,7 +19,11 @@ struct SchemaValidator {
 impl SchemaValidator {
     #[new]
     fn new(py: Python<'_>, description: &Bound<'_, PyAny>) -> PyResult<Self> {
-        guard(|| Ok(Self { core: Core::compile(py, description)? }))
+        guard(|| {
+            Ok(Self {
+                core: Core::compile(py, description)?,
+            })
+        })
     }
 
     /// "1 validation error for <title>".
@@ -37,19 +41,44 @@ impl SchemaValidator {
         from_attributes: Option<bool>,
         context: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| self.core.validate_python_with(py, input, strict, from_attributes.unwrap_or(false), context))
+        guard(|| {
+            self.core.validate_python_with(
+                py,
+                input,
+                strict,
+                from_attributes.unwrap_or(false),
+                context,
+            )
+        })
     }
 
     #[pyo3(signature = (data, *, strict = None, context = None))]
-    fn validate_json<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>, strict: Option<bool>, context: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn validate_json<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        strict: Option<bool>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| self.core.validate_json_any(py, data, strict, context))
     }
 
-    fn validate_init<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<()> {
+    fn validate_init<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<()> {
         guard(|| self.core.validate_init(py, instance, data))
     }
 
-    fn validate_assignment<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, name: &str, value: &Bound<'py, PyAny>) -> PyResult<bool> {
+    fn validate_assignment<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        name: &str,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<bool> {
         guard(|| self.core.validate_assignment(py, instance, name, value))
     }
 
@@ -66,7 +95,13 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let opts = SerOptions { json: mode == "json", by_alias, exclude_unset, exclude_defaults, exclude_none };
+        let opts = SerOptions {
+            json: mode == "json",
+            by_alias,
+            exclude_unset,
+            exclude_defaults,
+            exclude_none,
+        };
         guard(|| self.core.to_python(value, opts, include, exclude))
     }
 
@@ -84,12 +119,19 @@ impl SchemaValidator {
         exclude: Option<Bound<'py, PyAny>>,
         as_str: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let opts = SerOptions { json: true, by_alias, exclude_unset, exclude_defaults, exclude_none };
+        let opts = SerOptions {
+            json: true,
+            by_alias,
+            exclude_unset,
+            exclude_defaults,
+            exclude_none,
+        };
         guard(|| {
             let bytes = self.core.to_json(value, opts, include, exclude)?;
             Ok(if as_str {
                 // The writer only emits UTF-8 (it copies str data and ASCII).
-                let text = std::str::from_utf8(&bytes).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
                 PyString::new(py, text).into_any()
             } else {
                 PyBytes::new(py, &bytes).into_any()
@@ -102,6 +144,9 @@ impl SchemaValidator {
 fn _validation(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
     m.add_class::<SchemaValidator>()?;
-    m.add("SCHEMA_FORMAT_VERSION", ouroboros_schema::python::SCHEMA_FORMAT_VERSION)?;
+    m.add(
+        "SCHEMA_FORMAT_VERSION",
+        ouroboros_schema::python::SCHEMA_FORMAT_VERSION,
+    )?;
     Ok(())
 }

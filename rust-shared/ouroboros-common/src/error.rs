@@ -87,7 +87,10 @@ mod tests {
             operation: "connect to 127.0.0.1:1".into(),
             elapsed: Duration::from_millis(250),
         };
-        assert_eq!(e.to_string(), "connect to 127.0.0.1:1 timed out after 250ms");
+        assert_eq!(
+            e.to_string(),
+            "connect to 127.0.0.1:1 timed out after 250ms"
+        );
         let e = Error::io(
             "open /nope",
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),

@@ -71,6 +71,9 @@ mod tests {
             tokio::task::yield_now().await;
             panic!("late boom");
         }));
-        assert!(matches!(r, Err(Error::Panic(ref m)) if m == "late boom"), "{r:?}");
+        assert!(
+            matches!(r, Err(Error::Panic(ref m)) if m == "late boom"),
+            "{r:?}"
+        );
     }
 }

@@ -124,7 +124,10 @@ fn _selftest_sleep(
 #[pyfunction]
 fn _runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let info = PyDict::new(py);
-    info.set_item("worker_threads", runtime::runtime()?.metrics().num_workers())?;
+    info.set_item(
+        "worker_threads",
+        runtime::runtime()?.metrics().num_workers(),
+    )?;
     info.set_item("common_version", env!("CARGO_PKG_VERSION"))?;
     info.set_item("debug_assertions", cfg!(debug_assertions))?;
     Ok(info)

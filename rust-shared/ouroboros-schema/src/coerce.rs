@@ -81,14 +81,21 @@ pub fn str_to_float(raw: &str) -> Result<f64, ErrorType> {
     let body = lowered.trim_start_matches(['+', '-']);
     if matches!(body, "inf" | "infinity" | "nan") {
         let neg = lowered.starts_with('-');
-        let v = if body == "nan" { f64::NAN } else { f64::INFINITY };
+        let v = if body == "nan" {
+            f64::NAN
+        } else {
+            f64::INFINITY
+        };
         return Ok(if neg { -v } else { v });
     }
     if s.is_empty() || s.contains("__") || s.starts_with('_') || s.ends_with('_') {
         return Err(ErrorType::FloatParsing);
     }
     let cleaned: String = s.chars().filter(|c| *c != '_').collect();
-    if cleaned.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if cleaned
+        .chars()
+        .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         return Err(ErrorType::FloatParsing);
     }
     cleaned.parse::<f64>().map_err(|_| ErrorType::FloatParsing)

@@ -40,7 +40,11 @@ impl StrConstraints {
     /// Transform `s` (strip, case) and check it; `None` means "unchanged".
     pub fn apply(&self, s: &str) -> Result<Option<String>, ErrorType> {
         let stripped = if self.strip_whitespace { s.trim() } else { s };
-        let mut owned: Option<String> = if stripped.len() == s.len() { None } else { Some(stripped.to_owned()) };
+        let mut owned: Option<String> = if stripped.len() == s.len() {
+            None
+        } else {
+            Some(stripped.to_owned())
+        };
         if self.to_lower {
             owned = Some(owned.as_deref().unwrap_or(s).to_lowercase());
         } else if self.to_upper {
@@ -62,7 +66,10 @@ impl StrConstraints {
         }
         if let Some(re) = &self.pattern {
             if !re.is_match(value) {
-                let pattern = self.pattern_text.clone().unwrap_or_else(|| re.as_str().into());
+                let pattern = self
+                    .pattern_text
+                    .clone()
+                    .unwrap_or_else(|| re.as_str().into());
                 return Err(ErrorType::StringPatternMismatch { pattern });
             }
         }
@@ -84,33 +91,47 @@ pub struct IntConstraints {
 impl IntConstraints {
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.gt.is_none() && self.ge.is_none() && self.lt.is_none() && self.le.is_none() && self.multiple_of.is_none()
+        self.gt.is_none()
+            && self.ge.is_none()
+            && self.lt.is_none()
+            && self.le.is_none()
+            && self.multiple_of.is_none()
     }
 
     pub fn check(&self, v: i64) -> Result<(), ErrorType> {
         if let Some(m) = self.multiple_of {
             if m != 0 && v % m != 0 {
-                return Err(ErrorType::MultipleOf { multiple_of: CtxValue::Int(m) });
+                return Err(ErrorType::MultipleOf {
+                    multiple_of: CtxValue::Int(m),
+                });
             }
         }
         if let Some(b) = self.gt {
             if v <= b {
-                return Err(ErrorType::GreaterThan { gt: CtxValue::Int(b) });
+                return Err(ErrorType::GreaterThan {
+                    gt: CtxValue::Int(b),
+                });
             }
         }
         if let Some(b) = self.ge {
             if v < b {
-                return Err(ErrorType::GreaterThanEqual { ge: CtxValue::Int(b) });
+                return Err(ErrorType::GreaterThanEqual {
+                    ge: CtxValue::Int(b),
+                });
             }
         }
         if let Some(b) = self.lt {
             if v >= b {
-                return Err(ErrorType::LessThan { lt: CtxValue::Int(b) });
+                return Err(ErrorType::LessThan {
+                    lt: CtxValue::Int(b),
+                });
             }
         }
         if let Some(b) = self.le {
             if v > b {
-                return Err(ErrorType::LessThanEqual { le: CtxValue::Int(b) });
+                return Err(ErrorType::LessThanEqual {
+                    le: CtxValue::Int(b),
+                });
             }
         }
         Ok(())
@@ -132,13 +153,25 @@ pub struct FloatConstraints {
 
 impl Default for FloatConstraints {
     fn default() -> Self {
-        Self { gt: None, ge: None, lt: None, le: None, multiple_of: None, allow_inf_nan: true, whole_bounds: false }
+        Self {
+            gt: None,
+            ge: None,
+            lt: None,
+            le: None,
+            multiple_of: None,
+            allow_inf_nan: true,
+            whole_bounds: false,
+        }
     }
 }
 
 impl FloatConstraints {
     fn ctx(&self, v: f64) -> CtxValue {
-        if self.whole_bounds && v.fract() == 0.0 { CtxValue::WholeFloat(v) } else { CtxValue::Float(v) }
+        if self.whole_bounds && v.fract() == 0.0 {
+            CtxValue::WholeFloat(v)
+        } else {
+            CtxValue::Float(v)
+        }
     }
 
     pub fn check(&self, v: f64) -> Result<(), ErrorType> {
@@ -149,7 +182,9 @@ impl FloatConstraints {
             if m != 0.0 {
                 let rem = (v / m).round() * m - v;
                 if rem.abs() > 1e-9 * v.abs().max(1.0) {
-                    return Err(ErrorType::MultipleOf { multiple_of: self.ctx(m) });
+                    return Err(ErrorType::MultipleOf {
+                        multiple_of: self.ctx(m),
+                    });
                 }
             }
         }
@@ -188,12 +223,20 @@ impl LenConstraints {
     pub fn check(&self, field_type: &'static str, len: usize) -> Result<(), ErrorType> {
         if let Some(min_length) = self.min_length {
             if len < min_length {
-                return Err(ErrorType::TooShort { field_type, min_length, actual_length: len });
+                return Err(ErrorType::TooShort {
+                    field_type,
+                    min_length,
+                    actual_length: len,
+                });
             }
         }
         if let Some(max_length) = self.max_length {
             if len > max_length {
-                return Err(ErrorType::TooLong { field_type, max_length, actual_length: len });
+                return Err(ErrorType::TooLong {
+                    field_type,
+                    max_length,
+                    actual_length: len,
+                });
             }
         }
         Ok(())

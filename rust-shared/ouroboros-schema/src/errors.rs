@@ -70,66 +70,143 @@ pub enum ErrorType {
     StringType,
     StringSubType,
     StringUnicode,
-    StringTooShort { min_length: usize },
-    StringTooLong { max_length: usize },
-    StringPatternMismatch { pattern: std::sync::Arc<str> },
+    StringTooShort {
+        min_length: usize,
+    },
+    StringTooLong {
+        max_length: usize,
+    },
+    StringPatternMismatch {
+        pattern: std::sync::Arc<str>,
+    },
     BytesType,
-    BytesTooShort { min_length: usize },
-    BytesTooLong { max_length: usize },
-    GreaterThan { gt: CtxValue },
-    GreaterThanEqual { ge: CtxValue },
-    LessThan { lt: CtxValue },
-    LessThanEqual { le: CtxValue },
-    MultipleOf { multiple_of: CtxValue },
+    BytesTooShort {
+        min_length: usize,
+    },
+    BytesTooLong {
+        max_length: usize,
+    },
+    GreaterThan {
+        gt: CtxValue,
+    },
+    GreaterThanEqual {
+        ge: CtxValue,
+    },
+    LessThan {
+        lt: CtxValue,
+    },
+    LessThanEqual {
+        le: CtxValue,
+    },
+    MultipleOf {
+        multiple_of: CtxValue,
+    },
     DictType,
     ListType,
     TupleType,
     SetType,
     FrozenSetType,
     IterableType,
-    TooShort { field_type: &'static str, min_length: usize, actual_length: usize },
-    TooLong { field_type: &'static str, max_length: usize, actual_length: usize },
-    ModelType { class_name: String },
+    TooShort {
+        field_type: &'static str,
+        min_length: usize,
+        actual_length: usize,
+    },
+    TooLong {
+        field_type: &'static str,
+        max_length: usize,
+        actual_length: usize,
+    },
+    ModelType {
+        class_name: String,
+    },
     ModelAttributesType,
-    LiteralError { expected: String },
-    Enum { expected: String },
-    UnionTagInvalid { discriminator: String, tag: String, expected_tags: String },
-    UnionTagNotFound { discriminator: String },
+    LiteralError {
+        expected: String,
+    },
+    Enum {
+        expected: String,
+    },
+    UnionTagInvalid {
+        discriminator: String,
+        tag: String,
+        expected_tags: String,
+    },
+    UnionTagNotFound {
+        discriminator: String,
+    },
     DatetimeType,
-    DatetimeParsing { error: String },
-    DatetimeFromDateParsing { error: String },
+    DatetimeParsing {
+        error: String,
+    },
+    DatetimeFromDateParsing {
+        error: String,
+    },
     DateType,
-    DateParsing { error: String },
+    DateParsing {
+        error: String,
+    },
     DateFromDatetimeInexact,
     TimeType,
-    TimeParsing { error: String },
+    TimeParsing {
+        error: String,
+    },
     TimeDeltaType,
-    TimeDeltaParsing { error: String },
+    TimeDeltaParsing {
+        error: String,
+    },
     UuidType,
-    UuidParsing { error: String },
+    UuidParsing {
+        error: String,
+    },
     DecimalType,
     DecimalParsing,
-    DecimalMaxDigits { max_digits: usize },
-    DecimalMaxPlaces { decimal_places: usize },
-    DecimalWholeDigits { whole_digits: usize },
+    DecimalMaxDigits {
+        max_digits: usize,
+    },
+    DecimalMaxPlaces {
+        decimal_places: usize,
+    },
+    DecimalWholeDigits {
+        whole_digits: usize,
+    },
     UrlType,
-    UrlParsing { error: String },
-    UrlScheme { expected_schemes: String },
-    ValueError { error: String },
-    AssertionError { error: String },
+    UrlParsing {
+        error: String,
+    },
+    UrlScheme {
+        expected_schemes: String,
+    },
+    ValueError {
+        error: String,
+    },
+    AssertionError {
+        error: String,
+    },
     FrozenInstance,
     FrozenField,
-    JsonInvalid { error: String },
+    JsonInvalid {
+        error: String,
+    },
     JsonType,
     RecursionLoop,
-    IsInstanceOf { class: String },
+    IsInstanceOf {
+        class: String,
+    },
     CallableType,
     /// An error whose type and message were made elsewhere (a nested
     /// `ValidationError` re-raised in a validator, a custom error).
-    Custom { kind: String, message: String },
+    Custom {
+        kind: String,
+        message: String,
+    },
     /// A custom error with context values (`PydanticCustomError(type, msg, ctx)`,
     /// `PydanticKnownError`); its keys are the user's, so they are not `'static`.
-    CustomWithContext { kind: String, message: String, ctx: Vec<(String, CtxValue)> },
+    CustomWithContext {
+        kind: String,
+        message: String,
+        ctx: Vec<(String, CtxValue)>,
+    },
 }
 
 impl ErrorType {
@@ -330,25 +407,41 @@ impl ErrorType {
             Self::StringTooLong { max_length } | Self::BytesTooLong { max_length } => {
                 vec![("max_length", n(*max_length))]
             }
-            Self::StringPatternMismatch { pattern } => vec![("pattern", CtxValue::Str(pattern.to_string()))],
+            Self::StringPatternMismatch { pattern } => {
+                vec![("pattern", CtxValue::Str(pattern.to_string()))]
+            }
             Self::GreaterThan { gt } => vec![("gt", gt.clone())],
             Self::GreaterThanEqual { ge } => vec![("ge", ge.clone())],
             Self::LessThan { lt } => vec![("lt", lt.clone())],
             Self::LessThanEqual { le } => vec![("le", le.clone())],
             Self::MultipleOf { multiple_of } => vec![("multiple_of", multiple_of.clone())],
-            Self::TooShort { field_type, min_length, actual_length } => vec![
+            Self::TooShort {
+                field_type,
+                min_length,
+                actual_length,
+            } => vec![
                 ("field_type", CtxValue::Str((*field_type).to_owned())),
                 ("min_length", n(*min_length)),
                 ("actual_length", n(*actual_length)),
             ],
-            Self::TooLong { field_type, max_length, actual_length } => vec![
+            Self::TooLong {
+                field_type,
+                max_length,
+                actual_length,
+            } => vec![
                 ("field_type", CtxValue::Str((*field_type).to_owned())),
                 ("max_length", n(*max_length)),
                 ("actual_length", n(*actual_length)),
             ],
             Self::ModelType { class_name } => vec![("class_name", s(class_name))],
-            Self::LiteralError { expected } | Self::Enum { expected } => vec![("expected", s(expected))],
-            Self::UnionTagInvalid { discriminator, tag, expected_tags } => vec![
+            Self::LiteralError { expected } | Self::Enum { expected } => {
+                vec![("expected", s(expected))]
+            }
+            Self::UnionTagInvalid {
+                discriminator,
+                tag,
+                expected_tags,
+            } => vec![
                 ("discriminator", s(discriminator)),
                 ("tag", s(tag)),
                 ("expected_tags", s(expected_tags)),
@@ -365,7 +458,9 @@ impl ErrorType {
             | Self::AssertionError { error }
             | Self::JsonInvalid { error } => vec![("error", s(error))],
             Self::DecimalMaxDigits { max_digits } => vec![("max_digits", n(*max_digits))],
-            Self::DecimalMaxPlaces { decimal_places } => vec![("decimal_places", n(*decimal_places))],
+            Self::DecimalMaxPlaces { decimal_places } => {
+                vec![("decimal_places", n(*decimal_places))]
+            }
             Self::DecimalWholeDigits { whole_digits } => vec![("whole_digits", n(*whole_digits))],
             Self::UrlScheme { expected_schemes } => vec![("expected_schemes", s(expected_schemes))],
             Self::IsInstanceOf { class } => vec![("class", s(class))],

@@ -21,7 +21,9 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             _ => continue,
         };
         out.extend_from_slice(&bytes[start..i]);
-        if let Some(e) = escape { out.extend_from_slice(e) } else {
+        if let Some(e) = escape {
+            out.extend_from_slice(e)
+        } else {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(b"\\u00");
             out.push(HEX[usize::from(b >> 4)]);

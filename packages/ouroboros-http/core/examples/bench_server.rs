@@ -19,7 +19,11 @@ fn json_body() -> Vec<u8> {
         if i > 0 {
             s.push(',');
         }
-        let _ = write!(s, "{{\"n\":{i},\"label\":\"item-{i}\",\"ok\":{}}}", i % 2 == 0);
+        let _ = write!(
+            s,
+            "{{\"n\":{i},\"label\":\"item-{i}\",\"ok\":{}}}",
+            i % 2 == 0
+        );
     }
     s.push_str("]}");
     s.into_bytes()
@@ -34,7 +38,9 @@ fn content_length(head: &[u8]) -> usize {
     text.lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
         })
         .unwrap_or(0)
 }
@@ -80,7 +86,11 @@ async fn serve(mut sock: TcpStream, json: std::sync::Arc<Vec<u8>>) -> std::io::R
         }
         out.clear();
         if need == 0 {
-            write!(out, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", json.len())?;
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                json.len()
+            )?;
             out.extend_from_slice(&json);
         } else {
             let body = format!("{{\"received\":{need}}}");
@@ -91,8 +101,13 @@ async fn serve(mut sock: TcpStream, json: std::sync::Arc<Vec<u8>>) -> std::io::R
 }
 
 fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let mut stdout = std::io::stdout();

@@ -77,7 +77,13 @@ impl Default for ClientConfig {
     fn default() -> Self {
         let five = Some(Duration::from_secs(5));
         Self {
-            timeouts: Timeouts { connect: five, read: five, write: five, pool: five, total: None },
+            timeouts: Timeouts {
+                connect: five,
+                read: five,
+                write: five,
+                pool: five,
+                total: None,
+            },
             limits: Limits::default(),
             http2: false,
             http2_prior_knowledge: false,

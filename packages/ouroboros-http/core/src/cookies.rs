@@ -49,9 +49,12 @@ impl CookieJar {
             return Ok(());
         }
         let host = domain.trim_start_matches('.');
-        let url = Url::parse(&format!("http://{host}{path}")).map_err(|e| format!("invalid cookie domain {domain:?}: {e}"))?;
+        let url = Url::parse(&format!("http://{host}{path}"))
+            .map_err(|e| format!("invalid cookie domain {domain:?}: {e}"))?;
         let text = format!("{name}={value}; Path={path}");
-        lock(&self.store).parse(&text, &url).map_err(|e| format!("cookie {name:?} rejected: {e}"))?;
+        lock(&self.store)
+            .parse(&text, &url)
+            .map_err(|e| format!("cookie {name:?} rejected: {e}"))?;
         Ok(())
     }
 
@@ -60,13 +63,22 @@ impl CookieJar {
     pub fn list(&self) -> Vec<CookieInfo> {
         let mut out: Vec<CookieInfo> = lock(&self.anywhere)
             .iter()
-            .map(|(n, v)| CookieInfo { name: n.clone(), value: v.clone(), domain: String::new(), path: "/".into() })
+            .map(|(n, v)| CookieInfo {
+                name: n.clone(),
+                value: v.clone(),
+                domain: String::new(),
+                path: "/".into(),
+            })
             .collect();
         for c in lock(&self.store).iter_unexpired() {
             out.push(CookieInfo {
                 name: c.name().to_owned(),
                 value: c.value().to_owned(),
-                domain: c.domain.as_cow().map(std::borrow::Cow::into_owned).unwrap_or_default(),
+                domain: c
+                    .domain
+                    .as_cow()
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default(),
                 path: c.path.to_string(),
             });
         }
@@ -89,7 +101,9 @@ impl CookieJar {
             .filter(|c| c.name() == name)
             .filter_map(|c| {
                 let d = c.domain.as_cow()?.into_owned();
-                domain.is_none_or(|want| want.is_empty() || want.trim_start_matches('.') == d).then(|| (d, c.path.to_string()))
+                domain
+                    .is_none_or(|want| want.is_empty() || want.trim_start_matches('.') == d)
+                    .then(|| (d, c.path.to_string()))
             })
             .collect();
         for (d, p) in doomed {
@@ -108,8 +122,15 @@ impl CookieJar {
     /// The `Cookie` header value for a request to `url`, if any cookie applies.
     #[must_use]
     pub fn header_for(&self, url: &Url) -> Option<String> {
-        let mut pairs: Vec<String> = lock(&self.anywhere).iter().map(|(n, v)| format!("{n}={v}")).collect();
-        pairs.extend(lock(&self.store).get_request_values(url).map(|(n, v)| format!("{n}={v}")));
+        let mut pairs: Vec<String> = lock(&self.anywhere)
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        pairs.extend(
+            lock(&self.store)
+                .get_request_values(url)
+                .map(|(n, v)| format!("{n}={v}")),
+        );
         (!pairs.is_empty()).then(|| pairs.join("; "))
     }
 }
@@ -123,7 +144,8 @@ impl reqwest::cookie::CookieStore for CookieJar {
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
-        self.header_for(url).and_then(|s| HeaderValue::from_str(&s).ok())
+        self.header_for(url)
+            .and_then(|s| HeaderValue::from_str(&s).ok())
     }
 }
 
@@ -137,13 +159,23 @@ mod tests {
     fn server_cookies_are_stored_and_matched() {
         let jar = CookieJar::new();
         let url = Url::parse("http://example.test/app/login").expect("url");
-        let set = [HeaderValue::from_static("sid=abc; Path=/app"), HeaderValue::from_static("theme=dark")];
+        let set = [
+            HeaderValue::from_static("sid=abc; Path=/app"),
+            HeaderValue::from_static("theme=dark"),
+        ];
         jar.set_cookies(&mut set.iter(), &url);
         let other = Url::parse("http://example.test/other").expect("url");
-        let header = jar.header_for(&Url::parse("http://example.test/app/x").expect("url")).expect("cookies apply");
-        assert!(header.contains("sid=abc") && header.contains("theme=dark"), "{header}");
+        let header = jar
+            .header_for(&Url::parse("http://example.test/app/x").expect("url"))
+            .expect("cookies apply");
+        assert!(
+            header.contains("sid=abc") && header.contains("theme=dark"),
+            "{header}"
+        );
         assert!(jar.header_for(&other).is_none_or(|h| !h.contains("sid=")));
-        assert!(jar.header_for(&Url::parse("http://elsewhere.test/app/").expect("url")).is_none());
+        assert!(jar
+            .header_for(&Url::parse("http://elsewhere.test/app/").expect("url"))
+            .is_none());
         assert_eq!(jar.list().len(), 2);
         assert_eq!(jar.delete("sid", None), 1);
         assert_eq!(jar.list().len(), 1);
@@ -155,8 +187,16 @@ mod tests {
         jar.set("a", "1", "", "/").expect("set");
         jar.set("b", "2", "api.test", "/").expect("set");
         assert!(jar.set("bad name", "x", "", "/").is_err());
-        assert_eq!(jar.header_for(&Url::parse("http://x.test/").expect("url")).as_deref(), Some("a=1"));
-        assert_eq!(jar.header_for(&Url::parse("http://api.test/v").expect("url")).as_deref(), Some("a=1; b=2"));
+        assert_eq!(
+            jar.header_for(&Url::parse("http://x.test/").expect("url"))
+                .as_deref(),
+            Some("a=1")
+        );
+        assert_eq!(
+            jar.header_for(&Url::parse("http://api.test/v").expect("url"))
+                .as_deref(),
+            Some("a=1; b=2")
+        );
         jar.clear();
         assert!(jar.list().is_empty());
     }

@@ -96,7 +96,12 @@ impl Opened {
             }
             Err(e) => {
                 self.permit = None;
-                Err(classify(&e, Phase::ReadBody, self.head.method.as_str(), self.head.url.as_str()))
+                Err(classify(
+                    &e,
+                    Phase::ReadBody,
+                    self.head.method.as_str(),
+                    self.head.url.as_str(),
+                ))
             }
         }
     }
@@ -148,20 +153,29 @@ impl Engine {
             b = b.danger_accept_invalid_certs(true);
         }
         if let Some(pem) = &config.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| build_error("invalid CA bundle (expected PEM certificates)", e))?;
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| build_error("invalid CA bundle (expected PEM certificates)", e))?;
             if certs.is_empty() {
-                return Err(HttpError::argument("invalid CA bundle: no PEM certificate found"));
+                return Err(HttpError::argument(
+                    "invalid CA bundle: no PEM certificate found",
+                ));
             }
             for c in certs {
                 b = b.add_root_certificate(c);
             }
         }
         if let Some(pem) = &config.client_identity_pem {
-            let id = reqwest::Identity::from_pem(pem).map_err(|e| build_error("invalid client certificate (expected PEM certificate and private key)", e))?;
+            let id = reqwest::Identity::from_pem(pem).map_err(|e| {
+                build_error(
+                    "invalid client certificate (expected PEM certificate and private key)",
+                    e,
+                )
+            })?;
             b = b.identity(id);
         }
         if let Some(p) = &config.proxy {
-            let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| build_error(&format!("invalid proxy URL {p:?}"), e))?;
+            let proxy = reqwest::Proxy::all(p.as_str())
+                .map_err(|e| build_error(&format!("invalid proxy URL {p:?}"), e))?;
             b = b.proxy(proxy);
         } else if !config.trust_env {
             b = b.no_proxy();
@@ -170,9 +184,19 @@ impl Engine {
         if let Some(j) = &jar {
             b = b.cookie_provider(Arc::clone(j));
         }
-        let client = b.build().map_err(|e| build_error("cannot build the HTTP client", e))?;
-        let limiter = config.limits.max_connections.map(|n| Arc::new(Semaphore::new(n.max(1))));
-        Ok(Self { client, config, limiter, jar })
+        let client = b
+            .build()
+            .map_err(|e| build_error("cannot build the HTTP client", e))?;
+        let limiter = config
+            .limits
+            .max_connections
+            .map(|n| Arc::new(Semaphore::new(n.max(1))));
+        Ok(Self {
+            client,
+            config,
+            limiter,
+            jar,
+        })
     }
 
     #[must_use]
@@ -196,12 +220,20 @@ impl Engine {
         let (method, url) = (spec.method.to_string(), spec.url.to_string());
         let work = async {
             let opened = self.open_inner(spec).await?;
-            let body = opened
-                .response
-                .bytes()
-                .await
-                .map_err(|e| classify(&e, Phase::ReadBody, opened.head.method.as_str(), opened.head.url.as_str()))?;
-            Ok(Completed { head: opened.head, body, history: opened.history, elapsed: opened.elapsed })
+            let body = opened.response.bytes().await.map_err(|e| {
+                classify(
+                    &e,
+                    Phase::ReadBody,
+                    opened.head.method.as_str(),
+                    opened.head.url.as_str(),
+                )
+            })?;
+            Ok(Completed {
+                head: opened.head,
+                body,
+                history: opened.history,
+                elapsed: opened.elapsed,
+            })
         };
         with_deadline(limit, &method, &url, work).await
     }
@@ -213,8 +245,14 @@ impl Engine {
         with_deadline(limit, &method, &url, self.open_inner(spec)).await
     }
 
-    async fn acquire(&self, method: &Method, url: &Url) -> Result<Option<OwnedSemaphorePermit>, HttpError> {
-        let Some(sem) = &self.limiter else { return Ok(None) };
+    async fn acquire(
+        &self,
+        method: &Method,
+        url: &Url,
+    ) -> Result<Option<OwnedSemaphorePermit>, HttpError> {
+        let Some(sem) = &self.limiter else {
+            return Ok(None);
+        };
         if let Ok(p) = Arc::clone(sem).try_acquire_owned() {
             return Ok(Some(p));
         }
@@ -233,18 +271,34 @@ impl Engine {
             })?,
             None => wait.await,
         };
-        permit.map(Some).map_err(|_| HttpError::new(ErrorKind::PoolTimeout, method.as_str(), url.as_str(), "the client is closed"))
+        permit.map(Some).map_err(|_| {
+            HttpError::new(
+                ErrorKind::PoolTimeout,
+                method.as_str(),
+                url.as_str(),
+                "the client is closed",
+            )
+        })
     }
 
     async fn open_inner(&self, spec: RequestSpec) -> Result<Opened, HttpError> {
         let started = Instant::now();
-        let RequestSpec { mut method, mut url, mut headers, mut body, follow_redirects, .. } = spec;
+        let RequestSpec {
+            mut method,
+            mut url,
+            mut headers,
+            mut body,
+            follow_redirects,
+            ..
+        } = spec;
         let permit = self.acquire(&method, &url).await?;
         let follow = follow_redirects.unwrap_or(self.config.follow_redirects);
         let mut history = Vec::new();
         loop {
             let hop_started = Instant::now();
-            let response = self.send_with_retries(&method, &url, &headers, &body).await?;
+            let response = self
+                .send_with_retries(&method, &url, &headers, &body)
+                .await?;
             let head = ResponseHead {
                 status: response.status(),
                 version: response.version(),
@@ -253,14 +307,23 @@ impl Engine {
                 method: method.clone(),
             };
             if !(follow && redirect::is_redirect(head.status, &head.headers)) {
-                return Ok(Opened { head, history, elapsed: started.elapsed(), response, permit });
+                return Ok(Opened {
+                    head,
+                    history,
+                    elapsed: started.elapsed(),
+                    response,
+                    permit,
+                });
             }
             if history.len() >= self.config.max_redirects {
                 return Err(HttpError::new(
                     ErrorKind::TooManyRedirects,
                     method.as_str(),
                     url.as_str(),
-                    format!("exceeded the maximum of {} redirects", self.config.max_redirects),
+                    format!(
+                        "exceeded the maximum of {} redirects",
+                        self.config.max_redirects
+                    ),
                 ));
             }
             let next = redirect::next_url(&url, &head.headers, &method)?;
@@ -272,13 +335,23 @@ impl Engine {
             if drop_body {
                 body = RequestBody::Empty;
             }
-            history.push(HistoryEntry { head, body: hop_body, elapsed: hop_started.elapsed() });
+            history.push(HistoryEntry {
+                head,
+                body: hop_body,
+                elapsed: hop_started.elapsed(),
+            });
             url = next;
             method = next_method;
         }
     }
 
-    async fn send_with_retries(&self, method: &Method, url: &Url, headers: &HeaderMap, body: &RequestBody) -> Result<reqwest::Response, HttpError> {
+    async fn send_with_retries(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &RequestBody,
+    ) -> Result<reqwest::Response, HttpError> {
         let policy = &self.config.retry;
         let mut attempt = 0u32;
         loop {
@@ -286,7 +359,10 @@ impl Engine {
             let can_retry = attempt < policy.retries;
             match result {
                 Ok(resp) => {
-                    if can_retry && policy.retries_status(resp.status().as_u16()) && policy.allows_method(method) {
+                    if can_retry
+                        && policy.retries_status(resp.status().as_u16())
+                        && policy.allows_method(method)
+                    {
                         let wait = policy.delay_after_response(attempt, resp.headers());
                         drop(resp);
                         tokio::time::sleep(wait).await;
@@ -296,7 +372,8 @@ impl Engine {
                     return Ok(resp);
                 }
                 Err(err) => {
-                    let retryable = err.kind.is_connect() || (err.kind.is_transport() && policy.allows_method(method));
+                    let retryable = err.kind.is_connect()
+                        || (err.kind.is_transport() && policy.allows_method(method));
                     if can_retry && retryable {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         attempt += 1;
@@ -313,7 +390,13 @@ impl Engine {
         }
     }
 
-    async fn send_once(&self, method: &Method, url: &Url, headers: &HeaderMap, body: &RequestBody) -> Result<reqwest::Response, HttpError> {
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &RequestBody,
+    ) -> Result<reqwest::Response, HttpError> {
         let mut headers = headers.clone();
         // reqwest leaves the jar out when a Cookie header is present: merge both.
         if let (Some(jar), Some(explicit)) = (&self.jar, headers.get(COOKIE)) {
@@ -331,16 +414,25 @@ impl Engine {
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(b.len()));
             }
         }
-        let mut rb = self.client.request(method.clone(), url.clone()).headers(headers);
+        let mut rb = self
+            .client
+            .request(method.clone(), url.clone())
+            .headers(headers);
         match body {
             RequestBody::Empty => {}
-            RequestBody::Bytes(b) if write_limit.is_some() && b.len() > write_watch::WATCH_ABOVE => {
+            RequestBody::Bytes(b)
+                if write_limit.is_some() && b.len() > write_watch::WATCH_ABOVE =>
+            {
                 let progress = write_watch::Progress::new();
                 rb = rb.body(write_watch::watched_body(b.clone(), Arc::clone(&progress)));
                 watch = Some(progress);
             }
             RequestBody::Bytes(b) => rb = rb.body(b.clone()),
-            RequestBody::Multipart(parts) => rb = rb.multipart(build_form(parts).map_err(|m| HttpError::new(ErrorKind::InvalidArgument, method.as_str(), url.as_str(), m))?),
+            RequestBody::Multipart(parts) => {
+                rb = rb.multipart(build_form(parts).map_err(|m| {
+                    HttpError::new(ErrorKind::InvalidArgument, method.as_str(), url.as_str(), m)
+                })?)
+            }
         }
         let send = rb.send();
         let result = match (watch, write_limit) {
@@ -369,7 +461,12 @@ fn build_form(parts: &[FormPart]) -> Result<reqwest::multipart::Form, String> {
             part = part.file_name(f.clone());
         }
         if let Some(ct) = &p.content_type {
-            part = part.mime_str(ct).map_err(|e| format!("invalid content type {ct:?} for file field {:?}: {e}", p.name))?;
+            part = part.mime_str(ct).map_err(|e| {
+                format!(
+                    "invalid content type {ct:?} for file field {:?}: {e}",
+                    p.name
+                )
+            })?;
         }
         form = form.part(p.name.clone(), part);
     }
@@ -385,7 +482,12 @@ async fn with_deadline<T>(
     match limit {
         None => fut.await,
         Some(d) => tokio::time::timeout(d, fut).await.unwrap_or_else(|_| {
-            Err(HttpError::new(ErrorKind::ReadTimeout, method, url, format!("timed out: no complete response within the overall timeout of {d:?}")))
+            Err(HttpError::new(
+                ErrorKind::ReadTimeout,
+                method,
+                url,
+                format!("timed out: no complete response within the overall timeout of {d:?}"),
+            ))
         }),
     }
 }

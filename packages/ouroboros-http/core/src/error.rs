@@ -57,7 +57,11 @@ impl ErrorKind {
     pub fn is_transport(self) -> bool {
         matches!(
             self,
-            Self::ReadError | Self::WriteError | Self::RemoteProtocolError | Self::ReadTimeout | Self::WriteTimeout
+            Self::ReadError
+                | Self::WriteError
+                | Self::RemoteProtocolError
+                | Self::ReadTimeout
+                | Self::WriteTimeout
         )
     }
 
@@ -90,8 +94,18 @@ impl fmt::Display for HttpError {
 impl std::error::Error for HttpError {}
 
 impl HttpError {
-    pub fn new(kind: ErrorKind, method: impl Into<String>, url: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { kind, method: method.into(), url: url.into(), message: message.into() }
+    pub fn new(
+        kind: ErrorKind,
+        method: impl Into<String>,
+        url: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            method: method.into(),
+            url: url.into(),
+            message: message.into(),
+        }
     }
 
     /// An error that is about an argument rather than a request.
@@ -166,13 +180,23 @@ pub fn classify(err: &reqwest::Error, phase: Phase, method: &str, url: &str) -> 
             (ErrorKind::ConnectError, "cannot connect")
         }
     } else if find_io(err) == Some(std::io::ErrorKind::UnexpectedEof) {
-        (ErrorKind::RemoteProtocolError, "server closed the connection before the body was complete")
+        (
+            ErrorKind::RemoteProtocolError,
+            "server closed the connection before the body was complete",
+        )
     } else if matches!(
         find_io(err),
-        Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe)
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+        )
     ) && phase == Phase::ReadBody
     {
-        (ErrorKind::ReadError, "connection failed while reading the body")
+        (
+            ErrorKind::ReadError,
+            "connection failed while reading the body",
+        )
     } else if err.is_decode() {
         (ErrorKind::DecodingError, "cannot decode the response body")
     } else if err.is_builder() {
@@ -184,21 +208,42 @@ pub fn classify(err: &reqwest::Error, phase: Phase, method: &str, url: &str) -> 
     } else if let Some(h) = find_hyper(err).filter(|h| h.is_incomplete_message()) {
         let _ = h;
         match phase {
-            Phase::Send => (ErrorKind::RemoteProtocolError, "server disconnected without sending a response"),
-            Phase::ReadBody => (ErrorKind::RemoteProtocolError, "server closed the connection before the body was complete"),
+            Phase::Send => (
+                ErrorKind::RemoteProtocolError,
+                "server disconnected without sending a response",
+            ),
+            Phase::ReadBody => (
+                ErrorKind::RemoteProtocolError,
+                "server closed the connection before the body was complete",
+            ),
         }
     } else if find_hyper(err).is_some_and(hyper::Error::is_parse) {
-        (ErrorKind::RemoteProtocolError, "the server sent a malformed response")
-    } else if lower.contains("decompress") || lower.contains("decoder") || lower.contains("gzip") || lower.contains("brotli") {
+        (
+            ErrorKind::RemoteProtocolError,
+            "the server sent a malformed response",
+        )
+    } else if lower.contains("decompress")
+        || lower.contains("decoder")
+        || lower.contains("gzip")
+        || lower.contains("brotli")
+    {
         (ErrorKind::DecodingError, "cannot decode the response body")
     } else {
         match (phase, find_io(err)) {
-            (Phase::Send, Some(std::io::ErrorKind::BrokenPipe)) => (ErrorKind::WriteError, "cannot send the request"),
+            (Phase::Send, Some(std::io::ErrorKind::BrokenPipe)) => {
+                (ErrorKind::WriteError, "cannot send the request")
+            }
             (Phase::Send, _) if lower.contains("protocol") || lower.contains("frame") => {
                 (ErrorKind::RemoteProtocolError, "HTTP protocol error")
             }
-            (Phase::Send, _) => (ErrorKind::ReadError, "connection failed while waiting for the response"),
-            (Phase::ReadBody, _) => (ErrorKind::ReadError, "connection failed while reading the body"),
+            (Phase::Send, _) => (
+                ErrorKind::ReadError,
+                "connection failed while waiting for the response",
+            ),
+            (Phase::ReadBody, _) => (
+                ErrorKind::ReadError,
+                "connection failed while reading the body",
+            ),
         }
     };
     HttpError::new(kind, method, url, format!("{what} ({cause})"))

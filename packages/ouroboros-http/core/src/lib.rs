@@ -21,7 +21,9 @@ pub mod write_watch;
 
 pub use config::{ClientConfig, Limits, Timeouts};
 pub use cookies::CookieJar;
-pub use engine::{Completed, Engine, FormPart, HistoryEntry, Opened, RequestBody, RequestSpec, ResponseHead};
+pub use engine::{
+    Completed, Engine, FormPart, HistoryEntry, Opened, RequestBody, RequestSpec, ResponseHead,
+};
 pub use error::{ErrorKind, HttpError};
 pub use retry::RetryPolicy;
 

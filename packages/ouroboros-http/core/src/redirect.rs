@@ -1,6 +1,8 @@
 //! The redirect rules (httpx's, which follow browsers and RFC 9110 15.4).
 
-use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, TRANSFER_ENCODING};
+use reqwest::header::{
+    HeaderMap, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, TRANSFER_ENCODING,
+};
 use reqwest::{Method, StatusCode, Url};
 
 use crate::error::{ErrorKind, HttpError};
@@ -14,19 +16,31 @@ pub fn is_redirect(status: StatusCode, headers: &HeaderMap) -> bool {
 /// The next URL, resolved against the current one.
 pub fn next_url(current: &Url, headers: &HeaderMap, method: &Method) -> Result<Url, HttpError> {
     let fail = |kind, msg: String| HttpError::new(kind, method.as_str(), current.as_str(), msg);
-    let raw = headers
-        .get(LOCATION)
-        .ok_or_else(|| fail(ErrorKind::RemoteProtocolError, "redirect without a Location header".into()))?;
-    let text = raw
-        .to_str()
-        .map_err(|_| fail(ErrorKind::RemoteProtocolError, "redirect Location is not valid text".into()))?;
-    let mut next = current
-        .join(text)
-        .map_err(|e| fail(ErrorKind::RemoteProtocolError, format!("invalid redirect Location {text:?}: {e}")))?;
+    let raw = headers.get(LOCATION).ok_or_else(|| {
+        fail(
+            ErrorKind::RemoteProtocolError,
+            "redirect without a Location header".into(),
+        )
+    })?;
+    let text = raw.to_str().map_err(|_| {
+        fail(
+            ErrorKind::RemoteProtocolError,
+            "redirect Location is not valid text".into(),
+        )
+    })?;
+    let mut next = current.join(text).map_err(|e| {
+        fail(
+            ErrorKind::RemoteProtocolError,
+            format!("invalid redirect Location {text:?}: {e}"),
+        )
+    })?;
     if !matches!(next.scheme(), "http" | "https") {
         return Err(fail(
             ErrorKind::UnsupportedProtocol,
-            format!("redirect to {next} uses the unsupported scheme {:?}", next.scheme()),
+            format!(
+                "redirect to {next} uses the unsupported scheme {:?}",
+                next.scheme()
+            ),
         ));
     }
     // A fragment on the original URL carries over when the Location has none.
@@ -47,7 +61,9 @@ pub fn next_method(status: StatusCode, method: &Method) -> Method {
 }
 
 fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Adjust the headers for the next hop: drop the body headers when the body
@@ -93,7 +109,11 @@ mod tests {
         h.insert(LOCATION, "ftp://h/file".parse().expect("header"));
         let err = next_url(&url("http://h/"), &h, &Method::GET).expect_err("ftp is refused");
         assert_eq!(err.kind, ErrorKind::UnsupportedProtocol);
-        assert!(err.to_string().starts_with("GET http://h/: redirect to ftp://h/file"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("GET http://h/: redirect to ftp://h/file"),
+            "{err}"
+        );
     }
 
     #[test]

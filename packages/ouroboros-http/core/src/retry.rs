@@ -58,7 +58,8 @@ impl RetryPolicy {
     /// The wait before retry number `attempt` (0-based), jitter included.
     #[must_use]
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.backoff_factor.as_secs_f64() * 2f64.powi(i32::try_from(attempt.min(30)).unwrap_or(30));
+        let base = self.backoff_factor.as_secs_f64()
+            * 2f64.powi(i32::try_from(attempt.min(30)).unwrap_or(30));
         let jittered = base * (1.0 + self.jitter.clamp(0.0, 1.0) * fastrand::f64());
         Duration::from_secs_f64(jittered.min(self.max_backoff.as_secs_f64()))
     }
@@ -67,7 +68,11 @@ impl RetryPolicy {
     #[must_use]
     pub fn delay_after_response(&self, attempt: u32, headers: &HeaderMap) -> Duration {
         if self.respect_retry_after {
-            if let Some(wait) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after) {
+            if let Some(wait) = headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after)
+            {
                 return wait.min(self.max_backoff);
             }
         }
@@ -83,7 +88,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -99,7 +107,10 @@ mod tests {
         assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
         let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
         let wait = parse_retry_after(&future).expect("a date parses");
-        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
     }
 
     #[test]
@@ -117,7 +128,10 @@ mod tests {
         let j = RetryPolicy { jitter: 0.5, ..p };
         for _ in 0..50 {
             let d = j.backoff(1);
-            assert!(d >= Duration::from_millis(200) && d <= Duration::from_millis(300), "{d:?}");
+            assert!(
+                d >= Duration::from_millis(200) && d <= Duration::from_millis(300),
+                "{d:?}"
+            );
         }
     }
 

@@ -27,7 +27,11 @@ pub struct Progress {
 impl Progress {
     #[must_use]
     pub fn new() -> Arc<Self> {
-        Arc::new(Self { start: Instant::now(), last_ms: AtomicU64::new(0), done: AtomicBool::new(false) })
+        Arc::new(Self {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            done: AtomicBool::new(false),
+        })
     }
 
     fn touch(&self) {

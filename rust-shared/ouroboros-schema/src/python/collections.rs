@@ -3,7 +3,9 @@
 
 use jiter::JsonValue;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, PySet, PyString, PyTuple};
+use pyo3::types::{
+    PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, PySet, PyString, PyTuple,
+};
 
 use crate::constraints::LenConstraints;
 use crate::errors::{ErrorType, LocItem};
@@ -54,7 +56,11 @@ pub struct ListValidator {
 }
 
 /// The items of a sequence-like Python input, or `None` if it is not one.
-fn py_items<'py>(o: &Bound<'py, PyAny>, kind: SeqKind, strict: bool) -> PyResult<Option<Vec<Bound<'py, PyAny>>>> {
+fn py_items<'py>(
+    o: &Bound<'py, PyAny>,
+    kind: SeqKind,
+    strict: bool,
+) -> PyResult<Option<Vec<Bound<'py, PyAny>>>> {
     let exact_ok = match kind {
         SeqKind::List => o.is_instance_of::<PyList>(),
         SeqKind::Set => o.is_instance_of::<PySet>(),
@@ -84,7 +90,12 @@ fn py_items<'py>(o: &Bound<'py, PyAny>, kind: SeqKind, strict: bool) -> PyResult
 }
 
 impl ListValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let strict = st.strict.unwrap_or(self.strict);
         let mut errors = Errors::default();
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
@@ -95,7 +106,9 @@ impl ListValidator {
                 let list = o.cast::<PyList>().map_err(PyErr::from)?;
                 let n = list.len();
                 if self.len.exceeded(n) {
-                    self.len.check(title, n).map_err(|k| ValError::new(py, k, inp))?;
+                    self.len
+                        .check(title, n)
+                        .map_err(|k| ValError::new(py, k, inp))?;
                 }
                 let out_list = PyList::empty(py);
                 for i in 0..n {
@@ -109,7 +122,9 @@ impl ListValidator {
                 if !errors.is_empty() {
                     return Err(ValError::Lines(errors.0));
                 }
-                self.len.check(title, out_list.len()).map_err(|k| ValError::new(py, k, inp))?;
+                self.len
+                    .check(title, out_list.len())
+                    .map_err(|k| ValError::new(py, k, inp))?;
                 return Ok(out_list.into_any());
             }
             Inp::Py(o) => {
@@ -117,7 +132,9 @@ impl ListValidator {
                     return Err(ValError::new(py, self.kind.type_error(), inp));
                 };
                 if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
-                    self.len.check(title, items.len()).map_err(|k| ValError::new(py, k, inp))?;
+                    self.len
+                        .check(title, items.len())
+                        .map_err(|k| ValError::new(py, k, inp))?;
                 }
                 out.reserve(items.len());
                 for (i, item) in items.into_iter().enumerate() {
@@ -130,7 +147,9 @@ impl ListValidator {
             }
             Inp::Json(JsonValue::Array(items)) => {
                 if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
-                    self.len.check(title, items.len()).map_err(|k| ValError::new(py, k, inp))?;
+                    self.len
+                        .check(title, items.len())
+                        .map_err(|k| ValError::new(py, k, inp))?;
                 }
                 out.reserve(items.len());
                 for (i, item) in items.iter().enumerate() {
@@ -148,11 +167,17 @@ impl ListValidator {
         }
         let result: Bound<'py, PyAny> = match self.kind {
             SeqKind::List => PyList::new(py, out)?.into_any(),
-            SeqKind::Set => PySet::new(py, out).map_err(|e| unhashable(py, e, inp))?.into_any(),
-            SeqKind::FrozenSet => PyFrozenSet::new(py, out).map_err(|e| unhashable(py, e, inp))?.into_any(),
+            SeqKind::Set => PySet::new(py, out)
+                .map_err(|e| unhashable(py, e, inp))?
+                .into_any(),
+            SeqKind::FrozenSet => PyFrozenSet::new(py, out)
+                .map_err(|e| unhashable(py, e, inp))?
+                .into_any(),
         };
         let len = result.len()?;
-        self.len.check(title, len).map_err(|k| ValError::new(py, k, inp))?;
+        self.len
+            .check(title, len)
+            .map_err(|k| ValError::new(py, k, inp))?;
         Ok(result)
     }
 }
@@ -176,7 +201,12 @@ pub struct TupleValidator {
 }
 
 impl TupleValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let strict = st.strict.unwrap_or(self.strict);
         let items: Vec<Inp<'_, 'py>> = match inp {
             Inp::Py(o) => {
@@ -201,7 +231,11 @@ impl TupleValidator {
                     None => {
                         return Err(ValError::new(
                             py,
-                            ErrorType::TooLong { field_type: "Tuple", max_length: self.items.len(), actual_length: items.len() },
+                            ErrorType::TooLong {
+                                field_type: "Tuple",
+                                max_length: self.items.len(),
+                                actual_length: items.len(),
+                            },
                             inp,
                         ))
                     }
@@ -220,7 +254,9 @@ impl TupleValidator {
             });
         }
         let out = errors.into_result(out)?;
-        self.len.check("Tuple", out.len()).map_err(|k| ValError::new(py, k, inp))?;
+        self.len
+            .check("Tuple", out.len())
+            .map_err(|k| ValError::new(py, k, inp))?;
         Ok(PyTuple::new(py, out)?.into_any())
     }
 }
@@ -246,11 +282,21 @@ fn key_loc(py: Python<'_>, key: &Inp<'_, '_>) -> LocItem {
             }
         }
     }
-    LocItem::Key(key.to_py(py).and_then(|k| k.repr().map(|r| r.to_string())).unwrap_or_default().into())
+    LocItem::Key(
+        key.to_py(py)
+            .and_then(|k| k.repr().map(|r| r.to_string()))
+            .unwrap_or_default()
+            .into(),
+    )
 }
 
 impl DictValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let strict = st.strict.unwrap_or(self.strict);
         let pairs: Vec<(Inp<'_, 'py>, Inp<'_, 'py>)> = match inp {
             Inp::Py(o) => {
@@ -258,10 +304,13 @@ impl DictValidator {
                     d.iter().map(|(k, v)| (Inp::Py(k), Inp::Py(v))).collect()
                 } else if !strict && o.cast::<PyMapping>().is_ok() {
                     let m = o.cast::<PyMapping>().map_err(PyErr::from)?;
-                    m.items()?.iter().map(|kv| -> PyResult<_> {
-                        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = kv.extract()?;
-                        Ok((Inp::Py(k), Inp::Py(v)))
-                    }).collect::<PyResult<_>>()?
+                    m.items()?
+                        .iter()
+                        .map(|kv| -> PyResult<_> {
+                            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = kv.extract()?;
+                            Ok((Inp::Py(k), Inp::Py(v)))
+                        })
+                        .collect::<PyResult<_>>()?
                 } else {
                     return Err(ValError::new(py, ErrorType::DictType, inp));
                 }
@@ -296,7 +345,9 @@ impl DictValidator {
             }
         }
         let out = errors.into_result(out)?;
-        self.len.check("Dictionary", out.len()).map_err(|k| ValError::new(py, k, inp))?;
+        self.len
+            .check("Dictionary", out.len())
+            .map_err(|k| ValError::new(py, k, inp))?;
         Ok(out.into_any())
     }
 }

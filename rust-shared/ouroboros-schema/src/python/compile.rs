@@ -17,7 +17,9 @@ use crate::errors::{CtxValue, ErrorType};
 use super::collections::{DictValidator, ListValidator, SeqKind, TupleValidator};
 use super::model::{ExtraBehavior, Field, FieldDefault, ModelValidator};
 use super::serialize::{FieldSer, ModelSer};
-use super::special::{BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlValidator};
+use super::special::{
+    BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlValidator,
+};
 use super::union::{TaggedUnionValidator, UnionValidator};
 use super::validator::{ctx_of, FuncMode, FunctionValidator, Validator};
 
@@ -28,7 +30,10 @@ pub const SCHEMA_FORMAT_VERSION: i64 = 1;
 pub const SCHEMA_ATTR: &str = "__ouroboros_schema__";
 
 fn bad(msg: impl Into<String>) -> PyErr {
-    ouroboros_common::python::InvalidArgumentError::new_err(format!("invalid schema description: {}", msg.into()))
+    ouroboros_common::python::InvalidArgumentError::new_err(format!(
+        "invalid schema description: {}",
+        msg.into()
+    ))
 }
 
 fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -66,19 +71,27 @@ impl Compiler {
     }
 
     /// Compile `cls` from `description` (or from its own `__ouroboros_schema__`).
-    pub fn model_with(&mut self, py: Python<'_>, cls: &Bound<'_, PyType>, description: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+    pub fn model_with(
+        &mut self,
+        py: Python<'_>,
+        cls: &Bound<'_, PyType>,
+        description: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<usize> {
         let key = cls.as_ptr() as usize;
         if let Some(&i) = self.by_cls.get(&key) {
             return Ok(i);
         }
-        let description = if let Some(d) = description { d.clone() } else {
+        let description = if let Some(d) = description {
+            d.clone()
+        } else {
             let d = cls.getattr(SCHEMA_ATTR).map_err(|_| {
                 bad(format!(
                     "{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?",
                     cls.qualname().map(|q| q.to_string()).unwrap_or_default()
                 ))
             })?;
-            d.cast_into::<PyDict>().map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?
+            d.cast_into::<PyDict>()
+                .map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?
         };
         let index = self.defs.len();
         self.defs.push(None);
@@ -91,22 +104,37 @@ impl Compiler {
     }
 
     #[allow(clippy::too_many_lines)] // reads one description dict, key by key
-    fn model_description(&mut self, py: Python<'_>, d: &Bound<'_, PyDict>, cls: &Bound<'_, PyType>) -> PyResult<(ModelValidator, ModelSer)> {
-        let format: i64 = get(d, "format")?.ok_or_else(|| bad("missing \"format\""))?.extract()?;
+    fn model_description(
+        &mut self,
+        py: Python<'_>,
+        d: &Bound<'_, PyDict>,
+        cls: &Bound<'_, PyType>,
+    ) -> PyResult<(ModelValidator, ModelSer)> {
+        let format: i64 = get(d, "format")?
+            .ok_or_else(|| bad("missing \"format\""))?
+            .extract()?;
         if format != SCHEMA_FORMAT_VERSION {
             return Err(bad(format!(
                 "format {format} is not supported by this ouroboros-schema (it reads format {SCHEMA_FORMAT_VERSION}); \
                  upgrade the package that compiles it"
             )));
         }
-        let class_name = get_str(d, "name")?.unwrap_or_else(|| cls.name().map(|n| n.to_string()).unwrap_or_default());
+        let class_name = get_str(d, "name")?
+            .unwrap_or_else(|| cls.name().map(|n| n.to_string()).unwrap_or_default());
         let empty = PyDict::new(py);
-        let config = get(d, "config")?.map(pyo3::Bound::cast_into::<PyDict>).transpose()?.unwrap_or(empty);
+        let config = get(d, "config")?
+            .map(pyo3::Bound::cast_into::<PyDict>)
+            .transpose()?
+            .unwrap_or(empty);
         let extra = match get_str(&config, "extra")?.as_deref() {
             None | Some("ignore") => ExtraBehavior::Ignore,
             Some("forbid") => ExtraBehavior::Forbid,
             Some("allow") => ExtraBehavior::Allow,
-            Some(other) => return Err(bad(format!("extra must be ignore, forbid or allow, not {other:?}"))),
+            Some(other) => {
+                return Err(bad(format!(
+                    "extra must be ignore, forbid or allow, not {other:?}"
+                )))
+            }
         };
         let populate_by_name = get_bool(&config, "populate_by_name")?;
         let mut fields = Vec::new();
@@ -114,9 +142,12 @@ impl Compiler {
         let mut key_index = HashMap::new();
         let field_list = get(d, "fields")?.ok_or_else(|| bad("missing \"fields\""))?;
         for (i, f) in field_list.try_iter()?.enumerate() {
-            let f = f?.cast_into::<PyDict>().map_err(|_| bad("each field must be a dict"))?;
+            let f = f?
+                .cast_into::<PyDict>()
+                .map_err(|_| bad("each field must be a dict"))?;
             let name: String = get_str(&f, "name")?.ok_or_else(|| bad("field without a name"))?;
-            let schema = get(&f, "schema")?.ok_or_else(|| bad(format!("field {name} has no schema")))?;
+            let schema =
+                get(&f, "schema")?.ok_or_else(|| bad(format!("field {name} has no schema")))?;
             let validator = self.schema(py, &schema)?;
             let alias = get_str(&f, "alias")?;
             let mut lookup_keys: Vec<String> = Vec::new();
@@ -139,15 +170,25 @@ impl Compiler {
                 key_index.entry(k.clone()).or_insert(i);
             }
             let default = if let Some(factory) = get(&f, "default_factory")? {
-                FieldDefault::Factory { func: factory.unbind(), takes_data: get_bool(&f, "default_factory_takes_data")? }
+                FieldDefault::Factory {
+                    func: factory.unbind(),
+                    takes_data: get_bool(&f, "default_factory_takes_data")?,
+                }
             } else if f.contains("default")? {
-                let v = f.get_item("default")?.ok_or_else(|| bad("default vanished"))?;
+                let v = f
+                    .get_item("default")?
+                    .ok_or_else(|| bad("default vanished"))?;
                 let copy = v.hash().is_err();
-                FieldDefault::Value { value: v.unbind(), copy }
+                FieldDefault::Value {
+                    value: v.unbind(),
+                    copy,
+                }
             } else {
                 FieldDefault::Required
             };
-            let ser_name = get_str(&f, "serialization_alias")?.or_else(|| alias.clone()).unwrap_or_else(|| name.clone());
+            let ser_name = get_str(&f, "serialization_alias")?
+                .or_else(|| alias.clone())
+                .unwrap_or_else(|| name.clone());
             let mut name_json = Vec::with_capacity(name.len() + 2);
             crate::json_out::write_str(&mut name_json, &name);
             field_sers.push(FieldSer {
@@ -160,13 +201,17 @@ impl Compiler {
                     _ => None,
                 },
                 serializer: get(&f, "serializer")?.map(Bound::unbind),
-                serializer_when_json: get_str(&f, "serializer_when_used")?.as_deref() == Some("json"),
+                serializer_when_json: get_str(&f, "serializer_when_used")?.as_deref()
+                    == Some("json"),
                 serializer_wrap: get_str(&f, "serializer_mode")?.as_deref() == Some("wrap"),
             });
             fields.push(Field {
                 name: PyString::intern(py, &name).unbind(),
                 name_str: name,
-                lookup: lookup_keys.iter().map(|k| (PyString::intern(py, k).unbind(), k.as_str().into())).collect(),
+                lookup: lookup_keys
+                    .iter()
+                    .map(|k| (PyString::intern(py, k).unbind(), k.as_str().into()))
+                    .collect(),
                 validator,
                 default,
                 frozen: get_bool(&f, "frozen")?,
@@ -179,7 +224,9 @@ impl Compiler {
         if let Some(mv) = get(d, "model_validators")? {
             for v in mv.try_iter()? {
                 let v = v?.cast_into::<PyDict>()?;
-                let func = get(&v, "func")?.ok_or_else(|| bad("model validator without func"))?.unbind();
+                let func = get(&v, "func")?
+                    .ok_or_else(|| bad("model validator without func"))?
+                    .unbind();
                 match get_str(&v, "mode")?.as_deref() {
                     Some("before") => before.push(func),
                     Some("wrap") => wrap = Some(func),
@@ -192,9 +239,13 @@ impl Compiler {
         if let Some(cf) = get(d, "computed_fields")? {
             for c in cf.try_iter()? {
                 let c = c?.cast_into::<PyDict>()?;
-                let name = get_str(&c, "name")?.ok_or_else(|| bad("computed field without name"))?;
+                let name =
+                    get_str(&c, "name")?.ok_or_else(|| bad("computed field without name"))?;
                 let alias = get_str(&c, "alias")?.unwrap_or_else(|| name.clone());
-                computed.push((PyString::intern(py, &name).unbind(), PyString::intern(py, &alias).unbind()));
+                computed.push((
+                    PyString::intern(py, &name).unbind(),
+                    PyString::intern(py, &alias).unbind(),
+                ));
             }
         }
         let model = ModelValidator {
@@ -212,7 +263,9 @@ impl Compiler {
         };
         let plain = computed.is_empty()
             && extra != ExtraBehavior::Allow
-            && field_sers.iter().all(|f| !f.exclude && f.serializer.is_none());
+            && field_sers
+                .iter()
+                .all(|f| !f.exclude && f.serializer.is_none());
         let ser = ModelSer {
             plain,
             fields: field_sers,
@@ -226,10 +279,18 @@ impl Compiler {
     /// Compile one type schema.
     #[allow(clippy::too_many_lines)]
     pub fn schema(&mut self, py: Python<'_>, schema: &Bound<'_, PyAny>) -> PyResult<Validator> {
-        let d = schema.cast::<PyDict>().map_err(|_| bad(format!("a type schema must be a dict, got {}", schema.repr().map(|r| r.to_string()).unwrap_or_default())))?;
+        let d = schema.cast::<PyDict>().map_err(|_| {
+            bad(format!(
+                "a type schema must be a dict, got {}",
+                schema.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })?;
         let kind = get_str(d, "type")?.ok_or_else(|| bad("type schema without \"type\""))?;
         let strict = get_bool(d, "strict")?;
-        let len = LenConstraints { min_length: get_usize(d, "min_length")?, max_length: get_usize(d, "max_length")? };
+        let len = LenConstraints {
+            min_length: get_usize(d, "min_length")?,
+            max_length: get_usize(d, "max_length")?,
+        };
         Ok(match kind.as_str() {
             "any" => Validator::Any,
             "none" => Validator::None,
@@ -237,18 +298,37 @@ impl Compiler {
             "int" => {
                 let mut c = IntConstraints::default();
                 let mut big_bounds = Vec::new();
-                for (key, slot) in [("gt", &mut c.gt), ("ge", &mut c.ge), ("lt", &mut c.lt), ("le", &mut c.le), ("multiple_of", &mut c.multiple_of)] {
+                for (key, slot) in [
+                    ("gt", &mut c.gt),
+                    ("ge", &mut c.ge),
+                    ("lt", &mut c.lt),
+                    ("le", &mut c.le),
+                    ("multiple_of", &mut c.multiple_of),
+                ] {
                     if let Some(v) = get(d, key)? {
-                        *slot = Some(v.extract::<i64>().map_err(|_| bad(format!("int bound {key} must be an integer")))?);
+                        *slot = Some(
+                            v.extract::<i64>()
+                                .map_err(|_| bad(format!("int bound {key} must be an integer")))?,
+                        );
                         big_bounds.push((bound_error(key, &v), v.unbind()));
                     }
                 }
-                Validator::Int { strict, c, big_bounds }
+                Validator::Int {
+                    strict,
+                    c,
+                    big_bounds,
+                }
             }
             "float" => {
                 let mut c = FloatConstraints::default();
                 let mut whole = true;
-                for (key, slot) in [("gt", &mut c.gt), ("ge", &mut c.ge), ("lt", &mut c.lt), ("le", &mut c.le), ("multiple_of", &mut c.multiple_of)] {
+                for (key, slot) in [
+                    ("gt", &mut c.gt),
+                    ("ge", &mut c.ge),
+                    ("lt", &mut c.lt),
+                    ("le", &mut c.le),
+                    ("multiple_of", &mut c.multiple_of),
+                ] {
                     if let Some(v) = get(d, key)? {
                         whole &= v.is_instance_of::<pyo3::types::PyInt>();
                         *slot = Some(v.extract::<f64>()?);
@@ -279,7 +359,11 @@ impl Compiler {
                     },
                 }
             }
-            "bytes" => Validator::Bytes { strict, min_length: len.min_length, max_length: len.max_length },
+            "bytes" => Validator::Bytes {
+                strict,
+                min_length: len.min_length,
+                max_length: len.max_length,
+            },
             "decimal" => {
                 let mut bounds = Vec::new();
                 for key in ["gt", "ge", "lt", "le", "multiple_of"] {
@@ -308,12 +392,19 @@ impl Compiler {
                 wrap: get(d, "wrap")?.map(Bound::unbind),
             })),
             "literal" => {
-                let expected: Vec<Bound<'_, PyAny>> = get(d, "expected")?.ok_or_else(|| bad("literal without expected"))?.extract()?;
+                let expected: Vec<Bound<'_, PyAny>> = get(d, "expected")?
+                    .ok_or_else(|| bad("literal without expected"))?
+                    .extract()?;
                 let expected_repr = expected.iter().map(literal_repr).collect::<PyResult<_>>()?;
-                Validator::Literal(Box::new(LiteralValidator { expected: expected.into_iter().map(Bound::unbind).collect(), expected_repr }))
+                Validator::Literal(Box::new(LiteralValidator {
+                    expected: expected.into_iter().map(Bound::unbind).collect(),
+                    expected_repr,
+                }))
             }
             "enum" => {
-                let cls = get(d, "cls")?.ok_or_else(|| bad("enum without cls"))?.cast_into::<PyType>()?;
+                let cls = get(d, "cls")?
+                    .ok_or_else(|| bad("enum without cls"))?
+                    .cast_into::<PyType>()?;
                 let mut members = Vec::new();
                 let mut expected_repr = Vec::new();
                 for m in cls.try_iter()? {
@@ -340,7 +431,12 @@ impl Compiler {
                     "set" => SeqKind::Set,
                     _ => SeqKind::FrozenSet,
                 };
-                Validator::List(Box::new(ListValidator { kind, item, len, strict }))
+                Validator::List(Box::new(ListValidator {
+                    kind,
+                    item,
+                    len,
+                    strict,
+                }))
             }
             "tuple" => {
                 let mut items = Vec::new();
@@ -353,7 +449,12 @@ impl Compiler {
                     Some(s) => Some(self.schema(py, &s)?),
                     None => None,
                 };
-                Validator::Tuple(Box::new(TupleValidator { items, variadic, len, strict }))
+                Validator::Tuple(Box::new(TupleValidator {
+                    items,
+                    variadic,
+                    len,
+                    strict,
+                }))
             }
             "dict" => {
                 let keys = match get(d, "keys")? {
@@ -364,7 +465,12 @@ impl Compiler {
                     Some(s) => self.schema(py, &s)?,
                     None => Validator::Any,
                 };
-                Validator::Dict(Box::new(DictValidator { keys, values, len, strict }))
+                Validator::Dict(Box::new(DictValidator {
+                    keys,
+                    values,
+                    len,
+                    strict,
+                }))
             }
             "nullable" => {
                 let inner = get(d, "schema")?.ok_or_else(|| bad("nullable without schema"))?;
@@ -372,12 +478,21 @@ impl Compiler {
             }
             "union" => {
                 let mut choices = Vec::new();
-                let labels: Option<Vec<String>> = get(d, "labels")?.map(|l| l.extract()).transpose()?;
-                for (i, s) in get(d, "choices")?.ok_or_else(|| bad("union without choices"))?.try_iter()?.enumerate() {
+                let labels: Option<Vec<String>> =
+                    get(d, "labels")?.map(|l| l.extract()).transpose()?;
+                for (i, s) in get(d, "choices")?
+                    .ok_or_else(|| bad("union without choices"))?
+                    .try_iter()?
+                    .enumerate()
+                {
                     let s = s?;
                     let v = self.schema(py, &s)?;
                     let model_name = match &v {
-                        Validator::Model(_) => s.get_item("cls")?.getattr("__name__")?.extract::<String>().ok(),
+                        Validator::Model(_) => s
+                            .get_item("cls")?
+                            .getattr("__name__")?
+                            .extract::<String>()
+                            .ok(),
                         _ => None,
                     };
                     let label = labels
@@ -388,11 +503,17 @@ impl Compiler {
                     choices.push((v, label.into()));
                 }
                 let left_to_right = get_str(d, "mode")?.as_deref() == Some("left_to_right");
-                Validator::Union(Box::new(UnionValidator { choices, left_to_right }))
+                Validator::Union(Box::new(UnionValidator {
+                    choices,
+                    left_to_right,
+                }))
             }
             "tagged_union" => {
-                let discriminator = get_str(d, "discriminator")?.ok_or_else(|| bad("tagged_union without discriminator"))?;
-                let choices_map = get(d, "choices")?.ok_or_else(|| bad("tagged_union without choices"))?.cast_into::<PyDict>()?;
+                let discriminator = get_str(d, "discriminator")?
+                    .ok_or_else(|| bad("tagged_union without discriminator"))?;
+                let choices_map = get(d, "choices")?
+                    .ok_or_else(|| bad("tagged_union without choices"))?
+                    .cast_into::<PyDict>()?;
                 let mut choices = Vec::new();
                 let mut lookup = HashMap::new();
                 let mut tags_repr = Vec::new();
@@ -411,7 +532,9 @@ impl Compiler {
                 }))
             }
             "model" => {
-                let cls = get(d, "cls")?.ok_or_else(|| bad("model schema without cls"))?.cast_into::<PyType>()?;
+                let cls = get(d, "cls")?
+                    .ok_or_else(|| bad("model schema without cls"))?
+                    .cast_into::<PyType>()?;
                 Validator::Model(self.model(py, &cls)?)
             }
             "function" => {
@@ -419,9 +542,15 @@ impl Compiler {
                     Some("before") => FuncMode::Before,
                     Some("after") => FuncMode::After,
                     Some("plain") => FuncMode::Plain,
-                    other => return Err(bad(format!("function mode must be before, after or plain, not {other:?}"))),
+                    other => {
+                        return Err(bad(format!(
+                            "function mode must be before, after or plain, not {other:?}"
+                        )))
+                    }
                 };
-                let func = get(d, "func")?.ok_or_else(|| bad("function schema without func"))?.unbind();
+                let func = get(d, "func")?
+                    .ok_or_else(|| bad("function schema without func"))?
+                    .unbind();
                 let inner = match get(d, "schema")? {
                     Some(s) => self.schema(py, &s)?,
                     None => Validator::Any,
@@ -430,13 +559,22 @@ impl Compiler {
             }
             "is_instance" => {
                 let cls = get(d, "cls")?.ok_or_else(|| bad("is_instance without cls"))?;
-                let name = cls.getattr("__name__").and_then(|n| n.extract()).unwrap_or_else(|_| "object".to_owned());
-                Validator::IsInstance { cls: cls.unbind(), name }
+                let name = cls
+                    .getattr("__name__")
+                    .and_then(|n| n.extract())
+                    .unwrap_or_else(|_| "object".to_owned());
+                Validator::IsInstance {
+                    cls: cls.unbind(),
+                    name,
+                }
             }
-            other => return Err(PyTypeError::new_err(format!("unknown type schema {other:?}"))),
+            other => {
+                return Err(PyTypeError::new_err(format!(
+                    "unknown type schema {other:?}"
+                )))
+            }
         })
     }
-
 }
 
 /// A date/time/duration schema, with its bounds when it has some.
@@ -454,7 +592,11 @@ fn temporal_schema(d: &Bound<'_, PyDict>, kind: &str, strict: bool) -> PyResult<
             bounds.push((bound_error_with(key, ctx), v.unbind()));
         }
     }
-    Ok(if bounds.is_empty() { inner } else { Validator::Bounded(Box::new(BoundedValidator { inner, bounds })) })
+    Ok(if bounds.is_empty() {
+        inner
+    } else {
+        Validator::Bounded(Box::new(BoundedValidator { inner, bounds }))
+    })
 }
 
 fn bound_error(key: &str, v: &Bound<'_, PyAny>) -> ErrorType {
@@ -474,4 +616,3 @@ fn bound_error_with(key: &str, c: CtxValue) -> ErrorType {
 fn literal_repr(v: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(v.repr()?.to_string())
 }
-

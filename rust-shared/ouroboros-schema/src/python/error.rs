@@ -39,19 +39,27 @@ impl From<PyErr> for ValError {
 
 impl ValError {
     /// One error about `input`.
-    #[must_use] 
+    #[must_use]
     pub fn new(py: Python<'_>, kind: ErrorType, input: &Inp<'_, '_>) -> Self {
         let input = match input.to_py(py) {
             Ok(v) => v.unbind(),
             Err(e) => return Self::Py(Box::new(e)),
         };
-        Self::Lines(vec![LineError { kind, loc: Vec::new(), input }])
+        Self::Lines(vec![LineError {
+            kind,
+            loc: Vec::new(),
+            input,
+        }])
     }
 
     /// One error about a Python value.
-    #[must_use] 
+    #[must_use]
     pub fn new_py(kind: ErrorType, input: &Bound<'_, PyAny>) -> Self {
-        Self::Lines(vec![LineError { kind, loc: Vec::new(), input: input.clone().unbind() }])
+        Self::Lines(vec![LineError {
+            kind,
+            loc: Vec::new(),
+            input: input.clone().unbind(),
+        }])
     }
 
     /// Prefix every line's location with `item` (called on the way out).
@@ -85,7 +93,7 @@ impl Errors {
         }
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -201,11 +209,24 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
     }
     let text = value.str().map(|s| s.to_string()).unwrap_or_default();
     // PydanticCustomError-style: the user chose the error type and message.
-    if let Ok(kind) = value.getattr(pyo3::intern!(py, "error_type")).and_then(|k| k.extract::<String>()) {
-        let ctx = value.getattr(pyo3::intern!(py, "context")).ok().and_then(|c| user_ctx(&c));
+    if let Ok(kind) = value
+        .getattr(pyo3::intern!(py, "error_type"))
+        .and_then(|k| k.extract::<String>())
+    {
+        let ctx = value
+            .getattr(pyo3::intern!(py, "context"))
+            .ok()
+            .and_then(|c| user_ctx(&c));
         let kind = match ctx {
-            Some(ctx) => ErrorType::CustomWithContext { kind, message: text, ctx },
-            None => ErrorType::Custom { kind, message: text },
+            Some(ctx) => ErrorType::CustomWithContext {
+                kind,
+                message: text,
+                ctx,
+            },
+            None => ErrorType::Custom {
+                kind,
+                message: text,
+            },
         };
         return ValError::new_py(kind, input);
     }
@@ -240,13 +261,22 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
         loc.reverse();
         let kind = match t.as_str() {
             "missing" => ErrorType::Missing,
-            "value_error" => ErrorType::ValueError { error: msg.trim_start_matches("Value error, ").to_owned() },
-            "assertion_error" => {
-                ErrorType::AssertionError { error: msg.trim_start_matches("Assertion failed, ").to_owned() }
-            }
+            "value_error" => ErrorType::ValueError {
+                error: msg.trim_start_matches("Value error, ").to_owned(),
+            },
+            "assertion_error" => ErrorType::AssertionError {
+                error: msg.trim_start_matches("Assertion failed, ").to_owned(),
+            },
             _ => match item.get_item("ctx").ok().and_then(|c| user_ctx(&c)) {
-                Some(ctx) => ErrorType::CustomWithContext { kind: t, message: msg, ctx },
-                None => ErrorType::Custom { kind: t, message: msg },
+                Some(ctx) => ErrorType::CustomWithContext {
+                    kind: t,
+                    message: msg,
+                    ctx,
+                },
+                None => ErrorType::Custom {
+                    kind: t,
+                    message: msg,
+                },
             },
         };
         out.push(LineError { kind, loc, input });
@@ -260,14 +290,26 @@ fn user_ctx(c: &Bound<'_, PyAny>) -> Option<Vec<(String, crate::errors::CtxValue
     if d.is_empty() {
         return None;
     }
-    Some(d.iter().map(|(k, v)| (k.str().map(|s| s.to_string()).unwrap_or_default(), super::validator::ctx_of(&v))).collect())
+    Some(
+        d.iter()
+            .map(|(k, v)| {
+                (
+                    k.str().map(|s| s.to_string()).unwrap_or_default(),
+                    super::validator::ctx_of(&v),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Whether a user function raised `PydanticOmit`: the item is left out of its list.
 #[must_use]
 pub fn is_omit(py: Python<'_>, e: &ValError) -> bool {
     match e {
-        ValError::Py(err) => err.get_type(py).name().is_ok_and(|n| n.to_cow().is_ok_and(|n| n == "PydanticOmit")),
+        ValError::Py(err) => err
+            .get_type(py)
+            .name()
+            .is_ok_and(|n| n.to_cow().is_ok_and(|n| n == "PydanticOmit")),
         ValError::Lines(_) => false,
     }
 }

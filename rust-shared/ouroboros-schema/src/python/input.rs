@@ -27,7 +27,7 @@ impl<'py> Inp<'_, 'py> {
         }
     }
 
-    #[must_use] 
+    #[must_use]
     pub fn is_none(&self) -> bool {
         match self {
             Self::Py(o) => o.is_none(),
@@ -36,20 +36,27 @@ impl<'py> Inp<'_, 'py> {
     }
 
     /// The input as text, if it is a string (Python `str` or JSON string).
-    #[must_use] 
+    #[must_use]
     pub fn as_str(&self) -> Option<Cow<'_, str>> {
         match self {
-            Self::Py(o) => o.cast::<PyString>().ok().and_then(|s| s.to_cow().ok()).map(|c| Cow::Owned(c.into_owned())),
+            Self::Py(o) => o
+                .cast::<PyString>()
+                .ok()
+                .and_then(|s| s.to_cow().ok())
+                .map(|c| Cow::Owned(c.into_owned())),
             Self::Json(JsonValue::Str(s)) => Some(Cow::Borrowed(s.as_ref())),
             Self::Json(_) => None,
         }
     }
 
     /// A short name of the input's type, for error messages.
-    #[must_use] 
+    #[must_use]
     pub fn type_name(&self) -> String {
         match self {
-            Self::Py(o) => o.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string()),
+            Self::Py(o) => o
+                .get_type()
+                .name()
+                .map_or_else(|_| "object".into(), |n| n.to_string()),
             Self::Json(v) => match v {
                 JsonValue::Null => "None",
                 JsonValue::Bool(_) => "bool",
@@ -73,7 +80,9 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue<'_>) -> PyResult<Bound<'py
         JsonValue::Int(i) => i.into_pyobject(py)?.into_any(),
         JsonValue::BigInt(b) => {
             let builtins = py.import(pyo3::intern!(py, "builtins"))?;
-            builtins.getattr(pyo3::intern!(py, "int"))?.call1((b.to_string(),))?
+            builtins
+                .getattr(pyo3::intern!(py, "int"))?
+                .call1((b.to_string(),))?
         }
         JsonValue::Float(f) => f.into_pyobject(py)?.into_any(),
         JsonValue::Str(s) => super::string_cache::py_str(py, s).into_any(),

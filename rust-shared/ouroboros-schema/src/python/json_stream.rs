@@ -21,7 +21,12 @@ use super::validator::{State, Validator, MAX_DEPTH};
 pub type StreamResult<T> = Result<ValResult<T>, JiterError>;
 
 /// Validate the next JSON value with `v`.
-pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mut State<'_, 'py>) -> StreamResult<Bound<'py, PyAny>> {
+pub fn value<'py>(
+    py: Python<'py>,
+    v: &Validator,
+    jiter: &mut Jiter<'_>,
+    st: &mut State<'_, 'py>,
+) -> StreamResult<Bound<'py, PyAny>> {
     let peek = jiter.peek()?;
     match (v, peek) {
         (Validator::Model(i), Peek::Object) => {
@@ -30,7 +35,10 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
                 Some(model) if model.before.is_empty() && model.wrap.is_none() => {
                     if st.depth >= MAX_DEPTH {
                         jiter.known_skip(peek)?;
-                        return Ok(Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py))));
+                        return Ok(Err(ValError::new_py(
+                            ErrorType::RecursionLoop,
+                            &py.None().into_bound(py),
+                        )));
                     }
                     st.depth += 1;
                     let r = object(py, model, jiter, st);
@@ -43,7 +51,10 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
         (Validator::List(l), Peek::Array) if l.kind == SeqKind::List => {
             if st.depth >= MAX_DEPTH {
                 jiter.known_skip(peek)?;
-                return Ok(Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py))));
+                return Ok(Err(ValError::new_py(
+                    ErrorType::RecursionLoop,
+                    &py.None().into_bound(py),
+                )));
             }
             st.depth += 1;
             let start = jiter.current_index();
@@ -97,35 +108,48 @@ pub fn value<'py>(py: Python<'py>, v: &Validator, jiter: &mut Jiter<'_>, st: &mu
                 Err(kind) => Err(ValError::new_py(kind, &PyString::new(py, s).into_any())),
             })
         }
-        (Validator::Int { c, big_bounds, .. }, p) if p.is_num() && big_bounds.is_empty() => match jiter.known_number(p)? {
-            NumberAny::Int(NumberInt::Int(i)) => {
-                let obj = PyInt::new(py, i).into_any();
-                Ok(match c.check(i) {
-                    Ok(()) => Ok(obj),
-                    Err(kind) => Err(ValError::new_py(kind, &obj)),
-                })
+        (Validator::Int { c, big_bounds, .. }, p) if p.is_num() && big_bounds.is_empty() => {
+            match jiter.known_number(p)? {
+                NumberAny::Int(NumberInt::Int(i)) => {
+                    let obj = PyInt::new(py, i).into_any();
+                    Ok(match c.check(i) {
+                        Ok(()) => Ok(obj),
+                        Err(kind) => Err(ValError::new_py(kind, &obj)),
+                    })
+                }
+                other => {
+                    // Big ints and floats: the general path decides (lax/strict).
+                    let parsed = match other {
+                        NumberAny::Int(NumberInt::Int(i)) => JsonValue::Int(i),
+                        NumberAny::Int(NumberInt::BigInt(b)) => JsonValue::BigInt(b),
+                        NumberAny::Float(f) => JsonValue::Float(f),
+                    };
+                    Ok(v.validate(py, &Inp::Json(&parsed), st))
+                }
             }
-            other => {
-                // Big ints and floats: the general path decides (lax/strict).
-                let parsed = match other {
-                    NumberAny::Int(NumberInt::Int(i)) => JsonValue::Int(i),
-                    NumberAny::Int(NumberInt::BigInt(b)) => JsonValue::BigInt(b),
-                    NumberAny::Float(f) => JsonValue::Float(f),
-                };
-                Ok(v.validate(py, &Inp::Json(&parsed), st))
-            }
-        },
+        }
         _ => generic(py, v, peek, jiter, st),
     }
 }
 
-fn generic<'py>(py: Python<'py>, v: &Validator, peek: Peek, jiter: &mut Jiter<'_>, st: &mut State<'_, 'py>) -> StreamResult<Bound<'py, PyAny>> {
+fn generic<'py>(
+    py: Python<'py>,
+    v: &Validator,
+    peek: Peek,
+    jiter: &mut Jiter<'_>,
+    st: &mut State<'_, 'py>,
+) -> StreamResult<Bound<'py, PyAny>> {
     let parsed: JsonValue<'_> = jiter.known_value(peek)?;
     Ok(v.validate(py, &Inp::Json(&parsed), st))
 }
 
 /// A JSON object validated straight into an instance of `model`.
-fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, st: &mut State<'_, 'py>) -> StreamResult<Bound<'py, PyAny>> {
+fn object<'py>(
+    py: Python<'py>,
+    model: &ModelValidator,
+    jiter: &mut Jiter<'_>,
+    st: &mut State<'_, 'py>,
+) -> StreamResult<Bound<'py, PyAny>> {
     let start = jiter.current_index();
     let dict = match super::model::new_presized_dict(py, model.fields.len()) {
         Ok(d) => d,
@@ -147,7 +171,11 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
         // Known keys are matched while borrowed from the parser; only unknown
         // keys (extras) are copied.
         let mut hint = 0usize;
-        let classify = |k: &str, hint: usize| model.field_index_key_from(k, hint).ok_or_else(|| k.to_owned());
+        let classify = |k: &str, hint: usize| {
+            model
+                .field_index_key_from(k, hint)
+                .ok_or_else(|| k.to_owned())
+        };
         let mut key = jiter.known_object()?.map(|k| classify(k, hint));
         while let Some(k) = key {
             match k {
@@ -157,13 +185,16 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                     seen.set(i);
                     match value(py, &field.validator, jiter, st)? {
                         Ok(v) => {
-                            let r = dict.set_item(field.name.bind(py), v).and_then(|()| fields_set.add(field.name.bind(py)));
+                            let r = dict
+                                .set_item(field.name.bind(py), v)
+                                .and_then(|()| fields_set.add(field.name.bind(py)));
                             if let Err(e) = r {
                                 return Ok(Err(e.into()));
                             }
                         }
                         Err(e) => {
-                            if let Err(e) = errors.push(e, &LocItem::Key(field.lookup[j].1.clone())) {
+                            if let Err(e) = errors.push(e, &LocItem::Key(field.lookup[j].1.clone()))
+                            {
                                 return Ok(Err(e.into()));
                             }
                         }
@@ -178,8 +209,15 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                             Err(e) => return Ok(Err(e.into())),
                         };
                         if model.extra == ExtraBehavior::Forbid {
-                            errors.0.push(LineError { kind: ErrorType::ExtraForbidden, loc: vec![LocItem::Key(k.into())], input: obj.unbind() });
-                        } else if let Err(e) = extra.get_or_insert_with(|| PyDict::new(py)).set_item(&*k, obj) {
+                            errors.0.push(LineError {
+                                kind: ErrorType::ExtraForbidden,
+                                loc: vec![LocItem::Key(k.into())],
+                                input: obj.unbind(),
+                            });
+                        } else if let Err(e) = extra
+                            .get_or_insert_with(|| PyDict::new(py))
+                            .set_item(&*k, obj)
+                        {
                             return Ok(Err(e.into()));
                         }
                     }
@@ -202,15 +240,26 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
                     if whole.is_none() {
                         // The object as Python data, for the `missing` errors' input.
                         let raw = jiter.slice_to_current(start);
-                        let obj = JsonValue::parse(raw, true).ok().map_or_else(|| Ok(py.None().into_bound(py)), |v| json_to_py(py, &v));
+                        let obj = JsonValue::parse(raw, true)
+                            .ok()
+                            .map_or_else(|| Ok(py.None().into_bound(py)), |v| json_to_py(py, &v));
                         match obj {
                             Ok(o) => whole = Some(o),
                             Err(e) => return Ok(Err(e.into())),
                         }
                     }
-                    let input = whole.as_ref().map_or_else(|| py.None(), |w| w.clone().unbind());
-                    let loc = field.lookup.first().map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
-                    errors.0.push(LineError { kind: ErrorType::Missing, loc: vec![LocItem::Key(loc)], input });
+                    let input = whole
+                        .as_ref()
+                        .map_or_else(|| py.None(), |w| w.clone().unbind());
+                    let loc = field
+                        .lookup
+                        .first()
+                        .map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
+                    errors.0.push(LineError {
+                        kind: ErrorType::Missing,
+                        loc: vec![LocItem::Key(loc)],
+                        input,
+                    });
                 }
                 Err(e) => return Ok(Err(e.into())),
             }
@@ -227,7 +276,15 @@ fn object<'py>(py: Python<'py>, model: &ModelValidator, jiter: &mut Jiter<'_>, s
     }
     let build = || -> ValResult<Bound<'py, PyAny>> {
         let instance = alloc_instance(model.cls.bind(py))?;
-        model.install(py, &instance, FieldsOut { dict, fields_set, extra })?;
+        model.install(
+            py,
+            &instance,
+            FieldsOut {
+                dict,
+                fields_set,
+                extra,
+            },
+        )?;
         model.finish(py, instance)
     };
     Ok(build())

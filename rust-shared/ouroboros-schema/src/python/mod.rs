@@ -59,33 +59,68 @@ impl SchemaValidator {
             let is_model_description = d.contains("format")? && d.contains("fields")?;
             if is_model_description {
                 let cls = d.get_item("cls")?.ok_or_else(|| {
-                    ouroboros_common::python::InvalidArgumentError::new_err("invalid schema description: missing \"cls\"")
+                    ouroboros_common::python::InvalidArgumentError::new_err(
+                        "invalid schema description: missing \"cls\"",
+                    )
                 })?;
                 let cls = cls.cast_into::<PyType>()?;
                 let i = c.model_with(py, &cls, Some(d))?;
                 (Validator::Model(i), Some(i), cls.name()?.to_string())
             } else {
                 let v = c.schema(py, d)?;
-                let title = d.get_item("title")?.map(|t| t.str().map(|s| s.to_string())).transpose()?;
+                let title = d
+                    .get_item("title")?
+                    .map(|t| t.str().map(|s| s.to_string()))
+                    .transpose()?;
                 let title = title.unwrap_or_else(|| v.short_name(&[]));
                 (v, None, title)
             }
         };
-        let defs = c.defs.into_iter().map(|d| d.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("incomplete model definition"))).collect::<PyResult<Vec<_>>>()?;
-        let sers = c.sers.into_iter().map(|d| d.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("incomplete model serializer"))).collect::<PyResult<Vec<_>>>()?;
+        let defs = c
+            .defs
+            .into_iter()
+            .map(|d| {
+                d.ok_or_else(|| {
+                    pyo3::exceptions::PyRuntimeError::new_err("incomplete model definition")
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let sers = c
+            .sers
+            .into_iter()
+            .map(|d| {
+                d.ok_or_else(|| {
+                    pyo3::exceptions::PyRuntimeError::new_err("incomplete model serializer")
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
         let by_cls = c.by_cls.into_iter().collect();
         let title_py = PyString::new(py, &title).unbind();
-        Ok(Self { root, defs, sers, by_cls, root_model, title, title_py })
+        Ok(Self {
+            root,
+            defs,
+            sers,
+            by_cls,
+            root_model,
+            title,
+            title_py,
+        })
     }
 
     /// The title used in `ValidationError` ("1 validation error for <title>").
-    #[must_use] 
+    #[must_use]
     pub fn title(&self) -> &str {
         &self.title
     }
 
     /// Validate a Python object (`Model.model_validate`).
-    pub fn validate_python<'py>(&self, py: Python<'py>, input: &Bound<'py, PyAny>, strict: Option<bool>, context: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn validate_python<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+        strict: Option<bool>,
+        context: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.validate_python_with(py, input, strict, false, context)
     }
 
@@ -101,12 +136,19 @@ impl SchemaValidator {
         let mut st = State::new(&self.defs, strict);
         st.context = context;
         st.from_attributes = from_attributes;
-        self.root.validate(py, &Inp::Py(input.clone()), &mut st).map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+        self.root
+            .validate(py, &Inp::Py(input.clone()), &mut st)
+            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
     /// Parse JSON bytes and validate them straight into Python values
     /// (`Model.model_validate_json`). Invalid JSON is a `json_invalid` error.
-    pub fn validate_json<'py>(&self, py: Python<'py>, data: &[u8], strict: Option<bool>) -> PyResult<Bound<'py, PyAny>> {
+    pub fn validate_json<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        strict: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.validate_json_with(py, data, strict, None)
     }
 
@@ -126,7 +168,9 @@ impl SchemaValidator {
             Err(e) => {
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
                 let err = ValError::Lines(vec![LineError {
-                    kind: ErrorType::JsonInvalid { error: e.to_string() },
+                    kind: ErrorType::JsonInvalid {
+                        error: e.to_string(),
+                    },
                     loc: Vec::new(),
                     input: input.unbind(),
                 }]);
@@ -135,7 +179,9 @@ impl SchemaValidator {
         };
         let mut st = State::new(&self.defs, strict);
         st.context = context;
-        self.root.validate(py, &Inp::Json(&value), &mut st).map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+        self.root
+            .validate(py, &Inp::Json(&value), &mut st)
+            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
     /// Models and lists are validated while the JSON is parsed (no tree).
@@ -158,7 +204,11 @@ impl SchemaValidator {
             Err(e) => {
                 let error = format!("{} at {}", e.error_type, jiter.error_position(e.index));
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
-                let err = ValError::Lines(vec![LineError { kind: ErrorType::JsonInvalid { error }, loc: Vec::new(), input: input.unbind() }]);
+                let err = ValError::Lines(vec![LineError {
+                    kind: ErrorType::JsonInvalid { error },
+                    loc: Vec::new(),
+                    input: input.unbind(),
+                }]);
                 Err(into_py_err_titled(py, err, self.title_py.bind(py)))
             }
         }
@@ -192,14 +242,23 @@ impl SchemaValidator {
     }
 
     /// `Model.__init__(self, **data)`: validate `data` and fill `instance`.
-    pub fn validate_init<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, data: &Bound<'py, PyAny>) -> PyResult<()> {
+    pub fn validate_init<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<()> {
         let model = self.root_model()?;
         let mut st = State::new(&self.defs, None);
         let mut run = || -> Result<(), ValError> {
             if model.wrap.is_some() {
                 // The wrap validator returns a new instance: take over its state.
                 let built = model.validate(py, &Inp::Py(data.clone()), &mut st)?;
-                for attr in ["__dict__", "__ouroboros_fields_set__", "__ouroboros_extra__"] {
+                for attr in [
+                    "__dict__",
+                    "__ouroboros_fields_set__",
+                    "__ouroboros_extra__",
+                ] {
                     if let Ok(v) = built.getattr(attr) {
                         model::force_setattr(instance, &PyString::new(py, attr), &v)?;
                     }
@@ -217,16 +276,26 @@ impl SchemaValidator {
     /// `validate_assignment`: validate `value` for field `name` of `instance`
     /// and store it (also in the fields-set record). Returns false when
     /// `name` is not a field (the caller decides what that means).
-    pub fn validate_assignment<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, name: &str, value: &Bound<'py, PyAny>) -> PyResult<bool> {
+    pub fn validate_assignment<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        name: &str,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<bool> {
         let model = self.root_model()?;
-        let dict = instance.getattr(pyo3::intern!(py, "__dict__"))?.cast_into::<PyDict>()?;
+        let dict = instance
+            .getattr(pyo3::intern!(py, "__dict__"))?
+            .cast_into::<PyDict>()?;
         let mut st = State::new(&self.defs, None);
         let mut run = || -> Result<bool, ValError> {
             let Some(v) = model.validate_field_value(py, &dict, name, value, &mut st)? else {
                 return Ok(false);
             };
             dict.set_item(name, v)?;
-            instance.getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?.call_method1("add", (name,))?;
+            instance
+                .getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?
+                .call_method1("add", (name,))?;
             model.finish(py, instance.clone())?;
             Ok(true)
         };
@@ -234,19 +303,37 @@ impl SchemaValidator {
     }
 
     fn serializer(&self, opts: SerOptions) -> Serializer<'_> {
-        Serializer { sers: &self.sers, by_cls: &self.by_cls, opts }
+        Serializer {
+            sers: &self.sers,
+            by_cls: &self.by_cls,
+            opts,
+        }
     }
 
     /// `model_dump`: a value (usually an instance) to Python data.
-    pub fn to_python<'py>(&self, value: &Bound<'py, PyAny>, opts: SerOptions, include: Option<Bound<'py, PyAny>>, exclude: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        self.serializer(opts).to_python(value, &include, &exclude, 0)
+    pub fn to_python<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        include: Option<Bound<'py, PyAny>>,
+        exclude: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.serializer(opts)
+            .to_python(value, &include, &exclude, 0)
     }
 
     /// `model_dump_json`: a value to compact JSON bytes.
-    pub fn to_json<'py>(&self, value: &Bound<'py, PyAny>, opts: SerOptions, include: Option<Bound<'py, PyAny>>, exclude: Option<Bound<'py, PyAny>>) -> PyResult<Vec<u8>> {
+    pub fn to_json<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        include: Option<Bound<'py, PyAny>>,
+        exclude: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<u8>> {
         let mut out = Vec::with_capacity(128);
         let opts = SerOptions { json: true, ..opts };
-        self.serializer(opts).write_json(value, &include, &exclude, &mut out, 0)?;
+        self.serializer(opts)
+            .write_json(value, &include, &exclude, &mut out, 0)?;
         Ok(out)
     }
 }

@@ -32,9 +32,15 @@ pub enum ExtraBehavior {
 pub enum FieldDefault {
     Required,
     /// A default value; `copy` for mutable defaults (each instance gets its own).
-    Value { value: Py<PyAny>, copy: bool },
+    Value {
+        value: Py<PyAny>,
+        copy: bool,
+    },
     /// `default_factory`, called with the validated data if `takes_data`.
-    Factory { func: Py<PyAny>, takes_data: bool },
+    Factory {
+        func: Py<PyAny>,
+        takes_data: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -91,7 +97,11 @@ pub struct ModelValidator {
 static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 impl FieldDefault {
-    pub fn value<'py>(&self, py: Python<'py>, data: &Bound<'py, PyDict>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    pub fn value<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyDict>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(match self {
             Self::Required => None,
             Self::Value { value, copy: false } => Some(value.bind(py).clone()),
@@ -112,7 +122,11 @@ impl FieldDefault {
             }
             Self::Factory { func, takes_data } => {
                 let f = func.bind(py);
-                Some(if *takes_data { f.call1((data,))? } else { f.call0()? })
+                Some(if *takes_data {
+                    f.call1((data,))?
+                } else {
+                    f.call0()?
+                })
             }
         })
     }
@@ -120,7 +134,7 @@ impl FieldDefault {
 
 /// `isinstance(obj, cls)` by the type's MRO, without the `__instancecheck__`
 /// call `PyObject_IsInstance` makes for classes with a metaclass.
-#[must_use] 
+#[must_use]
 pub fn is_subtype(obj: &Bound<'_, PyAny>, cls: &Bound<'_, PyType>) -> bool {
     // SAFETY: both are live type objects.
     unsafe { ffi::PyType_IsSubtype(ffi::Py_TYPE(obj.as_ptr()), cls.as_type_ptr()) != 0 }
@@ -158,7 +172,11 @@ pub fn new_presized_dict(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyDict>
 
 /// `object.__setattr__(obj, name, value)`: bypasses a model's own
 /// `__setattr__` (frozen / validate_assignment checks).
-pub fn force_setattr(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+pub fn force_setattr(
+    obj: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     // SAFETY: all three pointers are live Python objects held by the caller.
     let rc = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
     if rc == 0 {
@@ -194,22 +212,38 @@ impl ModelValidator {
     #[must_use]
     pub fn field_index_key(&self, key: &str) -> Option<(usize, usize)> {
         if self.fields.len() <= 16 {
-            self.fields.iter().enumerate().find_map(|(i, f)| f.lookup.iter().position(|(_, k)| &**k == key).map(|j| (i, j)))
+            self.fields.iter().enumerate().find_map(|(i, f)| {
+                f.lookup
+                    .iter()
+                    .position(|(_, k)| &**k == key)
+                    .map(|j| (i, j))
+            })
         } else {
             let i = *self.key_index.get(key)?;
-            self.fields[i].lookup.iter().position(|(_, k)| &**k == key).map(|j| (i, j))
+            self.fields[i]
+                .lookup
+                .iter()
+                .position(|(_, k)| &**k == key)
+                .map(|j| (i, j))
         }
     }
 
     fn field_index(&self, key: &str) -> Option<usize> {
         if self.fields.len() <= 16 {
-            self.fields.iter().position(|f| f.lookup.iter().any(|(_, k)| &**k == key))
+            self.fields
+                .iter()
+                .position(|f| f.lookup.iter().any(|(_, k)| &**k == key))
         } else {
             self.key_index.get(key).copied()
         }
     }
 
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         if let Inp::Py(o) = inp {
             if is_subtype(o, self.cls.bind(py)) {
                 return Ok(o.clone());
@@ -217,7 +251,10 @@ impl ModelValidator {
         }
         if let Some(wrap) = &self.wrap {
             let raw = inp.to_py(py)?;
-            return wrap.bind(py).call1((&raw,)).map_err(|e| from_user_exception(py, e, &raw));
+            return wrap
+                .bind(py)
+                .call1((&raw,))
+                .map_err(|e| from_user_exception(py, e, &raw));
         }
         let out = self.validate_fields_with_before(py, inp, st)?;
         let instance = alloc_instance(self.cls.bind(py))?;
@@ -226,45 +263,86 @@ impl ModelValidator {
     }
 
     /// Run `mode="before"` model validators, then validate the fields.
-    pub fn validate_fields_with_before<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<FieldsOut<'py>> {
+    pub fn validate_fields_with_before<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<FieldsOut<'py>> {
         if self.before.is_empty() {
             return self.validate_fields(py, inp, st);
         }
         let mut value = inp.to_py(py)?;
         for f in &self.before {
-            value = f.bind(py).call1((&value,)).map_err(|e| from_user_exception(py, e, &value))?;
+            value = f
+                .bind(py)
+                .call1((&value,))
+                .map_err(|e| from_user_exception(py, e, &value))?;
         }
         self.validate_fields(py, &Inp::Py(value), st)
     }
 
     /// Put validated fields on an instance.
-    pub fn install<'py>(&self, py: Python<'py>, instance: &Bound<'py, PyAny>, out: FieldsOut<'py>) -> PyResult<()> {
+    pub fn install<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        out: FieldsOut<'py>,
+    ) -> PyResult<()> {
         force_setattr(instance, pyo3::intern!(py, "__dict__"), out.dict.as_any())?;
-        force_setattr(instance, pyo3::intern!(py, "__ouroboros_fields_set__"), out.fields_set.as_any())?;
+        force_setattr(
+            instance,
+            pyo3::intern!(py, "__ouroboros_fields_set__"),
+            out.fields_set.as_any(),
+        )?;
         if self.extra == ExtraBehavior::Allow {
-            let extra = out.extra.map_or_else(|| PyDict::new(py).into_any(), pyo3::Bound::into_any);
+            let extra = out
+                .extra
+                .map_or_else(|| PyDict::new(py).into_any(), pyo3::Bound::into_any);
             force_setattr(instance, pyo3::intern!(py, "__ouroboros_extra__"), &extra)?;
         }
         Ok(())
     }
 
     /// Run `mode="after"` model validators and `model_post_init`.
-    pub fn finish<'py>(&self, py: Python<'py>, mut instance: Bound<'py, PyAny>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        mut instance: Bound<'py, PyAny>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         if let Some(post_init) = &self.post_init {
-            post_init.bind(py).call1((&instance, py.None())).map_err(|e| from_user_exception(py, e, &instance))?;
+            post_init
+                .bind(py)
+                .call1((&instance, py.None()))
+                .map_err(|e| from_user_exception(py, e, &instance))?;
         }
         for f in &self.after {
-            instance = f.bind(py).call1((&instance,)).map_err(|e| from_user_exception(py, e, &instance))?;
+            instance = f
+                .bind(py)
+                .call1((&instance,))
+                .map_err(|e| from_user_exception(py, e, &instance))?;
         }
         Ok(instance)
     }
 
     fn missing_line(field: &Field, input: &Bound<'_, PyAny>) -> LineError {
-        let loc = field.lookup.first().map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
-        LineError { kind: ErrorType::Missing, loc: vec![LocItem::Key(loc)], input: input.clone().unbind() }
+        let loc = field
+            .lookup
+            .first()
+            .map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
+        LineError {
+            kind: ErrorType::Missing,
+            loc: vec![LocItem::Key(loc)],
+            input: input.clone().unbind(),
+        }
     }
 
-    pub fn validate_fields<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<FieldsOut<'py>> {
+    pub fn validate_fields<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<FieldsOut<'py>> {
         let dict = new_presized_dict(py, self.fields.len())?;
         let fields_set = PySet::empty(py)?;
         // The fields-set record holds only field-name strings, so it can never
@@ -277,7 +355,8 @@ impl ModelValidator {
         let result = (|| -> ValResult<()> {
             match inp {
                 Inp::Json(JsonValue::Object(entries)) => {
-                    let mut slots: Vec<Option<(&JsonValue<'_>, &str)>> = vec![None; self.fields.len()];
+                    let mut slots: Vec<Option<(&JsonValue<'_>, &str)>> =
+                        vec![None; self.fields.len()];
                     for (k, v) in entries.iter() {
                         match self.field_index(k.as_ref()) {
                             Some(i) => slots[i] = Some((v, k.as_ref())),
@@ -299,30 +378,53 @@ impl ModelValidator {
                     let mut whole: Option<Bound<'py, PyAny>> = None;
                     for (field, slot) in self.fields.iter().zip(slots) {
                         match slot {
-                            Some((v, key)) => match field.validator.validate(py, &Inp::Json(v), st) {
+                            Some((v, key)) => match field.validator.validate(py, &Inp::Json(v), st)
+                            {
                                 Ok(value) => {
                                     dict.set_item(field.name.bind(py), value)?;
                                     fields_set.add(field.name.bind(py))?;
                                 }
                                 Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
                             },
-                            None => if let Some(v) = field.default.value(py, &dict)? { field.set_default(py, &dict, v, st, &mut errors)? } else {
-                                let w = if let Some(w) = &whole { w.clone() } else {
-                                    let w = inp.to_py(py)?;
-                                    whole = Some(w.clone());
-                                    w
-                                };
-                                errors.0.push(Self::missing_line(field, &w));
-                            },
+                            None => {
+                                if let Some(v) = field.default.value(py, &dict)? {
+                                    field.set_default(py, &dict, v, st, &mut errors)?
+                                } else {
+                                    let w = if let Some(w) = &whole {
+                                        w.clone()
+                                    } else {
+                                        let w = inp.to_py(py)?;
+                                        whole = Some(w.clone());
+                                        w
+                                    };
+                                    errors.0.push(Self::missing_line(field, &w));
+                                }
+                            }
                         }
                     }
                     Ok(())
                 }
-                Inp::Json(_) => Err(ValError::new(py, ErrorType::ModelType { class_name: self.class_name.clone() }, inp)),
+                Inp::Json(_) => Err(ValError::new(
+                    py,
+                    ErrorType::ModelType {
+                        class_name: self.class_name.clone(),
+                    },
+                    inp,
+                )),
                 Inp::Py(o) => {
                     if let Ok(d) = o.cast::<PyDict>() {
-                        self.fields_from_dict(py, d, st, &dict, &fields_set, &mut extra, &mut errors)
-                    } else if (self.from_attributes || st.from_attributes) && !o.is_instance_of::<PyString>() {
+                        self.fields_from_dict(
+                            py,
+                            d,
+                            st,
+                            &dict,
+                            &fields_set,
+                            &mut extra,
+                            &mut errors,
+                        )
+                    } else if (self.from_attributes || st.from_attributes)
+                        && !o.is_instance_of::<PyString>()
+                    {
                         self.fields_from_attributes(py, o, st, &dict, &fields_set, &mut errors)
                     } else if let Ok(m) = o.cast::<pyo3::types::PyMapping>() {
                         let d = PyDict::new(py);
@@ -330,16 +432,34 @@ impl ModelValidator {
                             let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
                             d.set_item(k, v)?;
                         }
-                        self.fields_from_dict(py, &d, st, &dict, &fields_set, &mut extra, &mut errors)
+                        self.fields_from_dict(
+                            py,
+                            &d,
+                            st,
+                            &dict,
+                            &fields_set,
+                            &mut extra,
+                            &mut errors,
+                        )
                     } else {
-                        Err(ValError::new(py, ErrorType::ModelType { class_name: self.class_name.clone() }, inp))
+                        Err(ValError::new(
+                            py,
+                            ErrorType::ModelType {
+                                class_name: self.class_name.clone(),
+                            },
+                            inp,
+                        ))
                     }
                 }
             }
         })();
         st.data = saved_data;
         result?;
-        errors.into_result(FieldsOut { dict, fields_set, extra })
+        errors.into_result(FieldsOut {
+            dict,
+            fields_set,
+            extra,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -381,7 +501,11 @@ impl ModelValidator {
         }
         if self.extra != ExtraBehavior::Ignore && used < input.len() {
             for (k, v) in input.iter() {
-                let known = k.cast::<PyString>().ok().and_then(|s| s.to_cow().ok()).is_some_and(|s| self.field_index(s.as_ref()).is_some());
+                let known = k
+                    .cast::<PyString>()
+                    .ok()
+                    .and_then(|s| s.to_cow().ok())
+                    .is_some_and(|s| self.field_index(s.as_ref()).is_some());
                 if known {
                     continue;
                 }
@@ -392,7 +516,9 @@ impl ModelValidator {
                         input: v.unbind(),
                     }),
                     ExtraBehavior::Allow => {
-                        extra.get_or_insert_with(|| PyDict::new(py)).set_item(k, v)?;
+                        extra
+                            .get_or_insert_with(|| PyDict::new(py))
+                            .set_item(k, v)?;
                     }
                     ExtraBehavior::Ignore => {}
                 }
@@ -460,6 +586,7 @@ impl ModelValidator {
         let saved = st.data.replace(data);
         let r = field.validator.validate(py, &Inp::Py(value.clone()), st);
         st.data = saved;
-        r.map(Some).map_err(|e| e.with_outer(&LocItem::Key(name.into())))
+        r.map(Some)
+            .map_err(|e| e.with_outer(&LocItem::Key(name.into())))
     }
 }

@@ -6,8 +6,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet,
-    PyString, PyTime, PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt,
+    PyList, PySet, PyString, PyTime, PyTuple, PyType,
 };
 
 use crate::json_out;
@@ -69,7 +69,9 @@ pub struct Serializer<'a> {
 type Filter<'py> = Option<Bound<'py, PyAny>>;
 
 fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(bool, Filter<'py>)> {
-    let Some(f) = filter else { return Ok((true, None)) };
+    let Some(f) = filter else {
+        return Ok((true, None));
+    };
     if let Ok(d) = f.cast::<PyDict>() {
         let hit = match d.get_item(key)? {
             Some(v) => Some(v),
@@ -77,7 +79,9 @@ fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(b
         };
         return Ok(match hit {
             None => (false, None),
-            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => (true, None),
+            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
+                (true, None)
+            }
             Some(v) => (true, Some(v)),
         });
     }
@@ -87,7 +91,9 @@ fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(b
 /// Whether `key` is excluded completely by an exclude filter, and the nested
 /// exclude filter to apply below it otherwise.
 fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(bool, Filter<'py>)> {
-    let Some(f) = filter else { return Ok((false, None)) };
+    let Some(f) = filter else {
+        return Ok((false, None));
+    };
     if let Ok(d) = f.cast::<PyDict>() {
         let hit = match d.get_item(key)? {
             Some(v) => Some(v),
@@ -95,7 +101,9 @@ fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(boo
         };
         return Ok(match hit {
             None => (false, None),
-            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => (v.is_truthy()? || v.is(v.py().Ellipsis().bind(v.py())), None),
+            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
+                (v.is_truthy()? || v.is(v.py().Ellipsis().bind(v.py())), None)
+            }
             Some(v) => (false, Some(v)),
         });
     }
@@ -125,10 +133,20 @@ impl Serializer<'_> {
         }
     }
 
-    fn model_entries<'py>(&self, obj: &Bound<'py, PyAny>, ms: &ModelSer, include: &Filter<'py>, exclude: &Filter<'py>) -> PyResult<Vec<Entry<'py>>> {
+    fn model_entries<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        ms: &ModelSer,
+        include: &Filter<'py>,
+        exclude: &Filter<'py>,
+    ) -> PyResult<Vec<Entry<'py>>> {
         let py = obj.py();
         let dict = instance_dict(obj)?;
-        let fields_set = if self.opts.exclude_unset { Some(obj.getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?) } else { None };
+        let fields_set = if self.opts.exclude_unset {
+            Some(obj.getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?)
+        } else {
+            None
+        };
         let mut out = Vec::with_capacity(ms.fields.len());
         for f in &ms.fields {
             if f.exclude {
@@ -143,7 +161,9 @@ impl Serializer<'_> {
             if exc {
                 continue;
             }
-            let Some(value) = dict.get_item(name)? else { continue };
+            let Some(value) = dict.get_item(name)? else {
+                continue;
+            };
             if let Some(fs) = &fields_set {
                 if !fs.contains(name)? {
                     continue;
@@ -159,12 +179,24 @@ impl Serializer<'_> {
                     }
                 }
             }
-            let key = if self.opts.by_alias { f.alias.bind(py).clone() } else { name.clone() };
+            let key = if self.opts.by_alias {
+                f.alias.bind(py).clone()
+            } else {
+                name.clone()
+            };
             let (value, serialized) = match &f.serializer {
-                Some(s) if !f.serializer_when_json || self.opts.json => (s.bind(py).call1((obj, &value, self.mode_str()))?, true),
+                Some(s) if !f.serializer_when_json || self.opts.json => {
+                    (s.bind(py).call1((obj, &value, self.mode_str()))?, true)
+                }
                 _ => (value, false),
             };
-            out.push(Entry { key, value, include: inc_sub, exclude: exc_sub, serialized });
+            out.push(Entry {
+                key,
+                value,
+                include: inc_sub,
+                exclude: exc_sub,
+                serialized,
+            });
         }
         for (name, alias) in &ms.computed {
             let name = name.bind(py);
@@ -177,15 +209,31 @@ impl Serializer<'_> {
             if self.opts.exclude_none && value.is_none() {
                 continue;
             }
-            let key = if self.opts.by_alias { alias.bind(py).clone() } else { name.clone() };
-            out.push(Entry { key, value, include: None, exclude: None, serialized: false });
+            let key = if self.opts.by_alias {
+                alias.bind(py).clone()
+            } else {
+                name.clone()
+            };
+            out.push(Entry {
+                key,
+                value,
+                include: None,
+                exclude: None,
+                serialized: false,
+            });
         }
         if ms.extra_allowed {
             if let Ok(extra) = obj.getattr(pyo3::intern!(py, "__ouroboros_extra__")) {
                 if let Ok(extra) = extra.cast::<PyDict>() {
                     for (k, v) in extra.iter() {
                         if let Ok(k) = k.cast_into::<PyString>() {
-                            out.push(Entry { key: k, value: v, include: None, exclude: None, serialized: false });
+                            out.push(Entry {
+                                key: k,
+                                value: v,
+                                include: None,
+                                exclude: None,
+                                serialized: false,
+                            });
                         }
                     }
                 }
@@ -204,7 +252,12 @@ impl Serializer<'_> {
             && ms.plain
     }
 
-    fn model_to_python_plain<'py>(&self, obj: &Bound<'py, PyAny>, ms: &ModelSer, depth: u16) -> PyResult<Bound<'py, PyAny>> {
+    fn model_to_python_plain<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        ms: &ModelSer,
+        depth: u16,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = obj.py();
         let dict = instance_dict(obj)?;
         let out = super::model::new_presized_dict(py, ms.fields.len())?;
@@ -217,7 +270,13 @@ impl Serializer<'_> {
         Ok(out.into_any())
     }
 
-    fn model_to_json_plain(&self, obj: &Bound<'_, PyAny>, ms: &ModelSer, out: &mut Vec<u8>, depth: u16) -> PyResult<()> {
+    fn model_to_json_plain(
+        &self,
+        obj: &Bound<'_, PyAny>,
+        ms: &ModelSer,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
         let py = obj.py();
         let dict = instance_dict(obj)?;
         out.push(b'{');
@@ -238,10 +297,18 @@ impl Serializer<'_> {
     }
 
     /// `model_dump(mode="python"|"json")` of any value.
-    pub fn to_python<'py>(&self, value: &Bound<'py, PyAny>, include: &Filter<'py>, exclude: &Filter<'py>, depth: u16) -> PyResult<Bound<'py, PyAny>> {
+    pub fn to_python<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        include: &Filter<'py>,
+        exclude: &Filter<'py>,
+        depth: u16,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = value.py();
         if depth > super::validator::MAX_DEPTH {
-            return Err(pyo3::exceptions::PyValueError::new_err("Circular reference detected (depth exceeded)"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "Circular reference detected (depth exceeded)",
+            ));
         }
         if value.is_exact_instance_of::<PyString>()
             || value.is_exact_instance_of::<PyInt>()
@@ -268,7 +335,11 @@ impl Serializer<'_> {
             }
             let dict = PyDict::new(py);
             for e in self.model_entries(value, ms, include, exclude)? {
-                let v = if e.serialized && !self.opts.json { e.value } else { self.to_python(&e.value, &e.include, &e.exclude, depth + 1)? };
+                let v = if e.serialized && !self.opts.json {
+                    e.value
+                } else {
+                    self.to_python(&e.value, &e.include, &e.exclude, depth + 1)?
+                };
                 dict.set_item(e.key, v)?;
             }
             return Ok(dict.into_any());
@@ -291,18 +362,32 @@ impl Serializer<'_> {
                 let (inc, inc_sub) = sub_filter(include, &k)?;
                 let (exc, exc_sub) = excluded(exclude, &k)?;
                 if inc && !exc {
-                    let key = if self.opts.json { self.json_key(&k)?.into_any() } else { k };
+                    let key = if self.opts.json {
+                        self.json_key(&k)?.into_any()
+                    } else {
+                        k
+                    };
                     out.set_item(key, self.to_python(&v, &inc_sub, &exc_sub, depth + 1)?)?;
                 }
             }
             return Ok(out.into_any());
         }
         if let Ok(t) = value.cast::<PyTuple>() {
-            let items = t.iter().map(|v| self.to_python(&v, &None, &None, depth + 1)).collect::<PyResult<Vec<_>>>()?;
-            return Ok(if self.opts.json { PyList::new(py, items)?.into_any() } else { PyTuple::new(py, items)?.into_any() });
+            let items = t
+                .iter()
+                .map(|v| self.to_python(&v, &None, &None, depth + 1))
+                .collect::<PyResult<Vec<_>>>()?;
+            return Ok(if self.opts.json {
+                PyList::new(py, items)?.into_any()
+            } else {
+                PyTuple::new(py, items)?.into_any()
+            });
         }
         if value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
-            let items = value.try_iter()?.map(|v| self.to_python(&v?, &None, &None, depth + 1)).collect::<PyResult<Vec<_>>>()?;
+            let items = value
+                .try_iter()?
+                .map(|v| self.to_python(&v?, &None, &None, depth + 1))
+                .collect::<PyResult<Vec<_>>>()?;
             return Ok(if self.opts.json {
                 PyList::new(py, items)?.into_any()
             } else if value.is_instance_of::<PySet>() {
@@ -349,7 +434,10 @@ impl Serializer<'_> {
             return v.str();
         }
         if k.is_instance_of::<PyBool>() {
-            return Ok(PyString::new(k.py(), if k.is_truthy()? { "true" } else { "false" }));
+            return Ok(PyString::new(
+                k.py(),
+                if k.is_truthy()? { "true" } else { "false" },
+            ));
         }
         if k.is_none() {
             return Ok(PyString::new(k.py(), "None"));
@@ -373,29 +461,46 @@ impl Serializer<'_> {
         if let Ok(s) = value.cast::<PyString>() {
             json_out::write_str(out, &s.to_cow()?);
         } else if value.is_instance_of::<PyBool>() {
-            out.extend_from_slice(if value.is_truthy()? { b"true" } else { b"false" });
+            out.extend_from_slice(if value.is_truthy()? {
+                b"true"
+            } else {
+                b"false"
+            });
         } else if value.is_instance_of::<PyInt>() {
             match value.extract::<i64>() {
                 Ok(i) => json_out::write_int(out, i),
-                Err(_) => out.extend_from_slice(value.call_method0("__index__")?.str()?.to_cow()?.as_bytes()),
+                Err(_) => out.extend_from_slice(
+                    value.call_method0("__index__")?.str()?.to_cow()?.as_bytes(),
+                ),
             }
         } else if let Ok(f) = value.cast::<PyFloat>() {
             json_out::write_float(out, f.value());
         } else if value.is_none() {
             out.extend_from_slice(b"null");
         } else if value.is_instance_of::<PyDateTime>() {
-            let iso = value.call_method0(pyo3::intern!(py, "isoformat"))?.extract::<String>()?;
-            let iso = iso.strip_suffix("+00:00").map_or(iso.clone(), |s| format!("{s}Z"));
+            let iso = value
+                .call_method0(pyo3::intern!(py, "isoformat"))?
+                .extract::<String>()?;
+            let iso = iso
+                .strip_suffix("+00:00")
+                .map_or(iso.clone(), |s| format!("{s}Z"));
             json_out::write_str(out, &iso);
         } else if value.is_instance_of::<PyDate>() || value.is_instance_of::<PyTime>() {
-            let iso = value.call_method0(pyo3::intern!(py, "isoformat"))?.extract::<String>()?;
-            let iso = iso.strip_suffix("+00:00").map_or(iso.clone(), |s| format!("{s}Z"));
+            let iso = value
+                .call_method0(pyo3::intern!(py, "isoformat"))?
+                .extract::<String>()?;
+            let iso = iso
+                .strip_suffix("+00:00")
+                .map_or(iso.clone(), |s| format!("{s}Z"));
             json_out::write_str(out, &iso);
         } else if let Ok(d) = value.cast::<PyDelta>() {
             let days: i128 = d.getattr("days")?.extract()?;
             let secs: i128 = d.getattr("seconds")?.extract()?;
             let micros: i128 = d.getattr("microseconds")?.extract()?;
-            json_out::write_str(out, &json_out::duration_iso((days * 86_400 + secs) * 1_000_000 + micros));
+            json_out::write_str(
+                out,
+                &json_out::duration_iso((days * 86_400 + secs) * 1_000_000 + micros),
+            );
         } else if value.is_instance(uuid_cls(py)?)? || value.is_instance(decimal_cls(py)?)? {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else if let Some(v) = self.enum_value(value)? {
@@ -420,10 +525,19 @@ impl Serializer<'_> {
     }
 
     /// `model_dump_json` of any value, appended to `out`.
-    pub fn write_json<'py>(&self, value: &Bound<'py, PyAny>, include: &Filter<'py>, exclude: &Filter<'py>, out: &mut Vec<u8>, depth: u16) -> PyResult<()> {
+    pub fn write_json<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        include: &Filter<'py>,
+        exclude: &Filter<'py>,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
         let py = value.py();
         if depth > super::validator::MAX_DEPTH {
-            return Err(pyo3::exceptions::PyValueError::new_err("Circular reference detected (depth exceeded)"));
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "Circular reference detected (depth exceeded)",
+            ));
         }
         if let Ok(s) = value.cast_exact::<PyString>() {
             json_out::write_str(out, &s.to_cow()?);
@@ -446,7 +560,11 @@ impl Serializer<'_> {
                 return self.model_to_json_plain(value, ms, out, depth);
             }
             out.push(b'{');
-            for (n, e) in self.model_entries(value, ms, include, exclude)?.into_iter().enumerate() {
+            for (n, e) in self
+                .model_entries(value, ms, include, exclude)?
+                .into_iter()
+                .enumerate()
+            {
                 if n > 0 {
                     out.push(b',');
                 }
@@ -503,7 +621,10 @@ impl Serializer<'_> {
             out.push(b'}');
             return Ok(());
         }
-        if value.is_instance_of::<PyTuple>() || value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
+        if value.is_instance_of::<PyTuple>()
+            || value.is_instance_of::<PySet>()
+            || value.is_instance_of::<PyFrozenSet>()
+        {
             out.push(b'[');
             for (n, item) in value.try_iter()?.enumerate() {
                 if n > 0 {
@@ -546,7 +667,10 @@ fn is_model_instance(value: &Bound<'_, PyAny>) -> bool {
 extern "C" {
     // Exported by CPython (PyAPI_FUNC) but not wrapped by pyo3-ffi: the MRO
     // lookup with the type attribute cache, without raising AttributeError.
-    fn _PyType_Lookup(tp: *mut pyo3::ffi::PyTypeObject, name: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject;
+    fn _PyType_Lookup(
+        tp: *mut pyo3::ffi::PyTypeObject,
+        name: *mut pyo3::ffi::PyObject,
+    ) -> *mut pyo3::ffi::PyObject;
 }
 
 /// The text of a JSON string literal written by `write_str` (only used for
@@ -600,5 +724,8 @@ fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {
         return Ok(true);
     }
     // Fractions ("1/3") and time zones (their key) too.
-    Ok(matches!(value.get_type().module()?.to_cow()?.as_ref(), "ipaddress" | "fractions" | "zoneinfo"))
+    Ok(matches!(
+        value.get_type().module()?.to_cow()?.as_ref(),
+        "ipaddress" | "fractions" | "zoneinfo"
+    ))
 }

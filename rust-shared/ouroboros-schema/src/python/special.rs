@@ -30,7 +30,11 @@ pub struct LiteralValidator {
 }
 
 impl LiteralValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let obj = inp.to_py(py)?;
         for e in &self.expected {
             let e = e.bind(py);
@@ -46,7 +50,12 @@ impl LiteralValidator {
                 return Ok(e.clone());
             }
         }
-        Err(ValError::new_py(ErrorType::LiteralError { expected: join_expected(&self.expected_repr) }, &obj))
+        Err(ValError::new_py(
+            ErrorType::LiteralError {
+                expected: join_expected(&self.expected_repr),
+            },
+            &obj,
+        ))
     }
 }
 
@@ -62,7 +71,12 @@ pub struct EnumValidator {
 }
 
 impl EnumValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, strict: Option<bool>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        strict: Option<bool>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let obj = inp.to_py(py)?;
         if obj.is_instance(self.cls.bind(py))? {
             return Ok(obj);
@@ -71,13 +85,19 @@ impl EnumValidator {
         if !strict {
             for (value, member) in &self.members {
                 let value = value.bind(py);
-                let bool_mismatch = obj.is_instance_of::<PyBool>() != value.is_instance_of::<PyBool>();
+                let bool_mismatch =
+                    obj.is_instance_of::<PyBool>() != value.is_instance_of::<PyBool>();
                 if !bool_mismatch && value.eq(&obj)? {
                     return Ok(member.bind(py).clone());
                 }
             }
         }
-        Err(ValError::new_py(ErrorType::Enum { expected: join_expected(&self.expected_repr) }, &obj))
+        Err(ValError::new_py(
+            ErrorType::Enum {
+                expected: join_expected(&self.expected_repr),
+            },
+            &obj,
+        ))
     }
 }
 
@@ -92,7 +112,12 @@ pub struct DecimalValidator {
 }
 
 impl DecimalValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, strict: Option<bool>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        strict: Option<bool>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let strict = strict.unwrap_or(self.strict);
         let cls = decimal_cls(py)?;
         let value = match inp {
@@ -101,14 +126,22 @@ impl DecimalValidator {
                     o.clone()
                 } else if strict {
                     // Strict Python input must already be a Decimal (Pydantic's wording).
-                    return Err(ValError::new(py, ErrorType::IsInstanceOf { class: "Decimal".into() }, inp));
+                    return Err(ValError::new(
+                        py,
+                        ErrorType::IsInstanceOf {
+                            class: "Decimal".into(),
+                        },
+                        inp,
+                    ));
                 } else if o.is_instance_of::<PyBool>() {
                     return Err(ValError::new(py, ErrorType::DecimalType, inp));
                 } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyString>() {
                     let text = o.str()?.to_string().trim().to_owned();
-                    cls.call1((text,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
+                    cls.call1((text,))
+                        .map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
                 } else if o.is_instance_of::<PyFloat>() {
-                    cls.call1((o.str()?,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
+                    cls.call1((o.str()?,))
+                        .map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
                 } else {
                     return Err(ValError::new(py, ErrorType::DecimalType, inp));
                 }
@@ -121,10 +154,13 @@ impl DecimalValidator {
                     JsonValue::Float(f) => f.to_string(),
                     _ => return Err(ValError::new(py, ErrorType::DecimalType, inp)),
                 };
-                cls.call1((text,)).map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
+                cls.call1((text,))
+                    .map_err(|_| ValError::new(py, ErrorType::DecimalParsing, inp))?
             }
         };
-        let finite: bool = value.call_method0(pyo3::intern!(py, "is_finite"))?.extract()?;
+        let finite: bool = value
+            .call_method0(pyo3::intern!(py, "is_finite"))?
+            .extract()?;
         if !finite {
             if !self.allow_inf_nan {
                 return Err(ValError::new(py, ErrorType::FiniteNumber, inp));
@@ -144,12 +180,20 @@ impl DecimalValidator {
             };
             if let Some(max_digits) = self.max_digits {
                 if total > max_digits {
-                    return Err(ValError::new(py, ErrorType::DecimalMaxDigits { max_digits }, inp));
+                    return Err(ValError::new(
+                        py,
+                        ErrorType::DecimalMaxDigits { max_digits },
+                        inp,
+                    ));
                 }
             }
             if let Some(decimal_places) = self.decimal_places {
                 if places > decimal_places {
-                    return Err(ValError::new(py, ErrorType::DecimalMaxPlaces { decimal_places }, inp));
+                    return Err(ValError::new(
+                        py,
+                        ErrorType::DecimalMaxPlaces { decimal_places },
+                        inp,
+                    ));
                 }
             }
         }
@@ -167,7 +211,12 @@ pub struct BoundedValidator {
 
 /// Compare a validated `value` with each bound, in the given order; the
 /// first failing one is reported against the original input.
-pub fn check_bounds<'py>(py: Python<'py>, value: &Bound<'py, PyAny>, bounds: &[(ErrorType, Py<PyAny>)], inp: &Inp<'_, 'py>) -> ValResult<()> {
+pub fn check_bounds<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+    bounds: &[(ErrorType, Py<PyAny>)],
+    inp: &Inp<'_, 'py>,
+) -> ValResult<()> {
     for (kind, bound) in bounds {
         let b = bound.bind(py);
         let ok = match kind {
@@ -186,7 +235,11 @@ pub fn check_bounds<'py>(py: Python<'py>, value: &Bound<'py, PyAny>, bounds: &[(
 }
 
 /// `uuid.UUID` from a UUID, a string (any form the `uuid` crate reads) or 16 bytes.
-pub fn validate_uuid<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+pub fn validate_uuid<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+) -> ValResult<Bound<'py, PyAny>> {
     let cls = uuid_cls(py)?;
     let parsed = match inp {
         Inp::Py(o) => {
@@ -217,7 +270,13 @@ pub fn validate_uuid<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> 
     };
     match parsed {
         Ok(u) => Ok(cls.call1((u.hyphenated().to_string(),))?.into_any()),
-        Err(e) => Err(ValError::new(py, ErrorType::UuidParsing { error: e.to_string() }, inp)),
+        Err(e) => Err(ValError::new(
+            py,
+            ErrorType::UuidParsing {
+                error: e.to_string(),
+            },
+            inp,
+        )),
     }
 }
 
@@ -230,7 +289,12 @@ pub fn email_problem(s: &str) -> Option<&'static str> {
     if local.is_empty() {
         return Some("There must be something before the @-sign.");
     }
-    if local.contains('@') || local.chars().any(char::is_whitespace) || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+    if local.contains('@')
+        || local.chars().any(char::is_whitespace)
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
         return Some("The part before the @-sign is not valid.");
     }
     if domain.is_empty() {
@@ -240,7 +304,10 @@ pub fn email_problem(s: &str) -> Option<&'static str> {
         return Some("The part after the @-sign is not valid. It should have a period.");
     }
     let labels_ok = domain.split('.').all(|l| {
-        !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
     });
     if !labels_ok {
         return Some("The part after the @-sign is not valid.");
@@ -257,7 +324,9 @@ pub fn validate_email<'py>(py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bou
         None => Ok(PyString::new(py, trimmed).into_any()),
         Some(why) => Err(ValError::new(
             py,
-            ErrorType::ValueError { error: format!("value is not a valid email address: {why}") },
+            ErrorType::ValueError {
+                error: format!("value is not a valid email address: {why}"),
+            },
             inp,
         )),
     }
@@ -278,14 +347,21 @@ pub fn normalize_url(s: &str) -> Result<String, &'static str> {
     let Some((scheme, rest)) = s.split_once("://") else {
         return Err("relative URL without a base");
     };
-    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
         return Err("relative URL without a base");
     }
     let split_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(split_at);
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = match host_port.rsplit_once(':') {
-        Some((h, port)) if !port.is_empty() && !h.ends_with(']') || port.chars().all(|c| c.is_ascii_digit()) => {
+        Some((h, port))
+            if !port.is_empty() && !h.ends_with(']')
+                || port.chars().all(|c| c.is_ascii_digit()) =>
+        {
             if !port.chars().all(|c| c.is_ascii_digit()) {
                 return Err("invalid port number");
             }
@@ -296,36 +372,77 @@ pub fn normalize_url(s: &str) -> Result<String, &'static str> {
     if host.is_empty() {
         return Err("empty host");
     }
-    if host.chars().any(|c| c.is_whitespace() || "<>\"{}|\\^`".contains(c)) {
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || "<>\"{}|\\^`".contains(c))
+    {
         return Err("invalid domain character");
     }
-    let tail = if tail.is_empty() || tail.starts_with(['?', '#']) { format!("/{tail}") } else { tail.to_owned() };
-    Ok(format!("{}://{}{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase(), tail))
+    let tail = if tail.is_empty() || tail.starts_with(['?', '#']) {
+        format!("/{tail}")
+    } else {
+        tail.to_owned()
+    };
+    Ok(format!(
+        "{}://{}{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase(),
+        tail
+    ))
 }
 
 impl UrlValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let text = match inp.as_str() {
             Some(s) => s.trim().to_owned(),
             None => match inp {
-                Inp::Py(o) if o.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? => o.str()?.to_string(),
+                Inp::Py(o) if o.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? => {
+                    o.str()?.to_string()
+                }
                 _ => return Err(ValError::new(py, ErrorType::UrlType, inp)),
             },
         };
         if text.is_empty() {
-            return Err(ValError::new(py, ErrorType::UrlParsing { error: "input is empty".into() }, inp));
+            return Err(ValError::new(
+                py,
+                ErrorType::UrlParsing {
+                    error: "input is empty".into(),
+                },
+                inp,
+            ));
         }
         if let Some(max) = self.max_length {
             if text.chars().count() > max {
-                return Err(ValError::new(py, ErrorType::UrlParsing { error: format!("URL should have at most {max} characters") }, inp));
+                return Err(ValError::new(
+                    py,
+                    ErrorType::UrlParsing {
+                        error: format!("URL should have at most {max} characters"),
+                    },
+                    inp,
+                ));
             }
         }
-        let normalized = normalize_url(&text).map_err(|e| ValError::new(py, ErrorType::UrlParsing { error: e.into() }, inp))?;
+        let normalized = normalize_url(&text)
+            .map_err(|e| ValError::new(py, ErrorType::UrlParsing { error: e.into() }, inp))?;
         if !self.allowed_schemes.is_empty() {
             let scheme = normalized.split("://").next().unwrap_or_default();
             if !self.allowed_schemes.iter().any(|s| s == scheme) {
-                let quoted: Vec<String> = self.allowed_schemes.iter().map(|s| format!("'{s}'")).collect();
-                return Err(ValError::new(py, ErrorType::UrlScheme { expected_schemes: join_expected(&quoted) }, inp));
+                let quoted: Vec<String> = self
+                    .allowed_schemes
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect();
+                return Err(ValError::new(
+                    py,
+                    ErrorType::UrlScheme {
+                        expected_schemes: join_expected(&quoted),
+                    },
+                    inp,
+                ));
             }
         }
         let s = PyString::new(py, &normalized).into_any();

@@ -30,8 +30,9 @@ fn hash(s: &str) -> usize {
     let n = b.len().min(8);
     head[..n].copy_from_slice(&b[..n]);
     tail[..n].copy_from_slice(&b[b.len() - n..]);
-    let h = (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ (b.len() as u64))
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let h =
+        (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ (b.len() as u64))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     #[allow(clippy::cast_possible_truncation)]
     let slot = (h >> 52) as usize % SLOTS;
     slot

@@ -4,7 +4,9 @@
 use jiter::JsonValue;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDate, PyDateTime, PyDelta, PyFloat, PyInt, PyString, PyTime, PyTzInfo, PyType};
+use pyo3::types::{
+    PyBool, PyDate, PyDateTime, PyDelta, PyFloat, PyInt, PyString, PyTime, PyType, PyTzInfo,
+};
 
 use strum::EnumMessage;
 
@@ -16,7 +18,9 @@ use super::input::Inp;
 static TIMEZONE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn tzinfo(py: Python<'_>, offset: Option<i32>) -> PyResult<Option<Bound<'_, PyTzInfo>>> {
-    let Some(seconds) = offset else { return Ok(None) };
+    let Some(seconds) = offset else {
+        return Ok(None);
+    };
     let tz_cls = TIMEZONE.import(py, "datetime", "timezone")?;
     let tz = if seconds == 0 {
         tz_cls.getattr("utc")?
@@ -29,14 +33,17 @@ fn tzinfo(py: Python<'_>, offset: Option<i32>) -> PyResult<Option<Bound<'_, PyTz
 /// Pydantic reports speedate's human description ("hour value is outside
 /// expected range of 0-23"), not the variant name.
 fn parse_error_text(e: &speedate::ParseError) -> String {
-    e.get_documentation().map_or_else(|| e.to_string(), str::to_owned)
+    e.get_documentation()
+        .map_or_else(|| e.to_string(), str::to_owned)
 }
 
 /// A string that is a plain number is a Unix timestamp (seconds or ms).
 fn is_numeric_text(s: &str) -> bool {
     let t = s.trim();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.') && body.bytes().any(|b| b.is_ascii_digit())
+    !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().any(|b| b.is_ascii_digit())
 }
 
 enum Raw<'s> {
@@ -55,7 +62,9 @@ fn raw<'s>(inp: &'s Inp<'_, '_>) -> PyResult<Option<Raw<'s>>> {
             } else if o.is_instance_of::<PyInt>() || o.is_instance_of::<PyFloat>() {
                 Some(Raw::Number(o.extract::<f64>()?))
             } else if let Ok(b) = o.cast::<pyo3::types::PyBytes>() {
-                std::str::from_utf8(b.as_bytes()).ok().map(|s| Raw::Text(std::borrow::Cow::Owned(s.to_owned())))
+                std::str::from_utf8(b.as_bytes())
+                    .ok()
+                    .map(|s| Raw::Text(std::borrow::Cow::Owned(s.to_owned())))
             } else {
                 None
             }
@@ -92,7 +101,11 @@ fn build_datetime<'py>(py: Python<'py>, dt: &speedate::DateTime) -> PyResult<Bou
     .into_any())
 }
 
-pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+pub fn datetime<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+) -> ValResult<Bound<'py, PyAny>> {
     if let Inp::Py(o) = inp {
         if o.is_instance_of::<PyDateTime>() {
             return Ok(o.clone());
@@ -102,7 +115,11 @@ pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValRe
         }
         if o.is_instance_of::<PyDate>() {
             // Lax: a date is midnight of that day (naive), as in Pydantic.
-            let (y, m, day): (i32, u8, u8) = (o.getattr("year")?.extract()?, o.getattr("month")?.extract()?, o.getattr("day")?.extract()?);
+            let (y, m, day): (i32, u8, u8) = (
+                o.getattr("year")?.extract()?,
+                o.getattr("month")?.extract()?,
+                o.getattr("day")?.extract()?,
+            );
             return Ok(PyDateTime::new(py, y, m, day, 0, 0, 0, 0, None)?.into_any());
         }
     }
@@ -116,13 +133,30 @@ pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValRe
             }
             // A bare date is midnight of that day.
             Err(e) => match speedate::Date::parse_str(&s) {
-                Ok(date) => Ok(speedate::DateTime { date, time: speedate::Time { hour: 0, minute: 0, second: 0, microsecond: 0, tz_offset: None } }),
+                Ok(date) => Ok(speedate::DateTime {
+                    date,
+                    time: speedate::Time {
+                        hour: 0,
+                        minute: 0,
+                        second: 0,
+                        microsecond: 0,
+                        tz_offset: None,
+                    },
+                }),
                 Err(_) => Err(e),
             },
         },
-        Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DatetimeType, inp)),
+        Some(Raw::Number(_)) if strict => {
+            return Err(ValError::new(py, ErrorType::DatetimeType, inp))
+        }
         Some(Raw::Number(v)) if v.is_nan() => {
-            return Err(ValError::new(py, ErrorType::DatetimeParsing { error: "NaN values not permitted".into() }, inp))
+            return Err(ValError::new(
+                py,
+                ErrorType::DatetimeParsing {
+                    error: "NaN values not permitted".into(),
+                },
+                inp,
+            ))
         }
         Some(Raw::Number(v)) => {
             let (secs, micros) = split_ts(v);
@@ -136,17 +170,29 @@ pub fn datetime<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValRe
     };
     match parsed {
         Ok(dt) => Ok(build_datetime(py, &dt)?),
-        Err(e) => Err(ValError::new(py, ErrorType::DatetimeParsing { error: parse_error_text(&e) }, inp)),
+        Err(e) => Err(ValError::new(
+            py,
+            ErrorType::DatetimeParsing {
+                error: parse_error_text(&e),
+            },
+            inp,
+        )),
     }
 }
 
-pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+pub fn date<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+) -> ValResult<Bound<'py, PyAny>> {
     if let Inp::Py(o) = inp {
         if let Ok(dt) = o.cast::<PyDateTime>() {
             if strict {
                 return Err(ValError::new(py, ErrorType::DateType, inp));
             }
-            let zero: bool = dt.call_method0("time")?.eq(PyTime::new(py, 0, 0, 0, 0, None)?)?;
+            let zero: bool = dt
+                .call_method0("time")?
+                .eq(PyTime::new(py, 0, 0, 0, 0, None)?)?;
             if !zero {
                 return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp));
             }
@@ -163,7 +209,12 @@ pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
         Some(Raw::Text(s)) => match speedate::Date::parse_str(&s) {
             Ok(d) => Ok(d),
             Err(e) => match speedate::DateTime::parse_str(&s) {
-                Ok(dt) if dt.time.hour == 0 && dt.time.minute == 0 && dt.time.second == 0 && dt.time.microsecond == 0 => {
+                Ok(dt)
+                    if dt.time.hour == 0
+                        && dt.time.minute == 0
+                        && dt.time.second == 0
+                        && dt.time.microsecond == 0 =>
+                {
                     Ok(dt.date)
                 }
                 Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
@@ -171,11 +222,20 @@ pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
             },
         },
         Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DateType, inp)),
-        Some(Raw::Number(v)) if !v.is_finite() => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
+        Some(Raw::Number(v)) if !v.is_finite() => {
+            return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp))
+        }
         Some(Raw::Number(v)) => {
             let (secs, micros) = split_ts(v);
             match speedate::DateTime::from_timestamp(secs, 0) {
-                Ok(dt) if micros == 0 && dt.time.hour == 0 && dt.time.minute == 0 && dt.time.second == 0 => Ok(dt.date),
+                Ok(dt)
+                    if micros == 0
+                        && dt.time.hour == 0
+                        && dt.time.minute == 0
+                        && dt.time.second == 0 =>
+                {
+                    Ok(dt.date)
+                }
                 Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
                 Err(e) => Err(e),
             }
@@ -184,11 +244,21 @@ pub fn date<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
     };
     match parsed {
         Ok(d) => Ok(PyDate::new(py, i32::from(d.year), d.month, d.day)?.into_any()),
-        Err(e) => Err(ValError::new(py, ErrorType::DateParsing { error: parse_error_text(&e) }, inp)),
+        Err(e) => Err(ValError::new(
+            py,
+            ErrorType::DateParsing {
+                error: parse_error_text(&e),
+            },
+            inp,
+        )),
     }
 }
 
-pub fn time<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+pub fn time<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+) -> ValResult<Bound<'py, PyAny>> {
     if let Inp::Py(o) = inp {
         if o.is_instance_of::<PyTime>() {
             return Ok(o.clone());
@@ -209,7 +279,13 @@ pub fn time<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
             })
         }
         Some(Raw::Number(_)) => {
-            return Err(ValError::new(py, ErrorType::TimeParsing { error: "numeric times may not exceed 86,399 seconds".into() }, inp))
+            return Err(ValError::new(
+                py,
+                ErrorType::TimeParsing {
+                    error: "numeric times may not exceed 86,399 seconds".into(),
+                },
+                inp,
+            ))
         }
         None => return Err(ValError::new(py, ErrorType::TimeType, inp)),
     };
@@ -218,11 +294,21 @@ pub fn time<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult
             let tz = tzinfo(py, t.tz_offset)?;
             Ok(PyTime::new(py, t.hour, t.minute, t.second, t.microsecond, tz.as_ref())?.into_any())
         }
-        Err(e) => Err(ValError::new(py, ErrorType::TimeParsing { error: parse_error_text(&e) }, inp)),
+        Err(e) => Err(ValError::new(
+            py,
+            ErrorType::TimeParsing {
+                error: parse_error_text(&e),
+            },
+            inp,
+        )),
     }
 }
 
-pub fn timedelta<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+pub fn timedelta<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+) -> ValResult<Bound<'py, PyAny>> {
     if let Inp::Py(o) = inp {
         if o.is_instance_of::<PyDelta>() {
             return Ok(o.clone());
@@ -240,7 +326,13 @@ pub fn timedelta<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValR
                 let micros = i32::try_from(d.microsecond).unwrap_or(0) * sign;
                 Ok(PyDelta::new(py, days, secs, micros, true)?.into_any())
             }
-            Err(e) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: parse_error_text(&e) }, inp)),
+            Err(e) => Err(ValError::new(
+                py,
+                ErrorType::TimeDeltaParsing {
+                    error: parse_error_text(&e),
+                },
+                inp,
+            )),
         },
         Some(Raw::Number(_)) if strict => Err(ValError::new(py, ErrorType::TimeDeltaType, inp)),
         Some(Raw::Number(v)) if v.is_finite() && v.abs() < 8.64e13 => {
@@ -256,7 +348,13 @@ pub fn timedelta<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValR
             )?
             .into_any())
         }
-        Some(Raw::Number(_)) => Err(ValError::new(py, ErrorType::TimeDeltaParsing { error: "durations may not exceed 999,999,999 days".into() }, inp)),
+        Some(Raw::Number(_)) => Err(ValError::new(
+            py,
+            ErrorType::TimeDeltaParsing {
+                error: "durations may not exceed 999,999,999 days".into(),
+            },
+            inp,
+        )),
         None => Err(ValError::new(py, ErrorType::TimeDeltaType, inp)),
     }
 }
@@ -268,13 +366,29 @@ pub fn bound_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
         let days: i64 = v.getattr("days")?.extract()?;
         let seconds: i64 = v.getattr("seconds")?.extract()?;
         let micros: i64 = v.getattr("microseconds")?.extract()?;
-        let units = [(days, "day"), (seconds / 3600, "hour"), (seconds % 3600 / 60, "minute"), (seconds % 60, "second"), (micros, "microsecond")];
-        let parts: Vec<String> = units.iter().filter(|(n, _)| *n != 0).map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" })).collect();
-        return Ok(if parts.is_empty() { "0 seconds".to_owned() } else { parts.join(" and ") });
+        let units = [
+            (days, "day"),
+            (seconds / 3600, "hour"),
+            (seconds % 3600 / 60, "minute"),
+            (seconds % 60, "second"),
+            (micros, "microsecond"),
+        ];
+        let parts: Vec<String> = units
+            .iter()
+            .filter(|(n, _)| *n != 0)
+            .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
+            .collect();
+        return Ok(if parts.is_empty() {
+            "0 seconds".to_owned()
+        } else {
+            parts.join(" and ")
+        });
     }
     if v.is_instance_of::<PyDate>() || v.is_instance_of::<PyTime>() {
         let text: String = v.call_method0("isoformat")?.extract()?;
-        return Ok(text.strip_suffix("+00:00").map_or_else(|| text.clone(), |t| format!("{t}Z")));
+        return Ok(text
+            .strip_suffix("+00:00")
+            .map_or_else(|| text.clone(), |t| format!("{t}Z")));
     }
     Ok(v.str()?.to_string())
 }

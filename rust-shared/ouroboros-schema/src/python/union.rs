@@ -34,8 +34,10 @@ fn exact_match(v: &Validator, inp: &Inp<'_, '_>) -> bool {
         },
         Inp::Json(j) => matches!(
             (v, j),
-            (Validator::Int { .. }, JsonValue::Int(_) | JsonValue::BigInt(_))
-                | (Validator::Float { .. }, JsonValue::Float(_))
+            (
+                Validator::Int { .. },
+                JsonValue::Int(_) | JsonValue::BigInt(_)
+            ) | (Validator::Float { .. }, JsonValue::Float(_))
                 | (Validator::Str { .. }, JsonValue::Str(_))
                 | (Validator::Bool { .. }, JsonValue::Bool(_))
                 | (Validator::None, JsonValue::Null)
@@ -44,7 +46,12 @@ fn exact_match(v: &Validator, inp: &Inp<'_, '_>) -> bool {
 }
 
 impl UnionValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         if !self.left_to_right {
             for (v, _) in &self.choices {
                 if exact_match(v, inp) {
@@ -95,12 +102,21 @@ pub struct TaggedUnionValidator {
 
 fn tag_text(o: &Bound<'_, PyAny>) -> PyResult<String> {
     // Enum members are looked up by their value.
-    let v = if o.hasattr(pyo3::intern!(o.py(), "_value_"))? { o.getattr(pyo3::intern!(o.py(), "_value_"))? } else { o.clone() };
+    let v = if o.hasattr(pyo3::intern!(o.py(), "_value_"))? {
+        o.getattr(pyo3::intern!(o.py(), "_value_"))?
+    } else {
+        o.clone()
+    };
     Ok(v.str()?.to_string())
 }
 
 impl TaggedUnionValidator {
-    pub fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let tag: Option<String> = match inp {
             Inp::Py(o) => {
                 if let Ok(d) = o.cast::<PyDict>() {
@@ -131,14 +147,18 @@ impl TaggedUnionValidator {
             let is_mapping = matches!(inp, Inp::Json(JsonValue::Object(_)))
                 || matches!(inp, Inp::Py(o) if o.is_instance_of::<PyDict>() || o.hasattr("__dict__").unwrap_or(false));
             let kind = if is_mapping {
-                ErrorType::UnionTagNotFound { discriminator: format!("'{}'", self.discriminator_name) }
+                ErrorType::UnionTagNotFound {
+                    discriminator: format!("'{}'", self.discriminator_name),
+                }
             } else {
                 ErrorType::ModelAttributesType
             };
             return Err(ValError::new(py, kind, inp));
         };
         match self.lookup.get(&tag) {
-            Some(&i) => self.choices[i].validate(py, inp, st).map_err(|e| e.with_outer(&LocItem::Key(tag.into()))),
+            Some(&i) => self.choices[i]
+                .validate(py, inp, st)
+                .map_err(|e| e.with_outer(&LocItem::Key(tag.into()))),
             None => Err(ValError::new(
                 py,
                 ErrorType::UnionTagInvalid {

@@ -34,9 +34,16 @@ pub struct State<'s, 'py> {
 }
 
 impl<'s> State<'s, '_> {
-    #[must_use] 
+    #[must_use]
     pub fn new(defs: &'s [ModelValidator], strict: Option<bool>) -> Self {
-        Self { defs, strict, depth: 0, data: None, context: None, from_attributes: false }
+        Self {
+            defs,
+            strict,
+            depth: 0,
+            data: None,
+            context: None,
+            from_attributes: false,
+        }
     }
 }
 
@@ -61,17 +68,43 @@ pub struct FunctionValidator {
 pub enum Validator {
     Any,
     None,
-    Bool { strict: bool },
-    Int { strict: bool, c: IntConstraints, big_bounds: Vec<(ErrorType, Py<PyAny>)> },
-    Float { strict: bool, c: FloatConstraints },
-    Str { strict: bool, c: StrConstraints },
-    Bytes { strict: bool, min_length: Option<usize>, max_length: Option<usize> },
+    Bool {
+        strict: bool,
+    },
+    Int {
+        strict: bool,
+        c: IntConstraints,
+        big_bounds: Vec<(ErrorType, Py<PyAny>)>,
+    },
+    Float {
+        strict: bool,
+        c: FloatConstraints,
+    },
+    Str {
+        strict: bool,
+        c: StrConstraints,
+    },
+    Bytes {
+        strict: bool,
+        min_length: Option<usize>,
+        max_length: Option<usize>,
+    },
     Decimal(Box<DecimalValidator>),
-    DateTime { strict: bool },
-    Date { strict: bool },
-    Time { strict: bool },
-    TimeDelta { strict: bool },
-    Uuid { strict: bool },
+    DateTime {
+        strict: bool,
+    },
+    Date {
+        strict: bool,
+    },
+    Time {
+        strict: bool,
+    },
+    TimeDelta {
+        strict: bool,
+    },
+    Uuid {
+        strict: bool,
+    },
     Email,
     Url(Box<UrlValidator>),
     Literal(Box<LiteralValidator>),
@@ -84,7 +117,10 @@ pub enum Validator {
     Tagged(Box<TaggedUnionValidator>),
     Model(usize),
     Function(Box<FunctionValidator>),
-    IsInstance { cls: Py<PyAny>, name: String },
+    IsInstance {
+        cls: Py<PyAny>,
+        name: String,
+    },
     /// Another validator followed by `gt`/`ge`/`lt`/`le` compared in Python
     /// (dates, times and durations).
     Bounded(Box<super::special::BoundedValidator>),
@@ -112,17 +148,25 @@ impl Validator {
                 }
             }
             Self::Bool { strict } => validate_bool(py, inp, strict_of(*strict, st)),
-            Self::Int { strict, c, big_bounds } => validate_int(py, inp, strict_of(*strict, st), c, big_bounds),
+            Self::Int {
+                strict,
+                c,
+                big_bounds,
+            } => validate_int(py, inp, strict_of(*strict, st), c, big_bounds),
             Self::Float { strict, c } => validate_float(py, inp, strict_of(*strict, st), c),
             Self::Str { strict, c } => validate_str(py, inp, strict_of(*strict, st), c),
-            Self::Bytes { strict, min_length, max_length } => {
-                validate_bytes(py, inp, strict_of(*strict, st), *min_length, *max_length)
-            }
+            Self::Bytes {
+                strict,
+                min_length,
+                max_length,
+            } => validate_bytes(py, inp, strict_of(*strict, st), *min_length, *max_length),
             Self::Decimal(v) => v.validate(py, inp, st.strict),
             Self::DateTime { strict } => super::temporal::datetime(py, inp, strict_of(*strict, st)),
             Self::Date { strict } => super::temporal::date(py, inp, strict_of(*strict, st)),
             Self::Time { strict } => super::temporal::time(py, inp, strict_of(*strict, st)),
-            Self::TimeDelta { strict } => super::temporal::timedelta(py, inp, strict_of(*strict, st)),
+            Self::TimeDelta { strict } => {
+                super::temporal::timedelta(py, inp, strict_of(*strict, st))
+            }
             Self::Uuid { strict } => super::special::validate_uuid(py, inp, strict_of(*strict, st)),
             Self::Email => super::special::validate_email(py, inp),
             Self::Url(v) => v.validate(py, inp),
@@ -143,7 +187,9 @@ impl Validator {
             Self::Model(i) => {
                 let defs = st.defs;
                 let model = defs.get(*i).ok_or_else(|| {
-                    ValError::from(pyo3::exceptions::PyRuntimeError::new_err("unknown model reference"))
+                    ValError::from(pyo3::exceptions::PyRuntimeError::new_err(
+                        "unknown model reference",
+                    ))
                 })?;
                 nested(py, st, |st| model.validate(py, inp, st))
             }
@@ -158,7 +204,12 @@ impl Validator {
                 if obj.is_instance(cls.bind(py))? {
                     Ok(obj)
                 } else {
-                    Err(ValError::new_py(ErrorType::IsInstanceOf { class: name.clone() }, &obj))
+                    Err(ValError::new_py(
+                        ErrorType::IsInstanceOf {
+                            class: name.clone(),
+                        },
+                        &obj,
+                    ))
                 }
             }
         }
@@ -166,7 +217,7 @@ impl Validator {
 
     /// The label of this choice in union error locations (`int`, `str`,
     /// the model's class name), as Pydantic prints them.
-    #[must_use] 
+    #[must_use]
     pub fn short_name(&self, defs: &[ModelValidator]) -> String {
         match self {
             Self::Any => "any".into(),
@@ -187,10 +238,16 @@ impl Validator {
             Self::Enum(e) => e.class_name.clone(),
             Self::List(l) => format!("{}[{}]", l.kind.name(), l.item.short_name(defs)),
             Self::Tuple(_) => "tuple".into(),
-            Self::Dict(d) => format!("dict[{},{}]", d.keys.short_name(defs), d.values.short_name(defs)),
+            Self::Dict(d) => format!(
+                "dict[{},{}]",
+                d.keys.short_name(defs),
+                d.values.short_name(defs)
+            ),
             Self::Nullable(inner) => format!("nullable[{}]", inner.short_name(defs)),
             Self::Union(_) | Self::Tagged(_) => "union".into(),
-            Self::Model(i) => defs.get(*i).map_or_else(|| "model".into(), |m| m.class_name.clone()),
+            Self::Model(i) => defs
+                .get(*i)
+                .map_or_else(|| "model".into(), |m| m.class_name.clone()),
             Self::Function(f) => match f.mode {
                 FuncMode::Plain => "function-plain".into(),
                 FuncMode::Before => format!("function-before[{}]", f.inner.short_name(defs)),
@@ -209,7 +266,10 @@ pub fn nested<'py, T>(
     f: impl FnOnce(&mut State<'_, 'py>) -> ValResult<T>,
 ) -> ValResult<T> {
     if st.depth >= MAX_DEPTH {
-        return Err(ValError::new_py(ErrorType::RecursionLoop, &py.None().into_bound(py)));
+        return Err(ValError::new_py(
+            ErrorType::RecursionLoop,
+            &py.None().into_bound(py),
+        ));
     }
     st.depth += 1;
     let r = f(st);
@@ -218,8 +278,16 @@ pub fn nested<'py, T>(
 }
 
 impl FunctionValidator {
-    fn validate<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>, st: &mut State<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
-        let data = st.data.as_ref().map_or_else(|| py.None().into_bound(py), |d| d.clone().into_any());
+    fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        let data = st
+            .data
+            .as_ref()
+            .map_or_else(|| py.None().into_bound(py), |d| d.clone().into_any());
         let func = self.func.bind(py);
         // `func(value, data)`, or `func(value, data, context)` when the call
         // was given a context (`model_validate(..., context=...)`).
@@ -231,7 +299,8 @@ impl FunctionValidator {
         match self.mode {
             FuncMode::Before => {
                 let raw = inp.to_py(py)?;
-                let out = call(&raw, context.as_ref()).map_err(|e| from_user_exception(py, e, &raw))?;
+                let out =
+                    call(&raw, context.as_ref()).map_err(|e| from_user_exception(py, e, &raw))?;
                 self.inner.validate(py, &Inp::Py(out), st)
             }
             FuncMode::After => {
@@ -246,7 +315,11 @@ impl FunctionValidator {
     }
 }
 
-fn validate_bool<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValResult<Bound<'py, PyAny>> {
+fn validate_bool<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+) -> ValResult<Bound<'py, PyAny>> {
     let r = match inp {
         Inp::Py(o) => {
             if let Ok(b) = o.cast::<PyBool>() {
@@ -265,7 +338,8 @@ fn validate_bool<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> ValR
                 coerce::float_to_bool(f.value())
             } else if let Ok(b) = o.cast::<pyo3::types::PyBytes>() {
                 // Lax: bytes read as text, as Pydantic does (b"yes" is True).
-                std::str::from_utf8(b.as_bytes()).map_or(Err(ErrorType::BoolParsing), coerce::str_to_bool)
+                std::str::from_utf8(b.as_bytes())
+                    .map_or(Err(ErrorType::BoolParsing), coerce::str_to_bool)
             } else {
                 Err(ErrorType::BoolType)
             }
@@ -299,7 +373,9 @@ fn int_out<'py>(
         }
         ParsedInt::Big(digits) => {
             let builtins = py.import(pyo3::intern!(py, "builtins"))?;
-            let obj = builtins.getattr(pyo3::intern!(py, "int"))?.call1((digits,))?;
+            let obj = builtins
+                .getattr(pyo3::intern!(py, "int"))?
+                .call1((digits,))?;
             check_big_int(py, inp, &obj, c, big_bounds)?;
             Ok(obj)
         }
@@ -360,7 +436,9 @@ fn validate_int<'py>(
                 // int subclasses (IntEnum members) become plain ints.
                 match o.extract::<i64>() {
                     Ok(v) => Ok(ParsedInt::Small(v)),
-                    Err(_) => Ok(ParsedInt::Big(o.call_method0("__index__")?.str()?.to_string())),
+                    Err(_) => Ok(ParsedInt::Big(
+                        o.call_method0("__index__")?.str()?.to_string(),
+                    )),
                 }
             } else if strict {
                 Err(ErrorType::IntType)
@@ -369,7 +447,9 @@ fn validate_int<'py>(
             } else if let Ok(s) = o.cast::<PyString>() {
                 coerce::str_to_int(&s.to_cow()?)
             } else if let Ok(b) = o.cast::<PyBytes>() {
-                std::str::from_utf8(b.as_bytes()).map_err(|_| ErrorType::IntParsing).and_then(coerce::str_to_int)
+                std::str::from_utf8(b.as_bytes())
+                    .map_err(|_| ErrorType::IntParsing)
+                    .and_then(coerce::str_to_int)
             } else if o.get_type().name()?.to_cow()? == "Decimal" {
                 let as_int = o.call_method0("__int__").ok();
                 let is_int = match &as_int {
@@ -426,9 +506,13 @@ fn validate_float<'py>(
             } else if let Ok(s) = o.cast::<PyString>() {
                 coerce::str_to_float(&s.to_cow()?)
             } else if let Ok(b) = o.cast::<PyBytes>() {
-                std::str::from_utf8(b.as_bytes()).map_err(|_| ErrorType::FloatParsing).and_then(coerce::str_to_float)
+                std::str::from_utf8(b.as_bytes())
+                    .map_err(|_| ErrorType::FloatParsing)
+                    .and_then(coerce::str_to_float)
             } else if o.get_type().name()?.to_cow()? == "Decimal" {
-                o.extract::<f64>().or_else(|_| o.call_method0("__float__")?.extract::<f64>()).map_err(|_| ErrorType::FloatParsing)
+                o.extract::<f64>()
+                    .or_else(|_| o.call_method0("__float__")?.extract::<f64>())
+                    .map_err(|_| ErrorType::FloatParsing)
             } else {
                 Err(ErrorType::FloatType)
             }
@@ -437,7 +521,10 @@ fn validate_float<'py>(
             JsonValue::Float(f) => Ok(*f),
             #[allow(clippy::cast_precision_loss)]
             JsonValue::Int(i) => Ok(*i as f64),
-            JsonValue::BigInt(b) => b.to_string().parse::<f64>().map_err(|_| ErrorType::FloatParsing),
+            JsonValue::BigInt(b) => b
+                .to_string()
+                .parse::<f64>()
+                .map_err(|_| ErrorType::FloatParsing),
             JsonValue::Str(s) if !strict => coerce::str_to_float(s),
             JsonValue::Bool(b) if !strict => Ok(if *b { 1.0 } else { 0.0 }),
             _ => Err(ErrorType::FloatType),
@@ -465,7 +552,9 @@ fn validate_str<'py>(
                 if exact && c.is_empty() {
                     return Ok(o.clone());
                 }
-                let text = s.to_cow().map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
+                let text = s
+                    .to_cow()
+                    .map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
                 return match c.apply(&text) {
                     Ok(None) if exact => Ok(o.clone()),
                     Ok(None) => Ok(PyString::new(py, &text).into_any()),
@@ -482,7 +571,8 @@ fn validate_str<'py>(
                     None
                 };
                 if let Some(raw) = raw {
-                    let text = String::from_utf8(raw).map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
+                    let text = String::from_utf8(raw)
+                        .map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
                     return match c.apply(&text) {
                         Ok(None) => Ok(PyString::new(py, &text).into_any()),
                         Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
@@ -528,19 +618,27 @@ fn validate_bytes<'py>(
     let len = out.len()?;
     if let Some(min_length) = min_length {
         if len < min_length {
-            return Err(ValError::new(py, ErrorType::BytesTooShort { min_length }, inp));
+            return Err(ValError::new(
+                py,
+                ErrorType::BytesTooShort { min_length },
+                inp,
+            ));
         }
     }
     if let Some(max_length) = max_length {
         if len > max_length {
-            return Err(ValError::new(py, ErrorType::BytesTooLong { max_length }, inp));
+            return Err(ValError::new(
+                py,
+                ErrorType::BytesTooLong { max_length },
+                inp,
+            ));
         }
     }
     Ok(out)
 }
 
 /// A bound from a description as `CtxValue` (for messages).
-#[must_use] 
+#[must_use]
 pub fn ctx_of(obj: &Bound<'_, PyAny>) -> CtxValue {
     if let Ok(i) = obj.extract::<i64>() {
         if !obj.is_instance_of::<PyFloat>() {

@@ -1,4 +1,6 @@
-use ouroboros_schema::coerce::{float_to_bool, float_to_int, int_to_bool, str_to_bool, str_to_float, str_to_int, ParsedInt};
+use ouroboros_schema::coerce::{
+    float_to_bool, float_to_int, int_to_bool, str_to_bool, str_to_float, str_to_int, ParsedInt,
+};
 use ouroboros_schema::ErrorType;
 
 #[test]
@@ -14,8 +16,14 @@ fn lax_ints_from_strings() {
     assert_eq!(str_to_int(""), Err(ErrorType::IntParsing));
     assert_eq!(str_to_int("_1"), Err(ErrorType::IntParsing));
     assert_eq!(str_to_int("1__0"), Err(ErrorType::IntParsing));
-    assert_eq!(str_to_int("99999999999999999999"), Ok(ParsedInt::Big("99999999999999999999".into())));
-    assert_eq!(str_to_int(&"9".repeat(5000)), Err(ErrorType::IntParsingSize));
+    assert_eq!(
+        str_to_int("99999999999999999999"),
+        Ok(ParsedInt::Big("99999999999999999999".into()))
+    );
+    assert_eq!(
+        str_to_int(&"9".repeat(5000)),
+        Err(ErrorType::IntParsingSize)
+    );
 }
 
 #[test]

@@ -1,4 +1,6 @@
-use ouroboros_schema::constraints::{FloatConstraints, IntConstraints, LenConstraints, StrConstraints};
+use ouroboros_schema::constraints::{
+    FloatConstraints, IntConstraints, LenConstraints, StrConstraints,
+};
 use ouroboros_schema::{CtxValue, ErrorType};
 
 #[test]
@@ -10,16 +12,31 @@ fn string_constraints_in_pydantic_order() {
         ..Default::default()
     };
     assert_eq!(c.apply("ab"), Ok(None));
-    assert_eq!(c.apply("a"), Err(ErrorType::StringTooShort { min_length: 2 }));
-    assert_eq!(c.apply("abcde"), Err(ErrorType::StringTooLong { max_length: 4 }));
-    assert_eq!(c.apply("bb"), Err(ErrorType::StringPatternMismatch { pattern: "^a".into() }));
+    assert_eq!(
+        c.apply("a"),
+        Err(ErrorType::StringTooShort { min_length: 2 })
+    );
+    assert_eq!(
+        c.apply("abcde"),
+        Err(ErrorType::StringTooLong { max_length: 4 })
+    );
+    assert_eq!(
+        c.apply("bb"),
+        Err(ErrorType::StringPatternMismatch {
+            pattern: "^a".into()
+        })
+    );
     // Length counts characters, not bytes.
     assert_eq!(c.apply("aé"), Ok(None));
 }
 
 #[test]
 fn string_transforms() {
-    let c = StrConstraints { strip_whitespace: true, to_lower: true, ..Default::default() };
+    let c = StrConstraints {
+        strip_whitespace: true,
+        to_lower: true,
+        ..Default::default()
+    };
     assert_eq!(c.apply("  HeLLo "), Ok(Some("hello".into())));
     assert_eq!(c.apply("hello"), Ok(None));
     assert!(StrConstraints::compile_pattern("(").is_err());
@@ -27,32 +44,93 @@ fn string_transforms() {
 
 #[test]
 fn int_bounds() {
-    let c = IntConstraints { gt: Some(0), le: Some(10), multiple_of: Some(2), ..Default::default() };
+    let c = IntConstraints {
+        gt: Some(0),
+        le: Some(10),
+        multiple_of: Some(2),
+        ..Default::default()
+    };
     assert_eq!(c.check(4), Ok(()));
-    assert_eq!(c.check(0), Err(ErrorType::MultipleOf { multiple_of: CtxValue::Int(2) }).or(c.check(0)));
-    assert_eq!(c.check(-2), Err(ErrorType::GreaterThan { gt: CtxValue::Int(0) }));
-    assert_eq!(c.check(12), Err(ErrorType::LessThanEqual { le: CtxValue::Int(10) }));
-    assert_eq!(c.check(3), Err(ErrorType::MultipleOf { multiple_of: CtxValue::Int(2) }));
+    assert_eq!(
+        c.check(0),
+        Err(ErrorType::MultipleOf {
+            multiple_of: CtxValue::Int(2)
+        })
+        .or(c.check(0))
+    );
+    assert_eq!(
+        c.check(-2),
+        Err(ErrorType::GreaterThan {
+            gt: CtxValue::Int(0)
+        })
+    );
+    assert_eq!(
+        c.check(12),
+        Err(ErrorType::LessThanEqual {
+            le: CtxValue::Int(10)
+        })
+    );
+    assert_eq!(
+        c.check(3),
+        Err(ErrorType::MultipleOf {
+            multiple_of: CtxValue::Int(2)
+        })
+    );
 }
 
 #[test]
 fn float_bounds_and_finiteness() {
-    let c = FloatConstraints { ge: Some(0.5), lt: Some(1.0), allow_inf_nan: false, ..Default::default() };
+    let c = FloatConstraints {
+        ge: Some(0.5),
+        lt: Some(1.0),
+        allow_inf_nan: false,
+        ..Default::default()
+    };
     assert_eq!(c.check(0.5), Ok(()));
-    assert_eq!(c.check(0.4), Err(ErrorType::GreaterThanEqual { ge: CtxValue::Float(0.5) }));
-    assert_eq!(c.check(1.0), Err(ErrorType::LessThan { lt: CtxValue::Float(1.0) }));
+    assert_eq!(
+        c.check(0.4),
+        Err(ErrorType::GreaterThanEqual {
+            ge: CtxValue::Float(0.5)
+        })
+    );
+    assert_eq!(
+        c.check(1.0),
+        Err(ErrorType::LessThan {
+            lt: CtxValue::Float(1.0)
+        })
+    );
     assert_eq!(c.check(f64::NAN), Err(ErrorType::FiniteNumber));
-    let m = FloatConstraints { multiple_of: Some(0.1), ..Default::default() };
+    let m = FloatConstraints {
+        multiple_of: Some(0.1),
+        ..Default::default()
+    };
     assert_eq!(m.check(0.3), Ok(()));
     assert!(m.check(0.35).is_err());
 }
 
 #[test]
 fn collection_lengths() {
-    let c = LenConstraints { min_length: Some(1), max_length: Some(2) };
+    let c = LenConstraints {
+        min_length: Some(1),
+        max_length: Some(2),
+    };
     assert_eq!(c.check("List", 1), Ok(()));
-    assert_eq!(c.check("List", 0), Err(ErrorType::TooShort { field_type: "List", min_length: 1, actual_length: 0 }));
-    assert_eq!(c.check("List", 3), Err(ErrorType::TooLong { field_type: "List", max_length: 2, actual_length: 3 }));
+    assert_eq!(
+        c.check("List", 0),
+        Err(ErrorType::TooShort {
+            field_type: "List",
+            min_length: 1,
+            actual_length: 0
+        })
+    );
+    assert_eq!(
+        c.check("List", 3),
+        Err(ErrorType::TooLong {
+            field_type: "List",
+            max_length: 2,
+            actual_length: 3
+        })
+    );
     assert!(c.exceeded(3));
     assert!(!c.exceeded(2));
 }

@@ -4,12 +4,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ouroboros_http_core::{ClientConfig, Engine, ErrorKind, Method, RequestBody, RequestSpec, RetryPolicy, Url};
+use ouroboros_http_core::{
+    ClientConfig, Engine, ErrorKind, Method, RequestBody, RequestSpec, RetryPolicy, Url,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// Serve each connection with `respond(request_count, request_head) -> raw response`.
-async fn serve(respond: impl Fn(usize, &str) -> String + Send + Sync + 'static) -> (String, Arc<AtomicUsize>) {
+async fn serve(
+    respond: impl Fn(usize, &str) -> String + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let count = Arc::new(AtomicUsize::new(0));
@@ -17,14 +21,18 @@ async fn serve(respond: impl Fn(usize, &str) -> String + Send + Sync + 'static) 
     let c = Arc::clone(&count);
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             let respond = Arc::clone(&respond);
             let c = Arc::clone(&c);
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let mut head = Vec::new();
                 loop {
-                    let Ok(n) = sock.read(&mut buf).await else { return };
+                    let Ok(n) = sock.read(&mut buf).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -57,7 +65,10 @@ fn spec(url: &str) -> RequestSpec {
 }
 
 fn ok(body: &str) -> String {
-    format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 #[tokio::test]
@@ -70,8 +81,15 @@ async fn redirects_are_followed_and_recorded() {
         }
     })
     .await;
-    let engine = Engine::new(ClientConfig { follow_redirects: true, ..ClientConfig::default() }).expect("engine");
-    let done = engine.execute(spec(&format!("{base}/a"))).await.expect("response");
+    let engine = Engine::new(ClientConfig {
+        follow_redirects: true,
+        ..ClientConfig::default()
+    })
+    .expect("engine");
+    let done = engine
+        .execute(spec(&format!("{base}/a")))
+        .await
+        .expect("response");
     assert_eq!(done.head.status.as_u16(), 200);
     assert_eq!(done.head.url.path(), "/b");
     assert_eq!(&done.body[..], b"done");
@@ -81,9 +99,19 @@ async fn redirects_are_followed_and_recorded() {
 
 #[tokio::test]
 async fn a_redirect_loop_ends_in_too_many_redirects() {
-    let (base, count) = serve(|_, _| "HTTP/1.1 302 Found\r\nlocation: /loop\r\ncontent-length: 0\r\n\r\n".into()).await;
-    let engine = Engine::new(ClientConfig { follow_redirects: true, max_redirects: 5, ..ClientConfig::default() }).expect("engine");
-    let err = engine.execute(spec(&format!("{base}/loop"))).await.expect_err("loop");
+    let (base, count) =
+        serve(|_, _| "HTTP/1.1 302 Found\r\nlocation: /loop\r\ncontent-length: 0\r\n\r\n".into())
+            .await;
+    let engine = Engine::new(ClientConfig {
+        follow_redirects: true,
+        max_redirects: 5,
+        ..ClientConfig::default()
+    })
+    .expect("engine");
+    let err = engine
+        .execute(spec(&format!("{base}/loop")))
+        .await
+        .expect_err("loop");
     assert_eq!(err.kind, ErrorKind::TooManyRedirects);
     assert_eq!(err.url, format!("{base}/loop"));
     assert!(err.message.contains("maximum of 5 redirects"), "{err}");
@@ -100,18 +128,38 @@ async fn retries_on_503_then_succeeds() {
         }
     })
     .await;
-    let retry = RetryPolicy { retries: 3, backoff_factor: Duration::from_millis(1), ..RetryPolicy::default() };
-    let engine = Engine::new(ClientConfig { retry, ..ClientConfig::default() }).expect("engine");
-    let done = engine.execute(spec(&format!("{base}/"))).await.expect("response");
+    let retry = RetryPolicy {
+        retries: 3,
+        backoff_factor: Duration::from_millis(1),
+        ..RetryPolicy::default()
+    };
+    let engine = Engine::new(ClientConfig {
+        retry,
+        ..ClientConfig::default()
+    })
+    .expect("engine");
+    let done = engine
+        .execute(spec(&format!("{base}/")))
+        .await
+        .expect("response");
     assert_eq!(done.head.status.as_u16(), 200);
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
 async fn post_is_not_retried_on_status() {
-    let (base, count) = serve(|_, _| "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n".into()).await;
-    let retry = RetryPolicy { retries: 3, backoff_factor: Duration::from_millis(1), ..RetryPolicy::default() };
-    let engine = Engine::new(ClientConfig { retry, ..ClientConfig::default() }).expect("engine");
+    let (base, count) =
+        serve(|_, _| "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n".into()).await;
+    let retry = RetryPolicy {
+        retries: 3,
+        backoff_factor: Duration::from_millis(1),
+        ..RetryPolicy::default()
+    };
+    let engine = Engine::new(ClientConfig {
+        retry,
+        ..ClientConfig::default()
+    })
+    .expect("engine");
     let mut s = spec(&format!("{base}/"));
     s.method = Method::POST;
     let done = engine.execute(s).await.expect("response");
@@ -123,9 +171,15 @@ async fn post_is_not_retried_on_status() {
 async fn dropped_connections_are_remote_protocol_errors() {
     let (base, _) = serve(|_, _| String::new()).await;
     let engine = Engine::new(ClientConfig::default()).expect("engine");
-    let err = engine.execute(spec(&format!("{base}/x"))).await.expect_err("dropped");
+    let err = engine
+        .execute(spec(&format!("{base}/x")))
+        .await
+        .expect_err("dropped");
     assert_eq!(err.kind, ErrorKind::RemoteProtocolError, "{err}");
-    assert!(err.to_string().starts_with(&format!("GET {base}/x: ")), "{err}");
+    assert!(
+        err.to_string().starts_with(&format!("GET {base}/x: ")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -134,16 +188,27 @@ async fn refused_connections_are_connect_errors() {
     let addr = listener.local_addr().expect("addr");
     drop(listener);
     let engine = Engine::new(ClientConfig::default()).expect("engine");
-    let err = engine.execute(spec(&format!("http://{addr}/"))).await.expect_err("refused");
+    let err = engine
+        .execute(spec(&format!("http://{addr}/")))
+        .await
+        .expect_err("refused");
     assert_eq!(err.kind, ErrorKind::ConnectError, "{err}");
 }
 
 #[tokio::test]
 async fn bad_tls_material_is_rejected_up_front() {
-    let err = Engine::new(ClientConfig { ca_pem: Some(b"not a pem".to_vec()), ..ClientConfig::default() }).expect_err("bad CA");
+    let err = Engine::new(ClientConfig {
+        ca_pem: Some(b"not a pem".to_vec()),
+        ..ClientConfig::default()
+    })
+    .expect_err("bad CA");
     assert_eq!(err.kind, ErrorKind::InvalidArgument);
     assert!(err.message.contains("CA bundle"), "{err}");
-    let err = Engine::new(ClientConfig { proxy: Some("::not a url".into()), ..ClientConfig::default() }).expect_err("bad proxy");
+    let err = Engine::new(ClientConfig {
+        proxy: Some("::not a url".into()),
+        ..ClientConfig::default()
+    })
+    .expect_err("bad proxy");
     assert!(err.message.contains("proxy"), "{err}");
 }
 
@@ -189,7 +254,10 @@ async fn the_pool_timeout_bounds_waiting_for_a_slot() {
     let e2 = Arc::clone(&engine);
     let hog = tokio::spawn(async move { e2.execute(spec(&format!("http://{stall}/hog"))).await });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let err = engine.execute(spec(&format!("{base}/next"))).await.expect_err("no slot");
+    let err = engine
+        .execute(spec(&format!("{base}/next")))
+        .await
+        .expect_err("no slot");
     assert_eq!(err.kind, ErrorKind::PoolTimeout);
     assert!(err.message.contains("max_connections=1"), "{err}");
     hog.abort();
