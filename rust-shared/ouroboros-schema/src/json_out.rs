@@ -22,7 +22,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         };
         out.extend_from_slice(&bytes[start..i]);
         if let Some(e) = escape {
-            out.extend_from_slice(e)
+            out.extend_from_slice(e);
         } else {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(b"\\u00");

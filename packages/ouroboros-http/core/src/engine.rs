@@ -431,7 +431,7 @@ impl Engine {
             RequestBody::Multipart(parts) => {
                 rb = rb.multipart(build_form(parts).map_err(|m| {
                     HttpError::new(ErrorKind::InvalidArgument, method.as_str(), url.as_str(), m)
-                })?)
+                })?);
             }
         }
         let send = rb.send();

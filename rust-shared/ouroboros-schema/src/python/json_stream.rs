@@ -144,6 +144,7 @@ fn generic<'py>(
 }
 
 /// A JSON object validated straight into an instance of `model`.
+#[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
 fn object<'py>(
     py: Python<'py>,
     model: &ModelValidator,

@@ -337,6 +337,7 @@ impl ModelValidator {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
     pub fn validate_fields<'py>(
         &self,
         py: Python<'py>,
@@ -388,7 +389,7 @@ impl ModelValidator {
                             },
                             None => {
                                 if let Some(v) = field.default.value(py, &dict)? {
-                                    field.set_default(py, &dict, v, st, &mut errors)?
+                                    field.set_default(py, &dict, v, st, &mut errors)?;
                                 } else {
                                     let w = if let Some(w) = &whole {
                                         w.clone()

@@ -297,6 +297,7 @@ impl Serializer<'_> {
     }
 
     /// `model_dump(mode="python"|"json")` of any value.
+    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
     pub fn to_python<'py>(
         &self,
         value: &Bound<'py, PyAny>,
@@ -525,6 +526,7 @@ impl Serializer<'_> {
     }
 
     /// `model_dump_json` of any value, appended to `out`.
+    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
     pub fn write_json<'py>(
         &self,
         value: &Bound<'py, PyAny>,
