@@ -57,7 +57,8 @@ from ouroboros.mongodb._hooks import (
     after_event,
     before_event,
 )
-from ouroboros.mongodb._indexes import ASCENDING, DESCENDING, GEOSPHERE, HASHED, TEXT, IndexModel
+from ouroboros.mongodb._indexes import ASCENDING, DESCENDING, GEOSPHERE, HASHED, TEXT, Indexed, IndexModel
+from ouroboros.mongodb._links import BackLink, DBRef, DeleteRules, Link, WriteRules
 from ouroboros.mongodb._mongodb import ObjectId, __version__, decode_document, encode_document
 from ouroboros.mongodb._query import FindMany, FindOne, QueryBuilder
 
@@ -70,6 +71,7 @@ __all__ = [
     "After",
     "AggregationBuilder",
     "AutoReconnect",
+    "BackLink",
     "Before",
     "BulkOperation",
     "BulkWriteError",
@@ -77,9 +79,11 @@ __all__ = [
     "CollectionWasNotInitialized",
     "Connection",
     "ConnectionFailure",
+    "DBRef",
     "Delete",
     "DeleteMany",
     "DeleteOne",
+    "DeleteRules",
     "Document",
     "DocumentNotFound",
     "DocumentWasNotSaved",
@@ -91,12 +95,14 @@ __all__ = [
     "FindMany",
     "FindOne",
     "IndexModel",
+    "Indexed",
     "Insert",
     "InsertManyResult",
     "InsertOne",
     "InvalidBSON",
     "InvalidDocument",
     "InvalidId",
+    "Link",
     "MongoError",
     "NetworkTimeout",
     "NotSupported",
@@ -117,6 +123,7 @@ __all__ = [
     "ValidateOnSave",
     "WriteConcernError",
     "WriteError",
+    "WriteRules",
     "__version__",
     "after_event",
     "before_event",

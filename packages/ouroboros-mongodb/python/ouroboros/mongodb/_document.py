@@ -23,7 +23,18 @@ from ouroboros.mongodb._errors import (
 )
 from ouroboros.mongodb._expressions import FieldPath
 from ouroboros.mongodb._hooks import After, Before, EventTypes, collect_hooks, run_hooks
-from ouroboros.mongodb._indexes import IndexModel, index_model
+from ouroboros.mongodb._indexes import IndexModel, index_model, indexed_fields
+from ouroboros.mongodb._links import (
+    DeleteRules,
+    Link,
+    LinkFieldPath,
+    WriteRules,
+    fetch_links_of,
+    link_fields,
+    linked_documents,
+    ref_of,
+    register_document,
+)
 from ouroboros.mongodb._query import FindMany, FindOne, _merge_updates, build_filter
 from ouroboros.validation import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 from ouroboros.validation._model import ModelMetaclass
@@ -77,6 +88,26 @@ class _Settings:
         self.use_state_management: bool = bool(getattr(raw, "use_state_management", False))
         self.validate_on_save: bool = bool(getattr(raw, "validate_on_save", False))
         self.keep_nulls: bool = bool(getattr(raw, "keep_nulls", True))
+        self.is_root: bool = bool(getattr(raw, "is_root", False))
+        self.class_id: str = getattr(raw, "class_id", None) or "_class_id"
+        self.max_nesting_depth: int = int(getattr(raw, "max_nesting_depth", None) or 3)
+        # Inheritance: the topmost ancestor whose own Settings say is_root=True
+        # names the collection; every class from it down stores "_class_id"
+        # ("Vehicle", "Vehicle.Car", ... as Beanie writes it).
+        self.root: type | None = None
+        self.class_id_value: str | None = None
+        for klass in reversed(cls.__mro__):
+            own = klass.__dict__.get("Settings")
+            if own is not None and getattr(own, "is_root", False):
+                self.root = klass
+                break
+        if self.root is not None:
+            root = self.root
+            path = [k.__name__ for k in reversed(cls.__mro__) if isinstance(k, type) and issubclass(k, root)]
+            own = cls.__dict__.get("Settings")
+            self.class_id_value = getattr(own, "class_id_value", None) or ".".join(path)
+            if root is not cls:
+                self.name = root._ob_settings().name  # type: ignore[attr-defined]
         if not isinstance(self.name, str) or not self.name:
             raise InvalidArgumentError(f"{cls.__name__}.Settings.name must be a non-empty string")
 
@@ -93,7 +124,10 @@ class DocumentMeta(ModelMetaclass):
                     if fields is not None:
                         break
             if fields and name in fields:
-                return FieldPath(fields[name].alias or name)
+                info = fields[name]
+                if "Link" in str(info.annotation):
+                    return LinkFieldPath(info.alias or name)
+                return FieldPath(info.alias or name)
         raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 
 
@@ -122,6 +156,10 @@ class Document(BaseModel, metaclass=DocumentMeta):
         return None if value is None else str(value)
 
     # ------------------------------------------------------------ class set-up
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_document(cls)
+
     @classmethod
     def _ob_settings(cls) -> _Settings:
         settings = cls.__dict__.get("__ouroboros_settings__")
@@ -144,8 +182,9 @@ class Document(BaseModel, metaclass=DocumentMeta):
 
     @classmethod
     async def _ob_init(cls, *, allow_index_dropping: bool = False) -> None:
-        """Create the indexes declared in Settings (called by ``init``)."""
-        models = [index_model(spec) for spec in cls._ob_settings().indexes]
+        """Create the indexes declared in Settings and by ``Indexed`` fields (called by ``init``)."""
+        link_fields(cls)
+        models = [*indexed_fields(cls), *(index_model(spec) for spec in cls._ob_settings().indexes)]
         if allow_index_dropping:
             wanted = {m.name for m in models}
             for existing in await cls.list_indexes():
@@ -177,6 +216,47 @@ class Document(BaseModel, metaclass=DocumentMeta):
     get_pymongo_collection = get_collection
 
     @classmethod
+    def _ob_forward_links(cls) -> list[Any]:
+        cached = cls.__dict__.get("__ouroboros_forward_links__")
+        if cached is None:
+            cached = [lf for lf in link_fields(cls).values() if not lf.back]
+            type.__setattr__(cls, "__ouroboros_forward_links__", cached)
+        return cached
+
+    @classmethod
+    def _ob_plain(cls) -> bool:
+        """Whether instances are stored exactly as the codec dumps them (the fast path)."""
+        cached = cls.__dict__.get("__ouroboros_plain__")
+        if cached is None:
+            settings = cls._ob_settings()
+            cached = not (settings.use_revision or settings.root is not None or cls._ob_forward_links())
+            type.__setattr__(cls, "__ouroboros_plain__", cached)
+        return cached
+
+    @classmethod
+    def _ob_children(cls) -> dict[str, type]:
+        """``_class_id`` value -> class, for this class and every subclass in its hierarchy."""
+        out: dict[str, type] = {}
+        todo: list[type] = [cls]
+        while todo:
+            klass = todo.pop()
+            value = klass._ob_settings().class_id_value  # type: ignore[attr-defined]
+            if value is not None:
+                out[value] = klass
+            todo.extend(klass.__subclasses__())
+        return out
+
+    @classmethod
+    def _ob_class_filter(cls, with_children: bool) -> dict[str, Any] | None:
+        """The ``_class_id`` condition of a class in an ``is_root`` hierarchy (else None)."""
+        settings = cls._ob_settings()
+        if settings.root is None:
+            return None
+        if with_children:
+            return {settings.class_id: {"$in": list(cls._ob_children())}}
+        return {settings.class_id: settings.class_id_value}
+
+    @classmethod
     def _ob_loaded(cls, docs: Iterable[Any]) -> None:
         if cls._ob_settings().use_state_management:
             for doc in docs:
@@ -203,13 +283,33 @@ class Document(BaseModel, metaclass=DocumentMeta):
         return FindOne(cls, args, projection_model=projection_model, **kwargs)
 
     @classmethod
-    async def get(cls: type[D], document_id: Any, **_: Any) -> D | None:
+    async def get(
+        cls: type[D],
+        document_id: Any,
+        *,
+        fetch_links: bool = False,
+        with_children: bool = False,
+        nesting_depth: int | None = None,
+        session: Any = None,
+        **_: Any,
+    ) -> D | None:
         """The document with this id (ObjectId or 24-hex string), or None."""
-        return await cls.find_one({"_id": _id_value(document_id)})
+        return await cls.find_one(
+            {"_id": _id_value(document_id)},
+            fetch_links=fetch_links,
+            with_children=with_children,
+            nesting_depth=nesting_depth,
+            session=session,
+        )
 
     @classmethod
-    async def count(cls, *args: Any) -> int:
-        return await cls.get_collection().count_documents(build_filter(args))
+    async def count(cls, *args: Any, with_children: bool = False, session: Any = None, **_: Any) -> int:
+        return await cls.find(*args, with_children=with_children, session=session).count()
+
+    @classmethod
+    def link_from_id(cls, id: Any) -> Link[Any]:
+        """A Link to the document of this class with this id."""
+        return Link[cls]({"$ref": cls.get_collection_name(), "$id": _id_value(id)}, cls)  # type: ignore[valid-type]
 
     @classmethod
     async def distinct(cls, key: Any, *args: Any, **_: Any) -> list[Any]:
@@ -246,7 +346,7 @@ class Document(BaseModel, metaclass=DocumentMeta):
             for doc in docs:
                 doc._validate_on_save()
         payloads: list[Any] = docs
-        if cls._ob_settings().use_revision:
+        if not cls._ob_plain():
             payloads = [doc._with_new_revision()[0] for doc in docs]
         try:
             ids = await cls.get_collection().insert_many(payloads, codec=cls._ob_codec(), ordered=ordered)
@@ -308,16 +408,59 @@ class Document(BaseModel, metaclass=DocumentMeta):
             type(self).model_validate(data)
 
     def _save_state(self) -> None:
-        self._saved_state = type(self)._ob_codec().dump(self)
+        self._saved_state = self._ob_dump()
+
+    def _ob_dump(self) -> dict[str, Any]:
+        """The stored form: the codec's dump, links as DBRefs, ``_class_id`` first in a hierarchy."""
+        cls = type(self)
+        data = cls._ob_codec().dump(self)
+        for lf in cls._ob_forward_links():
+            if lf.alias in data:
+                data[lf.alias] = ref_of(self.__dict__.get(lf.name))
+        settings = cls._ob_settings()
+        if settings.class_id_value is not None:
+            data = {settings.class_id: settings.class_id_value, **data}
+        return data
 
     def _with_new_revision(self) -> tuple[Any, Any]:
-        """(what to write, the revision it replaces): with use_revision, a dict
-        carrying a fresh ``revision_id`` (also set on the instance); else self."""
-        if not type(self)._ob_settings().use_revision:
+        """(what to write, the revision it replaces): with use_revision a fresh
+        ``revision_id`` (also set on the instance) is written. Plain classes
+        are written as the instance itself (encoded in Rust), others as a dict."""
+        cls = type(self)
+        if cls._ob_plain():
             return self, None
+        if not cls._ob_settings().use_revision:
+            return self._ob_dump(), None
         old = self.revision_id
         self.__dict__["revision_id"] = uuid.uuid4()
-        return {**type(self)._ob_codec().dump(self), "revision_id": self.revision_id}, old
+        return {**self._ob_dump(), "revision_id": self.revision_id}, old
+
+    async def _write_links(self, link_rule: Any, session: Any) -> None:
+        """``link_rule=WriteRules.WRITE``: save the documents held in link fields first."""
+        if link_rule is None or WriteRules(link_rule) is WriteRules.DO_NOTHING:
+            return
+        for doc in linked_documents(self, include_back=False):
+            await doc.save(link_rule=WriteRules.WRITE, session=session)
+
+    # ------------------------------------------------------------ links
+    def to_ref(self) -> Any:
+        """The DBRef that links to this document."""
+        from ouroboros.mongodb._links import DBRef
+
+        return DBRef(type(self).get_collection_name(), self._require_id("to_ref"))
+
+    async def fetch_link(self, field: Any) -> None:
+        """Fetch one Link/BackLink field (a name or ``Model.field``) in place."""
+        name = str(field)
+        table = link_fields(type(self))
+        match = table.get(name) or next((lf for lf in table.values() if lf.alias == name), None)
+        if match is None:
+            raise InvalidArgumentError(f"{type(self).__name__}.{name} is not a Link or BackLink field")
+        await fetch_links_of([self], depth=1, only=match.name)
+
+    async def fetch_all_links(self) -> None:
+        """Fetch every Link/BackLink field of this document in place (one level)."""
+        await fetch_links_of([self], depth=1)
 
     def _revision_filter(self, old: Any) -> dict[str, Any]:
         flt: dict[str, Any] = {"_id": self.id}
@@ -339,8 +482,12 @@ class Document(BaseModel, metaclass=DocumentMeta):
             raise DocumentWasNotSaved(f"{what} needs a saved {type(self).__name__} (its id is None)")
         return self.id
 
-    async def insert(self: D, **_: Any) -> D:
-        """Insert this document; it gets an id (runs Insert hooks)."""
+    async def insert(self: D, *, link_rule: Any = None, session: Any = None, **_: Any) -> D:
+        """Insert this document; it gets an id (runs Insert hooks).
+
+        ``link_rule=WriteRules.WRITE`` saves the documents in its link fields first.
+        """
+        await self._write_links(link_rule, session)
         await run_hooks(self, Before, EventTypes.INSERT)
         await self._run_validate_on_save()
         cls = type(self)
@@ -359,8 +506,9 @@ class Document(BaseModel, metaclass=DocumentMeta):
             self._validate_on_save()
             await run_hooks(self, After, EventTypes.VALIDATE_ON_SAVE)
 
-    async def save(self: D, **_: Any) -> D:
+    async def save(self: D, *, link_rule: Any = None, session: Any = None, **_: Any) -> D:
         """Insert or fully replace this document (upsert by id; Save hooks)."""
+        await self._write_links(link_rule, session)
         await run_hooks(self, Before, EventTypes.SAVE)
         await self._run_validate_on_save()
         cls = type(self)
@@ -383,9 +531,10 @@ class Document(BaseModel, metaclass=DocumentMeta):
         await run_hooks(self, After, EventTypes.SAVE)
         return self
 
-    async def replace(self: D, **_: Any) -> D:
+    async def replace(self: D, *, link_rule: Any = None, session: Any = None, **_: Any) -> D:
         """Replace the stored document; DocumentNotFound if it is gone."""
         self._require_id("replace")
+        await self._write_links(link_rule, session)
         await run_hooks(self, Before, EventTypes.REPLACE)
         await self._run_validate_on_save()
         cls = type(self)
@@ -397,9 +546,17 @@ class Document(BaseModel, metaclass=DocumentMeta):
         await run_hooks(self, After, EventTypes.REPLACE)
         return self
 
-    async def delete(self, **_: Any) -> int:
-        """Delete this document; returns 1, or 0 when it was already gone."""
+    async def delete(self, *, link_rule: Any = None, session: Any = None, **_: Any) -> int:
+        """Delete this document; returns 1, or 0 when it was already gone.
+
+        ``link_rule=DeleteRules.DELETE_LINKS`` also deletes the fetched
+        documents in its Link and BackLink fields (and theirs).
+        """
         oid = self._require_id("delete")
+        if link_rule is not None and DeleteRules(link_rule) is DeleteRules.DELETE_LINKS:
+            for doc in linked_documents(self, include_back=True):
+                if doc.id is not None:
+                    await doc.delete(link_rule=DeleteRules.DELETE_LINKS, session=session)
         await run_hooks(self, Before, EventTypes.DELETE)
         deleted = await type(self).get_collection().delete_one({"_id": oid})
         await run_hooks(self, After, EventTypes.DELETE)
@@ -454,7 +611,7 @@ class Document(BaseModel, metaclass=DocumentMeta):
         if not cls._ob_settings().use_state_management:
             raise StateNotSaved(f"{cls.__name__}.Settings.use_state_management is not True")
         saved = self._saved_state
-        current = cls._ob_codec().dump(self)
+        current = self._ob_dump()
         if saved is None:
             return current
         return {k: v for k, v in current.items() if k not in saved or saved[k] != v}

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from ouroboros.core import InvalidArgumentError
 
-__all__ = ["ASCENDING", "DESCENDING", "GEOSPHERE", "HASHED", "TEXT", "IndexModel", "index_model"]
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "GEOSPHERE",
+    "HASHED",
+    "TEXT",
+    "IndexModel",
+    "Indexed",
+    "index_model",
+    "indexed_fields",
+]
 
 ASCENDING = 1
 DESCENDING = -1
@@ -93,3 +105,60 @@ def index_model(spec: Any) -> IndexModel:
         model.options.update(options)
         return model
     return IndexModel(spec)
+
+
+class IndexedMarker:
+    """What ``Indexed(...)`` puts in a field's ``Annotated`` metadata."""
+
+    __slots__ = ("index_type", "options")
+
+    def __init__(self, index_type: Any = ASCENDING, unique: bool = False, **options: Any) -> None:
+        _keys([("field", index_type)])  # the same check as IndexModel's
+        self.index_type = index_type
+        self.options = {"unique": unique, **options}
+
+    def __repr__(self) -> str:
+        return f"Indexed({self.index_type!r}, {self.options!r})"
+
+
+def Indexed(typ: Any = None, index_type: Any = ASCENDING, unique: bool = False, **options: Any) -> Any:
+    """A field with an index, created by ``init``: ``email: Indexed(str, unique=True)``.
+
+    Also usable as ``Annotated[str, Indexed(unique=True)]``; ``index_type`` is
+    ``ASCENDING``, ``DESCENDING``, ``TEXT``, ``GEOSPHERE`` or ``HASHED``; other
+    keywords are index options (``name``, ``sparse``, ``expire_after_seconds``...).
+    """
+    marker = IndexedMarker(index_type, unique, **options)
+    if typ is None:
+        return marker
+    return Annotated[typ, marker]
+
+
+def _markers(annotation: Any) -> list[IndexedMarker]:
+    found: list[IndexedMarker] = []
+    if typing.get_origin(annotation) is Annotated:
+        found.extend(m for m in annotation.__metadata__ if isinstance(m, IndexedMarker))
+        annotation = typing.get_args(annotation)[0]
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is Annotated:
+            found.extend(_markers(arg))
+    return found
+
+
+def indexed_fields(cls: Any) -> list[IndexModel]:
+    """The indexes that ``Indexed`` annotations of ``cls``'s fields declare."""
+    localns = dict(cls.__dict__.get("__ouroboros_localns__") or {})
+    out: list[IndexModel] = []
+    for name, info in cls.__ouroboros_fields__.items():
+        annotation = info.annotation
+        if isinstance(annotation, str):
+            if "Indexed" not in annotation:
+                continue
+            module = sys.modules.get(getattr(cls, "__module__", ""), None)
+            try:
+                annotation = eval(annotation, dict(vars(module)) if module else {}, localns)
+            except Exception as exc:
+                raise InvalidArgumentError(f"cannot read the annotation of {cls.__name__}.{name}: {exc}") from exc
+        for marker in _markers(annotation):
+            out.append(IndexModel([(info.alias or name, marker.index_type)], **marker.options))
+    return out

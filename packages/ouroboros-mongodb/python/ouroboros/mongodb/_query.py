@@ -122,10 +122,17 @@ class FindMany(Generic[T]):
         session: Any = None,
         batch_size: int | None = None,
         fetch_links: bool = False,
+        with_children: bool = False,
+        nesting_depth: int | None = None,
         **_: Any,
     ) -> None:
         self.model = model
-        self._filter = build_filter(filters)
+        class_filter = model._ob_class_filter(with_children)
+        self._filter = build_filter((*filters, class_filter) if class_filter else filters)
+        # A class with subclasses in its is_root hierarchy reads dicts and
+        # builds each document as the class its "_class_id" names.
+        self._poly = bool(with_children and class_filter and len(model._ob_children()) > 1)
+        self._nesting_depth = _count(nesting_depth, "nesting_depth")
         self._sort: dict[str, Any] = sort_spec(sort) if sort is not None else {}
         self._skip = _count(skip, "skip")
         self._limit = _count(limit, "limit")
@@ -184,7 +191,7 @@ class FindMany(Generic[T]):
         return self._filter
 
     def _codec(self) -> Any:
-        if self._projection_model is dict:
+        if self._projection_model is dict or (self._poly and self._projection_model is None):
             return None
         if self._projection_model is not None:
             from ouroboros.mongodb._document import codec_of
@@ -203,7 +210,26 @@ class FindMany(Generic[T]):
 
     def _after_load(self, docs: list[Any]) -> list[Any]:
         if self._projection_model is None:
+            if self._poly:
+                docs = self._build_children(docs)
             self.model._ob_loaded(docs)
+        return docs
+
+    def _build_children(self, rows: list[Any]) -> list[Any]:
+        children = self.model._ob_children()
+        key = self.model._ob_settings().class_id
+        model = self.model
+        return [children.get(row.get(key), model)._ob_codec().validate(row) for row in rows]  # type: ignore[attr-defined]
+
+    async def _loaded(self, docs: list[Any]) -> list[Any]:
+        docs = self._after_load(docs)
+        if self.fetch_links and self._projection_model is None and docs:
+            from ouroboros.mongodb._links import fetch_links_of
+
+            depth = self._nesting_depth
+            if depth is None:
+                depth = self.model._ob_settings().max_nesting_depth
+            await fetch_links_of(docs, depth)
         return docs
 
     # -- running
@@ -215,7 +241,7 @@ class FindMany(Generic[T]):
             kwargs["limit"] = min(length, kwargs["limit"] or length) if length else kwargs["limit"]
         coll = self.model.get_collection()
         docs = await coll.find_to_list(self._filter, batch_size=self._batch_size, **kwargs)
-        return self._after_load(docs)
+        return await self._loaded(docs)
 
     def __await__(self) -> Generator[Any, None, list[T]]:
         return self.to_list().__await__()
@@ -228,7 +254,7 @@ class FindMany(Generic[T]):
                 batch = await cursor.next_batch(size)
                 if not batch:
                     return
-                for doc in self._after_load(batch):
+                for doc in await self._loaded(batch):
                     yield doc
         finally:
             cursor.close()
@@ -244,7 +270,7 @@ class FindMany(Generic[T]):
     async def _one(self, kwargs: dict[str, Any]) -> Any:
         doc = await self.model.get_collection().find_one(self._filter, **kwargs)
         if doc is not None:
-            self._after_load([doc])
+            (doc,) = await self._loaded([doc])
         return doc
 
     async def count(self) -> int:
