@@ -1,4 +1,4 @@
-"""ouroboros.tasks against taskiq and arq on the same Redis, in one run.
+"""ouroboros.tasks against taskiq, arq and Celery on the same Redis, in one run.
 
     scripts/dev -s bench -- tasks [--tasks 20000] [--single 5000] [--latency 1000]
 
@@ -18,8 +18,11 @@ concurrency):
 taskiq uses taskiq-redis's RedisStreamBroker (consumer group and acks, the
 same at-least-once delivery as ours) and no result backend; ours runs the
 no-op with ``ignore_result=True``; arq runs with ``keep_result=0`` and its
-default 0.5 s poll delay. Celery is left out: its worker runs only as its own
-process tree, which this in-process harness cannot time the same way.
+default 0.5 s poll delay. Celery (Redis transport, no result backend,
+``ignore_result``) runs its real worker in a thread of this process
+(``celery.contrib.testing.worker.start_worker``) with the threads pool at the
+same concurrency; its producer API is blocking, so its rows call
+``delay()`` from a thread and its batched enqueue sends groups of 1,000.
 
 Needs OUROBOROS_REDIS_URL (``scripts/services start redis``).
 """
@@ -240,6 +243,73 @@ async def bench_arq(url: str, n: int, single: int, lat_n: int) -> dict[str, floa
     return out
 
 
+def bench_celery_sync(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
+    import threading
+
+    from celery import Celery, group
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"bench-celery-{uuid.uuid4().hex[:10]}"
+    app = Celery("bench", broker=url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=queue,
+        task_ignore_result=True,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        worker_prefetch_multiplier=4,
+    )
+    lock = threading.Lock()
+    state: dict[str, Any] = {"count": 0, "target": 0, "done": threading.Event(), "lat": [], "started": None}
+
+    @app.task(name="noop")
+    def noop() -> None:
+        with lock:
+            state["count"] += 1
+            if state["count"] >= state["target"]:
+                state["done"].set()
+
+    @app.task(name="stamp")
+    def stamp(sent: float) -> None:
+        state["lat"].append(time.time() - sent)
+        state["started"].set()
+
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    for _ in range(single):
+        noop.delay()
+    out["enqueue_single"] = single / (time.perf_counter() - t0)
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete(queue)
+    t0 = time.perf_counter()
+    for i in range(0, n, CHUNK):
+        group(noop.s() for _ in range(min(CHUNK, n - i))).apply_async()
+    out["enqueue_batch"] = n / (time.perf_counter() - t0)
+    state["target"] = n
+    t0 = time.perf_counter()
+    with start_worker(
+        app, pool="threads", concurrency=CONCURRENCY, perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
+    ):
+        if not state["done"].wait(600):
+            raise RuntimeError("celery did not run every task in time")
+        out["run"] = n / (time.perf_counter() - t0)
+        for _ in range(lat_n):
+            state["started"] = threading.Event()
+            stamp.delay(time.time())
+            if not state["started"].wait(30):
+                raise RuntimeError("celery latency sample timed out")
+    lat = sorted(state["lat"])
+    out["p50"], out["p99"] = lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete(queue)
+    return out
+
+
+async def bench_celery(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
+    return await asyncio.to_thread(bench_celery_sync, url, n, single, lat_n)
+
+
+PEERS = ("taskiq", "arq", "celery")
+
 ROWS = [
     ("enqueue one by one (tasks/s)", "enqueue_single", True),
     ("batched enqueue (tasks/s)", "enqueue_batch", True),
@@ -256,28 +326,31 @@ def main() -> None:
     parser.add_argument("--latency", type=int, default=1_000)
     # arq polls its queue every 0.5 s, so each of its samples takes ~0.5 s.
     parser.add_argument("--arq-latency", type=int, default=100)
+    parser.add_argument("--celery-latency", type=int, default=300)
     args = parser.parse_args()
     url = os.environ.get("OUROBOROS_REDIS_URL")
     if not url:
         sys.exit("bench_tasks: set OUROBOROS_REDIS_URL (scripts/services start redis; source .services/env)")
     results = {}
-    for name, fn in [("ouroboros", bench_ours), ("taskiq", bench_taskiq), ("arq", bench_arq)]:
+    for name, fn in [("ouroboros", bench_ours), ("taskiq", bench_taskiq), ("arq", bench_arq), ("celery", bench_celery)]:
         print(f"running {name} ...", flush=True)
-        samples = args.arq_latency if name == "arq" else args.latency
+        samples = {"arq": args.arq_latency, "celery": args.celery_latency}.get(name, args.latency)
         results[name] = asyncio.run(fn(url, args.tasks, args.single, samples))
         print("   ", {k: round(v, 2) for k, v in results[name].items()}, flush=True)
     print(
         f"\n{time.strftime('%Y-%m-%d')}, {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} cores, Redis at {url}; {args.tasks:,} tasks, {args.single:,} single enqueues, "
-        f"{args.latency:,} latency samples ({args.arq_latency} for arq)\n"
+        f"{args.latency:,} latency samples ({args.arq_latency} for arq, {args.celery_latency} for celery)\n"
     )
-    print("| row | ouroboros | taskiq | arq | vs taskiq | vs arq |")
-    print("|---|---|---|---|---|---|")
+    print("| row | ouroboros | " + " | ".join(PEERS) + " | " + " | ".join(f"vs {p}" for p in PEERS) + " |")
+    print("|---" * (1 + 2 * len(PEERS) + 1) + "|")
     for label, key, higher in ROWS:
-        ours, tq, aq = (results[k][key] for k in ("ouroboros", "taskiq", "arq"))
+        ours = results["ouroboros"][key]
+        theirs = [results[p][key] for p in PEERS]
         fmt = "{:,.0f}" if higher else "{:.2f}"
-        vs_tq, vs_aq = (ours / tq, ours / aq) if higher else (tq / ours, aq / ours)
-        print(f"| {label} | {fmt.format(ours)} | {fmt.format(tq)} | {fmt.format(aq)} | {vs_tq:.1f}x | {vs_aq:.1f}x |")
+        ratios = [(ours / t) if higher else (t / ours) for t in theirs]
+        cells = [fmt.format(ours), *(fmt.format(t) for t in theirs), *(f"{r:.1f}x" for r in ratios)]
+        print(f"| {label} | " + " | ".join(cells) + " |")
     print("\n(ratios: how many times better ouroboros is; latency ratios are peer / ours)")
 
 

@@ -441,6 +441,24 @@ impl Broker {
         )
     }
 
+    #[pyo3(signature = (key, rate, burst = 1.0, *, wait = false))]
+    fn rate_acquire<'py>(
+        &self,
+        py: Python<'py>,
+        key: String,
+        rate: f64,
+        burst: f64,
+        wait: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let b = self.inner.clone();
+        run(
+            py,
+            wait,
+            async move { b.rate_acquire(&key, rate, burst).await },
+            |py, v: Duration| Ok(v.as_secs_f64().into_pyobject(py)?.into_any().unbind()),
+        )
+    }
+
     #[pyo3(signature = (key, holder, ttl, *, wait = false))]
     fn lock<'py>(
         &self,

@@ -18,7 +18,7 @@ tasks = App(
 
 
 @tasks.task
-def slow(marker_dir: str, n: int) -> int:
+def slow(marker_dir: str, n: int, pad: str = "") -> int:
     Path(marker_dir, f"started-{n}-{os.getpid()}").touch()
     time.sleep(float(os.environ.get("FAULT_SLEEP", "1.0")))
     return n

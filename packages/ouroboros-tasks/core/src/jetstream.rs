@@ -1,11 +1,14 @@
 //! NATS JetStream broker: one work-queue stream per queue.
 //!
-//! - stream `<prefix>_q_<queue>` on subject `<prefix>.q.<queue>`, retention
-//!   WorkQueue (a message is removed when acknowledged), file storage, a
-//!   duplicate window keyed by the message id so a retried publish is stored
-//!   once;
-//! - one durable pull consumer `ob` with explicit acks; the server redelivers
-//!   after the ack wait. Delivery counts come from the server and are checked
+//! - stream `<prefix>_q_<queue>` on subjects `<prefix>.q.<queue>` (priority
+//!   0) and `<prefix>.q.<queue>.p<n>` (priority n), retention WorkQueue (a
+//!   message is removed when acknowledged), file storage, a duplicate window
+//!   keyed by the message id so a retried publish is stored once;
+//! - one durable pull consumer per priority (`ob-p<n>`, filtered on its
+//!   subject) with explicit acks; the server redelivers after the ack wait.
+//!   `fetch` takes from the highest priority's buffer down, and waits on all
+//!   of them only when every one is empty, so a high-priority message is
+//!   handed out before any lower one the worker has not started; Delivery counts come from the server and are checked
 //!   against `max_deliveries` here, so the exhausted message is kept (with
 //!   its error) in the dead-letter stream `<prefix>_dlq_<queue>` instead of
 //!   being dropped by the server;
@@ -27,22 +30,27 @@ use futures::{FutureExt, StreamExt, TryStreamExt};
 use tokio::sync::Mutex;
 
 use crate::{
-    exhausted_error, lease_available, lease_value, now_ms, unwrap_expiring, wrap_expiring,
-    DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result,
+    exhausted_error, lease_available, lease_value, now_ms, take_token, unwrap_expiring,
+    wrap_expiring, DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result,
+    MAX_PRIORITY,
 };
 
-const CONSUMER: &str = "ob";
 const KV_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
-/// Messages the client keeps buffered per queue; their ack wait already runs.
+/// Messages the client keeps buffered per queue and priority 0; their ack
+/// wait already runs.
 const PREFETCH: usize = 256;
+/// The same for each higher priority (rarer, and ten of them).
+const PREFETCH_HIGH: usize = 32;
 
 fn err(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::broker("nats", operation, e)
 }
 
 struct QueueHandle {
-    consumer: PullConsumer,
-    messages: Mutex<Option<pull::Stream>>,
+    /// One consumer per priority, highest first.
+    consumers: Vec<(u8, PullConsumer)>,
+    /// Their message streams, opened on the first fetch, in the same order.
+    messages: Mutex<Vec<pull::Stream>>,
 }
 
 /// A NATS JetStream broker.
@@ -77,8 +85,12 @@ impl JetStreamBroker {
         })
     }
 
-    fn subject(&self, queue: &str) -> String {
-        format!("{}.q.{queue}", self.options.prefix)
+    fn subject(&self, queue: &str, priority: u8) -> String {
+        if priority == 0 {
+            format!("{}.q.{queue}", self.options.prefix)
+        } else {
+            format!("{}.q.{queue}.p{priority}", self.options.prefix)
+        }
     }
 
     fn stream_name(&self, queue: &str) -> String {
@@ -98,7 +110,10 @@ impl JetStreamBroker {
             .js
             .get_or_create_stream(StreamConfig {
                 name: self.stream_name(queue),
-                subjects: vec![self.subject(queue)],
+                subjects: vec![
+                    self.subject(queue, 0),
+                    format!("{}.q.{queue}.*", self.options.prefix),
+                ],
                 retention: RetentionPolicy::WorkQueue,
                 storage: StorageType::File,
                 duplicate_window: Duration::from_secs(120),
@@ -116,25 +131,31 @@ impl JetStreamBroker {
             })
             .await
             .map_err(|e| err(&format!("create dead-letter stream for queue {queue:?}"), e))?;
-        let consumer: PullConsumer = stream
-            .get_or_create_consumer(
-                CONSUMER,
-                pull::Config {
-                    durable_name: Some(CONSUMER.to_owned()),
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: self.options.ack_wait,
-                    // Counted here against max_deliveries so exhausted messages
-                    // reach the dead-letter stream with their error.
-                    max_deliver: -1,
-                    max_ack_pending: 100_000,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| err(&format!("create consumer for queue {queue:?}"), e))?;
+        let mut consumers = Vec::with_capacity(usize::from(MAX_PRIORITY) + 1);
+        for priority in (0..=MAX_PRIORITY).rev() {
+            let name = format!("ob-p{priority}");
+            let consumer: PullConsumer = stream
+                .get_or_create_consumer(
+                    &name,
+                    pull::Config {
+                        durable_name: Some(name.clone()),
+                        filter_subject: self.subject(queue, priority),
+                        ack_policy: AckPolicy::Explicit,
+                        ack_wait: self.options.ack_wait,
+                        // Counted here against max_deliveries so exhausted messages
+                        // reach the dead-letter stream with their error.
+                        max_deliver: -1,
+                        max_ack_pending: 100_000,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(|e| err(&format!("create consumer for queue {queue:?}"), e))?;
+            consumers.push((priority, consumer));
+        }
         let handle = Arc::new(QueueHandle {
-            consumer,
-            messages: Mutex::new(None),
+            consumers,
+            messages: Mutex::new(Vec::new()),
         });
         queues.insert(queue.to_owned(), handle.clone());
         Ok(handle)
@@ -142,7 +163,6 @@ impl JetStreamBroker {
 
     pub(crate) async fn enqueue(&self, queue: &str, envelopes: Vec<Envelope>) -> Result<()> {
         self.handle(queue).await?;
-        let subject = self.subject(queue);
         let mut acks = Vec::with_capacity(envelopes.len());
         for env in envelopes {
             let mut headers = HeaderMap::new();
@@ -154,7 +174,11 @@ impl JetStreamBroker {
             }
             let ack = self
                 .js
-                .publish_with_headers(subject.clone(), headers, Bytes::from(env.body))
+                .publish_with_headers(
+                    self.subject(queue, env.priority),
+                    headers,
+                    Bytes::from(env.body),
+                )
                 .await
                 .map_err(|e| err(&format!("publish to queue {queue:?}"), e))?;
             acks.push(ack);
@@ -164,6 +188,22 @@ impl JetStreamBroker {
             .await
             .map_err(|e| err(&format!("confirm publish to queue {queue:?}"), e))?;
         Ok(())
+    }
+
+    /// Take buffered messages without waiting, highest priority first.
+    fn drain(
+        streams: &mut [pull::Stream],
+        raw: &mut Vec<<pull::Stream as futures::Stream>::Item>,
+        max: usize,
+    ) {
+        for stream in streams {
+            while raw.len() < max {
+                match stream.next().now_or_never() {
+                    Some(Some(m)) => raw.push(m),
+                    _ => break,
+                }
+            }
+        }
     }
 
     fn header_u64(message: &async_nats::Message, name: &str) -> u64 {
@@ -184,32 +224,38 @@ impl JetStreamBroker {
     ) -> Result<Vec<Delivery>> {
         let handle = self.handle(queue).await?;
         let mut guard = handle.messages.lock().await;
-        if guard.is_none() {
-            let stream = handle
-                .consumer
-                .stream()
-                .max_messages_per_batch(PREFETCH)
-                .heartbeat(Duration::from_secs(5))
-                .expires(Duration::from_secs(30))
-                .messages()
-                .await
-                .map_err(|e| err(&format!("subscribe to queue {queue:?}"), e))?;
-            *guard = Some(stream);
-        }
-        let Some(messages) = guard.as_mut() else {
-            return Ok(Vec::new());
-        };
-        let mut raw = Vec::new();
-        let deadline = tokio::time::Instant::now() + wait;
-        match tokio::time::timeout_at(deadline, messages.next()).await {
-            Err(_) | Ok(None) => return Ok(Vec::new()),
-            Ok(Some(first)) => raw.push(first),
-        }
-        while raw.len() < max {
-            match messages.next().now_or_never() {
-                Some(Some(m)) => raw.push(m),
-                _ => break,
+        if guard.is_empty() {
+            for (priority, consumer) in &handle.consumers {
+                let stream = consumer
+                    .stream()
+                    .max_messages_per_batch(if *priority == 0 {
+                        PREFETCH
+                    } else {
+                        PREFETCH_HIGH
+                    })
+                    .heartbeat(Duration::from_secs(5))
+                    .expires(Duration::from_secs(30))
+                    .messages()
+                    .await
+                    .map_err(|e| err(&format!("subscribe to queue {queue:?}"), e))?;
+                guard.push(stream);
             }
+        }
+        let mut raw = Vec::new();
+        Self::drain(&mut guard, &mut raw, max);
+        if raw.is_empty() {
+            // Nothing buffered: wait for the first message of any priority,
+            // then take what else arrived, highest priority first.
+            let deadline = tokio::time::Instant::now() + wait;
+            let first = {
+                let nexts = guard.iter_mut().map(StreamExt::next);
+                tokio::time::timeout_at(deadline, futures::future::select_all(nexts)).await
+            };
+            match first {
+                Err(_) | Ok((None, _, _)) => return Ok(Vec::new()),
+                Ok((Some(m), _, _)) => raw.push(m),
+            }
+            Self::drain(&mut guard, &mut raw, max);
         }
         drop(guard);
         let now = now_ms();
@@ -383,8 +429,13 @@ impl JetStreamBroker {
     pub(crate) async fn counts(&self, queue: &str) -> Result<QueueCounts> {
         let handle = self.handle(queue).await?;
         let what = format!("count queue {queue:?}");
-        let mut consumer = handle.consumer.clone();
-        let info = consumer.info().await.map_err(|e| err(&what, e))?;
+        let (mut ready, mut in_flight) = (0, 0);
+        for (_, consumer) in &handle.consumers {
+            let mut consumer = consumer.clone();
+            let info = consumer.info().await.map_err(|e| err(&what, e))?;
+            ready += info.num_pending;
+            in_flight += info.num_ack_pending as u64;
+        }
         let mut dlq = self
             .js
             .get_stream(self.dlq_name(queue))
@@ -392,8 +443,8 @@ impl JetStreamBroker {
             .map_err(|e| err(&what, e))?;
         let dead = dlq.info().await.map_err(|e| err(&what, e))?.state.messages;
         Ok(QueueCounts {
-            ready: info.num_pending,
-            in_flight: info.num_ack_pending as u64,
+            ready,
+            in_flight,
             delayed: 0,
             dead,
         })
@@ -556,6 +607,20 @@ impl JetStreamBroker {
                 value,
             )
         })
+        .await
+    }
+
+    pub(crate) async fn rate_acquire(&self, key: &str, rate: f64, burst: f64) -> Result<Duration> {
+        let key = format!("rate.{key}");
+        self.update_loop(
+            &key,
+            &format!("take a token of rate limit {key:?}"),
+            |live| {
+                let (value, wait) =
+                    take_token(live.and_then(unwrap_expiring), now_ms(), rate, burst);
+                (value, Duration::from_millis(wait))
+            },
+        )
         .await
     }
 

@@ -429,6 +429,27 @@ impl Broker {
         dispatch!(self, b => b.kv_incr(key, delta, ttl).await)
     }
 
+    /// Take one token of the rate limit `key` (a token bucket shared by every
+    /// worker of the broker: `rate` tokens a second, at most `burst` saved).
+    /// Returns zero when a token was taken, else how long to wait before
+    /// asking again.
+    pub async fn rate_acquire(&self, key: &str, rate: f64, burst: f64) -> Result<Duration> {
+        check_key(key)?;
+        if !(rate.is_finite() && rate > 0.0 && rate <= 1e6) {
+            return Err(Error::invalid(
+                "rate",
+                format!("{rate} must be above 0 and at most 1000000 per second"),
+            ));
+        }
+        if !(burst.is_finite() && (1.0..=1e6).contains(&burst)) {
+            return Err(Error::invalid(
+                "burst",
+                format!("{burst} must be between 1 and 1000000"),
+            ));
+        }
+        dispatch!(self, b => b.rate_acquire(key, rate, burst).await)
+    }
+
     /// Take or renew a lease: true when `holder` holds `key` for `ttl` from now.
     pub async fn lock(&self, key: &str, holder: &str, ttl: Duration) -> Result<bool> {
         check_key(key)?;
@@ -442,6 +463,34 @@ impl Broker {
     pub async fn unlock(&self, key: &str, holder: &str) -> Result<()> {
         check_key(key)?;
         dispatch!(self, b => b.unlock(key, holder).await)
+    }
+}
+
+/// One step of a token bucket stored as `<tokens>|<unix ms>` (inside the
+/// expiring wrapper): the value to store when a token was taken (None when
+/// none is left) and the milliseconds to wait (0 when taken).
+pub(crate) fn take_token(
+    stored: Option<&[u8]>,
+    now: u64,
+    rate: f64,
+    burst: f64,
+) -> (Option<Vec<u8>>, u64) {
+    let parsed = stored
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|s| s.split_once('|'))
+        .and_then(|(t, at)| Some((t.parse::<f64>().ok()?, at.parse::<u64>().ok()?)));
+    let (tokens, at) = parsed.unwrap_or((burst, now));
+    #[allow(clippy::cast_precision_loss)] // milliseconds elapsed: far below 2^52
+    let elapsed = now.saturating_sub(at) as f64;
+    let tokens = (tokens + elapsed * rate / 1000.0).min(burst);
+    if tokens >= 1.0 {
+        let keep = Duration::from_secs_f64(burst / rate + 60.0);
+        let value = format!("{}|{now}", tokens - 1.0);
+        (Some(wrap_expiring(value.as_bytes(), Some(keep))), 0)
+    } else {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // small, positive
+        let wait = ((1.0 - tokens) * 1000.0 / rate).ceil().max(1.0) as u64;
+        (None, wait)
     }
 }
 

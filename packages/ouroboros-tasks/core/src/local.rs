@@ -27,8 +27,8 @@ use redb::{Database, ReadableTable, TableDefinition};
 use tokio::sync::Notify;
 
 use crate::{
-    exhausted_error, lease_available, lease_value, now_ms, unwrap_expiring, wrap_expiring,
-    DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result,
+    exhausted_error, lease_available, lease_value, now_ms, take_token, unwrap_expiring,
+    wrap_expiring, DeadLetter, Delivery, Envelope, Error, Options, QueueCounts, Result,
 };
 
 // Row shapes: keys lead with the queue so one file holds every queue.
@@ -690,6 +690,31 @@ impl LocalBroker {
             }
             txn.commit()?;
             Ok(value)
+        })
+        .await
+    }
+
+    pub(crate) async fn rate_acquire(&self, key: &str, rate: f64, burst: f64) -> Result<Duration> {
+        let key = self.kname(&format!("rate.{key}"));
+        self.with_db("rate_acquire", move |db| {
+            let txn = db.begin_write()?;
+            let wait;
+            {
+                let mut kv = txn.open_table(KV)?;
+                let current = kv.get(key.as_str())?.map(|v| v.value().to_vec());
+                let (value, ms) = take_token(
+                    current.as_deref().and_then(unwrap_expiring),
+                    now_ms(),
+                    rate,
+                    burst,
+                );
+                wait = ms;
+                if let Some(value) = value {
+                    kv.insert(key.as_str(), value.as_slice())?;
+                }
+            }
+            txn.commit()?;
+            Ok(Duration::from_millis(wait))
         })
         .await
     }

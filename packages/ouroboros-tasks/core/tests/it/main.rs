@@ -200,3 +200,55 @@ fn cron_next_times() {
     let err = CronSchedule::parse("61 * * * *").unwrap_err();
     assert!(err.to_string().contains("61 * * * *"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn priority_is_strict_across_the_whole_queue() {
+    for b in brokers().await {
+        // Open the consumers first: NATS hands messages to them as they arrive.
+        assert!(b
+            .fetch("prio", "c", 1, Duration::from_millis(50))
+            .await
+            .unwrap()
+            .is_empty());
+        let lows: Vec<_> = (0..30).map(|i| env(&format!("low{i}"), 0, 0)).collect();
+        b.enqueue("prio", lows).await.unwrap();
+        b.enqueue("prio", vec![env("mid", 4, 0), env("high", 9, 0)])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let first = b
+            .fetch("prio", "c", 2, Duration::from_millis(500))
+            .await
+            .unwrap();
+        let ids: Vec<_> = first.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["high", "mid"], "{}", b.kind());
+        assert_eq!(first[0].priority, 9);
+        let rest = fetch_n(&b, "prio", 30).await;
+        assert_eq!(rest.len(), 30, "{}", b.kind());
+        assert!(rest.iter().all(|d| d.priority == 0));
+        let mut tokens: Vec<String> = first.iter().map(|d| d.token.clone()).collect();
+        tokens.extend(rest.iter().map(|d| d.token.clone()));
+        b.ack("prio", tokens).await.unwrap();
+        let counts = b.counts("prio").await.unwrap();
+        assert_eq!((counts.ready, counts.in_flight), (0, 0), "{}", b.kind());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_buckets_are_shared() {
+    for b in brokers().await {
+        let take = || b.rate_acquire("bucket", 2.0, 2.0);
+        assert_eq!(take().await.unwrap(), Duration::ZERO, "{}", b.kind());
+        assert_eq!(take().await.unwrap(), Duration::ZERO, "{}", b.kind());
+        let wait = take().await.unwrap();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_millis(500),
+            "{}: {wait:?}",
+            b.kind()
+        );
+        assert!(matches!(
+            b.rate_acquire("bucket", 0.0, 1.0).await,
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+}

@@ -204,7 +204,12 @@ class App:
         return Signature(name, args, kwargs, app=self, options=options).apply_async()
 
     def revoke(self, task_id: str) -> None:
-        """Mark a task so no worker runs it; a task already running finishes."""
+        """Mark a task so no worker runs it, and stop it where it already runs.
+
+        Workers see revocations within a quarter second: a waiting message is
+        skipped, a running async task is cancelled, a running sync task gets
+        :class:`TaskRevokedError` raised in its thread (see docs/tasks.md).
+        """
         record = {"state": State.REVOKED.value, "task": None, "finished": now_ms()}
         self.broker.kv_put_many(
             [

@@ -37,7 +37,7 @@ class TimeLimitExceeded(TasksError, TimeoutError):
 
 
 class TaskRevokedError(TasksError):
-    """The task was revoked before it ran."""
+    """The task was revoked (raised by ``get()``, and inside a running sync task's thread)."""
 
 
 class TaskFailed(TasksError):

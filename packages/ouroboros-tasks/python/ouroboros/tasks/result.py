@@ -132,7 +132,7 @@ class AsyncResult:
         return State.PENDING.value if record is None else str(record["state"])
 
     def revoke(self) -> None:
-        """Stop the task from running if a worker has not started it yet."""
+        """Stop the task: skipped if not started yet, interrupted if running."""
         self.app.revoke(self.id)
 
     def forget(self) -> None:

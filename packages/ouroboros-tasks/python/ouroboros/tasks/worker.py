@@ -12,17 +12,30 @@ redelivered to another worker; a worker that dies stops extending it and the
 broker redelivers after the ack wait. On shutdown (SIGTERM/SIGINT) the worker
 stops fetching, lets running tasks finish for ``shutdown_timeout`` seconds,
 then returns the rest to the queue.
+
+Stopping a running task (revoke, or a sync task past its ``time_limit``): an
+async task is cancelled (``CancelledError`` at its current ``await``); a sync
+task's thread gets the exception raised asynchronously
+(``PyThreadState_SetAsyncExc``), so Python code stops at its next bytecode;
+a blocking call in C (``time.sleep``, a socket read) returns first.
+
+Rate limits are token buckets kept in the broker, so ``rate_limit="10/s"``
+holds across every worker and process of the app.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
+import hashlib
 import logging
 import os
 import random
+import re
 import signal
 import socket
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from ouroboros.tasks._message import State, dumps, envelope_id, loads, new_id, now_ms, result_key
 from ouroboros.tasks.canvas import Signature
-from ouroboros.tasks.exceptions import Retry, TimeLimitExceeded, UnknownTaskError
+from ouroboros.tasks.exceptions import Retry, TaskRevokedError, TimeLimitExceeded, UnknownTaskError
 
 if TYPE_CHECKING:
     from ouroboros.tasks.app import App
@@ -67,25 +80,16 @@ class TaskStats:
         self.latency_max = max(self.latency_max, latency)
 
 
-class _RateLimiter:
-    """Token bucket, per task and worker."""
+@functools.lru_cache(maxsize=1024)
+def _rate_key(name: str) -> str:
+    """The broker key of a task's rate limit (task names may hold any character)."""
+    plain = re.sub(r"[^A-Za-z0-9_.=/-]+", "_", name).strip(".")[:180]
+    return f"rate.{plain}.{hashlib.blake2b(name.encode(), digest_size=6).hexdigest()}"
 
-    def __init__(self, per_second: float) -> None:
-        self.per_second = per_second
-        self.tokens = 1.0
-        self.last = time.monotonic()
-        self.lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
-        async with self.lock:
-            while True:
-                now = time.monotonic()
-                self.tokens = min(max(1.0, self.per_second), self.tokens + (now - self.last) * self.per_second)
-                self.last = now
-                if self.tokens >= 1.0:
-                    self.tokens -= 1.0
-                    return
-                await asyncio.sleep((1.0 - self.tokens) / self.per_second)
+def _raise_in_thread(ident: int, exc_type: type[BaseException] | None) -> None:
+    """Raise ``exc_type`` in thread ``ident`` at its next bytecode (None clears it)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type) if exc_type else None)
 
 
 @dataclass
@@ -95,6 +99,37 @@ class _InFlight:
     since: float
     job: asyncio.Task[None] | None = None
     touched: float = field(default_factory=time.monotonic)
+    task_id: str | None = None
+    #: True while the task's own code runs (only then may it be interrupted).
+    running: bool = False
+    #: Why it was interrupted: TaskRevokedError or TimeLimitExceeded.
+    stopped: type[BaseException] | None = None
+    #: The pool thread running a sync task, guarded by ``lock``.
+    thread: int | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def call_in_thread(self, fn: Any, args: Any, kwargs: Any) -> Any:
+        """Run ``fn`` in a pool thread, interruptible through :meth:`interrupt`."""
+        with self.lock:
+            if self.stopped is not None:
+                raise self.stopped
+            self.thread = threading.get_ident()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self.lock:
+                ident, self.thread = self.thread, None
+                if ident is not None and self.stopped is not None:
+                    # Not raised yet: it must not escape into the pool's own code.
+                    _raise_in_thread(ident, None)
+
+    def interrupt(self, reason: type[BaseException]) -> None:
+        with self.lock:
+            if self.stopped is not None:
+                return
+            self.stopped = reason
+            if self.thread is not None:
+                _raise_in_thread(self.thread, reason)
 
 
 class Worker:
@@ -145,7 +180,6 @@ class Worker:
         self._flush_lock = asyncio.Lock()
         self._revoked: set[str] = set()
         self._revoked_version: bytes | None = None
-        self._limiters: dict[str, _RateLimiter] = {}
         self._started_at = now_ms()
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -328,6 +362,7 @@ class Worker:
             except (ValueError, KeyError, TypeError) as exc:
                 await self._dead(item, f"unreadable message: {exc}", None, None)
                 return
+            item.task_id = task_id
             task = self.app.tasks.get(name)
             if task is None:
                 error = UnknownTaskError(
@@ -354,14 +389,28 @@ class Worker:
             if not cancelled:
                 self._release(token)
 
+    async def _rate_wait(self, task: Task[Any, Any]) -> None:
+        """Take a token of the task's rate limit, shared by every worker.
+
+        The bucket holds one token (as Celery's rate limits): starts are
+        spaced evenly, ``1 / rate`` seconds apart, with no burst.
+        """
+        assert task.rate_limit is not None
+        key = _rate_key(task.name)
+        while True:
+            try:
+                wait = await self.app.broker.rate_acquire(key, task.rate_limit, 1.0)
+            except Exception as exc:  # noqa: BLE001 - a broker outage: wait, ask again
+                log.error("rate limit of %s: %s", task.name, exc, extra={"event": "broker_error"})
+                wait = 1.0
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
     async def _run(self, item: _InFlight, msg: dict[str, Any], task: Task[Any, Any], deliveries: int) -> None:
         task_id, name = msg["id"], task.name
-        limiter = None
         if task.rate_limit is not None:
-            limiter = self._limiters.get(name)
-            if limiter is None:
-                limiter = self._limiters[name] = _RateLimiter(task.rate_limit)
-            await limiter.acquire()
+            await self._rate_wait(task)
         started_ms = now_ms()
         latency = max(0.0, (started_ms - (msg.get("eta") or msg.get("enqueued") or started_ms)) / 1000)
         if task.track_started:
@@ -372,21 +421,33 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - bad arguments never succeed: no retry
             await self._fail(item, msg, task, exc, retry_allowed=False)
             return
+        if task_id in self._revoked:
+            await self._revoked_while_running(item, name, task_id)
+            return
+        item.running = True
         try:
             if task.is_async:
                 coro = task.fn(*args, **kwargs)
                 value = await (asyncio.wait_for(coro, task.time_limit) if task.time_limit else coro)
             else:
                 assert self._pool is not None
-                fut = asyncio.get_running_loop().run_in_executor(
-                    self._pool, functools.partial(task.fn, *args, **kwargs)
-                )
+                fut = asyncio.get_running_loop().run_in_executor(self._pool, item.call_in_thread, task.fn, args, kwargs)
                 value = await (asyncio.wait_for(fut, task.time_limit) if task.time_limit else fut)
         except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if item.stopped is TaskRevokedError and current is not None and current.uncancel() == 0:
+                await self._revoked_while_running(item, name, task_id)
+                return
             raise
+        except TaskRevokedError:
+            await self._revoked_while_running(item, name, task_id)
+            return
         except TimeoutError:
+            exc: BaseException = TimeoutError()
             if task.time_limit is not None and time.perf_counter() - t0 >= task.time_limit * 0.99:
                 exc = TimeLimitExceeded(f"task {name}[{task_id}] exceeded its time limit of {task.time_limit} s")
+                if not task.is_async:
+                    item.interrupt(TimeLimitExceeded)
             await self._fail(item, msg, task, exc, retry_allowed=True)
             return
         except Retry as exc:
@@ -395,6 +456,8 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - a failing task is data, not a worker crash
             await self._fail(item, msg, task, exc, retry_allowed=True)
             return
+        finally:
+            item.running = False
         runtime = time.perf_counter() - t0
         stats = self._stats(name)
         stats.succeeded += 1
@@ -408,6 +471,25 @@ class Worker:
             extra={"event": "succeeded", "task": name, "task_id": task_id, "runtime": runtime},
         )
         await self._on_success(item, msg, task, value, started_ms, runtime)
+
+    async def _revoked_while_running(self, item: _InFlight, name: str, task_id: str) -> None:
+        """A revoked task was stopped: ack it; its REVOKED record stays."""
+        self._stats(name).revoked += 1
+        self._ack_later(item.queue, item.delivery[0])
+        log.info(
+            "task %s[%s] revoked while running; stopped",
+            name,
+            task_id,
+            extra={"event": "revoked", "task": name, "task_id": task_id},
+        )
+
+    def _stop_revoked(self) -> None:
+        """Interrupt running tasks that were revoked since they started."""
+        for item in list(self._active.values()):
+            if item.task_id in self._revoked and item.running and item.stopped is None:
+                item.interrupt(TaskRevokedError)
+                if item.job is not None:
+                    item.job.cancel()
 
     def _record(self, state: State, msg: dict[str, Any], started: int, **more: Any) -> dict[str, Any]:
         record = {
@@ -600,6 +682,7 @@ class Worker:
         if version != self._revoked_version:
             self._revoked_version = version
             self._revoked = {k.removeprefix("revoked.") for k, _ in await broker.kv_scan("revoked.")}
+            self._stop_revoked()
 
     async def _revoked_loop(self) -> None:
         while True:

@@ -1,0 +1,110 @@
+"""Several worker processes (`--processes`), and bounded worker memory under
+a flood of enqueues, on every broker. Workers are real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from service_brokers import fresh_prefix
+
+from ouroboros.tasks import App
+
+TESTS = Path(__file__).resolve().parent
+
+
+def worker_cmd(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "ouroboros.tasks", "worker", "fault_app:tasks", "--heartbeat", "0.2", *extra]
+
+
+def pids_of(markers: Path) -> set[str]:
+    return {p.name.rsplit("-", 1)[1] for p in markers.iterdir()}
+
+
+def test_processes_share_the_queue_and_restart_a_dead_one(broker_url: str, tmp_path: Path) -> None:
+    prefix = fresh_prefix()
+    markers = tmp_path / "m"
+    markers.mkdir()
+    app = App(broker_url, prefix=prefix, ack_wait=1.0)
+    env = {**os.environ, "FAULT_BROKER": broker_url, "FAULT_PREFIX": prefix, "FAULT_SLEEP": "0.4"}
+    cmd = worker_cmd("--processes", "2", "-c", "1", "--log-format", "json")
+    proc = subprocess.Popen(cmd, cwd=TESTS, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        first = [app.send_task("fault_app.slow", (str(markers), n)) for n in range(6)]
+        assert sorted(r.get(timeout=60) for r in first) == list(range(6))
+        children = pids_of(markers)
+        # One task at a time per process, 0.4 s each: both processes took some.
+        assert len(children) == 2
+        assert str(proc.pid) not in children
+        # A child killed outright is replaced; its work goes on.
+        os.kill(int(min(children)), signal.SIGKILL)
+        second = [app.send_task("fault_app.slow", (str(markers), n)) for n in range(6, 12)]
+        assert sorted(r.get(timeout=60) for r in second) == list(range(6, 12))
+        assert pids_of(markers) - children, "the supervisor did not start a new process"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert sum(e.get("event") == "worker_stopped" for e in events) == 2
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_worker_memory_is_bounded_under_a_flood(broker_url: str, tmp_path: Path) -> None:
+    """A slow worker under 20,000 waiting 2 KiB messages (40 MiB) holds only
+    what it runs: its RSS grows by far less than the backlog."""
+    prefix = fresh_prefix()
+    markers = tmp_path / "m"
+    markers.mkdir()
+    app = App(broker_url, prefix=prefix, ack_wait=30.0)
+    env = {**os.environ, "FAULT_BROKER": broker_url, "FAULT_PREFIX": prefix, "FAULT_SLEEP": "0.05"}
+    proc = subprocess.Popen(
+        worker_cmd("-c", "4"), cwd=TESTS, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        warm = [app.send_task("fault_app.slow", (str(markers), n)) for n in range(20)]
+        assert sorted(r.get(timeout=60) for r in warm) == list(range(20))
+        before = rss_kib(proc.pid)
+        padding = "x" * 2048
+        for start in range(0, 20_000, 2_000):
+            items = [((str(markers), n), {"pad": padding}) for n in range(start, start + 2_000)]
+            _flood(app, items)
+        peak = before
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            assert proc.poll() is None
+            peak = max(peak, rss_kib(proc.pid))
+            time.sleep(0.1)
+        assert len(list(markers.iterdir())) > 20  # it kept working through the backlog
+        grown_mib = (peak - before) / 1024
+        assert grown_mib < 20, f"worker RSS grew by {grown_mib:.1f} MiB under a 40 MiB backlog"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        app.purge()
+
+
+def _flood(app: App, items: list[tuple[tuple[str, int], dict[str, str]]]) -> None:
+    from ouroboros.tasks._message import dumps, envelope_id, message, new_id
+
+    envelopes = []
+    for args, kwargs in items:
+        task_id = new_id()
+        body = dumps(message("fault_app.slow", task_id, list(args), kwargs))
+        envelopes.append((envelope_id(task_id, 0), body, 0, 0))
+    app.broker.enqueue(app.default_queue, envelopes, wait=True)
