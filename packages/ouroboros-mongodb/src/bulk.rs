@@ -162,6 +162,7 @@ pub async fn execute(
     batch: Vec<Op>,
     ordered: bool,
     opts: DecodeOpts,
+    mut session: Option<&mut mongodb::ClientSession>,
 ) -> mongodb::error::Result<Outcome> {
     let db = coll.client().database(&coll.namespace().db);
     let name = coll.name().to_owned();
@@ -191,7 +192,10 @@ pub async fn execute(
             Kind::Update => doc! {"update": &name, "updates": statements, "ordered": ordered},
             Kind::Delete => doc! {"delete": &name, "deletes": statements, "ordered": ordered},
         };
-        let reply = db.run_command(command).await?;
+        let reply = match session.as_deref_mut() {
+            Some(s) => db.run_command(command).session(s).await?,
+            None => db.run_command(command).await?,
+        };
         let n = int(&reply, "n");
         match kind {
             Kind::Insert => outcome.inserted += n,

@@ -191,6 +191,19 @@ impl Client {
         })
     }
 
+    /// Start a client session (an awaitable `Session`): pass it as `session=`
+    /// to operations; `start_transaction()` groups them into a transaction.
+    fn start_session<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        crate::bridge::future_into_py(py, async move {
+            let session = client
+                .start_session()
+                .await
+                .map_err(|e| errors::to_pyerr_attached(&e, "start session"))?;
+            Ok(crate::session::Session::new(session))
+        })
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Client(hosts={:?}, default_database={:?})",

@@ -17,6 +17,7 @@ use crate::bson_py::{self, DecodeOpts};
 use crate::codec::{self, Codec, DocList, MaybeDoc};
 use crate::cursor::{Cursor, CursorSource};
 use crate::errors;
+use crate::session::{self, with_session, Session};
 
 #[pyclass(module = "ouroboros.mongodb._mongodb", frozen)]
 pub struct Collection {
@@ -180,13 +181,15 @@ impl Collection {
 
     /// Insert one document (an instance through `codec`, or a mapping) and
     /// return its `_id` (generated here when missing).
-    #[pyo3(signature = (document, codec = None))]
+    #[pyo3(signature = (document, codec = None, *, session = None))]
     fn insert_one<'py>(
         &self,
         py: Python<'py>,
         document: &Bound<'py, PyAny>,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let mut doc = codec::encode(py, codec.as_ref(), document)?;
         let id = ensure_id(&mut doc);
         let coll = self.coll.clone();
@@ -195,8 +198,7 @@ impl Collection {
         crate::bridge::future_into_py(py, async move {
             let raw = RawDocumentBuf::from_document(&doc)
                 .map_err(|e| errors::invalid_document(&e.to_string()))?;
-            coll.insert_one(raw)
-                .await
+            with_session!(session, coll.insert_one(raw))
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(BsonList(vec![id], opts))
         })
@@ -206,14 +208,16 @@ impl Collection {
     /// into Rust documents first; serialising them to BSON bytes and the
     /// writes happen on the runtime without the GIL. On a failure the
     /// `BulkWriteError` lists `inserted_ids` (what was written).
-    #[pyo3(signature = (documents, codec = None, ordered = true))]
+    #[pyo3(signature = (documents, codec = None, ordered = true, *, session = None))]
     fn insert_many<'py>(
         &self,
         py: Python<'py>,
         documents: &Bound<'py, PyAny>,
         codec: Option<Py<Codec>>,
         ordered: bool,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let mut docs = Vec::new();
         for item in documents.try_iter()? {
             docs.push(codec::encode(py, codec.as_ref(), &item?)?);
@@ -236,9 +240,17 @@ impl Collection {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| errors::invalid_document(&e.to_string()))?;
             drop(docs);
-            let written = insert_raw(&coll, raws, ordered)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let written = match session {
+                Some(shared) => {
+                    let mut guard = shared.lock().await;
+                    let Some(s) = guard.session.as_mut() else {
+                        return Err(session::ended());
+                    };
+                    insert_raw(&coll, raws, ordered, Some(s)).await
+                }
+                None => insert_raw(&coll, raws, ordered, None).await,
+            }
+            .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             if written.errors.is_empty() {
                 return Ok(BsonList(ids, opts));
             }
@@ -247,7 +259,7 @@ impl Collection {
     }
 
     /// `find(...)`: a server-side cursor read in bounded batches.
-    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, limit = None, batch_size = None, codec = None))]
+    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, limit = None, batch_size = None, codec = None, session = None))]
     #[allow(clippy::too_many_arguments)]
     fn find(
         &self,
@@ -258,6 +270,7 @@ impl Collection {
         limit: Option<i64>,
         batch_size: Option<u32>,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Cursor> {
         let spec = FindSpec {
             filter: filter_doc(filter)?,
@@ -272,12 +285,13 @@ impl Collection {
             codec,
             self.opts,
             self.what("find"),
+            session::shared(session.as_ref()),
         ))
     }
 
     /// `find(...).to_list()` in one awaitable: every document is read on the
     /// runtime, then decoded at once.
-    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, limit = None, batch_size = None, codec = None))]
+    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, limit = None, batch_size = None, codec = None, session = None))]
     #[allow(clippy::too_many_arguments)]
     fn find_to_list<'py>(
         &self,
@@ -289,7 +303,9 @@ impl Collection {
         limit: Option<i64>,
         batch_size: Option<u32>,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let spec = FindSpec {
             filter: filter_doc(filter)?,
             sort: optional_doc(sort)?,
@@ -302,18 +318,34 @@ impl Collection {
         let what = self.what("find");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let cursor = crate::cursor::open_find(&coll, spec)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
-            let docs: Vec<RawDocumentBuf> = cursor
-                .try_collect()
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let docs: Vec<RawDocumentBuf> = if let Some(shared) = session {
+                let mut guard = shared.lock().await;
+                let Some(s) = guard.session.as_mut() else {
+                    return Err(session::ended());
+                };
+                let mut cursor = crate::cursor::find_action(&coll, spec)
+                    .session(&mut *s)
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+                cursor
+                    .stream(s)
+                    .try_collect()
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+            } else {
+                crate::cursor::open_find(&coll, spec)
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+                    .try_collect()
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+            };
             Ok(DocList { docs, codec, opts })
         })
     }
 
-    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, codec = None))]
+    #[pyo3(signature = (filter = None, *, sort = None, projection = None, skip = None, codec = None, session = None))]
+    #[allow(clippy::too_many_arguments)]
     fn find_one<'py>(
         &self,
         py: Python<'py>,
@@ -322,7 +354,9 @@ impl Collection {
         projection: Option<&Bound<'py, PyAny>>,
         skip: Option<u64>,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = filter_doc(filter)?;
         let sort = optional_doc(sort)?;
         let projection = optional_doc(projection)?;
@@ -330,38 +364,43 @@ impl Collection {
         let what = self.what("find_one");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let doc = coll
-                .find_one(filter)
-                .optional(sort, mongodb::action::FindOne::sort)
-                .optional(projection, mongodb::action::FindOne::projection)
-                .optional(skip, mongodb::action::FindOne::skip)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let doc = with_session!(
+                session,
+                coll.find_one(filter)
+                    .optional(sort, mongodb::action::FindOne::sort)
+                    .optional(projection, mongodb::action::FindOne::projection)
+                    .optional(skip, mongodb::action::FindOne::skip)
+            )
+            .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(MaybeDoc { doc, codec, opts })
         })
     }
 
-    #[pyo3(signature = (filter = None, *, skip = None, limit = None))]
+    #[pyo3(signature = (filter = None, *, skip = None, limit = None, session = None))]
     fn count_documents<'py>(
         &self,
         py: Python<'py>,
         filter: Option<&Bound<'py, PyAny>>,
         skip: Option<u64>,
         limit: Option<u64>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = filter_doc(filter)?;
         let coll = self.coll.clone();
         let what = self.what("count");
         crate::bridge::future_into_py(py, async move {
-            coll.count_documents(filter)
-                .optional(skip, mongodb::action::CountDocuments::skip)
-                .optional(limit, mongodb::action::CountDocuments::limit)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))
+            with_session!(
+                session,
+                coll.count_documents(filter)
+                    .optional(skip, mongodb::action::CountDocuments::skip)
+                    .optional(limit, mongodb::action::CountDocuments::limit)
+            )
+            .map_err(|e| errors::to_pyerr_attached(&e, &what))
         })
     }
 
-    #[pyo3(signature = (filter, update, *, upsert = false, array_filters = None))]
+    #[pyo3(signature = (filter, update, *, upsert = false, array_filters = None, session = None))]
     fn update_one<'py>(
         &self,
         py: Python<'py>,
@@ -369,11 +408,17 @@ impl Collection {
         update: &Bound<'py, PyAny>,
         upsert: bool,
         array_filters: Option<Vec<Bound<'py, PyAny>>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.update(py, filter, update, upsert, array_filters, false)
+        let spec = UpdateSpec {
+            upsert,
+            many: false,
+            session: session::shared(session.as_ref()),
+        };
+        self.update(py, filter, update, array_filters, spec)
     }
 
-    #[pyo3(signature = (filter, update, *, upsert = false, array_filters = None))]
+    #[pyo3(signature = (filter, update, *, upsert = false, array_filters = None, session = None))]
     fn update_many<'py>(
         &self,
         py: Python<'py>,
@@ -381,12 +426,18 @@ impl Collection {
         update: &Bound<'py, PyAny>,
         upsert: bool,
         array_filters: Option<Vec<Bound<'py, PyAny>>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.update(py, filter, update, upsert, array_filters, true)
+        let spec = UpdateSpec {
+            upsert,
+            many: true,
+            session: session::shared(session.as_ref()),
+        };
+        self.update(py, filter, update, array_filters, spec)
     }
 
     /// Replace the first match with `replacement` (its `_id` is kept).
-    #[pyo3(signature = (filter, replacement, *, upsert = false, codec = None))]
+    #[pyo3(signature = (filter, replacement, *, upsert = false, codec = None, session = None))]
     fn replace_one<'py>(
         &self,
         py: Python<'py>,
@@ -394,7 +445,9 @@ impl Collection {
         replacement: &Bound<'py, PyAny>,
         upsert: bool,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = bson_py::to_document(filter)?;
         let replacement = codec::encode(py, codec.as_ref(), replacement)?;
         if let Some(k) = replacement.keys().find(|k| k.starts_with('$')) {
@@ -410,10 +463,7 @@ impl Collection {
         crate::bridge::future_into_py(py, async move {
             let raw = RawDocumentBuf::from_document(&replacement)
                 .map_err(|e| errors::invalid_document(&e.to_string()))?;
-            let r = coll
-                .replace_one(filter, raw)
-                .upsert(upsert)
-                .await
+            let r = with_session!(session, coll.replace_one(filter, raw).upsert(upsert))
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(UpdateOutcome(r, opts))
         })
@@ -421,7 +471,7 @@ impl Collection {
 
     /// Apply `update` to the first match and return the document as it is
     /// after the update (instance through `codec`), or None without a match.
-    #[pyo3(signature = (filter, update, *, upsert = false, codec = None))]
+    #[pyo3(signature = (filter, update, *, upsert = false, codec = None, session = None))]
     fn find_one_and_update<'py>(
         &self,
         py: Python<'py>,
@@ -429,73 +479,78 @@ impl Collection {
         update: &Bound<'py, PyAny>,
         upsert: bool,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = bson_py::to_document(filter)?;
         let modifications = update_modifications(update)?;
         let coll = self.coll.clone();
         let what = self.what("find_one_and_update");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let doc = coll
-                .find_one_and_update(filter, modifications)
-                .upsert(upsert)
-                .return_document(mongodb::options::ReturnDocument::After)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let doc = with_session!(
+                session,
+                coll.find_one_and_update(filter, modifications)
+                    .upsert(upsert)
+                    .return_document(mongodb::options::ReturnDocument::After)
+            )
+            .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(MaybeDoc { doc, codec, opts })
         })
     }
 
+    #[pyo3(signature = (filter, *, session = None))]
     fn delete_one<'py>(
         &self,
         py: Python<'py>,
         filter: &Bound<'py, PyAny>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = bson_py::to_document(filter)?;
         let coll = self.coll.clone();
         let what = self.what("delete");
         crate::bridge::future_into_py(py, async move {
-            Ok(coll
-                .delete_one(filter)
-                .await
+            Ok(with_session!(session, coll.delete_one(filter))
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?
                 .deleted_count)
         })
     }
 
+    #[pyo3(signature = (filter, *, session = None))]
     fn delete_many<'py>(
         &self,
         py: Python<'py>,
         filter: &Bound<'py, PyAny>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = bson_py::to_document(filter)?;
         let coll = self.coll.clone();
         let what = self.what("delete_many");
         crate::bridge::future_into_py(py, async move {
-            Ok(coll
-                .delete_many(filter)
-                .await
+            Ok(with_session!(session, coll.delete_many(filter))
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?
                 .deleted_count)
         })
     }
 
-    #[pyo3(signature = (key, filter = None))]
+    #[pyo3(signature = (key, filter = None, *, session = None))]
     fn distinct<'py>(
         &self,
         py: Python<'py>,
         key: &str,
         filter: Option<&Bound<'py, PyAny>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let filter = filter_doc(filter)?;
         let coll = self.coll.clone();
         let what = self.what("distinct");
         let key = key.to_owned();
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let values = coll
-                .distinct(key, filter)
-                .await
+            let values = with_session!(session, coll.distinct(key, filter))
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(BsonList(values, opts))
         })
@@ -505,59 +560,87 @@ impl Collection {
     /// upsert, multi)`, `("replace", filter, doc, upsert)`, `("delete", filter,
     /// multi)`); returns counts, upserted ids by operation index and write
     /// errors, or raises `BulkWriteError` whose `details` hold the same.
-    #[pyo3(signature = (operations, *, ordered = true, codec = None))]
+    #[pyo3(signature = (operations, *, ordered = true, codec = None, session = None))]
     fn bulk_write<'py>(
         &self,
         py: Python<'py>,
         operations: &Bound<'py, PyAny>,
         ordered: bool,
         codec: Option<Py<Codec>>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let encoded = crate::bulk::encode_ops(py, operations, codec.as_ref())?;
         let coll = self.coll.clone();
         let what = self.what("bulk write");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let outcome = crate::bulk::execute(&coll, encoded, ordered, opts)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let outcome = match session {
+                Some(shared) => {
+                    let mut guard = shared.lock().await;
+                    let Some(s) = guard.session.as_mut() else {
+                        return Err(session::ended());
+                    };
+                    crate::bulk::execute(&coll, encoded, ordered, opts, Some(s)).await
+                }
+                None => crate::bulk::execute(&coll, encoded, ordered, opts, None).await,
+            }
+            .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             outcome.into_result(&what)
         })
     }
 
     /// Run a pipeline and return every result (dicts, or instances through `codec`).
-    #[pyo3(signature = (pipeline, *, codec = None, batch_size = None))]
+    #[pyo3(signature = (pipeline, *, codec = None, batch_size = None, session = None))]
     fn aggregate_to_list<'py>(
         &self,
         py: Python<'py>,
         pipeline: &Bound<'py, PyAny>,
         codec: Option<Py<Codec>>,
         batch_size: Option<u32>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let session = session::shared(session.as_ref());
         let stages = pipeline_docs(pipeline)?;
         let batch_size = check_batch_size(batch_size)?;
         let coll = self.coll.clone();
         let what = self.what("aggregate");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let cursor = crate::cursor::open_aggregate(&coll, stages, batch_size)
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
-            let docs: Vec<RawDocumentBuf> = cursor
-                .try_collect()
-                .await
-                .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+            let docs: Vec<RawDocumentBuf> = if let Some(shared) = session {
+                let mut guard = shared.lock().await;
+                let Some(s) = guard.session.as_mut() else {
+                    return Err(session::ended());
+                };
+                let mut cursor = crate::cursor::aggregate_action(&coll, stages, batch_size)
+                    .session(&mut *s)
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+                cursor
+                    .stream(s)
+                    .try_collect()
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+            } else {
+                crate::cursor::open_aggregate(&coll, stages, batch_size)
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+                    .try_collect()
+                    .await
+                    .map_err(|e| errors::to_pyerr_attached(&e, &what))?
+            };
             Ok(DocList { docs, codec, opts })
         })
     }
 
     /// A pipeline's results as a cursor read in bounded batches.
-    #[pyo3(signature = (pipeline, *, codec = None, batch_size = None))]
+    #[pyo3(signature = (pipeline, *, codec = None, batch_size = None, session = None))]
     fn aggregate(
         &self,
         pipeline: &Bound<'_, PyAny>,
         codec: Option<Py<Codec>>,
         batch_size: Option<u32>,
+        session: Option<Py<Session>>,
     ) -> PyResult<Cursor> {
         let stages = pipeline_docs(pipeline)?;
         let batch_size = check_batch_size(batch_size)?;
@@ -566,6 +649,7 @@ impl Collection {
             codec,
             self.opts,
             self.what("aggregate"),
+            session::shared(session.as_ref()),
         ))
     }
 
@@ -665,16 +749,27 @@ impl Collection {
     }
 }
 
+/// How an update runs: upsert, one or many, in which session.
+struct UpdateSpec {
+    upsert: bool,
+    many: bool,
+    session: Option<session::Shared>,
+}
+
 impl Collection {
     fn update<'py>(
         &self,
         py: Python<'py>,
         filter: &Bound<'py, PyAny>,
         update: &Bound<'py, PyAny>,
-        upsert: bool,
         array_filters: Option<Vec<Bound<'py, PyAny>>>,
-        many: bool,
+        spec: UpdateSpec,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let UpdateSpec {
+            upsert,
+            many,
+            session,
+        } = spec;
         let filter = bson_py::to_document(filter)?;
         let modifications = update_modifications(update)?;
         let array_filters = array_filters
@@ -689,15 +784,19 @@ impl Collection {
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
             let r = if many {
-                coll.update_many(filter, modifications)
-                    .upsert(upsert)
-                    .optional(array_filters, mongodb::action::Update::array_filters)
-                    .await
+                with_session!(
+                    session,
+                    coll.update_many(filter, modifications)
+                        .upsert(upsert)
+                        .optional(array_filters, mongodb::action::Update::array_filters)
+                )
             } else {
-                coll.update_one(filter, modifications)
-                    .upsert(upsert)
-                    .optional(array_filters, mongodb::action::Update::array_filters)
-                    .await
+                with_session!(
+                    session,
+                    coll.update_one(filter, modifications)
+                        .upsert(upsert)
+                        .optional(array_filters, mongodb::action::Update::array_filters)
+                )
             };
             Ok(UpdateOutcome(
                 r.map_err(|e| errors::to_pyerr_attached(&e, &what))?,
@@ -740,6 +839,7 @@ async fn insert_raw(
     coll: &mongodb::Collection<RawDocumentBuf>,
     raws: Vec<RawDocumentBuf>,
     ordered: bool,
+    mut session: Option<&mut mongodb::ClientSession>,
 ) -> mongodb::error::Result<Inserted> {
     let db = coll.client().database(&coll.namespace().db);
     let mut out = Inserted {
@@ -762,7 +862,10 @@ async fn insert_raw(
         }
         let mut command = bson::rawdoc! {"insert": coll.name(), "ordered": ordered};
         command.append("documents", array);
-        let reply = db.run_raw_command(command).await?;
+        let reply = match session.as_deref_mut() {
+            Some(s) => db.run_raw_command(command).session(s).await?,
+            None => db.run_raw_command(command).await?,
+        };
         out.count += match reply.get("n") {
             Some(Bson::Int32(i)) => i64::from(*i),
             Some(Bson::Int64(i)) => *i,

@@ -17,8 +17,10 @@ use crate::bson_py::DecodeOpts;
 use crate::codec::{Codec, DocList};
 use crate::collection::FindSpec;
 use crate::errors;
+use crate::session::{self, Shared};
 
 type DriverCursor = mongodb::Cursor<RawDocumentBuf>;
+type DriverSessionCursor = mongodb::SessionCursor<RawDocumentBuf>;
 
 /// What opens the cursor on first read.
 pub enum CursorSource {
@@ -33,6 +35,8 @@ pub enum CursorSource {
 enum State {
     Pending(CursorSource),
     Open(Box<DriverCursor>),
+    /// A cursor of a session: each batch is read with the session locked.
+    OpenInSession(Box<DriverSessionCursor>),
     Exhausted,
 }
 
@@ -42,12 +46,14 @@ pub struct Cursor {
     codec: Option<Py<Codec>>,
     opts: DecodeOpts,
     what: String,
+    session: Option<Shared>,
 }
 
-pub async fn open_find(
+/// The driver's `find` with the spec's options (await it, or add a session first).
+pub fn find_action(
     coll: &mongodb::Collection<RawDocumentBuf>,
     spec: FindSpec,
-) -> mongodb::error::Result<DriverCursor> {
+) -> mongodb::action::Find<'_, RawDocumentBuf> {
     use mongodb::action::Action;
     coll.find(spec.filter)
         .optional(spec.sort, mongodb::action::Find::sort)
@@ -55,7 +61,25 @@ pub async fn open_find(
         .optional(spec.skip, mongodb::action::Find::skip)
         .optional(spec.limit, mongodb::action::Find::limit)
         .optional(spec.batch_size, mongodb::action::Find::batch_size)
-        .await
+}
+
+pub async fn open_find(
+    coll: &mongodb::Collection<RawDocumentBuf>,
+    spec: FindSpec,
+) -> mongodb::error::Result<DriverCursor> {
+    find_action(coll, spec).await
+}
+
+/// The driver's `aggregate` returning raw documents.
+pub fn aggregate_action(
+    coll: &mongodb::Collection<RawDocumentBuf>,
+    stages: Vec<Document>,
+    batch_size: Option<u32>,
+) -> mongodb::action::Aggregate<'_, mongodb::action::ImplicitSession, RawDocumentBuf> {
+    use mongodb::action::Action;
+    coll.aggregate(stages)
+        .with_type::<RawDocumentBuf>()
+        .optional(batch_size, mongodb::action::Aggregate::batch_size)
 }
 
 pub async fn open_aggregate(
@@ -63,11 +87,20 @@ pub async fn open_aggregate(
     stages: Vec<Document>,
     batch_size: Option<u32>,
 ) -> mongodb::error::Result<DriverCursor> {
-    use mongodb::action::Action;
-    coll.aggregate(stages)
-        .with_type::<RawDocumentBuf>()
-        .optional(batch_size, mongodb::action::Aggregate::batch_size)
-        .await
+    aggregate_action(coll, stages, batch_size).await
+}
+
+/// Open the cursor of `source` in a session.
+async fn open_in_session(
+    source: CursorSource,
+    s: &mut mongodb::ClientSession,
+) -> mongodb::error::Result<DriverSessionCursor> {
+    match source {
+        CursorSource::Find(coll, spec) => find_action(&coll, *spec).session(s).await,
+        CursorSource::Aggregate(coll, stages, batch) => {
+            aggregate_action(&coll, stages, batch).session(s).await
+        }
+    }
 }
 
 impl Cursor {
@@ -76,12 +109,14 @@ impl Cursor {
         codec: Option<Py<Codec>>,
         opts: DecodeOpts,
         what: String,
+        session: Option<Shared>,
     ) -> Self {
         Self {
             state: Arc::new(Mutex::new(State::Pending(source))),
             codec,
             opts,
             what,
+            session,
         }
     }
 }
@@ -102,6 +137,42 @@ impl Cursor {
         let codec = self.codec.as_ref().map(|c| c.clone_ref(py));
         let opts = self.opts;
         let what = self.what.clone();
+        if let Some(shared) = self.session.clone() {
+            return crate::bridge::future_into_py(py, async move {
+                let mut guard = state.lock().await;
+                let mut session_guard = shared.lock().await;
+                let Some(s) = session_guard.session.as_mut() else {
+                    return Err(session::ended());
+                };
+                if matches!(*guard, State::Pending(_)) {
+                    let State::Pending(source) = std::mem::replace(&mut *guard, State::Exhausted)
+                    else {
+                        unreachable!()
+                    };
+                    let opened = open_in_session(source, s)
+                        .await
+                        .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
+                    *guard = State::OpenInSession(Box::new(opened));
+                }
+                let mut docs = Vec::new();
+                if let State::OpenInSession(cursor) = &mut *guard {
+                    while docs.len() < max_items {
+                        match cursor.next(s).await {
+                            Some(Ok(doc)) => docs.push(doc),
+                            None => {
+                                *guard = State::Exhausted;
+                                break;
+                            }
+                            Some(Err(e)) => {
+                                *guard = State::Exhausted;
+                                return Err(errors::to_pyerr_attached(&e, &what));
+                            }
+                        }
+                    }
+                }
+                Ok(DocList { docs, codec, opts })
+            });
+        }
         crate::bridge::future_into_py(py, async move {
             let mut guard = state.lock().await;
             if matches!(*guard, State::Pending(_)) {

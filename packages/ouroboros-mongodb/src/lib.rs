@@ -14,6 +14,7 @@
 //!   the GIL, then the driver's future runs on the tokio runtime without it.
 //! - `bulk`       bulk writes grouped into insert/update/delete commands.
 //! - `cursor`     server-side cursors read one bounded batch at a time.
+//! - `session`    client sessions and transactions (`session=` on every operation).
 //! - `errors`     driver errors -> the classes of `ouroboros.mongodb._errors`.
 
 mod bridge;
@@ -25,6 +26,7 @@ mod collection;
 mod cursor;
 mod errors;
 mod objectid;
+mod session;
 
 use pyo3::prelude::*;
 
@@ -36,6 +38,7 @@ fn _mongodb(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<collection::Collection>()?;
     m.add_class::<cursor::Cursor>()?;
+    m.add_class::<session::Session>()?;
     m.add_function(wrap_pyfunction!(client::connect, m)?)?;
     m.add_function(wrap_pyfunction!(bson_py::encode_document, m)?)?;
     m.add_function(wrap_pyfunction!(bson_py::decode_document, m)?)?;

@@ -61,6 +61,7 @@ from ouroboros.mongodb._indexes import ASCENDING, DESCENDING, GEOSPHERE, HASHED,
 from ouroboros.mongodb._links import BackLink, DBRef, DeleteRules, Link, WriteRules
 from ouroboros.mongodb._mongodb import ObjectId, __version__, decode_document, encode_document
 from ouroboros.mongodb._query import FindMany, FindOne, QueryBuilder
+from ouroboros.mongodb._session import ClientSession, Transaction, start_session
 
 __all__ = [
     "ASCENDING",
@@ -76,6 +77,7 @@ __all__ = [
     "BulkOperation",
     "BulkWriteError",
     "BulkWriteResult",
+    "ClientSession",
     "CollectionWasNotInitialized",
     "Connection",
     "ConnectionFailure",
@@ -117,6 +119,7 @@ __all__ = [
     "SaveChanges",
     "ServerSelectionTimeoutError",
     "StateNotSaved",
+    "Transaction",
     "Update",
     "UpdateMany",
     "UpdateOne",
@@ -132,5 +135,6 @@ __all__ = [
     "get_connection",
     "init",
     "init_beanie",
+    "start_session",
     "text_search",
 ]

@@ -17,10 +17,13 @@ class AggregationBuilder:
     Results are dicts, or instances of ``projection_model`` when given.
     """
 
-    def __init__(self, model: Any, projection_model: Any = None) -> None:
+    def __init__(self, model: Any, projection_model: Any = None, session: Any = None) -> None:
+        from ouroboros.mongodb._session import native_session
+
         self.model = model
         self.projection_model = projection_model
         self.pipeline: list[dict[str, Any]] = []
+        self._session = native_session(session)
 
     def stage(self, stage: Mapping[str, Any]) -> AggregationBuilder:
         """Append a raw stage such as ``{"$facet": {...}}``."""
@@ -96,14 +99,14 @@ class AggregationBuilder:
         pipeline = self.pipeline
         if length is not None:
             pipeline = [*pipeline, {"$limit": _count(length, "length")}]
-        return await self.model.get_collection().aggregate_to_list(pipeline, codec=self._codec())
+        return await self.model.get_collection().aggregate_to_list(pipeline, codec=self._codec(), session=self._session)
 
     def __await__(self) -> Generator[Any, None, list[Any]]:
         return self.to_list().__await__()
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         cursor = self.model.get_collection().aggregate(
-            self.pipeline, codec=self._codec(), batch_size=DEFAULT_BATCH_SIZE
+            self.pipeline, codec=self._codec(), batch_size=DEFAULT_BATCH_SIZE, session=self._session
         )
         try:
             while batch := await cursor.next_batch(DEFAULT_BATCH_SIZE):

@@ -120,10 +120,13 @@ _OPS = (InsertOne, UpdateOne, UpdateMany, ReplaceOne, DeleteOne, DeleteMany)
 class BulkOperation:
     """Collect operations on one Document class, then ``await execute()``."""
 
-    def __init__(self, model: Any, ordered: bool = True) -> None:
+    def __init__(self, model: Any, ordered: bool = True, session: Any = None) -> None:
+        from ouroboros.mongodb._session import native_session
+
         self.model = model
         self.ordered = ordered
         self.operations: list[Any] = []
+        self._session = native_session(session)
 
     def add(self, operation: Any) -> BulkOperation:
         if not isinstance(operation, _OPS):
@@ -142,7 +145,7 @@ class BulkOperation:
             raise InvalidArgumentError("the bulk operation is empty: add operations first")
         ordered = self.ordered if ordered is None else ordered
         raw = await self.model.get_collection().bulk_write(
-            [op._op() for op in self.operations], ordered=ordered, codec=self.model._ob_codec()
+            [op._op() for op in self.operations], ordered=ordered, codec=self.model._ob_codec(), session=self._session
         )
         self.operations = []
         return BulkWriteResult(raw)

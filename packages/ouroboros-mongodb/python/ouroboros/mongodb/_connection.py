@@ -30,6 +30,12 @@ class Connection:
     async def command(self, command: dict[str, Any]) -> dict[str, Any]:
         return await self.client.run_command(self.database, command)
 
+    def start_session(self) -> Any:
+        """A client session: ``async with await conn.start_session() as s:`` (see ``ClientSession``)."""
+        from ouroboros.mongodb._session import _StartSession
+
+        return _StartSession(self.client)
+
     def __repr__(self) -> str:
         return f"Connection(hosts={self.client.hosts!r}, database={self.database!r})"
 

@@ -36,6 +36,7 @@ from ouroboros.mongodb._links import (
     register_document,
 )
 from ouroboros.mongodb._query import FindMany, FindOne, _merge_updates, build_filter
+from ouroboros.mongodb._session import native_session
 from ouroboros.validation import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 from ouroboros.validation._model import ModelMetaclass
 
@@ -312,29 +313,31 @@ class Document(BaseModel, metaclass=DocumentMeta):
         return Link[cls]({"$ref": cls.get_collection_name(), "$id": _id_value(id)}, cls)  # type: ignore[valid-type]
 
     @classmethod
-    async def distinct(cls, key: Any, *args: Any, **_: Any) -> list[Any]:
-        return await cls.get_collection().distinct(str(key), build_filter(args))
+    async def distinct(cls, key: Any, *args: Any, session: Any = None, **_: Any) -> list[Any]:
+        return await cls.get_collection().distinct(str(key), build_filter(args), session=native_session(session))
 
     @classmethod
-    def aggregate(cls, pipeline: list[Any] | None = None, projection_model: Any = None, **_: Any) -> Any:
+    def aggregate(
+        cls, pipeline: list[Any] | None = None, projection_model: Any = None, session: Any = None, **_: Any
+    ) -> Any:
         from ouroboros.mongodb._aggregation import AggregationBuilder
 
-        agg = AggregationBuilder(cls, projection_model=projection_model)
+        agg = AggregationBuilder(cls, projection_model=projection_model, session=session)
         for stage in pipeline or ():
             agg.stage(stage)
         return agg
 
     # ------------------------------------------------------------ class writes
     @classmethod
-    async def insert_one(cls: type[D], document: D, **_: Any) -> D:
+    async def insert_one(cls: type[D], document: D, *, session: Any = None, link_rule: Any = None, **_: Any) -> D:
         """Insert one document (runs its Insert hooks); returns it with its id."""
         if not isinstance(document, cls):
             raise InvalidArgumentError(f"insert_one takes a {cls.__name__} instance, got {type(document).__name__}")
-        return await document.insert()
+        return await document.insert(session=session, link_rule=link_rule)
 
     @classmethod
     async def insert_many(
-        cls: type[D], documents: Iterable[D], *, ordered: bool = True, **_: Any
+        cls: type[D], documents: Iterable[D], *, ordered: bool = True, session: Any = None, **_: Any
     ) -> "InsertManyResult":
         """Insert a batch in one round trip; every document gets its id (no event hooks, as in Beanie)."""
         docs = list(documents)
@@ -349,7 +352,9 @@ class Document(BaseModel, metaclass=DocumentMeta):
         if not cls._ob_plain():
             payloads = [doc._with_new_revision()[0] for doc in docs]
         try:
-            ids = await cls.get_collection().insert_many(payloads, codec=cls._ob_codec(), ordered=ordered)
+            ids = await cls.get_collection().insert_many(
+                payloads, codec=cls._ob_codec(), ordered=ordered, session=native_session(session)
+            )
         except BulkWriteError as exc:
             # Give the documents that were written their ids.
             failed = {e["index"] for e in exc.details.get("writeErrors", [])}
@@ -364,27 +369,32 @@ class Document(BaseModel, metaclass=DocumentMeta):
 
     @classmethod
     async def update_one(
-        cls, filter: Any, update: Mapping[str, Any], *, upsert: bool = False, **_: Any
+        cls, filter: Any, update: Mapping[str, Any], *, upsert: bool = False, session: Any = None, **_: Any
     ) -> dict[str, Any]:
-        return await cls.get_collection().update_one(build_filter((filter,)), _merge_updates((update,)), upsert=upsert)
+        return await cls.get_collection().update_one(
+            build_filter((filter,)), _merge_updates((update,)), upsert=upsert, session=native_session(session)
+        )
 
     @classmethod
     async def update_many(
-        cls, filter: Any, update: Mapping[str, Any], *, upsert: bool = False, **_: Any
+        cls, filter: Any, update: Mapping[str, Any], *, upsert: bool = False, session: Any = None, **_: Any
     ) -> dict[str, Any]:
-        return await cls.get_collection().update_many(build_filter((filter,)), _merge_updates((update,)), upsert=upsert)
+        return await cls.get_collection().update_many(
+            build_filter((filter,)), _merge_updates((update,)), upsert=upsert, session=native_session(session)
+        )
 
     @classmethod
-    async def delete_one(cls, *filters: Any, **_: Any) -> int:
-        return await cls.get_collection().delete_one(build_filter(filters))
+    async def delete_one(cls, *filters: Any, session: Any = None, **_: Any) -> int:
+        return await cls.get_collection().delete_one(build_filter(filters), session=native_session(session))
 
     @classmethod
-    async def delete_many(cls, *filters: Any, **_: Any) -> int:
-        return await cls.get_collection().delete_many(build_filter(filters))
+    async def delete_many(cls, *filters: Any, session: Any = None, **_: Any) -> int:
+        return await cls.get_collection().delete_many(build_filter(filters), session=native_session(session))
 
     @classmethod
-    async def delete_all(cls, **_: Any) -> int:
-        return await cls.get_collection().delete_many({})
+    async def delete_all(cls, *, session: Any = None, with_children: bool = False, **_: Any) -> int:
+        """Delete every document of this class (of its subclasses too with ``with_children``)."""
+        return await cls.find_all(session=session, with_children=with_children).delete()
 
     # ------------------------------------------------------------ indexes
     @classmethod
@@ -468,9 +478,11 @@ class Document(BaseModel, metaclass=DocumentMeta):
             flt["revision_id"] = old
         return flt
 
-    async def _missing_or_changed(self, old: Any) -> Exception:
+    async def _missing_or_changed(self, old: Any, session: Any = None) -> Exception:
         cls = type(self)
-        if old is not None and await cls.get_collection().count_documents({"_id": self.id}, limit=1):
+        if old is not None and await cls.get_collection().count_documents(
+            {"_id": self.id}, limit=1, session=native_session(session)
+        ):
             self.__dict__["revision_id"] = old
             return RevisionIdWasChanged(
                 f"{cls.__name__} {self.id} was saved by someone else since it was read (revision {old})"
@@ -492,7 +504,7 @@ class Document(BaseModel, metaclass=DocumentMeta):
         await self._run_validate_on_save()
         cls = type(self)
         payload, _ = self._with_new_revision()
-        (oid,) = await cls.get_collection().insert_one(payload, codec=cls._ob_codec())
+        (oid,) = await cls.get_collection().insert_one(payload, codec=cls._ob_codec(), session=native_session(session))
         self.__dict__["id"] = oid
         cls._ob_loaded([self])
         await run_hooks(self, After, EventTypes.INSERT)
@@ -517,7 +529,7 @@ class Document(BaseModel, metaclass=DocumentMeta):
         payload, old = self._with_new_revision()
         try:
             await cls.get_collection().replace_one(
-                self._revision_filter(old), payload, upsert=True, codec=cls._ob_codec()
+                self._revision_filter(old), payload, upsert=True, codec=cls._ob_codec(), session=native_session(session)
             )
         except DuplicateKeyError:
             # The upsert found no document with the old revision and the id is taken.
@@ -539,9 +551,11 @@ class Document(BaseModel, metaclass=DocumentMeta):
         await self._run_validate_on_save()
         cls = type(self)
         payload, old = self._with_new_revision()
-        result = await cls.get_collection().replace_one(self._revision_filter(old), payload, codec=cls._ob_codec())
+        result = await cls.get_collection().replace_one(
+            self._revision_filter(old), payload, codec=cls._ob_codec(), session=native_session(session)
+        )
         if result["matched_count"] == 0:
-            raise await self._missing_or_changed(old)
+            raise await self._missing_or_changed(old, session)
         cls._ob_loaded([self])
         await run_hooks(self, After, EventTypes.REPLACE)
         return self
@@ -558,17 +572,17 @@ class Document(BaseModel, metaclass=DocumentMeta):
                 if doc.id is not None:
                     await doc.delete(link_rule=DeleteRules.DELETE_LINKS, session=session)
         await run_hooks(self, Before, EventTypes.DELETE)
-        deleted = await type(self).get_collection().delete_one({"_id": oid})
+        deleted = await type(self).get_collection().delete_one({"_id": oid}, session=native_session(session))
         await run_hooks(self, After, EventTypes.DELETE)
         return deleted
 
-    async def update(self: D, *updates: Mapping[str, Any], upsert: bool = False, **_: Any) -> D:
+    async def update(self: D, *updates: Mapping[str, Any], upsert: bool = False, session: Any = None, **_: Any) -> D:
         """Apply update documents to this document, then read the result back into it."""
         oid = self._require_id("update")
         await run_hooks(self, Before, EventTypes.UPDATE)
         cls = type(self)
         fresh = await cls.get_collection().find_one_and_update(
-            {"_id": oid}, _merge_updates(updates), upsert=upsert, codec=cls._ob_codec()
+            {"_id": oid}, _merge_updates(updates), upsert=upsert, codec=cls._ob_codec(), session=native_session(session)
         )
         if fresh is None:
             raise DocumentNotFound(f"{cls.__name__} with id {oid} is not in {cls.get_collection_name()}")
@@ -588,10 +602,10 @@ class Document(BaseModel, metaclass=DocumentMeta):
         """``$inc`` these fields."""
         return await self.update({"$inc": {str(k): v for k, v in values.items()}}, **kwargs)
 
-    async def sync(self) -> None:
+    async def sync(self, *, session: Any = None) -> None:
         """Reload this document from the server."""
         oid = self._require_id("sync")
-        fresh = await type(self).find_one({"_id": oid})
+        fresh = await type(self).find_one({"_id": oid}, session=session)
         if fresh is None:
             raise DocumentNotFound(f"{type(self).__name__} with id {oid} is gone")
         self._take_over(fresh)
@@ -616,11 +630,11 @@ class Document(BaseModel, metaclass=DocumentMeta):
             return current
         return {k: v for k, v in current.items() if k not in saved or saved[k] != v}
 
-    async def save_changes(self: D, **_: Any) -> D | None:
+    async def save_changes(self: D, *, session: Any = None, **_: Any) -> D | None:
         """``$set`` only the fields changed since the document was read."""
         changes = self.get_changes()
         if self.id is None:
-            return await self.save()
+            return await self.save(session=session)
         if not changes:
             return None
         await run_hooks(self, Before, EventTypes.SAVE_CHANGES)
@@ -630,9 +644,13 @@ class Document(BaseModel, metaclass=DocumentMeta):
         if type(self)._ob_settings().use_revision:
             self.__dict__["revision_id"] = uuid.uuid4()
             changes["revision_id"] = self.revision_id
-        result = await type(self).get_collection().update_one(self._revision_filter(old), {"$set": changes})
+        result = (
+            await type(self)
+            .get_collection()
+            .update_one(self._revision_filter(old), {"$set": changes}, session=native_session(session))
+        )
         if result["matched_count"] == 0:
-            raise await self._missing_or_changed(old)
+            raise await self._missing_or_changed(old, session)
         self._save_state()
         await run_hooks(self, After, EventTypes.SAVE_CHANGES)
         return self

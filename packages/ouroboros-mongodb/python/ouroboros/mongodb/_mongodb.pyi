@@ -67,6 +67,20 @@ class Client:
     def run_command(self, database: str, command: Mapping[str, Any]) -> Awaitable[dict[str, Any]]: ...
     def list_collection_names(self, database: str) -> Awaitable[list[str]]: ...
     def drop_database(self, database: str) -> Awaitable[None]: ...
+    def start_session(self) -> Awaitable[Session]: ...
+
+@final
+class Session:
+    def start_transaction(self, *, max_commit_time_ms: int | None = None) -> Awaitable[None]: ...
+    def commit_transaction(self) -> Awaitable[None]: ...
+    def abort_transaction(self) -> Awaitable[None]: ...
+    def end_session(self) -> Awaitable[None]: ...
+    @property
+    def in_transaction(self) -> bool: ...
+    @property
+    def has_ended(self) -> bool: ...
+    @property
+    def session_id(self) -> dict[str, Any] | None: ...
 
 @final
 class Cursor:
@@ -81,9 +95,16 @@ class Collection:
     def name(self) -> str: ...
     @property
     def database(self) -> str: ...
-    def insert_one(self, document: Any, codec: Codec | None = None) -> Awaitable[list[Any]]: ...
+    def insert_one(
+        self, document: Any, codec: Codec | None = None, *, session: Session | None = None
+    ) -> Awaitable[list[Any]]: ...
     def insert_many(
-        self, documents: Iterable[Any], codec: Codec | None = None, ordered: bool = True
+        self,
+        documents: Iterable[Any],
+        codec: Codec | None = None,
+        ordered: bool = True,
+        *,
+        session: Session | None = None,
     ) -> Awaitable[list[Any]]: ...
     def find(
         self,
@@ -95,6 +116,7 @@ class Collection:
         limit: int | None = None,
         batch_size: int | None = None,
         codec: Codec | None = None,
+        session: Session | None = None,
     ) -> Cursor: ...
     def find_to_list(
         self,
@@ -106,6 +128,7 @@ class Collection:
         limit: int | None = None,
         batch_size: int | None = None,
         codec: Codec | None = None,
+        session: Session | None = None,
     ) -> Awaitable[list[Any]]: ...
     def find_one(
         self,
@@ -115,33 +138,80 @@ class Collection:
         projection: Mapping[str, Any] | None = None,
         skip: int | None = None,
         codec: Codec | None = None,
+        session: Session | None = None,
     ) -> Awaitable[Any]: ...
     def count_documents(
-        self, filter: Mapping[str, Any] | None = None, *, skip: int | None = None, limit: int | None = None
+        self,
+        filter: Mapping[str, Any] | None = None,
+        *,
+        skip: int | None = None,
+        limit: int | None = None,
+        session: Session | None = None,
     ) -> Awaitable[int]: ...
     def update_one(
-        self, filter: Mapping[str, Any], update: Any, *, upsert: bool = False, array_filters: list[Any] | None = None
+        self,
+        filter: Mapping[str, Any],
+        update: Any,
+        *,
+        upsert: bool = False,
+        array_filters: list[Any] | None = None,
+        session: Session | None = None,
     ) -> Awaitable[dict[str, Any]]: ...
     def update_many(
-        self, filter: Mapping[str, Any], update: Any, *, upsert: bool = False, array_filters: list[Any] | None = None
+        self,
+        filter: Mapping[str, Any],
+        update: Any,
+        *,
+        upsert: bool = False,
+        array_filters: list[Any] | None = None,
+        session: Session | None = None,
     ) -> Awaitable[dict[str, Any]]: ...
     def replace_one(
-        self, filter: Mapping[str, Any], replacement: Any, *, upsert: bool = False, codec: Codec | None = None
+        self,
+        filter: Mapping[str, Any],
+        replacement: Any,
+        *,
+        upsert: bool = False,
+        codec: Codec | None = None,
+        session: Session | None = None,
     ) -> Awaitable[dict[str, Any]]: ...
     def find_one_and_update(
-        self, filter: Mapping[str, Any], update: Any, *, upsert: bool = False, codec: Codec | None = None
+        self,
+        filter: Mapping[str, Any],
+        update: Any,
+        *,
+        upsert: bool = False,
+        codec: Codec | None = None,
+        session: Session | None = None,
     ) -> Awaitable[Any]: ...
-    def delete_one(self, filter: Mapping[str, Any]) -> Awaitable[int]: ...
-    def delete_many(self, filter: Mapping[str, Any]) -> Awaitable[int]: ...
-    def distinct(self, key: str, filter: Mapping[str, Any] | None = None) -> Awaitable[list[Any]]: ...
+    def delete_one(self, filter: Mapping[str, Any], *, session: Session | None = None) -> Awaitable[int]: ...
+    def delete_many(self, filter: Mapping[str, Any], *, session: Session | None = None) -> Awaitable[int]: ...
+    def distinct(
+        self, key: str, filter: Mapping[str, Any] | None = None, *, session: Session | None = None
+    ) -> Awaitable[list[Any]]: ...
     def bulk_write(
-        self, operations: Iterable[tuple[Any, ...]], *, ordered: bool = True, codec: Codec | None = None
+        self,
+        operations: Iterable[tuple[Any, ...]],
+        *,
+        ordered: bool = True,
+        codec: Codec | None = None,
+        session: Session | None = None,
     ) -> Awaitable[dict[str, Any]]: ...
     def aggregate_to_list(
-        self, pipeline: Iterable[Any], *, codec: Codec | None = None, batch_size: int | None = None
+        self,
+        pipeline: Iterable[Any],
+        *,
+        codec: Codec | None = None,
+        batch_size: int | None = None,
+        session: Session | None = None,
     ) -> Awaitable[list[Any]]: ...
     def aggregate(
-        self, pipeline: Iterable[Any], *, codec: Codec | None = None, batch_size: int | None = None
+        self,
+        pipeline: Iterable[Any],
+        *,
+        codec: Codec | None = None,
+        batch_size: int | None = None,
+        session: Session | None = None,
     ) -> Cursor: ...
     def create_index(self, keys: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> Awaitable[str]: ...
     def list_indexes(self) -> Awaitable[list[dict[str, Any]]]: ...

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ouroboros.core import InvalidArgumentError
 from ouroboros.mongodb._expressions import FieldPath, and_
+from ouroboros.mongodb._session import native_session
 
 if TYPE_CHECKING:
     from ouroboros.mongodb._document import Document
@@ -140,6 +141,7 @@ class FindMany(Generic[T]):
         self._projection_model: Any = None
         self._batch_size = _count(batch_size, "batch_size")
         self.session = session
+        self._session = native_session(session)
         self.fetch_links = fetch_links
         if projection_model is not None:
             self.project(projection_model)
@@ -206,6 +208,7 @@ class FindMany(Generic[T]):
             "skip": self._skip,
             "limit": self._limit,
             "codec": self._codec(),
+            "session": self._session,
         }
 
     def _after_load(self, docs: list[Any]) -> list[Any]:
@@ -275,20 +278,24 @@ class FindMany(Generic[T]):
 
     async def count(self) -> int:
         """How many documents match (skip and limit applied)."""
-        return await self.model.get_collection().count_documents(self._filter, skip=self._skip, limit=self._limit)
+        return await self.model.get_collection().count_documents(
+            self._filter, skip=self._skip, limit=self._limit, session=self._session
+        )
 
     async def exists(self) -> bool:
-        return await self.model.get_collection().count_documents(self._filter, limit=1) > 0
+        return await self.model.get_collection().count_documents(self._filter, limit=1, session=self._session) > 0
 
     async def delete(self) -> int:
         """Delete every match; returns how many were deleted."""
-        return await self.model.get_collection().delete_many(self._filter)
+        return await self.model.get_collection().delete_many(self._filter, session=self._session)
 
     delete_many = delete
 
     async def update(self, *updates: Mapping[str, Any], upsert: bool = False, **_: Any) -> dict[str, Any]:
         """Apply update documents (``{"$set": ...}``) to every match."""
-        return await self.model.get_collection().update_many(self._filter, _merge_updates(updates), upsert=upsert)
+        return await self.model.get_collection().update_many(
+            self._filter, _merge_updates(updates), upsert=upsert, session=self._session
+        )
 
     update_many = update
 
@@ -299,13 +306,13 @@ class FindMany(Generic[T]):
         return await self.update({"$inc": dict(values)}, **kwargs)
 
     async def distinct(self, key: Any) -> list[Any]:
-        return await self.model.get_collection().distinct(str(key), self._filter)
+        return await self.model.get_collection().distinct(str(key), self._filter, session=self._session)
 
     def aggregate(self, pipeline: list[Any] | None = None, projection_model: Any = None, **_: Any) -> Any:
         """An AggregationBuilder starting with this query's ``$match``/``$sort``/``$skip``/``$limit``."""
         from ouroboros.mongodb._aggregation import AggregationBuilder
 
-        agg = AggregationBuilder(self.model, projection_model=projection_model)
+        agg = AggregationBuilder(self.model, projection_model=projection_model, session=self.session)
         if self._filter:
             agg.match(self._filter)
         if self._sort:
@@ -342,7 +349,7 @@ class FindOne(Generic[T]):
 
     async def update(self, *updates: Mapping[str, Any], upsert: bool = False, **_: Any) -> dict[str, Any]:
         return await self._many.model.get_collection().update_one(
-            self._many.filter, _merge_updates(updates), upsert=upsert
+            self._many.filter, _merge_updates(updates), upsert=upsert, session=self._many._session
         )
 
     update_one = update
@@ -354,7 +361,7 @@ class FindOne(Generic[T]):
         return await self.update({"$inc": dict(values)}, **kwargs)
 
     async def delete(self) -> int:
-        return await self._many.model.get_collection().delete_one(self._many.filter)
+        return await self._many.model.get_collection().delete_one(self._many.filter, session=self._many._session)
 
     delete_one = delete
 
