@@ -17,6 +17,7 @@ use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::convert;
 use crate::errors::interface_error;
+use crate::model::Shape;
 use crate::query::{spawn, timeout, Conn, Fetched};
 
 /// A connection to PostgreSQL (from `connect()` or `Pool.acquire()`).
@@ -236,6 +237,48 @@ impl Connection {
             conn.query_first(&query, &params, t)
                 .await
                 .map(|(_, r)| Fetched::Value(r, column))
+        })
+    }
+
+    /// Every row of a query built into model instances (see `ModelCodec`).
+    #[pyo3(signature = (query, args, shape, *, timeout = None))]
+    fn _fetch_models<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        args: &Bound<'py, PyTuple>,
+        shape: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let conn = self.inner(py)?;
+        let params = convert::params(py, args)?;
+        let shape = Shape::extract(shape)?;
+        let t = self::timeout(timeout)?;
+        spawn(py, async move {
+            conn.query(&query, &params, t)
+                .await
+                .map(|r| Fetched::Models(r, shape))
+        })
+    }
+
+    /// The first row of a query as a model instance, or None.
+    #[pyo3(signature = (query, args, shape, *, timeout = None))]
+    fn _fetchrow_model<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        args: &Bound<'py, PyTuple>,
+        shape: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let conn = self.inner(py)?;
+        let params = convert::params(py, args)?;
+        let shape = Shape::extract(shape)?;
+        let t = self::timeout(timeout)?;
+        spawn(py, async move {
+            conn.query_first(&query, &params, t)
+                .await
+                .map(|(_, r)| Fetched::Model(r, shape))
         })
     }
 

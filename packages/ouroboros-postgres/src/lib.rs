@@ -9,12 +9,14 @@
 //! | `query` | on completion | `Fetched` -> records / a record / a value / a status |
 //! | `convert` | yes | Python values -> `Param`, binary cells -> Python values |
 //! | `record` | yes | `Record` |
+//! | `model` | yes | `ModelCodec`: rows -> model instances through ouroboros-schema |
 //! | `errors` | yes | `PgError` -> `ouroboros.postgres._errors` classes |
 
 mod bridge;
 mod connection;
 mod convert;
 mod errors;
+mod model;
 mod pool;
 mod query;
 mod record;
@@ -41,6 +43,7 @@ fn _postgres(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::Connection>()?;
     m.add_class::<pool::Pool>()?;
     m.add_class::<record::Record>()?;
+    m.add_class::<model::ModelCodec>()?;
     m.add_class::<bridge::LoopBridge>()?;
     m.add_function(wrap_pyfunction!(_connect, m)?)?;
     Ok(())

@@ -14,6 +14,7 @@ use tokio::sync::OnceCell;
 use crate::connection::Connection;
 use crate::convert;
 use crate::errors::interface_error;
+use crate::model::Shape;
 use crate::query::{spawn, timeout, Fetched};
 
 /// A pool of connections; `await` it (or `async with` it) to open it.
@@ -199,6 +200,38 @@ impl Pool {
         let params = convert::params(py, args)?;
         let t = self::timeout(timeout)?;
         pooled_call!(self, py, conn => conn.query_first(&query, &params, t).await.map(|(_, r)| Fetched::Value(r, column)))
+    }
+
+    /// Every row of a query built into model instances (see `ModelCodec`).
+    #[pyo3(signature = (query, args, shape, *, timeout = None))]
+    fn _fetch_models<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        args: &Bound<'py, PyTuple>,
+        shape: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = convert::params(py, args)?;
+        let shape = Shape::extract(shape)?;
+        let t = self::timeout(timeout)?;
+        pooled_call!(self, py, conn => conn.query(&query, &params, t).await.map(|r| Fetched::Models(r, shape)))
+    }
+
+    /// The first row of a query as a model instance, or None.
+    #[pyo3(signature = (query, args, shape, *, timeout = None))]
+    fn _fetchrow_model<'py>(
+        &self,
+        py: Python<'py>,
+        query: String,
+        args: &Bound<'py, PyTuple>,
+        shape: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = convert::params(py, args)?;
+        let shape = Shape::extract(shape)?;
+        let t = self::timeout(timeout)?;
+        pooled_call!(self, py, conn => conn.query_first(&query, &params, t).await.map(|(_, r)| Fetched::Model(r, shape)))
     }
 
     /// Close the pool: idle connections close, later acquires fail.

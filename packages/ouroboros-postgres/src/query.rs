@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::convert;
+use crate::model::Shape;
 use crate::record::{Record, RecordDesc};
 
 /// The result of one call, before conversion.
@@ -23,6 +24,10 @@ pub enum Fetched {
     Bytes(Vec<u8>),
     /// A statement's parameter and column types (`prepare()`).
     Described(ouroboros_postgres_core::Statement),
+    /// Rows built into model instances (`Table` queries).
+    Models(QueryResult, Shape),
+    /// The first row as a model instance, or None.
+    Model(Option<Row>, Shape),
     Nothing,
 }
 
@@ -89,6 +94,18 @@ impl<'py> IntoPyObject<'py> for Fetched {
                     .collect::<PyResult<Vec<_>>>()?;
                 Ok((params, columns).into_pyobject(py)?.into_any())
             }
+            Fetched::Models(result, shape) => {
+                let items = result
+                    .rows
+                    .iter()
+                    .map(|row| shape.build(py, row))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.into_any())
+            }
+            Fetched::Model(row, shape) => match row {
+                None => Ok(py.None().into_bound(py)),
+                Some(row) => shape.build(py, &row),
+            },
             Fetched::Nothing => Ok(py.None().into_bound(py)),
         }
     }

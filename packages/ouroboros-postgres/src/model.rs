@@ -1,0 +1,330 @@
+//! `ModelCodec`: a `Table` class's compiled schema, rows -> validated model
+//! instances and instances -> query arguments.
+//!
+//! The description comes from ouroboros.validation (`__ouroboros_schema__`)
+//! and is compiled here with ouroboros-schema, inside this wheel (the crate's
+//! README contract), so a row becomes an instance through the same engine
+//! that validates the model anywhere else: each cell is decoded from the
+//! binary row (`convert::cell`), the cells are keyed by the codec's column
+//! names, and the compiled validator builds the instance. Nothing passes
+//! through Python code on the way.
+//!
+//! A query over joined tables selects each model's columns in turn; a
+//! `Shape` says how many columns belong to which codec and whether an
+//! all-NULL slice (the missing side of a LEFT JOIN) reads as `None`.
+
+use ouroboros_postgres_core::Row;
+use ouroboros_schema::python::{SchemaValidator, SerOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
+
+use crate::convert;
+
+/// A model class compiled for reading and writing its table's rows.
+#[pyclass(module = "ouroboros.postgres._postgres", frozen)]
+pub struct ModelCodec {
+    validator: SchemaValidator,
+    cls: Py<PyType>,
+    /// Column names (= field names), in the order queries select them.
+    columns: Vec<Py<PyString>>,
+    /// Each column's own validator (its field's type schema) and whether the
+    /// column stores JSON text.
+    fields: Vec<(SchemaValidator, bool)>,
+}
+
+#[pymethods]
+impl ModelCodec {
+    /// Compile `model` (an ouroboros.validation BaseModel subclass);
+    /// `columns` are its stored fields in select order, each as
+    /// `(name, type schema from the description, stored as json)`.
+    #[new]
+    fn py_new(
+        py: Python<'_>,
+        model: &Bound<'_, PyType>,
+        columns: Vec<(String, Bound<'_, PyAny>, bool)>,
+    ) -> PyResult<Self> {
+        let validator = SchemaValidator::compile(py, model.as_any())?;
+        let mut names = Vec::with_capacity(columns.len());
+        let mut fields = Vec::with_capacity(columns.len());
+        for (name, schema, json) in &columns {
+            names.push(PyString::new(py, name).unbind());
+            fields.push((SchemaValidator::compile(py, schema)?, *json));
+        }
+        Ok(Self {
+            validator,
+            cls: model.clone().unbind(),
+            columns: names,
+            fields,
+        })
+    }
+
+    /// The model class this codec builds.
+    #[getter]
+    fn model(&self, py: Python<'_>) -> Py<PyType> {
+        self.cls.clone_ref(py)
+    }
+
+    /// The column names, in select order.
+    #[getter]
+    fn columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.columns.iter().map(|c| c.bind(py)))
+    }
+
+    /// Row data (a mapping of column names) -> a validated instance.
+    fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.validator.validate_python(py, data, None, None)
+    }
+
+    /// An instance -> its column values in column order, ready to bind as
+    /// query arguments (JSON columns as JSON text, sets as lists).
+    fn values<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.values_of(py, instance)
+    }
+
+    /// Several instances -> one flat list of their column values (multi-row INSERT).
+    fn values_many<'py>(
+        &self,
+        py: Python<'py>,
+        instances: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for item in instances.try_iter()? {
+            for v in self.values_of(py, &item?)?.iter() {
+                out.append(v)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Validate `value` against column `name`'s field and return it ready to
+    /// bind (`UPDATE ... SET`); a `ValidationError` names the field.
+    fn field_value<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(i) = self.columns.iter().position(|c| c.bind(py) == name) else {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "name",
+                format!("{name:?} is not a column of {}", self.cls.bind(py).name()?),
+            )
+            .into());
+        };
+        let (field, _) = &self.fields[i];
+        let valid = field
+            .validate_python(py, value, None, None)
+            .map_err(|e| relocate(py, &e, name, self.validator.title()).unwrap_or(e))?;
+        self.bindable(py, i, &valid)
+    }
+
+    /// Validate `value` for field `name` and store it on `instance` (the
+    /// model's own validation); false when `name` is not a field.
+    fn assign(
+        &self,
+        py: Python<'_>,
+        instance: &Bound<'_, PyAny>,
+        name: &str,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        self.validator
+            .validate_assignment(py, instance, name, value)
+    }
+}
+
+impl ModelCodec {
+    fn values_of<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if !instance.is_instance(self.cls.bind(py))? {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "expected a {} instance, got {}",
+                self.cls.bind(py).name()?,
+                instance.get_type().name()?
+            )));
+        }
+        let dumped = self
+            .validator
+            .to_python(instance, SerOptions::default(), None, None)?;
+        let dumped = dumped.cast::<PyDict>()?;
+        let raw = instance
+            .getattr(pyo3::intern!(py, "__dict__"))?
+            .cast_into::<PyDict>()?;
+        let out = PyList::empty(py);
+        for (i, name) in self.columns.iter().enumerate() {
+            let name = name.bind(py);
+            let value = if self.fields[i].1 {
+                // JSON is written from the validated value by the field's
+                // own serializer (dates, nested models as the model dumps them).
+                raw.get_item(name)?
+            } else {
+                // Excluded fields are not in the dump; their stored value is.
+                match dumped.get_item(name)? {
+                    Some(v) => Some(v),
+                    None => raw.get_item(name)?,
+                }
+            };
+            match value {
+                Some(v) => out.append(self.bindable(py, i, &v)?)?,
+                None => out.append(py.None())?,
+            }
+        }
+        Ok(out)
+    }
+
+    /// A validated value of column `i` as a query argument.
+    fn bindable<'py>(
+        &self,
+        py: Python<'py>,
+        i: usize,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (field, json) = &self.fields[i];
+        if value.is_none() {
+            return Ok(value.clone());
+        }
+        if *json {
+            let bytes = field.to_json(value, SerOptions::default(), None, None)?;
+            let text = String::from_utf8(bytes)
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            return Ok(PyString::new(py, &text).into_any());
+        }
+        if value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
+            return Ok(
+                PyList::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.into_any(),
+            );
+        }
+        Ok(value.clone())
+    }
+
+    /// Columns `start..start + len` of `row` -> an instance, or None when
+    /// `optional` and every one of them is NULL.
+    fn build<'py>(
+        &self,
+        py: Python<'py>,
+        row: &Row,
+        start: usize,
+        optional: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = self.columns.len();
+        if start + n > row.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "the query returns {} column(s), {} model needs {} from column {start}",
+                row.len(),
+                self.cls.bind(py).name()?,
+                n
+            )));
+        }
+        let data = PyDict::new(py);
+        let mut all_null = true;
+        for (k, name) in self.columns.iter().enumerate() {
+            let mut v = convert::cell(py, row, start + k)?;
+            all_null &= v.is_none();
+            let (field, json) = &self.fields[k];
+            if *json {
+                // json/jsonb arrive as text (asyncpg's choice, kept by the
+                // driver); the field's validator parses it while validating.
+                if let Ok(text) = v.cast::<PyString>() {
+                    let bytes = text.to_str()?.as_bytes().to_vec();
+                    v = field.validate_json(py, &bytes, None).map_err(|e| {
+                        relocate(
+                            py,
+                            &e,
+                            name.bind(py).to_str().unwrap_or("?"),
+                            self.validator.title(),
+                        )
+                        .unwrap_or(e)
+                    })?;
+                }
+            }
+            data.set_item(name.bind(py), v)?;
+        }
+        if optional && all_null {
+            return Ok(py.None().into_bound(py));
+        }
+        self.validator
+            .validate_python(py, data.as_any(), None, None)
+    }
+
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+/// How the columns of a model query's rows map to models.
+pub enum Shape {
+    /// Every column belongs to one model: rows become instances.
+    One(Py<ModelCodec>),
+    /// Joined models, left to right: rows become tuples of instances
+    /// (`true`: the model may be missing, an all-NULL slice is `None`).
+    Joined(Vec<(Py<ModelCodec>, bool)>),
+}
+
+impl Shape {
+    /// A `ModelCodec`, or a sequence of `(ModelCodec, optional)` pairs.
+    pub fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Shape> {
+        if let Ok(c) = obj.cast::<ModelCodec>() {
+            return Ok(Shape::One(c.clone().unbind()));
+        }
+        let mut parts = Vec::new();
+        for item in obj.try_iter()? {
+            let (codec, optional): (Bound<'_, ModelCodec>, bool) = item?.extract()?;
+            parts.push((codec.unbind(), optional));
+        }
+        if parts.is_empty() {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "shape",
+                "a model query needs at least one model".to_owned(),
+            )
+            .into());
+        }
+        Ok(Shape::Joined(parts))
+    }
+
+    /// One row -> an instance (`One`) or a tuple of instances (`Joined`).
+    pub fn build<'py>(&self, py: Python<'py>, row: &Row) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Shape::One(c) => c.get().build(py, row, 0, false),
+            Shape::Joined(parts) => {
+                let mut start = 0;
+                let mut items = Vec::with_capacity(parts.len());
+                for (codec, optional) in parts {
+                    let codec = codec.get();
+                    items.push(codec.build(py, row, start, *optional)?);
+                    start += codec.width();
+                }
+                Ok(PyTuple::new(py, items)?.into_any())
+            }
+        }
+    }
+}
+
+/// A field validator's `ValidationError` with `name` put in front of every
+/// error location (the field validator sees the value alone).
+fn relocate(py: Python<'_>, err: &PyErr, name: &str, title: &str) -> PyResult<PyErr> {
+    let value = err.value(py);
+    let errors = value.call_method0("errors")?;
+    let fixed = PyList::empty(py);
+    for line in errors.try_iter()? {
+        let line = line?.cast_into::<PyDict>()?;
+        let loc = line.get_item("loc")?;
+        let mut parts: Vec<Bound<'_, PyAny>> = vec![PyString::new(py, name).into_any()];
+        if let Some(loc) = loc {
+            parts.extend(loc.try_iter()?.collect::<PyResult<Vec<_>>>()?);
+        }
+        line.set_item("loc", PyTuple::new(py, parts)?)?;
+        fixed.append(line)?;
+    }
+    let cls = value.get_type();
+    Ok(PyErr::from_value(cls.call1((title, fixed))?))
+}
