@@ -75,3 +75,19 @@ async def table(conn: postgres.Connection) -> AsyncIterator[str]:
     yield name
     if not conn.is_closed():
         await conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+@pytest_asyncio.fixture
+async def db(dsn: str) -> AsyncIterator[postgres.Pool]:
+    """Table operations bound to this run's database, with the model tables fresh."""
+    from pg_models import MODELS
+
+    pool = await postgres.init(dsn, min_size=1, max_size=4)
+    try:
+        for model in reversed(MODELS):
+            await model.drop_table(cascade=True)
+        for model in MODELS:
+            await model.create_table()
+        yield pool
+    finally:
+        await postgres.close()
