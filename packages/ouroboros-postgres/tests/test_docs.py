@@ -19,4 +19,4 @@ def test_the_page_has_examples():
 def test_example_runs(index, dsn, monkeypatch, capsys):
     monkeypatch.setenv("OUROBOROS_POSTGRES_DSN", dsn)
     namespace: dict = {"__name__": f"docs_postgres_example_{index}"}
-    exec(compile(BLOCKS[index], f"{DOC}:block{index}", "exec"), namespace)
+    exec(compile(BLOCKS[index], f"{DOC}:block{index}", "exec", dont_inherit=True), namespace)

@@ -8,10 +8,12 @@ validated instances in Rust.
 """
 
 from ouroboros.postgres import _errors
+from ouroboros.postgres._autogenerate import Diff, autogenerate, diff_models
 from ouroboros.postgres._cursor import Cursor, CursorFactory
 from ouroboros.postgres._database import close, get_pool, init, transaction, using
 from ouroboros.postgres._errors import *  # noqa: F403 - the exception classes
 from ouroboros.postgres._expressions import Avg, Column, Condition, Count, Max, Min, OrderBy, Sum
+from ouroboros.postgres._migrations import Migration, MigrationError, MigrationState, Migrator, load_migrations
 from ouroboros.postgres._pool import Pool, PoolAcquireContext, connect, create_pool
 from ouroboros.postgres._postgres import Connection, ModelCodec, Record, __version__
 from ouroboros.postgres._prepared import Attribute, PreparedStatement, Type
@@ -28,9 +30,14 @@ __all__ = [
     "Count",
     "Cursor",
     "CursorFactory",
+    "Diff",
     "ForeignKey",
     "Index",
     "Max",
+    "Migration",
+    "MigrationError",
+    "MigrationState",
+    "Migrator",
     "Min",
     "ModelCodec",
     "OrderBy",
@@ -45,11 +52,14 @@ __all__ = [
     "Transaction",
     "Type",
     "__version__",
+    "autogenerate",
     "close",
     "connect",
     "create_pool",
+    "diff_models",
     "get_pool",
     "init",
+    "load_migrations",
     "transaction",
     "using",
     *_errors.__all__,
