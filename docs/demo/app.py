@@ -15,6 +15,10 @@ What it shows, module by module:
 - ouroboros.kv counts note views (``/api/notes/{id}/views``) in an embedded
   store: ``memory://`` by default, any store URL in ``OUROBOROS_DEMO_KV``
   (``file:///tmp/demo.redb`` survives restarts, ``redis://...`` is shared).
+- ouroboros.tasks computes note statistics in the background
+  (``POST /api/notes/{id}/stats`` enqueues, ``GET /api/tasks/{task_id}``
+  polls): a worker runs inside the app on an embedded broker, or on the
+  broker named by ``OUROBOROS_DEMO_TASKS`` (``redis://...``, ``nats://...``).
 - ouroboros-kit reports which modules are installed (``/api/modules``).
 - ouroboros.test runs the demo's own tests (``docs/demo/test_demo_suite.py``):
   ``python -m ouroboros.test docs/demo``.
@@ -30,7 +34,10 @@ import importlib
 import itertools
 import logging
 import os
+import re
+import tempfile
 import time
+from collections import Counter
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -39,6 +46,8 @@ from ouroboros.http import HttpClient
 from ouroboros.kit import __version__ as kit_version
 from ouroboros.kit import module_statuses
 from ouroboros.kv import KV
+from ouroboros.tasks import App as TaskApp
+from ouroboros.tasks import AsyncResult, Worker
 from ouroboros.validation import BaseModel, Field
 
 GUIDE = FilePath(__file__).resolve().parent.parent
@@ -84,6 +93,35 @@ class NoteViews(BaseModel):
 NOTES: dict[int, Note] = {}
 VIEWS = KV.open(os.environ.get("OUROBOROS_DEMO_KV", "memory://")).namespace("demo:views")
 NEXT_ID = itertools.count(1)
+TASKS = TaskApp(
+    os.environ.get("OUROBOROS_DEMO_TASKS") or f"local://{tempfile.mkdtemp(prefix='ob-demo-')}/tasks.redb",
+    prefix="demo",
+)
+WORKER: dict[str, object] = {}
+
+
+class NoteStats(BaseModel):
+    note_id: int
+    words: int
+    characters: int
+    top_words: list[str]
+
+
+class TaskStatus(BaseModel):
+    task_id: str
+    state: str
+    result: NoteStats | None = None
+    error: str | None = None
+
+
+@TASKS.task(retries=2, time_limit=10)
+def note_stats(note_id: int, text: str) -> NoteStats:
+    """A background task (an ouroboros.tasks sync task, run in the worker's thread pool)."""
+    words = re.findall(r"\w+", text.lower())
+    top = [word for word, _ in Counter(words).most_common(3)]
+    return NoteStats(note_id=note_id, words=len(words), characters=len(text), top_words=top)
+
+
 SELF_URL = {"base": "http://127.0.0.1:8000"}
 
 
@@ -175,6 +213,47 @@ async def delete_note(note_id: Annotated[int, Path(ge=1)]) -> None:
     if NOTES.pop(note_id, None) is None:
         raise HTTPException(status_code=404, detail=f"no note {note_id}")
     await VIEWS.delete(str(note_id))
+
+
+@app.post("/api/notes/{note_id}/stats", response_model=TaskStatus, status_code=202, tags=["notes"])
+async def request_note_stats(note_id: Annotated[int, Path(ge=1)]) -> TaskStatus:
+    """Count the note's words in the background; poll ``/api/tasks/{task_id}``."""
+    if note_id not in NOTES:
+        raise HTTPException(status_code=404, detail=f"no note {note_id}")
+    note = NOTES[note_id]
+    result = await note_stats.adelay(note_id, f"{note.title}\n{note.body}")
+    return TaskStatus(task_id=result.id, state="pending")
+
+
+@app.get("/api/tasks/{task_id}", response_model=TaskStatus, tags=["tasks"])
+async def task_status(task_id: str) -> TaskStatus:
+    """The state of a background task, with its result once it succeeded."""
+    if not re.fullmatch(r"[0-9a-f]{32}", task_id):
+        raise HTTPException(status_code=404, detail=f"no task {task_id!r}")
+    info = await AsyncResult(task_id, TASKS).ainfo()
+    if info is None:
+        return TaskStatus(task_id=task_id, state="pending")
+    error = info.get("error")
+    return TaskStatus(
+        task_id=task_id,
+        state=info["state"],
+        result=info.get("result"),
+        error=f"{error['type']}: {error['message']}" if error else None,
+    )
+
+
+@app.on_event("startup")
+async def start_task_worker() -> None:
+    worker = Worker(TASKS, concurrency=4, heartbeat=5.0, shutdown_timeout=5.0)
+    WORKER["worker"], WORKER["run"] = worker, asyncio.ensure_future(worker.run())
+
+
+@app.on_event("shutdown")
+async def stop_task_worker() -> None:
+    worker, running = WORKER.pop("worker", None), WORKER.pop("run", None)
+    if isinstance(worker, Worker) and isinstance(running, asyncio.Future):
+        worker.stop()
+        await running
 
 
 @app.get("/api/self-check", response_model=SelfCheck, tags=["platform"])

@@ -12,7 +12,7 @@ import pytest
 from service_brokers import fresh_prefix, wait_for
 
 from ouroboros.core import InvalidArgumentError
-from ouroboros.tasks import App, Broker, State, TaskFailed, TaskRevokedError
+from ouroboros.tasks import App, AsyncResult, Broker, State, TaskFailed, TaskRevokedError
 
 
 def test_revoke_cancels_running_async_task(app: App, start_worker, tmp_path: Path) -> None:
@@ -184,3 +184,24 @@ def test_rate_acquire_rejects_bad_arguments(broker_url: str, rate: float, burst:
     broker = Broker(broker_url, prefix=fresh_prefix())
     with pytest.raises(InvalidArgumentError, match=field):
         broker.rate_acquire("k", rate, burst, wait=True)
+
+
+def test_async_state_accessors(app: App, start_worker) -> None:
+    @app.task
+    def double(x: int) -> int:
+        return 2 * x
+
+    start_worker(app)
+    r = double.delay(4)
+    assert r.get(timeout=20) == 8
+
+    async def check() -> None:
+        assert await r.astate() == State.SUCCEEDED
+        info = await r.ainfo()
+        assert info is not None
+        assert info["result"] == 8
+        missing = AsyncResult("0" * 32, app)
+        assert await missing.astate() == State.PENDING
+        assert await missing.ainfo() is None
+
+    asyncio.run(check())

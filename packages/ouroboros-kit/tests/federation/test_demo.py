@@ -188,6 +188,33 @@ def test_note_views_are_counted_in_kv(demo):
     assert get(f"{base}/api/notes/999999/views")[0] == 404
 
 
+def test_note_stats_run_as_a_background_task(demo):
+    base, _ = demo
+    _, _, body = call("POST", base + "/api/notes", {"title": "Tasks demo", "body": "one two two three three three"})
+    note_id = json.loads(body)["id"]
+    status, _, body = call("POST", f"{base}/api/notes/{note_id}/stats")
+    assert status == 202
+    task = json.loads(body)
+    assert task["state"] == "pending"
+    deadline = time.monotonic() + 30
+    while True:
+        status, _, body = get(f"{base}/api/tasks/{task['task_id']}")
+        assert status == 200
+        record = json.loads(body)
+        if record["state"] == "succeeded" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert record["result"] == {
+        "note_id": note_id,
+        "words": 8,
+        "characters": 40,
+        "top_words": ["three", "two", "tasks"],
+    }
+    assert record["error"] is None
+    assert call("POST", base + "/api/notes/999999/stats")[0] == 404
+    assert get(base + "/api/tasks/not-a-task-id")[0] == 404
+
+
 def test_demo_suite_runs_under_ouroboros_test(tmp_path):
     """docs/demo/test_demo_suite.py: the demo's own tests, written with ouroboros.test."""
     report = tmp_path / "demo.json"

@@ -52,6 +52,15 @@ class AsyncResult:
         """The whole record: state, result or error, task, attempt, worker, times."""
         return self._record()
 
+    async def ainfo(self) -> dict[str, Any] | None:
+        """:attr:`info` for async code: the stored record, or None while pending."""
+        return await self._arecord()
+
+    async def astate(self) -> State:
+        """:attr:`state` for async code (does not wait for the task)."""
+        record = await self._arecord()
+        return State.PENDING if record is None else State(record["state"])
+
     @property
     def state(self) -> State:
         record = self._record()
