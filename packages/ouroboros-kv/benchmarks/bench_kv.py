@@ -33,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,56 @@ def embedded(n: int, batch_n: int, rounds: int) -> None:
         row(f"batch set ({total:,}, 1,000 per txn)", "lmdb", ob, best(lmdb_batch, total, rounds))
         row(f"batch set ({total:,}, 1,000 per txn)", "rocksdict", ob, best(rocks_batch, total, rounds))
         kv.close()
+        env.close()
+        rdb.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def durable_concurrent(n: int, writers: int = 64) -> None:
+    """`n` durable (fsync) single-key writes from `writers` concurrent writers:
+    asyncio tasks on our file store (group commit), threads on the peers."""
+    folder = Path(tempfile.mkdtemp(prefix="kv-bench-durable-"))
+    per = n // writers
+    total = per * writers
+    try:
+        kv = KV.open((folder / "ob.redb").as_uri())
+        env = lmdb.open(str(folder / "lmdb"), map_size=1 << 30, sync=True, metasync=True)
+        rdb = rocksdict.Rdict(str(folder / "rocks"))
+        sync_write = rocksdict.WriteOptions()
+        sync_write.sync = True
+        rdb.set_write_options(sync_write)
+
+        async def ob_all() -> None:
+            async def writer(w: int) -> None:
+                for i in range(per):
+                    await kv.set(f"w{w}:{i}", VALUE)
+
+            await asyncio.gather(*(writer(w) for w in range(writers)))
+
+        def threads(put: Callable[[bytes], Any]) -> Callable[[], None]:
+            def writer(w: int) -> None:
+                for i in range(per):
+                    put(f"w{w}:{i}".encode())
+
+            def run() -> None:
+                with ThreadPoolExecutor(writers) as pool:
+                    list(pool.map(writer, range(writers)))
+
+            return run
+
+        def lmdb_put(k: bytes) -> None:
+            with env.begin(write=True) as txn:
+                txn.put(k, VALUE)
+
+        def rocks_put(k: bytes) -> None:
+            rdb[k] = VALUE
+
+        print(f"embedded durable: {total:,} single-key commits from {writers} concurrent writers", flush=True)
+        ob = best(lambda: asyncio.run(ob_all()), total, 1)
+        name = f"durable set ({total:,}, {writers} writers)"
+        row(name, "lmdb (sync, threads)", ob, best(threads(lmdb_put), total, 1))
+        row(name, "rocksdict (sync, threads)", ob, best(threads(rocks_put), total, 1))
         env.close()
         rdb.close()
     finally:
@@ -281,11 +332,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="embedded keys (default 1,000,000)")
     parser.add_argument("--redis-n", type=int, default=20_000, help="Redis operations per measurement")
+    parser.add_argument("--durable-n", type=int, default=6_400, help="durable concurrent writes (default 6,400)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     print(f"ouroboros.kv {okv.__version__} vs lmdb {lmdb.__version__}, rocksdict, redis-py {redis.__version__}")
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, {platform.node()}")
     embedded(args.n, min(args.n, 1_000_000), args.rounds)
+    durable_concurrent(args.durable_n)
     url = os.environ.get("OUROBOROS_REDIS_URL")
     if url:
         asyncio.run(redis_async(url, args.redis_n, args.rounds))

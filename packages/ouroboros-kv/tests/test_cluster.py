@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ouroboros.kv import KVCommandError, SyncKV
+from ouroboros.core import InvalidArgumentError
+from ouroboros.kv import KV, KVCommandError, SyncKV
 
 
 def _free_port() -> int:
@@ -133,6 +134,39 @@ def test_batch_keys_share_one_slot(ckv: SyncKV):
         ckv.batch().set("a", 1).set("b", 2).set("c", 3).execute()
 
 
-def test_scan_is_refused_with_a_reason(ckv: SyncKV):
-    with pytest.raises(KVCommandError, match="Cluster"):
-        ckv.scan("user:")
+def test_scan_walks_every_primary(ckv: SyncKV, cluster_url: str):
+    keys = {f"scan:{i}" for i in range(300)}
+    ckv.set_many(dict.fromkeys(keys, 1))
+    ckv.set_many({f"other:{i}": 1 for i in range(50)})
+    seen: list[str] = []
+    cursor, pages = None, 0
+    while True:
+        page, cursor = ckv.scan("scan:", cursor=cursor, limit=40)
+        seen += page
+        pages += 1
+        if cursor is None:
+            break
+        # host:port/cursor of the node being walked
+        assert "/" in cursor and ":" in cursor
+    assert set(seen) == keys
+    assert pages >= 3
+    # Three primaries, each holding part of the keys: all were walked.
+    ports = {int(n.rsplit(":", 1)[1]) for n in cluster_url.removeprefix("redis+cluster://").split(",")}
+    assert all(int(_cli(p, "dbsize").strip() or 0) > 0 for p in ports)
+    assert set(ckv.scan_iter("scan:", batch=7)) == keys
+    assert set(ckv.namespace("scan").scan_iter("")) == {k.removeprefix("scan:") for k in keys}
+    assert ckv.scan("nothing-here:") == ([], None)
+
+
+@pytest.mark.asyncio
+async def test_async_scan_on_the_cluster(cluster_url: str):
+    kv = KV.open(cluster_url)
+    await kv.set_many({f"ascan:{i}": i for i in range(60)})
+    found = [k async for k in kv.scan_iter("ascan:", batch=9)]
+    assert sorted(found) == sorted(f"ascan:{i}" for i in range(60))
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "127.0.0.1/5", "127.0.0.1:x/5", "127.0.0.1:7000/abc"])
+def test_scan_rejects_a_foreign_cursor(ckv: SyncKV, cursor: str):
+    with pytest.raises(InvalidArgumentError, match="cluster scan cursor"):
+        ckv.scan("scan:", cursor=cursor)

@@ -17,6 +17,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
 use tokio::sync::OnceCell;
 
@@ -425,40 +426,23 @@ impl RedisStore {
     }
 
     /// `SCAN` with `MATCH prefix*`. Redis may return a few more or fewer keys
-    /// than `limit` per page (COUNT is a hint) and may repeat a key.
+    /// than `limit` per page (COUNT is a hint) and may repeat a key. On a
+    /// cluster every primary's keyspace is walked in turn, each with its own
+    /// cursor; the page cursor names the node and its cursor
+    /// (`host:port/cursor`).
     pub async fn scan(&self, prefix: &[u8], cursor: Option<&[u8]>, limit: usize) -> Result<Page> {
+        let pattern = scan_pattern(prefix);
         if self.is_cluster() {
-            return Err(KvError::Command {
-                url: self.shown.clone(),
-                message:
-                    "scan over Redis Cluster is not supported yet; scan each node with its own URL"
-                        .into(),
-            });
+            return self.scan_cluster(&pattern, cursor, limit).await;
         }
-        let mut pattern = Vec::with_capacity(prefix.len() + 1);
-        for &b in prefix {
-            if matches!(b, b'*' | b'?' | b'[' | b']' | b'\\') {
-                pattern.push(b'\\');
-            }
-            pattern.push(b);
-        }
-        pattern.push(b'*');
         // SCAN walks the whole keyspace COUNT slots at a time and returns only
         // the matches, often none: keep walking until the page has `limit`
         // keys or the walk is complete, so pages are about `limit` long.
         let mut next = cursor.unwrap_or(b"0").to_vec();
         let mut keys: Vec<Vec<u8>> = Vec::new();
         loop {
-            let (cursor, found): (Vec<u8>, Vec<Vec<u8>>) = self
-                .query(
-                    redis::cmd("SCAN")
-                        .arg(&next)
-                        .arg("MATCH")
-                        .arg(&pattern)
-                        .arg("COUNT")
-                        .arg(limit.max(100)),
-                )
-                .await?;
+            let (cursor, found): (Vec<u8>, Vec<Vec<u8>>) =
+                self.query(&scan_cmd(&next, &pattern, limit)).await?;
             keys.extend(found);
             next = cursor;
             if next == b"0" || keys.len() >= limit {
@@ -469,6 +453,110 @@ impl RedisStore {
             keys,
             cursor: (next != b"0").then_some(next),
         })
+    }
+
+    /// The primaries of the cluster (from `CLUSTER SLOTS`), sorted.
+    async fn primaries(&self, conn: &mut ClusterConnection) -> Result<Vec<(String, u16)>> {
+        let reply = conn
+            .route_command(
+                redis::cmd("CLUSTER").arg("SLOTS").clone(),
+                RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
+            )
+            .await
+            .map_err(|e| self.err(&e))?;
+        let mut out = Vec::new();
+        if let Value::Array(ranges) = reply {
+            for range in ranges {
+                let Value::Array(parts) = range else { continue };
+                let Some(Value::Array(primary)) = parts.get(2) else {
+                    continue;
+                };
+                let host = primary
+                    .first()
+                    .and_then(|h| redis::from_redis_value_ref::<String>(h).ok());
+                let port = primary
+                    .get(1)
+                    .and_then(|p| redis::from_redis_value_ref::<u16>(p).ok());
+                if let (Some(host), Some(port)) = (host, port) {
+                    out.push((host, port));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        if out.is_empty() {
+            return Err(KvError::Command {
+                url: self.shown.clone(),
+                message: "CLUSTER SLOTS named no primary node".into(),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn scan_cluster(
+        &self,
+        pattern: &[u8],
+        cursor: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Page> {
+        let Conn::Cluster(mut conn) = self.conn().await? else {
+            unreachable!("scan_cluster is only called on a cluster");
+        };
+        let nodes = self.primaries(&mut conn).await?;
+        let (mut index, mut next) = match cursor {
+            None => (0, b"0".to_vec()),
+            Some(c) => {
+                let text = std::str::from_utf8(c).ok();
+                let parsed = text.and_then(|t| {
+                    let (node, cur) = t.rsplit_once('/')?;
+                    let (host, port) = node.rsplit_once(':')?;
+                    cur.parse::<u64>().ok()?;
+                    Some((host.to_owned(), port.parse::<u16>().ok()?, cur))
+                });
+                let Some((host, port, cur)) = parsed else {
+                    return Err(KvError::invalid(
+                        "cursor",
+                        format!(
+                            "{:?} is not a cluster scan cursor (host:port/cursor)",
+                            String::from_utf8_lossy(c)
+                        ),
+                    ));
+                };
+                // A node that left the cluster: go on with the next one in order.
+                match nodes.binary_search(&(host, port)) {
+                    Ok(i) => (i, cur.as_bytes().to_vec()),
+                    Err(i) => (i, b"0".to_vec()),
+                }
+            }
+        };
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        while index < nodes.len() && keys.len() < limit {
+            let (host, port) = &nodes[index];
+            let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                host: host.clone(),
+                port: *port,
+            });
+            let reply = conn
+                .route_command(scan_cmd(&next, pattern, limit), routing)
+                .await
+                .map_err(|e| self.err(&e))?;
+            let (cursor, found): (Vec<u8>, Vec<Vec<u8>>) =
+                redis::from_redis_value(reply).map_err(|e| KvError::Command {
+                    url: self.shown.clone(),
+                    message: format!("unexpected SCAN reply from {host}:{port}: {e}"),
+                })?;
+            keys.extend(found);
+            if cursor == b"0" {
+                index += 1;
+                next = b"0".to_vec();
+            } else {
+                next = cursor;
+            }
+        }
+        let cursor = nodes.get(index).map(|(host, port)| {
+            format!("{host}:{port}/{}", String::from_utf8_lossy(&next)).into_bytes()
+        });
+        Ok(Page { keys, cursor })
     }
 
     pub async fn expire(&self, key: &[u8], ttl_ms: Option<u64>) -> Result<bool> {
@@ -574,6 +662,29 @@ impl RedisStore {
             .map_err(|e| self.err(&e))?;
         Ok(n == 1)
     }
+}
+
+/// `prefix*` with the glob characters of `prefix` escaped.
+fn scan_pattern(prefix: &[u8]) -> Vec<u8> {
+    let mut pattern = Vec::with_capacity(prefix.len() + 1);
+    for &b in prefix {
+        if matches!(b, b'*' | b'?' | b'[' | b']' | b'\\') {
+            pattern.push(b'\\');
+        }
+        pattern.push(b);
+    }
+    pattern.push(b'*');
+    pattern
+}
+
+fn scan_cmd(cursor: &[u8], pattern: &[u8], limit: usize) -> Cmd {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor)
+        .arg("MATCH")
+        .arg(pattern)
+        .arg("COUNT")
+        .arg(limit.max(100));
+    cmd
 }
 
 #[cfg(test)]

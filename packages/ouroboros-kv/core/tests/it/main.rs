@@ -181,3 +181,48 @@ fn unknown_schemes_are_refused() {
         Err(KvError::InvalidArgument { .. })
     ));
 }
+
+#[test]
+fn concurrent_sets_on_a_file_store_are_group_committed() {
+    use ouroboros_kv_core::Embedded;
+    let dir = std::env::temp_dir().join(format!("ouroboros-kv-group-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Embedded::open_url(&format!("file://{}/group.redb", dir.display())).unwrap();
+    let before = store.commits();
+    let threads = 16;
+    let per_thread = 25;
+    let start = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (store, start) = (&store, &start);
+            scope.spawn(move || {
+                start.wait();
+                for i in 0..per_thread {
+                    let key = format!("t{t}:{i}");
+                    assert!(store
+                        .set(key.as_bytes(), key.as_bytes(), SetOptions::default())
+                        .unwrap());
+                    // Acknowledged means committed: readable at once.
+                    assert_eq!(store.get(key.as_bytes()).unwrap(), Some(key.into_bytes()));
+                }
+            });
+        }
+    });
+    let commits = store.commits() - before;
+    let writes = u64::try_from(threads * per_thread).unwrap();
+    assert!(commits < writes, "{commits} commits for {writes} sets");
+    // NX inside one group sees the writes queued before it.
+    let nx = SetOptions {
+        ttl_ms: None,
+        mode: SetMode::IfAbsent,
+    };
+    assert!(!store.set(b"t0:0", b"other", nx).unwrap());
+    assert_eq!(store.get(b"t0:0").unwrap(), Some(b"t0:0".to_vec()));
+    store.close();
+    assert!(matches!(
+        store.set(b"after", b"1", SetOptions::default()),
+        Err(KvError::Closed(_))
+    ));
+    drop(store);
+    std::fs::remove_dir_all(&dir).ok();
+}
