@@ -46,7 +46,7 @@ pub struct PyRoute {
 pub struct Helpers {
     pub make_websocket: Py<PyAny>,
     pub access_log: Py<PyAny>,
-    /// `body_error(exc, loc)`: a schema `ValidationError` as a 422 error.
+    /// `body_error([(exc, loc), ...])`: schema `ValidationError`s as one 422 error.
     pub body_error: Py<PyAny>,
     /// `validation_error(body)`: a `RequestValidationError` from a 422 body.
     pub validation_error: Py<PyAny>,
@@ -115,6 +115,7 @@ fn arg_to_py<'py>(
         ArgValue::Missing => default.bind(py).clone(),
         ArgValue::Str(s) => PyString::new(py, &s).into_any(),
         ArgValue::Int(i) => i.into_pyobject(py)?.into_any(),
+        ArgValue::BigInt(digits) => py.get_type::<pyo3::types::PyInt>().call1((digits,))?,
         ArgValue::Float(f) => f.into_pyobject(py)?.into_any(),
         ArgValue::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
         ArgValue::List(items) => {
@@ -198,6 +199,8 @@ impl Server {
         let this = slf.get();
         let route = &this.routes[route_index];
         let mut args = Vec::with_capacity(values.len());
+        // Every parameter the schema refuses, reported together as FastAPI does.
+        let mut failures: Vec<Bound<'py, PyAny>> = Vec::new();
         for (i, v) in values.into_iter().enumerate() {
             // Defaults are used as declared, like FastAPI: never converted.
             let convert = !matches!(v, ArgValue::Missing);
@@ -208,17 +211,16 @@ impl Server {
                         other => arg_to_py(py, other, &route.defaults[i], request)
                             .and_then(|value| validator.validate_python(py, &value, None, None)),
                     };
-                    validated.map_err(|e| {
-                        match this
-                            .helpers
-                            .body_error
-                            .bind(py)
-                            .call1((e.value(py), loc.bind(py)))
-                        {
-                            Ok(exc) => PyErr::from_value(exc),
-                            Err(e) => e,
+                    match validated {
+                        Ok(v) => v,
+                        Err(e) => {
+                            failures.push(
+                                PyTuple::new(py, [e.value(py).as_any(), loc.bind(py).as_any()])?
+                                    .into_any(),
+                            );
+                            py.None().into_bound(py)
                         }
-                    })?
+                    }
                 }
                 (_, v) => {
                     let value = arg_to_py(py, v, &route.defaults[i], request)?;
@@ -229,6 +231,10 @@ impl Server {
                 }
             };
             args.push(value);
+        }
+        if !failures.is_empty() {
+            let exc = this.helpers.body_error.bind(py).call1((failures,))?;
+            return Err(PyErr::from_value(exc));
         }
         PyTuple::new(py, args)
     }

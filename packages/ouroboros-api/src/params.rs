@@ -7,8 +7,10 @@
 use std::borrow::Cow;
 
 use hyper::header::{HeaderMap, COOKIE};
-use regex::Regex;
-use serde_json::{json, Map, Value};
+use ouroboros_schema::coerce::{self, ParsedInt};
+use ouroboros_schema::constraints::{FloatConstraints, IntConstraints, StrConstraints};
+use ouroboros_schema::errors::{CtxValue, ErrorType};
+use serde_json::{json, Value};
 
 /// Where a parameter's raw value is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,40 +83,18 @@ impl Kind {
     }
 }
 
-/// A numeric bound, remembering whether the user wrote an int so messages
-/// say `1` and not `1.0`, as FastAPI does.
-#[derive(Debug, Clone, Copy)]
-pub struct Bound {
-    pub value: f64,
-    pub is_int: bool,
-}
-
-impl Bound {
-    fn to_json(self) -> Value {
-        #[allow(clippy::cast_possible_truncation)]
-        let as_int = self.value as i64;
-        if self.is_int {
-            json!(as_int)
-        } else {
-            json!(self.value)
-        }
-    }
-
-    fn text(self) -> String {
-        self.to_json().to_string()
-    }
-}
-
-/// Declared constraints (`Query(ge=1, max_length=10, pattern=...)`).
+/// Declared constraints (`Query(ge=1, max_length=10, multiple_of=2, ...)`),
+/// held in ouroboros-schema's own types so they are checked by the same code,
+/// in the same order and with the same errors as a model field's.
 #[derive(Debug, Clone, Default)]
 pub struct Constraints {
-    pub gt: Option<Bound>,
-    pub ge: Option<Bound>,
-    pub lt: Option<Bound>,
-    pub le: Option<Bound>,
-    pub min_length: Option<usize>,
-    pub max_length: Option<usize>,
-    pub pattern: Option<(Regex, String)>,
+    /// Bounds of an `int` parameter written as integers.
+    pub int: IntConstraints,
+    /// Bounds of a `float` parameter, or of an `int` one with a fractional bound.
+    pub float: FloatConstraints,
+    /// Whether `float` (rather than `int`) holds an `int` parameter's bounds.
+    pub int_as_float: bool,
+    pub str: StrConstraints,
 }
 
 /// One parameter of a route plan, compiled once at startup.
@@ -143,6 +123,8 @@ pub enum ArgValue {
     Missing,
     Str(String),
     Int(i64),
+    /// An integer past `i64`, as its decimal digits.
+    BigInt(String),
     Float(f64),
     Bool(bool),
     List(Vec<ArgValue>),
@@ -158,39 +140,63 @@ pub enum ArgValue {
 /// One entry of FastAPI's 422 `detail` list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     pub loc: Vec<Value>,
     pub msg: String,
     pub input: Value,
-    pub ctx: Option<Value>,
+    /// Context values, in the order Pydantic lists them.
+    pub ctx: Option<Vec<(Cow<'static, str>, Value)>>,
 }
 
 impl FieldError {
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("type".into(), json!(self.kind));
-        m.insert("loc".into(), Value::Array(self.loc.clone()));
-        m.insert("msg".into(), json!(self.msg));
-        m.insert("input".into(), self.input.clone());
+    /// Append this entry as JSON with FastAPI's key order: type, loc, msg,
+    /// input, ctx (the same order as the body errors Python builds).
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"type\":");
+        serde_json::to_writer(&mut *out, &self.kind)?;
+        out.extend_from_slice(b",\"loc\":");
+        serde_json::to_writer(&mut *out, &self.loc)?;
+        out.extend_from_slice(b",\"msg\":");
+        serde_json::to_writer(&mut *out, &self.msg)?;
+        out.extend_from_slice(b",\"input\":");
+        serde_json::to_writer(&mut *out, &self.input)?;
         if let Some(ctx) = &self.ctx {
-            m.insert("ctx".into(), ctx.clone());
+            out.extend_from_slice(b",\"ctx\":{");
+            for (i, (k, v)) in ctx.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, k)?;
+                out.push(b':');
+                serde_json::to_writer(&mut *out, v)?;
+            }
+            out.push(b'}');
         }
-        Value::Object(m)
+        out.push(b'}');
+        Ok(())
     }
 }
 
 /// The body of a 422 response: `{"detail": [...]}`.
 pub fn errors_body(errors: &[FieldError]) -> Vec<u8> {
-    let detail: Vec<Value> = errors.iter().map(FieldError::to_json).collect();
-    serde_json::to_vec(&json!({ "detail": detail })).unwrap_or_default()
+    let mut out = b"{\"detail\":[".to_vec();
+    for (i, e) in errors.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Writing into a Vec only fails for non-string map keys, which there are none of.
+        let _ = e.write_json(&mut out);
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 fn error(
     spec: &ParamSpec,
-    kind: &'static str,
+    kind: Cow<'static, str>,
     msg: String,
     input: Value,
-    ctx: Option<Value>,
+    ctx: Option<Vec<(Cow<'static, str>, Value)>>,
 ) -> FieldError {
     let mut loc = vec![json!(spec.source.loc_name())];
     if spec.source != Source::Body {
@@ -205,214 +211,137 @@ fn error(
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
+fn ctx_json(v: &CtxValue) -> Value {
+    match v {
+        CtxValue::Int(i) => json!(i),
+        CtxValue::Float(f) | CtxValue::WholeFloat(f) => json!(f),
+        CtxValue::Str(s) => json!(s),
     }
 }
 
-/// One bound check: the bound, the error type, its wording, the ctx key and
-/// the test the value must pass.
-type BoundCheck = (
-    Option<Bound>,
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(f64, f64) -> bool,
-);
-
-/// Check numeric bounds of an already coerced number.
-fn check_number(spec: &ParamSpec, v: f64, input: &Value) -> Result<(), FieldError> {
-    let c = &spec.constraints;
-    let checks: [BoundCheck; 4] = [
-        (c.gt, "greater_than", "greater than", "gt", |v, b| v > b),
-        (
-            c.ge,
-            "greater_than_equal",
-            "greater than or equal to",
-            "ge",
-            |v, b| v >= b,
-        ),
-        (c.lt, "less_than", "less than", "lt", |v, b| v < b),
-        (
-            c.le,
-            "less_than_equal",
-            "less than or equal to",
-            "le",
-            |v, b| v <= b,
-        ),
-    ];
-    for (bound, kind, words, key, ok) in checks {
-        if let Some(b) = bound {
-            if !ok(v, b.value) {
-                return Err(error(
-                    spec,
-                    kind,
-                    format!("Input should be {words} {}", b.text()),
-                    input.clone(),
-                    Some(json!({ key: b.to_json() })),
-                ));
-            }
-        }
-    }
-    Ok(())
+/// A FastAPI `detail` entry for one of ouroboros-schema's errors.
+fn schema_error(spec: &ParamSpec, err: &ErrorType, input: Value) -> FieldError {
+    let ctx = err.context();
+    let ctx = (!ctx.is_empty()).then(|| {
+        ctx.iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), ctx_json(v)))
+            .collect()
+    });
+    error(
+        spec,
+        Cow::Owned(err.name().to_owned()),
+        err.message(),
+        input,
+        ctx,
+    )
 }
 
-fn check_string(spec: &ParamSpec, s: &str, input: &Value) -> Result<(), FieldError> {
-    let c = &spec.constraints;
-    if c.min_length.is_some() || c.max_length.is_some() {
-        let n = s.chars().count();
-        if let Some(min) = c.min_length {
-            if n < min {
-                return Err(error(
-                    spec,
-                    "string_too_short",
-                    format!("String should have at least {}", plural(min, "character")),
-                    input.clone(),
-                    Some(json!({ "min_length": min })),
-                ));
-            }
+impl Constraints {
+    fn check_int(&self, v: &ParsedInt) -> Result<(), ErrorType> {
+        match v {
+            ParsedInt::Small(i) if !self.int_as_float => self.int.check(*i),
+            #[allow(clippy::cast_precision_loss)]
+            ParsedInt::Small(i) => self.float.check(*i as f64),
+            // Past i64: the bounds (at most i64) are compared approximately.
+            ParsedInt::Big(digits) => match digits.parse::<f64>() {
+                Ok(f) if self.int_as_float => self.float.check(f),
+                Ok(f) => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let as_float = FloatConstraints {
+                        gt: self.int.gt.map(|b| b as f64),
+                        ge: self.int.ge.map(|b| b as f64),
+                        lt: self.int.lt.map(|b| b as f64),
+                        le: self.int.le.map(|b| b as f64),
+                        whole_bounds: true,
+                        ..FloatConstraints::default()
+                    };
+                    as_float.check(f)
+                }
+                Err(_) => Ok(()),
+            },
         }
-        if let Some(max) = c.max_length {
-            if n > max {
-                return Err(error(
-                    spec,
-                    "string_too_long",
-                    format!("String should have at most {}", plural(max, "character")),
-                    input.clone(),
-                    Some(json!({ "max_length": max })),
-                ));
-            }
-        }
-    }
-    if let Some((re, text)) = &c.pattern {
-        if !re.is_match(s) {
-            return Err(error(
-                spec,
-                "string_pattern_mismatch",
-                format!("String should match pattern '{text}'"),
-                input.clone(),
-                Some(json!({ "pattern": text })),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Booleans accept what pydantic's lax mode accepts.
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
-        "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
-        _ => None,
     }
 }
 
-/// Coerce one piece of request text (path, query, header, cookie, form).
+fn int_value(spec: &ParamSpec, parsed: ParsedInt, input: &Value) -> Result<ArgValue, FieldError> {
+    spec.constraints
+        .check_int(&parsed)
+        .map_err(|e| schema_error(spec, &e, input.clone()))?;
+    Ok(match parsed {
+        ParsedInt::Small(i) => ArgValue::Int(i),
+        ParsedInt::Big(digits) => ArgValue::BigInt(digits),
+    })
+}
+
+fn float_value(spec: &ParamSpec, v: f64, input: &Value) -> Result<ArgValue, FieldError> {
+    spec.constraints
+        .float
+        .check(v)
+        .map_err(|e| schema_error(spec, &e, input.clone()))?;
+    Ok(ArgValue::Float(v))
+}
+
+fn str_value(spec: &ParamSpec, s: &str, input: &Value) -> Result<ArgValue, FieldError> {
+    match spec.constraints.str.apply(s) {
+        Ok(Some(changed)) => Ok(ArgValue::Str(changed)),
+        Ok(None) => Ok(ArgValue::Str(s.to_owned())),
+        Err(e) => Err(schema_error(spec, &e, input.clone())),
+    }
+}
+
+/// Coerce one piece of request text (path, query, header, cookie, form) with
+/// ouroboros-schema's lax rules: `"1_000"` and `"1.0"` are the int 1000 and 1,
+/// as for a model field.
 pub fn coerce_text(spec: &ParamSpec, raw: &str) -> Result<ArgValue, FieldError> {
     let input = || json!(raw);
+    let failed = |e: ErrorType| schema_error(spec, &e, input());
     match spec.kind {
-        Kind::Str | Kind::Any => {
-            check_string(spec, raw, &input())?;
-            Ok(ArgValue::Str(raw.to_owned()))
-        }
-        Kind::Int => match raw.trim().parse::<i64>() {
-            Ok(v) => {
-                #[allow(clippy::cast_precision_loss)]
-                check_number(spec, v as f64, &input())?;
-                Ok(ArgValue::Int(v))
-            }
-            Err(_) => Err(error(
-                spec,
-                "int_parsing",
-                "Input should be a valid integer, unable to parse string as an integer".into(),
-                input(),
-                None,
-            )),
-        },
-        Kind::Float => match raw.trim().parse::<f64>() {
-            Ok(v) => {
-                check_number(spec, v, &input())?;
-                Ok(ArgValue::Float(v))
-            }
-            Err(_) => Err(error(
-                spec,
-                "float_parsing",
-                "Input should be a valid number, unable to parse string as a number".into(),
-                input(),
-                None,
-            )),
-        },
-        Kind::Bool => parse_bool(raw).map(ArgValue::Bool).ok_or_else(|| {
-            error(
-                spec,
-                "bool_parsing",
-                "Input should be a valid boolean, unable to interpret input".into(),
-                input(),
-                None,
-            )
-        }),
+        Kind::Str | Kind::Any => str_value(spec, raw, &input()),
+        Kind::Int => int_value(spec, coerce::str_to_int(raw).map_err(failed)?, &input()),
+        Kind::Float => float_value(spec, coerce::str_to_float(raw).map_err(failed)?, &input()),
+        Kind::Bool => coerce::str_to_bool(raw).map(ArgValue::Bool).map_err(failed),
     }
 }
 
-/// Coerce a JSON body value (lax mode: numeric strings become numbers).
+/// Coerce a JSON body value (lax mode: numeric strings become numbers), with
+/// the same rules as a model field reading JSON.
 pub fn coerce_json(spec: &ParamSpec, value: Value) -> Result<ArgValue, FieldError> {
+    let failed = |e: ErrorType, v: &Value| schema_error(spec, &e, v.clone());
     match (spec.kind, &value) {
         (Kind::Any, _) => Ok(ArgValue::Json(value)),
-        (_, Value::String(s)) if spec.kind != Kind::Str => coerce_text(spec, s),
-        (Kind::Str, Value::String(s)) => {
-            check_string(spec, s, &value)?;
-            Ok(ArgValue::Json(value))
+        (Kind::Str, Value::String(s)) => str_value(spec, s, &value),
+        (Kind::Int | Kind::Float | Kind::Bool, Value::String(s)) => {
+            coerce_text(spec, s).map_err(|mut e| {
+                e.input = value.clone();
+                e
+            })
         }
         (Kind::Int, Value::Number(n)) => {
-            let as_int = n.as_i64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(
-                        #[allow(clippy::cast_possible_truncation)]
-                        |f| f as i64,
-                    )
-            });
-            match as_int {
-                Some(i) => {
-                    #[allow(clippy::cast_precision_loss)]
-                    check_number(spec, i as f64, &value)?;
-                    Ok(ArgValue::Int(i))
-                }
-                None => Err(error(
-                    spec,
-                    "int_from_float",
-                    "Input should be a valid integer, got a number with a fractional part".into(),
-                    value.clone(),
-                    None,
-                )),
-            }
+            let parsed = match n.as_i64() {
+                Some(i) => ParsedInt::Small(i),
+                None => coerce::float_to_int(n.as_f64().unwrap_or(f64::NAN))
+                    .map_err(|e| failed(e, &value))?,
+            };
+            int_value(spec, parsed, &value)
         }
         (Kind::Float, Value::Number(n)) => {
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            check_number(spec, f, &value)?;
-            Ok(ArgValue::Float(f))
+            float_value(spec, n.as_f64().unwrap_or(f64::NAN), &value)
         }
         (Kind::Bool, Value::Bool(b)) => Ok(ArgValue::Bool(*b)),
-        (Kind::Bool, Value::Number(n)) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
-            Ok(ArgValue::Bool(n.as_i64() == Some(1)))
+        (Kind::Bool, Value::Number(n)) => match n.as_i64() {
+            Some(i) => coerce::int_to_bool(i),
+            None => coerce::float_to_bool(n.as_f64().unwrap_or(f64::NAN)),
         }
+        .map(ArgValue::Bool)
+        .map_err(|e| failed(e, &value)),
         (kind, _) => {
-            let (t, what) = match kind {
-                Kind::Str => ("string_type", "a valid string"),
-                Kind::Int => ("int_type", "a valid integer"),
-                Kind::Float => ("float_type", "a valid number"),
-                _ => ("bool_type", "a valid boolean"),
+            let e = match kind {
+                Kind::Str => ErrorType::StringType,
+                Kind::Int => ErrorType::IntType,
+                Kind::Float => ErrorType::FloatType,
+                _ => ErrorType::BoolType,
             };
-            Err(error(
-                spec,
-                t,
-                format!("Input should be {what}"),
-                value.clone(),
-                None,
-            ))
+            Err(failed(e, &value))
         }
     }
 }
@@ -422,7 +351,7 @@ pub fn absent(spec: &ParamSpec) -> Result<ArgValue, FieldError> {
     if spec.required {
         Err(error(
             spec,
-            "missing",
+            Cow::Borrowed("missing"),
             "Field required".into(),
             Value::Null,
             None,
@@ -432,47 +361,65 @@ pub fn absent(spec: &ParamSpec) -> Result<ArgValue, FieldError> {
     }
 }
 
+/// Coerce every value of a list parameter; each failing item is reported
+/// with its index (`["query", "ids", 1]`), all of them at once.
+fn coerce_list<'a>(
+    spec: &ParamSpec,
+    values: impl Iterator<Item = Cow<'a, str>>,
+) -> Result<ArgValue, Vec<FieldError>> {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (i, v) in values.enumerate() {
+        match coerce_text(spec, &v) {
+            Ok(item) => items.push(item),
+            Err(mut e) => {
+                e.loc.push(json!(i));
+                errors.push(e);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if items.is_empty() {
+        return absent(spec).map_err(|e| vec![e]);
+    }
+    Ok(ArgValue::List(items))
+}
+
 /// Look up every value of `key` in decoded pairs and coerce them.
 pub fn from_pairs(
     spec: &ParamSpec,
     pairs: &[(Cow<'_, str>, Cow<'_, str>)],
-) -> Result<ArgValue, FieldError> {
+) -> Result<ArgValue, Vec<FieldError>> {
     if spec.list {
-        let items: Vec<ArgValue> = pairs
+        let values = pairs
             .iter()
             .filter(|(k, _)| k == &spec.alias)
-            .map(|(_, v)| coerce_text(spec, v))
-            .collect::<Result<_, _>>()?;
-        if items.is_empty() {
-            return absent(spec);
-        }
-        return Ok(ArgValue::List(items));
+            .map(|(_, v)| Cow::Borrowed(v.as_ref()));
+        return coerce_list(spec, values);
     }
     match pairs.iter().rev().find(|(k, _)| k == &spec.alias) {
         Some((_, v)) => coerce_text(spec, v),
         None => absent(spec),
     }
+    .map_err(|e| vec![e])
 }
 
 /// Header lookups are case-insensitive; `spec.alias` is already lowercase.
-pub fn from_headers(spec: &ParamSpec, headers: &HeaderMap) -> Result<ArgValue, FieldError> {
+pub fn from_headers(spec: &ParamSpec, headers: &HeaderMap) -> Result<ArgValue, Vec<FieldError>> {
     let mut values = headers
         .get_all(spec.alias.as_str())
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
     if spec.list {
-        let items: Vec<ArgValue> = values
-            .map(|v| coerce_text(spec, &v))
-            .collect::<Result<_, _>>()?;
-        if items.is_empty() {
-            return absent(spec);
-        }
-        return Ok(ArgValue::List(items));
+        return coerce_list(spec, values);
     }
     match values.next() {
         Some(v) => coerce_text(spec, &v),
         None => absent(spec),
     }
+    .map_err(|e| vec![e])
 }
 
 /// Parse `Cookie:` headers into name/value pairs.
@@ -509,35 +456,47 @@ mod tests {
     }
 
     #[test]
-    fn ints_coerce_and_report_fastapi_errors() {
+    fn ints_coerce_like_a_model_field() {
         let s = spec(Kind::Int, Source::Query);
         assert!(matches!(coerce_text(&s, "42"), Ok(ArgValue::Int(42))));
+        assert!(matches!(coerce_text(&s, "1_000"), Ok(ArgValue::Int(1000))));
+        assert!(matches!(coerce_text(&s, "1.0"), Ok(ArgValue::Int(1))));
         let e = coerce_text(&s, "x1").unwrap_err();
         assert_eq!(e.kind, "int_parsing");
         assert_eq!(e.loc, vec![json!("query"), json!("limit")]);
         assert_eq!(e.input, json!("x1"));
+        assert!(matches!(
+            coerce_text(&s, "123456789012345678901234"),
+            Ok(ArgValue::BigInt(d)) if d == "123456789012345678901234"
+        ));
     }
 
     #[test]
-    fn bounds_name_the_limit() {
+    fn bounds_and_multiple_of_name_the_limit() {
         let mut s = spec(Kind::Int, Source::Query);
-        s.constraints.ge = Some(Bound {
-            value: 1.0,
-            is_int: true,
-        });
+        s.constraints.int.ge = Some(1);
         let e = coerce_text(&s, "0").unwrap_err();
         assert_eq!(e.msg, "Input should be greater than or equal to 1");
-        assert_eq!(e.ctx, Some(json!({"ge": 1})));
+        assert_eq!(e.ctx, Some(vec![("ge".into(), json!(1))]));
+        s.constraints.int.multiple_of = Some(5);
+        let e = coerce_text(&s, "7").unwrap_err();
+        assert_eq!(e.kind, "multiple_of");
+        assert_eq!(e.msg, "Input should be a multiple of 5");
+        assert_eq!(e.ctx, Some(vec![("multiple_of".into(), json!(5))]));
+        assert_eq!(
+            String::from_utf8(errors_body(&[e])).unwrap(),
+            r#"{"detail":[{"type":"multiple_of","loc":["query","limit"],"msg":"Input should be a multiple of 5","input":"7","ctx":{"multiple_of":5}}]}"#
+        );
     }
 
     #[test]
     fn strings_check_length_and_pattern() {
         let mut s = spec(Kind::Str, Source::Header);
-        s.constraints.max_length = Some(1);
+        s.constraints.str.max_length = Some(1);
         let e = coerce_text(&s, "ab").unwrap_err();
         assert_eq!(e.msg, "String should have at most 1 character");
-        s.constraints.max_length = None;
-        s.constraints.pattern = Some((Regex::new("^a").unwrap(), "^a".into()));
+        s.constraints.str.max_length = None;
+        s.constraints.str.pattern = Some(regex::Regex::new("^a").unwrap());
         assert_eq!(
             coerce_text(&s, "ba").unwrap_err().kind,
             "string_pattern_mismatch"
@@ -551,6 +510,9 @@ mod tests {
         assert_eq!(e.loc, vec![json!("body")]);
         assert_eq!(e.kind, "int_type");
         assert!(matches!(coerce_json(&s, json!("7")), Ok(ArgValue::Int(7))));
+        let e = coerce_json(&s, json!(1.5)).unwrap_err();
+        assert_eq!(e.kind, "int_from_float");
+        assert_eq!(e.input, json!(1.5));
     }
 
     #[test]

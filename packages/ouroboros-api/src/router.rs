@@ -173,11 +173,11 @@ impl RouteTable {
 /// How a body failed to parse, before any parameter is looked at.
 fn json_invalid(err: &serde_json::Error) -> FieldError {
     FieldError {
-        kind: "json_invalid",
+        kind: "json_invalid".into(),
         loc: vec![json!("body"), json!(err.column())],
         msg: "JSON decode error".into(),
         input: json!({}),
-        ctx: Some(json!({ "error": err.to_string() })),
+        ctx: Some(vec![("error".into(), json!(err.to_string()))]),
     }
 }
 
@@ -268,60 +268,83 @@ pub fn extract(
     };
     for spec in &plan.params {
         let result = match spec.source {
-            Source::Path => match path_params.lookup(&spec.alias) {
-                Some(raw) => match percent_decode(raw) {
-                    Some(decoded) => params::coerce_text(spec, &decoded),
-                    None => params::coerce_text(spec, raw),
-                },
-                None => params::absent(spec),
-            },
             Source::Query => params::from_pairs(spec, &query_pairs),
             Source::Header => params::from_headers(spec, headers),
             Source::Cookie => params::from_pairs(spec, &cookies),
             Source::Form => params::from_pairs(spec, &form_pairs),
-            Source::File => {
-                let mut files = multipart
-                    .iter()
-                    .flat_map(|m| m.files.iter())
-                    .filter(|f| f.field == spec.alias)
-                    .map(|f| ArgValue::File(Box::new(f.clone())));
-                if spec.list {
-                    let all: Vec<ArgValue> = files.collect();
-                    if all.is_empty() {
-                        params::absent(spec)
-                    } else {
-                        Ok(ArgValue::List(all))
-                    }
-                } else {
-                    files.next().map_or_else(|| params::absent(spec), Ok)
-                }
-            }
-            Source::Body if spec.raw_json => {
-                if body.is_empty() || !is_json(headers) {
-                    params::absent(spec)
-                } else {
-                    Ok(ArgValue::RawJson(body.clone()))
-                }
-            }
-            Source::Body => match &json_body {
-                Some(v) => params::coerce_json(spec, v.clone()),
-                None => params::absent(spec),
-            },
-            Source::BodyField => match json_body.as_ref().and_then(|b| b.get(&spec.alias)) {
-                Some(v) => params::coerce_json(spec, v.clone()),
-                None => params::absent(spec),
-            },
-            Source::Request => Ok(ArgValue::Request),
+            _ => single_value(
+                spec,
+                path_params,
+                multipart.as_ref(),
+                body,
+                headers,
+                json_body.as_ref(),
+            )
+            .map_err(|e| vec![e]),
         };
         match result {
             Ok(v) => out.push(v),
-            Err(e) => errors.push(e),
+            Err(e) => errors.extend(e),
         }
     }
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// A parameter with one value (path, file, JSON body or body field).
+fn single_value(
+    spec: &ParamSpec,
+    path_params: &impl PathParams,
+    multipart: Option<&multipart::FormParts>,
+    body: &Bytes,
+    headers: &HeaderMap,
+    json_body: Option<&Value>,
+) -> Result<ArgValue, FieldError> {
+    match spec.source {
+        Source::Path => match path_params.lookup(&spec.alias) {
+            Some(raw) => match percent_decode(raw) {
+                Some(decoded) => params::coerce_text(spec, &decoded),
+                None => params::coerce_text(spec, raw),
+            },
+            None => params::absent(spec),
+        },
+        Source::Query | Source::Header | Source::Cookie | Source::Form => params::absent(spec),
+        Source::File => {
+            let mut files = multipart
+                .iter()
+                .flat_map(|m| m.files.iter())
+                .filter(|f| f.field == spec.alias)
+                .map(|f| ArgValue::File(Box::new(f.clone())));
+            if spec.list {
+                let all: Vec<ArgValue> = files.collect();
+                if all.is_empty() {
+                    params::absent(spec)
+                } else {
+                    Ok(ArgValue::List(all))
+                }
+            } else {
+                files.next().map_or_else(|| params::absent(spec), Ok)
+            }
+        }
+        Source::Body if spec.raw_json => {
+            if body.is_empty() || !is_json(headers) {
+                params::absent(spec)
+            } else {
+                Ok(ArgValue::RawJson(body.clone()))
+            }
+        }
+        Source::Body => match json_body {
+            Some(v) => params::coerce_json(spec, v.clone()),
+            None => params::absent(spec),
+        },
+        Source::BodyField => match json_body.and_then(|b| b.get(&spec.alias)) {
+            Some(v) => params::coerce_json(spec, v.clone()),
+            None => params::absent(spec),
+        },
+        Source::Request => Ok(ArgValue::Request),
     }
 }
 
@@ -337,11 +360,11 @@ fn parse_multipart(
         .map(Some)
         .map_err(|e| {
             vec![FieldError {
-                kind: "multipart_invalid",
+                kind: "multipart_invalid".into(),
                 loc: vec![json!("body")],
                 msg: "Invalid multipart body".into(),
                 input: Value::Null,
-                ctx: Some(json!({ "error": e })),
+                ctx: Some(vec![("error".into(), json!(e))]),
             }]
         })
 }

@@ -10,7 +10,6 @@ use ouroboros_common::python::guard;
 use ouroboros_common::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use regex::Regex;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::watch;
 
@@ -19,10 +18,11 @@ use ouroboros_schema::python::SchemaValidator;
 use crate::bridge::{Helpers, PyRoute, Server};
 use crate::json::Filter;
 use crate::native_middleware::{Cors, NativeMiddleware};
-use crate::params::{Bound as NumBound, Constraints, Kind, ParamSpec, Source};
+use crate::params::{Constraints, Kind, ParamSpec, Source};
 use crate::queue::{Msg, Queue};
 use crate::router::{RoutePlan, RouteTable};
 use crate::server::{self, Config, Core};
+use ouroboros_schema::constraints::{FloatConstraints, IntConstraints, StrConstraints};
 
 fn invalid(name: &str, reason: impl Into<String>) -> PyErr {
     Error::invalid_argument(name, reason).into()
@@ -33,14 +33,58 @@ fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         .ok_or_else(|| invalid(key, "missing from the compiled route plan"))
 }
 
-fn bound(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<NumBound>> {
-    match d.get_item(key)? {
-        Some(v) if !v.is_none() => Ok(Some(NumBound {
-            value: v.extract::<f64>()?,
-            is_int: v.is_instance_of::<pyo3::types::PyInt>(),
-        })),
-        _ => Ok(None),
+/// The declared bounds and `multiple_of`, as ouroboros-schema's constraints
+/// for the parameter's kind.
+fn numeric_constraints(d: &Bound<'_, PyDict>, kind: Kind, c: &mut Constraints) -> PyResult<()> {
+    let mut whole = true;
+    let mut floats: [Option<f64>; 5] = [None; 5];
+    let mut ints: [Option<i64>; 5] = [None; 5];
+    for (i, key) in ["gt", "ge", "lt", "le", "multiple_of"].iter().enumerate() {
+        if let Some(v) = d.get_item(*key)?.filter(|v| !v.is_none()) {
+            let is_int = v.is_instance_of::<pyo3::types::PyInt>()
+                && !v.is_instance_of::<pyo3::types::PyBool>();
+            floats[i] = Some(v.extract::<f64>().map_err(|_| {
+                invalid(
+                    key,
+                    format!(
+                        "must be a number, got {}",
+                        v.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+                    ),
+                )
+            })?);
+            if is_int {
+                ints[i] = v.extract::<i64>().ok();
+            }
+            // Messages print bounds written as ints without `.0`; a
+            // fractional `multiple_of` is printed as written anyway.
+            if i < 4 {
+                whole &= is_int && ints[i].is_some();
+            }
+        }
     }
+    c.float = FloatConstraints {
+        gt: floats[0],
+        ge: floats[1],
+        lt: floats[2],
+        le: floats[3],
+        multiple_of: floats[4],
+        allow_inf_nan: match d.get_item("allow_inf_nan")? {
+            Some(v) if !v.is_none() => v.extract()?,
+            _ => true,
+        },
+        whole_bounds: whole,
+    };
+    if kind == Kind::Int {
+        c.int_as_float = !whole;
+        c.int = IntConstraints {
+            gt: ints[0],
+            ge: ints[1],
+            lt: ints[2],
+            le: ints[3],
+            multiple_of: ints[4],
+        };
+    }
+    Ok(())
 }
 
 fn opt_usize(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<usize>> {
@@ -54,32 +98,26 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
     let name: String = get(d, "name")?.extract()?;
     let source: String = get(d, "source")?.extract()?;
     let kind: String = get(d, "kind")?.extract()?;
-    let pattern = match d.get_item("pattern")? {
-        Some(p) if !p.is_none() => {
-            let text: String = p.extract()?;
-            let re = Regex::new(&text).map_err(|e| {
-                invalid(&name, format!("pattern {text:?} is not a valid regex: {e}"))
-            })?;
-            Some((re, text))
-        }
-        _ => None,
-    };
+    let kind =
+        Kind::parse(&kind).ok_or_else(|| invalid(&name, format!("unknown kind {kind:?}")))?;
+    let mut constraints = Constraints::default();
+    numeric_constraints(d, kind, &mut constraints)?;
+    if let Some(p) = d.get_item("pattern")?.filter(|p| !p.is_none()) {
+        let text: String = p.extract()?;
+        let re = StrConstraints::compile_pattern(&text).map_err(|e| invalid(&name, e))?;
+        constraints.str.pattern = Some(re);
+        constraints.str.pattern_text = Some(text.into());
+    }
+    constraints.str.min_length = opt_usize(d, "min_length")?;
+    constraints.str.max_length = opt_usize(d, "max_length")?;
     Ok(ParamSpec {
         alias: get(d, "alias")?.extract()?,
         source: Source::parse(&source)
             .ok_or_else(|| invalid(&name, format!("unknown source {source:?}")))?,
-        kind: Kind::parse(&kind).ok_or_else(|| invalid(&name, format!("unknown kind {kind:?}")))?,
+        kind,
         list: get(d, "list")?.extract()?,
         required: get(d, "required")?.extract()?,
-        constraints: Constraints {
-            gt: bound(d, "gt")?,
-            ge: bound(d, "ge")?,
-            lt: bound(d, "lt")?,
-            le: bound(d, "le")?,
-            min_length: opt_usize(d, "min_length")?,
-            max_length: opt_usize(d, "max_length")?,
-            pattern,
-        },
+        constraints,
         raw_json: false,
         name,
     })

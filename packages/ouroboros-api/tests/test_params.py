@@ -194,7 +194,7 @@ def test_valid_parameters(client, url, expected):
         (
             "/tags?tag=1&tag=x",
             "int_parsing",
-            ["query", "tag"],
+            ["query", "tag", 1],
             "Input should be a valid integer, unable to parse string as an integer",
             None,
         ),
@@ -213,7 +213,13 @@ def test_valid_parameters(client, url, expected):
             "Input should be 'fast' or 'slow'",
             {"expected": "'fast' or 'slow'"},
         ),
-        ("/ids/not-a-uuid", "uuid_parsing", ["path", "id"], "Input should be a valid UUID", None),
+        (
+            "/ids/not-a-uuid",
+            "uuid_parsing",
+            ["path", "id"],
+            "Input should be a valid UUID, invalid character: found `n` at 0",
+            {"error": "invalid character: found `n` at 0"},
+        ),
     ],
 )
 def test_invalid_parameters_get_fastapi_422(client, url, kind, loc, msg, ctx):

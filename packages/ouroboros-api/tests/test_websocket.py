@@ -79,10 +79,11 @@ def test_client_close_reaches_the_handler(client):
         ws.recv(timeout=5)
         ws.close(code=4000)
     for _ in range(1000):
-        if disconnects:
+        if 4000 in disconnects:
             break
         asyncio.run(asyncio.sleep(0.01))
-    assert disconnects == [4000]
+    # A previous test's connection may report its own close (1000) late.
+    assert [c for c in disconnects if c != 1000] == [4000]
 
 
 def test_path_and_query_parameters(client):

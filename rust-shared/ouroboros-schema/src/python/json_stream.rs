@@ -167,6 +167,9 @@ fn object<'py>(
     // up to 128 fields (larger ones spill into a Vec).
     let mut seen = Seen::new(model.fields.len());
     let mut errors = Errors::default();
+    // The field index of each error line: lines are reported in declaration
+    // order, as Pydantic does (extras last), whatever the order of the keys.
+    let mut order: Vec<usize> = Vec::new();
     let saved = st.data.replace(dict.clone());
     let r = (|| -> StreamResult<()> {
         // Known keys are matched while borrowed from the parser; only unknown
@@ -198,6 +201,7 @@ fn object<'py>(
                             {
                                 return Ok(Err(e.into()));
                             }
+                            order.resize(errors.0.len(), i);
                         }
                     }
                 }
@@ -215,6 +219,7 @@ fn object<'py>(
                                 loc: vec![LocItem::Key(k.into())],
                                 input: obj.unbind(),
                             });
+                            order.resize(errors.0.len(), usize::MAX);
                         } else if let Err(e) = extra
                             .get_or_insert_with(|| PyDict::new(py))
                             .set_item(&*k, obj)
@@ -236,6 +241,7 @@ fn object<'py>(
                     if let Err(e) = field.set_default(py, &dict, v, st, &mut errors) {
                         return Ok(Err(e.into()));
                     }
+                    order.resize(errors.0.len(), i);
                 }
                 Ok(None) => {
                     if whole.is_none() {
@@ -261,6 +267,7 @@ fn object<'py>(
                         loc: vec![LocItem::Key(loc)],
                         input,
                     });
+                    order.resize(errors.0.len(), i);
                 }
                 Err(e) => return Ok(Err(e.into())),
             }
@@ -273,7 +280,12 @@ fn object<'py>(
         Err(e) => return Ok(Err(e)),
     }
     if !errors.is_empty() {
-        return Ok(Err(ValError::Lines(errors.0)));
+        order.resize(errors.0.len(), usize::MAX);
+        let mut lines: Vec<(usize, LineError)> = order.into_iter().zip(errors.0).collect();
+        lines.sort_by_key(|(i, _)| *i);
+        return Ok(Err(ValError::Lines(
+            lines.into_iter().map(|(_, l)| l).collect(),
+        )));
     }
     let build = || -> ValResult<Bound<'py, PyAny>> {
         let instance = alloc_instance(model.cls.bind(py))?;

@@ -12,15 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import datetime
-import decimal
-import enum
 import inspect
 import types
 import typing
-import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api import _api
 from ouroboros.api._encoding import to_plain
@@ -32,6 +28,7 @@ from ouroboros.api.params import Body, Depends, File, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 from ouroboros.api.security import SecurityBase
+from ouroboros.validation import TypeAdapter
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
 _background_runs: set[asyncio.Task[Any]] = set()
@@ -69,121 +66,57 @@ def split_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
-def _error(kind: str, loc: list[Any], msg: str, value: Any, ctx: dict[str, Any] | None = None) -> dict[str, Any]:
-    err = {"type": kind, "loc": loc, "msg": msg, "input": value}
-    if ctx:
-        err["ctx"] = ctx
-    return err
+def _stdlib_dataclass(tp: Any) -> bool:
+    return dataclasses.is_dataclass(tp) and isinstance(tp, type) and not hasattr(tp, "__ouroboros_dataclass_schema__")
 
 
-def converter_for(tp: Any, loc: list[Any]) -> Callable[[Any], Any] | None:
-    """The Python-side check for a type Rust does not validate yet.
+def _dataclass_converter(cls: type, loc: list[Any]) -> Callable[[Any], Any]:
+    """A plain ``@dataclasses.dataclass`` body (ouroboros.validation does not
+    describe those yet): required fields checked, the instance built."""
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    required = [
+        n for n, f in names.items() if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
 
-    This is the one place to change when the Rust schema validator takes
-    over body validation.
-    """
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        members = {str(m.value): m for m in tp}
-
-        def to_enum(value: Any) -> Any:
-            key = str(value)
-            if key in members:
-                return members[key]
-            expected = " or ".join(repr(k) for k in members)
-            raise RequestValidationError(
-                [_error("enum", loc, f"Input should be {expected}", value, {"expected": expected})]
-            )
-
-        return to_enum
-    if get_origin(tp) is Literal:
-        allowed = {str(a): a for a in get_args(tp)}
-
-        def to_literal(value: Any) -> Any:
-            if str(value) in allowed:
-                return allowed[str(value)]
-            expected = " or ".join(repr(a) for a in allowed.values())
-            raise RequestValidationError(
-                [_error("literal_error", loc, f"Input should be {expected}", value, {"expected": expected})]
-            )
-
-        return to_literal
-    parsers: dict[Any, tuple[Callable[[Any], Any], str, str]] = {
-        uuid.UUID: (uuid.UUID, "uuid_parsing", "Input should be a valid UUID"),
-        datetime.datetime: (datetime.datetime.fromisoformat, "datetime_parsing", "Input should be a valid datetime"),
-        datetime.date: (datetime.date.fromisoformat, "date_parsing", "Input should be a valid date"),
-        decimal.Decimal: (decimal.Decimal, "decimal_parsing", "Input should be a valid decimal"),
-    }
-    if tp in parsers:
-        parse, kind, msg = parsers[tp]
-
-        def to_value(value: Any) -> Any:
-            try:
-                return parse(str(value))
-            except (ValueError, decimal.InvalidOperation):
-                raise RequestValidationError([_error(kind, loc, msg, value)]) from None
-
-        return to_value
-    if is_model(tp):
-        return _model_converter(tp, loc)
-    return None
-
-
-def _model_converter(model: type, loc: list[Any]) -> Callable[[Any], Any]:
-    if hasattr(model, "model_validate"):
-
-        def to_model(value: Any) -> Any:
-            try:
-                return model.model_validate(value)  # type: ignore[attr-defined]
-            except Exception as exc:
-                errors = getattr(exc, "errors", None)
-                if not callable(errors):
-                    raise
-                out = []
-                for e in errors():
-                    e = dict(e)
-                    e["loc"] = [*loc, *e.get("loc", ())]
-                    e.setdefault("input", value)
-                    out.append(e)
-                raise RequestValidationError(out, body=value) from None
-
-        return to_model
-
-    def to_dataclass(value: Any) -> Any:
+    def one(value: Any, at: list[Any]) -> Any:
+        if isinstance(value, cls):
+            return value
         if not isinstance(value, dict):
-            raise RequestValidationError([_error("dict_type", loc, "Input should be a valid dictionary", value)])
-        names = {f.name: f for f in dataclasses.fields(model)}
-        missing = [
-            n
-            for n, f in names.items()
-            if n not in value and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        ]
+            raise RequestValidationError(
+                [{"type": "dict_type", "loc": at, "msg": "Input should be a valid dictionary", "input": value}]
+            )
+        missing = [n for n in required if n not in value]
         if missing:
-            raise RequestValidationError([_error("missing", [*loc, n], "Field required", value) for n in missing])
-        return model(**{k: v for k, v in value.items() if k in names})
+            raise RequestValidationError(
+                [{"type": "missing", "loc": [*at, n], "msg": "Field required", "input": value} for n in missing]
+            )
+        return cls(**{k: v for k, v in value.items() if k in names})
 
-    return to_dataclass
+    return lambda value: one(value, loc)
 
 
-def _each_item(item: type, loc: list[Any]) -> Callable[[Any], Any]:
-    """The converter of a ``list[Item]`` body: every item validated, every
-    error reported with its index (``["body", 1, "name"]``) as FastAPI does."""
-    one = _model_converter(item, [])
+def _dataclass_list_converter(cls: type, loc: list[Any]) -> Callable[[Any], Any]:
+    def each(values: Any) -> Any:
+        if not isinstance(values, list):
+            raise RequestValidationError(
+                [{"type": "list_type", "loc": loc, "msg": "Input should be a valid list", "input": values}]
+            )
+        return [_dataclass_converter(cls, [*loc, i])(v) for i, v in enumerate(values)]
 
-    def to_list(value: Any) -> Any:
-        if not isinstance(value, list):
-            raise RequestValidationError([_error("list_type", loc, "Input should be a valid list", value)])
-        out: list[Any] = []
-        errors: list[dict[str, Any]] = []
-        for i, v in enumerate(value):
-            try:
-                out.append(one(v))
-            except RequestValidationError as exc:
-                errors.extend({**e, "loc": [*loc, i, *e["loc"]]} for e in exc.errors())
-        if errors:
-            raise RequestValidationError(errors, body=value)
-        return out
+    return each
 
-    return to_list
+
+def type_schema(tp: Any) -> Any:
+    """What the Rust side compiles with ouroboros-schema to validate ``tp``.
+
+    A model class is passed as itself; any other type (enum, ``Literal``,
+    date, UUID, ``list[Item]``, ``dict[str, int]``, a dataclass...) as the
+    type schema ouroboros.validation describes it with, so a parameter is
+    converted by the same engine, with the same errors, as a model field.
+    """
+    if is_schema_model(tp):
+        return tp
+    return TypeAdapter(tp).core_schema
 
 
 def response_filter(tp: Any) -> Any:
@@ -309,20 +242,23 @@ class PlanBuilder:
         if marker is None:
             if name in self.path_names:
                 marker = Path()
-            elif is_model(inner) or get_origin(inner) is dict or inner is dict or (is_list and is_model(item)):
+            elif is_model(inner) or get_origin(inner) is dict or inner is dict or is_list:
+                # FastAPI's rule: anything but a scalar (models, mappings,
+                # sequences) is read from the body unless marked otherwise.
                 marker = Body()
             else:
                 marker = Query()
         source = marker.source
         required = default is inspect.Parameter.empty
-        alias = marker.alias or name
-        if isinstance(marker, Header) and marker.alias is None and marker.convert_underscores:
+        alias = marker.alias or (marker.validation_alias if isinstance(marker.validation_alias, str) else None) or name
+        if isinstance(marker, Header) and alias == name and marker.convert_underscores:
             alias = name.replace("_", "-")
         if source == "header":
             alias = alias.lower()
         kind = "any"
         scalar = item if is_list else inner
-        if scalar in _SCALARS:
+        if scalar in _SCALARS and not (is_list and source not in ("query", "header")):
+            # A list read from a JSON body stays whole for its schema validator.
             kind = _SCALARS[scalar]
         elif source in ("path", "query", "header", "cookie", "form"):
             kind = "str"
@@ -342,6 +278,8 @@ class PlanBuilder:
             "min_length": marker.min_length,
             "max_length": marker.max_length,
             "pattern": marker.pattern,
+            "multiple_of": marker.multiple_of,
+            "allow_inf_nan": marker.allow_inf_nan,
             "converter": None,
             "annotation": tp,
             "marker": marker,
@@ -351,14 +289,12 @@ class PlanBuilder:
             entry["list"] = bool(is_list)
             wrap = UploadFile.from_native if (item if is_list else inner) is UploadFile else _upload_bytes
             entry["converter"] = (lambda values, w=wrap: [w(v) for v in values]) if is_list else wrap
-        elif source in ("body", "form") and is_schema_model(inner):
-            # Validated by the compiled ouroboros.validation schema in Rust.
-            entry["validator"] = inner
-        elif kind == "any" or scalar not in _SCALARS:
-            entry["_convert_type"] = scalar
-            if is_list and source in ("body", "form") and is_model(item):
-                # `list[Item]`: each item is validated, errors located by index.
-                entry["_each"] = True
+        elif _stdlib_dataclass(inner) or (is_list and _stdlib_dataclass(item)):
+            entry["_dataclass"] = (item, is_list)
+        elif tp is not Any and (kind == "any" or scalar not in _SCALARS):
+            # Validated in Rust by the compiled schema: a whole body straight
+            # from its JSON bytes, a list parameter's strings all at once.
+            entry["validator"] = type_schema(tp)
         if source in ("body",):
             self.body_params.append(entry)
         self.params.append(entry)
@@ -375,16 +311,10 @@ class PlanBuilder:
         for entry in self.params:
             if entry.get("validator") is not None:
                 entry["loc"] = tuple(entry["_loc"])
-            tp = entry.pop("_convert_type", None)
-            if tp is not None and entry.pop("_each", False):
-                entry["converter"] = _each_item(tp, entry["_loc"])
-            elif tp is not None:
-                conv = converter_for(tp, entry["_loc"])
-                if conv is not None and entry["list"]:
-                    single = conv
-                    entry["converter"] = lambda values, c=single: [c(v) for v in values]
-                else:
-                    entry["converter"] = conv
+            if "_dataclass" in entry:
+                cls, many = entry.pop("_dataclass")
+                make = _dataclass_list_converter if many else _dataclass_converter
+                entry["converter"] = make(cls, entry["_loc"])
 
 
 class _Solver:

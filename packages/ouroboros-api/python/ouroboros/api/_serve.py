@@ -121,13 +121,21 @@ def validation_error(body: bytes) -> RequestValidationError:
 _MAX_ECHOED_INPUT = 1024
 
 
-def body_error(exc: BaseException, loc: tuple[Any, ...]) -> BaseException:
-    """A compiled-schema ``ValidationError`` as the request's 422 error."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return exc
+def body_error(failures: list[tuple[BaseException, tuple[Any, ...]]]) -> BaseException:
+    """Compiled-schema ``ValidationError``s (one per parameter, with its
+    location) as the request's one 422 error."""
+    out: list[dict[str, Any]] = []
+    for exc, loc in failures:
+        errors = getattr(exc, "errors", None)
+        if not callable(errors):
+            return exc
+        out.extend(_located(errors(), loc))
+    return RequestValidationError(out)
+
+
+def _located(errors: list[Any], loc: tuple[Any, ...]) -> list[dict[str, Any]]:
     out = []
-    for e in errors():
+    for e in errors:
         e = dict(e)
         e["loc"] = [*loc, *e.get("loc", ())]
         if e.get("type") == "json_invalid":
@@ -139,7 +147,7 @@ def body_error(exc: BaseException, loc: tuple[Any, ...]) -> BaseException:
         elif isinstance(e.get("input"), (str, bytes)) and len(e["input"]) > _MAX_ECHOED_INPUT:
             e["input"] = e["input"][:_MAX_ECHOED_INPUT]
         out.append(e)
-    return RequestValidationError(out)
+    return out
 
 
 def make_error_renderer(request: Any) -> Callable[[BaseException], Any]:

@@ -23,7 +23,12 @@ class Param:
         self,
         default: Any = _UNSET,
         *,
+        default_factory: Callable[[], Any] | None = None,
+        annotation: Any | None = None,
         alias: str | None = None,
+        alias_priority: int | None = None,
+        validation_alias: Any = None,
+        serialization_alias: str | None = None,
         title: str | None = None,
         description: str | None = None,
         gt: float | None = None,
@@ -33,23 +38,47 @@ class Param:
         min_length: int | None = None,
         max_length: int | None = None,
         pattern: str | None = None,
+        regex: str | None = None,
+        discriminator: str | None = None,
+        strict: bool | None = None,
+        multiple_of: float | None = None,
+        allow_inf_nan: bool | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
         examples: list[Any] | None = None,
+        example: Any = _UNSET,
+        openapi_examples: dict[str, Any] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
-        default_factory: Callable[[], Any] | None = None,
+        json_schema_extra: dict[str, Any] | None = None,
+        **extra: Any,
     ) -> None:
         self.default = default
         self.default_factory = default_factory
+        self.annotation = annotation
         self.alias = alias
+        self.alias_priority = alias_priority
+        self.validation_alias = validation_alias
+        self.serialization_alias = serialization_alias
         self.title = title
         self.description = description
         self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
+        self.multiple_of = multiple_of
+        self.allow_inf_nan = allow_inf_nan
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
+        self.strict = strict
+        self.discriminator = discriminator
         self.min_length = min_length
         self.max_length = max_length
-        self.pattern = pattern
+        # `regex=` is the older name of `pattern=` (FastAPI still takes it).
+        self.pattern = pattern if pattern is not None else regex
         self.examples = examples
+        self.example = example
+        self.openapi_examples = openapi_examples
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
+        self.json_schema_extra = {**(json_schema_extra or {}), **extra} or None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.default!r})"
