@@ -442,20 +442,39 @@ def sheet_build(session: nox.Session) -> None:
     session.run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", external=True)
     session.run("bash", "scripts/build-wasm.sh", external=True)
     session.run("npm", "run", "build", "--silent", external=True)
+    # The page the browser tests drive (src/page.ts bundled into web/dist).
+    session.run("node", "scripts/build-web.mjs", external=True)
     session.chdir(ROOT)
 
 
 @nox.session
 def sheet(session: nox.Session) -> None:
-    """The spreadsheet engine in WebAssembly: build, node tests of `rusheet`, differential test."""
-    session.install(*TEST_TOOLS, "openpyxl>=3.1,<4", "formulas>=1.3,<2")
+    """The spreadsheet: WASM build, node tests of `rusheet`, the collaboration server, browser tests, differential test."""
+    session.install(*TEST_TOOLS, "openpyxl>=3.1,<4", "formulas>=1.3,<2", "pycrdt>=0.14,<0.15", "websockets>=15")
     sheet_build(session)
-    session.chdir(SHEET)
-    session.run("npm", "test", "--silent", external=True)
-    session.chdir(ROOT)
+    # sheet-eval for the differential test; sheet-collab, the collaboration
+    # server, for the node (yjs/y-websocket) and pycrdt tests.
     session.run(
-        "cargo", "build", "--profile", "ci", "-p", "sheet-io", "--bin", "sheet-eval", external=True, env=cargo_env()
+        "cargo",
+        "build",
+        "--profile",
+        "ci",
+        "-p",
+        "sheet-io",
+        "--bin",
+        "sheet-eval",
+        "-p",
+        "sheet-collab",
+        "--bin",
+        "sheet-collab",
+        external=True,
+        env=cargo_env(),
     )
+    session.chdir(SHEET)
+    session.run(
+        "npm", "test", "--silent", external=True, env={"SHEET_COLLAB": str(ROOT / "target" / "ci" / "sheet-collab")}
+    )
+    session.chdir(ROOT)
     session.run(
         "pytest",
         "-c",
@@ -466,8 +485,12 @@ def sheet(session: nox.Session) -> None:
         "-W",
         "ignore::SyntaxWarning",
         str(SHEET / "tests" / "differential"),
+        str(SHEET / "tests" / "collab"),
         *session.posargs,
-        env={"SHEET_EVAL": str(ROOT / "target" / "ci" / "sheet-eval")},
+        env={
+            "SHEET_EVAL": str(ROOT / "target" / "ci" / "sheet-eval"),
+            "SHEET_COLLAB": str(ROOT / "target" / "ci" / "sheet-collab"),
+        },
     )
 
 

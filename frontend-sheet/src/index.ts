@@ -211,6 +211,29 @@ export class Workbook {
     return out;
   }
 
+  /**
+   * The visible rectangle for a renderer, in one WebAssembly call: for each
+   * cell (row-major) a kind letter (`e` empty, `n` number, `s` text, `b`
+   * boolean, `x` error) and the displayed text, each cell ended by U+001F.
+   * Rows/columns past the sheet's edge are cut off.
+   */
+  getViewport(top: number, left: number, rows: number, cols: number): string {
+    try {
+      return this.engine.viewport(top, left, rows, cols);
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
+  /** What re-creates the cell when typed: its formula, or its value as text (the formula bar's content). */
+  getInput(row: number, col: number): string {
+    try {
+      return this.engine.getInput(row, col);
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
   /** Sets (or with null removes) a number format such as `#,##0.00` or `yyyy-mm-dd`. */
   setFormat(row: number, col: number, format: string | null): void {
     this.run(() => this.engine.setFormat(row, col, format ?? undefined));

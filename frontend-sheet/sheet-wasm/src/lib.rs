@@ -10,6 +10,9 @@ use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
 use sheet_history::Document;
 use wasm_bindgen::prelude::*;
 
+// The renderer's one-call viewport read (frontend-sheet/src/grid).
+mod viewport;
+
 fn js_error(e: &SheetError) -> JsError {
     JsError::new(&e.to_string())
 }

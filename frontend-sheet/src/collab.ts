@@ -1,0 +1,122 @@
+/**
+ * A rusheet workbook bound to a Yjs document, so several people edit one
+ * sheet: every edit is written to the shared `Y.Map` named `cells` (key
+ * `"row:col"`, zero-based; value what the user typed, e.g. `"=A1*2"`), and
+ * every change of that map, local or remote, is applied to the engine, which
+ * recalculates. Undo/redo go through a `Y.UndoManager` that only undoes this
+ * user's own edits.
+ *
+ * ```ts
+ * const doc = new Y.Doc();
+ * new WebsocketProvider('ws://127.0.0.1:1234', 'budget', doc);
+ * const sheet = new CollabSheet(rusheet.create(), doc);
+ * sheet.setCells([{ row: 0, col: 0, input: '42' }]);
+ * ```
+ */
+import * as Y from 'yjs';
+
+import { RuSheetError, type CellInput, type Workbook } from './index.js';
+
+/** One cell edit: `input` is what the user typed; null clears the cell. */
+export interface CellEdit {
+  row: number;
+  col: number;
+  input: string | null;
+}
+
+export const CELLS_MAP = 'cells';
+
+export function cellKey(row: number, col: number): string {
+  return `${row}:${col}`;
+}
+
+export function parseKey(key: string): [number, number] | null {
+  const m = /^(\d+):(\d+)$/.exec(key);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/** The engine's view of one shared document. */
+export class CollabSheet {
+  readonly cells: Y.Map<CellInput>;
+  readonly undoManager: Y.UndoManager;
+  private readonly observer: (event: Y.YMapEvent<CellInput>) => void;
+
+  constructor(
+    readonly workbook: Workbook,
+    readonly doc: Y.Doc,
+  ) {
+    this.cells = doc.getMap<CellInput>(CELLS_MAP);
+    // captureTimeout 0: every commit is its own undo step, as in Excel.
+    this.undoManager = new Y.UndoManager(this.cells, { trackedOrigins: new Set([this]), captureTimeout: 0 });
+    this.observer = (event) => this.apply([...event.keysChanged]);
+    this.cells.observe(this.observer);
+    this.apply([...this.cells.keys()]);
+  }
+
+  /** Applies the shared values of `keys` to the engine in one batch. */
+  private apply(keys: string[]): void {
+    if (keys.length === 0) return;
+    this.workbook.batch(() => {
+      for (const key of keys) {
+        const pos = parseKey(key);
+        if (!pos) continue;
+        const value = this.cells.get(key);
+        try {
+          this.workbook.setCellValue(pos[0], pos[1], value ?? null);
+        } catch (e) {
+          if (!(e instanceof RuSheetError)) throw e;
+          // Another client wrote something this engine refuses (an
+          // unparsable formula): show it as text rather than lose it.
+          this.workbook.setCellValue(pos[0], pos[1], `'${String(value)}`);
+        }
+      }
+    });
+  }
+
+  /**
+   * Writes edits as one shared transaction (one undo step). A formula the
+   * engine cannot parse throws `RuSheetError` and nothing is written.
+   */
+  setCells(edits: CellEdit[]): void {
+    if (edits.length === 0) return;
+    // Check every input on the engine first, so a bad formula never reaches
+    // the other users; then restore what the shared document says.
+    try {
+      this.workbook.batch(() => {
+        for (const e of edits) this.workbook.setCellValue(e.row, e.col, e.input);
+      });
+    } catch (e) {
+      this.apply(edits.map((x) => cellKey(x.row, x.col)));
+      throw e;
+    }
+    this.doc.transact(() => {
+      for (const e of edits) {
+        const key = cellKey(e.row, e.col);
+        if (e.input === null || e.input === '') this.cells.delete(key);
+        else this.cells.set(key, e.input);
+      }
+    }, this);
+  }
+
+  undo(): boolean {
+    return this.undoManager.undo() !== null;
+  }
+
+  redo(): boolean {
+    return this.undoManager.redo() !== null;
+  }
+
+  canUndo(): boolean {
+    return this.undoManager.canUndo();
+  }
+
+  canRedo(): boolean {
+    return this.undoManager.canRedo();
+  }
+
+  /** Stops following the document (the workbook keeps its cells). */
+  destroy(): void {
+    this.cells.unobserve(this.observer);
+    this.undoManager.destroy();
+  }
+}

@@ -1,0 +1,220 @@
+// The spreadsheet page in real headless Chromium (Debian's, through
+// playwright-core): typing values and formulas, undo/redo, copy/paste, what
+// the canvas shows, and two browser contexts editing one document.
+// Needs web/dist (scripts/build-web.mjs) and the sheet-collab server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { startServer } from './collab/server.mjs';
+
+const WEB = fileURLToPath(new URL('../web/', import.meta.url));
+const CHROMIUM =
+  process.env.CHROMIUM ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p)) ??
+  '/usr/bin/chromium';
+const SHOTS = process.env.SHEET_SCREENSHOTS ?? join(tmpdir(), 'rusheet-screenshots');
+
+let server;
+let browser;
+
+before(async () => {
+  if (!existsSync(join(WEB, 'dist', 'app.js'))) throw new Error('web/dist is missing: node scripts/build-web.mjs');
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM)`);
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ args: ['--static', WEB] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function open(context, doc, user) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.port}/?doc=${doc}&user=${user}`);
+  await page.waitForFunction(() => globalThis.rusheetPage?.provider.synced === true, null, { timeout: 20_000 });
+  page.errors = errors;
+  return page;
+}
+
+/** What the grid drew last frame in a cell (after the next frame). */
+async function drawn(page, row, col) {
+  return page.evaluate(
+    ([r, c]) =>
+      new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(globalThis.rusheetPage.grid.drawnText(r, c))))),
+    [row, col],
+  );
+}
+
+async function waitDrawn(page, row, col, text) {
+  await page.waitForFunction(([r, c, t]) => globalThis.rusheetPage.grid.drawnText(r, c) === t, [row, col, text], {
+    timeout: 10_000,
+  });
+}
+
+/** Dark pixels in a cell's box on the canvas (text drawn there). */
+async function inkIn(page, row, col) {
+  return page.evaluate(([r, c]) => {
+    const { grid } = globalThis.rusheetPage;
+    const canvas = document.querySelector('canvas.rusheet-canvas');
+    const dpr = devicePixelRatio || 1;
+    const b = grid.cellBox(r, c);
+    const img = canvas.getContext('2d').getImageData((b.x + 3) * dpr, (b.y + 3) * dpr, (b.w - 6) * dpr, (b.h - 6) * dpr);
+    let ink = 0;
+    for (let i = 0; i < img.data.length; i += 4) if (img.data[i] + img.data[i + 1] + img.data[i + 2] < 300) ink++;
+    return ink;
+  }, [row, col]);
+}
+
+test('typing values and formulas shows computed results; undo, redo, F2, errors', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  const page = await open(context, 'typing', 'ann');
+  const kb = page.keyboard;
+  await kb.type('2');
+  await kb.press('Enter');
+  await kb.type('=A1*21');
+  await kb.press('Enter');
+  await kb.type('=1/0');
+  await kb.press('Enter');
+  await kb.type('hello');
+  await kb.press('Tab');
+  await waitDrawn(page, 1, 0, '42');
+  assert.equal(await drawn(page, 0, 0), '2');
+  assert.equal(await drawn(page, 2, 0), '#DIV/0!');
+  assert.equal(await drawn(page, 3, 0), 'hello');
+  assert.deepEqual(await page.evaluate(() => globalThis.rusheetPage.grid.selection), { row: 3, col: 1, row2: 3, col2: 1 });
+
+  // The canvas shows it: ink where values are, none in an empty cell.
+  await page.screenshot({ path: join(SHOTS, 'typing.png') });
+  assert.ok((await inkIn(page, 1, 0)) > 10, 'A2 shows its value');
+  assert.equal(await inkIn(page, 5, 3), 0, 'D6 is empty');
+
+  // F2 edits the formula in place; the dependent recalculates.
+  await page.evaluate(() => globalThis.rusheetPage.grid.select(0, 0));
+  await kb.press('F2');
+  await kb.type('0');
+  await kb.press('Enter');
+  await waitDrawn(page, 1, 0, '420');
+  assert.equal(await page.inputValue('input.rusheet-formula'), '=A1*21');
+
+  // Undo and redo keys.
+  await kb.press('Control+z');
+  await waitDrawn(page, 1, 0, '42');
+  await kb.press('Control+y');
+  await waitDrawn(page, 1, 0, '420');
+  await kb.press('Control+z');
+  await waitDrawn(page, 1, 0, '42');
+
+  // Delete clears; a formula the engine refuses keeps the editor open with the reason.
+  await page.evaluate(() => globalThis.rusheetPage.grid.select(3, 0));
+  await kb.press('Delete');
+  await waitDrawn(page, 3, 0, '');
+  await kb.type('=SUM(1,');
+  await kb.press('Enter');
+  assert.match(await page.textContent('.rusheet-status'), /cannot parse formula/);
+  assert.equal(await page.isVisible('input.rusheet-editor'), true);
+  await kb.press('Escape');
+  assert.equal(await page.evaluate(() => globalThis.rusheetPage.workbook.getCellData(3, 0).type), 'empty');
+
+  // The formula bar commits too.
+  await page.evaluate(() => globalThis.rusheetPage.grid.select(4, 0));
+  await page.fill('input.rusheet-formula', '=SUM(A1:A2)');
+  await page.press('input.rusheet-formula', 'Enter');
+  await waitDrawn(page, 4, 0, '44');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('copy as TSV and HTML, paste a TSV block', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  const page = await open(context, 'clipboard', 'bo');
+  const copied = await page.evaluate(() => {
+    const { sheet, grid } = globalThis.rusheetPage;
+    sheet.setCells([
+      { row: 0, col: 0, input: '1' },
+      { row: 0, col: 1, input: 'a<b' },
+      { row: 1, col: 0, input: '=A1+1' },
+    ]);
+    grid.select(0, 0, 1, 1);
+    const data = new DataTransfer();
+    document.querySelector('.rusheet-scroller').dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, bubbles: true }));
+    return { tsv: data.getData('text/plain'), html: data.getData('text/html') };
+  });
+  assert.equal(copied.tsv, '1\ta<b\n2\t');
+  assert.equal(copied.html, '<table><tr><td>1</td><td>a&lt;b</td></tr><tr><td>2</td><td></td></tr></table>');
+  await page.evaluate(() => {
+    globalThis.rusheetPage.grid.select(5, 2);
+    const data = new DataTransfer();
+    data.setData('text/plain', '10\t20\n=C6+D6\t\n');
+    document.querySelector('.rusheet-scroller').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+  });
+  await waitDrawn(page, 6, 2, '30');
+  assert.equal(await drawn(page, 5, 3), '20');
+  // one paste, one undo step
+  await page.keyboard.press('Control+z');
+  await waitDrawn(page, 6, 2, '');
+  assert.equal(await drawn(page, 5, 2), '');
+  await context.close();
+});
+
+test('two browser contexts edit one document and end identical', async () => {
+  const ctxA = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const ctxB = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const a = await open(ctxA, 'together', 'ann');
+  const b = await open(ctxB, 'together', 'bob');
+  await a.keyboard.type('10');
+  await a.keyboard.press('Enter');
+  await b.evaluate(() => globalThis.rusheetPage.grid.select(0, 1));
+  await b.keyboard.type('=A1*2');
+  await b.keyboard.press('Enter');
+  await waitDrawn(a, 0, 1, '20');
+  await waitDrawn(b, 0, 1, '20');
+
+  // Both write C1 at once: the CRDT settles on one value everywhere.
+  await Promise.all([
+    a.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 0, col: 2, input: 'from ann' }])),
+    b.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 0, col: 2, input: 'from bob' }])),
+  ]);
+  const c1 = () => (p) => p.evaluate(() => globalThis.rusheetPage.workbook.getCellData(0, 2).value);
+  await a.waitForFunction(
+    () => globalThis.rusheetPage.provider.ws && globalThis.rusheetPage.doc.getMap('cells').get('0:2') !== undefined,
+  );
+  for (let i = 0; i < 200 && (await c1()(a)) !== (await c1()(b)); i++) await a.waitForTimeout(25);
+  assert.equal(await c1()(a), await c1()(b));
+  assert.ok(['from ann', 'from bob'].includes(await c1()(a)));
+
+  // Bob goes offline, edits, and comes back; Ann edits meanwhile.
+  await b.evaluate(() => globalThis.rusheetPage.provider.disconnect());
+  await b.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 3, col: 0, input: 'offline edit' }, { row: 0, col: 0, input: '7' }]));
+  await a.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 4, col: 0, input: '=B1+1' }]));
+  await waitDrawn(b, 0, 1, '14');
+  await waitDrawn(a, 4, 0, '21');
+  assert.equal(await a.evaluate(() => globalThis.rusheetPage.workbook.getCellData(3, 0).type), 'empty');
+  await b.evaluate(() => globalThis.rusheetPage.provider.connect());
+  await waitDrawn(a, 3, 0, 'offline edit');
+  await waitDrawn(a, 4, 0, '15');
+  await waitDrawn(b, 4, 0, '15');
+
+  // Each sees the other's cursor.
+  await b.evaluate(() => globalThis.rusheetPage.grid.select(2, 2));
+  await a.waitForFunction(() => [...globalThis.rusheetPage.provider.awareness.getStates().values()].some((s) => s.user?.name === 'bob' && s.cursor?.row === 2));
+  assert.match(await a.textContent('#peers'), /bob/);
+
+  const view = (p) => p.evaluate(() => globalThis.rusheetPage.workbook.getViewport(0, 0, 20, 8));
+  assert.equal(await view(a), await view(b));
+  await a.screenshot({ path: join(SHOTS, 'together-a.png') });
+  await b.screenshot({ path: join(SHOTS, 'together-b.png') });
+  assert.ok((await inkIn(a, 3, 0)) > 10);
+  assert.ok((await inkIn(b, 3, 0)) > 10);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await ctxA.close();
+  await ctxB.close();
+});

@@ -1,0 +1,159 @@
+// The collaboration server (rust-shared/sheet-collab) against the npm Yjs
+// client: `yjs` documents synchronised by `y-websocket` providers, raw
+// WebSocket clients sending bad frames, and restarts on the same store.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+
+import { startServer, tempStore, until } from './collab/server.mjs';
+
+function client(url, room) {
+  const doc = new Y.Doc();
+  // disableBc: providers in one process would otherwise also talk through
+  // a BroadcastChannel and bypass the server under test.
+  const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: WebSocket, disableBc: true });
+  return { doc, provider, cells: doc.getMap('cells') };
+}
+
+async function synced(...clients) {
+  await until(() => clients.every((c) => c.provider.synced), 'the initial sync');
+}
+
+function close(...clients) {
+  for (const c of clients) {
+    c.provider.destroy();
+    c.doc.destroy();
+  }
+}
+
+/** Opens a raw WebSocket to a room, sends `frame`, resolves with the close code and reason. */
+function sendRaw(url, room, frame) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url}/${room}`);
+    ws.on('error', reject);
+    ws.on('open', () => ws.send(frame));
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+}
+
+test('two y-websocket clients converge, the same cell included', async () => {
+  const server = await startServer();
+  const a = client(server.url, 'book');
+  const b = client(server.url, 'book');
+  try {
+    await synced(a, b);
+    a.doc.transact(() => {
+      for (let r = 0; r < 50; r++) a.cells.set(`${r}:0`, String(r));
+    });
+    b.cells.set('0:1', '=SUM(A1:A50)');
+    // Conflicting writes to one cell: both sides must settle on one value.
+    a.cells.set('5:5', 'from a');
+    b.cells.set('5:5', 'from b');
+    await until(() => a.cells.size === 52 && b.cells.size === 52, 'all 52 cells on both sides');
+    await until(() => a.cells.get('5:5') === b.cells.get('5:5'), 'the conflicting cell to agree');
+    assert.deepEqual(a.cells.toJSON(), b.cells.toJSON());
+    assert.equal(a.cells.get('0:1'), '=SUM(A1:A50)');
+    assert.equal(b.cells.get('49:0'), '49');
+    assert.ok(['from a', 'from b'].includes(a.cells.get('5:5')));
+  } finally {
+    close(a, b);
+    await server.stop();
+  }
+});
+
+test('awareness: cursors of others appear and vanish when they leave', async () => {
+  const server = await startServer();
+  const a = client(server.url, 'cursors');
+  const b = client(server.url, 'cursors');
+  try {
+    await synced(a, b);
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada', cursor: { row: 3, col: 2 } });
+    const aid = a.doc.clientID;
+    await until(() => b.provider.awareness.getStates().get(aid)?.user?.name === 'Ada', "Ada's cursor at b");
+    assert.deepEqual(b.provider.awareness.getStates().get(aid).user.cursor, { row: 3, col: 2 });
+    a.provider.disconnect();
+    await until(() => !b.provider.awareness.getStates().has(aid), "Ada's state to go when she disconnects");
+  } finally {
+    close(a, b);
+    await server.stop();
+  }
+});
+
+test('a malformed message closes that connection only', async () => {
+  const server = await startServer();
+  const a = client(server.url, 'shared');
+  const b = client(server.url, 'shared');
+  try {
+    await synced(a, b);
+    // sync/update whose length prefix runs past the end of the frame
+    const bad = await sendRaw(server.url, 'shared', Buffer.from([0, 2, 0xff, 0xff, 0x7f, 1, 2]));
+    assert.equal(bad.code, 1007);
+    assert.match(bad.reason, /malformed message/);
+    // an update that decodes as varints but is not a Yjs update
+    const garbage = await sendRaw(server.url, 'shared', Buffer.from([0, 2, 4, 9, 9, 9, 9]));
+    assert.equal(garbage.code, 1007);
+    const unknown = await sendRaw(server.url, 'shared', Buffer.from([7, 0]));
+    assert.equal(unknown.code, 1007);
+    assert.match(unknown.reason, /unknown message type 7/);
+    const text = await sendRaw(server.url, 'shared', 'hello');
+    assert.equal(text.code, 1003);
+    a.cells.set('0:0', 'still here');
+    await until(() => b.cells.get('0:0') === 'still here', 'an edit after the bad clients');
+    const stats = await (await fetch(`http://127.0.0.1:${server.port}/_stats`)).json();
+    assert.equal(stats.rejected, 3);
+    assert.equal(stats.connections, 2);
+  } finally {
+    close(a, b);
+    await server.stop();
+  }
+});
+
+test('an oversized message closes that connection only', async () => {
+  const server = await startServer({ args: ['--max-message-bytes', '65536'] });
+  const a = client(server.url, 'big');
+  const b = client(server.url, 'big');
+  try {
+    await synced(a, b);
+    const big = await sendRaw(server.url, 'big', Buffer.alloc(100_000, 1));
+    assert.equal(big.code, 1009);
+    assert.match(big.reason, /message too big/);
+    a.cells.set('1:1', 'after the big one');
+    await until(() => b.cells.get('1:1') === 'after the big one', 'an edit after the oversized message');
+  } finally {
+    close(a, b);
+    await server.stop();
+  }
+});
+
+for (const signal of ['SIGTERM', 'SIGKILL']) {
+  test(`documents survive a server restart (${signal})`, async () => {
+    const store = tempStore();
+    let server = await startServer({ store });
+    const a = client(server.url, 'ledger');
+    const b = client(server.url, 'ledger');
+    const n = 1100; // more than one compaction's worth of log entries
+    try {
+      await synced(a, b);
+      for (let i = 0; i < n; i++) a.cells.set(`${i}:0`, `=${i}*2`);
+      b.doc.getText('title').insert(0, 'Q3 budget');
+      // b received every update: the server stored it before relaying it.
+      await until(() => b.cells.size === n && a.doc.getText('title').toString() === 'Q3 budget', 'both sides to have everything');
+    } finally {
+      close(a, b);
+    }
+    await server.stop(signal);
+    server = await startServer({ store });
+    const c = client(server.url, 'ledger');
+    try {
+      await synced(c);
+      assert.equal(c.cells.size, n);
+      assert.equal(c.cells.get('1099:0'), '=1099*2');
+      assert.equal(c.doc.getText('title').toString(), 'Q3 budget');
+    } finally {
+      close(c);
+      await server.stop();
+    }
+  });
+}
