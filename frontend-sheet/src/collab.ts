@@ -48,7 +48,10 @@ export class CollabSheet {
     this.cells = doc.getMap<CellInput>(CELLS_MAP);
     // captureTimeout 0: every commit is its own undo step, as in Excel.
     this.undoManager = new Y.UndoManager(this.cells, { trackedOrigins: new Set([this]), captureTimeout: 0 });
-    this.observer = (event) => this.apply([...event.keysChanged]);
+    this.observer = (event) => {
+      // setCells already applied its own edits to the engine.
+      if (event.transaction.origin !== this) this.apply([...event.keysChanged]);
+    };
     this.cells.observe(this.observer);
     this.apply([...this.cells.keys()]);
   }

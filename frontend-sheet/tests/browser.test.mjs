@@ -4,11 +4,12 @@
 // Needs web/dist (scripts/build-web.mjs) and the sheet-collab server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { build } from 'esbuild';
 
 import { startServer } from './collab/server.mjs';
 
@@ -217,4 +218,58 @@ test('two browser contexts edit one document and end identical', async () => {
   assert.deepEqual([...a.errors, ...b.errors], []);
   await ctxA.close();
   await ctxB.close();
+});
+
+test('rusheet/react: <RuSheet> with initialData, onChange and useRuSheet()', async () => {
+  // The seed's example bundled with esbuild and served from a scratch folder.
+  const dir = mkdtempSync(join(tmpdir(), 'rusheet-react-'));
+  await build({
+    entryPoints: [fileURLToPath(new URL('react/app.tsx', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    outfile: join(dir, 'app.js'),
+    external: ['node:*'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'error',
+  });
+  copyFileSync(join(WEB, 'dist', 'sheet_wasm_bg.wasm'), join(dir, 'sheet_wasm_bg.wasm'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="app.js"></script>');
+  const reactServer = await startServer({ args: ['--static', dir] });
+  const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${reactServer.port}/`);
+    await page.waitForSelector('#ready:text("ready")', { timeout: 20_000 });
+    assert.equal(await page.evaluate(() => globalThis.reactRef.current === globalThis.reactApi), true);
+    assert.deepEqual(
+      await page.evaluate(() => globalThis.reactApi.getCellData(3, 1)),
+      { displayValue: '55', value: 55, formula: '=SUM(B2:B3)', type: 'number', format: null },
+    );
+    await page.waitForFunction(() => globalThis.reactApi.grid.drawnText(1, 0) === 'Alice');
+    // Typing into the component's grid reaches onChange, recalculated cells included.
+    await page.evaluate(() => {
+      globalThis.reactEvents.length = 0;
+      globalThis.reactApi.select(2, 1);
+      globalThis.reactApi.grid.focus();
+    });
+    await page.keyboard.type('45');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => globalThis.reactApi.grid.drawnText(3, 1) === '75');
+    const changed = await page.evaluate(() => globalThis.reactEvents.map((e) => [e.row, e.col, e.newValue]).sort());
+    assert.deepEqual(changed, [
+      [2, 1, 45],
+      [3, 1, 75],
+    ]);
+    assert.equal(await page.evaluate(() => globalThis.reactApi.undo()), true);
+    assert.equal(await page.evaluate(() => globalThis.reactApi.getCellData(3, 1).value), 55);
+    // initialData is not an undo step
+    assert.equal(await page.evaluate(() => globalThis.reactApi.undo()), false);
+    await page.screenshot({ path: join(SHOTS, 'react.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await reactServer.stop();
+  }
 });
