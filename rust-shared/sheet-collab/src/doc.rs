@@ -252,3 +252,96 @@ impl RoomDoc {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::sync::awareness::AwarenessUpdateEntry;
+    use yrs::{GetString, Map, Text};
+
+    fn client_update(id: u64, key: &str, value: &str) -> Vec<u8> {
+        let doc = Doc::with_client_id(id);
+        let cells = doc.get_or_insert_map("cells");
+        let mut txn = doc.transact_mut();
+        cells.insert(&mut txn, key, value);
+        txn.encode_update_v1()
+    }
+
+    #[test]
+    fn an_update_is_applied_once_and_relayed_once() {
+        let mut room = RoomDoc::new();
+        let mut clients = HashSet::new();
+        let frame = encode_update(&client_update(7, "0:0", "=1+1"));
+        let first = room.handle_frame(&frame, &mut clients).unwrap();
+        assert_eq!(first.updates.len(), 1);
+        assert!(first.replies.is_empty());
+        // The same update again changes nothing and is not relayed.
+        let again = room.handle_frame(&frame, &mut clients).unwrap();
+        assert!(again.updates.is_empty());
+        // A new replica gets it through sync step 1 -> step 2.
+        let replica = Doc::new();
+        let sv = replica.transact().state_vector();
+        let step1 = encode(&Message::Sync(SyncMessage::SyncStep1(sv)));
+        let answer = room.handle_frame(&step1, &mut clients).unwrap();
+        assert_eq!(answer.replies.len(), 1);
+        let Message::Sync(SyncMessage::SyncStep2(update)) =
+            Message::decode_v1(&answer.replies[0]).unwrap()
+        else {
+            panic!("expected sync step 2");
+        };
+        replica
+            .transact_mut()
+            .apply_update(Update::decode_v1(&update).unwrap())
+            .unwrap();
+        let cells = replica.get_or_insert_map("cells");
+        let txn = replica.transact();
+        assert_eq!(cells.get(&txn, "0:0").unwrap().to_string(&txn), "=1+1");
+    }
+
+    #[test]
+    fn bad_frames_are_refused_with_a_reason() {
+        let mut room = RoomDoc::new();
+        let mut clients = HashSet::new();
+        let err = |data: &[u8], room: &mut RoomDoc, clients: &mut HashSet<ClientID>| {
+            room.handle_frame(data, clients).unwrap_err().to_string()
+        };
+        assert!(err(&[], &mut room, &mut clients).contains("empty frame"));
+        assert!(err(&[9, 0], &mut room, &mut clients).contains("unknown message type 9"));
+        assert!(err(&[0, 2, 3, 1, 2], &mut room, &mut clients).contains("malformed message"));
+        assert!(err(&[0, 7, 0], &mut room, &mut clients).contains("undecodable message"));
+        // The document is untouched and still works.
+        let text = room.awareness.doc().get_or_insert_text("t");
+        text.push(&mut room.awareness.doc().transact_mut(), "ok");
+        assert_eq!(text.get_string(&room.awareness.doc().transact()), "ok");
+    }
+
+    #[test]
+    fn awareness_states_are_tracked_per_connection_and_bounded() {
+        let mut room = RoomDoc::new();
+        let mut clients = HashSet::new();
+        let entry = |json: &str| AwarenessUpdateEntry {
+            clock: 1,
+            json: json.into(),
+        };
+        let update = AwarenessUpdate {
+            clients: [(ClientID::new(5), entry(r#"{"user":{"name":"Ada"}}"#))].into(),
+        };
+        let handled = room
+            .handle_frame(&encode(&Message::Awareness(update)), &mut clients)
+            .unwrap();
+        assert_eq!(handled.awareness.len(), 1);
+        assert_eq!(room.online_clients(), 1);
+        assert!(room.remove_clients(&clients).is_some());
+        assert_eq!(room.online_clients(), 0);
+
+        let many = AwarenessUpdate {
+            clients: (100..=100 + MAX_CLIENTS_PER_CONNECTION as u64)
+                .map(|id| (ClientID::new(id), entry("{}")))
+                .collect(),
+        };
+        let err = room
+            .handle_frame(&encode(&Message::Awareness(many)), &mut HashSet::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("more than 64 awareness clients"));
+    }
+}

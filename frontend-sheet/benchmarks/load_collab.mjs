@@ -1,0 +1,127 @@
+// Load test of the collaboration server: CLIENTS y-websocket clients on one
+// document, each committing RATE single-cell edits per second for SECONDS;
+// then every client must hold the same document. Reports the update latency
+// (edit committed at one client -> applied at another, over every pair),
+// and the server's CPU time from /proc.
+//
+//   node benchmarks/load_collab.mjs [--clients 50] [--rate 10] [--seconds 60] [--workers 4]
+//
+// Needs target/ci/sheet-collab (or SHEET_COLLAB) and a store path it can write.
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+if (isMainThread) {
+  const { startServer, tempStore } = await import('../tests/collab/server.mjs');
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  };
+  const clients = arg('clients', 50);
+  const rate = arg('rate', 10);
+  const seconds = arg('seconds', 60);
+  const workers = Math.min(arg('workers', 4), clients);
+  const server = await startServer({ store: tempStore() });
+  const cpu = () => {
+    const f = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks of 10 ms
+  };
+  const threads = [];
+  for (let w = 0; w < workers; w++) {
+    const ids = [];
+    for (let c = w; c < clients; c += workers) ids.push(c);
+    threads.push(new Worker(fileURLToPath(import.meta.url), { workerData: { url: server.url, ids, rate, seconds } }));
+  }
+  const ask = (t, msg) =>
+    new Promise((resolve) => {
+      t.once('message', resolve);
+      t.postMessage(msg);
+    });
+  await Promise.all(threads.map((t) => ask(t, 'connect')));
+  const cpu0 = cpu();
+  const t0 = performance.now();
+  const runs = await Promise.all(threads.map((t) => ask(t, 'run')));
+  const wall = (performance.now() - t0) / 1000;
+  const cpuUsed = cpu() - cpu0;
+  // Wait for everyone to converge on the same document.
+  let views = [];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    views = (await Promise.all(threads.map((t) => ask(t, 'state')))).flat();
+    if (views.every((v) => v === views[0]) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const converged = views.every((v) => v === views[0]);
+  const lat = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  const sent = runs.reduce((n, r) => n + r.sent, 0);
+  const lines = [
+    `clients ${clients}, ${rate} edits/s each, ${seconds} s: ${sent} edits sent (${(sent / seconds).toFixed(0)}/s), ${lat.length} deliveries measured`,
+    `update latency p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${lat[lat.length - 1].toFixed(1)} ms`,
+    `server CPU ${cpuUsed.toFixed(1)} s in ${wall.toFixed(1)} s wall, the last 2 s idle (${((100 * cpuUsed) / seconds).toFixed(0)}% of one core while editing)`,
+    `every client ends with the same document: ${converged ? 'yes' : 'NO'} (${views.length} clients)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  await Promise.all(threads.map((t) => ask(t, 'close')));
+  await server.stop();
+  process.exit(converged ? 0 : 1);
+} else {
+  const WebSocket = (await import('ws')).default;
+  const Y = await import('yjs');
+  const { WebsocketProvider } = await import('y-websocket');
+  const { url, ids, rate, seconds } = workerData;
+  const now = () => performance.timeOrigin + performance.now();
+  const peers = [];
+  const latencies = [];
+  let measuring = false;
+  parentPort.on('message', async (msg) => {
+    if (msg === 'connect') {
+      for (const id of ids) {
+        const doc = new Y.Doc();
+        const provider = new WebsocketProvider(url, 'load', doc, { WebSocketPolyfill: WebSocket, disableBc: true });
+        const cells = doc.getMap('cells');
+        cells.observe((event) => {
+          if (!measuring || event.transaction.local) return;
+          const t = now();
+          for (const key of event.keysChanged) {
+            const v = cells.get(key);
+            if (typeof v === 'string') latencies.push(t - Number(v.slice(1)));
+          }
+        });
+        peers.push({ id, doc, provider, cells });
+      }
+      while (!peers.every((p) => p.provider.synced)) await new Promise((r) => setTimeout(r, 20));
+      parentPort.postMessage('connected');
+    } else if (msg === 'run') {
+      measuring = true;
+      let sent = 0;
+      const timers = peers.map((p, i) => {
+        let seq = 0;
+        // Spread the clients' ticks over the interval.
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            const timer = setInterval(() => {
+              // A number in a formula the engine would compute: "=<timestamp>"
+              p.cells.set(`${seq % 1000}:${p.id}`, `=${now()}`);
+              seq++;
+              sent++;
+            }, 1000 / rate);
+            setTimeout(() => {
+              clearInterval(timer);
+              resolve();
+            }, seconds * 1000);
+          }, (i * 1000) / rate / peers.length),
+        );
+      });
+      await Promise.all(timers);
+      await new Promise((r) => setTimeout(r, 2000));
+      measuring = false;
+      parentPort.postMessage({ sent, latencies });
+    } else if (msg === 'state') {
+      parentPort.postMessage(peers.map((p) => JSON.stringify(Object.entries(p.cells.toJSON()).sort())));
+    } else if (msg === 'close') {
+      for (const p of peers) p.provider.destroy();
+      parentPort.postMessage('closed');
+    }
+  });
+}
