@@ -449,7 +449,7 @@ def sheet_build(session: nox.Session) -> None:
 
 @nox.session
 def sheet(session: nox.Session) -> None:
-    """The spreadsheet: WASM build, node tests of `rusheet`, the collaboration server, browser tests, differential test."""
+    """The spreadsheet: WASM build, node tests (engine, collaboration, browser), pycrdt and differential tests."""
     session.install(*TEST_TOOLS, "openpyxl>=3.1,<4", "formulas>=1.3,<2", "pycrdt>=0.14,<0.15", "websockets>=15")
     sheet_build(session)
     # sheet-eval for the differential test; sheet-collab, the collaboration
