@@ -426,13 +426,19 @@ class Worker:
             return
         item.running = True
         try:
-            if task.is_async:
-                coro = task.fn(*args, **kwargs)
-                value = await (asyncio.wait_for(coro, task.time_limit) if task.time_limit else coro)
-            else:
-                assert self._pool is not None
-                fut = asyncio.get_running_loop().run_in_executor(self._pool, item.call_in_thread, task.fn, args, kwargs)
-                value = await (asyncio.wait_for(fut, task.time_limit) if task.time_limit else fut)
+            try:
+                if task.is_async:
+                    coro = task.fn(*args, **kwargs)
+                    value = await (asyncio.wait_for(coro, task.time_limit) if task.time_limit else coro)
+                else:
+                    assert self._pool is not None
+                    loop = asyncio.get_running_loop()
+                    fut = loop.run_in_executor(self._pool, item.call_in_thread, task.fn, args, kwargs)
+                    value = await (asyncio.wait_for(fut, task.time_limit) if task.time_limit else fut)
+            finally:
+                # Before any handler below awaits: a revoke arriving while the
+                # failure is recorded must not cancel that.
+                item.running = False
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if item.stopped is TaskRevokedError and current is not None and current.uncancel() == 0:
@@ -456,8 +462,6 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - a failing task is data, not a worker crash
             await self._fail(item, msg, task, exc, retry_allowed=True)
             return
-        finally:
-            item.running = False
         runtime = time.perf_counter() - t0
         stats = self._stats(name)
         stats.succeeded += 1
