@@ -20,6 +20,9 @@ What it shows, module by module:
   polls): a worker runs inside the app on an embedded broker, or on the
   broker named by ``OUROBOROS_DEMO_TASKS`` (``redis://...``, ``nats://...``).
 - ouroboros-kit reports which modules are installed (``/api/modules``).
+- ouroboros.mongodb archives notes in MongoDB (``POST /api/notes/{id}/archive``,
+  ``GET /api/archive``) when ``OUROBOROS_DEMO_MONGODB_URI`` (or
+  ``OUROBOROS_MONGODB_URI``) names a server; without one those routes answer 503.
 - ouroboros.test runs the demo's own tests (``docs/demo/test_demo_suite.py``):
   ``python -m ouroboros.test docs/demo``.
 - The platform's own documentation pages are served at ``/guide``.
@@ -254,6 +257,69 @@ async def stop_task_worker() -> None:
     if isinstance(worker, Worker) and isinstance(running, asyncio.Future):
         worker.stop()
         await running
+
+
+ARCHIVE: dict[str, object] = {}
+ARCHIVE_LOCK = asyncio.Lock()
+
+
+async def archive_model() -> type:
+    """The archive's Document class, connected on first use (ouroboros.mongodb)."""
+    async with ARCHIVE_LOCK:
+        if "model" in ARCHIVE:
+            return ARCHIVE["model"]  # type: ignore[return-value]
+        uri = os.environ.get("OUROBOROS_DEMO_MONGODB_URI") or os.environ.get("OUROBOROS_MONGODB_URI")
+        if not uri:
+            raise HTTPException(
+                status_code=503, detail="no MongoDB configured: set OUROBOROS_DEMO_MONGODB_URI to archive notes"
+            )
+        from ouroboros.core import OuroborosError
+        from ouroboros.mongodb import Document, Indexed, init
+
+        class ArchivedNote(Document):
+            note_id: Indexed(int)
+            title: str
+            body: str = ""
+            tags: list[str] = Field(default_factory=list)
+            created: float
+            archived: float
+
+            class Settings:
+                name = "demo_archive"
+
+        try:
+            await init(uri, database="ouroboros_demo", document_models=[ArchivedNote], server_selection_timeout_ms=3000)
+        except OuroborosError as exc:  # an unreachable server is a 503 naming it, not a crash
+            raise HTTPException(status_code=503, detail=f"MongoDB unavailable: {exc}") from None
+        ARCHIVE["model"] = ArchivedNote
+        return ArchivedNote
+
+
+class ArchivedOut(NoteIn):
+    note_id: int
+    archived: float
+
+
+@app.post("/api/notes/{note_id}/archive", response_model=ArchivedOut, status_code=201, tags=["notes"])
+async def archive_note(note_id: Annotated[int, Path(ge=1)]) -> ArchivedOut:
+    """Copy a note into MongoDB with ouroboros.mongodb."""
+    note = NOTES.get(note_id)
+    if note is None:
+        raise HTTPException(status_code=404, detail=f"no note {note_id}")
+    model = await archive_model()
+    doc = await model(note_id=note.id, **note.model_dump(exclude={"id"}), archived=time.time()).insert()
+    return ArchivedOut(**doc.model_dump(exclude={"id", "revision_id", "created"}))
+
+
+@app.get("/api/archive", response_model=list[ArchivedOut], tags=["notes"])
+async def list_archive(
+    tag: Annotated[str | None, Query(max_length=30)] = None, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[ArchivedOut]:
+    """Archived notes, newest first, optionally with a tag."""
+    model = await archive_model()
+    query = model.find(model.tags == tag) if tag else model.find_all()
+    docs = await query.sort("-archived").limit(limit).to_list()
+    return [ArchivedOut(**d.model_dump(exclude={"id", "revision_id", "created"})) for d in docs]
 
 
 @app.get("/api/self-check", response_model=SelfCheck, tags=["platform"])

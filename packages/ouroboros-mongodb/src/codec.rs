@@ -140,17 +140,18 @@ impl DocList {
 }
 
 /// Batches smaller than this decode with the GC running as usual.
-const GC_PAUSE_MIN_DOCS: usize = 256;
+pub const GC_PAUSE_MIN_DOCS: usize = 256;
 
 /// Disables the cyclic GC for its lifetime (if it was enabled); the GIL is
-/// held throughout, as `DocList::to_list` holds it.
-struct GcPause {
+/// held throughout, as `DocList::to_list` and the insert encoding loop hold it.
+pub struct GcPause {
     was_enabled: bool,
 }
 
 impl GcPause {
-    fn new(active: bool) -> Self {
-        // SAFETY: called with the GIL held (from `to_list`); PyGC_Disable only
+    /// Pause the collector while `active`; call with the GIL held.
+    pub fn new(active: bool) -> Self {
+        // SAFETY: called with the GIL held (from `to_list` or an encoding loop); PyGC_Disable only
         // flips the collector's enabled flag and returns the previous value.
         let was_enabled = active && unsafe { pyo3::ffi::PyGC_Disable() } != 0;
         Self { was_enabled }

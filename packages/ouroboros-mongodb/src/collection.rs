@@ -219,8 +219,17 @@ impl Collection {
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = session::shared(session.as_ref());
         let mut docs = Vec::new();
-        for item in documents.try_iter()? {
-            docs.push(codec::encode(py, codec.as_ref(), &item?)?);
+        {
+            // Dumping instances allocates a dict (and lists) per document and
+            // frees them at once, creating no cycles: GC passes over the
+            // caller's heap meanwhile would be wasted work.
+            let large = documents
+                .len()
+                .map_or(true, |n| n >= codec::GC_PAUSE_MIN_DOCS);
+            let _pause = codec::GcPause::new(large);
+            for item in documents.try_iter()? {
+                docs.push(codec::encode(py, codec.as_ref(), &item?)?);
+            }
         }
         if docs.is_empty() {
             return Err(ouroboros_common::Error::invalid_argument(

@@ -143,3 +143,10 @@ async def test_init_beanie_with_a_pymongo_async_database(mongo_uri, conn):
         assert await pm[conn.database]["Thing"].count_documents({"n": 7}) == 1
     finally:
         await pm.close()
+
+
+async def test_srv_uri_is_refused_with_the_reason():
+    # The driver is built without its DNS resolver (no SRV/TXT lookups): a
+    # mongodb+srv URI fails at init, saying so, instead of hanging or crashing.
+    with pytest.raises(InvalidArgumentError, match=r"mongodb\+srv.*dns-resolver"):
+        await init("mongodb+srv://cluster0.example.net/db", server_selection_timeout_ms=500)

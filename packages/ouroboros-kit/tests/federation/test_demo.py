@@ -1,12 +1,14 @@
 """The demo app of the README's first command, served for real."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from importlib import metadata
 from pathlib import Path
 
@@ -213,6 +215,27 @@ def test_note_stats_run_as_a_background_task(demo):
     assert record["error"] is None
     assert call("POST", base + "/api/notes/999999/stats")[0] == 404
     assert get(base + "/api/tasks/not-a-task-id")[0] == 404
+
+
+def test_notes_are_archived_in_mongodb(demo):
+    """ouroboros.mongodb in the demo: archived notes go to the server named by the environment."""
+    base, _ = demo
+    tag = f"t{uuid.uuid4().hex[:12]}"
+    _, _, body = call("POST", base + "/api/notes", {"title": "Keep me", "tags": [tag]})
+    note_id = json.loads(body)["id"]
+    status, _, body = call("POST", f"{base}/api/notes/{note_id}/archive")
+    if not (os.environ.get("OUROBOROS_DEMO_MONGODB_URI") or os.environ.get("OUROBOROS_MONGODB_URI")):
+        assert status == 503
+        assert "OUROBOROS_DEMO_MONGODB_URI" in json.loads(body)["detail"]
+        return
+    assert status == 201, body
+    archived = json.loads(body)
+    assert archived["note_id"] == note_id and archived["title"] == "Keep me" and archived["tags"] == [tag]
+    status, _, body = get(f"{base}/api/archive?tag={tag}")
+    assert status == 200
+    assert [(a["note_id"], a["title"]) for a in json.loads(body)] == [(note_id, "Keep me")]
+    assert call("POST", f"{base}/api/notes/999999/archive")[0] == 404
+    assert get(f"{base}/api/archive?limit=0")[0] == 422
 
 
 def test_demo_suite_runs_under_ouroboros_test(tmp_path):
