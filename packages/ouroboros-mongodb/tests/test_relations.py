@@ -399,3 +399,30 @@ async def test_indexed_fields_create_indexes(conn, mongo_uri):
 async def test_indexed_rejects_bad_index_type():
     with pytest.raises(InvalidArgumentError, match="index direction"):
         Indexed(str, index_type="sideways")
+
+
+async def test_bulk_writes_links_and_class_ids_in_stored_form(rel, mongo_uri):
+    from ouroboros.mongodb import BulkOperation, InsertOne, ReplaceOne
+
+    await init(mongo_uri, database=rel.database, document_models=[*MODELS, *HIERARCHY])
+    ann = await Writer(name="ann").insert()
+    fetched = await Writer.get(ann.id)
+    bulk = BulkOperation(Book)
+    bulk.add(InsertOne(Book(title="bulk", writer=fetched)))
+    await bulk.execute()
+    (stored,) = await raw(rel, "rel_books")
+    assert stored["writer"] == {"$ref": "rel_writers", "$id": ann.id}
+    car = await Car(color="grey").insert()
+    bulk = BulkOperation(Car)
+    bulk.add(ReplaceOne({"_id": car.id}, Car(color="black", doors=5)))
+    bulk.add(InsertOne(Sports(color="pink")))
+    await bulk.execute()
+    stored = {d["color"]: d["_class_id"] for d in await raw(rel, "rel_vehicles")}
+    assert stored == {"black": "Vehicle.Car", "pink": "Vehicle.Car.Sports"}
+
+
+async def test_aggregate_on_a_class_of_a_hierarchy(fleet):
+    assert await Bike.aggregate([{"$group": {"_id": None, "n": {"$sum": 1}}}]).to_list() == [{"_id": None, "n": 2}]
+    rows = await Car.aggregate([{"$project": {"_id": 0, "color": 1}}], with_children=True).to_list()
+    assert sorted(r["color"] for r in rows) == ["blue", "red"]
+    assert len(await Vehicle.aggregate([{"$project": {"_id": 1}}]).to_list()) == 1

@@ -30,6 +30,15 @@ def _filter(value: Any) -> dict[str, Any]:
     return build_filter((value,))
 
 
+def _stored(document: Any) -> Any:
+    """A Document with links or in an ``is_root`` hierarchy is written in its stored form
+    (links as DBRefs, ``_class_id``); others go to the codec as they are."""
+    plain = getattr(type(document), "_ob_plain", None)
+    if plain is not None and not plain():
+        return document._ob_dump()
+    return document
+
+
 class InsertOne:
     """Insert a document (a model instance or a dict)."""
 
@@ -39,7 +48,7 @@ class InsertOne:
         self.document = document
 
     def _op(self) -> tuple[Any, ...]:
-        return ("insert", self.document)
+        return ("insert", _stored(self.document))
 
 
 class _Update:
@@ -75,7 +84,7 @@ class ReplaceOne:
         self.upsert = bool(upsert)
 
     def _op(self) -> tuple[Any, ...]:
-        return ("replace", self.filter, self.replacement, self.upsert)
+        return ("replace", self.filter, _stored(self.replacement), self.upsert)
 
 
 class DeleteOne:

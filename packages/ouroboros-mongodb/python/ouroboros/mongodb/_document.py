@@ -318,14 +318,17 @@ class Document(BaseModel, metaclass=DocumentMeta):
 
     @classmethod
     def aggregate(
-        cls, pipeline: list[Any] | None = None, projection_model: Any = None, session: Any = None, **_: Any
+        cls,
+        pipeline: list[Any] | None = None,
+        projection_model: Any = None,
+        session: Any = None,
+        with_children: bool = False,
+        **_: Any,
     ) -> Any:
-        from ouroboros.mongodb._aggregation import AggregationBuilder
-
-        agg = AggregationBuilder(cls, projection_model=projection_model, session=session)
-        for stage in pipeline or ():
-            agg.stage(stage)
-        return agg
+        """An AggregationBuilder over this class's documents (its ``_class_id`` in a hierarchy)."""
+        return cls.find_all(session=session, with_children=with_children).aggregate(
+            pipeline, projection_model=projection_model
+        )
 
     # ------------------------------------------------------------ class writes
     @classmethod
