@@ -6,7 +6,9 @@
 //! leaves the rectangle, jumps to the next Z-value inside it ("BIGMIN",
 //! Tropf & Herzog 1981) instead of scanning the cells in between.
 
-use std::collections::btree_map::{self, BTreeMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use sheet_formula::Rect;
 
@@ -85,10 +87,62 @@ fn load_ones_then_zeros(v: u64, mask: u64, dim: u64, one_then_zeros: bool) -> u6
     }
 }
 
-/// A sheet's cells, keyed by Morton code.
-#[derive(Clone, Debug, Default)]
+/// A sheet's cells: an ordered index of Morton keys over a dense arena of
+/// values. Each stored value keeps its arena index until it is removed, so
+/// the engine can address a formula's cell directly (no search) while range
+/// reads walk the keys in Z-order.
+#[derive(Clone, Debug)]
 pub struct MortonMap<T> {
-    map: BTreeMap<u64, T>,
+    /// Z-order of the cells (ordered and range reads).
+    map: BTreeMap<u64, u32>,
+    /// Point lookups: chunks of `CHUNK` rows of one column, so that the
+    /// cells of a column walked in order share a chunk.
+    index: FxHashMap<u64, Box<[u32; CHUNK]>>,
+    items: Vec<T>,
+    /// Morton key of each arena slot (`FREE` when unused).
+    keys: Vec<u64>,
+    free: Vec<u32>,
+}
+
+const FREE: u64 = u64::MAX;
+const CHUNK: usize = 16;
+const NONE: u32 = u32::MAX;
+
+/// (chunk key, position in chunk) of a cell.
+#[inline]
+fn chunk_of(row: u32, col: u32) -> (u64, usize) {
+    (
+        (u64::from(row / CHUNK as u32) << 16) | u64::from(col),
+        (row % CHUNK as u32) as usize,
+    )
+}
+
+impl<T> Default for MortonMap<T> {
+    fn default() -> Self {
+        MortonMap::new()
+    }
+}
+
+/// A stored cell or the place for one (see [`MortonMap::entry`]).
+pub struct Entry<'a, T> {
+    map: &'a mut MortonMap<T>,
+    key: u64,
+}
+
+impl<'a, T: Default> Entry<'a, T> {
+    /// The stored value, or a default one inserted first.
+    pub fn or_default(self) -> &'a mut T {
+        let i = self.map.slot_or_insert(self.key, T::default);
+        &mut self.map.items[i as usize]
+    }
+}
+
+impl<'a, T> Entry<'a, T> {
+    /// The stored value, or `value` inserted first.
+    pub fn or_insert(self, value: T) -> &'a mut T {
+        let i = self.map.slot_or_insert(self.key, || value);
+        &mut self.map.items[i as usize]
+    }
 }
 
 impl<T> MortonMap<T> {
@@ -96,28 +150,102 @@ impl<T> MortonMap<T> {
     pub fn new() -> Self {
         MortonMap {
             map: BTreeMap::new(),
+            index: FxHashMap::default(),
+            items: Vec::new(),
+            keys: Vec::new(),
+            free: Vec::new(),
         }
     }
 
+    fn lookup(&self, row: u32, col: u32) -> Option<u32> {
+        let (chunk, at) = chunk_of(row, col);
+        let i = self.index.get(&chunk)?[at];
+        (i != NONE).then_some(i)
+    }
+
+    fn set_index(&mut self, row: u32, col: u32, i: u32) {
+        let (chunk, at) = chunk_of(row, col);
+        let block = self
+            .index
+            .entry(chunk)
+            .or_insert_with(|| Box::new([NONE; CHUNK]));
+        block[at] = i;
+        if i == NONE && block.iter().all(|x| *x == NONE) {
+            self.index.remove(&chunk);
+        }
+    }
+
+    fn slot_or_insert(&mut self, key: u64, make: impl FnOnce() -> T) -> u32 {
+        let (row, col) = unmorton(key);
+        if let Some(i) = self.lookup(row, col) {
+            return i;
+        }
+        let value = make();
+        let i = if let Some(i) = self.free.pop() {
+            self.items[i as usize] = value;
+            self.keys[i as usize] = key;
+            i
+        } else {
+            self.items.push(value);
+            self.keys.push(key);
+            u32::try_from(self.items.len() - 1).unwrap_or(u32::MAX)
+        };
+        self.map.insert(key, i);
+        self.set_index(row, col, i);
+        i
+    }
+
     #[must_use]
+    #[inline]
     pub fn get(&self, row: u32, col: u32) -> Option<&T> {
-        self.map.get(&morton(row, col))
+        self.lookup(row, col).map(|i| &self.items[i as usize])
     }
 
     pub fn get_mut(&mut self, row: u32, col: u32) -> Option<&mut T> {
-        self.map.get_mut(&morton(row, col))
+        self.lookup(row, col).map(|i| &mut self.items[i as usize])
+    }
+
+    /// The arena index of a stored cell (stable until the cell is removed).
+    #[must_use]
+    pub fn index_of(&self, row: u32, col: u32) -> Option<u32> {
+        self.lookup(row, col)
+    }
+
+    /// The value at an arena index from [`MortonMap::index_of`].
+    #[must_use]
+    pub fn at(&self, index: u32) -> &T {
+        &self.items[index as usize]
+    }
+
+    pub fn at_mut(&mut self, index: u32) -> &mut T {
+        &mut self.items[index as usize]
     }
 
     pub fn insert(&mut self, row: u32, col: u32, value: T) -> Option<T> {
-        self.map.insert(morton(row, col), value)
+        let key = morton(row, col);
+        if let Some(i) = self.lookup(row, col) {
+            return Some(std::mem::replace(&mut self.items[i as usize], value));
+        }
+        self.slot_or_insert(key, || value);
+        None
     }
 
-    pub fn remove(&mut self, row: u32, col: u32) -> Option<T> {
-        self.map.remove(&morton(row, col))
+    pub fn remove(&mut self, row: u32, col: u32) -> Option<T>
+    where
+        T: Default,
+    {
+        let i = self.map.remove(&morton(row, col))?;
+        self.set_index(row, col, NONE);
+        self.keys[i as usize] = FREE;
+        self.free.push(i);
+        Some(std::mem::take(&mut self.items[i as usize]))
     }
 
-    pub fn entry(&mut self, row: u32, col: u32) -> btree_map::Entry<'_, u64, T> {
-        self.map.entry(morton(row, col))
+    pub fn entry(&mut self, row: u32, col: u32) -> Entry<'_, T> {
+        Entry {
+            key: morton(row, col),
+            map: self,
+        }
     }
 
     #[must_use]
@@ -132,17 +260,35 @@ impl<T> MortonMap<T> {
 
     /// Every cell as (row, col, value), in Morton order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32, &T)> {
-        self.map.iter().map(|(k, v)| {
+        self.map.iter().map(|(k, &i)| {
             let (r, c) = unmorton(*k);
-            (r, c, v)
+            (r, c, &self.items[i as usize])
         })
     }
 
+    /// Every cell as (row, col, value), in no particular order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (u32, u32, &mut T)> {
-        self.map.iter_mut().map(|(k, v)| {
-            let (r, c) = unmorton(*k);
-            (r, c, v)
-        })
+        self.items
+            .iter_mut()
+            .zip(&self.keys)
+            .filter(|(_, k)| **k != FREE)
+            .map(|(v, k)| {
+                let (r, c) = unmorton(*k);
+                (r, c, v)
+            })
+    }
+
+    /// Every cell as (row, col, arena index, value), in no particular order.
+    pub fn iter_indexed_mut(&mut self) -> impl Iterator<Item = (u32, u32, u32, &mut T)> {
+        self.items
+            .iter_mut()
+            .zip(&self.keys)
+            .enumerate()
+            .filter(|(_, (_, k))| **k != FREE)
+            .map(|(i, (v, k))| {
+                let (r, c) = unmorton(*k);
+                (r, c, u32::try_from(i).unwrap_or(u32::MAX), v)
+            })
     }
 
     /// Calls `f` with every stored cell inside `rect`.
@@ -163,10 +309,10 @@ impl<T> MortonMap<T> {
         let mut start = zmin;
         'outer: loop {
             let mut misses = 0u32;
-            for (&k, v) in self.map.range(start..=zmax) {
+            for (&k, &i) in self.map.range(start..=zmax) {
                 let (r, c) = unmorton(k);
                 if rect.contains(r, c) {
-                    f(r, c, v);
+                    f(r, c, &self.items[i as usize]);
                     misses = 0;
                 } else {
                     misses += 1;
@@ -186,21 +332,46 @@ impl<T> MortonMap<T> {
         }
     }
 
-    /// Removes and returns every cell for which `keep` is false.
-    pub fn retain(&mut self, mut keep: impl FnMut(u32, u32, &mut T) -> bool) {
-        self.map.retain(|k, v| {
+    /// Removes every cell for which `keep` is false.
+    pub fn retain(&mut self, mut keep: impl FnMut(u32, u32, &mut T) -> bool)
+    where
+        T: Default,
+    {
+        let items = &mut self.items;
+        let keys = &mut self.keys;
+        let free = &mut self.free;
+        let mut gone = Vec::new();
+        self.map.retain(|k, i| {
             let (r, c) = unmorton(*k);
-            keep(r, c, v)
+            let stay = keep(r, c, &mut items[*i as usize]);
+            if !stay {
+                keys[*i as usize] = FREE;
+                free.push(*i);
+                items[*i as usize] = T::default();
+                gone.push((r, c));
+            }
+            stay
         });
+        for (r, c) in gone {
+            self.set_index(r, c, NONE);
+        }
     }
 
-    /// Takes all cells out (for structure edits, which rebuild the map).
+    /// Takes all cells out, in Morton order (for structure edits, which
+    /// rebuild the map).
     pub fn drain_all(&mut self) -> Vec<(u32, u32, T)> {
-        std::mem::take(&mut self.map)
+        let map = std::mem::take(&mut self.map);
+        let mut items: Vec<Option<T>> = std::mem::take(&mut self.items)
             .into_iter()
-            .map(|(k, v)| {
+            .map(Some)
+            .collect();
+        self.keys.clear();
+        self.free.clear();
+        self.index.clear();
+        map.into_iter()
+            .filter_map(|(k, i)| {
                 let (r, c) = unmorton(k);
-                (r, c, v)
+                items[i as usize].take().map(|v| (r, c, v))
             })
             .collect()
     }
@@ -259,5 +430,30 @@ mod tests {
             want.sort_unstable();
             assert_eq!(got, want, "{rect:?}");
         }
+    }
+
+    #[test]
+    fn point_lookups_follow_inserts_and_removals() {
+        let mut m = MortonMap::new();
+        for r in 0..100u32 {
+            m.insert(r, r % 7, r);
+        }
+        for r in (0..100u32).step_by(3) {
+            assert_eq!(m.remove(r, r % 7), Some(r));
+        }
+        m.retain(|r, _, _| r % 5 != 0);
+        for r in 0..100u32 {
+            let want = (r % 3 != 0 && r % 5 != 0).then_some(r);
+            assert_eq!(m.get(r, r % 7).copied(), want, "row {r}");
+            assert_eq!(m.index_of(r, r % 7).is_some(), want.is_some());
+        }
+        // Freed arena slots are reused and stay addressable.
+        m.insert(1000, 3, 7);
+        let i = m.index_of(1000, 3).unwrap();
+        assert_eq!(*m.at(i), 7);
+        assert_eq!(m.len(), m.iter().count());
+        let drained = m.drain_all();
+        assert_eq!(drained.len(), 54);
+        assert!(m.get(1000, 3).is_none());
     }
 }

@@ -122,24 +122,30 @@ impl Workbook {
         }
 
         let mut undo = Vec::new();
-        // Formulas whose text changes, as they were.
-        for s in &self.sheets {
-            for (r, c, cell) in s.cells.iter() {
-                if let Some(f) = &cell.formula {
-                    let mut probe = f.expr.clone();
-                    if probe.rewrite(s.id, &edit) {
-                        let inside = edit.sheet == s.id && edit.count < 0 && {
-                            let p = if edit.rows { r } else { c };
-                            p >= edit.at && p < edit.at + count
-                        };
-                        if !inside {
-                            undo.push(CellSnapshot {
-                                sheet: s.id,
-                                row: r,
-                                col: c,
-                                cell: cell.clone(),
-                            });
-                        }
+        // Rewrite every formula, keeping the ones whose text changes, as they
+        // were (the deleted cells are kept as they were by the move below).
+        for s in &mut self.sheets {
+            let id = s.id;
+            for (r, c, cell) in s.cells.iter_mut() {
+                let inside = edit.sheet == id && edit.count < 0 && {
+                    let p = if edit.rows { r } else { c };
+                    p >= edit.at && p < edit.at + count
+                };
+                if inside {
+                    continue;
+                }
+                let Some(f) = &cell.formula else { continue };
+                let mut rewritten = (*f.expr).clone();
+                if rewritten.rewrite(id, &edit) {
+                    undo.push(CellSnapshot {
+                        sheet: id,
+                        row: r,
+                        col: c,
+                        cell: cell.clone(),
+                    });
+                    if let Some(f) = &mut cell.formula {
+                        f.expr = Rc::new(rewritten);
+                        f.text = None;
                     }
                 }
             }
@@ -178,15 +184,7 @@ impl Workbook {
             }
         }
         sheet.extent = extent;
-        // Rewrite every formula and name.
-        for s in &mut self.sheets {
-            let id = s.id;
-            for (_, _, cell) in s.cells.iter_mut() {
-                if let Some(f) = &mut cell.formula {
-                    f.expr.rewrite(id, &edit);
-                }
-            }
-        }
+        // Rewrite every name.
         let first = self.sheets.first().map_or(0, |s| s.id);
         for n in self.names.values_mut() {
             let mut e = (*n.expr).clone();
@@ -220,7 +218,7 @@ impl Workbook {
                         col: u64::from(col),
                     });
                 }
-                self.set_expr(sheet, row, col, f.expr);
+                self.set_formula_parts(sheet, row, col, f.expr, f.text);
             }
             None => self.set_value(sheet, row, col, cell.value)?,
         }

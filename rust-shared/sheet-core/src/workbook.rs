@@ -12,12 +12,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
+use rustc_hash::FxHashSet;
 use sheet_formula::ast::{Reference, SheetNames};
-use sheet_formula::eval::{Ctx, Grid, SumMemo};
+use sheet_formula::eval::{binary, Ctx, Grid, SumMemo};
 use sheet_formula::value::{parse_number, ErrorKind};
 use sheet_formula::{format::format_value, parse, Expr, ParseError, Rect, SheetId, Value};
 
-use crate::graph::{key, unkey, CellKey, Dep, Graph};
+use crate::graph::{key, unkey, CellKey, Dep, Fast, FormulaId, Graph, State, Term};
 use crate::storage::MortonMap;
 
 pub use sheet_formula::address::{MAX_COLS, MAX_ROWS};
@@ -26,18 +27,13 @@ pub use sheet_formula::address::{MAX_COLS, MAX_ROWS};
 /// following dependents edit by edit.
 const FULL_RECALC_EDITS: usize = 10_000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    Clean,
-    Dirty,
-    Busy,
-}
-
-/// A formula and where it is in the current recalculation.
+/// A formula as stored in its cell.
 #[derive(Clone, Debug)]
 pub struct Formula {
-    pub expr: Expr,
-    pub(crate) state: State,
+    pub expr: Rc<Expr>,
+    /// The formula as typed (with its `=`), kept while the references in it
+    /// still read the same; `None` after a structure edit or rename rewrote it.
+    pub(crate) text: Option<Rc<str>>,
 }
 
 /// One cell: its value (computed, for a formula), its formula, its format.
@@ -52,6 +48,39 @@ impl Cell {
     fn is_blank(&self) -> bool {
         self.value.is_empty() && self.formula.is_none() && self.format.is_none()
     }
+}
+
+/// A cell that changed, with the value it had before (see
+/// [`Workbook::take_change_events`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub sheet: SheetId,
+    pub row: u32,
+    pub col: u32,
+    /// The value before the change (Empty for a new cell).
+    pub old: Value,
+}
+
+/// Scratch space of a recalculation, kept between recalculations so that
+/// recomputing does not allocate per formula.
+#[derive(Default)]
+struct Scratch {
+    /// Dirty formulas in discovery order.
+    order: Vec<FormulaId>,
+    /// Dependents of `order[i]` are `edges[offsets[i]..offsets[i + 1]]`.
+    edges: Vec<FormulaId>,
+    offsets: Vec<u32>,
+    /// Per formula id: position in `order`, and dirty precedents not yet computed.
+    pos: Vec<u32>,
+    indeg: Vec<u32>,
+    queue: Vec<FormulaId>,
+    found: Vec<FormulaId>,
+    /// The last order computed for edits of `cached_seeds` alone, valid
+    /// while the graph's generation is `cached_generation`: editing the same
+    /// inputs again (what-if analysis) skips the search for dependents.
+    cached_seeds: Vec<CellKey>,
+    cached_order: Vec<FormulaId>,
+    cached_generation: u64,
 }
 
 /// One sheet.
@@ -148,11 +177,13 @@ pub struct Workbook {
     memo: SumMemo,
     now: f64,
     batch: u32,
+    /// Cells edited since the last recalculation (whose dependents must be
+    /// found), unless `pending_full`.
     pending: Vec<CellKey>,
     pending_full: bool,
-    dirty_list: Vec<CellKey>,
-    changes: Option<Vec<CellKey>>,
+    changes: Option<Vec<(CellKey, Value)>>,
     evaluations: u64,
+    scratch: Scratch,
 }
 
 impl Default for Workbook {
@@ -184,9 +215,9 @@ impl Workbook {
             batch: 0,
             pending: Vec::new(),
             pending_full: false,
-            dirty_list: Vec::new(),
             changes: None,
             evaluations: 0,
+            scratch: Scratch::default(),
         }
     }
 
@@ -257,6 +288,16 @@ impl Workbook {
     pub fn rename_sheet(&mut self, id: SheetId, name: &str) -> Result<()> {
         self.check_sheet_name(name, Some(id))?;
         self.sheet_mut(id)?.name = name.to_string();
+        // Formulas naming the sheet now read differently from what was typed.
+        for sheet in &mut self.sheets {
+            for (_, _, cell) in sheet.cells.iter_mut() {
+                if let Some(f) = &mut cell.formula {
+                    if f.text.is_some() && mentions_sheet(&f.expr, id) {
+                        f.text = None;
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -274,7 +315,10 @@ impl Workbook {
         for sheet in &mut self.sheets {
             for (_, _, cell) in sheet.cells.iter_mut() {
                 if let Some(f) = &mut cell.formula {
-                    f.expr.forget_sheet(id);
+                    if mentions_sheet(&f.expr, id) {
+                        Rc::make_mut(&mut f.expr).forget_sheet(id);
+                        f.text = None;
+                    }
                 }
             }
         }
@@ -323,7 +367,8 @@ impl Workbook {
         Ok(())
     }
 
-    /// Sets a formula (with or without the leading `=`).
+    /// Sets a formula (with or without the leading `=`). The text is kept
+    /// as typed for [`Workbook::formula`] until a structure edit rewrites it.
     pub fn set_formula(&mut self, sheet: SheetId, row: u32, col: u32, formula: &str) -> Result<()> {
         Self::check(row, col)?;
         self.sheet(sheet)
@@ -332,14 +377,33 @@ impl Workbook {
             formula: formula.to_string(),
             error,
         })?;
-        self.set_expr(sheet, row, col, expr);
+        let text: Rc<str> = if formula.starts_with('=') {
+            Rc::from(formula)
+        } else {
+            Rc::from(format!("={formula}"))
+        };
+        let k = key(sheet, row, col);
+        self.write(k, Value::Empty, Some((Rc::new(expr), Some(text))));
         Ok(())
     }
 
     /// Sets a parsed formula.
     pub fn set_expr(&mut self, sheet: SheetId, row: u32, col: u32, expr: Expr) {
         let k = key(sheet, row, col);
-        self.write(k, Value::Empty, Some(expr));
+        self.write(k, Value::Empty, Some((Rc::new(expr), None)));
+    }
+
+    /// Sets a formula from a (shared) expression and the text it was typed as.
+    pub(crate) fn set_formula_parts(
+        &mut self,
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        expr: Rc<Expr>,
+        text: Option<Rc<str>>,
+    ) {
+        let k = key(sheet, row, col);
+        self.write(k, Value::Empty, Some((expr, text)));
     }
 
     /// Clears a cell's value and formula (its format stays).
@@ -347,91 +411,44 @@ impl Workbook {
         self.set_value(sheet, row, col, Value::Empty)
     }
 
-    fn write(&mut self, k: CellKey, value: Value, expr: Option<Expr>) {
+    fn write(&mut self, k: CellKey, value: Value, formula: Option<(Rc<Expr>, Option<Rc<str>>)>) {
         let (sheet_id, row, col) = unkey(k);
-        let had_formula = self
-            .sheet(sheet_id)
-            .and_then(|s| s.cells.get(row, col))
-            .is_some_and(|c| c.formula.is_some());
-        if had_formula {
-            self.graph.unregister(k);
-            self.graph.mark_clean(k);
+        if self.changes.is_some() {
+            let old = self.get(sheet_id, row, col);
+            self.record_change(k, old);
         }
-        let is_formula = expr.is_some();
-        if let Some(e) = &expr {
-            let deps = self.dependencies(sheet_id, e);
-            self.graph.register(k, deps, e.is_volatile());
-            self.graph.mark_dirty(k);
-        }
-        let Ok(sheet) = self.sheet_mut(sheet_id) else {
+        self.graph.unregister(k);
+        let Some(sheet) = self.sheets.iter_mut().find(|s| s.id == sheet_id) else {
             return;
         };
-        let mut remove = false;
-        {
-            let cell = sheet.cells.entry(row, col).or_default();
-            cell.value = value;
-            cell.formula = expr.map(|expr| {
-                Box::new(Formula {
-                    expr,
-                    state: State::Dirty,
-                })
-            });
-            if cell.is_blank() {
-                remove = true;
-            }
-        }
-        if remove {
+        let blank = value.is_empty()
+            && formula.is_none()
+            && sheet.cells.get(row, col).is_none_or(|c| c.format.is_none());
+        if blank {
             sheet.cells.remove(row, col);
         } else {
             sheet.extent = (sheet.extent.0.max(row + 1), sheet.extent.1.max(col + 1));
+            let cell = sheet.cells.entry(row, col).or_default();
+            cell.value = value;
+            cell.formula = formula.as_ref().map(|(expr, text)| {
+                Box::new(Formula {
+                    expr: expr.clone(),
+                    text: text.clone(),
+                })
+            });
+            if let Some((expr, _)) = formula {
+                let index = sheet.cells.index_of(row, col).unwrap_or(u32::MAX);
+                let deps = dependencies(&self.names, sheet_id, &expr);
+                self.graph.register(k, index, expr, deps);
+            }
         }
-        if is_formula {
-            self.dirty_list.push(k);
-        }
-        self.record_change(k);
         self.touched(k);
     }
 
-    fn record_change(&mut self, k: CellKey) {
+    fn record_change(&mut self, k: CellKey, old: Value) {
         if let Some(c) = &mut self.changes {
-            c.push(k);
+            c.push((k, old));
         }
-    }
-
-    /// The precedents of a formula on `sheet`, names resolved.
-    fn dependencies(&self, sheet: SheetId, expr: &Expr) -> Vec<Dep> {
-        let mut deps = Vec::new();
-        let mut names_left = 64;
-        let mut stack: Vec<Rc<Expr>> = Vec::new();
-        let visit = |r: Reference, deps: &mut Vec<Dep>, stack: &mut Vec<Rc<Expr>>| match r {
-            Reference::Cell(s, row, col) => deps.push(Dep::Cell(key(s.unwrap_or(sheet), row, col))),
-            Reference::Area(s, rect) => {
-                if rect.is_cell() {
-                    deps.push(Dep::Cell(key(s.unwrap_or(sheet), rect.r1, rect.c1)));
-                } else {
-                    deps.push(Dep::Range(s.unwrap_or(sheet), rect));
-                }
-            }
-            Reference::Name(n) => {
-                if let Some(def) = self.names.get(&n.to_uppercase()) {
-                    stack.push(def.expr.clone());
-                }
-            }
-        };
-        expr.for_each_reference(&mut |r| visit(r, &mut deps, &mut stack));
-        while let Some(e) = stack.pop() {
-            names_left -= 1;
-            if names_left == 0 {
-                break;
-            }
-            e.for_each_reference(&mut |r| visit(r, &mut deps, &mut stack));
-        }
-        deps.sort_unstable_by_key(|d| match d {
-            Dep::Cell(k) => (0, *k, Rect::cell(0, 0)),
-            Dep::Range(s, r) => (1, u64::from(*s), *r),
-        });
-        deps.dedup();
-        deps
     }
 
     /// The value of a cell (its computed value for a formula).
@@ -442,10 +459,21 @@ impl Workbook {
             .map_or(Value::Empty, |c| c.value.clone())
     }
 
-    /// The formula of a cell, with its `=`, as it reads now (after structure
-    /// edits and sheet renames).
+    /// The formula of a cell, with its `=`: as typed, or re-printed once a
+    /// structure edit or a sheet rename changed what its references read.
     #[must_use]
     pub fn formula(&self, sheet: SheetId, row: u32, col: u32) -> Option<String> {
+        let cell = self.sheet(sheet)?.cells.get(row, col)?;
+        cell.formula.as_ref().map(|f| match &f.text {
+            Some(t) => t.to_string(),
+            None => format!("={}", f.expr.to_formula(self)),
+        })
+    }
+
+    /// The formula of a cell as the engine prints it (canonical spacing and
+    /// case), whatever was typed.
+    #[must_use]
+    pub fn formula_normalized(&self, sheet: SheetId, row: u32, col: u32) -> Option<String> {
         let cell = self.sheet(sheet)?.cells.get(row, col)?;
         cell.formula
             .as_ref()
@@ -500,8 +528,10 @@ impl Workbook {
                 s.cells.remove(row, col);
             }
         }
-        let k = key(sheet, row, col);
-        self.record_change(k);
+        if self.changes.is_some() {
+            let old = self.get(sheet, row, col);
+            self.record_change(key(sheet, row, col), old);
+        }
         Ok(())
     }
 
@@ -514,11 +544,9 @@ impl Workbook {
     #[must_use]
     pub fn range_values(&self, sheet: SheetId, rect: Rect) -> Vec<Vec<Value>> {
         let mut out = vec![vec![Value::Empty; rect.cols() as usize]; rect.rows() as usize];
-        if let Some(s) = self.sheet(sheet) {
-            s.cells.for_each_in(rect, |r, c, cell| {
-                out[(r - rect.r1) as usize][(c - rect.c1) as usize] = cell.value.clone();
-            });
-        }
+        self.for_each_value(sheet, rect, &mut |r, c, v| {
+            out[(r - rect.r1) as usize][(c - rect.c1) as usize] = v.clone();
+        });
         out
     }
 
@@ -591,18 +619,7 @@ impl Workbook {
             return;
         }
         self.batch -= 1;
-        if self.batch == 0 {
-            let pending = std::mem::take(&mut self.pending);
-            if self.pending_full || pending.len() > FULL_RECALC_EDITS {
-                self.pending_full = false;
-                self.mark_all_dirty();
-            } else {
-                for k in pending {
-                    self.propagate(k);
-                }
-            }
-            self.recalculate();
-        }
+        self.recalculate();
     }
 
     /// Runs `f` as one batch.
@@ -614,91 +631,25 @@ impl Workbook {
     }
 
     fn touched(&mut self, k: CellKey) {
-        if self.batch > 0 {
-            if self.pending.len() <= FULL_RECALC_EDITS {
-                self.pending.push(k);
-            } else {
-                self.pending_full = true;
-            }
-            return;
+        if self.pending.len() < FULL_RECALC_EDITS {
+            self.pending.push(k);
+        } else {
+            self.pending_full = true;
         }
-        self.propagate(k);
         self.recalculate();
-    }
-
-    fn formula_state(&self, k: CellKey) -> Option<State> {
-        let (s, r, c) = unkey(k);
-        self.sheet(s)?
-            .cells
-            .get(r, c)?
-            .formula
-            .as_ref()
-            .map(|f| f.state)
-    }
-
-    fn set_state(&mut self, k: CellKey, state: State) {
-        let (s, r, c) = unkey(k);
-        if let Some(f) = self
-            .sheets
-            .iter_mut()
-            .find(|x| x.id == s)
-            .and_then(|x| x.cells.get_mut(r, c))
-            .and_then(|c| c.formula.as_mut())
-        {
-            f.state = state;
-        }
-    }
-
-    /// Marks every formula that depends on `k`, transitively, dirty.
-    fn propagate(&mut self, k: CellKey) {
-        let mut work = vec![k];
-        let mut found = Vec::new();
-        while let Some(x) = work.pop() {
-            found.clear();
-            self.graph.for_each_dependent(x, |d| found.push(d));
-            for &d in &found {
-                if self.formula_state(d) == Some(State::Clean) {
-                    self.set_state(d, State::Dirty);
-                    self.graph.mark_dirty(d);
-                    self.dirty_list.push(d);
-                    work.push(d);
-                }
-            }
-        }
-    }
-
-    fn mark_all_dirty(&mut self) {
-        let mut keys = Vec::new();
-        for s in &mut self.sheets {
-            for (r, c, cell) in s.cells.iter_mut() {
-                if let Some(f) = &mut cell.formula {
-                    f.state = State::Dirty;
-                    keys.push(key(s.id, r, c));
-                }
-            }
-        }
-        for &k in &keys {
-            self.graph.mark_dirty(k);
-        }
-        self.dirty_list = keys;
     }
 
     /// Recomputes every formula (volatile ones included).
     pub fn recalculate_all(&mut self) {
-        self.mark_all_dirty();
+        self.graph.mark_all_dirty();
         self.recalculate();
     }
 
     /// Recomputes volatile formulas (NOW, RAND...) and what depends on them.
     pub fn recalculate_volatile(&mut self) {
-        let vol: Vec<CellKey> = self.graph.volatile.iter().copied().collect();
-        for k in vol {
-            if self.formula_state(k) == Some(State::Clean) {
-                self.set_state(k, State::Dirty);
-                self.graph.mark_dirty(k);
-                self.dirty_list.push(k);
-                self.propagate(k);
-            }
+        let vol: Vec<FormulaId> = self.graph.volatile.iter().copied().collect();
+        for id in vol {
+            self.graph.mark_dirty(id);
         }
         self.recalculate();
     }
@@ -708,139 +659,293 @@ impl Workbook {
         self.now = serial;
     }
 
+    /// Brings every formula up to date: finds the formulas that depend on the
+    /// edited cells (transitively), orders them so each comes after the
+    /// dirty formulas it reads (Kahn's algorithm over the dependents lists,
+    /// no recursion), computes them, and gives the formulas left over, which
+    /// sit on or behind a cycle, #CYCLE! or their value in cycle order.
     fn recalculate(&mut self) {
         if self.batch > 0 {
             return;
         }
-        self.memo.borrow_mut().clear();
-        let list = std::mem::take(&mut self.dirty_list);
-        for k in list {
-            if self.formula_state(k) == Some(State::Dirty) {
-                self.compute(k);
+        let mut pending = std::mem::take(&mut self.pending);
+        if self.pending_full {
+            self.pending_full = false;
+            pending.clear();
+            self.graph.mark_all_dirty();
+        }
+        if pending.is_empty() && self.graph.dirty.is_empty() {
+            self.pending = pending;
+            return;
+        }
+        let mut sc = std::mem::take(&mut self.scratch);
+        let cacheable = self.graph.dirty.is_empty();
+        if cacheable {
+            pending.sort_unstable();
+            pending.dedup();
+            if sc.cached_generation == self.graph.generation
+                && !sc.cached_order.is_empty()
+                && sc.cached_seeds == pending
+            {
+                pending.clear();
+                self.pending = pending;
+                self.memo.borrow_mut().clear();
+                sc.queue.clear();
+                for i in 0..sc.cached_order.len() {
+                    let id = sc.cached_order[i];
+                    let value = self.evaluate_slot(id);
+                    self.store_result(id, value);
+                    sc.queue.push(id);
+                }
+                self.memo.borrow_mut().clear();
+                self.scratch = sc;
+                return;
             }
         }
-        self.memo.borrow_mut().clear();
-    }
-
-    /// The dirty formulas `k` reads.
-    fn dirty_precedents(&self, k: CellKey) -> Vec<CellKey> {
-        let mut out = Vec::new();
-        for d in self.graph.precedents(k) {
-            match *d {
-                Dep::Cell(p) => {
-                    if matches!(self.formula_state(p), Some(State::Dirty | State::Busy)) {
-                        out.push(p);
-                    }
-                }
-                Dep::Range(s, rect) => self.graph.for_each_dirty_in(s, rect, |p| out.push(p)),
+        let slots = self.graph.slots.len();
+        if sc.pos.len() < slots {
+            sc.pos.resize(slots, 0);
+            sc.indeg.resize(slots, 0);
+        }
+        sc.order.clear();
+        for id in self.graph.dirty.drain(..) {
+            // Skips slots freed (or listed twice) since they were listed.
+            let slot = &mut self.graph.slots[id as usize];
+            if slot.state == State::Dirty {
+                slot.state = State::Queued;
+                sc.order.push(id);
             }
         }
-        out
-    }
-
-    /// Computes `start` after everything dirty it reads, with an explicit stack.
-    fn compute(&mut self, start: CellKey) {
-        struct Frame {
-            k: CellKey,
-            pending: Vec<CellKey>,
-            next: usize,
-            cycle: bool,
-        }
-        self.set_state(start, State::Busy);
-        let mut stack = vec![Frame {
-            k: start,
-            pending: self.dirty_precedents(start),
-            next: 0,
-            cycle: false,
-        }];
-        while let Some(top) = stack.last_mut() {
-            if top.next < top.pending.len() {
-                let p = top.pending[top.next];
-                top.next += 1;
-                match self.formula_state(p) {
-                    Some(State::Dirty) => {
-                        self.set_state(p, State::Busy);
-                        let pending = self.dirty_precedents(p);
-                        stack.push(Frame {
-                            k: p,
-                            pending,
-                            next: 0,
-                            cycle: false,
-                        });
-                    }
-                    Some(State::Busy) => {
-                        // p is on the stack: every frame from p up is in a cycle.
-                        if let Some(j) = stack.iter().rposition(|f| f.k == p) {
-                            for f in &mut stack[j..] {
-                                f.cycle = true;
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+        // The formulas reading the edited cells.
+        for &k in &pending {
+            if self.graph.ids.contains(k) {
+                // An edited formula: listed dirty already, its dependents follow.
                 continue;
             }
-            let Some(frame) = stack.pop() else { break };
-            let value = if frame.cycle {
-                Value::Error(ErrorKind::Cycle)
-            } else {
-                self.evaluate_cell(frame.k)
+            sc.found.clear();
+            self.graph.for_each_dependent(k, |d| sc.found.push(d));
+            for &d in &sc.found {
+                let slot = &mut self.graph.slots[d as usize];
+                if slot.state == State::Clean {
+                    slot.state = State::Queued;
+                    sc.order.push(d);
+                }
+            }
+        }
+        // Everything downstream, recording each dirty formula's dependents once.
+        sc.edges.clear();
+        sc.offsets.clear();
+        let mut i = 0;
+        while i < sc.order.len() {
+            let id = sc.order[i];
+            sc.pos[id as usize] = i as u32;
+            let start = sc.edges.len();
+            sc.offsets.push(start as u32);
+            let k = self.graph.slots[id as usize].key;
+            self.graph.for_each_dependent(k, |d| sc.edges.push(d));
+            for &d in &sc.edges[start..] {
+                let slot = &mut self.graph.slots[d as usize];
+                if slot.state == State::Clean {
+                    slot.state = State::Queued;
+                    sc.order.push(d);
+                }
+                sc.indeg[d as usize] += 1;
+            }
+            i += 1;
+        }
+        sc.offsets.push(sc.edges.len() as u32);
+        // Kahn: a formula is computed once every dirty formula it reads is.
+        self.memo.borrow_mut().clear();
+        sc.queue.clear();
+        sc.queue.extend(
+            sc.order
+                .iter()
+                .copied()
+                .filter(|&id| sc.indeg[id as usize] == 0),
+        );
+        let mut head = 0;
+        while head < sc.queue.len() {
+            let id = sc.queue[head];
+            head += 1;
+            let value = self.evaluate_slot(id);
+            self.store_result(id, value);
+            let p = sc.pos[id as usize] as usize;
+            for &d in &sc.edges[sc.offsets[p] as usize..sc.offsets[p + 1] as usize] {
+                let n = &mut sc.indeg[d as usize];
+                *n -= 1;
+                if *n == 0 {
+                    sc.queue.push(d);
+                }
+            }
+        }
+        if sc.queue.len() < sc.order.len() {
+            self.resolve_cycles(&mut sc);
+            sc.cached_order.clear();
+        } else if cacheable {
+            sc.cached_seeds.clear();
+            sc.cached_seeds.extend_from_slice(&pending);
+            sc.cached_order.clear();
+            sc.cached_order.extend_from_slice(&sc.queue);
+            sc.cached_generation = self.graph.generation;
+        }
+        self.memo.borrow_mut().clear();
+        self.scratch = sc;
+        pending.clear();
+        self.pending = pending;
+    }
+
+    /// Computes the formulas Kahn's pass could not order: those on a cycle
+    /// get #CYCLE!, those behind one are computed after it. Strongly
+    /// connected components (Tarjan, iterative) come out dependents first,
+    /// so they are handled in reverse.
+    fn resolve_cycles(&mut self, sc: &mut Scratch) {
+        const UNSEEN: u32 = u32::MAX;
+        let left: Vec<FormulaId> = sc
+            .order
+            .iter()
+            .copied()
+            .filter(|&id| sc.indeg[id as usize] > 0)
+            .collect();
+        let edges_of = |sc: &Scratch, id: FormulaId| {
+            let p = sc.pos[id as usize] as usize;
+            sc.offsets[p] as usize..sc.offsets[p + 1] as usize
+        };
+        let mut index: rustc_hash::FxHashMap<FormulaId, (u32, u32, bool)> = left
+            .iter()
+            .map(|&id| (id, (UNSEEN, UNSEEN, false)))
+            .collect();
+        let mut next_index = 0u32;
+        let mut stack: Vec<FormulaId> = Vec::new();
+        let mut components: Vec<Vec<FormulaId>> = Vec::new();
+        for &root in &left {
+            if index[&root].0 != UNSEEN {
+                continue;
+            }
+            // (node, next edge position)
+            let mut call: Vec<(FormulaId, usize)> = vec![(root, edges_of(sc, root).start)];
+            index.insert(root, (next_index, next_index, true));
+            next_index += 1;
+            stack.push(root);
+            while let Some(&mut (v, ref mut e)) = call.last_mut() {
+                let range = edges_of(sc, v);
+                if *e < range.end {
+                    let w = sc.edges[*e];
+                    *e += 1;
+                    let Some(&(wi, _, on)) = index.get(&w) else {
+                        continue;
+                    };
+                    if wi == UNSEEN {
+                        index.insert(w, (next_index, next_index, true));
+                        next_index += 1;
+                        stack.push(w);
+                        call.push((w, edges_of(sc, w).start));
+                    } else if on {
+                        let vl = index[&v].1.min(wi);
+                        if let Some(x) = index.get_mut(&v) {
+                            x.1 = vl;
+                        }
+                    }
+                    continue;
+                }
+                call.pop();
+                let (vi, vl, _) = index[&v];
+                if let Some(&(parent, _)) = call.last() {
+                    if let Some(x) = index.get_mut(&parent) {
+                        x.1 = x.1.min(vl);
+                    }
+                }
+                if vi == vl {
+                    let mut comp = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        if let Some(x) = index.get_mut(&w) {
+                            x.2 = false;
+                        }
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    components.push(comp);
+                }
+            }
+        }
+        for comp in components.iter().rev() {
+            let cyclic = comp.len() > 1 || {
+                let id = comp[0];
+                sc.edges[edges_of(sc, id)].contains(&id)
             };
-            self.store_result(frame.k, value);
+            for &id in comp {
+                let value = if cyclic {
+                    Value::Error(ErrorKind::Cycle)
+                } else {
+                    self.evaluate_slot(id)
+                };
+                self.store_result(id, value);
+                sc.queue.push(id);
+            }
+        }
+        for &id in &left {
+            sc.indeg[id as usize] = 0;
         }
     }
 
-    fn evaluate_cell(&self, k: CellKey) -> Value {
-        let (s, r, c) = unkey(k);
-        let Some(f) = self
-            .sheet(s)
-            .and_then(|x| x.cells.get(r, c))
-            .and_then(|c| c.formula.as_ref())
-        else {
-            return Value::Empty;
+    fn evaluate_slot(&self, id: FormulaId) -> Value {
+        let slot = &self.graph.slots[id as usize];
+        let term = |t: Term| match t {
+            Term::Cell(k) => {
+                let (s, r, c) = unkey(k);
+                self.get(s, r, c)
+            }
+            Term::Num(n) => Value::Number(n),
         };
-        let ctx = Ctx::new(self, s, r, c).with_memo(&self.memo);
-        match ctx.evaluate(&f.expr) {
+        let value = match slot.fast {
+            Fast::Ref(k) => term(Term::Cell(k)).scalar(),
+            Fast::Bin(op, a, b) => binary(op, &term(a), &term(b)).scalar(),
+            Fast::No => {
+                let (s, r, c) = unkey(slot.key);
+                Ctx::new(self, s, r, c)
+                    .with_memo(&self.memo)
+                    .evaluate(&slot.expr)
+            }
+        };
+        match value {
             // A formula that reads an empty cell shows 0.
             Value::Empty => Value::Number(0.0),
             v => v,
         }
     }
 
-    fn store_result(&mut self, k: CellKey, value: Value) {
+    fn store_result(&mut self, id: FormulaId, value: Value) {
         self.evaluations += 1;
-        let (s, r, c) = unkey(k);
-        if let Some(cell) = self
-            .sheets
-            .iter_mut()
-            .find(|x| x.id == s)
-            .and_then(|x| x.cells.get_mut(r, c))
-        {
-            if let Some(f) = &mut cell.formula {
-                f.state = State::Clean;
+        let slot = &mut self.graph.slots[id as usize];
+        slot.state = State::Clean;
+        let sheet_id = unkey(slot.key).0;
+        let Some(sheet) = self.sheets.iter_mut().find(|s| s.id == sheet_id) else {
+            return;
+        };
+        let cell = sheet.cells.at_mut(slot.cell);
+        if let Some(changes) = &mut self.changes {
+            if cell.value != value {
+                changes.push((slot.key, cell.value.clone()));
             }
-            cell.value = value;
         }
-        self.graph.mark_clean(k);
-        self.record_change(k);
+        cell.value = value;
     }
 
     /// Rebuilds the dependency graph from the formulas and recomputes all.
     pub(crate) fn rebuild(&mut self) {
         self.graph.clear();
-        let mut formulas = Vec::new();
-        for s in &self.sheets {
-            for (r, c, cell) in s.cells.iter() {
+        for s in &mut self.sheets {
+            let sheet = s.id;
+            for (r, c, index, cell) in s.cells.iter_indexed_mut() {
                 if let Some(f) = &cell.formula {
-                    formulas.push((key(s.id, r, c), s.id, f.expr.clone()));
+                    let deps = dependencies(&self.names, sheet, &f.expr);
+                    self.graph
+                        .register(key(sheet, r, c), index, f.expr.clone(), deps);
                 }
             }
         }
-        for (k, sheet, expr) in formulas {
-            let deps = self.dependencies(sheet, &expr);
-            self.graph.register(k, deps, expr.is_volatile());
-        }
-        self.mark_all_dirty();
+        self.graph.mark_all_dirty();
         self.recalculate();
     }
 
@@ -853,13 +958,36 @@ impl Workbook {
 
     /// The cells changed since the last call, each once, as (sheet, row, col).
     pub fn take_changes(&mut self) -> Vec<(SheetId, u32, u32)> {
+        self.take_change_events()
+            .into_iter()
+            .map(|c| (c.sheet, c.row, c.col))
+            .collect()
+    }
+
+    /// The cells changed since the last call, each once, with the value each
+    /// had before the first of those changes (the new value is
+    /// [`Workbook::get`]). A recomputed formula whose value did not change
+    /// is not listed; an edited cell always is.
+    pub fn take_change_events(&mut self) -> Vec<Change> {
         let Some(list) = &mut self.changes else {
             return Vec::new();
         };
-        let mut keys = std::mem::take(list);
-        let mut seen = std::collections::HashSet::with_capacity(keys.len());
-        keys.retain(|k| seen.insert(*k));
-        keys.into_iter().map(unkey).collect()
+        let mut items = std::mem::take(list);
+        let mut seen = FxHashSet::default();
+        seen.reserve(items.len());
+        items.retain(|(k, _)| seen.insert(*k));
+        items
+            .into_iter()
+            .map(|(k, old)| {
+                let (sheet, row, col) = unkey(k);
+                Change {
+                    sheet,
+                    row,
+                    col,
+                    old,
+                }
+            })
+            .collect()
     }
 
     /// How many formula results were computed since the workbook was made
@@ -874,6 +1002,55 @@ impl Workbook {
     pub fn pending_formulas(&self) -> usize {
         self.graph.dirty_count()
     }
+}
+
+/// The precedents of a formula on `sheet`, names resolved.
+fn dependencies(names: &HashMap<String, Name>, sheet: SheetId, expr: &Expr) -> Vec<Dep> {
+    let mut deps = Vec::new();
+    let mut names_left = 64;
+    let mut stack: Vec<Rc<Expr>> = Vec::new();
+    let visit = |r: Reference, deps: &mut Vec<Dep>, stack: &mut Vec<Rc<Expr>>| match r {
+        Reference::Cell(s, row, col) => deps.push(Dep::Cell(key(s.unwrap_or(sheet), row, col))),
+        Reference::Area(s, rect) => {
+            if rect.is_cell() {
+                deps.push(Dep::Cell(key(s.unwrap_or(sheet), rect.r1, rect.c1)));
+            } else {
+                deps.push(Dep::Range(s.unwrap_or(sheet), rect));
+            }
+        }
+        Reference::Name(n) => {
+            if let Some(def) = names.get(&n.to_uppercase()) {
+                stack.push(def.expr.clone());
+            }
+        }
+    };
+    expr.for_each_reference(&mut |r| visit(r, &mut deps, &mut stack));
+    while let Some(e) = stack.pop() {
+        names_left -= 1;
+        if names_left == 0 {
+            break;
+        }
+        e.for_each_reference(&mut |r| visit(r, &mut deps, &mut stack));
+    }
+    if deps.len() > 1 {
+        deps.sort_unstable_by_key(|d| match d {
+            Dep::Cell(k) => (0, *k, Rect::cell(0, 0)),
+            Dep::Range(s, r) => (1, u64::from(*s), *r),
+        });
+        deps.dedup();
+    }
+    deps
+}
+
+/// Whether a formula names `sheet` in one of its references.
+fn mentions_sheet(expr: &Expr, sheet: SheetId) -> bool {
+    let mut found = false;
+    expr.for_each_reference(&mut |r| {
+        if matches!(r, Reference::Cell(Some(s), _, _) | Reference::Area(Some(s), _) if s == sheet) {
+            found = true;
+        }
+    });
+    found
 }
 
 /// Turns typed text into a value: numbers (`1,234.5`, `50%`), TRUE/FALSE,
@@ -960,9 +1137,7 @@ impl Grid for Workbook {
     }
 
     fn is_formula(&self, sheet: SheetId, row: u32, col: u32) -> bool {
-        self.sheet(sheet)
-            .and_then(|s| s.cells.get(row, col))
-            .is_some_and(|c| c.formula.is_some())
+        self.graph.ids.contains(key(sheet, row, col))
     }
 
     fn now(&self) -> f64 {

@@ -5,8 +5,9 @@
 //! (sheet-core), so evaluation never recurses from one cell into another.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use crate::address::{Rect, SheetId};
 use crate::ast::{BinOp, Expr, Function};
@@ -39,7 +40,7 @@ pub trait Grid {
 
 /// Sums of single-column ranges computed during one recalculation, so that
 /// `SUM(A$1:A{n})` on every row reuses the row above's sum.
-pub type SumMemo = RefCell<HashMap<(SheetId, u32, u32, u32), Result<f64, ErrorKind>>>;
+pub type SumMemo = RefCell<FxHashMap<(SheetId, u32, u32, u32), Result<f64, ErrorKind>>>;
 
 /// The result of evaluating part of a formula: a value or a reference.
 #[derive(Clone, Debug)]

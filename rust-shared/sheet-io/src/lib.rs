@@ -155,7 +155,11 @@ fn load_sheets(
                     continue;
                 }
                 let (row, col) = (r0 + r as u32, c0 + c as u32);
-                wb.set_formula(id, row, col, text)?;
+                // Newer functions are stored with a `_xlfn.` (`_xlws.`)
+                // prefix that Excel never shows; the formula keeps the text
+                // as a user would type it.
+                let shown = text.replace("_xlfn._xlws.", "").replace("_xlfn.", "");
+                wb.set_formula(id, row, col, &shown)?;
             }
         }
     }

@@ -204,7 +204,12 @@ fn the_seed_example_concatenates() {
     wb.set_input(s, 0, 1, "World").unwrap();
     wb.set_input(s, 1, 0, "=A1 & \" \" & B1").unwrap();
     assert_eq!(wb.display(s, 1, 0), "Hello World");
-    assert_eq!(wb.formula(s, 1, 0).as_deref(), Some("=A1&\" \"&B1"));
+    // The formula reads back as typed; the normalized form drops the spaces.
+    assert_eq!(wb.formula(s, 1, 0).as_deref(), Some("=A1 & \" \" & B1"));
+    assert_eq!(
+        wb.formula_normalized(s, 1, 0).as_deref(),
+        Some("=A1&\" \"&B1")
+    );
 }
 
 #[test]
@@ -314,4 +319,120 @@ fn rectangular_reads() {
     assert_eq!(block[1][2], Value::Number(1107.0));
     assert_eq!(block[2][1], Value::Number(1206.0));
     assert_eq!(block[0][1], Value::Empty);
+}
+
+#[test]
+fn formulas_behind_a_cycle_are_computed_after_it() {
+    let (mut wb, s) = book();
+    wb.batch(|wb| {
+        wb.set_input(s, 0, 0, "=B1").unwrap(); // A1 <-> B1
+        wb.set_input(s, 0, 1, "=A1").unwrap();
+        wb.set_input(s, 0, 2, "=IFERROR(A1,7)").unwrap(); // reads the cycle
+        wb.set_input(s, 0, 3, "=C1*2").unwrap(); // behind that
+        wb.set_input(s, 0, 4, "=D1+1").unwrap();
+    });
+    assert_eq!(wb.get(s, 0, 0), Value::Error(ErrorKind::Cycle));
+    assert_eq!(wb.get(s, 0, 1), Value::Error(ErrorKind::Cycle));
+    assert_eq!(wb.get(s, 0, 2), Value::Number(7.0));
+    assert_eq!(wb.get(s, 0, 3), Value::Number(14.0));
+    assert_eq!(wb.get(s, 0, 4), Value::Number(15.0));
+    // A self-reference through a single cell.
+    wb.set_input(s, 5, 0, "=A6+1").unwrap();
+    assert_eq!(wb.get(s, 5, 0), Value::Error(ErrorKind::Cycle));
+    wb.set_input(s, 0, 1, "3").unwrap();
+    assert_eq!(wb.get(s, 0, 4), Value::Number(7.0));
+}
+
+#[test]
+fn repeated_edits_reuse_the_order_until_the_graph_changes() {
+    let (mut wb, s) = book();
+    wb.batch(|wb| {
+        for r in 0..50u32 {
+            wb.set_input(s, r, 0, "1").unwrap();
+            wb.set_input(s, r, 1, &format!("=A{}*2", r + 1)).unwrap();
+            let prev = if r == 0 {
+                "0".to_string()
+            } else {
+                format!("C{r}")
+            };
+            wb.set_input(s, r, 2, &format!("={prev}+B{}", r + 1))
+                .unwrap();
+        }
+    });
+    assert_eq!(wb.get(s, 49, 2), Value::Number(100.0));
+    for v in 2..5 {
+        let before = wb.evaluations();
+        wb.set_input(s, 0, 0, &v.to_string()).unwrap();
+        assert_eq!(wb.evaluations() - before, 51);
+        assert_eq!(wb.get(s, 49, 2), Value::Number(98.0 + 2.0 * f64::from(v)));
+    }
+    // A new reader of A1: the next edit of A1 must reach it too.
+    wb.set_input(s, 0, 3, "=A1*100").unwrap();
+    wb.set_input(s, 0, 0, "10").unwrap();
+    assert_eq!(wb.get(s, 0, 3), Value::Number(1000.0));
+    assert_eq!(wb.get(s, 49, 2), Value::Number(118.0));
+    // A formula removed from the chain: the old order must not be reused.
+    wb.set_input(s, 25, 2, "0").unwrap();
+    wb.set_input(s, 0, 0, "11").unwrap();
+    assert_eq!(wb.get(s, 49, 2), Value::Number(48.0));
+    assert_eq!(wb.get(s, 24, 2), Value::Number(22.0 + 48.0));
+}
+
+#[test]
+fn change_events_carry_the_old_value() {
+    let (mut wb, s) = book();
+    let other = wb.add_sheet("Other").unwrap();
+    wb.set_input(s, 0, 0, "2").unwrap();
+    wb.set_input(s, 0, 1, "=A1*2").unwrap();
+    wb.set_input(other, 0, 0, "=Sheet1!B1+1").unwrap();
+    wb.set_input(s, 1, 1, "=A1>0").unwrap();
+    wb.track_changes(true);
+    wb.set_input(s, 0, 0, "5").unwrap();
+    let mut events = wb.take_change_events();
+    events.sort_by_key(|e| (e.sheet, e.row, e.col));
+    let seen: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                (e.sheet, e.row, e.col),
+                e.old.clone(),
+                wb.get(e.sheet, e.row, e.col),
+            )
+        })
+        .collect();
+    // B2 (A1>0) stays TRUE: not an event.
+    assert_eq!(
+        seen,
+        vec![
+            ((s, 0, 0), Value::Number(2.0), Value::Number(5.0)),
+            ((s, 0, 1), Value::Number(4.0), Value::Number(10.0)),
+            ((other, 0, 0), Value::Number(5.0), Value::Number(11.0)),
+        ]
+    );
+    // Two edits of one cell before reading: one event, the first old value.
+    wb.set_input(s, 0, 0, "6").unwrap();
+    wb.set_input(s, 0, 0, "7").unwrap();
+    let events = wb.take_change_events();
+    let a1 = events.iter().find(|e| (e.row, e.col) == (0, 0)).unwrap();
+    assert_eq!(a1.old, Value::Number(5.0));
+    assert_eq!(events.len(), 3);
+}
+
+#[test]
+fn formulas_keep_their_typed_text_until_rewritten() {
+    let (mut wb, s) = book();
+    let data = wb.add_sheet("Data").unwrap();
+    wb.set_input(s, 0, 1, "=sum( A1 , 2 )").unwrap();
+    wb.set_input(s, 1, 1, "= Data!A1 * 2").unwrap();
+    wb.set_formula(s, 2, 1, "A1+1").unwrap();
+    assert_eq!(wb.formula(s, 0, 1).as_deref(), Some("=sum( A1 , 2 )"));
+    assert_eq!(wb.formula(s, 1, 1).as_deref(), Some("= Data!A1 * 2"));
+    assert_eq!(wb.formula(s, 2, 1).as_deref(), Some("=A1+1"));
+    // Renaming the sheet a formula names re-prints that formula only.
+    wb.rename_sheet(data, "Inputs").unwrap();
+    assert_eq!(wb.formula(s, 1, 1).as_deref(), Some("=Inputs!A1*2"));
+    assert_eq!(wb.formula(s, 0, 1).as_deref(), Some("=sum( A1 , 2 )"));
+    // A structure edit that moves A1 rewrites the reference.
+    wb.insert_rows(s, 0, 1).unwrap();
+    assert_eq!(wb.formula(s, 1, 1).as_deref(), Some("=SUM(A2,2)"));
 }
