@@ -41,8 +41,34 @@ export interface ChangeEvent {
   sheet: number;
   row: number;
   col: number;
+  /** The value before the change (null when the cell was empty). */
+  oldValue: CellValue;
+  /** The value now, whichever sheet the cell is on. */
   newValue: CellValue;
+  /** What the cell shows now, number format applied. */
   displayValue: string;
+}
+
+function decodeValue(kind: number, num: number, text: string): CellValue {
+  switch (kind) {
+    case 1:
+      return num;
+    case 2:
+    case 4:
+      return text;
+    case 3:
+      return num !== 0;
+    default:
+      return null;
+  }
+}
+
+/** Kind codes of `Engine.setRangeInputs`: 0 clear, 1 number, 2 text as typed, 3 boolean. */
+function encodeInput(value: CellInput): [number, number, string] {
+  if (value === null || value === undefined || value === '') return [0, 0, ''];
+  if (typeof value === 'number') return [1, value, ''];
+  if (typeof value === 'boolean') return [3, value ? 1 : 0, ''];
+  return [2, 0, String(value)];
 }
 
 export type ChangeListener = (event: ChangeEvent) => void;
@@ -96,6 +122,9 @@ export class Workbook {
     }
     this.engine = new Engine();
     this.engine.setNow(Date.now());
+    // Recording changes costs a little per recalculated cell: only while
+    // someone listens (see onChange).
+    this.engine.setTrackChanges(false);
   }
 
   /** Frees the WebAssembly memory of this workbook. */
@@ -117,30 +146,35 @@ export class Workbook {
   }
 
   private emit(): void {
-    const flat = this.engine.takeChanges();
-    if (this.listeners.size === 0 || flat.length === 0) {
+    if (this.listeners.size === 0) {
       return;
     }
-    const active = this.activeSheet;
-    for (let i = 0; i < flat.length; i += 3) {
-      const sheet = flat[i];
-      const row = flat[i + 1];
-      const col = flat[i + 2];
-      let newValue: CellValue = null;
-      let displayValue = '';
-      if (sheet === active) {
-        const data = this.getCellData(row, col);
-        newValue = data.value;
-        displayValue = data.displayValue;
-      }
-      const event: ChangeEvent = { sheet, row, col, newValue, displayValue };
+    const batch = this.engine.takeChangeEvents();
+    let cells: Uint32Array, kinds: Uint8Array, numbers: Float64Array, texts: string[];
+    try {
+      ({ cells, kinds, numbers, texts } = batch);
+    } finally {
+      batch.free();
+    }
+    for (let i = 0; i < cells.length / 3; i++) {
+      const event: ChangeEvent = {
+        sheet: cells[3 * i],
+        row: cells[3 * i + 1],
+        col: cells[3 * i + 2],
+        oldValue: decodeValue(kinds[2 * i], numbers[2 * i], texts[3 * i]),
+        newValue: decodeValue(kinds[2 * i + 1], numbers[2 * i + 1], texts[3 * i + 1]),
+        displayValue: texts[3 * i + 2],
+      };
       for (const listener of this.listeners) {
         listener(event);
       }
     }
   }
 
-  private activeSheet = 0;
+  /** The index of the sheet cell calls address. */
+  get activeSheet(): number {
+    return this.engine.activeSheet();
+  }
 
   /** Sets a cell. Text is read as typed: `=` starts a formula, `'` forces text. */
   setCellValue(row: number, col: number, value: CellInput): void {
@@ -157,11 +191,36 @@ export class Workbook {
     });
   }
 
-  /** Sets a rectangle of cells from `top`,`left` as one undo step, recalculated once. */
+  /**
+   * Sets a rectangle of cells from `top`,`left` as one undo step, recalculated
+   * once, in one call into the engine. Shorter rows leave the rest of their
+   * line unchanged.
+   */
   setCellValues(top: number, left: number, rows: CellInput[][]): void {
-    this.batch(() => {
-      rows.forEach((line, i) => line.forEach((v, j) => this.setCellValue(top + i, left + j, v)));
-    });
+    const width = rows.reduce((w, line) => Math.max(w, line.length), 0);
+    if (width === 0) return;
+    const ragged = rows.some((line) => line.length !== width);
+    if (ragged) {
+      this.batch(() => {
+        rows.forEach((line, i) => line.forEach((v, j) => this.setCellValue(top + i, left + j, v)));
+      });
+      return;
+    }
+    const n = rows.length * width;
+    const kinds = new Uint8Array(n);
+    const numbers = new Float64Array(n);
+    const texts: string[] = new Array(n);
+    let k = 0;
+    for (const line of rows) {
+      for (const v of line) {
+        const [kind, num, text] = encodeInput(v);
+        kinds[k] = kind;
+        numbers[k] = num;
+        texts[k] = text;
+        k++;
+      }
+    }
+    this.run(() => this.engine.setRangeInputs(top, left, width, kinds, numbers, texts));
   }
 
   /** Runs `f` as one transaction: one undo step, one recalculation, change events at the end. */
@@ -239,10 +298,25 @@ export class Workbook {
     this.run(() => this.engine.setFormat(row, col, format ?? undefined));
   }
 
-  /** Subscribes to cell changes (edits and recalculated formulas). Returns an unsubscribe function. */
+  /**
+   * Subscribes to cell changes: edited cells, and formulas whose value the
+   * recalculation changed, on any sheet, each with its old and new value.
+   * Returns an unsubscribe function.
+   */
   onChange(listener: ChangeListener): () => void {
+    if (this.listeners.size === 0) {
+      // Changes are recorded only while someone listens.
+      this.engine.takeChangeEvents().free();
+      this.engine.setTrackChanges(true);
+    }
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      const removed = this.listeners.delete(listener);
+      if (removed && this.listeners.size === 0) {
+        this.engine.setTrackChanges(false);
+      }
+      return removed;
+    };
   }
 
   undo(): boolean {
@@ -286,15 +360,33 @@ export class Workbook {
     return this.run(() => this.engine.addSheet(name));
   }
 
+  /** Renames the sheet at `index` (undoable); formulas naming it follow. */
+  renameSheet(index: number, name: string): void {
+    this.run(() => this.engine.renameSheet(index, name));
+  }
+
+  /**
+   * Removes the sheet at `index` (undoable): references to it become `#REF!`
+   * until an undo puts it back. The first sheet becomes active if it was the
+   * active one.
+   */
+  removeSheet(index: number): void {
+    this.run(() => this.engine.removeSheet(index));
+  }
+
   /** Makes the sheet at `index` the one cell calls address. */
   setActiveSheet(index: number): void {
     this.run(() => this.engine.setActiveSheet(index));
-    this.activeSheet = index;
   }
 
-  /** Defines a name usable in formulas: `defineName('Rate', '=Sheet1!$B$1')`. */
+  /** Defines a name usable in formulas (undoable): `defineName('Rate', '=Sheet1!$B$1')`. */
   defineName(name: string, formula: string): void {
     this.run(() => this.engine.defineName(name, formula));
+  }
+
+  /** Removes a defined name (undoable); false when it was not defined. */
+  removeName(name: string): boolean {
+    return this.run(() => this.engine.removeName(name));
   }
 
   /** Recomputes every formula (NOW/TODAY/RAND included) with the current time. */
@@ -320,7 +412,6 @@ export class Workbook {
   importXlsx(data: Uint8Array | ArrayBuffer): void {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     this.run(() => this.engine.importXlsx(bytes));
-    this.activeSheet = 0;
   }
 
   /** The workbook as an XLSX file. */
@@ -400,11 +491,23 @@ class RuSheet {
   addSheet(name: string): number {
     return this.wb.addSheet(name);
   }
+  renameSheet(index: number, name: string): void {
+    this.wb.renameSheet(index, name);
+  }
+  removeSheet(index: number): void {
+    this.wb.removeSheet(index);
+  }
   setActiveSheet(index: number): void {
     this.wb.setActiveSheet(index);
   }
+  get activeSheet(): number {
+    return this.wb.activeSheet;
+  }
   defineName(name: string, formula: string): void {
     this.wb.defineName(name, formula);
+  }
+  removeName(name: string): boolean {
+    return this.wb.removeName(name);
   }
   recalculate(): void {
     this.wb.recalculate();

@@ -15,7 +15,8 @@ test('the README example', () => {
   const cell = rusheet.getCellData(1, 0);
   assert.equal(cell.displayValue, 'Hello World');
   assert.equal(cell.value, 'Hello World');
-  assert.equal(cell.formula, '=A1&" "&B1');
+  // The formula reads back as typed.
+  assert.equal(cell.formula, '=A1 & " " & B1');
   assert.equal(cell.type, 'text');
 });
 
@@ -47,12 +48,95 @@ test('onChange reports edits and recalculated dependents', () => {
   wb.setCellValue(0, 0, 21);
   events.sort((a, b) => a.col - b.col);
   assert.deepEqual(events, [
-    { sheet: 0, row: 0, col: 0, newValue: 21, displayValue: '21' },
-    { sheet: 0, row: 0, col: 1, newValue: 42, displayValue: '42' },
+    { sheet: 0, row: 0, col: 0, oldValue: null, newValue: 21, displayValue: '21' },
+    { sheet: 0, row: 0, col: 1, oldValue: 0, newValue: 42, displayValue: '42' },
   ]);
   off();
   wb.setCellValue(0, 0, 1);
   assert.equal(events.length, 2);
+});
+
+test('onChange gives old and new values on every sheet', () => {
+  const wb = new Workbook();
+  const other = wb.addSheet('Other');
+  wb.setActiveSheet(other);
+  wb.setCellValue(0, 0, '=Sheet1!A1&"!"');
+  wb.setCellValue(1, 0, '=Sheet1!A1*2');
+  // Text is greater than any number: TRUE before and after the edit.
+  wb.setCellValue(2, 0, '=Sheet1!A1>0');
+  wb.setActiveSheet(0);
+  wb.setCellValue(0, 0, 'hi');
+  const events = [];
+  wb.onChange((e) => events.push(e));
+  wb.setCellValue(0, 0, 5);
+  events.sort((a, b) => a.sheet - b.sheet || a.row - b.row);
+  assert.deepEqual(events, [
+    { sheet: 0, row: 0, col: 0, oldValue: 'hi', newValue: 5, displayValue: '5' },
+    { sheet: 1, row: 0, col: 0, oldValue: 'hi!', newValue: '5!', displayValue: '5!' },
+    { sheet: 1, row: 1, col: 0, oldValue: '#VALUE!', newValue: 10, displayValue: '10' },
+  ]);
+  events.length = 0;
+  wb.setCellValue(0, 0, 6);
+  events.sort((a, b) => a.sheet - b.sheet || a.row - b.row);
+  assert.deepEqual(
+    events.map((e) => [e.sheet, e.row, e.oldValue, e.newValue]),
+    [
+      [0, 0, 5, 6],
+      [1, 0, '5!', '6!'],
+      [1, 1, 10, 12],
+    ],
+  );
+  wb.dispose();
+});
+
+test('sheet management and names undo', () => {
+  const wb = new Workbook();
+  const data = wb.addSheet('Data');
+  wb.setActiveSheet(data);
+  wb.setCellValue(0, 0, 21);
+  wb.setActiveSheet(0);
+  wb.setCellValue(0, 0, '= Data!A1 * 2');
+  assert.equal(wb.getCellData(0, 0).formula, '= Data!A1 * 2');
+  wb.defineName('Rate', '=Data!$A$1');
+  wb.setCellValue(1, 0, '=Rate+1');
+  wb.renameSheet(data, 'Inputs');
+  assert.equal(wb.getCellData(0, 0).formula, '=Inputs!A1*2');
+  wb.removeSheet(data);
+  assert.deepEqual(wb.sheetNames(), ['Sheet1']);
+  assert.equal(wb.getCellData(0, 0).value, '#REF!');
+  assert.ok(wb.undo());
+  assert.deepEqual(wb.sheetNames(), ['Sheet1', 'Inputs']);
+  assert.equal(wb.getCellData(0, 0).value, 42);
+  assert.equal(wb.getCellData(1, 0).value, 22);
+  assert.ok(wb.undo());
+  assert.deepEqual(wb.sheetNames(), ['Sheet1', 'Data']);
+  assert.ok(wb.removeName('rate'));
+  assert.equal(wb.getCellData(1, 0).value, '#NAME?');
+  assert.ok(wb.undo());
+  assert.equal(wb.getCellData(1, 0).value, 22);
+  // Removing the active sheet makes the first one active.
+  wb.setActiveSheet(data);
+  wb.removeSheet(data);
+  assert.equal(wb.activeSheet, 0);
+  assert.throws(() => wb.removeSheet(0), RuSheetError);
+  wb.dispose();
+});
+
+test('setCellValues writes a block in one call and stops at a bad formula', () => {
+  const wb = new Workbook();
+  wb.setCellValues(0, 0, [
+    [1, 'two', true],
+    [null, '=A1*10', "'=not a formula"],
+  ]);
+  assert.deepEqual(wb.getRange(0, 0, 2, 3), [
+    ['1', 'two', 'TRUE'],
+    ['', '10', '=not a formula'],
+  ]);
+  assert.throws(() => wb.setCellValues(5, 0, [[1, '=1+', 3]]), /cannot parse formula/);
+  assert.equal(wb.getCellData(5, 0).value, 1);
+  assert.equal(wb.getCellData(5, 2).type, 'empty');
+  assert.throws(() => wb.setCellValues(1048575, 0, [[1], [2]]), RuSheetError);
+  wb.dispose();
 });
 
 test('batch updates recalculate once and undo as one step', () => {

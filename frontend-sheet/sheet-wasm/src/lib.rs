@@ -60,11 +60,57 @@ impl CellData {
     }
 }
 
+/// (kind, number, text) of a value: kinds 0 empty, 1 number, 2 text,
+/// 3 boolean, 4 error (text is the error literal).
+fn encode(value: &Value) -> (u8, f64, String) {
+    match value {
+        Value::Empty => (0, 0.0, String::new()),
+        Value::Number(n) => (1, *n, String::new()),
+        Value::Text(s) => (2, 0.0, s.to_string()),
+        Value::Bool(b) => (3, f64::from(u8::from(*b)), String::new()),
+        Value::Error(e) => (4, 0.0, e.as_str().to_string()),
+        Value::Array(_) => (4, 0.0, "#VALUE!".to_string()),
+    }
+}
+
+/// Cell changes since the last `takeChangeEvents`, in parallel arrays:
+/// per event `cells` holds (sheet index, row, col), `kinds` and `numbers`
+/// (old, new), `texts` (old, new, displayed); see `encode` for the kinds.
+#[wasm_bindgen]
+pub struct ChangeBatch {
+    cells: Vec<u32>,
+    kinds: Vec<u8>,
+    numbers: Vec<f64>,
+    texts: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl ChangeBatch {
+    #[wasm_bindgen(getter)]
+    pub fn cells(&self) -> Vec<u32> {
+        self.cells.clone()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn kinds(&self) -> Vec<u8> {
+        self.kinds.clone()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn numbers(&self) -> Vec<f64> {
+        self.numbers.clone()
+    }
+    #[wasm_bindgen(getter)]
+    pub fn texts(&self) -> Vec<String> {
+        self.texts.clone()
+    }
+}
+
 /// A workbook with undo history.
 #[wasm_bindgen]
 pub struct Engine {
     doc: Document,
     sheet: SheetId,
+    /// Whether changed cells are recorded (kept across `importXlsx`).
+    tracking: bool,
 }
 
 impl Default for Engine {
@@ -103,9 +149,101 @@ impl Engine {
     pub fn new() -> Engine {
         let doc = Document::new();
         let sheet = doc.workbook().sheet_at(0).unwrap_or(0);
-        let mut e = Engine { doc, sheet };
+        let mut e = Engine {
+            doc,
+            sheet,
+            tracking: true,
+        };
         e.doc.workbook_mut().track_changes(true);
         e
+    }
+
+    /// Records changed cells (for `takeChangeEvents`) or stops recording;
+    /// recording costs a little on every recalculation.
+    #[wasm_bindgen(js_name = setTrackChanges)]
+    pub fn set_track_changes(&mut self, on: bool) {
+        self.tracking = on;
+        self.doc.workbook_mut().track_changes(on);
+    }
+
+    /// Changed cells since the last call, each once, with old and new value.
+    #[wasm_bindgen(js_name = takeChangeEvents)]
+    pub fn take_change_events(&mut self) -> ChangeBatch {
+        let wb = self.doc.workbook_mut();
+        let events = wb.take_change_events();
+        let sheets: Vec<SheetId> = wb.sheets().into_iter().map(|(id, _)| id).collect();
+        let mut batch = ChangeBatch {
+            cells: Vec::with_capacity(events.len() * 3),
+            kinds: Vec::with_capacity(events.len() * 2),
+            numbers: Vec::with_capacity(events.len() * 2),
+            texts: Vec::with_capacity(events.len() * 3),
+        };
+        for e in events {
+            // A cell of a sheet removed since: nothing left to report.
+            let Some(idx) = sheets.iter().position(|x| *x == e.sheet) else {
+                continue;
+            };
+            let (ok, on, ot) = encode(&e.old);
+            let (nk, nn, nt) = encode(&wb.get(e.sheet, e.row, e.col));
+            batch
+                .cells
+                .extend([u32::try_from(idx).unwrap_or(0), e.row, e.col]);
+            batch.kinds.extend([ok, nk]);
+            batch.numbers.extend([on, nn]);
+            batch
+                .texts
+                .extend([ot, nt, wb.display(e.sheet, e.row, e.col)]);
+        }
+        batch
+    }
+
+    /// Sets a rectangle `width` cells wide from (`top`, `left`), row by row,
+    /// as one undo step: per cell a kind (0 clear, 1 number, 2 text read as
+    /// typed, 3 boolean), a number and a text.
+    #[wasm_bindgen(js_name = setRangeInputs)]
+    pub fn set_range_inputs(
+        &mut self,
+        top: f64,
+        left: f64,
+        width: f64,
+        kinds: &[u8],
+        numbers: &[f64],
+        texts: Vec<String>,
+    ) -> Result<(), JsError> {
+        let (r0, c0) = position(top, left)?;
+        let cols = count(width)?;
+        if numbers.len() != kinds.len() || texts.len() != kinds.len() {
+            return Err(JsError::new(
+                "kinds, numbers and texts must have one entry per cell",
+            ));
+        }
+        let cells = u32::try_from(kinds.len()).unwrap_or(u32::MAX);
+        if cells > 0 {
+            let last = cells - 1;
+            position(
+                f64::from(r0) + f64::from(last / cols),
+                f64::from(c0) + f64::from(cols - 1),
+            )?;
+        }
+        let sheet = self.sheet;
+        self.doc.begin();
+        let mut result = Ok(());
+        for (i, ((kind, number), text)) in kinds.iter().zip(numbers).zip(&texts).enumerate() {
+            let at = u32::try_from(i).unwrap_or(u32::MAX);
+            let (r, c) = (r0 + at / cols, c0 + at % cols);
+            let step = match kind {
+                0 => self.doc.clear(sheet, r, c),
+                1 => self.doc.set_value(sheet, r, c, Value::number(*number)),
+                3 => self.doc.set_value(sheet, r, c, Value::Bool(*number != 0.0)),
+                _ => self.doc.set_input(sheet, r, c, text),
+            };
+            if let Err(e) = step {
+                result = Err(js_error(&e));
+                break;
+            }
+        }
+        self.doc.commit();
+        result
     }
 
     /// Sets a cell from text as a user types it (`=A1*2`, `12.5`, `TRUE`, `hello`).
@@ -221,11 +359,15 @@ impl Engine {
     }
 
     pub fn undo(&mut self) -> bool {
-        self.doc.undo()
+        let done = self.doc.undo();
+        self.keep_active();
+        done
     }
 
     pub fn redo(&mut self) -> bool {
-        self.doc.redo()
+        let done = self.doc.redo();
+        self.keep_active();
+        done
     }
 
     #[wasm_bindgen(js_name = canUndo)]
@@ -296,10 +438,7 @@ impl Engine {
 
     #[wasm_bindgen(js_name = addSheet)]
     pub fn add_sheet(&mut self, name: &str) -> Result<u32, JsError> {
-        self.doc
-            .workbook_mut()
-            .add_sheet(name)
-            .map_err(|e| js_error(&e))?;
+        self.doc.add_sheet(name).map_err(|e| js_error(&e))?;
         Ok(u32::try_from(self.doc.workbook().sheets().len() - 1).unwrap_or(0))
     }
 
@@ -317,9 +456,58 @@ impl Engine {
     #[wasm_bindgen(js_name = defineName)]
     pub fn define_name(&mut self, name: &str, formula: &str) -> Result<(), JsError> {
         self.doc
-            .workbook_mut()
             .define_name(name, formula)
             .map_err(|e| js_error(&e))
+    }
+
+    /// Removes a defined name; false when it was not defined.
+    #[wasm_bindgen(js_name = removeName)]
+    pub fn remove_name(&mut self, name: &str) -> bool {
+        self.doc.remove_name(name)
+    }
+
+    fn sheet_id_at(&self, index: u32) -> Result<SheetId, JsError> {
+        self.doc
+            .workbook()
+            .sheet_at(index as usize)
+            .ok_or_else(|| JsError::new(&format!("no sheet at index {index}")))
+    }
+
+    #[wasm_bindgen(js_name = renameSheet)]
+    pub fn rename_sheet(&mut self, index: u32, name: &str) -> Result<(), JsError> {
+        let id = self.sheet_id_at(index)?;
+        self.doc.rename_sheet(id, name).map_err(|e| js_error(&e))
+    }
+
+    /// Removes the sheet at `index` (undoable); the first sheet becomes
+    /// active if it was the active one.
+    #[wasm_bindgen(js_name = removeSheet)]
+    pub fn remove_sheet(&mut self, index: u32) -> Result<(), JsError> {
+        let id = self.sheet_id_at(index)?;
+        self.doc.remove_sheet(id).map_err(|e| js_error(&e))?;
+        self.keep_active();
+        Ok(())
+    }
+
+    /// The index of the sheet cell calls address.
+    #[wasm_bindgen(js_name = activeSheet)]
+    pub fn active_sheet(&self) -> u32 {
+        let wb = self.doc.workbook();
+        let pos = wb
+            .sheets()
+            .iter()
+            .position(|(id, _)| *id == self.sheet)
+            .unwrap_or(0);
+        u32::try_from(pos).unwrap_or(0)
+    }
+
+    /// After a sheet disappeared (removal, undo of its addition), the first
+    /// sheet becomes active.
+    fn keep_active(&mut self) {
+        let wb = self.doc.workbook();
+        if wb.sheet(self.sheet).is_none() {
+            self.sheet = wb.sheet_at(0).unwrap_or(0);
+        }
     }
 
     /// Sets the clock NOW()/TODAY() read, in milliseconds since 1970 (Date.now()).
@@ -351,7 +539,7 @@ impl Engine {
     #[wasm_bindgen(js_name = importXlsx)]
     pub fn import_xlsx(&mut self, data: &[u8]) -> Result<(), JsError> {
         let mut wb = sheet_io::read_xlsx(data).map_err(|e| js_error(&e))?;
-        wb.track_changes(true);
+        wb.track_changes(self.tracking);
         self.sheet = wb.sheet_at(0).unwrap_or(0);
         self.doc = Document::from_workbook(wb);
         Ok(())

@@ -20,6 +20,7 @@ use sheet_formula::{format::format_value, parse, Expr, ParseError, Rect, SheetId
 
 use crate::graph::{key, unkey, CellKey, Dep, Fast, FormulaId, Graph, State, Term};
 use crate::storage::MortonMap;
+use crate::structure::CellSnapshot;
 
 pub use sheet_formula::address::{MAX_COLS, MAX_ROWS};
 
@@ -59,6 +60,20 @@ pub struct Change {
     pub col: u32,
     /// The value before the change (Empty for a new cell).
     pub old: Value,
+}
+
+/// A sheet removed by [`Workbook::take_sheet`], for undo.
+#[derive(Clone, Debug)]
+pub struct RemovedSheet {
+    pub id: SheetId,
+    pub name: String,
+    /// Its index among the sheets.
+    pub position: usize,
+    pub cells: Vec<(u32, u32, Cell)>,
+    /// Formulas of other sheets as they were before their references to it
+    /// became #REF!.
+    pub rewritten: Vec<CellSnapshot>,
+    names: HashMap<String, Name>,
 }
 
 /// Scratch space of a recalculation, kept between recalculations so that
@@ -303,19 +318,39 @@ impl Workbook {
 
     /// Removes a sheet; references to it become #REF!.
     pub fn remove_sheet(&mut self, id: SheetId) -> Result<()> {
+        self.take_sheet(id).map(drop)
+    }
+
+    /// Removes a sheet like [`Workbook::remove_sheet`] and returns it with
+    /// what its removal changed elsewhere, so that
+    /// [`Workbook::restore_sheet`] can undo it.
+    pub fn take_sheet(&mut self, id: SheetId) -> Result<RemovedSheet> {
         if self.sheets.len() == 1 {
             return Err(SheetError::LastSheet);
         }
-        let pos = self
+        let position = self
             .sheets
             .iter()
             .position(|s| s.id == id)
             .ok_or_else(|| SheetError::NoSheet(format!("#{id}")))?;
-        self.sheets.remove(pos);
-        for sheet in &mut self.sheets {
-            for (_, _, cell) in sheet.cells.iter_mut() {
-                if let Some(f) = &mut cell.formula {
-                    if mentions_sheet(&f.expr, id) {
+        let mut sheet = self.sheets.remove(position);
+        let names = self.names.clone();
+        let mut rewritten = Vec::new();
+        for other in &mut self.sheets {
+            let sid = other.id;
+            for (r, c, cell) in other.cells.iter_mut() {
+                let mentions = cell
+                    .formula
+                    .as_ref()
+                    .is_some_and(|f| mentions_sheet(&f.expr, id));
+                if mentions {
+                    rewritten.push(CellSnapshot {
+                        sheet: sid,
+                        row: r,
+                        col: c,
+                        cell: cell.clone(),
+                    });
+                    if let Some(f) = &mut cell.formula {
                         Rc::make_mut(&mut f.expr).forget_sheet(id);
                         f.text = None;
                     }
@@ -328,6 +363,38 @@ impl Workbook {
                 n.expr = Rc::new(e);
             }
         }
+        self.rebuild();
+        Ok(RemovedSheet {
+            id,
+            name: std::mem::take(&mut sheet.name),
+            position,
+            cells: sheet.cells.drain_all(),
+            rewritten,
+            names,
+        })
+    }
+
+    /// Puts back a sheet taken by [`Workbook::take_sheet`], with its id, its
+    /// place, its cells, and the formulas and names its removal broke.
+    pub fn restore_sheet(&mut self, removed: RemovedSheet) -> Result<()> {
+        if self.sheet(removed.id).is_some() {
+            return Err(SheetError::DuplicateSheet(removed.name));
+        }
+        self.check_sheet_name(&removed.name, None)?;
+        let mut sheet = Sheet::new(removed.id, removed.name);
+        for (r, c, cell) in removed.cells {
+            sheet.extent = (sheet.extent.0.max(r + 1), sheet.extent.1.max(c + 1));
+            sheet.cells.insert(r, c, cell);
+        }
+        let position = removed.position.min(self.sheets.len());
+        self.sheets.insert(position, sheet);
+        self.next_sheet = self.next_sheet.max(removed.id + 1);
+        for snap in removed.rewritten {
+            if let Some(s) = self.sheets.iter_mut().find(|s| s.id == snap.sheet) {
+                s.cells.insert(snap.row, snap.col, snap.cell);
+            }
+        }
+        self.names = removed.names;
         self.rebuild();
         Ok(())
     }
@@ -591,6 +658,14 @@ impl Workbook {
             self.rebuild();
         }
         removed
+    }
+
+    /// The formula of a defined name (case-insensitive), with its `=`.
+    #[must_use]
+    pub fn name_formula(&self, name: &str) -> Option<String> {
+        self.names
+            .get(&name.to_uppercase())
+            .map(|n| format!("={}", n.expr.to_formula(self)))
     }
 
     /// (name, formula) of every defined name, sorted by name.

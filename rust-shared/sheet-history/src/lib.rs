@@ -6,7 +6,7 @@
 //! made between [`Document::begin`] and [`Document::commit`] are one
 //! transaction: one undo step, recalculated once.
 
-use sheet_core::{Cell, CellSnapshot, Result, SheetId, Value, Workbook};
+use sheet_core::{Cell, CellSnapshot, RemovedSheet, Result, SheetId, Value, Workbook};
 use sheet_formula::StructureEdit;
 
 /// One reversible change.
@@ -25,6 +25,24 @@ enum Op {
     Structure {
         edit: StructureEdit,
         restore: Vec<CellSnapshot>,
+    },
+    /// A sheet added (`added`) or removed; `taken` holds it while it is out
+    /// of the workbook.
+    Sheet {
+        id: SheetId,
+        added: bool,
+        taken: Option<Box<RemovedSheet>>,
+    },
+    Rename {
+        id: SheetId,
+        before: String,
+        after: String,
+    },
+    /// A defined name's formula before and after (None: not defined).
+    Name {
+        name: String,
+        before: Option<String>,
+        after: Option<String>,
     },
 }
 
@@ -61,7 +79,7 @@ impl Document {
         &self.workbook
     }
 
-    /// Direct access for edits that are not undoable (sheet management).
+    /// Direct access to the workbook; edits made through it are not recorded.
     pub fn workbook_mut(&mut self) -> &mut Workbook {
         &mut self.workbook
     }
@@ -225,6 +243,93 @@ impl Document {
         })
     }
 
+    /// Adds a sheet at the end (undoable).
+    pub fn add_sheet(&mut self, name: &str) -> Result<SheetId> {
+        let id = self.workbook.add_sheet(name)?;
+        self.record(Op::Sheet {
+            id,
+            added: true,
+            taken: None,
+        });
+        Ok(id)
+    }
+
+    /// Removes a sheet (undoable: undo puts back its cells and the formulas
+    /// and names whose references to it became #REF!).
+    pub fn remove_sheet(&mut self, id: SheetId) -> Result<()> {
+        let taken = self.workbook.take_sheet(id)?;
+        self.record(Op::Sheet {
+            id,
+            added: false,
+            taken: Some(Box::new(taken)),
+        });
+        Ok(())
+    }
+
+    pub fn rename_sheet(&mut self, id: SheetId, name: &str) -> Result<()> {
+        let before = self
+            .workbook
+            .sheet(id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        self.workbook.rename_sheet(id, name)?;
+        self.record(Op::Rename {
+            id,
+            before,
+            after: name.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Defines or redefines a name (undoable).
+    pub fn define_name(&mut self, name: &str, formula: &str) -> Result<()> {
+        let before = self.workbook.name_formula(name);
+        self.workbook.define_name(name, formula)?;
+        let after = self.workbook.name_formula(name);
+        self.record(Op::Name {
+            name: name.to_string(),
+            before,
+            after,
+        });
+        Ok(())
+    }
+
+    /// Removes a name (undoable); false when it was not defined.
+    pub fn remove_name(&mut self, name: &str) -> bool {
+        let before = self.workbook.name_formula(name);
+        let removed = self.workbook.remove_name(name);
+        if removed {
+            self.record(Op::Name {
+                name: name.to_string(),
+                before,
+                after: None,
+            });
+        }
+        removed
+    }
+
+    /// Takes a sheet out (`out`) or puts it back, keeping what was taken.
+    fn toggle_sheet(&mut self, id: SheetId, out: bool, taken: &mut Option<Box<RemovedSheet>>) {
+        if out {
+            if let Ok(t) = self.workbook.take_sheet(id) {
+                *taken = Some(Box::new(t));
+            }
+        } else if let Some(t) = taken.take() {
+            let _ = self.workbook.restore_sheet(*t);
+        }
+    }
+
+    fn set_name(&mut self, name: &str, formula: Option<&str>) {
+        match formula {
+            Some(f) => {
+                let _ = self.workbook.define_name(name, f);
+            }
+            None => {
+                self.workbook.remove_name(name);
+            }
+        }
+    }
+
     #[must_use]
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
@@ -240,11 +345,11 @@ impl Document {
         if self.depth > 0 {
             return false;
         }
-        let Some(ops) = self.undo.pop() else {
+        let Some(mut ops) = self.undo.pop() else {
             return false;
         };
         self.workbook.begin_batch();
-        for op in ops.iter().rev() {
+        for op in ops.iter_mut().rev() {
             match op {
                 Op::Cell {
                     sheet,
@@ -261,7 +366,7 @@ impl Document {
                         ..*edit
                     };
                     let _ = self.workbook.structure_edit(inverse);
-                    for snap in restore {
+                    for snap in restore.iter() {
                         let _ = self.workbook.put_cell(
                             snap.sheet,
                             snap.row,
@@ -269,6 +374,14 @@ impl Document {
                             snap.cell.clone(),
                         );
                     }
+                }
+                Op::Sheet { id, added, taken } => self.toggle_sheet(*id, *added, taken),
+                Op::Rename { id, before, .. } => {
+                    let _ = self.workbook.rename_sheet(*id, before);
+                }
+                Op::Name { name, before, .. } => {
+                    let (name, before) = (name.clone(), before.clone());
+                    self.set_name(&name, before.as_deref());
                 }
             }
         }
@@ -304,6 +417,27 @@ impl Document {
                     if let Ok(restore) = self.workbook.structure_edit(edit) {
                         replayed.push(Op::Structure { edit, restore });
                     }
+                }
+                Op::Sheet {
+                    id,
+                    added,
+                    mut taken,
+                } => {
+                    self.toggle_sheet(id, !added, &mut taken);
+                    replayed.push(Op::Sheet { id, added, taken });
+                }
+                Op::Rename { id, ref after, .. } => {
+                    let _ = self.workbook.rename_sheet(id, after);
+                    replayed.push(op);
+                }
+                Op::Name {
+                    ref name,
+                    ref after,
+                    ..
+                } => {
+                    let (name, after) = (name.clone(), after.clone());
+                    self.set_name(&name, after.as_deref());
+                    replayed.push(op);
                 }
             }
         }
@@ -434,5 +568,75 @@ mod tests {
         let s = d.workbook().sheet_at(0).unwrap();
         assert!(d.set_input(s, 0, 0, "=1+").is_err());
         assert!(!d.can_undo());
+    }
+
+    #[test]
+    fn sheet_management_and_names_undo() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        let data = d.add_sheet("Data").unwrap();
+        d.set_input(data, 0, 0, "21").unwrap();
+        d.set_input(s, 0, 0, "=Data!A1*2").unwrap();
+        d.define_name("Rate", "=Data!$A$1").unwrap();
+        d.set_input(s, 1, 0, "=Rate+1").unwrap();
+        assert_eq!(shown(&d, 0, 0), "42");
+        assert_eq!(shown(&d, 1, 0), "22");
+        d.rename_sheet(data, "Inputs").unwrap();
+        assert_eq!(
+            d.workbook().formula(s, 0, 0).as_deref(),
+            Some("=Inputs!A1*2")
+        );
+        d.remove_sheet(data).unwrap();
+        assert_eq!(shown(&d, 0, 0), "#REF!");
+        assert_eq!(shown(&d, 1, 0), "#REF!");
+        // Undo the removal: the sheet, its cells, the formulas and the name come back.
+        assert!(d.undo());
+        assert_eq!(d.workbook().sheet_by_name("Inputs"), Some(data));
+        assert_eq!(
+            d.workbook().formula(s, 0, 0).as_deref(),
+            Some("=Inputs!A1*2")
+        );
+        assert_eq!(shown(&d, 0, 0), "42");
+        assert_eq!(shown(&d, 1, 0), "22");
+        d.set_input(data, 0, 0, "5").unwrap();
+        assert_eq!(shown(&d, 0, 0), "10");
+        assert!(d.undo());
+        // Undo the rename.
+        assert!(d.undo());
+        assert_eq!(d.workbook().sheet_by_name("Data"), Some(data));
+        // Redo the rename and the edit; remove the sheet once more and undo.
+        assert!(d.redo());
+        assert!(d.redo());
+        assert_eq!(shown(&d, 0, 0), "10");
+        d.remove_sheet(data).unwrap();
+        assert_eq!(d.workbook().sheets().len(), 1);
+        assert_eq!(shown(&d, 0, 0), "#REF!");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 0), "10");
+        assert!(d.undo());
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 0), "42");
+        // Names: redefinition and removal undo.
+        d.define_name("Rate", "=2").unwrap();
+        assert_eq!(shown(&d, 1, 0), "3");
+        assert!(d.remove_name("rate"));
+        assert_eq!(shown(&d, 1, 0), "#NAME?");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 1, 0), "3");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 1, 0), "22");
+        assert_eq!(
+            d.workbook().name_formula("RATE").as_deref(),
+            Some("=Data!$A$1")
+        );
+        // Back to before the sheet was added, and forward again.
+        while d.undo() {}
+        assert_eq!(d.workbook().sheets().len(), 1);
+        assert!(d.workbook().name_formula("Rate").is_none());
+        while d.redo() {}
+        assert_eq!(d.workbook().sheet_by_name("Data"), Some(data));
+        // Redo ends after the name's removal.
+        assert_eq!(shown(&d, 0, 0), "42");
+        assert_eq!(shown(&d, 1, 0), "#NAME?");
     }
 }
