@@ -8,6 +8,7 @@
 //! while it is on that stack is part of a cycle: every formula of the cycle
 //! gets #CYCLE!.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
@@ -90,6 +91,9 @@ struct Scratch {
     indeg: Vec<u32>,
     queue: Vec<FormulaId>,
     found: Vec<FormulaId>,
+    /// Formulas waiting for a formula their computed references point at:
+    /// edges found while computing, besides the registered ones.
+    extra: rustc_hash::FxHashMap<FormulaId, Vec<FormulaId>>,
     /// The last order computed for edits of `cached_seeds` alone, valid
     /// while the graph's generation is `cached_generation`: editing the same
     /// inputs again (what-if analysis) skips the search for dependents.
@@ -199,7 +203,23 @@ pub struct Workbook {
     changes: Option<Vec<(CellKey, Value)>>,
     evaluations: u64,
     scratch: Scratch,
+    /// References computed by the formula being evaluated (INDIRECT,
+    /// OFFSET); `None` once more than `MAX_DYNAMIC` were noted.
+    dynamic: RefCell<Option<Vec<(SheetId, Rect)>>>,
 }
+
+/// What the references a formula computed while running point at.
+enum Reads {
+    /// Values computed in this recalculation (or not recomputed in it).
+    Computed,
+    /// Formulas still waiting to be computed.
+    Pending,
+    /// The formula's own cell: a circular reference.
+    Itself,
+}
+
+/// At most this many computed references are checked per evaluation.
+const MAX_DYNAMIC: usize = 10_000;
 
 impl Default for Workbook {
     fn default() -> Self {
@@ -233,6 +253,7 @@ impl Workbook {
             changes: None,
             evaluations: 0,
             scratch: Scratch::default(),
+            dynamic: RefCell::new(Some(Vec::new())),
         }
     }
 
@@ -753,6 +774,12 @@ impl Workbook {
             self.pending = pending;
             return;
         }
+        // Volatile formulas (NOW, RAND, INDIRECT, OFFSET) take part in every
+        // recalculation, as in Excel.
+        let volatile: Vec<FormulaId> = self.graph.volatile.iter().copied().collect();
+        for id in volatile {
+            self.graph.mark_dirty(id);
+        }
         let mut sc = std::mem::take(&mut self.scratch);
         let cacheable = self.graph.dirty.is_empty();
         if cacheable {
@@ -839,11 +866,18 @@ impl Workbook {
                 .filter(|&id| sc.indeg[id as usize] == 0),
         );
         let mut head = 0;
+        let mut computed = 0;
         while head < sc.queue.len() {
             let id = sc.queue[head];
             head += 1;
-            let value = self.evaluate_slot(id);
+            let mut value = self.evaluate_slot(id);
+            match self.wait_for_computed_references(id, &mut sc) {
+                Reads::Computed => {}
+                Reads::Pending => continue,
+                Reads::Itself => value = Value::Error(ErrorKind::Cycle),
+            }
             self.store_result(id, value);
+            computed += 1;
             let p = sc.pos[id as usize] as usize;
             for &d in &sc.edges[sc.offsets[p] as usize..sc.offsets[p + 1] as usize] {
                 let n = &mut sc.indeg[d as usize];
@@ -852,8 +886,17 @@ impl Workbook {
                     sc.queue.push(d);
                 }
             }
+            if let Some(waiting) = sc.extra.remove(&id) {
+                for d in waiting {
+                    let n = &mut sc.indeg[d as usize];
+                    *n -= 1;
+                    if *n == 0 {
+                        sc.queue.push(d);
+                    }
+                }
+            }
         }
-        if sc.queue.len() < sc.order.len() {
+        if computed < sc.order.len() {
             self.resolve_cycles(&mut sc);
             sc.cached_order.clear();
         } else if cacheable {
@@ -864,6 +907,7 @@ impl Workbook {
             sc.cached_generation = self.graph.generation;
         }
         self.memo.borrow_mut().clear();
+        sc.extra.clear();
         self.scratch = sc;
         pending.clear();
         self.pending = pending;
@@ -881,10 +925,20 @@ impl Workbook {
             .copied()
             .filter(|&id| sc.indeg[id as usize] > 0)
             .collect();
-        let edges_of = |sc: &Scratch, id: FormulaId| {
-            let p = sc.pos[id as usize] as usize;
-            sc.offsets[p] as usize..sc.offsets[p + 1] as usize
-        };
+        // Dependents among the left-over formulas: registered edges plus the
+        // ones computed references added.
+        let adjacency: rustc_hash::FxHashMap<FormulaId, Vec<FormulaId>> = left
+            .iter()
+            .map(|&id| {
+                let p = sc.pos[id as usize] as usize;
+                let mut out = sc.edges[sc.offsets[p] as usize..sc.offsets[p + 1] as usize].to_vec();
+                if let Some(extra) = sc.extra.get(&id) {
+                    out.extend_from_slice(extra);
+                }
+                (id, out)
+            })
+            .collect();
+        let edges_of = |id: FormulaId| adjacency.get(&id).map_or(&[][..], Vec::as_slice);
         let mut index: rustc_hash::FxHashMap<FormulaId, (u32, u32, bool)> = left
             .iter()
             .map(|&id| (id, (UNSEEN, UNSEEN, false)))
@@ -897,14 +951,13 @@ impl Workbook {
                 continue;
             }
             // (node, next edge position)
-            let mut call: Vec<(FormulaId, usize)> = vec![(root, edges_of(sc, root).start)];
+            let mut call: Vec<(FormulaId, usize)> = vec![(root, 0)];
             index.insert(root, (next_index, next_index, true));
             next_index += 1;
             stack.push(root);
             while let Some(&mut (v, ref mut e)) = call.last_mut() {
-                let range = edges_of(sc, v);
-                if *e < range.end {
-                    let w = sc.edges[*e];
+                let next = edges_of(v).get(*e).copied();
+                if let Some(w) = next {
                     *e += 1;
                     let Some(&(wi, _, on)) = index.get(&w) else {
                         continue;
@@ -913,7 +966,7 @@ impl Workbook {
                         index.insert(w, (next_index, next_index, true));
                         next_index += 1;
                         stack.push(w);
-                        call.push((w, edges_of(sc, w).start));
+                        call.push((w, 0));
                     } else if on {
                         let vl = index[&v].1.min(wi);
                         if let Some(x) = index.get_mut(&v) {
@@ -945,10 +998,7 @@ impl Workbook {
             }
         }
         for comp in components.iter().rev() {
-            let cyclic = comp.len() > 1 || {
-                let id = comp[0];
-                sc.edges[edges_of(sc, id)].contains(&id)
-            };
+            let cyclic = comp.len() > 1 || edges_of(comp[0]).contains(&comp[0]);
             for &id in comp {
                 let value = if cyclic {
                     Value::Error(ErrorKind::Cycle)
@@ -964,7 +1014,53 @@ impl Workbook {
         }
     }
 
+    /// After `id` was evaluated: if a reference it computed (INDIRECT,
+    /// OFFSET) covers formulas not computed yet in this recalculation, `id`
+    /// waits for them (its value is discarded, it is evaluated again after
+    /// them).
+    fn wait_for_computed_references(&self, id: FormulaId, sc: &mut Scratch) -> Reads {
+        let noted = self.dynamic.replace(Some(Vec::new()));
+        let Some(refs) = noted else {
+            // Too many references to check: use the value as computed.
+            return Reads::Computed;
+        };
+        let mut waits = Vec::new();
+        let mut itself = false;
+        for (sheet, rect) in refs {
+            let Some(s) = self.sheet(sheet) else { continue };
+            let Some(rect) = clamp_to(rect, s.extent) else {
+                continue;
+            };
+            s.cells.for_each_in(rect, |r, c, cell| {
+                if cell.formula.is_some() {
+                    if let Some(p) = self.graph.ids.get(key(sheet, r, c)) {
+                        if p == id {
+                            itself = true;
+                        } else if self.graph.slots[p as usize].state == State::Queued {
+                            waits.push(p);
+                        }
+                    }
+                }
+            });
+        }
+        waits.sort_unstable();
+        waits.dedup();
+        if itself {
+            return Reads::Itself;
+        }
+        for &p in &waits {
+            sc.extra.entry(p).or_default().push(id);
+            sc.indeg[id as usize] += 1;
+        }
+        if waits.is_empty() {
+            Reads::Computed
+        } else {
+            Reads::Pending
+        }
+    }
+
     fn evaluate_slot(&self, id: FormulaId) -> Value {
+        self.dynamic.replace(Some(Vec::new()));
         let slot = &self.graph.slots[id as usize];
         let term = |t: Term| match t {
             Term::Cell(k) => {
@@ -1117,6 +1213,18 @@ fn dependencies(names: &HashMap<String, Name>, sheet: SheetId, expr: &Expr) -> V
     deps
 }
 
+/// The part of `rect` inside a sheet's used extent.
+fn clamp_to(rect: Rect, extent: (u32, u32)) -> Option<Rect> {
+    if extent.0 == 0 || extent.1 == 0 || rect.r1 >= extent.0 || rect.c1 >= extent.1 {
+        return None;
+    }
+    Some(Rect {
+        r2: rect.r2.min(extent.0 - 1),
+        c2: rect.c2.min(extent.1 - 1),
+        ..rect
+    })
+}
+
 /// Whether a formula names `sheet` in one of its references.
 fn mentions_sheet(expr: &Expr, sheet: SheetId) -> bool {
     let mut found = false;
@@ -1217,5 +1325,20 @@ impl Grid for Workbook {
 
     fn now(&self) -> f64 {
         self.now
+    }
+
+    fn sheet_id(&self, name: &str) -> Option<SheetId> {
+        self.sheet_by_name(name)
+    }
+
+    fn note_reference(&self, sheet: SheetId, rect: Rect) {
+        let mut noted = self.dynamic.borrow_mut();
+        if let Some(list) = noted.as_mut() {
+            if list.len() < MAX_DYNAMIC {
+                list.push((sheet, rect));
+            } else {
+                *noted = None;
+            }
+        }
     }
 }

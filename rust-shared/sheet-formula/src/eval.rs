@@ -36,6 +36,14 @@ pub trait Grid {
     fn now(&self) -> f64 {
         45_658.0
     }
+    /// The id of a sheet by name, case-insensitive (INDIRECT's text).
+    fn sheet_id(&self, _name: &str) -> Option<SheetId> {
+        None
+    }
+    /// Called with every reference a formula computes while it runs
+    /// (INDIRECT, OFFSET), so the engine can make sure those cells are up to
+    /// date first.
+    fn note_reference(&self, _sheet: SheetId, _rect: Rect) {}
 }
 
 /// Sums of single-column ranges computed during one recalculation, so that

@@ -436,3 +436,36 @@ fn formulas_keep_their_typed_text_until_rewritten() {
     wb.insert_rows(s, 0, 1).unwrap();
     assert_eq!(wb.formula(s, 1, 1).as_deref(), Some("=SUM(A2,2)"));
 }
+
+#[test]
+fn computed_references_read_up_to_date_cells() {
+    let (mut wb, s) = book();
+    wb.batch(|wb| {
+        wb.set_input(s, 0, 2, "1").unwrap(); // C1
+        wb.set_input(s, 0, 1, "=C1*10").unwrap(); // B1
+        wb.set_input(s, 0, 0, "B1").unwrap(); // A1: the text of a reference
+        wb.set_input(s, 0, 3, "=INDIRECT(A1)*2").unwrap(); // D1
+        wb.set_input(s, 0, 4, "=D1+1").unwrap(); // E1
+        wb.set_input(s, 1, 3, "=SUM(OFFSET(B1,0,0,1,2))").unwrap(); // D2 = B1+C1
+    });
+    assert_eq!(wb.get(s, 0, 3), Value::Number(20.0));
+    assert_eq!(wb.get(s, 0, 4), Value::Number(21.0));
+    assert_eq!(wb.get(s, 1, 3), Value::Number(11.0));
+    // D1 reads B1 through INDIRECT only: it must wait for B1 all the same.
+    wb.set_input(s, 0, 2, "2").unwrap();
+    assert_eq!(wb.get(s, 0, 3), Value::Number(40.0));
+    assert_eq!(wb.get(s, 0, 4), Value::Number(41.0));
+    assert_eq!(wb.get(s, 1, 3), Value::Number(22.0));
+    // Pointing the text elsewhere.
+    wb.set_input(s, 0, 0, "C1").unwrap();
+    assert_eq!(wb.get(s, 0, 4), Value::Number(5.0));
+    // Circular through computed references.
+    wb.set_input(s, 5, 0, "=INDIRECT(\"A6\")").unwrap();
+    assert_eq!(wb.get(s, 5, 0), Value::Error(ErrorKind::Cycle));
+    wb.set_input(s, 6, 0, "=INDIRECT(\"B7\")").unwrap();
+    wb.set_input(s, 6, 1, "=A7+1").unwrap();
+    assert_eq!(wb.get(s, 6, 0), Value::Error(ErrorKind::Cycle));
+    assert_eq!(wb.get(s, 6, 1), Value::Error(ErrorKind::Cycle));
+    wb.set_input(s, 6, 1, "5").unwrap();
+    assert_eq!(wb.get(s, 6, 0), Value::Number(5.0));
+}

@@ -13,6 +13,7 @@ mod info;
 mod logical;
 mod lookup;
 mod math;
+mod reference;
 mod stats;
 mod text;
 
@@ -93,6 +94,7 @@ fn registry() -> &'static Registry {
             info::DEFS,
             financial::DEFS,
             engineering::DEFS,
+            reference::DEFS,
         ]
         .concat();
         let by_name = defs
