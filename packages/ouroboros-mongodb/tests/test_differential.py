@@ -4,6 +4,11 @@ against the same server: the documents stored and the values returned must match
 Only the imports differ (`beanie` + `pydantic` vs `ouroboros.mongodb` +
 `ouroboros.validation`); the scenario below is written once. (No Decimal field:
 Beanie 2.2 reads Decimal128 back only through its own `DecimalAnnotation`.)
+Scenarios: CRUD/queries/updates/aggregation/hooks; links (write and delete rules,
+fetch_all_links, fetch_link, Link.fetch), inheritance and Indexed; sessions and
+transactions. Not compared: `fetch_links=True` and BackLink fetching, which Beanie
+runs as `$lookup`/queries on `field.$id` that SecantusDB cannot match (ours is
+tested on its own in test_relations.py).
 """
 
 from __future__ import annotations
@@ -332,6 +337,65 @@ async def test_relations_inheritance_indexed_same_results(conn, mongo_uri):
         for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
             assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
         assert await stored_relations(mongo_uri, conn.database) == await stored_relations(mongo_uri, beanie_db)
+    finally:
+        await pm.drop_database(beanie_db)
+        await pm.close()
+
+
+def make_wallet(lib: types.SimpleNamespace) -> Any:
+    class Wallet(lib.Document):
+        owner: str
+        balance: int = 0
+
+        class Settings:
+            name = "diff_wallets"
+
+    return Wallet
+
+
+async def session_scenario(Wallet: Any, start_session: Any) -> list[Any]:
+    out: list[Any] = []
+
+    def balances(docs: list[Any]) -> list[tuple[str, int]]:
+        return sorted((w.owner, w.balance) for w in docs)
+
+    await Wallet.insert_many([Wallet(owner="a", balance=100), Wallet(owner="b")])
+    async with start_session() as s:
+        async with await s.start_transaction():
+            a = await Wallet.find_one(Wallet.owner == "a", session=s)
+            b = await Wallet.find_one(Wallet.owner == "b", session=s)
+            await a.set({Wallet.balance: a.balance - 30}, session=s)
+            await b.set({Wallet.balance: b.balance + 30}, session=s)
+            await Wallet(owner="c", balance=1).insert(session=s)
+            out.append(balances(await Wallet.find_all(session=s).to_list()))
+            out.append(balances(await Wallet.find_all().to_list()))  # outside: not yet
+        out.append(balances(await Wallet.find_all().to_list()))
+        try:
+            async with await s.start_transaction():
+                await Wallet.insert_many([Wallet(owner="d"), Wallet(owner="e")], session=s)
+                c = await Wallet.find_one(Wallet.owner == "c", session=s)
+                await c.delete(session=s)
+                out.append(await Wallet.find_all(session=s).count())
+                raise ValueError("abort")
+        except ValueError:
+            pass
+        out.append(balances(await Wallet.find_all().to_list()))
+    return out
+
+
+async def test_sessions_same_results(conn, mongo_uri):
+    beanie_db = f"{conn.database}_beanie_tx"
+    pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
+    try:
+        await pm.drop_database(beanie_db)
+        theirs = make_wallet(types.SimpleNamespace(Document=beanie.Document))
+        await beanie.init_beanie(database=pm[beanie_db], document_models=[theirs])
+        beanie_out = await session_scenario(theirs, pm.start_session)
+        ours = make_wallet(types.SimpleNamespace(Document=ouro.Document))
+        await ouro.init(mongo_uri, database=conn.database, document_models=[ours])
+        ouro_out = await session_scenario(ours, ouro.start_session)
+        assert ouro_out == beanie_out
+        assert ouro_out[-1] == [("a", 70), ("b", 30), ("c", 1)]
     finally:
         await pm.drop_database(beanie_db)
         await pm.close()
