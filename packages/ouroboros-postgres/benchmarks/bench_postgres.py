@@ -9,6 +9,9 @@ key from 10 concurrent tasks. Each library runs every row in turn, repeated
 rows go through its ORM (a mapped class and a Session), the way its users
 write them; it has no COPY row.
 
+`models` is ouroboros.postgres's model layer (Table classes, rows validated
+into instances in Rust) on the same rows, compared with SQLAlchemy's ORM.
+
 Usage: python bench_postgres.py [--rounds N] [--libs ouroboros,asyncpg,...]
 Prints milliseconds per operation and every peer's time divided by
 ouroboros's (above 1.0: ouroboros is faster).
@@ -32,6 +35,10 @@ ROWS_SETUP = 100_000
 TABLE = "bench_items"
 DDL = f"CREATE TABLE IF NOT EXISTS {TABLE} (id int PRIMARY KEY, name text NOT NULL, score float8, created timestamptz)"
 INS = "CREATE TABLE IF NOT EXISTS bench_ins (id int, name text, score float8, created timestamptz)"
+INS_ORM = (
+    "CREATE TABLE IF NOT EXISTS bench_ins_orm "
+    "(pk serial PRIMARY KEY, id int, name text, score float8, created timestamptz)"
+)
 
 
 def with_database(dsn: str, database: str) -> str:
@@ -229,6 +236,66 @@ async def ops_sqlalchemy(dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitabl
     return ops, close
 
 
+async def ops_models(dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitable[None]]]:
+    """ouroboros.postgres's model layer (Table classes), the peer of SQLAlchemy's ORM."""
+    import datetime as dt
+
+    from ouroboros import postgres
+    from ouroboros.postgres import Table
+
+    class Item(Table):
+        id: int
+        name: str
+        score: float
+        created: dt.datetime
+
+        class Settings:
+            table_name = TABLE
+
+    class Ins(Table):
+        pk: int | None = None
+        id: int
+        name: str
+        score: float
+        created: dt.datetime
+
+        class Settings:
+            table_name = "bench_ins_orm"
+            primary_key = "pk"
+
+    await postgres.init(dsn, min_size=10, max_size=10)
+    batch = rows(1000)
+
+    async def by_key() -> Any:
+        return await Item.get(4242)
+
+    async def fetch_1k() -> Any:
+        return await Item.find(Item.id < 1000).to_list()
+
+    async def fetch_100k() -> Any:
+        return await Item.find_all().to_list()
+
+    async def insert_1() -> Any:
+        i, name, score, created = batch[0]
+        return await Ins(id=i, name=name, score=score, created=created).insert()
+
+    async def insert_1k() -> Any:
+        return await Ins.insert_many([Ins(id=i, name=n, score=sc, created=c) for i, n, sc, c in batch])
+
+    async def concurrent_10() -> Any:
+        return await asyncio.gather(*(Item.get(i) for i in range(10)))
+
+    ops = {
+        "fetch 1 row by key": by_key,
+        "fetch 1,000 rows": fetch_1k,
+        "fetch 100,000 rows": fetch_100k,
+        "insert 1 row": insert_1,
+        "insert 1,000 rows (executemany)": insert_1k,
+        "10 concurrent queries by key": concurrent_10,
+    }
+    return ops, postgres.close
+
+
 # How many times each row runs per round (bulk rows fewer).
 REPEATS = {
     "fetch 1 row by key": 2000,
@@ -261,7 +328,7 @@ async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str,
     await admin.execute(f'CREATE DATABASE "{name}"')
     dsn = with_database(server, name)
     setup = await postgres.connect(dsn)
-    await setup.execute(DDL + ";" + INS)
+    await setup.execute(DDL + ";" + INS + ";" + INS_ORM)
     await setup.copy_records_to_table(TABLE, records=rows(ROWS_SETUP))
     await setup.execute(f"ANALYZE {TABLE}")
     results: dict[str, dict[str, float]] = {lib: {} for lib in libs}
@@ -278,6 +345,8 @@ async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str,
                     ops, close = await ops_psycopg(dsn)
                 elif lib == "sqlalchemy":
                     ops, close = await ops_sqlalchemy(dsn)
+                elif lib == "models":
+                    ops, close = await ops_models(dsn)
                 else:
                     raise SystemExit(f"unknown library {lib!r}")
                 try:
@@ -285,7 +354,7 @@ async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str,
                         secs = await measure(op, max(1, int(REPEATS[row] * scale)))
                         best = results[lib].get(row)
                         results[lib][row] = secs if best is None else min(best, secs)
-                        await setup.execute("TRUNCATE bench_ins")
+                        await setup.execute("TRUNCATE bench_ins, bench_ins_orm")
                 finally:
                     await close()
     finally:
@@ -306,16 +375,20 @@ def report(results: dict[str, dict[str, float]], libs: list[str]) -> None:
         f"python {sys.version.split()[0]} on {platform.machine()}, {os.cpu_count()} CPUs; "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
     )
-    peers = [lib for lib in libs if lib != "ouroboros"]
+    # The driver rows compare with ouroboros's driver; SQLAlchemy's ORM also
+    # with ouroboros's model layer (`models`).
+    peers = [lib for lib in libs if lib not in ("ouroboros", "models")]
+    orm = "sqlalchemy" in libs and "models" in libs
     header = (
         "| row | "
         + " | ".join(f"{lib} ms" for lib in libs)
         + " | "
         + " | ".join(f"{p} / ouroboros" for p in peers)
+        + (" | sqlalchemy / models" if orm else "")
         + " |"
     )
     print(header)
-    print("|" + "---|" * (1 + len(libs) + len(peers)))
+    print("|" + "---|" * (1 + len(libs) + len(peers) + orm))
     for row in REPEATS:
         ours = results.get("ouroboros", {}).get(row)
         cells = []
@@ -326,6 +399,9 @@ def report(results: dict[str, dict[str, float]], libs: list[str]) -> None:
         for p in peers:
             v = results[p].get(row)
             ratios.append("-" if v is None or ours is None else f"{v / ours:.2f}x")
+        if orm:
+            v, m = results["sqlalchemy"].get(row), results["models"].get(row)
+            ratios.append("-" if v is None or m is None else f"{v / m:.2f}x")
         print(f"| {row} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
 
@@ -333,7 +409,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every row's repeat count")
-    parser.add_argument("--libs", default="ouroboros,asyncpg,psycopg,sqlalchemy")
+    parser.add_argument("--libs", default="ouroboros,asyncpg,psycopg,sqlalchemy,models")
     args = parser.parse_args()
     libs = args.libs.split(",")
     results = asyncio.run(run(libs, args.rounds, args.scale))

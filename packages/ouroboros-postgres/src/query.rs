@@ -95,6 +95,7 @@ impl<'py> IntoPyObject<'py> for Fetched {
                 Ok((params, columns).into_pyobject(py)?.into_any())
             }
             Fetched::Models(result, shape) => {
+                let _pause = GcPause::new(result.rows.len() >= GC_PAUSE_MIN_ROWS);
                 let items = result
                     .rows
                     .iter()
@@ -107,6 +108,38 @@ impl<'py> IntoPyObject<'py> for Fetched {
                 Some(row) => shape.build(py, &row),
             },
             Fetched::Nothing => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+/// Results smaller than this build their instances with the GC running as usual.
+const GC_PAUSE_MIN_ROWS: usize = 256;
+
+/// Turns Python's cyclic GC off for its lifetime (when it was on). Building
+/// many instances allocates a dict, a set and an object per row, none of them
+/// in a cycle; each few hundred allocations would otherwise start a collection
+/// that scans the growing list (measured: 100,000 four-column rows took about
+/// twice as long with the collector running).
+struct GcPause {
+    was_enabled: bool,
+}
+
+impl GcPause {
+    fn new(active: bool) -> GcPause {
+        // SAFETY: called with the GIL held (from `into_pyobject`); the call only
+        // flips the collector's flag and returns the previous state.
+        let was_enabled = active && unsafe { pyo3::ffi::PyGC_Disable() } != 0;
+        GcPause { was_enabled }
+    }
+}
+
+impl Drop for GcPause {
+    fn drop(&mut self) {
+        if self.was_enabled {
+            // SAFETY: dropped in the same GIL-holding scope that created it.
+            unsafe {
+                pyo3::ffi::PyGC_Enable();
+            }
         }
     }
 }

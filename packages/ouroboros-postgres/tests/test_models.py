@@ -375,3 +375,32 @@ async def test_bad_json_in_a_row_names_the_field(db, dsn):
         await Author.find_one()
     locs = {e["loc"] for e in info.value.errors()}
     assert ("address", "city") in locs
+
+
+async def test_insert_many_by_column_with_natural_keys_json_and_nulls(db):
+    class Doc(Table):
+        key: str
+        body: dict
+        meta: Address | None = None
+        score: float | None = None
+
+        class Settings:
+            table_name = "m_docs"
+            primary_key = "key"
+
+    await Doc.drop_table()
+    await Doc.create_table()
+    try:
+        docs = [
+            Doc(key=f"k{i}", body={"n": i, "s": "x'y"}, meta=Address(city="c") if i % 2 else None) for i in range(5)
+        ]
+        assert "unnest" in Doc._ob_unnest_sql(["key", "body", "meta", "score"])
+        await Doc.insert_many(docs)
+        got = await Doc.find_all().order_by("key").to_list()
+        assert got == docs
+        assert got[1].meta == Address(city="c") and got[0].meta is None
+        tags = await Tag.insert_many([Tag(code=f"c{i}", label="l", uid=uuid.uuid4()) for i in range(3)])
+        assert [t.code for t in tags] == ["c0", "c1", "c2"]
+        assert await Tag.count() == 3
+    finally:
+        await Doc.drop_table()

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult};
+use deadpool::managed::{self, Metrics, Object, QueueMode, RecycleError, RecycleResult};
 use deadpool::Runtime;
 use tokio_postgres::Config;
 
@@ -86,6 +86,11 @@ impl Pool {
         let inner = managed::Pool::builder(manager)
             .max_size(options.max_size)
             .wait_timeout(options.acquire_timeout)
+            // The most recently used connection first: its server backend is
+            // the one most likely still on a CPU and in cache (measured on the
+            // shared 2-core machine: a key lookup through a 10-connection pool
+            // went from ~0.43 ms with FIFO towards a single connection's time).
+            .queue_mode(QueueMode::Lifo)
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| PgError::Pool(format!("cannot build the pool: {e}")))?;
