@@ -253,3 +253,76 @@ def test_demo_suite_runs_under_ouroboros_test(tmp_path):
     summary = json.loads(report.read_text())["summary"]
     assert summary["passed"] == 7
     assert summary["failed"] + summary["errors"] == 0
+
+
+@pytest.fixture(scope="module")
+def demo_archive(tmp_path_factory):
+    """The demo with its PostgreSQL archive on a database created for this module."""
+    import asyncio
+    import os
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    server = os.environ.get("OUROBOROS_POSTGRES_DSN")
+    if not server:
+        if os.environ.get("OUROBOROS_REQUIRE_SERVICES") == "1":
+            pytest.fail("OUROBOROS_POSTGRES_DSN is not set but OUROBOROS_REQUIRE_SERVICES=1")
+        pytest.skip("OUROBOROS_POSTGRES_DSN is not set; start the services with scripts/services start")
+    from ouroboros import postgres
+
+    name = f"ob_demo_{uuid.uuid4().hex[:8]}"
+
+    async def admin(sql: str) -> None:
+        conn = await postgres.connect(server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(server)
+    dsn = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+    port = free_port()
+    log = (tmp_path_factory.mktemp("demo_pg") / "access.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "docs" / "demo" / "app.py"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env={**os.environ, "OUROBOROS_DEMO_POSTGRES": dsn},
+    )
+    proc.stdout.readline()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+        log.close()
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_archive_without_a_server_says_what_to_set(demo):
+    base, _ = demo
+    status, _, body = call("POST", base + "/api/notes/1/archive")
+    assert status == 503
+    assert "OUROBOROS_DEMO_POSTGRES" in json.loads(body)["detail"]
+
+
+def test_notes_are_archived_in_postgres(demo_archive):
+    base = demo_archive
+    ids = []
+    for title in ("alpha report", "beta notes", "alpha report"):
+        status, _, body = call("POST", base + "/api/notes", {"title": title, "body": "b", "tags": ["t"]})
+        assert status == 201
+        ids.append(json.loads(body)["id"])
+    for note_id in ids:
+        status, _, body = call("POST", f"{base}/api/notes/{note_id}/archive")
+        assert status == 201, body
+        assert json.loads(body)["note_id"] == note_id
+    assert call("POST", f"{base}/api/notes/999999/archive")[0] == 404
+    status, _, body = get(base + "/api/archive?q=alpha")
+    assert status == 200
+    assert [n["note_id"] for n in json.loads(body)] == [ids[2], ids[0]]
+    status, _, body = get(base + "/api/archive?q=%25'%20OR%201=1%20--")
+    assert status == 200 and json.loads(body) == []
+    assert json.loads(get(base + "/api/archive/stats")[2]) == {"notes": 3, "distinct_titles": 2, "last_note_id": ids[2]}
