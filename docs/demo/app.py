@@ -26,9 +26,9 @@ What it shows, module by module:
 - ouroboros.test runs the demo's own tests (``docs/demo/test_demo_suite.py``):
   ``python -m ouroboros.test docs/demo``.
 - The platform's own documentation pages are served at ``/guide``.
-- ouroboros.postgres archives notes in a table when ``OUROBOROS_DEMO_POSTGRES``
-  names a server (``POST /api/notes/{id}/archive``, ``GET /api/archive``,
-  ``GET /api/archive/stats``): a ``Table`` model, its query builder and an
+- ouroboros.postgres publishes notes to a table when ``OUROBOROS_DEMO_POSTGRES``
+  names a server (``POST /api/notes/{id}/publish``, ``GET /api/published``,
+  ``GET /api/published/stats``): a ``Table`` model, its query builder and an
   aggregate; without it these answer 503 and say what to set.
 """
 
@@ -355,29 +355,29 @@ async def guide_page(page: str) -> HTMLResponse:
     return HTMLResponse(PAGE.format(title=html.escape(page), body=f"<pre>{html.escape(text)}</pre>"))
 
 
-# --- ouroboros.postgres: the note archive (only with OUROBOROS_DEMO_POSTGRES) ---
+# --- ouroboros.postgres: published notes (only with OUROBOROS_DEMO_POSTGRES) ---
 
 
-class ArchivedNote(NoteIn):
+class PublishedNote(NoteIn):
     note_id: int
-    archived: float
+    published: float
 
 
-class ArchiveStats(BaseModel):
+class PublishedStats(BaseModel):
     notes: int
     distinct_titles: int
     last_note_id: int | None
 
 
-ARCHIVE: dict[str, object] = {}
+PUBLISHED: dict[str, object] = {}
 
 
-async def archive_table() -> type:
-    """The Table class of the archive, its table created on first use."""
+async def published_table() -> type:
+    """The Table class of published notes, its table created on first use."""
     dsn = os.environ.get("OUROBOROS_DEMO_POSTGRES")
     if not dsn:
-        raise HTTPException(status_code=503, detail="the archive needs OUROBOROS_DEMO_POSTGRES=postgresql://...")
-    if "model" not in ARCHIVE:
+        raise HTTPException(status_code=503, detail="publishing needs OUROBOROS_DEMO_POSTGRES=postgresql://...")
+    if "model" not in PUBLISHED:
         from ouroboros import postgres
 
         class NoteRow(postgres.Table):
@@ -386,50 +386,50 @@ async def archive_table() -> type:
             title: str
             body: str = ""
             tags: list[str] = Field(default_factory=list)
-            archived: float
+            published: float
 
             class Settings:
-                table_name = "demo_archived_notes"
+                table_name = "demo_published_notes"
                 indexes = ("note_id",)
 
         await postgres.init(dsn, min_size=1, max_size=4, create_tables=[NoteRow])
-        ARCHIVE["model"] = NoteRow
-    return ARCHIVE["model"]  # type: ignore[return-value]
+        PUBLISHED["model"] = NoteRow
+    return PUBLISHED["model"]  # type: ignore[return-value]
 
 
-@app.post("/api/notes/{note_id}/archive", response_model=ArchivedNote, status_code=201, tags=["archive"])
-async def archive_note(note_id: Annotated[int, Path(ge=1)]) -> ArchivedNote:
+@app.post("/api/notes/{note_id}/publish", response_model=PublishedNote, status_code=201, tags=["published"])
+async def publish_note(note_id: Annotated[int, Path(ge=1)]) -> PublishedNote:
     """Copy a note into PostgreSQL (an ouroboros.postgres Table)."""
-    table = await archive_table()
+    table = await published_table()
     if note_id not in NOTES:
         raise HTTPException(status_code=404, detail=f"no note {note_id}")
     note = NOTES[note_id]
-    row = await table(note_id=note_id, title=note.title, body=note.body, tags=note.tags, archived=time.time()).insert()
-    return ArchivedNote(**row.model_dump(exclude={"id"}))
+    row = await table(note_id=note_id, title=note.title, body=note.body, tags=note.tags, published=time.time()).insert()
+    return PublishedNote(**row.model_dump(exclude={"id"}))
 
 
-@app.get("/api/archive", response_model=list[ArchivedNote], tags=["archive"])
-async def list_archive(
+@app.get("/api/published", response_model=list[PublishedNote], tags=["published"])
+async def list_published(
     q: Annotated[str | None, Query(max_length=100, description="only titles containing this text")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[ArchivedNote]:
-    """Archived notes, newest first (the query builder; `q` is a bound parameter)."""
-    table = await archive_table()
+) -> list[PublishedNote]:
+    """Published notes, newest first (the query builder; `q` is a bound parameter)."""
+    table = await published_table()
     query = table.find() if q is None else table.find(table.title.contains(q))
-    rows = await query.order_by("-archived").limit(limit).to_list()
-    return [ArchivedNote(**r.model_dump(exclude={"id"})) for r in rows]
+    rows = await query.order_by("-published").limit(limit).to_list()
+    return [PublishedNote(**r.model_dump(exclude={"id"})) for r in rows]
 
 
-@app.get("/api/archive/stats", response_model=ArchiveStats, tags=["archive"])
-async def archive_stats() -> ArchiveStats:
+@app.get("/api/published/stats", response_model=PublishedStats, tags=["published"])
+async def published_stats() -> PublishedStats:
     """Aggregates computed by the server."""
     from ouroboros.postgres import Count, Max
 
-    table = await archive_table()
+    table = await published_table()
     record = await table.find_all().aggregate(
         notes=Count(), distinct_titles=Count(table.title, distinct=True), last=Max(table.note_id)
     )
-    return ArchiveStats(notes=record["notes"], distinct_titles=record["distinct_titles"], last_note_id=record["last"])
+    return PublishedStats(notes=record["notes"], distinct_titles=record["distinct_titles"], last_note_id=record["last"])
 
 
 health = HealthManager()

@@ -256,8 +256,8 @@ def test_demo_suite_runs_under_ouroboros_test(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory):
-    """The demo with its PostgreSQL archive on a database created for this module."""
+def demo_published(tmp_path_factory):
+    """The demo publishing notes to PostgreSQL, on a database created for this module."""
     import asyncio
     import os
     import uuid
@@ -301,28 +301,32 @@ def demo_archive(tmp_path_factory):
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def test_archive_without_a_server_says_what_to_set(demo):
+def test_publishing_without_a_server_says_what_to_set(demo):
     base, _ = demo
-    status, _, body = call("POST", base + "/api/notes/1/archive")
+    status, _, body = call("POST", base + "/api/notes/1/publish")
     assert status == 503
     assert "OUROBOROS_DEMO_POSTGRES" in json.loads(body)["detail"]
 
 
-def test_notes_are_archived_in_postgres(demo_archive):
-    base = demo_archive
+def test_notes_are_published_to_postgres(demo_published):
+    base = demo_published
     ids = []
     for title in ("alpha report", "beta notes", "alpha report"):
         status, _, body = call("POST", base + "/api/notes", {"title": title, "body": "b", "tags": ["t"]})
         assert status == 201
         ids.append(json.loads(body)["id"])
     for note_id in ids:
-        status, _, body = call("POST", f"{base}/api/notes/{note_id}/archive")
+        status, _, body = call("POST", f"{base}/api/notes/{note_id}/publish")
         assert status == 201, body
         assert json.loads(body)["note_id"] == note_id
-    assert call("POST", f"{base}/api/notes/999999/archive")[0] == 404
-    status, _, body = get(base + "/api/archive?q=alpha")
+    assert call("POST", f"{base}/api/notes/999999/publish")[0] == 404
+    status, _, body = get(base + "/api/published?q=alpha")
     assert status == 200
     assert [n["note_id"] for n in json.loads(body)] == [ids[2], ids[0]]
-    status, _, body = get(base + "/api/archive?q=%25'%20OR%201=1%20--")
+    status, _, body = get(base + "/api/published?q=%25'%20OR%201=1%20--")
     assert status == 200 and json.loads(body) == []
-    assert json.loads(get(base + "/api/archive/stats")[2]) == {"notes": 3, "distinct_titles": 2, "last_note_id": ids[2]}
+    assert json.loads(get(base + "/api/published/stats")[2]) == {
+        "notes": 3,
+        "distinct_titles": 2,
+        "last_note_id": ids[2],
+    }
