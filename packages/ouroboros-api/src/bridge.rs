@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use ouroboros_schema::python::SchemaValidator;
+use ouroboros_schema::python::{SchemaValidator, SerOptions};
 
 use crate::handles::{BodySink, RequestData, WsConnection};
 use crate::json::{self, Filter};
@@ -40,6 +40,43 @@ pub struct PyRoute {
     /// Compiled `ouroboros.validation` schemas of model-typed body parameters.
     /// With the error location prefix (`["body"]` or `["body", name]`).
     pub validators: Vec<Option<(SchemaValidator, Py<PyAny>)>>,
+    /// The compiled `response_model`: return values are validated and
+    /// written by it (`filter` is then unused).
+    pub response: Option<ResponseModel>,
+}
+
+/// A route's `response_model`, compiled once: validation of the returned
+/// value (`from_attributes`, as FastAPI) and its JSON by the schema crate's
+/// serializer (aliases, field serializers, exclude rules).
+pub struct ResponseModel {
+    pub validator: SchemaValidator,
+    pub opts: SerOptions,
+    pub include: Option<Py<PyAny>>,
+    pub exclude: Option<Py<PyAny>>,
+    /// `invalid(validation_error, value)`: the `ResponseValidationError` to raise.
+    pub invalid: Py<PyAny>,
+}
+
+impl ResponseModel {
+    /// The JSON body of `value`, or the `ResponseValidationError` it causes.
+    pub fn write(&self, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        let py = value.py();
+        let validated = self
+            .validator
+            .validate_python_with(py, value, None, true, None)
+            .map_err(
+                |e| match self.invalid.bind(py).call1((e.value(py), value)) {
+                    Ok(exc) => PyErr::from_value(exc),
+                    Err(e) => e,
+                },
+            )?;
+        self.validator.to_json(
+            &validated,
+            self.opts,
+            self.include.as_ref().map(|i| i.bind(py).clone()),
+            self.exclude.as_ref().map(|e| e.bind(py).clone()),
+        )
+    }
 }
 
 /// The Python callables the server uses (see `ouroboros.api._serve`).
@@ -427,12 +464,21 @@ impl Server {
                 body: Bytes::from(body),
             }));
         }
-        let (filter, status) = match mode {
-            Mode::Route(i) => (&this.routes[i].filter, this.routes[i].status),
-            Mode::Error => (&Filter::All, 500),
+        let (filter, status, response) = match mode {
+            Mode::Route(i) => (
+                &this.routes[i].filter,
+                this.routes[i].status,
+                this.routes[i].response.as_ref(),
+            ),
+            Mode::Error => (&Filter::All, 500, None),
         };
-        let mut out = Vec::with_capacity(128);
-        json::write_value(&mut out, value, filter, this.helpers.fallback.bind(py), 0)?;
+        let out = if let Some(model) = response {
+            model.write(value)?
+        } else {
+            let mut out = Vec::with_capacity(128);
+            json::write_value(&mut out, value, filter, this.helpers.fallback.bind(py), 0)?;
+            out
+        };
         Ok(Some(Reply::Full {
             status,
             headers: vec![(CONTENT_TYPE, JSON)],

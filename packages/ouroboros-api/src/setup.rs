@@ -13,9 +13,9 @@ use pyo3::types::{PyDict, PyList};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::watch;
 
-use ouroboros_schema::python::SchemaValidator;
+use ouroboros_schema::python::{SchemaValidator, SerOptions};
 
-use crate::bridge::{Helpers, PyRoute, Server};
+use crate::bridge::{Helpers, PyRoute, ResponseModel, Server};
 use crate::json::Filter;
 use crate::native_middleware::{Cors, NativeMiddleware};
 use crate::params::{Constraints, Kind, ParamSpec, Source};
@@ -121,6 +121,31 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
         raw_json: false,
         name,
     })
+}
+
+/// The route's compiled `response_model` (`None` when it has none).
+fn response_model(d: &Bound<'_, PyAny>) -> PyResult<Option<ResponseModel>> {
+    if d.is_none() {
+        return Ok(None);
+    }
+    let d = d.cast::<PyDict>()?;
+    let flag = |key: &str| -> PyResult<bool> { get(d, key)?.extract() };
+    let optional = |key: &str| -> PyResult<Option<Py<PyAny>>> {
+        Ok(d.get_item(key)?.filter(|v| !v.is_none()).map(Bound::unbind))
+    };
+    Ok(Some(ResponseModel {
+        validator: SchemaValidator::compile(d.py(), &get(d, "schema")?)?,
+        opts: SerOptions {
+            json: true,
+            by_alias: flag("by_alias")?,
+            exclude_unset: flag("exclude_unset")?,
+            exclude_defaults: flag("exclude_defaults")?,
+            exclude_none: flag("exclude_none")?,
+        },
+        include: optional("include")?,
+        exclude: optional("exclude")?,
+        invalid: get(d, "invalid")?.unbind(),
+    }))
 }
 
 fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
@@ -264,6 +289,7 @@ pub fn build_server(
                 is_async: get(r, "is_async")?.extract()?,
                 status: get(r, "status_code")?.extract()?,
                 filter: Filter::from_py(&get(r, "filter")?)?,
+                response: response_model(&get(r, "response")?)?,
                 defaults,
                 converters,
                 validators,

@@ -18,15 +18,14 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from ouroboros.api import _api
-from ouroboros.api._encoding import to_plain
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.datastructures import UploadFile
-from ouroboros.api.exceptions import RequestValidationError
+from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
 from ouroboros.api.params import Body, Depends, File, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
+from ouroboros.api.routing import INFERRED
 from ouroboros.api.security import SecurityBase
 from ouroboros.validation import TypeAdapter
 
@@ -117,6 +116,106 @@ def type_schema(tp: Any) -> Any:
     if is_schema_model(tp):
         return tp
     return TypeAdapter(tp).core_schema
+
+
+def _has_stdlib_dataclass(tp: Any, depth: int = 0) -> bool:
+    tp, _ = split_annotated(tp)
+    if _stdlib_dataclass(tp):
+        return True
+    return depth < 8 and any(_has_stdlib_dataclass(a, depth + 1) for a in get_args(tp))
+
+
+def response_error(exc: BaseException, value: Any) -> BaseException:
+    """A return value the ``response_model`` refuses: FastAPI's
+    ``ResponseValidationError`` (answered with 500), errors under ``response``."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return exc
+    located = [{**e, "loc": ("response", *e.get("loc", ()))} for e in errors()]
+    return ResponseValidationError(located, body=value)
+
+
+@dataclasses.dataclass
+class ResponsePlan:
+    """A route's ``response_model``, compiled once with its serialisation
+    options (``response_model_by_alias`` and the exclude rules)."""
+
+    model: Any
+    adapter: TypeAdapter[Any]
+    by_alias: bool = True
+    exclude_unset: bool = False
+    exclude_defaults: bool = False
+    exclude_none: bool = False
+    include: Any = None
+    exclude: Any = None
+
+    def for_rust(self) -> dict[str, Any]:
+        """What the Rust server compiles (``ResponseModel`` in bridge.rs)."""
+        return {
+            "schema": type_schema(self.model),
+            "by_alias": self.by_alias,
+            "exclude_unset": self.exclude_unset,
+            "exclude_defaults": self.exclude_defaults,
+            "exclude_none": self.exclude_none,
+            "include": self.include,
+            "exclude": self.exclude,
+            "invalid": response_error,
+        }
+
+    def dumps(self, value: Any) -> bytes:
+        """Validate ``value`` and write its JSON (the Python paths: middleware, ``response`` parameters)."""
+        try:
+            validated = self.adapter.validate_python(value, from_attributes=True)
+        except ValueError as exc:
+            raise response_error(exc, value) from None
+        return self.adapter.dump_json(
+            validated,
+            include=self.include,
+            exclude=self.exclude,
+            by_alias=self.by_alias,
+            exclude_unset=self.exclude_unset,
+            exclude_defaults=self.exclude_defaults,
+            exclude_none=self.exclude_none,
+        )
+
+
+def response_model_of(route: Any) -> Any:
+    """The route's ``response_model``, or its return annotation when not given
+    (``None``, a ``Response`` class or no annotation: no model)."""
+    if route.response_model is not INFERRED:
+        return route.response_model
+    try:
+        annotation = typing.get_type_hints(route.endpoint, include_extras=True).get("return", inspect.Signature.empty)
+    except Exception:  # noqa: BLE001 - unresolvable forward refs: no model, as before
+        annotation = inspect.signature(route.endpoint).return_annotation
+    if annotation is inspect.Signature.empty or annotation is None or annotation is type(None):
+        return None
+    bare, _ = split_annotated(annotation)
+    parts = get_args(bare) if get_origin(bare) in (Union, types.UnionType) else (bare,)
+    if any(isinstance(p, type) and issubclass(p, Response) for p in parts):
+        return None
+    return annotation
+
+
+def response_plan(model: Any, route: Any) -> ResponsePlan | None:
+    """The compiled ``response_model`` of a route, or ``None`` when it has
+    none or holds plain dataclasses (then filtered by ``response_filter``)."""
+    if model is None or _has_stdlib_dataclass(model):
+        return None
+    try:
+        adapter: TypeAdapter[Any] = TypeAdapter(model)
+    except (TypeError, ValueError, NameError):
+        return None
+    return ResponsePlan(
+        model,
+        adapter,
+        by_alias=route.response_model_by_alias,
+        exclude_unset=route.response_model_exclude_unset,
+        exclude_defaults=route.response_model_exclude_defaults,
+        exclude_none=route.response_model_exclude_none,
+        include=route.response_model_include,
+        exclude=route.response_model_exclude,
+    )
 
 
 def response_filter(tp: Any) -> Any:
@@ -418,7 +517,7 @@ def _positional_in_order(dep: Dependant) -> bool:
     return [p.name for p in params] == [s[0] for s in dep.slots] and all(s[2] == i for i, s in enumerate(dep.slots))
 
 
-def make_render(filter_desc: Any, status_code: int) -> Callable[[Any, Response | None], Any]:
+def make_render(body_of: Callable[[Any], bytes], status_code: int) -> Callable[[Any, Response | None], Any]:
     """Apply a ``response: Response`` parameter's status and headers."""
 
     def render(result: Any, response: Response | None) -> Any:
@@ -427,7 +526,7 @@ def make_render(filter_desc: Any, status_code: int) -> Callable[[Any, Response |
                 result.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
             return result
         out = Response(
-            _api.dumps(result, to_plain, filter_desc),
+            body_of(result),
             status_code=response.status_code or status_code,
             media_type="application/json",
         )

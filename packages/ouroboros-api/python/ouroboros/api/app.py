@@ -226,16 +226,12 @@ class App(APIRouter):
             )
             request_index = len(builder.params) - 1
         builder.finish()
-        model = route.response_model
-        if model is None:
-            annotation = inspect.signature(route.endpoint).return_annotation
-            if annotation is not inspect.Signature.empty and not (
-                isinstance(annotation, type) and issubclass(annotation, Response)
-            ):
-                model = annotation
+        model = _plan.response_model_of(route)
         filter_desc = _plan.response_filter(model) if model is not None else None
+        plan = _plan.response_plan(model, route)
         status = route.status_code or 200
-        render = _plan.make_render(filter_desc, status)
+        body_of = plan.dumps if plan is not None else (lambda result: _api.dumps(result, to_plain, filter_desc))
+        render = _plan.make_render(body_of, status)
         invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render, self.thread_pool)
         if route.response_class is not None and route.response_class is not JSONResponse:
             invoke = _wrap_response_class(invoke, route.response_class, status)
@@ -246,7 +242,7 @@ class App(APIRouter):
         elif self._python_middleware:
             from ouroboros.api.middleware import wrap_with_middleware
 
-            invoke = wrap_with_middleware(invoke, self._python_middleware, request_index, filter_desc, status)
+            invoke = wrap_with_middleware(invoke, self._python_middleware, request_index, body_of, status)
         return {
             "path": route.path,
             "methods": route.methods,
@@ -258,6 +254,7 @@ class App(APIRouter):
             "is_async": is_async,
             "status_code": status,
             "filter": filter_desc,
+            "response": plan.for_rust() if plan is not None else None,
             "wants_request": request_index is not None,
         }
 

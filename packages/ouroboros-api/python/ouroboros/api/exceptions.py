@@ -11,7 +11,16 @@ from typing import Any
 
 from ouroboros.core import OuroborosError
 
-__all__ = ["HTTPException", "RequestValidationError", "WebSocketDisconnect"]
+__all__ = [
+    "FastAPIDeprecationWarning",
+    "FastAPIError",
+    "HTTPException",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ValidationException",
+    "WebSocketDisconnect",
+    "WebSocketRequestValidationError",
+]
 
 
 class HTTPException(OuroborosError):
@@ -44,22 +53,50 @@ class HTTPException(OuroborosError):
         self.headers = dict(headers) if headers else None
 
 
-class RequestValidationError(OuroborosError, ValueError):
-    """The request did not match the route's parameters (answered with 422).
+class FastAPIError(OuroborosError, RuntimeError):
+    """The app is used or defined wrongly (FastAPI's name for it)."""
+
+
+class FastAPIDeprecationWarning(DeprecationWarning):
+    """A deprecated feature of the FastAPI API was used."""
+
+
+class ValidationException(OuroborosError, ValueError):
+    """Errors of validation in the framework: FastAPI-shaped error dicts
+    (``type``, ``loc``, ``msg``, ``input``, ``ctx``).
 
     Args:
-        errors: FastAPI-shaped error dicts (``type``, ``loc``, ``msg``, ``input``).
-        body: The request body, when known.
+        errors: The error dicts.
+        body: The request body or the returned value, when known.
     """
 
     def __init__(self, errors: Sequence[Mapping[str, Any]], *, body: Any = None) -> None:
         self._errors = [dict(e) for e in errors]
         self.body = body
-        super().__init__(f"{len(self._errors)} validation error(s): {self._errors}")
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        n = len(self._errors)
+        lines = [f"{n} validation error{'s' if n != 1 else ''}:"]
+        lines += [f"  {e}" for e in self._errors]
+        return "\n".join(lines)
 
     def errors(self) -> list[dict[str, Any]]:
         """The error dicts, as FastAPI's ``exc.errors()``."""
         return list(self._errors)
+
+
+class RequestValidationError(ValidationException):
+    """The request did not match the route's parameters (answered with 422)."""
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket's parameters did not validate (the upgrade is refused)."""
+
+
+class ResponseValidationError(ValidationException):
+    """The handler returned a value its ``response_model`` refuses: a bug of
+    the server, answered with 500 (errors are located under ``response``)."""
 
 
 class WebSocketDisconnect(OuroborosError, ConnectionError):

@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ouroboros.api import _api
-from ouroboros.api._encoding import to_plain
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import PlainTextResponse, Response
 
@@ -52,7 +50,7 @@ def wrap_with_middleware(
     invoke: Callable[..., Any],
     middleware: Sequence[BaseMiddleware],
     request_index: int | None,
-    filter_desc: Any,
+    body_of: Callable[[Any], bytes],
     status: int,
 ) -> Callable[..., Any]:
     """Run ``invoke`` inside the middleware chain (last added = outermost)."""
@@ -69,9 +67,7 @@ def wrap_with_middleware(
                 return await on_error(exc)
             if isinstance(result, Response):
                 return result
-            return Response(
-                _api.dumps(result, to_plain, filter_desc), status_code=status, media_type="application/json"
-            )
+            return Response(body_of(result), status_code=status, media_type="application/json")
 
         call: CallNext = endpoint
         for mw in middleware:

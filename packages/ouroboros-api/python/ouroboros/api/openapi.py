@@ -174,8 +174,8 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
             "required": bool(body_required),
         }
     status = str(route.status_code or 200)
-    model = route.response_model
-    response: dict[str, Any] = {"description": "Successful Response"}
+    model = _plan.response_model_of(route)
+    response: dict[str, Any] = {"description": route.response_description}
     if model is not None:
         response["content"] = {"application/json": {"schema": sb.schema(model)}}
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -21,12 +21,64 @@ __all__ = [
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",
+    "MutableHeaders",
     "PlainTextResponse",
     "RedirectResponse",
     "Response",
     "ServerSentEvent",
     "StreamingResponse",
 ]
+
+
+class MutableHeaders(MutableMapping[str, str]):
+    """A response's headers as Starlette's ``MutableHeaders``: names are
+    case-insensitive, writes go straight to ``raw_headers``."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+
+    @staticmethod
+    def _key(name: str) -> bytes:
+        return name.lower().encode("latin-1")
+
+    def __getitem__(self, name: str) -> str:
+        key = self._key(name)
+        for k, v in reversed(self._response.raw_headers):
+            if k == key:
+                return v.decode("latin-1")
+        raise KeyError(name)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self._response.set_header(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        key = self._key(name)
+        if not any(k == key for k, _ in self._response.raw_headers):
+            raise KeyError(name)
+        self._response.raw_headers = [(k, v) for k, v in self._response.raw_headers if k != key]
+
+    def __iter__(self) -> Iterator[str]:
+        seen: dict[str, None] = {}
+        for k, _ in self._response.raw_headers:
+            seen.setdefault(k.decode("latin-1"), None)
+        return iter(seen)
+
+    def __len__(self) -> int:
+        return len({k for k, _ in self._response.raw_headers})
+
+    def append(self, name: str, value: str) -> None:
+        """Add a header line without replacing the others of that name."""
+        self._response.raw_headers.append((self._key(name), value.encode("latin-1")))
+
+    def getlist(self, name: str) -> list[str]:
+        """Every value of ``name``, in order."""
+        key = self._key(name)
+        return [v.decode("latin-1") for k, v in self._response.raw_headers if k == key]
+
+    def __repr__(self) -> str:
+        return f"MutableHeaders({dict(self)!r})"
 
 
 class Response:
@@ -75,9 +127,9 @@ class Response:
         self.raw_headers.append((b"content-type", ct.encode("latin-1")))
 
     @property
-    def headers(self) -> dict[str, str]:
-        """The headers as a dict (last value wins)."""
-        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_headers}
+    def headers(self) -> MutableHeaders:
+        """The headers, editable in place (``response.headers["x-a"] = "1"``)."""
+        return MutableHeaders(self)
 
     def set_header(self, name: str, value: str) -> None:
         """Set (replace) one header."""

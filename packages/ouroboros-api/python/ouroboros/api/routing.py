@@ -11,6 +11,28 @@ from ouroboros.api.params import Depends
 __all__ = ["APIRoute", "APIRouter"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Inferred:
+    """``response_model`` not given: the return annotation is used (an
+    explicit ``response_model=None`` turns that off, as in FastAPI)."""
+
+    def __repr__(self) -> str:
+        return "<inferred>"
+
+
+INFERRED: Any = _Inferred()
+# How a route serialises its response model; copied by include_router.
+RESPONSE_OPTIONS = (
+    "response_model_include",
+    "response_model_exclude",
+    "response_model_by_alias",
+    "response_model_exclude_unset",
+    "response_model_exclude_defaults",
+    "response_model_exclude_none",
+    "response_description",
+    "openapi_extra",
+)
 _PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z]+)?}")
 
 
@@ -23,7 +45,7 @@ class APIRoute:
         endpoint: Callable[..., Any],
         *,
         methods: Sequence[str],
-        response_model: Any = None,
+        response_model: Any = INFERRED,
         status_code: int | None = None,
         tags: Sequence[str] | None = None,
         summary: str | None = None,
@@ -35,7 +57,23 @@ class APIRoute:
         dependencies: Sequence[Depends] | None = None,
         include_in_schema: bool = True,
         response_class: type | None = None,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
+        response_model_exclude_none: bool = False,
+        response_description: str = "Successful Response",
+        openapi_extra: dict[str, Any] | None = None,
     ) -> None:
+        self.response_model_include = response_model_include
+        self.response_model_exclude = response_model_exclude
+        self.response_model_by_alias = response_model_by_alias
+        self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_exclude_defaults = response_model_exclude_defaults
+        self.response_model_exclude_none = response_model_exclude_none
+        self.response_description = response_description
+        self.openapi_extra = openapi_extra
         self.path = path
         self.endpoint = endpoint
         self.methods = [m.upper() for m in methods]
@@ -168,4 +206,5 @@ class APIRouter:
                 dependencies=[*(dependencies or []), *r.dependencies],
                 include_in_schema=r.include_in_schema,
                 response_class=r.response_class,
+                **{k: getattr(r, k) for k in RESPONSE_OPTIONS},
             )

@@ -1,0 +1,82 @@
+"""response_model: return values validated and written by the compiled schema."""
+
+import datetime
+from typing import Any
+
+from ouroboros.api import App, JSONResponse, Request, Response
+from ouroboros.api.exceptions import ResponseValidationError
+from ouroboros.validation import BaseModel, Field, field_serializer
+
+app = App()
+
+
+class Account(BaseModel):
+    user_name: str = Field(serialization_alias="userName")
+    balance: int
+    opened: datetime.date
+    note: str | None = None
+
+    @field_serializer("opened")
+    def show_opened(self, value: datetime.date) -> str:
+        return value.strftime("%d/%m/%Y")
+
+
+@app.exception_handler(ResponseValidationError)
+async def report(request: Request, exc: ResponseValidationError) -> JSONResponse:
+    return JSONResponse({"errors": exc.errors(), "body": exc.body}, status_code=500)
+
+
+@app.get("/account", response_model=Account)
+async def account() -> Any:
+    return {"user_name": "al", "balance": "12", "opened": "2024-03-01", "password": "x"}
+
+
+@app.get("/bad", response_model=Account)
+async def bad() -> Any:
+    return {"user_name": "al", "balance": "many", "opened": "2024-03-01"}
+
+
+@app.get("/bad-list", response_model=list[Account])
+async def bad_list() -> Any:
+    return [{"user_name": "al", "balance": 1, "opened": "2024-03-01"}, {"balance": 1, "opened": "2024-03-01"}]
+
+
+@app.get("/sync-response", response_model=Account, response_model_exclude_none=True)
+def with_response(response: Response) -> Any:
+    response.headers["x-seen"] = "1"
+    return Account(user_name="al", balance=3, opened=datetime.date(2024, 3, 1))
+
+
+@app.get("/include", response_model=Account, response_model_include={"balance"})
+async def include() -> Any:
+    return {"user_name": "al", "balance": 1, "opened": "2024-03-01"}
+
+
+def test_serialised_by_alias_with_field_serializers_and_filtered(client):
+    r = client.get("/account")
+    assert r.status_code == 200
+    assert r.json() == {"userName": "al", "balance": 12, "opened": "01/03/2024", "note": None}
+
+
+def test_invalid_return_value_is_a_response_validation_error(client):
+    r = client.get("/bad")
+    assert r.status_code == 500
+    (err,) = r.json()["errors"]
+    assert (err["type"], err["loc"], err["input"]) == ("int_parsing", ["response", "balance"], "many")
+    assert r.json()["body"]["balance"] == "many"
+
+
+def test_list_items_are_located_by_index(client):
+    r = client.get("/bad-list")
+    assert r.status_code == 500
+    assert [(e["type"], e["loc"]) for e in r.json()["errors"]] == [("missing", ["response", 1, "user_name"])]
+
+
+def test_response_parameter_path_uses_the_same_model(client):
+    r = client.get("/sync-response")
+    assert r.headers["x-seen"] == "1"
+    assert r.json() == {"userName": "al", "balance": 3, "opened": "01/03/2024"}
+
+
+def test_include_keeps_only_the_named_fields(client):
+    assert client.get("/include").json() == {"balance": 1}
