@@ -61,6 +61,13 @@ fn check_batch_size(batch_size: Option<u32>) -> PyResult<Option<u32>> {
 pub fn ensure_id(doc: &mut Document) -> Bson {
     match doc.get("_id") {
         Some(id) if !matches!(id, Bson::Null) => id.clone(),
+        Some(_) if doc.keys().next().is_some_and(|k| k == "_id") => {
+            // `_id: None` first (a Document not yet saved): fill it in place
+            // instead of rebuilding the document.
+            let id = Bson::ObjectId(bson::oid::ObjectId::new());
+            doc.insert("_id", id.clone());
+            id
+        }
         _ => {
             let id = Bson::ObjectId(bson::oid::ObjectId::new());
             // `_id` goes first, as the server would put it.
