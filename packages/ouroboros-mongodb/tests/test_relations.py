@@ -426,3 +426,21 @@ async def test_aggregate_on_a_class_of_a_hierarchy(fleet):
     rows = await Car.aggregate([{"$project": {"_id": 0, "color": 1}}], with_children=True).to_list()
     assert sorted(r["color"] for r in rows) == ["blue", "red"]
     assert len(await Vehicle.aggregate([{"$project": {"_id": 1}}]).to_list()) == 1
+
+
+async def test_only_link_fields_get_dollar_id_paths():
+    from ouroboros.validation import BaseModel
+
+    class LinkInfo(BaseModel):
+        id: int
+        url: str = ""
+
+    class Page(Document):
+        info: LinkInfo
+        parent: Link[Writer] | None = None
+
+        class Settings:
+            name = "rel_pages"
+
+    assert str(Page.info.id) == "info.id"
+    assert str(Page.parent.id) == "parent.$id"

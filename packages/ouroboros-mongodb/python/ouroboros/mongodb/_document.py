@@ -126,7 +126,7 @@ class DocumentMeta(ModelMetaclass):
                         break
             if fields and name in fields:
                 info = fields[name]
-                if "Link" in str(info.annotation):
+                if "Link" in str(info.annotation) and _is_link_field(cls, name):
                     return LinkFieldPath(info.alias or name)
                 return FieldPath(info.alias or name)
         raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
@@ -669,6 +669,13 @@ class InsertManyResult:
 
     def __repr__(self) -> str:
         return f"InsertManyResult({len(self.inserted_ids)} ids)"
+
+
+def _is_link_field(cls: Any, name: str) -> bool:
+    try:
+        return name in link_fields(cls)
+    except Exception:  # noqa: BLE001 - a class not buildable yet: its paths stay plain
+        return False
 
 
 def _id_value(value: Any) -> Any:
