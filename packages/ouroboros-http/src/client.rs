@@ -139,30 +139,67 @@ impl NativeClient {
         )
     }
 
-    fn resolve(&self, py: Python<'_>, method: &str, raw: &str) -> PyResult<Url> {
-        let parsed = match Url::parse(raw) {
-            Ok(u) => u,
-            Err(url::ParseError::RelativeUrlWithoutBase) => match &self.base {
-                Some(base) => {
-                    let joined = if raw.is_empty() {
-                        base.clone()
-                    } else {
-                        format!("{base}/{}", raw.trim_start_matches('/'))
-                    };
-                    Url::parse(&joined)
-                        .map_err(|e| Self::invalid_url(py, method, &joined, &e.to_string()))?
-                }
-                None => {
+    /// An `InvalidURL` of a more precise class (`MissingScheme`, `MissingHost`:
+    /// also httpx's `UnsupportedProtocol` / `LocalProtocolError`).
+    fn url_error(py: Python<'_>, class_name: &str, method: &str, url: &str, why: &str) -> PyErr {
+        let build = || -> PyResult<PyErr> {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("method", method)?;
+            kwargs.set_item("url", url)?;
+            let exc = crate::errors::class(py, class_name)?.call(
+                (format!("{method} {url}: invalid URL: {why}"),),
+                Some(&kwargs),
+            )?;
+            Ok(PyErr::from_value(exc))
+        };
+        build().unwrap_or_else(|e| e)
+    }
+
+    fn parse_base(py: Python<'_>, base_url: Option<&str>) -> PyResult<Option<String>> {
+        match base_url {
+            None | Some("") => Ok(None),
+            Some(b) => {
+                let u = Url::parse(b).map_err(|e| Self::invalid_url(py, "", b, &e.to_string()))?;
+                if !matches!(u.scheme(), "http" | "https") {
                     return Err(Self::invalid_url(
                         py,
+                        "",
+                        b,
+                        "base_url must be http:// or https://",
+                    ));
+                }
+                Ok(Some(u.as_str().trim_end_matches('/').to_owned()))
+            }
+        }
+    }
+
+    fn resolve(&self, py: Python<'_>, method: &str, raw: &str) -> PyResult<Url> {
+        let parsed =
+            match Url::parse(raw) {
+                Ok(u) => u,
+                Err(url::ParseError::RelativeUrlWithoutBase) => match &self.base {
+                    Some(base) => {
+                        let joined = if raw.is_empty() {
+                            base.clone()
+                        } else {
+                            format!("{base}/{}", raw.trim_start_matches('/'))
+                        };
+                        Url::parse(&joined)
+                            .map_err(|e| Self::invalid_url(py, method, &joined, &e.to_string()))?
+                    }
+                    None => return Err(Self::url_error(
+                        py,
+                        "MissingScheme",
                         method,
                         raw,
-                        "a relative URL needs the client's base_url",
-                    ))
+                        "no http:// or https:// scheme; a relative URL needs the client's base_url",
+                    )),
+                },
+                Err(url::ParseError::EmptyHost) => {
+                    return Err(Self::url_error(py, "MissingHost", method, raw, "no host"))
                 }
-            },
-            Err(e) => return Err(Self::invalid_url(py, method, raw, &e.to_string())),
-        };
+                Err(e) => return Err(Self::invalid_url(py, method, raw, &e.to_string())),
+            };
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(to_pyerr(
                 py,
@@ -178,7 +215,7 @@ impl NativeClient {
             ));
         }
         if parsed.host_str().is_none_or(str::is_empty) {
-            return Err(Self::invalid_url(py, method, raw, "no host"));
+            return Err(Self::url_error(py, "MissingHost", method, raw, "no host"));
         }
         Ok(parsed)
     }
@@ -390,22 +427,7 @@ impl NativeClient {
                 retry: retry_policy,
             };
             let engine = Engine::new(config).map_err(|e| to_pyerr(py, &e))?;
-            let base = match base_url {
-                None | Some("") => None,
-                Some(b) => {
-                    let u =
-                        Url::parse(b).map_err(|e| Self::invalid_url(py, "", b, &e.to_string()))?;
-                    if !matches!(u.scheme(), "http" | "https") {
-                        return Err(Self::invalid_url(
-                            py,
-                            "",
-                            b,
-                            "base_url must be http:// or https://",
-                        ));
-                    }
-                    Some(u.as_str().trim_end_matches('/').to_owned())
-                }
-            };
+            let base = Self::parse_base(py, base_url)?;
             let mut map = HeaderMap::new();
             if let Some(h) = headers {
                 merge_into(&mut map, h)?;
@@ -439,8 +461,14 @@ impl NativeClient {
     }
 
     #[getter]
-    fn base_url(&self) -> Option<String> {
+    fn get_base_url(&self) -> Option<String> {
         self.base.as_ref().map(|b| format!("{b}/"))
+    }
+
+    #[setter]
+    fn set_base_url(&mut self, py: Python<'_>, value: Option<&str>) -> PyResult<()> {
+        self.base = Self::parse_base(py, value)?;
+        Ok(())
     }
 
     /// The cookie jar (`None` when the client was built with `cookies=False`).

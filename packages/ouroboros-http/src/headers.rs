@@ -5,9 +5,9 @@
 
 use ouroboros_common::python::InvalidArgumentError;
 use ouroboros_http_core::header::{HeaderMap, HeaderName, HeaderValue};
-use pyo3::exceptions::PyKeyError;
+use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 #[pyclass(module = "ouroboros.http._http", mapping, from_py_object)]
 #[derive(Clone, Default)]
@@ -20,13 +20,35 @@ pub fn name(key: &str) -> PyResult<HeaderName> {
         .map_err(|_| InvalidArgumentError::new_err(format!("invalid header name {key:?}")))
 }
 
+/// A header name given as `str` or `bytes`.
+pub fn key_text(key: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = key.cast::<PyString>() {
+        return Ok(s.to_str()?.to_owned());
+    }
+    if let Ok(b) = key.cast::<PyBytes>() {
+        return Ok(b.as_bytes().iter().map(|&c| char::from(c)).collect());
+    }
+    Err(PyTypeError::new_err(format!(
+        "Header name must be str or bytes, not {}",
+        key.get_type().name()?
+    )))
+}
+
 pub fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<HeaderValue> {
     let parsed = if let Ok(s) = v.cast::<PyString>() {
-        HeaderValue::from_str(s.to_str()?)
-    } else if let Ok(b) = v.extract::<&[u8]>() {
-        HeaderValue::from_bytes(b)
+        let text = s.to_str()?;
+        if text.is_ascii() {
+            HeaderValue::from_str(text)
+        } else {
+            HeaderValue::from_bytes(text.as_bytes())
+        }
+    } else if let Ok(b) = v.cast::<PyBytes>() {
+        HeaderValue::from_bytes(b.as_bytes())
     } else {
-        HeaderValue::from_str(v.str()?.to_str()?)
+        return Err(PyTypeError::new_err(format!(
+            "Header value must be str or bytes, not {}",
+            v.get_type()
+        )));
     };
     parsed.map_err(|_| {
         InvalidArgumentError::new_err(format!(
@@ -59,14 +81,15 @@ pub fn merge_into(map: &mut HeaderMap, obj: &Bound<'_, PyAny>) -> PyResult<()> {
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         for (k, v) in d.iter() {
-            let key: String = k.extract()?;
+            let key = key_text(&k)?;
             map.insert(name(&key)?, value(&key, &v)?);
         }
         return Ok(());
     }
     let mut seen: Vec<HeaderName> = Vec::new();
     for item in obj.try_iter()? {
-        let (k, v): (String, Bound<'_, PyAny>) = item?.extract()?;
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let k = key_text(&k)?;
         let n = name(&k)?;
         if !seen.contains(&n) {
             map.remove(&n);
@@ -108,29 +131,60 @@ impl Headers {
         Ok(Self { map })
     }
 
-    fn __getitem__(&self, key: &str) -> PyResult<String> {
-        self.joined(key)
-            .ok_or_else(|| PyKeyError::new_err(key.to_owned()))
+    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<String> {
+        let key = key_text(key)?;
+        self.joined(&key).ok_or_else(|| PyKeyError::new_err(key))
     }
 
-    fn __setitem__(&mut self, key: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.map.insert(name(key)?, value(key, v)?);
+    fn __setitem__(&mut self, key: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let key = key_text(key)?;
+        self.map.insert(name(&key)?, value(&key, v)?);
         Ok(())
     }
 
-    fn __delitem__(&mut self, key: &str) -> PyResult<()> {
-        let n = name(key)?;
+    fn __delitem__(&mut self, key: &Bound<'_, PyAny>) -> PyResult<()> {
+        let key = key_text(key)?;
+        let n = name(&key)?;
         if self.map.remove(&n).is_none() {
-            return Err(PyKeyError::new_err(key.to_owned()));
+            return Err(PyKeyError::new_err(key));
         }
         Ok(())
     }
 
     fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
-        key.extract::<&str>()
+        key_text(key)
             .ok()
             .and_then(|k| HeaderName::from_bytes(k.as_bytes()).ok())
             .is_some_and(|n| self.map.contains_key(n))
+    }
+
+    /// `(name, value)` byte pairs, one per field (names lower-cased).
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items: Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> = self
+            .map
+            .iter()
+            .map(|(k, v)| {
+                (
+                    PyBytes::new(py, k.as_str().as_bytes()),
+                    PyBytes::new(py, v.as_bytes()),
+                )
+            })
+            .collect();
+        PyList::new(py, items)
+    }
+
+    /// The charset the values decode with: ascii, else utf-8, else iso-8859-1.
+    #[getter]
+    fn encoding(&self) -> &'static str {
+        let bytes = || self.map.values().map(HeaderValue::as_bytes);
+        if bytes().all(<[u8]>::is_ascii) {
+            "ascii"
+        } else if bytes().all(|b| std::str::from_utf8(b).is_ok()) {
+            "utf-8"
+        } else {
+            "iso-8859-1"
+        }
     }
 
     fn __len__(&self) -> usize {
@@ -150,32 +204,61 @@ impl Headers {
         if merge_into(&mut theirs, other).is_err() {
             return false;
         }
-        self.multi_items() == Headers { map: theirs }.multi_items()
+        // Order-insensitive across names, order-sensitive within one name.
+        let mut mine = self.multi_items();
+        let mut other = Headers { map: theirs }.multi_items();
+        mine.sort_by(|a, b| a.0.cmp(&b.0));
+        other.sort_by(|a, b| a.0.cmp(&b.0));
+        mine == other
     }
 
-    fn __repr__(&self) -> String {
-        let items: Vec<String> = self
+    /// `Headers({...})`, or `Headers([...])` when a name repeats; credentials masked.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let secret = |k: &str| matches!(k, "authorization" | "proxy-authorization");
+        let items: Vec<(String, String)> = self
             .multi_items()
-            .iter()
-            .map(|(k, v)| format!("({k:?}, {v:?})"))
+            .into_iter()
+            .map(|(k, v)| {
+                let v = if secret(&k) { "[secure]".to_owned() } else { v };
+                (k, v)
+            })
             .collect();
-        format!("Headers([{}])", items.join(", "))
+        let text = if items.len() == self.map.keys_len() {
+            let d = PyDict::new(py);
+            for (k, v) in &items {
+                d.set_item(k, v)?;
+            }
+            d.repr()?.to_str()?.to_owned()
+        } else {
+            PyList::new(py, items)?.repr()?.to_str()?.to_owned()
+        };
+        Ok(format!("Headers({text})"))
     }
 
     /// The value, with repeated fields joined by ", ", or `default`.
     #[pyo3(signature = (key, default = None))]
-    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> Py<PyAny> {
-        match self.joined(key) {
+    fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> Py<PyAny> {
+        match key_text(key).ok().and_then(|k| self.joined(&k)) {
             Some(v) => PyString::new(py, &v).into_any().unbind(),
             None => default.unwrap_or_else(|| py.None()),
         }
     }
 
-    /// Every value of `key`, in order (for `Set-Cookie`, `Link`...).
-    fn get_list(&self, key: &str) -> Vec<String> {
-        HeaderName::from_bytes(key.as_bytes())
+    /// Every value of `key`, in order (for `Set-Cookie`, `Link`...); with
+    /// `split_commas`, comma-separated values are split too.
+    #[pyo3(signature = (key, split_commas = false))]
+    fn get_list(&self, key: &Bound<'_, PyAny>, split_commas: bool) -> PyResult<Vec<String>> {
+        let key = key_text(key)?;
+        let values: Vec<String> = HeaderName::from_bytes(key.as_bytes())
             .map(|n| self.map.get_all(n).iter().map(text).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if !split_commas {
+            return Ok(values);
+        }
+        Ok(values
+            .iter()
+            .flat_map(|v| v.split(',').map(|p| p.trim().to_owned()))
+            .collect())
     }
 
     /// Distinct names, lower-cased, in first-seen order.
@@ -207,8 +290,9 @@ impl Headers {
     }
 
     /// Add a field without replacing existing ones.
-    fn add(&mut self, key: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.map.append(name(key)?, value(key, v)?);
+    fn add(&mut self, key: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let key = key_text(key)?;
+        self.map.append(name(&key)?, value(&key, v)?);
         Ok(())
     }
 
@@ -238,17 +322,18 @@ impl Headers {
     fn pop(
         &mut self,
         py: Python<'_>,
-        key: &str,
+        key: &Bound<'_, PyAny>,
         default: &Bound<'_, PyTuple>,
     ) -> PyResult<Py<PyAny>> {
-        let v = self.joined(key);
+        let key = key_text(key)?;
+        let v = self.joined(&key);
         match v {
             Some(v) => {
-                self.map.remove(name(key)?);
+                self.map.remove(name(&key)?);
                 Ok(PyString::new(py, &v).into_any().unbind())
             }
             None if !default.is_empty() => Ok(default.get_item(0)?.unbind()),
-            None => Err(PyKeyError::new_err(key.to_owned())),
+            None => Err(PyKeyError::new_err(key)),
         }
     }
 

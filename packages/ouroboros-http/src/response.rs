@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ouroboros_http_core::header::{HeaderMap, CONTENT_TYPE, LOCATION};
+use ouroboros_http_core::header::{
+    HeaderMap, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, LOCATION,
+    TRANSFER_ENCODING,
+};
 use ouroboros_http_core::{Completed, HistoryEntry, Opened, StatusCode, Version};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDelta, PyDict, PyList, PyString};
@@ -30,6 +33,49 @@ pub struct Response {
     elapsed: Duration,
     request: Option<Py<PyAny>>,
     encoding: Option<String>,
+    /// A body given to `Response(...)` as a Python (async) iterator or byte
+    /// stream; `ouroboros.http._response_helpers` reads it.
+    py_stream: Option<Py<PyAny>>,
+    /// `default_encoding=`: a codec name or a callable `bytes -> name`.
+    default_encoding: Option<Py<PyAny>>,
+    extensions: Option<Py<PyDict>>,
+    next_request: Option<Py<PyAny>>,
+    /// `text` was read: the encoding can no longer change.
+    text_read: bool,
+    /// The Python stream was taken for reading (a second read is an error).
+    py_taken: bool,
+    py_closed: bool,
+}
+
+/// A function of `ouroboros.http._response_helpers` (the Python side of
+/// responses whose body is a Python stream, and of trio callers).
+fn helper<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    static MODULE: pyo3::sync::PyOnceLock<Py<PyModule>> = pyo3::sync::PyOnceLock::new();
+    let m = MODULE.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py.import("ouroboros.http._response_helpers")?.unbind())
+    })?;
+    m.bind(py).getattr(name)
+}
+
+/// Whether an asyncio event loop runs in this thread (else the caller is
+/// trio or another loop, served by the Python helpers through a thread).
+fn lookup_codec(py: Python<'_>, name: &str) -> bool {
+    if name.eq_ignore_ascii_case("utf-8") || name.eq_ignore_ascii_case("utf8") {
+        return true;
+    }
+    py.import("codecs")
+        .and_then(|m| m.call_method1("lookup", (name,)))
+        .is_ok()
+}
+
+fn asyncio_running(py: Python<'_>) -> bool {
+    static GET_LOOP: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    GET_LOOP
+        .get_or_try_init(py, || -> PyResult<_> {
+            Ok(py.import("asyncio")?.getattr("_get_running_loop")?.unbind())
+        })
+        .and_then(|f| f.bind(py).call0())
+        .is_ok_and(|l| !l.is_none())
 }
 
 fn version_text(v: Version) -> &'static str {
@@ -122,6 +168,44 @@ impl Response {
             elapsed,
             request: None,
             encoding: None,
+            py_stream: None,
+            default_encoding: None,
+            extensions: None,
+            next_request: None,
+            text_read: false,
+            py_taken: false,
+            py_closed: false,
+        }
+    }
+
+    /// The body still lives in a Python stream (not read yet).
+    fn python_body(&self) -> bool {
+        self.body.is_none() && (self.py_stream.is_some() || self.py_taken)
+    }
+
+    fn text_encoding(&self, py: Python<'_>) -> PyResult<String> {
+        if let Some(c) = self.charset(py) {
+            if lookup_codec(py, &c) {
+                return Ok(c);
+            }
+        }
+        match &self.default_encoding {
+            None => Ok("utf-8".to_owned()),
+            Some(d) => {
+                let d = d.bind(py);
+                if let Ok(name) = d.extract::<String>() {
+                    return Ok(name);
+                }
+                match &self.body {
+                    Some(b) => {
+                        let guess = d.call1((PyBytes::new(py, b),))?;
+                        Ok(guess
+                            .extract::<Option<String>>()?
+                            .unwrap_or_else(|| "utf-8".to_owned()))
+                    }
+                    None => Ok("utf-8".to_owned()),
+                }
+            }
         }
     }
 
@@ -144,9 +228,6 @@ impl Response {
     }
 
     fn charset(&self, py: Python<'_>) -> Option<String> {
-        if let Some(e) = &self.encoding {
-            return Some(e.clone());
-        }
         let ct = self.header(py, &CONTENT_TYPE)?;
         ct.split(';').skip(1).find_map(|p| {
             let (k, v) = p.split_once('=')?;
@@ -219,37 +300,88 @@ impl Response {
 #[pymethods]
 impl Response {
     #[new]
-    #[pyo3(signature = (status_code, *, headers = None, content = None, text = None, json = None, url = String::new(), method = String::from("GET"), request = None))]
+    #[pyo3(signature = (status_code, *, headers = None, content = None, text = None, html = None, json = None, stream = None, request = None, extensions = None, default_encoding = None, url = String::new(), method = String::from("GET")))]
     #[allow(clippy::too_many_arguments)]
     fn py_new(
+        py: Python<'_>,
         status_code: u16,
         headers: Option<&Bound<'_, PyAny>>,
         content: Option<&Bound<'_, PyAny>>,
         text: Option<&str>,
+        html: Option<&str>,
         json: Option<&Bound<'_, PyAny>>,
+        stream: Option<Py<PyAny>>,
+        request: Option<Py<PyAny>>,
+        extensions: Option<Py<PyDict>>,
+        default_encoding: Option<Py<PyAny>>,
         url: String,
         method: String,
-        request: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let mut map = HeaderMap::new();
-        let mut body = Bytes::new();
+        let mut body = Some(Bytes::new());
+        let mut py_stream = stream;
+        let mut ctype: Option<&str> = None;
         if let Some(c) = content {
-            body = crate::client::bytes_of(c, "content")?;
+            match crate::client::bytes_of(c, "content") {
+                Ok(b) => body = Some(b),
+                Err(_) if c.hasattr("__aiter__")? || c.hasattr("__iter__")? => {
+                    body = None;
+                    py_stream = Some(c.clone().unbind());
+                }
+                Err(e) => return Err(e),
+            }
         } else if let Some(t) = text {
-            body = Bytes::from(t.as_bytes().to_vec());
-            map.insert(
-                CONTENT_TYPE,
-                "text/plain; charset=utf-8".parse().expect("static header"),
-            );
+            body = Some(Bytes::from(t.as_bytes().to_vec()));
+            ctype = Some("text/plain; charset=utf-8");
+        } else if let Some(t) = html {
+            body = Some(Bytes::from(t.as_bytes().to_vec()));
+            ctype = Some("text/html; charset=utf-8");
         } else if let Some(j) = json {
-            body = Bytes::from(crate::json_encode::to_json(j)?);
-            map.insert(
-                CONTENT_TYPE,
-                "application/json".parse().expect("static header"),
-            );
+            body = Some(Bytes::from(crate::json_encode::to_json(j)?));
+            ctype = Some("application/json");
+        }
+        if py_stream.is_some() {
+            body = None;
         }
         if let Some(h) = headers {
             merge_into(&mut map, h)?;
+        }
+        if let Some(b) = &body {
+            let codings: Vec<String> = map
+                .get_all(CONTENT_ENCODING)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect();
+            if !b.is_empty() && !codings.is_empty() {
+                let decoded = helper(py, "decode_body")?.call1((codings, PyBytes::new(py, b)))?;
+                body = Some(crate::client::bytes_of(&decoded, "body")?);
+            }
+        }
+        let given = content.is_some() || text.is_some() || html.is_some() || json.is_some();
+        if let Some(t) = ctype {
+            if !map.contains_key(CONTENT_TYPE) {
+                map.insert(CONTENT_TYPE, HeaderValue::from_static(t));
+            }
+        }
+        match &body {
+            Some(b) if given && !b.is_empty() && !map.contains_key(CONTENT_LENGTH) => {
+                map.insert(CONTENT_LENGTH, HeaderValue::from(b.len()));
+            }
+            None if content.is_some()
+                && !map.contains_key(CONTENT_LENGTH)
+                && !map.contains_key(TRANSFER_ENCODING) =>
+            {
+                map.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+            }
+            _ => {}
+        }
+        let (mut url, mut method) = (url, method);
+        if let Some(req) = &request {
+            if url.is_empty() {
+                let req = req.bind(py);
+                req.getattr("url")?.str()?.to_str()?.clone_into(&mut url);
+                method = req.getattr("method")?.extract()?;
+            }
         }
         let mut r = Self::bare(
             status_code,
@@ -259,9 +391,123 @@ impl Response {
             method.to_ascii_uppercase(),
             Duration::ZERO,
         );
-        r.body = Some(body);
+        r.body = body;
+        r.py_stream = py_stream;
         r.request = request;
+        r.extensions = extensions;
+        r.default_encoding = default_encoding;
         Ok(r)
+    }
+
+    /// The body's bytes, set by the Python helpers once they read a Python stream.
+    fn _set_body(&mut self, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.body = Some(crate::client::bytes_of(data, "body")?);
+        self.content_py = None;
+        self.py_stream = None;
+        Ok(())
+    }
+
+    /// The helpers took the Python stream to read it: it cannot be read again.
+    fn _py_stream_taken(&mut self, py: Python<'_>) -> PyResult<()> {
+        if self.py_closed {
+            return Err(new_err(
+                py,
+                "StreamClosed",
+                format!(
+                    "{} {}: the response was closed before its body was read",
+                    self.method, self.url
+                ),
+            ));
+        }
+        if self.py_taken {
+            return Err(new_err(
+                py,
+                "StreamConsumed",
+                format!(
+                    "{} {}: the body of this response was already read",
+                    self.method, self.url
+                ),
+            ));
+        }
+        self.py_taken = true;
+        self.py_stream = None;
+        Ok(())
+    }
+
+    /// Close a Python-stream body without reading it (after its async close).
+    fn _mark_closed(&mut self) {
+        self.py_taken = true;
+        self.py_closed = true;
+        self.py_stream = None;
+    }
+
+    /// Whether the body is (or was) a Python stream not read into memory.
+    #[getter]
+    fn _python_body(&self) -> bool {
+        self.python_body()
+    }
+
+    /// The Python stream behind a `Response(content=<iterator>)`, if not read yet.
+    #[getter]
+    fn _py_stream(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.py_stream.as_ref().map(|s| s.clone_ref(py))
+    }
+
+    /// The charset named by the `Content-Type` header, if any.
+    #[getter]
+    fn charset_encoding(&self, py: Python<'_>) -> Option<String> {
+        self.charset(py)
+    }
+
+    #[getter]
+    fn get_default_encoding(&self, py: Python<'_>) -> Py<PyAny> {
+        match &self.default_encoding {
+            Some(d) => d.clone_ref(py),
+            None => PyString::new(py, "utf-8").into_any().unbind(),
+        }
+    }
+
+    /// Data about the exchange: `http_version` and `reason_phrase` (as bytes) for
+    /// responses from the network, whatever was given to `Response(extensions=)`.
+    #[getter]
+    fn extensions(&mut self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        if self.extensions.is_none() {
+            let d = PyDict::new(py);
+            if self.stream.is_some() || !self.url.is_empty() {
+                d.set_item(
+                    "http_version",
+                    PyBytes::new(py, version_text(self.version).as_bytes()),
+                )?;
+                d.set_item(
+                    "reason_phrase",
+                    PyBytes::new(py, self.reason_phrase().as_bytes()),
+                )?;
+            }
+            self.extensions = Some(d.unbind());
+        }
+        Ok(self.extensions.as_ref().expect("set above").clone_ref(py))
+    }
+
+    /// The request to send to follow this redirect, when redirects were not followed.
+    #[getter]
+    fn get_next_request(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.next_request.as_ref().map(|r| r.clone_ref(py))
+    }
+
+    #[setter]
+    fn set_next_request(&mut self, value: Option<Py<PyAny>>) {
+        self.next_request = value;
+    }
+
+    /// The `Link` header parsed, keyed by `rel` (or by URL when there is none).
+    #[getter]
+    fn links<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        helper(slf.py(), "links")?.call1((slf,))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        helper(py, "reduce")?.call1((slf,))
     }
 
     #[getter]
@@ -318,26 +564,39 @@ impl Response {
         Ok(c)
     }
 
-    /// The charset from `Content-Type` (or set by hand); `None` means UTF-8.
+    /// The codec `text` uses: set by hand, else the `Content-Type` charset,
+    /// else `default_encoding` (UTF-8 unless given).
     #[getter]
-    fn get_encoding(&self, py: Python<'_>) -> Option<String> {
-        self.charset(py)
+    fn get_encoding(&self, py: Python<'_>) -> PyResult<String> {
+        match &self.encoding {
+            Some(e) => Ok(e.clone()),
+            None => self.text_encoding(py),
+        }
     }
 
     #[setter]
-    fn set_encoding(&mut self, value: Option<String>) {
+    fn set_encoding(&mut self, value: Option<String>) -> PyResult<()> {
+        if self.text_read {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "Setting encoding after `text` has been accessed is not allowed.",
+            ));
+        }
         self.encoding = value;
+        Ok(())
     }
 
     /// The body decoded with the response's charset (UTF-8 when none is given).
     #[getter]
-    fn text<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn text<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.text_read = true;
         let body = self.body_or_err(py)?;
-        match self.charset(py).as_deref() {
-            None | Some("utf-8" | "utf8") => {
-                Ok(PyString::new(py, &String::from_utf8_lossy(body)).into_any())
-            }
-            Some(other) => PyBytes::new(py, body)
+        let codec = match &self.encoding {
+            Some(e) => e.clone(),
+            None => self.text_encoding(py)?,
+        };
+        match codec.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(PyString::new(py, &String::from_utf8_lossy(body)).into_any()),
+            other => PyBytes::new(py, body)
                 .call_method1("decode", (other, "replace"))
                 .map_err(|e| {
                     new_err(
@@ -393,9 +652,17 @@ impl Response {
         )
     }
 
+    #[setter]
+    fn set_history(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.history_py = Some(
+            PyList::new(value.py(), value.try_iter()?.collect::<PyResult<Vec<_>>>()?)?.unbind(),
+        );
+        Ok(())
+    }
+
     /// The redirect responses that led here, oldest first.
     #[getter]
-    fn history(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
+    fn get_history(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
         if self.history_py.is_none() {
             let items = self
                 .history_raw
@@ -417,6 +684,11 @@ impl Response {
         if let Some(r) = &self.request {
             return Ok(r.clone_ref(py));
         }
+        if self.url.is_empty() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "The request instance has not been set on this response.",
+            ));
+        }
         let cls = py.import("ouroboros.http._models")?.getattr("Request")?;
         let r = cls
             .call1((self.method.as_str(), self.url.as_str()))?
@@ -426,8 +698,17 @@ impl Response {
     }
 
     #[setter]
-    fn set_request(&mut self, value: Py<PyAny>) {
+    fn set_request(&mut self, py: Python<'_>, value: Py<PyAny>) -> PyResult<()> {
+        if self.url.is_empty() {
+            let req = value.bind(py);
+            req.getattr("url")?
+                .str()?
+                .to_str()?
+                .clone_into(&mut self.url);
+            self.method = req.getattr("method")?.extract()?;
+        }
         self.request = Some(value);
+        Ok(())
     }
 
     #[getter]
@@ -456,12 +737,18 @@ impl Response {
     }
     #[getter]
     fn is_stream_consumed(&self) -> bool {
+        if self.py_taken {
+            return true;
+        }
         self.stream
             .as_ref()
             .is_some_and(|s| s.try_lock().is_ok_and(|st| st.consumed))
     }
     #[getter]
     fn is_closed(&self) -> bool {
+        if self.python_body() {
+            return false;
+        }
         self.stream
             .as_ref()
             .is_none_or(|s| s.try_lock().is_ok_and(|st| st.opened.is_none()))
@@ -470,18 +757,29 @@ impl Response {
     /// Parse the body as JSON in Rust. With `model`, validate into that model
     /// class (an ouroboros.validation or pydantic `BaseModel`): its
     /// `model_validate_json` gets the raw bytes, so no dict is built in between.
-    #[pyo3(signature = (*, model = None))]
+    #[pyo3(signature = (*, model = None, **kwargs))]
     fn json<'py>(
         &self,
         py: Python<'py>,
         model: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let body = self.body_or_err(py)?;
+        let wide = body.starts_with(&[0xEF, 0xBB, 0xBF])
+            || body.iter().take(4).any(|&b| b == 0)
+            || body.starts_with(&[0xFF, 0xFE])
+            || body.starts_with(&[0xFE, 0xFF]);
+        if model.is_none() && (wide || kwargs.is_some_and(|k| !k.is_empty())) {
+            // UTF-16/32 or a BOM (detected as the JSON RFC says), or json.loads options.
+            return py
+                .import("json")?
+                .call_method("loads", (PyBytes::new(py, body),), kwargs);
+        }
         if let Some(m) = model {
             if m.hasattr("model_validate_json")? {
                 return m.call_method1("model_validate_json", (PyBytes::new(py, body),));
             }
-            let data = self.json(py, None)?;
+            let data = self.json(py, None, None)?;
             return m.call_method1("model_validate", (data,));
         }
         let parser = jiter::PythonParse {
@@ -506,6 +804,11 @@ impl Response {
         let py = slf.py();
         let (status, kind, reason, method, url) = {
             let r = slf.borrow();
+            if r.request.is_none() && r.url.is_empty() {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "Cannot call `raise_for_status` as the request instance has not been set on this response.",
+                ));
+            }
             let kind = match r.status {
                 100..=199 => "Informational response",
                 200..=299 => return Ok(slf.clone()),
@@ -522,7 +825,10 @@ impl Response {
                 r.url.clone(),
             )
         };
-        let msg = format!("{kind} '{status} {reason}' for {method} {url}");
+        let msg = format!(
+            "{kind} '{status} {reason}' for url '{url}'\nFor more information check: \
+             https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{status}"
+        );
         let kwargs = PyDict::new(py);
         kwargs.set_item("method", &method)?;
         kwargs.set_item("url", &url)?;
@@ -532,7 +838,168 @@ impl Response {
     }
 
     /// Read the rest of a streamed body (sync client).
-    fn read(&mut self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
+    fn read(slf: &Bound<'_, Self>) -> PyResult<Py<PyBytes>> {
+        let py = slf.py();
+        if slf.borrow().python_body() {
+            return Ok(helper(py, "read")?
+                .call1((slf,))?
+                .cast_into::<PyBytes>()?
+                .unbind());
+        }
+        slf.borrow_mut().read_native(py)
+    }
+
+    /// Read the rest of a streamed body (async client).
+    fn aread<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if slf.borrow().python_body() || !asyncio_running(py) {
+            return helper(py, "aread")?.call1((slf,));
+        }
+        Self::aread_native(slf.clone())
+    }
+
+    /// Give the connection back without reading the rest of the body.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        if let Some(s) = &self.py_stream {
+            if !s.bind(py).hasattr("__iter__")? {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "Attempted to call a sync close on an async stream.",
+                ));
+            }
+            self.py_taken = true;
+            self.py_closed = true;
+        }
+        self.mark_stream_closed();
+        self.py_stream = None;
+        Ok(())
+    }
+
+    fn aclose<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if slf.borrow().python_body() || !asyncio_running(py) {
+            return helper(py, "aclose")?.call1((slf,));
+        }
+        slf.borrow().aclose_native(py)
+    }
+
+    /// The body in raw chunks (as received, after content decoding by the transport).
+    #[pyo3(signature = (chunk_size = None))]
+    fn iter_raw<'py>(
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::iter_via(slf, "iter_raw", chunk_size, Mode::Bytes)
+    }
+    #[pyo3(signature = (chunk_size = None))]
+    fn iter_bytes<'py>(
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::iter_via(slf, "iter_bytes", chunk_size, Mode::Bytes)
+    }
+    #[pyo3(signature = (chunk_size = None))]
+    fn iter_text<'py>(
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::iter_via(slf, "iter_text", chunk_size, Mode::Text)
+    }
+    fn iter_lines<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::iter_via(slf, "iter_lines", None, Mode::Lines)
+    }
+    #[pyo3(signature = (chunk_size = None))]
+    fn aiter_raw<'py>(
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::aiter_via(slf, "aiter_raw", chunk_size, Mode::Bytes)
+    }
+    #[pyo3(signature = (chunk_size = None))]
+    fn aiter_bytes<'py>(
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::aiter_via(slf, "aiter_bytes", chunk_size, Mode::Bytes)
+    }
+    #[pyo3(signature = (chunk_size = None))]
+    fn aiter_text<'py>(
+        slf: &Bound<'py, Self>,
+        chunk_size: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::aiter_via(slf, "aiter_text", chunk_size, Mode::Text)
+    }
+    fn aiter_lines<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::aiter_via(slf, "aiter_lines", None, Mode::Lines)
+    }
+
+    /// The native iterators, without the Python detours (used by the helpers).
+    fn _native_iter(&self, py: Python<'_>, text: bool) -> PyResult<BodyIterator> {
+        let mode = if text { Mode::Text } else { Mode::Bytes };
+        Ok(BodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, mode)?)),
+        })
+    }
+    fn _native_aiter(&self, py: Python<'_>, text: bool) -> PyResult<AsyncBodyIterator> {
+        let mode = if text { Mode::Text } else { Mode::Bytes };
+        Ok(AsyncBodyIterator {
+            state: Arc::new(Mutex::new(self.iter_state(py, mode)?)),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Response [{} {}]>", self.status, self.reason_phrase())
+    }
+}
+
+impl Response {
+    /// Whether text iteration can stay native (UTF-8 bodies).
+    fn native_text(&self, py: Python<'_>) -> bool {
+        let codec = match &self.encoding {
+            Some(e) => Some(e.clone()),
+            None => self.text_encoding(py).ok(),
+        };
+        codec.is_some_and(|c| matches!(c.to_ascii_lowercase().as_str(), "utf-8" | "utf8"))
+    }
+
+    fn iter_via<'py>(
+        slf: &Bound<'py, Self>,
+        name: &str,
+        chunk_size: Option<usize>,
+        mode: Mode,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let r = slf.borrow();
+        let text_ok = !matches!(mode, Mode::Text | Mode::Lines) || r.native_text(py);
+        if r.python_body() || chunk_size.is_some() || !text_ok {
+            drop(r);
+            return helper(py, name)?.call1((slf, chunk_size));
+        }
+        let it = BodyIterator {
+            state: Arc::new(Mutex::new(r.iter_state(py, mode)?)),
+        };
+        Ok(Py::new(py, it)?.into_bound(py).into_any())
+    }
+
+    fn aiter_via<'py>(
+        slf: &Bound<'py, Self>,
+        name: &str,
+        chunk_size: Option<usize>,
+        mode: Mode,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let r = slf.borrow();
+        let text_ok = !matches!(mode, Mode::Text | Mode::Lines) || r.native_text(py);
+        if r.python_body() || chunk_size.is_some() || !text_ok || !asyncio_running(py) {
+            drop(r);
+            return helper(py, name)?.call1((slf, chunk_size));
+        }
+        let it = AsyncBodyIterator {
+            state: Arc::new(Mutex::new(r.iter_state(py, mode)?)),
+        };
+        Ok(Py::new(py, it)?.into_bound(py).into_any())
+    }
+
+    fn read_native(&mut self, py: Python<'_>) -> PyResult<Py<PyBytes>> {
         if self.body.is_none() {
             if let Some(stream) = self.stream.clone() {
                 let bytes =
@@ -543,8 +1010,20 @@ impl Response {
         self.content(py)
     }
 
-    /// Read the rest of a streamed body (async client).
-    fn aread(slf: Bound<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+    fn aclose_native<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let stream = self.stream.clone();
+        ouroboros_common::python::future_into_py(py, async move {
+            if let Some(s) = stream {
+                let mut state = s.lock().await;
+                if state.opened.take().is_some() {
+                    state.closed = true;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn aread_native(slf: Bound<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         let (stream, done) = {
             let r = slf.borrow();
@@ -565,58 +1044,5 @@ impl Response {
             }
             Python::attach(|py| this.borrow_mut(py).content(py))
         })
-    }
-
-    /// Give the connection back without reading the rest of the body.
-    fn close(&self) {
-        self.mark_stream_closed();
-    }
-
-    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stream = self.stream.clone();
-        ouroboros_common::python::future_into_py(py, async move {
-            if let Some(s) = stream {
-                let mut state = s.lock().await;
-                if state.opened.take().is_some() {
-                    state.closed = true;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    fn iter_bytes(&self, py: Python<'_>) -> PyResult<BodyIterator> {
-        Ok(BodyIterator {
-            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Bytes)?)),
-        })
-    }
-    fn iter_text(&self, py: Python<'_>) -> PyResult<BodyIterator> {
-        Ok(BodyIterator {
-            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Text)?)),
-        })
-    }
-    fn iter_lines(&self, py: Python<'_>) -> PyResult<BodyIterator> {
-        Ok(BodyIterator {
-            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Lines)?)),
-        })
-    }
-    fn aiter_bytes(&self, py: Python<'_>) -> PyResult<AsyncBodyIterator> {
-        Ok(AsyncBodyIterator {
-            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Bytes)?)),
-        })
-    }
-    fn aiter_text(&self, py: Python<'_>) -> PyResult<AsyncBodyIterator> {
-        Ok(AsyncBodyIterator {
-            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Text)?)),
-        })
-    }
-    fn aiter_lines(&self, py: Python<'_>) -> PyResult<AsyncBodyIterator> {
-        Ok(AsyncBodyIterator {
-            state: Arc::new(Mutex::new(self.iter_state(py, Mode::Lines)?)),
-        })
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<Response [{} {}]>", self.status, self.reason_phrase())
     }
 }

@@ -74,7 +74,7 @@ async def test_mock_unmatched_request_names_the_routes():
 
 async def test_mock_handler_and_async_handler():
     def handler(request: Request) -> Response:
-        return Response(200, json={"echo": request.url})
+        return Response(200, json={"echo": str(request.url)})
 
     async with HttpClient(transport=MockTransport(handler)) as c:
         assert (await c.get("https://h.test/p")).json() == {"echo": "https://h.test/p"}

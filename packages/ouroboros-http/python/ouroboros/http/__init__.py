@@ -10,7 +10,22 @@ Example::
         users = response.json()
 """
 
+from ouroboros.http._api import (
+    Proxy,
+    create_ssl_context,
+    delete,
+    get,
+    head,
+    options,
+    patch,
+    post,
+    put,
+    request,
+    stream,
+)
 from ouroboros.http._client import Client, HttpClient
+from ouroboros.http._content import AsyncByteStream, ByteStream, SyncByteStream
+from ouroboros.http._digest import DigestAuth
 from ouroboros.http._errors import (
     ClientClosed,
     CloseError,
@@ -30,6 +45,7 @@ from ouroboros.http._errors import (
     ReadTimeout,
     RemoteProtocolError,
     RequestError,
+    RequestNotRead,
     ResponseNotRead,
     StreamClosed,
     StreamConsumed,
@@ -44,26 +60,43 @@ from ouroboros.http._errors import (
 from ouroboros.http._http import Cookies, Headers, Response, __version__
 from ouroboros.http._mock import MockTransport, Route
 from ouroboros.http._models import (
-    URL,
     USE_CLIENT_DEFAULT,
     Auth,
     BasicAuth,
     BearerAuth,
+    FunctionAuth,
     Limits,
+    NetRCAuth,
     Request,
     Retry,
     Timeout,
 )
+from ouroboros.http._status_codes import codes
+from ouroboros.http._transports import (
+    ASGITransport,
+    AsyncBaseTransport,
+    AsyncHTTPTransport,
+    BaseTransport,
+    HTTPTransport,
+    WSGITransport,
+)
+from ouroboros.http._urls import URL, QueryParams
 
 AsyncClient = HttpClient  # the httpx name, for code moving over
 
 __all__ = [
     "URL",
     "USE_CLIENT_DEFAULT",
+    "ASGITransport",
+    "AsyncBaseTransport",
+    "AsyncByteStream",
     "AsyncClient",
+    "AsyncHTTPTransport",
     "Auth",
+    "BaseTransport",
     "BasicAuth",
     "BearerAuth",
+    "ByteStream",
     "Client",
     "ClientClosed",
     "CloseError",
@@ -72,23 +105,30 @@ __all__ = [
     "CookieConflict",
     "Cookies",
     "DecodingError",
+    "DigestAuth",
+    "FunctionAuth",
     "HTTPError",
     "HTTPStatusError",
+    "HTTPTransport",
     "Headers",
     "HttpClient",
     "InvalidURL",
     "Limits",
     "LocalProtocolError",
     "MockTransport",
+    "NetRCAuth",
     "NetworkError",
     "PoolTimeout",
     "ProtocolError",
+    "Proxy",
     "ProxyError",
+    "QueryParams",
     "ReadError",
     "ReadTimeout",
     "RemoteProtocolError",
     "Request",
     "RequestError",
+    "RequestNotRead",
     "Response",
     "ResponseNotRead",
     "Retry",
@@ -96,12 +136,25 @@ __all__ = [
     "StreamClosed",
     "StreamConsumed",
     "StreamError",
+    "SyncByteStream",
     "Timeout",
     "TimeoutException",
     "TooManyRedirects",
     "TransportError",
     "UnsupportedProtocol",
+    "WSGITransport",
     "WriteError",
     "WriteTimeout",
     "__version__",
+    "codes",
+    "create_ssl_context",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+    "stream",
 ]

@@ -11,12 +11,15 @@ from __future__ import annotations
 import inspect
 import os
 import pathlib
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
 from ouroboros.core import InvalidArgumentError
-from ouroboros.http._errors import ClientClosed
-from ouroboros.http._http import NativeClient, Response
+from ouroboros.http._cookies import cookie_pairs
+from ouroboros.http._errors import ClientClosed, TooManyRedirects
+from ouroboros.http._flow import mount_table, redirect_request, set_cookie_pairs
+from ouroboros.http._http import Headers, NativeClient, Response, __version__
 from ouroboros.http._models import (
     USE_CLIENT_DEFAULT,
     Auth,
@@ -27,9 +30,17 @@ from ouroboros.http._models import (
     file_parts,
     to_auth,
 )
+from ouroboros.http._urls import URL, QueryParams
 
 DEFAULT_TIMEOUT = Timeout(5.0)
 DEFAULT_LIMITS = Limits()
+# What every client sends unless told otherwise (``client.headers`` shows them).
+DEFAULT_HEADERS = {
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate, br, zstd",
+    "Connection": "keep-alive",
+    "User-Agent": f"ouroboros-http/{__version__}",
+}
 
 
 def _read_pem(value: Any, what: str) -> bytes:
@@ -82,6 +93,8 @@ class _BaseClient:
         retries: int | Retry = 0,
         event_hooks: Mapping[str, list[Any]] | None = None,
         transport: Any = None,
+        mounts: Mapping[str, Any] | None = None,
+        default_encoding: Any = "utf-8",
         user_agent: str | None = None,
         store_cookies: bool = True,
     ) -> None:
@@ -101,8 +114,11 @@ class _BaseClient:
             ca_pem = _read_pem(verify, "verify")
             builtin_roots = False
             verify = True
+        elif isinstance(verify, ssl.SSLContext):
+            # rustls does the TLS: an SSLContext only says whether to check certificates.
+            verify = verify.verify_mode != ssl.CERT_NONE
         elif not isinstance(verify, bool):
-            raise InvalidArgumentError("verify= expects True, False or the path of a PEM CA bundle")
+            raise InvalidArgumentError("verify= expects True, False, an ssl.SSLContext or the path of a PEM CA bundle")
         cert_pem: bytes | None = None
         if isinstance(cert, tuple):
             cert_pem = _read_pem(cert[0], "cert") + b"\n" + _read_pem(cert[1], "cert key")
@@ -111,7 +127,7 @@ class _BaseClient:
         if isinstance(retries, bool) or not isinstance(retries, (int, Retry)):
             raise InvalidArgumentError(f"retries= expects an int or a Retry, got {retries!r}")
         retry = retries if isinstance(retries, Retry) else Retry(retries=retries)
-        self.auth: Auth | None = to_auth(auth)
+        self.auth = auth
         self.timeout = timeout
         self.follow_redirects = follow_redirects
         self.event_hooks: dict[str, list[Any]] = {"request": [], "response": []}
@@ -120,12 +136,21 @@ class _BaseClient:
                 raise InvalidArgumentError(f"unknown event hook {name!r}; expected 'request' or 'response'")
             self.event_hooks[name] = list(hooks)
         self._transport = transport
-        default_headers = headers
-        fixed = self.auth.header() if self.auth is not None else None
+        self._mounts = mount_table(mounts)
+        self._params = QueryParams(params)
+        self._base_url = _enforce_trailing_slash(URL(base_url)) if base_url is not None else None
+        self._max_redirects = max_redirects
+        self._default_encoding = default_encoding
+        self.trust_env = trust_env
+        default_headers = Headers(DEFAULT_HEADERS)
+        if user_agent is not None:
+            default_headers["User-Agent"] = user_agent
+        if headers is not None:
+            default_headers.update(headers)
         self._native: Any = NativeClient(
-            base_url=base_url,
+            base_url=None if base_url is None else str(base_url),
             headers=default_headers,
-            params=params,
+            params=None,
             timeout=timeout.as_tuple(),
             limits=(limits.max_connections, limits.max_keepalive_connections, limits.keepalive_expiry),
             http2=http2,
@@ -143,24 +168,72 @@ class _BaseClient:
             user_agent=user_agent,
             retry=retry.as_tuple(),
         )
-        if fixed is not None:
-            self._native.headers["Authorization"] = fixed
         if cookies:
             jar = self._native.cookies
             if jar is None:
                 raise InvalidArgumentError("cookies= needs store_cookies=True")
-            for k, v in cookies.items():
+            for k, v in cookie_pairs(cookies):
                 jar.set(k, v)
+
+    def _add_jar_cookies(self, request: Request) -> None:
+        """Send the jar's cookies for this host with a request answered by a transport."""
+        jar = self._native.cookies
+        if jar is None or "cookie" in request.headers:
+            return
+        host = request.url.host
+        pairs = [
+            f"{name}={value}"
+            for name, value, domain, _path in jar.jar
+            if not domain or host == domain or host.endswith("." + domain)
+        ]
+        if pairs:
+            request.headers["Cookie"] = "; ".join(pairs)
+
+    def _store_cookies(self, response: Any, request: Request) -> None:
+        """Keep the ``Set-Cookie`` values of a transport's response in the client's jar."""
+        jar = self._native.cookies
+        if jar is None:
+            return
+        for name, value, domain, path in set_cookie_pairs(response):
+            jar.set(name, value, domain or request.url.host, path)
 
     # -- the fast-path test: no Python work needed between call and Rust --
     def _plain(self, auth: Any) -> bool:
         return (
             self._transport is None
+            and not self._mounts
             and not self.event_hooks["request"]
             and not self.event_hooks["response"]
-            and (auth is USE_CLIENT_DEFAULT or auth is None or (isinstance(auth, Auth) and auth.header() is not None))
-            and (self.auth is None or self.auth.header() is not None)
+            and (
+                (auth is USE_CLIENT_DEFAULT and (self._auth is None or self._fixed_auth is not None))
+                or auth is None
+                or (isinstance(auth, Auth) and auth.header() is not None)
+            )
         )
+
+    @property
+    def auth(self) -> Auth | None:
+        """The client's authentication (an ``Auth``; tuples and callables are converted)."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: Any) -> None:
+        self._auth = to_auth(value)
+        self._fixed_auth = self._auth.header() if self._auth is not None else None
+
+    def _fast_headers(self, headers: Any, auth: Any) -> Any:
+        """Per-request headers with a fixed ``Authorization`` (Basic, Bearer) folded in."""
+        if auth is USE_CLIENT_DEFAULT:
+            fixed = self._fixed_auth
+        elif auth is None:
+            return headers
+        else:
+            fixed = auth.header()
+        if fixed is None:
+            return headers
+        merged = Headers(headers)
+        merged["Authorization"] = fixed
+        return merged
 
     @property
     def headers(self) -> Any:
@@ -177,8 +250,36 @@ class _BaseClient:
         return self._native.cookies
 
     @property
-    def base_url(self) -> str | None:
-        return self._native.base_url
+    def base_url(self) -> URL:
+        """The prefix of relative request URLs (``URL("")`` when none)."""
+        return self._base_url if self._base_url is not None else URL("")
+
+    @base_url.setter
+    def base_url(self, value: Any) -> None:
+        self._base_url = _enforce_trailing_slash(URL(value)) if value else None
+        self._native.base_url = str(self._base_url) if self._base_url is not None else None
+
+    @property
+    def params(self) -> QueryParams:
+        """Query parameters added to every request."""
+        return self._params
+
+    @params.setter
+    def params(self, value: Any) -> None:
+        self._params = QueryParams(value)
+
+    def _merge_url(self, url: Any) -> URL:
+        """``url`` joined to ``base_url`` as httpx joins them (base path kept, one slash)."""
+        merged = URL(url)
+        if merged.is_relative_url and self._base_url is not None:
+            path = self._base_url.raw_path + merged.raw_path.lstrip(b"/")
+            return self._base_url.copy_with(raw_path=path)
+        return merged
+
+    def _fast_params(self, params: Any) -> Any:
+        if not self._params:
+            return params
+        return self._params.merge(params).multi_items() if params is not None else self._params.multi_items()
 
     @property
     def is_closed(self) -> bool:
@@ -187,7 +288,7 @@ class _BaseClient:
     def build_request(
         self,
         method: str,
-        url: str,
+        url: Any,
         *,
         params: Any = None,
         headers: Any = None,
@@ -196,47 +297,117 @@ class _BaseClient:
         data: Any = None,
         files: Any = None,
         json: Any = None,
+        timeout: Any = USE_CLIENT_DEFAULT,
         extensions: dict[str, Any] | None = None,
     ) -> Request:
-        """Build the :class:`Request` that ``request()`` would send (for hooks, mocks and tests)."""
+        """Build the :class:`Request` that ``request()`` would send (for ``send()``, hooks and tests)."""
         from ouroboros.http._http import Headers
 
-        full_url = self._native.build_url(method, url, params)
+        full_url = self._merge_url(url)
+        if self._params or params is not None:
+            full_url = full_url.copy_merge_params(self._params.merge(params))
         merged = Headers(self._native.headers)
         if headers is not None:
             merged.update(headers)
-        if cookies:
-            merged["Cookie"] = "; ".join(f"{k}={v}" for k, v in dict(cookies).items())
-        request = Request(method, full_url, headers=merged, json=json, extensions=extensions)
-        if content is not None:
-            request.content = content.encode() if isinstance(content, str) else bytes(content)
-        elif files is not None:
-            request._files = file_parts(files)
-            request._data = data
-        elif data is not None:
-            if isinstance(data, (str, bytes)):
-                request.content = data.encode() if isinstance(data, str) else data
-            else:
-                from urllib.parse import urlencode
+        jar_cookies = cookie_pairs(cookies)
+        if jar_cookies:
+            import warnings
 
-                request.content = urlencode(
-                    list(data.items()) if isinstance(data, Mapping) else data, doseq=True
-                ).encode()
-                merged.setdefault("content-type", "application/x-www-form-urlencoded")
-        return request
+            warnings.warn(
+                "Setting per-request cookies=<...> is being deprecated, because the expected behaviour on cookie "
+                "persistence is ambiguous. Set cookies directly on the client instance instead.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            merged["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar_cookies)
+        extensions = dict(extensions or {})
+        if timeout is not USE_CLIENT_DEFAULT:
+            extensions["timeout"] = timeout
+        return Request(
+            method,
+            full_url,
+            headers=merged,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            extensions=extensions,
+        )
 
-    def _native_args(self, request: Request) -> dict[str, Any]:
-        args: dict[str, Any] = {"headers": request.headers}
-        if request._files is not None:
-            args["files"] = request._files
-            args["data"] = request._data
-        elif request.content:
-            args["content"] = request.content
+    def _native_args(self, request: Request, body: bytes | None) -> dict[str, Any]:
+        """Keyword arguments of the native call sending ``request`` (its body already read)."""
+        headers = request.headers
+        if request._auto:
+            from ouroboros.http._http import Headers
+
+            headers = Headers(headers)
+            for name in ("host", "content-length", "transfer-encoding"):
+                if name in request._auto:
+                    headers.pop(name, None)
+        else:
+            headers.pop("content-length", None) if body is not None else None
+        args: dict[str, Any] = {"headers": headers}
+        if body:
+            args["content"] = body
         return args
 
-    @staticmethod
-    def _files(files: Any) -> Any:
-        return None if files is None else file_parts(files)
+    def _chosen_auth(self, auth: Any, request: Request) -> Auth | None:
+        chosen = self.auth if auth is USE_CLIENT_DEFAULT else to_auth(auth)
+        if chosen is None and request.url.username:
+            from ouroboros.http._models import BasicAuth
+
+            return BasicAuth(request.url.username, request.url.password)
+        return chosen
+
+    def _follow(self, follow_redirects: Any) -> bool:
+        return self.follow_redirects if follow_redirects is USE_CLIENT_DEFAULT else bool(follow_redirects)
+
+    def _all_transports(self) -> list[Any]:
+        found = [] if self._transport is None else [self._transport]
+        found += [t for _, t in self._mounts if t is not None and t not in found]
+        return found
+
+    def _transport_for(self, url: Any) -> Any:
+        """The transport answering ``url``: the best matching mount, else ``transport=``."""
+        if self._mounts:
+            for pattern, transport in self._mounts:
+                if pattern.matches(url):
+                    return transport
+        return self._transport
+
+
+def _enforce_trailing_slash(url: URL) -> URL:
+    if url.raw_path.endswith(b"/"):
+        return url
+    return url.copy_with(raw_path=url.raw_path + b"/")
+
+
+def _simple_body(content: Any, data: Any) -> bool:
+    """The body is one the native call encodes itself (else the slow path streams it)."""
+    return (content is None or isinstance(content, (bytes, str))) and (data is None or isinstance(data, Mapping))
+
+
+async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking native call for an async caller outside asyncio (trio)."""
+    from ouroboros.http._response_helpers import _to_thread
+
+    return await _to_thread(lambda: func(*args, **kwargs))
+
+
+def _foreign_loop() -> bool:
+    """An event loop other than asyncio (trio) runs in this thread."""
+    try:
+        import sniffio
+
+        return sniffio.current_async_library() != "asyncio"
+    except Exception:  # noqa: BLE001 - sniffio missing or no loop at all
+        return False
+
+
+def _asyncio_running() -> bool:
+    import asyncio
+
+    return asyncio._get_running_loop() is not None
 
 
 class HttpClient(_BaseClient):
@@ -282,24 +453,30 @@ class HttpClient(_BaseClient):
         extensions: dict[str, Any] | None = None,
     ) -> Any:
         """Send a request; returns an awaitable ``Response``."""
-        if self._plain(auth):
+        if self._plain(auth) and _simple_body(content, data):
             t, given = _request_timeout(timeout)
-            if auth is not USE_CLIENT_DEFAULT and auth is not None:
-                headers = {**dict(headers or {}), "Authorization": auth.header()}
-            return self._native.request(
-                method,
-                url,
-                params,
-                headers,
-                cookies,
-                content,
-                data,
-                None if files is None else file_parts(files),
-                json,
-                t,
-                given,
-                None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
-            )
+            if self._fixed_auth is not None or (auth is not USE_CLIENT_DEFAULT and auth is not None):
+                headers = self._fast_headers(headers, auth)
+            try:
+                return self._native.request(
+                    method,
+                    url if type(url) is str else str(url),
+                    self._fast_params(params) if self._params else params,
+                    headers,
+                    cookies,
+                    content,
+                    data,
+                    None if files is None else file_parts(files),
+                    json,
+                    t,
+                    given,
+                    None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
+                )
+            except RuntimeError:
+                # No asyncio loop: under trio (or another loop) the slow path runs the
+                # blocking call in a worker thread; with no loop at all, the error stands.
+                if not _foreign_loop():
+                    raise
         return self._send_slow(
             method,
             url,
@@ -320,33 +497,108 @@ class HttpClient(_BaseClient):
     async def _send_slow(
         self, method: str, url: str, *, auth: Any, follow_redirects: Any, timeout: Any, stream: bool, **build: Any
     ) -> Response:
-        request = self.build_request(method, url, **build)
-        chosen = self.auth if auth is USE_CLIENT_DEFAULT else to_auth(auth)
-        if chosen is not None:
-            result = chosen.auth_flow(request)
-            if inspect.isawaitable(result):
-                result = await result
-            request = result if isinstance(result, Request) else request
+        request = self.build_request(method, url, timeout=timeout, **build)
+        return await self.send(request, auth=auth, follow_redirects=follow_redirects, stream=stream)
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        stream: bool = False,
+        auth: Any = USE_CLIENT_DEFAULT,
+        follow_redirects: Any = USE_CLIENT_DEFAULT,
+    ) -> Response:
+        """Send a :class:`Request` (from ``build_request()`` or built by hand)."""
+        if self.is_closed:
+            raise ClientClosed("the client has been closed; create a new one to send requests")
+        chosen = self._chosen_auth(auth, request)
+        follow = self._follow(follow_redirects)
+        if chosen is None:
+            return await self._send_redirects(request, follow, stream)
+        history: list[Response] = []
+        flow = chosen.async_auth_flow(request)
+        try:
+            request = await flow.__anext__()
+            while True:
+                response = await self._send_redirects(request, follow, stream)
+                try:
+                    request = await flow.asend(response)
+                except StopAsyncIteration:
+                    break
+                await response.aread()
+                history.append(response)
+        finally:
+            await flow.aclose()
+        if history:
+            response.history = history + list(response.history)
+        return response
+
+    async def _send_redirects(self, request: Request, follow: bool, stream: bool) -> Response:
+        hops: list[Response] = []
+        while True:
+            transport = self._transport_for(request.url)
+            response = await self._send_single(request, transport, follow, stream)
+            if transport is None or not response.is_redirect:
+                break
+            following = redirect_request(self, request, response)
+            if not follow:
+                response.next_request = following
+                break
+            if len(hops) >= self._max_redirects:
+                raise TooManyRedirects(
+                    f"{request.method} {request.url}: exceeded maximum allowed redirects ({self._max_redirects})",
+                    method=request.method,
+                    url=str(request.url),
+                    request=request,
+                )
+            await response.aread()
+            hops.append(response)
+            request = following
+        if hops:
+            response.history = hops
+        return response
+
+    async def _send_single(self, request: Request, transport: Any, follow: bool, stream: bool) -> Response:
         for hook in self.event_hooks["request"]:
             r = hook(request)
             if inspect.isawaitable(r):
                 await r
-        if self._transport is not None:
-            response = self._transport.handle_request(request)
+        if transport is not None:
+            self._add_jar_cookies(request)
+            handle = getattr(transport, "handle_async_request", None) or transport.handle_request
+            response = handle(request)
             if inspect.isawaitable(response):
                 response = await response
+            self._store_cookies(response, request)
         else:
-            t, given = _request_timeout(timeout)
-            native = self._native.stream if stream else self._native.request
-            response = await native(
-                request.method,
-                request.url,
-                None,
-                timeout=t,
-                timeout_given=given,
-                follow_redirects=None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
-                **self._native_args(request),
-            )
+            if not hasattr(request.stream, "__aiter__"):
+                raise RuntimeError("Attempted to send a sync request with an AsyncClient instance.")
+            body = await request.aread()
+            t, given = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
+            args = self._native_args(request, body)
+            if _asyncio_running():
+                native = self._native.stream if stream else self._native.request
+                response = await native(
+                    request.method,
+                    str(request.url),
+                    None,
+                    timeout=t,
+                    timeout_given=given,
+                    follow_redirects=follow,
+                    **args,
+                )
+            else:
+                native = self._native.stream_sync if stream else self._native.request_sync
+                response = await _in_thread(
+                    native,
+                    request.method,
+                    str(request.url),
+                    None,
+                    timeout=t,
+                    timeout_given=given,
+                    follow_redirects=follow,
+                    **args,
+                )
         response.request = request
         for hook in self.event_hooks["response"]:
             r = hook(response)
@@ -381,14 +633,30 @@ class HttpClient(_BaseClient):
         return _AsyncStream(self, method, url, kwargs)
 
     async def aclose(self) -> None:
-        """Close the pool; later requests raise ``ClientClosed``."""
+        """Close the pool and the transports; later requests raise ``ClientClosed``."""
+        if self.is_closed:
+            return
         self._native = _Closed()
+        for transport in self._all_transports():
+            close = getattr(transport, "aclose", None)
+            if close is not None:
+                await close()
 
     async def __aenter__(self) -> HttpClient:
+        for transport in self._all_transports():
+            enter = getattr(transport, "__aenter__", None)
+            if enter is not None:
+                await enter()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+        if self.is_closed:
+            return
+        self._native = _Closed()
+        for transport in self._all_transports():
+            leave = getattr(transport, "__aexit__", None)
+            if leave is not None:
+                await leave(*exc)
 
 
 class _AsyncStream:
@@ -432,14 +700,14 @@ class Client(_BaseClient):
         extensions: dict[str, Any] | None = None,
     ) -> Response:
         """Send a request and return the ``Response``."""
-        if self._plain(auth):
+        if self._plain(auth) and _simple_body(content, data):
             t, given = _request_timeout(timeout)
-            if auth is not USE_CLIENT_DEFAULT and auth is not None:
-                headers = {**dict(headers or {}), "Authorization": auth.header()}
+            if self._fixed_auth is not None or (auth is not USE_CLIENT_DEFAULT and auth is not None):
+                headers = self._fast_headers(headers, auth)
             return self._native.request_sync(
                 method,
-                url,
-                params,
+                url if type(url) is str else str(url),
+                self._fast_params(params) if self._params else params,
                 headers,
                 cookies,
                 content,
@@ -470,26 +738,95 @@ class Client(_BaseClient):
     def _send_slow(
         self, method: str, url: str, *, auth: Any, follow_redirects: Any, timeout: Any, stream: bool, **build: Any
     ) -> Response:
-        request = self.build_request(method, url, **build)
-        chosen = self.auth if auth is USE_CLIENT_DEFAULT else to_auth(auth)
-        if chosen is not None:
-            result = chosen.auth_flow(request)
-            request = result if isinstance(result, Request) else request
+        request = self.build_request(method, url, timeout=timeout, **build)
+        return self.send(request, auth=auth, follow_redirects=follow_redirects, stream=stream)
+
+    def send(
+        self,
+        request: Request,
+        *,
+        stream: bool = False,
+        auth: Any = USE_CLIENT_DEFAULT,
+        follow_redirects: Any = USE_CLIENT_DEFAULT,
+    ) -> Response:
+        """Send a :class:`Request` (from ``build_request()`` or built by hand)."""
+        if self.is_closed:
+            raise ClientClosed("the client has been closed; create a new one to send requests")
+        chosen = self._chosen_auth(auth, request)
+        follow = self._follow(follow_redirects)
+        if chosen is None:
+            return self._send_redirects(request, follow, stream)
+        history: list[Response] = []
+        flow = chosen.sync_auth_flow(request)
+        try:
+            request = next(flow)
+            while True:
+                response = self._send_redirects(request, follow, stream)
+                try:
+                    request = flow.send(response)
+                except StopIteration:
+                    break
+                response.read()
+                history.append(response)
+        finally:
+            flow.close()
+        if history:
+            response.history = history + list(response.history)
+        return response
+
+    def _send_redirects(self, request: Request, follow: bool, stream: bool) -> Response:
+        hops: list[Response] = []
+        while True:
+            transport = self._transport_for(request.url)
+            response = self._send_single(request, transport, follow, stream)
+            if transport is None or not response.is_redirect:
+                break
+            following = redirect_request(self, request, response)
+            if not follow:
+                response.next_request = following
+                break
+            if len(hops) >= self._max_redirects:
+                raise TooManyRedirects(
+                    f"{request.method} {request.url}: exceeded maximum allowed redirects ({self._max_redirects})",
+                    method=request.method,
+                    url=str(request.url),
+                    request=request,
+                )
+            response.read()
+            hops.append(response)
+            request = following
+        if hops:
+            response.history = hops
+        return response
+
+    def _send_single(self, request: Request, transport: Any, follow: bool, stream: bool) -> Response:
         for hook in self.event_hooks["request"]:
             hook(request)
-        if self._transport is not None:
-            response = self._transport.handle_request(request)
+        if transport is not None:
+            self._add_jar_cookies(request)
+            response = transport.handle_request(request)
+            if inspect.isawaitable(response):
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+                raise InvalidArgumentError(
+                    "the sync Client was given an async transport; use AsyncClient/HttpClient with it"
+                )
+            self._store_cookies(response, request)
         else:
-            t, given = _request_timeout(timeout)
+            if not hasattr(request.stream, "__iter__"):
+                raise RuntimeError("Attempted to send an async request with a sync Client instance.")
+            body = request.read()
+            t, given = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
             native = self._native.stream_sync if stream else self._native.request_sync
             response = native(
                 request.method,
-                request.url,
+                str(request.url),
                 None,
                 timeout=t,
                 timeout_given=given,
-                follow_redirects=None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
-                **self._native_args(request),
+                follow_redirects=follow,
+                **self._native_args(request, body),
             )
         response.request = request
         for hook in self.event_hooks["response"]:
@@ -522,14 +859,30 @@ class Client(_BaseClient):
         return _SyncStream(self, method, url, kwargs)
 
     def close(self) -> None:
-        """Close the pool; later requests raise ``ClientClosed``."""
+        """Close the pool and the transports; later requests raise ``ClientClosed``."""
+        if self.is_closed:
+            return
         self._native = _Closed()
+        for transport in self._all_transports():
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()
 
     def __enter__(self) -> Client:
+        for transport in self._all_transports():
+            enter = getattr(transport, "__enter__", None)
+            if enter is not None:
+                enter()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self.is_closed:
+            return
+        self._native = _Closed()
+        for transport in self._all_transports():
+            leave = getattr(transport, "__exit__", None)
+            if leave is not None:
+                leave(*exc)
 
 
 class _SyncStream:

@@ -132,6 +132,14 @@ class InvalidURL(HTTPError, InvalidArgumentError):
     """The URL cannot be parsed."""
 
 
+class MissingScheme(UnsupportedProtocol, InvalidURL):
+    """The URL has no ``http://`` or ``https://`` scheme (and no ``base_url`` applies)."""
+
+
+class MissingHost(LocalProtocolError, InvalidURL):
+    """The URL has no host."""
+
+
 class CookieConflict(HTTPError, LookupError):
     """A cookie name matches several cookies; give the domain."""
 
@@ -146,6 +154,10 @@ class StreamConsumed(StreamError):
 
 class StreamClosed(StreamError):
     """The streamed response was closed before its body was read."""
+
+
+class RequestNotRead(StreamError):
+    """``.content`` of a request with an iterator body was accessed before ``read()``."""
 
 
 class ResponseNotRead(StreamError):
@@ -163,6 +175,8 @@ __all__ = [
     "HTTPStatusError",
     "InvalidURL",
     "LocalProtocolError",
+    "MissingHost",
+    "MissingScheme",
     "NetworkError",
     "PoolTimeout",
     "ProtocolError",
@@ -171,6 +185,7 @@ __all__ = [
     "ReadTimeout",
     "RemoteProtocolError",
     "RequestError",
+    "RequestNotRead",
     "ResponseNotRead",
     "StreamClosed",
     "StreamConsumed",

@@ -7,6 +7,7 @@ are answered by the first matching route, or by ``handler`` when none matches.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from ouroboros.core import InvalidArgumentError
 from ouroboros.http._errors import ConnectError, HTTPError
 from ouroboros.http._http import Response
 from ouroboros.http._models import Request
+from ouroboros.http._transports import AsyncBaseTransport, BaseTransport
 
 _NO_JSON: Any = object()
 
@@ -41,9 +43,9 @@ class Route:
             return False
         if self.method not in ("*", request.method):
             return False
-        if self.url == request.url:
+        if self.url == str(request.url):
             return True
-        want, got = self._split, urlsplit(request.url)
+        want, got = self._split, urlsplit(str(request.url))
         same_place = (want.scheme, want.netloc, want.path or "/") == (got.scheme, got.netloc, got.path or "/")
         if not same_place:
             return False
@@ -56,7 +58,7 @@ class Route:
             raise self.error
         kwargs: dict[str, Any] = {
             "headers": self.headers,
-            "url": request.url,
+            "url": str(request.url),
             "method": request.method,
             "request": request,
         }
@@ -69,7 +71,7 @@ class Route:
         return Response(self.status_code, **kwargs)
 
 
-class MockTransport:
+class MockTransport(BaseTransport, AsyncBaseTransport):
     """Registered responses by method and URL, plus an optional fallback handler.
 
     Example::
@@ -118,6 +120,8 @@ class MockTransport:
         return route
 
     def handle_request(self, request: Request) -> Any:
+        if request._content is None and hasattr(request.stream, "__iter__"):
+            request.read()
         self.requests.append(request)
         for route in self.routes:
             if route.matches(request):
@@ -128,9 +132,16 @@ class MockTransport:
         raise ConnectError(
             f"{request.method} {request.url}: MockTransport has no response for this request (registered: {known})",
             method=request.method,
-            url=request.url,
+            url=str(request.url),
             request=request,
         )
+
+    async def handle_async_request(self, request: Request) -> Any:
+        await request.aread()
+        response = self.handle_request(request)
+        if inspect.isawaitable(response):
+            response = await response
+        return response
 
     def reset(self) -> None:
         """Forget routes and recorded requests."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ouroboros.core import InvalidArgumentError
-from ouroboros.http._http import Headers, _encode_json
+from ouroboros.http._http import Headers
+from ouroboros.http._urls import URL
 
 
 class _UseClientDefault:
@@ -38,51 +39,6 @@ def _seconds(value: Any, name: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1e9:
         raise InvalidArgumentError(f"{name} must be a number of seconds between 0 and 1e9 or None, got {value!r}")
     return float(value)
-
-
-class URL(str):
-    """A URL that is also a ``str`` (so ``response.url == "http://..."`` holds),
-    with httpx's parts: ``scheme``, ``host``, ``port``, ``path``, ``query``,
-    ``params``, ``fragment``.
-    """
-
-    __slots__ = ()
-
-    def _split(self) -> Any:
-        from urllib.parse import urlsplit
-
-        return urlsplit(self)
-
-    @property
-    def scheme(self) -> str:
-        return self._split().scheme
-
-    @property
-    def host(self) -> str:
-        return self._split().hostname or ""
-
-    @property
-    def port(self) -> int | None:
-        return self._split().port
-
-    @property
-    def path(self) -> str:
-        return self._split().path or "/"
-
-    @property
-    def query(self) -> bytes:
-        return self._split().query.encode()
-
-    @property
-    def params(self) -> dict[str, str]:
-        """The query parameters (the last value of a repeated name)."""
-        from urllib.parse import parse_qsl
-
-        return dict(parse_qsl(self._split().query, keep_blank_values=True))
-
-    @property
-    def fragment(self) -> str:
-        return self._split().fragment
 
 
 class Timeout:
@@ -142,7 +98,10 @@ class Timeout:
 
     def __repr__(self) -> str:
         c, r, w, p, t = self.as_tuple()
-        return f"Timeout(connect={c}, read={r}, write={w}, pool={p}, total={t})"
+        total = "" if t is None else f", total={t}"
+        if c == r == w == p:
+            return f"Timeout(timeout={c}{total})"
+        return f"Timeout(connect={c}, read={r}, write={w}, pool={p}{total})"
 
 
 @dataclass(frozen=True)
@@ -212,17 +171,80 @@ class Retry:
 
 
 class Auth:
-    """Base class of authentication schemes: change the request before it is sent.
+    """Base class of authentication schemes.
 
-    Subclass it and override :meth:`auth_flow`; it may be ``async``.
+    Override :meth:`auth_flow`. It may return the (edited) request, or, as in
+    httpx, be a generator that yields requests and receives each response
+    (``response = yield request``), for schemes that answer a challenge; it may
+    also be ``async``. Set ``requires_request_body`` / ``requires_response_body``
+    when the flow reads bodies.
     """
 
-    def auth_flow(self, request: Request) -> Request:  # pragma: no cover - interface
+    requires_request_body = False
+    requires_response_body = False
+
+    def auth_flow(self, request: Request) -> Any:
         return request
 
     def header(self) -> str | None:
         """A fixed ``Authorization`` value, when the scheme has one (fast path)."""
         return None
+
+    def sync_auth_flow(self, request: Request) -> Generator[Request, Any, None]:
+        """Drive :meth:`auth_flow` for the sync client."""
+        import inspect
+
+        if self.requires_request_body:
+            request.read()
+        flow = self.auth_flow(request)
+        if not inspect.isgenerator(flow):
+            if inspect.isawaitable(flow) or inspect.isasyncgen(flow):
+                if inspect.iscoroutine(flow):
+                    flow.close()
+                raise InvalidArgumentError(f"{type(self).__name__}.auth_flow is async; use it with the async client")
+            yield flow if isinstance(flow, Request) else request
+            return
+        request = next(flow)
+        while True:
+            response = yield request
+            if self.requires_response_body:
+                response.read()
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                break
+
+    async def async_auth_flow(self, request: Request) -> AsyncGenerator[Request, Any]:
+        """Drive :meth:`auth_flow` (sync, generator or async) for the async client."""
+        import inspect
+
+        if self.requires_request_body:
+            await request.aread()
+        flow = self.auth_flow(request)
+        if inspect.isasyncgen(flow):
+            request = await flow.__anext__()
+            while True:
+                response = yield request
+                if self.requires_response_body:
+                    await response.aread()
+                try:
+                    request = await flow.asend(response)
+                except StopAsyncIteration:
+                    break
+        elif inspect.isgenerator(flow):
+            request = next(flow)
+            while True:
+                response = yield request
+                if self.requires_response_body:
+                    await response.aread()
+                try:
+                    request = flow.send(response)
+                except StopIteration:
+                    break
+        else:
+            if inspect.isawaitable(flow):
+                flow = await flow
+            yield flow if isinstance(flow, Request) else request
 
 
 class BasicAuth(Auth):
@@ -269,6 +291,10 @@ class FunctionAuth(Auth):
         return self._func(request)
 
 
+class _AuthTypeError(InvalidArgumentError, TypeError):
+    """``auth=`` got a value of a type it cannot use."""
+
+
 def to_auth(value: Any) -> Auth | None:
     """Normalise the forms ``auth=`` accepts."""
     if value is None or isinstance(value, Auth):
@@ -277,46 +303,141 @@ def to_auth(value: Any) -> Auth | None:
         return BasicAuth(*value)
     if callable(value):
         return FunctionAuth(value)
-    raise InvalidArgumentError(
-        f"auth= expects (username, password), an Auth instance or a callable, got {type(value).__name__}"
+    raise _AuthTypeError(
+        f"Invalid 'auth' argument: auth= expects (username, password), an Auth instance or a callable, got {value!r}"
     )
 
 
+class NetRCAuth(Auth):
+    """Credentials for the request's host from a ``.netrc`` file (``~/.netrc`` by default)."""
+
+    def __init__(self, file: str | None = None) -> None:
+        import netrc
+
+        self._netrc = netrc.netrc(file)
+
+    def auth_flow(self, request: Request) -> Request:
+        found = self._netrc.authenticators(request.url.host)
+        if found is not None and found[2] is not None:
+            request.headers["Authorization"] = BasicAuth(found[0], found[2]).header()
+        return request
+
+
 class Request:
-    """A request as event hooks, auth and mock transports see it.
+    """An HTTP request, as httpx builds it: hooks, auth flows and transports see and edit it.
+
+    ``Request("POST", url, json={...})`` encodes the body at once and sets the
+    ``Host``, ``Content-Length`` (or ``Transfer-Encoding: chunked`` for an
+    iterator body) and ``Content-Type`` headers, unless given.
 
     Attributes:
         method: Upper-case method.
-        url: The full URL (base_url and params applied).
+        url: The :class:`URL` (``params`` merged in).
         headers: The headers that will be sent (editable).
-        content: The encoded body (``b""`` for multipart uploads, which are
-            encoded by the transport).
-        extensions: Free-form per-request data for hooks.
+        stream: The body as a byte stream (sync and/or async iterable).
+        extensions: Free-form per-request data (``timeout`` among others).
     """
 
     def __init__(
         self,
-        method: str,
-        url: str,
+        method: str | bytes,
+        url: URL | str,
         *,
+        params: Any = None,
         headers: Any = None,
-        content: bytes | str | None = None,
+        cookies: Any = None,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
         json: Any = None,
+        stream: Any = None,
         extensions: dict[str, Any] | None = None,
     ) -> None:
-        self.method = method.upper()
+        from ouroboros.http._content import ByteStream, encode_request
+
+        self.method = (method.decode("ascii") if isinstance(method, bytes) else method).upper()
         self.url = URL(url)
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
-        if json is not None:
-            self.content = _encode_json(json)
-            self.headers.setdefault("content-type", "application/json")
-        elif isinstance(content, str):
-            self.content = content.encode()
+        if params is not None:
+            self.url = self.url.copy_merge_params(params)
+        self.headers = Headers(headers)
+        self.extensions: dict[str, Any] = {} if extensions is None else extensions
+        if cookies:
+            from ouroboros.http._cookies import cookie_header
+
+            value = cookie_header(cookies, self.url)
+            if value:
+                self.headers["Cookie"] = value
+        self._auto: set[str] = set()
+        if stream is None:
+            body_headers, self.stream = encode_request(
+                content, data, files, json, content_type=self.headers.get("content-type")
+            )
+            self._prepare(body_headers)
+            if isinstance(self.stream, ByteStream):
+                self._content: bytes | None = self.stream._data
+            else:
+                self._content = None
         else:
-            self.content = bytes(content or b"")
-        self.extensions: dict[str, Any] = extensions or {}
-        self._files: list[tuple[Any, ...]] | None = None
-        self._data: Any = None
+            self.stream = stream
+            self._content = None
+
+    def _prepare(self, defaults: Mapping[str, str]) -> None:
+        """Add the body's and the host's headers, unless the caller set them (Host first)."""
+        for name, value in defaults.items():
+            if name.lower() == "transfer-encoding" and "content-length" in self.headers:
+                continue
+            if name not in self.headers:
+                self.headers[name] = value
+                self._auto.add(name.lower())
+        first: list[tuple[str, str]] = []
+        if "host" not in self.headers and self.url.host:
+            first.append(("Host", self.url.netloc.decode("ascii").rpartition("@")[2]))
+            self._auto.add("host")
+        body_known = "content-length" in self.headers or "transfer-encoding" in self.headers
+        if not body_known and self.method in ("POST", "PUT", "PATCH"):
+            first.append(("Content-Length", "0"))
+            self._auto.add("content-length")
+        if first:
+            self.headers = Headers(first + self.headers.multi_items())
+
+    @property
+    def content(self) -> bytes:
+        """The body (a streamed body must be ``read()`` first)."""
+        if self._content is None:
+            from ouroboros.http._errors import RequestNotRead
+
+            raise RequestNotRead("Attempted to access streaming request content, without having called `read()`.")
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        from ouroboros.http._content import ByteStream
+
+        self._content = bytes(value)
+        self.stream = ByteStream(self._content)
+
+    def read(self) -> bytes:
+        """Read a streamed body into memory (so it can be sent again)."""
+        from ouroboros.http._content import ByteStream
+        from ouroboros.http._errors import StreamClosed
+
+        if self._content is None:
+            if not isinstance(self.stream, Iterable):
+                raise StreamClosed("the request body is an async stream; use `await request.aread()`")
+            self._content = b"".join(self.stream)
+            self.stream = ByteStream(self._content)
+        return self._content
+
+    async def aread(self) -> bytes:
+        """Read a streamed body into memory (so it can be sent again)."""
+        from ouroboros.http._content import ByteStream
+
+        if self._content is None:
+            is_async = hasattr(self.stream, "__aiter__")
+            chunks = [chunk async for chunk in self.stream] if is_async else list(self.stream)
+            self._content = b"".join(chunks)
+            self.stream = ByteStream(self._content)
+        return self._content
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -324,8 +445,21 @@ class Request:
 
         return _json.loads(self.content)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["headers"] = self.headers.multi_items()
+        if self._content is None:
+            from ouroboros.http._content import ClosedStream
+
+            state["stream"] = ClosedStream()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["headers"] = Headers(state["headers"])
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
-        return f"<Request({self.method!r}, {self.url!r})>"
+        return f"<Request({self.method!r}, {str(self.url)!r})>"
 
 
 def file_parts(files: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> list[tuple[str, str | None, bytes, str | None]]:
