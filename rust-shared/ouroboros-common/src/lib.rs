@@ -12,4 +12,7 @@ pub mod runtime;
 #[cfg(feature = "python")]
 pub mod python;
 
+#[cfg(all(feature = "python", unix))]
+pub mod bridge;
+
 pub use error::{Error, Result};

@@ -6,7 +6,6 @@
 //! by any wheel is an instance of the same `ouroboros.core.OuroborosError`.
 
 use std::future::Future;
-use std::sync::Once;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -42,28 +41,37 @@ pub fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     panic::catch(f)
 }
 
-static BRIDGE: Once = Once::new();
-
-/// Make the wheel's runtime the one `pyo3-async-runtimes` spawns on.
-fn ensure_bridge() -> PyResult<()> {
-    let rt = runtime::runtime()?;
-    BRIDGE.call_once(|| {
-        // Fails only if already initialised, which `Once` rules out.
-        let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
-    });
-    Ok(())
-}
+#[cfg(not(unix))]
+static BRIDGE: std::sync::Once = std::sync::Once::new();
 
 /// Turn a Rust future into an awaitable bound to the running asyncio loop.
 ///
-/// The future runs on the wheel's tokio runtime without the GIL; a panic in it
-/// arrives in Python as `ouroboros.core.InternalError`.
+/// The future runs on the wheel's tokio runtime without the GIL; its value is
+/// converted to Python on the loop thread (see [`crate::bridge`]); a panic in
+/// it arrives in Python as `ouroboros.core.InternalError`; cancelling the
+/// awaitable drops the future.
+#[cfg(unix)]
 pub fn future_into_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    ensure_bridge()?;
+    crate::bridge::future_into_py(py, fut)
+}
+
+/// Turn a Rust future into an awaitable bound to the running asyncio loop
+/// (where `loop.add_reader` is unavailable: through `pyo3-async-runtimes`).
+#[cfg(not(unix))]
+pub fn future_into_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let rt = runtime::runtime()?;
+    BRIDGE.call_once(|| {
+        // Fails only if already initialised, which `Once` rules out.
+        let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    });
     pyo3_async_runtimes::tokio::future_into_py(py, panic::catch_future(fut))
 }
 
@@ -129,6 +137,12 @@ fn _runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         runtime::runtime()?.metrics().num_workers(),
     )?;
     info.set_item("common_version", env!("CARGO_PKG_VERSION"))?;
+    // Tasks spawned and not yet finished or aborted (a cancelled awaitable's
+    // task must leave this count).
+    info.set_item(
+        "alive_tasks",
+        runtime::runtime()?.metrics().num_alive_tasks(),
+    )?;
     info.set_item("debug_assertions", cfg!(debug_assertions))?;
     Ok(info)
 }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import importlib
+import subprocess
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from types import ModuleType
@@ -88,6 +90,56 @@ def check_panics(module: str) -> None:
     asyncio.run(scenario())
 
 
+def check_cancel(module: str) -> None:
+    """Cancelling an awaitable stops its Rust task; the loop keeps serving."""
+    native = _native(module)
+
+    async def scenario() -> None:
+        before = native._runtime_info()["alive_tasks"]
+        # An hour-long sleep: only cancellation can end it within the test.
+        pending = [asyncio.ensure_future(native._selftest_sleep(i, 3_600_000)) for i in range(20)]
+        await asyncio.sleep(0)
+        assert native._runtime_info()["alive_tasks"] >= before + 20
+        try:
+            await asyncio.wait_for(native._selftest_sleep("slow", 3_600_000), 0.01)
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("wait_for did not time out")
+        for task in pending:
+            task.cancel()
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        assert all(isinstance(r, asyncio.CancelledError) for r in results), results
+        # Aborted tasks leave the runtime (abort is asynchronous: poll).
+        for _ in range(500):
+            if native._runtime_info()["alive_tasks"] <= before:
+                break
+            await asyncio.sleep(0.01)
+        assert native._runtime_info()["alive_tasks"] <= before, native._runtime_info()
+        assert await native._selftest_sleep("after", 1) == "after"
+
+    asyncio.run(scenario())
+
+
+def check_exit(module: str, runs: int = 8) -> None:
+    """A program whose last line awaits a Rust future exits cleanly, every time.
+
+    A tokio thread inside Python while the interpreter finalizes aborts the
+    process; the bridge must never leave one there.
+    """
+    native = f"{module}._{module.rsplit('.', 1)[1]}"
+    program = (
+        f"import asyncio, {native} as n\n"
+        "async def main():\n"
+        "    await asyncio.gather(*(n._selftest_sleep(i, 0) for i in range(200)))\n"
+        "    return await n._selftest_sleep('last', 0)\n"
+        "print(asyncio.run(main()))\n"
+    )
+    for attempt in range(runs):
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout.strip()) == (0, "last"), (attempt, done.returncode, done.stderr[-2000:])
+
+
 def check_runtime(module: str) -> None:
     """The wheel reports its own native runtime."""
     info = _native(module)._runtime_info()
@@ -101,5 +153,7 @@ def native_contract_checks(module: str, distribution: str) -> dict[str, Callable
         "version": lambda: check_version(module, distribution),
         "errors": lambda: check_errors(module),
         "panics": lambda: check_panics(module),
+        "cancel": lambda: check_cancel(module),
+        "exit": lambda: check_exit(module),
         "runtime": lambda: check_runtime(module),
     }
