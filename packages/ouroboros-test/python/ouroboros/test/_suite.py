@@ -265,20 +265,37 @@ SESSION = ScopeCache()
 CONFTEST_FIXTURES: list[tuple[str, dict[str, FixtureDef]]] = []
 
 
+#: Fixture tables of a suite class: its own, its module's, and its folder.
+_TABLES: dict[type, tuple[dict[str, FixtureDef], dict[str, FixtureDef], str]] = {}
+
+
+def _tables(suite: type) -> tuple[dict[str, FixtureDef], dict[str, FixtureDef], str]:
+    """Built once per suite class, not once per test."""
+    found = _TABLES.get(suite)
+    if found is None:
+        module = sys.modules.get(suite.__module__)
+        mod = module_fixtures(vars(module)) if module is not None else {}
+        folder = os.path.dirname(os.path.abspath(getattr(module, "__file__", "") or ""))
+        found = _TABLES[suite] = (suite_fixtures(suite), mod, folder)
+    return found
+
+
 def _lookup_for(case: TestCase) -> Callable[[str], FixtureDef | None]:
-    own = suite_fixtures(case.suite)
-    module = sys.modules.get(case.suite.__module__)
-    mod = module_fixtures(vars(module)) if module is not None else {}
-    folder = os.path.dirname(os.path.abspath(getattr(module, "__file__", "") or ""))
+    own, mod, folder = _tables(case.suite)
+    # Nearest conftest first.
+    conftests = [
+        fx
+        for d, fx in sorted(CONFTEST_FIXTURES, key=lambda item: -len(item[0]))
+        if folder == d or folder.startswith(d + os.sep)
+    ]
 
     def lookup(name: str) -> FixtureDef | None:
         if name in own:
             return own[name]
         if name in mod:
             return mod[name]
-        # Nearest conftest first.
-        for d, fx in sorted(CONFTEST_FIXTURES, key=lambda item: -len(item[0])):
-            if (folder == d or folder.startswith(d + os.sep)) and name in fx:
+        for fx in conftests:
+            if name in fx:
                 return fx[name]
         return None
 
