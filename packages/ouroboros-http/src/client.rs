@@ -350,7 +350,7 @@ type RetryTuple = (u32, f64, f64, f64, Vec<u16>, Vec<String>, bool);
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (*, base_url = None, headers = None, params = None, timeout = (Some(5.0), Some(5.0), Some(5.0), Some(5.0), None), limits = (Some(100), Some(20), Some(5.0)), http2 = false, http2_prior_knowledge = false, verify = true, ca_pem = None, builtin_roots = true, cert_pem = None, proxy = None, trust_env = true, follow_redirects = false, max_redirects = 20, decompress = true, cookies = true, user_agent = None, retry = None))]
+    #[pyo3(signature = (*, base_url = None, headers = None, params = None, timeout = (Some(5.0), Some(5.0), Some(5.0), Some(5.0), None), limits = (Some(100), Some(20), Some(5.0)), http2 = false, http2_prior_knowledge = false, verify = true, ca_pem = None, builtin_roots = true, cert_pem = None, proxy = None, trust_env = true, follow_redirects = false, max_redirects = 20, decompress = true, cookies = true, user_agent = None, retry = None, max_response_size = None, max_cookies = None, max_cookie_size = None))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
         py: Python<'_>,
@@ -373,6 +373,9 @@ impl NativeClient {
         cookies: bool,
         user_agent: Option<String>,
         retry: Option<RetryTuple>,
+        max_response_size: Option<u64>,
+        max_cookies: Option<usize>,
+        max_cookie_size: Option<usize>,
     ) -> PyResult<Self> {
         guard(|| {
             let defaults = ClientConfig::default();
@@ -425,6 +428,9 @@ impl NativeClient {
                 cookies,
                 user_agent: user_agent.unwrap_or(defaults.user_agent),
                 retry: retry_policy,
+                max_body_size: max_response_size,
+                max_cookies,
+                max_cookie_size,
             };
             let engine = Engine::new(config).map_err(|e| to_pyerr(py, &e))?;
             let base = Self::parse_base(py, base_url)?;

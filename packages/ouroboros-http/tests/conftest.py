@@ -91,6 +91,26 @@ def midbody_server() -> Iterator[RawServer]:
     yield from _raw("midbody")
 
 
+@pytest.fixture(scope="session")
+def bomb_server() -> Iterator[RawServer]:
+    yield from _raw("bomb")
+
+
+@pytest.fixture(scope="session")
+def endless_server() -> Iterator[RawServer]:
+    yield from _raw("endless")
+
+
+@pytest.fixture(scope="session")
+def cookie_flood_server() -> Iterator[RawServer]:
+    yield from _raw("cookies")
+
+
+@pytest.fixture(scope="session")
+def status700_server() -> Iterator[RawServer]:
+    yield from _raw("status700")
+
+
 @pytest.fixture
 def closed_port() -> str:
     import socket

@@ -300,8 +300,25 @@ class RawServer(StreamServer):
 
     Modes: ``stall`` (accept, never answer), ``drop`` (read the request, close),
     ``garbage`` (answer with bytes that are not HTTP), ``midbody`` (promise 1000
-    bytes, send 10, close).
+    bytes, send 10, close), ``bomb`` (a gzip body of about 0.5 MB that inflates to
+    512 MiB), ``endless`` (a chunked body that never ends), ``cookies`` (a 100 KB
+    ``Set-Cookie`` and 50 small ones), ``status700`` (a status line outside 100-599).
     """
+
+    BOMB_INFLATED = 512 << 20
+    _bomb: bytes | None = None
+
+    @classmethod
+    def bomb_body(cls) -> bytes:
+        """gzip of BOMB_INFLATED zero bytes, made once."""
+        if cls._bomb is None:
+            import zlib
+
+            z = zlib.compressobj(9, zlib.DEFLATED, 31)
+            zeros = bytes(1 << 20)
+            parts = [z.compress(zeros) for _ in range(cls.BOMB_INFLATED >> 20)]
+            cls._bomb = b"".join(parts) + z.flush()
+        return cls._bomb
 
     def __init__(self, mode: str) -> None:
         super().__init__()
@@ -320,6 +337,28 @@ class RawServer(StreamServer):
                 await writer.drain()
             elif self.mode == "midbody":
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n0123456789")
+                await writer.drain()
+            elif self.mode == "bomb":
+                body = self.bomb_body()
+                head = f"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: {len(body)}\r\n\r\n"
+                writer.write(head.encode())
+                for i in range(0, len(body), 1 << 16):
+                    writer.write(body[i : i + (1 << 16)])
+                    await writer.drain()
+            elif self.mode == "endless":
+                writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                chunk = b"%x\r\n" % (1 << 16) + bytes(1 << 16) + b"\r\n"
+                while True:
+                    writer.write(chunk)
+                    await writer.drain()
+            elif self.mode == "cookies":
+                lines = [b"HTTP/1.1 200 OK", b"set-cookie: big=" + b"x" * 100_000]
+                lines += [b"set-cookie: c%d=v%d" % (i, i) for i in range(50)]
+                lines += [b"content-length: 2", b"", b"ok"]
+                writer.write(b"\r\n".join(lines))
+                await writer.drain()
+            elif self.mode == "status700":
+                writer.write(b"HTTP/1.1 700 Weird\r\ncontent-length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass

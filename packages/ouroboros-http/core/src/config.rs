@@ -71,6 +71,14 @@ pub struct ClientConfig {
     pub cookies: bool,
     pub user_agent: String,
     pub retry: RetryPolicy,
+    /// Most bytes of one response body, as handed to the caller (after
+    /// decompression, so a small compressed body that inflates past it stops
+    /// there). `None`: no limit, as httpx.
+    pub max_body_size: Option<u64>,
+    /// Most cookies the jar keeps; cookies beyond it are not stored.
+    pub max_cookies: Option<usize>,
+    /// Longest `Set-Cookie` value stored, in bytes; longer ones are ignored.
+    pub max_cookie_size: Option<usize>,
 }
 
 impl Default for ClientConfig {
@@ -99,6 +107,9 @@ impl Default for ClientConfig {
             cookies: true,
             user_agent: concat!("ouroboros-http/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryPolicy::default(),
+            max_body_size: None,
+            max_cookies: None,
+            max_cookie_size: None,
         }
     }
 }

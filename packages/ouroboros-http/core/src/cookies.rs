@@ -22,6 +22,10 @@ pub struct CookieJar {
     store: Mutex<cookie_store::CookieStore>,
     /// Cookies set without a domain, sent to every host (httpx's `Cookies.set(name, value)`).
     anywhere: Mutex<Vec<(String, String)>>,
+    /// Most cookies kept from servers (`None`: no limit).
+    max_cookies: Option<usize>,
+    /// Longest `Set-Cookie` header stored, in bytes (`None`: no limit).
+    max_cookie_size: Option<usize>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -32,6 +36,17 @@ impl CookieJar {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A jar that keeps at most `max_cookies` cookies from servers and ignores
+    /// `Set-Cookie` headers longer than `max_cookie_size` bytes.
+    #[must_use]
+    pub fn with_limits(max_cookies: Option<usize>, max_cookie_size: Option<usize>) -> Self {
+        Self {
+            max_cookies,
+            max_cookie_size,
+            ..Self::default()
+        }
     }
 
     /// Store a cookie. With an empty `domain` it is sent to every host.
@@ -137,10 +152,23 @@ impl CookieJar {
 
 impl reqwest::cookie::CookieStore for CookieJar {
     fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
-        let parsed = headers
+        let max_size = self.max_cookie_size.unwrap_or(usize::MAX);
+        let parsed: Vec<_> = headers
+            .filter(|v| v.len() <= max_size)
             .filter_map(|v| v.to_str().ok())
-            .filter_map(|s| cookie_store::RawCookie::parse(s.to_owned()).ok());
-        lock(&self.store).store_response_cookies(parsed, url);
+            .filter_map(|s| cookie_store::RawCookie::parse(s.to_owned()).ok())
+            .collect();
+        let mut store = lock(&self.store);
+        let Some(max) = self.max_cookies else {
+            store.store_response_cookies(parsed.into_iter(), url);
+            return;
+        };
+        for cookie in parsed {
+            let known = store.iter_any().any(|c| c.name() == cookie.name());
+            if known || store.iter_any().count() < max {
+                store.store_response_cookies(std::iter::once(cookie), url);
+            }
+        }
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {
@@ -154,6 +182,33 @@ mod tests {
     use reqwest::cookie::CookieStore as _;
 
     use super::*;
+
+    #[test]
+    fn limits_drop_long_and_extra_cookies() {
+        let jar = CookieJar::with_limits(Some(2), Some(64));
+        let url = Url::parse("http://example.com/").unwrap();
+        let long = HeaderValue::from_str(&format!("big={}", "x".repeat(100))).unwrap();
+        let values = [
+            long,
+            HeaderValue::from_static("a=1"),
+            HeaderValue::from_static("b=2"),
+            HeaderValue::from_static("c=3"),
+        ];
+        jar.set_cookies(&mut values.iter(), &url);
+        let names: Vec<String> = jar.list().into_iter().map(|c| c.name).collect();
+        assert_eq!(names.len(), 2);
+        assert!(!names.contains(&"big".to_owned()) && !names.contains(&"c".to_owned()));
+        // A cookie already kept can still be updated at the cap.
+        jar.set_cookies(&mut [HeaderValue::from_static("a=9")].iter(), &url);
+        let mut sent: Vec<String> = jar
+            .header_for(&url)
+            .unwrap()
+            .split("; ")
+            .map(str::to_owned)
+            .collect();
+        sent.sort();
+        assert_eq!(sent, ["a=9", "b=2"]);
+    }
 
     #[test]
     fn server_cookies_are_stored_and_matched() {

@@ -83,13 +83,25 @@ pub struct Opened {
     pub response: reqwest::Response,
     /// Holds the connection slot until the body is finished or dropped.
     pub permit: Option<OwnedSemaphorePermit>,
+    /// The client's `max_body_size`, and the bytes handed out so far.
+    pub max_body: Option<u64>,
+    pub received: u64,
 }
 
 impl Opened {
     /// The next piece of the body, `None` at the end.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
         match self.response.chunk().await {
-            Ok(Some(b)) => Ok(Some(b)),
+            Ok(Some(b)) => {
+                self.received += b.len() as u64;
+                if let Some(max) = self.max_body {
+                    if self.received > max {
+                        self.permit = None;
+                        return Err(too_large(&self.head, max));
+                    }
+                }
+                Ok(Some(b))
+            }
             Ok(None) => {
                 self.permit = None;
                 Ok(None)
@@ -105,6 +117,35 @@ impl Opened {
             }
         }
     }
+}
+
+fn too_large(head: &ResponseHead, max: u64) -> HttpError {
+    HttpError::new(
+        ErrorKind::ResponseTooLarge,
+        head.method.as_str(),
+        head.url.as_str(),
+        format!("the response body passed max_response_size={max} bytes; the rest was not read"),
+    )
+}
+
+/// A whole body, failing once it passes `max` bytes (a body that fails to
+/// arrive is read as empty, as for redirect hops before).
+async fn read_capped(
+    mut response: reqwest::Response,
+    max: Option<u64>,
+    head: &ResponseHead,
+) -> Result<Bytes, HttpError> {
+    let Some(max) = max else {
+        return Ok(response.bytes().await.unwrap_or_default());
+    };
+    let mut buf = bytes::BytesMut::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        buf.extend_from_slice(&chunk);
+        if buf.len() as u64 > max {
+            return Err(too_large(head, max));
+        }
+    }
+    Ok(buf.freeze())
 }
 
 /// The pooled client. Cheap to share: wrap it in an `Arc`.
@@ -180,7 +221,12 @@ impl Engine {
         } else if !config.trust_env {
             b = b.no_proxy();
         }
-        let jar = config.cookies.then(|| Arc::new(CookieJar::new()));
+        let jar = config.cookies.then(|| {
+            Arc::new(CookieJar::with_limits(
+                config.max_cookies,
+                config.max_cookie_size,
+            ))
+        });
         if let Some(j) = &jar {
             b = b.cookie_provider(Arc::clone(j));
         }
@@ -219,15 +265,23 @@ impl Engine {
         let limit = self.deadline_of(&spec);
         let (method, url) = (spec.method.to_string(), spec.url.to_string());
         let work = async {
-            let opened = self.open_inner(spec).await?;
-            let body = opened.response.bytes().await.map_err(|e| {
-                classify(
-                    &e,
-                    Phase::ReadBody,
-                    opened.head.method.as_str(),
-                    opened.head.url.as_str(),
-                )
-            })?;
+            let mut opened = self.open_inner(spec).await?;
+            let body = if opened.max_body.is_none() {
+                opened.response.bytes().await.map_err(|e| {
+                    classify(
+                        &e,
+                        Phase::ReadBody,
+                        opened.head.method.as_str(),
+                        opened.head.url.as_str(),
+                    )
+                })?
+            } else {
+                let mut buf = bytes::BytesMut::new();
+                while let Some(chunk) = opened.chunk().await? {
+                    buf.extend_from_slice(&chunk);
+                }
+                buf.freeze()
+            };
             Ok(Completed {
                 head: opened.head,
                 body,
@@ -299,6 +353,32 @@ impl Engine {
             let response = self
                 .send_with_retries(&method, &url, &headers, &body)
                 .await?;
+            if response.status().as_u16() > 599 {
+                return Err(HttpError::new(
+                    ErrorKind::RemoteProtocolError,
+                    method.as_str(),
+                    url.as_str(),
+                    format!(
+                        "the server answered with status {}, outside the valid range 100-599",
+                        response.status().as_u16()
+                    ),
+                ));
+            }
+            if let (Some(max), Some(len)) = (self.config.max_body_size, response.content_length()) {
+                let encoded = response
+                    .headers()
+                    .contains_key(reqwest::header::CONTENT_ENCODING);
+                if len > max && (!self.config.decompress || !encoded) {
+                    return Err(HttpError::new(
+                        ErrorKind::ResponseTooLarge,
+                        method.as_str(),
+                        url.as_str(),
+                        format!(
+                            "the response body is {len} bytes, more than max_response_size={max}"
+                        ),
+                    ));
+                }
+            }
             let head = ResponseHead {
                 status: response.status(),
                 version: response.version(),
@@ -313,6 +393,8 @@ impl Engine {
                     elapsed: started.elapsed(),
                     response,
                     permit,
+                    max_body: self.config.max_body_size,
+                    received: 0,
                 });
             }
             if history.len() >= self.config.max_redirects {
@@ -329,8 +411,9 @@ impl Engine {
             let next = redirect::next_url(&url, &head.headers, &method)?;
             let next_method = redirect::next_method(head.status, &method);
             let drop_body = next_method != method && next_method == Method::GET;
-            // Redirect bodies are small; reading them frees the connection for the next hop.
-            let hop_body = response.bytes().await.unwrap_or_default();
+            // Redirect bodies are small; reading them frees the connection for the
+            // next hop. A hostile one is read only up to max_body_size.
+            let hop_body = read_capped(response, self.config.max_body_size, &head).await?;
             redirect::next_headers(&mut headers, &url, &next, drop_body);
             if drop_body {
                 body = RequestBody::Empty;

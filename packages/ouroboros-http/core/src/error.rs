@@ -25,6 +25,8 @@ pub enum ErrorKind {
     InvalidArgument,
     StreamConsumed,
     StreamClosed,
+    /// The body passed the client's `max_response_size`.
+    ResponseTooLarge,
 }
 
 impl ErrorKind {
@@ -49,6 +51,7 @@ impl ErrorKind {
             Self::InvalidArgument => "InvalidArgumentError",
             Self::StreamConsumed => "StreamConsumed",
             Self::StreamClosed => "StreamClosed",
+            Self::ResponseTooLarge => "ResponseTooLarge",
         }
     }
 

@@ -97,12 +97,22 @@ class _BaseClient:
         default_encoding: Any = "utf-8",
         user_agent: str | None = None,
         store_cookies: bool = True,
+        max_response_size: int | None = None,
+        max_cookies: int | None = None,
+        max_cookie_size: int | None = None,
     ) -> None:
         if not http1 and not (http2 or http2_prior_knowledge):
             raise InvalidArgumentError("at least one of http1 and http2 must be enabled")
         timeout = timeout if isinstance(timeout, Timeout) else Timeout(timeout)
         if not isinstance(limits, Limits):
             raise InvalidArgumentError(f"limits= expects a Limits, got {type(limits).__name__}")
+        for name, cap in (
+            ("max_response_size", max_response_size),
+            ("max_cookies", max_cookies),
+            ("max_cookie_size", max_cookie_size),
+        ):
+            if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap < 2**63):
+                raise InvalidArgumentError(f"{name} must be a positive int (bytes or count) or None, got {cap!r}")
         if isinstance(max_redirects, bool) or not isinstance(max_redirects, int) or max_redirects < 0:
             raise InvalidArgumentError(f"max_redirects must be an int >= 0, got {max_redirects!r}")
         ca_pem: bytes | None = None
@@ -167,6 +177,9 @@ class _BaseClient:
             cookies=store_cookies,
             user_agent=user_agent,
             retry=retry.as_tuple(),
+            max_response_size=max_response_size,
+            max_cookies=max_cookies,
+            max_cookie_size=max_cookie_size,
         )
         if cookies:
             jar = self._native.cookies
@@ -431,6 +444,10 @@ class HttpClient(_BaseClient):
         follow_redirects: Follow 3xx responses (off by default, as in httpx).
         max_redirects: Redirects followed before ``TooManyRedirects``.
         retries: Number of retries or a ``Retry`` policy.
+        max_response_size: Most bytes of a response body (after decompression);
+            more raises ``ResponseTooLarge``. ``None`` (default): no limit, as httpx.
+        max_cookies: Most cookies the jar keeps from servers (``None``: no limit).
+        max_cookie_size: Longest ``Set-Cookie`` header stored, in bytes (``None``: no limit).
         event_hooks: ``{"request": [...], "response": [...]}``; hooks may be async.
         transport: A ``MockTransport`` to answer requests without a network.
     """

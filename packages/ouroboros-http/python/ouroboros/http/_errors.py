@@ -120,6 +120,11 @@ class TooManyRedirects(RequestError):
     """More redirects than ``max_redirects`` were followed."""
 
 
+class ResponseTooLarge(RequestError):
+    """The response body passed the client's ``max_response_size`` (counted after
+    decompression); the rest was not read and the connection was dropped."""
+
+
 class HTTPStatusError(HTTPError):
     """``raise_for_status()`` found a 3xx, 4xx or 5xx response; ``.response`` holds it."""
 
@@ -187,6 +192,7 @@ __all__ = [
     "RequestError",
     "RequestNotRead",
     "ResponseNotRead",
+    "ResponseTooLarge",
     "StreamClosed",
     "StreamConsumed",
     "StreamError",

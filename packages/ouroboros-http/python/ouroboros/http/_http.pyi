@@ -203,6 +203,9 @@ class NativeClient:
         cookies: bool = True,
         user_agent: str | None = None,
         retry: tuple[Any, ...] | None = None,
+        max_response_size: int | None = None,
+        max_cookies: int | None = None,
+        max_cookie_size: int | None = None,
     ) -> NativeClient: ...
     @property
     def headers(self) -> Headers: ...
