@@ -5,11 +5,32 @@
 // and the server's CPU time from /proc.
 //
 //   node benchmarks/load_collab.mjs [--clients 50] [--rate 10] [--seconds 60] [--workers 4] [--store URL]
+//   node benchmarks/load_collab.mjs --peer ...   the same load on y-websocket's node server
 //
 // Needs target/ci/sheet-collab (or SHEET_COLLAB) and a store path it can write.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+/** The peer: y-websocket's own node server (npm y-websocket 1.5, in memory). */
+async function startPeer() {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const p = probe.address().port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const script = fileURLToPath(new URL('../node_modules/y-websocket-server-v1/bin/server.js', import.meta.url));
+  const proc = spawn('node', [script], { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => proc.stdout.on('data', (d) => String(d).includes('running at') && resolve()));
+  return {
+    proc,
+    url: `ws://127.0.0.1:${port}`,
+    stop: () => new Promise((done) => { proc.on('exit', done); proc.kill('SIGTERM'); }),
+  };
+}
 
 if (isMainThread) {
   const { startServer, tempStore } = await import('../tests/collab/server.mjs');
@@ -22,8 +43,9 @@ if (isMainThread) {
   const seconds = arg('seconds', 60);
   const workers = Math.min(arg('workers', 4), clients);
   const storeIdx = process.argv.indexOf('--store');
-  const store = storeIdx > 0 ? process.argv[storeIdx + 1] : tempStore();
-  const server = await startServer({ store });
+  const peer = process.argv.includes('--peer');
+  const store = peer ? 'memory (the y-websocket 1.5 node server)' : storeIdx > 0 ? process.argv[storeIdx + 1] : tempStore();
+  const server = peer ? await startPeer() : await startServer({ store });
   const cpu = () => {
     const f = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks of 10 ms
@@ -71,8 +93,8 @@ if (isMainThread) {
 } else {
   // Each simulated client is a Yjs document that makes its own edits and a
   // WebSocket speaking the y-websocket protocol. Relayed updates are
-  // timestamped when they arrive (the edit's time is in the cell's text,
-  // "=<ms>") and applied to the client's document at the end: 50 full Yjs
+  // timestamped when they arrive (the edit's time and author are in the
+  // cell's text, "=<ms>+<client>") and applied to the client's document at the end: 50 full Yjs
   // replicas applying 24,500 updates/s would measure this machine's node
   // process, not the server.
   const WebSocket = (await import('ws')).default;
@@ -85,7 +107,7 @@ if (isMainThread) {
   const peers = [];
   const latencies = [];
   let measuring = false;
-  const stamp = /=(\d{13}\.\d+)/g;
+  const stamp = /=(\d{13}\.\d+)\+(\d+)/g;
   parentPort.on('message', async (msg) => {
     if (msg === 'connect') {
       for (const id of ids) {
@@ -110,7 +132,10 @@ if (isMainThread) {
           const t = now();
           if (data[0] !== 0) return;
           if (data[1] === 2 && measuring) {
-            for (const m of data.toString('latin1').matchAll(stamp)) latencies.push(t - Number(m[1]));
+            for (const m of data.toString('latin1').matchAll(stamp)) {
+              // y-websocket's server also echoes an update to its sender.
+              if (Number(m[2]) !== id) latencies.push(t - Number(m[1]));
+            }
           }
           if (data[1] === 1) peer.synced = true;
           peer.received.push(data);
@@ -128,7 +153,7 @@ if (isMainThread) {
         return new Promise((resolve) =>
           setTimeout(() => {
             const timer = setInterval(() => {
-              p.cells.set(`${seq % 1000}:${p.id}`, `=${now().toFixed(3)}`);
+              p.cells.set(`${seq % 1000}:${p.id}`, `=${now().toFixed(3)}+${p.id}`);
               seq++;
               sent++;
             }, 1000 / rate);
