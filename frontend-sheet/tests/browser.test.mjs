@@ -220,56 +220,77 @@ test('two browser contexts edit one document and end identical', async () => {
   await ctxB.close();
 });
 
-test('rusheet/react: <RuSheet> with initialData, onChange and useRuSheet()', async () => {
-  // The seed's example bundled with esbuild and served from a scratch folder.
-  const dir = mkdtempSync(join(tmpdir(), 'rusheet-react-'));
+/** Bundles a test app (tests/<name>/app.*) with esbuild and serves it with the WebAssembly module. */
+async function serveApp(entry) {
+  const dir = mkdtempSync(join(tmpdir(), 'rusheet-app-'));
   await build({
-    entryPoints: [fileURLToPath(new URL('react/app.tsx', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
     bundle: true,
     format: 'esm',
     outfile: join(dir, 'app.js'),
     external: ['node:*'],
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      __VUE_OPTIONS_API__: 'true',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    },
     logLevel: 'error',
   });
   copyFileSync(join(WEB, 'dist', 'sheet_wasm_bg.wasm'), join(dir, 'sheet_wasm_bg.wasm'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root"></div><script type="module" src="app.js"></script>');
-  const reactServer = await startServer({ args: ['--static', dir] });
+  return startServer({ args: ['--static', dir] });
+}
+
+/**
+ * The same checks for both components: initialData with a formula, what
+ * the grid draws, typing reaching `change`/onChange with the recalculated
+ * cell, undo, and initialData not being an undo step.
+ */
+async function checkComponent(name, entry, apiExpr, eventsExpr, sameApi) {
+  const appServer = await serveApp(entry);
   const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
   try {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${reactServer.port}/`);
+    await page.goto(`http://127.0.0.1:${appServer.port}/`);
     await page.waitForSelector('#ready:text("ready")', { timeout: 20_000 });
-    assert.equal(await page.evaluate(() => globalThis.reactRef.current === globalThis.reactApi), true);
-    assert.deepEqual(
-      await page.evaluate(() => globalThis.reactApi.getCellData(3, 1)),
-      { displayValue: '55', value: 55, formula: '=SUM(B2:B3)', type: 'number', format: null },
-    );
-    await page.waitForFunction(() => globalThis.reactApi.grid.drawnText(1, 0) === 'Alice');
-    // Typing into the component's grid reaches onChange, recalculated cells included.
-    await page.evaluate(() => {
-      globalThis.reactEvents.length = 0;
-      globalThis.reactApi.select(2, 1);
-      globalThis.reactApi.grid.focus();
+    const api = (body) => page.evaluate(`(() => { const api = ${apiExpr}; const events = ${eventsExpr}; ${body} })()`);
+    assert.equal(await page.evaluate(`${sameApi} === (${apiExpr})`), true);
+    assert.deepEqual(await api('return api.getCellData(3, 1);'), {
+      displayValue: '55',
+      value: 55,
+      formula: '=SUM(B2:B3)',
+      type: 'number',
+      format: null,
     });
+    await page.waitForFunction(`(${apiExpr}).grid.drawnText(1, 0) === 'Alice'`);
+    await api('events.length = 0; api.select(2, 1); api.grid.focus();');
     await page.keyboard.type('45');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => globalThis.reactApi.grid.drawnText(3, 1) === '75');
-    const changed = await page.evaluate(() => globalThis.reactEvents.map((e) => [e.row, e.col, e.newValue]).sort());
+    await page.waitForFunction(`(${apiExpr}).grid.drawnText(3, 1) === '75'`);
+    const changed = await api('return events.map((e) => [e.row, e.col, e.newValue]).sort();');
     assert.deepEqual(changed, [
       [2, 1, 45],
       [3, 1, 75],
     ]);
-    assert.equal(await page.evaluate(() => globalThis.reactApi.undo()), true);
-    assert.equal(await page.evaluate(() => globalThis.reactApi.getCellData(3, 1).value), 55);
-    // initialData is not an undo step
-    assert.equal(await page.evaluate(() => globalThis.reactApi.undo()), false);
-    await page.screenshot({ path: join(SHOTS, 'react.png') });
+    assert.equal(await api('return api.undo();'), true);
+    assert.equal(await api('return api.getCellData(3, 1).value;'), 55);
+    assert.equal(await api('return api.undo();'), false, 'initialData is not an undo step');
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
-    await reactServer.stop();
+    await appServer.stop();
   }
+}
+
+test('rusheet/react: <RuSheet> with initialData, onChange and useRuSheet()', async () => {
+  // useRuSheet's ref holds the API object it returns
+  await checkComponent('react', 'react/app.tsx', 'globalThis.reactApi', 'globalThis.reactEvents', 'globalThis.reactRef.current');
+});
+
+test('rusheet/vue: <RuSheet> with the same props and a change event', async () => {
+  await checkComponent('vue', 'vue/app.ts', 'globalThis.vueApiRef.value', 'globalThis.vueEvents', 'globalThis.vueApiRef.value');
 });
