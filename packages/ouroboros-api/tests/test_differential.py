@@ -15,6 +15,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import fastapi
+import fastapi.security
 import pydantic
 import pytest
 from fastapi.testclient import TestClient as FastAPIClient
@@ -129,6 +130,27 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def broken() -> Any:
         return {"name": "a", "total": "lots"}
 
+    bearer = fw.security.HTTPBearer()
+    digest = fw.security.HTTPDigest(auto_error=False)
+    api_key = fw.security.APIKeyHeader(name="x-key")
+    oauth = fw.security.OAuth2AuthorizationCodeBearer(authorizationUrl="/auth", tokenUrl="/token")
+
+    @app.get("/secure/bearer")
+    async def secure_bearer(creds: Annotated[Any, fw.Depends(bearer)]) -> dict[str, str]:
+        return {"scheme": creds.scheme, "credentials": creds.credentials}
+
+    @app.get("/secure/digest")
+    async def secure_digest(creds: Annotated[Any, fw.Depends(digest)]) -> dict[str, Any]:
+        return {"credentials": creds.credentials if creds else None}
+
+    @app.get("/secure/key")
+    async def secure_key(key: Annotated[str, fw.Depends(api_key)]) -> dict[str, str]:
+        return {"key": key}
+
+    @app.get("/secure/code")
+    async def secure_code(token: Annotated[str, fw.Depends(oauth)]) -> dict[str, str]:
+        return {"token": token}
+
     @app.get("/no-model", response_model=None)
     async def no_model() -> Out:
         return {"name": "a", "total": 1, "extra": True}  # type: ignore[return-value]
@@ -202,6 +224,15 @@ REQUESTS: list[Any] = [
     ("GET", "/publics", {}),
     ("GET", "/broken", {}),
     ("GET", "/no-model", {}),
+    ("GET", "/secure/bearer", {"headers": {"authorization": "Bearer abc"}}),
+    ("GET", "/secure/bearer", {"headers": {"authorization": "Basic abc"}}),
+    ("GET", "/secure/bearer", {}),
+    ("GET", "/secure/digest", {"headers": {"authorization": "Digest a=1"}}),
+    ("GET", "/secure/digest", {"headers": {"authorization": "Bearer x"}}),
+    ("GET", "/secure/key", {"headers": {"x-key": "k"}}),
+    ("GET", "/secure/key", {}),
+    ("GET", "/secure/code", {"headers": {"authorization": "Bearer t"}}),
+    ("GET", "/secure/code", {}),
     ("GET", "/missing", {}),
     ("DELETE", "/ints", {}),
 ]
@@ -233,4 +264,5 @@ def test_same_answer_as_fastapi(clients, method, url, kwargs):
     expected = peer.request(method, url, **kwargs)
     got = ours.request(method, url, **kwargs)
     assert (got.status_code, _json(got)) == (expected.status_code, _json(expected))
-    assert got.headers.get("content-type") == expected.headers.get("content-type")
+    for header in ("content-type", "www-authenticate"):
+        assert got.headers.get(header) == expected.headers.get(header), header

@@ -15,7 +15,7 @@ import dataclasses
 import inspect
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api._threads import SyncPool, run_sync
@@ -26,7 +26,7 @@ from ouroboros.api.params import Body, Depends, File, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 from ouroboros.api.routing import INFERRED
-from ouroboros.api.security import SecurityBase
+from ouroboros.api.security import SecurityBase, SecurityScopes
 from ouroboros.validation import TypeAdapter
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
@@ -253,6 +253,8 @@ class Dependant:
     slots: list[tuple[str, str, Any]] = dataclasses.field(default_factory=list)
     use_cache: bool = True
     kind: str = "async"  # async | sync | gen | asyncgen
+    # Depends(max_concurrency=N): calls of this dependency across requests.
+    limit: asyncio.Semaphore | None = None
 
     @property
     def is_plain(self) -> bool:
@@ -284,9 +286,17 @@ class PlanBuilder:
         self.uses_special = False
         self.security: list[SecurityBase] = []
 
-    def dependant(self, call: Callable[..., Any], use_cache: bool = True) -> Dependant:
+    def dependant(
+        self,
+        call: Callable[..., Any],
+        use_cache: bool = True,
+        scopes: Sequence[str] = (),
+        max_concurrency: int | None = None,
+    ) -> Dependant:
         call = self.overrides.get(call, call)
         dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call))
+        if max_concurrency is not None:
+            dep.limit = asyncio.Semaphore(max_concurrency)
         if isinstance(call, SecurityBase):
             self.security.append(call)
         # Where the annotations are: a class's __init__, an instance's __call__.
@@ -304,10 +314,10 @@ class PlanBuilder:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
             annotation = hints.get(name, p.annotation if p.annotation is not p.empty else Any)
-            dep.slots.append(self._slot(name, annotation, p.default))
+            dep.slots.append(self._slot(name, annotation, p.default, scopes))
         return dep
 
-    def _slot(self, name: str, annotation: Any, default: Any) -> tuple[str, str, Any]:
+    def _slot(self, name: str, annotation: Any, default: Any, scopes: Sequence[str] = ()) -> tuple[str, str, Any]:
         tp, extras = split_annotated(annotation)
         marker = next((e for e in extras if isinstance(e, (Param, Depends))), None)
         if isinstance(default, (Param, Depends)):
@@ -315,7 +325,11 @@ class PlanBuilder:
         if isinstance(marker, Depends):
             call = marker.dependency or tp
             self.uses_special = True
-            return (name, "dep", self.dependant(call, marker.use_cache))
+            scoped = [*scopes, *getattr(marker, "scopes", ())]
+            return (name, "dep", self.dependant(call, marker.use_cache, scoped, marker.max_concurrency))
+        if isinstance(tp, type) and issubclass(tp, SecurityScopes):
+            self.uses_special = True
+            return (name, "scopes", list(scopes))
         if isinstance(tp, type) and issubclass(tp, Request):  # includes WebSocket
             self.wants_request = True
             self.uses_special = True
@@ -449,10 +463,18 @@ class _Solver:
                 if self.background is None:
                     self.background = BackgroundTasks()
                 kwargs[name] = self.background
+            elif kind == "scopes":
+                kwargs[name] = SecurityScopes(payload)
             elif kind == "response":
                 if self.response is None:
                     self.response = Response(status_code=0)
                 kwargs[name] = self.response
+        if dep.limit is not None:
+            async with dep.limit:
+                return await self._run(dep, kwargs)
+        return await self._run(dep, kwargs)
+
+    async def _run(self, dep: Dependant, kwargs: dict[str, Any]) -> Any:
         if dep.kind == "async":
             return await dep.call(**kwargs)
         if dep.kind == "sync":

@@ -61,8 +61,58 @@ class App(APIRouter):
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         thread_pool_size: int | None = None,
+        *,
+        debug: bool = False,
+        routes: Sequence[APIRoute] | None = None,
+        summary: str | None = None,
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        default_response_class: type | None = None,
+        redirect_slashes: bool = True,
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        middleware: Sequence[Any] | None = None,
+        exception_handlers: dict[Any, Callable[..., Any]] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        root_path: str = "",
+        root_path_in_servers: bool = True,
+        responses: dict[int | str, Any] | None = None,
+        callbacks: list[Any] | None = None,
+        webhooks: APIRouter | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        separate_input_output_schemas: bool = True,
+        openapi_external_docs: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            responses=responses,
+            deprecated=deprecated,
+            default_response_class=default_response_class,
+            callbacks=callbacks,
+            routes=routes,
+            include_in_schema=include_in_schema,
+            generate_unique_id_function=generate_unique_id_function,
+        )
+        self.debug = debug
+        self.summary = summary
+        self.openapi_tags = openapi_tags
+        self.servers = list(servers or [])
+        self.redirect_slashes = redirect_slashes
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.root_path = root_path
+        self.root_path_in_servers = root_path_in_servers
+        self.webhooks = webhooks if webhooks is not None else APIRouter()
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.openapi_external_docs = openapi_external_docs
         self.thread_pool = _threads.SyncPool(thread_pool_size)
         self.title = title
         self.version = version
@@ -86,6 +136,10 @@ class App(APIRouter):
         self._compiled_routes: list[dict[str, Any]] = []
         self._asgi: Any = None
         self._python_middleware: list[Any] = []
+        for handled, handler in (exception_handlers or {}).items():
+            self.add_exception_handler(handled, handler)
+        for entry in middleware or []:
+            self.add_middleware(entry.build() if hasattr(entry, "build") else entry)
 
     # -- registration -------------------------------------------------------
 

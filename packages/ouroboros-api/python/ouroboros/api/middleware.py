@@ -22,11 +22,29 @@ __all__ = [
     "CORSConfig",
     "CORSMiddleware",
     "GZipMiddleware",
+    "Middleware",
     "TimingMiddleware",
     "TrustedHostMiddleware",
 ]
 
 CallNext = Callable[[Request], Awaitable[Response]]
+
+
+class Middleware:
+    """A middleware class and its options, for ``App(middleware=[...])``
+    (Starlette's ``Middleware``): ``Middleware(GZipMiddleware, minimum_size=500)``."""
+
+    def __init__(self, cls: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.cls = cls
+        self.args = args
+        self.kwargs = kwargs
+
+    def build(self) -> Any:
+        """The middleware instance the app runs."""
+        return self.cls(*self.args, **self.kwargs)
+
+    def __iter__(self) -> Any:
+        return iter((self.cls, self.args, self.kwargs))
 
 
 class BaseMiddleware:

@@ -118,8 +118,7 @@ def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str
             sb.security_schemes[scheme.scheme_name] = scheme.model
     op: dict[str, Any] = {
         "summary": route.summary or route.name.replace("_", " ").title(),
-        "operationId": route.operation_id
-        or f"{route.name}_{route.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}_{method.lower()}",
+        "operationId": route.operation_id or route.generate_unique_id_function(route),
     }
     if route.tags:
         op["tags"] = route.tags
@@ -207,14 +206,25 @@ def build_openapi(app: App) -> dict[str, Any]:
         item = paths.setdefault(route.path.replace(":path}", "}"), {})
         for method in route.methods:
             item[method.lower()] = _operation(app, route, method, sb)
-    info: dict[str, Any] = {"title": app.title, "version": app.version}
-    if app.description:
-        info["description"] = app.description
+    info: dict[str, Any] = {"title": app.title}
+    for key, value in (
+        ("summary", app.summary),
+        ("description", app.description),
+        ("termsOfService", app.terms_of_service),
+        ("contact", app.contact),
+        ("license", app.license_info),
+    ):
+        if value:
+            info[key] = value
+    info["version"] = app.version
     schemas = dict(sb.components)
     if any("422" in op.get("responses", {}) for item in paths.values() for op in item.values()):
         schemas["ValidationError"] = VALIDATION_ERROR
         schemas["HTTPValidationError"] = HTTP_VALIDATION_ERROR
-    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info, "paths": paths}
+    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    if app.servers:
+        doc["servers"] = app.servers
+    doc["paths"] = paths
     components: dict[str, Any] = {}
     if schemas:
         components["schemas"] = schemas
@@ -222,4 +232,8 @@ def build_openapi(app: App) -> dict[str, Any]:
         components["securitySchemes"] = sb.security_schemes
     if components:
         doc["components"] = components
+    if app.openapi_tags:
+        doc["tags"] = app.openapi_tags
+    if app.openapi_external_docs:
+        doc["externalDocs"] = app.openapi_external_docs
     return doc

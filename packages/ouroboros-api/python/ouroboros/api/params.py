@@ -6,7 +6,7 @@ the plan the Rust router executes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query", "Security"]
@@ -152,9 +152,31 @@ class Depends:
             depend on the same callable.
     """
 
-    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        use_cache: bool = True,
+        scope: str | None = None,
+        max_concurrency: int | None = None,
+    ) -> None:
+        if max_concurrency is not None and (
+            isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1
+        ):
+            from ouroboros.core import InvalidArgumentError
+
+            raise InvalidArgumentError(f"max_concurrency must be a positive integer, got {max_concurrency!r}")
+        # At most this many calls of the dependency run at once (across requests).
+        self.max_concurrency = max_concurrency
+        if scope not in (None, "function", "request"):
+            from ouroboros.api.exceptions import FastAPIError
+
+            raise FastAPIError(f'Depends(scope=) must be "function" or "request", got {scope!r}')
         self.dependency = dependency
         self.use_cache = use_cache
+        # When a `yield` dependency's exit code runs; both scopes exit before
+        # the response is written here (FastAPI's "function" behaviour).
+        self.scope = scope
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", repr(self.dependency))
@@ -165,7 +187,13 @@ class Security(Depends):
     """A dependency that also declares OAuth2 scopes (for OpenAPI)."""
 
     def __init__(
-        self, dependency: Callable[..., Any] | None = None, *, scopes: list[str] | None = None, use_cache: bool = True
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        scopes: Sequence[str] | None = None,
+        use_cache: bool = True,
+        scope: str | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
-        super().__init__(dependency, use_cache=use_cache)
+        super().__init__(dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
         self.scopes = list(scopes or [])

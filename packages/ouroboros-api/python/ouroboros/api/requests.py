@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, unquote
 
 from ouroboros.api import _api
 
-__all__ = ["Headers", "Request"]
+__all__ = ["HTTPConnection", "Headers", "Request"]
 
 
 class Headers(Mapping[str, str]):
@@ -123,3 +123,7 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url_path}>"
+
+
+# Starlette's base of Request and WebSocket; here Request plays both parts.
+HTTPConnection = Request

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,7 @@ __all__ = [
     "Response",
     "ServerSentEvent",
     "StreamingResponse",
+    "format_sse_event",
 ]
 
 
@@ -263,21 +265,38 @@ class ServerSentEvent:
         self.data, self.event, self.id, self.retry, self.comment = data, event, id, retry, comment
 
     def encode(self) -> bytes:
-        lines = []
-        if self.comment is not None:
-            lines.extend(f": {c}" for c in self.comment.splitlines())
-        if self.id is not None:
-            lines.append(f"id: {self.id}")
-        if self.event is not None:
-            lines.append(f"event: {self.event}")
-        if self.retry is not None:
-            lines.append(f"retry: {self.retry}")
+        data = None
         if self.data is not None:
-            text = (
+            data = (
                 self.data if isinstance(self.data, str) else json.dumps(to_plain_deep(self.data), separators=(",", ":"))
             )
-            lines.extend(f"data: {line}" for line in text.split("\n"))
-        return ("\n".join(lines) + "\n\n").encode("utf-8")
+        return format_sse_event(data_str=data, event=self.event, id=self.id, retry=self.retry, comment=self.comment)
+
+
+_SSE_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def format_sse_event(
+    *,
+    data_str: str | None = None,
+    event: str | None = None,
+    id: str | None = None,
+    retry: int | None = None,
+    comment: str | None = None,
+) -> bytes:
+    """One event in the ``text/event-stream`` wire format, in FastAPI's field
+    order (comment, event, data, id, retry); multi-line comments and data get
+    one prefixed line each; the event ends with a blank line."""
+    lines = [f": {line}" for line in _SSE_LINE_BREAK.split(comment)] if comment is not None else []
+    if event is not None:
+        lines.append(f"event: {event}")
+    if data_str is not None:
+        lines.extend(f"data: {line}" for line in _SSE_LINE_BREAK.split(data_str))
+    if id is not None:
+        lines.append(f"id: {id}")
+    if retry is not None:
+        lines.append(f"retry: {retry}")
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
 def to_plain_deep(value: Any) -> Any:

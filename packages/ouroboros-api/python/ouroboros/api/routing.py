@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ouroboros.api.params import Depends
+from ouroboros.api.utils import generate_unique_id
 
 __all__ = ["APIRoute", "APIRouter"]
 
@@ -32,6 +33,8 @@ RESPONSE_OPTIONS = (
     "response_model_exclude_none",
     "response_description",
     "openapi_extra",
+    "callbacks",
+    "generate_unique_id_function",
 )
 _PATH_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z]+)?}")
 
@@ -65,7 +68,11 @@ class APIRoute:
         response_model_exclude_none: bool = False,
         response_description: str = "Successful Response",
         openapi_extra: dict[str, Any] | None = None,
+        callbacks: list[Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
+        self.callbacks = callbacks
+        self.generate_unique_id_function = generate_unique_id_function or generate_unique_id
         self.response_model_include = response_model_include
         self.response_model_exclude = response_model_exclude
         self.response_model_by_alias = response_model_by_alias
@@ -115,6 +122,12 @@ class APIRouter:
         dependencies: Sequence[Depends] | None = None,
         responses: dict[int | str, Any] | None = None,
         deprecated: bool | None = None,
+        *,
+        default_response_class: type | None = None,
+        callbacks: list[Any] | None = None,
+        routes: Sequence[APIRoute] | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             from ouroboros.core import InvalidArgumentError
@@ -125,7 +138,11 @@ class APIRouter:
         self.dependencies = list(dependencies or [])
         self.responses = dict(responses or {})
         self.deprecated = deprecated
-        self.routes: list[APIRoute] = []
+        self.default_response_class = default_response_class
+        self.callbacks = list(callbacks or [])
+        self.include_in_schema = include_in_schema
+        self.generate_unique_id_function = generate_unique_id_function
+        self.routes: list[APIRoute] = list(routes or [])
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
 
     def add_api_route(
@@ -137,6 +154,12 @@ class APIRouter:
         kwargs["responses"] = {**self.responses, **(kwargs.get("responses") or {})}
         if kwargs.get("deprecated") is None:
             kwargs["deprecated"] = self.deprecated
+        if kwargs.get("response_class") is None:
+            kwargs["response_class"] = self.default_response_class
+        if not self.include_in_schema:
+            kwargs["include_in_schema"] = False
+        if kwargs.get("generate_unique_id_function") is None:
+            kwargs["generate_unique_id_function"] = self.generate_unique_id_function
         route = APIRoute(self.prefix + path, endpoint, methods=methods, **kwargs)
         self.routes.append(route)
         return route

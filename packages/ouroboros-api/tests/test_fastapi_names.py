@@ -1,0 +1,152 @@
+"""FastAPI's module paths, names and keywords, and what they do here."""
+
+import asyncio
+import importlib
+import threading
+from typing import Annotated, Any
+
+import pytest
+
+from ouroboros.api import App, Depends, PlainTextResponse, Request, Security, TestClient
+from ouroboros.api.concurrency import iterate_in_threadpool, run_in_threadpool
+from ouroboros.api.exceptions import FastAPIError
+from ouroboros.api.middleware import GZipMiddleware, Middleware
+from ouroboros.api.responses import JSONResponse
+from ouroboros.api.security import SecurityScopes
+from ouroboros.api.sse import format_sse_event
+
+MODULES = {
+    "ouroboros.api.security.http": ["HTTPBase", "HTTPBearer", "HTTPDigest", "HTTPAuthorizationCredentials"],
+    "ouroboros.api.security.oauth2": ["OAuth2", "OAuth2PasswordRequestForm", "SecurityScopes"],
+    "ouroboros.api.security.api_key": ["APIKeyHeader", "APIKeyQuery", "APIKeyCookie"],
+    "ouroboros.api.security.open_id_connect_url": ["OpenIdConnect"],
+    "ouroboros.api.exceptions": ["ResponseValidationError", "FastAPIError", "FastAPIDeprecationWarning"],
+    "ouroboros.api.concurrency": ["run_in_threadpool", "AsyncExitStack"],
+    "ouroboros.api.sse": ["EventSourceResponse", "ServerSentEvent", "format_sse_event"],
+    "ouroboros.api.requests": ["HTTPConnection"],
+    "ouroboros.api.utils": ["generate_unique_id"],
+    "ouroboros.api._compat": ["PYDANTIC_VERSION_MINOR_TUPLE"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_fastapi_module_paths_exist(module):
+    mod = importlib.import_module(module)
+    assert [n for n in MODULES[module] if not hasattr(mod, n)] == []
+
+
+running = {"now": 0, "peak": 0}
+
+
+async def limited() -> int:
+    running["now"] += 1
+    running["peak"] = max(running["peak"], running["now"])
+    await asyncio.sleep(0.05)
+    running["now"] -= 1
+    return 1
+
+
+def scoped(security_scopes: SecurityScopes) -> list[str]:
+    return security_scopes.scopes
+
+
+def needs_admin(scopes: Annotated[list[str], Security(scoped, scopes=["admin"])]) -> list[str]:
+    return scopes
+
+
+class Teapot(Exception):
+    pass
+
+
+async def teapot_handler(request: Request, exc: Teapot) -> JSONResponse:
+    return JSONResponse({"teapot": True}, status_code=418)
+
+
+app = App(
+    title="Names",
+    summary="Short",
+    servers=[{"url": "https://api.example.com"}],
+    openapi_tags=[{"name": "items"}],
+    openapi_external_docs={"url": "https://docs.example.com"},
+    default_response_class=PlainTextResponse,
+    exception_handlers={Teapot: teapot_handler},
+    middleware=[Middleware(GZipMiddleware, minimum_size=10)],
+)
+
+
+@app.get("/limited")
+async def limited_route(n: Annotated[int, Depends(limited, max_concurrency=2)]) -> Any:
+    return str(n)
+
+
+@app.get("/scopes")
+async def scopes_route(s: Annotated[list[str], Security(needs_admin, scopes=["items:read"])]) -> Any:
+    return ",".join(s)
+
+
+@app.get("/teapot")
+async def teapot() -> Any:
+    raise Teapot
+
+
+@app.get("/items/{item_id}", tags=["items"])
+async def read_item(item_id: int) -> Any:
+    return f"item {item_id}"
+
+
+def test_max_concurrency_limits_calls_across_requests():
+    async def burst() -> list[int]:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=client.base_url) as c:
+            rs = await asyncio.gather(*(c.get("/limited") for _ in range(6)))
+        return [r.status_code for r in rs]
+
+    with TestClient(app) as client:
+        assert asyncio.run(burst()) == [200] * 6
+    assert running["peak"] == 2
+
+
+def test_security_scopes_collect_every_level():
+    with TestClient(app) as client:
+        assert client.get("/scopes").text == "items:read,admin"
+
+
+def test_app_keywords_reach_handlers_middleware_and_openapi():
+    with TestClient(app) as client:
+        r = client.get("/items/3")
+        assert (r.text, r.headers["content-type"]) == ("item 3", "text/plain; charset=utf-8")
+        assert (client.get("/teapot").status_code, client.get("/teapot").json()) == (418, {"teapot": True})
+        doc = client.get("/openapi.json").json()
+    assert doc["info"] == {"title": "Names", "summary": "Short", "version": "0.1.0"}
+    assert doc["servers"] == [{"url": "https://api.example.com"}]
+    assert doc["tags"] == [{"name": "items"}]
+    assert doc["externalDocs"] == {"url": "https://docs.example.com"}
+    assert doc["paths"]["/items/{item_id}"]["get"]["operationId"] == "read_item_items__item_id__get"
+
+
+def test_middleware_entries_are_built():
+    assert any(isinstance(m, GZipMiddleware) and m.minimum_size == 10 for m in app.user_middleware)
+
+
+def test_depends_checks_its_keywords():
+    with pytest.raises(FastAPIError, match="scope"):
+        Depends(limited, scope="session")
+    with pytest.raises(ValueError, match="max_concurrency"):
+        Depends(limited, max_concurrency=0)
+
+
+def test_run_in_threadpool_runs_off_the_loop():
+    async def main() -> tuple[bool, list[int]]:
+        loop_thread = threading.get_ident()
+        other = await run_in_threadpool(lambda: threading.get_ident() != loop_thread)
+        items = [i async for i in iterate_in_threadpool(iter([1, 2, 3]))]
+        return other, items
+
+    assert asyncio.run(main()) == (True, [1, 2, 3])
+
+
+def test_format_sse_event_writes_fastapi_field_order():
+    assert format_sse_event(data_str="a\nb", event="e", id="7", retry=5, comment="hi") == (
+        b": hi\nevent: e\ndata: a\ndata: b\nid: 7\nretry: 5\n\n"
+    )
