@@ -310,3 +310,27 @@ def test_url_errors_are_httpx_classes():
         assert isinstance(no_scheme.value, http.InvalidURL)
         with pytest.raises(http.LocalProtocolError):
             client.get("http://")
+
+
+def test_cookies_collection_and_client_jar():
+    from http.cookiejar import CookieJar
+
+    cookies = http.Cookies({"a": "1"})
+    cookies.set("b", "2", domain="example.org")
+    cookies.set("b", "3", domain="example.com")
+    assert dict(http.Cookies({"x": "y"})) == {"x": "y"} and len(cookies) == 3
+    with pytest.raises(http.CookieConflict):
+        cookies["b"]
+    assert cookies.get("b", domain="example.com") == "3"
+    cookies.clear(domain="example.com")
+    assert cookies["b"] == "2"
+    del cookies["a"]
+    assert list(cookies) == ["b"] and isinstance(cookies.jar, CookieJar)
+
+    def echo(request: Request) -> Response:
+        return Response(200, json={"cookie": request.headers.get("cookie")})
+
+    with http.Client(transport=http.MockTransport(echo)) as client:
+        client.cookies = http.Cookies({"session": "s1"})
+        assert client.get("http://example.org/").json() == {"cookie": "session=s1"}
+        assert client.cookies.get("session") == "s1"

@@ -25,6 +25,7 @@ from ouroboros.http._api import (
 )
 from ouroboros.http._client import Client, HttpClient
 from ouroboros.http._content import AsyncByteStream, ByteStream, SyncByteStream
+from ouroboros.http._cookies import Cookies
 from ouroboros.http._digest import DigestAuth
 from ouroboros.http._errors import (
     ClientClosed,
@@ -58,7 +59,7 @@ from ouroboros.http._errors import (
     WriteError,
     WriteTimeout,
 )
-from ouroboros.http._http import Cookies, Headers, Response, __version__
+from ouroboros.http._http import Headers, Response, __version__
 from ouroboros.http._mock import MockTransport, Route
 from ouroboros.http._models import (
     USE_CLIENT_DEFAULT,

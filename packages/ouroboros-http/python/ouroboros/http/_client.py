@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ouroboros.core import InvalidArgumentError
-from ouroboros.http._cookies import cookie_pairs
+from ouroboros.http._cookies import cookie_entries, cookie_pairs
 from ouroboros.http._errors import ClientClosed, TooManyRedirects
 from ouroboros.http._flow import mount_table, redirect_request, set_cookie_pairs
 from ouroboros.http._http import Headers, NativeClient, Response, __version__
@@ -185,8 +185,8 @@ class _BaseClient:
             jar = self._native.cookies
             if jar is None:
                 raise InvalidArgumentError("cookies= needs store_cookies=True")
-            for k, v in cookie_pairs(cookies):
-                jar.set(k, v)
+            for name, value, domain, path in cookie_entries(cookies):
+                jar.set(name, value, domain.lstrip("."), path)
 
     def _add_jar_cookies(self, request: Request) -> None:
         """Send the jar's cookies for this host with a request answered by a transport."""
@@ -261,6 +261,15 @@ class _BaseClient:
     def cookies(self) -> Any:
         """The cookie jar shared by every request of this client."""
         return self._native.cookies
+
+    @cookies.setter
+    def cookies(self, value: Any) -> None:
+        jar = self._native.cookies
+        if jar is None:
+            raise InvalidArgumentError("client.cookies cannot be set on a client built with store_cookies=False")
+        jar.clear()
+        for name, val, domain, path in cookie_entries(value):
+            jar.set(name, val, domain.lstrip("."), path)
 
     @property
     def base_url(self) -> URL:

@@ -1,25 +1,141 @@
-"""Cookie helpers shared by requests and clients."""
+"""``Cookies``, a cookie collection like httpx's, and the helpers that send cookies.
+
+``Cookies`` holds cookies outside any client (build one from a dict, pairs or a
+``http.cookiejar.CookieJar``, pass it as ``cookies=``, or assign it to
+``client.cookies``); a client's own jar (``client.cookies``) lives in Rust and
+takes the same calls (``get``, ``set``, ``delete``, ``clear``, ``[name]``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from http.cookiejar import Cookie, CookieJar
 from typing import Any
 
 
-def cookie_pairs(cookies: Any) -> list[tuple[str, str]]:
-    """``(name, value)`` pairs from a dict, a list of pairs, a ``Cookies`` or a ``CookieJar``."""
+def _cookie(name: str, value: str, domain: str, path: str) -> Cookie:
+    return Cookie(
+        version=0,
+        name=name,
+        value=value,
+        port=None,
+        port_specified=False,
+        domain=domain,
+        domain_specified=bool(domain),
+        domain_initial_dot=domain.startswith("."),
+        path=path,
+        path_specified=bool(path),
+        secure=False,
+        expires=None,
+        discard=True,
+        comment=None,
+        comment_url=None,
+        rest={"HttpOnly": None},
+        rfc2109=False,
+    )
+
+
+class Cookies(MutableMapping[str, str]):
+    """Cookies by name (and domain and path), backed by an ``http.cookiejar.CookieJar`` (``.jar``)."""
+
+    def __init__(self, cookies: Any = None) -> None:
+        if isinstance(cookies, CookieJar):
+            self.jar = cookies
+            return
+        self.jar = CookieJar()
+        if isinstance(cookies, Cookies):
+            for c in cookies.jar:
+                self.jar.set_cookie(c)
+        elif isinstance(cookies, Mapping):
+            for name, value in cookies.items():
+                self.set(name, value)
+        elif cookies is not None:
+            for name, value in cookies:
+                self.set(name, value)
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        """Add or replace a cookie."""
+        self.jar.set_cookie(_cookie(name, value, domain, path))
+
+    def _matching(self, name: str, domain: str | None, path: str | None) -> list[Cookie]:
+        return [
+            c
+            for c in self.jar
+            if c.name == name and (domain is None or c.domain == domain) and (path is None or c.path == path)
+        ]
+
+    def get(self, name: str, default: Any = None, domain: str | None = None, path: str | None = None) -> Any:  # type: ignore[override]
+        """The value of ``name``; ``CookieConflict`` when several domains/paths hold one."""
+        found = self._matching(name, domain, path)
+        if len(found) > 1:
+            from ouroboros.http._errors import CookieConflict
+
+            raise CookieConflict(f"Multiple cookies exist with name={name}; give domain= (and path=)")
+        return found[0].value if found else default
+
+    def delete(self, name: str, domain: str | None = None, path: str | None = None) -> None:
+        for c in self._matching(name, domain, path):
+            self.jar.clear(c.domain, c.path, c.name)
+
+    def clear(self, domain: str | None = None, path: str | None = None) -> None:  # type: ignore[override]
+        """Remove every cookie, or those of one domain (and path)."""
+        if domain is None:
+            self.jar.clear()
+        elif path is None:
+            self.jar.clear(domain)
+        else:
+            self.jar.clear(domain, path)
+
+    def update(self, cookies: Any = None) -> None:  # type: ignore[override]
+        for c in Cookies(cookies).jar:
+            self.jar.set_cookie(c)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.set(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        if not self._matching(name, None, None):
+            raise KeyError(name)
+        self.delete(name)
+
+    def __len__(self) -> int:
+        return len(self.jar)
+
+    def __iter__(self) -> Iterator[str]:
+        return (c.name for c in self.jar)
+
+    def __bool__(self) -> bool:
+        return any(True for _ in self.jar)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"<Cookie {c.name}={c.value} for {c.domain} />" for c in self.jar)
+        return f"<Cookies[{inner}]>"
+
+
+def cookie_entries(cookies: Any) -> list[tuple[str, str, str, str]]:
+    """``(name, value, domain, path)`` from a dict, pairs, a ``Cookies`` or a ``CookieJar``."""
     if cookies is None:
         return []
+    jar = cookies.jar if isinstance(cookies, Cookies) else cookies
+    if isinstance(jar, CookieJar):
+        return [(c.name, c.value or "", c.domain, c.path or "/") for c in jar]
     if isinstance(cookies, Mapping):
-        return [(str(k), str(v)) for k, v in cookies.items()]
-    from http.cookiejar import CookieJar
-
-    if isinstance(cookies, CookieJar):
-        return [(c.name, c.value or "") for c in cookies]
+        return [(str(k), str(v), "", "/") for k, v in cookies.items()]
     items = getattr(cookies, "items", None)
     if callable(items):
-        return [(str(k), str(v)) for k, v in items()]
-    return [(str(k), str(v)) for k, v in cookies]
+        return [(str(k), str(v), "", "/") for k, v in items()]
+    return [(str(k), str(v), "", "/") for k, v in cookies]
+
+
+def cookie_pairs(cookies: Any) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs of any form ``cookies=`` accepts."""
+    return [(name, value) for name, value, _, _ in cookie_entries(cookies)]
 
 
 def cookie_header(cookies: Any, url: Any = None) -> str:
