@@ -7,7 +7,7 @@
 #![allow(clippy::must_use_candidate)]
 
 use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
-use sheet_history::Document;
+use sheet_history::{Document, Input};
 use wasm_bindgen::prelude::*;
 
 // The renderer's one-call viewport read (frontend-sheet/src/grid).
@@ -225,25 +225,20 @@ impl Engine {
                 f64::from(c0) + f64::from(cols - 1),
             )?;
         }
-        let sheet = self.sheet;
-        self.doc.begin();
-        let mut result = Ok(());
-        for (i, ((kind, number), text)) in kinds.iter().zip(numbers).zip(&texts).enumerate() {
-            let at = u32::try_from(i).unwrap_or(u32::MAX);
-            let (r, c) = (r0 + at / cols, c0 + at % cols);
-            let step = match kind {
-                0 => self.doc.clear(sheet, r, c),
-                1 => self.doc.set_value(sheet, r, c, Value::number(*number)),
-                3 => self.doc.set_value(sheet, r, c, Value::Bool(*number != 0.0)),
-                _ => self.doc.set_input(sheet, r, c, text),
-            };
-            if let Err(e) = step {
-                result = Err(js_error(&e));
-                break;
-            }
-        }
-        self.doc.commit();
-        result
+        let inputs = kinds
+            .iter()
+            .zip(numbers)
+            .zip(texts)
+            .map(|((kind, number), text)| match kind {
+                0 => Input::Clear,
+                1 => Input::Value(Value::number(*number)),
+                3 => Input::Value(Value::Bool(*number != 0.0)),
+                _ => Input::Typed(text),
+            })
+            .collect();
+        self.doc
+            .set_block(self.sheet, r0, c0, cols, inputs)
+            .map_err(|e| js_error(&e))
     }
 
     /// Sets a cell from text as a user types it (`=A1*2`, `12.5`, `TRUE`, `hello`).

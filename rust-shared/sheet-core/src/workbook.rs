@@ -132,6 +132,11 @@ impl Sheet {
         self.cells.get(row, col)
     }
 
+    /// Calls `f` with every stored cell inside `rect` (a Morton range read).
+    pub fn cells_in(&self, rect: Rect, f: impl FnMut(u32, u32, &Cell)) {
+        self.cells.for_each_in(rect, f);
+    }
+
     #[must_use]
     pub fn extent(&self) -> (u32, u32) {
         self.extent

@@ -6,8 +6,19 @@
 //! made between [`Document::begin`] and [`Document::commit`] are one
 //! transaction: one undo step, recalculated once.
 
-use sheet_core::{Cell, CellSnapshot, RemovedSheet, Result, SheetId, Value, Workbook};
+use sheet_core::{Cell, CellSnapshot, Rect, RemovedSheet, Result, SheetId, Value, Workbook};
 use sheet_formula::StructureEdit;
+
+/// What one cell of a block edit is set to (see [`Document::set_block`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Clears the value and formula (the format stays).
+    Clear,
+    /// A constant.
+    Value(Value),
+    /// Text as a user types it (`=` starts a formula).
+    Typed(String),
+}
 
 /// One reversible change.
 #[derive(Clone, Debug)]
@@ -25,6 +36,18 @@ enum Op {
     Structure {
         edit: StructureEdit,
         restore: Vec<CellSnapshot>,
+    },
+    /// A block of cells set from `inputs` (row by row, `width` wide); `before`
+    /// holds the cells of the block that were not empty. Redo applies the
+    /// inputs again, so a large paste keeps one copy of what was typed
+    /// instead of two snapshots per cell.
+    Block {
+        sheet: SheetId,
+        top: u32,
+        left: u32,
+        width: u32,
+        inputs: Vec<Input>,
+        before: Vec<(u32, u32, Cell)>,
     },
     /// A sheet added (`added`) or removed; `taken` holds it while it is out
     /// of the workbook.
@@ -198,6 +221,48 @@ impl Document {
             }
         }
         self.commit();
+        result
+    }
+
+    /// Sets a block of cells from (`top`, `left`), `width` cells wide, row by
+    /// row, as one undo step recalculated once. Stops at the first input
+    /// that fails (a formula that does not parse, a cell outside the sheet)
+    /// and returns its error; the inputs before it stay applied, in the step.
+    pub fn set_block(
+        &mut self,
+        sheet: SheetId,
+        top: u32,
+        left: u32,
+        width: u32,
+        inputs: Vec<Input>,
+    ) -> Result<()> {
+        let width = width.max(1);
+        let mut before = Vec::new();
+        if let (Some(s), false) = (self.workbook.sheet(sheet), inputs.is_empty()) {
+            let rows = u32::try_from((inputs.len() - 1) / width as usize).unwrap_or(u32::MAX);
+            let rect = Rect::new(
+                top,
+                left,
+                top.saturating_add(rows),
+                left.saturating_add(width - 1),
+            );
+            s.cells_in(rect, |r, c, cell| before.push((r, c, cell.clone())));
+        }
+        self.workbook.begin_batch();
+        let (applied, result) = apply_block(&mut self.workbook, sheet, top, left, width, &inputs);
+        self.workbook.end_batch();
+        let mut inputs = inputs;
+        inputs.truncate(applied);
+        if !inputs.is_empty() {
+            self.record(Op::Block {
+                sheet,
+                top,
+                left,
+                width,
+                inputs,
+                before,
+            });
+        }
         result
     }
 
@@ -375,6 +440,22 @@ impl Document {
                         );
                     }
                 }
+                Op::Block {
+                    sheet,
+                    top,
+                    left,
+                    width,
+                    inputs,
+                    before,
+                } => {
+                    for i in 0..inputs.len() {
+                        let (r, c) = block_cell(*top, *left, *width, i);
+                        let _ = self.workbook.clear(*sheet, r, c);
+                    }
+                    for (r, c, cell) in before.iter() {
+                        let _ = self.workbook.put_cell(*sheet, *r, *c, cell.clone());
+                    }
+                }
                 Op::Sheet { id, added, taken } => self.toggle_sheet(*id, *added, taken),
                 Op::Rename { id, before, .. } => {
                     let _ = self.workbook.rename_sheet(*id, before);
@@ -418,6 +499,17 @@ impl Document {
                         replayed.push(Op::Structure { edit, restore });
                     }
                 }
+                Op::Block {
+                    sheet,
+                    top,
+                    left,
+                    width,
+                    ref inputs,
+                    ..
+                } => {
+                    let _ = apply_block(&mut self.workbook, sheet, top, left, width, inputs);
+                    replayed.push(op);
+                }
                 Op::Sheet {
                     id,
                     added,
@@ -451,6 +543,39 @@ impl Document {
     pub fn undo_len(&self) -> usize {
         self.undo.len()
     }
+}
+
+/// The cell of the `i`-th input of a block.
+fn block_cell(top: u32, left: u32, width: u32, i: usize) -> (u32, u32) {
+    let i = u32::try_from(i).unwrap_or(u32::MAX);
+    (
+        top.saturating_add(i / width),
+        left.saturating_add(i % width),
+    )
+}
+
+/// Applies a block's inputs; returns how many were applied, and the error
+/// that stopped it.
+fn apply_block(
+    wb: &mut Workbook,
+    sheet: SheetId,
+    top: u32,
+    left: u32,
+    width: u32,
+    inputs: &[Input],
+) -> (usize, Result<()>) {
+    for (i, input) in inputs.iter().enumerate() {
+        let (r, c) = block_cell(top, left, width, i);
+        let step = match input {
+            Input::Clear => wb.clear(sheet, r, c),
+            Input::Value(v) => wb.set_value(sheet, r, c, v.clone()),
+            Input::Typed(t) => wb.set_input(sheet, r, c, t),
+        };
+        if let Err(e) = step {
+            return (i, Err(e));
+        }
+    }
+    (inputs.len(), Ok(()))
 }
 
 #[cfg(test)]
@@ -638,5 +763,49 @@ mod tests {
         // Redo ends after the name's removal.
         assert_eq!(shown(&d, 0, 0), "42");
         assert_eq!(shown(&d, 1, 0), "#NAME?");
+    }
+
+    #[test]
+    fn block_edits_undo_and_redo() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        d.set_input(s, 0, 0, "old").unwrap();
+        d.set_format(s, 1, 1, Some("0.00")).unwrap();
+        d.set_input(s, 1, 1, "7").unwrap();
+        let inputs = vec![
+            Input::Value(Value::Number(1.0)),
+            Input::Typed("=A1*2".into()),
+            Input::Clear,
+            Input::Typed("=A1+B1".into()),
+        ];
+        d.set_block(s, 0, 0, 2, inputs).unwrap();
+        assert_eq!(shown(&d, 0, 1), "2");
+        assert_eq!(shown(&d, 1, 1), "3.00");
+        assert_eq!(shown(&d, 1, 0), "");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 0), "old");
+        assert_eq!(shown(&d, 0, 1), "");
+        assert_eq!(shown(&d, 1, 1), "7.00");
+        assert!(d.redo());
+        assert_eq!(shown(&d, 1, 1), "3.00");
+        assert_eq!(d.workbook().formula(s, 1, 1).as_deref(), Some("=A1+B1"));
+        // A bad formula stops the block; what came before it is one step.
+        let err = d.set_block(
+            s,
+            5,
+            0,
+            3,
+            vec![
+                Input::Typed("5".into()),
+                Input::Typed("=1+".into()),
+                Input::Typed("6".into()),
+            ],
+        );
+        assert!(err.is_err());
+        assert_eq!(shown(&d, 5, 0), "5");
+        assert_eq!(shown(&d, 5, 2), "");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 5, 0), "");
+        assert_eq!(shown(&d, 1, 1), "3.00");
     }
 }
