@@ -62,7 +62,7 @@ def rss_kib(pid: int) -> int:
 
 
 def test_worker_memory_is_bounded_under_a_flood(broker_url: str, tmp_path: Path) -> None:
-    """A slow worker under 20,000 waiting 2 KiB messages (40 MiB) holds only
+    """A slow worker under 10,000 waiting 4 KiB messages (40 MiB) holds only
     what it runs: its RSS grows by far less than the backlog."""
     prefix = fresh_prefix()
     markers = tmp_path / "m"
@@ -76,9 +76,9 @@ def test_worker_memory_is_bounded_under_a_flood(broker_url: str, tmp_path: Path)
         warm = [app.send_task("fault_app.slow", (str(markers), n)) for n in range(20)]
         assert sorted(r.get(timeout=60) for r in warm) == list(range(20))
         before = rss_kib(proc.pid)
-        padding = "x" * 2048
-        for start in range(0, 20_000, 2_000):
-            items = [((str(markers), n), {"pad": padding}) for n in range(start, start + 2_000)]
+        padding = "x" * 4096
+        for start in range(0, 10_000, 1_000):
+            items = [((str(markers), n), {"pad": padding}) for n in range(start, start + 1_000)]
             _flood(app, items)
         peak = before
         deadline = time.monotonic() + 3.0

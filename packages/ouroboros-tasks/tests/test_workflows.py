@@ -176,7 +176,13 @@ def test_stats_and_heartbeat(app: App, start_worker) -> None:
         add.delay(i, i).get(timeout=10)
     with pytest.raises(TaskFailed):
         fail.delay(1).get(timeout=10)
-    wait_for(lambda: collect_stats(app)["tasks"].get(add.name, {}).get("succeeded") == 3)
+
+    def settled() -> bool:
+        # Heartbeats publish snapshots: wait for one taken after the dead letter too.
+        tasks = collect_stats(app)["tasks"]
+        return tasks.get(add.name, {}).get("succeeded") == 3 and tasks.get(fail.name, {}).get("dead") == 1
+
+    wait_for(settled)
     stats = collect_stats(app)
     assert stats["tasks"][fail.name]["failed"] == 1
     assert stats["tasks"][fail.name]["dead"] == 1
