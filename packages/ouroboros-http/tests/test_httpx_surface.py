@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import ouroboros.http as http
+from ouroboros.core import InvalidArgumentError
 from ouroboros.http import URL, QueryParams, Request, Response, codes
 
 # -- URL ------------------------------------------------------------------------
@@ -334,3 +335,36 @@ def test_cookies_collection_and_client_jar():
         client.cookies = http.Cookies({"session": "s1"})
         assert client.get("http://example.org/").json() == {"cookie": "session=s1"}
         assert client.cookies.get("session") == "s1"
+
+
+def test_redirect_history_is_chained_and_hooks_are_settable():
+    def hops(request: Request) -> Response:
+        left = int(request.url.params.get("n", "0"))
+        if left:
+            return Response(302, headers={"Location": f"/r?n={left - 1}"})
+        return Response(200)
+
+    seen: list[str] = []
+    with http.Client(transport=http.MockTransport(hops), follow_redirects=True) as client:
+        client.event_hooks = {"request": [lambda r: seen.append(str(r.url))]}
+        assert client.event_hooks["response"] == []
+        r = client.get("https://example.org/r?n=2")
+    assert [len(h.history) for h in r.history] == [0, 1]
+    assert seen == ["https://example.org/r?n=2", "https://example.org/r?n=1", "https://example.org/r?n=0"]
+    with pytest.raises(InvalidArgumentError, match="unknown event hook"):
+        client.event_hooks = {"sent": []}
+
+
+def test_request_params_replace_the_query_and_multipart_escapes():
+    assert Request("GET", "http://example.com?c=3", params={"a": "1"}).url == "http://example.com?a=1"
+
+    class Pipe(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            return 0
+
+    r = Request("POST", "https://example.org/", files={"f": ('a"\x1a\x1b.txt', Pipe())})
+    assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers
+    assert b'filename="a%22%1A\x1b.txt"' in r.read()

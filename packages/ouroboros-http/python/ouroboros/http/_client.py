@@ -140,11 +140,7 @@ class _BaseClient:
         self.auth = auth
         self.timeout = timeout
         self.follow_redirects = follow_redirects
-        self.event_hooks: dict[str, list[Any]] = {"request": [], "response": []}
-        for name, hooks in (event_hooks or {}).items():
-            if name not in self.event_hooks:
-                raise InvalidArgumentError(f"unknown event hook {name!r}; expected 'request' or 'response'")
-            self.event_hooks[name] = list(hooks)
+        self.event_hooks = event_hooks or {}
         self._transport = transport
         self._mounts = mount_table(mounts)
         self._params = QueryParams(params)
@@ -223,6 +219,26 @@ class _BaseClient:
                 or (isinstance(auth, Auth) and auth.header() is not None)
             )
         )
+
+    @property
+    def event_hooks(self) -> dict[str, list[Any]]:
+        """``{"request": [...], "response": [...]}``: callables run around each request."""
+        return self._event_hooks
+
+    @event_hooks.setter
+    def event_hooks(self, value: Mapping[str, list[Any]]) -> None:
+        hooks: dict[str, list[Any]] = {"request": [], "response": []}
+        for name, funcs in value.items():
+            if name not in hooks:
+                raise InvalidArgumentError(f"unknown event hook {name!r}; expected 'request' or 'response'")
+            hooks[name] = list(funcs)
+        self._event_hooks = hooks
+
+    def _redirect_headers(self, request: Request, url: URL, method: str) -> Any:
+        """The headers of the request that follows a redirect of ``request`` to ``url``."""
+        from ouroboros.http._flow import redirect_headers
+
+        return redirect_headers(request, URL(url), method)
 
     @property
     def auth(self) -> Auth | None:
@@ -552,6 +568,7 @@ class HttpClient(_BaseClient):
                 except StopAsyncIteration:
                     break
                 await response.aread()
+                response.history = list(history) + list(response.history)
                 history.append(response)
         finally:
             await flow.aclose()
@@ -578,6 +595,7 @@ class HttpClient(_BaseClient):
                     request=request,
                 )
             await response.aread()
+            response.history = list(hops)
             hops.append(response)
             request = following
         if hops:
@@ -793,6 +811,7 @@ class Client(_BaseClient):
                 except StopIteration:
                     break
                 response.read()
+                response.history = list(history) + list(response.history)
                 history.append(response)
         finally:
             flow.close()
@@ -819,6 +838,7 @@ class Client(_BaseClient):
                     request=request,
                 )
             response.read()
+            response.history = list(hops)
             hops.append(response)
             request = following
         if hops:

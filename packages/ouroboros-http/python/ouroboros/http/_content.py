@@ -141,6 +141,19 @@ def _file_length(file: Any) -> int | None:
         return None
 
 
+def _whole_file_length(file: Any) -> int | None:
+    """A file object's full size (multipart parts are read from its start)."""
+    with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):
+        return os.fstat(file.fileno()).st_size
+    try:
+        here = file.tell()
+        end = file.seek(0, os.SEEK_END)
+        file.seek(here)
+        return int(end)
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
+
+
 class _FileStream(SyncByteStream):
     """A file object read in chunks as the body is sent."""
 
@@ -215,8 +228,13 @@ def encode_json(value: Any) -> tuple[dict[str, str], ByteStream]:
 # -- multipart/form-data ------------------------------------------------------
 
 
+# HTML5 form encoding of names and filenames: quote, backslash and control characters
+# (ESC excepted, as browsers do) are escaped.
+_PARAM_ESCAPES = {'"': "%22", "\\": "\\\\", **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}}
+
+
 def _quoted_param(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    return "".join(_PARAM_ESCAPES.get(c, c) for c in text)
 
 
 def _read_file(value: Any) -> bytes:
@@ -316,7 +334,10 @@ class MultipartStream(AsyncByteStream, SyncByteStream):
             elif isinstance(body, (pathlib.PurePath, os.PathLike)):
                 total += os.path.getsize(body)
             else:
-                return None
+                size = _whole_file_length(body)
+                if size is None:
+                    return None
+                total += size
         return total + len(self.boundary) + 6
 
 
@@ -336,8 +357,8 @@ def encode_multipart(data: Mapping[str, Any], files: Any, content_type: str | No
     headers = {"Content-Type": f"multipart/form-data; boundary={stream.boundary.decode('ascii')}"}
     size = stream.content_length()
     if size is None:
-        body = b"".join(stream)
-        return {**headers, "Content-Length": str(len(body))}, ByteStream(body)
+        # A file that cannot tell its size is sent chunked, read as it goes.
+        return {**headers, "Transfer-Encoding": "chunked"}, stream
     return {**headers, "Content-Length": str(size)}, stream
 
 

@@ -98,11 +98,7 @@ class DigestAuth(Auth):
         uri = request.url.raw_path
         nonce = challenge.nonce.encode("utf-8")
         realm = challenge.realm.encode("utf-8")
-        cnonce = (
-            hashlib.sha1(b"%d%s%s%s" % (self._nonce_count, nonce, time.ctime().encode(), os.urandom(8)))
-            .hexdigest()[:16]
-            .encode("ascii")
-        )
+        cnonce = self._get_client_nonce(self._nonce_count, nonce)
         nc = b"%08x" % self._nonce_count
         self._nonce_count += 1
         ha1 = digest(b":".join((self._username, realm, self._password)))
@@ -131,6 +127,12 @@ class DigestAuth(Auth):
             for key, value, quoted in fields
         )
         return "Digest " + text
+
+    @staticmethod
+    def _get_client_nonce(nonce_count: int, nonce: bytes) -> bytes:
+        """A fresh client nonce (16 hex digits) for one answer."""
+        seed = b"%d%s%s%s" % (nonce_count, nonce, time.ctime().encode(), os.urandom(8))
+        return hashlib.sha1(seed).hexdigest()[:16].encode("ascii")
 
     @staticmethod
     def _qop(request: Request, qop: str | None) -> bytes | None:

@@ -58,6 +58,19 @@ def redirect_request(client: Any, request: Request, response: Any) -> Request:
     status = response.status_code
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method = "GET"
+    headers = redirect_headers(request, target, method)
+    if method != request.method and method == "GET":
+        following = Request(method, target, headers=headers, extensions=request.extensions)
+    else:
+        following = Request(method, target, headers=headers, stream=request.stream, extensions=request.extensions)
+        following._content = request._content
+    following._auto = set(request._auto)
+    return following
+
+
+def redirect_headers(request: Request, target: URL, method: str) -> Any:
+    """The headers of the request following a redirect: credentials only to the same origin
+    (or its https upgrade), ``Host`` for the new place, no body headers once it is a GET."""
     headers = request.headers.copy()
     old, new = _origin(request.url), _origin(target)
     same_origin = old == new or (
@@ -65,18 +78,12 @@ def redirect_request(client: Any, request: Request, response: Any) -> Request:
     )
     if not same_origin:
         headers.pop("authorization", None)
-    if target.host != request.url.host or target.port != request.url.port:
-        headers["Host"] = target.netloc.decode("ascii").rpartition("@")[2]
+    headers["Host"] = target.netloc.decode("ascii").rpartition("@")[2]
     headers.pop("cookie", None)
     if method != request.method and method == "GET":
         for name in ("content-length", "transfer-encoding", "content-type"):
             headers.pop(name, None)
-        following = Request(method, target, headers=headers, extensions=request.extensions)
-    else:
-        following = Request(method, target, headers=headers, stream=request.stream, extensions=request.extensions)
-        following._content = request._content
-    following._auto = set(request._auto)
-    return following
+    return headers
 
 
 class MountPattern:

@@ -358,7 +358,7 @@ class Request:
         self.method = (method.decode("ascii") if isinstance(method, bytes) else method).upper()
         self.url = URL(url)
         if params is not None:
-            self.url = self.url.copy_merge_params(params)
+            self.url = self.url.copy_with(params=params)
         self.headers = Headers(headers)
         self.extensions: dict[str, Any] = {} if extensions is None else extensions
         if cookies:
