@@ -79,6 +79,31 @@ impl ModelCodec {
         self.validator.validate_python(py, data, None, None)
     }
 
+    /// Values in column order (a record from a cursor) -> an instance, or
+    /// None when `optional` and all of them are None (a LEFT JOIN's missing side).
+    #[pyo3(signature = (values, optional = false))]
+    fn validate_values<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        optional: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cells = values.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+        if cells.len() != self.columns.len() {
+            return Err(ouroboros_common::Error::invalid_argument(
+                "values",
+                format!(
+                    "{} model has {} columns, got {} values",
+                    self.cls.bind(py).name()?,
+                    self.columns.len(),
+                    cells.len()
+                ),
+            )
+            .into());
+        }
+        self.from_cells(py, cells, optional)
+    }
+
     /// An instance -> its column values in column order, ready to bind as
     /// query arguments (JSON columns as JSON text, sets as lists).
     fn values<'py>(
@@ -225,15 +250,27 @@ impl ModelCodec {
                 n
             )));
         }
+        let cells = (0..n)
+            .map(|k| convert::cell(py, row, start + k))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.from_cells(py, cells, optional)
+    }
+
+    /// Decoded cells in column order -> an instance (None for an optional
+    /// all-NULL slice). JSON columns arrive as text (asyncpg's choice, kept
+    /// by the driver); the field's own validator parses them while validating.
+    fn from_cells<'py>(
+        &self,
+        py: Python<'py>,
+        cells: Vec<Bound<'py, PyAny>>,
+        optional: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if optional && cells.iter().all(Bound::is_none) {
+            return Ok(py.None().into_bound(py));
+        }
         let data = PyDict::new(py);
-        let mut all_null = true;
-        for (k, name) in self.columns.iter().enumerate() {
-            let mut v = convert::cell(py, row, start + k)?;
-            all_null &= v.is_none();
-            let (field, json) = &self.fields[k];
+        for ((name, (field, json)), mut v) in self.columns.iter().zip(&self.fields).zip(cells) {
             if *json {
-                // json/jsonb arrive as text (asyncpg's choice, kept by the
-                // driver); the field's validator parses it while validating.
                 if let Ok(text) = v.cast::<PyString>() {
                     let bytes = text.to_str()?.as_bytes().to_vec();
                     v = field.validate_json(py, &bytes, None).map_err(|e| {
@@ -248,9 +285,6 @@ impl ModelCodec {
                 }
             }
             data.set_item(name.bind(py), v)?;
-        }
-        if optional && all_null {
-            return Ok(py.None().into_bound(py));
         }
         self.validator
             .validate_python(py, data.as_any(), None, None)

@@ -8,6 +8,7 @@ import pytest
 import pytest_asyncio
 from pg_models import Author, Book, Role, Tag
 
+from ouroboros import postgres
 from ouroboros.core import InvalidArgumentError
 from ouroboros.postgres import Avg, Count, Max, Min, Sum
 
@@ -280,3 +281,23 @@ async def test_sql_is_inspectable():
         'ORDER BY "m_authors"."age" DESC LIMIT $3 OFFSET $4'
     )
     assert args == [3, "x", 2, 1]
+
+
+async def test_async_for_streams_through_a_cursor(db):
+    await Author.insert_many(
+        [Author(email=f"s{i}@x", name=f"s{i}", age=i, address={"city": f"c{i}"}) for i in range(1200)]
+    )
+    seen = [a async for a in Author.find(Author.age >= 100).order_by("age").iterate(prefetch=64)]
+    assert len(seen) == 1100
+    assert seen[0].age == 100 and seen[-1].age == 1199
+    assert all(isinstance(a, Author) for a in seen)
+    assert seen[5].address.city == "c105"
+
+
+async def test_async_for_with_joins_and_inside_a_transaction(people):
+    async with postgres.transaction():
+        rows = [r async for r in Author.find(Author.age >= 40).left_join(Book).order_by("age")]
+        assert [(a.name, b.title if b else None) for a, b in rows] == [("Cy", "C1"), ("Di", None), ("Ed_%", None)]
+    with pytest.raises(InvalidArgumentError, match="prefetch must be a positive int"):
+        async for _ in Author.find_all().iterate(prefetch=0):
+            pass

@@ -237,9 +237,36 @@ class Query(Generic[T]):
     def __await__(self) -> Generator[Any, None, list[Any]]:
         return self.to_list().__await__()
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
-        for item in await self.to_list():
-            yield item
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self.iterate()
+
+    async def iterate(self, *, prefetch: int = 500) -> AsyncIterator[Any]:
+        """The rows one by one through a server-side cursor, ``prefetch`` at a time.
+
+        ``async for user in User.find(...)`` uses it: memory stays bounded by
+        ``prefetch`` rows whatever the result size. The cursor lives in a
+        transaction (a savepoint inside ``transaction()``).
+        """
+        if self._group:
+            raise InvalidArgumentError("a grouped query returns groups: use aggregate(name=Count(), ...)")
+        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1:
+            raise InvalidArgumentError(f"prefetch must be a positive int, got {prefetch!r}")
+        sql, args = self._select_sql()
+        shape = self._shape()
+        parts = shape if self._joins else [(shape, False)]
+        async with _database.transaction() as conn:
+            async for record in conn.cursor(sql, *args, prefetch=prefetch):
+                if not self._joins:
+                    yield shape.validate_values(record)
+                    continue
+                values = tuple(record)
+                items = []
+                start = 0
+                for codec, optional in parts:
+                    width = len(codec.columns)
+                    items.append(codec.validate_values(values[start : start + width], optional))
+                    start += width
+                yield tuple(items)
 
     async def first(self) -> Any:
         """The first matching row (in this query's order), or None."""
