@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import decimal
 import uuid
@@ -404,3 +405,24 @@ async def test_insert_many_by_column_with_natural_keys_json_and_nulls(db):
         assert await Tag.count() == 3
     finally:
         await Doc.drop_table()
+
+
+async def test_lost_connection_inside_a_model_transaction_applies_nothing(db, conn):
+    async def insert_kill_insert() -> None:
+        async with postgres.transaction() as tx:
+            a = await author(1).insert()
+            await Book(author_id=a.id, title="first").insert()
+            await conn.execute("SELECT pg_terminate_backend($1)", tx.get_server_pid())
+            for _ in range(100):
+                if tx.is_closed():
+                    break
+                await asyncio.sleep(0.02)
+            await Book(author_id=a.id, title="second").insert()
+
+    with pytest.raises(postgres.ConnectionDoesNotExistError):
+        await insert_kill_insert()
+    assert await conn.fetchval("SELECT count(*) FROM m_authors") == 0
+    assert await conn.fetchval("SELECT count(*) FROM m_books") == 0
+    # The pool replaces the lost connection: Table calls keep working.
+    await author(2).insert()
+    assert await Author.count() == 1

@@ -89,12 +89,10 @@ class Query(Generic[T]):
 
     filter = where
 
-    def _column(self, name: str, *, aliases: tuple[str, ...] = ()) -> SqlExpr:
+    def _column(self, name: str) -> SqlExpr:
         """A declared column named by a string: ``"age"`` or ``"users.age"``."""
         if not isinstance(name, str):
             raise InvalidArgumentError(f"expected a column name or a column such as User.age, got {name!r}")
-        if name in aliases:
-            return _Alias(name)
         table, _, field = name.rpartition(".")
         for model in self._models():
             if table in ("", model.get_table_name(), model.__name__) and field in model._ob_columns():
@@ -102,12 +100,12 @@ class Query(Generic[T]):
         known = ", ".join(f"{m.__name__}.{c}" for m in self._models() for c in m._ob_columns())
         raise InvalidArgumentError(f"{name!r} is not a declared column of this query (columns: {known})")
 
-    def _expr(self, item: Any, *, aliases: tuple[str, ...] = ()) -> SqlExpr:
+    def _expr(self, item: Any) -> SqlExpr:
         if isinstance(item, SqlExpr):
             return item
-        return self._column(item, aliases=aliases)
+        return self._column(item)
 
-    def _order_item(self, key: Any, aliases: tuple[str, ...]) -> OrderBy:
+    def _order_item(self, key: Any) -> OrderBy:
         if isinstance(key, OrderBy):
             return key
         if isinstance(key, SqlExpr):
@@ -116,11 +114,11 @@ class Query(Generic[T]):
             name, direction = key
             if direction not in (1, -1, "asc", "desc"):
                 raise InvalidArgumentError(f"sort direction must be 1, -1, 'asc' or 'desc', got {direction!r}")
-            return OrderBy(self._expr(name, aliases=aliases), descending=direction in (-1, "desc"))
+            return OrderBy(self._expr(name), descending=direction in (-1, "desc"))
         if isinstance(key, str):
             descending = key.startswith("-")
             name = key[1:] if key[:1] in ("-", "+") else key
-            return OrderBy(self._column(name, aliases=aliases), descending=descending)
+            return OrderBy(self._column(name), descending=descending)
         raise InvalidArgumentError(f"cannot order by {key!r}: give a column, 'name' / '-name', or (name, 1 | -1)")
 
     def order_by(self, *keys: Any) -> Query[T]:
@@ -129,7 +127,7 @@ class Query(Generic[T]):
         flat: list[Any] = []
         for key in keys:
             flat.extend(key if isinstance(key, list) else [key])
-        q._order.extend(q._order_item(k, ()) for k in flat)
+        q._order.extend(q._order_item(k) for k in flat)
         return q
 
     sort = order_by
@@ -381,16 +379,6 @@ class Query(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<Query {self.sql()[0]!r}>"
-
-
-class _Alias(SqlExpr):
-    """An output name of the same query (ordering by an aggregate's name)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def sql(self, params: Params) -> str:
-        return quote_ident(self.name)
 
 
 def _non_negative(what: str, n: Any) -> int | None:
