@@ -157,3 +157,51 @@ for (const signal of ['SIGTERM', 'SIGKILL']) {
     }
   });
 }
+
+test('two server processes serve one document through Redis (relay and shared store)', async (t) => {
+  const redis = process.env.OUROBOROS_REDIS_URL;
+  if (!redis) {
+    if (process.env.OUROBOROS_REQUIRE_SERVICES === '1') throw new Error('OUROBOROS_REDIS_URL is not set');
+    t.skip('needs Redis: set OUROBOROS_REDIS_URL');
+    return;
+  }
+  // A fresh namespace: store keys and relay channels of this run only.
+  const ns = `sheet-collab-test-${process.pid}-${Date.now()}`;
+  const args = ['--relay', redis, '--namespace', ns];
+  const one = await startServer({ store: redis, args });
+  const two = await startServer({ store: redis, args });
+  const a = client(one.url, 'shared');
+  const b = client(two.url, 'shared');
+  try {
+    await synced(a, b);
+    a.cells.set('0:0', 'from one');
+    b.cells.set('0:1', 'from two');
+    a.cells.set('5:5', 'a wins?');
+    b.cells.set('5:5', 'b wins?');
+    await until(() => a.cells.size === 3 && b.cells.size === 3, 'edits crossing between the two processes');
+    await until(() => a.cells.get('5:5') === b.cells.get('5:5'), 'the conflicting cell to agree');
+    assert.deepEqual(a.cells.toJSON(), b.cells.toJSON());
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada' });
+    await until(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada', 'awareness across processes');
+    const expected = a.cells.toJSON();
+    // Everyone leaves; both processes drop the room from memory.
+    close(a, b);
+    const rooms = async (server) => (await (await fetch(`http://127.0.0.1:${server.port}/_stats`)).json()).rooms;
+    for (let i = 0; i < 200 && (await rooms(one)) + (await rooms(two)) > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal((await rooms(one)) + (await rooms(two)), 0);
+    // A latecomer on the second process reads the document back from the
+    // shared store, entries of both processes included.
+    const c = client(two.url, 'shared');
+    try {
+      await synced(c);
+      assert.deepEqual(c.cells.toJSON(), expected);
+      assert.equal(c.cells.get('0:0'), 'from one');
+    } finally {
+      close(c);
+    }
+  } finally {
+    close(a, b);
+    await one.stop();
+    await two.stop();
+  }
+});

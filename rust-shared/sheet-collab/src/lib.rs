@@ -14,9 +14,13 @@
 //! disconnected (1008) instead of growing the server's memory.
 //!
 //! The same HTTP port serves static files (`static_dir`), so one process
-//! serves the spreadsheet page and its documents.
+//! serves the spreadsheet page and its documents. Several processes can
+//! serve one document: with `relay` set to a Redis URL, each publishes its
+//! clients' updates and awareness on a channel per room and applies the
+//! others'.
 
 pub mod doc;
+mod relay;
 mod server;
 pub mod store;
 

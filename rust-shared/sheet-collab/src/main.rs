@@ -3,6 +3,7 @@
 //! ```text
 //! sheet-collab [--host 127.0.0.1] [--port 1234] [--store file:///var/lib/sheets.redb]
 //!              [--static DIR] [--max-message-bytes N] [--send-queue N]
+//!              [--relay redis://host:port/db] [--namespace NAME]
 //! ```
 
 use std::io::Write;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use sheet_collab::{bind, Config, DocStore, Server};
 
 const USAGE: &str = "usage: sheet-collab [--host ADDR] [--port N] [--store URL] [--static DIR] \
-[--max-message-bytes N] [--send-queue N]
+[--max-message-bytes N] [--send-queue N] [--relay URL] [--namespace NAME]
 
   --host ADDR              address to listen on (default 127.0.0.1)
   --port N                 port, 0 for any free one (default 1234)
@@ -21,7 +22,10 @@ const USAGE: &str = "usage: sheet-collab [--host ADDR] [--port N] [--store URL] 
                            ./sheet-collab.redb), redis://host:port/db, or memory://
   --static DIR             also serve the files of DIR over HTTP (the spreadsheet page)
   --max-message-bytes N    largest WebSocket message accepted (default 8388608)
-  --send-queue N           messages queued per connection before it is dropped (default 1024)";
+  --send-queue N           messages queued per connection before it is dropped (default 1024)
+  --relay URL              share documents with other sheet-collab processes through
+                           Redis pub/sub (redis://host:port/db)
+  --namespace NAME         prefix of store keys and relay channels (default sheet-collab)";
 
 struct Args {
     addr: SocketAddr,
@@ -62,6 +66,15 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--static" => config.static_dir = Some(PathBuf::from(value)),
             "--max-message-bytes" => config.max_message_bytes = number(&flag, &value)?,
             "--send-queue" => config.send_queue = number(&flag, &value)?,
+            "--relay" => config.relay = Some(value),
+            "--namespace" => {
+                if value.is_empty() || value.contains(char::is_whitespace) {
+                    return Err(format!(
+                        "--namespace takes a name without spaces, got {value:?}"
+                    ));
+                }
+                config.namespace = value;
+            }
             other => return Err(format!("unknown option {other:?}")),
         }
     }
@@ -87,18 +100,21 @@ fn absolute_store_url(url: &str) -> Result<String, String> {
 
 async fn run(mut args: Args) -> Result<(), String> {
     let url = absolute_store_url(&args.store)?;
-    let store = DocStore::open(&url).map_err(|e| e.to_string())?;
+    let store = DocStore::open_in(&url, &args.config.namespace).map_err(|e| e.to_string())?;
     let described = store.describe();
     args.config.store = Some(store);
     let listener = bind(args.addr).await.map_err(|e| e.to_string())?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let relay = args.config.relay.clone();
     let server = Server::new(args.config);
+    server.start_relay().await.map_err(|e| e.to_string())?;
     {
         // Tests and scripts read this line to learn the port.
         let mut out = std::io::stdout().lock();
+        let relayed = relay.map_or(String::new(), |r| format!(", relay: {r}"));
         let _ = writeln!(
             out,
-            "sheet-collab listening on ws://{local}/<document> (store: {described})"
+            "sheet-collab listening on ws://{local}/<document> (store: {described}{relayed})"
         );
         let _ = out.flush();
     }

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -27,6 +27,7 @@ use tokio_tungstenite::WebSocketStream;
 use yrs::block::ClientID;
 
 use crate::doc::{encode_update, RoomDoc};
+use crate::relay::Relay;
 use crate::store::{DocStore, COMPACT_AFTER};
 use crate::CollabError;
 
@@ -50,6 +51,12 @@ pub struct Config {
     pub store: Option<DocStore>,
     /// Files served over plain HTTP GET (the spreadsheet page).
     pub static_dir: Option<PathBuf>,
+    /// Redis URL through which several server processes share rooms
+    /// (started by [`Server::start_relay`]).
+    pub relay: Option<String>,
+    /// Prefix of the relay's channel names (and, by convention, of the
+    /// store's keys: [`DocStore::open_in`]).
+    pub namespace: String,
 }
 
 impl Default for Config {
@@ -60,6 +67,8 @@ impl Default for Config {
             room_queue: 4096,
             store: None,
             static_dir: None,
+            relay: None,
+            namespace: "sheet-collab".to_owned(),
         }
     }
 }
@@ -78,6 +87,7 @@ pub struct Server {
     config: Config,
     rooms: tokio::sync::Mutex<HashMap<String, Arc<Room>>>,
     next_id: AtomicU64,
+    relay: OnceLock<Relay>,
     pub stats: Stats,
 }
 
@@ -93,8 +103,19 @@ struct RoomState {
 }
 
 enum Outbound {
-    Update { from: u64, update: Vec<u8> },
+    Update {
+        from: u64,
+        update: Vec<u8>,
+    },
     Awareness(Vec<u8>),
+    /// An update from another server process (stored when `store` is set,
+    /// relayed to every local connection, not published again).
+    Remote {
+        update: Vec<u8>,
+        store: bool,
+    },
+    /// Awareness from another server process.
+    RemoteAwareness(Vec<u8>),
     Evict,
     Flush(oneshot::Sender<()>),
 }
@@ -146,8 +167,41 @@ impl Server {
             config,
             rooms: tokio::sync::Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            relay: OnceLock::new(),
             stats: Stats::default(),
         })
+    }
+
+    /// Connects to the relay named in the configuration (if any) and
+    /// subscribes to the other processes' rooms; call before `serve`.
+    pub async fn start_relay(self: &Arc<Self>) -> Result<(), CollabError> {
+        let Some(url) = &self.config.relay else {
+            return Ok(());
+        };
+        let relay = Relay::start(self, url, &self.config.namespace).await?;
+        let _ = self.relay.set(relay);
+        Ok(())
+    }
+
+    /// A message another server process published for `name`: applied to
+    /// the room if it is open here (otherwise the store has it).
+    pub(crate) async fn remote(&self, name: &str, frame: &[u8]) {
+        let Some(room) = self.rooms.lock().await.get(name).cloned() else {
+            return;
+        };
+        let handled = room.lock().doc.handle_frame(frame, &mut HashSet::new());
+        match handled {
+            Ok(h) => {
+                for update in h.updates {
+                    let store = true;
+                    let _ = room.outbox.send(Outbound::Remote { update, store }).await;
+                }
+                for message in h.awareness {
+                    let _ = room.outbox.send(Outbound::RemoteAwareness(message)).await;
+                }
+            }
+            Err(e) => eprintln!("sheet-collab: relayed message for {name:?} refused: {e}"),
+        }
     }
 
     /// Accepts connections until the listener fails.
@@ -277,6 +331,9 @@ impl Server {
         } else {
             let room = self.open_room(name).await?;
             rooms.insert(name.to_owned(), room.clone());
+            if self.relay.get().is_some() {
+                self.reload(&room);
+            }
             room
         };
         let greeting = {
@@ -287,9 +344,30 @@ impl Server {
         Ok((room, greeting))
     }
 
+    /// Reads a just-opened room's stored updates once more: another process
+    /// may have stored and published an update between our read and our
+    /// registering the room.
+    fn reload(&self, room: &Arc<Room>) {
+        let (Some(store), room) = (self.config.store.clone(), room.clone()) else {
+            return;
+        };
+        tokio::spawn(async move {
+            let Ok(loaded) = store.load(&room.name).await else {
+                return;
+            };
+            for update in loaded.updates {
+                let deltas = room.lock().doc.apply_update(&update);
+                for update in deltas.unwrap_or_default() {
+                    let store = false;
+                    let _ = room.outbox.send(Outbound::Remote { update, store }).await;
+                }
+            }
+        });
+    }
+
     async fn open_room(self: &Arc<Self>, name: &str) -> Result<Arc<Room>, CollabError> {
         let mut doc = RoomDoc::new();
-        let (mut first_seq, mut next_seq) = (0, 0);
+        let mut inherited = Vec::new();
         if let Some(store) = &self.config.store {
             let loaded = store.load(name).await?;
             for update in &loaded.updates {
@@ -297,7 +375,7 @@ impl Server {
                     CollabError::Store(format!("stored document {name:?} is damaged: {e}"))
                 })?;
             }
-            (first_seq, next_seq) = (loaded.first_seq, loaded.next_seq);
+            inherited = loaded.keys;
         }
         let (outbox, rx) = mpsc::channel(self.config.room_queue);
         let room = Arc::new(Room {
@@ -311,8 +389,9 @@ impl Server {
         let writer = Writer {
             server: self.clone(),
             room: room.clone(),
-            first_seq,
-            next_seq,
+            first_seq: 0,
+            next_seq: 0,
+            inherited,
             must_compact: false,
         };
         tokio::spawn(writer.run(rx));
@@ -455,6 +534,9 @@ struct Writer {
     room: Arc<Room>,
     first_seq: u64,
     next_seq: u64,
+    /// Keys read when the room was opened (other writers' or earlier runs'),
+    /// replaced by this writer's first snapshot.
+    inherited: Vec<Vec<u8>>,
     /// A write failed: the next compaction must store the whole document.
     must_compact: bool,
 }
@@ -466,20 +548,43 @@ impl Writer {
             self.persist(&batch).await;
             let mut evict = false;
             let mut flushed = Vec::new();
+            let mut published = Vec::new();
             {
                 let mut state = self.room.lock();
                 for item in batch.drain(..) {
                     match item {
                         Outbound::Update { from, update } => {
-                            let message = Message::Binary(encode_update(&update).into());
-                            relay(&mut state, &message, Some(from));
+                            let frame = encode_update(&update);
+                            relay(
+                                &mut state,
+                                &Message::Binary(frame.clone().into()),
+                                Some(from),
+                            );
+                            published.push(frame);
                         }
                         Outbound::Awareness(data) => {
+                            relay(&mut state, &Message::Binary(data.clone().into()), None);
+                            published.push(data);
+                        }
+                        Outbound::Remote { update, .. } => {
+                            let frame = encode_update(&update);
+                            relay(&mut state, &Message::Binary(frame.into()), None);
+                        }
+                        Outbound::RemoteAwareness(data) => {
                             relay(&mut state, &Message::Binary(data.into()), None);
                         }
                         Outbound::Evict => evict = true,
                         Outbound::Flush(done) => flushed.push(done),
                     }
+                }
+            }
+            if let Some(relay) = self.server.relay.get() {
+                if let Err(e) = relay.publish(&self.room.name, &published).await {
+                    self.server
+                        .stats
+                        .store_errors
+                        .fetch_add(1, Ordering::Relaxed);
+                    eprintln!("sheet-collab: {e}");
                 }
             }
             for done in flushed {
@@ -499,7 +604,11 @@ impl Writer {
         let updates: Vec<Vec<u8>> = batch
             .iter()
             .filter_map(|item| match item {
-                Outbound::Update { update, .. } => Some(update.clone()),
+                Outbound::Update { update, .. }
+                | Outbound::Remote {
+                    update,
+                    store: true,
+                } => Some(update.clone()),
                 _ => None,
             })
             .collect();
@@ -541,11 +650,13 @@ impl Writer {
         }
         let snapshot = self.room.lock().doc.full_state();
         let upto = self.next_seq;
+        let inherited = self.inherited.clone();
         match store
-            .compact(&self.room.name, self.first_seq, upto, snapshot)
+            .compact(&self.room.name, self.first_seq, upto, inherited, snapshot)
             .await
         {
             Ok(()) => {
+                self.inherited.clear();
                 self.first_seq = upto;
                 self.next_seq = upto + 1;
                 self.must_compact = false;

@@ -3,10 +3,14 @@
 //! `redis://host:port/db`, or `memory://` for tests.
 //!
 //! A document is a log of Yjs updates under keys
-//! `sheet-collab:<hex room name>:<16 hex digit sequence>`; the hex name
-//! keeps one room's keys from being a prefix of another's. Once a log holds
-//! [`COMPACT_AFTER`] entries it is replaced, in one transaction, by a
-//! single snapshot update of the whole document.
+//! `<namespace>:<hex room name>:<16 hex digit writer>:<16 hex digit sequence>`;
+//! the hex name keeps one room's keys from being a prefix of another's, and
+//! each server process writes under its own random writer id, so several
+//! processes can share one store. Updates commute, so a document is the
+//! union of its entries in any order. Once a writer has added
+//! [`COMPACT_AFTER`] entries it replaces them, and every entry it read when
+//! it opened the room, with one snapshot of the whole document, in one
+//! transaction.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -18,49 +22,71 @@ use crate::CollabError;
 /// Log entries after which the log is replaced by one snapshot.
 pub const COMPACT_AFTER: u64 = 1000;
 
-const PREFIX: &str = "sheet-collab:";
 const SCAN_PAGE: usize = 1000;
 
 /// Where documents are kept.
 #[derive(Clone)]
 pub struct DocStore {
     store: Store,
+    namespace: String,
+    writer: u64,
 }
 
-fn room_prefix(room: &str) -> Vec<u8> {
-    let mut key = String::with_capacity(PREFIX.len() + room.len() * 2 + 1);
-    key.push_str(PREFIX);
+/// Hex of a room name: never a prefix of another room's hex followed by `:`.
+#[must_use]
+pub fn hex_name(room: &str) -> String {
+    let mut out = String::with_capacity(room.len() * 2);
     for b in room.as_bytes() {
-        let _ = write!(key, "{b:02x}");
+        let _ = write!(out, "{b:02x}");
     }
-    key.push(':');
-    key.into_bytes()
+    out
 }
 
-fn entry_key(room: &str, seq: u64) -> Vec<u8> {
-    let mut key = room_prefix(room);
-    key.extend_from_slice(format!("{seq:016x}").as_bytes());
-    key
+/// The room name back from [`hex_name`]'s output.
+#[must_use]
+pub fn unhex_name(hex: &str) -> Option<String> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
-fn seq_of(key: &[u8]) -> Option<u64> {
-    let tail = key.get(key.len().checked_sub(16)?..)?;
-    u64::from_str_radix(std::str::from_utf8(tail).ok()?, 16).ok()
-}
-
-/// A stored document: its updates in order and the next free sequence number.
+/// A stored document: its updates, and the keys they came from.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub updates: Vec<Vec<u8>>,
-    pub first_seq: u64,
-    pub next_seq: u64,
+    pub keys: Vec<Vec<u8>>,
 }
 
 impl DocStore {
-    /// Opens `file:///path`, `memory://` or `redis://...`.
+    /// Opens `file:///path`, `memory://` or `redis://...`; keys start with
+    /// `sheet-collab:`.
     pub fn open(url: &str) -> Result<Self, CollabError> {
+        Self::open_in(url, "sheet-collab")
+    }
+
+    /// Opens a store whose keys start with `<namespace>:`.
+    pub fn open_in(url: &str, namespace: &str) -> Result<Self, CollabError> {
         let store = Store::open(url).map_err(|e| CollabError::Store(e.to_string()))?;
-        Ok(DocStore { store })
+        Ok(DocStore {
+            store,
+            namespace: namespace.to_owned(),
+            writer: fastrand::u64(..),
+        })
+    }
+
+    fn room_prefix(&self, room: &str) -> Vec<u8> {
+        format!("{}:{}:", self.namespace, hex_name(room)).into_bytes()
+    }
+
+    fn entry_key(&self, room: &str, seq: u64) -> Vec<u8> {
+        let mut key = self.room_prefix(room);
+        key.extend_from_slice(format!("{:016x}:{seq:016x}", self.writer).as_bytes());
+        key
     }
 
     #[must_use]
@@ -90,7 +116,7 @@ impl DocStore {
 
     /// Reads a room's log.
     pub async fn load(&self, room: &str) -> Result<Loaded, CollabError> {
-        let prefix = room_prefix(room);
+        let prefix = self.room_prefix(room);
         let mut keys = Vec::new();
         let mut cursor = None;
         loop {
@@ -106,10 +132,6 @@ impl DocStore {
             }
         }
         let mut loaded = Loaded::default();
-        if let (Some(first), Some(last)) = (keys.first(), keys.last()) {
-            loaded.first_seq = seq_of(first).unwrap_or(0);
-            loaded.next_seq = seq_of(last).map_or(0, |s| s + 1);
-        }
         for chunk in keys.chunks(SCAN_PAGE) {
             let chunk = chunk.to_vec();
             let values = self
@@ -119,6 +141,7 @@ impl DocStore {
             // another process; what remains is still a valid history.
             loaded.updates.extend(values.into_iter().flatten());
         }
+        loaded.keys = keys;
         Ok(loaded)
     }
 
@@ -132,28 +155,31 @@ impl DocStore {
         let items: Vec<(Vec<u8>, Vec<u8>)> = updates
             .into_iter()
             .zip(seq..)
-            .map(|(u, s)| (entry_key(room, s), u))
+            .map(|(u, s)| (self.entry_key(room, s), u))
             .collect();
         self.call(move |s| async move { s.set_many(items, None).await })
             .await
     }
 
-    /// Replaces the entries `from..upto` of a room's log with one snapshot
-    /// stored at `upto`, in one transaction.
+    /// Replaces this writer's entries `from..upto` and the `inherited` keys
+    /// (read when the room was opened) with one snapshot stored at `upto`,
+    /// in one transaction.
     pub async fn compact(
         &self,
         room: &str,
         from: u64,
         upto: u64,
+        inherited: Vec<Vec<u8>>,
         snapshot: Vec<u8>,
     ) -> Result<(), CollabError> {
         let mut ops: Vec<BatchOp> = (from..upto)
             .map(|s| BatchOp::Delete {
-                key: entry_key(room, s),
+                key: self.entry_key(room, s),
             })
+            .chain(inherited.into_iter().map(|key| BatchOp::Delete { key }))
             .collect();
         ops.push(BatchOp::Set {
-            key: entry_key(room, upto),
+            key: self.entry_key(room, upto),
             value: snapshot,
             opts: SetOptions::default(),
         });
@@ -169,13 +195,17 @@ mod tests {
 
     #[test]
     fn keys_of_one_room_never_prefix_another() {
-        let a = room_prefix("a");
-        let ab = room_prefix("a/b");
+        let store = DocStore::open_in("memory://", "ns").unwrap();
+        let a = store.room_prefix("a");
+        let ab = store.room_prefix("a/b");
         assert!(!ab.starts_with(&a));
-        assert_eq!(seq_of(&entry_key("a/b", 0x2a)), Some(0x2a));
+        assert_eq!(a, b"ns:61:".to_vec());
+        let key = String::from_utf8(store.entry_key("a", 42)).unwrap();
+        assert_eq!(key, format!("ns:61:{:016x}:{:016x}", store.writer, 42));
         assert_eq!(
-            entry_key("a", 1),
-            b"sheet-collab:61:0000000000000001".to_vec()
+            unhex_name(&hex_name("Q3 budget/é")).as_deref(),
+            Some("Q3 budget/é")
         );
+        assert_eq!(unhex_name("6"), None);
     }
 }
