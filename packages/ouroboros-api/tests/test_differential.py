@@ -130,6 +130,27 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def broken() -> Any:
         return {"name": "a", "total": "lots"}
 
+    class Filters(pv.BaseModel):
+        limit: int = pv.Field(10, le=100)
+        tags: list[str] = []
+        q: str | None = None
+
+    class Tokens(pv.BaseModel):
+        x_token: str
+        retries: int | None = None
+
+    @app.get("/filters")
+    async def filters(f: Annotated[Filters, Query()]) -> dict[str, Any]:
+        return {"filters": f.model_dump(), "set": sorted(f.model_fields_set)}
+
+    @app.get("/tokens")
+    async def tokens(t: Annotated[Tokens, Header()]) -> dict[str, Any]:
+        return t.model_dump()
+
+    @app.post("/login")
+    async def login(t: Annotated[Tokens, fw.Form()]) -> dict[str, Any]:
+        return t.model_dump()
+
     bearer = fw.security.HTTPBearer()
     digest = fw.security.HTTPDigest(auto_error=False)
     api_key = fw.security.APIKeyHeader(name="x-key")
@@ -224,6 +245,17 @@ REQUESTS: list[Any] = [
     ("GET", "/publics", {}),
     ("GET", "/broken", {}),
     ("GET", "/no-model", {}),
+    ("GET", "/filters?limit=5&tags=a&tags=b", {}),
+    ("GET", "/filters", {}),
+    ("GET", "/filters?limit=500", {}),
+    ("GET", "/tokens", {"headers": {"x-token": "t", "retries": "3"}}),
+    _differs(
+        "the input of a header model's error is the fields sent, FastAPI's is every request header",
+        "GET",
+        "/tokens",
+        {"headers": {"retries": "x"}},
+    ),
+    ("POST", "/login", {"data": {"x_token": "t", "retries": "2"}}),
     ("GET", "/secure/bearer", {"headers": {"authorization": "Bearer abc"}}),
     ("GET", "/secure/bearer", {"headers": {"authorization": "Basic abc"}}),
     ("GET", "/secure/bearer", {}),

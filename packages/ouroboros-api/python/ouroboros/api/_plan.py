@@ -22,7 +22,7 @@ from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
-from ouroboros.api.params import Body, Depends, File, Header, Param, Path, Query
+from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 from ouroboros.api.routing import INFERRED
@@ -272,6 +272,47 @@ def _call_kind(call: Callable[..., Any]) -> str:
     return "sync"
 
 
+class _UnsetField:
+    """A field of a parameter model the request did not send."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET_FIELD: Any = _UnsetField()
+
+
+@dataclasses.dataclass
+class ModelParams:
+    """The flat-list indices of a parameter model's fields."""
+
+    model: Any
+    indices: list[tuple[str, int]]
+    # Field key -> the name it is sent under, when they differ (x_token -> x-token).
+    renamed: dict[str, str]
+    loc_source: str
+    required: bool
+    default: Any
+
+    def build(self, values: tuple[Any, ...]) -> Any:
+        data = {alias: values[i] for alias, i in self.indices if values[i] is not _UNSET_FIELD}
+        if not data and not self.required:
+            return self.default
+        try:
+            return self.model.model_validate(data)
+        except ValueError as exc:
+            errors = getattr(exc, "errors", None)
+            if not callable(errors):
+                raise
+            located = []
+            for e in errors():
+                loc = list(e.get("loc", ()))
+                if loc and loc[0] in self.renamed:
+                    loc[0] = self.renamed[loc[0]]
+                located.append({**e, "loc": (self.loc_source, *loc)})
+            raise RequestValidationError(located) from None
+
+
 class PlanBuilder:
     """Collects the flat parameter list of one route."""
 
@@ -340,7 +381,40 @@ class PlanBuilder:
         if isinstance(tp, type) and issubclass(tp, Response):
             self.uses_special = True
             return (name, "response", None)
+        inner, _ = split_optional(tp)
+        if (
+            isinstance(marker, (Query, Header, Cookie, Form))
+            and not isinstance(marker, File)
+            and is_schema_model(inner)
+        ):
+            self.uses_special = True
+            return (name, "model", self._model_params(name, inner, marker, default))
         return (name, "value", self._param(name, tp, marker, default))
+
+    def _model_params(self, name: str, model: type, marker: Param, default: Any) -> ModelParams:
+        """A model used as ``Query()``/``Header()``/``Cookie()``/``Form()``:
+        each field is read as its own parameter, then the model validates them
+        together (errors under ``[source, field]``, as FastAPI reports them)."""
+        indices: list[tuple[str, int]] = []
+        renamed: dict[str, str] = {}
+        for field_name, info in model.model_fields.items():  # type: ignore[attr-defined]
+            key = info.alias or field_name
+            alias = key
+            if isinstance(marker, Header) and info.alias is None and marker.convert_underscores:
+                alias = field_name.replace("_", "-")
+            field_marker = type(marker)(_UNSET_FIELD, alias=alias)
+            annotation = info.annotation if info.annotation is not None else Any
+            bare, _ = split_optional(annotation)
+            # Read as text (lists: every value); the model converts and checks.
+            read_as = list[str] if get_origin(bare) in (list, set, tuple, frozenset) else str
+            index = self._param(alias, read_as, field_marker, _UNSET_FIELD)
+            self.params[index]["default"] = _UNSET_FIELD
+            indices.append((key, index))
+            if alias != key:
+                renamed[key] = alias
+        loc_source = "body" if marker.source == "form" else marker.source
+        required = default is inspect.Parameter.empty and marker.default is ...
+        return ModelParams(model, indices, renamed, loc_source, required, None if required else marker.default)
 
     def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:
         if marker is not None and marker.default is not ... and default is inspect.Parameter.empty:
@@ -463,6 +537,8 @@ class _Solver:
                 if self.background is None:
                     self.background = BackgroundTasks()
                 kwargs[name] = self.background
+            elif kind == "model":
+                kwargs[name] = payload.build(self.values)
             elif kind == "scopes":
                 kwargs[name] = SecurityScopes(payload)
             elif kind == "response":
