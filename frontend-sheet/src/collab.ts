@@ -24,7 +24,20 @@ export interface CellEdit {
   input: string | null;
 }
 
+/** How a cell looks (shared in the `styles` map). */
+export interface CellStyle {
+  bold?: boolean;
+  italic?: boolean;
+  /** Text colour, a CSS colour. */
+  color?: string;
+  /** Fill colour, a CSS colour. */
+  background?: string;
+  align?: 'left' | 'center' | 'right';
+}
+
 export const CELLS_MAP = 'cells';
+export const STYLES_MAP = 'styles';
+export const FORMATS_MAP = 'formats';
 
 export function cellKey(row: number, col: number): string {
   return `${row}:${col}`;
@@ -38,22 +51,87 @@ export function parseKey(key: string): [number, number] | null {
 /** The engine's view of one shared document. */
 export class CollabSheet {
   readonly cells: Y.Map<CellInput>;
+  /** `"row:col"` -> CellStyle. */
+  readonly styles: Y.Map<CellStyle>;
+  /** `"row:col"` -> number format such as `0.00%`. */
+  readonly formats: Y.Map<string>;
   readonly undoManager: Y.UndoManager;
   private readonly observer: (event: Y.YMapEvent<CellInput>) => void;
+  private readonly formatObserver: (event: Y.YMapEvent<string>) => void;
+  private readonly styleListeners = new Set<() => void>();
+  private readonly styleObserver = () => this.styleListeners.forEach((f) => f());
 
   constructor(
     readonly workbook: Workbook,
     readonly doc: Y.Doc,
   ) {
     this.cells = doc.getMap<CellInput>(CELLS_MAP);
+    this.styles = doc.getMap<CellStyle>(STYLES_MAP);
+    this.formats = doc.getMap<string>(FORMATS_MAP);
     // captureTimeout 0: every commit is its own undo step, as in Excel.
-    this.undoManager = new Y.UndoManager(this.cells, { trackedOrigins: new Set([this]), captureTimeout: 0 });
+    this.undoManager = new Y.UndoManager([this.cells, this.styles, this.formats], {
+      trackedOrigins: new Set([this]),
+      captureTimeout: 0,
+    });
+    this.formatObserver = (event) => this.applyFormats([...event.keysChanged]);
+    this.formats.observe(this.formatObserver);
+    this.applyFormats([...this.formats.keys()]);
+    this.styles.observe(this.styleObserver);
     this.observer = (event) => {
       // setCells already applied its own edits to the engine.
       if (event.transaction.origin !== this) this.apply([...event.keysChanged]);
     };
     this.cells.observe(this.observer);
     this.apply([...this.cells.keys()]);
+  }
+
+  private applyFormats(keys: string[]): void {
+    if (keys.length === 0) return;
+    this.workbook.batch(() => {
+      for (const key of keys) {
+        const pos = parseKey(key);
+        if (!pos) continue;
+        try {
+          this.workbook.setFormat(pos[0], pos[1], this.formats.get(key) ?? null);
+        } catch (e) {
+          if (!(e instanceof RuSheetError)) throw e;
+        }
+      }
+    });
+  }
+
+  /** The style of a cell, if any. */
+  styleAt(row: number, col: number): CellStyle | undefined {
+    return this.styles.get(cellKey(row, col));
+  }
+
+  /** Calls `listener` whenever a style changes (locally or remotely); returns an unsubscribe function. */
+  onStyleChange(listener: () => void): () => void {
+    this.styleListeners.add(listener);
+    return () => this.styleListeners.delete(listener);
+  }
+
+  /** Merges `patch` into the style of every cell in `cells` (one undo step); `undefined` values remove a property. */
+  setStyle(cells: Array<[number, number]>, patch: CellStyle): void {
+    this.doc.transact(() => {
+      for (const [row, col] of cells) {
+        const key = cellKey(row, col);
+        const next: CellStyle = { ...this.styles.get(key), ...patch };
+        for (const k of Object.keys(next) as Array<keyof CellStyle>) if (next[k] === undefined) delete next[k];
+        if (Object.keys(next).length === 0) this.styles.delete(key);
+        else this.styles.set(key, next);
+      }
+    }, this);
+  }
+
+  /** Sets (or with null removes) the number format of cells (one undo step). */
+  setFormat(cells: Array<[number, number]>, format: string | null): void {
+    this.doc.transact(() => {
+      for (const [row, col] of cells) {
+        if (format === null) this.formats.delete(cellKey(row, col));
+        else this.formats.set(cellKey(row, col), format);
+      }
+    }, this);
   }
 
   /** Applies the shared values of `keys` to the engine in one batch. */
@@ -120,6 +198,8 @@ export class CollabSheet {
   /** Stops following the document (the workbook keeps its cells). */
   destroy(): void {
     this.cells.unobserve(this.observer);
+    this.formats.unobserve(this.formatObserver);
+    this.styles.unobserve(this.styleObserver);
     this.undoManager.destroy();
   }
 }

@@ -6,7 +6,7 @@
 import * as Y from 'yjs';
 
 import { init, Workbook, type CellData, type CellInput, type ChangeEvent } from './index.js';
-import { CollabSheet, type CellEdit } from './collab.js';
+import { CollabSheet, type CellEdit, type CellStyle } from './collab.js';
 import { SheetGrid, type Peer, type Selection } from './grid.js';
 
 export interface RuSheetCollaboration {
@@ -38,6 +38,10 @@ export interface RuSheetApi {
   setCellValue(row: number, col: number, value: CellInput): void;
   setCellValues(top: number, left: number, rows: CellInput[][]): void;
   getCellData(row: number, col: number): CellData;
+  /** Merges a style (bold, italic, color, background, align) into a cell's. */
+  setStyle(row: number, col: number, style: CellStyle): void;
+  /** Sets (or with null removes) a cell's number format, e.g. `#,##0.00`. */
+  setFormat(row: number, col: number, format: string | null): void;
   undo(): boolean;
   redo(): boolean;
   select(row: number, col: number, row2?: number, col2?: number): void;
@@ -122,6 +126,8 @@ export class SheetMount {
       setCellValue: (row, col, value) => sheet.setCells([{ row, col, input: asInput(value) }]),
       setCellValues: (top, left, rows) => sheet.setCells(edits(top, left, rows)),
       getCellData: (row, col) => workbook.getCellData(row, col),
+      setStyle: (row, col, style) => sheet.setStyle([[row, col]], style),
+      setFormat: (row, col, format) => sheet.setFormat([[row, col]], format),
       undo: () => sheet.undo(),
       redo: () => sheet.redo(),
       select: (row, col, row2, col2) => grid.select(row, col, row2, col2),

@@ -15,13 +15,16 @@
  * - Other users' cursors and selections (from Yjs awareness), in their colours.
  */
 import { RuSheetError, type Workbook } from './index.js';
-import type { CellEdit } from './collab.js';
+import type { CellEdit, CellStyle } from './collab.js';
 
-/** Where edits go: a `CollabSheet`, or anything with the same three methods. */
+/** Where edits go: a `CollabSheet`, or anything with the same methods (styles optional). */
 export interface GridEditor {
   setCells(edits: CellEdit[]): void;
   undo(): boolean;
   redo(): boolean;
+  styleAt?(row: number, col: number): CellStyle | undefined;
+  setStyle?(cells: Array<[number, number]>, patch: CellStyle): void;
+  onStyleChange?(listener: () => void): () => void;
 }
 
 /** Another user's cursor, drawn over the grid. */
@@ -170,7 +173,12 @@ export class SheetGrid {
     this.ctx = ctx;
     this.sizeSpacer();
     this.bind();
-    this.unsubscribe = workbook.onChange(() => this.invalidate());
+    const offChange = workbook.onChange(() => this.invalidate());
+    const offStyle = editor.onStyleChange?.(() => this.invalidate());
+    this.unsubscribe = () => {
+      offChange();
+      offStyle?.();
+    };
     new ResizeObserver(() => this.invalidate()).observe(body);
     this.syncBars();
     this.invalidate();
@@ -337,17 +345,24 @@ export class SheetGrid {
     ctx.fillStyle = 'rgba(26,115,232,0.10)';
     ctx.fillRect(selX1, selY1, selX2 - selX1, selY2 - selY1);
 
-    // cell text
+    // cell fills and text
+    const styleAt = this.editor.styleAt?.bind(this.editor);
     for (let r = 0; r < rows; r++) {
       const y = yOf(r);
       for (let c = 0; c < cols; c++) {
         const i = r * cols + c;
         const kind = kinds[i];
+        const style = styleAt?.(top + r, left + c);
+        if (style?.background) {
+          ctx.fillStyle = style.background;
+          ctx.fillRect(xs[c], y, xs[c + 1] - xs[c], ROW_H);
+        }
         if (kind === 'e' || text[i] === '') continue;
         const cx = xs[c];
         const cw = xs[c + 1] - cx;
         let str = text[i];
-        ctx.fillStyle = kind === 'x' ? '#b3261e' : '#202124';
+        ctx.font = style?.bold || style?.italic ? `${style.italic ? 'italic ' : ''}${style.bold ? 'bold ' : ''}${FONT}` : FONT;
+        ctx.fillStyle = style?.color ?? (kind === 'x' ? '#b3261e' : '#202124');
         const tw = ctx.measureText(str).width;
         if (kind === 'n' && tw > cw - 6) {
           str = '#'.repeat(Math.max(1, Math.floor((cw - 6) / ctx.measureText('#').width)));
@@ -359,10 +374,11 @@ export class SheetGrid {
           ctx.rect(cx, y, cw, ROW_H);
           ctx.clip();
         }
-        if (kind === 'n') {
+        const align = style?.align ?? (kind === 'n' ? 'right' : kind === 'b' || kind === 'x' ? 'center' : 'left');
+        if (align === 'right') {
           ctx.textAlign = 'right';
           ctx.fillText(str, cx + cw - 4, y + ROW_H / 2);
-        } else if (kind === 'b' || kind === 'x') {
+        } else if (align === 'center') {
           ctx.textAlign = 'center';
           ctx.fillText(str, cx + cw / 2, y + ROW_H / 2);
         } else {
@@ -373,6 +389,7 @@ export class SheetGrid {
       }
     }
 
+    ctx.font = FONT;
     // grid lines
     ctx.strokeStyle = '#e3e3e3';
     ctx.lineWidth = 1;
@@ -561,6 +578,23 @@ export class SheetGrid {
   private showError(message: string): void {
     this.status.textContent = message;
     if (message) this.options.onError?.(message);
+  }
+
+  /** The selected cells (whole rows/columns capped at 10,000 x 1,000). */
+  selectedCells(): Array<[number, number]> {
+    const s = this.normalized();
+    const out: Array<[number, number]> = [];
+    for (let r = s.r1; r <= Math.min(s.r2, s.r1 + 9999); r++) {
+      for (let c = s.c1; c <= Math.min(s.c2, s.c1 + 999); c++) out.push([r, c]);
+    }
+    return out;
+  }
+
+  /** Ctrl+B / Ctrl+I: on when the active cell has it off, for the whole selection. */
+  private toggle(prop: 'bold' | 'italic'): void {
+    if (!this.editor.setStyle) return;
+    const on = !this.editor.styleAt?.(this.sel.row, this.sel.col)?.[prop];
+    this.editor.setStyle(this.selectedCells(), { [prop]: on ? true : undefined });
   }
 
   private clearSelection(): void {
@@ -759,6 +793,10 @@ export class SheetGrid {
     } else if (mod && (e.key === 'y' || e.key === 'Y')) {
       this.editor.redo();
       this.syncBars();
+    } else if (mod && (e.key === 'b' || e.key === 'B')) {
+      this.toggle('bold');
+    } else if (mod && (e.key === 'i' || e.key === 'I')) {
+      this.toggle('italic');
     } else if (mod && (e.key === 'a' || e.key === 'A')) {
       this.select(0, 0, MAX_ROWS - 1, MAX_COLS - 1);
     } else if (mod && e.key === 'Home') {

@@ -220,6 +220,55 @@ test('two browser contexts edit one document and end identical', async () => {
   await ctxB.close();
 });
 
+test('styles and number formats are shared, drawn and undoable', async () => {
+  const ctxA = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const ctxB = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const a = await open(ctxA, 'styled', 'ann');
+  const b = await open(ctxB, 'styled', 'bob');
+  await a.evaluate(() => {
+    const { sheet, grid } = globalThis.rusheetPage;
+    sheet.setCells([
+      { row: 0, col: 0, input: '0.125' },
+      { row: 0, col: 1, input: 'title' },
+    ]);
+    grid.select(0, 0, 0, 1);
+    grid.focus();
+  });
+  await a.keyboard.press('Control+b');
+  await a.evaluate(() => {
+    const { sheet } = globalThis.rusheetPage;
+    sheet.setStyle([[0, 1]], { background: '#ff0000', color: '#ffffff' });
+    sheet.setFormat([[0, 0]], '0.00%');
+  });
+  await waitDrawn(b, 0, 0, '12.50%');
+  await b.waitForFunction(() => globalThis.rusheetPage.sheet.styles.get('0:1')?.background === '#ff0000');
+  assert.deepEqual(await b.evaluate(() => globalThis.rusheetPage.sheet.styles.toJSON()), {
+    '0:0': { bold: true },
+    '0:1': { bold: true, background: '#ff0000', color: '#ffffff' },
+  });
+  // Bob's canvas fills B1 red.
+  const red = await b.evaluate(() => {
+    const { grid } = globalThis.rusheetPage;
+    const canvas = document.querySelector('canvas.rusheet-canvas');
+    const dpr = devicePixelRatio || 1;
+    const box = grid.cellBox(0, 1);
+    const img = canvas.getContext('2d').getImageData((box.x + 2) * dpr, (box.y + 2) * dpr, (box.w - 4) * dpr, (box.h - 4) * dpr);
+    let n = 0;
+    for (let i = 0; i < img.data.length; i += 4) if (img.data[i] > 200 && img.data[i + 1] < 60 && img.data[i + 2] < 60) n++;
+    return n / (img.data.length / 4);
+  });
+  assert.ok(red > 0.5, `B1 is mostly red on Bob's screen (${red})`);
+  await b.screenshot({ path: join(SHOTS, 'styled-b.png') });
+  // Ann undoes the format: both see the plain number again.
+  await a.evaluate(() => globalThis.rusheetPage.grid.focus());
+  await a.keyboard.press('Control+z');
+  await waitDrawn(b, 0, 0, '0.125');
+  await waitDrawn(a, 0, 0, '0.125');
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await ctxA.close();
+  await ctxB.close();
+});
+
 /** Bundles a test app (tests/<name>/app.*) with esbuild and serves it with the WebAssembly module. */
 async function serveApp(entry) {
   const dir = mkdtempSync(join(tmpdir(), 'rusheet-app-'));
