@@ -101,7 +101,7 @@ impl ModelCodec {
             )
             .into());
         }
-        self.from_cells(py, cells, optional)
+        self.instance_from_cells(py, cells, optional)
     }
 
     /// An instance -> its column values in column order, ready to bind as
@@ -253,13 +253,13 @@ impl ModelCodec {
         let cells = (0..n)
             .map(|k| convert::cell(py, row, start + k))
             .collect::<PyResult<Vec<_>>>()?;
-        self.from_cells(py, cells, optional)
+        self.instance_from_cells(py, cells, optional)
     }
 
     /// Decoded cells in column order -> an instance (None for an optional
     /// all-NULL slice). JSON columns arrive as text (asyncpg's choice, kept
     /// by the driver); the field's own validator parses them while validating.
-    fn from_cells<'py>(
+    fn instance_from_cells<'py>(
         &self,
         py: Python<'py>,
         cells: Vec<Bound<'py, PyAny>>,
