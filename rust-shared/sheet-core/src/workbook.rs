@@ -206,6 +206,8 @@ pub struct Workbook {
     pending: Vec<CellKey>,
     pending_full: bool,
     changes: Option<Vec<(CellKey, Value)>>,
+    /// Length of `changes` at which repeats are dropped (see `bound_changes`).
+    changes_limit: usize,
     evaluations: u64,
     scratch: Scratch,
     /// References computed by the formula being evaluated (INDIRECT,
@@ -222,6 +224,9 @@ enum Reads {
     /// The formula's own cell: a circular reference.
     Itself,
 }
+
+/// Change entries kept before repeats of a cell are dropped.
+const CHANGES_LIMIT: usize = 1 << 20;
 
 /// At most this many computed references are checked per evaluation.
 const MAX_DYNAMIC: usize = 10_000;
@@ -256,6 +261,7 @@ impl Workbook {
             pending: Vec::new(),
             pending_full: false,
             changes: None,
+            changes_limit: CHANGES_LIMIT,
             evaluations: 0,
             scratch: Scratch::default(),
             dynamic: RefCell::new(Some(Vec::new())),
@@ -542,6 +548,18 @@ impl Workbook {
         if let Some(c) = &mut self.changes {
             c.push((k, old));
         }
+        self.bound_changes();
+    }
+
+    /// Keeps the change list bounded by the number of distinct cells changed
+    /// when nobody takes it: past a limit, later repeats of a cell are dropped.
+    fn bound_changes(&mut self) {
+        if let Some(list) = &mut self.changes {
+            if list.len() > self.changes_limit {
+                first_change_per_cell(list);
+                self.changes_limit = (2 * list.len()).max(CHANGES_LIMIT);
+            }
+        }
     }
 
     /// The value of a cell (its computed value for a formula).
@@ -806,6 +824,7 @@ impl Workbook {
                 }
                 self.memo.borrow_mut().clear();
                 self.scratch = sc;
+                self.bound_changes();
                 return;
             }
         }
@@ -914,6 +933,7 @@ impl Workbook {
         self.memo.borrow_mut().clear();
         sc.extra.clear();
         self.scratch = sc;
+        self.bound_changes();
         pending.clear();
         self.pending = pending;
     }
@@ -1149,9 +1169,8 @@ impl Workbook {
             return Vec::new();
         };
         let mut items = std::mem::take(list);
-        let mut seen = FxHashSet::default();
-        seen.reserve(items.len());
-        items.retain(|(k, _)| seen.insert(*k));
+        self.changes_limit = CHANGES_LIMIT;
+        first_change_per_cell(&mut items);
         items
             .into_iter()
             .map(|(k, old)| {
@@ -1228,6 +1247,13 @@ fn clamp_to(rect: Rect, extent: (u32, u32)) -> Option<Rect> {
         c2: rect.c2.min(extent.1 - 1),
         ..rect
     })
+}
+
+/// Keeps the first entry of each cell (the oldest old value).
+fn first_change_per_cell(list: &mut Vec<(CellKey, Value)>) {
+    let mut seen = FxHashSet::default();
+    seen.reserve(list.len());
+    list.retain(|(k, _)| seen.insert(*k));
 }
 
 /// Whether a formula names `sheet` in one of its references.

@@ -469,3 +469,20 @@ fn computed_references_read_up_to_date_cells() {
     wb.set_input(s, 6, 1, "5").unwrap();
     assert_eq!(wb.get(s, 6, 0), Value::Number(5.0));
 }
+
+#[test]
+fn untaken_changes_stay_bounded_by_the_cells_changed() {
+    let (mut wb, s) = book();
+    wb.set_input(s, 0, 1, "=A1*2").unwrap();
+    wb.track_changes(true);
+    // 600,000 edits of one cell (each also recomputing B1), never taken.
+    for i in 0..600_000u32 {
+        wb.set_value(s, 0, 0, Value::Number(f64::from(i))).unwrap();
+    }
+    let events = wb.take_change_events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].old, Value::Empty);
+    assert!(events
+        .iter()
+        .any(|e| e.col == 1 && e.old == Value::Number(0.0)));
+}
