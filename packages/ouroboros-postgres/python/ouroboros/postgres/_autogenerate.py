@@ -2,8 +2,9 @@
 
 Compares each Table class with what the server reports (``pg_attribute``,
 ``pg_indexes``) and writes the statements that make the database match the
-models (new tables, added/dropped/retyped columns, added/dropped indexes and
-unique constraints), with the statements that undo them as the down section.
+models (new tables, added/dropped/retyped columns, columns that became
+nullable or NOT NULL, added/dropped indexes and unique constraints), with the
+statements that undo them as the down section.
 Only the tables of the models given are looked at.
 """
 
@@ -88,29 +89,34 @@ def _literal(value: Any, spec: ColumnSpec) -> str | None:
     return None
 
 
-async def _live_schema(
-    conn: Connection, tables: list[str]
-) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+Schema = dict[str, dict[str, str]]
+
+
+async def _live_schema(conn: Connection, tables: list[str]) -> tuple[Schema, dict[str, set[str]], Schema]:
+    """Column types, NOT NULL columns and indexes of ``tables``, by table."""
     rows = await conn.fetch(
-        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
         "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname = ANY($1) "
         "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         tables,
     )
-    columns: dict[str, dict[str, str]] = {}
-    for table, column, type_ in rows:
+    columns: Schema = {}
+    not_null: dict[str, set[str]] = {}
+    for table, column, type_, required in rows:
         columns.setdefault(table, {})[column] = type_
+        if required:
+            not_null.setdefault(table, set()).add(column)
     rows = await conn.fetch(
         "SELECT tablename, indexname, indexdef FROM pg_indexes "
         "WHERE schemaname = current_schema() AND tablename = ANY($1)",
         tables,
     )
-    indexes: dict[str, dict[str, str]] = {}
+    indexes: Schema = {}
     for table, name, definition in rows:
         indexes.setdefault(table, {})[name] = definition
-    return columns, indexes
+    return columns, not_null, indexes
 
 
 def _index_columns(definition: str) -> str:
@@ -122,7 +128,7 @@ def _index_columns(definition: str) -> str:
 async def diff_models(conn: Connection, models: Iterable[type[Table]]) -> Diff:
     """What would bring the database in line with ``models``."""
     models = list(models)
-    live_columns, live_indexes = await _live_schema(conn, [m.get_table_name() for m in models])
+    live_columns, live_not_null, live_indexes = await _live_schema(conn, [m.get_table_name() for m in models])
     out = Diff()
     for model in models:
         table = model.get_table_name()
@@ -143,14 +149,17 @@ async def diff_models(conn: Connection, models: Iterable[type[Table]]) -> Diff:
                     definition += f" DEFAULT {literal}"
                 out.up.append(f"ALTER TABLE {qtable} ADD COLUMN {definition}")
                 out.down.insert(0, f"ALTER TABLE {qtable} DROP COLUMN {quote_ident(name)}")
-            elif not spec.identity and canonical_type(spec.sql_type) != live[name]:
+            elif not spec.identity:
                 col = quote_ident(name)
-                out.up.append(
-                    f"ALTER TABLE {qtable} ALTER COLUMN {col} TYPE {spec.sql_type} USING {col}::{spec.sql_type}"
-                )
-                out.down.insert(
-                    0, f"ALTER TABLE {qtable} ALTER COLUMN {col} TYPE {live[name]} USING {col}::{live[name]}"
-                )
+                alter = f"ALTER TABLE {qtable} ALTER COLUMN {col}"
+                if canonical_type(spec.sql_type) != live[name]:
+                    out.up.append(f"{alter} TYPE {spec.sql_type} USING {col}::{spec.sql_type}")
+                    out.down.insert(0, f"{alter} TYPE {live[name]} USING {col}::{live[name]}")
+                required = name in live_not_null.get(table, set())
+                if name != s.primary_key and required == spec.nullable:
+                    drop, set_ = f"{alter} DROP NOT NULL", f"{alter} SET NOT NULL"
+                    out.up.append(drop if spec.nullable else set_)
+                    out.down.insert(0, set_ if spec.nullable else drop)
         for name, type_ in live.items():
             if name not in fields:
                 out.up.append(f"ALTER TABLE {qtable} DROP COLUMN {quote_ident(name)}")
