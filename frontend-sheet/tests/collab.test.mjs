@@ -208,3 +208,40 @@ test('two server processes serve one document through Redis (relay and shared st
     await two.stop();
   }
 });
+
+test('pings: a silent peer is closed, a live client stays', async () => {
+  const server = await startServer({ args: ['--ping-seconds', '1'] });
+  const a = client(server.url, 'pinged');
+  const b = client(server.url, 'pinged');
+  let drops = 0;
+  a.provider.on('status', (e) => {
+    if (e.status === 'disconnected') drops++;
+  });
+  try {
+    await synced(a, b);
+    // A TCP peer that completes the WebSocket handshake, then never answers.
+    const { connect } = await import('node:net');
+    const silent = connect(server.port, '127.0.0.1');
+    const closed = new Promise((resolve, reject) => {
+      silent.on('close', () => resolve(Date.now()));
+      setTimeout(() => reject(new Error('the silent peer was not closed within 10 s')), 10_000);
+    });
+    silent.on('error', () => {});
+    await new Promise((r) => silent.once('connect', r));
+    const started = Date.now();
+    silent.write(
+      'GET /pinged HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    silent.resume();
+    const end = await closed;
+    assert.ok(end - started >= 1500, `closed after ${end - started} ms, before two ping intervals`);
+    // The y-websocket clients answered every ping and are still connected.
+    a.cells.set('0:0', 'still connected');
+    await until(() => b.cells.get('0:0') === 'still connected', 'an edit after the pings');
+    assert.equal(drops, 0);
+  } finally {
+    close(a, b);
+    await server.stop();
+  }
+});

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use sheet_collab::{bind, Config, DocStore, Server};
 
 const USAGE: &str = "usage: sheet-collab [--host ADDR] [--port N] [--store URL] [--static DIR] \
-[--max-message-bytes N] [--send-queue N] [--relay URL] [--namespace NAME]
+[--max-message-bytes N] [--send-queue N] [--relay URL] [--namespace NAME] [--ping-seconds N]
 
   --host ADDR              address to listen on (default 127.0.0.1)
   --port N                 port, 0 for any free one (default 1234)
@@ -25,7 +25,8 @@ const USAGE: &str = "usage: sheet-collab [--host ADDR] [--port N] [--store URL] 
   --send-queue N           messages queued per connection before it is dropped (default 1024)
   --relay URL              share documents with other sheet-collab processes through
                            Redis pub/sub (redis://host:port/db)
-  --namespace NAME         prefix of store keys and relay channels (default sheet-collab)";
+  --namespace NAME         prefix of store keys and relay channels (default sheet-collab)
+  --ping-seconds N         ping interval; a connection silent for two is closed (default 30)";
 
 struct Args {
     addr: SocketAddr,
@@ -67,6 +68,10 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--max-message-bytes" => config.max_message_bytes = number(&flag, &value)?,
             "--send-queue" => config.send_queue = number(&flag, &value)?,
             "--relay" => config.relay = Some(value),
+            "--ping-seconds" => {
+                let secs = number(&flag, &value)?;
+                config.ping_interval = std::time::Duration::from_secs(secs as u64);
+            }
             "--namespace" => {
                 if value.is_empty() || value.contains(char::is_whitespace) {
                     return Err(format!(

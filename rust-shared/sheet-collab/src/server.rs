@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -47,6 +48,9 @@ pub struct Config {
     /// Messages waiting for a room's writer (store + relay); a full queue
     /// makes the sending connections wait.
     pub room_queue: usize,
+    /// How often a connection is pinged; one silent for two intervals (no
+    /// frame, not even a pong) is closed, so dead peers do not pin memory.
+    pub ping_interval: Duration,
     /// Where documents are kept; `None` keeps them in memory only.
     pub store: Option<DocStore>,
     /// Files served over plain HTTP GET (the spreadsheet page).
@@ -64,6 +68,7 @@ impl Default for Config {
         Config {
             max_message_bytes: 8 * 1024 * 1024,
             send_queue: 1024,
+            ping_interval: Duration::from_secs(30),
             room_queue: 4096,
             store: None,
             static_dir: None,
@@ -432,11 +437,22 @@ impl Server {
             let _ = tx.try_send(Message::Binary(message.into()));
         }
         let mut clients = HashSet::new();
+        let interval = self.config.ping_interval;
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        let mut last_heard = Instant::now();
         let ending = loop {
             let frame = tokio::select! {
                 () = kill.notified() => break Some(close(CloseCode::Policy, "send queue full: the client reads too slowly")),
+                _ = ping.tick() => {
+                    if last_heard.elapsed() >= interval * 2 {
+                        break Some(close(CloseCode::Away, "no answer to pings"));
+                    }
+                    let _ = tx.try_send(Message::Ping(Bytes::new()));
+                    continue;
+                }
                 frame = stream.next() => frame,
             };
+            last_heard = Instant::now();
             let data = match frame {
                 None | Some(Ok(Message::Close(_))) => break None,
                 Some(Ok(Message::Binary(data))) => data,
@@ -467,7 +483,14 @@ impl Server {
             }
         }
         drop(tx);
-        let _ = writer.await;
+        // A peer that stopped reading must not keep this task forever.
+        let abort = writer.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), writer)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
     }
 
     async fn handle(
