@@ -150,3 +150,48 @@ def test_format_sse_event_writes_fastapi_field_order():
     assert format_sse_event(data_str="a\nb", event="e", id="7", retry=5, comment="hi") == (
         b": hi\nevent: e\ndata: a\ndata: b\nid: 7\nretry: 5\n\n"
     )
+
+
+crashing = App()
+
+
+@crashing.get("/crash")
+async def crash() -> Any:
+    raise RuntimeError("boom")
+
+
+@crashing.get("/gone")
+async def gone() -> Any:
+    from ouroboros.api import HTTPException
+
+    raise HTTPException(500, "gone")
+
+
+def test_server_exceptions_are_raised_in_the_test_by_default():
+    with TestClient(crashing) as client:
+        with pytest.raises(RuntimeError, match="boom"):
+            client.get("/crash")
+        # An HTTPException is an answer, not a crash.
+        assert client.get("/gone").json() == {"detail": "gone"}
+    with TestClient(crashing, raise_server_exceptions=False) as client:
+        r = client.get("/crash")
+        assert (r.status_code, r.text) == (500, "Internal Server Error")
+
+
+def test_client_options_cookies_and_redirects():
+    app = App()
+
+    @app.get("/who")
+    async def who(request: Request) -> Any:
+        return {"session": request.cookies.get("session")}
+
+    @app.get("/old")
+    async def old() -> Any:
+        from ouroboros.api import RedirectResponse
+
+        return RedirectResponse("/who")
+
+    with TestClient(app, cookies={"session": "s1"}) as client:
+        assert client.get("/old").json() == {"session": "s1"}
+    with TestClient(app, follow_redirects=False) as client:
+        assert client.get("/old").status_code == 307

@@ -97,7 +97,12 @@ def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
                 if inspect.isawaitable(result):
                     result = await result
                 return result
-        return default_error_response(exc)
+        response = default_error_response(exc)
+        sink = app._server_exceptions
+        if sink is not None and response.status_code >= 500 and not isinstance(exc, HTTPException):
+            # A TestClient with raise_server_exceptions raises it in the test.
+            sink.append(exc)
+        return response
 
     return on_error
 

@@ -136,6 +136,8 @@ class App(APIRouter):
         self._compiled_routes: list[dict[str, Any]] = []
         self._asgi: Any = None
         self._python_middleware: list[Any] = []
+        # Set by a TestClient with raise_server_exceptions: unhandled errors land here.
+        self._server_exceptions: list[BaseException] | None = None
         for handled, handler in (exception_handlers or {}).items():
             self.add_exception_handler(handled, handler)
         for entry in middleware or []:

@@ -15,6 +15,7 @@ __all__ = [
     "FastAPIDeprecationWarning",
     "FastAPIError",
     "HTTPException",
+    "PydanticV1NotSupportedError",
     "RequestValidationError",
     "ResponseValidationError",
     "ValidationException",
@@ -55,6 +56,10 @@ class HTTPException(OuroborosError):
 
 class FastAPIError(OuroborosError, RuntimeError):
     """The app is used or defined wrongly (FastAPI's name for it)."""
+
+
+class PydanticV1NotSupportedError(FastAPIError):
+    """Pydantic v1 models are not supported (there is only one engine here)."""
 
 
 class FastAPIDeprecationWarning(DeprecationWarning):

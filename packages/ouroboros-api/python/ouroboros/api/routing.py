@@ -210,9 +210,19 @@ class APIRouter:
         tags: Sequence[str] | None = None,
         dependencies: Sequence[Depends] | None = None,
         responses: dict[int | str, Any] | None = None,
+        default_response_class: type | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        callbacks: list[Any] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         """Copy ``router``'s routes in, under ``prefix``, adding tags and dependencies."""
         for r in router.routes:
+            options = {k: getattr(r, k) for k in RESPONSE_OPTIONS}
+            if generate_unique_id_function is not None and r.generate_unique_id_function is generate_unique_id:
+                options["generate_unique_id_function"] = generate_unique_id_function
+            if callbacks:
+                options["callbacks"] = [*callbacks, *(r.callbacks or [])]
             self.add_api_route(
                 prefix + r.path,
                 r.endpoint,
@@ -223,11 +233,11 @@ class APIRouter:
                 summary=r.summary,
                 description=r.description,
                 responses={**(responses or {}), **r.responses},
-                deprecated=r.deprecated,
+                deprecated=r.deprecated or deprecated,
                 name=r.name,
                 operation_id=r.operation_id,
                 dependencies=[*(dependencies or []), *r.dependencies],
-                include_in_schema=r.include_in_schema,
-                response_class=r.response_class,
-                **{k: getattr(r, k) for k in RESPONSE_OPTIONS},
+                include_in_schema=r.include_in_schema and include_in_schema,
+                response_class=r.response_class or default_response_class,
+                **options,
             )

@@ -25,6 +25,12 @@ class TestClient:
 
     Args:
         app: The application.
+        raise_server_exceptions: An exception no handler of the app catches
+            (answered with 500) is raised again in the test after the
+            request, as FastAPI's TestClient does; ``False`` returns the 500.
+        cookies: Cookies sent with every request.
+        headers: Headers sent with every request.
+        follow_redirects: Follow redirects (FastAPI's default).
         **serve_options: Passed to `App.serve` (limits and timeouts).
 
     Every httpx.Client method (``get``, ``post``, ``request``...) is
@@ -33,8 +39,19 @@ class TestClient:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: App, **serve_options: Any) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        raise_server_exceptions: bool = True,
+        cookies: Any = None,
+        headers: Any = None,
+        follow_redirects: bool = True,
+        **serve_options: Any,
+    ) -> None:
         self.app = app
+        self.raise_server_exceptions = raise_server_exceptions
+        self._client_options = {"cookies": cookies, "headers": headers, "follow_redirects": follow_redirects}
         self.serve_options = serve_options
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -74,7 +91,22 @@ class TestClient:
         ready.wait(30)
         if self._error is not None or not self.base_url:
             raise RuntimeError(f"the test server did not start: {self._error!r}") from self._error
-        self._client = httpx.Client(base_url=self.base_url, timeout=30)
+        self.app._server_exceptions = [] if self.raise_server_exceptions else None
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=30,
+            event_hooks={"response": [self._reraise]},
+            **self._client_options,
+        )
+
+    def _reraise(self, response: httpx.Response) -> None:
+        """Raise the exception behind a 500 the app did not handle."""
+        sink = self.app._server_exceptions
+        if sink and self.raise_server_exceptions:
+            exc = sink.pop(0)
+            sink.clear()
+            response.close()
+            raise exc
 
     def close(self) -> None:
         """Stop the server gracefully and run lifespan shutdown."""
