@@ -195,3 +195,16 @@ def test_client_options_cookies_and_redirects():
         assert client.get("/old").json() == {"session": "s1"}
     with TestClient(app, follow_redirects=False) as client:
         assert client.get("/old").status_code == 307
+
+
+def test_get_openapi_and_docs_pages_from_their_fastapi_paths():
+    from ouroboros.api.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from ouroboros.api.openapi.utils import get_openapi
+
+    doc = get_openapi(title="Custom", version="2.0", routes=app.routes, servers=[{"url": "/v2"}])
+    assert doc["info"] == {"title": "Custom", "version": "2.0"}
+    assert doc["servers"] == [{"url": "/v2"}]
+    assert doc["paths"]["/items/{item_id}"]["get"]["operationId"] == "read_item_items__item_id__get"
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="Custom")
+    assert b'url: "/openapi.json"' in page.body and b"/docs/assets/swagger-ui-bundle.js" in page.body
+    assert b'spec-url="/v2/openapi.json"' in get_redoc_html(openapi_url="/v2/openapi.json", title="T").body
