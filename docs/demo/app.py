@@ -25,6 +25,9 @@ What it shows, module by module:
   ``OUROBOROS_MONGODB_URI``) names a server; without one those routes answer 503.
 - ouroboros.test runs the demo's own tests (``docs/demo/test_demo_suite.py``):
   ``python -m ouroboros.test docs/demo``.
+- ouroboros.argus indexes the demo's own source: ``/api/code/outline`` lists
+  the classes and functions of this file with their signatures, and
+  ``/api/code/symbols?q=note`` searches every symbol of the demo folder.
 - The platform's own documentation pages are served at ``/guide``.
 - ouroboros.postgres publishes notes to a table when ``OUROBOROS_DEMO_POSTGRES``
   names a server (``POST /api/notes/{id}/publish``, ``GET /api/published``,
@@ -49,6 +52,7 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from ouroboros.api import App, HealthManager, HealthStatus, HTMLResponse, HTTPException, Path, Query
+from ouroboros.argus import Index
 from ouroboros.http import HttpClient
 from ouroboros.kit import __version__ as kit_version
 from ouroboros.kit import module_statuses
@@ -90,6 +94,14 @@ class SelfCheck(BaseModel):
     status_code: int
     modules_installed: int
     round_trip_ms: float
+
+
+class CodeSymbol(BaseModel):
+    name: str
+    kind: str
+    container: str | None = None
+    line: int
+    detail: str | None = Field(default=None, description="signature or type, as Argus infers it")
 
 
 class NoteViews(BaseModel):
@@ -338,6 +350,47 @@ async def self_check() -> SelfCheck:
     return SelfCheck(
         url=str(response.url), status_code=response.status_code, modules_installed=installed, round_trip_ms=elapsed
     )
+
+
+DEMO_DIR = FilePath(__file__).resolve().parent
+CODE_INDEX: dict[str, Index] = {}
+
+
+async def code_index() -> Index:
+    """The Argus index of this folder, built on first use (off the event loop)."""
+    if "demo" not in CODE_INDEX:
+        CODE_INDEX["demo"] = await asyncio.to_thread(Index, DEMO_DIR)
+    return CODE_INDEX["demo"]
+
+
+def code_symbols(found: list[dict]) -> list[CodeSymbol]:
+    return [
+        CodeSymbol(
+            name=s["name"],
+            kind=s["kind"],
+            container=s.get("container"),
+            line=s["location"]["line"],
+            detail=s.get("detail"),
+        )
+        for s in found
+    ]
+
+
+@app.get("/api/code/outline", response_model=list[CodeSymbol], tags=["code"])
+async def code_outline() -> list[CodeSymbol]:
+    """Classes, functions and variables of this app's source, indexed by ouroboros.argus."""
+    index = await code_index()
+    return code_symbols(await asyncio.to_thread(index.document_symbols, FilePath(__file__)))
+
+
+@app.get("/api/code/symbols", response_model=list[CodeSymbol], tags=["code"])
+async def code_search(
+    q: Annotated[str, Query(min_length=1, max_length=100, description="part of a name, any case")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[CodeSymbol]:
+    """Symbols of the demo folder whose name contains ``q``, best match first."""
+    index = await code_index()
+    return code_symbols(await asyncio.to_thread(index.workspace_symbols, q, limit))
 
 
 @app.get("/guide", include_in_schema=False)

@@ -155,7 +155,9 @@ def test_api_docs_and_openapi(demo):
     status, _, body = get(base + "/openapi.json")
     spec = json.loads(body)
     assert spec["info"]["title"] == "ouroboros demo"
-    assert {"/api/notes", "/api/notes/{note_id}", "/api/modules", "/api/self-check"} <= set(spec["paths"])
+    assert {"/api/notes", "/api/notes/{note_id}", "/api/modules", "/api/self-check", "/api/code/outline"} <= set(
+        spec["paths"]
+    )
     assert "/guide" not in spec["paths"]
 
 
@@ -236,6 +238,30 @@ def test_notes_are_archived_in_mongodb(demo):
     assert [(a["note_id"], a["title"]) for a in json.loads(body)] == [(note_id, "Keep me")]
     assert call("POST", f"{base}/api/notes/999999/archive")[0] == 404
     assert get(f"{base}/api/archive?limit=0")[0] == 422
+
+
+def test_code_outline_and_search_come_from_argus(demo):
+    base, _ = demo
+    source = (REPO / "docs" / "demo" / "app.py").read_text().splitlines()
+
+    def line_of(prefix: str) -> int:
+        return next(i for i, text in enumerate(source, start=1) if text.startswith(prefix))
+
+    status, _, body = get(base + "/api/code/outline")
+    assert status == 200
+    outline = {(s["name"], s["kind"], s["container"]): s for s in json.loads(body)}
+    assert outline[("NoteIn", "class", None)]["line"] == line_of("class NoteIn(")
+    assert outline[("title", "variable", "NoteIn")]["line"] == line_of("class NoteIn(") + 1
+    create = outline[("create_note", "function", None)]
+    assert create["line"] == line_of("async def create_note(")
+    assert create["detail"] == "async def create_note(note: NoteIn) -> Note"
+    status, _, body = get(base + "/api/code/symbols?q=noteview&limit=5")
+    assert status == 200
+    assert json.loads(body)[0]["name"] == "NoteViews"
+    assert json.loads(body)[0]["kind"] == "class"
+    status, _, body = get(base + "/api/code/symbols?q=")
+    assert status == 422
+    assert json.loads(body)["detail"][0]["loc"] == ["query", "q"]
 
 
 def test_demo_suite_runs_under_ouroboros_test(tmp_path):
