@@ -43,9 +43,36 @@ pub enum Ty {
     Union(Vec<Ty>),
     /// `super()` inside a method of the class (true: a classmethod).
     Super(DefRef, bool),
+    /// A value annotated `Callable[[...], R]`: calling it gives `R`.
+    Callable(Box<Ty>),
 }
 
 const MAX_DEPTH: u32 = 32;
+
+/// Subscripted names an annotation gives a meaning of its own.
+const SPECIAL_FORMS: &[&str] = &[
+    "Optional",
+    "Union",
+    "Annotated",
+    "ClassVar",
+    "Final",
+    "Required",
+    "NotRequired",
+    "ReadOnly",
+    "TypeGuard",
+    "TypeIs",
+    "Type",
+    "type",
+    "Literal",
+    "Callable",
+    "Concatenate",
+    "Unpack",
+    "List",
+    "Dict",
+    "Set",
+    "FrozenSet",
+    "Tuple",
+];
 
 pub fn union(parts: impl IntoIterator<Item = Ty>) -> Ty {
     let mut out: Vec<Ty> = Vec::new();
@@ -519,9 +546,26 @@ impl<'p> Infer<'p> {
                 self.instance_of(head, v, file, subst)
             }
             VExpr::Subscript(head, args) => {
-                let head_name = match head.as_ref() {
+                let written = match head.as_ref() {
                     VExpr::Name { name, .. } | VExpr::Attr(_, name) => name.as_str(),
                     _ => "",
+                };
+                // `from typing import Callable as C`: the name it was imported as.
+                let imported = match head.as_ref() {
+                    VExpr::Name {
+                        name, scope, at, ..
+                    } if !SPECIAL_FORMS.contains(&name.as_str()) => self
+                        .lookup(file, *scope, name, *at)
+                        .map(|t| self.origin(t))
+                        .and_then(|t| match t {
+                            Target::Def(d) => self.def(d).map(|x| x.name.clone()),
+                            Target::Module(_) => None,
+                        }),
+                    _ => None,
+                };
+                let head_name = match &imported {
+                    Some(n) if SPECIAL_FORMS.contains(&n.as_str()) => n.as_str(),
+                    _ => written,
                 };
                 let arg = |i: usize| {
                     args.get(i)
@@ -537,6 +581,7 @@ impl<'p> Infer<'p> {
                         _ => Ty::Unknown,
                     },
                     "Literal" => union(args.iter().map(|a| self.value_type(a, file))),
+                    "Callable" if args.len() == 2 => Ty::Callable(Box::new(arg(1))),
                     "Callable" | "Concatenate" | "Unpack" => Ty::Unknown,
                     _ => {
                         let alias = match head_name {
@@ -940,6 +985,7 @@ impl<'p> Infer<'p> {
                 }
             }
             Ty::Union(parts) => union(parts.iter().map(|p| self.call_result(p))),
+            Ty::Callable(returns) => (**returns).clone(),
             _ => Ty::Unknown,
         }
     }
@@ -1005,6 +1051,7 @@ impl<'p> Infer<'p> {
                 .and_then(|x| x.sig.as_ref())
                 .map_or_else(|| "function".into(), |s| s.text.clone()),
             Ty::Super(c, _) => format!("super[{}]", self.def(*c).map_or("?", |d| d.name.as_str())),
+            Ty::Callable(returns) => format!("Callable[..., {}]", self.display(returns)),
             Ty::Union(parts) => parts
                 .iter()
                 .map(|p| self.display(p))

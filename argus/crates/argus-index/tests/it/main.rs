@@ -298,3 +298,39 @@ fn workspace_symbols_rank_exact_matches_first() {
     assert_eq!(got[0], ("Shape".to_owned(), "class".to_owned()));
     assert!(q.workspace_symbols("shape", 0).is_empty());
 }
+
+#[test]
+fn calling_a_callable_annotated_value_gives_its_return_type() {
+    let f = Fixture::new(&[(
+        "cb.py",
+        "\
+from collections.abc import Callable as C
+from typing import Callable
+
+
+def make(k: int) -> str:
+    return str(k)
+
+
+handler: Callable[[int], str] = make
+result = handler(1)
+
+
+def run(cb: C[[], bytes], maybe: Callable[..., int] | None) -> None:
+    out = cb()
+    if maybe is not None:
+        number = maybe()
+",
+    )]);
+    let project = f.index();
+    let q = Queries::new(&project);
+    let type_of = |needle: &str| {
+        let (line, col) = f.pos("cb.py", needle, 0, 0);
+        let (file, offset) = q.position(&f.path("cb.py"), line, col).unwrap();
+        q.type_at(file, offset)
+    };
+    assert_eq!(type_of("result =").as_deref(), Some("str"));
+    assert_eq!(type_of("out =").as_deref(), Some("bytes"));
+    assert_eq!(type_of("number =").as_deref(), Some("int"));
+    assert_eq!(type_of("cb:").as_deref(), Some("Callable[..., bytes]"));
+}
