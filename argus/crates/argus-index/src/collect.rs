@@ -312,6 +312,9 @@ impl<'a> Collector<'a> {
             Expr::Call(c) => VExpr::Call(Box::new(self.vexpr(&c.func, false))),
             Expr::Subscript(s) => {
                 let args = match s.slice.as_ref() {
+                    Expr::StringLiteral(k) if !ann && !k.value.is_implicit_concatenated() => {
+                        vec![VExpr::Key(Name::new(k.value.to_str()))]
+                    }
                     Expr::Tuple(t) => t.elts.iter().map(|x| self.vexpr(x, ann)).collect(),
                     other => vec![self.vexpr(other, ann)],
                 };

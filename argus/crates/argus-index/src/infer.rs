@@ -431,6 +431,11 @@ impl<'p> Infer<'p> {
             }
             VExpr::Subscript(base, args) => {
                 let b = self.value_type(base, file);
+                if let [VExpr::Key(key)] = args.as_slice() {
+                    if let Some(field) = self.typed_dict_field(&b, key) {
+                        return field;
+                    }
+                }
                 match (&b, args.is_empty()) {
                     (Ty::Class(_), false) => b,
                     (_, true) => self.element(&b, true),
@@ -443,6 +448,7 @@ impl<'p> Infer<'p> {
                 self.builtin_instance(name, args)
             }
             VExpr::NoneLit => Ty::None,
+            VExpr::Key(_) => self.builtin_instance("str", Vec::new()),
             VExpr::Await(inner) => self.value_type(inner, file),
             VExpr::Narrowed(inner, narrow) => {
                 self.apply_narrow(self.value_type(inner, file), narrow, file)
@@ -479,6 +485,30 @@ impl<'p> Infer<'p> {
 
     /// The element of a container: iteration (first type argument) or
     /// subscription (last).
+    /// `value["key"]` on an instance of a `TypedDict` class: the key's declared type.
+    fn typed_dict_field(&self, value: &Ty, key: &str) -> Option<Ty> {
+        let Ty::Instance(c, _) = value else {
+            return None;
+        };
+        let (mro, _) = self.mro(*c);
+        let is_typed_dict = mro.iter().any(|k| {
+            self.def(*k).is_some_and(|d| {
+                d.bases.iter().any(|b| {
+                    let head = match b {
+                        VExpr::Subscript(h, _) => h.as_ref(),
+                        other => other,
+                    };
+                    matches!(head, VExpr::Name { name, .. } | VExpr::Attr(_, name) if name == "TypedDict")
+                })
+            })
+        });
+        if !is_typed_dict {
+            return None;
+        }
+        self.class_member(*c, key)?;
+        Some(self.member_type(value, key))
+    }
+
     fn element(&self, ty: &Ty, iterate: bool) -> Ty {
         match ty {
             Ty::Instance(c, args) if !args.is_empty() => {
@@ -609,7 +639,9 @@ impl<'p> Infer<'p> {
                 }
             }
             VExpr::Narrowed(inner, _) => self.ann_type(inner, file, subst),
-            VExpr::Lit(..) | VExpr::Call(_) | VExpr::Await(_) | VExpr::Unknown => Ty::Unknown,
+            VExpr::Lit(..) | VExpr::Key(_) | VExpr::Call(_) | VExpr::Await(_) | VExpr::Unknown => {
+                Ty::Unknown
+            }
         }
     }
 
@@ -1078,6 +1110,7 @@ pub fn vexpr_text(v: &VExpr) -> String {
         VExpr::Union(parts) => parts.iter().map(vexpr_text).collect::<Vec<_>>().join(" | "),
         VExpr::NoneLit => "None".into(),
         VExpr::Lit(name, _) => (*name).to_string(),
+        VExpr::Key(k) => format!("{:?}", k.as_str()),
         VExpr::Await(x) => format!("await {}", vexpr_text(x)),
         VExpr::Narrowed(x, _) => vexpr_text(x),
         VExpr::Unknown => "...".into(),

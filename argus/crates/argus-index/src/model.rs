@@ -173,6 +173,8 @@ pub enum VExpr {
     /// A literal or display: builtins class name and element hints.
     Lit(&'static str, Vec<VExpr>),
     NoneLit,
+    /// A string literal used as a subscript key (`movie["title"]`).
+    Key(Name),
     Await(Box<VExpr>),
     /// An attribute chain narrowed where it is read (`if a.b is not None: a.b`).
     Narrowed(Box<VExpr>, Box<Narrow>),

@@ -334,3 +334,42 @@ def run(cb: C[[], bytes], maybe: Callable[..., int] | None) -> None:
     assert_eq!(type_of("number =").as_deref(), Some("int"));
     assert_eq!(type_of("cb:").as_deref(), Some("Callable[..., bytes]"));
 }
+
+#[test]
+fn typed_dict_keys_have_their_declared_types() {
+    let f = Fixture::new(&[(
+        "td.py",
+        "\
+from typing import NotRequired, TypedDict
+
+
+class Movie(TypedDict):
+    title: str
+    year: NotRequired[int]
+
+
+class Sequel(Movie):
+    previous: Movie
+
+
+def show(m: Sequel, key: str) -> None:
+    title = m[\"title\"]
+    year = m[\"year\"]
+    earlier = m[\"previous\"][\"title\"]
+    other = m[key]
+    missing = m[\"nope\"]
+",
+    )]);
+    let project = f.index();
+    let q = Queries::new(&project);
+    let type_of = |needle: &str| {
+        let (line, col) = f.pos("td.py", needle, 0, 0);
+        let (file, offset) = q.position(&f.path("td.py"), line, col).unwrap();
+        q.type_at(file, offset)
+    };
+    assert_eq!(type_of("title =").as_deref(), Some("str"));
+    assert_eq!(type_of("year =").as_deref(), Some("int"));
+    assert_eq!(type_of("earlier =").as_deref(), Some("str"));
+    assert_eq!(type_of("other =").as_deref(), Some("Unknown"));
+    assert_eq!(type_of("missing =").as_deref(), Some("Unknown"));
+}
