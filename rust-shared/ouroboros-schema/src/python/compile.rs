@@ -18,7 +18,7 @@ use super::collections::{DictValidator, ListValidator, SeqKind, TupleValidator};
 use super::model::{ExtraBehavior, Field, FieldDefault, ModelValidator};
 use super::serialize::{FieldSer, ModelSer};
 use super::special::{
-    BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlValidator,
+    BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlDefaults, UrlValidator,
 };
 use super::union::{TaggedUnionValidator, UnionValidator};
 use super::validator::{ctx_of, FuncMode, FunctionValidator, Validator};
@@ -389,7 +389,14 @@ impl Compiler {
                 },
                 max_length: len.max_length,
                 host_required: get_bool(d, "host_required")?,
+                defaults: UrlDefaults {
+                    host: get_str(d, "default_host")?,
+                    port: get(d, "default_port")?.map(|v| v.extract()).transpose()?,
+                    path: get_str(d, "default_path")?,
+                },
                 wrap: get(d, "wrap")?.map(Bound::unbind),
+                cls: get(d, "cls")?.map(Bound::unbind),
+                multi_host: get_bool(d, "multi_host")?,
             })),
             "literal" => {
                 let expected: Vec<Bound<'_, PyAny>> = get(d, "expected")?

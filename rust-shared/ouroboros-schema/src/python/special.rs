@@ -339,56 +339,97 @@ pub struct UrlValidator {
     pub allowed_schemes: Vec<String>,
     pub max_length: Option<usize>,
     pub host_required: bool,
+    /// Filled in when the URL leaves them out (`redis://` -> `redis://localhost:6379/0`).
+    pub defaults: UrlDefaults,
     pub wrap: Option<Py<PyAny>>,
+    /// Instances of this class are already valid: they pass unchanged.
+    pub cls: Option<Py<PyAny>>,
+    /// `scheme://user@h1:p1,h2:p2/path` (DSNs): several hosts, each normalised.
+    pub multi_host: bool,
 }
 
-/// Normalise `scheme://host[:port]/path?query#frag`, or say what is wrong.
-pub fn normalize_url(s: &str) -> Result<String, &'static str> {
-    let Some((scheme, rest)) = s.split_once("://") else {
-        return Err("relative URL without a base");
-    };
-    if scheme.is_empty()
-        || !scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    {
-        return Err("relative URL without a base");
-    }
-    let split_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(split_at);
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host_port.rsplit_once(':') {
-        Some((h, port))
-            if !port.is_empty() && !h.ends_with(']')
-                || port.chars().all(|c| c.is_ascii_digit()) =>
-        {
-            if !port.chars().all(|c| c.is_ascii_digit()) {
-                return Err("invalid port number");
-            }
-            h
+/// Host, port and path a URL type supplies when the input has none.
+#[derive(Debug, Default)]
+pub struct UrlDefaults {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub path: Option<String>,
+}
+
+/// Parse and normalise a URL with the `url` crate (WHATWG rules: lower-cased
+/// scheme and host, IDNA punycode, default port dropped, `/` path on special
+/// schemes), or say what is wrong in the crate's words.
+pub fn normalize_url(
+    s: &str,
+    host_required: bool,
+    defaults: &UrlDefaults,
+) -> Result<String, String> {
+    let mut url = url::Url::parse(s).map_err(|e| e.to_string())?;
+    if let Some(host) = &defaults.host {
+        if url.host_str().is_none_or(str::is_empty) {
+            url.set_host(Some(host)).map_err(|e| e.to_string())?;
         }
-        _ => host_port,
-    };
-    if host.is_empty() {
-        return Err("empty host");
     }
-    if host
-        .chars()
-        .any(|c| c.is_whitespace() || "<>\"{}|\\^`".contains(c))
-    {
-        return Err("invalid domain character");
+    if let Some(port) = defaults.port {
+        if url.port().is_none() && url.host_str().is_some_and(|h| !h.is_empty()) {
+            // A port cannot be set on a URL without a host (file:, mailto:): left as it is.
+            let _ = url.set_port(Some(port));
+        }
     }
-    let tail = if tail.is_empty() || tail.starts_with(['?', '#']) {
-        format!("/{tail}")
-    } else {
-        tail.to_owned()
+    if let Some(path) = &defaults.path {
+        if matches!(url.path(), "" | "/") {
+            url.set_path(path);
+        }
+    }
+    if host_required && url.host_str().is_none_or(str::is_empty) {
+        return Err("empty host".to_owned());
+    }
+    Ok(url.into())
+}
+
+/// `normalize_url` for a URL whose authority lists several hosts separated
+/// by commas: each host is normalised on its own (the user info stays with
+/// the first), the path, query and fragment with the first host.
+pub fn normalize_multi_host_url(
+    s: &str,
+    host_required: bool,
+    defaults: &UrlDefaults,
+) -> Result<String, String> {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return normalize_url(s, host_required, defaults);
     };
-    Ok(format!(
-        "{}://{}{}",
-        scheme.to_ascii_lowercase(),
-        authority.to_ascii_lowercase(),
-        tail
-    ))
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if !authority.contains(',') {
+        return normalize_url(s, host_required, defaults);
+    }
+    let (userinfo, hosts) = match authority.rsplit_once('@') {
+        Some((user, hosts)) => (format!("{user}@"), hosts),
+        None => (String::new(), authority),
+    };
+    let mut normalised_hosts = Vec::new();
+    let mut first = None;
+    for (i, host) in hosts.split(',').enumerate() {
+        let user = if i == 0 { userinfo.as_str() } else { "" };
+        let one = normalize_url(
+            &format!("{scheme}://{user}{host}{tail}"),
+            host_required,
+            defaults,
+        )?;
+        let after_scheme = one.split_once("://").map_or(one.as_str(), |(_, r)| r);
+        let cut = after_scheme
+            .find(['/', '?', '#'])
+            .unwrap_or(after_scheme.len());
+        normalised_hosts.push(after_scheme[..cut].to_owned());
+        if i == 0 {
+            first = Some((
+                after_scheme[cut..].to_owned(),
+                one.split("://").next().unwrap_or(scheme).to_owned(),
+            ));
+        }
+    }
+    let (tail, scheme) = first.unwrap_or_default();
+    Ok(format!("{scheme}://{}{tail}", normalised_hosts.join(",")))
 }
 
 impl UrlValidator {
@@ -397,8 +438,13 @@ impl UrlValidator {
         py: Python<'py>,
         inp: &Inp<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
+        if let (Some(cls), Inp::Py(o)) = (&self.cls, inp) {
+            if o.is_instance(cls.bind(py))? {
+                return Ok(o.clone());
+            }
+        }
         let text = match inp.as_str() {
-            Some(s) => s.trim().to_owned(),
+            Some(s) => s.into_owned(),
             None => match inp {
                 Inp::Py(o) if o.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? => {
                     o.str()?.to_string()
@@ -426,10 +472,14 @@ impl UrlValidator {
                 ));
             }
         }
-        let normalized = normalize_url(&text)
-            .map_err(|e| ValError::new(py, ErrorType::UrlParsing { error: e.into() }, inp))?;
+        let normalized = if self.multi_host {
+            normalize_multi_host_url(&text, self.host_required, &self.defaults)
+        } else {
+            normalize_url(&text, self.host_required, &self.defaults)
+        }
+        .map_err(|error| ValError::new(py, ErrorType::UrlParsing { error }, inp))?;
         if !self.allowed_schemes.is_empty() {
-            let scheme = normalized.split("://").next().unwrap_or_default();
+            let scheme = normalized.split(':').next().unwrap_or_default();
             if !self.allowed_schemes.iter().any(|s| s == scheme) {
                 let quoted: Vec<String> = self
                     .allowed_schemes

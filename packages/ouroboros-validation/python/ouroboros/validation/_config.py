@@ -34,9 +34,38 @@ class ConfigDict(TypedDict, total=False):
     alias_generator: Any
     # Only when the validator is built changes; ouroboros builds it once per class either way.
     defer_build: bool
-
-
-_KNOWN = set(ConfigDict.__annotations__)
+    # Pydantic's other keys: accepted (a ported model keeps working); see docs/validation.md
+    # for which of them change behaviour here.
+    allow_inf_nan: bool
+    cache_strings: Any
+    coerce_numbers_to_str: bool
+    field_title_generator: Any
+    hide_input_in_errors: bool
+    ignored_types: tuple[type, ...]
+    json_encoders: dict[Any, Any]
+    json_schema_mode_override: Any
+    json_schema_serialization_defaults_required: bool
+    loc_by_alias: bool
+    model_title_generator: Any
+    plugin_settings: dict[str, Any]
+    polymorphic_serialization: bool
+    regex_engine: str
+    schema_generator: Any
+    ser_json_bytes: str
+    ser_json_inf_nan: str
+    ser_json_temporal: str
+    serialize_by_alias: bool
+    str_max_length: int
+    str_min_length: int
+    str_to_lower: bool
+    str_to_upper: bool
+    url_preserve_empty_path: bool
+    use_attribute_docstrings: bool
+    val_json_bytes: str
+    val_temporal_unit: str
+    validate_by_alias: bool
+    validate_return: bool
+    validation_error_cause: bool
 
 
 def merge_config(parents: list[dict[str, Any]], own: dict[str, Any] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -46,9 +75,7 @@ def merge_config(parents: list[dict[str, Any]], own: dict[str, Any] | None, kwar
         merged.update(parent)
     merged.update(own or {})
     merged.update(kwargs)
-    unknown = set(merged) - _KNOWN
-    if unknown:
-        raise TypeError(f"unknown model_config keys: {', '.join(sorted(unknown))}")
+    # Keys Pydantic does not know either are kept and ignored, as Pydantic does.
     if merged.get("extra", "ignore") not in ("ignore", "forbid", "allow"):
         raise ValueError(f"model_config extra must be 'ignore', 'forbid' or 'allow', not {merged['extra']!r}")
     return merged

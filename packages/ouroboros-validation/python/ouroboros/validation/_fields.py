@@ -48,6 +48,8 @@ CONSTRAINT_KEYS = (
     "max_digits",
     "decimal_places",
     "union_mode",
+    "fail_fast",
+    "coerce_numbers_to_str",
 )
 
 _METADATA_KEYS = (
@@ -65,6 +67,12 @@ _METADATA_KEYS = (
     "repr",
     "default_factory",
     "validate_default",
+    "alias_priority",
+    "field_title_generator",
+    "exclude_if",
+    "init",
+    "init_var",
+    "kw_only",
 )
 
 
@@ -81,6 +89,7 @@ class FieldInfo:
     __slots__ = (
         "_validators",
         "alias",
+        "alias_priority",
         "annotation",
         "constraints",
         "default",
@@ -90,8 +99,13 @@ class FieldInfo:
         "discriminator",
         "examples",
         "exclude",
+        "exclude_if",
+        "field_title_generator",
         "frozen",
+        "init",
+        "init_var",
         "json_schema_extra",
+        "kw_only",
         "repr",
         "serialization_alias",
         "title",
@@ -116,6 +130,14 @@ class FieldInfo:
         self.json_schema_extra: Any = kwargs.pop("json_schema_extra", None)
         self.repr: bool = kwargs.pop("repr", True)
         self.validate_default: bool | None = kwargs.pop("validate_default", None)
+        self.alias_priority: int | None = kwargs.pop("alias_priority", None)
+        self.field_title_generator: Any = kwargs.pop("field_title_generator", None)
+        self.exclude_if: Any = kwargs.pop("exclude_if", None)
+        self.init: bool | None = kwargs.pop("init", None)
+        self.init_var: bool | None = kwargs.pop("init_var", None)
+        self.kw_only: bool | None = kwargs.pop("kw_only", None)
+        if self.alias is not None and self.alias_priority is None:
+            self.alias_priority = 2
         self._validators: list[tuple[str, Any]] = kwargs.pop("_validators", [])
         self.constraints: dict[str, Any] = {k: v for k, v in kwargs.items() if v is not None}
         if self.default is not PYDANTIC_UNDEFINED and self.default_factory is not None:
@@ -186,6 +208,14 @@ def Field(
     json_schema_extra: Any = None,
     repr: bool = True,
     validate_default: bool | None = None,
+    alias_priority: int | None = None,
+    field_title_generator: Any = None,
+    exclude_if: Any = None,
+    init: bool | None = None,
+    init_var: bool | None = None,
+    kw_only: bool | None = None,
+    coerce_numbers_to_str: bool | None = None,
+    fail_fast: bool | None = None,
     gt: Any = None,
     ge: Any = None,
     lt: Any = None,
@@ -227,6 +257,14 @@ def Field(
         json_schema_extra=json_schema_extra,
         repr=repr,
         validate_default=validate_default,
+        alias_priority=alias_priority,
+        field_title_generator=field_title_generator,
+        exclude_if=exclude_if,
+        init=init,
+        init_var=init_var,
+        kw_only=kw_only,
+        coerce_numbers_to_str=coerce_numbers_to_str,
+        fail_fast=fail_fast,
         gt=gt,
         ge=ge,
         lt=lt,

@@ -58,7 +58,9 @@ def _title(name: str) -> str:
 
 
 class _Generator:
-    def __init__(self, by_alias: bool, ref_template: str, mode: str) -> None:
+    def __init__(self, by_alias: bool, ref_template: str, mode: str, owner: Any = None) -> None:
+        # owner: the user's GenerateJsonSchema (subclass) instance, whose hooks apply.
+        self.owner = owner
         self.by_alias = by_alias
         self.ref_template = ref_template
         self.mode = mode
@@ -66,6 +68,13 @@ class _Generator:
         self.names: dict[Any, str] = {}
         self.in_progress: set[Any] = set()
         self.referenced: set[Any] = set()
+
+    def decimal_pattern(self, s: dict[str, Any]) -> str | None:
+        hook = getattr(self.owner, "get_decimal_pattern", None)
+        if hook is None:
+            return None
+        core = {"type": "decimal", **{k: s[k] for k in ("max_digits", "decimal_places") if s.get(k) is not None}}
+        return hook(core)
 
     def ref(self, name: str) -> dict[str, Any]:
         return {"$ref": self.ref_template.format(model=name)}
@@ -164,9 +173,11 @@ class _Generator:
         if kind in _SIMPLE:
             out = dict(_SIMPLE[kind])
         elif kind == "decimal":
-            out = (
-                {"anyOf": [{"type": "number"}, {"type": "string"}]} if self.mode == "validation" else {"type": "string"}
-            )
+            text: dict[str, Any] = {"type": "string"}
+            pattern = self.decimal_pattern(s)
+            if pattern is not None:
+                text["pattern"] = pattern
+            out = {"anyOf": [{"type": "number"}, text]} if self.mode == "validation" else text
         elif kind == "url":
             out = {"type": "string", "format": "uri", "minLength": 1}
         elif kind == "literal":
@@ -275,14 +286,19 @@ _BASE_DOC: str | None = None
 
 
 def model_json_schema(
-    cls: Any, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+    cls: Any,
+    *,
+    by_alias: bool = True,
+    ref_template: str = "#/$defs/{model}",
+    mode: str = "validation",
+    owner: Any = None,
 ) -> dict[str, Any]:
     """The JSON Schema of model ``cls``."""
     global _BASE_DOC
     from ouroboros.validation._model import BaseModel
 
     _BASE_DOC = BaseModel.__doc__
-    gen = _Generator(by_alias, ref_template, mode)
+    gen = _Generator(by_alias, ref_template, mode, owner)
     name = gen.def_name(cls)
     gen.in_progress.add(cls)
     body = gen.model_body(cls)
@@ -297,10 +313,15 @@ def model_json_schema(
 
 
 def type_json_schema(
-    schema: dict[str, Any], *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", mode: str = "validation"
+    schema: dict[str, Any],
+    *,
+    by_alias: bool = True,
+    ref_template: str = "#/$defs/{model}",
+    mode: str = "validation",
+    owner: Any = None,
 ) -> dict[str, Any]:
     """The JSON Schema of a bare type schema (``TypeAdapter.json_schema``)."""
-    gen = _Generator(by_alias, ref_template, mode)
+    gen = _Generator(by_alias, ref_template, mode, owner)
     body = gen.schema(schema)
     if gen.defs:
         return {"$defs": dict(sorted(gen.defs.items())), **body}

@@ -30,7 +30,12 @@ _object_setattr = object.__setattr__
 
 
 class PydanticUserError(TypeError):
-    """A model is used before it can be built (an annotation is not defined yet)."""
+    """A mistake in model code (not in data); ``code`` names the kind, as Pydantic's error codes."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
 
 
 class _DirectCall(staticmethod):

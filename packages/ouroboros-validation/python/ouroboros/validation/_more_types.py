@@ -135,7 +135,7 @@ UUID7 = Annotated[uuid.UUID, UuidVersion(7)]
 UUID8 = Annotated[uuid.UUID, UuidVersion(8)]
 
 
-def _now_check(kind: str, past: bool) -> Any:
+def _now_check(kind: str, past: bool) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if kind == "date":
             now: Any = datetime.date.today()
@@ -147,24 +147,65 @@ def _now_check(kind: str, past: bool) -> Any:
             raise PydanticKnownError(f"{kind}_{'past' if past else 'future'}")
         return value
 
-    return _after(check)
+    return check
 
 
-def _tz_check(aware: bool) -> Any:
+def _tz_check(aware: bool) -> Callable[[Any], Any]:
     def check(value: datetime.datetime) -> datetime.datetime:
         if (value.tzinfo is not None) != aware:
             raise PydanticKnownError("timezone_aware" if aware else "timezone_naive")
         return value
 
-    return _after(check)
+    return check
 
 
-PastDate = Annotated[datetime.date, _now_check("date", past=True)]
-FutureDate = Annotated[datetime.date, _now_check("date", past=False)]
-PastDatetime = Annotated[datetime.datetime, _now_check("datetime", past=True)]
-FutureDatetime = Annotated[datetime.datetime, _now_check("datetime", past=False)]
-AwareDatetime = Annotated[datetime.datetime, _tz_check(aware=True)]
-NaiveDatetime = Annotated[datetime.datetime, _tz_check(aware=False)]
+class _TemporalCheck:
+    """A date/datetime type that is also an ``Annotated`` marker, like Pydantic's:
+    ``x: PastDate`` and ``x: Annotated[date, PastDate()]`` mean the same."""
+
+    _base: ClassVar[str]
+    _check: ClassVar[Callable[[Any], Any]]
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]]
+
+    def __init_subclass__(cls, base: str, check: Callable[[Any], Any]) -> None:
+        cls._base = base
+        cls._check = staticmethod(check)  # type: ignore[assignment]
+        cls.__ouroboros_type_schema__ = {
+            "type": "function",
+            "mode": "after",
+            "func": lambda value, _data, _context=None: check(value),
+            "schema": {"type": base},
+        }
+
+    def _ouroboros_validator(self) -> Any:
+        return _after(type(self)._check)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class PastDate(_TemporalCheck, base="date", check=_now_check("date", past=True)):
+    """A date before today."""
+
+
+class FutureDate(_TemporalCheck, base="date", check=_now_check("date", past=False)):
+    """A date after today."""
+
+
+class PastDatetime(_TemporalCheck, base="datetime", check=_now_check("datetime", past=True)):
+    """A datetime before now."""
+
+
+class FutureDatetime(_TemporalCheck, base="datetime", check=_now_check("datetime", past=False)):
+    """A datetime after now."""
+
+
+class AwareDatetime(_TemporalCheck, base="datetime", check=_tz_check(aware=True)):
+    """A datetime with a timezone."""
+
+
+class NaiveDatetime(_TemporalCheck, base="datetime", check=_tz_check(aware=False)):
+    """A datetime without a timezone."""
 
 
 class _SecretBase(Generic[T]):
@@ -275,6 +316,13 @@ class ImportString:
             raise PydanticCustomError("import_error", "Invalid python path: {error}", {"error": str(exc)}) from None
 
     __ouroboros_type_schema__: ClassVar[dict[str, Any]]
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        """``ImportString[T]``: the imported object is then validated as ``T``."""
+        return Annotated[item, cls()]
+
+    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "function", "mode": "before", "func": ImportString._import, "schema": schema}
 
 
 def _import_path(module_name: str, attr: str) -> Any:

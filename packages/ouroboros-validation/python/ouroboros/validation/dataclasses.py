@@ -15,9 +15,9 @@ import typing
 from typing import Any, TypeVar
 
 from ouroboros.validation._decorators import _Marked
-from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
+from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo
 
-__all__ = ["dataclass", "is_pydantic_dataclass", "rebuild_dataclass"]
+__all__ = ["Field", "dataclass", "is_pydantic_dataclass", "rebuild_dataclass"]
 
 _T = TypeVar("_T")
 

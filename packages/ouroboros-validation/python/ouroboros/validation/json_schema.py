@@ -54,7 +54,7 @@ class GenerateJsonSchema:
 
     def generate(self, schema: Any, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         """The JSON Schema of a model class, or of a (core or ouroboros) type schema."""
-        opts = {"by_alias": self.by_alias, "ref_template": self.ref_template, "mode": mode}
+        opts = {"by_alias": self.by_alias, "ref_template": self.ref_template, "mode": mode, "owner": self}
         if is_model_class(schema):
             return _json_schema.model_json_schema(schema, **opts)
         if isinstance(schema, dict) and schema.get("type") == "model" and is_model_class(schema.get("cls")):
@@ -62,6 +62,32 @@ class GenerateJsonSchema:
         from ouroboros.validation.core._translate import to_description
 
         return _json_schema.type_json_schema(to_description(schema), **opts)
+
+    def get_decimal_pattern(self, schema: Any) -> str | None:
+        """The ``pattern`` of a Decimal's string form in JSON Schema; None (no pattern) by default.
+
+        Override it (``return self.build_decimal_pattern(schema)``) to publish one.
+        """
+        return None
+
+    def build_decimal_pattern(self, schema: Any) -> str:
+        """A regular expression matching the decimal strings that ``max_digits`` and
+        ``decimal_places`` accept (leading zeros of the whole part and trailing zeros
+        of the fraction do not count)."""
+        max_digits = schema.get("max_digits")
+        places = schema.get("decimal_places")
+        head = r"^(?!^[-+.]*$)[+-]?0*"
+        if max_digits is None:
+            fraction = r"\d*" if places is None else rf"\d{{0,{places}}}0*"
+            return rf"{head}\d*(?:\.{fraction})?$"
+        if places is not None:
+            whole = max(max_digits - places, 0)
+            int_part = rf"(?:[1-9]\d{{0,{whole - 1}}})?" if whole else ""
+            return rf"{head}{int_part}(?:\.\d{{0,{min(places, max_digits)}}}0*)?$"
+        # Only max_digits: whole digits plus fraction digits (without trailing zeros) <= max_digits.
+        options = [rf"(?:\.\d{{0,{max_digits}}}0*)?"]
+        options += [rf"[1-9]\d{{{i - 1}}}(?:\.\d{{0,{max_digits - i}}}0*)?" for i in range(1, max_digits + 1)]
+        return rf"{head}(?:{'|'.join(options)})$"
 
 
 def model_json_schema(

@@ -9,6 +9,13 @@ from typing import Any, ClassVar
 from ouroboros.validation._types import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
 from ouroboros.validation.core._urls import MultiHostUrl
 
+
+class _BaseMultiHostUrl(MultiHostUrl):
+    """Base of the DSN types that take several hosts (PostgresDsn, MongoDsn, NatsDsn)."""
+
+    __slots__ = ()
+
+
 __all__ = [
     "AmqpDsn",
     "AnyHttpUrl",
@@ -39,15 +46,28 @@ __all__ = [
 ]
 
 
-def _url_type(name: str, schemes: list[str], max_length: int | None = None, doc: str = "") -> type[AnyUrl]:
-    schema: dict[str, Any] = {"type": "url", "allowed_schemes": schemes}
+def _url_type(
+    name: str,
+    schemes: list[str],
+    max_length: int | None = None,
+    doc: str = "",
+    *,
+    multi_host: bool = False,
+    **rules: Any,
+) -> Any:
+    """A URL class for ``schemes``; ``rules``: host_required, default_host, default_port, default_path."""
+    schema: dict[str, Any] = {"type": "url", "allowed_schemes": schemes, **rules}
     if max_length is not None:
         schema["max_length"] = max_length
-    cls = type(
-        name, (AnyUrl,), {"__doc__": doc or f"A URL with scheme {' or '.join(schemes)}.", "__module__": __name__}
-    )
-    cls.__ouroboros_type_schema__ = {**schema, "wrap": cls}  # type: ignore[attr-defined]
-    return cls
+    if multi_host:
+        schema["multi_host"] = True
+    body = {
+        "__doc__": doc or f"A URL with scheme {' or '.join(schemes)}.",
+        "__module__": __name__,
+        "__slots__": (),
+        "__ouroboros_type_schema__": schema,
+    }
+    return type(name, (_BaseMultiHostUrl if multi_host else AnyUrl,), body)
 
 
 AnyWebsocketUrl = _url_type("AnyWebsocketUrl", ["ws", "wss"])
@@ -67,13 +87,26 @@ PostgresDsn = _url_type(
         "postgresql+py-postgresql",
         "postgresql+pygresql",
     ],
+    multi_host=True,
+    host_required=True,
 )
-CockroachDsn = _url_type("CockroachDsn", ["cockroachdb", "cockroachdb+psycopg2", "cockroachdb+asyncpg"])
+CockroachDsn = _url_type(
+    "CockroachDsn", ["cockroachdb", "cockroachdb+psycopg2", "cockroachdb+asyncpg"], host_required=True
+)
 AmqpDsn = _url_type("AmqpDsn", ["amqp", "amqps"])
-RedisDsn = _url_type("RedisDsn", ["redis", "rediss"])
-MongoDsn = _url_type("MongoDsn", ["mongodb", "mongodb+srv"])
-KafkaDsn = _url_type("KafkaDsn", ["kafka"])
-NatsDsn = _url_type("NatsDsn", ["nats", "tls", "ws", "wss"])
+RedisDsn = _url_type(
+    "RedisDsn",
+    ["redis", "rediss"],
+    host_required=True,
+    default_host="localhost",
+    default_port=6379,
+    default_path="/0",
+)
+MongoDsn = _url_type("MongoDsn", ["mongodb", "mongodb+srv"], multi_host=True, default_port=27017)
+KafkaDsn = _url_type("KafkaDsn", ["kafka"], default_host="localhost", default_port=9092)
+NatsDsn = _url_type(
+    "NatsDsn", ["nats", "tls", "ws", "wss"], multi_host=True, default_host="localhost", default_port=4222
+)
 MySQLDsn = _url_type(
     "MySQLDsn",
     [
@@ -86,15 +119,17 @@ MySQLDsn = _url_type(
         "mysql+cymysql",
         "mysql+pyodbc",
     ],
+    host_required=True,
+    default_port=3306,
 )
-
-
-MariaDBDsn = _url_type("MariaDBDsn", ["mariadb", "mariadb+mariadbconnector", "mariadb+pymysql"])
+MariaDBDsn = _url_type("MariaDBDsn", ["mariadb", "mariadb+mariadbconnector", "mariadb+pymysql"], default_port=3306)
 ClickHouseDsn = _url_type(
     "ClickHouseDsn",
     ["clickhouse+native", "clickhouse+asynch", "clickhouse+http", "clickhouse", "clickhouses", "clickhousedb"],
+    default_host="localhost",
+    default_port=9000,
 )
-SnowflakeDsn = _url_type("SnowflakeDsn", ["snowflake"])
+SnowflakeDsn = _url_type("SnowflakeDsn", ["snowflake"], host_required=True)
 _CoreMultiHostUrl = MultiHostUrl
 
 _EMAIL = None
@@ -180,15 +215,29 @@ class UrlConstraints:
     default_host: str | None = None
     default_port: int | None = None
     default_path: str | None = None
+    preserve_empty_path: bool | None = None
+
+    def __hash__(self) -> int:
+        schemes = tuple(self.allowed_schemes) if self.allowed_schemes is not None else None
+        return hash(
+            (
+                self.max_length,
+                schemes,
+                self.host_required,
+                self.default_host,
+                self.default_port,
+                self.default_path,
+                self.preserve_empty_path,
+            )
+        )
 
     def _ouroboros_constraints(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.max_length is not None:
-            out["max_length"] = self.max_length
         if self.allowed_schemes is not None:
             out["allowed_schemes"] = list(self.allowed_schemes)
-        if self.host_required is not None:
-            out["host_required"] = self.host_required
+        for key in ("max_length", "host_required", "default_host", "default_port", "default_path"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         return out
 
 

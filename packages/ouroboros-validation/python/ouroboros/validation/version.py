@@ -11,7 +11,7 @@ import sys
 
 from ouroboros.validation._validation import __version__ as _ouroboros_version
 
-__all__ = ["VERSION", "version_info", "version_short"]
+__all__ = ["VERSION", "check_pydantic_core_version", "version_info", "version_short"]
 
 VERSION = "2.14.4"
 
@@ -30,3 +30,8 @@ def version_info() -> str:
         "platform": platform.platform(),
     }
     return "\n".join(f"{k:>30} {v}" for k, v in info.items())
+
+
+def check_pydantic_core_version() -> bool:
+    """Whether the core matches this API level: always, the core ships in the same wheel."""
+    return True

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, ClassVar, TypedDict
 from urllib.parse import urlsplit
 
-from ouroboros.validation._types import Url
+from ouroboros.validation._types import _DEFAULT_PORTS, Url, _host_of, _UrlCommon
 
 __all__ = ["MultiHostHost", "MultiHostUrl", "Url"]
 
@@ -19,41 +19,61 @@ class MultiHostHost(TypedDict):
     port: int | None
 
 
-class MultiHostUrl(str):
+class MultiHostUrl(_UrlCommon):
     """A URL with several ``host:port`` pairs (``mongodb://a:1,b:2/db``)."""
 
-    __ouroboros_url__ = True
-
-    @property
-    def scheme(self) -> str:
-        return self.split("://", 1)[0]
+    __slots__ = ()
+    __ouroboros_type_schema__: ClassVar[dict[str, Any]] = {"type": "url", "multi_host": True}
 
     def hosts(self) -> list[MultiHostHost]:
-        """Each host with its credentials and port."""
-        rest = self.split("://", 1)[1] if "://" in self else self
-        netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        """Each host with its credentials (on the first host) and port."""
+        netloc = self._split().netloc
         creds, _, hostlist = netloc.rpartition("@")
         out: list[MultiHostHost] = []
-        for item in hostlist.split(","):
-            part = urlsplit(f"//{creds + '@' if creds else ''}{item}")
+        for i, item in enumerate(hostlist.split(",")):
+            part = urlsplit(f"//{creds + '@' if creds and i == 0 else ''}{item}")
+            host = _host_of(item) or None
+            port = part.port if part.port is not None else _DEFAULT_PORTS.get(self.scheme)
             out.append(
-                MultiHostHost(username=part.username, password=part.password, host=part.hostname, port=part.port)
+                MultiHostHost(username=part.username or None, password=part.password or None, host=host, port=port)
             )
         return out
 
-    @property
-    def path(self) -> str | None:
-        rest = self.split("://", 1)[1] if "://" in self else self
-        tail = rest.split("/", 1)
-        return "/" + tail[1].split("?", 1)[0].split("#", 1)[0] if len(tail) == 2 else None
+    @classmethod
+    def build(
+        cls,
+        *,
+        scheme: str,
+        hosts: list[MultiHostHost] | None = None,
+        host: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        port: int | None = None,
+        path: str | None = None,
+        query: str | None = None,
+        fragment: str | None = None,
+    ) -> Any:
+        """A URL from its parts: one ``host`` or a list of ``hosts`` dicts."""
+        parts = list(hosts) if hosts else [MultiHostHost(username=username, password=password, host=host, port=port)]
+        netlocs = []
+        for h in parts:
+            user = ""
+            if h.get("username") or h.get("password"):
+                user = (h.get("username") or "") + (f":{h['password']}" if h.get("password") else "") + "@"
+            netlocs.append(f"{user}{h.get('host') or ''}" + (f":{h['port']}" if h.get("port") is not None else ""))
+        text = f"{scheme}://{','.join(netlocs)}"
+        if path:
+            text += path if path.startswith("/") else "/" + path
+        if query:
+            text += f"?{query}"
+        if fragment:
+            text += f"#{fragment}"
+        return cls(text)
 
-    @property
-    def query(self) -> str | None:
-        return self.split("?", 1)[1].split("#", 1)[0] if "?" in self else None
 
-    @property
-    def fragment(self) -> str | None:
-        return self.split("#", 1)[1] if "#" in self else None
-
-    def unicode_string(self) -> str:
-        return str(self)
+MultiHostUrl.__ouroboros_type_schema__ = {
+    "type": "url",
+    "multi_host": True,
+    "wrap": MultiHostUrl._trusted,
+    "cls": MultiHostUrl,
+}

@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, Literal, Protocol
 
+from ouroboros.validation._fields import PYDANTIC_UNDEFINED
+
+PydanticUndefined = PYDANTIC_UNDEFINED
+
 CoreSchema = dict[str, Any]
 CoreConfig = dict[str, Any]
 WhenUsed = Literal["always", "unless-none", "json", "json-unless-none"]
@@ -404,3 +408,274 @@ def format_ser_schema(formatting_string: str, *, when_used: WhenUsed = "json-unl
 
 def simple_ser_schema(type: str) -> dict[str, Any]:
     return {"type": type}
+
+
+# -- containers, fields and callables -------------------------------------------------------------
+
+
+def _mapping(
+    kind: str, keys_schema: CoreSchema | None, values_schema: CoreSchema | None, kw: dict[str, Any]
+) -> CoreSchema:
+    return {"type": kind, **_clean(keys_schema=keys_schema, values_schema=values_schema, **kw)}
+
+
+def deque_schema(items_schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return _seq("deque", items_schema, kw)
+
+
+def counter_schema(
+    keys_schema: CoreSchema | None = None, values_schema: CoreSchema | None = None, **kw: Any
+) -> CoreSchema:
+    return _mapping("counter", keys_schema, values_schema, kw)
+
+
+def ordered_dict_schema(
+    keys_schema: CoreSchema | None = None, values_schema: CoreSchema | None = None, **kw: Any
+) -> CoreSchema:
+    return _mapping("ordered-dict", keys_schema, values_schema, kw)
+
+
+def frozendict_schema(
+    keys_schema: CoreSchema | None = None, values_schema: CoreSchema | None = None, **kw: Any
+) -> CoreSchema:
+    return _mapping("frozendict", keys_schema, values_schema, kw)
+
+
+def complex_schema(*, strict: bool | None = None, **kw: Any) -> CoreSchema:
+    return _leaf("complex", strict=strict, **kw)
+
+
+def fraction_schema(**kw: Any) -> CoreSchema:
+    return _leaf("fraction", **kw)
+
+
+def ellipsis_schema(metadata: Any = None, serialization: Any = None) -> CoreSchema:
+    return _leaf("ellipsis", metadata=metadata, serialization=serialization)
+
+
+def invalid_schema(ref: str | None = None, metadata: Any = None) -> CoreSchema:
+    return _leaf("invalid", ref=ref, metadata=metadata)
+
+
+def missing_sentinel_schema(schema: CoreSchema | None = None, **kw: Any) -> CoreSchema:
+    return _leaf("missing-sentinel", schema=schema, **kw)
+
+
+def multi_host_url_schema(**kw: Any) -> CoreSchema:
+    return _leaf("multi-host-url", **kw)
+
+
+def with_default_schema(
+    schema: CoreSchema, *, default: Any = PYDANTIC_UNDEFINED, default_factory: Any = None, **kw: Any
+) -> CoreSchema:
+    out: CoreSchema = {"type": "default", "schema": schema, **_clean(default_factory=default_factory, **kw)}
+    if default is not PYDANTIC_UNDEFINED:
+        out["default"] = default
+    return out
+
+
+def typed_dict_field(schema: CoreSchema, *, required: bool | None = None, **kw: Any) -> dict[str, Any]:
+    return {"type": "typed-dict-field", "schema": schema, **_clean(required=required, **kw)}
+
+
+def typed_dict_schema(fields: dict[str, dict[str, Any]], **kw: Any) -> CoreSchema:
+    return {"type": "typed-dict", "fields": fields, **_clean(**kw)}
+
+
+def model_field(schema: CoreSchema, **kw: Any) -> dict[str, Any]:
+    return {"type": "model-field", "schema": schema, **_clean(**kw)}
+
+
+def model_fields_schema(fields: dict[str, dict[str, Any]], **kw: Any) -> CoreSchema:
+    return {"type": "model-fields", "fields": fields, **_clean(**kw)}
+
+
+def model_ser_schema(cls: Any, schema: CoreSchema) -> dict[str, Any]:
+    return {"type": "model", "cls": cls, "schema": schema}
+
+
+def dataclass_field(name: str, schema: CoreSchema, **kw: Any) -> dict[str, Any]:
+    return {"type": "dataclass-field", "name": name, "schema": schema, **_clean(**kw)}
+
+
+def dataclass_args_schema(dataclass_name: str, fields: list[dict[str, Any]], **kw: Any) -> CoreSchema:
+    return {"type": "dataclass-args", "dataclass_name": dataclass_name, "fields": fields, **_clean(**kw)}
+
+
+def dataclass_schema(cls: Any, schema: CoreSchema, fields: list[str], **kw: Any) -> CoreSchema:
+    return {"type": "dataclass", "cls": cls, "schema": schema, "fields": fields, **_clean(**kw)}
+
+
+def named_tuple_field(name: str, schema: CoreSchema, **kw: Any) -> dict[str, Any]:
+    return {"name": name, "schema": schema, **_clean(**kw)}
+
+
+def named_tuple_schema(cls: Any, fields: list[dict[str, Any]], **kw: Any) -> CoreSchema:
+    return {"type": "named-tuple", "cls": cls, "fields": fields, **_clean(**kw)}
+
+
+def computed_field(property_name: str, return_schema: CoreSchema, **kw: Any) -> dict[str, Any]:
+    return {"type": "computed-field", "property_name": property_name, "return_schema": return_schema, **_clean(**kw)}
+
+
+def arguments_parameter(name: str, schema: CoreSchema, *, mode: str | None = None, alias: Any = None) -> dict[str, Any]:
+    return {"name": name, "schema": schema, **_clean(mode=mode, alias=alias)}
+
+
+def arguments_schema(arguments: list[dict[str, Any]], **kw: Any) -> CoreSchema:
+    return {"type": "arguments", "arguments_schema": arguments, **_clean(**kw)}
+
+
+arguments_v3_parameter = arguments_parameter
+
+
+def arguments_v3_schema(arguments: list[dict[str, Any]], **kw: Any) -> CoreSchema:
+    return {"type": "arguments-v3", "arguments_schema": arguments, **_clean(**kw)}
+
+
+def call_schema(arguments: CoreSchema, function: Callable[..., Any], **kw: Any) -> CoreSchema:
+    return {"type": "call", "arguments_schema": arguments, "function": function, **_clean(**kw)}
+
+
+def filter_seq_schema(*, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    return _clean(include=include, exclude=exclude)
+
+
+def filter_dict_schema(*, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    return _clean(include=include, exclude=exclude)
+
+
+def _validator_with_field(mode: str, with_schema: bool) -> Callable[..., CoreSchema]:
+    def build(function: Callable[..., Any], *args: Any, **kw: Any) -> CoreSchema:
+        schema = args[-1] if with_schema and args else kw.pop("schema", None)
+        kw.pop("field_name", None)
+        return _function("with-info", mode, function, schema, kw)
+
+    return build
+
+
+# Pydantic 2.0 names, kept by pydantic-core as deprecated aliases.
+field_before_validator_function = _validator_with_field("function-before", True)
+field_after_validator_function = _validator_with_field("function-after", True)
+field_wrap_validator_function = _validator_with_field("function-wrap", True)
+field_plain_validator_function = _validator_with_field("function-plain", False)
+general_before_validator_function = with_info_before_validator_function
+general_after_validator_function = with_info_after_validator_function
+general_wrap_validator_function = with_info_wrap_validator_function
+general_plain_validator_function = with_info_plain_validator_function
+
+
+# -- type names (pydantic-core defines each as a TypedDict; here they are the plain dict) --------
+
+_SCHEMA_NAMES = [
+    "AfterValidatorFunctionSchema",
+    "AnySchema",
+    "ArgumentsParameter",
+    "ArgumentsSchema",
+    "ArgumentsV3Parameter",
+    "ArgumentsV3Schema",
+    "BeforeValidatorFunctionSchema",
+    "BoolSchema",
+    "BytesSchema",
+    "CallSchema",
+    "CallableSchema",
+    "ChainSchema",
+    "ComplexSchema",
+    "ComputedField",
+    "CounterSchema",
+    "CustomErrorSchema",
+    "DataclassArgsSchema",
+    "DataclassField",
+    "DataclassSchema",
+    "DateSchema",
+    "DatetimeSchema",
+    "DecimalSchema",
+    "DefinitionReferenceSchema",
+    "DefinitionsSchema",
+    "DequeSchema",
+    "DictSchema",
+    "EllipsisSchema",
+    "EnumSchema",
+    "FloatSchema",
+    "FormatSerSchema",
+    "FractionSchema",
+    "FrozenDictSchema",
+    "FrozenSetSchema",
+    "GeneratorSchema",
+    "IncExDictOrElseSerSchema",
+    "IncExDictSerSchema",
+    "IncExSeqOrElseSerSchema",
+    "IncExSeqSerSchema",
+    "IntSchema",
+    "InvalidSchema",
+    "IsInstanceSchema",
+    "IsSubclassSchema",
+    "JsonOrPythonSchema",
+    "JsonSchema",
+    "LaxOrStrictSchema",
+    "ListSchema",
+    "LiteralSchema",
+    "MissingSentinelSchema",
+    "ModelField",
+    "ModelFieldsSchema",
+    "ModelSchema",
+    "ModelSerSchema",
+    "MultiHostUrlSchema",
+    "NamedTupleField",
+    "NamedTupleSchema",
+    "NoInfoValidatorFunctionSchema",
+    "NoInfoWrapValidatorFunctionSchema",
+    "NoneSchema",
+    "NullableSchema",
+    "OrderedDictSchema",
+    "PlainSerializerFunctionSerSchema",
+    "PlainValidatorFunctionSchema",
+    "SerSchema",
+    "SetSchema",
+    "SimpleSerSchema",
+    "StringSchema",
+    "TaggedUnionSchema",
+    "TimeSchema",
+    "TimedeltaSchema",
+    "ToStringSerSchema",
+    "TupleSchema",
+    "TypedDictField",
+    "TypedDictSchema",
+    "UnionSchema",
+    "UrlSchema",
+    "UuidSchema",
+    "WithDefaultSchema",
+    "WithInfoValidatorFunctionSchema",
+    "WithInfoWrapValidatorFunctionSchema",
+    "WrapSerializerFunctionSerSchema",
+    "WrapValidatorFunctionSchema",
+]
+for _name in _SCHEMA_NAMES:
+    globals()[_name] = CoreSchema
+del _name
+
+NoInfoValidatorFunction = Callable[[Any], Any]
+WithInfoValidatorFunction = Callable[[Any, ValidationInfo], Any]
+NoInfoWrapValidatorFunction = Callable[[Any, ValidatorFunctionWrapHandler], Any]
+WithInfoWrapValidatorFunction = Callable[[Any, ValidatorFunctionWrapHandler, ValidationInfo], Any]
+ValidationFunction = dict[str, Any]
+WrapValidatorFunction = dict[str, Any]
+GeneralPlainNoInfoSerializerFunction = Callable[[Any], Any]
+GeneralPlainInfoSerializerFunction = Callable[[Any, SerializationInfo], Any]
+FieldPlainNoInfoSerializerFunction = Callable[[Any, Any], Any]
+FieldPlainInfoSerializerFunction = Callable[[Any, Any, SerializationInfo], Any]
+GeneralWrapNoInfoSerializerFunction = Callable[[Any, SerializerFunctionWrapHandler], Any]
+GeneralWrapInfoSerializerFunction = Callable[[Any, SerializerFunctionWrapHandler, SerializationInfo], Any]
+FieldWrapNoInfoSerializerFunction = Callable[[Any, Any, SerializerFunctionWrapHandler], Any]
+FieldWrapInfoSerializerFunction = Callable[[Any, Any, SerializerFunctionWrapHandler, SerializationInfo], Any]
+SerializerFunction = Callable[..., Any]
+WrapSerializerFunction = Callable[..., Any]
+ExtraBehavior = Literal["allow", "forbid", "ignore"]
+VarKwargsMode = Literal["uniform", "unpacked-typed-dict"]
+JsonType = Literal["null", "bool", "int", "float", "str", "list", "dict"]
+ExpectedSerializationTypes = str
+CoreSchemaType = str
+CoreSchemaFieldType = Literal["model-field", "dataclass-field", "typed-dict-field", "computed-field"]
+IncExCall = set[int | str] | dict[int | str, Any] | None
+IncExDict = set[int | str] | dict[int | str, Any]
+ErrorType = str
