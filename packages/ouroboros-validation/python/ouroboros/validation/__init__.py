@@ -20,7 +20,7 @@ from ouroboros.validation._decorators import (
 from ouroboros.validation._deprecated import parse_obj_as, root_validator, validator
 from ouroboros.validation._discriminator import Discriminator, Tag
 from ouroboros.validation._errors import PydanticCustomError, ValidationError
-from ouroboros.validation._fields import Field, FieldInfo, PrivateAttr
+from ouroboros.validation._fields import MISSING, Field, FieldInfo, PrivateAttr
 from ouroboros.validation._model import BaseModel, PydanticUserError, create_model
 from ouroboros.validation._more_types import (
     UUID1,
@@ -100,19 +100,22 @@ from ouroboros.validation._types import (
 from ouroboros.validation._validation import SCHEMA_FORMAT_VERSION, SchemaValidator, __version__
 from ouroboros.validation.aliases import AliasChoices, AliasGenerator, AliasPath
 from ouroboros.validation.annotated_handlers import GetCoreSchemaHandler, GetJsonSchemaHandler
-from ouroboros.validation.config import with_config
+from ouroboros.validation.config import BaseConfig, Extra, with_config
 from ouroboros.validation.core.core_schema import (
     FieldSerializationInfo,
     SerializerFunctionWrapHandler,
     ValidatorFunctionWrapHandler,
 )
 from ouroboros.validation.errors import (
+    PydanticErrorCodes,
+    PydanticForbiddenQualifier,
     PydanticImportError,
     PydanticInvalidForJsonSchema,
     PydanticSchemaGenerationError,
     PydanticUndefinedAnnotation,
 )
 from ouroboros.validation.functional_serializers import PlainSerializer, SerializeAsAny, WrapSerializer
+from ouroboros.validation.functional_validators import ModelWrapValidatorHandler
 from ouroboros.validation.json_schema import WithJsonSchema
 from ouroboros.validation.networks import (
     AmqpDsn,
@@ -135,8 +138,16 @@ from ouroboros.validation.networks import (
     SnowflakeDsn,
     UrlConstraints,
     WebsocketUrl,
+    validate_email,
 )
 from ouroboros.validation.root_model import RootModel
+from ouroboros.validation.types import (
+    Base64Encoder,
+    EncodedBytes,
+    EncodedStr,
+    EncoderProtocol,
+    PaymentCardNumber,
+)
 from ouroboros.validation.validate_call_decorator import validate_call
 from ouroboros.validation.version import VERSION
 from ouroboros.validation.warnings import (
@@ -153,6 +164,7 @@ from ouroboros.validation.warnings import (
 )
 
 __all__ = [
+    "MISSING",
     "SCHEMA_FORMAT_VERSION",
     "UUID1",
     "UUID3",
@@ -173,9 +185,11 @@ __all__ = [
     "AnyWebsocketUrl",
     "AwareDatetime",
     "Base64Bytes",
+    "Base64Encoder",
     "Base64Str",
     "Base64UrlBytes",
     "Base64UrlStr",
+    "BaseConfig",
     "BaseModel",
     "BeforeValidator",
     "ByteSize",
@@ -185,6 +199,10 @@ __all__ = [
     "DirectoryPath",
     "Discriminator",
     "EmailStr",
+    "EncodedBytes",
+    "EncodedStr",
+    "EncoderProtocol",
+    "Extra",
     "FailFast",
     "Field",
     "FieldInfo",
@@ -208,6 +226,7 @@ __all__ = [
     "JsonValue",
     "KafkaDsn",
     "MariaDBDsn",
+    "ModelWrapValidatorHandler",
     "MongoDsn",
     "MySQLDsn",
     "NaiveDatetime",
@@ -223,6 +242,7 @@ __all__ = [
     "OnErrorOmit",
     "PastDate",
     "PastDatetime",
+    "PaymentCardNumber",
     "PlainSerializer",
     "PlainValidator",
     "PositiveFloat",
@@ -239,7 +259,9 @@ __all__ = [
     "PydanticDeprecatedSince213",
     "PydanticDeprecatedSince214",
     "PydanticDeprecationWarning",
+    "PydanticErrorCodes",
     "PydanticExperimentalWarning",
+    "PydanticForbiddenQualifier",
     "PydanticImportError",
     "PydanticInvalidForJsonSchema",
     "PydanticSchemaGenerationError",
@@ -299,9 +321,60 @@ __all__ = [
     "networks",
     "parse_obj_as",
     "root_validator",
+    "schema_json_of",
+    "schema_of",
     "types",
     "validate_call",
+    "validate_email",
     "validator",
     "warnings",
     "with_config",
 ]
+
+
+_LAZY = {"schema_of": ".deprecated.tools", "schema_json_of": ".deprecated.tools"}
+
+
+def __getattr__(name: str) -> object:
+    """Deprecated helpers imported on first use (``import ouroboros.validation`` stays light)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _where(name: str) -> tuple[str, str]:
+    """``(package, module)`` that defines public name ``name`` (``"__module__"`` for submodules)."""
+    import sys
+    import types as _types
+
+    if name in _LAZY:
+        return (__name__, _LAZY[name])
+    obj = globals()[name]
+    if isinstance(obj, _types.ModuleType):
+        return (__name__, "__module__")
+    home = getattr(obj, "__module__", None)
+    if isinstance(home, str) and home.startswith(__name__ + ".") and name in vars(sys.modules.get(home, object)):
+        return (__name__, home[len(__name__) :])
+    homes = (
+        "types",
+        "networks",
+        "fields",
+        "functional_validators",
+        "functional_serializers",
+        "config",
+        "errors",
+        "version",
+        "annotated_handlers",
+        "core.core_schema",
+        "_validation",
+    )
+    for module in homes:
+        if name in vars(sys.modules.get(f"{__name__}.{module}", object)):
+            return (__name__, f".{module}")
+    return (__name__, ".main")
+
+
+#: Where each public name lives, as Pydantic's ``pydantic._dynamic_imports``.
+_dynamic_imports: dict[str, tuple[str, str]] = {n: _where(n) for n in __all__ if n not in ("__version__",)}

@@ -401,6 +401,16 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return _from_core_schema_hook(tp, ctx)
     if is_model_class(tp):
         return {"type": "model", "cls": tp}
+    if isinstance(tp, type) and hasattr(tp, "__v2_model__") and getattr(tp, "__v1_base__", False):
+        import warnings
+
+        warnings.warn(
+            "Mixing V1 models and V2 models (or constructs, like `TypeAdapter`) is not supported. "
+            f"Please upgrade `{tp.__name__}` to V2.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return {"type": "is_instance", "cls": tp}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return {"type": "enum", "cls": tp}
     origin = typing.get_origin(tp)

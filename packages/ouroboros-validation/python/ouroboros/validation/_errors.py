@@ -121,13 +121,30 @@ class PydanticCustomError(ValueError):
     """Raise from a validator to report an error with your own ``type`` and message.
 
     ``message_template`` may name context values in braces: ``"{limit} is too high"``.
+    Built in ``__new__`` (as pydantic-core's class), so a subclass may override ``__new__``
+    with its own arguments; it pickles as the class it is.
     """
 
-    def __init__(self, error_type: str, message_template: str, context: dict[str, Any] | None = None) -> None:
+    error_type: str
+    message_template: str
+    context: dict[str, Any] | None
+
+    def __new__(cls, error_type: str, message_template: str, context: dict[str, Any] | None = None) -> Any:
+        self = super().__new__(cls, error_type, message_template, context)
         self.error_type = error_type
         self.message_template = message_template
-        self.context = context or {}
-        super().__init__(self.message())
+        self.context = context
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Everything was set by ``__new__``."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("error_type", "message_template", "context")}
+        return _rebuild_custom_error, (type(self), self.error_type, self.message_template, self.context), state
+
+    def __str__(self) -> str:
+        return self.message()
 
     @property
     def type(self) -> str:
@@ -136,7 +153,11 @@ class PydanticCustomError(ValueError):
 
     def message(self) -> str:
         """The message with the context filled in."""
-        return self.message_template.format(**self.context)
+        return self.message_template.format(**self.context) if self.context else self.message_template
 
     def __repr__(self) -> str:
         return self.message()
+
+
+def _rebuild_custom_error(cls: type[PydanticCustomError], *args: Any) -> PydanticCustomError:
+    return PydanticCustomError.__new__(cls, *args)  # type: ignore[no-any-return]

@@ -33,6 +33,45 @@ class _Undefined:
 
 PYDANTIC_UNDEFINED: Any = _Undefined()
 
+
+class _Missing:
+    """``MISSING``: a field value meaning "not given"; usable as a type (``int | MISSING``)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _Missing:
+        return self
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+    def __or__(self, other: Any) -> Any:
+        import typing
+
+        return typing.Union[self, other]  # type: ignore[valid-type]  # noqa: UP007
+
+    def __ror__(self, other: Any) -> Any:
+        import typing
+
+        return typing.Union[other, self]  # type: ignore[valid-type]  # noqa: UP007
+
+    __ouroboros_type_schema__: dict[str, Any]
+
+
+MISSING: Any = _Missing()
+_Missing.__ouroboros_type_schema__ = {"type": "literal", "expected": [MISSING]}
+
 #: Constraint keywords that go into the type schema of the field's type.
 CONSTRAINT_KEYS = (
     "gt",

@@ -32,8 +32,8 @@ _object_setattr = object.__setattr__
 class PydanticUserError(TypeError):
     """A mistake in model code (not in data); ``code`` names the kind, as Pydantic's error codes."""
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", *args: Any, code: str | None = None) -> None:
+        super().__init__(message, *args)
         self.message = message
         self.code = code
 
@@ -62,6 +62,26 @@ class _Deferred:
         return getattr(real, name)
 
 
+def _class_config(config_cls: type, model_config: Any) -> dict[str, Any]:
+    """A v1-style ``class Config:`` as a config dict (deprecated, as in Pydantic 2)."""
+    import warnings
+
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    if model_config is not None:
+        raise PydanticUserError('"Config" and "model_config" cannot be used together', code="config-both")
+    warnings.warn(
+        PydanticDeprecatedSince20("Support for class-based `config` is deprecated, use ConfigDict instead."),
+        stacklevel=3,
+    )
+    out: dict[str, Any] = {}
+    for klass in reversed(config_cls.__mro__):
+        if klass is object or (klass.__name__ == "BaseConfig" and klass.__module__.endswith(".config")):
+            continue
+        out.update({k: v for k, v in vars(klass).items() if not k.startswith("__")})
+    return out
+
+
 @typing.dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr))
 class ModelMetaclass(type):
     """Collects fields, config and decorators; builds description and validator."""
@@ -71,7 +91,10 @@ class ModelMetaclass(type):
             return super().__new__(mcs, name, bases, namespace)
         parent_configs = [b.model_config for b in reversed(bases) if isinstance(b, ModelMetaclass)]
         config_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ConfigDict.__annotations__}
-        config = merge_config(parent_configs, namespace.get("model_config"), config_kwargs)
+        own_config = namespace.get("model_config")
+        if isinstance(namespace.get("Config"), type):
+            own_config = _class_config(namespace["Config"], own_config)
+        config = merge_config(parent_configs, own_config, config_kwargs)
         annotations = namespace.get("__annotations__", {})
         decorators: list[DecoratorInfo] = []
         for base in reversed(bases):

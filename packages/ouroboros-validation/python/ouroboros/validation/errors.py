@@ -8,6 +8,7 @@ from ouroboros.validation._model import PydanticUserError
 
 __all__ = [
     "PydanticErrorCodes",
+    "PydanticForbiddenQualifier",
     "PydanticImportError",
     "PydanticInvalidForJsonSchema",
     "PydanticSchemaGenerationError",
@@ -68,10 +69,12 @@ class PydanticUndefinedAnnotation(NameError):
         return self.message
 
 
-def _user_error_init(self: PydanticUserError, message: str = "", *args: Any, code: str | None = None) -> None:
-    TypeError.__init__(self, message, *args)
-    self.message = message
-    self.code = code
+class PydanticForbiddenQualifier(PydanticUserError):
+    """A type qualifier (``ClassVar``, ``Final``, ``Required``...) used where it is not allowed."""
 
-
-PydanticUserError.__init__ = _user_error_init  # type: ignore[method-assign]
+    def __init__(self, qualifier: str, annotation: Any) -> None:
+        super().__init__(
+            f"The annotation {annotation!r} contains the {qualifier!r} type qualifier, which is invalid in the context "
+            "it is defined.",
+            code=None,
+        )

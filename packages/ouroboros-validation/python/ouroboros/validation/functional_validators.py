@@ -1,5 +1,8 @@
 """Validators (``pydantic.functional_validators``)."""
 
+from collections.abc import Callable
+from typing import Any, Literal
+
 from ouroboros.validation._decorators import field_validator, model_validator
 from ouroboros.validation._more_types import InstanceOf, SkipValidation
 from ouroboros.validation._types import AfterValidator, BeforeValidator, PlainValidator, WrapValidator
@@ -7,10 +10,16 @@ from ouroboros.validation._types import AfterValidator, BeforeValidator, PlainVa
 __all__ = [
     "AfterValidator",
     "BeforeValidator",
+    "FieldValidatorModes",
     "InstanceOf",
+    "ModelWrapValidatorHandler",
     "PlainValidator",
     "SkipValidation",
     "WrapValidator",
     "field_validator",
     "model_validator",
 ]
+
+FieldValidatorModes = Literal["before", "after", "wrap", "plain"]
+#: The ``handler`` a ``mode="wrap"`` model validator receives: ``handler(value)`` validates.
+ModelWrapValidatorHandler = Callable[..., Any]

@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import Any, TypedDict
 
 from ouroboros.validation._errors import PydanticCustomError, ValidationError
+from ouroboros.validation._fields import MISSING
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED as PydanticUndefined
 from ouroboros.validation._fields import _Undefined as PydanticUndefinedType
 from ouroboros.validation._validation import SchemaValidator as _RustValidator
@@ -29,6 +30,7 @@ from ouroboros.validation.core._urls import MultiHostHost, MultiHostUrl, Url
 from ouroboros.validation.core.core_schema import CoreConfig, CoreSchema
 
 __all__ = [
+    "MISSING",
     "ArgsKwargs",
     "CoreConfig",
     "CoreSchema",

@@ -76,7 +76,7 @@ _TEMPLATES = {
 class PydanticKnownError(PydanticCustomError):
     """``raise PydanticKnownError("greater_than", {"gt": 3})``: a Pydantic error type with its own message."""
 
-    def __init__(self, error_type: str, context: dict[str, Any] | None = None) -> None:
+    def __new__(cls, error_type: str, context: dict[str, Any] | None = None) -> Any:
         if error_type not in _TEMPLATES:
             raise KeyError(f"Invalid error type: '{error_type}'")
         ctx = dict(context or {})
@@ -84,8 +84,12 @@ class PydanticKnownError(PydanticCustomError):
         for key in ("min_length", "max_length"):
             if key in fill:
                 fill.setdefault("expected_plural", "" if fill[key] == 1 else "s")
+        self = super().__new__(cls, error_type, _TEMPLATES[error_type], ctx)
         self._fill = fill
-        super().__init__(error_type, _TEMPLATES[error_type], ctx)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.error_type, self.context)
 
     def message(self) -> str:
         return self.message_template.format(**getattr(self, "_fill", self.context))

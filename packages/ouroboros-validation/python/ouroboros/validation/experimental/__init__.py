@@ -1,0 +1,1 @@
+"""Experimental APIs (``pydantic.experimental``): they may change between releases."""

@@ -1,0 +1,111 @@
+"""Pipelines, the v1 model, payment cards, deprecated config spellings, custom-error pickling."""
+
+import pickle
+import warnings
+from typing import Annotated
+
+import pytest
+from conftest import errors_of, one_error
+
+from ouroboros.validation import BaseModel, TypeAdapter, ValidationError
+from ouroboros.validation.config import BaseConfig, Extra
+from ouroboros.validation.core import PydanticCustomError, PydanticKnownError
+from ouroboros.validation.experimental.pipeline import transform, validate_as
+from ouroboros.validation.types import PaymentCardBrand, PaymentCardNumber
+from ouroboros.validation.v1 import BaseModel as V1BaseModel
+from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+
+def test_pipeline_parse_transform_constrain():
+    ta = TypeAdapter(Annotated[str, validate_as(...).str_strip().str_lower()])
+    assert ta.validate_python("  PoTaTo ") == "potato"
+    positive = TypeAdapter(Annotated[int, validate_as(int).gt(0)])
+    assert positive.validate_python("5") == 5
+    assert one_error(Annotated[int, validate_as(int).gt(0)], 0)["type"] == "greater_than"
+    after = Annotated[int, validate_as(int).transform(lambda v: v * 2).le(10)]
+    assert TypeAdapter(after).validate_python(5) == 10
+    assert one_error(after, 6)["type"] == "less_than_equal"
+
+
+def test_pipeline_or_and():
+    either = TypeAdapter(Annotated[int, validate_as(int).gt(10) | validate_as(int).lt(5)])
+    assert either.validate_python(11) == 11
+    assert either.validate_python(1) == 1
+    with pytest.raises(ValidationError):
+        either.validate_python(7)
+    both = TypeAdapter(Annotated[int, validate_as(int) & transform(lambda v: v + 1)])
+    assert both.validate_python("1") == 2
+
+
+def test_v1_model_is_separate_from_v2():
+    class V1(V1BaseModel):
+        a: int
+        b: str = "x"
+
+    m = V1(a="3")
+    assert (m.a, m.b, m.dict()) == (3, "x", {"a": 3, "b": "x"})
+    assert not isinstance(m, BaseModel)
+    with pytest.raises(ValidationError):
+        V1(a="no")
+    with pytest.warns(UserWarning, match="Mixing V1 models and V2 models"):
+
+        class V2(BaseModel):
+            inner: V1
+
+    assert V2(inner=m).inner is m
+
+
+def test_payment_card_number():
+    class Card(BaseModel):
+        number: PaymentCardNumber
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PydanticDeprecatedSince20)
+        card = Card(number=" 4050000000000001 ").number
+        assert (card.brand, card.masked, card.last4) == (PaymentCardBrand.visa, "405000******0001", "0001")
+        assert [e["type"] for e in errors_of(Card.model_validate, {"number": "4000000000000000"})] == [
+            "payment_card_number_luhn"
+        ]
+        assert [e["type"] for e in errors_of(Card.model_validate, {"number": "40000000000000006"})] == [
+            "payment_card_number_brand"
+        ]
+        assert [e["type"] for e in errors_of(Card.model_validate, {"number": "1" * 11})] == ["string_too_short"]
+
+
+def test_deprecated_config_spellings():
+    with pytest.warns(PydanticDeprecatedSince20, match="Extra` is deprecated"):
+        assert Extra.forbid == "forbid"
+    with pytest.warns(PydanticDeprecatedSince20, match="BaseConfig is deprecated"):
+        assert BaseConfig.validate_assignment is False
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        _ = BaseConfig.nope
+    with pytest.warns(PydanticDeprecatedSince20, match="class-based `config`"):
+
+        class M(BaseModel):
+            x: int
+
+            class Config:
+                extra = "forbid"
+
+    assert M.model_config["extra"] == "forbid"
+    assert [e["type"] for e in errors_of(M.model_validate, {"x": 1, "y": 2})] == ["extra_forbidden"]
+
+
+class _Overridden(PydanticCustomError):
+    def __new__(cls, setting: str) -> "_Overridden":
+        return super().__new__(cls, "custom_error", "Custom error with {setting}", {"setting": setting})
+
+
+@pytest.mark.parametrize(
+    "error",
+    [PydanticCustomError("custom_error", "Custom {v}", {"v": 1}), _Overridden("s"), PydanticKnownError("int_type")],
+)
+def test_custom_errors_pickle(error):
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error)
+    assert (again.type, again.message_template, again.context, str(again)) == (
+        error.type,
+        error.message_template,
+        error.context,
+        str(error),
+    )
