@@ -117,7 +117,7 @@ class _Generator:
             if "$ref" in prop and len(prop) == 1 and (f.get("description") or "default" in f):
                 prop = {"allOf": [prop]} if False else dict(prop)
             prop = {**prop}
-            prop["title"] = f.get("title") or _title(f["name"])
+            prop["title"] = f.get("title") or _title(key)
             if f.get("description"):
                 prop["description"] = f["description"]
             if f.get("examples") is not None:
@@ -139,7 +139,7 @@ class _Generator:
                 key = (c.get("alias") or c["name"]) if self.by_alias else c["name"]
                 rt = c.get("return_type")
                 prop = self.annotation(rt) if rt is not None else {}
-                props[key] = {**prop, "title": _title(c["name"]), "readOnly": True}
+                props[key] = {**prop, "title": _title(key), "readOnly": True}
                 required.append(key)
         body: dict[str, Any] = {"properties": props}
         if required:

@@ -43,7 +43,16 @@ class TypeAdapter(Generic[T]):
             )
 
     def validate_python(
-        self, obj: Any, /, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+        self,
+        obj: Any,
+        /,
+        *,
+        strict: bool | None = None,
+        from_attributes: bool | None = None,
+        context: Any = None,
+        experimental_allow_partial: Any = False,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
     ) -> T:
         """Validate a Python object."""
         return self._validator.validate_python(obj, strict=strict, context=context)
@@ -68,8 +77,20 @@ class TypeAdapter(Generic[T]):
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: Any = True,
+        fallback: Any = None,
+        serialize_as_any: bool = False,
+        context: Any = None,
+        exclude_computed_fields: bool = False,
     ) -> Any:
-        """Serialize to Python data (``mode="json"``: JSON types only)."""
+        """Serialize to Python data (``mode="json"``: JSON types only).
+
+        ``round_trip``, ``warnings``, ``serialize_as_any`` and ``context`` are accepted for
+        Pydantic compatibility and do not change the output; ``fallback`` (JSON mode) turns
+        values of types the serializer does not know into JSON data."""
+        if fallback is not None and mode == "json":
+            return json.loads(self.dump_json(instance, fallback=fallback, include=include, exclude=exclude))
         return self._validator.to_python(
             instance,
             mode=mode,
@@ -93,8 +114,20 @@ class TypeAdapter(Generic[T]):
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: Any = True,
+        fallback: Any = None,
+        serialize_as_any: bool = False,
+        context: Any = None,
+        exclude_computed_fields: bool = False,
     ) -> bytes:
         """Serialize to JSON bytes (as Pydantic's ``dump_json``)."""
+        if fallback is not None:
+            plain = self.dump_python(instance, include=include, exclude=exclude, by_alias=by_alias)
+            separators = (",", ":") if indent is None else None
+            return json.dumps(
+                plain, default=fallback, indent=indent, separators=separators, ensure_ascii=False
+            ).encode()
         out = self._validator.to_json(
             instance,
             include=include,
@@ -124,6 +157,31 @@ class TypeAdapter(Generic[T]):
         return generator.generate(self.type if is_model_class(self.type) else self._schema, mode=mode)
 
     @property
+    def validator(self) -> Any:
+        """The compiled validator (``validate_python``/``validate_json``)."""
+        return self._validator
+
+    @property
+    def serializer(self) -> _Serializer:
+        """The serializer: ``to_python(value, mode=...)`` and ``to_json(value) -> bytes``."""
+        return _Serializer(self)
+
+    @property
     def core_schema(self) -> dict[str, Any]:
         """The type schema this adapter validates with (ouroboros description format)."""
         return self._schema
+
+
+class _Serializer:
+    """``TypeAdapter.serializer``: pydantic-core's ``SchemaSerializer`` methods over the adapter."""
+
+    __slots__ = ("_adapter",)
+
+    def __init__(self, adapter: TypeAdapter[Any]) -> None:
+        self._adapter = adapter
+
+    def to_python(self, value: Any, *, mode: str = "python", **kwargs: Any) -> Any:
+        return self._adapter.dump_python(value, mode=mode, **kwargs)
+
+    def to_json(self, value: Any, *, indent: int | None = None, **kwargs: Any) -> bytes:
+        return self._adapter.dump_json(value, indent=indent, **kwargs)

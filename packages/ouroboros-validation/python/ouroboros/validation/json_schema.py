@@ -76,18 +76,21 @@ class GenerateJsonSchema:
         of the fraction do not count)."""
         max_digits = schema.get("max_digits")
         places = schema.get("decimal_places")
-        head = r"^(?!^[-+.]*$)[+-]?0*"
         if max_digits is None:
             fraction = r"\d*" if places is None else rf"\d{{0,{places}}}0*"
-            return rf"{head}\d*(?:\.{fraction})?$"
-        if places is not None:
+            counted = rf"\d*(?:\.{fraction})?"
+        elif places is not None:
             whole = max(max_digits - places, 0)
             int_part = rf"(?:[1-9]\d{{0,{whole - 1}}})?" if whole else ""
-            return rf"{head}{int_part}(?:\.\d{{0,{min(places, max_digits)}}}0*)?$"
-        # Only max_digits: whole digits plus fraction digits (without trailing zeros) <= max_digits.
-        options = [rf"(?:\.\d{{0,{max_digits}}}0*)?"]
-        options += [rf"[1-9]\d{{{i - 1}}}(?:\.\d{{0,{max_digits - i}}}0*)?" for i in range(1, max_digits + 1)]
-        return rf"{head}(?:{'|'.join(options)})$"
+            counted = rf"{int_part}(?:\.\d{{0,{min(places, max_digits)}}}0*)?"
+        else:
+            # Only max_digits: whole digits plus fraction digits (without trailing zeros) <= max_digits.
+            options = [rf"(?:\.\d{{0,{max_digits}}}0*)?"]
+            options += [rf"[1-9]\d{{{i - 1}}}(?:\.\d{{0,{max_digits - i}}}0*)?" for i in range(1, max_digits + 1)]
+            counted = f"(?:{'|'.join(options)})"
+        # Exponent notation (1.5E-7) is accepted as is: its digits cannot be counted by a pattern.
+        exponent = r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"
+        return rf"^(?!^[-+.]*$)[+-]?(?:{exponent}|0*{counted})$"
 
 
 def model_json_schema(
