@@ -109,3 +109,27 @@ def test_custom_errors_pickle(error):
         error.context,
         str(error),
     )
+
+
+@pytest.mark.parametrize("text", ["1e32000000", "1e-32000000", "1e٣٢٠٠٠٠٠٠", "1e4_301 "])
+def test_fraction_huge_exponent_is_refused_not_computed(text):
+    from fractions import Fraction
+
+    assert one_error(Fraction, text)["type"] == "fraction_parsing"
+
+
+def test_constraint_on_a_type_without_it_is_checked_not_ignored():
+    from decimal import Decimal
+
+    from ouroboros.validation import Field
+
+    class M(BaseModel):
+        items: list[int] = Field(gt=0)
+
+    with pytest.raises(TypeError, match="Unable to apply constraint 'gt' to supplied value \\[1, 2\\]"):
+        M(items=[1, 2])
+    with pytest.raises(TypeError, match="Unable to apply constraint 'max_length' to supplied value 1"):
+        TypeAdapter(Annotated[Decimal, Field(max_length=3)]).validate_python("1")
+    # Where the value supports the comparison, the constraint is enforced with Pydantic's error.
+    error = one_error(Annotated[str | int, Field(gt=3)], 2)
+    assert (error["type"], error["ctx"]) == ("greater_than", {"gt": 3})

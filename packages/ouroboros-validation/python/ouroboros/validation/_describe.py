@@ -92,8 +92,40 @@ def wrap_plain_call(func: Callable[..., Any]) -> Callable[[Any, Any], Any]:
     return lambda value, _data, _context=None: func(value)
 
 
+# Constraint keywords each type schema of ouroboros-schema enforces itself.
+_BOUNDS = frozenset({"gt", "ge", "lt", "le"})
+_LENGTHS = frozenset({"min_length", "max_length"})
+_NATIVE: dict[str, frozenset[str]] = {
+    "int": _BOUNDS | {"multiple_of"},
+    "float": _BOUNDS | {"multiple_of", "allow_inf_nan"},
+    "decimal": _BOUNDS | {"multiple_of", "allow_inf_nan", "max_digits", "decimal_places"},
+    "str": _LENGTHS | {"pattern", "strip_whitespace", "to_lower", "to_upper"},
+    "bytes": _LENGTHS,
+    "list": _LENGTHS,
+    "set": _LENGTHS,
+    "frozenset": _LENGTHS,
+    "tuple": _LENGTHS,
+    "dict": _LENGTHS,
+    "date": _BOUNDS,
+    "datetime": _BOUNDS,
+    "time": _BOUNDS,
+    "timedelta": _BOUNDS,
+    "url": frozenset(
+        {"max_length", "allowed_schemes", "host_required", "default_host", "default_port", "default_path"}
+    ),
+}
+# Constraints checked in Python (as Pydantic does) on types that do not enforce them natively.
+_CHECKED = _BOUNDS | _LENGTHS | {"multiple_of", "max_digits", "decimal_places"}
+
+
 def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
-    """Put constraint keywords on the schema they belong to (through Optional)."""
+    """Put constraint keywords on the schema they belong to (through Optional).
+
+    A constraint the type does not enforce itself (``gt`` on a list, ``max_length`` on a
+    Decimal...) becomes a check after validation, as in Pydantic: it reports Pydantic's
+    error type, or raises ``TypeError("Unable to apply constraint ...")`` when the value
+    does not support it. Nothing is silently ignored.
+    """
     if not constraints:
         return schema
     kind = schema["type"]
@@ -102,6 +134,8 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     if kind == "function" and "schema" in schema:
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
     out = dict(schema)
+    checks: dict[str, Any] = {}
+    native = _NATIVE.get(kind)
     for key, value in constraints.items():
         if key == "union_mode":
             if kind == "union":
@@ -109,8 +143,52 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
             continue
         if key == "strict" and kind in ("union", "model", "tagged_union"):
             continue
+        if key in _CHECKED and (native is None or key not in native):
+            checks[key] = value
+            continue
         out[key] = value
+    for key, value in checks.items():
+        out = {"type": "function", "mode": "after", "func": _constraint_check(key, value), "schema": out}
     return out
+
+
+_CHECK_ERRORS = {
+    "gt": ("greater_than", lambda v, b: v > b),
+    "ge": ("greater_than_equal", lambda v, b: v >= b),
+    "lt": ("less_than", lambda v, b: v < b),
+    "le": ("less_than_equal", lambda v, b: v <= b),
+    "multiple_of": ("multiple_of", lambda v, b: v % b == 0),
+    "min_length": ("too_short", lambda v, b: len(v) >= b),
+    "max_length": ("too_long", lambda v, b: len(v) <= b),
+}
+
+
+def _constraint_check(key: str, bound: Any) -> Callable[..., Any]:
+    """A validator function enforcing one constraint in Python."""
+    from ouroboros.validation.core._known_errors import PydanticKnownError
+
+    def check(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        try:
+            if key in ("max_digits", "decimal_places"):
+                from ouroboros.validation._internal._validators import _extract_decimal_digits_info
+
+                digits, places = _extract_decimal_digits_info(value)
+                ok = (digits if key == "max_digits" else places) <= bound
+                error = "decimal_max_digits" if key == "max_digits" else "decimal_max_places"
+                ctx = {key: bound}
+            else:
+                error, test = _CHECK_ERRORS[key]
+                ok = test(value, bound)
+                ctx = {key: bound}
+                if key in ("min_length", "max_length"):
+                    ctx = {"field_type": "Value", key: bound, "actual_length": len(value)}
+        except TypeError:
+            raise TypeError(f"Unable to apply constraint '{key}' to supplied value {value}") from None
+        if not ok:
+            raise PydanticKnownError(error, ctx)
+        return value
+
+    return check
 
 
 def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = None) -> dict[str, Any]:

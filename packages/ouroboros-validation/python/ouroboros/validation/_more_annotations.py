@@ -43,11 +43,25 @@ def _plain(func: Callable[[Any], Any]) -> dict[str, Any]:
     return {"type": "function", "mode": "plain", "func": lambda v, *_: func(v)}
 
 
+_MAX_EXPONENT = 4300
+
+
 def _fraction(value: Any) -> Fraction:
     if isinstance(value, Fraction):
         return value
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PydanticCustomError("fraction_type", "Input should be a valid fraction")
+    if isinstance(value, str):
+        # Fraction("1e32000000") builds a 32-million-digit integer: refuse such exponents
+        # up front (beyond Python's own 4300-digit int/str limit) instead of hanging.
+        exponent = re.fullmatch(r".*[eE]([+-]?[\d_]+)", value.strip(), re.DOTALL)
+        if exponent is not None:
+            try:
+                too_large = abs(int(exponent.group(1).replace("_", ""))) > _MAX_EXPONENT
+            except ValueError:
+                too_large = False
+            if too_large:
+                raise PydanticCustomError("fraction_parsing", "Input is not a valid fraction")
     try:
         return Fraction(value)
     except (ValueError, ZeroDivisionError):

@@ -30,6 +30,8 @@ _TEMPLATES = {
     "too_long": "{field_type} should have at most {max_length} item{expected_plural} after validation, "
     "not {actual_length}",
     "string_type": "Input should be a valid string",
+    "decimal_max_digits": "Decimal input should have no more than {max_digits} digit{expected_plural} in total",
+    "decimal_max_places": "Decimal input should have no more than {decimal_places} decimal place{expected_plural}",
     "string_too_short": "String should have at least {min_length} character{expected_plural}",
     "string_too_long": "String should have at most {max_length} character{expected_plural}",
     "string_pattern_mismatch": "String should match pattern '{pattern}'",
@@ -81,7 +83,7 @@ class PydanticKnownError(PydanticCustomError):
             raise KeyError(f"Invalid error type: '{error_type}'")
         ctx = dict(context or {})
         fill = dict(ctx)
-        for key in ("min_length", "max_length"):
+        for key in ("min_length", "max_length", "max_digits", "decimal_places"):
             if key in fill:
                 fill.setdefault("expected_plural", "" if fill[key] == 1 else "s")
         self = super().__new__(cls, error_type, _TEMPLATES[error_type], ctx)
