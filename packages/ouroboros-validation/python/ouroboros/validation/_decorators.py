@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,13 +161,36 @@ class ComputedFieldInfo:
     """A ``@computed_field`` property: included in dumps and the JSON schema."""
 
     def __init__(
-        self, prop: property, alias: str | None, title: str | None, description: str | None, return_type: Any
+        self,
+        prop: property,
+        alias: str | None,
+        title: str | None,
+        description: str | None,
+        return_type: Any,
+        **extra: Any,
     ) -> None:
         self.property = prop
         self.alias = alias
         self.title = title
         self.description = description
         self.return_type = return_type
+        self.alias_priority: int | None = extra.get("alias_priority", 2 if alias is not None else None)
+        self.field_title_generator = extra.get("field_title_generator")
+        self.examples = extra.get("examples")
+        self.json_schema_extra = extra.get("json_schema_extra")
+        self.repr: bool = extra.get("repr", True)
+        self.deprecated = extra.get("deprecated")
+        self.exclude_if = extra.get("exclude_if")
+        self._extra = extra
+
+    @property
+    def wrapped_property(self) -> property:
+        return self.property
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        hook = getattr(self.property, "__set_name__", None)
+        if hook is not None:
+            hook(owner, name)
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
@@ -176,23 +200,59 @@ class ComputedFieldInfo:
     def __set__(self, obj: Any, value: Any) -> None:
         self.property.__set__(obj, value)
 
+    def __delete__(self, obj: Any) -> None:
+        self.property.__delete__(obj)
+
+    def _with(self, prop: property) -> ComputedFieldInfo:
+        return ComputedFieldInfo(prop, self.alias, self.title, self.description, self.return_type, **self._extra)
+
+    def setter(self, fset: Callable[[Any, Any], None]) -> ComputedFieldInfo:
+        """``@name.setter``, as on a property."""
+        return self._with(self.property.setter(fset))
+
+    def deleter(self, fdel: Callable[[Any], None]) -> ComputedFieldInfo:
+        """``@name.deleter``, as on a property."""
+        return self._with(self.property.deleter(fdel))
+
 
 def computed_field(
     func: Any = None,
     /,
     *,
     alias: str | None = None,
+    alias_priority: int | None = None,
     title: str | None = None,
+    field_title_generator: Any = None,
     description: str | None = None,
+    deprecated: Any = None,
+    examples: list[Any] | None = None,
+    json_schema_extra: Any = None,
+    repr: bool = True,
     return_type: Any = None,
+    exclude_if: Any = None,
 ) -> Any:
     """Include a property (or a method turned into one) in ``model_dump``."""
 
     def decorate(f: Any) -> Any:
-        prop = f if isinstance(f, property) else property(f)
+        if isinstance(f, (functools.cached_property, classmethod, staticmethod)):
+            getter = f.func if isinstance(f, functools.cached_property) else f.__func__
+            prop = property(getter) if not isinstance(f, functools.cached_property) else f
+        else:
+            prop = f if isinstance(f, property) else property(f)
+        fget = prop.fget if isinstance(prop, property) else getattr(prop, "func", None)
         rt = return_type
-        if rt is None and prop.fget is not None:
-            rt = prop.fget.__annotations__.get("return")
-        return ComputedFieldInfo(prop, alias, title, description or (prop.__doc__ or None), rt)
+        if rt is None and fget is not None:
+            rt = getattr(fget, "__annotations__", {}).get("return")
+        doc = getattr(prop, "__doc__", None) if isinstance(prop, property) else getattr(fget, "__doc__", None)
+        extra = {
+            "alias_priority": alias_priority if alias_priority is not None else (2 if alias is not None else None),
+            "field_title_generator": field_title_generator,
+            "examples": examples,
+            "json_schema_extra": json_schema_extra,
+            "repr": repr,
+            "deprecated": deprecated,
+            "exclude_if": exclude_if,
+        }
+        return ComputedFieldInfo(prop, alias, title, description or (doc or None), rt, **extra)
 
     return decorate(func) if func is not None else decorate

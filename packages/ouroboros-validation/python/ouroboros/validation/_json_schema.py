@@ -139,7 +139,9 @@ class _Generator:
                 key = (c.get("alias") or c["name"]) if self.by_alias else c["name"]
                 rt = c.get("return_type")
                 prop = self.annotation(rt) if rt is not None else {}
-                props[key] = {**prop, "title": _title(key), "readOnly": True}
+                props[key] = {**prop, "title": c.get("title") or _title(key), "readOnly": True}
+                if c.get("description"):
+                    props[key]["description"] = c["description"]
                 required.append(key)
         body: dict[str, Any] = {"properties": props}
         if required:

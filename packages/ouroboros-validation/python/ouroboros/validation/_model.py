@@ -155,6 +155,28 @@ class ModelMetaclass(type):
     def __pydantic_fields__(cls) -> dict[str, FieldInfo]:
         return cls.model_fields
 
+    # Pydantic's class attributes, over ouroboros' own.
+    @property
+    def __private_attributes__(cls) -> dict[str, ModelPrivateAttr]:
+        return dict(cls.__ouroboros_private_attrs__)
+
+    @property
+    def __pydantic_complete__(cls) -> bool:
+        """Whether the validator is built (False while an annotation is still undefined)."""
+        return not isinstance(cls.__dict__.get("__ouroboros_validator__"), _Deferred)
+
+    @property
+    def __pydantic_validator__(cls) -> Any:
+        return cls.__ouroboros_validator__
+
+    @property
+    def __pydantic_serializer__(cls) -> Any:
+        return cls.__ouroboros_validator__
+
+    @property
+    def __pydantic_computed_fields__(cls) -> dict[str, ComputedFieldInfo]:
+        return cls.model_computed_fields
+
 
 class BaseModel(metaclass=ModelMetaclass):
     """Declare fields with annotations; instances are validated in Rust.
@@ -172,6 +194,18 @@ class BaseModel(metaclass=ModelMetaclass):
     __ouroboros_decorators__: ClassVar[list[DecoratorInfo]] = []
     __ouroboros_private_attrs__: ClassVar[dict[str, ModelPrivateAttr]] = {}
     __ouroboros_validator__: ClassVar[Any]
+
+    @property
+    def __pydantic_fields_set__(self) -> set[str]:
+        return self.__ouroboros_fields_set__
+
+    @property
+    def __pydantic_extra__(self) -> dict[str, Any] | None:
+        return _get_slot(self, "__ouroboros_extra__")
+
+    @property
+    def __pydantic_private__(self) -> dict[str, Any] | None:
+        return _get_slot(self, "__ouroboros_private__")
 
     def __init__(self, /, **data: Any) -> None:
         type(self).__ouroboros_validator__.validate_init(self, data)

@@ -232,6 +232,21 @@ def _model_validator_call(cls: type, dec: DecoratorInfo) -> Any:
     return lambda data: func(*prefix, data, ValidationInfo(None, None)) if with_info else func(*prefix, data)
 
 
+def _generated_title(generator: Any, label: str, *args: Any) -> str:
+    """A title from a user's ``*_title_generator``, which must return a str."""
+    title = generator(*args)
+    if not isinstance(title, str):
+        raise TypeError(f"{label} {generator} must return str, not {title.__class__}")
+    return title
+
+
+def _computed_title(name: str, info: ComputedFieldInfo, config: dict[str, Any]) -> str | None:
+    if info.title is not None:
+        return info.title
+    generator = info.field_title_generator or config.get("field_title_generator")
+    return _generated_title(generator, "field_title_generator", name, info) if generator is not None else None
+
+
 def build_description(cls: Any) -> dict[str, Any]:
     """The plain-data description of model ``cls`` (see ouroboros-schema's README)."""
     config = cls.model_config
@@ -270,6 +285,10 @@ def build_description(cls: Any) -> dict[str, Any]:
                 info.serialization_alias = info.serialization_alias or s_alias
             else:
                 info.alias = generator(name)
+        if info.title is None:
+            title_generator = info.field_title_generator or config.get("field_title_generator")
+            if title_generator is not None:
+                info.title = _generated_title(title_generator, "field_title_generator", name, info)
         resolved_fields[name] = info
         schema = describe_type(annotation, ctx, [info])
         if config.get("use_enum_values"):
@@ -337,7 +356,12 @@ def build_description(cls: Any) -> dict[str, Any]:
             "from_attributes": bool(config.get("from_attributes", False)),
             "validate_assignment": bool(config.get("validate_assignment", False)),
             "str_strip_whitespace": bool(config.get("str_strip_whitespace", False)),
-            "title": config.get("title"),
+            "title": config.get("title")
+            or (
+                _generated_title(config["model_title_generator"], "model_title_generator", cls)
+                if config.get("model_title_generator")
+                else None
+            ),
         },
         "model_validators": [
             {"mode": dec.mode, "func": _model_validator_call(cls, dec)}
@@ -345,7 +369,13 @@ def build_description(cls: Any) -> dict[str, Any]:
             if dec.kind == "model_validator" and dec.mode in ("before", "after")
         ],
         "computed_fields": [
-            {"name": name, "alias": info.alias, "return_type": info.return_type}
+            {
+                "name": name,
+                "alias": info.alias,
+                "return_type": info.return_type,
+                "title": _computed_title(name, info, config),
+                "description": info.description,
+            }
             for name, info in cls.__ouroboros_computed__.items()
         ],
     }
