@@ -20,27 +20,47 @@ class TypeAdapter(Generic[T]):
     ``TypeAdapter(list[int]).validate_python(["1", 2])`` -> ``[1, 2]``.
     """
 
-    def __init__(self, type_: Any, *, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, type_: Any, *, config: dict[str, Any] | None = None, _parent_depth: int = 2, module: str | None = None
+    ) -> None:
         self.type = type_
-        config = config or {}
-        frame = sys._getframe(1)
-        ctx = DescribeContext(
-            frame.f_globals,
-            frame.f_locals,
-            strict=config.get("strict"),
-            str_strip_whitespace=config.get("str_strip_whitespace", False),
-        )
-        if is_model_class(type_):
-            self._schema: dict[str, Any] = {"type": "model", "cls": type_}
-            self._validator = type_.__ouroboros_validator__
-        else:
+        self._config = dict(config or {})
+        frame = sys._getframe(max(_parent_depth - 1, 1))
+        # Annotations may name things local to the caller: keep its namespaces for a deferred build.
+        self._globalns = frame.f_globals
+        self._localns = dict(frame.f_locals) if frame.f_locals is not frame.f_globals else {}
+        self._built: tuple[dict[str, Any], Any] | None = None
+        model_config = getattr(type_, "model_config", None) if is_model_class(type_) else None
+        if not (self._config.get("defer_build") or (model_config or {}).get("defer_build")):
+            self._build()
+
+    def _build(self) -> tuple[dict[str, Any], Any]:
+        """Schema and validator, built on first need (``defer_build``) or at once."""
+        if self._built is None:
             from ouroboros.validation._internal._generate_schema import GenerateSchema
 
-            self._schema = GenerateSchema(ctx).generate_schema(type_)
-            title = getattr(type_, "__name__", None) or str(type_)
-            self._validator = SchemaValidator(
-                {**self._schema, "title": title} if "title" not in self._schema else self._schema
+            ctx = DescribeContext(
+                self._globalns,
+                self._localns,
+                strict=self._config.get("strict"),
+                str_strip_whitespace=self._config.get("str_strip_whitespace", False),
             )
+            schema = GenerateSchema(ctx).generate_schema(self.type)
+            if is_model_class(self.type):
+                validator = self.type.__ouroboros_validator__
+            else:
+                title = getattr(self.type, "__name__", None) or str(self.type)
+                validator = SchemaValidator({**schema, "title": title} if "title" not in schema else schema)
+            self._built = (schema, validator)
+        return self._built
+
+    @property
+    def _schema(self) -> dict[str, Any]:
+        return self._build()[0]
+
+    @property
+    def _validator(self) -> Any:
+        return self._build()[1]
 
     def validate_python(
         self,
@@ -155,6 +175,40 @@ class TypeAdapter(Generic[T]):
 
         generator = (schema_generator or GenerateJsonSchema)(by_alias=by_alias, ref_template=ref_template)
         return generator.generate(self.type if is_model_class(self.type) else self._schema, mode=mode)
+
+    @classmethod
+    def json_schemas(
+        cls,
+        inputs: Any,
+        /,
+        *,
+        by_alias: bool = True,
+        title: str | None = None,
+        description: str | None = None,
+        ref_template: str = "#/$defs/{model}",
+        schema_generator: Any = None,
+    ) -> tuple[dict[tuple[Any, str], dict[str, Any]], dict[str, Any]]:
+        """Schemas of several ``(key, mode, adapter)`` inputs sharing one ``$defs``."""
+        defs: dict[str, Any] = {}
+        out: dict[tuple[Any, str], dict[str, Any]] = {}
+        for key, mode, adapter in inputs:
+            schema = adapter.json_schema(
+                by_alias=by_alias, ref_template=ref_template, schema_generator=schema_generator, mode=mode
+            )
+            defs.update(schema.pop("$defs", {}))
+            if is_model_class(adapter.type) and "$ref" not in schema:
+                name = schema.get("title", adapter.type.__name__)
+                defs[name] = schema
+                schema = {"$ref": ref_template.format(model=name)}
+            out[(key, mode)] = schema
+        top: dict[str, Any] = {}
+        if defs:
+            top["$defs"] = dict(sorted(defs.items()))
+        if title:
+            top["title"] = title
+        if description:
+            top["description"] = description
+        return out, top
 
     @property
     def validator(self) -> Any:
