@@ -133,3 +133,22 @@ def test_constraint_on_a_type_without_it_is_checked_not_ignored():
     # Where the value supports the comparison, the constraint is enforced with Pydantic's error.
     error = one_error(Annotated[str | int, Field(gt=3)], 2)
     assert (error["type"], error["ctx"]) == ("greater_than", {"gt": 3})
+
+
+def test_v1_method_names_warn_and_work():
+    class M(BaseModel):
+        a: int
+        b: str = "x"
+
+    m = M(a=1)
+    with pytest.warns(PydanticDeprecatedSince20, match="The `dict` method is deprecated"):
+        assert m.dict() == {"a": 1, "b": "x"}
+    with pytest.warns(PydanticDeprecatedSince20, match="The `json` method is deprecated"):
+        assert m.json() == '{"a":1,"b":"x"}'
+    with pytest.warns(PydanticDeprecatedSince20, match="The `parse_obj` method is deprecated"):
+        assert M.parse_obj({"a": "2"}).a == 2
+    with pytest.warns(PydanticDeprecatedSince20, match="The `copy` method is deprecated"):
+        clone = m.copy(update={"a": 5})
+    assert (clone.a, m.a) == (5, 1)
+    with pytest.warns(PydanticDeprecatedSince20), pytest.raises(TypeError, match="`encoder` argument"):
+        m.json(encoder=str)

@@ -577,19 +577,163 @@ class BaseModel(metaclass=ModelMetaclass):
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         return self.model_copy(deep=True)
 
-    # ---- Pydantic v1 names kept for ported code --------------------------
-    def dict(self, **kwargs: Any) -> dict[str, Any]:
-        """Deprecated Pydantic v1 name of ``model_dump``."""
-        return self.model_dump(**kwargs)
+    # ---- Pydantic v1 names, kept (with Pydantic's deprecation warnings) --------
+    def dict(
+        self,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> dict[str, Any]:
+        """Deprecated: use ``model_dump``."""
+        _deprecated("The `dict` method is deprecated; use `model_dump` instead.")
+        return self.model_dump(
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
 
-    def json(self, **kwargs: Any) -> str:
-        """Deprecated Pydantic v1 name of ``model_dump_json``."""
-        return self.model_dump_json(**kwargs)
+    def json(
+        self,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        encoder: Any = PYDANTIC_UNDEFINED,
+        models_as_dict: Any = PYDANTIC_UNDEFINED,
+        **dumps_kwargs: Any,
+    ) -> str:
+        """Deprecated: use ``model_dump_json``."""
+        _deprecated("The `json` method is deprecated; use `model_dump_json` instead.")
+        if encoder is not PYDANTIC_UNDEFINED:
+            raise TypeError("The `encoder` argument is no longer supported; use field serializers instead.")
+        if models_as_dict is not PYDANTIC_UNDEFINED:
+            raise TypeError("The `models_as_dict` argument is no longer supported; use a model serializer instead.")
+        if dumps_kwargs:
+            raise TypeError("`dumps_kwargs` keyword arguments are no longer supported.")
+        return self.model_dump_json(
+            include=include,
+            exclude=exclude,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
 
     @classmethod
     def parse_obj(cls, obj: Any) -> Self:
-        """Deprecated Pydantic v1 name of ``model_validate``."""
+        """Deprecated: use ``model_validate``."""
+        _deprecated("The `parse_obj` method is deprecated; use `model_validate` instead.")
         return cls.model_validate(obj)
+
+    @classmethod
+    def parse_raw(cls, b: str | bytes, **_: Any) -> Self:
+        """Deprecated: use ``model_validate_json``."""
+        _deprecated(
+            "The `parse_raw` method is deprecated; if your data is JSON use `model_validate_json`, "
+            "otherwise load the data then use `model_validate` instead."
+        )
+        return cls.model_validate_json(b)
+
+    @classmethod
+    def from_orm(cls, obj: Any) -> Self:
+        """Deprecated: use ``model_validate(obj, from_attributes=True)``."""
+        _deprecated(
+            "The `from_orm` method is deprecated; set `model_config['from_attributes']=True` "
+            "and use `model_validate` instead."
+        )
+        if not cls.model_config.get("from_attributes"):
+            raise PydanticUserError(
+                "You must set the config attribute `from_attributes=True` to use from_orm", code=None
+            )
+        return cls.model_validate(obj, from_attributes=True)
+
+    @classmethod
+    def construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """Deprecated: use ``model_construct``."""
+        _deprecated("The `construct` method is deprecated; use `model_construct` instead.")
+        return cls.model_construct(_fields_set=_fields_set, **values)
+
+    def copy(
+        self,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        update: dict[str, Any] | None = None,
+        deep: bool = False,
+    ) -> Self:
+        """Deprecated: use ``model_copy`` (``include``/``exclude`` pick the fields copied)."""
+        _deprecated(
+            "The `copy` method is deprecated; use `model_copy` instead. "
+            "See the docstring of `BaseModel.copy` for details about how to handle `include` and `exclude`."
+        )
+        clone = self.model_copy(update=update, deep=deep)
+        if include is not None or exclude is not None:
+            keep = set(self.model_dump(include=include, exclude=exclude))
+            for name in list(clone.__dict__):
+                if name not in keep:
+                    del clone.__dict__[name]
+            _object_setattr(clone, "__ouroboros_fields_set__", clone.__ouroboros_fields_set__ & keep)
+        return clone
+
+    @classmethod
+    def schema(cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+        """Deprecated: use ``model_json_schema``."""
+        _deprecated("The `schema` method is deprecated; use `model_json_schema` instead.")
+        return cls.model_json_schema(by_alias=by_alias, ref_template=ref_template)
+
+    @classmethod
+    def schema_json(cls, *, by_alias: bool = True, ref_template: str = "#/$defs/{model}", **dumps_kwargs: Any) -> str:
+        """Deprecated: use ``model_json_schema`` and ``json.dumps``."""
+        import json
+
+        _deprecated("The `schema_json` method is deprecated; use `model_json_schema` and json.dumps instead.")
+        return json.dumps(cls.model_json_schema(by_alias=by_alias, ref_template=ref_template), **dumps_kwargs)
+
+    @classmethod
+    def validate(cls, value: Any) -> Self:
+        """Deprecated: use ``model_validate``."""
+        _deprecated("The `validate` method is deprecated; use `model_validate` instead.")
+        return cls.model_validate(value)
+
+    @classmethod
+    def update_forward_refs(cls, **localns: Any) -> None:
+        """Deprecated: use ``model_rebuild``."""
+        _deprecated("The `update_forward_refs` method is deprecated; use `model_rebuild` instead.")
+        cls.model_rebuild(_types_namespace=localns or None)
+
+    @classmethod
+    def parse_file(cls, path: Any, **_: Any) -> Self:
+        """Deprecated: load the file, then ``model_validate_json``."""
+        from pathlib import Path
+
+        _deprecated(
+            "The `parse_file` method is deprecated; load the data from file, then if your data is JSON "
+            "use `model_validate_json`, otherwise `model_validate` instead."
+        )
+        return cls.model_validate_json(Path(path).read_bytes())
+
+    @property
+    def __fields_set__(self) -> set[str]:
+        _deprecated("The `__fields_set__` attribute is deprecated, use `model_fields_set` instead.")
+        return self.__ouroboros_fields_set__
+
+
+def _deprecated(message: str) -> None:
+    import warnings
+
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    warnings.warn(PydanticDeprecatedSince20(message), stacklevel=3)
 
 
 def _get_slot(obj: Any, name: str) -> Any:

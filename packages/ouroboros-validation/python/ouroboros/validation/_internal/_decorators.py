@@ -29,7 +29,7 @@ def _positional(func: Any) -> int:
     return _arity(func)
 
 
-def inspect_validator(validator: Any, mode: str) -> bool:
+def inspect_validator(validator: Any, mode: str, type: str = "field") -> bool:
     """Whether the validator takes an ``info`` argument (``(value, info)``; wrap: ``(value, handler, info)``)."""
     try:
         sig = inspect.signature(validator)
@@ -41,7 +41,12 @@ def inspect_validator(validator: Any, mode: str) -> bool:
         return False
     if n == expected + 1:
         return True
-    raise TypeError(f"Unrecognized field_validator function signature for {validator} with `mode={mode}`:{sig}")
+    from ouroboros.validation._model import PydanticUserError
+
+    raise PydanticUserError(
+        f"Unrecognized {type}_validator function signature for {validator} with `mode={mode}`: {sig}",
+        code="validator-signature",
+    )
 
 
 def inspect_field_serializer(serializer: Any, mode: str) -> tuple[bool, bool]:
