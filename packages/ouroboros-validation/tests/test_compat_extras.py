@@ -7,7 +7,7 @@ from typing import Annotated
 import pytest
 from conftest import errors_of, one_error
 
-from ouroboros.validation import BaseModel, TypeAdapter, ValidationError
+from ouroboros.validation import BaseModel, Field, TypeAdapter, ValidationError
 from ouroboros.validation.config import BaseConfig, Extra
 from ouroboros.validation.core import PydanticCustomError, PydanticKnownError
 from ouroboros.validation.experimental.pipeline import transform, validate_as
@@ -121,8 +121,6 @@ def test_fraction_huge_exponent_is_refused_not_computed(text):
 def test_constraint_on_a_type_without_it_is_checked_not_ignored():
     from decimal import Decimal
 
-    from ouroboros.validation import Field
-
     class M(BaseModel):
         items: list[int] = Field(gt=0)
 
@@ -152,3 +150,21 @@ def test_v1_method_names_warn_and_work():
     assert (clone.a, m.a) == (5, 1)
     with pytest.warns(PydanticDeprecatedSince20), pytest.raises(TypeError, match="`encoder` argument"):
         m.json(encoder=str)
+
+
+def test_iterable_is_validated_lazily():
+    from collections.abc import Iterable
+    from itertools import count
+
+    ta = TypeAdapter(Iterable[int])
+    endless = ta.validate_python(str(i) for i in count(1))
+    assert [next(endless) for _ in range(3)] == [1, 2, 3]
+    bad = ta.validate_python(iter(["1", "x"]))
+    assert next(bad) == 1
+    with pytest.raises(ValidationError) as info:
+        next(bad)
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("int_parsing", (1,))]
+    assert one_error(Iterable[int], 3)["type"] == "iterable_type"
+    short = TypeAdapter(Annotated[Iterable[int], Field(max_length=1)])
+    with pytest.raises(ValidationError, match="at most 1 item"):
+        list(short.validate_python([1, 2]))

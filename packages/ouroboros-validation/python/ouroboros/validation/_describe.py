@@ -134,6 +134,12 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     if kind == "function" and "schema" in schema:
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
     out = dict(schema)
+    if schema.get("iterable") and "max_length" in constraints:
+        # Iterable[T] is lazy: its length is checked item by item as it is consumed.
+        import functools
+
+        out["func"] = functools.partial(schema["func"], max_length=constraints["max_length"])
+        constraints = {k: v for k, v in constraints.items() if k != "max_length"}
     checks: dict[str, Any] = {}
     native = _NATIVE.get(kind)
     for key, value in constraints.items():

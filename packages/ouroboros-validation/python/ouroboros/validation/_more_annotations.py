@@ -158,6 +158,81 @@ def _named_tuple(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[st
     }
 
 
+class ValidatorIterator:
+    """What an ``Iterable[T]`` field holds: the input's items, each validated as ``T`` when it
+    is taken (so an endless generator stays lazy). A bad item raises ``ValidationError`` at
+    ``next()``, located at its index."""
+
+    __slots__ = ("_index", "_items", "_max_length", "_source", "_validate")
+
+    def __init__(self, source: Any, validate: Callable[[Any], Any] | None, max_length: int | None) -> None:
+        self._source = source
+        self._items = iter(source)
+        self._validate = validate
+        self._max_length = max_length
+        self._index = 0
+
+    @property
+    def index(self) -> int:
+        return self._index
+
+    def __iter__(self) -> ValidatorIterator:
+        return self
+
+    def __next__(self) -> Any:
+        from ouroboros.validation._errors import ValidationError
+
+        value = next(self._items)
+        index = self._index
+        self._index += 1
+        if self._max_length is not None and index >= self._max_length:
+            raise ValidationError.from_exception_data(
+                "ValidatorIterator",
+                [
+                    {
+                        "type": "too_long",
+                        "loc": (),
+                        "msg": f"Generator should have at most {self._max_length} item"
+                        f"{'' if self._max_length == 1 else 's'} after validation, not more",
+                        "input": self._source,
+                        "ctx": {"field_type": "Generator", "max_length": self._max_length, "actual_length": None},
+                    }
+                ],
+            )
+        if self._validate is None:
+            return value
+        try:
+            return self._validate(value)
+        except ValidationError as exc:
+            raise ValidationError.from_exception_data(
+                "ValidatorIterator",
+                [{**err, "loc": (index, *err["loc"])} for err in exc.errors()],
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"ValidatorIterator(index={self._index})"
+
+    def __ouroboros_json__(self) -> list[Any]:
+        return list(self)
+
+
+def _iterable(item_schema: dict[str, Any] | None) -> dict[str, Any]:
+    validate = None
+    if item_schema is not None and item_schema.get("type") != "any":
+        from ouroboros.validation._describe import _LazyHandler
+
+        validate = _LazyHandler(item_schema)
+
+    def lazy(value: Any, _data: Any = None, _context: Any = None, max_length: int | None = None) -> Any:
+        from ouroboros.validation.core._known_errors import PydanticKnownError
+
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+            raise PydanticKnownError("iterable_type")
+        return ValidatorIterator(value, validate, max_length)
+
+    return {"type": "function", "mode": "plain", "func": lazy, "iterable": True}
+
+
 def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any] | None:
     """The schema of one of this module's types, or ``None``."""
     origin = typing.get_origin(tp) or tp
@@ -168,6 +243,11 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
     def item() -> dict[str, Any]:
         return describe(args[0]) if args else {"type": "any"}
 
+    if origin in (collections.abc.Iterable, collections.abc.Iterator, collections.abc.Generator) or tp in (
+        typing.Iterable,
+        typing.Iterator,
+    ):
+        return _iterable(describe(args[0]) if args else None)
     if origin is collections.deque:
         return _after({"type": "list", "items": item()}, collections.deque)
     if origin is collections.Counter:

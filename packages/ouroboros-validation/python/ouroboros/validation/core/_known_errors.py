@@ -32,6 +32,7 @@ _TEMPLATES = {
     "string_type": "Input should be a valid string",
     "decimal_max_digits": "Decimal input should have no more than {max_digits} digit{expected_plural} in total",
     "decimal_max_places": "Decimal input should have no more than {decimal_places} decimal place{expected_plural}",
+    "iterable_type": "Input should be iterable",
     "string_too_short": "String should have at least {min_length} character{expected_plural}",
     "string_too_long": "String should have at most {max_length} character{expected_plural}",
     "string_pattern_mismatch": "String should match pattern '{pattern}'",
