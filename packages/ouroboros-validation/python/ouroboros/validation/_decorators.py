@@ -35,15 +35,34 @@ class ValidationInfo:
 
 
 class SerializationInfo:
-    """The ``info`` argument of serializers: ``mode`` is ``"python"`` or ``"json"``."""
+    """The ``info`` argument of serializers: ``mode`` is ``"python"`` or ``"json"``.
+
+    The dump options (``include``, ``exclude``, ``by_alias``, ``exclude_unset``...) read as
+    their defaults: ouroboros does not pass them down to serializer functions yet.
+    """
 
     __slots__ = ("mode",)
+
+    include: Any = None
+    exclude: Any = None
+    context: Any = None
+    by_alias: bool = False
+    exclude_unset: bool = False
+    exclude_defaults: bool = False
+    exclude_none: bool = False
+    exclude_computed_fields: bool = False
+    round_trip: bool = False
+    serialize_as_any: bool = False
+    field_name: str | None = None
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
 
     def mode_is_json(self) -> bool:
         return self.mode == "json"
+
+    def __repr__(self) -> str:
+        return f"SerializationInfo(mode={self.mode!r})"
 
 
 def _arity(func: Any) -> int:
