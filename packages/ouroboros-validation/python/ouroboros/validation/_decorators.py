@@ -53,6 +53,7 @@ class SerializationInfo:
     exclude_computed_fields: bool = False
     round_trip: bool = False
     serialize_as_any: bool = False
+    polymorphic_serialization: bool | None = None
     field_name: str | None = None
 
     def __init__(self, mode: str) -> None:

@@ -334,8 +334,13 @@ class BaseModel(metaclass=ModelMetaclass):
         round_trip: bool = False,
         warnings: Any = True,
         serialize_as_any: bool = False,
+        polymorphic_serialization: bool | None = None,
     ) -> dict[str, Any]:
-        """The model as a dict; ``mode="json"`` gives only JSON types."""
+        """The model as a dict; ``mode="json"`` gives only JSON types.
+
+        A nested model is dumped with the fields of its runtime class (as Pydantic does with
+        ``serialize_as_any=True`` / ``polymorphic_serialization=True``), whatever those say.
+        """
         if (
             mode == "python"
             and include is None
@@ -373,6 +378,7 @@ class BaseModel(metaclass=ModelMetaclass):
         round_trip: bool = False,
         warnings: Any = True,
         serialize_as_any: bool = False,
+        polymorphic_serialization: bool | None = None,
     ) -> str:
         """The model as compact JSON text, written in Rust."""
         if (

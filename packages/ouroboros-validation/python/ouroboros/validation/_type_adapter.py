@@ -101,6 +101,7 @@ class TypeAdapter(Generic[T]):
         warnings: Any = True,
         fallback: Any = None,
         serialize_as_any: bool = False,
+        polymorphic_serialization: bool | None = None,
         context: Any = None,
         exclude_computed_fields: bool = False,
     ) -> Any:
@@ -138,6 +139,7 @@ class TypeAdapter(Generic[T]):
         warnings: Any = True,
         fallback: Any = None,
         serialize_as_any: bool = False,
+        polymorphic_serialization: bool | None = None,
         context: Any = None,
         exclude_computed_fields: bool = False,
     ) -> bytes:
