@@ -182,6 +182,32 @@ class FieldInfo:
         if self.default is not PYDANTIC_UNDEFINED and self.default_factory is not None:
             raise TypeError("cannot specify both default and default_factory")
 
+    @staticmethod
+    def from_annotation(annotation: Any, *, _source: Any = None) -> FieldInfo:
+        """The FieldInfo of a bare annotation (``Field()`` items of ``Annotated`` merged in)."""
+        return FieldInfo.from_annotated_attribute(annotation, PYDANTIC_UNDEFINED)
+
+    @staticmethod
+    def from_annotated_attribute(annotation: Any, default: Any, *, _source: Any = None) -> FieldInfo:
+        """The FieldInfo of ``name: annotation = default`` (``default`` may be a ``Field()``)."""
+        import typing
+
+        info = FieldInfo(annotation=annotation)
+        metadata: list[Any] = []
+        inner = annotation
+        while typing.get_origin(inner) is typing.Annotated:
+            metadata = [*inner.__metadata__, *metadata]
+            inner = inner.__origin__
+        for item in metadata:
+            if isinstance(item, FieldInfo):
+                info = info.merge(item)
+        if isinstance(default, FieldInfo):
+            info = info.merge(default)
+        elif default is not PYDANTIC_UNDEFINED:
+            info.default = default
+        info.annotation = annotation
+        return info
+
     @property
     def metadata(self) -> list[Any]:
         """The constraints, as ``[{"gt": 0}, ...]`` style entries."""
