@@ -21,12 +21,19 @@ from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
 __all__ = ["build_description", "collect_fields"]
 
 
-def _unwrap(func: Any) -> tuple[Any, bool]:
+def _unwrap(func: Any, cls: type | None = None) -> tuple[Any, bool]:
     """The plain function and whether it takes ``cls`` first."""
+    import functools
+
     if isinstance(func, staticmethod):
         return func.__func__, False
     if isinstance(func, classmethod):
         return func.__func__, True
+    if isinstance(func, functools.partialmethod) and cls is not None:
+        # Bound the way the class would bind it (a classmethod inside gets ``cls``).
+        return func.__get__(None, cls), False
+    if isinstance(func, functools.partial):
+        return func, False
     return func, True
 
 
@@ -87,7 +94,7 @@ def _takes_data(factory: Any) -> bool:
 
 
 def _field_validator_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any:
-    func, takes_cls = _unwrap(dec.func)
+    func, takes_cls = _unwrap(dec.func, cls)
     n = _arity(func) - (1 if takes_cls else 0)
     prefix = (cls,) if takes_cls else ()
     if dec.mode == "wrap":
@@ -101,7 +108,7 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
     if dec.mode == "wrap":
         from ouroboros.validation._describe import _LazyHandler
 
-        func, takes_cls = _unwrap(dec.func)
+        func, takes_cls = _unwrap(dec.func, cls)
         prefix = (cls,) if takes_cls else ()
         handler = _LazyHandler(schema)
         with_info = _arity(func) - len(prefix) >= 3
