@@ -62,6 +62,49 @@ class _Deferred:
         return getattr(real, name)
 
 
+_PROTECTED_DEFAULT = ("model_validate", "model_dump")
+
+
+def _check_field_names(cls: type, fields: dict[str, Any], own: dict[str, Any], config: dict[str, Any]) -> None:
+    """Pydantic's warnings for field names: protected namespaces, attributes of parents shadowed."""
+    import re
+    import warnings
+
+    protected = config.get("protected_namespaces", _PROTECTED_DEFAULT)
+    for name in own:
+        if name not in fields:
+            continue
+        for namespace in protected:
+            hit = namespace.match(name) if isinstance(namespace, re.Pattern) else name.startswith(namespace)
+            if not hit:
+                continue
+            if any(hasattr(base, name) for base in cls.__mro__[1:] if base is not object):
+                raise NameError(
+                    f"Field {name!r} conflicts with member {getattr(cls, name, None)} "
+                    f"of protected namespace {namespace!r}."
+                )
+            others = tuple(
+                p for p in protected if not (p.match(name) if isinstance(p, re.Pattern) else name.startswith(p))
+            )
+            warnings.warn(
+                f"Field {name!r} in {cls.__name__!r} conflicts with protected namespace {namespace!r}.\n\n"
+                f"You may be able to solve this by setting the 'protected_namespaces' configuration to {others}.",
+                UserWarning,
+                stacklevel=3,
+            )
+            break
+        for base in cls.__mro__[1:]:
+            if base is object or name in base.__dict__.get("__ouroboros_fields__", {}):
+                break
+            if name in base.__dict__ and base.__name__ != "BaseModel":
+                warnings.warn(
+                    f'Field name "{name}" in "{cls.__qualname__}" shadows an attribute in parent "{base.__qualname__}"',
+                    UserWarning,
+                    stacklevel=3,
+                )
+                break
+
+
 def _class_config(config_cls: type, model_config: Any) -> dict[str, Any]:
     """A v1-style ``class Config:`` as a config dict (deprecated, as in Pydantic 2)."""
     import warnings
@@ -124,6 +167,7 @@ class ModelMetaclass(type):
             namespace["__ouroboros_localns__"] = dict(frame.f_locals)
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         fields = collect_fields(cls, annotations, namespace)
+        _check_field_names(cls, fields, annotations, config)
         for field_name in fields:
             if field_name in namespace and field_name in cls.__dict__:
                 delattr(cls, field_name)
