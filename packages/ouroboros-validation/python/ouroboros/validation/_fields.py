@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -240,8 +241,13 @@ class FieldInfo:
         merged._validators = [*self._validators, *other._validators]
         return merged
 
-    def __repr__(self) -> str:
-        parts = [f"annotation={getattr(self.annotation, '__name__', self.annotation)!s}"]
+    def _repr_parts(self) -> list[str]:
+        from ouroboros.validation._internal._repr import display_as_type
+
+        annotation = self.annotation
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = annotation.__origin__
+        parts = [f"annotation={display_as_type(annotation) if annotation is not None else None}"]
         parts.append(f"required={self.is_required()}")
         if self.default is not PYDANTIC_UNDEFINED:
             parts.append(f"default={self.default!r}")
@@ -252,7 +258,13 @@ class FieldInfo:
             if value is not None:
                 parts.append(f"{name}={value!r}")
         parts.extend(f"{k}={v!r}" for k, v in self.constraints.items())
-        return f"FieldInfo({', '.join(parts)})"
+        return parts
+
+    def __repr__(self) -> str:
+        return f"FieldInfo({', '.join(self._repr_parts())})"
+
+    def __str__(self) -> str:
+        return " ".join(self._repr_parts())
 
 
 def Field(
