@@ -168,3 +168,25 @@ def test_iterable_is_validated_lazily():
     short = TypeAdapter(Annotated[Iterable[int], Field(max_length=1)])
     with pytest.raises(ValidationError, match="at most 1 item"):
         list(short.validate_python([1, 2]))
+
+
+def test_model_signature():
+    import inspect
+
+    from ouroboros.validation import ConfigDict
+
+    class Model(BaseModel):
+        a: float = Field(title="A")
+        b: int = Field(10, alias="bee")
+        c: int = Field(default_factory=lambda: 1)
+
+    assert str(inspect.signature(Model)) == "(*, a: float, bee: int = 10, c: int = <factory>) -> None"
+
+    class Loose(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        x: int
+
+        def __init__(self, x: int = 1, **data: object) -> None:
+            super().__init__(x=x, **data)
+
+    assert str(inspect.signature(Loose)) == "(x: int = 1, **data: object) -> None"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import sys
 import types
@@ -60,6 +61,73 @@ class _Deferred:
     def __getattr__(self, name: str) -> Any:
         real = self._cls._ouroboros_build(raise_errors=True)
         return getattr(real, name)
+
+
+class _Factory:
+    """The default shown for a field with a ``default_factory`` in a model's signature."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+class _LazySignature:
+    """``Model.__signature__``, computed on first access: keyword-only parameters named by the
+    fields' aliases (or names), after a custom ``__init__``'s own parameters, with
+    ``**extra_data`` when extra keys are allowed or a field has no usable name."""
+
+    def __get__(self, instance: Any, owner: type) -> inspect.Signature:
+        signature = _model_signature(owner)
+        type.__setattr__(owner, "__signature__", signature)
+        return signature
+
+
+def _model_signature(cls: type) -> inspect.Signature:
+    params: list[inspect.Parameter] = []
+    var_kw: inspect.Parameter | None = None
+    init = cls.__init__
+    if init is not BaseModel.__init__:
+        own = list(inspect.signature(init).parameters.values())[1:]
+        var_kw = next((p for p in own if p.kind is p.VAR_KEYWORD), None)
+        params = [p for p in own if p.kind is not p.VAR_KEYWORD]
+        if var_kw is None:
+            return inspect.Signature(params, return_annotation=None)
+    config = cls.model_config  # type: ignore[attr-defined]
+    by_name = config.get("validate_by_name") or config.get("populate_by_name")
+    by_alias = config.get("validate_by_alias", True) or config.get("populate_by_name")
+    taken = {p.name for p in params}
+    needs_var_kw = config.get("extra") == "allow"
+    for name, info in cls.__ouroboros_fields__.items():  # type: ignore[attr-defined]
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+        if by_alias and isinstance(alias, str) and alias.isidentifier():
+            param_name = alias
+        elif (by_name or not alias) and name.isidentifier():
+            param_name = name
+        else:
+            needs_var_kw = True
+            continue
+        if param_name in taken:
+            continue
+        taken.add(param_name)
+        if info.default_factory is not None:
+            default: Any = _FACTORY
+        elif info.default is PYDANTIC_UNDEFINED:
+            default = inspect.Parameter.empty
+        else:
+            default = info.default
+        annotation = info.annotation
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = annotation.__origin__
+        params.append(
+            inspect.Parameter(param_name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+    if var_kw is not None:
+        params.append(var_kw)
+    elif needs_var_kw:
+        params.append(inspect.Parameter("extra_data", inspect.Parameter.VAR_KEYWORD, annotation=Any))
+    return inspect.Signature(params, return_annotation=None)
 
 
 _PROTECTED_DEFAULT = ("model_validate", "model_dump")
@@ -172,6 +240,7 @@ class ModelMetaclass(type):
             if field_name in namespace and field_name in cls.__dict__:
                 delattr(cls, field_name)
         cls.__ouroboros_fields__ = fields
+        type.__setattr__(cls, "__signature__", _LazySignature())
         if config.get("frozen"):
             cls.__hash__ = BaseModel._frozen_hash  # type: ignore[assignment]
         cls._ouroboros_build(raise_errors=False)
