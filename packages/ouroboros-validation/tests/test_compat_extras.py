@@ -190,3 +190,27 @@ def test_model_signature():
             super().__init__(x=x, **data)
 
     assert str(inspect.signature(Loose)) == "(x: int = 1, **data: object) -> None"
+
+
+@pytest.mark.parametrize(("mode", "checked"), [("never", False), ("always", True), ("subclass-instances", False)])
+def test_revalidate_instances(mode, checked):
+    from ouroboros.validation import ConfigDict
+
+    class Inner(BaseModel):
+        model_config = ConfigDict(revalidate_instances=mode)
+        x: int
+
+    class Outer(BaseModel):
+        inner: Inner
+
+    broken = Inner(x=1)
+    broken.__dict__["x"] = "not an int"
+    if checked:
+        with pytest.raises(ValidationError) as info:
+            Outer(inner=broken)
+        assert info.value.errors()[0]["loc"] == ("inner", "x")
+        with pytest.raises(ValidationError):
+            Inner.model_validate(broken)
+    else:
+        assert Outer(inner=broken).inner is broken
+        assert Inner.model_validate(broken) is broken

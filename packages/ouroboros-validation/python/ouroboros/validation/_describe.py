@@ -484,6 +484,15 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if hasattr(tp, "__get_pydantic_core_schema__") and not is_model_class(tp):
         return _from_core_schema_hook(tp, ctx)
     if is_model_class(tp):
+        if tp.model_config.get("revalidate_instances", "never") != "never":
+            from ouroboros.validation._model import revalidation_input
+
+            return {
+                "type": "function",
+                "mode": "before",
+                "func": lambda value, _data=None, _context=None: revalidation_input(tp, value),
+                "schema": {"type": "model", "cls": tp},
+            }
         return {"type": "model", "cls": tp}
     if isinstance(tp, type) and hasattr(tp, "__v2_model__") and getattr(tp, "__v1_base__", False):
         import warnings

@@ -63,6 +63,35 @@ class _Deferred:
         return getattr(real, name)
 
 
+def revalidation_input(cls: Any, value: Any) -> Any:
+    """For ``revalidate_instances``: an instance to validate again becomes its field values."""
+    mode = cls.model_config.get("revalidate_instances", "never")
+    if isinstance(value, cls) and (mode == "always" or (mode == "subclass-instances" and type(value) is not cls)):
+        data = {k: v for k, v in value.__dict__.items() if k in cls.__ouroboros_fields__}
+        extra = _get_slot(value, "__ouroboros_extra__")
+        if extra:
+            data.update(extra)
+        return data
+    return value
+
+
+def _revalidating_model_validate(
+    cls: Any, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+) -> Any:
+    """``model_validate`` of a model whose config revalidates instances."""
+    fields_set = set(obj.__ouroboros_fields_set__) if isinstance(obj, cls) else None
+    result = BaseModel.model_validate.__func__(
+        cls,
+        revalidation_input(cls, obj),
+        strict=strict,  # type: ignore[attr-defined]
+        from_attributes=from_attributes,
+        context=context,
+    )
+    if fields_set is not None and result is not obj:
+        _object_setattr(result, "__ouroboros_fields_set__", fields_set)
+    return result
+
+
 class _Factory:
     """The default shown for a field with a ``default_factory`` in a model's signature."""
 
@@ -241,6 +270,8 @@ class ModelMetaclass(type):
                 delattr(cls, field_name)
         cls.__ouroboros_fields__ = fields
         type.__setattr__(cls, "__signature__", _LazySignature())
+        if config.get("revalidate_instances", "never") != "never":
+            type.__setattr__(cls, "model_validate", classmethod(_revalidating_model_validate))
         if config.get("frozen"):
             cls.__hash__ = BaseModel._frozen_hash  # type: ignore[assignment]
         cls._ouroboros_build(raise_errors=False)
