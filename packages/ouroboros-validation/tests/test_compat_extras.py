@@ -214,3 +214,23 @@ def test_revalidate_instances(mode, checked):
     else:
         assert Outer(inner=broken).inner is broken
         assert Inner.model_validate(broken) is broken
+
+
+def test_deprecated_field_warns_on_access():
+    class M(BaseModel):
+        a: int = Field(deprecated="use b")
+        b: Annotated[int, Field(deprecated="")] = 2
+        c: int = 3
+
+    m = M(a=1)
+    with pytest.warns(DeprecationWarning, match="^use b$"):
+        assert m.a == 1
+    with pytest.warns(DeprecationWarning, match="^$"):
+        assert m.b == 2
+    assert m.model_dump() == {"a": 1, "b": 2, "c": 3}
+    props = M.model_json_schema()["properties"]
+    assert (props["a"].get("deprecated"), props["b"].get("deprecated"), props["c"].get("deprecated")) == (
+        True,
+        True,
+        None,
+    )

@@ -122,7 +122,7 @@ class _Generator:
                 prop["description"] = f["description"]
             if f.get("examples") is not None:
                 prop["examples"] = [_json_value(e) for e in f["examples"]]
-            if f.get("deprecated"):
+            if f.get("deprecated") is not None and f["deprecated"] is not False:
                 prop["deprecated"] = True
             if "default" in f:
                 prop["default"] = _json_value(f["default"])

@@ -265,9 +265,13 @@ class ModelMetaclass(type):
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         fields = collect_fields(cls, annotations, namespace)
         _check_field_names(cls, fields, annotations, config)
-        for field_name in fields:
+        for field_name, field_info in fields.items():
             if field_name in namespace and field_name in cls.__dict__:
                 delattr(cls, field_name)
+            if field_info.deprecated is not None and field_info.deprecated is not False:
+                from ouroboros.validation._model_build import DeprecatedFieldAccess
+
+                type.__setattr__(cls, field_name, DeprecatedFieldAccess(field_name, field_info.deprecated))
         cls.__ouroboros_fields__ = fields
         type.__setattr__(cls, "__signature__", _LazySignature())
         if config.get("revalidate_instances", "never") != "never":

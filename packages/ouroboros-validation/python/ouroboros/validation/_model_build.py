@@ -51,6 +51,8 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
         for item in metadata:
             if isinstance(item, FieldInfo):
                 info = info.merge(item)
+            elif _is_deprecated_marker(item):
+                info.deprecated = item
         if isinstance(value, FieldInfo):
             info = info.merge(value)
         elif value is not PYDANTIC_UNDEFINED:
@@ -58,6 +60,42 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
         info.annotation = annotation
         fields[name] = info
     return fields
+
+
+def _is_deprecated_marker(item: Any) -> bool:
+    """``warnings.deprecated("...")`` / ``typing_extensions.deprecated("...")`` in ``Annotated``."""
+    return type(item).__name__ == "deprecated" and isinstance(getattr(item, "message", None), str)
+
+
+def deprecation_message(value: Any) -> tuple[str, type[Warning]]:
+    """The message and category a deprecated field warns with on access."""
+    if isinstance(value, str):
+        return value, DeprecationWarning
+    if _is_deprecated_marker(value):
+        return value.message, getattr(value, "category", None) or DeprecationWarning
+    return "deprecated", DeprecationWarning
+
+
+class DeprecatedFieldAccess:
+    """Installed on the class for a ``Field(deprecated=...)``: reading it warns."""
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name = name
+        self.message, self.category = deprecation_message(value)
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.name)
+        import warnings
+
+        warnings.warn(self.message, self.category, stacklevel=2)
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
 
 
 def _is_classvar(annotation: Any) -> bool:
