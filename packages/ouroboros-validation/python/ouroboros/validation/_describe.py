@@ -455,7 +455,8 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if isinstance(tp, (str, typing.ForwardRef)):
         return describe_type(ctx.resolve(tp), ctx)
     if isinstance(tp, typing.TypeVar):
-        if tp in ctx.typevars:
+        # A TypeVar mapped to itself (a generic parametrized by its own parameter) is unbound.
+        if tp in ctx.typevars and ctx.typevars[tp] is not tp:
             return describe_type(ctx.typevars[tp], ctx)
         if tp.__bound__ is not None:
             return describe_type(tp.__bound__, ctx)
