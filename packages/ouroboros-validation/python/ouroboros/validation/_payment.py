@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 from ouroboros.validation._errors import PydanticCustomError
-from ouroboros.validation.warnings import PydanticDeprecatedSince20
+from ouroboros.validation.warnings import PydanticDeprecatedSince20, _validator_of_deprecated
 
 __all__ = ["PaymentCardBrand", "PaymentCardNumber"]
 
@@ -98,18 +98,12 @@ class PaymentCardNumber(str):
             )
         return brand
 
-    @classmethod
-    def _validate(cls, value: Any, _data: Any = None, _context: Any = None) -> PaymentCardNumber:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PydanticDeprecatedSince20)
-            return cls(value)
-
     __ouroboros_type_schema__: ClassVar[dict[str, Any]]
 
 
 PaymentCardNumber.__ouroboros_type_schema__ = {
     "type": "function",
     "mode": "after",
-    "func": PaymentCardNumber._validate,
+    "func": _validator_of_deprecated(PaymentCardNumber),
     "schema": {"type": "str", "min_length": 12, "max_length": 19, "strip_whitespace": True},
 }

@@ -180,6 +180,30 @@ class _UrlCommon:
         return [_host_of(part) for part in netloc.split(",") if _host_of(part)]
 
 
+def _build_text(
+    scheme: str,
+    hosts: list[tuple[str | None, str | None, str | None, int | None]],
+    path: str | None,
+    query: str | None,
+    fragment: str | None,
+) -> str:
+    """``scheme://user:pw@host:port,.../path?query#fragment`` from parts (``build()``)."""
+    netlocs = []
+    for username, password, host, port in hosts:
+        user = ""
+        if username or password:
+            user = (username or "") + (f":{password}" if password else "") + "@"
+        netlocs.append(f"{user}{host or ''}" + (f":{port}" if port is not None else ""))
+    text = f"{scheme}://{','.join(netlocs)}"
+    if path:
+        text += path if path.startswith("/") else "/" + path
+    if query:
+        text += f"?{query}"
+    if fragment:
+        text += f"#{fragment}"
+    return text
+
+
 def _host_of(hostport: str) -> str:
     if hostport.startswith("["):
         return hostport.split("]", 1)[0] + "]"
@@ -242,17 +266,7 @@ class Url(_UrlCommon):
         fragment: str | None = None,
     ) -> Any:
         """A URL from its parts (validated like any other input)."""
-        user = ""
-        if username or password:
-            user = (username or "") + (f":{password}" if password else "") + "@"
-        text = f"{scheme}://{user}{host}" + (f":{port}" if port is not None else "")
-        if path:
-            text += path if path.startswith("/") else "/" + path
-        if query:
-            text += f"?{query}"
-        if fragment:
-            text += f"#{fragment}"
-        return cls(text)
+        return cls(_build_text(scheme, [(username, password, host, port)], path, query, fragment))
 
 
 class AnyUrl(Url):

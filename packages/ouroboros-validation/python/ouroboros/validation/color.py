@@ -13,7 +13,7 @@ import warnings
 from typing import Any, ClassVar, NamedTuple
 
 from ouroboros.validation._errors import PydanticCustomError
-from ouroboros.validation.warnings import PydanticDeprecatedSince20
+from ouroboros.validation.warnings import PydanticDeprecatedSince20, _validator_of_deprecated
 
 __all__ = [
     "COLORS_BY_NAME",
@@ -310,12 +310,6 @@ class Color:
             raise _error("value must be a tuple, list or string")
         self._original = value
 
-    @classmethod
-    def _validate(cls, value: Any, _data: Any = None, _context: Any = None) -> Color:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PydanticDeprecatedSince20)
-            return cls(value)
-
     def original(self) -> Any:
         """The value this colour was made from."""
         return self._original
@@ -395,6 +389,6 @@ class Color:
 Color.__ouroboros_type_schema__ = {
     "type": "function",
     "mode": "plain",
-    "func": Color._validate,
+    "func": _validator_of_deprecated(Color),
     "json_schema_hook": (lambda _core, _handler: {"type": "string", "format": "color"}, None),
 }

@@ -90,3 +90,16 @@ class UnsupportedFieldAttributeWarning(UserWarning):
 
 class TypedDictExtraConfigWarning(UserWarning):
     """``extra`` config conflicts with a TypedDict's own closed/extra_items setting."""
+
+
+def _validator_of_deprecated(cls: type) -> object:
+    """A validator function building ``cls`` (a deprecated type that warns when created by the
+    user) from the input without the warning: validation is not the user's call."""
+    import warnings
+
+    def build(value: object, _data: object = None, _context: object = None) -> object:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PydanticDeprecatedSince20)
+            return cls(value)
+
+    return build

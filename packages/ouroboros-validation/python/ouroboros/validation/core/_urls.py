@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, TypedDict
 from urllib.parse import urlsplit
 
-from ouroboros.validation._types import _DEFAULT_PORTS, Url, _host_of, _UrlCommon
+from ouroboros.validation._types import _DEFAULT_PORTS, Url, _build_text, _host_of, _UrlCommon
 
 __all__ = ["MultiHostHost", "MultiHostUrl", "Url"]
 
@@ -55,20 +55,8 @@ class MultiHostUrl(_UrlCommon):
     ) -> Any:
         """A URL from its parts: one ``host`` or a list of ``hosts`` dicts."""
         parts = list(hosts) if hosts else [MultiHostHost(username=username, password=password, host=host, port=port)]
-        netlocs = []
-        for h in parts:
-            user = ""
-            if h.get("username") or h.get("password"):
-                user = (h.get("username") or "") + (f":{h['password']}" if h.get("password") else "") + "@"
-            netlocs.append(f"{user}{h.get('host') or ''}" + (f":{h['port']}" if h.get("port") is not None else ""))
-        text = f"{scheme}://{','.join(netlocs)}"
-        if path:
-            text += path if path.startswith("/") else "/" + path
-        if query:
-            text += f"?{query}"
-        if fragment:
-            text += f"#{fragment}"
-        return cls(text)
+        items = [(h.get("username"), h.get("password"), h.get("host"), h.get("port")) for h in parts]
+        return cls(_build_text(scheme, items, path, query, fragment))
 
 
 MultiHostUrl.__ouroboros_type_schema__ = {
