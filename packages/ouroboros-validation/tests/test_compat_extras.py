@@ -234,3 +234,18 @@ def test_deprecated_field_warns_on_access():
         True,
         None,
     )
+
+
+def test_validated_dataclass_in_json_output():
+    from ouroboros.validation.dataclasses import dataclass
+
+    @dataclass
+    class Point:
+        x: int
+        tags: list[str]
+
+    class Shape(BaseModel):
+        corner: Point
+
+    assert Shape(corner={"x": "1", "tags": ["a"]}).model_dump_json() == '{"corner":{"x":1,"tags":["a"]}}'
+    assert TypeAdapter(Point).dump_json(Point(x=2, tags=[])) == b'{"x":2,"tags":[]}'

@@ -108,11 +108,18 @@ def dataclass(
             return {"type": "function", "mode": "plain", "func": build}
 
         dc.__ouroboros_dataclass_schema__ = staticmethod(schema)  # type: ignore[attr-defined]
+        # JSON output (model_dump_json, mode="json") asks the value for its data.
+        dc.__ouroboros_json__ = _fields_dict  # type: ignore[attr-defined]
         dc.__pydantic_config__ = cfg  # type: ignore[attr-defined]
         type.__setattr__(dc, "__pydantic_fields__", property(lambda _self: model().model_fields))
         return dc
 
     return create(_cls) if _cls is not None else create
+
+
+def _fields_dict(self: Any) -> dict[str, Any]:
+    """A validated dataclass's fields as a dict (what it is written as in JSON)."""
+    return {f.name: getattr(self, f.name) for f in _dc.fields(self)}
 
 
 def _mirror_model(dc: type, infos: dict[str, FieldInfo], cfg: dict[str, Any], module: Any) -> Any:
