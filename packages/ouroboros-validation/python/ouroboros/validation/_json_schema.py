@@ -54,7 +54,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _title(name: str) -> str:
-    return name.replace("_", " ").title()
+    return name.replace("_", " ").title().strip()
 
 
 class _Generator:
