@@ -208,3 +208,24 @@ def test_get_openapi_and_docs_pages_from_their_fastapi_paths():
     page = get_swagger_ui_html(openapi_url="/openapi.json", title="Custom")
     assert b'url: "/openapi.json"' in page.body and b"/docs/assets/swagger-ui-bundle.js" in page.body
     assert b'spec-url="/v2/openapi.json"' in get_redoc_html(openapi_url="/v2/openapi.json", title="T").body
+
+
+def test_websocket_routes_are_api_websocket_routes():
+    from ouroboros.api import APIRouter, WebSocket
+    from ouroboros.api.routing import APIRoute, APIWebSocketRoute
+
+    router = APIRouter()
+
+    @router.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    @router.get("/plain")
+    async def plain() -> Any:
+        return {}
+
+    outer = App()
+    outer.include_router(router, prefix="/r")
+    kinds = {r.path: type(r) for r in outer.routes}
+    assert kinds["/r/ws"] is APIWebSocketRoute
+    assert kinds["/r/plain"] is APIRoute

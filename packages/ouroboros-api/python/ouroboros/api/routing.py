@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from ouroboros.api.params import Depends
 from ouroboros.api.utils import generate_unique_id
 
-__all__ = ["APIRoute", "APIRouter"]
+__all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,6 +105,11 @@ class APIRoute:
         return f"APIRoute({self.path!r}, methods={self.methods})"
 
 
+class APIWebSocketRoute(APIRoute):
+    """A WebSocket route (``@app.websocket(path)``): method ``WEBSOCKET``,
+    never in the OpenAPI document."""
+
+
 class APIRouter:
     """A group of routes with a shared prefix, tags and dependencies.
 
@@ -146,7 +151,13 @@ class APIRouter:
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
 
     def add_api_route(
-        self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str] = ("GET",), **kwargs: Any
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Sequence[str] = ("GET",),
+        route_class: type[APIRoute] = APIRoute,
+        **kwargs: Any,
     ) -> APIRoute:
         """Register ``endpoint`` for ``methods`` at ``path``."""
         kwargs["tags"] = [*self.tags, *(kwargs.get("tags") or [])]
@@ -160,7 +171,7 @@ class APIRouter:
             kwargs["include_in_schema"] = False
         if kwargs.get("generate_unique_id_function") is None:
             kwargs["generate_unique_id_function"] = self.generate_unique_id_function
-        route = APIRoute(self.prefix + path, endpoint, methods=methods, **kwargs)
+        route = route_class(self.prefix + path, endpoint, methods=methods, **kwargs)
         self.routes.append(route)
         return route
 
@@ -197,7 +208,9 @@ class APIRouter:
         """Register a WebSocket handler taking a ``websocket: WebSocket``."""
 
         def decorator(func: F) -> F:
-            self.add_api_route(path, func, methods=["WEBSOCKET"], name=name, include_in_schema=False)
+            self.add_api_route(
+                path, func, methods=["WEBSOCKET"], name=name, include_in_schema=False, route_class=APIWebSocketRoute
+            )
             return func
 
         return decorator
@@ -227,6 +240,7 @@ class APIRouter:
                 prefix + r.path,
                 r.endpoint,
                 methods=r.methods,
+                route_class=type(r),
                 response_model=r.response_model,
                 status_code=r.status_code,
                 tags=[*(tags or []), *r.tags],
