@@ -48,10 +48,11 @@ fn run<T: Send + 'static>(
         let value = caught.map_err(to_pyerr)?;
         return Ok(convert(py, value)?.into_bound(py));
     }
-    ouroboros_common::python::future_into_py(py, async move {
-        let value = fut.await.map_err(to_pyerr)?;
-        let convert: Convert = Box::new(move |py| convert(py, value));
-        Python::attach(convert)
+    // The result is built on the event loop's thread, never on a runtime thread.
+    ouroboros_common::python::spawn(py, async move {
+        let outcome = fut.await;
+        let deliver: Convert = Box::new(move |py| convert(py, outcome.map_err(to_pyerr)?));
+        deliver
     })
 }
 

@@ -59,6 +59,38 @@ where
     crate::bridge::future_into_py(py, fut)
 }
 
+/// Builds an awaitable's result from a finished future's output, with the GIL
+/// held on the event loop's thread.
+#[cfg(unix)]
+pub use crate::bridge::Deliver;
+/// Builds an awaitable's result from a finished future's output.
+#[cfg(not(unix))]
+pub type Deliver = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// Run `work` on the wheel's runtime without the GIL; the [`Deliver`] it
+/// returns builds the awaitable's result (or raises) with the GIL. Use this
+/// rather than taking the GIL inside the future: a runtime thread in Python
+/// while the interpreter exits aborts the process.
+#[cfg(unix)]
+pub fn spawn<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Deliver> + Send + 'static,
+{
+    crate::bridge::spawn(py, work)
+}
+
+/// Run `work` on the wheel's runtime; its [`Deliver`] builds the result.
+#[cfg(not(unix))]
+pub fn spawn<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Deliver> + Send + 'static,
+{
+    future_into_py(py, async move {
+        let deliver = work.await;
+        Python::attach(|py| deliver(py))
+    })
+}
+
 /// Turn a Rust future into an awaitable bound to the running asyncio loop
 /// (where `loop.add_reader` is unavailable: through `pyo3-async-runtimes`).
 #[cfg(not(unix))]
