@@ -23,6 +23,7 @@ use std::future::Future;
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
@@ -125,6 +126,32 @@ impl LoopBridge {
     }
 }
 
+/// Tasks spawned by [`spawn`] whose future is not yet dropped (finished or aborted).
+static ALIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one task while its future exists; moved into the future, so an
+/// aborted task (even one never polled) drops it.
+struct Alive;
+
+impl Alive {
+    fn new() -> Self {
+        ALIVE.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        ALIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How many bridge tasks of this wheel are running or waiting to run.
+#[must_use]
+pub fn alive_tasks() -> usize {
+    ALIVE.load(Ordering::Relaxed)
+}
+
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static BRIDGES: Mutex<Vec<Py<LoopBridge>>> = Mutex::new(Vec::new());
 
@@ -216,7 +243,9 @@ where
     let rt = runtime::runtime()?;
     // Registered before the task can finish, so `_drain` always finds it.
     let mut running = lock(&b.queue.running);
+    let alive = Alive::new();
     let task = rt.spawn(async move {
+        let _alive = alive;
         let deliver = match panic::catch_future(async { Ok::<_, Error>(work.await) }).await {
             Ok(d) => d,
             Err(e) => Box::new(move |_py: Python<'_>| Err(e.into())) as Deliver,

@@ -175,6 +175,9 @@ fn _runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         "alive_tasks",
         runtime::runtime()?.metrics().num_alive_tasks(),
     )?;
+    // Awaitables started through the bridge and not yet finished or aborted.
+    #[cfg(unix)]
+    info.set_item("bridge_tasks", crate::bridge::alive_tasks())?;
     info.set_item("debug_assertions", cfg!(debug_assertions))?;
     Ok(info)
 }
