@@ -248,9 +248,11 @@ impl Compiler {
                 ));
             }
         }
+        let all_names = pyo3::types::PyFrozenSet::new(py, fields.iter().map(|f| f.name.bind(py)))?;
         let model = ModelValidator {
             cls: cls.clone().unbind(),
             class_name,
+            all_names: all_names.unbind(),
             fields,
             key_index,
             extra,

@@ -6,14 +6,14 @@
 
 use jiter::{Jiter, JiterError, JsonValue, NumberAny, NumberInt, Peek};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyList, PySet, PyString};
+use pyo3::types::{PyDict, PyInt, PyList, PyString};
 
 use crate::errors::{ErrorType, LocItem};
 
 use super::collections::SeqKind;
 use super::error::{Errors, LineError, ValError, ValResult};
 use super::input::{json_to_py, Inp};
-use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator};
+use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator, Seen};
 use super::string_cache;
 use super::validator::{State, Validator, MAX_DEPTH};
 
@@ -156,12 +156,6 @@ fn object<'py>(
         Ok(d) => d,
         Err(e) => return Ok(Err(e.into())),
     };
-    let fields_set = match PySet::empty(py) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e.into())),
-    };
-    // SAFETY: a fresh set of field-name strings (see ModelValidator::validate_fields).
-    unsafe { pyo3::ffi::PyObject_GC_UnTrack(fields_set.as_ptr().cast()) };
     let mut extra: Option<Bound<'py, PyDict>> = None;
     // Which fields the object gave: a bit set, no allocation for models of
     // up to 128 fields (larger ones spill into a Vec).
@@ -189,10 +183,7 @@ fn object<'py>(
                     seen.set(i);
                     match value(py, &field.validator, jiter, st)? {
                         Ok(v) => {
-                            let r = dict
-                                .set_item(field.name.bind(py), v)
-                                .and_then(|()| fields_set.add(field.name.bind(py)));
-                            if let Err(e) = r {
+                            if let Err(e) = dict.set_item(field.name.bind(py), v) {
                                 return Ok(Err(e.into()));
                             }
                         }
@@ -288,6 +279,8 @@ fn object<'py>(
         )));
     }
     let build = || -> ValResult<Bound<'py, PyAny>> {
+        // Without errors, the fields the object gave are the fields set.
+        let fields_set = model.fields_set(py, &seen)?;
         let instance = alloc_instance(model.cls.bind(py))?;
         model.install(
             py,
@@ -301,34 +294,4 @@ fn object<'py>(
         model.finish(py, instance)
     };
     Ok(build())
-}
-
-/// A small bit set of field indices.
-enum Seen {
-    Bits(u128),
-    Many(Vec<bool>),
-}
-
-impl Seen {
-    fn new(n: usize) -> Self {
-        if n <= 128 {
-            Self::Bits(0)
-        } else {
-            Self::Many(vec![false; n])
-        }
-    }
-
-    fn set(&mut self, i: usize) {
-        match self {
-            Self::Bits(b) => *b |= 1u128 << i,
-            Self::Many(v) => v[i] = true,
-        }
-    }
-
-    fn get(&self, i: usize) -> bool {
-        match self {
-            Self::Bits(b) => (*b >> i) & 1 == 1,
-            Self::Many(v) => v[i],
-        }
-    }
 }

@@ -8,7 +8,7 @@ use jiter::JsonValue;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PySet, PyString, PyType};
+use pyo3::types::{PyDict, PyFrozenSet, PyList, PySet, PyString, PyType};
 
 use crate::errors::{ErrorType, LocItem};
 
@@ -80,6 +80,9 @@ impl Field {
 pub struct ModelValidator {
     pub cls: Py<PyType>,
     pub class_name: String,
+    /// Every field name: copied as the fields-set record of an instance
+    /// whose input gave every field (one table copy, no per-name insert).
+    pub all_names: Py<PyFrozenSet>,
     pub fields: Vec<Field>,
     /// Input key -> field index, for JSON objects (one pass over the keys).
     pub key_index: HashMap<String, usize>,
@@ -186,6 +189,45 @@ pub fn force_setattr(
     }
 }
 
+/// A small bit set of field indices.
+pub enum Seen {
+    Bits(u128),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    #[must_use]
+    pub fn new(n: usize) -> Self {
+        if n <= 128 {
+            Self::Bits(0)
+        } else {
+            Self::Many(vec![false; n])
+        }
+    }
+
+    pub fn set(&mut self, i: usize) {
+        match self {
+            Self::Bits(b) => *b |= 1u128 << i,
+            Self::Many(v) => v[i] = true,
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self, i: usize) -> bool {
+        match self {
+            Self::Bits(b) => (*b >> i) & 1 == 1,
+            Self::Many(v) => v[i],
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Self::Bits(b) => b.count_ones() as usize,
+            Self::Many(v) => v.iter().filter(|s| **s).count(),
+        }
+    }
+}
+
 /// What validating a model's fields produces.
 pub struct FieldsOut<'py> {
     pub dict: Bound<'py, PyDict>,
@@ -262,6 +304,31 @@ impl ModelValidator {
         self.finish(py, instance)
     }
 
+    /// The fields-set record of an instance: the names of the fields in `set`.
+    pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PySet>> {
+        let out = if set.count() == self.fields.len() {
+            // SAFETY: `all_names` is a live frozenset; `PySet_New` returns a
+            // new reference or NULL with an exception set.
+            unsafe {
+                Bound::from_owned_ptr_or_err(py, ffi::PySet_New(self.all_names.as_ptr()))?
+                    .cast_into_unchecked::<PySet>()
+            }
+        } else {
+            let out = PySet::empty(py)?;
+            for (i, f) in self.fields.iter().enumerate() {
+                if set.get(i) {
+                    out.add(f.name.bind(py))?;
+                }
+            }
+            out
+        };
+        // The record holds only field-name strings, so it can never be part
+        // of a reference cycle: keep it out of the cyclic GC's work.
+        // SAFETY: a freshly created, live set object.
+        unsafe { ffi::PyObject_GC_UnTrack(out.as_ptr().cast()) };
+        Ok(out)
+    }
+
     /// Run `mode="before"` model validators, then validate the fields.
     pub fn validate_fields_with_before<'py>(
         &self,
@@ -289,7 +356,15 @@ impl ModelValidator {
         instance: &Bound<'py, PyAny>,
         out: FieldsOut<'py>,
     ) -> PyResult<()> {
-        force_setattr(instance, pyo3::intern!(py, "__dict__"), out.dict.as_any())?;
+        // The dict slot written directly (what `object.__setattr__(instance,
+        // "__dict__", dict)` ends in, without the descriptor lookup).
+        // SAFETY: both pointers are live; returns -1 with an exception set.
+        if unsafe {
+            ffi::PyObject_GenericSetDict(instance.as_ptr(), out.dict.as_ptr(), std::ptr::null_mut())
+        } != 0
+        {
+            return Err(PyErr::fetch(py));
+        }
         force_setattr(
             instance,
             pyo3::intern!(py, "__ouroboros_fields_set__"),
@@ -345,11 +420,7 @@ impl ModelValidator {
         st: &mut State<'_, 'py>,
     ) -> ValResult<FieldsOut<'py>> {
         let dict = new_presized_dict(py, self.fields.len())?;
-        let fields_set = PySet::empty(py)?;
-        // The fields-set record holds only field-name strings, so it can never
-        // be part of a reference cycle: keep it out of the cyclic GC's work.
-        // SAFETY: a freshly created, live set object.
-        unsafe { ffi::PyObject_GC_UnTrack(fields_set.as_ptr().cast()) };
+        let mut fields_set = Seen::new(self.fields.len());
         let mut extra: Option<Bound<'py, PyDict>> = None;
         let mut errors = Errors::default();
         let saved_data = st.data.replace(dict.clone());
@@ -377,13 +448,13 @@ impl ModelValidator {
                         }
                     }
                     let mut whole: Option<Bound<'py, PyAny>> = None;
-                    for (field, slot) in self.fields.iter().zip(slots) {
+                    for (i, (field, slot)) in self.fields.iter().zip(slots).enumerate() {
                         match slot {
                             Some((v, key)) => match field.validator.validate(py, &Inp::Json(v), st)
                             {
                                 Ok(value) => {
                                     dict.set_item(field.name.bind(py), value)?;
-                                    fields_set.add(field.name.bind(py))?;
+                                    fields_set.set(i);
                                 }
                                 Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
                             },
@@ -419,14 +490,14 @@ impl ModelValidator {
                             d,
                             st,
                             &dict,
-                            &fields_set,
+                            &mut fields_set,
                             &mut extra,
                             &mut errors,
                         )
                     } else if (self.from_attributes || st.from_attributes)
                         && !o.is_instance_of::<PyString>()
                     {
-                        self.fields_from_attributes(py, o, st, &dict, &fields_set, &mut errors)
+                        self.fields_from_attributes(py, o, st, &dict, &mut fields_set, &mut errors)
                     } else if let Ok(m) = o.cast::<pyo3::types::PyMapping>() {
                         let d = PyDict::new(py);
                         for item in m.items()?.iter() {
@@ -438,7 +509,7 @@ impl ModelValidator {
                             &d,
                             st,
                             &dict,
-                            &fields_set,
+                            &mut fields_set,
                             &mut extra,
                             &mut errors,
                         )
@@ -456,6 +527,10 @@ impl ModelValidator {
         })();
         st.data = saved_data;
         result?;
+        if !errors.is_empty() {
+            return Err(ValError::Lines(errors.0));
+        }
+        let fields_set = self.fields_set(py, &fields_set)?;
         errors.into_result(FieldsOut {
             dict,
             fields_set,
@@ -470,12 +545,12 @@ impl ModelValidator {
         input: &Bound<'py, PyDict>,
         st: &mut State<'_, 'py>,
         dict: &Bound<'py, PyDict>,
-        fields_set: &Bound<'py, PySet>,
+        fields_set: &mut Seen,
         extra: &mut Option<Bound<'py, PyDict>>,
         errors: &mut Errors,
     ) -> ValResult<()> {
         let mut used = 0usize;
-        for field in &self.fields {
+        for (i, field) in self.fields.iter().enumerate() {
             let mut found = None;
             for (key, key_str) in &field.lookup {
                 if let Some(v) = input.get_item(key.bind(py))? {
@@ -489,7 +564,7 @@ impl ModelValidator {
                     match field.validator.validate(py, &Inp::Py(v), st) {
                         Ok(value) => {
                             dict.set_item(field.name.bind(py), value)?;
-                            fields_set.add(field.name.bind(py))?;
+                            fields_set.set(i);
                         }
                         Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                     }
@@ -534,10 +609,10 @@ impl ModelValidator {
         input: &Bound<'py, PyAny>,
         st: &mut State<'_, 'py>,
         dict: &Bound<'py, PyDict>,
-        fields_set: &Bound<'py, PySet>,
+        fields_set: &mut Seen,
         errors: &mut Errors,
     ) -> ValResult<()> {
-        for field in &self.fields {
+        for (i, field) in self.fields.iter().enumerate() {
             let mut found = None;
             for (key, key_str) in &field.lookup {
                 if let Ok(v) = input.getattr(key.bind(py)) {
@@ -549,7 +624,7 @@ impl ModelValidator {
                 Some((v, key_str)) => match field.validator.validate(py, &Inp::Py(v), st) {
                     Ok(value) => {
                         dict.set_item(field.name.bind(py), value)?;
-                        fields_set.add(field.name.bind(py))?;
+                        fields_set.set(i);
                     }
                     Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                 },

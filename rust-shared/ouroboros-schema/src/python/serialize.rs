@@ -260,6 +260,28 @@ impl Serializer<'_> {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = obj.py();
         let dict = instance_dict(obj)?;
+        if fields_in_order(&dict, ms) {
+            // The instance dict holds exactly the fields, in order: copy it
+            // whole (one table copy) and replace only the values whose
+            // Python form differs (models, containers, JSON-mode scalars).
+            let out = dict.copy()?;
+            let mut pos: pyo3::ffi::Py_ssize_t = 0;
+            let mut k = std::ptr::null_mut();
+            let mut v = std::ptr::null_mut();
+            // SAFETY: `dict` is a live dict; `PyDict_Next` yields borrowed
+            // pointers, turned into owned references before any Python runs.
+            while unsafe {
+                pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v)
+            } != 0
+            {
+                let value = unsafe { Bound::from_borrowed_ptr(py, v) };
+                if !self.python_as_is(&value) {
+                    let key = unsafe { Bound::from_borrowed_ptr(py, k) };
+                    out.set_item(key, self.to_python(&value, &None, &None, depth + 1)?)?;
+                }
+            }
+            return Ok(out.into_any());
+        }
         let out = super::model::new_presized_dict(py, ms.fields.len())?;
         for f in &ms.fields {
             let name = f.name.bind(py);
@@ -280,6 +302,37 @@ impl Serializer<'_> {
         let py = obj.py();
         let dict = instance_dict(obj)?;
         out.push(b'{');
+        if dict.len() == ms.fields.len() {
+            // Walk the dict itself when it holds exactly the fields in order
+            // (no lookup per field); on the first other key, start over below.
+            let mark = out.len();
+            let mut pos: pyo3::ffi::Py_ssize_t = 0;
+            let mut k = std::ptr::null_mut();
+            let mut v = std::ptr::null_mut();
+            let mut in_order = true;
+            for (n, f) in ms.fields.iter().enumerate() {
+                // SAFETY: as in `model_to_python_plain`.
+                let more = unsafe {
+                    pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v)
+                };
+                if more == 0 || k != f.name.as_ptr() {
+                    in_order = false;
+                    break;
+                }
+                let value = unsafe { Bound::from_borrowed_ptr(py, v) };
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&f.name_json);
+                out.push(b':');
+                self.write_json(&value, &None, &None, out, depth + 1)?;
+            }
+            if in_order {
+                out.push(b'}');
+                return Ok(());
+            }
+            out.truncate(mark);
+        }
         let mut first = true;
         for f in &ms.fields {
             if let Some(value) = dict.get_item(f.name.bind(py))? {
@@ -346,6 +399,19 @@ impl Serializer<'_> {
             return Ok(dict.into_any());
         }
         if let Ok(list) = value.cast::<PyList>() {
+            if include.is_none() && exclude.is_none() {
+                let items = list
+                    .iter()
+                    .map(|item| {
+                        if self.python_as_is(&item) {
+                            Ok(item)
+                        } else {
+                            self.to_python(&item, &None, &None, depth + 1)
+                        }
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                return Ok(PyList::new(py, items)?.into_any());
+            }
             let out = PyList::empty(py);
             for (i, item) in list.iter().enumerate() {
                 let idx = i.into_pyobject(py)?.into_any();
@@ -425,6 +491,21 @@ impl Serializer<'_> {
             value.clone()
         };
         Ok(parsed)
+    }
+
+    /// Whether `to_python` returns `value` itself (exact str/int/bool/None,
+    /// and floats except non-finite ones in JSON mode).
+    fn python_as_is(&self, value: &Bound<'_, PyAny>) -> bool {
+        if value.is_exact_instance_of::<PyString>()
+            || value.is_exact_instance_of::<PyInt>()
+            || value.is_exact_instance_of::<PyBool>()
+            || value.is_none()
+        {
+            return true;
+        }
+        value
+            .cast_exact::<PyFloat>()
+            .is_ok_and(|f| !self.opts.json || f.value().is_finite())
     }
 
     fn json_key<'py>(&self, k: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
@@ -645,6 +726,25 @@ impl Serializer<'_> {
         }
         self.write_scalar(value, out)
     }
+}
+
+/// Whether an instance dict holds exactly the model's fields in declaration
+/// order under the very key objects validation stored (the interned names):
+/// the common case, where the serializers can walk the dict instead of
+/// looking every field up.
+fn fields_in_order(dict: &Bound<'_, PyDict>, ms: &ModelSer) -> bool {
+    if dict.len() != ms.fields.len() {
+        return false;
+    }
+    let mut pos: pyo3::ffi::Py_ssize_t = 0;
+    let mut k = std::ptr::null_mut();
+    let mut v = std::ptr::null_mut();
+    ms.fields.iter().all(|f| {
+        // SAFETY: `dict` is a live dict; only the key pointers are compared.
+        let more =
+            unsafe { pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v) };
+        more != 0 && k == f.name.as_ptr()
+    })
 }
 
 /// The instance's `__dict__` (the object's own dict slot, no attribute lookup).
