@@ -330,7 +330,7 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Vec<u8>> {
-        let mut out = Vec::with_capacity(128);
+        let mut out = Vec::with_capacity(256);
         let opts = SerOptions { json: true, ..opts };
         self.serializer(opts)
             .write_json(value, &include, &exclude, &mut out, 0)?;

@@ -550,12 +550,32 @@ impl ModelValidator {
         errors: &mut Errors,
     ) -> ValResult<()> {
         let mut used = 0usize;
+        // Dicts usually list the fields in declaration order under the very
+        // (interned) name objects: the next entry is checked first, by
+        // pointer, before any hash lookup.
+        let mut pos: ffi::Py_ssize_t = 0;
         for (i, field) in self.fields.iter().enumerate() {
             let mut found = None;
-            for (key, key_str) in &field.lookup {
-                if let Some(v) = input.get_item(key.bind(py))? {
-                    found = Some((v, key_str));
-                    break;
+            if let Some((first, first_str)) = field.lookup.first() {
+                let mut next = pos;
+                let mut k = std::ptr::null_mut();
+                let mut v = std::ptr::null_mut();
+                // SAFETY: `input` is a live dict; `PyDict_Next` yields
+                // borrowed pointers, the value is owned before any Python runs.
+                let more = unsafe {
+                    ffi::PyDict_Next(input.as_ptr(), &raw mut next, &raw mut k, &raw mut v)
+                };
+                if more != 0 && k == first.as_ptr() {
+                    pos = next;
+                    found = Some((unsafe { Bound::from_borrowed_ptr(py, v) }, first_str));
+                }
+            }
+            if found.is_none() {
+                for (key, key_str) in &field.lookup {
+                    if let Some(v) = input.get_item(key.bind(py))? {
+                        found = Some((v, key_str));
+                        break;
+                    }
                 }
             }
             match found {
