@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use tokio::sync::Mutex;
 
-use crate::errors::{to_pyerr, to_pyerr_attached};
+use crate::errors::to_pyerr;
 
 /// An open response body; shared by the response and its iterators.
 #[derive(Debug, Default)]
@@ -206,17 +206,15 @@ impl AsyncBodyIterator {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let state = Arc::clone(&self.state);
-        ouroboros_common::python::future_into_py(py, async move {
-            let item = state
-                .lock()
-                .await
-                .next_item()
-                .await
-                .map_err(|e| to_pyerr_attached(&e))?;
-            match item {
-                Some(i) => Ok(Python::attach(|py| item_to_py(py, i))),
-                None => Err(PyStopAsyncIteration::new_err(())),
-            }
+        // The item becomes a Python object on the loop thread, never on a
+        // runtime thread (one inside Python at interpreter exit aborts).
+        ouroboros_common::python::spawn(py, async move {
+            let item = state.lock().await.next_item().await;
+            Box::new(move |py: Python<'_>| match item {
+                Ok(Some(i)) => Ok(item_to_py(py, i)),
+                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                Err(e) => Err(to_pyerr(py, &e)),
+            }) as ouroboros_common::python::Deliver
         })
     }
 }

@@ -55,8 +55,3 @@ pub fn new_err(py: Python<'_>, name: &str, message: String) -> PyErr {
         Err(e) => e,
     }
 }
-
-/// For futures: convert without a token (takes the GIL briefly).
-pub fn to_pyerr_attached(err: &HttpError) -> PyErr {
-    Python::attach(|py| to_pyerr(py, err))
-}

@@ -14,7 +14,7 @@ use pyo3::types::{PyBytes, PyDelta, PyDict, PyList, PyString};
 use tokio::sync::Mutex;
 
 use crate::body::{AsyncBodyIterator, BodyIterator, BodyState, IterState, Mode, SharedBody};
-use crate::errors::{class, new_err, to_pyerr_attached};
+use crate::errors::{class, new_err};
 use crate::headers::{merge_into, Headers};
 
 #[pyclass(module = "ouroboros.http._http")]
@@ -1030,19 +1030,20 @@ impl Response {
             (r.stream.clone(), r.body.is_some())
         };
         let this: Py<Self> = slf.unbind();
-        ouroboros_common::python::future_into_py(py, async move {
-            if !done {
-                if let Some(stream) = stream {
-                    let bytes = stream
-                        .lock()
-                        .await
-                        .read_rest()
-                        .await
-                        .map_err(|e| to_pyerr_attached(&e))?;
-                    Python::attach(|py| this.borrow_mut(py).body = Some(bytes));
+        // Read without the GIL; store and convert on the loop thread.
+        ouroboros_common::python::spawn(py, async move {
+            let read = match stream {
+                Some(stream) if !done => stream.lock().await.read_rest().await.map(Some),
+                _ => Ok(None),
+            };
+            Box::new(move |py: Python<'_>| {
+                match read {
+                    Ok(Some(bytes)) => this.borrow_mut(py).body = Some(bytes),
+                    Ok(None) => {}
+                    Err(e) => return Err(crate::errors::to_pyerr(py, &e)),
                 }
-            }
-            Python::attach(|py| this.borrow_mut(py).content(py))
+                Ok(this.borrow_mut(py).content(py)?.into_any())
+            }) as ouroboros_common::python::Deliver
         })
     }
 }
