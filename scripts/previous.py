@@ -59,8 +59,27 @@ def export(root: Path, tag: str, dest: Path) -> Path:
     """The repository's files at `tag`, written under `dest` (no .git)."""
     archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", tag], check=True, capture_output=True)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+        extract(tar, dest)
     return dest
+
+
+def extract(tar: tarfile.TarFile, dest: Path) -> None:
+    """`extractall` with the "data" filter, also where Python has no filters
+    (before 3.11.4; Debian 12 ships 3.11.2): the same refusals, checked here."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+        return
+    top = dest.resolve()
+    for member in tar.getmembers():
+        member.name = member.name.lstrip("/")  # as the filter does: "/x" lands at dest/x
+        target = (top / member.name).resolve()
+        if not (member.isfile() or member.isdir() or member.issym()):
+            raise ValueError(f"refusing to extract {member.name!r}: not a file, folder or symlink")
+        if not target.is_relative_to(top):
+            raise ValueError(f"refusing to extract {member.name!r}: outside {top}")
+        if member.issym() and not (target.parent / member.linkname).resolve().is_relative_to(top):
+            raise ValueError(f"refusing to extract {member.name!r}: its link points outside {top}")
+    tar.extractall(dest)
 
 
 def build(root: Path, package: str, tag: str, out: Path, interpreter: str) -> Path:

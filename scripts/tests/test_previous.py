@@ -74,3 +74,49 @@ def test_finds_the_newest_release_of_the_previous_minor_line_and_builds_it(clone
     with zipfile.ZipFile(wheel) as zf:
         init = zf.read("ouroboros/core/__init__.py").decode()
     assert '__version__ = "0.0.9"' in init
+
+
+def _tar(members: dict[str, tuple[str, str]]) -> bytes:
+    """A tar in memory: name -> ("file", text) or ("link", target)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, (kind, value) in members.items():
+            info = tarfile.TarInfo(name)
+            if kind == "link":
+                info.type, info.linkname = tarfile.SYMTYPE, value
+                tar.addfile(info)
+            else:
+                data = value.encode()
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("filters", [True, False], ids=["python-filters", "python-3.11.2"])
+def test_extract_refuses_what_escapes_the_folder_with_or_without_tar_filters(tmp_path, monkeypatch, filters):
+    import importlib.util
+    import io
+    import tarfile
+
+    spec = importlib.util.spec_from_file_location("previous_under_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not filters:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    good = tmp_path / "good"
+    with tarfile.open(fileobj=io.BytesIO(_tar({"a/b.txt": ("file", "hi"), "a/c": ("link", "b.txt")}))) as tar:
+        module.extract(tar, good)
+    assert (good / "a" / "b.txt").read_text() == "hi"
+    for i, bad in enumerate([{"../evil.txt": ("file", "x")}, {"a/up": ("link", "../../outside")}]):
+        dest = tmp_path / f"bad{i}"
+        with tarfile.open(fileobj=io.BytesIO(_tar(bad))) as tar, pytest.raises((ValueError, tarfile.TarError)):
+            module.extract(tar, dest)
+        assert not (tmp_path / "evil.txt").exists()
+    # An absolute name is made relative, as the "data" filter does.
+    with tarfile.open(fileobj=io.BytesIO(_tar({"/abs-ouroboros-test.txt": ("file", "x")}))) as tar:
+        module.extract(tar, tmp_path / "abs")
+    assert (tmp_path / "abs" / "abs-ouroboros-test.txt").read_text() == "x"
+    assert not Path("/abs-ouroboros-test.txt").exists()
