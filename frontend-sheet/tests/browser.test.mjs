@@ -18,7 +18,8 @@ const CHROMIUM =
   process.env.CHROMIUM ??
   ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p)) ??
   '/usr/bin/chromium';
-const SHOTS = process.env.SHEET_SCREENSHOTS ?? join(tmpdir(), 'rusheet-screenshots');
+// One folder per user: another user's run may already own the shared name.
+const SHOTS = process.env.SHEET_SCREENSHOTS ?? join(tmpdir(), `rusheet-screenshots-${process.getuid?.() ?? 'user'}`);
 
 let server;
 let browser;
