@@ -1,25 +1,34 @@
-"""pytest plugin: ``pydantic`` and ``pydantic_core`` are renamed to ouroboros.
+"""pytest plugin: a peer's package names answered with ouroboros modules.
 
-Loaded with ``-p rename_shim`` before any test module is imported. It only
-renames: ``import pydantic.fields`` gives the module
-``ouroboros.validation.fields`` itself (no wrapper, no fallback to the real
-Pydantic), and a name that does not exist there fails as it would for a user.
+Loaded with ``-p rename_shim`` before any test module is imported. The rename
+table comes from the ``OUROBOROS_COMPAT_RENAMES`` variable (JSON, peer name to
+ouroboros module, set by compat_runner.py), for instance
+``{"pydantic": "ouroboros.validation", "pydantic_core": "ouroboros.validation.core"}``.
+
+It only renames: ``import pydantic.fields`` gives the module
+``ouroboros.validation.fields`` itself (no wrapper, no fallback to the peer),
+and a name that does not exist there fails as it would for a user who changed
+the import line.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
+import json
+import os
 import sys
 from types import ModuleType
 
-# Longest prefix first is not needed: "pydantic_core" never starts with "pydantic.".
-RENAMES = {"pydantic": "ouroboros.validation", "pydantic_core": "ouroboros.validation.core"}
+RENAMES: dict[str, str] = json.loads(os.environ.get("OUROBOROS_COMPAT_RENAMES") or "{}")
+if not RENAMES:
+    raise RuntimeError("rename_shim: OUROBOROS_COMPAT_RENAMES names no package to rename")
 
 
 def renamed(fullname: str) -> str | None:
-    """The ouroboros module a ``pydantic``/``pydantic_core`` name stands for."""
+    """The ouroboros module standing for ``fullname``, or None when it is not renamed."""
     for old, new in RENAMES.items():
         if fullname == old or fullname.startswith(old + "."):
             return new + fullname[len(old) :]
