@@ -6,9 +6,10 @@ Only the imports differ (`beanie` + `pydantic` vs `ouroboros.mongodb` +
 Beanie 2.2 reads Decimal128 back only through its own `DecimalAnnotation`.)
 Scenarios: CRUD/queries/updates/aggregation/hooks; links (write and delete rules,
 fetch_all_links, fetch_link, Link.fetch), inheritance and Indexed; sessions and
-transactions. Not compared: `fetch_links=True` and BackLink fetching, which Beanie
-runs as `$lookup`/queries on `field.$id` that SecantusDB cannot match (ours is
-tested on its own in test_relations.py).
+transactions; `fetch_links=True` (finds, filters on linked fields, counts) where
+the server joins on `field.$id` paths — Beanie runs it as `$lookup` on DBRefs,
+which SecantusDB cannot match, so there that comparison is skipped with the
+reason (ours is tested on its own in test_relations.py and test_lookup.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import beanie
 import pydantic
 import pytest
 from pymongo import AsyncMongoClient
+from pymongo.errors import OperationFailure
 
 import ouroboros.mongodb as ouro
 import ouroboros.validation as ouro_validation
@@ -337,6 +339,76 @@ async def test_relations_inheritance_indexed_same_results(conn, mongo_uri):
         for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
             assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
         assert await stored_relations(mongo_uri, conn.database) == await stored_relations(mongo_uri, beanie_db)
+    finally:
+        await pm.drop_database(beanie_db)
+        await pm.close()
+
+
+async def fetch_links_scenario(m: types.SimpleNamespace) -> list[Any]:
+    Author, Tag, Post = m.Author, m.Tag, m.Post
+    out: list[Any] = []
+    ann, bob = Author(name="ann", email="ann@example.com"), Author(name="bob", email="bob@example.com")
+    await ann.insert()
+    await bob.insert()
+    a, b = Tag(label="a"), Tag(label="b")
+    await a.insert()
+    await b.insert()
+    await Post(title="first", author=ann, tags=[a, b]).insert()
+    await Post(title="second", author=bob, tags=[a], reviewer=ann).insert()
+    await Post(title="third", author=ann).insert()
+    posts = await Post.find(fetch_links=True).sort("title").to_list()
+    out.append([(p.title, ref_of(p.author), ref_of(p.tags), ref_of(p.reviewer)) for p in posts])
+    out.append([p.title for p in await Post.find(Post.author.name == "ann", fetch_links=True).sort("title").to_list()])
+    out.append([p.title for p in await Post.find(Post.tags.label == "a", fetch_links=True).sort("title").to_list()])
+    out.append(await Post.find(Post.author.name == "bob", fetch_links=True).count())
+    one = await Post.find_one(Post.title == "second", fetch_links=True)
+    out.append([ref_of(one.author), ref_of(one.reviewer)])
+    out.append([p.title async for p in Post.find(Post.author.name == "ann", fetch_links=True).sort("-title")])
+    return out
+
+
+async def server_joins_dbrefs(client: AsyncMongoClient, db: str) -> bool:
+    probe = [{"$documents": [{"r": {"$ref": "probe", "$id": 1}}]}, {"$match": {"r.$id": 1}}]
+    try:
+        return len(await (await client[db].aggregate(probe)).to_list(None)) == 1
+    except OperationFailure:  # no $documents: treat as no joins
+        return False
+
+
+async def test_fetch_links_same_results(conn, mongo_uri):
+    beanie_db = f"{conn.database}_beanie_fl"
+    pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
+    try:
+        if not await server_joins_dbrefs(pm, beanie_db):
+            pytest.skip(
+                "the server cannot follow field.$id paths into DBRefs (SecantusDB): Beanie's $lookup "
+                "finds nothing here; compared against a real mongod"
+            )
+        await pm.drop_database(beanie_db)
+        theirs = make_relation_models(
+            types.SimpleNamespace(
+                Document=beanie.Document,
+                Indexed=beanie.Indexed,
+                Link=beanie.Link,
+                WriteRules=beanie.WriteRules,
+                DeleteRules=beanie.DeleteRules,
+            )
+        )
+        await beanie.init_beanie(database=pm[beanie_db], document_models=theirs.all)
+        beanie_out = await fetch_links_scenario(theirs)
+        ours = make_relation_models(
+            types.SimpleNamespace(
+                Document=ouro.Document,
+                Indexed=ouro.Indexed,
+                Link=ouro.Link,
+                WriteRules=ouro.WriteRules,
+                DeleteRules=ouro.DeleteRules,
+            )
+        )
+        await ouro.init(mongo_uri, database=conn.database, document_models=ours.all)
+        ouro_out = await fetch_links_scenario(ours)
+        for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
+            assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
     finally:
         await pm.drop_database(beanie_db)
         await pm.close()

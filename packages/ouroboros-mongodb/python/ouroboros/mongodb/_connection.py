@@ -20,6 +20,8 @@ class Connection:
         self.client = client
         self.database = database
         self.generation = 0
+        #: Whether the server joins on ``field.$id`` paths (None: asked on first ``fetch_links``).
+        self.joins_dbrefs: bool | None = None
 
     def collection(self, name: str) -> _mongodb.Collection:
         return self.client.collection(self.database, name)

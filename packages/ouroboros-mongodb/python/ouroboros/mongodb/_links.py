@@ -268,6 +268,9 @@ def _link_validator(sub: type) -> Any:
             return sub(dbref, target)
         if isinstance(value, Mapping) and set(value) == {"id", "collection"}:
             return sub(DBRef(str(value["collection"]), _id_of(target, value["id"])), target)
+        if isinstance(value, Mapping) and set(value) == {"$id"}:
+            # A reference without "$ref" names the link's own collection.
+            return sub(DBRef(target.get_collection_name(), value["$id"]), target)  # type: ignore[attr-defined]
         if isinstance(value, Mapping) or _is_model(value):
             return target.model_validate(value)  # type: ignore[attr-defined]
         return sub(DBRef(target.get_collection_name(), _id_of(target, value)), target)  # type: ignore[attr-defined]

@@ -224,26 +224,106 @@ class FindMany(Generic[T]):
         model = self.model
         return [children.get(row.get(key), model)._ob_codec().validate(row) for row in rows]  # type: ignore[attr-defined]
 
+    def _fetching(self) -> bool:
+        return bool(self.fetch_links) and self._projection_model is None
+
+    def _depth(self) -> int:
+        depth = self._nesting_depth
+        if depth is None:
+            depth = self.model._ob_settings().max_nesting_depth
+        return depth
+
     async def _loaded(self, docs: list[Any]) -> list[Any]:
         docs = self._after_load(docs)
-        if self.fetch_links and self._projection_model is None and docs:
+        if self._fetching() and docs:
             from ouroboros.mongodb._links import fetch_links_of
 
-            depth = self._nesting_depth
-            if depth is None:
-                depth = self.model._ob_settings().max_nesting_depth
-            await fetch_links_of(docs, depth)
+            await fetch_links_of(docs, self._depth())
         return docs
+
+    # -- fetch_links: one aggregation with $lookup, or batched queries
+    async def _lookup_pipeline(self, limit: int | None = None) -> list[dict[str, Any]] | None:
+        """The ``$lookup`` pipeline of a ``fetch_links`` find (None: use find plus batched fetches)."""
+        if not self._fetching():
+            return None
+        from ouroboros.mongodb._connection import get_connection
+        from ouroboros.mongodb._lookup import joins_dbrefs, lookup_stages, rewrite_filter, rewrite_sort, touches_links
+
+        depth = max(self._depth(), 1)
+        lookups = lookup_stages(self.model, depth)
+        if not lookups or not await joins_dbrefs(get_connection()):
+            return None
+        linked = touches_links(self.model, self._filter, depth) or touches_links(self.model, self._sort, depth)
+        head: list[dict[str, Any]] = []
+        flt = rewrite_filter(self.model, self._filter, depth) if linked else self._filter
+        if flt:
+            head.append({"$match": flt})
+        if self._sort:
+            head.append({"$sort": rewrite_sort(self.model, self._sort, depth) if linked else self._sort})
+        if self._skip:
+            head.append({"$skip": self._skip})
+        if limit is not None:
+            head.append({"$limit": limit})
+        # Join after narrowing, unless the filter or the sort reads the joined documents.
+        return [*lookups, *head] if linked else [*head, *lookups]
+
+    def _filters_links(self) -> bool:
+        """Whether this fetch_links find filters on fields of linked documents."""
+        if not self._fetching():
+            return False
+        from ouroboros.mongodb._lookup import touches_links
+
+        return touches_links(self.model, self._filter, max(self._depth(), 1))
+
+    async def _resolved_filter(self) -> dict[str, Any]:
+        """The filter for a server without DBRef joins: linked-field conditions resolved to references."""
+        if not self._fetching():
+            return self._filter
+        from ouroboros.mongodb._lookup import resolve_linked_filter, touches_links
+
+        if self._sort and touches_links(self.model, self._sort):
+            raise InvalidArgumentError(
+                "sorting by a field of a linked document needs a server that joins on DBRef paths "
+                "(field.$id); this one does not, so sort by the document's own fields"
+            )
+        if not touches_links(self.model, self._filter):
+            return self._filter
+        return await resolve_linked_filter(self.model, self._filter, self.session)
+
+    async def _joined(self, rows: list[Any]) -> list[Any]:
+        """Rows of a ``$lookup`` pipeline -> documents with their links in place."""
+        from ouroboros.mongodb._lookup import complete_links, loaded_tree, merge_joined
+
+        depth = max(self._depth(), 1)
+        rows = [merge_joined(self.model, row, depth) for row in rows]
+        if self._poly:
+            docs = self._build_children(rows)
+        else:
+            codec = self.model._ob_codec()
+            docs = [codec.validate(row) for row in rows]
+        self.model._ob_loaded(docs)
+        loaded_tree(docs, depth)
+        await complete_links(docs, depth)
+        return docs
+
+    def _limit_for(self, length: int | None) -> int | None:
+        if length is None:
+            return self._limit
+        length = _count(length, "length")
+        return min(length, self._limit or length) if length else self._limit
 
     # -- running
     async def to_list(self, length: int | None = None) -> list[T]:
         """Every matching document (at most ``length``)."""
-        kwargs = self._find_kwargs()
-        if length is not None:
-            length = _count(length, "length")
-            kwargs["limit"] = min(length, kwargs["limit"] or length) if length else kwargs["limit"]
+        limit = self._limit_for(length)
         coll = self.model.get_collection()
-        docs = await coll.find_to_list(self._filter, batch_size=self._batch_size, **kwargs)
+        pipeline = await self._lookup_pipeline(limit)
+        if pipeline is not None:
+            rows = await coll.aggregate_to_list(pipeline, codec=None, session=self._session)
+            return await self._joined(rows)
+        kwargs = self._find_kwargs()
+        kwargs["limit"] = limit
+        docs = await coll.find_to_list(await self._resolved_filter(), batch_size=self._batch_size, **kwargs)
         return await self._loaded(docs)
 
     def __await__(self) -> Generator[Any, None, list[T]]:
@@ -251,19 +331,31 @@ class FindMany(Generic[T]):
 
     async def __aiter__(self) -> AsyncIterator[T]:
         size = self._batch_size or DEFAULT_BATCH_SIZE
-        cursor = self.model.get_collection().find(self._filter, batch_size=size, **self._find_kwargs())
+        coll = self.model.get_collection()
+        pipeline = await self._lookup_pipeline(self._limit)
+        if pipeline is not None:
+            cursor = coll.aggregate(pipeline, codec=None, batch_size=size, session=self._session)
+            convert = self._joined
+        else:
+            cursor = coll.find(await self._resolved_filter(), batch_size=size, **self._find_kwargs())
+            convert = self._loaded
         try:
             while True:
                 batch = await cursor.next_batch(size)
                 if not batch:
                     return
-                for doc in await self._loaded(batch):
+                for doc in await convert(batch):
                     yield doc
         finally:
             cursor.close()
 
     async def first_or_none(self) -> T | None:
         """The first match (in sort order) or None."""
+        pipeline = await self._lookup_pipeline(1)
+        if pipeline is not None:
+            rows = await self.model.get_collection().aggregate_to_list(pipeline, codec=None, session=self._session)
+            docs = await self._joined(rows)
+            return docs[0] if docs else None
         kwargs = self._find_kwargs()
         kwargs.pop("limit")
         return await self._one(kwargs)
@@ -271,18 +363,25 @@ class FindMany(Generic[T]):
     first = first_or_none
 
     async def _one(self, kwargs: dict[str, Any]) -> Any:
-        doc = await self.model.get_collection().find_one(self._filter, **kwargs)
+        doc = await self.model.get_collection().find_one(await self._resolved_filter(), **kwargs)
         if doc is not None:
             (doc,) = await self._loaded([doc])
         return doc
 
     async def count(self) -> int:
         """How many documents match (skip and limit applied)."""
-        return await self.model.get_collection().count_documents(
-            self._filter, skip=self._skip, limit=self._limit, session=self._session
+        coll = self.model.get_collection()
+        pipeline = await self._lookup_pipeline(self._limit) if self._filters_links() else None
+        if pipeline is not None:
+            rows = await coll.aggregate_to_list([*pipeline, {"$count": "n"}], session=self._session)
+            return int(rows[0]["n"]) if rows else 0
+        return await coll.count_documents(
+            await self._resolved_filter(), skip=self._skip, limit=self._limit, session=self._session
         )
 
     async def exists(self) -> bool:
+        if self._filters_links():
+            return await self.first_or_none() is not None
         return await self.model.get_collection().count_documents(self._filter, limit=1, session=self._session) > 0
 
     async def delete(self) -> int:
