@@ -38,6 +38,8 @@ export interface CellStyle {
 export const CELLS_MAP = 'cells';
 export const STYLES_MAP = 'styles';
 export const FORMATS_MAP = 'formats';
+/** Column widths (`c:<col>`) and row heights (`r:<row>`) in pixels. */
+export const LAYOUT_MAP = 'layout';
 
 export function cellKey(row: number, col: number): string {
   return `${row}:${col}`;
@@ -55,11 +57,15 @@ export class CollabSheet {
   readonly styles: Y.Map<CellStyle>;
   /** `"row:col"` -> number format such as `0.00%`. */
   readonly formats: Y.Map<string>;
+  /** `c:<col>` -> column width, `r:<row>` -> row height, in pixels (shared, like the cells). */
+  readonly layout: Y.Map<number>;
   readonly undoManager: Y.UndoManager;
   private readonly observer: (event: Y.YMapEvent<CellInput>) => void;
   private readonly formatObserver: (event: Y.YMapEvent<string>) => void;
   private readonly styleListeners = new Set<() => void>();
   private readonly styleObserver = () => this.styleListeners.forEach((f) => f());
+  private readonly layoutListeners = new Set<() => void>();
+  private readonly layoutObserver = () => this.layoutListeners.forEach((f) => f());
 
   constructor(
     readonly workbook: Workbook,
@@ -68,8 +74,9 @@ export class CollabSheet {
     this.cells = doc.getMap<CellInput>(CELLS_MAP);
     this.styles = doc.getMap<CellStyle>(STYLES_MAP);
     this.formats = doc.getMap<string>(FORMATS_MAP);
+    this.layout = doc.getMap<number>(LAYOUT_MAP);
     // captureTimeout 0: every commit is its own undo step, as in Excel.
-    this.undoManager = new Y.UndoManager([this.cells, this.styles, this.formats], {
+    this.undoManager = new Y.UndoManager([this.cells, this.styles, this.formats, this.layout], {
       trackedOrigins: new Set([this]),
       captureTimeout: 0,
     });
@@ -77,6 +84,7 @@ export class CollabSheet {
     this.formats.observe(this.formatObserver);
     this.applyFormats([...this.formats.keys()]);
     this.styles.observe(this.styleObserver);
+    this.layout.observe(this.layoutObserver);
     this.observer = (event) => {
       // setCells already applied its own edits to the engine.
       if (event.transaction.origin !== this) this.apply([...event.keysChanged]);
@@ -122,6 +130,49 @@ export class CollabSheet {
         else this.styles.set(key, next);
       }
     }, this);
+  }
+
+  /** The number format of a cell, if any. */
+  formatAt(row: number, col: number): string | undefined {
+    return this.formats.get(cellKey(row, col));
+  }
+
+  /** Sets a column's width in pixels (null: back to the default), shared and undoable. */
+  setColumnWidth(col: number, width: number | null): void {
+    this.setLayout(`c:${col}`, width);
+  }
+
+  /** Sets a row's height in pixels (null: back to the default), shared and undoable. */
+  setRowHeight(row: number, height: number | null): void {
+    this.setLayout(`r:${row}`, height);
+  }
+
+  private setLayout(key: string, size: number | null): void {
+    if (size !== null && !(Number.isFinite(size) && size > 0)) {
+      throw new RuSheetError(`a width or height is a positive number of pixels, got ${size}`);
+    }
+    this.doc.transact(() => {
+      if (size === null) this.layout.delete(key);
+      else this.layout.set(key, Math.round(size));
+    }, this);
+  }
+
+  /** Every custom column width and row height. */
+  layoutSizes(): { columns: Array<[number, number]>; rows: Array<[number, number]> } {
+    const columns: Array<[number, number]> = [];
+    const rows: Array<[number, number]> = [];
+    this.layout.forEach((size, key) => {
+      const m = /^([cr]):(\d+)$/.exec(key);
+      if (!m || typeof size !== 'number') return;
+      (m[1] === 'c' ? columns : rows).push([Number(m[2]), size]);
+    });
+    return { columns, rows };
+  }
+
+  /** Calls `listener` whenever a width or height changes (locally or remotely); returns an unsubscribe function. */
+  onLayoutChange(listener: () => void): () => void {
+    this.layoutListeners.add(listener);
+    return () => this.layoutListeners.delete(listener);
   }
 
   /** Sets (or with null removes) the number format of cells (one undo step). */
@@ -200,6 +251,7 @@ export class CollabSheet {
     this.cells.unobserve(this.observer);
     this.formats.unobserve(this.formatObserver);
     this.styles.unobserve(this.styleObserver);
+    this.layout.unobserve(this.layoutObserver);
     this.undoManager.destroy();
   }
 }

@@ -5,9 +5,14 @@
  * - Virtual scrolling over all 1,048,576 rows: a transparent scroller holds
  *   a spacer as large as the sheet; each frame reads only the visible cells,
  *   in one WebAssembly call (`Workbook.getViewport`), and draws them.
- * - Frozen row and column headers, column resize by dragging a header edge.
+ * - Frozen row and column headers; column and row resize by dragging a
+ *   header edge (shared with the other users when the editor keeps layout).
  * - Selection of cells, ranges, whole rows and columns (click, drag,
  *   Shift+click, Shift+arrows, header clicks).
+ * - A fill handle at the selection's corner: dragging it continues number
+ *   series, copies text, and copies formulas with their relative references
+ *   moved (the engine's `translateFormula`), as one undo step.
+ * - A toolbar: bold, italic, alignment, text and fill colours, number formats.
  * - Keyboard: typing starts an edit, Enter/Tab commit and move, F2 edits the
  *   cell, Escape cancels, Delete clears, arrows move, Ctrl+Z / Ctrl+Y undo and
  *   redo, Ctrl+C / Ctrl+V copy and paste (TSV and HTML).
@@ -25,7 +30,27 @@ export interface GridEditor {
   styleAt?(row: number, col: number): CellStyle | undefined;
   setStyle?(cells: Array<[number, number]>, patch: CellStyle): void;
   onStyleChange?(listener: () => void): () => void;
+  formatAt?(row: number, col: number): string | undefined;
+  setFormat?(cells: Array<[number, number]>, format: string | null): void;
+  /** Shared column widths and row heights (a `CollabSheet` keeps them in the document). */
+  setColumnWidth?(col: number, width: number | null): void;
+  setRowHeight?(row: number, height: number | null): void;
+  layoutSizes?(): { columns: Array<[number, number]>; rows: Array<[number, number]> };
+  onLayoutChange?(listener: () => void): () => void;
 }
+
+/** Number formats offered by the toolbar: label and format code (null: General). */
+export const NUMBER_FORMATS: Array<[string, string | null]> = [
+  ['General', null],
+  ['0', '0'],
+  ['0.00', '0.00'],
+  ['1,234.56', '#,##0.00'],
+  ['Percent', '0%'],
+  ['Percent 0.00', '0.00%'],
+  ['Currency', '$#,##0.00'],
+  ['Date', 'yyyy-mm-dd'],
+  ['Scientific', '0.00E+00'],
+];
 
 /** Another user's cursor, drawn over the grid. */
 export interface Peer {
@@ -51,10 +76,79 @@ export const MAX_ROWS = 1_048_576;
 export const MAX_COLS = 16_384;
 const ROW_H = 22;
 const COL_W = 96;
+const MIN_SIZE = 8;
+const MAX_SIZE = 1000;
+/** Side of the fill handle's square, in pixels. */
+const HANDLE = 7;
 const HEAD_W = 56;
 const HEAD_H = 24;
 const FONT = '13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const SEP = '\u001f';
+
+/**
+ * Sizes along one axis (column widths or row heights): a default size and the
+ * few custom ones, with positions found by binary search, so a sheet of a
+ * million rows with custom heights costs O(log n) per lookup.
+ */
+export class Axis {
+  private readonly sizes = new Map<number, number>();
+  private keys: number[] = [];
+  /** `prefix[i]`: how much the custom sizes of `keys[0..i]` add to the defaults. */
+  private prefix: number[] = [0];
+
+  constructor(
+    readonly defaultSize: number,
+    readonly count: number,
+  ) {}
+
+  size(i: number): number {
+    return this.sizes.get(i) ?? this.defaultSize;
+  }
+
+  /** Sets a size (null or the default: back to the default). */
+  set(i: number, size: number | null): void {
+    if (size === null || size === this.defaultSize) this.sizes.delete(i);
+    else this.sizes.set(i, size);
+    this.reindex();
+  }
+
+  /** Replaces every custom size. */
+  replace(entries: Array<[number, number]>): void {
+    this.sizes.clear();
+    for (const [i, size] of entries) if (i >= 0 && i < this.count && size !== this.defaultSize) this.sizes.set(i, size);
+    this.reindex();
+  }
+
+  private reindex(): void {
+    this.keys = [...this.sizes.keys()].sort((a, b) => a - b);
+    this.prefix = [0];
+    for (const k of this.keys) this.prefix.push(this.prefix[this.prefix.length - 1] + this.size(k) - this.defaultSize);
+  }
+
+  /** Where item `i` starts (`pos(count)` is the total length). */
+  pos(i: number): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.keys[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return i * this.defaultSize + this.prefix[lo];
+  }
+
+  /** The item under position `x`. */
+  at(x: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.pos(mid) <= x) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
 
 /** `0 -> A`, `25 -> Z`, `26 -> AA`. */
 export function columnName(col: number): string {
@@ -102,6 +196,49 @@ export interface GridOptions {
   onSelect?: (selection: Selection) => void;
 }
 
+/**
+ * How a fill continues one lane of source inputs: `value(step, index)` gives
+ * the input `step` cells past the source's first cell (negative: before it),
+ * for source position `index`. Two or more numbers continue their
+ * least-squares line; text ending in a whole number counts on (`Q1`, `Q2`,
+ * ...); anything else, and a single number, repeats.
+ */
+export function fillSeries(inputs: string[]): (step: number, index: number) => string | null {
+  const repeat = (_step: number, index: number) => (inputs[index] === '' ? null : inputs[index]);
+  const numbers = inputs.map((t) => (/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(t) ? Number(t) : NaN));
+  if (inputs.length >= 2 && numbers.every((v) => Number.isFinite(v))) {
+    const n = numbers.length;
+    const mx = (n - 1) / 2;
+    const my = numbers.reduce((a, b) => a + b, 0) / n;
+    let sxy = 0;
+    let sxx = 0;
+    numbers.forEach((y, x) => {
+      sxy += (x - mx) * (y - my);
+      sxx += (x - mx) * (x - mx);
+    });
+    const slope = sxy / sxx;
+    // Round away binary noise (0.1 steps): 15 significant digits, as Excel shows.
+    return (step) => String(Number((my + slope * (step - mx)).toPrecision(15)));
+  }
+  const counted = inputs.map((t) => /^(.*?)(\d+)$/.exec(t));
+  if (counted.every((m) => m !== null && !m[1].startsWith('=') && m[1] !== '' && !/^[-+]?\d*\.?$/.test(m[1]))) {
+    const parts = counted as RegExpExecArray[];
+    const prefix = parts[0][1];
+    if (parts.every((m) => m[1] === prefix)) {
+      const nums = parts.map((m) => Number(m[2]));
+      const width = parts[0][2].length;
+      const step = nums.length >= 2 ? (nums[nums.length - 1] - nums[0]) / (nums.length - 1) : 1;
+      if (Number.isInteger(step)) {
+        return (k) => {
+          const v = nums[0] + step * k;
+          return v < 0 ? null : `${prefix}${String(v).padStart(width, '0')}`;
+        };
+      }
+    }
+  }
+  return repeat;
+}
+
 export class SheetGrid {
   readonly root: HTMLDivElement;
   private readonly canvas: HTMLCanvasElement;
@@ -112,13 +249,17 @@ export class SheetGrid {
   private readonly nameBox: HTMLInputElement;
   private readonly status: HTMLDivElement;
   private readonly ctx: CanvasRenderingContext2D;
-  private widths = new Map<number, number>();
+  private readonly cols = new Axis(COL_W, MAX_COLS);
+  private readonly rowsAxis = new Axis(ROW_H, MAX_ROWS);
+  private readonly toolbar: HTMLDivElement;
   private sel: Selection = { row: 0, col: 0, row2: 0, col2: 0 };
   private editing: { row: number; col: number; typed: boolean } | null = null;
   private peers: Peer[] = [];
   private pending = 0;
-  private dragging: 'cells' | 'rows' | 'cols' | null = null;
-  private resizing: { col: number; startX: number; startW: number } | null = null;
+  private dragging: 'cells' | 'rows' | 'cols' | 'fill' | null = null;
+  private resizing: { axis: 'col' | 'row'; index: number; start: number; startSize: number } | null = null;
+  /** While the fill handle is dragged: the range it would fill. */
+  private fillTarget: { r1: number; c1: number; r2: number; c2: number } | null = null;
   private unsubscribe: () => void;
   /** What the last frame drew. */
   frame: Frame = { top: 0, left: 0, rows: 0, cols: 0, text: [], kinds: [] };
@@ -146,6 +287,7 @@ export class SheetGrid {
     this.formulaInput.style.cssText = 'flex:1;font:inherit;padding:2px 4px';
     this.formulaInput.setAttribute('aria-label', 'Formula bar');
     bar.append(this.nameBox, this.formulaInput);
+    this.toolbar = this.buildToolbar(doc);
     const body = doc.createElement('div');
     body.style.cssText = 'position:relative;flex:1;min-height:0;overflow:hidden';
     this.canvas = doc.createElement('canvas');
@@ -166,7 +308,7 @@ export class SheetGrid {
     this.status.className = 'rusheet-status';
     this.status.style.cssText = 'padding:2px 6px;min-height:18px;color:#b3261e;border-top:1px solid #d0d7de';
     body.append(this.canvas, this.scroller, this.editorInput);
-    this.root.append(bar, body, this.status);
+    this.root.append(this.toolbar, bar, body, this.status);
     host.append(this.root);
     const ctx = this.canvas.getContext('2d');
     if (!ctx) throw new RuSheetError('this browser has no 2D canvas');
@@ -174,10 +316,16 @@ export class SheetGrid {
     this.sizeSpacer();
     this.bind();
     const offChange = workbook.onChange(() => this.invalidate());
-    const offStyle = editor.onStyleChange?.(() => this.invalidate());
+    const offStyle = editor.onStyleChange?.(() => {
+      this.invalidate();
+      this.syncToolbar();
+    });
+    const offLayout = editor.onLayoutChange?.(() => this.loadLayout());
+    this.loadLayout();
     this.unsubscribe = () => {
       offChange();
       offStyle?.();
+      offLayout?.();
     };
     new ResizeObserver(() => this.invalidate()).observe(body);
     this.syncBars();
@@ -187,27 +335,45 @@ export class SheetGrid {
   // ---- geometry ----
 
   private width(col: number): number {
-    return this.widths.get(col) ?? COL_W;
+    return this.cols.size(col);
+  }
+
+  /** A row's height in pixels. */
+  height(row: number): number {
+    return this.rowsAxis.size(row);
   }
 
   /** x of a column's left edge in sheet coordinates (without headers). */
   colX(col: number): number {
-    let x = col * COL_W;
-    for (const [c, w] of this.widths) if (c < col) x += w - COL_W;
-    return x;
+    return this.cols.pos(col);
+  }
+
+  /** y of a row's top edge in sheet coordinates (without headers). */
+  rowY(row: number): number {
+    return this.rowsAxis.pos(row);
   }
 
   private colAt(x: number): number {
-    let col = Math.floor(x / COL_W);
-    // Custom widths shift columns; walk to the right one.
-    while (col > 0 && this.colX(col) > x) col--;
-    while (col < MAX_COLS - 1 && this.colX(col + 1) <= x) col++;
-    return Math.max(0, Math.min(MAX_COLS - 1, col));
+    return this.cols.at(x);
+  }
+
+  private rowAt(y: number): number {
+    return this.rowsAxis.at(y);
   }
 
   private sizeSpacer(): void {
     this.spacer.style.width = `${HEAD_W + this.colX(MAX_COLS)}px`;
-    this.spacer.style.height = `${HEAD_H + MAX_ROWS * ROW_H}px`;
+    this.spacer.style.height = `${HEAD_H + this.rowY(MAX_ROWS)}px`;
+  }
+
+  /** Widths and heights from the editor's shared layout. */
+  private loadLayout(): void {
+    const sizes = this.editor.layoutSizes?.();
+    if (!sizes) return;
+    this.cols.replace(sizes.columns);
+    this.rowsAxis.replace(sizes.rows);
+    this.sizeSpacer();
+    this.invalidate();
   }
 
   /** The cell under a point of the scroller (client coordinates), or a header. */
@@ -215,7 +381,7 @@ export class SheetGrid {
     const rect = this.scroller.getBoundingClientRect();
     const x = clientX - rect.left;
     const y = clientY - rect.top;
-    const row = Math.max(0, Math.min(MAX_ROWS - 1, Math.floor((y - HEAD_H + this.scroller.scrollTop) / ROW_H)));
+    const row = this.rowAt(y - HEAD_H + this.scroller.scrollTop);
     const col = this.colAt(x - HEAD_W + this.scroller.scrollLeft);
     if (x < HEAD_W && y < HEAD_H) return { row, col, zone: 'corner' };
     if (y < HEAD_H) return { row, col, zone: 'col' };
@@ -227,9 +393,9 @@ export class SheetGrid {
   cellBox(row: number, col: number): { x: number; y: number; w: number; h: number } {
     return {
       x: HEAD_W + this.colX(col) - this.scroller.scrollLeft,
-      y: HEAD_H + row * ROW_H - this.scroller.scrollTop,
+      y: HEAD_H + this.rowY(row) - this.scroller.scrollTop,
       w: this.width(col),
-      h: ROW_H,
+      h: this.height(row),
     };
   }
 
@@ -254,12 +420,29 @@ export class SheetGrid {
     this.invalidate();
   }
 
+  /** Sets a column's width (shared with the other users when the editor keeps layout). */
   setColumnWidth(col: number, width: number): void {
-    const w = Math.max(24, Math.min(1000, Math.round(width)));
-    if (w === COL_W) this.widths.delete(col);
-    else this.widths.set(col, w);
+    const w = this.resizeLocal('col', col, width);
+    this.editor.setColumnWidth?.(col, w === COL_W ? null : w);
+  }
+
+  /** Sets a row's height (shared with the other users when the editor keeps layout). */
+  setRowHeight(row: number, height: number): void {
+    const h = this.resizeLocal('row', row, height);
+    this.editor.setRowHeight?.(row, h === ROW_H ? null : h);
+  }
+
+  private resizeLocal(axis: 'col' | 'row', index: number, size: number): number {
+    const limit = axis === 'col' ? MAX_COLS : MAX_ROWS;
+    if (!Number.isInteger(index) || index < 0 || index >= limit) {
+      throw new RuSheetError(`${axis === 'col' ? 'column' : 'row'} ${index} is outside the sheet (0..${limit - 1})`);
+    }
+    if (!Number.isFinite(size)) throw new RuSheetError(`a size is a number of pixels, got ${size}`);
+    const v = Math.max(MIN_SIZE, Math.min(MAX_SIZE, Math.round(size)));
+    (axis === 'col' ? this.cols : this.rowsAxis).set(index, v);
     this.sizeSpacer();
     this.invalidate();
+    return v;
   }
 
   focus(): void {
@@ -305,8 +488,10 @@ export class SheetGrid {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const sx = body.scrollLeft;
     const sy = body.scrollTop;
-    const top = Math.min(MAX_ROWS - 1, Math.floor(sy / ROW_H));
-    const rows = Math.max(1, Math.min(MAX_ROWS - top, Math.ceil((h - HEAD_H) / ROW_H) + 1));
+    const top = this.rowAt(sy);
+    let rows = 0;
+    for (let y = this.rowY(top) - sy; y < h - HEAD_H && top + rows < MAX_ROWS; rows++) y += this.height(top + rows);
+    rows = Math.max(1, rows);
     const left = this.colAt(sx);
     let cols = 0;
     for (let x = this.colX(left) - sx; x < w - HEAD_W && left + cols < MAX_COLS; cols++) x += this.width(left + cols);
@@ -334,14 +519,20 @@ export class SheetGrid {
       xs.push(x);
       x += this.width(left + c);
     }
-    const yOf = (r: number) => HEAD_H + (top + r) * ROW_H - sy;
+    const ys: number[] = [];
+    let yy = HEAD_H + this.rowY(top) - sy;
+    for (let r = 0; r <= rows; r++) {
+      ys.push(yy);
+      yy += this.height(top + r);
+    }
+    const yOf = (r: number) => ys[r];
 
     // selection fill
     const s = this.normalized();
     const selX1 = HEAD_W + this.colX(s.c1) - sx;
     const selX2 = HEAD_W + this.colX(s.c2 + 1) - sx;
-    const selY1 = HEAD_H + s.r1 * ROW_H - sy;
-    const selY2 = HEAD_H + (s.r2 + 1) * ROW_H - sy;
+    const selY1 = HEAD_H + this.rowY(s.r1) - sy;
+    const selY2 = HEAD_H + this.rowY(s.r2 + 1) - sy;
     ctx.fillStyle = 'rgba(26,115,232,0.10)';
     ctx.fillRect(selX1, selY1, selX2 - selX1, selY2 - selY1);
 
@@ -349,13 +540,14 @@ export class SheetGrid {
     const styleAt = this.editor.styleAt?.bind(this.editor);
     for (let r = 0; r < rows; r++) {
       const y = yOf(r);
+      const rh = ys[r + 1] - y;
       for (let c = 0; c < cols; c++) {
         const i = r * cols + c;
         const kind = kinds[i];
         const style = styleAt?.(top + r, left + c);
         if (style?.background) {
           ctx.fillStyle = style.background;
-          ctx.fillRect(xs[c], y, xs[c + 1] - xs[c], ROW_H);
+          ctx.fillRect(xs[c], y, xs[c + 1] - xs[c], rh);
         }
         if (kind === 'e' || text[i] === '') continue;
         const cx = xs[c];
@@ -371,19 +563,19 @@ export class SheetGrid {
         if (clipped) {
           ctx.save();
           ctx.beginPath();
-          ctx.rect(cx, y, cw, ROW_H);
+          ctx.rect(cx, y, cw, rh);
           ctx.clip();
         }
         const align = style?.align ?? (kind === 'n' ? 'right' : kind === 'b' || kind === 'x' ? 'center' : 'left');
         if (align === 'right') {
           ctx.textAlign = 'right';
-          ctx.fillText(str, cx + cw - 4, y + ROW_H / 2);
+          ctx.fillText(str, cx + cw - 4, y + rh / 2);
         } else if (align === 'center') {
           ctx.textAlign = 'center';
-          ctx.fillText(str, cx + cw / 2, y + ROW_H / 2);
+          ctx.fillText(str, cx + cw / 2, y + rh / 2);
         } else {
           ctx.textAlign = 'left';
-          ctx.fillText(str, cx + 4, y + ROW_H / 2);
+          ctx.fillText(str, cx + 4, y + rh / 2);
         }
         if (clipped) ctx.restore();
       }
@@ -413,9 +605,9 @@ export class SheetGrid {
       const c1 = Math.min(p.col, p.col2 ?? p.col);
       const c2 = Math.max(p.col, p.col2 ?? p.col);
       const px = HEAD_W + this.colX(c1) - sx;
-      const py = HEAD_H + r1 * ROW_H - sy;
+      const py = HEAD_H + this.rowY(r1) - sy;
       const pw = this.colX(c2 + 1) - this.colX(c1);
-      const ph = (r2 - r1 + 1) * ROW_H;
+      const ph = this.rowY(r2 + 1) - this.rowY(r1);
       ctx.strokeStyle = p.color;
       ctx.lineWidth = 2;
       ctx.strokeRect(px + 1, py + 1, pw - 2, ph - 2);
@@ -437,6 +629,18 @@ export class SheetGrid {
     const a = this.cellBox(this.sel.row, this.sel.col);
     ctx.lineWidth = 2;
     ctx.strokeRect(a.x + 1, a.y + 1, a.w - 2, a.h - 2);
+    // the fill handle, and the range a fill drag would cover
+    ctx.fillStyle = '#1a73e8';
+    ctx.fillRect(selX2 - HANDLE / 2 - 1, selY2 - HANDLE / 2 - 1, HANDLE, HANDLE);
+    if (this.fillTarget) {
+      const t = this.fillTarget;
+      const fx1 = HEAD_W + this.colX(t.c1) - sx;
+      const fy1 = HEAD_H + this.rowY(t.r1) - sy;
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1;
+      ctx.strokeRect(fx1 + 0.5, fy1 + 0.5, this.colX(t.c2 + 1) - this.colX(t.c1) - 1, this.rowY(t.r2 + 1) - this.rowY(t.r1) - 1);
+      ctx.setLineDash([]);
+    }
 
     // frozen headers
     ctx.fillStyle = '#f3f3f3';
@@ -458,10 +662,10 @@ export class SheetGrid {
       const y = yOf(r);
       if (row >= s.r1 && row <= s.r2) {
         ctx.fillStyle = '#d3e3fd';
-        ctx.fillRect(0, y, HEAD_W, ROW_H);
+        ctx.fillRect(0, y, HEAD_W, ys[r + 1] - y);
       }
       ctx.fillStyle = '#444';
-      ctx.fillText(String(row + 1), HEAD_W / 2, y + ROW_H / 2);
+      ctx.fillText(String(row + 1), HEAD_W / 2, y + (ys[r + 1] - y) / 2);
     }
     ctx.strokeStyle = '#c8c8c8';
     ctx.lineWidth = 1;
@@ -501,10 +705,11 @@ export class SheetGrid {
 
   private scrollIntoView(row: number, col: number): void {
     const sc = this.scroller;
-    const y = row * ROW_H;
+    const y = this.rowY(row);
+    const rh = this.height(row);
     const viewH = sc.clientHeight - HEAD_H;
     if (y < sc.scrollTop) sc.scrollTop = y;
-    else if (y + ROW_H > sc.scrollTop + viewH) sc.scrollTop = y + ROW_H - viewH;
+    else if (y + rh > sc.scrollTop + viewH) sc.scrollTop = y + rh - viewH;
     const x = this.colX(col);
     const viewW = sc.clientWidth - HEAD_W;
     if (x < sc.scrollLeft) sc.scrollLeft = x;
@@ -518,6 +723,7 @@ export class SheetGrid {
       ? cellName(this.sel.row, this.sel.col)
       : `${cellName(s.r1, s.c1)}:${cellName(s.r2, s.c2)}`;
     if (!this.editing) this.formulaInput.value = this.workbook.getInput(this.sel.row, this.sel.col);
+    this.syncToolbar();
   }
 
   // ---- editing ----
@@ -671,10 +877,7 @@ export class SheetGrid {
     sc.addEventListener('scroll', () => this.invalidate(), { passive: true });
     sc.addEventListener('mousedown', (e) => this.onMouseDown(e));
     sc.addEventListener('mousemove', (e) => this.onMouseMove(e));
-    sc.ownerDocument.addEventListener('mouseup', () => {
-      this.dragging = null;
-      this.resizing = null;
-    });
+    sc.ownerDocument.addEventListener('mouseup', () => this.onMouseUp());
     sc.addEventListener('dblclick', (e) => {
       const hit = this.hit(e.clientX, e.clientY);
       if (hit.zone === 'cell') this.startEdit();
@@ -725,18 +928,20 @@ export class SheetGrid {
   private onMouseDown(e: MouseEvent): void {
     const hit = this.hit(e.clientX, e.clientY);
     if (this.editing) this.finishEdit(0, 0);
+    if (this.onFillHandle(e.clientX, e.clientY)) {
+      this.dragging = 'fill';
+      this.fillTarget = null;
+      e.preventDefault();
+      return;
+    }
+    const edge = this.resizeEdge(e.clientX, e.clientY, hit);
+    if (edge) {
+      const size = edge.axis === 'col' ? this.width(edge.index) : this.height(edge.index);
+      this.resizing = { ...edge, start: edge.axis === 'col' ? e.clientX : e.clientY, startSize: size };
+      e.preventDefault();
+      return;
+    }
     if (hit.zone === 'col') {
-      // Near a column's right edge: resize instead of select.
-      const rect = this.scroller.getBoundingClientRect();
-      const x = e.clientX - rect.left - HEAD_W + this.scroller.scrollLeft;
-      const edge = this.colX(hit.col + 1);
-      const prevEdge = this.colX(hit.col);
-      if (Math.abs(x - edge) <= 4 || (hit.col > 0 && Math.abs(x - prevEdge) <= 4)) {
-        const col = Math.abs(x - edge) <= 4 ? hit.col : hit.col - 1;
-        this.resizing = { col, startX: e.clientX, startW: this.width(col) };
-        e.preventDefault();
-        return;
-      }
       if (e.shiftKey) this.select(this.sel.row, this.sel.col, MAX_ROWS - 1, hit.col);
       else this.select(0, hit.col, MAX_ROWS - 1, hit.col);
       this.dragging = 'cols';
@@ -756,23 +961,273 @@ export class SheetGrid {
   }
 
   private onMouseMove(e: MouseEvent): void {
-    if (this.resizing) {
-      this.setColumnWidth(this.resizing.col, this.resizing.startW + e.clientX - this.resizing.startX);
+    const rz = this.resizing;
+    if (rz) {
+      // Only this screen while dragging; the size is shared on release.
+      const now = rz.axis === 'col' ? e.clientX : e.clientY;
+      this.resizeLocal(rz.axis, rz.index, rz.startSize + now - rz.start);
       return;
     }
     const hit = this.hit(e.clientX, e.clientY);
-    if (hit.zone === 'col') {
-      const rect = this.scroller.getBoundingClientRect();
-      const x = e.clientX - rect.left - HEAD_W + this.scroller.scrollLeft;
-      const near = Math.abs(x - this.colX(hit.col + 1)) <= 4 || Math.abs(x - this.colX(hit.col)) <= 4;
-      this.scroller.style.cursor = near ? 'col-resize' : 'default';
-    } else {
-      this.scroller.style.cursor = 'cell';
+    if (this.dragging === 'fill') {
+      if ((e.buttons & 1) !== 0) this.setFillTarget(hit.row, hit.col);
+      return;
     }
+    const edge = this.resizeEdge(e.clientX, e.clientY, hit);
+    if (edge) this.scroller.style.cursor = edge.axis === 'col' ? 'col-resize' : 'row-resize';
+    else if (this.onFillHandle(e.clientX, e.clientY)) this.scroller.style.cursor = 'crosshair';
+    else this.scroller.style.cursor = hit.zone === 'cell' ? 'cell' : 'default';
     if (!this.dragging || (e.buttons & 1) === 0) return;
     if (this.dragging === 'cells') this.select(this.sel.row, this.sel.col, hit.row, hit.col);
     else if (this.dragging === 'cols') this.select(this.sel.row, this.sel.col, MAX_ROWS - 1, hit.col);
     else this.select(this.sel.row, this.sel.col, hit.row, MAX_COLS - 1);
+  }
+
+  private onMouseUp(): void {
+    const rz = this.resizing;
+    if (rz) {
+      const size = rz.axis === 'col' ? this.width(rz.index) : this.height(rz.index);
+      if (rz.axis === 'col') this.editor.setColumnWidth?.(rz.index, size === COL_W ? null : size);
+      else this.editor.setRowHeight?.(rz.index, size === ROW_H ? null : size);
+    }
+    if (this.dragging === 'fill' && this.fillTarget) {
+      const t = this.fillTarget;
+      this.fillTarget = null;
+      this.fill(t.r2 === this.normalized().r2 ? t.r1 : t.r2, t.c2 === this.normalized().c2 ? t.c1 : t.c2);
+    }
+    this.fillTarget = null;
+    this.dragging = null;
+    this.resizing = null;
+    this.invalidate();
+  }
+
+  /** The header edge under the pointer (within 4 px): which column or row it resizes. */
+  private resizeEdge(
+    clientX: number,
+    clientY: number,
+    hit: { row: number; col: number; zone: string },
+  ): { axis: 'col' | 'row'; index: number } | null {
+    const rect = this.scroller.getBoundingClientRect();
+    if (hit.zone === 'col') {
+      const x = clientX - rect.left - HEAD_W + this.scroller.scrollLeft;
+      if (Math.abs(x - this.colX(hit.col + 1)) <= 4) return { axis: 'col', index: hit.col };
+      if (hit.col > 0 && Math.abs(x - this.colX(hit.col)) <= 4) return { axis: 'col', index: hit.col - 1 };
+    } else if (hit.zone === 'row') {
+      const y = clientY - rect.top - HEAD_H + this.scroller.scrollTop;
+      if (Math.abs(y - this.rowY(hit.row + 1)) <= 3) return { axis: 'row', index: hit.row };
+      if (hit.row > 0 && Math.abs(y - this.rowY(hit.row)) <= 3) return { axis: 'row', index: hit.row - 1 };
+    }
+    return null;
+  }
+
+  /** Whether a point (client coordinates) is on the fill handle. */
+  private onFillHandle(clientX: number, clientY: number): boolean {
+    const s = this.normalized();
+    if (s.r2 >= MAX_ROWS - 1 && s.c2 >= MAX_COLS - 1) return false;
+    const rect = this.scroller.getBoundingClientRect();
+    const x = clientX - rect.left - (HEAD_W + this.colX(s.c2 + 1) - this.scroller.scrollLeft);
+    const y = clientY - rect.top - (HEAD_H + this.rowY(s.r2 + 1) - this.scroller.scrollTop);
+    return Math.abs(x) <= HANDLE && Math.abs(y) <= HANDLE;
+  }
+
+  /** The range a fill drag to (row, col) covers: the selection grown along one axis. */
+  private setFillTarget(row: number, col: number): void {
+    const s = this.normalized();
+    let t = { r1: s.r1, c1: s.c1, r2: s.r2, c2: s.c2 };
+    const down = row - s.r2;
+    const up = s.r1 - row;
+    const right = col - s.c2;
+    const left = s.c1 - col;
+    const most = Math.max(down, up, right, left);
+    if (most <= 0) t = { ...t };
+    else if (most === down) t.r2 = row;
+    else if (most === up) t.r1 = row;
+    else if (most === right) t.c2 = col;
+    else t.c1 = col;
+    this.fillTarget = most > 0 ? t : null;
+    this.invalidate();
+  }
+
+  /**
+   * Fills from the selection to row `row` (when it lies above or below the
+   * selection) or to column `col` (left or right), as Excel's fill handle:
+   * numbers continue their linear series (one number is copied), text ending
+   * in a number counts on, formulas are copied with their relative
+   * references moved, anything else is repeated. One undo step; the
+   * selection grows over the filled cells.
+   */
+  fill(row: number, col: number): void {
+    const s = this.normalized();
+    let vertical: boolean;
+    let from: number;
+    let to: number;
+    if (row > s.r2 || row < s.r1) {
+      vertical = true;
+      [from, to] = row > s.r2 ? [s.r2 + 1, row] : [row, s.r1 - 1];
+    } else if (col > s.c2 || col < s.c1) {
+      vertical = false;
+      [from, to] = col > s.c2 ? [s.c2 + 1, col] : [col, s.c1 - 1];
+    } else {
+      return;
+    }
+    const limit = vertical ? MAX_ROWS : MAX_COLS;
+    from = Math.max(0, from);
+    to = Math.min(limit - 1, to);
+    const lanes = vertical ? [s.c1, Math.min(s.c2, s.c1 + 999)] : [s.r1, Math.min(s.r2, s.r1 + 9999)];
+    const [lo, hi] = vertical ? [s.r1, s.r2] : [s.c1, s.c2];
+    const n = Math.min(hi - lo + 1, 10000);
+    const edits: CellEdit[] = [];
+    for (let lane = lanes[0]; lane <= lanes[1]; lane++) {
+      const at = (k: number): [number, number] => (vertical ? [k, lane] : [lane, k]);
+      const inputs: string[] = [];
+      for (let k = 0; k < n; k++) inputs.push(this.workbook.getInput(...at(lo + k)));
+      const series = fillSeries(inputs);
+      for (let k = from; k <= to; k++) {
+        // Cells past (or before) the source's first cell, and the source cell it repeats.
+        const off = k - lo;
+        const idx = ((off % n) + n) % n;
+        const src = lo + idx;
+        const source = inputs[idx];
+        let input: string | null;
+        if (source === '') input = null;
+        else if (source.startsWith('=')) {
+          const [r0, c0] = at(src);
+          const [r1, c1] = at(k);
+          input = this.workbook.translateFormula(source, r1 - r0, c1 - c0);
+        } else {
+          input = series(off, idx);
+        }
+        const [r, c] = at(k);
+        edits.push({ row: r, col: c, input });
+      }
+    }
+    try {
+      this.editor.setCells(edits);
+      this.showError('');
+    } catch (e) {
+      if (!(e instanceof RuSheetError)) throw e;
+      this.showError(e.message);
+      return;
+    }
+    const r1 = vertical ? Math.min(s.r1, from) : s.r1;
+    const r2 = vertical ? Math.max(s.r2, to) : s.r2;
+    const c1 = vertical ? s.c1 : Math.min(s.c1, from);
+    const c2 = vertical ? s.c2 : Math.max(s.c2, to);
+    this.select(r1, c1, r2, c2);
+  }
+
+  // ---- toolbar ----
+
+  private buildToolbar(doc: Document): HTMLDivElement {
+    const bar = doc.createElement('div');
+    bar.className = 'rusheet-toolbar';
+    bar.setAttribute('role', 'toolbar');
+    bar.style.cssText = 'display:flex;gap:2px;align-items:center;padding:3px;background:#f6f8fa;border-bottom:1px solid #d0d7de';
+    const button = (label: string, text: string, css: string, action: () => void) => {
+      const b = doc.createElement('button');
+      b.type = 'button';
+      b.textContent = text;
+      b.title = label;
+      b.setAttribute('aria-label', label);
+      b.dataset.action = label;
+      b.style.cssText = `min-width:26px;height:24px;font:inherit;${css}`;
+      // mousedown would take the focus away from the grid.
+      b.addEventListener('mousedown', (e) => e.preventDefault());
+      b.addEventListener('click', () => {
+        action();
+        this.scroller.focus();
+      });
+      bar.append(b);
+      return b;
+    };
+    button('Bold', 'B', 'font-weight:bold', () => this.toggle('bold'));
+    button('Italic', 'I', 'font-style:italic', () => this.toggle('italic'));
+    button('Align left', '⇤', '', () => this.applyStyle({ align: 'left' }));
+    button('Align center', '↔', '', () => this.applyStyle({ align: 'center' }));
+    button('Align right', '⇥', '', () => this.applyStyle({ align: 'right' }));
+    const colour = (label: string, prop: 'color' | 'background', initial: string) => {
+      const input = doc.createElement('input');
+      input.type = 'color';
+      input.value = initial;
+      input.title = label;
+      input.setAttribute('aria-label', label);
+      input.style.cssText = 'width:30px;height:24px;padding:0;border:1px solid #ccc';
+      input.addEventListener('change', () => this.applyStyle({ [prop]: input.value }));
+      bar.append(input);
+    };
+    colour('Text colour', 'color', '#202124');
+    colour('Fill colour', 'background', '#fff2cc');
+    button('Clear style', '⌫', '', () =>
+      this.applyStyle({ bold: undefined, italic: undefined, color: undefined, background: undefined, align: undefined }),
+    );
+    const select = doc.createElement('select');
+    select.className = 'rusheet-number-format';
+    select.title = 'Number format';
+    select.setAttribute('aria-label', 'Number format');
+    select.style.cssText = 'height:24px;font:inherit';
+    for (const [label, code] of NUMBER_FORMATS) {
+      const opt = doc.createElement('option');
+      opt.value = code ?? '';
+      opt.textContent = code ? `${label} (${code})` : label;
+      select.append(opt);
+    }
+    select.addEventListener('change', () => {
+      this.applyFormat(select.value === '' ? null : select.value);
+      this.scroller.focus();
+    });
+    bar.append(select);
+    return bar;
+  }
+
+  /** Shows the active cell's style and number format on the toolbar. */
+  private syncToolbar(): void {
+    if (!this.toolbar) return;
+    const style = this.editor.styleAt?.(this.sel.row, this.sel.col);
+    for (const b of this.toolbar.querySelectorAll('button')) {
+      const on =
+        (b.dataset.action === 'Bold' && !!style?.bold) ||
+        (b.dataset.action === 'Italic' && !!style?.italic) ||
+        (b.dataset.action === `Align ${style?.align}`);
+      b.setAttribute('aria-pressed', String(on));
+      b.style.background = on ? '#d3e3fd' : '';
+    }
+    const select = this.toolbar.querySelector('select');
+    if (select) {
+      const format = this.editor.formatAt?.(this.sel.row, this.sel.col) ?? '';
+      if (![...select.options].some((o) => o.value === format)) {
+        const opt = select.ownerDocument.createElement('option');
+        opt.value = format;
+        opt.textContent = format;
+        select.append(opt);
+      }
+      select.value = format;
+    }
+  }
+
+  /** Merges a style into every selected cell (one undo step). */
+  applyStyle(patch: CellStyle): void {
+    if (!this.editor.setStyle) {
+      this.showError('this sheet keeps no styles');
+      return;
+    }
+    this.editor.setStyle(this.selectedCells(), patch);
+    this.syncToolbar();
+  }
+
+  /** Sets the number format of every selected cell (one undo step); null is General. */
+  applyFormat(format: string | null): void {
+    if (!this.editor.setFormat) {
+      this.showError('this sheet keeps no number formats');
+      return;
+    }
+    try {
+      this.editor.setFormat(this.selectedCells(), format);
+      this.showError('');
+    } catch (e) {
+      if (!(e instanceof RuSheetError)) throw e;
+      this.showError(e.message);
+    }
+    this.syncToolbar();
   }
 
   private pageRows(): number {

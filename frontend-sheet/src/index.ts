@@ -299,6 +299,20 @@ export class Workbook {
   }
 
   /**
+   * A formula as it reads when copied `rows` down and `cols` right (negative:
+   * up, left), as Excel's fill handle and paste do: relative references move,
+   * `$` parts stay, references pushed off the sheet become `#REF!`.
+   * `translateFormula('=A1+$B$1', 2, 0)` is `'=A3+$B$1'`.
+   */
+  translateFormula(formula: string, rows: number, cols: number): string {
+    try {
+      return this.engine.translateFormula(formula, rows, cols);
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
+  /**
    * Subscribes to cell changes: edited cells, and formulas whose value the
    * recalculation changed, on any sheet, each with its old and new value.
    * Returns an unsubscribe function.

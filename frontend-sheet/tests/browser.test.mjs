@@ -270,6 +270,168 @@ test('styles and number formats are shared, drawn and undoable', async () => {
   await ctxB.close();
 });
 
+/** Client coordinates of a point of the grid body (x, y relative to the canvas). */
+async function at(page, x, y) {
+  const box = await page.locator('.rusheet-scroller').boundingBox();
+  return [box.x + x, box.y + y];
+}
+
+test('the fill handle continues series and copies formulas, in one undo step', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  const page = await open(context, 'filling', 'cy');
+  await page.evaluate(() => {
+    const { sheet, grid } = globalThis.rusheetPage;
+    sheet.setCells([
+      { row: 0, col: 0, input: '1' },
+      { row: 1, col: 0, input: '2' },
+      { row: 0, col: 1, input: '=A1*10' },
+      { row: 1, col: 1, input: '=A2*10+$A$1' },
+      { row: 0, col: 2, input: 'Q1' },
+    ]);
+    grid.select(0, 0, 1, 2);
+    grid.focus();
+  });
+  // Drag the handle (bottom-right corner of A1:C2) down to row 5.
+  const corner = await page.evaluate(() => {
+    const b = globalThis.rusheetPage.grid.cellBox(1, 2);
+    const target = globalThis.rusheetPage.grid.cellBox(4, 2);
+    return { x: b.x + b.w, y: b.y + b.h, ty: target.y + target.h / 2 };
+  });
+  const [hx, hy] = await at(page, corner.x, corner.y);
+  await page.mouse.move(hx - 1, hy - 1);
+  assert.equal(await page.evaluate(() => document.querySelector('.rusheet-scroller').style.cursor), 'crosshair');
+  await page.mouse.down();
+  const [, ty] = await at(page, 0, corner.ty);
+  await page.mouse.move(hx - 20, ty, { steps: 4 });
+  await page.mouse.up();
+  await waitDrawn(page, 4, 1, '50');
+  assert.equal(await drawn(page, 3, 1), '41');
+  const column = (c) => page.evaluate((col) => [0, 1, 2, 3, 4].map((r) => globalThis.rusheetPage.workbook.getInput(r, col)), c);
+  assert.deepEqual(await column(0), ['1', '2', '3', '4', '5']);
+  assert.deepEqual(await column(1), ['=A1*10', '=A2*10+$A$1', '=A3*10', '=A4*10+$A$1', '=A5*10']);
+  // Q1 over two rows (the second empty) repeats: Q1, empty, Q1.
+  assert.deepEqual(await column(2), ['Q1', '', 'Q1', '', 'Q1']);
+  assert.deepEqual(await page.evaluate(() => globalThis.rusheetPage.grid.selection), { row: 0, col: 0, row2: 4, col2: 2 });
+  await page.screenshot({ path: join(SHOTS, 'filled.png') });
+  assert.ok((await inkIn(page, 4, 0)) > 5, 'A5 shows 5');
+  // Filling right from one cell: text counts on.
+  await page.evaluate(() => {
+    const { grid } = globalThis.rusheetPage;
+    grid.select(0, 2);
+    grid.fill(0, 5);
+  });
+  assert.deepEqual(await page.evaluate(() => [3, 4, 5].map((c) => globalThis.rusheetPage.workbook.getInput(0, c))), ['Q2', 'Q3', 'Q4']);
+  // Each fill is one undo step.
+  await page.keyboard.press('Control+z');
+  await waitDrawn(page, 0, 3, '');
+  await page.keyboard.press('Control+z');
+  await waitDrawn(page, 4, 1, '');
+  assert.deepEqual(await column(0), ['1', '2', '', '', '']);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('rows and columns resize by their header edges, shared with the other user', async () => {
+  const ctxA = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const ctxB = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const a = await open(ctxA, 'sized', 'ann');
+  const b = await open(ctxB, 'sized', 'bob');
+  await a.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 2, col: 1, input: 'below' }]));
+  // Row 1's bottom edge in the row header, dragged 30 px down.
+  const edge = await a.evaluate(() => {
+    const box = globalThis.rusheetPage.grid.cellBox(0, 0);
+    return { x: box.x - 20, y: box.y + box.h };
+  });
+  const [ex, ey] = await at(a, edge.x, edge.y);
+  await a.mouse.move(ex, ey);
+  assert.equal(await a.evaluate(() => document.querySelector('.rusheet-scroller').style.cursor), 'row-resize');
+  await a.mouse.down();
+  await a.mouse.move(ex, ey + 30, { steps: 3 });
+  await a.mouse.up();
+  assert.equal(await a.evaluate(() => globalThis.rusheetPage.grid.height(0)), 52);
+  // Column B's right edge in the column header, dragged 60 px right.
+  const colEdge = await a.evaluate(() => {
+    const box = globalThis.rusheetPage.grid.cellBox(0, 1);
+    return { x: box.x + box.w, y: 12 };
+  });
+  const [cx, cy] = await at(a, colEdge.x, colEdge.y);
+  await a.mouse.move(cx, cy);
+  await a.mouse.down();
+  await a.mouse.move(cx + 60, cy, { steps: 3 });
+  await a.mouse.up();
+  assert.equal(await a.evaluate(() => globalThis.rusheetPage.grid.cellBox(0, 1).w), 156);
+  // Bob's grid places B3 where Ann's does.
+  await b.waitForFunction(() => globalThis.rusheetPage.grid.height(0) === 52 && globalThis.rusheetPage.grid.cellBox(2, 2).x > 300);
+  const boxA = await a.evaluate(() => globalThis.rusheetPage.grid.cellBox(2, 1));
+  const boxB = await b.evaluate(() => globalThis.rusheetPage.grid.cellBox(2, 1));
+  assert.deepEqual(boxB, boxA);
+  assert.deepEqual(boxA.h, 22);
+  await waitDrawn(b, 2, 1, 'below');
+  assert.ok((await inkIn(b, 2, 1)) > 10, 'B3 drawn below the taller row');
+  // Clicking inside the tall row selects row 1, not row 2.
+  const [px, py] = await at(a, boxA.x + 10, (await a.evaluate(() => globalThis.rusheetPage.grid.cellBox(0, 1).y)) + 45);
+  await a.mouse.click(px, py);
+  assert.deepEqual(await a.evaluate(() => globalThis.rusheetPage.grid.selection), { row: 0, col: 1, row2: 0, col2: 1 });
+  // Undo takes back the column width (the last change), for both.
+  await a.keyboard.press('Control+z');
+  await b.waitForFunction(() => globalThis.rusheetPage.grid.cellBox(0, 1).w === 96);
+  assert.equal(await b.evaluate(() => globalThis.rusheetPage.grid.height(0)), 52);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test('the toolbar sets styles and number formats on the selection', async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
+  const page = await open(context, 'toolbar', 'di');
+  await page.evaluate(() => {
+    const { sheet, grid } = globalThis.rusheetPage;
+    sheet.setCells([
+      { row: 0, col: 0, input: '3' },
+      { row: 1, col: 0, input: '0.5' },
+    ]);
+    grid.select(0, 0, 1, 0);
+  });
+  await page.click('button[aria-label="Bold"]');
+  await page.click('button[aria-label="Align center"]');
+  await page.selectOption('select[aria-label="Number format"]', '0.00');
+  await waitDrawn(page, 0, 0, '3.00');
+  assert.equal(await drawn(page, 1, 0), '0.50');
+  await page.locator('input[aria-label="Fill colour"]').evaluate((el) => {
+    el.value = '#00ff00';
+    el.dispatchEvent(new Event('change'));
+  });
+  assert.deepEqual(await page.evaluate(() => globalThis.rusheetPage.sheet.styles.toJSON()), {
+    '0:0': { bold: true, align: 'center', background: '#00ff00' },
+    '1:0': { bold: true, align: 'center', background: '#00ff00' },
+  });
+  assert.equal(await page.getAttribute('button[aria-label="Bold"]', 'aria-pressed'), 'true');
+  const green = await page.evaluate(() => {
+    const { grid } = globalThis.rusheetPage;
+    const canvas = document.querySelector('canvas.rusheet-canvas');
+    const dpr = devicePixelRatio || 1;
+    const box = grid.cellBox(1, 0);
+    const img = canvas.getContext('2d').getImageData((box.x + 2) * dpr, (box.y + 2) * dpr, (box.w - 4) * dpr, (box.h - 4) * dpr);
+    let n = 0;
+    for (let i = 0; i < img.data.length; i += 4) if (img.data[i] < 80 && img.data[i + 1] > 200 && img.data[i + 2] < 80) n++;
+    return n / (img.data.length / 4);
+  });
+  assert.ok(green > 0.3, `A2 is filled green (${green})`);
+  await page.screenshot({ path: join(SHOTS, 'toolbar.png') });
+  // Percent, then General again; the select follows the active cell.
+  await page.selectOption('select[aria-label="Number format"]', '0%');
+  await waitDrawn(page, 1, 0, '50%');
+  await page.evaluate(() => globalThis.rusheetPage.grid.select(5, 5));
+  assert.equal(await page.inputValue('select[aria-label="Number format"]'), '');
+  assert.equal(await page.getAttribute('button[aria-label="Bold"]', 'aria-pressed'), 'false');
+  await page.evaluate(() => globalThis.rusheetPage.grid.select(1, 0));
+  assert.equal(await page.inputValue('select[aria-label="Number format"]'), '0%');
+  await page.click('button[aria-label="Clear style"]');
+  assert.deepEqual(await page.evaluate(() => globalThis.rusheetPage.sheet.styles.get('1:0')), undefined);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 /** Bundles a test app (tests/<name>/app.*) with esbuild and serves it with the WebAssembly module. */
 async function serveApp(entry) {
   const dir = mkdtempSync(join(tmpdir(), 'rusheet-app-'));

@@ -11,6 +11,7 @@ use sheet_history::{Document, Input};
 use wasm_bindgen::prelude::*;
 
 // The renderer's one-call viewport read (frontend-sheet/src/grid).
+mod fill;
 mod viewport;
 
 fn js_error(e: &SheetError) -> JsError {

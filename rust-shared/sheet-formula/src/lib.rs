@@ -26,6 +26,7 @@ pub mod eval;
 pub mod format;
 pub mod functions;
 pub mod parser;
+pub mod translate;
 pub mod value;
 
 pub use address::{Rect, SheetId};
