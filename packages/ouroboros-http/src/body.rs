@@ -4,12 +4,14 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ouroboros_http_core::{ErrorKind, HttpError, Opened};
+use ouroboros_common::python::InvalidArgumentError;
+use ouroboros_http_core::{BodySender, ErrorKind, HttpError, Opened, SendRefused, StreamBody};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use tokio::sync::Mutex;
 
+use crate::client::bytes_of;
 use crate::errors::to_pyerr;
 
 /// An open response body; shared by the response and its iterators.
@@ -239,5 +241,124 @@ impl BodyIterator {
             Some(i) => Ok(item_to_py(py, i)),
             None => Err(PyStopIteration::new_err(())),
         }
+    }
+}
+
+/// The producing end of a streamed request body (`content=` an iterator,
+/// generator or file): Python pushes chunks, the connection takes them.
+///
+/// The channel holds at most `capacity` chunks, so an upload of any size
+/// keeps at most that many chunks in memory; a producer faster than the
+/// network waits in `send` / `send_sync`.
+#[pyclass(module = "ouroboros.http._http", frozen)]
+pub struct RequestStream {
+    sender: std::sync::Mutex<Option<BodySender>>,
+    body: Arc<StreamBody>,
+}
+
+/// Most chunks a request body channel may hold.
+const MAX_CAPACITY: usize = 1024;
+
+impl RequestStream {
+    pub fn body(&self) -> &Arc<StreamBody> {
+        &self.body
+    }
+
+    fn sender(&self) -> Option<BodySender> {
+        self.sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn close(&self) -> Option<BodySender> {
+        self.sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+#[pymethods]
+impl RequestStream {
+    #[new]
+    #[pyo3(signature = (capacity = 4))]
+    fn new(capacity: usize) -> PyResult<Self> {
+        if !(1..=MAX_CAPACITY).contains(&capacity) {
+            return Err(InvalidArgumentError::new_err(format!(
+                "capacity must be between 1 and {MAX_CAPACITY} chunks, got {capacity}"
+            )));
+        }
+        let (sender, body) = StreamBody::channel(capacity);
+        Ok(Self {
+            sender: std::sync::Mutex::new(Some(sender)),
+            body,
+        })
+    }
+
+    /// Queue a chunk without waiting: True if taken, False if the channel is
+    /// full (await `send`), None once the request is over (stop producing).
+    fn try_send(&self, chunk: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
+        let data = bytes_of(chunk, "content")?;
+        let Some(sender) = self.sender() else {
+            return Ok(None);
+        };
+        Ok(match sender.try_send(data) {
+            Ok(()) => Some(true),
+            Err(SendRefused::Full) => Some(false),
+            Err(SendRefused::Closed) => None,
+        })
+    }
+
+    /// Queue a chunk, waiting for room; the awaitable gives False once the
+    /// request is over.
+    fn send<'py>(&self, py: Python<'py>, chunk: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let data = bytes_of(chunk, "content")?;
+        let sender = self.sender();
+        ouroboros_common::python::future_into_py(py, async move {
+            Ok(match sender {
+                Some(s) => s.send(data).await.is_ok(),
+                None => false,
+            })
+        })
+    }
+
+    /// Queue a chunk from a producer thread, waiting (GIL released) for room;
+    /// False once the request is over.
+    fn send_sync(&self, py: Python<'_>, chunk: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let data = bytes_of(chunk, "content")?;
+        let Some(sender) = self.sender() else {
+            return Ok(false);
+        };
+        let rt = ouroboros_common::runtime::runtime()?;
+        Ok(py.detach(move || rt.block_on(sender.send(data))).is_ok())
+    }
+
+    /// The request is over: release a producer waiting for room and refuse
+    /// every later chunk.
+    fn abandon(&self) {
+        drop(self.close());
+        self.body.abandon();
+    }
+
+    /// The body is complete: it ends once the queued chunks are sent.
+    fn finish(&self) {
+        if let Some(s) = self.close() {
+            s.finish();
+        }
+    }
+
+    /// The producer failed: the request ends with an error, never with a
+    /// body cut short as if it were whole.
+    fn fail(&self, message: String) {
+        if let Some(s) = self.close() {
+            s.fail(message);
+        }
+    }
+
+    /// Bytes of the body handed to the connection so far.
+    #[getter]
+    fn sent(&self) -> u64 {
+        self.body.sent()
     }
 }

@@ -5,17 +5,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use ouroboros_common::python::Deliver;
 use ouroboros_common::python::{guard, InvalidArgumentError};
 use ouroboros_http_core::header::{HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE};
 use ouroboros_http_core::{
-    ClientConfig, Engine, ErrorKind, FormPart, HttpError, Limits, Method, RequestBody, RequestSpec,
-    RetryPolicy, Timeouts, Url,
+    ClientConfig, Completed, Engine, ErrorKind, FormPart, HttpError, Limits, Method, Opened,
+    RequestBody, RequestSpec, RetryPolicy, Timeouts, Url,
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::bridge::{LoopSlot, Outcome};
+use crate::body::RequestStream;
 use crate::cookies::Cookies;
 use crate::errors::to_pyerr;
 use crate::headers::{merge_into, Headers};
@@ -104,7 +105,6 @@ pub fn pairs(obj: &Bound<'_, PyAny>, out: &mut Vec<(String, String)>) -> PyResul
 #[pyclass(module = "ouroboros.http._http")]
 pub struct NativeClient {
     engine: Arc<Engine>,
-    slot: LoopSlot,
     base: Option<String>,
     headers: Py<Headers>,
     params: Vec<(String, String)>,
@@ -120,10 +120,11 @@ struct CallArgs<'a, 'py> {
     data: Option<&'a Bound<'py, PyAny>>,
     files: Option<&'a Bound<'py, PyAny>>,
     json: Option<&'a Bound<'py, PyAny>>,
-    /// `None`: the client's timeout; `Some(None)`: no bound for this request.
-    #[allow(clippy::option_option)]
-    timeout: Option<Option<f64>>,
+    /// `None`: the client's timeouts; else (connect, read, write, pool, total).
+    timeout: Option<TimeoutTuple>,
     follow_redirects: Option<bool>,
+    /// A streamed body (`content=` an iterator, generator or file).
+    stream: Option<&'a Bound<'py, RequestStream>>,
 }
 
 impl NativeClient {
@@ -258,15 +259,20 @@ impl NativeClient {
             url,
             headers,
             body,
-            timeout: match a.timeout {
-                None => None,
-                Some(t) => Some(secs(t, "timeout")?),
-            },
+            timeouts: a.timeout.map(phase_timeouts).transpose()?,
             follow_redirects: a.follow_redirects,
         })
     }
 
     fn body(a: &CallArgs<'_, '_>, headers: &mut HeaderMap) -> PyResult<RequestBody> {
+        if let Some(s) = a.stream {
+            if a.content.is_some() || a.json.is_some() || a.data.is_some() || a.files.is_some() {
+                return Err(InvalidArgumentError::new_err(
+                    "a streamed body cannot be combined with content=, json=, data= or files=",
+                ));
+            }
+            return Ok(RequestBody::Stream(Arc::clone(s.get().body())));
+        }
         let given = [
             a.content.is_some(),
             a.json.is_some(),
@@ -345,10 +351,120 @@ type TimeoutTuple = (
     Option<f64>,
 );
 type LimitsTuple = (Option<usize>, Option<usize>, Option<f64>);
+
+/// A `Timeout`'s phases, each checked (a per-request `timeout=1e300` is a
+/// `ValueError` naming the phase, never an overflow in the runtime).
+fn phase_timeouts(t: TimeoutTuple) -> PyResult<Timeouts> {
+    Ok(Timeouts {
+        connect: secs(t.0, "connect timeout")?,
+        read: secs(t.1, "read timeout")?,
+        write: secs(t.2, "write timeout")?,
+        pool: secs(t.3, "pool timeout")?,
+        total: secs(t.4, "total timeout")?,
+    })
+}
+
+fn deliver_completed(result: Result<Completed, HttpError>) -> Deliver {
+    Box::new(move |py: Python<'_>| match result {
+        Ok(c) => Ok(Py::new(py, Response::from_completed(c))?.into_any()),
+        Err(e) => Err(to_pyerr(py, &e)),
+    })
+}
+
+fn deliver_opened(result: Result<Opened, HttpError>) -> Deliver {
+    Box::new(move |py: Python<'_>| match result {
+        Ok(o) => Ok(Py::new(py, Response::from_opened(o))?.into_any()),
+        Err(e) => Err(to_pyerr(py, &e)),
+    })
+}
+
+/// The four ways to send a request (await or block; whole body or streamed)
+/// share one Python signature and one argument extraction: each entry point
+/// only says what to do with the built `RequestSpec`.
+macro_rules! entry_points {
+    (
+        $(
+            $(#[doc = $doc:literal])*
+            fn $name:ident($this:ident, $py:ident, $spec:ident) $body:block
+        )*
+        ;
+        $($rest:tt)*
+    ) => {
+        #[pymethods]
+        impl NativeClient {
+            $(
+                $(#[doc = $doc])*
+                #[pyo3(signature = (method, url, params = None, headers = None, cookies = None, content = None, data = None, files = None, json = None, timeout = None, follow_redirects = None, stream = None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $name<'py>(
+                    &$this,
+                    $py: Python<'py>,
+                    method: &str,
+                    url: &str,
+                    params: Option<&Bound<'py, PyAny>>,
+                    headers: Option<&Bound<'py, PyAny>>,
+                    cookies: Option<&Bound<'py, PyAny>>,
+                    content: Option<&Bound<'py, PyAny>>,
+                    data: Option<&Bound<'py, PyAny>>,
+                    files: Option<&Bound<'py, PyAny>>,
+                    json: Option<&Bound<'py, PyAny>>,
+                    timeout: Option<TimeoutTuple>,
+                    follow_redirects: Option<bool>,
+                    stream: Option<&Bound<'py, RequestStream>>,
+                ) -> PyResult<Py<PyAny>> {
+                    let args = CallArgs {
+                        method,
+                        url,
+                        params,
+                        headers,
+                        cookies,
+                        content,
+                        data,
+                        files,
+                        json,
+                        timeout,
+                        follow_redirects,
+                        stream,
+                    };
+                    let $spec = guard(|| $this.build($py, &args))?;
+                    $body
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
 type RetryTuple = (u32, f64, f64, f64, Vec<u16>, Vec<String>, bool);
 
-#[pymethods]
-impl NativeClient {
+entry_points! {
+    /// Send a request and read the body; returns an awaitable `Response`.
+    fn request(self, py, spec) {
+        let engine = Arc::clone(&self.engine);
+        let fut = Box::pin(async move { deliver_completed(engine.execute(spec).await) });
+        Ok(ouroboros_common::python::spawn(py, fut)?.unbind())
+    }
+
+    /// The blocking form of `request`, for the sync `Client`.
+    fn request_sync(self, py, spec) {
+        let engine = Arc::clone(&self.engine);
+        let done = crate::block_on(py, async move { engine.execute(spec).await })?;
+        Ok(Py::new(py, Response::from_completed(done))?.into_any())
+    }
+
+    /// Send a request and return once the headers are in; the body streams.
+    fn stream(self, py, spec) {
+        let engine = Arc::clone(&self.engine);
+        let fut = Box::pin(async move { deliver_opened(engine.open(spec).await) });
+        Ok(ouroboros_common::python::spawn(py, fut)?.unbind())
+    }
+
+    /// The blocking form of `stream`.
+    fn stream_sync(self, py, spec) {
+        let engine = Arc::clone(&self.engine);
+        let opened = crate::block_on(py, async move { engine.open(spec).await })?;
+        Ok(Py::new(py, Response::from_opened(opened))?.into_any())
+    }
+    ;
     #[new]
     #[pyo3(signature = (*, base_url = None, headers = None, params = None, timeout = (Some(5.0), Some(5.0), Some(5.0), Some(5.0), None), limits = (Some(100), Some(20), Some(5.0)), http2 = false, http2_prior_knowledge = false, verify = true, ca_pem = None, builtin_roots = true, cert_pem = None, proxy = None, trust_env = true, follow_redirects = false, max_redirects = 20, decompress = true, cookies = true, user_agent = None, retry = None, max_response_size = None, max_cookies = None, max_cookie_size = None))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
@@ -444,7 +560,6 @@ impl NativeClient {
             }
             Ok(Self {
                 engine: Arc::new(engine),
-                slot: LoopSlot::default(),
                 base,
                 headers: Py::new(py, Headers::from_map(map))?,
                 params: default_params,
@@ -483,172 +598,6 @@ impl NativeClient {
         self.engine.jar().map(|j| Cookies { jar: Arc::clone(j) })
     }
 
-    /// Send a request and read the body; returns an awaitable `Response`.
-    #[pyo3(signature = (method, url, params = None, headers = None, cookies = None, content = None, data = None, files = None, json = None, timeout = None, timeout_given = false, follow_redirects = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn request<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        url: &str,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        cookies: Option<&Bound<'py, PyAny>>,
-        content: Option<&Bound<'py, PyAny>>,
-        data: Option<&Bound<'py, PyAny>>,
-        files: Option<&Bound<'py, PyAny>>,
-        json: Option<&Bound<'py, PyAny>>,
-        timeout: Option<f64>,
-        timeout_given: bool,
-        follow_redirects: Option<bool>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let args = CallArgs {
-            method,
-            url,
-            params,
-            headers,
-            cookies,
-            content,
-            data,
-            files,
-            json,
-            timeout: timeout_given.then_some(timeout),
-            follow_redirects,
-        };
-        let spec = guard(|| self.build(py, &args))?;
-        let engine = Arc::clone(&self.engine);
-        self.slot.spawn(
-            py,
-            Box::pin(async move {
-                match engine.execute(spec).await {
-                    Ok(c) => Outcome::Completed(c),
-                    Err(e) => Outcome::Failed(e),
-                }
-            }),
-        )
-    }
-
-    /// The blocking form of `request`, for the sync `Client`.
-    #[pyo3(signature = (method, url, params = None, headers = None, cookies = None, content = None, data = None, files = None, json = None, timeout = None, timeout_given = false, follow_redirects = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn request_sync<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        url: &str,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        cookies: Option<&Bound<'py, PyAny>>,
-        content: Option<&Bound<'py, PyAny>>,
-        data: Option<&Bound<'py, PyAny>>,
-        files: Option<&Bound<'py, PyAny>>,
-        json: Option<&Bound<'py, PyAny>>,
-        timeout: Option<f64>,
-        timeout_given: bool,
-        follow_redirects: Option<bool>,
-    ) -> PyResult<Response> {
-        let args = CallArgs {
-            method,
-            url,
-            params,
-            headers,
-            cookies,
-            content,
-            data,
-            files,
-            json,
-            timeout: timeout_given.then_some(timeout),
-            follow_redirects,
-        };
-        let spec = guard(|| self.build(py, &args))?;
-        let engine = Arc::clone(&self.engine);
-        let done = crate::block_on(py, async move { engine.execute(spec).await })?;
-        Ok(Response::from_completed(done))
-    }
-
-    /// Send a request and return once the headers are in; the body streams.
-    #[pyo3(signature = (method, url, params = None, headers = None, cookies = None, content = None, data = None, files = None, json = None, timeout = None, timeout_given = false, follow_redirects = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn stream<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        url: &str,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        cookies: Option<&Bound<'py, PyAny>>,
-        content: Option<&Bound<'py, PyAny>>,
-        data: Option<&Bound<'py, PyAny>>,
-        files: Option<&Bound<'py, PyAny>>,
-        json: Option<&Bound<'py, PyAny>>,
-        timeout: Option<f64>,
-        timeout_given: bool,
-        follow_redirects: Option<bool>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let args = CallArgs {
-            method,
-            url,
-            params,
-            headers,
-            cookies,
-            content,
-            data,
-            files,
-            json,
-            timeout: timeout_given.then_some(timeout),
-            follow_redirects,
-        };
-        let spec = guard(|| self.build(py, &args))?;
-        let engine = Arc::clone(&self.engine);
-        self.slot.spawn(
-            py,
-            Box::pin(async move {
-                match engine.open(spec).await {
-                    Ok(o) => Outcome::Opened(o),
-                    Err(e) => Outcome::Failed(e),
-                }
-            }),
-        )
-    }
-
-    /// The blocking form of `stream`.
-    #[pyo3(signature = (method, url, params = None, headers = None, cookies = None, content = None, data = None, files = None, json = None, timeout = None, timeout_given = false, follow_redirects = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn stream_sync<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        url: &str,
-        params: Option<&Bound<'py, PyAny>>,
-        headers: Option<&Bound<'py, PyAny>>,
-        cookies: Option<&Bound<'py, PyAny>>,
-        content: Option<&Bound<'py, PyAny>>,
-        data: Option<&Bound<'py, PyAny>>,
-        files: Option<&Bound<'py, PyAny>>,
-        json: Option<&Bound<'py, PyAny>>,
-        timeout: Option<f64>,
-        timeout_given: bool,
-        follow_redirects: Option<bool>,
-    ) -> PyResult<Response> {
-        let args = CallArgs {
-            method,
-            url,
-            params,
-            headers,
-            cookies,
-            content,
-            data,
-            files,
-            json,
-            timeout: timeout_given.then_some(timeout),
-            follow_redirects,
-        };
-        let spec = guard(|| self.build(py, &args))?;
-        let engine = Arc::clone(&self.engine);
-        let opened = crate::block_on(py, async move { engine.open(spec).await })?;
-        Ok(Response::from_opened(opened))
-    }
-
     /// The URL a request would go to (base_url and params applied).
     #[pyo3(signature = (method, url, params = None))]
     fn build_url(
@@ -670,6 +619,7 @@ impl NativeClient {
             json: None,
             timeout: None,
             follow_redirects: None,
+            stream: None,
         };
         Ok(self.build(py, &args)?.url.to_string())
     }

@@ -2,7 +2,6 @@
 //! arguments into `ouroboros_http_core` requests and results back.
 
 mod body;
-mod bridge;
 mod client;
 mod cookies;
 mod errors;
@@ -60,7 +59,7 @@ fn _http(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cookies::Cookies>()?;
     m.add_class::<body::AsyncBodyIterator>()?;
     m.add_class::<body::BodyIterator>()?;
-    m.add_class::<bridge::Completer>()?;
+    m.add_class::<body::RequestStream>()?;
     m.add_function(wrap_pyfunction!(_encode_json, m)?)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from servers import AppServer, RawServer
+from servers import AppServer, RawServer, SinkServer
 
 
 @pytest.fixture(scope="session")
@@ -150,3 +150,11 @@ def backlog_full_url() -> Iterator[str]:
     for f in fillers:
         f.close()
     listener.close()
+
+
+@pytest.fixture(scope="session")
+def sink() -> Iterator[SinkServer]:
+    """Reads request bodies without keeping them; answers with their length and sha256."""
+    s = SinkServer().start()
+    yield s
+    s.stop()

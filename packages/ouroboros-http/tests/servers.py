@@ -364,3 +364,84 @@ class RawServer(StreamServer):
             pass
         finally:
             writer.close()
+
+
+class SinkServer(StreamServer):
+    """Reads request bodies without keeping them (``Content-Length`` or chunked)
+    and answers with what arrived: ``{"length", "sha256", "chunked",
+    "content_length"}``. ``incomplete`` counts bodies cut short by the client.
+    ``delay`` (seconds per 1 MiB read) makes it a slow reader."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__()
+        self.delay = delay
+        self.incomplete = 0
+        self.completed: list[dict[str, Any]] = []
+
+    async def _read_body(self, reader: asyncio.StreamReader, chunked: bool, size: int) -> tuple[int, str]:
+        import hashlib
+
+        digest = hashlib.sha256()
+        length = since_pause = 0
+
+        async def take(n: int) -> None:
+            nonlocal length, since_pause
+            while n:
+                piece = await reader.read(min(n, 1 << 16))
+                if not piece:
+                    raise asyncio.IncompleteReadError(b"", n)
+                digest.update(piece)
+                length += len(piece)
+                n -= len(piece)
+                since_pause += len(piece)
+                if self.delay and since_pause >= 1 << 20:
+                    since_pause = 0
+                    await asyncio.sleep(self.delay)
+
+        if chunked:
+            while True:
+                n = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if n == 0:
+                    await reader.readuntil(b"\r\n")
+                    break
+                await take(n)
+                await reader.readexactly(2)
+        else:
+            await take(size)
+        return length, digest.hexdigest()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                fields = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in head.decode("latin-1").split("\r\n")[1:] if line)
+                }
+                chunked = fields.get("transfer-encoding", "").lower() == "chunked"
+                try:
+                    length, digest = await self._read_body(reader, chunked, int(fields.get("content-length", "0")))
+                except (asyncio.IncompleteReadError, ValueError):
+                    self.incomplete += 1
+                    return
+                result = {
+                    "length": length,
+                    "sha256": digest,
+                    "chunked": chunked,
+                    "content_length": fields.get("content-length"),
+                    "content_type": fields.get("content-type"),
+                }
+                self.completed.append(result)
+                body = json.dumps(result).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(body)
+                    + body
+                )
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            self.incomplete += 1
+        finally:
+            writer.close()

@@ -22,11 +22,21 @@ def test_timeout_forms():
 
 
 @pytest.mark.parametrize(
-    ("timeout", "deadline"),
-    [(Timeout(5), 5.0), (Timeout(5, read=9), 9.0), (Timeout(5, total=2), 2.0), (Timeout(None), None)],
+    ("timeout", "phases"),
+    [
+        (5, (5.0, 5.0, 5.0, 5.0, None)),
+        (Timeout(5, read=9), (5.0, 9.0, 5.0, 5.0, None)),
+        (Timeout(5, total=2), (5.0, 5.0, 5.0, 5.0, 2.0)),
+        (None, (None, None, None, None, None)),
+        ({"connect": 1, "read": 2, "write": 3, "pool": 4}, (1.0, 2.0, 3.0, 4.0, None)),
+    ],
 )
-def test_timeout_deadline_for_one_request(timeout, deadline):
-    assert timeout.deadline() == deadline
+def test_per_request_timeout_phases(timeout, phases):
+    from ouroboros.http._client import _request_timeout
+    from ouroboros.http._models import USE_CLIENT_DEFAULT
+
+    assert _request_timeout(timeout) == phases
+    assert _request_timeout(USE_CLIENT_DEFAULT) is None
 
 
 @pytest.mark.parametrize("kwargs", [{"connect": 1}, {"read": 1, "write": 2}])

@@ -195,7 +195,7 @@ async def test_multipart_from_bytes_paths_and_files(base, tmp_path: pathlib.Path
 async def test_multipart_missing_file_is_a_typed_error(base, tmp_path):
     async with HttpClient() as c:
         with pytest.raises(InvalidArgumentError, match="cannot read"):
-            c.post(base + "/multipart", files={"f": tmp_path / "missing.bin"})
+            await c.post(base + "/multipart", files={"f": tmp_path / "missing.bin"})
 
 
 async def test_base_url_joins_paths(base):

@@ -9,10 +9,11 @@ use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, COOKIE};
 use reqwest::{Method, StatusCode, Url, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, Timeouts};
 use crate::cookies::CookieJar;
 use crate::error::{classify, ErrorKind, HttpError, Phase};
 use crate::redirect;
+use crate::stream_body::StreamBody;
 use crate::write_watch;
 
 /// One field of a multipart body. Kept as data (not a reqwest `Form`) so the
@@ -25,13 +26,16 @@ pub struct FormPart {
     pub data: Bytes,
 }
 
-/// A request body that can be replayed.
+/// A request body. All but `Stream` can be replayed (retries, 307/308).
 #[derive(Debug, Clone, Default)]
 pub enum RequestBody {
     #[default]
     Empty,
     Bytes(Bytes),
     Multipart(Arc<Vec<FormPart>>),
+    /// Chunks from a producer through a bounded channel; sent once, chunked
+    /// unless the headers give a `Content-Length`.
+    Stream(Arc<StreamBody>),
 }
 
 /// One request as the binding hands it over.
@@ -41,8 +45,8 @@ pub struct RequestSpec {
     pub url: Url,
     pub headers: HeaderMap,
     pub body: RequestBody,
-    /// Overrides the client's overall timeout for this request.
-    pub timeout: Option<Option<Duration>>,
+    /// Overrides every phase of the client's timeouts for this request.
+    pub timeouts: Option<Timeouts>,
     /// Overrides the client's redirect setting for this request.
     pub follow_redirects: Option<bool>,
 }
@@ -148,6 +152,16 @@ async fn read_capped(
     Ok(buf.freeze())
 }
 
+/// Connect and read bounds of a reqwest client (set when it is built).
+type PhaseKey = (Option<Duration>, Option<Duration>);
+
+/// Extra time on the read timer when the connect bound is at least as long.
+const READ_MARGIN: Duration = Duration::from_millis(25);
+
+/// Clients kept for per-request connect/read timeouts that differ from the
+/// client's own; beyond this many distinct pairs the oldest is dropped.
+const MAX_VARIANTS: usize = 8;
+
 /// The pooled client. Cheap to share: wrap it in an `Arc`.
 #[derive(Debug)]
 pub struct Engine {
@@ -155,6 +169,10 @@ pub struct Engine {
     config: ClientConfig,
     limiter: Option<Arc<Semaphore>>,
     jar: Option<Arc<CookieJar>>,
+    /// reqwest sets connect and read timeouts per client, not per request: a
+    /// request whose own bounds differ goes through a client built with them
+    /// (same settings and cookie jar, its own pool).
+    variants: std::sync::Mutex<Vec<(PhaseKey, reqwest::Client)>>,
 }
 
 fn build_error(what: &str, detail: impl std::fmt::Display) -> HttpError {
@@ -164,7 +182,56 @@ fn build_error(what: &str, detail: impl std::fmt::Display) -> HttpError {
 impl Engine {
     /// Build the client; TLS material and the proxy URL are checked here.
     pub fn new(config: ClientConfig) -> Result<Self, HttpError> {
+        let jar = config.cookies.then(|| {
+            Arc::new(CookieJar::with_limits(
+                config.max_cookies,
+                config.max_cookie_size,
+            ))
+        });
         let t = &config.timeouts;
+        let client = build_client(&config, (t.connect, t.read), jar.as_ref())?;
+        let limiter = config
+            .limits
+            .max_connections
+            .map(|n| Arc::new(Semaphore::new(n.max(1))));
+        Ok(Self {
+            client,
+            config,
+            limiter,
+            jar,
+            variants: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The reqwest client that applies `t`'s connect and read bounds.
+    fn client_for(&self, t: &Timeouts) -> Result<reqwest::Client, HttpError> {
+        let key = (t.connect, t.read);
+        let own = &self.config.timeouts;
+        if key == (own.connect, own.read) {
+            return Ok(self.client.clone());
+        }
+        let mut variants = self
+            .variants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, c)) = variants.iter().find(|(k, _)| *k == key) {
+            return Ok(c.clone());
+        }
+        let built = build_client(&self.config, key, self.jar.as_ref())?;
+        if variants.len() >= MAX_VARIANTS {
+            variants.remove(0);
+        }
+        variants.push((key, built.clone()));
+        Ok(built)
+    }
+}
+
+fn build_client(
+    config: &ClientConfig,
+    (connect, read): PhaseKey,
+    jar: Option<&Arc<CookieJar>>,
+) -> Result<reqwest::Client, HttpError> {
+    {
         let mut b = reqwest::Client::builder()
             .use_rustls_tls()
             .redirect(reqwest::redirect::Policy::none())
@@ -175,11 +242,19 @@ impl Engine {
             .deflate(config.decompress)
             .tls_built_in_root_certs(config.builtin_roots)
             .tcp_nodelay(true);
-        if let Some(d) = t.connect {
+        if let Some(d) = connect {
             b = b.connect_timeout(d);
         }
-        if let Some(d) = t.read {
-            b = b.read_timeout(d);
+        if let Some(d) = read {
+            // reqwest's read timer starts with the request, connecting included:
+            // with equal bounds (`Timeout(5)`) a stalled connect must still end
+            // in ConnectTimeout, so the read timer gets a small head start.
+            let margin = if connect.is_some_and(|c| c >= d) {
+                READ_MARGIN
+            } else {
+                Duration::ZERO
+            };
+            b = b.read_timeout(d + margin);
         }
         if let Some(n) = config.limits.max_keepalive_connections {
             b = b.pool_max_idle_per_host(n);
@@ -221,30 +296,15 @@ impl Engine {
         } else if !config.trust_env {
             b = b.no_proxy();
         }
-        let jar = config.cookies.then(|| {
-            Arc::new(CookieJar::with_limits(
-                config.max_cookies,
-                config.max_cookie_size,
-            ))
-        });
-        if let Some(j) = &jar {
+        if let Some(j) = jar {
             b = b.cookie_provider(Arc::clone(j));
         }
-        let client = b
-            .build()
-            .map_err(|e| build_error("cannot build the HTTP client", e))?;
-        let limiter = config
-            .limits
-            .max_connections
-            .map(|n| Arc::new(Semaphore::new(n.max(1))));
-        Ok(Self {
-            client,
-            config,
-            limiter,
-            jar,
-        })
+        b.build()
+            .map_err(|e| build_error("cannot build the HTTP client", e))
     }
+}
 
+impl Engine {
     #[must_use]
     pub fn config(&self) -> &ClientConfig {
         &self.config
@@ -256,16 +316,16 @@ impl Engine {
         self.jar.as_ref()
     }
 
-    fn deadline_of(&self, spec: &RequestSpec) -> Option<Duration> {
-        spec.timeout.unwrap_or(self.config.timeouts.total)
+    fn timeouts_of(&self, spec: &RequestSpec) -> Timeouts {
+        spec.timeouts.unwrap_or(self.config.timeouts)
     }
 
     /// Send and read the whole body.
     pub async fn execute(&self, spec: RequestSpec) -> Result<Completed, HttpError> {
-        let limit = self.deadline_of(&spec);
+        let t = self.timeouts_of(&spec);
         let (method, url) = (spec.method.to_string(), spec.url.to_string());
         let work = async {
-            let mut opened = self.open_inner(spec).await?;
+            let mut opened = self.open_inner(spec, &t).await?;
             let body = if opened.max_body.is_none() {
                 opened.response.bytes().await.map_err(|e| {
                     classify(
@@ -289,20 +349,21 @@ impl Engine {
                 elapsed: opened.elapsed,
             })
         };
-        with_deadline(limit, &method, &url, work).await
+        with_deadline(t.total, &method, &url, work).await
     }
 
     /// Send and return once the headers are in; the body is read by the caller.
     pub async fn open(&self, spec: RequestSpec) -> Result<Opened, HttpError> {
-        let limit = self.deadline_of(&spec);
+        let t = self.timeouts_of(&spec);
         let (method, url) = (spec.method.to_string(), spec.url.to_string());
-        with_deadline(limit, &method, &url, self.open_inner(spec)).await
+        with_deadline(t.total, &method, &url, self.open_inner(spec, &t)).await
     }
 
     async fn acquire(
         &self,
         method: &Method,
         url: &Url,
+        pool: Option<Duration>,
     ) -> Result<Option<OwnedSemaphorePermit>, HttpError> {
         let Some(sem) = &self.limiter else {
             return Ok(None);
@@ -311,7 +372,7 @@ impl Engine {
             return Ok(Some(p));
         }
         let wait = Arc::clone(sem).acquire_owned();
-        let permit = match self.config.timeouts.pool {
+        let permit = match pool {
             Some(d) => tokio::time::timeout(d, wait).await.map_err(|_| {
                 HttpError::new(
                     ErrorKind::PoolTimeout,
@@ -335,7 +396,7 @@ impl Engine {
         })
     }
 
-    async fn open_inner(&self, spec: RequestSpec) -> Result<Opened, HttpError> {
+    async fn open_inner(&self, spec: RequestSpec, t: &Timeouts) -> Result<Opened, HttpError> {
         let started = Instant::now();
         let RequestSpec {
             mut method,
@@ -345,13 +406,14 @@ impl Engine {
             follow_redirects,
             ..
         } = spec;
-        let permit = self.acquire(&method, &url).await?;
+        let permit = self.acquire(&method, &url, t.pool).await?;
+        let client = self.client_for(t)?;
         let follow = follow_redirects.unwrap_or(self.config.follow_redirects);
         let mut history = Vec::new();
         loop {
             let hop_started = Instant::now();
             let response = self
-                .send_with_retries(&method, &url, &headers, &body)
+                .send_with_retries(&client, t.write, (&method, &url), &headers, &body)
                 .await?;
             if response.status().as_u16() > 599 {
                 return Err(HttpError::new(
@@ -430,15 +492,18 @@ impl Engine {
 
     async fn send_with_retries(
         &self,
-        method: &Method,
-        url: &Url,
+        client: &reqwest::Client,
+        write_limit: Option<Duration>,
+        (method, url): (&Method, &Url),
         headers: &HeaderMap,
         body: &RequestBody,
     ) -> Result<reqwest::Response, HttpError> {
         let policy = &self.config.retry;
         let mut attempt = 0u32;
         loop {
-            let result = self.send_once(method, url, headers, body).await;
+            let result = self
+                .send_once(client, write_limit, (method, url), headers, body)
+                .await;
             let can_retry = attempt < policy.retries;
             match result {
                 Ok(resp) => {
@@ -475,8 +540,9 @@ impl Engine {
 
     async fn send_once(
         &self,
-        method: &Method,
-        url: &Url,
+        client: &reqwest::Client,
+        write_limit: Option<Duration>,
+        (method, url): (&Method, &Url),
         headers: &HeaderMap,
         body: &RequestBody,
     ) -> Result<reqwest::Response, HttpError> {
@@ -489,7 +555,6 @@ impl Engine {
                 }
             }
         }
-        let write_limit = self.config.timeouts.write;
         let mut watch = None;
         if let (RequestBody::Bytes(b), Some(_)) = (body, write_limit) {
             if b.len() > write_watch::WATCH_ABOVE && !headers.contains_key(CONTENT_LENGTH) {
@@ -497,10 +562,7 @@ impl Engine {
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(b.len()));
             }
         }
-        let mut rb = self
-            .client
-            .request(method.clone(), url.clone())
-            .headers(headers);
+        let mut rb = client.request(method.clone(), url.clone()).headers(headers);
         match body {
             RequestBody::Empty => {}
             RequestBody::Bytes(b)
@@ -511,6 +573,20 @@ impl Engine {
                 watch = Some(progress);
             }
             RequestBody::Bytes(b) => rb = rb.body(b.clone()),
+            RequestBody::Stream(stream) => {
+                let progress = write_limit.map(|_| write_watch::Progress::new());
+                let Some(streamed) = stream.take(progress.clone()) else {
+                    return Err(HttpError::new(
+                        ErrorKind::StreamConsumed,
+                        method.as_str(),
+                        url.as_str(),
+                        "the request body is a stream that was already sent; it cannot be sent again \
+                         (a retry or a 307/308 redirect needs a body given as bytes)",
+                    ));
+                };
+                rb = rb.body(streamed);
+                watch = progress;
+            }
             RequestBody::Multipart(parts) => {
                 rb = rb.multipart(build_form(parts).map_err(|m| {
                     HttpError::new(ErrorKind::InvalidArgument, method.as_str(), url.as_str(), m)

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod redirect;
 pub mod retry;
+pub mod stream_body;
 pub mod write_watch;
 
 pub use config::{ClientConfig, Limits, Timeouts};
@@ -26,6 +27,7 @@ pub use engine::{
 };
 pub use error::{ErrorKind, HttpError};
 pub use retry::RetryPolicy;
+pub use stream_body::{BodySender, SendRefused, StreamBody};
 
 /// Re-exported so the binding uses exactly the types the engine uses.
 pub use reqwest::{header, Method, StatusCode, Url, Version};

@@ -22,6 +22,8 @@ pub struct Progress {
     start: Instant,
     last_ms: AtomicU64,
     done: AtomicBool,
+    /// The body is waiting for its producer (a streamed body), not the server.
+    starved: AtomicBool,
 }
 
 impl Progress {
@@ -31,10 +33,22 @@ impl Progress {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
             done: AtomicBool::new(false),
+            starved: AtomicBool::new(false),
         })
     }
 
-    fn touch(&self) {
+    pub(crate) fn set_starved(&self, starved: bool) {
+        self.starved.store(starved, Ordering::Relaxed);
+        if !starved {
+            self.touch();
+        }
+    }
+
+    pub(crate) fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn touch(&self) {
         let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last_ms.store(ms, Ordering::Relaxed);
     }
@@ -71,6 +85,10 @@ pub async fn stalled(progress: &Progress, limit: Duration) -> Duration {
         tokio::time::sleep(tick).await;
         if progress.done.load(Ordering::Relaxed) {
             return std::future::pending().await;
+        }
+        if progress.starved.load(Ordering::Relaxed) {
+            progress.touch();
+            continue;
         }
         let idle = progress.idle();
         if idle >= limit {

@@ -59,7 +59,7 @@ fn spec(url: &str) -> RequestSpec {
         url: Url::parse(url).expect("url"),
         headers: ouroboros_http_core::header::HeaderMap::new(),
         body: RequestBody::Empty,
-        timeout: None,
+        timeouts: None,
         follow_redirects: None,
     }
 }
@@ -261,4 +261,104 @@ async fn the_pool_timeout_bounds_waiting_for_a_slot() {
     assert_eq!(err.kind, ErrorKind::PoolTimeout);
     assert!(err.message.contains("max_connections=1"), "{err}");
     hog.abort();
+}
+
+/// A server that reads one chunked body to its end and answers with its length.
+async fn chunked_sink() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut all = Vec::new();
+                let mut buf = vec![0u8; 65536];
+                // The end of a chunked body: the zero-size chunk.
+                while !all.ends_with(b"\r\n0\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => all.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{}",
+                    all.len().to_string().len(),
+                    all.len()
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_streamed_body_goes_out_through_the_bounded_channel() {
+    use ouroboros_http_core::{SendRefused, StreamBody};
+    let base = chunked_sink().await;
+    let engine = Engine::new(ClientConfig::default()).expect("engine");
+    let (tx, body) = StreamBody::channel(2);
+    assert_eq!(tx.try_send(bytes::Bytes::from_static(b"a")), Ok(()));
+    assert_eq!(tx.try_send(bytes::Bytes::from_static(b"b")), Ok(()));
+    assert_eq!(
+        tx.try_send(bytes::Bytes::from_static(b"c")),
+        Err(SendRefused::Full)
+    );
+    let producer = tokio::spawn(async move {
+        for _ in 0..100 {
+            tx.send(bytes::Bytes::from(vec![7u8; 1000]))
+                .await
+                .expect("room");
+        }
+        tx.finish();
+    });
+    let mut s = spec(&format!("{base}/up"));
+    s.method = Method::POST;
+    s.body = RequestBody::Stream(Arc::clone(&body));
+    let done = engine.execute(s.clone()).await.expect("sent");
+    producer.await.expect("producer");
+    assert_eq!(body.sent(), 100_002);
+    assert_eq!(done.head.status.as_u16(), 200);
+    // A second send (a retry, a 307) cannot replay it.
+    let err = engine.execute(s).await.expect_err("consumed");
+    assert_eq!(err.kind, ErrorKind::StreamConsumed);
+}
+
+#[tokio::test]
+async fn a_producer_that_stops_without_finishing_fails_the_request() {
+    use ouroboros_http_core::StreamBody;
+    let base = chunked_sink().await;
+    let engine = Engine::new(ClientConfig::default()).expect("engine");
+    let (tx, body) = StreamBody::channel(4);
+    tx.send(bytes::Bytes::from_static(b"partial"))
+        .await
+        .expect("room");
+    drop(tx);
+    let mut s = spec(&format!("{base}/up"));
+    s.method = Method::POST;
+    s.body = RequestBody::Stream(body);
+    let err = engine.execute(s).await.expect_err("cut short");
+    assert!(err.kind.is_transport(), "{err}");
+}
+
+#[tokio::test]
+async fn per_request_timeouts_replace_the_clients_phases() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let stall = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut config = ClientConfig::default();
+    config.timeouts.read = Some(Duration::from_secs(30));
+    let engine = Engine::new(config).expect("engine");
+    let mut s = spec(&format!("http://{stall}/r"));
+    let mut t = engine.config().timeouts;
+    t.read = Some(Duration::from_millis(150));
+    s.timeouts = Some(t);
+    let started = std::time::Instant::now();
+    let err = engine.execute(s).await.expect_err("read stall");
+    assert_eq!(err.kind, ErrorKind::ReadTimeout);
+    assert!(started.elapsed() < Duration::from_secs(10));
 }

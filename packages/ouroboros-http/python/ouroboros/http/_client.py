@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ouroboros.core import InvalidArgumentError
+from ouroboros.http._content import ByteStream
 from ouroboros.http._cookies import cookie_entries, cookie_pairs
 from ouroboros.http._errors import ClientClosed, TooManyRedirects
 from ouroboros.http._flow import mount_table, redirect_request, set_cookie_pairs
@@ -30,6 +31,7 @@ from ouroboros.http._models import (
     file_parts,
     to_auth,
 )
+from ouroboros.http._upload import Upload, asliced, sliced
 from ouroboros.http._urls import URL, QueryParams
 
 DEFAULT_TIMEOUT = Timeout(5.0)
@@ -50,16 +52,26 @@ def _read_pem(value: Any, what: str) -> bytes:
         raise InvalidArgumentError(f"{what}: cannot read {value}: {exc}") from exc
 
 
-def _request_timeout(timeout: Any) -> tuple[float | None, bool]:
+_NO_TIMEOUT = (None, None, None, None, None)
+
+
+def _request_timeout(timeout: Any) -> tuple[float | None, ...] | None:
+    """A per-request ``timeout=`` as the native call takes it: ``None`` keeps the
+    client's; else ``(connect, read, write, pool, total)``, as httpx: a number
+    bounds each phase, ``None`` none of them."""
     if timeout is USE_CLIENT_DEFAULT:
-        return None, False
+        return None
     if timeout is None:
-        return None, True
+        return _NO_TIMEOUT
     if isinstance(timeout, Timeout):
-        return timeout.deadline(), True
+        return timeout.as_tuple()
+    if isinstance(timeout, Mapping):
+        return Timeout(**timeout).as_tuple()
+    if isinstance(timeout, tuple):
+        return Timeout(timeout).as_tuple()
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise InvalidArgumentError(f"timeout must be a number of seconds, a Timeout or None, got {timeout!r}")
-    return float(timeout), True
+    return Timeout(timeout).as_tuple()
 
 
 class _Closed:
@@ -372,22 +384,39 @@ class _BaseClient:
             extensions=extensions,
         )
 
-    def _native_args(self, request: Request, body: bytes | None) -> dict[str, Any]:
-        """Keyword arguments of the native call sending ``request`` (its body already read)."""
+    def _native_args(self, request: Request, body: bytes | None, upload: Upload | None = None) -> dict[str, Any]:
+        """Keyword arguments of the native call sending ``request``: its body read
+        (``body``) or streamed through ``upload`` (which keeps a known Content-Length,
+        so only a body of unknown length goes out chunked)."""
         headers = request.headers
-        if request._auto:
-            from ouroboros.http._http import Headers
-
+        dropped = (
+            ("host", "transfer-encoding") if upload is not None else ("host", "content-length", "transfer-encoding")
+        )
+        if request._auto or upload is not None:
             headers = Headers(headers)
-            for name in ("host", "content-length", "transfer-encoding"):
-                if name in request._auto:
+            for name in dropped:
+                if name in request._auto or (upload is not None and name == "transfer-encoding"):
                     headers.pop(name, None)
-        else:
-            headers.pop("content-length", None) if body is not None else None
+        elif body is not None:
+            headers.pop("content-length", None)
         args: dict[str, Any] = {"headers": headers}
-        if body:
+        if upload is not None:
+            args["stream"] = upload.channel
+        elif body:
             args["content"] = body
         return args
+
+    def _upload_for(self, request: Request, sync: bool) -> Upload | None:
+        """The pump of a body to stream, or ``None`` for a body sent as bytes."""
+        progress = request.extensions.get("upload_progress") is not None
+        stream = request.stream
+        if isinstance(stream, ByteStream):
+            if not progress or not stream._data:
+                return None
+            return Upload(request, sliced(stream._data) if sync else asliced(stream._data))
+        if sync:
+            return Upload(request, iter(stream))
+        return Upload(request, stream.__aiter__())
 
     def _chosen_auth(self, auth: Any, request: Request) -> Auth | None:
         chosen = self.auth if auth is USE_CLIENT_DEFAULT else to_auth(auth)
@@ -420,9 +449,37 @@ def _enforce_trailing_slash(url: URL) -> URL:
     return url.copy_with(raw_path=url.raw_path + b"/")
 
 
-def _simple_body(content: Any, data: Any) -> bool:
+def _simple_body(content: Any, data: Any, files: Any) -> bool:
     """The body is one the native call encodes itself (else the slow path streams it)."""
-    return (content is None or isinstance(content, (bytes, str))) and (data is None or isinstance(data, Mapping))
+    return (
+        (content is None or isinstance(content, (bytes, str)))
+        and (data is None or isinstance(data, Mapping))
+        and (files is None or _small_files(files))
+    )
+
+
+def _small_files(files: Any) -> bool:
+    """Every ``files=`` value is bytes or str already in memory (files and paths are streamed)."""
+    items = files.values() if isinstance(files, Mapping) else (v for _, v in files) if isinstance(files, list) else None
+    if items is None:
+        return False
+    for value in items:
+        data = value[1] if isinstance(value, tuple) and len(value) >= 2 else value
+        if not isinstance(data, (bytes, str)):
+            return False
+    return True
+
+
+async def _finish_task(task: Any) -> None:
+    """Wait for an upload pump that was told to stop (it ends at its next chunk)."""
+    import asyncio
+    import contextlib
+
+    if not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), 5)
+    if not task.done():
+        task.cancel()
 
 
 async def _in_thread(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -495,8 +552,8 @@ class HttpClient(_BaseClient):
         extensions: dict[str, Any] | None = None,
     ) -> Any:
         """Send a request; returns an awaitable ``Response``."""
-        if self._plain(auth) and _simple_body(content, data):
-            t, given = _request_timeout(timeout)
+        if self._plain(auth) and not extensions and _simple_body(content, data, files):
+            t = _request_timeout(timeout)
             if self._fixed_auth is not None or (auth is not USE_CLIENT_DEFAULT and auth is not None):
                 headers = self._fast_headers(headers, auth)
             try:
@@ -511,7 +568,6 @@ class HttpClient(_BaseClient):
                     None if files is None else file_parts(files),
                     json,
                     t,
-                    given,
                     None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
                 )
             except RuntimeError:
@@ -617,37 +673,51 @@ class HttpClient(_BaseClient):
         else:
             if not hasattr(request.stream, "__aiter__"):
                 raise RuntimeError("Attempted to send a sync request with an AsyncClient instance.")
-            body = await request.aread()
-            t, given = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
-            args = self._native_args(request, body)
+            t = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
             if _asyncio_running():
-                native = self._native.stream if stream else self._native.request
-                response = await native(
-                    request.method,
-                    str(request.url),
-                    None,
-                    timeout=t,
-                    timeout_given=given,
-                    follow_redirects=follow,
-                    **args,
-                )
+                response = await self._send_native(request, t, follow, stream)
             else:
+                # No asyncio loop (trio): the blocking call runs in a worker thread.
+                args = self._native_args(request, await request.aread())
                 native = self._native.stream_sync if stream else self._native.request_sync
                 response = await _in_thread(
-                    native,
-                    request.method,
-                    str(request.url),
-                    None,
-                    timeout=t,
-                    timeout_given=given,
-                    follow_redirects=follow,
-                    **args,
+                    native, request.method, str(request.url), None, timeout=t, follow_redirects=follow, **args
                 )
         response.request = request
         for hook in self.event_hooks["response"]:
             r = hook(response)
             if inspect.isawaitable(r):
                 await r
+        return response
+
+    async def _send_native(self, request: Request, t: Any, follow: bool, stream: bool) -> Response:
+        native = self._native.stream if stream else self._native.request
+        upload = self._upload_for(request, sync=False)
+        if upload is None:
+            args = self._native_args(request, await request.aread())
+            return await native(request.method, str(request.url), None, timeout=t, follow_redirects=follow, **args)
+        task = upload.start_task()
+        answered = False
+        try:
+            response = await native(
+                request.method,
+                str(request.url),
+                None,
+                timeout=t,
+                follow_redirects=follow,
+                **self._native_args(request, None, upload),
+            )
+            answered = True
+        except BaseException as exc:
+            upload.done(answered=False)
+            await _finish_task(task)
+            if upload.error is not None:
+                raise upload.error from exc
+            raise
+        if not stream:
+            upload.done(answered=answered)
+            await _finish_task(task)
+        upload.raise_error()
         return response
 
     def get(self, url: str, **kwargs: Any) -> Any:
@@ -744,8 +814,8 @@ class Client(_BaseClient):
         extensions: dict[str, Any] | None = None,
     ) -> Response:
         """Send a request and return the ``Response``."""
-        if self._plain(auth) and _simple_body(content, data):
-            t, given = _request_timeout(timeout)
+        if self._plain(auth) and not extensions and _simple_body(content, data, files):
+            t = _request_timeout(timeout)
             if self._fixed_auth is not None or (auth is not USE_CLIENT_DEFAULT and auth is not None):
                 headers = self._fast_headers(headers, auth)
             return self._native.request_sync(
@@ -759,7 +829,6 @@ class Client(_BaseClient):
                 None if files is None else file_parts(files),
                 json,
                 t,
-                given,
                 None if follow_redirects is USE_CLIENT_DEFAULT else follow_redirects,
             )
         return self._send_slow(
@@ -862,21 +931,39 @@ class Client(_BaseClient):
         else:
             if not hasattr(request.stream, "__iter__"):
                 raise RuntimeError("Attempted to send an async request with a sync Client instance.")
-            body = request.read()
-            t, given = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
-            native = self._native.stream_sync if stream else self._native.request_sync
+            t = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
+            response = self._send_native(request, t, follow, stream)
+        response.request = request
+        for hook in self.event_hooks["response"]:
+            hook(response)
+        return response
+
+    def _send_native(self, request: Request, t: Any, follow: bool, stream: bool) -> Response:
+        native = self._native.stream_sync if stream else self._native.request_sync
+        upload = self._upload_for(request, sync=True)
+        if upload is None:
+            args = self._native_args(request, request.read())
+            return native(request.method, str(request.url), None, timeout=t, follow_redirects=follow, **args)
+        thread = upload.start_thread()
+        try:
             response = native(
                 request.method,
                 str(request.url),
                 None,
                 timeout=t,
-                timeout_given=given,
                 follow_redirects=follow,
-                **self._native_args(request, body),
+                **self._native_args(request, None, upload),
             )
-        response.request = request
-        for hook in self.event_hooks["response"]:
-            hook(response)
+        except BaseException as exc:
+            upload.done(answered=False)
+            thread.join()
+            if upload.error is not None:
+                raise upload.error from exc
+            raise
+        if not stream:
+            upload.done(answered=True)
+            thread.join()
+        upload.raise_error()
         return response
 
     def get(self, url: str, **kwargs: Any) -> Response:

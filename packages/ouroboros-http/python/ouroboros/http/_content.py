@@ -168,6 +168,14 @@ class _FileStream(SyncByteStream):
             yield _chunk_bytes(chunk)
 
 
+def _chunks_of(file: Any) -> Iterator[bytes]:
+    while True:
+        chunk = file.read(CHUNK)
+        if not chunk:
+            return
+        yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+
+
 def _chunk_bytes(chunk: Any) -> bytes:
     if isinstance(chunk, bytes):
         return chunk
@@ -311,12 +319,28 @@ class MultipartStream(AsyncByteStream, SyncByteStream):
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
         if isinstance(source, (bytearray, memoryview, str)):
             source = _read_file(source)
+        elif isinstance(source, (pathlib.PurePath, os.PathLike)):
+            try:
+                os.stat(source)
+            except OSError as exc:
+                raise InvalidArgumentError(f"files[{name!r}]: cannot read {source}: {exc}") from exc
         return head, source
 
     def __iter__(self) -> Iterator[bytes]:
+        # Files are read CHUNK bytes at a time as the body is sent: a large
+        # upload never sits in memory whole.
         for head, body in self._parts:
             yield b"--" + self.boundary + b"\r\n" + head
-            yield _read_file(body) if not isinstance(body, bytes) else body
+            if isinstance(body, bytes):
+                yield body
+            elif isinstance(body, (pathlib.PurePath, os.PathLike)):
+                with open(body, "rb") as f:
+                    yield from _chunks_of(f)
+            else:
+                if hasattr(body, "seek"):
+                    with contextlib.suppress(OSError, io.UnsupportedOperation):
+                        body.seek(0)
+                yield from _chunks_of(body)
             yield b"\r\n"
         yield b"--" + self.boundary + b"--\r\n"
 

@@ -172,12 +172,18 @@ class Response:
     def _native_aiter(self, text: bool) -> AsyncBodyIterator: ...
 
 @final
-@final
-class Completer:
-    """The per-event-loop end of the asyncio bridge (internal)."""
+class RequestStream:
+    """The producing end of a streamed request body: a channel of at most ``capacity`` chunks."""
 
-    def _drain(self) -> None: ...
-    def _on_done(self, fut: Any) -> None: ...
+    def __new__(cls, capacity: int = 4) -> RequestStream: ...
+    def try_send(self, chunk: bytes | str) -> bool | None: ...
+    def send(self, chunk: bytes | str) -> Awaitable[bool]: ...
+    def send_sync(self, chunk: bytes | str) -> bool: ...
+    def finish(self) -> None: ...
+    def fail(self, message: str) -> None: ...
+    def abandon(self) -> None: ...
+    @property
+    def sent(self) -> int: ...
 
 @final
 class NativeClient:
@@ -228,9 +234,9 @@ class NativeClient:
         data: Any = None,
         files: Any = None,
         json: Any = None,
-        timeout: float | None = None,
-        timeout_given: bool = False,
+        timeout: tuple[float | None, float | None, float | None, float | None, float | None] | None = None,
         follow_redirects: bool | None = None,
+        stream: RequestStream | None = None,
     ) -> Awaitable[Response]: ...
     def request_sync(
         self,
@@ -243,9 +249,9 @@ class NativeClient:
         data: Any = None,
         files: Any = None,
         json: Any = None,
-        timeout: float | None = None,
-        timeout_given: bool = False,
+        timeout: tuple[float | None, float | None, float | None, float | None, float | None] | None = None,
         follow_redirects: bool | None = None,
+        stream: RequestStream | None = None,
     ) -> Response: ...
     def stream(
         self,
@@ -258,9 +264,9 @@ class NativeClient:
         data: Any = None,
         files: Any = None,
         json: Any = None,
-        timeout: float | None = None,
-        timeout_given: bool = False,
+        timeout: tuple[float | None, float | None, float | None, float | None, float | None] | None = None,
         follow_redirects: bool | None = None,
+        stream: RequestStream | None = None,
     ) -> Awaitable[Response]: ...
     def stream_sync(
         self,
@@ -273,8 +279,8 @@ class NativeClient:
         data: Any = None,
         files: Any = None,
         json: Any = None,
-        timeout: float | None = None,
-        timeout_given: bool = False,
+        timeout: tuple[float | None, float | None, float | None, float | None, float | None] | None = None,
         follow_redirects: bool | None = None,
+        stream: RequestStream | None = None,
     ) -> Response: ...
     def build_url(self, method: str, url: str, params: Any = None) -> str: ...

@@ -46,8 +46,9 @@ class Timeout:
 
     ``Timeout(10)`` bounds every phase by 10 s; ``Timeout(10, connect=2)``
     changes one phase. ``total`` bounds the whole exchange, redirects and
-    retries included. On a single request, a number or a ``Timeout`` bounds
-    the whole exchange (its ``total``, else the largest phase given).
+    retries included. On a single request (``timeout=`` of ``get()``,
+    ``stream()``, ``build_request()``...) it replaces the client's bounds for
+    that request, phase by phase, as in httpx.
     """
 
     __slots__ = ("connect", "pool", "read", "total", "write")
@@ -82,13 +83,6 @@ class Timeout:
 
     def as_tuple(self) -> tuple[float | None, ...]:
         return (self.connect, self.read, self.write, self.pool, self.total)
-
-    def deadline(self) -> float | None:
-        """The single bound used when this is given to one request."""
-        if self.total is not None:
-            return self.total
-        given = [t for t in self.as_tuple()[:4] if t is not None]
-        return max(given) if given else None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Timeout) and self.as_tuple() == other.as_tuple()
