@@ -35,6 +35,9 @@ pub fn to_pyerr(py: Python<'_>, err: &PgError) -> PyErr {
                 kw.set_item("data_type_name", &f.datatype)?;
                 kw.set_item("constraint_name", &f.constraint)?;
                 kw.set_item("position", f.position)?;
+                if let Some(row) = f.row {
+                    kw.set_item("row", row)?;
+                }
                 m.getattr("from_server")?
                     .call((&f.sqlstate, &f.message), Some(&kw))?
             }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 
 from ouroboros import postgres
@@ -135,9 +138,49 @@ async def test_executemany_inserts_every_row_and_is_atomic(conn, table):
     rows = [(f"n{i}", i) for i in range(500)]
     assert await conn.executemany(f"INSERT INTO {table} (name, n) VALUES ($1, $2)", rows) is None
     assert await conn.fetchval(f"SELECT sum(n) FROM {table}") == sum(range(500))
-    with pytest.raises(postgres.UniqueViolationError):
+    with pytest.raises(postgres.UniqueViolationError) as err:
         await conn.executemany(f"INSERT INTO {table} (name, n) VALUES ($1, $2)", [("new", 1), ("n3", 2)])
+    assert (err.value.sqlstate, err.value.row) == ("23505", 1)
+    assert "(SQLSTATE 23505) in executemany row 1" in str(err.value)
     assert await conn.fetchval(f"SELECT count(*) FROM {table} WHERE name = 'new'") == 0
+
+
+async def test_executemany_batched_insert_keeps_order_types_and_nulls(conn):
+    await conn.execute("CREATE TEMP TABLE em_types (id serial PRIMARY KEY, n int2, t text, d numeric, j jsonb)")
+    rows = [(i, f"t{i}" if i % 3 else None, Decimal(i) / 4, {"i": i}) for i in range(300)]
+    await conn.executemany("INSERT INTO em_types (n, t, d, j) VALUES ($1, $2, $3, $4)", rows)
+    got = await conn.fetch("SELECT n, t, d, j FROM em_types ORDER BY id")
+    assert [tuple(r.values()) for r in got] == [(n, t, d, json.dumps(j)) for n, t, d, j in rows]
+    # It went as one statement over column arrays (prepared and kept in the cache).
+    prepared = await conn.fetch("SELECT statement FROM pg_prepared_statements")
+    assert any("SELECT * FROM unnest($1::" in r["statement"] for r in prepared)
+
+
+async def test_executemany_batched_insert_failing_rows_name_the_row(conn):
+    await conn.execute("CREATE TEMP TABLE em_fail (id int PRIMARY KEY, n int2 NOT NULL)")
+    with pytest.raises(postgres.NotNullViolationError) as err:
+        await conn.executemany("INSERT INTO em_fail VALUES ($1, $2)", [(1, 1), (2, 2), (3, None), (4, 4)])
+    assert (err.value.sqlstate, err.value.row, err.value.column_name) == ("23502", 2, "n")
+    # A value the column type cannot hold: a DataError naming the row, nothing applied.
+    with pytest.raises(postgres.DataError, match=r"out of range for int2 \(row 1\)"):
+        await conn.executemany("INSERT INTO em_fail VALUES ($1, $2)", [(1, 1), (2, 70000)])
+    assert await conn.fetchval("SELECT count(*) FROM em_fail") == 0
+    # ON CONFLICT DO NOTHING is batched too and skips duplicates within the batch.
+    await conn.executemany("INSERT INTO em_fail VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [(1, 1), (1, 2), (2, 3)])
+    assert [tuple(r.values()) for r in await conn.fetch("SELECT * FROM em_fail ORDER BY id")] == [(1, 1), (2, 3)]
+
+    # Inside a transaction the refused batch rolls back to its savepoint; the
+    # row-by-row rerun names the row.
+    async def in_block() -> None:
+        async with conn.transaction():
+            await conn.execute("INSERT INTO em_fail VALUES (10, 10)")
+            await conn.executemany("INSERT INTO em_fail VALUES ($1, $2)", [(11, 1), (1, 1)])
+
+    with pytest.raises(postgres.UniqueViolationError) as err:
+        await in_block()
+    assert err.value.row == 1
+    # The block rolled back as a whole.
+    assert await conn.fetchval("SELECT count(*) FROM em_fail") == 2
 
 
 async def test_executemany_accepts_any_iterable_of_sequences(conn, table):

@@ -24,13 +24,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{Kind, ToSql, Type};
 use tokio_postgres::{
     AsyncMessage, CancelToken, Client, Config, NoTls, Row, SimpleQueryMessage, Statement,
 };
 
 use crate::error::{PgError, Result};
-use crate::param::Param;
+use crate::param::{Param, ParamColumn};
 use crate::status::command_status;
 
 /// Executions of one `executemany` kept in flight at once.
@@ -570,8 +570,11 @@ impl Connection {
         .await
     }
 
-    /// Run a statement once per argument list, pipelined. Outside a
-    /// transaction block it is atomic: all rows or none.
+    /// Run a statement once per argument list. Outside a transaction block
+    /// it is atomic: all rows or none. A plain `INSERT ... VALUES ($1, ...)`
+    /// goes as one statement over column arrays (see [`crate::batch`]); other
+    /// statements, and a batch the server refuses, run row by row, pipelined,
+    /// so that an error names the argument list that caused it.
     pub async fn executemany(
         &self,
         sql: &str,
@@ -579,56 +582,189 @@ impl Connection {
         timeout: Option<Duration>,
     ) -> Result<u64> {
         self.guarded(timeout, async {
-            let stmt = self.prepare(sql).await?;
-            let implicit = self.tx_depth() == 0;
-            if implicit {
-                self.client
-                    .batch_execute("BEGIN")
-                    .await
-                    .map_err(|e| self.err(&e))?;
-            }
-            let mut inflight = futures::stream::FuturesOrdered::new();
-            let mut outcome = Ok(0u64);
-            for row in rows {
-                if inflight.len() >= PIPELINE_WINDOW {
-                    if let Some(done) = inflight.next().await {
-                        if let Err(e) = add_rows(&mut outcome, done) {
-                            outcome = Err(e);
-                            break;
-                        }
+            if rows.len() > 1 {
+                if let Some(shape) = crate::batch::insert_shape(sql) {
+                    if let Some(n) = self.insert_batch(sql, &shape, rows).await? {
+                        return Ok(n);
                     }
                 }
-                inflight.push_back(execute_one(&self.client, &stmt, row));
             }
-            if outcome.is_ok() {
-                while let Some(done) = inflight.next().await {
-                    if let Err(e) = add_rows(&mut outcome, done) {
-                        outcome = Err(e);
+            self.execute_rows(sql, rows).await
+        })
+        .await
+    }
+
+    /// The one-statement insert of every row, or `None` when it does not apply
+    /// or the server refused it (nothing was applied; the caller then runs the
+    /// rows one by one to find the failing one).
+    async fn insert_batch(
+        &self,
+        sql: &str,
+        shape: &crate::batch::InsertShape<'_>,
+        rows: &[Vec<Param>],
+    ) -> Result<Option<u64>> {
+        let stmt = self.prepare(sql).await?;
+        let types = stmt.params();
+        let unfit = types.len() != shape.params
+            || types
+                .iter()
+                .any(|t| matches!(t.kind(), Kind::Array(_) | Kind::Pseudo) || *t == Type::UNKNOWN)
+            || rows
+                .iter()
+                .any(|r| r.len() != types.len() || r.iter().any(|p| matches!(p, Param::Array(_))));
+        if unfit {
+            return Ok(None);
+        }
+        let arrays = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    "${}::{}.{}[]",
+                    i + 1,
+                    quote_ident(t.schema()),
+                    quote_ident(t.name())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let batch_sql = format!(
+            "{} SELECT * FROM unnest({arrays}) {}",
+            shape.head, shape.tail
+        );
+        let columns: Vec<ParamColumn<'_>> = (0..types.len())
+            .map(|index| ParamColumn { rows, index })
+            .collect();
+        let args: Vec<&(dyn ToSql + Sync)> =
+            columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        let refused = |e: &PgError| matches!(e, PgError::Db(_) | PgError::Argument { .. });
+        if self.tx_depth() == 0 {
+            // One statement: atomic by itself.
+            let outcome = match self.prepare(&batch_sql).await {
+                Ok(batch) => self
+                    .client
+                    .execute(&batch, &args)
+                    .await
+                    .map_err(|e| self.err(&e)),
+                Err(e) => Err(e),
+            };
+            return match outcome {
+                Ok(n) => Ok(Some(n)),
+                Err(e) if refused(&e) => {
+                    self.forget(&batch_sql);
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            };
+        }
+        // Inside the application's transaction a failed statement would abort
+        // it: the batch runs under a savepoint (sent in the same round trip).
+        let (saved, prepared) = futures::join!(
+            self.client.batch_execute("SAVEPOINT ouroboros_executemany"),
+            self.prepare(&batch_sql)
+        );
+        saved.map_err(|e| self.err(&e))?;
+        let outcome = match prepared {
+            Ok(batch) => {
+                let (done, released) = futures::join!(
+                    self.client.execute(&batch, &args),
+                    self.client
+                        .batch_execute("RELEASE SAVEPOINT ouroboros_executemany")
+                );
+                done.and_then(|n| released.map(|()| n))
+                    .map_err(|e| self.err(&e))
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(n) => Ok(Some(n)),
+            Err(e) if refused(&e) => {
+                self.forget(&batch_sql);
+                self.client
+                    .batch_execute(
+                        "ROLLBACK TO SAVEPOINT ouroboros_executemany; \
+                         RELEASE SAVEPOINT ouroboros_executemany",
+                    )
+                    .await
+                    .map_err(|e| self.err(&e))?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Drop one statement from the cache.
+    fn forget(&self, sql: &str) {
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entries
+            .remove(sql);
+    }
+
+    /// `executemany` row by row: every execution pipelined (at most
+    /// [`PIPELINE_WINDOW`] in flight), in a block of its own outside a
+    /// transaction; an error names the argument list (`row`).
+    async fn execute_rows(&self, sql: &str, rows: &[Vec<Param>]) -> Result<u64> {
+        let stmt = self.prepare(sql).await?;
+        let implicit = self.tx_depth() == 0;
+        if implicit {
+            self.client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(|e| self.err(&e))?;
+        }
+        let mut inflight = futures::stream::FuturesOrdered::new();
+        let mut outcome: Result<u64> = Ok(0);
+        let mut settle = |done: (usize, Result<u64, tokio_postgres::Error>)| match done {
+            (_, Ok(n)) => {
+                if let Ok(t) = outcome.as_mut() {
+                    *t += n;
+                }
+                true
+            }
+            (row, Err(e)) => {
+                outcome = Err(self.err(&e).in_row(row));
+                false
+            }
+        };
+        let mut failed = false;
+        for (i, row) in rows.iter().enumerate() {
+            if inflight.len() >= PIPELINE_WINDOW {
+                if let Some(done) = inflight.next().await {
+                    if !settle(done) {
+                        failed = true;
                         break;
                     }
                 }
             }
-            drop(inflight);
-            match outcome {
-                Ok(total) => {
-                    if implicit {
-                        self.client
-                            .batch_execute("COMMIT")
-                            .await
-                            .map_err(|e| self.err(&e))?;
-                    }
-                    Ok(total)
-                }
-                Err(e) => {
-                    let err = self.err(&e);
-                    if implicit && !self.client.is_closed() {
-                        let _ = self.client.batch_execute("ROLLBACK").await;
-                    }
-                    Err(err)
+            inflight.push_back(execute_one(&self.client, &stmt, i, row));
+        }
+        if !failed {
+            while let Some(done) = inflight.next().await {
+                if !settle(done) {
+                    break;
                 }
             }
-        })
-        .await
+        }
+        drop(inflight);
+        match outcome {
+            Ok(total) => {
+                if implicit {
+                    self.client
+                        .batch_execute("COMMIT")
+                        .await
+                        .map_err(|e| self.err(&e))?;
+                }
+                Ok(total)
+            }
+            Err(err) => {
+                if implicit && !self.client.is_closed() {
+                    let _ = self.client.batch_execute("ROLLBACK").await;
+                }
+                Err(err)
+            }
+        }
     }
 
     /// `COPY table (columns) FROM STDIN` in binary, one row per argument list.
@@ -660,13 +796,16 @@ impl Connection {
                 .map(|c| quote_ident(c.name()))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let sink = self
-                .client
-                .copy_in::<_, bytes::Bytes>(&format!(
-                    "COPY {table} ({names}) FROM STDIN (FORMAT binary)"
-                ))
-                .await
-                .map_err(|e| self.err(&e))?;
+            // The COPY statement is prepared once per connection like any other.
+            let copy_sql = format!("COPY {table} ({names}) FROM STDIN (FORMAT binary)");
+            let copy = self.prepare(&copy_sql).await?;
+            let sink = match self.client.copy_in::<_, bytes::Bytes>(&copy).await {
+                Ok(sink) => sink,
+                Err(e) => {
+                    self.forget(&copy_sql);
+                    return Err(self.err(&e));
+                }
+            };
             let writer = BinaryCopyInWriter::new(sink, &types);
             let mut writer = pin!(writer);
             for (i, row) in rows.iter().enumerate() {
@@ -789,20 +928,10 @@ impl Connection {
 async fn execute_one(
     client: &Client,
     stmt: &Statement,
+    index: usize,
     row: &[Param],
-) -> Result<u64, tokio_postgres::Error> {
-    client.execute(stmt, &refs(row)).await
-}
-
-fn add_rows(
-    total: &mut Result<u64, tokio_postgres::Error>,
-    done: Result<u64, tokio_postgres::Error>,
-) -> Result<(), tokio_postgres::Error> {
-    let n = done?;
-    if let Ok(t) = total {
-        *t += n;
-    }
-    Ok(())
+) -> (usize, Result<u64, tokio_postgres::Error>) {
+    (index, client.execute(stmt, &refs(row)).await)
 }
 
 /// Where `COPY ... FROM STDIN` reads.

@@ -18,6 +18,8 @@ pub struct DbErrorFields {
     pub datatype: Option<String>,
     pub constraint: Option<String>,
     pub position: Option<u32>,
+    /// The argument list of an `executemany` the error belongs to (0-based).
+    pub row: Option<usize>,
 }
 
 /// Failures of the engine.
@@ -78,6 +80,22 @@ impl PgError {
         }
     }
 
+    /// The same error, tagged with the `executemany` argument list it came from.
+    #[must_use]
+    pub fn in_row(self, row: usize) -> Self {
+        match self {
+            PgError::Db(mut f) => {
+                f.row = Some(row);
+                PgError::Db(f)
+            }
+            PgError::Argument { position, message } => PgError::Argument {
+                position,
+                message: format!("{message} (row {row})"),
+            },
+            other => other,
+        }
+    }
+
     /// Convert a driver error, naming why the connection went away when it did.
     pub(crate) fn from_driver(err: &tokio_postgres::Error, closed_reason: Option<String>) -> Self {
         if let Some(db) = err.as_db_error() {
@@ -96,6 +114,7 @@ impl PgError {
                     Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p),
                     _ => None,
                 },
+                row: None,
             }));
         }
         // An argument that failed to encode: tokio-postgres wraps our error.

@@ -16,6 +16,7 @@
 //! | [`temporal`] | day counts <-> calendar dates, the 2000-01-01 epoch and infinities |
 //! | [`status`] | the command status string (`INSERT 0 1`) that `execute` returns |
 
+pub mod batch;
 mod cancel;
 pub mod connection;
 pub mod error;

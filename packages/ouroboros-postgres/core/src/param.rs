@@ -341,6 +341,48 @@ fn encode_array(
     Ok(())
 }
 
+/// One parameter position across every argument list of an `executemany`,
+/// sent as a one-dimensional array (the batched insert's `unnest($k::T[])`).
+/// Borrows the rows: nothing is copied before encoding.
+#[derive(Debug)]
+pub struct ParamColumn<'a> {
+    pub rows: &'a [Vec<Param>],
+    pub index: usize,
+}
+
+impl ToSql for ParamColumn<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Res {
+        let Kind::Array(elem) = ty.kind() else {
+            return Err(Box::new(EncodeError(format!(
+                "a column of values needs an array parameter, not {}",
+                ty.name()
+            ))));
+        };
+        let len = i32::try_from(self.rows.len())
+            .map_err(|_| EncodeError("too many argument lists".into()))?;
+        wire::array_to_sql(
+            [wire::ArrayDimension {
+                len,
+                lower_bound: 1,
+            }],
+            elem.oid(),
+            self.rows.iter().map(|r| &r[self.index]),
+            |p, buf| match p.encode(elem, buf)? {
+                IsNull::Yes => Ok(WireNull::Yes),
+                IsNull::No => Ok(WireNull::No),
+            },
+            out,
+        )?;
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), Kind::Array(_))
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
 /// Parse `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (dashes optional, braces allowed).
 #[must_use]
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {

@@ -137,6 +137,38 @@ fn executemany_is_pipelined_and_atomic() {
             .err()
             .unwrap();
         assert_eq!(e.sqlstate(), Some("23505"));
+        // The batch was refused as a whole; the rerun row by row names the row.
+        let PgError::Db(fields) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(fields.row, Some(1));
+        // Inside a transaction block the batch runs under a savepoint: a
+        // refused batch leaves the block usable and names the row too.
+        c.execute("BEGIN", &[], None).await.unwrap();
+        c.set_tx_depth(1);
+        let more: Vec<Vec<Param>> = (1000..1010).map(|i| vec![Param::Int(i)]).collect();
+        assert_eq!(
+            c.executemany("INSERT INTO em VALUES ($1)", &more, None)
+                .await
+                .unwrap(),
+            10
+        );
+        let bad = vec![
+            vec![Param::Int(2000)],
+            vec![Param::Int(2001)],
+            vec![Param::Int(3)],
+        ];
+        let e = c
+            .executemany("INSERT INTO em VALUES ($1)", &bad, None)
+            .await
+            .err()
+            .unwrap();
+        let PgError::Db(fields) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!((fields.sqlstate.as_str(), fields.row), ("23505", Some(2)));
+        c.execute("ROLLBACK", &[], None).await.unwrap();
+        c.set_tx_depth(0);
         let r = c.query("SELECT count(*) FROM em", &[], None).await.unwrap();
         let cell: RawCell<'_> = r.rows[0].get(0);
         assert_eq!(

@@ -40,8 +40,11 @@ class PostgresError(PostgresBaseError):
         data_type_name: str | None = None,
         constraint_name: str | None = None,
         position: int | None = None,
+        row: int | None = None,
     ) -> None:
         text = message if sqlstate is None else f"{message} (SQLSTATE {sqlstate})"
+        if row is not None:
+            text += f" in executemany row {row}"
         if detail:
             text += f"\nDETAIL: {detail}"
         if hint:
@@ -59,11 +62,13 @@ class PostgresError(PostgresBaseError):
         self.data_type_name = data_type_name
         self.constraint_name = constraint_name
         self.position = position
+        #: The executemany argument list (0-based) the error came from.
+        self.row = row
 
     def as_dict(self) -> dict[str, Any]:
         """The server's fields (those it sent)."""
         keys = ("sqlstate", "severity", "message", "detail", "hint", "schema_name", "table_name")
-        keys += ("column_name", "data_type_name", "constraint_name", "position")
+        keys += ("column_name", "data_type_name", "constraint_name", "position", "row")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
