@@ -34,6 +34,16 @@ export interface CellData {
   type: CellType;
   /** The number format, or null for General. */
   format: string | null;
+  /**
+   * For a formula whose dynamic array spills: the range it covers (its own
+   * cell included). Absent otherwise.
+   */
+  spill?: { row: number; col: number; rows: number; cols: number };
+  /**
+   * For a cell showing part of another cell's spilled array: that formula's
+   * cell. Such cells are read-only (setting them throws; clearing does nothing).
+   */
+  spilledFrom?: { row: number; col: number };
 }
 
 export interface ChangeEvent {
@@ -251,7 +261,12 @@ export class Workbook {
       if (type === 'number') value = cell.number;
       else if (type === 'boolean') value = cell.number !== 0;
       else if (type === 'text' || type === 'error') value = cell.text;
-      return { displayValue: cell.display, value, formula: cell.formula ?? null, type, format: cell.format ?? null };
+      const data: CellData = { displayValue: cell.display, value, formula: cell.formula ?? null, type, format: cell.format ?? null };
+      const spill = cell.spill;
+      if (spill) data.spill = { row: spill[0], col: spill[1], rows: spill[2], cols: spill[3] };
+      const from = cell.spilledFrom;
+      if (from) data.spilledFrom = { row: from[0], col: from[1] };
+      return data;
     } finally {
       cell.free();
     }

@@ -192,6 +192,55 @@ test('cycles give #CYCLE! and deep chains do not overflow', () => {
   assert.equal(wb.getCellData(0, 2).value, n);
 });
 
+test('dynamic arrays spill, block with #SPILL!, are read-only and follow their formula', () => {
+  const wb = new Workbook();
+  const events = [];
+  wb.onChange((e) => events.push(e));
+  wb.setCellValue(0, 0, 3);
+  wb.setCellValue(0, 1, '=SEQUENCE(A1,2,10)');
+  assert.deepEqual(wb.getRange(0, 1, 3, 2), [['10', '11'], ['12', '13'], ['14', '15']]);
+  assert.deepEqual(wb.getCellData(0, 1).spill, { row: 0, col: 1, rows: 3, cols: 2 });
+  const spilled = wb.getCellData(2, 2);
+  assert.equal(spilled.value, 15);
+  assert.equal(spilled.formula, null);
+  assert.deepEqual(spilled.spilledFrom, { row: 0, col: 1 });
+  // Events report the spilled cells too.
+  assert.ok(events.some((e) => e.row === 2 && e.col === 2 && e.newValue === 15));
+  // Read-only: a clear reason names the formula's cell.
+  assert.throws(
+    () => wb.setCellValue(1, 1, 5),
+    (e) => e instanceof RuSheetError && /B2 is part of the array spilled by the formula in B1/.test(e.message),
+  );
+  // Readers of the spill range follow it.
+  wb.setCellValue(0, 4, '=SUM(B1#)');
+  assert.equal(wb.getCellData(0, 4).value, 75);
+  wb.setCellValue(0, 0, 1);
+  assert.equal(wb.getCellData(0, 4).value, 21);
+  assert.equal(wb.getCellData(1, 1).type, 'empty');
+  // Blocked: #SPILL! until the blocker goes.
+  wb.setCellValue(2, 1, 'x');
+  wb.setCellValue(0, 0, 3);
+  assert.equal(wb.getCellData(0, 1).displayValue, '#SPILL!');
+  assert.equal(wb.getCellData(0, 4).displayValue, '#REF!');
+  wb.setCellValue(2, 1, null);
+  assert.equal(wb.getCellData(0, 1).value, 10);
+  assert.equal(wb.getCellData(0, 4).value, 75);
+  // FILTER / SORT / UNIQUE over data.
+  wb.setCellValues(10, 0, [['b'], ['a'], ['b'], ['c']]);
+  wb.setCellValue(10, 2, '=SORT(UNIQUE(A11:A14))');
+  assert.deepEqual(wb.getRange(10, 2, 4, 1), [['a'], ['b'], ['c'], ['']]);
+  wb.setCellValue(10, 3, '=FILTER(A11:A14,A11:A14<>"b","none")');
+  assert.deepEqual(wb.getRange(10, 3, 3, 1), [['a'], ['c'], ['']]);
+  // Undo removes the array with its formula.
+  assert.ok(wb.undo());
+  assert.equal(wb.getCellData(11, 3).type, 'empty');
+  // Round trip through XLSX keeps the formula and its spill.
+  const back = new Workbook();
+  back.importXlsx(wb.exportXlsx());
+  assert.deepEqual(back.getRange(10, 2, 3, 1), [['a'], ['b'], ['c']]);
+  assert.deepEqual(back.getCellData(11, 2).spilledFrom, { row: 10, col: 2 });
+});
+
 test('structure edits rewrite formulas', () => {
   const wb = new Workbook();
   wb.setCellValues(0, 0, [[1], [2], [3], ['=SUM(A1:A3)']]);

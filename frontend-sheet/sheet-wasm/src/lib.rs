@@ -27,6 +27,8 @@ pub struct CellData {
     display: String,
     formula: Option<String>,
     format: Option<String>,
+    spill: Option<Vec<u32>>,
+    spilled_from: Option<Vec<u32>>,
 }
 
 #[wasm_bindgen]
@@ -58,6 +60,17 @@ impl CellData {
     #[wasm_bindgen(getter)]
     pub fn format(&self) -> Option<String> {
         self.format.clone()
+    }
+    /// For a formula whose array spills: [top, left, rows, cols] of the
+    /// range it covers (its own cell included).
+    #[wasm_bindgen(getter)]
+    pub fn spill(&self) -> Option<Vec<u32>> {
+        self.spill.clone()
+    }
+    /// For a cell showing part of a spilled array: [row, col] of its formula.
+    #[wasm_bindgen(getter, js_name = spilledFrom)]
+    pub fn spilled_from(&self) -> Option<Vec<u32>> {
+        self.spilled_from.clone()
     }
 }
 
@@ -313,6 +326,12 @@ impl Engine {
             display: wb.display(self.sheet, r, c),
             formula: wb.formula(self.sheet, r, c),
             format: wb.format(self.sheet, r, c).map(|f| f.to_string()),
+            spill: wb
+                .spill_range(self.sheet, r, c)
+                .map(|x| vec![x.r1, x.c1, x.rows(), x.cols()]),
+            spilled_from: wb
+                .spill_anchor(self.sheet, r, c)
+                .map(|(ar, ac)| vec![ar, ac]),
         })
     }
 

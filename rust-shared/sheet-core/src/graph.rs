@@ -89,6 +89,12 @@ impl Fast {
     }
 }
 
+impl Slot {
+    pub(crate) fn precedents(&self) -> &[Dep] {
+        &self.precedents
+    }
+}
+
 /// The recalculation state of one formula.
 pub(crate) struct Slot {
     pub(crate) key: CellKey,

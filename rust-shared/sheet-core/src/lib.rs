@@ -29,6 +29,6 @@ pub mod workbook;
 pub use sheet_formula::{ErrorKind, Expr, Rect, SheetId, Value};
 pub use structure::CellSnapshot;
 pub use workbook::{
-    parse_input, Cell, Change, Name, RemovedSheet, Result, Sheet, SheetError, Workbook, MAX_COLS,
-    MAX_ROWS,
+    parse_input, Cell, Change, FormulaText, Name, RemovedSheet, Result, Sheet, SheetError,
+    Workbook, MAX_COLS, MAX_ROWS,
 };

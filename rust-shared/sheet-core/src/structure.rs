@@ -121,6 +121,8 @@ impl Workbook {
             });
         }
 
+        // Spilled arrays are recomputed after the move, not moved.
+        self.clear_all_spills();
         let mut undo = Vec::new();
         // Rewrite every formula, keeping the ones whose text changes, as they
         // were (the deleted cells are kept as they were by the move below).
@@ -199,15 +201,29 @@ impl Workbook {
     /// A copy of a cell (empty when nothing is stored there).
     #[must_use]
     pub fn cell_snapshot(&self, sheet: SheetId, row: u32, col: u32) -> Cell {
-        self.sheet(sheet)
+        let cell = self
+            .sheet(sheet)
             .and_then(|s| s.cell(row, col))
             .cloned()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if self.spill_anchor(sheet, row, col).is_some() {
+            // A spilled value belongs to its formula, not to the cell.
+            return Cell {
+                format: cell.format,
+                ..Cell::default()
+            };
+        }
+        cell
     }
 
     /// Puts a copied cell back (value or formula, and format).
     pub fn put_cell(&mut self, sheet: SheetId, row: u32, col: u32, cell: Cell) -> Result<()> {
         let format = cell.format.clone();
+        // Putting a cell back over a spilled array takes the cell out of it
+        // (the array's formula then shows #SPILL!).
+        if cell.formula.is_some() || !cell.value.is_empty() {
+            self.release_spilled(crate::graph::key(sheet, row, col));
+        }
         match cell.formula {
             Some(f) => {
                 self.sheet(sheet)

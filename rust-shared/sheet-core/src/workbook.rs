@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use sheet_formula::ast::{Reference, SheetNames};
 use sheet_formula::eval::{binary, Ctx, Grid, SumMemo};
 use sheet_formula::value::{parse_number, ErrorKind};
@@ -61,6 +61,17 @@ pub struct Change {
     pub col: u32,
     /// The value before the change (Empty for a new cell).
     pub old: Value,
+}
+
+/// The typed text of a formula, dropped when a rename changed how it reads
+/// (see [`Workbook::rename_sheet_texts`]).
+#[derive(Clone, Debug)]
+pub struct FormulaText {
+    pub sheet: SheetId,
+    pub row: u32,
+    pub col: u32,
+    expr: Rc<Expr>,
+    text: Rc<str>,
 }
 
 /// A sheet removed by [`Workbook::take_sheet`], for undo.
@@ -162,6 +173,14 @@ pub enum SheetError {
         col: u64,
     },
     Io(String),
+    /// The cell shows part of a dynamic array spilled from another cell
+    /// (read-only: edit the formula at the anchor).
+    SpillCell {
+        row: u32,
+        col: u32,
+        anchor_row: u32,
+        anchor_col: u32,
+    },
 }
 
 impl fmt::Display for SheetError {
@@ -177,6 +196,13 @@ impl fmt::Display for SheetError {
                 write!(f, "cell (row {row}, col {col}) is outside the sheet ({MAX_ROWS} rows x {MAX_COLS} columns)")
             }
             SheetError::Io(s) => f.write_str(s),
+            SheetError::SpillCell { row, col, anchor_row, anchor_col } => write!(
+                f,
+                "cell {} is part of the array spilled by the formula in {}: it is read-only, edit {} instead",
+                sheet_formula::address::cell_name(*row, *col),
+                sheet_formula::address::cell_name(*anchor_row, *anchor_col),
+                sheet_formula::address::cell_name(*anchor_row, *anchor_col),
+            ),
         }
     }
 }
@@ -213,6 +239,19 @@ pub struct Workbook {
     /// References computed by the formula being evaluated (INDIRECT,
     /// OFFSET); `None` once more than `MAX_DYNAMIC` were noted.
     dynamic: RefCell<Option<Vec<(SheetId, Rect)>>>,
+    /// Dynamic arrays: each spilling formula's cell -> the range its array
+    /// covers (the formula's cell included).
+    spills: FxHashMap<CellKey, Rect>,
+    /// Each cell showing part of a spilled array -> the formula's cell.
+    spilled: FxHashMap<CellKey, CellKey>,
+    /// Formulas showing #SPILL! -> the range they need (recomputed when a
+    /// cell of it changes).
+    blocked: FxHashMap<CellKey, Rect>,
+    /// Spilled cells whose value changed in this recalculation pass: their
+    /// readers are recomputed in another pass.
+    spill_pending: Vec<CellKey>,
+    /// Formulas whose spill changed in the current pass.
+    spill_anchors: Vec<CellKey>,
 }
 
 /// What the references a formula computed while running point at.
@@ -230,6 +269,10 @@ const CHANGES_LIMIT: usize = 1 << 20;
 
 /// At most this many computed references are checked per evaluation.
 const MAX_DYNAMIC: usize = 10_000;
+
+/// Recalculation passes for spilled arrays feeding other formulas; a spill
+/// still changing after this many reads itself (a circular reference).
+const MAX_SPILL_PASSES: usize = 64;
 
 impl Default for Workbook {
     fn default() -> Self {
@@ -265,6 +308,11 @@ impl Workbook {
             evaluations: 0,
             scratch: Scratch::default(),
             dynamic: RefCell::new(Some(Vec::new())),
+            spills: FxHashMap::default(),
+            spilled: FxHashMap::default(),
+            blocked: FxHashMap::default(),
+            spill_pending: Vec::new(),
+            spill_anchors: Vec::new(),
         }
     }
 
@@ -333,19 +381,55 @@ impl Workbook {
     }
 
     pub fn rename_sheet(&mut self, id: SheetId, name: &str) -> Result<()> {
+        self.rename_sheet_texts(id, name).map(drop)
+    }
+
+    /// Renames a sheet like [`Workbook::rename_sheet`] and returns the
+    /// formulas whose typed text it dropped (they name the sheet), so that an
+    /// undo can give them back with [`Workbook::restore_formula_texts`].
+    pub fn rename_sheet_texts(&mut self, id: SheetId, name: &str) -> Result<Vec<FormulaText>> {
         self.check_sheet_name(name, Some(id))?;
         self.sheet_mut(id)?.name = name.to_string();
         // Formulas naming the sheet now read differently from what was typed.
+        let mut dropped = Vec::new();
         for sheet in &mut self.sheets {
-            for (_, _, cell) in sheet.cells.iter_mut() {
+            let sid = sheet.id;
+            for (row, col, cell) in sheet.cells.iter_mut() {
                 if let Some(f) = &mut cell.formula {
                     if f.text.is_some() && mentions_sheet(&f.expr, id) {
-                        f.text = None;
+                        if let Some(text) = f.text.take() {
+                            dropped.push(FormulaText {
+                                sheet: sid,
+                                row,
+                                col,
+                                expr: f.expr.clone(),
+                                text,
+                            });
+                        }
                     }
                 }
             }
         }
-        Ok(())
+        Ok(dropped)
+    }
+
+    /// Gives formulas back the text they were typed with (after an undo
+    /// renamed their sheet back), where the cell still holds that formula.
+    pub fn restore_formula_texts(&mut self, texts: &[FormulaText]) {
+        for t in texts {
+            let Some(sheet) = self.sheets.iter_mut().find(|s| s.id == t.sheet) else {
+                continue;
+            };
+            if let Some(f) = sheet
+                .cells
+                .get_mut(t.row, t.col)
+                .and_then(|c| c.formula.as_mut())
+            {
+                if f.text.is_none() && Rc::ptr_eq(&f.expr, &t.expr) {
+                    f.text = Some(t.text.clone());
+                }
+            }
+        }
     }
 
     /// Removes a sheet; references to it become #REF!.
@@ -365,6 +449,7 @@ impl Workbook {
             .iter()
             .position(|s| s.id == id)
             .ok_or_else(|| SheetError::NoSheet(format!("#{id}")))?;
+        self.clear_all_spills();
         let mut sheet = self.sheets.remove(position);
         let names = self.names.clone();
         let mut rewritten = Vec::new();
@@ -462,6 +547,9 @@ impl Workbook {
             .ok_or_else(|| SheetError::NoSheet(format!("#{sheet}")))?;
         let value = value.scalar();
         let k = key(sheet, row, col);
+        if self.refuse_spilled(k, value.is_empty())? {
+            return Ok(());
+        }
         self.write(k, value, None);
         Ok(())
     }
@@ -482,6 +570,7 @@ impl Workbook {
             Rc::from(format!("={formula}"))
         };
         let k = key(sheet, row, col);
+        self.refuse_spilled(k, false)?;
         self.write(k, Value::Empty, Some((Rc::new(expr), Some(text))));
         Ok(())
     }
@@ -512,6 +601,14 @@ impl Workbook {
 
     fn write(&mut self, k: CellKey, value: Value, formula: Option<(Rc<Expr>, Option<Rc<str>>)>) {
         let (sheet_id, row, col) = unkey(k);
+        if !self.spills.is_empty() || !self.blocked.is_empty() {
+            // The cell held a spilling formula: its array goes.
+            self.unspill(k);
+            self.wake_blocked(k);
+        }
+        if !self.spilled.is_empty() {
+            self.release_spilled(k);
+        }
         if self.changes.is_some() {
             let old = self.get(sheet_id, row, col);
             self.record_change(k, old);
@@ -787,6 +884,44 @@ impl Workbook {
         if self.batch > 0 {
             return;
         }
+        for _ in 0..MAX_SPILL_PASSES {
+            self.spill_anchors.clear();
+            self.recalculate_pass();
+            if self.spill_pending.is_empty() {
+                return;
+            }
+            // Spilled cells changed: their readers (and formulas their
+            // change unblocks) are recomputed in another pass.
+            let changed = std::mem::take(&mut self.spill_pending);
+            for k in changed {
+                self.wake_blocked(k);
+                if self.pending.len() < FULL_RECALC_EDITS {
+                    self.pending.push(k);
+                } else {
+                    self.pending_full = true;
+                }
+            }
+        }
+        // Still changing: the arrays read their own spill (a circular
+        // reference through other formulas).
+        let anchors = std::mem::take(&mut self.spill_anchors);
+        self.pending.clear();
+        self.pending_full = false;
+        for k in anchors {
+            self.unspill(k);
+            if let Some(id) = self.graph.ids.get(k) {
+                let index = self.graph.slots[id as usize].cell;
+                let (s, _, _) = unkey(k);
+                if let Some(sheet) = self.sheets.iter_mut().find(|x| x.id == s) {
+                    sheet.cells.at_mut(index).value = Value::Error(ErrorKind::Cycle);
+                }
+            }
+        }
+        self.spill_pending.clear();
+    }
+
+    /// One pass of [`Workbook::recalculate`] (see there).
+    fn recalculate_pass(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
         if self.pending_full {
             self.pending_full = false;
@@ -1084,6 +1219,235 @@ impl Workbook {
         }
     }
 
+    // ---- dynamic arrays (spilling) ----
+
+    /// Writes an array result into the cells from the formula's cell down and
+    /// right, and returns what the formula's own cell shows: the top-left
+    /// value, or #SPILL! when a cell of the range holds something (or the
+    /// range leaves the sheet), or #CYCLE! when the formula reads its own
+    /// spill range.
+    fn spill(&mut self, id: FormulaId, k: CellKey, a: &sheet_formula::value::Array) -> Value {
+        let (s, r, c) = unkey(k);
+        let rows = u32::try_from(a.rows).unwrap_or(u32::MAX);
+        let cols = u32::try_from(a.cols).unwrap_or(u32::MAX);
+        let last_row = r.saturating_add(rows - 1);
+        let last_col = c.saturating_add(cols - 1);
+        let rect = Rect::new(r, c, last_row.min(MAX_ROWS - 1), last_col.min(MAX_COLS - 1));
+        let fits = last_row < MAX_ROWS && last_col < MAX_COLS;
+        let reads_itself = self.graph.slots[id as usize]
+            .precedents()
+            .iter()
+            .any(|d| match *d {
+                Dep::Cell(p) => {
+                    let (ps, pr, pc) = unkey(p);
+                    p != k && ps == s && rect.contains(pr, pc)
+                }
+                Dep::Range(ps, pr) => ps == s && pr.intersects(&rect),
+            });
+        if reads_itself {
+            self.unspill(k);
+            return Value::Error(ErrorKind::Cycle);
+        }
+        if !fits || self.spill_blocked(s, k, rect) {
+            self.unspill(k);
+            self.blocked.insert(k, rect);
+            return Value::Error(ErrorKind::Spill);
+        }
+        self.blocked.remove(&k);
+        if let Some(old) = self.spills.insert(k, rect) {
+            if old != rect {
+                for rr in old.r1..=old.r2 {
+                    for cc in old.c1..=old.c2 {
+                        if !rect.contains(rr, cc) {
+                            self.clear_spilled(s, rr, cc, k);
+                        }
+                    }
+                }
+            }
+        }
+        let Some(sheet) = self.sheets.iter_mut().find(|x| x.id == s) else {
+            return Value::Error(ErrorKind::Ref);
+        };
+        let mut changed = false;
+        for i in 0..rows {
+            for j in 0..cols {
+                if i == 0 && j == 0 {
+                    continue;
+                }
+                let v = match a.get(i as usize, j as usize) {
+                    Value::Empty => Value::Number(0.0),
+                    v => v.clone().scalar(),
+                };
+                let ck = key(s, r + i, c + j);
+                self.spilled.insert(ck, k);
+                let cell = sheet.cells.entry(r + i, c + j).or_default();
+                if cell.value != v {
+                    let old = std::mem::replace(&mut cell.value, v);
+                    if let Some(ch) = &mut self.changes {
+                        ch.push((ck, old));
+                    }
+                    self.spill_pending.push(ck);
+                    changed = true;
+                }
+            }
+        }
+        sheet.extent = (
+            sheet.extent.0.max(rect.r2 + 1),
+            sheet.extent.1.max(rect.c2 + 1),
+        );
+        if changed {
+            self.spill_anchors.push(k);
+        }
+        match a.get(0, 0) {
+            Value::Empty => Value::Number(0.0),
+            v => v.clone().scalar(),
+        }
+    }
+
+    /// Whether a cell of `rect` other than the formula's own holds a value,
+    /// a formula or another formula's spilled array.
+    fn spill_blocked(&self, s: SheetId, anchor: CellKey, rect: Rect) -> bool {
+        let Some(sheet) = self.sheet(s) else {
+            return true;
+        };
+        let (_, ar, ac) = unkey(anchor);
+        let mut blocked = false;
+        sheet.cells.for_each_in(rect, |r, c, cell| {
+            if blocked || (r == ar && c == ac) {
+                return;
+            }
+            if cell.formula.is_some()
+                || (!cell.value.is_empty() && self.spilled.get(&key(s, r, c)) != Some(&anchor))
+            {
+                blocked = true;
+            }
+        });
+        blocked
+    }
+
+    /// Removes the array a formula spilled (if any) and forgets that it
+    /// was blocked.
+    fn unspill(&mut self, k: CellKey) {
+        self.blocked.remove(&k);
+        if let Some(rect) = self.spills.remove(&k) {
+            let (s, _, _) = unkey(k);
+            for rr in rect.r1..=rect.r2 {
+                for cc in rect.c1..=rect.c2 {
+                    self.clear_spilled(s, rr, cc, k);
+                }
+            }
+            self.spill_anchors.push(k);
+        }
+    }
+
+    /// Empties one cell of `anchor`'s spilled array.
+    fn clear_spilled(&mut self, s: SheetId, row: u32, col: u32, anchor: CellKey) {
+        let ck = key(s, row, col);
+        if self.spilled.get(&ck) != Some(&anchor) {
+            return;
+        }
+        self.spilled.remove(&ck);
+        let Some(sheet) = self.sheets.iter_mut().find(|x| x.id == s) else {
+            return;
+        };
+        let Some(cell) = sheet.cells.get_mut(row, col) else {
+            return;
+        };
+        let old = std::mem::take(&mut cell.value);
+        if cell.format.is_none() && cell.formula.is_none() {
+            sheet.cells.remove(row, col);
+        }
+        if let Some(ch) = &mut self.changes {
+            ch.push((ck, old));
+        }
+        self.spill_pending.push(ck);
+    }
+
+    /// Removes every spilled array (before cells move or a full
+    /// recalculation spills them again).
+    pub(crate) fn clear_all_spills(&mut self) {
+        let anchors: Vec<CellKey> = self.spills.keys().copied().collect();
+        for k in anchors {
+            self.unspill(k);
+        }
+        self.blocked.clear();
+        self.spill_pending.clear();
+        self.spill_anchors.clear();
+    }
+
+    /// Marks the formulas whose spill a change of cell `k` may unblock.
+    fn wake_blocked(&mut self, k: CellKey) {
+        if self.blocked.is_empty() {
+            return;
+        }
+        let (s, r, c) = unkey(k);
+        let woken: Vec<CellKey> = self
+            .blocked
+            .iter()
+            .filter(|(a, rect)| unkey(**a).0 == s && **a != k && rect.contains(r, c))
+            .map(|(a, _)| *a)
+            .collect();
+        for a in woken {
+            if let Some(id) = self.graph.ids.get(a) {
+                self.graph.mark_dirty(id);
+            }
+        }
+    }
+
+    /// Before an internal write (undo putting a cell back) over a spilled
+    /// cell: the cell leaves the array, whose formula is recomputed (and
+    /// shows #SPILL! if the write leaves something there).
+    pub(crate) fn release_spilled(&mut self, k: CellKey) {
+        if let Some(anchor) = self.spilled.remove(&k) {
+            if let Some(id) = self.graph.ids.get(anchor) {
+                self.graph.mark_dirty(id);
+            }
+        }
+    }
+
+    /// Refuses a user's edit of a spilled cell; clearing one is a no-op
+    /// (Ok(true): nothing to do).
+    fn refuse_spilled(&self, k: CellKey, clearing: bool) -> Result<bool> {
+        match self.spilled.get(&k) {
+            None => Ok(false),
+            Some(_) if clearing => Ok(true),
+            Some(&anchor) => {
+                let (_, row, col) = unkey(k);
+                let (_, anchor_row, anchor_col) = unkey(anchor);
+                Err(SheetError::SpillCell {
+                    row,
+                    col,
+                    anchor_row,
+                    anchor_col,
+                })
+            }
+        }
+    }
+
+    /// The range the dynamic array of the formula at (`row`, `col`) covers,
+    /// its own cell included; None when it does not spill.
+    #[must_use]
+    pub fn spill_range(&self, sheet: SheetId, row: u32, col: u32) -> Option<Rect> {
+        self.spills.get(&key(sheet, row, col)).copied()
+    }
+
+    /// The range the array of the formula at (`row`, `col`) needs, when it
+    /// shows #SPILL! because something is in the way.
+    #[must_use]
+    pub fn blocked_spill_range(&self, sheet: SheetId, row: u32, col: u32) -> Option<Rect> {
+        self.blocked.get(&key(sheet, row, col)).copied()
+    }
+
+    /// The cell of the formula whose array shows in (`row`, `col`), when
+    /// that cell is part of a spilled array (and not its formula's cell).
+    #[must_use]
+    pub fn spill_anchor(&self, sheet: SheetId, row: u32, col: u32) -> Option<(u32, u32)> {
+        self.spilled.get(&key(sheet, row, col)).map(|a| {
+            let (_, r, c) = unkey(*a);
+            (r, c)
+        })
+    }
+
     fn evaluate_slot(&self, id: FormulaId) -> Value {
         self.dynamic.replace(Some(Vec::new()));
         let slot = &self.graph.slots[id as usize];
@@ -1101,20 +1465,34 @@ impl Workbook {
                 let (s, r, c) = unkey(slot.key);
                 Ctx::new(self, s, r, c)
                     .with_memo(&self.memo)
-                    .evaluate(&slot.expr)
+                    .evaluate_array(&slot.expr)
             }
         };
         match value {
             // A formula that reads an empty cell shows 0.
             Value::Empty => Value::Number(0.0),
+            Value::Array(a) if a.rows * a.cols <= 1 => match a.data.first() {
+                None | Some(Value::Empty) => Value::Number(0.0),
+                Some(v) => v.clone().scalar(),
+            },
             v => v,
         }
     }
 
     fn store_result(&mut self, id: FormulaId, value: Value) {
         self.evaluations += 1;
-        let slot = &mut self.graph.slots[id as usize];
-        slot.state = State::Clean;
+        self.graph.slots[id as usize].state = State::Clean;
+        let k = self.graph.slots[id as usize].key;
+        let value = match value {
+            Value::Array(a) => self.spill(id, k, &a),
+            v => {
+                if !self.spills.is_empty() || !self.blocked.is_empty() {
+                    self.unspill(k);
+                }
+                v
+            }
+        };
+        let slot = &self.graph.slots[id as usize];
         let sheet_id = unkey(slot.key).0;
         let Some(sheet) = self.sheets.iter_mut().find(|s| s.id == sheet_id) else {
             return;
@@ -1130,6 +1508,7 @@ impl Workbook {
 
     /// Rebuilds the dependency graph from the formulas and recomputes all.
     pub(crate) fn rebuild(&mut self) {
+        self.clear_all_spills();
         self.graph.clear();
         for s in &mut self.sheets {
             let sheet = s.id;
@@ -1304,6 +1683,10 @@ fn pin_sheet(expr: Expr, sheet: SheetId) -> Expr {
             a.sheet.get_or_insert(sheet);
             E::Area(a)
         }
+        E::Spill(mut c) => {
+            c.sheet.get_or_insert(sheet);
+            E::Spill(c)
+        }
         E::Neg(e) => E::Neg(Box::new(pin_sheet(*e, sheet))),
         E::Plus(e) => E::Plus(Box::new(pin_sheet(*e, sheet))),
         E::Percent(e) => E::Percent(Box::new(pin_sheet(*e, sheet))),
@@ -1360,6 +1743,10 @@ impl Grid for Workbook {
 
     fn sheet_id(&self, name: &str) -> Option<SheetId> {
         self.sheet_by_name(name)
+    }
+
+    fn spill_range(&self, sheet: SheetId, row: u32, col: u32) -> Option<Rect> {
+        self.spills.get(&key(sheet, row, col)).copied()
     }
 
     fn note_reference(&self, sheet: SheetId, rect: Rect) {

@@ -41,6 +41,11 @@ impl Rect {
     }
 
     #[must_use]
+    pub fn intersects(&self, other: &Rect) -> bool {
+        self.r1 <= other.r2 && other.r1 <= self.r2 && self.c1 <= other.c2 && other.c1 <= self.c2
+    }
+
+    #[must_use]
     pub fn contains(&self, row: u32, col: u32) -> bool {
         row >= self.r1 && row <= self.r2 && col >= self.c1 && col <= self.c2
     }

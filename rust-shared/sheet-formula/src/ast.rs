@@ -94,6 +94,9 @@ pub enum Expr {
     Missing,
     Cell(CellRef),
     Area(AreaRef),
+    /// `A1#`: the range the dynamic array of the formula in that cell
+    /// spills into.
+    Spill(CellRef),
     Name(Rc<str>),
     Neg(Box<Expr>),
     Plus(Box<Expr>),
@@ -153,6 +156,11 @@ impl Expr {
             Expr::Cell(c) => {
                 write_sheet(out, c.sheet, sheets);
                 write_cell(out, c.row, c.col, c.row_abs, c.col_abs);
+            }
+            Expr::Spill(c) => {
+                write_sheet(out, c.sheet, sheets);
+                write_cell(out, c.row, c.col, c.row_abs, c.col_abs);
+                out.push('#');
             }
             Expr::Area(a) => {
                 write_sheet(out, a.sheet, sheets);
@@ -251,7 +259,7 @@ impl Expr {
     /// Calls `f` with every reference in the formula.
     pub fn for_each_reference(&self, f: &mut dyn FnMut(Reference)) {
         match self {
-            Expr::Cell(c) => f(Reference::Cell(c.sheet, c.row, c.col)),
+            Expr::Cell(c) | Expr::Spill(c) => f(Reference::Cell(c.sheet, c.row, c.col)),
             Expr::Area(a) => f(Reference::Area(a.sheet, a.rect)),
             Expr::Name(n) => f(Reference::Name(n.clone())),
             Expr::Neg(e) | Expr::Plus(e) | Expr::Percent(e) | Expr::Paren(e) => {
@@ -292,7 +300,7 @@ impl Expr {
     /// anything changed.
     pub fn rewrite(&mut self, own_sheet: SheetId, edit: &StructureEdit) -> bool {
         match self {
-            Expr::Cell(c) => {
+            Expr::Cell(c) | Expr::Spill(c) => {
                 if c.sheet.unwrap_or(own_sheet) != edit.sheet {
                     return false;
                 }
@@ -369,6 +377,7 @@ impl Expr {
     pub fn forget_sheet(&mut self, sheet: SheetId) -> bool {
         match self {
             Expr::Cell(CellRef { sheet: Some(s), .. })
+            | Expr::Spill(CellRef { sheet: Some(s), .. })
             | Expr::Area(AreaRef { sheet: Some(s), .. })
                 if *s == sheet =>
             {

@@ -44,6 +44,11 @@ pub trait Grid {
     /// (INDIRECT, OFFSET), so the engine can make sure those cells are up to
     /// date first.
     fn note_reference(&self, _sheet: SheetId, _rect: Rect) {}
+    /// The range the dynamic array of the formula at (`row`, `col`) spills
+    /// into (anchor included), None when that cell does not spill (`A1#`).
+    fn spill_range(&self, _sheet: SheetId, _row: u32, _col: u32) -> Option<Rect> {
+        None
+    }
 }
 
 /// Sums of single-column ranges computed during one recalculation, so that
@@ -102,6 +107,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Evaluates a whole formula to what its cell holds with dynamic arrays:
+    /// an array (from a function, an operator over ranges, or a range of
+    /// more than one cell) stays an array, for the engine to spill.
+    #[must_use]
+    pub fn evaluate_array(&self, expr: &Expr) -> Value {
+        match self.eval(expr) {
+            Operand::Value(v) => v,
+            Operand::Area(sheet, rect) => {
+                if rect.is_cell() {
+                    self.grid.value(sheet, rect.r1, rect.c1).scalar()
+                } else {
+                    self.area_array(sheet, rect)
+                }
+            }
+        }
+    }
+
     /// Evaluates to a value or a reference.
     pub fn eval(&self, expr: &Expr) -> Operand {
         match expr {
@@ -112,6 +134,13 @@ impl<'a> Ctx<'a> {
             Expr::Missing => Operand::Value(Value::Empty),
             Expr::Cell(c) => Operand::Area(c.sheet.unwrap_or(self.sheet), Rect::cell(c.row, c.col)),
             Expr::Area(a) => Operand::Area(a.sheet.unwrap_or(self.sheet), a.rect),
+            Expr::Spill(c) => {
+                let sheet = c.sheet.unwrap_or(self.sheet);
+                match self.grid.spill_range(sheet, c.row, c.col) {
+                    Some(rect) => Operand::Area(sheet, rect),
+                    None => Operand::Value(Value::Error(ErrorKind::Ref)),
+                }
+            }
             Expr::Name(n) => self.eval_name(n),
             Expr::Paren(e) => self.eval(e),
             Expr::Neg(e) => Operand::Value(map_unary(self.value(e), |n| -n)),

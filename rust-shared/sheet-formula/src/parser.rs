@@ -445,13 +445,19 @@ impl Parser<'_> {
                 }
                 self.i = save;
             }
-            return Some(Expr::Cell(CellRef {
+            let cell = CellRef {
                 sheet,
                 row,
                 col,
                 row_abs,
                 col_abs,
-            }));
+            };
+            // `A1#`: the spill range of A1's dynamic array.
+            if self.peek() == Some('#') {
+                self.i += 1;
+                return Some(Expr::Spill(cell));
+            }
+            return Some(Expr::Cell(cell));
         }
         if let Some((c1, a1)) = split_column(word) {
             let save = self.i;

@@ -17,10 +17,12 @@ pub enum ErrorKind {
     NA,
     Cycle,
     Calc,
+    /// A dynamic-array result could not spill: its range is not empty.
+    Spill,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Null,
         ErrorKind::Div0,
         ErrorKind::Value,
@@ -30,6 +32,7 @@ impl ErrorKind {
         ErrorKind::NA,
         ErrorKind::Cycle,
         ErrorKind::Calc,
+        ErrorKind::Spill,
     ];
 
     #[must_use]
@@ -44,6 +47,7 @@ impl ErrorKind {
             ErrorKind::NA => "#N/A",
             ErrorKind::Cycle => "#CYCLE!",
             ErrorKind::Calc => "#CALC!",
+            ErrorKind::Spill => "#SPILL!",
         }
     }
 
@@ -67,6 +71,7 @@ impl ErrorKind {
             ErrorKind::Num => 6.0,
             ErrorKind::NA => 7.0,
             ErrorKind::Cycle => 8.0,
+            ErrorKind::Spill => 9.0,
             ErrorKind::Calc => 14.0,
         }
     }

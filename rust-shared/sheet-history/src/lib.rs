@@ -6,7 +6,9 @@
 //! made between [`Document::begin`] and [`Document::commit`] are one
 //! transaction: one undo step, recalculated once.
 
-use sheet_core::{Cell, CellSnapshot, Rect, RemovedSheet, Result, SheetId, Value, Workbook};
+use sheet_core::{
+    Cell, CellSnapshot, FormulaText, Rect, RemovedSheet, Result, SheetId, Value, Workbook,
+};
 use sheet_formula::StructureEdit;
 
 /// What one cell of a block edit is set to (see [`Document::set_block`]).
@@ -56,10 +58,13 @@ enum Op {
         added: bool,
         taken: Option<Box<RemovedSheet>>,
     },
+    /// A sheet renamed; `texts` are the typed formula texts the rename
+    /// dropped, given back by undo.
     Rename {
         id: SheetId,
         before: String,
         after: String,
+        texts: Vec<FormulaText>,
     },
     /// A defined name's formula before and after (None: not defined).
     Name {
@@ -246,7 +251,10 @@ impl Document {
                 top.saturating_add(rows),
                 left.saturating_add(width - 1),
             );
-            s.cells_in(rect, |r, c, cell| before.push((r, c, cell.clone())));
+            let wb = &self.workbook;
+            s.cells_in(rect, |r, c, _| {
+                before.push((r, c, wb.cell_snapshot(sheet, r, c)));
+            });
         }
         self.workbook.begin_batch();
         let (applied, result) = apply_block(&mut self.workbook, sheet, top, left, width, &inputs);
@@ -337,11 +345,12 @@ impl Document {
             .sheet(id)
             .map(|s| s.name.clone())
             .unwrap_or_default();
-        self.workbook.rename_sheet(id, name)?;
+        let texts = self.workbook.rename_sheet_texts(id, name)?;
         self.record(Op::Rename {
             id,
             before,
             after: name.to_string(),
+            texts,
         });
         Ok(())
     }
@@ -457,8 +466,12 @@ impl Document {
                     }
                 }
                 Op::Sheet { id, added, taken } => self.toggle_sheet(*id, *added, taken),
-                Op::Rename { id, before, .. } => {
-                    let _ = self.workbook.rename_sheet(*id, before);
+                Op::Rename {
+                    id, before, texts, ..
+                } => {
+                    if self.workbook.rename_sheet(*id, before).is_ok() {
+                        self.workbook.restore_formula_texts(texts);
+                    }
                 }
                 Op::Name { name, before, .. } => {
                     let (name, before) = (name.clone(), before.clone());
@@ -701,7 +714,7 @@ mod tests {
         let s = d.workbook().sheet_at(0).unwrap();
         let data = d.add_sheet("Data").unwrap();
         d.set_input(data, 0, 0, "21").unwrap();
-        d.set_input(s, 0, 0, "=Data!A1*2").unwrap();
+        d.set_input(s, 0, 0, "=Data!A1 * 2").unwrap();
         d.define_name("Rate", "=Data!$A$1").unwrap();
         d.set_input(s, 1, 0, "=Rate+1").unwrap();
         assert_eq!(shown(&d, 0, 0), "42");
@@ -726,9 +739,13 @@ mod tests {
         d.set_input(data, 0, 0, "5").unwrap();
         assert_eq!(shown(&d, 0, 0), "10");
         assert!(d.undo());
-        // Undo the rename.
+        // Undo the rename: the formula reads as typed again.
         assert!(d.undo());
         assert_eq!(d.workbook().sheet_by_name("Data"), Some(data));
+        assert_eq!(
+            d.workbook().formula(s, 0, 0).as_deref(),
+            Some("=Data!A1 * 2")
+        );
         // Redo the rename and the edit; remove the sheet once more and undo.
         assert!(d.redo());
         assert!(d.redo());
@@ -763,6 +780,43 @@ mod tests {
         // Redo ends after the name's removal.
         assert_eq!(shown(&d, 0, 0), "42");
         assert_eq!(shown(&d, 1, 0), "#NAME?");
+    }
+
+    #[test]
+    fn spilled_arrays_undo_and_redo() {
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        d.set_input(s, 1, 0, "5").unwrap();
+        d.set_input(s, 0, 0, "=SEQUENCE(3)").unwrap();
+        assert_eq!(shown(&d, 0, 0), "#SPILL!");
+        d.clear(s, 1, 0).unwrap();
+        assert_eq!(shown(&d, 1, 0), "2");
+        assert_eq!(shown(&d, 2, 0), "3");
+        // Undo puts the blocker back: the array cannot spill again.
+        assert!(d.undo());
+        assert_eq!(shown(&d, 1, 0), "5");
+        assert_eq!(shown(&d, 0, 0), "#SPILL!");
+        assert_eq!(shown(&d, 2, 0), "");
+        assert!(d.undo());
+        assert_eq!(shown(&d, 0, 0), "");
+        assert!(d.redo());
+        assert!(d.redo());
+        assert_eq!(shown(&d, 2, 0), "3");
+        // A block over spilled cells keeps no copy of them: undo leaves the array.
+        d.set_range(s, 0, 1, &[vec!["=A1#*2".to_string()]]).unwrap();
+        d.set_block(
+            s,
+            0,
+            2,
+            1,
+            vec![Input::Typed("x".into()), Input::Typed("y".into())],
+        )
+        .unwrap();
+        assert_eq!(shown(&d, 2, 1), "6");
+        assert!(d.undo());
+        assert!(d.undo());
+        assert_eq!(shown(&d, 1, 1), "");
+        assert_eq!(shown(&d, 1, 0), "2");
     }
 
     #[test]

@@ -112,7 +112,8 @@ pub fn read_xlsx(data: &[u8]) -> Result<Workbook> {
         ids.push(wb.add_sheet(name)?);
     }
     wb.begin_batch();
-    let result = load_sheets(&mut book, &mut wb, &names, &ids);
+    let mut computed = Vec::new();
+    let result = load_sheets(&mut book, &mut wb, &names, &ids, &mut computed);
     for (name, formula) in book.defined_names().to_vec() {
         // Names that do not parse (external links...) are skipped.
         let _ = wb.define_name(&name, &format!("={formula}"));
@@ -120,6 +121,14 @@ pub fn read_xlsx(data: &[u8]) -> Result<Workbook> {
     wb.end_batch();
     result?;
     wb.recalculate_all();
+    // Excel stores the spilled values of a dynamic array as constants beside
+    // its formula: they are its cached result, not blockers, unless the file
+    // says the formula showed an error (calamine has no #SPILL! of its own).
+    for (sheet, row, col) in computed {
+        if let Some(rect) = wb.blocked_spill_range(sheet, row, col) {
+            release_cached_spill(&mut wb, sheet, row, col, rect)?;
+        }
+    }
     Ok(wb)
 }
 
@@ -128,6 +137,7 @@ fn load_sheets(
     wb: &mut Workbook,
     names: &[String],
     ids: &[SheetId],
+    computed: &mut Vec<(SheetId, u32, u32)>,
 ) -> Result<()> {
     for (name, &id) in names.iter().zip(ids) {
         let values = book
@@ -160,9 +170,45 @@ fn load_sheets(
                 // as a user would type it.
                 let shown = text.replace("_xlfn._xlws.", "").replace("_xlfn.", "");
                 wb.set_formula(id, row, col, &shown)?;
+                let cached_error = match values.get_value((row, col)) {
+                    Some(Data::Error(_)) => true,
+                    Some(Data::String(t)) => t == "#SPILL!",
+                    _ => false,
+                };
+                if !cached_error {
+                    computed.push((id, row, col));
+                }
             }
         }
     }
+    Ok(())
+}
+
+/// Clears the constants in the range a formula's array needs (its cached
+/// result in an Excel file), so that it spills.
+fn release_cached_spill(
+    wb: &mut Workbook,
+    sheet: SheetId,
+    row: u32,
+    col: u32,
+    rect: sheet_core::Rect,
+) -> Result<()> {
+    let mut constants = Vec::new();
+    if let Some(s) = wb.sheet(sheet) {
+        s.cells_in(rect, |r, c, cell| {
+            if (r, c) != (row, col) && cell.formula.is_none() && !cell.value.is_empty() {
+                constants.push((r, c));
+            }
+        });
+    }
+    wb.begin_batch();
+    for (r, c) in constants {
+        if let Err(e) = wb.clear(sheet, r, c) {
+            wb.end_batch();
+            return Err(e);
+        }
+    }
+    wb.end_batch();
     Ok(())
 }
 
@@ -210,15 +256,38 @@ pub fn write_xlsx(workbook: &Workbook) -> Result<Vec<u8>> {
                 row: u64::from(r),
                 col: u64::from(c),
             })?;
+            // A spilled value is written by its formula's dynamic-array
+            // range (Excel recomputes it on load), unless it has a format.
+            if workbook.spill_anchor(id, r, c).is_some() {
+                if let Some(f) = cell.format.as_deref() {
+                    ws.write_blank(r, col, &Format::new().set_num_format(f))
+                        .map_err(|e| io_error("XLSX", e))?;
+                }
+                continue;
+            }
             let format = cell
                 .format
                 .as_deref()
                 .map(|f| Format::new().set_num_format(f));
             let written = if let Some(text) = workbook.formula(id, r, c) {
                 let formula = Formula::new(&text).set_result(cell.value.display());
-                match &format {
-                    Some(f) => ws.write_formula_with_format(r, col, formula, f).map(|_| ()),
-                    None => ws.write_formula(r, col, formula).map(|_| ()),
+                if let Some(rect) = workbook.spill_range(id, r, c) {
+                    let last_col = u16::try_from(rect.c2).unwrap_or(u16::MAX);
+                    match &format {
+                        Some(f) => ws
+                            .write_dynamic_array_formula_with_format(
+                                r, col, rect.r2, last_col, formula, f,
+                            )
+                            .map(|_| ()),
+                        None => ws
+                            .write_dynamic_array_formula(r, col, rect.r2, last_col, formula)
+                            .map(|_| ()),
+                    }
+                } else {
+                    match &format {
+                        Some(f) => ws.write_formula_with_format(r, col, formula, f).map(|_| ()),
+                        None => ws.write_formula(r, col, formula).map(|_| ()),
+                    }
                 }
             } else {
                 match (&cell.value, &format) {

@@ -98,3 +98,48 @@ fn broken_files_give_errors() {
     let err = sheet_io::read_xlsx(b"not a zip file").err().unwrap();
     assert!(err.to_string().starts_with("XLSX"), "{err}");
 }
+
+#[test]
+fn spilled_arrays_round_trip_through_xlsx() {
+    let mut wb = Workbook::new();
+    let s = wb.sheet_at(0).unwrap();
+    wb.set_input(s, 0, 0, "=SEQUENCE(3,2)").unwrap();
+    wb.set_input(s, 0, 3, "=SUM(A1#)").unwrap();
+    wb.set_input(s, 5, 0, "x").unwrap();
+    wb.set_input(s, 4, 0, "=SEQUENCE(2)").unwrap();
+    assert_eq!(wb.get(s, 4, 0), Value::Error(ErrorKind::Spill));
+    let bytes = sheet_io::write_xlsx(&wb).unwrap();
+    let back = sheet_io::read_xlsx(&bytes).unwrap();
+    let t = back.sheet_at(0).unwrap();
+    assert_eq!(back.formula(t, 0, 0).as_deref(), Some("=SEQUENCE(3,2)"));
+    assert_eq!(back.formula(t, 2, 1), None);
+    assert_eq!(back.get(t, 2, 1), Value::Number(6.0));
+    assert_eq!(back.spill_range(t, 0, 0), wb.spill_range(s, 0, 0));
+    assert_eq!(back.get(t, 0, 3), Value::Number(21.0));
+    assert_eq!(back.formula(t, 0, 3).as_deref(), Some("=SUM(A1#)"));
+    assert_eq!(back.get(t, 4, 0), Value::Error(ErrorKind::Spill));
+    assert_eq!(back.get(t, 5, 0), Value::from("x"));
+}
+
+#[test]
+fn excel_cached_spill_values_are_not_blockers() {
+    // Excel writes a dynamic array's other cells as plain values.
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let ws = out.add_worksheet();
+    ws.write_dynamic_array_formula(
+        0,
+        0,
+        2,
+        0,
+        rust_xlsxwriter::Formula::new("=SEQUENCE(3)").set_result("1"),
+    )
+    .unwrap();
+    ws.write_number(1, 0, 2.0).unwrap();
+    ws.write_number(2, 0, 3.0).unwrap();
+    let bytes = out.save_to_buffer().unwrap();
+    let back = sheet_io::read_xlsx(&bytes).unwrap();
+    let s = back.sheet_at(0).unwrap();
+    assert_eq!(back.get(s, 0, 0), Value::Number(1.0));
+    assert_eq!(back.spill_anchor(s, 2, 0), Some((0, 0)));
+    assert_eq!(back.get(s, 2, 0), Value::Number(3.0));
+}

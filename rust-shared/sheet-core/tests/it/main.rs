@@ -4,6 +4,7 @@
 
 mod functions;
 mod recalc;
+mod spill;
 mod structure;
 
 use sheet_core::{SheetId, Workbook};

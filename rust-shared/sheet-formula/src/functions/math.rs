@@ -688,7 +688,7 @@ thread_local! {
 
 /// xorshift64*: RAND needs no cryptographic quality, and this works the same
 /// natively and in WebAssembly (no OS entropy source needed).
-fn next_random() -> f64 {
+pub(crate) fn next_random() -> f64 {
     SEED.with(|s| {
         let mut x = s.get();
         x ^= x >> 12;

@@ -7,6 +7,7 @@
 
 mod criteria;
 mod datetime;
+mod dynamic;
 mod engineering;
 mod financial;
 mod info;
@@ -95,6 +96,7 @@ fn registry() -> &'static Registry {
             financial::DEFS,
             engineering::DEFS,
             reference::DEFS,
+            dynamic::DEFS,
         ]
         .concat();
         let by_name = defs

@@ -37,7 +37,10 @@ fn indirect(c: &Ctx, a: &[Expr]) -> Result<Operand, ErrorKind> {
     }
     let (sheet, rect) = if a1 {
         let expr = parse(text, &GridSheets(c)).map_err(|_| ErrorKind::Ref)?;
-        if !matches!(expr, Expr::Cell(_) | Expr::Area(_) | Expr::Name(_)) {
+        if !matches!(
+            expr,
+            Expr::Cell(_) | Expr::Area(_) | Expr::Spill(_) | Expr::Name(_)
+        ) {
             return Err(ErrorKind::Ref);
         }
         match c.eval(&expr) {
