@@ -194,6 +194,28 @@ def durable_concurrent(n: int, writers: int = 64) -> None:
         name = f"durable set ({total:,}, {writers} writers)"
         row(name, "lmdb (sync, threads)", ob, best(threads(lmdb_put), total, 1))
         row(name, "rocksdict (sync, threads)", ob, best(threads(rocks_put), total, 1))
+
+        # One writer, every write durable before the next: no one to share
+        # a commit with, so each side pays its own fsync per write.
+        lone = 300
+        skv = SyncKV.open((folder / "ob-lone.redb").as_uri())
+
+        def ob_lone() -> None:
+            for i in range(lone):
+                skv.set(f"lone:{i}", VALUE)
+
+        def peer_lone(put: Callable[[bytes], Any]) -> Callable[[], None]:
+            def run() -> None:
+                for i in range(lone):
+                    put(f"lone:{i}".encode())
+
+            return run
+
+        ob = best(ob_lone, lone, 1)
+        name = f"durable set ({lone}, one writer)"
+        row(name, "lmdb (sync)", ob, best(peer_lone(lmdb_put), lone, 1))
+        row(name, "rocksdict (sync)", ob, best(peer_lone(rocks_put), lone, 1))
+        skv.close()
         env.close()
         rdb.close()
     finally:

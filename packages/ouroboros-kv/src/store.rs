@@ -11,7 +11,8 @@
 //! - embedded writes on a file store: they wait for `fsync`, so the sync API
 //!   releases the GIL and the async API runs them on tokio's blocking pool.
 //! - Redis: the async API awaits on the wheel's tokio runtime (GIL free);
-//!   the sync API blocks on that runtime with the GIL released.
+//!   the sync API talks on the calling thread with a blocking socket, the
+//!   GIL released (`RedisStore::direct`: no hand-off to a runtime thread).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -304,10 +305,10 @@ impl KVBase {
                         .map_err(kv_err)
                 })
             }
-            Engine::Redis(_) => {
+            Engine::Redis(r) => {
                 if self.sync {
                     let rt = ouroboros_common::runtime::runtime()?;
-                    let out = py.detach(|| rt.block_on(fut)).map_err(kv_err)?;
+                    let out = py.detach(|| r.direct(rt, fut)).map_err(kv_err)?;
                     return out.into_pyobject(py);
                 }
                 future_into_py(py, async move { fut.await.map_err(kv_err) })

@@ -46,6 +46,33 @@ def test_many_and_scan(skv: SyncKV):
     assert list(skv.scan_iter("s:")) == []
 
 
+def test_many_threads_share_the_store(skv: SyncKV):
+    """More threads than the sync path keeps Redis sockets (16; the rest take
+    the multiplexed path): every reply reaches its own caller, no increment
+    is lost."""
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            for i in range(50):
+                skv.set(f"t:{t}", i)
+                got = skv.get(f"t:{t}")
+                if got != i:
+                    raise AssertionError(f"thread {t} read {got!r} after writing {i}")
+                skv.incr("total")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert skv.get("total") == 40 * 50
+    assert skv.get_many([f"t:{t}" for t in range(40)]) == [49] * 40
+
+
 def test_expiry(skv: SyncKV):
     skv.set("k", "v", ttl=0.05)
     time.sleep(0.2)

@@ -447,7 +447,8 @@ impl Embedded {
             return Ok(None);
         };
         let (expires, payload) = split(raw.value());
-        if !is_live(expires, now_ms()) {
+        // Most keys never expire: read the clock only for those that do.
+        if expires != 0 && !is_live(expires, now_ms()) {
             return Ok(None);
         }
         Ok(Some(f(payload)))
@@ -905,5 +906,77 @@ impl Writer<'_> {
         let expires = ttl_ms.map_or(0, |t| self.now + t);
         self.put(key, &payload, expires)?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod commit_cost {
+    //! What one lone writer's commit costs under each of redb's commit
+    //! settings (the numbers behind the "Lone writer" note of docs/kv.md).
+    //! Not a pass/fail test: `cargo test -p ouroboros-kv-core --profile ci
+    //! --lib -- --ignored --nocapture commit_cost`.
+
+    use super::*;
+
+    #[allow(clippy::print_stdout)] // the measurement is the output
+    fn run(name: &str, sync: bool, f: impl Fn(&mut redb::WriteTransaction)) {
+        let dir = std::env::temp_dir().join(format!("kv-commit-cost-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.redb", name.replace(' ', "-")));
+        let _ = std::fs::remove_file(&path);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .unwrap();
+        let backend = redb::backends::FileBackend::new(file).unwrap();
+        let db = if sync {
+            Database::builder().create_with_backend(backend).unwrap()
+        } else {
+            Database::builder()
+                .create_with_backend(NoSyncFile(backend))
+                .unwrap()
+        };
+        let n: u32 = if sync { 300 } else { 20_000 };
+        let value = [7u8; 108];
+        let started = std::time::Instant::now();
+        for i in 0..n {
+            let mut txn = db.begin_write().unwrap();
+            f(&mut txn);
+            {
+                let mut t = txn.open_table(DATA).unwrap();
+                t.insert(format!("key:{i:08}").as_bytes(), &value[..])
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let per = started.elapsed() / n;
+        println!("{name:48} {per:>10.1?} per commit ({n} commits)");
+        drop(db);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn lone_writer_commit_settings() {
+        run("no fsync, 1-phase (durability=eventual)", false, |_| {});
+        run("no fsync, 2-phase commit", false, |t| {
+            t.set_two_phase_commit(true);
+        });
+        run("no fsync, quick repair", false, |t| {
+            t.set_quick_repair(true);
+        });
+        run("Durability::Eventual (no fsync backend)", false, |t| {
+            t.set_durability(Durability::Eventual);
+        });
+        run("Durability::None (lost if the process dies)", false, |t| {
+            t.set_durability(Durability::None);
+        });
+        run("fsync, 1-phase (durability=immediate)", true, |_| {});
+        run("fsync, 2-phase commit", true, |t| {
+            t.set_two_phase_commit(true);
+        });
     }
 }

@@ -6,12 +6,23 @@
 //! Redis Cluster (`redis+cluster://h1:p1,h2:p2`) uses redis-rs's cluster
 //! connection, which routes each key to its slot.
 //!
+//! The sync API (`SyncKV`) on a single server talks on the caller's own
+//! thread: [`RedisStore::direct`] runs an operation with blocking sockets
+//! taken from a second small pool, so a call costs the round trip and no
+//! hand-off to the runtime's threads and back (the two thread wake-ups that
+//! made a sync GET slower than redis-py's). When every direct connection is
+//! busy the call takes the multiplexed path instead, so the number of
+//! sockets stays bounded however many threads call.
+//!
 //! Multi-key atomic steps (compare-and-swap, locks) are Lua scripts, so they
 //! are atomic on the server without WATCH (which a multiplexed connection
 //! cannot hold). Lock keys carry a `{hash tag}` so a lock and its fencing
 //! counter live in one cluster slot.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -73,18 +84,79 @@ enum Conns {
     Cluster(ClusterConnection),
 }
 
-/// One connection handle (cheap to clone: both kinds are multiplexed).
-#[derive(Clone)]
-enum Conn {
-    Single(ConnectionManager),
-    Cluster(ClusterConnection),
+/// Most blocking connections of the direct path open at once.
+const MAX_DIRECT: usize = 16;
+
+thread_local! {
+    /// Set while [`RedisStore::direct`] runs an operation on this thread.
+    static DIRECT: Cell<bool> = const { Cell::new(false) };
 }
 
-impl ConnectionLike for Conn {
+/// The blocking connections of the direct path.
+#[derive(Default)]
+struct DirectPool {
+    idle: Vec<redis::Connection>,
+    /// Open connections, idle or in use.
+    open: usize,
+}
+
+/// A blocking connection lent to one operation; back to the pool on drop
+/// unless it broke (an I/O error or a timeout may leave a reply unread).
+struct Lent<'a> {
+    conn: Option<redis::Connection>,
+    broken: bool,
+    pool: &'a Mutex<DirectPool>,
+}
+
+impl Lent<'_> {
+    fn check<T>(&mut self, out: redis::RedisResult<T>) -> redis::RedisResult<T> {
+        if let Err(e) = &out {
+            self.broken |= e.is_io_error() || e.is_timeout() || e.is_unrecoverable_error();
+        }
+        out
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let mut pool = self
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match self.conn.take() {
+            Some(c) if !self.broken && redis::ConnectionLike::is_open(&c) => pool.idle.push(c),
+            _ => pool.open -= 1,
+        }
+    }
+}
+
+fn closed() -> RedisError {
+    RedisError::from(std::io::Error::from(std::io::ErrorKind::NotConnected))
+}
+
+/// One connection handle.
+enum Conn<'a> {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+    /// A blocking socket used on the calling thread (the future is ready
+    /// when first polled).
+    Direct(Lent<'a>),
+}
+
+impl ConnectionLike for Conn<'_> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Conn::Single(c) => c.req_packed_command(cmd),
             Conn::Cluster(c) => c.req_packed_command(cmd),
+            Conn::Direct(lent) => {
+                let out = match lent.conn.as_mut() {
+                    Some(c) => {
+                        redis::ConnectionLike::req_packed_command(c, &cmd.get_packed_command())
+                    }
+                    None => Err(closed()),
+                };
+                Box::pin(std::future::ready(lent.check(out)))
+            }
         }
     }
 
@@ -97,6 +169,18 @@ impl ConnectionLike for Conn {
         match self {
             Conn::Single(c) => c.req_packed_commands(cmd, offset, count),
             Conn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+            Conn::Direct(lent) => {
+                let out = match lent.conn.as_mut() {
+                    Some(c) => redis::ConnectionLike::req_packed_commands(
+                        c,
+                        &cmd.get_packed_pipeline(),
+                        offset,
+                        count,
+                    ),
+                    None => Err(closed()),
+                };
+                Box::pin(std::future::ready(lent.check(out)))
+            }
         }
     }
 
@@ -104,6 +188,7 @@ impl ConnectionLike for Conn {
         match self {
             Conn::Single(c) => c.get_db(),
             Conn::Cluster(c) => c.get_db(),
+            Conn::Direct(lent) => lent.conn.as_ref().map_or(0, redis::ConnectionLike::get_db),
         }
     }
 }
@@ -115,6 +200,7 @@ pub struct RedisStore {
     pool_size: usize,
     conns: OnceCell<Conns>,
     next: AtomicUsize,
+    direct: Mutex<DirectPool>,
     cas: Script,
     lock_acquire: Script,
     lock_release: Script,
@@ -215,6 +301,7 @@ impl RedisStore {
             pool_size,
             conns: OnceCell::new(),
             next: AtomicUsize::new(0),
+            direct: Mutex::new(DirectPool::default()),
             cas: Script::new(CAS_SCRIPT),
             lock_acquire: Script::new(LOCK_ACQUIRE_SCRIPT),
             lock_release: Script::new(LOCK_RELEASE_SCRIPT),
@@ -265,7 +352,71 @@ impl RedisStore {
         }
     }
 
-    async fn conn(&self) -> Result<Conn> {
+    /// Run `op` on the calling thread with a blocking connection (see the
+    /// module docs), blocking until it is done. Must be called inside the
+    /// tokio runtime's context (`Runtime::block_on`), as the multiplexed
+    /// path it falls back to needs it.
+    pub fn direct<F: Future>(&self, runtime: &tokio::runtime::Runtime, op: F) -> F::Output {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                DIRECT.with(|d| d.set(false));
+            }
+        }
+        if self.is_cluster() {
+            return runtime.block_on(op);
+        }
+        DIRECT.with(|d| d.set(true));
+        let _reset = Reset;
+        runtime.block_on(op)
+    }
+
+    /// A blocking connection for the direct path, or None when this call is
+    /// not direct or every direct connection is in use.
+    fn lend(&self) -> Result<Option<Lent<'_>>> {
+        let Target::Single(client) = &self.target else {
+            return Ok(None);
+        };
+        if !DIRECT.with(Cell::get) {
+            return Ok(None);
+        }
+        {
+            let mut pool = self
+                .direct
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(Some(Lent {
+                    conn: Some(conn),
+                    broken: false,
+                    pool: &self.direct,
+                }));
+            }
+            if pool.open >= MAX_DIRECT {
+                return Ok(None);
+            }
+            pool.open += 1;
+        }
+        // Counted as open from here; a failure gives the slot back.
+        let mut lent = Lent {
+            conn: None,
+            broken: false,
+            pool: &self.direct,
+        };
+        let conn = client
+            .get_connection_with_timeout(CONNECT_TIMEOUT)
+            .map_err(|e| self.err(&e))?;
+        conn.set_read_timeout(Some(RESPONSE_TIMEOUT))
+            .and_then(|()| conn.set_write_timeout(Some(RESPONSE_TIMEOUT)))
+            .map_err(|e| self.err(&e))?;
+        lent.conn = Some(conn);
+        Ok(Some(lent))
+    }
+
+    async fn conn(&self) -> Result<Conn<'_>> {
+        if let Some(lent) = self.lend()? {
+            return Ok(Conn::Direct(lent));
+        }
         let conns = self
             .conns
             .get_or_try_init(|| async {
