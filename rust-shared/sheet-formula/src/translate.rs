@@ -34,7 +34,7 @@ impl Expr {
 
     fn translate(&mut self, rows: i64, cols: i64) {
         match self {
-            Expr::Cell(c) => {
+            Expr::Cell(c) | Expr::Spill(c) => {
                 let row = part(c.row, c.row_abs, rows, MAX_ROWS);
                 let col = part(c.col, c.col_abs, cols, MAX_COLS);
                 match (row, col) {
