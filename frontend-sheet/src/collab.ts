@@ -15,7 +15,7 @@
  */
 import * as Y from 'yjs';
 
-import { RuSheetError, type CellInput, type Workbook } from './index.js';
+import { RuSheetError, type CellInput, type ConditionalRule, type Workbook } from './index.js';
 
 /** One cell edit: `input` is what the user typed; null clears the cell. */
 export interface CellEdit {
@@ -40,6 +40,8 @@ export const STYLES_MAP = 'styles';
 export const FORMATS_MAP = 'formats';
 /** Column widths (`c:<col>`) and row heights (`r:<row>`) in pixels. */
 export const LAYOUT_MAP = 'layout';
+/** The conditional formats, in priority order (a `Y.Array` of `ConditionalRule`). */
+export const CONDITIONAL_ARRAY = 'conditional';
 
 export function cellKey(row: number, col: number): string {
   return `${row}:${col}`;
@@ -59,6 +61,8 @@ export class CollabSheet {
   readonly formats: Y.Map<string>;
   /** `c:<col>` -> column width, `r:<row>` -> row height, in pixels (shared, like the cells). */
   readonly layout: Y.Map<number>;
+  /** Conditional formats, first rule first; the engine evaluates them. */
+  readonly conditional: Y.Array<ConditionalRule>;
   readonly undoManager: Y.UndoManager;
   private readonly observer: (event: Y.YMapEvent<CellInput>) => void;
   private readonly formatObserver: (event: Y.YMapEvent<string>) => void;
@@ -66,6 +70,10 @@ export class CollabSheet {
   private readonly styleObserver = () => this.styleListeners.forEach((f) => f());
   private readonly layoutListeners = new Set<() => void>();
   private readonly layoutObserver = () => this.layoutListeners.forEach((f) => f());
+  private readonly conditionalObserver = () => {
+    this.applyConditional();
+    this.styleListeners.forEach((f) => f());
+  };
 
   constructor(
     readonly workbook: Workbook,
@@ -75,8 +83,9 @@ export class CollabSheet {
     this.styles = doc.getMap<CellStyle>(STYLES_MAP);
     this.formats = doc.getMap<string>(FORMATS_MAP);
     this.layout = doc.getMap<number>(LAYOUT_MAP);
+    this.conditional = doc.getArray<ConditionalRule>(CONDITIONAL_ARRAY);
     // captureTimeout 0: every commit is its own undo step, as in Excel.
-    this.undoManager = new Y.UndoManager([this.cells, this.styles, this.formats, this.layout], {
+    this.undoManager = new Y.UndoManager([this.cells, this.styles, this.formats, this.layout, this.conditional], {
       trackedOrigins: new Set([this]),
       captureTimeout: 0,
     });
@@ -85,12 +94,14 @@ export class CollabSheet {
     this.applyFormats([...this.formats.keys()]);
     this.styles.observe(this.styleObserver);
     this.layout.observe(this.layoutObserver);
+    this.conditional.observe(this.conditionalObserver);
     this.observer = (event) => {
       // setCells already applied its own edits to the engine.
       if (event.transaction.origin !== this) this.apply([...event.keysChanged]);
     };
     this.cells.observe(this.observer);
     this.apply([...this.cells.keys()]);
+    if (this.conditional.length > 0) this.applyConditional();
   }
 
   private applyFormats(keys: string[]): void {
@@ -130,6 +141,59 @@ export class CollabSheet {
         else this.styles.set(key, next);
       }
     }, this);
+  }
+
+  /** Gives the engine the shared rules; a rule it refuses (written by another client) is skipped. */
+  private applyConditional(): void {
+    const rules = this.conditional.toArray();
+    try {
+      this.workbook.setConditionalFormats(rules);
+    } catch (e) {
+      if (!(e instanceof RuSheetError)) throw e;
+      const ok: ConditionalRule[] = [];
+      for (const rule of rules) {
+        try {
+          this.workbook.setConditionalFormats([...ok, rule]);
+          ok.push(rule);
+        } catch (err) {
+          if (!(err instanceof RuSheetError)) throw err;
+        }
+      }
+      this.workbook.setConditionalFormats(ok);
+    }
+  }
+
+  /** The conditional formats, first (highest priority) first. */
+  conditionalFormats(): ConditionalRule[] {
+    return this.conditional.toArray();
+  }
+
+  /**
+   * Replaces every conditional format (one undo step, shared). The engine
+   * checks the rules first: a bad one throws `RuSheetError` and nothing is
+   * written.
+   */
+  setConditionalFormats(rules: ConditionalRule[]): void {
+    this.workbook.setConditionalFormats(rules);
+    this.doc.transact(() => {
+      this.conditional.delete(0, this.conditional.length);
+      this.conditional.insert(0, rules.map((r) => ({ ...r })));
+    }, this);
+  }
+
+  /** Adds a rule after the others (one undo step, shared); a bad rule throws `RuSheetError`. */
+  addConditionalFormat(rule: ConditionalRule): void {
+    const rules = [...this.conditional.toArray(), rule];
+    this.workbook.setConditionalFormats(rules);
+    this.doc.transact(() => this.conditional.push([{ ...rule }]), this);
+  }
+
+  /** Removes the rule at `index` (one undo step, shared). */
+  removeConditionalFormat(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.conditional.length) {
+      throw new RuSheetError(`no conditional format ${index} (there are ${this.conditional.length})`);
+    }
+    this.doc.transact(() => this.conditional.delete(index, 1), this);
   }
 
   /** The number format of a cell, if any. */
@@ -252,6 +316,7 @@ export class CollabSheet {
     this.formats.unobserve(this.formatObserver);
     this.styles.unobserve(this.styleObserver);
     this.layout.unobserve(this.layoutObserver);
+    this.conditional.unobserve(this.conditionalObserver);
     this.undoManager.destroy();
   }
 }

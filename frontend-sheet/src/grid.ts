@@ -506,6 +506,8 @@ export class SheetGrid {
       kinds[i] = p[0];
       text[i] = p.slice(1);
     }
+    // The engine's conditional formats for the same rectangle: one more call, not one per cell.
+    const looks = this.workbook.getConditionalViewport(top, left, rows, cols);
     this.frame = { top, left, rows, cols, text, kinds };
     this.frames++;
 
@@ -544,10 +546,27 @@ export class SheetGrid {
       for (let c = 0; c < cols; c++) {
         const i = r * cols + c;
         const kind = kinds[i];
-        const style = styleAt?.(top + r, left + c);
+        const own = styleAt?.(top + r, left + c);
+        const look = looks[i];
+        // A matching rule wins over the cell's own style, as in Excel.
+        const style = look
+          ? {
+              ...own,
+              background: look.background ?? own?.background,
+              color: look.color ?? own?.color,
+              bold: look.bold || own?.bold,
+              italic: look.italic || own?.italic,
+            }
+          : own;
         if (style?.background) {
           ctx.fillStyle = style.background;
           ctx.fillRect(xs[c], y, xs[c + 1] - xs[c], rh);
+        }
+        if (look?.bar) {
+          ctx.globalAlpha = 0.65;
+          ctx.fillStyle = look.bar.color;
+          ctx.fillRect(xs[c] + 1, y + 2, Math.max(0, (xs[c + 1] - xs[c] - 2) * look.bar.length), rh - 4);
+          ctx.globalAlpha = 1;
         }
         if (kind === 'e' || text[i] === '') continue;
         const cx = xs[c];

@@ -83,6 +83,50 @@ function encodeInput(value: CellInput): [number, number, string] {
 
 export type ChangeListener = (event: ChangeEvent) => void;
 
+/** How a matching `cellValue` or `formula` rule shows a cell (CSS colours `#rrggbb`). */
+export interface Highlight {
+  background?: string;
+  color?: string;
+  bold?: boolean;
+  italic?: boolean;
+}
+
+/** Excel's comparisons for `cellValue` rules. */
+export type ConditionalOperator =
+  | 'greaterThan'
+  | 'greaterThanOrEqual'
+  | 'lessThan'
+  | 'lessThanOrEqual'
+  | 'equal'
+  | 'notEqual'
+  | 'between'
+  | 'notBetween';
+
+/**
+ * A conditional format on a range (`'A1:B10'`), evaluated by the engine.
+ * Values and formulas are written for the range's top-left cell and move to
+ * each cell like a copied formula (`'=$B$1'` stays, `'=B1'` follows).
+ */
+export type ConditionalRule =
+  | { range: string; type: 'cellValue'; operator: ConditionalOperator; values: string[]; style: Highlight }
+  | { range: string; type: 'formula'; formula: string; style: Highlight }
+  | { range: string; type: 'colorScale'; colors: string[] }
+  | { range: string; type: 'dataBar'; color: string };
+
+/** How the rules show one cell (see `Workbook.getConditionalViewport`). */
+export interface ConditionalLook {
+  background?: string;
+  color?: string;
+  bold: boolean;
+  italic: boolean;
+  /** Data bar: length from 0 to 1 and colour. */
+  bar?: { length: number; color: string };
+}
+
+const ITEM = '\u001d';
+const FIELD = '\u001f';
+const RULE = '\u001e';
+
 /** An error from the engine: a malformed formula, a cell outside the sheet, a broken file. */
 export class RuSheetError extends Error {
   override name = 'RuSheetError';
@@ -311,6 +355,93 @@ export class Workbook {
   /** Sets (or with null removes) a number format such as `#,##0.00` or `yyyy-mm-dd`. */
   setFormat(row: number, col: number, format: string | null): void {
     this.run(() => this.engine.setFormat(row, col, format ?? undefined));
+  }
+
+  /**
+   * Replaces the conditional formatting of the active sheet with `rules`
+   * (earlier rules win where two set the same property). A rule the engine
+   * refuses (an unparsable formula, an unknown operator, a bad colour)
+   * throws `RuSheetError` and leaves the previous rules in place.
+   */
+  setConditionalFormats(rules: ConditionalRule[]): void {
+    const previous = this.getConditionalFormats();
+    const add = (rule: ConditionalRule) => {
+      const h: Highlight = 'style' in rule ? rule.style ?? {} : {};
+      const values = rule.type === 'cellValue' ? rule.values.join(ITEM) : rule.type === 'formula' ? rule.formula : '';
+      const colors = rule.type === 'colorScale' ? rule.colors.join(ITEM) : rule.type === 'dataBar' ? rule.color : '';
+      this.engine.addConditionalFormat(
+        rule.type,
+        rule.range,
+        rule.type === 'cellValue' ? rule.operator : '',
+        values,
+        h.background ?? '',
+        h.color ?? '',
+        !!h.bold,
+        !!h.italic,
+        colors,
+      );
+    };
+    try {
+      this.engine.clearConditionalFormats();
+      rules.forEach(add);
+    } catch (e) {
+      this.engine.clearConditionalFormats();
+      previous.forEach(add);
+      rethrow(e);
+    }
+  }
+
+  /** The active sheet's conditional formatting (for instance after `importXlsx`). */
+  getConditionalFormats(): ConditionalRule[] {
+    const text = this.engine.conditionalFormats();
+    return text
+      .split(RULE)
+      .filter((r) => r !== '')
+      .map((r): ConditionalRule => {
+        const [type, range, operator, values, background, color, bold, italic, colors] = r.split(FIELD);
+        const style: Highlight = {};
+        if (background) style.background = background;
+        if (color) style.color = color;
+        if (bold === '1') style.bold = true;
+        if (italic === '1') style.italic = true;
+        switch (type) {
+          case 'cellValue':
+            return { range, type, operator: operator as ConditionalOperator, values: values.split(ITEM), style };
+          case 'formula':
+            return { range, type, formula: values, style };
+          case 'colorScale':
+            return { range, type, colors: colors.split(ITEM) };
+          default:
+            return { range, type: 'dataBar', color: colors };
+        }
+      });
+  }
+
+  /**
+   * How the rules show each cell of a rectangle of the active sheet,
+   * row-major (one WebAssembly call: a renderer asks once per frame); null
+   * where no rule applies.
+   */
+  getConditionalViewport(top: number, left: number, rows: number, cols: number): Array<ConditionalLook | null> {
+    let packed: string;
+    try {
+      packed = this.engine.conditionalViewport(top, left, rows, cols);
+    } catch (e) {
+      rethrow(e);
+    }
+    if (packed === '') return new Array(rows * cols).fill(null);
+    return packed
+      .split(FIELD)
+      .slice(0, -1)
+      .map((cell) => {
+        if (cell === '') return null;
+        const [background, color, bold, italic, length, bar] = cell.split(',');
+        const look: ConditionalLook = { bold: bold === '1', italic: italic === '1' };
+        if (background) look.background = background;
+        if (color) look.color = color;
+        if (bar) look.bar = { length: Number(length), color: bar };
+        return look;
+      });
   }
 
   /**

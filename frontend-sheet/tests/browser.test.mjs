@@ -432,6 +432,75 @@ test('the toolbar sets styles and number formats on the selection', async () => 
   await context.close();
 });
 
+/** Share of a cell's pixels near an RGB colour on the canvas. */
+async function share(page, row, col, [r, g, b]) {
+  return page.evaluate(
+    ([row, col, r, g, b]) => {
+      const { grid } = globalThis.rusheetPage;
+      const canvas = document.querySelector('canvas.rusheet-canvas');
+      const dpr = devicePixelRatio || 1;
+      const box = grid.cellBox(row, col);
+      const img = canvas.getContext('2d').getImageData((box.x + 2) * dpr, (box.y + 2) * dpr, (box.w - 4) * dpr, (box.h - 4) * dpr);
+      let n = 0;
+      for (let i = 0; i < img.data.length; i += 4) {
+        if (Math.abs(img.data[i] - r) < 40 && Math.abs(img.data[i + 1] - g) < 40 && Math.abs(img.data[i + 2] - b) < 40) n++;
+      }
+      return n / (img.data.length / 4);
+    },
+    [row, col, r, g, b],
+  );
+}
+
+test('conditional formats are evaluated by the engine, drawn for every user and undone', async () => {
+  const ctxA = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const ctxB = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const a = await open(ctxA, 'conditional', 'ann');
+  const b = await open(ctxB, 'conditional', 'bob');
+  await a.evaluate(() => {
+    const { sheet } = globalThis.rusheetPage;
+    sheet.setCells([
+      { row: 0, col: 0, input: '5' },
+      { row: 1, col: 0, input: '50' },
+      { row: 0, col: 1, input: '10' },
+      { row: 1, col: 1, input: '40' },
+    ]);
+    sheet.addConditionalFormat({
+      range: 'A1:A5',
+      type: 'cellValue',
+      operator: 'greaterThan',
+      values: ['=$B$1'],
+      style: { background: '#ff0000', color: '#ffffff' },
+    });
+    sheet.addConditionalFormat({ range: 'B1:B5', type: 'dataBar', color: '#0000ff' });
+  });
+  await waitDrawn(b, 1, 1, '40');
+  await b.waitForFunction(() => globalThis.rusheetPage.workbook.getConditionalFormats().length === 2);
+  await b.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // A2 (50 > 10) is red on Bob's screen, A1 (5) is not.
+  assert.ok((await share(b, 1, 0, [255, 0, 0])) > 0.5, 'A2 red');
+  assert.ok((await share(b, 0, 0, [255, 0, 0])) < 0.05, 'A1 not red');
+  // B2's data bar is full length, B1's a quarter.
+  const bar2 = await share(b, 1, 1, [89, 89, 255]);
+  const bar1 = await share(b, 0, 1, [89, 89, 255]);
+  assert.ok(bar2 > 0.6 && bar1 > 0.1 && bar1 < 0.4, `bars ${bar1} ${bar2}`);
+  await b.screenshot({ path: join(SHOTS, 'conditional-b.png') });
+  // Bob raises B1 to 60: the rule reads it, A2 is no longer red for Ann.
+  await b.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 0, col: 1, input: '60' }]));
+  await waitDrawn(a, 0, 1, '60');
+  await a.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.ok((await share(a, 1, 0, [255, 0, 0])) < 0.05, 'A2 not red after B1 = 60');
+  // Ann undoes her two rules (Bob's edit stays).
+  await a.evaluate(() => {
+    globalThis.rusheetPage.sheet.undo();
+    globalThis.rusheetPage.sheet.undo();
+  });
+  await b.waitForFunction(() => globalThis.rusheetPage.workbook.getConditionalFormats().length === 0);
+  assert.equal(await b.evaluate(() => globalThis.rusheetPage.workbook.getCellData(0, 1).value), 60);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await ctxA.close();
+  await ctxB.close();
+});
+
 /** Bundles a test app (tests/<name>/app.*) with esbuild and serves it with the WebAssembly module. */
 async function serveApp(entry) {
   const dir = mkdtempSync(join(tmpdir(), 'rusheet-app-'));

@@ -6,11 +6,15 @@
 // Methods are called from JavaScript, where `#[must_use]` means nothing.
 #![allow(clippy::must_use_candidate)]
 
+use std::collections::BTreeMap;
+
+use sheet_core::conditional::ConditionalFormats;
 use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
 use sheet_history::{Document, Input};
 use wasm_bindgen::prelude::*;
 
 // The renderer's one-call viewport read (frontend-sheet/src/grid).
+mod conditional;
 mod fill;
 mod viewport;
 
@@ -125,6 +129,8 @@ pub struct Engine {
     sheet: SheetId,
     /// Whether changed cells are recorded (kept across `importXlsx`).
     tracking: bool,
+    /// Each sheet's conditional formatting (conditional.rs).
+    conditional: BTreeMap<SheetId, ConditionalFormats>,
 }
 
 impl Default for Engine {
@@ -167,6 +173,7 @@ impl Engine {
             doc,
             sheet,
             tracking: true,
+            conditional: BTreeMap::new(),
         };
         e.doc.workbook_mut().track_changes(true);
         e
@@ -554,6 +561,8 @@ impl Engine {
     #[wasm_bindgen(js_name = importXlsx)]
     pub fn import_xlsx(&mut self, data: &[u8]) -> Result<(), JsError> {
         let mut wb = sheet_io::read_xlsx(data).map_err(|e| js_error(&e))?;
+        self.conditional =
+            sheet_io::read_conditional_formats(data, &wb).map_err(|e| js_error(&e))?;
         wb.track_changes(self.tracking);
         self.sheet = wb.sheet_at(0).unwrap_or(0);
         self.doc = Document::from_workbook(wb);
@@ -562,6 +571,6 @@ impl Engine {
 
     #[wasm_bindgen(js_name = exportXlsx)]
     pub fn export_xlsx(&self) -> Result<Vec<u8>, JsError> {
-        sheet_io::write_xlsx(self.doc.workbook()).map_err(|e| js_error(&e))
+        sheet_io::write_xlsx_with(self.doc.workbook(), &self.conditional).map_err(|e| js_error(&e))
     }
 }

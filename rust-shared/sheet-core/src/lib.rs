@@ -21,6 +21,7 @@
     clippy::many_single_char_names
 )]
 
+pub mod conditional;
 pub mod graph;
 pub mod storage;
 pub mod structure;

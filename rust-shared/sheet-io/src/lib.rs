@@ -10,6 +10,7 @@
 // files become f64 like every spreadsheet number.
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
@@ -18,6 +19,10 @@ use sheet_core::{parse_input, SheetError, SheetId, Value, Workbook};
 use sheet_formula::value::number_to_text;
 
 pub type Result<T> = std::result::Result<T, SheetError>;
+
+mod conditional;
+pub use conditional::read_conditional_formats;
+use sheet_core::conditional::ConditionalFormats;
 
 fn io_error(what: &str, e: impl std::fmt::Display) -> SheetError {
     SheetError::Io(format!("{what}: {e}"))
@@ -243,11 +248,22 @@ fn data_value(data: &Data) -> (Value, Option<&'static str>) {
 /// Writes a workbook as XLSX: every sheet, values, formulas with their
 /// cached results, number formats and defined names.
 pub fn write_xlsx(workbook: &Workbook) -> Result<Vec<u8>> {
+    write_xlsx_with(workbook, &BTreeMap::new())
+}
+
+/// [`write_xlsx`], with each sheet's conditional formatting.
+pub fn write_xlsx_with(
+    workbook: &Workbook,
+    conditional: &BTreeMap<SheetId, ConditionalFormats>,
+) -> Result<Vec<u8>> {
     let mut out = rust_xlsxwriter::Workbook::new();
     for (id, name) in workbook.sheets() {
         let ws = out.add_worksheet();
         ws.set_name(&name)
             .map_err(|e| io_error(&format!("XLSX sheet {name}"), e))?;
+        if let Some(rules) = conditional.get(&id) {
+            conditional::write_rules(ws, rules)?;
+        }
         let Some(sheet) = workbook.sheet(id) else {
             continue;
         };
