@@ -94,7 +94,7 @@ async def test_settings_errors_name_the_problem():
     class NoKey(Table):
         name: str
 
-    with pytest.raises(InvalidArgumentError, match="primary_key is 'id', which is not a field"):
+    with pytest.raises(InvalidArgumentError, match="primary_key names 'id', which is not a field"):
         NoKey.get_table_name()
 
     class BadIndex(Table):

@@ -214,7 +214,7 @@ async def test_join_with_explicit_on_and_aggregate(people):
 async def test_join_errors(people):
     with pytest.raises(InvalidArgumentError, match="no foreign key between Tag and Author"):
         Author.find_all().join(Tag)
-    with pytest.raises(InvalidArgumentError, match="self-joins"):
+    with pytest.raises(InvalidArgumentError, match="join an alias for a self-join"):
         Author.find_all().join(Author)
     with pytest.raises(InvalidArgumentError, match="takes a Table class"):
         Author.find_all().join("m_books")

@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,6 +31,7 @@ use tokio_postgres::{
 use crate::error::{PgError, Result};
 use crate::param::{Param, ParamColumn};
 use crate::status::command_status;
+use crate::tls::Target;
 
 /// Executions of one `executemany` kept in flight at once.
 pub const PIPELINE_WINDOW: usize = 256;
@@ -169,6 +169,7 @@ pub struct Connection {
     tx_depth: AtomicU32,
     pid: i32,
     server_version: u32,
+    ssl: bool,
 }
 
 impl Drop for Connection {
@@ -188,69 +189,57 @@ fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 impl Connection {
-    /// Connect with a libpq DSN (`postgresql://user@host:port/db?...` or `host=... dbname=...`).
+    /// Connect with a libpq DSN (`postgresql://user@host:port/db?...` or
+    /// `host=... dbname=...`), TLS settings included (see [`crate::tls`]).
     pub async fn connect(dsn: &str, options: ConnectOptions) -> Result<Connection> {
-        let mut config =
-            Config::from_str(dsn).map_err(|e| PgError::Interface(format!("invalid DSN: {e}")))?;
-        if config.get_application_name().is_none() {
-            config.application_name("ouroboros.postgres");
-        }
-        Self::connect_config(&config, options).await
+        Self::connect_target(&Target::parse(dsn)?, options).await
     }
 
-    /// Connect with a parsed configuration.
-    pub async fn connect_config(config: &Config, options: ConnectOptions) -> Result<Connection> {
-        let mut config = config.clone();
+    /// Connect to a parsed target.
+    pub async fn connect_target(target: &Target, options: ConnectOptions) -> Result<Connection> {
+        let mut config = target.config.clone();
         config.connect_timeout(options.connect_timeout);
-        let target = describe_target(&config);
-        let (client, mut connection) =
-            match tokio::time::timeout(options.connect_timeout, config.connect(NoTls)).await {
-                Err(_) => {
-                    return Err(PgError::Connection(format!(
-                        "cannot connect to {target}: timed out after {:?}",
-                        options.connect_timeout
-                    )))
-                }
-                Ok(Err(e)) => {
-                    return Err(match PgError::from_driver(&e, None) {
-                        db @ PgError::Db(_) => db,
-                        _ => PgError::Connection(format!("cannot connect to {target}: {e}")),
-                    })
-                }
-                Ok(Ok(pair)) => pair,
-            };
+        let described = describe_target(&config);
+        let timed_out = || {
+            PgError::Connection(format!(
+                "cannot connect to {described}: timed out after {:?}",
+                options.connect_timeout
+            ))
+        };
+        let failed = |e: tokio_postgres::Error| match PgError::from_driver(&e, None) {
+            db @ PgError::Db(_) => db,
+            _ => PgError::Connection(format!(
+                "cannot connect to {described}: {}",
+                describe_error(&e)
+            )),
+        };
         let (tx, rx) = mpsc::channel(options.notification_queue.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         let closed_reason = Arc::new(Mutex::new(None));
-        let (dropped2, reason2) = (dropped.clone(), closed_reason.clone());
-        let driver = tokio::spawn(async move {
-            loop {
-                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(AsyncMessage::Notification(n))) => {
-                        let n = Notification {
-                            pid: n.process_id(),
-                            channel: n.channel().to_owned(),
-                            payload: n.payload().to_owned(),
-                        };
-                        if tx.try_send(n).is_err() {
-                            dropped2.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => {
-                        let text = match e.as_db_error() {
-                            Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-                            None => e.to_string(),
-                        };
-                        *reason2
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text);
-                        break;
-                    }
-                    None => break,
+        let (client, driver) = match &target.tls {
+            None => {
+                match tokio::time::timeout(options.connect_timeout, config.connect(NoTls)).await {
+                    Err(_) => return Err(timed_out()),
+                    Ok(Err(e)) => return Err(failed(e)),
+                    Ok(Ok((client, connection))) => (
+                        client,
+                        drive(connection, tx, dropped.clone(), closed_reason.clone()),
+                    ),
                 }
             }
-        });
+            Some(tls) => {
+                match tokio::time::timeout(options.connect_timeout, config.connect(tls.clone()))
+                    .await
+                {
+                    Err(_) => return Err(timed_out()),
+                    Ok(Err(e)) => return Err(failed(e)),
+                    Ok(Ok((client, connection))) => (
+                        client,
+                        drive(connection, tx, dropped.clone(), closed_reason.clone()),
+                    ),
+                }
+            }
+        };
         let cancel = client.cancel_token();
         let mut conn = Connection {
             client,
@@ -271,10 +260,14 @@ impl Connection {
             tx_depth: AtomicU32::new(0),
             pid: 0,
             server_version: 0,
+            ssl: false,
         };
         let first = conn
             .client
-            .simple_query("SELECT pg_backend_pid(), current_setting('server_version_num')")
+            .simple_query(
+                "SELECT pg_backend_pid(), current_setting('server_version_num'), \
+                 coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+            )
             .await
             .map_err(|e| conn.err(&e))?;
         if let Some(SimpleQueryMessage::Row(row)) = first
@@ -283,8 +276,15 @@ impl Connection {
         {
             conn.pid = row.get(0).and_then(|v| v.parse().ok()).unwrap_or(0);
             conn.server_version = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+            conn.ssl = row.get(2) == Some("t");
         }
         Ok(conn)
+    }
+
+    /// Whether the connection is encrypted (TLS), as the server reports it.
+    #[must_use]
+    pub fn is_ssl(&self) -> bool {
+        self.ssl
     }
 
     fn err(&self, e: &tokio_postgres::Error) -> PgError {
@@ -932,6 +932,63 @@ async fn execute_one(
     row: &[Param],
 ) -> (usize, Result<u64, tokio_postgres::Error>) {
     (index, client.execute(stmt, &refs(row)).await)
+}
+
+/// Run the connection's I/O task: route notifications to the queue (bounded;
+/// overflow counted), remember why the connection ended.
+fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    tx: mpsc::Sender<Notification>,
+    dropped: Arc<AtomicU64>,
+    reason: Arc<Mutex<Option<String>>>,
+) -> JoinHandle<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(AsyncMessage::Notification(n))) => {
+                    let n = Notification {
+                        pid: n.process_id(),
+                        channel: n.channel().to_owned(),
+                        payload: n.payload().to_owned(),
+                    };
+                    if tx.try_send(n).is_err() {
+                        dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    let text = match e.as_db_error() {
+                        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+                        None => e.to_string(),
+                    };
+                    *reason
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text);
+                    break;
+                }
+                None => break,
+            }
+        }
+    })
+}
+
+/// A driver error with its causes (a TLS failure says why the certificate was refused).
+fn describe_error(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// Where `COPY ... FROM STDIN` reads.

@@ -25,6 +25,7 @@ pub mod param;
 pub mod pool;
 pub mod status;
 pub mod temporal;
+pub mod tls;
 pub mod value;
 
 pub use connection::{

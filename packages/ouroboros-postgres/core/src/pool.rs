@@ -4,20 +4,19 @@
 //! statement cache; a manager of our own keeps one connection type (and its
 //! bounded cache) for pooled and direct use alike.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool::managed::{self, Metrics, Object, QueueMode, RecycleError, RecycleResult};
 use deadpool::Runtime;
-use tokio_postgres::Config;
 
 use crate::connection::{ConnectOptions, Connection};
 use crate::error::{PgError, Result};
+use crate::tls::Target;
 
 /// Creates and checks pooled connections.
 pub struct Manager {
-    config: Config,
+    target: Target,
     options: ConnectOptions,
 }
 
@@ -26,7 +25,7 @@ impl managed::Manager for Manager {
     type Error = PgError;
 
     async fn create(&self) -> Result<Arc<Connection>> {
-        Connection::connect_config(&self.config, self.options.clone())
+        Connection::connect_target(&self.target, self.options.clone())
             .await
             .map(Arc::new)
     }
@@ -74,13 +73,8 @@ impl Pool {
                 options.min_size, options.max_size
             )));
         }
-        let mut config =
-            Config::from_str(dsn).map_err(|e| PgError::Interface(format!("invalid DSN: {e}")))?;
-        if config.get_application_name().is_none() {
-            config.application_name("ouroboros.postgres");
-        }
         let manager = Manager {
-            config,
+            target: Target::parse(dsn)?,
             options: options.connect.clone(),
         };
         let inner = managed::Pool::builder(manager)

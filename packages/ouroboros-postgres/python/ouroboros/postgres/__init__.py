@@ -18,10 +18,11 @@ from ouroboros.postgres._pool import Pool, PoolAcquireContext, connect, create_p
 from ouroboros.postgres._postgres import Connection, ModelCodec, Record, __version__
 from ouroboros.postgres._prepared import Attribute, PreparedStatement, Type
 from ouroboros.postgres._query import Query
-from ouroboros.postgres._table import ForeignKey, Index, Table, TableNotFound
+from ouroboros.postgres._table import Alias, ForeignKey, Index, Table, TableNotFound
 from ouroboros.postgres._transaction import Transaction
 
 __all__ = [
+    "Alias",
     "Attribute",
     "Avg",
     "Column",

@@ -31,7 +31,7 @@ from ouroboros.postgres._expressions import (
 
 if TYPE_CHECKING:
     from ouroboros.postgres._postgres import Record
-    from ouroboros.postgres._table import Table
+    from ouroboros.postgres._table import Alias, Table
 
 __all__ = ["Query"]
 
@@ -144,19 +144,23 @@ class Query(Generic[T]):
 
     skip = offset
 
-    def join(self, other: type[Table], on: Condition | None = None, *, kind: str = "inner") -> Query[T]:
-        """Join another table, on its declared foreign key unless ``on`` is given.
+    def join(self, other: type[Table] | Alias, on: Condition | None = None, *, kind: str = "inner") -> Query[T]:
+        """Join another table (or an alias of one: ``Employee.alias("boss")``),
+        on its declared foreign key unless ``on`` is given.
 
         Rows then come back as tuples of instances, one per table in join order.
         """
-        from ouroboros.postgres._table import Table
+        from ouroboros.postgres._table import Alias, Table
 
-        if not (isinstance(other, type) and issubclass(other, Table)):
-            raise InvalidArgumentError(f"join() takes a Table class, got {other!r}")
+        if not (isinstance(other, Alias) or (isinstance(other, type) and issubclass(other, Table))):
+            raise InvalidArgumentError(f"join() takes a Table class or an alias, got {other!r}")
         if kind not in _JOIN_KINDS:
             raise InvalidArgumentError(f"join kind must be 'inner' or 'left', got {kind!r}")
         if any(m.get_table_name() == other.get_table_name() for m in self._models()):
-            raise InvalidArgumentError(f"{other.__name__} is already part of this query (self-joins are not supported)")
+            raise InvalidArgumentError(
+                f"{other.__name__} is already part of this query: join an alias for a self-join "
+                f"({other.__name__}.alias('other_name'))"
+            )
         if on is None:
             on = _foreign_key_condition(self._models(), other)
         elif not isinstance(on, Condition):
@@ -165,7 +169,7 @@ class Query(Generic[T]):
         q._joins.append(_Join(other, on, kind))
         return q
 
-    def left_join(self, other: type[Table], on: Condition | None = None) -> Query[T]:
+    def left_join(self, other: type[Table] | Alias, on: Condition | None = None) -> Query[T]:
         """``join(..., kind="left")``: the joined instance is None where no row matches."""
         return self.join(other, on, kind="left")
 
@@ -188,7 +192,8 @@ class Query(Generic[T]):
     def _from(self, params: Params) -> str:
         out = quote_ident(self._model.get_table_name())
         for j in self._joins:
-            out += f" {_JOIN_KINDS[j.kind]} {quote_ident(j.model.get_table_name())} ON {j.on.sql(params)}"
+            target = j.model._ob_from() if hasattr(j.model, "_ob_from") else quote_ident(j.model.get_table_name())
+            out += f" {_JOIN_KINDS[j.kind]} {target} ON {j.on.sql(params)}"
         return out
 
     def _where_sql(self, params: Params) -> str:
@@ -344,10 +349,10 @@ class Query(Generic[T]):
             raise InvalidArgumentError("update() and delete() work on one table: remove join() and group_by()")
         if not (self._order or self._limit is not None or self._offset is not None):
             return self._where_sql(params)
-        pk = Column(self._model, self._model._ob_primary_key())
+        keys = ", ".join(Column(self._model, k).sql(params) for k in self._model._ob_primary_keys())
         table = quote_ident(self._model.get_table_name())
-        inner = f"SELECT {pk.sql(params)} FROM {table}{self._where_sql(params)}{self._tail(params)}"
-        return f" WHERE {pk.sql(params)} IN ({inner})"
+        inner = f"SELECT {keys} FROM {table}{self._where_sql(params)}{self._tail(params)}"
+        return f" WHERE ({keys}) IN ({inner})"
 
     async def update(self, values: dict[str, Any] | None = None, /, **kwargs: Any) -> int:
         """Set columns on every matching row; returns how many rows changed.
@@ -391,14 +396,25 @@ def _non_negative(what: str, n: Any) -> int | None:
 
 def _foreign_key_condition(models: list[type[Table]], other: type[Table]) -> Condition:
     """``other`` joined to the query's tables on the one declared foreign key between them."""
-    found: list[Condition] = []
+    from ouroboros.postgres._table import Alias
+
+    def table_of(m: Any) -> Any:
+        return m._ob_model if isinstance(m, Alias) else m
+
+    forward: list[Condition] = []
+    backward: list[Condition] = []
     for model in models:
         for column, (target, target_column) in model._ob_foreign_keys().items():
-            if target is other:
-                found.append(Column(model, column) == Column(other, target_column))
+            if target is table_of(other):
+                forward.append(Column(model, column) == Column(other, target_column))
         for column, (target, target_column) in other._ob_foreign_keys().items():
-            if target is model:
-                found.append(Column(other, column) == Column(model, target_column))
+            if target is table_of(model):
+                backward.append(Column(other, column) == Column(model, target_column))
+    # A self-join (an alias of a table already in the query) follows the
+    # query's foreign keys towards the alias: each row joined to the row it
+    # points at; the other direction needs on=.
+    self_join = isinstance(other, Alias) and any(table_of(m) is other._ob_model for m in models)
+    found = forward if self_join and forward else forward + backward
     if len(found) != 1:
         names = ", ".join(m.__name__ for m in models)
         what = "no foreign key" if not found else f"{len(found)} foreign keys"

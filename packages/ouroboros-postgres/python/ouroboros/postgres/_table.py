@@ -34,7 +34,7 @@ from ouroboros.postgres._query import Query, _count_of
 from ouroboros.validation import BaseModel
 from ouroboros.validation._model import ModelMetaclass
 
-__all__ = ["ForeignKey", "Index", "Table", "TableNotFound"]
+__all__ = ["Alias", "ForeignKey", "Index", "Table", "TableNotFound"]
 
 T = TypeVar("T", bound="Table")
 
@@ -92,12 +92,23 @@ class _Settings:
         self.table_name: str = getattr(raw, "table_name", None) or getattr(raw, "name", None) or cls.__name__.lower()
         if not isinstance(self.table_name, str):
             raise InvalidArgumentError(f"{cls.__name__}.Settings.table_name must be a str")
-        self.primary_key: str = getattr(raw, "primary_key", "id")
-        if self.primary_key not in fields:
+        declared = getattr(raw, "primary_key", "id")
+        keys = (declared,) if isinstance(declared, str) else tuple(declared)
+        if not keys or len(set(keys)) != len(keys):
             raise InvalidArgumentError(
-                f"{cls.__name__}.Settings.primary_key is {self.primary_key!r}, which is not a field "
-                f"(fields: {', '.join(fields)})"
+                f"{cls.__name__}.Settings.primary_key must name one field or several distinct ones, got {declared!r}"
             )
+        for key in keys:
+            if key not in fields:
+                raise InvalidArgumentError(
+                    f"{cls.__name__}.Settings.primary_key names {key!r}, which is not a field "
+                    f"(fields: {', '.join(fields)})"
+                )
+        #: Every primary key column (several for a composite key).
+        self.primary_keys: tuple[str, ...] = keys
+        #: The first key column (the only one unless the key is composite).
+        self.primary_key: str = keys[0]
+        self.composite = len(keys) > 1
         overrides = dict(getattr(raw, "column_types", None) or {})
         for name in overrides:
             if name not in fields:
@@ -106,7 +117,8 @@ class _Settings:
         self.columns: list[ColumnSpec] = []
         for name in fields:
             schema = described[name]["schema"]
-            pk_auto = name == self.primary_key and _is_optional_int(schema) and name not in overrides
+            pk_auto = not self.composite and name == self.primary_key and _is_optional_int(schema)
+            pk_auto = pk_auto and name not in overrides
             self.columns.append(column_spec(name, schema, override=overrides.get(name), identity=pk_auto))
         self.names = frozenset(fields)
         self.auto_pk = any(c.identity for c in self.columns)
@@ -204,11 +216,37 @@ class Table(BaseModel, metaclass=TableMeta):
         return cached
 
     @classmethod
+    def _ob_primary_keys(cls) -> tuple[str, ...]:
+        return cls._ob_settings().primary_keys
+
+    @classmethod
     def _ob_foreign_keys(cls) -> dict[str, tuple[type[Table], str]]:
         return {
-            name: (ref.target, ref.column or ref.target._ob_primary_key())
+            name: (ref.target, _referenced_column(cls, name, ref))
             for name, ref in cls._ob_settings().foreign_keys.items()
         }
+
+    @classmethod
+    def _ob_key_condition(cls, key: Any) -> Condition:
+        """``pk == key`` (a tuple of values, in key order, for a composite key)."""
+        keys = cls._ob_primary_keys()
+        if len(keys) == 1:
+            return Column(cls, keys[0]) == key
+        if not isinstance(key, tuple | list) or len(key) != len(keys):
+            raise InvalidArgumentError(
+                f"{cls.__name__} has a composite primary key ({', '.join(keys)}): "
+                f"give a tuple of {len(keys)} values, got {key!r}"
+            )
+        condition = Column(cls, keys[0]) == key[0]
+        for name, value in zip(keys[1:], key[1:], strict=True):
+            condition = condition & (Column(cls, name) == value)
+        return condition
+
+    @classmethod
+    def alias(cls, name: str) -> Alias:
+        """The table under another name in one query, for self-joins:
+        ``Boss = Employee.alias("boss")`` then ``Employee.find().join(Boss)``."""
+        return Alias(cls, name)
 
     @classmethod
     def _ob_conditions(cls, conditions: Iterable[Any], equals: Mapping[str, Any]) -> list[Condition]:
@@ -237,24 +275,30 @@ class Table(BaseModel, metaclass=TableMeta):
         s = cls._ob_settings()
         table = cls.get_table_name()
         parts = [c.definition() for c in s.columns]
-        parts.append(f"PRIMARY KEY ({quote_ident(s.primary_key)})")
+        parts.append(f"PRIMARY KEY ({', '.join(map(quote_ident, s.primary_keys))})")
         for cols in s.unique:
             name = index_name("uq", table, cols)
             parts.append(f"CONSTRAINT {quote_ident(name)} UNIQUE ({', '.join(map(quote_ident, cols))})")
-        for col, ref in s.foreign_keys.items():
-            target_col = ref.column or ref.target._ob_primary_key()
-            fk = (
-                f"CONSTRAINT {quote_ident(index_name('fk', table, (col,)))} FOREIGN KEY ({quote_ident(col)}) "
-                f"REFERENCES {quote_ident(ref.target.get_table_name())} ({quote_ident(target_col)})"
-            )
-            if ref.on_delete:
-                fk += f" ON DELETE {ForeignKey._ACTIONS[ref.on_delete.lower()]}"
-            parts.append(fk)
+        for col in s.foreign_keys:
+            parts.append(f"CONSTRAINT {quote_ident(index_name('fk', table, (col,)))} {cls._ob_foreign_key_sql(col)}")
         exists = "IF NOT EXISTS " if if_not_exists else ""
         body = ",\n    ".join(parts)
         statements = [f"CREATE TABLE {exists}{quote_ident(table)} (\n    {body}\n)"]
         statements += [cls._index_sql(i, if_not_exists=if_not_exists) for i in s.indexes]
         return statements
+
+    @classmethod
+    def _ob_foreign_key_sql(cls, column: str) -> str:
+        """``FOREIGN KEY (...) REFERENCES ...`` of a declared foreign key."""
+        ref = cls._ob_settings().foreign_keys[column]
+        target_col = _referenced_column(cls, column, ref)
+        fk = (
+            f"FOREIGN KEY ({quote_ident(column)}) "
+            f"REFERENCES {quote_ident(ref.target.get_table_name())} ({quote_ident(target_col)})"
+        )
+        if ref.on_delete:
+            fk += f" ON DELETE {ForeignKey._ACTIONS[ref.on_delete.lower()]}"
+        return fk
 
     @classmethod
     def _index_sql(cls, index: Index, *, if_not_exists: bool = True) -> str:
@@ -294,14 +338,20 @@ class Table(BaseModel, metaclass=TableMeta):
 
     @classmethod
     async def get(cls: type[T], key: Any) -> T | None:
-        """The row whose primary key is ``key``, or None."""
+        """The row whose primary key is ``key`` (a tuple for a composite key), or None."""
+        keys = cls._ob_primary_keys()
         sql = cls.__dict__.get("__ouroboros_get_sql__")
         if sql is None:
             table = quote_ident(cls.get_table_name())
-            pk = quote_ident(cls._ob_primary_key())
-            sql = f"SELECT {cls._ob_select_list()} FROM {table} WHERE {table}.{pk} = $1"
+            where = " AND ".join(f"{table}.{quote_ident(k)} = ${i + 1}" for i, k in enumerate(keys))
+            sql = f"SELECT {cls._ob_select_list()} FROM {table} WHERE {where}"
             type.__setattr__(cls, "__ouroboros_get_sql__", sql)
-        return await _database.executor()._fetchrow_model(sql, (key,), cls._ob_codec())
+        if len(keys) > 1:
+            cls._ob_key_condition(key)  # checks the tuple's shape
+            args = tuple(key)
+        else:
+            args = (key,)
+        return await _database.executor()._fetchrow_model(sql, args, cls._ob_codec())
 
     @classmethod
     async def count(cls, *conditions: Condition, **equals: Any) -> int:
@@ -342,7 +392,7 @@ class Table(BaseModel, metaclass=TableMeta):
 
     def _ob_set_key(self, key: Any) -> None:
         cls = type(self)
-        if key is not None and getattr(self, cls._ob_primary_key()) != key:
+        if cls._ob_settings().auto_pk and key is not None and getattr(self, cls._ob_primary_key()) != key:
             cls._ob_codec().assign(self, cls._ob_primary_key(), key)
 
     async def insert(self: T) -> T:
@@ -407,14 +457,16 @@ class Table(BaseModel, metaclass=TableMeta):
     async def save(self: T) -> T:
         """INSERT, or UPDATE every column of the row with this primary key (an upsert)."""
         cls = type(self)
-        pk = cls._ob_primary_key()
-        if getattr(self, pk) is None:
+        s = cls._ob_settings()
+        if s.auto_pk and getattr(self, s.primary_key) is None:
             return await self.insert()
+        keys = s.primary_keys
         columns, values = self._ob_row()
-        updates = ", ".join(f"{quote_ident(c)} = EXCLUDED.{quote_ident(c)}" for c in columns if c != pk)
+        updates = ", ".join(f"{quote_ident(c)} = EXCLUDED.{quote_ident(c)}" for c in columns if c not in keys)
         sql = self._ob_insert_sql(columns, 1)
         returning = sql.rindex(" RETURNING ")
-        conflict = f" ON CONFLICT ({quote_ident(pk)}) " + (f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
+        target = ", ".join(map(quote_ident, keys))
+        conflict = f" ON CONFLICT ({target}) " + (f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
         sql = sql[:returning] + conflict + sql[returning:]
         await _database.executor().fetchval(sql, *values)
         return self
@@ -428,23 +480,25 @@ class Table(BaseModel, metaclass=TableMeta):
             cls._ob_check_column(name)
             codec.assign(self, name, value)
         if changes:
-            await cls.find(Column(cls, cls._ob_primary_key()) == self._ob_key()).update(
+            await cls.find(cls._ob_key_condition(self._ob_key())).update(
                 {name: getattr(self, name) for name in changes}
             )
         return self
 
     def _ob_key(self) -> Any:
-        key = getattr(self, type(self)._ob_primary_key())
-        if key is None:
+        """The primary key value (a tuple for a composite key)."""
+        keys = type(self)._ob_primary_keys()
+        values = tuple(getattr(self, k) for k in keys)
+        if any(v is None for v in values):
             raise InvalidArgumentError(f"this {type(self).__name__} has no primary key value: insert() it first")
-        return key
+        return values[0] if len(values) == 1 else values
 
     async def delete(self) -> bool:
         """DELETE this row; True if it existed."""
         cls = type(self)
         params = Params()
-        pk = Column(cls, cls._ob_primary_key())
-        sql = f"DELETE FROM {quote_ident(cls.get_table_name())} WHERE {(pk == self._ob_key()).sql(params)}"
+        condition = cls._ob_key_condition(self._ob_key())
+        sql = f"DELETE FROM {quote_ident(cls.get_table_name())} WHERE {condition.sql(params)}"
         return _count_of(await _database.executor().execute(sql, *params.values)) > 0
 
     async def refresh(self: T) -> T:
@@ -452,8 +506,74 @@ class Table(BaseModel, metaclass=TableMeta):
         cls = type(self)
         fresh = await cls.get(self._ob_key())
         if fresh is None:
-            raise TableNotFound(f"{cls.__name__} with {cls._ob_primary_key()}={self._ob_key()!r} no longer exists")
+            keys = ", ".join(cls._ob_primary_keys())
+            raise TableNotFound(f"{cls.__name__} with ({keys})={self._ob_key()!r} no longer exists")
         codec = cls._ob_codec()
         for name in cls.model_fields:
             codec.assign(self, name, getattr(fresh, name))
         return self
+
+
+def _referenced_column(model: type[Table], column: str, ref: ForeignKey) -> str:
+    """The column a foreign key points at: the one given, or the target's (single) primary key."""
+    if ref.column is not None:
+        ref.target._ob_check_column(ref.column)
+        return ref.column
+    keys = ref.target._ob_primary_keys()
+    if len(keys) != 1:
+        raise InvalidArgumentError(
+            f"{model.__name__}.Settings.foreign_keys[{column!r}]: {ref.target.__name__} has a composite primary key; "
+            f"name the referenced column: ForeignKey({ref.target.__name__}, column=...)"
+        )
+    return keys[0]
+
+
+class Alias:
+    """A table under another name within one query (``Employee.alias("boss")``).
+
+    Its columns are read like the model's (``Boss.name``) and render as
+    ``"boss"."name"``; its rows become instances of the model. Used for
+    self-joins: ``Employee.find().left_join(Boss)`` joins each employee to the
+    row its foreign key to ``Employee`` points at.
+    """
+
+    __slots__ = ("__name__", "_ob_alias", "_ob_model")
+
+    def __init__(self, model: type[Table], name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise InvalidArgumentError(f"alias() takes a non-empty name, got {name!r}")
+        if name == model.get_table_name():
+            raise InvalidArgumentError(f"alias {name!r} is the table's own name")
+        self._ob_model = model
+        self._ob_alias = name
+        self.__name__ = name
+
+    def get_table_name(self) -> str:
+        return self._ob_alias
+
+    def _ob_from(self) -> str:
+        return f"{quote_ident(self._ob_model.get_table_name())} AS {quote_ident(self._ob_alias)}"
+
+    def _ob_columns(self) -> frozenset[str]:
+        return self._ob_model._ob_columns()
+
+    def _ob_codec(self) -> ModelCodec:
+        return self._ob_model._ob_codec()
+
+    def _ob_check_column(self, name: str) -> str:
+        return self._ob_model._ob_check_column(name)
+
+    def _ob_foreign_keys(self) -> dict[str, tuple[type[Table], str]]:
+        return self._ob_model._ob_foreign_keys()
+
+    def _ob_select_list(self) -> str:
+        table = quote_ident(self._ob_alias)
+        return ", ".join(f"{table}.{quote_ident(c.name)}" for c in self._ob_model._ob_settings().columns)
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and name in self._ob_model._ob_columns():
+            return Column(self, name)  # type: ignore[arg-type]
+        raise AttributeError(f"alias {self._ob_alias!r} of {self._ob_model.__name__} has no column {name!r}")
+
+    def __repr__(self) -> str:
+        return f"{self._ob_model.__name__}.alias({self._ob_alias!r})"

@@ -1,0 +1,455 @@
+//! Where to connect and how to secure it: a DSN parsed into tokio-postgres's
+//! [`Config`] plus libpq's TLS settings, which tokio-postgres does not parse
+//! itself (`sslmode=verify-ca|verify-full`, `sslrootcert`).
+//!
+//! TLS runs on rustls (ring provider) through tokio-postgres-rustls. The modes
+//! follow libpq: `disable` never asks for TLS; `prefer` (the default) uses it
+//! when the server offers it; `require` insists on it but does not check the
+//! certificate (unless `sslrootcert` is given: then it acts as `verify-ca`);
+//! `verify-ca` checks the chain against `sslrootcert`; `verify-full` checks the
+//! chain and that the certificate names the host. `sslrootcert` is a PEM file,
+//! or `system` for the platform's roots; without it `~/.postgresql/root.crt`
+//! is used when it exists.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use tokio_postgres::config::SslMode as DriverSslMode;
+use tokio_postgres::Config;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::error::{PgError, Result};
+
+/// libpq's `sslmode` values (`allow` is taken as `prefer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Result<SslMode> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "allow" | "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(PgError::Interface(format!(
+                    "invalid DSN: sslmode={other:?} is not one of disable, allow, prefer, require, verify-ca, verify-full"
+                )))
+            }
+        })
+    }
+}
+
+/// A parsed DSN: the driver's configuration and the TLS connector to use.
+#[derive(Clone)]
+pub struct Target {
+    pub config: Config,
+    pub ssl: SslMode,
+    /// `None` with `sslmode=disable`.
+    pub(crate) tls: Option<MakeRustlsConnect>,
+}
+
+impl Target {
+    /// Parse a libpq DSN (`postgresql://...?sslmode=...` or `host=... sslmode=...`).
+    pub fn parse(dsn: &str) -> Result<Target> {
+        let (rest, options) = split_tls_options(dsn);
+        for (key, _) in &options {
+            if matches!(
+                key.as_str(),
+                "sslcert" | "sslkey" | "sslpassword" | "sslcrl"
+            ) {
+                return Err(PgError::Interface(format!(
+                    "invalid DSN: {key} is not supported (client certificates and CRLs are not implemented)"
+                )));
+            }
+        }
+        let value = |name: &str| {
+            options
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let mut config =
+            Config::from_str(&rest).map_err(|e| PgError::Interface(format!("invalid DSN: {e}")))?;
+        if config.get_application_name().is_none() {
+            config.application_name("ouroboros.postgres");
+        }
+        let root = value("sslrootcert");
+        let mut ssl = value("sslmode").map_or(Ok(SslMode::Prefer), |m| SslMode::parse(&m))?;
+        if ssl == SslMode::Require && root.is_some() {
+            ssl = SslMode::VerifyCa;
+        }
+        config.ssl_mode(match ssl {
+            SslMode::Disable => DriverSslMode::Disable,
+            SslMode::Prefer => DriverSslMode::Prefer,
+            _ => DriverSslMode::Require,
+        });
+        let tls = match ssl {
+            SslMode::Disable => None,
+            mode => Some(MakeRustlsConnect::new(client_config(
+                mode,
+                root.as_deref(),
+            )?)),
+        };
+        Ok(Target { config, ssl, tls })
+    }
+}
+
+/// Take the TLS options this module handles out of a DSN; the rest goes to tokio-postgres.
+fn split_tls_options(dsn: &str) -> (String, Vec<(String, String)>) {
+    const OURS: [&str; 6] = [
+        "sslmode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "sslpassword",
+        "sslcrl",
+    ];
+    let mut taken = Vec::new();
+    let trimmed = dsn.trim();
+    if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+        let Some((base, query)) = trimmed.split_once('?') else {
+            return (trimmed.to_owned(), taken);
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            if OURS.contains(&k) {
+                taken.push((k.to_owned(), percent_decode(v)));
+            } else {
+                kept.push(pair);
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        return (rest, taken);
+    }
+    // key=value pairs; a value may be single-quoted with backslash escapes.
+    let bytes = trimmed.as_bytes();
+    let mut rest = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &trimmed[start..i];
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if i < bytes.len() && bytes[i] == b'=' {
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < bytes.len() && bytes[i] == b'\'' {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    if bytes[i] == b'\\' && i + 1 < bytes.len() {
+                        i += 1;
+                    }
+                    let ch = trimmed[i..].chars().next().unwrap_or_default();
+                    value.push(ch);
+                    i += ch.len_utf8();
+                }
+                i += 1;
+            } else {
+                let vstart = i;
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                value.push_str(&trimmed[vstart..i]);
+            }
+        }
+        if key.is_empty() {
+            continue;
+        }
+        if OURS.contains(&key) {
+            taken.push((key.to_owned(), value));
+        } else {
+            if !rest.is_empty() {
+                rest.push(' ');
+            }
+            rest.push_str(trimmed[start..i.min(trimmed.len())].trim());
+        }
+    }
+    (rest, taken)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn tls_error(e: impl std::fmt::Display) -> PgError {
+    PgError::Interface(format!("cannot set up TLS: {e}"))
+}
+
+fn client_config(mode: SslMode, root: Option<&str>) -> Result<ClientConfig> {
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?;
+    let config = match mode {
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+            .with_no_client_auth(),
+        SslMode::VerifyCa | SslMode::VerifyFull => {
+            let roots = load_roots(mode, root)?;
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(tls_error)?;
+            if mode == SslMode::VerifyFull {
+                builder.with_webpki_verifier(webpki).with_no_client_auth()
+            } else {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
+                    .with_no_client_auth()
+            }
+        }
+    };
+    Ok(config)
+}
+
+fn load_roots(mode: SslMode, root: Option<&str>) -> Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    let name = if mode == SslMode::VerifyFull {
+        "verify-full"
+    } else {
+        "verify-ca"
+    };
+    let path = match root {
+        Some("system") => {
+            let found = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(found.certs);
+            if roots.is_empty() {
+                return Err(tls_error(
+                    "sslrootcert=system found no certificates on this system",
+                ));
+            }
+            return Ok(roots);
+        }
+        Some(p) => std::path::PathBuf::from(p),
+        None => {
+            let default = std::env::var_os("HOME").map(|h| {
+                std::path::PathBuf::from(h)
+                    .join(".postgresql")
+                    .join("root.crt")
+            });
+            match default {
+                Some(p) if p.exists() => p,
+                _ => {
+                    return Err(tls_error(format!(
+                        "sslmode={name} checks the server's certificate: set sslrootcert=<CA file> (PEM) or sslrootcert=system"
+                    )))
+                }
+            }
+        }
+    };
+    let shown = path.display();
+    let certs = CertificateDer::pem_file_iter(&path)
+        .map_err(|e| tls_error(format!("cannot read sslrootcert {shown}: {e}")))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| tls_error(format!("cannot read sslrootcert {shown}: {e}")))?;
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| tls_error(format!("sslrootcert {shown}: {e}")))?;
+    }
+    if roots.is_empty() {
+        return Err(tls_error(format!(
+            "sslrootcert {shown} holds no certificate"
+        )));
+    }
+    Ok(roots)
+}
+
+/// `prefer` / `require`: encryption without checking who answers (libpq's
+/// meaning); the handshake signatures are still verified.
+#[derive(Debug)]
+struct Unverified(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `verify-ca`: the chain must lead to a trusted root; the name is not checked.
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_options_come_out_of_both_dsn_forms() {
+        let (rest, taken) = split_tls_options(
+            "postgresql://u@h:5/db?application_name=x&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem",
+        );
+        assert_eq!(rest, "postgresql://u@h:5/db?application_name=x");
+        assert_eq!(
+            taken,
+            [
+                ("sslmode".to_owned(), "verify-full".to_owned()),
+                ("sslrootcert".to_owned(), "/tmp/ca.pem".to_owned())
+            ]
+        );
+        let (rest, taken) =
+            split_tls_options("host=h port=5 sslmode = require sslrootcert='/a b/c\\'d' user=u");
+        assert_eq!(rest, "host=h port=5 user=u");
+        assert_eq!(taken[0].1, "require");
+        assert_eq!(taken[1].1, "/a b/c'd");
+    }
+
+    #[test]
+    fn modes_are_checked() {
+        let t = Target::parse("postgresql://u@h/db").unwrap();
+        assert_eq!(t.ssl, SslMode::Prefer);
+        assert!(t.tls.is_some());
+        let t = Target::parse("postgresql://u@h/db?sslmode=disable").unwrap();
+        assert!(t.tls.is_none());
+        let e = Target::parse("postgresql://u@h/db?sslmode=sometimes")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("sslmode=\"sometimes\""), "{e}");
+        let e = Target::parse("host=h sslmode=verify-full sslrootcert=/nonexistent/ca.pem")
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("cannot read sslrootcert /nonexistent/ca.pem"),
+            "{e}"
+        );
+        let e = Target::parse("host=h sslcert=/x").err().unwrap();
+        assert!(e.to_string().contains("sslcert is not supported"), "{e}");
+    }
+}

@@ -1,0 +1,193 @@
+"""TLS (sslmode, sslrootcert) against a private PostgreSQL started here with
+ssl=on, a certificate authority and a server certificate made for the run with
+the openssl CLI. Its pg_hba.conf accepts TLS connections only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ouroboros import postgres
+
+pytestmark = pytest.mark.asyncio
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("OUROBOROS_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} but OUROBOROS_REQUIRE_SERVICES=1")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, port: int, certs: Path) -> None:
+        self.port = port
+        self.certs = certs
+
+    def url(self, host: str = "localhost", **query: str) -> str:
+        tail = "&".join(f"{k}={v}" for k, v in query.items())
+        return f"postgresql://postgres@{host}:{self.port}/postgres" + (f"?{tail}" if tail else "")
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[Server]:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+    openssl = shutil.which("openssl")
+    if not found or openssl is None:
+        _unavailable("PostgreSQL server binaries or the openssl CLI are not installed")
+    bindir = found[-1].parent
+    user = "postgres" if os.geteuid() == 0 else None
+    base = Path(tempfile.mkdtemp(prefix="ob-pg-tls-"))
+    base.chmod(0o755)
+    certs, data = base / "certs", base / "data"
+    certs.mkdir()
+    data.mkdir(mode=0o700)
+    if user:
+        shutil.chown(data, user, user)
+
+    def ssl(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True, cwd=certs)
+
+    days = ["-days", "2"]
+    new_key = ["-newkey", "rsa:2048", "-nodes"]
+    ssl("req", "-x509", *new_key, "-keyout", "ca.key", "-out", "ca.pem", *days, "-subj", "/CN=ob test CA")
+    ssl("req", *new_key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    (certs / "san.cnf").write_text("subjectAltName=DNS:localhost\n")
+    ssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", *days, "-extfile", "san.cnf",
+    )  # fmt: skip
+    ssl("req", "-x509", *new_key, "-keyout", "other.key", "-out", "other.pem", *days, "-subj", "/CN=other CA")
+    subprocess.run(
+        [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"],
+        check=True, capture_output=True, user=user, cwd=data,
+    )  # fmt: skip
+    for name in ("server.pem", "server.key"):
+        shutil.copy(certs / name, data / name)
+        (data / name).chmod(0o600)
+        if user:
+            shutil.chown(data / name, user, user)
+    (data / "pg_hba.conf").write_text(
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n"
+    )
+    port = _free_port()
+    log = open(base / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
+    proc = subprocess.Popen(
+        [
+            str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(data),
+            "-c", "listen_addresses=127.0.0.1", "-c", "ssl=on", "-c", "ssl_cert_file=server.pem",
+            "-c", "ssl_key_file=server.key", "-c", "fsync=off",
+        ],
+        user=user, cwd=data, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        ready = [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)]
+        while subprocess.run(ready).returncode != 0:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the TLS test server did not start:\n" + (base / "server.log").read_text())
+            time.sleep(0.2)
+        yield Server(port, certs)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def _ssl_in_use(conn: postgres.Connection) -> bool:
+    return await conn.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+
+
+async def test_verify_full_checks_chain_and_host_name(tls_server):
+    ca = tls_server.certs / "ca.pem"
+    conn = await postgres.connect(tls_server.url(sslmode="verify-full", sslrootcert=str(ca)))
+    try:
+        assert await _ssl_in_use(conn) is True
+        assert await conn.fetchval("SELECT $1::int + 1", 41) == 42
+    finally:
+        await conn.close()
+    # The key=value form reads the same settings.
+    dsn = f"host=localhost port={tls_server.port} user=postgres dbname=postgres sslmode=verify-full sslrootcert='{ca}'"
+    pool = await postgres.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        assert await pool.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") is True
+    finally:
+        await pool.close()
+
+
+async def test_verify_full_refuses_a_certificate_for_another_name(tls_server):
+    ca = tls_server.certs / "ca.pem"
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)not valid for name") as err:
+        await postgres.connect(tls_server.url("127.0.0.1", sslmode="verify-full", sslrootcert=str(ca)))
+    assert f"127.0.0.1:{tls_server.port}" in str(err.value)
+    # verify-ca checks the chain only: the same connection is accepted.
+    conn = await postgres.connect(tls_server.url("127.0.0.1", sslmode="verify-ca", sslrootcert=str(ca)))
+    assert await _ssl_in_use(conn) is True
+    await conn.close()
+
+
+async def test_verify_full_refuses_an_unknown_issuer(tls_server):
+    other = tls_server.certs / "other.pem"
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)unknown ?issuer"):
+        await postgres.connect(tls_server.url(sslmode="verify-full", sslrootcert=str(other)))
+    # require with a root certificate given acts as verify-ca.
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)unknown ?issuer"):
+        await postgres.connect(tls_server.url(sslmode="require", sslrootcert=str(other)))
+
+
+async def test_require_and_prefer_encrypt_without_checking(tls_server):
+    for query in ({"sslmode": "require"}, {"sslmode": "prefer"}, {}):
+        conn = await postgres.connect(tls_server.url("127.0.0.1", **query))
+        try:
+            assert await _ssl_in_use(conn) is True, query
+        finally:
+            await conn.close()
+
+
+async def test_disable_is_refused_by_a_tls_only_server(tls_server):
+    with pytest.raises(postgres.PostgresError) as err:
+        await postgres.connect(tls_server.url(sslmode="disable"))
+    assert err.value.sqlstate == "28000"
+    assert "no encryption" in str(err.value)
+
+
+async def test_verify_modes_need_a_root_certificate(tls_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(postgres.InterfaceError, match="set sslrootcert=<CA file>"):
+        await postgres.connect(tls_server.url(sslmode="verify-full"))
+    with pytest.raises(postgres.InterfaceError, match=r"cannot read sslrootcert /nonexistent/ca\.pem"):
+        await postgres.connect(tls_server.url(sslmode="verify-ca", sslrootcert="/nonexistent/ca.pem"))
+    # libpq's default location is used when it exists.
+    (tmp_path / ".postgresql").mkdir()
+    shutil.copy(tls_server.certs / "ca.pem", tmp_path / ".postgresql" / "root.crt")
+    conn = await postgres.connect(tls_server.url(sslmode="verify-full"))
+    assert await _ssl_in_use(conn) is True
+    await conn.close()
+    with pytest.raises(postgres.InterfaceError, match=r"sslmode=\"sometimes\" is not one of"):
+        await postgres.connect(tls_server.url(sslmode="sometimes"))
+
+
+async def test_require_against_a_server_without_tls(dsn):
+    probe = await postgres.connect(dsn)
+    try:
+        if await probe.fetchval("SHOW ssl") == "on":
+            pytest.skip("the shared test server has TLS on")
+    finally:
+        await probe.close()
+    sep = "&" if "?" in dsn else "?"
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)tls|ssl"):
+        await postgres.connect(f"{dsn}{sep}sslmode=require")
