@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use ouroboros_schema::python::{SchemaValidator, SerOptions};
 
+use crate::flow::{Window, SEND_WINDOW};
 use crate::handles::{BodySink, RequestData, WsConnection};
 use crate::json::{self, Filter};
 use crate::params::ArgValue;
@@ -285,6 +286,8 @@ impl Server {
                 let conn = WsConnection {
                     id: link.id,
                     outgoing: link.outgoing,
+                    window: link.window,
+                    credit: link.credit,
                 };
                 Some(
                     this.helpers
@@ -419,6 +422,7 @@ impl Server {
                     }
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
+                let window = Window::new(SEND_WINDOW, slf.get().core.queue.clone());
                 Self::deliver(
                     slf,
                     reply,
@@ -426,12 +430,14 @@ impl Server {
                         status,
                         headers,
                         chunks: rx,
+                        window: window.clone(),
                     },
                 );
                 let started = Bound::new(
                     py,
                     BodySink {
                         tx: Mutex::new(Some(tx)),
+                        window,
                     },
                 )
                 .and_then(|sink| slf.get().helpers.stream.bind(py).call1((value, sink)));
@@ -561,6 +567,20 @@ impl Server {
                             }
                         };
                         if let Err(e) = result {
+                            e.write_unraisable(py, None);
+                        }
+                    }
+                    Msg::Wake(fut) => {
+                        let py = slf.py();
+                        let fut = fut.bind(py);
+                        let woke = fut.call_method0("done").and_then(|d| {
+                            if d.is_truthy()? {
+                                Ok(())
+                            } else {
+                                fut.call_method1("set_result", (py.None(),)).map(|_| ())
+                            }
+                        });
+                        if let Err(e) = woke {
                             e.write_unraisable(py, None);
                         }
                     }

@@ -1,7 +1,7 @@
 //! Small Python-visible handles the bridge gives to Python code: the raw
 //! request, a streaming body's sink and a WebSocket connection.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use pyo3::prelude::*;
@@ -11,22 +11,36 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::flow::{self, Credit, Window};
 use crate::queue::RequestParts;
 
 /// Where a streaming response writes its chunks.
 #[pyclass(module = "ouroboros.api._api", frozen)]
 pub struct BodySink {
     pub(crate) tx: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+    pub(crate) window: Arc<Window>,
 }
 
 #[pymethods]
 impl BodySink {
-    /// Queue a chunk; `False` once the client has gone away.
-    fn send(&self, chunk: &[u8]) -> bool {
-        match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
+    /// Queue a chunk: 1 sent, 2 sent but the client is behind (`park` a
+    /// future before the next chunk), 0 the client has gone away.
+    fn send(&self, chunk: &[u8]) -> u8 {
+        let sent = match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
             Some(tx) => tx.send(Bytes::copy_from_slice(chunk)).is_ok(),
             None => false,
+        };
+        if sent {
+            self.window.add(chunk.len())
+        } else {
+            flow::GONE
         }
+    }
+
+    /// Resolve `future` once the client has read enough; `False` when there
+    /// is room already (nothing to wait for).
+    fn park(&self, future: Py<PyAny>) -> bool {
+        self.window.park(future)
     }
 
     /// End the body.
@@ -95,6 +109,19 @@ impl RequestData {
 pub struct WsConnection {
     pub(crate) id: u64,
     pub(crate) outgoing: mpsc::UnboundedSender<Message>,
+    pub(crate) window: Arc<Window>,
+    pub(crate) credit: Arc<Credit>,
+}
+
+impl WsConnection {
+    fn queue(&self, msg: Message) -> u8 {
+        let n = msg.len();
+        if self.outgoing.send(msg).is_ok() {
+            self.window.add(n)
+        } else {
+            flow::GONE
+        }
+    }
 }
 
 #[pymethods]
@@ -104,14 +131,27 @@ impl WsConnection {
         self.id
     }
 
-    /// Queue a text frame; `False` once the connection is gone.
-    fn send_text(&self, text: String) -> bool {
-        self.outgoing.send(Message::text(text)).is_ok()
+    /// Queue a text frame: 1 sent, 2 sent but the client is behind (`park`
+    /// a future before the next one), 0 the connection is gone.
+    fn send_text(&self, text: String) -> u8 {
+        self.queue(Message::text(text))
     }
 
-    /// Queue a binary frame; `False` once the connection is gone.
-    fn send_bytes(&self, data: Vec<u8>) -> bool {
-        self.outgoing.send(Message::binary(data)).is_ok()
+    /// Queue a binary frame (same answers as `send_text`).
+    fn send_bytes(&self, data: Vec<u8>) -> u8 {
+        self.queue(Message::binary(data))
+    }
+
+    /// Resolve `future` once the client has read enough; `False` when there
+    /// is room already.
+    fn park(&self, future: Py<PyAny>) -> bool {
+        self.window.park(future)
+    }
+
+    /// The handler took a received frame of `size` bytes (lets the server
+    /// read more from the client).
+    fn taken(&self, size: usize) {
+        self.credit.taken(size);
     }
 
     /// Send a close frame and stop writing.

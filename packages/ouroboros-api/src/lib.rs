@@ -15,6 +15,7 @@
 
 pub mod asgi;
 pub mod bridge;
+pub mod flow;
 pub mod handles;
 pub mod json;
 pub mod multipart;

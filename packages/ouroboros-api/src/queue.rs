@@ -41,6 +41,8 @@ pub enum Reply {
         status: u16,
         headers: Vec<(HeaderName, HeaderValue)>,
         chunks: mpsc::UnboundedReceiver<Bytes>,
+        /// Bytes in `chunks` not yet written; closed when the body is dropped.
+        window: std::sync::Arc<crate::flow::Window>,
     },
 }
 
@@ -48,6 +50,10 @@ pub enum Reply {
 pub struct WsLink {
     pub id: u64,
     pub outgoing: mpsc::UnboundedSender<tokio_tungstenite::tungstenite::Message>,
+    /// Bytes in `outgoing` not yet written to the client.
+    pub window: std::sync::Arc<crate::flow::Window>,
+    /// Bytes received that the handler has not taken yet.
+    pub credit: std::sync::Arc<crate::flow::Credit>,
 }
 
 /// A finished request, as the access log reports it.
@@ -89,6 +95,8 @@ pub enum Msg {
     },
     /// One finished request, for the access log.
     Access(Box<AccessRecord>),
+    /// A producer's asyncio future to resolve: its client made room (or left).
+    Wake(pyo3::Py<pyo3::PyAny>),
     /// The server stopped (with the error that stopped it, if any).
     Stopped(Option<String>),
 }

@@ -18,6 +18,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{oneshot, watch};
 
+use crate::flow::WindowGuard;
 use crate::params::errors_body;
 use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts};
 use crate::router::{extract, Lookup, RoutePlan, RouteTable};
@@ -96,11 +97,18 @@ pub fn reply_to_response(reply: Reply) -> Response<Body> {
             status,
             headers,
             mut chunks,
+            window,
         } => {
+            // hyper polls the body only when it can write, so a client that
+            // does not read leaves chunks in the window and parks Python.
+            let guard = WindowGuard(window);
             let stream = futures::stream::poll_fn(move |cx| {
-                chunks
-                    .poll_recv(cx)
-                    .map(|c| c.map(|b| Ok::<_, Infallible>(Frame::data(b))))
+                chunks.poll_recv(cx).map(|c| {
+                    c.map(|b| {
+                        guard.0.sub(b.len());
+                        Ok::<_, Infallible>(Frame::data(b))
+                    })
+                })
             });
             (status, headers, BodyExt::boxed(StreamBody::new(stream)))
         }
@@ -330,8 +338,10 @@ fn http_builder(config: &Config) -> http1::Builder {
     b.timer(TokioTimer::new())
         .keep_alive(config.keep_alive)
         .header_read_timeout(config.header_read_timeout)
-        .max_buf_size(config.max_header_size.max(8192))
-        .pipeline_flush(true);
+        // No `pipeline_flush`: with it hyper takes body chunks without limit
+        // (its write buffer never reports full), so a client that does not
+        // read made a streamed body pile up in memory.
+        .max_buf_size(config.max_header_size.max(8192));
     b
 }
 

@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use crate::flow::{Credit, Window, WindowGuard, RECEIVE_WINDOW, SEND_WINDOW};
 use crate::params::errors_body;
 use crate::queue::{Job, Msg, Queue, RequestParts, WsEvent, WsLink};
 use crate::router::{extract, Lookup};
@@ -89,6 +90,8 @@ pub fn upgrade(
     };
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Message>();
+    let window = Window::new(SEND_WINDOW, core.queue.clone());
+    let credit = Credit::new(RECEIVE_WINDOW);
     let (reply, _) = oneshot::channel();
     let on_upgrade = hyper::upgrade::on(&mut req);
     core.queue.push(Msg::Job(Job {
@@ -107,12 +110,18 @@ pub fn upgrade(
         ws: Some(WsLink {
             id,
             outgoing: out_tx,
+            window: window.clone(),
+            credit: credit.clone(),
         }),
         errors: None,
     }));
     tokio::spawn(relay(
         on_upgrade,
-        out_rx,
+        Link {
+            out_rx,
+            window,
+            credit,
+        },
         core.queue.clone(),
         id,
         core.config.max_body_size,
@@ -128,11 +137,20 @@ pub fn upgrade(
     response
 }
 
+/// The connection's side of the flow control with Python.
+struct Link {
+    out_rx: mpsc::UnboundedReceiver<Message>,
+    window: Arc<Window>,
+    credit: Arc<Credit>,
+}
+
 /// Relay frames between the upgraded connection and Python until either side
-/// closes.
+/// closes. Both directions are bounded: frames for the client count against
+/// `window` until written, frames from it against `credit` until the
+/// handler receives them (the socket is not read meanwhile).
 async fn relay(
     on_upgrade: hyper::upgrade::OnUpgrade,
-    mut out_rx: mpsc::UnboundedReceiver<Message>,
+    link: Link,
     queue: Arc<Queue>,
     id: u64,
     max_message: usize,
@@ -151,20 +169,40 @@ async fn relay(
     let ws =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
     let (mut sink, mut stream) = ws.split();
+    let Link {
+        mut out_rx,
+        window,
+        credit,
+    } = link;
+    let guard = WindowGuard(window);
     let writer = async move {
         while let Some(msg) = out_rx.recv().await {
             let is_close = matches!(msg, Message::Close(_));
-            if sink.send(msg).await.is_err() || is_close {
+            let n = msg.len();
+            let failed = sink.send(msg).await.is_err();
+            guard.0.sub(n);
+            if failed || is_close {
                 break;
             }
         }
+        drop(guard);
         let _ = sink.close().await;
     };
     let reader = async {
-        while let Some(msg) = stream.next().await {
+        loop {
+            credit.wait_for_room().await;
+            let Some(msg) = stream.next().await else {
+                break;
+            };
             let event = match msg {
-                Ok(Message::Text(t)) => WsEvent::Text(t.as_str().to_owned()),
-                Ok(Message::Binary(b)) => WsEvent::Binary(b),
+                Ok(Message::Text(t)) => {
+                    credit.add(t.len());
+                    WsEvent::Text(t.as_str().to_owned())
+                }
+                Ok(Message::Binary(b)) => {
+                    credit.add(b.len());
+                    WsEvent::Binary(b)
+                }
                 Ok(Message::Close(frame)) => {
                     let (code, reason) = frame.map_or((1005, String::new()), |f| {
                         (u16::from(f.code), f.reason.as_str().to_owned())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import types
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.exceptions import HTTPException, RequestValidationError
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -57,17 +59,33 @@ def make_schedule(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Any, Callab
     return schedule
 
 
-def make_stream(loop: asyncio.AbstractEventLoop) -> Callable[[StreamingResponse, Any], None]:
+_STOP = object()
+
+
+def make_stream(
+    loop: asyncio.AbstractEventLoop, pool: SyncPool | None = None
+) -> Callable[[StreamingResponse, Any], None]:
+    """The pump that feeds a streaming response's chunks to its connection.
+
+    ``sink.send`` answers 2 once the client is a window behind; the pump then
+    parks a future that the connection resolves when the client has read
+    enough, so a client that does not read stops the iterator instead of
+    filling the server's memory. Sync iterators (``FileResponse`` reads) run
+    on the app's thread pool, never on the event loop.
+    """
+
     async def pump(response: StreamingResponse, sink: Any) -> None:
         try:
             iterator = response.body_iterator
             if hasattr(iterator, "__aiter__"):
                 async for chunk in iterator:
-                    if not sink.send(response.encode_chunk(chunk)):
+                    if not await _send(sink, response.encode_chunk(chunk)):
                         break
             else:
-                for chunk in iterator:
-                    if not sink.send(response.encode_chunk(chunk)):
+                it = iter(iterator)
+                step = functools.partial(next, it, _STOP)
+                while (chunk := await run_sync(pool, step)) is not _STOP:
+                    if not await _send(sink, response.encode_chunk(chunk)):
                         break
         except Exception:
             logger.exception("streaming response failed mid-body")
@@ -76,9 +94,19 @@ def make_stream(loop: asyncio.AbstractEventLoop) -> Callable[[StreamingResponse,
             closer = getattr(response.body_iterator, "aclose", None)
             if closer is not None:
                 await closer()
+            else:
+                closer = getattr(response.body_iterator, "close", None)
+                if closer is not None:
+                    closer()
             bg = getattr(response, "background", None)
             if bg is not None:
                 await bg.run()
+
+    async def _send(sink: Any, chunk: bytes) -> bool:
+        state = sink.send(chunk)
+        if state == 2:
+            await wait_for_room(loop, sink)
+        return state != 0
 
     def stream(response: StreamingResponse, sink: Any) -> None:
         task = loop.create_task(pump(response, sink))
@@ -86,6 +114,13 @@ def make_stream(loop: asyncio.AbstractEventLoop) -> Callable[[StreamingResponse,
         task.add_done_callback(_running.discard)
 
     return stream
+
+
+async def wait_for_room(loop: asyncio.AbstractEventLoop, conn: Any) -> None:
+    """Wait until the connection's client has read enough of what was sent."""
+    fut = loop.create_future()
+    if conn.park(fut):
+        await fut
 
 
 def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:

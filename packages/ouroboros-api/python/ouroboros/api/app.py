@@ -344,7 +344,7 @@ class App(APIRouter):
             "access_log": _serve.access_log,
             "ws_deliver": deliver,
             "response_class": Response,
-            "stream": _serve.make_stream(loop),
+            "stream": _serve.make_stream(loop, self.thread_pool),
         }
         self._compiled_routes = routes
         return _api.build_server(routes, config, helpers, always_request, self._handles_validation_errors())

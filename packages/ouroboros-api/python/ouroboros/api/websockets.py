@@ -56,6 +56,10 @@ class WebSocket(Request):
         if self.client_state == WebSocketState.DISCONNECTED:
             raise WebSocketDisconnect(self.close_code or 1006)
         kind, data = await self._events.get()
+        if kind != "close":
+            # Lets the server read more from the client (it stops reading
+            # while a window of frames waits here).
+            self._conn.taken(len(data) if kind == "bytes" else len(data.encode()))
         if kind == "close":
             code, reason = data
             self.client_state = WebSocketState.DISCONNECTED
@@ -94,13 +98,20 @@ class WebSocket(Request):
             WebSocketDisconnect: The connection is gone.
         """
         self._check_open()
-        if not self._conn.send_text(data):
+        await self._sent(self._conn.send_text(data))
+
+    async def _sent(self, state: int) -> None:
+        if state == 0:
             raise WebSocketDisconnect(1006)
+        if state == 2:
+            # The client is a window behind: wait until it reads.
+            fut = asyncio.get_running_loop().create_future()
+            if self._conn.park(fut):
+                await fut
 
     async def send_bytes(self, data: bytes) -> None:
         self._check_open()
-        if not self._conn.send_bytes(bytes(data)):
-            raise WebSocketDisconnect(1006)
+        await self._sent(self._conn.send_bytes(bytes(data)))
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
         text = json.dumps(data, separators=(",", ":"))
