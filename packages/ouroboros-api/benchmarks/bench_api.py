@@ -177,6 +177,9 @@ def wait_ready(port: int, timeout: float = 30) -> bool:
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Server on CPU 0, load generator on CPU 1 (emptied without taskset).
+PIN_SERVER = ["taskset", "-c", "0"]
+PIN_CLIENT = ["taskset", "-c", "1"]
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -199,7 +202,7 @@ def tree_cpu_seconds(root: int) -> float:
 
 def run_wrk(port: int, route: str, duration: int, connections: int, tmp: Path) -> tuple[float, int] | None:
     method, path, body = ROUTES[route]
-    cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    cmd = [*PIN_CLIENT, "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
     if body is not None:
         script = tmp / f"{route}.lua"
         payload = json.dumps(body).replace("\\", "\\\\").replace('"', '\\"')
@@ -218,15 +221,128 @@ def run_wrk(port: int, route: str, duration: int, connections: int, tmp: Path) -
     return (float(m.group(1)), int(n.group(1))) if m and n else None
 
 
+LOAD_CLIENT = """
+import asyncio, json, sys, time
+
+def main():
+    port, duration, connections = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    request = sys.stdin.buffer.read()
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+    stats = {"ok": 0, "bad": 0}
+    stop = [False]
+
+    class Conn(asyncio.Protocol):
+        def __init__(self, done):
+            self.buf, self.need, self.done = bytearray(), None, done
+
+        def connection_made(self, transport):
+            self.t = transport
+            transport.write(request)
+
+        def data_received(self, data):
+            self.buf += data
+            while True:
+                if self.need is None:
+                    end = self.buf.find(b"\\r\\n\\r\\n")
+                    if end < 0:
+                        return
+                    head = bytes(self.buf[:end]).lower()
+                    i = head.find(b"content-length:")
+                    length = int(head[i + 15:].split(b"\\r\\n", 1)[0]) if i >= 0 else 0
+                    self.status = head[9:12]
+                    self.need = end + 4 + length
+                if len(self.buf) < self.need:
+                    return
+                del self.buf[:self.need]
+                self.need = None
+                stats["ok" if self.status[:1] in (b"2", b"3") else "bad"] += 1
+                if stop[0]:
+                    self.t.close()
+                    return
+                self.t.write(request)
+
+        def connection_lost(self, exc):
+            if not self.done.done():
+                self.done.set_result(None)
+
+    async def run():
+        loop = asyncio.get_running_loop()
+        dones = []
+        for _ in range(connections):
+            done = loop.create_future()
+            await loop.create_connection(lambda: Conn(done), "127.0.0.1", port)
+            dones.append(done)
+        started = time.perf_counter()
+        await asyncio.sleep(duration)
+        stop[0] = True
+        n = stats["ok"] + stats["bad"]
+        elapsed = time.perf_counter() - started
+        await asyncio.wait(dones, timeout=5)
+        print(json.dumps({"requests": n, "bad": stats["bad"], "elapsed": elapsed}))
+
+    asyncio.run(run())
+
+main()
+"""
+
+
+def run_python_load(port: int, route: str, duration: int, connections: int) -> tuple[float, int] | None:
+    """A keep-alive load generator in Python (uvloop when installed), for
+    machines without wrk: ``connections`` connections, one request in
+    flight on each. It saturates fewer req/s than wrk, so compare the CPU
+    time per request table."""
+    method, path, body = ROUTES[route]
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+    request = head.encode() + b"\r\n" + payload
+    out = subprocess.run(
+        [*PIN_CLIENT, sys.executable, "-c", LOAD_CLIENT, str(port), str(duration), str(connections)],
+        input=request,
+        capture_output=True,
+        check=False,
+    )
+    try:
+        result = json.loads(out.stdout)
+    except ValueError:
+        print(f"  ! {route}: load client failed: {out.stderr.decode()[-500:]}", file=sys.stderr)
+        return None
+    if result["bad"]:
+        print(f"  ! {route}: {result['bad']} non-2xx responses", file=sys.stderr)
+        return None
+    return result["requests"] / result["elapsed"], result["requests"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument(
+        "--client",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator: wrk if installed (auto), else a Python asyncio client",
+    )
     args = parser.parse_args()
-    for tool in ("wrk", "taskset"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is required (apt-get install -y wrk util-linux)")
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "python"
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install -y wrk), use --client python")
+    if shutil.which("taskset") is None:
+        PIN_SERVER.clear()
+        PIN_CLIENT.clear()
+
+    def load(port: int, route: str, duration: int) -> tuple[float, int] | None:
+        if args.client == "wrk":
+            return run_wrk(port, route, duration, args.connections, tmp)
+        return run_python_load(port, route, duration, args.connections)
+
     servers = args.servers.split(",")
     results: dict[str, dict[str, float | None]] = {}
     cpu: dict[str, dict[str, float | None]] = {}
@@ -236,7 +352,7 @@ def main() -> None:
             port = free_port()
             env = {**os.environ, "BENCH_SERVE": name, "BENCH_PORT": str(port), "OUROBOROS_WORKER_THREADS": "1"}
             proc = subprocess.Popen(
-                ["taskset", "-c", "0", sys.executable, __file__],
+                [*PIN_SERVER, sys.executable, __file__],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -250,9 +366,9 @@ def main() -> None:
                     results[name][route] = cpu[name][route] = None
                     if name == "bare-hyper" and route != "plain":
                         continue
-                    run_wrk(port, route, 1, args.connections, tmp)  # warm-up
+                    load(port, route, 1)  # warm-up
                     before = tree_cpu_seconds(proc.pid)
-                    measured = run_wrk(port, route, args.duration, args.connections, tmp)
+                    measured = load(port, route, args.duration)
                     used = tree_cpu_seconds(proc.pid) - before
                     if measured is not None:
                         results[name][route] = measured[0]
@@ -264,7 +380,8 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()
     print_table(
-        f"req/s, server on CPU 0, wrk -t1 -c{args.connections} -d{args.duration}s on CPU 1",
+        f"req/s, server on CPU 0, {args.client} client ({args.connections} connections, "
+        f"{args.duration}s per route) on CPU 1",
         servers,
         results,
         "{:,.0f}",

@@ -27,7 +27,7 @@ use crate::flow::{Window, SEND_WINDOW};
 use crate::handles::{BodySink, RequestData, WsConnection};
 use crate::json::{self, Filter};
 use crate::params::ArgValue;
-use crate::queue::{Msg, Reply, WsEvent};
+use crate::queue::{Msg, Reply, RouterAnswer, WsEvent};
 use crate::server::Core;
 
 /// Per route, what only Python can hold.
@@ -95,6 +95,9 @@ pub struct Helpers {
     pub make_request: Py<PyAny>,
     pub response_class: Py<PyAny>,
     pub stream: Py<PyAny>,
+    /// `router_answer(request, status, detail, headers, errors)`: a
+    /// coroutine answering a 404/405/redirect/413/422 through the app.
+    pub router_answer: Py<PyAny>,
 }
 
 /// How a finished value becomes a reply.
@@ -277,7 +280,41 @@ impl Server {
         PyTuple::new(py, args)
     }
 
-    fn run_job(slf: &Bound<'_, Self>, job: crate::queue::Job) {
+    /// A request the router answered itself, passed through the app's
+    /// middleware and exception handlers (`router_answer` in Python).
+    fn run_answer(slf: &Bound<'_, Self>, job: crate::queue::Job, answer: RouterAnswer) {
+        let py = slf.py();
+        let this = slf.get();
+        let request = match job.request {
+            Some(parts) => this
+                .helpers
+                .make_request
+                .bind(py)
+                .call1((RequestData::from(*parts),)),
+            None => Ok(py.None().into_bound(py)),
+        };
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => return Self::fail(slf, &e, None, job.reply, false),
+        };
+        let errors = job.errors.map(|b| PyBytes::new(py, &b));
+        let called = this.helpers.router_answer.bind(py).call1((
+            &request,
+            answer.status,
+            answer.detail,
+            answer.headers,
+            errors,
+        ));
+        match called {
+            Ok(coro) => Self::step(slf, &coro, Mode::Error, Some(&request), job.reply),
+            Err(e) => Self::fail(slf, &e, Some(&request), job.reply, false),
+        }
+    }
+
+    fn run_job(slf: &Bound<'_, Self>, mut job: crate::queue::Job) {
+        if let Some(answer) = job.answer.take() {
+            return Self::run_answer(slf, job, answer);
+        }
         let py = slf.py();
         let this = slf.get();
         let route = &this.routes[job.route];

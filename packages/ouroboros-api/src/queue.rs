@@ -84,6 +84,30 @@ pub struct Job {
     /// Set when the parameters were invalid: the 422 body, for the app's own
     /// `RequestValidationError` handler.
     pub errors: Option<Bytes>,
+    /// Set when the router answered itself (404, 405, redirect, 413, 422)
+    /// and the app has Python middleware or exception handlers, which must
+    /// see that answer; `route` is then meaningless.
+    pub answer: Option<RouterAnswer>,
+}
+
+/// An answer the router made without a handler.
+pub struct RouterAnswer {
+    pub status: u16,
+    pub detail: &'static str,
+    pub headers: Vec<(String, String)>,
+}
+
+impl RouterAnswer {
+    pub fn new(status: u16, detail: &'static str, header: Option<(&str, String)>) -> Self {
+        Self {
+            status,
+            detail,
+            headers: header
+                .map(|(name, value)| (name.to_owned(), value))
+                .into_iter()
+                .collect(),
+        }
+    }
 }
 
 pub enum Msg {

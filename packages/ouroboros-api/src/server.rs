@@ -11,16 +11,16 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
-use hyper::server::conn::http1;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::sync::{oneshot, watch};
 
 use crate::flow::WindowGuard;
 use crate::params::errors_body;
-use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts};
+use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer};
 use crate::router::{extract, Lookup, RoutePlan, RouteTable};
 
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -66,6 +66,9 @@ pub struct Core {
     /// Send parameter errors to Python's exception handlers instead of
     /// answering them here.
     pub forward_validation_errors: bool,
+    /// Send the router's own answers (404, 405, redirects, 413, 408, 422)
+    /// through Python, so its middleware and exception handlers see them.
+    pub forward_router_answers: bool,
 }
 
 pub fn full(
@@ -250,25 +253,21 @@ async fn route_request(
     let (route, path_params) = match core.table.lookup(&parts.method, path) {
         Lookup::Found { route, params } => (route, params),
         Lookup::MethodNotAllowed(allow) => {
-            let mut r = detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-            if let Ok(v) = HeaderValue::from_str(&allow) {
-                r.headers_mut().insert(ALLOW, v);
-            }
-            return Ok(r);
+            let answer = RouterAnswer::new(405, "Method Not Allowed", Some(("Allow", allow)));
+            return Ok(router_answer(&core, &parts, peer, answer, None).await);
         }
-        Lookup::Redirect(to) => {
-            let mut location = to;
+        Lookup::Redirect(mut location) => {
             if let Some(q) = parts.uri.query() {
                 location.push('?');
                 location.push_str(q);
             }
-            let mut r = full(StatusCode::TEMPORARY_REDIRECT, "text/plain", Bytes::new());
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                r.headers_mut().insert(LOCATION, v);
-            }
-            return Ok(r);
+            let answer = RouterAnswer::new(307, "", Some(("Location", location)));
+            return Ok(router_answer(&core, &parts, peer, answer, None).await);
         }
-        Lookup::NotFound => return Ok(detail(StatusCode::NOT_FOUND, "Not Found")),
+        Lookup::NotFound => {
+            let answer = RouterAnswer::new(404, "Not Found", None);
+            return Ok(router_answer(&core, &parts, peer, answer, None).await);
+        }
     };
     let plan = &core.plans[route];
     let wants_request = plan.wants_request || core.always_request;
@@ -280,6 +279,10 @@ async fn route_request(
             .and_then(|v| v.parse::<u64>().ok());
         match read_body(&core, incoming, declared).await {
             Ok(b) => b,
+            Err(resp) if core.forward_router_answers => {
+                let answer = RouterAnswer::new(resp.status().as_u16(), body_refusal(&resp), None);
+                return Ok(router_answer(&core, &parts, peer, answer, None).await);
+            }
             Err(resp) => return Ok(resp),
         }
     } else {
@@ -290,6 +293,11 @@ async fn route_request(
         Ok(args) => (args, None),
         // The app has its own RequestValidationError handler: let Python
         // answer (slow path, only for invalid requests).
+        Err(errors) if core.forward_router_answers => {
+            let answer = RouterAnswer::new(422, "", None);
+            let errors = Bytes::from(errors_body(&errors));
+            return Ok(router_answer(&core, &parts, peer, answer, Some((errors, body))).await);
+        }
         Err(errors) if core.forward_validation_errors => {
             (Vec::new(), Some(Bytes::from(errors_body(&errors))))
         }
@@ -323,6 +331,7 @@ async fn route_request(
         reply: tx,
         ws: None,
         errors,
+        answer: None,
     }));
     Ok(match rx.await {
         Ok(reply) => reply_to_response(reply),
@@ -333,21 +342,101 @@ async fn route_request(
     })
 }
 
-fn http_builder(config: &Config) -> http1::Builder {
-    let mut b = http1::Builder::new();
-    b.timer(TokioTimer::new())
+/// The detail of a body `read_body` refused (413 or 408).
+fn body_refusal(resp: &Response<Body>) -> &'static str {
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "Request body is too large"
+    } else {
+        "Timed out reading the request body"
+    }
+}
+
+/// Answer a request the router handled itself: here, or, when the app has
+/// Python middleware or exception handlers, through Python so they see it.
+async fn router_answer(
+    core: &Arc<Core>,
+    parts: &hyper::http::request::Parts,
+    peer: Option<SocketAddr>,
+    answer: RouterAnswer,
+    errors: Option<(Bytes, Bytes)>,
+) -> Response<Body> {
+    if !core.forward_router_answers {
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::NOT_FOUND);
+        let mut r = match &errors {
+            Some((errors, _)) => full(status, "application/json", errors.clone()),
+            None if status.is_redirection() => full(status, "text/plain", Bytes::new()),
+            None => detail(status, answer.detail),
+        };
+        for (name, value) in answer.headers {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                r.headers_mut().insert(n, v);
+            }
+        }
+        return r;
+    }
+    let request = Box::new(RequestParts {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        path_params: Vec::new(),
+        headers: parts.headers.clone(),
+        body: errors
+            .as_ref()
+            .map(|(_, body)| body.clone())
+            .unwrap_or_default(),
+        client: peer,
+    });
+    let (tx, rx) = oneshot::channel();
+    core.queue.push(Msg::Job(Job {
+        route: 0,
+        args: Vec::new(),
+        request: Some(request),
+        reply: tx,
+        ws: None,
+        errors: errors.map(|(errors, _)| errors),
+        answer: Some(answer),
+    }));
+    match rx.await {
+        Ok(reply) => reply_to_response(reply),
+        Err(_) => detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server is shutting down",
+        ),
+    }
+}
+
+/// One builder for both protocols: hyper-util's auto builder reads the
+/// connection's first bytes and serves HTTP/1.1 or, for the HTTP/2
+/// preface, HTTP/2 (h2c with prior knowledge).
+fn http_builder(config: &Config) -> auto::Builder<TokioExecutor> {
+    let mut b = auto::Builder::new(TokioExecutor::new());
+    b.http1()
+        .timer(TokioTimer::new())
         .keep_alive(config.keep_alive)
         .header_read_timeout(config.header_read_timeout)
         // No `pipeline_flush`: with it hyper takes body chunks without limit
         // (its write buffer never reports full), so a client that does not
         // read made a streamed body pile up in memory.
         .max_buf_size(config.max_header_size.max(8192));
+    // HTTP/2 flow control bounds what a stream and a connection may have
+    // in flight; the send buffer bounds what waits for a slow reader.
+    b.http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(H2_MAX_STREAMS)
+        .max_header_list_size(u32::try_from(config.max_header_size).unwrap_or(u32::MAX))
+        .max_send_buf_size(H2_SEND_BUFFER)
+        .keep_alive_interval(Duration::from_secs(30));
     b
 }
 
-/// Accept connections until `shutdown` flips, then let open connections
-/// finish their current request (up to the graceful timeout).
-///
+/// Streams one HTTP/2 connection may run at once.
+const H2_MAX_STREAMS: u32 = 128;
+/// Bytes of response data one HTTP/2 stream may buffer for its client.
+const H2_SEND_BUFFER: usize = 256 * 1024;
+
 /// Connections are tracked with an mpsc channel whose senders live in the
 /// connection tasks: when the last one is dropped, every connection is done.
 /// (hyper-util's `GracefulShutdown` cannot watch connections with upgrades,
@@ -370,8 +459,11 @@ pub async fn accept_loop<S, F>(
                     let _ = stream.set_nodelay(true);
                     let svc = service.clone();
                     let conn = http
-                        .serve_connection(TokioIo::new(stream), service_fn(move |req| svc(req, Some(peer))))
-                        .with_upgrades();
+                        .serve_connection_with_upgrades(
+                            TokioIo::new(stream),
+                            service_fn(move |req| svc(req, Some(peer))),
+                        )
+                        .into_owned();
                     let mut stop = shutdown.clone();
                     let alive = alive_tx.clone();
                     tokio::spawn(async move {

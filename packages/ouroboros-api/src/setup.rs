@@ -227,13 +227,14 @@ fn native_middleware_from(d: &Bound<'_, PyDict>) -> PyResult<NativeMiddleware> {
 /// Build the server of an app from its compiled routes (see
 /// `ouroboros.api._plan`). Nothing is bound yet.
 #[pyfunction]
-#[pyo3(signature = (routes, config, helpers, always_request, forward_validation_errors = false))]
+#[pyo3(signature = (routes, config, helpers, always_request, forward_validation_errors = false, forward_router_answers = false))]
 pub fn build_server(
     routes: &Bound<'_, PyList>,
     config: &Bound<'_, PyDict>,
     helpers: &Bound<'_, PyDict>,
     always_request: bool,
     forward_validation_errors: bool,
+    forward_router_answers: bool,
 ) -> PyResult<Server> {
     guard(|| {
         let mut table = RouteTable::default();
@@ -306,6 +307,7 @@ pub fn build_server(
                 queue: Arc::new(queue),
                 always_request,
                 forward_validation_errors,
+                forward_router_answers,
             }),
             routes: py_routes,
             helpers: Helpers {
@@ -318,6 +320,7 @@ pub fn build_server(
                 fallback: get(helpers, "fallback")?.unbind(),
                 on_error: get(helpers, "on_error")?.unbind(),
                 make_request: get(helpers, "make_request")?.unbind(),
+                router_answer: get(helpers, "router_answer")?.unbind(),
                 response_class: get(helpers, "response_class")?.unbind(),
                 stream: get(helpers, "stream")?.unbind(),
             },

@@ -114,6 +114,7 @@ pub fn upgrade(
             credit: credit.clone(),
         }),
         errors: None,
+        answer: None,
     }));
     tokio::spawn(relay(
         on_upgrade,

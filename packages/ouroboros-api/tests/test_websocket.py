@@ -149,3 +149,41 @@ def test_many_concurrent_connections(client):
         for i, ws in enumerate(sockets):
             ws.send(str(i))
         assert [ws.recv(timeout=5) for ws in sockets] == [f"Echo: {i}" for i in range(20)]
+
+
+# -- TestClient.websocket_connect (Starlette's test session API)
+
+
+def test_websocket_connect_echo(client):
+    with client.websocket_connect("/echo") as ws:
+        ws.send_text("hi")
+        assert ws.receive_text() == "Echo: hi"
+        ws.send_text("again")
+        assert ws.receive() == {"type": "websocket.send", "text": "Echo: again"}
+
+
+def test_websocket_connect_bytes_and_json(client):
+    with client.websocket_connect("/binary") as ws:
+        ws.send_bytes(b"abc")
+        assert ws.receive_bytes() == b"cba"
+        ws.send_json({"x": [1, 2]})
+        assert ws.receive_json() == {"got": {"x": [1, 2]}}
+
+
+def test_websocket_connect_sees_the_server_close(client):
+    with client.websocket_connect("/server-closes") as ws, pytest.raises(WebSocketDisconnect) as info:
+        ws.receive_text()
+    assert (info.value.code, info.value.reason) == (4001, "bye")
+
+
+def test_websocket_connect_path_and_query(client):
+    with client.websocket_connect("/rooms/red?user=ann") as ws:
+        assert ws.receive_json() == {"room": "red", "user": "ann", "path": {"room": "red"}}
+
+
+def test_websocket_connect_refused(client):
+    with pytest.raises(WebSocketDisconnect) as info:
+        client.websocket_connect("/rooms/red?user=a")
+    assert info.value.code == 1008
+    with pytest.raises(WebSocketDisconnect):
+        client.websocket_connect("/nowhere")

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import logging
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -255,6 +256,9 @@ class Dependant:
     kind: str = "async"  # async | sync | gen | asyncgen
     # Depends(max_concurrency=N): calls of this dependency across requests.
     limit: asyncio.Semaphore | None = None
+    # Depends(scope="function"): a yield dependency's exit code runs when the
+    # handler returns, not after the response.
+    function_scope: bool = False
 
     @property
     def is_plain(self) -> bool:
@@ -367,7 +371,9 @@ class PlanBuilder:
             call = marker.dependency or tp
             self.uses_special = True
             scoped = [*scopes, *getattr(marker, "scopes", ())]
-            return (name, "dep", self.dependant(call, marker.use_cache, scoped, marker.max_concurrency))
+            dep = self.dependant(call, marker.use_cache, scoped, marker.max_concurrency)
+            dep.function_scope = getattr(marker, "scope", None) == "function"
+            return (name, "dep", dep)
         if isinstance(tp, type) and issubclass(tp, SecurityScopes):
             self.uses_special = True
             return (name, "scopes", list(scopes))
@@ -507,13 +513,16 @@ class PlanBuilder:
 class _Solver:
     """Resolves dependencies for one request."""
 
-    __slots__ = ("background", "cache", "pool", "response", "stack", "values")
+    __slots__ = ("background", "cache", "late", "pool", "response", "stack", "values")
 
     def __init__(self, values: tuple[Any, ...], pool: SyncPool | None = None) -> None:
         self.values = values
         self.pool = pool
         self.cache: dict[Any, Any] = {}
+        # Exit code of yield dependencies: `stack` when the handler returns
+        # (scope="function"), `late` after the response (scope="request").
         self.stack: contextlib.AsyncExitStack | None = None
+        self.late: contextlib.AsyncExitStack | None = None
         self.background: BackgroundTasks | None = None
         self.response: Response | None = None
 
@@ -555,12 +564,17 @@ class _Solver:
             return await dep.call(**kwargs)
         if dep.kind == "sync":
             return await run_sync(self.pool, lambda: dep.call(**kwargs))
-        if self.stack is None:
-            self.stack = contextlib.AsyncExitStack()
-            await self.stack.__aenter__()
+        if dep.function_scope:
+            if self.stack is None:
+                self.stack = contextlib.AsyncExitStack()
+            stack = self.stack
+        else:
+            if self.late is None:
+                self.late = contextlib.AsyncExitStack()
+            stack = self.late
         if dep.kind == "asyncgen":
-            return await self.stack.enter_async_context(contextlib.asynccontextmanager(dep.call)(**kwargs))
-        return self.stack.enter_context(contextlib.contextmanager(dep.call)(**kwargs))
+            return await stack.enter_async_context(contextlib.asynccontextmanager(dep.call)(**kwargs))
+        return stack.enter_context(contextlib.contextmanager(dep.call)(**kwargs))
 
 
 def build_invoke(
@@ -589,9 +603,13 @@ def build_invoke(
                     solver.cache[dep.call] = await solver.call(dep, request)
             result = await solver.call(root, request)
         except BaseException as exc:
-            if solver.stack is not None:
-                if not await solver.stack.__aexit__(type(exc), exc, exc.__traceback__):
-                    raise
+            # The exception goes into the dependencies' `yield`, function
+            # scope first; one that handles it ends the request without a value.
+            if solver.stack is not None and await solver.stack.__aexit__(type(exc), exc, exc.__traceback__):
+                if solver.late is not None:
+                    await solver.late.__aexit__(None, None, None)
+                return None
+            if solver.late is not None and await solver.late.__aexit__(type(exc), exc, exc.__traceback__):
                 return None
             raise
         if solver.stack is not None:
@@ -601,10 +619,37 @@ def build_invoke(
             _background_runs.add(task)
             task.add_done_callback(_background_runs.discard)
         if solver.response is not None:
-            return render(result, solver.response)
+            result = render(result, solver.response)
+        if solver.late is not None:
+            _exit_after_response(result, solver.late)
         return result
 
     return invoke, True
+
+
+def _exit_after_response(result: Any, late: contextlib.AsyncExitStack) -> None:
+    """Run request-scoped exit code once the response is out: after a
+    streaming body ends, else on the loop's next turn (the reply has been
+    handed to the connection by then)."""
+    if isinstance(result, Response) and result.body_iterator is not None:
+        result.__dict__.setdefault("_after_body", []).append(late.aclose)
+        return
+    # Two turns: a handler that awaited finishes inside a Task whose done
+    # callback writes the reply; that callback is queued after this one.
+    asyncio.get_running_loop().call_soon(_start_close_late, late)
+
+
+def _start_close_late(late: contextlib.AsyncExitStack) -> None:
+    task = asyncio.get_running_loop().create_task(_close_late(late))
+    _background_runs.add(task)
+    task.add_done_callback(_background_runs.discard)
+
+
+async def _close_late(late: contextlib.AsyncExitStack) -> None:
+    try:
+        await late.aclose()
+    except Exception:
+        logging.getLogger("ouroboros.api").exception("a yield dependency failed after the response was sent")
 
 
 def _positional_in_order(dep: Dependant) -> bool:

@@ -98,6 +98,12 @@ def make_stream(
                 closer = getattr(response.body_iterator, "close", None)
                 if closer is not None:
                     closer()
+            # Request-scoped yield dependencies exit once the body is out.
+            for after in getattr(response, "_after_body", ()):
+                try:
+                    await after()
+                except Exception:
+                    logger.exception("a yield dependency failed after the response was sent")
             bg = getattr(response, "background", None)
             if bg is not None:
                 await bg.run()
@@ -188,6 +194,32 @@ def _located(errors: list[Any], loc: tuple[Any, ...]) -> list[dict[str, Any]]:
             e["input"] = e["input"][:_MAX_ECHOED_INPUT]
         out.append(e)
     return out
+
+
+def make_router_answer(middleware: list[Any]) -> Callable[..., Any]:
+    """The answer to a request the router handled itself (no route, wrong
+    method, trailing-slash redirect, body too large or taking too long,
+    invalid parameters), run through the app's middleware chain; errors go
+    through its exception handlers, as Starlette raises them in its router."""
+    from ouroboros.api.middleware import wrap_with_middleware
+
+    async def answer(
+        request: Any, status: int, detail: str, headers: list[tuple[str, str]], errors: bytes | None
+    ) -> Response:
+        if errors is not None:
+            raise validation_error(errors)
+        if 300 <= status < 400:
+            return Response(b"", status_code=status, headers=dict(headers))
+        raise HTTPException(status, detail, headers=dict(headers) or None)
+
+    chain = wrap_with_middleware(answer, middleware, 0, lambda result: b"", 200)
+
+    def router_answer(
+        request: Any, status: int, detail: str, headers: list[tuple[str, str]], errors: bytes | None
+    ) -> Any:
+        return chain(request, status, detail, headers, errors)
+
+    return router_answer
 
 
 def make_error_renderer(request: Any) -> Callable[[BaseException], Any]:

@@ -345,9 +345,20 @@ class App(APIRouter):
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool),
+            "router_answer": _serve.make_router_answer(python_mw),
         }
         self._compiled_routes = routes
-        return _api.build_server(routes, config, helpers, always_request, self._handles_validation_errors())
+        # With Python middleware or exception handlers, the router's own
+        # answers (404, 405, redirects, 413, 422) go through them, as in
+        # FastAPI; without, Rust answers them directly.
+        return _api.build_server(
+            routes,
+            config,
+            helpers,
+            always_request,
+            self._handles_validation_errors(),
+            forward_router_answers=always_request,
+        )
 
     def _handles_validation_errors(self) -> bool:
         """Whether an exception handler of the app catches `RequestValidationError`."""

@@ -8,6 +8,53 @@ from typing import Any
 __all__ = ["UploadFile"]
 
 
+class URL(str):
+    """A URL string with Starlette's parts (``.path``, ``.query``...)."""
+
+    __slots__ = ()
+
+    def _parts(self) -> Any:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self)
+
+    @property
+    def scheme(self) -> str:
+        return self._parts().scheme
+
+    @property
+    def netloc(self) -> str:
+        return self._parts().netloc
+
+    @property
+    def path(self) -> str:
+        return self._parts().path
+
+    @property
+    def query(self) -> str:
+        return self._parts().query
+
+    @property
+    def fragment(self) -> str:
+        return self._parts().fragment
+
+    @property
+    def hostname(self) -> str | None:
+        return self._parts().hostname
+
+    @property
+    def port(self) -> int | None:
+        return self._parts().port
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    def replace(self, **parts: Any) -> URL:  # type: ignore[override]
+        """A copy with some parts changed (``path=``, ``query=``...)."""
+        return URL(self._parts()._replace(**parts).geturl())
+
+
 class UploadFile:
     """An uploaded file (kept in memory: bodies are bounded by ``max_body_size``).
 

@@ -174,8 +174,9 @@ class Depends:
             raise FastAPIError(f'Depends(scope=) must be "function" or "request", got {scope!r}')
         self.dependency = dependency
         self.use_cache = use_cache
-        # When a `yield` dependency's exit code runs; both scopes exit before
-        # the response is written here (FastAPI's "function" behaviour).
+        # When a `yield` dependency's exit code runs: "function" right after
+        # the handler returns, "request" (the default) once the response is
+        # sent (a streaming body finished), as in FastAPI.
         self.scope = scope
 
     def __repr__(self) -> str:

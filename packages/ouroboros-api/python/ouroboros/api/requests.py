@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ouroboros.api import _api
+from ouroboros.api.datastructures import URL
 
 __all__ = ["HTTPConnection", "Headers", "Request"]
 
@@ -68,10 +69,11 @@ class Request:
         return self._data.path
 
     @property
-    def url(self) -> str:
+    def url(self) -> URL:
+        """The request's URL: a string with ``.path``, ``.query``... parts."""
         qs = self._data.query_string
         host = self.headers.get("host", "localhost")
-        return f"http://{host}{self._data.path}" + (f"?{qs}" if qs else "")
+        return URL(f"http://{host}{self._data.path}" + (f"?{qs}" if qs else ""))
 
     @property
     def headers(self) -> Headers:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ouroboros.api.app import App
 
-__all__ = ["AsyncTestClient", "TestClient"]
+__all__ = ["AsyncTestClient", "TestClient", "WebSocketTestSession"]
 
 
 class TestClient:
@@ -123,6 +123,33 @@ class TestClient:
         self.start()
         return self
 
+    def websocket_connect(
+        self, url: str, subprotocols: list[str] | None = None, headers: Any = None, **_: Any
+    ) -> WebSocketTestSession:
+        """Open a WebSocket to the test server (Starlette's API), for use as
+        ``with client.websocket_connect("/ws") as ws:``.
+
+        Raises:
+            WebSocketDisconnect: The server refused the connection (unknown
+                path, invalid parameters), with code 1008 as Starlette's.
+        """
+        from websockets.exceptions import InvalidStatus
+        from websockets.sync.client import connect
+
+        from ouroboros.api.exceptions import WebSocketDisconnect
+
+        self.start()
+        target = url if "://" in url else self.base_url.replace("http", "ws", 1) + url
+        extra = dict(headers or {})
+        try:
+            conn = connect(target, subprotocols=subprotocols, additional_headers=extra, open_timeout=30)  # type: ignore[arg-type]
+            # The session closes it; entering marks it as managed (websockets
+            # >= 17.1 warns about connections used outside `with`).
+            conn.__enter__()
+        except InvalidStatus as exc:
+            raise WebSocketDisconnect(1008, f"HTTP {exc.response.status_code}") from None
+        return WebSocketTestSession(conn)
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
@@ -133,6 +160,68 @@ class TestClient:
             raise AttributeError(name)
         self.start()
         return getattr(self._client, name)
+
+
+class WebSocketTestSession:
+    """One WebSocket opened by `TestClient.websocket_connect`."""
+
+    __test__ = False
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> WebSocketTestSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send_text(self, data: str) -> None:
+        self._conn.send(data)
+
+    def send_bytes(self, data: bytes) -> None:
+        self._conn.send(bytes(data))
+
+    def send_json(self, data: Any, mode: str = "text") -> None:
+        import json
+
+        text = json.dumps(data, separators=(",", ":"))
+        self._conn.send(text if mode == "text" else text.encode())
+
+    def receive(self, timeout: float | None = 30) -> dict[str, Any]:
+        """The next message as an ASGI-style dict; a close from the server
+        raises `WebSocketDisconnect` with its code."""
+        from websockets.exceptions import ConnectionClosed
+
+        from ouroboros.api.exceptions import WebSocketDisconnect
+
+        try:
+            data = self._conn.recv(timeout=timeout)
+        except ConnectionClosed as exc:
+            rcvd = exc.rcvd
+            raise WebSocketDisconnect(rcvd.code if rcvd else 1006, rcvd.reason if rcvd else None) from None
+        if isinstance(data, str):
+            return {"type": "websocket.send", "text": data}
+        return {"type": "websocket.send", "bytes": data}
+
+    def receive_text(self) -> str:
+        message = self.receive()
+        if "text" not in message:
+            raise TypeError("expected a text frame, got a binary one")
+        return message["text"]
+
+    def receive_bytes(self) -> bytes:
+        message = self.receive()
+        return message["bytes"] if "bytes" in message else message["text"].encode()
+
+    def receive_json(self, mode: str = "text") -> Any:
+        import json
+
+        message = self.receive()
+        return json.loads(message["text"] if "text" in message else message["bytes"])
+
+    def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self._conn.close(code, reason or "")
 
 
 class AsyncTestClient:
