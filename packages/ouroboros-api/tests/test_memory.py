@@ -142,9 +142,13 @@ class Server:
     def peak_growth(self) -> int:
         return status_kib(self.proc.pid, "VmHWM") - self.baseline
 
-    def wait_until_still(self, probe, *, settle: float = 0.6, limit: float = 30) -> object:
-        """Poll ``probe`` until its value stops changing (the producer is parked)."""
+    def wait_until_still(self, probe, *, settle: float = 1.0, limit: float = 30) -> object:
+        """Poll ``probe`` until it has started (a true value) and then stops
+        changing (the producer is parked)."""
         deadline = time.monotonic() + limit
+        while not probe():
+            assert time.monotonic() < deadline, "the producer did not start"
+            time.sleep(0.05)
         last, since = probe(), time.monotonic()
         while time.monotonic() < deadline:
             time.sleep(0.15)
