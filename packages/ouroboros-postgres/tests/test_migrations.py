@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from ouroboros import postgres
-from ouroboros.postgres import MigrationError, Migrator, Table, diff_models, load_migrations
+from ouroboros.postgres import ForeignKey, MigrationError, Migrator, Table, diff_models, load_migrations
 from ouroboros.postgres._migrations import write_migration
 
 pytestmark = pytest.mark.asyncio
@@ -229,7 +229,9 @@ async def test_autogenerate_creates_the_table_then_diffs(conn, tmp_path, names):
         f'DROP INDEX "ix_{t}_name"',
     ]
     assert diff.down[0] == f"CREATE INDEX ix_{t}_name ON public.{t} USING btree (name)"
-    assert f'ALTER TABLE "{t}" ADD COLUMN "price" double precision' in diff.down
+    # The dropped column comes back with its type, default and NOT NULL (its data is gone).
+    assert f'ALTER TABLE "{t}" ADD COLUMN "price" double precision DEFAULT 0.0 NOT NULL' in diff.down
+    assert diff.notes == [f"reverting drops no data back: column {t}.price returns empty"]
     # Apply it, then revert it: the table is as v1 made it.
     await conn.execute(f"INSERT INTO {t} (name, price) VALUES ('old', 1.5)")
     path = await postgres.autogenerate(conn, [v2], tmp_path, "v2")
@@ -238,9 +240,11 @@ async def test_autogenerate_creates_the_table_then_diffs(conn, tmp_path, names):
     rows = await conn.fetch(f"SELECT name, stock, tags FROM {t}")
     assert [tuple(r) for r in rows] == [("old", 5, [])]
     assert await diff_models(conn, [v2]) == postgres.Diff()
+    assert "-- note: reverting drops no data back" in path.read_text()
     await m.down()
-    # The reverted drop re-adds `price` without its data, so it comes back nullable.
-    assert (await diff_models(conn, [v1])).up == [f'ALTER TABLE "{t}" ALTER COLUMN "price" SET NOT NULL']
+    # The reverted drop re-adds `price` as v1 declares it, filled with its default (not its old data).
+    assert await diff_models(conn, [v1]) == postgres.Diff()
+    assert [tuple(r) for r in await conn.fetch(f"SELECT name, price FROM {t}")] == [("old", 0.0)]
 
 
 async def test_autogenerate_changes_a_column_type(conn, tmp_path, names):
@@ -286,3 +290,151 @@ async def test_autogenerate_sees_nullability_changes(conn, names):
     for statement in diff.up:
         await conn.execute(statement)
     assert await diff_models(conn, [Person]) == postgres.Diff()
+
+
+async def test_autogenerate_sees_default_changes(conn, names):
+    t = names["t2"]
+
+    class Setting(Table):
+        id: int | None = None
+        level: int = 3
+        label: str = "it's"
+        ratio: float = 1.0
+        flags: list[str] = []
+        note: str | None = None
+
+        class Settings:
+            table_name = t
+
+    create = Setting.create_table_sql()[0]
+    assert '"level" BIGINT NOT NULL DEFAULT 3' in create
+    assert "\"label\" TEXT NOT NULL DEFAULT 'it''s'" in create
+    for statement in Setting.create_table_sql():
+        await conn.execute(statement)
+    # What create_table made is what the model says: no changes, even though
+    # the server spells the defaults its own way ('1'::double precision).
+    assert await diff_models(conn, [Setting]) == postgres.Diff()
+    # Rows inserted by plain SQL get the model's defaults.
+    await conn.execute(f'INSERT INTO "{t}" DEFAULT VALUES')
+    row = await conn.fetchrow(f'SELECT level, label, ratio, flags, note FROM "{t}"')
+    assert tuple(row) == (3, "it's", 1.0, [], None)
+
+    class Setting2(Table):
+        id: int | None = None
+        level: int = 5
+        label: str
+        ratio: float = 1.0
+        flags: list[str] = []
+        note: str | None = "n/a"
+
+        class Settings:
+            table_name = t
+
+    diff = await diff_models(conn, [Setting2])
+    alter = f'ALTER TABLE "{t}" ALTER COLUMN'
+    assert diff.up == [
+        f'{alter} "level" SET DEFAULT 5',
+        f'{alter} "label" DROP DEFAULT',
+        f"{alter} \"note\" SET DEFAULT 'n/a'",
+    ]
+    assert diff.down == [
+        f'{alter} "note" DROP DEFAULT',
+        f"{alter} \"label\" SET DEFAULT 'it''s'::text",
+        f'{alter} "level" SET DEFAULT 3',
+    ]
+    for statement in diff.up:
+        await conn.execute(statement)
+    assert await diff_models(conn, [Setting2]) == postgres.Diff()
+    for statement in diff.down:
+        await conn.execute(statement)
+    assert await diff_models(conn, [Setting]) == postgres.Diff()
+
+
+async def test_autogenerate_sees_foreign_key_changes(conn, names):
+    parent, child = names["t1"], names["t2"]
+
+    class Parent(Table):
+        id: int | None = None
+
+        class Settings:
+            table_name = parent
+
+    class Child(Table):
+        id: int | None = None
+        parent_id: int | None = None
+
+        class Settings:
+            table_name = child
+
+    for model in (Parent, Child):
+        for statement in model.create_table_sql():
+            await conn.execute(statement)
+
+    class Child2(Table):
+        id: int | None = None
+        parent_id: int | None = None
+
+        class Settings:
+            table_name = child
+            foreign_keys = {"parent_id": ForeignKey(Parent, on_delete="cascade")}
+
+    fk = f"fk_{child}_parent_id"
+    diff = await diff_models(conn, [Parent, Child2])
+    add = (
+        f'ALTER TABLE "{child}" ADD CONSTRAINT "{fk}" FOREIGN KEY ("parent_id") '
+        f'REFERENCES "{parent}" ("id") ON DELETE CASCADE'
+    )
+    assert diff.up == [add]
+    assert diff.down == [f'ALTER TABLE "{child}" DROP CONSTRAINT "{fk}"']
+    await conn.execute(add)
+    assert await diff_models(conn, [Parent, Child2]) == postgres.Diff()
+
+    # Another ON DELETE: the constraint is replaced; down restores the server's own definition.
+    class Child3(Table):
+        id: int | None = None
+        parent_id: int | None = None
+
+        class Settings:
+            table_name = child
+            foreign_keys = {"parent_id": ForeignKey(Parent, on_delete="set null")}
+
+    diff = await diff_models(conn, [Parent, Child3])
+    assert diff.up == [
+        f'ALTER TABLE "{child}" DROP CONSTRAINT "{fk}"',
+        add.replace("CASCADE", "SET NULL"),
+    ]
+    assert diff.down[-1].endswith(f"REFERENCES {parent}(id) ON DELETE CASCADE")
+    for statement in diff.up:
+        await conn.execute(statement)
+    assert await diff_models(conn, [Parent, Child3]) == postgres.Diff()
+    for statement in diff.down:
+        await conn.execute(statement)
+    assert await diff_models(conn, [Parent, Child2]) == postgres.Diff()
+
+    # Removing the declaration drops the constraint (before any column change).
+    diff = await diff_models(conn, [Parent, Child])
+    assert diff.up == [f'ALTER TABLE "{child}" DROP CONSTRAINT "{fk}"']
+    assert diff.down == [
+        f'ALTER TABLE "{child}" ADD CONSTRAINT "{fk}" FOREIGN KEY (parent_id) REFERENCES {parent}(id) ON DELETE CASCADE'
+    ]
+
+    # Dropping the column and its constraint: the constraint goes first, comes back last.
+    class Child4(Table):
+        id: int | None = None
+
+        class Settings:
+            table_name = child
+
+    diff = await diff_models(conn, [Parent, Child4])
+    assert diff.up == [
+        f'ALTER TABLE "{child}" DROP CONSTRAINT "{fk}"',
+        f'ALTER TABLE "{child}" DROP COLUMN "parent_id"',
+    ]
+    assert diff.down == [
+        f'ALTER TABLE "{child}" ADD COLUMN "parent_id" bigint',
+        f'ALTER TABLE "{child}" ADD CONSTRAINT "{fk}" FOREIGN KEY (parent_id) REFERENCES {parent}(id) ON DELETE CASCADE',
+    ]
+    assert diff.notes == [f"reverting drops no data back: column {child}.parent_id returns empty"]
+    for statement in diff.up + diff.down:
+        await conn.execute(statement)
+    assert await diff_models(conn, [Parent, Child2]) == postgres.Diff()

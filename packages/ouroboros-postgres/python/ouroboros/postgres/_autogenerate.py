@@ -10,14 +10,13 @@ Only the tables of the models given are looked at.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ouroboros.postgres._ddl import ColumnSpec, index_name
+from ouroboros.postgres._ddl import ColumnSpec, default_literal, index_name
 from ouroboros.postgres._expressions import quote_ident
 from ouroboros.postgres._migrations import write_migration
 from ouroboros.postgres._postgres import Connection
@@ -68,46 +67,82 @@ class Diff:
 
     up: list[str] = field(default_factory=list)
     down: list[str] = field(default_factory=list)
+    #: What reverting cannot restore (written as comments in the migration's down section).
+    notes: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.up)
 
 
 def _literal(value: Any, spec: ColumnSpec) -> str | None:
-    """A field's default as a SQL literal, so a NOT NULL column can be added to
-    a table that has rows (scalars, JSON values, empty arrays; else None)."""
-    if spec.json and isinstance(value, dict | list):
-        return _literal(json.dumps(value), spec)
-    if isinstance(value, list | set | frozenset | tuple) and spec.sql_type.endswith("[]") and not value:
-        return "'{}'"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return None
+    return default_literal(value, spec)
+
+
+def _default_value(text: str | None) -> Any:
+    """A column default as a comparable value: ``'abc'::text`` -> ``"abc"``,
+    ``'0'::double precision`` and ``0.0`` -> ``0.0``, ``TRUE`` -> ``"true"``."""
+    if text is None:
+        return None
+    t = text.strip()
+    if t.startswith("'"):
+        i, out = 1, []
+        while i < len(t):
+            if t[i] == "'":
+                if t[i + 1 : i + 2] == "'":
+                    out.append("'")
+                    i += 2
+                    continue
+                break
+            out.append(t[i])
+            i += 1
+        t = "".join(out)
+    else:
+        t = t.split("::", 1)[0].strip()
+        if t.startswith("(") and t.endswith(")"):
+            t = t[1:-1]
+    try:
+        return float(t)
+    except ValueError:
+        return t.lower() if t.lower() in ("true", "false") else t
 
 
 Schema = dict[str, dict[str, str]]
 
 
-async def _live_schema(conn: Connection, tables: list[str]) -> tuple[Schema, dict[str, set[str]], Schema]:
-    """Column types, NOT NULL columns and indexes of ``tables``, by table."""
+@dataclass
+class _Live:
+    """What the server reports about the models' tables."""
+
+    columns: Schema
+    not_null: dict[str, set[str]]
+    indexes: Schema
+    #: table -> column -> default expression (``pg_get_expr``)
+    defaults: Schema
+    #: table -> constraint name -> (column, target table, target column, ON DELETE code, definition)
+    foreign_keys: dict[str, dict[str, tuple[str, str, str, str, str]]]
+
+
+async def _live_schema(conn: Connection, tables: list[str]) -> _Live:
+    """Column types, NOT NULL columns, defaults, indexes and foreign keys of ``tables``."""
     rows = await conn.fetch(
-        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        "pg_get_expr(d.adbin, d.adrelid) "
         "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname = ANY($1) "
         "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         tables,
     )
     columns: Schema = {}
     not_null: dict[str, set[str]] = {}
-    for table, column, type_, required in rows:
+    defaults: Schema = {}
+    for table, column, type_, required, default in rows:
         columns.setdefault(table, {})[column] = type_
         if required:
             not_null.setdefault(table, set()).add(column)
+        if default is not None:
+            defaults.setdefault(table, {})[column] = default
     rows = await conn.fetch(
         "SELECT tablename, indexname, indexdef FROM pg_indexes "
         "WHERE schemaname = current_schema() AND tablename = ANY($1)",
@@ -116,7 +151,26 @@ async def _live_schema(conn: Connection, tables: list[str]) -> tuple[Schema, dic
     indexes: Schema = {}
     for table, name, definition in rows:
         indexes.setdefault(table, {})[name] = definition
-    return columns, not_null, indexes
+    rows = await conn.fetch(
+        "SELECT cl.relname, con.conname, a.attname, tcl.relname, ta.attname, con.confdeltype::text, "
+        "pg_get_constraintdef(con.oid) "
+        "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid "
+        "JOIN pg_namespace n ON n.oid = cl.relnamespace "
+        "JOIN pg_class tcl ON tcl.oid = con.confrelid "
+        "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] "
+        "JOIN pg_attribute ta ON ta.attrelid = con.confrelid AND ta.attnum = con.confkey[1] "
+        "WHERE con.contype = 'f' AND n.nspname = current_schema() AND cl.relname = ANY($1) "
+        "AND cardinality(con.conkey) = 1",
+        tables,
+    )
+    foreign_keys: dict[str, dict[str, tuple[str, str, str, str, str]]] = {}
+    for table, name, column, target, target_column, on_delete, definition in rows:
+        foreign_keys.setdefault(table, {})[name] = (column, target, target_column, on_delete, definition)
+    return _Live(columns, not_null, indexes, defaults, foreign_keys)
+
+
+# ForeignKey(on_delete=...) -> pg_constraint.confdeltype
+_ON_DELETE_CODE = {None: "a", "no action": "a", "restrict": "r", "cascade": "c", "set null": "n"}
 
 
 def _index_columns(definition: str) -> str:
@@ -128,8 +182,14 @@ def _index_columns(definition: str) -> str:
 async def diff_models(conn: Connection, models: Iterable[type[Table]]) -> Diff:
     """What would bring the database in line with ``models``."""
     models = list(models)
-    live_columns, live_not_null, live_indexes = await _live_schema(conn, [m.get_table_name() for m in models])
+    live = await _live_schema(conn, [m.get_table_name() for m in models])
+    live_columns, live_not_null, live_indexes = live.columns, live.not_null, live.indexes
     out = Diff()
+    # Foreign keys are dropped before and added after every other change
+    # (a dropped column takes its constraint along; a new one may point at a
+    # table created by this same migration). (up, down) pairs.
+    fk_drops: list[tuple[str, str]] = []
+    fk_adds: list[tuple[str, str]] = []
     for model in models:
         table = model.get_table_name()
         qtable = quote_ident(table)
@@ -138,32 +198,68 @@ async def diff_models(conn: Connection, models: Iterable[type[Table]]) -> Diff:
             out.up.extend(model.create_table_sql(if_not_exists=False))
             out.down.insert(0, f"DROP TABLE {qtable}")
             continue
-        live = live_columns[table]
+        live_cols = live_columns[table]
+        live_defaults = live.defaults.get(table, {})
         fields = {c.name: c for c in s.columns}
         for name, spec in fields.items():
-            if name not in live:
-                definition = spec.definition()
-                default = model.model_fields[name].default
-                literal = _literal(default, spec) if not spec.identity else None
-                if literal is not None:
-                    definition += f" DEFAULT {literal}"
-                out.up.append(f"ALTER TABLE {qtable} ADD COLUMN {definition}")
+            if name not in live_cols:
+                out.up.append(f"ALTER TABLE {qtable} ADD COLUMN {model._ob_column_sql(spec)}")
                 out.down.insert(0, f"ALTER TABLE {qtable} DROP COLUMN {quote_ident(name)}")
             elif not spec.identity:
                 col = quote_ident(name)
                 alter = f"ALTER TABLE {qtable} ALTER COLUMN {col}"
-                if canonical_type(spec.sql_type) != live[name]:
+                if canonical_type(spec.sql_type) != live_cols[name]:
                     out.up.append(f"{alter} TYPE {spec.sql_type} USING {col}::{spec.sql_type}")
-                    out.down.insert(0, f"{alter} TYPE {live[name]} USING {col}::{live[name]}")
+                    out.down.insert(0, f"{alter} TYPE {live_cols[name]} USING {col}::{live_cols[name]}")
+                wanted = _literal(model.model_fields[name].default, spec)
+                current = live_defaults.get(name)
+                if current is not None and current.startswith("nextval("):
+                    current = None  # a serial's sequence is not a default this module manages
+                if _default_value(wanted) != _default_value(current):
+                    restore = f"{alter} SET DEFAULT {current}" if current is not None else f"{alter} DROP DEFAULT"
+                    out.up.append(f"{alter} SET DEFAULT {wanted}" if wanted is not None else f"{alter} DROP DEFAULT")
+                    out.down.insert(0, restore)
                 required = name in live_not_null.get(table, set())
-                if name != s.primary_key and required == spec.nullable:
+                if name not in s.primary_keys and required == spec.nullable:
                     drop, set_ = f"{alter} DROP NOT NULL", f"{alter} SET NOT NULL"
                     out.up.append(drop if spec.nullable else set_)
                     out.down.insert(0, set_ if spec.nullable else drop)
-        for name, type_ in live.items():
+        for name, type_ in live_cols.items():
             if name not in fields:
                 out.up.append(f"ALTER TABLE {qtable} DROP COLUMN {quote_ident(name)}")
-                out.down.insert(0, f"ALTER TABLE {qtable} ADD COLUMN {quote_ident(name)} {type_}")
+                # The column comes back with its type, default and NOT NULL (when
+                # a default fills the existing rows), but not with its data.
+                restored = f"{quote_ident(name)} {type_}"
+                if name in live_defaults:
+                    restored += f" DEFAULT {live_defaults[name]}"
+                    if name in live_not_null.get(table, set()):
+                        restored += " NOT NULL"
+                out.down.insert(0, f"ALTER TABLE {qtable} ADD COLUMN {restored}")
+                out.notes.append(f"reverting drops no data back: column {table}.{name} returns empty")
+        wanted_fks = {index_name("fk", table, (col,)): col for col in s.foreign_keys}
+        existing_fks = live.foreign_keys.get(table, {})
+        for name, col in wanted_fks.items():
+            target, target_col = model._ob_foreign_keys()[col]
+            on_delete = s.foreign_keys[col].on_delete
+            shape = (col, target.get_table_name(), target_col, _ON_DELETE_CODE[on_delete and on_delete.lower()])
+            add = f"ALTER TABLE {qtable} ADD CONSTRAINT {quote_ident(name)} {model._ob_foreign_key_sql(col)}"
+            drop = f"ALTER TABLE {qtable} DROP CONSTRAINT {quote_ident(name)}"
+            if name not in existing_fks:
+                fk_adds.append((add, drop))
+            elif existing_fks[name][:4] != shape:
+                fk_drops.append(
+                    (drop, f"ALTER TABLE {qtable} ADD CONSTRAINT {quote_ident(name)} {existing_fks[name][4]}")
+                )
+                fk_adds.append((add, drop))
+        # Only constraints named the way this module names them are ours to drop.
+        for name, (*_, definition) in existing_fks.items():
+            if name.startswith("fk_") and name not in wanted_fks:
+                fk_drops.append(
+                    (
+                        f"ALTER TABLE {qtable} DROP CONSTRAINT {quote_ident(name)}",
+                        f"ALTER TABLE {qtable} ADD CONSTRAINT {quote_ident(name)} {definition}",
+                    )
+                )
         existing = live_indexes.get(table, {})
         wanted_indexes = {(i.name or index_name("ix", table, i.columns)): i for i in s.indexes}
         wanted_unique = {index_name("uq", table, cols): cols for cols in s.unique}
@@ -186,6 +282,8 @@ async def diff_models(conn: Connection, models: Iterable[type[Table]]) -> Diff:
                 out.down.insert(
                     0, f"ALTER TABLE {qtable} ADD CONSTRAINT {quote_ident(name)} UNIQUE {_index_columns(definition)}"
                 )
+    out.up = [up for up, _ in fk_drops] + out.up + [up for up, _ in fk_adds]
+    out.down = [down for _, down in reversed(fk_adds)] + out.down + [down for _, down in reversed(fk_drops)]
     return out
 
 
@@ -197,5 +295,5 @@ async def autogenerate(
     if not diff:
         return None
     up = ";\n".join(diff.up) + ";"
-    down = ";\n".join(diff.down) + ";"
+    down = "".join(f"-- note: {n}\n" for n in diff.notes) + ";\n".join(diff.down) + ";"
     return write_migration(directory, name, up, down)

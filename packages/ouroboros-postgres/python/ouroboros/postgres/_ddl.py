@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,3 +127,24 @@ def index_name(prefix: str, table: str, columns: tuple[str, ...]) -> str:
         digest = hashlib.sha1(name.encode()).hexdigest()[:8]
         name = name.encode()[:54].decode(errors="ignore") + "_" + digest
     return name
+
+
+def default_literal(value: Any, spec: ColumnSpec) -> str | None:
+    """A field's default as a SQL literal (scalars, JSON values, empty arrays; else None).
+
+    Tables get it as the column's DEFAULT, so rows inserted by other SQL get the
+    model's default and a NOT NULL column can be added to a table with rows.
+    """
+    if spec.identity:
+        return None
+    if spec.json and isinstance(value, dict | list):
+        return default_literal(json.dumps(value), spec)
+    if isinstance(value, list | set | frozenset | tuple) and spec.sql_type.endswith("[]") and not value:
+        return "'{}'"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ouroboros.core import InvalidArgumentError
 from ouroboros.postgres import _database
-from ouroboros.postgres._ddl import ColumnSpec, column_spec, index_name
+from ouroboros.postgres._ddl import ColumnSpec, column_spec, default_literal, index_name
 from ouroboros.postgres._errors import PostgresBaseError
 from ouroboros.postgres._expressions import Column, Condition, Params, quote_ident
 from ouroboros.postgres._postgres import ModelCodec
@@ -274,7 +274,7 @@ class Table(BaseModel, metaclass=TableMeta):
         """The statements ``create_table()`` runs: CREATE TABLE, then its indexes."""
         s = cls._ob_settings()
         table = cls.get_table_name()
-        parts = [c.definition() for c in s.columns]
+        parts = [cls._ob_column_sql(c) for c in s.columns]
         parts.append(f"PRIMARY KEY ({', '.join(map(quote_ident, s.primary_keys))})")
         for cols in s.unique:
             name = index_name("uq", table, cols)
@@ -286,6 +286,12 @@ class Table(BaseModel, metaclass=TableMeta):
         statements = [f"CREATE TABLE {exists}{quote_ident(table)} (\n    {body}\n)"]
         statements += [cls._index_sql(i, if_not_exists=if_not_exists) for i in s.indexes]
         return statements
+
+    @classmethod
+    def _ob_column_sql(cls, spec: ColumnSpec) -> str:
+        """A column's text in CREATE TABLE / ADD COLUMN, with the field's default as DEFAULT."""
+        literal = default_literal(cls.model_fields[spec.name].default, spec)
+        return spec.definition() + (f" DEFAULT {literal}" if literal is not None else "")
 
     @classmethod
     def _ob_foreign_key_sql(cls, column: str) -> str:
