@@ -14,6 +14,10 @@ concurrency):
   enqueued, until the last one ran;
 - enqueue-to-start latency: one task at a time on an idle worker, the task
   compares its start time with the send time it got as an argument.
+- the floor under those latencies: a bare redis-py ``PING`` round trip from
+  this process, timed in the same run (an enqueue-to-start needs at least two
+  Redis round trips: the enqueue and the worker's read), so a loaded
+  machine's tail shows in its own row.
 
 taskiq uses taskiq-redis's RedisStreamBroker (consumer group and acks, the
 same at-least-once delivery as ours) and no result backend; ours runs the
@@ -186,6 +190,22 @@ async def bench_taskiq(url: str, n: int, single: int, lat_n: int) -> dict[str, f
     return out
 
 
+async def redis_floor(url: str, n: int = 2_000) -> tuple[float, float]:
+    """p50 and p99 (ms) of a bare redis-py PING round trip."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    await client.ping()
+    lat = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await client.ping()
+        lat.append(time.perf_counter() - t0)
+    await client.aclose()
+    lat.sort()
+    return lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+
+
 async def bench_arq(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
     from arq import create_pool
     from arq.connections import RedisSettings
@@ -337,6 +357,8 @@ def main() -> None:
         samples = {"arq": args.arq_latency, "celery": args.celery_latency}.get(name, args.latency)
         results[name] = asyncio.run(fn(url, args.tasks, args.single, samples))
         print("   ", {k: round(v, 2) for k, v in results[name].items()}, flush=True)
+    floor = asyncio.run(redis_floor(url))
+    print(f"redis-py PING round trip (the floor): p50 {floor[0]:.2f} ms, p99 {floor[1]:.2f} ms", flush=True)
     print(
         f"\n{time.strftime('%Y-%m-%d')}, {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} cores, Redis at {url}; {args.tasks:,} tasks, {args.single:,} single enqueues, "
@@ -351,6 +373,7 @@ def main() -> None:
         ratios = [(ours / t) if higher else (t / ours) for t in theirs]
         cells = [fmt.format(ours), *(fmt.format(t) for t in theirs), *(f"{r:.1f}x" for r in ratios)]
         print(f"| {label} | " + " | ".join(cells) + " |")
+    print(f"| redis-py PING round trip p50 / p99 (ms, the floor) | {floor[0]:.2f} / {floor[1]:.2f} |")
     print("\n(ratios: how many times better ouroboros is; latency ratios are peer / ours)")
 
 

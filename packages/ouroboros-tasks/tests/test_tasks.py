@@ -62,6 +62,13 @@ def test_wrong_arguments_fail_at_enqueue(app: App) -> None:
 
     with pytest.raises(TypeError, match="one"):
         one.delay(1, 2)
+    # A shape that bound once is remembered; other shapes are still checked.
+    assert len(one.delay_many([(1,), (2,)])) == 2
+    with pytest.raises(TypeError, match="too many positional"):
+        one.delay_many([(3,), (4, 5)])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'b'"):
+        one.delay_many([((1,), {"b": 1})])
+    one.delay_many([((), {"a": 1})])
 
 
 def test_annotated_arguments_are_validated(app: App, start_worker) -> None:
@@ -363,6 +370,8 @@ def test_delay_many(app: App, start_worker) -> None:
 
     start_worker(app, concurrency=50)
     results = sq.delay_many([(i,) for i in range(300)])
+    assert len({r.id for r in results}) == 300
+    assert all(len(r.id) == 32 and int(r.id, 16) >= 0 for r in results)
     assert [r.get(timeout=30) for r in results] == [i * i for i in range(300)]
 
 

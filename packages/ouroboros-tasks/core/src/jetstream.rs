@@ -14,7 +14,11 @@
 //!   being dropped by the server;
 //! - a delayed message is negatively acknowledged with the remaining delay;
 //! - the key-value space is the KV bucket `<prefix>_kv`; values carry their
-//!   own expiry (the bucket's `max_age` bounds everything to 7 days).
+//!   own expiry, checked on every read. A value written with a TTL (a task
+//!   result) is also published with a `Nats-TTL` header, so the server
+//!   removes it when it expires (per-message TTL, nats-server 2.11+; the
+//!   bucket's stream gets `allow_msg_ttl` on first use). On an older server
+//!   the bucket's `max_age` (7 days) is what removes it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +46,23 @@ const PREFETCH: usize = 256;
 /// The same for each higher priority (rarer, and ten of them).
 const PREFETCH_HIGH: usize = 32;
 
+/// The `Nats-TTL` header of a TTL: whole seconds, rounded up (the server's
+/// unit; its minimum is one second). Reads still check the exact expiry.
+fn nats_ttl(ttl: Duration) -> String {
+    let secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    format!("{}s", secs.max(1))
+}
+
+/// A key the KV bucket accepts (as `kv::Store::put` checks it).
+fn valid_kv_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('.')
+        && !key.ends_with('.')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-/_=.".contains(&b))
+}
+
 fn err(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::broker("nats", operation, e)
 }
@@ -59,7 +80,8 @@ pub struct JetStreamBroker {
     js: Context,
     options: Options,
     queues: Mutex<HashMap<String, Arc<QueueHandle>>>,
-    kv: Mutex<Option<kv::Store>>,
+    /// The bucket, and whether its stream takes per-message TTLs.
+    kv: Mutex<Option<(kv::Store, bool)>>,
 }
 
 impl JetStreamBroker {
@@ -461,9 +483,14 @@ impl JetStreamBroker {
     }
 
     async fn store(&self) -> Result<kv::Store> {
+        Ok(self.bucket().await?.0)
+    }
+
+    /// The bucket (made on first use) and whether per-message TTL is on.
+    async fn bucket(&self) -> Result<(kv::Store, bool)> {
         let mut guard = self.kv.lock().await;
-        if let Some(store) = guard.as_ref() {
-            return Ok(store.clone());
+        if let Some(found) = guard.as_ref() {
+            return Ok(found.clone());
         }
         let bucket = format!("{}_kv", self.options.prefix);
         let store = match self.js.get_key_value(&bucket).await {
@@ -480,8 +507,26 @@ impl JetStreamBroker {
                 .await
                 .map_err(|e| err(&format!("create key-value bucket {bucket}"), e))?,
         };
-        *guard = Some(store.clone());
-        Ok(store)
+        let ttl = self.allow_message_ttl(&format!("KV_{bucket}")).await;
+        *guard = Some((store.clone(), ttl));
+        Ok((store, ttl))
+    }
+
+    /// Turn on per-message TTL for a stream (a bucket made by an earlier
+    /// version lacks it); false when the server cannot (before 2.11).
+    async fn allow_message_ttl(&self, stream: &str) -> bool {
+        let Ok(mut handle) = self.js.get_stream(stream).await else {
+            return false;
+        };
+        let Ok(info) = handle.info().await else {
+            return false;
+        };
+        if info.config.allow_message_ttl {
+            return true;
+        }
+        let mut config = info.config.clone();
+        config.allow_message_ttl = true;
+        self.js.update_stream(config).await.is_ok()
     }
 
     pub(crate) async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
@@ -501,14 +546,33 @@ impl JetStreamBroker {
         &self,
         items: Vec<(String, Vec<u8>, Option<Duration>)>,
     ) -> Result<()> {
-        let store = self.store().await?;
+        let (store, ttl_on) = self.bucket().await?;
+        let bucket = format!("{}_kv", self.options.prefix);
         futures::future::try_join_all(items.iter().map(|(k, v, ttl)| {
             let store = store.clone();
+            let bucket = &bucket;
             async move {
-                store
-                    .put(k, Bytes::from(wrap_expiring(v, *ttl)))
-                    .await
-                    .map_err(|e| err(&format!("set {k:?}"), e))
+                let what = || format!("set {k:?}");
+                let payload = Bytes::from(wrap_expiring(v, *ttl));
+                match ttl.filter(|_| ttl_on) {
+                    Some(ttl) => {
+                        if !valid_kv_key(k) {
+                            return Err(err(&what(), "invalid key"));
+                        }
+                        let mut headers = HeaderMap::new();
+                        headers.insert("Nats-TTL", nats_ttl(ttl).as_str());
+                        self.js
+                            .publish_with_headers(format!("$KV.{bucket}.{k}"), headers, payload)
+                            .await
+                            .map_err(|e| err(&what(), e))?
+                            .await
+                            .map_err(|e| err(&what(), e))?;
+                    }
+                    None => {
+                        store.put(k, payload).await.map_err(|e| err(&what(), e))?;
+                    }
+                }
+                Ok(())
             }
         }))
         .await?;

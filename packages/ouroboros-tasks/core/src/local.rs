@@ -55,6 +55,49 @@ fn err(operation: &str, e: impl std::fmt::Display) -> Error {
     Error::broker("local", operation, e)
 }
 
+/// Look at up to `budget` keys from the cursor on and delete the expired
+/// ones; the cursor moves on (back to the start after the last key).
+fn sweep_expired(
+    kv: &mut redb::Table<'_, &'static str, &'static [u8]>,
+    cursor: &std::sync::Mutex<String>,
+    budget: usize,
+) -> std::result::Result<(), redb::Error> {
+    let from = cursor
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let mut seen = 0;
+    let mut last = None;
+    let mut expired = Vec::new();
+    for item in kv.range(from.as_str()..)? {
+        let (k, v) = item?;
+        let key = k.value().to_owned();
+        if unwrap_expiring(v.value()).is_none() {
+            expired.push(key.clone());
+        }
+        last = Some(key);
+        seen += 1;
+        if seen >= budget {
+            break;
+        }
+    }
+    for k in expired {
+        kv.remove(k.as_str())?;
+    }
+    // The next key after `last` is `last` followed by NUL.
+    let next = match last {
+        Some(mut key) if seen >= budget => {
+            key.push('\0');
+            key
+        }
+        _ => String::new(),
+    };
+    *cursor
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+    Ok(())
+}
+
 /// The embedded broker on one redb file.
 pub struct LocalBroker {
     path: PathBuf,
@@ -63,6 +106,8 @@ pub struct LocalBroker {
     notify: Arc<Notify>,
     /// This process's handle (redb refuses a second one), shared by its operations.
     held: Held,
+    /// Where the next sweep of expired keys starts (see `kv_put_many`).
+    sweep_from: Arc<std::sync::Mutex<String>>,
 }
 
 impl LocalBroker {
@@ -81,6 +126,7 @@ impl LocalBroker {
             options,
             notify: Arc::new(Notify::new()),
             held: Arc::new(std::sync::Mutex::new(None)),
+            sweep_from: Arc::new(std::sync::Mutex::new(String::new())),
         };
         // Create the file and tables now so a bad path fails at connect time.
         broker.with_db_blocking("open", |db| {
@@ -184,6 +230,7 @@ impl LocalBroker {
             options: self.options.clone(),
             notify: self.notify.clone(),
             held: self.held.clone(),
+            sweep_from: self.sweep_from.clone(),
         };
         let out = tokio::task::spawn_blocking(move || this.with_db_blocking(operation, f))
             .await
@@ -608,6 +655,7 @@ impl LocalBroker {
             .into_iter()
             .map(|(k, v, ttl)| (self.kname(&k), wrap_expiring(&v, ttl)))
             .collect();
+        let sweep_from = Arc::clone(&self.sweep_from);
         self.with_db("kv_put", move |db| {
             let txn = db.begin_write()?;
             {
@@ -615,6 +663,11 @@ impl LocalBroker {
                 for (k, v) in &items {
                     kv.insert(k.as_str(), v.as_slice())?;
                 }
+                // Reclaim expired keys (old results) as writes go: each write
+                // looks at the next two keys of a cursor walking the table,
+                // so the table never holds more than its live keys plus those
+                // that expired during the last walk.
+                sweep_expired(&mut kv, &sweep_from, 16.max(2 * items.len()))?;
             }
             txn.commit()?;
             Ok(())

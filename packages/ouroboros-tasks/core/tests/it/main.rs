@@ -229,7 +229,16 @@ async fn priority_is_strict_across_the_whole_queue() {
         let mut tokens: Vec<String> = first.iter().map(|d| d.token.clone()).collect();
         tokens.extend(rest.iter().map(|d| d.token.clone()));
         b.ack("prio", tokens).await.unwrap();
-        let counts = b.counts("prio").await.unwrap();
+        // JetStream applies acks after `ack` returns (they are flushed, not
+        // confirmed): the counts reach zero shortly after.
+        let mut counts = b.counts("prio").await.unwrap();
+        for _ in 0..50 {
+            if (counts.ready, counts.in_flight) == (0, 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            counts = b.counts("prio").await.unwrap();
+        }
         assert_eq!((counts.ready, counts.in_flight), (0, 0), "{}", b.kind());
     }
 }
@@ -250,5 +259,117 @@ async fn rate_limit_buckets_are_shared() {
             b.rate_acquire("bucket", 0.0, 1.0).await,
             Err(Error::InvalidArgument { .. })
         ));
+    }
+}
+
+/// Whether the broker still stores `key` at all (expired or not): the raw
+/// Redis key, the raw redb row, the message on the NATS bucket's subject.
+async fn stored(b: &Broker, prefix: &str, key: &str) -> bool {
+    match b {
+        Broker::Local(local) => {
+            // Wait for the broker to let go of the file (its lease is 20 ms).
+            let db = loop {
+                match redb::Database::open(local.path()) {
+                    Ok(db) => break db,
+                    Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err(e) => panic!("open {}: {e}", local.path().display()),
+                }
+            };
+            let txn = db.begin_read().unwrap();
+            let table = txn
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new("kv"))
+                .unwrap();
+            table
+                .get(format!("{prefix}/{key}").as_str())
+                .unwrap()
+                .is_some()
+        }
+        Broker::Redis(_) => {
+            let url = std::env::var("OUROBOROS_REDIS_URL").unwrap();
+            let mut conn = redis::Client::open(url)
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
+            redis::cmd("EXISTS")
+                .arg(format!("{prefix}:kv:{key}"))
+                .query_async::<i64>(&mut conn)
+                .await
+                .unwrap()
+                == 1
+        }
+        Broker::Nats(_) => {
+            let url = std::env::var("OUROBOROS_NATS_URL").unwrap();
+            let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
+            let stream = js.get_stream(format!("KV_{prefix}_kv")).await.unwrap();
+            assert!(
+                stream.cached_info().config.allow_message_ttl,
+                "the bucket's stream takes per-message TTLs"
+            );
+            stream
+                .get_last_raw_message_by_subject(&format!("$KV.{prefix}_kv.{key}"))
+                .await
+                .is_ok()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_results_are_removed_from_the_broker() {
+    let opts = options();
+    let p = opts.prefix.clone();
+    let dir = std::env::temp_dir().join(format!("ob-tasks-ttl-{p}"));
+    let mut all = vec![
+        Broker::connect(&format!("local://{}/b.redb", dir.display()), opts.clone())
+            .await
+            .expect("local broker"),
+    ];
+    for var in ["OUROBOROS_REDIS_URL", "OUROBOROS_NATS_URL"] {
+        if let Ok(url) = std::env::var(var) {
+            all.push(Broker::connect(&url, opts.clone()).await.expect(var));
+        }
+    }
+    for b in &all {
+        b.kv_put_many(vec![
+            (
+                "result.short".into(),
+                b"done".to_vec(),
+                Some(Duration::from_millis(300)),
+            ),
+            (
+                "result.kept".into(),
+                b"kept".to_vec(),
+                Some(Duration::from_secs(600)),
+            ),
+            ("result.forever".into(), b"forever".to_vec(), None),
+        ])
+        .await
+        .unwrap();
+        assert!(stored(b, &p, "result.short").await, "{}", b.kind());
+        // NATS counts per-message TTLs in whole seconds (at least one).
+        let mut gone = false;
+        for _ in 0..60 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            // The embedded broker reclaims as later writes pass by.
+            b.kv_put_many(vec![("tick".into(), b"x".to_vec(), None)])
+                .await
+                .unwrap();
+            if !stored(b, &p, "result.short").await {
+                gone = true;
+                break;
+            }
+        }
+        assert!(gone, "{}: the expired result is still stored", b.kind());
+        assert_eq!(b.kv_get("result.short").await.unwrap(), None);
+        assert!(stored(b, &p, "result.kept").await, "{}", b.kind());
+        assert!(stored(b, &p, "result.forever").await, "{}", b.kind());
+        assert_eq!(
+            b.kv_get("result.kept").await.unwrap().as_deref(),
+            Some(&b"kept"[..]),
+            "{}",
+            b.kind()
+        );
     }
 }

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, get_type_hints
 
 from ouroboros.core import InvalidArgumentError
-from ouroboros.tasks._message import dumps, envelope_id, message, new_id, now_ms
+from ouroboros.tasks._message import dumps, envelope_id, message, new_id, new_ids, now_ms
 from ouroboros.tasks.result import AsyncResult
 
 if TYPE_CHECKING:
@@ -122,6 +122,8 @@ class Task(Generic[P, R]):
         self._args_model: Any = None
         self._result_adapter: Any = None
         self._prepared = False
+        #: Call shapes (positional count, keyword names) already bound once.
+        self._shapes: set[tuple[Any, ...]] = set()
         self.__doc__ = fn.__doc__
         self.__name__ = getattr(fn, "__name__", self.name)
         self.__wrapped__ = fn
@@ -171,9 +173,16 @@ class Task(Generic[P, R]):
         """Check and convert arguments for the message (at enqueue time)."""
         self._prepare()
         args = list(args)
-        bound = self._bind(args, kwargs)
         if self._args_model is None:
+            # Without a model only the call's shape can be wrong (how many
+            # positional arguments, which names): bind each shape once.
+            shape = (len(args), *kwargs)
+            if shape not in self._shapes:
+                self._bind(args, kwargs)
+                if len(self._shapes) < 256:
+                    self._shapes.add(shape)
             return args, kwargs
+        bound = self._bind(args, kwargs)
         named = {k: v for k, v in bound.arguments.items() if k in self._args_model.model_fields}
         model = self._args_model.model_validate(named)
         extra_args = list(bound.arguments.get(self._var_positional(), ())) if self._var_positional() else []
@@ -302,14 +311,15 @@ class Task(Generic[P, R]):
         return await self.aapply_async(args, kwargs)
 
     def _items(self, calls: Iterable[Any]) -> tuple[list[str], list[tuple[str, bytes, int, int]]]:
+        calls = list(calls)
         ids, items = [], []
-        for call in calls:
+        for task_id, call in zip(new_ids(len(calls)), calls, strict=True):
             args, kwargs = (
                 call if isinstance(call, tuple) and len(call) == 2 and isinstance(call[1], dict) else (call, {})
             )
             if not isinstance(args, (list, tuple)):
                 args = (args,)
-            task_id, item = self._item(args, kwargs, None, None, None, None)
+            task_id, item = self._item(args, kwargs, None, None, None, task_id)
             ids.append(task_id)
             items.append(item)
         return ids, items
