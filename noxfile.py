@@ -451,6 +451,8 @@ def sheet_build(session: nox.Session) -> None:
 def sheet(session: nox.Session) -> None:
     """The spreadsheet: WASM build, node tests (engine, collaboration, browser), pycrdt and differential tests."""
     session.install(*TEST_TOOLS, "openpyxl>=3.1,<4", "formulas>=1.3,<2", "pycrdt>=0.14,<0.15", "websockets>=15")
+    # `ob sheet serve` (tests/collab/test_ob_sheet_serve.py): the kit and core are pure Python.
+    session.install(str(PACKAGES["ouroboros-core"].path), str(PACKAGES["ouroboros-kit"].path))
     sheet_build(session)
     # sheet-eval for the differential test; sheet-collab, the collaboration
     # server, for the node (yjs/y-websocket) and pycrdt tests.

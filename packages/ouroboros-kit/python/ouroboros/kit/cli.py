@@ -2,7 +2,8 @@
 
 ``ob --version`` lists every installed ouroboros module. Each installed package
 adds its own subcommands through the ``ouroboros.cli`` entry-point group, so
-``ob tasks`` exists only where ouroboros-tasks is installed.
+``ob tasks`` exists only where ouroboros-tasks is installed. ``ob sheet`` is
+the kit's own: the spreadsheet is not a Python package (see sheet.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from ouroboros.core.cli import ENTRY_POINT_GROUP
+from ouroboros.kit import sheet
 
 with warnings.catch_warnings():
     # `ob` reports incompatibilities itself, as text, in `ob --version`.
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
             print(f"ob: cannot load the `{entry_point.name}` commands ({entry_point.value}): {exc}", file=sys.stderr)
             continue
         register(subparsers)
+    sheet.register(subparsers)
     return parser
 
 
