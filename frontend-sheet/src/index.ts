@@ -169,6 +169,8 @@ export class Workbook {
   private engine: Engine;
   private listeners = new Set<ChangeListener>();
   private batchDepth = 0;
+  /** False until a rule could exist: until then a frame needs no second WebAssembly call. */
+  private mayHaveConditional = false;
 
   constructor() {
     if (!ready) {
@@ -381,6 +383,7 @@ export class Workbook {
         colors,
       );
     };
+    if (rules.length > 0) this.mayHaveConditional = true;
     try {
       this.engine.clearConditionalFormats();
       rules.forEach(add);
@@ -423,6 +426,12 @@ export class Workbook {
    * where no rule applies.
    */
   getConditionalViewport(top: number, left: number, rows: number, cols: number): Array<ConditionalLook | null> {
+    if (!this.mayHaveConditional) {
+      if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 1 && cols >= 1)) {
+        throw new RuSheetError(`rows and cols must be whole numbers from 1, got ${rows} x ${cols}`);
+      }
+      return new Array(rows * cols).fill(null);
+    }
     let packed: string;
     try {
       packed = this.engine.conditionalViewport(top, left, rows, cols);
@@ -572,6 +581,8 @@ export class Workbook {
   importXlsx(data: Uint8Array | ArrayBuffer): void {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     this.run(() => this.engine.importXlsx(bytes));
+    // The file may bring conditional formats (on any of its sheets).
+    this.mayHaveConditional = true;
   }
 
   /** The workbook as an XLSX file. */
