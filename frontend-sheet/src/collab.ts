@@ -163,6 +163,11 @@ export class CollabSheet {
     }
   }
 
+  /** Runs `f` (several edits) as one shared transaction: one update for the others, one undo step. */
+  batch(f: () => void): void {
+    this.doc.transact(f, this);
+  }
+
   /** The conditional formats, first (highest priority) first. */
   conditionalFormats(): ConditionalRule[] {
     return this.conditional.toArray();

@@ -37,6 +37,8 @@ export interface GridEditor {
   setRowHeight?(row: number, height: number | null): void;
   layoutSizes?(): { columns: Array<[number, number]>; rows: Array<[number, number]> };
   onLayoutChange?(listener: () => void): () => void;
+  /** Runs several edits as one shared change and one undo step. */
+  batch?(f: () => void): void;
 }
 
 /** Number formats offered by the toolbar: label and format code (null: General). */
@@ -1096,6 +1098,8 @@ export class SheetGrid {
     const [lo, hi] = vertical ? [s.r1, s.r2] : [s.c1, s.c2];
     const n = Math.min(hi - lo + 1, 10000);
     const edits: CellEdit[] = [];
+    // Target cell -> the source cell whose style and number format it takes.
+    const looks: Array<{ to: [number, number]; from: [number, number] }> = [];
     for (let lane = lanes[0]; lane <= lanes[1]; lane++) {
       const at = (k: number): [number, number] => (vertical ? [k, lane] : [lane, k]);
       const inputs: string[] = [];
@@ -1118,10 +1122,16 @@ export class SheetGrid {
         }
         const [r, c] = at(k);
         edits.push({ row: r, col: c, input });
+        looks.push({ to: [r, c], from: at(src) });
       }
     }
     try {
-      this.editor.setCells(edits);
+      const write = () => {
+        this.editor.setCells(edits);
+        this.copyLooks(looks);
+      };
+      if (this.editor.batch) this.editor.batch(write);
+      else write();
       this.showError('');
     } catch (e) {
       if (!(e instanceof RuSheetError)) throw e;
@@ -1133,6 +1143,25 @@ export class SheetGrid {
     const c1 = vertical ? s.c1 : Math.min(s.c1, from);
     const c2 = vertical ? s.c2 : Math.max(s.c2, to);
     this.select(r1, c1, r2, c2);
+  }
+
+  /** Gives each target cell its source's style and number format (Excel's fill copies them). */
+  private copyLooks(looks: Array<{ to: [number, number]; from: [number, number] }>): void {
+    const { styleAt, setStyle, formatAt, setFormat } = this.editor;
+    if (styleAt && setStyle) {
+      const clear: CellStyle = { bold: undefined, italic: undefined, color: undefined, background: undefined, align: undefined };
+      for (const { to, from } of looks) {
+        const style = styleAt.call(this.editor, from[0], from[1]);
+        const current = styleAt.call(this.editor, to[0], to[1]);
+        if (style || current) setStyle.call(this.editor, [to], { ...clear, ...style });
+      }
+    }
+    if (formatAt && setFormat) {
+      for (const { to, from } of looks) {
+        const format = formatAt.call(this.editor, from[0], from[1]) ?? null;
+        if (format !== (formatAt.call(this.editor, to[0], to[1]) ?? null)) setFormat.call(this.editor, [to], format);
+      }
+    }
   }
 
   // ---- toolbar ----

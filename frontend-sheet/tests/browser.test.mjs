@@ -288,6 +288,9 @@ test('the fill handle continues series and copies formulas, in one undo step', a
       { row: 1, col: 1, input: '=A2*10+$A$1' },
       { row: 0, col: 2, input: 'Q1' },
     ]);
+    // Styles and formats are filled along with the values.
+    sheet.setStyle([[1, 0]], { bold: true });
+    sheet.setFormat([[0, 0]], '0.0');
     grid.select(0, 0, 1, 2);
     grid.focus();
   });
@@ -308,6 +311,14 @@ test('the fill handle continues series and copies formulas, in one undo step', a
   assert.equal(await drawn(page, 3, 1), '41');
   const column = (c) => page.evaluate((col) => [0, 1, 2, 3, 4].map((r) => globalThis.rusheetPage.workbook.getInput(r, col)), c);
   assert.deepEqual(await column(0), ['1', '2', '3', '4', '5']);
+  assert.equal(await drawn(page, 4, 0), '5.0');
+  assert.deepEqual(
+    await page.evaluate(() => {
+      const { sheet } = globalThis.rusheetPage;
+      return [sheet.styles.get('3:0'), sheet.styles.get('4:0'), sheet.formats.get('2:0'), sheet.formats.get('3:0')];
+    }),
+    [{ bold: true }, undefined, '0.0', undefined],
+  );
   assert.deepEqual(await column(1), ['=A1*10', '=A2*10+$A$1', '=A3*10', '=A4*10+$A$1', '=A5*10']);
   // Q1 over two rows (the second empty) repeats: Q1, empty, Q1.
   assert.deepEqual(await column(2), ['Q1', '', 'Q1', '', 'Q1']);
@@ -327,6 +338,10 @@ test('the fill handle continues series and copies formulas, in one undo step', a
   await page.keyboard.press('Control+z');
   await waitDrawn(page, 4, 1, '');
   assert.deepEqual(await column(0), ['1', '2', '', '', '']);
+  assert.deepEqual(
+    await page.evaluate(() => [globalThis.rusheetPage.sheet.styles.get('3:0'), globalThis.rusheetPage.sheet.formats.get('2:0')]),
+    [undefined, undefined],
+  );
   assert.deepEqual(page.errors, []);
   await context.close();
 });
