@@ -5,19 +5,20 @@
 Times, in one process and one after the other (so machine load hits all
 alike), the layers of one GET:
 
-- ``sync get``: ``SyncKV.get``: the Redis round trip on the tokio runtime,
-  the calling thread blocked on it (GIL released): one hand-off to the
-  runtime's connection task and one wake-up back;
-- ``async get``: ``await KV.get``: the same round trip, plus the
-  pyo3-async-runtimes bridge (an asyncio future created, the Rust future
-  spawned on tokio, the result delivered with ``call_soon_threadsafe``,
-  which wakes the loop through its self-pipe);
+- ``sync get``: ``SyncKV.get``: on a single server the command goes out on
+  the calling thread over a blocking socket (GIL released), as redis-py's
+  does: no thread hand-off;
+- ``async get``: ``await KV.get``: the round trip on the tokio runtime, plus
+  ouroboros-common's asyncio bridge (an asyncio future created, the Rust
+  future spawned on tokio, the finished result queued for the loop, which a
+  byte on a socket pair wakes; the loop builds the result on its own thread);
 - redis-py with hiredis: ``await client.get`` (asyncio) and ``client.get``
   (sync): the loop (or the thread) waits on the socket itself, no hand-off.
 
 At concurrency 1 a GET is latency-bound: the Redis round trip is shared by
-all, and what differs is the number of thread wake-ups per call (ours: two,
-redis-py: none), which is what this script makes visible.
+all, and what differs is the work around it and the number of thread
+wake-ups per call (async: ours two, redis-py none; sync: none on either
+side), which is what this script makes visible.
 """
 
 from __future__ import annotations
