@@ -254,6 +254,7 @@ impl BodyIterator {
 pub struct RequestStream {
     sender: std::sync::Mutex<Option<BodySender>>,
     body: Arc<StreamBody>,
+    capacity: usize,
 }
 
 /// Most chunks a request body channel may hold.
@@ -293,11 +294,12 @@ impl RequestStream {
         Ok(Self {
             sender: std::sync::Mutex::new(Some(sender)),
             body,
+            capacity,
         })
     }
 
     /// Queue a chunk without waiting: True if taken, False if the channel is
-    /// full (await `send`), None once the request is over (stop producing).
+    /// full (await `wait_room`), None once the request is over (stop producing).
     fn try_send(&self, chunk: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
         let data = bytes_of(chunk, "content")?;
         let Some(sender) = self.sender() else {
@@ -310,14 +312,15 @@ impl RequestStream {
         })
     }
 
-    /// Queue a chunk, waiting for room; the awaitable gives False once the
+    /// Wait until half the channel is free (so the next chunks go in with
+    /// `try_send`, one wait for several); the awaitable gives False once the
     /// request is over.
-    fn send<'py>(&self, py: Python<'py>, chunk: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let data = bytes_of(chunk, "content")?;
+    fn wait_room<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let sender = self.sender();
+        let half = (self.capacity / 2).max(1);
         ouroboros_common::python::future_into_py(py, async move {
             Ok(match sender {
-                Some(s) => s.send(data).await.is_ok(),
+                Some(s) => s.wait_room(half).await.is_ok(),
                 None => false,
             })
         })

@@ -9,8 +9,8 @@ use ouroboros_common::python::Deliver;
 use ouroboros_common::python::{guard, InvalidArgumentError};
 use ouroboros_http_core::header::{HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE};
 use ouroboros_http_core::{
-    ClientConfig, Completed, Engine, ErrorKind, FormPart, HttpError, Limits, Method, Opened,
-    RequestBody, RequestSpec, RetryPolicy, Timeouts, Url,
+    ClientConfig, Engine, ErrorKind, FormPart, HttpError, Limits, Method, RequestBody, RequestSpec,
+    RetryPolicy, Timeouts, Url,
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -364,16 +364,11 @@ fn phase_timeouts(t: TimeoutTuple) -> PyResult<Timeouts> {
     })
 }
 
-fn deliver_completed(result: Result<Completed, HttpError>) -> Deliver {
+/// The awaitable's result: the engine's outcome made a `Response` (or raised)
+/// on the event loop's thread.
+fn deliver<T: Send + 'static>(result: Result<T, HttpError>, make: fn(T) -> Response) -> Deliver {
     Box::new(move |py: Python<'_>| match result {
-        Ok(c) => Ok(Py::new(py, Response::from_completed(c))?.into_any()),
-        Err(e) => Err(to_pyerr(py, &e)),
-    })
-}
-
-fn deliver_opened(result: Result<Opened, HttpError>) -> Deliver {
-    Box::new(move |py: Python<'_>| match result {
-        Ok(o) => Ok(Py::new(py, Response::from_opened(o))?.into_any()),
+        Ok(v) => Ok(Py::new(py, make(v))?.into_any()),
         Err(e) => Err(to_pyerr(py, &e)),
     })
 }
@@ -440,7 +435,7 @@ entry_points! {
     /// Send a request and read the body; returns an awaitable `Response`.
     fn request(self, py, spec) {
         let engine = Arc::clone(&self.engine);
-        let fut = Box::pin(async move { deliver_completed(engine.execute(spec).await) });
+        let fut = Box::pin(async move { deliver(engine.execute(spec).await, Response::from_completed) });
         Ok(ouroboros_common::python::spawn(py, fut)?.unbind())
     }
 
@@ -454,7 +449,7 @@ entry_points! {
     /// Send a request and return once the headers are in; the body streams.
     fn stream(self, py, spec) {
         let engine = Arc::clone(&self.engine);
-        let fut = Box::pin(async move { deliver_opened(engine.open(spec).await) });
+        let fut = Box::pin(async move { deliver(engine.open(spec).await, Response::from_opened) });
         Ok(ouroboros_common::python::spawn(py, fut)?.unbind())
     }
 

@@ -111,6 +111,11 @@ def status700_server() -> Iterator[RawServer]:
     yield from _raw("status700")
 
 
+@pytest.fixture(scope="session")
+def status99_server() -> Iterator[RawServer]:
+    yield from _raw("status99")
+
+
 @pytest.fixture
 def closed_port() -> str:
     import socket

@@ -302,7 +302,7 @@ class RawServer(StreamServer):
     ``garbage`` (answer with bytes that are not HTTP), ``midbody`` (promise 1000
     bytes, send 10, close), ``bomb`` (a gzip body of about 0.5 MB that inflates to
     512 MiB), ``endless`` (a chunked body that never ends), ``cookies`` (a 100 KB
-    ``Set-Cookie`` and 50 small ones), ``status700`` (a status line outside 100-599).
+    ``Set-Cookie`` and 50 small ones), ``status700`` and ``status99`` (status lines outside 100-599).
     """
 
     BOMB_INFLATED = 512 << 20
@@ -359,6 +359,9 @@ class RawServer(StreamServer):
                 await writer.drain()
             elif self.mode == "status700":
                 writer.write(b"HTTP/1.1 700 Weird\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+            elif self.mode == "status99":
+                writer.write(b"HTTP/1.1 099 Low\r\ncontent-length: 2\r\n\r\nok")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass

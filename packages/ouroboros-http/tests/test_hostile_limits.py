@@ -91,6 +91,12 @@ def test_status_outside_100_599_is_a_protocol_error(status700_server):
     assert exc.value.url == status700_server.url + "/x"
 
 
+def test_status_below_100_is_a_protocol_error(status99_server):
+    with Client() as client, pytest.raises(RemoteProtocolError, match="malformed response") as exc:
+        client.get(status99_server.url + "/x")
+    assert exc.value.url == status99_server.url + "/x"
+
+
 def test_cookie_flood_is_capped(cookie_flood_server):
     with Client(max_cookies=10, max_cookie_size=4096) as client:
         assert client.get(cookie_flood_server.url + "/").text == "ok"

@@ -368,3 +368,23 @@ def test_request_params_replace_the_query_and_multipart_escapes():
     r = Request("POST", "https://example.org/", files={"f": ('a"\x1a\x1b.txt', Pipe())})
     assert r.headers["transfer-encoding"] == "chunked" and "content-length" not in r.headers
     assert b'filename="a%22%1A\x1b.txt"' in r.read()
+
+
+@pytest.mark.asyncio
+async def test_an_ouroboros_api_app_in_process():
+    # Installed beside ouroboros-http in CI's `suites` run (every package in one venv).
+    api = pytest.importorskip("ouroboros.api")
+    from ouroboros.http import ASGITransport, HttpClient
+
+    app = api.App()
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int, q: str = "none"):
+        return {"item_id": item_id, "q": q}
+
+    async with HttpClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        r = await client.get("/items/5", params={"q": "x"})
+        assert (r.status_code, r.json()) == (200, {"item_id": 5, "q": "x"})
+        bad = await client.get("/items/five")
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["path", "item_id"]

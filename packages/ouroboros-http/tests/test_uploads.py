@@ -276,3 +276,17 @@ def test_100_mib_upload_keeps_client_memory_flat(sink, tmp_path, kind):
         assert got["chunked"] is True
     # The whole body is 100 MiB; the client's peak grew by far less.
     assert report["peak"] - report["base"] < 40, report
+
+
+@pytest.mark.asyncio
+async def test_in_memory_multipart_is_replayed_on_a_307(base):
+    async with HttpClient(follow_redirects=True) as c:
+        r = await c.post(
+            base + "/redirect-to",
+            params={"url": "/multipart", "status": "307"},
+            files={"a": ("a.txt", b"alpha")},
+            extensions={"note": "slow path"},
+        )
+    assert r.status_code == 200
+    assert [p["data"] for p in r.json()["parts"]] == ["alpha"]
+    assert len(r.history) == 1

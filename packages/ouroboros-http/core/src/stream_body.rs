@@ -166,6 +166,25 @@ impl BodySender {
         }
     }
 
+    /// Wait until at least `slots` chunks fit (at most the capacity), so a
+    /// producer can queue several with `try_send` for one wait.
+    ///
+    /// # Errors
+    /// `Closed` when the request is over.
+    pub async fn wait_room(&self, slots: usize) -> Result<(), SendRefused> {
+        let abandoned = self.body.wake.notified();
+        tokio::pin!(abandoned);
+        abandoned.as_mut().enable();
+        if self.body.abandoned.load(Ordering::Acquire) {
+            return Err(SendRefused::Closed);
+        }
+        let slots = slots.clamp(1, self.tx.max_capacity());
+        tokio::select! {
+            room = self.tx.reserve_many(slots) => room.map(drop).map_err(|_| SendRefused::Closed),
+            () = abandoned => Err(SendRefused::Closed),
+        }
+    }
+
     /// Mark the body complete: once the queued chunks are sent, it ends.
     pub fn finish(&self) {
         self.body.finished.store(true, Ordering::Release);

@@ -53,6 +53,19 @@ async fn serve(
     (format!("http://{addr}"), count)
 }
 
+/// A server that accepts connections and never reads or answers.
+async fn stalling_server() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    addr
+}
+
 fn spec(url: &str) -> RequestSpec {
     RequestSpec {
         method: Method::GET,
@@ -215,14 +228,7 @@ async fn bad_tls_material_is_rejected_up_front() {
 #[tokio::test]
 async fn a_server_that_stops_reading_gives_a_write_timeout() {
     // Accept and never read: the body fills the socket buffers and stalls.
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((sock, _)) = listener.accept().await {
-            held.push(sock);
-        }
-    });
+    let addr = stalling_server().await;
     let mut config = ClientConfig::default();
     config.timeouts.write = Some(Duration::from_millis(200));
     config.timeouts.read = Some(Duration::from_secs(30));
@@ -238,14 +244,7 @@ async fn a_server_that_stops_reading_gives_a_write_timeout() {
 #[tokio::test]
 async fn the_pool_timeout_bounds_waiting_for_a_slot() {
     let (base, _) = serve(|_, _| String::new()).await;
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let stall = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((sock, _)) = listener.accept().await {
-            held.push(sock);
-        }
-    });
+    let stall = stalling_server().await;
     let mut config = ClientConfig::default();
     config.limits.max_connections = Some(1);
     config.timeouts.pool = Some(Duration::from_millis(100));
@@ -342,14 +341,7 @@ async fn a_producer_that_stops_without_finishing_fails_the_request() {
 
 #[tokio::test]
 async fn per_request_timeouts_replace_the_clients_phases() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let stall = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((sock, _)) = listener.accept().await {
-            held.push(sock);
-        }
-    });
+    let stall = stalling_server().await;
     let mut config = ClientConfig::default();
     config.timeouts.read = Some(Duration::from_secs(30));
     let engine = Engine::new(config).expect("engine");

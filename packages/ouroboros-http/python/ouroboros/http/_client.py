@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ouroboros.core import InvalidArgumentError
-from ouroboros.http._content import ByteStream
+from ouroboros.http._content import ByteStream, MultipartStream
 from ouroboros.http._cookies import cookie_entries, cookie_pairs
 from ouroboros.http._errors import ClientClosed, TooManyRedirects
 from ouroboros.http._flow import mount_table, redirect_request, set_cookie_pairs
@@ -414,6 +414,9 @@ class _BaseClient:
             if not progress or not stream._data:
                 return None
             return Upload(request, sliced(stream._data) if sync else asliced(stream._data))
+        if isinstance(stream, MultipartStream) and stream.in_memory() and not progress:
+            # Small and replayable (a 307/308 can send it again): sent as bytes.
+            return None
         if sync:
             return Upload(request, iter(stream))
         return Upload(request, stream.__aiter__())

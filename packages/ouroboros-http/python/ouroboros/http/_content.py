@@ -348,6 +348,10 @@ class MultipartStream(AsyncByteStream, SyncByteStream):
         for chunk in self:
             yield chunk
 
+    def in_memory(self) -> bool:
+        """Every part is already bytes (no file or path to read as it is sent)."""
+        return all(isinstance(body, bytes) for _, body in self._parts)
+
     def content_length(self) -> int | None:
         """The body's size when every part's size is known without reading it."""
         total = 0

@@ -19,8 +19,8 @@ from typing import Any
 from ouroboros.core import InvalidArgumentError
 from ouroboros.http._http import RequestStream
 
-# Chunks held between the producer and the connection (at most 4 x 64 KiB for files).
-CAPACITY = 4
+# Chunks held between the producer and the connection (at most 8 x 64 KiB for files).
+CAPACITY = 8
 _SLICE = 64 * 1024
 
 
@@ -56,11 +56,14 @@ class Upload:
 
     # -- sync producers: a thread ------------------------------------------------
     def _pump(self) -> None:
+        send = self.channel.send_sync
+        report = self.report if self.callback is not None else None
         try:
             for chunk in self.source:
-                if not self.channel.send_sync(chunk):
+                if not send(chunk):
                     return
-                self.report()
+                if report is not None:
+                    report()
             self.channel.finish()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             self._failed(exc)
@@ -72,17 +75,24 @@ class Upload:
 
     # -- async producers: a task on the loop ------------------------------------
     async def _apump(self) -> None:
+        channel = self.channel
+        try_send = channel.try_send
+        report = self.report if self.callback is not None else None
         try:
             async for chunk in self.source:
-                taken = self.channel.try_send(chunk)
+                taken = try_send(chunk)
+                while taken is False:
+                    # Full: one wait frees half the channel for the next chunks.
+                    if not await channel.wait_room():
+                        return
+                    taken = try_send(chunk)
                 if taken is None:
                     return
-                if not taken and not await self.channel.send(chunk):
-                    return
-                self.report()
-            self.channel.finish()
+                if report is not None:
+                    report()
+            channel.finish()
         except asyncio.CancelledError:
-            self.channel.fail("the upload was cancelled")
+            channel.fail("the upload was cancelled")
             raise
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's task
             self._failed(exc)
