@@ -139,3 +139,16 @@ def test_out_of_range_per_request_timeouts(base, timeout, phase):
     with Client() as c, pytest.raises(InvalidArgumentError, match=phase) as exc:
         c.get(base + "/json", timeout=timeout)
     assert isinstance(exc.value, ValueError)
+
+
+@pytest.mark.asyncio
+async def test_setting_client_timeout_applies_to_later_requests(stall_server, base):
+    async with HttpClient(timeout=LONG) as c:
+        c.timeout = 0.3
+        assert c.timeout == Timeout(0.3)
+        start = time.monotonic()
+        with pytest.raises(ReadTimeout):
+            await c.get(stall_server.url + "/later")
+        assert time.monotonic() - start < 10
+        c.timeout = LONG
+        assert (await c.get(base + "/json")).status_code == 200

@@ -150,6 +150,7 @@ class _BaseClient:
             raise InvalidArgumentError(f"retries= expects an int or a Retry, got {retries!r}")
         retry = retries if isinstance(retries, Retry) else Retry(retries=retries)
         self.auth = auth
+        self._built_timeout = timeout
         self.timeout = timeout
         self.follow_redirects = follow_redirects
         self.event_hooks = event_hooks or {}
@@ -231,6 +232,24 @@ class _BaseClient:
                 or (isinstance(auth, Auth) and auth.header() is not None)
             )
         )
+
+    @property
+    def timeout(self) -> Timeout:
+        """The client's timeouts (settable, as in httpx: a number, a ``Timeout`` or ``None``)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: Any) -> None:
+        value = value if isinstance(value, Timeout) else Timeout(value)
+        self._timeout = value
+        # The native client keeps the timeouts it was built with; a different
+        # setting goes with each request.
+        self._timeout_override = None if value == self._built_timeout else value.as_tuple()
+
+    def _timeout_for(self, timeout: Any) -> tuple[float | None, ...] | None:
+        """The native ``timeout=`` of one request (``None``: the native client's own)."""
+        t = _request_timeout(timeout)
+        return self._timeout_override if t is None else t
 
     @property
     def event_hooks(self) -> dict[str, list[Any]]:
@@ -556,7 +575,7 @@ class HttpClient(_BaseClient):
     ) -> Any:
         """Send a request; returns an awaitable ``Response``."""
         if self._plain(auth) and not extensions and _simple_body(content, data, files):
-            t = _request_timeout(timeout)
+            t = self._timeout_for(timeout)
             if self._fixed_auth is not None or (auth is not USE_CLIENT_DEFAULT and auth is not None):
                 headers = self._fast_headers(headers, auth)
             try:
@@ -676,7 +695,7 @@ class HttpClient(_BaseClient):
         else:
             if not hasattr(request.stream, "__aiter__"):
                 raise RuntimeError("Attempted to send a sync request with an AsyncClient instance.")
-            t = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
+            t = self._timeout_for(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
             if _asyncio_running():
                 response = await self._send_native(request, t, follow, stream)
             else:
@@ -818,7 +837,7 @@ class Client(_BaseClient):
     ) -> Response:
         """Send a request and return the ``Response``."""
         if self._plain(auth) and not extensions and _simple_body(content, data, files):
-            t = _request_timeout(timeout)
+            t = self._timeout_for(timeout)
             if self._fixed_auth is not None or (auth is not USE_CLIENT_DEFAULT and auth is not None):
                 headers = self._fast_headers(headers, auth)
             return self._native.request_sync(
@@ -934,7 +953,7 @@ class Client(_BaseClient):
         else:
             if not hasattr(request.stream, "__iter__"):
                 raise RuntimeError("Attempted to send an async request with a sync Client instance.")
-            t = _request_timeout(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
+            t = self._timeout_for(request.extensions.get("timeout", USE_CLIENT_DEFAULT))
             response = self._send_native(request, t, follow, stream)
         response.request = request
         for hook in self.event_hooks["response"]:
