@@ -154,16 +154,9 @@ impl BodySender {
     /// # Errors
     /// `Closed` when the request is over.
     pub async fn send(&self, chunk: Bytes) -> Result<(), SendRefused> {
-        let abandoned = self.body.wake.notified();
-        tokio::pin!(abandoned);
-        abandoned.as_mut().enable();
-        if self.body.abandoned.load(Ordering::Acquire) {
-            return Err(SendRefused::Closed);
-        }
-        tokio::select! {
-            sent = self.tx.send(Ok(chunk)) => sent.map_err(|_| SendRefused::Closed),
-            () = abandoned => Err(SendRefused::Closed),
-        }
+        self.unless_abandoned(self.tx.send(Ok(chunk)))
+            .await
+            .and_then(|sent| sent.map_err(|_| SendRefused::Closed))
     }
 
     /// Wait until at least `slots` chunks fit (at most the capacity), so a
@@ -172,15 +165,25 @@ impl BodySender {
     /// # Errors
     /// `Closed` when the request is over.
     pub async fn wait_room(&self, slots: usize) -> Result<(), SendRefused> {
+        let slots = slots.clamp(1, self.tx.max_capacity());
+        self.unless_abandoned(self.tx.reserve_many(slots))
+            .await
+            .and_then(|room| room.map(drop).map_err(|_| SendRefused::Closed))
+    }
+
+    /// `wait`, unless the request is (or becomes) abandoned first.
+    async fn unless_abandoned<T>(
+        &self,
+        wait: impl std::future::Future<Output = T>,
+    ) -> Result<T, SendRefused> {
         let abandoned = self.body.wake.notified();
         tokio::pin!(abandoned);
         abandoned.as_mut().enable();
         if self.body.abandoned.load(Ordering::Acquire) {
             return Err(SendRefused::Closed);
         }
-        let slots = slots.clamp(1, self.tx.max_capacity());
         tokio::select! {
-            room = self.tx.reserve_many(slots) => room.map(drop).map_err(|_| SendRefused::Closed),
+            done = wait => Ok(done),
             () = abandoned => Err(SendRefused::Closed),
         }
     }
