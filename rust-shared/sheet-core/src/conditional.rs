@@ -475,6 +475,12 @@ mod tests {
         (wb, s)
     }
 
+    /// Adds a rule that must be accepted.
+    fn rule(cf: &mut ConditionalFormats, wb: &Workbook, range: &str, kind: RuleKind) {
+        let range = parse_range(range).unwrap();
+        cf.add(wb, ConditionalFormat { range, kind }).unwrap();
+    }
+
     fn red() -> Highlight {
         Highlight {
             background: Some(Rgb(255, 0, 0)),
@@ -486,18 +492,16 @@ mod tests {
     fn cell_value_rules_compare_like_excel() {
         let (wb, s) = book(&[(0, 0, "3"), (1, 0, "7"), (2, 0, "x"), (0, 1, "5")]);
         let mut cf = ConditionalFormats::default();
-        cf.add(
+        rule(
+            &mut cf,
             &wb,
-            ConditionalFormat {
-                range: parse_range("A1:A4").unwrap(),
-                kind: RuleKind::CellValue {
-                    operator: Operator::GreaterThan,
-                    values: vec!["=$B$1".into()],
-                    highlight: red(),
-                },
+            "A1:A4",
+            RuleKind::CellValue {
+                operator: Operator::GreaterThan,
+                values: vec!["=$B$1".into()],
+                highlight: red(),
             },
-        )
-        .unwrap();
+        );
         let looks = cf.looks(&wb, s, Rect::new(0, 0, 3, 0));
         let hit: Vec<bool> = looks.iter().map(Option::is_some).collect();
         // 3 > 5 no; 7 > 5 yes; text is greater than any number (Excel); empty is 0.
@@ -513,18 +517,16 @@ mod tests {
             (Operator::NotBetween, [true, false, true]),
         ] {
             let mut cf = ConditionalFormats::default();
-            cf.add(
+            rule(
+                &mut cf,
                 &wb,
-                ConditionalFormat {
-                    range: parse_range("A1:A3").unwrap(),
-                    kind: RuleKind::CellValue {
-                        operator: op,
-                        values: vec!["8".into(), "2".into()],
-                        highlight: red(),
-                    },
+                "A1:A3",
+                RuleKind::CellValue {
+                    operator: op,
+                    values: vec!["8".into(), "2".into()],
+                    highlight: red(),
                 },
-            )
-            .unwrap();
+            );
             let hit: Vec<bool> = cf
                 .looks(&wb, s, Rect::new(0, 0, 2, 0))
                 .iter()
@@ -544,29 +546,25 @@ mod tests {
             ..Highlight::default()
         };
         // Row where A > B: the whole row (both columns, $A and $B fixed).
-        cf.add(
+        rule(
+            &mut cf,
             &wb,
-            ConditionalFormat {
-                range: parse_range("A1:B2").unwrap(),
-                kind: RuleKind::Formula {
-                    formula: "=$A1>$B1".into(),
-                    highlight: blue.clone(),
-                },
+            "A1:B2",
+            RuleKind::Formula {
+                formula: "=$A1>$B1".into(),
+                highlight: blue.clone(),
             },
-        )
-        .unwrap();
-        cf.add(
+        );
+        rule(
+            &mut cf,
             &wb,
-            ConditionalFormat {
-                range: parse_range("A1:B2").unwrap(),
-                kind: RuleKind::CellValue {
-                    operator: Operator::GreaterThanOrEqual,
-                    values: vec!["3".into()],
-                    highlight: red(),
-                },
+            "A1:B2",
+            RuleKind::CellValue {
+                operator: Operator::GreaterThanOrEqual,
+                values: vec!["3".into()],
+                highlight: red(),
             },
-        )
-        .unwrap();
+        );
         let looks = cf.looks(&wb, s, Rect::new(0, 0, 1, 1));
         assert_eq!(looks[0], None);
         assert_eq!(looks[1], None);
@@ -581,26 +579,22 @@ mod tests {
         let (wb, s) = book(&[(0, 0, "0"), (1, 0, "5"), (2, 0, "10"), (3, 0, "n/a")]);
         let mut cf = ConditionalFormats::default();
         let (lo, mid, hi) = (Rgb(248, 105, 107), Rgb(255, 235, 132), Rgb(99, 190, 123));
-        cf.add(
+        rule(
+            &mut cf,
             &wb,
-            ConditionalFormat {
-                range: parse_range("A1:A4").unwrap(),
-                kind: RuleKind::ColorScale {
-                    colors: vec![lo, mid, hi],
-                },
+            "A1:A4",
+            RuleKind::ColorScale {
+                colors: vec![lo, mid, hi],
             },
-        )
-        .unwrap();
-        cf.add(
+        );
+        rule(
+            &mut cf,
             &wb,
-            ConditionalFormat {
-                range: parse_range("A1:A4").unwrap(),
-                kind: RuleKind::DataBar {
-                    color: Rgb(99, 142, 198),
-                },
+            "A1:A4",
+            RuleKind::DataBar {
+                color: Rgb(99, 142, 198),
             },
-        )
-        .unwrap();
+        );
         let looks = cf.looks(&wb, s, Rect::new(0, 0, 3, 0));
         let bg: Vec<_> = looks
             .iter()
