@@ -229,3 +229,71 @@ def test_websocket_routes_are_api_websocket_routes():
     kinds = {r.path: type(r) for r in outer.routes}
     assert kinds["/r/ws"] is APIWebSocketRoute
     assert kinds["/r/plain"] is APIRoute
+
+
+def test_trace_and_websocket_route_decorators():
+    from ouroboros.api.responses import PlainTextResponse as Plain
+    from ouroboros.api.websockets import WebSocket
+
+    app = App()
+
+    @app.trace("/t")
+    async def traced():
+        return Plain("traced")
+
+    @app.websocket_route("/ws")
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text("hello")
+        await websocket.close()
+
+    with TestClient(app) as client:
+        r = client.request("TRACE", "/t")
+        assert (r.status_code, r.text) == (200, "traced")
+        assert client.get("/t").status_code == 405
+        with client.websocket_connect("/ws") as s:
+            assert s.receive_text() == "hello"
+
+
+def test_default_placeholder():
+    from ouroboros.api.datastructures import Default, DefaultPlaceholder
+
+    d = Default(JSONResponse)
+    assert isinstance(d, DefaultPlaceholder)
+    assert d.value is JSONResponse
+    assert d == Default(JSONResponse)
+    assert d != Default(PlainTextResponse)
+    assert not Default(None)
+
+
+def test_default_exception_handlers_can_be_wrapped():
+    from ouroboros.api import HTTPException
+    from ouroboros.api.exception_handlers import http_exception_handler, request_validation_exception_handler
+    from ouroboros.api.exceptions import RequestValidationError
+
+    app = App()
+    calls: list[str] = []
+
+    @app.exception_handler(HTTPException)
+    async def wrapped_http(request, exc):
+        calls.append(f"http {exc.status_code}")
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def wrapped_validation(request, exc):
+        calls.append("validation")
+        return await request_validation_exception_handler(request, exc)
+
+    @app.get("/items/{n}")
+    async def item(n: int):
+        if n == 0:
+            raise HTTPException(404, "no item zero", headers={"x-why": "zero"})
+        return {"n": n}
+
+    with TestClient(app) as client:
+        r = client.get("/items/0")
+        assert (r.status_code, r.json(), r.headers["x-why"]) == (404, {"detail": "no item zero"}, "zero")
+        r = client.get("/items/x")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["path", "n"]
+        assert calls == ["http 404", "validation"]

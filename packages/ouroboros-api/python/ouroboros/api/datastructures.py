@@ -91,3 +91,25 @@ class UploadFile:
 
     def __repr__(self) -> str:
         return f"UploadFile(filename={self.filename!r}, size={self.size}, content_type={self.content_type!r})"
+
+
+class DefaultPlaceholder:
+    """A default value that can be told apart from one given explicitly
+    (FastAPI's ``Default(...)``)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DefaultPlaceholder) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("DefaultPlaceholder", repr(self.value)))
+
+
+def Default(value: Any) -> Any:
+    """Mark ``value`` as a default (see `DefaultPlaceholder`)."""
+    return DefaultPlaceholder(value)

@@ -204,16 +204,29 @@ class APIRouter:
     def options(self, path: str, **kwargs: Any) -> Callable[[F], F]:
         return self.api_route(path, methods=["OPTIONS"], **kwargs)
 
-    def websocket(self, path: str, name: str | None = None) -> Callable[[F], F]:
+    def trace(self, path: str, **kwargs: Any) -> Callable[[F], F]:
+        return self.api_route(path, methods=["TRACE"], **kwargs)
+
+    def websocket(self, path: str, name: str | None = None, **_: Any) -> Callable[[F], F]:
         """Register a WebSocket handler taking a ``websocket: WebSocket``."""
 
         def decorator(func: F) -> F:
-            self.add_api_route(
-                path, func, methods=["WEBSOCKET"], name=name, include_in_schema=False, route_class=APIWebSocketRoute
-            )
+            self.add_api_websocket_route(path, func, name=name)
             return func
 
         return decorator
+
+    def add_api_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None, **_: Any
+    ) -> None:
+        """Register ``endpoint`` as the WebSocket handler of ``path``."""
+        self.add_api_route(
+            path, endpoint, methods=["WEBSOCKET"], name=name, include_in_schema=False, route_class=APIWebSocketRoute
+        )
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Starlette's spelling of `websocket`."""
+        return self.websocket(path, name=name)
 
     def include_router(
         self,
