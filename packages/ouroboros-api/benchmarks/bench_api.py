@@ -40,7 +40,11 @@ ROUTES = {
         },
     ),
     "depends": ("GET", "/dep", None),
+    # HTTP/2 with prior knowledge (h2load), for the servers that speak it.
+    "plain (h2c)": ("GET", "/plain", None),
 }
+H2_ROUTE = "plain (h2c)"
+H2_SERVERS = {"ouroboros", "bare-hyper"}
 SERVERS = ["ouroboros", "fastapi", "robyn", "bare-hyper"]
 
 
@@ -290,6 +294,21 @@ main()
 """
 
 
+def run_h2load(port: int, duration: int, connections: int) -> tuple[float, int] | None:
+    """HTTP/2 load with h2load (nghttp2): ``connections`` connections with
+    16 concurrent streams each."""
+    conns = max(1, connections // 16)
+    cmd = [*PIN_CLIENT, "h2load", "-D", str(duration), "-c", str(conns), "-m", "16", f"http://127.0.0.1:{port}/plain"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    rate = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
+    codes = re.search(r"status codes: (\d+) 2xx", out)
+    if not (done and rate and codes) or int(codes.group(1)) != int(done.group(1)):
+        print(f"  ! h2c: h2load failed or non-2xx answers: {out[-400:]}", file=sys.stderr)
+        return None
+    return float(rate.group(1)), int(done.group(1))
+
+
 def run_python_load(port: int, route: str, duration: int, connections: int) -> tuple[float, int] | None:
     """A keep-alive load generator in Python (uvloop when installed), for
     machines without wrk: ``connections`` connections, one request in
@@ -338,7 +357,13 @@ def main() -> None:
         PIN_SERVER.clear()
         PIN_CLIENT.clear()
 
+    have_h2load = shutil.which("h2load") is not None
+    if not have_h2load:
+        print("h2load is not installed (apt-get install -y nghttp2-client): no HTTP/2 row", file=sys.stderr)
+
     def load(port: int, route: str, duration: int) -> tuple[float, int] | None:
+        if route == H2_ROUTE:
+            return run_h2load(port, duration, args.connections)
         if args.client == "wrk":
             return run_wrk(port, route, duration, args.connections, tmp)
         return run_python_load(port, route, duration, args.connections)
@@ -364,7 +389,9 @@ def main() -> None:
                 results[name], cpu[name] = {}, {}
                 for route in ROUTES:
                     results[name][route] = cpu[name][route] = None
-                    if name == "bare-hyper" and route != "plain":
+                    if name == "bare-hyper" and route not in ("plain", H2_ROUTE):
+                        continue
+                    if route == H2_ROUTE and (name not in H2_SERVERS or not have_h2load):
                         continue
                     load(port, route, 1)  # warm-up
                     before = tree_cpu_seconds(proc.pid)
@@ -407,7 +434,7 @@ def print_table(
             if s == "ouroboros":
                 continue
             v = data.get(s, {}).get(route)
-            if s == "bare-hyper" and v is None:
+            if s == "bare-hyper" and v is None and route != H2_ROUTE:
                 v = data.get(s, {}).get("plain")  # the limit is the same for every route
             ratio = (ours / v if higher_is_better else v / ours) if ours and v else None
             row.append(f"{ratio:.2f}x" if ratio else "-")

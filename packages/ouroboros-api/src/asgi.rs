@@ -46,7 +46,7 @@ const JSON: &[u8] = b"application/json";
 /// handler's ready arguments. Model-body validation errors are raised as
 /// `RequestValidationError`.
 #[pyfunction]
-#[pyo3(signature = (server, method, path, query, headers, body, client = None))]
+#[pyo3(signature = (server, method, path, query, headers, body, client = None, make_request = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn asgi_dispatch<'py>(
     server: &Bound<'py, Server>,
@@ -56,6 +56,7 @@ pub fn asgi_dispatch<'py>(
     headers: RawHeaders,
     body: Vec<u8>,
     client: Option<(String, u16)>,
+    make_request: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let py = server.py();
     let this = server.get();
@@ -120,7 +121,9 @@ pub fn asgi_dispatch<'py>(
             client: client.and_then(|(host, port)| format!("{host}:{port}").parse().ok()),
             path_params,
         });
-        Some(this.helpers.make_request.bind(py).call1((data,))?)
+        // A WebSocket route passes its own maker (the `WebSocket` object).
+        let make = make_request.unwrap_or_else(|| this.helpers.make_request.bind(py).clone());
+        Some(make.call1((data,))?)
     } else {
         None
     };

@@ -544,8 +544,10 @@ impl Server {
             Self::deliver(slf, reply, internal_error_reply());
             return;
         }
-        let exc = err.value(py);
-        match slf.get().helpers.on_error.bind(py).call1((exc, request)) {
+        // `into_value` attaches the traceback (`value` alone leaves it off on
+        // Python 3.11 for an exception fetched after a coroutine step).
+        let exc = err.clone_ref(py).into_value(py).into_bound(py);
+        match slf.get().helpers.on_error.bind(py).call1((&exc, request)) {
             Ok(coro) => Self::step(slf, &coro, Mode::Error, request, reply),
             Err(e) => {
                 e.write_unraisable(py, None);

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import Annotated
 import httpx
 import pytest
 
-from ouroboros.api import App, Body, HTTPException, Query, Request, StreamingResponse
+from ouroboros.api import App, Body, HTTPException, Query, Request, StreamingResponse, WebSocket, WebSocketDisconnect
 from ouroboros.validation import BaseModel
 
 events: list[str] = []
@@ -56,6 +57,30 @@ async def stream():
     async def gen():
         yield b"a"
         yield b"b"
+
+    return StreamingResponse(gen(), media_type="text/plain")
+
+
+@app.websocket("/ws/{room}")
+async def ws_room(websocket: WebSocket, room: str, user: Annotated[str, Query(min_length=2)]):
+    await websocket.accept()
+    try:
+        while True:
+            text = await websocket.receive_text()
+            if text == "bye":
+                await websocket.close(4000, "asked")
+                return
+            await websocket.send_json({"room": room, "user": user, "echo": text})
+    except WebSocketDisconnect:
+        events.append("ws disconnect")
+
+
+@app.get("/sync-stream")
+def sync_stream():
+    def gen():
+        # Sync iterators run on the app's thread pool, not the loop's thread.
+        yield threading.current_thread().name.split("_")[0]
+        yield "|done"
 
     return StreamingResponse(gen(), media_type="text/plain")
 
@@ -110,6 +135,12 @@ async def test_asgi_streaming():
 
 
 @pytest.mark.asyncio
+async def test_asgi_sync_iterator_runs_off_the_loop():
+    r = await call("GET", "/sync-stream")
+    assert r.text == "ouroboros-api|done"
+
+
+@pytest.mark.asyncio
 async def test_asgi_openapi():
     r = await call("GET", "/openapi.json")
     assert r.json()["paths"]["/items"]["post"]["responses"]["201"]
@@ -155,3 +186,37 @@ async def test_asgi_custom_validation_handler():
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=custom), base_url="http://t") as c:
         r = await c.get("/n?n=x")
     assert (r.status_code, r.json()) == (400, {"errors": 1})
+
+
+def test_websockets_under_uvicorn():
+    uvicorn = pytest.importorskip("uvicorn")
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.sync.client import connect
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        base = f"ws://127.0.0.1:{port}"
+        with connect(f"{base}/ws/red?user=ann") as ws:
+            ws.send("hi")
+            assert json.loads(ws.recv(timeout=10)) == {"room": "red", "user": "ann", "echo": "hi"}
+            ws.send("bye")
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4000, "asked")
+        # Invalid parameters and unknown paths are refused before the handshake.
+        for path in ("/ws/red?user=a", "/nowhere"):
+            with pytest.raises(InvalidStatus) as refused, connect(f"{base}{path}"):
+                pass
+            assert refused.value.response.status_code == 403
+    finally:
+        server.should_exit = True
+        thread.join(20)

@@ -39,3 +39,29 @@ def test_access_log_can_be_forced_off(caplog):
     with TestClient(app, access_log=False) as c:
         c.get("/items/1")
     assert not [r for r in caplog.records if r.name == "ouroboros.api.access"]
+
+
+def test_unhandled_errors_are_logged_with_their_traceback(caplog):
+    import asyncio
+    import traceback
+
+    failing = App()
+
+    @failing.get("/at-once")
+    async def fails_before_awaiting():
+        raise ValueError("at once")
+
+    @failing.get("/later")
+    async def fails_after_awaiting():
+        await asyncio.sleep(0)
+        raise ValueError("later")
+
+    caplog.set_level(logging.ERROR, logger="ouroboros.api")
+    with TestClient(failing, raise_server_exceptions=False) as c:
+        assert c.get("/at-once").status_code == 500
+        assert c.get("/later").status_code == 500
+    records = [r for r in caplog.records if r.name == "ouroboros.api" and r.exc_info]
+    assert [str(r.exc_info[1]) for r in records] == ["at once", "later"]
+    for record, handler in zip(records, ["fails_before_awaiting", "fails_after_awaiting"], strict=True):
+        frames = [f.name for f in traceback.extract_tb(record.exc_info[2])]
+        assert handler in frames, frames

@@ -86,6 +86,7 @@ def asgi_dispatch(
     headers: list[tuple[bytes, bytes]],
     body: bytes,
     client: tuple[str, int] | None = None,
+    make_request: Callable[[RequestData], Any] | None = None,
 ) -> tuple[Any, ...]: ...
 def asgi_render(server: Server, route: int | None, value: Any) -> tuple[Any, ...]: ...
 

@@ -3,17 +3,22 @@
 
 Routing, parameter parsing, model validation and JSON rendering are the same
 Rust code the built-in server uses; only the transport differs. WebSocket
-routes need the built-in server.
+routes are served too: the handler's `WebSocket` talks to the ASGI server
+through `_AsgiConnection`, with the same bounded windows in both directions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import inspect
+import itertools
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from ouroboros.api import _api, _serve
+from ouroboros.api._threads import run_sync
 
 if TYPE_CHECKING:
     from ouroboros.api.app import App
@@ -46,8 +51,9 @@ class ASGIAdapter:
         elif scope["type"] == "http":
             self._build()
             await self._http(scope, receive, send)
-        else:
-            await send({"type": "websocket.close", "code": 1000})
+        elif scope["type"] == "websocket":
+            self._build()
+            await self._websocket(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -65,6 +71,34 @@ class ASGIAdapter:
                     await self.lifespan_stack.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        conn = _AsgiConnection(receive, send)
+        make_websocket = _serve.make_websocket_factory(self.app)
+        client = scope.get("client")
+        decision = _api.asgi_dispatch(
+            self.server,
+            "WEBSOCKET",
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            list(scope.get("headers", [])),
+            b"",
+            tuple(client) if client else None,
+            lambda data: make_websocket(data, conn),
+        )
+        if decision[0] == "response":
+            # No route, or invalid parameters: refused before the handshake
+            # (FastAPI closes with 1008 for the latter; 403 over HTTP).
+            await send({"type": "websocket.close", "code": 1008 if decision[1] == 422 else 1000})
+            return
+        _, route, args = decision
+        try:
+            await self.routes[route]["invoke"](*args)
+        finally:
+            await conn.finish()
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks, size = [], 0
@@ -129,7 +163,11 @@ class ASGIAdapter:
             async for chunk in iterator:
                 await send({"type": "http.response.body", "body": response.encode_chunk(chunk), "more_body": True})
         else:
-            for chunk in iterator:
+            # Sync iterators (FileResponse's reads) run on the app's pool, off
+            # the event loop; `send` waits for the client, so memory stays bounded.
+            it = iter(iterator)
+            step = functools.partial(next, it, _serve._STOP)
+            while (chunk := await run_sync(self.app.thread_pool, step)) is not _serve._STOP:
                 await send({"type": "http.response.body", "body": response.encode_chunk(chunk), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -138,3 +176,128 @@ async def _send_full(send: Send, status: int, headers: list[tuple[bytes, bytes]]
     headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class _AsgiConnection:
+    """What `WebSocket` needs from its connection (the Rust server's
+    `WsConnection` interface), over ASGI ``receive``/``send``.
+
+    Sends are queued for a writer task; past `SEND_WINDOW` bytes the handler
+    parks until the ASGI server has taken half of them. Received frames are
+    read by a reader task only while fewer than `RECEIVE_WINDOW` bytes wait
+    for the handler.
+    """
+
+    SEND_WINDOW = 256 * 1024
+    RECEIVE_WINDOW = 1024 * 1024
+    _ids = itertools.count(1 << 48)
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self.id = next(self._ids)
+        self._receive, self._send = receive, send
+        self._out: asyncio.Queue[tuple[MutableMapping[str, Any] | None, int]] = asyncio.Queue()
+        self._queued = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._pending = 0
+        self._room = asyncio.Event()
+        self._room.set()
+        self._gone = False
+        self._accepted = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        """Send the handshake's answer (`WebSocket.accept`)."""
+        self._start(subprotocol, headers)
+
+    def _start(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        if not self._accepted:
+            self._accepted = True
+            accept: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+            if headers:
+                accept["headers"] = [(k.lower().encode(), v.encode()) for k, v in dict(headers).items()]
+            self._out.put_nowait((accept, 0))
+            loop = asyncio.get_running_loop()
+            self._tasks = [loop.create_task(self._writer()), loop.create_task(self._reader())]
+
+    def _queue(self, message: MutableMapping[str, Any], size: int) -> int:
+        if self._gone:
+            return 0
+        self._start()
+        self._out.put_nowait((message, size))
+        self._queued += size
+        return 2 if self._queued > self.SEND_WINDOW else 1
+
+    def send_text(self, text: str) -> int:
+        return self._queue({"type": "websocket.send", "text": text}, len(text))
+
+    def send_bytes(self, data: bytes) -> int:
+        return self._queue({"type": "websocket.send", "bytes": bytes(data)}, len(data))
+
+    def park(self, future: asyncio.Future[None]) -> bool:
+        if self._gone or self._queued <= self.SEND_WINDOW // 2:
+            return False
+        self._waiter = future
+        return True
+
+    def taken(self, size: int) -> None:
+        self._pending = max(0, self._pending - size)
+        if self._pending <= self.RECEIVE_WINDOW:
+            self._room.set()
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        if not self._gone:
+            self._start()
+            self._out.put_nowait(({"type": "websocket.close", "code": code, "reason": reason}, 0))
+        self._out.put_nowait((None, 0))
+
+    def _wake(self) -> None:
+        if self._waiter is not None and (self._gone or self._queued <= self.SEND_WINDOW // 2):
+            if not self._waiter.done():
+                self._waiter.set_result(None)
+            self._waiter = None
+
+    async def _writer(self) -> None:
+        try:
+            while True:
+                message, size = await self._out.get()
+                if message is None:
+                    break
+                await self._send(message)
+                self._queued -= size
+                self._wake()
+        except Exception:  # noqa: BLE001 - the client is gone: sends now answer 0
+            pass
+        finally:
+            self._gone = True
+            self._wake()
+
+    async def _reader(self) -> None:
+        from ouroboros.api.websockets import deliver
+
+        while True:
+            await self._room.wait()
+            message = await self._receive()
+            if message["type"] == "websocket.disconnect":
+                deliver(self.id, "close", (message.get("code", 1005), message.get("reason") or ""))
+                self._gone = True
+                self._wake()
+                return
+            if message.get("text") is not None:
+                data: Any = message["text"]
+                self._pending += len(data.encode())
+                deliver(self.id, "text", data)
+            elif message.get("bytes") is not None:
+                data = message["bytes"]
+                self._pending += len(data)
+                deliver(self.id, "bytes", data)
+            if self._pending > self.RECEIVE_WINDOW:
+                self._room.clear()
+
+    async def finish(self) -> None:
+        """After the handler: let the writer send what is queued, stop reading."""
+        self._out.put_nowait((None, 0))
+        if self._tasks:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._tasks[0]), 10)
+            for task in self._tasks:
+                task.cancel()

@@ -43,7 +43,11 @@ class WebSocket(Request):
         self._events.put_nowait((kind, data))
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
-        """Mark the connection accepted (the handshake is already done)."""
+        """Accept the connection. The built-in server has already answered
+        the handshake; under an ASGI server this sends the answer."""
+        start = getattr(self._conn, "accept", None)
+        if start is not None and self.application_state == WebSocketState.CONNECTING:
+            start(subprotocol, headers)
         self.client_state = WebSocketState.CONNECTED
         self.application_state = WebSocketState.CONNECTED
 
