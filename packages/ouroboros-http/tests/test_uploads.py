@@ -290,3 +290,23 @@ async def test_in_memory_multipart_is_replayed_on_a_307(base):
     assert r.status_code == 200
     assert [p["data"] for p in r.json()["parts"]] == ["alpha"]
     assert len(r.history) == 1
+
+
+def test_a_blocked_producer_does_not_hold_up_a_failed_request(closed_port, monkeypatch):
+    import threading
+
+    from ouroboros.http import ConnectError, _client
+
+    monkeypatch.setattr(_client, "_PUMP_GRACE", 0.2)
+    release = threading.Event()
+
+    def produce():
+        yield b"first"
+        release.wait(30)  # an iterator stuck on its own source
+        yield b"never sent"
+
+    try:
+        with Client() as c, pytest.raises(ConnectError):
+            c.post(closed_port + "/x", content=produce())
+    finally:
+        release.set()

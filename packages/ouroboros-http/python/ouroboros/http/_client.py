@@ -492,14 +492,19 @@ def _small_files(files: Any) -> bool:
     return True
 
 
+# Seconds to wait for an upload pump told to stop: it ends at its next chunk, unless
+# the body's own iterator blocks (then the daemon thread / task is left behind).
+_PUMP_GRACE = 5.0
+
+
 async def _finish_task(task: Any) -> None:
     """Wait for an upload pump that was told to stop (it ends at its next chunk)."""
     import asyncio
     import contextlib
 
     if not task.done():
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(task), 5)
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), _PUMP_GRACE)
     if not task.done():
         task.cancel()
 
@@ -978,13 +983,13 @@ class Client(_BaseClient):
             )
         except BaseException as exc:
             upload.done(answered=False)
-            thread.join()
+            thread.join(_PUMP_GRACE)
             if upload.error is not None:
                 raise upload.error from exc
             raise
         if not stream:
             upload.done(answered=True)
-            thread.join()
+            thread.join(_PUMP_GRACE)
         upload.raise_error()
         return response
 
