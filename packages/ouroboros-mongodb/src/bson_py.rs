@@ -57,7 +57,7 @@ pub fn raw_doc_to_dict<'py>(
     Ok(dict)
 }
 
-fn invalid_bson(e: &dyn std::fmt::Display) -> PyErr {
+pub fn invalid_bson(e: &dyn std::fmt::Display) -> PyErr {
     crate::bridge::attach(|py| {
         errors::build(
             py,
@@ -494,6 +494,267 @@ pub fn datetime_to_millis(dt: &Bound<'_, PyDateTime>) -> PyResult<i64> {
     Ok(millis)
 }
 
+// ---------------------------------------------------------------- encoding to bytes
+
+/// A Python mapping (or model instance) -> BSON bytes, written directly (no
+/// `bson::Document` tree: strings are copied once, from Python into the buffer).
+pub fn to_raw_document(value: &Bound<'_, PyAny>) -> PyResult<RawDocumentBuf> {
+    let mut buf = Vec::with_capacity(256);
+    let at = begin(&mut buf);
+    write_fields(&mut buf, value, 0, None)?;
+    finish(buf, at)
+}
+
+/// Like [`to_raw_document`], for a document to insert: an `_id` that is
+/// missing or None is generated and written first. Returns the `_id`.
+pub fn to_raw_insert(value: &Bound<'_, PyAny>) -> PyResult<(RawDocumentBuf, Bson)> {
+    let py = value.py();
+    if let Ok(d) = value.cast::<PyDict>() {
+        let given = d
+            .get_item(pyo3::intern!(py, "_id"))?
+            .filter(|v| !v.is_none());
+        let mut buf = Vec::with_capacity(256);
+        let at = begin(&mut buf);
+        let id = if let Some(v) = given {
+            write_fields(&mut buf, value, 0, None)?;
+            to_bson_at(&v, 1)?
+        } else {
+            let oid = bson::oid::ObjectId::new();
+            element_key(&mut buf, 0x07, "_id");
+            buf.extend_from_slice(&oid.bytes());
+            write_fields(&mut buf, value, 0, Some("_id"))?;
+            Bson::ObjectId(oid)
+        };
+        return Ok((finish(buf, at)?, id));
+    }
+    if is_model_instance(value) {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("by_alias", true)?;
+        return to_raw_insert(&value.call_method("model_dump", (), Some(&kwargs))?);
+    }
+    let mut doc = to_document(value)?;
+    let id = crate::collection::ensure_id(&mut doc);
+    let raw = RawDocumentBuf::from_document(&doc)
+        .map_err(|e| errors::invalid_document(&e.to_string()))?;
+    Ok((raw, id))
+}
+
+fn too_deep() -> PyErr {
+    errors::invalid_document(&format!(
+        "the document is nested deeper than {MAX_DEPTH} levels"
+    ))
+}
+
+/// Start a document: room for its length, filled in by [`end`].
+fn begin(buf: &mut Vec<u8>) -> usize {
+    let at = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    at
+}
+
+fn end(buf: &mut [u8], at: usize) -> PyResult<()> {
+    let len = i32::try_from(buf.len() - at)
+        .map_err(|_| errors::invalid_document("the document is larger than BSON allows"))?;
+    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
+}
+
+fn finish(mut buf: Vec<u8>, at: usize) -> PyResult<RawDocumentBuf> {
+    buf.push(0);
+    end(&mut buf, at)?;
+    RawDocumentBuf::from_bytes(buf).map_err(|e| errors::invalid_document(&e.to_string()))
+}
+
+fn element_key(buf: &mut Vec<u8>, kind: u8, key: &str) {
+    buf.push(kind);
+    buf.extend_from_slice(key.as_bytes());
+    buf.push(0);
+}
+
+fn write_fields(
+    buf: &mut Vec<u8>,
+    value: &Bound<'_, PyAny>,
+    depth: u32,
+    skip: Option<&str>,
+) -> PyResult<()> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    if let Ok(d) = value.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            if let Ok(s) = k.cast_exact::<PyString>() {
+                let key = s.to_str()?;
+                if skip == Some(key) {
+                    continue;
+                }
+                check_key(key)?;
+                write_element(buf, key, &v, depth + 1)?;
+            } else {
+                let key = key_str(&k)?;
+                if skip == Some(key.as_str()) {
+                    continue;
+                }
+                write_element(buf, &key, &v, depth + 1)?;
+            }
+        }
+        return Ok(());
+    }
+    if is_model_instance(value) {
+        let kwargs = PyDict::new(value.py());
+        kwargs.set_item("by_alias", true)?;
+        let dumped = value.call_method("model_dump", (), Some(&kwargs))?;
+        return write_fields(buf, &dumped, depth, skip);
+    }
+    if let Ok(m) = value.cast::<PyMapping>() {
+        for item in m.items()?.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let key = key_str(&k)?;
+            if skip == Some(key.as_str()) {
+                continue;
+            }
+            write_element(buf, &key, &v, depth + 1)?;
+        }
+        return Ok(());
+    }
+    Err(errors::invalid_document(&format!(
+        "expected a dict or a model instance to encode as a BSON document, got {}",
+        type_name(value)
+    )))
+}
+
+fn check_key(key: &str) -> PyResult<()> {
+    if key.contains('\0') {
+        return Err(errors::invalid_document(&format!(
+            "document key {key:?} contains a NUL character"
+        )));
+    }
+    Ok(())
+}
+
+/// An array: a document whose keys are "0", "1", ...
+fn write_array<'py>(
+    buf: &mut Vec<u8>,
+    key: &str,
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    depth: u32,
+) -> PyResult<()> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    element_key(buf, 0x04, key);
+    let at = begin(buf);
+    let mut index = String::new();
+    for (i, item) in items.enumerate() {
+        index.clear();
+        {
+            use std::fmt::Write;
+            let _ = write!(index, "{i}");
+        }
+        write_element(buf, &index, &item, depth + 1)?;
+    }
+    buf.push(0);
+    end(buf, at)
+}
+
+fn write_str(buf: &mut Vec<u8>, key: &str, s: &str) -> PyResult<()> {
+    element_key(buf, 0x02, key);
+    let len = i32::try_from(s.len() + 1)
+        .map_err(|_| errors::invalid_document("a string is larger than BSON allows"))?;
+    buf.extend_from_slice(&len.to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(0);
+    Ok(())
+}
+
+/// One `key: value` element; the common types are written straight from Python.
+fn write_element(
+    buf: &mut Vec<u8>,
+    key: &str,
+    value: &Bound<'_, PyAny>,
+    depth: u32,
+) -> PyResult<()> {
+    if let Ok(s) = value.cast_exact::<PyString>() {
+        return write_str(buf, key, s.to_str()?);
+    }
+    if value.is_instance_of::<PyBool>() {
+        element_key(buf, 0x08, key);
+        buf.push(u8::from(value.is_truthy()?));
+        return Ok(());
+    }
+    if value.is_instance_of::<PyInt>() {
+        let Ok(i) = value.extract::<i64>() else {
+            return Err(errors::invalid_document(&format!(
+                "the integer {} does not fit in BSON's 64-bit integer",
+                ouroboros_common::error::truncate_for_message(&value.str()?.to_cow()?, 40)
+            )));
+        };
+        if let Ok(small) = i32::try_from(i) {
+            element_key(buf, 0x10, key);
+            buf.extend_from_slice(&small.to_le_bytes());
+        } else {
+            element_key(buf, 0x12, key);
+            buf.extend_from_slice(&i.to_le_bytes());
+        }
+        return Ok(());
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        element_key(buf, 0x01, key);
+        buf.extend_from_slice(&f.value().to_le_bytes());
+        return Ok(());
+    }
+    if value.is_none() {
+        element_key(buf, 0x0A, key);
+        return Ok(());
+    }
+    if value.is_instance_of::<PyDict>() {
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        element_key(buf, 0x03, key);
+        let at = begin(buf);
+        write_fields(buf, value, depth, None)?;
+        buf.push(0);
+        return end(buf, at);
+    }
+    if let Ok(l) = value.cast::<PyList>() {
+        return write_array(buf, key, l.iter(), depth);
+    }
+    if let Ok(o) = value.cast::<ObjectId>() {
+        element_key(buf, 0x07, key);
+        buf.extend_from_slice(&o.get().oid.bytes());
+        return Ok(());
+    }
+    if let Ok(dt) = value.cast::<PyDateTime>() {
+        element_key(buf, 0x09, key);
+        buf.extend_from_slice(&datetime_to_millis(dt)?.to_le_bytes());
+        return Ok(());
+    }
+    if let Ok(t) = value.cast::<PyTuple>() {
+        return write_array(buf, key, t.iter(), depth);
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return write_str(buf, key, s.to_str()?);
+    }
+    // The rest (dates, decimals, UUIDs, bytes, enums, sets, patterns, models,
+    // other mappings): through the tree encoder, then copied in as bytes.
+    let bson = to_bson_at(value, depth)?;
+    if let Bson::RegularExpression(r) = &bson {
+        if r.pattern.contains('\0') || r.options.contains('\0') {
+            return Err(errors::invalid_document(
+                "a regular expression cannot contain a NUL character in BSON",
+            ));
+        }
+    }
+    let raw =
+        bson::RawBson::try_from(bson).map_err(|e| errors::invalid_document(&e.to_string()))?;
+    let mut one = RawDocumentBuf::new();
+    one.append_ref(key, raw.as_raw_bson_ref());
+    let bytes = one.as_bytes();
+    // The element between the length prefix and the final NUL.
+    buf.extend_from_slice(&bytes[4..bytes.len() - 1]);
+    Ok(())
+}
+
 // ---------------------------------------------------------------- Python API
 
 /// `encode_document(obj) -> bytes`: the BSON bytes of a mapping or model.
@@ -502,9 +763,7 @@ pub fn encode_document<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let doc = to_document(obj)?;
-    let raw = RawDocumentBuf::from_document(&doc)
-        .map_err(|e| errors::invalid_document(&e.to_string()))?;
+    let raw = to_raw_document(obj)?;
     Ok(PyBytes::new(py, raw.as_bytes()))
 }
 

@@ -18,6 +18,8 @@ use crate::bson_py::{self, DecodeOpts};
 pub struct Codec {
     validator: SchemaValidator,
     cls: Py<PyType>,
+    /// The model is built straight from BSON elements (no dict in between).
+    pairs: bool,
 }
 
 #[pymethods]
@@ -25,8 +27,10 @@ impl Codec {
     /// Compile `model` (an ouroboros.validation BaseModel subclass).
     #[new]
     fn py_new(py: Python<'_>, model: &Bound<'_, PyType>) -> PyResult<Self> {
+        let validator = SchemaValidator::compile(py, model.as_any())?;
         Ok(Self {
-            validator: SchemaValidator::compile(py, model.as_any())?,
+            pairs: validator.accepts_pairs(),
+            validator,
             cls: model.clone().unbind(),
         })
     }
@@ -63,9 +67,8 @@ impl Codec {
         data: &[u8],
         tz_aware: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let dict = bson_py::decode_document(py, data, tz_aware)?;
-        self.validator
-            .validate_python(py, dict.as_any(), None, None)
+        let doc = bson::RawDocument::from_bytes(data).map_err(|e| bson_py::invalid_bson(&e))?;
+        self.decode(py, doc, DecodeOpts { tz_aware })
     }
 }
 
@@ -91,13 +94,22 @@ impl Codec {
         bson_py::to_document(&self.dump_instance(py, value)?)
     }
 
-    /// One raw document -> a validated instance.
+    /// One raw document -> a validated instance, validated element by
+    /// element as it is read (each value converted only if the model reads it).
     pub fn decode<'py>(
         &self,
         py: Python<'py>,
         doc: &bson::RawDocument,
         opts: DecodeOpts,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if self.pairs {
+            let pairs = doc.into_iter().map(|item| {
+                item.map_err(|e| bson_py::invalid_bson(&e))
+                    .map(|(key, value)| (key, move || bson_py::raw_to_py(py, value, opts)))
+            });
+            let whole = || bson_py::raw_doc_to_dict(py, doc, opts).map(Bound::into_any);
+            return self.validator.validate_pairs(py, pairs, whole);
+        }
         let dict = bson_py::raw_doc_to_dict(py, doc, opts)?;
         self.validator
             .validate_python(py, dict.as_any(), None, None)
@@ -113,6 +125,19 @@ pub fn encode(
     match codec {
         Some(c) => c.get().encode(py, value),
         None => bson_py::to_document(value),
+    }
+}
+
+/// A document to insert -> its BSON bytes and `_id` (generated first when
+/// missing or None), written straight from the dumped instance or mapping.
+pub fn encode_insert(
+    py: Python<'_>,
+    codec: Option<&Py<Codec>>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<(RawDocumentBuf, bson::Bson)> {
+    match codec {
+        Some(c) => bson_py::to_raw_insert(&c.get().dump_instance(py, value)?),
+        None => bson_py::to_raw_insert(value),
     }
 }
 

@@ -197,23 +197,20 @@ impl Collection {
         session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = session::shared(session.as_ref());
-        let mut doc = codec::encode(py, codec.as_ref(), document)?;
-        let id = ensure_id(&mut doc);
+        let (raw, id) = codec::encode_insert(py, codec.as_ref(), document)?;
         let coll = self.coll.clone();
         let what = self.what("insert");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let raw = RawDocumentBuf::from_document(&doc)
-                .map_err(|e| errors::invalid_document(&e.to_string()))?;
             with_session!(session, coll.insert_one(raw))
                 .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             Ok(BsonList(vec![id], opts))
         })
     }
 
-    /// Insert a batch; returns the list of `_id`s. Python objects are read
-    /// into Rust documents first; serialising them to BSON bytes and the
-    /// writes happen on the runtime without the GIL. On a failure the
+    /// Insert a batch; returns the list of `_id`s. Python objects are
+    /// written straight to BSON bytes first; the writes happen on the
+    /// runtime without the GIL. On a failure the
     /// `BulkWriteError` lists `inserted_ids` (what was written).
     #[pyo3(signature = (documents, codec = None, ordered = true, *, session = None))]
     fn insert_many<'py>(
@@ -225,7 +222,8 @@ impl Collection {
         session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = session::shared(session.as_ref());
-        let mut docs = Vec::new();
+        let mut raws = Vec::new();
+        let mut ids = Vec::new();
         {
             // Dumping instances allocates a dict (and lists) per document and
             // frees them at once, creating no cycles: GC passes over the
@@ -235,27 +233,22 @@ impl Collection {
                 .map_or(true, |n| n >= codec::GC_PAUSE_MIN_DOCS);
             let _pause = codec::GcPause::new(large);
             for item in documents.try_iter()? {
-                docs.push(codec::encode(py, codec.as_ref(), &item?)?);
+                let (raw, id) = codec::encode_insert(py, codec.as_ref(), &item?)?;
+                raws.push(raw);
+                ids.push(id);
             }
         }
-        if docs.is_empty() {
+        if raws.is_empty() {
             return Err(ouroboros_common::Error::invalid_argument(
                 "documents",
                 "insert_many needs at least one document",
             )
             .into());
         }
-        let ids: Vec<Bson> = docs.iter_mut().map(ensure_id).collect();
         let coll = self.coll.clone();
         let what = self.what("insert_many");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let raws = docs
-                .iter()
-                .map(RawDocumentBuf::from_document)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| errors::invalid_document(&e.to_string()))?;
-            drop(docs);
             let written = match session {
                 Some(shared) => {
                     let mut guard = shared.lock().await;

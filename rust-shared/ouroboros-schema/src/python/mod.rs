@@ -7,6 +7,7 @@ pub mod error;
 pub mod input;
 mod json_stream;
 pub mod model;
+mod pairs;
 pub mod serialize;
 mod special;
 pub mod string_cache;
@@ -138,6 +139,47 @@ impl SchemaValidator {
         st.from_attributes = from_attributes;
         self.root
             .validate(py, &Inp::Py(input.clone()), &mut st)
+            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+    }
+
+    /// Whether [`Self::validate_pairs`] can build this root: a model without
+    /// `before`/`wrap` model validators.
+    #[must_use]
+    pub fn accepts_pairs(&self) -> bool {
+        match (&self.root, self.root_model) {
+            (Validator::Model(_), Some(i)) => self.defs.get(i).is_some_and(pairs::accepts),
+            _ => false,
+        }
+    }
+
+    /// Validate a model from `(key, value)` pairs the caller reads from its
+    /// own source (BSON, a database row), without an intermediate dict:
+    /// values are converted only for keys the model reads (or keeps as
+    /// extras) and validated as Python input, as `validate_python` would
+    /// validate the equivalent dict. `whole` gives that dict for the input of
+    /// a `missing` error. Check [`Self::accepts_pairs`] first.
+    pub fn validate_pairs<'py, I, K, V, W>(
+        &self,
+        py: Python<'py>,
+        pairs: I,
+        whole: W,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        I: Iterator<Item = PyResult<(K, V)>>,
+        K: AsRef<str>,
+        V: FnOnce() -> PyResult<Bound<'py, PyAny>>,
+        W: FnOnce() -> PyResult<Bound<'py, PyAny>>,
+    {
+        let model = match self.root_model.and_then(|i| self.defs.get(i)) {
+            Some(m) if matches!(self.root, Validator::Model(_)) && pairs::accepts(m) => m,
+            _ => {
+                return Err(ouroboros_common::python::InvalidArgumentError::new_err(
+                    "validate_pairs needs a model without before/wrap model validators",
+                ))
+            }
+        };
+        let mut st = State::new(&self.defs, None);
+        pairs::model(py, model, pairs, whole, &mut st)
             .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 

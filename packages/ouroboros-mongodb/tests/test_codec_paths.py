@@ -1,0 +1,135 @@
+"""The byte-level paths: documents written straight to BSON bytes, and models
+built straight from BSON elements (no dict in between), checked against
+PyMongo's own encoder and against validating the equivalent dict."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import re
+import uuid
+
+import bson
+import pytest
+from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions
+from bson.decimal128 import Decimal128
+
+from ouroboros.mongodb import InvalidDocument, ObjectId, _mongodb, decode_document, encode_document
+from ouroboros.validation import BaseModel, ConfigDict, ValidationError, model_validator
+
+OID = "507f1f77bcf86cd799439011"
+
+
+def pymongo_bytes(doc: dict) -> bytes:
+    opts = CodecOptions(uuid_representation=UuidRepresentation.STANDARD)
+    return bson.encode(doc, codec_options=opts)
+
+
+def pymongo_value(value):
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, decimal.Decimal):
+        return Decimal128(str(value))
+    return value
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {},
+        {"s": "text", "u": "ünïcødé ✓", "e": ""},
+        {"i": 1, "neg": -(2**31), "big": 2**31, "huge": -(2**63), "f": 1.5, "z": -0.0},
+        {"t": True, "f": False, "n": None},
+        {"list": [1, "a", None, [2, [3]]], "tuple": (1, 2), "empty": []},
+        {"nested": {"a": {"b": {"c": [{"d": 1}]}}}},
+        {"when": datetime.datetime(2024, 5, 17, 12, 30, 45, 123000)},
+        {"long": "x" * 70_000, "many": list(range(150))},
+        {"d": decimal.Decimal("3.14"), "b": b"\x00\xff", "k": uuid.UUID(int=7)},
+    ],
+)
+def test_bytes_match_pymongo(doc):
+    expected = pymongo_bytes({k: pymongo_value(v) for k, v in doc.items()})
+    assert encode_document(doc) == expected
+
+
+def test_object_ids_and_patterns_match_pymongo():
+    doc = {"_id": ObjectId(OID), "re": re.compile("^a.c$", re.IGNORECASE | re.MULTILINE)}
+    expected = pymongo_bytes({"_id": bson.ObjectId(OID), "re": bson.Regex("^a.c$", "im")})
+    assert encode_document(doc) == expected
+
+
+def test_nul_in_a_pattern_is_refused_not_a_crash():
+    with pytest.raises(InvalidDocument, match="NUL"):
+        encode_document({"re": re.compile("a\0b")})
+    with pytest.raises(InvalidDocument, match="NUL"):
+        encode_document({"sub": {"k\0": 1}})
+
+
+def test_string_with_nul_is_data():
+    assert decode_document(encode_document({"s": "a\0b"})) == {"s": "a\0b"}
+
+
+class Row(BaseModel):
+    name: str
+    age: int = 0
+    tags: list[str] = []
+    when: datetime.datetime | None = None
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class Kept(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+
+class Before(BaseModel):
+    name: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def lower(cls, data):
+        return {**data, "name": data["name"].lower()}
+
+
+def test_model_from_bson_elements():
+    codec = _mongodb.Codec(Row)
+    raw = encode_document({"name": "ann", "ignored": {"deep": [1]}, "tags": ["a", "b"], "age": 30})
+    row = codec.decode_bytes(raw)
+    assert isinstance(row, Row)
+    assert (row.name, row.age, row.tags, row.when) == ("ann", 30, ["a", "b"], None)
+    assert row.model_fields_set == {"name", "age", "tags"}
+    assert codec.decode_bytes(raw) == codec.validate(decode_document(raw))
+
+
+def test_errors_from_bson_elements_match_dict_validation():
+    codec = _mongodb.Codec(Row)
+    raw = encode_document({"age": "old", "tags": ["a", 3]})
+    with pytest.raises(ValidationError) as from_bson:
+        codec.decode_bytes(raw)
+    with pytest.raises(ValidationError) as from_dict:
+        codec.validate(decode_document(raw))
+    lines = from_bson.value.errors()
+    assert [(e["loc"], e["type"]) for e in lines] == [
+        (("name",), "missing"),
+        (("age",), "int_parsing"),
+        (("tags", 1), "string_type"),
+    ]
+    assert lines == from_dict.value.errors()
+    assert lines[0]["input"] == {"age": "old", "tags": ["a", 3]}
+
+
+def test_extra_rules_from_bson_elements():
+    with pytest.raises(ValidationError) as info:
+        _mongodb.Codec(Strict).decode_bytes(encode_document({"name": "a", "x": 1}))
+    assert [(e["loc"], e["type"], e["input"]) for e in info.value.errors()] == [(("x",), "extra_forbidden", 1)]
+    kept = _mongodb.Codec(Kept).decode_bytes(encode_document({"name": "a", "x": [1]}))
+    assert kept.model_extra == {"x": [1]}
+
+
+def test_model_with_before_validator_reads_the_whole_document():
+    assert _mongodb.Codec(Before).decode_bytes(encode_document({"name": "ANN"})).name == "ann"

@@ -1,0 +1,133 @@
+//! Models validated from `(key, value)` pairs read by the caller, one at a
+//! time, from its own source (a database row, a BSON document): no
+//! intermediate dict of the input is built. Values are converted lazily (a
+//! key the model ignores is never converted) and validated as Python input,
+//! so the rules are exactly those of `validate_python` on the equivalent dict.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::{ErrorType, LocItem};
+
+use super::error::{Errors, LineError, ValError, ValResult};
+use super::input::Inp;
+use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator, Seen};
+use super::validator::State;
+
+/// Whether a model can be read from pairs (no `before`/`wrap` model
+/// validator, which need the whole input first).
+pub fn accepts(model: &ModelValidator) -> bool {
+    model.before.is_empty() && model.wrap.is_none()
+}
+
+/// Build one instance of `model` from `pairs`; `whole` gives the input as a
+/// Python object, only needed for the `input` of a `missing` error.
+pub fn model<'py, I, K, V, W>(
+    py: Python<'py>,
+    model: &ModelValidator,
+    pairs: I,
+    whole: W,
+    st: &mut State<'_, 'py>,
+) -> ValResult<Bound<'py, PyAny>>
+where
+    I: Iterator<Item = PyResult<(K, V)>>,
+    K: AsRef<str>,
+    V: FnOnce() -> PyResult<Bound<'py, PyAny>>,
+    W: FnOnce() -> PyResult<Bound<'py, PyAny>>,
+{
+    let dict = super::model::new_presized_dict(py, model.fields.len())?;
+    let mut extra: Option<Bound<'py, PyDict>> = None;
+    let mut seen = Seen::new(model.fields.len());
+    let mut errors = Errors::default();
+    // Error lines are reported in declaration order (extras last).
+    let mut order: Vec<usize> = Vec::new();
+    let saved = st.data.replace(dict.clone());
+    let r = (|| -> ValResult<()> {
+        let mut hint = 0usize;
+        for pair in pairs {
+            let (key, value) = pair?;
+            let key = key.as_ref();
+            if let Some((i, j)) = model.field_index_key_from(key, hint) {
+                hint = i + 1;
+                let field = &model.fields[i];
+                seen.set(i);
+                let input = value()?;
+                match field.validator.validate(py, &Inp::Py(input), st) {
+                    Ok(v) => dict.set_item(field.name.bind(py), v)?,
+                    Err(e) => {
+                        errors.push(e, &LocItem::Key(field.lookup[j].1.clone()))?;
+                        order.resize(errors.0.len(), i);
+                    }
+                }
+                continue;
+            }
+            match model.extra {
+                ExtraBehavior::Ignore => {}
+                ExtraBehavior::Forbid => {
+                    errors.0.push(LineError {
+                        kind: ErrorType::ExtraForbidden,
+                        loc: vec![LocItem::Key(key.into())],
+                        input: value()?.unbind(),
+                    });
+                    order.resize(errors.0.len(), usize::MAX);
+                }
+                ExtraBehavior::Allow => {
+                    extra
+                        .get_or_insert_with(|| PyDict::new(py))
+                        .set_item(key, value()?)?;
+                }
+            }
+        }
+        let mut whole = Some(whole);
+        let mut input: Option<Bound<'py, PyAny>> = None;
+        for (i, field) in model.fields.iter().enumerate() {
+            if seen.get(i) {
+                continue;
+            }
+            if let Some(v) = field.default.value(py, &dict)? {
+                field.set_default(py, &dict, v, st, &mut errors)?;
+                order.resize(errors.0.len(), i);
+                continue;
+            }
+            if input.is_none() {
+                input = Some(match whole.take() {
+                    Some(f) => f()?,
+                    None => py.None().into_bound(py),
+                });
+            }
+            let loc = field
+                .lookup
+                .first()
+                .map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
+            errors.0.push(LineError {
+                kind: ErrorType::Missing,
+                loc: vec![LocItem::Key(loc)],
+                input: input
+                    .as_ref()
+                    .map_or_else(|| py.None(), |w| w.clone().unbind()),
+            });
+            order.resize(errors.0.len(), i);
+        }
+        Ok(())
+    })();
+    st.data = saved;
+    r?;
+    if !errors.is_empty() {
+        order.resize(errors.0.len(), usize::MAX);
+        let mut lines: Vec<(usize, LineError)> = order.into_iter().zip(errors.0).collect();
+        lines.sort_by_key(|(i, _)| *i);
+        return Err(ValError::Lines(lines.into_iter().map(|(_, l)| l).collect()));
+    }
+    let fields_set = model.fields_set(py, &seen)?;
+    let instance = alloc_instance(model.cls.bind(py))?;
+    model.install(
+        py,
+        &instance,
+        FieldsOut {
+            dict,
+            fields_set,
+            extra,
+        },
+    )?;
+    model.finish(py, instance)
+}
