@@ -63,6 +63,10 @@ pub fn connect(
     }
     crate::bridge::future_into_py(py, async move {
         let mut options = ClientOptions::parse(&uri).await.map_err(|e| {
+            if matches!(*e.kind, mongodb::error::ErrorKind::DnsResolve { .. }) {
+                // A well-formed mongodb+srv URI whose SRV/TXT lookup failed.
+                return errors::to_pyerr_attached(&e, "connect");
+            }
             ouroboros_common::python::InvalidArgumentError::new_err(format!(
                 "invalid MongoDB URI: {e}"
             ))

@@ -90,6 +90,24 @@ fn server_error(
 
 /// Convert a driver error; `what` names the operation ("insert into users").
 pub fn to_pyerr(py: Python<'_>, err: &DriverError, what: &str) -> PyErr {
+    let out = kind_to_pyerr(py, err, what);
+    if !err.labels().is_empty() {
+        // `error_labels` (a frozenset) lets callers ask `has_error_label(...)`,
+        // as with_transaction does for TransientTransactionError.
+        let mut labels: Vec<&str> = err.labels().iter().map(String::as_str).collect();
+        labels.sort_unstable();
+        let value = out.value(py);
+        if value.is_instance_of::<pyo3::exceptions::PyException>() {
+            let set = pyo3::types::PyFrozenSet::new(py, &labels);
+            if let Ok(set) = set {
+                let _ = value.setattr("error_labels", set);
+            }
+        }
+    }
+    out
+}
+
+fn kind_to_pyerr(py: Python<'_>, err: &DriverError, what: &str) -> PyErr {
     let msg = |detail: &dyn std::fmt::Display| format!("{what}: {detail}");
     match err.kind.as_ref() {
         ErrorKind::ServerSelection { message, .. } => build(
@@ -102,6 +120,14 @@ pub fn to_pyerr(py: Python<'_>, err: &DriverError, what: &str) -> PyErr {
             build(py, "NetworkTimeout", &msg(e), &[])
         }
         ErrorKind::Io(e) => build(py, "AutoReconnect", &msg(e), &[]),
+        ErrorKind::DnsResolve { message, .. } => build(
+            py,
+            "ConnectionFailure",
+            &msg(&format!(
+                "cannot resolve the hosts of the mongodb+srv URI (DNS SRV/TXT lookup): {message}"
+            )),
+            &[],
+        ),
         ErrorKind::ConnectionPoolCleared { message, .. } => {
             build(py, "AutoReconnect", &msg(message), &[])
         }

@@ -145,8 +145,11 @@ async def test_init_beanie_with_a_pymongo_async_database(mongo_uri, conn):
         await pm.close()
 
 
-async def test_srv_uri_is_refused_with_the_reason():
-    # The driver is built without its DNS resolver (no SRV/TXT lookups): a
-    # mongodb+srv URI fails at init, saying so, instead of hanging or crashing.
-    with pytest.raises(InvalidArgumentError, match=r"mongodb\+srv.*dns-resolver"):
-        await init("mongodb+srv://cluster0.example.net/db", server_selection_timeout_ms=500)
+async def test_srv_uri_is_resolved_and_a_failed_lookup_says_so():
+    # The driver resolves mongodb+srv hosts with its DNS resolver (hickory): a
+    # name without SRV records fails at init with the lookup named, no hang.
+    with pytest.raises(ConnectionFailure, match=r"mongodb\+srv URI \(DNS SRV/TXT lookup\)"):
+        await init("mongodb+srv://cluster0.example.invalid/db", server_selection_timeout_ms=500)
+    # The SRV form takes one host name, without a port.
+    with pytest.raises(InvalidArgumentError, match="port"):
+        await init("mongodb+srv://cluster0.example.invalid:27017/db", server_selection_timeout_ms=500)

@@ -181,6 +181,57 @@ async def test_write_conflict_between_transactions(conn):
         with pytest.raises(OperationFailure) as info:
             await Account.find_one({"_id": acc.id}, session=s2).set({"balance": 2})
         assert info.value.code == 112  # WriteConflict
+        assert info.value.has_error_label("TransientTransactionError")
+        assert "TransientTransactionError" in info.value.error_labels
+        assert not info.value.has_error_label("UnknownTransactionCommitResult")
         await s2.abort_transaction()
         await s1.commit_transaction()
     assert (await Account.get(acc.id)).balance == 1
+
+
+async def test_errors_without_labels(conn):
+    with pytest.raises(OperationFailure) as plain:
+        await Account.find({"$bogus": 1}).to_list()
+    assert plain.value.error_labels == frozenset() and not plain.value.has_error_label("TransientTransactionError")
+
+
+async def test_with_transaction_retries_a_transient_conflict(conn):
+    acc = await Account(owner="r", balance=0).insert()
+    attempts: list[int] = []
+    async with start_session() as blocker, start_session() as s:
+        # Another transaction holds the document: the first attempt conflicts.
+        await blocker.start_transaction()
+        await Account.find_one({"_id": acc.id}, session=blocker).inc({"balance": 100})
+
+        async def add_ten(session: ClientSession) -> str:
+            attempts.append(len(attempts))
+            if len(attempts) == 3:
+                # The other transaction commits before the second call's retry.
+                await blocker.commit_transaction()
+            await Account.find_one({"_id": acc.id}, session=session).inc({"balance": 10})
+            return "ok"
+
+        with pytest.raises(OperationFailure):
+            # without retries (timeout 0) the conflict is raised
+            await s.with_transaction(add_ten, timeout=0)
+        assert not s.in_transaction
+        assert await s.with_transaction(add_ten) == "ok"
+    assert attempts == [0, 1, 2]
+    assert (await Account.get(acc.id)).balance == 110
+
+
+async def test_with_transaction_does_not_retry_other_errors(conn):
+    calls: list[str] = []
+
+    async def fails(session: ClientSession) -> None:
+        calls.append("x")
+        await Account(owner="gone", balance=1).insert(session=session)
+        raise ValueError("not retried")
+
+    async with start_session() as s:
+        with pytest.raises(ValueError, match="not retried"):
+            await s.with_transaction(fails)
+        assert not s.in_transaction
+        with pytest.raises(InvalidArgumentError, match="timeout"):
+            await s.with_transaction(fails, timeout=-1)
+    assert calls == ["x"] and await Account.count() == 0

@@ -36,7 +36,17 @@ __all__ = [
 
 
 class MongoError(OuroborosError):
-    """Base of every ouroboros.mongodb error."""
+    """Base of every ouroboros.mongodb error.
+
+    ``error_labels`` holds the labels the server or the driver put on the error
+    (``TransientTransactionError``, ``UnknownTransactionCommitResult``, ...).
+    """
+
+    error_labels: frozenset[str] = frozenset()
+
+    def has_error_label(self, label: str) -> bool:
+        """Whether the error carries ``label`` (PyMongo's method)."""
+        return label in self.error_labels
 
 
 class ConnectionFailure(MongoError, ConnectionError):

@@ -7,16 +7,26 @@ committed when the block exits normally, aborted when it raises).
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any, TypeVar
 
 from ouroboros.core import InvalidArgumentError
 from ouroboros.mongodb import _mongodb
+from ouroboros.mongodb._errors import MongoError
 
-__all__ = ["ClientSession", "Transaction", "native_session", "start_session"]
+__all__ = ["WITH_TRANSACTION_TIMEOUT", "ClientSession", "Transaction", "native_session", "start_session"]
 
 T = TypeVar("T")
+
+#: How long ``with_transaction`` keeps retrying (seconds), as in the drivers.
+WITH_TRANSACTION_TIMEOUT = 120.0
+
+
+def _labelled(exc: BaseException, label: str) -> bool:
+    return isinstance(exc, MongoError) and exc.has_error_label(label)
 
 
 class ClientSession:
@@ -42,10 +52,58 @@ class ClientSession:
     async def abort_transaction(self) -> None:
         await self._native.abort_transaction()
 
-    async def with_transaction(self, callback: Callable[[ClientSession], Awaitable[T]], **kwargs: Any) -> T:
-        """Run ``await callback(session)`` in a transaction; commit, or abort if it raises."""
-        async with self.start_transaction(**kwargs):
-            return await callback(self)
+    async def with_transaction(
+        self,
+        callback: Callable[[ClientSession], Awaitable[T]],
+        *,
+        max_commit_time_ms: int | None = None,
+        timeout: float = WITH_TRANSACTION_TIMEOUT,
+        **_: Any,
+    ) -> T:
+        """Run ``await callback(session)`` in a transaction and commit it, retrying as the drivers do.
+
+        An error labelled ``TransientTransactionError`` (a write conflict, a
+        lost primary) aborts and runs the whole callback again; a commit that
+        failed with ``UnknownTransactionCommitResult`` is committed again.
+        Retries stop ``timeout`` seconds (120, as in PyMongo) after the start;
+        the last error is raised then. Any other error aborts and is raised.
+        """
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+            raise InvalidArgumentError(f"timeout must be a non-negative number of seconds, got {timeout!r}")
+        deadline = time.monotonic() + timeout
+        while True:
+            await self._native.start_transaction(max_commit_time_ms=max_commit_time_ms)
+            try:
+                result = await callback(self)
+            except BaseException as exc:
+                if self.in_transaction:
+                    await self._abort_quietly()
+                if _labelled(exc, "TransientTransactionError") and time.monotonic() < deadline:
+                    continue
+                raise
+            if not self.in_transaction:
+                return result  # the callback committed or aborted itself
+            if await self._commit_with_retries(deadline):
+                return result
+
+    async def _commit_with_retries(self, deadline: float) -> bool:
+        """Commit; False when the whole transaction should run again."""
+        while True:
+            try:
+                await self.commit_transaction()
+                return True
+            except MongoError as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                if _labelled(exc, "UnknownTransactionCommitResult") and getattr(exc, "code", None) != 50:
+                    continue
+                if _labelled(exc, "TransientTransactionError"):
+                    return False
+                raise
+
+    async def _abort_quietly(self) -> None:
+        with contextlib.suppress(MongoError):  # the server may already have aborted it
+            await self.abort_transaction()
 
     @property
     def in_transaction(self) -> bool:
