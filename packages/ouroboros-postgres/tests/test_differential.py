@@ -202,3 +202,24 @@ async def test_session_time_zone_is_ignored_the_same_way(peers):
         await conn.execute("SET TIME ZONE 'Asia/Kolkata'")
     query = "SELECT '2024-03-10 02:30:00'::timestamptz, '12:00+01'::timetz, now() - now()"
     assert [normalize(v) for v in await ours.fetchrow(query)] == [normalize(v) for v in await theirs.fetchrow(query)]
+
+
+@pytest.mark.parametrize(("pgtype", "value"), PARAMS, ids=[f"{t}-{i}" for i, (t, _) in enumerate(PARAMS)])
+async def test_executemany_stores_what_asyncpg_stores(peers, pgtype, value):
+    """executemany of a plain insert (sent as one statement over column arrays
+    for scalar columns, row by row for array columns) stores the same values."""
+    theirs, ours = peers
+    stored = []
+    for conn in (theirs, ours):
+        await conn.execute(f"CREATE TEMP TABLE em_d (i int, v {pgtype})")
+        await conn.executemany("INSERT INTO em_d VALUES ($1, $2)", [(0, value), (1, None), (2, value)])
+        stored.append(await conn.fetch("SELECT i, v, v::text AS t FROM em_d ORDER BY i"))
+    expected, got = stored
+    if not pgtype.endswith("[]"):
+        # Scalar columns went as one statement (a refused batch is closed again).
+        batches = (
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO em_d SELECT * FROM unnest(%'"
+        )
+        assert await ours.fetchval(batches) == 1
+    assert [(r["i"], r["t"]) for r in got] == [(r["i"], r["t"]) for r in expected]
+    assert [normalize(r["v"]) for r in got] == [normalize(r["v"]) for r in expected]
