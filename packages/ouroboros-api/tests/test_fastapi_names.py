@@ -297,3 +297,13 @@ def test_default_exception_handlers_can_be_wrapped():
         assert r.status_code == 422
         assert r.json()["detail"][0]["loc"] == ["path", "n"]
         assert calls == ["http 404", "validation"]
+
+
+def test_websocket_close_codes_in_status():
+    from ouroboros.api import status
+
+    assert status.WS_1000_NORMAL_CLOSURE == 1000
+    assert status.WS_1008_POLICY_VIOLATION == 1008
+    assert status.WS_1011_INTERNAL_ERROR == 1011
+    assert "WS_1013_TRY_AGAIN_LATER" in status.__all__
+    assert status.HTTP_404_NOT_FOUND == 404
