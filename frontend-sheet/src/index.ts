@@ -585,9 +585,45 @@ export class Workbook {
     this.mayHaveConditional = true;
   }
 
+  /**
+   * Sets a formula written in R1C1 notation, relative to the cell it goes
+   * in: `=R[-1]C*2` is twice the cell above, `=SUM(R1C1:R[-1]C)` sums from A1
+   * down to the cell above. It reads back in A1 notation from `getCellData`.
+   */
+  setCellFormulaR1C1(row: number, col: number, formula: string): void {
+    this.run(() => this.engine.setFormulaR1C1(row, col, formula));
+  }
+
+  /** The formula of a cell in R1C1 notation, or null for a constant. */
+  getFormulaR1C1(row: number, col: number): string | null {
+    try {
+      return this.engine.getFormulaR1C1(row, col) ?? null;
+    } catch (e) {
+      rethrow(e);
+    }
+  }
+
   /** The workbook as an XLSX file. */
   exportXlsx(): Uint8Array {
     return this.run(() => this.engine.exportXlsx());
+  }
+
+  /**
+   * Switches the date system: 1900 (the default; serial 1 is 1900-01-01) or
+   * 1904 (serial 0 is 1904-01-01, Excel's "Use 1904 date system"). Serial
+   * numbers already in cells stay; dates and formulas follow the new system.
+   * XLSX files carry the setting both ways.
+   */
+  setDateSystem(system: 1900 | 1904): void {
+    if (system !== 1900 && system !== 1904) {
+      throw new RuSheetError(`the date system is 1900 or 1904, got ${String(system)}`);
+    }
+    this.run(() => this.engine.setDate1904(system === 1904));
+  }
+
+  /** The date system: 1900 or 1904. */
+  dateSystem(): 1900 | 1904 {
+    return this.engine.date1904() ? 1904 : 1900;
   }
 }
 

@@ -241,6 +241,46 @@ test('dynamic arrays spill, block with #SPILL!, are read-only and follow their f
   assert.deepEqual(back.getCellData(11, 2).spilledFrom, { row: 10, col: 2 });
 });
 
+test('the 1904 date system: dates, formats and XLSX', () => {
+  const wb = new Workbook();
+  assert.equal(wb.dateSystem(), 1900);
+  wb.setCellValue(0, 0, '=DATE(2024,1,15)');
+  wb.setCellValue(0, 1, '=YEAR(A1)&"-"&MONTH(A1)&"-"&DAY(A1)');
+  wb.setCellValue(0, 2, '=TEXT(A1,"yyyy-mm-dd")');
+  assert.equal(wb.getCellData(0, 0).value, 45306);
+  wb.setDateSystem(1904);
+  assert.equal(wb.dateSystem(), 1904);
+  assert.equal(wb.getCellData(0, 0).value, 45306 - 1462);
+  assert.equal(wb.getCellData(0, 1).value, '2024-1-15');
+  assert.equal(wb.getCellData(0, 2).value, '2024-01-15');
+  wb.setCellValue(1, 0, 0);
+  wb.setFormat(1, 0, 'yyyy-mm-dd');
+  assert.equal(wb.getCellData(1, 0).displayValue, '1904-01-01');
+  const back = new Workbook();
+  back.importXlsx(wb.exportXlsx());
+  assert.equal(back.dateSystem(), 1904);
+  assert.equal(back.getCellData(1, 0).displayValue, '1904-01-01');
+  assert.equal(back.getCellData(0, 2).value, '2024-01-15');
+  assert.throws(() => wb.setDateSystem(2000), (e) => e instanceof RuSheetError && /1900 or 1904/.test(e.message));
+});
+
+test('formulas in R1C1 notation', () => {
+  const wb = new Workbook();
+  wb.setCellValues(0, 0, [[1], [2], [3]]);
+  wb.setCellFormulaR1C1(3, 0, '=SUM(R1C:R[-1]C) * 2');
+  const cell = wb.getCellData(3, 0);
+  assert.equal(cell.value, 12);
+  assert.equal(cell.formula, '=SUM(A$1:A3)*2');
+  assert.equal(wb.getFormulaR1C1(3, 0), '=SUM(R1C:R[-1]C)*2');
+  wb.setCellValue(0, 1, '=$A$1+A2+Sheet1!B$3');
+  assert.equal(wb.getFormulaR1C1(0, 1), '=R1C1+R[1]C[-1]+Sheet1!R3C');
+  assert.equal(wb.getFormulaR1C1(0, 0), null);
+  assert.throws(
+    () => wb.setCellFormulaR1C1(0, 0, '=R[-1]C'),
+    (e) => e instanceof RuSheetError && /cannot parse formula/.test(e.message),
+  );
+});
+
 test('structure edits rewrite formulas', () => {
   const wb = new Workbook();
   wb.setCellValues(0, 0, [[1], [2], [3], ['=SUM(A1:A3)']]);

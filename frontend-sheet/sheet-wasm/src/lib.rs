@@ -271,6 +271,22 @@ impl Engine {
             .map_err(|e| js_error(&e))
     }
 
+    /// Sets a formula written in R1C1 notation (`=R[-1]C*2`).
+    #[wasm_bindgen(js_name = setFormulaR1C1)]
+    pub fn set_formula_r1c1(&mut self, row: f64, col: f64, formula: &str) -> Result<(), JsError> {
+        let (r, c) = position(row, col)?;
+        self.doc
+            .set_formula_r1c1(self.sheet, r, c, formula)
+            .map_err(|e| js_error(&e))
+    }
+
+    /// The formula of a cell in R1C1 notation (undefined for a constant).
+    #[wasm_bindgen(js_name = getFormulaR1C1)]
+    pub fn get_formula_r1c1(&self, row: f64, col: f64) -> Result<Option<String>, JsError> {
+        let (r, c) = position(row, col)?;
+        Ok(self.doc.workbook().formula_r1c1(self.sheet, r, c))
+    }
+
     #[wasm_bindgen(js_name = setNumber)]
     pub fn set_number(&mut self, row: f64, col: f64, value: f64) -> Result<(), JsError> {
         let (r, c) = position(row, col)?;
@@ -567,6 +583,18 @@ impl Engine {
         self.sheet = wb.sheet_at(0).unwrap_or(0);
         self.doc = Document::from_workbook(wb);
         Ok(())
+    }
+
+    /// Switches the date system: true counts dates from 1904-01-01.
+    #[wasm_bindgen(js_name = setDate1904)]
+    pub fn set_date1904(&mut self, on: bool) {
+        self.doc.workbook_mut().set_date1904(on);
+    }
+
+    /// Whether the workbook uses the 1904 date system.
+    #[wasm_bindgen(js_name = date1904)]
+    pub fn date1904(&self) -> bool {
+        self.doc.workbook().date1904()
     }
 
     #[wasm_bindgen(js_name = exportXlsx)]

@@ -17,7 +17,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use sheet_formula::ast::{Reference, SheetNames};
 use sheet_formula::eval::{binary, Ctx, Grid, SumMemo};
 use sheet_formula::value::{parse_number, ErrorKind};
-use sheet_formula::{format::format_value, parse, Expr, ParseError, Rect, SheetId, Value};
+use sheet_formula::{format::format_value_in, parse, Expr, ParseError, Rect, SheetId, Value};
 
 use crate::graph::{key, unkey, CellKey, Dep, Fast, FormulaId, Graph, State, Term};
 use crate::storage::MortonMap;
@@ -252,6 +252,8 @@ pub struct Workbook {
     spill_pending: Vec<CellKey>,
     /// Formulas whose spill changed in the current pass.
     spill_anchors: Vec<CellKey>,
+    /// The 1904 date system (serial 0 is 1904-01-01).
+    date1904: bool,
 }
 
 /// What the references a formula computed while running point at.
@@ -313,6 +315,7 @@ impl Workbook {
             blocked: FxHashMap::default(),
             spill_pending: Vec::new(),
             spill_anchors: Vec::new(),
+            date1904: false,
         }
     }
 
@@ -575,6 +578,40 @@ impl Workbook {
         Ok(())
     }
 
+    /// Sets a formula written in R1C1 notation (`=R[-1]C*2`: twice the
+    /// cell above). It reads back in A1 notation from [`Workbook::formula`]
+    /// and in R1C1 from [`Workbook::formula_r1c1`].
+    pub fn set_formula_r1c1(
+        &mut self,
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        formula: &str,
+    ) -> Result<()> {
+        Self::check(row, col)?;
+        self.sheet(sheet)
+            .ok_or_else(|| SheetError::NoSheet(format!("#{sheet}")))?;
+        let expr = sheet_formula::parse_r1c1(formula, self, row, col).map_err(|error| {
+            SheetError::Parse {
+                formula: formula.to_string(),
+                error,
+            }
+        })?;
+        let k = key(sheet, row, col);
+        self.refuse_spilled(k, false)?;
+        self.write(k, Value::Empty, Some((Rc::new(expr), None)));
+        Ok(())
+    }
+
+    /// The formula of a cell in R1C1 notation, with its `=`.
+    #[must_use]
+    pub fn formula_r1c1(&self, sheet: SheetId, row: u32, col: u32) -> Option<String> {
+        let cell = self.sheet(sheet)?.cells.get(row, col)?;
+        cell.formula
+            .as_ref()
+            .map(|f| format!("={}", f.expr.to_formula_r1c1(self, row, col)))
+    }
+
     /// Sets a parsed formula.
     pub fn set_expr(&mut self, sheet: SheetId, row: u32, col: u32, expr: Expr) {
         let k = key(sheet, row, col);
@@ -695,7 +732,7 @@ impl Workbook {
             return String::new();
         };
         match &cell.format {
-            Some(fmt) => format_value(&cell.value, fmt),
+            Some(fmt) => format_value_in(&cell.value, fmt, self.date1904),
             None => cell.value.display(),
         }
     }
@@ -868,6 +905,24 @@ impl Workbook {
             self.graph.mark_dirty(id);
         }
         self.recalculate();
+    }
+
+    /// Switches the workbook's date system: `true` counts dates from
+    /// 1904-01-01 (serial 0), as Excel's "Use 1904 date system" option and
+    /// old Mac workbooks do; `false` (the default) from 1900-01-01 (serial
+    /// 1). Stored serial numbers stay as they are (their dates move by 1,462
+    /// days, as in Excel); formulas are recomputed.
+    pub fn set_date1904(&mut self, on: bool) {
+        if self.date1904 != on {
+            self.date1904 = on;
+            self.recalculate_all();
+        }
+    }
+
+    /// Whether the workbook uses the 1904 date system.
+    #[must_use]
+    pub fn date1904(&self) -> bool {
+        self.date1904
     }
 
     /// Sets the clock NOW() and TODAY() read (an Excel serial number).
@@ -1747,6 +1802,10 @@ impl Grid for Workbook {
 
     fn spill_range(&self, sheet: SheetId, row: u32, col: u32) -> Option<Rect> {
         self.spills.get(&key(sheet, row, col)).copied()
+    }
+
+    fn date1904(&self) -> bool {
+        self.date1904
     }
 
     fn note_reference(&self, sheet: SheetId, rect: Rect) {

@@ -138,11 +138,25 @@ impl Expr {
     #[must_use]
     pub fn to_formula(&self, sheets: &dyn SheetNames) -> String {
         let mut out = String::new();
-        self.write(&mut out, sheets);
+        self.write(&mut out, sheets, None);
         out
     }
 
-    fn write(&self, out: &mut String, sheets: &dyn SheetNames) {
+    /// Prints the formula (without `=`) in R1C1 notation for a formula in
+    /// (`row`, `col`): `R[-1]C` is the cell above, `R1C1` is A1.
+    #[must_use]
+    pub fn to_formula_r1c1(&self, sheets: &dyn SheetNames, row: u32, col: u32) -> String {
+        let mut out = String::new();
+        self.write(&mut out, sheets, Some((row, col)));
+        out
+    }
+
+    fn write(&self, out: &mut String, sheets: &dyn SheetNames, at: Option<(u32, u32)>) {
+        if let Some(origin) = at {
+            if write_r1c1(self, out, sheets, origin) {
+                return;
+            }
+        }
         match self {
             Expr::Number(n) => out.push_str(&format_number_literal(*n)),
             Expr::Text(s) => {
@@ -196,25 +210,25 @@ impl Expr {
             Expr::Name(n) => out.push_str(n),
             Expr::Neg(e) => {
                 out.push('-');
-                e.write(out, sheets);
+                e.write(out, sheets, at);
             }
             Expr::Plus(e) => {
                 out.push('+');
-                e.write(out, sheets);
+                e.write(out, sheets, at);
             }
             Expr::Percent(e) => {
-                e.write(out, sheets);
+                e.write(out, sheets, at);
                 out.push('%');
             }
             Expr::Paren(e) => {
                 out.push('(');
-                e.write(out, sheets);
+                e.write(out, sheets, at);
                 out.push(')');
             }
             Expr::Binary(op, l, r) => {
-                l.write(out, sheets);
+                l.write(out, sheets, at);
                 out.push_str(op.symbol());
-                r.write(out, sheets);
+                r.write(out, sheets, at);
             }
             Expr::Call(f, args) => {
                 match f {
@@ -226,7 +240,7 @@ impl Expr {
                     if i > 0 {
                         out.push(',');
                     }
-                    a.write(out, sheets);
+                    a.write(out, sheets, at);
                 }
                 out.push(')');
             }
@@ -478,6 +492,58 @@ fn write_sheet(out: &mut String, sheet: Option<SheetId>, sheets: &dyn SheetNames
             None => out.push_str("#REF"),
         }
         out.push('!');
+    }
+}
+
+/// Writes a reference in R1C1 notation; false for anything else.
+fn write_r1c1(e: &Expr, out: &mut String, sheets: &dyn SheetNames, at: (u32, u32)) -> bool {
+    match e {
+        Expr::Cell(c) | Expr::Spill(c) => {
+            write_sheet(out, c.sheet, sheets);
+            r1c1_axis(out, 'R', c.row, c.row_abs, at.0);
+            r1c1_axis(out, 'C', c.col, c.col_abs, at.1);
+            if matches!(e, Expr::Spill(_)) {
+                out.push('#');
+            }
+        }
+        Expr::Area(a) => {
+            write_sheet(out, a.sheet, sheets);
+            let r = a.rect;
+            match a.kind {
+                AreaKind::Cells => {
+                    r1c1_axis(out, 'R', r.r1, a.abs[0], at.0);
+                    r1c1_axis(out, 'C', r.c1, a.abs[1], at.1);
+                    out.push(':');
+                    r1c1_axis(out, 'R', r.r2, a.abs[2], at.0);
+                    r1c1_axis(out, 'C', r.c2, a.abs[3], at.1);
+                }
+                AreaKind::Rows => {
+                    r1c1_axis(out, 'R', r.r1, a.abs[0], at.0);
+                    out.push(':');
+                    r1c1_axis(out, 'R', r.r2, a.abs[2], at.0);
+                }
+                AreaKind::Columns => {
+                    r1c1_axis(out, 'C', r.c1, a.abs[1], at.1);
+                    out.push(':');
+                    r1c1_axis(out, 'C', r.c2, a.abs[3], at.1);
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `R3` (absolute, one-based), `R[-2]` (relative), `R` (same row).
+fn r1c1_axis(out: &mut String, letter: char, pos: u32, abs: bool, here: u32) {
+    out.push(letter);
+    if abs {
+        let _ = write!(out, "{}", u64::from(pos) + 1);
+    } else {
+        let delta = i64::from(pos) - i64::from(here);
+        if delta != 0 {
+            let _ = write!(out, "[{delta}]");
+        }
     }
 }
 

@@ -49,6 +49,11 @@ pub trait Grid {
     fn spill_range(&self, _sheet: SheetId, _row: u32, _col: u32) -> Option<Rect> {
         None
     }
+    /// Whether the workbook counts dates from 1904-01-01 (serial 0) instead
+    /// of 1900-01-01 (serial 1), as old Mac workbooks do.
+    fn date1904(&self) -> bool {
+        false
+    }
 }
 
 /// Sums of single-column ranges computed during one recalculation, so that
@@ -104,6 +109,17 @@ impl<'a> Ctx<'a> {
                     self.intersect(sheet, rect)
                 }
             }
+        }
+    }
+
+    /// Days between the two date systems' serial numbers of one date: 1462
+    /// in a 1904 workbook (its serial + 1462 is the 1900 serial), else 0.
+    #[must_use]
+    pub fn epoch_offset(&self) -> f64 {
+        if self.grid.date1904() {
+            crate::functions::EPOCH_1904_OFFSET
+        } else {
+            0.0
         }
     }
 

@@ -9,8 +9,15 @@ use crate::value::{number_to_text, Value};
 /// section (or as is); errors and booleans are never formatted.
 #[must_use]
 pub fn format_value(v: &Value, fmt: &str) -> String {
+    format_value_in(v, fmt, false)
+}
+
+/// [`format_value`] in a workbook's date system (`date1904`: serial 0 is
+/// 1904-01-01).
+#[must_use]
+pub fn format_value_in(v: &Value, fmt: &str, date1904: bool) -> String {
     match v {
-        Value::Number(n) => format_number(*n, fmt),
+        Value::Number(n) => format_number_in(*n, fmt, date1904),
         Value::Text(s) => {
             let sections = split_sections(fmt);
             match sections
@@ -83,6 +90,12 @@ fn render_literal(section: &str, text: &str) -> String {
 /// Formats a number.
 #[must_use]
 pub fn format_number(n: f64, fmt: &str) -> String {
+    format_number_in(n, fmt, false)
+}
+
+/// [`format_number`] in a workbook's date system.
+#[must_use]
+pub fn format_number_in(n: f64, fmt: &str, date1904: bool) -> String {
     let fmt = fmt.trim();
     if fmt.is_empty() || fmt.eq_ignore_ascii_case("General") {
         return number_to_text(n);
@@ -113,7 +126,12 @@ pub fn format_number(n: f64, fmt: &str) -> String {
         return number_to_text(value);
     }
     if is_date_format(&section) {
-        return format_date(value, &section);
+        let offset = if date1904 {
+            crate::functions::EPOCH_1904_OFFSET
+        } else {
+            0.0
+        };
+        return format_date(value + offset, &section);
     }
     format_decimal(value, &section)
 }

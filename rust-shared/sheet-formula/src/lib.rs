@@ -32,7 +32,7 @@ pub mod value;
 pub use address::{Rect, SheetId};
 pub use ast::{Expr, SheetNames, StructureEdit};
 pub use eval::{Ctx, Grid};
-pub use parser::{parse, ParseError};
+pub use parser::{parse, parse_r1c1, ParseError};
 pub use value::{ErrorKind, Value};
 
 /// Rounds to `digits` decimals, halves away from zero, cleaning binary noise.

@@ -33,6 +33,26 @@ impl std::error::Error for ParseError {}
 
 /// Parses a formula; the leading `=` is optional.
 pub fn parse(formula: &str, sheets: &dyn SheetNames) -> Result<Expr, ParseError> {
+    parse_in(formula, sheets, None)
+}
+
+/// Parses a formula written in R1C1 notation for the cell (`row`, `col`):
+/// `R[-1]C` is the cell above, `R1C1` is A1, `R2C:R5C` a range, `R1:R3`
+/// whole rows, `C[1]` the whole next column; `R[-1]C#` a spill range.
+pub fn parse_r1c1(
+    formula: &str,
+    sheets: &dyn SheetNames,
+    row: u32,
+    col: u32,
+) -> Result<Expr, ParseError> {
+    parse_in(formula, sheets, Some((row, col)))
+}
+
+fn parse_in(
+    formula: &str,
+    sheets: &dyn SheetNames,
+    at: Option<(u32, u32)>,
+) -> Result<Expr, ParseError> {
     if formula.len() > MAX_FORMULA_LEN {
         return Err(ParseError {
             message: format!("formula longer than {MAX_FORMULA_LEN} characters"),
@@ -45,6 +65,7 @@ pub fn parse(formula: &str, sheets: &dyn SheetNames) -> Result<Expr, ParseError>
         i: 0,
         depth: 0,
         sheets,
+        at,
     };
     p.skip_ws();
     if p.peek() == Some('=') {
@@ -63,6 +84,8 @@ struct Parser<'a> {
     i: usize,
     depth: usize,
     sheets: &'a dyn SheetNames,
+    /// The formula's cell when it is written in R1C1 notation.
+    at: Option<(u32, u32)>,
 }
 
 impl Parser<'_> {
@@ -362,6 +385,11 @@ impl Parser<'_> {
         if self.peek() == Some('#') {
             return Ok(Expr::Error(self.error_literal()?));
         }
+        if self.at.is_some() {
+            if let Some(e) = self.r1c1_reference(Some(sheet)) {
+                return Ok(e);
+            }
+        }
         if let Some(area) = self.try_row_range(Some(sheet)) {
             return Ok(area);
         }
@@ -387,6 +415,11 @@ impl Parser<'_> {
 
     fn word(&mut self) -> Result<Expr, ParseError> {
         let start = self.i;
+        if self.at.is_some() {
+            if let Some(e) = self.r1c1_reference(None) {
+                return Ok(e);
+            }
+        }
         if self.peek() == Some('$') && self.peek_at(1).is_some_and(|c| c.is_ascii_digit()) {
             if let Some(area) = self.try_row_range(None) {
                 return Ok(area);
@@ -399,6 +432,20 @@ impl Parser<'_> {
         }
         if self.peek() == Some('(') {
             return self.call(&word, start);
+        }
+        if self.at.is_some() && r1c1_shaped(&word) {
+            return Err(ParseError {
+                message: format!(
+                    "reference {word} is outside the sheet (R1048576C16384 is the last cell)"
+                ),
+                position: start,
+            });
+        }
+        if self.at.is_some() && looks_like_cell(&word) {
+            return Err(ParseError {
+                message: format!("A1-style reference {word} in a formula written in R1C1 notation"),
+                position: start,
+            });
         }
         if let Some(e) = self.reference_from_word(&word, None) {
             return Ok(e);
@@ -476,6 +523,135 @@ impl Parser<'_> {
             }
         }
         None
+    }
+
+    /// One axis of an R1C1 reference at the current position: `R3`
+    /// (absolute), `R[-2]` (relative), `R` (same row): (zero-based position,
+    /// absolute). None when `letter` is not there or the number is out of
+    /// range (position then unspecified: the caller restores it).
+    fn r1c1_axis(&mut self, letter: char, here: u32, limit: u32) -> Option<(u32, bool)> {
+        if !self.peek()?.eq_ignore_ascii_case(&letter) {
+            return None;
+        }
+        self.i += 1;
+        if self.peek() == Some('[') {
+            self.i += 1;
+            let start = self.i;
+            if matches!(self.peek(), Some('-' | '+')) {
+                self.i += 1;
+            }
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+            let text: String = self.s[start..self.i].iter().collect();
+            if self.peek() != Some(']') {
+                return None;
+            }
+            self.i += 1;
+            let delta: i64 = text.parse().ok()?;
+            let pos = i64::from(here) + delta;
+            return u32::try_from(pos)
+                .ok()
+                .filter(|p| *p < limit)
+                .map(|p| (p, false));
+        }
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        if start == self.i {
+            return Some((here, false));
+        }
+        let text: String = self.s[start..self.i].iter().collect();
+        let n: u64 = text.parse().ok()?;
+        (1..=u64::from(limit))
+            .contains(&n)
+            .then(|| (u32::try_from(n - 1).unwrap_or(u32::MAX), true))
+    }
+
+    /// `R1C1`, `R[-1]C[2]`, `RC`, ranges of them, whole rows `R1:R3` and
+    /// columns `C1:C3`, `R1C1#`, in R1C1 mode. None (position unchanged)
+    /// when the text here is not such a reference (a name, a function).
+    fn r1c1_reference(&mut self, sheet: Option<SheetId>) -> Option<Expr> {
+        let (here_row, here_col) = self.at?;
+        let save = self.i;
+        let one = |p: &mut Self| -> Option<(Axis, Axis)> {
+            // An axis that starts but does not read (`R0`, `R[-9]` off the
+            // sheet) makes the whole thing not a reference.
+            let start = p.i;
+            let row = p.r1c1_axis('R', here_row, MAX_ROWS);
+            if row.is_none() && p.i != start {
+                return None;
+            }
+            let start = p.i;
+            let col = p.r1c1_axis('C', here_col, MAX_COLS);
+            if col.is_none() && p.i != start {
+                return None;
+            }
+            (row.is_some() || col.is_some()).then_some((row, col))
+        };
+        let ends_word = |p: &Self| {
+            !p.peek()
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '(' | '[' | '\\'))
+        };
+        let Some(first) = one(self).filter(|_| ends_word(self)) else {
+            self.i = save;
+            return None;
+        };
+        let mut second = None;
+        if self.peek() == Some(':') {
+            let before = self.i;
+            self.i += 1;
+            match one(self).filter(|_| ends_word(self)) {
+                Some(s)
+                    if s.0.is_some() == first.0.is_some() && s.1.is_some() == first.1.is_some() =>
+                {
+                    second = Some(s);
+                }
+                _ => self.i = before,
+            }
+        }
+        let (second_row, second_col) = second.unwrap_or(first);
+        match (first, second_row, second_col) {
+            ((Some((r1, ra1)), Some((c1, ca1))), Some((r2, ra2)), Some((c2, ca2))) => {
+                if second.is_none() {
+                    let cell = CellRef {
+                        sheet,
+                        row: r1,
+                        col: c1,
+                        row_abs: ra1,
+                        col_abs: ca1,
+                    };
+                    if self.peek() == Some('#') {
+                        self.i += 1;
+                        return Some(Expr::Spill(cell));
+                    }
+                    return Some(Expr::Cell(cell));
+                }
+                Some(Expr::Area(AreaRef {
+                    sheet,
+                    rect: Rect::new(r1, c1, r2, c2),
+                    kind: AreaKind::Cells,
+                    abs: [ra1, ca1, ra2, ca2],
+                }))
+            }
+            ((Some((r1, ra1)), None), Some((r2, ra2)), None) => Some(Expr::Area(AreaRef {
+                sheet,
+                rect: Rect::new(r1, 0, r2, MAX_COLS - 1),
+                kind: AreaKind::Rows,
+                abs: [ra1, false, ra2, false],
+            })),
+            ((None, Some((c1, ca1))), None, Some((c2, ca2))) => Some(Expr::Area(AreaRef {
+                sheet,
+                rect: Rect::new(0, c1, MAX_ROWS - 1, c2),
+                kind: AreaKind::Columns,
+                abs: [false, ca1, false, ca2],
+            })),
+            _ => {
+                self.i = save;
+                None
+            }
+        }
     }
 
     /// `1:3`, `$1:$3` at the current position.
@@ -683,6 +859,23 @@ fn split_column(word: &str) -> Option<(u32, bool)> {
 }
 
 /// `ABC123`-shaped words (1-3 letters then digits) name cells, never defined names.
+/// One axis of an R1C1 reference, if present: (zero-based position, absolute).
+type Axis = Option<(u32, bool)>;
+
+/// `R0C1`, `R99999999`, `C0`: an R1C1 reference whose numbers are off the sheet.
+fn r1c1_shaped(word: &str) -> bool {
+    let w = word.to_ascii_uppercase();
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = w.strip_prefix('R') {
+        if let Some((r, c)) = rest.split_once('C') {
+            return digits(r) && digits(c) && !(r.is_empty() && c.is_empty());
+        }
+        return !rest.is_empty() && digits(rest);
+    }
+    w.strip_prefix('C')
+        .is_some_and(|rest| !rest.is_empty() && digits(rest))
+}
+
 fn looks_like_cell(word: &str) -> bool {
     let w = word.replace('$', "");
     let letters = w.bytes().take_while(u8::is_ascii_alphabetic).count();

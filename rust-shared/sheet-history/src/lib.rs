@@ -185,6 +185,19 @@ impl Document {
         self.edit_cell(sheet, row, col, |wb| wb.set_input(sheet, row, col, input))
     }
 
+    /// Sets a formula written in R1C1 notation (see `Workbook::set_formula_r1c1`).
+    pub fn set_formula_r1c1(
+        &mut self,
+        sheet: SheetId,
+        row: u32,
+        col: u32,
+        formula: &str,
+    ) -> Result<()> {
+        self.edit_cell(sheet, row, col, |wb| {
+            wb.set_formula_r1c1(sheet, row, col, formula)
+        })
+    }
+
     pub fn set_value(&mut self, sheet: SheetId, row: u32, col: u32, value: Value) -> Result<()> {
         self.edit_cell(sheet, row, col, |wb| wb.set_value(sheet, row, col, value))
     }

@@ -116,6 +116,8 @@ pub fn read_xlsx(data: &[u8]) -> Result<Workbook> {
     for name in &names {
         ids.push(wb.add_sheet(name)?);
     }
+    // Serial numbers in the file count from its epoch.
+    wb.set_date1904(book.has_1904_epoch());
     wb.begin_batch();
     let mut computed = Vec::new();
     let result = load_sheets(&mut book, &mut wb, &names, &ids, &mut computed);
@@ -343,5 +345,46 @@ pub fn write_xlsx_with(
         out.define_name(&name, &formula)
             .map_err(|e| io_error(&format!("XLSX name {name}"), e))?;
     }
-    out.save_to_buffer().map_err(|e| io_error("XLSX", e))
+    let bytes = out.save_to_buffer().map_err(|e| io_error("XLSX", e))?;
+    if workbook.date1904() {
+        return mark_date1904(&bytes);
+    }
+    Ok(bytes)
+}
+
+/// Sets `date1904="1"` on the workbook properties of an XLSX package
+/// (rust_xlsxwriter writes the 1900 system only); the other parts are copied
+/// as they are.
+fn mark_date1904(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let fail = |e: &dyn std::fmt::Display| io_error("XLSX (1904 date system)", e);
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + 64)));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).map_err(|e| fail(&e))?;
+        let is_workbook = file.name().map_err(|e| fail(&e))? == "xl/workbook.xml";
+        if !is_workbook {
+            out.raw_copy_file(file).map_err(|e| fail(&e))?;
+            continue;
+        }
+        let mut xml = String::new();
+        file.read_to_string(&mut xml).map_err(|e| fail(&e))?;
+        let xml = if let Some(at) = xml.find("<workbookPr") {
+            let at = at + "<workbookPr".len();
+            format!("{} date1904=\"1\"{}", &xml[..at], &xml[at..])
+        } else if let Some(at) = xml.find("<bookViews") {
+            format!("{}<workbookPr date1904=\"1\"/>{}", &xml[..at], &xml[at..])
+        } else {
+            return Err(SheetError::Io(
+                "XLSX (1904 date system): no place for workbookPr in xl/workbook.xml".into(),
+            ));
+        };
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file("xl/workbook.xml", options)
+            .map_err(|e| fail(&e))?;
+        out.write_all(xml.as_bytes()).map_err(|e| fail(&e))?;
+    }
+    let done = out.finish().map_err(|e| fail(&e))?;
+    Ok(done.into_inner())
 }

@@ -143,3 +143,22 @@ fn excel_cached_spill_values_are_not_blockers() {
     assert_eq!(back.spill_anchor(s, 2, 0), Some((0, 0)));
     assert_eq!(back.get(s, 2, 0), Value::Number(3.0));
 }
+
+#[test]
+fn the_1904_date_system_round_trips_through_xlsx() {
+    let mut wb = Workbook::new();
+    let s = wb.sheet_at(0).unwrap();
+    wb.set_date1904(true);
+    wb.set_input(s, 0, 0, "0").unwrap();
+    wb.set_format(s, 0, 0, Some("yyyy-mm-dd")).unwrap();
+    wb.set_input(s, 0, 1, "=DATE(2024,1,15)").unwrap();
+    let bytes = sheet_io::write_xlsx(&wb).unwrap();
+    let back = sheet_io::read_xlsx(&bytes).unwrap();
+    assert!(back.date1904());
+    let t = back.sheet_at(0).unwrap();
+    assert_eq!(back.display(t, 0, 0), "1904-01-01");
+    assert_eq!(back.get(t, 0, 1), Value::Number(43844.0));
+    // A 1900 workbook stays 1900.
+    let plain = sheet_io::read_xlsx(&sheet_io::write_xlsx(&Workbook::new()).unwrap()).unwrap();
+    assert!(!plain.date1904());
+}

@@ -468,3 +468,58 @@ fn every_function_has_a_case() {
         sheet_formula::functions::names().len()
     );
 }
+
+#[test]
+fn the_1904_date_system_moves_dates_not_serials() {
+    let (mut wb, s) = fixture();
+    assert!(!wb.date1904());
+    wb.set_date1904(true);
+    assert!(wb.date1904());
+    // Serial 0 is 1904-01-01; a 1900 serial is 1,462 more.
+    assert_eq!(eval(&mut wb, s, "=DATE(1904,1,1)"), "0");
+    assert_eq!(eval(&mut wb, s, "=DATE(2024,1,15)"), "43844");
+    assert_eq!(
+        eval(
+            &mut wb,
+            s,
+            "=YEAR(43844)&\"-\"&MONTH(43844)&\"-\"&DAY(43844)"
+        ),
+        "2024-1-15"
+    );
+    assert_eq!(eval(&mut wb, s, "=TEXT(0,\"yyyy-mm-dd\")"), "1904-01-01");
+    assert_eq!(
+        eval(&mut wb, s, "=EDATE(DATE(2024,1,31),1)=DATE(2024,2,29)"),
+        "TRUE"
+    );
+    assert_eq!(
+        eval(&mut wb, s, "=EOMONTH(DATE(2024,2,10),0)=DATE(2024,2,29)"),
+        "TRUE"
+    );
+    assert_eq!(eval(&mut wb, s, "=DATEVALUE(\"2024-01-15\")"), "43844");
+    assert_eq!(eval(&mut wb, s, "=WEEKDAY(DATE(2024,1,15))"), "2");
+    // Holidays are read in the workbook's system too.
+    assert_eq!(
+        eval(
+            &mut wb,
+            s,
+            "=NETWORKDAYS(DATE(2024,1,15),DATE(2024,1,19),DATE(2024,1,17))"
+        ),
+        "4"
+    );
+    assert_eq!(
+        eval(
+            &mut wb,
+            s,
+            "=WORKDAY(DATE(2024,1,15),2,DATE(2024,1,16))=DATE(2024,1,18)"
+        ),
+        "TRUE"
+    );
+    assert_eq!(eval(&mut wb, s, "=TODAY()"), format!("{}", 45_658 - 1462));
+    // Number formats show the same serial as a 1904 date.
+    wb.set_input(s, 10, 10, "0").unwrap();
+    wb.set_format(s, 10, 10, Some("yyyy-mm-dd")).unwrap();
+    assert_eq!(wb.display(s, 10, 10), "1904-01-01");
+    wb.set_date1904(false);
+    assert_eq!(wb.display(s, 10, 10), "1900-01-00");
+    assert_eq!(eval(&mut wb, s, "=DATE(2024,1,15)"), "45306");
+}

@@ -486,3 +486,61 @@ fn untaken_changes_stay_bounded_by_the_cells_changed() {
         .iter()
         .any(|e| e.col == 1 && e.old == Value::Number(0.0)));
 }
+
+#[test]
+fn formulas_in_r1c1_notation() {
+    let mut wb = sheet_core::Workbook::new();
+    let s = wb.sheet_at(0).unwrap();
+    let data = wb.add_sheet("My Data").unwrap();
+    for r in 0..4u32 {
+        wb.set_input(s, r, 0, &(r + 1).to_string()).unwrap();
+    }
+    wb.set_input(data, 2, 1, "100").unwrap();
+    // Relative parts count from the formula's cell (B5 here), absolute are one-based.
+    wb.set_formula_r1c1(s, 4, 1, "=SUM(R1C1:R[-1]C[-1])+R[-4]C[-1]*'My Data'!R3C2")
+        .unwrap();
+    assert_eq!(wb.get(s, 4, 1), sheet_core::Value::Number(110.0));
+    assert_eq!(
+        wb.formula(s, 4, 1).as_deref(),
+        Some("=SUM($A$1:A4)+A1*'My Data'!$B$3")
+    );
+    assert_eq!(
+        wb.formula_r1c1(s, 4, 1).as_deref(),
+        Some("=SUM(R1C1:R[-1]C[-1])+R[-4]C[-1]*'My Data'!R3C2")
+    );
+    // A1 formulas print in R1C1 too: whole rows, columns, spill references.
+    wb.set_input(s, 0, 3, "=SUM(A:A)+SUM($2:3)").unwrap();
+    assert_eq!(
+        wb.formula_r1c1(s, 0, 3).as_deref(),
+        Some("=SUM(C[-3]:C[-3])+SUM(R2:R[2])")
+    );
+    wb.set_formula_r1c1(s, 0, 4, "=SEQUENCE(2)").unwrap();
+    wb.set_formula_r1c1(
+        s,
+        0,
+        5,
+        "=SUM(RC[-1]#)+SUM(C[-5])+SUM(R3:R4)-ROUND(RC[-1],0)",
+    )
+    .unwrap();
+    assert_eq!(
+        wb.formula(s, 0, 5).as_deref(),
+        Some("=SUM(E1#)+SUM(A:A)+SUM($3:$4)-ROUND(E1,0)")
+    );
+    assert_eq!(
+        wb.get(s, 0, 5),
+        sheet_core::Value::Number(3.0 + 10.0 + 7.0 - 1.0)
+    );
+    // Names and functions starting with R or C are not references.
+    wb.define_name("Rate", "=Sheet1!$A$2").unwrap();
+    wb.set_formula_r1c1(s, 1, 5, "=Rate*CEILING(R[-1]C[-5],1)")
+        .unwrap();
+    assert_eq!(wb.get(s, 1, 5), sheet_core::Value::Number(2.0));
+    // Off the sheet, or A1 text in R1C1 mode.
+    assert!(wb.set_formula_r1c1(s, 0, 0, "=R[-1]C").is_err());
+    assert!(wb.set_formula_r1c1(s, 0, 0, "=R0C1").is_err());
+    let err = wb
+        .set_formula_r1c1(s, 0, 6, "=A1+1")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("A1-style reference A1"), "{err}");
+}

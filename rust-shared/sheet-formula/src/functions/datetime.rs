@@ -1,6 +1,8 @@
 //! Date and time functions over Excel's 1900 date system (serial 1 is
 //! 1900-01-01; serial 60 is the nonexistent 1900-02-29 Excel keeps for
-//! Lotus compatibility).
+//! Lotus compatibility). In a 1904 workbook (serial 0 is 1904-01-01) date
+//! arguments are moved to the 1900 system on the way in and date results
+//! back on the way out (`Ctx::epoch_offset`).
 
 use super::{f, num, volatile, Def};
 use crate::ast::Expr;
@@ -30,6 +32,9 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
+
+/// 1900-system serial of 1904-01-01, serial 0 of the 1904 date system.
+pub const EPOCH_1904_OFFSET: f64 = 1462.0;
 
 /// The serial number of a date; months and days may overflow (DATE(2024,14,1)).
 #[must_use]
@@ -65,12 +70,24 @@ fn date_arg(c: &Ctx, e: &Expr) -> Result<f64, ErrorKind> {
     let v = c.scalar(e);
     let n = match &v {
         Value::Text(s) => parse_date_time(s).ok_or(ErrorKind::Value)?,
-        _ => v.to_number()?,
+        _ => v.to_number()? + c.epoch_offset(),
     };
     if !(0.0..2_958_466.0).contains(&n) {
         return Err(ErrorKind::Num);
     }
     Ok(n)
+}
+
+/// The holidays argument (third) of NETWORKDAYS/WORKDAY, as 1900 serials.
+fn holidays(c: &Ctx, a: &[Expr]) -> Result<Vec<f64>, ErrorKind> {
+    if a.len() <= 2 {
+        return Ok(Vec::new());
+    }
+    let offset = c.epoch_offset();
+    Ok(c.numbers(&a[2..3])?
+        .into_iter()
+        .map(|h| h + offset)
+        .collect())
 }
 
 fn is_leap(y: i64) -> bool {
@@ -104,7 +121,7 @@ pub(crate) const DEFS: &[Def] = &[
         if !(1900.0..10000.0).contains(&y) || m.abs() > 1e6 || d.abs() > 1e8 {
             return Err(ErrorKind::Num);
         }
-        let s = date_to_serial(y as i64, m as i64, d as i64);
+        let s = date_to_serial(y as i64, m as i64, d as i64) - c.epoch_offset();
         if s < 0.0 {
             return Err(ErrorKind::Num);
         }
@@ -122,8 +139,10 @@ pub(crate) const DEFS: &[Def] = &[
         }
         num((total / 86400.0).fract())
     }),
-    volatile(f("TODAY", 0, 0, |c, _| num(c.grid.now().floor()))),
-    volatile(f("NOW", 0, 0, |c, _| num(c.grid.now()))),
+    volatile(f("TODAY", 0, 0, |c, _| {
+        num(c.grid.now().floor() - c.epoch_offset())
+    })),
+    volatile(f("NOW", 0, 0, |c, _| num(c.grid.now() - c.epoch_offset()))),
     f("YEAR", 1, 1, |c, a| {
         Ok(Value::Number(serial_to_date(date_arg(c, &a[0])?).0 as f64))
     }),
@@ -193,7 +212,7 @@ pub(crate) const DEFS: &[Def] = &[
         let (y, m, d) = serial_to_date(s);
         let total = y * 12 + (m - 1) + months;
         let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
-        let r = date_to_serial(ny, nm, d.min(days_in_month(ny, nm)));
+        let r = date_to_serial(ny, nm, d.min(days_in_month(ny, nm))) - c.epoch_offset();
         if r < 0.0 {
             return Err(ErrorKind::Num);
         }
@@ -205,7 +224,7 @@ pub(crate) const DEFS: &[Def] = &[
         let (y, m, _) = serial_to_date(s);
         let total = y * 12 + (m - 1) + months;
         let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
-        let r = date_to_serial(ny, nm, days_in_month(ny, nm));
+        let r = date_to_serial(ny, nm, days_in_month(ny, nm)) - c.epoch_offset();
         if r < 0.0 {
             return Err(ErrorKind::Num);
         }
@@ -274,11 +293,7 @@ pub(crate) const DEFS: &[Def] = &[
     f("NETWORKDAYS", 2, 3, |c, a| {
         let s = date_arg(c, &a[0])?.floor();
         let e = date_arg(c, &a[1])?.floor();
-        let holidays = if a.len() > 2 {
-            c.numbers(&a[2..3])?
-        } else {
-            Vec::new()
-        };
+        let holidays = holidays(c, a)?;
         let (lo, hi, sign) = if s <= e { (s, e, 1.0) } else { (e, s, -1.0) };
         if hi - lo > 1e6 {
             return Err(ErrorKind::Num);
@@ -296,11 +311,7 @@ pub(crate) const DEFS: &[Def] = &[
     f("WORKDAY", 2, 3, |c, a| {
         let mut d = date_arg(c, &a[0])?.floor();
         let days = c.num(&a[1])?.trunc();
-        let holidays = if a.len() > 2 {
-            c.numbers(&a[2..3])?
-        } else {
-            Vec::new()
-        };
+        let holidays = holidays(c, a)?;
         if days.abs() > 1e6 {
             return Err(ErrorKind::Num);
         }
@@ -312,12 +323,12 @@ pub(crate) const DEFS: &[Def] = &[
                 left -= 1.0;
             }
         }
-        num(d)
+        num(d - c.epoch_offset())
     }),
     f("DATEVALUE", 1, 1, |c, a| {
         let s = c.text(&a[0])?;
         parse_date_time(&s)
-            .map(|n| Value::Number(n.floor()))
+            .map(|n| Value::Number(n.floor() - c.epoch_offset()))
             .ok_or(ErrorKind::Value)
     }),
     f("TIMEVALUE", 1, 1, |c, a| {

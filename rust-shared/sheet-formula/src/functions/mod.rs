@@ -26,7 +26,7 @@ use crate::eval::{Ctx, Operand};
 use crate::value::{ErrorKind, Value};
 
 pub use criteria::Criterion;
-pub use datetime::{date_to_serial, serial_to_date};
+pub use datetime::{date_to_serial, serial_to_date, EPOCH_1904_OFFSET};
 
 pub(crate) type ValueFn = fn(&Ctx, &[Expr]) -> Result<Value, ErrorKind>;
 pub(crate) type RefFn = fn(&Ctx, &[Expr]) -> Result<Operand, ErrorKind>;

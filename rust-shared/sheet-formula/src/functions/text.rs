@@ -3,7 +3,7 @@
 use super::{f, num, Def, MANY};
 use crate::ast::Expr;
 use crate::eval::Ctx;
-use crate::format::format_value;
+use crate::format::{format_value, format_value_in};
 use crate::value::{parse_number, ErrorKind, Value};
 
 type R = Result<Value, ErrorKind>;
@@ -212,7 +212,7 @@ pub(crate) const DEFS: &[Def] = &[
             Value::Text(s) => parse_number(s).map_or(v.clone(), Value::Number),
             _ => v,
         };
-        text(format_value(&v, &fmt))
+        text(format_value_in(&v, &fmt, c.grid.date1904()))
     }),
     f("FIXED", 1, 3, |c, a| {
         let x = c.num(&a[0])?;
