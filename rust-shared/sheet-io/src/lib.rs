@@ -353,37 +353,42 @@ pub fn write_xlsx_with(
 }
 
 /// Sets `date1904="1"` on the workbook properties of an XLSX package
-/// (rust_xlsxwriter writes the 1900 system only); the other parts are copied
-/// as they are.
+/// (rust_xlsxwriter writes the 1900 system only); the other parts are
+/// written again unchanged.
 fn mark_date1904(bytes: &[u8]) -> Result<Vec<u8>> {
     use std::io::{Read, Write};
     let fail = |e: &dyn std::fmt::Display| io_error("XLSX (1904 date system)", e);
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + 64)));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut data = Vec::new();
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).map_err(|e| fail(&e))?;
-        let is_workbook = file.name().map_err(|e| fail(&e))? == "xl/workbook.xml";
-        if !is_workbook {
-            out.raw_copy_file(file).map_err(|e| fail(&e))?;
-            continue;
+        let name = file.name().map_err(|e| fail(&e))?.to_string();
+        data.clear();
+        file.read_to_end(&mut data).map_err(|e| fail(&e))?;
+        if name == "xl/workbook.xml" {
+            let marked = {
+                let xml = String::from_utf8_lossy(&data);
+                if let Some(at) = xml.find("<workbookPr") {
+                    let at = at + "<workbookPr".len();
+                    format!("{} date1904=\"1\"{}", &xml[..at], &xml[at..])
+                } else if let Some(at) = xml.find("<bookViews") {
+                    format!("{}<workbookPr date1904=\"1\"/>{}", &xml[..at], &xml[at..])
+                } else {
+                    return Err(SheetError::Io(
+                        "XLSX (1904 date system): no place for workbookPr in xl/workbook.xml"
+                            .into(),
+                    ));
+                }
+            };
+            data = marked.into_bytes();
         }
-        let mut xml = String::new();
-        file.read_to_string(&mut xml).map_err(|e| fail(&e))?;
-        let xml = if let Some(at) = xml.find("<workbookPr") {
-            let at = at + "<workbookPr".len();
-            format!("{} date1904=\"1\"{}", &xml[..at], &xml[at..])
-        } else if let Some(at) = xml.find("<bookViews") {
-            format!("{}<workbookPr date1904=\"1\"/>{}", &xml[..at], &xml[at..])
-        } else {
-            return Err(SheetError::Io(
-                "XLSX (1904 date system): no place for workbookPr in xl/workbook.xml".into(),
-            ));
-        };
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        out.start_file("xl/workbook.xml", options)
-            .map_err(|e| fail(&e))?;
-        out.write_all(xml.as_bytes()).map_err(|e| fail(&e))?;
+        // Every part is written again the way rust_xlsxwriter wrote it
+        // (deflated), which keeps the code shared with it.
+        out.start_file(name, options).map_err(|e| fail(&e))?;
+        out.write_all(&data).map_err(|e| fail(&e))?;
     }
     let done = out.finish().map_err(|e| fail(&e))?;
     Ok(done.into_inner())
