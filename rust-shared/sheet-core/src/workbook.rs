@@ -113,6 +113,20 @@ struct Scratch {
     cached_generation: u64,
 }
 
+/// Parsed formulas by shape (see `sheet_formula::formula_shape`), so that
+/// formulas that differ only in where they are (a fill, a paste, a file's
+/// columns) are parsed once and translated. Bounded; cleared whenever sheet
+/// names change (they decide what a cross-sheet reference parses to).
+#[derive(Default)]
+struct ShapeCache {
+    /// shape -> (tree, row, col it was parsed at)
+    map: rustc_hash::FxHashMap<Box<str>, (Expr, u32, u32)>,
+    key: String,
+}
+
+/// Shapes kept before the cache starts over.
+const SHAPE_CACHE_LIMIT: usize = 4096;
+
 /// One sheet.
 pub struct Sheet {
     pub id: SheetId,
@@ -254,6 +268,7 @@ pub struct Workbook {
     spill_anchors: Vec<CellKey>,
     /// The 1904 date system (serial 0 is 1904-01-01).
     date1904: bool,
+    shapes: ShapeCache,
 }
 
 /// What the references a formula computed while running point at.
@@ -316,6 +331,7 @@ impl Workbook {
             spill_pending: Vec::new(),
             spill_anchors: Vec::new(),
             date1904: false,
+            shapes: ShapeCache::default(),
         }
     }
 
@@ -378,6 +394,7 @@ impl Workbook {
         let id = self.next_sheet;
         self.next_sheet += 1;
         self.sheets.push(Sheet::new(id, name.to_string()));
+        self.shapes.map.clear();
         // Formulas that referred to a sheet of that name were refused at
         // parse time; nothing to recompute.
         Ok(id)
@@ -393,6 +410,7 @@ impl Workbook {
     pub fn rename_sheet_texts(&mut self, id: SheetId, name: &str) -> Result<Vec<FormulaText>> {
         self.check_sheet_name(name, Some(id))?;
         self.sheet_mut(id)?.name = name.to_string();
+        self.shapes.map.clear();
         // Formulas naming the sheet now read differently from what was typed.
         let mut dropped = Vec::new();
         for sheet in &mut self.sheets {
@@ -453,6 +471,7 @@ impl Workbook {
             .position(|s| s.id == id)
             .ok_or_else(|| SheetError::NoSheet(format!("#{id}")))?;
         self.clear_all_spills();
+        self.shapes.map.clear();
         let mut sheet = self.sheets.remove(position);
         let names = self.names.clone();
         let mut rewritten = Vec::new();
@@ -508,6 +527,7 @@ impl Workbook {
         }
         let position = removed.position.min(self.sheets.len());
         self.sheets.insert(position, sheet);
+        self.shapes.map.clear();
         self.next_sheet = self.next_sheet.max(removed.id + 1);
         for snap in removed.rewritten {
             if let Some(s) = self.sheets.iter_mut().find(|s| s.id == snap.sheet) {
@@ -563,10 +583,12 @@ impl Workbook {
         Self::check(row, col)?;
         self.sheet(sheet)
             .ok_or_else(|| SheetError::NoSheet(format!("#{sheet}")))?;
-        let expr = parse(formula, self).map_err(|error| SheetError::Parse {
-            formula: formula.to_string(),
-            error,
-        })?;
+        let expr = self
+            .parse_at(formula, row, col)
+            .map_err(|error| SheetError::Parse {
+                formula: formula.to_string(),
+                error,
+            })?;
         let text: Rc<str> = if formula.starts_with('=') {
             Rc::from(formula)
         } else {
@@ -576,6 +598,39 @@ impl Workbook {
         self.refuse_spilled(k, false)?;
         self.write(k, Value::Empty, Some((Rc::new(expr), Some(text))));
         Ok(())
+    }
+
+    /// Parses a formula typed in (`row`, `col`), through the shape cache.
+    fn parse_at(
+        &mut self,
+        formula: &str,
+        row: u32,
+        col: u32,
+    ) -> std::result::Result<Expr, ParseError> {
+        let mut cache = std::mem::take(&mut self.shapes);
+        let out = if sheet_formula::formula_shape(formula, row, col, &mut cache.key) {
+            if let Some((tree, r0, c0)) = cache.map.get(cache.key.as_str()) {
+                Ok(tree.translated(
+                    i64::from(row) - i64::from(*r0),
+                    i64::from(col) - i64::from(*c0),
+                ))
+            } else {
+                let parsed = parse(formula, self);
+                if let Ok(e) = &parsed {
+                    if cache.map.len() >= SHAPE_CACHE_LIMIT {
+                        cache.map.clear();
+                    }
+                    cache
+                        .map
+                        .insert(cache.key.as_str().into(), (e.clone(), row, col));
+                }
+                parsed
+            }
+        } else {
+            parse(formula, self)
+        };
+        self.shapes = cache;
+        out
     }
 
     /// Sets a formula written in R1C1 notation (`=R[-1]C*2`: twice the

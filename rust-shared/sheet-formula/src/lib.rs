@@ -32,7 +32,7 @@ pub mod value;
 pub use address::{Rect, SheetId};
 pub use ast::{Expr, SheetNames, StructureEdit};
 pub use eval::{Ctx, Grid};
-pub use parser::{parse, parse_r1c1, ParseError};
+pub use parser::{formula_shape, parse, parse_r1c1, ParseError};
 pub use value::{ErrorKind, Value};
 
 /// Rounds to `digits` decimals, halves away from zero, cleaning binary noise.

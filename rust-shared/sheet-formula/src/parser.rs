@@ -826,6 +826,70 @@ fn arity_text(min: usize, max: usize) -> String {
 }
 
 /// `$B$12` -> (11, 1, true, true).
+/// The shape of a formula typed in (`row`, `col`): its text with every cell
+/// reference written relative to that cell (`$` parts absolute), into
+/// `out`. Two formulas of the same shape parse to the same tree up to a
+/// translation by the distance between their cells (`Expr::translated`), so
+/// a column of filled or pasted formulas needs one parse. False (nothing
+/// written) for formulas longer than 512 bytes.
+pub fn formula_shape(formula: &str, row: u32, col: u32, out: &mut String) -> bool {
+    use std::fmt::Write as _;
+    if formula.len() > 512 {
+        return false;
+    }
+    out.clear();
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '$' | '\\' | '?');
+    let mut quote: Option<char> = None;
+    let mut chars = formula.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+            out.push(c);
+            continue;
+        }
+        if !is_word(c) {
+            out.push(c);
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            if !is_word(d) {
+                break;
+            }
+            end = j + d.len_utf8();
+            chars.next();
+        }
+        let word = &formula[start..end];
+        let next = formula[end..].chars().next();
+        match split_cell(word) {
+            // Not a function name (`LOG10(`) nor a sheet name (`AB1!`).
+            Some((r, k, row_abs, col_abs)) if !matches!(next, Some('(' | '!')) => {
+                out.push('\u{1}');
+                if col_abs {
+                    let _ = write!(out, "${k}");
+                } else {
+                    let _ = write!(out, "~{}", i64::from(k) - i64::from(col));
+                }
+                if row_abs {
+                    let _ = write!(out, "${r}");
+                } else {
+                    let _ = write!(out, "~{}", i64::from(r) - i64::from(row));
+                }
+                out.push('\u{1}');
+            }
+            _ => out.push_str(word),
+        }
+    }
+    true
+}
+
 fn split_cell(word: &str) -> Option<(u32, u32, bool, bool)> {
     let b = word.as_bytes();
     let mut i = 0;

@@ -544,3 +544,63 @@ fn formulas_in_r1c1_notation() {
         .to_string();
     assert!(err.contains("A1-style reference A1"), "{err}");
 }
+
+#[test]
+fn formulas_of_one_shape_parse_alike_wherever_they_are() {
+    // Formulas typed along a column (a fill) reuse one parse, translated:
+    // every one must read and compute exactly as if parsed on its own.
+    let mut wb = sheet_core::Workbook::new();
+    let s = wb.sheet_at(0).unwrap();
+    let other = wb.add_sheet("AB1").unwrap();
+    wb.set_input(other, 0, 0, "7").unwrap();
+    let n = 50u32;
+    wb.batch(|wb| {
+        for r in 0..n {
+            let i = r + 1;
+            wb.set_input(s, r, 0, &i.to_string()).unwrap();
+            wb.set_input(s, r, 1, &format!("=A{i}*2+$A$1+A$2+'AB1'!A1+LOG10(100)"))
+                .unwrap();
+            wb.set_input(s, r, 2, &format!("=SUM(A$1:A{i})&\"A{i}\""))
+                .unwrap();
+            wb.set_input(s, r, 3, &format!("=AB1!$A$1+b{i}")).unwrap();
+        }
+    });
+    for r in 0..n {
+        let i = f64::from(r + 1);
+        assert_eq!(
+            wb.get(s, r, 1),
+            sheet_core::Value::Number(i * 2.0 + 1.0 + 2.0 + 7.0 + 2.0)
+        );
+        assert_eq!(
+            wb.display(s, r, 2),
+            format!("{}A{}", i * (i + 1.0) / 2.0, r + 1)
+        );
+        assert_eq!(
+            wb.get(s, r, 3),
+            sheet_core::Value::Number(7.0 + i * 2.0 + 12.0)
+        );
+        assert_eq!(
+            wb.formula_normalized(s, r, 1).as_deref(),
+            Some(format!("=A{}*2+$A$1+A$2+'AB1'!A1+LOG10(100)", r + 1).as_str())
+        );
+        assert_eq!(
+            wb.formula_normalized(s, r, 3).as_deref(),
+            Some(format!("='AB1'!$A$1+B{}", r + 1).as_str())
+        );
+    }
+    // A formula near the edge whose shape was cached far from it.
+    wb.set_input(s, 0, 5, "=F2+1").unwrap();
+    wb.set_input(s, 1_048_575, 5, "=F1048577+1").unwrap_err();
+    wb.set_input(s, 1_048_574, 5, "=F1048576+1").unwrap();
+    assert_eq!(
+        wb.formula_normalized(s, 1_048_574, 5).as_deref(),
+        Some("=F1048576+1")
+    );
+    // Renaming a sheet changes what a name means: no stale parse.
+    wb.rename_sheet(other, "Other").unwrap();
+    assert!(wb.set_input(s, 0, 6, "=AB1!A1").is_err());
+    let third = wb.add_sheet("AB1").unwrap();
+    wb.set_input(third, 0, 0, "5").unwrap();
+    wb.set_input(s, 1, 6, "=AB1!A1").unwrap();
+    assert_eq!(wb.get(s, 1, 6), sheet_core::Value::Number(5.0));
+}
