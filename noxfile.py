@@ -455,23 +455,12 @@ def sheet(session: nox.Session) -> None:
     session.install(str(PACKAGES["ouroboros-core"].path), str(PACKAGES["ouroboros-kit"].path))
     sheet_build(session)
     # sheet-eval for the differential test; sheet-collab, the collaboration
-    # server, for the node (yjs/y-websocket) and pycrdt tests.
-    session.run(
-        "cargo",
-        "build",
-        "--profile",
-        "ci",
-        "-p",
-        "sheet-io",
-        "--bin",
-        "sheet-eval",
-        "-p",
-        "sheet-collab",
-        "--bin",
-        "sheet-collab",
-        external=True,
-        env=cargo_env(),
-    )
+    # server, for the node (yjs/y-websocket), pycrdt and `ob sheet serve`
+    # tests. Two cargo calls: built together, the two packages unify their
+    # dependencies' features differently from serve.sh's build of
+    # sheet-collab alone, which then rebuilt them inside a timed test.
+    for package, binary in (("sheet-io", "sheet-eval"), ("sheet-collab", "sheet-collab")):
+        session.run("cargo", "build", "--profile", "ci", "-p", package, "--bin", binary, external=True, env=cargo_env())
     session.chdir(SHEET)
     session.run(
         "npm", "test", "--silent", external=True, env={"SHEET_COLLAB": str(ROOT / "target" / "ci" / "sheet-collab")}
