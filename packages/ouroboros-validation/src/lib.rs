@@ -2,7 +2,7 @@
 //! binding over `ouroboros_schema::python::SchemaValidator`.
 
 use ouroboros_common::python::guard;
-use ouroboros_schema::python::{SchemaValidator as Core, SerOptions};
+use ouroboros_schema::python::{CallOptions, ExtraBehavior, SchemaValidator as Core, SerOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -32,35 +32,56 @@ impl SchemaValidator {
         self.core.title()
     }
 
-    #[pyo3(signature = (input, *, strict = None, from_attributes = None, context = None))]
+    #[pyo3(signature = (input, *, strict = None, extra = None, from_attributes = None, context = None, by_alias = None, by_name = None))]
+    #[allow(clippy::too_many_arguments)]
     fn validate_python<'py>(
         &self,
         py: Python<'py>,
         input: &Bound<'py, PyAny>,
         strict: Option<bool>,
+        extra: Option<&str>,
         from_attributes: Option<bool>,
         context: Option<Bound<'py, PyAny>>,
+        by_alias: Option<bool>,
+        by_name: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| {
-            self.core.validate_python_with(
-                py,
-                input,
-                strict,
-                from_attributes.unwrap_or(false),
-                context,
-            )
-        })
+        check_by_alias_name(py, by_alias, by_name)?;
+        let opts = CallOptions {
+            strict,
+            from_attributes: from_attributes.unwrap_or(false),
+            context,
+            by_alias,
+            by_name,
+            extra: extra_behavior(extra)?,
+        };
+        guard(|| self.core.validate_python_opts(py, input, opts))
     }
 
-    #[pyo3(signature = (data, *, strict = None, context = None))]
+    #[pyo3(signature = (data, *, strict = None, extra = None, context = None, by_alias = None, by_name = None))]
+    #[allow(clippy::too_many_arguments)]
     fn validate_json<'py>(
         &self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
         strict: Option<bool>,
+        extra: Option<&str>,
         context: Option<Bound<'py, PyAny>>,
+        by_alias: Option<bool>,
+        by_name: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| self.core.validate_json_any(py, data, strict, context))
+        check_by_alias_name(py, by_alias, by_name)?;
+        if by_alias.is_none() && by_name.is_none() && extra.is_none() {
+            return guard(|| self.core.validate_json_any(py, data, strict, context));
+        }
+        let opts = CallOptions {
+            strict,
+            from_attributes: false,
+            context,
+            by_alias,
+            by_name,
+            extra: extra_behavior(extra)?,
+        };
+        guard(|| self.core.validate_json_opts(py, data, opts))
     }
 
     fn validate_init<'py>(
@@ -138,6 +159,42 @@ impl SchemaValidator {
             })
         })
     }
+}
+
+/// Both lookups turned off for one call: Pydantic's `PydanticUserError`.
+fn check_by_alias_name(
+    py: Python<'_>,
+    by_alias: Option<bool>,
+    by_name: Option<bool>,
+) -> PyResult<()> {
+    if by_alias == Some(false) && by_name != Some(true) {
+        let cls = py
+            .import("ouroboros.validation._model")?
+            .getattr("PydanticUserError")?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("code", "validate-by-alias-and-name-false")?;
+        let err = cls.call(
+            ("At least one of `by_alias` or `by_name` must be set to True.",),
+            Some(&kwargs),
+        )?;
+        return Err(PyErr::from_value(err));
+    }
+    Ok(())
+}
+
+/// `extra=` of one call.
+fn extra_behavior(extra: Option<&str>) -> PyResult<Option<ExtraBehavior>> {
+    Ok(match extra {
+        None => None,
+        Some("ignore") => Some(ExtraBehavior::Ignore),
+        Some("forbid") => Some(ExtraBehavior::Forbid),
+        Some("allow") => Some(ExtraBehavior::Allow),
+        Some(other) => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "extra must be 'ignore', 'forbid' or 'allow', not {other:?}"
+            )))
+        }
+    })
 }
 
 #[pymodule]

@@ -15,7 +15,7 @@ use crate::constraints::{FloatConstraints, IntConstraints, LenConstraints, StrCo
 use crate::errors::{CtxValue, ErrorType};
 
 use super::collections::{DictValidator, ListValidator, SeqKind, TupleValidator};
-use super::model::{ExtraBehavior, Field, FieldDefault, ModelValidator};
+use super::model::{ExtraBehavior, Field, FieldDefault, ModelValidator, PathItem};
 use super::serialize::{FieldSer, ModelSer};
 use super::special::{
     BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlDefaults, UrlValidator,
@@ -137,6 +137,9 @@ impl Compiler {
             }
         };
         let populate_by_name = get_bool(&config, "populate_by_name")?;
+        let by_alias = get(&config, "validate_by_alias")?.map_or(Ok(true), |v| v.is_truthy())?;
+        let loc_by_alias = get(&config, "loc_by_alias")?.map_or(Ok(true), |v| v.is_truthy())?;
+        let mut nested = false;
         let mut fields = Vec::new();
         let mut field_sers = Vec::new();
         let mut key_index = HashMap::new();
@@ -150,19 +153,53 @@ impl Compiler {
                 get(&f, "schema")?.ok_or_else(|| bad(format!("field {name} has no schema")))?;
             let validator = self.schema(py, &schema)?;
             let alias = get_str(&f, "alias")?;
-            let mut lookup_keys: Vec<String> = Vec::new();
+            // Every validation alias choice as a path: a str is a one-step path.
+            let mut alias_paths: Vec<Vec<PathItem>> = Vec::new();
+            let key_item = |k: &str| PathItem::Key(PyString::intern(py, k).unbind(), k.into());
             if let Some(va) = get(&f, "validation_alias")? {
                 if let Ok(s) = va.extract::<String>() {
-                    lookup_keys.push(s);
+                    alias_paths.push(vec![key_item(&s)]);
                 } else {
-                    for k in va.try_iter()? {
-                        lookup_keys.push(k?.extract()?);
+                    for choice in va.try_iter()? {
+                        let choice = choice?;
+                        if let Ok(s) = choice.extract::<String>() {
+                            alias_paths.push(vec![key_item(&s)]);
+                            continue;
+                        }
+                        let mut path = Vec::new();
+                        for (n, item) in choice.try_iter()?.enumerate() {
+                            let item = item?;
+                            if let Ok(s) = item.extract::<String>() {
+                                path.push(key_item(&s));
+                            } else if n > 0 {
+                                path.push(PathItem::Index(item.extract::<i64>()?));
+                            } else {
+                                return Err(bad(format!(
+                                    "field {name}: an alias path starts with a str key"
+                                )));
+                            }
+                        }
+                        if path.is_empty() {
+                            return Err(bad(format!("field {name}: empty alias path")));
+                        }
+                        alias_paths.push(path);
                     }
                 }
             } else if let Some(a) = &alias {
-                lookup_keys.push(a.clone());
+                alias_paths.push(vec![key_item(a)]);
             }
-            if lookup_keys.is_empty() || populate_by_name {
+            if alias_paths.iter().any(|p| p.len() > 1) {
+                nested = true;
+            }
+            let mut lookup_keys: Vec<String> = Vec::new();
+            if by_alias {
+                for p in &alias_paths {
+                    if let [PathItem::Key(_, k)] = p.as_slice() {
+                        lookup_keys.push(k.to_string());
+                    }
+                }
+            }
+            if alias_paths.is_empty() || populate_by_name || !by_alias {
                 lookup_keys.push(name.clone());
             }
             lookup_keys.dedup();
@@ -207,11 +244,16 @@ impl Compiler {
             });
             fields.push(Field {
                 name: PyString::intern(py, &name).unbind(),
-                name_str: name,
+                name_str: name.clone(),
                 lookup: lookup_keys
                     .iter()
                     .map(|k| (PyString::intern(py, k).unbind(), k.as_str().into()))
                     .collect(),
+                aliases: alias_paths,
+                name_path: vec![PathItem::Key(
+                    PyString::intern(py, &name).unbind(),
+                    name.as_str().into(),
+                )],
                 validator,
                 default,
                 frozen: get_bool(&f, "frozen")?,
@@ -249,6 +291,7 @@ impl Compiler {
             }
         }
         let all_names = pyo3::types::PyFrozenSet::new(py, fields.iter().map(|f| f.name.bind(py)))?;
+        let multi_key = fields.iter().any(|f| f.lookup.len() > 1);
         let model = ModelValidator {
             cls: cls.clone().unbind(),
             class_name,
@@ -258,6 +301,11 @@ impl Compiler {
             extra,
             strict: get_bool(&config, "strict")?,
             from_attributes: get_bool(&config, "from_attributes")?,
+            by_alias,
+            by_name: populate_by_name,
+            loc_by_alias,
+            nested,
+            multi_key,
             before,
             wrap,
             after,

@@ -32,7 +32,9 @@ pub fn value<'py>(
         (Validator::Model(i), Peek::Object) => {
             let defs = st.defs;
             match defs.get(*i) {
-                Some(model) if model.before.is_empty() && model.wrap.is_none() => {
+                Some(model)
+                    if model.before.is_empty() && model.wrap.is_none() && !model.general(st) =>
+                {
                     if st.depth >= MAX_DEPTH {
                         jiter.known_skip(peek)?;
                         return Ok(Err(ValError::new_py(

@@ -23,7 +23,31 @@ use crate::errors::ErrorType;
 
 pub use compile::{SCHEMA_ATTR, SCHEMA_FORMAT_VERSION};
 pub use error::{ValError, ValidationError};
+pub use model::ExtraBehavior;
 pub use serialize::SerOptions;
+
+/// Per-call options of `model_validate` / `model_validate_json`.
+#[derive(Default)]
+pub struct CallOptions<'py> {
+    pub strict: Option<bool>,
+    pub from_attributes: bool,
+    pub context: Option<Bound<'py, PyAny>>,
+    /// Look fields up by alias / by name (None: each model's config).
+    pub by_alias: Option<bool>,
+    pub by_name: Option<bool>,
+    /// `"ignore"`, `"forbid"` or `"allow"` for every model of the call.
+    pub extra: Option<model::ExtraBehavior>,
+}
+
+impl<'py> CallOptions<'py> {
+    fn apply(self, st: &mut State<'_, 'py>) {
+        st.context = self.context;
+        st.from_attributes = self.from_attributes;
+        st.by_alias = self.by_alias;
+        st.by_name = self.by_name;
+        st.extra = self.extra;
+    }
+}
 
 use error::{into_py_err_titled, LineError};
 use input::Inp;
@@ -183,6 +207,42 @@ impl SchemaValidator {
             .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
+    /// `validate_python` with every per-call option of `model_validate`.
+    pub fn validate_python_opts<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+        opts: CallOptions<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut st = State::new(&self.defs, opts.strict);
+        opts.apply(&mut st);
+        self.root
+            .validate(py, &Inp::Py(input.clone()), &mut st)
+            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+    }
+
+    /// `validate_json_any` with every per-call option of `model_validate_json`.
+    pub fn validate_json_opts<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        opts: CallOptions<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let bytes: std::borrow::Cow<'_, [u8]> = if let Ok(s) = data.cast::<PyString>() {
+            std::borrow::Cow::Owned(s.to_cow()?.as_bytes().to_vec())
+        } else if let Ok(b) = data.cast::<PyBytes>() {
+            std::borrow::Cow::Borrowed(b.as_bytes())
+        } else if let Ok(b) = data.cast::<PyByteArray>() {
+            std::borrow::Cow::Owned(b.to_vec())
+        } else {
+            let err = ValError::new_py(ErrorType::JsonType, data);
+            return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
+        };
+        let mut st = State::new(&self.defs, opts.strict);
+        opts.apply(&mut st);
+        self.validate_json_state(py, &bytes, st)
+    }
+
     /// Parse JSON bytes and validate them straight into Python values
     /// (`Model.model_validate_json`). Invalid JSON is a `json_invalid` error.
     pub fn validate_json<'py>(
@@ -202,8 +262,19 @@ impl SchemaValidator {
         strict: Option<bool>,
         context: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let mut st = State::new(&self.defs, strict);
+        st.context = context;
+        self.validate_json_state(py, data, st)
+    }
+
+    fn validate_json_state<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        mut st: State<'_, 'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if matches!(self.root, Validator::Model(_) | Validator::List(_)) {
-            return self.validate_json_stream(py, data, strict, context);
+            return self.validate_json_stream(py, data, st);
         }
         let value = match JsonValue::parse(data, true) {
             Ok(v) => v,
@@ -219,8 +290,6 @@ impl SchemaValidator {
                 return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
             }
         };
-        let mut st = State::new(&self.defs, strict);
-        st.context = context;
         self.root
             .validate(py, &Inp::Json(&value), &mut st)
             .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
@@ -231,12 +300,9 @@ impl SchemaValidator {
         &self,
         py: Python<'py>,
         data: &[u8],
-        strict: Option<bool>,
-        context: Option<Bound<'py, PyAny>>,
+        mut st: State<'_, 'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut jiter = jiter::Jiter::new(data).with_allow_inf_nan();
-        let mut st = State::new(&self.defs, strict);
-        st.context = context;
         let result = json_stream::value(py, &self.root, &mut jiter, &mut st).and_then(|r| {
             jiter.finish()?;
             Ok(r)

@@ -43,12 +43,34 @@ pub enum FieldDefault {
     },
 }
 
+/// One step of a validation alias path (`AliasPath("a", 0, "b")`).
+#[derive(Debug)]
+pub enum PathItem {
+    Key(Py<PyString>, std::sync::Arc<str>),
+    Index(i64),
+}
+
+impl PathItem {
+    fn loc(&self) -> LocItem {
+        match self {
+            Self::Key(_, s) => LocItem::Key(s.clone()),
+            Self::Index(i) => usize::try_from(*i)
+                .map_or_else(|_| LocItem::Key(i.to_string().into()), LocItem::Index),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Field {
     pub name: Py<PyString>,
     pub name_str: String,
-    /// Keys looked up in the input, in order (validation alias, alias, name).
+    /// Keys looked up in the input, in order (validation alias, alias, name),
+    /// as the model's config asks: the fast path for flat keys.
     pub lookup: Vec<(Py<PyString>, std::sync::Arc<str>)>,
+    /// Every validation alias choice as a path (empty: the field has no alias).
+    pub aliases: Vec<Vec<PathItem>>,
+    /// The field name as a one-step path.
+    pub name_path: Vec<PathItem>,
     pub validator: Validator,
     pub default: FieldDefault,
     pub frozen: bool,
@@ -89,6 +111,16 @@ pub struct ModelValidator {
     pub extra: ExtraBehavior,
     pub strict: bool,
     pub from_attributes: bool,
+    /// `validate_by_alias` / `validate_by_name` (`populate_by_name`) config.
+    pub by_alias: bool,
+    pub by_name: bool,
+    /// `loc_by_alias` config: error locations name the alias used (default).
+    pub loc_by_alias: bool,
+    /// Some field has a nested alias path: the general lookup is always used.
+    pub nested: bool,
+    /// Some field is looked up under several keys (alias choices, alias and
+    /// name): the general lookup picks them in the order Pydantic does.
+    pub multi_key: bool,
     pub before: Vec<Py<PyAny>>,
     /// `mode="wrap"` model validator, already bound to its handler by the
     /// describing side: `func(input) -> instance` replaces field validation.
@@ -370,7 +402,7 @@ impl ModelValidator {
             pyo3::intern!(py, "__ouroboros_fields_set__"),
             out.fields_set.as_any(),
         )?;
-        if self.extra == ExtraBehavior::Allow {
+        if self.extra == ExtraBehavior::Allow || out.extra.is_some() {
             let extra = out
                 .extra
                 .map_or_else(|| PyDict::new(py).into_any(), pyo3::Bound::into_any);
@@ -419,6 +451,11 @@ impl ModelValidator {
         inp: &Inp<'_, 'py>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<FieldsOut<'py>> {
+        if self.general(st) {
+            if let Some(out) = self.validate_fields_general(py, inp, st)? {
+                return Ok(out);
+            }
+        }
         let dict = new_presized_dict(py, self.fields.len())?;
         let mut fields_set = Seen::new(self.fields.len());
         let mut extra: Option<Bound<'py, PyDict>> = None;
@@ -684,5 +721,280 @@ impl ModelValidator {
         st.data = saved;
         r.map(Some)
             .map_err(|e| e.with_outer(&LocItem::Key(name.into())))
+    }
+}
+
+/// Where the general lookup reads a model's fields from.
+enum Source<'a, 'py> {
+    Json(&'a [(std::borrow::Cow<'a, str>, JsonValue<'a>)]),
+    Dict(Bound<'py, PyDict>),
+    Attrs(Bound<'py, PyAny>),
+}
+
+/// The value under `key` in a JSON object: the last one when the key is
+/// repeated (as `json.loads` keeps it).
+fn json_get<'a>(
+    entries: &'a [(std::borrow::Cow<'a, str>, JsonValue<'a>)],
+    key: &str,
+) -> Option<&'a JsonValue<'a>> {
+    entries
+        .iter()
+        .rev()
+        .find(|(k, _)| k.as_ref() == key)
+        .map(|(_, v)| v)
+}
+
+fn normalize_index(i: i64, len: usize) -> Option<usize> {
+    let len = i64::try_from(len).ok()?;
+    let j = if i < 0 { len + i } else { i };
+    usize::try_from(j)
+        .ok()
+        .filter(|&j| i64::try_from(j).is_ok_and(|j| j < len))
+}
+
+/// One further step of an alias path into a value already found.
+fn step<'a, 'py>(
+    py: Python<'py>,
+    cur: &Inp<'a, 'py>,
+    item: &PathItem,
+) -> PyResult<Option<Inp<'a, 'py>>> {
+    Ok(match (cur, item) {
+        (Inp::Json(JsonValue::Object(o)), PathItem::Key(_, k)) => json_get(o, k).map(Inp::Json),
+        (Inp::Json(JsonValue::Array(a)), PathItem::Index(i)) => normalize_index(*i, a.len())
+            .and_then(|j| a.get(j))
+            .map(Inp::Json),
+        (Inp::Json(_), _) => None,
+        (Inp::Py(o), item) => {
+            if let Ok(d) = o.cast::<PyDict>() {
+                match item {
+                    PathItem::Key(k, _) => d.get_item(k.bind(py))?.map(Inp::Py),
+                    PathItem::Index(i) => d.get_item(*i)?.map(Inp::Py),
+                }
+            } else if let PathItem::Index(i) = item {
+                if o.is_instance_of::<PyList>() || o.is_instance_of::<pyo3::types::PyTuple>() {
+                    match normalize_index(*i, o.len()?) {
+                        Some(j) => Some(Inp::Py(o.get_item(j)?)),
+                        None => None,
+                    }
+                } else {
+                    None
+                }
+            } else {
+                None
+            }
+        }
+    })
+}
+
+impl ModelValidator {
+    /// Whether every call needs the general field lookup (nested alias paths,
+    /// several keys for one field, locations by field name): readers that
+    /// match flat keys themselves (JSON streaming, pairs) must not be used.
+    #[must_use]
+    pub fn needs_general_lookup(&self) -> bool {
+        self.nested || self.multi_key || !self.loc_by_alias
+    }
+
+    /// Whether this call needs the general field lookup: nested alias paths,
+    /// locations by field name, or per-call alias/name/extra overrides.
+    #[must_use]
+    pub fn general(&self, st: &State<'_, '_>) -> bool {
+        self.needs_general_lookup()
+            || st.by_alias.is_some_and(|b| b != self.by_alias)
+            || st.by_name.is_some_and(|b| b != self.by_name)
+            || st.extra.is_some_and(|e| e != self.extra)
+    }
+
+    /// The first step of a path from the source.
+    fn first<'a, 'py>(
+        py: Python<'py>,
+        src: &Source<'a, 'py>,
+        item: &PathItem,
+    ) -> PyResult<Option<Inp<'a, 'py>>> {
+        Ok(match (src, item) {
+            (Source::Json(entries), PathItem::Key(_, k)) => json_get(entries, k).map(Inp::Json),
+            (Source::Dict(d), PathItem::Key(k, _)) => d.get_item(k.bind(py))?.map(Inp::Py),
+            (Source::Dict(d), PathItem::Index(i)) => d.get_item(*i)?.map(Inp::Py),
+            (Source::Attrs(o), PathItem::Key(k, _)) => o.getattr(k.bind(py)).ok().map(Inp::Py),
+            (_, PathItem::Index(_)) => None,
+        })
+    }
+
+    /// Fields looked up along every alias path the call allows (pydantic-core's
+    /// lookup keys). `None`: the input is not a mapping; the caller reports it.
+    #[allow(clippy::too_many_lines)]
+    fn validate_fields_general<'a, 'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'a, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Option<FieldsOut<'py>>> {
+        let by_alias = st.by_alias.unwrap_or(self.by_alias);
+        let by_name = st.by_name.unwrap_or(self.by_name);
+        let extra_mode = st.extra.unwrap_or(self.extra);
+        let src = match inp {
+            Inp::Json(JsonValue::Object(o)) => Source::Json(o.as_slice()),
+            Inp::Json(_) => return Ok(None),
+            Inp::Py(o) => {
+                if let Ok(d) = o.cast::<PyDict>() {
+                    Source::Dict(d.clone())
+                } else if (self.from_attributes || st.from_attributes)
+                    && !o.is_instance_of::<PyString>()
+                {
+                    Source::Attrs(o.clone())
+                } else if let Ok(m) = o.cast::<pyo3::types::PyMapping>() {
+                    let d = PyDict::new(py);
+                    for item in m.items()?.iter() {
+                        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
+                        d.set_item(k, v)?;
+                    }
+                    Source::Dict(d)
+                } else {
+                    return Ok(None);
+                }
+            }
+        };
+        let dict = new_presized_dict(py, self.fields.len())?;
+        let mut fields_set = Seen::new(self.fields.len());
+        let mut errors = Errors::default();
+        let mut used: Vec<std::sync::Arc<str>> = Vec::new();
+        let saved_data = st.data.replace(dict.clone());
+        let result = (|| -> ValResult<()> {
+            for (i, field) in self.fields.iter().enumerate() {
+                let mut candidates: Vec<&Vec<PathItem>> = Vec::with_capacity(2);
+                if by_alias {
+                    candidates.extend(field.aliases.iter());
+                }
+                if by_name || field.aliases.is_empty() {
+                    candidates.push(&field.name_path);
+                }
+                let mut found = None;
+                for path in &candidates {
+                    let Some((head, rest)) = path.split_first() else {
+                        continue;
+                    };
+                    let Some(mut cur) = Self::first(py, &src, head)? else {
+                        continue;
+                    };
+                    let mut ok = true;
+                    for item in rest {
+                        match step(py, &cur, item)? {
+                            Some(next) => cur = next,
+                            None => {
+                                ok = false;
+                                break;
+                            }
+                        }
+                    }
+                    if ok {
+                        found = Some((cur, *path));
+                        break;
+                    }
+                }
+                let loc_of = |path: &Vec<PathItem>| -> Vec<LocItem> {
+                    if self.loc_by_alias {
+                        path.iter().rev().map(PathItem::loc).collect()
+                    } else {
+                        vec![LocItem::Key(field.name_str.as_str().into())]
+                    }
+                };
+                match found {
+                    Some((v, path)) => {
+                        if let Some(PathItem::Key(_, k)) = path.first() {
+                            used.push(k.clone());
+                        }
+                        match field.validator.validate(py, &v, st) {
+                            Ok(value) => {
+                                dict.set_item(field.name.bind(py), value)?;
+                                fields_set.set(i);
+                            }
+                            Err(ValError::Lines(lines)) => {
+                                let loc = loc_of(path);
+                                for mut line in lines {
+                                    line.loc.extend(loc.iter().cloned());
+                                    errors.0.push(line);
+                                }
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    None => match field.default.value(py, &dict)? {
+                        Some(v) => field.set_default(py, &dict, v, st, &mut errors)?,
+                        None => {
+                            let loc = candidates.first().map_or_else(
+                                || vec![LocItem::Key(field.name_str.as_str().into())],
+                                |p| loc_of(p),
+                            );
+                            errors.0.push(LineError {
+                                kind: ErrorType::Missing,
+                                loc,
+                                input: inp.to_py(py)?.unbind(),
+                            });
+                        }
+                    },
+                }
+            }
+            Ok(())
+        })();
+        st.data = saved_data;
+        result?;
+        // Extras: the keys no found path started with.
+        let mut extra: Option<Bound<'py, PyDict>> = None;
+        if extra_mode != ExtraBehavior::Ignore {
+            let is_used = |k: &str| used.iter().any(|u| &**u == k);
+            match &src {
+                Source::Json(entries) => {
+                    for (n, (k, v)) in entries.iter().enumerate() {
+                        if is_used(k) || entries[n + 1..].iter().any(|(k2, _)| k2 == k) {
+                            continue;
+                        }
+                        let obj = super::input::json_to_py(py, v)?;
+                        if extra_mode == ExtraBehavior::Forbid {
+                            errors.0.push(LineError {
+                                kind: ErrorType::ExtraForbidden,
+                                loc: vec![LocItem::Key(k.as_ref().into())],
+                                input: obj.unbind(),
+                            });
+                        } else {
+                            extra
+                                .get_or_insert_with(|| PyDict::new(py))
+                                .set_item(k.as_ref(), obj)?;
+                        }
+                    }
+                }
+                Source::Dict(d) => {
+                    for (k, v) in d.iter() {
+                        let key = k.str()?.to_cow()?.into_owned();
+                        if k.is_instance_of::<PyString>() && is_used(&key) {
+                            continue;
+                        }
+                        if extra_mode == ExtraBehavior::Forbid {
+                            errors.0.push(LineError {
+                                kind: ErrorType::ExtraForbidden,
+                                loc: vec![LocItem::Key(key.as_str().into())],
+                                input: v.unbind(),
+                            });
+                        } else {
+                            extra
+                                .get_or_insert_with(|| PyDict::new(py))
+                                .set_item(k, v)?;
+                        }
+                    }
+                }
+                Source::Attrs(_) => {}
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ValError::Lines(errors.0));
+        }
+        if extra_mode == ExtraBehavior::Allow && extra.is_none() {
+            extra = Some(PyDict::new(py));
+        }
+        let fields_set = self.fields_set(py, &fields_set)?;
+        Ok(Some(FieldsOut {
+            dict,
+            fields_set,
+            extra,
+        }))
     }
 }

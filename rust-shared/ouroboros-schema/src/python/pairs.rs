@@ -14,10 +14,10 @@ use super::input::Inp;
 use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator, Seen};
 use super::validator::State;
 
-/// Whether a model can be read from pairs (no `before`/`wrap` model
+/// Whether a model can be read from pairs (flat keys only, no `before`/`wrap` model
 /// validator, which need the whole input first).
 pub fn accepts(model: &ModelValidator) -> bool {
-    model.before.is_empty() && model.wrap.is_none()
+    model.before.is_empty() && model.wrap.is_none() && !model.needs_general_lookup()
 }
 
 /// Build one instance of `model` from `pairs`; `whole` gives the input as a

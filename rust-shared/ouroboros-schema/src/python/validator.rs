@@ -31,6 +31,11 @@ pub struct State<'s, 'py> {
     pub context: Option<Bound<'py, PyAny>>,
     /// `model_validate(from_attributes=True)`: read fields from attributes.
     pub from_attributes: bool,
+    /// Per-call overrides of the models' `validate_by_alias` / `validate_by_name`
+    /// and `extra` config (`model_validate(by_alias=..., by_name=..., extra=...)`).
+    pub by_alias: Option<bool>,
+    pub by_name: Option<bool>,
+    pub extra: Option<super::model::ExtraBehavior>,
 }
 
 impl<'s> State<'s, '_> {
@@ -43,6 +48,9 @@ impl<'s> State<'s, '_> {
             data: None,
             context: None,
             from_attributes: false,
+            by_alias: None,
+            by_name: None,
+            extra: None,
         }
     }
 }

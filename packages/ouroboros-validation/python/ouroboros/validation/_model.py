@@ -75,18 +75,10 @@ def revalidation_input(cls: Any, value: Any) -> Any:
     return value
 
 
-def _revalidating_model_validate(
-    cls: Any, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
-) -> Any:
+def _revalidating_model_validate(cls: Any, obj: Any, **kwargs: Any) -> Any:
     """``model_validate`` of a model whose config revalidates instances."""
     fields_set = set(obj.__ouroboros_fields_set__) if isinstance(obj, cls) else None
-    result = BaseModel.model_validate.__func__(
-        cls,
-        revalidation_input(cls, obj),
-        strict=strict,  # type: ignore[attr-defined]
-        from_attributes=from_attributes,
-        context=context,
-    )
+    result = BaseModel.model_validate.__func__(cls, revalidation_input(cls, obj), **kwargs)  # type: ignore[attr-defined]
     if fields_set is not None and result is not obj:
         _object_setattr(result, "__ouroboros_fields_set__", fields_set)
     return result
@@ -424,28 +416,58 @@ class BaseModel(metaclass=ModelMetaclass):
     # ---- validation ------------------------------------------------------
     @classmethod
     def model_validate(
-        cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: str | None = None,
+        from_attributes: bool | None = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
     ) -> Self:
         """Validate a dict (or an instance, or with ``from_attributes`` any object)."""
-        if strict is None and context is None and not from_attributes:
-            return cls.__ouroboros_validator__.validate_python(obj)
-        if from_attributes and not isinstance(obj, (dict, cls)):
-            obj = {name: getattr(obj, name) for name in cls.__ouroboros_fields__ if hasattr(obj, name)}
-        return cls.__ouroboros_validator__.validate_python(obj, strict=strict, context=context)
+        return cls.__ouroboros_validator__.validate_python(
+            obj,
+            strict=strict,
+            extra=extra,
+            from_attributes=from_attributes,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
+        )
 
     @classmethod
     def model_validate_json(
-        cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: str | None = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
     ) -> Self:
         """Parse and validate JSON in Rust, straight into an instance."""
-        if strict is None and context is None:
-            return cls.__ouroboros_validator__.validate_json(json_data)
-        return cls.__ouroboros_validator__.validate_json(json_data, strict=strict, context=context)
+        return cls.__ouroboros_validator__.validate_json(
+            json_data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+        )
 
     @classmethod
-    def model_validate_strings(cls, obj: Any, *, strict: bool | None = None, context: Any = None) -> Self:
+    def model_validate_strings(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: str | None = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
         """Validate data whose leaves are strings (as from a query string)."""
-        return cls.__ouroboros_validator__.validate_python(obj, strict=strict)
+        return cls.__ouroboros_validator__.validate_python(
+            obj, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+        )
 
     @classmethod
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:

@@ -398,6 +398,8 @@ def build_description(cls: Any) -> dict[str, Any]:
             "strict": bool(config.get("strict", False)),
             "frozen": bool(config.get("frozen", False)),
             "populate_by_name": bool(config.get("populate_by_name", False) or config.get("validate_by_name", False)),
+            "validate_by_alias": bool(config.get("validate_by_alias", True)),
+            "loc_by_alias": bool(config.get("loc_by_alias", True)),
             "from_attributes": bool(config.get("from_attributes", False)),
             "validate_assignment": bool(config.get("validate_assignment", False)),
             "str_strip_whitespace": bool(config.get("str_strip_whitespace", False)),

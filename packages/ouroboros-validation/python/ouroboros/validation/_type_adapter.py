@@ -75,15 +75,37 @@ class TypeAdapter(Generic[T]):
         by_name: bool | None = None,
     ) -> T:
         """Validate a Python object."""
-        return self._validator.validate_python(obj, strict=strict, context=context)
+        return self._validator.validate_python(
+            obj, strict=strict, from_attributes=from_attributes, context=context, by_alias=by_alias, by_name=by_name
+        )
 
-    def validate_json(self, data: str | bytes | bytearray, /, *, strict: bool | None = None, context: Any = None) -> T:
+    def validate_json(
+        self,
+        data: str | bytes | bytearray,
+        /,
+        *,
+        strict: bool | None = None,
+        context: Any = None,
+        experimental_allow_partial: Any = False,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> T:
         """Parse JSON in Rust and validate it."""
-        return self._validator.validate_json(data, strict=strict, context=context)
+        return self._validator.validate_json(data, strict=strict, context=context, by_alias=by_alias, by_name=by_name)
 
-    def validate_strings(self, obj: Any, /, *, strict: bool | None = None, context: Any = None) -> T:
+    def validate_strings(
+        self,
+        obj: Any,
+        /,
+        *,
+        strict: bool | None = None,
+        context: Any = None,
+        experimental_allow_partial: Any = False,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> T:
         """Validate string leaves (as parsed from a query string)."""
-        return self._validator.validate_python(obj, strict=strict)
+        return self._validator.validate_python(obj, strict=strict, context=context, by_alias=by_alias, by_name=by_name)
 
     def dump_python(
         self,

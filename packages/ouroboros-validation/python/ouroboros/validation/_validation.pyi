@@ -16,10 +16,25 @@ class SchemaValidator:
     @property
     def title(self) -> str: ...
     def validate_python(
-        self, input: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None
+        self,
+        input: Any,
+        *,
+        strict: bool | None = None,
+        extra: Literal["ignore", "forbid", "allow"] | None = None,
+        from_attributes: bool | None = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
     ) -> Any: ...
     def validate_json(
-        self, data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None
+        self,
+        data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: Literal["ignore", "forbid", "allow"] | None = None,
+        context: Any = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
     ) -> Any: ...
     def validate_init(self, instance: Any, data: dict[str, Any]) -> None: ...
     def validate_assignment(self, instance: Any, name: str, value: Any) -> bool: ...

@@ -61,20 +61,17 @@ class AliasGenerator:
         )
 
 
-def validation_keys(alias: Any) -> str | list[str]:
-    """The input keys a ``validation_alias`` stands for, in the description format.
-
-    Paths of more than one step are not in the format yet, so they are refused
-    here rather than silently read as a flat key.
-    """
+def validation_keys(alias: Any) -> str | list[Any]:
+    """The input keys a ``validation_alias`` stands for, in the description format:
+    a str, or a list of choices, each a str or a path (a list of str keys and int indexes)."""
     if isinstance(alias, str):
         return alias
     if isinstance(alias, list) and all(isinstance(a, str) for a in alias):
         return alias
     paths = alias.convert_to_aliases() if isinstance(alias, AliasChoices) else [alias.convert_to_aliases()]
-    keys = []
+    out: list[Any] = []
     for path in paths:
-        if len(path) != 1 or not isinstance(path[0], str):
-            raise TypeError(f"validation_alias {alias!r}: nested paths are not supported yet, only top-level keys")
-        keys.append(path[0])
-    return keys[0] if len(keys) == 1 else keys
+        if not path or not isinstance(path[0], str):
+            raise TypeError(f"validation_alias {alias!r}: a path starts with a str key")
+        out.append(path[0] if len(path) == 1 else list(path))
+    return out[0] if len(out) == 1 and isinstance(out[0], str) else out
