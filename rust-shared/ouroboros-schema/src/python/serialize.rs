@@ -469,6 +469,9 @@ impl Serializer<'_> {
             kwargs.set_item("mode", self.mode_str())?;
             return value.call_method("model_dump", (), Some(&kwargs));
         }
+        if let Some(d) = dataclass_dict(value)? {
+            return self.to_python(d.as_any(), include, exclude, depth + 1);
+        }
         if !self.opts.json {
             return Ok(value.clone());
         }
@@ -595,6 +598,8 @@ impl Serializer<'_> {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else if let Some(v) = json_hook(value)? {
             self.write_json(&v, &None, &None, out, 0)?;
+        } else if let Some(d) = dataclass_dict(value)? {
+            self.write_json(d.as_any(), &None, &None, out, 0)?;
         } else if is_text_like(value)? {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else {
@@ -815,6 +820,30 @@ fn json_hook<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny
         Some(hook) => Ok(Some(hook.call0()?)),
         None => Ok(None),
     }
+}
+
+static DATACLASS_FIELDS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A dataclass instance (validated or not) as the dict of its fields: how
+/// Pydantic dumps dataclasses in both modes.
+fn dataclass_dict<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let py = value.py();
+    if value.is_instance_of::<PyType>()
+        || !value
+            .get_type()
+            .hasattr(pyo3::intern!(py, "__dataclass_fields__"))?
+    {
+        return Ok(None);
+    }
+    let fields = DATACLASS_FIELDS
+        .import(py, "dataclasses", "fields")?
+        .call1((value,))?;
+    let out = PyDict::new(py);
+    for f in fields.try_iter()? {
+        let name = f?.getattr(pyo3::intern!(py, "name"))?;
+        out.set_item(&name, value.getattr(name.cast::<PyString>()?)?)?;
+    }
+    Ok(Some(out))
 }
 
 static PURE_PATH: PyOnceLock<Py<PyType>> = PyOnceLock::new();

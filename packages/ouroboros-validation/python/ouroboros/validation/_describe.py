@@ -7,6 +7,8 @@ every wheel compiles with ``ouroboros-schema`` (see its README).
 from __future__ import annotations
 
 import collections.abc
+import contextvars
+import dataclasses
 import datetime
 import decimal
 import enum
@@ -140,6 +142,15 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
 
         out["func"] = functools.partial(schema["func"], max_length=constraints["max_length"])
         constraints = {k: v for k, v in constraints.items() if k != "max_length"}
+    coerce_numbers = constraints.get("coerce_numbers_to_str")
+    constraints = {k: v for k, v in constraints.items() if k != "coerce_numbers_to_str"}
+    if coerce_numbers and kind == "str" and not constraints.get("strict", schema.get("strict")):
+        return {
+            "type": "function",
+            "mode": "before",
+            "func": _number_to_str,
+            "schema": apply_constraints(schema, constraints),
+        }
     checks: dict[str, Any] = {}
     native = _NATIVE.get(kind)
     for key, value in constraints.items():
@@ -156,6 +167,13 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     for key, value in checks.items():
         out = {"type": "function", "mode": "after", "func": _constraint_check(key, value), "schema": out}
     return out
+
+
+def _number_to_str(value: Any, _data: Any = None, _context: Any = None) -> Any:
+    """``coerce_numbers_to_str``: ints, floats and Decimals become their text (lax mode)."""
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 _CHECK_ERRORS = {
@@ -199,7 +217,15 @@ def _constraint_check(key: str, bound: Any) -> Callable[..., Any]:
 
 def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = None) -> dict[str, Any]:
     """The type schema of annotation ``tp`` with ``Annotated`` metadata applied."""
+    top = tp is ctx.top_annotation or tp is _FIELD_ANNOTATION.get()
+    if top and isinstance(tp, typing.TypeVar) and ctx.typevars.get(tp, tp) is not tp:
+        # A generic field's parameter (``RootModel[Annotated[str, Field(...)]]``) is field-level too.
+        ctx.top_annotation = ctx.typevars[tp]
     tp, inner_meta = split_annotated(tp)
+    if not top:
+        for item in inner_meta:
+            if type(item) is FieldInfo:
+                _warn_unsupported_field_attributes(item, ctx)
     metadata = [*inner_meta, *(metadata or [])]
     schema = _describe_bare(tp, ctx)
     constraints: dict[str, Any] = {}
@@ -258,6 +284,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         schema = _discriminated(schema, discriminator, ctx)
     if ctx.str_strip_whitespace and schema.get("type") == "str":
         constraints.setdefault("strip_whitespace", True)
+    if ctx.coerce_numbers_to_str and schema.get("type") == "str":
+        constraints.setdefault("coerce_numbers_to_str", True)
     if ctx.strict is not None and "strict" not in constraints and schema["type"] not in ("model",):
         constraints["strict"] = ctx.strict
     schema = apply_constraints(schema, constraints)
@@ -266,6 +294,73 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     if json_hook is not None:
         schema = {**schema, "json_schema_hook": (json_hook, None)}
     return schema
+
+
+_FIELD_ANNOTATION: contextvars.ContextVar[Any] = contextvars.ContextVar("_FIELD_ANNOTATION", default=None)
+
+
+def describe_field(annotation: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """``describe(annotation)`` for the annotation of a field (a TypedDict key...): its own
+    ``Annotated[..., Field()]`` metadata is field-level there."""
+    token = _FIELD_ANNOTATION.set(annotation)
+    try:
+        return describe(annotation)
+    finally:
+        _FIELD_ANNOTATION.reset(token)
+
+
+# FieldInfo attributes that only mean something on a model field, and their unset values.
+_FIELD_ONLY_ATTRIBUTES = (
+    ("alias", None),
+    ("validation_alias", None),
+    ("serialization_alias", None),
+    ("default", "undefined"),
+    ("default_factory", None),
+    ("exclude", None),
+    ("deprecated", None),
+    ("repr", True),
+    ("validate_default", None),
+    ("frozen", None),
+    ("init", None),
+    ("init_var", None),
+    ("kw_only", None),
+)
+
+
+def _warn_unsupported_field_attributes(info: FieldInfo, ctx: DescribeContext) -> None:
+    """Pydantic's ``UnsupportedFieldAttributeWarning``: a ``Field()`` nested in a type
+    (a type alias, a union member, a list item) cannot carry field-level settings."""
+    import warnings
+
+    from ouroboros.validation._fields import PYDANTIC_UNDEFINED
+    from ouroboros.validation.warnings import UnsupportedFieldAttributeWarning
+
+    for attr, unset in _FIELD_ONLY_ATTRIBUTES:
+        value = getattr(info, attr, unset)
+        if unset == "undefined":
+            unset = PYDANTIC_UNDEFINED
+        if value is unset or (attr in ("default", "default_factory") and not ctx.in_model):
+            continue
+        warnings.warn(
+            f"The {attr!r} attribute with value {value!r} was provided to the `Field()` function, "
+            f"which has no effect in the context it was used. {attr!r} is field-specific metadata, "
+            "and can only be attached to a model field using `Annotated` metadata or by assignment. "
+            "This may have happened because an `Annotated` type alias using the `type` statement was "
+            "used, or if the `Field()` function was attached to a single member of a union type.",
+            UnsupportedFieldAttributeWarning,
+            stacklevel=2,
+        )
+    factory = info.default_factory
+    if factory is not None and not ctx.in_model:
+        from ouroboros.validation._model_build import _takes_data
+
+        if _takes_data(factory):
+            warnings.warn(
+                "A 'default_factory' taking validated data as an argument was provided to the `Field()` "
+                "function, but no validated data is available in the context it was used.",
+                UnsupportedFieldAttributeWarning,
+                stacklevel=2,
+            )
 
 
 # annotated_types markers and the constraint keyword each one sets.
@@ -434,6 +529,10 @@ class DescribeContext:
         self.str_strip_whitespace = str_strip_whitespace
         self.arbitrary_types_allowed = arbitrary_types_allowed
         self.typevars = typevars or {}
+        # The annotation whose own ``Annotated[..., Field()]`` metadata is field-level.
+        self.top_annotation: Any = None
+        self.coerce_numbers_to_str = False
+        self.in_model = False
 
     def resolve(self, ref: Any) -> Any:
         name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
@@ -479,6 +578,16 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         from ouroboros.validation._more_types import PATH_SCHEMA
 
         return dict(PATH_SCHEMA)
+    if _is_type_alias(tp):
+        return describe_type(tp.__value__, ctx)
+    if _is_type_alias(typing.get_origin(tp)):
+        alias = typing.get_origin(tp)
+        saved = ctx.typevars
+        ctx.typevars = {**saved, **dict(zip(alias.__type_params__, typing.get_args(tp), strict=False))}
+        try:
+            return describe_type(alias.__value__, ctx)
+        finally:
+            ctx.typevars = saved
     custom = getattr(tp, "__ouroboros_type_schema__", None)
     if isinstance(custom, dict):
         return dict(custom)
@@ -547,11 +656,20 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     more = describe_more(tp, lambda a: describe_type(a, ctx))
     if more is not None:
         return more
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        from ouroboros.validation.dataclasses import stdlib_dataclass_schema
+
+        return stdlib_dataclass_schema(tp)
     if isinstance(tp, type):
         # Any other class: instances pass as they are (Pydantic asks for
         # arbitrary_types_allowed; accepting them keeps ported models working).
         return {"type": "is_instance", "cls": tp}
     raise TypeError(f"cannot validate values of type {tp!r}")
+
+
+def _is_type_alias(tp: Any) -> bool:
+    """A ``type X = ...`` alias (``typing.TypeAliasType`` or typing_extensions')."""
+    return type(tp).__name__ == "TypeAliasType" and hasattr(tp, "__value__")
 
 
 def _union(args: list[Any], ctx: DescribeContext) -> dict[str, Any]:

@@ -248,6 +248,8 @@ class _Generator:
             return {"discriminator": {"mapping": mapping, "propertyName": s["discriminator"]}, "oneOf": refs}
         elif kind == "model":
             return self.model(s["cls"])
+        elif kind == "function" and s.get("dataclass_model") is not None:
+            return self.model(s["dataclass_model"]())
         elif kind == "function":
             inner = s.get("schema") or s.get("inner_schema")
             return self.schema(inner) if inner is not None else {}
@@ -323,6 +325,11 @@ def type_json_schema(
     owner: Any = None,
 ) -> dict[str, Any]:
     """The JSON Schema of a bare type schema (``TypeAdapter.json_schema``)."""
+    opts = {"by_alias": by_alias, "ref_template": ref_template, "mode": mode, "owner": owner}
+    if schema.get("type") == "model":
+        return model_json_schema(schema["cls"], **opts)
+    if schema.get("type") == "function" and schema.get("dataclass_model") is not None:
+        return model_json_schema(schema["dataclass_model"](), **opts)
     gen = _Generator(by_alias, ref_template, mode, owner)
     body = gen.schema(schema)
     if gen.defs:

@@ -305,6 +305,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
         typevars=_typevars(cls),
     )
+    ctx.coerce_numbers_to_str = bool(config.get("coerce_numbers_to_str", False))
     decorators: list[DecoratorInfo] = cls.__ouroboros_decorators__
     fields = []
     resolved_fields: dict[str, FieldInfo] = {}
@@ -335,6 +336,8 @@ def build_description(cls: Any) -> dict[str, Any]:
             if title_generator is not None:
                 info.title = _generated_title(title_generator, "field_title_generator", name, info)
         resolved_fields[name] = info
+        ctx.top_annotation = annotation
+        ctx.in_model = True
         schema = describe_type(annotation, ctx, [info])
         if config.get("use_enum_values"):
             schema = _enum_values(schema)

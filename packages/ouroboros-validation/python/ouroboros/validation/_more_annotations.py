@@ -100,7 +100,7 @@ def _callable(value: Any) -> Any:
 
 def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """A TypedDict as a dict of its keys, required ones per ``total``/``Required``/``NotRequired``."""
-    from ouroboros.validation._describe import _LazyHandler
+    from ouroboros.validation._describe import _LazyHandler, describe_field
 
     hints = typing.get_type_hints(tp, include_extras=True)
     required_keys = set(getattr(tp, "__required_keys__", hints))
@@ -109,7 +109,7 @@ def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str
         origin = typing.get_origin(annotation)
         if origin in (typing.Required, typing.NotRequired):
             annotation = typing.get_args(annotation)[0]
-        fields[name] = (_LazyHandler(describe(annotation)), name in required_keys)
+        fields[name] = (_LazyHandler(describe_field(annotation, describe)), name in required_keys)
 
     def validate(value: Any) -> dict[str, Any]:
         from ouroboros.validation._errors import ValidationError

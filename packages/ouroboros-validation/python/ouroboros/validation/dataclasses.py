@@ -105,7 +105,7 @@ def dataclass(
                     {"class_name": dc.__name__},
                 )
 
-            return {"type": "function", "mode": "plain", "func": build}
+            return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
 
         dc.__ouroboros_dataclass_schema__ = staticmethod(schema)  # type: ignore[attr-defined]
         # JSON output (model_dump_json, mode="json") asks the value for its data.
@@ -115,6 +115,39 @@ def dataclass(
         return dc
 
     return create(_cls) if _cls is not None else create
+
+
+_STDLIB_MIRRORS: dict[type, Any] = {}
+
+
+def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
+    """The type schema of a standard library dataclass: its fields are validated
+    (as a model with the same fields), then the dataclass is built from them."""
+
+    def model() -> Any:
+        mirror = _STDLIB_MIRRORS.get(dc)
+        if mirror is None:
+            cfg = dict(getattr(dc, "__pydantic_config__", None) or {})
+            mirror = _mirror_model(dc, {}, cfg, sys.modules.get(dc.__module__))
+            _STDLIB_MIRRORS[dc] = mirror
+        return mirror
+
+    def build(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        if isinstance(value, dc):
+            return value
+        if isinstance(value, dict):
+            validated = model().model_validate(value)
+            init = {f.name: validated.__dict__[f.name] for f in _dc.fields(dc) if f.init}
+            return dc(**init)
+        from ouroboros.validation._errors import PydanticCustomError
+
+        raise PydanticCustomError(
+            "dataclass_type",
+            "Input should be a dictionary or an instance of {class_name}",
+            {"class_name": dc.__name__},
+        )
+
+    return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
 
 
 def _fields_dict(self: Any) -> dict[str, Any]:

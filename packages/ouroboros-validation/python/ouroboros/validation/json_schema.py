@@ -57,6 +57,11 @@ class GenerateJsonSchema:
         opts = {"by_alias": self.by_alias, "ref_template": self.ref_template, "mode": mode, "owner": self}
         if is_model_class(schema):
             return _json_schema.model_json_schema(schema, **opts)
+        if isinstance(schema, type) and dataclasses.is_dataclass(schema):
+            from ouroboros.validation._describe import DescribeContext, describe_type
+
+            mirror = describe_type(schema, DescribeContext())["dataclass_model"]()
+            return _json_schema.model_json_schema(mirror, **opts)
         if isinstance(schema, dict) and schema.get("type") == "model" and is_model_class(schema.get("cls")):
             return _json_schema.model_json_schema(schema["cls"], **opts)
         from ouroboros.validation.core._translate import to_description
