@@ -41,7 +41,7 @@ class SerializationInfo:
     their defaults: ouroboros does not pass them down to serializer functions yet.
     """
 
-    __slots__ = ("mode",)
+    __slots__ = ("field_name", "mode")
 
     include: Any = None
     exclude: Any = None
@@ -54,10 +54,10 @@ class SerializationInfo:
     round_trip: bool = False
     serialize_as_any: bool = False
     polymorphic_serialization: bool | None = None
-    field_name: str | None = None
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, field_name: str | None = None) -> None:
         self.mode = mode
+        self.field_name = field_name
 
     def mode_is_json(self) -> bool:
         return self.mode == "json"

@@ -228,6 +228,11 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
                 _warn_unsupported_field_attributes(item, ctx)
     metadata = [*inner_meta, *(metadata or [])]
     schema = _describe_bare(tp, ctx)
+    from ouroboros.validation._json_schema import static_json_schema
+
+    static = static_json_schema(tp, metadata)
+    if static is not None:
+        schema = {**schema, "json_schema": static}
     constraints: dict[str, Any] = {}
     validators: list[tuple[str, Any]] = []
     discriminator = None

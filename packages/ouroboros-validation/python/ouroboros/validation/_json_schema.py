@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 from typing import Any
@@ -36,6 +37,55 @@ _KEYWORDS = {
 }
 
 
+_PATH_FORMATS = {"file": "file-path", "dir": "directory-path", "new": "path", "socket": "path"}
+
+
+def static_json_schema(tp: Any, metadata: list[Any]) -> dict[str, Any] | None:
+    """The JSON Schema Pydantic gives a type whose validation is a function here
+    (IP addresses, paths, patterns, secrets...), or None."""
+    import ipaddress
+    import pathlib
+    import re
+    import typing
+    import uuid
+
+    from ouroboros.validation import networks
+    from ouroboros.validation._more_types import ImportString, SecretBytes, SecretStr, UuidVersion
+
+    ip = {
+        ipaddress.IPv4Address: "ipv4",
+        ipaddress.IPv6Address: "ipv6",
+        ipaddress.IPv4Interface: "ipv4interface",
+        ipaddress.IPv6Interface: "ipv6interface",
+        ipaddress.IPv4Network: "ipv4network",
+        ipaddress.IPv6Network: "ipv6network",
+        networks.IPvAnyAddress: "ipvanyaddress",
+        networks.IPvAnyInterface: "ipvanyinterface",
+        networks.IPvAnyNetwork: "ipvanynetwork",
+    }
+    if isinstance(tp, type) and tp in ip:
+        return {"type": "string", "format": ip[tp]}
+    if tp in (pathlib.Path, pathlib.PurePath, pathlib.PosixPath, pathlib.PurePosixPath):
+        kind = next((getattr(getattr(m, "func", None), "path_kind", None) for m in metadata), None)
+        for m in metadata:
+            kind = getattr(getattr(m, "func", None), "path_kind", None) or kind
+        return {"type": "string", "format": _PATH_FORMATS.get(kind or "", "path")}
+    if tp is uuid.UUID:
+        versions = [m.uuid_version for m in metadata if isinstance(m, UuidVersion)]
+        return {"type": "string", "format": f"uuid{versions[-1]}" if versions else "uuid"}
+    if tp in (re.Pattern, typing.Pattern) or typing.get_origin(tp) is re.Pattern:
+        return {"type": "string", "format": "regex"}
+    if tp is networks.NameEmail:
+        return {"type": "string", "format": "name-email"}
+    if tp is complex:
+        return {"type": "string"}
+    if tp is ImportString or any(isinstance(m, ImportString) for m in metadata):
+        return {"type": "string"} if tp in (ImportString, Any) else None
+    if isinstance(tp, type) and issubclass(tp, (SecretStr, SecretBytes)):
+        return {"type": "string", "writeOnly": True, "format": "password"}
+    return None
+
+
 def _json_value(value: Any) -> Any:
     """A default or example as JSON data (enums by value, dates as ISO text)."""
     if isinstance(value, enum.Enum):
@@ -51,6 +101,61 @@ def _json_value(value: Any) -> Any:
             return value.isoformat()
         return str(value)
     return value
+
+
+_NOT_SERIALIZABLE = object()
+
+
+def _encode_default(value: Any) -> Any:
+    """A field default as JSON data (as the field would dump it); a default that
+    cannot be written as JSON is left out with Pydantic's warning."""
+    import warnings
+
+    from ouroboros.validation.core import PydanticSerializationError, to_jsonable_python
+
+    if isinstance(value, (set, frozenset)) and len(value) > 1:
+        with contextlib.suppress(TypeError):
+            value = sorted(value)
+    try:
+        return to_jsonable_python(value)
+    except (PydanticSerializationError, TypeError, ValueError):
+        from ouroboros.validation.json_schema import PydanticJsonSchemaWarning
+
+        warnings.warn(
+            f"Default value {value} is not JSON serializable; excluding default from JSON schema "
+            "[non-serializable-default]",
+            PydanticJsonSchemaWarning,
+            stacklevel=2,
+        )
+        return _NOT_SERIALIZABLE
+
+
+def _title_should_be_set(s: dict[str, Any]) -> bool:
+    """Pydantic's rule: a field whose schema is a reference (model, dataclass, enum),
+    also through Optional or a validator around it, gets no title of its own."""
+    kind = s.get("type")
+    if kind in ("model", "enum") or s.get("dataclass_model") is not None:
+        return False
+    if "json_schema_hook" in s or "json_schema" in s:
+        return True
+    if kind == "nullable":
+        return _title_should_be_set(s["schema"])
+    if kind == "function":
+        inner = s.get("schema") or s.get("inner_schema")
+        return True if inner is None else _title_should_be_set(inner)
+    return True
+
+
+def _flattened_anyof(schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    """``anyOf`` of the members, nested ``anyOf``s flattened and duplicates dropped."""
+    members: list[dict[str, Any]] = []
+    for schema in schemas:
+        members.extend(schema["anyOf"] if len(schema) == 1 and "anyOf" in schema else [schema])
+    unique: dict[str, dict[str, Any]] = {}
+    for m in members:
+        unique.setdefault(json.dumps(m, sort_keys=True, default=repr), m)
+    out = list(unique.values())
+    return out[0] if len(out) == 1 else {"anyOf": out}
 
 
 def _title(name: str) -> str:
@@ -113,11 +218,11 @@ class _Generator:
                 else:
                     va = f.get("validation_alias")
                     key = va if isinstance(va, str) else f.get("alias") or key
-            prop = self.schema(f["schema"])
-            if "$ref" in prop and len(prop) == 1 and (f.get("description") or "default" in f):
-                prop = {"allOf": [prop]} if False else dict(prop)
-            prop = {**prop}
-            prop["title"] = f.get("title") or _title(key)
+            prop = {**self.schema(f["schema"])}
+            if f.get("title"):
+                prop["title"] = f["title"]
+            elif "title" not in prop and _title_should_be_set(f["schema"]):
+                prop["title"] = _title(key)
             if f.get("description"):
                 prop["description"] = f["description"]
             if f.get("examples") is not None:
@@ -125,14 +230,14 @@ class _Generator:
             if f.get("deprecated") is not None and f["deprecated"] is not False:
                 prop["deprecated"] = True
             if "default" in f:
-                prop["default"] = _json_value(f["default"])
+                encoded = _encode_default(f["default"])
+                if encoded is not _NOT_SERIALIZABLE:
+                    prop["default"] = encoded
             elif "default_factory" not in f:
                 required.append(key)
             extra = f.get("json_schema_extra")
             if isinstance(extra, dict):
                 prop.update(extra)
-            if "$ref" in prop and len(prop) > 1 and "title" in prop and len(prop) == 2:
-                prop.pop("title")
             props[key] = prop
         if self.mode == "serialization":
             for c in d.get("computed_fields", []):
@@ -172,6 +277,12 @@ class _Generator:
             plain = {k: v for k, v in s.items() if k != "json_schema_hook"}
             return func(core, _JsonSchemaHandler(self, plain))
         kind = s["type"]
+        if "json_schema" in s:
+            out = dict(s["json_schema"])
+            for key, keyword in _KEYWORDS.items():
+                if s.get(key) is not None:
+                    out[keyword] = _json_value(s[key]) if key not in ("min_length", "max_length", "pattern") else s[key]
+            return out
         if kind in _SIMPLE:
             out = dict(_SIMPLE[kind])
         elif kind == "decimal":
@@ -216,25 +327,52 @@ class _Generator:
         elif kind == "tuple":
             out = {"type": "array"}
             items = s.get("items") or []
-            if items:
-                out["prefixItems"] = [self.schema(i) for i in items]
-                if s.get("variadic") is None:
-                    out["minItems"] = out["maxItems"] = len(items)
             if s.get("variadic") is not None:
+                if items:
+                    out["minItems"] = len(items)
+                    out["prefixItems"] = [self.schema(i) for i in items]
                 out["items"] = self.schema(s["variadic"])
-            elif not items:
-                out["maxItems"] = 0
+            else:
+                if items:
+                    out["prefixItems"] = [self.schema(i) for i in items]
+                out["minItems"] = out["maxItems"] = len(items)
+            if s.get("min_length") is not None:
+                out["minItems"] = s["min_length"]
+            if s.get("max_length") is not None:
+                out["maxItems"] = s["max_length"]
             return out
         elif kind == "dict":
-            out = {"additionalProperties": self.schema(s.get("values", {"type": "any"})), "type": "object"}
+            out = {"type": "object"}
+            keys = dict(self.schema(s["keys"])) if "keys" in s else {}
+            pattern = None
+            if "$ref" not in keys:
+                pattern = keys.pop("pattern", None)
+                keys.pop("title", None)
+            values = dict(self.schema(s["values"])) if "values" in s else {}
+            values.pop("title", None)
+            if values or pattern is not None:
+                if pattern is None:
+                    out["additionalProperties"] = values
+                else:
+                    out["patternProperties"] = {pattern: values}
+            else:
+                out["additionalProperties"] = True
+            if (keys.get("type") == "string" and len(keys) > 1) or "$ref" in keys:
+                keys.pop("type", None)
+                out["propertyNames"] = keys
+            if s.get("min_length") is not None:
+                out["minProperties"] = s["min_length"]
+            if s.get("max_length") is not None:
+                out["maxProperties"] = s["max_length"]
             return out
         elif kind == "nullable":
             inner = self.schema(s["schema"])
-            if "anyOf" in inner:
-                return {"anyOf": [*inner["anyOf"], {"type": "null"}]}
-            return {"anyOf": [inner, {"type": "null"}]}
+            if inner == {"type": "null"}:
+                return inner
+            return _flattened_anyof([inner, {"type": "null"}])
         elif kind == "union":
-            return {"anyOf": [self.schema(c) for c in s["choices"]]}
+            choices = [self.schema(c) for c in s["choices"]]
+            return choices[0] if len(choices) == 1 else _flattened_anyof(choices)
         elif kind == "tagged_union":
             refs = []
             mapping = {}

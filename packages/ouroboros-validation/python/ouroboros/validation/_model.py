@@ -237,7 +237,9 @@ class ModelMetaclass(type):
         for key, value in list(namespace.items()):
             info = getattr(value, "__ouroboros_decorator__", None)
             if isinstance(info, DecoratorInfo):
-                decorators = [d for d in decorators if d.func is not info.func]
+                # A decorated method replaces the parent's of the same name (as attributes do).
+                decorators = [d for d in decorators if d.func is not info.func and d.extra.get("attr") != key]
+                info.extra.setdefault("attr", key)
                 decorators.append(info)
             if isinstance(value, ModelPrivateAttr):
                 private[key] = value
@@ -338,6 +340,11 @@ class BaseModel(metaclass=ModelMetaclass):
     @property
     def __pydantic_fields_set__(self) -> set[str]:
         return self.__ouroboros_fields_set__
+
+    @property
+    def __private_attributes__(self) -> dict[str, ModelPrivateAttr]:
+        # The class's own (read through an instance, as Pydantic's class variable is).
+        return dict(type(self).__ouroboros_private_attrs__)
 
     @property
     def __pydantic_extra__(self) -> dict[str, Any] | None:
@@ -716,7 +723,7 @@ class BaseModel(metaclass=ModelMetaclass):
         extra = _get_slot(self, "__ouroboros_extra__")
         if extra:
             args.extend(extra.items())
-        args.extend((name, getattr(self, name)) for name in cls.__ouroboros_computed__)
+        args.extend((name, getattr(self, name)) for name, info in cls.__ouroboros_computed__.items() if info.repr)
         return args
 
     def __repr__(self) -> str:

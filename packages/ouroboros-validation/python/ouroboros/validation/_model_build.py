@@ -196,36 +196,93 @@ def _annotated_serializer(annotation: Any) -> dict[str, Any] | None:
     }
 
 
-def _serializer_call(dec: DecoratorInfo) -> Any:
+def _positional_required(func: Any) -> tuple[inspect.Signature, str | None, int] | None:
+    """The signature of a serializer, its first parameter's name and how many positional
+    parameters it requires (the first always counts), or None when it has no signature."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    n = sum(1 for p in params if p.kind in kinds and (p.default is inspect.Parameter.empty or p is params[0]))
+    return sig, (params[0].name if params else None), n
+
+
+def _serializer_takes_info(mode: str, n: int) -> bool | None:
+    if mode == "plain":
+        return {1: False, 2: True}.get(n)
+    return {2: False, 3: True}.get(n)
+
+
+def _field_serializer_call(cls: type, dec: DecoratorInfo) -> Any:
+    """``ser(instance, value, mode)`` calling a ``@field_serializer``: a method when its first
+    parameter is ``self``, with ``info`` when it takes one more positional parameter."""
+    from ouroboros.validation._model import PydanticUserError
+
+    func, _ = _unwrap(dec.func, cls)
+    if isinstance(dec.func, classmethod):
+        func = dec.func.__get__(None, cls)
+    inspected = _positional_required(func)
+    if inspected is None:
+        is_method, with_info = False, False
+    else:
+        sig, first, n = inspected
+        is_method = first == "self"
+        with_info = _serializer_takes_info(dec.mode, n - 1 if is_method else n)
+        if with_info is None:
+            raise PydanticUserError(
+                f"Unrecognized field_serializer function signature for {dec.func} with `mode={dec.mode}`:{sig}",
+                code="field-serializer-signature",
+            )
+    field_name = dec.fields[0] if len(dec.fields) == 1 else None
+    unless_none = dec.when_used in ("unless-none", "json-unless-none")
+
+    def call(instance: Any, *args: Any) -> Any:
+        return func(instance, *args) if is_method else func(*args)
+
+    if dec.mode == "wrap":
+
+        def ser_wrap(instance: Any, value: Any, mode: str) -> Any:
+            if with_info:
+                return call(instance, value, _identity, SerializationInfo(mode, field_name))
+            return call(instance, value, _identity)
+
+        return ser_wrap
+
+    def ser(instance: Any, value: Any, mode: str) -> Any:
+        if unless_none and value is None:
+            return None
+        return call(instance, value, SerializationInfo(mode, field_name)) if with_info else call(instance, value)
+
+    return ser
+
+
+def _model_serializer_call(dec: DecoratorInfo) -> Any:
+    """``ser(instance, mode)`` calling a ``@model_serializer`` instance method."""
+    from ouroboros.validation._model import PydanticUserError
+
     func = dec.func
-    n = _arity(func)
-    if dec.kind == "field_serializer":
-        if dec.mode == "wrap":
-            with_info = n >= 4
-
-            def ser_wrap(instance: Any, value: Any, mode: str) -> Any:
-                handler = _identity
-                if with_info:
-                    return func(instance, value, handler, SerializationInfo(mode))
-                return func(instance, value, handler)
-
-            return ser_wrap
-        unless_none = dec.when_used in ("unless-none", "json-unless-none")
-
-        def ser(instance: Any, value: Any, mode: str) -> Any:
-            if unless_none and value is None:
-                return None
-            return func(instance, value, SerializationInfo(mode)) if n >= 3 else func(instance, value)
-
-        return ser
+    inspected = None if isinstance(func, (classmethod, staticmethod)) else _positional_required(func)
+    if inspected is None or inspected[1] != "self":
+        raise PydanticUserError(
+            "`@model_serializer` must be applied to instance methods", code="model-serializer-instance-method"
+        )
+    sig, _, n = inspected
+    with_info = _serializer_takes_info(dec.mode, n)
+    if with_info is None:
+        raise PydanticUserError(
+            f"Unrecognized model_serializer function signature for {func} with `mode={dec.mode}`:{sig}",
+            code="model-serializer-signature",
+        )
     if dec.mode == "wrap":
 
         def model_wrap(instance: Any, mode: str) -> Any:
             handler = _default_model_dict
-            return func(instance, handler, SerializationInfo(mode)) if n >= 3 else func(instance, handler)
+            return func(instance, handler, SerializationInfo(mode)) if with_info else func(instance, handler)
 
         return model_wrap
-    return lambda instance, mode: func(instance, SerializationInfo(mode)) if n >= 2 else func(instance)
+    return lambda instance, mode: func(instance, SerializationInfo(mode)) if with_info else func(instance)
 
 
 def _identity(value: Any, *_: Any) -> Any:
@@ -376,11 +433,18 @@ def build_description(cls: Any) -> dict[str, Any]:
         annotated_ser = _annotated_serializer(annotation)
         if annotated_ser is not None:
             entry.update(annotated_ser)
-        for dec in decorators:
-            if dec.kind == "field_serializer" and name in dec.fields:
-                entry["serializer"] = _serializer_call(dec)
-                entry["serializer_mode"] = dec.mode
-                entry["serializer_when_used"] = "json" if dec.when_used.startswith("json") else "always"
+        field_serializers = [d for d in decorators if d.kind == "field_serializer" and name in d.fields]
+        if len(field_serializers) > 1:
+            from ouroboros.validation._model import PydanticUserError
+
+            raise PydanticUserError(
+                f"Multiple field serializer functions were defined for field {name!r}, this is not allowed.",
+                code="multiple-field-serializers",
+            )
+        for dec in field_serializers:
+            entry["serializer"] = _field_serializer_call(cls, dec)
+            entry["serializer_mode"] = dec.mode
+            entry["serializer_when_used"] = "json" if dec.when_used.startswith("json") else "always"
         fields.append(entry)
     cls.__ouroboros_fields__ = resolved_fields
     for dec in decorators:
@@ -442,7 +506,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         description["post_init"] = lambda instance, context: instance.model_post_init(context)
     for dec in decorators:
         if dec.kind == "model_serializer":
-            description["model_serializer"] = _serializer_call(dec)
+            description["model_serializer"] = _model_serializer_call(dec)
     return description
 
 

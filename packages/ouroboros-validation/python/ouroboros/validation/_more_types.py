@@ -448,6 +448,7 @@ def _path_check(kind: str) -> Any:
                 raise PydanticCustomError("parent_does_not_exist", "Parent directory does not exist")
         return p
 
+    check.path_kind = kind  # type: ignore[attr-defined]  # read by the JSON Schema generator
     return _after(check)
 
 

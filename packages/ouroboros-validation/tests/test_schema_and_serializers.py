@@ -1,0 +1,140 @@
+"""JSON Schema details as Pydantic writes them (formats of function-validated types,
+titles of referenced fields, defaults as JSON, dict keys) and serializer signatures."""
+
+import datetime
+import ipaddress
+import pathlib
+import re
+from functools import partial
+from typing import Annotated, Any, Optional
+
+import pytest
+
+from ouroboros.validation import (
+    BaseModel,
+    Field,
+    FilePath,
+    IPvAnyAddress,
+    SecretStr,
+    computed_field,
+    field_serializer,
+    model_serializer,
+)
+from ouroboros.validation.errors import PydanticUserError
+from ouroboros.validation.json_schema import PydanticJsonSchemaWarning
+
+
+def test_formats_of_function_validated_types():
+    class M(BaseModel):
+        ip: ipaddress.IPv4Address
+        anyip: IPvAnyAddress
+        path: pathlib.Path
+        file: FilePath
+        pattern: re.Pattern
+        secret: SecretStr
+
+    props = M.model_json_schema()["properties"]
+    assert props["ip"] == {"title": "Ip", "type": "string", "format": "ipv4"}
+    assert props["anyip"]["format"] == "ipvanyaddress"
+    assert (props["path"]["format"], props["file"]["format"]) == ("path", "file-path")
+    assert props["pattern"]["format"] == "regex"
+    assert props["secret"] == {"title": "Secret", "type": "string", "writeOnly": True, "format": "password"}
+
+
+def test_referenced_fields_have_no_title_and_defaults_are_json():
+    class Inner(BaseModel):
+        a: int = 1
+
+    class M(BaseModel):
+        inner: Optional[Inner] = None
+        ttl: datetime.timedelta = datetime.timedelta(minutes=5)
+        tags: set[str] = {"b", "a"}
+
+    props = M.model_json_schema()["properties"]
+    assert props["inner"] == {"anyOf": [{"$ref": "#/$defs/Inner"}, {"type": "null"}], "default": None}
+    assert props["ttl"]["default"] == "PT5M"
+    assert props["tags"]["default"] == ["a", "b"]
+
+
+def test_non_serializable_default_is_left_out_with_a_warning():
+    class M(BaseModel):
+        f: Any = Field(default=lambda: 1)
+
+    with pytest.warns(PydanticJsonSchemaWarning, match="is not JSON serializable"):
+        assert M.model_json_schema()["properties"]["f"] == {"title": "F"}
+
+
+def test_dict_keys_in_json_schema():
+    class M(BaseModel):
+        a: dict[str, Any]
+        b: dict[Annotated[str, Field(pattern="^x")], int]
+
+    props = M.model_json_schema()["properties"]
+    assert props["a"] == {"title": "A", "type": "object", "additionalProperties": True}
+    assert props["b"] == {"title": "B", "type": "object", "patternProperties": {"^x": {"type": "integer"}}}
+
+
+def _with_expected(v, info, expected):
+    return f"{v:,}/{info.field_name}" if expected else v
+
+
+def test_field_serializer_signatures():
+    class M(BaseModel):
+        x: int
+        y: int
+
+        @field_serializer("x")
+        def plain(v):  # no self: a plain function
+            return str(v)
+
+        ser_y = field_serializer("y")(partial(_with_expected, expected=True))
+
+    assert M(x=1000, y=2000).model_dump() == {"x": "1000", "y": "2,000/y"}
+
+    with pytest.raises(PydanticUserError, match="Unrecognized field_serializer function signature"):
+
+        class Bad(BaseModel):
+            x: int
+
+            @field_serializer("x")
+            def ser(self, a, b, c):
+                return a
+
+    with pytest.raises(PydanticUserError, match="Multiple field serializer functions were defined for field 'x'"):
+
+        class Twice(BaseModel):
+            x: int
+
+            @field_serializer("x")
+            def one(self, v):
+                return v
+
+            @field_serializer("x")
+            def two(self, v):
+                return v
+
+
+def test_model_serializer_must_be_an_instance_method():
+    with pytest.raises(PydanticUserError, match="must be applied to instance methods"):
+
+        class M(BaseModel):
+            a: int
+
+            @model_serializer
+            def ser(slf):
+                return {}
+
+
+def test_computed_field_repr_and_private_attributes_on_instances():
+    class M(BaseModel):
+        x: int
+        _secret: int = 3
+
+        @computed_field(repr=False)
+        @property
+        def double(self) -> int:
+            return self.x * 2
+
+    m = M(x=2)
+    assert repr(m) == "M(x=2)"
+    assert set(m.__private_attributes__) == {"_secret"}
