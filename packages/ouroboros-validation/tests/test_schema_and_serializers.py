@@ -138,3 +138,36 @@ def test_computed_field_repr_and_private_attributes_on_instances():
     m = M(x=2)
     assert repr(m) == "M(x=2)"
     assert set(m.__private_attributes__) == {"_secret"}
+
+
+def test_typed_dict_json_schema_and_title_generators():
+    from typing_extensions import TypedDict
+
+    from ouroboros.validation import ConfigDict, TypeAdapter
+
+    class Point(TypedDict):
+        __pydantic_config__ = ConfigDict(field_title_generator=lambda name, _: name.upper())  # type: ignore[misc]
+        x: int
+        y: Annotated[str, Field(title="Why")]
+
+    assert TypeAdapter(Point).json_schema() == {
+        "properties": {"x": {"title": "X", "type": "integer"}, "y": {"title": "Why", "type": "string"}},
+        "required": ["x", "y"],
+        "title": "Point",
+        "type": "object",
+    }
+
+
+def test_str_config_applies_to_type_adapters_and_dataclasses():
+    import dataclasses
+
+    from ouroboros.validation import ConfigDict, TypeAdapter
+
+    assert TypeAdapter(str, config=ConfigDict(str_to_lower=True)).validate_python("ABC") == "abc"
+
+    @dataclasses.dataclass
+    class D:
+        x: str
+        __pydantic_config__ = ConfigDict(str_to_upper=True)
+
+    assert TypeAdapter(D).validate_python({"x": "abc"}).x == "ABC"

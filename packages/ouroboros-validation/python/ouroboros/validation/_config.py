@@ -76,6 +76,6 @@ def merge_config(parents: list[dict[str, Any]], own: dict[str, Any] | None, kwar
     merged.update(own or {})
     merged.update(kwargs)
     # Keys Pydantic does not know either are kept and ignored, as Pydantic does.
-    if merged.get("extra", "ignore") not in ("ignore", "forbid", "allow"):
+    if merged.get("extra", "ignore") not in (None, "ignore", "forbid", "allow"):
         raise ValueError(f"model_config extra must be 'ignore', 'forbid' or 'allow', not {merged['extra']!r}")
     return merged

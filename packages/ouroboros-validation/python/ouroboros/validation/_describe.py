@@ -291,6 +291,9 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         constraints.setdefault("strip_whitespace", True)
     if ctx.coerce_numbers_to_str and schema.get("type") == "str":
         constraints.setdefault("coerce_numbers_to_str", True)
+    if ctx.str_config and schema.get("type") == "str":
+        for key, value in ctx.str_config.items():
+            constraints.setdefault(key, value)
     if ctx.strict is not None and "strict" not in constraints and schema["type"] not in ("model",):
         constraints["strict"] = ctx.strict
     schema = apply_constraints(schema, constraints)
@@ -537,6 +540,20 @@ class DescribeContext:
         # The annotation whose own ``Annotated[..., Field()]`` metadata is field-level.
         self.top_annotation: Any = None
         self.coerce_numbers_to_str = False
+        # ``str_to_lower``, ``str_min_length``... of the config, as str constraints.
+        self.str_config: dict[str, Any] = {}
+
+    def apply_config(self, config: Any) -> None:
+        """Config keys that act on every field of a type (besides ``strict``)."""
+        self.coerce_numbers_to_str = bool(config.get("coerce_numbers_to_str", False))
+        for key, constraint in (
+            ("str_to_lower", "to_lower"),
+            ("str_to_upper", "to_upper"),
+            ("str_min_length", "min_length"),
+            ("str_max_length", "max_length"),
+        ):
+            if config.get(key):
+                self.str_config[constraint] = config[key]
         self.in_model = False
 
     def resolve(self, ref: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import inspect
 import json
 from typing import Any
 
@@ -264,6 +265,52 @@ class _Generator:
             body.update(extra)
         return body
 
+    def typed_dict_body(self, info: dict[str, Any]) -> dict[str, Any]:
+        """A TypedDict as an object schema (titles from its ``__pydantic_config__``)."""
+        from ouroboros.validation._describe import split_annotated
+        from ouroboros.validation._fields import FieldInfo
+        from ouroboros.validation._model_build import _generated_title
+
+        cls = info["cls"]
+        config = getattr(cls, "__pydantic_config__", None) or {}
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for name, schema, is_required, annotation in info["fields"]:
+            field = FieldInfo(annotation=annotation)
+            for item in split_annotated(annotation)[1]:
+                if isinstance(item, FieldInfo):
+                    field = field.merge(item)
+            prop = {**self.schema(schema)}
+            generator = field.field_title_generator or config.get("field_title_generator")
+            if field.title:
+                prop["title"] = field.title
+            elif generator is not None:
+                prop["title"] = _generated_title(generator, "field_title_generator", name, field)
+            elif "title" not in prop and _title_should_be_set(schema):
+                prop["title"] = _title(name)
+            if field.description:
+                prop["description"] = field.description
+            props[name] = prop
+            if is_required:
+                required.append(name)
+        body: dict[str, Any] = {"properties": props}
+        if required:
+            body["required"] = required
+        title_generator = config.get("model_title_generator")
+        body["title"] = config.get("title") or (
+            _generated_title(title_generator, "model_title_generator", cls) if title_generator else cls.__name__
+        )
+        body["type"] = "object"
+        doc = cls.__doc__
+        if doc and not doc.startswith(f"{cls.__name__}("):
+            body["description"] = inspect.cleandoc(doc)
+        if config.get("extra") == "forbid":
+            body["additionalProperties"] = False
+        extra = config.get("json_schema_extra")
+        if isinstance(extra, dict):
+            body.update(extra)
+        return body
+
     def annotation(self, tp: Any) -> dict[str, Any]:
         from ouroboros.validation._describe import DescribeContext, describe_type
 
@@ -388,6 +435,15 @@ class _Generator:
             return self.model(s["cls"])
         elif kind == "function" and s.get("dataclass_model") is not None:
             return self.model(s["dataclass_model"]())
+        elif kind == "function" and s.get("typed_dict") is not None:
+            cls = s["typed_dict"]["cls"]
+            name = self.def_name(cls)
+            self.referenced.add(cls)
+            if name not in self.defs and cls not in self.in_progress:
+                self.in_progress.add(cls)
+                self.defs[name] = self.typed_dict_body(s["typed_dict"])
+                self.in_progress.discard(cls)
+            return self.ref(name)
         elif kind == "function":
             inner = s.get("schema") or s.get("inner_schema")
             return self.schema(inner) if inner is not None else {}
@@ -469,6 +525,16 @@ def type_json_schema(
     if schema.get("type") == "function" and schema.get("dataclass_model") is not None:
         return model_json_schema(schema["dataclass_model"](), **opts)
     gen = _Generator(by_alias, ref_template, mode, owner)
+    if schema.get("type") == "function" and schema.get("typed_dict") is not None:
+        cls = schema["typed_dict"]["cls"]
+        name = gen.def_name(cls)
+        gen.in_progress.add(cls)
+        body = gen.typed_dict_body(schema["typed_dict"])
+        gen.in_progress.discard(cls)
+        if cls in gen.referenced:
+            gen.defs[name] = body
+            return {"$defs": dict(sorted(gen.defs.items())), "$ref": gen.ref(name)["$ref"]}
+        return {"$defs": dict(sorted(gen.defs.items())), **body} if gen.defs else body
     body = gen.schema(schema)
     if gen.defs:
         return {"$defs": dict(sorted(gen.defs.items())), **body}

@@ -362,7 +362,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
         typevars=_typevars(cls),
     )
-    ctx.coerce_numbers_to_str = bool(config.get("coerce_numbers_to_str", False))
+    ctx.apply_config(config)
     decorators: list[DecoratorInfo] = cls.__ouroboros_decorators__
     fields = []
     resolved_fields: dict[str, FieldInfo] = {}
@@ -461,7 +461,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         "name": cls.__name__,
         "fields": fields,
         "config": {
-            "extra": config.get("extra", "ignore"),
+            "extra": config.get("extra") or "ignore",
             "strict": bool(config.get("strict", False)),
             "frozen": bool(config.get("frozen", False)),
             "populate_by_name": bool(config.get("populate_by_name", False) or config.get("validate_by_name", False)),

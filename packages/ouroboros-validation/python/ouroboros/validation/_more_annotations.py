@@ -105,11 +105,14 @@ def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str
     hints = typing.get_type_hints(tp, include_extras=True)
     required_keys = set(getattr(tp, "__required_keys__", hints))
     fields: dict[str, tuple[_LazyHandler, bool]] = {}
+    described: list[tuple[str, dict[str, Any], bool, Any]] = []
     for name, annotation in hints.items():
         origin = typing.get_origin(annotation)
         if origin in (typing.Required, typing.NotRequired):
             annotation = typing.get_args(annotation)[0]
-        fields[name] = (_LazyHandler(describe_field(annotation, describe)), name in required_keys)
+        field_schema = describe_field(annotation, describe)
+        fields[name] = (_LazyHandler(field_schema), name in required_keys)
+        described.append((name, field_schema, name in required_keys, annotation))
 
     def validate(value: Any) -> dict[str, Any]:
         from ouroboros.validation._errors import ValidationError
@@ -131,7 +134,8 @@ def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str
             raise ValidationError.from_exception_data(tp.__name__, lines)
         return out
 
-    return _plain(validate)
+    # The keys (name, schema, required, annotation), read by the JSON Schema generator.
+    return {**_plain(validate), "typed_dict": {"cls": tp, "fields": described}}
 
 
 def _named_tuple(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class TypeAdapter(Generic[T]):
                 strict=self._config.get("strict"),
                 str_strip_whitespace=self._config.get("str_strip_whitespace", False),
             )
+            ctx.apply_config(self._config)
             schema = GenerateSchema(ctx).generate_schema(self.type)
             if is_model_class(self.type):
                 validator = self.type.__ouroboros_validator__
@@ -73,10 +74,17 @@ class TypeAdapter(Generic[T]):
         experimental_allow_partial: Any = False,
         by_alias: bool | None = None,
         by_name: bool | None = None,
+        extra: str | None = None,
     ) -> T:
         """Validate a Python object."""
         return self._validator.validate_python(
-            obj, strict=strict, from_attributes=from_attributes, context=context, by_alias=by_alias, by_name=by_name
+            obj,
+            strict=strict,
+            extra=extra,
+            from_attributes=from_attributes,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
         )
 
     def validate_json(
@@ -89,9 +97,12 @@ class TypeAdapter(Generic[T]):
         experimental_allow_partial: Any = False,
         by_alias: bool | None = None,
         by_name: bool | None = None,
+        extra: str | None = None,
     ) -> T:
         """Parse JSON in Rust and validate it."""
-        return self._validator.validate_json(data, strict=strict, context=context, by_alias=by_alias, by_name=by_name)
+        return self._validator.validate_json(
+            data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+        )
 
     def validate_strings(
         self,

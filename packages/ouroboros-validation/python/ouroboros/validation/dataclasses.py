@@ -111,10 +111,26 @@ def dataclass(
         # JSON output (model_dump_json, mode="json") asks the value for its data.
         dc.__ouroboros_json__ = _fields_dict  # type: ignore[attr-defined]
         dc.__pydantic_config__ = cfg  # type: ignore[attr-defined]
-        type.__setattr__(dc, "__pydantic_fields__", property(lambda _self: model().model_fields))
+        type.__setattr__(dc, "__pydantic_fields__", _ClassLevel(lambda: model().model_fields))
+        try:
+            # Built now, as Pydantic builds it (mistakes in the class show at once); names
+            # not defined yet leave it to the first use.
+            model()
+        except NameError:
+            state["model"] = None
         return dc
 
     return create(_cls) if _cls is not None else create
+
+
+class _ClassLevel:
+    """A computed attribute read the same on the class and on its instances."""
+
+    def __init__(self, get: Any) -> None:
+        self._get = get
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self._get()
 
 
 _STDLIB_MIRRORS: dict[type, Any] = {}
