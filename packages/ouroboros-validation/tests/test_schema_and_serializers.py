@@ -171,3 +171,34 @@ def test_str_config_applies_to_type_adapters_and_dataclasses():
         __pydantic_config__ = ConfigDict(str_to_upper=True)
 
     assert TypeAdapter(D).validate_python({"x": "abc"}).x == "ABC"
+
+
+def test_final_fields_and_frozen_deletes():
+    from typing import Final
+
+    from ouroboros.validation import ConfigDict, ValidationError
+    from ouroboros.validation.warnings import PydanticDeprecatedSince211
+
+    class M(BaseModel):
+        model_config = ConfigDict(validate_assignment=True)
+        a: Final[int]
+        b: Annotated[Final[str], Field(title="B!")]
+
+    assert M.model_fields["a"].frozen and M.model_fields["b"].title == "B!"
+    m = M(a=1, b="x")
+    with pytest.raises(ValidationError) as exc:
+        m.a = 2
+    assert exc.value.errors()[0]["type"] == "frozen_field"
+    with pytest.raises(ValidationError) as exc:
+        del m.a
+    assert exc.value.errors()[0]["type"] == "frozen_field"
+    with pytest.raises(ValidationError) as exc:
+        m.nope = 1
+    assert exc.value.errors()[0]["type"] == "no_such_attribute"
+
+    with pytest.warns(PydanticDeprecatedSince211):
+
+        class C(BaseModel):
+            k: Final[int] = 10
+
+    assert "k" in C.__class_vars__ and "k" not in C.model_fields

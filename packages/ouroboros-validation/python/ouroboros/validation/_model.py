@@ -350,6 +350,10 @@ class BaseModel(metaclass=ModelMetaclass):
     def __pydantic_extra__(self) -> dict[str, Any] | None:
         return _get_slot(self, "__ouroboros_extra__")
 
+    @__pydantic_extra__.setter
+    def __pydantic_extra__(self, value: dict[str, Any] | None) -> None:
+        _object_setattr(self, "__ouroboros_extra__", value)
+
     @property
     def __pydantic_private__(self) -> dict[str, Any] | None:
         return _get_slot(self, "__ouroboros_private__")
@@ -679,6 +683,19 @@ class BaseModel(metaclass=ModelMetaclass):
                     _object_setattr(self, "__ouroboros_extra__", extra)
                 extra[name] = value
                 return
+            if config.get("validate_assignment"):
+                raise ValidationError(
+                    cls.__name__,
+                    [
+                        {
+                            "type": "no_such_attribute",
+                            "loc": (name,),
+                            "msg": f"Object has no attribute '{name}'",
+                            "input": value,
+                            "ctx": {"attribute": name},
+                        }
+                    ],
+                )
             raise ValueError(f'"{cls.__name__}" object has no field "{name}"')
         if field.frozen:
             raise ValidationError(
@@ -692,6 +709,15 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def __delattr__(self, name: str) -> None:
         cls = type(self)
+        if cls.model_config.get("frozen"):
+            raise ValidationError(
+                cls.__name__, [{"type": "frozen_instance", "loc": (name,), "msg": "Instance is frozen", "input": None}]
+            )
+        field = cls.__ouroboros_fields__.get(name)
+        if field is not None and field.frozen:
+            raise ValidationError(
+                cls.__name__, [{"type": "frozen_field", "loc": (name,), "msg": "Field is frozen", "input": None}]
+            )
         private = _get_slot(self, "__ouroboros_private__")
         if private and name in private:
             del private[name]

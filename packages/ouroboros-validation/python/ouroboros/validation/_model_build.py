@@ -42,10 +42,33 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
     fields: dict[str, FieldInfo] = {}
     for base in reversed(cls.__mro__[1:]):
         fields.update(getattr(base, "__ouroboros_fields__", {}) if base.__dict__.get("__ouroboros_model__") else {})
+    class_vars: set[str] = set()
+    for base in cls.__mro__[1:]:
+        class_vars.update(base.__dict__.get("__class_vars__", ()))
     for name, annotation in own_annotations.items():
-        if name.startswith("_") or _is_classvar(annotation):
+        if name.startswith("_"):
+            continue
+        if _is_classvar(annotation):
+            class_vars.add(name)
             continue
         value = namespace.get(name, PYDANTIC_UNDEFINED)
+        final, annotation = _strip_final(annotation)
+        if final and value is not PYDANTIC_UNDEFINED and not isinstance(value, FieldInfo):
+            import warnings
+
+            from ouroboros.validation.warnings import PydanticDeprecatedSince211
+
+            warnings.warn(
+                PydanticDeprecatedSince211(
+                    f"Annotation {name!r} is marked as final and has a default value. Pydantic treats {name!r} as a "
+                    "class variable, but it will be considered as a normal field in V3 to be aligned with dataclasses. "
+                    f"If you still want {name!r} to be considered as a class variable, annotate it as: "
+                    "`ClassVar[<type>] = <default>.`"
+                ),
+                stacklevel=4,
+            )
+            class_vars.add(name)
+            continue
         _, metadata = split_annotated(annotation) if not isinstance(annotation, str) else (annotation, [])
         info = FieldInfo(annotation=annotation)
         for item in metadata:
@@ -58,8 +81,25 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
         elif value is not PYDANTIC_UNDEFINED:
             info.default = value
         info.annotation = annotation
+        if final:
+            info.frozen = True
         fields[name] = info
+    type.__setattr__(cls, "__class_vars__", class_vars)
     return fields
+
+
+def _strip_final(annotation: Any) -> tuple[bool, Any]:
+    """``Final[T]`` (also inside or around ``Annotated``) -> ``(True, T)``; bare ``Final`` -> Any."""
+    if isinstance(annotation, str):
+        return False, annotation
+    base, metadata = split_annotated(annotation)
+    if base is typing.Final:
+        inner: Any = Any
+    elif typing.get_origin(base) is typing.Final:
+        inner = typing.get_args(base)[0]
+    else:
+        return False, annotation
+    return True, (typing.Annotated[(inner, *metadata)] if metadata else inner)
 
 
 def _is_deprecated_marker(item: Any) -> bool:
