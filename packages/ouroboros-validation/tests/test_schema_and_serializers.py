@@ -202,3 +202,32 @@ def test_final_fields_and_frozen_deletes():
             k: Final[int] = 10
 
     assert "k" in C.__class_vars__ and "k" not in C.model_fields
+
+
+def test_json_schema_extra_callables_and_engine_jsonable():
+    import dataclasses
+
+    from ouroboros.validation import ConfigDict
+    from ouroboros.validation.core import PydanticSerializationError, to_jsonable_python
+
+    def retitle(schema, cls):
+        schema["title"] = cls.__name__.upper()
+
+    class M(BaseModel):
+        model_config = ConfigDict(json_schema_extra=retitle)
+        a: int = Field(json_schema_extra=lambda s: s.update(x=1))
+
+    js = M.model_json_schema()
+    assert js["title"] == "M" and js["properties"]["a"]["x"] == 1
+
+    @dataclasses.dataclass
+    class D:
+        at: datetime.timedelta
+
+    assert to_jsonable_python([D(datetime.timedelta(minutes=5)), ipaddress.ip_address("::1"), {1: b"x"}]) == [
+        {"at": "PT5M"},
+        "::1",
+        {"1": "x"},
+    ]
+    with pytest.raises(PydanticSerializationError):
+        to_jsonable_python(object())

@@ -131,6 +131,27 @@ def _encode_default(value: Any) -> Any:
         return _NOT_SERIALIZABLE
 
 
+def _apply_extra(schema: dict[str, Any], extra: Any, cls: Any) -> None:
+    """``json_schema_extra``: a dict merged in, or a function changing the schema in place
+    (called with the class too when it takes two arguments)."""
+    if isinstance(extra, dict):
+        schema.update(_encode_extra(extra))
+    elif callable(extra):
+        if cls is not None and len(inspect.signature(extra).parameters) > 1:
+            extra(schema, cls)
+        else:
+            extra(schema)
+
+
+def _encode_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    from ouroboros.validation.core import to_jsonable_python
+
+    try:
+        return to_jsonable_python(extra)
+    except Exception:  # noqa: BLE001 - extras Pydantic cannot encode are kept as given
+        return extra
+
+
 def _title_should_be_set(s: dict[str, Any]) -> bool:
     """Pydantic's rule: a field whose schema is a reference (model, dataclass, enum),
     also through Optional or a validator around it, gets no title of its own."""
@@ -236,9 +257,7 @@ class _Generator:
                     prop["default"] = encoded
             elif "default_factory" not in f:
                 required.append(key)
-            extra = f.get("json_schema_extra")
-            if isinstance(extra, dict):
-                prop.update(extra)
+            _apply_extra(prop, f.get("json_schema_extra"), None)
             props[key] = prop
         if self.mode == "serialization":
             for c in d.get("computed_fields", []):
@@ -252,7 +271,8 @@ class _Generator:
         body: dict[str, Any] = {"properties": props}
         if required:
             body["required"] = required
-        body["title"] = d["config"].get("title") or d["name"]
+        title = d["config"].get("title")
+        body["title"] = title if title is not None else d["name"]
         body["type"] = "object"
         if cls.__doc__ and cls.__doc__ != _BASE_DOC:
             body["description"] = (
@@ -260,9 +280,7 @@ class _Generator:
             )
         if d["config"].get("extra") in ("forbid", "allow"):
             body["additionalProperties"] = d["config"]["extra"] == "allow"
-        extra = cls.model_config.get("json_schema_extra")
-        if isinstance(extra, dict):
-            body.update(extra)
+        _apply_extra(body, cls.model_config.get("json_schema_extra"), cls)
         return body
 
     def typed_dict_body(self, info: dict[str, Any]) -> dict[str, Any]:
@@ -306,9 +324,7 @@ class _Generator:
             body["description"] = inspect.cleandoc(doc)
         if config.get("extra") == "forbid":
             body["additionalProperties"] = False
-        extra = config.get("json_schema_extra")
-        if isinstance(extra, dict):
-            body.update(extra)
+        _apply_extra(body, config.get("json_schema_extra"), cls)
         return body
 
     def annotation(self, tp: Any) -> dict[str, Any]:

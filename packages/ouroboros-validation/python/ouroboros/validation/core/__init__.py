@@ -181,6 +181,12 @@ def _dump_options(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def to_jsonable_python(value: Any, *, fallback: Any = None, serialize_unknown: bool = False, **_: Any) -> Any:
     """``value`` as JSON-compatible Python data (models dumped, dates as ISO text...)."""
+    if fallback is None and not serialize_unknown:
+        # The engine's own serializer, as for a field of type Any.
+        try:
+            return _ANY.to_python(value, mode="json")
+        except TypeError as exc:
+            raise PydanticSerializationError(str(exc)) from None
     if hasattr(type(value), "__ouroboros_validator__"):
         return value.model_dump(mode="json")
     if value is None or isinstance(value, (bool, int, float, str)):
