@@ -231,3 +231,26 @@ def test_json_schema_extra_callables_and_engine_jsonable():
     ]
     with pytest.raises(PydanticSerializationError):
         to_jsonable_python(object())
+
+
+def test_root_model_json_schema_and_create_model_options():
+    from ouroboros.validation import RootModel, create_model
+
+    class Ids(RootModel[list[int]]):
+        """Some ids."""
+
+    assert Ids.model_json_schema() == {
+        "items": {"type": "integer"},
+        "type": "array",
+        "title": "Ids",
+        "description": "Some ids.",
+    }
+
+    class Base(BaseModel):
+        x: int = 1
+
+    def double(self) -> int:
+        return self.x * 2
+
+    M = create_model("M", y=(str, "a"), __base__=(Base,), __doc__="Doc.", __namespace__={"double": double})
+    assert (M.__doc__, M(x=3).double(), set(M.model_fields)) == ("Doc.", 6, {"x", "y"})

@@ -226,7 +226,28 @@ class _Generator:
             self.in_progress.discard(cls)
         return self.ref(name)
 
+    def root_model_body(self, cls: Any) -> dict[str, Any]:
+        """A ``RootModel``: its root's schema, titled by the model."""
+        d = cls.__ouroboros_schema__
+        f = d["fields"][0]
+        body = {**self.schema(f["schema"])}
+        title = d["config"].get("title")
+        body["title"] = title if title is not None else d["name"]
+        if cls.__doc__ and cls.__doc__ != _BASE_DOC and cls.__doc__ != _ROOT_DOC:
+            body["description"] = inspect.cleandoc(cls.__doc__)
+        if f.get("description"):
+            body["description"] = f["description"]
+        if f.get("examples") is not None:
+            body["examples"] = [_json_value(e) for e in f["examples"]]
+        if f.get("deprecated") is not None and f["deprecated"] is not False:
+            body["deprecated"] = True
+        _apply_extra(body, f.get("json_schema_extra"), None)
+        _apply_extra(body, cls.model_config.get("json_schema_extra"), cls)
+        return body
+
     def model_body(self, cls: Any) -> dict[str, Any]:
+        if getattr(cls, "__ouroboros_root_model__", False) and "root" in cls.__ouroboros_fields__:
+            return self.root_model_body(cls)
         d = cls.__ouroboros_schema__
         props: dict[str, Any] = {}
         required: list[str] = []
@@ -497,6 +518,7 @@ class _JsonSchemaHandler:
 
 
 _BASE_DOC: str | None = None
+_ROOT_DOC: str | None = None
 
 
 def model_json_schema(
@@ -508,10 +530,12 @@ def model_json_schema(
     owner: Any = None,
 ) -> dict[str, Any]:
     """The JSON Schema of model ``cls``."""
-    global _BASE_DOC
+    global _BASE_DOC, _ROOT_DOC
     from ouroboros.validation._model import BaseModel
+    from ouroboros.validation.root_model import RootModel
 
     _BASE_DOC = BaseModel.__doc__
+    _ROOT_DOC = RootModel.__doc__
     gen = _Generator(by_alias, ref_template, mode, owner)
     name = gen.def_name(cls)
     gen.in_progress.add(cls)

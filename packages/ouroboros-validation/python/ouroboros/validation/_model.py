@@ -963,16 +963,34 @@ def _hashable(value: Any) -> Any:
 
 
 def create_model(
-    model_name: str, /, *, __base__: Any = None, __config__: ConfigDict | None = None, **fields: Any
+    model_name: str,
+    /,
+    *,
+    __config__: ConfigDict | None = None,
+    __doc__: str | None = None,
+    __base__: Any = None,
+    __module__: str | None = None,
+    __validators__: dict[str, Any] | None = None,
+    __cls_kwargs__: dict[str, Any] | None = None,
+    __qualname__: str | None = None,
+    __namespace__: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> type[BaseModel]:
     """Create a model class at run time: ``create_model("M", x=(int, 0), y=str)``."""
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {
-        "__annotations__": annotations,
-        "__module__": sys._getframe(1).f_globals.get("__name__", __name__),
-    }
+    module = __module__ or sys._getframe(1).f_globals.get("__name__", __name__)
+    namespace: dict[str, Any] = {**(__namespace__ or {}), "__annotations__": annotations, "__module__": module}
+    if __doc__ is not None:
+        namespace["__doc__"] = __doc__
+    if __qualname__ is not None:
+        namespace["__qualname__"] = __qualname__
+    namespace.update(__validators__ or {})
     for name, spec in fields.items():
         if isinstance(spec, tuple):
+            if len(spec) != 2:
+                raise PydanticUserError(
+                    "Field definitions should be a `(<type>, <default>)`.", code="create-model-field-definitions"
+                )
             annotations[name], default = spec
             if default is not ...:
                 namespace[name] = default
@@ -980,8 +998,11 @@ def create_model(
             annotations[name] = spec
     if __config__:
         namespace["model_config"] = __config__
-    base = __base__ or BaseModel
-    return typing.cast("type[BaseModel]", types.new_class(model_name, (base,), {}, lambda ns: ns.update(namespace)))
+    bases = __base__ if isinstance(__base__, tuple) else ((__base__,) if __base__ is not None else (BaseModel,))
+    return typing.cast(
+        "type[BaseModel]",
+        types.new_class(model_name, bases, dict(__cls_kwargs__ or {}), lambda ns: ns.update(namespace)),
+    )
 
 
 __all__ += ["PYDANTIC_UNDEFINED", "ModelMetaclass", "UndefinedAnnotation"]
