@@ -254,3 +254,21 @@ def test_root_model_json_schema_and_create_model_options():
 
     M = create_model("M", y=(str, "a"), __base__=(Base,), __doc__="Doc.", __namespace__={"double": double})
     assert (M.__doc__, M(x=3).double(), set(M.model_fields)) == ("Doc.", 6, {"x", "y"})
+
+
+def test_private_attributes_are_set_after_validation():
+    from ouroboros.validation import PrivateAttr
+
+    class M(BaseModel):
+        foo: str
+        _copied: dict = PrivateAttr({"a": []})
+        _joined: str = PrivateAttr(default_factory=lambda data: data["foo"] + data["_copied"]["a"].__class__.__name__)
+        _unset: int = PrivateAttr()
+
+    m1, m2 = M(foo="x"), M(foo="y")
+    assert m1.__pydantic_private__ == {"_copied": {"a": []}, "_joined": "xlist"}
+    assert m1._copied is not m2._copied
+    with pytest.raises(AttributeError):
+        _ = m1._unset
+    assert repr(M.__private_attributes__["_unset"]) == "ModelPrivateAttr()"
+    assert M.model_construct(foo="z")._joined == "zlist"

@@ -368,10 +368,29 @@ class ModelPrivateAttr:
         self.default_factory = default_factory
 
     def get_default(self) -> Any:
-        """A fresh default value."""
+        """A fresh default value (a deep copy of ``default``)."""
         if self.default_factory is not None:
             return self.default_factory()
-        return None if self.default is PYDANTIC_UNDEFINED else self.default
+        if self.default is PYDANTIC_UNDEFINED:
+            return PYDANTIC_UNDEFINED
+        import copy
+
+        return copy.deepcopy(self.default)
+
+    def __repr__(self) -> str:
+        parts = []
+        if self.default is not PYDANTIC_UNDEFINED:
+            parts.append(f"default={self.default!r}")
+        if self.default_factory is not None:
+            parts.append(f"default_factory={self.default_factory!r}")
+        return f"ModelPrivateAttr({', '.join(parts)})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModelPrivateAttr):
+            return NotImplemented
+        return (self.default, self.default_factory) == (other.default, other.default_factory)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def PrivateAttr(default: Any = PYDANTIC_UNDEFINED, *, default_factory: Callable[[], Any] | None = None) -> Any:

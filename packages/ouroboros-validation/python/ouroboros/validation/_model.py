@@ -498,6 +498,10 @@ class BaseModel(metaclass=ModelMetaclass):
         _object_setattr(instance, "__ouroboros_fields_set__", fields_set)
         if cls.model_config.get("extra") == "allow":
             _object_setattr(instance, "__ouroboros_extra__", {k: v for k, v in values.items() if k not in data})
+        if cls.__ouroboros_private_attrs__:
+            from ouroboros.validation._model_build import init_private_attributes
+
+            init_private_attributes(instance, cls.__ouroboros_private_attrs__)
         return instance
 
     # ---- serialization ---------------------------------------------------
@@ -646,7 +650,10 @@ class BaseModel(metaclass=ModelMetaclass):
         if name in cls.__ouroboros_private_attrs__:
             private = self._private_dict()
             if name not in private:
-                private[name] = cls.__ouroboros_private_attrs__[name].get_default()
+                default = cls.__ouroboros_private_attrs__[name].get_default()
+                if default is PYDANTIC_UNDEFINED:
+                    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+                private[name] = default
             return private[name]
         extra = _get_slot(self, "__ouroboros_extra__")
         if extra and name in extra:

@@ -542,12 +542,42 @@ def build_description(cls: Any) -> dict[str, Any]:
         inner = {**description, "model_validators": list(description["model_validators"])}
         wrap = {"mode": "wrap", "func": _model_wrap_call(cls, wraps[-1], inner)}
         description["model_validators"] = [*description["model_validators"], wrap]
-    if "model_post_init" in _own_or_inherited(cls):
-        description["post_init"] = lambda instance, context: instance.model_post_init(context)
+    privates = dict(cls.__ouroboros_private_attrs__)
+    user_post_init = "model_post_init" in _own_or_inherited(cls)
+    if privates or user_post_init:
+
+        def post_init(instance: Any, context: Any) -> None:
+            if privates:
+                init_private_attributes(instance, privates)
+            if user_post_init:
+                instance.model_post_init(context)
+
+        description["post_init"] = post_init
     for dec in decorators:
         if dec.kind == "model_serializer":
             description["model_serializer"] = _model_serializer_call(dec)
     return description
+
+
+def init_private_attributes(instance: Any, privates: dict[str, Any]) -> None:
+    """Defaults of the private attributes, set once the fields are validated (a
+    ``default_factory`` taking one argument gets the fields and earlier private values)."""
+    try:
+        if object.__getattribute__(instance, "__ouroboros_private__") is not None:
+            return
+    except AttributeError:
+        pass
+    private: dict[str, Any] = {}
+    for name, attr in privates.items():
+        factory = attr.default_factory
+        if factory is not None:
+            value = factory({**instance.__dict__, **private}) if _takes_data(factory) else factory()
+        else:
+            value = attr.get_default()
+            if value is PYDANTIC_UNDEFINED:
+                continue
+        private[name] = value
+    object.__setattr__(instance, "__ouroboros_private__", private)
 
 
 def _own_or_inherited(cls: type) -> set[str]:
