@@ -272,3 +272,39 @@ def test_private_attributes_are_set_after_validation():
         _ = m1._unset
     assert repr(M.__private_attributes__["_unset"]) == "ModelPrivateAttr()"
     assert M.model_construct(foo="z")._joined == "zlist"
+
+
+def test_type_adapter_dumps_subclass_instances_as_the_declared_class():
+    import dataclasses
+
+    from ouroboros.validation import ConfigDict, TypeAdapter
+
+    class A(BaseModel):
+        a: int
+
+    class B(A):
+        b: str
+
+    ser = TypeAdapter(A).serializer
+    assert ser.to_python(B(a=1, b="x")) == {"a": 1}
+    assert ser.to_json(B(a=1, b="x")) == b'{"a":1}'
+    assert ser.to_python(B(a=1, b="x"), polymorphic_serialization=True) == {"a": 1, "b": "x"}
+
+    class P(BaseModel):
+        model_config = ConfigDict(polymorphic_serialization=True)
+        a: int
+
+    class Q(P):
+        q: int
+
+    assert TypeAdapter(P).dump_python(Q(a=1, q=2)) == {"a": 1, "q": 2}
+
+    @dataclasses.dataclass
+    class DA:
+        a: int
+
+    @dataclasses.dataclass
+    class DB(DA):
+        b: int
+
+    assert TypeAdapter(DA).dump_python(DB(1, 2), polymorphic_serialization=True) == {"a": 1}

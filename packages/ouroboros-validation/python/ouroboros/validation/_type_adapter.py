@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any, Generic, TypeVar
 
-from ouroboros.validation._describe import DescribeContext, is_model_class
+from ouroboros.validation._describe import DescribeContext, is_model_class, is_pydantic_dataclass, split_annotated
 from ouroboros.validation._validation import SchemaValidator
 
 __all__ = ["TypeAdapter"]
@@ -145,6 +146,7 @@ class TypeAdapter(Generic[T]):
         values of types the serializer does not know into JSON data."""
         if fallback is not None and mode == "json":
             return json.loads(self.dump_json(instance, fallback=fallback, include=include, exclude=exclude))
+        instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
         return self._validator.to_python(
             instance,
             mode=mode,
@@ -183,6 +185,7 @@ class TypeAdapter(Generic[T]):
             return json.dumps(
                 plain, default=fallback, indent=indent, separators=separators, ensure_ascii=False
             ).encode()
+        instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
         out = self._validator.to_json(
             instance,
             include=include,
@@ -196,6 +199,33 @@ class TypeAdapter(Generic[T]):
         if indent is not None:
             return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()
         return out
+
+    def _as_declared(self, value: Any, as_any: bool, polymorphic: bool | None) -> Any:
+        """A subclass instance of the adapter's model or dataclass is dumped as the declared class
+        (its fields only), unless polymorphic serialization is asked for (by the call, else by the
+        class's config; never for standard library dataclasses), as Pydantic does."""
+        declared = split_annotated(self.type)[0]
+        if not isinstance(declared, type) or type(value) is declared or not isinstance(value, declared):
+            return value
+        if is_model_class(declared):
+            config = declared.model_config
+        elif dataclasses.is_dataclass(declared):
+            config = getattr(declared, "__pydantic_config__", None) or {}
+        else:
+            return value
+        enabled = as_any or (polymorphic if polymorphic is not None else config.get("polymorphic_serialization"))
+        if enabled and (is_model_class(declared) or is_pydantic_dataclass(declared)):
+            return value
+        if is_model_class(declared):
+            view = declared.__new__(declared)
+            names = declared.__ouroboros_fields__
+            object.__setattr__(view, "__dict__", {k: v for k, v in value.__dict__.items() if k in names})
+            object.__setattr__(view, "__ouroboros_fields_set__", set(value.__ouroboros_fields_set__) & set(names))
+            extra = getattr(value, "__ouroboros_extra__", None)
+            if extra is not None:
+                object.__setattr__(view, "__ouroboros_extra__", extra)
+            return view
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(declared)}
 
     def json_schema(
         self,
