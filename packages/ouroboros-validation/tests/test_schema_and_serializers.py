@@ -308,3 +308,18 @@ def test_type_adapter_dumps_subclass_instances_as_the_declared_class():
         b: int
 
     assert TypeAdapter(DA).dump_python(DB(1, 2), polymorphic_serialization=True) == {"a": 1}
+
+
+class _Documented(BaseModel):
+    model_config = {"use_attribute_docstrings": True}
+
+    a: int
+    """The a."""
+
+    b: int = Field(description="kept")
+    """Not used: the Field's description wins."""
+
+
+def test_use_attribute_docstrings():
+    assert _Documented.model_fields["a"].description == "The a."
+    assert _Documented.model_fields["b"].description == "kept"

@@ -42,6 +42,9 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
     fields: dict[str, FieldInfo] = {}
     for base in reversed(cls.__mro__[1:]):
         fields.update(getattr(base, "__ouroboros_fields__", {}) if base.__dict__.get("__ouroboros_model__") else {})
+    docs: dict[str, str] = {}
+    if getattr(cls, "model_config", {}).get("use_attribute_docstrings"):
+        docs = attribute_docstrings(cls.__dict__.get("__ouroboros_docs_source__", cls))
     class_vars: set[str] = set()
     for base in cls.__mro__[1:]:
         class_vars.update(base.__dict__.get("__class_vars__", ()))
@@ -83,9 +86,43 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
         info.annotation = annotation
         if final:
             info.frozen = True
+        if info.description is None and name in docs:
+            info.description = docs[name]
         fields[name] = info
     type.__setattr__(cls, "__class_vars__", class_vars)
     return fields
+
+
+def attribute_docstrings(cls: type) -> dict[str, str]:
+    """``use_attribute_docstrings``: the string literal right under an attribute of the class
+    body, by attribute name (read from the class's source; empty when there is none)."""
+    import ast
+    import itertools
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError):
+        return {}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    classdef = next((n for n in tree.body if isinstance(n, ast.ClassDef)), None)
+    if classdef is None:
+        return {}
+    out: dict[str, str] = {}
+    body = classdef.body
+    for prev, node in itertools.pairwise(body):
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue
+        if not isinstance(node.value.value, str):
+            continue
+        if isinstance(prev, ast.AnnAssign) and isinstance(prev.target, ast.Name):
+            out[prev.target.id] = inspect.cleandoc(node.value.value)
+        elif isinstance(prev, ast.Assign) and len(prev.targets) == 1 and isinstance(prev.targets[0], ast.Name):
+            out[prev.targets[0].id] = inspect.cleandoc(node.value.value)
+    return out
 
 
 def _strip_final(annotation: Any) -> tuple[bool, Any]:

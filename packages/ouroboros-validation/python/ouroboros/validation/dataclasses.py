@@ -175,7 +175,7 @@ def _mirror_model(dc: type, infos: dict[str, FieldInfo], cfg: dict[str, Any], mo
     from ouroboros.validation._model import BaseModel
 
     hints = typing.get_type_hints(dc, globalns=getattr(module, "__dict__", None), include_extras=True)
-    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": dc.__module__}
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": dc.__module__, "__ouroboros_docs_source__": dc}
     for f in _dc.fields(dc):
         namespace["__annotations__"][f.name] = hints.get(f.name, Any)
         if f.name in infos:
