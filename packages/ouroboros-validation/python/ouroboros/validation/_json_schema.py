@@ -73,7 +73,7 @@ def static_json_schema(tp: Any, metadata: list[Any]) -> dict[str, Any] | None:
         return {"type": "string", "format": _PATH_FORMATS.get(kind or "", "path")}
     if tp is uuid.UUID:
         versions = [m.uuid_version for m in metadata if isinstance(m, UuidVersion)]
-        return {"type": "string", "format": f"uuid{versions[-1]}" if versions else "uuid"}
+        return {"type": "string", "format": f"uuid{versions[-1]}"} if versions else None
     if tp in (re.Pattern, typing.Pattern) or typing.get_origin(tp) is re.Pattern:
         return {"type": "string", "format": "regex"}
     if tp is networks.NameEmail:

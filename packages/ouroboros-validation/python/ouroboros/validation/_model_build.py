@@ -582,12 +582,16 @@ def build_description(cls: Any) -> dict[str, Any]:
     privates = dict(cls.__ouroboros_private_attrs__)
     user_post_init = "model_post_init" in _own_or_inherited(cls)
     if privates or user_post_init:
+        original = cls.model_post_init
 
         def post_init(instance: Any, context: Any) -> None:
-            if privates:
+            # Private attributes are set by the model_post_init the class was built with (a
+            # replaced one, as a test's mock, is called instead and sets nothing).
+            current = type(instance).model_post_init
+            if privates and current is original:
                 init_private_attributes(instance, privates)
-            if user_post_init:
-                instance.model_post_init(context)
+            if user_post_init or current is not original:
+                current(instance, context)
 
         description["post_init"] = post_init
     for dec in decorators:
