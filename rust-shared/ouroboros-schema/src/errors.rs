@@ -481,6 +481,8 @@ impl fmt::Display for ErrorType {
 pub enum LocItem {
     Key(std::sync::Arc<str>),
     Index(usize),
+    /// A negative index of an alias path (`AliasPath("items", -1)`), counted from the end.
+    Negative(i64),
 }
 
 impl fmt::Display for LocItem {
@@ -488,6 +490,7 @@ impl fmt::Display for LocItem {
         match self {
             Self::Key(k) => f.write_str(k),
             Self::Index(i) => write!(f, "{i}"),
+            Self::Negative(i) => write!(f, "{i}"),
         }
     }
 }

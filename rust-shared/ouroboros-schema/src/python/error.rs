@@ -122,6 +122,7 @@ fn loc_to_py<'py>(py: Python<'py>, loc: &[LocItem]) -> PyResult<Bound<'py, PyTup
         .map(|l| match l {
             LocItem::Key(k) => Ok(PyString::new(py, k).into_any()),
             LocItem::Index(i) => Ok(i.into_pyobject(py)?.into_any()),
+            LocItem::Negative(i) => Ok(i.into_pyobject(py)?.into_any()),
         })
         .collect::<PyResult<_>>()?;
     PyTuple::new(py, items)

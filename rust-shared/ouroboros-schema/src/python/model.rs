@@ -54,8 +54,7 @@ impl PathItem {
     fn loc(&self) -> LocItem {
         match self {
             Self::Key(_, s) => LocItem::Key(s.clone()),
-            Self::Index(i) => usize::try_from(*i)
-                .map_or_else(|_| LocItem::Key(i.to_string().into()), LocItem::Index),
+            Self::Index(i) => usize::try_from(*i).map_or(LocItem::Negative(*i), LocItem::Index),
         }
     }
 }
