@@ -21,6 +21,7 @@ use super::validator::{State, Validator, MAX_DEPTH};
 pub type StreamResult<T> = Result<ValResult<T>, JiterError>;
 
 /// Validate the next JSON value with `v`.
+#[allow(clippy::too_many_lines)] // one dispatch over validator and token kinds, kept whole
 pub fn value<'py>(
     py: Python<'py>,
     v: &Validator,

@@ -98,6 +98,7 @@ impl Field {
 }
 
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // one flag per config key the lookup obeys
 pub struct ModelValidator {
     pub cls: Py<PyType>,
     pub class_name: String,
@@ -877,12 +878,11 @@ impl ModelValidator {
                     };
                     let mut ok = true;
                     for item in rest {
-                        match step(py, &cur, item)? {
-                            Some(next) => cur = next,
-                            None => {
-                                ok = false;
-                                break;
-                            }
+                        if let Some(next) = step(py, &cur, item)? {
+                            cur = next;
+                        } else {
+                            ok = false;
+                            break;
                         }
                     }
                     if ok {
@@ -917,9 +917,10 @@ impl ModelValidator {
                             Err(e) => return Err(e),
                         }
                     }
-                    None => match field.default.value(py, &dict)? {
-                        Some(v) => field.set_default(py, &dict, v, st, &mut errors)?,
-                        None => {
+                    None => {
+                        if let Some(v) = field.default.value(py, &dict)? {
+                            field.set_default(py, &dict, v, st, &mut errors)?;
+                        } else {
                             let loc = candidates.first().map_or_else(
                                 || vec![LocItem::Key(field.name_str.as_str().into())],
                                 |p| loc_of(p),
@@ -930,7 +931,7 @@ impl ModelValidator {
                                 input: inp.to_py(py)?.unbind(),
                             });
                         }
-                    },
+                    }
                 }
             }
             Ok(())
