@@ -432,6 +432,28 @@ fn http_builder(config: &Config) -> auto::Builder<TokioExecutor> {
     b
 }
 
+/// The HTTP/2 connection preface (RFC 9113, section 3.4).
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Wait until the client has sent enough to tell HTTP/1.1 from HTTP/2;
+/// `false` if it closed first. hyper-util's version sniffing has no timeout
+/// of its own (hyper's header timeout starts after it), so the caller
+/// bounds this wait.
+async fn first_bytes(stream: &tokio::net::TcpStream) -> bool {
+    let mut buf = [0u8; 24];
+    loop {
+        match stream.peek(&mut buf).await {
+            Ok(n) if n >= H2_PREFACE.len() || (n > 0 && buf[..n] != H2_PREFACE[..n]) => {
+                return true
+            }
+            Ok(0) | Err(_) => return false,
+            // Part of the HTTP/2 preface: wait for the rest (peek does not
+            // consume, so poll again shortly).
+            Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
 /// Streams one HTTP/2 connection may run at once.
 const H2_MAX_STREAMS: u32 = 128;
 /// Bytes of response data one HTTP/2 stream may buffer for its client.
@@ -458,16 +480,28 @@ pub async fn accept_loop<S, F>(
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let svc = service.clone();
-                    let conn = http
-                        .serve_connection_with_upgrades(
-                            TokioIo::new(stream),
-                            service_fn(move |req| svc(req, Some(peer))),
-                        )
-                        .into_owned();
+                    let http = http.clone();
+                    let first_wait = config.header_read_timeout;
                     let mut stop = shutdown.clone();
                     let alive = alive_tx.clone();
                     tokio::spawn(async move {
                         let _alive = alive;
+                        // A client that sends nothing (or a slow HTTP/2
+                        // preface) is dropped after the header timeout.
+                        tokio::select! {
+                            sent = tokio::time::timeout(first_wait, first_bytes(&stream)) => {
+                                if !matches!(sent, Ok(true)) {
+                                    return;
+                                }
+                            }
+                            _ = stop.changed() => return,
+                        }
+                        let conn = http
+                            .serve_connection_with_upgrades(
+                                TokioIo::new(stream),
+                                service_fn(move |req| svc(req, Some(peer))),
+                            )
+                            .into_owned();
                         tokio::pin!(conn);
                         // Errors here are the client's (reset, bad request
                         // line, timeout); hyper already answered what it could.

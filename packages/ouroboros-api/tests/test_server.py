@@ -1,5 +1,6 @@
 """The server under bad input: wrong methods, limits, slow and broken clients."""
 
+import contextlib
 import socket
 import time
 
@@ -270,3 +271,17 @@ def test_graceful_shutdown_finishes_in_flight_requests():
     assert result["response"].json() == {"done": True}
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{client.base_url}/slow", timeout=2)
+
+
+@pytest.mark.parametrize("first", [b"", b"PRI * HT"], ids=["nothing", "partial-http2-preface"])
+def test_silent_connections_are_closed_after_the_header_timeout(first):
+    with TestClient(app, header_read_timeout=0.5) as c:
+        host, port = c.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            if first:
+                s.sendall(first)
+            # The server drops the connection instead of holding it: EOF, or
+            # a reset when the bytes sent were left unread.
+            with contextlib.suppress(ConnectionResetError):
+                assert s.recv(100) == b""
+        assert c.get("/ok").status_code == 200
