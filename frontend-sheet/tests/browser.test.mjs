@@ -421,16 +421,23 @@ test('the toolbar sets styles and number formats on the selection', async () => 
     '1:0': { bold: true, align: 'center', background: '#00ff00' },
   });
   assert.equal(await page.getAttribute('button[aria-label="Bold"]', 'aria-pressed'), 'true');
-  const green = await page.evaluate(() => {
-    const { grid } = globalThis.rusheetPage;
-    const canvas = document.querySelector('canvas.rusheet-canvas');
-    const dpr = devicePixelRatio || 1;
-    const box = grid.cellBox(1, 0);
-    const img = canvas.getContext('2d').getImageData((box.x + 2) * dpr, (box.y + 2) * dpr, (box.w - 4) * dpr, (box.h - 4) * dpr);
-    let n = 0;
-    for (let i = 0; i < img.data.length; i += 4) if (img.data[i] < 80 && img.data[i + 1] > 200 && img.data[i + 2] < 80) n++;
-    return n / (img.data.length / 4);
-  });
+  const greenIn = () =>
+    page.evaluate(() => {
+      const { grid } = globalThis.rusheetPage;
+      const canvas = document.querySelector('canvas.rusheet-canvas');
+      const dpr = devicePixelRatio || 1;
+      const box = grid.cellBox(1, 0);
+      const img = canvas.getContext('2d').getImageData((box.x + 2) * dpr, (box.y + 2) * dpr, (box.w - 4) * dpr, (box.h - 4) * dpr);
+      let n = 0;
+      for (let i = 0; i < img.data.length; i += 4) if (img.data[i] < 80 && img.data[i + 1] > 200 && img.data[i + 2] < 80) n++;
+      return n / (img.data.length / 4);
+    });
+  // The grid repaints on its next animation frame: wait for it (up to 5 s).
+  let green = await greenIn();
+  for (let i = 0; i < 50 && green <= 0.3; i++) {
+    await page.waitForTimeout(100);
+    green = await greenIn();
+  }
   assert.ok(green > 0.3, `A2 is filled green (${green})`);
   await page.screenshot({ path: join(SHOTS, 'toolbar.png') });
   // Percent, then General again; the select follows the active cell.
