@@ -323,3 +323,19 @@ class _Documented(BaseModel):
 def test_use_attribute_docstrings():
     assert _Documented.model_fields["a"].description == "The a."
     assert _Documented.model_fields["b"].description == "kept"
+
+
+def test_union_format_and_cleaned_docstrings():
+    class M(BaseModel):
+        """
+        Line one.
+            Indented.
+        """
+
+        a: Optional[int]
+        b: Annotated[str, Field(max_length=3)] | int
+
+    js = M.model_json_schema(union_format="primitive_type_array")
+    assert js["description"] == "Line one.\n    Indented."
+    assert js["properties"]["a"] == {"title": "A", "type": ["integer", "null"]}
+    assert js["properties"]["b"]["anyOf"] == [{"maxLength": 3, "type": "string"}, {"type": "integer"}]

@@ -104,6 +104,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_PRIMITIVE_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
 _NOT_SERIALIZABLE = object()
 
 
@@ -195,6 +196,21 @@ class _Generator:
         self.names: dict[Any, str] = {}
         self.in_progress: set[Any] = set()
         self.referenced: set[Any] = set()
+
+    def union_of(self, schemas: list[dict[str, Any]]) -> dict[str, Any]:
+        """A union: ``anyOf``, or with ``union_format="primitive_type_array"`` a list of types
+        when every member is a bare primitive type."""
+        if getattr(self.owner, "union_format", "any_of") == "primitive_type_array":
+            types: list[str] = []
+            for schema in schemas:
+                kind = schema.get("type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if len(schema) != 1 or not all(k in _PRIMITIVE_TYPES for k in kinds):
+                    break
+                types.extend(kinds)
+            else:
+                return {"type": list(dict.fromkeys(types))}
+        return _flattened_anyof(schemas)
 
     def decimal_pattern(self, s: dict[str, Any]) -> str | None:
         hook = getattr(self.owner, "get_decimal_pattern", None)
@@ -296,9 +312,7 @@ class _Generator:
         body["title"] = title if title is not None else d["name"]
         body["type"] = "object"
         if cls.__doc__ and cls.__doc__ != _BASE_DOC:
-            body["description"] = (
-                " ".join(cls.__doc__.split()) if "\n" not in cls.__doc__.strip() else cls.__doc__.strip()
-            )
+            body["description"] = inspect.cleandoc(cls.__doc__)
         if d["config"].get("extra") in ("forbid", "allow"):
             body["additionalProperties"] = d["config"]["extra"] == "allow"
         _apply_extra(body, cls.model_config.get("json_schema_extra"), cls)
@@ -396,7 +410,7 @@ class _Generator:
                     types.pop(), "string"
                 )
             if cls.__doc__ and cls.__doc__ not in (enum.Enum.__doc__, "An enumeration."):
-                body["description"] = cls.__doc__.strip()
+                body["description"] = inspect.cleandoc(cls.__doc__)
             self.defs[name] = body
             return self.ref(name)
         elif kind in ("list", "set", "frozenset"):
@@ -453,10 +467,10 @@ class _Generator:
             inner = self.schema(s["schema"])
             if inner == {"type": "null"}:
                 return inner
-            return _flattened_anyof([inner, {"type": "null"}])
+            return self.union_of([inner, {"type": "null"}])
         elif kind == "union":
             choices = [self.schema(c) for c in s["choices"]]
-            return choices[0] if len(choices) == 1 else _flattened_anyof(choices)
+            return choices[0] if len(choices) == 1 else self.union_of(choices)
         elif kind == "tagged_union":
             refs = []
             mapping = {}

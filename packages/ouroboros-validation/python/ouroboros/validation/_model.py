@@ -596,6 +596,8 @@ class BaseModel(metaclass=ModelMetaclass):
         ref_template: str = "#/$defs/{model}",
         schema_generator: Any = None,
         mode: str = "validation",
+        *,
+        union_format: str = "any_of",
     ) -> dict[str, Any]:
         """JSON Schema (draft 2020-12) of the model, nested models under ``$defs``.
 
@@ -603,7 +605,9 @@ class BaseModel(metaclass=ModelMetaclass):
         """
         from ouroboros.validation.json_schema import GenerateJsonSchema
 
-        generator = (schema_generator or GenerateJsonSchema)(by_alias=by_alias, ref_template=ref_template)
+        generator = (schema_generator or GenerateJsonSchema)(
+            by_alias=by_alias, ref_template=ref_template, union_format=union_format
+        )
         return generator.generate(cls, mode=mode)
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:

@@ -234,11 +234,14 @@ class TypeAdapter(Generic[T]):
         ref_template: str = "#/$defs/{model}",
         schema_generator: Any = None,
         mode: str = "validation",
+        union_format: str = "any_of",
     ) -> dict[str, Any]:
         """JSON Schema (draft 2020-12) of the type."""
         from ouroboros.validation.json_schema import GenerateJsonSchema
 
-        generator = (schema_generator or GenerateJsonSchema)(by_alias=by_alias, ref_template=ref_template)
+        generator = (schema_generator or GenerateJsonSchema)(
+            by_alias=by_alias, ref_template=ref_template, union_format=union_format
+        )
         return generator.generate(self.type if is_model_class(self.type) else self._schema, mode=mode)
 
     @classmethod

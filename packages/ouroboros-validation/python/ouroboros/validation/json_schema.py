@@ -48,9 +48,16 @@ class GenerateJsonSchema:
 
     schema_dialect = "https://json-schema.org/draft/2020-12/schema"
 
-    def __init__(self, by_alias: bool = True, ref_template: str = DEFAULT_REF_TEMPLATE, **_: Any) -> None:
+    def __init__(
+        self,
+        by_alias: bool = True,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        union_format: Literal["any_of", "primitive_type_array"] = "any_of",
+        **_: Any,
+    ) -> None:
         self.by_alias = by_alias
         self.ref_template = ref_template
+        self.union_format = union_format
 
     def generate(self, schema: Any, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         """The JSON Schema of a model class, or of a (core or ouroboros) type schema."""
@@ -104,10 +111,13 @@ def model_json_schema(
     ref_template: str = DEFAULT_REF_TEMPLATE,
     schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
     mode: JsonSchemaMode = "validation",
+    *,
+    union_format: Literal["any_of", "primitive_type_array"] = "any_of",
     **_: Any,
 ) -> JsonSchemaValue:
     """The JSON Schema of a model class (or Pydantic-style dataclass)."""
-    return schema_generator(by_alias=by_alias, ref_template=ref_template).generate(cls, mode=mode)
+    generator = schema_generator(by_alias=by_alias, ref_template=ref_template, union_format=union_format)
+    return generator.generate(cls, mode=mode)
 
 
 def models_json_schema(
