@@ -14,6 +14,7 @@ Each client runs in its own fresh process (so one library's state or exit
 crash cannot affect another's numbers), one after the other.
 
 Usage: python bench_http.py [--requests N] [--big-requests N] [--rounds N] [--clients a,b,...]
+                            [--only requests|upload|download]
 Prints requests per second and each peer's ratio to ouroboros.http.
 """
 
@@ -338,6 +339,7 @@ def main() -> int:
     ap.add_argument("--clients", default=",".join(CLIENTS))
     ap.add_argument("--stream-mib", type=int, default=100, help="size of the streamed upload and download")
     ap.add_argument("--stream-rounds", type=int, default=3, help="transfers per streaming row (the best counts)")
+    ap.add_argument("--only", choices=["requests", "upload", "download"], help="run only these rows")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--stream-kind", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
@@ -358,17 +360,18 @@ def main() -> int:
     rows = make_rows(n, args.big_requests)
     results: dict[str, dict[str, float]] = {}
     streams: dict[str, dict[str, dict[str, float]]] = {}
+    kinds = [k for k in ("upload", "download") if args.only in (None, k)]
     try:
         # Rounds interleave the clients (A B C D, A B C D, ...) and each row keeps a
         # client's best round: on a machine shared with other work, a burst of load
         # then costs every client alike instead of whichever ran during it.
         for r in range(args.rounds):
-            for name in names:
+            for name in names if args.only in (None, "requests") else ():
                 got = _child(name, url, ["--requests", str(n), "--big-requests", str(args.big_requests)])
                 for label, value in got.items():
                     results.setdefault(name, {})[label] = max(value, results.get(name, {}).get(label, 0.0))
                 print(f"  round {r + 1}: measured {name}", file=sys.stderr)
-            for kind in ("upload", "download"):
+            for kind in kinds:
                 for name in names:
                     extra = ["--stream-kind", kind, "--stream-mib", str(args.stream_mib)]
                     got = _child(name, url, [*extra, "--stream-rounds", str(args.stream_rounds)])
@@ -379,16 +382,17 @@ def main() -> int:
     finally:
         proc.kill()
     peers = [n for n in names if n != "ouroboros"]
-    head = ["row", *(f"{n} req/s" for n in names), *(f"vs {p}" for p in peers if "ouroboros" in results)]
+    head = ["row", *(f"{n} req/s" for n in names), *(f"vs {p}" for p in peers if "ouroboros" in names)]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
-    for label, *_ in rows:
+    for label, *_ in rows if results else ():
         cells = [label, *(f"{results[n][label]:,.0f}" for n in names)]
         if "ouroboros" in results:
             cells += [f"{results['ouroboros'][label] / results[p][label]:.2f}x" for p in peers]
         print("| " + " | ".join(cells) + " |")
     mib = args.stream_mib
-    for kind, label in (("upload", f"stream {mib} MiB upload"), ("download", f"stream {mib} MiB download")):
+    for kind in kinds:
+        label = f"stream {mib} MiB {kind}"
         got = streams[kind]
         cells = [f"{label}, MiB/s", *(f"{got[n]['mib_s']:,.0f}" for n in names)]
         if "ouroboros" in got:

@@ -97,6 +97,11 @@ def bomb_server() -> Iterator[RawServer]:
 
 
 @pytest.fixture(scope="session")
+def pattern_server() -> Iterator[RawServer]:
+    yield from _raw("pattern")
+
+
+@pytest.fixture(scope="session")
 def endless_server() -> Iterator[RawServer]:
     yield from _raw("endless")
 

@@ -301,7 +301,8 @@ class RawServer(StreamServer):
     Modes: ``stall`` (accept, never answer), ``drop`` (read the request, close),
     ``garbage`` (answer with bytes that are not HTTP), ``midbody`` (promise 1000
     bytes, send 10, close), ``bomb`` (a gzip body of about 0.5 MB that inflates to
-    512 MiB), ``endless`` (a chunked body that never ends), ``cookies`` (a 100 KB
+    512 MiB), ``endless`` (a chunked body that never ends), ``pattern`` (a 25 MiB body whose
+    bytes say where they belong, see ``pattern_block``), ``cookies`` (a 100 KB
     ``Set-Cookie`` and 50 small ones), ``status700`` and ``status99`` (status lines outside 100-599).
     """
 
@@ -320,10 +321,22 @@ class RawServer(StreamServer):
             cls._bomb = b"".join(parts) + z.flush()
         return cls._bomb
 
+    PATTERN_BLOCKS = 400
+
+    @staticmethod
+    def pattern_block(i: int) -> bytes:
+        """Block ``i`` of the ``pattern`` body: 65521 bytes (a prime, so block
+        and chunk edges fall apart) of one value that changes with ``i``."""
+        return bytes([i % 251]) * 65521
+
     def __init__(self, mode: str) -> None:
         super().__init__()
         self.mode = mode
         self.connections = 0
+        # Bytes written by ``endless`` handlers, and handlers that ended (the
+        # client closed its connection).
+        self.sent = 0
+        self.finished = 0
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -345,12 +358,20 @@ class RawServer(StreamServer):
                 for i in range(0, len(body), 1 << 16):
                     writer.write(body[i : i + (1 << 16)])
                     await writer.drain()
+            elif self.mode == "pattern":
+                blocks = [self.pattern_block(i) for i in range(self.PATTERN_BLOCKS)]
+                head = f"HTTP/1.1 200 OK\r\ncontent-length: {sum(map(len, blocks))}\r\n\r\n"
+                writer.write(head.encode())
+                for block in blocks:
+                    writer.write(block)
+                    await writer.drain()
             elif self.mode == "endless":
                 writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
                 chunk = b"%x\r\n" % (1 << 16) + bytes(1 << 16) + b"\r\n"
                 while True:
                     writer.write(chunk)
                     await writer.drain()
+                    self.sent += len(chunk)
             elif self.mode == "cookies":
                 lines = [b"HTTP/1.1 200 OK", b"set-cookie: big=" + b"x" * 100_000]
                 lines += [b"set-cookie: c%d=v%d" % (i, i) for i in range(50)]
@@ -366,6 +387,7 @@ class RawServer(StreamServer):
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            self.finished += 1
             writer.close()
 
 
