@@ -21,6 +21,7 @@ from ouroboros.validation._deprecated import parse_obj_as, root_validator, valid
 from ouroboros.validation._discriminator import Discriminator, Tag
 from ouroboros.validation._errors import PydanticCustomError, ValidationError
 from ouroboros.validation._fields import MISSING, Field, FieldInfo, PrivateAttr
+from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation._model import BaseModel, PydanticUserError, create_model
 from ouroboros.validation._more_types import (
     UUID1,
@@ -334,47 +335,94 @@ __all__ = [
 
 _LAZY = {"schema_of": ".deprecated.tools", "schema_json_of": ".deprecated.tools"}
 
+# Where each public name lives, grouped by module, in Pydantic's order (``pydantic._dynamic_imports``
+# is public: tools and tests walk it). ``.core`` stands for ``pydantic_core``.
+_HOMES: list[tuple[str, str]] = [
+    ("__module__", "dataclasses"),
+    (
+        ".functional_validators",
+        "field_validator model_validator AfterValidator BeforeValidator PlainValidator WrapValidator"
+        " SkipValidation InstanceOf ValidateAs ModelWrapValidatorHandler",
+    ),
+    (".json_schema", "WithJsonSchema"),
+    (".functional_serializers", "field_serializer model_serializer PlainSerializer SerializeAsAny WrapSerializer"),
+    (".config", "ConfigDict with_config"),
+    (".validate_call_decorator", "validate_call"),
+    (
+        ".errors",
+        "PydanticErrorCodes PydanticUserError PydanticSchemaGenerationError PydanticImportError"
+        " PydanticUndefinedAnnotation PydanticInvalidForJsonSchema PydanticForbiddenQualifier",
+    ),
+    (".fields", "Field computed_field PrivateAttr"),
+    (".aliases", "AliasChoices AliasGenerator AliasPath"),
+    (".main", "BaseModel create_model"),
+    (
+        ".networks",
+        "AnyUrl AnyHttpUrl FileUrl HttpUrl FtpUrl WebsocketUrl AnyWebsocketUrl UrlConstraints EmailStr NameEmail"
+        " IPvAnyAddress IPvAnyInterface IPvAnyNetwork PostgresDsn CockroachDsn AmqpDsn RedisDsn MongoDsn KafkaDsn"
+        " NatsDsn MySQLDsn MariaDBDsn ClickHouseDsn SnowflakeDsn validate_email",
+    ),
+    (".root_model", "RootModel"),
+    (
+        ".types",
+        "Strict StrictStr conbytes conlist conset confrozenset constr StringConstraints ImportString conint"
+        " PositiveInt NegativeInt NonNegativeInt NonPositiveInt confloat PositiveFloat NegativeFloat"
+        " NonNegativeFloat NonPositiveFloat FiniteFloat condecimal condate UUID1 UUID3 UUID4 UUID5 UUID6 UUID7"
+        " UUID8 FilePath DirectoryPath NewPath Json Secret SecretStr SecretBytes StrictBool StrictBytes StrictInt"
+        " StrictFloat PaymentCardNumber ByteSize PastDate SocketPath FutureDate PastDatetime FutureDatetime"
+        " AwareDatetime NaiveDatetime AllowInfNan EncoderProtocol EncodedBytes EncodedStr Base64Encoder"
+        " Base64Bytes Base64Str Base64UrlBytes Base64UrlStr GetPydanticSchema Tag Discriminator JsonValue"
+        " OnErrorOmit FailFast",
+    ),
+    (".type_adapter", "TypeAdapter"),
+    (
+        ".warnings",
+        "PydanticDeprecatedSince20 PydanticDeprecatedSince26 PydanticDeprecatedSince29 PydanticDeprecatedSince210"
+        " PydanticDeprecatedSince211 PydanticDeprecatedSince212 PydanticDeprecatedSince214"
+        " PydanticDeprecationWarning PydanticExperimentalWarning",
+    ),
+    (".annotated_handlers", "GetCoreSchemaHandler GetJsonSchemaHandler"),
+    (".core", "MISSING ValidationError"),
+    (
+        ".core.core_schema",
+        "ValidationInfo SerializationInfo ValidatorFunctionWrapHandler FieldSerializationInfo"
+        " SerializerFunctionWrapHandler",
+    ),
+    (".deprecated.class_validators", "root_validator validator"),
+    (".deprecated.config", "BaseConfig Extra"),
+    (".deprecated.tools", "parse_obj_as schema_of schema_json_of"),
+    # Deprecated: importing these from the package root warns.
+    (".core.core_schema", "FieldValidationInfo"),
+    ("._internal._generate_schema", "GenerateSchema"),
+]
+
+#: ``name -> (package, module)``: where ``from ouroboros.validation import name`` finds it
+#: (``module == "__module__"`` for a submodule), as ``pydantic._dynamic_imports``.
+_dynamic_imports: dict[str, tuple[str, str]] = {
+    name: (__name__, module) for module, names in _HOMES for name in names.split()
+}
+_deprecated_dynamic_imports = frozenset({"FieldValidationInfo", "GenerateSchema"})
+_getattr_migration = getattr_migration(__name__)
+
 
 def __getattr__(name: str) -> object:
-    """Deprecated helpers imported on first use (``import ouroboros.validation`` stays light)."""
-    if name in _LAZY:
-        import importlib
+    """Names imported on first use, then v1 names moved or removed in v2 (``_migration``)."""
+    import importlib
 
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _deprecated_dynamic_imports:
+        import warnings as _warnings
 
-
-def _where(name: str) -> tuple[str, str]:
-    """``(package, module)`` that defines public name ``name`` (``"__module__"`` for submodules)."""
-    import sys
-    import types as _types
-
-    if name in _LAZY:
-        return (__name__, _LAZY[name])
-    obj = globals()[name]
-    if isinstance(obj, _types.ModuleType):
-        return (__name__, "__module__")
-    home = getattr(obj, "__module__", None)
-    if isinstance(home, str) and home.startswith(__name__ + ".") and name in vars(sys.modules.get(home, object)):
-        return (__name__, home[len(__name__) :])
-    homes = (
-        "types",
-        "networks",
-        "fields",
-        "functional_validators",
-        "functional_serializers",
-        "config",
-        "errors",
-        "version",
-        "annotated_handlers",
-        "core.core_schema",
-        "_validation",
-    )
-    for module in homes:
-        if name in vars(sys.modules.get(f"{__name__}.{module}", object)):
-            return (__name__, f".{module}")
-    return (__name__, ".main")
+        _warnings.warn(
+            f"Importing {name} from `pydantic` is deprecated. This feature is either no longer supported,"
+            " or is not public.",
+            PydanticDeprecatedSince20,
+            stacklevel=2,
+        )
+    if name in _LAZY or name in _deprecated_dynamic_imports:
+        package, module = _dynamic_imports[name]
+        return getattr(importlib.import_module(module, package), name)
+    return _getattr_migration(name)
 
 
-#: Where each public name lives, as Pydantic's ``pydantic._dynamic_imports``.
-_dynamic_imports: dict[str, tuple[str, str]] = {n: _where(n) for n in __all__ if n not in ("__version__",)}
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -8,6 +8,7 @@ from enum import Enum, EnumMeta
 from typing import Any, Literal, TypeVar
 
 from ouroboros.validation._config import ConfigDict
+from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation.warnings import PydanticDeprecatedSince20
 
 __all__ = ["BaseConfig", "ConfigDict", "Extra", "ExtraValues", "JsonDict", "JsonValue", "with_config"]
@@ -78,3 +79,6 @@ class BaseConfig(metaclass=_ConfigMetaclass):
 
     def __getattr__(self, name: str) -> Any:
         return _config_default(name, type(self).__name__, on_class=False)
+
+
+__getattr__ = getattr_migration(__name__)

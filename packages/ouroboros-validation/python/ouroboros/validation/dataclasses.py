@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ouroboros.validation._decorators import _Marked
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo
+from ouroboros.validation._migration import getattr_migration
 
 __all__ = ["Field", "dataclass", "is_pydantic_dataclass", "rebuild_dataclass"]
 
@@ -198,3 +199,6 @@ def _mirror_model(dc: type, infos: dict[str, FieldInfo], cfg: dict[str, Any], mo
 def rebuild_dataclass(cls: type, *, force: bool = False, raise_errors: bool = True, **_: Any) -> bool | None:
     """Resolve forward references now (validated dataclasses resolve them on first use)."""
     return True if is_pydantic_dataclass(cls) else None
+
+
+__getattr__ = getattr_migration(__name__)

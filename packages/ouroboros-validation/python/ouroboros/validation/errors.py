@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation._model import PydanticUserError
 
 __all__ = [
@@ -78,3 +79,6 @@ class PydanticForbiddenQualifier(PydanticUserError):
             "it is defined.",
             code=None,
         )
+
+
+__getattr__ = getattr_migration(__name__)

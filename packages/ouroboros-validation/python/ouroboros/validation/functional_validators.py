@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from ouroboros.validation._decorators import field_validator, model_validator
-from ouroboros.validation._more_types import InstanceOf, SkipValidation
+from ouroboros.validation._more_types import InstanceOf, SkipValidation, ValidateAs
 from ouroboros.validation._types import AfterValidator, BeforeValidator, PlainValidator, WrapValidator
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "ModelWrapValidatorHandler",
     "PlainValidator",
     "SkipValidation",
+    "ValidateAs",
     "WrapValidator",
     "field_validator",
     "model_validator",

@@ -6,6 +6,7 @@ import dataclasses
 import ipaddress
 from typing import Any, ClassVar
 
+from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation._types import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
 from ouroboros.validation.core._urls import MultiHostUrl
 
@@ -41,7 +42,6 @@ __all__ = [
     "SnowflakeDsn",
     "UrlConstraints",
     "WebsocketUrl",
-    "import_email_validator",
     "validate_email",
 ]
 
@@ -285,3 +285,5 @@ IP_SCHEMAS = {
     ipaddress.IPv4Network: _ip("ip_v4_network", ipaddress.IPv4Network, "Input is not a valid IPv4 network"),
     ipaddress.IPv6Network: _ip("ip_v6_network", ipaddress.IPv6Network, "Input is not a valid IPv6 network"),
 }
+
+__getattr__ = getattr_migration(__name__)

@@ -2,9 +2,10 @@
 
 from ouroboros.validation._discriminator import Discriminator, Tag
 from ouroboros.validation._encoded import Base64Encoder, EncodedBytes, EncodedStr, EncoderProtocol
+from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation._more_types import *  # noqa: F403 - the module's public names are its __all__
 from ouroboros.validation._more_types import __all__ as _more
-from ouroboros.validation._payment import PaymentCardBrand, PaymentCardNumber
+from ouroboros.validation._payment import PaymentCardBrand, PaymentCardNumber  # noqa: F401 - importable here
 from ouroboros.validation._types import (
     NegativeFloat,
     NegativeInt,
@@ -25,10 +26,13 @@ from ouroboros.validation._types import (
     conlist,
     constr,
 )
-from ouroboros.validation.functional_serializers import SerializeAsAny
+from ouroboros.validation.functional_serializers import SerializeAsAny  # noqa: F401 - importable here
+
+# Importable from here, but (as in Pydantic) public under other modules.
+_ELSEWHERE = frozenset({"InstanceOf", "SkipValidation", "ValidateAs", "UuidVersion"})
 
 __all__ = [
-    *_more,
+    *(name for name in _more if name not in _ELSEWHERE),
     "Base64Encoder",
     "Discriminator",
     "EncodedBytes",
@@ -40,11 +44,9 @@ __all__ = [
     "NonNegativeInt",
     "NonPositiveFloat",
     "NonPositiveInt",
-    "PaymentCardBrand",
     "PaymentCardNumber",
     "PositiveFloat",
     "PositiveInt",
-    "SerializeAsAny",
     "Strict",
     "StrictBool",
     "StrictBytes",
@@ -57,3 +59,5 @@ __all__ = [
     "conlist",
     "constr",
 ]
+
+__getattr__ = getattr_migration(__name__)

@@ -679,3 +679,22 @@ CoreSchemaFieldType = Literal["model-field", "dataclass-field", "typed-dict-fiel
 IncExCall = set[int | str] | dict[int | str, Any] | None
 IncExDict = set[int | str] | dict[int | str, Any]
 ErrorType = str
+
+
+# Old names of the validator-function types: still importable, with a warning.
+_DEPRECATED_NAMES = {
+    "FieldValidationInfo": "ValidationInfo",
+    "FieldValidatorFunction": "WithInfoValidatorFunction",
+    "GeneralValidatorFunction": "WithInfoValidatorFunction",
+    "FieldWrapValidatorFunction": "WithInfoWrapValidatorFunction",
+}
+
+
+def __getattr__(name: str) -> Any:
+    new = _DEPRECATED_NAMES.get(name)
+    if new is None:
+        raise AttributeError(f"module 'pydantic_core' has no attribute '{name}'")
+    import warnings
+
+    warnings.warn(f"`{name}` is deprecated, use `{new}` instead.", DeprecationWarning, stacklevel=1)
+    return globals()[new]
