@@ -4,8 +4,9 @@ from typing import Annotated, List, Literal, Optional, Union
 
 import pytest
 from conftest import errors_of, one_error
+from typing_extensions import TypeAliasType
 
-from ouroboros.validation import BaseModel, Field, TypeAdapter
+from ouroboros.validation import BaseModel, Field, TypeAdapter, ValidationError
 
 
 @pytest.mark.parametrize(
@@ -133,3 +134,50 @@ def test_nested_optional_model():
     assert Wrap().inner is None
     assert Wrap(inner={"a": 2}).inner == A(a=2)
     assert Wrap(inner=None).model_dump() == {"inner": None}
+
+
+def test_discriminated_union_enum_and_int_tags_alias_and_nested():
+    import enum
+
+    from ouroboros.validation.errors import PydanticUserError
+
+    class Kind(enum.Enum):
+        a = 1
+        b = 2
+
+    class A(BaseModel):
+        m: Literal[Kind.a] = Field(alias="M")
+
+    class B(BaseModel):
+        m: Literal[Kind.b] = Field(alias="M")
+
+    class C(BaseModel):
+        m: Literal[3] = Field(alias="M")
+
+    ta = TypeAdapter(Annotated[Union[A, Union[B, C], None], Field(discriminator="m")])
+    assert isinstance(ta.validate_python({"M": 2}), B)
+    assert isinstance(ta.validate_json('{"M": 3}'), C)
+    assert ta.validate_python(None) is None
+    error = one_error(Annotated[Union[A, B, C], Field(discriminator="m")], {"M": 4})
+    assert error["type"] == "union_tag_invalid"
+    assert error["ctx"] == {"discriminator": "'m' | 'M'", "tag": "4", "expected_tags": f"{Kind.a!r}, {Kind.b!r}, 3"}
+
+    class Plain(BaseModel):
+        m: int = Field(alias="M")
+
+    with pytest.raises(PydanticUserError, match="Model 'Plain' needs field 'm' to be of type `Literal`"):
+        TypeAdapter(Annotated[Union[A, Plain], Field(discriminator="m")])
+    with pytest.raises(TypeError, match="The core schema type 'str' is not a valid discriminated union variant"):
+        TypeAdapter(Annotated[Union[A, str], Field(discriminator="m")])
+
+
+Nested = TypeAliasType("Nested", Union[int, List["Nested"]])  # type: ignore[misc]
+
+
+def test_type_alias_type_and_recursive_alias():
+    ints = TypeAliasType("Ints", List[int])
+    assert TypeAdapter(ints).validate_python(["1", 2]) == [1, 2]
+    ta = TypeAdapter(Nested)
+    assert ta.validate_python([1, [2, ["3"]]]) == [1, [2, [3]]]
+    with pytest.raises(ValidationError, match="valid integer"):
+        ta.validate_python([1, ["x"]])

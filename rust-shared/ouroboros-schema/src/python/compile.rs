@@ -20,7 +20,7 @@ use super::serialize::{FieldSer, ModelSer};
 use super::special::{
     BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlDefaults, UrlValidator,
 };
-use super::union::{TaggedUnionValidator, UnionValidator};
+use super::union::{tag_text, TaggedUnionValidator, UnionValidator};
 use super::validator::{ctx_of, FuncMode, FunctionValidator, Validator};
 
 /// The description format this crate understands (`ouroboros.core.SCHEMA_FORMAT_VERSION`).
@@ -568,6 +568,8 @@ impl Compiler {
             "tagged_union" => {
                 let discriminator = get_str(d, "discriminator")?
                     .ok_or_else(|| bad("tagged_union without discriminator"))?;
+                // The input key may also be the field's alias (tried after the name, as Pydantic).
+                let alias = get_str(d, "discriminator_alias")?.filter(|a| *a != discriminator);
                 let choices_map = get(d, "choices")?
                     .ok_or_else(|| bad("tagged_union without choices"))?
                     .cast_into::<PyDict>()?;
@@ -575,14 +577,20 @@ impl Compiler {
                 let mut lookup = HashMap::new();
                 let mut tags_repr = Vec::new();
                 for (tag, s) in choices_map.iter() {
-                    let tag_text = tag.str()?.to_string();
-                    tags_repr.push(format!("'{tag_text}'"));
-                    lookup.insert(tag_text, choices.len());
+                    tags_repr.push(tag.repr()?.to_string());
+                    lookup.insert(tag_text(&tag)?, choices.len());
                     choices.push(self.schema(py, &s)?);
                 }
+                let discriminator_name = match &alias {
+                    Some(a) => format!("'{discriminator}' | '{a}'"),
+                    None => format!("'{discriminator}'"),
+                };
                 Validator::Tagged(Box::new(TaggedUnionValidator {
                     discriminator: PyString::intern(py, &discriminator).unbind(),
-                    discriminator_name: discriminator,
+                    alias: alias.as_deref().map(|a| PyString::intern(py, a).unbind()),
+                    discriminator_key: discriminator,
+                    alias_key: alias,
+                    discriminator_name,
                     choices,
                     lookup,
                     tags_repr,

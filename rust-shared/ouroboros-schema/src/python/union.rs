@@ -93,6 +93,11 @@ impl UnionValidator {
 #[derive(Debug)]
 pub struct TaggedUnionValidator {
     pub discriminator: Py<PyString>,
+    /// The field's alias, looked up when the name is absent.
+    pub alias: Option<Py<PyString>>,
+    pub discriminator_key: String,
+    pub alias_key: Option<String>,
+    /// How errors name the lookup: `'kind'`, or `'kind' | 'Kind'` with an alias.
     pub discriminator_name: String,
     pub choices: Vec<Validator>,
     /// `str(tag)` -> index into `choices`.
@@ -100,7 +105,7 @@ pub struct TaggedUnionValidator {
     pub tags_repr: Vec<String>,
 }
 
-fn tag_text(o: &Bound<'_, PyAny>) -> PyResult<String> {
+pub fn tag_text(o: &Bound<'_, PyAny>) -> PyResult<String> {
     // Enum members are looked up by their value.
     let v = if o.hasattr(pyo3::intern!(o.py(), "_value_"))? {
         o.getattr(pyo3::intern!(o.py(), "_value_"))?
@@ -117,30 +122,40 @@ impl TaggedUnionValidator {
         inp: &Inp<'_, 'py>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
+        let keys = std::iter::once(&self.discriminator).chain(self.alias.as_ref());
         let tag: Option<String> = match inp {
             Inp::Py(o) => {
-                if let Ok(d) = o.cast::<PyDict>() {
-                    match d.get_item(self.discriminator.bind(py))? {
-                        Some(t) => Some(tag_text(&t)?),
-                        None => None,
-                    }
-                } else {
-                    match o.getattr(self.discriminator.bind(py)) {
-                        Ok(t) => Some(tag_text(&t)?),
-                        Err(_) => None,
+                let mut found = None;
+                for key in keys {
+                    let value = if let Ok(d) = o.cast::<PyDict>() {
+                        d.get_item(key.bind(py))?
+                    } else {
+                        o.getattr(key.bind(py)).ok()
+                    };
+                    if let Some(t) = value {
+                        found = Some(tag_text(&t)?);
+                        break;
                     }
                 }
+                found
             }
-            Inp::Json(JsonValue::Object(entries)) => entries
-                .iter()
-                .rev()
-                .find(|(k, _)| k.as_ref() == self.discriminator_name)
-                .map(|(_, v)| match v {
-                    JsonValue::Str(s) => s.to_string(),
-                    JsonValue::Int(i) => i.to_string(),
-                    JsonValue::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
-                    other => format!("{other:?}"),
-                }),
+            Inp::Json(JsonValue::Object(entries)) => {
+                let names = std::iter::once(&self.discriminator_key).chain(self.alias_key.as_ref());
+                names
+                    .filter_map(|name| {
+                        entries
+                            .iter()
+                            .rev()
+                            .find(|(k, _)| k.as_ref() == name.as_str())
+                    })
+                    .map(|(_, v)| match v {
+                        JsonValue::Str(s) => s.to_string(),
+                        JsonValue::Int(i) => i.to_string(),
+                        JsonValue::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+                        other => format!("{other:?}"),
+                    })
+                    .next()
+            }
             Inp::Json(_) => None,
         };
         let Some(tag) = tag else {
@@ -148,7 +163,7 @@ impl TaggedUnionValidator {
                 || matches!(inp, Inp::Py(o) if o.is_instance_of::<PyDict>() || o.hasattr("__dict__").unwrap_or(false));
             let kind = if is_mapping {
                 ErrorType::UnionTagNotFound {
-                    discriminator: format!("'{}'", self.discriminator_name),
+                    discriminator: self.discriminator_name.clone(),
                 }
             } else {
                 ErrorType::ModelAttributesType
@@ -162,7 +177,7 @@ impl TaggedUnionValidator {
             None => Err(ValError::new(
                 py,
                 ErrorType::UnionTagInvalid {
-                    discriminator: format!("'{}'", self.discriminator_name),
+                    discriminator: self.discriminator_name.clone(),
                     tag,
                     expected_tags: self.tags_repr.join(", "),
                 },

@@ -286,7 +286,7 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         else:
             discriminator = discriminator.discriminator
     if discriminator is not None:
-        schema = _discriminated(schema, discriminator, ctx)
+        schema = _discriminated(tp, discriminator, ctx)
     if ctx.str_strip_whitespace and schema.get("type") == "str":
         constraints.setdefault("strip_whitespace", True)
     if ctx.coerce_numbers_to_str and schema.get("type") == "str":
@@ -555,6 +555,9 @@ class DescribeContext:
             if config.get(key):
                 self.str_config[constraint] = config[key]
         self.in_model = False
+        # Type aliases being described (a recursive alias refers back to one of these).
+        self.aliases_open: set[str] = set()
+        self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
 
     def resolve(self, ref: Any) -> Any:
         name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
@@ -572,9 +575,60 @@ def _label(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp)
 
 
+def _type_alias_types() -> tuple[type, ...]:
+    import typing_extensions
+
+    kinds = {typing_extensions.TypeAliasType}
+    if hasattr(typing, "TypeAliasType"):
+        kinds.add(typing.TypeAliasType)
+    return tuple(kinds)
+
+
+def type_alias_value(tp: Any) -> Any:
+    """What a ``type X = ...`` alias (``TypeAliasType``) stands for, ``X[int]`` substituted; else None."""
+    kinds = _type_alias_types()
+    if isinstance(tp, kinds):
+        return tp.__value__
+    origin = typing.get_origin(tp)
+    if not isinstance(origin, kinds):
+        return None
+    value = origin.__value__
+    params = getattr(origin, "__type_params__", ())
+    args = typing.get_args(tp)
+    if params and getattr(value, "__parameters__", ()):
+        value = value[args if len(args) != 1 else args[0]]
+    elif params:
+        value = dict(zip(params, args, strict=False)).get(value, value)
+    return value
+
+
+def _describe_alias(tp: Any, value: Any, ctx: DescribeContext) -> dict[str, Any]:
+    """A type alias; one referring to itself (directly or not) is validated through a lazy step."""
+    key = repr(tp)
+    if key in ctx.aliases_open:
+        holder: dict[str, Any] = {}
+        ctx.aliases_pending.setdefault(key, []).append(holder)
+
+        def recurse(value: Any, _data: Any = None, _context: Any = None) -> Any:
+            return holder["handler"](value)
+
+        return {"type": "function", "mode": "plain", "func": recurse}
+    ctx.aliases_open.add(key)
+    try:
+        schema = describe_type(value, ctx)
+    finally:
+        ctx.aliases_open.discard(key)
+    for holder in ctx.aliases_pending.pop(key, []):
+        holder["handler"] = _LazyHandler(schema)
+    return schema
+
+
 def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if isinstance(tp, (str, typing.ForwardRef)):
         return describe_type(ctx.resolve(tp), ctx)
+    alias_value = type_alias_value(tp)
+    if alias_value is not None:
+        return _describe_alias(tp, alias_value, ctx)
     if isinstance(tp, typing.TypeVar):
         # A TypeVar mapped to itself (a generic parametrized by its own parameter) is unbound.
         if tp in ctx.typevars and ctx.typevars[tp] is not tp:
@@ -699,24 +753,14 @@ def _union(args: list[Any], ctx: DescribeContext) -> dict[str, Any]:
     return {"type": "union", "choices": choices}
 
 
-def _discriminated(schema: dict[str, Any], discriminator: str, ctx: DescribeContext) -> dict[str, Any]:
-    nullable = schema["type"] == "nullable"
-    union = schema["schema"] if nullable else schema
-    if union["type"] != "union":
-        raise TypeError("discriminator can only be used with a Union of models")
-    choices: dict[Any, Any] = {}
-    for choice in union["choices"]:
-        if choice["type"] != "model":
-            raise TypeError("discriminator can only be used with a Union of models")
-        cls = choice["cls"]
-        field = cls.model_fields.get(discriminator)
-        if field is None:
-            raise TypeError(f"model {cls.__name__!r} needs a field {discriminator!r} to be discriminated")
-        base, _ = split_annotated(field.annotation)
-        if typing.get_origin(base) is not typing.Literal:
-            raise TypeError(f"model {cls.__name__!r} needs field {discriminator!r} to be of type `Literal`")
-        for tag in typing.get_args(base):
-            key = tag.value if isinstance(tag, enum.Enum) else tag
-            choices[key] = choice
-    tagged = {"type": "tagged_union", "discriminator": discriminator, "choices": choices}
-    return {"type": "nullable", "schema": tagged} if nullable else tagged
+def _discriminated(tp: Any, discriminator: str, ctx: DescribeContext) -> dict[str, Any]:
+    """``Field(discriminator=...)``: the union's member is chosen by the value of one field.
+
+    Follows Pydantic: members are models, dataclasses, TypedDicts or nested unions of them
+    (validator wrappers allowed); each names the field with a ``Literal`` type, whose values
+    become the member's tags. ``None`` in the union makes the result nullable.
+    """
+    from ouroboros.validation._discriminator import DiscriminatorPlan
+
+    plan = DiscriminatorPlan(discriminator, lambda a: describe_type(a, ctx), ctx.resolve)
+    return plan.build(tp)
