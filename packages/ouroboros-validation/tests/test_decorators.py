@@ -320,3 +320,28 @@ def test_model_validator_wrap():
     assert Logged(x=3).x == 3
     assert Logged(x="bad").x == -1
     assert Logged.model_validate_json('{"x": 4}').x == 4
+
+
+def test_validator_exception_is_the_error_context():
+    from ouroboros.validation import BaseModel, ValidationError, field_validator
+
+    class M(BaseModel):
+        a: str
+
+        @field_validator("a")
+        @classmethod
+        def check(cls, v: str) -> str:
+            if v == "x":
+                raise ValueError("no x")
+            assert v != "y", "no y"
+            return v
+
+    with pytest.raises(ValidationError) as info:
+        M(a="x")
+    error = info.value.errors()[0]["ctx"]["error"]
+    assert isinstance(error, ValueError)
+    assert str(error) == "no x"
+    assert '"ctx": {"error": "no x"}' in info.value.json()
+    with pytest.raises(ValidationError) as info:
+        M(a="y")
+    assert repr(info.value.errors()[0]["ctx"]["error"]) == "AssertionError('no y')"

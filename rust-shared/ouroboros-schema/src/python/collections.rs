@@ -251,6 +251,7 @@ impl TupleValidator {
                 kind: ErrorType::Missing,
                 loc: vec![LocItem::Index(i)],
                 input: inp.to_py(py)?.unbind(),
+                error_obj: None,
             });
         }
         let out = errors.into_result(out)?;

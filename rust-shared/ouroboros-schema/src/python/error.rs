@@ -17,6 +17,9 @@ pub struct LineError {
     pub kind: ErrorType,
     pub loc: Vec<LocItem>,
     pub input: Py<PyAny>,
+    /// The exception a user validator raised (`value_error`, `assertion_error`):
+    /// Pydantic's `errors()` gives it as `ctx["error"]`.
+    pub error_obj: Option<Py<PyAny>>,
 }
 
 /// Either validation failures (all of them, collected) or a Python exception
@@ -49,6 +52,7 @@ impl ValError {
             kind,
             loc: Vec::new(),
             input,
+            error_obj: None,
         }])
     }
 
@@ -59,6 +63,7 @@ impl ValError {
             kind,
             loc: Vec::new(),
             input: input.clone().unbind(),
+            error_obj: None,
         }])
     }
 
@@ -142,7 +147,10 @@ pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<
         if !ctx.is_empty() {
             let c = PyDict::new(py);
             for (k, v) in &ctx {
-                c.set_item(*k, ctx_to_py(py, v)?)?;
+                match (&line.error_obj, *k) {
+                    (Some(obj), "error") => c.set_item(*k, obj.bind(py))?,
+                    _ => c.set_item(*k, ctx_to_py(py, v)?)?,
+                }
             }
             d.set_item(pyo3::intern!(py, "ctx"), c)?;
         } else if let ErrorType::CustomWithContext { ctx, .. } = &line.kind {
@@ -231,13 +239,19 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
         };
         return ValError::new_py(kind, input);
     }
-    if err.is_instance_of::<pyo3::exceptions::PyAssertionError>(py) {
-        return ValError::new_py(ErrorType::AssertionError { error: text }, input);
-    }
-    if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
-        return ValError::new_py(ErrorType::ValueError { error: text }, input);
-    }
-    ValError::Py(Box::new(err))
+    let kind = if err.is_instance_of::<pyo3::exceptions::PyAssertionError>(py) {
+        ErrorType::AssertionError { error: text }
+    } else if err.is_instance_of::<pyo3::exceptions::PyValueError>(py) {
+        ErrorType::ValueError { error: text }
+    } else {
+        return ValError::Py(Box::new(err));
+    };
+    ValError::Lines(vec![LineError {
+        kind,
+        loc: Vec::new(),
+        input: input.clone().unbind(),
+        error_obj: Some(value.clone().into_any().unbind()),
+    }])
 }
 
 /// Lines of a nested `ValidationError` (`(type, loc, msg, input, ctx)` tuples
@@ -260,6 +274,15 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
             }
         }
         loc.reverse();
+        let error_obj = match t.as_str() {
+            "value_error" | "assertion_error" => item
+                .get_item("ctx")
+                .and_then(|c| c.get_item("error"))
+                .ok()
+                .filter(|e| e.is_instance_of::<pyo3::exceptions::PyBaseException>())
+                .map(Bound::unbind),
+            _ => None,
+        };
         let kind = match t.as_str() {
             "missing" => ErrorType::Missing,
             "value_error" => ErrorType::ValueError {
@@ -280,7 +303,12 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
                 },
             },
         };
-        out.push(LineError { kind, loc, input });
+        out.push(LineError {
+            kind,
+            loc,
+            input,
+            error_obj,
+        });
     }
     Ok(out)
 }

@@ -286,6 +286,7 @@ impl SchemaValidator {
                     },
                     loc: Vec::new(),
                     input: input.unbind(),
+                    error_obj: None,
                 }]);
                 return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
             }
@@ -316,6 +317,7 @@ impl SchemaValidator {
                     kind: ErrorType::JsonInvalid { error },
                     loc: Vec::new(),
                     input: input.unbind(),
+                    error_obj: None,
                 }]);
                 Err(into_py_err_titled(py, err, self.title_py.bind(py)))
             }
