@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import json
@@ -319,6 +320,18 @@ class ModelMetaclass(type):
     def __pydantic_computed_fields__(cls) -> dict[str, ComputedFieldInfo]:
         return cls.model_computed_fields
 
+    @property
+    def __pydantic_generic_metadata__(cls) -> dict[str, Any]:
+        """``origin``/``args`` of a parametrized generic model, and the TypeVars still open."""
+        own = cls.__dict__.get("__ouroboros_generic_meta__")
+        if own is not None:
+            return own
+        return {"origin": None, "args": (), "parameters": tuple(getattr(cls, "__parameters__", ()))}
+
+    @__pydantic_generic_metadata__.setter
+    def __pydantic_generic_metadata__(cls, value: dict[str, Any]) -> None:
+        type.__setattr__(cls, "__ouroboros_generic_meta__", value)
+
 
 class BaseModel(metaclass=ModelMetaclass):
     """Declare fields with annotations; instances are validated in Rust.
@@ -400,28 +413,59 @@ class BaseModel(metaclass=ModelMetaclass):
         type.__setattr__(cls, "__ouroboros_localns__", localns)
         return cls._ouroboros_build(raise_errors=raise_errors) is not None
 
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+        """The name of ``cls[params]`` (``Response[list[int]]``); override it to name them yourself."""
+        if not isinstance(params, tuple):
+            raise TypeError("Concrete names should only be generated for generic models.")
+        from ouroboros.validation._internal._repr import display_as_type
+
+        names = [p if isinstance(p, str) else display_as_type(p) for p in params]
+        return f"{cls.__name__}[{', '.join(names)}]"
+
     def __class_getitem__(cls, params: Any) -> Any:
+        if cls is BaseModel:
+            raise TypeError("Type parameters should be placed on typing.Generic, not BaseModel")
+        if not hasattr(cls, "__parameters__"):
+            raise TypeError(f"{cls} cannot be parametrized because it does not inherit from typing.Generic")
+        meta = cls.__pydantic_generic_metadata__
+        tvars = meta["parameters"]
+        if not tvars and typing.Generic not in cls.__bases__:
+            raise TypeError(f"{cls} is not a generic class")
         params = params if isinstance(params, tuple) else (params,)
-        tvars = getattr(cls, "__parameters__", ())
-        if not tvars:
-            raise TypeError(f"{cls.__name__} is not a generic model")
         cache = cls.__dict__.get("__ouroboros_generic_cache__")
         if cache is None:
             cache = {}
             type.__setattr__(cls, "__ouroboros_generic_cache__", cache)
-        if params in cache:
+        try:
             return cache[params]
-        names = ", ".join(getattr(p, "__name__", repr(p)) for p in params)
-        mapping = dict(zip(tvars, params, strict=False))
+        except (KeyError, TypeError):
+            pass
+        mapping = _map_type_arguments(cls, tvars, params)
+        if mapping and all(k is v for k, v in mapping.items()):
+            return cls
+        from ouroboros.validation._internal._generics import replace_types
+
+        origin = meta["origin"] or cls
+        args = tuple(replace_types(a, mapping) for a in meta["args"]) if meta["args"] else tuple(mapping.values())
+        remaining: dict[Any, None] = {}
+        for value in mapping.values():
+            for tv in _contained_typevars(value):
+                remaining[tv] = None
+        name = origin.model_parametrized_name(args)
 
         def body(ns: dict[str, Any]) -> None:
             ns["__module__"] = cls.__module__
             ns["__ouroboros_typevars__"] = mapping
-            ns["__qualname__"] = f"{cls.__qualname__}[{names}]"
+            ns["__qualname__"] = name if "." not in cls.__qualname__ else f"{cls.__qualname__.rsplit('.', 1)[0]}.{name}"
 
-        sub = types.new_class(f"{cls.__name__}[{names}]", (cls,), {}, body)
-        type.__setattr__(sub, "__parameters__", tuple(p for p in params if isinstance(p, typing.TypeVar)))
-        cache[params] = sub
+        sub = types.new_class(name, (cls,), {}, body)
+        type.__setattr__(sub, "__parameters__", tuple(remaining))
+        type.__setattr__(
+            sub, "__ouroboros_generic_meta__", {"origin": origin, "args": args, "parameters": tuple(remaining)}
+        )
+        with contextlib.suppress(TypeError):  # unhashable arguments are not cached
+            cache[params] = sub
         return sub
 
     # ---- validation ------------------------------------------------------
@@ -1017,3 +1061,34 @@ def create_model(
 
 
 __all__ += ["PYDANTIC_UNDEFINED", "ModelMetaclass", "UndefinedAnnotation"]
+
+
+def _map_type_arguments(cls: type, parameters: tuple[Any, ...], args: tuple[Any, ...]) -> dict[Any, Any]:
+    """``{TypeVar: argument}`` for ``cls[args]``; a TypeVar's default fills a missing argument."""
+    from ouroboros.validation._internal._generics import replace_types
+
+    if len(args) > len(parameters):
+        raise TypeError(f"Too many arguments for {cls}; actual {len(args)}, expected {len(parameters)}")
+    mapping: dict[Any, Any] = dict(zip(parameters, args, strict=False))
+    for param in parameters[len(args) :]:
+        has_default = getattr(param, "has_default", None)
+        if has_default is not None and has_default():
+            mapping[param] = replace_types(param.__default__, mapping)
+            continue
+        expected = len(parameters) - sum(1 for p in parameters if getattr(p, "has_default", lambda: False)())
+        raise TypeError(f"Too few arguments for {cls}; actual {len(args)}, expected at least {expected}")
+    return mapping
+
+
+def _contained_typevars(tp: Any) -> list[Any]:
+    """The TypeVars ``tp`` still refers to (``list[T]`` -> ``[T]``)."""
+    if isinstance(tp, typing.TypeVar):
+        return [tp]
+    found: list[Any] = []
+    params = getattr(tp, "__parameters__", None)
+    if isinstance(params, tuple) and (isinstance(tp, type) and hasattr(tp, "__pydantic_generic_metadata__")):
+        return list(params)
+    for arg in typing.get_args(tp):
+        for item in arg if isinstance(arg, list) else [arg]:
+            found.extend(_contained_typevars(item))
+    return found

@@ -68,8 +68,8 @@ def display_as_type(obj: Any) -> str:
         return "..."
     if isinstance(obj, Representation):
         return repr(obj)
-    if isinstance(obj, typing.ForwardRef):
-        return obj.__forward_arg__
+    if isinstance(obj, typing.ForwardRef) or _is_type_alias(obj):
+        return str(obj)
     if not isinstance(obj, (type, typing._GenericAlias, types.GenericAlias, types.UnionType)):  # type: ignore[attr-defined]
         obj = obj.__class__
     origin = typing.get_origin(obj)
@@ -78,9 +78,26 @@ def display_as_type(obj: Any) -> str:
         return f"Union[{args}]"
     if origin is typing.Literal:
         return f"Literal[{', '.join(repr(a) for a in typing.get_args(obj))}]"
-    if isinstance(obj, types.GenericAlias):
-        args = ", ".join(map(display_as_type, typing.get_args(obj)))
-        return f"{obj.__qualname__}[{args}]"
+    if isinstance(obj, (types.GenericAlias, typing._GenericAlias)):  # type: ignore[attr-defined]
+        args = ", ".join(map(_display_type_arg, typing.get_args(obj)))
+        try:
+            return f"{obj.__qualname__}[{args}]"
+        except AttributeError:
+            return str(obj).replace("typing.", "").replace("typing_extensions.", "")
     if isinstance(obj, type):
         return obj.__qualname__
     return repr(obj).replace("typing.", "").replace("typing_extensions.", "")
+
+
+def _display_type_arg(arg: Any) -> str:
+    # Callable[[int, str], bool] has its parameters as a list.
+    if isinstance(arg, list):
+        return f"[{', '.join(map(display_as_type, arg))}]"
+    return display_as_type(arg)
+
+
+def _is_type_alias(obj: Any) -> bool:
+    import typing_extensions
+
+    kinds = (typing_extensions.TypeAliasType, getattr(typing, "TypeAliasType", typing_extensions.TypeAliasType))
+    return isinstance(obj, kinds)

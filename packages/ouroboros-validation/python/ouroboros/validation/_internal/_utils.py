@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import collections
-import copy
 import itertools
 import types
 from collections.abc import Callable, Iterable, Mapping
+from copy import deepcopy
 from typing import Any, Generic, TypeVar
 
 __all__ = [
@@ -85,7 +85,8 @@ def smart_deepcopy(obj: T) -> T:
             return obj if cls is tuple else obj.copy()  # type: ignore[attr-defined]
     except (TypeError, ValueError, RuntimeError):
         pass
-    return copy.deepcopy(obj)
+    # Looked up in this module at call time (tests and tools may replace it).
+    return deepcopy(obj)
 
 
 def all_identical(left: Iterable[Any], right: Iterable[Any]) -> bool:
