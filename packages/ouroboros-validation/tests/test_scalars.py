@@ -250,3 +250,33 @@ def test_none_type():
 @pytest.mark.parametrize("value", [1, "x", None, [1, 2], {"a": object()}])
 def test_any_passes_everything_through(value):
     assert TypeAdapter(Any).validate_python(value) is value
+
+
+def test_decimal_whole_digits_and_decimal_bounds_in_ctx():
+    from decimal import Decimal
+
+    from ouroboros.validation import Field, TypeAdapter, ValidationError
+    from ouroboros.validation.core import SchemaError
+
+    ta = TypeAdapter(Annotated[Decimal, Field(max_digits=3, decimal_places=1)])
+    assert ta.validate_python("12.3") == Decimal("12.3")
+    with pytest.raises(ValidationError) as info:
+        ta.validate_python(Decimal("999"))
+    assert info.value.errors()[0]["type"] == "decimal_whole_digits"
+    assert info.value.errors()[0]["ctx"] == {"whole_digits": 2}
+    with pytest.raises(ValidationError) as info:
+        ta.validate_python("1000.0")
+    assert info.value.errors()[0]["type"] == "decimal_max_digits"
+    # 30 significant digits: counted without rounding to the context's 28.
+    wide = TypeAdapter(Annotated[Decimal, Field(max_digits=29)])
+    with pytest.raises(ValidationError, match="no more than 29 digits"):
+        wide.validate_python("1234567890123456789012345678.91")
+    bounded = TypeAdapter(Annotated[Decimal, Field(gt=Decimal("42.24"))])
+    with pytest.raises(ValidationError) as info:
+        bounded.validate_python(Decimal("42"))
+    assert info.value.errors()[0]["ctx"] == {"gt": Decimal("42.24")}
+    assert isinstance(info.value.errors()[0]["ctx"]["gt"], Decimal)
+    with pytest.raises(SchemaError, match="'multiple_of' must be a finite number greater than 0"):
+        TypeAdapter(Annotated[Decimal, Field(multiple_of=Decimal("-0.1"))])
+    with pytest.raises(SchemaError, match="allow_inf_nan=True cannot be used with max_digits"):
+        TypeAdapter(Annotated[Decimal, Field(allow_inf_nan=True, max_digits=4)])

@@ -166,3 +166,27 @@ def test_json_duplicate_keys_last_wins():
 
 def test_round_trip_json():
     assert User.model_validate_json(U.model_dump_json()) == U
+
+
+def test_include_exclude_all_merges_with_index_and_negative_indices():
+    class Leaf(BaseModel):
+        i: int
+        j: int
+
+    class Sub(BaseModel):
+        k: int
+        subsubs: list[Leaf]
+
+    class Top(BaseModel):
+        subs: list[Sub]
+
+    m = Top(subs=[{"k": 1, "subsubs": [{"i": 1, "j": 1}, {"i": 2, "j": 2}]}, {"k": 2, "subsubs": [{"i": 3, "j": 3}]}])
+    assert m.model_dump(exclude={"subs": {"__all__": {"subsubs": {0}}, 0: {"subsubs": {1}}}}) == {
+        "subs": [{"k": 1, "subsubs": []}, {"k": 2, "subsubs": []}]
+    }
+    assert m.model_dump(exclude={"subs": {"__all__": {"subsubs"}, 0: {"k"}}}) == {"subs": [{}, {"k": 2}]}
+    assert m.model_dump(exclude={"subs": {"__all__": ..., 0: {"subsubs"}}}) == {"subs": [{"k": 1}]}
+    assert m.model_dump(include={"subs": {-1: {"k"}}}) == {"subs": [{"k": 2}]}
+    assert m.model_dump_json(exclude={"subs": {-1: ..., 0: {"subsubs": {-1}}}}) == (
+        '{"subs":[{"k":1,"subsubs":[{"i":1,"j":1}]}]}'
+    )

@@ -251,7 +251,7 @@ impl TupleValidator {
                 kind: ErrorType::Missing,
                 loc: vec![LocItem::Index(i)],
                 input: inp.to_py(py)?.unbind(),
-                error_obj: None,
+                ctx_py: None,
             });
         }
         let out = errors.into_result(out)?;

@@ -17,9 +17,9 @@ pub struct LineError {
     pub kind: ErrorType,
     pub loc: Vec<LocItem>,
     pub input: Py<PyAny>,
-    /// The exception a user validator raised (`value_error`, `assertion_error`):
-    /// Pydantic's `errors()` gives it as `ctx["error"]`.
-    pub error_obj: Option<Py<PyAny>>,
+    /// A `ctx` entry given as the Python object itself: the exception a user
+    /// validator raised (`"error"`), a Decimal bound (`"gt"`...), as Pydantic's `errors()`.
+    pub ctx_py: Option<(&'static str, Py<PyAny>)>,
 }
 
 /// Either validation failures (all of them, collected) or a Python exception
@@ -52,7 +52,7 @@ impl ValError {
             kind,
             loc: Vec::new(),
             input,
-            error_obj: None,
+            ctx_py: None,
         }])
     }
 
@@ -63,7 +63,7 @@ impl ValError {
             kind,
             loc: Vec::new(),
             input: input.clone().unbind(),
-            error_obj: None,
+            ctx_py: None,
         }])
     }
 
@@ -147,8 +147,8 @@ pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<
         if !ctx.is_empty() {
             let c = PyDict::new(py);
             for (k, v) in &ctx {
-                match (&line.error_obj, *k) {
-                    (Some(obj), "error") => c.set_item(*k, obj.bind(py))?,
+                match &line.ctx_py {
+                    Some((key, obj)) if key == k => c.set_item(*k, obj.bind(py))?,
                     _ => c.set_item(*k, ctx_to_py(py, v)?)?,
                 }
             }
@@ -250,7 +250,7 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
         kind,
         loc: Vec::new(),
         input: input.clone().unbind(),
-        error_obj: Some(value.clone().into_any().unbind()),
+        ctx_py: Some(("error", value.clone().into_any().unbind())),
     }])
 }
 
@@ -274,13 +274,13 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
             }
         }
         loc.reverse();
-        let error_obj = match t.as_str() {
+        let ctx_py = match t.as_str() {
             "value_error" | "assertion_error" => item
                 .get_item("ctx")
                 .and_then(|c| c.get_item("error"))
                 .ok()
                 .filter(|e| e.is_instance_of::<pyo3::exceptions::PyBaseException>())
-                .map(Bound::unbind),
+                .map(|e| ("error", e.unbind())),
             _ => None,
         };
         let kind = match t.as_str() {
@@ -307,7 +307,7 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
             kind,
             loc,
             input,
-            error_obj,
+            ctx_py,
         });
     }
     Ok(out)

@@ -212,7 +212,7 @@ fn object<'py>(
                                 kind: ErrorType::ExtraForbidden,
                                 loc: vec![LocItem::Key(k.into())],
                                 input: obj.unbind(),
-                                error_obj: None,
+                                ctx_py: None,
                             });
                             order.resize(errors.0.len(), usize::MAX);
                         } else if let Err(e) = extra
@@ -261,7 +261,7 @@ fn object<'py>(
                         kind: ErrorType::Missing,
                         loc: vec![LocItem::Key(loc)],
                         input,
-                        error_obj: None,
+                        ctx_py: None,
                     });
                     order.resize(errors.0.len(), i);
                 }

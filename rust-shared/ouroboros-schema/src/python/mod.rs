@@ -286,7 +286,7 @@ impl SchemaValidator {
                     },
                     loc: Vec::new(),
                     input: input.unbind(),
-                    error_obj: None,
+                    ctx_py: None,
                 }]);
                 return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
             }
@@ -317,7 +317,7 @@ impl SchemaValidator {
                     kind: ErrorType::JsonInvalid { error },
                     loc: Vec::new(),
                     input: input.unbind(),
-                    error_obj: None,
+                    ctx_py: None,
                 }]);
                 Err(into_py_err_titled(py, err, self.title_py.bind(py)))
             }

@@ -441,7 +441,7 @@ impl ModelValidator {
             kind: ErrorType::Missing,
             loc: vec![LocItem::Key(loc)],
             input: input.clone().unbind(),
-            error_obj: None,
+            ctx_py: None,
         }
     }
 
@@ -476,7 +476,7 @@ impl ModelValidator {
                                     kind: ErrorType::ExtraForbidden,
                                     loc: vec![LocItem::Key(k.as_ref().into())],
                                     input: super::input::json_to_py(py, v)?.unbind(),
-                                    error_obj: None,
+                                    ctx_py: None,
                                 }),
                                 ExtraBehavior::Allow => {
                                     extra
@@ -649,7 +649,7 @@ impl ModelValidator {
                         kind: ErrorType::ExtraForbidden,
                         loc: vec![LocItem::Key(k.str()?.to_cow()?.as_ref().into())],
                         input: v.unbind(),
-                        error_obj: None,
+                        ctx_py: None,
                     }),
                     ExtraBehavior::Allow => {
                         extra
@@ -715,7 +715,7 @@ impl ModelValidator {
                 kind: ErrorType::FrozenField,
                 loc: vec![LocItem::Key(name.into())],
                 input: value.clone().unbind(),
-                error_obj: None,
+                ctx_py: None,
             }]));
         }
         let data = instance_dict.copy()?;

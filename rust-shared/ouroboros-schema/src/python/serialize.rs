@@ -73,11 +73,7 @@ fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(b
         return Ok((true, None));
     };
     if let Ok(d) = f.cast::<PyDict>() {
-        let hit = match d.get_item(key)? {
-            Some(v) => Some(v),
-            None => d.get_item("__all__")?,
-        };
-        return Ok(match hit {
+        return Ok(match filter_entry(d, key)? {
             None => (false, None),
             Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
                 (true, None)
@@ -88,6 +84,92 @@ fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(b
     Ok((f.contains(key)?, None))
 }
 
+/// A list's filter with negative indices counted from the end (`-1`: the last item).
+fn positive_indices<'py>(filter: &Filter<'py>, len: usize) -> PyResult<Filter<'py>> {
+    let Some(f) = filter else {
+        return Ok(None);
+    };
+    let negative = |k: &Bound<'py, PyAny>| k.extract::<i64>().ok().filter(|i| *i < 0);
+    let as_index = |i: i64| i64::try_from(len).unwrap_or(i64::MAX) + i;
+    if let Ok(d) = f.cast::<PyDict>() {
+        if !d.keys().iter().any(|k| negative(&k).is_some()) {
+            return Ok(filter.clone());
+        }
+        let out = PyDict::new(f.py());
+        for (k, v) in d.iter() {
+            match negative(&k) {
+                Some(i) => out.set_item(as_index(i), v)?,
+                None => out.set_item(k, v)?,
+            }
+        }
+        return Ok(Some(out.into_any()));
+    }
+    if let Ok(set) = f.cast::<PySet>() {
+        if !set.iter().any(|k| negative(&k).is_some()) {
+            return Ok(filter.clone());
+        }
+        let out = PySet::empty(f.py())?;
+        for k in set.iter() {
+            match negative(&k) {
+                Some(i) => out.add(as_index(i))?,
+                None => out.add(k)?,
+            }
+        }
+        return Ok(Some(out.into_any()));
+    }
+    Ok(filter.clone())
+}
+
+/// The filter entry of `key`: its own entry merged with the `__all__` entry
+/// (as Pydantic: an entry that is `...`/`True` on either side keeps the key's own).
+fn filter_entry<'py>(
+    d: &Bound<'py, PyDict>,
+    key: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    Ok(match (d.get_item(key)?, d.get_item("__all__")?) {
+        (Some(own), Some(all)) => Some(merge_filters(own, &all)?),
+        (Some(v), None) | (None, Some(v)) => Some(v),
+        (None, None) => None,
+    })
+}
+
+fn is_whole(v: &Bound<'_, PyAny>) -> bool {
+    v.is(v.py().Ellipsis().bind(v.py()))
+        || (v.is_instance_of::<PyBool>() && v.is_truthy().unwrap_or(false))
+}
+
+/// A filter as a dict: a set/list of keys becomes `{key: ...}`.
+fn filter_dict<'py>(v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    if let Ok(d) = v.cast::<PyDict>() {
+        return Ok(d.clone());
+    }
+    let out = PyDict::new(v.py());
+    for k in v.try_iter()? {
+        out.set_item(k?, v.py().Ellipsis())?;
+    }
+    Ok(out)
+}
+
+fn merge_filters<'py>(
+    own: Bound<'py, PyAny>,
+    all: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if is_whole(&own) || is_whole(all) {
+        return Ok(own);
+    }
+    let own = filter_dict(&own)?;
+    let all = filter_dict(all)?;
+    let out = all.copy()?;
+    for (k, v) in own.iter() {
+        let merged = match all.get_item(&k)? {
+            Some(a) => merge_filters(v, &a)?,
+            None => v,
+        };
+        out.set_item(k, merged)?;
+    }
+    Ok(out.into_any())
+}
+
 /// Whether `key` is excluded completely by an exclude filter, and the nested
 /// exclude filter to apply below it otherwise.
 fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(bool, Filter<'py>)> {
@@ -95,11 +177,7 @@ fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(boo
         return Ok((false, None));
     };
     if let Ok(d) = f.cast::<PyDict>() {
-        let hit = match d.get_item(key)? {
-            Some(v) => Some(v),
-            None => d.get_item("__all__")?,
-        };
-        return Ok(match hit {
+        return Ok(match filter_entry(d, key)? {
             None => (false, None),
             Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
                 (v.is_truthy()? || v.is(v.py().Ellipsis().bind(v.py())), None)
@@ -413,6 +491,8 @@ impl Serializer<'_> {
                 return Ok(PyList::new(py, items)?.into_any());
             }
             let out = PyList::empty(py);
+            let include = &positive_indices(include, list.len())?;
+            let exclude = &positive_indices(exclude, list.len())?;
             for (i, item) in list.iter().enumerate() {
                 let idx = i.into_pyobject(py)?.into_any();
                 let (inc, inc_sub) = sub_filter(include, &idx)?;
@@ -666,6 +746,8 @@ impl Serializer<'_> {
         if let Ok(list) = value.cast::<PyList>() {
             out.push(b'[');
             let mut first = true;
+            let include = &positive_indices(include, list.len())?;
+            let exclude = &positive_indices(exclude, list.len())?;
             for (i, item) in list.iter().enumerate() {
                 if include.is_some() || exclude.is_some() {
                     let idx = i.into_pyobject(py)?.into_any();

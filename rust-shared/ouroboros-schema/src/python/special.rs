@@ -168,16 +168,7 @@ impl DecimalValidator {
             return Ok(value);
         }
         if self.max_digits.is_some() || self.decimal_places.is_some() {
-            let normalized = value.call_method0(pyo3::intern!(py, "normalize"))?;
-            let tuple = normalized.call_method0(pyo3::intern!(py, "as_tuple"))?;
-            let digits: usize = tuple.getattr("digits")?.len()?;
-            let exponent: i64 = tuple.getattr("exponent")?.extract().unwrap_or(0);
-            let (total, places) = if exponent >= 0 {
-                (digits + usize::try_from(exponent).unwrap_or(0), 0)
-            } else {
-                let places = usize::try_from(-exponent).unwrap_or(0);
-                (digits.max(places), places)
-            };
+            let (total, places) = decimal_digits(&value)?;
             if let Some(max_digits) = self.max_digits {
                 if total > max_digits {
                     return Err(ValError::new(
@@ -195,11 +186,41 @@ impl DecimalValidator {
                         inp,
                     ));
                 }
+                if let Some(max_digits) = self.max_digits {
+                    let whole_digits = max_digits.saturating_sub(decimal_places);
+                    if total.saturating_sub(places) > whole_digits {
+                        return Err(ValError::new(
+                            py,
+                            ErrorType::DecimalWholeDigits { whole_digits },
+                            inp,
+                        ));
+                    }
+                }
             }
         }
-        check_bounds(py, &value, &self.bounds, inp)?;
+        check_bounds(py, &value, &self.bounds, inp, true)?;
         Ok(value)
     }
+}
+
+/// `(digits, decimal places)` of a finite Decimal, trailing zeros not counted and
+/// nothing rounded (`normalize()` would round to the context's precision).
+fn decimal_digits(value: &Bound<'_, PyAny>) -> PyResult<(usize, usize)> {
+    let tuple = value.call_method0(pyo3::intern!(value.py(), "as_tuple"))?;
+    let digits: Vec<u8> = tuple.getattr("digits")?.extract()?;
+    let exponent: i64 = tuple.getattr("exponent")?.extract().unwrap_or(0);
+    let significant = digits.iter().rposition(|d| *d != 0).map_or(0, |i| i + 1);
+    if significant == 0 {
+        return Ok((1, 0));
+    }
+    let trailing = i64::try_from(digits.len() - significant).unwrap_or(0);
+    let exponent = exponent + trailing;
+    Ok(if exponent >= 0 {
+        (significant + usize::try_from(exponent).unwrap_or(0), 0)
+    } else {
+        let places = usize::try_from(-exponent).unwrap_or(0);
+        (significant.max(places), places)
+    })
 }
 
 /// A validator followed by bounds compared with Python's rich comparison.
@@ -216,6 +237,7 @@ pub fn check_bounds<'py>(
     value: &Bound<'py, PyAny>,
     bounds: &[(ErrorType, Py<PyAny>)],
     inp: &Inp<'_, 'py>,
+    ctx_objects: bool,
 ) -> ValResult<()> {
     for (kind, bound) in bounds {
         let b = bound.bind(py);
@@ -228,7 +250,23 @@ pub fn check_bounds<'py>(
             _ => true,
         };
         if !ok {
-            return Err(ValError::new(py, kind.clone(), inp));
+            let mut err = ValError::new(py, kind.clone(), inp);
+            if ctx_objects {
+                // Pydantic reports the bound itself (a Decimal stays a Decimal).
+                let key = match kind {
+                    ErrorType::GreaterThan { .. } => "gt",
+                    ErrorType::GreaterThanEqual { .. } => "ge",
+                    ErrorType::LessThan { .. } => "lt",
+                    ErrorType::LessThanEqual { .. } => "le",
+                    _ => "multiple_of",
+                };
+                if let ValError::Lines(lines) = &mut err {
+                    for line in lines {
+                        line.ctx_py = Some((key, bound.clone_ref(py)));
+                    }
+                }
+            }
+            return Err(err);
         }
     }
     Ok(())

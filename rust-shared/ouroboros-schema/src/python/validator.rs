@@ -204,7 +204,7 @@ impl Validator {
             Self::Function(f) => f.validate(py, inp, st),
             Self::Bounded(b) => {
                 let value = b.inner.validate(py, inp, st)?;
-                super::special::check_bounds(py, &value, &b.bounds, inp)?;
+                super::special::check_bounds(py, &value, &b.bounds, inp, false)?;
                 Ok(value)
             }
             Self::IsInstance { cls, name } => {

@@ -135,6 +135,8 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
     if kind == "function" and "schema" in schema:
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
+    if kind == "decimal":
+        _check_decimal_constraints(constraints)
     out = dict(schema)
     if schema.get("iterable") and "max_length" in constraints:
         # Iterable[T] is lazy: its length is checked item by item as it is consumed.
@@ -174,6 +176,24 @@ def _number_to_str(value: Any, _data: Any = None, _context: Any = None) -> Any:
     if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
         return str(value)
     return value
+
+
+def _check_decimal_constraints(constraints: dict[str, Any]) -> None:
+    """Refuse Decimal constraints that cannot hold, as pydantic-core's schema check does."""
+    from ouroboros.validation.core._translate import SchemaError
+
+    if constraints.get("allow_inf_nan") and (
+        constraints.get("max_digits") is not None or constraints.get("decimal_places") is not None
+    ):
+        raise SchemaError("Invalid Schema:\n  allow_inf_nan=True cannot be used with max_digits or decimal_places")
+    step = constraints.get("multiple_of")
+    if step is not None:
+        try:
+            valid = step.is_finite() and step > 0 if isinstance(step, decimal.Decimal) else step > 0
+        except TypeError:
+            valid = False
+        if not valid:
+            raise SchemaError("Invalid Schema:\n  'multiple_of' must be a finite number greater than 0")
 
 
 _CHECK_ERRORS = {
