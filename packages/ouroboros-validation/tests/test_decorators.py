@@ -346,3 +346,37 @@ def test_validator_exception_is_the_error_context():
     with pytest.raises(ValidationError) as info:
         M(a="y")
     assert repr(info.value.errors()[0]["ctx"]["error"]) == "AssertionError('no y')"
+
+
+def test_validate_call_reports_arguments_as_pydantic():
+    from typing import Annotated
+
+    from ouroboros.validation import Field, ValidationError, validate_call
+
+    @validate_call
+    def foo(a: int, b: Annotated[int, Field(alias="B")] = 0, /, *, c: int) -> int:
+        return a + b + c
+
+    assert foo(1, 2, c="3") == 6
+    with pytest.raises(ValidationError) as info:
+        foo("x", 2, 3, d=4)
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [
+        ("int_parsing", (0,)),
+        ("missing_keyword_only_argument", ("c",)),
+        ("unexpected_positional_argument", (2,)),
+        ("unexpected_keyword_argument", ("d",)),
+    ]
+    assert info.value.title == "foo"
+
+    @validate_call
+    def bar(x: int, *rest: int, **named: int) -> tuple[int, tuple[int, ...], dict[str, int]]:
+        return x, rest, named
+
+    assert bar("1", "2", y="3") == (1, (2,), {"y": 3})
+    with pytest.raises(ValidationError) as info:
+        bar(1, "a", x=2, y="b")
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [
+        ("multiple_argument_values", ("x",)),
+        ("int_parsing", (1,)),
+        ("int_parsing", ("y",)),
+    ]

@@ -39,24 +39,7 @@ def validate_call(func: _F | None = None, /, *, config: Any = None, validate_ret
             return state["model"]
 
         def prepare(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-            try:
-                bound = sig.bind(*args, **kwargs)
-            except TypeError as exc:
-                raise TypeError(f"{f.__name__}() {exc}") from None
-            validated = model().model_validate(dict(bound.arguments))
-            pos: list[Any] = []
-            kw: dict[str, Any] = {}
-            for name, p in sig.parameters.items():
-                value = getattr(validated, name)
-                if p.kind is p.POSITIONAL_ONLY:
-                    pos.append(value)
-                elif p.kind is p.VAR_POSITIONAL:
-                    pos.extend(value)
-                elif p.kind is p.VAR_KEYWORD:
-                    kw.update(value)
-                else:
-                    kw[name] = value
-            return pos, kw
+            return _bind(f, sig, model(), args, kwargs)
 
         def check_return(result: Any) -> Any:
             adapter = state.get("returns")
@@ -81,6 +64,158 @@ def validate_call(func: _F | None = None, /, *, config: Any = None, validate_ret
         return wrapper  # type: ignore[no-any-return]
 
     return decorate(func) if func is not None else decorate
+
+
+_MISSING_MESSAGES = {
+    "missing_positional_only_argument": "Missing required positional only argument",
+    "missing_argument": "Missing required argument",
+    "missing_keyword_only_argument": "Missing required keyword only argument",
+}
+
+
+def _line(kind: str, loc: tuple[Any, ...], msg: str, value: Any) -> dict[str, Any]:
+    return {"type": kind, "loc": loc, "msg": msg, "input": value}
+
+
+def _bind(
+    f: Callable[..., Any], sig: inspect.Signature, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """Match a call to the parameters and validate it, reporting as Pydantic's arguments schema.
+
+    An argument given by position is located by its index, one given by keyword
+    by its name; missing, unexpected and doubled arguments are validation errors.
+    """
+    from ouroboros.validation._errors import ValidationError
+    from ouroboros.validation.core import ArgsKwargs
+
+    errors: list[dict[str, Any]] = []
+    data: dict[str, Any] = {}
+    # Where each given argument came from: its index, or its keyword.
+    where: dict[str, Any] = {}
+    used: set[str] = set()
+    # Parameters already reported (missing, given twice): the model's own line about them is dropped.
+    skipped: set[str] = set()
+    param_keys: list[str] = []
+    params = list(sig.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    var_args = next((p for p in params if p.kind is p.VAR_POSITIONAL), None)
+    var_kwargs = next((p for p in params if p.kind is p.VAR_KEYWORD), None)
+    fields = model.model_fields
+    by_name = bool(model.model_config.get("populate_by_name") or model.model_config.get("validate_by_name"))
+    whole_input = ArgsKwargs(args, kwargs or None)
+    for index, p in enumerate(params):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        info = fields[p.name]
+        lookup = _lookup_keys(info, p.name, by_name)
+        model_key = lookup[0]
+        param_keys.append(model_key)
+        keys = lookup if p.kind is not p.POSITIONAL_ONLY else []
+        given_pos = index < len(args) and p.kind is not p.KEYWORD_ONLY
+        key = next((k for k in keys if k in kwargs), None)
+        if key is not None:
+            used.add(key)
+        if given_pos and key is not None:
+            errors.append(
+                _line("multiple_argument_values", (model_key,), "Got multiple values for argument", kwargs[key])
+            )
+            skipped.add(model_key)
+        elif given_pos:
+            data[model_key] = args[index]
+            where[model_key] = index
+        elif key is not None:
+            data[model_key] = kwargs[key]
+            where[model_key] = key
+        elif p.default is p.empty and info.is_required():
+            if p.kind is p.POSITIONAL_ONLY:
+                kind, loc = "missing_positional_only_argument", (index,)
+            elif p.kind is p.KEYWORD_ONLY:
+                kind, loc = "missing_keyword_only_argument", (model_key,)
+            else:
+                kind, loc = "missing_argument", (model_key,)
+            errors.append(_line(kind, loc, _MISSING_MESSAGES[kind], whole_input))
+            skipped.add(model_key)
+    extra_args = args[len(positional) :]
+    if extra_args:
+        if var_args is not None:
+            data[var_args.name] = extra_args
+        else:
+            for i, value in enumerate(extra_args, len(positional)):
+                errors.append(_line("unexpected_positional_argument", (i,), "Unexpected positional argument", value))
+    extra_kwargs = {k: v for k, v in kwargs.items() if k not in used}
+    if extra_kwargs:
+        if var_kwargs is not None:
+            data[var_kwargs.name] = extra_kwargs
+        else:
+            for k, v in extra_kwargs.items():
+                errors.append(_line("unexpected_keyword_argument", (k,), "Unexpected keyword argument", v))
+    try:
+        validated = model.model_validate(data)
+    except ValidationError as exc:
+        validated = None
+        for err in exc.errors():
+            if err["type"] == "missing" and err["loc"][:1] and err["loc"][0] in skipped:
+                continue
+            errors.append({**err, "loc": _argument_loc(err["loc"], where, var_args, var_kwargs, len(positional))})
+    if errors:
+        # As Pydantic: parameter by parameter, then extra positional, then extra keyword arguments.
+        rank = {key: i for i, key in enumerate(param_keys)}
+
+        def order(line: dict[str, Any]) -> int:
+            head = line["loc"][0] if line["loc"] else None
+            if isinstance(head, int):
+                return head if head < len(positional) else len(params) + head
+            return rank.get(head, 10 * (len(params) + len(args) + 1))
+
+        errors.sort(key=order)
+        raise ValidationError.from_exception_data(f.__name__, errors)
+    pos: list[Any] = []
+    kw: dict[str, Any] = {}
+    for name, p in sig.parameters.items():
+        value = getattr(validated, name)
+        if p.kind is p.POSITIONAL_ONLY:
+            pos.append(value)
+        elif p.kind is p.VAR_POSITIONAL:
+            pos.extend(value)
+        elif p.kind is p.VAR_KEYWORD:
+            kw.update(value)
+        elif name in where and isinstance(where[name], int) and var_args is not None:
+            pos.append(value)
+        else:
+            kw[name] = value
+    return pos, kw
+
+
+def _lookup_keys(info: Any, name: str, by_name: bool) -> list[str]:
+    """The keywords an argument is looked up by: its alias(es), then its name if allowed."""
+    from ouroboros.validation.aliases import AliasChoices
+
+    alias = info.validation_alias if info.validation_alias is not None else info.alias
+    if isinstance(alias, AliasChoices):
+        keys = [c for c in alias.choices if isinstance(c, str)]
+    elif isinstance(alias, str):
+        keys = [alias]
+    else:
+        keys = []
+    if not keys or by_name:
+        keys.append(name)
+    return keys
+
+
+def _argument_loc(
+    loc: tuple[Any, ...], where: dict[str, Any], var_args: Any, var_kwargs: Any, n_positional: int
+) -> tuple[Any, ...]:
+    """A model error's location as the call's: ``(index, ...)`` or ``(keyword, ...)``."""
+    if not loc:
+        return loc
+    head, rest = loc[0], loc[1:]
+    if var_args is not None and head == var_args.name and rest and isinstance(rest[0], int):
+        return (n_positional + rest[0], *rest[1:])
+    if var_kwargs is not None and head == var_kwargs.name and rest:
+        return rest
+    if head in where:
+        return (where[head], *rest)
+    return loc
 
 
 def _arguments_model(
