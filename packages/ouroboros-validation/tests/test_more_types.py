@@ -64,3 +64,27 @@ def test_named_tuple_and_typed_dict():
     assert ta.validate_python({"title": "Up", "year": "2009"}) == {"title": "Up", "year": 2009}
     errs = errors_of(ta.validate_python, {"year": "x"})
     assert sorted((e["type"], e["loc"]) for e in errs) == [("int_parsing", ("year",)), ("missing", ("title",))]
+
+
+def test_bare_json_fraction_inputs_and_marker_reprs():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from ouroboros.validation import BaseModel, Json, PastDate, ValidationError
+    from ouroboros.validation import TypeAdapter as TA
+
+    class M(BaseModel):
+        data: Json
+
+    assert M(data='{"a": [1, 2]}').data == {"a": [1, 2]}
+    with pytest.raises(ValidationError) as info:
+        M(data="(1, 2)")
+    assert info.value.errors()[0]["type"] == "json_invalid"
+    fractions = TA(Fraction)
+    assert fractions.validate_python(Decimal("1.5")) == Fraction(3, 2)
+    assert fractions.validate_python(True) == Fraction(1)
+    with pytest.raises(ValidationError) as info:
+        fractions.validate_python(float("inf"))
+    assert info.value.errors()[0]["type"] == "fraction_parsing"
+    assert repr(PastDate()) == "PastDate"
+    assert repr(Json()) == "Json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import collections.abc
+import decimal
 import re
 import typing
 from collections.abc import Callable
@@ -49,7 +50,7 @@ _MAX_EXPONENT = 4300
 def _fraction(value: Any) -> Fraction:
     if isinstance(value, Fraction):
         return value
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if not isinstance(value, (str, int, float, decimal.Decimal)):
         raise PydanticCustomError("fraction_type", "Input should be a valid fraction")
     if isinstance(value, str):
         # Fraction("1e32000000") builds a 32-million-digit integer: refuse such exponents
@@ -64,7 +65,8 @@ def _fraction(value: Any) -> Fraction:
                 raise PydanticCustomError("fraction_parsing", "Input is not a valid fraction")
     try:
         return Fraction(value)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
+        # Not a number, n/0, or an infinite float/Decimal.
         raise PydanticCustomError("fraction_parsing", "Input is not a valid fraction") from None
 
 

@@ -181,7 +181,8 @@ class _TemporalCheck:
         return _after(type(self)._check)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        # As Pydantic's markers: the type's name.
+        return type(self).__name__
 
 
 class PastDate(_TemporalCheck, base="date", check=_now_check("date", past=True)):
@@ -285,16 +286,28 @@ class _JsonMarker:
         return Annotated[item, cls()]
 
     def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
-        def parse(value: Any, _data: Any = None, _context: Any = None) -> Any:
-            if not isinstance(value, (str, bytes, bytearray)):
-                raise PydanticKnownError("json_type")
-            try:
-                return json.loads(value)
-            except ValueError as exc:
-                raise PydanticKnownError("json_invalid", {"error": str(exc)}) from None
+        return {"type": "function", "mode": "before", "func": _parse_json, "schema": schema}
 
-        return {"type": "function", "mode": "before", "func": parse, "schema": schema}
+    def __repr__(self) -> str:
+        return "Json"
 
+
+def _parse_json(value: Any, _data: Any = None, _context: Any = None) -> Any:
+    if not isinstance(value, (str, bytes, bytearray)):
+        raise PydanticKnownError("json_type")
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise PydanticKnownError("json_invalid", {"error": str(exc)}) from None
+
+
+# A bare ``Json`` is ``Json[Any]``: the parsed JSON value as it is.
+_JsonMarker.__ouroboros_type_schema__ = {  # type: ignore[attr-defined]
+    "type": "function",
+    "mode": "before",
+    "func": _parse_json,
+    "schema": {"type": "any"},
+}
 
 Json = _JsonMarker
 
@@ -323,6 +336,9 @@ class ImportString:
 
     def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {"type": "function", "mode": "before", "func": ImportString._import, "schema": schema}
+
+    def __repr__(self) -> str:
+        return "ImportString"
 
 
 def _import_path(module_name: str, attr: str) -> Any:
