@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple, NotRequired, Required, TypedDict
 
+import pytest
 from conftest import errors_of, one_error
 
 from ouroboros.validation import BaseModel, TypeAdapter
