@@ -29,3 +29,26 @@ def test_generic_model_names_metadata_and_argument_count():
         Pair[int]
     with pytest.raises(TypeError, match=r"Type parameters should be placed on typing\.Generic, not BaseModel"):
         BaseModel[int]
+
+
+def test_typing_self_is_the_model_and_refused_elsewhere():
+    from typing import Optional
+
+    from typing_extensions import Self
+
+    from ouroboros.validation import ValidationError, validate_call
+    from ouroboros.validation.errors import PydanticUserError
+
+    class Node(BaseModel):
+        value: int
+        child: Optional[Self] = None
+
+    node = Node(value=1, child={"value": "2"})
+    assert isinstance(node.child, Node)
+    assert node.child.value == 2
+    with pytest.raises(ValidationError):
+        Node(value=1, child={"value": "x"})
+    with pytest.raises(PydanticUserError, match="`typing.Self` is invalid in this context"):
+
+        @validate_call
+        def f(x: Self) -> None: ...

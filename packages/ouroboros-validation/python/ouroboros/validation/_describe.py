@@ -550,6 +550,7 @@ class DescribeContext:
         str_strip_whitespace: bool = False,
         arbitrary_types_allowed: bool = False,
         typevars: dict[Any, Any] | None = None,
+        self_type: Any = None,
     ) -> None:
         self.globalns = globalns or {}
         self.localns = localns or {}
@@ -557,11 +558,16 @@ class DescribeContext:
         self.str_strip_whitespace = str_strip_whitespace
         self.arbitrary_types_allowed = arbitrary_types_allowed
         self.typevars = typevars or {}
+        # The class ``typing.Self`` stands for (the model being described).
+        self.self_type = self_type
         # The annotation whose own ``Annotated[..., Field()]`` metadata is field-level.
         self.top_annotation: Any = None
         self.coerce_numbers_to_str = False
         # ``str_to_lower``, ``str_min_length``... of the config, as str constraints.
         self.str_config: dict[str, Any] = {}
+        # Type aliases being described (a recursive alias refers back to one of these).
+        self.aliases_open: set[str] = set()
+        self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
 
     def apply_config(self, config: Any) -> None:
         """Config keys that act on every field of a type (besides ``strict``)."""
@@ -575,9 +581,6 @@ class DescribeContext:
             if config.get(key):
                 self.str_config[constraint] = config[key]
         self.in_model = False
-        # Type aliases being described (a recursive alias refers back to one of these).
-        self.aliases_open: set[str] = set()
-        self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
 
     def resolve(self, ref: Any) -> Any:
         name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
@@ -622,6 +625,12 @@ def type_alias_value(tp: Any) -> Any:
     return value
 
 
+def _is_self(tp: Any) -> bool:
+    import typing_extensions
+
+    return tp is typing_extensions.Self or tp is getattr(typing, "Self", typing_extensions.Self)
+
+
 def _describe_alias(tp: Any, value: Any, ctx: DescribeContext) -> dict[str, Any]:
     """A type alias; one referring to itself (directly or not) is validated through a lazy step."""
     key = repr(tp)
@@ -646,6 +655,12 @@ def _describe_alias(tp: Any, value: Any, ctx: DescribeContext) -> dict[str, Any]
 def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if isinstance(tp, (str, typing.ForwardRef)):
         return describe_type(ctx.resolve(tp), ctx)
+    if _is_self(tp):
+        if ctx.self_type is None:
+            from ouroboros.validation.errors import PydanticUserError
+
+            raise PydanticUserError("`typing.Self` is invalid in this context", code="invalid-self-type")
+        return describe_type(ctx.self_type, ctx)
     alias_value = type_alias_value(tp)
     if alias_value is not None:
         return _describe_alias(tp, alias_value, ctx)

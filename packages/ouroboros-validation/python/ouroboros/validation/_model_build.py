@@ -438,6 +438,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         str_strip_whitespace=config.get("str_strip_whitespace", False),
         arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
         typevars=_typevars(cls),
+        self_type=cls,
     )
     ctx.apply_config(config)
     decorators: list[DecoratorInfo] = cls.__ouroboros_decorators__

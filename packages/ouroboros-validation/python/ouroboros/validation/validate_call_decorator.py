@@ -41,6 +41,15 @@ def validate_call(func: _F | None = None, /, *, config: Any = None, validate_ret
         def prepare(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
             return _bind(f, sig, model(), args, kwargs)
 
+        # As Pydantic, a signature that cannot be validated is refused at decoration; one naming
+        # a type defined later is built on the first call instead.
+        from ouroboros.validation._describe import UndefinedAnnotation
+
+        try:
+            model()
+        except (NameError, UndefinedAnnotation):
+            state.clear()
+
         def check_return(result: Any) -> Any:
             adapter = state.get("returns")
             return adapter.validate_python(result) if adapter is not None else result
