@@ -48,7 +48,7 @@ def test_typing_self_is_the_model_and_refused_elsewhere():
     assert node.child.value == 2
     with pytest.raises(ValidationError):
         Node(value=1, child={"value": "x"})
-    with pytest.raises(PydanticUserError, match="`typing.Self` is invalid in this context"):
+    with pytest.raises(PydanticUserError, match=r"`typing\.Self` is invalid in this context"):
 
         @validate_call
         def f(x: Self) -> None: ...

@@ -279,7 +279,7 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
                 .get_item("ctx")
                 .and_then(|c| c.get_item("error"))
                 .ok()
-                .filter(|e| e.is_instance_of::<pyo3::exceptions::PyBaseException>())
+                .filter(PyAnyMethods::is_instance_of::<pyo3::exceptions::PyBaseException>)
                 .map(|e| ("error", e.unbind())),
             _ => None,
         };

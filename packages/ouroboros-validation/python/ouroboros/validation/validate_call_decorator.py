@@ -235,6 +235,10 @@ def _arguments_model(
     from ouroboros.validation._type_adapter import TypeAdapter
 
     hints = typing.get_type_hints(f, include_extras=True)
+    if any(_mentions_self(h) for h in hints.values()):
+        from ouroboros.validation.errors import PydanticUserError
+
+        raise PydanticUserError("`typing.Self` is invalid in this context", code="invalid-self-type")
     fields: dict[str, Any] = {}
     for name, p in sig.parameters.items():
         annotation = hints.get(name, Any)
@@ -247,3 +251,12 @@ def _arguments_model(
     model = create_model(f.__name__, __config__=config, **fields)
     returns = TypeAdapter(hints["return"]) if validate_return and "return" in hints else None
     return model, returns
+
+
+def _mentions_self(tp: Any) -> bool:
+    """Whether an annotation refers to ``typing.Self`` (meaningless for a function's arguments)."""
+    from ouroboros.validation._describe import _is_self
+
+    if _is_self(tp):
+        return True
+    return any(_mentions_self(a) for a in typing.get_args(tp) if not isinstance(a, (str, bytes, int)))
