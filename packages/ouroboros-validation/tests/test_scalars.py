@@ -280,3 +280,27 @@ def test_decimal_whole_digits_and_decimal_bounds_in_ctx():
         TypeAdapter(Annotated[Decimal, Field(multiple_of=Decimal("-0.1"))])
     with pytest.raises(SchemaError, match="allow_inf_nan=True cannot be used with max_digits"):
         TypeAdapter(Annotated[Decimal, Field(allow_inf_nan=True, max_digits=4)])
+
+
+def test_config_allow_inf_nan_and_invalid_multiple_of():
+    from decimal import Decimal
+
+    from ouroboros.validation import BaseModel, ConfigDict, ValidationError
+    from ouroboros.validation.core import SchemaError
+
+    class NoInf(BaseModel):
+        model_config = ConfigDict(allow_inf_nan=False)
+        value: float
+
+    with pytest.raises(ValidationError) as info:
+        NoInf(value=float("inf"))
+    assert info.value.errors()[0]["type"] == "finite_number"
+
+    class DecimalInf(BaseModel):
+        model_config = ConfigDict(allow_inf_nan=True)
+        value: Decimal
+
+    assert DecimalInf(value="Infinity").value.is_infinite()
+    for kind, step in ((float, 0.0), (float, math.nan), (int, -5)):
+        with pytest.raises(SchemaError, match="'multiple_of' must be a finite number greater than 0"):
+            TypeAdapter(Annotated[kind, Field(multiple_of=step)])

@@ -135,8 +135,8 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
     if kind == "function" and "schema" in schema:
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
-    if kind == "decimal":
-        _check_decimal_constraints(constraints)
+    if kind in ("decimal", "float", "int"):
+        _check_number_constraints(kind, constraints)
     out = dict(schema)
     if schema.get("iterable") and "max_length" in constraints:
         # Iterable[T] is lazy: its length is checked item by item as it is consumed.
@@ -178,19 +178,26 @@ def _number_to_str(value: Any, _data: Any = None, _context: Any = None) -> Any:
     return value
 
 
-def _check_decimal_constraints(constraints: dict[str, Any]) -> None:
-    """Refuse Decimal constraints that cannot hold, as pydantic-core's schema check does."""
+def _check_number_constraints(kind: str, constraints: dict[str, Any]) -> None:
+    """Refuse number constraints that cannot hold, as pydantic-core's schema check does."""
+    import math
+
     from ouroboros.validation.core._translate import SchemaError
 
-    if constraints.get("allow_inf_nan") and (
-        constraints.get("max_digits") is not None or constraints.get("decimal_places") is not None
+    if (
+        kind == "decimal"
+        and constraints.get("allow_inf_nan")
+        and (constraints.get("max_digits") is not None or constraints.get("decimal_places") is not None)
     ):
         raise SchemaError("Invalid Schema:\n  allow_inf_nan=True cannot be used with max_digits or decimal_places")
     step = constraints.get("multiple_of")
     if step is not None:
         try:
-            valid = step.is_finite() and step > 0 if isinstance(step, decimal.Decimal) else step > 0
-        except TypeError:
+            if isinstance(step, decimal.Decimal):
+                valid = step.is_finite() and step > 0
+            else:
+                valid = math.isfinite(step) and step > 0
+        except (TypeError, ValueError):
             valid = False
         if not valid:
             raise SchemaError("Invalid Schema:\n  'multiple_of' must be a finite number greater than 0")
@@ -307,6 +314,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             discriminator = discriminator.discriminator
     if discriminator is not None:
         schema = _discriminated(tp, discriminator, ctx)
+    if ctx.allow_inf_nan is not None and schema.get("type") in ("float", "decimal"):
+        constraints.setdefault("allow_inf_nan", ctx.allow_inf_nan)
     if ctx.str_strip_whitespace and schema.get("type") == "str":
         constraints.setdefault("strip_whitespace", True)
     if ctx.coerce_numbers_to_str and schema.get("type") == "str":
@@ -548,6 +557,7 @@ class DescribeContext:
         *,
         strict: bool | None = None,
         str_strip_whitespace: bool = False,
+        allow_inf_nan: bool | None = None,
         arbitrary_types_allowed: bool = False,
         typevars: dict[Any, Any] | None = None,
         self_type: Any = None,
@@ -556,6 +566,8 @@ class DescribeContext:
         self.localns = localns or {}
         self.strict = strict
         self.str_strip_whitespace = str_strip_whitespace
+        # ``ConfigDict(allow_inf_nan=...)``: the default of floats and Decimals (None: the type's own).
+        self.allow_inf_nan = allow_inf_nan
         self.arbitrary_types_allowed = arbitrary_types_allowed
         self.typevars = typevars or {}
         # The class ``typing.Self`` stands for (the model being described).

@@ -436,6 +436,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         localns,
         strict=config.get("strict"),
         str_strip_whitespace=config.get("str_strip_whitespace", False),
+        allow_inf_nan=config.get("allow_inf_nan"),
         arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
         typevars=_typevars(cls),
         self_type=cls,

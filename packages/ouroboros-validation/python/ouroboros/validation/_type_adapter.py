@@ -45,6 +45,7 @@ class TypeAdapter(Generic[T]):
                 self._localns,
                 strict=self._config.get("strict"),
                 str_strip_whitespace=self._config.get("str_strip_whitespace", False),
+                allow_inf_nan=self._config.get("allow_inf_nan"),
             )
             ctx.apply_config(self._config)
             schema = GenerateSchema(ctx).generate_schema(self.type)
