@@ -61,9 +61,10 @@ def field_types(draw: st.DrawFn, depth: int = 0) -> Any:
     if choice == "constrained":
         kind = draw(st.sampled_from(["int", "float", "str", "list"]))
         if kind in ("int", "float"):
-            marker = draw(st.sampled_from([at.Gt, at.Ge, at.Lt, at.Le, at.MultipleOf]))(
-                draw(st.integers(-5, 5).filter(lambda n: n != 0))
-            )
+            kind_of_bound = draw(st.sampled_from([at.Gt, at.Ge, at.Lt, at.Le, at.MultipleOf]))
+            # Pydantic refuses a multiple_of that is not > 0 (SchemaError), as ouroboros does.
+            bounds = st.integers(1, 5) if kind_of_bound is at.MultipleOf else st.integers(-5, 5).filter(bool)
+            marker = kind_of_bound(draw(bounds))
             return Annotated[int if kind == "int" else float, marker]
         lo = draw(st.integers(0, 3))
         marker = draw(st.sampled_from([at.MinLen(lo), at.MaxLen(lo), at.Len(lo, lo + 2)]))
