@@ -44,8 +44,8 @@ def test_strict_list_refuses_tuple():
     [
         (Field(min_length=2), [1], "too_short", {"field_type": "List", "min_length": 2, "actual_length": 1}),
         (Field(max_length=1), [1, 2], "too_long", {"field_type": "List", "max_length": 1, "actual_length": 2}),
-        (Field(min_items=1), [], "too_short", {"field_type": "List", "min_length": 1, "actual_length": 0}),
-        (Field(max_items=2), [1, 2, 3], "too_long", {"field_type": "List", "max_length": 2, "actual_length": 3}),
+        (Field(min_length=1), [], "too_short", {"field_type": "List", "min_length": 1, "actual_length": 0}),
+        (Field(max_length=2), [1, 2, 3], "too_long", {"field_type": "List", "max_length": 2, "actual_length": 3}),
     ],
 )
 def test_list_length_constraints(field, value, error_type, ctx):
@@ -157,3 +157,21 @@ def test_json_lists_and_dicts():
     assert post == Post(tags=[Tag(name="a")], scores={"k": 2.0}, matrix=[[1, 2]])
     errs = errors_of(Post.model_validate_json, '{"tags": [{"name": 1}], "matrix": "nope"}')
     assert [(e["type"], e["loc"]) for e in errs] == [("string_type", ("tags", 0, "name")), ("list_type", ("matrix",))]
+
+
+def test_v1_field_keywords_warn_or_raise_as_pydantic():
+    from ouroboros.validation import BaseModel
+    from ouroboros.validation.errors import PydanticUserError
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    with pytest.warns(PydanticDeprecatedSince20, match="`min_items` is deprecated"):
+
+        class M(BaseModel):
+            items: list[int] = Field(min_items=1)
+
+    assert errors_of(M, items=[])[0]["type"] == "too_short"
+    with pytest.raises(PydanticUserError, match=r"`regex` is removed\. use `pattern` instead"):
+        Field(regex="a+")
+    with pytest.warns(PydanticDeprecatedSince20, match="Extra keys: 'foo'"):
+        info = Field(foo=1)
+    assert info.json_schema_extra == {"foo": 1}

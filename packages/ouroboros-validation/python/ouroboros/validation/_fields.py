@@ -308,6 +308,7 @@ def Field(
     max_digits: int | None = None,
     decimal_places: int | None = None,
     union_mode: str | None = None,
+    **extra: Any,
 ) -> Any:
     """Describe a field: default, aliases, metadata and constraints.
 
@@ -318,6 +319,12 @@ def Field(
     """
     if example is not None:
         examples = [*(examples or []), example]
+    if min_items is not None:
+        _v1_keyword("`min_items` is deprecated and will be removed, use `min_length` instead")
+    if max_items is not None:
+        _v1_keyword("`max_items` is deprecated and will be removed, use `max_length` instead")
+    if extra:
+        frozen, json_schema_extra = _v1_extra_keywords(extra, frozen, json_schema_extra)
     return FieldInfo(
         default,
         default_factory=default_factory,
@@ -356,6 +363,47 @@ def Field(
         decimal_places=decimal_places,
         union_mode=union_mode,
     )
+
+
+def _v1_keyword(message: str) -> None:
+    import warnings
+
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    warnings.warn(message, PydanticDeprecatedSince20, stacklevel=3)
+
+
+def _v1_extra_keywords(extra: dict[str, Any], frozen: bool | None, json_schema_extra: Any) -> tuple[Any, Any]:
+    """Pydantic v1's ``Field`` keywords: removed ones raise, deprecated ones warn, as Pydantic does;
+    any other keyword goes to ``json_schema_extra`` with a deprecation warning."""
+    from ouroboros.validation.errors import PydanticUserError
+
+    removed = {
+        "const": "`const` is removed, use `Literal` instead",
+        "unique_items": "`unique_items` is removed, use `Set` instead"
+        "(this feature is discussed in https://github.com/pydantic/pydantic-core/issues/296)",
+        "regex": "`regex` is removed. use `pattern` instead",
+    }
+    for key, message in removed.items():
+        if extra.pop(key, None) is not None:
+            raise PydanticUserError(message, code="removed-kwargs")
+    allow_mutation = extra.pop("allow_mutation", None)
+    if allow_mutation is not None:
+        _v1_keyword("`allow_mutation` is deprecated and will be removed. use `frozen` instead")
+        if allow_mutation is False:
+            frozen = True
+    include = extra.pop("include", None)
+    if extra:
+        names = ", ".join(repr(k) for k in extra)
+        _v1_keyword(
+            "Using extra keyword arguments on `Field` is deprecated and will be removed."
+            f" Use `json_schema_extra` instead. (Extra keys: {names})"
+        )
+        if not json_schema_extra:
+            json_schema_extra = extra
+    if include is not None:
+        _v1_keyword("`include` is deprecated and does nothing. It will be removed, use `exclude` instead")
+    return frozen, json_schema_extra
 
 
 class ModelPrivateAttr:
