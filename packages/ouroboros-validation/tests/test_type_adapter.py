@@ -66,3 +66,16 @@ def test_adapter_for_model_shares_its_validator():
     ta = TypeAdapter(Pt)
     assert ta.validate_python({"x": "4"}) == Pt(x=4)
     assert ta.json_schema()["title"] == "Pt"
+
+
+def test_get_default_value_of_an_annotated_default():
+    from typing import Annotated
+
+    from ouroboros.validation import Field
+    from ouroboros.validation.core import Some
+
+    assert TypeAdapter(int).get_default_value() is None
+    plain = TypeAdapter(Annotated[list[int], Field(default=["1", "2"])])
+    assert plain.get_default_value() == Some(["1", "2"])
+    checked = TypeAdapter(Annotated[list[int], Field(default=["1", "2"])], config={"validate_default": True})
+    assert checked.get_default_value().value == [1, 2]

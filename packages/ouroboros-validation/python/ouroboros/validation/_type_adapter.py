@@ -89,6 +89,23 @@ class TypeAdapter(Generic[T]):
             by_name=by_name,
         )
 
+    def get_default_value(self, *, strict: bool | None = None, context: Any = None) -> Any:
+        """``Some(default)`` of an ``Annotated[T, Field(default=...)]`` type (validated with
+        ``validate_default``), or None when the type has no default."""
+        from ouroboros.validation._describe import split_annotated
+        from ouroboros.validation._fields import FieldInfo
+        from ouroboros.validation.core import Some
+
+        _, metadata = split_annotated(self.type)
+        found = [m for m in metadata if isinstance(m, FieldInfo) and not m.is_required()]
+        if not found:
+            return None
+        info = found[-1]
+        value = info.get_default(call_default_factory=True)
+        if self._config.get("validate_default") or info.validate_default:
+            value = self.validate_python(value, strict=strict, context=context)
+        return Some(value)
+
     def validate_json(
         self,
         data: str | bytes | bytearray,

@@ -15,7 +15,7 @@ import enum
 import json
 import uuid
 from pathlib import PurePath
-from typing import Any, TypedDict
+from typing import Any, Generic, TypedDict, TypeVar
 
 from ouroboros.validation._errors import PydanticCustomError, ValidationError
 from ouroboros.validation._fields import MISSING
@@ -49,6 +49,7 @@ __all__ = [
     "SchemaError",
     "SchemaSerializer",
     "SchemaValidator",
+    "Some",
     "Url",
     "ValidationError",
     "__version__",
@@ -93,6 +94,28 @@ class PydanticSerializationError(ValueError):
 
 class PydanticSerializationUnexpectedValue(ValueError):
     """A serializer met a value of an unexpected type."""
+
+
+_T = TypeVar("_T")
+
+
+class Some(Generic[_T]):
+    """A value that is there (``None`` could be a value): what ``get_default_value`` returns."""
+
+    __match_args__ = ("value",)
+    __slots__ = ("value",)
+
+    def __init__(self, value: _T) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Some) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("Some", self.value))
+
+    def __repr__(self) -> str:
+        return f"Some({self.value!r})"
 
 
 class ArgsKwargs:
