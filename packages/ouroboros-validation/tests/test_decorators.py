@@ -380,3 +380,24 @@ def test_validate_call_reports_arguments_as_pydantic():
         ("int_parsing", (1,)),
         ("int_parsing", ("y",)),
     ]
+
+
+def test_annotated_validators_see_the_field_name():
+    from typing import Annotated, Any
+
+    from ouroboros.validation import AfterValidator, BaseModel, TypeAdapter, WrapValidator
+
+    def record(value: Any, info: Any) -> Any:
+        return (info.field_name, value)
+
+    def wrapped(value: Any, handler: Any, info: Any) -> Any:
+        return (info.field_name, handler(value))
+
+    class M(BaseModel):
+        x: int
+        a: Annotated[int, AfterValidator(record)]
+        b: Annotated[int, WrapValidator(wrapped)]
+
+    m = M(x=1, a="2", b="3")
+    assert (m.a, m.b) == (("a", 2), ("b", 3))
+    assert TypeAdapter(Annotated[int, AfterValidator(record)]).validate_python("4") == (None, 4)

@@ -85,12 +85,18 @@ def split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
     return annotation, metadata
 
 
+#: The model field whose type is being described: what ``info.field_name`` of the
+#: validators inside that type reports (None for a bare type, as in Pydantic).
+describing_field: contextvars.ContextVar[str | None] = contextvars.ContextVar("describing_field", default=None)
+
+
 def wrap_plain_call(func: Callable[..., Any]) -> Callable[[Any, Any], Any]:
     """Adapt ``f(value)`` or ``f(value, info)`` to the ``(value, data)`` call convention."""
     from ouroboros.validation._decorators import ValidationInfo, _arity
 
     if _arity(func) >= 2:
-        return lambda value, data, context=None: func(value, ValidationInfo(data, None, context=context))
+        field_name = describing_field.get()
+        return lambda value, data, context=None: func(value, ValidationInfo(data, field_name, context=context))
     return lambda value, _data, _context=None: func(value)
 
 
@@ -515,13 +521,14 @@ def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeC
         return {"type": "function", "mode": "plain", "func": call}
     inner = _LazyHandler(schema)
     two = (lambda v, d: func(v, inner)) if _arity(func) < 3 else None
+    field_name = describing_field.get()
 
     def wrap(value: Any, data: Any, context: Any = None) -> Any:
         from ouroboros.validation._decorators import ValidationInfo
 
         if two is not None:
             return two(value, data)
-        return func(value, inner, ValidationInfo(data, None, context=context))
+        return func(value, inner, ValidationInfo(data, field_name, context=context))
 
     return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
 

@@ -15,7 +15,13 @@ from ouroboros.validation._decorators import (
     ValidationInfo,
     _arity,
 )
-from ouroboros.validation._describe import DescribeContext, UndefinedAnnotation, describe_type, split_annotated
+from ouroboros.validation._describe import (
+    DescribeContext,
+    UndefinedAnnotation,
+    describe_type,
+    describing_field,
+    split_annotated,
+)
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
 
 __all__ = ["build_description", "collect_fields"]
@@ -474,7 +480,11 @@ def build_description(cls: Any) -> dict[str, Any]:
         resolved_fields[name] = info
         ctx.top_annotation = annotation
         ctx.in_model = True
-        schema = describe_type(annotation, ctx, [info])
+        token = describing_field.set(name)
+        try:
+            schema = describe_type(annotation, ctx, [info])
+        finally:
+            describing_field.reset(token)
         if config.get("use_enum_values"):
             schema = _enum_values(schema)
         for dec in decorators:

@@ -159,8 +159,11 @@ def _tuple(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _function(schema: dict[str, Any], mode: str, defs: dict[str, Any]) -> dict[str, Any]:
+    from ouroboros.validation._describe import describing_field
+
     func, info = _call(schema["function"])
     field_name = schema["function"].get("field_name") if isinstance(schema["function"], dict) else None
+    field_name = field_name or describing_field.get()
     if info:
 
         def call(value: Any, data: Any, context: Any = None) -> Any:
@@ -177,15 +180,16 @@ def _function(schema: dict[str, Any], mode: str, defs: dict[str, Any]) -> dict[s
 
 
 def _wrap(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    from ouroboros.validation._describe import _LazyHandler
+    from ouroboros.validation._describe import _LazyHandler, describing_field
 
     func, info = _call(schema["function"], wrap=True)
     inner = to_description(schema["schema"], defs)
     handler = _LazyHandler(inner)
+    field_name = describing_field.get()
 
     def call(value: Any, data: Any, context: Any = None) -> Any:
         if info:
-            return func(value, handler, _info(data, context))
+            return func(value, handler, _info(data, context, field_name))
         return func(value, handler)
 
     return {"type": "function", "mode": "plain", "func": call, "inner_schema": inner}
