@@ -68,6 +68,7 @@ where
                         kind: ErrorType::ExtraForbidden,
                         loc: vec![LocItem::Key(key.into())],
                         input: value()?.unbind(),
+                        ctx_py: None,
                     });
                     order.resize(errors.0.len(), usize::MAX);
                 }
@@ -105,6 +106,7 @@ where
                 input: input
                     .as_ref()
                     .map_or_else(|| py.None(), |w| w.clone().unbind()),
+                ctx_py: None,
             });
             order.resize(errors.0.len(), i);
         }
