@@ -89,3 +89,32 @@ def test_bare_json_fraction_inputs_and_marker_reprs():
     assert info.value.errors()[0]["type"] == "fraction_parsing"
     assert repr(PastDate()) == "PastDate"
     assert repr(Json()) == "Json"
+
+
+def test_named_tuple_missing_extra_and_wrong_input_as_pydantic():
+    from typing import Optional
+
+    from ouroboros.validation import TypeAdapter as TA
+    from ouroboros.validation import ValidationError
+
+    class Point(NamedTuple):
+        x: int
+        y: Optional[int]
+        z: int = 0
+
+    ta = TA(Point)
+    assert ta.validate_python(["1", None]) == Point(1, None, 0)
+    assert ta.validate_python({"x": 1, "y": "2", "z": 3}) == Point(1, 2, 3)
+    # A missing field is an error even when None would be valid (no silent None).
+    with pytest.raises(ValidationError) as info:
+        ta.validate_python([1])
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("missing", (1,))]
+    with pytest.raises(ValidationError) as info:
+        ta.validate_python({"x": "a"})
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("int_parsing", ("x",)), ("missing", ("y",))]
+    with pytest.raises(ValidationError) as info:
+        ta.validate_python((1, 2, 3, 4))
+    assert info.value.errors()[0]["ctx"] == {"field_type": "NamedTuple", "max_length": 3, "actual_length": 4}
+    with pytest.raises(ValidationError) as info:
+        ta.validate_python("invalid")
+    assert info.value.errors()[0]["type"] == "named_tuple_type"

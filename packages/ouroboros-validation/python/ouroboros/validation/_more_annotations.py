@@ -141,27 +141,62 @@ def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str
 
 
 def _named_tuple(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    hints = typing.get_type_hints(tp)
-    items = [describe(hints.get(name, Any)) for name in tp._fields]  # type: ignore[attr-defined]
-    defaults = getattr(tp, "_field_defaults", {})
+    """A NamedTuple from a tuple/list (items by position) or a dict (by field name), as Pydantic:
+    a missing field without a default is ``missing`` at its index or name, extra items ``too_long``."""
+    from ouroboros.validation._describe import _LazyHandler
 
-    def build(value: Any) -> Any:
-        return tp(*value)
+    hints = typing.get_type_hints(tp, include_extras=True)
+    names: tuple[str, ...] = tp._fields  # type: ignore[attr-defined]
+    handlers = [_LazyHandler(describe(hints.get(name, Any))) for name in names]
+    defaults: dict[str, Any] = getattr(tp, "_field_defaults", {})
 
-    def fill(value: Any, *_: Any) -> Any:
+    def validate(value: Any) -> Any:
+        from ouroboros.validation._errors import ValidationError
+
         if isinstance(value, dict):
-            return [value[n] if n in value else defaults.get(n) for n in tp._fields]  # type: ignore[attr-defined]
-        if isinstance(value, (list, tuple)) and len(value) < len(items):
-            names = tp._fields[len(value) :]  # type: ignore[attr-defined]
-            return [*value, *(defaults[n] for n in names if n in defaults)]
-        return value
+            positional = False
+        elif isinstance(value, (list, tuple)):
+            positional = True
+            if len(value) > len(names):
+                raise ValidationError.from_exception_data(
+                    tp.__name__,
+                    [
+                        {
+                            "type": "too_long",
+                            "loc": (),
+                            "msg": f"NamedTuple should have at most {len(names)} item"
+                            f"{'' if len(names) == 1 else 's'} after validation, not {len(value)}",
+                            "input": value,
+                            "ctx": {"field_type": "NamedTuple", "max_length": len(names), "actual_length": len(value)},
+                        }
+                    ],
+                )
+        else:
+            raise PydanticCustomError(
+                "named_tuple_type",
+                "Input should be a tuple, list, dictionary or an instance of {class_name}",
+                {"class_name": tp.__name__},
+            )
+        out: list[Any] = []
+        lines: list[dict[str, Any]] = []
+        for index, (name, handler) in enumerate(zip(names, handlers, strict=True)):
+            loc: tuple[Any, ...] = (index,) if positional else (name,)
+            present = index < len(value) if positional else name in value
+            if not present:
+                if name in defaults:
+                    out.append(defaults[name])
+                else:
+                    lines.append({"type": "missing", "loc": loc, "msg": "Field required", "input": value})
+                continue
+            try:
+                out.append(handler(value[index] if positional else value[name]))
+            except ValidationError as exc:
+                lines.extend({**err, "loc": (*loc, *err["loc"])} for err in exc.errors())
+        if lines:
+            raise ValidationError.from_exception_data(tp.__name__, lines)
+        return tp(*out)
 
-    return {
-        "type": "function",
-        "mode": "before",
-        "func": fill,
-        "schema": _after({"type": "tuple", "items": items}, build),
-    }
+    return _plain(validate)
 
 
 class ValidatorIterator:
