@@ -933,6 +933,7 @@ impl ModelValidator {
                                 kind: ErrorType::Missing,
                                 loc,
                                 input: inp.to_py(py)?.unbind(),
+                                ctx_py: None,
                             });
                         }
                     }
@@ -958,6 +959,7 @@ impl ModelValidator {
                                 kind: ErrorType::ExtraForbidden,
                                 loc: vec![LocItem::Key(k.as_ref().into())],
                                 input: obj.unbind(),
+                                ctx_py: None,
                             });
                         } else {
                             extra
@@ -977,6 +979,7 @@ impl ModelValidator {
                                 kind: ErrorType::ExtraForbidden,
                                 loc: vec![LocItem::Key(key.as_str().into())],
                                 input: v.unbind(),
+                                ctx_py: None,
                             });
                         } else {
                             extra
