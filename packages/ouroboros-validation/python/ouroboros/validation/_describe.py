@@ -708,16 +708,6 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         from ouroboros.validation._more_types import PATH_SCHEMA
 
         return dict(PATH_SCHEMA)
-    if _is_type_alias(tp):
-        return describe_type(tp.__value__, ctx)
-    if _is_type_alias(typing.get_origin(tp)):
-        alias = typing.get_origin(tp)
-        saved = ctx.typevars
-        ctx.typevars = {**saved, **dict(zip(alias.__type_params__, typing.get_args(tp), strict=False))}
-        try:
-            return describe_type(alias.__value__, ctx)
-        finally:
-            ctx.typevars = saved
     custom = getattr(tp, "__ouroboros_type_schema__", None)
     if isinstance(custom, dict):
         return dict(custom)
@@ -795,11 +785,6 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         # arbitrary_types_allowed; accepting them keeps ported models working).
         return {"type": "is_instance", "cls": tp}
     raise TypeError(f"cannot validate values of type {tp!r}")
-
-
-def _is_type_alias(tp: Any) -> bool:
-    """A ``type X = ...`` alias (``typing.TypeAliasType`` or typing_extensions')."""
-    return type(tp).__name__ == "TypeAliasType" and hasattr(tp, "__value__")
 
 
 def _union(args: list[Any], ctx: DescribeContext) -> dict[str, Any]:
