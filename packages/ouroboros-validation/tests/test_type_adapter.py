@@ -79,3 +79,60 @@ def test_get_default_value_of_an_annotated_default():
     assert plain.get_default_value() == Some(["1", "2"])
     checked = TypeAdapter(Annotated[list[int], Field(default=["1", "2"])], config={"validate_default": True})
     assert checked.get_default_value().value == [1, 2]
+
+
+def test_defer_build_waits_for_first_use_then_builds_once():
+    from ouroboros.validation import ConfigDict
+    from ouroboros.validation._internal import _mock_val_ser
+
+    ta = TypeAdapter(dict[str, int], config=ConfigDict(defer_build=True))
+    assert not ta.pydantic_complete
+    assert isinstance(ta.core_schema, _mock_val_ser.MockCoreSchema)
+    assert isinstance(ta.validator, _mock_val_ser.MockValSer)
+    assert isinstance(ta.serializer, _mock_val_ser.MockValSer)
+    assert ta.validate_python({"a": "1"}) == {"a": 1}
+    assert ta.pydantic_complete
+    assert not isinstance(ta.validator, _mock_val_ser.MockValSer)
+    assert ta.dump_json({"a": 1}) == b'{"a":1}'
+    # The stand-in itself builds on use.
+    deferred = TypeAdapter(list[int], config=ConfigDict(defer_build=True)).validator
+    assert deferred.validate_python(["2"]) == [2]
+
+
+def test_model_defer_build_keeps_fields_and_builds_on_use():
+    from ouroboros.validation import ConfigDict
+    from ouroboros.validation.alias_generators import to_camel
+
+    class Deferred(BaseModel):
+        model_config = ConfigDict(defer_build=True, alias_generator=to_camel)
+        some_field: int
+
+    assert Deferred.__pydantic_complete__ is False
+    assert Deferred.model_fields["some_field"].alias == "someField"
+    ta = TypeAdapter(Deferred)
+    assert isinstance(ta.validator, type(Deferred.__ouroboros_validator__))
+    assert ta.validate_python({"someField": "3"}).some_field == 3
+    assert Deferred.__pydantic_complete__ is True
+    assert errors_of(Deferred, someField="x")[0]["loc"] == ("someField",)
+
+
+def test_adapter_repr_config_rules_and_rebuild():
+    from ouroboros.validation import ConfigDict
+    from ouroboros.validation.errors import PydanticUndefinedAnnotation, PydanticUserError
+
+    class M(BaseModel):
+        x: int
+
+    assert repr(TypeAdapter(list[int])) == "TypeAdapter(list[int])"
+    assert repr(TypeAdapter(M)) == "TypeAdapter(test_adapter_repr_config_rules_and_rebuild.<locals>.M)"
+    with pytest.raises(PydanticUserError) as exc:
+        TypeAdapter(M, config=ConfigDict(strict=True))
+    assert exc.value.code == "type-adapter-config-unused"
+    ta = TypeAdapter("LaterInt", config=ConfigDict(defer_build=True))
+    with pytest.raises(PydanticUndefinedAnnotation):
+        ta.rebuild()
+    assert ta.rebuild(raise_errors=False) is False
+    LaterInt = int  # noqa: F841 - read by rebuild() from this frame
+    assert ta.rebuild() is True
+    assert ta.rebuild() is None
+    assert ta.validate_python("5") == 5

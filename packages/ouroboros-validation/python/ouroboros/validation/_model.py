@@ -60,7 +60,10 @@ class _Deferred:
         self._missing = missing
 
     def __getattr__(self, name: str) -> Any:
-        real = self._cls._ouroboros_build(raise_errors=True)
+        # Built once: a stand-in kept elsewhere (a TypeAdapter) reaches the compiled validator.
+        real = self._cls.__dict__.get("__ouroboros_validator__")
+        if real is self or isinstance(real, _Deferred):
+            real = self._cls._ouroboros_build(raise_errors=True)
         return getattr(real, name)
 
 
@@ -273,7 +276,14 @@ class ModelMetaclass(type):
             type.__setattr__(cls, "model_validate", classmethod(_revalidating_model_validate))
         if config.get("frozen"):
             cls.__hash__ = BaseModel._frozen_hash  # type: ignore[assignment]
-        cls._ouroboros_build(raise_errors=False)
+        if config.get("defer_build") is True:
+            # The validator is compiled on first use; the fields are complete now (aliases
+            # and titles from the generators), as Pydantic collects them at once.
+            with contextlib.suppress(UndefinedAnnotation):
+                cls.__ouroboros_schema__  # noqa: B018
+            type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, "defer_build"))
+        else:
+            cls._ouroboros_build(raise_errors=False)
         return cls
 
     @property
@@ -379,6 +389,10 @@ class BaseModel(metaclass=ModelMetaclass):
     def _ouroboros_build(cls, *, raise_errors: bool) -> Any:
         try:
             type.__setattr__(cls, "__ouroboros_schema_cache__", None)
+            from ouroboros.validation._internal._generate_schema import GenerateSchema
+
+            # Through the schema generator's entry point, as every Pydantic model build goes.
+            GenerateSchema().generate_schema(cls)
             cls.__ouroboros_schema__  # noqa: B018 - builds and caches the description
             validator = SchemaValidator(cls)
         except UndefinedAnnotation as exc:

@@ -7,7 +7,14 @@ import json
 import sys
 from typing import Any, Generic, TypeVar
 
-from ouroboros.validation._describe import DescribeContext, is_model_class, is_pydantic_dataclass, split_annotated
+from ouroboros.validation._describe import (
+    DescribeContext,
+    describe_type,
+    is_model_class,
+    is_pydantic_dataclass,
+    split_annotated,
+)
+from ouroboros.validation._model import _Deferred
 from ouroboros.validation._validation import SchemaValidator
 
 __all__ = ["TypeAdapter"]
@@ -24,6 +31,18 @@ class TypeAdapter(Generic[T]):
     def __init__(
         self, type_: Any, *, config: dict[str, Any] | None = None, _parent_depth: int = 2, module: str | None = None
     ) -> None:
+        from ouroboros.validation.type_adapter import _type_has_config
+
+        if config is not None and _type_has_config(type_):
+            from ouroboros.validation.errors import PydanticUserError
+
+            raise PydanticUserError(
+                "Cannot use `config` when the type is a BaseModel, dataclass or TypedDict. These types can have "
+                "their own config and setting the config via the `config` parameter to TypeAdapter will not "
+                "override it, thus the `config` you passed to TypeAdapter becomes meaningless, which is "
+                "probably not what you want.",
+                code="type-adapter-config-unused",
+            )
         self.type = type_
         self._config = dict(config or {})
         frame = sys._getframe(max(_parent_depth - 1, 1))
@@ -31,9 +50,46 @@ class TypeAdapter(Generic[T]):
         self._globalns = frame.f_globals
         self._localns = dict(frame.f_locals) if frame.f_locals is not frame.f_globals else {}
         self._built: tuple[dict[str, Any], Any] | None = None
-        model_config = getattr(type_, "model_config", None) if is_model_class(type_) else None
-        if not (self._config.get("defer_build") or (model_config or {}).get("defer_build")):
+        # Pydantic's rule: the config given here, else the type's own, says whether to wait for first use.
+        own = config if config is not None else _own_config(type_)
+        if not (own or {}).get("defer_build") is True:
             self._build()
+
+    def __repr__(self) -> str:
+        from ouroboros.validation._internal._repr import display_as_type
+
+        return f"TypeAdapter({display_as_type(self.type)})"
+
+    @property
+    def pydantic_complete(self) -> bool:
+        """Whether the schema, validator and serializer are built (False while the build waits)."""
+        return self._built is not None
+
+    def rebuild(
+        self,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: dict[str, Any] | None = None,
+    ) -> bool | None:
+        """Build now (after defining what a forward reference names): None when already built,
+        else whether the build succeeded (``raise_errors=False``: an undefined name gives False)."""
+        if not force and self._built is not None:
+            return None
+        if _types_namespace is not None:
+            self._localns = {**self._localns, **_types_namespace}
+        elif _parent_namespace_depth > 0:
+            frame = sys._getframe(max(_parent_namespace_depth - 1, 1))
+            self._localns = {**self._localns, **frame.f_locals}
+        self._built = None
+        try:
+            self._build()
+        except Exception as exc:
+            if raise_errors:
+                raise _as_undefined_annotation(exc) from None
+            return False
+        return True
 
     def _build(self) -> tuple[dict[str, Any], Any]:
         """Schema and validator, built on first need (``defer_build``) or at once."""
@@ -48,7 +104,11 @@ class TypeAdapter(Generic[T]):
                 allow_inf_nan=self._config.get("allow_inf_nan"),
             )
             ctx.apply_config(self._config)
-            schema = GenerateSchema(ctx).generate_schema(self.type)
+            if is_model_class(self.type) or is_pydantic_dataclass(self.type):
+                # The class's own schema, as Pydantic reuses the one built with the class.
+                schema = describe_type(self.type, ctx)
+            else:
+                schema = GenerateSchema(ctx).generate_schema(self.type)
             if is_model_class(self.type):
                 validator = self.type.__ouroboros_validator__
             else:
@@ -223,7 +283,12 @@ class TypeAdapter(Generic[T]):
         (its fields only), unless polymorphic serialization is asked for (by the call, else by the
         class's config; never for standard library dataclasses), as Pydantic does."""
         declared = split_annotated(self.type)[0]
-        if not isinstance(declared, type) or type(value) is declared or not isinstance(value, declared):
+        if (
+            not isinstance(declared, type)
+            or type(value) is declared
+            or not (is_model_class(declared) or dataclasses.is_dataclass(declared))
+            or not isinstance(value, declared)
+        ):
             return value
         if is_model_class(declared):
             config = declared.model_config
@@ -260,7 +325,8 @@ class TypeAdapter(Generic[T]):
         generator = (schema_generator or GenerateJsonSchema)(
             by_alias=by_alias, ref_template=ref_template, union_format=union_format
         )
-        return generator.generate(self.type if is_model_class(self.type) else self._schema, mode=mode)
+        schema = self._schema
+        return generator.generate(self.type if is_model_class(self.type) else schema, mode=mode)
 
     @classmethod
     def json_schemas(
@@ -298,18 +364,55 @@ class TypeAdapter(Generic[T]):
 
     @property
     def validator(self) -> Any:
-        """The compiled validator (``validate_python``/``validate_json``)."""
-        return self._validator
+        """The compiled validator (``validate_python``/``validate_json``); a stand-in that builds
+        on first use while the build waits (``defer_build``)."""
+        return self._validator if self._built is not None else _DeferredBuild(self)
 
     @property
-    def serializer(self) -> _Serializer:
+    def serializer(self) -> Any:
         """The serializer: ``to_python(value, mode=...)`` and ``to_json(value) -> bytes``."""
-        return _Serializer(self)
+        return _Serializer(self) if self._built is not None else _DeferredBuild(self)
 
     @property
-    def core_schema(self) -> dict[str, Any]:
+    def core_schema(self) -> Any:
         """The type schema this adapter validates with (ouroboros description format)."""
-        return self._schema
+        return self._schema if self._built is not None else _DeferredBuild(self)
+
+
+def _own_config(type_: Any) -> dict[str, Any] | None:
+    """The config a model, dataclass or TypedDict (also under ``Annotated``) carries, or None."""
+    declared = split_annotated(type_)[0]
+    if is_model_class(declared):
+        return dict(declared.model_config)
+    return getattr(declared, "__pydantic_config__", None)
+
+
+def _as_undefined_annotation(exc: Exception) -> Exception:
+    """A name still undefined at build time, as Pydantic's ``PydanticUndefinedAnnotation``."""
+    from ouroboros.validation._describe import UndefinedAnnotation
+    from ouroboros.validation.errors import PydanticUndefinedAnnotation
+
+    if isinstance(exc, (UndefinedAnnotation, NameError)) and not isinstance(exc, PydanticUndefinedAnnotation):
+        name = str(exc.args[0]) if exc.args else str(exc)
+        return PydanticUndefinedAnnotation(name, f"name {name!r} is not defined")
+    return exc
+
+
+class _DeferredBuild(_Deferred):
+    """What ``TypeAdapter.core_schema``/``validator``/``serializer`` are while the build waits
+    (Pydantic's ``MockCoreSchema``/``MockValSer``): any use builds the adapter."""
+
+    def __init__(self, adapter: TypeAdapter[Any]) -> None:
+        self._adapter = adapter
+
+    def __getattr__(self, name: str) -> Any:
+        adapter = self._adapter
+        try:
+            adapter._build()
+        except Exception as exc:
+            raise _as_undefined_annotation(exc) from None
+        serializer = _Serializer(adapter)
+        return getattr(serializer if hasattr(serializer, name) else adapter._validator, name)
 
 
 class _Serializer:

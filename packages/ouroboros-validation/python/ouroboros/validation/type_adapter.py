@@ -17,6 +17,9 @@ def _type_has_config(type_: Any) -> bool:
 
     from ouroboros.validation._describe import is_model_class
 
+    from ouroboros.validation._describe import split_annotated
+
+    type_ = split_annotated(type_)[0]
     try:
         return is_model_class(type_) or dataclasses.is_dataclass(type_) or is_typeddict(type_)
     except TypeError:
