@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from ouroboros.validation._describe import (
     DescribeContext,
+    UndefinedAnnotation,
     describe_type,
     is_model_class,
     is_pydantic_dataclass,
@@ -52,7 +53,7 @@ class TypeAdapter(Generic[T]):
         self._built: tuple[dict[str, Any], Any] | None = None
         # Pydantic's rule: the config given here, else the type's own, says whether to wait for first use.
         own = config if config is not None else _own_config(type_)
-        if not (own or {}).get("defer_build") is True:
+        if (own or {}).get("defer_build") is not True:
             self._build()
 
     def __repr__(self) -> str:
@@ -85,7 +86,7 @@ class TypeAdapter(Generic[T]):
         self._built = None
         try:
             self._build()
-        except Exception as exc:
+        except (UndefinedAnnotation, NameError) as exc:
             if raise_errors:
                 raise _as_undefined_annotation(exc) from None
             return False
@@ -389,7 +390,6 @@ def _own_config(type_: Any) -> dict[str, Any] | None:
 
 def _as_undefined_annotation(exc: Exception) -> Exception:
     """A name still undefined at build time, as Pydantic's ``PydanticUndefinedAnnotation``."""
-    from ouroboros.validation._describe import UndefinedAnnotation
     from ouroboros.validation.errors import PydanticUndefinedAnnotation
 
     if isinstance(exc, (UndefinedAnnotation, NameError)) and not isinstance(exc, PydanticUndefinedAnnotation):
@@ -409,7 +409,7 @@ class _DeferredBuild(_Deferred):
         adapter = self._adapter
         try:
             adapter._build()
-        except Exception as exc:
+        except (UndefinedAnnotation, NameError) as exc:
             raise _as_undefined_annotation(exc) from None
         serializer = _Serializer(adapter)
         return getattr(serializer if hasattr(serializer, name) else adapter._validator, name)

@@ -15,9 +15,7 @@ def _type_has_config(type_: Any) -> bool:
     ``TypeAdapter(type_, config=...)`` cannot apply another one."""
     from typing import is_typeddict
 
-    from ouroboros.validation._describe import is_model_class
-
-    from ouroboros.validation._describe import split_annotated
+    from ouroboros.validation._describe import is_model_class, split_annotated
 
     type_ = split_annotated(type_)[0]
     try:
