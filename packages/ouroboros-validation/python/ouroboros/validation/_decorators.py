@@ -103,13 +103,42 @@ class _Marked:
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         func = self.__func__
+        get = getattr(type(func), "__get__", None)
+        return func if get is None else get(func, obj, owner)
+
+
+def _first_param(func: Any) -> str | None:
+    """The name of the first parameter of ``func`` (unwrapping class/static methods and partials)."""
+    while True:
         if isinstance(func, (classmethod, staticmethod)):
-            return func.__get__(obj, owner)
-        if self.__ouroboros_decorator__.kind in ("field_validator",) or (
-            self.__ouroboros_decorator__.kind == "model_validator" and self.__ouroboros_decorator__.mode != "after"
-        ):
-            return classmethod(func).__get__(obj, owner)
-        return func.__get__(obj, owner) if obj is not None else func
+            func = func.__func__
+        elif isinstance(func, (functools.partial, functools.partialmethod)):
+            func = func.func
+        elif hasattr(func, "__wrapped__"):
+            func = func.__wrapped__
+        else:
+            break
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return None
+    return next(iter(params), None)
+
+
+def _is_instance_method(func: Any) -> bool:
+    """Pydantic's rule: a decorated function whose first parameter is ``self`` is an instance method."""
+    return _first_param(func) == "self"
+
+
+def ensure_classmethod(func: Any) -> Any:
+    """A function whose first parameter is ``cls`` becomes a class method, as Pydantic does."""
+    plain = not isinstance(func, (classmethod, staticmethod, functools.partialmethod))
+    if plain and _first_param(func) == "cls":
+        return classmethod(func)
+    return func
+
+
+_UNSET: Any = object()
 
 
 def field_validator(
@@ -118,6 +147,7 @@ def field_validator(
     *fields: str,
     mode: Literal["before", "after", "wrap", "plain"] = "after",
     check_fields: bool | None = None,
+    json_schema_input_type: Any = _UNSET,
 ) -> Callable[[Any], Any]:
     """Validate one or more fields with a class method.
 
@@ -127,11 +157,36 @@ def field_validator(
     ``handler`` before ``info``. Raise ``ValueError`` or ``AssertionError``
     to report an error at the field's location.
     """
-    if callable(field) and not isinstance(field, str):
-        raise TypeError("field_validator must be called with field names: @field_validator('name')")
+    from ouroboros.validation._model import PydanticUserError
+
+    if callable(field) or isinstance(field, classmethod):
+        raise PydanticUserError(
+            "The `@field_validator` decorator cannot be used without arguments, at least one field must be"
+            " provided. For example: `@field_validator('<field_name>', ...)`.",
+            code="decorator-missing-arguments",
+        )
+    if mode not in ("before", "plain", "wrap") and json_schema_input_type is not _UNSET:
+        raise PydanticUserError(
+            f"`json_schema_input_type` can't be used when mode is set to {mode!r}", code="validator-input-type"
+        )
+    names = (field, *fields)
+    if not all(isinstance(name, str) for name in names):
+        raise PydanticUserError(
+            "The provided field names to the `@field_validator` decorator should be strings. "
+            "For example: `@field_validator('<field_name_1>', '<field_name_2>', ...).`",
+            code="decorator-invalid-fields",
+        )
 
     def decorate(func: Any) -> Any:
-        return _Marked(DecoratorInfo("field_validator", func, (field, *fields), mode, check_fields=check_fields))
+        if _is_instance_method(func):
+            raise PydanticUserError(
+                "The `@field_validator` decorator cannot be applied to instance methods",
+                code="validator-instance-method",
+            )
+        extra = {} if json_schema_input_type is _UNSET else {"json_schema_input_type": json_schema_input_type}
+        info = DecoratorInfo("field_validator", ensure_classmethod(func), names, mode, check_fields=check_fields)
+        info.extra.update(extra)
+        return _Marked(info)
 
     return decorate
 
@@ -142,7 +197,7 @@ def model_validator(*, mode: Literal["before", "after", "wrap"]) -> Callable[[An
     method returning it)."""
 
     def decorate(func: Any) -> Any:
-        return _Marked(DecoratorInfo("model_validator", func, (), mode))
+        return _Marked(DecoratorInfo("model_validator", ensure_classmethod(func), (), mode))
 
     return decorate
 

@@ -9,6 +9,7 @@ import json
 import sys
 import types
 import typing
+import warnings
 from typing import Any, ClassVar
 
 from ouroboros.validation._config import ConfigDict, merge_config
@@ -38,6 +39,30 @@ class PydanticUserError(TypeError):
         super().__init__(message, *args)
         self.message = message
         self.code = code
+
+
+_DECORATOR_REPR = {
+    "field_validator": "@field_validator",
+    "validator": "@validator",
+    "root_validator": "@root_validator",
+    "model_validator": "@model_validator",
+    "field_serializer": "@field_serializer",
+    "model_serializer": "@model_serializer",
+}
+
+
+class _Namespace(dict):  # type: ignore[type-arg]
+    """A class body's namespace that warns when a name holding a decorated function is reassigned."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        existing = self.get(key)
+        info = getattr(existing, "__ouroboros_decorator__", None)
+        if existing is not None and value is not existing and isinstance(info, DecoratorInfo):
+            warnings.warn(
+                f"`{key}` overrides an existing Pydantic `{_DECORATOR_REPR.get(info.kind, info.kind)}` decorator",
+                stacklevel=2,
+            )
+        super().__setitem__(key, value)
 
 
 class _DirectCall(staticmethod):
@@ -222,6 +247,10 @@ def _class_config(config_cls: type, model_config: Any) -> dict[str, Any]:
 class ModelMetaclass(type):
     """Collects fields, config and decorators; builds description and validator."""
 
+    @classmethod
+    def __prepare__(mcs, *args: Any, **kwargs: Any) -> dict[str, object]:
+        return _Namespace()
+
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
         if namespace.get("__ouroboros_base__"):
             return super().__new__(mcs, name, bases, namespace)
@@ -241,10 +270,14 @@ class ModelMetaclass(type):
         for key, value in list(namespace.items()):
             info = getattr(value, "__ouroboros_decorator__", None)
             if isinstance(info, DecoratorInfo):
-                # A decorated method replaces the parent's of the same name (as attributes do).
-                decorators = [d for d in decorators if d.func is not info.func and d.extra.get("attr") != key]
+                # A decorated method replaces the parent's of the same name in its place (as Pydantic's do).
                 info.extra.setdefault("attr", key)
-                decorators.append(info)
+                same = [i for i, d in enumerate(decorators) if d.extra.get("attr") == key]
+                if same:
+                    decorators[same[0]] = info
+                    decorators = [d for i, d in enumerate(decorators) if i not in same[1:]]
+                else:
+                    decorators.append(info)
             if isinstance(value, ModelPrivateAttr):
                 private[key] = value
                 del namespace[key]

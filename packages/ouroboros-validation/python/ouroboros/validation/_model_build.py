@@ -38,9 +38,90 @@ def _unwrap(func: Any, cls: type | None = None) -> tuple[Any, bool]:
     if isinstance(func, functools.partialmethod) and cls is not None:
         # Bound the way the class would bind it (a classmethod inside gets ``cls``).
         return func.__get__(None, cls), False
-    if isinstance(func, functools.partial):
-        return func, False
-    return func, True
+    # A plain function is called as it is: the decorators made those taking ``cls`` class methods.
+    return func, False
+
+
+def _resolved(cls: type, dec: DecoratorInfo) -> Any:
+    """The decorated function as ``cls`` sees it now: a subclass attribute of the same name
+    (decorated or not) replaces the parent's function, as in Pydantic."""
+    attr = dec.extra.get("attr")
+    for base in cls.__mro__ if attr else ():
+        if attr in base.__dict__:
+            value = base.__dict__[attr]
+            marked = getattr(value, "__ouroboros_decorator__", None)
+            return marked.func if isinstance(marked, DecoratorInfo) else value
+    return dec.func
+
+
+def _bound(cls: type, dec: DecoratorInfo) -> Any:
+    """The decorated function bound the way ``getattr(cls, name)`` binds it."""
+    func = _resolved(cls, dec)
+    get = getattr(type(func), "__get__", None)
+    return func if get is None else get(func, None, cls)
+
+
+def _each_item(schema: dict[str, Any], wrap: Any) -> dict[str, Any]:
+    """``@validator(..., each_item=True)``: the validators pushed down to the items (or dict values)."""
+    kind = schema.get("type")
+    if kind == "nullable":
+        return {**schema, "schema": _each_item(schema["schema"], wrap)}
+    if kind == "tuple":
+        return {**schema, "variadic": wrap(schema["variadic"])} if "variadic" in schema else schema
+    if kind in ("list", "set", "frozenset"):
+        return {**schema, "items": wrap(schema.get("items", {"type": "any"}))}
+    if kind == "dict":
+        return {**schema, "values": wrap(schema.get("values", {"type": "any"}))}
+    raise TypeError(f"`@validator(..., each_item=True)` cannot be applied to fields with a schema of {kind}")
+
+
+def _apply_v1_validators(cls: type, name: str, schema: dict[str, Any], decorators: list[DecoratorInfo]) -> Any:
+    """A field's v1 ``@validator``s around its schema (outside the ``@field_validator``s, as in
+    Pydantic); returns the schema and whether one of them asks for ``always``."""
+    from ouroboros.validation._deprecated import v1_field_validator
+
+    mine = [d for d in decorators if d.kind == "validator" and (name in d.fields or "*" in d.fields)]
+    if not mine:
+        return schema, False
+
+    def wrap(inner: dict[str, Any], decs: list[DecoratorInfo]) -> dict[str, Any]:
+        for dec in decs:
+            inner = {
+                "type": "function",
+                "mode": dec.mode,
+                "func": v1_field_validator(_bound(cls, dec)),
+                "schema": inner,
+            }
+        return inner
+
+    each = [d for d in mine if d.extra.get("each_item")]
+    if each:
+        schema = _each_item(schema, lambda inner: wrap(inner, each))
+    schema = wrap(schema, [d for d in mine if not d.extra.get("each_item")])
+    return schema, any(d.extra.get("always") for d in mine)
+
+
+def _v1_root_call(cls: type, dec: DecoratorInfo) -> Any:
+    """A v1 ``@root_validator``: ``pre`` gets the input, the other gets the fields and extra values
+    as one dict and returns it (what is not a field goes back to the extra values)."""
+    func = _bound(cls, dec)
+    if dec.mode == "before":
+        return func
+
+    def after(instance: Any) -> Any:
+        values = dict(instance.__dict__)
+        names = set(values)
+        extra = instance.__pydantic_extra__
+        if extra:
+            values.update(extra)
+        out = func(values)
+        if extra:
+            for key in [k for k in out if k not in names]:
+                extra[key] = out.pop(key)
+        object.__setattr__(instance, "__dict__", out)
+        return instance
+
+    return after
 
 
 def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[str, Any]) -> dict[str, FieldInfo]:
@@ -215,7 +296,7 @@ def _takes_data(factory: Any) -> bool:
 
 
 def _field_validator_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any:
-    func, takes_cls = _unwrap(dec.func, cls)
+    func, takes_cls = _unwrap(_resolved(cls, dec), cls)
     n = _arity(func) - (1 if takes_cls else 0)
     prefix = (cls,) if takes_cls else ()
     if dec.mode == "wrap":
@@ -229,7 +310,7 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
     if dec.mode == "wrap":
         from ouroboros.validation._describe import _LazyHandler
 
-        func, takes_cls = _unwrap(dec.func, cls)
+        func, takes_cls = _unwrap(_resolved(cls, dec), cls)
         prefix = (cls,) if takes_cls else ()
         handler = _LazyHandler(schema)
         with_info = _arity(func) - len(prefix) >= 3
@@ -490,6 +571,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         for dec in decorators:
             if dec.kind == "field_validator" and (name in dec.fields or "*" in dec.fields):
                 schema = _wrap_field_validator(cls, dec, name, schema)
+        schema, always = _apply_v1_validators(cls, name, schema, decorators)
         entry: dict[str, Any] = {"name": name, "schema": schema}
         if info.default is not PYDANTIC_UNDEFINED:
             entry["default"] = info.default
@@ -516,7 +598,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         validate_default = (
             info.validate_default if info.validate_default is not None else config.get("validate_default")
         )
-        entry["validate_default"] = bool(validate_default)
+        entry["validate_default"] = bool(validate_default) or always
         entry["exclude"] = bool(info.exclude)
         entry["frozen"] = bool(info.frozen)
         annotated_ser = _annotated_serializer(annotation)
@@ -537,12 +619,16 @@ def build_description(cls: Any) -> dict[str, Any]:
         fields.append(entry)
     cls.__ouroboros_fields__ = resolved_fields
     for dec in decorators:
-        if dec.kind == "field_validator" and dec.check_fields is not False:
-            missing = [f for f in dec.fields if f != "*" and f not in resolved_fields]
-            if missing:
-                raise TypeError(
-                    f"decorators defined with incorrect fields: {cls.__name__}.{dec.func!r} (fields {missing})"
-                )
+        checked = dec.kind in ("field_validator", "validator") and dec.check_fields is not False
+        if checked and "*" not in dec.fields and any(f not in resolved_fields for f in dec.fields):
+            from ouroboros.validation._model import PydanticUserError
+
+            raise PydanticUserError(
+                f"Decorators defined with incorrect fields: {cls.__module__}.{cls.__qualname__}:{id(cls)}"
+                f".{dec.extra.get('attr', getattr(dec.func, '__name__', '?'))}"
+                " (use check_fields=False if you're inheriting from the model and intended this)",
+                code="decorator-missing-field",
+            )
     description: dict[str, Any] = {
         "format": SCHEMA_FORMAT_VERSION,
         "type": "model",
@@ -567,6 +653,9 @@ def build_description(cls: Any) -> dict[str, Any]:
             ),
         },
         "model_validators": [
+            {"mode": dec.mode, "func": _v1_root_call(cls, dec)} for dec in decorators if dec.kind == "root_validator"
+        ]
+        + [
             {"mode": dec.mode, "func": _model_validator_call(cls, dec)}
             for dec in decorators
             if dec.kind == "model_validator" and dec.mode in ("before", "after")
