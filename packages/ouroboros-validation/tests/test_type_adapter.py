@@ -136,3 +136,39 @@ def test_adapter_repr_config_rules_and_rebuild():
     assert ta.rebuild() is True
     assert ta.rebuild() is None
     assert ta.validate_python("5") == 5
+
+
+def test_experimental_allow_partial_drops_only_a_failing_last_item() -> None:
+    from typing import Annotated
+
+    from annotated_types import Ge
+    from typing_extensions import TypedDict
+
+    ta = TypeAdapter(list[Annotated[int, Ge(10)]])
+    assert ta.validate_python([10, 20, 3], experimental_allow_partial=True) == [10, 20]
+    assert ta.validate_json("[10, 20, 30", experimental_allow_partial=True) == [10, 20, 30]
+    assert ta.validate_json("[10, 20, 3", experimental_allow_partial="on") == [10, 20]
+    with pytest.raises(ValidationError) as exc:
+        ta.validate_python([3, 20, 30], experimental_allow_partial=True)
+    assert [(e["type"], e["loc"]) for e in exc.value.errors()] == [("greater_than_equal", (0,))]
+    with pytest.raises(ValidationError) as exc:
+        ta.validate_python([10, 20, 3])
+    assert exc.value.errors()[0]["loc"] == (2,)
+
+    class Foobar(TypedDict, total=False):
+        a: int
+        b: str
+        c: tuple[int, str]
+
+    td = TypeAdapter(Foobar)
+    assert td.validate_json('{"a": 1, "b": "b', experimental_allow_partial=True) == {"a": 1}
+    assert td.validate_json('{"a": 1, "b": "b', experimental_allow_partial="trailing-strings") == {"a": 1, "b": "b"}
+    assert td.validate_python({"a": 1, "b": "b", "c": (3,)}, experimental_allow_partial=True) == {"a": 1, "b": "b"}
+    with pytest.raises(ValidationError) as exc:
+        td.validate_python({"a": 1, "c": (3,), "b": "b"}, experimental_allow_partial=True)
+    assert [(e["type"], e["loc"]) for e in exc.value.errors()] == [("missing", ("c", 1))]
+    with pytest.raises(ValidationError) as exc:
+        ta.validate_json("[10, x", experimental_allow_partial=True)
+    assert exc.value.errors()[0]["type"] == "json_invalid"
+    with pytest.raises(ValueError, match="experimental_allow_partial must be"):
+        ta.validate_python([10], experimental_allow_partial="sometimes")

@@ -139,7 +139,21 @@ class TypeAdapter(Generic[T]):
         by_name: bool | None = None,
         extra: str | None = None,
     ) -> T:
-        """Validate a Python object."""
+        """Validate a Python object (``experimental_allow_partial``: see ``_partial``)."""
+        if experimental_allow_partial is not False:
+            return self._partial(
+                experimental_allow_partial,
+                obj,
+                lambda value: self._validator.validate_python(
+                    value,
+                    strict=strict,
+                    extra=extra,
+                    from_attributes=from_attributes,
+                    context=context,
+                    by_alias=by_alias,
+                    by_name=by_name,
+                ),
+            )
         return self._validator.validate_python(
             obj,
             strict=strict,
@@ -149,6 +163,30 @@ class TypeAdapter(Generic[T]):
             by_alias=by_alias,
             by_name=by_name,
         )
+
+    def _partial(self, option: Any, value: Any, validate: Any, json_text: Any = None) -> Any:
+        """Partial validation: the last item of a top-level container may fail (and is dropped),
+        JSON text may stop early."""
+        from ouroboros.validation._partial import (
+            parse_partial_json,
+            partial_mode,
+            supports_partial,
+            validate_partial,
+        )
+
+        mode = partial_mode(option)
+        if mode is None:
+            return validate(json_text if json_text is not None else value)
+        if json_text is not None:
+            try:
+                value = parse_partial_json(json_text, mode)
+            except ValueError:
+                return validate(json_text)  # the engine reports the invalid JSON
+            plain = validate
+            validate = lambda parsed: plain(json.dumps(parsed))  # noqa: E731
+        if not supports_partial(self._schema):
+            return validate(value)
+        return validate_partial(validate, value)
 
     def get_default_value(self, *, strict: bool | None = None, context: Any = None) -> Any:
         """``Some(default)`` of an ``Annotated[T, Field(default=...)]`` type (validated with
@@ -180,6 +218,15 @@ class TypeAdapter(Generic[T]):
         extra: str | None = None,
     ) -> T:
         """Parse JSON in Rust and validate it."""
+        if experimental_allow_partial is not False:
+            return self._partial(
+                experimental_allow_partial,
+                None,
+                lambda text: self._validator.validate_json(
+                    text, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+                ),
+                json_text=data,
+            )
         return self._validator.validate_json(
             data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
         )
@@ -196,6 +243,14 @@ class TypeAdapter(Generic[T]):
         by_name: bool | None = None,
     ) -> T:
         """Validate string leaves (as parsed from a query string)."""
+        if experimental_allow_partial is not False:
+            return self._partial(
+                experimental_allow_partial,
+                obj,
+                lambda value: self._validator.validate_python(
+                    value, strict=strict, context=context, by_alias=by_alias, by_name=by_name
+                ),
+            )
         return self._validator.validate_python(obj, strict=strict, context=context, by_alias=by_alias, by_name=by_name)
 
     def dump_python(
