@@ -210,7 +210,10 @@ impl AsyncBodyIterator {
         let state = Arc::clone(&self.state);
         // The item becomes a Python object on the loop thread, never on a
         // runtime thread (one inside Python at interpreter exit aborts).
-        ouroboros_common::python::spawn(py, async move {
+        // Polled once here first: hyper reads the next chunk ahead while
+        // Python works on this one, so it is often there already and the
+        // awaitable comes back done without waking any thread.
+        ouroboros_common::python::spawn_eager(py, async move {
             let item = state.lock().await.next_item().await;
             Box::new(move |py: Python<'_>| match item {
                 Ok(Some(i)) => Ok(item_to_py(py, i)),

@@ -235,7 +235,18 @@ _CHILD = textwrap.dedent(
             r = await c.post(url, content=achunks())
             return base, r.json()
 
-    if kind == "sync":
+    async def run_trio():
+        async with HttpClient() as c:
+            await c.post(url, content=b"warm-up")
+            base = hwm()
+            r = await c.post(url, content=achunks())
+            return base, r.json()
+
+    if kind == "trio":
+        import trio
+
+        base, got = trio.run(run_trio)
+    elif kind == "sync":
         with Client() as c:
             c.post(url, content=b"warm-up")
             base = hwm()
@@ -254,7 +265,7 @@ _CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("kind", ["sync", "async", "multipart"])
+@pytest.mark.parametrize("kind", ["sync", "async", "multipart", "trio"])
 def test_100_mib_upload_keeps_client_memory_flat(sink, tmp_path, kind):
     args = [sys.executable, "-c", _CHILD, sink.url + "/big", kind]
     if kind == "multipart":
@@ -290,6 +301,44 @@ async def test_in_memory_multipart_is_replayed_on_a_307(base):
     assert r.status_code == 200
     assert [p["data"] for p in r.json()["parts"]] == ["alpha"]
     assert len(r.history) == 1
+
+
+def test_async_generator_is_streamed_under_trio(sink):
+    trio = pytest.importorskip("trio")
+    seen: list[int] = []
+
+    async def produce():
+        for c in _chunks(40):
+            await trio.sleep(0)
+            yield c
+
+    async def main():
+        async with HttpClient() as c:
+            return (
+                await c.post(
+                    sink.url + "/up", content=produce(), extensions={"upload_progress": lambda n, _t: seen.append(n)}
+                )
+            ).json()
+
+    got = trio.run(main)
+    assert (got["length"], got["sha256"], got["chunked"]) == (40 * CHUNK, _digest(40), True)
+    assert seen[-1] == 40 * CHUNK and seen == sorted(seen)
+
+
+def test_failing_producer_under_trio_raises_its_own_error(sink):
+    trio = pytest.importorskip("trio")
+
+    async def produce():
+        yield b"first"
+        raise KeyError("producer broke")
+
+    async def main():
+        async with HttpClient() as c:
+            await c.post(sink.url + "/up", content=produce())
+
+    # The producer's error itself, not an exception group and not a short body sent as whole.
+    with pytest.raises(KeyError, match="producer broke"):
+        trio.run(main)
 
 
 def test_a_blocked_producer_does_not_hold_up_a_failed_request(closed_port, monkeypatch):

@@ -273,3 +273,35 @@ where
         Box::new(move |py: Python<'_>| outcome.and_then(|v| v.into_py_any(py))) as Deliver
     })
 }
+
+/// [`spawn`], but `work` is polled once on the calling (loop) thread first.
+///
+/// When that first poll finishes it (the value was already there: a body
+/// chunk hyper read ahead, a cached entry), the awaitable comes back already
+/// done and no thread is woken in either direction; otherwise the polled
+/// future moves to the runtime as [`spawn`] would run it. Only for work whose
+/// first poll is cheap and never blocks: it runs with the GIL held.
+pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Deliver> + Send + 'static,
+{
+    let rt = runtime::runtime()?;
+    let mut work = Box::pin(work);
+    let first = {
+        let _context = rt.enter();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        panic::catch(|| Ok::<_, Error>(work.as_mut().poll(&mut cx)))
+    };
+    let outcome = match first {
+        Ok(std::task::Poll::Pending) => return spawn(py, work),
+        Ok(std::task::Poll::Ready(deliver)) => deliver(py),
+        Err(e) => Err(e.into()),
+    };
+    let b = bridge(py)?;
+    let future = b.borrow().create_future.bind(py).call0()?;
+    match outcome {
+        Ok(value) => future.call_method1(pyo3::intern!(py, "set_result"), (value,))?,
+        Err(e) => future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))?,
+    };
+    Ok(future)
+}

@@ -79,6 +79,26 @@ where
     crate::bridge::spawn(py, work)
 }
 
+/// [`spawn`], polling `work` once on the calling thread first: a future that
+/// is ready at once gives an awaitable already done, with no thread woken.
+/// Only for work whose first poll is cheap and never blocks (GIL held).
+#[cfg(unix)]
+pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Deliver> + Send + 'static,
+{
+    crate::bridge::spawn_eager(py, work)
+}
+
+/// [`spawn`] (no eager first poll without the loop bridge).
+#[cfg(not(unix))]
+pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Deliver> + Send + 'static,
+{
+    spawn(py, work)
+}
+
 /// Run `work` on the wheel's runtime; its [`Deliver`] builds the result.
 #[cfg(not(unix))]
 pub fn spawn<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>

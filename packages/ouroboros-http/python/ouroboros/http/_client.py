@@ -704,12 +704,7 @@ class HttpClient(_BaseClient):
             if _asyncio_running():
                 response = await self._send_native(request, t, follow, stream)
             else:
-                # No asyncio loop (trio): the blocking call runs in a worker thread.
-                args = self._native_args(request, await request.aread())
-                native = self._native.stream_sync if stream else self._native.request_sync
-                response = await _in_thread(
-                    native, request.method, str(request.url), None, timeout=t, follow_redirects=follow, **args
-                )
+                response = await self._send_foreign(request, t, follow, stream)
         response.request = request
         for hook in self.event_hooks["response"]:
             r = hook(response)
@@ -744,6 +739,42 @@ class HttpClient(_BaseClient):
         if not stream:
             upload.done(answered=answered)
             await _finish_task(task)
+        upload.raise_error()
+        return response
+
+    async def _send_foreign(self, request: Request, t: Any, follow: bool, stream: bool) -> Response:
+        """No asyncio loop (trio): the blocking call runs in a worker thread.
+
+        A streamed body is pumped by a task of the caller's loop into the same
+        bounded channel as under asyncio, so it is never read into memory.
+        """
+        native = self._native.stream_sync if stream else self._native.request_sync
+        upload = self._upload_for(request, sync=False)
+        if upload is None:
+            args = self._native_args(request, await request.aread())
+            return await _in_thread(
+                native, request.method, str(request.url), None, timeout=t, follow_redirects=follow, **args
+            )
+        import trio
+
+        args = self._native_args(request, None, upload)
+        failure: BaseException | None = None
+        # The call's own error is kept out of the nursery: raised inside it,
+        # trio would wrap it in an exception group.
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(upload.trio_pump)
+            try:
+                response = await _in_thread(
+                    native, request.method, str(request.url), None, timeout=t, follow_redirects=follow, **args
+                )
+            except Exception as exc:  # noqa: BLE001 - re-raised below, outside the nursery
+                failure = exc
+            if failure is not None or not stream:
+                upload.done(answered=failure is None)
+        if failure is not None:
+            if upload.error is not None:
+                raise upload.error from failure
+            raise failure
         upload.raise_error()
         return response
 

@@ -97,6 +97,30 @@ class Upload:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's task
             self._failed(exc)
 
+    # -- async producers under trio: a task of the caller's nursery ------------
+    async def trio_pump(self) -> None:
+        import trio
+
+        channel = self.channel
+        report = self.report if self.callback is not None else None
+        try:
+            async for chunk in self.source:
+                taken = channel.try_send(chunk)
+                if taken is False:
+                    # Full: wait for room in a worker thread (trio cannot await
+                    # the channel's asyncio awaitable).
+                    taken = await trio.to_thread.run_sync(channel.send_sync, chunk)
+                if not taken:
+                    return
+                if report is not None:
+                    report()
+            channel.finish()
+        except trio.Cancelled:
+            channel.fail("the upload was cancelled")
+            raise
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's task
+            self._failed(exc)
+
     def start_task(self) -> asyncio.Task[None]:
         return asyncio.ensure_future(self._apump())
 
