@@ -86,3 +86,96 @@ def test_coerce_numbers_to_str():
     assert F(a=42).a == "42"
     with pytest.raises(ValidationError):
         F(a=True)
+
+
+def _errors(exc: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str, tuple[object, ...]]]:
+    return [(e["type"], e["loc"]) for e in exc.value.errors()]
+
+
+def test_pydantic_dataclass_arguments_extra_and_init_false():
+    from ouroboros.validation.dataclasses import dataclass
+
+    @dataclass(config=ConfigDict(extra="forbid"))
+    class Point:
+        x: int
+        y: int = Field(default=0, kw_only=True)
+        label: str = dataclasses.field(init=False)
+
+        def __post_init__(self) -> None:
+            self.label = f"{self.x},{self.y}"
+
+    p = Point("1", y="2")
+    assert (p.x, p.y, p.label) == (1, 2, "1,2")
+    with pytest.raises(ValidationError) as exc:
+        Point(1, 2)
+    assert _errors(exc) == [("unexpected_positional_argument", (1,))]
+    with pytest.raises(ValidationError) as exc:
+        Point(1, label="no", z=3)
+    assert sorted(_errors(exc)) == [
+        ("unexpected_keyword_argument", ("label",)),
+        ("unexpected_keyword_argument", ("z",)),
+    ]
+
+    @dataclass(config=ConfigDict(extra="allow"))
+    class Open:
+        x: int
+
+    assert Open(x="1", y="2").__dict__ == {"x": 1, "y": "2"}
+
+
+def test_pydantic_dataclass_validate_assignment_frozen_and_init_var():
+    from ouroboros.validation.dataclasses import dataclass
+
+    @dataclass(config=ConfigDict(validate_assignment=True))
+    class Item:
+        count: int
+        scale: dataclasses.InitVar[int] = 1
+
+        def __post_init__(self, scale: int) -> None:
+            self.count *= scale
+
+    item = Item("2", scale="3")
+    assert item.count == 6
+    item.count = "7"
+    assert item.count == 7
+    with pytest.raises(ValidationError) as exc:
+        item.count = "x"
+    assert _errors(exc) == [("int_parsing", ("count",))]
+    with pytest.raises(ValidationError) as exc:
+        item.other = 1
+    assert _errors(exc) == [("no_such_attribute", ("other",))]
+    assert Item.__pydantic_fields__["scale"].init_var is True
+
+    @dataclass(frozen=True)
+    class Fixed:
+        x: int
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Fixed(1).x = 2
+
+
+def test_pydantic_dataclass_from_a_stdlib_one_keeps_the_original():
+    from ouroboros.validation.dataclasses import dataclass, rebuild_dataclass
+    from ouroboros.validation.errors import PydanticUndefinedAnnotation
+
+    @dataclasses.dataclass
+    class Plain:
+        a: int
+
+        def __post_init__(self) -> None:
+            self.a *= 2
+
+    Checked = dataclass(Plain)
+    assert Plain(a="2").a == "22"
+    assert Checked(a="2").a == 4
+    assert issubclass(Checked, Plain)
+
+    @dataclass
+    class Later:
+        x: "LaterType"  # noqa: F821
+
+    assert Later.__pydantic_complete__ is False
+    with pytest.raises(PydanticUndefinedAnnotation):
+        rebuild_dataclass(Later, _parent_namespace_depth=0)
+    assert rebuild_dataclass(Later, _types_namespace={"LaterType": int}) is True
+    assert Later(x="5").x == 5

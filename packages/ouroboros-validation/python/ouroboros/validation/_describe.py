@@ -683,6 +683,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     alias_value = type_alias_value(tp)
     if alias_value is not None:
         return _describe_alias(tp, alias_value, ctx)
+    if isinstance(tp, typing.NewType):
+        # A NewType validates (and dumps) as the type it wraps, as in Pydantic.
+        return describe_type(tp.__supertype__, ctx)
     if isinstance(tp, typing.TypeVar):
         # A TypeVar mapped to itself (a generic parametrized by its own parameter) is unbound.
         if tp in ctx.typevars and ctx.typevars[tp] is not tp:

@@ -7,11 +7,13 @@ errors are the models' own), then stores the validated values.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses as _dc
 import inspect
 import sys
 import types
 import typing
+import warnings
 from typing import Any, TypeVar
 
 from ouroboros.validation._decorators import _Marked
@@ -36,7 +38,7 @@ def dataclass(
     eq: bool = True,
     order: bool = False,
     unsafe_hash: bool = False,
-    frozen: bool = False,
+    frozen: bool | None = None,
     config: Any = None,
     validate_on_init: bool | None = None,
     kw_only: bool = False,
@@ -45,17 +47,63 @@ def dataclass(
     """A dataclass that validates its fields: ``@dataclass class Point: x: int``."""
 
     def create(cls: type[_T]) -> type[_T]:
+        from ouroboros.validation._describe import is_model_class
+        from ouroboros.validation.errors import PydanticUserError
+
+        if is_model_class(cls):
+            raise PydanticUserError(
+                f"Cannot create a Pydantic dataclass from {cls.__name__} as it is already a Pydantic model",
+                code="dataclass-on-model",
+            )
+        frame = sys._getframe(1)
+        if frame.f_code is dataclass.__code__ and frame.f_back is not None:
+            frame = frame.f_back
+        localns = dict(frame.f_locals) if frame.f_locals is not frame.f_globals else {}
+        has_dataclass_base = any(_dc.is_dataclass(base) for base in cls.__bases__)
+        if not has_dataclass_base and config is not None and "__pydantic_config__" in cls.__dict__:
+            warnings.warn(
+                f"`config` is set via both the `dataclass` decorator and `__pydantic_config__` for dataclass "
+                f"{cls.__name__}. The `config` specification from `dataclass` decorator will take priority.",
+                UserWarning,
+                stacklevel=2,
+            )
+        cfg = dict(config if config is not None else (getattr(cls, "__pydantic_config__", None) or {}))
+        original = cls
+        if "__dataclass_fields__" in cls.__dict__ and not is_pydantic_dataclass(cls):
+            # A standard library dataclass keeps its behaviour: the validated one is a subclass.
+            bases: tuple[Any, ...] = (cls,)
+            if issubclass(cls, typing.Generic) and getattr(cls, "__parameters__", ()):  # type: ignore[arg-type]
+                bases += (typing.Generic[cls.__parameters__],)  # type: ignore[misc,name-defined]
+            cls = types.new_class(cls.__name__, bases)
+            cls.__qualname__ = original.__qualname__
+            cls.__module__ = original.__module__
+        if frozen is not None:
+            frozen_ = frozen
+            if cfg.get("frozen"):
+                warnings.warn(
+                    f"`frozen` is set via both the `dataclass` decorator and `config` for dataclass "
+                    f"{cls.__name__!r}.This is not recommended. The `frozen` specification on `dataclass` "
+                    "will take priority.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        else:
+            frozen_ = bool(cfg.get("frozen"))
         infos: dict[str, FieldInfo] = {}
         for name in inspect.get_annotations(cls):
             value = cls.__dict__.get(name, PYDANTIC_UNDEFINED)
             if isinstance(value, FieldInfo):
+                if value.init_var and value.init is False:
+                    raise PydanticUserError(
+                        f"Dataclass field {name} has init=False and init_var=True, but these are mutually exclusive.",
+                        code="clashing-init-and-init-var",
+                    )
                 infos[name] = value
-                if value.default_factory is not None:
-                    setattr(cls, name, _dc.field(default_factory=value.default_factory))
-                elif value.default is not PYDANTIC_UNDEFINED:
-                    setattr(cls, name, value.default)
-                else:
+                field = _as_dataclass_field(value)
+                if field is None:
                     delattr(cls, name)
+                else:
+                    setattr(cls, name, field)
         dc = _dc.dataclass(  # type: ignore[call-overload]
             cls,
             init=True,
@@ -63,34 +111,42 @@ def dataclass(
             eq=eq,
             order=order,
             unsafe_hash=unsafe_hash,
-            frozen=frozen,
+            frozen=frozen_,
             kw_only=kw_only,
             slots=slots,
         )
-        cfg = dict(config or getattr(cls, "__pydantic_config__", None) or {})
-        state: dict[str, Any] = {"model": None}
+        if cfg.get("extra") == "allow":
+            for f in _dc.fields(dc):
+                if not f.init:
+                    raise PydanticUserError(
+                        f'Field {f.name} has `init=False` and dataclass has config setting `extra="allow"`. '
+                        "This combination is not allowed.",
+                        code="dataclass-init-false-extra-allow",
+                    )
+        state = _MirrorState()
         module = sys.modules.get(dc.__module__)
+        localns[dc.__name__] = dc
 
         def model() -> Any:
             if state["model"] is None:
-                state["model"] = _mirror_model(dc, infos, cfg, module)
+                state["model"] = _mirror_model(dc, infos, cfg, module, localns)
             return state["model"]
 
         std_init = dc.__init__
-        names = [f.name for f in _dc.fields(dc) if f.init]
+        params = list(inspect.signature(std_init).parameters.values())[1:]
+        positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+        not_init = {f.name for f in _dc.fields(dc) if not f.init}
+        init_vars = [f.name for f in _init_vars(dc)]
 
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            if len(args) > len(names):
-                raise TypeError(
-                    f"{dc.__name__}.__init__() takes {len(names)} positional arguments but {len(args)} were given"
-                )
-            data = dict(zip(names, args, strict=False))
-            data.update(kwargs)
-            validated = model().model_validate(data)
-            std_init(self, **{n: getattr(validated, n) for n in names})
+            __tracebackhide__ = True
+            _validated_init(self, dc, model(), cfg, positional, not_init, init_vars, args, kwargs)
 
         __init__.__signature__ = inspect.signature(std_init)  # type: ignore[attr-defined]
+        __init__.__qualname__ = f"{dc.__qualname__}.__init__"
         dc.__init__ = __init__  # type: ignore[method-assign]
+        if cfg.get("validate_assignment"):
+            _install_validated_setattr(dc, model, cfg, frozen_)
 
         def schema() -> dict[str, Any]:
             def build(value: Any, _data: Any = None, _context: Any = None) -> Any:
@@ -108,20 +164,198 @@ def dataclass(
 
             return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
 
+        def rebuild(ns: dict[str, Any], raise_errors: bool) -> bool:
+            localns.update(ns)
+            state["model"] = None
+            mirror = model()
+            if _complete(mirror):
+                return True
+            from ouroboros.validation._describe import UndefinedAnnotation
+            from ouroboros.validation.errors import PydanticUndefinedAnnotation
+
+            type.__setattr__(mirror, "__ouroboros_schema_cache__", None)
+            try:
+                mirror.__ouroboros_schema__  # noqa: B018 - resolves every annotation
+            except UndefinedAnnotation as exc:
+                if not raise_errors:
+                    return False
+                name = str(exc.args[0])
+                raise PydanticUndefinedAnnotation(name, f"name {name!r} is not defined") from None
+            return mirror._ouroboros_build(raise_errors=raise_errors) is not None
+
+        dc.__ouroboros_dataclass_rebuild__ = staticmethod(rebuild)  # type: ignore[attr-defined]
         dc.__ouroboros_dataclass_schema__ = staticmethod(schema)  # type: ignore[attr-defined]
         # JSON output (model_dump_json, mode="json") asks the value for its data.
         dc.__ouroboros_json__ = _fields_dict  # type: ignore[attr-defined]
         dc.__pydantic_config__ = cfg  # type: ignore[attr-defined]
-        type.__setattr__(dc, "__pydantic_fields__", _ClassLevel(lambda: model().model_fields))
-        try:
-            # Built now, as Pydantic builds it (mistakes in the class show at once); names
-            # not defined yet leave it to the first use.
-            model()
-        except NameError:
-            state["model"] = None
+        dc.__is_pydantic_dataclass__ = True  # type: ignore[attr-defined]
+        type.__setattr__(dc, "__pydantic_fields__", _ClassLevel(lambda: _dataclass_fields(dc, model())))
+        type.__setattr__(dc, "__pydantic_complete__", _ClassLevel(lambda: _complete(model())))
+        # Built now, as Pydantic builds it (mistakes in the class show at once); names not
+        # defined yet leave the validator to the first use.
+        model()
         return dc
 
     return create(_cls) if _cls is not None else create
+
+
+class _MirrorState(dict):  # type: ignore[type-arg]
+    """Holds a dataclass's mirror model; pickled empty (the compiled validator is rebuilt on
+    first use after unpickling: a class pickled by value, with cloudpickle, carries it)."""
+
+    def __init__(self) -> None:
+        super().__init__(model=None)
+
+    def __reduce__(self) -> Any:
+        return (_MirrorState, ())
+
+
+def _as_dataclass_field(info: FieldInfo) -> Any:
+    """The standard library field for a ``Field(...)`` default (None: a plain required field)."""
+    kwargs: dict[str, Any] = {}
+    if info.default_factory is not None:
+        kwargs["default_factory"] = info.default_factory
+    elif info.default is not PYDANTIC_UNDEFINED:
+        kwargs["default"] = info.default
+    if info.init is not None:
+        kwargs["init"] = info.init
+    if info.repr is False:
+        kwargs["repr"] = False
+    if info.kw_only is not None:
+        kwargs["kw_only"] = info.kw_only
+    return _dc.field(**kwargs) if kwargs else None
+
+
+def _init_vars(dc: type) -> list[Any]:
+    """The ``InitVar`` pseudo-fields of a dataclass, in declaration order."""
+    return [f for f in dc.__dataclass_fields__.values() if f._field_type is _dc._FIELD_INITVAR]  # type: ignore[attr-defined]
+
+
+def _validated_init(
+    self: Any,
+    dc: type,
+    mirror: Any,
+    cfg: dict[str, Any],
+    positional: list[str],
+    not_init: set[str],
+    init_vars: list[str],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """Bind the arguments as Pydantic's dataclass arguments schema does, validate them with the
+    mirror model, store the fields and call ``__post_init__`` with the init-only values."""
+    from ouroboros.validation._errors import ValidationError
+
+    errors: list[dict[str, Any]] = []
+    data: dict[str, Any] = {}
+    for i, value in enumerate(args):
+        if i < len(positional):
+            data[positional[i]] = value
+        else:
+            errors.append(_line("unexpected_positional_argument", (i,), "Unexpected positional argument", value))
+    forbid = cfg.get("extra") == "forbid"
+    for key, value in kwargs.items():
+        if key in not_init:
+            if forbid:
+                errors.append(_line("unexpected_keyword_argument", (key,), "Unexpected keyword argument", value))
+            continue
+        if key in data and key in positional[: len(args)]:
+            errors.append(_line("multiple_argument_values", (key,), "Got multiple values for argument", value))
+            continue
+        data[key] = value
+    try:
+        validated = mirror.model_validate(data)
+    except ValidationError as exc:
+        if not errors and not forbid:
+            raise
+        validated = None
+        for err in exc.errors(include_url=False):
+            if err["type"] == "extra_forbidden":
+                err = _line("unexpected_keyword_argument", err["loc"], "Unexpected keyword argument", err["input"])
+            errors.append(err)
+    if errors:
+        raise ValidationError(dc.__name__, errors)
+    values = validated.__dict__
+    for f in _dc.fields(dc):
+        has_default = f.default is not _dc.MISSING or f.default_factory is not _dc.MISSING
+        if (f.init or has_default) and f.name in values:
+            object.__setattr__(self, f.name, values[f.name])
+    extra = validated.__pydantic_extra__
+    if extra:
+        for key, value in extra.items():
+            object.__setattr__(self, key, value)
+    post_init = getattr(self, "__post_init__", None)
+    if post_init is not None:
+        post_init(*[values.get(name) for name in init_vars])
+
+
+def _line(kind: str, loc: tuple[Any, ...], msg: str, value: Any) -> dict[str, Any]:
+    return {"type": kind, "loc": loc, "msg": msg, "input": value}
+
+
+def _install_validated_setattr(dc: type, model: Any, cfg: dict[str, Any], frozen: bool) -> None:
+    """``validate_assignment``: an assigned field is validated (with its validators) before it is stored."""
+    import functools
+
+    original = dc.__setattr__
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if frozen:
+            return original(self, name, value)
+        names = {f.name for f in _dc.fields(self)}
+        if name not in names:
+            attr = getattr(type(self), name, None)
+            if isinstance(attr, functools.cached_property):
+                self.__dict__[name] = value
+                return None
+            if hasattr(attr, "__set__"):
+                attr.__set__(self, value)
+                return None
+            if cfg.get("extra") == "allow":
+                return original(self, name, value)
+            from ouroboros.validation._errors import ValidationError
+
+            raise ValidationError(
+                type(self).__name__,
+                [
+                    {
+                        **_line("no_such_attribute", (name,), f"Object has no attribute '{name}'", value),
+                        "ctx": {"attribute": name},
+                    }
+                ],
+            )
+        mirror = model()
+        current = {n: self.__dict__[n] for n in names if n != name and n in getattr(self, "__dict__", {})}
+        proxy = mirror.model_construct(**current)
+        mirror.__ouroboros_validator__.validate_assignment(proxy, name, value)
+        object.__setattr__(self, name, proxy.__dict__[name])
+        return None
+
+    dc.__setattr__ = __setattr__  # type: ignore[method-assign,assignment]
+
+
+def _dataclass_fields(dc: type, mirror: Any) -> dict[str, FieldInfo]:
+    """``__pydantic_fields__``: the mirror's fields, with the dataclass's own ``init``/``kw_only``/
+    init-only markers."""
+    out = mirror.model_fields
+    std = dc.__dataclass_fields__  # type: ignore[attr-defined]
+    for name, info in out.items():
+        f = std.get(name)
+        if f is None:
+            continue
+        if not f.init:
+            info.init = False
+        if f._field_type is _dc._FIELD_INITVAR:  # type: ignore[attr-defined]
+            info.init_var = True
+        if f.kw_only is True:
+            info.kw_only = True
+    return out
+
+
+def _complete(mirror: Any) -> bool:
+    from ouroboros.validation._model import _Deferred
+
+    return not isinstance(mirror.__dict__.get("__ouroboros_validator__"), _Deferred)
 
 
 class _ClassLevel:
@@ -172,33 +406,94 @@ def _fields_dict(self: Any) -> dict[str, Any]:
     return {f.name: getattr(self, f.name) for f in _dc.fields(self)}
 
 
-def _mirror_model(dc: type, infos: dict[str, FieldInfo], cfg: dict[str, Any], module: Any) -> Any:
+def _mirror_model(
+    dc: type, infos: dict[str, FieldInfo], cfg: dict[str, Any], module: Any, localns: dict[str, Any] | None = None
+) -> Any:
+    """A model with the dataclass's fields (init-only ones too), validators and config: it
+    validates (and describes) the dataclass's arguments."""
     from ouroboros.validation._model import BaseModel
 
-    hints = typing.get_type_hints(dc, globalns=getattr(module, "__dict__", None), include_extras=True)
+    hints = _field_hints(dc, localns or {})
     namespace: dict[str, Any] = {"__annotations__": {}, "__module__": dc.__module__, "__ouroboros_docs_source__": dc}
-    for f in _dc.fields(dc):
-        namespace["__annotations__"][f.name] = hints.get(f.name, Any)
-        if f.name in infos:
+    if localns:
+        namespace["__ouroboros_localns__"] = dict(localns)
+    for f in [*_dc.fields(dc), *_init_vars(dc)]:
+        hint = hints.get(f.name, Any)
+        namespace["__annotations__"][f.name] = _unwrap_init_var(hint)
+        if not f.init and f.default is _dc.MISSING and f.default_factory is _dc.MISSING:
+            # Set by __post_init__, never an argument.
+            namespace[f.name] = None
+        elif f.name in infos:
             namespace[f.name] = infos[f.name]
         elif f.default is not _dc.MISSING:
             namespace[f.name] = f.default
         elif f.default_factory is not _dc.MISSING:
-            from ouroboros.validation._fields import Field
-
             namespace[f.name] = Field(default_factory=f.default_factory)
     for base in reversed(dc.__mro__):
         for key, value in vars(base).items():
             if isinstance(value, _Marked):
                 namespace[key] = value
     if cfg:
-        namespace["model_config"] = cfg
+        namespace["model_config"] = {k: v for k, v in cfg.items() if k not in ("validate_assignment", "frozen")}
     return types.new_class(dc.__name__, (BaseModel,), {}, lambda ns: ns.update(namespace))
 
 
-def rebuild_dataclass(cls: type, *, force: bool = False, raise_errors: bool = True, **_: Any) -> bool | None:
-    """Resolve forward references now (validated dataclasses resolve them on first use)."""
-    return True if is_pydantic_dataclass(cls) else None
+def _field_hints(dc: type, localns: dict[str, Any]) -> dict[str, Any]:
+    """Each field's annotation, a string one resolved in the module of the class that declares
+    it (a base from another module too); a name not defined yet stays a string, resolved by
+    the mirror model on first use."""
+    hints: dict[str, Any] = {}
+    for base in reversed(dc.__mro__):
+        own = inspect.get_annotations(base)
+        globalns = getattr(sys.modules.get(base.__module__), "__dict__", {})
+        for name, annotation in own.items():
+            ref = (
+                typing.ForwardRef(annotation, is_argument=False, is_class=True)
+                if isinstance(annotation, str)
+                else annotation
+            )
+            with contextlib.suppress(NameError):
+                # What typing.get_type_hints does for each class of the MRO (nested references too).
+                annotation = typing._eval_type(ref, globalns, localns)  # type: ignore[attr-defined]
+            hints[name] = annotation
+    return hints
+
+
+def _unwrap_init_var(hint: Any) -> Any:
+    """``InitVar[int]`` -> ``int`` (also inside ``Annotated``); a bare ``InitVar`` -> ``Any``."""
+    if isinstance(hint, _dc.InitVar):
+        return hint.type
+    if hint is _dc.InitVar:
+        return Any
+    if typing.get_origin(hint) is typing.Annotated:
+        inner, *meta = typing.get_args(hint)
+        if isinstance(inner, _dc.InitVar) or inner is _dc.InitVar:
+            return typing.Annotated[(_unwrap_init_var(inner), *meta)]  # type: ignore[valid-type]
+    return hint
+
+
+def rebuild_dataclass(
+    cls: type,
+    *,
+    force: bool = False,
+    raise_errors: bool = True,
+    _parent_namespace_depth: int = 2,
+    _types_namespace: dict[str, Any] | None = None,
+) -> bool | None:
+    """Resolve forward references now: None when nothing was left to resolve, else whether
+    the validator is now complete (``raise_errors``: an undefined name raises
+    ``PydanticUndefinedAnnotation``)."""
+    if not is_pydantic_dataclass(cls):
+        return None
+    if not force and cls.__pydantic_complete__:
+        return None
+    if _types_namespace is not None:
+        ns = dict(_types_namespace)
+    elif _parent_namespace_depth > 0:
+        ns = dict(sys._getframe(_parent_namespace_depth - 1).f_locals)
+    else:
+        ns = {}
+    return cls.__ouroboros_dataclass_rebuild__(ns, raise_errors)  # type: ignore[attr-defined]
 
 
 __getattr__ = getattr_migration(__name__)
