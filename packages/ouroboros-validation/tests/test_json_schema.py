@@ -193,3 +193,61 @@ def test_serialization_mode_includes_computed_fields():
     assert schema["properties"]["double"] == {"type": "integer", "title": "Double", "readOnly": True}
     assert "double" not in R.model_json_schema()["properties"]
     check(schema, R(w=1).model_dump(mode="json"))
+
+
+def test_ser_json_config_shapes_serialization_schema_and_defaults():
+    from datetime import timedelta
+
+    from typing_extensions import TypedDict
+
+    class Timed(BaseModel):
+        model_config = ConfigDict(ser_json_timedelta="float", ser_json_bytes="base64")
+        wait: timedelta = timedelta(minutes=5)
+        blob: bytes = b"foobar"
+
+    ser = Timed.model_json_schema(mode="serialization")["properties"]
+    assert ser["wait"] == {"default": 300.0, "title": "Wait", "type": "number"}
+    assert ser["blob"] == {"default": "Zm9vYmFy", "format": "base64url", "title": "Blob", "type": "string"}
+    val = Timed.model_json_schema(mode="validation")["properties"]
+    # Temporal formats are for output only; the bytes format applies to both.
+    assert val["wait"] == {"default": "PT5M", "format": "duration", "title": "Wait", "type": "string"}
+    assert val["blob"]["format"] == "base64url"
+
+    class Stamped(BaseModel):
+        model_config = ConfigDict(ser_json_temporal="milliseconds")
+        at: datetime
+
+    assert Stamped.model_json_schema(mode="serialization")["properties"]["at"] == {"title": "At", "type": "number"}
+    assert TypeAdapter(list[bytes], config=ConfigDict(ser_json_bytes="base64")).json_schema() == {
+        "items": {"format": "base64url", "type": "string"},
+        "type": "array",
+    }
+
+    class Row(TypedDict):
+        __pydantic_config__ = ConfigDict(ser_json_timedelta="float")  # type: ignore[misc]
+        wait: Annotated[timedelta, Field(timedelta(seconds=3))]
+
+    assert TypeAdapter(Row).json_schema(mode="serialization") == {
+        "properties": {"wait": {"default": 3.0, "title": "Wait", "type": "number"}},
+        "title": "Row",
+        "type": "object",
+    }
+
+
+def test_ellipsis_default_is_a_required_field():
+    from ouroboros.validation import ValidationError
+
+    class M(BaseModel):
+        a: int = ...
+        b: int = Field(...)
+        c: int = Field(default=...)
+
+    assert all(f.is_required() for f in M.model_fields.values())
+    assert M.model_json_schema()["required"] == ["a", "b", "c"]
+    with pytest.raises(ValidationError) as exc:
+        M()
+    assert [(e["type"], e["loc"]) for e in exc.value.errors()] == [
+        ("missing", ("a",)),
+        ("missing", ("b",)),
+        ("missing", ("c",)),
+    ]

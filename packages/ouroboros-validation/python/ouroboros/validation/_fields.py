@@ -155,7 +155,8 @@ class FieldInfo:
 
     def __init__(self, default: Any = PYDANTIC_UNDEFINED, **kwargs: Any) -> None:
         self.annotation: Any = kwargs.pop("annotation", None)
-        self.default = default
+        # `Field(...)` is a required field, as in Pydantic.
+        self.default = PYDANTIC_UNDEFINED if default is Ellipsis else default
         self.default_factory: Callable[..., Any] | None = kwargs.pop("default_factory", None)
         self.alias: str | None = kwargs.pop("alias", None)
         self.validation_alias: str | list[str] | None = kwargs.pop("validation_alias", None)

@@ -108,10 +108,36 @@ _PRIMITIVE_TYPES = frozenset({"string", "number", "integer", "boolean", "null"})
 _NOT_SERIALIZABLE = object()
 
 
-def _encode_default(value: Any) -> Any:
+def _config_scalar(value: Any, config: dict[str, Any]) -> Any:
+    """A date, time, duration or bytes default written as the ``ser_json_*`` config says."""
+    import base64
+    import datetime
+
+    temporal = config.get("ser_json_temporal")
+    if isinstance(value, datetime.timedelta):
+        if temporal in ("seconds", "milliseconds"):
+            return value.total_seconds() * (1000 if temporal == "milliseconds" else 1)
+        if temporal is None and config.get("ser_json_timedelta") == "float":
+            return value.total_seconds()
+    elif isinstance(value, (datetime.datetime, datetime.date, datetime.time)) and temporal in (
+        "seconds",
+        "milliseconds",
+    ):
+        return value
+    elif isinstance(value, bytes) and config.get("ser_json_bytes") == "base64":
+        return base64.urlsafe_b64encode(value).decode()
+    elif isinstance(value, bytes) and config.get("ser_json_bytes") == "hex":
+        return value.hex()
+    return value
+
+
+def _encode_default(value: Any, config: dict[str, Any] | None = None) -> Any:
     """A field default as JSON data (as the field would dump it); a default that
     cannot be written as JSON is left out with Pydantic's warning."""
     import warnings
+
+    if config:
+        value = _config_scalar(value, config)
 
     from ouroboros.validation.core import PydanticSerializationError, to_jsonable_python
 
@@ -196,6 +222,35 @@ class _Generator:
         self.names: dict[Any, str] = {}
         self.in_progress: set[Any] = set()
         self.referenced: set[Any] = set()
+        # The config of the model (or adapter) whose fields are being written: ser_json_* keys.
+        self.configs: list[dict[str, Any]] = [dict(getattr(owner, "_ouroboros_config", None) or {})]
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.configs[-1]
+
+    def default_config(self) -> dict[str, Any]:
+        """The ``ser_json_*`` keys that shape a default: temporal ones only in serialization mode."""
+        if self.mode == "serialization":
+            return self.config
+        return {k: v for k, v in self.config.items() if k == "ser_json_bytes"}
+
+    def scalar(self, kind: str) -> dict[str, Any]:
+        """A date/time/duration/bytes type as the ``ser_json_*`` config writes it (both modes, as Pydantic)."""
+        config = self.config
+        temporal = config.get("ser_json_temporal")
+        serialization = self.mode == "serialization"
+        if (
+            serialization
+            and kind in ("datetime", "date", "time", "timedelta")
+            and temporal in ("seconds", "milliseconds")
+        ):
+            return {"type": "number"}
+        if serialization and kind == "timedelta" and temporal is None and config.get("ser_json_timedelta") == "float":
+            return {"type": "number"}
+        if kind == "bytes" and config.get("ser_json_bytes") == "base64":
+            return {"type": "string", "format": "base64url"}
+        return dict(_SIMPLE[kind])
 
     def union_of(self, schemas: list[dict[str, Any]]) -> dict[str, Any]:
         """A union: ``anyOf``, or with ``union_format="primitive_type_array"`` a list of types
@@ -262,6 +317,13 @@ class _Generator:
         return body
 
     def model_body(self, cls: Any) -> dict[str, Any]:
+        self.configs.append(dict(cls.model_config))
+        try:
+            return self._model_body(cls)
+        finally:
+            self.configs.pop()
+
+    def _model_body(self, cls: Any) -> dict[str, Any]:
         if getattr(cls, "__ouroboros_root_model__", False) and "root" in cls.__ouroboros_fields__:
             return self.root_model_body(cls)
         d = cls.__ouroboros_schema__
@@ -289,7 +351,7 @@ class _Generator:
             if f.get("deprecated") is not None and f["deprecated"] is not False:
                 prop["deprecated"] = True
             if "default" in f:
-                encoded = _encode_default(f["default"])
+                encoded = _encode_default(f["default"], self.default_config())
                 if encoded is not _NOT_SERIALIZABLE:
                     prop["default"] = encoded
             elif "default_factory" not in f:
@@ -320,12 +382,19 @@ class _Generator:
 
     def typed_dict_body(self, info: dict[str, Any]) -> dict[str, Any]:
         """A TypedDict as an object schema (titles from its ``__pydantic_config__``)."""
-        from ouroboros.validation._describe import split_annotated
-        from ouroboros.validation._fields import FieldInfo
-        from ouroboros.validation._model_build import _generated_title
-
         cls = info["cls"]
         config = getattr(cls, "__pydantic_config__", None) or {}
+        self.configs.append(dict(config))
+        try:
+            return self._typed_dict_body(info, cls, config)
+        finally:
+            self.configs.pop()
+
+    def _typed_dict_body(self, info: dict[str, Any], cls: Any, config: dict[str, Any]) -> dict[str, Any]:
+        from ouroboros.validation._describe import split_annotated
+        from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
+        from ouroboros.validation._model_build import _generated_title
+
         props: dict[str, Any] = {}
         required: list[str] = []
         for name, schema, is_required, annotation in info["fields"]:
@@ -343,8 +412,12 @@ class _Generator:
                 prop["title"] = _title(name)
             if field.description:
                 prop["description"] = field.description
+            if field.default is not PYDANTIC_UNDEFINED:
+                encoded = _encode_default(field.default, self.default_config())
+                if encoded is not _NOT_SERIALIZABLE:
+                    prop["default"] = encoded
             props[name] = prop
-            if is_required:
+            if is_required and field.is_required():
                 required.append(name)
         body: dict[str, Any] = {"properties": props}
         if required:
@@ -382,7 +455,7 @@ class _Generator:
                     out[keyword] = _json_value(s[key]) if key not in ("min_length", "max_length", "pattern") else s[key]
             return out
         if kind in _SIMPLE:
-            out = dict(_SIMPLE[kind])
+            out = self.scalar(kind)
         elif kind == "decimal":
             text: dict[str, Any] = {"type": "string"}
             pattern = self.decimal_pattern(s)

@@ -168,7 +168,8 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
                 info.deprecated = item
         if isinstance(value, FieldInfo):
             info = info.merge(value)
-        elif value is not PYDANTIC_UNDEFINED:
+        elif value is not PYDANTIC_UNDEFINED and value is not Ellipsis:
+            # `x: int = ...` is a required field, as in Pydantic.
             info.default = value
         info.annotation = annotation
         if final:

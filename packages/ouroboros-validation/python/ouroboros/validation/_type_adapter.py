@@ -382,6 +382,8 @@ class TypeAdapter(Generic[T]):
             by_alias=by_alias, ref_template=ref_template, union_format=union_format
         )
         schema = self._schema
+        # The adapter's config (ser_json_* keys) applies to what the generator writes.
+        generator._ouroboros_config = self._config
         return generator.generate(self.type if is_model_class(self.type) else schema, mode=mode)
 
     @classmethod
