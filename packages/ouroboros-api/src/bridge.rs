@@ -168,6 +168,7 @@ fn arg_to_py<'py>(
         }
         ArgValue::Json(value) => json::value_to_py(py, &value)?,
         ArgValue::RawJson(bytes) => crate::setup::loads(py, &bytes)?,
+        ArgValue::Bytes(bytes) => PyBytes::new(py, &bytes).into_any(),
         ArgValue::File(file) => Bound::new(py, crate::handles::UploadData::from(*file))?.into_any(),
         ArgValue::Request => match request {
             Some(r) => r.clone(),

@@ -98,12 +98,18 @@ pub struct Constraints {
 }
 
 /// One parameter of a route plan, compiled once at startup.
+// Independent per-parameter flags read on the hot path; an enum would not
+// make them clearer.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct ParamSpec {
     /// The Python name, used in error locations for body fields.
     pub name: String,
     /// The key looked up in the request (query key, header name, cookie name).
     pub alias: String,
+    /// Further keys tried in order when `alias` is absent
+    /// (`validation_alias=AliasChoices(...)`); errors name the key found.
+    pub other_aliases: Vec<String>,
     pub source: Source,
     pub kind: Kind,
     /// `list[int]` query/header parameters collect every occurrence.
@@ -113,6 +119,9 @@ pub struct ParamSpec {
     /// The whole body is validated later by a compiled schema straight from
     /// its bytes, so it is not parsed here.
     pub raw_json: bool,
+    /// A `bytes`/`str` body: a body not declared JSON is passed as its bytes
+    /// (FastAPI reads it raw) instead of being reported missing.
+    pub raw_body: bool,
 }
 
 /// A parsed argument, still Rust data; turned into a Python object on the
@@ -133,6 +142,8 @@ pub enum ArgValue {
     File(Box<crate::multipart::UploadedFile>),
     /// The raw JSON body, for a compiled schema to validate.
     RawJson(bytes::Bytes),
+    /// A body that is not JSON, as its bytes.
+    Bytes(bytes::Bytes),
     /// The request object goes here.
     Request,
 }
@@ -387,11 +398,29 @@ fn coerce_list<'a>(
     Ok(ArgValue::List(items))
 }
 
+/// The spec to read with: itself, or (for a parameter with alias choices)
+/// a copy naming the first key the request carries. With none present the
+/// first alias stays, so a missing value is reported under it.
+pub fn choose_alias(spec: &ParamSpec, present: impl Fn(&str) -> bool) -> Cow<'_, ParamSpec> {
+    if spec.other_aliases.is_empty() || present(&spec.alias) {
+        return Cow::Borrowed(spec);
+    }
+    match spec.other_aliases.iter().find(|a| present(a)) {
+        Some(found) => Cow::Owned(ParamSpec {
+            alias: found.clone(),
+            ..spec.clone()
+        }),
+        None => Cow::Borrowed(spec),
+    }
+}
+
 /// Look up every value of `key` in decoded pairs and coerce them.
 pub fn from_pairs(
     spec: &ParamSpec,
     pairs: &[(Cow<'_, str>, Cow<'_, str>)],
 ) -> Result<ArgValue, Vec<FieldError>> {
+    let chosen = choose_alias(spec, |key| pairs.iter().any(|(k, _)| k == key));
+    let spec = chosen.as_ref();
     if spec.list {
         let values = pairs
             .iter()
@@ -408,6 +437,8 @@ pub fn from_pairs(
 
 /// Header lookups are case-insensitive; `spec.alias` is already lowercase.
 pub fn from_headers(spec: &ParamSpec, headers: &HeaderMap) -> Result<ArgValue, Vec<FieldError>> {
+    let chosen = choose_alias(spec, |key| headers.contains_key(key));
+    let spec = chosen.as_ref();
     let mut values = headers
         .get_all(spec.alias.as_str())
         .iter()
@@ -446,12 +477,14 @@ mod tests {
         ParamSpec {
             name: "limit".into(),
             alias: "limit".into(),
+            other_aliases: Vec::new(),
             source,
             kind,
             list: false,
             required: true,
             constraints: Constraints::default(),
             raw_json: false,
+            raw_body: false,
         }
     }
 

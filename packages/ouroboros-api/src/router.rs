@@ -20,6 +20,9 @@ pub struct RoutePlan {
     pub reads_body: bool,
     /// Whether Python wants the request object (headers, raw body...).
     pub wants_request: bool,
+    /// The route's own body limit (`max_body_size=` on the route, its
+    /// routers or the app); `None` keeps the server's.
+    pub max_body_size: Option<usize>,
 }
 
 /// The result of looking up a method and path.
@@ -330,8 +333,14 @@ fn single_value(
             }
         }
         Source::Body if spec.raw_json => {
-            if body.is_empty() || !is_json(headers) {
+            if body.is_empty() {
                 params::absent(spec)
+            } else if !is_json(headers) {
+                if spec.raw_body {
+                    Ok(ArgValue::Bytes(body.clone()))
+                } else {
+                    params::absent(spec)
+                }
             } else {
                 Ok(ArgValue::RawJson(body.clone()))
             }
@@ -340,7 +349,11 @@ fn single_value(
             Some(v) => params::coerce_json(spec, v.clone()),
             None => params::absent(spec),
         },
-        Source::BodyField => match json_body.and_then(|b| b.get(&spec.alias)) {
+        Source::BodyField => match json_body.and_then(|b| {
+            std::iter::once(&spec.alias)
+                .chain(&spec.other_aliases)
+                .find_map(|key| b.get(key))
+        }) {
             Some(v) => params::coerce_json(spec, v.clone()),
             None => params::absent(spec),
         },

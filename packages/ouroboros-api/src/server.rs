@@ -134,8 +134,9 @@ async fn read_body(
     core: &Core,
     mut body: Incoming,
     declared: Option<u64>,
+    route_limit: Option<usize>,
 ) -> Result<Bytes, Response<Body>> {
-    let limit = core.config.max_body_size;
+    let limit = route_limit.unwrap_or(core.config.max_body_size);
     let too_large = || detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large");
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
@@ -277,7 +278,7 @@ async fn route_request(
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        match read_body(&core, incoming, declared).await {
+        match read_body(&core, incoming, declared, plan.max_body_size).await {
             Ok(b) => b,
             Err(resp) if core.forward_router_answers => {
                 let answer = RouterAnswer::new(resp.status().as_u16(), body_refusal(&resp), None);

@@ -112,6 +112,10 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
     constraints.str.max_length = opt_usize(d, "max_length")?;
     Ok(ParamSpec {
         alias: get(d, "alias")?.extract()?,
+        other_aliases: match d.get_item("other_aliases")? {
+            Some(v) if !v.is_none() => v.extract()?,
+            _ => Vec::new(),
+        },
         source: Source::parse(&source)
             .ok_or_else(|| invalid(&name, format!("unknown source {source:?}")))?,
         kind,
@@ -119,6 +123,7 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
         required: get(d, "required")?.extract()?,
         constraints,
         raw_json: false,
+        raw_body: matches!(d.get_item("raw_body")?, Some(v) if v.is_truthy()?),
         name,
     })
 }
@@ -280,10 +285,12 @@ pub fn build_server(
                 )
             });
             let wants_request = get(r, "wants_request")?.extract()?;
+            let max_body_size = opt_usize(r, "max_body_size")?;
             plans.push(RoutePlan {
                 params,
                 reads_body,
                 wants_request,
+                max_body_size,
             });
             py_routes.push(PyRoute {
                 invoke: get(r, "invoke")?.unbind(),

@@ -32,6 +32,35 @@ def to_plain(obj: Any) -> Any:
         return dump()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if _foreign_response(obj):
+        raise ForeignResponse(obj)
     if hasattr(obj, "__iter__") and not isinstance(obj, (str, dict)):
         return list(obj)
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _foreign_response(obj: Any) -> bool:
+    """A response object of another framework (Starlette's): an ASGI app
+    with a status and raw headers."""
+    return callable(obj) and hasattr(obj, "status_code") and hasattr(obj, "raw_headers")
+
+
+class ForeignResponse(TypeError):
+    """A handler returned another framework's response (Starlette's
+    ``PlainTextResponse``...): `adopt` gives the same answer as ours."""
+
+    def __init__(self, response: Any) -> None:
+        super().__init__(f"{type(response).__name__} is a response of another framework")
+        self.response = response
+
+    def adopt(self) -> Any:
+        from ouroboros.api.responses import Response, StreamingResponse
+
+        theirs = self.response
+        iterator = getattr(theirs, "body_iterator", None)
+        if iterator is not None:
+            ours: Response = StreamingResponse(iterator, status_code=theirs.status_code)
+        else:
+            ours = Response(bytes(getattr(theirs, "body", b"") or b""), status_code=theirs.status_code)
+        ours.raw_headers = [(bytes(k).lower(), bytes(v)) for k, v in theirs.raw_headers]
+        return ours

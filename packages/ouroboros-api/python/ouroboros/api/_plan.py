@@ -317,6 +317,21 @@ class ModelParams:
             raise RequestValidationError(located) from None
 
 
+def _alias_choices(validation_alias: Any) -> list[str]:
+    """The request keys a ``validation_alias`` names, in the order tried
+    (a string, or the one-key entries of `AliasChoices`)."""
+    if isinstance(validation_alias, str):
+        return [validation_alias]
+    keys = []
+    for choice in getattr(validation_alias, "choices", None) or []:
+        path = getattr(choice, "path", None)
+        if isinstance(choice, str):
+            keys.append(choice)
+        elif path and len(path) == 1 and isinstance(path[0], str):
+            keys.append(path[0])
+    return keys
+
+
 class PlanBuilder:
     """Collects the flat parameter list of one route."""
 
@@ -404,11 +419,13 @@ class PlanBuilder:
         indices: list[tuple[str, int]] = []
         renamed: dict[str, str] = {}
         for field_name, info in model.model_fields.items():  # type: ignore[attr-defined]
-            key = info.alias or field_name
+            choices = _alias_choices(getattr(info, "validation_alias", None))
+            key = choices[0] if choices else info.alias or field_name
             alias = key
-            if isinstance(marker, Header) and info.alias is None and marker.convert_underscores:
+            if isinstance(marker, Header) and not choices and info.alias is None and marker.convert_underscores:
                 alias = field_name.replace("_", "-")
-            field_marker = type(marker)(_UNSET_FIELD, alias=alias)
+            picks = info.validation_alias if choices else None
+            field_marker = type(marker)(_UNSET_FIELD, alias=alias, validation_alias=picks)
             annotation = info.annotation if info.annotation is not None else Any
             bare, _ = split_optional(annotation)
             # Read as text (lists: every value); the model converts and checks.
@@ -443,11 +460,14 @@ class PlanBuilder:
                 marker = Query()
         source = marker.source
         required = default is inspect.Parameter.empty
-        alias = marker.alias or (marker.validation_alias if isinstance(marker.validation_alias, str) else None) or name
+        choices = _alias_choices(marker.validation_alias)
+        alias = choices[0] if choices else marker.alias or name
         if isinstance(marker, Header) and alias == name and marker.convert_underscores:
             alias = name.replace("_", "-")
+        others = choices[1:]
         if source == "header":
             alias = alias.lower()
+            others = [o.lower() for o in others]
         kind = "any"
         scalar = item if is_list else inner
         if scalar in _SCALARS and not (is_list and source not in ("query", "header")):
@@ -459,6 +479,7 @@ class PlanBuilder:
         entry: dict[str, Any] = {
             "name": name,
             "alias": alias,
+            "other_aliases": others,
             "source": source,
             "kind": kind,
             "list": bool(is_list and source in ("query", "header")),
@@ -472,6 +493,7 @@ class PlanBuilder:
             "max_length": marker.max_length,
             "pattern": marker.pattern,
             "multiple_of": marker.multiple_of,
+            "raw_body": source == "body" and inner is bytes,
             "allow_inf_nan": marker.allow_inf_nan,
             "converter": None,
             "annotation": tp,

@@ -10,6 +10,7 @@ import types
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from ouroboros.api._encoding import ForeignResponse
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.exceptions import HTTPException, RequestValidationError
 from ouroboros.api.requests import Request
@@ -131,6 +132,8 @@ async def wait_for_room(loop: asyncio.AbstractEventLoop, conn: Any) -> None:
 
 def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
     async def on_error(exc: BaseException, request: Any) -> Response:
+        if isinstance(exc, ForeignResponse):
+            return exc.adopt()  # type: ignore[no-any-return]
         for cls in type(exc).__mro__:
             handler = app.exception_handlers.get(cls)
             if handler is not None:

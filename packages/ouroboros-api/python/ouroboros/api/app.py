@@ -87,8 +87,12 @@ class App(APIRouter):
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         separate_input_output_schemas: bool = True,
         openapi_external_docs: dict[str, Any] | None = None,
+        max_body_size: int | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         super().__init__(
+            max_body_size=max_body_size,
+            form_limits=form_limits,  # type: ignore[arg-type]
             responses=responses,
             deprecated=deprecated,
             default_response_class=default_response_class,
@@ -143,6 +147,11 @@ class App(APIRouter):
         for entry in middleware or []:
             self.add_middleware(entry.build() if hasattr(entry, "build") else entry)
 
+    @property
+    def router(self) -> App:
+        """FastAPI's ``app.router``: the app is its own router here."""
+        return self
+
     # -- registration -------------------------------------------------------
 
     def exception_handler(self, exc_class: type[BaseException] | int) -> Callable[[F], F]:
@@ -195,26 +204,6 @@ class App(APIRouter):
             return func
 
         return decorator
-
-    def mount(self, path: str, app: Any, name: str | None = None) -> None:
-        """Serve ``app`` (a `StaticFiles`) under ``path``."""
-        from ouroboros.api.staticfiles import StaticFiles
-
-        if not isinstance(app, StaticFiles):
-            raise TypeError(f"only StaticFiles can be mounted, got {type(app).__name__}")
-        prefix = path.rstrip("/")
-
-        async def static_file(file_path: str) -> Response:
-            return await app.serve(file_path)
-
-        async def static_root() -> Response:
-            return await app.serve("")
-
-        self.add_api_route(
-            prefix + "/{file_path:path}", static_file, methods=["GET"], name=name, include_in_schema=False
-        )
-        if app.html:
-            self.add_api_route(prefix + "/", static_root, methods=["GET"], include_in_schema=False)
 
     def include_health(self, manager: Any, path: str = "/health") -> None:
         """Serve ``manager``'s report at ``path`` (503 when unhealthy)."""
@@ -312,6 +301,9 @@ class App(APIRouter):
             "filter": filter_desc,
             "response": plan.for_rust() if plan is not None else None,
             "wants_request": request_index is not None,
+            # The nearest body limit (route, its routers, the app); None
+            # leaves the server's (`serve(max_body_size=)`, 1 MiB).
+            "max_body_size": route.max_body_size if route.max_body_size is not None else self.max_body_size,
         }
 
     def build_server(self, *, native_middleware: bool = True, **config: Any) -> Any:
@@ -377,7 +369,11 @@ class App(APIRouter):
                 await result
         async with contextlib.AsyncExitStack() as stack:
             if self.lifespan is not None:
-                state = await stack.enter_async_context(self.lifespan(self))
+                context = self.lifespan(self)
+                if inspect.isasyncgen(context):
+                    # A bare async generator function, as Starlette accepts.
+                    context = contextlib.asynccontextmanager(lambda gen=context: gen)()
+                state = await stack.enter_async_context(context)
                 if isinstance(state, dict):
                     self.state.update(state)
             try:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from ouroboros.api import _api, _serve
+from ouroboros.api._encoding import ForeignResponse
 from ouroboros.api._threads import run_sync
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class ASGIAdapter:
         self.routes: list[dict[str, Any]] = []
         self.on_error: Callable[..., Any] | None = None
         self.lifespan_stack: contextlib.AsyncExitStack | None = None
+        self.read_limit: int | None = None
 
     def _build(self) -> None:
         if self.server is None:
@@ -100,15 +102,26 @@ class ASGIAdapter:
         finally:
             await conn.finish()
 
+    def _read_limit(self) -> int:
+        """The most any route accepts: reading stops past it."""
+        limits = [self.route_limit(r) for r in range(len(self.routes))]
+        return max(limits, default=self.max_body_size)
+
+    def route_limit(self, route: int) -> int:
+        limit = self.routes[route].get("max_body_size")
+        return self.max_body_size if limit is None else limit
+
     async def _read_body(self, receive: Receive) -> bytes | None:
         chunks, size = [], 0
+        if self.read_limit is None:
+            self.read_limit = self._read_limit()
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_size:
+            if size > self.read_limit:
                 return b"\x00too-large"
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -119,9 +132,7 @@ class ASGIAdapter:
         if body is None:
             return
         if body == b"\x00too-large":
-            await _send_full(
-                send, 413, [(b"content-type", b"application/json")], b'{"detail":"Request body is too large"}'
-            )
+            await _send_too_large(send)
             return
         client = scope.get("client")
         request = None
@@ -143,15 +154,29 @@ class ASGIAdapter:
                 await _send_full(send, status, headers, payload)
                 return
             _, route, args = decision
+            if len(body) > self.route_limit(route):
+                await _send_too_large(send)
+                return
             compiled = self.routes[route]
             result = compiled["invoke"](*args)
             if compiled["is_async"] or inspect.isawaitable(result):
                 result = await result
-        except Exception as exc:  # noqa: BLE001 - every error becomes a response, as in the server
+        except Exception as exc:  # every error becomes a response, as in the server
             assert self.on_error is not None
             result = await self.on_error(exc, request)
             route = None
-        rendered = _api.asgi_render(self.server, route, result)
+            if _unhandled(self.app, exc):
+                # As Starlette: the 500 is sent, then the error goes on to
+                # the ASGI server (which logs it; httpx's transport raises it).
+                await self._respond(send, route, result)
+                raise
+        await self._respond(send, route, result)
+
+    async def _respond(self, send: Send, route: int | None, result: Any) -> None:
+        try:
+            rendered = _api.asgi_render(self.server, route, result)
+        except ForeignResponse as foreign:
+            rendered = _api.asgi_render(self.server, None, foreign.adopt())
         if rendered[0] == "full":
             _, status, headers, payload = rendered
             await _send_full(send, status, headers, payload)
@@ -170,6 +195,19 @@ class ASGIAdapter:
             while (chunk := await run_sync(self.app.thread_pool, step)) is not _serve._STOP:
                 await send({"type": "http.response.body", "body": response.encode_chunk(chunk), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _unhandled(app: App, exc: Exception) -> bool:
+    """No handler of the app took ``exc`` and it is not one FastAPI answers itself."""
+    from ouroboros.api.exceptions import HTTPException, RequestValidationError
+
+    if isinstance(exc, (HTTPException, RequestValidationError, ForeignResponse)):
+        return False
+    return not any(cls in app.exception_handlers for cls in type(exc).__mro__ if cls not in (Exception, BaseException))
+
+
+async def _send_too_large(send: Send) -> None:
+    await _send_full(send, 413, [(b"content-type", b"application/json")], b'{"detail":"Request body is too large"}')
 
 
 async def _send_full(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

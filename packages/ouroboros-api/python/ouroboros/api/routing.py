@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from ouroboros.api._form_limits import _FormLimits, _validate_form_limits, validate_body_size
 from ouroboros.api.params import Depends
 from ouroboros.api.utils import generate_unique_id
 
@@ -47,7 +48,7 @@ class APIRoute:
         path: str,
         endpoint: Callable[..., Any],
         *,
-        methods: Sequence[str],
+        methods: Sequence[str] | None = None,
         response_model: Any = INFERRED,
         status_code: int | None = None,
         tags: Sequence[str] | None = None,
@@ -70,7 +71,12 @@ class APIRoute:
         openapi_extra: dict[str, Any] | None = None,
         callbacks: list[Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
+        # Body limits: this route's own (None: its routers' or the app's).
+        self.max_body_size = validate_body_size(max_body_size)
+        self.form_limits = _validate_form_limits(form_limits)
         self.callbacks = callbacks
         self.generate_unique_id_function = generate_unique_id_function or generate_unique_id
         self.response_model_include = response_model_include
@@ -83,7 +89,7 @@ class APIRoute:
         self.openapi_extra = openapi_extra
         self.path = path
         self.endpoint = endpoint
-        self.methods = [m.upper() for m in methods]
+        self.methods = [m.upper() for m in (methods or ["GET"])]
         self.response_model = response_model
         self.status_code = status_code
         self.tags = list(tags or [])
@@ -133,6 +139,8 @@ class APIRouter:
         routes: Sequence[APIRoute] | None = None,
         include_in_schema: bool = True,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             from ouroboros.core import InvalidArgumentError
@@ -147,6 +155,10 @@ class APIRouter:
         self.callbacks = list(callbacks or [])
         self.include_in_schema = include_in_schema
         self.generate_unique_id_function = generate_unique_id_function
+        # Defaults for the routes of this router once it is included (or
+        # served, for an App); a route's own settings win.
+        self.max_body_size = validate_body_size(max_body_size)
+        self.form_limits = _validate_form_limits(form_limits)
         self.routes: list[APIRoute] = list(routes or [])
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
 
@@ -228,6 +240,36 @@ class APIRouter:
         """Starlette's spelling of `websocket`."""
         return self.websocket(path, name=name)
 
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve ``app`` under ``path``: a `StaticFiles`, or an `App` or
+        `APIRouter` whose routes join this one's under the prefix (their body
+        limits win over this router's, as for `include_router`).
+
+        Raises:
+            TypeError: any other ASGI application.
+        """
+        from ouroboros.api.responses import Response
+        from ouroboros.api.staticfiles import StaticFiles
+
+        prefix = path.rstrip("/")
+        if isinstance(app, APIRouter):
+            self.include_router(app, prefix=prefix)
+            return
+        if not isinstance(app, StaticFiles):
+            raise TypeError(f"only StaticFiles, App or APIRouter can be mounted, got {type(app).__name__}")
+
+        async def static_file(file_path: str) -> Response:
+            return await app.serve(file_path)
+
+        async def static_root() -> Response:
+            return await app.serve("")
+
+        self.add_api_route(
+            prefix + "/{file_path:path}", static_file, methods=["GET"], name=name, include_in_schema=False
+        )
+        if app.html:
+            self.add_api_route(prefix + "/", static_root, methods=["GET"], include_in_schema=False)
+
     def include_router(
         self,
         router: APIRouter,
@@ -241,9 +283,20 @@ class APIRouter:
         include_in_schema: bool = True,
         callbacks: list[Any] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
-        """Copy ``router``'s routes in, under ``prefix``, adding tags and dependencies."""
+        """Copy ``router``'s routes in, under ``prefix``, adding tags and dependencies.
+
+        Body limits resolve nearest first: the route's, ``router``'s, then this
+        inclusion's (``form_limits`` key by key); ``router`` itself is unchanged.
+        """
+        max_body_size = validate_body_size(max_body_size)
+        form_limits = _validate_form_limits(form_limits)
         for r in router.routes:
+            body_limit = next(
+                (v for v in (r.max_body_size, router.max_body_size, max_body_size) if v is not None), None
+            )
             options = {k: getattr(r, k) for k in RESPONSE_OPTIONS}
             if generate_unique_id_function is not None and r.generate_unique_id_function is generate_unique_id:
                 options["generate_unique_id_function"] = generate_unique_id_function
@@ -266,5 +319,7 @@ class APIRouter:
                 dependencies=[*(dependencies or []), *r.dependencies],
                 include_in_schema=r.include_in_schema and include_in_schema,
                 response_class=r.response_class or default_response_class,
+                max_body_size=body_limit,
+                form_limits={**form_limits, **router.form_limits, **r.form_limits},
                 **options,
             )
