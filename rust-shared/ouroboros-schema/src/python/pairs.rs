@@ -15,13 +15,17 @@ use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator, See
 use super::validator::State;
 
 /// Whether a model can be read from pairs (flat keys only, no `before`/`wrap` model
-/// validator, which need the whole input first).
+/// validator, which need the whole input first). Fields looked up under
+/// several flat keys (alias and name with `populate_by_name`, alias choices)
+/// are read here too: the key earliest in the field's lookup wins, whatever
+/// the order of the pairs, as in the general lookup.
 pub fn accepts(model: &ModelValidator) -> bool {
-    model.before.is_empty() && model.wrap.is_none() && !model.needs_general_lookup()
+    model.before.is_empty() && model.wrap.is_none() && !model.nested && model.loc_by_alias
 }
 
 /// Build one instance of `model` from `pairs`; `whole` gives the input as a
 /// Python object, only needed for the `input` of a `missing` error.
+#[allow(clippy::too_many_lines)] // one pass over the pairs, kept whole on purpose
 pub fn model<'py, I, K, V, W>(
     py: Python<'py>,
     model: &ModelValidator,
@@ -41,6 +45,11 @@ where
     let mut errors = Errors::default();
     // Error lines are reported in declaration order (extras last).
     let mut order: Vec<usize> = Vec::new();
+    // With several keys per field: the lookup index each field was read under.
+    let mut used: Vec<usize> = Vec::new();
+    if model.multi_key {
+        used.resize(model.fields.len(), usize::MAX);
+    }
     let saved = st.data.replace(dict.clone());
     let r = (|| -> ValResult<()> {
         let mut hint = 0usize;
@@ -50,6 +59,23 @@ where
             if let Some((i, j)) = model.field_index_key_from(key, hint) {
                 hint = i + 1;
                 let field = &model.fields[i];
+                if seen.get(i) {
+                    // Read again: a key later in the lookup loses; an earlier
+                    // one (or the same key repeated, as a dict keeps the last)
+                    // replaces the value and its errors.
+                    if used.get(i).is_some_and(|&u| j > u) {
+                        continue;
+                    }
+                    let mut at = 0;
+                    errors.0.retain(|_| {
+                        at += 1;
+                        order[at - 1] != i
+                    });
+                    order.retain(|&o| o != i);
+                }
+                if let Some(u) = used.get_mut(i) {
+                    *u = j;
+                }
                 seen.set(i);
                 let input = value()?;
                 match field.validator.validate(py, &Inp::Py(input), st) {
