@@ -16,7 +16,7 @@ from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
 
 from ouroboros.mongodb import InvalidDocument, ObjectId, _mongodb, decode_document, encode_document
-from ouroboros.validation import BaseModel, ConfigDict, ValidationError, model_validator
+from ouroboros.validation import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 OID = "507f1f77bcf86cd799439011"
 
@@ -133,3 +133,62 @@ def test_extra_rules_from_bson_elements():
 
 def test_model_with_before_validator_reads_the_whole_document():
     assert _mongodb.Codec(Before).decode_bytes(encode_document({"name": "ANN"})).name == "ann"
+
+
+class ByNameToo(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    id: int | None = Field(default=None, alias="_id")
+    name: str = "x"
+
+
+class Choices(BaseModel):
+    name: str = Field(validation_alias=AliasChoices("full_name", "name"))
+
+
+def joined(*pairs: tuple[str, object]) -> bytes:
+    """BSON bytes with the elements in this order (repeated keys allowed)."""
+    body = b"".join(bson.encode({k: v})[4:-1] for k, v in pairs)
+    return (len(body) + 5).to_bytes(4, "little") + body + b"\x00"
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ((("_id", 1), ("name", "a")), 1),
+        ((("id", 2), ("name", "a")), 2),
+        # The alias wins over the name wherever it comes, as in dict validation.
+        ((("id", 2), ("_id", 1)), 1),
+        ((("_id", 1), ("id", 2)), 1),
+        # A bad value under the losing key is never an error.
+        ((("_id", 1), ("id", "bad")), 1),
+        ((("id", "bad"), ("_id", 1)), 1),
+    ],
+)
+def test_fields_with_several_keys_are_read_from_bson_elements(pairs, expected):
+    codec = _mongodb.Codec(ByNameToo)
+    raw = joined(*pairs)
+    row = codec.decode_bytes(raw)
+    assert row.id == expected
+    assert row == codec.validate(decode_document(raw))
+
+
+def test_several_keys_errors_name_the_key_used():
+    codec = _mongodb.Codec(ByNameToo)
+    for pairs, loc in [((("id", "bad"),), "id"), ((("_id", "bad"), ("id", 2)), "_id")]:
+        with pytest.raises(ValidationError) as info:
+            codec.decode_bytes(joined(*pairs))
+        assert [(e["loc"], e["type"]) for e in info.value.errors()] == [((loc,), "int_parsing")]
+
+
+def test_repeated_key_keeps_the_last_value_as_a_dict_would():
+    codec = _mongodb.Codec(Row)
+    assert codec.decode_bytes(joined(("name", "a"), ("age", "bad"), ("age", 5))).age == 5
+    with pytest.raises(ValidationError) as info:
+        codec.decode_bytes(joined(("name", "a"), ("age", 5), ("age", "bad")))
+    assert [(e["loc"], e["type"]) for e in info.value.errors()] == [(("age",), "int_parsing")]
+
+
+def test_alias_choices_from_bson_elements():
+    codec = _mongodb.Codec(Choices)
+    assert codec.decode_bytes(joined(("name", "b"), ("full_name", "a"))).name == "a"
+    assert codec.decode_bytes(joined(("name", "b"))).name == "b"

@@ -37,7 +37,7 @@ from ouroboros.mongodb._links import (
 )
 from ouroboros.mongodb._query import FindMany, FindOne, _merge_updates, build_filter
 from ouroboros.mongodb._session import native_session
-from ouroboros.validation import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
+from ouroboros.validation import BaseModel, ConfigDict, Field, field_serializer
 from ouroboros.validation._model import ModelMetaclass
 
 __all__ = ["Document", "PydanticObjectId", "codec_of"]
@@ -67,6 +67,13 @@ class PydanticObjectId:
 
     def __new__(cls, oid: Any = None) -> Any:  # type: ignore[misc]
         return ObjectId(oid)
+
+
+def _object_getattr_or_none(obj: Any, name: str) -> Any:
+    try:
+        return object.__getattribute__(obj, name)
+    except AttributeError:
+        return None
 
 
 def codec_of(model: type) -> _mongodb.Codec:
@@ -150,7 +157,22 @@ class Document(BaseModel, metaclass=DocumentMeta):
     # read back from the stored document either way.
     revision_id: Annotated[uuid.UUID | None, Field(exclude=True)] = None
 
-    _saved_state: dict[str, Any] | None = PrivateAttr(default=None)
+    # `_saved_state` is a property over the private-attribute slot, not a
+    # PrivateAttr: a model with private attributes runs a Python post-init hook
+    # for every instance built, which would cost every document read from the
+    # database more than building it does.
+    @property
+    def _saved_state(self) -> dict[str, Any] | None:
+        private = _object_getattr_or_none(self, "__ouroboros_private__")
+        return None if private is None else private.get("_saved_state")
+
+    @_saved_state.setter
+    def _saved_state(self, value: dict[str, Any] | None) -> None:
+        private = _object_getattr_or_none(self, "__ouroboros_private__")
+        if private is None:
+            private = {}
+            object.__setattr__(self, "__ouroboros_private__", private)
+        private["_saved_state"] = value
 
     @field_serializer("id", when_used="json")
     def _id_as_str(self, value: Any) -> Any:
