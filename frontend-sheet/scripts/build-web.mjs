@@ -1,5 +1,5 @@
 // Bundles the spreadsheet page (src/page.ts with yjs and y-websocket) into
-// web/dist/app.js with esbuild and puts the WebAssembly module beside it.
+// web/dist/app.js with esbuild and puts the WebAssembly modules beside it.
 // Needs pkg/ from scripts/build-wasm.sh.  node scripts/build-web.mjs
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -20,5 +20,8 @@ await build({
   // the browser never reaches).
   external: ['node:*'],
 });
-await copyFile(`${root}pkg/sheet_wasm_bg.wasm`, `${root}web/dist/sheet_wasm_bg.wasm`);
-process.stdout.write('web/dist/app.js and web/dist/sheet_wasm_bg.wasm written\n');
+// The engine, and the XLSX module fetched on first import/export.
+for (const wasm of ['sheet_wasm_bg.wasm', 'sheet_xlsx_bg.wasm']) {
+  await copyFile(`${root}pkg/${wasm}`, `${root}web/dist/${wasm}`);
+}
+process.stdout.write('web/dist/app.js, sheet_wasm_bg.wasm and sheet_xlsx_bg.wasm written\n');

@@ -10,7 +10,7 @@ SHEET=$ROOT/frontend-sheet
 say() { printf '[serve] %s\n' "$*" >&2; }
 cd "$SHEET"
 [ -d node_modules ] || { say "npm ci"; npm ci --no-audit --no-fund --loglevel=error; }
-[ -f pkg/sheet_wasm_bg.wasm ] || { say "building the WebAssembly module"; bash scripts/build-wasm.sh; }
+[ -f pkg/sheet_wasm_bg.wasm ] && [ -f pkg/sheet_xlsx_bg.wasm ] || { say "building the WebAssembly module"; bash scripts/build-wasm.sh; }
 say "bundling the page"
 node scripts/build-web.mjs >/dev/null
 say "cargo build -p sheet-collab"

@@ -11,8 +11,10 @@
  * ```
  *
  * Rows and columns are zero-based. Every call is synchronous once `init()`
- * has resolved; invalid input throws a `RuSheetError` carrying the engine's
- * message (for example the position of a formula syntax error).
+ * has resolved, except XLSX import/export: that code is a second
+ * WebAssembly module, fetched on first use, so `importXlsx`/`exportXlsx`
+ * return promises. Invalid input throws a `RuSheetError` carrying the
+ * engine's message (for example the position of a formula syntax error).
  */
 import initWasm, { Engine } from '../pkg/sheet_wasm.js';
 
@@ -155,6 +157,38 @@ export function init(source?: BufferSource | URL | string | Response): Promise<v
     });
   }
   return ready;
+}
+
+type XlsxModule = typeof import('../pkg/sheet_xlsx.js');
+let xlsxReady: Promise<XlsxModule> | null = null;
+
+/**
+ * Loads the XLSX module (once; `importXlsx`/`exportXlsx` call it on first
+ * use). In a browser it is fetched next to this file, in Node.js read from
+ * the package; pass bytes or a URL to load it from elsewhere.
+ */
+export function initXlsx(source?: BufferSource | URL | string | Response): Promise<void> {
+  return loadXlsx(source).then(() => undefined);
+}
+
+function loadXlsx(source?: BufferSource | URL | string | Response): Promise<XlsxModule> {
+  if (!xlsxReady) {
+    xlsxReady = (async () => {
+      const mod = await import('../pkg/sheet_xlsx.js');
+      let input: unknown = source;
+      const nodeProcess = (globalThis as { process?: { versions?: { node?: string } } }).process;
+      if (input === undefined && nodeProcess?.versions?.node) {
+        const { readFile } = await import('node:fs/promises');
+        input = await readFile(new URL('../pkg/sheet_xlsx_bg.wasm', import.meta.url));
+      }
+      await mod.default(input === undefined ? undefined : { module_or_path: input as BufferSource });
+      return mod;
+    })();
+    xlsxReady.catch(() => {
+      xlsxReady = null;
+    });
+  }
+  return xlsxReady;
 }
 
 function rethrow(e: unknown): never {
@@ -577,10 +611,20 @@ export class Workbook {
     return new TextDecoder().decode(this.run(() => this.engine.exportCsv()));
   }
 
-  /** Replaces the workbook with an XLSX file (sheets, values, formulas, formats, names). */
-  importXlsx(data: Uint8Array | ArrayBuffer): void {
+  /**
+   * Replaces the workbook with an XLSX file (sheets, values, formulas,
+   * formats, names, conditional formats). Resolves once the workbook is
+   * replaced (the XLSX module is fetched on first use).
+   */
+  async importXlsx(data: Uint8Array | ArrayBuffer): Promise<void> {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-    this.run(() => this.engine.importXlsx(bytes));
+    let transfer: Uint8Array;
+    try {
+      transfer = (await loadXlsx()).readXlsx(bytes);
+    } catch (e) {
+      rethrow(e);
+    }
+    this.run(() => this.engine.importTransfer(transfer));
     // The file may bring conditional formats (on any of its sheets).
     this.mayHaveConditional = true;
   }
@@ -603,9 +647,14 @@ export class Workbook {
     }
   }
 
-  /** The workbook as an XLSX file. */
-  exportXlsx(): Uint8Array {
-    return this.run(() => this.engine.exportXlsx());
+  /** The workbook as an XLSX file (the XLSX module is fetched on first use). */
+  async exportXlsx(): Promise<Uint8Array> {
+    const transfer = this.run(() => this.engine.exportTransfer());
+    try {
+      return (await loadXlsx()).writeXlsx(transfer);
+    } catch (e) {
+      rethrow(e);
+    }
   }
 
   /**
@@ -725,10 +774,10 @@ class RuSheet {
   exportCsv(): string {
     return this.wb.exportCsv();
   }
-  importXlsx(data: Uint8Array | ArrayBuffer): void {
-    this.wb.importXlsx(data);
+  importXlsx(data: Uint8Array | ArrayBuffer): Promise<void> {
+    return this.wb.importXlsx(data);
   }
-  exportXlsx(): Uint8Array {
+  exportXlsx(): Promise<Uint8Array> {
     return this.wb.exportXlsx();
   }
 }

@@ -172,11 +172,18 @@ test('errors are thrown as RuSheetError with the reason', () => {
   assert.throws(() => wb.setCellValue(1048576, 0, 1), /outside the sheet/);
   assert.throws(() => wb.setCellValue(0.5, 0, 1), /outside the sheet/);
   assert.throws(() => wb.getCellData(0, 16384), /outside the sheet/);
-  assert.throws(() => wb.importXlsx(new Uint8Array([1, 2, 3])), /XLSX/);
   assert.throws(() => wb.addSheet('Sheet1'), /already exists/);
   // The engine still works after errors.
   wb.setCellValue(0, 1, '=A1+1');
   assert.equal(wb.getCellData(0, 1).value, 6);
+});
+
+test('a broken XLSX file is refused and the workbook is kept', async () => {
+  const wb = new Workbook();
+  wb.setCellValue(0, 0, 5);
+  await assert.rejects(wb.importXlsx(new Uint8Array([1, 2, 3])), (e) => e instanceof RuSheetError && /XLSX/.test(e.message));
+  assert.equal(wb.getCellData(0, 0).value, 5);
+  wb.dispose();
 });
 
 test('cycles give #CYCLE! and deep chains do not overflow', () => {
@@ -192,7 +199,7 @@ test('cycles give #CYCLE! and deep chains do not overflow', () => {
   assert.equal(wb.getCellData(0, 2).value, n);
 });
 
-test('dynamic arrays spill, block with #SPILL!, are read-only and follow their formula', () => {
+test('dynamic arrays spill, block with #SPILL!, are read-only and follow their formula', async () => {
   const wb = new Workbook();
   const events = [];
   wb.onChange((e) => events.push(e));
@@ -236,12 +243,12 @@ test('dynamic arrays spill, block with #SPILL!, are read-only and follow their f
   assert.equal(wb.getCellData(11, 3).type, 'empty');
   // Round trip through XLSX keeps the formula and its spill.
   const back = new Workbook();
-  back.importXlsx(wb.exportXlsx());
+  await back.importXlsx(await wb.exportXlsx());
   assert.deepEqual(back.getRange(10, 2, 3, 1), [['a'], ['b'], ['c']]);
   assert.deepEqual(back.getCellData(11, 2).spilledFrom, { row: 10, col: 2 });
 });
 
-test('the 1904 date system: dates, formats and XLSX', () => {
+test('the 1904 date system: dates, formats and XLSX', async () => {
   const wb = new Workbook();
   assert.equal(wb.dateSystem(), 1900);
   wb.setCellValue(0, 0, '=DATE(2024,1,15)');
@@ -257,7 +264,7 @@ test('the 1904 date system: dates, formats and XLSX', () => {
   wb.setFormat(1, 0, 'yyyy-mm-dd');
   assert.equal(wb.getCellData(1, 0).displayValue, '1904-01-01');
   const back = new Workbook();
-  back.importXlsx(wb.exportXlsx());
+  await back.importXlsx(await wb.exportXlsx());
   assert.equal(back.dateSystem(), 1904);
   assert.equal(back.getCellData(1, 0).displayValue, '1904-01-01');
   assert.equal(back.getCellData(0, 2).value, '2024-01-15');
@@ -314,25 +321,29 @@ test('sheets, names and formats', () => {
   assert.deepEqual(wb.getRange(0, 0, 1, 2), [['1,000.00', '70']]);
 });
 
-test('CSV and XLSX import and export round-trip', () => {
+test('CSV and XLSX import and export round-trip', async () => {
   const wb = new Workbook();
   wb.importCsv('name,qty,price\nwidget,3,2.5\ngadget,4,1.25\n');
   wb.setCellValue(1, 3, '=B2*C2');
   wb.setCellValue(2, 3, '=B3*C3');
   assert.equal(wb.exportCsv(), 'name,qty,price\nwidget,3,2.5,7.5\ngadget,4,1.25,5\n');
-  const bytes = wb.exportXlsx();
+  const bytes = await wb.exportXlsx();
   assert.ok(bytes.length > 1000);
+  assert.deepEqual([...bytes.subarray(0, 2)], [0x50, 0x4b], 'a zip package');
   const back = new Workbook();
-  back.importXlsx(bytes);
+  await back.importXlsx(bytes);
   assert.equal(back.getCellData(1, 3).formula, '=B2*C2');
   assert.equal(back.getCellData(2, 3).value, 5);
   back.setCellValue(2, 1, 10);
   assert.equal(back.getCellData(2, 3).value, 12.5);
 });
 
-test('the WebAssembly module stays under 1.5 MB', async () => {
+test('the WebAssembly module stays under 1.5 MB (1,500,000 bytes)', async () => {
   const { size } = await stat(new URL('../pkg/sheet_wasm_bg.wasm', import.meta.url));
-  assert.ok(size < 1.5 * 1024 * 1024, `${size} bytes`);
+  assert.ok(size < 1_500_000, `${size} bytes`);
+  // XLSX is a second module, fetched by importXlsx/exportXlsx on first use.
+  const xlsx = await stat(new URL('../pkg/sheet_xlsx_bg.wasm', import.meta.url));
+  assert.ok(xlsx.size > 0);
 });
 
 test('init is idempotent and accepts bytes', async () => {

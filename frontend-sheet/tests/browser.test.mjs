@@ -597,3 +597,32 @@ test('rusheet/react: <RuSheet> with initialData, onChange and useRuSheet()', asy
 test('rusheet/vue: <RuSheet> with the same props and a change event', async () => {
   await checkComponent('vue', 'vue/app.ts', 'globalThis.vueApiRef.value', 'globalThis.vueEvents', 'globalThis.vueApiRef.value');
 });
+
+test('XLSX export and import fetch the second module on first use, in the page', async () => {
+  const context = await browser.newContext();
+  try {
+    const page = await open(context, `xlsx-${Date.now()}`, 'xena');
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.evaluate(() => {
+      const wb = globalThis.rusheetPage.workbook;
+      wb.setCellValue(0, 0, 21);
+      wb.setCellValue(0, 1, '=A1*2');
+    });
+    assert.ok(!fetched.some((p) => p.endsWith('sheet_xlsx_bg.wasm')), 'not fetched before it is needed');
+    const back = await page.evaluate(async () => {
+      const wb = globalThis.rusheetPage.workbook;
+      const bytes = await wb.exportXlsx();
+      const copy = new wb.constructor();
+      await copy.importXlsx(bytes);
+      const cell = copy.getCellData(0, 1);
+      copy.dispose();
+      return { zip: String.fromCharCode(bytes[0], bytes[1]), formula: cell.formula, value: cell.value };
+    });
+    assert.deepEqual(back, { zip: 'PK', formula: '=A1*2', value: 42 });
+    assert.equal(fetched.filter((p) => p.endsWith('sheet_xlsx_bg.wasm')).length, 1);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});

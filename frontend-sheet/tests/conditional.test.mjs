@@ -72,13 +72,13 @@ test('a bad rule is refused with the reason and the old rules stay', () => {
   wb.dispose();
 });
 
-test('rules are saved in XLSX and read back', () => {
+test('rules are saved in XLSX and read back', async () => {
   const wb = new Workbook();
   filled(wb);
   wb.setConditionalFormats(RULES);
-  const bytes = wb.exportXlsx();
+  const bytes = await wb.exportXlsx();
   const back = new Workbook();
-  back.importXlsx(bytes);
+  await back.importXlsx(bytes);
   assert.deepEqual(back.getConditionalFormats(), RULES);
   assert.deepEqual(back.getConditionalViewport(0, 0, 4, 2), wb.getConditionalViewport(0, 0, 4, 2));
   wb.dispose();

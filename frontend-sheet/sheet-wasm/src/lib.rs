@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use sheet_core::conditional::ConditionalFormats;
 use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
 use sheet_history::{Document, Input};
+use sheet_io::WorkbookData;
 use wasm_bindgen::prelude::*;
 
 // The renderer's one-call viewport read (frontend-sheet/src/grid).
@@ -573,12 +574,14 @@ impl Engine {
         sheet_io::write_csv(self.doc.workbook(), self.sheet).map_err(|e| js_error(&e))
     }
 
-    /// Replaces the workbook with an XLSX file (clears the undo history).
-    #[wasm_bindgen(js_name = importXlsx)]
-    pub fn import_xlsx(&mut self, data: &[u8]) -> Result<(), JsError> {
-        let mut wb = sheet_io::read_xlsx(data).map_err(|e| js_error(&e))?;
-        self.conditional =
-            sheet_io::read_conditional_formats(data, &wb).map_err(|e| js_error(&e))?;
+    /// Replaces the workbook with one handed over by the XLSX module
+    /// (`sheet_io::transfer` form; clears the undo history).
+    #[wasm_bindgen(js_name = importTransfer)]
+    pub fn import_transfer(&mut self, data: &[u8]) -> Result<(), JsError> {
+        let (mut wb, conditional) = WorkbookData::decode(data)
+            .and_then(|d| d.build())
+            .map_err(|e| js_error(&e))?;
+        self.conditional = conditional;
         wb.track_changes(self.tracking);
         self.sheet = wb.sheet_at(0).unwrap_or(0);
         self.doc = Document::from_workbook(wb);
@@ -597,8 +600,9 @@ impl Engine {
         self.doc.workbook().date1904()
     }
 
-    #[wasm_bindgen(js_name = exportXlsx)]
-    pub fn export_xlsx(&self) -> Result<Vec<u8>, JsError> {
-        sheet_io::write_xlsx_with(self.doc.workbook(), &self.conditional).map_err(|e| js_error(&e))
+    /// The workbook for the XLSX module (`sheet_io::transfer` form).
+    #[wasm_bindgen(js_name = exportTransfer)]
+    pub fn export_transfer(&self) -> Vec<u8> {
+        WorkbookData::of(self.doc.workbook(), &self.conditional).encode()
     }
 }

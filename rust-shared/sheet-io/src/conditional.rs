@@ -54,8 +54,8 @@ fn value_of(text: &str) -> ConditionalFormatValue {
 }
 
 /// Adds a sheet's rules to a worksheet being written.
-pub(crate) fn write_rules(ws: &mut Worksheet, formats: &ConditionalFormats) -> Result<()> {
-    for rule in formats.rules() {
+pub(crate) fn write_rules(ws: &mut Worksheet, rules: &[ConditionalFormat]) -> Result<()> {
+    for rule in rules {
         let r = rule.range;
         let col = |c: u32| {
             u16::try_from(c).map_err(|_| SheetError::OutOfRange {

@@ -1,3 +1,4 @@
+#![cfg(feature = "xlsx")]
 //! A file written and read back is the same: values, formulas, formats,
 //! sheets, names.
 
