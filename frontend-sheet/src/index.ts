@@ -299,18 +299,29 @@ export class Workbook {
     const n = rows.length * width;
     const kinds = new Uint8Array(n);
     const numbers = new Float64Array(n);
-    const texts: string[] = new Array(n);
+    // Every text in one string, with each cell's length (UTF-16 units): one
+    // string crosses into WebAssembly instead of one per cell.
+    const lengths = new Uint32Array(n);
+    const texts: string[] = [];
     let k = 0;
     for (const line of rows) {
       for (const v of line) {
-        const [kind, num, text] = encodeInput(v);
-        kinds[k] = kind;
-        numbers[k] = num;
-        texts[k] = text;
+        if (typeof v === 'number') {
+          kinds[k] = 1;
+          numbers[k] = v;
+        } else if (typeof v === 'boolean') {
+          kinds[k] = 3;
+          numbers[k] = v ? 1 : 0;
+        } else if (v !== null && v !== undefined && v !== '') {
+          const text = String(v);
+          kinds[k] = 2;
+          lengths[k] = text.length;
+          texts.push(text);
+        }
         k++;
       }
     }
-    this.run(() => this.engine.setRangeInputs(top, left, width, kinds, numbers, texts));
+    this.run(() => this.engine.setRangeInputs(top, left, width, kinds, numbers, texts.join(''), lengths));
   }
 
   /** Runs `f` as one transaction: one undo step, one recalculation, change events at the end. */
