@@ -35,6 +35,7 @@ pub fn connect_options(
         statement_cache_size,
         command_timeout: timeout(command_timeout)?,
         connect_timeout,
+        transport: Some(crate::bridge::transport()),
         ..ConnectOptions::default()
     })
 }

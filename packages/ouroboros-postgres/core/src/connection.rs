@@ -32,6 +32,7 @@ use crate::error::{PgError, Result};
 use crate::param::{Param, ParamColumn};
 use crate::status::command_status;
 use crate::tls::Target;
+use crate::transport::{Driver, PlainSocket, TransportRef};
 
 /// Executions of one `executemany` kept in flight at once.
 pub const PIPELINE_WINDOW: usize = 256;
@@ -47,6 +48,8 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Notifications buffered until the application reads them.
     pub notification_queue: usize,
+    /// Socket readiness and polling of the caller (None: the tokio runtime's).
+    pub transport: Option<TransportRef>,
 }
 
 impl Default for ConnectOptions {
@@ -56,6 +59,7 @@ impl Default for ConnectOptions {
             command_timeout: None,
             connect_timeout: Duration::from_secs(60),
             notification_queue: 1024,
+            transport: None,
         }
     }
 }
@@ -164,7 +168,7 @@ pub struct Connection {
     dropped: Arc<AtomicU64>,
     closed_reason: Arc<Mutex<Option<String>>>,
     closed: AtomicBool,
-    driver: JoinHandle<()>,
+    driver: Box<dyn Driver>,
     options: ConnectOptions,
     tx_depth: AtomicU32,
     pid: i32,
@@ -216,28 +220,24 @@ impl Connection {
         let (tx, rx) = mpsc::channel(options.notification_queue.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         let closed_reason = Arc::new(Mutex::new(None));
-        let (client, driver) = match &target.tls {
-            None => {
-                match tokio::time::timeout(options.connect_timeout, config.connect(NoTls)).await {
-                    Err(_) => return Err(timed_out()),
-                    Ok(Err(e)) => return Err(failed(e)),
-                    Ok(Ok((client, connection))) => (
-                        client,
-                        drive(connection, tx, dropped.clone(), closed_reason.clone()),
-                    ),
+        let (client, driver) = if let Some(transport) = &options.transport {
+            let attempt = connect_through(&config, target, transport, tx, &dropped, &closed_reason);
+            match tokio::time::timeout(options.connect_timeout, attempt).await {
+                Err(_) => return Err(timed_out()),
+                Ok(Err(ConnectFailure::Driver(e))) => return Err(failed(e)),
+                Ok(Err(ConnectFailure::Socket(e))) => {
+                    return Err(PgError::Connection(format!(
+                        "cannot connect to {described}: error connecting to server: {e}"
+                    )))
                 }
+                Ok(Ok(pair)) => pair,
             }
-            Some(tls) => {
-                match tokio::time::timeout(options.connect_timeout, config.connect(tls.clone()))
-                    .await
-                {
-                    Err(_) => return Err(timed_out()),
-                    Ok(Err(e)) => return Err(failed(e)),
-                    Ok(Ok((client, connection))) => (
-                        client,
-                        drive(connection, tx, dropped.clone(), closed_reason.clone()),
-                    ),
-                }
+        } else {
+            let attempt = connect_on_runtime(&config, target, tx, &dropped, &closed_reason);
+            match tokio::time::timeout(options.connect_timeout, attempt).await {
+                Err(_) => return Err(timed_out()),
+                Ok(Err(e)) => return Err(failed(e)),
+                Ok(Ok(pair)) => pair,
             }
         };
         let cancel = client.cancel_token();
@@ -375,6 +375,7 @@ impl Connection {
         fut: impl Future<Output = Result<T>>,
     ) -> Result<T> {
         self.check_open()?;
+        self.driver.ensure_here().map_err(PgError::Interface)?;
         let pending = self
             .pending_cancel
             .lock()
@@ -921,6 +922,7 @@ impl Connection {
 
     /// Wait for the next notification; `None` once the connection is gone.
     pub async fn next_notification(&self) -> Option<Notification> {
+        self.driver.ensure_here().ok()?;
         self.notifications.lock().await.recv().await
     }
 }
@@ -934,46 +936,160 @@ async fn execute_one(
     (index, client.execute(stmt, &refs(row)).await)
 }
 
-/// Run the connection's I/O task: route notifications to the queue (bounded;
+/// The connection's I/O future: route notifications to the queue (bounded;
 /// overflow counted), remember why the connection ended.
-fn drive<S, T>(
+async fn driver_future<S, T>(
     mut connection: tokio_postgres::Connection<S, T>,
     tx: mpsc::Sender<Notification>,
     dropped: Arc<AtomicU64>,
     reason: Arc<Mutex<Option<String>>>,
-) -> JoinHandle<()>
-where
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    tokio::spawn(async move {
-        loop {
-            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                Some(Ok(AsyncMessage::Notification(n))) => {
-                    let n = Notification {
-                        pid: n.process_id(),
-                        channel: n.channel().to_owned(),
-                        payload: n.payload().to_owned(),
-                    };
-                    if tx.try_send(n).is_err() {
-                        dropped.fetch_add(1, Ordering::Relaxed);
-                    }
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(AsyncMessage::Notification(n))) => {
+                let n = Notification {
+                    pid: n.process_id(),
+                    channel: n.channel().to_owned(),
+                    payload: n.payload().to_owned(),
+                };
+                if tx.try_send(n).is_err() {
+                    dropped.fetch_add(1, Ordering::Relaxed);
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    let text = match e.as_db_error() {
-                        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-                        None => e.to_string(),
-                    };
-                    *reason
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text);
-                    break;
-                }
-                None => break,
             }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                let text = match e.as_db_error() {
+                    Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+                    None => e.to_string(),
+                };
+                *reason
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text);
+                break;
+            }
+            None => break,
+        }
+    }
+}
+
+/// Connect with the runtime's own sockets; the I/O future runs as a tokio task.
+async fn connect_on_runtime(
+    config: &Config,
+    target: &Target,
+    tx: mpsc::Sender<Notification>,
+    dropped: &Arc<AtomicU64>,
+    reason: &Arc<Mutex<Option<String>>>,
+) -> std::result::Result<(Client, Box<dyn Driver>), tokio_postgres::Error> {
+    Ok(match &target.tls {
+        None => {
+            let (client, connection) = config.connect(NoTls).await?;
+            let fut = driver_future(connection, tx, dropped.clone(), reason.clone());
+            (client, Box::new(tokio::spawn(fut)))
+        }
+        Some(tls) => {
+            let (client, connection) = config.connect(tls.clone()).await?;
+            let fut = driver_future(connection, tx, dropped.clone(), reason.clone());
+            (client, Box::new(tokio::spawn(fut)))
         }
     })
+}
+
+/// Why connecting through a [`crate::transport::Transport`] failed.
+enum ConnectFailure {
+    Socket(std::io::Error),
+    Driver(tokio_postgres::Error),
+}
+
+/// Open the socket on the runtime, hand it to `transport`, run the startup
+/// handshake over the wrapped socket; each host of the DSN in turn.
+async fn connect_through(
+    config: &Config,
+    target: &Target,
+    transport: &TransportRef,
+    tx: mpsc::Sender<Notification>,
+    dropped: &Arc<AtomicU64>,
+    reason: &Arc<Mutex<Option<String>>>,
+) -> std::result::Result<(Client, Box<dyn Driver>), ConnectFailure> {
+    let hosts = config.get_hosts();
+    let ports = config.get_ports();
+    let mut last = ConnectFailure::Socket(std::io::Error::other("the DSN names no host"));
+    for (i, host) in hosts.iter().enumerate() {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        let (plain, name) = match host {
+            tokio_postgres::config::Host::Tcp(h) => {
+                match tokio::net::TcpStream::connect((h.as_str(), port)).await {
+                    Ok(s) => {
+                        let _ = s.set_nodelay(true);
+                        match s.into_std() {
+                            Ok(s) => (PlainSocket::Tcp(s), h.clone()),
+                            Err(e) => {
+                                last = ConnectFailure::Socket(e);
+                                continue;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        last = ConnectFailure::Socket(e);
+                        continue;
+                    }
+                }
+            }
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(dir) => {
+                let path = dir.join(format!(".s.PGSQL.{port}"));
+                match tokio::net::UnixStream::connect(&path)
+                    .await
+                    .and_then(tokio::net::UnixStream::into_std)
+                {
+                    Ok(s) => (PlainSocket::Unix(s), String::new()),
+                    Err(e) => {
+                        last = ConnectFailure::Socket(e);
+                        continue;
+                    }
+                }
+            }
+        };
+        let (socket, wrapped) = match transport.0.wrap(plain) {
+            Ok(s) => s,
+            Err(e) => return Err(ConnectFailure::Socket(e)),
+        };
+        let outcome = match &target.tls {
+            None => config
+                .connect_raw(socket, NoTls)
+                .await
+                .map(|(client, connection)| {
+                    let fut =
+                        driver_future(connection, tx.clone(), dropped.clone(), reason.clone());
+                    (client, transport.0.run_driver(Box::pin(fut), wrapped))
+                }),
+            Some(tls) => {
+                let mut make = tls.clone();
+                let connector = match tokio_postgres::tls::MakeTlsConnect::<
+                    crate::transport::BoxSocket,
+                >::make_tls_connect(&mut make, &name)
+                {
+                    Ok(c) => c,
+                    Err(e) => return Err(ConnectFailure::Socket(std::io::Error::other(e))),
+                };
+                config
+                    .connect_raw(socket, connector)
+                    .await
+                    .map(|(client, connection)| {
+                        let fut =
+                            driver_future(connection, tx.clone(), dropped.clone(), reason.clone());
+                        (client, transport.0.run_driver(Box::pin(fut), wrapped))
+                    })
+            }
+        };
+        match outcome {
+            Ok(pair) => return Ok(pair),
+            Err(e) => last = ConnectFailure::Driver(e),
+        }
+    }
+    Err(last)
 }
 
 /// A driver error with its causes (a TLS failure says why the certificate was refused).

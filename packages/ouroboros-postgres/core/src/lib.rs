@@ -14,6 +14,7 @@
 //! | [`param`] | [`Param`] -> binary parameters, checked against the type the server expects |
 //! | [`numeric`] | PostgreSQL `numeric` <-> decimal text, exact |
 //! | [`temporal`] | day counts <-> calendar dates, the 2000-01-01 epoch and infinities |
+//! | [`transport`] | a caller-supplied home for a connection's socket I/O (the binding's event loop) |
 //! | [`status`] | the command status string (`INSERT 0 1`) that `execute` returns |
 
 pub mod batch;
@@ -26,6 +27,7 @@ pub mod pool;
 pub mod status;
 pub mod temporal;
 pub mod tls;
+pub mod transport;
 pub mod value;
 
 pub use connection::{

@@ -19,9 +19,13 @@ def _connect(
 ) -> Awaitable[Connection]: ...
 
 @final
-class LoopBridge:
+class LoopDriver:
     def _drain(self) -> None: ...
     def _on_done(self, future: Any) -> None: ...
+
+@final
+class Readiness:
+    def __call__(self) -> None: ...
 
 @final
 class Record:
