@@ -4,6 +4,7 @@ the openssl CLI. Its pg_hba.conf accepts TLS connections only."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -71,17 +72,25 @@ def tls_server() -> Iterator[Server]:
         "-out", "server.pem", *days, "-extfile", "san.cnf",
     )  # fmt: skip
     ssl("req", "-x509", *new_key, "-keyout", "other.key", "-out", "other.pem", *days, "-subj", "/CN=other CA")
+    # A client certificate for the role `certuser`, signed by the test CA.
+    ssl("req", *new_key, "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=certuser")
+    (certs / "client.cnf").write_text("extendedKeyUsage=clientAuth\n")  # an X.509 v3 certificate
+    ssl(
+        "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "client.pem", *days, "-extfile", "client.cnf",
+    )  # fmt: skip
     subprocess.run(
         [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"],
         check=True, capture_output=True, user=user, cwd=data,
     )  # fmt: skip
-    for name in ("server.pem", "server.key"):
+    for name in ("server.pem", "server.key", "ca.pem"):
         shutil.copy(certs / name, data / name)
         (data / name).chmod(0o600)
         if user:
             shutil.chown(data / name, user, user)
     (data / "pg_hba.conf").write_text(
-        "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n"
+        "local all all trust\nhostssl all certuser 127.0.0.1/32 cert\n"
+        "hostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n"
     )
     port = _free_port()
     log = open(base / "server.log", "wb")  # noqa: SIM115 - closed after the server stops
@@ -89,7 +98,7 @@ def tls_server() -> Iterator[Server]:
         [
             str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(data),
             "-c", "listen_addresses=127.0.0.1", "-c", "ssl=on", "-c", "ssl_cert_file=server.pem",
-            "-c", "ssl_key_file=server.key", "-c", "fsync=off",
+            "-c", "ssl_key_file=server.key", "-c", "ssl_ca_file=ca.pem", "-c", "fsync=off",
         ],
         user=user, cwd=data, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -100,6 +109,8 @@ def tls_server() -> Iterator[Server]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the TLS test server did not start:\n" + (base / "server.log").read_text())
             time.sleep(0.2)
+        psql = [str(bindir / "psql"), "-h", str(data), "-p", str(port), "-U", "postgres", "-d", "postgres"]
+        subprocess.run([*psql, "-c", "CREATE ROLE certuser LOGIN"], check=True, capture_output=True)
         yield Server(port, certs)
     finally:
         proc.terminate()
@@ -191,3 +202,56 @@ async def test_require_against_a_server_without_tls(dsn):
     sep = "&" if "?" in dsn else "?"
     with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)tls|ssl"):
         await postgres.connect(f"{dsn}{sep}sslmode=require")
+
+
+async def test_a_client_certificate_logs_in_a_cert_role(tls_server):
+    certs = tls_server.certs
+    url = tls_server.url(sslmode="verify-full", sslrootcert=str(certs / "ca.pem")).replace("postgres@", "certuser@")
+    conn = await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}&sslkey={certs / 'client.key'}")
+    try:
+        assert await conn.fetchval("SELECT current_user") == "certuser"
+        dn = await conn.fetchval("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        assert dn == "/CN=certuser"
+    finally:
+        await conn.close()
+    # A pool presents it on every connection (key=value form, require mode).
+    dsn = (
+        f"host=127.0.0.1 port={tls_server.port} user=certuser dbname=postgres sslmode=require "
+        f"sslcert='{certs / 'client.pem'}' sslkey='{certs / 'client.key'}'"
+    )
+    pool = await postgres.create_pool(dsn, min_size=2, max_size=2)
+    try:
+        users = await asyncio.gather(*(pool.fetchval("SELECT current_user") for _ in range(4)))
+        assert users == ["certuser"] * 4
+    finally:
+        await pool.close()
+
+
+async def test_a_cert_role_without_a_certificate_is_refused(tls_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    url = tls_server.url(sslmode="require").replace("postgres@", "certuser@")
+    with pytest.raises(postgres.PostgresError) as err:
+        await postgres.connect(url)
+    assert err.value.sqlstate == "28000"
+    assert "certificate" in str(err.value)
+    # libpq's default files are presented when both exist.
+    (tmp_path / ".postgresql").mkdir()
+    shutil.copy(tls_server.certs / "client.pem", tmp_path / ".postgresql" / "postgresql.crt")
+    shutil.copy(tls_server.certs / "client.key", tmp_path / ".postgresql" / "postgresql.key")
+    conn = await postgres.connect(url)
+    assert await conn.fetchval("SELECT current_user") == "certuser"
+    await conn.close()
+
+
+async def test_client_certificate_options_are_checked(tls_server):
+    certs = tls_server.certs
+    url = tls_server.url(sslmode="require")
+    with pytest.raises(postgres.InterfaceError, match=r"sslcert=.*client\.pem needs sslkey"):
+        await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}")
+    with pytest.raises(postgres.InterfaceError, match=r"cannot read sslkey /nonexistent/k\.pem"):
+        await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}&sslkey=/nonexistent/k.pem")
+    with pytest.raises(postgres.InterfaceError, match="sslpassword is not supported"):
+        await postgres.connect(f"{url}&sslpassword=secret")
+    # A key that does not belong to the certificate is refused before connecting.
+    with pytest.raises(postgres.InterfaceError, match="client certificate or key is unusable"):
+        await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}&sslkey={certs / 'other.key'}")

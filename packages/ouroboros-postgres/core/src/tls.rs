@@ -1,6 +1,6 @@
 //! Where to connect and how to secure it: a DSN parsed into tokio-postgres's
 //! [`Config`] plus libpq's TLS settings, which tokio-postgres does not parse
-//! itself (`sslmode=verify-ca|verify-full`, `sslrootcert`).
+//! itself (`sslmode=verify-ca|verify-full`, `sslrootcert`, `sslcert`, `sslkey`).
 //!
 //! TLS runs on rustls (ring provider) through tokio-postgres-rustls. The modes
 //! follow libpq: `disable` never asks for TLS; `prefer` (the default) uses it
@@ -9,7 +9,9 @@
 //! `verify-ca` checks the chain against `sslrootcert`; `verify-full` checks the
 //! chain and that the certificate names the host. `sslrootcert` is a PEM file,
 //! or `system` for the platform's roots; without it `~/.postgresql/root.crt`
-//! is used when it exists.
+//! is used when it exists. A client certificate (`sslcert` and `sslkey`, PEM,
+//! the key unencrypted; by default `~/.postgresql/postgresql.crt` and
+//! `postgresql.key` when both exist) is presented to servers that ask for one.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
@@ -69,12 +71,9 @@ impl Target {
     pub fn parse(dsn: &str) -> Result<Target> {
         let (rest, options) = split_tls_options(dsn);
         for (key, _) in &options {
-            if matches!(
-                key.as_str(),
-                "sslcert" | "sslkey" | "sslpassword" | "sslcrl"
-            ) {
+            if matches!(key.as_str(), "sslpassword" | "sslcrl") {
                 return Err(PgError::Interface(format!(
-                    "invalid DSN: {key} is not supported (client certificates and CRLs are not implemented)"
+                    "invalid DSN: {key} is not supported (encrypted client keys and CRLs are not implemented)"
                 )));
             }
         }
@@ -100,11 +99,13 @@ impl Target {
             SslMode::Prefer => DriverSslMode::Prefer,
             _ => DriverSslMode::Require,
         });
+        let identity = client_identity(value("sslcert"), value("sslkey"))?;
         let tls = match ssl {
             SslMode::Disable => None,
             mode => Some(MakeRustlsConnect::new(client_config(
                 mode,
                 root.as_deref(),
+                identity,
             )?)),
         };
         Ok(Target { config, ssl, tls })
@@ -228,32 +229,83 @@ fn tls_error(e: impl std::fmt::Display) -> PgError {
     PgError::Interface(format!("cannot set up TLS: {e}"))
 }
 
-fn client_config(mode: SslMode, root: Option<&str>) -> Result<ClientConfig> {
-    let provider = provider();
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(tls_error)?;
-    let config = match mode {
-        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
-            .with_no_client_auth(),
-        SslMode::VerifyCa | SslMode::VerifyFull => {
-            let roots = load_roots(mode, root)?;
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(tls_error)?;
-            if mode == SslMode::VerifyFull {
-                builder.with_webpki_verifier(webpki).with_no_client_auth()
-            } else {
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
-                    .with_no_client_auth()
+/// A client certificate chain and its private key (`sslcert` / `sslkey`).
+type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+/// The client certificate to present: `sslcert` and `sslkey` (PEM files), or
+/// libpq's defaults `~/.postgresql/postgresql.crt` / `postgresql.key` when both exist.
+fn client_identity(cert: Option<String>, key: Option<String>) -> Result<Option<Identity>> {
+    let home = || std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".postgresql"));
+    let (cert, key) = match (cert, key) {
+        (None, None) => match home() {
+            Some(dir)
+                if dir.join("postgresql.crt").exists() && dir.join("postgresql.key").exists() =>
+            {
+                (dir.join("postgresql.crt"), dir.join("postgresql.key"))
             }
+            _ => return Ok(None),
+        },
+        (Some(c), Some(k)) => (c.into(), k.into()),
+        (Some(c), None) => {
+            return Err(tls_error(format!(
+                "sslcert={c} needs sslkey=<its private key file> (PEM)"
+            )))
+        }
+        (None, Some(k)) => {
+            return Err(tls_error(format!(
+                "sslkey={k} needs sslcert=<the certificate file> (PEM)"
+            )))
         }
     };
-    Ok(config)
+    let shown = cert.display();
+    let chain = CertificateDer::pem_file_iter(&cert)
+        .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
+        .map_err(|e| tls_error(format!("cannot read sslcert {shown}: {e}")))?;
+    if chain.is_empty() {
+        return Err(tls_error(format!("sslcert {shown} holds no certificate")));
+    }
+    let private = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
+        tls_error(format!(
+            "cannot read sslkey {}: {e} (an unencrypted PEM key is expected)",
+            key.display()
+        ))
+    })?;
+    Ok(Some((chain, private)))
+}
+
+fn client_config(
+    mode: SslMode,
+    root: Option<&str>,
+    identity: Option<Identity>,
+) -> Result<ClientConfig> {
+    let provider = provider();
+    let check = match mode {
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => None,
+        SslMode::VerifyCa | SslMode::VerifyFull => {
+            let roots = load_roots(mode, root)?;
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(tls_error)?,
+            )
+        }
+    };
+    let verifier = Verifier {
+        check,
+        names: mode == SslMode::VerifyFull,
+        provider: provider.clone(),
+    };
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    match identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some((chain, key)) => builder
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| tls_error(format!("the client certificate or key is unusable: {e}"))),
+    }
 }
 
 fn load_roots(mode: SslMode, root: Option<&str>) -> Result<RootCertStore> {
@@ -309,21 +361,37 @@ fn load_roots(mode: SslMode, root: Option<&str>) -> Result<RootCertStore> {
     Ok(roots)
 }
 
-/// `prefer` / `require`: encryption without checking who answers (libpq's
-/// meaning); the handshake signatures are still verified.
+/// How the server's certificate is checked: not at all for `prefer` /
+/// `require` (libpq's meaning: encryption without checking who answers),
+/// the chain for `verify-ca`, chain and host name for `verify-full`. The
+/// handshake signatures are verified in every mode.
 #[derive(Debug)]
-struct Unverified(Arc<CryptoProvider>);
+struct Verifier {
+    check: Option<Arc<WebPkiServerVerifier>>,
+    /// Whether the certificate must name the host (`verify-full`).
+    names: bool,
+    provider: Arc<CryptoProvider>,
+}
 
-impl ServerCertVerifier for Unverified {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(webpki) = &self.check else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.names => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(
@@ -336,7 +404,7 @@ impl ServerCertVerifier for Unverified {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -350,59 +418,14 @@ impl ServerCertVerifier for Unverified {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `verify-ca`: the chain must lead to a trusted root; the name is not checked.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -450,6 +473,19 @@ mod tests {
             "{e}"
         );
         let e = Target::parse("host=h sslcert=/x").err().unwrap();
-        assert!(e.to_string().contains("sslcert is not supported"), "{e}");
+        assert!(e.to_string().contains("sslcert=/x needs sslkey"), "{e}");
+        let e = Target::parse("host=h sslcert=/nonexistent/c.pem sslkey=/nonexistent/k.pem")
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string()
+                .contains("cannot read sslcert /nonexistent/c.pem"),
+            "{e}"
+        );
+        let e = Target::parse("host=h sslpassword=x").err().unwrap();
+        assert!(
+            e.to_string().contains("sslpassword is not supported"),
+            "{e}"
+        );
     }
 }
