@@ -98,6 +98,7 @@ def test_a_connection_busy_on_a_loop_in_another_thread_is_refused(dsn):
                 await conn.fetchval("SELECT 1")
 
         asyncio.run(borrow())
+
         async def at_home():
             try:
                 return await conn.fetchval("SELECT 7")

@@ -25,7 +25,7 @@ class LoopDriver:
 
 @final
 class Readiness:
-    def __call__(self) -> None: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> None: ...
 
 @final
 class Record:
