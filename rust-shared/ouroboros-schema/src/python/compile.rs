@@ -84,11 +84,17 @@ impl Compiler {
         let description = if let Some(d) = description {
             d.clone()
         } else {
-            let d = cls.getattr(SCHEMA_ATTR).map_err(|_| {
-                bad(format!(
-                    "{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?",
-                    cls.qualname().map(|q| q.to_string()).unwrap_or_default()
-                ))
+            // Only a missing attribute is a malformed description: an error raised while the
+            // class builds its description (an undefined forward reference) is the caller's.
+            let d = cls.getattr(SCHEMA_ATTR).map_err(|e| {
+                if e.is_instance_of::<pyo3::exceptions::PyAttributeError>(py) {
+                    bad(format!(
+                        "{} has no {SCHEMA_ATTR}: is it an ouroboros.validation BaseModel?",
+                        cls.qualname().map(|q| q.to_string()).unwrap_or_default()
+                    ))
+                } else {
+                    e
+                }
             })?;
             d.cast_into::<PyDict>()
                 .map_err(|_| bad(format!("{SCHEMA_ATTR} must be a dict")))?
@@ -98,6 +104,26 @@ impl Compiler {
         self.sers.push(None);
         self.by_cls.insert(key, index);
         let (model, ser) = self.model_description(py, &description, cls)?;
+        self.defs[index] = Some(model);
+        self.sers[index] = Some(ser);
+        Ok(index)
+    }
+
+    /// Compile a TypedDict's description (a model description with `"type": "typed_dict"`),
+    /// once per description object: a recursive TypedDict refers to its own description.
+    pub fn typed_dict(&mut self, py: Python<'_>, d: &Bound<'_, PyDict>) -> PyResult<usize> {
+        let key = d.as_ptr() as usize;
+        if let Some(&i) = self.by_cls.get(&key) {
+            return Ok(i);
+        }
+        let cls = get(d, "cls")?
+            .ok_or_else(|| bad("typed_dict description without cls"))?
+            .cast_into::<PyType>()?;
+        let index = self.defs.len();
+        self.defs.push(None);
+        self.sers.push(None);
+        self.by_cls.insert(key, index);
+        let (model, ser) = self.model_description(py, d, &cls)?;
         self.defs[index] = Some(model);
         self.sers[index] = Some(ser);
         Ok(index)
@@ -220,6 +246,8 @@ impl Compiler {
                     value: v.unbind(),
                     copy,
                 }
+            } else if get_bool(&f, "omit_missing")? {
+                FieldDefault::Omit
             } else {
                 FieldDefault::Required
             };
@@ -290,6 +318,10 @@ impl Compiler {
                 ));
             }
         }
+        let extras = match get(d, "extras_schema")? {
+            Some(schema) => Some(Box::new(self.schema(py, &schema)?)),
+            None => None,
+        };
         let all_names = pyo3::types::PyFrozenSet::new(py, fields.iter().map(|f| f.name.bind(py)))?;
         let multi_key = fields.iter().any(|f| f.lookup.len() > 1);
         let model = ModelValidator {
@@ -310,6 +342,8 @@ impl Compiler {
             wrap,
             after,
             post_init: get(d, "post_init")?.map(Bound::unbind),
+            typed_dict: get_str(d, "type")?.as_deref() == Some("typed_dict"),
+            extras,
         };
         let plain = computed.is_empty()
             && extra != ExtraBehavior::Allow
@@ -601,6 +635,12 @@ impl Compiler {
                     .ok_or_else(|| bad("model schema without cls"))?
                     .cast_into::<PyType>()?;
                 Validator::Model(self.model(py, &cls)?)
+            }
+            "typed_dict" => {
+                let description = get(d, "description")?
+                    .ok_or_else(|| bad("typed_dict schema without description"))?
+                    .cast_into::<PyDict>()?;
+                Validator::TypedDict(self.typed_dict(py, &description)?)
             }
             "function" => {
                 let mode = match get_str(d, "mode")?.as_deref() {

@@ -31,6 +31,8 @@ pub enum ExtraBehavior {
 #[derive(Debug)]
 pub enum FieldDefault {
     Required,
+    /// A key a TypedDict does not require: left out when the input lacks it.
+    Omit,
     /// A default value; `copy` for mutable defaults (each instance gets its own).
     Value {
         value: Py<PyAny>,
@@ -127,6 +129,10 @@ pub struct ModelValidator {
     pub wrap: Option<Py<PyAny>>,
     pub after: Vec<Py<PyAny>>,
     pub post_init: Option<Py<PyAny>>,
+    /// A TypedDict: validation gives the dict of its keys (and extra keys), not an instance.
+    pub typed_dict: bool,
+    /// A TypedDict's `extra_items` type: every extra value is validated with it.
+    pub extras: Option<Box<Validator>>,
 }
 
 static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -138,7 +144,7 @@ impl FieldDefault {
         data: &Bound<'py, PyDict>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(match self {
-            Self::Required => None,
+            Self::Required | Self::Omit => None,
             Self::Value { value, copy: false } => Some(value.bind(py).clone()),
             Self::Value { value, copy: true } => {
                 let v = value.bind(py);
@@ -336,6 +342,76 @@ impl ModelValidator {
         self.finish(py, instance)
     }
 
+    /// A TypedDict: a dict (or mapping, or JSON object) in, the dict of its validated keys out,
+    /// extra keys kept per `extra`; `after` validators get and return that dict.
+    pub fn validate_typed_dict<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        if let Some(wrap) = &self.wrap {
+            let raw = inp.to_py(py)?;
+            return wrap
+                .bind(py)
+                .call1((&raw,))
+                .map_err(|e| from_user_exception(py, e, &raw));
+        }
+        let is_mapping = match inp {
+            Inp::Json(v) => matches!(v, JsonValue::Object(_)),
+            Inp::Py(o) => {
+                o.is_instance_of::<PyDict>() || o.cast::<pyo3::types::PyMapping>().is_ok()
+            }
+        };
+        if !is_mapping && self.before.is_empty() {
+            return Err(ValError::new(py, ErrorType::DictType, inp));
+        }
+        let out = if self.before.is_empty() {
+            self.validate_fields(py, inp, st)?
+        } else {
+            let mut value = inp.to_py(py)?;
+            for f in &self.before {
+                value = f
+                    .bind(py)
+                    .call1((&value,))
+                    .map_err(|e| from_user_exception(py, e, &value))?;
+            }
+            if !(value.is_instance_of::<PyDict>() || value.cast::<pyo3::types::PyMapping>().is_ok())
+            {
+                return Err(ValError::new_py(ErrorType::DictType, &value));
+            }
+            self.validate_fields(py, &Inp::Py(value), st)?
+        };
+        if let Some(extra) = out.extra {
+            // A key spelled as a field's name (read under its alias) is not an extra key.
+            let mut errors = Errors::default();
+            for (k, raw) in extra.iter() {
+                let key = k.str()?.to_string();
+                if self.fields.iter().any(|f| f.name_str == key) {
+                    continue;
+                }
+                match &self.extras {
+                    None => out.dict.set_item(&k, raw)?,
+                    Some(v) => match v.validate(py, &Inp::Py(raw), st) {
+                        Ok(value) => out.dict.set_item(&k, value)?,
+                        Err(e) => errors.push(e, &LocItem::Key(key.as_str().into()))?,
+                    },
+                }
+            }
+            if !errors.is_empty() {
+                return Err(ValError::Lines(errors.0));
+            }
+        }
+        let mut value = out.dict.into_any();
+        for f in &self.after {
+            value = f
+                .bind(py)
+                .call1((&value,))
+                .map_err(|e| from_user_exception(py, e, &value))?;
+        }
+        Ok(value)
+    }
+
     /// The fields-set record of an instance: the names of the fields in `set`.
     pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PySet>> {
         let out = if set.count() == self.fields.len() {
@@ -500,7 +576,7 @@ impl ModelValidator {
                             None => {
                                 if let Some(v) = field.default.value(py, &dict)? {
                                     field.set_default(py, &dict, v, st, &mut errors)?;
-                                } else {
+                                } else if !matches!(field.default, FieldDefault::Omit) {
                                     let w = if let Some(w) = &whole {
                                         w.clone()
                                     } else {
@@ -630,6 +706,7 @@ impl ModelValidator {
                 }
                 None => match field.default.value(py, dict)? {
                     Some(v) => field.set_default(py, dict, v, st, errors)?,
+                    None if matches!(field.default, FieldDefault::Omit) => {}
                     None => errors.0.push(Self::missing_line(field, input.as_any())),
                 },
             }
@@ -690,6 +767,7 @@ impl ModelValidator {
                 },
                 None => match field.default.value(py, dict)? {
                     Some(v) => field.set_default(py, dict, v, st, errors)?,
+                    None if matches!(field.default, FieldDefault::Omit) => {}
                     None => errors.0.push(Self::missing_line(field, input)),
                 },
             }
@@ -924,7 +1002,7 @@ impl ModelValidator {
                     None => {
                         if let Some(v) = field.default.value(py, &dict)? {
                             field.set_default(py, &dict, v, st, &mut errors)?;
-                        } else {
+                        } else if !matches!(field.default, FieldDefault::Omit) {
                             let loc = candidates.first().map_or_else(
                                 || vec![LocItem::Key(field.name_str.as_str().into())],
                                 |p| loc_of(p),

@@ -124,6 +124,8 @@ pub enum Validator {
     Union(Box<UnionValidator>),
     Tagged(Box<TaggedUnionValidator>),
     Model(usize),
+    /// A TypedDict, compiled as a model whose result is a dict (same definitions table).
+    TypedDict(usize),
     Function(Box<FunctionValidator>),
     IsInstance {
         cls: Py<PyAny>,
@@ -201,6 +203,15 @@ impl Validator {
                 })?;
                 nested(py, st, |st| model.validate(py, inp, st))
             }
+            Self::TypedDict(i) => {
+                let defs = st.defs;
+                let model = defs.get(*i).ok_or_else(|| {
+                    ValError::from(pyo3::exceptions::PyRuntimeError::new_err(
+                        "unknown typed dict reference",
+                    ))
+                })?;
+                nested(py, st, |st| model.validate_typed_dict(py, inp, st))
+            }
             Self::Function(f) => f.validate(py, inp, st),
             Self::Bounded(b) => {
                 let value = b.inner.validate(py, inp, st)?;
@@ -253,7 +264,7 @@ impl Validator {
             ),
             Self::Nullable(inner) => format!("nullable[{}]", inner.short_name(defs)),
             Self::Union(_) | Self::Tagged(_) => "union".into(),
-            Self::Model(i) => defs
+            Self::Model(i) | Self::TypedDict(i) => defs
                 .get(*i)
                 .map_or_else(|| "model".into(), |m| m.class_name.clone()),
             Self::Function(f) => match f.mode {

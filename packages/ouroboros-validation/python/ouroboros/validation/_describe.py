@@ -774,6 +774,10 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return {"type": "is_instance", "cls": type}
     if origin is not None and is_model_class(origin):
         return {"type": "model", "cls": tp}
+    from ouroboros.validation._typeddict import describe_typed_dict, is_typed_dict
+
+    if is_typed_dict(tp):
+        return describe_typed_dict(tp, ctx)
     from ouroboros.validation._more_annotations import describe_more
 
     more = describe_more(tp, lambda a: describe_type(a, ctx))

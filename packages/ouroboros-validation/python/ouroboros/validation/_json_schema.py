@@ -183,7 +183,7 @@ def _title_should_be_set(s: dict[str, Any]) -> bool:
     """Pydantic's rule: a field whose schema is a reference (model, dataclass, enum),
     also through Optional or a validator around it, gets no title of its own."""
     kind = s.get("type")
-    if kind in ("model", "enum") or s.get("dataclass_model") is not None:
+    if kind in ("model", "enum", "typed_dict") or s.get("dataclass_model") is not None:
         return False
     if "json_schema_hook" in s or "json_schema" in s:
         return True
@@ -430,8 +430,15 @@ class _Generator:
         doc = cls.__doc__
         if doc and not doc.startswith(f"{cls.__name__}("):
             body["description"] = inspect.cleandoc(doc)
-        if config.get("extra") == "forbid":
+        extra = info.get("extra", config.get("extra"))
+        if extra == "forbid":
             body["additionalProperties"] = False
+        elif info.get("extras_schema") is not None:
+            body["additionalProperties"] = self.schema(info["extras_schema"]) or True
+        elif extra == "allow":
+            body["additionalProperties"] = True
+        if info.get("untitled"):
+            del body["title"]
         _apply_extra(body, config.get("json_schema_extra"), cls)
         return body
 
@@ -559,7 +566,7 @@ class _Generator:
             return self.model(s["cls"])
         elif kind == "function" and s.get("dataclass_model") is not None:
             return self.model(s["dataclass_model"]())
-        elif kind == "function" and s.get("typed_dict") is not None:
+        elif s.get("typed_dict") is not None:
             cls = s["typed_dict"]["cls"]
             name = self.def_name(cls)
             self.referenced.add(cls)
@@ -652,7 +659,7 @@ def type_json_schema(
     if schema.get("type") == "function" and schema.get("dataclass_model") is not None:
         return model_json_schema(schema["dataclass_model"](), **opts)
     gen = _Generator(by_alias, ref_template, mode, owner)
-    if schema.get("type") == "function" and schema.get("typed_dict") is not None:
+    if schema.get("typed_dict") is not None:
         cls = schema["typed_dict"]["cls"]
         name = gen.def_name(cls)
         gen.in_progress.add(cls)

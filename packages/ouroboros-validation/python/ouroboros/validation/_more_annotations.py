@@ -1,6 +1,6 @@
 """Type schemas for the standard-library types Pydantic accepts beyond the basics:
 deque, Counter, OrderedDict, defaultdict, Callable, Fraction, ZoneInfo, Pattern,
-NamedTuple and TypedDict (with Required/NotRequired).
+and NamedTuple (TypedDicts: ``_typeddict``).
 
 Containers are validated by ouroboros-schema as lists/dicts first, then turned
 into the requested class by an after-function; scalars are plain functions
@@ -98,46 +98,6 @@ def _callable(value: Any) -> Any:
     if not callable(value):
         raise PydanticCustomError("callable_type", "Input should be callable")
     return value
-
-
-def _typed_dict(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    """A TypedDict as a dict of its keys, required ones per ``total``/``Required``/``NotRequired``."""
-    from ouroboros.validation._describe import _LazyHandler, describe_field
-
-    hints = typing.get_type_hints(tp, include_extras=True)
-    required_keys = set(getattr(tp, "__required_keys__", hints))
-    fields: dict[str, tuple[_LazyHandler, bool]] = {}
-    described: list[tuple[str, dict[str, Any], bool, Any]] = []
-    for name, annotation in hints.items():
-        origin = typing.get_origin(annotation)
-        if origin in (typing.Required, typing.NotRequired):
-            annotation = typing.get_args(annotation)[0]
-        field_schema = describe_field(annotation, describe)
-        fields[name] = (_LazyHandler(field_schema), name in required_keys)
-        described.append((name, field_schema, name in required_keys, annotation))
-
-    def validate(value: Any) -> dict[str, Any]:
-        from ouroboros.validation._errors import ValidationError
-
-        if not isinstance(value, dict):
-            raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
-        out: dict[str, Any] = {}
-        lines: list[dict[str, Any]] = []
-        for name, (handler, required) in fields.items():
-            if name not in value:
-                if required:
-                    lines.append({"type": "missing", "loc": (name,), "msg": "Field required", "input": value})
-                continue
-            try:
-                out[name] = handler(value[name])
-            except ValidationError as exc:
-                lines.extend({**e, "loc": (name, *e["loc"])} for e in exc.errors())
-        if lines:
-            raise ValidationError.from_exception_data(tp.__name__, lines)
-        return out
-
-    # The keys (name, schema, required, annotation), read by the JSON Schema generator.
-    return {**_plain(validate), "typed_dict": {"cls": tp, "fields": described}}
 
 
 def _named_tuple(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
@@ -316,6 +276,4 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         return _plain(_zoneinfo)
     if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
         return _named_tuple(tp, describe)
-    if isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__required_keys__"):
-        return _typed_dict(tp, describe)
     return None

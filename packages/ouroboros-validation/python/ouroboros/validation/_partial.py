@@ -35,7 +35,7 @@ def supports_partial(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     if kind == "tuple":
         return "variadic" in schema
-    if kind == "function" and schema.get("typed_dict") is not None:
+    if kind == "typed_dict":
         return True
     return kind in _PARTIAL_KINDS
 

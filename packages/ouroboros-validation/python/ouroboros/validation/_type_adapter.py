@@ -242,16 +242,19 @@ class TypeAdapter(Generic[T]):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> T:
-        """Validate string leaves (as parsed from a query string)."""
+        """Validate string leaves (as parsed from a query string).
+
+        Strings are parsed into the declared types (numbers, dates...) also with ``strict=True``,
+        as Pydantic's string mode does: the leaves are validated in lax mode."""
         if experimental_allow_partial is not False:
             return self._partial(
                 experimental_allow_partial,
                 obj,
                 lambda value: self._validator.validate_python(
-                    value, strict=strict, context=context, by_alias=by_alias, by_name=by_name
+                    value, context=context, by_alias=by_alias, by_name=by_name
                 ),
             )
-        return self._validator.validate_python(obj, strict=strict, context=context, by_alias=by_alias, by_name=by_name)
+        return self._validator.validate_python(obj, context=context, by_alias=by_alias, by_name=by_name)
 
     def dump_python(
         self,

@@ -109,6 +109,10 @@ def _convert(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[st
         return {"type": "tagged_union", "discriminator": schema["discriminator"], "choices": choices}
     if kind == "model":
         return {"type": "model", "cls": schema["cls"]}
+    if kind == "typed_dict" and "description" in schema:
+        return schema
+    if kind == "typed-dict":
+        return _typed_dict(schema, defs)
     if kind == "function" and "func" in schema:
         inner = {**schema}
         if "schema" in inner:
@@ -142,6 +146,58 @@ def _convert(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[st
         target = {k: v for k, v in defs[ref].items() if k != "ref"}
         return to_description(target, defs)
     raise SchemaError(f"Unknown or unsupported core schema type {kind!r}")
+
+
+def _validation_alias(alias: Any) -> Any:
+    """pydantic-core's ``validation_alias`` (a key, a path, or a list of paths) as choices."""
+    if isinstance(alias, str):
+        return alias
+    if alias and all(isinstance(step, (str, int)) for step in alias):
+        return [list(alias)]
+    return [item if isinstance(item, str) else list(item) for item in alias]
+
+
+def _typed_dict(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """``core_schema.typed_dict_schema``: the engine's TypedDict description."""
+    total = schema.get("total", True)
+    cls = schema.get("cls")
+    fields = []
+    info_fields = []
+    for name, field in schema["fields"].items():
+        inner = to_description(field["schema"], defs)
+        required = field.get("required", total)
+        entry: dict[str, Any] = {"name": name, "schema": inner, "validate_default": False}
+        if not required:
+            entry["omit_missing"] = True
+        if field.get("validation_alias") is not None:
+            entry["validation_alias"] = _validation_alias(field["validation_alias"])
+        if field.get("serialization_alias") is not None:
+            entry["serialization_alias"] = field["serialization_alias"]
+        fields.append(entry)
+        info_fields.append((name, inner, required, Any))
+    config = schema.get("config") or {}
+    extra = schema.get("extra_behavior") or config.get("extra_fields_behavior") or "ignore"
+    typed = cls if isinstance(cls, type) else dict
+    info: dict[str, Any] = {"cls": typed, "fields": info_fields, "extra": extra, "untitled": cls is None}
+    extras = schema.get("extras_schema")
+    description = {
+        "format": 1,
+        "type": "typed_dict",
+        "cls": typed,
+        "name": getattr(cls, "__name__", None) or config.get("title") or "typed-dict",
+        "fields": fields,
+        "config": {
+            "extra": extra,
+            "strict": bool(schema.get("strict", config.get("strict", False))),
+            "populate_by_name": bool(config.get("validate_by_name", False)),
+            "validate_by_alias": bool(config.get("validate_by_alias", True)),
+            "loc_by_alias": bool(config.get("loc_by_alias", True)),
+        },
+        "model_validators": [],
+    }
+    if extras is not None:
+        description["extras_schema"] = info["extras_schema"] = to_description(extras, defs)
+    return {"type": "typed_dict", "description": description, "typed_dict": info}
 
 
 def _tuple(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
