@@ -29,6 +29,10 @@ What it shows, module by module:
   the classes and functions of this file with their signatures, and
   ``/api/code/symbols?q=note`` searches every symbol of the demo folder.
 - The platform's own documentation pages are served at ``/guide``.
+- The spreadsheet engine (``rusheet``, Rust compiled to WebAssembly) runs in
+  the browser at ``/sheet``: the notes become a workbook whose formulas count
+  and measure them, recalculated as you edit, and download as XLSX. It needs
+  the engine built once (``scripts/dev -s sheet``); until then the page says so.
 - ouroboros.postgres publishes notes to a table when ``OUROBOROS_DEMO_POSTGRES``
   names a server (``POST /api/notes/{id}/publish``, ``GET /api/published``,
   ``GET /api/published/stats``): a ``Table`` model, its query builder and an
@@ -51,7 +55,16 @@ from collections import Counter
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from ouroboros.api import App, HealthManager, HealthStatus, HTMLResponse, HTTPException, Path, Query
+from ouroboros.api import (
+    App,
+    FileResponse,
+    HealthManager,
+    HealthStatus,
+    HTMLResponse,
+    HTTPException,
+    Path,
+    Query,
+)
 from ouroboros.argus import Index
 from ouroboros.http import HttpClient
 from ouroboros.kit import __version__ as kit_version
@@ -169,7 +182,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{tit
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:1rem}}</style></head>
 <body><nav><a href="/">home</a> · <a href="/docs">API docs</a> · <a href="/redoc">ReDoc</a> ·
-<a href="/guide">guide</a> · <a href="/health">health</a></nav><h1>{title}</h1>{body}</body></html>"""
+<a href="/guide">guide</a> · <a href="/sheet">sheet</a> ·
+<a href="/health">health</a></nav><h1>{title}</h1>{body}</body></html>"""
 
 
 @app.get("/", include_in_schema=False)
@@ -391,6 +405,83 @@ async def code_search(
     """Symbols of the demo folder whose name contains ``q``, best match first."""
     index = await code_index()
     return code_symbols(await asyncio.to_thread(index.workspace_symbols, q, limit))
+
+
+# --- rusheet: the notes as a spreadsheet, computed in the browser ---
+
+SHEET_DIR = GUIDE.parent / "frontend-sheet"
+# What the page loads: the TypeScript API (dist/, from tsc) and the two
+# WebAssembly modules with their glue (pkg/, from scripts/build-wasm.sh).
+SHEET_FILES = {"dist": {".js"}, "pkg": {".js", ".wasm"}}
+SHEET_TYPES = {".js": "text/javascript", ".wasm": "application/wasm"}
+
+SHEET_SCRIPT = """
+import { init, Workbook } from '/sheet/files/dist/index.js';
+const status = document.getElementById('status');
+try {
+  await init();
+  const notes = await (await fetch('/api/notes')).json();
+  const wb = new Workbook();
+  const n = notes.length + 1;
+  wb.setCellValues(0, 0, [['title', 'tags', 'length'],
+    ...notes.map((note, i) => [note.title, note.tags.join(' '), `=LEN(A${i + 2})`])]);
+  wb.setCellValues(0, 4, [
+    ['notes', `=COUNTA(A2:A${Math.max(n, 2)})`],
+    ['characters', `=SUM(C2:C${Math.max(n, 2)})`],
+    ['longest', `=IFERROR(INDEX(A2:A${n},MATCH(MAX(C2:C${n}),C2:C${n},0)),"-")`],
+    ['tagged work', `=COUNTIF(B2:B${Math.max(n, 2)},"*work*")`],
+  ]);
+  const draw = () => {
+    const rows = wb.getRange(0, 0, Math.max(n, 4), 6);
+    const cell = (v) => `<td>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</td>`;
+    document.getElementById('grid').innerHTML = rows.map((r) => '<tr>' + r.map(cell).join('') + '</tr>').join('');
+  };
+  wb.onChange(draw);
+  draw();
+  globalThis.demoSheet = wb;
+  document.getElementById('xlsx').onclick = async () => {
+    const bytes = await wb.exportXlsx();
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes]));
+    a.download = 'notes.xlsx';
+    a.click();
+  };
+  status.textContent = `${notes.length} notes, computed by the engine in WebAssembly`;
+  document.body.dataset.ready = '1';
+} catch (e) {
+  status.textContent = `the spreadsheet could not start: ${e.message}`;
+}
+"""
+
+
+def sheet_missing() -> str | None:
+    """What to run when the spreadsheet engine is not built in this checkout."""
+    needed = [SHEET_DIR / "dist" / "index.js", SHEET_DIR / "pkg" / "sheet_wasm_bg.wasm"]
+    if all(p.exists() for p in needed):
+        return None
+    return "the spreadsheet engine is not built here: run scripts/dev -s sheet (WebAssembly build, about 3 minutes)"
+
+
+@app.get("/sheet", include_in_schema=False)
+async def sheet_page() -> HTMLResponse:
+    missing = sheet_missing()
+    body = (
+        f"<p>{html.escape(missing)}</p>"
+        if missing
+        else '<p id="status">loading the engine…</p><button id="xlsx">download as XLSX</button>'
+        '<table id="grid"></table><script type="module">' + SHEET_SCRIPT + "</script>"
+    )
+    return HTMLResponse(PAGE.format(title="notes as a spreadsheet", body=body), status_code=503 if missing else 200)
+
+
+@app.get("/sheet/files/{area}/{name}", include_in_schema=False)
+async def sheet_file(area: str, name: str) -> FileResponse:
+    suffix = FilePath(name).suffix
+    folder = SHEET_DIR / area
+    # Only files listed in the built folders: no path reaches outside them.
+    if area not in SHEET_FILES or suffix not in SHEET_FILES[area] or name not in {p.name for p in folder.glob("*")}:
+        raise HTTPException(status_code=404, detail=f"no spreadsheet file {area}/{name}")
+    return FileResponse(folder / name, media_type=SHEET_TYPES[suffix])
 
 
 @app.get("/guide", include_in_schema=False)

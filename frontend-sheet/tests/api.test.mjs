@@ -248,6 +248,25 @@ test('dynamic arrays spill, block with #SPILL!, are read-only and follow their f
   assert.deepEqual(back.getCellData(11, 2).spilledFrom, { row: 10, col: 2 });
 });
 
+test('the @ operator intersects a range with the formula row, and XLSX keeps it', async () => {
+  const wb = new Workbook();
+  wb.setCellValues(0, 0, [[1], [2], [3], [4]]);
+  wb.setCellValue(2, 1, '=@A1:A4*10');
+  assert.equal(wb.getCellData(2, 1).value, 30);
+  assert.equal(wb.getCellData(2, 1).formula, '=@A1:A4*10');
+  assert.equal(wb.getCellData(2, 1).spill, undefined);
+  wb.setCellValue(6, 1, '=@A1:A4');
+  assert.equal(wb.getCellData(6, 1).displayValue, '#VALUE!');
+  wb.setCellValue(2, 0, 9);
+  assert.equal(wb.getCellData(2, 1).value, 90);
+  const back = new Workbook();
+  await back.importXlsx(await wb.exportXlsx());
+  assert.equal(back.getCellData(2, 1).formula, '=@A1:A4*10');
+  assert.equal(back.getCellData(2, 1).value, 90);
+  wb.dispose();
+  back.dispose();
+});
+
 test('the 1904 date system: dates, formats and XLSX', async () => {
   const wb = new Workbook();
   assert.equal(wb.dateSystem(), 1900);

@@ -85,6 +85,35 @@ test('rules are saved in XLSX and read back', async () => {
   back.dispose();
 });
 
+test('rules move and shrink with inserted and deleted rows and columns; undo restores them', () => {
+  const wb = new Workbook();
+  filled(wb);
+  wb.setConditionalFormats(RULES);
+  wb.insertRows(0, 2);
+  const moved = wb.getConditionalFormats();
+  assert.deepEqual(
+    moved.map((r) => r.range),
+    ['A3:A6', 'A3:A6', 'B3:B6', 'A3:A6', 'B3:B6'],
+  );
+  assert.deepEqual(moved[0].values, ['=$C$3']);
+  assert.equal(moved[2].formula, '=B3>A3');
+  // The moved rules still colour the same cells: A4 = 20 > C3 = 10.
+  assert.deepEqual(wb.getConditionalViewport(3, 0, 1, 1)[0], { background: '#ff0000', bold: true, italic: false });
+  wb.deleteColumns(0, 1);
+  assert.deepEqual(
+    wb.getConditionalFormats().map((r) => r.range),
+    ['A3:A6', 'A3:A6'],
+    'the rules on column A went with it; those on B moved to A',
+  );
+  assert.ok(wb.undo());
+  assert.deepEqual(wb.getConditionalFormats(), moved);
+  assert.ok(wb.undo());
+  assert.deepEqual(wb.getConditionalFormats(), RULES);
+  assert.ok(wb.redo());
+  assert.deepEqual(wb.getConditionalFormats(), moved);
+  wb.dispose();
+});
+
 /** Two documents kept in sync by hand, as two clients of one server would be. */
 function pair() {
   const docA = new Y.Doc();

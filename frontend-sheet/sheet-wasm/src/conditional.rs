@@ -48,7 +48,7 @@ impl Engine {
     /// Removes every conditional format of the active sheet.
     #[wasm_bindgen(js_name = clearConditionalFormats)]
     pub fn clear_conditional_formats(&mut self) {
-        self.conditional.remove(&self.sheet);
+        self.doc.conditional_mut().remove(&self.sheet);
     }
 
     /// Adds a rule after the others (lower priority) on the active sheet.
@@ -114,12 +114,9 @@ impl Engine {
                 )))
             }
         };
-        let wb = self.doc.workbook();
-        self.conditional
-            .entry(self.sheet)
-            .or_default()
-            .add(
-                wb,
+        self.doc
+            .add_conditional_format(
+                self.sheet,
                 ConditionalFormat {
                     range,
                     kind: rule_kind,
@@ -135,7 +132,7 @@ impl Engine {
     #[must_use]
     pub fn conditional_formats(&self) -> String {
         let mut out = String::new();
-        let Some(formats) = self.conditional.get(&self.sheet) else {
+        let Some(formats) = self.doc.conditional().get(&self.sheet) else {
             return out;
         };
         let join = |v: &[String]| v.join(&ITEM_SEPARATOR.to_string());
@@ -196,7 +193,7 @@ impl Engine {
         let (h, w) = (count(rows)?, count(cols)?);
         let r1 = r0.saturating_add(h).min(sheet_core::MAX_ROWS) - 1;
         let c1 = c0.saturating_add(w).min(sheet_core::MAX_COLS) - 1;
-        let Some(formats) = self.conditional.get(&self.sheet) else {
+        let Some(formats) = self.doc.conditional().get(&self.sheet) else {
             return Ok(String::new());
         };
         let wb = self.doc.workbook();

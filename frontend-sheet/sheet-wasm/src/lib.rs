@@ -6,9 +6,6 @@
 // Methods are called from JavaScript, where `#[must_use]` means nothing.
 #![allow(clippy::must_use_candidate)]
 
-use std::collections::BTreeMap;
-
-use sheet_core::conditional::ConditionalFormats;
 use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
 use sheet_history::{Document, Input};
 use sheet_io::WorkbookData;
@@ -130,8 +127,6 @@ pub struct Engine {
     sheet: SheetId,
     /// Whether changed cells are recorded (kept across `importXlsx`).
     tracking: bool,
-    /// Each sheet's conditional formatting (conditional.rs).
-    conditional: BTreeMap<SheetId, ConditionalFormats>,
 }
 
 impl Default for Engine {
@@ -191,7 +186,6 @@ impl Engine {
             doc,
             sheet,
             tracking: true,
-            conditional: BTreeMap::new(),
         };
         e.doc.workbook_mut().track_changes(true);
         e
@@ -620,10 +614,10 @@ impl Engine {
         let data = WorkbookData::decode(data).map_err(|e| js_error(&e))?;
         make_room(data.sheets.iter().map(|s| s.cells.len()).sum());
         let (mut wb, conditional) = data.build().map_err(|e| js_error(&e))?;
-        self.conditional = conditional;
         wb.track_changes(self.tracking);
         self.sheet = wb.sheet_at(0).unwrap_or(0);
         self.doc = Document::from_workbook(wb);
+        *self.doc.conditional_mut() = conditional;
         Ok(())
     }
 
@@ -642,6 +636,6 @@ impl Engine {
     /// The workbook for the XLSX module (`sheet_io::transfer` form).
     #[wasm_bindgen(js_name = exportTransfer)]
     pub fn export_transfer(&self) -> Vec<u8> {
-        WorkbookData::of(self.doc.workbook(), &self.conditional).encode()
+        WorkbookData::of(self.doc.workbook(), self.doc.conditional()).encode()
     }
 }

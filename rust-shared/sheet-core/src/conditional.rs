@@ -16,9 +16,9 @@
 use std::rc::Rc;
 
 use sheet_formula::address::{cell_name, parse_cell_name};
-use sheet_formula::ast::BinOp;
+use sheet_formula::ast::{AreaKind, AreaRef, BinOp};
 use sheet_formula::eval::binary;
-use sheet_formula::{Ctx, Expr, Rect, SheetId, Value};
+use sheet_formula::{Ctx, Expr, Rect, SheetId, StructureEdit, Value};
 
 use crate::workbook::{Result, SheetError, Workbook};
 
@@ -278,6 +278,52 @@ impl ConditionalFormats {
 
     pub fn clear(&mut self) {
         self.rules.clear();
+    }
+
+    /// Follows rows or columns inserted or deleted by `edit`, as Excel does:
+    /// on `sheet` (the sheet of these rules) each rule's range moves, grows
+    /// or shrinks, and a rule whose whole range was deleted goes; references
+    /// in the rules' formulas to the edited sheet move with their cells
+    /// (deleted ones become #REF!). Returns whether anything changed.
+    pub fn structure_edit(&mut self, wb: &Workbook, sheet: SheetId, edit: &StructureEdit) -> bool {
+        let mut changed = false;
+        self.rules.retain_mut(|c| {
+            if edit.sheet == sheet {
+                let mut area = Expr::Area(AreaRef {
+                    sheet: None,
+                    rect: c.rule.range,
+                    kind: AreaKind::Cells,
+                    abs: [false; 4],
+                });
+                if area.rewrite(sheet, edit) {
+                    changed = true;
+                    match area {
+                        Expr::Area(a) => c.rule.range = a.rect,
+                        _ => return false,
+                    }
+                }
+            }
+            let mut texts = Vec::new();
+            for (i, e) in c.exprs.iter_mut().enumerate() {
+                if Rc::make_mut(e).rewrite(sheet, edit) {
+                    texts.push((i, format!("={}", e.to_formula(wb))));
+                }
+            }
+            for (i, text) in texts {
+                changed = true;
+                match &mut c.rule.kind {
+                    RuleKind::CellValue { values, .. } => {
+                        if let Some(v) = values.get_mut(i) {
+                            *v = text;
+                        }
+                    }
+                    RuleKind::Formula { formula, .. } => *formula = text,
+                    RuleKind::ColorScale { .. } | RuleKind::DataBar { .. } => {}
+                }
+            }
+            true
+        });
+        changed
     }
 
     #[must_use]

@@ -230,6 +230,28 @@ impl Expr {
                 out.push_str(op.symbol());
                 r.write(out, sheets, at);
             }
+            Expr::Call(Function::Builtin(i), args)
+                if args.len() == 1 && functions::name(*i) == "SINGLE" =>
+            {
+                // Shown as Excel 365 shows it: `@A1:A10`, `@(A1:A3*2)`.
+                out.push('@');
+                let bare = matches!(
+                    args[0],
+                    Expr::Cell(_)
+                        | Expr::Area(_)
+                        | Expr::Spill(_)
+                        | Expr::Name(_)
+                        | Expr::Call(..)
+                        | Expr::Paren(_)
+                );
+                if !bare {
+                    out.push('(');
+                }
+                args[0].write(out, sheets, at);
+                if !bare {
+                    out.push(')');
+                }
+            }
             Expr::Call(f, args) => {
                 match f {
                     Function::Builtin(i) => out.push_str(functions::name(*i)),

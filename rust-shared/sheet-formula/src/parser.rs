@@ -253,6 +253,18 @@ impl Parser<'_> {
             }
             '"' => Ok(Expr::Text(Rc::from(self.string()?))),
             '#' => Ok(Expr::Error(self.error_literal()?)),
+            // Excel 365's implicit intersection: `@A1:A10` is the cell of
+            // the range in the formula's row (or column); files store it as
+            // `_xlfn.SINGLE(A1:A10)`, which reads as the same call.
+            '@' => {
+                self.i += 1;
+                self.enter()?;
+                let operand = self.primary()?;
+                self.depth -= 1;
+                let single = functions::lookup("SINGLE")
+                    .ok_or_else(|| self.error("the @ operator is not available"))?;
+                Ok(Expr::Call(Function::Builtin(single), vec![operand]))
+            }
             '{' => self.array(),
             '\'' => {
                 let sheet = self.quoted_sheet()?;

@@ -6,6 +6,9 @@
 //! made between [`Document::begin`] and [`Document::commit`] are one
 //! transaction: one undo step, recalculated once.
 
+use std::collections::BTreeMap;
+
+use sheet_core::conditional::{ConditionalFormat, ConditionalFormats};
 use sheet_core::{
     Cell, CellSnapshot, FormulaText, Rect, RemovedSheet, Result, SheetId, Value, Workbook,
 };
@@ -38,6 +41,9 @@ enum Op {
     Structure {
         edit: StructureEdit,
         restore: Vec<CellSnapshot>,
+        /// Every sheet's conditional formats before the edit (they move
+        /// with it; undo puts these back).
+        formats: BTreeMap<SheetId, ConditionalFormats>,
     },
     /// A block of cells set from `inputs` (row by row, `width` wide); `before`
     /// holds the cells of the block that were not empty. Redo applies the
@@ -82,6 +88,7 @@ pub struct Document {
     redo: Vec<Vec<Op>>,
     open: Option<Vec<Op>>,
     depth: u32,
+    conditional: BTreeMap<SheetId, ConditionalFormats>,
 }
 
 impl Document {
@@ -99,6 +106,7 @@ impl Document {
             redo: Vec::new(),
             open: None,
             depth: 0,
+            conditional: BTreeMap::new(),
         }
     }
 
@@ -289,8 +297,47 @@ impl Document {
 
     fn structure(&mut self, edit: StructureEdit) -> Result<()> {
         let restore = self.workbook.structure_edit(edit)?;
-        self.record(Op::Structure { edit, restore });
+        let formats = self.move_formats(&edit);
+        self.record(Op::Structure {
+            edit,
+            restore,
+            formats,
+        });
         Ok(())
+    }
+
+    /// Moves the conditional formats with a structure edit; returns them as
+    /// they were.
+    fn move_formats(&mut self, edit: &StructureEdit) -> BTreeMap<SheetId, ConditionalFormats> {
+        let before = self.conditional.clone();
+        for (sheet, formats) in &mut self.conditional {
+            formats.structure_edit(&self.workbook, *sheet, edit);
+        }
+        before
+    }
+
+    /// Each sheet's conditional formatting. Rules are set outside the
+    /// history (a front end keeps their edits); structure edits move them
+    /// and undo/redo of those edits move them back.
+    #[must_use]
+    pub fn conditional(&self) -> &BTreeMap<SheetId, ConditionalFormats> {
+        &self.conditional
+    }
+
+    pub fn conditional_mut(&mut self) -> &mut BTreeMap<SheetId, ConditionalFormats> {
+        &mut self.conditional
+    }
+
+    /// Adds a rule after the others on `sheet` (checking its formulas).
+    pub fn add_conditional_format(
+        &mut self,
+        sheet: SheetId,
+        rule: ConditionalFormat,
+    ) -> Result<()> {
+        self.conditional
+            .entry(sheet)
+            .or_default()
+            .add(&self.workbook, rule)
     }
 
     pub fn insert_rows(&mut self, sheet: SheetId, at: u32, count: u32) -> Result<()> {
@@ -447,7 +494,12 @@ impl Document {
                 } => {
                     let _ = self.workbook.put_cell(*sheet, *row, *col, before.clone());
                 }
-                Op::Structure { edit, restore } => {
+                Op::Structure {
+                    edit,
+                    restore,
+                    formats,
+                } => {
+                    self.conditional = formats.clone();
                     let inverse = StructureEdit {
                         count: -edit.count,
                         ..*edit
@@ -522,7 +574,12 @@ impl Document {
                 Op::Structure { edit, .. } => {
                     // The cells to restore are taken afresh from the redone edit.
                     if let Ok(restore) = self.workbook.structure_edit(edit) {
-                        replayed.push(Op::Structure { edit, restore });
+                        let formats = self.move_formats(&edit);
+                        replayed.push(Op::Structure {
+                            edit,
+                            restore,
+                            formats,
+                        });
                     }
                 }
                 Op::Block {
@@ -874,5 +931,126 @@ mod tests {
         assert!(d.undo());
         assert_eq!(shown(&d, 5, 0), "");
         assert_eq!(shown(&d, 1, 1), "3.00");
+    }
+
+    fn ranges_and_formulas(d: &Document, sheet: SheetId) -> Vec<(String, String)> {
+        use sheet_core::conditional::{range_name, RuleKind};
+        d.conditional()
+            .get(&sheet)
+            .map(|f| {
+                f.rules()
+                    .map(|r| {
+                        let text = match &r.kind {
+                            RuleKind::Formula { formula, .. } => formula.clone(),
+                            RuleKind::CellValue { values, .. } => values.join(" "),
+                            _ => String::new(),
+                        };
+                        (range_name(r.range), text)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn conditional_formats_follow_row_and_column_edits_and_undo() {
+        use sheet_core::conditional::{ConditionalFormat, Highlight, Operator, Rgb, RuleKind};
+        let mut d = Document::new();
+        let s = d.workbook().sheet_at(0).unwrap();
+        let other = d.add_sheet("Other").unwrap();
+        let red = Highlight {
+            background: Some(Rgb(255, 0, 0)),
+            ..Highlight::default()
+        };
+        let rule = |range: &str, kind: RuleKind| ConditionalFormat {
+            range: sheet_core::conditional::parse_range(range).unwrap(),
+            kind,
+        };
+        d.add_conditional_format(
+            s,
+            rule(
+                "B3:B10",
+                RuleKind::Formula {
+                    formula: "=B3>$A$1".into(),
+                    highlight: red.clone(),
+                },
+            ),
+        )
+        .unwrap();
+        d.add_conditional_format(
+            s,
+            rule(
+                "D5:E6",
+                RuleKind::CellValue {
+                    operator: Operator::GreaterThan,
+                    values: vec!["=$A$2".into()],
+                    highlight: red.clone(),
+                },
+            ),
+        )
+        .unwrap();
+        d.add_conditional_format(
+            other,
+            rule(
+                "A1:A3",
+                RuleKind::Formula {
+                    formula: "=A1>Sheet1!$A$4".into(),
+                    highlight: red,
+                },
+            ),
+        )
+        .unwrap();
+        let start = ranges_and_formulas(&d, s);
+
+        // Two rows inserted above row 2: ranges below move, references too,
+        // also in the other sheet's rule; references above stay.
+        d.insert_rows(s, 1, 2).unwrap();
+        assert_eq!(
+            ranges_and_formulas(&d, s),
+            vec![
+                ("B5:B12".to_owned(), "=B5>$A$1".to_owned()),
+                ("D7:E8".to_owned(), "=$A$4".to_owned()),
+            ]
+        );
+        assert_eq!(
+            ranges_and_formulas(&d, other),
+            vec![("A1:A3".to_owned(), "=A1>Sheet1!$A$6".to_owned())]
+        );
+        // Deleting rows inside a range shrinks it; a range deleted whole goes.
+        d.delete_rows(s, 6, 4).unwrap();
+        assert_eq!(
+            ranges_and_formulas(&d, s),
+            vec![("B5:B8".to_owned(), "=B5>$A$1".to_owned())]
+        );
+        // Columns: inserting before B moves the range right.
+        d.insert_cols(s, 0, 1).unwrap();
+        assert_eq!(
+            ranges_and_formulas(&d, s),
+            vec![("C5:C8".to_owned(), "=C5>$B$1".to_owned())]
+        );
+        // Undo walks back through every state; redo forward again.
+        assert!(d.undo());
+        assert!(d.undo());
+        assert_eq!(ranges_and_formulas(&d, s)[1].0, "D7:E8");
+        assert!(d.undo());
+        assert_eq!(ranges_and_formulas(&d, s), start);
+        assert_eq!(
+            ranges_and_formulas(&d, other),
+            vec![("A1:A3".to_owned(), "=A1>Sheet1!$A$4".to_owned())]
+        );
+        assert!(d.redo());
+        assert!(d.redo());
+        assert!(d.redo());
+        assert_eq!(
+            ranges_and_formulas(&d, s),
+            vec![("C5:C8".to_owned(), "=C5>$B$1".to_owned())]
+        );
+        // The moved rules still evaluate: C5 > B1.
+        d.set_input(s, 0, 1, "10").unwrap();
+        d.set_input(s, 4, 2, "11").unwrap();
+        d.set_input(s, 5, 2, "9").unwrap();
+        let looks = d.conditional()[&s].looks(d.workbook(), s, sheet_core::Rect::new(4, 2, 5, 2));
+        assert!(looks[0].is_some(), "11 > 10");
+        assert!(looks[1].is_none(), "9 <= 10");
     }
 }

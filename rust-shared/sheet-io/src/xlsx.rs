@@ -83,7 +83,8 @@ fn load_sheets(
                 // Newer functions are stored with a `_xlfn.` (`_xlws.`)
                 // prefix that Excel never shows; the formula keeps the text
                 // as a user would type it.
-                let shown = text.replace("_xlfn._xlws.", "").replace("_xlfn.", "");
+                let shown =
+                    single_from_file(&text.replace("_xlfn._xlws.", "").replace("_xlfn.", ""));
                 wb.set_formula(id, row, col, &shown)?;
                 let cached_error = match values.get_value((row, col)) {
                     Some(Data::Error(_)) => true,
@@ -212,7 +213,7 @@ fn write_cell(ws: &mut rust_xlsxwriter::Worksheet, cell: &CellData) -> Result<()
         return Ok(());
     }
     let written = if let Some(text) = &cell.formula {
-        let formula = Formula::new(text).set_result(cell.value.display());
+        let formula = Formula::new(single_to_file(text)).set_result(cell.value.display());
         if let Some(rect) = cell.spill {
             let last_col = u16::try_from(rect.c2).unwrap_or(u16::MAX);
             match &format {
@@ -302,4 +303,157 @@ fn mark_date1904(bytes: &[u8]) -> Result<Vec<u8>> {
     }
     let done = out.finish().map_err(|e| fail(&e))?;
     Ok(done.into_inner())
+}
+
+// ---- the implicit-intersection operator in files ----
+//
+// Excel shows `@A1:A10` and stores `_xlfn.SINGLE(A1:A10)`.
+
+/// The end (exclusive) of the parenthesized group starting at `open`,
+/// skipping text in double quotes and sheet names in single quotes.
+fn group_end(chars: &[char], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            q @ ('"' | '\'') => {
+                i += 1;
+                while i < chars.len() && chars[i] != q {
+                    i += 1;
+                }
+            }
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    chars.len()
+}
+
+fn is_reference_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '$' | ':' | '!' | '#' | '\\')
+}
+
+/// The end of the operand of `@` starting at `i`: a parenthesized
+/// expression, or a reference, name or function call.
+fn operand_end(chars: &[char], mut i: usize) -> usize {
+    if chars.get(i) == Some(&'(') {
+        return group_end(chars, i);
+    }
+    if chars.get(i) == Some(&'\'') {
+        i += 1;
+        while i < chars.len() {
+            if chars[i] == '\'' {
+                if chars.get(i + 1) == Some(&'\'') {
+                    i += 2;
+                    continue;
+                }
+                break;
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    while i < chars.len() && is_reference_char(chars[i]) {
+        i += 1;
+    }
+    if chars.get(i) == Some(&'(') {
+        return group_end(chars, i);
+    }
+    i.min(chars.len())
+}
+
+/// `=@A1:A10*2` as an XLSX file stores it: `=_xlfn.SINGLE(A1:A10)*2`.
+pub(crate) fn single_to_file(formula: &str) -> String {
+    if !formula.contains('@') {
+        return formula.to_owned();
+    }
+    let chars: Vec<char> = formula.chars().collect();
+    let mut out = String::with_capacity(formula.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            q @ ('"' | '\'') => {
+                let start = i;
+                i += 1;
+                while i < chars.len() && chars[i] != q {
+                    i += 1;
+                }
+                i = (i + 1).min(chars.len());
+                out.extend(&chars[start..i]);
+            }
+            '@' => {
+                let mut start = i + 1;
+                while chars.get(start).is_some_and(|c| c.is_whitespace()) {
+                    start += 1;
+                }
+                let end = operand_end(&chars, start);
+                let inner: String = chars[start..end].iter().collect();
+                out.push_str("_xlfn.SINGLE(");
+                out.push_str(&single_to_file(&inner));
+                out.push(')');
+                i = end;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `SINGLE(A1:A10)` (read from a file, prefix removed) as Excel shows it:
+/// `@A1:A10`.
+pub(crate) fn single_from_file(formula: &str) -> String {
+    const CALL: &str = "SINGLE(";
+    let chars: Vec<char> = formula.chars().collect();
+    let call: Vec<char> = CALL.chars().collect();
+    let mut out = String::with_capacity(formula.len());
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            q @ ('"' | '\'') => {
+                let start = i;
+                i += 1;
+                while i < chars.len() && chars[i] != q {
+                    i += 1;
+                }
+                i = (i + 1).min(chars.len());
+                out.extend(&chars[start..i]);
+            }
+            _ if chars[i..].starts_with(&call) && (i == 0 || !is_reference_char(chars[i - 1])) => {
+                let open = i + call.len() - 1;
+                let end = group_end(&chars, open);
+                let close = if chars.get(end - 1) == Some(&')') {
+                    end - 1
+                } else {
+                    end
+                };
+                let inner: String = chars[open + 1..close.max(open + 1)].iter().collect();
+                let inner = single_from_file(&inner);
+                let inner_chars: Vec<char> = inner.chars().collect();
+                out.push('@');
+                if !inner_chars.is_empty() && operand_end(&inner_chars, 0) == inner_chars.len() {
+                    out.push_str(&inner);
+                } else {
+                    out.push('(');
+                    out.push_str(&inner);
+                    out.push(')');
+                }
+                i = end;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }

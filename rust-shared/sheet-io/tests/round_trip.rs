@@ -163,3 +163,40 @@ fn the_1904_date_system_round_trips_through_xlsx() {
     let plain = sheet_io::read_xlsx(&sheet_io::write_xlsx(&Workbook::new()).unwrap()).unwrap();
     assert!(!plain.date1904());
 }
+
+#[test]
+fn implicit_intersection_is_stored_as_single() {
+    let mut wb = Workbook::new();
+    let s = wb.sheet_at(0).unwrap();
+    for r in 0..5 {
+        wb.set_input(s, r, 0, &(r + 1).to_string()).unwrap();
+    }
+    wb.set_input(s, 2, 1, "=@A1:A5*10").unwrap();
+    wb.set_input(s, 3, 1, "=@(A1:A5*2)+SUM(@A:A)").unwrap();
+    wb.set_input(s, 4, 1, "=\"@A1\"&@A1:A5").unwrap();
+    let bytes = sheet_io::write_xlsx(&wb).unwrap();
+    // The worksheet XML has Excel's stored form.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    assert!(xml.contains("_xlfn.SINGLE(A1:A5)*10"), "{xml}");
+    assert!(
+        xml.contains("_xlfn.SINGLE((A1:A5*2))+SUM(_xlfn.SINGLE(A:A))"),
+        "{xml}"
+    );
+    assert!(xml.contains("\"@A1\"&amp;_xlfn.SINGLE(A1:A5)"), "{xml}");
+    let back = sheet_io::read_xlsx(&bytes).unwrap();
+    let t = back.sheet_at(0).unwrap();
+    assert_eq!(back.formula(t, 2, 1).as_deref(), Some("=@A1:A5*10"));
+    assert_eq!(back.get(t, 2, 1), Value::Number(30.0));
+    assert_eq!(
+        back.formula(t, 3, 1).as_deref(),
+        Some("=@(A1:A5*2)+SUM(@A:A)")
+    );
+    assert_eq!(back.get(t, 3, 1), Value::Number(6.0));
+    assert_eq!(back.get(t, 4, 1), Value::from("@A15"));
+}

@@ -356,3 +356,41 @@ def test_notes_are_published_to_postgres(demo_published):
         "distinct_titles": 2,
         "last_note_id": ids[2],
     }
+
+
+def get_bytes(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.headers["Content-Type"] or "", r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"] or "", e.read()
+
+
+def test_sheet_page_serves_the_spreadsheet_engine(demo):
+    base, _ = demo
+    sheet = REPO / "frontend-sheet"
+    built = (sheet / "dist" / "index.js").exists() and (sheet / "pkg" / "sheet_wasm_bg.wasm").exists()
+    status, ctype, body = call("GET", f"{base}/sheet")
+    assert ctype.startswith("text/html")
+    if not built:
+        # A checkout where the WebAssembly build has not run: the page says how.
+        assert status == 503
+        assert "scripts/dev -s sheet" in body
+        return
+    assert status == 200
+    assert "import { init, Workbook } from '/sheet/files/dist/index.js'" in body
+    assert "=COUNTIF(B2:B" in body
+    status, ctype, wasm = get_bytes(f"{base}/sheet/files/pkg/sheet_wasm_bg.wasm")
+    assert (status, ctype) == (200, "application/wasm")
+    assert wasm[:4] == b"\0asm"
+    assert wasm == (sheet / "pkg" / "sheet_wasm_bg.wasm").read_bytes()
+    status, ctype, js = get_bytes(f"{base}/sheet/files/dist/index.js")
+    assert status == 200
+    assert ctype.startswith("text/javascript")
+    assert b"../pkg/sheet_wasm.js" in js
+    # The XLSX module the page fetches on its first download.
+    assert get_bytes(f"{base}/sheet/files/pkg/sheet_xlsx_bg.wasm")[0] == 200
+    # Nothing outside the two built folders, nothing but their scripts and modules.
+    for path in ("pkg/..%2F..%2Fnoxfile.py", "dist/index.d.ts", "web/index.html", "pkg/sheet_wasm.d.ts"):
+        status, _, body = call("GET", f"{base}/sheet/files/{path}")
+        assert status == 404, path

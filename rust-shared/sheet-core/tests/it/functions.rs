@@ -244,6 +244,13 @@ const CASES: &[(&str, &str)] = &[
     ("=HLOOKUP(3,{1,2,3;\"a\",\"b\",\"c\"},2,FALSE)", "c"),
     ("=LOOKUP(4.5,A1:A5,C1:C5)", "date"),
     ("=INDEX(A1:C5,2,3)", "banana"),
+    // The implicit-intersection operator (`@`, SINGLE in files), from Z100:
+    // no row or column of A1:A5 meets it; an array gives its first value.
+    ("=SINGLE(A1:A5)", "#VALUE!"),
+    ("=@A1:A5", "#VALUE!"),
+    ("=@{7,8;9,10}", "7"),
+    ("=@B1", "10"),
+    ("=@SEQUENCE(3)+1", "2"),
     ("=INDEX(B1:B5,4)", "40"),
     ("=SUM(INDEX(A1:B5,0,2))", "150"),
     ("=INDEX(A1:A5,9)", "#REF!"),
@@ -441,6 +448,51 @@ fn every_function_gives_excels_result() {
         CASES.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn implicit_intersection_picks_the_formulas_row_or_column() {
+    let (mut wb, s) = fixture();
+    // In row 3, @A1:A5 is A3; in column B, @A1:E1 is B1.
+    wb.set_input(s, 2, 8, "=@A1:A5*10").unwrap();
+    assert_eq!(wb.display(s, 2, 8), "30");
+    wb.set_input(s, 9, 1, "=@A1:E1").unwrap();
+    assert_eq!(wb.display(s, 9, 1), "10");
+    // Whole columns and names intersect too; a 2-D range does not.
+    wb.define_name("Qty", "=$B$1:$B$5").unwrap();
+    wb.set_input(s, 3, 9, "=@Qty+@A:A").unwrap();
+    assert_eq!(wb.display(s, 3, 9), "44");
+    wb.set_input(s, 3, 10, "=@A1:B5").unwrap();
+    assert_eq!(wb.display(s, 3, 10), "#VALUE!");
+    // No spill: the bare range spills, the intersected one is one value.
+    wb.set_input(s, 1, 11, "=A1:A3").unwrap();
+    assert!(wb.spill_range(s, 1, 11).is_some());
+    wb.set_input(s, 1, 12, "=@A1:A3").unwrap();
+    assert_eq!(wb.spill_range(s, 1, 12), None);
+    assert_eq!(wb.display(s, 1, 12), "2");
+    // Recomputed when the intersected cell changes.
+    wb.set_input(s, 2, 0, "7").unwrap();
+    assert_eq!(wb.display(s, 2, 8), "70");
+    // Printed as typed, and normalized with the operator: `SINGLE(x)` reads
+    // as `@x`, a non-reference operand keeps its parentheses.
+    assert_eq!(wb.formula(s, 2, 8).as_deref(), Some("=@A1:A5*10"));
+    wb.set_input(s, 4, 8, "=single(a1:a5)+@(A1:A5*2)").unwrap();
+    assert_eq!(
+        wb.formula_normalized(s, 4, 8).as_deref(),
+        Some("=@A1:A5+@(A1:A5*2)")
+    );
+    // A5 + the first value of the array (Excel: @ of an array is its top-left).
+    assert_eq!(wb.display(s, 4, 8), "7");
+    // Rows inserted above move the reference; the result follows the row.
+    wb.insert_rows(s, 0, 1).unwrap();
+    assert_eq!(
+        wb.formula_normalized(s, 3, 8).as_deref(),
+        Some("=@A2:A6*10")
+    );
+    assert_eq!(wb.display(s, 3, 8), "70");
+    // A bare @ is a parse error with its position.
+    let err = wb.set_input(s, 0, 0, "=1+@").unwrap_err();
+    assert!(err.to_string().contains("cannot parse formula"), "{err}");
 }
 
 #[test]

@@ -74,6 +74,7 @@ pub(crate) const DEFS: &[Def] = &[
         results.get(i).cloned().ok_or(ErrorKind::NA)
     }),
     r("INDEX", 2, 3, index),
+    r("SINGLE", 1, 1, single),
     f("MATCH", 2, 3, |c, a| {
         let x = lookup_value(c, &a[0])?;
         let t = c.table(&a[1]);
@@ -307,6 +308,25 @@ fn xsearch(keys: &[Value], x: &Value, mode: i64, search: i64) -> Result<Option<u
             Ok(best)
         }
         _ => Err(ErrorKind::Value),
+    }
+}
+
+/// `@x` (`SINGLE(x)` in files): a range gives its cell in the formula's row
+/// (a one-column range) or column (a one-row range), #VALUE! when the
+/// formula is beside neither; an array gives its top-left value.
+fn single(c: &Ctx, a: &[Expr]) -> Result<Operand, ErrorKind> {
+    match c.eval(&a[0]) {
+        Operand::Area(sheet, rect) if rect.is_cell() => Ok(Operand::Area(sheet, rect)),
+        Operand::Area(sheet, rect) => {
+            if rect.c1 == rect.c2 && (rect.r1..=rect.r2).contains(&c.row) {
+                Ok(Operand::Area(sheet, Rect::cell(c.row, rect.c1)))
+            } else if rect.r1 == rect.r2 && (rect.c1..=rect.c2).contains(&c.col) {
+                Ok(Operand::Area(sheet, Rect::cell(rect.r1, c.col)))
+            } else {
+                Err(ErrorKind::Value)
+            }
+        }
+        Operand::Value(v) => Ok(Operand::Value(v.scalar())),
     }
 }
 
