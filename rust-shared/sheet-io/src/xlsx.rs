@@ -336,6 +336,19 @@ fn group_end(chars: &[char], open: usize) -> usize {
     chars.len()
 }
 
+/// Copies the quoted text starting at `i` (text or a sheet name) to `out`;
+/// returns where it ends.
+fn copy_quoted(chars: &[char], i: usize, out: &mut String) -> usize {
+    let quote = chars[i];
+    let mut end = i + 1;
+    while end < chars.len() && chars[end] != quote {
+        end += 1;
+    }
+    let end = (end + 1).min(chars.len());
+    out.extend(&chars[i..end]);
+    end
+}
+
 fn is_reference_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '.' | '$' | ':' | '!' | '#' | '\\')
 }
@@ -379,15 +392,7 @@ pub(crate) fn single_to_file(formula: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
-            q @ ('"' | '\'') => {
-                let start = i;
-                i += 1;
-                while i < chars.len() && chars[i] != q {
-                    i += 1;
-                }
-                i = (i + 1).min(chars.len());
-                out.extend(&chars[start..i]);
-            }
+            '"' | '\'' => i = copy_quoted(&chars, i, &mut out),
             '@' => {
                 let mut start = i + 1;
                 while chars.get(start).is_some_and(|c| c.is_whitespace()) {
@@ -419,15 +424,7 @@ pub(crate) fn single_from_file(formula: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
-            q @ ('"' | '\'') => {
-                let start = i;
-                i += 1;
-                while i < chars.len() && chars[i] != q {
-                    i += 1;
-                }
-                i = (i + 1).min(chars.len());
-                out.extend(&chars[start..i]);
-            }
+            '"' | '\'' => i = copy_quoted(&chars, i, &mut out),
             _ if chars[i..].starts_with(&call) && (i == 0 || !is_reference_char(chars[i - 1])) => {
                 let open = i + call.len() - 1;
                 let end = group_end(&chars, open);
