@@ -318,55 +318,19 @@ pub fn validate_uuid<'py>(
     }
 }
 
-/// The syntax checks of an email address (no DNS): one `@`, a non-empty
-/// local part without spaces, a domain with a dot and valid labels.
-pub fn email_problem(s: &str) -> Option<&'static str> {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return Some("An email address must have an @-sign.");
-    };
-    if local.is_empty() {
-        return Some("There must be something before the @-sign.");
-    }
-    if local.contains('@')
-        || local.chars().any(char::is_whitespace)
-        || local.starts_with('.')
-        || local.ends_with('.')
-        || local.contains("..")
-    {
-        return Some("The part before the @-sign is not valid.");
-    }
-    if domain.is_empty() {
-        return Some("There must be something after the @-sign.");
-    }
-    if !domain.contains('.') {
-        return Some("The part after the @-sign is not valid. It should have a period.");
-    }
-    let labels_ok = domain.split('.').all(|l| {
-        !l.is_empty()
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-    });
-    if !labels_ok {
-        return Some("The part after the @-sign is not valid.");
-    }
-    None
-}
+static EMAIL_CHECK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// `EmailStr`: the address checked and normalised by `email-validator`
+/// (through `ouroboros.validation._email`), as Pydantic checks it; its
+/// reasons become `value_error` lines ("value is not a valid email address: ...").
 pub fn validate_email<'py>(py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
     let Some(s) = inp.as_str() else {
         return Err(ValError::new(py, ErrorType::StringType, inp));
     };
-    let trimmed = s.trim();
-    match email_problem(trimmed) {
-        None => Ok(PyString::new(py, trimmed).into_any()),
-        Some(why) => Err(ValError::new(
-            py,
-            ErrorType::ValueError {
-                error: format!("value is not a valid email address: {why}"),
-            },
-            inp,
-        )),
+    let check = EMAIL_CHECK.import(py, "ouroboros.validation._email", "normalized_address")?;
+    match check.call1((PyString::new(py, &s),)) {
+        Ok(address) => Ok(address),
+        Err(e) => Err(super::error::from_user_exception(py, e, &inp.to_py(py)?)),
     }
 }
 

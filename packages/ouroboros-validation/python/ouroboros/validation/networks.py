@@ -6,6 +6,7 @@ import dataclasses
 import ipaddress
 from typing import Any, ClassVar
 
+from ouroboros.validation._email import load_validator, split_name_email
 from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation._types import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
 from ouroboros.validation.core._urls import MultiHostUrl
@@ -132,38 +133,18 @@ ClickHouseDsn = _url_type(
 SnowflakeDsn = _url_type("SnowflakeDsn", ["snowflake"], host_required=True)
 _CoreMultiHostUrl = MultiHostUrl
 
-_EMAIL = None
-
 
 def import_email_validator() -> None:
-    """Nothing to import: addresses are checked by ouroboros-schema in Rust, not ``email-validator``."""
+    """Import ``email-validator`` (which checks ``EmailStr`` and ``NameEmail``), or raise ``ImportError``."""
+    load_validator()
 
 
 def validate_email(value: str) -> tuple[str, str]:
-    """``"John Doe <jd@example.com>"`` or ``"jd@example.com"`` -> ``(name, email)``."""
-    from ouroboros.validation._errors import PydanticCustomError, ValidationError
-    from ouroboros.validation._validation import SchemaValidator
+    """``"John Doe <jd@example.com>"`` or ``"jd@example.com"`` -> ``(name, email)``, as Pydantic.
 
-    global _EMAIL
-    if _EMAIL is None:
-        _EMAIL = SchemaValidator({"type": "email", "title": "email"})
-    text = value.strip()
-    name = None
-    if text.endswith(">") and "<" in text:
-        name, _, text = text[:-1].partition("<")
-        name = name.strip().strip('"') or None
-    try:
-        email = _EMAIL.validate_python(text.strip())
-    except ValidationError:
-        raise PydanticCustomError(
-            "value_error",
-            "value is not a valid email address: {reason}",
-            {"reason": "An email address must have an @-sign."}
-            if "@" not in text
-            else {"reason": "The email address is not valid."},
-        ) from None
-    local, _, domain = email.rpartition("@")
-    return name or local, f"{local}@{domain.lower()}"
+    The address is checked and normalised by ``email-validator`` (syntax only, no DNS).
+    """
+    return split_name_email(value)
 
 
 class NameEmail:
