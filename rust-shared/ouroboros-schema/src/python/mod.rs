@@ -24,7 +24,7 @@ use crate::errors::ErrorType;
 pub use compile::{SCHEMA_ATTR, SCHEMA_FORMAT_VERSION};
 pub use error::{ValError, ValidationError};
 pub use model::ExtraBehavior;
-pub use serialize::SerOptions;
+pub use serialize::{EntrySink, SerOptions};
 
 /// Per-call options of `model_validate` / `model_validate_json`.
 #[derive(Default)]
@@ -430,6 +430,18 @@ impl SchemaValidator {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.serializer(opts)
             .to_python(value, &include, &exclude, 0)
+    }
+
+    /// `model_dump`'s entries of an instance handed to `f` one by one, without
+    /// the dict (`Serializer::for_each_entry`); false when the model's
+    /// rules need the full `to_python`.
+    pub fn for_each_dump_entry<'py>(
+        &self,
+        instance: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        f: &mut EntrySink<'_, 'py>,
+    ) -> PyResult<bool> {
+        self.serializer(opts).for_each_entry(instance, f)
     }
 
     /// `model_dump_json`: a value to compact JSON bytes.

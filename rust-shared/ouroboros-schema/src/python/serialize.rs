@@ -65,6 +65,10 @@ pub struct Serializer<'a> {
     pub opts: SerOptions,
 }
 
+/// Receives `(key, value)` entries of a model dump (`for_each_entry`).
+pub type EntrySink<'a, 'py> =
+    dyn FnMut(&Bound<'py, PyString>, Bound<'py, PyAny>) -> PyResult<()> + 'a;
+
 /// Include/exclude filter of one level: a set or dict of names/indices.
 type Filter<'py> = Option<Bound<'py, PyAny>>;
 
@@ -318,6 +322,58 @@ impl Serializer<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The `(key, value)` entries `to_python` would put in the dict of
+    /// `obj`, a compiled model's instance, handed to `f` one by one without
+    /// building that dict: for writers of another format (BSON) that convert
+    /// the values themselves. Applies when only field names, aliases and
+    /// excluded fields shape the output (no model serializer, no field
+    /// serializer for this mode, no computed field, extra or `exclude_*`
+    /// option); returns false without calling `f` otherwise. The values are
+    /// the instance's own: `to_python` of one gives what the dict would hold.
+    pub fn for_each_entry<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        f: &mut EntrySink<'_, 'py>,
+    ) -> PyResult<bool> {
+        let Some(i) = self.model_index(obj) else {
+            return Ok(false);
+        };
+        let ms = &self.sers[i];
+        let serialized = ms
+            .fields
+            .iter()
+            .any(|fs| fs.serializer.is_some() && (!fs.serializer_when_json || self.opts.json));
+        if serialized
+            || ms.model_serializer.is_some()
+            || !ms.computed.is_empty()
+            || ms.extra_allowed
+            || self.opts.exclude_unset
+            || self.opts.exclude_defaults
+            || self.opts.exclude_none
+        {
+            return Ok(false);
+        }
+        let py = obj.py();
+        let dict = instance_dict(obj)?;
+        for fs in &ms.fields {
+            if fs.exclude {
+                continue;
+            }
+            let name = fs.name.bind(py);
+            if let Some(value) = dict.get_item(name)? {
+                f(
+                    if self.opts.by_alias {
+                        fs.alias.bind(py)
+                    } else {
+                        name
+                    },
+                    value,
+                )?;
+            }
+        }
+        Ok(true)
     }
 
     /// No option and no per-field rule changes the output: every field is
