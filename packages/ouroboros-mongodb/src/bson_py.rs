@@ -11,6 +11,7 @@
 
 use bson::spec::BinarySubtype;
 use bson::{Binary, Bson, Decimal128, Document, RawBsonRef, RawDocument, RawDocumentBuf, Regex};
+use ouroboros_schema::python::EntrySink;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -537,6 +538,84 @@ pub fn to_raw_insert(value: &Bound<'_, PyAny>) -> PyResult<(RawDocumentBuf, Bson
     let raw = RawDocumentBuf::from_document(&doc)
         .map_err(|e| errors::invalid_document(&e.to_string()))?;
     Ok((raw, id))
+}
+
+/// Like [`to_raw_insert`], for a model instance walked field by field: `walk`
+/// hands each stored `(key, value)` of the instance to its callback (the
+/// compiled serializer's entries, no dumped dict), `dump` turns a value that
+/// is not plain data into what the dumped dict would hold. `None` when `walk`
+/// declines, or `_id` is not the first key written (the caller then dumps).
+pub fn to_raw_insert_entries<'py>(
+    walk: impl FnOnce(&mut EntrySink<'_, 'py>) -> PyResult<bool>,
+    dump: impl Fn(&Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Option<(RawDocumentBuf, Bson)>> {
+    let mut buf = Vec::with_capacity(256);
+    let at = begin(&mut buf);
+    let mut id: Option<Bson> = None;
+    let mut misplaced = false;
+    let mut entry = |key: &Bound<'py, PyString>, value: Bound<'py, PyAny>| -> PyResult<()> {
+        let key = key.to_str()?;
+        let first = buf.len() == at + 4;
+        if key == "_id" {
+            if !first {
+                misplaced = true;
+                return Ok(());
+            }
+            if value.is_none() {
+                let oid = bson::oid::ObjectId::new();
+                element_key(&mut buf, 0x07, "_id");
+                buf.extend_from_slice(&oid.bytes());
+                id = Some(Bson::ObjectId(oid));
+                return Ok(());
+            }
+        } else {
+            check_key(key)?;
+        }
+        let value = if is_plain(&value, 1) {
+            value
+        } else {
+            dump(&value)?
+        };
+        if key == "_id" {
+            id = Some(to_bson_at(&value, 1)?);
+        }
+        write_element(&mut buf, key, &value, 1)
+    };
+    if !walk(&mut entry)? || misplaced {
+        return Ok(None);
+    }
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(Some((finish(buf, at)?, id)))
+}
+
+/// Whether `model_dump` returns `value` unchanged and [`write_element`]
+/// writes it without calling back into Python: exact str, int, bool, float,
+/// None, ObjectId and datetime, and lists and str-keyed dicts of those.
+fn is_plain(value: &Bound<'_, PyAny>, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    if value.is_exact_instance_of::<PyString>()
+        || value.is_exact_instance_of::<PyInt>()
+        || value.is_exact_instance_of::<PyFloat>()
+        || value.is_exact_instance_of::<PyBool>()
+        || value.is_none()
+        || value.is_exact_instance_of::<PyDateTime>()
+        || value.is_exact_instance_of::<ObjectId>()
+    {
+        return true;
+    }
+    if let Ok(list) = value.cast_exact::<PyList>() {
+        return list.iter().all(|item| is_plain(&item, depth + 1));
+    }
+    if let Ok(dict) = value.cast_exact::<PyDict>() {
+        return dict
+            .iter()
+            .all(|(k, v)| k.is_exact_instance_of::<PyString>() && is_plain(&v, depth + 1));
+    }
+    false
 }
 
 fn too_deep() -> PyErr {

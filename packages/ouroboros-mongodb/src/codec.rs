@@ -10,7 +10,7 @@
 use bson::{Document, RawDocumentBuf};
 use ouroboros_schema::python::{SchemaValidator, SerOptions};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyBytes, PyDict, PyList, PyType};
 
 use crate::bson_py::{self, DecodeOpts};
 
@@ -59,6 +59,20 @@ impl Codec {
         self.dump_instance(py, instance)
     }
 
+    /// A document to insert -> `(BSON bytes, _id)`, as `insert_one` and
+    /// `insert_many` write it (an `_id` generated when missing; tests and tools).
+    fn encode_insert_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        document: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyAny>)> {
+        let (raw, id) = self.encode_insert(py, document)?;
+        Ok((
+            PyBytes::new(py, raw.as_bytes()),
+            bson_py::bson_to_py(py, &id, DecodeOpts::default())?,
+        ))
+    }
+
     /// BSON bytes -> a validated instance (tests and tools).
     #[pyo3(signature = (data, tz_aware = false))]
     fn decode_bytes<'py>(
@@ -87,6 +101,31 @@ impl Codec {
         } else {
             Ok(instance.clone())
         }
+    }
+
+    /// A document to insert -> BSON bytes and `_id`. An instance of the model
+    /// is written entry by entry from its fields (the compiled serializer's
+    /// entries, values dumped only when they are not plain data); models
+    /// whose dump has other rules, and mappings, go through the dumped dict.
+    fn encode_insert(
+        &self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<(RawDocumentBuf, bson::Bson)> {
+        let opts = SerOptions {
+            by_alias: true,
+            ..SerOptions::default()
+        };
+        if value.get_type().is(self.cls.bind(py)) {
+            let written = bson_py::to_raw_insert_entries(
+                |f| self.validator.for_each_dump_entry(value, opts, f),
+                |v| self.validator.to_python(v, opts, None, None),
+            )?;
+            if let Some(done) = written {
+                return Ok(done);
+            }
+        }
+        bson_py::to_raw_insert(&self.dump_instance(py, value)?)
     }
 
     /// An instance of the model (or a plain mapping) -> `bson::Document`.
@@ -136,7 +175,7 @@ pub fn encode_insert(
     value: &Bound<'_, PyAny>,
 ) -> PyResult<(RawDocumentBuf, bson::Bson)> {
     match codec {
-        Some(c) => bson_py::to_raw_insert(&c.get().dump_instance(py, value)?),
+        Some(c) => c.get().encode_insert(py, value),
         None => bson_py::to_raw_insert(value),
     }
 }

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import enum
 import re
 import uuid
+from typing import Any
 
 import bson
 import pytest
@@ -15,7 +17,15 @@ from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
 
-from ouroboros.mongodb import InvalidDocument, ObjectId, _mongodb, decode_document, encode_document
+from ouroboros.mongodb import (
+    Document,
+    InvalidDocument,
+    ObjectId,
+    PydanticObjectId,
+    _mongodb,
+    decode_document,
+    encode_document,
+)
 from ouroboros.validation import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 OID = "507f1f77bcf86cd799439011"
@@ -192,3 +202,75 @@ def test_alias_choices_from_bson_elements():
     codec = _mongodb.Codec(Choices)
     assert codec.decode_bytes(joined(("name", "b"), ("full_name", "a"))).name == "a"
     assert codec.decode_bytes(joined(("name", "b"))).name == "b"
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Inner(BaseModel):
+    n: int
+    when: datetime.datetime | None = None
+
+
+class Stored(Document):
+    name: str = Field(alias="fullName")
+    amount: int = 0
+    ratio: float = 0.5
+    flag: bool = True
+    tags: list[str] = []
+    when: datetime.datetime = datetime.datetime(2024, 1, 2, 3, 4, 5, 6000)
+    inner: Inner | None = None
+    inners: list[Inner] = []
+    by_key: dict[str, Inner] = {}
+    mixed: dict[str, Any] = {}
+    colour: Colour = Colour.RED
+    money: decimal.Decimal = decimal.Decimal("1.25")
+    key: uuid.UUID = uuid.UUID(int=5)
+    pair: tuple[int, str] = (1, "a")
+    blob: bytes = b"\x00\x01"
+    secret: str = Field(default="hidden", exclude=True)
+    ref: PydanticObjectId | None = None
+
+
+STORED = [
+    {"fullName": "plain"},
+    {"fullName": "nested", "inner": Inner(n=1), "inners": [Inner(n=2), Inner(n=3, when=datetime.datetime(2020, 1, 1))]},
+    {"fullName": "mapped", "by_key": {"a": Inner(n=4)}, "mixed": {"x": [1, {"y": None}], "z": Inner(n=5)}},
+    {"fullName": "scalars", "amount": 2**40, "ratio": float("inf"), "flag": False, "tags": ["a", "b"], "ref": OID},
+    {"_id": OID, "fullName": "given id"},
+    {
+        "fullName": "aware",
+        "when": datetime.datetime(2024, 5, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+    },
+]
+
+
+@pytest.mark.parametrize("fields", STORED, ids=[f["fullName"] for f in STORED])
+def test_instances_are_written_as_their_dump_would_be(fields):
+    """Instances go to BSON entry by entry from their fields: byte for byte what
+    writing the dumped dict gives, `_id` first and generated when missing."""
+    codec = _mongodb.Codec(Stored)
+    instance = Stored(**fields)
+    raw, oid = codec.encode_insert_bytes(instance)
+    dumped = codec.dump(instance)
+    assert next(iter(decode_document(raw))) == "_id"
+    assert "secret" not in decode_document(raw)
+    if "_id" in fields:
+        assert oid == ObjectId(OID)
+    else:
+        assert isinstance(oid, ObjectId)
+    rest = {k: v for k, v in dumped.items() if k != "_id"}
+    assert raw == encode_document({"_id": oid, **rest})
+
+
+def test_instance_with_bad_values_is_refused_by_the_entry_writer():
+    codec = _mongodb.Codec(Stored)
+    instance = Stored(fullName="x")
+    instance.__dict__["mixed"] = {"k\0": 1}
+    with pytest.raises(InvalidDocument, match="NUL"):
+        codec.encode_insert_bytes(instance)
+    instance.__dict__["mixed"] = {}
+    instance.__dict__["amount"] = 2**70
+    with pytest.raises(InvalidDocument, match="64-bit"):
+        codec.encode_insert_bytes(instance)
