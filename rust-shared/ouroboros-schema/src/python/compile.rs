@@ -660,7 +660,17 @@ impl Compiler {
                     Some(s) => self.schema(py, &s)?,
                     None => Validator::Any,
                 };
-                Validator::Function(Box::new(FunctionValidator { mode, func, inner }))
+                let strict_python = match get(d, "strict_python")? {
+                    Some(s) => Some(self.schema(py, &s)?),
+                    None => None,
+                };
+                Validator::Function(Box::new(FunctionValidator {
+                    mode,
+                    func,
+                    inner,
+                    strict_python,
+                    strict,
+                }))
             }
             "is_instance" => {
                 let cls = get(d, "cls")?.ok_or_else(|| bad("is_instance without cls"))?;

@@ -70,6 +70,13 @@ pub struct FunctionValidator {
     pub mode: FuncMode,
     pub func: Py<PyAny>,
     pub inner: Validator,
+    /// What strict mode asks of Python input instead (`Path`, IP addresses,
+    /// `deque`, `Fraction`... must already be of their type); JSON input,
+    /// which has no such types, is always read through the function.
+    pub strict_python: Option<Validator>,
+    /// The schema's own strictness (config or `Field(strict=)`), used when
+    /// the call does not say.
+    pub strict: bool,
 }
 
 #[derive(Debug)]
@@ -303,6 +310,11 @@ impl FunctionValidator {
         inp: &Inp<'_, 'py>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
+        if let (Some(strict_python), Inp::Py(_)) = (&self.strict_python, inp) {
+            if st.strict.unwrap_or(self.strict) {
+                return strict_python.validate(py, inp, st);
+            }
+        }
         let data = st
             .data
             .as_ref()

@@ -140,7 +140,11 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     if kind == "nullable":
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
     if kind == "function" and "schema" in schema:
-        return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
+        wrapped = {**schema, "schema": apply_constraints(schema["schema"], constraints)}
+        if "strict_python" in schema and "strict" in constraints:
+            # The function itself decides what strict mode takes from Python.
+            wrapped["strict"] = constraints["strict"]
+        return wrapped
     if kind in ("decimal", "float", "int"):
         _check_number_constraints(kind, constraints)
     out = dict(schema)
@@ -710,7 +714,8 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if tp in _PATHS:
         from ouroboros.validation._more_types import PATH_SCHEMA
 
-        return dict(PATH_SCHEMA)
+        # Strict mode takes only instances of the annotated path type from Python.
+        return {**PATH_SCHEMA, "strict_python": {"type": "is_instance", "cls": tp}}
     custom = getattr(tp, "__ouroboros_type_schema__", None)
     if isinstance(custom, dict):
         return dict(custom)

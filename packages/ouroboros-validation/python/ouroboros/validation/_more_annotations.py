@@ -44,6 +44,19 @@ def _plain(func: Callable[[Any], Any]) -> dict[str, Any]:
     return {"type": "function", "mode": "plain", "func": lambda v, *_: func(v)}
 
 
+def _strict_instance(schema: dict[str, Any], cls: type, error_type: str, message: str) -> dict[str, Any]:
+    """``schema`` that, in strict mode, takes only instances of ``cls`` from Python (JSON input,
+    which has no such type, is still read as in lax mode), as Pydantic's strict containers do."""
+
+    def require(value: Any, *_: Any) -> Any:
+        if not isinstance(value, cls):
+            raise PydanticCustomError(error_type, message)
+        return dict(value) if isinstance(value, dict) else list(value)
+
+    strict = {"type": "function", "mode": "before", "func": require, "schema": schema}
+    return {**schema, "strict_python": strict}
+
+
 _MAX_EXPONENT = 4300
 
 
@@ -250,12 +263,27 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
     ):
         return _iterable(describe(args[0]) if args else None)
     if origin is collections.deque:
-        return _after({"type": "list", "items": item()}, collections.deque)
+        return _strict_instance(
+            _after({"type": "list", "items": item()}, collections.deque),
+            collections.deque,
+            "deque_type",
+            "Input should be a valid deque",
+        )
     if origin is collections.Counter:
-        return _after({"type": "dict", "keys": item(), "values": {"type": "int"}}, collections.Counter)
+        return _strict_instance(
+            _after({"type": "dict", "keys": item(), "values": {"type": "int"}}, collections.Counter),
+            collections.Counter,
+            "counter_type",
+            "Input should be a valid Counter",
+        )
     if origin is collections.OrderedDict:
         values = describe(args[1]) if len(args) > 1 else {"type": "any"}
-        return _after({"type": "dict", "keys": item(), "values": values}, collections.OrderedDict)
+        return _strict_instance(
+            _after({"type": "dict", "keys": item(), "values": values}, collections.OrderedDict),
+            collections.OrderedDict,
+            "ordered_dict_type",
+            "Input should be a valid OrderedDict",
+        )
     if origin is collections.defaultdict:
         value_tp = args[1] if len(args) > 1 else Any
         factory = _DEFAULT_FACTORIES.get(typing.get_origin(value_tp) or value_tp)
@@ -269,7 +297,8 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         values = describe(value_tp)
         return _after({"type": "dict", "keys": item(), "values": values}, lambda d: collections.defaultdict(factory, d))
     if tp is Fraction:
-        return _plain(_fraction)
+        # Strict mode takes only Fraction instances from Python.
+        return {**_plain(_fraction), "strict_python": {"type": "is_instance", "cls": Fraction}}
     if origin in (re.Pattern, typing.Pattern):
         return _plain(_pattern)
     if getattr(tp, "__module__", None) == "zoneinfo" and getattr(tp, "__name__", "") == "ZoneInfo":

@@ -231,7 +231,11 @@ def _ip(kind: str, parse: Any, message: str) -> dict[str, Any]:
         except (ValueError, TypeError):
             raise PydanticCustomError(kind, message) from None
 
-    return {"type": "function", "mode": "plain", "func": validate}
+    schema: dict[str, Any] = {"type": "function", "mode": "plain", "func": validate}
+    if isinstance(parse, type):
+        # Strict mode takes only instances of the class from Python (JSON still parses text).
+        schema["strict_python"] = {"type": "is_instance", "cls": parse}
+    return schema
 
 
 class _IPBase:
