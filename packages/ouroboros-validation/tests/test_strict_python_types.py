@@ -92,3 +92,29 @@ def test_ip_strict_error_names_the_class():
             "ctx": {"class": "IPv6Interface"},
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("tp", "value"),
+    [
+        ("re.Pattern[str]", b"ab+"),
+        ("re.Pattern[str]", "re.compile(b'ab')"),
+        ("re.Pattern[bytes]", "ab+"),
+        ("re.Pattern[bytes]", "re.compile('ab')"),
+        ("re.Pattern[str]", "ab+"),
+        ("re.Pattern[bytes]", b"ab+"),
+        ("re.Pattern", ()),
+        ("re.Pattern", "[xx"),
+    ],
+)
+def test_pattern_of_str_or_bytes_as_pydantic(tp, value):
+    import re  # noqa: F401 - used by eval
+
+    annotation = eval(tp)
+    if isinstance(value, str) and value.startswith("re.compile"):
+        value = eval(value)
+    got, want = _ours(annotation, value), _theirs(annotation, value)
+    if got[0] == "ok":
+        assert want[0] == "ok" and got[1].pattern == want[1].pattern
+    else:
+        assert got == want

@@ -96,11 +96,17 @@ def _zoneinfo(value: Any) -> Any:
         ) from None
 
 
-def _pattern(value: Any) -> re.Pattern[Any]:
+def _pattern(value: Any, kind: type | None = None) -> re.Pattern[Any]:
+    """``re.Pattern`` (any source), ``re.Pattern[str]`` or ``re.Pattern[bytes]`` (``kind``)."""
+    source = value.pattern if isinstance(value, re.Pattern) else value
+    if not isinstance(source, (str, bytes)):
+        raise PydanticCustomError("pattern_type", "Input should be a valid pattern")
+    if kind is str and not isinstance(source, str):
+        raise PydanticCustomError("pattern_str_type", "Input should be a string pattern")
+    if kind is bytes and not isinstance(source, bytes):
+        raise PydanticCustomError("pattern_bytes_type", "Input should be a bytes pattern")
     if isinstance(value, re.Pattern):
         return value
-    if not isinstance(value, (str, bytes)):
-        raise PydanticCustomError("pattern_type", "Input should be a valid pattern")
     try:
         return re.compile(value)
     except re.error as exc:
@@ -300,7 +306,8 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         # Strict mode takes only Fraction instances from Python.
         return {**_plain(_fraction), "strict_python": {"type": "is_instance", "cls": Fraction}}
     if origin in (re.Pattern, typing.Pattern):
-        return _plain(_pattern)
+        kind = args[0] if args and args[0] in (str, bytes) else None
+        return _plain(lambda v: _pattern(v, kind))
     if getattr(tp, "__module__", None) == "zoneinfo" and getattr(tp, "__name__", "") == "ZoneInfo":
         return _plain(_zoneinfo)
     if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
