@@ -438,3 +438,109 @@ async def test_autogenerate_sees_foreign_key_changes(conn, names):
     for statement in diff.up + diff.down:
         await conn.execute(statement)
     assert await diff_models(conn, [Parent, Child2]) == postgres.Diff()
+
+
+async def test_autogenerate_and_joins_follow_composite_foreign_keys(conn, names):
+    product, line = names["t1"], names["t2"]
+
+    class Product(Table):
+        shop: str
+        sku: str
+        title: str = ""
+
+        class Settings:
+            table_name = product
+            primary_key = ("shop", "sku")
+
+    class Line(Table):
+        id: int | None = None
+        shop: str
+        sku: str
+        qty: int = 1
+
+        class Settings:
+            table_name = line
+
+    class LineWithKey(Table):
+        id: int | None = None
+        shop: str
+        sku: str
+        qty: int = 1
+
+        class Settings:
+            table_name = line
+            foreign_keys = {("shop", "sku"): ForeignKey(Product, on_delete="cascade")}
+
+    for model in (Product, Line):
+        for statement in model.create_table_sql():
+            await conn.execute(statement)
+    fk = f"fk_{line}_shop_sku"
+    add = (
+        f'ALTER TABLE "{line}" ADD CONSTRAINT "{fk}" FOREIGN KEY ("shop", "sku") '
+        f'REFERENCES "{product}" ("shop", "sku") ON DELETE CASCADE'
+    )
+    diff = await diff_models(conn, [Product, LineWithKey])
+    assert diff.up == [add]
+    assert diff.down == [f'ALTER TABLE "{line}" DROP CONSTRAINT "{fk}"']
+    await conn.execute(add)
+    assert await diff_models(conn, [Product, LineWithKey]) == postgres.Diff()
+    # The constraint works on both columns together.
+    await conn.execute(f"INSERT INTO \"{product}\" VALUES ('a', 'x', 'pen')")
+    await conn.execute(f"INSERT INTO \"{line}\" (shop, sku) VALUES ('a', 'x')")
+    with pytest.raises(postgres.ForeignKeyViolationError):
+        await conn.execute(f"INSERT INTO \"{line}\" (shop, sku) VALUES ('b', 'x')")
+
+    # Naming the target's columns in another order is another constraint: replaced.
+    class LineSwapped(Table):
+        id: int | None = None
+        shop: str
+        sku: str
+        qty: int = 1
+
+        class Settings:
+            table_name = line
+            foreign_keys = {("sku", "shop"): ForeignKey(Product, column=("sku", "shop"), on_delete="cascade")}
+
+    diff = await diff_models(conn, [Product, LineSwapped])
+    swapped = f"fk_{line}_sku_shop"
+    assert diff.up == [
+        f'ALTER TABLE "{line}" DROP CONSTRAINT "{fk}"',
+        f'ALTER TABLE "{line}" ADD CONSTRAINT "{swapped}" FOREIGN KEY ("sku", "shop") '
+        f'REFERENCES "{product}" ("sku", "shop") ON DELETE CASCADE',
+    ]
+    assert diff.down == [
+        f'ALTER TABLE "{line}" DROP CONSTRAINT "{swapped}"',
+        f'ALTER TABLE "{line}" ADD CONSTRAINT "{fk}" FOREIGN KEY (shop, sku) '
+        f"REFERENCES {product}(shop, sku) ON DELETE CASCADE",
+    ]
+    for statement in diff.up:
+        await conn.execute(statement)
+    assert await diff_models(conn, [Product, LineSwapped]) == postgres.Diff()
+    for statement in diff.down:
+        await conn.execute(statement)
+
+    # Removing the declaration drops it.
+    diff = await diff_models(conn, [Product, Line])
+    assert diff.up == [f'ALTER TABLE "{line}" DROP CONSTRAINT "{fk}"']
+
+    # create_table() writes the composite constraint; join() follows it on both columns.
+    assert (
+        f'CONSTRAINT "{fk}" FOREIGN KEY ("shop", "sku") REFERENCES "{product}" ("shop", "sku")'
+        in (LineWithKey.create_table_sql()[0])
+    )
+    sql, _ = LineWithKey.find_all().join(Product).sql()
+    assert f'"{line}"."shop" = "{product}"."shop" AND "{line}"."sku" = "{product}"."sku"' in sql
+
+    class Wrong(Table):
+        id: int | None = None
+        shop: str
+        sku: str
+
+        class Settings:
+            table_name = line
+            foreign_keys = {("shop", "sku"): ForeignKey(Product, column="shop")}
+
+    from ouroboros.core import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match=r"2 column\(s\) cannot reference Product's 1 \('shop',\)"):
+        Wrong.create_table_sql()

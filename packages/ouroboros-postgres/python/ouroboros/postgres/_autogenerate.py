@@ -107,6 +107,7 @@ def _default_value(text: str | None) -> Any:
 
 
 Schema = dict[str, dict[str, str]]
+_LiveForeignKey = tuple[tuple[str, ...], str, tuple[str, ...], str, str]
 
 
 @dataclass
@@ -118,8 +119,15 @@ class _Live:
     indexes: Schema
     #: table -> column -> default expression (``pg_get_expr``)
     defaults: Schema
-    #: table -> constraint name -> (column, target table, target column, ON DELETE code, definition)
-    foreign_keys: dict[str, dict[str, tuple[str, str, str, str, str]]]
+    #: table -> constraint name -> (columns, target table, target columns, ON DELETE code, definition)
+    foreign_keys: dict[str, dict[str, _LiveForeignKey]]
+
+
+# The names of a constraint's columns, in the constraint's order.
+_KEY_NAMES = (
+    "ARRAY(SELECT a.attname::text FROM unnest(con.{key}) WITH ORDINALITY AS k(num, i) "
+    "JOIN pg_attribute a ON a.attrelid = con.{rel} AND a.attnum = k.num ORDER BY k.i)"
+)
 
 
 async def _live_schema(conn: Connection, tables: list[str]) -> _Live:
@@ -152,20 +160,26 @@ async def _live_schema(conn: Connection, tables: list[str]) -> _Live:
     for table, name, definition in rows:
         indexes.setdefault(table, {})[name] = definition
     rows = await conn.fetch(
-        "SELECT cl.relname, con.conname, a.attname, tcl.relname, ta.attname, con.confdeltype::text, "
-        "pg_get_constraintdef(con.oid) "
+        "SELECT cl.relname, con.conname, "
+        + _KEY_NAMES.format(key="conkey", rel="conrelid")
+        + ", tcl.relname, "
+        + _KEY_NAMES.format(key="confkey", rel="confrelid")
+        + ", con.confdeltype::text, pg_get_constraintdef(con.oid) "
         "FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid "
         "JOIN pg_namespace n ON n.oid = cl.relnamespace "
         "JOIN pg_class tcl ON tcl.oid = con.confrelid "
-        "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] "
-        "JOIN pg_attribute ta ON ta.attrelid = con.confrelid AND ta.attnum = con.confkey[1] "
-        "WHERE con.contype = 'f' AND n.nspname = current_schema() AND cl.relname = ANY($1) "
-        "AND cardinality(con.conkey) = 1",
+        "WHERE con.contype = 'f' AND n.nspname = current_schema() AND cl.relname = ANY($1)",
         tables,
     )
-    foreign_keys: dict[str, dict[str, tuple[str, str, str, str, str]]] = {}
-    for table, name, column, target, target_column, on_delete, definition in rows:
-        foreign_keys.setdefault(table, {})[name] = (column, target, target_column, on_delete, definition)
+    foreign_keys: dict[str, dict[str, _LiveForeignKey]] = {}
+    for table, name, key_columns, target, target_columns, on_delete, definition in rows:
+        foreign_keys.setdefault(table, {})[name] = (
+            tuple(key_columns),
+            target,
+            tuple(target_columns),
+            on_delete,
+            definition,
+        )
     return _Live(columns, not_null, indexes, defaults, foreign_keys)
 
 
@@ -236,13 +250,14 @@ async def diff_models(conn: Connection, models: Iterable[type[Table]]) -> Diff:
                         restored += " NOT NULL"
                 out.down.insert(0, f"ALTER TABLE {qtable} ADD COLUMN {restored}")
                 out.notes.append(f"reverting drops no data back: column {table}.{name} returns empty")
-        wanted_fks = {index_name("fk", table, (col,)): col for col in s.foreign_keys}
+        wanted_fks = {index_name("fk", table, cols): cols for cols in s.foreign_keys}
         existing_fks = live.foreign_keys.get(table, {})
-        for name, col in wanted_fks.items():
-            target, target_col = model._ob_foreign_keys()[col]
-            on_delete = s.foreign_keys[col].on_delete
-            shape = (col, target.get_table_name(), target_col, _ON_DELETE_CODE[on_delete and on_delete.lower()])
-            add = f"ALTER TABLE {qtable} ADD CONSTRAINT {quote_ident(name)} {model._ob_foreign_key_sql(col)}"
+        declared_fks = model._ob_foreign_keys()
+        for name, cols in wanted_fks.items():
+            target, target_cols = declared_fks[cols]
+            on_delete = s.foreign_keys[cols].on_delete
+            shape = (cols, target.get_table_name(), target_cols, _ON_DELETE_CODE[on_delete and on_delete.lower()])
+            add = f"ALTER TABLE {qtable} ADD CONSTRAINT {quote_ident(name)} {model._ob_foreign_key_sql(cols)}"
             drop = f"ALTER TABLE {qtable} DROP CONSTRAINT {quote_ident(name)}"
             if name not in existing_fks:
                 fk_adds.append((add, drop))

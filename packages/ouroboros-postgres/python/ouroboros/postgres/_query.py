@@ -401,15 +401,21 @@ def _foreign_key_condition(models: list[type[Table]], other: type[Table]) -> Con
     def table_of(m: Any) -> Any:
         return m._ob_model if isinstance(m, Alias) else m
 
+    def pairs(source: Any, columns: tuple[str, ...], target: Any, targets: tuple[str, ...]) -> Condition:
+        condition = Column(source, columns[0]) == Column(target, targets[0])
+        for column, target_column in zip(columns[1:], targets[1:], strict=True):
+            condition = condition & (Column(source, column) == Column(target, target_column))
+        return condition
+
     forward: list[Condition] = []
     backward: list[Condition] = []
     for model in models:
-        for column, (target, target_column) in model._ob_foreign_keys().items():
+        for columns, (target, targets) in model._ob_foreign_keys().items():
             if target is table_of(other):
-                forward.append(Column(model, column) == Column(other, target_column))
-        for column, (target, target_column) in other._ob_foreign_keys().items():
+                forward.append(pairs(model, columns, other, targets))
+        for columns, (target, targets) in other._ob_foreign_keys().items():
             if target is table_of(model):
-                backward.append(Column(other, column) == Column(model, target_column))
+                backward.append(pairs(other, columns, model, targets))
     # A self-join (an alias of a table already in the query) follows the
     # query's foreign keys towards the alias: each row joined to the row it
     # points at; the other direction needs on=.

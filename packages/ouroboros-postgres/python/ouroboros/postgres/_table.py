@@ -65,7 +65,9 @@ class Index:
 class ForeignKey:
     """A reference of ``Settings.foreign_keys``: ``{"author_id": ForeignKey(User, on_delete="cascade")}``.
 
-    A bare Table class means the same with the target's primary key.
+    A bare Table class means the same with the target's primary key. Several
+    columns reference a composite key together: ``{("shop", "sku"): Product}``
+    (or ``ForeignKey(Product, column=("shop", "sku"))`` to name the target's columns).
     """
 
     _ACTIONS: ClassVar[dict[str, str]] = {
@@ -75,7 +77,9 @@ class ForeignKey:
         "no action": "NO ACTION",
     }
 
-    def __init__(self, target: type[Table], column: str | None = None, *, on_delete: str | None = None) -> None:
+    def __init__(
+        self, target: type[Table], column: str | tuple[str, ...] | None = None, *, on_delete: str | None = None
+    ) -> None:
         if on_delete is not None and on_delete.lower() not in self._ACTIONS:
             raise InvalidArgumentError(f"on_delete must be one of {sorted(self._ACTIONS)}, got {on_delete!r}")
         self.target = target
@@ -136,10 +140,15 @@ class _Settings:
             cols(index.columns, "indexes")
             self.indexes.append(index)
         self.unique: list[tuple[str, ...]] = [cols(u, "unique") for u in getattr(raw, "unique", None) or []]
-        self.foreign_keys: dict[str, ForeignKey] = {}
+        #: Referencing columns (one, or several for a composite key) -> reference.
+        self.foreign_keys: dict[tuple[str, ...], ForeignKey] = {}
         for name, ref in dict(getattr(raw, "foreign_keys", None) or {}).items():
-            cols(name, "foreign_keys")
-            self.foreign_keys[name] = ref if isinstance(ref, ForeignKey) else ForeignKey(ref)
+            columns = cols(name, "foreign_keys")
+            if not columns or len(set(columns)) != len(columns):
+                raise InvalidArgumentError(
+                    f"{cls.__name__}.Settings.foreign_keys: {name!r} must be a field or a tuple of distinct fields"
+                )
+            self.foreign_keys[columns] = ref if isinstance(ref, ForeignKey) else ForeignKey(ref)
 
 
 def _is_optional_int(schema: dict[str, Any]) -> bool:
@@ -220,10 +229,11 @@ class Table(BaseModel, metaclass=TableMeta):
         return cls._ob_settings().primary_keys
 
     @classmethod
-    def _ob_foreign_keys(cls) -> dict[str, tuple[type[Table], str]]:
+    def _ob_foreign_keys(cls) -> dict[tuple[str, ...], tuple[type[Table], tuple[str, ...]]]:
+        """Referencing columns -> (target table, the target's columns, in the same order)."""
         return {
-            name: (ref.target, _referenced_column(cls, name, ref))
-            for name, ref in cls._ob_settings().foreign_keys.items()
+            columns: (ref.target, _referenced_columns(cls, columns, ref))
+            for columns, ref in cls._ob_settings().foreign_keys.items()
         }
 
     @classmethod
@@ -279,8 +289,10 @@ class Table(BaseModel, metaclass=TableMeta):
         for cols in s.unique:
             name = index_name("uq", table, cols)
             parts.append(f"CONSTRAINT {quote_ident(name)} UNIQUE ({', '.join(map(quote_ident, cols))})")
-        for col in s.foreign_keys:
-            parts.append(f"CONSTRAINT {quote_ident(index_name('fk', table, (col,)))} {cls._ob_foreign_key_sql(col)}")
+        for columns in s.foreign_keys:
+            parts.append(
+                f"CONSTRAINT {quote_ident(index_name('fk', table, columns))} {cls._ob_foreign_key_sql(columns)}"
+            )
         exists = "IF NOT EXISTS " if if_not_exists else ""
         body = ",\n    ".join(parts)
         statements = [f"CREATE TABLE {exists}{quote_ident(table)} (\n    {body}\n)"]
@@ -294,13 +306,13 @@ class Table(BaseModel, metaclass=TableMeta):
         return spec.definition() + (f" DEFAULT {literal}" if literal is not None else "")
 
     @classmethod
-    def _ob_foreign_key_sql(cls, column: str) -> str:
+    def _ob_foreign_key_sql(cls, columns: tuple[str, ...]) -> str:
         """``FOREIGN KEY (...) REFERENCES ...`` of a declared foreign key."""
-        ref = cls._ob_settings().foreign_keys[column]
-        target_col = _referenced_column(cls, column, ref)
+        ref = cls._ob_settings().foreign_keys[columns]
+        targets = _referenced_columns(cls, columns, ref)
         fk = (
-            f"FOREIGN KEY ({quote_ident(column)}) "
-            f"REFERENCES {quote_ident(ref.target.get_table_name())} ({quote_ident(target_col)})"
+            f"FOREIGN KEY ({', '.join(map(quote_ident, columns))}) "
+            f"REFERENCES {quote_ident(ref.target.get_table_name())} ({', '.join(map(quote_ident, targets))})"
         )
         if ref.on_delete:
             fk += f" ON DELETE {ForeignKey._ACTIONS[ref.on_delete.lower()]}"
@@ -520,18 +532,26 @@ class Table(BaseModel, metaclass=TableMeta):
         return self
 
 
-def _referenced_column(model: type[Table], column: str, ref: ForeignKey) -> str:
-    """The column a foreign key points at: the one given, or the target's (single) primary key."""
+def _referenced_columns(model: type[Table], columns: tuple[str, ...], ref: ForeignKey) -> tuple[str, ...]:
+    """The columns a foreign key points at: the ones given, or the target's primary key."""
+    key = columns[0] if len(columns) == 1 else columns
     if ref.column is not None:
-        ref.target._ob_check_column(ref.column)
-        return ref.column
-    keys = ref.target._ob_primary_keys()
-    if len(keys) != 1:
+        targets = (ref.column,) if isinstance(ref.column, str) else tuple(ref.column)
+        for target in targets:
+            ref.target._ob_check_column(target)
+    else:
+        targets = ref.target._ob_primary_keys()
+    if len(targets) != len(columns):
+        where = f"{model.__name__}.Settings.foreign_keys[{key!r}]"
+        if ref.column is None and len(columns) == 1:
+            raise InvalidArgumentError(
+                f"{where}: {ref.target.__name__} has a composite primary key; "
+                f"name the referenced column: ForeignKey({ref.target.__name__}, column=...)"
+            )
         raise InvalidArgumentError(
-            f"{model.__name__}.Settings.foreign_keys[{column!r}]: {ref.target.__name__} has a composite primary key; "
-            f"name the referenced column: ForeignKey({ref.target.__name__}, column=...)"
+            f"{where}: {len(columns)} column(s) cannot reference {ref.target.__name__}'s {len(targets)} {targets!r}"
         )
-    return keys[0]
+    return targets
 
 
 class Alias:
