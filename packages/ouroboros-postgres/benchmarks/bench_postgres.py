@@ -14,7 +14,8 @@ into instances in Rust) on the same rows, compared with SQLAlchemy's ORM.
 
 Usage: python bench_postgres.py [--rounds N] [--libs ouroboros,asyncpg,...]
 Prints milliseconds per operation and every peer's time divided by
-ouroboros's (above 1.0: ouroboros is faster).
+ouroboros's (above 1.0: ouroboros is faster), then the same for the client
+process's CPU time per operation (all its threads).
 
 No `from __future__ import annotations` here: SQLAlchemy reads the `Mapped[...]`
 annotations of the classes defined inside `ops_sqlalchemy` at class creation.
@@ -308,16 +309,18 @@ REPEATS = {
 }
 
 
-async def measure(op: Op, repeats: int) -> float:
-    """Seconds per operation."""
+async def measure(op: Op, repeats: int) -> tuple[float, float]:
+    """Seconds per operation: wall clock, and this process's CPU (every thread)."""
     await op()  # warm-up: statements prepared, pools filled
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(repeats):
         await op()
-    return (time.perf_counter() - start) / repeats
+    return (time.perf_counter() - start) / repeats, (time.process_time() - cpu) / repeats
 
 
-async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str, float]]:
+async def run(
+    libs: list[str], rounds: int, scale: float
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     from ouroboros import postgres
 
     server = os.environ.get("OUROBOROS_POSTGRES_DSN")
@@ -332,6 +335,7 @@ async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str,
     await setup.copy_records_to_table(TABLE, records=rows(ROWS_SETUP))
     await setup.execute(f"ANALYZE {TABLE}")
     results: dict[str, dict[str, float]] = {lib: {} for lib in libs}
+    cpu: dict[str, dict[str, float]] = {lib: {} for lib in libs}
     try:
         for _ in range(rounds):
             for lib in libs:
@@ -351,9 +355,11 @@ async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str,
                     raise SystemExit(f"unknown library {lib!r}")
                 try:
                     for row, op in ops.items():
-                        secs = await measure(op, max(1, int(REPEATS[row] * scale)))
+                        secs, used = await measure(op, max(1, int(REPEATS[row] * scale)))
                         best = results[lib].get(row)
                         results[lib][row] = secs if best is None else min(best, secs)
+                        least = cpu[lib].get(row)
+                        cpu[lib][row] = used if least is None else min(least, used)
                         await setup.execute("TRUNCATE bench_ins, bench_ins_orm")
                 finally:
                     await close()
@@ -361,20 +367,21 @@ async def run(libs: list[str], rounds: int, scale: float) -> dict[str, dict[str,
         await setup.close()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-    return results
+    return results, cpu
 
 
-def report(results: dict[str, dict[str, float]], libs: list[str]) -> None:
+def report(results: dict[str, dict[str, float]], libs: list[str], *, header_line: bool = True) -> None:
     import importlib.metadata as md
 
     versions = {"ouroboros": md.version("ouroboros-postgres")}
     for lib, dist in (("asyncpg", "asyncpg"), ("psycopg", "psycopg"), ("sqlalchemy", "SQLAlchemy")):
         if lib in libs:
             versions[lib] = md.version(dist)
-    print(
-        f"python {sys.version.split()[0]} on {platform.machine()}, {os.cpu_count()} CPUs; "
-        + ", ".join(f"{k} {v}" for k, v in versions.items())
-    )
+    if header_line:
+        print(
+            f"python {sys.version.split()[0]} on {platform.machine()}, {os.cpu_count()} CPUs; "
+            + ", ".join(f"{k} {v}" for k, v in versions.items())
+        )
     # The driver rows compare with ouroboros's driver; SQLAlchemy's ORM also
     # with ouroboros's model layer (`models`).
     peers = [lib for lib in libs if lib not in ("ouroboros", "models")]
@@ -412,8 +419,12 @@ def main() -> None:
     parser.add_argument("--libs", default="ouroboros,asyncpg,psycopg,sqlalchemy,models")
     args = parser.parse_args()
     libs = args.libs.split(",")
-    results = asyncio.run(run(libs, args.rounds, args.scale))
+    results, cpu = asyncio.run(run(libs, args.rounds, args.scale))
     report(results, libs)
+    # CPU time of this process per operation (least of the rounds): what the
+    # client itself spends, less sensitive than wall time to a loaded machine.
+    print("\nclient CPU per operation (process time of every thread, ms):")
+    report(cpu, libs, header_line=False)
 
 
 if __name__ == "__main__":
