@@ -150,11 +150,14 @@ fn position(row: f64, col: f64) -> Result<(u32, u32), JsError> {
 /// Makes room for a large edit in one step. The allocator grows WebAssembly
 /// memory 64 KiB at a time, and V8 collects garbage after growths: loading
 /// 400,000 cells into a fresh module grew it some 3,000 times and took ten
-/// times longer than loading them again. One allocation of the expected size,
-/// freed at once, leaves that memory to the allocator for what follows.
+/// times longer than loading them again. One allocation of what the memory
+/// lacks for the expected size, freed at once, leaves that memory to the
+/// allocator for what follows; memory the module already has (a workbook
+/// freed before) is not reserved again.
 fn make_room(cells: usize) {
     const BYTES_PER_CELL: usize = 640;
-    let bytes = cells.saturating_mul(BYTES_PER_CELL).min(512 << 20);
+    let wanted = cells.saturating_mul(BYTES_PER_CELL).min(512 << 20);
+    let bytes = wanted.saturating_sub(memory_bytes());
     if bytes >= 4 << 20 {
         let mut room: Vec<u8> = Vec::new();
         // Without the memory this is only slower, never an error.
@@ -162,6 +165,16 @@ fn make_room(cells: usize) {
             std::hint::black_box(&room);
         }
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn memory_bytes() -> usize {
+    core::arch::wasm32::memory_size(0).saturating_mul(65536)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_bytes() -> usize {
+    0
 }
 
 fn count(n: f64) -> Result<u32, JsError> {
