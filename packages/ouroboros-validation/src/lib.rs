@@ -103,7 +103,7 @@ impl SchemaValidator {
         guard(|| self.core.validate_assignment(py, instance, name, value))
     }
 
-    #[pyo3(signature = (value, *, mode = "python", by_alias = false, exclude_unset = false, exclude_defaults = false, exclude_none = false, include = None, exclude = None))]
+    #[pyo3(signature = (value, *, mode = "python", by_alias = false, exclude_unset = false, exclude_defaults = false, exclude_none = false, include = None, exclude = None, serialize_as_any = false))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn to_python<'py>(
         &self,
@@ -115,6 +115,7 @@ impl SchemaValidator {
         exclude_none: bool,
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
+        serialize_as_any: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let opts = SerOptions {
             json: mode == "json",
@@ -123,10 +124,13 @@ impl SchemaValidator {
             exclude_defaults,
             exclude_none,
         };
-        guard(|| self.core.to_python(value, opts, include, exclude))
+        guard(|| {
+            self.core
+                .to_python_as(value, opts, include, exclude, serialize_as_any)
+        })
     }
 
-    #[pyo3(signature = (value, *, by_alias = false, exclude_unset = false, exclude_defaults = false, exclude_none = false, include = None, exclude = None, as_str = true))]
+    #[pyo3(signature = (value, *, by_alias = false, exclude_unset = false, exclude_defaults = false, exclude_none = false, include = None, exclude = None, as_str = true, serialize_as_any = false))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn to_json<'py>(
         &self,
@@ -139,6 +143,7 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
         as_str: bool,
+        serialize_as_any: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let opts = SerOptions {
             json: true,
@@ -148,7 +153,9 @@ impl SchemaValidator {
             exclude_none,
         };
         guard(|| {
-            let bytes = self.core.to_json(value, opts, include, exclude)?;
+            let bytes = self
+                .core
+                .to_json_as(value, opts, include, exclude, serialize_as_any)?;
             Ok(if as_str {
                 // The writer only emits UTF-8 (it copies str data and ASCII).
                 let text = std::str::from_utf8(&bytes)

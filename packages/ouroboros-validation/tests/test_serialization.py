@@ -190,3 +190,79 @@ def test_include_exclude_all_merges_with_index_and_negative_indices():
     assert m.model_dump_json(exclude={"subs": {-1: ..., 0: {"subsubs": {-1}}}}) == (
         '{"subs":[{"k":1,"subsubs":[{"i":1,"j":1}]}]}'
     )
+
+
+def test_nested_subclass_instance_dumps_as_the_declared_model():
+    from ouroboros.validation import ConfigDict
+
+    class User(BaseModel):
+        name: str
+
+    class Admin(User):
+        password: str
+
+    class Team(BaseModel):
+        lead: User
+        members: list[User]
+
+    team = Team(lead=Admin(name="a", password="s"), members=[Admin(name="b", password="t")])
+    assert team.model_dump() == {"lead": {"name": "a"}, "members": [{"name": "b"}]}
+    assert team.model_dump_json() == '{"lead":{"name":"a"},"members":[{"name":"b"}]}'
+    assert team.model_dump(mode="json", exclude_none=True) == {"lead": {"name": "a"}, "members": [{"name": "b"}]}
+    whole = {"lead": {"name": "a", "password": "s"}, "members": [{"name": "b", "password": "t"}]}
+    assert team.model_dump(serialize_as_any=True) == whole
+    assert json.loads(team.model_dump_json(polymorphic_serialization=True)) == whole
+
+    class Shape(BaseModel):
+        model_config = ConfigDict(polymorphic_serialization=True)
+        sides: int
+
+    class Square(Shape):
+        size: int
+
+    class Drawing(BaseModel):
+        shape: Shape
+
+    assert Drawing(shape=Square(sides=4, size=2)).model_dump() == {"shape": {"sides": 4, "size": 2}}
+
+
+def test_dataclass_serializers_apply_when_nested():
+    import dataclasses
+
+    from ouroboros.validation import field_serializer, model_serializer
+    from ouroboros.validation.dataclasses import dataclass
+
+    @dataclass
+    class Money:
+        cents: int
+        note: str = Field(default="", exclude=True)
+
+        @field_serializer("cents")
+        def as_units(self, v: int) -> float:
+            return v / 100
+
+    @dataclasses.dataclass
+    class Tagged:
+        tag: str
+
+        @field_serializer("tag")
+        def upper(self, v: str) -> str:
+            return v.upper()
+
+    @dataclass
+    class Opaque:
+        x: int
+
+        @model_serializer
+        def whole(self) -> str:
+            return f"opaque-{self.x}"
+
+    class Order(BaseModel):
+        price: Money
+        label: Tagged
+        blob: Opaque
+
+    order = Order(price={"cents": 250, "note": "hidden"}, label={"tag": "new"}, blob={"x": 3})
+    expected = {"price": {"cents": 2.5}, "label": {"tag": "NEW"}, "blob": "opaque-3"}
+    assert order.model_dump() == expected
+    assert json.loads(order.model_dump_json()) == expected

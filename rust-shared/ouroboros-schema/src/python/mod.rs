@@ -412,11 +412,12 @@ impl SchemaValidator {
         run().map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
     }
 
-    fn serializer(&self, opts: SerOptions) -> Serializer<'_> {
+    fn serializer(&self, opts: SerOptions, as_any: bool) -> Serializer<'_> {
         Serializer {
             sers: &self.sers,
             by_cls: &self.by_cls,
             opts,
+            as_any,
         }
     }
 
@@ -428,7 +429,20 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.serializer(opts)
+        self.to_python_as(value, opts, include, exclude, false)
+    }
+
+    /// `to_python` where `as_any` (`serialize_as_any=True`) dumps a subclass instance with
+    /// the fields of its runtime class instead of those of the compiled ancestor.
+    pub fn to_python_as<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        include: Option<Bound<'py, PyAny>>,
+        exclude: Option<Bound<'py, PyAny>>,
+        as_any: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.serializer(opts, as_any)
             .to_python(value, &include, &exclude, 0)
     }
 
@@ -441,7 +455,7 @@ impl SchemaValidator {
         opts: SerOptions,
         f: &mut EntrySink<'_, 'py>,
     ) -> PyResult<bool> {
-        self.serializer(opts).for_each_entry(instance, f)
+        self.serializer(opts, false).for_each_entry(instance, f)
     }
 
     /// `model_dump_json`: a value to compact JSON bytes.
@@ -452,9 +466,21 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Vec<u8>> {
+        self.to_json_as(value, opts, include, exclude, false)
+    }
+
+    /// `to_json` with `as_any` as in [`Self::to_python_as`].
+    pub fn to_json_as<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        include: Option<Bound<'py, PyAny>>,
+        exclude: Option<Bound<'py, PyAny>>,
+        as_any: bool,
+    ) -> PyResult<Vec<u8>> {
         let mut out = Vec::with_capacity(256);
         let opts = SerOptions { json: true, ..opts };
-        self.serializer(opts)
+        self.serializer(opts, as_any)
             .write_json(value, &include, &exclude, &mut out, 0)?;
         Ok(out)
     }

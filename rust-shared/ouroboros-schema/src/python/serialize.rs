@@ -63,6 +63,8 @@ pub struct Serializer<'a> {
     /// linearly (cheaper than hashing for the few models of one schema).
     pub by_cls: &'a [(usize, usize)],
     pub opts: SerOptions,
+    /// `serialize_as_any`: a subclass instance keeps its runtime class's fields.
+    pub as_any: bool,
 }
 
 /// Receives `(key, value)` entries of a model dump (`for_each_entry`).
@@ -376,6 +378,121 @@ impl Serializer<'_> {
         Ok(true)
     }
 
+    /// A model instance (its class compiled here) with the fields of `ms`.
+    #[inline]
+    fn model_to_python<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        ms: &ModelSer,
+        include: &Filter<'py>,
+        exclude: &Filter<'py>,
+        depth: u16,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = value.py();
+        if let Some(f) = &ms.model_serializer {
+            let out = f.bind(py).call1((value, self.mode_str()))?;
+            return self.to_python(&out, &None, &None, depth + 1);
+        }
+        if include.is_none() && exclude.is_none() && self.plain(ms) {
+            return self.model_to_python_plain(value, ms, depth);
+        }
+        let dict = PyDict::new(py);
+        for e in self.model_entries(value, ms, include, exclude)? {
+            let v = if e.serialized && !self.opts.json {
+                e.value
+            } else {
+                self.to_python(&e.value, &e.include, &e.exclude, depth + 1)?
+            };
+            dict.set_item(e.key, v)?;
+        }
+        Ok(dict.into_any())
+    }
+
+    /// `model_to_python` written as JSON.
+    #[inline]
+    fn model_to_json<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        ms: &ModelSer,
+        include: &Filter<'py>,
+        exclude: &Filter<'py>,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
+        if let Some(f) = &ms.model_serializer {
+            let v = f.bind(value.py()).call1((value, self.mode_str()))?;
+            return self.write_json(&v, &None, &None, out, depth + 1);
+        }
+        if include.is_none() && exclude.is_none() && self.plain(ms) {
+            return self.model_to_json_plain(value, ms, out, depth);
+        }
+        out.push(b'{');
+        for (n, e) in self
+            .model_entries(value, ms, include, exclude)?
+            .into_iter()
+            .enumerate()
+        {
+            if n > 0 {
+                out.push(b',');
+            }
+            json_out::write_str(out, &e.key.to_cow()?);
+            out.push(b':');
+            self.write_json(&e.value, &e.include, &e.exclude, out, depth + 1)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// The nearest base class of `value`'s class compiled here, whose fields a subclass
+    /// instance is dumped with (Pydantic dumps by the declared type); None with
+    /// `serialize_as_any` or when that class's config asks for polymorphic serialization.
+    /// Only reached for model instances whose own class is not compiled here.
+    fn ancestor_index(&self, value: &Bound<'_, PyAny>) -> Option<usize> {
+        if self.as_any {
+            return None;
+        }
+        let py = value.py();
+        let mro = value.get_type().mro();
+        for base in mro.iter().skip(1) {
+            let ptr = base.as_ptr() as usize;
+            if let Some((_, i)) = self.by_cls.iter().find(|(p, _)| *p == ptr) {
+                let polymorphic = base
+                    .getattr(pyo3::intern!(py, "model_config"))
+                    .and_then(|c| c.call_method1("get", ("polymorphic_serialization",)))
+                    .is_ok_and(|v| v.is_truthy().unwrap_or(false));
+                return if polymorphic { None } else { Some(*i) };
+            }
+        }
+        None
+    }
+
+    /// A value whose class says how it is dumped (validated dataclasses: their field and
+    /// model serializers, exclusions): `__ouroboros_dump__(value, mode, by_alias,
+    /// exclude_unset, exclude_defaults, exclude_none, serialize_as_any)` returns its data.
+    fn dump_hook<'py>(&self, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = value.py();
+        if value.is_instance_of::<PyType>() {
+            return Ok(None);
+        }
+        let Some(hook) = value
+            .get_type()
+            .getattr_opt(pyo3::intern!(py, "__ouroboros_dump__"))?
+        else {
+            return Ok(None);
+        };
+        let o = self.opts;
+        let args = (
+            value,
+            self.mode_str(),
+            o.by_alias,
+            o.exclude_unset,
+            o.exclude_defaults,
+            o.exclude_none,
+            self.as_any,
+        );
+        Ok(Some(hook.call1(args)?))
+    }
+
     /// No option and no per-field rule changes the output: every field is
     /// written under its name (the common `model_dump()` call).
     fn plain(&self, ms: &ModelSer) -> bool {
@@ -513,24 +630,7 @@ impl Serializer<'_> {
             return Ok(value.clone());
         }
         if let Some(i) = self.model_index(value) {
-            let ms = &self.sers[i];
-            if let Some(f) = &ms.model_serializer {
-                let out = f.bind(py).call1((value, self.mode_str()))?;
-                return self.to_python(&out, &None, &None, depth + 1);
-            }
-            if include.is_none() && exclude.is_none() && self.plain(ms) {
-                return self.model_to_python_plain(value, ms, depth);
-            }
-            let dict = PyDict::new(py);
-            for e in self.model_entries(value, ms, include, exclude)? {
-                let v = if e.serialized && !self.opts.json {
-                    e.value
-                } else {
-                    self.to_python(&e.value, &e.include, &e.exclude, depth + 1)?
-                };
-                dict.set_item(e.key, v)?;
-            }
-            return Ok(dict.into_any());
+            return self.model_to_python(value, &self.sers[i], include, exclude, depth);
         }
         if let Ok(list) = value.cast::<PyList>() {
             if include.is_none() && exclude.is_none() {
@@ -600,10 +700,18 @@ impl Serializer<'_> {
             });
         }
         if is_model_instance(value) {
-            // A model compiled elsewhere (a subclass instance, say): ask it.
+            // A subclass instance of a model compiled here is dumped as that model (the
+            // declared type), unless serialize_as_any or the model's polymorphic config.
+            if let Some(i) = self.ancestor_index(value) {
+                return self.model_to_python(value, &self.sers[i], include, exclude, depth);
+            }
+            // A model compiled elsewhere: ask it.
             let kwargs = PyDict::new(py);
             kwargs.set_item("mode", self.mode_str())?;
             return value.call_method("model_dump", (), Some(&kwargs));
+        }
+        if let Some(d) = self.dump_hook(value)? {
+            return self.to_python(&d, include, exclude, depth + 1);
         }
         if let Some(d) = dataclass_dict(value)? {
             return self.to_python(d.as_any(), include, exclude, depth + 1);
@@ -732,6 +840,8 @@ impl Serializer<'_> {
             json_out::write_str(out, &String::from_utf8_lossy(&b.to_vec()));
         } else if value.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? {
             json_out::write_str(out, &value.str()?.to_cow()?);
+        } else if let Some(d) = self.dump_hook(value)? {
+            self.write_json(&d, &None, &None, out, 0)?;
         } else if let Some(v) = json_hook(value)? {
             self.write_json(&v, &None, &None, out, 0)?;
         } else if let Some(d) = dataclass_dict(value)? {
@@ -775,29 +885,7 @@ impl Serializer<'_> {
             return self.write_scalar(value, out);
         }
         if let Some(i) = self.model_index(value) {
-            let ms = &self.sers[i];
-            if let Some(f) = &ms.model_serializer {
-                let v = f.bind(py).call1((value, self.mode_str()))?;
-                return self.write_json(&v, &None, &None, out, depth + 1);
-            }
-            if include.is_none() && exclude.is_none() && self.plain(ms) {
-                return self.model_to_json_plain(value, ms, out, depth);
-            }
-            out.push(b'{');
-            for (n, e) in self
-                .model_entries(value, ms, include, exclude)?
-                .into_iter()
-                .enumerate()
-            {
-                if n > 0 {
-                    out.push(b',');
-                }
-                json_out::write_str(out, &e.key.to_cow()?);
-                out.push(b':');
-                self.write_json(&e.value, &e.include, &e.exclude, out, depth + 1)?;
-            }
-            out.push(b'}');
-            return Ok(());
+            return self.model_to_json(value, &self.sers[i], include, exclude, out, depth);
         }
         if let Ok(list) = value.cast::<PyList>() {
             out.push(b'[');
@@ -862,6 +950,9 @@ impl Serializer<'_> {
             return Ok(());
         }
         if is_model_instance(value) {
+            if let Some(i) = self.ancestor_index(value) {
+                return self.model_to_json(value, &self.sers[i], include, exclude, out, depth);
+            }
             let kwargs = PyDict::new(py);
             kwargs.set_item("mode", "json")?;
             let dumped = value.call_method("model_dump", (), Some(&kwargs))?;

@@ -614,9 +614,11 @@ class BaseModel(metaclass=ModelMetaclass):
     ) -> dict[str, Any]:
         """The model as a dict; ``mode="json"`` gives only JSON types.
 
-        A nested model is dumped with the fields of its runtime class (as Pydantic does with
-        ``serialize_as_any=True`` / ``polymorphic_serialization=True``), whatever those say.
+        A nested instance of a subclass of a field's model is dumped with the fields of that
+        model, unless ``serialize_as_any=True`` / ``polymorphic_serialization=True`` (or the
+        model's ``polymorphic_serialization`` config) ask for its runtime class's fields.
         """
+        as_any = serialize_as_any or polymorphic_serialization is True
         if (
             mode == "python"
             and include is None
@@ -625,6 +627,7 @@ class BaseModel(metaclass=ModelMetaclass):
             and not exclude_unset
             and not exclude_defaults
             and not exclude_none
+            and not as_any
         ):
             return type(self).__ouroboros_validator__.to_python(self)
         if mode not in ("python", "json"):
@@ -638,6 +641,7 @@ class BaseModel(metaclass=ModelMetaclass):
             exclude_none=exclude_none,
             include=include,
             exclude=exclude,
+            serialize_as_any=as_any,
         )
 
     def model_dump_json(
@@ -657,6 +661,7 @@ class BaseModel(metaclass=ModelMetaclass):
         polymorphic_serialization: bool | None = None,
     ) -> str:
         """The model as compact JSON text, written in Rust."""
+        as_any = serialize_as_any or polymorphic_serialization is True
         if (
             indent is None
             and include is None
@@ -665,6 +670,7 @@ class BaseModel(metaclass=ModelMetaclass):
             and not exclude_unset
             and not exclude_defaults
             and not exclude_none
+            and not as_any
         ):
             return type(self).__ouroboros_validator__.to_json(self)
         text = type(self).__ouroboros_validator__.to_json(
@@ -675,6 +681,7 @@ class BaseModel(metaclass=ModelMetaclass):
             exclude_none=exclude_none,
             include=include,
             exclude=exclude,
+            serialize_as_any=as_any,
         )
         if indent is not None:
             return json.dumps(json.loads(text), indent=indent, ensure_ascii=False)

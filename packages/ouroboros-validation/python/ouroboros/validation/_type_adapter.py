@@ -278,7 +278,7 @@ class TypeAdapter(Generic[T]):
     ) -> Any:
         """Serialize to Python data (``mode="json"``: JSON types only).
 
-        ``round_trip``, ``warnings``, ``serialize_as_any`` and ``context`` are accepted for
+        ``round_trip``, ``warnings`` and ``context`` are accepted for
         Pydantic compatibility and do not change the output; ``fallback`` (JSON mode) turns
         values of types the serializer does not know into JSON data."""
         if fallback is not None and mode == "json":
@@ -293,6 +293,7 @@ class TypeAdapter(Generic[T]):
             exclude_unset=exclude_unset,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
+            serialize_as_any=serialize_as_any or polymorphic_serialization is True,
         )
 
     def dump_json(
@@ -332,6 +333,7 @@ class TypeAdapter(Generic[T]):
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
             as_str=False,
+            serialize_as_any=serialize_as_any or polymorphic_serialization is True,
         )
         if indent is not None:
             return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()

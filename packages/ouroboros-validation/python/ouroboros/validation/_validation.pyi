@@ -49,6 +49,7 @@ class SchemaValidator:
         exclude_none: bool = False,
         include: Any = None,
         exclude: Any = None,
+        serialize_as_any: bool = False,
     ) -> Any: ...
     def to_json(
         self,
@@ -61,6 +62,7 @@ class SchemaValidator:
         include: Any = None,
         exclude: Any = None,
         as_str: bool = True,
+        serialize_as_any: bool = False,
     ) -> Any: ...
 
 def _selftest_raise(kind: str, detail: str = ...) -> None: ...

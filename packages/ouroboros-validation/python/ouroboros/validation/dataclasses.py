@@ -8,6 +8,7 @@ errors are the models' own), then stores the validated values.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses as _dc
 import inspect
 import sys
@@ -187,6 +188,7 @@ def dataclass(
         dc.__ouroboros_dataclass_schema__ = staticmethod(schema)  # type: ignore[attr-defined]
         # JSON output (model_dump_json, mode="json") asks the value for its data.
         dc.__ouroboros_json__ = _fields_dict  # type: ignore[attr-defined]
+        dc.__ouroboros_dump__ = staticmethod(_dump_dataclass)  # type: ignore[attr-defined]
         dc.__pydantic_config__ = cfg  # type: ignore[attr-defined]
         dc.__is_pydantic_dataclass__ = True  # type: ignore[attr-defined]
         type.__setattr__(dc, "__pydantic_fields__", _ClassLevel(lambda: _dataclass_fields(dc, model())))
@@ -375,6 +377,12 @@ def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
     """The type schema of a standard library dataclass: its fields are validated
     (as a model with the same fields), then the dataclass is built from them."""
 
+    if "__ouroboros_dump__" not in dc.__dict__ and any(
+        isinstance(v, _Marked) for base in dc.__mro__ for v in vars(base).values()
+    ):
+        # Its serializer decorators apply when it is dumped, as Pydantic applies them.
+        type.__setattr__(dc, "__ouroboros_dump__", staticmethod(_dump_dataclass))
+
     def model() -> Any:
         mirror = _STDLIB_MIRRORS.get(dc)
         if mirror is None:
@@ -401,6 +409,41 @@ def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
     return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
 
 
+def _mirror_of(tp: type) -> Any:
+    """The model that validates (and dumps) dataclass ``tp``."""
+    if is_pydantic_dataclass(tp):
+        return tp.__ouroboros_dataclass_schema__()["dataclass_model"]()  # type: ignore[attr-defined]
+    return stdlib_dataclass_schema(tp)["dataclass_model"]()
+
+
+def _dump_dataclass(
+    value: Any,
+    mode: str,
+    by_alias: bool,
+    exclude_unset: bool,
+    exclude_defaults: bool,
+    exclude_none: bool,
+    serialize_as_any: bool,
+) -> Any:
+    """How the engine's serializer dumps a validated dataclass (or a standard library one with
+    serializer decorators): through its mirror model, so field and model serializers, excluded
+    fields and computed fields apply as in Pydantic."""
+    mirror = _mirror_of(type(value))
+    fields = {f.name: value.__dict__[f.name] for f in _dc.fields(value) if f.name in getattr(value, "__dict__", {})}
+    if len(fields) < len(_dc.fields(value)):
+        # Slots: read the attributes.
+        fields = {f.name: getattr(value, f.name) for f in _dc.fields(value) if hasattr(value, f.name)}
+    instance = mirror.model_construct(**fields)
+    return instance.model_dump(
+        mode=mode,
+        by_alias=by_alias,
+        exclude_unset=exclude_unset,
+        exclude_defaults=exclude_defaults,
+        exclude_none=exclude_none,
+        serialize_as_any=serialize_as_any,
+    )
+
+
 def _fields_dict(self: Any) -> dict[str, Any]:
     """A validated dataclass's fields as a dict (what it is written as in JSON)."""
     return {f.name: getattr(self, f.name) for f in _dc.fields(self)}
@@ -417,6 +460,7 @@ def _mirror_model(
     namespace: dict[str, Any] = {"__annotations__": {}, "__module__": dc.__module__, "__ouroboros_docs_source__": dc}
     if localns:
         namespace["__ouroboros_localns__"] = dict(localns)
+    init_only = {f.name for f in _init_vars(dc)}
     for f in [*_dc.fields(dc), *_init_vars(dc)]:
         hint = hints.get(f.name, Any)
         namespace["__annotations__"][f.name] = _unwrap_init_var(hint)
@@ -429,6 +473,12 @@ def _mirror_model(
             namespace[f.name] = f.default
         elif f.default_factory is not _dc.MISSING:
             namespace[f.name] = Field(default_factory=f.default_factory)
+    for name in init_only:
+        # Init-only values are validated, never dumped.
+        given = namespace.get(name, PYDANTIC_UNDEFINED)
+        info = copy.copy(given) if isinstance(given, FieldInfo) else Field(default=given)
+        info.exclude = True
+        namespace[name] = info
     for base in reversed(dc.__mro__):
         for key, value in vars(base).items():
             if isinstance(value, _Marked):
