@@ -447,8 +447,8 @@ impl Serializer<'_> {
     /// instance is dumped with (Pydantic dumps by the declared type); None with
     /// `serialize_as_any` or when that class's config asks for polymorphic serialization.
     /// Only reached for model instances whose own class is not compiled here.
-    fn ancestor_index(&self, value: &Bound<'_, PyAny>) -> Option<usize> {
-        if self.as_any {
+    fn ancestor_index(&self, value: &Bound<'_, PyAny>, depth: u16) -> Option<usize> {
+        if self.as_any || depth == 0 {
             return None;
         }
         let py = value.py();
@@ -700,9 +700,10 @@ impl Serializer<'_> {
             });
         }
         if is_model_instance(value) {
-            // A subclass instance of a model compiled here is dumped as that model (the
-            // declared type), unless serialize_as_any or the model's polymorphic config.
-            if let Some(i) = self.ancestor_index(value) {
+            // A nested subclass instance of a model compiled here is dumped as that model
+            // (the declared type), unless serialize_as_any or the model's polymorphic
+            // config; the value dumped itself (depth 0) keeps its own class's fields.
+            if let Some(i) = self.ancestor_index(value, depth) {
                 return self.model_to_python(value, &self.sers[i], include, exclude, depth);
             }
             // A model compiled elsewhere: ask it.
@@ -950,7 +951,7 @@ impl Serializer<'_> {
             return Ok(());
         }
         if is_model_instance(value) {
-            if let Some(i) = self.ancestor_index(value) {
+            if let Some(i) = self.ancestor_index(value, depth) {
                 return self.model_to_json(value, &self.sers[i], include, exclude, out, depth);
             }
             let kwargs = PyDict::new(py);
