@@ -243,3 +243,56 @@ async def test_asgi_reraises_unhandled_errors_after_the_500():
     with TestClient(app):
         assert events == ["start"]
     assert events == ["start", "stop"]
+
+
+def test_asgi_under_trio_runs_sync_code_on_threads_and_after_response_work_last():
+    import threading
+
+    import trio
+
+    from ouroboros.api import BackgroundTasks, Depends
+
+    events: list[str] = []
+    app = App(max_body_size=4)
+
+    async def resource():
+        events.append("enter")
+        yield "r"
+        events.append("exit")
+
+    def sync_handler(data: Annotated[bytes, Body(media_type="application/octet-stream")]):
+        events.append(f"handler on {'main' if threading.current_thread() is threading.main_thread() else 'worker'}")
+        return {"size": len(data)}
+
+    app.post("/sync")(sync_handler)
+
+    @app.get("/later")
+    async def later(tasks: BackgroundTasks, value: Annotated[str, Depends(resource)]):
+        tasks.add_task(events.append, "background")
+        return value
+
+    async def main():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            assert (await post(client, "/sync", 4)).json() == {"size": 4}
+            assert (await client.get("/later")).json() == "r"
+
+    trio.run(main)
+    # Background tasks, then request-scoped exit code, once the response is sent.
+    assert events == ["handler on worker", "enter", "background", "exit"]
+
+
+def test_optional_parameter_model_defaults_to_the_declared_default():
+    class Filters(BaseModel):
+        start: int
+        label: str = "x"
+
+    app = App()
+
+    @app.get("/")
+    async def read(filters: Annotated[Filters | None, Query()] = None):
+        return filters
+
+    with TestClient(app) as client:
+        assert client.get("/").json() is None
+        assert client.get("/", params={"start": "3"}).json() == {"start": 3, "label": "x"}
+        assert client.get("/", params={"start": "no"}).json()["detail"][0]["loc"] == ["query", "start"]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
+import functools
 import inspect
 import logging
 import types
@@ -32,6 +34,12 @@ from ouroboros.validation import TypeAdapter
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
 _background_runs: set[asyncio.Task[Any]] = set()
+# Set by the ASGI path when another library than asyncio drives the call:
+# background tasks and request-scoped exit code are collected here and run by
+# the caller once the response is sent (there is no loop to start tasks on).
+AFTER_RESPONSE: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars.ContextVar(
+    "ouroboros_api_after_response", default=None
+)
 
 
 def is_model(tp: Any) -> bool:
@@ -437,7 +445,9 @@ class PlanBuilder:
                 renamed[key] = alias
         loc_source = "body" if marker.source == "form" else marker.source
         required = default is inspect.Parameter.empty and marker.default is ...
-        return ModelParams(model, indices, renamed, loc_source, required, None if required else marker.default)
+        if default is inspect.Parameter.empty:
+            default = None if required else marker.default
+        return ModelParams(model, indices, renamed, loc_source, required, default)
 
     def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:
         if marker is not None and marker.default is not ... and default is inspect.Parameter.empty:
@@ -637,9 +647,13 @@ def build_invoke(
         if solver.stack is not None:
             await solver.stack.__aexit__(None, None, None)
         if solver.background is not None and solver.background.tasks:
-            task = asyncio.get_running_loop().create_task(solver.background.run(pool))
-            _background_runs.add(task)
-            task.add_done_callback(_background_runs.discard)
+            deferred = AFTER_RESPONSE.get()
+            if deferred is not None:
+                deferred.append(functools.partial(solver.background.run, pool))
+            else:
+                task = asyncio.get_running_loop().create_task(solver.background.run(pool))
+                _background_runs.add(task)
+                task.add_done_callback(_background_runs.discard)
         if solver.response is not None:
             result = render(result, solver.response)
         if solver.late is not None:
@@ -655,6 +669,10 @@ def _exit_after_response(result: Any, late: contextlib.AsyncExitStack) -> None:
     handed to the connection by then)."""
     if isinstance(result, Response) and result.body_iterator is not None:
         result.__dict__.setdefault("_after_body", []).append(late.aclose)
+        return
+    deferred = AFTER_RESPONSE.get()
+    if deferred is not None:
+        deferred.append(functools.partial(_close_late, late))
         return
     # Two turns: a handler that awaited finishes inside a Task whose done
     # callback writes the reply; that callback is queued after this one.

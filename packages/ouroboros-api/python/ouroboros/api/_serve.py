@@ -50,8 +50,9 @@ async def _finish(coro: Any, yielded: Any) -> Any:
     return await _resume(coro, yielded)
 
 
-def make_schedule(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Any, Callable[[Any], None]], None]:
+def make_schedule(loop: asyncio.AbstractEventLoop | None) -> Callable[[Any, Any, Callable[[Any], None]], None]:
     def schedule(coro: Any, yielded: Any, done: Callable[[Any], None]) -> None:
+        assert loop is not None, "the built-in server runs on asyncio"
         task = loop.create_task(_finish(coro, yielded))
         _running.add(task)
         task.add_done_callback(_running.discard)
@@ -64,7 +65,7 @@ _STOP = object()
 
 
 def make_stream(
-    loop: asyncio.AbstractEventLoop, pool: SyncPool | None = None
+    loop: asyncio.AbstractEventLoop | None, pool: SyncPool | None = None
 ) -> Callable[[StreamingResponse, Any], None]:
     """The pump that feeds a streaming response's chunks to its connection.
 

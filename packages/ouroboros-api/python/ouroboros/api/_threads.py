@@ -77,8 +77,33 @@ class SyncPool:
             executor.shutdown(wait=False)
 
 
+def asyncio_running() -> bool:
+    """Whether this code runs under asyncio (else another library drives an
+    ASGI call: trio, through AnyIO or not)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def _foreign_thread(func: Callable[[], T]) -> T:
+    """``func`` on a worker thread of the running non-asyncio library
+    (AnyIO's when installed, so ``anyio.from_thread`` works inside)."""
+    try:
+        import anyio.to_thread
+    except ImportError:
+        import trio
+
+        return await trio.to_thread.run_sync(func)
+    return await anyio.to_thread.run_sync(func)
+
+
 def run_sync(pool: SyncPool | None, func: Callable[[], Any]) -> Any:
-    """The awaitable running ``func`` on ``pool`` (asyncio's default executor without one)."""
+    """The awaitable running ``func`` on ``pool`` (asyncio's default executor
+    without one; the running library's threads when it is not asyncio)."""
+    if not asyncio_running():
+        return _foreign_thread(func)
     if pool is not None:
         return pool.run(func)
     return asyncio.get_running_loop().run_in_executor(None, func)

@@ -313,7 +313,9 @@ class App(APIRouter):
         ASGI adapter turns it off to keep them in the Python chain.
         """
         self._add_docs_routes()
-        loop = asyncio.get_running_loop()
+        # The ASGI path may run under trio: the loop only serves the built-in
+        # server's scheduling and streaming, which that path does not use.
+        loop = asyncio.get_running_loop() if _threads.asyncio_running() else None
         python_mw = self.user_middleware
         if native_middleware:
             python_mw = [m for m in self.user_middleware if not hasattr(m, "native_config")]

@@ -17,9 +17,9 @@ import itertools
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ouroboros.api import _api, _serve
+from ouroboros.api import _api, _plan, _serve
 from ouroboros.api._encoding import ForeignResponse
-from ouroboros.api._threads import run_sync
+from ouroboros.api._threads import asyncio_running, run_sync
 
 if TYPE_CHECKING:
     from ouroboros.api.app import App
@@ -128,6 +128,21 @@ class ASGIAdapter:
                 return b"".join(chunks)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if asyncio_running():
+            await self._http_one(scope, receive, send)
+            return
+        # Under trio (no asyncio loop): background tasks and request-scoped
+        # exit code run here, after the response, in this same call.
+        deferred: list[Callable[[], Any]] = []
+        token = _plan.AFTER_RESPONSE.set(deferred)
+        try:
+            await self._http_one(scope, receive, send)
+        finally:
+            _plan.AFTER_RESPONSE.reset(token)
+            for run in deferred:
+                await run()
+
+    async def _http_one(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await self._read_body(receive)
         if body is None:
             return
@@ -195,6 +210,8 @@ class ASGIAdapter:
             while (chunk := await run_sync(self.app.thread_pool, step)) is not _serve._STOP:
                 await send({"type": "http.response.body", "body": response.encode_chunk(chunk), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        for after in getattr(response, "_after_body", ()):
+            await after()
 
 
 def _unhandled(app: App, exc: Exception) -> bool:
