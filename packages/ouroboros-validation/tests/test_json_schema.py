@@ -251,3 +251,75 @@ def test_ellipsis_default_is_a_required_field():
         ("missing", ("b",)),
         ("missing", ("c",)),
     ]
+
+
+def test_generate_definitions_names_differing_forms_input_and_output():
+    from decimal import Decimal
+
+    from ouroboros.validation import computed_field
+    from ouroboros.validation.json_schema import GenerateJsonSchema
+
+    class Leaf(BaseModel):
+        x: int
+
+    class Org(BaseModel):
+        x: int
+
+        @computed_field
+        @property
+        def double(self) -> int:
+            return 2 * self.x
+
+    refs, defs = GenerateJsonSchema().generate_definitions(
+        [
+            ("leaf", "validation", Leaf.__pydantic_core_schema__),
+            ("leaf", "serialization", Leaf.__pydantic_core_schema__),
+            ("org", "validation", Org.__pydantic_core_schema__),
+            ("org", "serialization", Org.__pydantic_core_schema__),
+            ("dec", "serialization", TypeAdapter(Decimal).core_schema),
+        ]
+    )
+    assert refs[("leaf", "validation")] == refs[("leaf", "serialization")] == {"$ref": "#/$defs/Leaf"}
+    assert refs[("org", "validation")] == {"$ref": "#/$defs/Org-Input"}
+    assert refs[("org", "serialization")] == {"$ref": "#/$defs/Org-Output"}
+    assert refs[("dec", "serialization")] == {"type": "string"}
+    assert sorted(defs) == ["Leaf", "Org-Input", "Org-Output"]
+    assert list(defs["Org-Input"]["properties"]) == ["x"]
+    assert list(defs["Org-Output"]["properties"]) == ["x", "double"]
+
+
+def test_schema_keyword_rules_for_bounds_secrets_and_deprecated_classes():
+    import math
+    from decimal import Decimal
+
+    from typing_extensions import deprecated
+
+    from ouroboros.validation import SecretStr
+
+    class Bounds(BaseModel):
+        f: float = Field(0.0, gt=-math.inf, le=math.inf)
+        d: Decimal = Field(Decimal(1), gt=0)
+        secret: SecretStr = Field(min_length=6)
+
+    props = Bounds.model_json_schema(mode="serialization")["properties"]
+    assert props["f"] == {"default": 0.0, "title": "F", "type": "number"}
+    assert props["d"] == {"default": "1", "title": "D", "type": "string"}
+    assert props["secret"] == {
+        "format": "password",
+        "minLength": 6,
+        "title": "Secret",
+        "type": "string",
+        "writeOnly": True,
+    }
+
+    @deprecated("use New")
+    class Old(BaseModel):
+        pass
+
+    with pytest.warns(DeprecationWarning, match="use New"):
+
+        class Sub(Old):
+            pass
+
+    assert Old.model_json_schema()["deprecated"] is True
+    assert "deprecated" not in Sub.model_json_schema()

@@ -6,6 +6,7 @@ import contextlib
 import enum
 import inspect
 import json
+import math
 from typing import Any
 
 __all__ = ["model_json_schema", "type_json_schema"]
@@ -377,6 +378,9 @@ class _Generator:
             body["description"] = inspect.cleandoc(cls.__doc__)
         if d["config"].get("extra") in ("forbid", "allow"):
             body["additionalProperties"] = d["config"]["extra"] == "allow"
+        if vars(cls.__dict__.get("__ouroboros_docs_source__", cls)).get("__deprecated__") is not None:
+            # A class marked with `@deprecated(...)`.
+            body["deprecated"] = True
         _apply_extra(body, cls.model_config.get("json_schema_extra"), cls)
         return body
 
@@ -439,6 +443,8 @@ class _Generator:
             body["additionalProperties"] = True
         if info.get("untitled"):
             del body["title"]
+        if vars(cls).get("__deprecated__") is not None:
+            body["deprecated"] = True
         _apply_extra(body, config.get("json_schema_extra"), cls)
         return body
 
@@ -460,6 +466,14 @@ class _Generator:
             for key, keyword in _KEYWORDS.items():
                 if s.get(key) is not None:
                     out[keyword] = _json_value(s[key]) if key not in ("min_length", "max_length", "pattern") else s[key]
+            if out.get("type") == "string":
+                # Length constraints checked on the wrapped text (secrets) show on the string.
+                inner = s.get("schema")
+                while isinstance(inner, dict):
+                    for key in ("min_length", "max_length"):
+                        if inner.get(key) is not None:
+                            out.setdefault(_KEYWORDS[key], inner[key])
+                    inner = inner.get("schema")
             return out
         if kind in _SIMPLE:
             out = self.scalar(kind)
@@ -582,9 +596,14 @@ class _Generator:
             return {}
         else:
             out = {}
+        numeric_text = kind == "decimal" and self.mode == "serialization"
         for key, keyword in _KEYWORDS.items():
             if s.get(key) is not None:
                 value = s[key]
+                if isinstance(value, float) and math.isinf(value) and key in ("gt", "ge", "lt", "le"):
+                    continue  # an infinite bound constrains nothing
+                if numeric_text and key in ("gt", "ge", "lt", "le", "multiple_of"):
+                    continue  # a Decimal is written as text: numeric bounds do not apply to it
                 out[keyword] = _json_value(value) if key not in ("min_length", "max_length", "pattern") else value
         if kind == "decimal" and "anyOf" in out:
             bounds = {k: out.pop(k) for k in list(out) if k != "anyOf"}

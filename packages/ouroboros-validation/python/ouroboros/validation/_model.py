@@ -356,6 +356,12 @@ class ModelMetaclass(type):
         return cls.__ouroboros_validator__
 
     @property
+    def __pydantic_core_schema__(cls) -> Any:
+        """The model's type schema (the stand-in while its build waits, as Pydantic's mock)."""
+        validator = cls.__dict__.get("__ouroboros_validator__")
+        return validator if isinstance(validator, _Deferred) else {"type": "model", "cls": cls}
+
+    @property
     def __pydantic_serializer__(cls) -> Any:
         return cls.__ouroboros_validator__
 

@@ -75,6 +75,42 @@ class GenerateJsonSchema:
 
         return _json_schema.type_json_schema(to_description(schema), **opts)
 
+    def generate_definitions(
+        self, inputs: Any
+    ) -> tuple[dict[tuple[Any, JsonSchemaMode], JsonSchemaValue], dict[str, JsonSchemaValue]]:
+        """Schemas of several ``(key, mode, schema)`` inputs sharing one set of definitions:
+        a model is a ``$ref``; a definition whose validation and serialization forms differ
+        is written twice, as ``Name-Input`` and ``Name-Output`` (Pydantic's names)."""
+        import json
+
+        outputs: list[tuple[Any, str, JsonSchemaValue, dict[str, Any]]] = []
+        forms: dict[str, dict[str, str]] = {}
+        for key, mode, schema in inputs:
+            out = self.generate(schema, mode=mode)
+            defs = dict(out.pop("$defs", {}))
+            cls = schema if is_model_class(schema) else (schema.get("cls") if isinstance(schema, dict) else None)
+            if "$ref" not in out and is_model_class(cls) and schema.get("type", "model") == "model":
+                name = cls.__name__
+                defs[name] = out
+                out = {"$ref": self.ref_template.format(model=name)}
+            for name, body in defs.items():
+                forms.setdefault(name, {})[mode] = json.dumps(body, sort_keys=True, default=repr)
+            outputs.append((key, mode, out, defs))
+        clashing = {name for name, by_mode in forms.items() if len(set(by_mode.values())) > 1}
+        results: dict[tuple[Any, JsonSchemaMode], JsonSchemaValue] = {}
+        definitions: dict[str, JsonSchemaValue] = {}
+        for key, mode, out, defs in outputs:
+            suffix = "-Input" if mode == "validation" else "-Output"
+            text = json.dumps([out, defs], default=repr)
+            for name in clashing:
+                old = json.dumps(self.ref_template.format(model=name))
+                text = text.replace(old, json.dumps(self.ref_template.format(model=name + suffix)))
+            out, defs = json.loads(text)
+            for name, body in defs.items():
+                definitions[name + suffix if name in clashing else name] = body
+            results[(key, mode)] = out
+        return results, dict(sorted(definitions.items()))
+
     def get_decimal_pattern(self, schema: Any) -> str | None:
         """The ``pattern`` of a Decimal's string form in JSON Schema; None (no pattern) by default.
 
