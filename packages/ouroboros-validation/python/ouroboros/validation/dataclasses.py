@@ -429,10 +429,8 @@ def _dump_dataclass(
     serializer decorators): through its mirror model, so field and model serializers, excluded
     fields and computed fields apply as in Pydantic."""
     mirror = _mirror_of(type(value))
-    fields = {f.name: value.__dict__[f.name] for f in _dc.fields(value) if f.name in getattr(value, "__dict__", {})}
-    if len(fields) < len(_dc.fields(value)):
-        # Slots: read the attributes.
-        fields = {f.name: getattr(value, f.name) for f in _dc.fields(value) if hasattr(value, f.name)}
+    # Attributes, not the instance dict: slots dataclasses have none.
+    fields = {f.name: getattr(value, f.name) for f in _dc.fields(value) if hasattr(value, f.name)}
     instance = mirror.model_construct(**fields)
     return instance.model_dump(
         mode=mode,
