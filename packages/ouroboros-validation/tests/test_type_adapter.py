@@ -172,3 +172,16 @@ def test_experimental_allow_partial_drops_only_a_failing_last_item() -> None:
     assert exc.value.errors()[0]["type"] == "json_invalid"
     with pytest.raises(ValueError, match="experimental_allow_partial must be"):
         ta.validate_python([10], experimental_allow_partial="sometimes")
+
+
+def test_validate_strings_takes_extra():
+    from typing_extensions import TypedDict
+
+    class Row(TypedDict):
+        x: bool
+
+    ta = TypeAdapter(Row)
+    assert ta.validate_strings({"x": "true", "y": "1"}) == {"x": True}
+    with pytest.raises(ValidationError) as exc:
+        ta.validate_strings({"x": "true", "y": "1"}, extra="forbid")
+    assert [(e["type"], e["loc"]) for e in exc.value.errors()] == [("extra_forbidden", ("y",))]

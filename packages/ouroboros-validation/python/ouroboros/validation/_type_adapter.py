@@ -241,6 +241,7 @@ class TypeAdapter(Generic[T]):
         experimental_allow_partial: Any = False,
         by_alias: bool | None = None,
         by_name: bool | None = None,
+        extra: str | None = None,
     ) -> T:
         """Validate string leaves (as parsed from a query string).
 
@@ -251,10 +252,10 @@ class TypeAdapter(Generic[T]):
                 experimental_allow_partial,
                 obj,
                 lambda value: self._validator.validate_python(
-                    value, context=context, by_alias=by_alias, by_name=by_name
+                    value, context=context, by_alias=by_alias, by_name=by_name, extra=extra
                 ),
             )
-        return self._validator.validate_python(obj, context=context, by_alias=by_alias, by_name=by_name)
+        return self._validator.validate_python(obj, context=context, by_alias=by_alias, by_name=by_name, extra=extra)
 
     def dump_python(
         self,
