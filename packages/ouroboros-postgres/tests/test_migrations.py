@@ -461,12 +461,7 @@ async def test_autogenerate_and_joins_follow_composite_foreign_keys(conn, names)
         class Settings:
             table_name = line
 
-    class LineWithKey(Table):
-        id: int | None = None
-        shop: str
-        sku: str
-        qty: int = 1
-
+    class LineWithKey(Line):
         class Settings:
             table_name = line
             foreign_keys = {("shop", "sku"): ForeignKey(Product, on_delete="cascade")}
@@ -491,12 +486,7 @@ async def test_autogenerate_and_joins_follow_composite_foreign_keys(conn, names)
         await conn.execute(f"INSERT INTO \"{line}\" (shop, sku) VALUES ('b', 'x')")
 
     # Naming the target's columns in another order is another constraint: replaced.
-    class LineSwapped(Table):
-        id: int | None = None
-        shop: str
-        sku: str
-        qty: int = 1
-
+    class LineSwapped(Line):
         class Settings:
             table_name = line
             foreign_keys = {("sku", "shop"): ForeignKey(Product, column=("sku", "shop"), on_delete="cascade")}

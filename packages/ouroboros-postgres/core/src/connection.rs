@@ -1056,15 +1056,18 @@ async fn connect_through(
             Ok(s) => s,
             Err(e) => return Err(ConnectFailure::Socket(e)),
         };
-        let outcome = match &target.tls {
-            None => config
-                .connect_raw(socket, NoTls)
-                .await
-                .map(|(client, connection)| {
+        // The established connection's I/O future goes to the transport.
+        macro_rules! started {
+            () => {
+                |(client, connection)| {
                     let fut =
                         driver_future(connection, tx.clone(), dropped.clone(), reason.clone());
                     (client, transport.0.run_driver(Box::pin(fut), wrapped))
-                }),
+                }
+            };
+        }
+        let outcome = match &target.tls {
+            None => config.connect_raw(socket, NoTls).await.map(started!()),
             Some(tls) => {
                 let mut make = tls.clone();
                 let connector = match tokio_postgres::tls::MakeTlsConnect::<
@@ -1074,14 +1077,7 @@ async fn connect_through(
                     Ok(c) => c,
                     Err(e) => return Err(ConnectFailure::Socket(std::io::Error::other(e))),
                 };
-                config
-                    .connect_raw(socket, connector)
-                    .await
-                    .map(|(client, connection)| {
-                        let fut =
-                            driver_future(connection, tx.clone(), dropped.clone(), reason.clone());
-                        (client, transport.0.run_driver(Box::pin(fut), wrapped))
-                    })
+                config.connect_raw(socket, connector).await.map(started!())
             }
         };
         match outcome {
