@@ -119,7 +119,7 @@ async def test_copy_records_to_some_columns_with_schema(conn):
 
 async def test_copy_records_type_error_names_the_row(conn):
     await conn.execute("CREATE TEMP TABLE c3 (id int)")
-    with pytest.raises(postgres.DataError, match="query argument"):
+    with pytest.raises(postgres.DataError, match=r"query argument \$1: .*\(row 1\)"):
         await conn.copy_records_to_table("c3", records=[(1,), ("x",)])
     with pytest.raises(postgres.InterfaceError, match="record 0 has 2 values"):
         await conn.copy_records_to_table("c3", records=[(1, 2)])

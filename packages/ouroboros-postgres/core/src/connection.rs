@@ -22,7 +22,6 @@ use futures::{SinkExt, StreamExt, TryStreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Kind, ToSql, Type};
 use tokio_postgres::{
     AsyncMessage, CancelToken, Client, Config, NoTls, Row, SimpleQueryMessage, Statement,
@@ -33,6 +32,38 @@ use crate::param::{Param, ParamColumn};
 use crate::status::command_status;
 use crate::tls::Target;
 use crate::transport::{Driver, PlainSocket, TransportRef};
+
+/// Bytes of binary COPY data sent to the server at a time.
+const COPY_CHUNK: usize = 256 * 1024;
+
+/// One row of binary COPY data: the field count, then each field's length
+/// (-1 for NULL) and bytes, encoded by the parameter's own `ToSql`.
+fn encode_copy_row(buf: &mut bytes::BytesMut, row: &[Param], types: &[Type]) -> Result<()> {
+    let count = i16::try_from(row.len())
+        .map_err(|_| PgError::Interface("a COPY row holds at most 32767 values".into()))?;
+    buf.extend_from_slice(&count.to_be_bytes());
+    for (column, (value, ty)) in row.iter().zip(types).enumerate() {
+        let failed = |message: String| PgError::Argument {
+            position: column + 1,
+            message,
+        };
+        let at = buf.len();
+        buf.extend_from_slice(&[0; 4]);
+        let written = value.to_sql_checked(ty, buf).map_err(|e| {
+            failed(match e.downcast_ref::<crate::param::EncodeError>() {
+                Some(arg) => arg.0.clone(),
+                None => e.to_string(),
+            })
+        })?;
+        let len = match written {
+            tokio_postgres::types::IsNull::Yes => -1,
+            tokio_postgres::types::IsNull::No => i32::try_from(buf.len() - at - 4)
+                .map_err(|_| failed("a value over 2 GiB cannot be copied".into()))?,
+        };
+        buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(())
+}
 
 /// Executions of one `executemany` kept in flight at once.
 pub const PIPELINE_WINDOW: usize = 256;
@@ -807,8 +838,13 @@ impl Connection {
                     return Err(self.err(&e));
                 }
             };
-            let writer = BinaryCopyInWriter::new(sink, &types);
-            let mut writer = pin!(writer);
+            let mut sink = pin!(sink);
+            // The binary COPY format written here rather than with
+            // tokio-postgres's BinaryCopyInWriter: that one sends a message
+            // every 4 KiB, and each is a separate write the server has to
+            // wake up for; this sends COPY_CHUNK bytes at a time (bounded).
+            let mut buf = bytes::BytesMut::with_capacity(COPY_CHUNK + 1024);
+            buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0");
             for (i, row) in rows.iter().enumerate() {
                 if row.len() != types.len() {
                     return Err(PgError::Interface(format!(
@@ -817,13 +853,15 @@ impl Connection {
                         types.len()
                     )));
                 }
-                writer
-                    .as_mut()
-                    .write(&refs(row))
-                    .await
-                    .map_err(|e| self.err(&e))?;
+                encode_copy_row(&mut buf, row, &types).map_err(|e| e.in_row(i))?;
+                if buf.len() >= COPY_CHUNK {
+                    let chunk = buf.split().freeze();
+                    sink.send(chunk).await.map_err(|e| self.err(&e))?;
+                }
             }
-            writer.as_mut().finish().await.map_err(|e| self.err(&e))
+            buf.extend_from_slice(&(-1i16).to_be_bytes());
+            sink.send(buf.freeze()).await.map_err(|e| self.err(&e))?;
+            sink.as_mut().finish().await.map_err(|e| self.err(&e))
         })
         .await
     }
