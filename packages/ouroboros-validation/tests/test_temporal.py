@@ -36,8 +36,8 @@ def test_datetime(value, expected):
 @pytest.mark.parametrize(
     ("value", "error_type"),
     [
-        ("not a date", "datetime_parsing"),
-        ("2032-13-01T00:00:00", "datetime_parsing"),
+        ("not a date", "datetime_from_date_parsing"),
+        ("2032-13-01T00:00:00", "datetime_from_date_parsing"),
         (None, "datetime_type"),
         ([], "datetime_type"),
     ],
@@ -45,8 +45,8 @@ def test_datetime(value, expected):
 def test_datetime_errors(value, error_type):
     err = one_error(datetime, value)
     assert err["type"] == error_type
-    if error_type == "datetime_parsing":
-        assert err["msg"].startswith("Input should be a valid datetime, ")
+    if error_type == "datetime_from_date_parsing":
+        assert err["msg"].startswith("Input should be a valid datetime or date, ")
 
 
 def test_strict_datetime_refuses_strings():
@@ -71,7 +71,8 @@ def test_date_from_datetime_with_time_is_inexact():
 
 
 @pytest.mark.parametrize(
-    ("value", "error_type"), [("2032-04-32", "date_parsing"), ("x", "date_parsing"), (None, "date_type")]
+    ("value", "error_type"),
+    [("2032-04-32", "date_from_datetime_parsing"), ("x", "date_from_datetime_parsing"), (None, "date_type")],
 )
 def test_date_errors(value, error_type):
     assert one_error(date, value)["type"] == error_type
@@ -147,3 +148,50 @@ def test_temporal_python_dump_keeps_objects():
     assert dumped["at"] == datetime(2032, 4, 23, 10, 20, 30)
     assert dumped["duration"] == timedelta(minutes=1)
     assert event.model_dump(mode="json")["duration"] == "PT1M"
+
+
+def test_date_falls_back_to_datetime_parsing_like_pydantic_core() -> None:
+    from ouroboros.validation import TypeAdapter, ValidationError
+
+    ta = TypeAdapter(date)
+    for value, kind, message in [
+        ("x20120423", "date_from_datetime_parsing", "Input should be a valid date or datetime, input is too short"),
+        (float("nan"), "date_from_datetime_parsing", "Input should be a valid date or datetime, NaN values not permitted"),
+        (float("-inf"), "date_from_datetime_parsing", "Input should be a valid date or datetime, dates before 0000"),
+        ("2012-04-23T10:00:00", "date_from_datetime_inexact", "Datetimes provided to dates should have zero time"),
+    ]:
+        with pytest.raises(ValidationError) as exc:
+            ta.validate_python(value)
+        [err] = exc.value.errors()
+        assert err["type"] == kind and err["msg"].startswith(message), (value, err)
+    assert ta.validate_python("2012-04-23T00:00:00") == date(2012, 4, 23)
+    with pytest.raises(ValidationError) as exc:
+        ta.validate_json('"x20120423"', strict=True)
+    assert exc.value.errors()[0]["type"] == "date_parsing"
+    with pytest.raises(ValidationError) as exc:
+        TypeAdapter(datetime).validate_python("2012-04-23T11:05:00-25:00")
+    [err] = exc.value.errors()
+    assert err["type"] == "datetime_from_date_parsing"
+    assert err["msg"] == "Input should be a valid datetime or date, unexpected extra characters at the end of the input"
+
+
+def test_past_future_errors_name_the_input_and_refuse_other_types() -> None:
+    from typing import Annotated
+
+    from ouroboros.validation import BaseModel, FutureDate, PastDatetime, ValidationError
+    from ouroboros.validation.errors import PydanticUserError
+
+    class Model(BaseModel):
+        when: FutureDate
+        then: Annotated[datetime, PastDatetime()]
+
+    with pytest.raises(ValidationError) as exc:
+        Model(when="1996-01-22", then="2999-01-01T10:20:30")
+    assert [(e["type"], e["loc"], e["input"]) for e in exc.value.errors()] == [
+        ("date_future", ("when",), "1996-01-22"),
+        ("datetime_past", ("then",), "2999-01-01T10:20:30"),
+    ]
+    with pytest.raises(PydanticUserError, match="'PastDatetime' cannot annotate 'str'."):
+
+        class Bad(BaseModel):
+            x: Annotated[str, PastDatetime()]

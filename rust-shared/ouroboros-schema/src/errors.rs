@@ -146,6 +146,11 @@ pub enum ErrorType {
     DateParsing {
         error: String,
     },
+    /// A date from text or a timestamp read as a datetime failed (lax mode), with the
+    /// datetime parser's reason.
+    DateFromDatetimeParsing {
+        error: String,
+    },
     DateFromDatetimeInexact,
     TimeType,
     TimeParsing {
@@ -259,6 +264,7 @@ impl ErrorType {
             Self::DatetimeFromDateParsing { .. } => "datetime_from_date_parsing",
             Self::DateType => "date_type",
             Self::DateParsing { .. } => "date_parsing",
+            Self::DateFromDatetimeParsing { .. } => "date_from_datetime_parsing",
             Self::DateFromDatetimeInexact => "date_from_datetime_inexact",
             Self::TimeType => "time_type",
             Self::TimeParsing { .. } => "time_parsing",
@@ -358,6 +364,7 @@ impl ErrorType {
             }
             Self::DateType => "Input should be a valid date".into(),
             Self::DateParsing { error } => format!("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+            Self::DateFromDatetimeParsing { error } => format!("Input should be a valid date or datetime, {error}"),
             Self::DateFromDatetimeInexact => "Datetimes provided to dates should have zero time - e.g. be exact dates".into(),
             Self::TimeType => "Input should be a valid time".into(),
             Self::TimeParsing { error } => format!("Input should be in a valid time format, {error}"),
@@ -450,6 +457,7 @@ impl ErrorType {
             Self::DatetimeParsing { error }
             | Self::DatetimeFromDateParsing { error }
             | Self::DateParsing { error }
+            | Self::DateFromDatetimeParsing { error }
             | Self::TimeParsing { error }
             | Self::TimeDeltaParsing { error }
             | Self::UuidParsing { error }

@@ -131,7 +131,8 @@ pub fn datetime<'py>(
                 }
                 Ok(dt)
             }
-            // A bare date is midnight of that day.
+            // A bare date is midnight of that day; in lax mode, when that fails too, the date
+            // parser's reason is the error (`datetime_from_date_parsing`), as in pydantic-core.
             Err(e) => match speedate::Date::parse_str(&s) {
                 Ok(date) => Ok(speedate::DateTime {
                     date,
@@ -143,6 +144,15 @@ pub fn datetime<'py>(
                         tz_offset: None,
                     },
                 }),
+                Err(date_err) if !strict => {
+                    return Err(ValError::new(
+                        py,
+                        ErrorType::DatetimeFromDateParsing {
+                            error: parse_error_text(&date_err),
+                        },
+                        inp,
+                    ))
+                }
                 Err(_) => Err(e),
             },
         },
@@ -205,6 +215,10 @@ pub fn date<'py>(
             return Err(ValError::new(py, ErrorType::DateType, inp));
         }
     }
+    // Lax mode, as pydantic-core: what is not a date is read as a datetime at midnight, and
+    // that parser's reason is the error (`date_from_datetime_parsing`).
+    let from_datetime =
+        |error: String| ValError::new(py, ErrorType::DateFromDatetimeParsing { error }, inp);
     let parsed = match raw(inp)? {
         Some(Raw::Text(s)) => match speedate::Date::parse_str(&s) {
             Ok(d) => Ok(d),
@@ -218,12 +232,20 @@ pub fn date<'py>(
                     Ok(dt.date)
                 }
                 Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
+                Err(dt_err) if !strict => return Err(from_datetime(parse_error_text(&dt_err))),
                 Err(_) => Err(e),
             },
         },
         Some(Raw::Number(_)) if strict => return Err(ValError::new(py, ErrorType::DateType, inp)),
-        Some(Raw::Number(v)) if !v.is_finite() => {
-            return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp))
+        Some(Raw::Number(v)) if v.is_nan() => {
+            return Err(from_datetime("NaN values not permitted".into()))
+        }
+        Some(Raw::Number(v)) if v.is_infinite() => {
+            return Err(from_datetime(if v > 0.0 {
+                "dates after 9999 are not supported as unix timestamps".into()
+            } else {
+                "dates before 0000 are not supported as unix timestamps".into()
+            }))
         }
         Some(Raw::Number(v)) => {
             let (secs, micros) = split_ts(v);
@@ -237,7 +259,7 @@ pub fn date<'py>(
                     Ok(dt.date)
                 }
                 Ok(_) => return Err(ValError::new(py, ErrorType::DateFromDatetimeInexact, inp)),
-                Err(e) => Err(e),
+                Err(e) => return Err(from_datetime(parse_error_text(&e))),
             }
         }
         None => return Err(ValError::new(py, ErrorType::DateType, inp)),

@@ -159,6 +159,20 @@ def _tz_check(aware: bool) -> Callable[[Any], Any]:
     return check
 
 
+def _checked(schema: dict[str, Any], check: Callable[[Any], Any]) -> dict[str, Any]:
+    """``schema`` then ``check``, whose errors name the input as given (as pydantic-core's
+    date/datetime constraints do), not the parsed value."""
+    from ouroboros.validation._describe import _LazyHandler
+
+    handler = _LazyHandler(schema)
+    return {
+        "type": "function",
+        "mode": "plain",
+        "func": lambda value, _data, _context=None: check(handler(value)),
+        "inner_schema": schema,
+    }
+
+
 class _TemporalCheck:
     """A date/datetime type that is also an ``Annotated`` marker, like Pydantic's:
     ``x: PastDate`` and ``x: Annotated[date, PastDate()]`` mean the same."""
@@ -170,15 +184,18 @@ class _TemporalCheck:
     def __init_subclass__(cls, base: str, check: Callable[[Any], Any]) -> None:
         cls._base = base
         cls._check = staticmethod(check)  # type: ignore[assignment]
-        cls.__ouroboros_type_schema__ = {
-            "type": "function",
-            "mode": "after",
-            "func": lambda value, _data, _context=None: check(value),
-            "schema": {"type": base},
-        }
+        cls.__ouroboros_type_schema__ = _checked({"type": base}, check)
 
-    def _ouroboros_validator(self) -> Any:
-        return _after(type(self)._check)
+    def _ouroboros_wrap(self, schema: dict[str, Any], tp: Any) -> dict[str, Any]:
+        expected = datetime.datetime if self._base == "datetime" else datetime.date
+        if not (isinstance(tp, type) and issubclass(tp, expected)):
+            from ouroboros.validation._model import PydanticUserError
+
+            raise PydanticUserError(
+                f"'{type(self).__name__}' cannot annotate '{getattr(tp, '__name__', tp)}'.",
+                code="invalid-annotated-type",
+            )
+        return _checked(schema, type(self)._check)
 
     def __repr__(self) -> str:
         # As Pydantic's markers: the type's name.
