@@ -191,7 +191,7 @@ def test_past_future_errors_name_the_input_and_refuse_other_types() -> None:
         ("date_future", ("when",), "1996-01-22"),
         ("datetime_past", ("then",), "2999-01-01T10:20:30"),
     ]
-    with pytest.raises(PydanticUserError, match="'PastDatetime' cannot annotate 'str'."):
+    with pytest.raises(PydanticUserError, match=r"'PastDatetime' cannot annotate 'str'\."):
 
         class Bad(BaseModel):
             x: Annotated[str, PastDatetime()]
