@@ -156,7 +156,11 @@ def test_date_falls_back_to_datetime_parsing_like_pydantic_core() -> None:
     ta = TypeAdapter(date)
     for value, kind, message in [
         ("x20120423", "date_from_datetime_parsing", "Input should be a valid date or datetime, input is too short"),
-        (float("nan"), "date_from_datetime_parsing", "Input should be a valid date or datetime, NaN values not permitted"),
+        (
+            float("nan"),
+            "date_from_datetime_parsing",
+            "Input should be a valid date or datetime, NaN values not permitted",
+        ),
         (float("-inf"), "date_from_datetime_parsing", "Input should be a valid date or datetime, dates before 0000"),
         ("2012-04-23T10:00:00", "date_from_datetime_inexact", "Datetimes provided to dates should have zero time"),
     ]:
