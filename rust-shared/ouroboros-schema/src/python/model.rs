@@ -137,6 +137,18 @@ pub struct ModelValidator {
 
 static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// A `mode="wrap"` model validator called on the raw input (its errors name that input).
+fn call_wrap<'py>(
+    py: Python<'py>,
+    wrap: &Py<PyAny>,
+    inp: &Inp<'_, 'py>,
+) -> ValResult<Bound<'py, PyAny>> {
+    let raw = inp.to_py(py)?;
+    wrap.bind(py)
+        .call1((&raw,))
+        .map_err(|e| from_user_exception(py, e, &raw))
+}
+
 impl FieldDefault {
     pub fn value<'py>(
         &self,
@@ -330,11 +342,7 @@ impl ModelValidator {
             }
         }
         if let Some(wrap) = &self.wrap {
-            let raw = inp.to_py(py)?;
-            return wrap
-                .bind(py)
-                .call1((&raw,))
-                .map_err(|e| from_user_exception(py, e, &raw));
+            return call_wrap(py, wrap, inp);
         }
         let out = self.validate_fields_with_before(py, inp, st)?;
         let instance = alloc_instance(self.cls.bind(py))?;
@@ -351,11 +359,7 @@ impl ModelValidator {
         st: &mut State<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
         if let Some(wrap) = &self.wrap {
-            let raw = inp.to_py(py)?;
-            return wrap
-                .bind(py)
-                .call1((&raw,))
-                .map_err(|e| from_user_exception(py, e, &raw));
+            return call_wrap(py, wrap, inp);
         }
         let is_mapping = match inp {
             Inp::Json(v) => matches!(v, JsonValue::Object(_)),
@@ -369,13 +373,7 @@ impl ModelValidator {
         let out = if self.before.is_empty() {
             self.validate_fields(py, inp, st)?
         } else {
-            let mut value = inp.to_py(py)?;
-            for f in &self.before {
-                value = f
-                    .bind(py)
-                    .call1((&value,))
-                    .map_err(|e| from_user_exception(py, e, &value))?;
-            }
+            let value = self.run_before(py, inp)?;
             if !(value.is_instance_of::<PyDict>() || value.cast::<pyo3::types::PyMapping>().is_ok())
             {
                 return Err(ValError::new_py(ErrorType::DictType, &value));
@@ -447,6 +445,12 @@ impl ModelValidator {
         if self.before.is_empty() {
             return self.validate_fields(py, inp, st);
         }
+        let value = self.run_before(py, inp)?;
+        self.validate_fields(py, &Inp::Py(value), st)
+    }
+
+    /// The input after the `mode="before"` model validators, in their order.
+    fn run_before<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
         let mut value = inp.to_py(py)?;
         for f in &self.before {
             value = f
@@ -454,7 +458,7 @@ impl ModelValidator {
                 .call1((&value,))
                 .map_err(|e| from_user_exception(py, e, &value))?;
         }
-        self.validate_fields(py, &Inp::Py(value), st)
+        Ok(value)
     }
 
     /// Put validated fields on an instance.

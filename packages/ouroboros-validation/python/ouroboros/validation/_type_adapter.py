@@ -140,29 +140,19 @@ class TypeAdapter(Generic[T]):
         extra: str | None = None,
     ) -> T:
         """Validate a Python object (``experimental_allow_partial``: see ``_partial``)."""
+        options = {
+            "strict": strict,
+            "extra": extra,
+            "from_attributes": from_attributes,
+            "context": context,
+            "by_alias": by_alias,
+            "by_name": by_name,
+        }
         if experimental_allow_partial is not False:
             return self._partial(
-                experimental_allow_partial,
-                obj,
-                lambda value: self._validator.validate_python(
-                    value,
-                    strict=strict,
-                    extra=extra,
-                    from_attributes=from_attributes,
-                    context=context,
-                    by_alias=by_alias,
-                    by_name=by_name,
-                ),
+                experimental_allow_partial, obj, lambda value: self._validator.validate_python(value, **options)
             )
-        return self._validator.validate_python(
-            obj,
-            strict=strict,
-            extra=extra,
-            from_attributes=from_attributes,
-            context=context,
-            by_alias=by_alias,
-            by_name=by_name,
-        )
+        return self._validator.validate_python(obj, **options)
 
     def _partial(self, option: Any, value: Any, validate: Any, json_text: Any = None) -> Any:
         """Partial validation: the last item of a top-level container may fail (and is dropped),
