@@ -15,7 +15,7 @@
 //! - `dead`: (queue, seq) -> (id, body, error, at)
 //! - `kv`: key -> (expires, value)
 
-// Transaction bodies return redb 2's `Error` (160 bytes) through `?`; it is
+// Transaction bodies return redb's `Error` (160 bytes) through `?`; it is
 // the rare path and boxing it in every closure would only add noise.
 #![allow(clippy::result_large_err)]
 
@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::Notify;
 
 use crate::{

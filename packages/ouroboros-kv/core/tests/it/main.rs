@@ -226,3 +226,75 @@ fn concurrent_sets_on_a_file_store_are_group_committed() {
     drop(store);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `durability=eventual` commits go to the change log and redb's in-memory
+/// state; a copy of the files taken while the store is open is what a killed
+/// process leaves. Opening it must replay every write, and a damaged tail of
+/// the log must end the replay without an error.
+#[test]
+fn eventual_store_replays_its_change_log_after_a_crash() {
+    let dir = std::env::temp_dir().join(format!("ouroboros-kv-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = |name: &str| {
+        format!(
+            "file://{}/{name}.redb?durability=eventual&reap_interval=3600",
+            dir.display()
+        )
+    };
+    let store = Store::open(&url("live")).unwrap();
+    let opts = SetOptions::default();
+    block(async {
+        // 300 single writes: more than one durable commit's worth (256).
+        for i in 0..300 {
+            let value = format!("v{i}").into_bytes();
+            store.set(format!("k{i:03}").into_bytes(), value, opts).await.unwrap();
+        }
+        let ttl = SetOptions {
+            ttl_ms: Some(600_000),
+            ..opts
+        };
+        store.set(b"ttl".to_vec(), b"t".to_vec(), ttl).await.unwrap();
+        store.set(b"ttl2".to_vec(), b"t".to_vec(), ttl).await.unwrap();
+        store.expire(b"ttl2".to_vec(), None).await.unwrap();
+        assert_eq!(store.delete_many(vec![b"k007".to_vec()]).await.unwrap(), 1);
+        assert_eq!(store.incr(b"n".to_vec(), 5).await.unwrap(), 5);
+        let pairs = vec![(b"m1".to_vec(), b"a".to_vec()), (b"m2".to_vec(), b"b".to_vec())];
+        store.set_many(pairs, None).await.unwrap();
+    });
+    let live_log = dir.join("live.redb.log");
+    assert!(std::fs::metadata(&live_log).unwrap().len() > 0, "the log holds the last writes");
+    for name in ["crashed", "torn"] {
+        std::fs::copy(dir.join("live.redb"), dir.join(format!("{name}.redb"))).unwrap();
+        std::fs::copy(&live_log, dir.join(format!("{name}.redb.log"))).unwrap();
+    }
+    // A frame header promising more bytes than were written, then junk.
+    let mut torn = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("torn.redb.log"))
+        .unwrap();
+    std::io::Write::write_all(&mut torn, &[200, 0, 0, 0, 1, 2, 3, 4, 1, 9]).unwrap();
+    drop(torn);
+    drop(store);
+    assert_eq!(std::fs::metadata(&live_log).unwrap().len(), 0, "closing empties the log");
+    for name in ["live", "crashed", "torn"] {
+        let store = Store::open(&url(name)).unwrap();
+        block(async {
+            for i in 0..300 {
+                let want = (i != 7).then(|| format!("v{i}").into_bytes());
+                let got = store.get(format!("k{i:03}").into_bytes()).await.unwrap();
+                assert_eq!(got, want, "{name}: k{i:03}");
+            }
+            assert!(matches!(store.ttl(b"ttl".to_vec()).await.unwrap(), Ttl::Millis(ms) if ms > 500_000));
+            assert_eq!(store.ttl(b"ttl2".to_vec()).await.unwrap(), Ttl::Persistent);
+            assert_eq!(store.get(b"n".to_vec()).await.unwrap(), Some(b"5".to_vec()));
+            let many = store.get_many(vec![b"m1".to_vec(), b"m2".to_vec()]).await.unwrap();
+            assert_eq!(many, vec![Some(b"a".to_vec()), Some(b"b".to_vec())], "{name}");
+            // The store takes writes after the replay.
+            store.set(b"after".to_vec(), b"1".to_vec(), opts).await.unwrap();
+        });
+        drop(store);
+        let log = dir.join(format!("{name}.redb.log"));
+        assert_eq!(std::fs::metadata(&log).unwrap().len(), 0, "{name}: replayed and emptied");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -277,7 +277,7 @@ async fn stored(b: &Broker, prefix: &str, key: &str) -> bool {
                     Err(e) => panic!("open {}: {e}", local.path().display()),
                 }
             };
-            let txn = db.begin_read().unwrap();
+            let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
             let table = txn
                 .open_table(redb::TableDefinition::<&str, &[u8]>::new("kv"))
                 .unwrap();
