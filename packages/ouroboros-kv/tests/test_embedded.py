@@ -134,7 +134,7 @@ def test_sigkill_during_acknowledged_writes(tmp_path, durability):
     """Kill the writer mid-stream; every acknowledged write must be there."""
     url = (tmp_path / "crash.redb").as_uri() + f"?durability={durability}"
     log = tmp_path / "crash.redb.log"
-    # eventual: past the 256 non-durable commits after which the change log
+    # eventual: past the 64 non-durable commits after which the change log
     # is taken into the store, so the kill lands after a checkpoint.
     per_round = 150 if durability == "immediate" else 400
     replayed = []

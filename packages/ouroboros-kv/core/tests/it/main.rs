@@ -244,25 +244,40 @@ fn eventual_store_replays_its_change_log_after_a_crash() {
     let store = Store::open(&url("live")).unwrap();
     let opts = SetOptions::default();
     block(async {
-        // 300 single writes: more than one durable commit's worth (256).
+        // 300 single writes: several durable commits' worth (64 each).
         for i in 0..300 {
             let value = format!("v{i}").into_bytes();
-            store.set(format!("k{i:03}").into_bytes(), value, opts).await.unwrap();
+            store
+                .set(format!("k{i:03}").into_bytes(), value, opts)
+                .await
+                .unwrap();
         }
         let ttl = SetOptions {
             ttl_ms: Some(600_000),
             ..opts
         };
-        store.set(b"ttl".to_vec(), b"t".to_vec(), ttl).await.unwrap();
-        store.set(b"ttl2".to_vec(), b"t".to_vec(), ttl).await.unwrap();
+        store
+            .set(b"ttl".to_vec(), b"t".to_vec(), ttl)
+            .await
+            .unwrap();
+        store
+            .set(b"ttl2".to_vec(), b"t".to_vec(), ttl)
+            .await
+            .unwrap();
         store.expire(b"ttl2".to_vec(), None).await.unwrap();
         assert_eq!(store.delete_many(vec![b"k007".to_vec()]).await.unwrap(), 1);
         assert_eq!(store.incr(b"n".to_vec(), 5).await.unwrap(), 5);
-        let pairs = vec![(b"m1".to_vec(), b"a".to_vec()), (b"m2".to_vec(), b"b".to_vec())];
+        let pairs = vec![
+            (b"m1".to_vec(), b"a".to_vec()),
+            (b"m2".to_vec(), b"b".to_vec()),
+        ];
         store.set_many(pairs, None).await.unwrap();
     });
     let live_log = dir.join("live.redb.log");
-    assert!(std::fs::metadata(&live_log).unwrap().len() > 0, "the log holds the last writes");
+    assert!(
+        std::fs::metadata(&live_log).unwrap().len() > 0,
+        "the log holds the last writes"
+    );
     for name in ["crashed", "torn"] {
         std::fs::copy(dir.join("live.redb"), dir.join(format!("{name}.redb"))).unwrap();
         std::fs::copy(&live_log, dir.join(format!("{name}.redb.log"))).unwrap();
@@ -275,7 +290,11 @@ fn eventual_store_replays_its_change_log_after_a_crash() {
     std::io::Write::write_all(&mut torn, &[200, 0, 0, 0, 1, 2, 3, 4, 1, 9]).unwrap();
     drop(torn);
     drop(store);
-    assert_eq!(std::fs::metadata(&live_log).unwrap().len(), 0, "closing empties the log");
+    assert_eq!(
+        std::fs::metadata(&live_log).unwrap().len(),
+        0,
+        "closing empties the log"
+    );
     for name in ["live", "crashed", "torn"] {
         let store = Store::open(&url(name)).unwrap();
         block(async {
@@ -284,17 +303,33 @@ fn eventual_store_replays_its_change_log_after_a_crash() {
                 let got = store.get(format!("k{i:03}").into_bytes()).await.unwrap();
                 assert_eq!(got, want, "{name}: k{i:03}");
             }
-            assert!(matches!(store.ttl(b"ttl".to_vec()).await.unwrap(), Ttl::Millis(ms) if ms > 500_000));
+            assert!(
+                matches!(store.ttl(b"ttl".to_vec()).await.unwrap(), Ttl::Millis(ms) if ms > 500_000)
+            );
             assert_eq!(store.ttl(b"ttl2".to_vec()).await.unwrap(), Ttl::Persistent);
             assert_eq!(store.get(b"n".to_vec()).await.unwrap(), Some(b"5".to_vec()));
-            let many = store.get_many(vec![b"m1".to_vec(), b"m2".to_vec()]).await.unwrap();
-            assert_eq!(many, vec![Some(b"a".to_vec()), Some(b"b".to_vec())], "{name}");
+            let many = store
+                .get_many(vec![b"m1".to_vec(), b"m2".to_vec()])
+                .await
+                .unwrap();
+            assert_eq!(
+                many,
+                vec![Some(b"a".to_vec()), Some(b"b".to_vec())],
+                "{name}"
+            );
             // The store takes writes after the replay.
-            store.set(b"after".to_vec(), b"1".to_vec(), opts).await.unwrap();
+            store
+                .set(b"after".to_vec(), b"1".to_vec(), opts)
+                .await
+                .unwrap();
         });
         drop(store);
         let log = dir.join(format!("{name}.redb.log"));
-        assert_eq!(std::fs::metadata(&log).unwrap().len(), 0, "{name}: replayed and emptied");
+        assert_eq!(
+            std::fs::metadata(&log).unwrap().len(),
+            0,
+            "{name}: replayed and emptied"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
