@@ -44,27 +44,29 @@ APP = textwrap.dedent(
     async def get_state():
         return state
 
+    def counted(prefix):
+        # 512 MiB of chunks, counted in `state`; "closed" once the iterator ends.
+        try:
+            for _ in range(512):
+                state[prefix + "produced"] += 1
+                yield b"x" * MiB
+        finally:
+            state[prefix + "closed"] = True
+
+    async def as_async(chunks):
+        try:
+            for chunk in chunks:
+                yield chunk
+        finally:
+            chunks.close()
+
     @app.get("/stream")
     async def stream():
-        async def chunks():
-            try:
-                for _ in range(512):
-                    state["produced"] += 1
-                    yield b"x" * MiB
-            finally:
-                state["closed"] = True
-        return StreamingResponse(chunks(), media_type="application/octet-stream")
+        return StreamingResponse(as_async(counted("")), media_type="application/octet-stream")
 
     @app.get("/sync-stream")
     def sync_stream():
-        def chunks():
-            try:
-                for _ in range(512):
-                    state["sync_produced"] += 1
-                    yield b"x" * MiB
-            finally:
-                state["sync_closed"] = True
-        return StreamingResponse(chunks(), media_type="application/octet-stream")
+        return StreamingResponse(counted("sync_"), media_type="application/octet-stream")
 
     @app.get("/file")
     async def file():
