@@ -118,3 +118,20 @@ def test_pattern_of_str_or_bytes_as_pydantic(tp, value):
         assert want[0] == "ok" and got[1].pattern == want[1].pattern
     else:
         assert got == want
+
+
+def test_pattern_dumps_as_its_source_as_pydantic():
+    import re
+
+    pattern = re.compile("a+")
+
+    class Model(BaseModel):
+        p: re.Pattern[str]
+
+    m = Model(p=pattern)
+    assert m.model_dump()["p"] is pattern
+    assert m.model_dump(mode="json") == {"p": "a+"}
+    assert m.model_dump_json() == '{"p":"a+"}'
+    ta, theirs = TypeAdapter(re.Pattern), pydantic.TypeAdapter(re.Pattern)
+    assert ta.dump_json(pattern) == theirs.dump_json(pattern) == b'"a+"'
+    assert ta.dump_python(pattern, mode="json") == theirs.dump_python(pattern, mode="json") == "a+"

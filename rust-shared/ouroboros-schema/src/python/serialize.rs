@@ -849,6 +849,9 @@ impl Serializer<'_> {
             self.write_json(d.as_any(), &None, &None, out, 0)?;
         } else if is_text_like(value)? {
             json_out::write_str(out, &value.str()?.to_cow()?);
+        } else if value.is_instance(RE_PATTERN.import(py, "re", "Pattern")?)? {
+            // A compiled pattern is written as its source, as Pydantic does.
+            self.write_scalar(&value.getattr(pyo3::intern!(py, "pattern"))?, out)?;
         } else {
             return Err(PyTypeError::new_err(format!(
                 "Unable to serialize unknown type: {}",
@@ -1079,6 +1082,8 @@ fn dataclass_dict<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, 
 static PURE_PATH: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Paths, `ipaddress` values, fractions and time zones are written as their text, as Pydantic does.
+static RE_PATTERN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
 fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = value.py();
     if value.is_instance(PURE_PATH.import(py, "pathlib", "PurePath")?)? {
