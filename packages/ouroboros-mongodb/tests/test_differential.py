@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import types
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import beanie
@@ -67,7 +68,7 @@ def make_models(lib: types.SimpleNamespace) -> types.SimpleNamespace:
         name: str
         age: int
 
-    return types.SimpleNamespace(User=User, Address=Address, NameAge=NameAge, calls=calls)
+    return types.SimpleNamespace(User=User, Address=Address, NameAge=NameAge, calls=calls, all=[User])
 
 
 def dump(doc: Any) -> Any:
@@ -137,41 +138,74 @@ async def stored(uri: str, db: str) -> list[dict[str, Any]]:
     return docs
 
 
-async def test_same_code_same_results(conn, mongo_uri):
-    beanie_db = f"{conn.database}_beanie"
+def libraries(pm: AsyncMongoClient) -> tuple[types.SimpleNamespace, types.SimpleNamespace]:
+    """The names the scenarios use, from Beanie (with PyMongo's sessions) and from ours."""
+    theirs = types.SimpleNamespace(
+        Document=beanie.Document,
+        BaseModel=pydantic.BaseModel,
+        before_event=beanie.before_event,
+        after_event=beanie.after_event,
+        Insert=beanie.Insert,
+        Replace=beanie.Replace,
+        Indexed=beanie.Indexed,
+        Link=beanie.Link,
+        WriteRules=beanie.WriteRules,
+        DeleteRules=beanie.DeleteRules,
+        start_session=pm.start_session,
+    )
+    ours = types.SimpleNamespace(
+        Document=ouro.Document,
+        BaseModel=ouro_validation.BaseModel,
+        before_event=ouro.before_event,
+        after_event=ouro.after_event,
+        Insert=ouro.Insert,
+        Replace=ouro.Replace,
+        Indexed=ouro.Indexed,
+        Link=ouro.Link,
+        WriteRules=ouro.WriteRules,
+        DeleteRules=ouro.DeleteRules,
+        start_session=ouro.start_session,
+    )
+    return theirs, ours
+
+
+async def run_both(
+    conn: Any,
+    mongo_uri: str,
+    suffix: str,
+    make: Callable[[types.SimpleNamespace], types.SimpleNamespace],
+    scenario: Callable[[types.SimpleNamespace], Awaitable[list[Any]]],
+    *,
+    stored: Callable[[str, str], Awaitable[Any]] | None = None,
+) -> list[Any]:
+    """Run `scenario` on the models `make` defines, under Beanie (a database of
+    its own) and under ouroboros.mongodb (the test's database); every step's
+    values must match, and so must `stored(uri, database)` when given. Returns
+    our values."""
+    beanie_db = f"{conn.database}_{suffix}"
     pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
     try:
         await pm.drop_database(beanie_db)
-        theirs = make_models(
-            types.SimpleNamespace(
-                Document=beanie.Document,
-                BaseModel=pydantic.BaseModel,
-                before_event=beanie.before_event,
-                after_event=beanie.after_event,
-                Insert=beanie.Insert,
-                Replace=beanie.Replace,
-            )
-        )
-        await beanie.init_beanie(database=pm[beanie_db], document_models=[theirs.User])
+        beanie_lib, ouro_lib = libraries(pm)
+        theirs = make(beanie_lib)
+        await beanie.init_beanie(database=pm[beanie_db], document_models=theirs.all)
         beanie_out = await scenario(theirs)
-        ours = make_models(
-            types.SimpleNamespace(
-                Document=ouro.Document,
-                BaseModel=ouro_validation.BaseModel,
-                before_event=ouro.before_event,
-                after_event=ouro.after_event,
-                Insert=ouro.Insert,
-                Replace=ouro.Replace,
-            )
-        )
+        ours = make(ouro_lib)
+        await ouro.init(mongo_uri, database=conn.database, document_models=ours.all)
         ouro_out = await scenario(ours)
         assert len(ouro_out) == len(beanie_out)
         for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
             assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
-        assert await stored(mongo_uri, conn.database) == await stored(mongo_uri, beanie_db)
+        if stored is not None:
+            assert await stored(mongo_uri, conn.database) == await stored(mongo_uri, beanie_db)
+        return ouro_out
     finally:
         await pm.drop_database(beanie_db)
         await pm.close()
+
+
+async def test_same_code_same_results(conn, mongo_uri):
+    await run_both(conn, mongo_uri, "beanie", make_models, scenario, stored=stored)
 
 
 def make_relation_models(lib: types.SimpleNamespace) -> types.SimpleNamespace:
@@ -309,39 +343,7 @@ async def stored_relations(uri: str, db: str) -> dict[str, list[dict[str, Any]]]
 
 
 async def test_relations_inheritance_indexed_same_results(conn, mongo_uri):
-    beanie_db = f"{conn.database}_beanie_rel"
-    pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
-    try:
-        await pm.drop_database(beanie_db)
-        theirs = make_relation_models(
-            types.SimpleNamespace(
-                Document=beanie.Document,
-                Indexed=beanie.Indexed,
-                Link=beanie.Link,
-                WriteRules=beanie.WriteRules,
-                DeleteRules=beanie.DeleteRules,
-            )
-        )
-        await beanie.init_beanie(database=pm[beanie_db], document_models=theirs.all)
-        beanie_out = await relation_scenario(theirs)
-        ours = make_relation_models(
-            types.SimpleNamespace(
-                Document=ouro.Document,
-                Indexed=ouro.Indexed,
-                Link=ouro.Link,
-                WriteRules=ouro.WriteRules,
-                DeleteRules=ouro.DeleteRules,
-            )
-        )
-        await ouro.init(mongo_uri, database=conn.database, document_models=ours.all)
-        ouro_out = await relation_scenario(ours)
-        assert len(ouro_out) == len(beanie_out)
-        for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
-            assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
-        assert await stored_relations(mongo_uri, conn.database) == await stored_relations(mongo_uri, beanie_db)
-    finally:
-        await pm.drop_database(beanie_db)
-        await pm.close()
+    await run_both(conn, mongo_uri, "beanie_rel", make_relation_models, relation_scenario, stored=stored_relations)
 
 
 async def fetch_links_scenario(m: types.SimpleNamespace) -> list[Any]:
@@ -376,45 +378,20 @@ async def server_joins_dbrefs(client: AsyncMongoClient, db: str) -> bool:
 
 
 async def test_fetch_links_same_results(conn, mongo_uri):
-    beanie_db = f"{conn.database}_beanie_fl"
-    pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
+    pm = AsyncMongoClient(mongo_uri)
     try:
-        if not await server_joins_dbrefs(pm, beanie_db):
-            pytest.skip(
-                "the server cannot follow field.$id paths into DBRefs (SecantusDB): Beanie's $lookup "
-                "finds nothing here; compared against a real mongod"
-            )
-        await pm.drop_database(beanie_db)
-        theirs = make_relation_models(
-            types.SimpleNamespace(
-                Document=beanie.Document,
-                Indexed=beanie.Indexed,
-                Link=beanie.Link,
-                WriteRules=beanie.WriteRules,
-                DeleteRules=beanie.DeleteRules,
-            )
-        )
-        await beanie.init_beanie(database=pm[beanie_db], document_models=theirs.all)
-        beanie_out = await fetch_links_scenario(theirs)
-        ours = make_relation_models(
-            types.SimpleNamespace(
-                Document=ouro.Document,
-                Indexed=ouro.Indexed,
-                Link=ouro.Link,
-                WriteRules=ouro.WriteRules,
-                DeleteRules=ouro.DeleteRules,
-            )
-        )
-        await ouro.init(mongo_uri, database=conn.database, document_models=ours.all)
-        ouro_out = await fetch_links_scenario(ours)
-        for i, (mine, peer) in enumerate(zip(ouro_out, beanie_out, strict=True)):
-            assert mine == peer, f"step {i}: ouroboros {mine!r} != beanie {peer!r}"
+        joins = await server_joins_dbrefs(pm, f"{conn.database}_probe")
     finally:
-        await pm.drop_database(beanie_db)
         await pm.close()
+    if not joins:
+        pytest.skip(
+            "the server cannot follow field.$id paths into DBRefs (SecantusDB): Beanie's $lookup "
+            "finds nothing here; compared against a real mongod"
+        )
+    await run_both(conn, mongo_uri, "beanie_fl", make_relation_models, fetch_links_scenario)
 
 
-def make_wallet(lib: types.SimpleNamespace) -> Any:
+def make_wallet(lib: types.SimpleNamespace) -> types.SimpleNamespace:
     class Wallet(lib.Document):
         owner: str
         balance: int = 0
@@ -422,10 +399,11 @@ def make_wallet(lib: types.SimpleNamespace) -> Any:
         class Settings:
             name = "diff_wallets"
 
-    return Wallet
+    return types.SimpleNamespace(Wallet=Wallet, all=[Wallet], start_session=lib.start_session)
 
 
-async def session_scenario(Wallet: Any, start_session: Any) -> list[Any]:
+async def session_scenario(m: types.SimpleNamespace) -> list[Any]:
+    Wallet, start_session = m.Wallet, m.start_session
     out: list[Any] = []
 
     def balances(docs: list[Any]) -> list[tuple[str, int]]:
@@ -456,18 +434,5 @@ async def session_scenario(Wallet: Any, start_session: Any) -> list[Any]:
 
 
 async def test_sessions_same_results(conn, mongo_uri):
-    beanie_db = f"{conn.database}_beanie_tx"
-    pm = AsyncMongoClient(mongo_uri, uuidRepresentation="standard")
-    try:
-        await pm.drop_database(beanie_db)
-        theirs = make_wallet(types.SimpleNamespace(Document=beanie.Document))
-        await beanie.init_beanie(database=pm[beanie_db], document_models=[theirs])
-        beanie_out = await session_scenario(theirs, pm.start_session)
-        ours = make_wallet(types.SimpleNamespace(Document=ouro.Document))
-        await ouro.init(mongo_uri, database=conn.database, document_models=[ours])
-        ouro_out = await session_scenario(ours, ouro.start_session)
-        assert ouro_out == beanie_out
-        assert ouro_out[-1] == [("a", 70), ("b", 30), ("c", 1)]
-    finally:
-        await pm.drop_database(beanie_db)
-        await pm.close()
+    ours = await run_both(conn, mongo_uri, "beanie_tx", make_wallet, session_scenario)
+    assert ours[-1] == [("a", 70), ("b", 30), ("c", 1)]

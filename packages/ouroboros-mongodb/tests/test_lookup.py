@@ -160,6 +160,71 @@ async def test_find_pipeline_joins_after_narrowing(lk):
     assert await Post.find(fetch_links=True).project({"title": 1})._lookup_pipeline(None) is None
 
 
+def join(coll: str, alias: str, local: str, foreign: str = "_id", inner: list | None = None) -> dict:
+    spec = {"from": coll, "as": alias, "localField": local, "foreignField": foreign}
+    if inner is not None:
+        spec["pipeline"] = inner
+    return {"$lookup": spec}
+
+
+async def test_pipelines_of_the_queries_only_a_real_mongod_joins(lk):
+    """The whole aggregation each query of the `lookup` tests below sends (those
+    tests are skipped where the server cannot join on DBRef `$id` paths)."""
+    lk.joins_dbrefs = True
+    # Post -> author (-> publisher, -> posts (-> author, -> tags)), tags: depth 3 by default.
+    post_joins = [
+        join(
+            "lk_authors",
+            "_link_author",
+            "author.$id",
+            inner=[
+                join("lk_publishers", "_link_publisher", "publisher.$id"),
+                join(
+                    "lk_posts",
+                    "_link_posts",
+                    "_id",
+                    "author.$id",
+                    inner=[join("lk_authors", "_link_author", "author.$id"), join("lk_tags", "_link_tags", "tags.$id")],
+                ),
+            ],
+        ),
+        join("lk_tags", "_link_tags", "tags.$id"),
+    ]
+    by_author = Post.find(Post.author.name == "ann", fetch_links=True).sort("title")
+    assert await by_author._lookup_pipeline(None) == [
+        *post_joins,
+        {"$match": {"_link_author.name": "ann"}},
+        {"$sort": {"title": 1}},
+    ]
+    by_tag = Post.find(Post.tags.label == "x", fetch_links=True)
+    assert await by_tag._lookup_pipeline(None) == [*post_joins, {"$match": {"_link_tags.label": "x"}}]
+    newest = Post.find(fetch_links=True).sort("-title").limit(2)
+    assert await newest._lookup_pipeline(2) == [{"$sort": {"title": -1}}, {"$limit": 2}, *post_joins]
+    back = Author.find(Author.posts.title == "p3", fetch_links=True)
+    assert await back._lookup_pipeline(None) == [
+        join("lk_publishers", "_link_publisher", "publisher.$id"),
+        join(
+            "lk_posts",
+            "_link_posts",
+            "_id",
+            "author.$id",
+            inner=[
+                join(
+                    "lk_authors",
+                    "_link_author",
+                    "author.$id",
+                    inner=[
+                        join("lk_publishers", "_link_publisher", "publisher.$id"),
+                        join("lk_posts", "_link_posts", "_id", "author.$id"),
+                    ],
+                ),
+                join("lk_tags", "_link_tags", "tags.$id"),
+            ],
+        ),
+        {"$match": {"_link_posts.title": "p3"}},
+    ]
+
+
 async def test_server_join_capability_is_probed_once(lk):
     from conftest import real_mongod
 
