@@ -458,6 +458,18 @@ impl SchemaValidator {
         self.serializer(opts, false).for_each_entry(instance, f)
     }
 
+    /// `to_python` of one value taken from [`Self::for_each_dump_entry`]: what
+    /// the dumped dict would hold for it (dumped as a field's value, so a
+    /// nested subclass instance follows its compiled ancestor, as in the dict).
+    pub fn dump_entry_value<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.serializer(opts, false)
+            .to_python(value, &None, &None, 1)
+    }
+
     /// `model_dump_json`: a value to compact JSON bytes.
     pub fn to_json<'py>(
         &self,
