@@ -119,7 +119,7 @@ impl Codec {
         if value.get_type().is(self.cls.bind(py)) {
             let written = bson_py::to_raw_insert_entries(
                 |f| self.validator.for_each_dump_entry(value, opts, f),
-                |v| self.validator.to_python(v, opts, None, None),
+                |v| self.validator.dump_entry_value(v, opts),
             )?;
             if let Some(done) = written {
                 return Ok(done);

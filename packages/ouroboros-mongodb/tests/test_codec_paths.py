@@ -274,3 +274,16 @@ def test_instance_with_bad_values_is_refused_by_the_entry_writer():
     instance.__dict__["amount"] = 2**70
     with pytest.raises(InvalidDocument, match="64-bit"):
         codec.encode_insert_bytes(instance)
+
+
+class InnerPlus(Inner):
+    extra_note: str = "kept out"
+
+
+def test_nested_subclass_instance_is_written_as_the_declared_model():
+    codec = _mongodb.Codec(Stored)
+    instance = Stored(fullName="sub", inner=InnerPlus(n=7), inners=[InnerPlus(n=8)])
+    raw, oid = codec.encode_insert_bytes(instance)
+    dumped = codec.dump(instance)
+    assert dumped["inner"] == {"n": 7, "when": None}
+    assert raw == encode_document({"_id": oid, **{k: v for k, v in dumped.items() if k != "_id"}})
