@@ -140,31 +140,13 @@ async def stored(uri: str, db: str) -> list[dict[str, Any]]:
 
 def libraries(pm: AsyncMongoClient) -> tuple[types.SimpleNamespace, types.SimpleNamespace]:
     """The names the scenarios use, from Beanie (with PyMongo's sessions) and from ours."""
+    names = ("Document", "before_event", "after_event", "Insert", "Replace", "Indexed", "Link")
+    names += ("WriteRules", "DeleteRules")
     theirs = types.SimpleNamespace(
-        Document=beanie.Document,
-        BaseModel=pydantic.BaseModel,
-        before_event=beanie.before_event,
-        after_event=beanie.after_event,
-        Insert=beanie.Insert,
-        Replace=beanie.Replace,
-        Indexed=beanie.Indexed,
-        Link=beanie.Link,
-        WriteRules=beanie.WriteRules,
-        DeleteRules=beanie.DeleteRules,
-        start_session=pm.start_session,
+        BaseModel=pydantic.BaseModel, start_session=pm.start_session, **{n: getattr(beanie, n) for n in names}
     )
     ours = types.SimpleNamespace(
-        Document=ouro.Document,
-        BaseModel=ouro_validation.BaseModel,
-        before_event=ouro.before_event,
-        after_event=ouro.after_event,
-        Insert=ouro.Insert,
-        Replace=ouro.Replace,
-        Indexed=ouro.Indexed,
-        Link=ouro.Link,
-        WriteRules=ouro.WriteRules,
-        DeleteRules=ouro.DeleteRules,
-        start_session=ouro.start_session,
+        BaseModel=ouro_validation.BaseModel, start_session=ouro.start_session, **{n: getattr(ouro, n) for n in names}
     )
     return theirs, ours
 

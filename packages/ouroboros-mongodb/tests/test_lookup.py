@@ -171,25 +171,21 @@ async def test_pipelines_of_the_queries_only_a_real_mongod_joins(lk):
     """The whole aggregation each query of the `lookup` tests below sends (those
     tests are skipped where the server cannot join on DBRef `$id` paths)."""
     lk.joins_dbrefs = True
+
     # Post -> author (-> publisher, -> posts (-> author, -> tags)), tags: depth 3 by default.
-    post_joins = [
-        join(
+    def author_join(posts_inner: list | None) -> dict:
+        return join(
             "lk_authors",
             "_link_author",
             "author.$id",
             inner=[
                 join("lk_publishers", "_link_publisher", "publisher.$id"),
-                join(
-                    "lk_posts",
-                    "_link_posts",
-                    "_id",
-                    "author.$id",
-                    inner=[join("lk_authors", "_link_author", "author.$id"), join("lk_tags", "_link_tags", "tags.$id")],
-                ),
+                join("lk_posts", "_link_posts", "_id", "author.$id", inner=posts_inner),
             ],
-        ),
-        join("lk_tags", "_link_tags", "tags.$id"),
-    ]
+        )
+
+    tags_join = join("lk_tags", "_link_tags", "tags.$id")
+    post_joins = [author_join([join("lk_authors", "_link_author", "author.$id"), tags_join]), tags_join]
     by_author = Post.find(Post.author.name == "ann", fetch_links=True).sort("title")
     assert await by_author._lookup_pipeline(None) == [
         *post_joins,
@@ -203,24 +199,7 @@ async def test_pipelines_of_the_queries_only_a_real_mongod_joins(lk):
     back = Author.find(Author.posts.title == "p3", fetch_links=True)
     assert await back._lookup_pipeline(None) == [
         join("lk_publishers", "_link_publisher", "publisher.$id"),
-        join(
-            "lk_posts",
-            "_link_posts",
-            "_id",
-            "author.$id",
-            inner=[
-                join(
-                    "lk_authors",
-                    "_link_author",
-                    "author.$id",
-                    inner=[
-                        join("lk_publishers", "_link_publisher", "publisher.$id"),
-                        join("lk_posts", "_link_posts", "_id", "author.$id"),
-                    ],
-                ),
-                join("lk_tags", "_link_tags", "tags.$id"),
-            ],
-        ),
+        join("lk_posts", "_link_posts", "_id", "author.$id", inner=[author_join(None), tags_join]),
         {"$match": {"_link_posts.title": "p3"}},
     ]
 
