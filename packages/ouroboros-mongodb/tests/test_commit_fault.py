@@ -115,7 +115,8 @@ async def test_unknown_commit_result_is_committed_again(server: Server, monkeypa
     restarted: list[asyncio.Task[None]] = []
 
     async def restart_later() -> None:
-        await asyncio.sleep(1.0)
+        # Later than the driver's own single commit retry (server selection: 1.5 s).
+        await asyncio.sleep(2.0)
         await asyncio.to_thread(server.start)
 
     async def write(session: ClientSession) -> str:
