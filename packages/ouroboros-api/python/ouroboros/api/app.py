@@ -50,7 +50,7 @@ class App(APIRouter):
 
     def __init__(
         self,
-        title: str = "Ouroboros API",
+        title: str = "FastAPI",
         version: str = "0.1.0",
         description: str = "",
         docs_url: str | None = "/docs",
