@@ -13,13 +13,13 @@ space under ``r.<task id>``.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import json
 import os
 import time
 import uuid
 from typing import Any
+
+from ouroboros.validation.core import SchemaSerializer, from_json
 
 
 class State(enum.StrEnum):
@@ -60,34 +60,27 @@ def envelope_id(task_id: str, attempt: int) -> str:
     return f"{task_id}.{attempt}"
 
 
-def _default(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    iso = getattr(value, "isoformat", None)
-    if callable(iso):
-        return iso()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON-serializable")
-
-
-_encoder = json.JSONEncoder(default=_default, ensure_ascii=False, separators=(",", ":"))
+# The project's one conversion engine (ouroboros-schema through
+# ouroboros.validation): a value is written as a field typed ``Any`` dumps it
+# in JSON mode (models and dataclasses as objects, datetimes as ISO 8601 with
+# ``Z``, Decimal and UUID as strings, bytes as UTF-8, timedelta as ISO 8601
+# durations, sets and tuples as arrays), and read back with the engine's JSON
+# parser. Annotated arguments and results are then validated from that JSON
+# form into their types, so a task sees exactly what validation produces.
+_ANY = SchemaSerializer({"type": "any"})
 
 
 def dumps(value: Any) -> bytes:
-    """JSON bytes; models, dataclasses, dates and UUIDs become JSON values."""
-    return _encoder.encode(value).encode()
+    """JSON bytes, converted as ouroboros.validation dumps a value of type ``Any``."""
+    try:
+        return _ANY.to_json(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"task message is not JSON-serializable: {exc}") from None
 
 
-def loads(data: bytes) -> Any:
-    return json.loads(data)
+def loads(data: bytes | str) -> Any:
+    """Parse a message or result (the engine's JSON parser)."""
+    return from_json(data)
 
 
 def message(
