@@ -28,6 +28,17 @@ default 0.5 s poll delay. Celery (Redis transport, no result backend,
 same concurrency; its producer API is blocking, so its rows call
 ``delay()`` from a thread and its batched enqueue sends groups of 1,000.
 
+Current releases of every peer: taskiq 0.13 with taskiq-redis 1.2 and Celery
+need redis-py 8, which arq (0.28, needs redis-py<6) cannot import beside, so
+arq runs in its own venv (``.nox/bench-arq``, made and updated with pip on
+first use; ``--arq-python`` names another interpreter) as a child process of
+this run, against the same Redis, one peer after the other as the rest.
+
+Where our enqueue-to-start time goes: each latency sample is split at the
+enqueue's acknowledgement (the ``XADD`` reply), the worker's fetch returning
+the message (broker to Python) and the task's first line (dispatch in the
+event loop); the slowest 1% are printed with their split.
+
 Needs OUROBOROS_REDIS_URL (``scripts/services start redis``).
 """
 
@@ -36,13 +47,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
+import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 CONCURRENCY = 100
@@ -97,11 +112,52 @@ async def latency_rounds(probe: Probe, send: Callable[[float], Awaitable[Any]], 
     return lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
 
 
+class TimedBroker:
+    """Our broker, noting when each fetch hands messages to Python."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.fetched: list[float] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def fetch(self, *args: Any) -> Any:
+        batch = await self._inner.fetch(*args)
+        if batch:
+            self.fetched.append(time.time())
+        return batch
+
+
+async def split_rounds(probe: Probe, send: Callable[[float], Awaitable[Any]], timed: TimedBroker, n: int) -> None:
+    """Our latency samples with their split (see the module docs); prints the slowest 1%."""
+    rows = []
+    for _ in range(n):
+        probe.started = asyncio.Event()
+        timed.fetched.clear()
+        sent = time.time()
+        await send(sent)
+        acked = time.time()
+        await asyncio.wait_for(probe.started.wait(), 30)
+        start = sent + probe.latencies[-1]
+        fetched = timed.fetched[0] if timed.fetched else start
+        rows.append((start - sent, acked - sent, fetched - sent, start - fetched))
+    rows.sort()
+    slow = rows[-max(1, n // 100) :]
+    print(f"    slowest {len(slow)} of {n} (ms): total = enqueue ack | broker->Python fetch | dispatch", flush=True)
+    line = "{:6.2f} = ack {:5.2f} | fetch {:5.2f} | dispatch {:5.2f}"
+    for row in slow:
+        print("      " + line.format(*(x * 1000 for x in row)))
+    print("    median sample: " + line.format(*(x * 1000 for x in rows[len(rows) // 2])), flush=True)
+
+
 async def bench_ours(url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
     from ouroboros.tasks import App, Worker
 
     probe = Probe()
     app = App(url, prefix=f"bench{uuid.uuid4().hex[:10]}", ack_wait=60)
+    timed_broker = TimedBroker(app.broker)
+    app._broker = timed_broker  # type: ignore[assignment]  # the worker reads app.broker
 
     @app.task(ignore_result=True, name="noop")
     async def noop() -> None:
@@ -132,6 +188,7 @@ async def bench_ours(url: str, n: int, single: int, lat_n: int) -> dict[str, flo
     await asyncio.wait_for(probe.done.wait(), 600)
     out["run"] = n / (time.perf_counter() - t0)
     out["p50"], out["p99"] = await latency_rounds(probe, stamp.adelay, lat_n)
+    await split_rounds(probe, stamp.adelay, timed_broker, lat_n)
     worker.stop()
     await running
     await app.broker.purge("default")
@@ -329,6 +386,40 @@ async def bench_celery(url: str, n: int, single: int, lat_n: int) -> dict[str, f
 
 
 PEERS = ("taskiq", "arq", "celery")
+ARQ_REQUIREMENTS = ["arq>=0.28", "redis[hiredis]>=5,<6"]
+
+
+def arq_python(given: str | None) -> str:
+    """An interpreter with arq: ``.nox/bench-arq`` beside this venv, made on first use."""
+    if given:
+        return given
+    venv = Path(sys.prefix).parent / "bench-arq"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "-U", *ARQ_REQUIREMENTS], check=True)
+    return str(python)
+
+
+def bench_arq_isolated(python: str, url: str, n: int, single: int, lat_n: int) -> dict[str, float]:
+    """Run :func:`bench_arq` in arq's own venv; its result is the child's last line."""
+    argv = [python, __file__, "--arq-child", "--tasks", str(n), "--single", str(single), "--arq-latency", str(lat_n)]
+    done = subprocess.run(
+        argv, check=True, capture_output=True, text=True, env={**os.environ, "OUROBOROS_REDIS_URL": url}
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def versions(arq_py: str) -> str:
+    got = [f"{p} {importlib.metadata.version(p)}" for p in ("taskiq", "taskiq-redis", "celery", "redis")]
+    arq = subprocess.run(
+        [arq_py, "-c", "import importlib.metadata as m; print(m.version('arq'), m.version('redis'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return ", ".join(got) + f"; arq {arq[0]} with redis {arq[1]} (own venv)"
+
 
 ROWS = [
     ("enqueue one by one (tasks/s)", "enqueue_single", True),
@@ -347,15 +438,26 @@ def main() -> None:
     # arq polls its queue every 0.5 s, so each of its samples takes ~0.5 s.
     parser.add_argument("--arq-latency", type=int, default=100)
     parser.add_argument("--celery-latency", type=int, default=300)
+    parser.add_argument("--arq-python", help="an interpreter with arq installed (default: .nox/bench-arq)")
+    parser.add_argument("--arq-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = os.environ.get("OUROBOROS_REDIS_URL")
     if not url:
         sys.exit("bench_tasks: set OUROBOROS_REDIS_URL (scripts/services start redis; source .services/env)")
+    if args.arq_child:
+        print(json.dumps(asyncio.run(bench_arq(url, args.tasks, args.single, args.arq_latency))))
+        return
+    arq_py = arq_python(args.arq_python)
+    print(versions(arq_py), flush=True)
     results = {}
-    for name, fn in [("ouroboros", bench_ours), ("taskiq", bench_taskiq), ("arq", bench_arq), ("celery", bench_celery)]:
+    for name in ("ouroboros", "taskiq", "arq", "celery"):
         print(f"running {name} ...", flush=True)
         samples = {"arq": args.arq_latency, "celery": args.celery_latency}.get(name, args.latency)
-        results[name] = asyncio.run(fn(url, args.tasks, args.single, samples))
+        if name == "arq":
+            results[name] = bench_arq_isolated(arq_py, url, args.tasks, args.single, samples)
+        else:
+            fn = {"ouroboros": bench_ours, "taskiq": bench_taskiq, "celery": bench_celery}[name]
+            results[name] = asyncio.run(fn(url, args.tasks, args.single, samples))
         print("   ", {k: round(v, 2) for k, v in results[name].items()}, flush=True)
     floor = asyncio.run(redis_floor(url))
     print(f"redis-py PING round trip (the floor): p50 {floor[0]:.2f} ms, p99 {floor[1]:.2f} ms", flush=True)
