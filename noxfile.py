@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -508,6 +509,20 @@ def compat(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Build everything and serve the demo app (docs/demo) on 127.0.0.1."""
     install_packages(session, list(PACKAGES))
+    # The /sheet page runs the spreadsheet engine in the browser: build it too. A machine that
+    # cannot (no npm, no WebAssembly toolchain) still gets the rest of the demo, told why.
+    if shutil.which("npm") is None:
+        session.warn("npm not found: the demo's /sheet page answers 503 until `scripts/dev -s sheet` builds the engine")
+    else:
+        try:
+            sheet_build(session)
+        except nox.command.CommandFailed:
+            session.warn(
+                "the spreadsheet engine did not build (see above): the demo's /sheet page answers 503"
+                " until `scripts/dev -s sheet` succeeds"
+            )
+        finally:
+            session.chdir(ROOT)
     host = os.environ.get("OUROBOROS_DEMO_HOST", "127.0.0.1")
     port = os.environ.get("OUROBOROS_DEMO_PORT", "8000")
     session.run("python", str(ROOT / "docs" / "demo" / "app.py"), "--host", host, "--port", port, *session.posargs)
