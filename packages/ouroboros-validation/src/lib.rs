@@ -3,7 +3,9 @@
 
 use ouroboros_common::python::guard;
 use ouroboros_schema::python::{CallOptions, ExtraBehavior, SchemaValidator as Core, SerOptions};
+use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString};
 
 /// A compiled model description (or bare type schema).
@@ -157,14 +159,178 @@ impl SchemaValidator {
                 .core
                 .to_json_as(value, opts, include, exclude, serialize_as_any)?;
             Ok(if as_str {
-                // The writer only emits UTF-8 (it copies str data and ASCII).
-                let text = std::str::from_utf8(&bytes)
-                    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-                PyString::new(py, text).into_any()
+                json_text(py, &bytes)?
             } else {
                 PyBytes::new(py, &bytes).into_any()
             })
         })
+    }
+}
+
+/// The Python implementations behind the native `model_dump` /
+/// `model_dump_json` methods: every call with an argument goes to them.
+static DUMP_FALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DUMP_JSON_FALLBACK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+extern "C" {
+    // Exported by CPython (PyAPI_FUNC) but not wrapped by pyo3-ffi: the MRO
+    // lookup with the type attribute cache, without raising AttributeError.
+    fn _PyType_Lookup(tp: *mut ffi::PyTypeObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject;
+}
+
+/// The compiled validator of `obj`'s class (None while it is deferred).
+fn validator_of<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, SchemaValidator>> {
+    let name = pyo3::intern!(obj.py(), "__ouroboros_validator__");
+    // SAFETY: both pointers are live; `_PyType_Lookup` returns a borrowed
+    // reference (or NULL) and never sets an exception.
+    let found = unsafe { _PyType_Lookup(ffi::Py_TYPE(obj.as_ptr()), name.as_ptr()) };
+    if found.is_null() {
+        return None;
+    }
+    // SAFETY: a live object borrowed from the type's MRO dicts.
+    let found = unsafe { Bound::from_borrowed_ptr(obj.py(), found) };
+    found.cast_into::<SchemaValidator>().ok()
+}
+
+/// One native method call: with no argument the instance is serialized here
+/// by `fast`; any argument (or a deferred model) calls the Python
+/// implementation with the same arguments.
+///
+/// # Safety
+/// Called by CPython's vectorcall protocol (`METH_FASTCALL | METH_KEYWORDS`):
+/// `slf` is live, `args` holds `nargs` positional values followed by one
+/// value per name of `kwnames` (NULL without keywords), and the GIL is held.
+unsafe fn native_method(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+    fallback: &PyOnceLock<Py<PyAny>>,
+    fast: impl FnOnce(&Core, &Bound<'_, PyAny>) -> PyResult<Py<PyAny>>,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls methods with the GIL held.
+    let py = unsafe { Python::assume_attached() };
+    let result = guard(|| {
+        // SAFETY: `slf` is the live instance the method is bound to.
+        let obj = unsafe { Bound::from_borrowed_ptr(py, slf) };
+        if nargs == 0 && kwnames.is_null() {
+            if let Some(v) = validator_of(&obj) {
+                return fast(&v.get().core, &obj);
+            }
+        }
+        let func = fallback.get(py).ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("model method installed without its fallback")
+        })?;
+        let nkw = if kwnames.is_null() {
+            0
+        } else {
+            // SAFETY: `kwnames` is a live tuple of str.
+            unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
+        };
+        let given = usize::try_from(nargs + nkw).unwrap_or(0);
+        let mut all = Vec::with_capacity(given + 1);
+        all.push(slf);
+        // SAFETY: `args` holds `nargs + nkw` live values.
+        all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, given) });
+        let positional = usize::try_from(nargs).unwrap_or(0) + 1;
+        // SAFETY: `all` holds `positional` values then one per keyword name;
+        // returns a new reference or NULL with an exception set.
+        let out = unsafe { ffi::PyObject_Vectorcall(func.as_ptr(), all.as_ptr(), positional, kwnames) };
+        Ok(unsafe { Bound::from_owned_ptr_or_err(py, out)? }.unbind())
+    });
+    match result {
+        Ok(v) => v.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+unsafe extern "C" fn model_dump_native(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded from CPython's vectorcall (see `native_method`).
+    unsafe {
+        native_method(slf, args, nargs, kwnames, &DUMP_FALLBACK, |core, obj| {
+            Ok(core.to_python(obj, SerOptions::default(), None, None)?.unbind())
+        })
+    }
+}
+
+unsafe extern "C" fn model_dump_json_native(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded from CPython's vectorcall (see `native_method`).
+    unsafe {
+        native_method(slf, args, nargs, kwnames, &DUMP_JSON_FALLBACK, |core, obj| {
+            let bytes = core.to_json(obj, SerOptions::default(), None, None)?;
+            Ok(json_text(obj.py(), &bytes)?.unbind())
+        })
+    }
+}
+
+/// The text of what the JSON writer produced (it only emits UTF-8).
+fn json_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    Ok(PyString::new(py, text).into_any())
+}
+
+/// `model_dump` / `model_dump_json` as native methods of `BaseModel`: a
+/// method descriptor (bound like a Python function, any instance accepted)
+/// whose argument-less call serializes in Rust with no Python frame, and
+/// whose other calls go to `fallback(self, *args, **kwargs)`.
+#[pyfunction]
+fn model_method<'py>(
+    py: Python<'py>,
+    name: &str,
+    fallback: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (cell, meth, ml_name, ml_doc): (_, ffi::PyCFunctionFastWithKeywords, _, _) = match name {
+        "model_dump" => (
+            &DUMP_FALLBACK,
+            model_dump_native,
+            c"model_dump",
+            c"model_dump($self, /, *, mode='python', include=None, exclude=None, context=None, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False, round_trip=False, warnings=True, serialize_as_any=False, polymorphic_serialization=None)\n--\n\nThe model as a dict; ``mode=\"json\"`` gives only JSON types.",
+        ),
+        "model_dump_json" => (
+            &DUMP_JSON_FALLBACK,
+            model_dump_json_native,
+            c"model_dump_json",
+            c"model_dump_json($self, /, *, indent=None, include=None, exclude=None, context=None, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False, round_trip=False, warnings=True, serialize_as_any=False, polymorphic_serialization=None)\n--\n\nThe model as compact JSON text, written in Rust.",
+        ),
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "no native model method {other:?}"
+            )))
+        }
+    };
+    // The first installation wins (the module installs each once).
+    let _ = cell.set(py, fallback.unbind());
+    // CPython keeps a pointer to the definition for the descriptor's life:
+    // one small leak per method, made once at import.
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: ml_name.as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: meth,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: ml_doc.as_ptr(),
+    }));
+    // SAFETY: a method descriptor on `object` accepts any instance; returns
+    // a new reference or NULL with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyDescr_NewMethod(&raw mut ffi::PyBaseObject_Type, def),
+        )
     }
 }
 
@@ -208,6 +374,7 @@ fn extra_behavior(extra: Option<&str>) -> PyResult<Option<ExtraBehavior>> {
 fn _validation(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
     m.add_class::<SchemaValidator>()?;
+    m.add_function(wrap_pyfunction!(model_method, m)?)?;
     m.add(
         "SCHEMA_FORMAT_VERSION",
         ouroboros_schema::python::SCHEMA_FORMAT_VERSION,

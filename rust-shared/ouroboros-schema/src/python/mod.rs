@@ -403,9 +403,18 @@ impl SchemaValidator {
                 return Ok(false);
             };
             dict.set_item(name, v)?;
-            instance
-                .getattr(pyo3::intern!(py, "__ouroboros_fields_set__"))?
-                .call_method1("add", (name,))?;
+            let attr = pyo3::intern!(py, "__ouroboros_fields_set__");
+            let record = instance.getattr(attr)?;
+            if let Ok(set) = record.cast::<pyo3::types::PySet>() {
+                set.add(name)?;
+            } else if !record.contains(name)? {
+                // The shared all-fields frozenset (or another read-only
+                // record): the instance gets its own set.
+                let set = pyo3::types::PySet::empty(py)?;
+                set.call_method1(pyo3::intern!(py, "update"), (&record,))?;
+                set.add(name)?;
+                model::force_setattr(instance, attr, set.as_any())?;
+            }
             model.finish(py, instance.clone())?;
             Ok(true)
         };

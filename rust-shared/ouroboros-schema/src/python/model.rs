@@ -281,7 +281,9 @@ impl Seen {
 /// What validating a model's fields produces.
 pub struct FieldsOut<'py> {
     pub dict: Bound<'py, PyDict>,
-    pub fields_set: Bound<'py, PySet>,
+    /// A `set`, or the model's shared `frozenset` of every field name when
+    /// the input gave every field (see [`ModelValidator::fields_set`]).
+    pub fields_set: Bound<'py, PyAny>,
     pub extra: Option<Bound<'py, PyDict>>,
 }
 
@@ -411,28 +413,27 @@ impl ModelValidator {
     }
 
     /// The fields-set record of an instance: the names of the fields in `set`.
-    pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PySet>> {
-        let out = if set.count() == self.fields.len() {
-            // SAFETY: `all_names` is a live frozenset; `PySet_New` returns a
-            // new reference or NULL with an exception set.
-            unsafe {
-                Bound::from_owned_ptr_or_err(py, ffi::PySet_New(self.all_names.as_ptr()))?
-                    .cast_into_unchecked::<PySet>()
+    ///
+    /// When the input gave every field (the common case) the record is the
+    /// model's one shared `frozenset` of all names: no set is built, copied
+    /// or freed per instance. The Python side turns it into the instance's
+    /// own `set` the first time the record is read or changed
+    /// (`BaseModel._ouroboros_fields_set`), so users still see a mutable set.
+    pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
+        if set.count() == self.fields.len() {
+            return Ok(self.all_names.bind(py).clone().into_any());
+        }
+        let out = PySet::empty(py)?;
+        for (i, f) in self.fields.iter().enumerate() {
+            if set.get(i) {
+                out.add(f.name.bind(py))?;
             }
-        } else {
-            let out = PySet::empty(py)?;
-            for (i, f) in self.fields.iter().enumerate() {
-                if set.get(i) {
-                    out.add(f.name.bind(py))?;
-                }
-            }
-            out
-        };
+        }
         // The record holds only field-name strings, so it can never be part
         // of a reference cycle: keep it out of the cyclic GC's work.
         // SAFETY: a freshly created, live set object.
         unsafe { ffi::PyObject_GC_UnTrack(out.as_ptr().cast()) };
-        Ok(out)
+        Ok(out.into_any())
     }
 
     /// Run `mode="before"` model validators, then validate the fields.
@@ -480,7 +481,7 @@ impl ModelValidator {
         force_setattr(
             instance,
             pyo3::intern!(py, "__ouroboros_fields_set__"),
-            out.fields_set.as_any(),
+            &out.fields_set,
         )?;
         if self.extra == ExtraBehavior::Allow || out.extra.is_some() {
             let extra = out

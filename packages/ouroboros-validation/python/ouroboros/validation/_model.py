@@ -22,7 +22,7 @@ from ouroboros.validation._model_build import (
     collect_fields,
     computed_fields_of,
 )
-from ouroboros.validation._validation import SchemaValidator
+from ouroboros.validation._validation import SchemaValidator, model_method
 
 if typing.TYPE_CHECKING:
     from typing import Self
@@ -102,6 +102,20 @@ def revalidation_input(cls: Any, value: Any) -> Any:
             data.update(extra)
         return data
     return value
+
+
+def _own_fields_set(obj: Any) -> set[str]:
+    """The instance's fields-set record as its own mutable set.
+
+    Validation stores the model's one shared ``frozenset`` of field names when
+    the input gave every field (no set per instance); the first read or change
+    swaps in a ``set`` of the instance's own.
+    """
+    record = obj.__ouroboros_fields_set__
+    if type(record) is not set:
+        record = set(record)
+        _object_setattr(obj, "__ouroboros_fields_set__", record)
+    return record
 
 
 def _revalidating_model_validate(cls: Any, obj: Any, **kwargs: Any) -> Any:
@@ -401,7 +415,7 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @property
     def __pydantic_fields_set__(self) -> set[str]:
-        return self.__ouroboros_fields_set__
+        return _own_fields_set(self)
 
     @property
     def __private_attributes__(self) -> dict[str, ModelPrivateAttr]:
@@ -746,7 +760,7 @@ class BaseModel(metaclass=ModelMetaclass):
     @property
     def model_fields_set(self) -> set[str]:
         """Names of the fields given explicitly (not filled from defaults)."""
-        return self.__ouroboros_fields_set__
+        return _own_fields_set(self)
 
     @property
     def model_extra(self) -> dict[str, Any] | None:
@@ -820,7 +834,7 @@ class BaseModel(metaclass=ModelMetaclass):
             cls.__ouroboros_validator__.validate_assignment(self, name, value)
             return
         self.__dict__[name] = value
-        self.__ouroboros_fields_set__.add(name)
+        _own_fields_set(self).add(name)
 
     def __delattr__(self, name: str) -> None:
         cls = type(self)
@@ -882,7 +896,7 @@ class BaseModel(metaclass=ModelMetaclass):
     def __getstate__(self) -> dict[str, Any]:
         return {
             "__dict__": self.__dict__,
-            "__ouroboros_fields_set__": self.__ouroboros_fields_set__,
+            "__ouroboros_fields_set__": _own_fields_set(self),
             "__ouroboros_extra__": _get_slot(self, "__ouroboros_extra__"),
             "__ouroboros_private__": _get_slot(self, "__ouroboros_private__"),
         }
@@ -1006,7 +1020,7 @@ class BaseModel(metaclass=ModelMetaclass):
             for name in list(clone.__dict__):
                 if name not in keep:
                     del clone.__dict__[name]
-            _object_setattr(clone, "__ouroboros_fields_set__", clone.__ouroboros_fields_set__ & keep)
+            _object_setattr(clone, "__ouroboros_fields_set__", _own_fields_set(clone) & keep)
         return clone
 
     @classmethod
@@ -1049,8 +1063,15 @@ class BaseModel(metaclass=ModelMetaclass):
     @property
     def __fields_set__(self) -> set[str]:
         _deprecated("The `__fields_set__` attribute is deprecated, use `model_fields_set` instead.")
-        return self.__ouroboros_fields_set__
+        return _own_fields_set(self)
 
+
+# `model_dump()` and `model_dump_json()` without arguments (the common calls)
+# serialize in Rust with no Python frame; any argument reaches the Python
+# methods above, which the native ones call with the same arguments.
+for _name in ("model_dump", "model_dump_json"):
+    type.__setattr__(BaseModel, _name, model_method(_name, BaseModel.__dict__[_name]))
+del _name
 
 def _deprecated(message: str) -> None:
     import warnings
