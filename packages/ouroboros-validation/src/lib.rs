@@ -6,7 +6,7 @@ use ouroboros_schema::python::{CallOptions, ExtraBehavior, SchemaValidator as Co
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::PyBytes;
 
 /// A compiled model description (or bare type schema).
 ///
@@ -235,7 +235,8 @@ unsafe fn native_method(
         let positional = usize::try_from(nargs).unwrap_or(0) + 1;
         // SAFETY: `all` holds `positional` values then one per keyword name;
         // returns a new reference or NULL with an exception set.
-        let out = unsafe { ffi::PyObject_Vectorcall(func.as_ptr(), all.as_ptr(), positional, kwnames) };
+        let out =
+            unsafe { ffi::PyObject_Vectorcall(func.as_ptr(), all.as_ptr(), positional, kwnames) };
         Ok(unsafe { Bound::from_owned_ptr_or_err(py, out)? }.unbind())
     });
     match result {
@@ -256,7 +257,9 @@ unsafe extern "C" fn model_dump_native(
     // SAFETY: forwarded from CPython's vectorcall (see `native_method`).
     unsafe {
         native_method(slf, args, nargs, kwnames, &DUMP_FALLBACK, |core, obj| {
-            Ok(core.to_python(obj, SerOptions::default(), None, None)?.unbind())
+            Ok(core
+                .to_python(obj, SerOptions::default(), None, None)?
+                .unbind())
         })
     }
 }
@@ -269,18 +272,33 @@ unsafe extern "C" fn model_dump_json_native(
 ) -> *mut ffi::PyObject {
     // SAFETY: forwarded from CPython's vectorcall (see `native_method`).
     unsafe {
-        native_method(slf, args, nargs, kwnames, &DUMP_JSON_FALLBACK, |core, obj| {
-            let bytes = core.to_json(obj, SerOptions::default(), None, None)?;
-            Ok(json_text(obj.py(), &bytes)?.unbind())
-        })
+        native_method(
+            slf,
+            args,
+            nargs,
+            kwnames,
+            &DUMP_JSON_FALLBACK,
+            |core, obj| {
+                let bytes = core.to_json(obj, SerOptions::default(), None, None)?;
+                Ok(json_text(obj.py(), &bytes)?.unbind())
+            },
+        )
     }
 }
 
-/// The text of what the JSON writer produced (it only emits UTF-8).
+/// The text of what the JSON writer produced (it only emits UTF-8; CPython's
+/// decoder checks it once, an ASCII run at word speed).
 fn json_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    Ok(PyString::new(py, text).into_any())
+    let len = ffi::Py_ssize_t::try_from(bytes.len())
+        .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
+    // SAFETY: `bytes` is live for the call; returns a new reference or NULL
+    // with an exception set (UnicodeDecodeError on invalid UTF-8).
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyUnicode_FromStringAndSize(bytes.as_ptr().cast(), len),
+        )
+    }
 }
 
 /// `model_dump` / `model_dump_json` as native methods of `BaseModel`: a

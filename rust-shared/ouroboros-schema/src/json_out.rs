@@ -16,13 +16,46 @@ static NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
+/// Index of the first byte of `bytes` that needs an escape, eight bytes at a
+/// time (a word holds one when some byte is below 0x20, `"` or `\\`).
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let w = u64::from_le_bytes(word);
+        // Bytes below 0x20: `w - 0x20` borrows into the high bit of a byte
+        // that had it clear (bytes >= 0x80 are masked out by `!w`).
+        let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        if below | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\')))
+            != 0
+        {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+        .map(|p| p + i)
+}
+
 /// Append `s` as a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
+    let Some(first) = first_escape(bytes) else {
+        // The common case: nothing to escape, one copy.
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    };
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
         if !NEEDS_ESCAPE[usize::from(b)] {
             continue;
         }

@@ -13,7 +13,7 @@ use crate::errors::{ErrorType, LocItem};
 use super::collections::SeqKind;
 use super::error::{Errors, LineError, ValError, ValResult};
 use super::input::{json_to_py, Inp};
-use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator, Seen};
+use super::model::{ExtraBehavior, ModelValidator, Seen};
 use super::string_cache;
 use super::validator::{State, Validator, MAX_DEPTH};
 
@@ -250,19 +250,11 @@ fn object<'py>(
                             Err(e) => return Ok(Err(e.into())),
                         }
                     }
-                    let input = whole
-                        .as_ref()
-                        .map_or_else(|| py.None(), |w| w.clone().unbind());
-                    let loc = field
-                        .lookup
-                        .first()
-                        .map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
-                    errors.0.push(LineError {
-                        kind: ErrorType::Missing,
-                        loc: vec![LocItem::Key(loc)],
-                        input,
-                        ctx_py: None,
-                    });
+                    let none = py.None().into_bound(py);
+                    errors.0.push(ModelValidator::missing_line(
+                        field,
+                        whole.as_ref().unwrap_or(&none),
+                    ));
                     order.resize(errors.0.len(), i);
                 }
                 Err(e) => return Ok(Err(e.into())),
@@ -276,27 +268,7 @@ fn object<'py>(
         Err(e) => return Ok(Err(e)),
     }
     if !errors.is_empty() {
-        order.resize(errors.0.len(), usize::MAX);
-        let mut lines: Vec<(usize, LineError)> = order.into_iter().zip(errors.0).collect();
-        lines.sort_by_key(|(i, _)| *i);
-        return Ok(Err(ValError::Lines(
-            lines.into_iter().map(|(_, l)| l).collect(),
-        )));
+        return Ok(Err(ModelValidator::ordered_lines(errors, order)));
     }
-    let build = || -> ValResult<Bound<'py, PyAny>> {
-        // Without errors, the fields the object gave are the fields set.
-        let fields_set = model.fields_set(py, &seen)?;
-        let instance = alloc_instance(model.cls.bind(py))?;
-        model.install(
-            py,
-            &instance,
-            FieldsOut {
-                dict,
-                fields_set,
-                extra,
-            },
-        )?;
-        model.finish(py, instance)
-    };
-    Ok(build())
+    Ok(model.build_instance(py, dict, &seen, extra))
 }

@@ -513,7 +513,10 @@ impl ModelValidator {
         Ok(instance)
     }
 
-    fn missing_line(field: &Field, input: &Bound<'_, PyAny>) -> LineError {
+    /// The `missing` error of `field` (located at its first lookup key),
+    /// whose input is the whole object the model was read from.
+    #[must_use]
+    pub fn missing_line(field: &Field, input: &Bound<'_, PyAny>) -> LineError {
         let loc = field
             .lookup
             .first()
@@ -524,6 +527,42 @@ impl ModelValidator {
             input: input.clone().unbind(),
             ctx_py: None,
         }
+    }
+
+    /// The error lines of a model read key by key, back in declaration order
+    /// as Pydantic reports them, whatever the order of the input's keys:
+    /// `order[n]` is the field index of line `n` (lines past its end, such as
+    /// extras, go last; the sort is stable).
+    #[must_use]
+    pub fn ordered_lines(errors: Errors, mut order: Vec<usize>) -> ValError {
+        order.resize(errors.0.len(), usize::MAX);
+        let mut lines: Vec<(usize, LineError)> = order.into_iter().zip(errors.0).collect();
+        lines.sort_by_key(|(i, _)| *i);
+        ValError::Lines(lines.into_iter().map(|(_, l)| l).collect())
+    }
+
+    /// A new instance holding validated fields: `dict` as its `__dict__`,
+    /// the fields `seen` as its fields-set record, `extra` as its extras;
+    /// then `mode="after"` validators and `model_post_init` run.
+    pub fn build_instance<'py>(
+        &self,
+        py: Python<'py>,
+        dict: Bound<'py, PyDict>,
+        seen: &Seen,
+        extra: Option<Bound<'py, PyDict>>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        let fields_set = self.fields_set(py, seen)?;
+        let instance = alloc_instance(self.cls.bind(py))?;
+        self.install(
+            py,
+            &instance,
+            FieldsOut {
+                dict,
+                fields_set,
+                extra,
+            },
+        )?;
+        self.finish(py, instance)
     }
 
     #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose

@@ -9,9 +9,9 @@ use pyo3::types::PyDict;
 
 use crate::errors::{ErrorType, LocItem};
 
-use super::error::{Errors, LineError, ValError, ValResult};
+use super::error::{Errors, LineError, ValResult};
 use super::input::Inp;
-use super::model::{alloc_instance, ExtraBehavior, FieldsOut, ModelValidator, Seen};
+use super::model::{ExtraBehavior, ModelValidator, Seen};
 use super::validator::State;
 
 /// Whether a model can be read from pairs (flat keys only, no `before`/`wrap` model
@@ -122,18 +122,11 @@ where
                     None => py.None().into_bound(py),
                 });
             }
-            let loc = field
-                .lookup
-                .first()
-                .map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
-            errors.0.push(LineError {
-                kind: ErrorType::Missing,
-                loc: vec![LocItem::Key(loc)],
-                input: input
-                    .as_ref()
-                    .map_or_else(|| py.None(), |w| w.clone().unbind()),
-                ctx_py: None,
-            });
+            let none = py.None().into_bound(py);
+            errors.0.push(ModelValidator::missing_line(
+                field,
+                input.as_ref().unwrap_or(&none),
+            ));
             order.resize(errors.0.len(), i);
         }
         Ok(())
@@ -141,21 +134,7 @@ where
     st.data = saved;
     r?;
     if !errors.is_empty() {
-        order.resize(errors.0.len(), usize::MAX);
-        let mut lines: Vec<(usize, LineError)> = order.into_iter().zip(errors.0).collect();
-        lines.sort_by_key(|(i, _)| *i);
-        return Err(ValError::Lines(lines.into_iter().map(|(_, l)| l).collect()));
+        return Err(ModelValidator::ordered_lines(errors, order));
     }
-    let fields_set = model.fields_set(py, &seen)?;
-    let instance = alloc_instance(model.cls.bind(py))?;
-    model.install(
-        py,
-        &instance,
-        FieldsOut {
-            dict,
-            fields_set,
-            extra,
-        },
-    )?;
-    model.finish(py, instance)
+    model.build_instance(py, dict, &seen, extra)
 }

@@ -881,8 +881,20 @@ impl Serializer<'_> {
             json_out::write_str(out, &s.to_cow()?);
             return Ok(());
         }
-        if value.is_exact_instance_of::<PyInt>()
-            || value.is_exact_instance_of::<PyFloat>()
+        if value.is_exact_instance_of::<PyInt>() {
+            let mut overflow = 0;
+            // SAFETY: `value` is a live int; -1 with `overflow` set means it
+            // does not fit (no exception is set then).
+            let i =
+                unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(value.as_ptr(), &raw mut overflow) };
+            if overflow == 0 && !(i == -1 && PyErr::occurred(py)) {
+                #[allow(clippy::useless_conversion)] // `c_long` is i32 on Windows
+                json_out::write_int(out, i64::from(i));
+                return Ok(());
+            }
+            return self.write_scalar(value, out);
+        }
+        if value.is_exact_instance_of::<PyFloat>()
             || value.is_exact_instance_of::<PyBool>()
             || value.is_none()
         {
@@ -892,6 +904,17 @@ impl Serializer<'_> {
             return self.model_to_json(value, &self.sers[i], include, exclude, out, depth);
         }
         if let Ok(list) = value.cast::<PyList>() {
+            if include.is_none() && exclude.is_none() {
+                out.push(b'[');
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.write_json(&item, &None, &None, out, depth + 1)?;
+                }
+                out.push(b']');
+                return Ok(());
+            }
             out.push(b'[');
             let mut first = true;
             let include = &positive_indices(include, list.len())?;

@@ -16,6 +16,29 @@ fn strings_are_escaped_like_json() {
 }
 
 #[test]
+fn long_strings_are_escaped_at_every_position() {
+    // The word-at-a-time scan: escapes before, inside and after whole words,
+    // and bytes next to the escaped ones (0x1f, 0x20, 0x7f, UTF-8) kept.
+    let plain = "abcdefghijklmnopqrstuvwxyz0123456789 ~\u{7f}é✓";
+    assert_eq!(s(|o| write_str(o, plain)), format!("\"{plain}\""));
+    for at in 0..=plain.len() {
+        if !plain.is_char_boundary(at) {
+            continue;
+        }
+        for (raw, escaped) in [
+            ("\"", "\\\""),
+            ("\\", "\\\\"),
+            ("\n", "\\n"),
+            ("\u{1f}", "\\u001f"),
+        ] {
+            let input = format!("{}{raw}{}", &plain[..at], &plain[at..]);
+            let want = format!("\"{}{escaped}{}\"", &plain[..at], &plain[at..]);
+            assert_eq!(s(|o| write_str(o, &input)), want, "escape at {at}");
+        }
+    }
+}
+
+#[test]
 fn numbers() {
     assert_eq!(s(|o| write_int(o, -42)), "-42");
     assert_eq!(s(|o| write_float(o, 1.0)), "1.0");
