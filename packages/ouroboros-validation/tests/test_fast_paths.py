@@ -116,3 +116,34 @@ def test_native_dump_of_a_model_with_forward_references():
     n = Node(value=1, next={"value": 2})
     assert n.model_dump() == {"value": 1, "next": {"value": 2, "next": None}}
     assert n.model_dump_json() == '{"value":1,"next":{"value":2,"next":null}}'
+
+
+def test_json_keys_of_every_length_match_only_their_field():
+    from ouroboros.validation import create_model
+
+    names = ["f" + "abcdefghijklmnopqrstuvwx"[:n] for n in range(24)]  # 1..24 bytes
+    Wide = create_model("Wide", __config__=ConfigDict(extra="forbid"), **{n: (int, ...) for n in names})
+    payload = {n: i for i, n in enumerate(names)}
+    assert Wide.model_validate_json(json.dumps(payload)).model_dump() == payload
+    for n in names:
+        # Same length, one byte changed at the start or at the end: an extra key.
+        for near in {"g" + n[1:], n[:-1] + "#"}:
+            bad = dict(payload)
+            del bad[n]
+            bad[near] = 1
+            with pytest.raises(ValidationError) as info:
+                Wide.model_validate_json(json.dumps(bad))
+            assert {(e["type"], e["loc"]) for e in info.value.errors()} == {
+                ("missing", (n,)),
+                ("extra_forbidden", (near,)),
+            }
+
+
+def test_repeated_json_strings_keep_their_values():
+    class Tags(BaseModel):
+        tags: list[str]
+
+    words = ["a", "ab", "abcd", "abcde", "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq"]
+    near = [w[:-1] + "#" for w in words]
+    for _ in range(3):  # the second and third reads come from the string cache
+        assert Tags.model_validate_json(json.dumps({"tags": words + near})).tags == words + near

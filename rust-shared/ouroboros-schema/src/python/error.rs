@@ -87,10 +87,16 @@ impl Errors {
     /// Keep the lines of `err` under `item`; a Python exception aborts.
     pub fn push(&mut self, err: ValError, item: &LocItem) -> PyResult<()> {
         match err {
-            ValError::Lines(lines) => {
-                for mut line in lines {
+            ValError::Lines(mut lines) => {
+                for line in &mut lines {
                     line.loc.push(item.clone());
-                    self.0.push(line);
+                }
+                // The first failing item's lines become the collection as
+                // they are (no copy of the lines, no second buffer).
+                if self.0.is_empty() {
+                    self.0 = lines;
+                } else {
+                    self.0.append(&mut lines);
                 }
                 Ok(())
             }

@@ -295,7 +295,10 @@ impl ModelValidator {
     #[must_use]
     pub fn field_index_key_from(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
         if let Some(f) = self.fields.get(hint) {
-            if let Some(j) = f.lookup.iter().position(|(_, k)| &**k == key) {
+            let same = |(_, k): &(_, std::sync::Arc<str>)| {
+                super::string_cache::bytes_eq(k.as_bytes(), key.as_bytes())
+            };
+            if let Some(j) = f.lookup.iter().position(same) {
                 return Some((hint, j));
             }
         }
@@ -309,7 +312,7 @@ impl ModelValidator {
             self.fields.iter().enumerate().find_map(|(i, f)| {
                 f.lookup
                     .iter()
-                    .position(|(_, k)| &**k == key)
+                    .position(|(_, k)| super::string_cache::bytes_eq(k.as_bytes(), key.as_bytes()))
                     .map(|j| (i, j))
             })
         } else {

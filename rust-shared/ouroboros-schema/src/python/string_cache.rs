@@ -22,20 +22,56 @@ thread_local! {
 }
 
 fn hash(s: &str) -> usize {
-    // Length and the first and last eight bytes: cheap, and enough to spread
-    // the short strings this cache holds over a direct-mapped table.
+    // Length and the first and last eight bytes (fewer for short strings):
+    // cheap, and enough to spread the short strings this cache holds over a
+    // direct-mapped table. Fixed-size loads, no copy through the stack.
     let b = s.as_bytes();
-    let mut head = [0u8; 8];
-    let mut tail = [0u8; 8];
-    let n = b.len().min(8);
-    head[..n].copy_from_slice(&b[..n]);
-    tail[..n].copy_from_slice(&b[b.len() - n..]);
-    let h =
-        (u64::from_le_bytes(head) ^ u64::from_le_bytes(tail).rotate_left(29) ^ (b.len() as u64))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let n = b.len();
+    let (head, tail) = match n {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (u64::from(load32(b, 0)), u64::from(load32(b, n - 4))),
+        _ => (load64(b, 0), load64(b, n - 8)),
+    };
+    let h = (head ^ tail.rotate_left(29) ^ (n as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     #[allow(clippy::cast_possible_truncation)]
     let slot = (h >> 52) as usize % SLOTS;
     slot
+}
+
+#[inline]
+fn load64(s: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn load32(s: &[u8], i: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&s[i..i + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Equality of two short byte strings (field names, cached values) with
+/// word loads instead of a `memcmp` call: these compare a few bytes at a
+/// time in the hot JSON loop, where the call costs more than the compare.
+#[must_use]
+#[inline]
+pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0..=3 => a == b,
+        4..=7 => load32(a, 0) == load32(b, 0) && load32(a, n - 4) == load32(b, n - 4),
+        8..=16 => load64(a, 0) == load64(b, 0) && load64(a, n - 8) == load64(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// A Python `str` equal to `s`, shared with earlier calls when cached.
@@ -53,7 +89,7 @@ pub fn py_str<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
             cache.resize_with(SLOTS, || None);
         }
         if let Some((key, value)) = &cache[slot] {
-            if &**key == s {
+            if bytes_eq(key.as_bytes(), s.as_bytes()) {
                 return value.bind(py).clone();
             }
         }
