@@ -91,13 +91,12 @@ impl Errors {
                 for line in &mut lines {
                     line.loc.push(item.clone());
                 }
-                // The first failing item's lines become the collection as
-                // they are (no copy of the lines, no second buffer).
-                if self.0.is_empty() {
-                    self.0 = lines;
-                } else {
-                    self.0.append(&mut lines);
+                // Room for a few failing items at the first one: growing one
+                // line at a time would reallocate (and copy) on every push.
+                if self.0.capacity() == 0 {
+                    self.0.reserve(lines.len().max(8));
                 }
+                self.0.append(&mut lines);
                 Ok(())
             }
             ValError::Py(e) => Err(*e),
