@@ -192,21 +192,20 @@ fn validator_of<'py>(obj: &Bound<'py, PyAny>) -> Option<Bound<'py, SchemaValidat
     found.cast_into::<SchemaValidator>().ok()
 }
 
-/// One native method call: with no argument the instance is serialized here
-/// by `fast`; any argument (or a deferred model) calls the Python
-/// implementation with the same arguments.
+/// `model_dump` (`JSON = false`) / `model_dump_json` (`JSON = true`) as
+/// native methods: with no argument the instance is serialized here; any
+/// argument (or a deferred model) calls the Python implementation with the
+/// same arguments.
 ///
 /// # Safety
 /// Called by CPython's vectorcall protocol (`METH_FASTCALL | METH_KEYWORDS`):
 /// `slf` is live, `args` holds `nargs` positional values followed by one
 /// value per name of `kwnames` (NULL without keywords), and the GIL is held.
-unsafe fn native_method(
+unsafe extern "C" fn model_dump_native<const JSON: bool>(
     slf: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
-    fallback: &PyOnceLock<Py<PyAny>>,
-    fast: impl FnOnce(&Core, &Bound<'_, PyAny>) -> PyResult<Py<PyAny>>,
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython calls methods with the GIL held.
     let py = unsafe { Python::assume_attached() };
@@ -215,9 +214,21 @@ unsafe fn native_method(
         let obj = unsafe { Bound::from_borrowed_ptr(py, slf) };
         if nargs == 0 && kwnames.is_null() {
             if let Some(v) = validator_of(&obj) {
-                return fast(&v.get().core, &obj);
+                let core = &v.get().core;
+                return Ok(if JSON {
+                    let bytes = core.to_json(&obj, SerOptions::default(), None, None)?;
+                    json_text(py, &bytes)?.unbind()
+                } else {
+                    core.to_python(&obj, SerOptions::default(), None, None)?
+                        .unbind()
+                });
             }
         }
+        let fallback = if JSON {
+            &DUMP_JSON_FALLBACK
+        } else {
+            &DUMP_FALLBACK
+        };
         let func = fallback.get(py).ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err("model method installed without its fallback")
         })?;
@@ -245,44 +256,6 @@ unsafe fn native_method(
             e.restore(py);
             std::ptr::null_mut()
         }
-    }
-}
-
-unsafe extern "C" fn model_dump_native(
-    slf: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: forwarded from CPython's vectorcall (see `native_method`).
-    unsafe {
-        native_method(slf, args, nargs, kwnames, &DUMP_FALLBACK, |core, obj| {
-            Ok(core
-                .to_python(obj, SerOptions::default(), None, None)?
-                .unbind())
-        })
-    }
-}
-
-unsafe extern "C" fn model_dump_json_native(
-    slf: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: forwarded from CPython's vectorcall (see `native_method`).
-    unsafe {
-        native_method(
-            slf,
-            args,
-            nargs,
-            kwnames,
-            &DUMP_JSON_FALLBACK,
-            |core, obj| {
-                let bytes = core.to_json(obj, SerOptions::default(), None, None)?;
-                Ok(json_text(obj.py(), &bytes)?.unbind())
-            },
-        )
     }
 }
 
@@ -314,13 +287,13 @@ fn model_method<'py>(
     let (cell, meth, ml_name, ml_doc): (_, ffi::PyCFunctionFastWithKeywords, _, _) = match name {
         "model_dump" => (
             &DUMP_FALLBACK,
-            model_dump_native,
+            model_dump_native::<false>,
             c"model_dump",
             c"model_dump($self, /, *, mode='python', include=None, exclude=None, context=None, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False, round_trip=False, warnings=True, serialize_as_any=False, polymorphic_serialization=None)\n--\n\nThe model as a dict; ``mode=\"json\"`` gives only JSON types.",
         ),
         "model_dump_json" => (
             &DUMP_JSON_FALLBACK,
-            model_dump_json_native,
+            model_dump_native::<true>,
             c"model_dump_json",
             c"model_dump_json($self, /, *, indent=None, include=None, exclude=None, context=None, by_alias=None, exclude_unset=False, exclude_defaults=False, exclude_none=False, round_trip=False, warnings=True, serialize_as_any=False, polymorphic_serialization=None)\n--\n\nThe model as compact JSON text, written in Rust.",
         ),

@@ -122,7 +122,7 @@ def test_json_keys_of_every_length_match_only_their_field():
     from ouroboros.validation import create_model
 
     names = ["f" + "abcdefghijklmnopqrstuvwx"[:n] for n in range(24)]  # 1..24 bytes
-    Wide = create_model("Wide", __config__=ConfigDict(extra="forbid"), **{n: (int, ...) for n in names})
+    Wide = create_model("Wide", __config__=ConfigDict(extra="forbid"), **dict.fromkeys(names, (int, ...)))
     payload = {n: i for i, n in enumerate(names)}
     assert Wide.model_validate_json(json.dumps(payload)).model_dump() == payload
     for n in names:

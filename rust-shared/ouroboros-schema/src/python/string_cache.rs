@@ -67,9 +67,9 @@ pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     match n {
-        0..=3 => a == b,
         4..=7 => load32(a, 0) == load32(b, 0) && load32(a, n - 4) == load32(b, n - 4),
         8..=16 => load64(a, 0) == load64(b, 0) && load64(a, n - 8) == load64(b, n - 8),
+        // Up to three bytes, or long strings: the slice comparison.
         _ => a == b,
     }
 }
