@@ -239,6 +239,50 @@ pub fn force_setattr(
     }
 }
 
+extern "C" {
+    // Exported by CPython (PyAPI_FUNC) but not wrapped by pyo3-ffi: the MRO
+    // lookup with the type attribute cache, without raising AttributeError.
+    fn _PyType_Lookup(tp: *mut ffi::PyTypeObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject;
+}
+
+/// [`force_setattr`] for a `__slots__` member of the instance's class (the
+/// fields-set record of every model): the value is stored at the member's
+/// offset, which is what `object.__setattr__` ends in, without the attribute
+/// protocol around it. Anything else takes [`force_setattr`].
+pub fn set_slot(
+    obj: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: `_PyType_Lookup` returns a borrowed descriptor (or NULL) from
+    // the MRO of `obj`'s type, so `obj` is an instance of the class that
+    // declared the member; a writable object member (`T_OBJECT_EX`, what
+    // `__slots__` creates) is a `PyObject *` at `offset` in the instance.
+    unsafe {
+        let descr = _PyType_Lookup(ffi::Py_TYPE(obj.as_ptr()), name.as_ptr());
+        if !descr.is_null() && ffi::Py_TYPE(descr) == (&raw mut ffi::PyMemberDescr_Type) {
+            let member = (*descr.cast::<ffi::PyMemberDescrObject>()).d_member;
+            if !member.is_null()
+                && (*member).type_code == ffi::Py_T_OBJECT_EX
+                && (*member).flags & ffi::Py_READONLY == 0
+            {
+                // CPython places object members at pointer-aligned offsets.
+                #[allow(clippy::cast_ptr_alignment)]
+                let slot = obj
+                    .as_ptr()
+                    .cast::<u8>()
+                    .offset((*member).offset)
+                    .cast::<*mut ffi::PyObject>();
+                let old = *slot;
+                *slot = value.clone().into_ptr();
+                ffi::Py_XDECREF(old);
+                return Ok(());
+            }
+        }
+    }
+    force_setattr(obj, name, value)
+}
+
 /// A small bit set of field indices.
 pub enum Seen {
     Bits(u128),
@@ -481,7 +525,7 @@ impl ModelValidator {
         {
             return Err(PyErr::fetch(py));
         }
-        force_setattr(
+        set_slot(
             instance,
             pyo3::intern!(py, "__ouroboros_fields_set__"),
             &out.fields_set,
