@@ -26,6 +26,9 @@ def test_ob_sheet_serve_serves_the_page_and_one_document_to_two_clients(tmp_path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # The Ctrl+C sent below must arrive even when this run inherited SIGINT ignored
+        # (a test run started in the background by a non-interactive shell).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         url = None

@@ -35,6 +35,15 @@ def checkout(tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
+def ctrl_c_deliverable() -> None:
+    """In the child: SIGINT back to its default, so Python turns it into KeyboardInterrupt.
+
+    A test run started in the background by a non-interactive shell inherits SIGINT ignored,
+    and Python keeps an ignored SIGINT ignored: the Ctrl+C these tests send would never arrive.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "ouroboros.kit", "sheet", "serve", *args],
@@ -42,6 +51,7 @@ def start(*args: str, cwd: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_deliverable,
     )
 
 
