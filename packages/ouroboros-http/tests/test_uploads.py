@@ -235,17 +235,10 @@ _CHILD = textwrap.dedent(
             r = await c.post(url, content=achunks())
             return base, r.json()
 
-    async def run_trio():
-        async with HttpClient() as c:
-            await c.post(url, content=b"warm-up")
-            base = hwm()
-            r = await c.post(url, content=achunks())
-            return base, r.json()
-
     if kind == "trio":
         import trio
 
-        base, got = trio.run(run_trio)
+        base, got = trio.run(run_async)
     elif kind == "sync":
         with Client() as c:
             c.post(url, content=b"warm-up")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import Any
 
 from ouroboros.core import InvalidArgumentError
@@ -73,56 +73,52 @@ class Upload:
         thread.start()
         return thread
 
-    # -- async producers: a task on the loop ------------------------------------
-    async def _apump(self) -> None:
+    # -- async producers: a task of the caller's loop (asyncio or trio) ---------
+    async def _apump_with(
+        self, send_when_full: Callable[[Any], Awaitable[bool | None]], cancelled: type[BaseException]
+    ) -> None:
+        """Feed the channel from the async source; ``send_when_full`` waits for room (the
+        loop's own way) and sends, giving None or False once the request is over."""
         channel = self.channel
         try_send = channel.try_send
         report = self.report if self.callback is not None else None
         try:
             async for chunk in self.source:
                 taken = try_send(chunk)
-                while taken is False:
-                    # Full: one wait frees half the channel for the next chunks.
-                    if not await channel.wait_room():
-                        return
-                    taken = try_send(chunk)
-                if taken is None:
-                    return
-                if report is not None:
-                    report()
-            channel.finish()
-        except asyncio.CancelledError:
-            channel.fail("the upload was cancelled")
-            raise
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's task
-            self._failed(exc)
-
-    # -- async producers under trio: a task of the caller's nursery ------------
-    async def trio_pump(self) -> None:
-        import trio
-
-        channel = self.channel
-        report = self.report if self.callback is not None else None
-        try:
-            async for chunk in self.source:
-                taken = channel.try_send(chunk)
                 if taken is False:
-                    # Full: wait for room in a worker thread (trio cannot await
-                    # the channel's asyncio awaitable).
-                    taken = await trio.to_thread.run_sync(channel.send_sync, chunk)
+                    taken = await send_when_full(chunk)
                 if not taken:
                     return
                 if report is not None:
                     report()
             channel.finish()
-        except trio.Cancelled:
+        except cancelled:
             channel.fail("the upload was cancelled")
             raise
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's task
             self._failed(exc)
 
+    async def _send_asyncio(self, chunk: Any) -> bool | None:
+        taken: bool | None = False
+        while taken is False:
+            # Full: one wait frees half the channel for the next chunks.
+            if not await self.channel.wait_room():
+                return None
+            taken = self.channel.try_send(chunk)
+        return taken
+
+    async def trio_pump(self) -> None:
+        """The pump under trio: room is waited for in a worker thread (trio cannot await
+        the channel's asyncio awaitable)."""
+        import trio
+
+        async def send_in_thread(chunk: Any) -> bool:
+            return await trio.to_thread.run_sync(self.channel.send_sync, chunk)
+
+        await self._apump_with(send_in_thread, trio.Cancelled)
+
     def start_task(self) -> asyncio.Task[None]:
-        return asyncio.ensure_future(self._apump())
+        return asyncio.ensure_future(self._apump_with(self._send_asyncio, asyncio.CancelledError))
 
     def done(self, *, answered: bool) -> None:
         """The request is over: release the producer; report the final count."""
