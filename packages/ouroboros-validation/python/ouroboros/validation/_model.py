@@ -1073,6 +1073,7 @@ for _name in ("model_dump", "model_dump_json"):
     type.__setattr__(BaseModel, _name, model_method(_name, BaseModel.__dict__[_name]))
 del _name
 
+
 def _deprecated(message: str) -> None:
     import warnings
 
