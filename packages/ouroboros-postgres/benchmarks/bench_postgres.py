@@ -5,7 +5,9 @@ created for the run and dropped after it.
 Rows (the issue's): fetch 1 row by key, fetch 1,000 rows, fetch 100,000 rows,
 insert 1 row, insert 1,000 rows with executemany and with COPY, and a query by
 key from 10 concurrent tasks. Each library runs every row in turn, repeated
-`--rounds` times; the best round counts (the machine is shared). SQLAlchemy's
+`--rounds` times; the median round counts, for wall time and for client CPU
+(the machine is shared: one slow or lucky round moves neither). The load
+average before and after the run is printed with the table. SQLAlchemy's
 rows go through its ORM (a mapped class and a Session), the way its users
 write them; it has no COPY row.
 
@@ -25,6 +27,7 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
 import sys
 import time
 import uuid
@@ -334,8 +337,8 @@ async def run(
     await setup.execute(DDL + ";" + INS + ";" + INS_ORM)
     await setup.copy_records_to_table(TABLE, records=rows(ROWS_SETUP))
     await setup.execute(f"ANALYZE {TABLE}")
-    results: dict[str, dict[str, float]] = {lib: {} for lib in libs}
-    cpu: dict[str, dict[str, float]] = {lib: {} for lib in libs}
+    walls: dict[str, dict[str, list[float]]] = {lib: {} for lib in libs}
+    cpus: dict[str, dict[str, list[float]]] = {lib: {} for lib in libs}
     try:
         for _ in range(rounds):
             for lib in libs:
@@ -356,10 +359,8 @@ async def run(
                 try:
                     for row, op in ops.items():
                         secs, used = await measure(op, max(1, int(REPEATS[row] * scale)))
-                        best = results[lib].get(row)
-                        results[lib][row] = secs if best is None else min(best, secs)
-                        least = cpu[lib].get(row)
-                        cpu[lib][row] = used if least is None else min(least, used)
+                        walls[lib].setdefault(row, []).append(secs)
+                        cpus[lib].setdefault(row, []).append(used)
                         await setup.execute("TRUNCATE bench_ins, bench_ins_orm")
                 finally:
                     await close()
@@ -367,7 +368,12 @@ async def run(
         await setup.close()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-    return results, cpu
+    return medians(walls), medians(cpus)
+
+
+def medians(samples: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    """The median round of every library and row."""
+    return {lib: {row: statistics.median(v) for row, v in by_row.items()} for lib, by_row in samples.items()}
 
 
 def report(results: dict[str, dict[str, float]], libs: list[str], *, header_line: bool = True) -> None:
@@ -419,9 +425,16 @@ def main() -> None:
     parser.add_argument("--libs", default="ouroboros,asyncpg,psycopg,sqlalchemy,models")
     args = parser.parse_args()
     libs = args.libs.split(",")
+    load_before = os.getloadavg()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results, cpu = asyncio.run(run(libs, args.rounds, args.scale))
+    load_after = os.getloadavg()
+    print(
+        f"{started}, {args.rounds} rounds (median), load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)"
+    )
     report(results, libs)
-    # CPU time of this process per operation (least of the rounds): what the
+    # CPU time of this process per operation (median of the rounds): what the
     # client itself spends, less sensitive than wall time to a loaded machine.
     print("\nclient CPU per operation (process time of every thread, ms):")
     report(cpu, libs, header_line=False)

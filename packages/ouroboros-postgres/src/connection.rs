@@ -553,6 +553,12 @@ impl Connection {
         self.conn.cached_statements()
     }
 
+    /// `executemany` batches sent, each under one Sync.
+    #[getter]
+    fn _pipelined_batches(&self) -> u64 {
+        self.conn.pipelined_batches()
+    }
+
     /// Notifications dropped because the bounded queue was full.
     #[getter]
     fn _dropped_notifications(&self) -> u64 {

@@ -200,6 +200,8 @@ pub struct Connection {
     closed_reason: Arc<Mutex<Option<String>>>,
     closed: AtomicBool,
     driver: Box<dyn Driver>,
+    /// The message follower of connections made through a transport.
+    pipe: Option<Arc<crate::pipeline::Pipe>>,
     options: ConnectOptions,
     tx_depth: AtomicU32,
     pid: i32,
@@ -251,8 +253,19 @@ impl Connection {
         let (tx, rx) = mpsc::channel(options.notification_queue.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
         let closed_reason = Arc::new(Mutex::new(None));
+        let mut pipe = None;
         let (client, driver) = if let Some(transport) = &options.transport {
-            let attempt = connect_through(&config, target, transport, tx, &dropped, &closed_reason);
+            let follower = Arc::new(crate::pipeline::Pipe::default());
+            pipe = Some(Arc::clone(&follower));
+            let attempt = connect_through(
+                &config,
+                target,
+                transport,
+                &follower,
+                tx,
+                &dropped,
+                &closed_reason,
+            );
             match tokio::time::timeout(options.connect_timeout, attempt).await {
                 Err(_) => return Err(timed_out()),
                 Ok(Err(ConnectFailure::Driver(e))) => return Err(failed(e)),
@@ -287,6 +300,7 @@ impl Connection {
             closed_reason,
             closed: AtomicBool::new(false),
             driver,
+            pipe,
             options,
             tx_depth: AtomicU32::new(0),
             pid: 0,
@@ -370,6 +384,12 @@ impl Connection {
     /// Set by the transaction API of the binding.
     pub fn set_tx_depth(&self, depth: u32) {
         self.tx_depth.store(depth, Ordering::Relaxed);
+    }
+
+    /// `executemany` batches sent under one Sync each (0 without a transport).
+    #[must_use]
+    pub fn pipelined_batches(&self) -> u64 {
+        self.pipe.as_ref().map_or(0, |p| p.batches_sent())
     }
 
     /// Prepared statements currently cached.
@@ -621,9 +641,73 @@ impl Connection {
                     }
                 }
             }
-            self.execute_rows(sql, rows).await
+            match &self.pipe {
+                Some(pipe) if pipe.installed() => self.execute_pipelined(pipe, sql, rows).await,
+                _ => self.execute_rows(sql, rows).await,
+            }
         })
         .await
+    }
+
+    /// `executemany` as batches of executions under one Sync each (see
+    /// [`crate::pipeline`]). One batch (up to 1 MiB of arguments) is atomic by
+    /// itself outside a transaction block; more run inside a block of their
+    /// own. Inside the application's transaction an error aborts it, as a
+    /// failed statement does. An error names the argument list (`row`).
+    async fn execute_pipelined(
+        &self,
+        pipe: &Arc<crate::pipeline::Pipe>,
+        sql: &str,
+        rows: &[Vec<Param>],
+    ) -> Result<u64> {
+        let stmt = self.prepare(sql).await?;
+        let types = stmt.params();
+        let mut start = 0;
+        let mut total = 0;
+        let mut began = false;
+        let outcome = async {
+            while start < rows.len() {
+                let (batch, end) = crate::pipeline::encode_batch(sql, types, rows, start)?;
+                if start == 0 && end < rows.len() && self.tx_depth() == 0 {
+                    self.client
+                        .batch_execute("BEGIN")
+                        .await
+                        .map_err(|e| self.err(&e))?;
+                    began = true;
+                }
+                let sent = Sent {
+                    pipe,
+                    id: pipe.register(batch),
+                };
+                let ran = self
+                    .client
+                    .batch_execute(&crate::pipeline::marker(sent.id))
+                    .await;
+                let done = pipe.take(sent.id);
+                ran.map_err(|e| self.err(&e))?;
+                if let Some(mut fields) = done.error {
+                    fields.row = Some(start + done.executed);
+                    return Err(PgError::Db(Box::new(fields)));
+                }
+                if !done.done {
+                    return Err(PgError::Interface(
+                        "the server's answer to an executemany batch was lost".into(),
+                    ));
+                }
+                total += done.affected;
+                start = end;
+            }
+            Ok(total)
+        }
+        .await;
+        if began {
+            let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let ended = self.client.batch_execute(end).await;
+            if outcome.is_ok() {
+                ended.map_err(|e| self.err(&e))?;
+            }
+        }
+        outcome
     }
 
     /// The one-statement insert of every row, or `None` when it does not apply
@@ -965,6 +1049,18 @@ impl Connection {
     }
 }
 
+/// A registered batch, forgotten if the call is dropped before its answer.
+struct Sent<'a> {
+    pipe: &'a crate::pipeline::Pipe,
+    id: u64,
+}
+
+impl Drop for Sent<'_> {
+    fn drop(&mut self) {
+        self.pipe.take(self.id);
+    }
+}
+
 async fn execute_one(
     client: &Client,
     stmt: &Statement,
@@ -1047,6 +1143,7 @@ async fn connect_through(
     config: &Config,
     target: &Target,
     transport: &TransportRef,
+    pipe: &Arc<crate::pipeline::Pipe>,
     tx: mpsc::Sender<Notification>,
     dropped: &Arc<AtomicU64>,
     reason: &Arc<Mutex<Option<String>>>,
@@ -1105,15 +1202,23 @@ async fn connect_through(
             };
         }
         let outcome = match &target.tls {
-            None => config.connect_raw(socket, NoTls).await.map(started!()),
+            None => {
+                let socket = crate::pipeline::PipeStream::new(socket, Arc::clone(pipe));
+                config.connect_raw(socket, NoTls).await.map(started!())
+            }
             Some(tls) => {
+                let socket = crate::pipeline::PipeStream::probing(socket, Arc::clone(pipe));
                 let mut make = tls.clone();
                 let connector = match tokio_postgres::tls::MakeTlsConnect::<
-                    crate::transport::BoxSocket,
+                    crate::pipeline::PipeStream<crate::transport::BoxSocket>,
                 >::make_tls_connect(&mut make, &name)
                 {
                     Ok(c) => c,
                     Err(e) => return Err(ConnectFailure::Socket(std::io::Error::other(e))),
+                };
+                let connector = crate::pipeline::PipeConnect {
+                    inner: connector,
+                    pipe: Arc::clone(pipe),
                 };
                 config.connect_raw(socket, connector).await.map(started!())
             }

@@ -15,6 +15,7 @@
 //! | [`numeric`] | PostgreSQL `numeric` <-> decimal text, exact |
 //! | [`temporal`] | day counts <-> calendar dates, the 2000-01-01 epoch and infinities |
 //! | [`transport`] | a caller-supplied home for a connection's socket I/O (the binding's event loop) |
+//! | [`pipeline`] | many executions under one Sync (`executemany` of anything but a plain insert) |
 //! | [`status`] | the command status string (`INSERT 0 1`) that `execute` returns |
 
 pub mod batch;
@@ -23,6 +24,7 @@ pub mod connection;
 pub mod error;
 pub mod numeric;
 pub mod param;
+pub mod pipeline;
 pub mod pool;
 pub mod status;
 pub mod temporal;
