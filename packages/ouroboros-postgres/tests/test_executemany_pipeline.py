@@ -133,7 +133,9 @@ async def test_notices_and_concurrent_calls_are_not_mixed_up(conn, items):
 async def test_timeout_cancels_a_running_batch(conn, items):
     rows = [(i,) for i in range(5)]
     with pytest.raises(postgres.QueryTimeoutError):
-        await conn.executemany(f"UPDATE {items} SET n = n + 1 WHERE id = $1 AND pg_sleep(0.5) IS NOT NULL", rows, timeout=0.3)
+        await conn.executemany(
+            f"UPDATE {items} SET n = n + 1 WHERE id = $1 AND pg_sleep(0.5) IS NOT NULL", rows, timeout=0.3
+        )
     assert await conn.fetchval(f"SELECT count(*) FROM {items} WHERE n <> id") == 0
     assert await conn.fetchval("SELECT 41 + 1") == 42
 

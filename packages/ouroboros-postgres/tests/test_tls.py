@@ -79,6 +79,21 @@ def tls_server() -> Iterator[Server]:
         "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "client.pem", *days, "-extfile", "client.cnf",
     )  # fmt: skip
+    # Revocation lists: the CA's with nothing revoked, the CA's revoking the
+    # server's certificate, and one of the other CA (no list of the server's issuer).
+    for prefix, key, cert in (("ca", "ca.key", "ca.pem"), ("other", "other.key", "other.pem")):
+        (certs / f"{prefix}-index.txt").write_text("")
+        (certs / f"{prefix}-crlnumber").write_text("01\n")
+        (certs / f"{prefix}.cnf").write_text(
+            f"[ca]\ndefault_ca = test\n[test]\ndatabase = {prefix}-index.txt\n"
+            f"crlnumber = {prefix}-crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n"
+        )
+        ssl("ca", "-config", f"{prefix}.cnf", "-keyfile", key, "-cert", cert, "-gencrl", "-out", f"{prefix}-none.crl")
+    ssl("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-revoke", "server.pem")
+    ssl("ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "ca-revoked.crl")
+    # The client key encrypted as PKCS#8 (PBES2, AES-256-CBC) and in OpenSSL's legacy form.
+    ssl("pkcs8", "-topk8", "-in", "client.key", "-out", "client-enc.key", "-passout", "pass:s3cret pw")
+    ssl("rsa", "-in", "client.key", "-aes256", "-traditional", "-out", "client-legacy.key", "-passout", "pass:x")
     subprocess.run(
         [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"],
         check=True, capture_output=True, user=user, cwd=data,
@@ -250,8 +265,147 @@ async def test_client_certificate_options_are_checked(tls_server):
         await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}")
     with pytest.raises(postgres.InterfaceError, match=r"cannot read sslkey /nonexistent/k\.pem"):
         await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}&sslkey=/nonexistent/k.pem")
-    with pytest.raises(postgres.InterfaceError, match="sslpassword is not supported"):
-        await postgres.connect(f"{url}&sslpassword=secret")
+    # A password for an unencrypted key is ignored, as libpq does.
+    conn = await postgres.connect(f"{url}&sslpassword=secret")
+    await conn.close()
     # A key that does not belong to the certificate is refused before connecting.
     with pytest.raises(postgres.InterfaceError, match="client certificate or key is unusable"):
         await postgres.connect(f"{url}&sslcert={certs / 'client.pem'}&sslkey={certs / 'other.key'}")
+
+
+async def test_an_encrypted_client_key_is_opened_with_sslpassword(tls_server):
+    certs = tls_server.certs
+    url = tls_server.url(sslmode="verify-full", sslrootcert=str(certs / "ca.pem")).replace("postgres@", "certuser@")
+    cert = f"{url}&sslcert={certs / 'client.pem'}&sslkey={certs / 'client-enc.key'}"
+    conn = await postgres.connect(f"{cert}&sslpassword=s3cret%20pw")
+    try:
+        assert await conn.fetchval("SELECT current_user") == "certuser"
+    finally:
+        await conn.close()
+    # The key=value form, quoted.
+    dsn = (
+        f"host=localhost port={tls_server.port} user=certuser dbname=postgres sslmode=require "
+        f"sslcert='{certs / 'client.pem'}' sslkey='{certs / 'client-enc.key'}' sslpassword='s3cret pw'"
+    )
+    conn = await postgres.connect(dsn)
+    assert await conn.fetchval("SELECT current_user") == "certuser"
+    await conn.close()
+    with pytest.raises(
+        postgres.InterfaceError, match=r"client-enc\.key is encrypted: give its password as sslpassword"
+    ):
+        await postgres.connect(cert)
+    with pytest.raises(postgres.InterfaceError, match=r"cannot decrypt sslkey .*client-enc\.key with sslpassword"):
+        await postgres.connect(f"{cert}&sslpassword=wrong")
+    legacy = f"{url}&sslcert={certs / 'client.pem'}&sslkey={certs / 'client-legacy.key'}&sslpassword=x"
+    with pytest.raises(postgres.InterfaceError, match=r"legacy PEM form.*openssl pkcs8 -topk8"):
+        await postgres.connect(legacy)
+
+
+async def test_revocation_lists_are_checked_in_the_verifying_modes(tls_server, tmp_path):
+    certs = tls_server.certs
+    base = tls_server.url(sslmode="verify-full", sslrootcert=str(certs / "ca.pem"))
+    conn = await postgres.connect(f"{base}&sslcrl={certs / 'ca-none.crl'}")
+    assert await _ssl_in_use(conn) is True
+    await conn.close()
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)revoked"):
+        await postgres.connect(f"{base}&sslcrl={certs / 'ca-revoked.crl'}")
+    # A folder of lists: every file in it is read.
+    folder = tmp_path / "crls"
+    folder.mkdir()
+    shutil.copy(certs / "other-none.crl", folder / "a.r0")
+    shutil.copy(certs / "ca-revoked.crl", folder / "b.r0")
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)revoked"):
+        await postgres.connect(f"{base}&sslcrldir={folder}")
+    # Lists that do not cover the server's issuer: refused, as libpq does.
+    with pytest.raises(postgres.PostgresConnectionError, match=r"(?i)revocation|crl"):
+        await postgres.connect(f"{base}&sslcrl={certs / 'other-none.crl'}")
+    # sslmode=require does not check certificates, so neither lists.
+    conn = await postgres.connect(tls_server.url(sslmode="require") + f"&sslcrl={certs / 'ca-revoked.crl'}")
+    await conn.close()
+    with pytest.raises(postgres.InterfaceError, match="cannot read the revocation list"):
+        await postgres.connect(f"{base}&sslcrl=/nonexistent/x.crl")
+    with pytest.raises(postgres.InterfaceError, match="holds no certificate revocation list"):
+        await postgres.connect(f"{base}&sslcrl={certs / 'ca.pem'}")
+
+
+class TlsOnlyProxy:
+    """Forwards connections that start with an SSLRequest to the server and
+    drops any that start with a plain CancelRequest (as a proxy that accepts
+    only TLS does); counts both."""
+
+    SSL_REQUEST = (80877103).to_bytes(4, "big")
+    CANCEL_REQUEST = (80877102).to_bytes(4, "big")
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.tls = 0
+        self.plain_cancels = 0
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            first = await reader.readexactly(8)
+        except asyncio.IncompleteReadError:
+            writer.close()
+            return
+        if first[4:8] != self.SSL_REQUEST:
+            self.plain_cancels += first[4:8] == self.CANCEL_REQUEST
+            writer.close()
+            return
+        self.tls += 1
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        up_writer.write(first)
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_cancel_requests_of_a_tls_connection_go_over_tls(tls_server):
+    proxy = TlsOnlyProxy(tls_server.port)
+    await proxy.start()
+    admin = await postgres.connect(tls_server.url(sslmode="require"))
+    conn = await postgres.connect(f"postgresql://postgres@localhost:{proxy.port}/postgres?sslmode=require")
+    try:
+        pid = await conn.fetchval("SELECT pg_backend_pid()")
+        with pytest.raises(postgres.QueryTimeoutError):
+            await conn.fetchval("SELECT pg_sleep(30)", timeout=0.3)
+        # The server stopped the statement: the cancel request got through the proxy.
+        for _ in range(50):
+            state = await admin.fetchval("SELECT state FROM pg_stat_activity WHERE pid = $1", pid)
+            if state == "idle":
+                break
+            await asyncio.sleep(0.1)
+        assert state == "idle"
+        assert proxy.plain_cancels == 0
+        assert proxy.tls >= 2  # the connection and its cancel request
+        assert await conn.fetchval("SELECT 42") == 42
+        # Cancelling the awaiting task cancels the statement the same way.
+        task = asyncio.ensure_future(conn.execute("SELECT pg_sleep(30)"))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await conn.fetchval("SELECT 'after'") == "after"
+        assert proxy.plain_cancels == 0
+    finally:
+        await conn.close()
+        await admin.close()
+        await proxy.close()

@@ -12,13 +12,15 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{CancelToken, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How long delivering a cancel request may take before callers stop waiting.
 pub const DELIVERY_BOUND: Duration = Duration::from_secs(5);
 
 /// A socket whose shutdown completes when the peer has closed its side.
-struct WaitForClose {
+pub(crate) struct WaitForClose {
     inner: TcpStream,
     write_closed: bool,
 }
@@ -65,17 +67,35 @@ impl AsyncWrite for WaitForClose {
 
 /// Send a cancel request and wait (bounded) until the server has acted on it.
 /// `addr` is the server's TCP address; without one (Unix sockets) the request
-/// is sent without waiting for the server.
-pub async fn deliver(token: CancelToken, addr: Option<(String, u16)>) {
+/// is sent without waiting for the server. `tls` is the connection's own TLS
+/// connector when the connection is encrypted: the request then goes over
+/// TLS too, as asyncpg sends it (a server or proxy that accepts only TLS
+/// would drop a plain one, and the backend's secret key stays private).
+pub async fn deliver(
+    token: CancelToken,
+    addr: Option<(String, u16)>,
+    tls: Option<MakeRustlsConnect>,
+) {
     let attempt = async {
         match addr {
             Some((host, port)) => {
                 if let Ok(inner) = TcpStream::connect((host.as_str(), port)).await {
+                    let _ = inner.set_nodelay(true);
                     let stream = WaitForClose {
                         inner,
                         write_closed: false,
                     };
-                    let _ = token.cancel_query_raw(stream, NoTls).await;
+                    match tls {
+                        Some(mut make) => {
+                            // Naming the host cannot fail with rustls (its error is Infallible).
+                            let Ok(connector) =
+                                MakeTlsConnect::<WaitForClose>::make_tls_connect(&mut make, &host);
+                            let _ = token.cancel_query_raw(stream, connector).await;
+                        }
+                        None => {
+                            let _ = token.cancel_query_raw(stream, NoTls).await;
+                        }
+                    }
                 }
             }
             None => {

@@ -161,6 +161,7 @@ type PendingCancel = Arc<Mutex<Option<JoinHandle<()>>>>;
 struct CancelGuard {
     token: Option<CancelToken>,
     addr: Option<(String, u16)>,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     pending: PendingCancel,
 }
 
@@ -178,11 +179,12 @@ impl Drop for CancelGuard {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let previous = slot.take();
         let addr = self.addr.take();
+        let tls = self.tls.take();
         *slot = Some(handle.spawn(async move {
             if let Some(p) = previous {
                 let _ = p.await;
             }
-            crate::cancel::deliver(token, addr).await;
+            crate::cancel::deliver(token, addr, tls).await;
         }));
     }
 }
@@ -195,6 +197,8 @@ pub struct Connection {
     pending_cancel: PendingCancel,
     /// Where cancel requests go (the TCP address connected to).
     cancel_addr: Option<(String, u16)>,
+    /// The TLS connector cancel requests go through (an encrypted connection's).
+    cancel_tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     notifications: tokio::sync::Mutex<mpsc::Receiver<Notification>>,
     dropped: Arc<AtomicU64>,
     closed_reason: Arc<Mutex<Option<String>>>,
@@ -295,6 +299,7 @@ impl Connection {
             cancel,
             pending_cancel: Arc::new(Mutex::new(None)),
             cancel_addr: tcp_address(&config),
+            cancel_tls: None,
             notifications: tokio::sync::Mutex::new(rx),
             dropped,
             closed_reason,
@@ -322,6 +327,9 @@ impl Connection {
             conn.pid = row.get(0).and_then(|v| v.parse().ok()).unwrap_or(0);
             conn.server_version = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
             conn.ssl = row.get(2) == Some("t");
+        }
+        if conn.ssl {
+            conn.cancel_tls.clone_from(&target.tls);
         }
         Ok(conn)
     }
@@ -442,6 +450,7 @@ impl Connection {
         let mut guard = CancelGuard {
             token: Some(self.cancel.clone()),
             addr: self.cancel_addr.clone(),
+            tls: self.cancel_tls.clone(),
             pending: self.pending_cancel.clone(),
         };
         let out = match timeout.or(self.options.command_timeout) {
@@ -701,7 +710,11 @@ impl Connection {
         }
         .await;
         if began {
-            let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let end = if outcome.is_ok() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            };
             let ended = self.client.batch_execute(end).await;
             if outcome.is_ok() {
                 ended.map_err(|e| self.err(&e))?;

@@ -35,7 +35,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, TlsConnect, TlsStream};
 use tokio_postgres::types::{ToSql, Type};
 
-
 use crate::error::{DbErrorFields, PgError, Result};
 use crate::param::Param;
 
@@ -174,7 +173,8 @@ impl State {
                 self.started = true;
                 self.owners.push_back(Owner::Theirs);
             } else if msg[0] == b'Q' {
-                let batch = marker_id(&msg[5..]).and_then(|id| Some((id, self.batches.remove(&id)?)));
+                let batch =
+                    marker_id(&msg[5..]).and_then(|id| Some((id, self.batches.remove(&id)?)));
                 if let Some((id, batch)) = batch {
                     self.sent += 1;
                     self.out.extend_from_slice(&batch);
@@ -680,6 +680,9 @@ mod tests {
         drop(st);
         let o = pipe.take(id);
         let e = o.error.unwrap();
-        assert_eq!((o.executed, e.sqlstate.as_str(), e.constraint.as_deref()), (1, "23505", Some("uq")));
+        assert_eq!(
+            (o.executed, e.sqlstate.as_str(), e.constraint.as_deref()),
+            (1, "23505", Some("uq"))
+        );
     }
 }

@@ -9,9 +9,14 @@
 //! `verify-ca` checks the chain against `sslrootcert`; `verify-full` checks the
 //! chain and that the certificate names the host. `sslrootcert` is a PEM file,
 //! or `system` for the platform's roots; without it `~/.postgresql/root.crt`
-//! is used when it exists. A client certificate (`sslcert` and `sslkey`, PEM,
-//! the key unencrypted; by default `~/.postgresql/postgresql.crt` and
-//! `postgresql.key` when both exist) is presented to servers that ask for one.
+//! is used when it exists. A client certificate (`sslcert` and `sslkey`, PEM;
+//! by default `~/.postgresql/postgresql.crt` and `postgresql.key` when both
+//! exist) is presented to servers that ask for one; a key encrypted as PKCS#8
+//! (`BEGIN ENCRYPTED PRIVATE KEY`) is decrypted with `sslpassword`. In the
+//! verifying modes the server's certificate is also checked against the
+//! certificate revocation lists of `sslcrl` (a PEM file) and `sslcrldir` (a
+//! folder of PEM files), or `~/.postgresql/root.crl` when it exists; as with
+//! libpq, a certificate whose issuer has no list there is refused.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -20,7 +25,10 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName,
+    UnixTime,
+};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
@@ -70,13 +78,6 @@ impl Target {
     /// Parse a libpq DSN (`postgresql://...?sslmode=...` or `host=... sslmode=...`).
     pub fn parse(dsn: &str) -> Result<Target> {
         let (rest, options) = split_tls_options(dsn);
-        for (key, _) in &options {
-            if matches!(key.as_str(), "sslpassword" | "sslcrl") {
-                return Err(PgError::Interface(format!(
-                    "invalid DSN: {key} is not supported (encrypted client keys and CRLs are not implemented)"
-                )));
-            }
-        }
         let value = |name: &str| {
             options
                 .iter()
@@ -99,12 +100,17 @@ impl Target {
             SslMode::Prefer => DriverSslMode::Prefer,
             _ => DriverSslMode::Require,
         });
-        let identity = client_identity(value("sslcert"), value("sslkey"))?;
+        let identity = client_identity(value("sslcert"), value("sslkey"), value("sslpassword"))?;
+        let revoked = Revocation {
+            file: value("sslcrl"),
+            dir: value("sslcrldir"),
+        };
         let tls = match ssl {
             SslMode::Disable => None,
             mode => Some(MakeRustlsConnect::new(client_config(
                 mode,
                 root.as_deref(),
+                &revoked,
                 identity,
             )?)),
         };
@@ -114,13 +120,14 @@ impl Target {
 
 /// Take the TLS options this module handles out of a DSN; the rest goes to tokio-postgres.
 fn split_tls_options(dsn: &str) -> (String, Vec<(String, String)>) {
-    const OURS: [&str; 6] = [
+    const OURS: [&str; 7] = [
         "sslmode",
         "sslrootcert",
         "sslcert",
         "sslkey",
         "sslpassword",
         "sslcrl",
+        "sslcrldir",
     ];
     let mut taken = Vec::new();
     let trimmed = dsn.trim();
@@ -234,7 +241,11 @@ type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 
 /// The client certificate to present: `sslcert` and `sslkey` (PEM files), or
 /// libpq's defaults `~/.postgresql/postgresql.crt` / `postgresql.key` when both exist.
-fn client_identity(cert: Option<String>, key: Option<String>) -> Result<Option<Identity>> {
+fn client_identity(
+    cert: Option<String>,
+    key: Option<String>,
+    password: Option<String>,
+) -> Result<Option<Identity>> {
     let home = || std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".postgresql"));
     let (cert, key) = match (cert, key) {
         (None, None) => match home() {
@@ -264,18 +275,108 @@ fn client_identity(cert: Option<String>, key: Option<String>) -> Result<Option<I
     if chain.is_empty() {
         return Err(tls_error(format!("sslcert {shown} holds no certificate")));
     }
-    let private = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
-        tls_error(format!(
-            "cannot read sslkey {}: {e} (an unencrypted PEM key is expected)",
-            key.display()
-        ))
-    })?;
+    let private = read_key(&key, password.as_deref())?;
     Ok(Some((chain, private)))
+}
+
+/// The private key of `path` (PEM), decrypted with `password` when it is an
+/// encrypted PKCS#8 key.
+fn read_key(path: &std::path::Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| tls_error(format!("cannot read sslkey {shown}: {e}")))?;
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        let Some(password) = password else {
+            return Err(tls_error(format!(
+                "sslkey {shown} is encrypted: give its password as sslpassword"
+            )));
+        };
+        let start = text
+            .find("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            .unwrap_or(0);
+        let (_, document) = pkcs8::SecretDocument::from_pem(&text[start..])
+            .map_err(|e| tls_error(format!("cannot read sslkey {shown}: {e}")))?;
+        let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(document.as_bytes())
+            .map_err(|e| tls_error(format!("cannot read sslkey {shown}: {e}")))?;
+        let plain = encrypted.decrypt(password).map_err(|e| {
+            tls_error(format!(
+                "cannot decrypt sslkey {shown} with sslpassword (wrong password?): {e}"
+            ))
+        })?;
+        return Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            plain.as_bytes().to_vec(),
+        )));
+    }
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(tls_error(format!(
+            "sslkey {shown} is encrypted in OpenSSL's legacy PEM form, which is not supported; \
+             convert it to PKCS#8: openssl pkcs8 -topk8 -in {shown} -out key.p8 (then sslkey=key.p8)"
+        )));
+    }
+    PrivateKeyDer::from_pem_slice(text.as_bytes()).map_err(|e| {
+        tls_error(format!(
+            "cannot read sslkey {shown}: {e} (a PEM private key is expected)"
+        ))
+    })
+}
+
+/// Where certificate revocation lists come from (`sslcrl`, `sslcrldir`).
+struct Revocation {
+    file: Option<String>,
+    dir: Option<String>,
+}
+
+impl Revocation {
+    /// Every list of the file and the folder, or of `~/.postgresql/root.crl`
+    /// when neither is given and it exists.
+    fn load(&self) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+        let mut files = Vec::new();
+        match (&self.file, &self.dir) {
+            (None, None) => {
+                if let Some(home) = std::env::var_os("HOME") {
+                    let default = std::path::PathBuf::from(home)
+                        .join(".postgresql")
+                        .join("root.crl");
+                    if default.exists() {
+                        files.push(default);
+                    }
+                }
+            }
+            (file, dir) => {
+                files.extend(file.iter().map(std::path::PathBuf::from));
+                if let Some(dir) = dir {
+                    let entries = std::fs::read_dir(dir)
+                        .map_err(|e| tls_error(format!("cannot read sslcrldir {dir}: {e}")))?;
+                    let mut found: Vec<_> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file())
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+            }
+        }
+        let mut lists = Vec::new();
+        for path in files {
+            let shown = path.display();
+            let read = CertificateRevocationListDer::pem_file_iter(&path)
+                .and_then(Iterator::collect::<std::result::Result<Vec<_>, _>>)
+                .map_err(|e| tls_error(format!("cannot read the revocation list {shown}: {e}")))?;
+            if read.is_empty() && self.dir.is_none() {
+                return Err(tls_error(format!(
+                    "sslcrl {shown} holds no certificate revocation list (PEM)"
+                )));
+            }
+            lists.extend(read);
+        }
+        Ok(lists)
+    }
 }
 
 fn client_config(
     mode: SslMode,
     root: Option<&str>,
+    revoked: &Revocation,
     identity: Option<Identity>,
 ) -> Result<ClientConfig> {
     let provider = provider();
@@ -283,11 +384,18 @@ fn client_config(
         SslMode::Disable | SslMode::Prefer | SslMode::Require => None,
         SslMode::VerifyCa | SslMode::VerifyFull => {
             let roots = load_roots(mode, root)?;
-            Some(
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                    .build()
-                    .map_err(tls_error)?,
-            )
+            let lists = revoked.load()?;
+            let mut builder =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone());
+            if !lists.is_empty() {
+                // libpq (OpenSSL's CRL_CHECK): the server's own certificate
+                // must be covered by a current list of its issuer.
+                builder = builder
+                    .with_crls(lists)
+                    .only_check_end_entity_revocation()
+                    .enforce_revocation_expiration();
+            }
+            Some(builder.build().map_err(tls_error)?)
         }
     };
     let verifier = Verifier {
@@ -482,10 +590,7 @@ mod tests {
                 .contains("cannot read sslcert /nonexistent/c.pem"),
             "{e}"
         );
-        let e = Target::parse("host=h sslpassword=x").err().unwrap();
-        assert!(
-            e.to_string().contains("sslpassword is not supported"),
-            "{e}"
-        );
+        // A password without a key is ignored (libpq's behaviour).
+        assert!(Target::parse("host=h sslpassword=x").is_ok());
     }
 }
