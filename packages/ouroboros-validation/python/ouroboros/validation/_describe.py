@@ -675,9 +675,36 @@ def _describe_alias(tp: Any, value: Any, ctx: DescribeContext) -> dict[str, Any]
     return schema
 
 
+def bound_typevar(tv: Any, typevars: dict[Any, Any]) -> Any:
+    """What TypeVar ``tv`` stands for through ``typevars`` (followed while it maps to another TypeVar)."""
+    seen = set()
+    while isinstance(tv, typing.TypeVar) and tv in typevars and typevars[tv] is not tv and tv not in seen:
+        seen.add(tv)
+        tv = typevars[tv]
+    return tv
+
+
+def _bind_model_typevars(tp: Any, ctx: DescribeContext) -> Any:
+    """A generic model named with the TypeVars of the model being described (``Model2[T]`` in
+    ``Model1[str]``) is parametrized with what those TypeVars stand for (``Model2[str]``)."""
+    if not ctx.typevars:
+        return tp
+    params = tp.__pydantic_generic_metadata__["parameters"]
+    if not params:
+        return tp
+    bound = tuple(bound_typevar(p, ctx.typevars) for p in params)
+    if all(b is p for b, p in zip(bound, params, strict=True)):
+        return tp
+    return tp[bound if len(bound) != 1 else bound[0]]
+
+
 def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if isinstance(tp, (str, typing.ForwardRef)):
-        return describe_type(ctx.resolve(tp), ctx)
+        resolved = ctx.resolve(tp)
+        if isinstance(resolved, typing.ForwardRef):
+            # A generic model referring to its own parametrization while it is made.
+            raise UndefinedAnnotation(resolved.__forward_arg__)
+        return describe_type(resolved, ctx)
     if _is_self(tp):
         if ctx.self_type is None:
             from ouroboros.validation.errors import PydanticUserError
@@ -722,6 +749,7 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if hasattr(tp, "__get_pydantic_core_schema__") and not is_model_class(tp):
         return _from_core_schema_hook(tp, ctx)
     if is_model_class(tp):
+        tp = _bind_model_typevars(tp, ctx)
         if tp.model_config.get("revalidate_instances", "never") != "never":
             from ouroboros.validation._model import revalidation_input
 

@@ -77,6 +77,10 @@ def _inherits_default(cls: type, name: str) -> bool:
     return False
 
 
+# Model classes whose validator is being built right now.
+_BUILDING: set[Any] = set()
+
+
 class _Deferred:
     """Stands in for a model's validator until its annotations resolve."""
 
@@ -268,6 +272,7 @@ class ModelMetaclass(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
         if namespace.get("__ouroboros_base__"):
             return super().__new__(mcs, name, bases, namespace)
+        build_later = namespace.pop("__ouroboros_build_later__", False)
         parent_configs = [b.model_config for b in reversed(bases) if isinstance(b, ModelMetaclass)]
         config_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ConfigDict.__annotations__}
         own_config = namespace.get("model_config")
@@ -305,7 +310,7 @@ class ModelMetaclass(type):
         namespace["__ouroboros_model__"] = True
         namespace["__ouroboros_computed__"] = computed_fields_of(namespace, bases)
         frame = sys._getframe(1)
-        if frame.f_code.co_name != "<module>":
+        if frame.f_code.co_name != "<module>" and "__ouroboros_localns__" not in namespace:
             namespace["__ouroboros_localns__"] = dict(frame.f_locals)
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         fields = collect_fields(cls, annotations, namespace)
@@ -323,7 +328,10 @@ class ModelMetaclass(type):
             type.__setattr__(cls, "model_validate", classmethod(_revalidating_model_validate))
         if config.get("frozen"):
             cls.__hash__ = BaseModel._frozen_hash  # type: ignore[assignment]
-        if config.get("defer_build") is True:
+        if build_later:
+            # A generic model's parametrization: built by ``__class_getitem__`` once cached.
+            type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, "generic"))
+        elif config.get("defer_build") is True:
             # The validator is compiled on first use; the fields are complete now (aliases
             # and titles from the generators), as Pydantic collects them at once.
             with contextlib.suppress(UndefinedAnnotation):
@@ -440,6 +448,18 @@ class BaseModel(metaclass=ModelMetaclass):
     # ---- class construction -------------------------------------------
     @classmethod
     def _ouroboros_build(cls, *, raise_errors: bool) -> Any:
+        if cls in _BUILDING:
+            # Asked again while its own description is being made (a generic model
+            # parametrized from its own fields): the outer build finishes it.
+            return None
+        _BUILDING.add(cls)
+        try:
+            return cls._ouroboros_build_now(raise_errors=raise_errors)
+        finally:
+            _BUILDING.discard(cls)
+
+    @classmethod
+    def _ouroboros_build_now(cls, *, raise_errors: bool) -> Any:
         try:
             type.__setattr__(cls, "__ouroboros_schema_cache__", None)
             from ouroboros.validation._internal._generate_schema import GenerateSchema
@@ -491,6 +511,11 @@ class BaseModel(metaclass=ModelMetaclass):
         return f"{cls.__name__}[{', '.join(names)}]"
 
     def __class_getitem__(cls, params: Any) -> Any:
+        from ouroboros.validation._internal import _generics
+
+        cached = _generics.get_cached_generic_type_early(cls, params)
+        if cached is not None:
+            return cached
         if cls is BaseModel:
             raise TypeError("Type parameters should be placed on typing.Generic, not BaseModel")
         if not hasattr(cls, "__parameters__"):
@@ -500,39 +525,35 @@ class BaseModel(metaclass=ModelMetaclass):
         if not tvars and typing.Generic not in cls.__bases__:
             raise TypeError(f"{cls} is not a generic class")
         params = params if isinstance(params, tuple) else (params,)
-        cache = cls.__dict__.get("__ouroboros_generic_cache__")
-        if cache is None:
-            cache = {}
-            type.__setattr__(cls, "__ouroboros_generic_cache__", cache)
-        try:
-            return cache[params]
-        except (KeyError, TypeError):
-            pass
         mapping = _map_type_arguments(cls, tvars, params)
+        values = tuple(mapping.values())
         if mapping and all(k is v for k, v in mapping.items()):
+            _generics.set_cached_generic_type(cls, values, cls)
             return cls
-        from ouroboros.validation._internal._generics import replace_types
-
         origin = meta["origin"] or cls
-        args = tuple(replace_types(a, mapping) for a in meta["args"]) if meta["args"] else tuple(mapping.values())
-        remaining: dict[Any, None] = {}
-        for value in mapping.values():
-            for tv in _contained_typevars(value):
-                remaining[tv] = None
+        args = tuple(_generics.replace_types(a, mapping) for a in meta["args"]) if meta["args"] else values
         name = origin.model_parametrized_name(args)
-
-        def body(ns: dict[str, Any]) -> None:
-            ns["__module__"] = cls.__module__
-            ns["__ouroboros_typevars__"] = mapping
-            ns["__qualname__"] = name if "." not in cls.__qualname__ else f"{cls.__qualname__.rsplit('.', 1)[0]}.{name}"
-
-        sub = types.new_class(name, (cls,), {}, body)
-        type.__setattr__(sub, "__parameters__", tuple(remaining))
-        type.__setattr__(
-            sub, "__ouroboros_generic_meta__", {"origin": origin, "args": args, "parameters": tuple(remaining)}
-        )
-        with contextlib.suppress(TypeError):  # unhashable arguments are not cached
-            cache[params] = sub
+        remaining = tuple(dict.fromkeys(tv for v in values for tv in _generics.iter_contained_typevars(v)))
+        with _generics.generic_recursion_self_type(origin, args) as self_type:
+            cached = _generics.get_cached_generic_type_late(cls, values, origin, args)
+            if cached is not None:
+                return cached
+            if self_type is not None:
+                return self_type
+            caller = sys._getframe(1)
+            parent_ns = {} if caller.f_locals is caller.f_globals else dict(caller.f_locals)
+            with contextlib.suppress(UndefinedAnnotation, PydanticUserError):
+                # Types defined since the origin was declared may complete it now.
+                origin.model_rebuild(raise_errors=False, _types_namespace=parent_ns)
+            sub = _create_generic_submodel(name, origin, args, remaining, parent_ns)
+            _generics.set_cached_generic_type(cls, values, sub, origin, args)
+        if sub.model_config.get("defer_build") is True:
+            with contextlib.suppress(UndefinedAnnotation):
+                sub.__ouroboros_schema__  # noqa: B018
+            type.__setattr__(sub, "__ouroboros_validator__", _Deferred(sub, "defer_build"))
+        else:
+            # Built once cached: a model referring back to this one finds it instead of making another.
+            sub._ouroboros_build(raise_errors=False)
         return sub
 
     # ---- validation ------------------------------------------------------
@@ -1143,6 +1164,36 @@ def create_model(
 
 
 __all__ += ["PYDANTIC_UNDEFINED", "ModelMetaclass", "UndefinedAnnotation"]
+
+
+def _create_generic_submodel(
+    name: str, origin: Any, args: tuple[Any, ...], parameters: tuple[Any, ...], parent_ns: dict[str, Any]
+) -> Any:
+    """The class ``origin[args]``: a subclass of ``origin`` whose TypeVars are bound (built by the caller)."""
+    from ouroboros.validation._internal._generics import _get_caller_frame_info
+
+    module_name, called_globally = _get_caller_frame_info(depth=3)
+    module = module_name if called_globally and module_name is not None else origin.__module__
+    own_params = origin.__pydantic_generic_metadata__["parameters"]
+
+    def body(ns: dict[str, Any]) -> None:
+        ns["__module__"] = module
+        ns["__ouroboros_typevars__"] = dict(zip(own_params, args, strict=False))
+        ns["__ouroboros_generic_meta__"] = {"origin": origin, "args": args, "parameters": parameters}
+        ns["__ouroboros_localns__"] = {**origin.__dict__.get("__ouroboros_localns__", {}), **parent_ns}
+        ns["__ouroboros_build_later__"] = True
+        if "__slots__" in origin.__dict__:
+            ns["__slots__"] = origin.__dict__["__slots__"]
+
+    sub = types.new_class(name, (origin,), {}, body)
+    type.__setattr__(sub, "__parameters__", parameters)
+    namespace = getattr(sys.modules.get(module), "__dict__", None) if called_globally else None
+    if namespace is not None:
+        # Reachable by name from its module, so instances pickle.
+        ref = name
+        while namespace.setdefault(ref, sub) is not sub:
+            ref += "_"
+    return sub
 
 
 def _map_type_arguments(cls: type, parameters: tuple[Any, ...], args: tuple[Any, ...]) -> dict[Any, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sys
 import typing
 import weakref
 from collections.abc import Iterator, Mapping
@@ -11,6 +12,9 @@ from typing import Any
 
 __all__ = [
     "GenericTypesCache",
+    "get_cached_generic_type_early",
+    "get_cached_generic_type_late",
+    "set_cached_generic_type",
     "LimitedDict",
     "generic_recursion_self_type",
     "iter_contained_typevars",
@@ -41,6 +45,70 @@ class GenericTypesCache(weakref.WeakValueDictionary[Any, Any]):
 
 
 _GENERIC_TYPES_CACHE: GenericTypesCache | None = GenericTypesCache()
+
+
+def _union_orderings_key(values: Any) -> Any:
+    """The member order of each top-level union among ``values``: ``typing`` compares
+    ``Union[int, float]`` equal to ``Union[float, int]``, but the first member that fits wins."""
+    if isinstance(values, tuple):
+        return tuple(_union_orderings_key(v) for v in values)
+    origin = typing.get_origin(values)
+    if origin is typing.Union or type(values).__name__ == "UnionType":
+        return typing.get_args(values)
+    return ()
+
+
+def _cache_get(key: Any) -> Any:
+    cache = _GENERIC_TYPES_CACHE
+    if cache is None:
+        return None
+    try:
+        return cache.get(key)
+    except TypeError:  # an unhashable argument (``Callable[[int], str]``'s list)
+        return None
+
+
+def _cache_set(key: Any, value: Any) -> None:
+    cache = _GENERIC_TYPES_CACHE
+    if cache is not None:
+        with contextlib.suppress(TypeError):
+            cache[key] = value
+
+
+def get_cached_generic_type_early(parent: Any, typevar_values: Any) -> Any:
+    """``parent[typevar_values]`` made before, looked up by the arguments as given (the quick key)."""
+    return _cache_get((parent, typevar_values, _union_orderings_key(typevar_values)))
+
+
+def get_cached_generic_type_late(parent: Any, typevar_values: Any, origin: Any, args: tuple[Any, ...]) -> Any:
+    """The model ``origin[args]`` made before by another route (``Model[list[T]][int]`` is
+    ``Model[list[int]]``); found, it is also cached under ``parent``'s quick key."""
+    found = _cache_get((_union_orderings_key(typevar_values), origin, args))
+    if found is not None:
+        set_cached_generic_type(parent, typevar_values, found, origin, args)
+    return found
+
+
+def set_cached_generic_type(
+    parent: Any, typevar_values: tuple[Any, ...], type_: Any, origin: Any = None, args: tuple[Any, ...] | None = None
+) -> None:
+    """Remember ``parent[typevar_values]`` (a single argument also under itself, unwrapped)."""
+    _cache_set((parent, typevar_values, _union_orderings_key(typevar_values)), type_)
+    if len(typevar_values) == 1:
+        _cache_set((parent, typevar_values[0], _union_orderings_key(typevar_values[0])), type_)
+    if origin is not None and args:
+        _cache_set((_union_orderings_key(typevar_values), origin, args), type_)
+
+
+def _get_caller_frame_info(depth: int = 2) -> tuple[str | None, bool]:
+    """``(module name, called at module level)`` of the frame ``depth`` levels up."""
+    try:
+        frame = sys._getframe(depth)
+    except ValueError as exc:
+        raise RuntimeError("This function must be used inside another function") from exc
+    except AttributeError:  # an interpreter without sys._getframe
+        return None, False
+    return frame.f_globals.get("__name__"), frame.f_locals is frame.f_globals
 
 _recursion: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_recursion", default=None)
 

@@ -70,7 +70,7 @@ def display_as_type(obj: Any) -> str:
         return repr(obj)
     if isinstance(obj, typing.ForwardRef) or _is_type_alias(obj):
         return str(obj)
-    if not isinstance(obj, (type, typing._GenericAlias, types.GenericAlias, types.UnionType)):  # type: ignore[attr-defined]
+    if not isinstance(obj, (type, typing._Final, types.GenericAlias, types.UnionType)):  # type: ignore[attr-defined]
         obj = obj.__class__
     origin = typing.get_origin(obj)
     if origin is typing.Union or origin is types.UnionType:
