@@ -344,6 +344,13 @@ impl Compiler {
             post_init: get(d, "post_init")?.map(Bound::unbind),
             typed_dict: get_str(d, "type")?.as_deref() == Some("typed_dict"),
             extras,
+            generic_origin: match get(d, "generic_origin")? {
+                Some(g) => {
+                    let (origin, fields_of): (Bound<'_, PyType>, Bound<'_, PyAny>) = g.extract()?;
+                    Some((origin.unbind(), fields_of.unbind()))
+                }
+                None => None,
+            },
         };
         let plain = computed.is_empty()
             && extra != ExtraBehavior::Allow

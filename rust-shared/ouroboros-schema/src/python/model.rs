@@ -133,6 +133,9 @@ pub struct ModelValidator {
     pub typed_dict: bool,
     /// A TypedDict's `extra_items` type: every extra value is validated with it.
     pub extras: Option<Box<Validator>>,
+    /// A parametrized generic model (`Inner[int]`): its origin class (`Inner`) and the function
+    /// giving the field values of an instance of another parametrization, validated again.
+    pub generic_origin: Option<(Py<PyType>, Py<PyAny>)>,
 }
 
 static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -388,6 +391,15 @@ impl ModelValidator {
         if let Inp::Py(o) = inp {
             if is_subtype(o, self.cls.bind(py)) {
                 return Ok(o.clone());
+            }
+            if let Some((origin, fields_of)) = &self.generic_origin {
+                if o.is_instance(origin.bind(py))? {
+                    let data = fields_of
+                        .bind(py)
+                        .call1((o,))
+                        .map_err(|e| from_user_exception(py, e, o))?;
+                    return self.validate(py, &Inp::Py(data), st);
+                }
             }
         }
         if let Some(wrap) = &self.wrap {

@@ -108,6 +108,16 @@ def revalidation_input(cls: Any, value: Any) -> Any:
     return value
 
 
+def generic_origin_fields(value: Any) -> dict[str, Any]:
+    """The field values (extra ones included) of an instance of another parametrization of a
+    generic model's origin (``Inner[Any]`` given for ``Inner[int]``), validated again from them."""
+    data = {k: v for k, v in value.__dict__.items() if k in type(value).__ouroboros_fields__}
+    extra = _get_slot(value, "__ouroboros_extra__")
+    if extra:
+        data.update(extra)
+    return data
+
+
 def _own_fields_set(obj: Any) -> set[str]:
     """The instance's fields-set record as its own mutable set.
 
@@ -547,6 +557,9 @@ class BaseModel(metaclass=ModelMetaclass):
                 origin.model_rebuild(raise_errors=False, _types_namespace=parent_ns)
             sub = _create_generic_submodel(name, origin, args, remaining, parent_ns)
             _generics.set_cached_generic_type(cls, values, sub, origin, args)
+            # Field annotations name the arguments (``list[T]`` -> ``list[int]``); done once cached,
+            # so a generic model named in them that refers back to this one finds it.
+            _bind_field_typevars(sub, sub.__dict__["__ouroboros_typevars__"])
         if sub.model_config.get("defer_build") is True:
             with contextlib.suppress(UndefinedAnnotation):
                 sub.__ouroboros_schema__  # noqa: B018
@@ -881,8 +894,13 @@ class BaseModel(metaclass=ModelMetaclass):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BaseModel):
             return NotImplemented
+        # Parametrizations of one generic model compare by value (``Model[int](x=1) == Model(x=1)``).
+        self_type, other_type = type(self), type(other)
+        if self_type is not other_type:
+            self_type = self_type.__pydantic_generic_metadata__["origin"] or self_type
+            other_type = other_type.__pydantic_generic_metadata__["origin"] or other_type
         return (
-            type(self) is type(other)
+            self_type is other_type
             and self.__dict__ == other.__dict__
             and _get_slot(self, "__ouroboros_extra__") == _get_slot(other, "__ouroboros_extra__")
             and (_get_slot(self, "__ouroboros_private__") or {}) == (_get_slot(other, "__ouroboros_private__") or {})
@@ -1194,6 +1212,21 @@ def _create_generic_submodel(
         while namespace.setdefault(ref, sub) is not sub:
             ref += "_"
     return sub
+
+
+def _bind_field_typevars(cls: Any, mapping: dict[Any, Any]) -> None:
+    from ouroboros.validation._internal._generics import replace_types
+
+    fields = dict(cls.__ouroboros_fields__)
+    for name, info in fields.items():
+        if isinstance(info.annotation, (str, typing.ForwardRef)):
+            continue
+        bound = replace_types(info.annotation, mapping)
+        if bound is not info.annotation:
+            info = copy.copy(info)
+            info.annotation = bound
+            fields[name] = info
+    cls.__ouroboros_fields__ = fields
 
 
 def _map_type_arguments(cls: type, parameters: tuple[Any, ...], args: tuple[Any, ...]) -> dict[Any, Any]:

@@ -672,6 +672,11 @@ def build_description(cls: Any) -> dict[str, Any]:
             for name, info in cls.__ouroboros_computed__.items()
         ],
     }
+    origin = getattr(cls, "__pydantic_generic_metadata__", {}).get("origin")
+    if origin is not None:
+        from ouroboros.validation._model import generic_origin_fields
+
+        description["generic_origin"] = (origin, generic_origin_fields)
     # Before-validators run last-defined first, as Pydantic's do.
     before = [v for v in description["model_validators"] if v["mode"] == "before"]
     after = [v for v in description["model_validators"] if v["mode"] == "after"]
@@ -733,9 +738,14 @@ def _own_or_inherited(cls: type) -> set[str]:
 
 
 def _typevars(cls: type) -> dict[Any, Any]:
+    """What the TypeVars of ``cls``'s fields stand for: the bases' bindings, except the
+    TypeVars ``cls`` itself is still generic in (``class C(B[str], Generic[T])`` leaves T open)."""
     mapping: dict[Any, Any] = {}
-    for klass in reversed(cls.__mro__):
+    for klass in reversed(cls.__mro__[1:]):
         mapping.update(klass.__dict__.get("__ouroboros_typevars__", {}))
+    for param in getattr(cls, "__parameters__", ()):
+        mapping.pop(param, None)
+    mapping.update(cls.__dict__.get("__ouroboros_typevars__", {}))
     return mapping
 
 
