@@ -581,6 +581,9 @@ class DescribeContext:
         self.allow_inf_nan = allow_inf_nan
         self.arbitrary_types_allowed = arbitrary_types_allowed
         self.typevars = typevars or {}
+        # What the TypeVars of a forward reference stand for once it is resolved (a generic
+        # model's parametrization, whose other annotations are bound already).
+        self.ref_bindings: dict[Any, Any] = {}
         # The class ``typing.Self`` stands for (the model being described).
         self.self_type = self_type
         # The annotation whose own ``Annotated[..., Field()]`` metadata is field-level.
@@ -608,9 +611,14 @@ class DescribeContext:
     def resolve(self, ref: Any) -> Any:
         name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
         try:
-            return eval(name, self.globalns, self.localns)
+            resolved = eval(name, self.globalns, self.localns)
         except NameError as exc:
             raise UndefinedAnnotation(name) from exc
+        if self.ref_bindings:
+            from ouroboros.validation._internal._generics import replace_types
+
+            resolved = replace_types(resolved, self.ref_bindings)
+        return resolved
 
 
 class UndefinedAnnotation(Exception):
@@ -721,10 +729,14 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         # A TypeVar mapped to itself (a generic parametrized by its own parameter) is unbound.
         if tp in ctx.typevars and ctx.typevars[tp] is not tp:
             return describe_type(ctx.typevars[tp], ctx)
-        if tp.__bound__ is not None:
-            return describe_type(tp.__bound__, ctx)
+        has_default = getattr(tp, "has_default", None)
+        if has_default is not None and has_default():
+            # An unbound TypeVar stands for its default, else its constraints, else its bound.
+            return describe_type(tp.__default__, ctx)
         if tp.__constraints__:
             return describe_type(typing.Union[tp.__constraints__], ctx)  # noqa: UP007
+        if tp.__bound__ is not None:
+            return describe_type(tp.__bound__, ctx)
         return {"type": "any"}
     if tp is Any or tp is object or tp is inspect.Parameter.empty:
         return {"type": "any"}
@@ -771,6 +783,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         )
         return {"type": "is_instance", "cls": tp}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if not tp.__members__:
+            # An enum without members (``Enum`` itself, a TypeVar's bound) takes its instances.
+            return {"type": "is_instance", "cls": tp}
         return {"type": "enum", "cls": tp}
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)

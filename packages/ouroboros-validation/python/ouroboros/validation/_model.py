@@ -211,6 +211,93 @@ def _model_signature(cls: type) -> inspect.Signature:
 _PROTECTED_DEFAULT = ("model_validate", "model_dump")
 
 
+def _generic_parameters(cls: Any, bases: tuple[type, ...]) -> None:
+    """The TypeVars a (not parametrized) model class is generic in: its own ``Generic[...]``'s,
+    else its generic parent's (``class B(A[T])``); a subclass must list every parent's TypeVar."""
+    mro = cls.__mro__
+    base_model = next((k for k in mro if k.__dict__.get("__ouroboros_base__")), None)
+    if typing.Generic in mro and base_model is not None and mro.index(typing.Generic) < mro.index(base_model):
+        from ouroboros.validation.warnings import GenericBeforeBaseModelWarning
+
+        warnings.warn(
+            GenericBeforeBaseModelWarning(
+                "Classes should inherit from `BaseModel` before generic classes (e.g. `typing.Generic[T]`) "
+                "for pydantic generics to work properly."
+            ),
+            stacklevel=3,
+        )
+    parent_params: tuple[Any, ...] = ()
+    for klass in mro[1:]:
+        meta = klass.__dict__.get("__ouroboros_generic_meta__")
+        if meta is not None:
+            parent_params = meta["parameters"]
+            break
+    params = tuple(getattr(cls, "__parameters__", None) or parent_params)
+    if params and parent_params and not all(p in params for p in parent_params):
+        missing = tuple(p for p in params if p not in parent_params)
+        label = f"typing.Generic[{', '.join(str(p) for p in parent_params + missing)}]"
+        message = f"All parameters must be present on typing.Generic; you should inherit from {label}."
+        if typing.Generic not in bases:
+            names = ", ".join([b.__name__ for b in bases] + [label])
+            message += f" Note: `typing.Generic` must go last: `class {cls.__name__}({names}): ...`"
+        raise TypeError(message)
+    type.__setattr__(cls, "__ouroboros_generic_meta__", {"origin": None, "args": (), "parameters": params})
+    if params and not cls.__dict__.get("__parameters__"):
+        type.__setattr__(cls, "__parameters__", params)
+
+
+def _check_unannotated(
+    namespace: dict[str, Any], annotations: dict[str, Any], bases: tuple[type, ...], config: dict[str, Any]
+) -> None:
+    """A public class attribute without an annotation is refused, as Pydantic does: a field
+    needs one (a method, property, descriptor of ``ignored_types`` or nested class is fine)."""
+    ignored = (
+        types.FunctionType,
+        property,
+        classmethod,
+        staticmethod,
+        ComputedFieldInfo,
+        *_type_alias_kinds(),
+        *config.get("ignored_types", ()),
+    )
+    base_fields: set[str] = set()
+    base_class_vars: set[str] = set()
+    for base in bases:
+        base_fields.update(getattr(base, "__ouroboros_fields__", {}))
+        for klass in getattr(base, "__mro__", ()):
+            base_class_vars.update(klass.__dict__.get("__class_vars__", ()))
+    qualname = namespace.get("__qualname__")
+    for name, value in namespace.items():
+        if name.startswith("_") or name in annotations or name == "model_config" or name in base_class_vars:
+            continue
+        if isinstance(value, type) and qualname and value.__qualname__.startswith(f"{qualname}."):
+            continue  # a class defined in the body
+        if isinstance(value, ignored) or type(value).__module__ == "functools":
+            continue
+        if hasattr(value, "__ouroboros_decorator__") or hasattr(value, "__get__") and not isinstance(value, FieldInfo):
+            continue  # decorated validators/serializers and other descriptors
+        if name in base_fields:
+            raise PydanticUserError(
+                f"Field {name!r} defined on a base class was overridden by a non-annotated attribute. "
+                "All field definitions, including overrides, require a type annotation.",
+                code="model-field-overridden",
+            )
+        if isinstance(value, FieldInfo):
+            raise PydanticUserError(f"Field {name!r} requires a type annotation", code="model-field-missing-annotation")
+        raise PydanticUserError(
+            f"A non-annotated attribute was detected: `{name} = {value!r}`. All model fields require a "
+            f"type annotation; if `{name}` is not meant to be a field, you may be able to resolve this "
+            "error by annotating it as a `ClassVar` or updating `model_config['ignored_types']`.",
+            code="model-field-missing-annotation",
+        )
+
+
+def _type_alias_kinds() -> tuple[type, ...]:
+    from ouroboros.validation._describe import _type_alias_types
+
+    return _type_alias_types()
+
+
 def _check_field_names(cls: type, fields: dict[str, Any], own: dict[str, Any], config: dict[str, Any]) -> None:
     """Pydantic's warnings for field names: protected namespaces, attributes of parents shadowed."""
     import re
@@ -314,6 +401,7 @@ class ModelMetaclass(type):
             if key.startswith("_") and not key.startswith("__") and key not in private:
                 default = namespace.pop(key, PYDANTIC_UNDEFINED)
                 private[key] = ModelPrivateAttr(default)
+        _check_unannotated(namespace, annotations, bases, config)
         namespace["model_config"] = config
         namespace["__ouroboros_decorators__"] = decorators
         namespace["__ouroboros_private_attrs__"] = private
@@ -323,6 +411,8 @@ class ModelMetaclass(type):
         if frame.f_code.co_name != "<module>" and "__ouroboros_localns__" not in namespace:
             namespace["__ouroboros_localns__"] = dict(frame.f_locals)
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        if not build_later:
+            _generic_parameters(cls, bases)
         fields = collect_fields(cls, annotations, namespace)
         _check_field_names(cls, fields, annotations, config)
         for field_name, field_info in fields.items():

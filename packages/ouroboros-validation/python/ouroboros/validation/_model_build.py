@@ -529,6 +529,10 @@ def build_description(cls: Any) -> dict[str, Any]:
         typevars=_typevars(cls),
         self_type=cls,
     )
+    if "__ouroboros_typevars__" in cls.__dict__:
+        # A generic model's parametrization: its field annotations are bound already (their
+        # TypeVars are its own open parameters); a forward reference is bound once resolved.
+        ctx.ref_bindings, ctx.typevars = ctx.typevars, {}
     ctx.apply_config(config)
     decorators: list[DecoratorInfo] = cls.__ouroboros_decorators__
     fields = []
