@@ -24,6 +24,7 @@ from typing import Any
 
 from ouroboros.validation._discriminator import Discriminator, callable_union
 from ouroboros.validation._fields import FieldInfo
+from ouroboros.validation._internal._generics import PydanticRecursiveRef
 from ouroboros.validation._types import (
     AfterValidator,
     BeforeValidator,
@@ -707,6 +708,12 @@ def _bind_model_typevars(tp: Any, ctx: DescribeContext) -> Any:
 
 
 def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
+    if isinstance(tp, PydanticRecursiveRef):
+        resolved = tp.resolve()
+        if isinstance(resolved, PydanticRecursiveRef):
+            # Still being made: the model referring to it is built once it is.
+            raise UndefinedAnnotation(tp.type_ref)
+        return describe_type(resolved, ctx)
     if isinstance(tp, (str, typing.ForwardRef)):
         resolved = ctx.resolve(tp)
         if isinstance(resolved, typing.ForwardRef):

@@ -918,6 +918,10 @@ class BaseModel(metaclass=ModelMetaclass):
         if name in cls.__ouroboros_private_attrs__:
             self._private_dict()[name] = value
             return
+        if name.startswith("_"):
+            # Not a field name (``__orig_class__`` set by ``Model[int](...)`` through typing's alias).
+            _object_setattr(self, name, value)
+            return
         config = cls.model_config
         if config.get("frozen"):
             raise ValidationError(

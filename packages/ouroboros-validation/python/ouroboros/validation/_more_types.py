@@ -308,6 +308,13 @@ class _JsonMarker:
     def __repr__(self) -> str:
         return "Json"
 
+    # Every marker is the same (``Json[int] == Json[int]``, as Pydantic's dataclass marker).
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
 
 def _parse_json(value: Any, _data: Any = None, _context: Any = None) -> Any:
     if not isinstance(value, (str, bytes, bytearray)):

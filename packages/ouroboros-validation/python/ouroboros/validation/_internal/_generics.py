@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "GenericTypesCache",
+    "PydanticRecursiveRef",
     "get_cached_generic_type_early",
     "get_cached_generic_type_late",
     "set_cached_generic_type",
@@ -118,6 +119,31 @@ def recursively_defined_type_refs() -> set[str]:
     return set(_recursion.get() or ())
 
 
+class PydanticRecursiveRef:
+    """Stands for the generic model ``origin[args]`` while that parametrization is being
+    made (one of its fields refers back to it); resolved to the class when described."""
+
+    def __init__(self, origin: Any, args: tuple[Any, ...], type_ref: str) -> None:
+        self.origin = origin
+        self.args = args
+        self.type_ref = type_ref
+
+    def resolve(self) -> Any:
+        return self.origin[self.args if len(self.args) != 1 else self.args[0]]
+
+    def __call__(self) -> None:
+        """Callable, so ``typing`` takes it as a member of a ``Union``."""
+
+    def __or__(self, other: Any) -> Any:
+        return typing.Union[self, other]  # noqa: UP007
+
+    def __ror__(self, other: Any) -> Any:
+        return typing.Union[other, self]  # noqa: UP007
+
+    def __repr__(self) -> str:
+        return f"PydanticRecursiveRef(type_ref={self.type_ref!r})"
+
+
 @contextlib.contextmanager
 def generic_recursion_self_type(origin: type[Any], args: tuple[Any, ...]) -> Iterator[Any]:
     """While parametrizing ``origin[args]``: yields None, or a forward reference when it recurses."""
@@ -129,7 +155,7 @@ def generic_recursion_self_type(origin: type[Any], args: tuple[Any, ...]) -> Ite
     name = f"{origin.__qualname__}[{', '.join(getattr(a, '__name__', repr(a)) for a in args)}]"
     try:
         if name in seen:
-            yield typing.ForwardRef(name)
+            yield PydanticRecursiveRef(origin, args, name)
         else:
             seen.add(name)
             try:
