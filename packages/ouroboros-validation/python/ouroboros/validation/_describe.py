@@ -307,7 +307,7 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             _annotated_types_item(item, constraints, validators)
         elif hasattr(item, "__get_pydantic_json_schema__") and not hasattr(item, "__get_pydantic_core_schema__"):
             json_hook = item.__get_pydantic_json_schema__
-        elif hasattr(item, "__get_pydantic_core_schema__") and not isinstance(item, type):
+        elif hasattr(item, "__get_pydantic_core_schema__") and not is_model_class(item):
             # A marker with its own core schema wraps what was built so far.
             schema = apply_constraints(schema, constraints)
             for kind, func in validators:

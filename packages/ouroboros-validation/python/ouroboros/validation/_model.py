@@ -274,7 +274,9 @@ def _check_unannotated(
             continue  # a class defined in the body
         if isinstance(value, ignored) or type(value).__module__ == "functools":
             continue
-        if hasattr(value, "__ouroboros_decorator__") or hasattr(value, "__get__") and not isinstance(value, FieldInfo):
+        if not isinstance(value, FieldInfo) and (
+            hasattr(value, "__ouroboros_decorator__") or hasattr(value, "__get__")
+        ):
             continue  # decorated validators/serializers and other descriptors
         if name in base_fields:
             raise PydanticUserError(

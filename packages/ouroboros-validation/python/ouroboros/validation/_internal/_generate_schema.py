@@ -6,11 +6,44 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import re
+import types
+import zoneinfo
 from typing import Any
 
 from ouroboros.validation._describe import DescribeContext, describe_type
 
 __all__ = ["GenerateSchema"]
+
+# Annotations whose schema needs no metadata, hooks or config lookups.
+_SIMPLE_TYPES: tuple[Any, ...] = (
+    str,
+    bytes,
+    int,
+    float,
+    bool,
+    complex,
+    None,
+    type(None),
+    object,
+    types.EllipsisType,
+    type,
+    re.Pattern,
+    datetime.date,
+    datetime.datetime,
+    datetime.time,
+    datetime.timedelta,
+    decimal.Decimal,
+    zoneinfo.ZoneInfo,
+)
+
+
+def _is_simple_schema_type(obj: Any) -> bool:
+    """Whether ``obj`` is one of the plain scalar annotations (by identity: never hashed or
+    compared with ``==``, which a metaclass may override); a subclass is not."""
+    return any(obj is simple for simple in _SIMPLE_TYPES)
 
 
 class GenerateSchema:
@@ -30,3 +63,7 @@ class GenerateSchema:
     def generate_schema(self, obj: Any) -> dict[str, Any]:
         """The type schema of annotation ``obj``."""
         return describe_type(obj, self._ctx)
+
+    def _apply_annotations(self, source_type: Any, annotations: list[Any]) -> dict[str, Any]:
+        """The type schema of ``source_type`` with ``Annotated`` metadata ``annotations`` applied."""
+        return describe_type(source_type, self._ctx, list(annotations))

@@ -12,15 +12,15 @@ from typing import Any
 
 __all__ = [
     "GenericTypesCache",
+    "LimitedDict",
     "PydanticRecursiveRef",
+    "generic_recursion_self_type",
     "get_cached_generic_type_early",
     "get_cached_generic_type_late",
-    "set_cached_generic_type",
-    "LimitedDict",
-    "generic_recursion_self_type",
     "iter_contained_typevars",
     "recursively_defined_type_refs",
     "replace_types",
+    "set_cached_generic_type",
 ]
 
 _LIMITED_DICT_SIZE = 100
@@ -110,6 +110,7 @@ def _get_caller_frame_info(depth: int = 2) -> tuple[str | None, bool]:
     except AttributeError:  # an interpreter without sys._getframe
         return None, False
     return frame.f_globals.get("__name__"), frame.f_locals is frame.f_globals
+
 
 _recursion: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("_recursion", default=None)
 
