@@ -326,6 +326,7 @@ impl Server {
                     outgoing: link.outgoing,
                     window: link.window,
                     credit: link.credit,
+                    handshake: std::sync::Mutex::new(Some(link.handshake)),
                 };
                 Some(
                     this.helpers

@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::flow::{self, Credit, Window};
 use crate::queue::RequestParts;
+use crate::websocket::Handshake;
 
 /// Where a streaming response writes its chunks.
 #[pyclass(module = "ouroboros.api._api", frozen)]
@@ -111,9 +112,16 @@ pub struct WsConnection {
     pub(crate) outgoing: mpsc::UnboundedSender<Message>,
     pub(crate) window: Arc<Window>,
     pub(crate) credit: Arc<Credit>,
+    /// Taken by the first `accept` or `close`: the upgrade is answered then.
+    pub(crate) handshake: Mutex<Option<oneshot::Sender<Handshake>>>,
 }
 
 impl WsConnection {
+    fn answer(&self, handshake: Handshake) -> bool {
+        let sender = self.handshake.lock().ok().and_then(|mut g| g.take());
+        sender.is_some_and(|s| s.send(handshake).is_ok())
+    }
+
     fn queue(&self, msg: Message) -> u8 {
         let n = msg.len();
         if self.outgoing.send(msg).is_ok() {
@@ -154,9 +162,24 @@ impl WsConnection {
         self.credit.taken(size);
     }
 
-    /// Send a close frame and stop writing.
+    /// Answer the handshake with 101 (and `subprotocol`, `headers`); frames
+    /// sent before it wait until then. `False` when it was answered already
+    /// or the client is gone.
+    #[pyo3(signature = (subprotocol = None, headers = None))]
+    fn accept(&self, subprotocol: Option<String>, headers: Option<Vec<(String, String)>>) -> bool {
+        self.answer(Handshake::Accept {
+            subprotocol,
+            headers: headers.unwrap_or_default(),
+        })
+    }
+
+    /// Send a close frame and stop writing; before `accept`, the handshake
+    /// is refused with 403 instead (as Starlette's servers do).
     #[pyo3(signature = (code = 1000, reason = String::new()))]
     fn close(&self, code: u16, reason: String) {
+        if self.answer(Handshake::Reject) {
+            return;
+        }
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: reason.into(),

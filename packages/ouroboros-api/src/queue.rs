@@ -54,6 +54,8 @@ pub struct WsLink {
     pub window: std::sync::Arc<crate::flow::Window>,
     /// Bytes received that the handler has not taken yet.
     pub credit: std::sync::Arc<crate::flow::Credit>,
+    /// Answers the upgrade once the handler accepts or closes.
+    pub handshake: tokio::sync::oneshot::Sender<crate::websocket::Handshake>,
 }
 
 /// A finished request, as the access log reports it.

@@ -23,6 +23,9 @@ pub struct RoutePlan {
     /// The route's own body limit (`max_body_size=` on the route, its
     /// routers or the app); `None` keeps the server's.
     pub max_body_size: Option<usize>,
+    /// FastAPI's `strict_content_type=False`: a body without a Content-Type
+    /// is read as JSON (by default it is not).
+    pub lax_content_type: bool,
 }
 
 /// The result of looking up a method and path.
@@ -184,9 +187,9 @@ fn json_invalid(err: &serde_json::Error) -> FieldError {
     }
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+fn is_json(headers: &HeaderMap, lax: bool) -> bool {
     match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        None => true,
+        None => lax,
         Some(ct) => {
             let ct = ct
                 .split(';')
@@ -245,7 +248,7 @@ pub fn extract(
     let mut json_body: Option<Value> = None;
     // FastAPI ignores a body that is not declared JSON: JSON parameters are
     // then reported missing.
-    if needs_json && !body.is_empty() && is_json(headers) {
+    if needs_json && !body.is_empty() && is_json(headers, plan.lax_content_type) {
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => json_body = Some(v),
             Err(e) => return Err(vec![json_invalid(&e)]),
@@ -282,6 +285,7 @@ pub fn extract(
                 body,
                 headers,
                 json_body.as_ref(),
+                plan.lax_content_type,
             )
             .map_err(|e| vec![e]),
         };
@@ -305,6 +309,7 @@ fn single_value(
     body: &Bytes,
     headers: &HeaderMap,
     json_body: Option<&Value>,
+    lax_content_type: bool,
 ) -> Result<ArgValue, FieldError> {
     match spec.source {
         Source::Path => match path_params.lookup(&spec.alias) {
@@ -335,7 +340,7 @@ fn single_value(
         Source::Body if spec.raw_json => {
             if body.is_empty() {
                 params::absent(spec)
-            } else if !is_json(headers) {
+            } else if !is_json(headers, lax_content_type) {
                 if spec.raw_body {
                     Ok(ArgValue::Bytes(body.clone()))
                 } else {

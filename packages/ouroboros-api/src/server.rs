@@ -247,7 +247,7 @@ async fn route_request(
     peer: Option<SocketAddr>,
 ) -> Result<Response<Body>, Infallible> {
     if crate::websocket::is_upgrade(&req) {
-        return Ok(crate::websocket::upgrade(&core, req, peer));
+        return Ok(crate::websocket::upgrade(&core, req, peer).await);
     }
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path();

@@ -286,11 +286,16 @@ pub fn build_server(
             });
             let wants_request = get(r, "wants_request")?.extract()?;
             let max_body_size = opt_usize(r, "max_body_size")?;
+            let lax_content_type = match r.get_item("strict_content_type")? {
+                Some(v) if !v.is_none() => !v.extract::<bool>()?,
+                _ => false,
+            };
             plans.push(RoutePlan {
                 params,
                 reads_body,
                 wants_request,
                 max_body_size,
+                lax_content_type,
             });
             py_routes.push(PyRoute {
                 invoke: get(r, "invoke")?.unbind(),

@@ -8,7 +8,10 @@ use std::sync::{Arc, LazyLock};
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
+use hyper::header::{
+    HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL,
+    UPGRADE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, oneshot};
@@ -48,9 +51,21 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     )
 }
 
-/// Answer the upgrade (101) and start relaying frames; Python gets the
-/// connection as a job and its frames as events.
-pub fn upgrade(
+/// How the handler answered the upgrade.
+pub enum Handshake {
+    /// `websocket.accept()`: 101, with the chosen subprotocol and headers.
+    Accept {
+        subprotocol: Option<String>,
+        headers: Vec<(String, String)>,
+    },
+    /// Closed before accepting: 403, as Starlette's servers answer.
+    Reject,
+}
+
+/// Hand the connection to Python as a job, wait until the handler accepts
+/// (101, then frames are relayed; its frames arrive as events) or closes
+/// first (403).
+pub async fn upgrade(
     core: &Arc<Core>,
     mut req: Request<Incoming>,
     peer: Option<SocketAddr>,
@@ -93,6 +108,7 @@ pub fn upgrade(
     let window = Window::new(SEND_WINDOW, core.queue.clone());
     let credit = Credit::new(RECEIVE_WINDOW);
     let (reply, _) = oneshot::channel();
+    let (handshake, answered) = oneshot::channel();
     let on_upgrade = hyper::upgrade::on(&mut req);
     core.queue.push(Msg::Job(Job {
         route,
@@ -112,10 +128,19 @@ pub fn upgrade(
             outgoing: out_tx,
             window: window.clone(),
             credit: credit.clone(),
+            handshake,
         }),
         errors: None,
         answer: None,
     }));
+    // The handler ending (or failing) without an answer drops the sender.
+    let (subprotocol, extra) = match answered.await {
+        Ok(Handshake::Accept {
+            subprotocol,
+            headers,
+        }) => (subprotocol, headers),
+        Ok(Handshake::Reject) | Err(_) => return plain(StatusCode::FORBIDDEN, ""),
+    };
     tokio::spawn(relay(
         on_upgrade,
         Link {
@@ -134,6 +159,17 @@ pub fn upgrade(
     h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
     if let Ok(v) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
         h.insert(SEC_WEBSOCKET_ACCEPT, v);
+    }
+    if let Some(v) = subprotocol.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        h.insert(SEC_WEBSOCKET_PROTOCOL, v);
+    }
+    for (name, value) in extra {
+        if let (Ok(n), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            h.append(n, v);
+        }
     }
     response
 }

@@ -61,6 +61,22 @@ async def ticker(ws: WebSocket):
         await ws.send_text(str(i))
 
 
+@app.websocket("/gate")
+async def gate(ws: WebSocket, token: str = ""):
+    # Nothing reaches the client before the handler decides.
+    await asyncio.sleep(0.05)
+    if token != "ok":
+        await ws.close(code=1008)
+        return
+    await ws.accept(subprotocol="chat.v1", headers=[(b"x-gate", b"open")])
+    await ws.send_text("welcome")
+
+
+@app.websocket("/never-accepts")
+async def never_accepts(ws: WebSocket):
+    return
+
+
 def url(client, path):
     return client.base_url.replace("http://", "ws://") + path
 
@@ -187,3 +203,20 @@ def test_websocket_connect_refused(client):
     assert info.value.code == 1008
     with pytest.raises(WebSocketDisconnect):
         client.websocket_connect("/nowhere")
+
+
+def test_handshake_waits_for_accept_with_subprotocol_and_headers(client):
+    with connect(url(client, "/gate?token=ok"), subprotocols=["chat.v1"]) as ws:
+        assert ws.subprotocol == "chat.v1"
+        assert ws.response.headers["x-gate"] == "open"
+        assert ws.recv(timeout=5) == "welcome"
+
+
+@pytest.mark.parametrize("path", ["/gate?token=no", "/never-accepts"])
+def test_close_before_accept_refuses_the_handshake_with_403(client, path):
+    with pytest.raises(InvalidStatus) as info, connect(url(client, path)):
+        pass
+    assert info.value.response.status_code == 403
+    # The server keeps serving.
+    with connect(url(client, "/gate?token=ok"), subprotocols=["chat.v1"]) as ws:
+        assert ws.recv(timeout=5) == "welcome"

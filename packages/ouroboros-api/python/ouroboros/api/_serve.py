@@ -7,7 +7,7 @@ import functools
 import inspect
 import logging
 import types
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ouroboros.api._encoding import ForeignResponse
@@ -200,11 +200,13 @@ def _located(errors: list[Any], loc: tuple[Any, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def make_router_answer(middleware: list[Any]) -> Callable[..., Any]:
+def make_router_answer(middleware: list[Any], frontends: Sequence[Any] = ()) -> Callable[..., Any]:
     """The answer to a request the router handled itself (no route, wrong
     method, trailing-slash redirect, body too large or taking too long,
     invalid parameters), run through the app's middleware chain; errors go
-    through its exception handlers, as Starlette raises them in its router."""
+    through its exception handlers, as Starlette raises them in its router.
+    With ``app.frontend()`` builds, a request no route matched goes to them."""
+    from ouroboros.api._frontend import frontend_response
     from ouroboros.api.middleware import wrap_with_middleware
 
     async def answer(
@@ -212,6 +214,8 @@ def make_router_answer(middleware: list[Any]) -> Callable[..., Any]:
     ) -> Response:
         if errors is not None:
             raise validation_error(errors)
+        if status == 404 and frontends:
+            return frontend_response(frontends, request)
         if 300 <= status < 400:
             return Response(b"", status_code=status, headers=dict(headers))
         raise HTTPException(status, detail, headers=dict(headers) or None)

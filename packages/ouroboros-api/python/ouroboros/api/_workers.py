@@ -93,7 +93,14 @@ async def serve_workers(app: App, host: str, port: int, workers: int, options: d
     loop = asyncio.get_running_loop()
     try:
         await app._serve_one(
-            loop, host, port, config, options["install_signal_handlers"], options["started"], reuse_port=True
+            loop,
+            host,
+            port,
+            config,
+            options["install_signal_handlers"],
+            options["started"],
+            reuse_port=True,
+            lifespan=options["lifespan"],
         )
     finally:
         for pid in children:

@@ -89,8 +89,10 @@ class App(APIRouter):
         openapi_external_docs: dict[str, Any] | None = None,
         max_body_size: int | None = None,
         form_limits: dict[str, int] | None = None,
+        strict_content_type: bool = True,
     ) -> None:
         super().__init__(
+            strict_content_type=strict_content_type,
             max_body_size=max_body_size,
             form_limits=form_limits,  # type: ignore[arg-type]
             responses=responses,
@@ -304,6 +306,10 @@ class App(APIRouter):
             # The nearest body limit (route, its routers, the app); None
             # leaves the server's (`serve(max_body_size=)`, 1 MiB).
             "max_body_size": route.max_body_size if route.max_body_size is not None else self.max_body_size,
+            # FastAPI's strict_content_type: a JSON body without a Content-Type is not read as JSON.
+            "strict_content_type": next(
+                (v for v in (route.strict_content_type, self.strict_content_type) if v is not None), True
+            ),
         }
 
     def build_server(self, *, native_middleware: bool = True, **config: Any) -> Any:
@@ -339,7 +345,7 @@ class App(APIRouter):
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool),
-            "router_answer": _serve.make_router_answer(python_mw),
+            "router_answer": _serve.make_router_answer(python_mw, self.frontends),
         }
         self._compiled_routes = routes
         # With Python middleware or exception handlers, the router's own
@@ -351,7 +357,8 @@ class App(APIRouter):
             helpers,
             always_request,
             self._handles_validation_errors(),
-            forward_router_answers=always_request,
+            # Frontends answer what no route matched: the router's 404 goes to Python.
+            forward_router_answers=always_request or bool(self.frontends),
         )
 
     def _handles_validation_errors(self) -> bool:
@@ -401,6 +408,7 @@ class App(APIRouter):
         graceful_timeout: float = 10.0,
         keep_alive: bool = True,
         access_log: bool | None = None,
+        lifespan: bool = True,
     ) -> None:
         """Serve until SIGINT/SIGTERM (or ``server.shutdown()``).
 
@@ -419,6 +427,9 @@ class App(APIRouter):
             keep_alive: HTTP/1.1 keep-alive.
             access_log: Log each request on ``ouroboros.api.access`` (default:
                 when that logger is enabled for INFO at startup).
+            lifespan: Run the startup/shutdown hooks and the ``lifespan``
+                context (`TestClient` turns it off outside ``with``, as
+                Starlette's does).
 
         Raises:
             ouroboros.core.OuroborosIOError: The address cannot be bound.
@@ -438,7 +449,9 @@ class App(APIRouter):
             "keep_alive": keep_alive,
             "access_log": _access_log_enabled(access_log),
         }
-        await self._serve_one(loop, host, port, config, install_signal_handlers, started, reuse_port=False)
+        await self._serve_one(
+            loop, host, port, config, install_signal_handlers, started, reuse_port=False, lifespan=lifespan
+        )
 
     async def _serve_one(
         self,
@@ -449,6 +462,7 @@ class App(APIRouter):
         install_signal_handlers: bool,
         started: Callable[[Any, tuple[str, int]], None] | None,
         reuse_port: bool,
+        lifespan: bool = True,
     ) -> None:
         server = self.build_server(**config)
         stopped: asyncio.Future[str | None] = loop.create_future()
@@ -457,7 +471,7 @@ class App(APIRouter):
             if not stopped.done():
                 stopped.set_result(error)
 
-        async with self.run_lifespan():
+        async with self.run_lifespan() if lifespan else contextlib.nullcontext():
             loop.add_reader(server.wake_fd(), server.drain)
             try:
                 address = server.listen(host, port, on_stopped, reuse_port=reuse_port)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ouroboros.api._form_limits import _FormLimits, _validate_form_limits, validate_body_size
+from ouroboros.api._frontend import Frontend, make_frontend
 from ouroboros.api.params import Depends
 from ouroboros.api.utils import generate_unique_id
 
@@ -73,9 +75,12 @@ class APIRoute:
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
         form_limits: _FormLimits | None = None,
+        strict_content_type: bool | None = None,
     ) -> None:
         # Body limits: this route's own (None: its routers' or the app's).
         self.max_body_size = validate_body_size(max_body_size)
+        # Whether a JSON body needs a JSON Content-Type (None: its routers' or the app's, True by default).
+        self.strict_content_type = strict_content_type
         self.form_limits = _validate_form_limits(form_limits)
         self.callbacks = callbacks
         self.generate_unique_id_function = generate_unique_id_function or generate_unique_id
@@ -141,6 +146,7 @@ class APIRouter:
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         max_body_size: int | None = None,
         form_limits: _FormLimits | None = None,
+        strict_content_type: bool | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             from ouroboros.core import InvalidArgumentError
@@ -159,7 +165,10 @@ class APIRouter:
         # served, for an App); a route's own settings win.
         self.max_body_size = validate_body_size(max_body_size)
         self.form_limits = _validate_form_limits(form_limits)
+        self.strict_content_type = strict_content_type
         self.routes: list[APIRoute] = list(routes or [])
+        # Static frontend builds served after every route (`frontend`).
+        self.frontends: list[Frontend] = []
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
 
     def add_api_route(
@@ -270,6 +279,35 @@ class APIRouter:
         if app.html:
             self.add_api_route(prefix + "/", static_root, methods=["GET"], include_in_schema=False)
 
+    def frontend(
+        self,
+        path: str,
+        *,
+        directory: str | os.PathLike[str],
+        fallback: Literal["auto", "index.html", "404.html"] | None = "auto",
+        check_dir: bool | Literal["auto"] = "auto",
+    ) -> None:
+        """Serve a static frontend build (a ``dist`` folder) under ``path``,
+        after every route: only a request no route answers reaches it.
+
+        Args:
+            path: Where it is served (``"/"``, ``"/app"``); this router's
+                prefix and those of its inclusions come before it.
+            directory: The folder of the build.
+            fallback: For a path with no file: ``"404.html"`` (answered with
+                404), ``"index.html"`` (for browser navigations, the
+                single-page-app way), ``"auto"`` (the first of those the
+                folder has) or None.
+            check_dir: Check the folder (and an explicit fallback file) now;
+                ``"auto"`` only warns when ``FASTAPI_ENV=development``.
+
+        Raises:
+            AssertionError: An empty path, a path without a leading ``/``,
+                or an unknown ``fallback``.
+            RuntimeError: The folder or the fallback file is missing.
+        """
+        self.frontends.append(make_frontend(self.prefix, path, directory, fallback, check_dir, stacklevel=2))
+
     def include_router(
         self,
         router: APIRouter,
@@ -293,11 +331,15 @@ class APIRouter:
         """
         max_body_size = validate_body_size(max_body_size)
         form_limits = _validate_form_limits(form_limits)
+        self.frontends.extend(f.under(self.prefix + prefix) for f in router.frontends)
         for r in router.routes:
             body_limit = next(
                 (v for v in (r.max_body_size, router.max_body_size, max_body_size) if v is not None), None
             )
             options = {k: getattr(r, k) for k in RESPONSE_OPTIONS}
+            options["strict_content_type"] = next(
+                (v for v in (r.strict_content_type, router.strict_content_type) if v is not None), None
+            )
             if generate_unique_id_function is not None and r.generate_unique_id_function is generate_unique_id:
                 options["generate_unique_id_function"] = generate_unique_id_function
             if callbacks:

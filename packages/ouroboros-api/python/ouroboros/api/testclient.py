@@ -8,7 +8,13 @@ get.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import functools
+import ssl
 import threading
+import weakref
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +26,158 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTestClient", "TestClient", "WebSocketTestSession"]
 
 
+# Servers started by a request outside ``with`` (FastAPI's tests build
+# clients at module level and per test): at most this many run at once; the
+# least recently used one stops and starts again on its next request.
+_IDLE_LIMIT = 8
+_idle: collections.OrderedDict[int, _Server] = collections.OrderedDict()
+_idle_lock = threading.Lock()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client (httpx loads the CA bundle for each
+    new client otherwise, most of the cost of a `TestClient`)."""
+    return ssl.create_default_context()
+
+
+def _loopback_transport(port: int) -> httpx.HTTPTransport:
+    """An httpx transport whose every connection goes to the test server,
+    whatever host the URL names (``http://testserver/`` as in Starlette's
+    TestClient, or any other)."""
+    import httpcore
+    import httpx
+
+    server_port = port
+
+    class Loopback(httpcore.NetworkBackend):
+        def __init__(self) -> None:
+            self.inner = httpcore.SyncBackend()
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore.NetworkStream:
+            return self.inner.connect_tcp("127.0.0.1", server_port, timeout, local_address, socket_options)
+
+        def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+            return self.inner.connect_unix_socket(path, timeout, socket_options)
+
+        def sleep(self, seconds: float) -> None:
+            self.inner.sleep(seconds)
+
+    transport = httpx.HTTPTransport(verify=_ssl_context())
+    # httpx does not take a network backend; its pool (httpcore's) does.
+    transport._pool = httpcore.ConnectionPool(ssl_context=_ssl_context(), network_backend=Loopback())
+    return transport
+
+
+def _reraise_hook(app: App, enabled: bool) -> Callable[[httpx.Response], None]:
+    """The response hook raising the exception behind a 500 the app did not
+    handle (it must not hold the `TestClient`, whose finalizer stops the server)."""
+
+    def reraise(response: httpx.Response) -> None:
+        sink = app._server_exceptions
+        if sink and enabled:
+            exc = sink.pop(0)
+            sink.clear()
+            response.close()
+            raise exc
+
+    return reraise
+
+
+class _Server:
+    """One running server of a `TestClient`: its thread, asyncio loop and
+    httpx client. It holds no reference to the `TestClient`, so a client
+    dropped without ``close()`` can stop it from a finalizer."""
+
+    def __init__(self, app: App, serve_options: dict[str, Any], lifespan: bool) -> None:
+        self.app = app
+        self.serve_options = serve_options
+        self.lifespan = lifespan
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.server: Any = None
+        self.thread: threading.Thread | None = None
+        self.client: httpx.Client | None = None
+        self.error: BaseException | None = None
+        self.base_url = ""
+
+    def start(
+        self, client_base_url: str, client_options: dict[str, Any], reraise: Callable[[httpx.Response], None]
+    ) -> None:
+        import httpx
+
+        ready = threading.Event()
+
+        def started(server: Any, address: tuple[str, int]) -> None:
+            self.server = server
+            self.base_url = f"http://{address[0]}:{address[1]}"
+            ready.set()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self.loop = loop
+            try:
+                loop.run_until_complete(
+                    self.app.serve(
+                        "127.0.0.1",
+                        0,
+                        install_signal_handlers=False,
+                        started=started,
+                        lifespan=self.lifespan,
+                        **self.serve_options,
+                    )
+                )
+            except BaseException as exc:  # noqa: BLE001 - reported to the thread that called start()
+                self.error = exc
+            finally:
+                loop.close()
+                ready.set()
+
+        self.thread = threading.Thread(target=run, name="ouroboros-api-testclient", daemon=True)
+        self.thread.start()
+        ready.wait(30)
+        if self.error is not None or not self.base_url:
+            self.thread.join(30)
+            raise RuntimeError(f"the test server did not start: {self.error!r}") from self.error
+        self.client = httpx.Client(
+            base_url=client_base_url,
+            timeout=30,
+            event_hooks={"response": [reraise]},
+            transport=_loopback_transport(int(self.base_url.rsplit(":", 1)[1])),
+            trust_env=False,
+            **client_options,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
+
+    def stop(self) -> None:
+        """Close the connections, stop the server gracefully (lifespan
+        shutdown runs) and wait for its thread."""
+        with _idle_lock:
+            _idle.pop(id(self), None)
+        if self.client is not None:
+            self.client.close()
+        loop, server = self.loop, self.server
+        if loop is not None and server is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(server.shutdown)
+        if self.thread is not None:
+            self.thread.join(30)
+        # Nothing of the stopped server stays alive with its client (its
+        # request queue holds a file descriptor).
+        self.thread = self.server = self.loop = None
+
+
 class TestClient:
-    """Serve ``app`` in a background thread for the duration of a ``with``.
+    """Serve ``app`` in a background thread, as FastAPI's TestClient drives it.
 
     Args:
         app: The application.
@@ -31,10 +187,20 @@ class TestClient:
         cookies: Cookies sent with every request.
         headers: Headers sent with every request.
         follow_redirects: Follow redirects (FastAPI's default).
+        base_url: The URL requests are made against (their ``Host``), as in
+            Starlette; every connection goes to the test server whatever
+            host a URL names.
         **serve_options: Passed to `App.serve` (limits and timeouts).
 
-    Every httpx.Client method (``get``, ``post``, ``request``...) is
-    available; lifespan startup runs on enter and shutdown on exit.
+    The ``base_url`` attribute is the server's real address, for other
+    clients (a WebSocket library, a second httpx client). Every
+    httpx.Client method (``get``, ``post``, ``request``...) is
+    available. Inside ``with`` (or after `start`) the server runs until the
+    exit, with the app's lifespan, as in Starlette. A request made outside
+    ``with`` starts the server without the lifespan; at most 8 such servers
+    run at once in a process (the least recently used stops and starts
+    again on its next request), and a client dropped without `close` stops
+    its server, so building many clients does not exhaust file descriptors.
     """
 
     __test__ = False  # not a pytest test class
@@ -47,77 +213,73 @@ class TestClient:
         cookies: Any = None,
         headers: Any = None,
         follow_redirects: bool = True,
+        base_url: str = "http://testserver",
         **serve_options: Any,
     ) -> None:
         self.app = app
+        self._base_url = base_url
         self.raise_server_exceptions = raise_server_exceptions
         self._client_options = {"cookies": cookies, "headers": headers, "follow_redirects": follow_redirects}
         self.serve_options = serve_options
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: Any = None
-        self._client: httpx.Client | None = None
-        self._error: BaseException | None = None
-        self.base_url = ""
+        self._running: _Server | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The running server's address (empty before the first start)."""
+        return self._running.base_url if self._running is not None else ""
+
+    @property
+    def _client(self) -> httpx.Client | None:
+        return self._running.client if self._running is not None and self._running.running else None
 
     def start(self) -> None:
-        """Start the server (done by ``with`` or the first request)."""
-        if self._thread is not None:
-            return
-        import httpx
+        """Start the server with the app's lifespan (done by ``with``); it
+        runs until `close`."""
+        running = self._running
+        if running is not None and running.running:
+            if running.lifespan:
+                return
+            self.close()  # started by a request: restart with the lifespan
+        self._launch(lifespan=True)
 
-        ready = threading.Event()
-
-        def started(server: Any, address: tuple[str, int]) -> None:
-            self._server = server
-            self.base_url = f"http://{address[0]}:{address[1]}"
-            ready.set()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(
-                    self.app.serve("127.0.0.1", 0, install_signal_handlers=False, started=started, **self.serve_options)
-                )
-            except BaseException as exc:  # noqa: BLE001 - reported to the thread that called start()
-                self._error = exc
-            finally:
-                loop.close()
-                ready.set()
-
-        self._thread = threading.Thread(target=run, name="ouroboros-api-testclient", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if self._error is not None or not self.base_url:
-            raise RuntimeError(f"the test server did not start: {self._error!r}") from self._error
+    def _launch(self, *, lifespan: bool) -> _Server:
+        running = _Server(self.app, self.serve_options, lifespan)
+        options = dict(self._client_options)
+        previous = self._running
+        if previous is not None and previous.client is not None:
+            # A restarted server keeps the cookies the client had collected.
+            options["cookies"] = previous.client.cookies
+        running.start(self._base_url, options, _reraise_hook(self.app, self.raise_server_exceptions))
+        self._running = running
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, running.stop)
         self.app._server_exceptions = [] if self.raise_server_exceptions else None
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            timeout=30,
-            event_hooks={"response": [self._reraise]},
-            **self._client_options,
-        )
+        return running
 
-    def _reraise(self, response: httpx.Response) -> None:
-        """Raise the exception behind a 500 the app did not handle."""
-        sink = self.app._server_exceptions
-        if sink and self.raise_server_exceptions:
-            exc = sink.pop(0)
-            sink.clear()
-            response.close()
-            raise exc
+    def _ensure(self) -> _Server:
+        """The running server, started without the lifespan when needed."""
+        running = self._running
+        if running is not None and running.running:
+            if not running.lifespan:
+                with _idle_lock:
+                    if id(running) in _idle:
+                        _idle.move_to_end(id(running))
+            return running
+        running = self._launch(lifespan=False)
+        with _idle_lock:
+            _idle[id(running)] = running
+            evicted = [_idle.popitem(last=False)[1] for _ in range(len(_idle) - _IDLE_LIMIT)]
+        for old in evicted:
+            old.stop()
+        return running
 
     def close(self) -> None:
         """Stop the server gracefully and run lifespan shutdown."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._loop is not None and self._server is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._server.shutdown)
-        if self._thread is not None:
-            self._thread.join(30)
-            self._thread = None
+        if self._finalizer is not None:
+            self._finalizer()  # runs `stop` once
+            self._finalizer = None
 
     def __enter__(self) -> TestClient:
         self.start()
@@ -138,8 +300,8 @@ class TestClient:
 
         from ouroboros.api.exceptions import WebSocketDisconnect
 
-        self.start()
-        target = url if "://" in url else self.base_url.replace("http", "ws", 1) + url
+        base_url = self._ensure().base_url
+        target = url if "://" in url else base_url.replace("http", "ws", 1) + url
         extra = dict(headers or {})
         try:
             conn = connect(target, subprotocols=subprotocols, additional_headers=extra, open_timeout=30)  # type: ignore[arg-type]
@@ -158,8 +320,17 @@ class TestClient:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        self.start()
-        return getattr(self._client, name)
+        attr = getattr(self._ensure().client, name)
+        if not callable(attr):
+            return attr
+
+        # ``TestClient(app).get("/")`` drops the client before the call: the
+        # method keeps it (and so its server) alive until the call returns.
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(self._ensure().client, name)(*args, **kwargs)
+
+        return call
 
 
 class WebSocketTestSession:

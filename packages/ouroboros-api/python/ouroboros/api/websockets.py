@@ -25,9 +25,9 @@ class WebSocketState:
 class WebSocket(Request):
     """One WebSocket connection (Starlette's API).
 
-    The upgrade is answered by the server before the handler runs, so
-    `accept` only records the state; frames sent before it are still
-    delivered in order.
+    The handshake is answered when the handler calls `accept` (101), or
+    refused with 403 when it closes (or returns) first, as under Starlette's
+    servers. Frames sent before `accept` wait for it.
     """
 
     def __init__(self, data: Any, conn: Any) -> None:
@@ -43,11 +43,10 @@ class WebSocket(Request):
         self._events.put_nowait((kind, data))
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
-        """Accept the connection. The built-in server has already answered
-        the handshake; under an ASGI server this sends the answer."""
-        start = getattr(self._conn, "accept", None)
-        if start is not None and self.application_state == WebSocketState.CONNECTING:
-            start(subprotocol, headers)
+        """Accept the connection: the handshake's answer (101) is sent now,
+        with ``subprotocol`` and extra ``headers`` (pairs of str or bytes)."""
+        if self.application_state == WebSocketState.CONNECTING:
+            self._conn.accept(subprotocol, _header_pairs(headers))
         self.client_state = WebSocketState.CONNECTED
         self.application_state = WebSocketState.CONNECTED
 
@@ -141,6 +140,18 @@ class WebSocket(Request):
 
     def __repr__(self) -> str:
         return f"<WebSocket {self.url_path}>"
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]] | None:
+    """Starlette's ``accept(headers=)`` (pairs of bytes, or a mapping) as str pairs."""
+    if not headers:
+        return None
+    items = headers.items() if hasattr(headers, "items") else headers
+    return [(_text(k), _text(v)) for k, v in items]
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else value
 
 
 def deliver(conn_id: int, kind: str, data: Any) -> None:
