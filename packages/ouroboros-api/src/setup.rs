@@ -94,6 +94,13 @@ fn opt_usize(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<usize>> {
     }
 }
 
+fn opt_bool(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<bool>> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
+        _ => Ok(None),
+    }
+}
+
 fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
     let name: String = get(d, "name")?.extract()?;
     let source: String = get(d, "source")?.extract()?;
@@ -286,16 +293,12 @@ pub fn build_server(
             });
             let wants_request = get(r, "wants_request")?.extract()?;
             let max_body_size = opt_usize(r, "max_body_size")?;
-            let lax_content_type = match r.get_item("strict_content_type")? {
-                Some(v) if !v.is_none() => !v.extract::<bool>()?,
-                _ => false,
-            };
             plans.push(RoutePlan {
                 params,
                 reads_body,
                 wants_request,
                 max_body_size,
-                lax_content_type,
+                lax_content_type: opt_bool(r, "strict_content_type")? == Some(false),
             });
             py_routes.push(PyRoute {
                 invoke: get(r, "invoke")?.unbind(),

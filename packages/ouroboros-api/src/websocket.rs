@@ -152,6 +152,15 @@ pub async fn upgrade(
         id,
         core.config.max_body_size,
     ));
+    switching_protocols(&key, subprotocol, extra)
+}
+
+/// The 101 answer to an accepted handshake.
+fn switching_protocols(
+    key: &HeaderValue,
+    subprotocol: Option<String>,
+    extra: Vec<(String, String)>,
+) -> Response<Body> {
     let mut response = full(StatusCode::SWITCHING_PROTOCOLS, "text/plain", Bytes::new());
     let h = response.headers_mut();
     h.remove(hyper::header::CONTENT_TYPE);
