@@ -78,7 +78,8 @@ async def ws_room(websocket: WebSocket, room: str, user: Annotated[str, Query(mi
 @app.get("/sync-stream")
 def sync_stream():
     def gen():
-        # Sync iterators run on the app's thread pool, not the loop's thread.
+        # Sync iterators run on AnyIO's worker threads under ASGI (as under
+        # Starlette), not the loop's thread.
         yield threading.current_thread().name.split("_")[0]
         yield "|done"
 
@@ -137,7 +138,7 @@ async def test_asgi_streaming():
 @pytest.mark.asyncio
 async def test_asgi_sync_iterator_runs_off_the_loop():
     r = await call("GET", "/sync-stream")
-    assert r.text == "ouroboros-api|done"
+    assert r.text == "AnyIO worker thread|done"
 
 
 @pytest.mark.asyncio

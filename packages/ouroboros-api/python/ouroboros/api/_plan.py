@@ -23,6 +23,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
+from ouroboros.api.concurrency import DependencyConcurrency
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
 from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query
@@ -262,8 +263,9 @@ class Dependant:
     slots: list[tuple[str, str, Any]] = dataclasses.field(default_factory=list)
     use_cache: bool = True
     kind: str = "async"  # async | sync | gen | asyncgen
-    # Depends(max_concurrency=N): calls of this dependency across requests.
-    limit: asyncio.Semaphore | None = None
+    # Depends(max_concurrency=N): the declaration's accounting, shared by
+    # every route that uses it.
+    limit: DependencyConcurrency | None = None
     # Depends(scope="function"): a yield dependency's exit code runs when the
     # handler returns, not after the response.
     function_scope: bool = False
@@ -359,12 +361,10 @@ class PlanBuilder:
         call: Callable[..., Any],
         use_cache: bool = True,
         scopes: Sequence[str] = (),
-        max_concurrency: int | None = None,
+        limit: DependencyConcurrency | None = None,
     ) -> Dependant:
         call = self.overrides.get(call, call)
-        dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call))
-        if max_concurrency is not None:
-            dep.limit = asyncio.Semaphore(max_concurrency)
+        dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call), limit=limit)
         if isinstance(call, SecurityBase):
             self.security.append(call)
         # Where the annotations are: a class's __init__, an instance's __call__.
@@ -393,8 +393,8 @@ class PlanBuilder:
         if isinstance(marker, Depends):
             call = marker.dependency or tp
             self.uses_special = True
-            scoped = [*scopes, *getattr(marker, "scopes", ())]
-            dep = self.dependant(call, marker.use_cache, scoped, marker.max_concurrency)
+            scoped = [*scopes, *(getattr(marker, "scopes", None) or ())]
+            dep = self.dependant(call, marker.use_cache, scoped, marker._concurrency)
             dep.function_scope = getattr(marker, "scope", None) == "function"
             return (name, "dep", dep)
         if isinstance(tp, type) and issubclass(tp, SecurityScopes):
@@ -586,24 +586,33 @@ class _Solver:
                 if self.response is None:
                     self.response = Response(status_code=0)
                 kwargs[name] = self.response
-        if dep.limit is not None:
-            async with dep.limit:
+        if dep.limit is None:
+            return await self._run(dep, kwargs)
+        semaphore = dep.limit.get_semaphore()
+        if dep.kind in ("async", "sync"):
+            async with semaphore:
                 return await self._run(dep, kwargs)
+        # A yield dependency holds its place until its exit code has run.
+        stack = self._stack(dep)
+        await stack.enter_async_context(semaphore)
         return await self._run(dep, kwargs)
+
+    def _stack(self, dep: Dependant) -> contextlib.AsyncExitStack:
+        """Where a yield dependency's exit code goes (see `stack`/`late`)."""
+        if dep.function_scope:
+            if self.stack is None:
+                self.stack = contextlib.AsyncExitStack()
+            return self.stack
+        if self.late is None:
+            self.late = contextlib.AsyncExitStack()
+        return self.late
 
     async def _run(self, dep: Dependant, kwargs: dict[str, Any]) -> Any:
         if dep.kind == "async":
             return await dep.call(**kwargs)
         if dep.kind == "sync":
             return await run_sync(self.pool, lambda: dep.call(**kwargs))
-        if dep.function_scope:
-            if self.stack is None:
-                self.stack = contextlib.AsyncExitStack()
-            stack = self.stack
-        else:
-            if self.late is None:
-                self.late = contextlib.AsyncExitStack()
-            stack = self.late
+        stack = self._stack(dep)
         if dep.kind == "asyncgen":
             return await stack.enter_async_context(contextlib.asynccontextmanager(dep.call)(**kwargs))
         return stack.enter_context(contextlib.contextmanager(dep.call)(**kwargs))

@@ -10,6 +10,7 @@ or the ``OUROBOROS_API_THREAD_POOL_SIZE`` environment variable changes it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from typing import Any, TypeVar
 __all__ = ["DEFAULT_THREAD_POOL_SIZE", "THREAD_POOL_ENV", "SyncPool"]
 
 DEFAULT_THREAD_POOL_SIZE = 40
+# Set for calls coming through ASGI: sync code runs on AnyIO's worker threads
+# there, as under Starlette (so ``anyio.from_thread`` works inside it).
+ANYIO_THREADS: contextvars.ContextVar[bool] = contextvars.ContextVar("ouroboros_api_anyio_threads", default=False)
 THREAD_POOL_ENV = "OUROBOROS_API_THREAD_POOL_SIZE"
 
 T = TypeVar("T")
@@ -101,8 +105,9 @@ async def _foreign_thread(func: Callable[[], T]) -> T:
 
 def run_sync(pool: SyncPool | None, func: Callable[[], Any]) -> Any:
     """The awaitable running ``func`` on ``pool`` (asyncio's default executor
-    without one; the running library's threads when it is not asyncio)."""
-    if not asyncio_running():
+    without one; the running library's threads when it is not asyncio or the
+    call came through ASGI)."""
+    if ANYIO_THREADS.get() or not asyncio_running():
         return _foreign_thread(func)
     if pool is not None:
         return pool.run(func)

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ouroboros.api import _api, _plan, _serve
+from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import ForeignResponse
 from ouroboros.api._threads import asyncio_running, run_sync
 
@@ -50,12 +50,16 @@ class ASGIAdapter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        elif scope["type"] == "http":
-            self._build()
-            await self._http(scope, receive, send)
-        elif scope["type"] == "websocket":
-            self._build()
-            await self._websocket(scope, receive, send)
+            return
+        self._build()
+        token = _threads.ANYIO_THREADS.set(True)
+        try:
+            if scope["type"] == "http":
+                await self._http(scope, receive, send)
+            elif scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
+        finally:
+            _threads.ANYIO_THREADS.reset(token)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

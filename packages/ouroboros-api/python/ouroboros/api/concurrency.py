@@ -6,12 +6,14 @@ Calls run on a pool of worker threads sized like AnyIO's default (40, or
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack as AsyncExitStack
 from contextlib import asynccontextmanager as asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ouroboros.api._threads import SyncPool
 
@@ -59,11 +61,56 @@ async def contextmanager_in_threadpool(cm: contextlib.AbstractContextManager[T])
 
 async def run_until_first_complete(*calls: tuple[Callable[..., Any], dict[str, Any]]) -> None:
     """Run coroutine functions concurrently; when one returns, cancel the rest."""
-    import asyncio
-
     tasks = [asyncio.ensure_future(func(**kwargs)) for func, kwargs in calls]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()
+
+
+class DependencyConcurrency:
+    """The accounting of one ``Depends(max_concurrency=N)`` declaration: a
+    semaphore per event loop, shared by every route that uses the
+    declaration. Under asyncio it is asyncio's own (the built-in server runs
+    a handler's first step outside a Task, where AnyIO cannot tell the
+    library); under trio, AnyIO's."""
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max_concurrency
+        self._semaphores: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+    def get_semaphore(self) -> Any:
+        """The running event loop's semaphore (made on first use): ``async
+        with`` it; ``value`` is the free capacity and ``statistics()`` counts
+        the waiting tasks, as on AnyIO's."""
+        try:
+            loop: Any = asyncio.get_running_loop()
+        except RuntimeError:
+            import anyio
+            import anyio.lowlevel
+
+            loop = anyio.lowlevel.current_token().native_token
+            make: Callable[[int], Any] = anyio.Semaphore
+        else:
+            make = _LoopSemaphore
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = make(self.max_concurrency)
+        return semaphore
+
+
+class _Waiting(NamedTuple):
+    tasks_waiting: int
+
+
+class _LoopSemaphore(asyncio.Semaphore):
+    """asyncio's semaphore with AnyIO's ``value`` and ``statistics()``."""
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    def statistics(self) -> _Waiting:
+        waiters = self._waiters or ()
+        return _Waiting(sum(1 for w in waiters if not w.done()))

@@ -6,8 +6,11 @@ the plan the Rust router executes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
+
+from ouroboros.api.concurrency import DependencyConcurrency
 
 __all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query", "Security"]
 
@@ -142,59 +145,58 @@ class File(Form):
     source = "file"
 
 
+@dataclasses.dataclass(frozen=True)
 class Depends:
     """A dependency: its result is computed per request and passed in.
 
     Args:
         dependency: A callable (sync, async, or a generator with ``yield``
-            whose code after ``yield`` runs as cleanup).
+            whose code after ``yield`` runs as cleanup); None takes the
+            parameter's annotation.
         use_cache: Reuse one result per request when several parameters
             depend on the same callable.
+        scope: When a ``yield`` dependency's exit code runs: "function"
+            right after the handler returns, "request" (the default) once
+            the response is sent (a streaming body finished), as in FastAPI.
+        max_concurrency: At most this many calls through this declaration
+            run at once, across requests and every route that uses it (a
+            ``yield`` dependency counts until its exit code has run).
+
+    Raises:
+        ValueError: ``max_concurrency`` is not a positive integer.
+        FastAPIError: An unknown ``scope``.
     """
 
-    def __init__(
-        self,
-        dependency: Callable[..., Any] | None = None,
-        *,
-        use_cache: bool = True,
-        scope: str | None = None,
-        max_concurrency: int | None = None,
-    ) -> None:
-        if max_concurrency is not None and (
-            isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1
-        ):
-            from ouroboros.core import InvalidArgumentError
+    dependency: Callable[..., Any] | None = None
+    use_cache: bool = True
+    scope: Literal["function", "request"] | None = None
+    max_concurrency: int | None = dataclasses.field(default=None, kw_only=True)
+    # The limit's accounting, shared by copies (`dataclasses.replace`) with
+    # the same limit; its identity also keeps `Annotated` from merging two
+    # separate declarations.
+    _concurrency: DependencyConcurrency | None = dataclasses.field(default=None, repr=False, kw_only=True)
 
-            raise InvalidArgumentError(f"max_concurrency must be a positive integer, got {max_concurrency!r}")
-        # At most this many calls of the dependency run at once (across requests).
-        self.max_concurrency = max_concurrency
-        if scope not in (None, "function", "request"):
+    def __post_init__(self) -> None:
+        if self.scope not in (None, "function", "request"):
             from ouroboros.api.exceptions import FastAPIError
 
-            raise FastAPIError(f'Depends(scope=) must be "function" or "request", got {scope!r}')
-        self.dependency = dependency
-        self.use_cache = use_cache
-        # When a `yield` dependency's exit code runs: "function" right after
-        # the handler returns, "request" (the default) once the response is
-        # sent (a streaming body finished), as in FastAPI.
-        self.scope = scope
+            raise FastAPIError(f'Depends(scope=) must be "function" or "request", got {self.scope!r}')
+        limit = self.max_concurrency
+        if limit is None:
+            object.__setattr__(self, "_concurrency", None)
+            return
+        if type(limit) is not int or limit < 1:
+            raise ValueError("max_concurrency must be a positive integer or None")
+        if self._concurrency is None or self._concurrency.max_concurrency != limit:
+            object.__setattr__(self, "_concurrency", DependencyConcurrency(limit))
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", repr(self.dependency))
-        return f"Depends({name})"
+        return f"{type(self).__name__}({name})"
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
 class Security(Depends):
     """A dependency that also declares OAuth2 scopes (for OpenAPI)."""
 
-    def __init__(
-        self,
-        dependency: Callable[..., Any] | None = None,
-        *,
-        scopes: Sequence[str] | None = None,
-        use_cache: bool = True,
-        scope: str | None = None,
-        max_concurrency: int | None = None,
-    ) -> None:
-        super().__init__(dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
-        self.scopes = list(scopes or [])
+    scopes: Sequence[str] | None = None
