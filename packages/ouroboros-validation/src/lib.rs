@@ -105,7 +105,7 @@ impl SchemaValidator {
         guard(|| self.core.validate_assignment(py, instance, name, value))
     }
 
-    #[pyo3(signature = (value, *, mode = "python", by_alias = false, exclude_unset = false, exclude_defaults = false, exclude_none = false, include = None, exclude = None, serialize_as_any = false))]
+    #[pyo3(signature = (value, *, mode = "python", by_alias = false, exclude_unset = false, exclude_defaults = false, exclude_none = false, include = None, exclude = None, serialize_as_any = false, by_fields = false))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn to_python<'py>(
         &self,
@@ -118,6 +118,7 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
         serialize_as_any: bool,
+        by_fields: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let opts = SerOptions {
             json: mode == "json",
@@ -127,6 +128,15 @@ impl SchemaValidator {
             exclude_none,
         };
         guard(|| {
+            if by_fields {
+                return self.core.to_python_by_fields(
+                    value,
+                    opts,
+                    include,
+                    exclude,
+                    serialize_as_any,
+                );
+            }
             self.core
                 .to_python_as(value, opts, include, exclude, serialize_as_any)
         })

@@ -427,6 +427,7 @@ impl SchemaValidator {
             by_cls: &self.by_cls,
             opts,
             as_any,
+            by_fields: false,
         }
     }
 
@@ -453,6 +454,23 @@ impl SchemaValidator {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.serializer(opts, as_any)
             .to_python(value, &include, &exclude, 0)
+    }
+
+    /// `to_python_as` of a model instance by its fields, without its own model
+    /// serializer (nested values keep theirs): the handler of a wrap `@model_serializer`.
+    pub fn to_python_by_fields<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        include: Option<Bound<'py, PyAny>>,
+        exclude: Option<Bound<'py, PyAny>>,
+        as_any: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Serializer {
+            by_fields: true,
+            ..self.serializer(opts, as_any)
+        }
+        .to_python(value, &include, &exclude, 0)
     }
 
     /// `model_dump`'s entries of an instance handed to `f` one by one, without

@@ -65,6 +65,9 @@ pub struct Serializer<'a> {
     pub opts: SerOptions,
     /// `serialize_as_any`: a subclass instance keeps its runtime class's fields.
     pub as_any: bool,
+    /// The dumped value itself is written by its fields, without its model
+    /// serializer (the handler of a wrap `@model_serializer`).
+    pub by_fields: bool,
 }
 
 /// Receives `(key, value)` entries of a model dump (`for_each_entry`).
@@ -200,7 +203,6 @@ struct Entry<'py> {
     value: Bound<'py, PyAny>,
     include: Filter<'py>,
     exclude: Filter<'py>,
-    serialized: bool,
 }
 
 impl Serializer<'_> {
@@ -268,18 +270,17 @@ impl Serializer<'_> {
             } else {
                 name.clone()
             };
-            let (value, serialized) = match &f.serializer {
+            let value = match &f.serializer {
                 Some(s) if !f.serializer_when_json || self.opts.json => {
-                    (s.bind(py).call1((obj, &value, self.mode_str()))?, true)
+                    s.bind(py).call1((obj, &value, self.mode_str()))?
                 }
-                _ => (value, false),
+                _ => value,
             };
             out.push(Entry {
                 key,
                 value,
                 include: inc_sub,
                 exclude: exc_sub,
-                serialized,
             });
         }
         for (name, alias) in &ms.computed {
@@ -303,7 +304,6 @@ impl Serializer<'_> {
                 value,
                 include: None,
                 exclude: None,
-                serialized: false,
             });
         }
         if ms.extra_allowed {
@@ -316,7 +316,6 @@ impl Serializer<'_> {
                                 value: v,
                                 include: None,
                                 exclude: None,
-                                serialized: false,
                             });
                         }
                     }
@@ -389,7 +388,11 @@ impl Serializer<'_> {
         depth: u16,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = value.py();
-        if let Some(f) = &ms.model_serializer {
+        if let Some(f) = ms
+            .model_serializer
+            .as_ref()
+            .filter(|_| !self.by_fields || depth > 0)
+        {
             let out = f.bind(py).call1((value, self.mode_str()))?;
             return self.to_python(&out, &None, &None, depth + 1);
         }
@@ -398,11 +401,9 @@ impl Serializer<'_> {
         }
         let dict = PyDict::new(py);
         for e in self.model_entries(value, ms, include, exclude)? {
-            let v = if e.serialized && !self.opts.json {
-                e.value
-            } else {
-                self.to_python(&e.value, &e.include, &e.exclude, depth + 1)?
-            };
+            // A field serializer's result too is dumped by its runtime type (Pydantic's
+            // `Any` inference): a model it returns becomes a dict.
+            let v = self.to_python(&e.value, &e.include, &e.exclude, depth + 1)?;
             dict.set_item(e.key, v)?;
         }
         Ok(dict.into_any())
@@ -419,7 +420,11 @@ impl Serializer<'_> {
         out: &mut Vec<u8>,
         depth: u16,
     ) -> PyResult<()> {
-        if let Some(f) = &ms.model_serializer {
+        if let Some(f) = ms
+            .model_serializer
+            .as_ref()
+            .filter(|_| !self.by_fields || depth > 0)
+        {
             let v = f.bind(value.py()).call1((value, self.mode_str()))?;
             return self.write_json(&v, &None, &None, out, depth + 1);
         }

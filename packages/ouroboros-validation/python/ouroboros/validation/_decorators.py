@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,36 +35,88 @@ class ValidationInfo:
         return f"ValidationInfo(field_name={self.field_name!r}, data={self.data!r})"
 
 
+# The options of the dump in progress (``model_dump(context=..., exclude=...)``), read by the
+# ``info`` handed to serializer functions. Set only by dumps given options: a plain
+# ``model_dump()`` runs natively and leaves it as it is.
+_DUMP_OPTIONS: ContextVar[dict[str, Any] | None] = ContextVar("ouroboros_dump_options", default=None)
+_NO_OPTIONS: dict[str, Any] = {}
+
+_OPTION_DEFAULTS: dict[str, Any] = {
+    "include": None,
+    "exclude": None,
+    "context": None,
+    "by_alias": None,
+    "exclude_unset": False,
+    "exclude_defaults": False,
+    "exclude_none": False,
+    "exclude_computed_fields": False,
+    "round_trip": False,
+    "serialize_as_any": False,
+    "polymorphic_serialization": None,
+}
+
+
+def enter_dump(mode: str, **options: Any) -> Token[dict[str, Any] | None] | None:
+    """Record a dump's options for the ``info`` of its serializers (``leave_dump`` undoes it);
+    None when there is nothing to record. A ``mode`` other than python/json is kept as
+    ``info.mode`` (the dump itself runs in Python mode, as Pydantic's)."""
+    given = {k: v for k, v in options.items() if v is not _OPTION_DEFAULTS[k]}
+    if mode not in ("python", "json"):
+        given["mode"] = mode
+    if not given and _DUMP_OPTIONS.get() is None:
+        return None
+    return _DUMP_OPTIONS.set(given or None)
+
+
+def leave_dump(token: Token[dict[str, Any] | None] | None) -> None:
+    if token is not None:
+        _DUMP_OPTIONS.reset(token)
+
+
+def dump_options() -> dict[str, Any]:
+    """The options of the dump in progress (empty outside one given options)."""
+    return _DUMP_OPTIONS.get() or _NO_OPTIONS
+
+
+def _option(name: str) -> Any:
+    return property(lambda self: self._options.get(name, _OPTION_DEFAULTS[name]))
+
+
 class SerializationInfo:
-    """The ``info`` argument of serializers: ``mode`` is ``"python"`` or ``"json"``.
+    """The ``info`` argument of serializers: ``mode`` (``"python"``, ``"json"`` or the mode
+    the dump was given), ``field_name``, and the dump's options (``include``, ``exclude``,
+    ``context``, ``by_alias``, ``exclude_unset``/``_defaults``/``_none``, ``round_trip``...)."""
 
-    The dump options (``include``, ``exclude``, ``by_alias``, ``exclude_unset``...) read as
-    their defaults: ouroboros does not pass them down to serializer functions yet.
-    """
+    __slots__ = ("_options", "field_name", "mode")
 
-    __slots__ = ("field_name", "mode")
-
-    include: Any = None
-    exclude: Any = None
-    context: Any = None
-    by_alias: bool = False
-    exclude_unset: bool = False
-    exclude_defaults: bool = False
-    exclude_none: bool = False
-    exclude_computed_fields: bool = False
-    round_trip: bool = False
-    serialize_as_any: bool = False
-    polymorphic_serialization: bool | None = None
+    include = _option("include")
+    exclude = _option("exclude")
+    context = _option("context")
+    by_alias = _option("by_alias")
+    exclude_unset = _option("exclude_unset")
+    exclude_defaults = _option("exclude_defaults")
+    exclude_none = _option("exclude_none")
+    exclude_computed_fields = _option("exclude_computed_fields")
+    round_trip = _option("round_trip")
+    serialize_as_any = _option("serialize_as_any")
+    polymorphic_serialization = _option("polymorphic_serialization")
 
     def __init__(self, mode: str, field_name: str | None = None) -> None:
-        self.mode = mode
+        options = _DUMP_OPTIONS.get() or _NO_OPTIONS
+        self._options = options
+        self.mode = options.get("mode", mode)
         self.field_name = field_name
 
     def mode_is_json(self) -> bool:
         return self.mode == "json"
 
     def __repr__(self) -> str:
-        return f"SerializationInfo(mode={self.mode!r})"
+        shown = ", ".join(
+            f"{k}={getattr(self, k)!r}"
+            for k in ("include", "exclude", "context", "by_alias", "exclude_unset", "exclude_defaults")
+        )
+        rest = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("exclude_none", "round_trip", "serialize_as_any"))
+        return f"SerializationInfo(mode={self.mode!r}, {shown}, {rest})"
 
 
 def _arity(func: Any) -> int:
@@ -209,13 +262,33 @@ def field_serializer(
     mode: Literal["plain", "wrap"] = "plain",
     when_used: str = "always",
     return_type: Any = None,
+    check_fields: bool | None = None,
 ) -> Callable[[Any], Any]:
     """Serialize fields with a method ``(self, value)`` or ``(self, value, info)``
     (wrap: ``(self, value, handler[, info])``). ``when_used="json"`` applies it
     only in ``model_dump_json`` / ``mode="json"``."""
 
+    from ouroboros.validation._model import PydanticUserError
+
+    if callable(field) or isinstance(field, classmethod):
+        raise PydanticUserError(
+            "The `@field_serializer` decorator cannot be used without arguments, at least one field must be"
+            " provided. For example: `@field_serializer('<field_name>', ...)`.",
+            code="decorator-missing-arguments",
+        )
+    names = (field, *fields)
+    if not all(isinstance(name, str) for name in names):
+        raise PydanticUserError(
+            "The provided field names to the `@field_serializer` decorator should be strings. "
+            "For example: `@field_serializer('<field_name_1>', '<field_name_2>', ...).`",
+            code="decorator-invalid-fields",
+        )
+
     def decorate(func: Any) -> Any:
-        return _Marked(DecoratorInfo("field_serializer", func, (field, *fields), mode, when_used))
+        info = DecoratorInfo("field_serializer", func, names, mode, when_used, check_fields)
+        if return_type is not None:
+            info.extra["return_type"] = return_type
+        return _Marked(info)
 
     return decorate
 

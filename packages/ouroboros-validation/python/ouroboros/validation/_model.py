@@ -13,7 +13,7 @@ import warnings
 from typing import Any, ClassVar
 
 from ouroboros.validation._config import ConfigDict, merge_config
-from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo
+from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo, enter_dump, leave_dump
 from ouroboros.validation._errors import ValidationError
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo, ModelPrivateAttr, PrivateAttr
 from ouroboros.validation._model_build import (
@@ -67,6 +67,14 @@ class _Namespace(dict):  # type: ignore[type-arg]
 
 class _DirectCall(staticmethod):
     """A validator method installed as a class's ``model_validate``."""
+
+
+def _without_computed(cls: Any, exclude: Any) -> Any:
+    """``exclude`` with the computed fields of ``cls`` added (``exclude_computed_fields=True``)."""
+    names = list(cls.model_computed_fields)
+    if isinstance(exclude, dict):
+        return {**exclude, **dict.fromkeys(names, True)}
+    return {*(exclude or ()), *names}
 
 
 def _inherits_default(cls: type, name: str) -> bool:
@@ -753,6 +761,7 @@ class BaseModel(metaclass=ModelMetaclass):
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        exclude_computed_fields: bool = False,
         round_trip: bool = False,
         warnings: Any = True,
         serialize_as_any: bool = False,
@@ -774,21 +783,39 @@ class BaseModel(metaclass=ModelMetaclass):
             and not exclude_defaults
             and not exclude_none
             and not as_any
+            and context is None
+            and not round_trip
+            and not exclude_computed_fields
         ):
             return type(self).__ouroboros_validator__.to_python(self)
-        if mode not in ("python", "json"):
-            raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
-        return type(self).__ouroboros_validator__.to_python(
-            self,
-            mode=mode,
-            by_alias=bool(by_alias),
+        token = enter_dump(
+            mode,
+            include=include,
+            exclude=exclude,
+            context=context,
+            by_alias=by_alias,
             exclude_unset=exclude_unset,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
-            include=include,
-            exclude=exclude,
-            serialize_as_any=as_any,
+            exclude_computed_fields=exclude_computed_fields,
+            round_trip=round_trip,
+            serialize_as_any=serialize_as_any,
+            polymorphic_serialization=polymorphic_serialization,
         )
+        try:
+            return type(self).__ouroboros_validator__.to_python(
+                self,
+                mode="json" if mode == "json" else "python",
+                by_alias=bool(by_alias),
+                exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
+                exclude_none=exclude_none,
+                include=include,
+                exclude=_without_computed(type(self), exclude) if exclude_computed_fields else exclude,
+                serialize_as_any=as_any,
+            )
+        finally:
+            leave_dump(token)
 
     def model_dump_json(
         self,
@@ -801,6 +828,7 @@ class BaseModel(metaclass=ModelMetaclass):
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        exclude_computed_fields: bool = False,
         round_trip: bool = False,
         warnings: Any = True,
         serialize_as_any: bool = False,
@@ -817,18 +845,38 @@ class BaseModel(metaclass=ModelMetaclass):
             and not exclude_defaults
             and not exclude_none
             and not as_any
+            and context is None
+            and not round_trip
+            and not exclude_computed_fields
         ):
             return type(self).__ouroboros_validator__.to_json(self)
-        text = type(self).__ouroboros_validator__.to_json(
-            self,
-            by_alias=bool(by_alias),
+        token = enter_dump(
+            "json",
+            include=include,
+            exclude=exclude,
+            context=context,
+            by_alias=by_alias,
             exclude_unset=exclude_unset,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
-            include=include,
-            exclude=exclude,
-            serialize_as_any=as_any,
+            exclude_computed_fields=exclude_computed_fields,
+            round_trip=round_trip,
+            serialize_as_any=serialize_as_any,
+            polymorphic_serialization=polymorphic_serialization,
         )
+        try:
+            text = type(self).__ouroboros_validator__.to_json(
+                self,
+                by_alias=bool(by_alias),
+                exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
+                exclude_none=exclude_none,
+                include=include,
+                exclude=_without_computed(type(self), exclude) if exclude_computed_fields else exclude,
+                serialize_as_any=as_any,
+            )
+        finally:
+            leave_dump(token)
         if indent is not None:
             return json.dumps(json.loads(text), indent=indent, ensure_ascii=False)
         return text

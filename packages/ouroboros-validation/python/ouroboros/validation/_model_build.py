@@ -14,6 +14,7 @@ from ouroboros.validation._decorators import (
     SerializationInfo,
     ValidationInfo,
     _arity,
+    dump_options,
 )
 from ouroboros.validation._describe import (
     DescribeContext,
@@ -23,6 +24,7 @@ from ouroboros.validation._describe import (
     split_annotated,
 )
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
+from ouroboros.validation._ser_walk import call_serializer
 
 __all__ = ["build_description", "collect_fields"]
 
@@ -329,36 +331,19 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
 
 
 def _annotated_serializer(annotation: Any) -> dict[str, Any] | None:
-    """A ``PlainSerializer``/``WrapSerializer`` in a field's ``Annotated`` metadata,
-    as the field's serializer entry (the last one wins, as in Pydantic)."""
-    from ouroboros.validation.functional_serializers import PlainSerializer, WrapSerializer
+    """``PlainSerializer``/``WrapSerializer`` markers in a field's annotation (at its top,
+    the last one winning as in Pydantic, or inside ``X | None``, lists, dicts, tuples),
+    as the field's serializer entry."""
+    from ouroboros.validation._ser_walk import marker_walker
 
-    if isinstance(annotation, str):
+    walk = marker_walker(annotation)
+    if walk is None:
         return None
-    _, metadata = split_annotated(annotation)
-    markers = [m for m in metadata if isinstance(m, (PlainSerializer, WrapSerializer))]
-    if not markers:
-        return None
-    marker = markers[-1]
-    func = marker.func
-    wrap = isinstance(marker, WrapSerializer)
-    with_info = _arity(func) >= (3 if wrap else 2)
-    unless_none = marker.when_used in ("unless-none", "json-unless-none")
 
     def ser(instance: Any, value: Any, mode: str) -> Any:
-        if unless_none and value is None:
-            return None
-        if wrap:
-            args = (value, _identity, SerializationInfo(mode)) if with_info else (value, _identity)
-        else:
-            args = (value, SerializationInfo(mode)) if with_info else (value,)
-        return func(*args)
+        return walk(value, mode)
 
-    return {
-        "serializer": ser,
-        "serializer_mode": "plain",
-        "serializer_when_used": "json" if marker.when_used.startswith("json") else "always",
-    }
+    return {"serializer": ser, "serializer_mode": "plain", "serializer_when_used": "always"}
 
 
 def _positional_required(func: Any) -> tuple[inspect.Signature, str | None, int] | None:
@@ -380,7 +365,7 @@ def _serializer_takes_info(mode: str, n: int) -> bool | None:
     return {2: False, 3: True}.get(n)
 
 
-def _field_serializer_call(cls: type, dec: DecoratorInfo) -> Any:
+def _field_serializer_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any:
     """``ser(instance, value, mode)`` calling a ``@field_serializer``: a method when its first
     parameter is ``self``, with ``info`` when it takes one more positional parameter."""
     from ouroboros.validation._model import PydanticUserError
@@ -400,11 +385,10 @@ def _field_serializer_call(cls: type, dec: DecoratorInfo) -> Any:
                 f"Unrecognized field_serializer function signature for {dec.func} with `mode={dec.mode}`:{sig}",
                 code="field-serializer-signature",
             )
-    field_name = dec.fields[0] if len(dec.fields) == 1 else None
     unless_none = dec.when_used in ("unless-none", "json-unless-none")
 
     def call(instance: Any, *args: Any) -> Any:
-        return func(instance, *args) if is_method else func(*args)
+        return call_serializer(func, instance, *args) if is_method else call_serializer(func, *args)
 
     if dec.mode == "wrap":
 
@@ -423,8 +407,11 @@ def _field_serializer_call(cls: type, dec: DecoratorInfo) -> Any:
     return ser
 
 
-def _model_serializer_call(dec: DecoratorInfo) -> Any:
-    """``ser(instance, mode)`` calling a ``@model_serializer`` instance method."""
+def _model_serializer_call(dec: DecoratorInfo, description: dict[str, Any]) -> Any:
+    """``ser(instance, mode)`` calling a ``@model_serializer`` instance method. The wrap
+    handler (and a ``when_used="json"`` serializer in Python mode) dumps the instance by its
+    fields (the validator of ``description``, compiled on first use, skipping this serializer
+    for the instance itself only), with the dump's own options (include/exclude...)."""
     from ouroboros.validation._model import PydanticUserError
 
     func = dec.func
@@ -440,22 +427,41 @@ def _model_serializer_call(dec: DecoratorInfo) -> Any:
             f"Unrecognized model_serializer function signature for {func} with `mode={dec.mode}`:{sig}",
             code="model-serializer-signature",
         )
-    if dec.mode == "wrap":
+    compiled: list[Any] = []
 
-        def model_wrap(instance: Any, mode: str) -> Any:
-            handler = _default_model_dict
-            return func(instance, handler, SerializationInfo(mode)) if with_info else func(instance, handler)
+    def by_fields(instance: Any, mode: str) -> Any:
+        if not compiled:
+            from ouroboros.validation._validation import SchemaValidator
 
-        return model_wrap
-    return lambda instance, mode: func(instance, SerializationInfo(mode)) if with_info else func(instance)
+            compiled.append(SchemaValidator(description))
+        options = dump_options()
+        forwarded = {k: options[k] for k in _FORWARDED_OPTIONS if options.get(k) is not None}
+        return compiled[0].to_python(instance, mode=mode, by_fields=True, **forwarded)
+
+    json_only = dec.when_used in ("json", "json-unless-none")
+
+    def ser(instance: Any, mode: str) -> Any:
+        if json_only and mode != "json":
+            return by_fields(instance, mode)
+        if dec.mode == "wrap":
+
+            def handler(value: Any, *_: Any) -> Any:
+                return by_fields(value, mode)
+
+            args = (instance, handler, SerializationInfo(mode)) if with_info else (instance, handler)
+        else:
+            args = (instance, SerializationInfo(mode)) if with_info else (instance,)
+        return call_serializer(func, *args)
+
+    return ser
+
+
+# The dump options a model serializer's handler passes on to the dump by fields.
+_FORWARDED_OPTIONS = ("include", "exclude", "by_alias", "exclude_unset", "exclude_defaults", "exclude_none")
 
 
 def _identity(value: Any, *_: Any) -> Any:
     return value
-
-
-def _default_model_dict(instance: Any, *_: Any) -> dict[str, Any]:
-    return {name: getattr(instance, name) for name in type(instance).model_fields}
 
 
 class _ModelHandler:
@@ -609,7 +615,9 @@ def build_description(cls: Any) -> dict[str, Any]:
         annotated_ser = _annotated_serializer(annotation)
         if annotated_ser is not None:
             entry.update(annotated_ser)
-        field_serializers = [d for d in decorators if d.kind == "field_serializer" and name in d.fields]
+        field_serializers = [
+            d for d in decorators if d.kind == "field_serializer" and (name in d.fields or "*" in d.fields)
+        ]
         if len(field_serializers) > 1:
             from ouroboros.validation._model import PydanticUserError
 
@@ -618,14 +626,15 @@ def build_description(cls: Any) -> dict[str, Any]:
                 code="multiple-field-serializers",
             )
         for dec in field_serializers:
-            entry["serializer"] = _field_serializer_call(cls, dec)
+            entry["serializer"] = _field_serializer_call(cls, dec, name)
             entry["serializer_mode"] = dec.mode
             entry["serializer_when_used"] = "json" if dec.when_used.startswith("json") else "always"
         fields.append(entry)
     cls.__ouroboros_fields__ = resolved_fields
     for dec in decorators:
-        checked = dec.kind in ("field_validator", "validator") and dec.check_fields is not False
-        if checked and "*" not in dec.fields and any(f not in resolved_fields for f in dec.fields):
+        checked = dec.kind in ("field_validator", "validator", "field_serializer") and dec.check_fields is not False
+        known = resolved_fields if dec.kind != "field_serializer" else {**resolved_fields, **cls.__ouroboros_computed__}
+        if checked and "*" not in dec.fields and any(f not in known for f in dec.fields):
             from ouroboros.validation._model import PydanticUserError
 
             raise PydanticUserError(
@@ -707,7 +716,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         description["post_init"] = post_init
     for dec in decorators:
         if dec.kind == "model_serializer":
-            description["model_serializer"] = _model_serializer_call(dec)
+            description["model_serializer"] = _model_serializer_call(dec, description)
     return description
 
 

@@ -50,6 +50,7 @@ class SchemaValidator:
         include: Any = None,
         exclude: Any = None,
         serialize_as_any: bool = False,
+        by_fields: bool = False,
     ) -> Any: ...
     def to_json(
         self,

@@ -1,0 +1,159 @@
+"""``PlainSerializer``/``WrapSerializer`` markers anywhere in a type (``X | None``,
+``list[Annotated[int, PlainSerializer(f)]]``, dict values, tuples): a function
+``walk(value, mode)`` applying them where they sit, built once per type; None when the type
+holds no marker (the value is dumped by its runtime type then, as before)."""
+
+from __future__ import annotations
+
+import collections.abc
+import types
+import typing
+from typing import Any
+
+__all__ = ["call_serializer", "marker_walker"]
+
+Walk = typing.Callable[[Any, str], Any]
+
+_SEQUENCES = (list, set, frozenset, collections.abc.Sequence, collections.abc.Set, collections.abc.MutableSequence)
+_MAPPINGS = (dict, collections.abc.Mapping, collections.abc.MutableMapping)
+
+
+def call_serializer(func: Any, *args: Any) -> Any:
+    """``func(*args)``, an error other than a serialization one reported as Pydantic does:
+    ``PydanticSerializationError("Error calling function `f`: TypeError: ...")``."""
+    from ouroboros.validation.core import PydanticSerializationError, PydanticSerializationUnexpectedValue
+
+    try:
+        return func(*args)
+    except (PydanticSerializationError, PydanticSerializationUnexpectedValue):
+        raise
+    except Exception as exc:
+        name = getattr(func, "__name__", None) or type(func).__name__
+        raise PydanticSerializationError(f"Error calling function `{name}`: {type(exc).__name__}: {exc}") from exc
+
+
+def _identity(value: Any, _mode: str) -> Any:
+    return value
+
+
+def _marker_apply(marker: Any, inner: Walk) -> Walk:
+    from ouroboros.validation._decorators import SerializationInfo, _arity
+    from ouroboros.validation.functional_serializers import WrapSerializer
+
+    func = marker.func
+    wrap = isinstance(marker, WrapSerializer)
+    with_info = _arity(func) >= (3 if wrap else 2)
+    json_only = marker.when_used in ("json", "json-unless-none")
+    unless_none = marker.when_used in ("unless-none", "json-unless-none")
+
+    def apply(value: Any, mode: str) -> Any:
+        if (json_only and mode != "json") or (unless_none and value is None):
+            return inner(value, mode)
+        if wrap:
+
+            def handler(v: Any, *_: Any) -> Any:
+                return inner(v, mode)
+
+            args = (value, handler, SerializationInfo(mode)) if with_info else (value, handler)
+        else:
+            args = (value, SerializationInfo(mode)) if with_info else (value,)
+        return call_serializer(func, *args)
+
+    return apply
+
+
+def _matches(value: Any, tp: Any) -> bool:
+    from ouroboros.validation._describe import split_annotated
+
+    base = split_annotated(tp)[0]
+    if base is type(None):
+        return value is None
+    origin = typing.get_origin(base) or base
+    if isinstance(origin, type):
+        try:
+            return isinstance(value, origin)
+        except TypeError:
+            return True
+    return True
+
+
+def marker_walker(tp: Any) -> Walk | None:
+    """``walk(value, mode)`` for ``tp``, or None when it holds no serializer marker."""
+    from ouroboros.validation._describe import split_annotated
+    from ouroboros.validation.functional_serializers import PlainSerializer, WrapSerializer
+
+    if isinstance(tp, (str, typing.ForwardRef)):
+        return None
+    base, metadata = split_annotated(tp)
+    markers = [m for m in metadata if isinstance(m, (PlainSerializer, WrapSerializer))]
+    inner = _container_walker(base)
+    if markers:
+        return _marker_apply(markers[-1], inner or _identity)
+    return inner
+
+
+def _container_walker(base: Any) -> Walk | None:
+    origin = typing.get_origin(base)
+    args = typing.get_args(base)
+    if origin is None or not args:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        members = [(a, marker_walker(a)) for a in args]
+        if all(w is None for _, w in members):
+            return None
+
+        def union(value: Any, mode: str) -> Any:
+            for member, walk in members:
+                if _matches(value, member):
+                    return value if walk is None else walk(value, mode)
+            return value
+
+        return union
+    if origin is typing.Annotated:
+        return marker_walker(base)
+    if origin in _SEQUENCES:
+        item = marker_walker(args[0])
+        if item is None:
+            return None
+
+        def sequence(value: Any, mode: str) -> Any:
+            if isinstance(value, (str, bytes)) or not isinstance(value, collections.abc.Iterable):
+                return value
+            out = [item(v, mode) for v in value]
+            return out if isinstance(value, list) else type(value)(out) if isinstance(value, (set, frozenset)) else out
+
+        return sequence
+    if origin in _MAPPINGS and len(args) == 2:
+        key, val = marker_walker(args[0]), marker_walker(args[1])
+        if key is None and val is None:
+            return None
+
+        def mapping(value: Any, mode: str) -> Any:
+            if not isinstance(value, collections.abc.Mapping):
+                return value
+            return {
+                (k if key is None else key(k, mode)): (v if val is None else val(v, mode)) for k, v in value.items()
+            }
+
+        return mapping
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = marker_walker(args[0])
+            if item is None:
+                return None
+
+            def variadic(value: Any, mode: str) -> Any:
+                return tuple(item(v, mode) for v in value) if isinstance(value, tuple) else value
+
+            return variadic
+        walks = [marker_walker(a) for a in args]
+        if all(w is None for w in walks):
+            return None
+
+        def positional(value: Any, mode: str) -> Any:
+            if not isinstance(value, tuple):
+                return value
+            return tuple(v if w is None else w(v, mode) for v, w in zip(value, walks, strict=False))
+
+        return positional
+    return None
