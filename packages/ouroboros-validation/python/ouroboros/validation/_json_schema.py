@@ -9,6 +9,8 @@ import json
 import math
 from typing import Any
 
+from ouroboros.validation.core import PydanticOmit
+
 __all__ = ["model_json_schema", "type_json_schema"]
 
 _SIMPLE = {
@@ -340,7 +342,10 @@ class _Generator:
                 else:
                     va = f.get("validation_alias")
                     key = va if isinstance(va, str) else f.get("alias") or key
-            prop = {**self.schema(f["schema"])}
+            try:
+                prop = {**self.schema(f["schema"])}
+            except PydanticOmit:
+                continue  # WithJsonSchema(None): the field is left out
             if f.get("title"):
                 prop["title"] = f["title"]
             elif "title" not in prop and _title_should_be_set(f["schema"]):
@@ -448,6 +453,22 @@ class _Generator:
         _apply_extra(body, config.get("json_schema_extra"), cls)
         return body
 
+    def instance_schema(self, s: dict[str, Any]) -> dict[str, Any]:
+        """An arbitrary class (``is_instance``): its own ``__get_pydantic_json_schema__``, else
+        Pydantic's error for a class it cannot describe (``type[...]`` and models give ``{}``)."""
+        from ouroboros.validation._model import BaseModel
+
+        cls = s.get("cls")
+        hook = getattr(cls, "__get_pydantic_json_schema__", None)
+        if hook is not None:
+            return hook({"type": "is-instance", "cls": cls}, _JsonSchemaHandler(self, {"type": "any"}))
+        described = not isinstance(cls, type) or issubclass(cls, BaseModel)
+        if described or (cls.__module__ == "builtins" and cls is not type(...)):
+            return {}
+        from ouroboros.validation.errors import PydanticInvalidForJsonSchema
+
+        raise PydanticInvalidForJsonSchema(f"Cannot generate a JsonSchema for core_schema.IsInstanceSchema ({cls})")
+
     def annotation(self, tp: Any) -> dict[str, Any]:
         from ouroboros.validation._describe import DescribeContext, describe_type
 
@@ -461,6 +482,12 @@ class _Generator:
             plain = {k: v for k, v in s.items() if k != "json_schema_hook"}
             return func(core, _JsonSchemaHandler(self, plain))
         kind = s["type"]
+        if kind == "is_instance" and "json_schema" not in s:
+            return self.instance_schema(s)
+        if s.get("json_schema_invalid") is not None:
+            from ouroboros.validation.errors import PydanticInvalidForJsonSchema
+
+            raise PydanticInvalidForJsonSchema(f"Cannot generate a JsonSchema for {s['json_schema_invalid']}")
         if "json_schema" in s:
             out = dict(s["json_schema"])
             for key, keyword in _KEYWORDS.items():

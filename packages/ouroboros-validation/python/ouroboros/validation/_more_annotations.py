@@ -258,7 +258,7 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
     origin = typing.get_origin(tp) or tp
     args = typing.get_args(tp)
     if origin is collections.abc.Callable or tp is typing.Callable:
-        return _plain(_callable)
+        return {**_plain(_callable), "json_schema_invalid": "core_schema.CallableSchema"}
 
     def item() -> dict[str, Any]:
         return describe(args[0]) if args else {"type": "any"}

@@ -193,7 +193,12 @@ class WithJsonSchema:
     mode: JsonSchemaMode | None = None
 
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> JsonSchemaValue:
-        return dict(self.json_schema or {})
+        if self.json_schema is None:
+            # No schema: the field (or member) is left out, as Pydantic.
+            from ouroboros.validation.core import PydanticOmit
+
+            raise PydanticOmit
+        return dict(self.json_schema)
 
 
 @dataclasses.dataclass(frozen=True)
