@@ -62,3 +62,34 @@ def _overrides(lib: Any) -> list[Any]:
 
 def test_overrides_and_class_hooks():
     both(_overrides)
+
+
+def _serialization_mode(lib: Any) -> list[Any]:
+    from decimal import Decimal
+    from typing import Optional
+
+    class Other(lib.BaseModel):
+        y: int
+
+    def to_other(v: int) -> Other:
+        return Other(y=v)
+
+    class Model(lib.BaseModel):
+        custom: Annotated[str, lib.PlainSerializer(lambda x: f"serialized-{x}", return_type=str)] = "foo"
+        as_float: Annotated[int, lib.PlainSerializer(float)]
+        nested: Annotated[int, lib.PlainSerializer(to_other)]
+        untyped: Annotated[int, lib.PlainSerializer(lambda v: v)] = 1
+        maybe: Optional[Decimal]
+        json_only: Annotated[
+            Optional[Decimal], lib.PlainSerializer(float, return_type=float, when_used="json-unless-none")
+        ] = None
+
+        @lib.field_serializer("maybe", when_used="unless-none")
+        def ser_maybe(self, v: Decimal) -> float:
+            return float(v)
+
+    return [Model.model_json_schema(), Model.model_json_schema(mode="serialization")]
+
+
+def test_serialization_mode_follows_serializer_return_types():
+    both(_serialization_mode)

@@ -342,13 +342,16 @@ class _Generator:
                 else:
                     va = f.get("validation_alias")
                     key = va if isinstance(va, str) else f.get("alias") or key
+            schema = f["schema"]
+            dumped = f.get("serialization_type") if self.mode == "serialization" else None
+            returned = self.returned_schema(dumped, schema, cls) if dumped is not None else None
             try:
-                prop = {**self.schema(f["schema"])}
+                prop = {**self.schema(returned or schema)}
             except PydanticOmit:
                 continue  # WithJsonSchema(None): the field is left out
             if f.get("title"):
                 prop["title"] = f["title"]
-            elif "title" not in prop and _title_should_be_set(f["schema"]):
+            elif "title" not in prop and _title_should_be_set(schema):
                 prop["title"] = _title(key)
             if f.get("description"):
                 prop["description"] = f["description"]
@@ -357,7 +360,12 @@ class _Generator:
             if f.get("deprecated") is not None and f["deprecated"] is not False:
                 prop["deprecated"] = True
             if "default" in f:
-                encoded = _encode_default(f["default"], self.default_config())
+                default = f["default"]
+                plain = dumped[2] if dumped is not None else None
+                if plain is not None and not (default is None and "unless-none" in dumped[1]):
+                    with contextlib.suppress(Exception):
+                        default = plain(default)  # a plain serializer applies to the default (Pydantic)
+                encoded = _encode_default(default, self.default_config())
                 if encoded is not _NOT_SERIALIZABLE:
                     prop["default"] = encoded
             elif "default_factory" not in f:
@@ -452,6 +460,34 @@ class _Generator:
             body["deprecated"] = True
         _apply_extra(body, config.get("json_schema_extra"), cls)
         return body
+
+    def returned_schema(self, dumped: tuple[Any, str, Any], schema: dict[str, Any], cls: Any) -> dict[str, Any] | None:
+        """The description of what a field's serializer returns (serialization mode), or None
+        when it does not say (the field's own schema applies). ``unless-none`` serializers of a
+        nullable field keep ``None`` first, as Pydantic writes them."""
+        import sys
+
+        from ouroboros.validation._describe import DescribeContext, describe_type
+
+        returned, when_used = dumped[0], dumped[1]
+        if returned is None:
+            return None
+        if isinstance(returned, str):
+            namespace = {**vars(sys.modules.get(cls.__module__, object)), **getattr(cls, "__ouroboros_localns__", {})}
+            try:
+                returned = eval(returned, namespace)
+            except Exception:  # noqa: BLE001 - an unresolvable annotation: the field's own schema
+                return None
+        try:
+            described = describe_type(returned, DescribeContext())
+        except Exception:  # noqa: BLE001 - a type we cannot describe: the field's own schema
+            return None
+        inner = schema
+        while inner.get("type") == "function" and isinstance(inner.get("schema") or inner.get("inner_schema"), dict):
+            inner = inner.get("schema") or inner["inner_schema"]
+        if "unless-none" in when_used and inner.get("type") == "nullable":
+            return {"type": "union", "choices": [{"type": "none"}, described]}
+        return described
 
     def instance_schema(self, s: dict[str, Any]) -> dict[str, Any]:
         """An arbitrary class (``is_instance``): its own ``__get_pydantic_json_schema__``, else

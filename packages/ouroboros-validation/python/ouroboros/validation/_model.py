@@ -604,6 +604,10 @@ class BaseModel(metaclass=ModelMetaclass):
     ) -> bool | None:
         """Resolve forward references now (after defining the models they name)."""
         if not force and isinstance(cls.__dict__.get("__ouroboros_validator__"), SchemaValidator):
+            if _types_namespace:
+                # Kept for names only the JSON Schema resolves (serializer return annotations).
+                localns = {**cls.__dict__.get("__ouroboros_localns__", {}), **_types_namespace}
+                type.__setattr__(cls, "__ouroboros_localns__", localns)
             return None
         frame = sys._getframe(1)
         localns = {**cls.__dict__.get("__ouroboros_localns__", {}), **frame.f_locals, **(_types_namespace or {})}

@@ -24,7 +24,7 @@ from ouroboros.validation._describe import (
     split_annotated,
 )
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
-from ouroboros.validation._ser_walk import call_serializer
+from ouroboros.validation._ser_walk import call_serializer, serialization_type
 
 __all__ = ["build_description", "collect_fields"]
 
@@ -625,6 +625,10 @@ def build_description(cls: Any) -> dict[str, Any]:
                 f"Multiple field serializer functions were defined for field {name!r}, this is not allowed.",
                 code="multiple-field-serializers",
             )
+        dumped_as = serialization_type(annotation, field_serializers[0] if field_serializers else None)
+        if dumped_as is not None:
+            # Read by the serialization-mode JSON Schema only.
+            entry["serialization_type"] = dumped_as
         for dec in field_serializers:
             entry["serializer"] = _field_serializer_call(cls, dec, name)
             entry["serializer_mode"] = dec.mode

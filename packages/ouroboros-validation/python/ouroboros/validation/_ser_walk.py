@@ -10,7 +10,7 @@ import types
 import typing
 from typing import Any
 
-__all__ = ["call_serializer", "marker_walker"]
+__all__ = ["call_serializer", "marker_walker", "serialization_type"]
 
 Walk = typing.Callable[[Any, str], Any]
 
@@ -157,3 +157,52 @@ def _container_walker(base: Any) -> Walk | None:
 
         return positional
     return None
+
+
+_NO_TYPE = object()
+
+
+def return_type_of(func: Any, given: Any = None) -> Any:
+    """What a serializer function returns, for the serialization-mode JSON Schema: ``given``
+    (``return_type=``), else the function's return annotation (a class returns itself), else
+    ``Any``. A string annotation is returned as is (resolved by the caller)."""
+    import inspect
+
+    if given is not None:
+        return given
+    if isinstance(func, type):
+        return func
+    if isinstance(func, (classmethod, staticmethod)):
+        func = func.__func__
+    try:
+        annotation = inspect.signature(func).return_annotation
+    except (TypeError, ValueError):
+        return _NO_TYPE
+    return _NO_TYPE if annotation is inspect.Signature.empty else annotation
+
+
+def serialization_type(annotation: Any, field_serializer: Any = None) -> tuple[Any, str, Any] | None:
+    """``(type, when_used, default_func)`` of a field dumped by its ``@field_serializer``, else
+    by the ``PlainSerializer``/``WrapSerializer`` at the top of its annotation: the type its
+    function returns (``Any`` when annotated so; None without a return type, as the field is then
+    described by its own type) and, for a plain marker taking no ``info``, the function the
+    serialization-mode schema writes the default with (as Pydantic)."""
+    from ouroboros.validation._decorators import _arity
+    from ouroboros.validation._describe import split_annotated
+    from ouroboros.validation.functional_serializers import PlainSerializer, WrapSerializer
+
+    if field_serializer is not None:
+        given = field_serializer.extra.get("return_type")
+        returned = return_type_of(field_serializer.func, given)
+        return None if returned is _NO_TYPE else (returned, field_serializer.when_used, None)
+    if isinstance(annotation, (str, typing.ForwardRef)):
+        return None
+    markers = [m for m in split_annotated(annotation)[1] if isinstance(m, (PlainSerializer, WrapSerializer))]
+    if not markers:
+        return None
+    marker = markers[-1]
+    plain = isinstance(marker, PlainSerializer) and (isinstance(marker.func, type) or _arity(marker.func) < 2)
+    returned = return_type_of(marker.func, marker.return_type)
+    if returned is _NO_TYPE:
+        return (None, marker.when_used, marker.func) if plain else None
+    return returned, marker.when_used, marker.func if plain else None
