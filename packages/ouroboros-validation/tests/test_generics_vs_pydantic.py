@@ -6,16 +6,19 @@ from __future__ import annotations
 import enum
 import sys
 import types
-from typing import Any, Generic, Optional, TypeVar, Union
+from typing import Any, Generic, NamedTuple, Optional, TypeVar, Union
 
 import pydantic
 import pytest
 import typing_extensions
+from typing_extensions import Self, TypedDict
 
 import ouroboros.validation as ov
 from ouroboros.validation._internal import _generics
 
 LIBS = pytest.mark.parametrize("lib", [pydantic, ov], ids=["pydantic", "ouroboros"])
+# Module level: the string annotations of the dataclasses below name it.
+BoxT = TypeVar("BoxT")
 
 
 def _errors(fn: Any) -> list[dict[str, Any]]:
@@ -216,3 +219,84 @@ def test_recursive_reference_stands_for_the_parametrization_being_made():
     tree = Node[int](value="1", children=[{"value": 2}])
     assert type(tree.children[0]) is Node[int]
     assert tree.children[0].value == 2
+
+
+@LIBS
+@pytest.mark.parametrize("kind", ["pydantic", "stdlib"])
+def test_parametrized_generic_dataclass(lib: Any, kind: str):
+    import dataclasses
+
+    decorator = lib.dataclasses.dataclass if kind == "pydantic" else dataclasses.dataclass
+
+    @decorator
+    class Box(Generic[BoxT]):
+        x: BoxT
+
+    adapter = lib.TypeAdapter(Box[int])
+    assert adapter.validate_python({"x": "1"}).x == 1
+    assert _errors(lambda: adapter.validate_python({"x": "a"})) == [
+        {
+            "type": "int_parsing",
+            "loc": ("x",),
+            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "input": "a",
+        }
+    ]
+    assert lib.TypeAdapter(Box[str]).validate_python({"x": "a"}).x == "a"
+
+
+@LIBS
+def test_generic_named_tuple_and_self_in_typed_dict_and_named_tuple(lib: Any):
+    class Flagged(NamedTuple, Generic[BoxT]):
+        value: BoxT
+        flag: bool
+
+    class Model(lib.BaseModel):
+        f: Flagged[float]
+
+    assert Model(f=(1, True)).model_dump() == {"f": (1.0, True)}
+    with pytest.raises((pydantic.ValidationError, ov.ValidationError)):
+        Model(f=("abc", True))
+
+    class Tree(TypedDict):
+        x: int
+        ref: Optional[Self]
+
+    assert lib.TypeAdapter(Tree).validate_python({"x": "1", "ref": {"x": 2, "ref": None}}) == {
+        "x": 1,
+        "ref": {"x": 2, "ref": None},
+    }
+
+    class Chain(NamedTuple):
+        x: int
+        ref: Optional[Self]
+
+    assert lib.TypeAdapter(Chain).validate_python({"x": 1, "ref": {"x": "2", "ref": None}}) == (1, (2, None))
+
+
+@LIBS
+def test_parametrized_user_class_needs_arbitrary_types(lib: Any):
+    from collections.abc import Sequence
+
+    T = TypeVar("T")
+
+    class CustomSequence(Sequence[T]):
+        pass
+
+    with pytest.raises(lib.errors.PydanticSchemaGenerationError, match="arbitrary_types_allowed=True"):
+
+        class Model(lib.BaseModel, Generic[T]):
+            x: CustomSequence[T]
+
+    class Allowed(lib.BaseModel, Generic[T]):
+        model_config = lib.ConfigDict(arbitrary_types_allowed=True)
+        x: CustomSequence[T]
+
+    assert _errors(lambda: Allowed[int](x=[1])) == [
+        {
+            "type": "is_instance_of",
+            "loc": ("x",),
+            "msg": f"Input should be an instance of {CustomSequence.__qualname__}",
+            "input": [1],
+        }
+    ]

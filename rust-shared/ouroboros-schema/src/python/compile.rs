@@ -681,8 +681,10 @@ impl Compiler {
             }
             "is_instance" => {
                 let cls = get(d, "cls")?.ok_or_else(|| bad("is_instance without cls"))?;
+                // Named as pydantic-core names it: by qualified name (`f.<locals>.C`).
                 let name = cls
-                    .getattr("__name__")
+                    .getattr("__qualname__")
+                    .or_else(|_| cls.getattr("__name__"))
                     .and_then(|n| n.extract())
                     .unwrap_or_else(|_| "object".to_owned());
                 Validator::IsInstance {

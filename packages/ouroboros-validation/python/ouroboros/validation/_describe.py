@@ -596,6 +596,10 @@ class DescribeContext:
         self.aliases_open: set[str] = set()
         self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
 
+    def describe(self, tp: Any) -> dict[str, Any]:
+        """The type schema of ``tp`` in this context."""
+        return describe_type(tp, self)
+
     def apply_config(self, config: Any) -> None:
         """Config keys that act on every field of a type (besides ``strict``)."""
         self.coerce_numbers_to_str = bool(config.get("coerce_numbers_to_str", False))
@@ -657,6 +661,19 @@ def type_alias_value(tp: Any) -> Any:
     return value
 
 
+def _is_named_tuple(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+
+
+def _with_self_type(tp: Any, ctx: DescribeContext, build: Callable[[], Any]) -> Any:
+    """``build()`` with ``typing.Self`` standing for ``tp`` (a NamedTuple's own fields)."""
+    outer, ctx.self_type = ctx.self_type, tp
+    try:
+        return build()
+    finally:
+        ctx.self_type = outer
+
+
 def _is_self(tp: Any) -> bool:
     import typing_extensions
 
@@ -665,6 +682,11 @@ def _is_self(tp: Any) -> bool:
 
 def _describe_alias(tp: Any, value: Any, ctx: DescribeContext) -> dict[str, Any]:
     """A type alias; one referring to itself (directly or not) is validated through a lazy step."""
+    return _describe_recursive(tp, lambda: describe_type(value, ctx), ctx)
+
+
+def _describe_recursive(tp: Any, build: Callable[[], dict[str, Any]], ctx: DescribeContext) -> dict[str, Any]:
+    """``build()``, the schema of ``tp``; ``tp`` met again inside it is validated through a lazy step."""
     key = repr(tp)
     if key in ctx.aliases_open:
         holder: dict[str, Any] = {}
@@ -676,7 +698,7 @@ def _describe_alias(tp: Any, value: Any, ctx: DescribeContext) -> dict[str, Any]
         return {"type": "function", "mode": "plain", "func": recurse}
     ctx.aliases_open.add(key)
     try:
-        schema = describe_type(value, ctx)
+        schema = build()
     finally:
         ctx.aliases_open.discard(key)
     for holder in ctx.aliases_pending.pop(key, []):
@@ -829,13 +851,19 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return {"type": "is_instance", "cls": type}
     if origin is not None and is_model_class(origin):
         return {"type": "model", "cls": tp}
+    if isinstance(origin, type) and dataclasses.is_dataclass(origin) and args:
+        from ouroboros.validation.dataclasses import parametrized_dataclass_schema
+
+        return parametrized_dataclass_schema(origin, args)
     from ouroboros.validation._typeddict import describe_typed_dict, is_typed_dict
 
     if is_typed_dict(tp):
         return describe_typed_dict(tp, ctx)
     from ouroboros.validation._more_annotations import describe_more
 
-    more = describe_more(tp, lambda a: describe_type(a, ctx))
+    if _is_named_tuple(origin or tp):
+        return _describe_recursive(tp, lambda: _with_self_type(tp, ctx, lambda: describe_more(tp, ctx.describe)), ctx)
+    more = describe_more(tp, ctx.describe)
     if more is not None:
         return more
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
@@ -846,6 +874,20 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         # Any other class: instances pass as they are (Pydantic asks for
         # arbitrary_types_allowed; accepting them keeps ported models working).
         return {"type": "is_instance", "cls": tp}
+    if isinstance(origin, type):
+        # A parametrized class of the user's (``CustomSequence[int]``): its instances, when allowed.
+        if ctx.arbitrary_types_allowed:
+            return {"type": "is_instance", "cls": origin}
+        from ouroboros.validation.errors import PydanticSchemaGenerationError
+
+        raise PydanticSchemaGenerationError(
+            f"Unable to generate pydantic-core schema for {tp!r}. Set `arbitrary_types_allowed=True` in the "
+            "model_config to ignore this error or implement `__get_pydantic_core_schema__` on your type to "
+            "fully support it.\n\nIf you got this error by calling handler(<some type>) within "
+            "`__get_pydantic_core_schema__` then you likely need to call `handler.generate_schema(<some type>)` "
+            "since we do not call `__get_pydantic_core_schema__` on `<some type>` otherwise to avoid infinite "
+            "recursion."
+        )
     raise TypeError(f"cannot validate values of type {tp!r}")
 
 

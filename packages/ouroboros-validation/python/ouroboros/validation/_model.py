@@ -17,6 +17,7 @@ from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo, e
 from ouroboros.validation._errors import ValidationError
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo, ModelPrivateAttr, PrivateAttr
 from ouroboros.validation._model_build import (
+    PARENT_NAMESPACES,
     UndefinedAnnotation,
     build_description,
     collect_fields,
@@ -479,6 +480,13 @@ class ModelMetaclass(type):
         return dict(cls.__ouroboros_private_attrs__)
 
     @property
+    def __pydantic_fields_complete__(cls) -> bool:
+        """Whether every field's annotation is evaluated (no forward reference left)."""
+        from ouroboros.validation._model_build import has_forward_refs
+
+        return not any(has_forward_refs(f.annotation) for f in cls.__dict__.get("__ouroboros_fields__", {}).values())
+
+    @property
     def __pydantic_complete__(cls) -> bool:
         """Whether the validator is built (False while an annotation is still undefined)."""
         return not isinstance(cls.__dict__.get("__ouroboros_validator__"), _Deferred)
@@ -563,9 +571,11 @@ class BaseModel(metaclass=ModelMetaclass):
             # parametrized from its own fields): the outer build finishes it.
             return None
         _BUILDING.add(cls)
+        PARENT_NAMESPACES.append({**cls.__dict__.get("__ouroboros_localns__", {}), cls.__name__: cls})
         try:
             return cls._ouroboros_build_now(raise_errors=raise_errors)
         finally:
+            PARENT_NAMESPACES.pop()
             _BUILDING.discard(cls)
 
     @classmethod

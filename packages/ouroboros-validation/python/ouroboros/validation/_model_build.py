@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import sys
 import typing
@@ -520,13 +521,44 @@ def _computed_title(name: str, info: ComputedFieldInfo, config: dict[str, Any]) 
     return _generated_title(generator, "field_title_generator", name, info) if generator is not None else None
 
 
+def has_forward_refs(annotation: Any) -> bool:
+    """Whether ``annotation`` is or contains a string/``ForwardRef`` still to evaluate."""
+    if isinstance(annotation, (str, typing.ForwardRef)):
+        return True
+    args = getattr(annotation, "__args__", None)
+    if not isinstance(args, tuple):
+        return False
+    return any(has_forward_refs(a) for arg in args for a in (arg if isinstance(arg, list) else [arg]))
+
+
+def _evaluate_nested(annotation: Any, ctx: Any) -> Any:
+    try:
+        return typing._eval_type(annotation, ctx.globalns, ctx.localns)  # type: ignore[attr-defined]
+    except NameError as exc:
+        raise UndefinedAnnotation(getattr(exc, "name", None) or str(exc)) from None
+
+
+# The local namespaces of the models being built, outermost first.
+PARENT_NAMESPACES: list[dict[str, Any]] = []
+
+
 def build_description(cls: Any) -> dict[str, Any]:
     """The plain-data description of model ``cls`` (see ouroboros-schema's README)."""
     config = cls.model_config
-    module = sys.modules.get(cls.__module__)
-    localns = {**cls.__dict__.get("__ouroboros_localns__", {}), cls.__name__: cls}
+    globalns = getattr(sys.modules.get(cls.__module__), "__dict__", {})
+    origin = getattr(cls, "__pydantic_generic_metadata__", {}).get("origin")
+    if origin is not None and origin.__module__ != cls.__module__:
+        # A parametrization made in another module: the origin's names first (its annotations).
+        globalns = {**globalns, **getattr(sys.modules.get(origin.__module__), "__dict__", {})}
+    # Names of the models whose build reached this one (a model declared before a name it
+    # uses is completed from the namespace of a model declared after it), then its own.
+    localns: dict[str, Any] = {}
+    for namespace in PARENT_NAMESPACES:
+        localns.update(namespace)
+    localns.update(cls.__dict__.get("__ouroboros_localns__", {}))
+    localns[cls.__name__] = cls
     ctx = DescribeContext(
-        getattr(module, "__dict__", {}),
+        globalns,
         localns,
         strict=config.get("strict"),
         str_strip_whitespace=config.get("str_strip_whitespace", False),
@@ -554,6 +586,10 @@ def build_description(cls: Any) -> dict[str, Any]:
                     resolved = resolved.merge(item)
             info = resolved.merge(info)
             info.annotation = annotation
+        elif has_forward_refs(annotation):
+            # ``list['Hero']``: evaluated in place, so ``model_fields`` shows the type.
+            info = copy.copy(info)
+            info.annotation = _evaluate_nested(annotation, ctx)
         generator = config.get("alias_generator")
         if generator is not None and info.alias is None:
             from ouroboros.validation.aliases import AliasGenerator

@@ -113,18 +113,31 @@ def _pattern(value: Any, kind: type | None = None) -> re.Pattern[Any]:
         raise PydanticCustomError("pattern_regex", "Input should be a valid regular expression") from exc
 
 
+def _typevar_default_factory() -> None:
+    raise RuntimeError(
+        "Generic defaultdict cannot be used without a concrete value type or an explicit default factory, "
+        "set using `DefaultDict[..., Annotated[..., Field(default_factory=...)]]`"
+    )
+
+
 def _callable(value: Any) -> Any:
     if not callable(value):
         raise PydanticCustomError("callable_type", "Input should be callable")
     return value
 
 
-def _named_tuple(tp: type, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+def _named_tuple(
+    tp: type, describe: Callable[[Any], dict[str, Any]], typevars: dict[Any, Any] | None = None
+) -> dict[str, Any]:
     """A NamedTuple from a tuple/list (items by position) or a dict (by field name), as Pydantic:
-    a missing field without a default is ``missing`` at its index or name, extra items ``too_long``."""
+    a missing field without a default is ``missing`` at its index or name, extra items ``too_long``.
+    ``typevars``: what a generic NamedTuple's TypeVars stand for (``Flagged[float]``)."""
     from ouroboros.validation._describe import _LazyHandler
+    from ouroboros.validation._internal._generics import replace_types
 
     hints = typing.get_type_hints(tp, include_extras=True)
+    if typevars:
+        hints = {name: replace_types(hint, typevars) for name, hint in hints.items()}
     names: tuple[str, ...] = tp._fields  # type: ignore[attr-defined]
     handlers = [_LazyHandler(describe(hints.get(name, Any))) for name in names]
     defaults: dict[str, Any] = getattr(tp, "_field_defaults", {})
@@ -293,6 +306,9 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
     if origin is collections.defaultdict:
         value_tp = args[1] if len(args) > 1 else Any
         factory = _DEFAULT_FACTORIES.get(typing.get_origin(value_tp) or value_tp)
+        if isinstance(value_tp, typing.TypeVar):
+            # A generic defaultdict: no factory until its value type is known (an error when called).
+            factory = _typevar_default_factory
         if factory is None:
             from ouroboros.validation.errors import PydanticSchemaGenerationError
 
@@ -312,4 +328,6 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         return _plain(_zoneinfo)
     if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
         return _named_tuple(tp, describe)
+    if isinstance(origin, type) and issubclass(origin, tuple) and hasattr(origin, "_fields"):
+        return _named_tuple(origin, describe, dict(zip(getattr(origin, "__parameters__", ()), args, strict=False)))
     return None

@@ -126,6 +126,7 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
             allow_inf_nan=config.get("allow_inf_nan"),
             arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
             typevars=typevars,
+            self_type=tp,
         )
         sub.apply_config(config)
     else:
@@ -138,6 +139,7 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
             allow_inf_nan=ctx.allow_inf_nan,
             arbitrary_types_allowed=ctx.arbitrary_types_allowed,
             typevars=typevars,
+            self_type=tp,
         )
         sub.coerce_numbers_to_str = ctx.coerce_numbers_to_str
         sub.str_config = dict(ctx.str_config)

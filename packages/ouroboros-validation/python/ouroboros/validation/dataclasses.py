@@ -15,6 +15,7 @@ import sys
 import types
 import typing
 import warnings
+import weakref
 from typing import Any, TypeVar
 
 from ouroboros.validation._decorators import _Marked
@@ -407,6 +408,69 @@ def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
         )
 
     return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
+
+
+# dataclass -> {arguments: mirror model}, dropped with the dataclass.
+_PARAMETRIZED_MIRRORS: weakref.WeakKeyDictionary[type, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def parametrized_dataclass_schema(dc: type, args: tuple[Any, ...]) -> dict[str, Any]:
+    """The type schema of ``dc[args]``, a generic dataclass (Pydantic's or the standard
+    library's) parametrized: its fields are validated with its TypeVars bound to ``args``."""
+    mapping = dict(zip(getattr(dc, "__parameters__", ()), args, strict=False))
+    made: list[Any] = []
+
+    def model() -> Any:
+        if made:
+            return made[0]
+        mirrors = _PARAMETRIZED_MIRRORS.setdefault(dc, {})
+        try:
+            mirror = mirrors.get(args)
+        except TypeError:  # an unhashable argument: made for this schema only
+            mirror, mirrors = None, {}
+        if mirror is None:
+            base = _mirror_of(dc)
+
+            def body(ns: dict[str, Any]) -> None:
+                ns["__module__"] = base.__module__
+                ns["__ouroboros_typevars__"] = mapping
+                ns["__ouroboros_localns__"] = base.__dict__.get("__ouroboros_localns__", {})
+                ns["__ouroboros_build_later__"] = True
+
+            from ouroboros.validation._model import _bind_field_typevars
+
+            mirror = types.new_class(f"{dc.__name__}[{', '.join(_arg_name(a) for a in args)}]", (base,), {}, body)
+            with contextlib.suppress(TypeError):
+                mirrors[args] = mirror
+            _bind_field_typevars(mirror, mapping)
+            mirror._ouroboros_build(raise_errors=False)
+        made.append(mirror)
+        return mirror
+
+    def build(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        if isinstance(value, dc):
+            value = {f.name: getattr(value, f.name) for f in _dc.fields(dc) if f.init and hasattr(value, f.name)}
+        if isinstance(value, dict):
+            validated = model().model_validate(value)
+            init = {
+                f.name: validated.__dict__[f.name] for f in _dc.fields(dc) if f.init and f.name in validated.__dict__
+            }
+            return dc(**init)
+        from ouroboros.validation._errors import PydanticCustomError
+
+        raise PydanticCustomError(
+            "dataclass_type",
+            "Input should be a dictionary or an instance of {class_name}",
+            {"class_name": dc.__name__},
+        )
+
+    return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
+
+
+def _arg_name(arg: Any) -> str:
+    from ouroboros.validation._internal._repr import display_as_type
+
+    return display_as_type(arg)
 
 
 def _mirror_of(tp: type) -> Any:
