@@ -92,10 +92,17 @@ def test_parameters_are_described(spec):
     params = {p["name"]: p for p in op["parameters"]}
     assert params["item_id"]["in"] == "path"
     assert params["item_id"]["required"] is True
-    assert params["item_id"]["schema"] == {"type": "integer"}
+    # FastAPI's shapes: the title comes from the name, the description and the
+    # constraints sit in the schema too.
+    assert params["item_id"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "title": "Item Id",
+        "description": "The item id",
+    }
     assert params["item_id"]["description"] == "The item id"
     assert params["q"]["required"] is False
-    assert params["q"]["schema"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    assert params["q"]["schema"] == {"anyOf": [{"type": "string", "maxLength": 10}, {"type": "null"}], "title": "Q"}
 
 
 def test_body_response_model_and_dependency_params(spec):
@@ -107,15 +114,18 @@ def test_body_response_model_and_dependency_params(spec):
     assert [p["name"] for p in op["parameters"]] == ["x-token"]
     item = spec["components"]["schemas"]["Item"]
     assert item["required"] == ["name", "price"]
-    assert item["properties"]["tags"] == {"type": "array", "items": {"type": "string"}}
+    assert item["properties"]["tags"] == {"type": "array", "items": {"type": "string"}, "title": "Tags"}
 
 
 def test_embedded_body_and_router_tags(spec):
     op = spec["paths"]["/users/{user_id}"]["put"]
     assert op["tags"] == ["users"]
+    # An embedded body is the model Body_<operation id>, as in FastAPI.
     schema = op["requestBody"]["content"]["application/json"]["schema"]
-    assert schema["properties"] == {"name": {"type": "string"}}
-    assert schema["required"] == ["name"]
+    assert schema == {"$ref": "#/components/schemas/Body_update_user_users__user_id__put"}
+    body = spec["components"]["schemas"]["Body_update_user_users__user_id__put"]
+    assert body["properties"] == {"name": {"type": "string", "title": "Name"}}
+    assert body["required"] == ["name"]
 
 
 def test_deprecated_flag(spec):

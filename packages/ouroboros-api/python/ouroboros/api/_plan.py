@@ -355,6 +355,9 @@ class PlanBuilder:
         self.wants_request = False
         self.uses_special = False
         self.security: list[SecurityBase] = []
+        # Parameter models (``Annotated[Model, Query()]``...): (marker, model,
+        # required, flat indices), for the OpenAPI document.
+        self.param_models: list[tuple[Param, type, bool, list[int]]] = []
 
     def dependant(
         self,
@@ -434,12 +437,15 @@ class PlanBuilder:
                 alias = field_name.replace("_", "-")
             picks = info.validation_alias if choices else None
             field_marker = type(marker)(_UNSET_FIELD, alias=alias, validation_alias=picks)
+            if isinstance(field_marker, Header):
+                field_marker.convert_underscores = False  # the name is decided above
             annotation = info.annotation if info.annotation is not None else Any
             bare, _ = split_optional(annotation)
             # Read as text (lists: every value); the model converts and checks.
             read_as = list[str] if get_origin(bare) in (list, set, tuple, frozenset) else str
             index = self._param(alias, read_as, field_marker, _UNSET_FIELD)
             self.params[index]["default"] = _UNSET_FIELD
+            self.params[index]["_model_field"] = (field_name, info)
             indices.append((key, index))
             if alias != key:
                 renamed[key] = alias
@@ -447,6 +453,7 @@ class PlanBuilder:
         required = default is inspect.Parameter.empty and marker.default is ...
         if default is inspect.Parameter.empty:
             default = None if required else marker.default
+        self.param_models.append((marker, model, required, [i for _, i in indices]))
         return ModelParams(model, indices, renamed, loc_source, required, default)
 
     def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:

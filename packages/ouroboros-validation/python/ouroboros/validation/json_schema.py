@@ -89,7 +89,11 @@ class GenerateJsonSchema:
             out = self.generate(schema, mode=mode)
             defs = dict(out.pop("$defs", {}))
             cls = schema if is_model_class(schema) else (schema.get("cls") if isinstance(schema, dict) else None)
-            if "$ref" not in out and is_model_class(cls) and schema.get("type", "model") == "model":
+            # A dataclass given as itself is a definition too, as a model is.
+            named = is_model_class(cls) and (not isinstance(schema, dict) or schema.get("type", "model") == "model")
+            if isinstance(schema, type) and dataclasses.is_dataclass(schema):
+                cls, named = schema, True
+            if "$ref" not in out and named:
                 name = cls.__name__
                 defs[name] = out
                 out = {"$ref": self.ref_template.format(model=name)}

@@ -1,29 +1,33 @@
-"""OpenAPI 3.1 document generation from the app's routes."""
+"""OpenAPI 3.1 document generation from the app's routes.
+
+Every schema comes from ouroboros.validation's JSON Schema generator: each
+parameter, request body and response of every route is one input of a single
+``GenerateJsonSchema.generate_definitions`` call, so shared models land once in
+``components/schemas`` (as ``Name-Input``/``Name-Output`` when the two modes
+differ) and every use points at them with ``$ref``, as FastAPI does.
+"""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import datetime
-import enum
-import typing
-import uuid
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+import http.client
+import inspect
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from ouroboros.api import _plan
+from ouroboros.api.datastructures import UploadFile
+from ouroboros.api.params import Body, File, Form, Param
+from ouroboros.validation import Field, TypeAdapter, create_model
+from ouroboros.validation.json_schema import GenerateJsonSchema
 
 if TYPE_CHECKING:
     from ouroboros.api.app import App
 
-_SIMPLE: dict[Any, dict[str, Any]] = {
-    str: {"type": "string"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    bool: {"type": "boolean"},
-    bytes: {"type": "string", "format": "binary"},
-    uuid.UUID: {"type": "string", "format": "uuid"},
-    datetime.datetime: {"type": "string", "format": "date-time"},
-    datetime.date: {"type": "string", "format": "date"},
-}
+REF_PREFIX = "#/components/schemas/"
+METHODS_WITH_BODY = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"}
+Mode = Literal["validation", "serialization"]
 
 VALIDATION_ERROR = {
     "title": "ValidationError",
@@ -33,179 +37,437 @@ VALIDATION_ERROR = {
         "loc": {"title": "Location", "type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
         "msg": {"title": "Message", "type": "string"},
         "type": {"title": "Error Type", "type": "string"},
+        "input": {"title": "Input"},
+        "ctx": {"title": "Context", "type": "object"},
     },
 }
 HTTP_VALIDATION_ERROR = {
     "title": "HTTPValidationError",
     "type": "object",
+    "properties": {"detail": {"title": "Detail", "type": "array", "items": {"$ref": REF_PREFIX + "ValidationError"}}},
+}
+STATUS_RANGES = {
+    "1XX": "Information",
+    "2XX": "Success",
+    "3XX": "Redirection",
+    "4XX": "Client Error",
+    "5XX": "Server Error",
+    "DEFAULT": "Default Response",
+}
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
     "properties": {
-        "detail": {"title": "Detail", "type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}}
+        "data": {"type": "string"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
     },
 }
+# Marker attributes that are constraints of the value (they shape its schema).
+_CONSTRAINTS = (
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "multiple_of",
+    "min_length",
+    "max_length",
+    "pattern",
+    "max_digits",
+    "decimal_places",
+    "allow_inf_nan",
+    "strict",
+    "discriminator",
+)
 
 
-def _move_refs(node: Any) -> Any:
-    """Point a model schema's ``#/$defs/X`` references at ``components/schemas``."""
+@dataclasses.dataclass(eq=False)
+class SchemaField:
+    """One value the document describes: a parameter, a body or a response."""
+
+    annotation: Any
+    mode: Mode
+    alias: str = ""
+    title: str | None = None
+    description: str | None = None
+    examples: Any = None
+    deprecated: bool | None = None
+    extra: dict[str, Any] | None = None
+    info: Any = None  # a model field's own FieldInfo (its constraints)
+    constraints: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def annotated(self) -> Any:
+        tp = _for_schema(self.annotation)
+        metadata = list(getattr(self.info, "metadata", None) or ())
+        if metadata:
+            return Annotated[(tp, *metadata)]  # type: ignore[valid-type]
+        if self.constraints:
+            return Annotated[tp, Field(**self.constraints)]
+        return tp
+
+
+def _for_schema(tp: Any) -> Any:
+    """The annotation as the schema generator sees it: an ``UploadFile`` is bytes."""
+    if tp is UploadFile:
+        return bytes
+    origin = get_origin(tp)
+    if origin is None:
+        return tp
+    args = get_args(tp)
+    if origin is Annotated:
+        return Annotated[(_for_schema(args[0]), *tp.__metadata__)]  # type: ignore[valid-type]
+    new = tuple(_for_schema(a) for a in args)
+    if new == args:
+        return tp
+    if origin in (Union, __import__("types").UnionType):
+        return Union[new]  # type: ignore[valid-type]  # noqa: UP007 - rebuilt from its parts
+    try:
+        return origin[new] if len(new) > 1 else origin[new[0]]
+    except TypeError:
+        return tp
+
+
+def _field_of(marker: Param | None, annotation: Any, alias: str, mode: Mode = "validation") -> SchemaField:
+    field = SchemaField(annotation=annotation, mode=mode, alias=alias)
+    if marker is not None:
+        field.title = marker.title
+        field.description = marker.description
+        field.examples = marker.examples
+        field.deprecated = marker.deprecated
+        field.extra = marker.json_schema_extra
+        field.constraints = {k: getattr(marker, k) for k in _CONSTRAINTS if getattr(marker, k, None) is not None}
+    return field
+
+
+def _binary(node: Any) -> Any:
+    """Bytes as FastAPI describes them: ``contentMediaType`` rather than ``format: binary``."""
     if isinstance(node, dict):
-        return {
-            k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" and isinstance(v, str) else _move_refs(v))
-            for k, v in node.items()
-        }
+        out = {k: _binary(v) for k, v in node.items()}
+        if out.get("type") == "string" and out.get("format") == "binary":
+            del out["format"]
+            out["contentMediaType"] = "application/octet-stream"
+        return out
     if isinstance(node, list):
-        return [_move_refs(v) for v in node]
+        return [_binary(v) for v in node]
     return node
 
 
-class SchemaBuilder:
-    """JSON Schemas for annotations; models go to ``components/schemas``."""
+class _Route:
+    """What the document needs of one route: its flat parameters, body and responses."""
 
-    def __init__(self) -> None:
-        self.components: dict[str, Any] = {}
-        self.security_schemes: dict[str, Any] = {}
-
-    def schema(self, tp: Any) -> dict[str, Any]:
-        tp, _ = _plan.split_annotated(tp)
-        inner, optional = _plan.split_optional(tp)
-        if optional:
-            return {"anyOf": [self.schema(inner), {"type": "null"}]}
-        if inner in _SIMPLE:
-            return dict(_SIMPLE[inner])
-        origin = get_origin(inner)
-        if origin in (list, set, tuple, frozenset):
-            args = get_args(inner)
-            return {"type": "array", "items": self.schema(args[0]) if args else {}}
-        if origin is dict or inner is dict:
-            args = get_args(inner)
-            return {"type": "object", "additionalProperties": self.schema(args[1]) if len(args) == 2 else True}
-        if origin is Literal:
-            return {"enum": list(get_args(inner))}
-        if isinstance(inner, type) and issubclass(inner, enum.Enum):
-            self.components.setdefault(inner.__name__, {"title": inner.__name__, "enum": [m.value for m in inner]})
-            return {"$ref": f"#/components/schemas/{inner.__name__}"}
-        if isinstance(inner, type):
-            own = getattr(inner, "model_json_schema", None)
-            if callable(own):
-                schema = _move_refs(dict(own()))
-                for name, sub in schema.pop("$defs", {}).items():
-                    self.components.setdefault(name, sub)
-                self.components.setdefault(inner.__name__, schema)
-                return {"$ref": f"#/components/schemas/{inner.__name__}"}
-            if dataclasses.is_dataclass(inner):
-                hints = typing.get_type_hints(inner)
-                props = {f.name: self.schema(hints.get(f.name, Any)) for f in dataclasses.fields(inner)}
-                required = [
-                    f.name
-                    for f in dataclasses.fields(inner)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-                ]
-                self.components.setdefault(
-                    inner.__name__,
-                    {"title": inner.__name__, "type": "object", "properties": props, "required": required},
-                )
-                return {"$ref": f"#/components/schemas/{inner.__name__}"}
-        return {}
-
-
-def _operation(app: App, route: Any, method: str, sb: SchemaBuilder) -> dict[str, Any]:
-    builder = _plan.PlanBuilder(route.path_names)
-    builder.dependant(route.endpoint)
-    for d in [*app.app_dependencies, *route.dependencies]:
-        if d.dependency:
-            builder.dependant(d.dependency)
-    builder.finish()
-    if builder.security:
-        for scheme in builder.security:
-            sb.security_schemes[scheme.scheme_name] = scheme.model
-    op: dict[str, Any] = {
-        "summary": route.summary or route.name.replace("_", " ").title(),
-        "operationId": route.operation_id or route.generate_unique_id_function(route),
-    }
-    if route.tags:
-        op["tags"] = route.tags
-    if route.description or route.endpoint.__doc__:
-        op["description"] = route.description or (route.endpoint.__doc__ or "").strip()
-    if route.deprecated:
-        op["deprecated"] = True
-    parameters, body_props, body_required, whole_body = [], {}, [], None
-    for p in builder.params:
-        marker = p.get("marker")
-        if marker is not None and not marker.include_in_schema:
-            continue
-        schema = sb.schema(p["annotation"])
-        if p["source"] in ("path", "query", "header", "cookie"):
-            param = {
-                "name": p["alias"],
-                "in": p["source"],
-                "required": p["required"] or p["source"] == "path",
-                "schema": schema,
-            }
-            if marker is not None and marker.description:
-                param["description"] = marker.description
-            parameters.append(param)
-        elif p["source"] == "body":
-            whole_body = (schema, p["required"])
-        elif p["source"] == "file":
-            binary = {"type": "string", "format": "binary"}
-            body_props[p["alias"]] = {"type": "array", "items": binary} if p["list"] else binary
-            if p["required"]:
-                body_required.append(p["alias"])
-        elif p["source"] in ("body_field", "form"):
-            body_props[p["alias"]] = schema
-            if p["required"]:
-                body_required.append(p["alias"])
-    if parameters:
-        op["parameters"] = parameters
-    if builder.security:
-        op["security"] = [{s.scheme_name: []} for s in builder.security]
-    if whole_body is not None:
-        op["requestBody"] = {"content": {"application/json": {"schema": whole_body[0]}}, "required": whole_body[1]}
-    elif body_props:
-        sources = {p["source"] for p in builder.params}
-        media = (
-            "multipart/form-data"
-            if "file" in sources
-            else "application/x-www-form-urlencoded"
-            if "form" in sources
-            else "application/json"
+    def __init__(self, route: Any, app_dependencies: Sequence[Any]) -> None:
+        self.route = route
+        builder = _plan.PlanBuilder(route.path_names)
+        builder.dependant(route.endpoint)
+        for d in [*app_dependencies, *route.dependencies]:
+            if d.dependency:
+                builder.dependant(d.dependency)
+        builder.finish()
+        self.security = builder.security
+        self.params: list[tuple[str, SchemaField, bool, Param | None, str]] = []
+        body: list[tuple[str, str, SchemaField, bool, Param | None]] = []  # name, alias, field, required, marker
+        in_models = {i for _, _, _, indices in builder.param_models for i in indices}
+        form_models = [m for m in builder.param_models if m[0].source == "form"]
+        for index, p in enumerate(builder.params):
+            marker = p.get("marker")
+            source = p["source"]
+            if marker is not None and not marker.include_in_schema:
+                continue
+            if index in in_models:
+                if source in ("path", "query", "header", "cookie"):
+                    field_name, info = p["_model_field"]
+                    owner = next(m for m in builder.param_models if index in m[3])
+                    choices = _plan._alias_choices(getattr(info, "validation_alias", None))
+                    alias = choices[0] if choices else info.alias or field_name
+                    name = alias
+                    if source == "header" and alias == field_name and getattr(owner[0], "convert_underscores", True):
+                        name = alias.replace("_", "-")
+                    field = SchemaField(annotation=info.annotation, mode="validation", alias=alias, info=info)
+                    field.title, field.description = info.title, info.description
+                    field.deprecated = bool(getattr(info, "deprecated", None)) or None
+                    self.params.append((source, field, info.is_required() and owner[2], info, name))
+                continue
+            if source in ("path", "query", "header", "cookie"):
+                choices = _plan._alias_choices(getattr(marker, "validation_alias", None))
+                alias = choices[0] if choices else getattr(marker, "alias", None) or p["name"]
+                name = alias
+                if source == "header" and alias == p["name"] and getattr(marker, "convert_underscores", True):
+                    name = alias.replace("_", "-")
+                field = _field_of(marker, p["annotation"], alias)
+                self.params.append((source, field, p["required"] or source == "path", marker, name))
+            elif source in ("body", "body_field", "form", "file"):
+                field = _field_of(marker, p["annotation"], p["alias"])
+                body.append((p["name"], p["alias"], field, p["required"], marker))
+        for marker, model, required, _ in form_models:
+            field = _field_of(None, model, "body")
+            body.append((model.__name__, "body", field, required, marker))
+        self.unique_id = route.generate_unique_id_function(route)
+        self.body = self._body_field(body)
+        self.response_class = route.response_class
+        self.response_model = _plan.response_model_of(route)
+        self.response: SchemaField | None = None
+        if self.response_model is not None and _body_allowed(route.status_code):
+            alias = "Response_" + self.unique_id
+            self.response = SchemaField(annotation=self.response_model, mode="serialization", alias=alias)
+        self.extra_responses: dict[Any, SchemaField] = {}
+        for code, extra in route.responses.items():
+            if isinstance(extra, dict) and extra.get("model") is not None:
+                alias = f"Response_{code}_{self.unique_id}"
+                self.extra_responses[code] = SchemaField(annotation=extra["model"], mode="serialization", alias=alias)
+        self.callbacks = [_Route(cb, []) for cb in (route.callbacks or []) if hasattr(cb, "endpoint")]
+        self.validates = self.body is not None or any(
+            p["source"] in ("path", "query", "header", "cookie") for p in builder.params
         )
-        op["requestBody"] = {
-            "content": {media: {"schema": {"type": "object", "properties": body_props, "required": body_required}}},
-            "required": bool(body_required),
-        }
-    status = str(route.status_code or 200)
-    model = _plan.response_model_of(route)
-    response: dict[str, Any] = {"description": route.response_description}
-    if model is not None:
-        response["content"] = {"application/json": {"schema": sb.schema(model)}}
-    else:
-        response["content"] = {"application/json": {"schema": {}}}
-    responses: dict[str, Any] = {status: response}
-    if builder.params:
-        responses["422"] = {
-            "description": "Validation Error",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
-        }
-    for code, extra in route.responses.items():
-        responses[str(code)] = {
-            "description": extra.get("description", "Additional Response"),
-            **{k: v for k, v in extra.items() if k != "model"},
-        }
-        if "model" in extra:
-            responses[str(code)]["content"] = {"application/json": {"schema": sb.schema(extra["model"])}}
-    op["responses"] = responses
-    return op
+
+    def _body_field(self, body: list[tuple[str, str, SchemaField, bool, Param | None]]) -> Any:
+        """FastAPI's rule: one unembedded body is the body itself; several (or
+        any form field that is not a model) become the model ``Body_<operation id>``."""
+        if not body:
+            return None
+        name, alias, field, required, marker = body[0]
+        embed = len(body) > 1 or bool(getattr(marker, "embed", False))
+        if isinstance(marker, Form) and not _plan.is_model(_plan.split_optional(field.annotation)[0]):
+            embed = True
+        if alias == "body":  # a form model
+            embed = len(body) > 1
+        media = self._media(body)
+        if not embed:
+            return field, required, media, marker
+        fields: dict[str, Any] = {}
+        for name, alias, f, req, m in body:
+            kwargs: dict[str, Any] = dict(f.constraints)
+            if alias != name:
+                kwargs["alias"] = alias
+            for key in ("title", "description", "examples", "deprecated"):
+                if getattr(f, key) is not None:
+                    kwargs[key] = getattr(f, key)
+            if f.extra:
+                kwargs["json_schema_extra"] = f.extra
+            fields[name] = (_for_schema(f.annotation), Field(... if req else (m.default if m else None), **kwargs))
+        model_name = "Body_" + self.unique_id
+        model = create_model(model_name, **fields)
+        return SchemaField(annotation=model, mode="validation", alias="body"), any(b[3] for b in body), media, None
+
+    @staticmethod
+    def _media(body: list[tuple[str, str, SchemaField, bool, Param | None]]) -> str:
+        markers = [b[4] for b in body]
+        if any(isinstance(m, File) for m in markers):
+            return "multipart/form-data"
+        if any(isinstance(m, Form) for m in markers):
+            return "application/x-www-form-urlencoded"
+        types = {m.media_type for m in markers if isinstance(m, Body)}
+        return types.pop() if len(types) == 1 else "application/json"
+
+    def fields(self) -> Iterator[SchemaField]:
+        for _, field, _, _, _ in self.params:
+            yield field
+        if self.body is not None:
+            yield self.body[0]
+        if self.response is not None:
+            yield self.response
+        yield from self.extra_responses.values()
+        for callback in self.callbacks:
+            yield from callback.fields()
+
+
+def _body_allowed(status: int | None) -> bool:
+    if status is None:
+        return True
+    return not (status < 200 or status in (204, 205, 304))
+
+
+class _Document:
+    def __init__(self, separate_input_output_schemas: bool) -> None:
+        self.separate = separate_input_output_schemas
+        self.mapping: dict[tuple[Any, str], dict[str, Any]] = {}
+        self.definitions: dict[str, Any] = {}
+        self.security_schemes: dict[str, Any] = {}
+        self.operation_ids: set[str] = set()
+
+    def generate(self, routes: Sequence[_Route]) -> None:
+        inputs = []
+        for r in routes:
+            for field in r.fields():
+                mode = field.mode if self.separate else "validation"
+                bare = field.annotated()
+                if isinstance(bare, type) and dataclasses.is_dataclass(bare):
+                    # A dataclass as itself: the generator makes it a definition.
+                    inputs.append((field, mode, bare))
+                    continue
+                try:
+                    core = TypeAdapter(bare).core_schema
+                except Exception:  # noqa: BLE001 - a type the generator cannot describe: any value
+                    core = TypeAdapter(Any).core_schema
+                inputs.append((field, mode, core))
+        generator = GenerateJsonSchema(ref_template=REF_PREFIX + "{model}")
+        mapping, definitions = generator.generate_definitions(inputs=inputs)
+        self.mapping = {(key[0], key[1]): _binary(value) for key, value in mapping.items()}
+        for name, schema in definitions.items():
+            schema = _binary(schema)
+            if isinstance(schema.get("description"), str):
+                schema["description"] = schema["description"].split("\f")[0]
+            self.definitions[name] = schema
+
+    def schema(self, field: SchemaField, alias: str | None = None) -> dict[str, Any]:
+        mode = field.mode if self.separate else "validation"
+        schema = dict(self.mapping.get((field, mode), {}))
+        if "$ref" not in schema:
+            for key in ("description", "examples", "deprecated"):
+                value = getattr(field, key)
+                if value is not None and key not in schema:
+                    schema[key] = value
+            if field.extra:
+                schema.update(field.extra)
+            name = alias if alias is not None else field.alias
+            schema["title"] = field.title or name.title().replace("_", " ")
+        return schema
+
+    def path(self, r: _Route) -> dict[str, Any]:
+        route = r.route
+        out: dict[str, Any] = {}
+        for method in route.methods:
+            out[method.lower()] = self.operation(r, method)
+        return out
+
+    def operation(self, r: _Route, method: str) -> dict[str, Any]:
+        from ouroboros.api.responses import JSONResponse
+
+        route = r.route
+        op: dict[str, Any] = {}
+        if route.tags:
+            op["tags"] = list(route.tags)
+        op["summary"] = route.summary or route.name.replace("_", " ").title()
+        description = route.description or inspect.cleandoc(route.endpoint.__doc__ or "")
+        if description:
+            op["description"] = description.split("\f")[0].strip()
+        op["operationId"] = route.operation_id or r.unique_id
+        self.operation_ids.add(op["operationId"])
+        if route.deprecated:
+            op["deprecated"] = True
+        security: dict[str, list[str]] = {}
+        for scheme in r.security:
+            self.security_schemes[scheme.scheme_name] = _scheme_model(scheme)
+            security.setdefault(scheme.scheme_name, [])
+        if security:
+            op["security"] = [{name: scopes} for name, scopes in security.items()]
+        parameters: dict[tuple[str, str], dict[str, Any]] = {}
+        for source, field, required, marker, alias in r.params:
+            param: dict[str, Any] = {"name": alias, "in": source, "required": required, "schema": self.schema(field)}
+            if field.description:
+                param["description"] = field.description
+            openapi_examples = getattr(marker, "openapi_examples", None)
+            example = getattr(marker, "example", ...)
+            if openapi_examples:
+                param["examples"] = openapi_examples
+            elif example is not ... and example is not None and isinstance(marker, Param):
+                param["example"] = example
+            if field.deprecated:
+                param["deprecated"] = True
+            key = (source, alias)
+            if key not in parameters or required:
+                parameters[key] = param
+        if parameters:
+            op["parameters"] = list(parameters.values())
+        if r.body is not None and method.upper() in METHODS_WITH_BODY:
+            field, required, media, marker = r.body
+            content: dict[str, Any] = {"schema": self.schema(field)}
+            openapi_examples = getattr(marker, "openapi_examples", None)
+            example = getattr(marker, "example", ...)
+            if openapi_examples:
+                content["examples"] = openapi_examples
+            elif example is not ...:
+                content["example"] = example
+            request_body: dict[str, Any] = {}
+            if required:
+                request_body["required"] = True
+            request_body["content"] = {media: content}
+            op["requestBody"] = request_body
+        if r.callbacks:
+            op["callbacks"] = {cb.route.name: {cb.route.path: self.path(cb)} for cb in r.callbacks}
+        response_class = route.response_class or JSONResponse
+        media_type = getattr(response_class, "media_type", None)
+        status = str(route.status_code) if route.status_code is not None else _default_status(response_class)
+        responses: dict[str, Any] = {status: {"description": route.response_description}}
+        if _body_allowed(route.status_code) and media_type:
+            schema: dict[str, Any] = {"type": "string"}
+            if isinstance(response_class, type) and issubclass(response_class, JSONResponse):
+                schema = self.schema(r.response) if r.response is not None else {}
+            responses[status]["content"] = {media_type: {"schema": schema}}
+        for code, extra in route.responses.items():
+            extra = copy.deepcopy(extra) if isinstance(extra, dict) else {}
+            extra.pop("model", None)
+            key = str(code).upper()
+            if key == "DEFAULT":
+                key = "default"
+            current = responses.setdefault(key, {})
+            field = r.extra_responses.get(code)
+            if field is not None:
+                target = extra.setdefault("content", {}).setdefault(media_type or "application/json", {})
+                _deep_update(target.setdefault("schema", {}), self.schema(field))
+            status_text = STATUS_RANGES.get(str(code).upper())
+            if status_text is None:
+                try:
+                    status_text = http.client.responses.get(int(code))
+                except (TypeError, ValueError):
+                    status_text = None
+            description = extra.get("description") or current.get("description") or status_text or "Additional Response"
+            _deep_update(current, extra)
+            current["description"] = description
+        if r.validates and not any(s in responses for s in ("422", "4XX", "default")):
+            responses["422"] = {
+                "description": "Validation Error",
+                "content": {"application/json": {"schema": {"$ref": REF_PREFIX + "HTTPValidationError"}}},
+            }
+            self.definitions.setdefault("ValidationError", VALIDATION_ERROR)
+            self.definitions.setdefault("HTTPValidationError", HTTP_VALIDATION_ERROR)
+        op["responses"] = responses
+        if getattr(route, "openapi_extra", None):
+            _deep_update(op, route.openapi_extra)
+        return op
+
+
+def _default_status(response_class: Any) -> str:
+    try:
+        default = inspect.signature(response_class.__init__).parameters.get("status_code")
+    except (TypeError, ValueError):
+        default = None
+    if default is not None and isinstance(default.default, int):
+        return str(default.default)
+    return "200"
+
+
+def _scheme_model(scheme: Any) -> Any:
+    model = scheme.model
+    dump = getattr(model, "model_dump", None)
+    if callable(dump):
+        return dump(by_alias=True, exclude_none=True)
+    return model
+
+
+def _deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        elif isinstance(value, list) and isinstance(target.get(key), list):
+            target[key] = target[key] + value
+        else:
+            target[key] = value
 
 
 def build_openapi(app: App) -> dict[str, Any]:
-    """Build the document from every route with ``include_in_schema``."""
-    sb = SchemaBuilder()
+    """Build the document from every route (and webhook) with ``include_in_schema``."""
+    app_deps = getattr(app, "app_dependencies", [])
+    routes = [_Route(route, app_deps) for route in app.routes if route.include_in_schema]
+    webhooks_router = getattr(app, "webhooks", None)
+    hooks = [_Route(route, []) for route in getattr(webhooks_router, "routes", []) if route.include_in_schema]
+    doc = _Document(getattr(app, "separate_input_output_schemas", True))
+    doc.generate([*routes, *hooks])
     paths: dict[str, Any] = {}
-    for route in app.routes:
-        if not route.include_in_schema:
-            continue
-        item = paths.setdefault(route.path.replace(":path}", "}"), {})
-        for method in route.methods:
-            item[method.lower()] = _operation(app, route, method, sb)
+    for r in routes:
+        paths.setdefault(r.route.path.replace(":path}", "}"), {}).update(doc.path(r))
+    webhook_paths: dict[str, Any] = {}
+    for r in hooks:
+        webhook_paths.setdefault(r.route.path.replace(":path}", "}"), {}).update(doc.path(r))
     info: dict[str, Any] = {"title": app.title}
     for key, value in (
         ("summary", app.summary),
@@ -217,23 +479,21 @@ def build_openapi(app: App) -> dict[str, Any]:
         if value:
             info[key] = value
     info["version"] = app.version
-    schemas = dict(sb.components)
-    if any("422" in op.get("responses", {}) for item in paths.values() for op in item.values()):
-        schemas["ValidationError"] = VALIDATION_ERROR
-        schemas["HTTPValidationError"] = HTTP_VALIDATION_ERROR
-    doc: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    out: dict[str, Any] = {"openapi": "3.1.0", "info": info}
     if app.servers:
-        doc["servers"] = app.servers
-    doc["paths"] = paths
+        out["servers"] = app.servers
     components: dict[str, Any] = {}
-    if schemas:
-        components["schemas"] = schemas
-    if sb.security_schemes:
-        components["securitySchemes"] = sb.security_schemes
+    if doc.definitions:
+        components["schemas"] = {k: doc.definitions[k] for k in sorted(doc.definitions)}
+    if doc.security_schemes:
+        components["securitySchemes"] = doc.security_schemes
     if components:
-        doc["components"] = components
+        out["components"] = components
+    out["paths"] = paths
+    if webhook_paths:
+        out["webhooks"] = webhook_paths
     if app.openapi_tags:
-        doc["tags"] = app.openapi_tags
+        out["tags"] = app.openapi_tags
     if app.openapi_external_docs:
-        doc["externalDocs"] = app.openapi_external_docs
-    return doc
+        out["externalDocs"] = app.openapi_external_docs
+    return out
