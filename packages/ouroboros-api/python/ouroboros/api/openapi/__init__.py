@@ -94,6 +94,7 @@ class SchemaField:
     deprecated: bool | None = None
     extra: dict[str, Any] | None = None
     info: Any = None  # a model field's own FieldInfo (its constraints)
+    default: Any = None  # shown when not None (FastAPI drops None values)
     constraints: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def annotated(self) -> Any:
@@ -185,6 +186,8 @@ class _Route:
                     field = SchemaField(annotation=info.annotation, mode="validation", alias=alias, info=info)
                     field.title, field.description = info.title, info.description
                     field.deprecated = bool(getattr(info, "deprecated", None)) or None
+                    if not info.is_required() and getattr(info, "default_factory", None) is None:
+                        field.default = info.default
                     self.params.append((source, field, info.is_required() and owner[2], info, name))
                 continue
             if source in ("path", "query", "header", "cookie"):
@@ -192,11 +195,15 @@ class _Route:
                 alias = choices[0] if choices else getattr(marker, "alias", None) or p["name"]
                 name = alias
                 if source == "header" and alias == p["name"] and getattr(marker, "convert_underscores", True):
-                    name = alias.replace("_", "-")
+                    name = alias = alias.replace("_", "-")
                 field = _field_of(marker, p["annotation"], alias)
+                if not p["required"] and getattr(marker, "default_factory", None) is None:
+                    field.default = p["default"]
                 self.params.append((source, field, p["required"] or source == "path", marker, name))
             elif source in ("body", "body_field", "form", "file"):
                 field = _field_of(marker, p["annotation"], p["alias"])
+                if not p["required"] and getattr(marker, "default_factory", None) is None:
+                    field.default = p["default"]
                 body.append((p["name"], p["alias"], field, p["required"], marker))
         for marker, model, required, _ in form_models:
             field = _field_of(None, model, "body")
@@ -234,7 +241,7 @@ class _Route:
         if not embed:
             return field, required, media, marker
         fields: dict[str, Any] = {}
-        for name, alias, f, req, m in body:
+        for name, alias, f, req, _marker in body:
             kwargs: dict[str, Any] = dict(f.constraints)
             if alias != name:
                 kwargs["alias"] = alias
@@ -243,7 +250,7 @@ class _Route:
                     kwargs[key] = getattr(f, key)
             if f.extra:
                 kwargs["json_schema_extra"] = f.extra
-            fields[name] = (_for_schema(f.annotation), Field(... if req else (m.default if m else None), **kwargs))
+            fields[name] = (_for_schema(f.annotation), Field(... if req else f.default, **kwargs))
         model_name = "Body_" + self.unique_id
         model = create_model(model_name, **fields)
         return SchemaField(annotation=model, mode="validation", alias="body"), any(b[3] for b in body), media, None
@@ -318,6 +325,8 @@ class _Document:
                     schema[key] = value
             if field.extra:
                 schema.update(field.extra)
+            if field.default is not None and "default" not in schema:
+                schema["default"] = _plain(field.default)
             name = alias if alias is not None else field.alias
             schema["title"] = field.title or name.title().replace("_", " ")
         return schema
@@ -496,4 +505,22 @@ def build_openapi(app: App) -> dict[str, Any]:
         out["tags"] = app.openapi_tags
     if app.openapi_external_docs:
         out["externalDocs"] = app.openapi_external_docs
-    return out
+    return _drop_none(out)
+
+
+def _drop_none(node: Any) -> Any:
+    """FastAPI writes the document with ``exclude_none``: no key has the value None."""
+    if isinstance(node, dict):
+        return {k: _drop_none(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_drop_none(v) for v in node]
+    return node
+
+
+def _plain(value: Any) -> Any:
+    from ouroboros.api.encoders import jsonable_encoder
+
+    try:
+        return jsonable_encoder(value)
+    except (TypeError, ValueError):
+        return None
