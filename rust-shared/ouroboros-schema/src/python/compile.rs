@@ -322,6 +322,10 @@ impl Compiler {
             Some(schema) => Some(Box::new(self.schema(py, &schema)?)),
             None => None,
         };
+        let extras_keys = match get(d, "extras_keys_schema")? {
+            Some(schema) => Some(Box::new(self.schema(py, &schema)?)),
+            None => None,
+        };
         let all_names = pyo3::types::PyFrozenSet::new(py, fields.iter().map(|f| f.name.bind(py)))?;
         let multi_key = fields.iter().any(|f| f.lookup.len() > 1);
         let model = ModelValidator {
@@ -351,6 +355,7 @@ impl Compiler {
                 }
                 None => None,
             },
+            extras_keys,
         };
         let plain = computed.is_empty()
             && extra != ExtraBehavior::Allow

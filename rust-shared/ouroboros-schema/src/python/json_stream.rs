@@ -231,14 +231,9 @@ fn object<'py>(
             if seen.get(i) {
                 continue;
             }
-            match field.default.value(py, &dict) {
-                Ok(Some(v)) => {
-                    if let Err(e) = field.set_default(py, &dict, v, st, &mut errors) {
-                        return Ok(Err(e.into()));
-                    }
-                    order.resize(errors.0.len(), i);
-                }
-                Ok(None) => {
+            match model.fill_default(py, i, &dict, st, &mut errors) {
+                Ok(true) => order.resize(errors.0.len(), i),
+                Ok(false) => {
                     if whole.is_none() {
                         // The object as Python data, for the `missing` errors' input.
                         let raw = jiter.slice_to_current(start);
@@ -266,6 +261,9 @@ fn object<'py>(
     match r? {
         Ok(()) => {}
         Err(e) => return Ok(Err(e)),
+    }
+    if let Err(e) = model.validate_extras(py, &dict, &mut extra, st, &mut errors) {
+        return Ok(Err(e));
     }
     if !errors.is_empty() {
         return Ok(Err(ModelValidator::ordered_lines(errors, order)));

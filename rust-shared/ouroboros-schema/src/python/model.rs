@@ -131,14 +131,25 @@ pub struct ModelValidator {
     pub post_init: Option<Py<PyAny>>,
     /// A TypedDict: validation gives the dict of its keys (and extra keys), not an instance.
     pub typed_dict: bool,
-    /// A TypedDict's `extra_items` type: every extra value is validated with it.
+    /// A TypedDict's `extra_items` type, or a model's typed `__pydantic_extra__`
+    /// (`dict[str, V]`): every extra value is validated with it.
     pub extras: Option<Box<Validator>>,
     /// A parametrized generic model (`Inner[int]`): its origin class (`Inner`) and the function
     /// giving the field values of an instance of another parametrization, validated again.
     pub generic_origin: Option<(Py<PyType>, Py<PyAny>)>,
+    /// A model's `__pydantic_extra__: dict[K, V]` with keys other than plain `str`.
+    pub extras_keys: Option<Box<Validator>>,
 }
 
 static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static UNDEFINED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `PydanticUndefined`, the input of errors about a value that never existed.
+fn undefined(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    UNDEFINED
+        .import(py, "ouroboros.validation._fields", "PYDANTIC_UNDEFINED")
+        .cloned()
+}
 
 /// A `mode="wrap"` model validator called on the raw input (its errors name that input).
 fn call_wrap<'py>(
@@ -572,6 +583,113 @@ impl ModelValidator {
         Ok(instance)
     }
 
+    /// Validate the extra items of a model whose `__pydantic_extra__` is typed:
+    /// values with `extras`, keys with `extras_keys` (which must give strings),
+    /// with the validated fields `dict` as the validators' `info.data`;
+    /// failures are reported at the item's key.
+    pub fn validate_extras<'py>(
+        &self,
+        py: Python<'py>,
+        dict: &Bound<'py, PyDict>,
+        extra: &mut Option<Bound<'py, PyDict>>,
+        st: &mut State<'_, 'py>,
+        errors: &mut Errors,
+    ) -> ValResult<()> {
+        if self.typed_dict || (self.extras.is_none() && self.extras_keys.is_none()) {
+            return Ok(());
+        }
+        let Some(items) = extra.as_ref() else {
+            return Ok(());
+        };
+        let saved = st.data.replace(dict.clone());
+        let r = (|| -> ValResult<Bound<'py, PyDict>> {
+            let out = PyDict::new(py);
+            for (k, v) in items.iter() {
+                let loc = LocItem::Key(k.str()?.to_cow()?.as_ref().into());
+                let key = match &self.extras_keys {
+                    None => k,
+                    Some(keys) => match keys.validate(py, &Inp::Py(k), st) {
+                        Ok(key) if key.is_instance_of::<PyString>() => key,
+                        Ok(key) => {
+                            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                                "Extra keys must be strings, got `{}`",
+                                key.get_type().name()?
+                            ))
+                            .into())
+                        }
+                        Err(e) => {
+                            errors.push(e, &loc)?;
+                            continue;
+                        }
+                    },
+                };
+                let value = match &self.extras {
+                    None => v,
+                    Some(values) => match values.validate(py, &Inp::Py(v), st) {
+                        Ok(value) => value,
+                        Err(e) => {
+                            errors.push(e, &loc)?;
+                            continue;
+                        }
+                    },
+                };
+                out.set_item(key, value)?;
+            }
+            Ok(out)
+        })();
+        st.data = saved;
+        *extra = Some(r?);
+        Ok(())
+    }
+
+    /// Fill field `i`, which the input lacks, with its default (validated when
+    /// the field asks); false when it has none (the field is missing). A
+    /// factory taking the validated data is not called once an earlier field
+    /// failed or is absent: the field gets `default_factory_not_called`, as
+    /// in Pydantic, instead of a factory reading incomplete data.
+    pub fn fill_default<'py>(
+        &self,
+        py: Python<'py>,
+        i: usize,
+        dict: &Bound<'py, PyDict>,
+        st: &mut State<'_, 'py>,
+        errors: &mut Errors,
+    ) -> PyResult<bool> {
+        let field = &self.fields[i];
+        match &field.default {
+            FieldDefault::Required => return Ok(false),
+            FieldDefault::Omit => return Ok(true),
+            FieldDefault::Factory {
+                takes_data: true, ..
+            } => {
+                let incomplete = !errors.is_empty()
+                    || self.fields[..i].iter().any(|f| {
+                        !matches!(f.default, FieldDefault::Omit)
+                            && !dict.contains(f.name.bind(py)).unwrap_or(true)
+                    });
+                if incomplete {
+                    errors.0.push(LineError {
+                        kind: ErrorType::Custom {
+                            kind: "default_factory_not_called".into(),
+                            message: "The default factory uses validated data, but at least one \
+                                      validation error occurred"
+                                .into(),
+                        },
+                        loc: vec![LocItem::Key(field.name_str.as_str().into())],
+                        input: undefined(py)?.unbind(),
+                        ctx_py: None,
+                    });
+                    return Ok(true);
+                }
+            }
+            FieldDefault::Value { .. } | FieldDefault::Factory { .. } => {}
+        }
+        if let Some(v) = field.default.value(py, dict)? {
+            field.set_default(py, dict, v, st, errors)?;
+        }
+        Ok(true)
+    }
+
     /// The `missing` error of `field` (located at its first lookup key),
     /// whose input is the whole object the model was read from.
     #[must_use]
@@ -677,9 +795,7 @@ impl ModelValidator {
                                 Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
                             },
                             None => {
-                                if let Some(v) = field.default.value(py, &dict)? {
-                                    field.set_default(py, &dict, v, st, &mut errors)?;
-                                } else if !matches!(field.default, FieldDefault::Omit) {
+                                if !self.fill_default(py, i, &dict, st, &mut errors)? {
                                     let w = if let Some(w) = &whole {
                                         w.clone()
                                     } else {
@@ -745,6 +861,7 @@ impl ModelValidator {
         })();
         st.data = saved_data;
         result?;
+        self.validate_extras(py, &dict, &mut extra, st, &mut errors)?;
         if !errors.is_empty() {
             return Err(ValError::Lines(errors.0));
         }
@@ -807,11 +924,11 @@ impl ModelValidator {
                         Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                     }
                 }
-                None => match field.default.value(py, dict)? {
-                    Some(v) => field.set_default(py, dict, v, st, errors)?,
-                    None if matches!(field.default, FieldDefault::Omit) => {}
-                    None => errors.0.push(Self::missing_line(field, input.as_any())),
-                },
+                None => {
+                    if !self.fill_default(py, i, dict, st, errors)? {
+                        errors.0.push(Self::missing_line(field, input.as_any()));
+                    }
+                }
             }
         }
         if self.extra != ExtraBehavior::Ignore && used < input.len() {
@@ -868,11 +985,11 @@ impl ModelValidator {
                     }
                     Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                 },
-                None => match field.default.value(py, dict)? {
-                    Some(v) => field.set_default(py, dict, v, st, errors)?,
-                    None if matches!(field.default, FieldDefault::Omit) => {}
-                    None => errors.0.push(Self::missing_line(field, input)),
-                },
+                None => {
+                    if !self.fill_default(py, i, dict, st, errors)? {
+                        errors.0.push(Self::missing_line(field, input));
+                    }
+                }
             }
         }
         Ok(())
@@ -1103,9 +1220,7 @@ impl ModelValidator {
                         }
                     }
                     None => {
-                        if let Some(v) = field.default.value(py, &dict)? {
-                            field.set_default(py, &dict, v, st, &mut errors)?;
-                        } else if !matches!(field.default, FieldDefault::Omit) {
+                        if !self.fill_default(py, i, &dict, st, &mut errors)? {
                             let loc = candidates.first().map_or_else(
                                 || vec![LocItem::Key(field.name_str.as_str().into())],
                                 |p| loc_of(p),
@@ -1172,6 +1287,7 @@ impl ModelValidator {
                 Source::Attrs(_) => {}
             }
         }
+        self.validate_extras(py, &dict, &mut extra, st, &mut errors)?;
         if !errors.is_empty() {
             return Err(ValError::Lines(errors.0));
         }

@@ -111,8 +111,7 @@ where
             if seen.get(i) {
                 continue;
             }
-            if let Some(v) = field.default.value(py, &dict)? {
-                field.set_default(py, &dict, v, st, &mut errors)?;
+            if model.fill_default(py, i, &dict, st, &mut errors)? {
                 order.resize(errors.0.len(), i);
                 continue;
             }
@@ -133,6 +132,7 @@ where
     })();
     st.data = saved;
     r?;
+    model.validate_extras(py, &dict, &mut extra, st, &mut errors)?;
     if !errors.is_empty() {
         return Err(ModelValidator::ordered_lines(errors, order));
     }

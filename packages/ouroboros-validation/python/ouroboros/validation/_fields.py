@@ -219,10 +219,21 @@ class FieldInfo:
         """True when the field has neither a default nor a default factory."""
         return self.default is PYDANTIC_UNDEFINED and self.default_factory is None
 
-    def get_default(self, *, call_default_factory: bool = False) -> Any:
-        """The default value (calling the factory if asked)."""
+    def get_default(self, *, call_default_factory: bool = False, validated_data: dict[str, Any] | None = None) -> Any:
+        """The default value (calling the factory if asked, with ``validated_data`` if it takes it)."""
         if self.default_factory is not None:
-            return self.default_factory() if call_default_factory else None
+            if not call_default_factory:
+                return None
+            from ouroboros.validation._model_build import _takes_data
+
+            if not _takes_data(self.default_factory):
+                return self.default_factory()
+            if validated_data is None:
+                raise ValueError(
+                    "The default factory requires the 'validated_data' argument, which was not provided when "
+                    "calling 'get_default'."
+                )
+            return self.default_factory(validated_data)
         return None if self.default is PYDANTIC_UNDEFINED else self.default
 
     def merge(self, other: FieldInfo) -> FieldInfo:

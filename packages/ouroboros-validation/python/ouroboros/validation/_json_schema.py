@@ -391,6 +391,9 @@ class _Generator:
             body["description"] = inspect.cleandoc(cls.__doc__)
         if d["config"].get("extra") in ("forbid", "allow"):
             body["additionalProperties"] = d["config"]["extra"] == "allow"
+            if d.get("extras_schema") is not None:
+                # A typed `__pydantic_extra__: dict[str, V]`.
+                body["additionalProperties"] = self.schema(d["extras_schema"]) or True
         if vars(cls.__dict__.get("__ouroboros_docs_source__", cls)).get("__deprecated__") is not None:
             # A class marked with `@deprecated(...)`.
             body["deprecated"] = True

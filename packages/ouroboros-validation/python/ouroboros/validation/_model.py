@@ -408,6 +408,10 @@ class ModelMetaclass(type):
             if isinstance(value, ModelPrivateAttr):
                 private[key] = value
                 del namespace[key]
+        if isinstance(namespace.get("__pydantic_extra__"), FieldInfo):
+            # `__pydantic_extra__: dict[str, int] = Field(init=False)` types the extras; the
+            # value must not hide the instances' own attribute.
+            del namespace["__pydantic_extra__"]
         for key in annotations:
             if key.startswith("_") and not key.startswith("__") and key not in private:
                 default = namespace.pop(key, PYDANTIC_UNDEFINED)
@@ -734,9 +738,13 @@ class BaseModel(metaclass=ModelMetaclass):
         by_alias: bool | None = None,
         by_name: bool | None = None,
     ) -> Self:
-        """Validate data whose leaves are strings (as from a query string)."""
+        """Validate data whose leaves are strings (as from a query string).
+
+        Strings are parsed into the declared types (numbers, dates...) also with ``strict=True``,
+        as ``TypeAdapter.validate_strings`` does: the leaves are validated in lax mode."""
+        del strict
         return cls.__ouroboros_validator__.validate_python(
-            obj, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+            obj, strict=False, extra=extra, context=context, by_alias=by_alias, by_name=by_name
         )
 
     @classmethod
@@ -749,7 +757,7 @@ class BaseModel(metaclass=ModelMetaclass):
             if key is not None:
                 data[name] = values[key]
             elif not info.is_required():
-                data[name] = info.get_default(call_default_factory=True)
+                data[name] = info.get_default(call_default_factory=True, validated_data=data)
         _object_setattr(instance, "__dict__", data)
         fields_set = (
             set(_fields_set) if _fields_set is not None else {n for n in values if n in cls.__ouroboros_fields__}

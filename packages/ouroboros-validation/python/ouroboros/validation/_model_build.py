@@ -757,7 +757,41 @@ def build_description(cls: Any) -> dict[str, Any]:
     for dec in decorators:
         if dec.kind == "model_serializer":
             description["model_serializer"] = _model_serializer_call(dec, description)
+    if description["config"]["extra"] == "allow":
+        description.update(_extras_schemas(cls, ctx))
     return description
+
+
+def _extras_schemas(cls: type, ctx: DescribeContext) -> dict[str, Any]:
+    """``extras_schema``/``extras_keys_schema`` from a typed ``__pydantic_extra__: dict[K, V]``
+    annotation (the nearest class in the MRO declaring one), as Pydantic validates extra items."""
+    annotation = next(
+        (
+            klass.__dict__["__annotations__"]["__pydantic_extra__"]
+            for klass in cls.__mro__
+            if "__pydantic_extra__" in klass.__dict__.get("__annotations__", {})
+        ),
+        None,
+    )
+    if annotation is None:
+        return {}
+    if isinstance(annotation, (str, typing.ForwardRef)):
+        annotation = ctx.resolve(annotation)
+    origin = typing.get_origin(annotation)
+    if origin not in (dict, typing.Dict):  # noqa: UP006 (the alias is a distinct object)
+        from ouroboros.validation.errors import PydanticSchemaGenerationError
+
+        raise PydanticSchemaGenerationError(
+            "The type annotation for `__pydantic_extra__` must be `dict[str, ...]`",
+            code=None,
+        )
+    keys, values = typing.get_args(annotation) or (str, Any)
+    out: dict[str, Any] = {}
+    if values is not Any:
+        out["extras_schema"] = describe_type(values, ctx)
+    if keys is not str:
+        out["extras_keys_schema"] = describe_type(keys, ctx)
+    return out
 
 
 def init_private_attributes(instance: Any, privates: dict[str, Any]) -> None:

@@ -100,6 +100,7 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
         _apply_v1_validators,
         _bound,
         _model_validator_call,
+        _takes_data,
         _wrap_field_validator,
     )
 
@@ -199,6 +200,7 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
                 entry["default"] = field.default
             elif field.default_factory is not None:
                 entry["default_factory"] = field.default_factory
+                entry["default_factory_takes_data"] = _takes_data(field.default_factory)
             elif not required:
                 entry["omit_missing"] = True
             for attr in ("alias", "serialization_alias"):

@@ -1,0 +1,147 @@
+"""Typed extras (``__pydantic_extra__: dict[K, V]``), factories taking validated data, and
+``model_validate_strings``, each compared with Pydantic itself."""
+
+from typing import Annotated, Any
+
+import pydantic
+import pydantic_core
+import pytest
+from typing_extensions import TypedDict
+
+import ouroboros.validation as ours
+from ouroboros.validation.core import PydanticUndefined
+
+LIBS = pytest.mark.parametrize("lib", [ours, pydantic], ids=["ours", "pydantic"])
+
+
+def outcome(call: Any) -> Any:
+    """The value (dumped when a model) or the error list without urls and inputs."""
+    try:
+        value = call()
+    except (ours.ValidationError, pydantic.ValidationError) as exc:
+        undefined = (PydanticUndefined, pydantic_core.PydanticUndefined)
+        return [
+            (e["type"], e["loc"], e["msg"], "undefined" if e["input"] in undefined else "input")
+            for e in exc.errors(include_url=False)
+        ]
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def both(make: Any, call: Any) -> None:
+    """``call(make(lib))`` gives the same outcome under ouroboros and under Pydantic."""
+    assert outcome(lambda: call(make(ours))) == outcome(lambda: call(make(pydantic)))
+
+
+def typed_extra(lib: Any) -> Any:
+    class Model(lib.BaseModel, extra="allow"):
+        a: int
+        __pydantic_extra__: dict[str, int]
+
+    return Model
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"a": 1, "b": "2"}, {"a": 1, "b": "x"}, {"a": "x", "b": "y", "c": 3}, {"a": 1}],
+)
+def test_typed_extra_values_are_validated_as_pydantic(data):
+    both(typed_extra, lambda m: m.model_validate(data))
+    both(typed_extra, lambda m: m.model_validate(data).model_extra)
+    import json
+
+    both(typed_extra, lambda m: m.model_validate_json(json.dumps(data)))
+    both(typed_extra, lambda m: m(**data))
+
+
+def test_typed_extra_keys_and_named_models():
+    class Foo(ours.BaseModel):
+        x: int
+
+    class Keys(ours.BaseModel, extra="allow"):
+        __pydantic_extra__: dict[Annotated[str, ours.Field(max_length=3)], Foo]
+
+    assert Keys.model_validate({"abc": {"x": "1"}}).model_extra == {"abc": Foo(x=1)}
+    with pytest.raises(ours.ValidationError) as info:
+        Keys.model_validate({"abcd": {"x": 1}, "ab": {"x": "no"}})
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [
+        ("string_too_long", ("abcd",)),
+        ("int_parsing", ("ab", "x")),
+    ]
+    assert Keys.model_json_schema()["additionalProperties"] == {"$ref": "#/$defs/Foo"}
+
+    class IntKeys(ours.BaseModel, extra="allow"):
+        __pydantic_extra__: dict[int, int]
+
+    with pytest.raises(TypeError, match="Extra keys must be strings, got `int`"):
+        IntKeys.model_validate({"1": 1})
+    with pytest.raises(TypeError, match="Extra keys must be strings, got `int`"):
+        IntKeys.model_validate_json('{"1": 1}')
+
+
+def test_typed_extra_declared_with_field_keeps_the_instance_attribute():
+    class Model(ours.BaseModel, extra="allow"):
+        __pydantic_extra__: dict[str, int] = ours.Field(init=False)
+
+    m = Model(a="1")
+    assert m.__pydantic_extra__ == {"a": 1}
+    assert Model.model_json_schema()["additionalProperties"] == {"type": "integer"}
+
+
+def test_extra_annotation_must_be_a_dict():
+    with pytest.raises(ours.PydanticSchemaGenerationError):
+
+        class Model(ours.BaseModel, extra="allow"):
+            __pydantic_extra__: int
+
+
+def factory_after_failure(lib: Any) -> Any:
+    class Model(lib.BaseModel):
+        a: int
+        b: Annotated[int, lib.Field(default_factory=lambda data: data["a"] + 1)]
+
+    return Model
+
+
+@pytest.mark.parametrize("data", [{"a": "x"}, {}, {"a": 1}, {"a": 1, "b": 5}])
+def test_factory_taking_data_is_not_called_after_a_failure_as_pydantic(data):
+    import json
+
+    both(factory_after_failure, lambda m: m.model_validate(data))
+    both(factory_after_failure, lambda m: m.model_validate_json(json.dumps(data)))
+
+
+@pytest.mark.parametrize("data", [{"a": "x"}, {"a": 2}])
+def test_factory_taking_data_in_a_typed_dict_as_pydantic(data):
+    def make(lib: Any) -> Any:
+        class TD(TypedDict):
+            a: int
+            b: Annotated[int, lib.Field(default_factory=lambda data: data["a"] * 2)]
+
+        return lib.TypeAdapter(TD)
+
+    both(make, lambda ta: ta.validate_python(data))
+
+
+def test_model_construct_passes_data_to_the_factory():
+    class Model(ours.BaseModel):
+        a: int = 1
+        b: int = ours.Field(default_factory=lambda data: data["a"])
+
+    assert Model.model_construct(a=4).b == 4
+    with pytest.raises(ValueError, match="validated_data"):
+        Model.model_fields["b"].get_default(call_default_factory=True)
+
+
+@pytest.mark.parametrize(
+    ("tp", "value"),
+    [(bool, "true"), (int, "1"), (int, "x"), (float, "1.10"), (dict[int, int], {"1": "2"})],
+)
+@pytest.mark.parametrize("strict", [None, False, True])
+def test_model_validate_strings_parses_strings_as_pydantic(tp, value, strict):
+    def make(lib: Any) -> Any:
+        class Model(lib.BaseModel):
+            x: tp
+
+        return Model
+
+    both(make, lambda m: m.model_validate_strings({"x": value}, strict=strict))
