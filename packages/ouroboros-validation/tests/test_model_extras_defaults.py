@@ -145,3 +145,58 @@ def test_model_validate_strings_parses_strings_as_pydantic(tp, value, strict):
         return Model
 
     both(make, lambda m: m.model_validate_strings({"x": value}, strict=strict))
+
+
+def sequence_model(lib: Any) -> Any:
+    from collections.abc import Sequence
+
+    class Model(lib.BaseModel):
+        v: Sequence[int]
+        s: Sequence[str] = ()
+
+    return Model
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"v": [1, "2"]},
+        {"v": (1, "2")},
+        {"v": "12"},
+        {"v": b"12"},
+        {"v": {1, 2}},
+        {"v": range(3)},
+        {"v": [1], "s": "abc"},
+        {"v": (1, "x")},
+        {"v": 5},
+    ],
+    ids=repr,
+)
+def test_sequence_keeps_the_input_type_and_refuses_str_as_pydantic(data):
+    def dumped(m: Any) -> Any:
+        value = m.model_validate(data)
+        return (type(value.v).__name__, value.model_dump(), value.model_dump(mode="json"))
+
+    both(sequence_model, dumped)
+
+
+def test_sequence_of_deque_and_named_tuple_as_pydantic():
+    from collections import deque
+    from typing import NamedTuple
+
+    class Point(NamedTuple):
+        x: int
+        y: int
+
+    def dumped(m: Any) -> Any:
+        rows = []
+        for raw in (deque([1, "2"]), Point(1, 2)):
+            value = m.model_validate({"v": raw})
+            rows.append((value.v, value.model_dump(), value.model_dump_json()))
+        return rows
+
+    both(sequence_model, dumped)
+    both(sequence_model, lambda m: m.model_validate_json('{"v": [1, "2"], "s": ["a"]}'))
+    both(sequence_model, lambda m: m.model_validate({"v": (i for i in range(2))}))
+    # A tuple is a Sequence also in strict mode.
+    both(sequence_model, lambda m: m.model_validate({"v": (1, 2)}, strict=True).v)

@@ -3,12 +3,13 @@
 
 use jiter::JsonValue;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMapping, PySet, PyString, PyTuple,
 };
 
 use crate::constraints::LenConstraints;
-use crate::errors::{ErrorType, LocItem};
+use crate::errors::{CtxValue, ErrorType, LocItem};
 
 use super::error::{is_omit, Errors, ValError, ValResult};
 use super::input::Inp;
@@ -53,6 +54,62 @@ pub struct ListValidator {
     pub item: Validator,
     pub len: LenConstraints,
     pub strict: bool,
+    /// `Sequence[T]`: Python input must be a `collections.abc.Sequence` other
+    /// than `str`/`bytes` (strict or not), and the validated items come back
+    /// in the input's own type (a tuple stays a tuple, a deque a deque);
+    /// JSON input is a list as for `list[T]`.
+    pub sequence: bool,
+}
+
+static SEQUENCE_ABC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The input of a `Sequence[T]` checked as Pydantic does: `is_instance_of`
+/// for a non-sequence, `sequence_str` for a `str`/`bytes`.
+fn check_sequence<'py>(py: Python<'py>, o: &Bound<'py, PyAny>, any_items: bool) -> ValResult<()> {
+    if !(o.is_exact_instance_of::<PyList>() || o.is_exact_instance_of::<PyTuple>()) {
+        let abc = SEQUENCE_ABC.import(py, "collections.abc", "Sequence")?;
+        if !o.is_instance(abc)? {
+            return Err(ValError::new_py(
+                ErrorType::IsInstanceOf {
+                    class: "Sequence".into(),
+                },
+                o,
+            ));
+        }
+    }
+    if !any_items && (o.is_instance_of::<PyString>() || o.is_instance_of::<PyBytes>()) {
+        let type_name = o.get_type().name()?.to_cow()?.into_owned();
+        return Err(ValError::new_py(
+            ErrorType::CustomWithContext {
+                kind: "sequence_str".into(),
+                message: format!("'{type_name}' instances are not allowed as a Sequence value"),
+                ctx: vec![("type_name".into(), CtxValue::Str(type_name))],
+            },
+            o,
+        ));
+    }
+    Ok(())
+}
+
+/// The validated items of a `Sequence[T]` in the input's own type: a list for
+/// a list or a range, a tuple for a tuple, `type(*items)` for a named tuple,
+/// `type(items)` for any other sequence.
+fn rebuild_sequence<'py>(
+    py: Python<'py>,
+    o: &Bound<'py, PyAny>,
+    items: Vec<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if o.is_exact_instance_of::<PyTuple>() {
+        return Ok(PyTuple::new(py, items)?.into_any());
+    }
+    if o.is_exact_instance_of::<PyList>() || o.is_instance_of::<pyo3::types::PyRange>() {
+        return Ok(PyList::new(py, items)?.into_any());
+    }
+    let tp = o.get_type();
+    if o.is_instance_of::<PyTuple>() && tp.hasattr(pyo3::intern!(py, "_fields"))? {
+        return tp.call1(PyTuple::new(py, items)?);
+    }
+    tp.call1((PyList::new(py, items)?,))
 }
 
 /// The items of a sequence-like Python input, or `None` if it is not one.
@@ -126,6 +183,36 @@ impl ListValidator {
                     .check(title, out_list.len())
                     .map_err(|k| ValError::new(py, k, inp))?;
                 return Ok(out_list.into_any());
+            }
+            Inp::Py(o) if self.sequence => {
+                check_sequence(py, o, matches!(self.item, Validator::Any))?;
+                if matches!(self.item, Validator::Any)
+                    && self.len.min_length.is_none()
+                    && self.len.max_length.is_none()
+                {
+                    return Ok(o.clone());
+                }
+                let items = o.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+                if self.len.exceeded(items.len()) {
+                    self.len
+                        .check(title, items.len())
+                        .map_err(|k| ValError::new(py, k, inp))?;
+                }
+                out.reserve(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    match self.item.validate(py, &Inp::Py(item), st) {
+                        Ok(v) => out.push(v),
+                        Err(e) if is_omit(py, &e) => {}
+                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(ValError::Lines(errors.0));
+                }
+                self.len
+                    .check(title, out.len())
+                    .map_err(|k| ValError::new(py, k, inp))?;
+                return Ok(rebuild_sequence(py, o, out)?);
             }
             Inp::Py(o) => {
                 let Some(items) = py_items(o, self.kind, strict)? else {

@@ -535,6 +535,7 @@ impl Compiler {
                     _ => SeqKind::FrozenSet,
                 };
                 Validator::List(Box::new(ListValidator {
+                    sequence: kind == SeqKind::List && get_bool(d, "sequence")?,
                     kind,
                     item,
                     len,

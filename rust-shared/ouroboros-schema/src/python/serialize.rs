@@ -685,11 +685,16 @@ impl Serializer<'_> {
                 .iter()
                 .map(|v| self.to_python(&v, &None, &None, depth + 1))
                 .collect::<PyResult<Vec<_>>>()?;
-            return Ok(if self.opts.json {
-                PyList::new(py, items)?.into_any()
+            return if self.opts.json {
+                Ok(PyList::new(py, items)?.into_any())
+            } else if !t.is_exact_instance_of::<PyTuple>()
+                && t.get_type().hasattr(pyo3::intern!(py, "_fields"))?
+            {
+                // A named tuple is rebuilt from its dumped items, as Pydantic does.
+                t.get_type().call1(PyTuple::new(py, items)?)
             } else {
-                PyTuple::new(py, items)?.into_any()
-            });
+                Ok(PyTuple::new(py, items)?.into_any())
+            };
         }
         if value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
             let items = value
@@ -721,6 +726,19 @@ impl Serializer<'_> {
         }
         if let Some(d) = dataclass_dict(value)? {
             return self.to_python(d.as_any(), include, exclude, depth + 1);
+        }
+        if value.is_instance(DEQUE.import(py, "collections", "deque")?)? {
+            // A deque (a `Sequence[T]` keeps one): its items dumped, a list in JSON mode.
+            let items = value
+                .try_iter()?
+                .map(|v| self.to_python(&v?, &None, &None, depth + 1))
+                .collect::<PyResult<Vec<_>>>()?;
+            let list = PyList::new(py, items)?.into_any();
+            return if self.opts.json {
+                Ok(list)
+            } else {
+                value.get_type().call1((list,))
+            };
         }
         if !self.opts.json {
             return Ok(value.clone());
@@ -854,6 +872,9 @@ impl Serializer<'_> {
             self.write_json(d.as_any(), &None, &None, out, 0)?;
         } else if is_text_like(value)? {
             json_out::write_str(out, &value.str()?.to_cow()?);
+        } else if value.is_instance(DEQUE.import(py, "collections", "deque")?)? {
+            let list = PyList::new(py, value.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+            self.write_json(list.as_any(), &None, &None, out, 0)?;
         } else if value.is_instance(RE_PATTERN.import(py, "re", "Pattern")?)? {
             // A compiled pattern is written as its source, as Pydantic does.
             self.write_scalar(&value.getattr(pyo3::intern!(py, "pattern"))?, out)?;
@@ -1110,6 +1131,7 @@ fn dataclass_dict<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, 
 static PURE_PATH: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Paths, `ipaddress` values, fractions and time zones are written as their text, as Pydantic does.
+static DEQUE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static RE_PATTERN: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {

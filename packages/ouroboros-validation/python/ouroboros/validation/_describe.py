@@ -60,6 +60,7 @@ _IP_TYPES = {
     ipaddress.IPv6Network,
 }
 _PATHS = {pathlib.Path, pathlib.PurePath, os.PathLike}
+_SEQUENCES = {collections.abc.Sequence, typing.Sequence}
 _LISTS = {list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence, typing.Sequence}  # noqa: UP006
 _SETS = {set, typing.Set, collections.abc.Set, collections.abc.MutableSet, typing.AbstractSet}  # noqa: UP006
 _FROZENSETS = {frozenset, typing.FrozenSet}  # noqa: UP006
@@ -830,7 +831,12 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
             expected.extend(typing.get_args(a) if typing.get_origin(a) is typing.Literal else [a])
         return {"type": "literal", "expected": expected}
     if tp in _LISTS or origin in _LISTS:
-        return {"type": "list", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
+        described = {"type": "list", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
+        if (origin or tp) in _SEQUENCES:
+            # Any sequence but str/bytes, given back in its own type (ouroboros-schema's list
+            # validator in sequence mode).
+            described["sequence"] = True
+        return described
     if tp in _SETS or origin in _SETS:
         return {"type": "set", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
     if tp in _FROZENSETS or origin in _FROZENSETS:
