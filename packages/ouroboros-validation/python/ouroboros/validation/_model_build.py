@@ -767,9 +767,9 @@ def _extras_schemas(cls: type, ctx: DescribeContext) -> dict[str, Any]:
     annotation (the nearest class in the MRO declaring one), as Pydantic validates extra items."""
     annotation = next(
         (
-            klass.__dict__["__annotations__"]["__pydantic_extra__"]
-            for klass in cls.__mro__
-            if "__pydantic_extra__" in klass.__dict__.get("__annotations__", {})
+            own["__pydantic_extra__"]
+            for own in (inspect.get_annotations(klass) for klass in cls.__mro__)
+            if "__pydantic_extra__" in own
         ),
         None,
     )
