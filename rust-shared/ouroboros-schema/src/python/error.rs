@@ -91,12 +91,13 @@ impl Errors {
                 for line in &mut lines {
                     line.loc.push(item.clone());
                 }
-                // Room for a few failing items at the first one: growing one
-                // line at a time would reallocate (and copy) on every push.
-                if self.0.capacity() == 0 {
-                    self.0.reserve(lines.len().max(8));
+                if self.0.is_empty() {
+                    // The first failing item: its lines become the collection
+                    // (no allocation, no copy; most failures have one line).
+                    self.0 = lines;
+                } else {
+                    self.0.append(&mut lines);
                 }
-                self.0.append(&mut lines);
                 Ok(())
             }
             ValError::Py(e) => Err(*e),
@@ -201,8 +202,20 @@ pub fn into_py_err(py: Python<'_>, err: ValError, title: &str) -> PyErr {
 pub fn into_py_err_titled(py: Python<'_>, err: ValError, title: &Bound<'_, PyString>) -> PyErr {
     match err {
         ValError::Py(e) => *e,
-        ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines }) {
-            Ok(lazy) => ValidationError::new_err((title.clone().unbind(), lazy.unbind())),
+        // The exception object is made here and handed over already
+        // normalized: raising it costs no deferred construction, fetch and
+        // normalization round trip when the error reaches Python. It is
+        // raised once here so that CPython chains it to an exception being
+        // handled (`__context__`), as a raise from Python code would.
+        ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines })
+            .and_then(|lazy| py.get_type::<ValidationError>().call1((title, lazy)))
+        {
+            Ok(exc) => {
+                // SAFETY: both are live objects; `PyErr_SetObject` takes its
+                // own references and sets the error indicator fetched next.
+                unsafe { pyo3::ffi::PyErr_SetObject(exc.get_type().as_ptr(), exc.as_ptr()) };
+                PyErr::fetch(py)
+            }
             Err(e) => e,
         },
     }

@@ -140,6 +140,18 @@ class TypeAdapter(Generic[T]):
         extra: str | None = None,
     ) -> T:
         """Validate a Python object (``experimental_allow_partial``: see ``_partial``)."""
+        if (
+            self._built is not None
+            and strict is None
+            and from_attributes is None
+            and context is None
+            and experimental_allow_partial is False
+            and by_alias is None
+            and by_name is None
+            and extra is None
+        ):
+            # The common call: no per-call option, straight to the compiled validator.
+            return self._built[1].validate_python(obj)
         options = {
             "strict": strict,
             "extra": extra,
