@@ -39,6 +39,11 @@ export interface GridEditor {
   onLayoutChange?(listener: () => void): () => void;
   /** Runs several edits as one shared change and one undo step. */
   batch?(f: () => void): void;
+  /** Row and column inserts and deletes (Ctrl+Shift+= and Ctrl+-). */
+  insertRows?(at: number, count: number): void;
+  deleteRows?(at: number, count: number): void;
+  insertColumns?(at: number, count: number): void;
+  deleteColumns?(at: number, count: number): void;
 }
 
 /** Number formats offered by the toolbar: label and format code (null: General). */
@@ -1304,6 +1309,10 @@ export class SheetGrid {
       this.select(0, 0, MAX_ROWS - 1, MAX_COLS - 1);
     } else if (mod && e.key === 'Home') {
       this.select(0, 0);
+    } else if (mod && (e.key === '+' || (e.shiftKey && e.key === '='))) {
+      this.structure(true);
+    } else if (mod && e.key === '-') {
+      this.structure(false);
     } else if (mod) {
       return; // Ctrl+C / Ctrl+V reach the copy and paste events
     } else if (e.key === 'ArrowDown') move(1, 0);
@@ -1320,6 +1329,27 @@ export class SheetGrid {
     else if (e.key.length === 1 && !e.altKey) this.startEdit(e.key);
     else return;
     e.preventDefault();
+  }
+
+  /**
+   * Ctrl+Shift+= inserts as many rows as are selected, above them; Ctrl+-
+   * deletes them. With whole columns selected (click a column header), the
+   * same for columns. Needs an editor that shares structure edits (`CollabSheet`).
+   */
+  private structure(insert: boolean): void {
+    const s = this.sel;
+    const [r1, r2] = [Math.min(s.row, s.row2), Math.max(s.row, s.row2)];
+    const [c1, c2] = [Math.min(s.col, s.col2), Math.max(s.col, s.col2)];
+    const ed = this.editor;
+    const columns = r1 === 0 && r2 === MAX_ROWS - 1 && !(c1 === 0 && c2 === MAX_COLS - 1);
+    try {
+      if (columns) (insert ? ed.insertColumns : ed.deleteColumns)?.call(ed, c1, c2 - c1 + 1);
+      else (insert ? ed.insertRows : ed.deleteRows)?.call(ed, r1, r2 - r1 + 1);
+    } catch (err) {
+      // Too many rows at once (the whole sheet selected): nothing happens.
+      if (!(err instanceof RuSheetError)) throw err;
+    }
+    this.syncBars();
   }
 
   private onEditorKey(e: KeyboardEvent): void {

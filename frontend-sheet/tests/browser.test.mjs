@@ -221,6 +221,73 @@ test('two browser contexts edit one document and end identical', async () => {
   await ctxB.close();
 });
 
+test('rows and columns inserted and deleted on one page move everything on the other, also concurrently', async () => {
+  const ctxA = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const ctxB = await browser.newContext({ viewport: { width: 900, height: 500 } });
+  const a = await open(ctxA, 'structure', 'ann');
+  const b = await open(ctxB, 'structure', 'bob');
+  await a.evaluate(() => {
+    const { sheet } = globalThis.rusheetPage;
+    sheet.setCells([
+      { row: 0, col: 0, input: '1' },
+      { row: 1, col: 0, input: '2' },
+      { row: 2, col: 0, input: '3' },
+      { row: 0, col: 1, input: '=A1*10' },
+      { row: 1, col: 1, input: '=A2*10' },
+      { row: 2, col: 1, input: '=A3*10' },
+      { row: 3, col: 1, input: '=SUM(B1:B3)' },
+    ]);
+    sheet.setStyle([[2, 0]], { bold: true });
+    sheet.addConditionalFormat({ range: 'B1:B3', type: 'cellValue', operator: 'greaterThan', values: ['15'], style: { background: '#ff0000' } });
+  });
+  await waitDrawn(b, 3, 1, '60');
+
+  // Ann selects row 2 and presses Ctrl+Shift+= (insert a row above it).
+  await a.evaluate(() => globalThis.rusheetPage.grid.select(1, 0));
+  await a.keyboard.press('Control+Shift+Equal');
+  await waitDrawn(b, 2, 0, '2');
+  await waitDrawn(b, 4, 1, '60');
+  const formula = (p, r, c) => p.evaluate(([row, col]) => globalThis.rusheetPage.workbook.getCellData(row, col).formula, [r, c]);
+  assert.equal(await formula(b, 4, 1), '=SUM(B1:B4)');
+  assert.equal(await formula(b, 3, 1), '=A4*10');
+  assert.deepEqual(await b.evaluate(() => globalThis.rusheetPage.sheet.styleAt(3, 0)), { bold: true });
+  assert.equal(await b.evaluate(() => globalThis.rusheetPage.workbook.getConditionalFormats()[0].range), 'B1:B4');
+  assert.equal(await drawn(b, 1, 0), '');
+
+  // At the same time: Bob deletes row 1 while Ann types into the new row 2.
+  await b.evaluate(() => globalThis.rusheetPage.provider.disconnect());
+  await b.evaluate(() => globalThis.rusheetPage.sheet.deleteRows(0, 1));
+  await a.evaluate(() => globalThis.rusheetPage.sheet.setCells([{ row: 1, col: 0, input: '=A3+100' }]));
+  await b.evaluate(() => globalThis.rusheetPage.provider.connect());
+  await waitDrawn(a, 0, 0, '102');
+  await waitDrawn(b, 0, 0, '102');
+  assert.equal(await formula(a, 0, 0), '=A2+100');
+  assert.equal(await formula(b, 3, 1), '=SUM(B1:B3)');
+  await waitDrawn(a, 3, 1, '50');
+
+  // Ann deletes a column with the keyboard: column A's header, then Ctrl+-.
+  await a.evaluate(() => globalThis.rusheetPage.grid.select(0, 0, 1_048_575, 0));
+  await a.keyboard.press('Control+Minus');
+  await waitDrawn(b, 3, 0, '#REF!');
+  assert.equal(await formula(b, 3, 0), '=SUM(A1:A3)');
+
+  // Bob undoes nothing of Ann's; Ann's undo brings column A back everywhere.
+  assert.equal(await b.evaluate(() => globalThis.rusheetPage.sheet.undo()), true);
+  await a.evaluate(() => globalThis.rusheetPage.sheet.undo());
+  await waitDrawn(b, 1, 0, '102');
+  await waitDrawn(b, 4, 1, '60');
+  assert.equal(await formula(b, 4, 1), '=SUM(B1:B4)');
+  // Ann's whole-column selection scrolled her view: back to A1.
+  await a.evaluate(() => globalThis.rusheetPage.grid.select(0, 0));
+  await waitDrawn(a, 0, 0, '1');
+  const view = (p) => p.evaluate(() => globalThis.rusheetPage.workbook.getViewport(0, 0, 10, 5));
+  for (let i = 0; i < 200 && (await view(a)) !== (await view(b)); i++) await a.waitForTimeout(25);
+  assert.equal(await view(a), await view(b));
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await ctxA.close();
+  await ctxB.close();
+});
+
 test('styles and number formats are shared, drawn and undoable', async () => {
   const ctxA = await browser.newContext({ viewport: { width: 900, height: 500 } });
   const ctxB = await browser.newContext({ viewport: { width: 900, height: 500 } });

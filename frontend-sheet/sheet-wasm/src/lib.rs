@@ -9,6 +9,8 @@
 use sheet_core::{SheetError, SheetId, Value, MAX_COLS, MAX_ROWS};
 use sheet_history::{Document, Input};
 use sheet_io::WorkbookData;
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
 
 // The renderer's one-call viewport read (frontend-sheet/src/grid).
@@ -275,17 +277,20 @@ impl Engine {
             )?;
         }
         make_room(kinds.len());
-        let mut rest = texts;
+        // One shared copy of all the texts; each cell reads its part of it.
+        let shared: Rc<str> = Rc::from(texts);
+        let mut at = 0usize;
         let mut inputs = Vec::with_capacity(kinds.len());
         for ((kind, number), &units) in kinds.iter().zip(numbers).zip(lengths) {
-            let mut text = String::new();
+            let start = at;
             if units > 0 {
                 let mut seen = 0;
+                let rest = &shared[at..];
                 let end = rest
                     .char_indices()
-                    .find_map(|(at, c)| {
+                    .find_map(|(i, c)| {
                         if seen >= units {
-                            return Some(at);
+                            return Some(i);
                         }
                         seen += u32::try_from(c.len_utf16()).unwrap_or(2);
                         None
@@ -294,14 +299,15 @@ impl Engine {
                 if seen != units {
                     return Err(JsError::new("texts are shorter than their lengths"));
                 }
-                text.push_str(&rest[..end]);
-                rest = &rest[end..];
+                at += end;
             }
+            let range =
+                u32::try_from(start).unwrap_or(u32::MAX)..u32::try_from(at).unwrap_or(u32::MAX);
             inputs.push(match kind {
                 0 => Input::Clear,
                 1 => Input::Value(Value::number(*number)),
                 3 => Input::Value(Value::Bool(*number != 0.0)),
-                _ => Input::Typed(text),
+                _ => Input::TypedPart(shared.clone(), range),
             });
         }
         self.doc

@@ -103,7 +103,8 @@ pub(crate) struct Slot {
     pub(crate) cell: u32,
     pub(crate) fast: Fast,
     pub(crate) state: State,
-    precedents: Vec<Dep>,
+    /// Exactly as long as needed (most formulas read one to three places).
+    precedents: Box<[Dep]>,
 }
 
 const WIDE: u32 = 64;
@@ -167,10 +168,57 @@ impl CellIndex {
     }
 }
 
+/// The formulas reading one cell or range. Most places are read by one
+/// formula, which is kept inline (no allocation per cell of a chain).
+#[derive(Default)]
+enum Readers {
+    #[default]
+    None,
+    One(FormulaId),
+    Many(Vec<FormulaId>),
+}
+
+impl Readers {
+    fn push(&mut self, id: FormulaId) {
+        match self {
+            Readers::None => *self = Readers::One(id),
+            Readers::One(first) => *self = Readers::Many(vec![*first, id]),
+            Readers::Many(list) => list.push(id),
+        }
+    }
+
+    fn remove(&mut self, id: FormulaId) {
+        match self {
+            Readers::One(only) if *only == id => *self = Readers::None,
+            Readers::Many(list) => {
+                if let Some(i) = list.iter().position(|x| *x == id) {
+                    list.swap_remove(i);
+                }
+                if let [last] = list.as_slice() {
+                    *self = Readers::One(*last);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn as_slice(&self) -> &[FormulaId] {
+        match self {
+            Readers::None => &[],
+            Readers::One(id) => std::slice::from_ref(id),
+            Readers::Many(list) => list,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Readers::None)
+    }
+}
+
 struct RangeNode {
     sheet: SheetId,
     rect: Rect,
-    dependents: Vec<FormulaId>,
+    dependents: Readers,
 }
 
 /// Intervals of rows in one column, for "which ranges contain row r".
@@ -249,7 +297,7 @@ pub struct Graph {
     pub(crate) ids: CellIndex,
     /// Cell -> index into `readers`: the formulas reading that cell directly.
     cell_dependents: CellIndex,
-    readers: Vec<Vec<FormulaId>>,
+    readers: Vec<Readers>,
     free_readers: Vec<u32>,
     ranges: Vec<RangeNode>,
     range_ids: FxHashMap<(SheetId, Rect), u32>,
@@ -264,13 +312,19 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// Makes room for `additional` more formulas.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.slots
+            .reserve(additional.saturating_sub(self.free.len()));
+    }
+
     /// Records the formula at `k` with its precedents; it starts dirty.
     pub(crate) fn register(
         &mut self,
         k: CellKey,
         cell: u32,
         expr: Rc<Expr>,
-        deps: Vec<Dep>,
+        deps: Box<[Dep]>,
     ) -> FormulaId {
         let volatile = expr.is_volatile();
         self.generation += 1;
@@ -280,7 +334,7 @@ impl Graph {
             expr,
             cell,
             state: State::Dirty,
-            precedents: Vec::new(),
+            precedents: Box::default(),
         };
         let id = if let Some(id) = self.free.pop() {
             self.slots[id as usize] = slot;
@@ -298,7 +352,7 @@ impl Graph {
                         let list = if let Some(l) = self.free_readers.pop() {
                             l
                         } else {
-                            self.readers.push(Vec::new());
+                            self.readers.push(Readers::None);
                             u32::try_from(self.readers.len() - 1).unwrap_or(u32::MAX)
                         };
                         self.cell_dependents.insert(p, list);
@@ -329,7 +383,7 @@ impl Graph {
         self.ranges.push(RangeNode {
             sheet,
             rect,
-            dependents: Vec::new(),
+            dependents: Readers::None,
         });
         self.range_ids.insert((sheet, rect), id);
         if rect.cols() > WIDE {
@@ -350,14 +404,12 @@ impl Graph {
         let id = self.ids.remove(k)?;
         self.generation += 1;
         let deps = std::mem::take(&mut self.slots[id as usize].precedents);
-        for d in deps {
+        for &d in &deps {
             match d {
                 Dep::Cell(p) => {
                     if let Some(l) = self.cell_dependents.get(p) {
                         let list = &mut self.readers[l as usize];
-                        if let Some(i) = list.iter().position(|x| *x == id) {
-                            list.swap_remove(i);
-                        }
+                        list.remove(id);
                         if list.is_empty() {
                             self.cell_dependents.remove(p);
                             self.free_readers.push(l);
@@ -366,10 +418,7 @@ impl Graph {
                 }
                 Dep::Range(sheet, rect) => {
                     if let Some(&r) = self.range_ids.get(&(sheet, rect)) {
-                        let list = &mut self.ranges[r as usize].dependents;
-                        if let Some(i) = list.iter().position(|x| *x == id) {
-                            list.swap_remove(i);
-                        }
+                        self.ranges[r as usize].dependents.remove(id);
                     }
                 }
             }
@@ -383,7 +432,7 @@ impl Graph {
                 cell: 0,
                 fast: Fast::No,
                 state: State::Free,
-                precedents: Vec::new(),
+                precedents: Box::default(),
             },
         );
         self.free.push(id);
@@ -400,13 +449,13 @@ impl Graph {
     #[must_use]
     pub fn precedents(&self, k: CellKey) -> &[Dep] {
         self.id(k)
-            .map_or(&[], |id| self.slots[id as usize].precedents.as_slice())
+            .map_or(&[], |id| &self.slots[id as usize].precedents)
     }
 
     /// Calls `f` with every formula that reads cell `k` directly or through a range.
     pub fn for_each_dependent(&mut self, k: CellKey, mut f: impl FnMut(FormulaId)) {
         if let Some(l) = self.cell_dependents.get(k) {
-            for d in &self.readers[l as usize] {
+            for d in self.readers[l as usize].as_slice() {
                 f(*d);
             }
         }
@@ -414,7 +463,7 @@ impl Graph {
         let ranges = &self.ranges;
         if let Some(index) = self.columns.get_mut(&(sheet, col)) {
             index.stab(row, &mut |id| {
-                for d in &ranges[id as usize].dependents {
+                for d in ranges[id as usize].dependents.as_slice() {
                     f(*d);
                 }
             });
@@ -422,7 +471,7 @@ impl Graph {
         for &id in &self.wide {
             let node = &ranges[id as usize];
             if node.sheet == sheet && node.rect.contains(row, col) {
-                for d in &node.dependents {
+                for d in node.dependents.as_slice() {
                     f(*d);
                 }
             }
@@ -500,14 +549,14 @@ mod tests {
                 key(0, n, 3),
                 n,
                 formula(),
-                vec![Dep::Range(0, Rect::new(0, 0, n, 0))],
+                Box::new([Dep::Range(0, Rect::new(0, 0, n, 0))]),
             );
         }
         let id = g.register(
             key(0, 5, 5),
             0,
             formula(),
-            vec![Dep::Range(0, Rect::new(0, 0, 3, 200))],
+            Box::new([Dep::Range(0, Rect::new(0, 0, 3, 200))]),
         );
         let mut found = Vec::new();
         g.for_each_dependent(key(0, 500, 0), |d| found.push(d));
@@ -520,7 +569,7 @@ mod tests {
         g.for_each_dependent(key(0, 999, 0), |d| found.push(d));
         assert!(found.is_empty());
         // The freed slot is reused.
-        let again = g.register(key(0, 7, 7), 0, formula(), vec![]);
+        let again = g.register(key(0, 7, 7), 0, formula(), Box::default());
         assert_eq!(again, 999);
         assert_eq!(g.len(), 1001);
     }

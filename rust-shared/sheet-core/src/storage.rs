@@ -157,6 +157,13 @@ impl<T> MortonMap<T> {
         }
     }
 
+    /// Makes room for `additional` more cells in the arena.
+    pub fn reserve(&mut self, additional: usize) {
+        let spare = self.free.len();
+        self.items.reserve(additional.saturating_sub(spare));
+        self.keys.reserve(additional.saturating_sub(spare));
+    }
+
     fn lookup(&self, row: u32, col: u32) -> Option<u32> {
         let (chunk, at) = chunk_of(row, col);
         let i = self.index.get(&chunk)?[at];

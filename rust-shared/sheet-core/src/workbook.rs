@@ -34,7 +34,9 @@ const FULL_RECALC_EDITS: usize = 10_000;
 pub struct Formula {
     pub expr: Rc<Expr>,
     /// The formula as typed (with its `=`), kept while the references in it
-    /// still read the same; `None` after a structure edit or rename rewrote it.
+    /// still read the same; `None` after a structure edit or rename rewrote
+    /// it, and when it was typed exactly as the engine prints it (most
+    /// formulas: nothing to keep).
     pub(crate) text: Option<Rc<str>>,
 }
 
@@ -42,7 +44,8 @@ pub struct Formula {
 #[derive(Clone, Debug, Default)]
 pub struct Cell {
     pub value: Value,
-    pub formula: Option<Box<Formula>>,
+    /// Inline (not boxed): one allocation less per formula.
+    pub formula: Option<Formula>,
     pub format: Option<Rc<str>>,
 }
 
@@ -119,8 +122,9 @@ struct Scratch {
 /// names change (they decide what a cross-sheet reference parses to).
 #[derive(Default)]
 struct ShapeCache {
-    /// shape -> (tree, row, col it was parsed at)
-    map: rustc_hash::FxHashMap<Box<str>, (Expr, u32, u32)>,
+    /// shape -> (tree, row, col it was parsed at, whether its text read
+    /// as the engine prints it)
+    map: rustc_hash::FxHashMap<Box<str>, (Expr, u32, u32, bool)>,
     key: String,
 }
 
@@ -269,6 +273,10 @@ pub struct Workbook {
     /// The 1904 date system (serial 0 is 1904-01-01).
     date1904: bool,
     shapes: ShapeCache,
+    /// Scratch list of a formula's precedents (see `dependencies`).
+    deps: Vec<Dep>,
+    /// Scratch text of a formula printed to compare with what was typed.
+    printed: String,
 }
 
 /// What the references a formula computed while running point at.
@@ -332,6 +340,8 @@ impl Workbook {
             spill_anchors: Vec::new(),
             date1904: false,
             shapes: ShapeCache::default(),
+            deps: Vec::new(),
+            printed: String::new(),
         }
     }
 
@@ -563,6 +573,15 @@ impl Workbook {
         self.set_value(sheet, row, col, parse_input(input))
     }
 
+    /// Makes room for `cells` more cells, `formulas` of them formulas, on a
+    /// sheet before a large block of edits, so that storage grows once.
+    pub fn reserve(&mut self, sheet: SheetId, cells: usize, formulas: usize) {
+        if let Some(s) = self.sheets.iter_mut().find(|s| s.id == sheet) {
+            s.cells.reserve(cells);
+            self.graph.reserve(formulas);
+        }
+    }
+
     /// Sets a constant value (clearing any formula).
     pub fn set_value(&mut self, sheet: SheetId, row: u32, col: u32, value: Value) -> Result<()> {
         Self::check(row, col)?;
@@ -583,54 +602,75 @@ impl Workbook {
         Self::check(row, col)?;
         self.sheet(sheet)
             .ok_or_else(|| SheetError::NoSheet(format!("#{sheet}")))?;
-        let expr = self
-            .parse_at(formula, row, col)
-            .map_err(|error| SheetError::Parse {
-                formula: formula.to_string(),
-                error,
-            })?;
-        let text: Rc<str> = if formula.starts_with('=') {
-            Rc::from(formula)
-        } else {
-            Rc::from(format!("={formula}"))
-        };
+        let (expr, as_printed) =
+            self.parse_at(formula, row, col)
+                .map_err(|error| SheetError::Parse {
+                    formula: formula.to_string(),
+                    error,
+                })?;
         let k = key(sheet, row, col);
         self.refuse_spilled(k, false)?;
-        self.write(k, Value::Empty, Some((Rc::new(expr), Some(text))));
+        // The typed text is kept only when it differs from the printed formula.
+        let text: Option<Rc<str>> = if as_printed {
+            None
+        } else if formula.starts_with('=') {
+            Some(Rc::from(formula))
+        } else {
+            Some(Rc::from(format!("={formula}")))
+        };
+        self.write(k, Value::Empty, Some((Rc::new(expr), text)));
         Ok(())
     }
 
     /// Parses a formula typed in (`row`, `col`), through the shape cache.
+    /// Also says whether the formula reads exactly as the engine prints it
+    /// (then its text need not be kept). That is decided by printing once
+    /// per shape: formulas of one shape differ only in their references,
+    /// which print as typed when typed in capitals.
     fn parse_at(
         &mut self,
         formula: &str,
         row: u32,
         col: u32,
-    ) -> std::result::Result<Expr, ParseError> {
+    ) -> std::result::Result<(Expr, bool), ParseError> {
         let mut cache = std::mem::take(&mut self.shapes);
         let out = if sheet_formula::formula_shape(formula, row, col, &mut cache.key) {
-            if let Some((tree, r0, c0)) = cache.map.get(cache.key.as_str()) {
-                Ok(tree.translated(
-                    i64::from(row) - i64::from(*r0),
-                    i64::from(col) - i64::from(*c0),
+            if let Some((tree, r0, c0, printed)) = cache.map.get(cache.key.as_str()) {
+                let capitals = !formula.bytes().any(|b| b.is_ascii_lowercase());
+                Ok((
+                    tree.translated(
+                        i64::from(row) - i64::from(*r0),
+                        i64::from(col) - i64::from(*c0),
+                    ),
+                    *printed && capitals,
                 ))
             } else {
-                let parsed = parse(formula, self);
-                if let Ok(e) = &parsed {
+                parse(formula, self).map(|e| {
                     if cache.map.len() >= SHAPE_CACHE_LIMIT {
                         cache.map.clear();
                     }
+                    let printed = self.reads_as_printed(formula, &e);
                     cache
                         .map
-                        .insert(cache.key.as_str().into(), (e.clone(), row, col));
-                }
-                parsed
+                        .insert(cache.key.as_str().into(), (e.clone(), row, col, printed));
+                    (e, printed)
+                })
             }
         } else {
-            parse(formula, self)
+            parse(formula, self).map(|e| (e, false))
         };
         self.shapes = cache;
         out
+    }
+
+    /// Whether `formula` (with or without its `=`) is what `expr` prints.
+    fn reads_as_printed(&mut self, formula: &str, expr: &Expr) -> bool {
+        let mut printed = std::mem::take(&mut self.printed);
+        printed.clear();
+        expr.write_formula(&mut printed, self);
+        let same = formula.strip_prefix('=').unwrap_or(formula) == printed;
+        self.printed = printed;
+        same
     }
 
     /// Sets a formula written in R1C1 notation (`=R[-1]C*2`: twice the
@@ -718,15 +758,13 @@ impl Workbook {
             sheet.extent = (sheet.extent.0.max(row + 1), sheet.extent.1.max(col + 1));
             let cell = sheet.cells.entry(row, col).or_default();
             cell.value = value;
-            cell.formula = formula.as_ref().map(|(expr, text)| {
-                Box::new(Formula {
-                    expr: expr.clone(),
-                    text: text.clone(),
-                })
+            cell.formula = formula.as_ref().map(|(expr, text)| Formula {
+                expr: expr.clone(),
+                text: text.clone(),
             });
             if let Some((expr, _)) = formula {
                 let index = sheet.cells.index_of(row, col).unwrap_or(u32::MAX);
-                let deps = dependencies(&self.names, sheet_id, &expr);
+                let deps = dependencies(&self.names, sheet_id, &expr, &mut self.deps);
                 self.graph.register(k, index, expr, deps);
             }
         }
@@ -1624,7 +1662,7 @@ impl Workbook {
             let sheet = s.id;
             for (r, c, index, cell) in s.cells.iter_indexed_mut() {
                 if let Some(f) = &cell.formula {
-                    let deps = dependencies(&self.names, sheet, &f.expr);
+                    let deps = dependencies(&self.names, sheet, &f.expr, &mut self.deps);
                     self.graph
                         .register(key(sheet, r, c), index, f.expr.clone(), deps);
                 }
@@ -1689,8 +1727,15 @@ impl Workbook {
 }
 
 /// The precedents of a formula on `sheet`, names resolved.
-fn dependencies(names: &HashMap<String, Name>, sheet: SheetId, expr: &Expr) -> Vec<Dep> {
-    let mut deps = Vec::new();
+/// `deps` is scratch space kept between calls, so that the list is
+/// allocated once, at its exact length.
+fn dependencies(
+    names: &HashMap<String, Name>,
+    sheet: SheetId,
+    expr: &Expr,
+    deps: &mut Vec<Dep>,
+) -> Box<[Dep]> {
+    deps.clear();
     let mut names_left = 64;
     let mut stack: Vec<Rc<Expr>> = Vec::new();
     let visit = |r: Reference, deps: &mut Vec<Dep>, stack: &mut Vec<Rc<Expr>>| match r {
@@ -1708,13 +1753,13 @@ fn dependencies(names: &HashMap<String, Name>, sheet: SheetId, expr: &Expr) -> V
             }
         }
     };
-    expr.for_each_reference(&mut |r| visit(r, &mut deps, &mut stack));
+    expr.for_each_reference(&mut |r| visit(r, deps, &mut stack));
     while let Some(e) = stack.pop() {
         names_left -= 1;
         if names_left == 0 {
             break;
         }
-        e.for_each_reference(&mut |r| visit(r, &mut deps, &mut stack));
+        e.for_each_reference(&mut |r| visit(r, deps, &mut stack));
     }
     if deps.len() > 1 {
         deps.sort_unstable_by_key(|d| match d {
@@ -1723,7 +1768,7 @@ fn dependencies(names: &HashMap<String, Name>, sheet: SheetId, expr: &Expr) -> V
         });
         deps.dedup();
     }
-    deps
+    Box::from(deps.as_slice())
 }
 
 /// The part of `rect` inside a sheet's used extent.

@@ -142,6 +142,12 @@ impl Expr {
         out
     }
 
+    /// Appends the formula as [`Expr::to_formula`] prints it to `out`
+    /// (which is not cleared), without allocating a new string.
+    pub fn write_formula(&self, out: &mut String, sheets: &dyn SheetNames) {
+        self.write(out, sheets, None);
+    }
+
     /// Prints the formula (without `=`) in R1C1 notation for a formula in
     /// (`row`, `col`): `R[-1]C` is the cell above, `R1C1` is A1.
     #[must_use]

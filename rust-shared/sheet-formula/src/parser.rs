@@ -842,8 +842,9 @@ fn arity_text(min: usize, max: usize) -> String {
 /// reference written relative to that cell (`$` parts absolute), into
 /// `out`. Two formulas of the same shape parse to the same tree up to a
 /// translation by the distance between their cells (`Expr::translated`), so
-/// a column of filled or pasted formulas needs one parse. False (nothing
-/// written) for formulas longer than 512 bytes.
+/// a column of filled or pasted formulas needs one parse. False for
+/// formulas longer than 512 bytes and for those with whole rows or columns
+/// (`1:1`, `A:A`), which a translation would move the wrong way.
 pub fn formula_shape(formula: &str, row: u32, col: u32, out: &mut String) -> bool {
     use std::fmt::Write as _;
     if formula.len() > 512 {
@@ -852,6 +853,7 @@ pub fn formula_shape(formula: &str, row: u32, col: u32, out: &mut String) -> boo
     out.clear();
     let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '$' | '\\' | '?');
     let mut quote: Option<char> = None;
+    let mut after_colon = false;
     let mut chars = formula.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
         if let Some(q) = quote {
@@ -867,6 +869,17 @@ pub fn formula_shape(formula: &str, row: u32, col: u32, out: &mut String) -> boo
             continue;
         }
         if !is_word(c) {
+            if after_colon {
+                return false;
+            }
+            if c == ':' {
+                // Only ranges between two cells (`A1:B5`) move like a cell:
+                // whole rows (`1:1`) and columns (`A:A`) keep their own kind.
+                if !out.ends_with('\u{1}') {
+                    return false;
+                }
+                after_colon = true;
+            }
             out.push(c);
             continue;
         }
@@ -880,9 +893,13 @@ pub fn formula_shape(formula: &str, row: u32, col: u32, out: &mut String) -> boo
         }
         let word = &formula[start..end];
         let next = formula[end..].chars().next();
-        match split_cell(word) {
+        let cell = split_cell(word).filter(|_| !matches!(next, Some('(' | '!')));
+        if std::mem::take(&mut after_colon) && cell.is_none() {
+            return false;
+        }
+        match cell {
             // Not a function name (`LOG10(`) nor a sheet name (`AB1!`).
-            Some((r, k, row_abs, col_abs)) if !matches!(next, Some('(' | '!')) => {
+            Some((r, k, row_abs, col_abs)) => {
                 out.push('\u{1}');
                 if col_abs {
                     let _ = write!(out, "${k}");

@@ -23,6 +23,26 @@ pub enum Input {
     Value(Value),
     /// Text as a user types it (`=` starts a formula).
     Typed(String),
+    /// Typed text given as a part (byte range) of one text shared by the
+    /// cells of a block: a block of many texts (a paste, a load) is one
+    /// allocation instead of one per cell. A range that is not inside the
+    /// text, or not on character boundaries, reads as empty text.
+    TypedPart(std::rc::Rc<str>, std::ops::Range<u32>),
+}
+
+impl Input {
+    /// The typed text of a `Typed` or `TypedPart` input.
+    #[must_use]
+    pub fn typed(&self) -> Option<&str> {
+        match self {
+            Input::Typed(t) => Some(t),
+            Input::TypedPart(text, range) => Some(
+                text.get(range.start as usize..range.end as usize)
+                    .unwrap_or(""),
+            ),
+            Input::Clear | Input::Value(_) => None,
+        }
+    }
 }
 
 /// One reversible change.
@@ -278,6 +298,11 @@ impl Document {
             });
         }
         self.workbook.begin_batch();
+        let formulas = inputs
+            .iter()
+            .filter(|i| i.typed().is_some_and(|t| t.starts_with('=')))
+            .count();
+        self.workbook.reserve(sheet, inputs.len(), formulas);
         let (applied, result) = apply_block(&mut self.workbook, sheet, top, left, width, &inputs);
         self.workbook.end_batch();
         let mut inputs = inputs;
@@ -652,7 +677,9 @@ fn apply_block(
         let step = match input {
             Input::Clear => wb.clear(sheet, r, c),
             Input::Value(v) => wb.set_value(sheet, r, c, v.clone()),
-            Input::Typed(t) => wb.set_input(sheet, r, c, t),
+            Input::Typed(_) | Input::TypedPart(..) => {
+                wb.set_input(sheet, r, c, input.typed().unwrap_or(""))
+            }
         };
         if let Err(e) = step {
             return (i, Err(e));

@@ -604,3 +604,54 @@ fn formulas_of_one_shape_parse_alike_wherever_they_are() {
     wb.set_input(s, 1, 6, "=AB1!A1").unwrap();
     assert_eq!(wb.get(s, 1, 6), sheet_core::Value::Number(5.0));
 }
+
+#[test]
+fn formulas_of_one_shape_keep_whole_rows_and_columns() {
+    // Same text in two rows and two columns: a shared parse must not move
+    // whole-row or whole-column references with the cell.
+    let (mut wb, s) = book();
+    for (r, c) in [(0, 1), (5, 1), (5, 4)] {
+        wb.set_formula(s, r, c, "=SUM(1:1)+COUNT(A:A)").unwrap();
+        assert_eq!(
+            wb.formula_normalized(s, r, c).as_deref(),
+            Some("=SUM(1:1)+COUNT(A:A)"),
+            "cell ({r}, {c})"
+        );
+    }
+    // A cell range of the same shape does move.
+    wb.set_formula(s, 0, 6, "=SUM(A1:B2)").unwrap();
+    wb.set_formula(s, 3, 7, "=SUM(A1:B2)").unwrap();
+    assert_eq!(
+        wb.formula_normalized(s, 3, 7).as_deref(),
+        Some("=SUM(A1:B2)")
+    );
+}
+
+#[test]
+fn typed_text_is_given_back_as_typed() {
+    let (mut wb, s) = book();
+    // Printed form, lower case, spaces: each reads back as typed, also when
+    // the second of a shape comes from the shared parse.
+    for (r, text) in [
+        (0, "=A1*2"),
+        (1, "=A2*2"),
+        (2, "=a3*2"),
+        (3, "=A4 * 2"),
+        (4, "=sum(A1:A5)"),
+        (5, "=SUM(A2:A6)"),
+        (6, "B7+1"),
+    ] {
+        wb.set_formula(s, r, 9, text).unwrap();
+        let want = if text.starts_with('=') {
+            text.to_owned()
+        } else {
+            format!("={text}")
+        };
+        assert_eq!(wb.formula(s, r, 9), Some(want), "row {r}");
+    }
+    assert_eq!(wb.formula_normalized(s, 2, 9).as_deref(), Some("=A3*2"));
+    assert_eq!(
+        wb.formula_normalized(s, 4, 9).as_deref(),
+        Some("=SUM(A1:A5)")
+    );
+}
