@@ -430,7 +430,7 @@ export class CollabSheet {
         for (const e of edits) this.workbook.setCellValue(e.row, e.col, e.input);
       });
     } catch (e) {
-      this.apply(edits.map((x) => cellKey(x.row, x.col)));
+      this.apply(edits.map((x) => this.keyAt(x.row, x.col)));
       throw e;
     }
     this.doc.transact(() => {

@@ -91,6 +91,9 @@ test('an inserted row moves cells, references, formats, styles, sizes and rules 
   assert.deepEqual(a.sheet.conditionalFormats()[0].range, 'B1:B5');
   assert.equal(a.sheet.conditionalFormats()[0].formula, '=B1>$A$5*5');
   assert.equal(a.workbook.getConditionalFormats()[0].range, 'B1:B5');
+  // A refused formula leaves what the document says, at the moved place.
+  assert.throws(() => a.sheet.setCells([{ row: 4, col: 0, input: '=1+' }]), RuSheetError);
+  assert.equal(a.workbook.getCellData(4, 0).value, 4);
   send(a, b);
   assert.deepEqual(everything(b), everything(a));
 
