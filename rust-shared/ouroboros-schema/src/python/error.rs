@@ -200,6 +200,18 @@ pub fn into_py_err(py: Python<'_>, err: ValError, title: &str) -> PyErr {
 /// compiled validator, so failing inputs cost no title conversion).
 #[must_use]
 pub fn into_py_err_titled(py: Python<'_>, err: ValError, title: &Bound<'_, PyString>) -> PyErr {
+    into_py_err_hiding(py, err, title, false)
+}
+
+/// `into_py_err_titled`; with `hide_input` (`hide_input_in_errors`) the error's text leaves
+/// the inputs out (`errors()` still has them, as in pydantic-core).
+#[must_use]
+pub fn into_py_err_hiding(
+    py: Python<'_>,
+    err: ValError,
+    title: &Bound<'_, PyString>,
+    hide_input: bool,
+) -> PyErr {
     match err {
         ValError::Py(e) => *e,
         // The exception object is made here and handed over already
@@ -207,9 +219,14 @@ pub fn into_py_err_titled(py: Python<'_>, err: ValError, title: &Bound<'_, PyStr
         // normalization round trip when the error reaches Python. It is
         // raised once here so that CPython chains it to an exception being
         // handled (`__context__`), as a raise from Python code would.
-        ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines })
-            .and_then(|lazy| py.get_type::<ValidationError>().call1((title, lazy)))
-        {
+        ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines }).and_then(|lazy| {
+            let cls = py.get_type::<ValidationError>();
+            if hide_input {
+                cls.call1((title, lazy, true))
+            } else {
+                cls.call1((title, lazy))
+            }
+        }) {
             Ok(exc) => {
                 // SAFETY: both are live objects; `PyErr_SetObject` takes its
                 // own references and sets the error indicator fetched next.

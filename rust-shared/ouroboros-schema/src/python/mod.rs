@@ -49,7 +49,7 @@ impl<'py> CallOptions<'py> {
     }
 }
 
-use error::{into_py_err_titled, LineError};
+use error::{into_py_err_hiding, LineError};
 use input::Inp;
 use model::ModelValidator;
 use serialize::{ModelSer, Serializer};
@@ -68,6 +68,39 @@ pub struct SchemaValidator {
     root_model: Option<usize>,
     title: String,
     title_py: Py<PyString>,
+    /// `ser_json_temporal` / `ser_json_timedelta` of the config (model or bare schema).
+    temporal: serialize::Temporal,
+    /// `hide_input_in_errors`: the error's text leaves the inputs out.
+    hide_input: bool,
+}
+
+/// The settings of a description's config: a model's (of the class's own description), else
+/// a bare schema's top-level keys: `ser_json_temporal`/`ser_json_timedelta`, and
+/// `hide_input_in_errors`.
+fn config_of(description: &Bound<'_, PyAny>) -> PyResult<(serialize::Temporal, bool)> {
+    let d = if description.is_instance_of::<PyType>() {
+        match description.getattr(compile::SCHEMA_ATTR) {
+            Ok(d) => d,
+            Err(_) => return Ok((serialize::Temporal::default(), false)),
+        }
+    } else {
+        description.clone()
+    };
+    let Ok(d) = d.cast_into::<PyDict>() else {
+        return Ok((serialize::Temporal::default(), false));
+    };
+    let config = match d.get_item("config")? {
+        Some(config) if d.contains("fields")? => match config.cast_into::<PyDict>() {
+            Ok(config) => config,
+            Err(_) => return Ok((serialize::Temporal::default(), false)),
+        },
+        _ => d,
+    };
+    let hide_input = match config.get_item("hide_input_in_errors")? {
+        Some(v) => v.is_truthy()?,
+        None => false,
+    };
+    Ok((serialize::Temporal::from_config(&config)?, hide_input))
 }
 
 impl SchemaValidator {
@@ -76,6 +109,7 @@ impl SchemaValidator {
     /// bare type schema such as `{"type": "list", "items": {"type": "int"}}`.
     pub fn compile(py: Python<'_>, description: &Bound<'_, PyAny>) -> PyResult<Self> {
         let mut c = compile::Compiler::default();
+        let (temporal, hide_input) = config_of(description)?;
         let (root, root_model, title) = if let Ok(cls) = description.cast::<PyType>() {
             let i = c.model(py, cls)?;
             (Validator::Model(i), Some(i), cls.name()?.to_string())
@@ -129,7 +163,14 @@ impl SchemaValidator {
             root_model,
             title,
             title_py,
+            temporal,
+            hide_input,
         })
+    }
+
+    /// A validation failure as the Python `ValidationError` of this schema.
+    fn py_err(&self, py: Python<'_>, err: ValError) -> PyErr {
+        into_py_err_hiding(py, err, self.title_py.bind(py), self.hide_input)
     }
 
     /// The title used in `ValidationError` ("1 validation error for <title>").
@@ -163,7 +204,7 @@ impl SchemaValidator {
         st.from_attributes = from_attributes;
         self.root
             .validate(py, &Inp::Py(input.clone()), &mut st)
-            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+            .map_err(|e| self.py_err(py, e))
     }
 
     /// Whether [`Self::validate_pairs`] can build this root: a model without
@@ -203,8 +244,7 @@ impl SchemaValidator {
             }
         };
         let mut st = State::new(&self.defs, None);
-        pairs::model(py, model, pairs, whole, &mut st)
-            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+        pairs::model(py, model, pairs, whole, &mut st).map_err(|e| self.py_err(py, e))
     }
 
     /// `validate_python` with every per-call option of `model_validate`.
@@ -218,7 +258,7 @@ impl SchemaValidator {
         opts.apply(&mut st);
         self.root
             .validate(py, &Inp::Py(input.clone()), &mut st)
-            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+            .map_err(|e| self.py_err(py, e))
     }
 
     /// `validate_json_any` with every per-call option of `model_validate_json`.
@@ -236,7 +276,7 @@ impl SchemaValidator {
             std::borrow::Cow::Owned(b.to_vec())
         } else {
             let err = ValError::new_py(ErrorType::JsonType, data);
-            return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
+            return Err(self.py_err(py, err));
         };
         let mut st = State::new(&self.defs, opts.strict);
         opts.apply(&mut st);
@@ -288,12 +328,12 @@ impl SchemaValidator {
                     input: input.unbind(),
                     ctx_py: None,
                 }]);
-                return Err(into_py_err_titled(py, err, self.title_py.bind(py)));
+                return Err(self.py_err(py, err));
             }
         };
         self.root
             .validate(py, &Inp::Json(&value), &mut st)
-            .map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+            .map_err(|e| self.py_err(py, e))
     }
 
     /// Models and lists are validated while the JSON is parsed (no tree).
@@ -309,7 +349,7 @@ impl SchemaValidator {
             Ok(r)
         });
         match result {
-            Ok(r) => r.map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py))),
+            Ok(r) => r.map_err(|e| self.py_err(py, e)),
             Err(e) => {
                 let error = format!("{} at {}", e.error_type, jiter.error_position(e.index));
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
@@ -319,7 +359,7 @@ impl SchemaValidator {
                     input: input.unbind(),
                     ctx_py: None,
                 }]);
-                Err(into_py_err_titled(py, err, self.title_py.bind(py)))
+                Err(self.py_err(py, err))
             }
         }
     }
@@ -342,7 +382,7 @@ impl SchemaValidator {
             return self.validate_json_with(py, &b.to_vec(), strict, context);
         }
         let err = ValError::new_py(ErrorType::JsonType, data);
-        Err(into_py_err_titled(py, err, self.title_py.bind(py)))
+        Err(self.py_err(py, err))
     }
 
     fn root_model(&self) -> PyResult<&ModelValidator> {
@@ -380,7 +420,7 @@ impl SchemaValidator {
             model.finish(py, instance.clone())?;
             Ok(())
         };
-        run().map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+        run().map_err(|e| self.py_err(py, e))
     }
 
     /// `validate_assignment`: validate `value` for field `name` of `instance`
@@ -418,7 +458,7 @@ impl SchemaValidator {
             model.finish(py, instance.clone())?;
             Ok(true)
         };
-        run().map_err(|e| into_py_err_titled(py, e, self.title_py.bind(py)))
+        run().map_err(|e| self.py_err(py, e))
     }
 
     fn serializer(&self, opts: SerOptions, as_any: bool) -> Serializer<'_> {
@@ -428,6 +468,7 @@ impl SchemaValidator {
             opts,
             as_any,
             by_fields: false,
+            temporal: self.temporal,
         }
     }
 

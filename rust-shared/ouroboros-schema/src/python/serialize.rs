@@ -54,6 +54,88 @@ pub struct SerOptions {
     pub exclude_none: bool,
 }
 
+/// How JSON output writes dates, times and durations (`ser_json_temporal`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TemporalMode {
+    /// ISO 8601 text (the default).
+    #[default]
+    Iso8601,
+    /// A number of seconds (since the Unix epoch, midnight, or the duration's).
+    Seconds,
+    /// The same in milliseconds.
+    Milliseconds,
+}
+
+/// The temporal settings of a config: `ser_json_temporal`, and `ser_json_timedelta="float"`
+/// (durations in seconds), which only applies when `ser_json_temporal` is not given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Temporal {
+    pub mode: TemporalMode,
+    pub timedelta: TemporalMode,
+}
+
+impl Temporal {
+    /// Read from a config dict (or a bare schema's top-level keys).
+    pub fn from_config(d: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let text = |key: &str| -> PyResult<Option<String>> {
+            match d.get_item(key)? {
+                Some(v) if !v.is_none() => Ok(Some(v.extract()?)),
+                _ => Ok(None),
+            }
+        };
+        let temporal = text("ser_json_temporal")?;
+        let mode = match temporal.as_deref() {
+            Some("seconds") => TemporalMode::Seconds,
+            Some("milliseconds") => TemporalMode::Milliseconds,
+            _ => TemporalMode::Iso8601,
+        };
+        let timedelta =
+            if temporal.is_none() && text("ser_json_timedelta")?.as_deref() == Some("float") {
+                TemporalMode::Seconds
+            } else {
+                mode
+            };
+        Ok(Self { mode, timedelta })
+    }
+
+    /// The number `value` (a datetime, date, time or timedelta) is written as, or None when
+    /// it is written as ISO 8601 text (or is no temporal value).
+    pub fn number(self, value: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
+        let attr =
+            |o: &Bound<'_, PyAny>, name: &str| -> PyResult<i64> { o.getattr(name)?.extract() };
+        let clock = |o: &Bound<'_, PyAny>| -> PyResult<i64> {
+            Ok(attr(o, "hour")? * 3_600 + attr(o, "minute")? * 60 + attr(o, "second")?)
+        };
+        // Days from 1970-01-01 (`date.toordinal()` of that day is 719,163).
+        let epoch_days = |o: &Bound<'_, PyAny>| -> PyResult<i64> {
+            Ok(o.call_method0("toordinal")?.extract::<i64>()? - 719_163)
+        };
+        let (mode, secs, micros) = if value.is_instance_of::<PyDateTime>() {
+            let mut secs = epoch_days(value)? * 86_400 + clock(value)?;
+            let offset = value.call_method0("utcoffset")?;
+            if !offset.is_none() {
+                secs -= attr(&offset, "days")? * 86_400 + attr(&offset, "seconds")?;
+            }
+            (self.mode, secs, attr(value, "microsecond")?)
+        } else if value.is_instance_of::<PyDate>() {
+            (self.mode, epoch_days(value)? * 86_400, 0)
+        } else if value.is_instance_of::<PyTime>() {
+            (self.mode, clock(value)?, attr(value, "microsecond")?)
+        } else if value.is_instance_of::<PyDelta>() {
+            let secs = attr(value, "days")? * 86_400 + attr(value, "seconds")?;
+            (self.timedelta, secs, attr(value, "microseconds")?)
+        } else {
+            return Ok(None);
+        };
+        #[allow(clippy::cast_precision_loss)] // timestamps are written as JSON floats
+        Ok(match mode {
+            TemporalMode::Iso8601 => None,
+            TemporalMode::Seconds => Some(secs as f64 + micros as f64 / 1e6),
+            TemporalMode::Milliseconds => Some(secs as f64 * 1000.0 + micros as f64 / 1000.0),
+        })
+    }
+}
+
 static ENUM_CLS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Serializer over the compiled models of one validator.
@@ -68,6 +150,8 @@ pub struct Serializer<'a> {
     /// The dumped value itself is written by its fields, without its model
     /// serializer (the handler of a wrap `@model_serializer`).
     pub by_fields: bool,
+    /// How JSON output writes dates, times and durations (the config's).
+    pub temporal: Temporal,
 }
 
 /// Receives `(key, value)` entries of a model dump (`for_each_entry`).
@@ -758,6 +842,12 @@ impl Serializer<'_> {
         let text = std::str::from_utf8(&buf).map_err(|e| PyTypeError::new_err(e.to_string()))?;
         let parsed: Bound<'py, PyAny> = if text.starts_with('"') {
             PyString::new(py, &unquote(text)).into_any()
+        } else if is_temporal(value) {
+            // `ser_json_temporal="seconds"`...: the number written.
+            let n: f64 = text
+                .parse()
+                .map_err(|_| PyTypeError::new_err(text.to_owned()))?;
+            pyo3::types::PyFloat::new(py, n).into_any()
         } else {
             value.clone()
         };
@@ -795,6 +885,25 @@ impl Serializer<'_> {
         if k.is_none() {
             return Ok(PyString::new(k.py(), "None"));
         }
+        if let Some(n) = self.temporal.number(k)? {
+            // A temporal key as a number: `1000`, not `1000.0`.
+            #[allow(clippy::cast_possible_truncation)]
+            let text = if n.fract() == 0.0 && n.abs() < 9e15 {
+                format!("{}", n as i64)
+            } else {
+                let mut buf = Vec::new();
+                json_out::write_float(&mut buf, n);
+                String::from_utf8_lossy(&buf).into_owned()
+            };
+            return Ok(PyString::new(k.py(), &text));
+        }
+        if is_temporal(k) {
+            let mut buf = Vec::new();
+            self.write_scalar(k, &mut buf)?;
+            let text =
+                std::str::from_utf8(&buf).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            return Ok(PyString::new(k.py(), &unquote(text)));
+        }
         k.str()
     }
 
@@ -830,6 +939,8 @@ impl Serializer<'_> {
             json_out::write_float(out, f.value());
         } else if value.is_none() {
             out.extend_from_slice(b"null");
+        } else if let Some(n) = self.temporal.number(value)? {
+            json_out::write_float(out, n);
         } else if value.is_instance_of::<PyDateTime>() {
             let iso = value
                 .call_method0(pyo3::intern!(py, "isoformat"))?
@@ -1144,4 +1255,11 @@ fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {
         value.get_type().module()?.to_cow()?.as_ref(),
         "ipaddress" | "fractions" | "zoneinfo"
     ))
+}
+
+/// A datetime, date, time or timedelta.
+fn is_temporal(value: &Bound<'_, PyAny>) -> bool {
+    value.is_instance_of::<PyDate>()
+        || value.is_instance_of::<PyTime>()
+        || value.is_instance_of::<PyDelta>()
 }

@@ -149,6 +149,11 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         return wrapped
     if kind in ("decimal", "float", "int"):
         _check_number_constraints(kind, constraints)
+    step = constraints.get("multiple_of")
+    if kind == "timedelta" and isinstance(step, datetime.timedelta) and step <= datetime.timedelta(0):
+        from ouroboros.validation.core._translate import SchemaError
+
+        raise SchemaError("Invalid Schema:\n  'multiple_of' must be greater than 0")
     out = dict(schema)
     if schema.get("iterable") and "max_length" in constraints:
         # Iterable[T] is lazy: its length is checked item by item as it is consumed.
@@ -220,10 +225,24 @@ _CHECK_ERRORS = {
     "ge": ("greater_than_equal", lambda v, b: v >= b),
     "lt": ("less_than", lambda v, b: v < b),
     "le": ("less_than_equal", lambda v, b: v <= b),
-    "multiple_of": ("multiple_of", lambda v, b: v % b == 0),
+    # ``not``: a timedelta remainder is ``timedelta(0)``, which is not ``== 0``.
+    "multiple_of": ("multiple_of", lambda v, b: not v % b),
     "min_length": ("too_short", lambda v, b: len(v) >= b),
     "max_length": ("too_long", lambda v, b: len(v) <= b),
 }
+
+
+def _duration_text(td: datetime.timedelta) -> str:
+    """A duration as pydantic-core words it in errors: ``15 minutes``, ``1 day and 2 hours``."""
+    units = [
+        (td.days, "day"),
+        (td.seconds // 3600, "hour"),
+        (td.seconds % 3600 // 60, "minute"),
+        (td.seconds % 60, "second"),
+        (td.microseconds, "microsecond"),
+    ]
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n]
+    return " and ".join(parts) or "0 seconds"
 
 
 def _constraint_check(key: str, bound: Any) -> Callable[..., Any]:
@@ -242,7 +261,7 @@ def _constraint_check(key: str, bound: Any) -> Callable[..., Any]:
             else:
                 error, test = _CHECK_ERRORS[key]
                 ok = test(value, bound)
-                ctx = {key: bound}
+                ctx = {key: _duration_text(bound) if isinstance(bound, datetime.timedelta) else bound}
                 if key in ("min_length", "max_length"):
                     ctx = {"field_type": "Value", key: bound, "actual_length": len(value)}
         except TypeError:

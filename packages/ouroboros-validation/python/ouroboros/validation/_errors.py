@@ -23,6 +23,17 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
     return ".".join(str(item) for item in loc)
 
 
+def _known_message(error_type: str, ctx: dict[str, Any] | None) -> str:
+    """pydantic-core's message of a known error type (``greater_than`` with ``{"gt": 5}`` ->
+    "Input should be greater than 5"); an unknown type is its own message."""
+    from ouroboros.validation.core._known_errors import PydanticKnownError
+
+    try:
+        return PydanticKnownError(error_type, ctx).message()
+    except (KeyError, TypeError, ValueError):
+        return error_type
+
+
 class ValidationError(OuroborosError, ValueError):
     """Raised when input does not match a model or type.
 
@@ -43,15 +54,24 @@ class ValidationError(OuroborosError, ValueError):
         return self.args[0]
 
     @classmethod
-    def from_exception_data(cls, title: str, line_errors: list[dict[str, Any]]) -> ValidationError:
-        """Build an error from dicts shaped like ``errors()`` items (as Pydantic's)."""
+    def from_exception_data(
+        cls, title: str, line_errors: list[dict[str, Any]], input_type: str = "python", hide_input: bool = False
+    ) -> ValidationError:
+        """Build an error from dicts shaped like ``errors()`` items (as Pydantic's); with
+        ``hide_input`` its text leaves the inputs out."""
         normalized = []
         for err in line_errors:
             item = dict(err)
             item["loc"] = tuple(item.get("loc", ()))
-            item.setdefault("msg", item.get("type", "value_error"))
+            if "msg" not in item:
+                item["msg"] = _known_message(item.get("type", "value_error"), item.get("ctx"))
             normalized.append(item)
-        return cls(title, normalized)
+        return cls(title, normalized, True) if hide_input else cls(title, normalized)
+
+    @property
+    def _hide_input(self) -> bool:
+        # ``hide_input_in_errors``: a third argument (``ValidationError(title, errors, True)``).
+        return len(self.args) > 2 and bool(self.args[2])
 
     @property
     def errors(self) -> _ErrorList:
@@ -64,7 +84,7 @@ class ValidationError(OuroborosError, ValueError):
         raw = self.args[1]
         if not isinstance(raw, list):
             raw = raw.to_list()
-            self.args = (self.args[0], raw)
+            self.args = (self.args[0], raw, *self.args[2:])
         return raw
 
     def error_count(self) -> int:
@@ -85,7 +105,7 @@ class ValidationError(OuroborosError, ValueError):
             if loc:
                 lines.append(loc)
             detail = f"[type={err['type']}"
-            if "input" in err:
+            if "input" in err and not self._hide_input:
                 detail += f", input_value={_input_repr(err['input'])}, input_type={type(err['input']).__name__}"
             lines.append(f"  {err['msg']} {detail}]")
         return "\n".join(lines)
@@ -97,7 +117,7 @@ class ValidationError(OuroborosError, ValueError):
         return self._render()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.title, self._line_errors()))
+        return (type(self), (self.title, self._line_errors(), *self.args[2:]))
 
 
 class _ErrorList(list):  # type: ignore[type-arg]

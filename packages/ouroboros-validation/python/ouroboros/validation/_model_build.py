@@ -699,6 +699,9 @@ def build_description(cls: Any) -> dict[str, Any]:
             "from_attributes": bool(config.get("from_attributes", False)),
             "validate_assignment": bool(config.get("validate_assignment", False)),
             "str_strip_whitespace": bool(config.get("str_strip_whitespace", False)),
+            "ser_json_temporal": config.get("ser_json_temporal"),
+            "ser_json_timedelta": config.get("ser_json_timedelta"),
+            "hide_input_in_errors": bool(config.get("hide_input_in_errors", False)),
             "title": config.get("title")
             or (
                 _generated_title(config["model_title_generator"], "model_title_generator", cls)

@@ -114,7 +114,10 @@ class TypeAdapter(Generic[T]):
                 validator = self.type.__ouroboros_validator__
             else:
                 title = getattr(self.type, "__name__", None) or str(self.type)
-                validator = SchemaValidator({**schema, "title": title} if "title" not in schema else schema)
+                # The adapter's config says how JSON writes dates, times and durations.
+                keys = ("ser_json_temporal", "ser_json_timedelta", "hide_input_in_errors")
+                temporal = {k: self._config[k] for k in keys if k in self._config}
+                validator = SchemaValidator({**schema, "title": schema.get("title", title), **temporal})
             self._built = (schema, validator)
         return self._built
 

@@ -202,12 +202,34 @@ def _dump_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: kwargs[k] for k in keys if kwargs.get(k) is not None}
 
 
-def to_jsonable_python(value: Any, *, fallback: Any = None, serialize_unknown: bool = False, **_: Any) -> Any:
+def _any_serializer(timedelta_mode: str, temporal_mode: str) -> Any:
+    """The engine's serializer of ``Any`` writing dates, times and durations as asked."""
+    if timedelta_mode == "iso8601" and temporal_mode == "iso8601":
+        return _ANY
+    key = (timedelta_mode, temporal_mode)
+    found = _TEMPORAL_ANY.get(key)
+    if found is None:
+        temporal = {"ser_json_timedelta": timedelta_mode}
+        if temporal_mode != "iso8601":
+            temporal["ser_json_temporal"] = temporal_mode
+        found = _TEMPORAL_ANY[key] = _RustValidator({"type": "any", "title": "json", **temporal})
+    return found
+
+
+def to_jsonable_python(
+    value: Any,
+    *,
+    fallback: Any = None,
+    serialize_unknown: bool = False,
+    timedelta_mode: str = "iso8601",
+    temporal_mode: str = "iso8601",
+    **_: Any,
+) -> Any:
     """``value`` as JSON-compatible Python data (models dumped, dates as ISO text...)."""
     if fallback is None and not serialize_unknown:
         # The engine's own serializer, as for a field of type Any.
         try:
-            return _ANY.to_python(value, mode="json")
+            return _any_serializer(timedelta_mode, temporal_mode).to_python(value, mode="json")
         except TypeError as exc:
             raise PydanticSerializationError(str(exc)) from None
     if hasattr(type(value), "__ouroboros_validator__"):
@@ -250,10 +272,23 @@ def _duration(td: datetime.timedelta) -> str:
 
 
 def to_json(
-    value: Any, *, indent: int | None = None, fallback: Any = None, serialize_unknown: bool = False, **_: Any
+    value: Any,
+    *,
+    indent: int | None = None,
+    fallback: Any = None,
+    serialize_unknown: bool = False,
+    timedelta_mode: str = "iso8601",
+    temporal_mode: str = "iso8601",
+    **_: Any,
 ) -> bytes:
     """``value`` as JSON bytes."""
-    data = to_jsonable_python(value, fallback=fallback, serialize_unknown=serialize_unknown)
+    data = to_jsonable_python(
+        value,
+        fallback=fallback,
+        serialize_unknown=serialize_unknown,
+        timedelta_mode=timedelta_mode,
+        temporal_mode=temporal_mode,
+    )
     separators = (",", ":") if indent is None else None
     return json.dumps(data, indent=indent, separators=separators, ensure_ascii=False).encode()
 
@@ -264,3 +299,4 @@ def from_json(data: str | bytes | bytearray, *, allow_inf_nan: bool = True, **_:
 
 
 _ANY = _RustValidator({"type": "any", "title": "json"})
+_TEMPORAL_ANY: dict[tuple[str, str], Any] = {}
