@@ -101,6 +101,9 @@ impl Temporal {
     /// The number `value` (a datetime, date, time or timedelta) is written as, or None when
     /// it is written as ISO 8601 text (or is no temporal value).
     pub fn number(self, value: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
+        if self == Self::default() {
+            return Ok(None);
+        }
         let attr =
             |o: &Bound<'_, PyAny>, name: &str| -> PyResult<i64> { o.getattr(name)?.extract() };
         let clock = |o: &Bound<'_, PyAny>| -> PyResult<i64> {
