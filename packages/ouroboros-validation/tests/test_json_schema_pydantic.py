@@ -3,13 +3,16 @@ overrides, serialization-mode schemas and definition names."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any, Callable
 
 import pydantic
 import pydantic.json_schema
+import pydantic_core
 import pytest
 
 import ouroboros.validation as ov
+import ouroboros.validation.core as ov_core
 import ouroboros.validation.json_schema as ov_json_schema
 
 LIBS = pytest.mark.parametrize("lib", [pydantic, ov], ids=["pydantic", "ouroboros"])
@@ -93,3 +96,73 @@ def _serialization_mode(lib: Any) -> list[Any]:
 
 def test_serialization_mode_follows_serializer_return_types():
     both(_serialization_mode)
+
+
+def _same_names(lib: Any) -> list[Any]:
+    import types
+
+    def module(name: str, extra: str) -> Any:
+        mod = types.ModuleType(name)
+        source = (
+            "from enum import Enum\n"
+            f"from {lib.__name__} import BaseModel\n"
+            "class MyEnum(str, Enum):\n"
+            f"    {extra} = '{extra}'\n"
+            "class MyModel(BaseModel):\n"
+            f"    {extra}: MyEnum\n"
+        )
+        # Two modules defining classes of the same names (compiled without this file's
+        # `from __future__ import annotations`).
+        exec(compile(source, name, "exec", dont_inherit=True), mod.__dict__)  # noqa: S102
+        return mod
+
+    one, two = module("first_module", "a"), module("second_module", "b")
+    json_schema = json_schema_module(lib)
+
+    class Model(lib.BaseModel):
+        first: one.MyModel
+        second: two.MyModel
+
+    first = lib.create_model("A", inner_a1=(str, ...))
+    second = lib.create_model("A", inner_a2=(str, ...))
+    both_a = lib.create_model("B", outer_a1=(first, ...), outer_a2=(second, ...))
+    _, shared = json_schema.models_json_schema([(one.MyModel, "validation"), (two.MyModel, "serialization")])
+    return [Model.model_json_schema(), both_a.model_json_schema(), sorted(shared["$defs"])]
+
+
+def test_definitions_of_the_same_name_are_module_qualified():
+    both(_same_names)
+
+
+@LIBS
+def test_union_members_without_a_schema_are_skipped(lib):
+    class Model(lib.BaseModel):
+        callback: int | Callable[[int], int] = 1
+        data: bytes = b"\xff\xfe"
+
+    with pytest.warns(json_schema_module(lib).PydanticJsonSchemaWarning, match=r"\[non-serializable-default\]"):
+        schema = Model.model_json_schema()
+    assert schema["properties"] == {
+        "callback": {"default": 1, "title": "Callback", "type": "integer"},
+        "data": {"format": "binary", "title": "Data", "type": "string"},
+    }
+
+    class Loud(json_schema_module(lib).GenerateJsonSchema):
+        ignored_warning_kinds = ()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Model.model_json_schema(schema_generator=Loud)
+    assert sorted(str(w.message).rsplit(" ", 1)[-1] for w in caught) == [
+        "[non-serializable-default]",
+        "[skipped-choice]",
+    ]
+
+
+@LIBS
+def test_invalid_utf8_and_unknown_keys_are_not_json(lib):
+    core = pydantic_core if lib is pydantic else ov_core
+    with pytest.raises((core.PydanticSerializationError, UnicodeDecodeError)):
+        core.to_jsonable_python(b"\xff\xfe")
+    with pytest.raises(core.PydanticSerializationError):
+        core.to_jsonable_python({(lambda x: x): 1})

@@ -900,14 +900,25 @@ impl Serializer<'_> {
             };
             return Ok(PyString::new(k.py(), &text));
         }
-        if is_temporal(k) {
-            let mut buf = Vec::new();
-            self.write_scalar(k, &mut buf)?;
-            let text =
-                std::str::from_utf8(&buf).map_err(|e| PyTypeError::new_err(e.to_string()))?;
-            return Ok(PyString::new(k.py(), &unquote(text)));
+        if k.is_instance_of::<PyInt>()
+            || k.is_instance_of::<PyFloat>()
+            || k.is_instance_of::<PyTuple>()
+        {
+            return k.str();
         }
-        k.str()
+        // Other keys as their JSON text (ISO dates, UUIDs...); a key of an unknown type is an
+        // error, as Pydantic's, not its `str()`.
+        let mut buf = Vec::new();
+        self.write_scalar(k, &mut buf)?;
+        let text = std::str::from_utf8(&buf).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+        Ok(PyString::new(
+            k.py(),
+            &if text.starts_with('"') {
+                unquote(text)
+            } else {
+                text.to_owned()
+            },
+        ))
     }
 
     #[allow(clippy::unused_self)] // a method so every type rule lives on the serializer
@@ -973,9 +984,9 @@ impl Serializer<'_> {
         } else if let Some(v) = self.enum_value(value)? {
             self.write_json(&v, &None, &None, out, 0)?;
         } else if let Ok(b) = value.cast::<PyBytes>() {
-            json_out::write_str(out, &String::from_utf8_lossy(b.as_bytes()));
+            json_out::write_str(out, utf8_text(b.as_bytes())?);
         } else if let Ok(b) = value.cast::<PyByteArray>() {
-            json_out::write_str(out, &String::from_utf8_lossy(&b.to_vec()));
+            json_out::write_str(out, utf8_text(&b.to_vec())?);
         } else if value.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else if let Some(d) = self.dump_hook(value)? {
@@ -1178,6 +1189,17 @@ extern "C" {
 
 /// The text of a JSON string literal written by `write_str` (only used for
 /// the few scalar types that `model_dump(mode="json")` turns into strings).
+/// Bytes written as JSON text: UTF-8 only (invalid bytes are an error, as Pydantic's).
+fn utf8_text(bytes: &[u8]) -> PyResult<&str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        PyTypeError::new_err(format!(
+            "Error serializing to JSON: invalid utf-8 sequence of {} bytes from index {}",
+            e.error_len().unwrap_or(1),
+            e.valid_up_to()
+        ))
+    })
+}
+
 fn unquote(s: &str) -> String {
     let inner = &s[1..s.len() - 1];
     if !inner.contains('\\') {

@@ -7,6 +7,7 @@ import enum
 import inspect
 import json
 import math
+import re
 from typing import Any
 
 from ouroboros.validation.core import PydanticOmit
@@ -210,6 +211,28 @@ def _flattened_anyof(schemas: list[dict[str, Any]]) -> dict[str, Any]:
     return out[0] if len(out) == 1 else {"anyOf": out}
 
 
+_PLACEHOLDER = "__ouroboros_definition_"
+_PLACEHOLDER_RE = re.compile(rf"{_PLACEHOLDER}\d+__")
+
+
+def _normalized_name(name: str) -> str:
+    """A module-qualified class name as a definition name (Pydantic's ``normalize_name``)."""
+    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", name).replace(".", "__")
+
+
+def _renamed(value: Any, final: dict[str, str]) -> Any:
+    """``value`` (JSON data) with every definition placeholder replaced by its final name."""
+    if isinstance(value, str):
+        return (
+            _PLACEHOLDER_RE.sub(lambda m: final.get(m.group(0), m.group(0)), value) if _PLACEHOLDER in value else value
+        )
+    if isinstance(value, dict):
+        return {_renamed(k, final): _renamed(v, final) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, final) for v in value]
+    return value
+
+
 def _title(name: str) -> str:
     return name.replace("_", " ").title().strip()
 
@@ -225,6 +248,9 @@ class _Generator:
         self.names: dict[Any, str] = {}
         self.in_progress: set[Any] = set()
         self.referenced: set[Any] = set()
+        # Definition placeholders -> their candidate names; classes per module-qualified name.
+        self.choices: dict[str, list[str]] = {}
+        self.occurrences: dict[str, list[Any]] = {}
         # The config of the model (or adapter) whose fields are being written: ser_json_* keys.
         self.configs: list[dict[str, Any]] = [dict(getattr(owner, "_ouroboros_config", None) or {})]
 
@@ -281,15 +307,47 @@ class _Generator:
         return {"$ref": self.ref_template.format(model=name)}
 
     def def_name(self, cls: Any) -> str:
+        """The key of ``cls``'s definition while generating: a placeholder that ``finish`` turns
+        into Pydantic's name (the class name, or ``module__qualname`` when several different
+        definitions want that name, then ``module__qualname__<n>``)."""
         if cls not in self.names:
-            name = cls.__name__.replace("[", "_").replace("]", "_").replace(", ", "_").rstrip("_")
-            taken = set(self.names.values())
-            base, n = name, 1
-            while name in taken:
-                n += 1
-                name = f"{base}{n}"
-            self.names[cls] = name
+            key = f"{_PLACEHOLDER}{len(self.names)}__"
+            self.names[cls] = key
+            short = cls.__name__.replace("[", "_").replace("]", "_").replace(", ", "_").rstrip("_")
+            source = getattr(cls, "__ouroboros_docs_source__", cls)
+            long = _normalized_name(f"{source.__module__}.{source.__qualname__}")
+            seen = self.occurrences.setdefault(long, [])
+            if cls not in seen:
+                seen.append(cls)
+            self.choices[key] = [short, long, f"{long}__{seen.index(cls) + 1}"]
         return self.names[cls]
+
+    def finish(self, out: Any) -> Any:
+        """``out`` with the definition placeholders replaced by their final names."""
+        wanted: dict[str, set[str]] = {}
+        for key, names in self.choices.items():
+            if key in self.defs:
+                text = json.dumps(self.defs[key], sort_keys=True, default=repr)
+                for name in names:
+                    wanted.setdefault(name, set()).add(text)
+        final = {}
+        for key, names in self.choices.items():
+            final[key] = next((n for n in names if len(wanted.get(n, ())) <= 1), names[-1])
+        return _renamed(out, final)
+
+    def document(self, body: dict[str, Any], root: Any = None) -> dict[str, Any]:
+        """The finished schema: ``body`` with the ``$defs`` it uses (``root``: the class of
+        ``body``, itself a definition when something refers back to it)."""
+        if root is not None and root in self.referenced:
+            name = self.names[root]
+            self.defs[name] = body
+            out: dict[str, Any] = {"$defs": dict(self.defs), "$ref": self.ref(name)["$ref"]}
+        else:
+            out = {"$defs": dict(self.defs), **body} if self.defs else body
+        out = self.finish(out)
+        if "$defs" in out:
+            out["$defs"] = dict(sorted(out["$defs"].items()))
+        return out
 
     def model(self, cls: Any) -> dict[str, Any]:
         name = self.def_name(cls)
@@ -492,6 +550,33 @@ class _Generator:
             return {"type": "union", "choices": [{"type": "none"}, described]}
         return described
 
+    def union_choices(self, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The schemas of a union's members; a member without one (a callable...) is left out,
+        with Pydantic's ``skipped-choice`` warning unless the generator ignores that kind."""
+        from ouroboros.validation.errors import PydanticInvalidForJsonSchema
+
+        choices = []
+        error = None
+        for member in members:
+            try:
+                choices.append(self.schema(member))
+            except PydanticInvalidForJsonSchema as exc:
+                error = exc
+                self.warn("skipped-choice", exc.message)
+        if not choices and error is not None:
+            raise error
+        return choices
+
+    def warn(self, kind: str, detail: str) -> None:
+        """Pydantic's ``PydanticJsonSchemaWarning`` of ``kind``, unless the generator's
+        ``ignored_warning_kinds`` names it."""
+        import warnings
+
+        from ouroboros.validation.json_schema import PydanticJsonSchemaWarning
+
+        if kind not in getattr(self.owner, "ignored_warning_kinds", {"skipped-choice"}):
+            warnings.warn(f"{detail} [{kind}]", PydanticJsonSchemaWarning, stacklevel=2)
+
     def instance_schema(self, s: dict[str, Any]) -> dict[str, Any]:
         """An arbitrary class (``is_instance``): its own ``__get_pydantic_json_schema__``, else
         Pydantic's error for a class it cannot describe (``type[...]`` and models give ``{}``)."""
@@ -629,7 +714,7 @@ class _Generator:
                 return inner
             return self.union_of([inner, {"type": "null"}])
         elif kind == "union":
-            choices = [self.schema(c) for c in s["choices"]]
+            choices = self.union_choices(s["choices"])
             return choices[0] if len(choices) == 1 else self.union_of(choices)
         elif kind == "tagged_union":
             refs = []
@@ -709,24 +794,8 @@ def model_json_schema(
     owner: Any = None,
 ) -> dict[str, Any]:
     """The JSON Schema of model ``cls``."""
-    global _BASE_DOC, _ROOT_DOC
-    from ouroboros.validation._model import BaseModel
-    from ouroboros.validation.root_model import RootModel
-
-    _BASE_DOC = BaseModel.__doc__
-    _ROOT_DOC = RootModel.__doc__
     gen = _Generator(by_alias, ref_template, mode, owner)
-    name = gen.def_name(cls)
-    gen.in_progress.add(cls)
-    body = gen.model_body(cls)
-    gen.in_progress.discard(cls)
-    if cls in gen.referenced:
-        gen.defs[name] = body
-        out: dict[str, Any] = {"$defs": dict(sorted(gen.defs.items())), "$ref": gen.ref(name)["$ref"]}
-        return out
-    if gen.defs:
-        return {"$defs": dict(sorted(gen.defs.items())), **body}
-    return body
+    return gen.document(*root_schema(gen, {"type": "model", "cls": cls}))
 
 
 def type_json_schema(
@@ -738,23 +807,33 @@ def type_json_schema(
     owner: Any = None,
 ) -> dict[str, Any]:
     """The JSON Schema of a bare type schema (``TypeAdapter.json_schema``)."""
-    opts = {"by_alias": by_alias, "ref_template": ref_template, "mode": mode, "owner": owner}
-    if schema.get("type") == "model":
-        return model_json_schema(schema["cls"], **opts)
-    if schema.get("type") == "function" and schema.get("dataclass_model") is not None:
-        return model_json_schema(schema["dataclass_model"](), **opts)
     gen = _Generator(by_alias, ref_template, mode, owner)
+    return gen.document(*root_schema(gen, schema))
+
+
+def root_schema(gen: _Generator, schema: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The body of one schema generated by ``gen`` (definitions left in ``gen.defs``, names
+    not finished) and the class it describes when that class is a definition."""
+    global _BASE_DOC, _ROOT_DOC
+    from ouroboros.validation._model import BaseModel
+    from ouroboros.validation.root_model import RootModel
+
+    _BASE_DOC = BaseModel.__doc__
+    _ROOT_DOC = RootModel.__doc__
+    if schema.get("type") == "function" and schema.get("dataclass_model") is not None:
+        schema = {"type": "model", "cls": schema["dataclass_model"]()}
+    if schema.get("type") == "model":
+        cls = schema["cls"]
+        gen.def_name(cls)
+        gen.in_progress.add(cls)
+        body = gen.model_body(cls)
+        gen.in_progress.discard(cls)
+        return body, cls
     if schema.get("typed_dict") is not None:
         cls = schema["typed_dict"]["cls"]
-        name = gen.def_name(cls)
+        gen.def_name(cls)
         gen.in_progress.add(cls)
         body = gen.typed_dict_body(schema["typed_dict"])
         gen.in_progress.discard(cls)
-        if cls in gen.referenced:
-            gen.defs[name] = body
-            return {"$defs": dict(sorted(gen.defs.items())), "$ref": gen.ref(name)["$ref"]}
-        return {"$defs": dict(sorted(gen.defs.items())), **body} if gen.defs else body
-    body = gen.schema(schema)
-    if gen.defs:
-        return {"$defs": dict(sorted(gen.defs.items())), **body}
-    return body
+        return body, cls
+    return gen.schema(schema), None

@@ -47,6 +47,8 @@ class GenerateJsonSchema:
     """
 
     schema_dialect = "https://json-schema.org/draft/2020-12/schema"
+    # Warning kinds not emitted (Pydantic's default: a union member without a schema is skipped silently).
+    ignored_warning_kinds: set[str] = {"skipped-choice"}  # noqa: RUF012 - Pydantic's class attribute
 
     def __init__(
         self,
@@ -61,19 +63,11 @@ class GenerateJsonSchema:
 
     def generate(self, schema: Any, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         """The JSON Schema of a model class, or of a (core or ouroboros) type schema."""
-        opts = {"by_alias": self.by_alias, "ref_template": self.ref_template, "mode": mode, "owner": self}
-        if is_model_class(schema):
-            return _json_schema.model_json_schema(schema, **opts)
-        if isinstance(schema, type) and dataclasses.is_dataclass(schema):
-            from ouroboros.validation._describe import DescribeContext, describe_type
+        gen = self._generator(mode)
+        return gen.document(*_json_schema.root_schema(gen, _description(schema)))
 
-            mirror = describe_type(schema, DescribeContext())["dataclass_model"]()
-            return _json_schema.model_json_schema(mirror, **opts)
-        if isinstance(schema, dict) and schema.get("type") == "model" and is_model_class(schema.get("cls")):
-            return _json_schema.model_json_schema(schema["cls"], **opts)
-        from ouroboros.validation.core._translate import to_description
-
-        return _json_schema.type_json_schema(to_description(schema), **opts)
+    def _generator(self, mode: JsonSchemaMode) -> Any:
+        return _json_schema._Generator(self.by_alias, self.ref_template, mode, self)
 
     def generate_definitions(
         self, inputs: Any
@@ -83,24 +77,28 @@ class GenerateJsonSchema:
         is written twice, as ``Name-Input`` and ``Name-Output`` (Pydantic's names)."""
         import json
 
+        by_mode: dict[str, list[tuple[Any, Any]]] = {}
+        for key, mode, schema in inputs:
+            by_mode.setdefault(mode, []).append((key, schema))
         outputs: list[tuple[Any, str, JsonSchemaValue, dict[str, Any]]] = []
         forms: dict[str, dict[str, str]] = {}
-        for key, mode, schema in inputs:
-            out = self.generate(schema, mode=mode)
-            defs = dict(out.pop("$defs", {}))
-            cls = schema if is_model_class(schema) else (schema.get("cls") if isinstance(schema, dict) else None)
-            # A dataclass given as itself is a definition too, as a model is.
-            named = is_model_class(cls) and (not isinstance(schema, dict) or schema.get("type", "model") == "model")
-            if isinstance(schema, type) and dataclasses.is_dataclass(schema):
-                cls, named = schema, True
-            if "$ref" not in out and named:
-                name = cls.__name__
-                defs[name] = out
-                out = {"$ref": self.ref_template.format(model=name)}
-            for name, body in defs.items():
+        for mode, entries in by_mode.items():
+            gen = self._generator(mode)
+            outs = []
+            for key, schema in entries:
+                body, root = _json_schema.root_schema(gen, _description(schema))
+                if root is not None:
+                    name = gen.names[root]
+                    gen.defs[name] = body
+                    body = gen.ref(name)
+                outs.append((key, body))
+            finished = gen.finish({"outs": [out for _, out in outs], "defs": gen.defs})
+            for name, body in finished["defs"].items():
                 forms.setdefault(name, {})[mode] = json.dumps(body, sort_keys=True, default=repr)
-            outputs.append((key, mode, out, defs))
-        clashing = {name for name, by_mode in forms.items() if len(set(by_mode.values())) > 1}
+            outputs.extend(
+                (key, mode, out, finished["defs"]) for (key, _), out in zip(outs, finished["outs"], strict=True)
+            )
+        clashing = {name for name, by in forms.items() if len(set(by.values())) > 1}
         results: dict[tuple[Any, JsonSchemaMode], JsonSchemaValue] = {}
         definitions: dict[str, JsonSchemaValue] = {}
         for key, mode, out, defs in outputs:
@@ -168,25 +166,35 @@ def models_json_schema(
     description: str | None = None,
     ref_template: str = DEFAULT_REF_TEMPLATE,
     schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
+    union_format: Literal["any_of", "primitive_type_array"] = "any_of",
 ) -> tuple[dict[Any, JsonSchemaValue], JsonSchemaValue]:
     """Schemas of several ``(model, mode)`` pairs sharing one ``$defs``."""
-    keys: dict[Any, JsonSchemaValue] = {}
-    defs: dict[str, Any] = {}
-    template = "#/$defs/{model}"
-    for cls, mode in models:
-        schema = schema_generator(by_alias=by_alias, ref_template=template).generate(cls, mode=mode)
-        defs.update(schema.pop("$defs", {}))
-        if "$ref" not in schema:
-            defs[cls.__name__] = schema
-        keys[(cls, mode)] = {"$ref": ref_template.format(model=cls.__name__)}
+    generator = schema_generator(by_alias=by_alias, ref_template=ref_template, union_format=union_format)
+    keys, definitions = generator.generate_definitions([((cls, mode), mode, cls) for cls, mode in models])
     out: JsonSchemaValue = {}
-    if defs:
-        out["$defs"] = dict(sorted(defs.items()))
+    if definitions:
+        out["$defs"] = definitions
     if title:
         out["title"] = title
     if description:
         out["description"] = description
-    return keys, out
+    return {key: value for (key, _), value in keys.items()}, out
+
+
+def _description(schema: Any) -> dict[str, Any]:
+    """What ``generate`` is given (a model or dataclass class, a core schema, a description)
+    as an ouroboros description."""
+    if is_model_class(schema):
+        return {"type": "model", "cls": schema}
+    if isinstance(schema, type) and dataclasses.is_dataclass(schema):
+        from ouroboros.validation._describe import DescribeContext, describe_type
+
+        return {"type": "model", "cls": describe_type(schema, DescribeContext())["dataclass_model"]()}
+    if isinstance(schema, dict) and schema.get("type") == "model" and is_model_class(schema.get("cls")):
+        return {"type": "model", "cls": schema["cls"]}
+    from ouroboros.validation.core._translate import to_description
+
+    return to_description(schema)
 
 
 @dataclasses.dataclass(frozen=True)
