@@ -113,7 +113,7 @@ def _same_names(lib: Any) -> list[Any]:
         )
         # Two modules defining classes of the same names (compiled without this file's
         # `from __future__ import annotations`).
-        exec(compile(source, name, "exec", dont_inherit=True), mod.__dict__)  # noqa: S102
+        exec(compile(source, name, "exec", dont_inherit=True), mod.__dict__)
         return mod
 
     one, two = module("first_module", "a"), module("second_module", "b")
