@@ -308,7 +308,7 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         elif isinstance(item, _StrTransform):
             constraints.update({k: v for k, v in vars(item).items() if v})
         elif isinstance(item, (BeforeValidator, AfterValidator, PlainValidator, WrapValidator)):
-            validators.append((type(item).__name__, item.func))
+            validators.append((_ValidatorKind(item), item.func))
         elif isinstance(item, dict):
             constraints.update(item)
         elif hasattr(item, "_ouroboros_constraints"):
@@ -536,7 +536,46 @@ def _marker_schema(item: Any, source: Any, current: dict[str, Any], ctx: Describ
     return _with_json_hook(to_description(core), item, core)
 
 
+class _ValidatorKind(str):
+    """The kind of a validator marker (``"BeforeValidator"``...) carrying its
+    ``json_schema_input_type`` (``Any`` when not given)."""
+
+    input_type: Any
+
+    def __new__(cls, marker: Any) -> _ValidatorKind:
+        kind = super().__new__(cls, type(marker).__name__)
+        kind.input_type = getattr(marker, "json_schema_input_type", Any)
+        return kind
+
+
+def with_input_type(
+    described: dict[str, Any], kind: str, input_type: Any, source: dict[str, Any], ctx: DescribeContext | None = None
+) -> dict[str, Any]:
+    """A validator's description with what its validation-mode JSON Schema shows: the
+    ``json_schema_input_type`` given, or for a plain validator without one any value; a plain
+    validator's serialization-mode JSON Schema shows the type it stands for (``source``)."""
+    if kind == "plain":
+        described["source_schema"] = source
+    if input_type is Any and kind != "plain":
+        return described
+    if input_type is Any:
+        described["json_schema_input"] = lambda: {"type": "any"}
+        return described
+
+    def input_schema() -> dict[str, Any]:
+        context = ctx or DescribeContext()
+        tp = context.resolve(input_type) if isinstance(input_type, str) else input_type
+        return describe_type(tp, context)
+
+    described["json_schema_input"] = input_schema
+    return described
+
+
 def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeContext) -> dict[str, Any]:
+    input_type = getattr(kind, "input_type", Any)
+    if isinstance(kind, _ValidatorKind) and (input_type is not Any or kind == "PlainValidator"):
+        mode = {"BeforeValidator": "before", "PlainValidator": "plain", "WrapValidator": "wrap"}.get(kind, "after")
+        return with_input_type(_wrap_validator(schema, str(kind), func, ctx), mode, input_type, schema, ctx)
     call = wrap_plain_call(func)
     if kind == "BeforeValidator":
         return {"type": "function", "mode": "before", "func": call, "schema": schema}

@@ -183,7 +183,7 @@ def _encode_extra(extra: dict[str, Any]) -> dict[str, Any]:
         return extra
 
 
-def _title_should_be_set(s: dict[str, Any]) -> bool:
+def _title_should_be_set(s: dict[str, Any], mode: str = "validation") -> bool:
     """Pydantic's rule: a field whose schema is a reference (model, dataclass, enum),
     also through Optional or a validator around it, gets no title of its own."""
     kind = s.get("type")
@@ -192,10 +192,12 @@ def _title_should_be_set(s: dict[str, Any]) -> bool:
     if "json_schema_hook" in s or "json_schema" in s:
         return True
     if kind == "nullable":
-        return _title_should_be_set(s["schema"])
+        return _title_should_be_set(s["schema"], mode)
     if kind == "function":
-        inner = s.get("schema") or s.get("inner_schema")
-        return True if inner is None else _title_should_be_set(inner)
+        if mode == "validation" and "json_schema_input" in s:
+            return _title_should_be_set(s["json_schema_input"](), mode)
+        inner = s.get("schema") or s.get("inner_schema") or s.get("source_schema")
+        return True if inner is None else _title_should_be_set(inner, mode)
     return True
 
 
@@ -409,7 +411,7 @@ class _Generator:
                 continue  # WithJsonSchema(None): the field is left out
             if f.get("title"):
                 prop["title"] = f["title"]
-            elif "title" not in prop and _title_should_be_set(schema):
+            elif "title" not in prop and _title_should_be_set(schema, self.mode):
                 prop["title"] = _title(key)
             if f.get("description"):
                 prop["description"] = f["description"]
@@ -486,7 +488,7 @@ class _Generator:
                 prop["title"] = field.title
             elif generator is not None:
                 prop["title"] = _generated_title(generator, "field_title_generator", name, field)
-            elif "title" not in prop and _title_should_be_set(schema):
+            elif "title" not in prop and _title_should_be_set(schema, self.mode):
                 prop["title"] = _title(name)
             if field.description:
                 prop["description"] = field.description
@@ -721,11 +723,14 @@ class _Generator:
             mapping = {}
             seen = set()
             for tag, choice in s["choices"].items():
-                ref = self.schema(choice)
-                mapping[str(tag)] = ref["$ref"]
-                if ref["$ref"] not in seen:
-                    seen.add(ref["$ref"])
-                    refs.append(ref)
+                member = self.schema(choice)
+                value = _json_value(tag)
+                key = value if isinstance(value, str) else json.dumps(value)  # True -> "true", None -> "null"
+                mapping[key] = member["$ref"] if "$ref" in member else member
+                text = json.dumps(member, sort_keys=True, default=repr)
+                if text not in seen:
+                    seen.add(text)
+                    refs.append(member)
             return {"discriminator": {"mapping": mapping, "propertyName": s["discriminator"]}, "oneOf": refs}
         elif kind == "model":
             return self.model(s["cls"])
@@ -741,7 +746,9 @@ class _Generator:
                 self.in_progress.discard(cls)
             return self.ref(name)
         elif kind == "function":
-            inner = s.get("schema") or s.get("inner_schema")
+            if self.mode == "validation" and "json_schema_input" in s:
+                return self.schema(s["json_schema_input"]())
+            inner = s.get("schema") or s.get("inner_schema") or s.get("source_schema")
             return self.schema(inner) if inner is not None else {}
         elif kind == "is_instance":
             return {}

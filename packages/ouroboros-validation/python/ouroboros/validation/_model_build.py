@@ -23,6 +23,7 @@ from ouroboros.validation._describe import (
     describe_type,
     describing_field,
     split_annotated,
+    with_input_type,
 )
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
 from ouroboros.validation._ser_walk import call_serializer, serialization_type
@@ -324,11 +325,17 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
                 return func(*prefix, value, handler, ValidationInfo(data, field_name, context=context))
             return func(*prefix, value, handler)
 
-        return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
-    call = _field_validator_call(cls, dec, field_name)
-    if dec.mode == "plain":
-        return {"type": "function", "mode": "plain", "func": call, "inner_schema": schema}
-    return {"type": "function", "mode": dec.mode, "func": call, "schema": schema}
+        described = {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
+    else:
+        call = _field_validator_call(cls, dec, field_name)
+        if dec.mode == "plain":
+            described = {"type": "function", "mode": "plain", "func": call, "inner_schema": schema}
+        else:
+            described = {"type": "function", "mode": dec.mode, "func": call, "schema": schema}
+    input_type = dec.extra.get("json_schema_input_type", Any)
+    if input_type is Any and dec.mode != "plain":
+        return described
+    return with_input_type(described, dec.mode, input_type, schema)
 
 
 def _annotated_serializer(annotation: Any) -> dict[str, Any] | None:
