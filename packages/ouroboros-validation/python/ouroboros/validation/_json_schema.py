@@ -726,7 +726,7 @@ class _Generator:
                 member = self.schema(choice)
                 value = _json_value(tag)
                 key = value if isinstance(value, str) else json.dumps(value)  # True -> "true", None -> "null"
-                mapping[key] = member["$ref"] if "$ref" in member else member
+                mapping[key] = member.get("$ref", member)
                 text = json.dumps(member, sort_keys=True, default=repr)
                 if text not in seen:
                     seen.add(text)
