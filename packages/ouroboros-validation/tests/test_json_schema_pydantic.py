@@ -166,3 +166,69 @@ def test_invalid_utf8_and_unknown_keys_are_not_json(lib):
         core.to_jsonable_python(b"\xff\xfe")
     with pytest.raises(core.PydanticSerializationError):
         core.to_jsonable_python({(lambda x: x): 1})
+
+
+def _validator_input_types(lib: Any) -> list[Any]:
+    class Sub(lib.BaseModel):
+        pass
+
+    class Model(lib.BaseModel):
+        a: Annotated[int, lib.BeforeValidator(lambda v: v)]
+        c: Annotated[int, lib.PlainValidator(lambda v: v)]
+        d: Annotated[int, lib.BeforeValidator(lambda v: v, json_schema_input_type=int | str)]
+        f: Annotated[int, lib.PlainValidator(lambda v: v, json_schema_input_type=int | str)]
+        sub: Annotated[object, lib.BeforeValidator(lambda v: v, json_schema_input_type=Sub)]
+        g: int
+        h: int
+
+        @lib.field_validator("g", mode="plain")
+        @classmethod
+        def plain_g(cls, value: Any) -> int:
+            return value
+
+        @lib.field_validator("h", mode="wrap", json_schema_input_type=int | str)
+        @classmethod
+        def wrap_h(cls, value: Any, handler: Any) -> int:
+            return handler(value)
+
+    return [Model.model_json_schema(), Model.model_json_schema(mode="serialization")]
+
+
+def test_validator_json_schema_input_types():
+    both(_validator_input_types)
+
+
+def _discriminated(lib: Any) -> Any:
+    from typing import Literal
+
+    class Height(lib.BaseModel):
+        color: Literal["black"]
+        info: Literal["height"]
+
+    class Weight(lib.BaseModel):
+        color: Literal["black"]
+        info: Literal["weight"]
+
+    class White(lib.BaseModel):
+        color: Literal["white"]
+
+    class On(lib.BaseModel):
+        enabled: Literal[True]
+
+    class Off(lib.BaseModel):
+        enabled: Literal[False]
+
+    class Nothing(lib.BaseModel):
+        enabled: None
+
+    black = Annotated[Height | Weight, lib.Field(discriminator="info")]
+
+    class Model(lib.BaseModel):
+        pet: Annotated[black | White, lib.Field(discriminator="color")]
+        switch: Annotated[On | Off | Nothing, lib.Field(discriminator="enabled")]
+
+    return Model.model_json_schema()
+
+
+def test_discriminated_unions_nested_and_with_bool_or_none_tags():
+    both(_discriminated)
