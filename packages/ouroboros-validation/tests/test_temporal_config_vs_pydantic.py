@@ -109,3 +109,21 @@ def test_hide_input_in_errors(lib: Any, hide: bool):
     )
     suffix = "[type=greater_than]" if hide else "[type=greater_than, input_value=4, input_type=int]"
     assert f"Input should be greater than 5 {suffix}" in str(error)
+
+
+@pytest.mark.parametrize("unit", ["seconds", "milliseconds", "infer"])
+@pytest.mark.parametrize(
+    "value", [1654646400, "1654646400", 1654646400.123456, 8640000000.0, 92534400000.0, 1654646400123.456]
+)
+def test_val_temporal_unit_matches_pydantic(unit: str, value: Any):
+    def outcome(lib: Any) -> Any:
+        config = lib.ConfigDict(val_temporal_unit=unit)
+        results = []
+        for tp in (datetime.datetime, datetime.date):
+            try:
+                results.append(lib.TypeAdapter(tp, config=config).validate_python(value))
+            except (pydantic.ValidationError, ov.ValidationError) as exc:
+                results.append(exc.errors(include_url=False)[0]["type"])
+        return results
+
+    assert outcome(ov) == outcome(pydantic)

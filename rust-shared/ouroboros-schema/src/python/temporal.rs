@@ -169,6 +169,9 @@ pub fn datetime<'py>(
             ))
         }
         Some(Raw::Number(v)) => {
+            // Past 2e10 a timestamp is in milliseconds (pydantic-core's rule), read with its
+            // fraction of a millisecond (`1654646400123.456` -> .123456 s).
+            let v = if v.abs() > 2e10 { v / 1000.0 } else { v };
             let (secs, micros) = split_ts(v);
             // Timestamps are instants: Pydantic returns them in UTC.
             speedate::DateTime::from_timestamp(secs, micros).map(|mut dt| {

@@ -14,6 +14,7 @@ import decimal
 import enum
 import inspect
 import ipaddress
+import math
 import os
 import pathlib
 import types
@@ -232,6 +233,49 @@ _CHECK_ERRORS = {
 }
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _with_temporal_unit(schema: dict[str, Any], unit: str) -> dict[str, Any]:
+    """``val_temporal_unit="seconds"``/``"milliseconds"``: a number (or numeric text) given for
+    a datetime or date is read in that unit, not inferred from its size."""
+    kind = schema["type"]
+
+    def read(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        if not math.isfinite(number):
+            return value
+        from ouroboros.validation._errors import PydanticCustomError
+
+        seconds = number if unit == "seconds" else number / 1000
+        try:
+            instant = _EPOCH + datetime.timedelta(seconds=seconds)
+        except OverflowError:
+            side = "after 9999" if seconds > 0 else "before 0000"
+            if kind == "datetime":
+                error, message = "datetime_parsing", "Input should be a valid datetime, {error}"
+            else:
+                error, message = "date_from_datetime_parsing", "Input should be a valid date or datetime, {error}"
+            raise PydanticCustomError(
+                error, message, {"error": f"dates {side} are not supported as unix timestamps"}
+            ) from None
+        if kind == "datetime":
+            return instant
+        if instant.time() != datetime.time(0):
+            raise PydanticCustomError(
+                "date_from_datetime_inexact",
+                "Datetimes provided to dates should have zero time - e.g. be exact dates",
+            )
+        return instant.date()
+
+    return {"type": "function", "mode": "before", "func": read, "schema": schema}
+
+
 def _duration_text(td: datetime.timedelta) -> str:
     """A duration as pydantic-core words it in errors: ``15 minutes``, ``1 day and 2 hours``."""
     units = [
@@ -354,6 +398,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     if ctx.str_config and schema.get("type") == "str":
         for key, value in ctx.str_config.items():
             constraints.setdefault(key, value)
+    if ctx.val_temporal_unit is not None and schema.get("type") in ("datetime", "date"):
+        schema = _with_temporal_unit(schema, ctx.val_temporal_unit)
     if ctx.strict is not None and "strict" not in constraints and schema["type"] not in ("model",):
         constraints["strict"] = ctx.strict
     schema = apply_constraints(schema, constraints)
@@ -651,6 +697,8 @@ class DescribeContext:
         self.coerce_numbers_to_str = False
         # ``str_to_lower``, ``str_min_length``... of the config, as str constraints.
         self.str_config: dict[str, Any] = {}
+        # ``val_temporal_unit``: numbers given for datetimes and dates are in this unit.
+        self.val_temporal_unit: str | None = None
         # Type aliases being described (a recursive alias refers back to one of these).
         self.aliases_open: set[str] = set()
         self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
@@ -671,6 +719,8 @@ class DescribeContext:
             if config.get(key):
                 self.str_config[constraint] = config[key]
         self.in_model = False
+        unit = config.get("val_temporal_unit")
+        self.val_temporal_unit = unit if unit in ("seconds", "milliseconds") else None
 
     def resolve(self, ref: Any) -> Any:
         name = ref.__forward_arg__ if isinstance(ref, typing.ForwardRef) else ref
