@@ -300,3 +300,24 @@ def test_parametrized_user_class_needs_arbitrary_types(lib: Any):
             "input": [1],
         }
     ]
+
+
+@LIBS
+def test_after_model_validator_error_names_the_input(lib: Any):
+    class Response(lib.BaseModel):
+        data: dict[int, int]
+
+        @lib.model_validator(mode="after")
+        def small_sum(self) -> Any:
+            if sum(self.data.values()) > 5:
+                raise ValueError("sum too large")
+            return self
+
+    for call in (
+        lambda: Response(data={1: 3, 2: 6}),
+        lambda: Response.model_validate({"data": {1: 3, 2: 6}}),
+    ):
+        errors = _errors(call)
+        assert errors == [
+            {"type": "value_error", "loc": (), "msg": "Value error, sum too large", "input": {"data": {1: 3, 2: 6}}}
+        ]

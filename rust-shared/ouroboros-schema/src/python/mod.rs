@@ -415,9 +415,10 @@ impl SchemaValidator {
                 }
                 return Ok(());
             }
-            let out = model.validate_fields_with_before(py, &Inp::Py(data.clone()), &mut st)?;
+            let input = Inp::Py(data.clone());
+            let out = model.validate_fields_with_before(py, &input, &mut st)?;
             model.install(py, instance, out)?;
-            model.finish(py, instance.clone())?;
+            model.finish_for(py, instance.clone(), Some(&input))?;
             Ok(())
         };
         run().map_err(|e| self.py_err(py, e))

@@ -419,7 +419,7 @@ impl ModelValidator {
         let out = self.validate_fields_with_before(py, inp, st)?;
         let instance = alloc_instance(self.cls.bind(py))?;
         self.install(py, &instance, out)?;
-        self.finish(py, instance)
+        self.finish_for(py, instance, Some(inp))
     }
 
     /// A TypedDict: a dict (or mapping, or JSON object) in, the dict of its validated keys out,
@@ -566,7 +566,18 @@ impl ModelValidator {
     pub fn finish<'py>(
         &self,
         py: Python<'py>,
+        instance: Bound<'py, PyAny>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        self.finish_for(py, instance, None)
+    }
+
+    /// [`Self::finish`]; an error of a `mode="after"` model validator names `input` (what the
+    /// model was validated from, as Pydantic reports it) when given, else the instance.
+    pub fn finish_for<'py>(
+        &self,
+        py: Python<'py>,
         mut instance: Bound<'py, PyAny>,
+        input: Option<&Inp<'_, 'py>>,
     ) -> ValResult<Bound<'py, PyAny>> {
         if let Some(post_init) = &self.post_init {
             post_init
@@ -575,10 +586,15 @@ impl ModelValidator {
                 .map_err(|e| from_user_exception(py, e, &instance))?;
         }
         for f in &self.after {
-            instance = f
-                .bind(py)
-                .call1((&instance,))
-                .map_err(|e| from_user_exception(py, e, &instance))?;
+            instance = match f.bind(py).call1((&instance,)) {
+                Ok(next) => next,
+                Err(e) => {
+                    let shown = input
+                        .and_then(|i| i.to_py(py).ok())
+                        .unwrap_or_else(|| instance.clone());
+                    return Err(from_user_exception(py, e, &shown));
+                }
+            };
         }
         Ok(instance)
     }
