@@ -200,3 +200,59 @@ def test_sequence_of_deque_and_named_tuple_as_pydantic():
     both(sequence_model, lambda m: m.model_validate({"v": (i for i in range(2))}))
     # A tuple is a Sequence also in strict mode.
     both(sequence_model, lambda m: m.model_validate({"v": (1, 2)}, strict=True).v)
+
+
+def recursive_model(lib: Any) -> Any:
+    from typing import Optional
+
+    class Node(lib.BaseModel):
+        x: list["Node"] = []
+        y: Optional["Node"] = None
+
+    Node.model_rebuild()
+    return Node
+
+
+def test_cyclic_input_is_a_loop_at_its_first_repeat_as_pydantic():
+    data: dict = {"x": []}
+    data["x"].append(data)
+    both(recursive_model, lambda m: m(**data))
+    selfish: dict = {}
+    selfish["y"] = selfish
+    both(recursive_model, lambda m: m.model_validate(selfish))
+    # The same dict twice side by side is no cycle.
+    leaf: dict = {}
+    both(recursive_model, lambda m: m.model_validate({"x": [leaf, leaf], "y": leaf}))
+
+
+def test_deep_acyclic_input_is_a_depth_error_as_pydantic():
+    data: dict = {}
+    for _ in range(1_000):
+        data = {"y": data}
+    for lib in (ours, pydantic):
+        with pytest.raises(lib.ValidationError) as info:
+            recursive_model(lib).model_validate(data)
+        errors = info.value.errors()
+        assert (len(errors), errors[0]["type"], errors[0]["msg"]) == (
+            1,
+            "recursion_depth_exceeded",
+            "Recursion error - maximum validation depth exceeded",
+        )
+
+
+def test_typed_extra_names_resolve_where_the_class_was_written():
+    def define(lib: Any) -> Any:
+        A = int  # read by the string annotation
+
+        class Model(lib.BaseModel):
+            __pydantic_extra__: "dict[str, A]"
+            model_config = {"defer_build": True, "extra": "allow"}
+
+        return Model
+
+    def rebuilt(m: Any) -> Any:
+        A = str  # noqa: F841 - must not be the one used
+        m.model_rebuild()
+        return m(extra_value="1").model_extra
+
+    both(define, rebuilt)

@@ -195,6 +195,7 @@ pub enum ErrorType {
     },
     JsonType,
     RecursionLoop,
+    RecursionDepthExceeded,
     IsInstanceOf {
         class: String,
     },
@@ -287,6 +288,7 @@ impl ErrorType {
             Self::JsonInvalid { .. } => "json_invalid",
             Self::JsonType => "json_type",
             Self::RecursionLoop => "recursion_loop",
+            Self::RecursionDepthExceeded => "recursion_depth_exceeded",
             Self::IsInstanceOf { .. } => "is_instance_of",
             Self::CallableType => "callable_type",
             Self::Custom { kind, .. } | Self::CustomWithContext { kind, .. } => kind,
@@ -395,6 +397,9 @@ impl ErrorType {
             Self::JsonInvalid { error } => format!("Invalid JSON: {error}"),
             Self::JsonType => "JSON input should be string, bytes or bytearray".into(),
             Self::RecursionLoop => "Recursion error - cyclic reference detected".into(),
+            Self::RecursionDepthExceeded => {
+                "Recursion error - maximum validation depth exceeded".into()
+            }
             Self::IsInstanceOf { class } => format!("Input should be an instance of {class}"),
             Self::CallableType => "Input should be callable".into(),
             Self::Custom { message, .. } | Self::CustomWithContext { message, .. } => message.clone(),

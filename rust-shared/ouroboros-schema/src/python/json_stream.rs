@@ -39,7 +39,7 @@ pub fn value<'py>(
                     if st.depth >= MAX_DEPTH {
                         jiter.known_skip(peek)?;
                         return Ok(Err(ValError::new_py(
-                            ErrorType::RecursionLoop,
+                            ErrorType::RecursionDepthExceeded,
                             &py.None().into_bound(py),
                         )));
                     }
@@ -55,7 +55,7 @@ pub fn value<'py>(
             if st.depth >= MAX_DEPTH {
                 jiter.known_skip(peek)?;
                 return Ok(Err(ValError::new_py(
-                    ErrorType::RecursionLoop,
+                    ErrorType::RecursionDepthExceeded,
                     &py.None().into_bound(py),
                 )));
             }

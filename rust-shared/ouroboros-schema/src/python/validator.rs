@@ -36,7 +36,15 @@ pub struct State<'s, 'py> {
     pub by_alias: Option<bool>,
     pub by_name: Option<bool>,
     pub extra: Option<super::model::ExtraBehavior>,
+    /// The dicts being validated as models on the current path (the first
+    /// [`TRACKED_ANCESTORS`] levels): one met again is a cyclic input.
+    ancestors: [usize; TRACKED_ANCESTORS],
+    n_ancestors: usize,
 }
+
+/// How many enclosing model inputs are checked for a cycle; deeper cycles
+/// end at [`MAX_DEPTH`] as `recursion_depth_exceeded`.
+const TRACKED_ANCESTORS: usize = 16;
 
 impl<'s> State<'s, '_> {
     #[must_use]
@@ -51,6 +59,8 @@ impl<'s> State<'s, '_> {
             by_alias: None,
             by_name: None,
             extra: None,
+            ancestors: [0; TRACKED_ANCESTORS],
+            n_ancestors: 0,
         }
     }
 }
@@ -208,7 +218,25 @@ impl Validator {
                         "unknown model reference",
                     ))
                 })?;
-                nested(py, st, |st| model.validate(py, inp, st))
+                match inp {
+                    Inp::Py(o) if o.is_exact_instance_of::<PyDict>() => {
+                        // A dict that encloses itself is a cycle (Pydantic's
+                        // `recursion_loop`), told apart from deep acyclic input.
+                        let id = o.as_ptr() as usize;
+                        let n = st.n_ancestors;
+                        if st.ancestors[..n.min(TRACKED_ANCESTORS)].contains(&id) {
+                            return Err(ValError::new_py(ErrorType::RecursionLoop, o));
+                        }
+                        if n < TRACKED_ANCESTORS {
+                            st.ancestors[n] = id;
+                        }
+                        st.n_ancestors += 1;
+                        let r = nested(py, st, |st| model.validate(py, inp, st));
+                        st.n_ancestors -= 1;
+                        r
+                    }
+                    _ => nested(py, st, |st| model.validate(py, inp, st)),
+                }
             }
             Self::TypedDict(i) => {
                 let defs = st.defs;
@@ -293,7 +321,7 @@ pub fn nested<'py, T>(
 ) -> ValResult<T> {
     if st.depth >= MAX_DEPTH {
         return Err(ValError::new_py(
-            ErrorType::RecursionLoop,
+            ErrorType::RecursionDepthExceeded,
             &py.None().into_bound(py),
         ));
     }

@@ -425,6 +425,10 @@ class ModelMetaclass(type):
         frame = sys._getframe(1)
         if frame.f_code.co_name != "<module>" and "__ouroboros_localns__" not in namespace:
             namespace["__ouroboros_localns__"] = dict(frame.f_locals)
+            if "__pydantic_extra__" in annotations:
+                # The names a typed `__pydantic_extra__` is resolved with first, whatever a
+                # later model_rebuild() adds (as Pydantic's parent namespace).
+                namespace["__ouroboros_definition_ns__"] = namespace["__ouroboros_localns__"]
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         if not build_later:
             _generic_parameters(cls, bases)

@@ -775,18 +775,27 @@ def build_description(cls: Any) -> dict[str, Any]:
 def _extras_schemas(cls: type, ctx: DescribeContext) -> dict[str, Any]:
     """``extras_schema``/``extras_keys_schema`` from a typed ``__pydantic_extra__: dict[K, V]``
     annotation (the nearest class in the MRO declaring one), as Pydantic validates extra items."""
-    annotation = next(
+    owner, annotation = next(
         (
-            own["__pydantic_extra__"]
-            for own in (inspect.get_annotations(klass) for klass in cls.__mro__)
+            (klass, own["__pydantic_extra__"])
+            for klass, own in ((k, inspect.get_annotations(k)) for k in cls.__mro__)
             if "__pydantic_extra__" in own
         ),
-        None,
+        (cls, None),
     )
     if annotation is None:
         return {}
     if isinstance(annotation, (str, typing.ForwardRef)):
-        annotation = ctx.resolve(annotation)
+        # Names are looked up where the declaring class was written first (as Pydantic does),
+        # then in the namespace of the build.
+        text = annotation.__forward_arg__ if isinstance(annotation, typing.ForwardRef) else annotation
+        module = sys.modules.get(owner.__module__)
+        try:
+            annotation = eval(
+                text, getattr(module, "__dict__", {}), dict(owner.__dict__.get("__ouroboros_definition_ns__", {}))
+            )
+        except NameError:
+            annotation = ctx.resolve(annotation)
     origin = typing.get_origin(annotation)
     if origin not in (dict, typing.Dict):  # noqa: UP006 (the alias is a distinct object)
         from ouroboros.validation.errors import PydanticSchemaGenerationError
