@@ -200,3 +200,29 @@ def test_field_serializer_argument_errors(lib):
             @lib.field_serializer("b")
             def checker(v):
                 return v
+
+
+def _dataclass_serializers(lib: Any) -> list[Any]:
+    @lib.dataclasses.dataclass
+    class ClassA:
+        a: int
+
+        @lib.model_serializer
+        def serialize(self, info: Any) -> Any:
+            return f"A {info.polymorphic_serialization} {info.context}"
+
+    @lib.dataclasses.dataclass
+    class ClassB(ClassA):
+        b: str
+
+    adapter = lib.TypeAdapter(ClassA)
+    return [
+        adapter.dump_python(ClassA(a=1)),
+        adapter.dump_python(ClassB(a=1, b="x"), polymorphic_serialization=False, context={"c": 1}),
+        adapter.dump_json(ClassA(a=1), context={"c": 2}),
+        adapter.serializer.to_python(ClassB(a=1, b="x"), polymorphic_serialization=True),
+    ]
+
+
+def test_adapter_dumps_pass_options_to_dataclass_serializers():
+    both(_dataclass_serializers)

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any, Generic, TypeVar
 
+from ouroboros.validation._decorators import enter_dump, leave_dump
 from ouroboros.validation._describe import (
     DescribeContext,
     UndefinedAnnotation,
@@ -270,7 +271,7 @@ class TypeAdapter(Generic[T]):
         mode: str = "python",
         include: Any = None,
         exclude: Any = None,
-        by_alias: bool = False,
+        by_alias: bool | None = None,
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
@@ -290,17 +291,34 @@ class TypeAdapter(Generic[T]):
         if fallback is not None and mode == "json":
             return json.loads(self.dump_json(instance, fallback=fallback, include=include, exclude=exclude))
         instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
-        return self._validator.to_python(
-            instance,
-            mode=mode,
+        token = enter_dump(
+            mode,
             include=include,
             exclude=exclude,
+            context=context,
             by_alias=by_alias,
             exclude_unset=exclude_unset,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
-            serialize_as_any=serialize_as_any or polymorphic_serialization is True,
+            exclude_computed_fields=exclude_computed_fields,
+            round_trip=round_trip,
+            serialize_as_any=serialize_as_any,
+            polymorphic_serialization=polymorphic_serialization,
         )
+        try:
+            return self._validator.to_python(
+                instance,
+                mode="json" if mode == "json" else "python",
+                include=include,
+                exclude=exclude,
+                by_alias=bool(by_alias),
+                exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
+                exclude_none=exclude_none,
+                serialize_as_any=serialize_as_any or polymorphic_serialization is True,
+            )
+        finally:
+            leave_dump(token)
 
     def dump_json(
         self,
@@ -310,7 +328,7 @@ class TypeAdapter(Generic[T]):
         indent: int | None = None,
         include: Any = None,
         exclude: Any = None,
-        by_alias: bool = False,
+        by_alias: bool | None = None,
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
@@ -330,17 +348,34 @@ class TypeAdapter(Generic[T]):
                 plain, default=fallback, indent=indent, separators=separators, ensure_ascii=False
             ).encode()
         instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
-        out = self._validator.to_json(
-            instance,
+        token = enter_dump(
+            "json",
             include=include,
             exclude=exclude,
+            context=context,
             by_alias=by_alias,
             exclude_unset=exclude_unset,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
-            as_str=False,
-            serialize_as_any=serialize_as_any or polymorphic_serialization is True,
+            exclude_computed_fields=exclude_computed_fields,
+            round_trip=round_trip,
+            serialize_as_any=serialize_as_any,
+            polymorphic_serialization=polymorphic_serialization,
         )
+        try:
+            out = self._validator.to_json(
+                instance,
+                include=include,
+                exclude=exclude,
+                by_alias=bool(by_alias),
+                exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
+                exclude_none=exclude_none,
+                as_str=False,
+                serialize_as_any=serialize_as_any or polymorphic_serialization is True,
+            )
+        finally:
+            leave_dump(token)
         if indent is not None:
             return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()
         return out
@@ -375,7 +410,14 @@ class TypeAdapter(Generic[T]):
             if extra is not None:
                 object.__setattr__(view, "__ouroboros_extra__", extra)
             return view
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(declared)}
+        try:
+            # An instance of the declared dataclass itself, so its own serializers apply.
+            view = declared.__new__(declared)
+            for f in dataclasses.fields(declared):
+                object.__setattr__(view, f.name, getattr(value, f.name))
+        except (AttributeError, TypeError):
+            return {f.name: getattr(value, f.name) for f in dataclasses.fields(declared)}
+        return view
 
     def json_schema(
         self,

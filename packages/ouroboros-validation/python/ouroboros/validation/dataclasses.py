@@ -18,7 +18,7 @@ import warnings
 import weakref
 from typing import Any, TypeVar
 
-from ouroboros.validation._decorators import _Marked
+from ouroboros.validation._decorators import _Marked, dump_options
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo
 from ouroboros.validation._migration import getattr_migration
 
@@ -496,13 +496,18 @@ def _dump_dataclass(
     # Attributes, not the instance dict: slots dataclasses have none.
     fields = {f.name: getattr(value, f.name) for f in _dc.fields(value) if hasattr(value, f.name)}
     instance = mirror.model_construct(**fields)
+    # The options of the dump in progress reach the serializers' `info` (context...).
+    options = dump_options()
     return instance.model_dump(
-        mode=mode,
+        mode=options.get("mode", mode),
         by_alias=by_alias,
         exclude_unset=exclude_unset,
         exclude_defaults=exclude_defaults,
         exclude_none=exclude_none,
         serialize_as_any=serialize_as_any,
+        context=options.get("context"),
+        round_trip=options.get("round_trip", False),
+        polymorphic_serialization=options.get("polymorphic_serialization"),
     )
 
 
