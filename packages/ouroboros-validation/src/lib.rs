@@ -128,17 +128,8 @@ impl SchemaValidator {
             exclude_none,
         };
         guard(|| {
-            if by_fields {
-                return self.core.to_python_by_fields(
-                    value,
-                    opts,
-                    include,
-                    exclude,
-                    serialize_as_any,
-                );
-            }
             self.core
-                .to_python_as(value, opts, include, exclude, serialize_as_any)
+                .to_python_with(value, opts, include, exclude, serialize_as_any, by_fields)
         })
     }
 

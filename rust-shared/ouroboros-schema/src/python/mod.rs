@@ -494,22 +494,22 @@ impl SchemaValidator {
         exclude: Option<Bound<'py, PyAny>>,
         as_any: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.serializer(opts, as_any)
-            .to_python(value, &include, &exclude, 0)
+        self.to_python_with(value, opts, include, exclude, as_any, false)
     }
 
-    /// `to_python_as` of a model instance by its fields, without its own model
-    /// serializer (nested values keep theirs): the handler of a wrap `@model_serializer`.
-    pub fn to_python_by_fields<'py>(
+    /// `to_python_as`; `by_fields` writes a model instance by its fields, without its own
+    /// model serializer (nested values keep theirs): the handler of a wrap `@model_serializer`.
+    pub fn to_python_with<'py>(
         &self,
         value: &Bound<'py, PyAny>,
         opts: SerOptions,
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
         as_any: bool,
+        by_fields: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         Serializer {
-            by_fields: true,
+            by_fields,
             ..self.serializer(opts, as_any)
         }
         .to_python(value, &include, &exclude, 0)

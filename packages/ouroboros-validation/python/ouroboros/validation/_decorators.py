@@ -68,6 +68,11 @@ def enter_dump(mode: str, **options: Any) -> Token[dict[str, Any] | None] | None
     return _DUMP_OPTIONS.set(given or None)
 
 
+def enter_dump_of(mode: str, arguments: dict[str, Any]) -> Token[dict[str, Any] | None] | None:
+    """``enter_dump`` with the options read from a dump method's ``locals()``."""
+    return enter_dump(mode, **{k: arguments[k] for k in _OPTION_DEFAULTS if k in arguments})
+
+
 def leave_dump(token: Token[dict[str, Any] | None] | None) -> None:
     if token is not None:
         _DUMP_OPTIONS.reset(token)

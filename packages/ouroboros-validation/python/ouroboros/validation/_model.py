@@ -13,7 +13,7 @@ import warnings
 from typing import Any, ClassVar
 
 from ouroboros.validation._config import ConfigDict, merge_config
-from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo, enter_dump, leave_dump
+from ouroboros.validation._decorators import ComputedFieldInfo, DecoratorInfo, enter_dump_of, leave_dump
 from ouroboros.validation._errors import ValidationError
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo, ModelPrivateAttr, PrivateAttr
 from ouroboros.validation._model_build import (
@@ -814,20 +814,7 @@ class BaseModel(metaclass=ModelMetaclass):
             and not exclude_computed_fields
         ):
             return type(self).__ouroboros_validator__.to_python(self)
-        token = enter_dump(
-            mode,
-            include=include,
-            exclude=exclude,
-            context=context,
-            by_alias=by_alias,
-            exclude_unset=exclude_unset,
-            exclude_defaults=exclude_defaults,
-            exclude_none=exclude_none,
-            exclude_computed_fields=exclude_computed_fields,
-            round_trip=round_trip,
-            serialize_as_any=serialize_as_any,
-            polymorphic_serialization=polymorphic_serialization,
-        )
+        token = enter_dump_of(mode, locals())
         try:
             return type(self).__ouroboros_validator__.to_python(
                 self,
@@ -876,20 +863,7 @@ class BaseModel(metaclass=ModelMetaclass):
             and not exclude_computed_fields
         ):
             return type(self).__ouroboros_validator__.to_json(self)
-        token = enter_dump(
-            "json",
-            include=include,
-            exclude=exclude,
-            context=context,
-            by_alias=by_alias,
-            exclude_unset=exclude_unset,
-            exclude_defaults=exclude_defaults,
-            exclude_none=exclude_none,
-            exclude_computed_fields=exclude_computed_fields,
-            round_trip=round_trip,
-            serialize_as_any=serialize_as_any,
-            polymorphic_serialization=polymorphic_serialization,
-        )
+        token = enter_dump_of("json", locals())
         try:
             text = type(self).__ouroboros_validator__.to_json(
                 self,

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any, Generic, TypeVar
 
-from ouroboros.validation._decorators import enter_dump, leave_dump
+from ouroboros.validation._decorators import enter_dump_of, leave_dump
 from ouroboros.validation._describe import (
     DescribeContext,
     UndefinedAnnotation,
@@ -291,20 +291,7 @@ class TypeAdapter(Generic[T]):
         if fallback is not None and mode == "json":
             return json.loads(self.dump_json(instance, fallback=fallback, include=include, exclude=exclude))
         instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
-        token = enter_dump(
-            mode,
-            include=include,
-            exclude=exclude,
-            context=context,
-            by_alias=by_alias,
-            exclude_unset=exclude_unset,
-            exclude_defaults=exclude_defaults,
-            exclude_none=exclude_none,
-            exclude_computed_fields=exclude_computed_fields,
-            round_trip=round_trip,
-            serialize_as_any=serialize_as_any,
-            polymorphic_serialization=polymorphic_serialization,
-        )
+        token = enter_dump_of(mode, locals())
         try:
             return self._validator.to_python(
                 instance,
@@ -348,20 +335,7 @@ class TypeAdapter(Generic[T]):
                 plain, default=fallback, indent=indent, separators=separators, ensure_ascii=False
             ).encode()
         instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
-        token = enter_dump(
-            "json",
-            include=include,
-            exclude=exclude,
-            context=context,
-            by_alias=by_alias,
-            exclude_unset=exclude_unset,
-            exclude_defaults=exclude_defaults,
-            exclude_none=exclude_none,
-            exclude_computed_fields=exclude_computed_fields,
-            round_trip=round_trip,
-            serialize_as_any=serialize_as_any,
-            polymorphic_serialization=polymorphic_serialization,
-        )
+        token = enter_dump_of("json", locals())
         try:
             out = self._validator.to_json(
                 instance,
