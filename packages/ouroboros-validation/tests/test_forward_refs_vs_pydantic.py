@@ -61,3 +61,43 @@ def test_nested_forward_refs_are_evaluated_in_model_fields(lib: Any):
     assert m.__pydantic_fields_complete__
     assert m.model_fields["f"].annotation == list[int]
     assert m(f=["1"]).f == [1]
+
+
+@LIBS
+def test_deferred_model_completed_from_the_validating_callers_names(lib: Any):
+    from typing_extensions import TypedDict
+
+    T = TypeVar("T")
+
+    class Holder(lib.BaseModel, Generic[T]):
+        rec: "Rec[T]"
+
+    int_holder = Holder[int]
+
+    class Rec(TypedDict, Generic[T]):
+        ls: list[T]
+
+    # Rec is defined only now, here: the first validation completes Holder[int] with it.
+    assert int_holder(rec={"ls": ["1"]}).rec == {"ls": [1]}
+
+
+@LIBS
+def test_dumping_does_not_complete_a_model_from_the_callers_names(lib: Any):
+    class Model(lib.BaseModel):
+        x: "Undefined"  # noqa: F821 - never defined where Model can see it
+
+    def serialize(m: Any) -> Any:
+        Undefined = int  # noqa: F841 - a name Model must not pick up
+        return lib.TypeAdapter(Any).dump_python(m)
+
+    with pytest.raises(lib.PydanticUserError, match="`Model` is not fully defined; you should define `Undefined`"):
+        serialize(Model.model_construct(x=1))
+
+
+@LIBS
+def test_root_model_subclass_must_parametrize_root_model(lib: Any):
+    T = TypeVar("T")
+    with pytest.raises(TypeError, match="You should parametrize RootModel directly"):
+
+        class MyRoot(lib.RootModel, Generic[T]):
+            root: T

@@ -101,8 +101,24 @@ class _Deferred:
         # Built once: a stand-in kept elsewhere (a TypeAdapter) reaches the compiled validator.
         real = self._cls.__dict__.get("__ouroboros_validator__")
         if real is self or isinstance(real, _Deferred):
+            if name.startswith("validate"):
+                # Validating (not dumping, which Pydantic rebuilds without the caller's names).
+                _add_caller_namespace(self._cls)
             real = self._cls._ouroboros_build(raise_errors=True)
         return getattr(real, name)
+
+
+def _add_caller_namespace(cls: Any) -> None:
+    """Before a model waiting for a name is built on first use: the names of the code using it
+    (the first frame outside this package), under the class's own, as Pydantic's rebuild on
+    first use sees them (``IntModel(rec=...)`` after ``RecursiveGenTypedDict`` is defined)."""
+    frame = sys._getframe(2)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("ouroboros.validation"):
+        frame = frame.f_back
+    if frame is None or frame.f_locals is frame.f_globals:
+        return
+    own = cls.__dict__.get("__ouroboros_localns__", {})
+    type.__setattr__(cls, "__ouroboros_localns__", {**frame.f_locals, **own})
 
 
 def revalidation_input(cls: Any, value: Any) -> Any:
@@ -244,6 +260,15 @@ def _generic_parameters(cls: Any, bases: tuple[type, ...]) -> None:
     params = tuple(getattr(cls, "__parameters__", None) or parent_params)
     if params and parent_params and not all(p in params for p in parent_params):
         missing = tuple(p for p in params if p not in parent_params)
+        if any(p.__name__ == "RootModelRootType" for p in parent_params) and not any(
+            p.__name__ == "RootModelRootType" for p in params
+        ):
+            names = ", ".join(p.__name__ for p in missing)
+            raise TypeError(
+                f"{cls.__name__} is a subclass of `RootModel`, but does not include the generic type "
+                f"identifier(s) {names} in its parameters. You should parametrize RootModel directly, "
+                f"e.g., `class {cls.__name__}(RootModel[{names}]): ...`."
+            )
         label = f"typing.Generic[{', '.join(str(p) for p in parent_params + missing)}]"
         message = f"All parameters must be present on typing.Generic; you should inherit from {label}."
         if typing.Generic not in bases:
