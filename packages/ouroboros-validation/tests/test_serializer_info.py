@@ -226,3 +226,15 @@ def _dataclass_serializers(lib: Any) -> list[Any]:
 
 def test_adapter_dumps_pass_options_to_dataclass_serializers():
     both(_dataclass_serializers)
+
+
+def _dataclass_extra(lib: Any) -> list[Any]:
+    @lib.dataclasses.dataclass(config=lib.ConfigDict(extra="allow"))
+    class Foo:
+        a: int = lib.Field(0, alias="b")
+
+    return [Foo(**{"b": 1, "a": "not_an_int", "c": 2}).__dict__, Foo(**{"a": "x"}).__dict__]
+
+
+def test_dataclass_extra_named_as_a_field_does_not_replace_it():
+    both(_dataclass_extra)

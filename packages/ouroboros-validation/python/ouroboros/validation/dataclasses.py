@@ -285,8 +285,10 @@ def _validated_init(
             object.__setattr__(self, f.name, values[f.name])
     extra = validated.__pydantic_extra__
     if extra:
+        names = {f.name for f in _dc.fields(dc)}
         for key, value in extra.items():
-            object.__setattr__(self, key, value)
+            if key not in names:  # an extra named as a field (given by alias) does not replace it
+                object.__setattr__(self, key, value)
     post_init = getattr(self, "__post_init__", None)
     if post_init is not None:
         post_init(*[values.get(name) for name in init_vars])
