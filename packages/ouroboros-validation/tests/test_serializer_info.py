@@ -233,7 +233,7 @@ def _dataclass_extra(lib: Any) -> list[Any]:
     class Foo:
         a: int = lib.Field(0, alias="b")
 
-    return [Foo(**{"b": 1, "a": "not_an_int", "c": 2}).__dict__, Foo(**{"a": "x"}).__dict__]
+    return [Foo(b=1, a="not_an_int", c=2).__dict__, Foo(a="x").__dict__]
 
 
 def test_dataclass_extra_named_as_a_field_does_not_replace_it():
