@@ -156,13 +156,7 @@ def dataclass(
                     return value
                 if isinstance(value, dict):
                     return dc(**value)
-                from ouroboros.validation._errors import PydanticCustomError
-
-                raise PydanticCustomError(
-                    "dataclass_type",
-                    "Input should be a dictionary or an instance of {class_name}",
-                    {"class_name": dc.__name__},
-                )
+                raise _dataclass_type_error(dc)
 
             return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
 
@@ -401,15 +395,18 @@ def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
             validated = model().model_validate(value)
             init = {f.name: validated.__dict__[f.name] for f in _dc.fields(dc) if f.init}
             return dc(**init)
-        from ouroboros.validation._errors import PydanticCustomError
-
-        raise PydanticCustomError(
-            "dataclass_type",
-            "Input should be a dictionary or an instance of {class_name}",
-            {"class_name": dc.__name__},
-        )
+        raise _dataclass_type_error(dc)
 
     return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
+
+
+def _dataclass_type_error(dc: type) -> Exception:
+    """``dataclass_type``: what a dataclass field says of input that is neither a dict nor an instance."""
+    from ouroboros.validation._errors import PydanticCustomError
+
+    return PydanticCustomError(
+        "dataclass_type", "Input should be a dictionary or an instance of {class_name}", {"class_name": dc.__name__}
+    )
 
 
 # dataclass -> {arguments: mirror model}, dropped with the dataclass.
@@ -458,13 +455,7 @@ def parametrized_dataclass_schema(dc: type, args: tuple[Any, ...]) -> dict[str, 
                 f.name: validated.__dict__[f.name] for f in _dc.fields(dc) if f.init and f.name in validated.__dict__
             }
             return dc(**init)
-        from ouroboros.validation._errors import PydanticCustomError
-
-        raise PydanticCustomError(
-            "dataclass_type",
-            "Input should be a dictionary or an instance of {class_name}",
-            {"class_name": dc.__name__},
-        )
+        raise _dataclass_type_error(dc)
 
     return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
 
