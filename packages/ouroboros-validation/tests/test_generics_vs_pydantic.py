@@ -321,3 +321,13 @@ def test_after_model_validator_error_names_the_input(lib: Any):
         assert errors == [
             {"type": "value_error", "loc": (), "msg": "Value error, sum too large", "input": {"data": {1: 3, 2: 6}}}
         ]
+
+
+@LIBS
+def test_unhashable_annotated_metadata_inside_a_generic_alias(lib: Any):
+    from typing import Annotated
+
+    class Meta:
+        __hash__ = None  # type: ignore[assignment]
+
+    assert lib.TypeAdapter(list[Annotated[int, Meta()]]).validate_python(["1"]) == [1]

@@ -770,6 +770,15 @@ def type_alias_value(tp: Any) -> Any:
     return value
 
 
+def _member(tp: Any, table: Any) -> bool:
+    """``tp in table``; False for an unhashable annotation (``list[Annotated[int, Meta()]]``
+    whose metadata cannot be hashed)."""
+    try:
+        return tp in table
+    except TypeError:
+        return False
+
+
 def _is_named_tuple(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
 
@@ -880,15 +889,15 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return {"type": "any"}
     if tp is None or tp is type(None):
         return {"type": "none"}
-    if tp in _SIMPLE:
+    if _member(tp, _SIMPLE):
         return {"type": _SIMPLE[tp]}
-    if tp in _IP_TYPES:
+    if _member(tp, _IP_TYPES):
         from ouroboros.validation.networks import IP_SCHEMAS
 
         return dict(IP_SCHEMAS[tp])
     if is_pydantic_dataclass(tp):
         return tp.__ouroboros_dataclass_schema__()
-    if tp in _PATHS:
+    if _member(tp, _PATHS):
         from ouroboros.validation._more_types import PATH_SCHEMA
 
         # Strict mode takes only instances of the annotated path type from Python.
@@ -938,22 +947,22 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         for a in args:
             expected.extend(typing.get_args(a) if typing.get_origin(a) is typing.Literal else [a])
         return {"type": "literal", "expected": expected}
-    if tp in _LISTS or origin in _LISTS:
+    if _member(tp, _LISTS) or origin in _LISTS:
         described = {"type": "list", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
         if (origin or tp) in _SEQUENCES:
             # Any sequence but str/bytes, given back in its own type (ouroboros-schema's list
             # validator in sequence mode).
             described["sequence"] = True
         return described
-    if tp in _SETS or origin in _SETS:
+    if _member(tp, _SETS) or origin in _SETS:
         return {"type": "set", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
-    if tp in _FROZENSETS or origin in _FROZENSETS:
+    if _member(tp, _FROZENSETS) or origin in _FROZENSETS:
         return {"type": "frozenset", "items": describe_type(args[0], ctx) if args else {"type": "any"}}
-    if tp in _DICTS or origin in _DICTS:
+    if _member(tp, _DICTS) or origin in _DICTS:
         if not args:
             return {"type": "dict"}
         return {"type": "dict", "keys": describe_type(args[0], ctx), "values": describe_type(args[1], ctx)}
-    if tp in _TUPLES or origin in _TUPLES:
+    if _member(tp, _TUPLES) or origin in _TUPLES:
         if not args:
             return {"type": "tuple", "variadic": {"type": "any"}}
         if len(args) == 2 and args[1] is Ellipsis:
