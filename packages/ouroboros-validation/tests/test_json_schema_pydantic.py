@@ -232,3 +232,35 @@ def _discriminated(lib: Any) -> Any:
 
 def test_discriminated_unions_nested_and_with_bool_or_none_tags():
     both(_discriminated)
+
+
+def _extras_and_titles(lib: Any) -> list[Any]:
+    class Blank(lib.BaseModel):
+        model_config = lib.ConfigDict(title="")
+        x: int
+
+    class Hooked(lib.BaseModel):
+        name: str = "n"
+
+        @classmethod
+        def json_schema_extra(cls, schema: dict[str, Any]) -> None:
+            schema.pop("properties")
+            schema["type"] = "override"
+
+        model_config = {"json_schema_extra": json_schema_extra}
+
+    return [Blank.model_json_schema(), Hooked.model_json_schema()]
+
+
+def test_blank_titles_and_class_method_extras():
+    both(_extras_and_titles)
+
+
+@LIBS
+def test_json_schema_extra_of_another_kind_is_refused(lib):
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(json_schema_extra=1)
+        name: str
+
+    with pytest.raises(ValueError, match=r"json_schema_extra'\]=1 should be a dict, callable, or None"):
+        Model.model_json_schema()

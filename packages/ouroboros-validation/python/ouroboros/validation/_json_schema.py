@@ -164,7 +164,12 @@ def _encode_default(value: Any, config: dict[str, Any] | None = None) -> Any:
 
 def _apply_extra(schema: dict[str, Any], extra: Any, cls: Any) -> None:
     """``json_schema_extra``: a dict merged in, or a function changing the schema in place
-    (called with the class too when it takes two arguments)."""
+    (called with the class too when it takes two arguments; a class or static method given
+    as such is bound to the class first, as Pydantic)."""
+    if isinstance(extra, (classmethod, staticmethod)):
+        extra = extra.__get__(cls, cls)
+    if extra is not None and not isinstance(extra, dict) and not callable(extra):
+        raise ValueError(f"model_config['json_schema_extra']={extra!r} should be a dict, callable, or None")
     if isinstance(extra, dict):
         schema.update(_encode_extra(extra))
     elif callable(extra):

@@ -391,7 +391,8 @@ def _class_config(config_cls: type, model_config: Any) -> dict[str, Any]:
         if klass is object or (klass.__name__ == "BaseConfig" and klass.__module__.endswith(".config")):
             continue
         out.update({k: v for k, v in vars(klass).items() if not k.startswith("__")})
-    return out
+    # Class and static methods (a `json_schema_extra` hook) bound to the Config class, as Pydantic.
+    return {k: getattr(config_cls, k) if isinstance(v, (classmethod, staticmethod)) else v for k, v in out.items()}
 
 
 @typing.dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr))

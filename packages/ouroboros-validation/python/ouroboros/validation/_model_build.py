@@ -709,8 +709,9 @@ def build_description(cls: Any) -> dict[str, Any]:
             "ser_json_temporal": config.get("ser_json_temporal"),
             "ser_json_timedelta": config.get("ser_json_timedelta"),
             "hide_input_in_errors": bool(config.get("hide_input_in_errors", False)),
-            "title": config.get("title")
-            or (
+            "title": config["title"]
+            if config.get("title") is not None
+            else (
                 _generated_title(config["model_title_generator"], "model_title_generator", cls)
                 if config.get("model_title_generator")
                 else None
