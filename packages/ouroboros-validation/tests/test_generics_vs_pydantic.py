@@ -331,3 +331,18 @@ def test_unhashable_annotated_metadata_inside_a_generic_alias(lib: Any):
         __hash__ = None  # type: ignore[assignment]
 
     assert lib.TypeAdapter(list[Annotated[int, Meta()]]).validate_python(["1"]) == [1]
+
+
+@LIBS
+def test_after_model_validator_returning_another_value_warns_in_init(lib: Any):
+    class Child(lib.BaseModel):
+        name: str
+
+        @lib.model_validator(mode="after")
+        def other(self) -> Any:
+            return Child.model_construct(name="different")
+
+    with pytest.warns(UserWarning, match="A custom validator is returning a value other than `self`"):
+        child = Child(name="name")
+    # The instance being initialised is kept.
+    assert child.name == "name"

@@ -6,6 +6,7 @@ import copy
 import inspect
 import sys
 import typing
+import warnings
 from typing import Any
 
 from ouroboros.core import SCHEMA_FORMAT_VERSION
@@ -505,12 +506,37 @@ def _model_validator_call(cls: type, dec: DecoratorInfo) -> Any:
 
         def after(instance: Any) -> Any:
             result = func(instance, ValidationInfo(None, None)) if with_info else func(instance)
+            if result is not instance and _called_from_init(instance):
+                # `Model(...)` keeps the instance it fills; Pydantic warns that the value is ignored.
+                warnings.warn(
+                    "A custom validator is returning a value other than `self`.\n"
+                    "Returning anything other than `self` from a top level model validator isn't supported "
+                    "when validating via `__init__`.\nSee the `model_validator` docs "
+                    f"(https://pydantic.dev/docs/validation/{_short_version()}/concepts/validators/"
+                    "#model-validators) for more details.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                return instance
             return instance if result is None else result
 
         return after
     prefix = (cls,) if takes_cls else ()
     with_info = _arity(func) - len(prefix) >= 2
     return lambda data: func(*prefix, data, ValidationInfo(None, None)) if with_info else func(*prefix, data)
+
+
+def _called_from_init(instance: Any) -> bool:
+    """Whether this after validator runs for ``Model.__init__`` of ``instance`` (the first Python
+    frame above it; the validation between is native)."""
+    frame = sys._getframe(2)
+    return frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is instance
+
+
+def _short_version() -> str:
+    from ouroboros.validation.version import version_short
+
+    return version_short()
 
 
 def _generated_title(generator: Any, label: str, *args: Any) -> str:
