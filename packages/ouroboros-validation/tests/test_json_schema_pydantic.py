@@ -264,3 +264,29 @@ def test_json_schema_extra_of_another_kind_is_refused(lib):
 
     with pytest.raises(ValueError, match=r"json_schema_extra'\]=1 should be a dict, callable, or None"):
         Model.model_json_schema()
+
+
+def _dataclass_docstrings(lib: Any) -> list[Any]:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class WithDoc:
+        """A custom description that should appear."""
+
+        x: int = 1
+
+    @dataclasses.dataclass
+    class WithoutDoc:
+        x: int = 1
+
+    @lib.dataclasses.dataclass
+    class Validated:
+        """Validated dataclass."""
+
+        y: int
+
+    return [lib.TypeAdapter(tp).json_schema() for tp in (WithDoc, WithoutDoc, Validated)]
+
+
+def test_dataclass_docstrings_are_descriptions():
+    both(_dataclass_docstrings)

@@ -452,8 +452,15 @@ class _Generator:
         title = d["config"].get("title")
         body["title"] = title if title is not None else d["name"]
         body["type"] = "object"
-        if cls.__doc__ and cls.__doc__ != _BASE_DOC:
-            body["description"] = inspect.cleandoc(cls.__doc__)
+        doc = cls.__doc__
+        source = cls.__dict__.get("__ouroboros_docs_source__")
+        if source is not None and source is not cls and isinstance(source, type):
+            # A dataclass's mirror model: the dataclass's own docstring, not the generated signature.
+            doc = source.__doc__
+            if doc and doc.startswith(f"{source.__name__}("):
+                doc = None
+        if doc and doc != _BASE_DOC:
+            body["description"] = inspect.cleandoc(doc)
         if d["config"].get("extra") in ("forbid", "allow"):
             body["additionalProperties"] = d["config"]["extra"] == "allow"
             if d.get("extras_schema") is not None:
