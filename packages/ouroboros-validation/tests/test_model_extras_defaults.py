@@ -256,3 +256,28 @@ def test_typed_extra_names_resolve_where_the_class_was_written():
         return m(extra_value="1").model_extra
 
     both(define, rebuilt)
+
+
+def test_typed_extra_of_a_generic_model_is_bound_as_pydantic():
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    def define(lib: Any) -> Any:
+        class Model(lib.BaseModel, Generic[T], extra="allow"):
+            __pydantic_extra__: dict[str, T]
+
+        class Sub(Model[int]):
+            pass
+
+        return Model[int], Sub
+
+    def outcome_of(models: Any) -> Any:
+        rows = []
+        for m in models:
+            rows.append(m.model_json_schema()["additionalProperties"])
+            rows.append(outcome(lambda m=m: m(extra_value="1").model_extra))
+            rows.append(outcome(lambda m=m: m(extra_value="x")))
+        return rows
+
+    assert outcome_of(define(ours)) == outcome_of(define(pydantic))

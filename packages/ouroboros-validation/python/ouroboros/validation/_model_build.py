@@ -833,10 +833,16 @@ def _extras_schemas(cls: type, ctx: DescribeContext) -> dict[str, Any]:
         )
     keys, values = typing.get_args(annotation) or (str, Any)
     out: dict[str, Any] = {}
-    if values is not Any:
-        out["extras_schema"] = describe_type(values, ctx)
-    if keys is not str:
-        out["extras_keys_schema"] = describe_type(keys, ctx)
+    # The annotation is the generic origin's: a parametrization's TypeVars are bound here.
+    saved = ctx.typevars
+    ctx.typevars = {**(getattr(ctx, "ref_bindings", None) or {}), **saved}
+    try:
+        if values is not Any:
+            out["extras_schema"] = describe_type(values, ctx)
+        if keys is not str:
+            out["extras_keys_schema"] = describe_type(keys, ctx)
+    finally:
+        ctx.typevars = saved
     return out
 
 
