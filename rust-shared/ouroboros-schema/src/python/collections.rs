@@ -147,47 +147,6 @@ fn py_items<'py>(
 }
 
 impl ListValidator {
-    /// `Sequence[T]` from Python input: a non-str sequence, items validated,
-    /// given back in the input's own type.
-    fn validate_sequence<'py>(
-        &self,
-        py: Python<'py>,
-        o: &Bound<'py, PyAny>,
-        inp: &Inp<'_, 'py>,
-        st: &mut State<'_, 'py>,
-    ) -> ValResult<Bound<'py, PyAny>> {
-        let title = self.kind.title();
-        check_sequence(py, o, matches!(self.item, Validator::Any))?;
-        if matches!(self.item, Validator::Any)
-            && self.len.min_length.is_none()
-            && self.len.max_length.is_none()
-        {
-            return Ok(o.clone());
-        }
-        let items = o.try_iter()?.collect::<PyResult<Vec<_>>>()?;
-        if self.len.exceeded(items.len()) {
-            self.len
-                .check(title, items.len())
-                .map_err(|k| ValError::new(py, k, inp))?;
-        }
-        let mut errors = Errors::default();
-        let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            match self.item.validate(py, &Inp::Py(item), st) {
-                Ok(v) => out.push(v),
-                Err(e) if is_omit(py, &e) => {}
-                Err(e) => errors.push(e, &LocItem::Index(i))?,
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ValError::Lines(errors.0));
-        }
-        self.len
-            .check(title, out.len())
-            .map_err(|k| ValError::new(py, k, inp))?;
-        Ok(rebuild_sequence(py, o, out)?)
-    }
-
     pub fn validate<'py>(
         &self,
         py: Python<'py>,
@@ -225,10 +184,19 @@ impl ListValidator {
                     .map_err(|k| ValError::new(py, k, inp))?;
                 return Ok(out_list.into_any());
             }
-            Inp::Py(o) if self.sequence => return self.validate_sequence(py, o, inp, st),
             Inp::Py(o) => {
-                let Some(items) = py_items(o, self.kind, strict)? else {
-                    return Err(ValError::new(py, self.kind.type_error(), inp));
+                let items = if self.sequence {
+                    let any = matches!(self.item, Validator::Any);
+                    check_sequence(py, o, any)?;
+                    if any && self.len.min_length.is_none() && self.len.max_length.is_none() {
+                        return Ok(o.clone());
+                    }
+                    o.try_iter()?.collect::<PyResult<Vec<_>>>()?
+                } else {
+                    let Some(items) = py_items(o, self.kind, strict)? else {
+                        return Err(ValError::new(py, self.kind.type_error(), inp));
+                    };
+                    items
                 };
                 if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
                     self.len
@@ -264,12 +232,14 @@ impl ListValidator {
         if !errors.is_empty() {
             return Err(ValError::Lines(errors.0));
         }
-        let result: Bound<'py, PyAny> = match self.kind {
-            SeqKind::List => PyList::new(py, out)?.into_any(),
-            SeqKind::Set => PySet::new(py, out)
+        let result: Bound<'py, PyAny> = match (self.kind, inp) {
+            // `Sequence[T]`: the items in the input's own type.
+            (SeqKind::List, Inp::Py(o)) if self.sequence => rebuild_sequence(py, o, out)?,
+            (SeqKind::List, _) => PyList::new(py, out)?.into_any(),
+            (SeqKind::Set, _) => PySet::new(py, out)
                 .map_err(|e| unhashable(py, e, inp))?
                 .into_any(),
-            SeqKind::FrozenSet => PyFrozenSet::new(py, out)
+            (SeqKind::FrozenSet, _) => PyFrozenSet::new(py, out)
                 .map_err(|e| unhashable(py, e, inp))?
                 .into_any(),
         };
