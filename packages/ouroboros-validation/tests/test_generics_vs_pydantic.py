@@ -346,3 +346,31 @@ def test_after_model_validator_returning_another_value_warns_in_init(lib: Any):
         child = Child(name="name")
     # The instance being initialised is kept.
     assert child.name == "name"
+
+
+@LIBS
+def test_assignment_runs_before_model_validators(lib: Any):
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(validate_assignment=True)
+        current: float
+        most: float
+
+        @lib.model_validator(mode="before")
+        @classmethod
+        def no_strings(cls, values: Any) -> Any:
+            if isinstance(values, dict) and any(isinstance(x, str) for x in values.values()):
+                raise ValueError("values cannot be a string")
+            return values
+
+    m = Model(current=100, most=200)
+    m.current = 150
+    assert m.current == 150.0
+    errors = _errors(lambda: setattr(m, "current", "100"))
+    assert errors == [
+        {
+            "type": "value_error",
+            "loc": (),
+            "msg": "Value error, values cannot be a string",
+            "input": {"current": "100", "most": 200.0},
+        }
+    ]

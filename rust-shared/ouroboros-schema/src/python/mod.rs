@@ -440,7 +440,18 @@ impl SchemaValidator {
             .cast_into::<PyDict>()?;
         let mut st = State::new(&self.defs, None);
         let mut run = || -> Result<bool, ValError> {
-            let Some(v) = model.validate_field_value(py, &dict, name, value, &mut st)? else {
+            // `mode="before"` model validators see the fields with the new value (by name) and
+            // may change it, as in pydantic-core.
+            let mut value = value.clone();
+            if !model.before.is_empty() {
+                let data = dict.copy()?;
+                data.set_item(name, &value)?;
+                let data = model.run_before(py, &Inp::Py(data.into_any()))?;
+                if let Ok(v) = data.get_item(name) {
+                    value = v;
+                }
+            }
+            let Some(v) = model.validate_field_value(py, &dict, name, &value, &mut st)? else {
                 return Ok(false);
             };
             dict.set_item(name, v)?;

@@ -521,7 +521,11 @@ impl ModelValidator {
     }
 
     /// The input after the `mode="before"` model validators, in their order.
-    fn run_before<'py>(&self, py: Python<'py>, inp: &Inp<'_, 'py>) -> ValResult<Bound<'py, PyAny>> {
+    pub fn run_before<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
         let mut value = inp.to_py(py)?;
         for f in &self.before {
             value = f
