@@ -290,3 +290,32 @@ def _dataclass_docstrings(lib: Any) -> list[Any]:
 
 def test_dataclass_docstrings_are_descriptions():
     both(_dataclass_docstrings)
+
+
+def _encoded_values(lib: Any) -> list[Any]:
+    from enum import Enum
+
+    class Toy(lib.BaseModel):
+        name: str
+
+    class Cat(lib.BaseModel):
+        toys: Annotated[list[Toy], lib.Field(examples=[[Toy(name="mouse")]], json_schema_extra={"x": Toy(name="b")})]
+
+    class Pair(Enum):
+        foo = (1, 2)
+        bar = (2, 3)
+
+    class Defaults(lib.BaseModel):
+        model_config = lib.ConfigDict(json_schema_serialization_defaults_required=True)
+        a: str = "a"
+
+    return [
+        Cat.model_json_schema(),
+        lib.TypeAdapter(Pair).json_schema(),
+        Defaults.model_json_schema(mode="serialization"),
+        Defaults.model_json_schema(),
+    ]
+
+
+def test_examples_enums_and_serialization_defaults():
+    both(_encoded_values)

@@ -97,9 +97,15 @@ def _json_value(value: Any) -> Any:
         return _json_value(value.value)
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
     try:
         json.dumps(value)
     except TypeError:
+        from ouroboros.validation.core import to_jsonable_python
+
+        with contextlib.suppress(Exception):
+            return to_jsonable_python(value)
         if isinstance(value, (set, frozenset, tuple)):
             return [_json_value(v) for v in value]
         if hasattr(value, "isoformat"):
@@ -350,6 +356,11 @@ class _Generator:
             self.defs[name] = body
             out: dict[str, Any] = {"$defs": dict(self.defs), "$ref": self.ref(name)["$ref"]}
         else:
+            ref = body.get("$ref") if len(body) == 1 else None
+            name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+            if name in self.defs and json.dumps(self.defs, default=repr).count(json.dumps(ref)) == 0:
+                # A lone reference to a definition nothing else uses (a bare enum): written inline.
+                body = self.defs.pop(name)
             out = {"$defs": dict(self.defs), **body} if self.defs else body
         out = self.finish(out)
         if "$defs" in out:
@@ -434,6 +445,12 @@ class _Generator:
                 if encoded is not _NOT_SERIALIZABLE:
                     prop["default"] = encoded
             elif "default_factory" not in f:
+                required.append(key)
+            if (
+                self.mode == "serialization"
+                and self.config.get("json_schema_serialization_defaults_required")
+                and key not in required
+            ):
                 required.append(key)
             _apply_extra(prop, f.get("json_schema_extra"), None)
             props[key] = prop
@@ -665,7 +682,7 @@ class _Generator:
             body: dict[str, Any] = {"enum": values, "title": cls.__name__}
             types = {type(v) for v in values}
             if len(types) == 1:
-                body["type"] = {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+                body["type"] = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array"}.get(
                     types.pop(), "string"
                 )
             if cls.__doc__ and cls.__doc__ not in (enum.Enum.__doc__, "An enumeration."):

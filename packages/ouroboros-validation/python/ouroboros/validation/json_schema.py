@@ -220,6 +220,17 @@ class Examples:
     examples: list[Any] | dict[str, Any]
     mode: JsonSchemaMode | None = None
 
+    def __post_init__(self) -> None:
+        if isinstance(self.examples, dict):
+            import warnings
+
+            from ouroboros.validation.warnings import PydanticDeprecatedSince29
+
+            warnings.warn(
+                PydanticDeprecatedSince29("Using a dict for `examples` is deprecated, use a list instead."),
+                stacklevel=3,
+            )
+
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> JsonSchemaValue:
         js = handler(core_schema)
         js["examples"] = list(self.examples) if not isinstance(self.examples, dict) else self.examples
