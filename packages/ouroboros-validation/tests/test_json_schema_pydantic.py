@@ -319,3 +319,18 @@ def _encoded_values(lib: Any) -> list[Any]:
 
 def test_examples_enums_and_serialization_defaults():
     both(_encoded_values)
+
+
+def _skipped(lib: Any) -> Any:
+    skip = json_schema_module(lib).SkipJsonSchema
+
+    class Model(lib.BaseModel):
+        x: int | skip[None] = None
+        z: int | skip[str] = "foo"
+        hidden: skip[int] = 1
+
+    return Model.model_json_schema()
+
+
+def test_skip_json_schema_members_and_fields():
+    both(_skipped)

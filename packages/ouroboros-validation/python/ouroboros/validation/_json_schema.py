@@ -591,6 +591,8 @@ class _Generator:
         for member in members:
             try:
                 choices.append(self.schema(member))
+            except PydanticOmit:
+                continue  # SkipJsonSchema[...]: left out of the union
             except PydanticInvalidForJsonSchema as exc:
                 error = exc
                 self.warn("skipped-choice", exc.message)

@@ -245,3 +245,8 @@ class SkipJsonSchema:
         from typing import Annotated
 
         return Annotated[item, cls()]
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> JsonSchemaValue:
+        from ouroboros.validation.core import PydanticOmit
+
+        raise PydanticOmit
