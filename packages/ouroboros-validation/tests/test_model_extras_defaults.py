@@ -281,3 +281,24 @@ def test_typed_extra_of_a_generic_model_is_bound_as_pydantic():
         return rows
 
     assert outcome_of(define(ours)) == outcome_of(define(pydantic))
+
+
+@pytest.mark.parametrize("json_input", [False, True])
+def test_omit_from_a_field_validator_leaves_the_field_out_as_pydantic(json_input):
+    import json
+
+    def make(lib: Any) -> Any:
+        class Model(lib.BaseModel):
+            a: int
+            b: Annotated[int, lib.Field(default_factory=lambda data: data["a"])]
+            c: int = 0
+
+            @lib.field_validator("a", mode="before")
+            @classmethod
+            def omit(cls, value: Any) -> Any:
+                raise (pydantic_core if lib is pydantic else ours.core).PydanticOmit
+
+        return Model
+
+    data = {"a": 1, "c": "2"}
+    both(make, lambda m: m.model_validate_json(json.dumps(data)) if json_input else m.model_validate(data))

@@ -190,6 +190,8 @@ fn object<'py>(
                                 return Ok(Err(e.into()));
                             }
                         }
+                        // `PydanticOmit` from a field validator: the field is left out.
+                        Err(e) if super::error::is_omit(py, &e) => {}
                         Err(e) => {
                             if let Err(e) = errors.push(e, &LocItem::Key(field.lookup[j].1.clone()))
                             {

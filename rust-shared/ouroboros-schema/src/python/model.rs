@@ -12,7 +12,7 @@ use pyo3::types::{PyDict, PyFrozenSet, PyList, PySet, PyString, PyType};
 
 use crate::errors::{ErrorType, LocItem};
 
-use super::error::{from_user_exception, Errors, LineError, ValError, ValResult};
+use super::error::{from_user_exception, is_omit, Errors, LineError, ValError, ValResult};
 use super::input::Inp;
 use super::validator::{State, Validator};
 
@@ -812,6 +812,8 @@ impl ModelValidator {
                                     dict.set_item(field.name.bind(py), value)?;
                                     fields_set.set(i);
                                 }
+                                // `PydanticOmit` from a field validator: the field is left out.
+                                Err(e) if is_omit(py, &e) => {}
                                 Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
                             },
                             None => {
@@ -941,6 +943,8 @@ impl ModelValidator {
                             dict.set_item(field.name.bind(py), value)?;
                             fields_set.set(i);
                         }
+                        // `PydanticOmit` from a field validator: the field is left out.
+                        Err(e) if is_omit(py, &e) => {}
                         Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                     }
                 }
@@ -1003,6 +1007,8 @@ impl ModelValidator {
                         dict.set_item(field.name.bind(py), value)?;
                         fields_set.set(i);
                     }
+                    // `PydanticOmit` from a field validator: the field is left out.
+                    Err(e) if is_omit(py, &e) => {}
                     Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
                 },
                 None => {
