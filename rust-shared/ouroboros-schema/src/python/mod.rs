@@ -492,24 +492,13 @@ impl SchemaValidator {
         include: Option<Bound<'py, PyAny>>,
         exclude: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.to_python_as(value, opts, include, exclude, false)
+        self.to_python_with(value, opts, include, exclude, false, false)
     }
 
     /// `to_python` where `as_any` (`serialize_as_any=True`) dumps a subclass instance with
-    /// the fields of its runtime class instead of those of the compiled ancestor.
-    pub fn to_python_as<'py>(
-        &self,
-        value: &Bound<'py, PyAny>,
-        opts: SerOptions,
-        include: Option<Bound<'py, PyAny>>,
-        exclude: Option<Bound<'py, PyAny>>,
-        as_any: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.to_python_with(value, opts, include, exclude, as_any, false)
-    }
-
-    /// `to_python_as`; `by_fields` writes a model instance by its fields, without its own
-    /// model serializer (nested values keep theirs): the handler of a wrap `@model_serializer`.
+    /// the fields of its runtime class instead of those of the compiled ancestor, and
+    /// `by_fields` writes a model instance by its fields, without its own model serializer
+    /// (nested values keep theirs): the handler of a wrap `@model_serializer`.
     pub fn to_python_with<'py>(
         &self,
         value: &Bound<'py, PyAny>,
@@ -561,7 +550,7 @@ impl SchemaValidator {
         self.to_json_as(value, opts, include, exclude, false)
     }
 
-    /// `to_json` with `as_any` as in [`Self::to_python_as`].
+    /// `to_json` with `as_any` as in [`Self::to_python_with`].
     pub fn to_json_as<'py>(
         &self,
         value: &Bound<'py, PyAny>,
