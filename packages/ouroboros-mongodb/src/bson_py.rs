@@ -509,48 +509,57 @@ pub fn to_raw_document(value: &Bound<'_, PyAny>) -> PyResult<RawDocumentBuf> {
 /// Like [`to_raw_document`], for a document to insert: an `_id` that is
 /// missing or None is generated and written first. Returns the `_id`.
 pub fn to_raw_insert(value: &Bound<'_, PyAny>) -> PyResult<(RawDocumentBuf, Bson)> {
+    let mut buf = Vec::with_capacity(256);
+    let id = to_raw_insert_into(&mut buf, value)?;
+    Ok((into_raw(buf)?, id))
+}
+
+/// [`to_raw_insert`] appending the document to `buf` (an insert command
+/// being built: no buffer per document).
+pub fn to_raw_insert_into(buf: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> PyResult<Bson> {
     let py = value.py();
     if let Ok(d) = value.cast::<PyDict>() {
         let given = d
             .get_item(pyo3::intern!(py, "_id"))?
             .filter(|v| !v.is_none());
-        let mut buf = Vec::with_capacity(256);
-        let at = begin(&mut buf);
+        let at = begin(buf);
         let id = if let Some(v) = given {
-            write_fields(&mut buf, value, 0, None)?;
+            write_fields(buf, value, 0, None)?;
             to_bson_at(&v, 1)?
         } else {
             let oid = bson::oid::ObjectId::new();
-            element_key(&mut buf, 0x07, "_id");
+            element_key(buf, 0x07, "_id");
             buf.extend_from_slice(&oid.bytes());
-            write_fields(&mut buf, value, 0, Some("_id"))?;
+            write_fields(buf, value, 0, Some("_id"))?;
             Bson::ObjectId(oid)
         };
-        return Ok((finish(buf, at)?, id));
+        close(buf, at)?;
+        return Ok(id);
     }
     if is_model_instance(value) {
         let kwargs = PyDict::new(py);
         kwargs.set_item("by_alias", true)?;
-        return to_raw_insert(&value.call_method("model_dump", (), Some(&kwargs))?);
+        return to_raw_insert_into(buf, &value.call_method("model_dump", (), Some(&kwargs))?);
     }
     let mut doc = to_document(value)?;
     let id = crate::collection::ensure_id(&mut doc);
-    let raw = RawDocumentBuf::from_document(&doc)
+    doc.to_writer(&mut *buf)
         .map_err(|e| errors::invalid_document(&e.to_string()))?;
-    Ok((raw, id))
+    Ok(id)
 }
 
-/// Like [`to_raw_insert`], for a model instance walked field by field: `walk`
-/// hands each stored `(key, value)` of the instance to its callback (the
-/// compiled serializer's entries, no dumped dict), `dump` turns a value that
-/// is not plain data into what the dumped dict would hold. `None` when `walk`
-/// declines, or `_id` is not the first key written (the caller then dumps).
-pub fn to_raw_insert_entries<'py>(
+/// Like [`to_raw_insert_into`], for a model instance walked field by field:
+/// `walk` hands each stored `(key, value)` of the instance to its callback
+/// (the compiled serializer's entries, no dumped dict), `dump` turns a value
+/// that is not plain data into what the dumped dict would hold. `None` (and
+/// `buf` as it was) when `walk` declines, or `_id` is not the first key
+/// written (the caller then dumps).
+pub fn to_raw_insert_entries_into<'py>(
+    buf: &mut Vec<u8>,
     walk: impl FnOnce(&mut EntrySink<'_, 'py>) -> PyResult<bool>,
     dump: impl Fn(&Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>,
-) -> PyResult<Option<(RawDocumentBuf, Bson)>> {
-    let mut buf = Vec::with_capacity(256);
-    let at = begin(&mut buf);
+) -> PyResult<Option<Bson>> {
+    let at = begin(buf);
     let mut id: Option<Bson> = None;
     let mut misplaced = false;
     let mut entry = |key: &Bound<'py, PyString>, value: Bound<'py, PyAny>| -> PyResult<()> {
@@ -563,7 +572,7 @@ pub fn to_raw_insert_entries<'py>(
             }
             if value.is_none() {
                 let oid = bson::oid::ObjectId::new();
-                element_key(&mut buf, 0x07, "_id");
+                element_key(buf, 0x07, "_id");
                 buf.extend_from_slice(&oid.bytes());
                 id = Some(Bson::ObjectId(oid));
                 return Ok(());
@@ -579,15 +588,19 @@ pub fn to_raw_insert_entries<'py>(
         if key == "_id" {
             id = Some(to_bson_at(&value, 1)?);
         }
-        write_element(&mut buf, key, &value, 1)
+        write_element(buf, key, &value, 1)
     };
-    if !walk(&mut entry)? || misplaced {
-        return Ok(None);
+    let walked = walk(&mut entry)?;
+    match id {
+        Some(id) if walked && !misplaced => {
+            close(buf, at)?;
+            Ok(Some(id))
+        }
+        _ => {
+            buf.truncate(at);
+            Ok(None)
+        }
     }
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    Ok(Some((finish(buf, at)?, id)))
 }
 
 /// Whether `model_dump` returns `value` unchanged and [`write_element`]
@@ -639,8 +652,18 @@ fn end(buf: &mut [u8], at: usize) -> PyResult<()> {
 }
 
 fn finish(mut buf: Vec<u8>, at: usize) -> PyResult<RawDocumentBuf> {
+    close(&mut buf, at)?;
+    into_raw(buf)
+}
+
+/// End the document begun at `at`: its terminating NUL and its length.
+fn close(buf: &mut Vec<u8>, at: usize) -> PyResult<()> {
     buf.push(0);
-    end(&mut buf, at)?;
+    end(buf, at)
+}
+
+/// Bytes holding one whole document -> `RawDocumentBuf`.
+pub fn into_raw(buf: Vec<u8>) -> PyResult<RawDocumentBuf> {
     RawDocumentBuf::from_bytes(buf).map_err(|e| errors::invalid_document(&e.to_string()))
 }
 

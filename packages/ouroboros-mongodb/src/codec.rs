@@ -103,29 +103,43 @@ impl Codec {
         }
     }
 
-    /// A document to insert -> BSON bytes and `_id`. An instance of the model
-    /// is written entry by entry from its fields (the compiled serializer's
-    /// entries, values dumped only when they are not plain data); models
-    /// whose dump has other rules, and mappings, go through the dumped dict.
+    /// A document to insert -> BSON bytes and `_id`.
     fn encode_insert(
         &self,
         py: Python<'_>,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<(RawDocumentBuf, bson::Bson)> {
+        let mut buf = Vec::with_capacity(256);
+        let id = self.encode_insert_into(py, value, &mut buf)?;
+        Ok((bson_py::into_raw(buf)?, id))
+    }
+
+    /// A document to insert, appended to `buf` as BSON; returns its `_id`. An
+    /// instance of the model is written entry by entry from its fields (the
+    /// compiled serializer's entries, values dumped only when they are not
+    /// plain data); models whose dump has other rules, and mappings, go
+    /// through the dumped dict.
+    fn encode_insert_into(
+        &self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        buf: &mut Vec<u8>,
+    ) -> PyResult<bson::Bson> {
         let opts = SerOptions {
             by_alias: true,
             ..SerOptions::default()
         };
         if value.get_type().is(self.cls.bind(py)) {
-            let written = bson_py::to_raw_insert_entries(
+            let written = bson_py::to_raw_insert_entries_into(
+                buf,
                 |f| self.validator.for_each_dump_entry(value, opts, f),
                 |v| self.validator.dump_entry_value(v, opts),
             )?;
-            if let Some(done) = written {
-                return Ok(done);
+            if let Some(id) = written {
+                return Ok(id);
             }
         }
-        bson_py::to_raw_insert(&self.dump_instance(py, value)?)
+        bson_py::to_raw_insert_into(buf, &self.dump_instance(py, value)?)
     }
 
     /// An instance of the model (or a plain mapping) -> `bson::Document`.
@@ -177,6 +191,20 @@ pub fn encode_insert(
     match codec {
         Some(c) => c.get().encode_insert(py, value),
         None => bson_py::to_raw_insert(value),
+    }
+}
+
+/// [`encode_insert`] appending the document to `buf` (an insert command
+/// being built); returns its `_id`.
+pub fn encode_insert_into(
+    py: Python<'_>,
+    codec: Option<&Py<Codec>>,
+    value: &Bound<'_, PyAny>,
+    buf: &mut Vec<u8>,
+) -> PyResult<bson::Bson> {
+    match codec {
+        Some(c) => c.get().encode_insert_into(py, value, buf),
+        None => bson_py::to_raw_insert_into(buf, value),
     }
 }
 

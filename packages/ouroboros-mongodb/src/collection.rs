@@ -222,8 +222,8 @@ impl Collection {
         session: Option<Py<Session>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = session::shared(session.as_ref());
-        let mut raws = Vec::new();
         let mut ids = Vec::new();
+        let mut encoded = EncodedDocs::default();
         {
             // Dumping instances allocates a dict (and lists) per document and
             // frees them at once, creating no cycles: GC passes over the
@@ -233,12 +233,14 @@ impl Collection {
                 .map_or(true, |n| n >= codec::GC_PAUSE_MIN_DOCS);
             let _pause = codec::GcPause::new(large);
             for item in documents.try_iter()? {
-                let (raw, id) = codec::encode_insert(py, codec.as_ref(), &item?)?;
-                raws.push(raw);
-                ids.push(id);
+                let item = item?;
+                ids.push(
+                    encoded
+                        .push(|buf| codec::encode_insert_into(py, codec.as_ref(), &item, buf))?,
+                );
             }
         }
-        if raws.is_empty() {
+        if ids.is_empty() {
             return Err(ouroboros_common::Error::invalid_argument(
                 "documents",
                 "insert_many needs at least one document",
@@ -255,9 +257,9 @@ impl Collection {
                     let Some(s) = guard.session.as_mut() else {
                         return Err(session::ended());
                     };
-                    insert_raw(&coll, raws, ordered, Some(s)).await
+                    insert_raw(&coll, &encoded, ordered, Some(s)).await
                 }
-                None => insert_raw(&coll, raws, ordered, None).await,
+                None => insert_raw(&coll, &encoded, ordered, None).await,
             }
             .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             if written.errors.is_empty() {
@@ -836,41 +838,143 @@ const INSERT_BATCH_DOCS: usize = 10_000;
 /// Well under the server's 16 MiB command limit.
 const INSERT_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
+/// The server refuses larger documents; bounding them here keeps every
+/// command's length within `i32`.
+const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Documents to insert, each encoded into its own small buffer (small
+/// allocations are reused by the allocator from call to call, where one large
+/// buffer would be fresh pages each time); the `insert` commands are
+/// assembled from them once, on the runtime, each in a buffer of its exact
+/// size.
+#[derive(Default)]
+struct EncodedDocs {
+    docs: Vec<Vec<u8>>,
+}
+
+impl EncodedDocs {
+    /// Add the document `encode` writes; returns its `_id`.
+    fn push(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> PyResult<Bson>) -> PyResult<Bson> {
+        let mut buf = Vec::with_capacity(256);
+        let id = encode(&mut buf)?;
+        if buf.len() > MAX_DOCUMENT_BYTES {
+            return Err(errors::invalid_document(&format!(
+                "document {} is {} bytes; the server takes at most {MAX_DOCUMENT_BYTES}",
+                self.docs.len(),
+                buf.len()
+            )));
+        }
+        self.docs.push(buf);
+        Ok(id)
+    }
+
+    fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    fn doc(&self, i: usize) -> &[u8] {
+        &self.docs[i]
+    }
+
+    /// The `{insert, ordered, documents: [...]}` commands, in chunks bounded
+    /// by [`INSERT_BATCH_DOCS`] and [`INSERT_BATCH_BYTES`], each with its
+    /// number of documents.
+    fn commands(
+        &self,
+        name: &str,
+        ordered: bool,
+    ) -> mongodb::error::Result<Vec<(RawDocumentBuf, usize)>> {
+        use std::io::Write as _;
+        let mut out = Vec::new();
+        let mut first = 0;
+        while first < self.len() {
+            let mut end = first;
+            let mut bytes = 0;
+            while end < self.len()
+                && (end == first
+                    || (end - first < INSERT_BATCH_DOCS
+                        && bytes + self.doc(end).len() <= INSERT_BATCH_BYTES))
+            {
+                bytes += self.doc(end).len();
+                end += 1;
+            }
+            // Each element: type byte, decimal index, NUL, then the document.
+            let keys: usize = (0..end - first).map(|i| digits(i) + 2).sum();
+            let head = 4 + 1 + 7 + 4 + name.len() + 1 + 1 + 8 + 1 + 1 + 10 + 4;
+            let mut buf = Vec::with_capacity(head + keys + bytes + 2);
+            buf.extend_from_slice(&[0; 4]);
+            buf.push(0x02);
+            buf.extend_from_slice(b"insert\0");
+            buf.extend_from_slice(&len_i32(name.len() + 1).to_le_bytes());
+            buf.extend_from_slice(name.as_bytes());
+            buf.push(0);
+            buf.push(0x08);
+            buf.extend_from_slice(b"ordered\0");
+            buf.push(u8::from(ordered));
+            buf.push(0x04);
+            buf.extend_from_slice(b"documents\0");
+            let array_at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            for (i, doc) in (first..end).enumerate() {
+                buf.push(0x03);
+                let _ = write!(buf, "{i}");
+                buf.push(0);
+                buf.extend_from_slice(self.doc(doc));
+            }
+            buf.push(0);
+            let array = len_i32(buf.len() - array_at);
+            buf[array_at..array_at + 4].copy_from_slice(&array.to_le_bytes());
+            buf.push(0);
+            let whole = len_i32(buf.len());
+            buf[..4].copy_from_slice(&whole.to_le_bytes());
+            out.push((RawDocumentBuf::from_bytes(buf)?, end - first));
+            first = end;
+        }
+        Ok(out)
+    }
+}
+
+/// Decimal digits of `n`.
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// A length within a command (bounded by [`INSERT_BATCH_BYTES`] plus one
+/// document of at most [`MAX_DOCUMENT_BYTES`]).
+fn len_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// What `insert_raw` wrote: how many, and `(index, code, message)` of failures.
 struct Inserted {
     count: i64,
     errors: Vec<(usize, i32, String)>,
 }
 
-/// Send documents as raw `insert` commands (already BSON bytes: no per-document
-/// re-serialisation or `_id` scan in the driver), in bounded chunks.
+/// Send encoded documents as raw `insert` commands. The driver offers no
+/// call that takes documents already encoded as an OP_MSG document sequence
+/// (its `insert_many` copies and re-serialises each document, which measured
+/// slower), so each chunk goes as one command assembled here in a buffer of
+/// its exact size.
 async fn insert_raw(
     coll: &mongodb::Collection<RawDocumentBuf>,
-    raws: Vec<RawDocumentBuf>,
+    encoded: &EncodedDocs,
     ordered: bool,
     mut session: Option<&mut mongodb::ClientSession>,
 ) -> mongodb::error::Result<Inserted> {
     let db = coll.client().database(&coll.namespace().db);
+    let commands = encoded.commands(coll.name(), ordered)?;
     let mut out = Inserted {
         count: 0,
         errors: Vec::new(),
     };
     let mut start = 0;
-    let total = raws.len();
-    let mut iter = raws.into_iter().peekable();
-    while iter.peek().is_some() {
-        let mut array = bson::RawArrayBuf::new();
-        let mut bytes = 0;
-        let mut n = 0;
-        while let Some(doc) = iter.next_if(|d| {
-            n == 0 || (n < INSERT_BATCH_DOCS && bytes + d.as_bytes().len() <= INSERT_BATCH_BYTES)
-        }) {
-            bytes += doc.as_bytes().len();
-            n += 1;
-            array.push(doc);
-        }
-        let mut command = bson::rawdoc! {"insert": coll.name(), "ordered": ordered};
-        command.append("documents", array);
+    for (command, n) in commands {
         let reply = match session.as_deref_mut() {
             Some(s) => db.run_raw_command(command).session(s).await?,
             None => db.run_raw_command(command).await?,
@@ -902,7 +1006,6 @@ async fn insert_raw(
             break;
         }
     }
-    debug_assert!(start <= total);
     Ok(out)
 }
 

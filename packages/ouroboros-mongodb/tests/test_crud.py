@@ -63,6 +63,22 @@ async def test_insert_many_sets_ids_in_order(conn):
     assert [u.id for u in found] == result.inserted_ids
 
 
+async def test_loaded_documents_have_their_own_fields_set_and_lists(conn):
+    # Rows read back omit the same defaulted field (revision_id): the
+    # fields-set record is shared until changed, and each list is the
+    # instance's own.
+    await User.insert_many([User(email=f"{i}@c.io", name="n", tags=["a"]) for i in range(3)])
+    first, second, third = await User.find_all().sort("email").to_list()
+    assert first.model_fields_set == second.model_fields_set == {"id", "email", "name", "age", "tags"}
+    first.age = 7
+    first.tags.append("b")
+    assert "age" in first.model_fields_set
+    second.model_fields_set.add("revision_id")
+    assert "revision_id" not in third.model_fields_set
+    assert (first.tags, second.tags, third.tags) == (["a", "b"], ["a"], ["a"])
+    assert first.tags is not second.tags
+
+
 async def test_save_inserts_then_replaces(conn):
     user = User(email="s@x.io", name="S", age=1)
     await user.save()

@@ -122,6 +122,54 @@ async def test_unordered_insert_many_writes_the_rest(conn):
     assert sorted(p.name for p in await Product.find_all().to_list()) == ["a", "c"]
 
 
+async def test_insert_many_over_several_commands_reports_global_indexes(conn):
+    # 10,000 documents per insert command: a duplicate in the second command
+    # is reported at its index in the whole batch, and unordered the rest of
+    # both commands is written.
+    from ouroboros.mongodb import BulkWriteError
+
+    coll = conn.collection("chunked")
+    await coll.create_index({"k": 1}, {"unique": True})
+    docs = [{"k": i} for i in range(10_005)]
+    docs[10_002] = {"k": 5}
+    with pytest.raises(BulkWriteError) as info:
+        await coll.insert_many(docs, ordered=False)
+    err = info.value
+    assert [(e["index"], e["code"]) for e in err.details["writeErrors"]] == [(10_002, 11000)]
+    assert err.details["nInserted"] == 10_004
+    assert len(err.inserted_ids) == 10_004
+    assert await coll.count_documents({}) == 10_004
+    # Ordered: nothing after the failure is sent.
+    await coll.delete_many({})
+    with pytest.raises(BulkWriteError) as info:
+        await coll.insert_many(docs, ordered=True)
+    assert info.value.details["writeErrors"][0]["index"] == 10_002
+    assert len(info.value.inserted_ids) == 10_002
+    assert await coll.count_documents({}) == 10_002
+
+
+async def test_insert_many_documents_of_mixed_sizes_round_trip(conn):
+    # Small, large (over 64 KiB) and many documents in one command are
+    # stored as given.
+    coll = conn.collection("sizes")
+    sizes = [1, 3_000, 70_000, 10, 65_000, 200_000, 5] + [i * 37 % 5_000 for i in range(300)]
+    docs = [{"i": i, "pad": "x" * n, "nested": {"n": n, "list": list(range(i % 5))}} for i, n in enumerate(sizes)]
+    ids = await coll.insert_many(docs)
+    assert len(ids) == len(docs) == len(set(ids))
+    stored = await coll.find_to_list({}, sort={"i": 1})
+    assert [d["_id"] for d in stored] == ids
+    assert [(d["i"], d["pad"], d["nested"]) for d in stored] == [(d["i"], d["pad"], d["nested"]) for d in docs]
+
+
+async def test_insert_many_refuses_a_document_over_16_mib_and_writes_nothing(conn):
+    from ouroboros.mongodb._errors import InvalidDocument
+
+    coll = conn.collection("huge")
+    with pytest.raises(InvalidDocument, match="document 1 is"):
+        await coll.insert_many([{"a": 1}, {"pad": "x" * (16 * 1024 * 1024 + 1)}])
+    assert await coll.count_documents({}) == 0
+
+
 @pytest.mark.parametrize(
     "keys",
     [[], [("a", 2)], [("a", True)], 5, [("a", "sideways")]],

@@ -167,6 +167,12 @@ impl ListValidator {
                         .check(title, n)
                         .map_err(|k| ValError::new(py, k, inp))?;
                 }
+                // SAFETY: reads the reference count of a live object held by `inp`.
+                if unsafe { pyo3::ffi::Py_REFCNT(o.as_ptr()) } == 1 {
+                    // Nobody else holds this list (one just built from a
+                    // database value): validate it in place, no copy.
+                    return self.validate_owned(py, list, inp, st);
+                }
                 let out_list = PyList::empty(py);
                 for i in 0..n {
                     let Ok(item) = list.get_item(i) else { break };
@@ -248,6 +254,42 @@ impl ListValidator {
             .check(title, len)
             .map_err(|k| ValError::new(py, k, inp))?;
         Ok(result)
+    }
+}
+
+impl ListValidator {
+    /// The exact-list case for a list only the caller references: items
+    /// are replaced where validation changed them and omitted ones removed,
+    /// so the same list comes back (no one else can observe the change).
+    fn validate_owned<'py>(
+        &self,
+        py: Python<'py>,
+        list: &Bound<'py, PyList>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        let title = self.kind.title();
+        let mut errors = Errors::default();
+        let mut omitted: Vec<usize> = Vec::new();
+        for i in 0..list.len() {
+            let Ok(item) = list.get_item(i) else { break };
+            match self.item.validate(py, &Inp::Py(item.clone()), st) {
+                Ok(v) if v.is(&item) => {}
+                Ok(v) => list.set_item(i, v)?,
+                Err(e) if is_omit(py, &e) => omitted.push(i),
+                Err(e) => errors.push(e, &LocItem::Index(i))?,
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ValError::Lines(errors.0));
+        }
+        for i in omitted.into_iter().rev() {
+            list.del_item(i)?;
+        }
+        self.len
+            .check(title, list.len())
+            .map_err(|k| ValError::new(py, k, inp))?;
+        Ok(list.clone().into_any())
     }
 }
 

@@ -332,6 +332,7 @@ impl Compiler {
             cls: cls.clone().unbind(),
             class_name,
             all_names: all_names.unbind(),
+            partial_names: std::sync::Mutex::new(None),
             fields,
             key_index,
             extra,

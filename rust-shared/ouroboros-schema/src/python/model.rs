@@ -107,6 +107,9 @@ pub struct ModelValidator {
     /// Every field name: copied as the fields-set record of an instance
     /// whose input gave every field (one table copy, no per-name insert).
     pub all_names: Py<PyFrozenSet>,
+    /// The last record of a partial input (`Seen` bits, shared `frozenset`):
+    /// rows read from a database usually omit the same defaulted fields.
+    pub partial_names: std::sync::Mutex<Option<(u128, Py<PyFrozenSet>)>>,
     pub fields: Vec<Field>,
     /// Input key -> field index, for JSON objects (one pass over the keys).
     pub key_index: HashMap<String, usize>,
@@ -492,6 +495,26 @@ impl ModelValidator {
     pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
         if set.count() == self.fields.len() {
             return Ok(self.all_names.bind(py).clone().into_any());
+        }
+        if let Seen::Bits(bits) = set {
+            // The same subset as last time: share its frozenset too.
+            if let Ok(mut last) = self.partial_names.try_lock() {
+                if let Some((b, names)) = last.as_ref() {
+                    if b == bits {
+                        return Ok(names.bind(py).clone().into_any());
+                    }
+                }
+                let names = PyFrozenSet::new(
+                    py,
+                    self.fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| set.get(*i))
+                        .map(|(_, f)| f.name.bind(py)),
+                )?;
+                *last = Some((*bits, names.clone().unbind()));
+                return Ok(names.into_any());
+            }
         }
         let out = PySet::empty(py)?;
         for (i, f) in self.fields.iter().enumerate() {
