@@ -12,7 +12,7 @@ use crate::bridge::{Mode, Server};
 use crate::handles::RequestData;
 use crate::params::errors_body;
 use crate::queue::{Reply, RequestParts};
-use crate::router::{extract, Lookup};
+use crate::router::{extract, form_limit_refusal, Lookup};
 
 type RawHeaders = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -109,7 +109,12 @@ pub fn asgi_dispatch<'py>(
         &body,
     ) {
         Ok(v) => v,
-        Err(errors) => return response(py, 422, vec![json_ct], &errors_body(&errors)),
+        Err(errors) => {
+            if let Some(detail) = form_limit_refusal(&errors) {
+                return response(py, 400, vec![json_ct], &detail);
+            }
+            return response(py, 422, vec![json_ct], &errors_body(&errors));
+        }
     };
     let request = if this.core.plans[route].wants_request {
         let data = RequestData::from(RequestParts {

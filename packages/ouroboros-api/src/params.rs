@@ -122,6 +122,9 @@ pub struct ParamSpec {
     /// A `bytes`/`str` body: a body not declared JSON is passed as its bytes
     /// (FastAPI reads it raw) instead of being reported missing.
     pub raw_body: bool,
+    /// A field of a form model: an empty form value is passed on (the model
+    /// decides; it still counts as sent), not read as no value.
+    pub keep_empty: bool,
 }
 
 /// A parsed argument, still Rust data; turned into a Python object on the
@@ -429,6 +432,10 @@ pub fn from_pairs(
         return coerce_list(spec, values);
     }
     match pairs.iter().rev().find(|(k, _)| k == &spec.alias) {
+        // FastAPI's form rule: an empty form value is no value (the default applies).
+        Some((_, v)) if v.is_empty() && spec.source == Source::Form && !spec.keep_empty => {
+            absent(spec)
+        }
         Some((_, v)) => coerce_text(spec, v),
         None => absent(spec),
     }
@@ -485,6 +492,7 @@ mod tests {
             constraints: Constraints::default(),
             raw_json: false,
             raw_body: false,
+            keep_empty: false,
         }
     }
 
@@ -520,6 +528,23 @@ mod tests {
             String::from_utf8(errors_body(&[e])).unwrap(),
             r#"{"detail":[{"type":"multiple_of","loc":["query","limit"],"msg":"Input should be a multiple of 5","input":"7","ctx":{"multiple_of":5}}]}"#
         );
+    }
+
+    #[test]
+    fn an_empty_form_value_is_no_value() {
+        let pairs = vec![(Cow::Borrowed("limit"), Cow::Borrowed(""))];
+        let form = spec(Kind::Int, Source::Form);
+        let e = from_pairs(&form, &pairs).unwrap_err();
+        assert_eq!(e[0].kind, "missing");
+        let mut optional = spec(Kind::Int, Source::Form);
+        optional.required = false;
+        assert!(matches!(
+            from_pairs(&optional, &pairs),
+            Ok(ArgValue::Missing)
+        ));
+        // Only forms: an empty query value is still a value.
+        let query = spec(Kind::Str, Source::Query);
+        assert!(matches!(from_pairs(&query, &pairs), Ok(ArgValue::Str(s)) if s.is_empty()));
     }
 
     #[test]

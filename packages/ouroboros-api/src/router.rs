@@ -26,6 +26,37 @@ pub struct RoutePlan {
     /// FastAPI's `strict_content_type=False`: a body without a Content-Type
     /// is read as JSON (by default it is not).
     pub lax_content_type: bool,
+    /// `form_limits=` (route, routers, app, key by key over Starlette's defaults).
+    pub form_limits: multipart::FormLimits,
+}
+
+/// The error kind that stands for a form over its `form_limits`: answered
+/// 400 with the message as `detail`, as Starlette's parser does.
+pub const FORM_LIMIT: &str = "form_limit";
+
+/// The 400 answer's body when `errors` is a `form_limits` refusal.
+pub fn form_limit_refusal(errors: &[FieldError]) -> Option<Vec<u8>> {
+    let first = errors.first().filter(|e| e.kind == FORM_LIMIT)?;
+    Some(json!({ "detail": first.msg }).to_string().into_bytes())
+}
+
+fn form_error(e: multipart::FormError) -> Vec<FieldError> {
+    match e {
+        multipart::FormError::Limit(msg) => vec![FieldError {
+            kind: FORM_LIMIT.into(),
+            loc: vec![json!("body")],
+            msg,
+            input: Value::Null,
+            ctx: None,
+        }],
+        multipart::FormError::Invalid(e) => vec![FieldError {
+            kind: "multipart_invalid".into(),
+            loc: vec![json!("body")],
+            msg: "Invalid multipart body".into(),
+            input: Value::Null,
+            ctx: Some(vec![("error".into(), json!(e))]),
+        }],
+    }
 }
 
 /// The result of looking up a method and path.
@@ -259,7 +290,7 @@ pub fn extract(
         .iter()
         .any(|p| matches!(p.source, Source::Form | Source::File));
     let multipart = if wants_form {
-        parse_multipart(headers, body)?
+        parse_multipart(headers, body, plan.form_limits)?
     } else {
         None
     };
@@ -269,7 +300,11 @@ pub fn extract(
             .iter()
             .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
             .collect(),
-        None if wants_form => form_urlencoded::parse(body).collect(),
+        None if wants_form => {
+            let pairs: Vec<_> = form_urlencoded::parse(body).collect();
+            multipart::check_urlencoded(&pairs, plan.form_limits).map_err(form_error)?;
+            pairs
+        }
         None => Vec::new(),
     };
     for spec in &plan.params {
@@ -370,21 +405,14 @@ fn single_value(
 fn parse_multipart(
     headers: &HeaderMap,
     body: &Bytes,
+    limits: multipart::FormLimits,
 ) -> Result<Option<multipart::FormParts>, Vec<FieldError>> {
     let Some(boundary) = multipart::boundary(headers) else {
         return Ok(None);
     };
-    multipart::parse(body.clone(), &boundary)
+    multipart::parse(body.clone(), &boundary, limits)
         .map(Some)
-        .map_err(|e| {
-            vec![FieldError {
-                kind: "multipart_invalid".into(),
-                loc: vec![json!("body")],
-                msg: "Invalid multipart body".into(),
-                input: Value::Null,
-                ctx: Some(vec![("error".into(), json!(e))]),
-            }]
-        })
+        .map_err(form_error)
 }
 
 /// Decode `%xx` in a path segment; `None` when there is nothing to decode.

@@ -21,7 +21,7 @@ use tokio::sync::{oneshot, watch};
 use crate::flow::WindowGuard;
 use crate::params::errors_body;
 use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer};
-use crate::router::{extract, Lookup, RoutePlan, RouteTable};
+use crate::router::{extract, form_limit_refusal, Lookup, RoutePlan, RouteTable};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -292,6 +292,11 @@ async fn route_request(
     let (args, errors) = match extract(plan, &path_params, parts.uri.query(), &parts.headers, &body)
     {
         Ok(args) => (args, None),
+        // A form over its `form_limits`: 400 with the reason, as Starlette's parser answers.
+        Err(errors) if form_limit_refusal(&errors).is_some() => {
+            let detail = form_limit_refusal(&errors).unwrap_or_default();
+            return Ok(full(StatusCode::BAD_REQUEST, "application/json", detail));
+        }
         // The app has its own RequestValidationError handler: let Python
         // answer (slow path, only for invalid requests).
         Err(errors) if core.forward_router_answers => {

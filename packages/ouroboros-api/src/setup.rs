@@ -17,6 +17,7 @@ use ouroboros_schema::python::{SchemaValidator, SerOptions};
 
 use crate::bridge::{Helpers, PyRoute, ResponseModel, Server};
 use crate::json::Filter;
+use crate::multipart::FormLimits;
 use crate::native_middleware::{Cors, NativeMiddleware};
 use crate::params::{Constraints, Kind, ParamSpec, Source};
 use crate::queue::{Msg, Queue};
@@ -101,6 +102,26 @@ fn opt_bool(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<bool>> {
     }
 }
 
+/// A route's `form_limits` dict (`max_fields`, `max_files`, `max_part_size`;
+/// a key left out keeps Starlette's default).
+fn form_limits(r: &Bound<'_, PyDict>) -> PyResult<FormLimits> {
+    let mut limits = FormLimits::default();
+    if let Some(d) = r.get_item("form_limits")? {
+        if let Ok(d) = d.cast::<PyDict>() {
+            if let Some(v) = opt_usize(d, "max_fields")? {
+                limits.max_fields = v;
+            }
+            if let Some(v) = opt_usize(d, "max_files")? {
+                limits.max_files = v;
+            }
+            if let Some(v) = opt_usize(d, "max_part_size")? {
+                limits.max_part_size = v;
+            }
+        }
+    }
+    Ok(limits)
+}
+
 fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
     let name: String = get(d, "name")?.extract()?;
     let source: String = get(d, "source")?.extract()?;
@@ -131,6 +152,7 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
         constraints,
         raw_json: false,
         raw_body: matches!(d.get_item("raw_body")?, Some(v) if v.is_truthy()?),
+        keep_empty: matches!(d.get_item("keep_empty")?, Some(v) if v.is_truthy()?),
         name,
     })
 }
@@ -299,6 +321,7 @@ pub fn build_server(
                 wants_request,
                 max_body_size,
                 lax_content_type: opt_bool(r, "strict_content_type")? == Some(false),
+                form_limits: form_limits(r)?,
             });
             py_routes.push(PyRoute {
                 invoke: get(r, "invoke")?.unbind(),

@@ -307,10 +307,16 @@ class ModelParams:
     loc_source: str
     required: bool
     default: Any
+    # A form model: its fields arrive even when empty (FastAPI: a key sent
+    # empty still counts as the model being sent, then the empty value is dropped).
+    form: bool = False
 
     def build(self, values: tuple[Any, ...]) -> Any:
         data = {alias: values[i] for alias, i in self.indices if values[i] is not _UNSET_FIELD}
-        if not data and not self.required:
+        supplied = bool(data)
+        if self.form:
+            data = {k: v for k, v in data.items() if v != ""}
+        if not supplied and not self.required:
             return self.default
         try:
             return self.model.model_validate(data)
@@ -445,6 +451,7 @@ class PlanBuilder:
             read_as = list[str] if get_origin(bare) in (list, set, tuple, frozenset) else str
             index = self._param(alias, read_as, field_marker, _UNSET_FIELD)
             self.params[index]["default"] = _UNSET_FIELD
+            self.params[index]["keep_empty"] = marker.source == "form"
             self.params[index]["_model_field"] = (field_name, info)
             indices.append((key, index))
             if alias != key:
@@ -454,7 +461,7 @@ class PlanBuilder:
         if default is inspect.Parameter.empty:
             default = None if required else marker.default
         self.param_models.append((marker, model, required, [i for _, i in indices]))
-        return ModelParams(model, indices, renamed, loc_source, required, default)
+        return ModelParams(model, indices, renamed, loc_source, required, default, form=marker.source == "form")
 
     def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:
         if marker is not None and marker.default is not ... and default is inspect.Parameter.empty:
@@ -487,7 +494,7 @@ class PlanBuilder:
             others = [o.lower() for o in others]
         kind = "any"
         scalar = item if is_list else inner
-        if scalar in _SCALARS and not (is_list and source not in ("query", "header")):
+        if scalar in _SCALARS and not (is_list and source not in ("query", "header", "form")):
             # A list read from a JSON body stays whole for its schema validator.
             kind = _SCALARS[scalar]
         elif source in ("path", "query", "header", "cookie", "form"):
@@ -499,7 +506,7 @@ class PlanBuilder:
             "other_aliases": others,
             "source": source,
             "kind": kind,
-            "list": bool(is_list and source in ("query", "header")),
+            "list": bool(is_list and source in ("query", "header", "form")),
             "required": required,
             "default": None if required else default,
             "gt": marker.gt,

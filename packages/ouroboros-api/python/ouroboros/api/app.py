@@ -306,6 +306,8 @@ class App(APIRouter):
             # The nearest body limit (route, its routers, the app); None
             # leaves the server's (`serve(max_body_size=)`, 1 MiB).
             "max_body_size": route.max_body_size if route.max_body_size is not None else self.max_body_size,
+            # form_limits, key by key: the route's (with its routers') over the app's.
+            "form_limits": {**self.form_limits, **route.form_limits},
             # FastAPI's strict_content_type: a JSON body without a Content-Type is not read as JSON.
             "strict_content_type": next(
                 (v for v in (route.strict_content_type, self.strict_content_type) if v is not None), True
