@@ -20,6 +20,7 @@ from ouroboros.api import _plan
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.params import Body, File, Form, Param
 from ouroboros.validation import Field, TypeAdapter, create_model
+from ouroboros.validation._fields import CONSTRAINT_KEYS
 from ouroboros.validation.json_schema import GenerateJsonSchema
 
 if TYPE_CHECKING:
@@ -63,22 +64,9 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
         "retry": {"type": "integer", "minimum": 0},
     },
 }
-# Marker attributes that are constraints of the value (they shape its schema).
-_CONSTRAINTS = (
-    "gt",
-    "ge",
-    "lt",
-    "le",
-    "multiple_of",
-    "min_length",
-    "max_length",
-    "pattern",
-    "max_digits",
-    "decimal_places",
-    "allow_inf_nan",
-    "strict",
-    "discriminator",
-)
+# Marker attributes that are constraints of the value (they shape its schema):
+# the model field's keywords, and a union's discriminator.
+_CONSTRAINTS = (*CONSTRAINT_KEYS, "discriminator")
 
 
 @dataclasses.dataclass(eq=False)
