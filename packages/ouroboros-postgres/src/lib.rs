@@ -44,8 +44,6 @@ fn _postgres(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pool::Pool>()?;
     m.add_class::<record::Record>()?;
     m.add_class::<model::ModelCodec>()?;
-    m.add_class::<bridge::LoopDriver>()?;
-    m.add_class::<bridge::Readiness>()?;
     m.add_function(wrap_pyfunction!(_connect, m)?)?;
     Ok(())
 }

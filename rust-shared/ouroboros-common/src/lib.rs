@@ -15,4 +15,7 @@ pub mod python;
 #[cfg(all(feature = "python", unix))]
 pub mod bridge;
 
+#[cfg(all(feature = "python", unix))]
+pub mod loop_driver;
+
 pub use error::{Error, Result};
