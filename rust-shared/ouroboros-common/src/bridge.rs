@@ -80,14 +80,7 @@ pub struct LoopBridge {
 impl LoopBridge {
     /// The wake-up socket is readable: deliver every finished task.
     fn _drain(&self, py: Python<'_>) {
-        let mut scratch = [0u8; 256];
-        loop {
-            match (&self.woken).read(&mut scratch) {
-                Ok(n) if n == scratch.len() => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                _ => break,
-            }
-        }
+        drain_wake_socket(&self.woken);
         let batch = std::mem::take(&mut *lock(&self.queue.finished));
         {
             let mut running = lock(&self.queue.running);
@@ -97,24 +90,7 @@ impl LoopBridge {
         }
         // Each outcome goes to its own future; nothing is raised into the loop.
         for f in batch {
-            let future = f.future.bind(py);
-            let done = future
-                .call_method0(pyo3::intern!(py, "done"))
-                .and_then(|v| v.is_truthy())
-                .unwrap_or(true);
-            if done {
-                continue; // cancelled meanwhile
-            }
-            let delivered = match (f.deliver)(py) {
-                Ok(value) => future.call_method1(pyo3::intern!(py, "set_result"), (value,)),
-                Err(e) => {
-                    future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))
-                }
-            };
-            if let Err(e) = delivered {
-                let _ =
-                    future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),));
-            }
+            settle(py, f.future.bind(py), f.deliver);
         }
     }
 
@@ -153,18 +129,64 @@ pub fn alive_tasks() -> usize {
 }
 
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static BRIDGES: Mutex<Vec<Py<LoopBridge>>> = Mutex::new(Vec::new());
 
-fn new_bridge<'py>(
-    py: Python<'py>,
-    running: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, LoopBridge>> {
+/// `asyncio.get_running_loop()`.
+pub(crate) fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> {
+        Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
+    })?;
+    get_loop.bind(py).call0()
+}
+
+/// A connected pair of non-blocking sockets: the loop watches the first, other
+/// threads write a byte to the second to wake it.
+pub(crate) fn wake_pair() -> PyResult<(UnixStream, UnixStream)> {
     let (woken, wake) = UnixStream::pair()
         .map_err(|e| Error::io("cannot create the asyncio wake-up socket pair", e))?;
     for s in [&woken, &wake] {
         s.set_nonblocking(true)
             .map_err(|e| Error::io("cannot make the asyncio wake-up socket non-blocking", e))?;
     }
+    Ok((woken, wake))
+}
+
+/// Read every pending wake-up byte.
+pub(crate) fn drain_wake_socket(woken: &UnixStream) {
+    let mut scratch = [0u8; 256];
+    loop {
+        match (&*woken).read(&mut scratch) {
+            Ok(n) if n == scratch.len() => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            _ => break,
+        }
+    }
+}
+
+/// Set `future` from `deliver` unless it is done already (cancelled meanwhile).
+pub(crate) fn settle(py: Python<'_>, future: &Bound<'_, PyAny>, deliver: Deliver) {
+    let done = future
+        .call_method0(pyo3::intern!(py, "done"))
+        .and_then(|v| v.is_truthy())
+        .unwrap_or(true);
+    if done {
+        return;
+    }
+    let delivered = match deliver(py) {
+        Ok(value) => future.call_method1(pyo3::intern!(py, "set_result"), (value,)),
+        Err(e) => future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),)),
+    };
+    if let Err(e) = delivered {
+        let _ = future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),));
+    }
+}
+
+static BRIDGES: Mutex<Vec<Py<LoopBridge>>> = Mutex::new(Vec::new());
+
+fn new_bridge<'py>(
+    py: Python<'py>,
+    running: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, LoopBridge>> {
+    let (woken, wake) = wake_pair()?;
     let fd = woken.as_raw_fd();
     let created = Bound::new(
         py,
@@ -188,10 +210,7 @@ fn new_bridge<'py>(
 
 /// The bridge of the running loop, made on first use.
 fn bridge(py: Python<'_>) -> PyResult<Bound<'_, LoopBridge>> {
-    let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> {
-        Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
-    })?;
-    let running = get_loop.bind(py).call0()?;
+    let running = running_loop(py)?;
     {
         let list = lock(&BRIDGES);
         if let Some(b) = list

@@ -38,9 +38,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::{panic, runtime, Error};
+use crate::{bridge, panic, runtime, Error};
 
-pub use crate::bridge::Deliver;
+pub use bridge::Deliver;
 
 type Work = Pin<Box<dyn Future<Output = Option<Deliver>> + Send>>;
 
@@ -212,21 +212,7 @@ fn complete(py: Python<'_>, shared: &Shared, key: usize, deliver: Deliver) {
     let Some((future, _task)) = lock(&shared.calls).remove(&key) else {
         return;
     };
-    let future = future.bind(py);
-    let done = future
-        .call_method0(pyo3::intern!(py, "done"))
-        .and_then(|v| v.is_truthy())
-        .unwrap_or(true);
-    if done {
-        return;
-    }
-    let delivered = match deliver(py) {
-        Ok(value) => future.call_method1(pyo3::intern!(py, "set_result"), (value,)),
-        Err(e) => future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),)),
-    };
-    if let Err(e) = delivered {
-        let _ = future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),));
-    }
+    bridge::settle(py, future.bind(py), deliver);
 }
 
 /// The executor of one event loop.
@@ -242,14 +228,7 @@ pub struct LoopDriver {
 impl LoopDriver {
     /// The wake-up socket is readable: run what other threads woke.
     fn _drain(&self, py: Python<'_>) {
-        let mut scratch = [0u8; 256];
-        loop {
-            match (&self.woken).read(&mut scratch) {
-                Ok(n) if n == scratch.len() => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                _ => break,
-            }
-        }
+        bridge::drain_wake_socket(&self.woken);
         self.shared.signalled.store(false, Ordering::Release);
         run(py, &self.shared);
     }
@@ -271,19 +250,13 @@ impl Drop for LoopDriver {
     }
 }
 
-static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DRIVERS: Mutex<Vec<Py<LoopDriver>>> = Mutex::new(Vec::new());
 
 fn new_driver<'py>(
     py: Python<'py>,
     running: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, LoopDriver>> {
-    let (woken, wake) = UnixStream::pair()
-        .map_err(|e| Error::io("cannot create the asyncio wake-up socket pair", e))?;
-    for s in [&woken, &wake] {
-        s.set_nonblocking(true)
-            .map_err(|e| Error::io("cannot make the asyncio wake-up socket non-blocking", e))?;
-    }
+    let (woken, wake) = bridge::wake_pair()?;
     let fd = woken.as_raw_fd();
     let created = Bound::new(
         py,
@@ -311,10 +284,7 @@ fn new_driver<'py>(
 
 /// The driver of the running loop, made on first use.
 fn driver(py: Python<'_>) -> PyResult<Bound<'_, LoopDriver>> {
-    let get_loop = GET_RUNNING_LOOP.get_or_try_init(py, || -> PyResult<_> {
-        Ok(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
-    })?;
-    let running = get_loop.bind(py).call0()?;
+    let running = bridge::running_loop(py)?;
     {
         let list = lock(&DRIVERS);
         if let Some(d) = list
