@@ -158,28 +158,29 @@ type PendingCancel = Arc<Mutex<Option<JoinHandle<()>>>>;
 /// first waits until it has been delivered (the server has signalled the
 /// backend), then runs a throw-away statement that absorbs a signal which
 /// arrived too late for its target.
-struct CancelGuard {
-    token: Option<CancelToken>,
-    addr: Option<(String, u16)>,
-    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
-    pending: PendingCancel,
+///
+/// It borrows the connection and copies what the request needs only when it
+/// fires, so an ordinary call costs no allocation here.
+struct CancelGuard<'a> {
+    conn: Option<&'a Connection>,
 }
 
-impl Drop for CancelGuard {
+impl Drop for CancelGuard<'_> {
     fn drop(&mut self) {
-        let Some(token) = self.token.take() else {
+        let Some(conn) = self.conn.take() else {
             return;
         };
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let mut slot = self
-            .pending
+        let token = conn.cancel.clone();
+        let addr = conn.cancel_addr.clone();
+        let tls = conn.cancel_tls.clone();
+        let mut slot = conn
+            .pending_cancel
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let previous = slot.take();
-        let addr = self.addr.take();
-        let tls = self.tls.take();
         *slot = Some(handle.spawn(async move {
             if let Some(p) = previous {
                 let _ = p.await;
@@ -447,12 +448,7 @@ impl Connection {
             // statement absorbs it (its 57014, if any, is expected).
             let _ = self.client.simple_query("SELECT 1").await;
         }
-        let mut guard = CancelGuard {
-            token: Some(self.cancel.clone()),
-            addr: self.cancel_addr.clone(),
-            tls: self.cancel_tls.clone(),
-            pending: self.pending_cancel.clone(),
-        };
+        let mut guard = CancelGuard { conn: Some(self) };
         let out = match timeout.or(self.options.command_timeout) {
             Some(limit) => match tokio::time::timeout(limit, fut).await {
                 Ok(r) => r,
@@ -460,7 +456,7 @@ impl Connection {
             },
             None => fut.await,
         };
-        guard.token = None;
+        guard.conn = None;
         out
     }
 

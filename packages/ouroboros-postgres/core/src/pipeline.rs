@@ -189,6 +189,43 @@ impl State {
         }
     }
 
+    /// When `buf` is whole messages of tokio-postgres, none of them a
+    /// registered batch's marker: note the ReadyForQuery answers they ask for
+    /// and say so (they may then go to the socket as they are).
+    fn account_whole(&mut self, buf: &[u8]) -> bool {
+        if !self.started || !self.pending.is_empty() || !self.out.is_empty() {
+            return false;
+        }
+        let mut answers = 0;
+        let mut at = 0;
+        while at < buf.len() {
+            if buf.len() - at < 5 {
+                return false;
+            }
+            let len = 1 + be_len(&buf[at + 1..at + 5]);
+            if buf.len() - at < len {
+                return false;
+            }
+            match buf[at] {
+                b'Q' => {
+                    if marker_id(&buf[at + 5..at + len])
+                        .is_some_and(|id| self.batches.contains_key(&id))
+                    {
+                        return false;
+                    }
+                    answers += 1;
+                }
+                b'S' => answers += 1,
+                _ => {}
+            }
+            at += len;
+        }
+        for _ in 0..answers {
+            self.owners.push_back(Owner::Theirs);
+        }
+        true
+    }
+
     /// Follow passed-through bytes; the offset where a batch's answers begin.
     fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
         let mut at = 0;
@@ -201,6 +238,15 @@ impl State {
             }
             if self.header.is_empty() && matches!(self.owners.front(), Some(Owner::Ours(_))) {
                 return Some(at);
+            }
+            if self.header.is_empty() && bytes.len() - at >= 5 {
+                // A whole header in this read (the usual case).
+                if bytes[at] == b'Z' {
+                    self.owners.pop_front();
+                }
+                self.skip = be_len(&bytes[at + 1..at + 5]).saturating_sub(4);
+                at += 5;
+                continue;
             }
             let n = (5 - self.header.len()).min(bytes.len() - at);
             self.header.extend_from_slice(&bytes[at..at + n]);
@@ -466,7 +512,23 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for PipeStream<S> {
         if lock(&self.pipe.state).out.len() >= OUT_LIMIT {
             ready!(self.flush_out(cx))?;
         }
-        let mut st = lock(&self.pipe.state);
+        let this = &mut *self;
+        let mut st = lock(&this.pipe.state);
+        if st.account_whole(buf) {
+            // Nothing to rewrite and nothing queued before it: straight to the socket.
+            drop(st);
+            let written = match Pin::new(&mut this.inner).poll_write(cx, buf) {
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => 0,
+            };
+            if written < buf.len() {
+                lock(&this.pipe.state)
+                    .out
+                    .extend_from_slice(&buf[written..]);
+            }
+            return Poll::Ready(Ok(buf.len()));
+        }
         st.pending.extend_from_slice(buf);
         st.frame_writes();
         Poll::Ready(Ok(buf.len()))
@@ -660,6 +722,25 @@ mod tests {
         assert!(o.done);
         assert_eq!((o.executed, o.affected), (2, 5));
         assert!(o.error.is_none());
+    }
+
+    #[test]
+    fn whole_messages_are_counted_without_a_copy() {
+        let pipe = Pipe::default();
+        let id = pipe.register(Bytes::from_static(b"B"));
+        let mut st = lock(&pipe.state);
+        st.started = true;
+        let mut plain = typed(b'P', b"\0SELECT 1\0\0\0");
+        plain.extend(typed(b'S', b""));
+        plain.extend(typed(b'Q', b"SELECT 2\0"));
+        assert!(st.account_whole(&plain));
+        assert_eq!(st.owners.len(), 2);
+        // A partial message, or a registered marker, takes the framing path.
+        assert!(!st.account_whole(&plain[..7]));
+        let mut q = marker(id).into_bytes();
+        q.push(0);
+        assert!(!st.account_whole(&typed(b'Q', &q)));
+        assert_eq!(st.owners.len(), 2);
     }
 
     #[test]
