@@ -12,7 +12,7 @@ import anyio.from_thread
 import httpx
 import pytest
 
-from ouroboros.api import App, Depends, Security, TestClient
+from ouroboros.api import App, Depends, HTTPException, Security, TestClient
 
 
 def test_declaration_is_a_frozen_dataclass_keeping_its_accounting():
@@ -112,3 +112,43 @@ def test_sync_code_under_asgi_runs_on_anyio_worker_threads(backend):
             return (await c.get("/")).json()
 
     assert anyio.run(call, backend=backend) == {"on_loop_thread": True, "here": True}
+
+
+def test_plain_async_dependency_trees_keep_their_semantics():
+    # Plain async dependencies (no yield, request, limit...) skip the
+    # per-request solver; values, nesting, errors, overrides and the
+    # per-request cache of a shared dependency behave as before.
+    calls: list[str] = []
+
+    async def base(q: int = 1) -> int:
+        calls.append("base")
+        return q * 10
+
+    async def middle(b: Annotated[int, Depends(base)], extra: int = 0) -> int:
+        if extra < 0:
+            raise HTTPException(418, "negative")
+        return b + extra
+
+    async def replaced() -> int:
+        return 7
+
+    app = App()
+
+    @app.get("/tree")
+    async def tree(m: Annotated[int, Depends(middle)], tail: str = "x"):
+        return {"m": m, "tail": tail}
+
+    @app.get("/shared", dependencies=[Depends(base)])
+    async def shared(a: Annotated[int, Depends(base)], b: Annotated[int, Depends(base)]):
+        return {"a": a, "b": b}
+
+    with TestClient(app) as client:
+        assert client.get("/tree?q=2&extra=3&tail=y").json() == {"m": 23, "tail": "y"}
+        assert client.get("/tree?extra=-1").json() == {"detail": "negative"}
+        assert client.get("/tree?q=zz").status_code == 422
+        calls.clear()
+        assert client.get("/shared?q=3").json() == {"a": 30, "b": 30}
+        assert calls == ["base"]
+    app.dependency_overrides[base] = replaced
+    with TestClient(app) as client:
+        assert client.get("/tree?extra=1").json() == {"m": 8, "tail": "x"}

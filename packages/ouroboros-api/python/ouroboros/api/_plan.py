@@ -648,6 +648,9 @@ def build_invoke(
     fast = not pre and not builder.uses_special and request_index is None
     if fast and root.kind == "async" and len(builder.params) == len(root.slots) and _positional_in_order(root):
         return root.call, True
+    plain = _compile_plain(root, pre)
+    if plain is not None:
+        return plain, True
 
     async def invoke(*values: Any) -> Any:
         solver = _Solver(values, pool)
@@ -684,6 +687,50 @@ def build_invoke(
         return result
 
     return invoke, True
+
+
+def _plain_calls(dep: Dependant, seen: list[Any]) -> bool:
+    """Whether ``dep`` and everything it depends on are async functions that
+    take only parameters and other such functions (no yield, request,
+    response, background tasks, scopes or limit); collects their callables."""
+    seen.append(dep.call)
+    return (
+        dep.kind == "async"
+        and dep.limit is None
+        and all(kind == "value" or (kind == "dep" and _plain_calls(sub, seen)) for _, kind, sub in dep.slots)
+    )
+
+
+def _compile_plain(root: Dependant, pre: list[Dependant]) -> Callable[..., Any] | None:
+    """The route's invoke without the per-request solver, for the common
+    case of plain async dependencies each called once (so the per-request
+    cache has nothing to share), or None."""
+    seen: list[Any] = []
+    if not all(_plain_calls(d, seen) for d in [*pre, root]) or len(set(map(id, seen))) != len(seen):
+        return None
+
+    def compile_one(dep: Dependant) -> Callable[[tuple[Any, ...]], Any]:
+        call = dep.call
+        params = [(name, index) for name, kind, index in dep.slots if kind == "value"]
+        subs = [(name, compile_one(sub)) for name, kind, sub in dep.slots if kind == "dep"]
+
+        async def run(values: tuple[Any, ...]) -> Any:
+            kwargs = {name: values[index] for name, index in params}
+            for name, sub in subs:
+                kwargs[name] = await sub(values)
+            return await call(**kwargs)
+
+        return run
+
+    before = [compile_one(d) for d in pre]
+    handler = compile_one(root)
+
+    async def invoke(*values: Any) -> Any:
+        for dep in before:
+            await dep(values)
+        return await handler(values)
+
+    return invoke
 
 
 def _exit_after_response(result: Any, late: contextlib.AsyncExitStack) -> None:
