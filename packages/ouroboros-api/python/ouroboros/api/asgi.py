@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import ForeignResponse
-from ouroboros.api._threads import asyncio_running, run_sync
+from ouroboros.api._threads import run_sync
 
 if TYPE_CHECKING:
     from ouroboros.api.app import App
@@ -132,11 +132,9 @@ class ASGIAdapter:
                 return b"".join(chunks)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if asyncio_running():
-            await self._http_one(scope, receive, send)
-            return
-        # Under trio (no asyncio loop): background tasks and request-scoped
-        # exit code run here, after the response, in this same call.
+        # Background tasks and request-scoped exit code run here, after the
+        # response, in this same call and task, as under Starlette (a yield
+        # dependency's cancel scopes and task groups exit where they entered).
         deferred: list[Callable[[], Any]] = []
         token = _plan.AFTER_RESPONSE.set(deferred)
         try:
