@@ -115,3 +115,7 @@ def test_requests_name_testserver_and_any_host_reaches_the_app():
         assert client.base_url.startswith("http://127.0.0.1:")
     with TestClient(app, base_url="http://api.local") as client:
         assert client.get("/where").json()["url"] == "http://api.local/where"
+    # An https:// base URL reaches the plain-HTTP test server too.
+    with TestClient(app, base_url="https://secure.example") as client:
+        r = client.get("/where")
+        assert (str(r.url), r.json()["host"]) == ("https://secure.example/where", "secure.example")

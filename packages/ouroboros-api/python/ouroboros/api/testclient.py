@@ -50,6 +50,29 @@ def _loopback_transport(port: int) -> httpx.HTTPTransport:
 
     server_port = port
 
+    class Plain(httpcore.NetworkStream):
+        """The test server speaks plain HTTP: an ``https://`` URL (a
+        ``base_url`` naming one, as in Starlette's tests) skips the TLS
+        handshake instead of failing it."""
+
+        def __init__(self, inner: httpcore.NetworkStream) -> None:
+            self.inner = inner
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self.inner.read(max_bytes, timeout)
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self.inner.write(buffer, timeout)
+
+        def close(self) -> None:
+            self.inner.close()
+
+        def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+            return self
+
+        def get_extra_info(self, info: str) -> Any:
+            return self.inner.get_extra_info(info)
+
     class Loopback(httpcore.NetworkBackend):
         def __init__(self) -> None:
             self.inner = httpcore.SyncBackend()
@@ -62,7 +85,7 @@ def _loopback_transport(port: int) -> httpx.HTTPTransport:
             local_address: str | None = None,
             socket_options: Any = None,
         ) -> httpcore.NetworkStream:
-            return self.inner.connect_tcp("127.0.0.1", server_port, timeout, local_address, socket_options)
+            return Plain(self.inner.connect_tcp("127.0.0.1", server_port, timeout, local_address, socket_options))
 
         def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
             return self.inner.connect_unix_socket(path, timeout, socket_options)
