@@ -42,6 +42,9 @@ def test_routes_win_and_files_are_served_after_them(dist):
         assert client.get("/api/items").status_code == 405
         r = client.get("/asset.txt")
         assert (r.status_code, r.text, r.headers["content-type"]) == (200, "ok", "text/plain; charset=utf-8")
+        # Starlette's validators: a last-modified date and an entity tag.
+        assert r.headers["last-modified"].endswith(" GMT")
+        assert r.headers["etag"].startswith('"') and len(r.headers["etag"]) == 34
         r = client.head("/asset.txt")
         assert (r.status_code, r.text, r.headers["content-length"]) == (200, "", "2")
 

@@ -7,10 +7,12 @@ server reads exactly those attributes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, MutableMapping
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote
 
@@ -232,7 +234,12 @@ class FileResponse(StreamingResponse):
         if media_type is None:
             media_type = mimetypes.guess_type(filename or self.path)[0] or "application/octet-stream"
         super().__init__(self._chunks(), status_code=status_code, headers=headers, media_type=media_type)
-        self.set_header("content-length", str(os.stat(self.path).st_size))
+        stat = os.stat(self.path)
+        self.set_header("content-length", str(stat.st_size))
+        # Starlette's validators: the modification time, and a tag of it and the size.
+        self.set_header("last-modified", formatdate(stat.st_mtime, usegmt=True))
+        tag = hashlib.md5(f"{stat.st_mtime}-{stat.st_size}".encode(), usedforsecurity=False).hexdigest()
+        self.set_header("etag", f'"{tag}"')
         if filename:
             self.set_header("content-disposition", f"attachment; filename*=utf-8''{quote(filename)}")
 
