@@ -1,11 +1,21 @@
 """``app.frontend()``: a static build served after every route (FastAPI 0.165)."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from ouroboros.api import APIRouter, App, HTTPException, TestClient
+from ouroboros.api import (
+    APIRouter,
+    App,
+    BackgroundTasks,
+    Depends,
+    HTTPException,
+    Request,
+    Response,
+    TestClient,
+)
 
 
 def write(path: Path, text: str) -> None:
@@ -159,3 +169,55 @@ def test_frontend_is_not_in_openapi(dist):
     app.frontend("/", directory=dist)
     with TestClient(app) as client:
         assert client.get("/openapi.json").json()["paths"] == {}
+
+
+def test_dependencies_guard_the_chosen_frontend_in_route_order(tmp_path, dist):
+    calls: list[str] = []
+
+    def record(name: str):
+        def dependency(request: Request) -> None:
+            calls.append(name)
+            if request.cookies.get("session") != "ok":
+                raise HTTPException(401)
+
+        return dependency
+
+    def headers_and_background(response: Response, tasks: BackgroundTasks) -> None:
+        response.headers["x-frontend"] = "yes"
+        tasks.add_task(calls.append, "background")
+
+    child = APIRouter(dependencies=[Depends(record("child"))])
+    child.frontend("/ui", directory=dist)
+    parent = APIRouter(dependencies=[Depends(record("parent"))])
+    parent.include_router(child, prefix="/child", dependencies=[Depends(record("parent-include"))])
+    app = App(dependencies=[Depends(record("app")), Depends(headers_and_background)])
+    app.include_router(parent, prefix="/parent", dependencies=[Depends(record("app-include"))])
+    with TestClient(app) as client:
+        assert client.get("/parent/child/ui/").status_code == 401
+        calls.clear()
+        r = client.get("/parent/child/ui/", headers={"cookie": "session=ok"})
+        assert (r.status_code, r.text, r.headers["x-frontend"]) == (200, "shell", "yes")
+        for _ in range(100):
+            if "background" in calls:
+                break
+            time.sleep(0.01)
+        assert calls == ["app", "app-include", "parent", "parent-include", "child", "background"]
+        # Another method is answered without running them (405: a file is there).
+        calls.clear()
+        assert client.post("/parent/child/ui/asset.txt").status_code == 405
+        assert calls == []
+
+
+def test_dependency_parameters_are_validated(dist):
+    def require_token(token: str) -> None:
+        return None
+
+    app = App(dependencies=[Depends(require_token)])
+    app.frontend("/", directory=dist)
+    with TestClient(app) as client:
+        r = client.get("/")
+        assert r.status_code == 422
+        assert r.json() == {
+            "detail": [{"type": "missing", "loc": ["query", "token"], "msg": "Field required", "input": None}]
+        }
+        assert client.get("/?token=t").text == "shell"

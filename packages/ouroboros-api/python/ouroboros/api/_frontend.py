@@ -14,13 +14,13 @@ import email.message
 import os
 import stat
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ouroboros.api.exceptions import HTTPException
 
-__all__ = ["Frontend", "frontend_response", "make_frontend"]
+__all__ = ["Frontend", "answer_unrouted", "frontend_response", "make_frontend"]
 
 Fallback = Literal["auto", "index.html", "404.html"] | None
 _FALLBACKS = ("auto", "index.html", "404.html", None)
@@ -35,12 +35,13 @@ class Frontend:
     directory: str | os.PathLike[str]
     fallback: Fallback
     checked: bool  # whether the folder was checked when it was declared
+    # Its routers' and inclusions' `dependencies=`, outermost first.
+    dependencies: tuple[Any, ...] = ()
 
-    def under(self, prefix: str) -> Frontend:
-        """The same frontend included under ``prefix``."""
-        if not prefix:
-            return self
-        return replace(self, path=prefix if self.path == "/" else prefix + self.path)
+    def under(self, prefix: str, dependencies: Sequence[Any] = ()) -> Frontend:
+        """The same frontend included under ``prefix``, after ``dependencies``."""
+        path = self.path if not prefix else prefix if self.path == "/" else prefix + self.path
+        return replace(self, path=path, dependencies=(*dependencies, *self.dependencies))
 
     def relative(self, route_path: str) -> str | None:
         """The file path a request path names here (None: not under it)."""
@@ -71,6 +72,7 @@ def make_frontend(
     fallback: Fallback,
     check_dir: bool | Literal["auto"],
     stacklevel: int,
+    dependencies: Sequence[Any] = (),
 ) -> Frontend:
     """Check a ``frontend()`` declaration as FastAPI does.
 
@@ -98,7 +100,7 @@ def make_frontend(
             raise RuntimeError(_missing_directory(directory))
         if fallback in ("index.html", "404.html") and _regular_file(directory, fallback) is None:
             raise RuntimeError(_missing_fallback(fallback, directory))
-    return Frontend(path, directory, fallback, bool(check_dir)).under(prefix)
+    return Frontend(path, directory, fallback, bool(check_dir), tuple(dependencies)).under(prefix)
 
 
 def _regular_file(directory: str | os.PathLike[str], relative: str) -> str | None:
@@ -161,19 +163,29 @@ def _static_file(frontend: Frontend, relative: str) -> tuple[str, bool] | None:
     return None
 
 
-def frontend_response(frontends: list[Frontend], request: Any) -> Any:
-    """The answer of the frontends to a request no route matched.
+async def answer_unrouted(frontends: list[Frontend], guarded: dict[int, Callable[..., Any]], request: Any) -> Any:
+    """The answer of the frontends to a request no route matched: the
+    longest matching one serves it, after its dependencies (``guarded``
+    holds the compiled ones) for a GET or HEAD.
 
     Raises:
         HTTPException: 404 (nothing here), 405 (a file, but not GET/HEAD),
             401 (access refused by the file system).
         RuntimeError: The folder or the chosen fallback file is missing.
     """
-    from ouroboros.api.responses import FileResponse, RedirectResponse
-
     chosen = _choose(frontends, request.url.path)
     if chosen is None:
         raise HTTPException(404)
+    invoke = guarded.get(id(chosen[0]))
+    if invoke is not None and request.method in ("GET", "HEAD"):
+        return await invoke(request, chosen)
+    return frontend_response(request, chosen)
+
+
+def frontend_response(request: Any, chosen: tuple[Frontend, str]) -> Any:
+    """The file (or fallback, or redirect) a chosen frontend answers with."""
+    from ouroboros.api.responses import FileResponse, RedirectResponse
+
     frontend, relative = chosen
     if not frontend.checked and not os.path.isdir(frontend.directory):
         raise RuntimeError(_missing_directory(frontend.directory))
@@ -201,3 +213,81 @@ def _fallback(frontend: Frontend, name: str, status: int) -> Any:
     if not full:
         raise RuntimeError(_missing_fallback(name, frontend.directory))
     return FileResponse(full, status_code=status)
+
+
+def compile_guard(app: Any, dependencies: Sequence[Any]) -> Callable[..., Any]:
+    """A frontend's dependencies compiled as a route's (overrides, caching,
+    ``yield``, ``Response`` and background-task parameters), its parameters
+    read from the request here: the invoke serving the chosen file after them.
+    """
+    from ouroboros.api import _plan
+    from ouroboros.api.requests import Request
+
+    async def serve(request: Any) -> Any:
+        return frontend_response(request, request._ouroboros_frontend)
+
+    serve.__annotations__ = {"request": Request, "return": Any}
+    builder = _plan.PlanBuilder(set(), app.dependency_overrides)
+    root = builder.dependant(serve)
+    pre = [builder.dependant(d.dependency, d.use_cache) for d in dependencies if d.dependency]
+    builder.finish()
+    params = list(builder.params)
+    # The request itself comes last in the flat values, as for a route.
+    render = _plan.make_render(lambda result: b"", 200)
+    invoke, _ = _plan.build_invoke(root, pre, builder, len(params), render, app.thread_pool)
+
+    async def run(request: Any, chosen: tuple[Frontend, str]) -> Any:
+        values = [*_read_params(params, request), request]
+        # The first step of a coroutine runs outside its Task (see _serve):
+        # the choice travels on the request, not in a context variable.
+        request._ouroboros_frontend = chosen
+        return await invoke(*values)
+
+    return run
+
+
+def _sent(request: Any, query: dict[str, list[str]], source: str, alias: str) -> list[str]:
+    """Every value a request sent for a parameter (none from a body or path)."""
+    if source == "query":
+        return query.get(alias, [])
+    if source == "header":
+        return request.headers.getlist(alias)
+    if source == "cookie" and alias in request.cookies:
+        return [request.cookies[alias]]
+    return []
+
+
+def _read_params(params: list[dict[str, Any]], request: Any) -> list[Any]:
+    """The flat parameter values of a frontend's dependencies, read from the
+    request's query, headers and cookies and validated by their types.
+
+    Raises:
+        RequestValidationError: Missing or invalid values, FastAPI's 422.
+    """
+    from urllib.parse import parse_qsl
+
+    from ouroboros.api.exceptions import RequestValidationError
+    from ouroboros.validation import TypeAdapter
+
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(request.url.query, keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    values: list[Any] = []
+    errors: list[dict[str, Any]] = []
+    for entry in params:
+        source, alias = entry["source"], entry["alias"]
+        found = _sent(request, query, source, alias)
+        if not found:
+            if entry["required"]:
+                errors.append({"type": "missing", "loc": (source, alias), "msg": "Field required", "input": None})
+            values.append(entry["default"])
+            continue
+        raw = found if entry["list"] else found[-1]
+        try:
+            values.append(TypeAdapter(entry["annotation"]).validate_python(raw))
+        except ValueError as exc:
+            errors.extend({**e, "loc": (source, alias, *e.get("loc", ()))} for e in exc.errors())  # type: ignore[attr-defined]
+            values.append(None)
+    if errors:
+        raise RequestValidationError(errors)
+    return values

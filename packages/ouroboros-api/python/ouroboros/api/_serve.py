@@ -200,13 +200,15 @@ def _located(errors: list[Any], loc: tuple[Any, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def make_router_answer(middleware: list[Any], frontends: Sequence[Any] = ()) -> Callable[..., Any]:
+def make_router_answer(
+    middleware: list[Any], frontends: Sequence[Any] = (), guarded: dict[Any, Any] | None = None
+) -> Callable[..., Any]:
     """The answer to a request the router handled itself (no route, wrong
     method, trailing-slash redirect, body too large or taking too long,
     invalid parameters), run through the app's middleware chain; errors go
     through its exception handlers, as Starlette raises them in its router.
     With ``app.frontend()`` builds, a request no route matched goes to them."""
-    from ouroboros.api._frontend import frontend_response
+    from ouroboros.api._frontend import answer_unrouted
     from ouroboros.api.middleware import wrap_with_middleware
 
     async def answer(
@@ -215,7 +217,7 @@ def make_router_answer(middleware: list[Any], frontends: Sequence[Any] = ()) -> 
         if errors is not None:
             raise validation_error(errors)
         if status == 404 and frontends:
-            return frontend_response(frontends, request)
+            return await answer_unrouted(list(frontends), guarded or {}, request)
         if 300 <= status < 400:
             return Response(b"", status_code=status, headers=dict(headers))
         raise HTTPException(status, detail, headers=dict(headers) or None)

@@ -347,7 +347,7 @@ class App(APIRouter):
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool),
-            "router_answer": _serve.make_router_answer(python_mw, self.frontends),
+            "router_answer": _serve.make_router_answer(python_mw, self.frontends, self._frontend_guards()),
         }
         self._compiled_routes = routes
         # With Python middleware or exception handlers, the router's own
@@ -362,6 +362,17 @@ class App(APIRouter):
             # Frontends answer what no route matched: the router's 404 goes to Python.
             forward_router_answers=always_request or bool(self.frontends),
         )
+
+    def _frontend_guards(self) -> dict[int, Any]:
+        """The compiled dependencies of each frontend that has some."""
+        from ouroboros.api._frontend import compile_guard
+
+        guards = {}
+        for frontend in self.frontends:
+            dependencies = [*self.app_dependencies, *frontend.dependencies]
+            if dependencies:
+                guards[id(frontend)] = compile_guard(self, dependencies)
+        return guards
 
     def _handles_validation_errors(self) -> bool:
         """Whether an exception handler of the app catches `RequestValidationError`."""

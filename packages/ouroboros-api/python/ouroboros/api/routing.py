@@ -306,7 +306,8 @@ class APIRouter:
                 or an unknown ``fallback``.
             RuntimeError: The folder or the fallback file is missing.
         """
-        self.frontends.append(make_frontend(self.prefix, path, directory, fallback, check_dir, stacklevel=2))
+        declared = make_frontend(self.prefix, path, directory, fallback, check_dir, 2, self.dependencies)
+        self.frontends.append(declared)
 
     def include_router(
         self,
@@ -331,7 +332,9 @@ class APIRouter:
         """
         max_body_size = validate_body_size(max_body_size)
         form_limits = _validate_form_limits(form_limits)
-        self.frontends.extend(f.under(self.prefix + prefix) for f in router.frontends)
+        self.frontends.extend(
+            f.under(self.prefix + prefix, [*self.dependencies, *(dependencies or [])]) for f in router.frontends
+        )
         for r in router.routes:
             body_limit = next(
                 (v for v in (r.max_body_size, router.max_body_size, max_body_size) if v is not None), None
