@@ -8,7 +8,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from ouroboros.api import App, Query, WebSocket, WebSocketDisconnect
+from ouroboros.api import App, Query, WebSocket, WebSocketDisconnect, WebSocketException
 
 app = App()
 disconnects: list[int] = []
@@ -70,6 +70,14 @@ async def gate(ws: WebSocket, token: str = ""):
         return
     await ws.accept(subprotocol="chat.v1", headers=[(b"x-gate", b"open")])
     await ws.send_text("welcome")
+
+
+@app.websocket("/raises")
+async def raises(ws: WebSocket, early: bool = False):
+    if early:
+        raise WebSocketException(code=1008, reason="no token")
+    await ws.accept()
+    raise WebSocketException(code=4003, reason="go away")
 
 
 @app.websocket("/never-accepts")
@@ -220,3 +228,16 @@ def test_close_before_accept_refuses_the_handshake_with_403(client, path):
     # The server keeps serving.
     with connect(url(client, "/gate?token=ok"), subprotocols=["chat.v1"]) as ws:
         assert ws.recv(timeout=5) == "welcome"
+
+
+def test_websocket_exception_closes_with_its_code(client):
+    with connect(url(client, "/raises")) as ws:
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
+        assert (ws.close_code, ws.close_reason) == (4003, "go away")
+    with pytest.raises(InvalidStatus) as info, connect(url(client, "/raises?early=true")):
+        pass
+    assert info.value.response.status_code == 403
+    with pytest.raises(WebSocketDisconnect) as refused:
+        client.websocket_connect("/raises?early=true")
+    assert refused.value.code == 1008

@@ -7,7 +7,7 @@ from ouroboros.api.app import App
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.encoders import jsonable_encoder
-from ouroboros.api.exceptions import HTTPException, RequestValidationError, WebSocketDisconnect
+from ouroboros.api.exceptions import HTTPException, RequestValidationError, WebSocketDisconnect, WebSocketException
 from ouroboros.api.health import HealthCheck, HealthManager, HealthStatus
 from ouroboros.api.middleware import (
     BaseMiddleware,
@@ -96,6 +96,7 @@ __all__ = [
     "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",
+    "WebSocketException",
     "__version__",
     "jsonable_encoder",
     "status",

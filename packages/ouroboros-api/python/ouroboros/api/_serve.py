@@ -267,20 +267,22 @@ def make_websocket_factory(app: App) -> Callable[[Any, Any], Any]:
 
 def wrap_websocket(invoke: Callable[..., Any], request_index: int) -> Callable[..., Any]:
     """Close the connection when the handler returns; log what it raised."""
-    from ouroboros.api.exceptions import WebSocketDisconnect
+    from ouroboros.api.exceptions import WebSocketDisconnect, WebSocketException
 
     async def run(*values: Any) -> None:
         ws = values[request_index]
-        code = 1000
+        code, reason = 1000, None
         try:
             await invoke(*values)
         except WebSocketDisconnect:
             pass
+        except WebSocketException as exc:
+            code, reason = exc.code, exc.reason
         except Exception:
             logger.exception("WebSocket handler for %s failed", ws.url_path)
             code = 1011
         finally:
-            await ws.close(code)
+            await ws.close(code, reason)
 
     return run
 

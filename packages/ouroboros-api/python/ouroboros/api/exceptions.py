@@ -20,6 +20,7 @@ __all__ = [
     "ResponseValidationError",
     "ValidationException",
     "WebSocketDisconnect",
+    "WebSocketException",
     "WebSocketRequestValidationError",
 ]
 
@@ -111,3 +112,17 @@ class WebSocketDisconnect(OuroborosError, ConnectionError):
         super().__init__(f"WebSocket closed with code {code}")
         self.code = code
         self.reason = reason
+
+
+class WebSocketException(Exception):
+    """Raise it in a WebSocket handler or its dependencies to close the
+    connection with ``code`` (and ``reason``); before `WebSocket.accept` the
+    handshake is refused (403)."""
+
+    def __init__(self, code: int, reason: str | None = None) -> None:
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason or ""
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
