@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -164,3 +167,30 @@ async def test_closed_async_client_refuses_requests(base):
     with pytest.raises(ClientClosed):
         async with c.stream("GET", base + "/json"):
             pass
+
+
+def _workers_in_child(cpus: set[int] | None, env_value: str | None) -> int:
+    """worker_threads of a fresh process's runtime, run on `cpus` (None: as we are)."""
+    env = {k: v for k, v in os.environ.items() if k != "OUROBOROS_WORKER_THREADS"}
+    if env_value is not None:
+        env["OUROBOROS_WORKER_THREADS"] = env_value
+    code = (
+        "import os, sys\n"
+        "cpus = sys.argv[1]\n"
+        "if cpus: os.sched_setaffinity(0, {int(c) for c in cpus.split(',')})\n"
+        "from ouroboros.http import _http\n"
+        "print(_http._runtime_info()['worker_threads'])\n"
+    )
+    arg = ",".join(str(c) for c in sorted(cpus)) if cpus else ""
+    out = subprocess.run([sys.executable, "-c", code, arg], env=env, capture_output=True, text=True, check=True)
+    return int(out.stdout)
+
+
+def test_runtime_workers_follow_the_cpus_the_process_may_use():
+    allowed = os.sched_getaffinity(0)
+    one = {min(allowed)}
+    # Pinned to one CPU (taskset, a cgroup), a second worker only adds context switches.
+    assert _workers_in_child(one, None) == 1
+    assert _workers_in_child(None, None) == min(2, len(allowed))
+    # The variable still wins.
+    assert _workers_in_child(one, "3") == 3

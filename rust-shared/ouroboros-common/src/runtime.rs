@@ -1,7 +1,9 @@
 //! The tokio runtime of one wheel, created on first use.
 //!
 //! The machines this project targets have two cores, so the runtime is small by
-//! default; `OUROBOROS_WORKER_THREADS` overrides it (for example in a server
+//! default: two workers, or one when the process may run on one CPU only
+//! (`taskset`, a cgroup quota): a second worker there only adds context
+//! switches. `OUROBOROS_WORKER_THREADS` overrides it (for example in a server
 //! process that owns a bigger machine).
 
 use std::sync::OnceLock;
@@ -12,8 +14,16 @@ use crate::{Error, Result};
 
 static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
 
-/// Worker threads used when `OUROBOROS_WORKER_THREADS` is not set.
+/// Most worker threads used when `OUROBOROS_WORKER_THREADS` is not set.
 pub const DEFAULT_WORKER_THREADS: usize = 2;
+
+/// Workers when `OUROBOROS_WORKER_THREADS` is not set: [`DEFAULT_WORKER_THREADS`],
+/// but no more than the CPUs this process may run on.
+#[must_use]
+pub fn default_worker_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(DEFAULT_WORKER_THREADS, |n| n.get().min(DEFAULT_WORKER_THREADS))
+}
 
 /// How many worker threads the runtime starts with.
 ///
@@ -21,7 +31,7 @@ pub const DEFAULT_WORKER_THREADS: usize = 2;
 /// ignored, so a typo in deployment configuration is visible.
 pub fn worker_threads() -> Result<usize> {
     match std::env::var("OUROBOROS_WORKER_THREADS") {
-        Err(_) => Ok(DEFAULT_WORKER_THREADS),
+        Err(_) => Ok(default_worker_threads()),
         Ok(raw) => match raw.trim().parse::<usize>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(Error::invalid_argument(
@@ -58,5 +68,13 @@ mod tests {
         let v = a.block_on(async { tokio::spawn(async { 40 + 2 }).await.unwrap() });
         assert_eq!(v, 42);
         assert_eq!(a.metrics().num_workers(), worker_threads().unwrap());
+    }
+
+    #[test]
+    fn default_is_two_workers_at_most_and_never_more_than_the_cpus() {
+        let n = default_worker_threads();
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert!((1..=DEFAULT_WORKER_THREADS).contains(&n));
+        assert_eq!(n, cpus.min(DEFAULT_WORKER_THREADS));
     }
 }
