@@ -21,8 +21,9 @@ pub const DEFAULT_WORKER_THREADS: usize = 2;
 /// but no more than the CPUs this process may run on.
 #[must_use]
 pub fn default_worker_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(DEFAULT_WORKER_THREADS, |n| n.get().min(DEFAULT_WORKER_THREADS))
+    std::thread::available_parallelism().map_or(DEFAULT_WORKER_THREADS, |n| {
+        n.get().min(DEFAULT_WORKER_THREADS)
+    })
 }
 
 /// How many worker threads the runtime starts with.
