@@ -198,7 +198,13 @@ fn item_to_py(py: Python<'_>, item: Item) -> Py<PyAny> {
 #[pyclass(module = "ouroboros.http._http")]
 pub struct AsyncBodyIterator {
     pub state: Arc<Mutex<IterState>>,
+    /// Items handed out since the iterator last gave the loop a turn.
+    pub since_turn: std::sync::atomic::AtomicU32,
 }
+
+/// Every this many items, an item that is already there is still delivered
+/// through the loop, so other tasks run during a long, fast body.
+const ITEMS_PER_TURN: u32 = 8;
 
 #[pymethods]
 impl AsyncBodyIterator {
@@ -213,14 +219,26 @@ impl AsyncBodyIterator {
         // Polled once here first: hyper reads the next chunk ahead while
         // Python works on this one, so it is often there already and the
         // awaitable comes back done without waking any thread.
-        ouroboros_common::python::spawn_eager(py, async move {
-            let item = state.lock().await.next_item().await;
-            Box::new(move |py: Python<'_>| match item {
-                Ok(Some(i)) => Ok(item_to_py(py, i)),
-                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
-                Err(e) => Err(to_pyerr(py, &e)),
-            }) as ouroboros_common::python::Deliver
-        })
+        let n = self
+            .since_turn
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let give_turn = n + 1 >= ITEMS_PER_TURN;
+        if give_turn {
+            self.since_turn
+                .store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+        ouroboros_common::python::spawn_eager_yielding(
+            py,
+            async move {
+                let item = state.lock().await.next_item().await;
+                Box::new(move |py: Python<'_>| match item {
+                    Ok(Some(i)) => Ok(item_to_py(py, i)),
+                    Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                    Err(e) => Err(to_pyerr(py, &e)),
+                }) as ouroboros_common::python::Deliver
+            },
+            give_turn,
+        )
     }
 }
 

@@ -943,6 +943,7 @@ impl Response {
         let mode = if text { Mode::Text } else { Mode::Bytes };
         Ok(AsyncBodyIterator {
             state: Arc::new(Mutex::new(self.iter_state(py, mode)?)),
+            since_turn: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
@@ -995,6 +996,7 @@ impl Response {
         }
         let it = AsyncBodyIterator {
             state: Arc::new(Mutex::new(r.iter_state(py, mode)?)),
+            since_turn: std::sync::atomic::AtomicU32::new(0),
         };
         Ok(Py::new(py, it)?.into_bound(py).into_any())
     }

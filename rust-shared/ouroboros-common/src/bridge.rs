@@ -74,6 +74,8 @@ pub struct LoopBridge {
     event_loop: Py<PyAny>,
     create_future: Py<PyAny>,
     on_done: Option<Py<PyAny>>,
+    /// `self._resolve`, bound once.
+    resolve: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -99,6 +101,20 @@ impl LoopBridge {
         if let Some(task) = lock(&self.queue.running).remove(&(future.as_ptr() as usize)) {
             task.abort();
         }
+    }
+
+    /// `loop.call_soon` target of [`spawn_eager_yielding`]: the value, unless
+    /// the awaiting task was cancelled meanwhile.
+    #[staticmethod]
+    fn _resolve(future: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = future.py();
+        if !future
+            .call_method0(pyo3::intern!(py, "done"))?
+            .is_truthy()?
+        {
+            future.call_method1(pyo3::intern!(py, "set_result"), (value,))?;
+        }
+        Ok(())
     }
 }
 
@@ -200,10 +216,13 @@ fn new_bridge<'py>(
             create_future: running.getattr("create_future")?.unbind(),
             event_loop: running.clone().unbind(),
             on_done: None,
+            resolve: None,
         },
     )?;
     let on_done = created.getattr("_on_done")?.unbind();
     created.borrow_mut().on_done = Some(on_done);
+    let resolve = created.getattr("_resolve")?.unbind();
+    created.borrow_mut().resolve = Some(resolve);
     running.call_method1("add_reader", (fd, created.getattr("_drain")?))?;
     Ok(created)
 }
@@ -304,6 +323,22 @@ pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = Deliver> + Send + 'static,
 {
+    spawn_eager_yielding(py, work, false)
+}
+
+/// [`spawn_eager`]; with `give_turn`, a value that is ready at once is set
+/// through `loop.call_soon`, so the awaiting task lets the loop's other tasks
+/// run once before it goes on. A consumer whose awaitables are always done
+/// (a fast download read chunk by chunk) would otherwise never give up the
+/// loop; asking for a turn every few items keeps the others running.
+pub fn spawn_eager_yielding<F>(
+    py: Python<'_>,
+    work: F,
+    give_turn: bool,
+) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = Deliver> + Send + 'static,
+{
     let rt = runtime::runtime()?;
     let mut work = Box::pin(work);
     let first = {
@@ -317,8 +352,16 @@ where
         Err(e) => Err(e.into()),
     };
     let b = bridge(py)?;
-    let future = b.borrow().create_future.bind(py).call0()?;
+    let b = b.borrow();
+    let future = b.create_future.bind(py).call0()?;
     match outcome {
+        Ok(value) if give_turn => match &b.resolve {
+            Some(resolve) => b.event_loop.bind(py).call_method1(
+                pyo3::intern!(py, "call_soon"),
+                (resolve.bind(py), &future, value),
+            )?,
+            None => future.call_method1(pyo3::intern!(py, "set_result"), (value,))?,
+        },
         Ok(value) => future.call_method1(pyo3::intern!(py, "set_result"), (value,))?,
         Err(e) => future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))?,
     };

@@ -348,6 +348,7 @@ impl Compiler {
             after,
             post_init: get(d, "post_init")?.map(Bound::unbind),
             typed_dict: get_str(d, "type")?.as_deref() == Some("typed_dict"),
+            root_model: get_bool(d, "root_model")?,
             extras,
             generic_origin: match get(d, "generic_origin")? {
                 Some(g) => {

@@ -134,6 +134,9 @@ pub struct ModelValidator {
     pub post_init: Option<Py<PyAny>>,
     /// A TypedDict: validation gives the dict of its keys (and extra keys), not an instance.
     pub typed_dict: bool,
+    /// A `RootModel`: its one field, `root`, is the value itself, so errors
+    /// inside it carry no `root` location (as in Pydantic).
+    pub root_model: bool,
     /// A TypedDict's `extra_items` type, or a model's typed `__pydantic_extra__`
     /// (`dict[str, V]`): every extra value is validated with it.
     pub extras: Option<Box<Validator>>,
@@ -785,8 +788,36 @@ impl ModelValidator {
         self.finish(py, instance)
     }
 
-    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+    /// Validate the fields of `inp` (the `mode="before"` validators already run).
     pub fn validate_fields<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<FieldsOut<'py>> {
+        let out = self.validate_fields_of(py, inp, st);
+        if self.root_model {
+            return out.map_err(Self::without_root_loc);
+        }
+        out
+    }
+
+    /// A root model's errors without the `root` field's location: the
+    /// outermost item of each line (locations are kept innermost first).
+    #[must_use]
+    pub fn without_root_loc(mut e: ValError) -> ValError {
+        if let ValError::Lines(lines) = &mut e {
+            for line in lines {
+                if matches!(line.loc.last(), Some(LocItem::Key(k)) if &**k == "root") {
+                    line.loc.pop();
+                }
+            }
+        }
+        e
+    }
+
+    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+    fn validate_fields_of<'py>(
         &self,
         py: Python<'py>,
         inp: &Inp<'_, 'py>,

@@ -722,6 +722,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         "cls": cls,
         "name": cls.__name__,
         "fields": fields,
+        "root_model": bool(getattr(cls, "__ouroboros_root_model__", False)),
         "config": {
             "extra": config.get("extra") or "ignore",
             "strict": bool(config.get("strict", False)),
