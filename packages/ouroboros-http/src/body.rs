@@ -227,7 +227,7 @@ impl AsyncBodyIterator {
             self.since_turn
                 .store(0, std::sync::atomic::Ordering::Relaxed);
         }
-        ouroboros_common::python::spawn_eager_yielding(
+        ouroboros_common::python::spawn_eager(
             py,
             async move {
                 let item = state.lock().await.next_item().await;

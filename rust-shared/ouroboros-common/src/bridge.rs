@@ -103,7 +103,7 @@ impl LoopBridge {
         }
     }
 
-    /// `loop.call_soon` target of [`spawn_eager_yielding`]: the value, unless
+    /// `loop.call_soon` target of [`spawn_eager`]: the value, unless
     /// the awaiting task was cancelled meanwhile.
     #[staticmethod]
     fn _resolve(future: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -319,23 +319,13 @@ where
 /// done and no thread is woken in either direction; otherwise the polled
 /// future moves to the runtime as [`spawn`] would run it. Only for work whose
 /// first poll is cheap and never blocks: it runs with the GIL held.
-pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
-where
-    F: Future<Output = Deliver> + Send + 'static,
-{
-    spawn_eager_yielding(py, work, false)
-}
-
-/// [`spawn_eager`]; with `give_turn`, a value that is ready at once is set
-/// through `loop.call_soon`, so the awaiting task lets the loop's other tasks
-/// run once before it goes on. A consumer whose awaitables are always done
-/// (a fast download read chunk by chunk) would otherwise never give up the
+///
+/// With `give_turn`, a value that is ready at once is set through
+/// `loop.call_soon`, so the awaiting task lets the loop's other tasks run
+/// once before it goes on. A consumer whose awaitables are always done (a
+/// fast download read chunk by chunk) would otherwise never give up the
 /// loop; asking for a turn every few items keeps the others running.
-pub fn spawn_eager_yielding<F>(
-    py: Python<'_>,
-    work: F,
-    give_turn: bool,
-) -> PyResult<Bound<'_, PyAny>>
+pub fn spawn_eager<F>(py: Python<'_>, work: F, give_turn: bool) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = Deliver> + Send + 'static,
 {

@@ -81,46 +81,21 @@ where
 
 /// [`spawn`], polling `work` once on the calling thread first: a future that
 /// is ready at once gives an awaitable already done, with no thread woken.
-/// Only for work whose first poll is cheap and never blocks (GIL held).
+/// Only for work whose first poll is cheap and never blocks (GIL held). With
+/// `give_turn`, such a value is set through `loop.call_soon`, so the awaiting
+/// task lets the loop's other tasks run once (a consumer whose awaitables are
+/// always done never yields otherwise).
 #[cfg(unix)]
-pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+pub fn spawn_eager<F>(py: Python<'_>, work: F, give_turn: bool) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = Deliver> + Send + 'static,
 {
-    crate::bridge::spawn_eager(py, work)
-}
-
-/// [`spawn_eager`]; with `give_turn`, a value ready at once is set through
-/// `loop.call_soon`, so the awaiting task lets the loop's other tasks run
-/// once (a consumer whose awaitables are always done never yields otherwise).
-#[cfg(unix)]
-pub fn spawn_eager_yielding<F>(
-    py: Python<'_>,
-    work: F,
-    give_turn: bool,
-) -> PyResult<Bound<'_, PyAny>>
-where
-    F: Future<Output = Deliver> + Send + 'static,
-{
-    crate::bridge::spawn_eager_yielding(py, work, give_turn)
+    crate::bridge::spawn_eager(py, work, give_turn)
 }
 
 /// [`spawn`] (no eager first poll without the loop bridge).
 #[cfg(not(unix))]
-pub fn spawn_eager_yielding<F>(
-    py: Python<'_>,
-    work: F,
-    _give_turn: bool,
-) -> PyResult<Bound<'_, PyAny>>
-where
-    F: Future<Output = Deliver> + Send + 'static,
-{
-    spawn(py, work)
-}
-
-/// [`spawn`] (no eager first poll without the loop bridge).
-#[cfg(not(unix))]
-pub fn spawn_eager<F>(py: Python<'_>, work: F) -> PyResult<Bound<'_, PyAny>>
+pub fn spawn_eager<F>(py: Python<'_>, work: F, _give_turn: bool) -> PyResult<Bound<'_, PyAny>>
 where
     F: Future<Output = Deliver> + Send + 'static,
 {
