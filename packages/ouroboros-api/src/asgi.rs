@@ -107,6 +107,7 @@ pub fn asgi_dispatch<'py>(
         query_opt,
         &map,
         &body,
+        None,
     ) {
         Ok(v) => v,
         Err(errors) => {

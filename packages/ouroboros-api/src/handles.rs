@@ -210,8 +210,87 @@ impl UploadData {
     fn content_type(&self) -> &str {
         &self.file.content_type
     }
+    /// The part's headers, lower-case names.
     #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.file.data)
+    fn headers(&self) -> Vec<(String, String)> {
+        self.file.headers.clone()
     }
+    #[getter]
+    fn size(&self) -> u64 {
+        self.file.size
+    }
+    /// The whole content (read back from disk when it was spooled).
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py
+            .detach(|| self.file.bytes())
+            .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+    /// The Python object wrapping this part, made by `make(self)` the first
+    /// time and shared by every parameter reading it in this request.
+    fn shared(slf: &Bound<'_, Self>, make: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let slot = &slf.get().file.python;
+        if let Some(obj) = slot.get() {
+            return Ok(obj.clone_ref(py));
+        }
+        let obj = make.call1((slf,))?.unbind();
+        Ok(slot.get_or_init(|| obj).clone_ref(py))
+    }
+    /// The descriptor of the temporary file holding the content when it was
+    /// spooled to disk (`None`: the content is in memory, see `data`). It
+    /// stays open while this object lives: duplicate it to keep it.
+    fn fileno(&self) -> Option<i32> {
+        use std::os::fd::AsRawFd;
+        match &self.file.content {
+            crate::multipart::FileContent::Disk(file) => Some(file.as_raw_fd()),
+            crate::multipart::FileContent::Memory(_) => None,
+        }
+    }
+}
+
+/// Parse a form body (`multipart/form-data` or urlencoded) held in memory,
+/// for `Request.form()`: the text fields and the files (as `UploadData`), in
+/// the order sent. Over a limit or malformed: `ValueError` with the reason
+/// (Starlette's wording for the limits).
+#[pyfunction]
+#[pyo3(signature = (body, content_type, max_fields, max_files, max_part_size))]
+#[allow(clippy::type_complexity)]
+pub fn parse_form(
+    py: Python<'_>,
+    body: &[u8],
+    content_type: &str,
+    max_fields: usize,
+    max_files: usize,
+    max_part_size: usize,
+) -> PyResult<(Vec<(String, String)>, Vec<(String, UploadData)>)> {
+    use crate::multipart::{check_urlencoded, parse, FormError, FormLimits};
+    let limits = FormLimits {
+        max_fields,
+        max_files,
+        max_part_size,
+    };
+    let refused = |e: FormError| {
+        let msg = match e {
+            FormError::Limit(m) | FormError::Invalid(m) | FormError::Storage(m) => m,
+            FormError::Body(b) => b.to_string(),
+        };
+        pyo3::exceptions::PyValueError::new_err(msg)
+    };
+    let body = bytes::Bytes::copy_from_slice(body);
+    if let Ok(boundary) = multer::parse_boundary(content_type) {
+        let parts = py
+            .detach(|| parse(body, &boundary, limits))
+            .map_err(refused)?;
+        let files = parts
+            .files
+            .into_iter()
+            .map(|f| (f.field.clone(), UploadData::from(f)))
+            .collect();
+        return Ok((parts.fields, files));
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    check_urlencoded(&pairs, limits).map_err(refused)?;
+    Ok((pairs, Vec::new()))
 }

@@ -42,6 +42,7 @@ fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(asgi::asgi_dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_render, m)?)?;
     m.add_function(wrap_pyfunction!(setup::serve_bare, m)?)?;
+    m.add_function(wrap_pyfunction!(handles::parse_form, m)?)?;
     m.add_function(wrap_pyfunction!(setup::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(setup::loads, m)?)?;
     Ok(())

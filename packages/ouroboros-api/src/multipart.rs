@@ -1,16 +1,55 @@
 //! `multipart/form-data` bodies (uploads), parsed with multer on the I/O
 //! thread: text fields feed `Form()` parameters, files `File()`/`UploadFile`.
+//!
+//! The server streams the body through the parser as it arrives: a file
+//! stays in memory up to a threshold (1 MiB, Starlette's), then moves to an
+//! unnamed temporary file, so an upload of any size holds a bounded amount
+//! of memory.
 
-use bytes::Bytes;
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use bytes::{Bytes, BytesMut};
+use futures::Stream;
 use hyper::header::{HeaderMap, CONTENT_TYPE};
 
-/// One uploaded file, kept in memory (bodies are bounded by `max_body_size`).
+/// Where an uploaded file's bytes are.
+#[derive(Debug, Clone)]
+pub enum FileContent {
+    Memory(Bytes),
+    /// Spooled to an unnamed temporary file (gone when its last handle closes).
+    Disk(Arc<std::fs::File>),
+}
+
+/// One uploaded file.
 #[derive(Debug, Clone)]
 pub struct UploadedFile {
     pub field: String,
     pub filename: String,
     pub content_type: String,
-    pub data: Bytes,
+    /// The part's own headers (lower-case names), as Starlette keeps them.
+    pub headers: Vec<(String, String)>,
+    pub size: u64,
+    pub content: FileContent,
+    /// The Python `UploadFile` of this part, shared by every parameter that
+    /// reads it during one request (FastAPI hands them one object).
+    pub python: Arc<OnceLock<pyo3::Py<pyo3::PyAny>>>,
+}
+
+impl UploadedFile {
+    /// The whole content (read back from disk when spooled).
+    pub fn bytes(&self) -> std::io::Result<Bytes> {
+        match &self.content {
+            FileContent::Memory(b) => Ok(b.clone()),
+            FileContent::Disk(file) => {
+                use std::os::unix::fs::FileExt;
+                let len = usize::try_from(self.size).map_err(std::io::Error::other)?;
+                let mut buf = vec![0u8; len];
+                file.read_exact_at(&mut buf, 0)?;
+                Ok(Bytes::from(buf))
+            }
+        }
+    }
 }
 
 /// The parts of a multipart body.
@@ -65,6 +104,30 @@ impl FormLimits {
     }
 }
 
+/// Why reading a streamed body stopped (the body stream's error, carried
+/// through multer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// Over the body limit (413).
+    TooLarge,
+    /// The client stopped sending (408).
+    TimedOut,
+    /// The connection failed while reading (400).
+    Unreadable,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::TooLarge => "Request body is too large",
+            Self::TimedOut => "Timed out reading the request body",
+            Self::Unreadable => "Could not read the request body",
+        })
+    }
+}
+
+impl std::error::Error for BodyError {}
+
 /// Why a multipart body was not parsed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FormError {
@@ -72,54 +135,156 @@ pub enum FormError {
     Invalid(String),
     /// Valid, but over a `form_limits` setting (400, the message says which).
     Limit(String),
+    /// The body itself could not be read (413, 408 or 400).
+    Body(BodyError),
+    /// A spooled file could not be written (500; the disk is full...).
+    Storage(String),
 }
 
-/// Parse a complete multipart body, stopping at the first limit passed.
+fn parse_error(e: multer::Error) -> FormError {
+    if let multer::Error::StreamReadFailed(inner) = &e {
+        if let Some(body) = inner.downcast_ref::<BodyError>() {
+            return FormError::Body(*body);
+        }
+    }
+    FormError::Invalid(e.to_string())
+}
+
+/// Bytes collected before each write to a spool file.
+const SPOOL_WRITE: usize = 256 * 1024;
+
+/// Run a file operation on tokio's blocking pool (never on the I/O thread).
+async fn on_blocking_pool<T: Send + 'static>(
+    op: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, FormError> {
+    match tokio::task::spawn_blocking(op).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(FormError::Storage(e.to_string())),
+        Err(e) => Err(FormError::Storage(e.to_string())),
+    }
+}
+
+/// Read one file part: in memory up to `spool_after` bytes, then to disk.
+async fn read_file(
+    field: &mut multer::Field<'_>,
+    spool_after: Option<usize>,
+) -> Result<(FileContent, u64), FormError> {
+    let mut pending = BytesMut::new();
+    let mut disk: Option<Arc<std::fs::File>> = None;
+    let mut size = 0u64;
+    loop {
+        let chunk = field.chunk().await.map_err(parse_error)?;
+        let done = chunk.is_none();
+        if let Some(chunk) = chunk {
+            size += chunk.len() as u64;
+            pending.extend_from_slice(&chunk);
+        }
+        let Some(threshold) = spool_after else {
+            if done {
+                break;
+            }
+            continue;
+        };
+        let write = if disk.is_some() {
+            pending.len() >= SPOOL_WRITE || (done && !pending.is_empty())
+        } else {
+            pending.len() > threshold
+        };
+        if write {
+            if disk.is_none() {
+                disk = Some(Arc::new(on_blocking_pool(tempfile::tempfile).await?));
+            }
+            let file = disk.clone().expect("created above");
+            let batch = pending.split().freeze();
+            on_blocking_pool(move || (&*file).write_all(&batch)).await?;
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(match disk {
+        Some(file) => (FileContent::Disk(file), size),
+        None => (FileContent::Memory(pending.freeze()), size),
+    })
+}
+
+/// Parse a multipart body as it arrives from `stream`, stopping at the
+/// first limit passed. With `spool_after`, files larger than that many
+/// bytes are written to temporary files (this needs a tokio runtime).
+pub async fn parse_stream<S, E>(
+    stream: S,
+    boundary: &str,
+    limits: FormLimits,
+    spool_after: Option<usize>,
+) -> Result<FormParts, FormError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+{
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut parts = FormParts::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(parse_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(ToOwned::to_owned);
+        let content_type = field.content_type().map_or_else(
+            || "application/octet-stream".to_owned(),
+            ToString::to_string,
+        );
+        if let Some(filename) = filename {
+            if parts.files.len() >= limits.max_files {
+                return Err(FormError::Limit(format!(
+                    "Too many files. Maximum number of files is {}.",
+                    limits.max_files
+                )));
+            }
+            let headers = field
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let (content, size) = read_file(&mut field, spool_after).await?;
+            parts.files.push(UploadedFile {
+                field: name,
+                filename,
+                content_type,
+                headers,
+                size,
+                content,
+                python: Arc::default(),
+            });
+        } else {
+            if parts.fields.len() >= limits.max_fields {
+                return Err(FormError::Limit(limits.too_many_fields()));
+            }
+            // Read chunk by chunk: an endless text field stops at the limit.
+            let mut data = BytesMut::new();
+            while let Some(chunk) = field.chunk().await.map_err(parse_error)? {
+                if data.len() + chunk.len() > limits.max_part_size {
+                    return Err(FormError::Limit(limits.too_large("Part")));
+                }
+                data.extend_from_slice(&chunk);
+            }
+            parts
+                .fields
+                .push((name, String::from_utf8_lossy(&data).into_owned()));
+        }
+    }
+    Ok(parts)
+}
+
+/// Parse a complete multipart body (kept in memory), stopping at the first
+/// limit passed.
 ///
 /// The body is already in memory, so driving multer's stream with a local
 /// executor never waits on I/O.
 pub fn parse(body: Bytes, boundary: &str, limits: FormLimits) -> Result<FormParts, FormError> {
     let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let invalid = |e: multer::Error| FormError::Invalid(e.to_string());
-    futures::executor::block_on(async move {
-        let mut parts = FormParts::default();
-        while let Some(field) = multipart.next_field().await.map_err(invalid)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            let filename = field.file_name().map(ToOwned::to_owned);
-            let content_type = field.content_type().map_or_else(
-                || "application/octet-stream".to_owned(),
-                ToString::to_string,
-            );
-            if let Some(filename) = filename {
-                if parts.files.len() >= limits.max_files {
-                    return Err(FormError::Limit(format!(
-                        "Too many files. Maximum number of files is {}.",
-                        limits.max_files
-                    )));
-                }
-                let data = field.bytes().await.map_err(invalid)?;
-                parts.files.push(UploadedFile {
-                    field: name,
-                    filename,
-                    content_type,
-                    data,
-                });
-            } else {
-                if parts.fields.len() >= limits.max_fields {
-                    return Err(FormError::Limit(limits.too_many_fields()));
-                }
-                let data = field.bytes().await.map_err(invalid)?;
-                if data.len() > limits.max_part_size {
-                    return Err(FormError::Limit(limits.too_large("Part")));
-                }
-                parts
-                    .fields
-                    .push((name, String::from_utf8_lossy(&data).into_owned()));
-            }
-        }
-        Ok(parts)
-    })
+    futures::executor::block_on(parse_stream(stream, boundary, limits, None))
 }
 
 /// Check the pairs of an urlencoded form against `limits`.
@@ -153,7 +318,65 @@ mod tests {
         assert_eq!(parts.files.len(), 1);
         assert_eq!(parts.files[0].filename, "a.txt");
         assert_eq!(parts.files[0].content_type, "text/plain");
-        assert_eq!(&parts.files[0].data[..], b"file body");
+        assert_eq!(&parts.files[0].bytes().unwrap()[..], b"file body");
+    }
+
+    #[test]
+    fn large_files_are_spooled_and_streams_stop_at_their_errors() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let head = "--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"big\"\r\n\r\n";
+        let chunks = |n: usize| {
+            let mut v = vec![Ok::<Bytes, BodyError>(Bytes::from(head))];
+            v.extend((0..n).map(|i| {
+                Ok(Bytes::from(vec![
+                    b'a' + u8::try_from(i % 26).unwrap();
+                    100_000
+                ]))
+            }));
+            v
+        };
+        let mut body = chunks(30);
+        body.push(Ok(Bytes::from_static(b"\r\n--XX--\r\n")));
+        let parts = runtime
+            .block_on(parse_stream(
+                futures::stream::iter(body),
+                "XX",
+                FormLimits::default(),
+                Some(1 << 20),
+            ))
+            .unwrap();
+        let file = &parts.files[0];
+        assert!(matches!(file.content, FileContent::Disk(_)));
+        assert_eq!(file.size, 3_000_000);
+        let bytes = file.bytes().unwrap();
+        assert_eq!(bytes.len(), 3_000_000);
+        assert_eq!(bytes[2_999_999], b'a' + 29 % 26);
+        // Under the threshold the file stays in memory.
+        let mut small = chunks(3);
+        small.push(Ok(Bytes::from_static(b"\r\n--XX--\r\n")));
+        let parts = runtime
+            .block_on(parse_stream(
+                futures::stream::iter(small),
+                "XX",
+                FormLimits::default(),
+                Some(1 << 20),
+            ))
+            .unwrap();
+        assert!(matches!(parts.files[0].content, FileContent::Memory(_)));
+        // A body error (here: over the body limit) ends the parse as itself.
+        let mut cut = chunks(3);
+        cut.push(Err(BodyError::TooLarge));
+        let err = runtime
+            .block_on(parse_stream(
+                futures::stream::iter(cut),
+                "XX",
+                FormLimits::default(),
+                Some(1 << 20),
+            ))
+            .unwrap_err();
+        assert_eq!(err, FormError::Body(BodyError::TooLarge));
     }
 
     #[test]

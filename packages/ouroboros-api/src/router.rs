@@ -13,11 +13,16 @@ use crate::multipart;
 use crate::params::{self, ArgValue, FieldError, ParamSpec, Source};
 
 /// What a route needs from a request, in the order Python receives it.
+// Named flags read once per request; a bit set would only hide the names.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Default)]
 pub struct RoutePlan {
     pub params: Vec<ParamSpec>,
     /// Whether the body must be read at all (any body/form parameter).
     pub reads_body: bool,
+    /// Whether any parameter is a form field or file (a multipart body is
+    /// then parsed while it arrives).
+    pub reads_form: bool,
     /// Whether Python wants the request object (headers, raw body...).
     pub wants_request: bool,
     /// The route's own body limit (`max_body_size=` on the route, its
@@ -40,7 +45,7 @@ pub fn form_limit_refusal(errors: &[FieldError]) -> Option<Vec<u8>> {
     Some(json!({ "detail": first.msg }).to_string().into_bytes())
 }
 
-fn form_error(e: multipart::FormError) -> Vec<FieldError> {
+pub fn form_error(e: multipart::FormError) -> Vec<FieldError> {
     match e {
         multipart::FormError::Limit(msg) => vec![FieldError {
             kind: FORM_LIMIT.into(),
@@ -49,6 +54,9 @@ fn form_error(e: multipart::FormError) -> Vec<FieldError> {
             input: Value::Null,
             ctx: None,
         }],
+        // Only a streamed body fails these ways (the server answers them).
+        multipart::FormError::Body(e) => form_error(multipart::FormError::Invalid(e.to_string())),
+        multipart::FormError::Storage(e) => form_error(multipart::FormError::Invalid(e)),
         multipart::FormError::Invalid(e) => vec![FieldError {
             kind: "multipart_invalid".into(),
             loc: vec![json!("body")],
@@ -252,12 +260,15 @@ impl PathParams for Vec<(String, String)> {
 }
 
 /// Extract every parameter of `plan`, collecting all errors like FastAPI does.
+/// `form` is the multipart body when the server parsed it while it arrived
+/// (`body` is then empty).
 pub fn extract(
     plan: &RoutePlan,
     path_params: &impl PathParams,
     query: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
+    form: Option<&multipart::FormParts>,
 ) -> Result<Vec<ArgValue>, Vec<FieldError>> {
     let mut out = Vec::with_capacity(plan.params.len());
     let mut errors = Vec::new();
@@ -285,16 +296,17 @@ pub fn extract(
             Err(e) => return Err(vec![json_invalid(&e)]),
         }
     }
-    let wants_form = plan
-        .params
-        .iter()
-        .any(|p| matches!(p.source, Source::Form | Source::File));
-    let multipart = if wants_form {
-        parse_multipart(headers, body, plan.form_limits)?
-    } else {
-        None
+    let wants_form = plan.reads_form;
+    let parsed;
+    let multipart = match form {
+        Some(parts) => Some(parts),
+        None if wants_form => {
+            parsed = parse_multipart(headers, body, plan.form_limits)?;
+            parsed.as_ref()
+        }
+        None => None,
     };
-    let form_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = match &multipart {
+    let form_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = match multipart {
         Some(parts) => parts
             .fields
             .iter()
@@ -316,7 +328,7 @@ pub fn extract(
             _ => single_value(
                 spec,
                 path_params,
-                multipart.as_ref(),
+                multipart,
                 body,
                 headers,
                 json_body.as_ref(),

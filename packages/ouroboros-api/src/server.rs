@@ -19,9 +19,10 @@ use hyper_util::server::conn::auto;
 use tokio::sync::{oneshot, watch};
 
 use crate::flow::WindowGuard;
+use crate::multipart::{self, BodyError, FormError, FormParts};
 use crate::params::errors_body;
 use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer};
-use crate::router::{extract, form_limit_refusal, Lookup, RoutePlan, RouteTable};
+use crate::router::{extract, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -29,6 +30,10 @@ pub type Body = BoxBody<Bytes, Infallible>;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub max_body_size: usize,
+    /// The limit of a multipart body a route parses while it arrives (files
+    /// past 1 MiB go to disk); `None`: no limit. A route's own
+    /// `max_body_size` wins.
+    pub max_upload_size: Option<usize>,
     pub max_header_size: usize,
     pub header_read_timeout: Duration,
     /// How long reading a request body may take (slow clients get 408).
@@ -44,6 +49,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             max_body_size: 1024 * 1024,
+            max_upload_size: Some(DEFAULT_MAX_UPLOAD),
             max_header_size: 16 * 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
@@ -54,6 +60,13 @@ impl Default for Config {
         }
     }
 }
+
+/// `serve(max_upload_size=)`'s default: 1 GiB.
+pub const DEFAULT_MAX_UPLOAD: usize = 1 << 30;
+
+/// Files of a streamed multipart body stay in memory up to this size
+/// (Starlette's `SpooledTemporaryFile` threshold), then go to disk.
+pub const SPOOL_AFTER: usize = 1024 * 1024;
 
 /// Everything the I/O thread needs, shared by every connection.
 pub struct Core {
@@ -177,6 +190,74 @@ async fn read_body(
     }
 }
 
+/// The request body as a stream of chunks for the multipart parser: each
+/// chunk must arrive within `idle` (the whole upload may take longer), and
+/// past `limit` bytes the stream fails with `TooLarge` (after reading up to
+/// `DRAIN_AFTER_LIMIT` more, so the client can read the 413).
+fn body_stream(
+    body: Incoming,
+    limit: Option<usize>,
+    idle: Duration,
+) -> impl futures::Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
+    futures::stream::unfold(Some((body, 0usize)), move |state| async move {
+        let (mut body, mut seen) = state?;
+        loop {
+            let frame = match tokio::time::timeout(idle, body.frame()).await {
+                Err(_) => return Some((Err(BodyError::TimedOut), None)),
+                Ok(None) => return None,
+                Ok(Some(Err(_))) => return Some((Err(BodyError::Unreadable), None)),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            seen = seen.saturating_add(data.len());
+            if let Some(limit) = limit.filter(|l| seen > *l) {
+                while seen <= limit.saturating_add(DRAIN_AFTER_LIMIT) {
+                    match tokio::time::timeout(idle, body.frame()).await {
+                        Ok(Some(Ok(frame))) => {
+                            seen = seen.saturating_add(frame.data_ref().map_or(0, Bytes::len));
+                        }
+                        _ => break,
+                    }
+                }
+                return Some((Err(BodyError::TooLarge), None));
+            }
+            return Some((Ok(data), Some((body, seen))));
+        }
+    })
+}
+
+/// Parse a multipart body while it arrives, files past `SPOOL_AFTER`
+/// spooled to disk. The limit is the route's `max_body_size` or, without
+/// one, the server's `max_upload_size`.
+async fn read_form(
+    core: &Core,
+    plan: &RoutePlan,
+    body: Incoming,
+    declared: Option<u64>,
+    boundary: &str,
+) -> Result<FormParts, FormError> {
+    let limit = plan.max_body_size.or(core.config.max_upload_size);
+    if let (Some(limit), Some(n)) = (limit, declared) {
+        if n > limit as u64 {
+            return Err(FormError::Body(BodyError::TooLarge));
+        }
+    }
+    let stream = body_stream(body, limit, core.config.body_read_timeout);
+    multipart::parse_stream(stream, boundary, plan.form_limits, Some(SPOOL_AFTER)).await
+}
+
+/// The answer to a body that could not be read.
+fn body_error_response(e: BodyError) -> Response<Body> {
+    let status = match e {
+        BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        BodyError::TimedOut => StatusCode::REQUEST_TIMEOUT,
+        BodyError::Unreadable => StatusCode::BAD_REQUEST,
+    };
+    detail(status, &e.to_string())
+}
+
 /// Serve one request, reporting it to the access log when enabled.
 pub async fn handle(
     core: Arc<Core>,
@@ -240,6 +321,51 @@ async fn with_middleware(
     Ok(response)
 }
 
+/// A request body as the route reads it: the bytes, or (empty bytes and)
+/// a multipart body parsed while it arrived, or why that one is refused
+/// (malformed, over its `form_limits`).
+type ReadBody = (
+    Bytes,
+    Option<Result<FormParts, Vec<crate::params::FieldError>>>,
+);
+
+/// Read what the route needs of the body; `Err` is the refusal to send
+/// (413, 408, 400, or 500 when a spool file cannot be written).
+async fn read_request_body(
+    core: &Core,
+    plan: &RoutePlan,
+    headers: &hyper::HeaderMap,
+    incoming: Incoming,
+    wants_request: bool,
+) -> Result<ReadBody, Response<Body>> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // A multipart body is parsed as it arrives (unless the handler asked
+    // for the raw request): its files never sit whole in memory.
+    let boundary = (plan.reads_form && !plan.wants_request)
+        .then(|| multipart::boundary(headers))
+        .flatten();
+    if let Some(boundary) = boundary {
+        return match read_form(core, plan, incoming, declared, &boundary).await {
+            Ok(parsed) => Ok((Bytes::new(), Some(Ok(parsed)))),
+            Err(FormError::Body(e)) => Err(body_error_response(e)),
+            Err(FormError::Storage(e)) => Err(detail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("Could not store the upload: {e}"),
+            )),
+            Err(e) => Ok((Bytes::new(), Some(Err(form_error(e))))),
+        };
+    }
+    if plan.reads_body || wants_request {
+        return read_body(core, incoming, declared, plan.max_body_size)
+            .await
+            .map(|body| (body, None));
+    }
+    Ok((Bytes::new(), None))
+}
+
 /// Route one request and produce its response.
 async fn route_request(
     core: Arc<Core>,
@@ -272,25 +398,24 @@ async fn route_request(
     };
     let plan = &core.plans[route];
     let wants_request = plan.wants_request || core.always_request;
-    let body = if plan.reads_body || wants_request {
-        let declared = parts
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        match read_body(&core, incoming, declared, plan.max_body_size).await {
-            Ok(b) => b,
-            Err(resp) if core.forward_router_answers => {
-                let answer = RouterAnswer::new(resp.status().as_u16(), body_refusal(&resp), None);
-                return Ok(router_answer(&core, &parts, peer, answer, None).await);
-            }
-            Err(resp) => return Ok(resp),
-        }
-    } else {
-        Bytes::new()
+    let (body, form) =
+        match read_request_body(&core, plan, &parts.headers, incoming, wants_request).await {
+            Ok(read) => read,
+            Err(resp) => return Ok(body_refused(&core, &parts, peer, resp).await),
+        };
+    let (query, headers) = (parts.uri.query(), &parts.headers);
+    let extracted = match form {
+        Some(Err(errors)) => Err(errors),
+        form => extract(
+            plan,
+            &path_params,
+            query,
+            headers,
+            &body,
+            form.as_ref().and_then(|f| f.as_ref().ok()),
+        ),
     };
-    let (args, errors) = match extract(plan, &path_params, parts.uri.query(), &parts.headers, &body)
-    {
+    let (args, errors) = match extracted {
         Ok(args) => (args, None),
         // A form over its `form_limits`: 400 with the reason, as Starlette's parser answers.
         Err(errors) if form_limit_refusal(&errors).is_some() => {
@@ -348,12 +473,27 @@ async fn route_request(
     })
 }
 
-/// The detail of a body `read_body` refused (413 or 408).
+/// Send a body refusal, through Python when the app wants to see the
+/// router's answers (not the 500 of a failed spool file).
+async fn body_refused(
+    core: &Arc<Core>,
+    parts: &hyper::http::request::Parts,
+    peer: Option<SocketAddr>,
+    resp: Response<Body>,
+) -> Response<Body> {
+    if !core.forward_router_answers || resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let answer = RouterAnswer::new(resp.status().as_u16(), body_refusal(&resp), None);
+    router_answer(core, parts, peer, answer, None).await
+}
+
+/// The detail of a body `read_body` refused (413, 408 or 400).
 fn body_refusal(resp: &Response<Body>) -> &'static str {
-    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        "Request body is too large"
-    } else {
-        "Timed out reading the request body"
+    match resp.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body is too large",
+        StatusCode::BAD_REQUEST => "Could not read the request body",
+        _ => "Timed out reading the request body",
     }
 }
 

@@ -202,6 +202,13 @@ fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {
     if let Some(v) = opt_usize(d, "max_body_size")? {
         c.max_body_size = v;
     }
+    if let Some(v) = d.get_item("max_upload_size")? {
+        c.max_upload_size = if v.is_none() {
+            None
+        } else {
+            Some(v.extract()?)
+        };
+    }
     if let Some(v) = opt_usize(d, "max_header_size")? {
         c.max_header_size = v;
     }
@@ -258,6 +265,20 @@ fn native_middleware_from(d: &Bound<'_, PyDict>) -> PyResult<NativeMiddleware> {
     Ok(m)
 }
 
+/// Whether a route reads its body at all, and whether as a form.
+fn body_sources(params: &[ParamSpec]) -> (bool, bool) {
+    let any = |f: fn(Source) -> bool| params.iter().any(|p| f(p.source));
+    (
+        any(|s| {
+            matches!(
+                s,
+                Source::Body | Source::BodyField | Source::Form | Source::File
+            )
+        }),
+        any(|s| matches!(s, Source::Form | Source::File)),
+    )
+}
+
 /// Build the server of an app from its compiled routes (see
 /// `ouroboros.api._plan`). Nothing is bound yet.
 #[pyfunction]
@@ -307,17 +328,13 @@ pub fn build_server(
                 let conv = get(p, "converter")?;
                 converters.push((!conv.is_none()).then(|| conv.unbind()));
             }
-            let reads_body = params.iter().any(|p| {
-                matches!(
-                    p.source,
-                    Source::Body | Source::BodyField | Source::Form | Source::File
-                )
-            });
+            let (reads_body, reads_form) = body_sources(&params);
             let wants_request = get(r, "wants_request")?.extract()?;
             let max_body_size = opt_usize(r, "max_body_size")?;
             plans.push(RoutePlan {
                 params,
                 reads_body,
+                reads_form,
                 wants_request,
                 max_body_size,
                 lax_content_type: opt_bool(r, "strict_content_type")? == Some(false),

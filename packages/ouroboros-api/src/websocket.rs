@@ -91,6 +91,7 @@ pub async fn upgrade(
         req.uri().query(),
         req.headers(),
         &Bytes::new(),
+        None,
     );
     let args = match args {
         Ok(a) => a,

@@ -33,7 +33,7 @@ GROWTH_LIMIT = 64 * MiB
 APP = textwrap.dedent(
     """
     import asyncio, sys
-    from ouroboros.api import App, File, UploadFile, WebSocket, WebSocketDisconnect
+    from ouroboros.api import App, File, Form, UploadFile, WebSocket, WebSocketDisconnect
     from ouroboros.api.responses import FileResponse, StreamingResponse
 
     MiB = 1 << 20
@@ -74,7 +74,18 @@ APP = textwrap.dedent(
 
     @app.post("/upload")
     async def upload(f: UploadFile = File()):
+        size, on_disk = 0, not f._in_memory
+        while chunk := await f.read(MiB):
+            size += len(chunk)
+        return {"size": size, "on_disk": on_disk}
+
+    @app.post("/upload-capped", max_body_size=MiB)
+    async def upload_capped(f: UploadFile = File()):
         return {"size": len(await f.read())}
+
+    @app.post("/form-field")
+    async def form_field(note: str = Form()):
+        return {"size": len(note)}
 
     @app.websocket("/ws-send")
     async def ws_send(ws: WebSocket):
@@ -303,21 +314,44 @@ def test_websocket_input_the_handler_does_not_read(server):
         t.join(35)
 
 
-def test_oversized_upload_is_refused_without_growing(server):
-    # Request bodies (uploads included) are capped by max_body_size (1 MiB
-    # by default): a 200 MiB upload is answered 413 while still being sent.
-    def body():
-        yield b"--B\r\ncontent-disposition: form-data; name=f; filename=a\r\n\r\n"
-        for _ in range(200):
-            yield b"u" * MiB
-        yield b"\r\n--B--\r\n"
+def multipart_body(name: str, filename: str | None, mib: int):
+    """A multipart body with one part of ``mib`` MiB, generated as it is sent."""
+    disposition = f"form-data; name={name}" + (f"; filename={filename}" if filename else "")
+    yield f"--B\r\ncontent-disposition: {disposition}\r\n\r\n".encode()
+    for _ in range(mib):
+        yield b"u" * MiB
+    yield b"\r\n--B--\r\n"
 
+
+MULTIPART = {"content-type": "multipart/form-data; boundary=B"}
+
+
+def test_large_upload_is_spooled_to_disk_with_bounded_memory(server):
+    # 200 MiB streamed by the client (chunked): parsed while it arrives, the
+    # file moves to disk past 1 MiB, the server's memory barely moves.
+    def spool_files() -> list[str]:
+        fds = [os.readlink(p) for p in Path(f"/proc/{server.proc.pid}/fd").iterdir() if p.exists()]
+        return [f for f in fds if f.endswith("(deleted)")]
+
+    # (pytest's output capture hands the server a deleted file too)
+    before = spool_files()
+    r = httpx.post(f"{server.base}/upload", content=multipart_body("f", "a", 200), headers=MULTIPART, timeout=120)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"size": 200 * MiB, "on_disk": True}
+    assert server.peak_growth() < GROWTH_LIMIT, server.peak_growth()
+    # The spool file is gone with the request (closed just after the reply).
+    deadline = time.monotonic() + 10
+    while spool_files() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert spool_files() == before
+
+
+def test_oversized_upload_is_refused_without_growing(server):
+    # A route's max_body_size caps its uploads: 200 MiB are answered 413
+    # while still being sent.
     try:
         r = httpx.post(
-            f"{server.base}/upload",
-            content=body(),
-            headers={"content-type": "multipart/form-data; boundary=B"},
-            timeout=30,
+            f"{server.base}/upload-capped", content=multipart_body("f", "a", 200), headers=MULTIPART, timeout=30
         )
         assert r.status_code == 413, r.status_code
     except httpx.TransportError:
@@ -325,3 +359,16 @@ def test_oversized_upload_is_refused_without_growing(server):
         pass
     assert server.peak_growth() < GROWTH_LIMIT, server.peak_growth()
     assert server.state()["produced"] == 0
+
+
+def test_endless_text_field_is_refused_without_growing(server):
+    # A text part is refused at max_part_size (1 MiB), not read whole.
+    try:
+        r = httpx.post(
+            f"{server.base}/form-field", content=multipart_body("note", None, 200), headers=MULTIPART, timeout=30
+        )
+        assert r.status_code == 400, r.status_code
+        assert r.json() == {"detail": "Part exceeded maximum size of 1024KB."}
+    except httpx.TransportError:
+        pass
+    assert server.peak_growth() < GROWTH_LIMIT, server.peak_growth()

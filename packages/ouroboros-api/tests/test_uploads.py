@@ -92,7 +92,8 @@ def test_broken_multipart_is_422(client):
 def test_upload_larger_than_the_limit_is_413():
     from ouroboros.api import TestClient
 
-    with TestClient(app, max_body_size=10_000) as c:
+    # Uploads are capped by max_upload_size (files are spooled to disk).
+    with TestClient(app, max_upload_size=10_000) as c:
         r = c.post("/bytes", files={"data": ("big", b"x" * 20_000)})
         assert r.status_code == 413
 

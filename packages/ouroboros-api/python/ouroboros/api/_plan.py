@@ -48,8 +48,22 @@ def is_model(tp: Any) -> bool:
     return isinstance(tp, type) and (hasattr(tp, "model_validate") or dataclasses.is_dataclass(tp))
 
 
-def _upload_bytes(native: Any) -> bytes:
-    return native.data
+async def _file_bytes(value: Any) -> Any:
+    """A ``bytes`` file parameter: the rest of the request's shared
+    UploadFile from where it stands, which is left there (FastAPI 0.165)."""
+    if isinstance(value, UploadFile):
+        return await _read_upload(value)
+    if isinstance(value, list):
+        return [await _read_upload(v) if isinstance(v, UploadFile) else v for v in value]
+    return value
+
+
+async def _read_upload(upload: UploadFile) -> bytes:
+    position = upload.file.tell()
+    try:
+        return await upload.read()
+    finally:
+        upload.file.seek(position)
 
 
 def is_schema_model(tp: Any) -> bool:
@@ -427,7 +441,13 @@ class PlanBuilder:
         ):
             self.uses_special = True
             return (name, "model", self._model_params(name, inner, marker, default))
-        return (name, "value", self._param(name, tp, marker, default))
+        index = self._param(name, tp, marker, default)
+        if self.params[index].get("_file_bytes"):
+            # Read when the function that takes it is called (FastAPI reads
+            # the shared UploadFile from where earlier readers left it).
+            self.uses_special = True
+            return (name, "file_bytes", index)
+        return (name, "value", index)
 
     def _model_params(self, name: str, model: type, marker: Param, default: Any) -> ModelParams:
         """A model used as ``Query()``/``Header()``/``Cookie()``/``Form()``:
@@ -526,7 +546,8 @@ class PlanBuilder:
         }
         if source == "file":
             entry["list"] = bool(is_list)
-            wrap = UploadFile.from_native if (item if is_list else inner) is UploadFile else _upload_bytes
+            entry["_file_bytes"] = (item if is_list else inner) is not UploadFile
+            wrap = UploadFile.from_native
             entry["converter"] = (lambda values, w=wrap: [w(v) for v in values]) if is_list else wrap
         elif _stdlib_dataclass(inner) or (is_list and _stdlib_dataclass(item)):
             entry["_dataclass"] = (item, is_list)
@@ -577,6 +598,8 @@ class _Solver:
         for name, kind, payload in dep.slots:
             if kind == "value":
                 kwargs[name] = self.values[payload]
+            elif kind == "file_bytes":
+                kwargs[name] = await _file_bytes(self.values[payload])
             elif kind == "dep":
                 key = payload.call
                 if payload.use_cache and key in self.cache:
@@ -687,6 +710,23 @@ def build_invoke(
         return result
 
     return invoke, True
+
+
+def close_uploads_after(invoke: Callable[..., Any], positions: list[int]) -> Callable[..., Any]:
+    """Close the request's ``UploadFile``s once the handler is done, as
+    FastAPI does (spooled files leave the disk then)."""
+
+    async def run(*values: Any) -> Any:
+        try:
+            return await invoke(*values)
+        finally:
+            for i in positions:
+                value = values[i]
+                for upload in value if isinstance(value, list) else (value,):
+                    if isinstance(upload, UploadFile):
+                        upload.file.close()
+
+    return run
 
 
 def _plain_calls(dep: Dependant, seen: list[Any]) -> bool:

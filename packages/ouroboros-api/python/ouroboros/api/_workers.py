@@ -75,6 +75,7 @@ async def serve_workers(app: App, host: str, port: int, workers: int, options: d
         key: options[key]
         for key in (
             "max_body_size",
+            "max_upload_size",
             "max_header_size",
             "header_read_timeout",
             "body_read_timeout",

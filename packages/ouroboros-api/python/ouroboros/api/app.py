@@ -280,6 +280,9 @@ class App(APIRouter):
         body_of = plan.dumps if plan is not None else (lambda result: _api.dumps(result, to_plain, filter_desc))
         render = _plan.make_render(body_of, status)
         invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render, self.thread_pool)
+        uploads = [i for i, p in enumerate(builder.params) if p.get("source") == "file"]
+        if uploads:
+            invoke = _plan.close_uploads_after(invoke, uploads)
         if route.response_class is not None and route.response_class is not JSONResponse:
             invoke = _wrap_response_class(invoke, route.response_class, status)
         if "WEBSOCKET" in route.methods:
@@ -415,6 +418,7 @@ class App(APIRouter):
         install_signal_handlers: bool = True,
         started: Callable[[Any, tuple[str, int]], None] | None = None,
         max_body_size: int = 1024 * 1024,
+        max_upload_size: int | None = 1 << 30,
         max_header_size: int = 16 * 1024,
         header_read_timeout: float = 10.0,
         body_read_timeout: float = 30.0,
@@ -432,6 +436,11 @@ class App(APIRouter):
             install_signal_handlers: Stop gracefully on SIGINT/SIGTERM.
             started: Called with ``(server, (host, port))`` once listening.
             max_body_size: Larger bodies get 413.
+            max_upload_size: The limit of a ``multipart/form-data`` body of a
+                route with ``File``/``Form`` parameters (1 GiB; ``None``: no
+                limit). Such bodies are parsed while they arrive and files past
+                1 MiB are spooled to disk. A ``max_body_size=`` set on the route,
+                its routers or the app wins over it.
             max_header_size: Larger request heads close the connection (431).
             header_read_timeout: Seconds a client may take to send its headers
                 (also how long an idle keep-alive connection stays open).
@@ -455,6 +464,7 @@ class App(APIRouter):
         loop = asyncio.get_running_loop()
         config = {
             "max_body_size": max_body_size,
+            "max_upload_size": max_upload_size,
             "max_header_size": max_header_size,
             "header_read_timeout": header_read_timeout,
             "body_read_timeout": body_read_timeout,

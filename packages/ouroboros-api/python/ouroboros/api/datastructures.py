@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["UploadFile"]
+__all__ = ["FormData", "UploadFile"]
 
 
 class URL(str):
@@ -55,42 +58,157 @@ class URL(str):
         return URL(self._parts()._replace(**parts).geturl())
 
 
+class _SpooledFile(io.BufferedRandom):
+    """The temporary file of an upload spooled to disk. The request closes
+    it when its handler is done; one kept past that (a background task...)
+    is closed when collected, without a ResourceWarning."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
 class UploadFile:
-    """An uploaded file (kept in memory: bodies are bounded by ``max_body_size``).
+    """An uploaded file (Starlette's ``UploadFile``).
+
+    ``UploadFile(file, *, size=None, filename=None, headers=None)`` wraps a
+    binary file object, as Starlette's constructor does. Files the server
+    receives stay in memory up to 1 MiB and are spooled to a temporary file
+    past that (the server parses the body while it arrives); reads of a
+    spooled file run on the thread pool.
 
     Attributes:
+        file: The binary file object, positioned at the start.
         filename: The name the client sent.
-        content_type: The part's ``Content-Type``.
-        size: Length in bytes.
-        file: A binary file object positioned at the start.
+        size: Length in bytes (``None`` when unknown).
+        headers: The part's headers.
     """
 
-    def __init__(self, filename: str, data: bytes = b"", content_type: str = "application/octet-stream") -> None:
+    def __init__(
+        self,
+        file: Any,
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Any = None,
+    ) -> None:
+        from ouroboros.api.requests import Headers
+
+        if isinstance(file, str):
+            raise TypeError(
+                "UploadFile takes the file object first: UploadFile(file, filename=..., headers=...), as in Starlette"
+            )
+        self.file = file
+        self.size = size
         self.filename = filename
-        self.content_type = content_type
-        self.file = io.BytesIO(data)
-        self.size = len(data)
+        if headers is None:
+            headers = Headers([])
+        elif not isinstance(headers, Headers):
+            headers = Headers(list(headers.items()) if hasattr(headers, "items") else list(headers))
+        self.headers = headers
+        self._on_disk = False
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def _in_memory(self) -> bool:
+        rolled = getattr(self.file, "_rolled", None)
+        return not (self._on_disk if rolled is None else rolled)
 
     @classmethod
     def from_native(cls, native: Any) -> UploadFile:
-        """Wrap the Rust side's parsed part."""
-        return cls(native.filename, native.data, native.content_type)
+        """The request's one ``UploadFile`` for a part the server parsed
+        (every parameter reading that part gets the same object)."""
+        return native.shared(cls._wrap)
+
+    @classmethod
+    def _wrap(cls, native: Any) -> UploadFile:
+        fd = native.fileno()
+        if fd is None:
+            file: Any = io.BytesIO(native.data)
+        else:
+            file = _SpooledFile(io.FileIO(os.dup(fd), "r+"))
+            file.seek(0)
+        headers = native.headers
+        if not any(k == "content-type" for k, _ in headers):
+            headers = [*headers, ("content-type", native.content_type)]
+        upload = cls(file, size=native.size, filename=native.filename, headers=headers)
+        upload._on_disk = fd is not None
+        return upload
+
+    @classmethod
+    def _validate(cls, value: Any, _info: Any = None) -> UploadFile:
+        """FastAPI's validator hook: the value must be an ``UploadFile``."""
+        if not isinstance(value, UploadFile):
+            raise ValueError(f"Expected UploadFile, received: {type(value)}")
+        return value
+
+    async def _run(self, func: Any, *args: Any) -> Any:
+        if self._in_memory:
+            return func(*args)
+        from ouroboros.api.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(func, *args)
 
     async def read(self, size: int = -1) -> bytes:
-        return self.file.read(size)
+        return await self._run(self.file.read, size)
 
     async def seek(self, offset: int) -> None:
-        self.file.seek(offset)
+        await self._run(self.file.seek, offset)
 
     async def write(self, data: bytes) -> None:
-        self.file.write(data)
-        self.size = max(self.size, self.file.tell())
+        if self.size is not None:
+            self.size += len(data)
+        await self._run(self.file.write, data)
 
     async def close(self) -> None:
-        self.file.close()
+        await self._run(self.file.close)
 
     def __repr__(self) -> str:
-        return f"UploadFile(filename={self.filename!r}, size={self.size}, content_type={self.content_type!r})"
+        return f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
+
+
+class FormData(Mapping[str, Any]):
+    """A parsed form (Starlette's ``FormData``): text values and
+    ``UploadFile``s by name; ``form[name]`` is the last value sent,
+    ``getlist(name)`` every one."""
+
+    def __init__(self, items: Iterable[tuple[str, Any]] = ()) -> None:
+        self._items = list(items)
+        self._dict = dict(self._items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._dict[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def getlist(self, key: str) -> list[Any]:
+        return [v for k, v in self._items if k == key]
+
+    def multi_items(self) -> list[tuple[str, Any]]:
+        return list(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FormData):
+            return sorted(self._items, key=repr) == sorted(other._items, key=repr)
+        return isinstance(other, Mapping) and dict(self._dict) == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        """Close every ``UploadFile`` of the form."""
+        for _, value in self._items:
+            if isinstance(value, UploadFile):
+                await value.close()
+
+    def __repr__(self) -> str:
+        return f"FormData({self._items!r})"
 
 
 class DefaultPlaceholder:

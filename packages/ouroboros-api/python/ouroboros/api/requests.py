@@ -119,9 +119,44 @@ class Request:
         """
         return _api.loads(self._data.body)
 
-    async def form(self) -> dict[str, str]:
-        """A urlencoded form body as a dict."""
-        return dict(parse_qsl(self._data.body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    def form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> _FormReader:
+        """The body parsed as a form (multipart or urlencoded, in Rust):
+        ``await request.form()`` or ``async with request.form() as form:``
+        (which closes its files at the end).
+
+        Raises:
+            HTTPException: 400 with the reason when the form has more files
+                or fields than allowed, a text part over ``max_part_size``
+                bytes, or is not a valid form (Starlette's answers).
+        """
+        return _FormReader(self, max_files, max_fields, max_part_size)
+
+    def _parse_form(self, max_files: int | float, max_fields: int | float, max_part_size: int) -> Any:
+        from ouroboros.api.datastructures import FormData, UploadFile
+        from ouroboros.api.exceptions import HTTPException
+
+        def count(limit: int | float) -> int:
+            return limit if isinstance(limit, int) else (1 << 62 if limit == float("inf") else int(limit))
+
+        try:
+            fields, files = _api.parse_form(
+                self._data.body,
+                self.headers.get("content-type", ""),
+                count(max_fields),
+                count(max_files),
+                max_part_size,
+            )
+        except ValueError as e:
+            raise HTTPException(status_code=400, detail=str(e)) from None
+        items: list[tuple[str, Any]] = list(fields)
+        items.extend((name, UploadFile.from_native(native)) for name, native in files)
+        return FormData(items)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url_path}>"
@@ -129,3 +164,31 @@ class Request:
 
 # Starlette's base of Request and WebSocket; here Request plays both parts.
 HTTPConnection = Request
+
+
+class _FormReader:
+    """What ``Request.form()`` returns: awaitable, or an async context
+    manager that closes the form's files on exit."""
+
+    def __init__(self, request: Request, max_files: int | float, max_fields: int | float, max_part_size: int) -> None:
+        self._request = request
+        self._limits = (max_files, max_fields, max_part_size)
+        self._form: Any = None
+
+    async def _get(self) -> Any:
+        cached = getattr(self._request, "_form", None)
+        if cached is None:
+            cached = self._request._parse_form(*self._limits)
+            self._request._form = cached
+        self._form = cached
+        return cached
+
+    def __await__(self) -> Any:
+        return self._get().__await__()
+
+    async def __aenter__(self) -> Any:
+        return await self._get()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._form is not None:
+            await self._form.close()

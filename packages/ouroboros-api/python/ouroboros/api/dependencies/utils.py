@@ -48,7 +48,7 @@ def _describe(builder: PlanBuilder, dep: Any, path: str, name: str | None) -> De
                 slot_name, slot_name, payload.model, location, payload.required, payload.default, is_model=True
             )
             _bucket(out, location).append(field)
-        elif kind == "value":
+        elif kind in ("value", "file_bytes"):
             entry = builder.params[payload]
             location = {"body_field": "body"}.get(entry["source"], entry["source"])
             bare, _ = split_optional(entry["annotation"])
@@ -223,3 +223,11 @@ async def request_body_to_args(
         if len(errors) == before:
             values[field.name] = value
     return values, errors
+
+
+async def _read_file_bytes(file: Any) -> bytes:
+    """The rest of an ``UploadFile`` from its current position; the position
+    is restored afterwards, also when the read fails (FastAPI's helper)."""
+    from ouroboros.api._plan import _read_upload
+
+    return await _read_upload(file)
