@@ -66,12 +66,39 @@ pub enum TemporalMode {
     Milliseconds,
 }
 
-/// The temporal settings of a config: `ser_json_temporal`, and `ser_json_timedelta="float"`
-/// (durations in seconds), which only applies when `ser_json_temporal` is not given.
+/// How JSON output writes infinite and NaN floats (`ser_json_inf_nan`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InfNan {
+    /// `null` (the default).
+    #[default]
+    Null,
+    /// `Infinity`, `-Infinity`, `NaN` (JavaScript's constants, not strict JSON).
+    Constants,
+    /// `"Infinity"`, `"-Infinity"`, `"NaN"`.
+    Strings,
+}
+
+/// How JSON output writes bytes (`ser_json_bytes`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BytesMode {
+    /// UTF-8 text (the default; other bytes are an error).
+    #[default]
+    Utf8,
+    /// URL-safe base64 with padding.
+    Base64,
+    /// Lowercase hexadecimal.
+    Hex,
+}
+
+/// The JSON settings of a config: `ser_json_temporal`, and `ser_json_timedelta="float"`
+/// (durations in seconds), which only applies when `ser_json_temporal` is not given;
+/// `ser_json_inf_nan` and `ser_json_bytes`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Temporal {
     pub mode: TemporalMode,
     pub timedelta: TemporalMode,
+    pub inf_nan: InfNan,
+    pub bytes: BytesMode,
 }
 
 impl Temporal {
@@ -95,13 +122,70 @@ impl Temporal {
             } else {
                 mode
             };
-        Ok(Self { mode, timedelta })
+        let inf_nan = match text("ser_json_inf_nan")?.as_deref() {
+            Some("constants") => InfNan::Constants,
+            Some("strings") => InfNan::Strings,
+            _ => InfNan::Null,
+        };
+        let bytes = match text("ser_json_bytes")?.as_deref() {
+            Some("base64") => BytesMode::Base64,
+            Some("hex") => BytesMode::Hex,
+            _ => BytesMode::Utf8,
+        };
+        Ok(Self {
+            mode,
+            timedelta,
+            inf_nan,
+            bytes,
+        })
+    }
+
+    /// A float as JSON text (non-finite ones as the config says).
+    pub fn write_float(self, out: &mut Vec<u8>, v: f64) {
+        if v.is_finite() || self.inf_nan == InfNan::Null {
+            json_out::write_float(out, v);
+            return;
+        }
+        let text: &[u8] = if v.is_nan() {
+            b"NaN"
+        } else if v > 0.0 {
+            b"Infinity"
+        } else {
+            b"-Infinity"
+        };
+        if self.inf_nan == InfNan::Strings {
+            out.push(b'"');
+            out.extend_from_slice(text);
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(text);
+        }
+    }
+
+    /// Bytes as a JSON string (UTF-8 text, base64 or hex as the config says).
+    pub fn write_bytes(self, out: &mut Vec<u8>, b: &[u8]) -> PyResult<()> {
+        match self.bytes {
+            BytesMode::Utf8 => json_out::write_str(out, utf8_text(b)?),
+            BytesMode::Base64 => {
+                use base64::Engine as _;
+                json_out::write_str(out, &base64::engine::general_purpose::URL_SAFE.encode(b));
+            }
+            BytesMode::Hex => {
+                use std::fmt::Write as _;
+                let mut text = String::with_capacity(b.len() * 2);
+                for byte in b {
+                    let _ = write!(text, "{byte:02x}");
+                }
+                json_out::write_str(out, &text);
+            }
+        }
+        Ok(())
     }
 
     /// The number `value` (a datetime, date, time or timedelta) is written as, or None when
     /// it is written as ISO 8601 text (or is no temporal value).
     pub fn number(self, value: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-        if self == Self::default() {
+        if self.mode == TemporalMode::Iso8601 && self.timedelta == TemporalMode::Iso8601 {
             return Ok(None);
         }
         let attr =
@@ -717,7 +801,15 @@ impl Serializer<'_> {
         if let Ok(f) = value.cast_exact::<PyFloat>() {
             // JSON has no inf/nan: mode="json" gives None, as model_dump_json gives null.
             if self.opts.json && !f.value().is_finite() {
-                return Ok(py.None().into_bound(py));
+                return Ok(match self.temporal.inf_nan {
+                    InfNan::Null => py.None().into_bound(py),
+                    InfNan::Constants => value.clone(),
+                    InfNan::Strings => {
+                        let mut buf = Vec::new();
+                        self.temporal.write_float(&mut buf, f.value());
+                        PyString::new(py, &unquote(&String::from_utf8_lossy(&buf))).into_any()
+                    }
+                });
             }
             return Ok(value.clone());
         }
@@ -768,17 +860,28 @@ impl Serializer<'_> {
             return Ok(out.into_any());
         }
         if let Ok(t) = value.cast::<PyTuple>() {
-            let items = t
-                .iter()
-                .map(|v| self.to_python(&v, &None, &None, depth + 1))
-                .collect::<PyResult<Vec<_>>>()?;
+            let items = if include.is_none() && exclude.is_none() {
+                t.iter()
+                    .map(|v| self.to_python(&v, &None, &None, depth + 1))
+                    .collect::<PyResult<Vec<_>>>()?
+            } else {
+                // Items chosen by index, as in a list.
+                let include = &positive_indices(include, t.len())?;
+                let exclude = &positive_indices(exclude, t.len())?;
+                let mut items = Vec::with_capacity(t.len());
+                for (i, item) in t.iter().enumerate() {
+                    let idx = i.into_pyobject(py)?.into_any();
+                    let (inc, inc_sub) = sub_filter(include, &idx)?;
+                    let (exc, exc_sub) = excluded(exclude, &idx)?;
+                    if inc && !exc {
+                        items.push(self.to_python(&item, &inc_sub, &exc_sub, depth + 1)?);
+                    }
+                }
+                items
+            };
+            // A named tuple too is dumped as a plain tuple, as Pydantic does.
             return if self.opts.json {
                 Ok(PyList::new(py, items)?.into_any())
-            } else if !t.is_exact_instance_of::<PyTuple>()
-                && t.get_type().hasattr(pyo3::intern!(py, "_fields"))?
-            {
-                // A named tuple is rebuilt from its dumped items, as Pydantic does.
-                t.get_type().call1(PyTuple::new(py, items)?)
             } else {
                 Ok(PyTuple::new(py, items)?.into_any())
             };
@@ -824,10 +927,17 @@ impl Serializer<'_> {
             return if self.opts.json {
                 Ok(list)
             } else {
-                value.get_type().call1((list,))
+                // Rebuilt with its bound (`maxlen`).
+                value
+                    .get_type()
+                    .call1((list, value.getattr(pyo3::intern!(py, "maxlen"))?))
             };
         }
         if !self.opts.json {
+            // A Fraction is dumped as its text ("1/3") in Python mode too, as Pydantic does.
+            if value.get_type().module()?.to_cow()? == "fractions" {
+                return Ok(value.str()?.into_any());
+            }
             return Ok(value.clone());
         }
         let mut buf = Vec::new();
@@ -900,10 +1010,15 @@ impl Serializer<'_> {
             };
             return Ok(PyString::new(k.py(), &text));
         }
-        if k.is_instance_of::<PyInt>()
-            || k.is_instance_of::<PyFloat>()
-            || k.is_instance_of::<PyTuple>()
-        {
+        if let Ok(t) = k.cast::<PyTuple>() {
+            // A tuple key (named tuples too) is its items' keys joined by commas: "1,a".
+            let parts = t
+                .iter()
+                .map(|item| Ok(self.json_key(&item)?.to_cow()?.into_owned()))
+                .collect::<PyResult<Vec<String>>>()?;
+            return Ok(PyString::new(k.py(), &parts.join(",")));
+        }
+        if k.is_instance_of::<PyInt>() || k.is_instance_of::<PyFloat>() {
             return k.str();
         }
         // Other keys as their JSON text (ISO dates, UUIDs...); a key of an unknown type is an
@@ -950,7 +1065,7 @@ impl Serializer<'_> {
                 ),
             }
         } else if let Ok(f) = value.cast::<PyFloat>() {
-            json_out::write_float(out, f.value());
+            self.temporal.write_float(out, f.value());
         } else if value.is_none() {
             out.extend_from_slice(b"null");
         } else if let Some(n) = self.temporal.number(value)? {
@@ -984,9 +1099,9 @@ impl Serializer<'_> {
         } else if let Some(v) = self.enum_value(value)? {
             self.write_json(&v, &None, &None, out, 0)?;
         } else if let Ok(b) = value.cast::<PyBytes>() {
-            json_out::write_str(out, utf8_text(b.as_bytes())?);
+            self.temporal.write_bytes(out, b.as_bytes())?;
         } else if let Ok(b) = value.cast::<PyByteArray>() {
-            json_out::write_str(out, utf8_text(&b.to_vec())?);
+            self.temporal.write_bytes(out, &b.to_vec())?;
         } else if value.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else if let Some(d) = self.dump_hook(value)? {

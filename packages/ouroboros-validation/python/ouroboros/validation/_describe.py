@@ -151,7 +151,9 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     if kind in ("decimal", "float", "int"):
         _check_number_constraints(kind, constraints)
     step = constraints.get("multiple_of")
-    if kind == "timedelta" and isinstance(step, datetime.timedelta) and step <= datetime.timedelta(0):
+    if (kind == "timedelta" and isinstance(step, datetime.timedelta) and step <= datetime.timedelta(0)) or (
+        schema.get("fraction") and step is not None and step <= 0
+    ):
         from ouroboros.validation.core._translate import SchemaError
 
         raise SchemaError("Invalid Schema:\n  'multiple_of' must be greater than 0")
@@ -186,7 +188,18 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         out[key] = value
     for key, value in checks.items():
         out = {"type": "function", "mode": "after", "func": _constraint_check(key, value), "schema": out}
+    if schema.get("fraction"):
+        out = {**out, "fraction": True, "json_schema_modes": _fraction_json_schema(schema, constraints)}
     return out
+
+
+def _fraction_json_schema(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
+    """A Fraction's JSON Schema with its bounds on the number choice (validation mode), as Pydantic."""
+    modes = schema["json_schema_modes"]
+    number, text = modes["validation"]["anyOf"]
+    keywords = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+    bounds = {keywords[k]: float(v) for k, v in constraints.items() if k in keywords and v is not None}
+    return {**modes, "validation": {"anyOf": [{**number, **bounds}, text]}}
 
 
 def _number_to_str(value: Any, _data: Any = None, _context: Any = None) -> Any:
@@ -360,6 +373,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         elif hasattr(item, "_ouroboros_validator"):
             marker = item._ouroboros_validator()
             validators.append((type(marker).__name__, marker.func))
+            # EncodedBytes/EncodedStr also shape the JSON Schema (format of their encoder).
+            json_hook = getattr(item, "__get_pydantic_json_schema__", json_hook)
         elif hasattr(item, "_ouroboros_wrap"):
             schema = apply_constraints(schema, constraints)
             for kind, func in validators:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 from ouroboros.validation.functional_serializers import PlainSerializer
 
-__all__ = ["Base64Encoder", "EncodedBytes", "EncodedStr", "EncoderProtocol"]
+__all__ = ["Base64Encoder", "Base64UrlEncoder", "EncodedBytes", "EncodedStr", "EncoderProtocol"]
 
 
 class EncoderProtocol(Protocol):
@@ -45,6 +45,29 @@ class Base64Encoder(EncoderProtocol):
     @classmethod
     def get_json_format(cls) -> str:
         return "base64"
+
+
+class Base64UrlEncoder(EncoderProtocol):
+    """URL-safe base64 (``-`` and ``_`` for ``+`` and ``/``), ``base64url`` in JSON Schema."""
+
+    @classmethod
+    def decode(cls, data: bytes) -> bytes:
+        from ouroboros.validation._errors import PydanticCustomError
+
+        try:
+            return base64.urlsafe_b64decode(data)
+        except (ValueError, binascii.Error) as exc:
+            raise PydanticCustomError(
+                "base64_decode", "Base64 decoding error: '{error}'", {"error": str(exc)}
+            ) from None
+
+    @classmethod
+    def encode(cls, value: bytes) -> bytes:
+        return base64.urlsafe_b64encode(value)
+
+    @classmethod
+    def get_json_format(cls) -> str:
+        return "base64url"
 
 
 class EncodedBytes(PlainSerializer):

@@ -645,6 +645,8 @@ class _Generator:
             from ouroboros.validation.errors import PydanticInvalidForJsonSchema
 
             raise PydanticInvalidForJsonSchema(f"Cannot generate a JsonSchema for {s['json_schema_invalid']}")
+        if "json_schema_modes" in s:
+            return dict(s["json_schema_modes"][self.mode])
         if "json_schema" in s:
             out = dict(s["json_schema"])
             for key, keyword in _KEYWORDS.items():

@@ -735,6 +735,8 @@ def build_description(cls: Any) -> dict[str, Any]:
             "str_strip_whitespace": bool(config.get("str_strip_whitespace", False)),
             "ser_json_temporal": config.get("ser_json_temporal"),
             "ser_json_timedelta": config.get("ser_json_timedelta"),
+            "ser_json_inf_nan": config.get("ser_json_inf_nan"),
+            "ser_json_bytes": config.get("ser_json_bytes"),
             "hide_input_in_errors": bool(config.get("hide_input_in_errors", False)),
             "title": config["title"]
             if config.get("title") is not None

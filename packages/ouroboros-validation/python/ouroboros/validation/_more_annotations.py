@@ -320,12 +320,18 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         return _after({"type": "dict", "keys": item(), "values": values}, lambda d: collections.defaultdict(factory, d))
     if tp is Fraction:
         # Strict mode takes only Fraction instances from Python.
-        return {**_plain(_fraction), "strict_python": {"type": "is_instance", "cls": Fraction}}
+        text = {"type": "string", "format": "fraction"}
+        return {
+            **_plain(_fraction),
+            "strict_python": {"type": "is_instance", "cls": Fraction},
+            "fraction": True,
+            "json_schema_modes": {"validation": {"anyOf": [{"type": "number"}, text]}, "serialization": text},
+        }
     if origin in (re.Pattern, typing.Pattern):
         kind = args[0] if args and args[0] in (str, bytes) else None
         return _plain(lambda v: _pattern(v, kind))
     if getattr(tp, "__module__", None) == "zoneinfo" and getattr(tp, "__name__", "") == "ZoneInfo":
-        return _plain(_zoneinfo)
+        return {**_plain(_zoneinfo), "json_schema": {"type": "string", "format": "zoneinfo"}}
     if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
         return _named_tuple(tp, describe)
     if isinstance(origin, type) and issubclass(origin, tuple) and hasattr(origin, "_fields"):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
+from ouroboros.validation._encoded import Base64Encoder, Base64UrlEncoder, EncodedBytes, EncodedStr
 from ouroboros.validation._fields import Field
 from ouroboros.validation.core._known_errors import PydanticKnownError
 
@@ -567,39 +568,11 @@ def confrozenset(item_type: Any, *, min_length: int | None = None, max_length: i
     return Annotated[frozenset[item_type], Field(min_length=min_length, max_length=max_length)]  # type: ignore[valid-type]
 
 
-def _b64(url: bool, as_str: bool) -> Any:
-    import base64
-    import binascii
-
-    from ouroboros.validation.functional_serializers import PlainSerializer
-
-    def decode(value: Any, *_: Any) -> Any:
-        from ouroboros.validation._errors import PydanticCustomError
-
-        raw = value.encode() if isinstance(value, str) else value
-        if not isinstance(raw, (bytes, bytearray)):
-            return value
-        try:
-            out = base64.urlsafe_b64decode(raw) if url else base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise PydanticCustomError(
-                "base64_decode", "Base64 decoding error: '{error}'", {"error": str(exc)}
-            ) from None
-        return out.decode() if as_str else out
-
-    def encode(value: Any) -> str:
-        raw = value.encode() if isinstance(value, str) else bytes(value)
-        return (base64.urlsafe_b64encode(raw) if url else base64.b64encode(raw)).decode()
-
-    from ouroboros.validation._types import BeforeValidator
-
-    return Annotated[str if as_str else bytes, BeforeValidator(decode), PlainSerializer(encode)]
-
-
-Base64Bytes = _b64(url=False, as_str=False)
-Base64Str = _b64(url=False, as_str=True)
-Base64UrlBytes = _b64(url=True, as_str=False)
-Base64UrlStr = _b64(url=True, as_str=True)
+# As Pydantic: the encoder decodes on input and encodes on dump (bytes stay bytes in Python mode).
+Base64Bytes = Annotated[bytes, EncodedBytes(encoder=Base64Encoder)]
+Base64Str = Annotated[str, EncodedStr(encoder=Base64Encoder)]
+Base64UrlBytes = Annotated[bytes, EncodedBytes(encoder=Base64UrlEncoder)]
+Base64UrlStr = Annotated[str, EncodedStr(encoder=Base64UrlEncoder)]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -92,9 +92,30 @@ def marker_walker(tp: Any) -> Walk | None:
     return inner
 
 
+def _named_tuple_walker(cls: type) -> Walk | None:
+    """The markers of a NamedTuple's field annotations, applied item by item."""
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except Exception:  # noqa: BLE001 - an unresolvable annotation holds no marker we can apply
+        return None
+    walks = [marker_walker(hints.get(name, Any)) for name in cls._fields]  # type: ignore[attr-defined]
+    if all(w is None for w in walks):
+        return None
+
+    def named(value: Any, mode: str) -> Any:
+        if not isinstance(value, tuple):
+            return value
+        head = tuple(v if w is None else w(v, mode) for v, w in zip(value, walks, strict=False))
+        return head + tuple(value[len(walks) :])
+
+    return named
+
+
 def _container_walker(base: Any) -> Walk | None:
     origin = typing.get_origin(base)
     args = typing.get_args(base)
+    if origin is None and isinstance(base, type) and issubclass(base, tuple) and hasattr(base, "_fields"):
+        return _named_tuple_walker(base)
     if origin is None or not args:
         return None
     if origin in (typing.Union, types.UnionType):

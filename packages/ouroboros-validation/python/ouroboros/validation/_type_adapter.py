@@ -24,6 +24,9 @@ __all__ = ["TypeAdapter"]
 T = TypeVar("T")
 
 
+_NOT_WALKED = object()
+
+
 class TypeAdapter(Generic[T]):
     """Validation and serialization of any supported type, as Pydantic's.
 
@@ -52,6 +55,7 @@ class TypeAdapter(Generic[T]):
         self._globalns = frame.f_globals
         self._localns = dict(frame.f_locals) if frame.f_locals is not frame.f_globals else {}
         self._built: tuple[dict[str, Any], Any] | None = None
+        self._walk: Any = _NOT_WALKED
         # Pydantic's rule: the config given here, else the type's own, says whether to wait for first use.
         own = config if config is not None else _own_config(type_)
         if (own or {}).get("defer_build") is not True:
@@ -116,7 +120,13 @@ class TypeAdapter(Generic[T]):
             else:
                 title = getattr(self.type, "__name__", None) or str(self.type)
                 # The adapter's config says how JSON writes dates, times and durations.
-                keys = ("ser_json_temporal", "ser_json_timedelta", "hide_input_in_errors")
+                keys = (
+                    "ser_json_temporal",
+                    "ser_json_timedelta",
+                    "ser_json_inf_nan",
+                    "ser_json_bytes",
+                    "hide_input_in_errors",
+                )
                 temporal = {k: self._config[k] for k in keys if k in self._config}
                 validator = SchemaValidator({**schema, "title": schema.get("title", title), **temporal})
             self._built = (schema, validator)
@@ -290,7 +300,7 @@ class TypeAdapter(Generic[T]):
         values of types the serializer does not know into JSON data."""
         if fallback is not None and mode == "json":
             return json.loads(self.dump_json(instance, fallback=fallback, include=include, exclude=exclude))
-        instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
+        instance = self._walked(self._as_declared(instance, serialize_as_any, polymorphic_serialization), mode)
         token = enter_dump_of(mode, locals())
         try:
             return self._validator.to_python(
@@ -334,7 +344,7 @@ class TypeAdapter(Generic[T]):
             return json.dumps(
                 plain, default=fallback, indent=indent, separators=separators, ensure_ascii=False
             ).encode()
-        instance = self._as_declared(instance, serialize_as_any, polymorphic_serialization)
+        instance = self._walked(self._as_declared(instance, serialize_as_any, polymorphic_serialization), "json")
         token = enter_dump_of("json", locals())
         try:
             out = self._validator.to_json(
@@ -353,6 +363,17 @@ class TypeAdapter(Generic[T]):
         if indent is not None:
             return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()
         return out
+
+    def _walked(self, value: Any, mode: str) -> Any:
+        """``value`` with the type's ``PlainSerializer``/``WrapSerializer`` markers (at its top or
+        inside containers and named tuples) applied, as Pydantic's serializer does; the value
+        itself when the type holds none (the walk is looked up once per adapter)."""
+        walk = self._walk
+        if walk is _NOT_WALKED:
+            from ouroboros.validation._ser_walk import marker_walker
+
+            walk = self._walk = marker_walker(self.type)
+        return value if walk is None else walk(value, "json" if mode == "json" else "python")
 
     def _as_declared(self, value: Any, as_any: bool, polymorphic: bool | None) -> Any:
         """A subclass instance of the adapter's model or dataclass is dumped as the declared class
