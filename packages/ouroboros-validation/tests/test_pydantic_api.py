@@ -234,8 +234,8 @@ def test_base64_fail_fast_omit_and_json_value():
 
     m = M(data="aGVsbG8=", text="aGk=")
     assert (m.data, m.text) == (b"hello", "hi")
-    assert m.model_dump() == {"data": "aGVsbG8=", "text": "aGk="}
-    assert one_error(ov.Base64Bytes, "!!")["type"] == "base64_decode"
+    assert m.model_dump() == {"data": b"aGVsbG8=", "text": "aGk="}  # bytes stay bytes, as in Pydantic
+    assert one_error(ov.Base64Bytes, "a")["type"] == "base64_decode"
 
     errs = errors_of(TypeAdapter(Annotated[list[int], ov.FailFast()]).validate_python, ["a", "b"])
     assert [(e["type"], e["loc"]) for e in errs] == [("int_parsing", (0,))]

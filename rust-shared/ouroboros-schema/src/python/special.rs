@@ -82,7 +82,16 @@ impl EnumValidator {
             return Ok(obj);
         }
         let strict = strict.unwrap_or(self.strict) && matches!(inp, Inp::Py(_));
-        if !strict {
+        if strict {
+            // Strict Python input must be a member (Pydantic names the class by its qualname).
+            return Err(ValError::new_py(
+                ErrorType::IsInstanceOf {
+                    class: self.cls.bind(py).qualname()?.to_string(),
+                },
+                &obj,
+            ));
+        }
+        {
             for (value, member) in &self.members {
                 let value = value.bind(py);
                 let bool_mismatch =

@@ -65,6 +65,9 @@ fn raw<'s>(inp: &'s Inp<'_, '_>) -> PyResult<Option<Raw<'s>>> {
                 std::str::from_utf8(b.as_bytes())
                     .ok()
                     .map(|s| Raw::Text(std::borrow::Cow::Owned(s.to_owned())))
+            } else if o.is_instance(super::special::decimal_cls(o.py())?)? {
+                // A Decimal is a number of seconds (or milliseconds), as Pydantic reads it.
+                Some(Raw::Number(o.extract::<f64>()?))
             } else {
                 None
             }

@@ -364,7 +364,11 @@ impl FunctionValidator {
             }
             FuncMode::After => {
                 let value = self.inner.validate(py, inp, st)?;
-                call(&value, context.as_ref()).map_err(|e| from_user_exception(py, e, &value))
+                // An error names the input given, not the validated value, as Pydantic's does.
+                call(&value, context.as_ref()).or_else(|e| {
+                    let raw = inp.to_py(py)?;
+                    Err(from_user_exception(py, e, &raw))
+                })
             }
             FuncMode::Plain => {
                 let raw = inp.to_py(py)?;
@@ -395,6 +399,18 @@ fn validate_bool<'py>(
                 }
             } else if let Ok(f) = o.cast::<PyFloat>() {
                 coerce::float_to_bool(f.value())
+            } else if o.is_instance(super::special::decimal_cls(py)?)? {
+                // Lax: a Decimal equal to 0 or 1, as Pydantic reads it (another whole number
+                // is bool_parsing, a fraction bool_type).
+                if o.eq(0)? {
+                    Ok(false)
+                } else if o.eq(1)? {
+                    Ok(true)
+                } else if o.rem(1)?.eq(0)? {
+                    Err(ErrorType::BoolParsing)
+                } else {
+                    Err(ErrorType::BoolType)
+                }
             } else if let Ok(b) = o.cast::<pyo3::types::PyBytes>() {
                 // Lax: bytes read as text, as Pydantic does (b"yes" is True).
                 std::str::from_utf8(b.as_bytes())

@@ -862,6 +862,17 @@ def _bind_model_typevars(tp: Any, ctx: DescribeContext) -> Any:
     return tp[bound if len(bound) != 1 else bound[0]]
 
 
+def _secret_schema(tp: Any, ctx: DescribeContext) -> dict[str, Any] | None:
+    """``Secret[X]`` and subclasses of ``Secret[X]``: X validated, then wrapped in the class."""
+    from ouroboros.validation._more_types import secret_inner_type
+
+    found = secret_inner_type(tp)
+    if found is None:
+        return None
+    cls, inner = found
+    return cls._schema(describe_type(inner, ctx))
+
+
 def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if isinstance(tp, PydanticRecursiveRef):
         resolved = tp.resolve()
@@ -902,6 +913,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return {"type": "any"}
     if tp is Any or tp is object or tp is inspect.Parameter.empty:
         return {"type": "any"}
+    secret = _secret_schema(tp, ctx)
+    if secret is not None:
+        return secret
     if tp is None or tp is type(None):
         return {"type": "none"}
     if _member(tp, _SIMPLE):

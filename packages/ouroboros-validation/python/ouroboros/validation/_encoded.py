@@ -32,7 +32,7 @@ class Base64Encoder(EncoderProtocol):
         from ouroboros.validation._errors import PydanticCustomError
 
         try:
-            return base64.b64decode(data, validate=True)
+            return base64.b64decode(data)
         except (ValueError, binascii.Error) as exc:
             raise PydanticCustomError(
                 "base64_decode", "Base64 decoding error: '{error}'", {"error": str(exc)}

@@ -228,8 +228,6 @@ class NaiveDatetime(_TemporalCheck, base="datetime", check=_tz_check(aware=False
 
 
 class _SecretBase(Generic[T]):
-    _display: ClassVar[str] = "**********"
-
     def __init__(self, secret_value: T) -> None:
         self._secret_value = secret_value
 
@@ -243,11 +241,15 @@ class _SecretBase(Generic[T]):
     def __hash__(self) -> int:
         return hash(self._secret_value)
 
+    def _display(self) -> str | bytes:
+        """What ``str()``/``repr()`` show (a subclass may override it, as in Pydantic)."""
+        return "**********" if self._secret_value else ""
+
     def __str__(self) -> str:
-        return self._display if self._secret_value else ""
+        return str(self._display())
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self)!r})"
+        return f"{type(self).__name__}({self._display()!r})"
 
     def __len__(self) -> int:
         return len(self._secret_value)  # type: ignore[arg-type]
@@ -257,7 +259,9 @@ class _SecretBase(Generic[T]):
 
 
 class Secret(_SecretBase[T]):
-    """A value hidden from ``repr``/``str`` and dumped as ``"**********"`` in JSON."""
+    """A value hidden from ``repr``/``str`` and dumped as its ``_display()`` in JSON.
+
+    ``Secret[date]`` or a subclass of ``Secret[date]`` validates its value as a ``date``."""
 
     @classmethod
     def _schema(cls, inner: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +269,7 @@ class Secret(_SecretBase[T]):
             return cls(value)
 
         def unwrap(value: Any, _data: Any = None, _context: Any = None) -> Any:
-            return value.get_secret_value() if isinstance(value, cls) else value
+            return value.get_secret_value() if isinstance(value, _SecretBase) else value
 
         return {
             "type": "function",
@@ -275,13 +279,32 @@ class Secret(_SecretBase[T]):
         }
 
 
+def secret_inner_type(tp: Any) -> tuple[type, Any] | None:
+    """``(secret class, inner type)`` of ``Secret[X]`` or a subclass of ``Secret[X]``; None for
+    other types (SecretStr and SecretBytes have their own schema)."""
+    import typing
+
+    origin = typing.get_origin(tp) or tp
+    if not isinstance(origin, type) or not issubclass(origin, Secret) or origin in (SecretStr, SecretBytes):
+        return None
+    if typing.get_origin(tp) is not None:
+        return origin, typing.get_args(tp)[0]
+    for base in getattr(origin, "__orig_bases__", ()):
+        if typing.get_origin(base) is Secret:
+            return origin, typing.get_args(base)[0]
+    raise TypeError(
+        f"Can't get secret type from {origin.__name__}. Please use Secret[<type>], or subclass from Secret[<type>]"
+        " instead."
+    )
+
+
 class SecretStr(Secret[str]):
     """A ``str`` secret: ``SecretStr('**********')``; ``get_secret_value()`` returns the text."""
 
     __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {"type": "string", "format": "password", "writeOnly": True}
 
-    def __str__(self) -> str:
-        return self._display if self._secret_value else ""
+    def __ouroboros_json__(self) -> str:
+        return "**********" if self._secret_value else ""
 
 
 class SecretBytes(Secret[bytes]):
@@ -289,8 +312,11 @@ class SecretBytes(Secret[bytes]):
 
     __ouroboros_json_schema__: ClassVar[dict[str, Any]] = {"type": "string", "format": "password", "writeOnly": True}
 
-    def __repr__(self) -> str:
-        return f"SecretBytes({(b'**********' if self._secret_value else b'')!r})"
+    def _display(self) -> bytes:
+        return b"**********" if self._secret_value else b""
+
+    def __ouroboros_json__(self) -> str:
+        return "**********" if self._secret_value else ""
 
 
 SecretStr.__ouroboros_type_schema__ = SecretStr._schema({"type": "str"})  # type: ignore[attr-defined]
