@@ -413,7 +413,11 @@ impl DictValidator {
         let pairs: Vec<(Inp<'_, 'py>, Inp<'_, 'py>)> = match inp {
             Inp::Py(o) => {
                 if let Ok(d) = o.cast::<PyDict>() {
-                    d.iter().map(|(k, v)| (Inp::Py(k), Inp::Py(v))).collect()
+                    // A dict subclass in its own order (an OrderedDict's `move_to_end`).
+                    super::serialize::in_order(d)?
+                        .iter()
+                        .map(|(k, v)| (Inp::Py(k), Inp::Py(v)))
+                        .collect()
                 } else if !strict && o.cast::<PyMapping>().is_ok() {
                     let m = o.cast::<PyMapping>().map_err(PyErr::from)?;
                     m.items()?

@@ -845,7 +845,7 @@ impl Serializer<'_> {
         }
         if let Ok(d) = value.cast::<PyDict>() {
             let out = PyDict::new(py);
-            for (k, v) in d.iter() {
+            for (k, v) in &in_order(d)? {
                 let (inc, inc_sub) = sub_filter(include, &k)?;
                 let (exc, exc_sub) = excluded(exclude, &k)?;
                 if inc && !exc {
@@ -856,6 +856,10 @@ impl Serializer<'_> {
                     };
                     out.set_item(key, self.to_python(&v, &inc_sub, &exc_sub, depth + 1)?)?;
                 }
+            }
+            if !self.opts.json && is_kept_mapping(d)? {
+                // A Counter or OrderedDict stays one in Python mode, as in Pydantic.
+                return d.get_type().call1((out,));
             }
             return Ok(out.into_any());
         }
@@ -1211,7 +1215,7 @@ impl Serializer<'_> {
         if let Ok(d) = value.cast::<PyDict>() {
             out.push(b'{');
             let mut first = true;
-            for (k, v) in d.iter() {
+            for (k, v) in &in_order(d)? {
                 let (inc, inc_sub) = sub_filter(include, &k)?;
                 let (exc, exc_sub) = excluded(exclude, &k)?;
                 if !inc || exc {
@@ -1395,6 +1399,30 @@ fn is_text_like(value: &Bound<'_, PyAny>) -> PyResult<bool> {
         value.get_type().module()?.to_cow()?.as_ref(),
         "ipaddress" | "fractions" | "zoneinfo"
     ))
+}
+
+/// `d` itself, or for a dict subclass (an `OrderedDict` reordered by `move_to_end`) a dict of
+/// its items in the subclass's own order.
+pub(crate) fn in_order<'py>(d: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyDict>> {
+    if d.is_exact_instance_of::<PyDict>() {
+        return Ok(d.clone());
+    }
+    let out = PyDict::new(d.py());
+    for item in d.call_method0(pyo3::intern!(d.py(), "items"))?.try_iter()? {
+        let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item?.extract()?;
+        out.set_item(k, v)?;
+    }
+    Ok(out)
+}
+
+/// A `collections.Counter` or `collections.OrderedDict` (kept as such in Python mode).
+fn is_kept_mapping(d: &Bound<'_, PyDict>) -> PyResult<bool> {
+    if d.is_exact_instance_of::<PyDict>() {
+        return Ok(false);
+    }
+    let t = d.get_type();
+    Ok(t.module()?.to_cow()? == "collections"
+        && matches!(t.name()?.to_cow()?.as_ref(), "Counter" | "OrderedDict"))
 }
 
 /// A datetime, date, time or timedelta.

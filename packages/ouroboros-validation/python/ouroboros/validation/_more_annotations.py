@@ -44,6 +44,18 @@ def _plain(func: Callable[[Any], Any]) -> dict[str, Any]:
     return {"type": "function", "mode": "plain", "func": lambda v, *_: func(v)}
 
 
+def _mapping_of(schema: dict[str, Any], error_type: str, message: str) -> dict[str, Any]:
+    """``schema`` (a dict's) whose input must be a mapping, else the class's own error type
+    (``counter_type``, ``ordered_dict_type``), as Pydantic reports it."""
+
+    def require(value: Any, *_: Any) -> Any:
+        if not isinstance(value, collections.abc.Mapping):
+            raise PydanticCustomError(error_type, message)
+        return value
+
+    return {"type": "function", "mode": "before", "func": require, "schema": schema}
+
+
 def _strict_instance(schema: dict[str, Any], cls: type, error_type: str, message: str) -> dict[str, Any]:
     """``schema`` that, in strict mode, takes only instances of ``cls`` from Python (JSON input,
     which has no such type, is still read as in lax mode), as Pydantic's strict containers do."""
@@ -289,16 +301,21 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
             "Input should be a valid deque",
         )
     if origin is collections.Counter:
+        counter = {"type": "dict", "keys": item(), "values": {"type": "int"}}
         return _strict_instance(
-            _after({"type": "dict", "keys": item(), "values": {"type": "int"}}, collections.Counter),
+            _after(_mapping_of(counter, "counter_type", "Input should be a valid Counter"), collections.Counter),
             collections.Counter,
             "counter_type",
             "Input should be a valid Counter",
         )
     if origin is collections.OrderedDict:
         values = describe(args[1]) if len(args) > 1 else {"type": "any"}
+        ordered = {"type": "dict", "keys": item(), "values": values}
         return _strict_instance(
-            _after({"type": "dict", "keys": item(), "values": values}, collections.OrderedDict),
+            _after(
+                _mapping_of(ordered, "ordered_dict_type", "Input should be a valid OrderedDict"),
+                collections.OrderedDict,
+            ),
             collections.OrderedDict,
             "ordered_dict_type",
             "Input should be a valid OrderedDict",
