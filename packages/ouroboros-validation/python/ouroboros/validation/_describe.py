@@ -470,6 +470,8 @@ def _warn_unsupported_field_attributes(info: FieldInfo, ctx: DescribeContext) ->
             unset = PYDANTIC_UNDEFINED
         if value is unset or (attr in ("default", "default_factory") and not ctx.in_model):
             continue
+        if attr in ("validation_alias", "serialization_alias") and value == info.alias:
+            continue  # set from `alias` by Field(): warned about as `alias`
         warnings.warn(
             f"The {attr!r} attribute with value {value!r} was provided to the `Field()` function, "
             f"which has no effect in the context it was used. {attr!r} is field-specific metadata, "

@@ -127,6 +127,7 @@ class FieldInfo:
     """
 
     __slots__ = (
+        "_metadata_items",
         "_validators",
         "alias",
         "alias_priority",
@@ -177,9 +178,14 @@ class FieldInfo:
         self.init: bool | None = kwargs.pop("init", None)
         self.init_var: bool | None = kwargs.pop("init_var", None)
         self.kw_only: bool | None = kwargs.pop("kw_only", None)
-        if self.alias is not None and self.alias_priority is None:
+        if self.alias_priority is None and (
+            self.alias is not None or self.validation_alias is not None or self.serialization_alias is not None
+        ):
             self.alias_priority = 2
         self._validators: list[tuple[str, Any]] = kwargs.pop("_validators", [])
+        # Other `Annotated` items of the field (annotated_types objects, unknown objects),
+        # listed in `metadata` after the constraints, as Pydantic records them.
+        self._metadata_items: list[Any] = []
         self.constraints: dict[str, Any] = {k: v for k, v in kwargs.items() if v is not None}
         if self.default is not PYDANTIC_UNDEFINED and self.default_factory is not None:
             raise TypeError("cannot specify both default and default_factory")
@@ -208,12 +214,28 @@ class FieldInfo:
         elif default is not PYDANTIC_UNDEFINED:
             info.default = default
         info.annotation = annotation
+        info._metadata_items = [*info._metadata_items, *(m for m in metadata if not isinstance(m, FieldInfo))]
         return info
 
     @property
     def metadata(self) -> list[Any]:
-        """The constraints, as ``[{"gt": 0}, ...]`` style entries."""
-        return [{k: v} for k, v in self.constraints.items()]
+        """The constraints as Pydantic records them: ``annotated_types`` objects (``Gt(gt=0)``,
+        ``MaxLen(max_length=3)``), ``Strict``/``FailFast``, the rest (``pattern``...) in one
+        ``_PydanticGeneralMetadata``; then the field's other ``Annotated`` items."""
+        if not self.constraints:
+            return list(self._metadata_items)
+        markers = _metadata_markers()
+        out: list[Any] = []
+        general: dict[str, Any] = {}
+        for key, value in self.constraints.items():
+            marker = markers.get(key)
+            if marker is None:
+                general[key] = value
+            else:
+                out.append(marker(value))
+        if general:
+            out.append(_PydanticGeneralMetadata(**general))
+        return [*out, *self._metadata_items]
 
     def is_required(self) -> bool:
         """True when the field has neither a default nor a default factory."""
@@ -251,6 +273,7 @@ class FieldInfo:
             setattr(merged, name, mine if unset else theirs)
         merged.constraints = {**self.constraints, **other.constraints}
         merged._validators = [*self._validators, *other._validators]
+        merged._metadata_items = [*self._metadata_items, *other._metadata_items]
         return merged
 
     def _repr_parts(self) -> list[str]:
@@ -264,12 +287,21 @@ class FieldInfo:
         if self.default is not PYDANTIC_UNDEFINED:
             parts.append(f"default={self.default!r}")
         if self.default_factory is not None:
-            parts.append(f"default_factory={getattr(self.default_factory, '__name__', self.default_factory)}")
-        for name in ("alias", "validation_alias", "serialization_alias", "title", "description", "examples"):
+            parts.append(f"default_factory={display_as_type(self.default_factory)}")
+        # Pydantic's attribute order; an alias repeated as validation/serialization alias is shown once.
+        for name in _REPR_ORDER:
             value = getattr(self, name)
-            if value is not None:
-                parts.append(f"{name}={value!r}")
-        parts.extend(f"{k}={v!r}" for k, v in self.constraints.items())
+            if (
+                value is None
+                or (name in ("validation_alias", "serialization_alias") and value == self.alias)
+                or (name == "frozen" and value is False)
+                or (name == "repr" and value is True)
+            ):
+                continue
+            parts.append(f"{name}={value!r}")
+        metadata = self.metadata
+        if metadata:
+            parts.append(f"metadata={metadata!r}")
         return parts
 
     def __repr__(self) -> str:
@@ -277,6 +309,65 @@ class FieldInfo:
 
     def __str__(self) -> str:
         return " ".join(self._repr_parts())
+
+
+# FieldInfo attributes in Pydantic's repr order (after default/default_factory, before metadata).
+_REPR_ORDER = (
+    "alias",
+    "alias_priority",
+    "validation_alias",
+    "serialization_alias",
+    "title",
+    "field_title_generator",
+    "description",
+    "examples",
+    "exclude",
+    "exclude_if",
+    "discriminator",
+    "deprecated",
+    "json_schema_extra",
+    "frozen",
+    "validate_default",
+    "repr",
+    "init",
+    "init_var",
+    "kw_only",
+)
+
+
+class _PydanticGeneralMetadata:
+    """The constraints with no ``annotated_types`` class (``pattern``, ``allow_inf_nan``...)."""
+
+    def __init__(self, **constraints: Any) -> None:
+        self.__dict__.update(constraints)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(vars(self).items(), key=lambda kv: kv[0])))
+
+    def __repr__(self) -> str:
+        return f"_PydanticGeneralMetadata({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+def _metadata_markers() -> dict[str, Any]:
+    import annotated_types
+
+    from ouroboros.validation._more_types import FailFast
+    from ouroboros.validation._types import Strict
+
+    return {
+        "strict": Strict,
+        "gt": annotated_types.Gt,
+        "ge": annotated_types.Ge,
+        "lt": annotated_types.Lt,
+        "le": annotated_types.Le,
+        "multiple_of": annotated_types.MultipleOf,
+        "min_length": annotated_types.MinLen,
+        "max_length": annotated_types.MaxLen,
+        "fail_fast": FailFast,
+    }
 
 
 def Field(
@@ -337,6 +428,17 @@ def Field(
         _v1_keyword("`max_items` is deprecated and will be removed, use `max_length` instead")
     if extra:
         frozen, json_schema_extra = _v1_extra_keywords(extra, frozen, json_schema_extra)
+    if validation_alias:
+        from ouroboros.validation.aliases import AliasChoices, AliasPath
+
+        # (A list of choices is an ouroboros extension, as `alias=[...]` paths are in Pydantic.)
+        if not isinstance(validation_alias, (str, list, AliasChoices, AliasPath)):
+            raise TypeError("Invalid `validation_alias` type. it should be `str`, `AliasChoices`, or `AliasPath`")
+    # As Pydantic: an alias is also the validation alias, and (a str) the serialization alias.
+    if serialization_alias is None and isinstance(alias, str):
+        serialization_alias = alias
+    if validation_alias is None:
+        validation_alias = alias
     return FieldInfo(
         default,
         default_factory=default_factory,

@@ -203,10 +203,11 @@ def _model_signature(cls: type) -> inspect.Signature:
     taken = {p.name for p in params}
     needs_var_kw = config.get("extra") == "allow"
     for name, info in cls.__ouroboros_fields__.items():  # type: ignore[attr-defined]
-        alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
-        if by_alias and isinstance(alias, str) and alias.isidentifier():
+        # Pydantic's choice: the alias, else the validation alias (when a str), else the name.
+        alias = next((a for a in (info.alias, info.validation_alias) if isinstance(a, str)), None)
+        if by_alias and alias is not None and alias.isidentifier():
             param_name = alias
-        elif (by_name or not alias) and name.isidentifier():
+        elif (by_name or alias is None) and name.isidentifier():
             param_name = name
         else:
             needs_var_kw = True

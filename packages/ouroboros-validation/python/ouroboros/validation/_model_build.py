@@ -176,6 +176,7 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
         elif value is not PYDANTIC_UNDEFINED and value is not Ellipsis:
             # `x: int = ...` is a required field, as in Pydantic.
             info.default = value
+        info._metadata_items = [*info._metadata_items, *(m for m in metadata if not isinstance(m, FieldInfo))]
         info.annotation = annotation
         if final:
             info.frozen = True
@@ -618,22 +619,19 @@ def build_description(cls: Any) -> dict[str, Any]:
                 if isinstance(item, FieldInfo):
                     resolved = resolved.merge(item)
             info = resolved.merge(info)
+            info._metadata_items = [*info._metadata_items, *(m for m in metadata if not isinstance(m, FieldInfo))]
             info.annotation = annotation
         elif has_forward_refs(annotation):
             # ``list['Hero']``: evaluated in place, so ``model_fields`` shows the type.
             info = copy.copy(info)
             info.annotation = _evaluate_nested(annotation, ctx)
         generator = config.get("alias_generator")
-        if generator is not None and info.alias is None:
-            from ouroboros.validation.aliases import AliasGenerator
+        if generator is not None:
+            from ouroboros.validation.aliases import apply_alias_generator
 
-            if isinstance(generator, AliasGenerator):
-                alias, v_alias, s_alias = generator.generate_aliases(name)
-                info.alias = alias
-                info.validation_alias = info.validation_alias or v_alias
-                info.serialization_alias = info.serialization_alias or s_alias
-            else:
-                info.alias = generator(name)
+            # A copy: a parent's field keeps the aliases its own config gave it.
+            info = copy.copy(info)
+            apply_alias_generator(generator, name, info)
         if info.title is None:
             title_generator = info.field_title_generator or config.get("field_title_generator")
             if title_generator is not None:
@@ -669,6 +667,11 @@ def build_description(cls: Any) -> dict[str, Any]:
             "json_schema_extra",
         ):
             value = getattr(info, key)
+            if key == "alias" and value is not None and not isinstance(value, str):
+                continue  # `Field(alias=['a', 0])`: a path, described as the validation alias
+            if key in ("validation_alias", "serialization_alias") and value == info.alias and isinstance(value, str):
+                # The alias itself (Field(alias=...) sets all three): described once, as `alias`.
+                continue
             if value is not None:
                 if key == "validation_alias":
                     from ouroboros.validation.aliases import validation_keys
@@ -716,6 +719,14 @@ def build_description(cls: Any) -> dict[str, Any]:
                 " (use check_fields=False if you're inheriting from the model and intended this)",
                 code="decorator-missing-field",
             )
+    generator = config.get("alias_generator")
+    if generator is not None:
+        from ouroboros.validation.aliases import apply_computed_alias_generator
+
+        computed = cls.__ouroboros_computed__
+        for computed_name in list(computed):
+            computed[computed_name] = copy.copy(computed[computed_name])
+            apply_computed_alias_generator(generator, computed_name, computed[computed_name])
     description: dict[str, Any] = {
         "format": SCHEMA_FORMAT_VERSION,
         "type": "model",

@@ -171,15 +171,10 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
             for item in split_annotated(annotation)[1]:
                 if isinstance(item, FieldInfo):
                     field = field.merge(item)
-            if generator is not None and field.alias is None:
-                from ouroboros.validation.aliases import AliasGenerator
+            if generator is not None:
+                from ouroboros.validation.aliases import apply_alias_generator
 
-                if isinstance(generator, AliasGenerator):
-                    field.alias, v_alias, s_alias = generator.generate_aliases(name)
-                    field.validation_alias = field.validation_alias or v_alias
-                    field.serialization_alias = field.serialization_alias or s_alias
-                else:
-                    field.alias = generator(name)
+                apply_alias_generator(generator, name, field)
             sub.top_annotation = annotation
             schema = describe_field(annotation, lambda a: describe_type(a, sub))
             for dec in decorators:
@@ -204,9 +199,9 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
             elif not required:
                 entry["omit_missing"] = True
             for attr in ("alias", "serialization_alias"):
-                if getattr(field, attr) is not None:
+                if getattr(field, attr) is not None and (attr == "alias" or field.serialization_alias != field.alias):
                     entry[attr] = getattr(field, attr)
-            if field.validation_alias is not None:
+            if field.validation_alias is not None and field.validation_alias != field.alias:
                 from ouroboros.validation.aliases import validation_keys
 
                 entry["validation_alias"] = validation_keys(field.validation_alias)

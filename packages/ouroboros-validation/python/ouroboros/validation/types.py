@@ -1,7 +1,13 @@
 """Special and constrained types (``pydantic.types``)."""
 
 from ouroboros.validation._discriminator import Discriminator, Tag
-from ouroboros.validation._encoded import Base64Encoder, EncodedBytes, EncodedStr, EncoderProtocol
+from ouroboros.validation._encoded import (  # noqa: F401 - Base64UrlEncoder importable here, as in Pydantic
+    Base64Encoder,
+    Base64UrlEncoder,
+    EncodedBytes,
+    EncodedStr,
+    EncoderProtocol,
+)
 from ouroboros.validation._migration import getattr_migration
 from ouroboros.validation._more_types import *  # noqa: F403 - the module's public names are its __all__
 from ouroboros.validation._more_types import __all__ as _more
