@@ -141,7 +141,11 @@ def _plain_serializers_in_adapter(lib: Any) -> Any:
     doubled = Annotated[int, lib.PlainSerializer(lambda v: v * 2)]
     json_only = Annotated[int, lib.PlainSerializer(str, when_used="json")]
     return [
-        (lib.TypeAdapter(t).dump_python(v), lib.TypeAdapter(t).dump_python(v, mode="json"), lib.TypeAdapter(t).dump_json(v))
+        (
+            lib.TypeAdapter(t).dump_python(v),
+            lib.TypeAdapter(t).dump_python(v, mode="json"),
+            lib.TypeAdapter(t).dump_json(v),
+        )
         for t, v in [
             (doubled, 3),
             (list[doubled], [1, 2]),

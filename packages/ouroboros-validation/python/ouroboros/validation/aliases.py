@@ -78,10 +78,15 @@ def apply_alias_generator(generator: Any, field_name: str, info: Any) -> None:
     """Pydantic's rule for a config's ``alias_generator``: it fills the aliases a field lacks,
     and replaces those it generated itself (``alias_priority`` 1, as when a subclass's generator
     meets a parent's field); an alias given with ``Field()`` (priority 2) stays."""
-    if info.alias_priority is not None and info.alias_priority > 1 and None not in (
-        info.alias,
-        info.validation_alias,
-        info.serialization_alias,
+    if (
+        info.alias_priority is not None
+        and info.alias_priority > 1
+        and None
+        not in (
+            info.alias,
+            info.validation_alias,
+            info.serialization_alias,
+        )
     ):
         return
     alias = validation_alias = serialization_alias = None
