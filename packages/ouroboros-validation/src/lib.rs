@@ -28,6 +28,13 @@ impl SchemaValidator {
         })
     }
 
+    /// The model classes, functions and values the compiled schema holds,
+    /// for the garbage collector: a class made at run time (`create_model`,
+    /// `Model[int]`) and its validator form a cycle it frees once unused.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        self.core.traverse(visit)
+    }
+
     /// "1 validation error for <title>".
     #[getter]
     fn title(&self) -> &str {

@@ -180,6 +180,18 @@ pub struct LazyLineErrors {
 
 #[pymethods]
 impl LazyLineErrors {
+    /// The inputs and the exceptions in `ctx` (whose tracebacks can lead
+    /// back to this error) for the garbage collector.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for line in &self.lines {
+            visit.call(&line.input)?;
+            if let Some((_, obj)) = &line.ctx_py {
+                visit.call(obj)?;
+            }
+        }
+        Ok(())
+    }
+
     fn __len__(&self) -> usize {
         self.lines.len()
     }

@@ -12,6 +12,7 @@ pub mod serialize;
 mod special;
 pub mod string_cache;
 mod temporal;
+mod traverse;
 mod union;
 pub mod validator;
 

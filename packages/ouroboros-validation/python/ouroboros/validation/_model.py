@@ -19,6 +19,7 @@ from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo, M
 from ouroboros.validation._model_build import (
     PARENT_NAMESPACES,
     UndefinedAnnotation,
+    WeakNamespace,
     build_description,
     collect_fields,
     computed_fields_of,
@@ -118,7 +119,7 @@ def _add_caller_namespace(cls: Any) -> None:
     if frame is None or frame.f_locals is frame.f_globals:
         return
     own = cls.__dict__.get("__ouroboros_localns__", {})
-    type.__setattr__(cls, "__ouroboros_localns__", {**frame.f_locals, **own})
+    type.__setattr__(cls, "__ouroboros_localns__", WeakNamespace({**frame.f_locals, **own}))
 
 
 def revalidation_input(cls: Any, value: Any) -> Any:
@@ -451,7 +452,7 @@ class ModelMetaclass(type):
         namespace["__ouroboros_computed__"] = computed_fields_of(namespace, bases)
         frame = sys._getframe(1)
         if frame.f_code.co_name != "<module>" and "__ouroboros_localns__" not in namespace:
-            namespace["__ouroboros_localns__"] = dict(frame.f_locals)
+            namespace["__ouroboros_localns__"] = WeakNamespace(frame.f_locals)
             if "__pydantic_extra__" in annotations:
                 # The names a typed `__pydantic_extra__` is resolved with first, whatever a
                 # later model_rebuild() adds (as Pydantic's parent namespace).
@@ -651,11 +652,13 @@ class BaseModel(metaclass=ModelMetaclass):
         if not force and isinstance(cls.__dict__.get("__ouroboros_validator__"), SchemaValidator):
             if _types_namespace:
                 # Kept for names only the JSON Schema resolves (serializer return annotations).
-                localns = {**cls.__dict__.get("__ouroboros_localns__", {}), **_types_namespace}
+                localns = WeakNamespace({**cls.__dict__.get("__ouroboros_localns__", {}), **_types_namespace})
                 type.__setattr__(cls, "__ouroboros_localns__", localns)
             return None
         frame = sys._getframe(1)
-        localns = {**cls.__dict__.get("__ouroboros_localns__", {}), **frame.f_locals, **(_types_namespace or {})}
+        localns = WeakNamespace(
+            {**cls.__dict__.get("__ouroboros_localns__", {}), **frame.f_locals, **(_types_namespace or {})}
+        )
         type.__setattr__(cls, "__ouroboros_localns__", localns)
         return cls._ouroboros_build(raise_errors=raise_errors) is not None
 
@@ -1369,7 +1372,7 @@ def _create_generic_submodel(
         ns["__module__"] = module
         ns["__ouroboros_typevars__"] = dict(zip(own_params, args, strict=False))
         ns["__ouroboros_generic_meta__"] = {"origin": origin, "args": args, "parameters": parameters}
-        ns["__ouroboros_localns__"] = {**origin.__dict__.get("__ouroboros_localns__", {}), **parent_ns}
+        ns["__ouroboros_localns__"] = WeakNamespace({**origin.__dict__.get("__ouroboros_localns__", {}), **parent_ns})
         ns["__ouroboros_build_later__"] = True
         if "__slots__" in origin.__dict__:
             ns["__slots__"] = origin.__dict__["__slots__"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import sys
 import typing
 import warnings
+import weakref
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ouroboros.core import SCHEMA_FORMAT_VERSION
@@ -576,6 +579,53 @@ def _evaluate_nested(annotation: Any, ctx: Any) -> Any:
 PARENT_NAMESPACES: list[dict[str, Any]] = []
 
 
+class _WeakRef(weakref.ref):  # type: ignore[type-arg]
+    """A namespace entry held weakly (told apart from a user's own ``weakref.ref`` value)."""
+
+    __slots__ = ()
+
+
+class WeakNamespace(Mapping[str, Any]):
+    """The names a class remembers for resolving its annotations later (the locals of the
+    function that defined or parametrized it, the names given to ``model_rebuild``).
+
+    Classes and model instances are held weakly, as Pydantic holds its parent namespace: a
+    model made at run time (``create_model``, ``Model[int]``) that only another class's
+    remembered names refer to is freed, not kept for the life of the process. Other values
+    are held as they are."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, names: Mapping[str, Any] | None = None) -> None:
+        if isinstance(names, WeakNamespace):
+            self._names: dict[str, Any] = dict(names._names)
+            return
+        self._names = {}
+        for key, value in (names or {}).items():
+            if isinstance(value, type) or getattr(type(value), "__ouroboros_model__", False):
+                with contextlib.suppress(TypeError):  # a class without weak reference support
+                    value = _WeakRef(value)
+            self._names[key] = value
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._names[key]
+        if isinstance(value, _WeakRef):
+            value = value()
+            if value is None:
+                raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        names = self._names
+        return iter([key for key, value in names.items() if not isinstance(value, _WeakRef) or value() is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"WeakNamespace({dict(self)!r})"
+
+
 def build_description(cls: Any) -> dict[str, Any]:
     """The plain-data description of model ``cls`` (see ouroboros-schema's README)."""
     config = cls.model_config
@@ -911,4 +961,4 @@ def computed_fields_of(namespace: dict[str, Any], bases: tuple[type, ...]) -> di
     return out
 
 
-__all__ += ["UndefinedAnnotation", "computed_fields_of"]
+__all__ += ["UndefinedAnnotation", "WeakNamespace", "computed_fields_of"]
