@@ -444,7 +444,12 @@ impl SchemaValidator {
             // `mode="before"` model validators see the fields with the new value (by name) and
             // may change it, as in pydantic-core.
             let mut value = value.clone();
-            if !model.before.is_empty() {
+            if model.root_model {
+                // A RootModel's `mode="before"` validators see the new value itself.
+                if name == "root" {
+                    value = model.run_before(py, &Inp::Py(value))?;
+                }
+            } else if !model.before.is_empty() {
                 let data = dict.copy()?;
                 data.set_item(name, &value)?;
                 let data = model.run_before(py, &Inp::Py(data.into_any()))?;

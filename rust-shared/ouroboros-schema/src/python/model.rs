@@ -795,11 +795,46 @@ impl ModelValidator {
         inp: &Inp<'_, 'py>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<FieldsOut<'py>> {
-        let out = self.validate_fields_of(py, inp, st);
         if self.root_model {
-            return out.map_err(Self::without_root_loc);
+            return self.validate_root(py, inp, st);
         }
-        out
+        self.validate_fields_of(py, inp, st)
+    }
+
+    /// A `RootModel`'s input is its value, validated by the `root` field's validator with
+    /// errors located inside it. `PydanticUndefined` (`RootModel()`) takes the field's
+    /// default, which leaves the fields-set record empty; without a default the validator
+    /// reports it (`list_type` for `RootModel[list[int]]`), as in Pydantic.
+    fn validate_root<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<FieldsOut<'py>> {
+        let field = self.fields.first().ok_or_else(|| {
+            ValError::from(pyo3::exceptions::PyRuntimeError::new_err(
+                "a root model without its root field",
+            ))
+        })?;
+        let dict = PyDict::new(py);
+        let mut seen = Seen::new(self.fields.len());
+        let undefined_input = matches!(inp, Inp::Py(o) if o.is(&undefined(py)?));
+        if undefined_input && !matches!(field.default, FieldDefault::Required) {
+            let mut errors = Errors::default();
+            self.fill_default(py, 0, &dict, st, &mut errors)?;
+            if !errors.is_empty() {
+                return Err(Self::without_root_loc(ValError::Lines(errors.0)));
+            }
+        } else {
+            let value = field.validator.validate(py, inp, st)?;
+            dict.set_item(field.name.bind(py), value)?;
+            seen.set(0);
+        }
+        Ok(FieldsOut {
+            dict,
+            fields_set: self.fields_set(py, &seen)?,
+            extra: None,
+        })
     }
 
     /// A root model's errors without the `root` field's location: the
@@ -1101,6 +1136,10 @@ impl ModelValidator {
         let saved = st.data.replace(data);
         let r = field.validator.validate(py, &Inp::Py(value.clone()), st);
         st.data = saved;
+        if self.root_model {
+            // A RootModel's value is the model: its errors are located inside it.
+            return r.map(Some);
+        }
         r.map(Some)
             .map_err(|e| e.with_outer(&LocItem::Key(name.into())))
     }
@@ -1171,10 +1210,11 @@ fn step<'a, 'py>(
 impl ModelValidator {
     /// Whether every call needs the general field lookup (nested alias paths,
     /// several keys for one field, locations by field name): readers that
-    /// match flat keys themselves (JSON streaming, pairs) must not be used.
+    /// match flat keys themselves (JSON streaming, pairs) must not be used; nor for a root
+    /// model, whose input is its value.
     #[must_use]
     pub fn needs_general_lookup(&self) -> bool {
-        self.nested || self.multi_key || !self.loc_by_alias
+        self.nested || self.multi_key || !self.loc_by_alias || self.root_model
     }
 
     /// Whether this call needs the general field lookup: nested alias paths,

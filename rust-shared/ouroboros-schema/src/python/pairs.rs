@@ -20,7 +20,11 @@ use super::validator::State;
 /// are read here too: the key earliest in the field's lookup wins, whatever
 /// the order of the pairs, as in the general lookup.
 pub fn accepts(model: &ModelValidator) -> bool {
-    model.before.is_empty() && model.wrap.is_none() && !model.nested && model.loc_by_alias
+    model.before.is_empty()
+        && model.wrap.is_none()
+        && !model.nested
+        && model.loc_by_alias
+        && !model.root_model
 }
 
 /// Build one instance of `model` from `pairs`; `whole` gives the input as a

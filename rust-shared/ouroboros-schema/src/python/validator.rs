@@ -219,7 +219,9 @@ impl Validator {
                     ))
                 })?;
                 match inp {
-                    Inp::Py(o) if o.is_exact_instance_of::<PyDict>() => {
+                    // A root model hands its input on to its value's validator unchanged:
+                    // only the models reading fields out of a dict track it.
+                    Inp::Py(o) if o.is_exact_instance_of::<PyDict>() && !model.root_model => {
                         // A dict that encloses itself is a cycle (Pydantic's
                         // `recursion_loop`), told apart from deep acyclic input.
                         let id = o.as_ptr() as usize;

@@ -87,6 +87,14 @@ def _inherits_default(cls: type, name: str) -> bool:
     return False
 
 
+def _inherits_direct_call(cls: type, name: str) -> bool:
+    """Whether ``cls`` finds ``name`` as a parent's validator method (see ``_DirectCall``)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return isinstance(klass.__dict__[name], _DirectCall)
+    return False
+
+
 # Model classes whose validator is being built right now.
 _BUILDING: set[Any] = set()
 
@@ -415,6 +423,10 @@ class ModelMetaclass(type):
         if isinstance(namespace.get("Config"), type):
             own_config = _class_config(namespace["Config"], own_config)
         config = merge_config(parent_configs, own_config, config_kwargs)
+        if config.get("extra") is not None and any(getattr(b, "__ouroboros_root_model__", False) for b in bases):
+            raise PydanticUserError(
+                "`RootModel` does not support setting `model_config['extra']`", code="root-model-extra"
+            )
         annotations = namespace.get("__annotations__", {})
         decorators: list[DecoratorInfo] = []
         for base in reversed(bases):
@@ -458,6 +470,11 @@ class ModelMetaclass(type):
                 # later model_rebuild() adds (as Pydantic's parent namespace).
                 namespace["__ouroboros_definition_ns__"] = namespace["__ouroboros_localns__"]
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        for method in ("model_validate", "model_validate_json"):
+            # A parent's validator installed as its method is not this class's: until this
+            # class is built (it may wait for a name), the method is BaseModel's.
+            if method not in namespace and _inherits_direct_call(cls, method):
+                type.__setattr__(cls, method, BaseModel.__dict__[method])
         if not build_later:
             _generic_parameters(cls, bases)
         fields = collect_fields(cls, annotations, namespace)
@@ -535,7 +552,24 @@ class ModelMetaclass(type):
     def __pydantic_core_schema__(cls) -> Any:
         """The model's type schema (the stand-in while its build waits, as Pydantic's mock)."""
         validator = cls.__dict__.get("__ouroboros_validator__")
-        return validator if isinstance(validator, _Deferred) else {"type": "model", "cls": cls}
+        if isinstance(validator, _Deferred):
+            return validator
+        return {
+            "type": "model",
+            "cls": cls,
+            "root_model": cls.__pydantic_root_model__,
+            "custom_init": cls.__pydantic_custom_init__,
+        }
+
+    @property
+    def __pydantic_root_model__(cls) -> bool:
+        """Whether this is a ``RootModel`` (its value is its one ``root`` field)."""
+        return bool(getattr(cls, "__ouroboros_root_model__", False))
+
+    @property
+    def __pydantic_custom_init__(cls) -> bool:
+        """Whether the class (or a parent) defines its own ``__init__``."""
+        return not getattr(cls.__init__, "__pydantic_base_init__", False)
 
     @property
     def __pydantic_serializer__(cls) -> Any:
@@ -598,6 +632,8 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def __init__(self, /, **data: Any) -> None:
         type(self).__ouroboros_validator__.validate_init(self, data)
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     # ---- class construction -------------------------------------------
     @classmethod
@@ -934,28 +970,39 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy (shallow unless ``deep``); ``update`` values are not validated."""
-        cls = type(self)
-        clone = cls.__new__(cls)
-        data = copy.deepcopy(self.__dict__) if deep else dict(self.__dict__)
-        extra = getattr(self, "__ouroboros_extra__", None)
-        extra = (copy.deepcopy(extra) if deep else dict(extra)) if extra is not None else None
-        fields_set = set(self.__ouroboros_fields_set__)
-        for key, value in (update or {}).items():
-            if key in cls.__ouroboros_fields__:
-                data[key] = value
-                fields_set.add(key)
-            elif extra is not None:
-                extra[key] = value
+        if deep and update:
+            # Only the fields not replaced are deep-copied, with one memo for all of them.
+            copied = self.__copy__()
+            memo: dict[int, Any] = {id(self): copied}
+            data = copied.__dict__
+            for key, value in data.items():
+                if key not in update:
+                    data[key] = copy.deepcopy(value, memo)
+            extra = _get_slot(copied, "__ouroboros_extra__")
+            for key, value in (extra or {}).items():
+                if key not in update:
+                    extra[key] = copy.deepcopy(value, memo)
+            private = _get_slot(copied, "__ouroboros_private__")
+            if private is not None:
+                _object_setattr(copied, "__ouroboros_private__", copy.deepcopy(private, memo))
+        else:
+            copied = self.__deepcopy__() if deep else self.__copy__()
+        if update:
+            cls = type(self)
+            if cls.model_config.get("extra") == "allow":
+                for key, value in update.items():
+                    if key in cls.__ouroboros_fields__:
+                        copied.__dict__[key] = value
+                    else:
+                        extra = _get_slot(copied, "__ouroboros_extra__")
+                        if extra is None:
+                            extra = {}
+                            _object_setattr(copied, "__ouroboros_extra__", extra)
+                        extra[key] = value
             else:
-                data[key] = value
-        _object_setattr(clone, "__dict__", data)
-        _object_setattr(clone, "__ouroboros_fields_set__", fields_set)
-        if extra is not None:
-            _object_setattr(clone, "__ouroboros_extra__", extra)
-        private = getattr(self, "__ouroboros_private__", None)
-        if private is not None:
-            _object_setattr(clone, "__ouroboros_private__", copy.deepcopy(private) if deep else dict(private))
-        return clone
+                copied.__dict__.update(update)
+            _own_fields_set(copied).update(update)
+        return copied
 
     def model_post_init(self, context: Any, /) -> None:
         """Override to run code after validation (``context`` is None here)."""
@@ -1123,10 +1170,23 @@ class BaseModel(metaclass=ModelMetaclass):
             _object_setattr(self, "__ouroboros_private__", state["__ouroboros_private__"])
 
     def __copy__(self) -> Self:
-        return self.model_copy()
+        """A shallow copy: new dicts of fields, extras and private attributes, the same values."""
+        cls = type(self)
+        m = cls.__new__(cls)
+        _object_setattr(m, "__dict__", copy.copy(self.__dict__))
+        _copy_state(self, m, copy.copy)
+        return m
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        return self.model_copy(deep=True)
+        """A deep copy; a value referring back to this instance refers to the copy."""
+        if memo is None:
+            memo = {}
+        cls = type(self)
+        m = cls.__new__(cls)
+        memo[id(self)] = m
+        _object_setattr(m, "__dict__", copy.deepcopy(self.__dict__, memo))
+        _copy_state(self, m, lambda value: copy.deepcopy(value, memo))
+        return m
 
     # ---- Pydantic v1 names, kept (with Pydantic's deprecation warnings) --------
     def dict(
@@ -1293,6 +1353,20 @@ def _deprecated(message: str) -> None:
     from ouroboros.validation.warnings import PydanticDeprecatedSince20
 
     warnings.warn(PydanticDeprecatedSince20(message), stacklevel=3)
+
+
+def _copy_state(source: Any, target: Any, copier: Any) -> None:
+    """The extras, fields-set record and private attributes of ``source`` on its copy
+    ``target``: extras and private attributes through ``copier`` (unset private values left
+    out), the record as a new set."""
+    extra = _get_slot(source, "__ouroboros_extra__")
+    if extra is not None:
+        _object_setattr(target, "__ouroboros_extra__", copier(extra))
+    _object_setattr(target, "__ouroboros_fields_set__", set(source.__ouroboros_fields_set__))
+    private = _get_slot(source, "__ouroboros_private__")
+    if private is not None:
+        private = {k: v for k, v in private.items() if v is not PYDANTIC_UNDEFINED}
+        _object_setattr(target, "__ouroboros_private__", copier(private))
 
 
 def _get_slot(obj: Any, name: str) -> Any:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, Generic, TypeVar
 
-from ouroboros.validation._decorators import model_serializer, model_validator
+from ouroboros.validation._decorators import model_serializer
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED
 from ouroboros.validation._model import BaseModel
 
@@ -32,17 +33,10 @@ class RootModel(BaseModel, Generic[RootModelRootType]):
                     '"RootModel.__init__" accepts either a single positional argument or arbitrary keyword arguments'
                 )
             root = data
-        type(self).__ouroboros_validator__.validate_init(
-            self, _Boxed({} if root is PYDANTIC_UNDEFINED else {"root": root})
-        )
+        # The value itself is the model's input (the Rust model knows it is a root model).
+        type(self).__ouroboros_validator__.validate_init(self, root)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _ouroboros_wrap_root(cls, value: Any) -> Any:
-        # model_validate(value) and nested fields give the bare value; __init__ gives {"root": value}.
-        if isinstance(value, _Boxed):
-            return value.data
-        return {"root": value}
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @model_serializer
     def _ouroboros_dump_root(self) -> Any:
@@ -56,23 +50,20 @@ class RootModel(BaseModel, Generic[RootModelRootType]):
         out = super().model_dump_json(**kwargs)
         return out if indent is None else json.dumps(json.loads(out), indent=indent, ensure_ascii=False)
 
+    def __copy__(self) -> Any:
+        """A shallow copy whose root value is copied too (as Pydantic's, pydantic#12543)."""
+        m = super().__copy__()
+        m.__dict__["root"] = copy.copy(self.__dict__["root"])
+        return m
+
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, RootModel)
-            and type(self).model_fields == type(other).model_fields
-            and self.root == other.root
-        )
+        if not isinstance(other, RootModel):
+            return NotImplemented
+        # The same root type, then BaseModel's comparison (class, value, private attributes).
+        same_type = type(self).model_fields["root"].annotation == type(other).model_fields["root"].annotation
+        return same_type and super().__eq__(other)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr_args__(self) -> list[tuple[str, Any]]:
         return [("root", self.root)]
-
-
-class _Boxed:
-    """``__init__``'s keyword data, told apart from a bare root value that is a dict."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
