@@ -41,7 +41,7 @@ impl SchemaValidator {
         self.core.title()
     }
 
-    #[pyo3(signature = (input, *, strict = None, extra = None, from_attributes = None, context = None, by_alias = None, by_name = None))]
+    #[pyo3(signature = (input, strict = None, extra = None, from_attributes = None, context = None, by_alias = None, by_name = None))]
     #[allow(clippy::too_many_arguments)]
     fn validate_python<'py>(
         &self,
@@ -66,7 +66,7 @@ impl SchemaValidator {
         guard(|| self.core.validate_python_opts(py, input, opts))
     }
 
-    #[pyo3(signature = (data, *, strict = None, extra = None, context = None, by_alias = None, by_name = None))]
+    #[pyo3(signature = (data, strict = None, extra = None, context = None, by_alias = None, by_name = None))]
     #[allow(clippy::too_many_arguments)]
     fn validate_json<'py>(
         &self,

@@ -27,13 +27,21 @@ pub fn str_to_int(raw: &str) -> Result<ParsedInt, ErrorType> {
         _ => (false, s),
     };
     let body = match body.split_once('.') {
+        // "1.00" is 1; "1." is refused, as by Pydantic.
         Some((whole, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => whole,
-        Some((whole, "")) => whole,
         Some(_) => return Err(ErrorType::IntParsing),
         None => body,
     };
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
         return Err(ErrorType::IntParsing);
+    }
+    if !body.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return Err(ErrorType::IntParsing);
+    }
+    // Plain digits that surely fit an i64: parsed in place, nothing allocated.
+    if body.len() <= 18 && !body.contains('_') {
+        let v: i64 = body.parse().map_err(|_| ErrorType::IntParsing)?;
+        return Ok(ParsedInt::Small(if neg { -v } else { v }));
     }
     let mut digits = String::with_capacity(body.len() + 1);
     if neg {

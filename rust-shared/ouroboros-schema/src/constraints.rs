@@ -14,6 +14,8 @@ pub struct StrConstraints {
     pub pattern: Option<Regex>,
     /// The pattern's text, shared by every error that names it.
     pub pattern_text: Option<std::sync::Arc<str>>,
+    /// The same pattern as a fully built DFA, used for ASCII input (see [`AsciiPattern`]).
+    pub ascii_pattern: Option<std::sync::Arc<AsciiPattern>>,
     pub strip_whitespace: bool,
     pub to_lower: bool,
     pub to_upper: bool,
@@ -65,7 +67,13 @@ impl StrConstraints {
             }
         }
         if let Some(re) = &self.pattern {
-            if !re.is_match(value) {
+            let matched = match &self.ascii_pattern {
+                Some(fast) if value.is_ascii() => {
+                    fast.is_match(value).unwrap_or_else(|| re.is_match(value))
+                }
+                _ => re.is_match(value),
+            };
+            if !matched {
                 let pattern = self
                     .pattern_text
                     .clone()
@@ -75,6 +83,76 @@ impl StrConstraints {
         }
         // A transform that changed nothing still counts as unchanged.
         Ok(owned.filter(|o| o != s))
+    }
+}
+
+/// A string pattern compiled to a dense DFA with ASCII-only classes, which answers
+/// `is_match` for ASCII input with a plain transition loop (no lazy-DFA cache and
+/// no per-thread pool, the fixed cost that dominates matching short field values).
+///
+/// For a pattern whose text is ASCII, matching an ASCII haystack gives the same
+/// answer with ASCII or Unicode classes: `\w`, `\d`, `\s`, `\b` and case folding
+/// differ only on non-ASCII characters, none of which the haystack or the pattern
+/// holds. Patterns this engine cannot build (Unicode properties, too large a
+/// DFA) get no fast path; the `regex` crate stays the reference for all input.
+#[derive(Debug)]
+pub struct AsciiPattern {
+    dfa: regex_automata::dfa::dense::DFA<Vec<u32>>,
+}
+
+impl AsciiPattern {
+    /// Largest DFA kept per pattern; bigger ones fall back to the `regex` crate.
+    const DFA_LIMIT: usize = 64 * 1024;
+
+    /// The fast path of `pattern`, when it has one.
+    #[must_use]
+    pub fn new(pattern: &str) -> Option<Self> {
+        use regex_automata::dfa::{dense, StartKind};
+        use regex_automata::util::syntax;
+        if !pattern.is_ascii() {
+            return None;
+        }
+        let dfa = dense::Builder::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Unanchored)
+                    .accelerate(false)
+                    .dfa_size_limit(Some(Self::DFA_LIMIT))
+                    .determinize_size_limit(Some(4 * Self::DFA_LIMIT)),
+            )
+            .build(pattern)
+            .ok()?;
+        Some(Self { dfa })
+    }
+
+    /// Whether `s` (ASCII) holds a match; `None` when the DFA gave up (a quit state).
+    #[must_use]
+    pub fn is_match(&self, s: &str) -> Option<bool> {
+        use regex_automata::dfa::Automaton;
+        let dfa = &self.dfa;
+        let mut state = dfa
+            .start_state_forward(&regex_automata::Input::new(s))
+            .ok()?;
+        for &b in s.as_bytes() {
+            state = dfa.next_state(state, b);
+            if dfa.is_special_state(state) {
+                if dfa.is_match_state(state) {
+                    return Some(true);
+                }
+                if dfa.is_dead_state(state) {
+                    return Some(false);
+                }
+                if dfa.is_quit_state(state) {
+                    return None;
+                }
+            }
+        }
+        state = dfa.next_eoi_state(state);
+        if dfa.is_quit_state(state) {
+            return None;
+        }
+        Some(dfa.is_match_state(state))
     }
 }
 

@@ -179,7 +179,7 @@ impl ListValidator {
                     match self.item.validate(py, &Inp::Py(item), st) {
                         Ok(v) => out_list.append(v)?,
                         Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                        Err(e) => errors.push(e, LocItem::Index(i))?,
                     }
                 }
                 if !errors.is_empty() {
@@ -214,7 +214,7 @@ impl ListValidator {
                     match self.item.validate(py, &Inp::Py(item), st) {
                         Ok(v) => out.push(v),
                         Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                        Err(e) => errors.push(e, LocItem::Index(i))?,
                     }
                 }
             }
@@ -229,7 +229,7 @@ impl ListValidator {
                     match self.item.validate(py, &Inp::Json(item), st) {
                         Ok(v) => out.push(v),
                         Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, &LocItem::Index(i))?,
+                        Err(e) => errors.push(e, LocItem::Index(i))?,
                     }
                 }
             }
@@ -277,7 +277,7 @@ impl ListValidator {
                 Ok(v) if v.is(&item) => {}
                 Ok(v) => list.set_item(i, v)?,
                 Err(e) if is_omit(py, &e) => omitted.push(i),
-                Err(e) => errors.push(e, &LocItem::Index(i))?,
+                Err(e) => errors.push(e, LocItem::Index(i))?,
             }
         }
         if !errors.is_empty() {
@@ -354,13 +354,13 @@ impl TupleValidator {
             };
             match v.validate(py, item, st) {
                 Ok(v) => out.push(v),
-                Err(e) => errors.push(e, &LocItem::Index(i))?,
+                Err(e) => errors.push(e, LocItem::Index(i))?,
             }
         }
         for i in items.len()..self.items.len() {
             errors.0.push(super::error::LineError {
                 kind: ErrorType::Missing,
-                loc: vec![LocItem::Index(i)],
+                loc: smallvec::smallvec![LocItem::Index(i)],
                 input: inp.to_py(py)?.unbind(),
                 ctx_py: None,
             });
@@ -445,14 +445,14 @@ impl DictValidator {
                 Ok(key) => Some(key),
                 Err(e) => {
                     let e = e.with_outer(&LocItem::Key("[key]".into()));
-                    errors.push(e, &loc)?;
+                    errors.push(e, loc.clone())?;
                     None
                 }
             };
             let value = match self.values.validate(py, v, st) {
                 Ok(value) => Some(value),
                 Err(e) => {
-                    errors.push(e, &loc)?;
+                    errors.push(e, loc.clone())?;
                     None
                 }
             };

@@ -11,7 +11,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyType};
 
-use crate::constraints::{FloatConstraints, IntConstraints, LenConstraints, StrConstraints};
+use crate::constraints::{
+    AsciiPattern, FloatConstraints, IntConstraints, LenConstraints, StrConstraints,
+};
 use crate::errors::{CtxValue, ErrorType};
 
 use super::collections::{DictValidator, ListValidator, SeqKind, TupleValidator};
@@ -450,6 +452,10 @@ impl Compiler {
                         min_length: len.min_length,
                         max_length: len.max_length,
                         pattern,
+                        ascii_pattern: pattern_str
+                            .as_deref()
+                            .and_then(AsciiPattern::new)
+                            .map(std::sync::Arc::new),
                         pattern_text: pattern_str.map(|p| p.as_str().into()),
                         strip_whitespace: get_bool(d, "strip_whitespace")?,
                         to_lower: get_bool(d, "to_lower")?,

@@ -10,12 +10,17 @@ use super::input::Inp;
 
 pyo3::import_exception!(ouroboros.validation, ValidationError);
 
+/// An error's location, innermost item first. Two items are stored inline
+/// (a field of a nested model, an item of a list field): most failures
+/// allocate nothing for their location.
+pub type Loc = smallvec::SmallVec<[LocItem; 2]>;
+
 /// One failure at one location. `loc` is stored innermost-first while the
 /// error bubbles up (each level pushes its key), and reversed once at the end.
 #[derive(Debug)]
 pub struct LineError {
     pub kind: ErrorType,
-    pub loc: Vec<LocItem>,
+    pub loc: Loc,
     pub input: Py<PyAny>,
     /// A `ctx` entry given as the Python object itself: the exception a user
     /// validator raised (`"error"`), a Decimal bound (`"gt"`...), as Pydantic's `errors()`.
@@ -50,7 +55,7 @@ impl ValError {
         };
         Self::Lines(vec![LineError {
             kind,
-            loc: Vec::new(),
+            loc: Loc::new(),
             input,
             ctx_py: None,
         }])
@@ -61,7 +66,7 @@ impl ValError {
     pub fn new_py(kind: ErrorType, input: &Bound<'_, PyAny>) -> Self {
         Self::Lines(vec![LineError {
             kind,
-            loc: Vec::new(),
+            loc: Loc::new(),
             input: input.clone().unbind(),
             ctx_py: None,
         }])
@@ -85,17 +90,26 @@ pub struct Errors(pub Vec<LineError>);
 
 impl Errors {
     /// Keep the lines of `err` under `item`; a Python exception aborts.
-    pub fn push(&mut self, err: ValError, item: &LocItem) -> PyResult<()> {
+    pub fn push(&mut self, err: ValError, item: LocItem) -> PyResult<()> {
         match err {
             ValError::Lines(mut lines) => {
-                for line in &mut lines {
-                    line.loc.push(item.clone());
+                if let Some((last, rest)) = lines.split_last_mut() {
+                    for line in rest {
+                        line.loc.push(item.clone());
+                    }
+                    // The last line takes the item itself (most errors have one line).
+                    last.loc.push(item);
                 }
                 if self.0.is_empty() {
                     // The first failing item: its lines become the collection
                     // (no allocation, no copy; most failures have one line).
                     self.0 = lines;
                 } else {
+                    // Room for several more at once: one reallocation, not one
+                    // per doubling, when many fields of a model fail.
+                    if self.0.capacity() - self.0.len() < lines.len() {
+                        self.0.reserve(lines.len().max(7));
+                    }
                     self.0.append(&mut lines);
                 }
                 Ok(())
@@ -239,14 +253,34 @@ pub fn into_py_err_hiding(
                 cls.call1((title, lazy))
             }
         }) {
+            // Raised outside any `except` block (the usual case): nothing to
+            // chain, the ready exception is handed over as it is.
+            Ok(exc) if no_exception_handled() => PyErr::from_value(exc),
             Ok(exc) => {
                 // SAFETY: both are live objects; `PyErr_SetObject` takes its
-                // own references and sets the error indicator fetched next.
+                // own references, chains the handled exception (`__context__`)
+                // as a raise in Python code would, and sets the indicator fetched next.
                 unsafe { pyo3::ffi::PyErr_SetObject(exc.get_type().as_ptr(), exc.as_ptr()) };
                 PyErr::fetch(py)
             }
             Err(e) => e,
         },
+    }
+}
+
+/// Whether no exception is being handled (no `except` block is running on
+/// this thread), so a new exception has no `__context__` to get.
+fn no_exception_handled() -> bool {
+    // SAFETY: called with the thread attached; returns a new reference or NULL.
+    let handled = unsafe { pyo3::ffi::PyErr_GetHandledException() };
+    if handled.is_null() {
+        return true;
+    }
+    // SAFETY: `handled` is a new reference, released here.
+    unsafe {
+        let none = handled == pyo3::ffi::Py_None();
+        pyo3::ffi::Py_DECREF(handled);
+        none
     }
 }
 
@@ -295,7 +329,7 @@ pub fn from_user_exception(py: Python<'_>, err: PyErr, input: &Bound<'_, PyAny>)
     };
     ValError::Lines(vec![LineError {
         kind,
-        loc: Vec::new(),
+        loc: Loc::new(),
         input: input.clone().unbind(),
         ctx_py: Some(("error", value.clone().into_any().unbind())),
     }])
@@ -311,7 +345,7 @@ fn parse_lines(list: &Bound<'_, PyAny>) -> PyResult<Vec<LineError>> {
         let msg: String = item.get_item("msg")?.extract()?;
         let input = item.get_item("input")?.unbind();
         let loc_obj = item.get_item("loc")?;
-        let mut loc = Vec::new();
+        let mut loc = Loc::new();
         for l in loc_obj.try_iter()? {
             let l = l?;
             if let Ok(i) = l.extract::<usize>() {
@@ -379,6 +413,7 @@ fn user_ctx(c: &Bound<'_, PyAny>) -> Option<Vec<(String, crate::errors::CtxValue
 }
 
 /// Whether a user function raised `PydanticOmit`: the item is left out of its list.
+#[inline]
 #[must_use]
 pub fn is_omit(py: Python<'_>, e: &ValError) -> bool {
     match e {

@@ -75,7 +75,7 @@ pub fn value<'py>(
                     }
                     Err(e) if super::error::is_omit(py, &e) => {}
                     Err(e) => {
-                        if let Err(e) = errors.push(e, &LocItem::Index(index)) {
+                        if let Err(e) = errors.push(e, LocItem::Index(index)) {
                             st.depth -= 1;
                             return Ok(Err(e.into()));
                         }
@@ -193,7 +193,7 @@ fn object<'py>(
                         // `PydanticOmit` from a field validator: the field is left out.
                         Err(e) if super::error::is_omit(py, &e) => {}
                         Err(e) => {
-                            if let Err(e) = errors.push(e, &LocItem::Key(field.lookup[j].1.clone()))
+                            if let Err(e) = errors.push(e, LocItem::Key(field.lookup[j].1.clone()))
                             {
                                 return Ok(Err(e.into()));
                             }
@@ -212,7 +212,7 @@ fn object<'py>(
                         if model.extra == ExtraBehavior::Forbid {
                             errors.0.push(LineError {
                                 kind: ErrorType::ExtraForbidden,
-                                loc: vec![LocItem::Key(k.into())],
+                                loc: smallvec::smallvec![LocItem::Key(k.into())],
                                 input: obj.unbind(),
                                 ctx_py: None,
                             });

@@ -325,7 +325,7 @@ impl SchemaValidator {
                     kind: ErrorType::JsonInvalid {
                         error: e.to_string(),
                     },
-                    loc: Vec::new(),
+                    loc: error::Loc::new(),
                     input: input.unbind(),
                     ctx_py: None,
                 }]);
@@ -356,7 +356,7 @@ impl SchemaValidator {
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
                 let err = ValError::Lines(vec![LineError {
                     kind: ErrorType::JsonInvalid { error },
-                    loc: Vec::new(),
+                    loc: error::Loc::new(),
                     input: input.unbind(),
                     ctx_py: None,
                 }]);

@@ -12,7 +12,7 @@ use pyo3::types::{PyDict, PyFrozenSet, PyList, PySet, PyString, PyType};
 
 use crate::errors::{ErrorType, LocItem};
 
-use super::error::{from_user_exception, is_omit, Errors, LineError, ValError, ValResult};
+use super::error::{from_user_exception, is_omit, Errors, LineError, Loc, ValError, ValResult};
 use super::input::Inp;
 use super::validator::{State, Validator};
 
@@ -94,7 +94,7 @@ impl Field {
         }
         match self.validator.validate(py, &Inp::Py(value), st) {
             Ok(v) => dict.set_item(self.name.bind(py), v),
-            Err(e) => errors.push(e, &LocItem::Key(self.name_str.as_str().into())),
+            Err(e) => errors.push(e, LocItem::Key(self.name_str.as_str().into())),
         }
     }
 }
@@ -470,7 +470,7 @@ impl ModelValidator {
                     None => out.dict.set_item(&k, raw)?,
                     Some(v) => match v.validate(py, &Inp::Py(raw), st) {
                         Ok(value) => out.dict.set_item(&k, value)?,
-                        Err(e) => errors.push(e, &LocItem::Key(key.as_str().into()))?,
+                        Err(e) => errors.push(e, LocItem::Key(key.as_str().into()))?,
                     },
                 }
             }
@@ -664,7 +664,7 @@ impl ModelValidator {
                             .into())
                         }
                         Err(e) => {
-                            errors.push(e, &loc)?;
+                            errors.push(e, loc.clone())?;
                             continue;
                         }
                     },
@@ -674,7 +674,7 @@ impl ModelValidator {
                     Some(values) => match values.validate(py, &Inp::Py(v), st) {
                         Ok(value) => value,
                         Err(e) => {
-                            errors.push(e, &loc)?;
+                            errors.push(e, loc.clone())?;
                             continue;
                         }
                     },
@@ -721,7 +721,7 @@ impl ModelValidator {
                                       validation error occurred"
                                 .into(),
                         },
-                        loc: vec![LocItem::Key(field.name_str.as_str().into())],
+                        loc: smallvec::smallvec![LocItem::Key(field.name_str.as_str().into())],
                         input: undefined(py)?.unbind(),
                         ctx_py: None,
                     });
@@ -746,7 +746,7 @@ impl ModelValidator {
             .map_or_else(|| field.name_str.as_str().into(), |(_, s)| s.clone());
         LineError {
             kind: ErrorType::Missing,
-            loc: vec![LocItem::Key(loc)],
+            loc: smallvec::smallvec![LocItem::Key(loc)],
             input: input.clone().unbind(),
             ctx_py: None,
         }
@@ -880,7 +880,7 @@ impl ModelValidator {
                                 ExtraBehavior::Ignore => {}
                                 ExtraBehavior::Forbid => errors.0.push(LineError {
                                     kind: ErrorType::ExtraForbidden,
-                                    loc: vec![LocItem::Key(k.as_ref().into())],
+                                    loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
                                     input: super::input::json_to_py(py, v)?.unbind(),
                                     ctx_py: None,
                                 }),
@@ -903,7 +903,7 @@ impl ModelValidator {
                                 }
                                 // `PydanticOmit` from a field validator: the field is left out.
                                 Err(e) if is_omit(py, &e) => {}
-                                Err(e) => errors.push(e, &LocItem::Key(key.into()))?,
+                                Err(e) => errors.push(e, LocItem::Key(key.into()))?,
                             },
                             None => {
                                 if !self.fill_default(py, i, &dict, st, &mut errors)? {
@@ -1034,7 +1034,7 @@ impl ModelValidator {
                         }
                         // `PydanticOmit` from a field validator: the field is left out.
                         Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
+                        Err(e) => errors.push(e, LocItem::Key(key_str.clone()))?,
                     }
                 }
                 None => {
@@ -1057,7 +1057,7 @@ impl ModelValidator {
                 match self.extra {
                     ExtraBehavior::Forbid => errors.0.push(LineError {
                         kind: ErrorType::ExtraForbidden,
-                        loc: vec![LocItem::Key(k.str()?.to_cow()?.as_ref().into())],
+                        loc: smallvec::smallvec![LocItem::Key(k.str()?.to_cow()?.as_ref().into())],
                         input: v.unbind(),
                         ctx_py: None,
                     }),
@@ -1098,7 +1098,7 @@ impl ModelValidator {
                     }
                     // `PydanticOmit` from a field validator: the field is left out.
                     Err(e) if is_omit(py, &e) => {}
-                    Err(e) => errors.push(e, &LocItem::Key(key_str.clone()))?,
+                    Err(e) => errors.push(e, LocItem::Key(key_str.clone()))?,
                 },
                 None => {
                     if !self.fill_default(py, i, dict, st, errors)? {
@@ -1126,7 +1126,7 @@ impl ModelValidator {
         if field.frozen {
             return Err(ValError::Lines(vec![LineError {
                 kind: ErrorType::FrozenField,
-                loc: vec![LocItem::Key(name.into())],
+                loc: smallvec::smallvec![LocItem::Key(name.into())],
                 input: value.clone().unbind(),
                 ctx_py: None,
             }]));
@@ -1312,11 +1312,11 @@ impl ModelValidator {
                         break;
                     }
                 }
-                let loc_of = |path: &Vec<PathItem>| -> Vec<LocItem> {
+                let loc_of = |path: &Vec<PathItem>| -> Loc {
                     if self.loc_by_alias {
                         path.iter().rev().map(PathItem::loc).collect()
                     } else {
-                        vec![LocItem::Key(field.name_str.as_str().into())]
+                        smallvec::smallvec![LocItem::Key(field.name_str.as_str().into())]
                     }
                 };
                 match found {
@@ -1342,7 +1342,11 @@ impl ModelValidator {
                     None => {
                         if !self.fill_default(py, i, &dict, st, &mut errors)? {
                             let loc = candidates.first().map_or_else(
-                                || vec![LocItem::Key(field.name_str.as_str().into())],
+                                || {
+                                    smallvec::smallvec![LocItem::Key(
+                                        field.name_str.as_str().into()
+                                    )]
+                                },
                                 |p| loc_of(p),
                             );
                             errors.0.push(LineError {
@@ -1373,7 +1377,7 @@ impl ModelValidator {
                         if extra_mode == ExtraBehavior::Forbid {
                             errors.0.push(LineError {
                                 kind: ErrorType::ExtraForbidden,
-                                loc: vec![LocItem::Key(k.as_ref().into())],
+                                loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
                                 input: obj.unbind(),
                                 ctx_py: None,
                             });
@@ -1393,7 +1397,7 @@ impl ModelValidator {
                         if extra_mode == ExtraBehavior::Forbid {
                             errors.0.push(LineError {
                                 kind: ErrorType::ExtraForbidden,
-                                loc: vec![LocItem::Key(key.as_str().into())],
+                                loc: smallvec::smallvec![LocItem::Key(key.as_str().into())],
                                 input: v.unbind(),
                                 ctx_py: None,
                             });

@@ -85,7 +85,7 @@ where
                 match field.validator.validate(py, &Inp::Py(input), st) {
                     Ok(v) => dict.set_item(field.name.bind(py), v)?,
                     Err(e) => {
-                        errors.push(e, &LocItem::Key(field.lookup[j].1.clone()))?;
+                        errors.push(e, LocItem::Key(field.lookup[j].1.clone()))?;
                         order.resize(errors.0.len(), i);
                     }
                 }
@@ -96,7 +96,7 @@ where
                 ExtraBehavior::Forbid => {
                     errors.0.push(LineError {
                         kind: ErrorType::ExtraForbidden,
-                        loc: vec![LocItem::Key(key.into())],
+                        loc: smallvec::smallvec![LocItem::Key(key.into())],
                         input: value()?.unbind(),
                         ctx_py: None,
                     });

@@ -9,6 +9,12 @@ fn lax_ints_from_strings() {
     assert_eq!(str_to_int(" 12 "), Ok(ParsedInt::Small(12)));
     assert_eq!(str_to_int("-7"), Ok(ParsedInt::Small(-7)));
     assert_eq!(str_to_int("1_000"), Ok(ParsedInt::Small(1000)));
+    assert_eq!(str_to_int("1."), Err(ErrorType::IntParsing));
+    assert_eq!(str_to_int("-0"), Ok(ParsedInt::Small(0)));
+    assert_eq!(
+        str_to_int("123456789012345678"),
+        Ok(ParsedInt::Small(123_456_789_012_345_678))
+    );
     assert_eq!(str_to_int("1.0"), Ok(ParsedInt::Small(1)));
     assert_eq!(str_to_int("1.00"), Ok(ParsedInt::Small(1)));
     assert_eq!(str_to_int("1.5"), Err(ErrorType::IntParsing));

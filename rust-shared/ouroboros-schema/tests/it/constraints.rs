@@ -134,3 +134,112 @@ fn collection_lengths() {
     assert!(c.exceeded(3));
     assert!(!c.exceeded(2));
 }
+
+#[test]
+fn ascii_pattern_agrees_with_regex_on_ascii_input() {
+    use ouroboros_schema::constraints::AsciiPattern;
+    let patterns = [
+        r"^\d{5}$",
+        r"^[\w\.-]+@[\w\.-]+\.\w+$",
+        r"(?i)^abc$",
+        r"\bword\b",
+        r"^\s*$",
+        r"[^a]",
+        r".",
+        r"^a.c$",
+        r"(?m)^b$",
+        r"",
+        r"x*",
+        r"^(foo|bar)+$",
+        r"[[:alpha:]]+\d",
+        r"\W",
+        r"\S+$",
+        r"\D",
+    ];
+    let inputs = [
+        "",
+        "12345",
+        "1234",
+        "123456",
+        "alice@example.com",
+        "nope",
+        "ABC",
+        "abc",
+        "aBc",
+        "a word here",
+        "swordfish",
+        "   ",
+        " x ",
+        "a",
+        "aa",
+        "abc\n",
+        "a\nb\nc",
+        "a\nc",
+        "foobar",
+        "foobaz",
+        "ab1",
+        "_",
+        "\t\x0b\x0c\r",
+        "x\u{7f}",
+        "KELVIN k",
+        "s S",
+    ];
+    for p in patterns {
+        let re = StrConstraints::compile_pattern(p).unwrap();
+        let fast = AsciiPattern::new(p).unwrap_or_else(|| panic!("{p} should have a fast path"));
+        for s in inputs {
+            assert_eq!(
+                fast.is_match(s),
+                Some(re.is_match(s)),
+                "pattern {p:?} on {s:?}"
+            );
+        }
+    }
+    // Many generated haystacks (a fixed xorshift sequence) over an alphabet
+    // that hits every class boundary of the patterns above.
+    let alphabet = b"aAzZ09_ .-@\n\t\x0bk!~";
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for p in patterns {
+        let re = StrConstraints::compile_pattern(p).unwrap();
+        let fast = AsciiPattern::new(p).unwrap();
+        for _ in 0..500 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = usize::try_from(seed % 12).unwrap();
+            let s: String = (0..len)
+                .map(|i| {
+                    char::from(alphabet[usize::try_from(seed >> (i * 5)).unwrap() % alphabet.len()])
+                })
+                .collect();
+            assert_eq!(
+                fast.is_match(&s),
+                Some(re.is_match(&s)),
+                "pattern {p:?} on {s:?}"
+            );
+        }
+    }
+    // No fast path where the ASCII engine cannot answer alike.
+    assert!(AsciiPattern::new(r"\p{Greek}").is_none());
+    assert!(AsciiPattern::new("é+").is_none());
+}
+
+#[test]
+fn pattern_checks_use_the_fast_path_only_for_ascii_input() {
+    use ouroboros_schema::constraints::AsciiPattern;
+    let c = StrConstraints {
+        pattern: Some(StrConstraints::compile_pattern(r"^\w+$").unwrap()),
+        ascii_pattern: AsciiPattern::new(r"^\w+$").map(std::sync::Arc::new),
+        pattern_text: Some(r"^\w+$".into()),
+        ..Default::default()
+    };
+    assert_eq!(c.apply("abc_1"), Ok(None));
+    // Unicode \w still holds for non-ASCII input (the regex crate answers).
+    assert_eq!(c.apply("héllo"), Ok(None));
+    assert_eq!(
+        c.apply("a b"),
+        Err(ErrorType::StringPatternMismatch {
+            pattern: r"^\w+$".into()
+        })
+    );
+}

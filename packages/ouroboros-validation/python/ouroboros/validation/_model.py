@@ -771,14 +771,9 @@ class BaseModel(metaclass=ModelMetaclass):
         by_name: bool | None = None,
     ) -> Self:
         """Validate a dict (or an instance, or with ``from_attributes`` any object)."""
+        # Positional: the native method parses positions faster than keywords.
         return cls.__ouroboros_validator__.validate_python(
-            obj,
-            strict=strict,
-            extra=extra,
-            from_attributes=from_attributes,
-            context=context,
-            by_alias=by_alias,
-            by_name=by_name,
+            obj, strict, extra, from_attributes, context, by_alias, by_name
         )
 
     @classmethod
@@ -793,9 +788,7 @@ class BaseModel(metaclass=ModelMetaclass):
         by_name: bool | None = None,
     ) -> Self:
         """Parse and validate JSON in Rust, straight into an instance."""
-        return cls.__ouroboros_validator__.validate_json(
-            json_data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
-        )
+        return cls.__ouroboros_validator__.validate_json(json_data, strict, extra, context, by_alias, by_name)
 
     @classmethod
     def model_validate_strings(

@@ -18,7 +18,6 @@ class SchemaValidator:
     def validate_python(
         self,
         input: Any,
-        *,
         strict: bool | None = None,
         extra: Literal["ignore", "forbid", "allow"] | None = None,
         from_attributes: bool | None = None,
@@ -29,7 +28,6 @@ class SchemaValidator:
     def validate_json(
         self,
         data: str | bytes | bytearray,
-        *,
         strict: bool | None = None,
         extra: Literal["ignore", "forbid", "allow"] | None = None,
         context: Any = None,

@@ -1,0 +1,175 @@
+"""The fast paths taken for speed give Pydantic's answers: string patterns matched by the
+ASCII DFA, lax ints parsed without allocation, many errors at once (inline locations), the
+exception raised with or without an exception being handled, and positional arguments to
+the native validator."""
+
+import json
+from functools import partial
+from typing import Annotated, Any
+
+import pydantic
+import pytest
+
+import ouroboros.validation as ours
+
+PATTERNS = [
+    r"^\d{5}$",
+    r"^[\w\.-]+@[\w\.-]+\.\w+$",
+    r"(?i)^ab[c-e]$",
+    r"\bword\b",
+    r"^\s*$",
+    r"[^a]",
+    r"^a.c$",
+    r"^(foo|bar)+$",
+    r"\W",
+    r"é+",
+    r"^\p{Greek}+$",
+]
+STRINGS = [
+    "",
+    "12345",
+    "1234",
+    "123456",
+    "١٢٣٤٥",  # Arabic-Indic digits: Unicode \d, so Pydantic's engine matches them
+    "alice@example.com",
+    "ålice@exämple.com",
+    "nope",
+    "ABD",
+    "abé",
+    "a word!",
+    "swordfish",
+    " \t ",
+    "\u00a0",
+    "a\nc",
+    "abc",
+    "foobar",
+    "fooba",
+    "ééé",
+    "αβγ",
+    "aaa",
+]
+
+
+def outcome(lib: Any, call: Any) -> Any:
+    try:
+        value = call()
+    except lib.ValidationError as exc:
+        return [(e["type"], e["loc"], e["msg"], e["input"], e.get("ctx")) for e in exc.errors(include_url=False)]
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_patterns_match_as_pydantic_for_ascii_and_other_input(pattern: str) -> None:
+    def make(lib: Any) -> Any:
+        class Model(lib.BaseModel):
+            s: Annotated[str, lib.Field(pattern=pattern)]
+
+        return Model
+
+    mo, mp = make(ours), make(pydantic)
+    for s in STRINGS:
+        data, raw = {"s": s}, json.dumps({"s": s})
+        assert outcome(ours, partial(mo.model_validate, data)) == outcome(pydantic, partial(mp.model_validate, data))
+        assert outcome(ours, partial(mo.model_validate_json, raw)) == outcome(
+            pydantic, partial(mp.model_validate_json, raw)
+        ), (pattern, s)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "-0",
+        "+7",
+        " 42 ",
+        "1_000",
+        "1__0",
+        "_1",
+        "1_",
+        "123456789012345678",
+        "1234567890123456789",
+        "-9223372036854775808",
+        "9223372036854775808",
+        "99999999999999999999999",
+        "1.0",
+        "1.5",
+        "1.",
+        "",
+        "-",
+        "١٢",
+        "12a",
+        "0x10",
+        "\u00a012",
+    ],
+)
+def test_lax_int_strings_as_pydantic(text: str) -> None:
+    ta_o, ta_p = ours.TypeAdapter(int), pydantic.TypeAdapter(int)
+    assert outcome(ours, lambda: ta_o.validate_python(text)) == outcome(pydantic, lambda: ta_p.validate_python(text))
+
+
+def nested(lib: Any) -> Any:
+    class Address(lib.BaseModel):
+        zip_code: Annotated[str, lib.Field(pattern=r"^\d{5}$")]
+
+    class User(lib.BaseModel):
+        id: int
+        name: Annotated[str, lib.Field(min_length=1)]
+        age: Annotated[int, lib.Field(ge=0)]
+        tags: list[int]
+        address: Address
+        friends: list[Address] = []
+
+    return User
+
+
+BAD = {
+    "id": "x",
+    "name": "",
+    "age": -1,
+    "tags": ["a", 1, "b"],
+    "address": {"zip_code": "1"},
+    "friends": [{"zip_code": "12345"}, {"zip_code": "x"}, {}],
+}
+
+
+def test_many_errors_at_every_depth_as_pydantic() -> None:
+    uo, up = nested(ours), nested(pydantic)
+    got = outcome(ours, lambda: uo.model_validate(BAD))
+    assert got == outcome(pydantic, lambda: up.model_validate(BAD))
+    assert len(got) == 8
+    raw = json.dumps(BAD)
+    assert outcome(ours, lambda: uo.model_validate_json(raw)) == outcome(pydantic, lambda: up.model_validate_json(raw))
+
+
+def test_error_raised_inside_except_block_is_chained() -> None:
+    user = nested(ours)
+
+    def inside_handler() -> None:
+        try:
+            raise KeyError("first")
+        except KeyError:
+            user.model_validate(BAD)
+
+    with pytest.raises(ours.ValidationError) as info:
+        inside_handler()
+    assert isinstance(info.value.__context__, KeyError)
+    # Outside any handler there is nothing to chain.
+    with pytest.raises(ours.ValidationError) as info:
+        user.model_validate(BAD)
+    assert info.value.__context__ is None
+    assert info.value.error_count() == 8
+
+
+def test_native_validator_takes_options_by_position_or_keyword() -> None:
+    user = nested(ours)
+    v = user.__ouroboros_validator__
+    good = {"id": "1", "name": "a", "age": 1, "tags": [], "address": {"zip_code": "12345"}}
+    assert v.validate_python(good).id == 1
+    with pytest.raises(ours.ValidationError) as info:
+        v.validate_python(good, True)  # strict: "1" is no int
+    assert info.value.errors()[0]["type"] == "int_type"
+    with pytest.raises(ours.ValidationError):
+        v.validate_python(good, strict=True)
+    with pytest.raises(ours.ValidationError) as info:
+        v.validate_json(json.dumps(good | {"extra": 1}), None, "forbid")
+    assert info.value.errors()[0]["type"] == "extra_forbidden"
