@@ -173,3 +173,18 @@ def test_native_validator_takes_options_by_position_or_keyword() -> None:
     with pytest.raises(ours.ValidationError) as info:
         v.validate_json(json.dumps(good | {"extra": 1}), None, "forbid")
     assert info.value.errors()[0]["type"] == "extra_forbidden"
+
+
+@pytest.mark.parametrize(
+    ("max_digits", "decimal_places"), [(2, 3), (1, 1), (1, 0), (2, 1), (3, None), (None, 1), (4, 0), (5, 2)]
+)
+def test_decimal_digit_limits_as_pydantic(max_digits: int | None, decimal_places: int | None) -> None:
+    from decimal import Decimal
+
+    values = ["0", "-0", "0.0", "00.00", "0E+5", "0E-10", "0.01", "0.010", "1", "1.0", "12.0", "123", "1E+5", "0.001"]
+    ta_o = ours.TypeAdapter(Annotated[Decimal, ours.Field(max_digits=max_digits, decimal_places=decimal_places)])
+    ta_p = pydantic.TypeAdapter(
+        Annotated[Decimal, pydantic.Field(max_digits=max_digits, decimal_places=decimal_places)]
+    )
+    for v in values:
+        assert outcome(ours, partial(ta_o.validate_python, v)) == outcome(pydantic, partial(ta_p.validate_python, v)), v

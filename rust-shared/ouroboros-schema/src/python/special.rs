@@ -220,7 +220,9 @@ fn decimal_digits(value: &Bound<'_, PyAny>) -> PyResult<(usize, usize)> {
     let exponent: i64 = tuple.getattr("exponent")?.extract().unwrap_or(0);
     let significant = digits.iter().rposition(|d| *d != 0).map_or(0, |i| i + 1);
     if significant == 0 {
-        return Ok((1, 0));
+        // Zero: written with a fraction ("0.0", "0E-10") it has no whole digit, as Pydantic
+        // counts it; "0" or "0E+5" has one.
+        return Ok(if exponent < 0 { (0, 0) } else { (1, 0) });
     }
     let trailing = i64::try_from(digits.len() - significant).unwrap_or(0);
     let exponent = exponent + trailing;

@@ -99,6 +99,7 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
     from ouroboros.validation._model_build import (
         _apply_v1_validators,
         _bound,
+        _generated_title,
         _model_validator_call,
         _takes_data,
         _wrap_field_validator,
@@ -175,6 +176,10 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
                 from ouroboros.validation.aliases import apply_alias_generator
 
                 apply_alias_generator(generator, name, field)
+            title_generator = field.field_title_generator or config.get("field_title_generator")
+            if field.title is None and title_generator is not None:
+                # Checked when the TypedDict is described, as Pydantic does (a non-str is a TypeError).
+                _generated_title(title_generator, "field_title_generator", name, field)
             sub.top_annotation = annotation
             schema = describe_field(annotation, lambda a: describe_type(a, sub))
             for dec in decorators:

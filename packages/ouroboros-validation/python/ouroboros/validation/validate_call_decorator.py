@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
+import types
 import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,22 +22,28 @@ def validate_call(func: _F | None = None, /, *, config: Any = None, validate_ret
     so a bad call raises one ``ValidationError`` listing every bad argument.
     """
 
+    # Annotations naming the caller's local names (a class defined in the same function) are
+    # resolved in the namespace the decorator was applied in, as Pydantic does.
+    caller: Any = sys._getframe(1)
+    while caller is not None and str(caller.f_globals.get("__name__", "")).startswith("ouroboros.validation."):
+        caller = caller.f_back  # called through a wrapper of ours (`validate_arguments`)
+    parent_ns = None if caller is None or caller.f_code.co_name == "<module>" else dict(caller.f_locals)
+
     def decorate(f: _F) -> _F:
-        if isinstance(f, (classmethod, staticmethod)):
-            kind = type(f)
-            return kind(decorate(f.__func__))  # type: ignore[return-value]
-        if not callable(f) or isinstance(f, type):
+        _check_target(f)
+        try:
+            sig = inspect.signature(f)
+        except ValueError:
             from ouroboros.validation.errors import PydanticUserError
 
             raise PydanticUserError(
-                "`validate_call` should be applied to functions, not classes", code="validate-call-type"
-            )
-        sig = inspect.signature(f)
+                f"Input function `{f}` doesn't have a valid signature", code="validate-call-type"
+            ) from None
         state: dict[str, Any] = {}
 
         def model() -> Any:
             if "model" not in state:
-                state["model"], state["returns"] = _arguments_model(f, sig, config, validate_return)
+                state["model"], state["returns"] = _arguments_model(f, sig, config, validate_return, parent_ns)
             return state["model"]
 
         def prepare(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -69,10 +77,65 @@ def validate_call(func: _F | None = None, /, *, config: Any = None, validate_ret
                 pos, kw = prepare(args, kwargs)
                 return check_return(f(*pos, **kw))
 
+        if isinstance(f, functools.partial):
+            # As Pydantic names it: "partial(<name of the wrapped function>)".
+            wrapper.__name__ = f"partial({f.func.__name__})"
+            wrapper.__qualname__ = f"partial({f.func.__qualname__})"
         wrapper.raw_function = f
         return wrapper  # type: ignore[no-any-return]
 
     return decorate(func) if func is not None else decorate
+
+
+_FUNCTION_TYPES = (
+    types.FunctionType,
+    types.MethodType,
+    types.LambdaType,
+)
+
+
+def _check_target(f: Any) -> None:
+    """Refuse what ``validate_call`` cannot wrap, with Pydantic's messages."""
+    from ouroboros.validation.errors import PydanticUserError
+
+    def refuse(message: str) -> None:
+        raise PydanticUserError(message, code="validate-call-type")
+
+    if isinstance(f, (classmethod, staticmethod)):
+        name = type(f).__name__
+        refuse(f"The `@{name}` decorator should be applied after `@validate_call` (put `@{name}` on top)")
+    if isinstance(f, type):
+        refuse(
+            f"Unable to validate {f}: `validate_call` should be applied to functions, not classes"
+            " (put `@validate_call` on top of `__init__` or `__new__` instead)"
+        )
+    if isinstance(f, functools.partial):
+        if not isinstance(f.func, _FUNCTION_TYPES):
+            refuse(
+                f"Partial of `{f.func}` is invalid because the type of `{f.func}` is not supported by `validate_call`"
+            )
+        return
+    if isinstance(f, (types.BuiltinFunctionType, types.BuiltinMethodType)):
+        refuse(f"Input built-in function `{f}` is not supported")
+    if isinstance(f, _FUNCTION_TYPES):
+        return
+    if callable(f):
+        refuse(
+            f"Unable to validate {f}: `validate_call` should be applied to functions, not instances or other"
+            " callables. Use `validate_call` explicitly on `__call__` instead."
+        )
+    refuse(
+        f"Unable to validate {f}: `validate_call` should be applied to one of the following: function, method,"
+        " partial, or lambda"
+    )
+
+
+def _unpacked_typed_dict(annotation: Any) -> Any:
+    """``X`` when ``annotation`` is ``Unpack[X]`` (``**kwargs: Unpack[SomeTypedDict]``), else ``None``."""
+    origin = typing.get_origin(annotation)
+    if origin is None or getattr(origin, "_name", None) != "Unpack":
+        return None
+    return typing.get_args(annotation)[0]
 
 
 _MISSING_MESSAGES = {
@@ -152,7 +215,10 @@ def _bind(
             for i, value in enumerate(extra_args, len(positional)):
                 errors.append(_line("unexpected_positional_argument", (i,), "Unexpected positional argument", value))
     extra_kwargs = {k: v for k, v in kwargs.items() if k not in used}
-    if extra_kwargs:
+    if var_kwargs is not None and getattr(model, "__ouroboros_unpacked_kwargs__", False):
+        # `**kwargs: Unpack[TD]`: the keywords are validated as the TypedDict, even when none is given.
+        data[var_kwargs.name] = extra_kwargs
+    elif extra_kwargs:
         if var_kwargs is not None:
             data[var_kwargs.name] = extra_kwargs
         else:
@@ -171,6 +237,9 @@ def _bind(
         rank = {key: i for i, key in enumerate(param_keys)}
 
         def order(line: dict[str, Any]) -> int:
+            if line["type"] == "unexpected_keyword_argument":
+                # Even one named like a positional-only parameter comes after every parameter.
+                return 10 * (len(params) + len(args) + 1)
             head = line["loc"][0] if line["loc"] else None
             if isinstance(head, int):
                 return head if head < len(positional) else len(params) + head
@@ -228,27 +297,49 @@ def _argument_loc(
 
 
 def _arguments_model(
-    f: Callable[..., Any], sig: inspect.Signature, config: Any, validate_return: bool
+    f: Callable[..., Any], sig: inspect.Signature, config: Any, validate_return: bool, parent_ns: Any = None
 ) -> tuple[Any, Any]:
     from ouroboros.validation._fields import Field
     from ouroboros.validation._model import create_model
     from ouroboros.validation._type_adapter import TypeAdapter
+    from ouroboros.validation._typeddict import is_typed_dict
+    from ouroboros.validation.errors import PydanticUserError
 
-    hints = typing.get_type_hints(f, include_extras=True)
+    target = f.func if isinstance(f, functools.partial) else f
+    hints = typing.get_type_hints(target, localns=parent_ns, include_extras=True)
     if any(_mentions_self(h) for h in hints.values()):
-        from ouroboros.validation.errors import PydanticUserError
-
         raise PydanticUserError("`typing.Self` is invalid in this context", code="invalid-self-type")
     fields: dict[str, Any] = {}
+    unpacked = False
     for name, p in sig.parameters.items():
         annotation = hints.get(name, Any)
         if p.kind is p.VAR_POSITIONAL:
             fields[name] = (tuple[annotation, ...], Field(default_factory=tuple))  # type: ignore[valid-type]
+        elif p.kind is p.VAR_KEYWORD and (td := _unpacked_typed_dict(annotation)) is not None:
+            if not is_typed_dict(td):
+                raise PydanticUserError(
+                    f"Unpacked type {td!r} of `**{name}` is not a TypedDict", code="unpack-typed-dict"
+                )
+            keys = set(typing.get_type_hints(typing.get_origin(td) or td))
+            overlap = [
+                q.name
+                for q in sig.parameters.values()
+                if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY) and q.name in keys
+            ]
+            if overlap:
+                td_name = getattr(typing.get_origin(td) or td, "__name__", repr(td))
+                raise PydanticUserError(
+                    f"Typed dictionary {td_name!r} overlaps with parameters {', '.join(map(repr, overlap))}",
+                    code="overlapping-unpack-typed-dict",
+                )
+            fields[name] = (td, ...)
+            unpacked = True
         elif p.kind is p.VAR_KEYWORD:
             fields[name] = (dict[str, annotation], Field(default_factory=dict))  # type: ignore[valid-type]
         else:
             fields[name] = (annotation, ... if p.default is p.empty else p.default)
-    model = create_model(f.__name__, __config__=config, **fields)
+    model = create_model(getattr(target, "__name__", "partial"), __config__=config, **fields)
+    model.__ouroboros_unpacked_kwargs__ = unpacked
     returns = TypeAdapter(hints["return"]) if validate_return and "return" in hints else None
     return model, returns
 
