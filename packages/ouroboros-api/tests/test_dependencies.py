@@ -177,3 +177,34 @@ def test_router_dependency_missing_header_is_422(client):
     r = client.get("/admin/stats")
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["header", "x-key"]
+
+
+def test_plain_async_dependency_trees_run_in_declaration_order():
+    # Plain async trees are compiled into one call expression per route:
+    # router/app dependencies first, then sub-dependencies in slot order.
+    from ouroboros.api import App, TestClient
+
+    tree = App()
+    order: list[str] = []
+
+    async def first(x: int = 1):
+        order.append("first")
+        return x
+
+    async def second(y: Annotated[int, Depends(first)], z: str = "z"):
+        order.append("second")
+        return f"{y}{z}"
+
+    async def guard(q: int = 0):
+        order.append("guard")
+
+    @tree.get("/t", dependencies=[Depends(guard)])
+    async def t(w: Annotated[str, Depends(second)], k: int = 5):
+        return {"w": w, "k": k}
+
+    with TestClient(tree) as c:
+        assert c.get("/t?x=3&z=q&k=2").json() == {"w": "3q", "k": 2}
+        assert order == ["guard", "first", "second"]
+        r = c.get("/t?x=bad")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "x"]

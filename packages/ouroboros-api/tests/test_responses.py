@@ -365,3 +365,42 @@ def test_204_has_no_body_and_the_connection_stays_usable(client):
         r = client.delete("/items/1")
         assert (r.status_code, r.content) == (204, b"")
     assert client.get("/json").status_code == 201
+
+
+def test_redirect_response_class_keeps_its_own_status():
+    from ouroboros.api import App, TestClient
+    from ouroboros.api.responses import RedirectResponse
+
+    redirects = App()
+
+    @redirects.get("/go", response_class=RedirectResponse)
+    async def go():
+        return "https://example.com/docs"
+
+    @redirects.get("/moved", response_class=RedirectResponse, status_code=301)
+    async def moved():
+        return "/elsewhere"
+
+    with TestClient(redirects, follow_redirects=False) as c:
+        r = c.get("/go")
+        assert (r.status_code, r.headers["location"]) == (307, "https://example.com/docs")
+        r = c.get("/moved")
+        assert (r.status_code, r.headers["location"]) == (301, "/elsewhere")
+
+
+@pytest.mark.parametrize("name", ["UJSONResponse", "ORJSONResponse"])
+def test_fastapis_deprecated_json_classes_write_json_and_warn(name):
+    from ouroboros.api import App, TestClient, responses
+    from ouroboros.api.exceptions import FastAPIDeprecationWarning
+
+    cls = getattr(responses, name)
+    json_app = App()
+
+    @json_app.get("/items", response_class=cls)
+    async def items():
+        return [{"item_id": "Foo", "é": 1}]
+
+    with TestClient(json_app) as c, pytest.warns(FastAPIDeprecationWarning, match=name):
+        r = c.get("/items")
+    assert r.json() == [{"item_id": "Foo", "é": 1}]
+    assert r.headers["content-type"] == "application/json"

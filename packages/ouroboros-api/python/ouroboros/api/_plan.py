@@ -671,7 +671,7 @@ def build_invoke(
     fast = not pre and not builder.uses_special and request_index is None
     if fast and root.kind == "async" and len(builder.params) == len(root.slots) and _positional_in_order(root):
         return root.call, True
-    plain = _compile_plain(root, pre)
+    plain = _compile_plain(root, pre, len(builder.params))
     if plain is not None:
         return plain, True
 
@@ -741,36 +741,42 @@ def _plain_calls(dep: Dependant, seen: list[Any]) -> bool:
     )
 
 
-def _compile_plain(root: Dependant, pre: list[Dependant]) -> Callable[..., Any] | None:
+def _compile_plain(root: Dependant, pre: list[Dependant], arity: int) -> Callable[..., Any] | None:
     """The route's invoke without the per-request solver, for the common
     case of plain async dependencies each called once (so the per-request
-    cache has nothing to share), or None."""
+    cache has nothing to share), or None.
+
+    The call tree is written out once as the source of one coroutine
+    function (``await root(a=v0, db=await get_db())``), so a request makes
+    no dict of arguments and no intermediate frames."""
     seen: list[Any] = []
     if not all(_plain_calls(d, seen) for d in [*pre, root]) or len(set(map(id, seen))) != len(seen):
         return None
+    namespace: dict[str, Any] = {}
 
-    def compile_one(dep: Dependant) -> Callable[[tuple[Any, ...]], Any]:
-        call = dep.call
-        params = [(name, index) for name, kind, index in dep.slots if kind == "value"]
-        subs = [(name, compile_one(sub)) for name, kind, sub in dep.slots if kind == "dep"]
+    def expression(dep: Dependant) -> str:
+        name = f"_c{len(namespace)}"
+        namespace[name] = dep.call
+        args = []
+        for arg, kind, payload in dep.slots:
+            if not arg.isidentifier():
+                raise _NotPlain
+            args.append(f"{arg}=v{payload}" if kind == "value" else f"{arg}=await {expression(payload)}")
+        return f"{name}({', '.join(args)})"
 
-        async def run(values: tuple[Any, ...]) -> Any:
-            kwargs = {name: values[index] for name, index in params}
-            for name, sub in subs:
-                kwargs[name] = await sub(values)
-            return await call(**kwargs)
+    try:
+        lines = [f"    await {expression(d)}" for d in pre]
+        lines.append(f"    return await {expression(root)}")
+    except _NotPlain:
+        return None
+    params = ", ".join([*(f"v{i}" for i in range(arity)), "*_rest"])
+    source = f"async def invoke({params}):\n" + "\n".join(lines) + "\n"
+    exec(compile(source, f"<ouroboros.api route {getattr(root.call, '__qualname__', root.call)!r}>", "exec"), namespace)
+    return namespace["invoke"]
 
-        return run
 
-    before = [compile_one(d) for d in pre]
-    handler = compile_one(root)
-
-    async def invoke(*values: Any) -> Any:
-        for dep in before:
-            await dep(values)
-        return await handler(values)
-
-    return invoke
+class _NotPlain(Exception):
+    """A dependency tree ``_compile_plain`` does not write out."""
 
 
 def _exit_after_response(result: Any, late: contextlib.AsyncExitStack) -> None:

@@ -284,7 +284,7 @@ class App(APIRouter):
         if uploads:
             invoke = _plan.close_uploads_after(invoke, uploads)
         if route.response_class is not None and route.response_class is not JSONResponse:
-            invoke = _wrap_response_class(invoke, route.response_class, status)
+            invoke = _wrap_response_class(invoke, route.response_class, route.status_code)
         if "WEBSOCKET" in route.methods:
             if request_index is None:
                 raise TypeError(f"WebSocket route {route.path} must take a `WebSocket` parameter")
@@ -553,11 +553,15 @@ def _access_log_enabled(flag: bool | None) -> bool:
     return logging.getLogger("ouroboros.api.access").isEnabledFor(logging.INFO)
 
 
-def _wrap_response_class(invoke: Callable[..., Any], cls: type, status: int) -> Callable[..., Any]:
+def _wrap_response_class(invoke: Callable[..., Any], cls: type, status: int | None) -> Callable[..., Any]:
+    # Without a route status_code the class keeps its own default (307 for
+    # RedirectResponse), as in FastAPI.
+    extra = {} if status is None else {"status_code": status}
+
     async def with_class(*values: Any) -> Any:
         result = await invoke(*values)
         if isinstance(result, Response):
             return result
-        return cls(result, status_code=status)
+        return cls(result, **extra)
 
     return with_class

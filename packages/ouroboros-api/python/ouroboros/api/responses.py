@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, MutableMapping
 from email.utils import formatdate
 from typing import Any
@@ -25,11 +26,13 @@ __all__ = [
     "HTMLResponse",
     "JSONResponse",
     "MutableHeaders",
+    "ORJSONResponse",
     "PlainTextResponse",
     "RedirectResponse",
     "Response",
     "ServerSentEvent",
     "StreamingResponse",
+    "UJSONResponse",
     "format_sse_event",
 ]
 
@@ -178,6 +181,29 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return _api.dumps(content, to_plain)
+
+
+class _DeprecatedJSONResponse(JSONResponse):
+    """FastAPI's deprecated JSON classes: the same JSON, written in Rust."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ouroboros.api.exceptions import FastAPIDeprecationWarning
+
+        warnings.warn(
+            f"{type(self).__name__} is deprecated: JSONResponse (or a return type / response_model) "
+            "already writes JSON in Rust",
+            FastAPIDeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(*args, **kwargs)
+
+
+class UJSONResponse(_DeprecatedJSONResponse):
+    """FastAPI's deprecated ``UJSONResponse`` (no ``ujson`` needed here)."""
+
+
+class ORJSONResponse(_DeprecatedJSONResponse):
+    """FastAPI's deprecated ``ORJSONResponse`` (no ``orjson`` needed here)."""
 
 
 class HTMLResponse(Response):
