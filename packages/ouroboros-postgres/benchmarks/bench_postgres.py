@@ -4,10 +4,14 @@ created for the run and dropped after it.
 
 Rows (the issue's): fetch 1 row by key, fetch 1,000 rows, fetch 100,000 rows,
 insert 1 row, insert 1,000 rows with executemany and with COPY, and a query by
-key from 10 concurrent tasks. Each library runs every row in turn, repeated
-`--rounds` times; the median round counts, for wall time and for client CPU
-(the machine is shared: one slow or lucky round moves neither). The load
-average before and after the run is printed with the table. SQLAlchemy's
+key from 10 concurrent tasks. Every library is open at once and the libraries
+take turns on each row: a row's repeats are split into `--chunks` slices run
+library after library (the order reversed every slice and every round), so
+that on a shared machine a burst of load falls on all of them alike instead of
+on whichever library happened to run then. Each slice gives one sample of
+wall time and of client CPU per operation; the median of a library's samples
+over all rounds counts. The load average before and after the run is printed
+with the table. SQLAlchemy's
 rows go through its ORM (a mapped class and a Session), the way its users
 write them; it has no COPY row.
 
@@ -314,15 +318,32 @@ REPEATS = {
 
 async def measure(op: Op, repeats: int) -> tuple[float, float]:
     """Seconds per operation: wall clock, and this process's CPU (every thread)."""
-    await op()  # warm-up: statements prepared, pools filled
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(repeats):
         await op()
     return (time.perf_counter() - start) / repeats, (time.process_time() - cpu) / repeats
 
 
+async def open_library(lib: str, dsn: str) -> tuple[dict[str, Op], Callable[[], Awaitable[None]]]:
+    from ouroboros import postgres
+
+    if lib == "ouroboros":
+        return await ops_native(postgres, dsn)
+    if lib == "asyncpg":
+        import asyncpg
+
+        return await ops_native(asyncpg, dsn)
+    if lib == "psycopg":
+        return await ops_psycopg(dsn)
+    if lib == "sqlalchemy":
+        return await ops_sqlalchemy(dsn)
+    if lib == "models":
+        return await ops_models(dsn)
+    raise SystemExit(f"unknown library {lib!r}")
+
+
 async def run(
-    libs: list[str], rounds: int, scale: float
+    libs: list[str], rounds: int, scale: float, chunks: int
 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     from ouroboros import postgres
 
@@ -340,29 +361,25 @@ async def run(
     walls: dict[str, dict[str, list[float]]] = {lib: {} for lib in libs}
     cpus: dict[str, dict[str, list[float]]] = {lib: {} for lib in libs}
     try:
-        for _ in range(rounds):
-            for lib in libs:
-                if lib == "ouroboros":
-                    ops, close = await ops_native(postgres, dsn)
-                elif lib == "asyncpg":
-                    import asyncpg
-
-                    ops, close = await ops_native(asyncpg, dsn)
-                elif lib == "psycopg":
-                    ops, close = await ops_psycopg(dsn)
-                elif lib == "sqlalchemy":
-                    ops, close = await ops_sqlalchemy(dsn)
-                elif lib == "models":
-                    ops, close = await ops_models(dsn)
-                else:
-                    raise SystemExit(f"unknown library {lib!r}")
-                try:
-                    for row, op in ops.items():
-                        secs, used = await measure(op, max(1, int(REPEATS[row] * scale)))
-                        walls[lib].setdefault(row, []).append(secs)
-                        cpus[lib].setdefault(row, []).append(used)
-                        await setup.execute("TRUNCATE bench_ins, bench_ins_orm")
-                finally:
+        for round_no in range(rounds):
+            opened: dict[str, tuple[dict[str, Op], Callable[[], Awaitable[None]]]] = {}
+            try:
+                for lib in libs:
+                    opened[lib] = await open_library(lib, dsn)
+                for row in REPEATS:
+                    present = [lib for lib in libs if row in opened[lib][0]]
+                    for lib in present:
+                        await opened[lib][0][row]()  # warm-up: statements prepared, pools filled
+                    per_chunk = max(1, int(REPEATS[row] * scale) // chunks)
+                    for chunk in range(chunks):
+                        turn = present if (chunk + round_no) % 2 == 0 else present[::-1]
+                        for lib in turn:
+                            secs, used = await measure(opened[lib][0][row], per_chunk)
+                            walls[lib].setdefault(row, []).append(secs)
+                            cpus[lib].setdefault(row, []).append(used)
+                    await setup.execute("TRUNCATE bench_ins, bench_ins_orm")
+            finally:
+                for _, close in opened.values():
                     await close()
     finally:
         await setup.close()
@@ -372,7 +389,7 @@ async def run(
 
 
 def medians(samples: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
-    """The median round of every library and row."""
+    """The median sample of every library and row."""
     return {lib: {row: statistics.median(v) for row, v in by_row.items()} for lib, by_row in samples.items()}
 
 
@@ -422,15 +439,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every row's repeat count")
+    parser.add_argument("--chunks", type=int, default=4, help="slices of each row's repeats, libraries taking turns")
     parser.add_argument("--libs", default="ouroboros,asyncpg,psycopg,sqlalchemy,models")
     args = parser.parse_args()
     libs = args.libs.split(",")
     load_before = os.getloadavg()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    results, cpu = asyncio.run(run(libs, args.rounds, args.scale))
+    results, cpu = asyncio.run(run(libs, args.rounds, args.scale, max(1, args.chunks)))
     load_after = os.getloadavg()
     print(
-        f"{started}, {args.rounds} rounds (median), load average "
+        f"{started}, {args.rounds} rounds x {args.chunks} interleaved slices (median), load average "
         f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)"
     )
     report(results, libs)

@@ -38,6 +38,10 @@ where
     F: Future<Output = Result<T, ouroboros_postgres_core::PgError>> + Send + 'static,
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
+    // Boxed first: an engine future holds kilobytes of state, and every
+    // wrapper around it (and every move of one) would copy them; boxed, they
+    // move a pointer.
+    let work = Box::pin(work);
     spawn(py, async move {
         let outcome = work.await;
         Box::new(move |py: Python<'_>| match outcome {

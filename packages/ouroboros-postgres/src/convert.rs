@@ -13,6 +13,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
     PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTime, PyTimeAccess, PyTuple, PyTzInfo,
+    PyTzInfoAccess,
 };
 
 use crate::errors::to_pyerr;
@@ -117,7 +118,10 @@ fn delta_micros(d: &Bound<'_, PyDelta>) -> i64 {
 }
 
 fn offset_seconds(obj: &Bound<'_, PyAny>) -> Result<Option<i64>, String> {
-    let off = obj.call_method0("utcoffset").map_err(|e| e.to_string())?;
+    let py = obj.py();
+    let off = obj
+        .call_method0(pyo3::intern!(py, "utcoffset"))
+        .map_err(|e| e.to_string())?;
     if off.is_none() {
         return Ok(None);
     }
@@ -158,7 +162,13 @@ fn temporal_param(obj: &Bound<'_, PyAny>) -> Result<Option<Param>, String> {
         }
         let days = temporal::ymd_to_days(i64::from(dt.get_year()), dt.get_month(), dt.get_day());
         let local = days * USECS_PER_DAY + micros_of_time(dt);
-        let param = match offset_seconds(dt)? {
+        // Naive and UTC datetimes (the common cases) need no `utcoffset()` call.
+        let offset = match dt.get_tzinfo() {
+            None => None,
+            Some(tz) if tz.is(PyTzInfo::utc(py).map_err(err_text)?) => Some(0),
+            Some(_) => offset_seconds(dt)?,
+        };
+        let param = match offset {
             None => Param::Timestamp(local),
             Some(off) => Param::TimestampTz(local - off * 1_000_000),
         };
@@ -323,7 +333,8 @@ pub fn cell<'py>(py: Python<'py>, row: &Row, idx: usize) -> PyResult<Bound<'py, 
     value_to_py(py, &value).map_err(|e| decode_error(py, column.name(), ty, e.to_string()))
 }
 
-fn date(py: Python<'_>, days: i64) -> PyResult<Bound<'_, PyDate>> {
+/// Year, month and day of a day number, the year within Python's range.
+fn python_ymd(days: i64) -> PyResult<(i32, u8, u8)> {
     let (y, m, d) = temporal::days_to_ymd(days);
     let y = i32::try_from(y)
         .ok()
@@ -333,6 +344,11 @@ fn date(py: Python<'_>, days: i64) -> PyResult<Bound<'_, PyDate>> {
                 "year {y} is out of the range of Python's date (1..9999)"
             ))
         })?;
+    Ok((y, m, d))
+}
+
+fn date(py: Python<'_>, days: i64) -> PyResult<Bound<'_, PyDate>> {
+    let (y, m, d) = python_ymd(days)?;
     PyDate::new(py, y, m, d)
 }
 
@@ -342,20 +358,10 @@ fn datetime<'py>(
     tz: Option<&Bound<'py, PyTzInfo>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (days, tod) = temporal::split_timestamp(micros);
-    let d = date(py, days)?;
-    let (h, mi, s, us) = temporal::time_parts(tod);
-    Ok(PyDateTime::new(
-        py,
-        d.get_year(),
-        d.get_month(),
-        d.get_day(),
-        h,
-        mi,
-        s,
-        us,
-        tz,
-    )?
-    .into_any())
+    // The fields straight into the datetime (no intermediate date object).
+    let (year, month, day) = python_ymd(days)?;
+    let (hour, minute, second, micro) = temporal::time_parts(tod);
+    Ok(PyDateTime::new(py, year, month, day, hour, minute, second, micro, tz)?.into_any())
 }
 
 fn time<'py>(

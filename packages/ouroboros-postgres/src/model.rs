@@ -16,7 +16,11 @@
 use ouroboros_postgres_core::Row;
 use ouroboros_schema::python::{SchemaValidator, SerOptions};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList,
+    PySet, PyString, PyTime, PyTuple, PyType,
+};
 
 use crate::convert;
 
@@ -30,6 +34,10 @@ pub struct ModelCodec {
     /// Each column's own validator (its field's type schema) and whether the
     /// column stores JSON text.
     fields: Vec<(SchemaValidator, bool)>,
+    /// Columns whose stored value the model's dump (python mode) returns as
+    /// it is when it is a plain scalar: no field serializer and no model
+    /// serializer. Their scalars are bound without dumping the instance.
+    as_stored: Vec<bool>,
 }
 
 #[pymethods]
@@ -44,17 +52,21 @@ impl ModelCodec {
         columns: Vec<(String, Bound<'_, PyAny>, bool)>,
     ) -> PyResult<Self> {
         let validator = SchemaValidator::compile(py, model.as_any())?;
+        let serialized = serialized_fields(model)?;
         let mut names = Vec::with_capacity(columns.len());
         let mut fields = Vec::with_capacity(columns.len());
+        let mut as_stored = Vec::with_capacity(columns.len());
         for (name, schema, json) in &columns {
             names.push(PyString::new(py, name).unbind());
             fields.push((SchemaValidator::compile(py, schema)?, *json));
+            as_stored.push(serialized.as_ref().is_some_and(|s| !s.contains(name)));
         }
         Ok(Self {
             validator,
             cls: model.clone().unbind(),
             columns: names,
             fields,
+            as_stored,
         })
     }
 
@@ -120,13 +132,66 @@ impl ModelCodec {
         py: Python<'py>,
         instances: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let out = PyList::empty(py);
+        let mut out = Vec::new();
         for item in instances.try_iter()? {
-            for v in self.values_of(py, &item?)?.iter() {
-                out.append(v)?;
-            }
+            self.push_values(py, &item?, None, &mut |_, v| out.push(v))?;
         }
-        Ok(out)
+        PyList::new(py, out)
+    }
+
+    /// Several instances -> one list per column of their values (an INSERT
+    /// over column arrays), leaving out column `skip` (an identity key the
+    /// server fills in).
+    #[pyo3(signature = (instances, skip = None))]
+    fn column_arrays<'py>(
+        &self,
+        py: Python<'py>,
+        instances: &Bound<'py, PyAny>,
+        skip: Option<&str>,
+    ) -> PyResult<Vec<Bound<'py, PyList>>> {
+        let skip = match skip {
+            Some(name) => Some(self.column_index(py, name)?),
+            None => None,
+        };
+        let mut columns: Vec<Vec<Bound<'py, PyAny>>> = vec![Vec::new(); self.columns.len()];
+        for item in instances.try_iter()? {
+            self.push_values(py, &item?, skip, &mut |i, v| columns[i].push(v))?;
+        }
+        columns
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != skip)
+            .map(|(_, values)| PyList::new(py, values))
+            .collect()
+    }
+
+    /// Store the first value of each row on the matching instance, validated
+    /// for field `name` (the keys an INSERT ... RETURNING gave back).
+    fn assign_returned(
+        &self,
+        py: Python<'_>,
+        instances: &Bound<'_, PyAny>,
+        name: &str,
+        rows: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let name = PyString::new(py, name);
+        let mut rows = rows.try_iter()?;
+        for item in instances.try_iter()? {
+            let Some(row) = rows.next() else {
+                return Err(pyo3::exceptions::PyValueError::new_err(
+                    "the server returned fewer rows than instances were inserted",
+                ));
+            };
+            let value = row?.get_item(0)?;
+            self.validator
+                .validate_assignment(py, &item?, name.to_str()?, &value)?;
+        }
+        if rows.next().is_some() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "the server returned more rows than instances were inserted",
+            ));
+        }
+        Ok(())
     }
 
     /// Validate `value` against column `name`'s field and return it ready to
@@ -137,13 +202,7 @@ impl ModelCodec {
         name: &str,
         value: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Some(i) = self.columns.iter().position(|c| c.bind(py) == name) else {
-            return Err(ouroboros_common::Error::invalid_argument(
-                "name",
-                format!("{name:?} is not a column of {}", self.cls.bind(py).name()?),
-            )
-            .into());
-        };
+        let i = self.column_index(py, name)?;
         let (field, _) = &self.fields[i];
         let valid = field
             .validate_python(py, value, None, None)
@@ -166,11 +225,38 @@ impl ModelCodec {
 }
 
 impl ModelCodec {
+    fn column_index(&self, py: Python<'_>, name: &str) -> PyResult<usize> {
+        match self.columns.iter().position(|c| c.bind(py) == name) {
+            Some(i) => Ok(i),
+            None => Err(ouroboros_common::Error::invalid_argument(
+                "name",
+                format!("{name:?} is not a column of {}", self.cls.bind(py).name()?),
+            )
+            .into()),
+        }
+    }
+
     fn values_of<'py>(
         &self,
         py: Python<'py>,
         instance: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
+        let mut out = Vec::with_capacity(self.columns.len());
+        self.push_values(py, instance, None, &mut |_, v| out.push(v))?;
+        PyList::new(py, out)
+    }
+
+    /// Hand `put` each column's value of `instance` (but column `skip`),
+    /// ready to bind: the model's dump of it (python mode), JSON columns as
+    /// JSON text. The dump is made only for a column that needs it: a plain
+    /// scalar in a column without serializers is its own dump.
+    fn push_values<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        skip: Option<usize>,
+        put: &mut dyn FnMut(usize, Bound<'py, PyAny>),
+    ) -> PyResult<()> {
         if !instance.is_instance(self.cls.bind(py))? {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "expected a {} instance, got {}",
@@ -178,33 +264,45 @@ impl ModelCodec {
                 instance.get_type().name()?
             )));
         }
-        let dumped = self
-            .validator
-            .to_python(instance, SerOptions::default(), None, None)?;
-        let dumped = dumped.cast::<PyDict>()?;
         let raw = instance
             .getattr(pyo3::intern!(py, "__dict__"))?
             .cast_into::<PyDict>()?;
-        let out = PyList::empty(py);
+        let mut dumped: Option<Bound<'py, PyDict>> = None;
         for (i, name) in self.columns.iter().enumerate() {
+            if Some(i) == skip {
+                continue;
+            }
             let name = name.bind(py);
-            let value = if self.fields[i].1 {
+            let stored = raw.get_item(name)?;
+            let value = match stored {
                 // JSON is written from the validated value by the field's
                 // own serializer (dates, nested models as the model dumps them).
-                raw.get_item(name)?
-            } else {
-                // Excluded fields are not in the dump; their stored value is.
-                match dumped.get_item(name)? {
-                    Some(v) => Some(v),
-                    None => raw.get_item(name)?,
+                stored if self.fields[i].1 => stored,
+                Some(v) if self.as_stored[i] && dumps_as_itself(py, &v)? => Some(v),
+                stored => {
+                    let dump = if let Some(d) = &dumped {
+                        d.clone()
+                    } else {
+                        let d = self
+                            .validator
+                            .to_python(instance, SerOptions::default(), None, None)?
+                            .cast_into::<PyDict>()?;
+                        dumped = Some(d.clone());
+                        d
+                    };
+                    // Excluded fields are not in the dump; their stored value is.
+                    dump.get_item(name)?.or(stored)
                 }
             };
-            match value {
-                Some(v) => out.append(self.bindable(py, i, &v)?)?,
-                None => out.append(py.None())?,
-            }
+            put(
+                i,
+                match value {
+                    Some(v) => self.bindable(py, i, &v)?,
+                    None => py.None().into_bound(py),
+                },
+            );
         }
-        Ok(out)
+        Ok(())
     }
 
     /// A validated value of column `i` as a query argument.
@@ -361,4 +459,57 @@ fn relocate(py: Python<'_>, err: &PyErr, name: &str, title: &str) -> PyResult<Py
     }
     let cls = value.get_type();
     Ok(PyErr::from_value(cls.call1((title, fixed))?))
+}
+
+/// Fields of `model` whose dump is not their stored value: those with a
+/// field serializer; None when a model serializer rewrites the whole dump
+/// (then no field is its own dump).
+fn serialized_fields(model: &Bound<'_, PyType>) -> PyResult<Option<Vec<String>>> {
+    let py = model.py();
+    let description = model.getattr(pyo3::intern!(py, "__ouroboros_schema__"))?;
+    let description = description.cast::<PyDict>()?;
+    if description
+        .get_item("model_serializer")?
+        .is_some_and(|f| !f.is_none())
+    {
+        return Ok(None);
+    }
+    let mut names = Vec::new();
+    if let Some(fields) = description.get_item("fields")? {
+        for field in fields.try_iter()? {
+            let field = field?;
+            let field = field.cast::<PyDict>()?;
+            if field.get_item("serializer")?.is_some_and(|f| !f.is_none()) {
+                if let Some(name) = field.get_item("name")? {
+                    names.push(name.extract::<String>()?);
+                }
+            }
+        }
+    }
+    Ok(Some(names))
+}
+
+static DECIMAL_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UUID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Whether the model dump (python mode) of `value` is `value` itself: the
+/// exact scalar types it passes through untouched (subclasses, enums,
+/// containers and models are dumped).
+fn dumps_as_itself(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if value.is_exact_instance_of::<PyString>()
+        || value.is_exact_instance_of::<PyInt>()
+        || value.is_exact_instance_of::<PyBool>()
+        || value.is_exact_instance_of::<PyFloat>()
+        || value.is_none()
+        || value.is_exact_instance_of::<PyDateTime>()
+        || value.is_exact_instance_of::<PyDate>()
+        || value.is_exact_instance_of::<PyTime>()
+        || value.is_exact_instance_of::<PyDelta>()
+        || value.is_exact_instance_of::<PyBytes>()
+    {
+        return Ok(true);
+    }
+    let ty = value.get_type();
+    Ok(ty.is(DECIMAL_TYPE.import(py, "decimal", "Decimal")?)
+        || ty.is(UUID_TYPE.import(py, "uuid", "UUID")?))
 }

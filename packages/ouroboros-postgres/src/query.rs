@@ -54,7 +54,7 @@ impl<'py> IntoPyObject<'py> for Fetched {
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {
             Fetched::Records(result) => {
-                let desc = RecordDesc::new(py, result.statement.columns());
+                let desc = RecordDesc::of(py, &result.statement);
                 let records = result
                     .rows
                     .iter()
@@ -65,7 +65,7 @@ impl<'py> IntoPyObject<'py> for Fetched {
             Fetched::Record(stmt, row) => match row {
                 None => Ok(py.None().into_bound(py)),
                 Some(row) => {
-                    let desc = RecordDesc::new(py, stmt.columns());
+                    let desc = RecordDesc::of(py, &stmt);
                     Ok(Bound::new(py, Record::from_row(py, &row, &desc)?)?.into_any())
                 }
             },

@@ -1,9 +1,9 @@
 //! `Record`: one result row, read by index or by column name like asyncpg's.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use ouroboros_postgres_core::{Column, Row};
+use ouroboros_postgres_core::{Column, Row, Statement};
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
 use pyo3::prelude::*;
@@ -14,11 +14,60 @@ use crate::convert;
 /// Column names of a result, shared by all its records.
 pub struct RecordDesc {
     names: Vec<Py<PyString>>,
+    /// The same names, to check a cached description against a statement.
+    texts: Vec<Box<str>>,
     index: HashMap<String, usize>,
 }
 
+/// Descriptions of the statements most recently read, by the address of
+/// their column list. A statement dropped may leave its address to another
+/// one, so a description is used only if its column names are the
+/// statement's (then it is right whichever statement it was made for).
+/// Emptied when it reaches [`DESCS_MAX`].
+static DESCS: Mutex<Option<HashMap<usize, Arc<RecordDesc>>>> = Mutex::new(None);
+
+/// Statements whose description is kept (each a few column names).
+const DESCS_MAX: usize = 1024;
+
 impl RecordDesc {
-    pub fn new(py: Python<'_>, columns: &[Column]) -> Arc<RecordDesc> {
+    /// The description of `stmt`'s result columns, built once per statement
+    /// (a query by key would otherwise make its column names anew each call).
+    pub fn of(py: Python<'_>, stmt: &Statement) -> Arc<RecordDesc> {
+        let columns = stmt.columns();
+        let key = columns.as_ptr() as usize;
+        let descs = || DESCS.lock().unwrap_or_else(PoisonError::into_inner);
+        let cached = descs().as_ref().and_then(|m| m.get(&key).cloned());
+        if let Some(d) = cached.filter(|d| d.describes(columns)) {
+            return d;
+        }
+        // Made outside the lock: creating Python objects may run Python code.
+        let desc = RecordDesc::new(py, columns);
+        let dropped = {
+            let mut guard = descs();
+            let map = guard.get_or_insert_with(HashMap::new);
+            let dropped = if map.len() >= DESCS_MAX {
+                std::mem::take(map)
+            } else {
+                HashMap::new()
+            };
+            map.insert(key, Arc::clone(&desc));
+            dropped
+        };
+        drop(dropped);
+        desc
+    }
+
+    /// Whether these are the columns this description was made from.
+    fn describes(&self, columns: &[Column]) -> bool {
+        self.texts.len() == columns.len()
+            && self
+                .texts
+                .iter()
+                .zip(columns)
+                .all(|(t, c)| **t == *c.name())
+    }
+
+    fn new(py: Python<'_>, columns: &[Column]) -> Arc<RecordDesc> {
         let mut index = HashMap::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
             // A repeated name (SELECT 1 AS a, 2 AS a) reads the first.
@@ -29,6 +78,7 @@ impl RecordDesc {
                 .iter()
                 .map(|c| PyString::new(py, c.name()).unbind())
                 .collect(),
+            texts: columns.iter().map(|c| Box::from(c.name())).collect(),
             index,
         })
     }

@@ -63,8 +63,9 @@ struct Closing {
     socket: Box<dyn Send>,
 }
 
-/// A call in flight: its asyncio future and its task.
-type Call = (Py<PyAny>, Arc<Task>);
+/// A call in flight: its asyncio future, its task, and the done-callback
+/// added to the future (taken off again when the call completes).
+type Call = (Py<PyAny>, Arc<Task>, Py<PyAny>);
 
 /// The part of a loop's executor other threads may touch.
 struct Shared {
@@ -208,11 +209,20 @@ fn poll_task(task: &Arc<Task>) -> Option<Deliver> {
 }
 
 /// Set a call's asyncio future (unless it was cancelled meanwhile).
+///
+/// The done-callback (there to hear of a cancellation) is removed first: a
+/// finished call needs it no more, and left on, setting the result would
+/// schedule one more loop callback per call.
 fn complete(py: Python<'_>, shared: &Shared, key: usize, deliver: Deliver) {
-    let Some((future, _task)) = lock(&shared.calls).remove(&key) else {
+    let Some((future, _task, on_done)) = lock(&shared.calls).remove(&key) else {
         return;
     };
-    bridge::settle(py, future.bind(py), deliver);
+    let future = future.bind(py);
+    let _ = future.call_method1(
+        pyo3::intern!(py, "remove_done_callback"),
+        (on_done.bind(py),),
+    );
+    bridge::settle(py, future, deliver);
 }
 
 /// The executor of one event loop.
@@ -236,7 +246,7 @@ impl LoopDriver {
     /// Done-callback of every call's future: a cancelled call stops its task.
     fn _on_done(&self, py: Python<'_>, future: &Bound<'_, PyAny>) {
         let entry = lock(&self.shared.calls).remove(&(future.as_ptr() as usize));
-        if let Some((_future, task)) = entry {
+        if let Some((_future, task, _on_done)) = entry {
             run_after(py, &self.shared, || task.stop());
         }
     }
@@ -337,9 +347,14 @@ where
     let d = driver(py)?;
     let d = d.get();
     let future = d.create_future.bind(py).call0()?;
-    if let Some(cb) = d.on_done.get(py) {
-        future.call_method1(pyo3::intern!(py, "add_done_callback"), (cb.bind(py),))?;
-    }
+    let on_done = d
+        .on_done
+        .get(py)
+        .ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("the loop driver has no done-callback")
+        })?
+        .clone_ref(py);
+    future.call_method1(pyo3::intern!(py, "add_done_callback"), (on_done.bind(py),))?;
     let key = future.as_ptr() as usize;
     let work: Work = Box::pin(async move {
         Some(
@@ -350,7 +365,7 @@ where
         )
     });
     let task = Task::new(work, Arc::clone(&d.shared), key);
-    lock(&d.shared.calls).insert(key, (future.clone().unbind(), Arc::clone(&task)));
+    lock(&d.shared.calls).insert(key, (future.clone().unbind(), Arc::clone(&task), on_done));
     task.queued.store(true, Ordering::Release);
     lock(&d.shared.ready).push(task);
     run(py, &d.shared);
@@ -487,6 +502,14 @@ impl Readiness {
     }
 }
 
+/// `read(2)` from `fd` into possibly uninitialised memory; the bytes read.
+fn read_uninit(fd: RawFd, into: &mut [std::mem::MaybeUninit<u8>]) -> std::io::Result<usize> {
+    // SAFETY: the pointer and length describe `into`, which outlives the
+    // call; the kernel writes at most `len` bytes there and reads none.
+    let n = unsafe { libc::read(fd, into.as_mut_ptr().cast(), into.len()) };
+    usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+}
+
 /// A non-blocking socket a [`LoopSocket`] can wrap.
 pub trait RawSocket: Read + Write + AsRawFd + Send + Unpin + 'static {
     /// Switch the socket to non-blocking mode.
@@ -570,13 +593,20 @@ impl<S: RawSocket> AsyncRead for LoopSocket<S> {
         }
         self.drained = false;
         self.io.readable.store(false, Ordering::Release);
-        let into = buf.initialize_unfilled();
+        // Read into the unfilled part as it is: the reader's buffer is often
+        // large (a codec's whole spare capacity), and zeroing it first, as
+        // `initialize_unfilled` would, cost more than the read of a short answer.
+        // SAFETY: only `read(2)` writes into it, and `assume_init` then
+        // covers exactly the bytes it wrote.
+        let into = unsafe { buf.unfilled_mut() };
         let wanted = into.len();
-        let n = match self.io_result(cx, false, |s| s.read(into)) {
+        let n = match self.io_result(cx, false, |s| read_uninit(s.as_raw_fd(), into)) {
             Poll::Ready(Ok(n)) => n,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Pending => return Poll::Pending,
         };
+        // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
+        unsafe { buf.assume_init(n) };
         self.drained = n > 0 && n < wanted;
         buf.advance(n);
         Poll::Ready(Ok(()))

@@ -448,19 +448,17 @@ class Table(BaseModel, metaclass=TableMeta):
             per_batch = _UNNEST_BATCH if by_column else max(1, _MAX_PARAMS // len(columns))
             for start in range(0, len(group), per_batch):
                 batch = group[start : start + per_batch]
-                values = codec.values_many(batch)
                 if by_column:
-                    arrays = [values[i::width] for i, c in enumerate(all_columns) if not (omit and c == pk)]
+                    arrays = codec.column_arrays(batch, pk if omit else None)
                     rows = await executor.fetch(cls._ob_unnest_sql(columns), *arrays)
                 else:
+                    values = codec.values_many(batch)
                     if omit:
                         i = all_columns.index(s.primary_key)
                         values = [v for n, v in enumerate(values) if n % width != i]
                     rows = await executor.fetch(batch[0]._ob_insert_sql(columns, len(batch)), *values)
                 if omit:
-                    assign = codec.assign
-                    for item, row in zip(batch, rows, strict=True):
-                        assign(item, pk, row[0])
+                    codec.assign_returned(batch, pk, rows)
         return items
 
     @classmethod
