@@ -152,3 +152,8 @@ def parse_obj_as(type_: Any, obj: Any, type_name: Any = None) -> Any:
     from ouroboros.validation._type_adapter import TypeAdapter
 
     return TypeAdapter(type_).validate_python(obj)
+
+
+parse_obj_as.__deprecated__ = (  # type: ignore[attr-defined]
+    "`parse_obj_as` is deprecated. Use `pydantic.TypeAdapter.validate_python` instead."
+)

@@ -875,7 +875,48 @@ def _secret_schema(tp: Any, ctx: DescribeContext) -> dict[str, Any] | None:
     return cls._schema(describe_type(inner, ctx))
 
 
+def _v1_validators_schema(tp: type) -> dict[str, Any]:
+    """A v1 custom type (``__get_validators__``): its validators run in turn, each called as
+    ``validator(value, info)`` (deprecated since Pydantic 2.0, which warns)."""
+    import warnings
+
+    from ouroboros.validation._decorators import ValidationInfo
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    warnings.warn(
+        PydanticDeprecatedSince20(
+            "`__get_validators__` is deprecated and will be removed, use `__get_pydantic_core_schema__` instead."
+        ),
+        stacklevel=2,
+    )
+    validators = list(tp.__get_validators__())  # type: ignore[attr-defined]
+    field_name = describing_field.get()
+
+    def run(value: Any, data: Any, context: Any = None) -> Any:
+        info = ValidationInfo(data, field_name, context=context)
+        for validator in validators:
+            value = validator(value, info)
+        return value
+
+    return {"type": "function", "mode": "plain", "func": run}
+
+
 def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
+    if isinstance(tp, type) and hasattr(tp, "__modify_schema__") and not hasattr(tp, "__get_pydantic_json_schema__"):
+        from ouroboros.validation.errors import PydanticUserError
+
+        raise PydanticUserError(
+            "The `__modify_schema__` method is not supported in Pydantic v2. "
+            f"Use `__get_pydantic_json_schema__` instead in class `{tp.__name__}`.",
+            code="custom-json-schema",
+        )
+    if (
+        isinstance(tp, type)
+        and hasattr(tp, "__get_validators__")
+        and not hasattr(tp, "__get_pydantic_core_schema__")
+        and not is_model_class(tp)
+    ):
+        return _v1_validators_schema(tp)
     if isinstance(tp, PydanticRecursiveRef):
         resolved = tp.resolve()
         if isinstance(resolved, PydanticRecursiveRef):

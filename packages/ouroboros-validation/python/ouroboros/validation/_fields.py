@@ -506,15 +506,16 @@ def _v1_extra_keywords(extra: dict[str, Any], frozen: bool | None, json_schema_e
         _v1_keyword("`allow_mutation` is deprecated and will be removed. use `frozen` instead")
         if allow_mutation is False:
             frozen = True
-    include = extra.pop("include", None)
     if extra:
+        # `include` is named among the extra keys too, as Pydantic warns, but kept out of the schema.
         names = ", ".join(repr(k) for k in extra)
         _v1_keyword(
             "Using extra keyword arguments on `Field` is deprecated and will be removed."
             f" Use `json_schema_extra` instead. (Extra keys: {names})"
         )
-        if not json_schema_extra:
-            json_schema_extra = extra
+    include = extra.pop("include", None)
+    if extra and not json_schema_extra:
+        json_schema_extra = extra
     if include is not None:
         _v1_keyword("`include` is deprecated and does nothing. It will be removed, use `exclude` instead")
     return frozen, json_schema_extra

@@ -416,6 +416,12 @@ class ModelMetaclass(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
         if namespace.get("__ouroboros_base__"):
             return super().__new__(mcs, name, bases, namespace)
+        if "__modify_schema__" in namespace:
+            raise PydanticUserError(
+                "The `__modify_schema__` method is not supported in Pydantic v2. "
+                f"Use `__get_pydantic_json_schema__` instead in class `{name}`.",
+                code="custom-json-schema",
+            )
         build_later = namespace.pop("__ouroboros_build_later__", False)
         parent_configs = [b.model_config for b in reversed(bases) if isinstance(b, ModelMetaclass)]
         config_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in ConfigDict.__annotations__}
@@ -527,6 +533,11 @@ class ModelMetaclass(type):
     def __pydantic_fields__(cls) -> dict[str, FieldInfo]:
         return cls.model_fields
 
+    @property
+    def __fields__(cls) -> dict[str, FieldInfo]:
+        _warn_v1_fields()
+        return cls.model_fields
+
     # Pydantic's class attributes, over ouroboros' own.
     @property
     def __private_attributes__(cls) -> dict[str, ModelPrivateAttr]:
@@ -592,6 +603,42 @@ class ModelMetaclass(type):
         type.__setattr__(cls, "__ouroboros_generic_meta__", value)
 
 
+def _warn_v1_fields() -> None:
+    import warnings
+
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    warnings.warn(
+        PydanticDeprecatedSince20(
+            "The `__fields__` attribute is deprecated, use the `model_fields` class property instead."
+        ),
+        stacklevel=3,
+    )
+
+
+class _InstanceModelFields:
+    """``model_fields``/``model_computed_fields`` read from an instance: deprecated since 2.11
+    (read them from the class); the class itself gets them from the metaclass."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is not None:
+            import warnings
+
+            from ouroboros.validation.warnings import PydanticDeprecatedSince211
+
+            warnings.warn(
+                PydanticDeprecatedSince211(
+                    f"Accessing the {self.name!r} attribute on the instance is deprecated and will be removed in"
+                    " Pydantic V3. Instead, you should access this attribute from the model class."
+                ),
+                stacklevel=2,
+            )
+        return getattr(owner, self.name)
+
+
 class BaseModel(metaclass=ModelMetaclass):
     """Declare fields with annotations; instances are validated in Rust.
 
@@ -608,6 +655,9 @@ class BaseModel(metaclass=ModelMetaclass):
     __ouroboros_decorators__: ClassVar[list[DecoratorInfo]] = []
     __ouroboros_private_attrs__: ClassVar[dict[str, ModelPrivateAttr]] = {}
     __ouroboros_validator__: ClassVar[Any]
+    # Read from an instance (deprecated); the class reads them from the metaclass.
+    model_fields = _InstanceModelFields("model_fields")  # type: ignore[assignment]
+    model_computed_fields = _InstanceModelFields("model_computed_fields")  # type: ignore[assignment]
 
     @property
     def __pydantic_fields_set__(self) -> set[str]:
@@ -1013,6 +1063,10 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def __getattr__(self, name: str) -> Any:
         cls = type(self)
+        if name == "__fields__":
+            # Deprecated v1 name, kept out of `dir()` as in Pydantic.
+            _warn_v1_fields()
+            return cls.model_fields
         if name in cls.__ouroboros_private_attrs__:
             private = self._private_dict()
             if name not in private:
@@ -1240,13 +1294,40 @@ class BaseModel(metaclass=ModelMetaclass):
         return cls.model_validate(obj)
 
     @classmethod
-    def parse_raw(cls, b: str | bytes, **_: Any) -> Self:
-        """Deprecated: use ``model_validate_json``."""
+    def parse_raw(
+        cls,
+        b: str | bytes,
+        *,
+        content_type: str | None = None,
+        encoding: str = "utf8",
+        proto: Any = None,
+        allow_pickle: bool = False,
+    ) -> Self:
+        """Deprecated: use ``model_validate_json`` (this loads the data, then ``model_validate``s it)."""
+        from ouroboros.validation.deprecated import parse
+
         _deprecated(
             "The `parse_raw` method is deprecated; if your data is JSON use `model_validate_json`, "
             "otherwise load the data then use `model_validate` instead."
         )
-        return cls.model_validate_json(b)
+        try:
+            obj = parse.load_str_bytes(
+                b, proto=proto, content_type=content_type, encoding=encoding, allow_pickle=allow_pickle
+            )
+        except (ValueError, TypeError) as exc:
+            import json
+
+            if isinstance(exc, UnicodeDecodeError):
+                kind = "value_error.unicodedecode"
+            elif isinstance(exc, json.JSONDecodeError):
+                kind = "value_error.jsondecode"
+            elif isinstance(exc, ValueError):
+                kind = "value_error"
+            else:
+                kind = "type_error"
+            line = {"type": kind, "loc": ("__root__",), "msg": str(exc), "input": b}
+            raise ValidationError.from_exception_data(cls.__name__, [line]) from None
+        return cls.model_validate(obj)
 
     @classmethod
     def from_orm(cls, obj: Any) -> Self:
@@ -1316,20 +1397,70 @@ class BaseModel(metaclass=ModelMetaclass):
         cls.model_rebuild(_types_namespace=localns or None)
 
     @classmethod
-    def parse_file(cls, path: Any, **_: Any) -> Self:
-        """Deprecated: load the file, then ``model_validate_json``."""
-        from pathlib import Path
+    def parse_file(
+        cls,
+        path: Any,
+        *,
+        content_type: str | None = None,
+        encoding: str = "utf8",
+        proto: Any = None,
+        allow_pickle: bool = False,
+    ) -> Self:
+        """Deprecated: load the file, then ``model_validate_json`` (this loads it, then ``parse_obj``)."""
+        from ouroboros.validation.deprecated import parse
 
         _deprecated(
             "The `parse_file` method is deprecated; load the data from file, then if your data is JSON "
             "use `model_validate_json`, otherwise `model_validate` instead."
         )
-        return cls.model_validate_json(Path(path).read_bytes())
+        obj = parse.load_file(
+            path, proto=proto, content_type=content_type, encoding=encoding, allow_pickle=allow_pickle
+        )
+        return cls.parse_obj(obj)
 
     @property
     def __fields_set__(self) -> set[str]:
         _deprecated("The `__fields_set__` attribute is deprecated, use `model_fields_set` instead.")
         return _own_fields_set(self)
+
+    def _copy_and_set_values(self, values: dict[str, Any], fields_set: set[str], *, deep: bool) -> Self:
+        """Deprecated private method of Pydantic v1: a copy holding ``values`` and ``fields_set``."""
+        import copy as copy_module
+
+        _deprecated("The private method `_copy_and_set_values` will be removed and should no longer be used.")
+        if deep:
+            values = copy_module.deepcopy(values)
+        new = self.__class__.model_construct(_fields_set=set(fields_set))
+        object.__setattr__(new, "__dict__", dict(values))
+        return new
+
+    @classmethod
+    def _get_value(
+        cls,
+        v: Any,
+        to_dict: bool,
+        by_alias: bool,
+        include: Any,
+        exclude: Any,
+        exclude_unset: bool,
+        exclude_defaults: bool,
+        exclude_none: bool,
+    ) -> Any:
+        """Deprecated private method of Pydantic v1: ``v`` with the models in it dumped (``to_dict``)."""
+        _deprecated("The private method `_get_value` will be removed and should no longer be used.")
+        return _v1_value(v, to_dict, by_alias, exclude_unset, exclude_defaults, exclude_none)
+
+
+def _v1_value(v: Any, to_dict: bool, by_alias: bool, unset: bool, defaults: bool, none: bool) -> Any:
+    if isinstance(v, BaseModel):
+        if not to_dict:
+            return v.model_copy()
+        return v.model_dump(by_alias=by_alias, exclude_unset=unset, exclude_defaults=defaults, exclude_none=none)
+    if isinstance(v, dict):
+        return {k: _v1_value(x, to_dict, by_alias, unset, defaults, none) for k, x in v.items()}
+    if isinstance(v, (list, set, frozenset, tuple)):
+        return type(v)(_v1_value(x, to_dict, by_alias, unset, defaults, none) for x in v)  # type: ignore[call-arg]
+    return v
 
 
 # `model_dump()` and `model_dump_json()` without arguments (the common calls)

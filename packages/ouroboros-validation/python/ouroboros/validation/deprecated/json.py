@@ -92,9 +92,8 @@ def custom_pydantic_encoder(type_encoders: dict[Any, Callable[[Any], Any]], obj:
         encoder = type_encoders.get(base)
         if encoder is not None:
             return encoder(obj)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PydanticDeprecatedSince20)
-        return pydantic_encoder(obj)
+    # `pydantic_encoder` warns too, as in Pydantic.
+    return pydantic_encoder(obj)
 
 
 def timedelta_isoformat(td: datetime.timedelta) -> str:
@@ -103,3 +102,12 @@ def timedelta_isoformat(td: datetime.timedelta) -> str:
     minutes, seconds = divmod(td.seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{'-' if td.days < 0 else ''}P{abs(td.days)}DT{hours:d}H{minutes:d}M{seconds:d}.{td.microseconds:06d}S"
+
+
+pydantic_encoder.__deprecated__ = (  # type: ignore[attr-defined]
+    "`pydantic_encoder` is deprecated, use `pydantic_core.to_jsonable_python` instead."
+)
+custom_pydantic_encoder.__deprecated__ = (  # type: ignore[attr-defined]
+    "`custom_pydantic_encoder` is deprecated, use `BaseModel.model_dump` instead."
+)
+timedelta_isoformat.__deprecated__ = "`timedelta_isoformat` is deprecated."  # type: ignore[attr-defined]

@@ -68,13 +68,16 @@ def load_file(
             proto = Protocol.json
         elif path.suffix == ".pkl":
             proto = Protocol.pickle
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PydanticDeprecatedSince20)
-        return load_str_bytes(
-            b,
-            proto=proto,
-            content_type=content_type,
-            encoding=encoding,
-            allow_pickle=allow_pickle,
-            json_loads=json_loads,
-        )
+    # `load_str_bytes` warns too, as in Pydantic (two warnings for one `load_file`).
+    return load_str_bytes(
+        b,
+        proto=proto,
+        content_type=content_type,
+        encoding=encoding,
+        allow_pickle=allow_pickle,
+        json_loads=json_loads,
+    )
+
+
+load_str_bytes.__deprecated__ = "`load_str_bytes` is deprecated."  # type: ignore[attr-defined]
+load_file.__deprecated__ = "`load_file` is deprecated."  # type: ignore[attr-defined]

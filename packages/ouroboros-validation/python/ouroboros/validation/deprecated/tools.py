@@ -32,6 +32,11 @@ def schema_json_of(type_: Any, *, title: Any = None, by_alias: bool = True, **du
         PydanticDeprecatedSince20("`schema_json_of` is deprecated. Use `pydantic.TypeAdapter.json_schema` instead."),
         stacklevel=2,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PydanticDeprecatedSince20)
-        return json.dumps(schema_of(type_, title=title, by_alias=by_alias), **dumps_kwargs)
+    # `schema_of` warns too, as in Pydantic.
+    return json.dumps(schema_of(type_, title=title, by_alias=by_alias), **dumps_kwargs)
+
+
+schema_of.__deprecated__ = "`schema_of` is deprecated. Use `pydantic.TypeAdapter.json_schema` instead."  # type: ignore[attr-defined]
+schema_json_of.__deprecated__ = (  # type: ignore[attr-defined]
+    "`schema_json_of` is deprecated. Use `pydantic.TypeAdapter.json_schema` instead."
+)
