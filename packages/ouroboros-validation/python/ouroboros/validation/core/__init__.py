@@ -153,7 +153,7 @@ class SchemaValidator:
     def __init__(self, schema: CoreSchema, config: CoreConfig | None = None) -> None:
         self.core_schema = schema
         self.config = config
-        description = to_description(schema)
+        description = to_description(schema, config=dict(config or {}))
         if config and config.get("strict") is not None:
             description = {**description, "strict": config["strict"]}
         title = (config or {}).get("title") or _title(schema)

@@ -7,6 +7,8 @@ code then wraps with ``core_schema`` builders; the result mixes the two.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -56,10 +58,14 @@ def _info(data: Any, context: Any, field_name: str | None = None) -> ValidationI
     return ValidationInfo(data, field_name, context=context)
 
 
-def to_description(schema: dict[str, Any], defs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def to_description(
+    schema: dict[str, Any], defs: dict[str, dict[str, Any]] | None = None, config: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The ouroboros type schema that validates as ``schema`` does."""
     if not isinstance(schema, dict) or "type" not in schema:
         raise SchemaError(f"Invalid core schema: {schema!r}")
+    if schema["type"] in ("arguments", "arguments-v3"):
+        return _arguments(schema, config)
     out = _convert(schema, {} if defs is None else defs)
     hook = schema.get("json_schema_hook")
     if hook is not None and "json_schema_hook" not in out:
@@ -303,3 +309,194 @@ def _custom_error(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any
             raise PydanticCustomError(kind, message, context) from None
 
     return {"type": "function", "mode": "plain", "func": call}
+
+
+def _arguments(schema: dict[str, Any], config: dict[str, Any] | None) -> dict[str, Any]:
+    """An ``arguments``/``arguments-v3`` schema as a function giving ``(args, kwargs)``: each
+    parameter's schema (an annotation from ``generate_arguments_schema`` or a core schema) is
+    compiled with the validator's ``config``."""
+    from ouroboros.validation._errors import ValidationError
+    from ouroboros.validation.core import ArgsKwargs
+
+    v3 = schema["type"] == "arguments-v3"
+    by_name = bool(schema.get("validate_by_name") or (config or {}).get("populate_by_name"))
+    params = [_Parameter(p, config or {}) for p in schema["arguments_schema"]]
+
+    def validate(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        lines: list[dict[str, Any]] = []
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        if v3:
+            if not isinstance(value, dict):
+                raise ValidationError.from_exception_data(
+                    "arguments", [{"type": "dict_type", "loc": (), "input": value}]
+                )
+            given: dict[str, Any] = dict(value)
+            positional: list[Any] = []
+        else:
+            if not isinstance(value, ArgsKwargs):
+                raise ValidationError.from_exception_data(
+                    "arguments", [{"type": "arguments_type", "loc": (), "input": value}]
+                )
+            given = dict(value.kwargs or {})
+            positional = list(value.args)
+        for p in params:
+            if p.mode == "var_args":
+                items = given.pop(p.name, []) if v3 else positional
+                positional = [] if not v3 else positional
+                start = len(args)
+                for i, item in enumerate(items):
+                    args.append(p.check(item, lines, (start + i,) if not v3 else (p.name, i)))
+                continue
+            if p.mode in ("var_kwargs_uniform", "var_kwargs_unpacked_typed_dict"):
+                if v3:
+                    raw = given.pop(p.name, {})
+                else:
+                    raw, given = given, {}
+                if p.mode == "var_kwargs_uniform":
+                    for key, item in raw.items():
+                        kwargs[key] = p.check(item, lines, (p.name, key) if v3 else (key,))
+                else:
+                    kwargs.update(p.check(raw, lines, (p.name,) if v3 else ()) or {})
+                continue
+            if not v3 and p.mode != "keyword_only" and positional:
+                found, item = True, positional.pop(0)
+            else:
+                found, item = p.lookup(given, by_name or not v3)
+            if not found:
+                if p.has_default:
+                    item = p.default()
+                else:
+                    kind = {"positional_only": "positional_only_", "keyword_only": "keyword_only_"}.get(p.mode, "")
+                    lines.append({"type": f"missing_{kind}argument", "loc": (p.alias or p.name,), "input": value})
+                    continue
+            else:
+                item = p.check(item, lines, (p.alias or p.name,))
+            if p.mode == "keyword_only":
+                kwargs[p.name] = item
+            else:
+                args.append(item)
+        for i, item in enumerate(positional):
+            lines.append({"type": "unexpected_positional_argument", "loc": (len(args) + i,), "input": item})
+        for key, item in given.items():
+            lines.append({"type": "unexpected_keyword_argument", "loc": (key,), "input": item})
+        if lines:
+            raise ValidationError.from_exception_data("arguments", lines)
+        return tuple(args), kwargs
+
+    out: dict[str, Any] = {"type": "function", "mode": "plain", "func": validate}
+    # A parameter type with no JSON Schema leaves the arguments' JSON Schema out.
+    with contextlib.suppress(Exception):
+        out["json_schema"] = _arguments_json_schema(schema)
+    return out
+
+
+def _arguments_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of an arguments schema: an object with one property per parameter (named
+    by its alias), ``*args`` as an array and ``**kwargs`` as an object of their item schema."""
+    from ouroboros.validation.json_schema import GenerateJsonSchema
+
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for p in schema["arguments_schema"]:
+        name = p.get("alias") or p["name"]
+        inner = p["schema"]
+        has_default = False
+        default: Any = None
+        if inner.get("type") == "ouroboros-annotation":
+            from ouroboros.validation._type_adapter import TypeAdapter
+
+            item = TypeAdapter(inner["annotation"]).json_schema()
+            has_default = inner.get("default", inspect_empty) is not inspect_empty
+            default = inner.get("default")
+        else:
+            if inner.get("type") == "default":
+                has_default, default = "default" in inner, inner.get("default")
+                inner = inner["schema"]
+            item = GenerateJsonSchema().generate(inner)
+        mode = p.get("mode") or "positional_or_keyword"
+        if mode == "var_args":
+            item = {"type": "array", "items": item}
+        elif mode == "var_kwargs_uniform":
+            item = {"type": "object", "additionalProperties": item}
+        prop = {**item, "title": name.replace("_", " ").title()}
+        if has_default:
+            prop["default"] = default
+        properties[name] = prop
+        if mode == "var_kwargs_unpacked_typed_dict":
+            if item.get("required"):
+                required.append(name)
+        elif mode not in ("var_args", "var_kwargs_uniform") and not has_default:
+            required.append(name)
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        out["required"] = required
+    return out
+
+
+class _Parameter:
+    """One parameter of an arguments schema, with its compiled validator."""
+
+    def __init__(self, spec: dict[str, Any], config: dict[str, Any]) -> None:
+        from ouroboros.validation._fields import FieldInfo
+
+        self.name: str = spec["name"]
+        self.alias: str | None = spec.get("alias")
+        self.mode: str = spec.get("mode") or "positional_or_keyword"
+        schema = spec["schema"]
+        default: Any = inspect_empty
+        if schema.get("type") == "ouroboros-annotation":
+            annotation = schema["annotation"]
+            default = schema.get("default", inspect_empty)
+            # var-args and var-kwargs items are each validated as the annotation.
+            self._validate = _annotation_validator(annotation, config)
+        else:
+            if schema.get("type") == "default":
+                default = schema.get("default", inspect_empty)
+                schema = schema["schema"]
+            from ouroboros.validation.core import SchemaValidator
+
+            self._validate = SchemaValidator(schema, config).validate_python  # type: ignore[arg-type]
+        self._factory = default.get_default if isinstance(default, FieldInfo) else None
+        if isinstance(default, FieldInfo) and not default.is_required():
+            self.has_default = True
+        else:
+            self.has_default = default is not inspect_empty and not isinstance(default, FieldInfo)
+        self._default = default
+
+    def default(self) -> Any:
+        if self._factory is not None:
+            return self._factory(call_default_factory=True)
+        return self._default
+
+    def lookup(self, given: dict[str, Any], by_name: bool) -> tuple[bool, Any]:
+        keys = [self.alias] if self.alias is not None else []
+        if self.alias is None or by_name:
+            keys.append(self.name)
+        for key in keys:
+            if key in given:
+                return True, given.pop(key)
+        return False, None
+
+    def check(self, value: Any, lines: list[dict[str, Any]], loc: tuple[Any, ...]) -> Any:
+        from ouroboros.validation._errors import ValidationError
+
+        try:
+            return self._validate(value)
+        except ValidationError as exc:
+            lines.extend({**e, "loc": (*loc, *e["loc"])} for e in exc.errors())
+            return None
+
+
+inspect_empty: Any = inspect.Parameter.empty
+
+
+def _annotation_validator(annotation: Any, config: dict[str, Any]) -> Callable[[Any], Any]:
+    from ouroboros.validation._type_adapter import TypeAdapter
+    from ouroboros.validation.errors import PydanticUserError
+
+    try:
+        adapter = TypeAdapter(annotation, config=config or None)  # type: ignore[arg-type]
+    except PydanticUserError:
+        adapter = TypeAdapter(annotation)  # the type has its own config
+    return adapter.validate_python
