@@ -258,10 +258,32 @@ fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(b
             Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
                 (true, None)
             }
-            Some(v) => (true, Some(v)),
+            Some(v) => (true, Some(nested_filter(v, "include")?)),
         });
     }
-    Ok((f.contains(key)?, None))
+    Ok((contains_key_or_all(f, key)?, None))
+}
+
+/// A set of keys holds `key`, or `"__all__"` (every key).
+fn contains_key_or_all(f: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(f.contains(key)? || f.contains(pyo3::intern!(f.py(), "__all__"))?)
+}
+
+/// A nested include/exclude entry: a set or dict (or any collection of keys); anything else
+/// (an int, say) is Pydantic's `TypeError`.
+fn nested_filter<'py>(v: Bound<'py, PyAny>, which: &str) -> PyResult<Bound<'py, PyAny>> {
+    if v.is_instance_of::<PyDict>()
+        || v.is_instance_of::<PySet>()
+        || v.is_instance_of::<PyFrozenSet>()
+        || v.is_instance_of::<PyList>()
+        || v.is_instance_of::<PyTuple>()
+    {
+        Ok(v)
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "`{which}` argument must be a set or dict."
+        )))
+    }
 }
 
 /// A list's filter with negative indices counted from the end (`-1`: the last item).
@@ -362,10 +384,10 @@ fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(boo
             Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
                 (v.is_truthy()? || v.is(v.py().Ellipsis().bind(v.py())), None)
             }
-            Some(v) => (false, Some(v)),
+            Some(v) => (false, Some(nested_filter(v, "exclude")?)),
         });
     }
-    Ok((f.contains(key)?, None))
+    Ok((contains_key_or_all(f, key)?, None))
 }
 
 /// One output entry of a model: key, value, and nested filters.

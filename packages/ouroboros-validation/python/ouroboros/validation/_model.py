@@ -6,6 +6,7 @@ import contextlib
 import copy
 import inspect
 import json
+import operator
 import sys
 import types
 import typing
@@ -496,8 +497,8 @@ class ModelMetaclass(type):
         type.__setattr__(cls, "__signature__", _LazySignature())
         if config.get("revalidate_instances", "never") != "never":
             type.__setattr__(cls, "model_validate", classmethod(_revalidating_model_validate))
-        if config.get("frozen"):
-            cls.__hash__ = BaseModel._frozen_hash  # type: ignore[assignment]
+        if config.get("frozen") and "__hash__" not in namespace:
+            _set_default_hash(cls)
         if build_later:
             # A generic model's parametrization: built by ``__class_getitem__`` once cached.
             type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, "generic"))
@@ -863,25 +864,41 @@ class BaseModel(metaclass=ModelMetaclass):
     @classmethod
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
         """Build an instance from trusted data, without validation."""
-        instance = cls.__new__(cls)
-        data: dict[str, Any] = {}
-        for name, info in cls.__ouroboros_fields__.items():
-            key = name if name in values else info.alias if info.alias in values else None
-            if key is not None:
-                data[name] = values[key]
-            elif not info.is_required():
-                data[name] = info.get_default(call_default_factory=True, validated_data=data)
-        _object_setattr(instance, "__dict__", data)
-        fields_set = (
-            set(_fields_set) if _fields_set is not None else {n for n in values if n in cls.__ouroboros_fields__}
-        )
-        _object_setattr(instance, "__ouroboros_fields_set__", fields_set)
-        if cls.model_config.get("extra") == "allow":
-            _object_setattr(instance, "__ouroboros_extra__", {k: v for k, v in values.items() if k not in data})
-        if cls.__ouroboros_private_attrs__:
-            from ouroboros.validation._model_build import init_private_attributes
+        from ouroboros.validation._model_build import init_private_attributes, user_post_init
 
-            init_private_attributes(instance, cls.__ouroboros_private_attrs__)
+        instance = cls.__new__(cls)
+        values = dict(values)
+        data: dict[str, Any] = {}
+        given: set[str] = set()
+        for name, info in cls.__ouroboros_fields__.items():
+            # The alias first, then the validation aliases, then the name (as Pydantic).
+            if info.alias is not None and info.alias in values:
+                data[name] = values.pop(info.alias)
+                given.add(name)
+            if name not in given and info.validation_alias is not None:
+                found = _construct_by_validation_alias(info.validation_alias, values)
+                if found is not PYDANTIC_UNDEFINED:
+                    data[name] = found
+                    given.add(name)
+            if name not in given:
+                if name in values:
+                    data[name] = values.pop(name)
+                    given.add(name)
+                elif not info.is_required():
+                    data[name] = info.get_default(call_default_factory=True, validated_data=data)
+        _object_setattr(instance, "__dict__", data)
+        _object_setattr(instance, "__ouroboros_fields_set__", set(_fields_set) if _fields_set is not None else given)
+        privates = cls.__ouroboros_private_attrs__
+        if cls.model_config.get("extra") == "allow" and not getattr(cls, "__ouroboros_root_model__", False):
+            _object_setattr(instance, "__ouroboros_extra__", {k: v for k, v in values.items() if k not in privates})
+        if privates:
+            init_private_attributes(instance, privates)
+        if user_post_init(cls):
+            instance.model_post_init(None)
+        private = _get_slot(instance, "__ouroboros_private__")
+        if private is not None:
+            # Private attributes given by name are set after model_post_init (as Pydantic).
+            private.update((k, v) for k, v in values.items() if k in privates)
         return instance
 
     # ---- serialization ---------------------------------------------------
@@ -1068,8 +1085,12 @@ class BaseModel(metaclass=ModelMetaclass):
             _warn_v1_fields()
             return cls.model_fields
         if name in cls.__ouroboros_private_attrs__:
+            initialized = _get_slot(self, "__ouroboros_private__") is not None
             private = self._private_dict()
             if name not in private:
+                if initialized:
+                    # Set to nothing (deleted, or left out of a copy as undefined).
+                    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
                 default = cls.__ouroboros_private_attrs__[name].get_default()
                 if default is PYDANTIC_UNDEFINED:
                     raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
@@ -1173,9 +1194,6 @@ class BaseModel(metaclass=ModelMetaclass):
             and _get_slot(self, "__ouroboros_extra__") == _get_slot(other, "__ouroboros_extra__")
             and (_get_slot(self, "__ouroboros_private__") or {}) == (_get_slot(other, "__ouroboros_private__") or {})
         )
-
-    def _frozen_hash(self) -> int:
-        return hash((type(self), *(_hashable(v) for v in self.__dict__.values())))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -1479,6 +1497,21 @@ def _deprecated(message: str) -> None:
     warnings.warn(PydanticDeprecatedSince20(message), stacklevel=3)
 
 
+def _construct_by_validation_alias(alias: Any, values: dict[str, Any]) -> Any:
+    """``model_construct``: the value a validation alias (a name, an ``AliasPath`` or
+    ``AliasChoices`` of them) finds in ``values``, a found name popped; else undefined."""
+    from ouroboros.validation.aliases import AliasChoices, AliasPath
+
+    for choice in alias.choices if isinstance(alias, AliasChoices) else [alias]:
+        if isinstance(choice, str) and choice in values:
+            return values.pop(choice)
+        if isinstance(choice, AliasPath):
+            found = choice.search_dict_for_path(values)
+            if found is not PYDANTIC_UNDEFINED:
+                return found
+    return PYDANTIC_UNDEFINED
+
+
 def _copy_state(source: Any, target: Any, copier: Any) -> None:
     """The extras, fields-set record and private attributes of ``source`` on its copy
     ``target``: extras and private attributes through ``copier`` (unset private values left
@@ -1500,14 +1533,44 @@ def _get_slot(obj: Any, name: str) -> Any:
         return None
 
 
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple((k, _hashable(v)) for k, v in value.items())
-    if isinstance(value, set):
-        return frozenset(value)
-    return value
+class _SafeGetItem:
+    """An instance dict read by field name, a missing key giving a marker (hashing a model
+    whose ``__dict__`` was changed by hand never raises ``KeyError``)."""
+
+    __slots__ = ("wrapped",)
+
+    def __init__(self, wrapped: dict[str, Any]) -> None:
+        self.wrapped = wrapped
+
+    def __getitem__(self, key: str) -> Any:
+        return self.wrapped.get(key, _MISSING_FOR_HASH)
+
+
+_MISSING_FOR_HASH = object()
+
+
+def _make_hash_func(cls: Any) -> Any:
+    """``__hash__`` of a frozen model: the hash of its field values, in declaration order (not
+    of its class, nor of other ``__dict__`` keys such as a cached property's), as Pydantic's."""
+    names = tuple(cls.__ouroboros_fields__)
+    getter = operator.itemgetter(*names) if names else (lambda _: 0)
+
+    def hash_func(self: Any) -> int:
+        try:
+            return hash(getter(self.__dict__))
+        except KeyError:
+            return hash(getter(_SafeGetItem(self.__dict__)))
+
+    return hash_func
+
+
+def _set_default_hash(cls: Any) -> None:
+    """A frozen model's hash from its fields, unless a class between it and BaseModel defines
+    its own ``__hash__`` (one made here for a parent is replaced: the fields differ)."""
+    inherited = next((k.__dict__["__hash__"] for k in cls.__mro__[1:] if "__hash__" in k.__dict__), None)
+    made = _make_hash_func(cls)
+    if inherited in (None, object.__hash__) or getattr(inherited, "__code__", None) == made.__code__:
+        cls.__hash__ = made
 
 
 def create_model(

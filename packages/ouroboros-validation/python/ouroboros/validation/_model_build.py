@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import enum
 import inspect
 import sys
 import typing
@@ -282,16 +283,24 @@ def _enum_value(value: Any, _data: Any, _context: Any = None) -> Any:
     return getattr(value, "value", value)
 
 
-def _enum_values(schema: dict[str, Any]) -> dict[str, Any]:
-    """``use_enum_values``: store an enum field's value instead of the member."""
+def _enum_values(schema: Any) -> Any:
+    """``use_enum_values``: store an enum's value instead of the member, wherever an enum (or
+    a Literal of enum members) is in the field's type: in unions, containers, optionals."""
+    if not isinstance(schema, dict):
+        return schema
     kind = schema.get("type")
-    if kind == "enum":
+    if kind == "enum" or (kind == "literal" and any(isinstance(v, enum.Enum) for v in schema.get("expected", ()))):
         return {"type": "function", "mode": "after", "func": _enum_value, "schema": schema}
-    if kind == "nullable":
-        return {**schema, "schema": _enum_values(schema["schema"])}
-    if kind in ("list", "set", "frozenset") and "items" in schema:
-        return {**schema, "items": _enum_values(schema["items"])}
-    return schema
+    if kind in ("model", "typed_dict", "dataclass"):
+        return schema
+    out = dict(schema)
+    for key in ("schema", "items", "keys", "values", "variadic", "choices"):
+        part = schema.get(key)
+        if isinstance(part, list):
+            out[key] = [_enum_values(p) for p in part]
+        elif isinstance(part, dict):
+            out[key] = _enum_values(part)
+    return out
 
 
 def _takes_data(factory: Any) -> bool:
@@ -841,8 +850,8 @@ def build_description(cls: Any) -> dict[str, Any]:
         wrap = {"mode": "wrap", "func": _model_wrap_call(cls, wraps[-1], inner)}
         description["model_validators"] = [*description["model_validators"], wrap]
     privates = dict(cls.__ouroboros_private_attrs__)
-    user_post_init = "model_post_init" in _own_or_inherited(cls)
-    if privates or user_post_init:
+    own_post_init = user_post_init(cls)
+    if privates or own_post_init:
         original = cls.model_post_init
 
         def post_init(instance: Any, context: Any) -> None:
@@ -851,7 +860,7 @@ def build_description(cls: Any) -> dict[str, Any]:
             current = type(instance).model_post_init
             if privates and current is original:
                 init_private_attributes(instance, privates)
-            if user_post_init or current is not original:
+            if own_post_init or current is not original:
                 current(instance, context)
 
         description["post_init"] = post_init
@@ -931,6 +940,11 @@ def init_private_attributes(instance: Any, privates: dict[str, Any]) -> None:
     object.__setattr__(instance, "__ouroboros_private__", private)
 
 
+def user_post_init(cls: type) -> bool:
+    """Whether the model (or a parent below BaseModel) defines ``model_post_init``."""
+    return "model_post_init" in _own_or_inherited(cls)
+
+
 def _own_or_inherited(cls: type) -> set[str]:
     names: set[str] = set()
     for klass in cls.__mro__:
@@ -961,4 +975,4 @@ def computed_fields_of(namespace: dict[str, Any], bases: tuple[type, ...]) -> di
     return out
 
 
-__all__ += ["UndefinedAnnotation", "WeakNamespace", "computed_fields_of"]
+__all__ += ["UndefinedAnnotation", "WeakNamespace", "computed_fields_of", "user_post_init"]

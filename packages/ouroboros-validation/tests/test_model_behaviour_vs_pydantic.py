@@ -1,0 +1,214 @@
+"""BaseModel behaviours checked against Pydantic, the same code run under both: frozen
+models' hash, ``use_enum_values`` wherever an enum is, ``__all__`` in include/exclude,
+``model_construct`` (aliases, ``model_post_init``, private attributes)."""
+
+from __future__ import annotations
+
+import functools
+from enum import Enum
+from typing import Any, Literal, Optional
+
+import pydantic
+import pydantic_core
+import pytest
+
+import ouroboros.validation as ov
+import ouroboros.validation.core as ov_core
+
+LIBS = pytest.mark.parametrize("lib", [pydantic, ov], ids=["pydantic", "ouroboros"])
+
+
+class Color(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Word(str, Enum):  # noqa: UP042 - Pydantic's test shape (a str mixin)
+    FOO = "foo"
+
+
+# ---- frozen hashing -------------------------------------------------------------
+
+
+@LIBS
+def test_frozen_hash_is_the_hash_of_the_field_values(lib: Any) -> None:
+    class Point(lib.BaseModel):
+        model_config = lib.ConfigDict(frozen=True)
+        x: int
+        y: int
+
+    p = Point(x=1, y=2)
+    assert hash(p) == hash((1, 2))
+    h = hash(p)
+    p.__dict__["cached"] = 3  # a cached property's entry does not count
+    assert hash(p) == h
+    object.__setattr__(p, "__dict__", {"y": 2, "x": 1})
+    assert hash(p) == h
+    del p.__dict__["x"]
+    hash(p)  # a missing field does not raise
+
+
+@LIBS
+def test_frozen_hash_refuses_unhashable_values(lib: Any) -> None:
+    class Holder(lib.BaseModel):
+        model_config = lib.ConfigDict(frozen=True)
+        items: list[int] = [1]
+
+    with pytest.raises(TypeError, match="unhashable type: 'list'"):
+        hash(Holder())
+
+
+@LIBS
+def test_frozen_hash_per_class_and_user_hash_kept(lib: Any) -> None:
+    class A(lib.BaseModel):
+        model_config = lib.ConfigDict(frozen=True)
+        x: int
+
+    class B(A):
+        y: int
+
+    assert A.__hash__ is not B.__hash__
+    assert hash(B(x=1, y=2)) != hash(B(x=1, y=3))
+
+    class Base(lib.BaseModel):
+        model_config = lib.ConfigDict(frozen=True)
+
+        def __hash__(self) -> int:
+            return 7
+
+    class Child(Base):
+        x: dict[str, int]
+
+        @functools.cache  # noqa: B019 - the test needs the instance hashed
+        def size(self) -> int:
+            return len(self.x)
+
+    child = Child(x={"a": 1})
+    assert hash(child) == 7
+    assert child.size() == 1
+
+
+# ---- use_enum_values ----------------------------------------------------------
+
+
+@LIBS
+def test_use_enum_values_everywhere_an_enum_is(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(use_enum_values=True)
+        union: Color | int
+        literal: Literal[Color.RED]
+        mapping: dict[str, Color] = {}
+        items: tuple[Color, ...] = ()
+        pair: Optional[tuple[Color, int]] = None
+
+    m = Model(union=Color.RED, literal=Color.RED, mapping={"k": "blue"}, items=("red",), pair=(Color.BLUE, 1))
+    assert (m.union, m.literal, m.mapping, m.items, m.pair) == ("red", "red", {"k": "blue"}, ("red",), ("blue", 1))
+    assert type(m.literal) is str
+    with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
+        Model(union=1, literal=Color.BLUE)
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("literal_error", ("literal",))]
+
+
+@LIBS
+def test_use_enum_values_with_a_validated_default_and_json(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(use_enum_values=True, validate_default=True)
+        word: Literal[Word.FOO] = Word.FOO
+
+    assert type(Model().word) is str
+    assert type(Model.model_validate_json('{"word": "foo"}').word) is str
+    assert type(Model.model_validate({"word": Word.FOO}).model_dump()["word"]) is str
+
+
+# ---- include / exclude ----------------------------------------------------------
+
+
+@LIBS
+@pytest.mark.parametrize(
+    ("exclude", "expected"),
+    [
+        ({"items": {"__all__"}}, {"c": 3, "items": []}),
+        ({"items": {1, "__all__"}}, {"c": 3, "items": []}),
+        ({"items": {"__all__": {"a"}}}, {"c": 3, "items": [{"b": 2}, {"b": 4}]}),
+        ({"items": {0: {"b"}, "__all__": {"a"}}}, {"c": 3, "items": [{}, {"b": 4}]}),
+    ],
+)
+def test_all_in_exclude(lib: Any, exclude: Any, expected: Any) -> None:
+    class Item(lib.BaseModel):
+        a: int
+        b: int
+
+    class Box(lib.BaseModel):
+        c: int
+        items: list[Item]
+
+    box = Box(c=3, items=[Item(a=1, b=2), Item(a=3, b=4)])
+    assert box.model_dump(exclude=exclude) == expected
+
+
+@LIBS
+def test_filter_entry_that_is_not_a_set_or_dict(lib: Any) -> None:
+    class Box(lib.BaseModel):
+        items: list[dict[str, int]]
+
+    box = Box(items=[{"a": 1}])
+    with pytest.raises(TypeError, match="`exclude` argument must be a set or dict"):
+        box.model_dump(exclude={"items": {0: 1}})
+    with pytest.raises(TypeError, match="`include` argument must be a set or dict"):
+        box.model_dump(include={"items": {0: 1}})
+
+
+# ---- model_construct ------------------------------------------------------------
+
+
+@LIBS
+def test_construct_calls_model_post_init_and_sets_private_values(lib: Any) -> None:
+    calls: list[Any] = []
+
+    class Model(lib.BaseModel):
+        a: int
+        _secret: int = lib.PrivateAttr(1)
+
+        def model_post_init(self, context: Any, /) -> None:
+            calls.append(context)
+            self._secret = 5
+
+    Model(a=1)
+    m = Model.model_construct(a=2, _secret=9)
+    assert calls == [None, None]
+    assert m._secret == 9
+
+    class Plain(lib.BaseModel):
+        a: int = 0
+
+    assert Plain.model_construct().__pydantic_private__ is None
+
+
+@LIBS
+def test_construct_reads_aliases_first(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(extra="allow")
+        a: int = lib.Field(alias="A")
+        b: int = lib.Field(0, validation_alias=lib.AliasChoices("bee", lib.AliasPath("nested", 0)))
+        c: int = 0
+
+    m = Model.model_construct(A=1, a=2, nested=[3], c=4)
+    assert (m.a, m.b, m.c) == (1, 3, 4)
+    assert m.model_fields_set == {"a", "b", "c"}
+    assert m.model_extra == {"a": 2, "nested": [3]}
+
+
+@pytest.mark.parametrize(
+    ("lib", "undefined"),
+    [(pydantic, pydantic_core.PydanticUndefined), (ov, ov_core.PydanticUndefined)],
+    ids=["pydantic", "ouroboros"],
+)
+def test_undefined_private_value_is_left_out_of_copies(lib: Any, undefined: Any) -> None:
+    class Model(lib.BaseModel):
+        a: int = 0
+        _cache: set[str] = lib.PrivateAttr(default_factory=lambda: {"x"})
+
+    m = Model()
+    assert m.model_copy()._cache == {"x"}
+    m._cache = undefined
+    assert not hasattr(m.model_copy(), "_cache")
