@@ -212,3 +212,116 @@ def test_undefined_private_value_is_left_out_of_copies(lib: Any, undefined: Any)
     assert m.model_copy()._cache == {"x"}
     m._cache = undefined
     assert not hasattr(m.model_copy(), "_cache")
+
+
+# ---- class definition checks ------------------------------------------------------
+
+
+@LIBS
+def test_field_shadowing_a_parent_attribute_warns(lib: Any) -> None:
+    class Parent(lib.BaseModel):
+        foo: str = "abc"
+
+    Parent.foo = "set later"  # an attribute of the parent class by the field's name
+    with pytest.warns(UserWarning, match=r'"foo" in ".*Child" shadows an attribute in parent ".*Parent"'):
+
+        class Child(Parent):
+            foo: str
+
+    with pytest.warns(UserWarning, match=r'shadows an attribute in parent "BaseModel"'):
+
+        class Odd(lib.BaseModel):
+            dict: int
+
+    assert Odd.model_fields["dict"].is_required()
+
+
+@LIBS
+def test_no_shadow_warning_for_fields_of_stdlib_dataclasses_or_model_config(lib: Any) -> None:
+    import dataclasses
+    import warnings
+
+    @dataclasses.dataclass
+    class Plain:
+        a: int = 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+
+        class Model(Plain, lib.BaseModel):
+            a: int
+
+        class Configured(lib.BaseModel):
+            model_config: lib.ConfigDict = {}
+
+    assert Configured.model_config == {}
+
+
+@LIBS
+@pytest.mark.parametrize(("name", "suggested"), [("_x", "x"), ("__x__", "x__"), ("___", "my_field")])
+def test_field_names_with_leading_underscores_are_refused(lib: Any, name: str, suggested: str) -> None:
+    with pytest.raises(lib.PydanticUserError, match=f"e.g., use '{suggested}' instead of '{name}'"):
+        type("Model", (lib.BaseModel,), {"__annotations__": {name: int}, name: lib.Field(default=1)})
+
+
+@LIBS
+def test_parametrized_name_of_a_model_that_is_not_generic(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        x: int
+
+    with pytest.raises(TypeError, match="Concrete names should only be generated for generic models."):
+        Model.model_parametrized_name(())
+
+
+# ---- model_rebuild namespaces -------------------------------------------------------
+
+
+@LIBS
+def test_rebuild_names_the_missing_annotation(lib: Any) -> None:
+    class A(lib.BaseModel):
+        x: int
+
+    class B(lib.BaseModel):
+        a: Model  # type: ignore[name-defined]  # noqa: F821
+
+    B.model_rebuild(_types_namespace={"Model": A})
+    assert isinstance(B(a={"x": 1}).a, A)
+
+    class C(lib.BaseModel):
+        a: Model  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(lib.PydanticUndefinedAnnotation, match="name 'Model' is not defined"):
+        C.model_rebuild(_types_namespace={"A": A})
+
+
+@LIBS
+def test_rebuild_parent_namespace_depth_zero(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        x: XType  # type: ignore[name-defined]  # noqa: F821
+
+    XType = str  # noqa: F841 - not seen: depth 0 reads no frame
+    with pytest.raises(NameError, match="XType"):
+        Model.model_rebuild(_parent_namespace_depth=0)
+    Model.__pydantic_parent_namespace__.update({"XType": int})
+    Model.model_rebuild(_parent_namespace_depth=0)
+    assert Model(x=42).model_dump() == {"x": 42}
+
+
+def _rebuild_from_elsewhere(model: Any) -> None:
+    Name = str  # noqa: N806, F841 - the caller's local of the same name, which must not win
+    Other = int  # noqa: N806, F841 - only the caller defines it
+    model.model_rebuild()
+
+
+@LIBS
+def test_rebuild_prefers_the_defining_namespace(lib: Any) -> None:
+    Name = int  # noqa: N806
+
+    class Late(lib.BaseModel):
+        value: Name  # type: ignore[valid-type]
+        other: Other  # type: ignore[name-defined]  # noqa: F821
+
+    assert not Late.__pydantic_complete__
+    _rebuild_from_elsewhere(Late)
+    made = Late(value="3", other="4")
+    assert (made.value, made.other) == (3, 4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import inspect
 import json
 import operator
@@ -373,16 +374,19 @@ def _check_field_names(cls: type, fields: dict[str, Any], own: dict[str, Any], c
                 stacklevel=3,
             )
             break
-        for base in cls.__mro__[1:]:
-            if base is object or name in base.__dict__.get("__ouroboros_fields__", {}):
-                break
-            if name in base.__dict__ and base.__name__ != "BaseModel":
-                warnings.warn(
-                    f'Field name "{name}" in "{cls.__qualname__}" shadows an attribute in parent "{base.__qualname__}"',
-                    UserWarning,
-                    stacklevel=3,
-                )
-                break
+        origin = getattr(cls, "__pydantic_generic_metadata__", {}).get("origin")
+        for base in cls.__bases__:
+            # An attribute of a direct base (a method, a value set after the class was built)
+            # by the field's name; a stdlib dataclass's own fields and a generic origin's are fine.
+            if base is origin or name == "model_config" or not hasattr(base, name):
+                continue
+            if dataclasses.is_dataclass(base) and name in {f.name for f in dataclasses.fields(base)}:
+                continue
+            warnings.warn(
+                f'Field name "{name}" in "{cls.__qualname__}" shadows an attribute in parent "{base.__qualname__}"',
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _class_config(config_cls: type, model_config: Any) -> dict[str, Any]:
@@ -455,6 +459,11 @@ class ModelMetaclass(type):
             if isinstance(value, ModelPrivateAttr):
                 private[key] = value
                 del namespace[key]
+            elif isinstance(value, FieldInfo) and key.startswith("_") and key != "__pydantic_extra__":
+                suggested = key.lstrip("_") or "my_field"
+                raise PydanticUserError(
+                    f"Fields must not use names with leading underscores; e.g., use {suggested!r} instead of {key!r}."
+                )
         if isinstance(namespace.get("__pydantic_extra__"), FieldInfo):
             # `__pydantic_extra__: dict[str, int] = Field(init=False)` types the extras; the
             # value must not hide the instances' own attribute.
@@ -574,6 +583,12 @@ class ModelMetaclass(type):
         }
 
     @property
+    def __pydantic_parent_namespace__(cls) -> Any:
+        """The names of the function the class was defined in (None at module level); classes
+        in it are held weakly. Names added to it are seen by ``model_rebuild()``."""
+        return cls.__dict__.get("__ouroboros_localns__")
+
+    @property
     def __pydantic_root_model__(cls) -> bool:
         """Whether this is a ``RootModel`` (its value is its one ``root`` field)."""
         return bool(getattr(cls, "__ouroboros_root_model__", False))
@@ -688,7 +703,7 @@ class BaseModel(metaclass=ModelMetaclass):
 
     # ---- class construction -------------------------------------------
     @classmethod
-    def _ouroboros_build(cls, *, raise_errors: bool) -> Any:
+    def _ouroboros_build(cls, *, raise_errors: bool, rebuild: bool = False) -> Any:
         if cls in _BUILDING:
             # Asked again while its own description is being made (a generic model
             # parametrized from its own fields): the outer build finishes it.
@@ -696,13 +711,13 @@ class BaseModel(metaclass=ModelMetaclass):
         _BUILDING.add(cls)
         PARENT_NAMESPACES.append({**cls.__dict__.get("__ouroboros_localns__", {}), cls.__name__: cls})
         try:
-            return cls._ouroboros_build_now(raise_errors=raise_errors)
+            return cls._ouroboros_build_now(raise_errors=raise_errors, rebuild=rebuild)
         finally:
             PARENT_NAMESPACES.pop()
             _BUILDING.discard(cls)
 
     @classmethod
-    def _ouroboros_build_now(cls, *, raise_errors: bool) -> Any:
+    def _ouroboros_build_now(cls, *, raise_errors: bool, rebuild: bool = False) -> Any:
         try:
             type.__setattr__(cls, "__ouroboros_schema_cache__", None)
             from ouroboros.validation._internal._generate_schema import GenerateSchema
@@ -712,6 +727,12 @@ class BaseModel(metaclass=ModelMetaclass):
             cls.__ouroboros_schema__  # noqa: B018 - builds and caches the description
             validator = SchemaValidator(cls)
         except UndefinedAnnotation as exc:
+            if raise_errors and rebuild:
+                # `model_rebuild()` names what is missing (using the class says it is incomplete).
+                from ouroboros.validation.errors import PydanticUndefinedAnnotation
+
+                type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, str(exc)))
+                raise PydanticUndefinedAnnotation(exc.args[0], f"name {exc.args[0]!r} is not defined") from None
             if raise_errors:
                 raise PydanticUserError(
                     f"`{cls.__name__}` is not fully defined; you should define `{exc.args[0]}`, "
@@ -733,26 +754,38 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @classmethod
     def model_rebuild(
-        cls, *, force: bool = False, raise_errors: bool = True, _types_namespace: dict[str, Any] | None = None
+        cls,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: dict[str, Any] | None = None,
     ) -> bool | None:
-        """Resolve forward references now (after defining the models they name)."""
+        """Resolve forward references now (after defining the models they name).
+
+        Names are looked up in the namespace the class was defined in first, then in the
+        caller's (``_parent_namespace_depth`` frames up; ``_types_namespace`` instead when
+        given), then in the class's module, as Pydantic resolves them."""
         if not force and isinstance(cls.__dict__.get("__ouroboros_validator__"), SchemaValidator):
             if _types_namespace:
                 # Kept for names only the JSON Schema resolves (serializer return annotations).
-                localns = WeakNamespace({**cls.__dict__.get("__ouroboros_localns__", {}), **_types_namespace})
+                localns = WeakNamespace({**_types_namespace, **cls.__dict__.get("__ouroboros_localns__", {})})
                 type.__setattr__(cls, "__ouroboros_localns__", localns)
             return None
-        frame = sys._getframe(1)
-        localns = WeakNamespace(
-            {**cls.__dict__.get("__ouroboros_localns__", {}), **frame.f_locals, **(_types_namespace or {})}
-        )
-        type.__setattr__(cls, "__ouroboros_localns__", localns)
-        return cls._ouroboros_build(raise_errors=raise_errors) is not None
+        if _types_namespace is not None:
+            rebuild_ns: dict[str, Any] = dict(_types_namespace)
+        elif _parent_namespace_depth > 0:
+            rebuild_ns = dict(sys._getframe(_parent_namespace_depth - 1).f_locals)
+        else:
+            rebuild_ns = {}
+        own = cls.__dict__.get("__ouroboros_localns__")
+        type.__setattr__(cls, "__ouroboros_localns__", WeakNamespace({**rebuild_ns, **(own or {})}))
+        return cls._ouroboros_build(raise_errors=raise_errors, rebuild=True) is not None
 
     @classmethod
     def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
         """The name of ``cls[params]`` (``Response[list[int]]``); override it to name them yourself."""
-        if not isinstance(params, tuple):
+        if not isinstance(params, tuple) or not issubclass(cls, typing.Generic):  # type: ignore[arg-type]
             raise TypeError("Concrete names should only be generated for generic models.")
         from ouroboros.validation._internal._repr import display_as_type
 

@@ -10,7 +10,7 @@ import sys
 import typing
 import warnings
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ouroboros.core import SCHEMA_FORMAT_VERSION
@@ -594,7 +594,7 @@ class _WeakRef(weakref.ref):  # type: ignore[type-arg]
     __slots__ = ()
 
 
-class WeakNamespace(Mapping[str, Any]):
+class WeakNamespace(MutableMapping[str, Any]):
     """The names a class remembers for resolving its annotations later (the locals of the
     function that defined or parametrized it, the names given to ``model_rebuild``).
 
@@ -611,10 +611,16 @@ class WeakNamespace(Mapping[str, Any]):
             return
         self._names = {}
         for key, value in (names or {}).items():
-            if isinstance(value, type) or getattr(type(value), "__ouroboros_model__", False):
-                with contextlib.suppress(TypeError):  # a class without weak reference support
-                    value = _WeakRef(value)
-            self._names[key] = value
+            self[key] = value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if isinstance(value, type) or getattr(type(value), "__ouroboros_model__", False):
+            with contextlib.suppress(TypeError):  # a class without weak reference support
+                value = _WeakRef(value)
+        self._names[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._names[key]
 
     def __getitem__(self, key: str) -> Any:
         value = self._names[key]
