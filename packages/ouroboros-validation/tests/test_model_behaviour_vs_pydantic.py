@@ -269,7 +269,7 @@ def test_parametrized_name_of_a_model_that_is_not_generic(lib: Any) -> None:
     class Model(lib.BaseModel):
         x: int
 
-    with pytest.raises(TypeError, match="Concrete names should only be generated for generic models."):
+    with pytest.raises(TypeError, match=r"Concrete names should only be generated for generic models\."):
         Model.model_parametrized_name(())
 
 
@@ -297,7 +297,7 @@ def test_rebuild_names_the_missing_annotation(lib: Any) -> None:
 @LIBS
 def test_rebuild_parent_namespace_depth_zero(lib: Any) -> None:
     class Model(lib.BaseModel):
-        x: XType  # type: ignore[name-defined]  # noqa: F821
+        x: XType  # type: ignore[name-defined]
 
     XType = str  # noqa: F841 - not seen: depth 0 reads no frame
     with pytest.raises(NameError, match="XType"):
@@ -308,14 +308,14 @@ def test_rebuild_parent_namespace_depth_zero(lib: Any) -> None:
 
 
 def _rebuild_from_elsewhere(model: Any) -> None:
-    Name = str  # noqa: N806, F841 - the caller's local of the same name, which must not win
-    Other = int  # noqa: N806, F841 - only the caller defines it
+    Name = str  # noqa: F841 - the caller's local of the same name, which must not win
+    Other = int  # noqa: F841 - only the caller defines it
     model.model_rebuild()
 
 
 @LIBS
 def test_rebuild_prefers_the_defining_namespace(lib: Any) -> None:
-    Name = int  # noqa: N806
+    Name = int
 
     class Late(lib.BaseModel):
         value: Name  # type: ignore[valid-type]
