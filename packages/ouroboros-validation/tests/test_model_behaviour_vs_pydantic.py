@@ -299,7 +299,7 @@ def test_rebuild_parent_namespace_depth_zero(lib: Any) -> None:
     class Model(lib.BaseModel):
         x: XType  # type: ignore[name-defined]
 
-    XType = str  # noqa: F841 - not seen: depth 0 reads no frame
+    XType = str  # not seen: depth 0 reads no frame
     with pytest.raises(NameError, match="XType"):
         Model.model_rebuild(_parent_namespace_depth=0)
     Model.__pydantic_parent_namespace__.update({"XType": int})
