@@ -380,11 +380,12 @@ def computed_field(
     deprecated: Any = None,
     examples: list[Any] | None = None,
     json_schema_extra: Any = None,
-    repr: bool = True,
+    repr: bool | None = None,
     return_type: Any = None,
     exclude_if: Any = None,
 ) -> Any:
-    """Include a property (or a method turned into one) in ``model_dump``."""
+    """Include a property (or a method turned into one) in ``model_dump``; a private one
+    (``_name``) is left out of the repr unless ``repr=True``."""
 
     def decorate(f: Any) -> Any:
         if isinstance(f, (functools.cached_property, classmethod, staticmethod)):
@@ -402,7 +403,7 @@ def computed_field(
             "field_title_generator": field_title_generator,
             "examples": examples,
             "json_schema_extra": json_schema_extra,
-            "repr": repr,
+            "repr": repr if repr is not None else not (getattr(fget, "__name__", "") or "").startswith("_"),
             "deprecated": deprecated,
             "exclude_if": exclude_if,
         }

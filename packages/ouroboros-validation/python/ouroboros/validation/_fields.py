@@ -527,8 +527,16 @@ class ModelPrivateAttr:
     __slots__ = ("default", "default_factory")
 
     def __init__(self, default: Any = PYDANTIC_UNDEFINED, default_factory: Callable[[], Any] | None = None) -> None:
+        if default is not PYDANTIC_UNDEFINED and default_factory is not None:
+            raise TypeError("cannot specify both default and default_factory")
         self.default = default
         self.default_factory = default_factory
+
+    def __getattr__(self, item: str) -> Any:
+        # The default's own attributes (a descriptor's `__get__`...), as Pydantic forwards them.
+        if item in {"__get__", "__set__", "__delete__"} and hasattr(self.default, item):
+            return getattr(self.default, item)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {item!r}")
 
     def get_default(self) -> Any:
         """A fresh default value (a deep copy of ``default``)."""

@@ -22,6 +22,7 @@ from ouroboros.validation._model_build import (
     PARENT_NAMESPACES,
     UndefinedAnnotation,
     WeakNamespace,
+    _is_classvar,
     build_description,
     collect_fields,
     computed_fields_of,
@@ -292,6 +293,39 @@ def _generic_parameters(cls: Any, bases: tuple[type, ...]) -> None:
         type.__setattr__(cls, "__parameters__", params)
 
 
+def _evaluated_or_text(annotation: Any, namespace: dict[str, Any]) -> Any:
+    """A text annotation of a private candidate evaluated where the class is defined (its
+    module, then the defining function's names), or the text when that fails."""
+    if not isinstance(annotation, str):
+        return annotation
+    module = sys.modules.get(namespace.get("__module__", ""))
+    frame = sys._getframe(2)
+    try:
+        return eval(annotation, dict(getattr(module, "__dict__", {})), dict(frame.f_locals))
+    except Exception:  # noqa: BLE001 - a name defined later: decided from the text
+        return annotation
+
+
+def _ignored_in_namespace(key: str, value: Any, namespace: dict[str, Any], config: dict[str, Any]) -> bool:
+    """Whether a class-body value is not a private attribute (nor a field): a method, property,
+    descriptor made by a decorator, ``ignored_types`` value or a class defined in the body."""
+    ignored = (
+        types.FunctionType,
+        property,
+        classmethod,
+        staticmethod,
+        ComputedFieldInfo,
+        *_type_alias_kinds(),
+        *config.get("ignored_types", ()),
+    )
+    qualname = namespace.get("__qualname__")
+    if isinstance(value, type) and qualname and value.__qualname__.startswith(f"{qualname}."):
+        return True
+    return (
+        isinstance(value, ignored) or type(value).__module__ == "functools" or hasattr(value, "__ouroboros_decorator__")
+    )
+
+
 def _check_unannotated(
     namespace: dict[str, Any], annotations: dict[str, Any], bases: tuple[type, ...], config: dict[str, Any]
 ) -> None:
@@ -445,6 +479,7 @@ class ModelMetaclass(type):
         private: dict[str, ModelPrivateAttr] = {}
         for base in reversed(bases):
             private.update(getattr(base, "__ouroboros_private_attrs__", {}))
+        own_private: set[str] = set()
         for key, value in list(namespace.items()):
             info = getattr(value, "__ouroboros_decorator__", None)
             if isinstance(info, DecoratorInfo):
@@ -457,8 +492,28 @@ class ModelMetaclass(type):
                 else:
                     decorators.append(info)
             if isinstance(value, ModelPrivateAttr):
+                if key.startswith("__"):
+                    raise PydanticUserError(
+                        "Private attributes must not use dunder names; "
+                        f"use a single underscore prefix instead of {key!r}."
+                    )
+                if not key.startswith("_"):
+                    raise PydanticUserError(
+                        "Private attributes must not use valid field names; "
+                        f"use sunder names, e.g. {'_' + key!r} instead of {key!r}."
+                    )
                 private[key] = value
+                own_private.add(key)
                 del namespace[key]
+            elif (
+                key.startswith("_")
+                and not key.startswith("__")
+                and key not in annotations
+                and not _ignored_in_namespace(key, value, namespace, config)
+            ):
+                # An unannotated `_name = value`: a private attribute with that default.
+                private[key] = ModelPrivateAttr(namespace.pop(key))
+                own_private.add(key)
             elif isinstance(value, FieldInfo) and key.startswith("_") and key != "__pydantic_extra__":
                 suggested = key.lstrip("_") or "my_field"
                 raise PydanticUserError(
@@ -470,8 +525,18 @@ class ModelMetaclass(type):
             del namespace["__pydantic_extra__"]
         for key in annotations:
             if key.startswith("_") and not key.startswith("__") and key not in private:
+                annotation = _evaluated_or_text(annotations[key], namespace)
+                if _is_classvar(annotation) or _ignored_in_namespace(key, namespace.get(key), namespace, config):
+                    continue
+                ignored = (*config.get("ignored_types", ()),)
+                if isinstance(annotation, type) and (
+                    (ignored and issubclass(annotation, ignored)) or annotation.__module__ == "functools"
+                ):
+                    continue
                 default = namespace.pop(key, PYDANTIC_UNDEFINED)
-                private[key] = ModelPrivateAttr(default)
+                private[key] = default if isinstance(default, ModelPrivateAttr) else ModelPrivateAttr(default)
+                own_private.add(key)
+
         _check_unannotated(namespace, annotations, bases, config)
         namespace["model_config"] = config
         namespace["__ouroboros_decorators__"] = decorators
@@ -486,6 +551,12 @@ class ModelMetaclass(type):
                 # later model_rebuild() adds (as Pydantic's parent namespace).
                 namespace["__ouroboros_definition_ns__"] = namespace["__ouroboros_localns__"]
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        for key, attr in private.items():
+            if key in own_private:
+                # The default learns its name (`__set_name__`), as a class attribute would.
+                set_name = getattr(attr.default, "__set_name__", None)
+                if set_name is not None:
+                    set_name(cls, key)
         for method in ("model_validate", "model_validate_json"):
             # A parent's validator installed as its method is not this class's: until this
             # class is built (it may wait for a name), the method is BaseModel's.
@@ -581,6 +652,13 @@ class ModelMetaclass(type):
             "root_model": cls.__pydantic_root_model__,
             "custom_init": cls.__pydantic_custom_init__,
         }
+
+    def __getattr__(cls, name: str) -> Any:
+        # A private attribute read from the class: its `PrivateAttr` (as Pydantic's).
+        private = cls.__dict__.get("__ouroboros_private_attrs__")
+        if private and name in private:
+            return private[name]
+        raise AttributeError(name)
 
     @property
     def __pydantic_parent_namespace__(cls) -> Any:
@@ -1146,6 +1224,11 @@ class BaseModel(metaclass=ModelMetaclass):
         if name in cls.__ouroboros_private_attrs__:
             self._private_dict()[name] = value
             return
+        if name in getattr(cls, "__class_vars__", ()):
+            raise AttributeError(
+                f"{name!r} is a ClassVar of `{cls.__name__}` and cannot be set on an instance. "
+                f"If you want to set a value on the class, use `{cls.__name__}.{name} = value`."
+            )
         if name.startswith("_"):
             # Not a field name (``__orig_class__`` set by ``Model[int](...)`` through typing's alias).
             _object_setattr(self, name, value)

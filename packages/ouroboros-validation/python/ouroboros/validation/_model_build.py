@@ -145,10 +145,10 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
     for base in cls.__mro__[1:]:
         class_vars.update(base.__dict__.get("__class_vars__", ()))
     for name, annotation in own_annotations.items():
-        if name.startswith("_"):
-            continue
         if _is_classvar(annotation):
             class_vars.add(name)
+            continue
+        if name.startswith("_"):
             continue
         value = namespace.get(name, PYDANTIC_UNDEFINED)
         final, annotation = _strip_final(annotation)
@@ -275,7 +275,9 @@ class DeprecatedFieldAccess:
 
 def _is_classvar(annotation: Any) -> bool:
     if isinstance(annotation, str):
-        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+        # `ClassVar[...]`, `typing.ClassVar[...]`, `t.ClassVar[...]` written as text.
+        head = annotation.split("[", 1)[0].strip()
+        return head == "ClassVar" or head.endswith(".ClassVar")
     return annotation is typing.ClassVar or typing.get_origin(annotation) is typing.ClassVar
 
 
