@@ -292,3 +292,180 @@ def _strict_enum(lib: Any) -> Any:
 
 def test_strict_enum_refuses_values_as_pydantic():
     assert _strict_enum(ov) == _strict_enum(pydantic)
+
+
+def _json_encoders(lib: Any) -> Any:
+    import warnings
+
+    class Inner(lib.BaseModel):
+        x: int
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+
+        class M(lib.BaseModel):
+            model_config = lib.ConfigDict(
+                json_encoders={
+                    datetime.timedelta: lambda v: f"{v.total_seconds():0.1f}s",
+                    Decimal: lambda v: "dec",
+                    Inner: lambda v: "inner!",
+                }
+            )
+            span: datetime.timedelta
+            spans: list[datetime.timedelta]
+            maybe: Decimal | None = None
+            own: Annotated[datetime.timedelta, lib.PlainSerializer(lambda _: "own")]
+            inner: Inner
+
+        ta = lib.TypeAdapter(int, config=lib.ConfigDict(json_encoders={int: lambda v: f"n{v}"}))
+        m = M(span=3, spans=[1, 2], maybe="1.5", own=1, inner={"x": 1})
+        return m.model_dump(), m.model_dump_json(), ta.dump_json(2), ta.dump_python(2)
+
+
+def test_json_encoders_match_pydantic():
+    assert _json_encoders(ov) == _json_encoders(pydantic)
+
+
+def test_json_encoders_warn_deprecated():
+    with pytest.warns(DeprecationWarning, match="json_encoders"):
+
+        class M(ov.BaseModel):
+            model_config = ov.ConfigDict(json_encoders={int: str})
+            x: int
+
+
+def _ensure_ascii(lib: Any) -> Any:
+    class M(lib.BaseModel):
+        f: str
+        g: list[str]
+
+    m = M(f="à", g=["€", "𝄞", "plain"])
+    return m.model_dump_json(ensure_ascii=True), lib.TypeAdapter(str).dump_json("à€", ensure_ascii=True)
+
+
+def test_ensure_ascii_matches_pydantic():
+    assert _ensure_ascii(ov) == _ensure_ascii(pydantic)
+
+
+def test_generators_dump_as_arrays_in_json_as_pydantic():
+    def run(lib: Any) -> Any:
+        ta = lib.TypeAdapter(Any)
+        return ta.dump_json(i for i in range(3)), ta.dump_python(iter([1, 2]), mode="json")
+
+    assert run(ov) == run(pydantic)
+
+
+def _enums(lib: Any) -> Any:
+    import enum
+
+    class Tool(enum.IntEnum):
+        SPANNER = 1
+        WRENCH = 2
+
+    seen: list[Any] = []
+
+    class Fallback(enum.Enum):
+        A = 1
+        B = 2
+
+        @classmethod
+        def _missing_(cls, value: Any) -> Any:
+            seen.append(value)
+            if value == 9:
+                raise ValueError("nope")
+            return cls.B if value != 8 else None
+
+    tool = lib.TypeAdapter(Tool)
+    fb = lib.TypeAdapter(Fallback)
+    return (
+        tool.validate_python("2").name,
+        [e["type"] for e in _errors(tool.validate_python, "x")],
+        fb.validate_python(3).name,
+        fb.validate_json("3").name,
+        fb.validate_json('"3"').name,
+        [e["type"] for e in _errors(fb.validate_python, 9)],
+        [e["type"] for e in _errors(fb.validate_python, 8)],
+        seen,
+    )
+
+
+def test_enum_missing_and_int_enum_text_match_pydantic():
+    assert _enums(ov) == _enums(pydantic)
+
+
+def _field_infos(lib: Any) -> Any:
+    import annotated_types
+
+    class M(lib.BaseModel):
+        a: Annotated[int, annotated_types.Gt(0)] = 5
+        b: int = lib.Field(gt=0, le=9, multiple_of=3)
+        c: Annotated[int, annotated_types.Lt(2)] = lib.Field(5, gt=0)
+        d: Annotated[int, lib.Field(alias="dee")]
+        e: str = lib.Field("x", pattern="^x", min_length=1, alias="ee", validation_alias="vee")
+        f: Annotated[int, "unknown"] = 1
+
+    return {name: (repr(info), info.metadata) for name, info in M.model_fields.items()}
+
+
+def test_field_info_metadata_and_repr_match_pydantic():
+    ours, theirs = _field_infos(ov), _field_infos(pydantic)
+    assert {k: v[0] for k, v in ours.items()} == {k: v[0] for k, v in theirs.items()}
+    assert {k: repr(v[1]) for k, v in ours.items()} == {k: repr(v[1]) for k, v in theirs.items()}
+
+
+def _aliases(lib: Any) -> Any:
+    def upper(name: str) -> str:
+        return name.upper()
+
+    class Parent(lib.BaseModel):
+        model_config = lib.ConfigDict(alias_generator=lambda n: n + "1")
+        x: int
+        y: int = lib.Field(0, alias="why")
+
+    class Child(Parent):
+        model_config = lib.ConfigDict(alias_generator=lambda n: n + "2")
+
+    class Box(lib.BaseModel):
+        model_config = lib.ConfigDict(
+            alias_generator=lib.AliasGenerator(validation_alias=upper, serialization_alias=lambda n: n + "_out")
+        )
+        width: int
+
+        @lib.computed_field
+        def area(self) -> int:
+            return self.width * 2
+
+    def infos(model: Any) -> Any:
+        return {
+            n: (f.alias, f.validation_alias, f.serialization_alias, f.alias_priority)
+            for n, f in model.model_fields.items()
+        }
+
+    box = Box(WIDTH=3)
+    errors = []
+    for bad in (1, None):
+        try:
+
+            class Bad(lib.BaseModel):
+                model_config = lib.ConfigDict(alias_generator=lib.AliasGenerator(alias=lambda n, bad=bad: bad))
+                a: int
+
+        except TypeError as exc:
+            errors.append(str(exc)[:40])
+    try:
+        lib.Field(validation_alias=123)
+    except TypeError as exc:
+        errors.append(str(exc))
+    return (
+        infos(Parent),
+        infos(Child),
+        Child(x2=1, why=2).model_dump(by_alias=True),
+        box.model_dump(by_alias=True),
+        Box.model_computed_fields["area"].alias,
+        errors,
+        repr(lib.AliasPath("a", 1).search_dict_for_path({"a": "hello"})),
+    )
+
+
+def test_aliases_match_pydantic():
+    assert _aliases(ov) == _aliases(pydantic)

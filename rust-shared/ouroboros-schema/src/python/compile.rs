@@ -530,6 +530,7 @@ impl Compiler {
                     members,
                     expected_repr,
                     strict,
+                    missing: get(d, "missing")?.map(Bound::unbind),
                 }))
             }
             "list" | "set" | "frozenset" => {

@@ -966,6 +966,11 @@ impl Serializer<'_> {
             }
             return Ok(value.clone());
         }
+        if let Ok(items) = value.cast::<pyo3::types::PyIterator>() {
+            // A generator or other iterator: its items, as a list (JSON mode).
+            let list = PyList::new(py, items.clone().collect::<PyResult<Vec<_>>>()?)?;
+            return self.to_python(list.as_any(), include, exclude, depth + 1);
+        }
         let mut buf = Vec::new();
         if let Err(e) = self.write_scalar(value, &mut buf) {
             // Only unknown types pay for the hook lookup.
@@ -1144,6 +1149,10 @@ impl Serializer<'_> {
         } else if value.is_instance(RE_PATTERN.import(py, "re", "Pattern")?)? {
             // A compiled pattern is written as its source, as Pydantic does.
             self.write_scalar(&value.getattr(pyo3::intern!(py, "pattern"))?, out)?;
+        } else if let Ok(items) = value.cast::<pyo3::types::PyIterator>() {
+            // A generator or other iterator is consumed into an array, as Pydantic writes it.
+            let list = PyList::new(py, items.clone().collect::<PyResult<Vec<_>>>()?)?;
+            self.write_json(list.as_any(), &None, &None, out, 0)?;
         } else {
             return Err(PyTypeError::new_err(format!(
                 "Unable to serialize unknown type: {}",

@@ -68,9 +68,27 @@ pub struct EnumValidator {
     pub members: Vec<(Py<PyAny>, Py<PyAny>)>,
     pub expected_repr: Vec<String>,
     pub strict: bool,
+    /// The class's own `_missing_(value)`, asked for a value no member has.
+    pub missing: Option<Py<PyAny>>,
 }
 
 impl EnumValidator {
+    /// The member whose value equals `obj` (a bool only matches a bool).
+    fn lookup<'py>(
+        &self,
+        py: Python<'py>,
+        obj: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        for (value, member) in &self.members {
+            let value = value.bind(py);
+            let bool_mismatch = obj.is_instance_of::<PyBool>() != value.is_instance_of::<PyBool>();
+            if !bool_mismatch && value.eq(obj)? {
+                return Ok(Some(member.bind(py).clone()));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn validate<'py>(
         &self,
         py: Python<'py>,
@@ -91,22 +109,41 @@ impl EnumValidator {
                 &obj,
             ));
         }
-        {
-            for (value, member) in &self.members {
-                let value = value.bind(py);
-                let bool_mismatch =
-                    obj.is_instance_of::<PyBool>() != value.is_instance_of::<PyBool>();
-                if !bool_mismatch && value.eq(&obj)? {
-                    return Ok(member.bind(py).clone());
+        if let Some(member) = self.lookup(py, &obj)? {
+            return Ok(member);
+        }
+        let cls = self.cls.bind(py);
+        if let Ok(text) = obj.cast::<pyo3::types::PyString>() {
+            // Lax: an IntEnum member from its number as text ("2"), as Pydantic does.
+            if cls.is_subclass_of::<pyo3::types::PyInt>()? {
+                if let Ok(n) = text.to_cow()?.trim().parse::<i64>() {
+                    if let Some(member) =
+                        self.lookup(py, &pyo3::types::PyInt::new(py, n).into_any())?
+                    {
+                        return Ok(member);
+                    }
                 }
             }
         }
-        Err(ValError::new_py(
-            ErrorType::Enum {
-                expected: join_expected(&self.expected_repr),
-            },
-            &obj,
-        ))
+        let error = || {
+            ValError::new_py(
+                ErrorType::Enum {
+                    expected: join_expected(&self.expected_repr),
+                },
+                &obj,
+            )
+        };
+        if let Some(missing) = &self.missing {
+            // A ValueError from `_missing_` is the enum error (as in `Enum.__new__`); other
+            // exceptions propagate.
+            return match missing.bind(py).call1((&obj,)) {
+                Ok(found) if found.is_instance(cls)? => Ok(found),
+                Ok(_) => Err(error()),
+                Err(e) if e.is_instance_of::<pyo3::exceptions::PyValueError>(py) => Err(error()),
+                Err(e) => Err(e.into()),
+            };
+        }
+        Err(error())
     }
 }
 

@@ -1005,7 +1005,12 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         if not tp.__members__:
             # An enum without members (``Enum`` itself, a TypeVar's bound) takes its instances.
             return {"type": "is_instance", "cls": tp}
-        return {"type": "enum", "cls": tp}
+        schema: dict[str, Any] = {"type": "enum", "cls": tp}
+        missing = getattr(tp, "_missing_", None)
+        if missing is not None and getattr(missing, "__func__", None) is not enum.Enum._missing_.__func__:  # type: ignore[attr-defined]
+            # The class's own `_missing_` is asked for a value no member has, as Pydantic does.
+            schema["missing"] = missing
+        return schema
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Union or origin is types.UnionType:

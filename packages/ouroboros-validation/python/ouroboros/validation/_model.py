@@ -1083,9 +1083,16 @@ class BaseModel(metaclass=ModelMetaclass):
         warnings: Any = True,
         serialize_as_any: bool = False,
         polymorphic_serialization: bool | None = None,
+        ensure_ascii: bool = False,
     ) -> str:
-        """The model as compact JSON text, written in Rust."""
+        """The model as compact JSON text, written in Rust (``ensure_ascii``: non-ASCII
+        characters escaped as ``\\uXXXX``)."""
         as_any = serialize_as_any or polymorphic_serialization is True
+        if ensure_ascii:
+            kwargs = {k: v for k, v in locals().items() if k not in ("self", "as_any", "ensure_ascii")}
+            from ouroboros.validation._ser_walk import ascii_json
+
+            return ascii_json(self.model_dump_json(**kwargs).encode()).decode()
         if (
             indent is None
             and include is None

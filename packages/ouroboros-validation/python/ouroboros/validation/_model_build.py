@@ -354,13 +354,13 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
     return with_input_type(described, dec.mode, input_type, schema)
 
 
-def _annotated_serializer(annotation: Any) -> dict[str, Any] | None:
+def _annotated_serializer(annotation: Any, encoders: dict[Any, Any] | None = None) -> dict[str, Any] | None:
     """``PlainSerializer``/``WrapSerializer`` markers in a field's annotation (at its top,
     the last one winning as in Pydantic, or inside ``X | None``, lists, dicts, tuples),
     as the field's serializer entry."""
     from ouroboros.validation._ser_walk import marker_walker
 
-    walk = marker_walker(annotation)
+    walk = marker_walker(annotation, encoders)
     if walk is None:
         return None
 
@@ -751,7 +751,7 @@ def build_description(cls: Any) -> dict[str, Any]:
         entry["validate_default"] = bool(validate_default) or always
         entry["exclude"] = bool(info.exclude)
         entry["frozen"] = bool(info.frozen)
-        annotated_ser = _annotated_serializer(annotation)
+        annotated_ser = _annotated_serializer(annotation, config.get("json_encoders"))
         if annotated_ser is not None:
             entry.update(annotated_ser)
         field_serializers = [

@@ -10,7 +10,7 @@ import types
 import typing
 from typing import Any
 
-__all__ = ["call_serializer", "marker_walker", "serialization_type"]
+__all__ = ["ascii_json", "call_serializer", "marker_walker", "serialization_type"]
 
 Walk = typing.Callable[[Any, str], Any]
 
@@ -77,8 +77,10 @@ def _matches(value: Any, tp: Any) -> bool:
     return True
 
 
-def marker_walker(tp: Any) -> Walk | None:
-    """``walk(value, mode)`` for ``tp``, or None when it holds no serializer marker."""
+def marker_walker(tp: Any, encoders: dict[Any, Any] | None = None) -> Walk | None:
+    """``walk(value, mode)`` for ``tp``, or None when it holds no serializer marker. ``encoders``
+    (a config's deprecated ``json_encoders``) apply in JSON mode to each type that has no
+    marker of its own, matched by the type or a base class, as in Pydantic."""
     from ouroboros.validation._describe import split_annotated
     from ouroboros.validation.functional_serializers import PlainSerializer, WrapSerializer
 
@@ -86,19 +88,44 @@ def marker_walker(tp: Any) -> Walk | None:
         return None
     base, metadata = split_annotated(tp)
     markers = [m for m in metadata if isinstance(m, (PlainSerializer, WrapSerializer))]
-    inner = _container_walker(base)
+    inner = _container_walker(base, encoders)
     if markers:
         return _marker_apply(markers[-1], inner or _identity)
+    encoder = _json_encoder(base, encoders) if encoders else None
+    if encoder is not None:
+        return _marker_apply(PlainSerializer(encoder, when_used="json"), inner or _identity)
     return inner
 
 
-def _named_tuple_walker(cls: type) -> Walk | None:
+def _json_encoder(tp: Any, encoders: dict[Any, Any]) -> Any:
+    """The ``json_encoders`` entry for ``tp`` (itself, then its bases), warning as Pydantic does."""
+    import warnings
+
+    from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+    for candidate in (tp, *getattr(tp, "__mro__", type(tp).__mro__)[:-1]):
+        try:
+            encoder = encoders.get(candidate)
+        except TypeError:  # an unhashable annotation
+            return None
+        if encoder is not None:
+            warnings.warn(
+                "`json_encoders` is deprecated. See https://docs.pydantic.dev/2.11/concepts/serialization/"
+                "#custom-serializers for alternatives",
+                PydanticDeprecatedSince20,
+                stacklevel=2,
+            )
+            return encoder
+    return None
+
+
+def _named_tuple_walker(cls: type, encoders: dict[Any, Any] | None = None) -> Walk | None:
     """The markers of a NamedTuple's field annotations, applied item by item."""
     try:
         hints = typing.get_type_hints(cls, include_extras=True)
     except Exception:  # noqa: BLE001 - an unresolvable annotation holds no marker we can apply
         return None
-    walks = [marker_walker(hints.get(name, Any)) for name in cls._fields]  # type: ignore[attr-defined]
+    walks = [marker_walker(hints.get(name, Any), encoders) for name in cls._fields]  # type: ignore[attr-defined]
     if all(w is None for w in walks):
         return None
 
@@ -111,15 +138,15 @@ def _named_tuple_walker(cls: type) -> Walk | None:
     return named
 
 
-def _container_walker(base: Any) -> Walk | None:
+def _container_walker(base: Any, encoders: dict[Any, Any] | None = None) -> Walk | None:
     origin = typing.get_origin(base)
     args = typing.get_args(base)
     if origin is None and isinstance(base, type) and issubclass(base, tuple) and hasattr(base, "_fields"):
-        return _named_tuple_walker(base)
+        return _named_tuple_walker(base, encoders)
     if origin is None or not args:
         return None
     if origin in (typing.Union, types.UnionType):
-        members = [(a, marker_walker(a)) for a in args]
+        members = [(a, marker_walker(a, encoders)) for a in args]
         if all(w is None for _, w in members):
             return None
 
@@ -131,9 +158,9 @@ def _container_walker(base: Any) -> Walk | None:
 
         return union
     if origin is typing.Annotated:
-        return marker_walker(base)
+        return marker_walker(base, encoders)
     if origin in _SEQUENCES:
-        item = marker_walker(args[0])
+        item = marker_walker(args[0], encoders)
         if item is None:
             return None
 
@@ -145,7 +172,7 @@ def _container_walker(base: Any) -> Walk | None:
 
         return sequence
     if origin in _MAPPINGS and len(args) == 2:
-        key, val = marker_walker(args[0]), marker_walker(args[1])
+        key, val = marker_walker(args[0], encoders), marker_walker(args[1], encoders)
         if key is None and val is None:
             return None
 
@@ -159,7 +186,7 @@ def _container_walker(base: Any) -> Walk | None:
         return mapping
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            item = marker_walker(args[0])
+            item = marker_walker(args[0], encoders)
             if item is None:
                 return None
 
@@ -167,7 +194,7 @@ def _container_walker(base: Any) -> Walk | None:
                 return tuple(item(v, mode) for v in value) if isinstance(value, tuple) else value
 
             return variadic
-        walks = [marker_walker(a) for a in args]
+        walks = [marker_walker(a, encoders) for a in args]
         if all(w is None for w in walks):
             return None
 
@@ -178,6 +205,17 @@ def _container_walker(base: Any) -> Walk | None:
 
         return positional
     return None
+
+
+def ascii_json(out: bytes) -> bytes:
+    """JSON text with every non-ASCII character escaped (``ensure_ascii=True``): they can only
+    stand inside strings, where ``\\uXXXX`` (a surrogate pair beyond the BMP) means the same."""
+    import json
+
+    text = out.decode()
+    if text.isascii():
+        return out
+    return "".join(c if c.isascii() else json.dumps(c)[1:-1] for c in text).encode()
 
 
 _NO_TYPE = object()

@@ -336,8 +336,14 @@ class TypeAdapter(Generic[T]):
         polymorphic_serialization: bool | None = None,
         context: Any = None,
         exclude_computed_fields: bool = False,
+        ensure_ascii: bool = False,
     ) -> bytes:
         """Serialize to JSON bytes (as Pydantic's ``dump_json``)."""
+        if ensure_ascii:
+            kwargs = {k: v for k, v in locals().items() if k not in ("self", "instance", "ensure_ascii")}
+            from ouroboros.validation._ser_walk import ascii_json
+
+            return ascii_json(self.dump_json(instance, **kwargs))
         if fallback is not None:
             plain = self.dump_python(instance, include=include, exclude=exclude, by_alias=by_alias)
             separators = (",", ":") if indent is None else None
@@ -372,7 +378,7 @@ class TypeAdapter(Generic[T]):
         if walk is _NOT_WALKED:
             from ouroboros.validation._ser_walk import marker_walker
 
-            walk = self._walk = marker_walker(self.type)
+            walk = self._walk = marker_walker(self.type, self._config.get("json_encoders"))
         return value if walk is None else walk(value, "json" if mode == "json" else "python")
 
     def _as_declared(self, value: Any, as_any: bool, polymorphic: bool | None) -> Any:
