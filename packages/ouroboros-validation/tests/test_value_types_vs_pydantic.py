@@ -469,3 +469,54 @@ def _aliases(lib: Any) -> Any:
 
 def test_aliases_match_pydantic():
     assert _aliases(ov) == _aliases(pydantic)
+
+
+def _import_strings(lib: Any) -> Any:
+    class M(lib.BaseModel):
+        any_obj: lib.ImportString
+        func: lib.ImportString[Any] = "math:cos"
+        listed: list[lib.ImportString] = []
+
+    m = M(any_obj="collections.abc.Mapping", listed=["math", "os.path", "builtins.list"])
+    errors = [
+        [{k: e[k] for k in ("type", "msg")} for e in _errors(M.model_validate, {"any_obj": path})]
+        for path in ("collections:abc:Mapping", ":Mapping", "collections.abc.def", "123_collections:Mapping")
+    ]
+    return m.model_dump_json(), m.model_dump(mode="json"), errors
+
+
+def test_import_string_dumps_and_errors_match_pydantic():
+    assert _import_strings(ov) == _import_strings(pydantic)
+
+
+def _byte_sizes(lib: Any) -> Any:
+    class M(lib.BaseModel):
+        size: lib.ByteSize
+
+    values = ["1.5 K", "1.5 M", "6.2EiB", "1b", "3 G", 1024]
+    out = [
+        (int(M(size=v).size), M(size=v).size.human_readable(), M(size=v).size.human_readable(decimal=True))
+        for v in values
+    ]
+    out.append([e["type"] for e in _errors(M.model_validate, {"size": "1" * 310 + "KB"})])
+    out.append([e["type"] for e in _errors(M.model_validate, {"size": "1Gi"})])
+    return out
+
+
+def test_byte_size_matches_pydantic():
+    assert _byte_sizes(ov) == _byte_sizes(pydantic)
+
+
+def _fail_fast_and_transforms(lib: Any) -> Any:
+    class M(lib.BaseModel):
+        a: list[int] = lib.Field([], fail_fast=True)
+        b: Annotated[lib.EmailStr, lib.StringConstraints(to_lower=True, strip_whitespace=True)] = "a@b.com"
+
+    return (
+        [(e["type"], e["loc"]) for e in _errors(M.model_validate, {"a": [1, "x", "y"]})],
+        M(b=" uSeR@ExAmPlE.com  ").b,
+    )
+
+
+def test_field_fail_fast_and_str_transforms_on_email_match_pydantic():
+    assert _fail_fast_and_transforms(ov) == _fail_fast_and_transforms(pydantic)

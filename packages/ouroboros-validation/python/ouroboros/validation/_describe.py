@@ -142,6 +142,13 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     kind = schema["type"]
     if kind == "nullable":
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
+    if "fail_fast" in constraints:
+        # `Field(fail_fast=True)`: as `Annotated[..., FailFast()]`, around the constrained schema.
+        from ouroboros.validation._more_types import FailFast
+
+        fail_fast = constraints["fail_fast"]
+        schema = apply_constraints(schema, {k: v for k, v in constraints.items() if k != "fail_fast"})
+        return FailFast(fail_fast)._ouroboros_wrap(schema)
     if kind == "function" and "schema" in schema:
         wrapped = {**schema, "schema": apply_constraints(schema["schema"], constraints)}
         if "strict_python" in schema and "strict" in constraints:
@@ -175,6 +182,11 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         }
     checks: dict[str, Any] = {}
     native = _NATIVE.get(kind)
+    transforms = [k for k in _STR_TRANSFORMS if constraints.get(k) and (native is None or k not in native)]
+    if transforms:
+        # A text transform on a str-like type (EmailStr...): applied to the validated text.
+        constraints = {k: v for k, v in constraints.items() if k not in transforms}
+        out = {"type": "function", "mode": "after", "func": _str_transform(transforms), "schema": out}
     for key, value in constraints.items():
         if key == "union_mode":
             if kind == "union":
@@ -200,6 +212,23 @@ def _fraction_json_schema(schema: dict[str, Any], constraints: dict[str, Any]) -
     keywords = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
     bounds = {keywords[k]: float(v) for k, v in constraints.items() if k in keywords and v is not None}
     return {**modes, "validation": {"anyOf": [{**number, **bounds}, text]}}
+
+
+_STR_TRANSFORMS = ("strip_whitespace", "to_lower", "to_upper")
+
+
+def _str_transform(transforms: list[str]) -> Callable[..., Any]:
+    def transform(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        if isinstance(value, str):
+            if "strip_whitespace" in transforms:
+                value = value.strip()
+            if "to_lower" in transforms:
+                value = value.lower()
+            if "to_upper" in transforms:
+                value = value.upper()
+        return value
+
+    return transform
 
 
 def _number_to_str(value: Any, _data: Any = None, _context: Any = None) -> Any:

@@ -363,8 +363,22 @@ _JsonMarker.__ouroboros_type_schema__ = {  # type: ignore[attr-defined]
 Json = _JsonMarker
 
 
+def _import_serialized(value: Any) -> Any:
+    """An imported object as the path it can be imported from (JSON dumps), as Pydantic writes it."""
+    import types
+
+    if isinstance(value, types.ModuleType):
+        return value.__name__
+    if hasattr(value, "__module__") and hasattr(value, "__name__"):
+        return f"{value.__module__}.{value.__name__}"
+    streams = {"<stdout>": "sys.stdout", "<stdin>": "sys.stdin", "<stderr>": "sys.stderr"}
+    name = getattr(value, "name", None)
+    return streams.get(name, value) if isinstance(name, str) else value
+
+
 class ImportString:
-    """``ImportString``: ``"math.cos"`` or ``"math:cos"`` imports the object it names."""
+    """``ImportString``: ``"math.cos"`` or ``"math:cos"`` imports the object it names; JSON dumps
+    write the object's import path."""
 
     @staticmethod
     def _import(value: Any, _data: Any = None, _context: Any = None) -> Any:
@@ -372,43 +386,65 @@ class ImportString:
 
         if not isinstance(value, str):
             return value
-        text = value.strip()
-        module_name, _, attr = text.partition(":") if ":" in text else (text, "", "")
         try:
-            return _import_path(module_name, attr)
+            return _import_dotted(value)
         except ImportError as exc:
             raise PydanticCustomError("import_error", "Invalid python path: {error}", {"error": str(exc)}) from None
 
     __ouroboros_type_schema__: ClassVar[dict[str, Any]]
+    # Read by the serializer walk (_ser_walk): the import path in JSON.
+    __ouroboros_serializer__: ClassVar[Any]
 
     def __class_getitem__(cls, item: Any) -> Any:
         """``ImportString[T]``: the imported object is then validated as ``T``."""
         return Annotated[item, cls()]
 
-    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _ouroboros_wrap(schema: dict[str, Any], source: Any = None) -> dict[str, Any]:
+        # A static method: the class itself may stand in `Annotated` too.
         return {"type": "function", "mode": "before", "func": ImportString._import, "schema": schema}
 
     def __repr__(self) -> str:
         return "ImportString"
 
 
-def _import_path(module_name: str, attr: str) -> Any:
-    if attr:
-        return getattr(importlib.import_module(module_name), attr)
+def _import_dotted(path: str) -> Any:
+    """``module``, ``module:attr`` or ``module.attr`` (a final segment that is no module is read
+    as an attribute), with Pydantic's ``ImportError`` messages."""
+    parts = path.strip().split(":")
+    if len(parts) > 2:
+        raise ImportError(f"Import strings should have at most one ':'; received {path!r}")
+    module_name, attr = parts[0], (parts[1] if len(parts) == 2 else None)
+    if not module_name:
+        raise ImportError(f"Import strings should have a nonempty module name; received {path!r}")
     try:
-        return importlib.import_module(module_name)
-    except ImportError:
-        if "." not in module_name:
-            raise
-        parent, _, name = module_name.rpartition(".")
-        module = importlib.import_module(parent)
-        try:
-            return getattr(module, name)
-        except AttributeError:
-            raise ImportError(f"cannot import name {name!r} from {parent!r}") from None
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        if attr is None and "." in module_name:
+            parent, _, name = module_name.rpartition(".")
+            try:
+                return _import_dotted(f"{parent}:{name}")
+            except ImportError:
+                pass
+        raise
+    if attr is None:
+        return module
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ImportError(f"cannot import name {attr!r} from {module_name!r}") from None
 
 
 ImportString.__ouroboros_type_schema__ = {"type": "function", "mode": "plain", "func": ImportString._import}
+
+
+def _import_string_serializer() -> Any:
+    from ouroboros.validation.functional_serializers import PlainSerializer
+
+    return PlainSerializer(_import_serialized, when_used="json")
+
+
+ImportString.__ouroboros_serializer__ = _import_string_serializer()
 
 _BYTE_UNITS = {
     "b": 1,
@@ -438,6 +474,8 @@ _BYTE_UNITS = {
     "pibit": 2**50 / 8,
     "eibit": 2**60 / 8,
 }
+# One-letter decimal units ("1.5 K"), as Pydantic reads them.
+_BYTE_UNITS.update({k[0]: v for k, v in list(_BYTE_UNITS.items()) if "i" not in k})
 _BYTE_RE = re.compile(r"^\s*(\d*\.?\d+)\s*(\w+)?", re.IGNORECASE)
 
 
@@ -457,25 +495,32 @@ class ByteSize(int):
         mult = _BYTE_UNITS.get((unit or "b").lower())
         if mult is None:
             raise PydanticCustomError("byte_size_unit", "could not interpret byte unit: {unit}", {"unit": unit})
-        return cls(int(float(scalar) * mult))
+        try:
+            return cls(int(float(scalar) * mult))
+        except OverflowError:  # a number past float's range
+            raise PydanticCustomError("byte_size", "could not parse value and unit from byte string") from None
 
     def human_readable(self, decimal: bool = False, separator: str = "") -> str:
         """``1.0KiB`` (binary units) or ``1.0KB`` with ``decimal=True``."""
-        divisor, units = (
-            (1000, ["B", "KB", "MB", "GB", "TB", "PB"]) if decimal else (1024, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
+        divisor, units, last = (
+            (1000, ["B", "KB", "MB", "GB", "TB", "PB"], "EB")
+            if decimal
+            else (1024, ["B", "KiB", "MiB", "GiB", "TiB", "PiB"], "EiB")
         )
         num = float(self)
-        for unit in units[:-1]:
+        for unit in units:
             if abs(num) < divisor:
-                return f"{int(num)}{separator}{unit}" if unit == "B" else f"{num:0.1f}{separator}{unit}"
+                return f"{num:0.0f}{separator}{unit}" if unit == "B" else f"{num:0.1f}{separator}{unit}"
             num /= divisor
-        return f"{num:0.1f}{separator}{units[-1]}"
+        return f"{num:0.1f}{separator}{last}"
 
     def to(self, unit: str) -> float:
         """The size in ``unit`` (``"kib"``, ``"GB"``...)."""
+        from ouroboros.validation._errors import PydanticCustomError
+
         mult = _BYTE_UNITS.get(unit.lower())
         if mult is None:
-            raise ValueError(f"could not interpret byte unit: {unit}")
+            raise PydanticCustomError("byte_size_unit", "Could not interpret byte unit: {unit}", {"unit": unit})
         return self / mult
 
 

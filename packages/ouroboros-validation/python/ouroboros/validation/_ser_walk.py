@@ -87,7 +87,14 @@ def marker_walker(tp: Any, encoders: dict[Any, Any] | None = None) -> Walk | Non
     if isinstance(tp, (str, typing.ForwardRef)):
         return None
     base, metadata = split_annotated(tp)
-    markers = [m for m in metadata if isinstance(m, (PlainSerializer, WrapSerializer))]
+    # A marker class of ours may bring its own serializer (`ImportString`: the import path).
+    own = getattr(base, "__ouroboros_serializer__", None)
+    markers = [own] if own is not None else []
+    for m in metadata:
+        if isinstance(m, (PlainSerializer, WrapSerializer)):
+            markers.append(m)
+        elif getattr(m, "__ouroboros_serializer__", None) is not None:
+            markers.append(m.__ouroboros_serializer__)
     inner = _container_walker(base, encoders)
     if markers:
         return _marker_apply(markers[-1], inner or _identity)
