@@ -520,3 +520,22 @@ def _fail_fast_and_transforms(lib: Any) -> Any:
 
 def test_field_fail_fast_and_str_transforms_on_email_match_pydantic():
     assert _fail_fast_and_transforms(ov) == _fail_fast_and_transforms(pydantic)
+
+
+def _urls(lib: Any) -> Any:
+    out = []
+    for tp in (lib.AnyUrl, lib.HttpUrl):
+        plain = lib.TypeAdapter(tp)
+        kept = lib.TypeAdapter(tp, config={"url_preserve_empty_path": True})
+        marked = lib.TypeAdapter(Annotated[tp, lib.UrlConstraints(preserve_empty_path=True)])
+        for text in ("http://example.com", "http://example.com?q=1", "http://example.com/", "http://example.com/a"):
+            out.append(
+                (str(plain.validate_python(text)), str(kept.validate_python(text)), str(marked.validate_python(text)))
+            )
+        out.append(str(plain.validate_python(b"https://www.example.com")))
+        out.append([e["type"] for e in _errors(plain.validate_python, b"\xff")])
+    return out
+
+
+def test_url_empty_path_and_bytes_match_pydantic():
+    assert _urls(ov) == _urls(pydantic)

@@ -501,6 +501,7 @@ impl Compiler {
                 wrap: get(d, "wrap")?.map(Bound::unbind),
                 cls: get(d, "cls")?.map(Bound::unbind),
                 multi_host: get_bool(d, "multi_host")?,
+                preserve_empty_path: get_bool(d, "preserve_empty_path")?,
             })),
             "literal" => {
                 let expected: Vec<Bound<'_, PyAny>> = get(d, "expected")?

@@ -396,6 +396,31 @@ pub struct UrlValidator {
     pub cls: Option<Py<PyAny>>,
     /// `scheme://user@h1:p1,h2:p2/path` (DSNs): several hosts, each normalised.
     pub multi_host: bool,
+    /// An input without a path keeps none (`http://a.com`, not `http://a.com/`).
+    pub preserve_empty_path: bool,
+}
+
+/// `normalized` without the `/` path the URL standard gives a special scheme's URL, when the
+/// input `text` had no path at all (`http://a.com?q` stays `http://a.com?q`).
+fn without_added_path(text: &str, normalized: String) -> String {
+    let input_path = text
+        .split_once("://")
+        .map(|(_, rest)| rest.find(['/', '?', '#']).map(|i| rest.as_bytes()[i]));
+    if !matches!(input_path, Some(None | Some(b'?' | b'#'))) {
+        return normalized;
+    }
+    let Some((scheme, rest)) = normalized.split_once("://") else {
+        return normalized;
+    };
+    match rest.find(['/', '?', '#']) {
+        Some(i)
+            if rest.as_bytes()[i] == b'/'
+                && matches!(rest.as_bytes().get(i + 1), None | Some(b'?' | b'#')) =>
+        {
+            format!("{scheme}://{}{}", &rest[..i], &rest[i + 1..])
+        }
+        _ => normalized,
+    }
 }
 
 /// Host, port and path a URL type supplies when the input has none.
@@ -499,6 +524,18 @@ impl UrlValidator {
                 Inp::Py(o) if o.hasattr(pyo3::intern!(py, "__ouroboros_url__"))? => {
                     o.str()?.to_string()
                 }
+                // UTF-8 bytes are read as text, as Pydantic does.
+                Inp::Py(o)
+                    if o.cast::<pyo3::types::PyBytes>()
+                        .is_ok_and(|b| std::str::from_utf8(b.as_bytes()).is_ok()) =>
+                {
+                    String::from_utf8_lossy(
+                        o.cast::<pyo3::types::PyBytes>()
+                            .map_err(PyErr::from)?
+                            .as_bytes(),
+                    )
+                    .into_owned()
+                }
                 _ => return Err(ValError::new(py, ErrorType::UrlType, inp)),
             },
         };
@@ -528,6 +565,11 @@ impl UrlValidator {
             normalize_url(&text, self.host_required, &self.defaults)
         }
         .map_err(|error| ValError::new(py, ErrorType::UrlParsing { error }, inp))?;
+        let normalized = if self.preserve_empty_path && self.defaults.path.is_none() {
+            without_added_path(&text, normalized)
+        } else {
+            normalized
+        };
         if !self.allowed_schemes.is_empty() {
             let scheme = normalized.split(':').next().unwrap_or_default();
             if !self.allowed_schemes.iter().any(|s| s == scheme) {

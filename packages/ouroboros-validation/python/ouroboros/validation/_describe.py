@@ -442,6 +442,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     if ctx.str_config and schema.get("type") == "str":
         for key, value in ctx.str_config.items():
             constraints.setdefault(key, value)
+    if ctx.url_preserve_empty_path and schema.get("type") == "url":
+        constraints.setdefault("preserve_empty_path", True)
     if ctx.val_temporal_unit is not None and schema.get("type") in ("datetime", "date"):
         schema = _with_temporal_unit(schema, ctx.val_temporal_unit)
     if ctx.strict is not None and "strict" not in constraints and schema["type"] not in ("model",):
@@ -745,6 +747,8 @@ class DescribeContext:
         self.str_config: dict[str, Any] = {}
         # ``val_temporal_unit``: numbers given for datetimes and dates are in this unit.
         self.val_temporal_unit: str | None = None
+        # `url_preserve_empty_path`: "http://a.com" stays without its "/".
+        self.url_preserve_empty_path = False
         # Type aliases being described (a recursive alias refers back to one of these).
         self.aliases_open: set[str] = set()
         self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
@@ -765,6 +769,7 @@ class DescribeContext:
             if config.get(key):
                 self.str_config[constraint] = config[key]
         self.in_model = False
+        self.url_preserve_empty_path = bool(config.get("url_preserve_empty_path", False))
         unit = config.get("val_temporal_unit")
         self.val_temporal_unit = unit if unit in ("seconds", "milliseconds") else None
 

@@ -216,7 +216,14 @@ class UrlConstraints:
         out: dict[str, Any] = {}
         if self.allowed_schemes is not None:
             out["allowed_schemes"] = list(self.allowed_schemes)
-        for key in ("max_length", "host_required", "default_host", "default_port", "default_path"):
+        for key in (
+            "max_length",
+            "host_required",
+            "default_host",
+            "default_port",
+            "default_path",
+            "preserve_empty_path",
+        ):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
