@@ -390,13 +390,18 @@ def computed_field(
     def decorate(f: Any) -> Any:
         if isinstance(f, (functools.cached_property, classmethod, staticmethod)):
             getter = f.func if isinstance(f, functools.cached_property) else f.__func__
+            if isinstance(getter, property):  # `@classmethod` over `@property`
+                getter = getter.fget
             prop = property(getter) if not isinstance(f, functools.cached_property) else f
         else:
             prop = f if isinstance(f, property) else property(f)
         fget = prop.fget if isinstance(prop, property) else getattr(prop, "func", None)
+        while isinstance(fget, property):  # `@classmethod` over `@property`
+            fget = fget.fget
         rt = return_type
-        if rt is None and fget is not None:
-            rt = getattr(fget, "__annotations__", {}).get("return")
+        annotations = getattr(fget, "__annotations__", {}) if fget is not None else {}
+        if rt is None:
+            rt = annotations.get("return")
         doc = getattr(prop, "__doc__", None) if isinstance(prop, property) else getattr(fget, "__doc__", None)
         extra = {
             "alias_priority": alias_priority if alias_priority is not None else (2 if alias is not None else None),
@@ -406,6 +411,8 @@ def computed_field(
             "repr": repr if repr is not None else not (getattr(fget, "__name__", "") or "").startswith("_"),
             "deprecated": deprecated,
             "exclude_if": exclude_if,
+            # No `return_type` and no return annotation (`-> None` is one): refused by the model.
+            "return_missing": return_type is None and "return" not in annotations,
         }
         return ComputedFieldInfo(prop, alias, title, description or (doc or None), rt, **extra)
 

@@ -979,7 +979,23 @@ def computed_fields_of(namespace: dict[str, Any], bases: tuple[type, ...]) -> di
     out: dict[str, ComputedFieldInfo] = {}
     for base in reversed(bases):
         out.update(getattr(base, "__ouroboros_computed__", {}))
-    out.update({k: v for k, v in namespace.items() if isinstance(v, ComputedFieldInfo)})
+    own = {k: v for k, v in namespace.items() if isinstance(v, ComputedFieldInfo)}
+    for name, info in own.items():
+        if info._extra.get("return_missing"):
+            from ouroboros.validation.errors import PydanticUserError
+
+            raise PydanticUserError(
+                "Computed field is missing return type annotation or specifying `return_type` to the"
+                " `@computed_field` decorator (e.g. `@computed_field(return_type=int | str)`)",
+                code="model-field-missing-annotation",
+            )
+        if any(name in getattr(base, "__ouroboros_fields__", {}) for base in bases):
+            owner = namespace.get("__qualname__", "").rsplit(".", 1)[-1] or "?"
+            raise TypeError(
+                f"Field {name!r} of class {owner!r} overrides symbol of same name in a parent class. This override"
+                " with a computed_field is incompatible."
+            )
+    out.update(own)
     return out
 
 
