@@ -69,7 +69,25 @@ def dataclass(
                 UserWarning,
                 stacklevel=2,
             )
-        cfg = dict(config if config is not None else (getattr(cls, "__pydantic_config__", None) or {}))
+        given = config
+        if isinstance(given, type):
+            from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+            warnings.warn(
+                PydanticDeprecatedSince20("Support for class-based `config` is deprecated, use ConfigDict instead."),
+                stacklevel=2,
+            )
+            given = {k: v for k, v in vars(given).items() if not k.startswith("__")}
+        if "__post_init_post_parse__" in cls.__dict__:
+            from ouroboros.validation.warnings import PydanticDeprecatedSince20
+
+            warnings.warn(
+                PydanticDeprecatedSince20(
+                    "Support for `__post_init_post_parse__` has been dropped, the method will not be called"
+                ),
+                stacklevel=2,
+            )
+        cfg = dict(given if given is not None else (getattr(cls, "__pydantic_config__", None) or {}))
         original = cls
         if "__dataclass_fields__" in cls.__dict__ and not is_pydantic_dataclass(cls):
             # A standard library dataclass keeps its behaviour: the validated one is a subclass.
@@ -260,15 +278,20 @@ def _validated_init(
             errors.append(_line("multiple_argument_values", (key,), "Got multiple values for argument", value))
             continue
         data[key] = value
+    # A field given by position is located by its index, as Pydantic's arguments schema does.
+    by_position = {positional[i]: i for i in range(min(len(args), len(positional)))}
     try:
         validated = mirror.model_validate(data)
     except ValidationError as exc:
-        if not errors and not forbid:
+        located = [e for e in exc.errors(include_url=False) if e["loc"][:1] and e["loc"][0] in by_position]
+        if not errors and not forbid and not located:
             raise
         validated = None
         for err in exc.errors(include_url=False):
             if err["type"] == "extra_forbidden":
                 err = _line("unexpected_keyword_argument", err["loc"], "Unexpected keyword argument", err["input"])
+            elif err["loc"][:1] and err["loc"][0] in by_position:
+                err = {**err, "loc": (by_position[err["loc"][0]], *err["loc"][1:])}
             errors.append(err)
     if errors:
         raise ValidationError(dc.__name__, errors)
