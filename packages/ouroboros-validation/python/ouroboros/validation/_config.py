@@ -77,5 +77,14 @@ def merge_config(parents: list[dict[str, Any]], own: dict[str, Any] | None, kwar
     merged.update(kwargs)
     # Keys Pydantic does not know either are kept and ignored, as Pydantic does.
     if merged.get("extra", "ignore") not in (None, "ignore", "forbid", "allow"):
-        raise ValueError(f"model_config extra must be 'ignore', 'forbid' or 'allow', not {merged['extra']!r}")
+        from ouroboros.validation.core import SchemaError
+
+        raise SchemaError(f"Invalid extra_behavior: `{merged['extra']}`")
+    if merged.get("validate_by_alias") is False and merged.get("validate_by_name") is False:
+        from ouroboros.validation.errors import PydanticUserError
+
+        raise PydanticUserError(
+            "At least one of `validate_by_alias` or `validate_by_name` must be set to True.",
+            code="validate-by-alias-and-name-false",
+        )
     return merged

@@ -473,6 +473,11 @@ class ModelMetaclass(type):
                 "`RootModel` does not support setting `model_config['extra']`", code="root-model-extra"
             )
         annotations = namespace.get("__annotations__", {})
+        if "model_config" in annotations and "model_config" not in namespace:
+            raise PydanticUserError(
+                "`model_config` cannot be used as a model field name. Use `model_config` for model configuration.",
+                code="model-config-invalid-field-name",
+            )
         decorators: list[DecoratorInfo] = []
         for base in reversed(bases):
             decorators.extend(getattr(base, "__ouroboros_decorators__", []))
@@ -659,6 +664,14 @@ class ModelMetaclass(type):
         if private and name in private:
             return private[name]
         raise AttributeError(name)
+
+    @property
+    def __pydantic_decorators__(cls) -> Any:
+        """The class's decorated functions by kind (``field_validators``, ``computed_fields``...),
+        each by attribute name with its ``info``, as Pydantic's ``DecoratorInfos``."""
+        from ouroboros.validation._internal._decorators import decorator_infos
+
+        return decorator_infos(cls)
 
     @property
     def __pydantic_parent_namespace__(cls) -> Any:
@@ -1712,24 +1725,45 @@ def create_model(
 ) -> type[BaseModel]:
     """Create a model class at run time: ``create_model("M", x=(int, 0), y=str)``."""
     annotations: dict[str, Any] = {}
-    module = __module__ or sys._getframe(1).f_globals.get("__name__", __name__)
-    namespace: dict[str, Any] = {**(__namespace__ or {}), "__annotations__": annotations, "__module__": module}
-    if __doc__ is not None:
-        namespace["__doc__"] = __doc__
-    if __qualname__ is not None:
-        namespace["__qualname__"] = __qualname__
-    namespace.update(__validators__ or {})
+    defaults: dict[str, Any] = {}
     for name, spec in fields.items():
         if isinstance(spec, tuple):
             if len(spec) != 2:
                 raise PydanticUserError(
-                    "Field definitions should be a `(<type>, <default>)`.", code="create-model-field-definitions"
+                    f"Field definition for {name!r} should a single element representing the type or a two-tuple, "
+                    "the first element being the type and the second element the assigned value (either a default "
+                    "or the `Field()` function).",
+                    code="create-model-field-definitions",
                 )
             annotations[name], default = spec
             if default is not ...:
-                namespace[name] = default
+                defaults[name] = default
         else:
             annotations[name] = spec
+    if __namespace__:
+        clashing = fields.keys() & __namespace__.keys()
+        if clashing:
+            raise PydanticUserError(
+                f"Field name(s) {', '.join(map(repr, sorted(clashing)))} clash with keys of the "
+                "`__namespace__` argument.",
+                code="create-model-namespace",
+            )
+        for key, argument in _CREATE_MODEL_RESERVED_KEYS.items():
+            if key in __namespace__:
+                raise PydanticUserError(
+                    f"{key!r} is not allowed as a key of the `__namespace__` argument, use {argument} instead.",
+                    code="create-model-namespace",
+                )
+    module = __module__ or sys._getframe(1).f_globals.get("__name__", __name__)
+    # Validators, then the namespace, then the field defaults: a later one wins (as Pydantic).
+    namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": module}
+    if __doc__:
+        namespace["__doc__"] = __doc__
+    if __qualname__ is not None:
+        namespace["__qualname__"] = __qualname__
+    namespace.update(__validators__ or {})
+    namespace.update(__namespace__ or {})
+    namespace.update(defaults)
     if __config__:
         namespace["model_config"] = __config__
     bases = __base__ if isinstance(__base__, tuple) else ((__base__,) if __base__ is not None else (BaseModel,))
@@ -1737,6 +1771,16 @@ def create_model(
         "type[BaseModel]",
         types.new_class(model_name, bases, dict(__cls_kwargs__ or {}), lambda ns: ns.update(namespace)),
     )
+
+
+# Keys of `create_model(__namespace__=...)` that have their own argument.
+_CREATE_MODEL_RESERVED_KEYS = {
+    "__annotations__": "field definitions",
+    "__module__": "the `__module__` argument",
+    "__qualname__": "the `__qualname__` argument",
+    "__doc__": "the `__doc__` argument",
+    "model_config": "the `__config__` argument",
+}
 
 
 __all__ += ["PYDANTIC_UNDEFINED", "ModelMetaclass", "UndefinedAnnotation"]

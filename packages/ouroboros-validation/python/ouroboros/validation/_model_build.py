@@ -145,6 +145,10 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
     for base in cls.__mro__[1:]:
         class_vars.update(base.__dict__.get("__class_vars__", ()))
     for name, annotation in own_annotations.items():
+        if name == "model_config" and "__ouroboros_docs_source__" not in namespace:
+            # The config, annotated (`model_config: ConfigDict = {...}`), is never a model's
+            # field (a Pydantic dataclass may have one: its mirror model names its source).
+            continue
         if _is_classvar(annotation):
             class_vars.add(name)
             continue

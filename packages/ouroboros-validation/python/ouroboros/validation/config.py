@@ -20,11 +20,31 @@ _T = TypeVar("_T")
 
 
 def with_config(config: ConfigDict | None = None, /, **kwargs: Any) -> Callable[[_T], _T]:
-    """Attach a config to a TypedDict or dataclass: ``@with_config(ConfigDict(strict=True))``."""
-    merged: dict[str, Any] = {**(config or {}), **kwargs}
+    """Attach a config to a TypedDict or dataclass: ``@with_config(ConfigDict(strict=True))``
+    (or its keys as keywords: ``@with_config(strict=True)``)."""
+    if config is not None and kwargs:
+        raise ValueError("Cannot specify both `config` and keyword arguments")
+    if len(kwargs) == 1 and kwargs.get("config") is not None:
+        from ouroboros.validation.warnings import PydanticDeprecatedSince211
+
+        warnings.warn(
+            "Passing `config` as a keyword argument is deprecated. Pass `config` as a positional argument instead",
+            category=PydanticDeprecatedSince211,
+            stacklevel=2,
+        )
+        final: Any = kwargs["config"]
+    else:
+        final = config if config is not None else kwargs
 
     def decorate(cls: _T) -> _T:
-        cls.__pydantic_config__ = merged  # type: ignore[attr-defined]
+        if getattr(cls, "__ouroboros_model__", False):
+            from ouroboros.validation.errors import PydanticUserError
+
+            raise PydanticUserError(
+                f"Cannot use `with_config` on {cls.__name__} as it is a Pydantic model",  # type: ignore[attr-defined]
+                code="with-config-on-model",
+            )
+        cls.__pydantic_config__ = final  # type: ignore[attr-defined]
         return cls
 
     return decorate
