@@ -174,6 +174,14 @@ fn arg_to_py<'py>(
             Some(r) => r.clone(),
             None => py.None().into_bound(py),
         },
+        ArgValue::Pairs(pairs) => {
+            let list = PyList::empty(py);
+            for (key, value) in pairs {
+                let value = arg_to_py(py, value, default, request)?;
+                list.append((PyString::new(py, &key), value))?;
+            }
+            list.into_any()
+        }
     })
 }
 
@@ -267,7 +275,20 @@ impl Server {
                 (_, v) => {
                     let value = arg_to_py(py, v, &route.defaults[i], request)?;
                     match &route.converters[i] {
-                        Some(conv) if convert => conv.bind(py).call1((value,))?,
+                        // A converter's `RequestValidationError` joins the others.
+                        Some(conv) if convert => match conv.bind(py).call1((value,)) {
+                            Ok(v) => v,
+                            Err(e) => {
+                                failures.push(
+                                    PyTuple::new(
+                                        py,
+                                        [e.value(py).as_any(), PyTuple::empty(py).as_any()],
+                                    )?
+                                    .into_any(),
+                                );
+                                py.None().into_bound(py)
+                            }
+                        },
                         _ => value,
                     }
                 }

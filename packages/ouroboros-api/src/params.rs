@@ -125,6 +125,9 @@ pub struct ParamSpec {
     /// A field of a form model: an empty form value is passed on (the model
     /// decides; it still counts as sent), not read as no value.
     pub keep_empty: bool,
+    /// Every pair of the source, in request order (a parameter model or a
+    /// union of form models: Python picks the fields and the model validates).
+    pub whole: bool,
 }
 
 /// A parsed argument, still Rust data; turned into a Python object on the
@@ -149,6 +152,8 @@ pub enum ArgValue {
     Bytes(bytes::Bytes),
     /// The request object goes here.
     Request,
+    /// Every `(key, value)` of a source (`ParamSpec::whole`).
+    Pairs(Vec<(String, ArgValue)>),
 }
 
 /// One entry of FastAPI's 422 `detail` list.
@@ -493,6 +498,7 @@ mod tests {
             raw_json: false,
             raw_body: false,
             keep_empty: false,
+            whole: false,
         }
     }
 

@@ -320,6 +320,17 @@ pub fn extract(
         None => Vec::new(),
     };
     for spec in &plan.params {
+        if spec.whole {
+            out.push(all_pairs(
+                spec.source,
+                &query_pairs,
+                headers,
+                &cookies,
+                &form_pairs,
+                multipart.as_ref(),
+            ));
+            continue;
+        }
         let result = match spec.source {
             Source::Query => params::from_pairs(spec, &query_pairs),
             Source::Header => params::from_headers(spec, headers),
@@ -346,6 +357,46 @@ pub fn extract(
     } else {
         Err(errors)
     }
+}
+
+/// Every pair of one source, for a parameter that reads them all
+/// (`ParamSpec::whole`): a form's files come after its text fields.
+fn all_pairs(
+    source: Source,
+    query: &[(Cow<'_, str>, Cow<'_, str>)],
+    headers: &HeaderMap,
+    cookies: &[(Cow<'_, str>, Cow<'_, str>)],
+    form: &[(Cow<'_, str>, Cow<'_, str>)],
+    multipart: Option<&multipart::FormParts>,
+) -> ArgValue {
+    let text = |pairs: &[(Cow<'_, str>, Cow<'_, str>)]| -> Vec<(String, ArgValue)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), ArgValue::Str(v.to_string())))
+            .collect()
+    };
+    ArgValue::Pairs(match source {
+        Source::Query => text(query),
+        Source::Cookie => text(cookies),
+        Source::Header => headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), ArgValue::Str(v))
+            })
+            .collect(),
+        Source::Form | Source::File => {
+            let mut out = text(form);
+            out.extend(
+                multipart
+                    .iter()
+                    .flat_map(|m| m.files.iter())
+                    .map(|f| (f.field.clone(), ArgValue::File(Box::new(f.clone())))),
+            );
+            out
+        }
+        _ => Vec::new(),
+    })
 }
 
 /// A parameter with one value (path, file, JSON body or body field).

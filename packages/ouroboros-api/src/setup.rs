@@ -153,6 +153,7 @@ fn param_spec(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
         raw_json: false,
         raw_body: matches!(d.get_item("raw_body")?, Some(v) if v.is_truthy()?),
         keep_empty: matches!(d.get_item("keep_empty")?, Some(v) if v.is_truthy()?),
+        whole: matches!(d.get_item("whole")?, Some(v) if v.is_truthy()?),
         name,
     })
 }

@@ -181,3 +181,19 @@ def test_type_alias_type_and_recursive_alias():
     assert ta.validate_python([1, [2, ["3"]]]) == [1, [2, [3]]]
     with pytest.raises(ValidationError, match="valid integer"):
         ta.validate_python([1, ["x"]])
+
+
+def test_tagged_members_locate_errors_under_their_tags():
+    from ouroboros.validation import BeforeValidator, Tag
+
+    class A(BaseModel):
+        x: int
+
+    class B(BaseModel):
+        y: str
+
+    keep = BeforeValidator(lambda v: v)
+    tagged = Union[Annotated[A, keep, Tag("first")], Annotated[B, keep, Tag("second")]]
+    with pytest.raises(ValidationError) as info:
+        TypeAdapter(tagged).validate_python({"z": 1})
+    assert [e["loc"] for e in info.value.errors()] == [("first", "x"), ("second", "y")]

@@ -21,6 +21,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from ouroboros.api._param_models import ModelSource, form_union_models
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.concurrency import DependencyConcurrency
@@ -312,39 +313,17 @@ _UNSET_FIELD: Any = _UnsetField()
 
 @dataclasses.dataclass
 class ModelParams:
-    """The flat-list indices of a parameter model's fields."""
+    """A parameter model: the flat-list index of its source's pairs, already
+    read and validated by its `ModelSource` converter."""
 
     model: Any
-    indices: list[tuple[str, int]]
-    # Field key -> the name it is sent under, when they differ (x_token -> x-token).
-    renamed: dict[str, str]
+    index: int
     loc_source: str
     required: bool
     default: Any
-    # A form model: its fields arrive even when empty (FastAPI: a key sent
-    # empty still counts as the model being sent, then the empty value is dropped).
-    form: bool = False
 
     def build(self, values: tuple[Any, ...]) -> Any:
-        data = {alias: values[i] for alias, i in self.indices if values[i] is not _UNSET_FIELD}
-        supplied = bool(data)
-        if self.form:
-            data = {k: v for k, v in data.items() if v != ""}
-        if not supplied and not self.required:
-            return self.default
-        try:
-            return self.model.model_validate(data)
-        except ValueError as exc:
-            errors = getattr(exc, "errors", None)
-            if not callable(errors):
-                raise
-            located = []
-            for e in errors():
-                loc = list(e.get("loc", ()))
-                if loc and loc[0] in self.renamed:
-                    loc[0] = self.renamed[loc[0]]
-                located.append({**e, "loc": (self.loc_source, *loc)})
-            raise RequestValidationError(located) from None
+        return values[self.index]
 
 
 def _alias_choices(validation_alias: Any) -> list[str]:
@@ -434,13 +413,11 @@ class PlanBuilder:
             self.uses_special = True
             return (name, "response", None)
         inner, _ = split_optional(tp)
-        if (
-            isinstance(marker, (Query, Header, Cookie, Form))
-            and not isinstance(marker, File)
-            and is_schema_model(inner)
-        ):
-            self.uses_special = True
-            return (name, "model", self._model_params(name, inner, marker, default))
+        form_marker = isinstance(marker, Form) and not isinstance(marker, File) and not marker.embed
+        if (isinstance(marker, (Query, Header, Cookie)) or form_marker) and is_schema_model(inner):
+            return (name, "model", self._model_params(name, tp, [inner], marker, default))
+        if form_marker and (models := form_union_models(tp)):
+            return (name, "model", self._model_params(name, tp, models, marker, default))
         index = self._param(name, tp, marker, default)
         if self.params[index].get("_file_bytes"):
             # Read when the function that takes it is called (FastAPI reads
@@ -449,39 +426,40 @@ class PlanBuilder:
             return (name, "file_bytes", index)
         return (name, "value", index)
 
-    def _model_params(self, name: str, model: type, marker: Param, default: Any) -> ModelParams:
-        """A model used as ``Query()``/``Header()``/``Cookie()``/``Form()``:
-        each field is read as its own parameter, then the model validates them
-        together (errors under ``[source, field]``, as FastAPI reports them)."""
-        indices: list[tuple[str, int]] = []
-        renamed: dict[str, str] = {}
-        for field_name, info in model.model_fields.items():  # type: ignore[attr-defined]
-            choices = _alias_choices(getattr(info, "validation_alias", None))
-            key = choices[0] if choices else info.alias or field_name
-            alias = key
-            if isinstance(marker, Header) and not choices and info.alias is None and marker.convert_underscores:
-                alias = field_name.replace("_", "-")
-            picks = info.validation_alias if choices else None
-            field_marker = type(marker)(_UNSET_FIELD, alias=alias, validation_alias=picks)
-            if isinstance(field_marker, Header):
-                field_marker.convert_underscores = False  # the name is decided above
-            annotation = info.annotation if info.annotation is not None else Any
-            bare, _ = split_optional(annotation)
-            # Read as text (lists: every value); the model converts and checks.
-            read_as = list[str] if get_origin(bare) in (list, set, tuple, frozenset) else str
-            index = self._param(alias, read_as, field_marker, _UNSET_FIELD)
-            self.params[index]["default"] = _UNSET_FIELD
-            self.params[index]["keep_empty"] = marker.source == "form"
-            self.params[index]["_model_field"] = (field_name, info)
-            indices.append((key, index))
-            if alias != key:
-                renamed[key] = alias
-        loc_source = "body" if marker.source == "form" else marker.source
+    def _model_params(self, name: str, tp: Any, models: list[type], marker: Param, default: Any) -> ModelParams:
+        """A model used as ``Query()``/``Header()``/``Cookie()``/``Form()`` (or
+        a union of form models): Rust passes every pair of the source and
+        `ModelSource` picks the fields as FastAPI does; the model validates
+        them together (errors under ``[source, field]``). Each field also gets
+        a described-only entry, for the OpenAPI document."""
         required = default is inspect.Parameter.empty and marker.default is ...
         if default is inspect.Parameter.empty:
             default = None if required else marker.default
-        self.param_models.append((marker, model, required, [i for _, i in indices]))
-        return ModelParams(model, indices, renamed, loc_source, required, default, form=marker.source == "form")
+        indices: list[int] = []
+        for model in models if len(models) == 1 else []:
+            for field_name, info in model.model_fields.items():  # type: ignore[attr-defined]
+                choices = _alias_choices(getattr(info, "validation_alias", None))
+                alias = choices[0] if choices else info.alias or field_name
+                if isinstance(marker, Header) and not choices and info.alias is None and marker.convert_underscores:
+                    alias = field_name.replace("_", "-")
+                field_marker = type(marker)(_UNSET_FIELD, alias=alias)
+                if isinstance(field_marker, Header):
+                    field_marker.convert_underscores = False  # the name is decided above
+                index = self._param(alias, str, field_marker, _UNSET_FIELD)
+                self.params[index].update(default=_UNSET_FIELD, described_only=True, _model_field=(field_name, info))
+                indices.append(index)
+        self.param_models.append((marker, models[0] if len(models) == 1 else tp, required, indices))
+        source = ModelSource(
+            annotation=tp,
+            models=models,
+            source=marker.source,
+            required=required,
+            default=default,
+            convert_underscores=getattr(marker, "convert_underscores", True),
+        )
+        index = self._param(name, str, type(marker)(_UNSET_FIELD), _UNSET_FIELD)
+        self.params[index].update(whole=True, converter=source, described_only=True)
+        return ModelParams(models[0] if len(models) == 1 else tp, index, source.loc, required, default)
 
     def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:
         if marker is not None and marker.default is not ... and default is inspect.Parameter.empty:

@@ -180,7 +180,12 @@ def body_error(failures: list[tuple[BaseException, tuple[Any, ...]]]) -> BaseExc
         if not callable(errors):
             return exc
         out.extend(_located(errors(), loc))
+    # FastAPI's order: path, query, header and cookie parameters, then the body.
+    out.sort(key=lambda e: _SOURCE_ORDER.get(e["loc"][0] if e.get("loc") else "body", 4))
     return RequestValidationError(out)
+
+
+_SOURCE_ORDER = {"path": 0, "query": 1, "header": 2, "cookie": 3}
 
 
 def _located(errors: list[Any], loc: tuple[Any, ...]) -> list[dict[str, Any]]:

@@ -1127,7 +1127,14 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
 
 def _union(args: list[Any], ctx: DescribeContext) -> dict[str, Any]:
     choices = [describe_type(a, ctx) for a in args]
-    return {"type": "union", "choices": choices}
+    schema: dict[str, Any] = {"type": "union", "choices": choices}
+    # ``Annotated[A, Tag("a")]`` members: errors are located under their tags, as in Pydantic.
+    from ouroboros.validation._discriminator import Tag
+
+    tags = [next((m.tag for m in reversed(split_annotated(a)[1]) if isinstance(m, Tag)), None) for a in args]
+    if all(t is not None for t in tags):
+        schema["labels"] = tags
+    return schema
 
 
 def _discriminated(tp: Any, discriminator: str, ctx: DescribeContext) -> dict[str, Any]:

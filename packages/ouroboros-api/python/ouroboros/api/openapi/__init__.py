@@ -160,7 +160,7 @@ class _Route:
         for index, p in enumerate(builder.params):
             marker = p.get("marker")
             source = p["source"]
-            if marker is not None and not marker.include_in_schema:
+            if (marker is not None and not marker.include_in_schema) or p.get("whole"):
                 continue
             if index in in_models:
                 if source in ("path", "query", "header", "cookie"):
