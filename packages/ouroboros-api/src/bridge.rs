@@ -37,6 +37,9 @@ pub struct PyRoute {
     pub status: u16,
     pub filter: Filter,
     pub defaults: Vec<Py<PyAny>>,
+    /// The default is a function called per request (a `default_factory`,
+    /// or a default that `validate_default` checks each time).
+    pub call_default: Vec<bool>,
     pub converters: Vec<Option<Py<PyAny>>>,
     /// Compiled `ouroboros.validation` schemas of model-typed body parameters.
     /// With the error location prefix (`["body"]` or `["body", name]`).
@@ -237,6 +240,16 @@ impl Server {
         }
     }
 
+    /// A failure already located (a `RequestValidationError` from Python),
+    /// as `body_error` takes it.
+    fn failure<'py>(py: Python<'py>, e: &PyErr) -> Bound<'py, PyAny> {
+        PyTuple::new(
+            py,
+            [e.value(py).clone().into_any(), PyTuple::empty(py).into_any()],
+        )
+        .map_or_else(|_| py.None().into_bound(py), Bound::into_any)
+    }
+
     /// Turn parsed values into the handler's arguments: defaults, converters
     /// and compiled-schema validation (model bodies).
     pub(crate) fn build_args<'py>(
@@ -254,6 +267,14 @@ impl Server {
         for (i, v) in values.into_iter().enumerate() {
             // Defaults are used as declared, like FastAPI: never converted.
             let convert = !matches!(v, ArgValue::Missing);
+            if !convert && route.call_default[i] {
+                let value = route.defaults[i].bind(py).call0().unwrap_or_else(|e| {
+                    failures.push(Self::failure(py, &e));
+                    py.None().into_bound(py)
+                });
+                args.push(value);
+                continue;
+            }
             let value = match (&route.validators[i], v) {
                 (Some((validator, loc)), v) if convert => {
                     let validated = match v {
@@ -279,13 +300,7 @@ impl Server {
                         Some(conv) if convert => match conv.bind(py).call1((value,)) {
                             Ok(v) => v,
                             Err(e) => {
-                                failures.push(
-                                    PyTuple::new(
-                                        py,
-                                        [e.value(py).as_any(), PyTuple::empty(py).as_any()],
-                                    )?
-                                    .into_any(),
-                                );
+                                failures.push(Self::failure(py, &e));
                                 py.None().into_bound(py)
                             }
                         },

@@ -309,6 +309,7 @@ pub fn build_server(
             }
             let mut params = Vec::new();
             let mut defaults = Vec::new();
+            let mut call_default = Vec::new();
             let mut converters = Vec::new();
             let mut validators = Vec::new();
             for p in get(r, "params")?.try_iter()? {
@@ -326,6 +327,7 @@ pub fn build_server(
                 validators.push(validator);
                 params.push(spec);
                 defaults.push(get(p, "default")?.unbind());
+                call_default.push(opt_bool(p, "call_default")? == Some(true));
                 let conv = get(p, "converter")?;
                 converters.push((!conv.is_none()).then(|| conv.unbind()));
             }
@@ -348,6 +350,7 @@ pub fn build_server(
                 filter: Filter::from_py(&get(r, "filter")?)?,
                 response: response_model(&get(r, "response")?)?,
                 defaults,
+                call_default,
                 converters,
                 validators,
             });

@@ -3,6 +3,7 @@
 by ouroboros.api: status and JSON body (key order included) must be equal.
 """
 
+import re
 import types
 from typing import Annotated, Any, Literal
 
@@ -10,7 +11,7 @@ import fastapi
 import pydantic
 import pytest
 from fastapi.testclient import TestClient as FastAPIClient
-from test_differential import _id, _json
+from test_differential import _differs, _id, _json
 
 import ouroboros.api as oapi
 import ouroboros.validation as ovalidation
@@ -99,6 +100,32 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     def two(login: Annotated[Login, Form()], other: Annotated[Maybe, Query()]) -> Any:
         return {"login": login.model_dump(), "other": other.model_dump()}
 
+    Doubled = Annotated[int | None, pv.BeforeValidator(lambda v: 0 if v is None else int(v) * 2)]
+
+    @app.get("/doubled")
+    def doubled(value: Annotated[Doubled, Query()] = 10, checked: Annotated[Doubled, Query(validate_default=True)] = 1):
+        return {"value": value, "checked": checked}
+
+    @app.get("/union")
+    def union(
+        smart: Annotated[int | str, Query()],
+        ordered: Annotated[int | str, Query(union_mode="left_to_right")],
+        pattern: Annotated[str, Query(pattern=re.compile("^abc$", re.IGNORECASE))] = "abc",
+    ):
+        return {"smart": smart, "ordered": ordered, "pattern": pattern}
+
+    @app.get("/field-meta")
+    def field_meta(
+        count: Annotated[int, pv.Field(alias="n", gt=0)] = 10,
+        kept: Annotated[int, pv.Field(alias="wire"), Query(alias=None)] = 1,
+        positive: Annotated[int, Query(gt=0, validate_default=True)] = -1,
+    ):
+        return {"count": count, "kept": kept, "positive": positive}
+
+    @app.post("/nullable")
+    def nullable(value: Annotated[int | None, fw.Body(embed=True)] = 5, other: Annotated[int | None, fw.Body()] = 7):
+        return {"value": value, "other": other}
+
     return app
 
 
@@ -127,6 +154,21 @@ REQUESTS: list[Any] = [
     ("POST", "/contact", {"data": {"kind": "phone", "number": "123", "sms": "on"}}),
     ("POST", "/contact", {"data": {"kind": "fax"}}),
     ("POST", "/two?limit=x", {"data": {"remember": "x"}}),
+    ("GET", "/doubled", {}),
+    ("GET", "/doubled?value=10&checked=3", {}),
+    ("GET", "/union?smart=123&ordered=123", {}),
+    ("GET", "/union?smart=x&ordered=y&pattern=ABC", {}),
+    _differs(
+        "a compiled pattern's flags are written inline ((?i)^abc$) in the error message",
+        "GET",
+        "/union?smart=1&ordered=2&pattern=xyz",
+        {},
+    ),
+    ("GET", "/field-meta?n=2&kept=3&positive=1", {}),
+    ("GET", "/field-meta?n=0&wire=3&positive=1", {}),
+    ("GET", "/field-meta", {}),
+    ("POST", "/nullable", {"json": {"value": None, "other": None}}),
+    ("POST", "/nullable", {"json": {"other": 3}}),
 ]
 
 
@@ -149,3 +191,39 @@ def test_same_answer_as_fastapi(clients, method, url, kwargs):
     expected = peer.request(method, url, **kwargs)
     got = ours.request(method, url, **kwargs)
     assert (got.status_code, _json(got)) == (expected.status_code, _json(expected))
+
+
+def test_default_factory_runs_per_request_and_only_when_missing():
+    calls = []
+
+    def make() -> int:
+        calls.append(1)
+        return 5
+
+    app = oapi.App()
+
+    @app.get("/")
+    def read(value: Annotated[int, ovalidation.Field(default_factory=make), oapi.Query()]):
+        return value
+
+    assert calls == []
+    with oapi.TestClient(app) as client:
+        assert client.get("/").json() == 5
+        assert client.get("/", params={"value": "10"}).json() == 10
+        assert client.get("/").json() == 5
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("marker", "text"),
+    [
+        (oapi.Query("x"), "Query(x)"),
+        (oapi.Query(), "Query(PydanticUndefined)"),
+        (oapi.Path(), "Path(PydanticUndefined)"),
+        (oapi.Body(None), "Body(None)"),
+    ],
+)
+def test_markers_print_and_locate_as_fastapis(marker, text):
+    assert repr(marker) == text
+    if not isinstance(marker, oapi.Body):
+        assert marker.in_.value == text.split("(")[0].lower()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import copy
 import dataclasses
 import functools
 import inspect
@@ -27,12 +28,13 @@ from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.concurrency import DependencyConcurrency
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
-from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query
+from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query, _pattern_text
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 from ouroboros.api.routing import INFERRED
 from ouroboros.api.security import SecurityBase, SecurityScopes
-from ouroboros.validation import TypeAdapter
+from ouroboros.validation import Field, TypeAdapter
+from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
 _background_runs: set[asyncio.Task[Any]] = set()
@@ -341,6 +343,80 @@ def _alias_choices(validation_alias: Any) -> list[str]:
     return keys
 
 
+# Parameter options checked by the Rust extractor itself (plain scalars).
+_RUST_CHECKS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern", "multiple_of", "allow_inf_nan")
+# Every option the schema of a parameter takes.
+_SCHEMA_OPTIONS = (
+    *_RUST_CHECKS,
+    "strict",
+    "union_mode",
+    "fail_fast",
+    "discriminator",
+    "max_digits",
+    "decimal_places",
+)
+# Options that send a parameter to the schema rather than the Rust extractor.
+_SCHEMA_ONLY = ("strict", "union_mode", "fail_fast", "discriminator", "max_digits", "decimal_places")
+# A `Field()` beside a marker: the options it gives the marker (unless the
+# marker sets them itself).
+_FIELD_OPTIONS = (
+    "alias",
+    "validation_alias",
+    "title",
+    "description",
+    "examples",
+    "deprecated",
+    "json_schema_extra",
+    "default_factory",
+    "validate_default",
+    "discriminator",
+)
+
+
+def merge_field_info(marker: Param, infos: Sequence[FieldInfo]) -> Param:
+    """``Annotated[int, Field(alias="n"), Query()]``: the marker with the
+    options of the ``Field()``s before it that it does not set itself."""
+    if not infos:
+        return marker
+    out = copy.copy(marker)
+    explicit = getattr(marker, "_explicit", frozenset())
+    for info in infos:
+        options = {k: getattr(info, k, None) for k in _FIELD_OPTIONS}
+        options.update(info.constraints)
+        for key, value in options.items():
+            if value is None or key in explicit or not hasattr(out, key):
+                continue
+            if key == "pattern":
+                out.pattern, out.validation_pattern = _pattern_text(value)
+            else:
+                setattr(out, key, value)
+        if out.default is ... and info.default is not PYDANTIC_UNDEFINED and "default" not in explicit:
+            out.default = info.default
+    return out
+
+
+def _default_maker(entry: dict[str, Any], factory: Callable[[], Any] | None, default: Any, checked: Any) -> Any:
+    """A parameter's default made per request: its ``default_factory`` called,
+    and with ``validate_default`` the value validated (errors at the parameter)."""
+    adapter: list[TypeAdapter[Any]] = []
+
+    def make() -> Any:
+        value = factory() if factory is not None else copy.deepcopy(default)
+        if checked is None:
+            return value
+        if not adapter:
+            adapter.append(TypeAdapter(checked))
+        try:
+            return adapter[0].validate_python(value)
+        except ValueError as exc:
+            errors = getattr(exc, "errors", None)
+            if not callable(errors):
+                raise
+            raise RequestValidationError([{**e, "loc": (*entry["_loc"], *e["loc"])} for e in errors()]) from None
+
+    return make
+
+
 class PlanBuilder:
     """Collects the flat parameter list of one route."""
 
@@ -418,7 +494,8 @@ class PlanBuilder:
             return (name, "model", self._model_params(name, tp, [inner], marker, default))
         if form_marker and (models := form_union_models(tp)):
             return (name, "model", self._model_params(name, tp, models, marker, default))
-        index = self._param(name, tp, marker, default)
+        meta = [e for e in extras if not isinstance(e, (Param, Depends))]
+        index = self._param(name, tp, marker, default, meta)
         if self.params[index].get("_file_bytes"):
             # Read when the function that takes it is called (FastAPI reads
             # the shared UploadFile from where earlier readers left it).
@@ -461,12 +538,10 @@ class PlanBuilder:
         self.params[index].update(whole=True, converter=source, described_only=True)
         return ModelParams(models[0] if len(models) == 1 else tp, index, source.loc, required, default)
 
-    def _param(self, name: str, tp: Any, marker: Param | None, default: Any) -> int:
-        if marker is not None and marker.default is not ... and default is inspect.Parameter.empty:
-            default = marker.default
-        if marker is not None and marker.default_factory is not None:
-            default = marker.default_factory()
-        inner, _optional = split_optional(tp)
+    def _param(self, name: str, tp: Any, marker: Param | None, default: Any, meta: Sequence[Any] = ()) -> int:
+        infos = [m for m in meta if isinstance(m, FieldInfo)]
+        validators = [m for m in meta if not isinstance(m, FieldInfo)]
+        inner, optional = split_optional(tp)
         is_list = get_origin(inner) in (list, set, tuple, frozenset) and not is_model(inner)
         item = get_args(inner)[0] if is_list and get_args(inner) else inner
         if marker is None and (inner is UploadFile or item is UploadFile):
@@ -480,8 +555,12 @@ class PlanBuilder:
                 marker = Body()
             else:
                 marker = Query()
+        marker = merge_field_info(marker, infos)
+        if marker.default is not ... and default is inspect.Parameter.empty:
+            default = marker.default
+        factory = marker.default_factory
         source = marker.source
-        required = default is inspect.Parameter.empty
+        required = default is inspect.Parameter.empty and factory is None
         choices = _alias_choices(marker.validation_alias)
         alias = choices[0] if choices else marker.alias or name
         if isinstance(marker, Header) and alias == name and marker.convert_underscores:
@@ -497,6 +576,20 @@ class PlanBuilder:
             kind = _SCALARS[scalar]
         elif source in ("path", "query", "header", "cookie", "form"):
             kind = "str"
+        # Options only the schema checks (validators beside the marker, union
+        # mode, strictness...): the value goes whole to the compiled schema of
+        # ``Annotated[tp, ..., Field(options)]``, as FastAPI validates it.
+        checks = {k: getattr(marker, k) for k in _SCHEMA_OPTIONS if getattr(marker, k, None) is not None}
+        if marker.pattern is not None:
+            checks["pattern"] = marker.validation_pattern
+        by_schema = source != "file" and (
+            bool(validators)
+            or any(k in checks for k in _SCHEMA_ONLY)
+            or checks.get("pattern") != marker.pattern
+            or (optional and source == "body" and kind != "any")
+        )
+        if by_schema:
+            kind = "str" if source in ("path", "query", "header", "cookie", "form") else "any"
         loc_source = {"body": "body", "form": "body", "file": "body"}.get(source, source)
         entry: dict[str, Any] = {
             "name": name,
@@ -506,17 +599,9 @@ class PlanBuilder:
             "kind": kind,
             "list": bool(is_list and source in ("query", "header", "form")),
             "required": required,
-            "default": None if required else default,
-            "gt": marker.gt,
-            "ge": marker.ge,
-            "lt": marker.lt,
-            "le": marker.le,
-            "min_length": marker.min_length,
-            "max_length": marker.max_length,
-            "pattern": marker.pattern,
-            "multiple_of": marker.multiple_of,
+            "default": None if required or factory is not None else default,
+            **({} if by_schema else {k: checks.get(k) for k in _RUST_CHECKS}),
             "raw_body": source == "body" and inner is bytes,
-            "allow_inf_nan": marker.allow_inf_nan,
             "converter": None,
             "annotation": tp,
             "marker": marker,
@@ -527,12 +612,18 @@ class PlanBuilder:
             entry["_file_bytes"] = (item if is_list else inner) is not UploadFile
             wrap = UploadFile.from_native
             entry["converter"] = (lambda values, w=wrap: [w(v) for v in values]) if is_list else wrap
+        elif by_schema:
+            entry["validator"] = type_schema(Annotated[(tp, *validators, Field(**checks))])
         elif _stdlib_dataclass(inner) or (is_list and _stdlib_dataclass(item)):
             entry["_dataclass"] = (item, is_list)
         elif tp is not Any and (kind == "any" or scalar not in _SCALARS):
             # Validated in Rust by the compiled schema: a whole body straight
             # from its JSON bytes, a list parameter's strings all at once.
             entry["validator"] = type_schema(tp)
+        if not required and (factory is not None or marker.validate_default):
+            checked = Annotated[(tp, *validators, Field(**checks))] if marker.validate_default else None
+            entry["default"] = _default_maker(entry, factory, default, checked)
+            entry["call_default"] = True
         if source in ("body",):
             self.body_params.append(entry)
         self.params.append(entry)

@@ -7,14 +7,50 @@ the plan the Rust router executes.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from ouroboros.api.concurrency import DependencyConcurrency
 
-__all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query", "Security"]
+__all__ = [
+    "Body",
+    "Cookie",
+    "Depends",
+    "File",
+    "Form",
+    "Header",
+    "Param",
+    "ParamTypes",
+    "Path",
+    "Query",
+    "Security",
+]
 
 _UNSET: Any = ...
+
+
+class ParamTypes(enum.Enum):
+    """Where a parameter is read (``Query().in_.value == "query"``)."""
+
+    query = "query"
+    header = "header"
+    path = "path"
+    cookie = "cookie"
+
+
+# The inline flags of a compiled `pattern=` (the Rust regex engine reads them).
+_PATTERN_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
+
+
+def _pattern_text(pattern: Any) -> tuple[str | None, str | None]:
+    """``(pattern as written, pattern to validate with)``: a compiled
+    ``re.Pattern`` keeps its flags as an inline group."""
+    if isinstance(pattern, re.Pattern):
+        flags = "".join(letter for flag, letter in _PATTERN_FLAGS if pattern.flags & flag)
+        return pattern.pattern, (f"(?{flags}){pattern.pattern}" if flags else pattern.pattern)
+    return pattern, pattern
 
 
 class Param:
@@ -22,7 +58,13 @@ class Param:
 
     source = "query"
 
-    def __init__(
+    def __init__(self, default: Any = _UNSET, **kwargs: Any) -> None:
+        # The options given explicitly (even as None): they win over the same
+        # options of a `Field()` beside the marker in `Annotated`.
+        self._explicit = frozenset(kwargs)
+        self._setup(default, **kwargs)
+
+    def _setup(
         self,
         default: Any = _UNSET,
         *,
@@ -44,6 +86,9 @@ class Param:
         regex: str | None = None,
         discriminator: str | None = None,
         strict: bool | None = None,
+        union_mode: Literal["smart", "left_to_right"] | None = None,
+        fail_fast: bool | None = None,
+        validate_default: bool | None = None,
         multiple_of: float | None = None,
         allow_inf_nan: bool | None = None,
         max_digits: int | None = None,
@@ -53,7 +98,7 @@ class Param:
         openapi_examples: dict[str, Any] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
-        json_schema_extra: dict[str, Any] | None = None,
+        json_schema_extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None = None,
         **extra: Any,
     ) -> None:
         self.default = default
@@ -71,32 +116,42 @@ class Param:
         self.max_digits = max_digits
         self.decimal_places = decimal_places
         self.strict = strict
+        self.union_mode = union_mode
+        self.fail_fast = fail_fast
+        self.validate_default = validate_default
         self.discriminator = discriminator
         self.min_length = min_length
         self.max_length = max_length
         # `regex=` is the older name of `pattern=` (FastAPI still takes it).
-        self.pattern = pattern if pattern is not None else regex
+        self.pattern, self.validation_pattern = _pattern_text(pattern if pattern is not None else regex)
         self.examples = examples
         self.example = example
         self.openapi_examples = openapi_examples
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
-        self.json_schema_extra = {**(json_schema_extra or {}), **extra} or None
+        if callable(json_schema_extra):
+            # A function that edits the schema in place (Pydantic's form).
+            self.json_schema_extra: Any = json_schema_extra
+        else:
+            self.json_schema_extra = {**(json_schema_extra or {}), **extra} or None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        default = "PydanticUndefined" if self.default is _UNSET else self.default
+        return f"{type(self).__name__}({default})"
 
 
 class Path(Param):
     """A segment of the URL path: ``/items/{item_id}``. Always required."""
 
     source = "path"
+    in_ = ParamTypes.path
 
 
 class Query(Param):
     """A query-string parameter (``?limit=10``)."""
 
     source = "query"
+    in_ = ParamTypes.query
 
 
 class Header(Param):
@@ -104,6 +159,7 @@ class Header(Param):
     ``convert_underscores=False``."""
 
     source = "header"
+    in_ = ParamTypes.header
 
     def __init__(self, default: Any = _UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> None:
         super().__init__(default, **kwargs)
@@ -114,6 +170,7 @@ class Cookie(Param):
     """A cookie sent by the client."""
 
     source = "cookie"
+    in_ = ParamTypes.cookie
 
 
 class Body(Param):
