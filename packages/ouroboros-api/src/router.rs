@@ -327,7 +327,7 @@ pub fn extract(
                 headers,
                 &cookies,
                 &form_pairs,
-                multipart.as_ref(),
+                multipart,
             ));
             continue;
         }

@@ -176,7 +176,12 @@ def _file_value(annotation: Any, value: Any) -> Any:
     """Files of a ``bytes`` field become their content."""
     bare = _bare(annotation)
     if bare is bytes and isinstance(value, UploadFile):
-        return value.file.getvalue() if hasattr(value.file, "getvalue") else value.file.read()
+        # Read from where earlier readers left it, and left there (FastAPI's rule).
+        position = value.file.tell()
+        try:
+            return value.file.read()
+        finally:
+            value.file.seek(position)
     if isinstance(value, list) and get_args(bare) and _bare(get_args(bare)[0]) is bytes:
         return [_file_value(bytes, v) for v in value]
     return value
