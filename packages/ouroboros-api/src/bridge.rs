@@ -245,7 +245,10 @@ impl Server {
     fn failure<'py>(py: Python<'py>, e: &PyErr) -> Bound<'py, PyAny> {
         PyTuple::new(
             py,
-            [e.value(py).clone().into_any(), PyTuple::empty(py).into_any()],
+            [
+                e.value(py).clone().into_any(),
+                PyTuple::empty(py).into_any(),
+            ],
         )
         .map_or_else(|_| py.None().into_bound(py), Bound::into_any)
     }

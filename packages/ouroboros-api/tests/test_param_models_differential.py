@@ -227,3 +227,104 @@ def test_markers_print_and_locate_as_fastapis(marker, text):
     assert repr(marker) == text
     if not isinstance(marker, oapi.Body):
         assert marker.in_.value == text.split("(")[0].lower()
+
+
+def _encoder_inputs(pv: types.ModuleType) -> list[tuple[Any, dict[str, Any]]]:
+    import dataclasses
+    import decimal
+    import pathlib
+
+    class Item(pv.BaseModel):
+        name: str = pv.Field(alias="Name")
+        price: float = 1.0
+        note: str | None = None
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        y: int
+
+    class Pet:
+        def __init__(self) -> None:
+            self.name = "Rex"
+            self.owner = {"name": "Ann"}
+
+    item = Item(Name="pen")
+    return [
+        (item, {}),
+        (item, {"exclude_unset": True}),
+        (item, {"exclude_defaults": True, "by_alias": False}),
+        ([item, {"k": item}], {"exclude_none": True}),
+        (item, {"include": {"name"}}),
+        ({"a": 1, "b": None, "c": [1, 2]}, {"exclude": {"c"}, "exclude_none": True}),
+        ({"a": 1, "b": 2}, {"include": []}),
+        (Point(1, 2), {"exclude": {"y"}}),
+        (Pet(), {}),
+        ({"d": decimal.Decimal("1.50"), "i": decimal.Decimal("3"), "p": pathlib.PurePosixPath("/a")}, {}),
+        ({"when": __import__("datetime").date(2024, 5, 6)}, {"custom_encoder": {object: lambda o: "x"}}),
+    ]
+
+
+def test_jsonable_encoder_as_fastapis():
+    import fastapi.encoders
+
+    ours = _encoder_inputs(ovalidation)
+    theirs = _encoder_inputs(pydantic)
+    for (value, kwargs), (peer_value, _) in zip(ours, theirs, strict=True):
+        expected = fastapi.encoders.jsonable_encoder(peer_value, **kwargs)
+        assert oapi.encoders.jsonable_encoder(value, **kwargs) == expected, kwargs
+    with pytest.raises(ValueError):
+        oapi.encoders.jsonable_encoder({"o": object()})
+
+
+@pytest.mark.parametrize("fw", [fastapi, oapi], ids=["fastapi", "ours"])
+def test_path_parameters_must_be_scalars(fw):
+    app = fw.FastAPI()
+    with pytest.raises(AssertionError, match="Path params must be of one of the supported types"):
+
+        @app.get("/items/{ids}")
+        def read(ids: list[int]) -> Any:
+            return ids
+
+    @app.get("/ok/{ids}")
+    def fine(ids: int, tags: list[str] | None = None) -> Any:
+        return ids
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("multipart/form-data", "application/x-www-form-urlencoded", "multipart/form-data"),
+        ("application/x-www-form-urlencoded; charset=utf-8",) * 3,
+        ("application/x-www-form-urlencoded; charset=utf-8", "application/x-www-form-urlencoded", None),
+    ],
+)
+def test_form_media_type_as_fastapis(first, second, expected):
+    documents = []
+    for fw in (fastapi, oapi):
+        app = fw.FastAPI()
+
+        @app.post("/")
+        def submit(name: Annotated[str, fw.Form(media_type=first)], token: Annotated[str, fw.Form(media_type=second)]):
+            return name
+
+        documents.append(list(app.openapi()["paths"]["/"]["post"]["requestBody"]["content"]))
+    assert documents[1] == documents[0]
+    assert documents[0] == [expected or "application/x-www-form-urlencoded"]
+
+
+def test_header_errors_name_the_header_as_declared():
+    for fw, client_class in ((fastapi, FastAPIClient), (oapi, oapi.TestClient)):
+        app = fw.FastAPI()
+
+        @app.get("/")
+        def read(value: Annotated[int, fw.Header(validation_alias=pv_choices(fw)("X-First", "X-Second"))]):
+            return value
+
+        client = client_class(app)
+        assert client.get("/").json()["detail"][0]["loc"] == ["header", "X-First"]
+        assert client.get("/", headers={"x-second": "2"}).json() == 2
+
+
+def pv_choices(fw: types.ModuleType) -> Any:
+    return pydantic.AliasChoices if fw is fastapi else ovalidation.AliasChoices

@@ -343,6 +343,31 @@ def _alias_choices(validation_alias: Any) -> list[str]:
     return keys
 
 
+def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> None:
+    """FastAPI's definition check: a path parameter is a scalar.
+
+    Raises:
+        AssertionError: A path parameter is typed as a model, a sequence or a mapping.
+    """
+    try:
+        hints = typing.get_type_hints(endpoint, include_extras=True)
+        params = inspect.signature(endpoint).parameters
+    except Exception:  # noqa: BLE001 - unresolvable annotations are reported when the route compiles
+        return
+    for name, p in params.items():
+        if name not in path_names:
+            continue
+        tp, extras = split_annotated(hints.get(name, Any))
+        marker = p.default if isinstance(p.default, (Param, Depends)) else None
+        marker = next((e for e in extras if isinstance(e, (Param, Depends))), marker)
+        if marker is not None and not isinstance(marker, Path):
+            continue
+        inner, _ = split_optional(tp)
+        if is_model(inner) or inner in _COLLECTIONS or get_origin(inner) in _COLLECTIONS:
+            raise AssertionError("Path params must be of one of the supported types")
+
+
+_COLLECTIONS = (list, tuple, set, frozenset, dict, typing.Sequence, typing.Mapping)
 # Parameter options checked by the Rust extractor itself (plain scalars).
 _RUST_CHECKS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern", "multiple_of", "allow_inf_nan")
 # Every option the schema of a parameter takes.
@@ -382,6 +407,8 @@ def merge_field_info(marker: Param, infos: Sequence[FieldInfo]) -> Param:
     explicit = getattr(marker, "_explicit", frozenset())
     for info in infos:
         options = {k: getattr(info, k, None) for k in _FIELD_OPTIONS}
+        if "alias" in explicit and options["validation_alias"] == info.alias:
+            options["validation_alias"] = None  # the Field's alias, replaced by the marker's
         options.update(info.constraints)
         for key, value in options.items():
             if value is None or key in explicit or not hasattr(out, key):
@@ -489,12 +516,12 @@ class PlanBuilder:
             self.uses_special = True
             return (name, "response", None)
         inner, _ = split_optional(tp)
+        meta = [e for e in extras if not isinstance(e, (Param, Depends))]
         form_marker = isinstance(marker, Form) and not isinstance(marker, File) and not marker.embed
         if (isinstance(marker, (Query, Header, Cookie)) or form_marker) and is_schema_model(inner):
-            return (name, "model", self._model_params(name, tp, [inner], marker, default))
+            return (name, "model", self._model_params(name, tp, [inner], marker, default, meta))
         if form_marker and (models := form_union_models(tp)):
-            return (name, "model", self._model_params(name, tp, models, marker, default))
-        meta = [e for e in extras if not isinstance(e, (Param, Depends))]
+            return (name, "model", self._model_params(name, tp, models, marker, default, meta))
         index = self._param(name, tp, marker, default, meta)
         if self.params[index].get("_file_bytes"):
             # Read when the function that takes it is called (FastAPI reads
@@ -503,7 +530,9 @@ class PlanBuilder:
             return (name, "file_bytes", index)
         return (name, "value", index)
 
-    def _model_params(self, name: str, tp: Any, models: list[type], marker: Param, default: Any) -> ModelParams:
+    def _model_params(
+        self, name: str, tp: Any, models: list[type], marker: Param, default: Any, meta: Sequence[Any] = ()
+    ) -> ModelParams:
         """A model used as ``Query()``/``Header()``/``Cookie()``/``Form()`` (or
         a union of form models): Rust passes every pair of the source and
         `ModelSource` picks the fields as FastAPI does; the model validates
@@ -526,8 +555,10 @@ class PlanBuilder:
                 self.params[index].update(default=_UNSET_FIELD, described_only=True, _model_field=(field_name, info))
                 indices.append(index)
         self.param_models.append((marker, models[0] if len(models) == 1 else tp, required, indices))
+        if marker.discriminator is not None:
+            meta = [*meta, Field(discriminator=marker.discriminator)]
         source = ModelSource(
-            annotation=tp,
+            annotation=Annotated[(tp, *meta)] if meta else tp,
             models=models,
             source=marker.source,
             required=required,
@@ -566,9 +597,8 @@ class PlanBuilder:
         if isinstance(marker, Header) and alias == name and marker.convert_underscores:
             alias = name.replace("_", "-")
         others = choices[1:]
-        if source == "header":
-            alias = alias.lower()
-            others = [o.lower() for o in others]
+        # Header names keep their case here (errors name them as declared);
+        # the lookup ignores it.
         kind = "any"
         scalar = item if is_list else inner
         if scalar in _SCALARS and not (is_list and source not in ("query", "header", "form")):
@@ -622,6 +652,7 @@ class PlanBuilder:
             entry["validator"] = type_schema(tp)
         if not required and (factory is not None or marker.validate_default):
             checked = Annotated[(tp, *validators, Field(**checks))] if marker.validate_default else None
+            entry["_declared_default"] = default
             entry["default"] = _default_maker(entry, factory, default, checked)
             entry["call_default"] = True
         if source in ("body",):

@@ -107,6 +107,9 @@ class APIRoute:
         self.dependencies = list(dependencies or [])
         self.include_in_schema = include_in_schema
         self.response_class = response_class
+        from ouroboros.api._plan import check_path_params
+
+        check_path_params(endpoint, self.path_names)
 
     @property
     def path_names(self) -> set[str]:

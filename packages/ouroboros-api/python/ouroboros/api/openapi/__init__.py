@@ -186,16 +186,16 @@ class _Route:
                     name = alias = alias.replace("_", "-")
                 field = _field_of(marker, p["annotation"], alias)
                 if not p["required"] and getattr(marker, "default_factory", None) is None:
-                    field.default = p["default"]
+                    field.default = p.get("_declared_default", p["default"])
                 self.params.append((source, field, p["required"] or source == "path", marker, name))
             elif source in ("body", "body_field", "form", "file"):
                 field = _field_of(marker, p["annotation"], p["alias"])
                 if not p["required"] and getattr(marker, "default_factory", None) is None:
-                    field.default = p["default"]
+                    field.default = p.get("_declared_default", p["default"])
                 body.append((p["name"], p["alias"], field, p["required"], marker))
         for marker, model, required, _ in form_models:
             field = _field_of(None, model, "body")
-            body.append((model.__name__, "body", field, required, marker))
+            body.append((getattr(model, "__name__", "body"), "body", field, required, marker))
         self.unique_id = route.generate_unique_id_function(route)
         self.body = self._body_field(body)
         self.response_class = route.response_class
@@ -248,8 +248,11 @@ class _Route:
         markers = [b[4] for b in body]
         if any(isinstance(m, File) for m in markers):
             return "multipart/form-data"
-        if any(isinstance(m, Form) for m in markers):
-            return "application/x-www-form-urlencoded"
+        forms = [m.media_type for m in markers if isinstance(m, Form)]
+        if forms:
+            if "multipart/form-data" in forms:
+                return "multipart/form-data"
+            return forms[0] if len(set(forms)) == 1 else "application/x-www-form-urlencoded"
         types = {m.media_type for m in markers if isinstance(m, Body)}
         return types.pop() if len(types) == 1 else "application/json"
 
