@@ -459,7 +459,8 @@ class PlanBuilder:
         self.security: list[SecurityBase] = []
         # Parameter models (``Annotated[Model, Query()]``...): (marker, model,
         # required, flat indices), for the OpenAPI document.
-        self.param_models: list[tuple[Param, type, bool, list[int]]] = []
+        # (marker, declared type, required, described-only field indices, name)
+        self.param_models: list[tuple[Param, Any, bool, list[int], str]] = []
 
     def dependant(
         self,
@@ -554,7 +555,7 @@ class PlanBuilder:
                 index = self._param(alias, str, field_marker, _UNSET_FIELD)
                 self.params[index].update(default=_UNSET_FIELD, described_only=True, _model_field=(field_name, info))
                 indices.append(index)
-        self.param_models.append((marker, models[0] if len(models) == 1 else tp, required, indices))
+        self.param_models.append((marker, tp, required, indices, name))
         if marker.discriminator is not None:
             meta = [*meta, Field(discriminator=marker.discriminator)]
         source = ModelSource(

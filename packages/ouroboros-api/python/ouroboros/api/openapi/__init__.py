@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import http.client
 import inspect
+import types
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from ouroboros.api import _plan
+from ouroboros.api._param_models import field_aliases, form_union_models
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.params import Body, File, Form, Param
 from ouroboros.validation import Field, TypeAdapter, create_model
@@ -141,6 +144,63 @@ def _binary(node: Any) -> Any:
     return node
 
 
+def _nullable(tp: Any) -> bool:
+    tp, _ = _plan.split_annotated(tp)
+    return get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
+
+
+def _form_models_of(tp: Any) -> list[Any]:
+    tp, _ = _plan.split_annotated(tp)
+    inner, _ = _plan.split_optional(tp)
+    return [inner] if _plan.is_model(inner) else form_union_models(tp)
+
+
+def _form_body_schema(body: list[tuple[str, str, SchemaField, bool, Param | None]], schema: dict[str, Any]) -> None:
+    """Rewrite ``Body_<id>``'s ``field_<i>`` properties: plain form fields
+    under their names, each model as an ``allOf`` condition."""
+    parts = schema.pop("properties", {})
+    schema.pop("required", None)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    conditions: list[dict[str, Any]] = []
+    for index, (_name, alias, field, req, _marker) in enumerate(body):
+        part = parts[f"field_{index}"]
+        if alias != "body":
+            if alias in properties:
+                conditions.append({"properties": {alias: part}})
+            else:
+                properties[alias] = part
+            if req and alias not in required:
+                required.append(alias)
+            continue
+        part.pop("default", None)
+        models = _form_models_of(field.annotation)
+        if _nullable(field.annotation):
+            part["anyOf"] = [c for c in part.get("anyOf", [part]) if c.get("type") != "null"]
+            if any((getattr(m, "model_config", None) or {}).get("extra") in ("allow", "forbid") for m in models):
+                absent: dict[str, Any] = {"maxProperties": 0}
+            else:
+                names = sorted(
+                    {
+                        key
+                        for m in models
+                        for fname, info in m.model_fields.items()
+                        for key, _ in field_aliases(fname, info, getattr(m, "model_config", None))
+                    }
+                )
+                absent = {"not": {"anyOf": [{"required": [n]} for n in names]}} if names else {}
+            if req:
+                conditions.append({"not": absent})
+            else:
+                part = {"anyOf": [absent, part]}
+        conditions.append(part)
+    if properties:
+        schema["properties"] = properties
+    if required:
+        schema["required"] = required
+    schema["allOf"] = conditions
+
+
 class _Route:
     """What the document needs of one route: its flat parameters, body and responses."""
 
@@ -155,7 +215,7 @@ class _Route:
         self.security = builder.security
         self.params: list[tuple[str, SchemaField, bool, Param | None, str]] = []
         body: list[tuple[str, str, SchemaField, bool, Param | None]] = []  # name, alias, field, required, marker
-        in_models = {i for _, _, _, indices in builder.param_models for i in indices}
+        in_models = {i for m in builder.param_models for i in m[3]}
         form_models = [m for m in builder.param_models if m[0].source == "form"]
         for index, p in enumerate(builder.params):
             marker = p.get("marker")
@@ -193,9 +253,9 @@ class _Route:
                 if not p["required"] and getattr(marker, "default_factory", None) is None:
                     field.default = p.get("_declared_default", p["default"])
                 body.append((p["name"], p["alias"], field, p["required"], marker))
-        for marker, model, required, _ in form_models:
+        for marker, model, required, _, name in form_models:
             field = _field_of(None, model, "body")
-            body.append((getattr(model, "__name__", "body"), "body", field, required, marker))
+            body.append((name, "body", field, required, marker))
         self.unique_id = route.generate_unique_id_function(route)
         self.body = self._body_field(body)
         self.response_class = route.response_class
@@ -226,6 +286,8 @@ class _Route:
         if alias == "body":  # a form model
             embed = len(body) > 1
         media = self._media(body)
+        if any(b[1] == "body" for b in body) and (embed or _nullable(field.annotation)):
+            return self._form_body(body), any(b[3] for b in body), media, None
         if not embed:
             return field, required, media, marker
         fields: dict[str, Any] = {}
@@ -242,6 +304,24 @@ class _Route:
         model_name = "Body_" + self.unique_id
         model = create_model(model_name, **fields)
         return SchemaField(annotation=model, mode="validation", alias="body"), any(b[3] for b in body), media, None
+
+    def _form_body(self, body: list[tuple[str, str, SchemaField, bool, Param | None]]) -> SchemaField:
+        """A form with models in it (FastAPI's form body): ``Body_<id>`` whose
+        plain fields are properties and whose models are ``allOf`` conditions,
+        an optional model being either absent (none of its keys sent) or whole."""
+        fields: dict[str, Any] = {}
+        for index, (name, alias, f, req, _marker) in enumerate(body):
+            title = f.title or name.replace("_", " ").title()
+            kwargs: dict[str, Any] = {"title": title}
+            if alias != "body":
+                kwargs.update(f.constraints)
+                for key in ("description", "examples", "deprecated"):
+                    if getattr(f, key) is not None:
+                        kwargs[key] = getattr(f, key)
+            fields[f"field_{index}"] = (_for_schema(f.annotation), Field(... if req else f.default, **kwargs))
+        config = {"json_schema_extra": functools.partial(_form_body_schema, body)}
+        model = create_model("Body_" + self.unique_id, __config__=config, **fields)
+        return SchemaField(annotation=model, mode="validation", alias="body")
 
     @staticmethod
     def _media(body: list[tuple[str, str, SchemaField, bool, Param | None]]) -> str:
