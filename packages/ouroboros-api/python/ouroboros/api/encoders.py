@@ -83,12 +83,6 @@ def jsonable_encoder(
 
     if custom and (encoder := _custom(obj, custom)) is not None:
         return encoder(obj)
-    if hasattr(obj, "__fields__") and hasattr(obj, "dict") and not hasattr(type(obj), "model_fields"):
-        from ouroboros.api.exceptions import PydanticV1NotSupportedError
-
-        raise PydanticV1NotSupportedError(
-            "pydantic.v1 models are no longer supported by FastAPI. Please update the model to the Pydantic v2 API."
-        )
     if isinstance(obj, type) is False and hasattr(obj, "model_dump") and hasattr(type(obj), "model_fields"):
         dumped = obj.model_dump(
             mode="json",
@@ -100,6 +94,12 @@ def jsonable_encoder(
             exclude_none=exclude_none,
         )
         return again(dumped)
+    if hasattr(obj, "__fields__") and hasattr(obj, "dict"):
+        from ouroboros.api.exceptions import PydanticV1NotSupportedError
+
+        raise PydanticV1NotSupportedError(
+            "pydantic.v1 models are no longer supported by FastAPI. Please update the model to the Pydantic v2 API."
+        )
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
         return again({k: v for k, v in fields.items() if k in _keys(include, exclude, fields)})
