@@ -126,6 +126,13 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     def nullable(value: Annotated[int | None, fw.Body(embed=True)] = 5, other: Annotated[int | None, fw.Body()] = 7):
         return {"value": value, "other": other}
 
+    class Aliased(pv.BaseModel):
+        value: int = pv.Field(alias="wireValue")
+
+    @app.get("/aliased")
+    def aliased():
+        return [Aliased(wireValue=1), {"nested": Aliased(wireValue=2)}]
+
     return app
 
 
@@ -169,6 +176,7 @@ REQUESTS: list[Any] = [
     ("GET", "/field-meta", {}),
     ("POST", "/nullable", {"json": {"value": None, "other": None}}),
     ("POST", "/nullable", {"json": {"other": 3}}),
+    ("GET", "/aliased", {}),
 ]
 
 

@@ -29,7 +29,8 @@ def to_plain(obj: Any) -> Any:
         return obj.decode("utf-8", errors="replace")
     dump = getattr(obj, "model_dump", None)
     if callable(dump):
-        return dump()
+        # Without a response_model FastAPI writes models by alias.
+        return dump(by_alias=True)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
     if _foreign_response(obj):
