@@ -138,6 +138,32 @@ def _unpacked_typed_dict(annotation: Any) -> Any:
     return typing.get_args(annotation)[0]
 
 
+def _unpacked_kwargs(name: str, annotation: Any, sig: inspect.Signature) -> Any:
+    """The TypedDict of ``**name: Unpack[TD]`` (``None`` for another annotation), refused as
+    Pydantic refuses it: not a TypedDict, or naming a parameter that can be given by keyword."""
+    from ouroboros.validation._typeddict import is_typed_dict
+    from ouroboros.validation.errors import PydanticUserError
+
+    td = _unpacked_typed_dict(annotation)
+    if td is None:
+        return None
+    if not is_typed_dict(td):
+        raise PydanticUserError(f"Unpacked type {td!r} of `**{name}` is not a TypedDict", code="unpack-typed-dict")
+    keys = set(typing.get_type_hints(typing.get_origin(td) or td))
+    overlap = [
+        q.name
+        for q in sig.parameters.values()
+        if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY) and q.name in keys
+    ]
+    if overlap:
+        td_name = getattr(typing.get_origin(td) or td, "__name__", repr(td))
+        raise PydanticUserError(
+            f"Typed dictionary {td_name!r} overlaps with parameters {', '.join(map(repr, overlap))}",
+            code="overlapping-unpack-typed-dict",
+        )
+    return td
+
+
 _MISSING_MESSAGES = {
     "missing_positional_only_argument": "Missing required positional only argument",
     "missing_argument": "Missing required argument",
@@ -302,7 +328,6 @@ def _arguments_model(
     from ouroboros.validation._fields import Field
     from ouroboros.validation._model import create_model
     from ouroboros.validation._type_adapter import TypeAdapter
-    from ouroboros.validation._typeddict import is_typed_dict
     from ouroboros.validation.errors import PydanticUserError
 
     target = f.func if isinstance(f, functools.partial) else f
@@ -315,23 +340,7 @@ def _arguments_model(
         annotation = hints.get(name, Any)
         if p.kind is p.VAR_POSITIONAL:
             fields[name] = (tuple[annotation, ...], Field(default_factory=tuple))  # type: ignore[valid-type]
-        elif p.kind is p.VAR_KEYWORD and (td := _unpacked_typed_dict(annotation)) is not None:
-            if not is_typed_dict(td):
-                raise PydanticUserError(
-                    f"Unpacked type {td!r} of `**{name}` is not a TypedDict", code="unpack-typed-dict"
-                )
-            keys = set(typing.get_type_hints(typing.get_origin(td) or td))
-            overlap = [
-                q.name
-                for q in sig.parameters.values()
-                if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY) and q.name in keys
-            ]
-            if overlap:
-                td_name = getattr(typing.get_origin(td) or td, "__name__", repr(td))
-                raise PydanticUserError(
-                    f"Typed dictionary {td_name!r} overlaps with parameters {', '.join(map(repr, overlap))}",
-                    code="overlapping-unpack-typed-dict",
-                )
+        elif p.kind is p.VAR_KEYWORD and (td := _unpacked_kwargs(name, annotation, sig)) is not None:
             fields[name] = (td, ...)
             unpacked = True
         elif p.kind is p.VAR_KEYWORD:

@@ -37,10 +37,8 @@ def generate_arguments_schema(
     return ``"skip"`` to leave a parameter out."""
     from ouroboros.validation._describe import split_annotated
     from ouroboros.validation._fields import FieldInfo
-    from ouroboros.validation._typeddict import is_typed_dict
     from ouroboros.validation.aliases import AliasGenerator
-    from ouroboros.validation.errors import PydanticUserError
-    from ouroboros.validation.validate_call_decorator import _unpacked_typed_dict
+    from ouroboros.validation.validate_call_decorator import _unpacked_kwargs
 
     config = dict(config or {})
     sig = inspect.signature(func)
@@ -52,23 +50,7 @@ def generate_arguments_schema(
         if parameters_callback is not None and parameters_callback(index, name, annotation) == "skip":
             continue
         entry: dict[str, Any] = {"name": name, "mode": _MODES[p.kind]}
-        if p.kind is p.VAR_KEYWORD and (td := _unpacked_typed_dict(annotation)) is not None:
-            if not is_typed_dict(td):
-                raise PydanticUserError(
-                    f"Unpacked type {td!r} of `**{name}` is not a TypedDict", code="unpack-typed-dict"
-                )
-            keys = set(typing.get_type_hints(typing.get_origin(td) or td))
-            overlap = [
-                q.name
-                for q in sig.parameters.values()
-                if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY) and q.name in keys
-            ]
-            if overlap:
-                td_name = getattr(typing.get_origin(td) or td, "__name__", repr(td))
-                raise PydanticUserError(
-                    f"Typed dictionary {td_name!r} overlaps with parameters {', '.join(map(repr, overlap))}",
-                    code="overlapping-unpack-typed-dict",
-                )
+        if p.kind is p.VAR_KEYWORD and (td := _unpacked_kwargs(name, annotation, sig)) is not None:
             entry["mode"] = "var_kwargs_unpacked_typed_dict"
             annotation = td
         alias = None
