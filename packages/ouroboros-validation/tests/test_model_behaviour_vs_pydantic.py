@@ -325,3 +325,63 @@ def test_rebuild_prefers_the_defining_namespace(lib: Any) -> None:
     _rebuild_from_elsewhere(Late)
     made = Late(value="3", other="4")
     assert (made.value, made.other) == (3, 4)
+
+
+# ---- edge cases -------------------------------------------------------------------
+
+
+@LIBS
+def test_equality_ignores_cached_properties_and_empty_extras(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        attr: int
+
+        @functools.cached_property
+        def cached(self) -> int:
+            return 0
+
+    a, b = Model(attr=1), Model(attr=1)
+    assert a.cached == 0
+    assert a == b
+    assert a != Model(attr=2)
+
+
+@LIBS
+def test_fields_set_counts_extras(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(extra="allow")
+        a: int
+        c: int = 3
+
+    m = Model.model_validate({"a": 1, "d": 4})
+    assert m.model_fields_set == {"a", "d"}
+    m.e = 5
+    assert m.model_fields_set == {"a", "d", "e"}
+    assert m.model_dump(exclude_unset=True) == {"a": 1, "d": 4, "e": 5}
+
+
+@LIBS
+def test_private_attr_with_ellipsis_has_no_default(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        _a: int = lib.PrivateAttr(...)
+
+    assert not hasattr(Model(), "_a")
+
+
+@LIBS
+def test_hashable_fields(lib: Any) -> None:
+    from collections.abc import Hashable
+
+    class Model(lib.BaseModel):
+        v: Hashable
+
+    assert Model.model_json_schema() == {
+        "properties": {"v": {"title": "V"}},
+        "required": ["v"],
+        "title": "Model",
+        "type": "object",
+    }
+    assert Model(v=(1, 2)).v == (1, 2)
+    for bad in ([], {"a": 1}, {1}):
+        with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
+            Model(v=bad)
+        assert [(e["type"], e["msg"]) for e in info.value.errors()] == [("is_hashable", "Input should be hashable")]

@@ -786,6 +786,16 @@ class DescribeContext:
         return resolved
 
 
+def _check_hashable(value: Any, _data: Any = None, _context: Any = None) -> Any:
+    """``Hashable``: the value if its class is hashable (as Pydantic's instance check), else
+    Pydantic's ``is_hashable`` error."""
+    if isinstance(value, collections.abc.Hashable):
+        return value
+    from ouroboros.validation.core import PydanticCustomError
+
+    raise PydanticCustomError("is_hashable", "Input should be hashable")
+
+
 class UndefinedAnnotation(Exception):
     """A forward reference that cannot be resolved yet."""
 
@@ -1104,6 +1114,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         from ouroboros.validation.dataclasses import stdlib_dataclass_schema
 
         return stdlib_dataclass_schema(tp)
+    if tp is collections.abc.Hashable:
+        # Any hashable value, refused with Pydantic's own error (`is_hashable`).
+        return {"type": "function", "mode": "plain", "func": _check_hashable, "schema": {"type": "any"}}
     if isinstance(tp, type):
         # Any other class: instances pass as they are (Pydantic asks for
         # arbitrary_types_allowed; accepting them keeps ported models working).

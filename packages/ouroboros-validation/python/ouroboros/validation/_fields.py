@@ -527,6 +527,8 @@ class ModelPrivateAttr:
     __slots__ = ("default", "default_factory")
 
     def __init__(self, default: Any = PYDANTIC_UNDEFINED, default_factory: Callable[[], Any] | None = None) -> None:
+        if default is Ellipsis:
+            default = PYDANTIC_UNDEFINED  # `PrivateAttr(...)`: no default, as Pydantic reads it
         if default is not PYDANTIC_UNDEFINED and default_factory is not None:
             raise TypeError("cannot specify both default and default_factory")
         self.default = default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import enum
 import inspect
@@ -619,7 +620,8 @@ class _Generator:
         hook = getattr(cls, "__get_pydantic_json_schema__", None)
         if hook is not None:
             return hook({"type": "is-instance", "cls": cls}, _JsonSchemaHandler(self, {"type": "any"}))
-        described = not isinstance(cls, type) or issubclass(cls, BaseModel)
+        # `Hashable` accepts any hashable value: no constraint to write (as Pydantic's `{}`).
+        described = not isinstance(cls, type) or issubclass(cls, BaseModel) or cls is collections.abc.Hashable
         if described or (cls.__module__ == "builtins" and cls is not type(...)):
             return {}
         from ouroboros.validation.errors import PydanticInvalidForJsonSchema

@@ -155,6 +155,10 @@ def generic_origin_fields(value: Any) -> dict[str, Any]:
     return data
 
 
+class _ConstructedFieldsSet(set):  # type: ignore[type-arg]
+    """The fields-set record ``model_construct`` makes: extras given to it are not counted."""
+
+
 def _own_fields_set(obj: Any) -> set[str]:
     """The instance's fields-set record as its own mutable set.
 
@@ -163,7 +167,7 @@ def _own_fields_set(obj: Any) -> set[str]:
     swaps in a ``set`` of the instance's own.
     """
     record = obj.__ouroboros_fields_set__
-    if type(record) is not set:
+    if not isinstance(record, set):
         record = set(record)
         _object_setattr(obj, "__ouroboros_fields_set__", record)
     return record
@@ -1011,7 +1015,8 @@ class BaseModel(metaclass=ModelMetaclass):
                 elif not info.is_required():
                     data[name] = info.get_default(call_default_factory=True, validated_data=data)
         _object_setattr(instance, "__dict__", data)
-        _object_setattr(instance, "__ouroboros_fields_set__", set(_fields_set) if _fields_set is not None else given)
+        record = _ConstructedFieldsSet(_fields_set if _fields_set is not None else given)
+        _object_setattr(instance, "__ouroboros_fields_set__", record)
         privates = cls.__ouroboros_private_attrs__
         if cls.model_config.get("extra") == "allow" and not getattr(cls, "__ouroboros_root_model__", False):
             _object_setattr(instance, "__ouroboros_extra__", {k: v for k, v in values.items() if k not in privates})
@@ -1201,8 +1206,13 @@ class BaseModel(metaclass=ModelMetaclass):
     # ---- instance attributes ---------------------------------------------
     @property
     def model_fields_set(self) -> set[str]:
-        """Names of the fields given explicitly (not filled from defaults)."""
-        return _own_fields_set(self)
+        """Names of the fields given explicitly (not filled from defaults), and of the extra
+        values (``extra="allow"``), as Pydantic counts them."""
+        record = _own_fields_set(self)
+        extra = _get_slot(self, "__ouroboros_extra__")
+        if extra and type(record) is set:  # not for `model_construct`'s record (as Pydantic)
+            record.update(extra)
+        return record
 
     @property
     def model_extra(self) -> dict[str, Any] | None:
@@ -1270,6 +1280,7 @@ class BaseModel(metaclass=ModelMetaclass):
                     extra = {}
                     _object_setattr(self, "__ouroboros_extra__", extra)
                 extra[name] = value
+                _own_fields_set(self).add(name)
                 return
             if config.get("validate_assignment"):
                 raise ValidationError(
@@ -1324,12 +1335,20 @@ class BaseModel(metaclass=ModelMetaclass):
         if self_type is not other_type:
             self_type = self_type.__pydantic_generic_metadata__["origin"] or self_type
             other_type = other_type.__pydantic_generic_metadata__["origin"] or other_type
-        return (
+        if not (
             self_type is other_type
-            and self.__dict__ == other.__dict__
-            and _get_slot(self, "__ouroboros_extra__") == _get_slot(other, "__ouroboros_extra__")
+            and (_get_slot(self, "__ouroboros_extra__") or {}) == (_get_slot(other, "__ouroboros_extra__") or {})
             and (_get_slot(self, "__ouroboros_private__") or {}) == (_get_slot(other, "__ouroboros_private__") or {})
-        )
+        ):
+            return False
+        if self.__dict__ == other.__dict__:
+            return True
+        # Only the fields count: other `__dict__` keys (a cached property's value) do not.
+        names = type(self).__ouroboros_fields__.keys()
+        if self.__dict__.keys() <= names and other.__dict__.keys() <= names:
+            return False
+        missing = object()
+        return all(self.__dict__.get(n, missing) == other.__dict__.get(n, missing) for n in names)
 
     __hash__ = None  # type: ignore[assignment]
 
