@@ -188,3 +188,25 @@ def test_decimal_digit_limits_as_pydantic(max_digits: int | None, decimal_places
     )
     for v in values:
         assert outcome(ours, partial(ta_o.validate_python, v)) == outcome(pydantic, partial(ta_p.validate_python, v)), v
+
+
+def test_private_attributes_read_from_the_class_only_where_declared() -> None:
+    class Plain(ours.BaseModel):
+        x: int
+
+    class WithPrivate(ours.BaseModel):
+        x: int
+        _secret: int = 3
+
+    class Child(WithPrivate):
+        y: int = 0
+
+    # Only classes with private attributes pay for a metaclass `__getattr__`.
+    assert "__getattr__" not in vars(type(Plain))
+    assert type(WithPrivate._secret).__name__ == "ModelPrivateAttr"
+    assert Child._secret.default == 3
+    assert Child(x=1)._secret == 3
+    with pytest.raises(AttributeError):
+        _ = Plain._secret  # type: ignore[attr-defined]
+    assert type(WithPrivate).__name__ == type(Plain).__name__ == "ModelMetaclass"
+    assert isinstance(WithPrivate, type(Plain))

@@ -448,6 +448,29 @@ def _class_config(config_cls: type, model_config: Any) -> dict[str, Any]:
     return {k: getattr(config_cls, k) if isinstance(v, (classmethod, staticmethod)) else v for k, v in out.items()}
 
 
+def _private_attr_of_class(cls: Any, name: str) -> Any:
+    # A private attribute read from the class: its `PrivateAttr` (as Pydantic's).
+    private = cls.__dict__.get("__ouroboros_private_attrs__")
+    if private and name in private:
+        return private[name]
+    raise AttributeError(name)
+
+
+_PRIVATE_METAS: dict[type, type] = {}
+
+
+def _with_private_access(mcs: type) -> type:
+    """``mcs`` with a ``__getattr__`` serving private attributes read from the class (one
+    subclass per metaclass, made once)."""
+    if "__getattr__" in vars(mcs) or any("__getattr__" in vars(m) for m in mcs.__mro__[:-1]):
+        return mcs
+    meta = _PRIVATE_METAS.get(mcs)
+    if meta is None:
+        meta = type(mcs)(mcs.__name__, (mcs,), {"__getattr__": _private_attr_of_class, "__module__": mcs.__module__})
+        _PRIVATE_METAS[mcs] = meta
+    return meta
+
+
 @typing.dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr))
 class ModelMetaclass(type):
     """Collects fields, config and decorators; builds description and validator."""
@@ -559,7 +582,11 @@ class ModelMetaclass(type):
                 # The names a typed `__pydantic_extra__` is resolved with first, whatever a
                 # later model_rebuild() adds (as Pydantic's parent namespace).
                 namespace["__ouroboros_definition_ns__"] = namespace["__ouroboros_localns__"]
-        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        # Only classes with private attributes get a metaclass `__getattr__` (reading a private
+        # attribute from the class): it slows every class attribute lookup, `Model.model_validate`
+        # included, so classes without any keep the plain metaclass.
+        meta = _with_private_access(mcs) if private else mcs
+        cls = super().__new__(meta, name, bases, namespace, **kwargs)
         for key, attr in private.items():
             if key in own_private:
                 # The default learns its name (`__set_name__`), as a class attribute would.
@@ -661,13 +688,6 @@ class ModelMetaclass(type):
             "root_model": cls.__pydantic_root_model__,
             "custom_init": cls.__pydantic_custom_init__,
         }
-
-    def __getattr__(cls, name: str) -> Any:
-        # A private attribute read from the class: its `PrivateAttr` (as Pydantic's).
-        private = cls.__dict__.get("__ouroboros_private_attrs__")
-        if private and name in private:
-            return private[name]
-        raise AttributeError(name)
 
     @property
     def __pydantic_decorators__(cls) -> Any:
