@@ -177,6 +177,7 @@ fn arg_to_py<'py>(
             Some(r) => r.clone(),
             None => py.None().into_bound(py),
         },
+        ArgValue::Aliased(value, _) => arg_to_py(py, *value, default, request)?,
         ArgValue::Pairs(pairs) => {
             let list = PyList::empty(py);
             for (key, value) in pairs {
@@ -278,8 +279,23 @@ impl Server {
                 args.push(value);
                 continue;
             }
+            let (v, chosen) = match v {
+                ArgValue::Aliased(inner, key) => (*inner, Some(key)),
+                v => (v, None),
+            };
             let value = match (&route.validators[i], v) {
                 (Some((validator, loc)), v) if convert => {
+                    // Errors name the alias the request used.
+                    let loc = match &chosen {
+                        Some(key) => {
+                            let mut items: Vec<Bound<'py, PyAny>> =
+                                loc.bind(py).try_iter()?.collect::<PyResult<_>>()?;
+                            items.pop();
+                            items.push(PyString::new(py, key).into_any());
+                            PyTuple::new(py, items)?.into_any().unbind()
+                        }
+                        None => loc.clone_ref(py),
+                    };
                     let validated = match v {
                         ArgValue::RawJson(bytes) => validator.validate_json(py, &bytes, None),
                         other => arg_to_py(py, other, &route.defaults[i], request)

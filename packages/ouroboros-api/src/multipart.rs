@@ -7,10 +7,11 @@
 //! of memory.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use hyper::header::{HeaderMap, CONTENT_TYPE};
 
 /// Where an uploaded file's bytes are.
@@ -221,9 +222,25 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
 {
+    // An empty body is an empty form (Starlette's parser), not a broken one.
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&received);
+    let stream = stream.map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            counter.fetch_add(bytes.len(), Ordering::Relaxed);
+        }
+        chunk
+    });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut parts = FormParts::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(parse_error)? {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) if received.load(Ordering::Relaxed) == 0 => break,
+            Err(e) => return Err(parse_error(e)),
+        };
+        let mut field = field;
         let name = field.name().unwrap_or_default().to_owned();
         let filename = field.file_name().map(ToOwned::to_owned);
         let content_type = field.content_type().map_or_else(
@@ -307,6 +324,13 @@ pub fn check_urlencoded<K, V: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_body_is_an_empty_form() {
+        let parts = parse(Bytes::new(), "XX", FormLimits::default()).unwrap();
+        assert!(parts.fields.is_empty() && parts.files.is_empty());
+        assert!(parse(Bytes::from("garbage"), "XX", FormLimits::default()).is_err());
+    }
 
     #[test]
     fn fields_and_files_are_separated() {

@@ -154,6 +154,9 @@ pub enum ArgValue {
     Request,
     /// Every `(key, value)` of a source (`ParamSpec::whole`).
     Pairs(Vec<(String, ArgValue)>),
+    /// A value found under another of the parameter's alias choices than the
+    /// first: schema errors name that key.
+    Aliased(Box<ArgValue>, String),
 }
 
 /// One entry of FastAPI's 422 `detail` list.

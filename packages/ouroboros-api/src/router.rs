@@ -348,7 +348,16 @@ pub fn extract(
             .map_err(|e| vec![e]),
         };
         match result {
-            Ok(v) => out.push(v),
+            Ok(v) if spec.other_aliases.is_empty() => out.push(v),
+            Ok(v) => out.push(aliased(spec, v, |key: &str| match spec.source {
+                Source::Query => query_pairs.iter().any(|(k, _)| k == key),
+                Source::Cookie => cookies.iter().any(|(k, _)| k == key),
+                Source::Form => form_pairs.iter().any(|(k, _)| k == key),
+                Source::Header => headers.contains_key(key),
+                Source::Path => path_params.lookup(key).is_some(),
+                Source::BodyField => json_body.as_ref().is_some_and(|b| b.get(key).is_some()),
+                _ => false,
+            })),
             Err(e) => errors.extend(e),
         }
     }
@@ -356,6 +365,17 @@ pub fn extract(
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// A value read under another of its alias choices than the first, marked
+/// so that schema errors name the key the request used.
+fn aliased(spec: &ParamSpec, value: ArgValue, present: impl Fn(&str) -> bool) -> ArgValue {
+    let chosen = params::choose_alias(spec, present);
+    if chosen.alias == spec.alias {
+        value
+    } else {
+        ArgValue::Aliased(Box::new(value), chosen.alias.clone())
     }
 }
 
@@ -411,6 +431,17 @@ fn single_value(
 ) -> Result<ArgValue, FieldError> {
     match spec.source {
         Source::Path => match path_params.lookup(&spec.alias) {
+            // `validation_alias=AliasChoices(...)`: the first name the route has.
+            None if !spec.other_aliases.is_empty() => {
+                let chosen = params::choose_alias(spec, |key| path_params.lookup(key).is_some());
+                match path_params.lookup(&chosen.alias) {
+                    Some(raw) => params::coerce_text(
+                        &chosen,
+                        &percent_decode(raw).unwrap_or_else(|| raw.to_owned()),
+                    ),
+                    None => params::absent(spec),
+                }
+            }
             Some(raw) => match percent_decode(raw) {
                 Some(decoded) => params::coerce_text(spec, &decoded),
                 None => params::coerce_text(spec, raw),
@@ -422,7 +453,8 @@ fn single_value(
             let mut files = multipart
                 .iter()
                 .flat_map(|m| m.files.iter())
-                .filter(|f| f.field == spec.alias)
+                // A file input left empty (no name, no bytes) is not sent.
+                .filter(|f| f.field == spec.alias && !(f.filename.is_empty() && f.size == 0))
                 .map(|f| ArgValue::File(Box::new(f.clone())));
             if spec.list {
                 let all: Vec<ArgValue> = files.collect();
@@ -452,12 +484,19 @@ fn single_value(
             Some(v) => params::coerce_json(spec, v.clone()),
             None => params::absent(spec),
         },
-        Source::BodyField => match json_body.and_then(|b| {
-            std::iter::once(&spec.alias)
-                .chain(&spec.other_aliases)
-                .find_map(|key| b.get(key))
-        }) {
-            Some(v) => params::coerce_json(spec, v.clone()),
+        // Embedded fields need an object: any other JSON body leaves each missing.
+        Source::BodyField => match json_body {
+            Some(b) if !b.is_object() => params::absent(&ParamSpec {
+                required: true,
+                ..spec.clone()
+            }),
+            Some(b) => {
+                let chosen = params::choose_alias(spec, |key| b.get(key).is_some());
+                match b.get(&chosen.alias) {
+                    Some(v) => params::coerce_json(&chosen, v.clone()),
+                    None => params::absent(spec),
+                }
+            }
             None => params::absent(spec),
         },
         Source::Request => Ok(ArgValue::Request),

@@ -133,8 +133,39 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     def aliased():
         return [Aliased(wireValue=1), {"nested": Aliased(wireValue=2)}]
 
+    Choices2 = pv.AliasChoices("item_id", "id")
+
+    @app.get("/paths/{item_id}")
+    @app.get("/legacy/{id}")
+    def by_path(value: Annotated[int, fw.Path(validation_alias=Choices2, ge=1)]):
+        return value
+
+    @app.post("/embedded")
+    def embedded(
+        values: Annotated[list[int], fw.Body(validation_alias=pv.AliasChoices("first", "second"))],
+        count: Annotated[int, fw.Body()] = 1,
+    ):
+        return {"values": values, "count": count}
+
+    @app.post("/files")
+    def files(
+        file: Annotated[bytes | None, fw.File()] = None,
+        files: Annotated[list[fw.UploadFile] | None, fw.File()] = None,
+    ):
+        return {"file": file is not None, "files": None if files is None else [f.filename for f in files]}
+
+    @app.get("/json-model")
+    def json_model(data: Annotated[pv.Json[Filters], Query()], limit: int = 10):
+        return {"value": data.value, "limit": limit}
+
     return app
 
+
+_EMPTY_FILES = {
+    "content": b'--B\r\nContent-Disposition: form-data; name="file"; filename=""\r\n'
+    b"Content-Type: application/octet-stream\r\n\r\n\r\n--B--\r\n",
+    "headers": {"content-type": "multipart/form-data; boundary=B"},
+}
 
 REQUESTS: list[Any] = [
     ("GET", "/filters?first=1", {}),
@@ -177,6 +208,18 @@ REQUESTS: list[Any] = [
     ("POST", "/nullable", {"json": {"value": None, "other": None}}),
     ("POST", "/nullable", {"json": {"other": 3}}),
     ("GET", "/aliased", {}),
+    ("GET", "/paths/3", {}),
+    ("GET", "/legacy/3", {}),
+    ("GET", "/legacy/0", {}),
+    ("GET", "/legacy/x", {}),
+    ("POST", "/embedded", {"json": {"second": [1, 2]}}),
+    ("POST", "/embedded", {"json": {"second": [1, "x"]}}),
+    ("POST", "/embedded", {"json": [1, 2]}),
+    ("POST", "/embedded", {"json": None}),
+    ("POST", "/files", _EMPTY_FILES),
+    ("POST", "/files", {"content": b"", "headers": {"content-type": "multipart/form-data; boundary=B"}}),
+    ("POST", "/files", {"files": [("file", ("a.txt", b"")), ("files", ("b.txt", b"x"))]}),
+    ("GET", "/json-model?data=%7B%22first%22%3A%202%7D", {}),
 ]
 
 

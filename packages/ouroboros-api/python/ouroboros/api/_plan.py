@@ -33,7 +33,7 @@ from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
 from ouroboros.api.routing import INFERRED
 from ouroboros.api.security import SecurityBase, SecurityScopes
-from ouroboros.validation import Field, TypeAdapter
+from ouroboros.validation import Field, Json, TypeAdapter
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
@@ -518,8 +518,10 @@ class PlanBuilder:
             return (name, "response", None)
         inner, _ = split_optional(tp)
         meta = [e for e in extras if not isinstance(e, (Param, Depends))]
-        form_marker = isinstance(marker, Form) and not isinstance(marker, File) and not marker.embed
-        if (isinstance(marker, (Query, Header, Cookie)) or form_marker) and is_schema_model(inner):
+        # ``Json[Model]``: one parameter holding JSON text, not a parameter model.
+        as_json = any(type(e) is Json for e in meta)
+        form_marker = isinstance(marker, Form) and not isinstance(marker, File) and not marker.embed and not as_json
+        if ((isinstance(marker, (Query, Header, Cookie)) and not as_json) or form_marker) and is_schema_model(inner):
             return (name, "model", self._model_params(name, tp, [inner], marker, default, meta))
         if form_marker and (models := form_union_models(tp)):
             return (name, "model", self._model_params(name, tp, models, marker, default, meta))
