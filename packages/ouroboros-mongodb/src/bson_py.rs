@@ -17,11 +17,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict,
     PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySet, PyString, PyTimeAccess, PyTuple, PyType,
-    PyTzInfo,
+    PyTzInfo, PyTzInfoAccess,
 };
 
 use crate::errors;
-use crate::objectid::{self, ObjectId};
+use crate::objectid::{self, IdGen, ObjectId};
 
 /// MongoDB refuses documents nested deeper than 100 levels; so do we, before
 /// recursion could exhaust the stack.
@@ -95,7 +95,7 @@ pub fn raw_to_py<'py>(
             }
             list.into_any()
         }
-        RawBsonRef::ObjectId(oid) => Bound::new(py, ObjectId { oid })?.into_any(),
+        RawBsonRef::ObjectId(oid) => crate::objectid::to_py(py, oid)?.into_any(),
         RawBsonRef::DateTime(dt) => {
             millis_to_datetime(py, dt.timestamp_millis(), opts.tz_aware)?.into_any()
         }
@@ -223,7 +223,7 @@ pub fn bson_to_py<'py>(
     opts: DecodeOpts,
 ) -> PyResult<Bound<'py, PyAny>> {
     match value {
-        Bson::ObjectId(oid) => Ok(Bound::new(py, ObjectId { oid: *oid })?.into_any()),
+        Bson::ObjectId(oid) => Ok(crate::objectid::to_py(py, *oid)?.into_any()),
         Bson::String(s) => Ok(PyString::new(py, s).into_any()),
         other => {
             let raw = bson::RawBson::try_from(other.clone()).map_err(|e| invalid_bson(&e))?;
@@ -481,9 +481,11 @@ pub fn datetime_to_millis(dt: &Bound<'_, PyDateTime>) -> PyResult<i64> {
         + i64::from(dt.get_minute()) * 60_000
         + i64::from(dt.get_second()) * 1000
         + i64::from(dt.get_microsecond()) / 1000;
-    if !dt
-        .call_method0(pyo3::intern!(dt.py(), "utcoffset"))?
-        .is_none()
+    // A naive datetime (no tzinfo: read from the object, no call) has no offset.
+    if dt.get_tzinfo().is_some()
+        && !dt
+            .call_method0(pyo3::intern!(dt.py(), "utcoffset"))?
+            .is_none()
     {
         let offset = dt.call_method0(pyo3::intern!(dt.py(), "utcoffset"))?;
         let delta = offset.cast::<PyDelta>()?;
@@ -510,13 +512,17 @@ pub fn to_raw_document(value: &Bound<'_, PyAny>) -> PyResult<RawDocumentBuf> {
 /// missing or None is generated and written first. Returns the `_id`.
 pub fn to_raw_insert(value: &Bound<'_, PyAny>) -> PyResult<(RawDocumentBuf, Bson)> {
     let mut buf = Vec::with_capacity(256);
-    let id = to_raw_insert_into(&mut buf, value)?;
+    let id = to_raw_insert_into(&mut buf, value, &IdGen::new())?;
     Ok((into_raw(buf)?, id))
 }
 
 /// [`to_raw_insert`] appending the document to `buf` (an insert command
-/// being built: no buffer per document).
-pub fn to_raw_insert_into(buf: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> PyResult<Bson> {
+/// being built: no buffer per document); a missing `_id` comes from `ids`.
+pub fn to_raw_insert_into(
+    buf: &mut Vec<u8>,
+    value: &Bound<'_, PyAny>,
+    ids: &IdGen,
+) -> PyResult<Bson> {
     let py = value.py();
     if let Ok(d) = value.cast::<PyDict>() {
         let given = d
@@ -527,7 +533,7 @@ pub fn to_raw_insert_into(buf: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> PyResu
             write_fields(buf, value, 0, None)?;
             to_bson_at(&v, 1)?
         } else {
-            let oid = bson::oid::ObjectId::new();
+            let oid = ids.next_id();
             element_key(buf, 0x07, "_id");
             buf.extend_from_slice(&oid.bytes());
             write_fields(buf, value, 0, Some("_id"))?;
@@ -539,10 +545,14 @@ pub fn to_raw_insert_into(buf: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> PyResu
     if is_model_instance(value) {
         let kwargs = PyDict::new(py);
         kwargs.set_item("by_alias", true)?;
-        return to_raw_insert_into(buf, &value.call_method("model_dump", (), Some(&kwargs))?);
+        return to_raw_insert_into(
+            buf,
+            &value.call_method("model_dump", (), Some(&kwargs))?,
+            ids,
+        );
     }
     let mut doc = to_document(value)?;
-    let id = crate::collection::ensure_id(&mut doc);
+    let id = crate::collection::ensure_id(&mut doc, ids);
     doc.to_writer(&mut *buf)
         .map_err(|e| errors::invalid_document(&e.to_string()))?;
     Ok(id)
@@ -556,6 +566,7 @@ pub fn to_raw_insert_into(buf: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> PyResu
 /// written (the caller then dumps).
 pub fn to_raw_insert_entries_into<'py>(
     buf: &mut Vec<u8>,
+    ids: &IdGen,
     walk: impl FnOnce(&mut EntrySink<'_, 'py>) -> PyResult<bool>,
     dump: impl Fn(&Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Option<Bson>> {
@@ -571,7 +582,7 @@ pub fn to_raw_insert_entries_into<'py>(
                 return Ok(());
             }
             if value.is_none() {
-                let oid = bson::oid::ObjectId::new();
+                let oid = ids.next_id();
                 element_key(buf, 0x07, "_id");
                 buf.extend_from_slice(&oid.bytes());
                 id = Some(Bson::ObjectId(oid));
@@ -733,6 +744,37 @@ fn check_key(key: &str) -> PyResult<()> {
     Ok(())
 }
 
+/// The decimal digits of an array index (the keys of a BSON array), written
+/// without going through the formatting machinery (measured in encoding).
+pub struct IndexKey {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl IndexKey {
+    pub fn new(mut i: usize) -> Self {
+        let mut digits = [b'0'; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            // `i % 10` is a single decimal digit.
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                digits[start] = b'0' + (i % 10) as u8;
+            }
+            i /= 10;
+            if i == 0 {
+                break;
+            }
+        }
+        Self { digits, start }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[self.start..]).unwrap_or("0")
+    }
+}
+
 /// An array: a document whose keys are "0", "1", ...
 fn write_array<'py>(
     buf: &mut Vec<u8>,
@@ -745,14 +787,8 @@ fn write_array<'py>(
     }
     element_key(buf, 0x04, key);
     let at = begin(buf);
-    let mut index = String::new();
     for (i, item) in items.enumerate() {
-        index.clear();
-        {
-            use std::fmt::Write;
-            let _ = write!(index, "{i}");
-        }
-        write_element(buf, &index, &item, depth + 1)?;
+        write_element(buf, IndexKey::new(i).as_str(), &item, depth + 1)?;
     }
     buf.push(0);
     end(buf, at)

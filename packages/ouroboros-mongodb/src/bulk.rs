@@ -47,6 +47,7 @@ pub fn encode_ops(
     codec: Option<&Py<Codec>>,
 ) -> PyResult<Vec<Op>> {
     let mut out = Vec::new();
+    let ids = crate::objectid::IdGen::new();
     for (i, item) in ops.try_iter()?.enumerate() {
         let item = item?;
         let t = item
@@ -60,7 +61,7 @@ pub fn encode_ops(
         let (kind, statement) = match kind.as_str() {
             "insert" => {
                 let mut d = codec::encode(py, codec, &arg(1)?)?;
-                crate::collection::ensure_id(&mut d);
+                crate::collection::ensure_id(&mut d, &ids);
                 (Kind::Insert, d)
             }
             "update" => {

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyType};
 
 use crate::bson_py::{self, DecodeOpts};
+use crate::objectid::IdGen;
 
 #[pyclass(module = "ouroboros.mongodb._mongodb", frozen)]
 pub struct Codec {
@@ -110,7 +111,7 @@ impl Codec {
         value: &Bound<'_, PyAny>,
     ) -> PyResult<(RawDocumentBuf, bson::Bson)> {
         let mut buf = Vec::with_capacity(256);
-        let id = self.encode_insert_into(py, value, &mut buf)?;
+        let id = self.encode_insert_into(py, value, &mut buf, &IdGen::new())?;
         Ok((bson_py::into_raw(buf)?, id))
     }
 
@@ -124,6 +125,7 @@ impl Codec {
         py: Python<'_>,
         value: &Bound<'_, PyAny>,
         buf: &mut Vec<u8>,
+        ids: &IdGen,
     ) -> PyResult<bson::Bson> {
         let opts = SerOptions {
             by_alias: true,
@@ -132,6 +134,7 @@ impl Codec {
         if value.get_type().is(self.cls.bind(py)) {
             let written = bson_py::to_raw_insert_entries_into(
                 buf,
+                ids,
                 |f| self.validator.for_each_dump_entry(value, opts, f),
                 |v| self.validator.dump_entry_value(v, opts),
             )?;
@@ -139,7 +142,7 @@ impl Codec {
                 return Ok(id);
             }
         }
-        bson_py::to_raw_insert_into(buf, &self.dump_instance(py, value)?)
+        bson_py::to_raw_insert_into(buf, &self.dump_instance(py, value)?, ids)
     }
 
     /// An instance of the model (or a plain mapping) -> `bson::Document`.
@@ -201,10 +204,11 @@ pub fn encode_insert_into(
     codec: Option<&Py<Codec>>,
     value: &Bound<'_, PyAny>,
     buf: &mut Vec<u8>,
+    ids: &IdGen,
 ) -> PyResult<bson::Bson> {
     match codec {
-        Some(c) => c.get().encode_insert_into(py, value, buf),
-        None => bson_py::to_raw_insert_into(buf, value),
+        Some(c) => c.get().encode_insert_into(py, value, buf, ids),
+        None => bson_py::to_raw_insert_into(buf, value, ids),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::bson_py::{self, DecodeOpts};
 use crate::codec::{self, Codec, DocList, MaybeDoc};
 use crate::cursor::{Cursor, CursorSource};
 use crate::errors;
+use crate::objectid::IdGen;
 use crate::session::{self, with_session, Session};
 
 #[pyclass(module = "ouroboros.mongodb._mongodb", frozen)]
@@ -58,18 +59,18 @@ fn check_batch_size(batch_size: Option<u32>) -> PyResult<Option<u32>> {
 
 /// Documents without an `_id` (or with `_id: None`) get a new ObjectId here,
 /// so the caller learns every id even when a batch fails half-way.
-pub fn ensure_id(doc: &mut Document) -> Bson {
+pub fn ensure_id(doc: &mut Document, ids: &IdGen) -> Bson {
     match doc.get("_id") {
         Some(id) if !matches!(id, Bson::Null) => id.clone(),
         Some(_) if doc.keys().next().is_some_and(|k| k == "_id") => {
             // `_id: None` first (a Document not yet saved): fill it in place
             // instead of rebuilding the document.
-            let id = Bson::ObjectId(bson::oid::ObjectId::new());
+            let id = Bson::ObjectId(ids.next_id());
             doc.insert("_id", id.clone());
             id
         }
         _ => {
-            let id = Bson::ObjectId(bson::oid::ObjectId::new());
+            let id = Bson::ObjectId(ids.next_id());
             // `_id` goes first, as the server would put it.
             let mut out = Document::new();
             out.insert("_id", id.clone());
@@ -139,11 +140,14 @@ impl<'py> IntoPyObject<'py> for BsonList {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let list = PyList::empty(py);
-        for v in &self.0 {
-            list.append(bson_py::bson_to_py(py, v, self.1)?)?;
-        }
-        Ok(list)
+        // The ids of a large insert: thousands of new objects, no cycles.
+        let _pause = codec::GcPause::new(self.0.len() >= codec::GC_PAUSE_MIN_DOCS);
+        let items = self
+            .0
+            .iter()
+            .map(|v| bson_py::bson_to_py(py, v, self.1))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
     }
 }
 
@@ -232,12 +236,12 @@ impl Collection {
                 .len()
                 .map_or(true, |n| n >= codec::GC_PAUSE_MIN_DOCS);
             let _pause = codec::GcPause::new(large);
+            let id_gen = IdGen::new();
             for item in documents.try_iter()? {
                 let item = item?;
-                ids.push(
-                    encoded
-                        .push(|buf| codec::encode_insert_into(py, codec.as_ref(), &item, buf))?,
-                );
+                ids.push(encoded.push(|buf| {
+                    codec::encode_insert_into(py, codec.as_ref(), &item, buf, &id_gen)
+                })?);
             }
         }
         if ids.is_empty() {
@@ -884,7 +888,6 @@ impl EncodedDocs {
         name: &str,
         ordered: bool,
     ) -> mongodb::error::Result<Vec<(RawDocumentBuf, usize)>> {
-        use std::io::Write as _;
         let mut out = Vec::new();
         let mut first = 0;
         while first < self.len() {
@@ -917,7 +920,7 @@ impl EncodedDocs {
             buf.extend_from_slice(&[0; 4]);
             for (i, doc) in (first..end).enumerate() {
                 buf.push(0x03);
-                let _ = write!(buf, "{i}");
+                buf.extend_from_slice(bson_py::IndexKey::new(i).as_str().as_bytes());
                 buf.push(0);
                 buf.extend_from_slice(self.doc(doc));
             }

@@ -5,6 +5,9 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bson::oid;
 use pyo3::basic::CompareOp;
@@ -17,6 +20,81 @@ use crate::errors;
 #[derive(Clone, Copy)]
 pub struct ObjectId {
     pub oid: oid::ObjectId,
+}
+
+/// Makes the `_id`s of documents being inserted: the clock is read once per
+/// generator (one per `insert_many` call), each id then costs one atomic
+/// increment. The 5 random bytes are this module's own (not the `bson`
+/// crate's, whose counter is private), so ids from both never collide; they
+/// are drawn again in a forked child, which would otherwise repeat the
+/// parent's ids.
+pub struct IdGen {
+    /// Timestamp (4 bytes, big-endian) and process bytes (5).
+    prefix: [u8; 9],
+}
+
+/// The process id the random bytes were drawn for, and the bytes.
+static PROCESS: Mutex<Option<(u32, [u8; 5])>> = Mutex::new(None);
+/// The 3-byte counter of the ids (kept modulo 2^24 when written).
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Default for IdGen {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IdGen {
+    pub fn new() -> Self {
+        let pid = std::process::id();
+        let process = {
+            let mut guard = PROCESS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match *guard {
+                Some((p, bytes)) if p == pid => bytes,
+                _ => {
+                    let random = fastrand::u64(..).to_le_bytes();
+                    let bytes = [random[0], random[1], random[2], random[3], random[4]];
+                    COUNTER.store(fastrand::u32(..), Ordering::Relaxed);
+                    *guard = Some((pid, bytes));
+                    bytes
+                }
+            }
+        };
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+        let mut prefix = [0; 9];
+        prefix[..4].copy_from_slice(&secs.to_be_bytes());
+        prefix[4..].copy_from_slice(&process);
+        Self { prefix }
+    }
+
+    /// The next id.
+    pub fn next_id(&self) -> oid::ObjectId {
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+        let mut bytes = [0; 12];
+        bytes[..9].copy_from_slice(&self.prefix);
+        bytes[9..].copy_from_slice(&count[1..]);
+        oid::ObjectId::from_bytes(bytes)
+    }
+}
+
+/// A Python `ObjectId` holding `oid`, left out of the cyclic GC: it refers to
+/// no other object, and tracking the thousands an insert or a find returns
+/// made the collector's passes over them a measurable part of those calls.
+pub fn to_py(py: Python<'_>, oid: oid::ObjectId) -> PyResult<Bound<'_, ObjectId>> {
+    let obj = Bound::new(py, ObjectId { oid })?;
+    // SAFETY: the GIL is held and `obj` is a live object; untracking is only
+    // done when its type is GC-enabled (PyObject_IS_GC), and the dealloc of
+    // such types untracks again only if still tracked.
+    unsafe {
+        if pyo3::ffi::PyObject_IS_GC(obj.as_ptr()) != 0 {
+            pyo3::ffi::PyObject_GC_UnTrack(obj.as_ptr().cast());
+        }
+    }
+    Ok(obj)
 }
 
 /// Read an id from anything [`ObjectId::__new__`] accepts.
