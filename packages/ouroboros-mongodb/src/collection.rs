@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use mongodb::action::Action;
 use mongodb::options::UpdateModifications;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::bson_py::{self, DecodeOpts};
 use crate::codec::{self, Codec, DocList, MaybeDoc};
@@ -151,6 +151,29 @@ impl<'py> IntoPyObject<'py> for BsonList {
     }
 }
 
+/// The ids of an `insert_many`, each also stored in its document's
+/// `__dict__` (held in `owners`) under the given name.
+struct InsertedIds {
+    ids: BsonList,
+    owners: Option<(Vec<Py<PyAny>>, Py<PyString>)>,
+}
+
+impl<'py> IntoPyObject<'py> for InsertedIds {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let list = self.ids.into_pyobject(py)?;
+        if let Some((dicts, name)) = self.owners {
+            for (dict, id) in dicts.iter().zip(list.iter()) {
+                dict.bind(py).set_item(name.bind(py), id)?;
+            }
+        }
+        Ok(list)
+    }
+}
+
 /// The server's name for an index over `keys` (`a_1_b_-1`).
 fn default_index_name(keys: &Document) -> String {
     keys.iter()
@@ -215,8 +238,10 @@ impl Collection {
     /// Insert a batch; returns the list of `_id`s. Python objects are
     /// written straight to BSON bytes first; the writes happen on the
     /// runtime without the GIL. On a failure the
-    /// `BulkWriteError` lists `inserted_ids` (what was written).
-    #[pyo3(signature = (documents, codec = None, ordered = true, *, session = None))]
+    /// `BulkWriteError` lists `inserted_ids` (what was written). With
+    /// `id_attribute`, each document's `__dict__[id_attribute]` is set to its
+    /// `_id` once all were written (a Document's `id`).
+    #[pyo3(signature = (documents, codec = None, ordered = true, *, session = None, id_attribute = None))]
     fn insert_many<'py>(
         &self,
         py: Python<'py>,
@@ -224,9 +249,11 @@ impl Collection {
         codec: Option<Py<Codec>>,
         ordered: bool,
         session: Option<Py<Session>>,
+        id_attribute: Option<Py<PyString>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = session::shared(session.as_ref());
         let mut ids = Vec::new();
+        let mut owners = Vec::new();
         let mut encoded = EncodedDocs::default();
         {
             // Dumping instances allocates a dict (and lists) per document and
@@ -239,6 +266,11 @@ impl Collection {
             let id_gen = IdGen::new();
             for item in documents.try_iter()? {
                 let item = item?;
+                if id_attribute.is_some() {
+                    // Read before anything is written: a document without
+                    // a `__dict__` fails here, not after the insert.
+                    owners.push(item.getattr(pyo3::intern!(py, "__dict__"))?.unbind());
+                }
                 ids.push(encoded.push(|buf| {
                     codec::encode_insert_into(py, codec.as_ref(), &item, buf, &id_gen)
                 })?);
@@ -267,7 +299,10 @@ impl Collection {
             }
             .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             if written.errors.is_empty() {
-                return Ok(BsonList(ids, opts));
+                return Ok(InsertedIds {
+                    ids: BsonList(ids, opts),
+                    owners: id_attribute.map(|name| (owners, name)),
+                });
             }
             Err(insert_errors(&written, &what, &ids, ordered, opts))
         })

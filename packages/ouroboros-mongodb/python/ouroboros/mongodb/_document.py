@@ -8,6 +8,7 @@ are query expressions (``User.age >= 18``).
 
 import uuid
 from collections.abc import Iterable, Mapping
+from itertools import repeat
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from ouroboros.core import InvalidArgumentError
@@ -366,9 +367,9 @@ class Document(BaseModel, metaclass=DocumentMeta):
     ) -> "InsertManyResult":
         """Insert a batch in one round trip; every document gets its id (no event hooks, as in Beanie)."""
         docs = list(documents)
-        for doc in docs:
-            if not isinstance(doc, cls):
-                raise InvalidArgumentError(f"insert_many takes {cls.__name__} instances, got {type(doc).__name__}")
+        if not all(map(isinstance, docs, repeat(cls))):
+            bad = next(d for d in docs if not isinstance(d, cls))
+            raise InvalidArgumentError(f"insert_many takes {cls.__name__} instances, got {type(bad).__name__}")
         # As in Beanie, insert_many runs no event hooks; validate_on_save still applies.
         if cls._ob_settings().validate_on_save:
             for doc in docs:
@@ -377,8 +378,14 @@ class Document(BaseModel, metaclass=DocumentMeta):
         if not cls._ob_plain():
             payloads = [doc._with_new_revision()[0] for doc in docs]
         try:
+            # Instances written as they are get their ids set natively; dumped
+            # payloads (revisions, links, hierarchies) get them below.
             ids = await cls.get_collection().insert_many(
-                payloads, codec=cls._ob_codec(), ordered=ordered, session=native_session(session)
+                payloads,
+                codec=cls._ob_codec(),
+                ordered=ordered,
+                session=native_session(session),
+                id_attribute="id" if payloads is docs else None,
             )
         except BulkWriteError as exc:
             # Give the documents that were written their ids.
@@ -387,8 +394,9 @@ class Document(BaseModel, metaclass=DocumentMeta):
             for doc, oid in zip(written, exc.inserted_ids, strict=False):
                 doc.__dict__["id"] = oid
             raise
-        for doc, oid in zip(docs, ids, strict=True):
-            doc.__dict__["id"] = oid
+        if payloads is not docs:
+            for doc, oid in zip(docs, ids, strict=True):
+                doc.__dict__["id"] = oid
         cls._ob_loaded(docs)
         return InsertManyResult(ids)
 

@@ -106,6 +106,7 @@ class Collection:
         ordered: bool = True,
         *,
         session: Session | None = None,
+        id_attribute: str | None = None,
     ) -> Awaitable[list[Any]]: ...
     def find(
         self,

@@ -1,0 +1,135 @@
+"""The ids insert_many generates and hands back: unique per batch and per
+process (a forked child draws its own), set on the instances, left out of
+the cyclic GC; a batch that fails validation writes nothing."""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import itertools
+import os
+import warnings
+
+import pytest
+
+from ouroboros.mongodb import BulkWriteError, Document, ObjectId
+from ouroboros.validation import ValidationError
+
+pytestmark = pytest.mark.asyncio
+
+
+class Reading(Document):
+    sensor: str
+    value: float
+    at: datetime.datetime
+
+    class Settings:
+        name = "readings"
+
+
+class Checked(Document):
+    name: str
+    size: int
+
+    class Settings:
+        name = "checked"
+        validate_on_save = True
+
+
+def batch(n: int) -> list[Reading]:
+    base = datetime.datetime(2024, 5, 1)
+    return [Reading(sensor=f"s{i}", value=i / 4, at=base + datetime.timedelta(seconds=i)) for i in range(n)]
+
+
+async def test_a_large_batch_gets_distinct_ids_in_order_set_on_each_instance(conn):
+    readings = batch(600)  # above the size where the GC is paused while ids are built
+    before = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    result = await Reading.insert_many(readings)
+    after = datetime.datetime.now(datetime.UTC)
+    ids = result.inserted_ids
+    assert len(ids) == 600 and len(set(ids)) == 600
+    assert [r.id for r in readings] == ids
+    assert all(type(i) is ObjectId for i in ids)
+    # One generator per batch: same timestamp and process bytes, a counter
+    # that goes up by one per document (modulo 2**24).
+    assert len({i.binary[:9] for i in ids}) == 1
+    counters = [int.from_bytes(i.binary[9:], "big") for i in ids]
+    assert all((b - a) % (1 << 24) == 1 for a, b in itertools.pairwise(counters))
+    assert before - datetime.timedelta(seconds=1) <= ids[0].generation_time <= after
+    assert gc.isenabled()
+    stored = await Reading.find_all().sort("sensor").to_list()
+    assert {r.id: r.sensor for r in stored} == {r.id: r.sensor for r in readings}
+
+
+async def test_ids_from_two_batches_and_from_object_id_never_collide(conn):
+    first = await Reading.insert_many(batch(300))
+    second = await Reading.insert_many(batch(300))
+    mine = {ObjectId() for _ in range(300)}
+    assert len(set(first.inserted_ids) | set(second.inserted_ids) | mine) == 900
+    assert await Reading.count() == 600
+
+
+async def test_returned_and_found_object_ids_are_not_tracked_by_the_gc(conn):
+    result = await Reading.insert_many(batch(5))
+    assert not any(gc.is_tracked(i) for i in result.inserted_ids)
+    found = await Reading.find_all().to_list()
+    assert found and not any(gc.is_tracked(r.id) for r in found)
+    # Still ordinary values: hashable, equal to themselves as parsed.
+    assert {ObjectId(str(i)) for i in result.inserted_ids} == set(result.inserted_ids)
+
+
+async def test_a_forked_child_draws_its_own_process_bytes():
+    codec = Reading._ob_codec()
+    doc = batch(1)[0]
+    _, parent_id = codec.encode_insert_bytes(doc)
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about fork() in a process with threads; the child
+        # only encodes (no runtime thread is needed) and exits at once.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            _, child_id = codec.encode_insert_bytes(doc)
+            os.write(write, child_id.binary)
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = os.read(read, 12)
+    os.close(read)
+    os.waitpid(pid, 0)
+    _, again = codec.encode_insert_bytes(doc)
+    assert len(child) == 12
+    assert child[4:9] != parent_id.binary[4:9]
+    assert again.binary[4:9] == parent_id.binary[4:9]
+
+
+async def test_an_ordered_batch_failing_half_way_sets_ids_only_on_what_was_written(conn):
+    await Reading.create_index("sensor", unique=True)
+    readings = batch(4)
+    readings[2].sensor = "s0"
+    with pytest.raises(BulkWriteError) as info:
+        await Reading.insert_many(readings)
+    assert info.value.inserted_ids == [readings[0].id, readings[1].id]
+    assert readings[0].id is not None and readings[1].id is not None
+    assert readings[2].id is None and readings[3].id is None
+    assert sorted(r.sensor for r in await Reading.find_all().to_list()) == ["s0", "s1"]
+
+
+async def test_a_batch_with_an_invalid_document_writes_nothing(conn):
+    docs = [Checked(name="a", size=1), Checked(name="b", size=2), Checked(name="c", size=3)]
+    docs[1].__dict__["size"] = "not a number"  # bypasses assignment validation
+    with pytest.raises(ValidationError) as info:
+        await Checked.insert_many(docs)
+    assert info.value.errors()[0]["loc"] == ("size",)
+    assert await Checked.count() == 0
+    assert all(d.id is None for d in docs)
+
+
+async def test_id_attribute_needs_instances_and_fails_before_writing(conn):
+    coll = conn.client.collection(conn.database, "plain")
+    with pytest.raises(AttributeError):
+        await coll.insert_many([{"a": 1}, {"a": 2}], id_attribute="id")
+    assert await coll.count_documents({}) == 0
+    ids = await coll.insert_many([{"a": 1}, {"a": 2}])
+    assert len(ids) == 2 and await coll.count_documents({}) == 2
