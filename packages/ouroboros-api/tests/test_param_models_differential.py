@@ -379,3 +379,33 @@ def test_header_errors_name_the_header_as_declared():
 
 def pv_choices(fw: types.ModuleType) -> Any:
     return pydantic.AliasChoices if fw is fastapi else ovalidation.AliasChoices
+
+
+def test_jsonable_encoder_reads_iterables_and_refuses_v1_models():
+    class Pairs:
+        def __iter__(self):
+            return iter([("name", "Rex")])
+
+    assert oapi.encoders.jsonable_encoder(Pairs()) == {"name": "Rex"}
+    from ouroboros.validation import v1
+
+    class Old(v1.BaseModel):
+        name: str
+
+    with pytest.raises(oapi.exceptions.PydanticV1NotSupportedError):
+        oapi.encoders.jsonable_encoder(Old(name="x"))
+
+
+def test_a_callable_json_schema_extra_edits_the_parameter_schema():
+    def mark(schema: dict[str, Any]) -> None:
+        schema["x-custom"] = "kept"
+
+    for fw in (fastapi, oapi):
+        app = fw.FastAPI()
+
+        @app.get("/")
+        def read(label: Annotated[str, fw.Query(json_schema_extra=mark)] = "a"):
+            return label
+
+        parameter = app.openapi()["paths"]["/"]["get"]["parameters"][0]
+        assert parameter["schema"]["x-custom"] == "kept", fw.__name__

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
+import ipaddress
 import json
+import re
 import types
+import uuid
 from collections import deque
 from collections.abc import Callable, Generator
 from decimal import Decimal
@@ -83,6 +87,12 @@ def jsonable_encoder(
 
     if custom and (encoder := _custom(obj, custom)) is not None:
         return encoder(obj)
+    if getattr(type(obj), "__v1_base__", False):
+        from ouroboros.api.exceptions import PydanticV1NotSupportedError
+
+        raise PydanticV1NotSupportedError(
+            "pydantic.v1 models are no longer supported by FastAPI. Please update the model to the Pydantic v2 API."
+        )
     if isinstance(obj, type) is False and hasattr(obj, "model_dump") and hasattr(type(obj), "model_fields"):
         dumped = obj.model_dump(
             mode="json",
@@ -94,12 +104,6 @@ def jsonable_encoder(
             exclude_none=exclude_none,
         )
         return again(dumped)
-    if hasattr(obj, "__fields__") and hasattr(obj, "dict"):
-        from ouroboros.api.exceptions import PydanticV1NotSupportedError
-
-        raise PydanticV1NotSupportedError(
-            "pydantic.v1 models are no longer supported by FastAPI. Please update the model to the Pydantic v2 API."
-        )
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
         return again({k: v for k, v in fields.items() if k in _keys(include, exclude, fields)})
@@ -141,11 +145,34 @@ def jsonable_encoder(
 _NO_FORM: Any = object()
 
 
+_LEAVES = (
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    uuid.UUID,
+    bytes,
+    bytearray,
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+)
+
+
 def _leaf(obj: Any) -> Any:
-    """A value with a JSON form of its own (datetimes, UUIDs, bytes, colors...),
-    written as responses write it; ``_NO_FORM`` otherwise."""
+    """A value with a JSON form of its own (datetimes, UUIDs, bytes, colors,
+    URLs, secrets, patterns...), written as responses write it; ``_NO_FORM``
+    for anything else (then read through ``dict()`` or its attributes)."""
     if hasattr(obj, "as_named") and hasattr(obj, "as_rgb"):
         return str(obj)  # a Color: its name, else its hex form
+    if isinstance(obj, re.Pattern):
+        return obj.pattern
+    if type(obj).__name__ in ("SecretStr", "SecretBytes", "NameEmail") or hasattr(obj, "unicode_string"):
+        return str(obj)  # secrets masked, URLs as text
+    if not isinstance(obj, _LEAVES):
+        return _NO_FORM
     try:
         return json.loads(_api.dumps(obj, to_plain))
     except (TypeError, ValueError):

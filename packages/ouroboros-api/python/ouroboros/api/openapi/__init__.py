@@ -394,7 +394,9 @@ class _Document:
                 value = getattr(field, key)
                 if value is not None and key not in schema:
                     schema[key] = value
-            if field.extra:
+            if callable(field.extra):
+                field.extra(schema)  # a function that edits the schema in place
+            elif field.extra:
                 schema.update(field.extra)
             if field.default is not None and "default" not in schema:
                 schema["default"] = _plain(field.default)
