@@ -210,3 +210,28 @@ def test_private_attributes_read_from_the_class_only_where_declared() -> None:
         _ = Plain._secret  # type: ignore[attr-defined]
     assert type(WithPrivate).__name__ == type(Plain).__name__ == "ModelMetaclass"
     assert isinstance(WithPrivate, type(Plain))
+
+
+@pytest.mark.parametrize(("max_digits", "decimal_places"), [(None, None), (3, None), (None, 2), (5, 2), (2, 3), (4, 0)])
+def test_serialized_decimal_pattern_accepts_as_pydantic(max_digits: int | None, decimal_places: int | None) -> None:
+    import re
+    from decimal import Decimal
+
+    texts = ["0", "-0", "0.0", "0.100", "100", "1000", "1.23", "1.234", "0.001", "0.0001", "1E+2", "1E+3", "1.5E+3"]
+    texts += ["0E-10", "0E+5", "1E-7", "1.5E-7", "+1", "01", "1.", ".1", "1e5", "1E-05", "1E+0", "10E+2", "NaN"]
+
+    import pydantic.json_schema
+
+    def pattern(lib: Any) -> str:
+        generator = (ours.json_schema if lib is ours else pydantic.json_schema).GenerateJsonSchema
+
+        class Gen(generator):  # type: ignore[misc, valid-type]
+            def get_decimal_pattern(self, schema: Any) -> Any:
+                return self.build_decimal_pattern(schema)
+
+        ta = lib.TypeAdapter(Annotated[Decimal, lib.Field(max_digits=max_digits, decimal_places=decimal_places)])
+        return ta.json_schema(schema_generator=Gen, mode="serialization")["pattern"]
+
+    mine, theirs = pattern(ours), pattern(pydantic)
+    for text in texts:
+        assert (re.fullmatch(mine, text) is None) == (re.fullmatch(theirs, text) is None), text

@@ -315,6 +315,10 @@ class _Generator:
         if hook is None:
             return None
         core = {"type": "decimal", **{k: s[k] for k in ("max_digits", "decimal_places") if s.get(k) is not None}}
+        if s.get("allow_inf_nan"):
+            core["allow_inf_nan"] = True
+        # The hook's `build_decimal_pattern` reads the mode (serialization writes `str(Decimal)`).
+        self.owner._mode = self.mode
         return hook(core)
 
     def ref(self, name: str) -> dict[str, Any]:

@@ -120,12 +120,20 @@ class GenerateJsonSchema:
         """
         return None
 
+    @property
+    def mode(self) -> JsonSchemaMode:
+        """The mode of the schema being generated (``validation`` or ``serialization``)."""
+        return getattr(self, "_mode", "validation")
+
     def build_decimal_pattern(self, schema: Any) -> str:
         """A regular expression matching the decimal strings that ``max_digits`` and
         ``decimal_places`` accept (leading zeros of the whole part and trailing zeros
-        of the fraction do not count)."""
+        of the fraction do not count); in serialization mode, exactly the ``str(Decimal)``
+        texts of the accepted values."""
         max_digits = schema.get("max_digits")
         places = schema.get("decimal_places")
+        if self.mode == "serialization":
+            return _serialized_decimal_pattern(max_digits, places, bool(schema.get("allow_inf_nan")))
         if max_digits is None:
             fraction = r"\d*" if places is None else rf"\d{{0,{places}}}0*"
             counted = rf"\d*(?:\.{fraction})?"
@@ -140,7 +148,8 @@ class GenerateJsonSchema:
             counted = f"(?:{'|'.join(options)})"
         # Exponent notation (1.5E-7) is accepted as is: its digits cannot be counted by a pattern.
         exponent = r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+"
-        return rf"^(?!^[-+.]*$)[+-]?(?:{exponent}|0*{counted})$"
+        special = r"|(?i:inf(?:inity)?|s?nan\d*)" if schema.get("allow_inf_nan") else ""
+        return rf"^(?!^[-+.]*$)[+-]?(?:{exponent}|0*{counted}{special})$"
 
 
 def model_json_schema(
@@ -250,3 +259,68 @@ class SkipJsonSchema:
         from ouroboros.validation.core import PydanticOmit
 
         raise PydanticOmit
+
+
+def _fraction(most: int | None) -> str:
+    """An optional ``.digits`` part with at most ``most`` digits up to its last nonzero one
+    (trailing zeros are free: a Decimal keeps them, they are not counted)."""
+    if most is None:
+        return r"(?:\.\d+)?"
+    if most <= 0:
+        return r"(?:\.0+)?"
+    return rf"(?:\.(?:\d{{0,{most - 1}}}[1-9])?0*(?<!\.))?"
+
+
+def _coefficient(most: int | None) -> str:
+    """A scientific coefficient ``d.ddd`` with at most ``most`` significant digits."""
+    if most is None:
+        return r"[1-9](?:\.\d+)?"
+    if most <= 1:
+        return r"[1-9](?:\.0+)?"
+    return rf"[1-9](?:\.(?:\d{{0,{most - 2}}}[1-9])?0*(?<!\.))?"
+
+
+def _serialized_decimal_pattern(max_digits: int | None, places: int | None, inf_nan: bool) -> str:
+    """The ``str(Decimal)`` texts (plain, or scientific outside 1e-6..) of the values that
+    ``max_digits``/``decimal_places`` accept, digits counted as validation counts them."""
+    inf = float("inf")
+    d = inf if max_digits is None else max_digits
+    p = inf if places is None else places
+    whole_cap = d - p if max_digits is not None and places is not None else inf
+    alts: list[str] = []
+    # Plain, a nonzero whole part of w digits.
+    if max_digits is None:
+        alts.append(r"[1-9]\d*" + _fraction(None if places is None else places))
+    else:
+        for w in range(1, int(min(d, whole_cap)) + 1):
+            most = min(d - w, p)
+            alts.append(rf"[1-9]\d{{{w - 1}}}" + _fraction(int(most)))
+    # Plain, a zero whole part.
+    zero_fraction = min(d, p)
+    # Zero is written "0" or "0E+n" whatever the limits (as Pydantic's pattern has it).
+    alts.append("0")
+    alts.append(r"0\.0+")
+    if zero_fraction >= 1:
+        alts.append(r"0\.\d*[1-9]0*" if zero_fraction == inf else rf"0\.\d{{0,{int(zero_fraction) - 1}}}[1-9]0*")
+    # Scientific zero.
+    alts.append(r"0E[+-][1-9]\d*")
+    # Scientific, nonzero.
+    if max_digits is None and places is None:
+        alts.append(r"[1-9](?:\.\d+)?E[+-][1-9]\d*")
+    else:
+        limit = int(d) if max_digits is not None else 30
+        for n in range(1, limit + 1):
+            # E+n: n+1 digits when the coefficient has at most n+1; more leave decimals.
+            if n + 1 <= d and n + 1 <= whole_cap:
+                most = min(d, n + 1 + p)
+                alts.append(_coefficient(None if most == inf else int(most)) + rf"E\+{n}")
+            # E-n: n + s - 1 digits, all decimals.
+            most = min(d - n + 1, p - n + 1)
+            if most >= 1:
+                alts.append(_coefficient(None if most == inf else int(most)) + rf"E-{n}")
+        if max_digits is None:
+            # Only decimal_places: exponents above 30 are not told apart by the coefficient.
+            alts.append(r"[1-9](?:\.\d+)?E\+(?:3[1-9]|[4-9]\d|[1-9]\d{2,})")
+    body = "|".join(alts)
+    special = r"|Infinity|s?NaN\d*" if inf_nan else ""
+    return rf"^-?(?:{body}{special})$"
