@@ -165,30 +165,33 @@ impl ModelCodec {
             .collect()
     }
 
-    /// Store the first value of each row on the matching instance, validated
-    /// for field `name` (the keys an INSERT ... RETURNING gave back).
+    /// Store each of `values` on the matching instance, validated for field
+    /// `name` (the keys an INSERT ... RETURNING gave back, in order).
     fn assign_returned(
         &self,
         py: Python<'_>,
         instances: &Bound<'_, PyAny>,
         name: &str,
-        rows: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let name = PyString::new(py, name);
-        let mut rows = rows.try_iter()?;
+        if values.is_none() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "the server returned no keys for the inserted rows",
+            ));
+        }
+        let mut values = values.try_iter()?;
         for item in instances.try_iter()? {
-            let Some(row) = rows.next() else {
+            let Some(value) = values.next() else {
                 return Err(pyo3::exceptions::PyValueError::new_err(
-                    "the server returned fewer rows than instances were inserted",
+                    "the server returned fewer keys than instances were inserted",
                 ));
             };
-            let value = row?.get_item(0)?;
             self.validator
-                .validate_assignment(py, &item?, name.to_str()?, &value)?;
+                .validate_assignment(py, &item?, name, &value?)?;
         }
-        if rows.next().is_some() {
+        if values.next().is_some() {
             return Err(pyo3::exceptions::PyValueError::new_err(
-                "the server returned more rows than instances were inserted",
+                "the server returned more keys than instances were inserted",
             ));
         }
         Ok(())

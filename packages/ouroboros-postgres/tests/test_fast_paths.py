@@ -175,12 +175,51 @@ async def test_column_arrays_and_assign_returned_directly(fp_tables):
     assert codec.column_arrays(items)[0] == [None, None, None]
     with pytest.raises(TypeError, match="expected a Dumped instance, got WholeDump"):
         codec.column_arrays([WholeDump(name="x")])
-    codec.assign_returned(items, "id", [(7,), (8,), ("9",)])
+    codec.assign_returned(items, "id", [7, 8, "9"])
     assert [i.id for i in items] == [7, 8, 9]
     assert all("id" in i.model_fields_set for i in items)
-    with pytest.raises(ValueError, match="fewer rows"):
-        codec.assign_returned(items, "id", [(1,)])
-    with pytest.raises(ValueError, match="more rows"):
-        codec.assign_returned(items[:1], "id", [(1,), (2,)])
+    with pytest.raises(ValueError, match="fewer keys"):
+        codec.assign_returned(items, "id", [1])
+    with pytest.raises(ValueError, match="more keys"):
+        codec.assign_returned(items[:1], "id", [1, 2])
+    with pytest.raises(ValueError, match="no keys"):
+        codec.assign_returned(items[:1], "id", None)
     with pytest.raises(ValidationError):
-        codec.assign_returned(items[:1], "id", [("not a number",)])
+        codec.assign_returned(items[:1], "id", ["not a number"])
+
+
+async def test_insert_many_keys_follow_the_instances_across_batches(db):
+    # More instances than one statement takes: every batch's keys land on
+    # its own instances, in order, and match what the table holds.
+    from pg_models import Author
+
+    people = [Author(email=f"k{i}@x", name=f"n{i}", age=i % 90) for i in range(12_345)]
+    await Author.insert_many(people)
+    keys = [p.id for p in people]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    stored = {a.email: a.id for a in await Author.find_all().to_list()}
+    assert all(stored[p.email] == p.id for p in people)
+
+
+class Plain(Table):
+    id: int | None = None
+    code: str
+    at: datetime.datetime
+
+    class Settings:
+        table_name = "fp_plain"
+
+
+async def test_insert_many_by_column_keys_across_batches(db):
+    await Plain.drop_table()
+    await Plain.create_table()
+    try:
+        start = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+        rows = [Plain(code=f"c{i}", at=start + datetime.timedelta(seconds=i)) for i in range(10_500)]
+        assert "unnest" in Plain._ob_unnest_sql(["code", "at"])
+        await Plain.insert_many(rows)
+        assert [r.id for r in rows] == list(range(1, 10_501))
+        stored = await Plain.find_all().order_by("id").to_list()
+        assert stored == rows
+    finally:
+        await Plain.drop_table()

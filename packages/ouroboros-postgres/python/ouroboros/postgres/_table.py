@@ -449,16 +449,22 @@ class Table(BaseModel, metaclass=TableMeta):
             for start in range(0, len(group), per_batch):
                 batch = group[start : start + per_batch]
                 if by_column:
-                    arrays = codec.column_arrays(batch, pk if omit else None)
-                    rows = await executor.fetch(cls._ob_unnest_sql(columns), *arrays)
+                    args = codec.column_arrays(batch, pk if omit else None)
+                    sql = cls._ob_unnest_sql(columns)
                 else:
-                    values = codec.values_many(batch)
+                    args = codec.values_many(batch)
                     if omit:
                         i = all_columns.index(s.primary_key)
-                        values = [v for n, v in enumerate(values) if n % width != i]
-                    rows = await executor.fetch(batch[0]._ob_insert_sql(columns, len(batch)), *values)
+                        args = [v for n, v in enumerate(args) if n % width != i]
+                    sql = batch[0]._ob_insert_sql(columns, len(batch))
                 if omit:
-                    codec.assign_returned(batch, pk, rows)
+                    # The generated keys come back as one array (in the order
+                    # the rows were inserted, as RETURNING gives them), not
+                    # as a row each.
+                    keys = await executor.fetchval(cls._ob_keys_sql(sql), *args)
+                    codec.assign_returned(batch, pk, keys)
+                else:
+                    await executor.execute(sql, *args)
         return items
 
     @classmethod
@@ -469,6 +475,12 @@ class Table(BaseModel, metaclass=TableMeta):
             f"INSERT INTO {quote_ident(cls.get_table_name())} ({', '.join(map(quote_ident, columns))}) "
             f"SELECT * FROM unnest({arrays}) RETURNING {quote_ident(cls._ob_primary_key())}"
         )
+
+    @classmethod
+    def _ob_keys_sql(cls, insert: str) -> str:
+        """``insert`` (an INSERT ... RETURNING the key) giving its keys as one array."""
+        key = quote_ident(cls._ob_primary_key())
+        return f"WITH inserted AS ({insert}) SELECT array_agg({key}) FROM inserted"
 
     async def save(self: T) -> T:
         """INSERT, or UPDATE every column of the row with this primary key (an upsert)."""
