@@ -65,15 +65,12 @@ impl ResponseModel {
     /// The JSON body of `value`, or the `ResponseValidationError` it causes.
     pub fn write(&self, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         let py = value.py();
-        let validated = self
-            .validator
-            .validate_python_with(py, value, None, true, None)
-            .map_err(
-                |e| match self.invalid.bind(py).call1((e.value(py), value)) {
-                    Ok(exc) => PyErr::from_value(exc),
-                    Err(e) => e,
-                },
-            )?;
+        let validated = self.validator.validate_response(py, value).map_err(|e| {
+            match self.invalid.bind(py).call1((e.value(py), value)) {
+                Ok(exc) => PyErr::from_value(exc),
+                Err(e) => e,
+            }
+        })?;
         self.validator.to_json(
             &validated,
             self.opts,

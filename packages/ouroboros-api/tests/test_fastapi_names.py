@@ -206,8 +206,14 @@ def test_get_openapi_and_docs_pages_from_their_fastapi_paths():
     assert doc["servers"] == [{"url": "/v2"}]
     assert doc["paths"]["/items/{item_id}"]["get"]["operationId"] == "read_item_items__item_id__get"
     page = get_swagger_ui_html(openapi_url="/openapi.json", title="Custom")
-    assert b'url: "/openapi.json"' in page.body and b"/docs/assets/swagger-ui-bundle.js" in page.body
-    assert b'spec-url="/v2/openapi.json"' in get_redoc_html(openapi_url="/v2/openapi.json", title="T").body
+    assert b'url: "/openapi.json"' in page.body and b"/docs/assets/swagger-ui-dist@5/swagger-ui-bundle.js" in page.body
+    redoc = get_redoc_html(openapi_url="/v2/openapi.json", title="T", redoc_favicon_url="/f.png").body
+    assert b'spec-url="/v2/openapi.json"' in redoc and b'href="/f.png"' in redoc
+    assert b"fonts.googleapis.com" in redoc
+    assert b"fonts.googleapis.com" not in get_redoc_html(openapi_url="/o", title="T", with_google_fonts=False).body
+    from ouroboros.api.openapi.docs import get_swagger_ui_oauth2_redirect_html
+
+    assert b"window.opener.swaggerUIRedirectOauth2" in get_swagger_ui_oauth2_redirect_html().body
 
 
 def test_websocket_routes_are_api_websocket_routes():

@@ -151,9 +151,9 @@ def test_docs_pages_reference_local_assets(client, url, marker):
 @pytest.mark.parametrize(
     ("url", "ctype", "min_size"),
     [
-        ("/docs/assets/swagger-ui-bundle.js", "text/javascript", 500_000),
-        ("/docs/assets/swagger-ui.css", "text/css", 50_000),
-        ("/redoc/assets/redoc.standalone.js", "text/javascript", 500_000),
+        ("/docs/assets/swagger-ui-dist@5/swagger-ui-bundle.js", "text/javascript", 500_000),
+        ("/docs/assets/swagger-ui-dist@5/swagger-ui.css", "text/css", 50_000),
+        ("/redoc/assets/redoc@2/redoc.standalone.js", "text/javascript", 500_000),
     ],
 )
 def test_assets_are_served_from_the_wheel(client, url, ctype, min_size):
@@ -164,7 +164,32 @@ def test_assets_are_served_from_the_wheel(client, url, ctype, min_size):
 
 
 def test_unknown_asset_is_404(client):
-    assert client.get("/docs/assets/evil.js").status_code == 404
+    assert client.get("/docs/assets/swagger-ui-dist@5/evil.js").status_code == 404
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 404
+
+
+def test_swagger_ui_page_options_and_oauth2_redirect(client):
+    page = client.get("/docs").text
+    assert "oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect'," in page
+    assert '"deepLinking": true,' in page
+    r = client.get("/docs/oauth2-redirect")
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert "window.opener.swaggerUIRedirectOauth2" in r.text
+
+    from ouroboros.api import TestClient
+
+    custom = App(
+        swagger_ui_oauth2_redirect_url=None,
+        swagger_ui_parameters={"deepLinking": False, "syntaxHighlight": {"theme": "obsidian"}},
+        swagger_ui_init_oauth={"clientId": "c1", "appName": "</script><script>alert(1)</script>"},
+    )
+    with TestClient(custom) as c:
+        page = c.get("/docs").text
+        assert c.get("/docs/oauth2-redirect").status_code == 404
+    assert "oauth2RedirectUrl" not in page
+    assert '"deepLinking": false,' in page and '"syntaxHighlight": {"theme": "obsidian"},' in page
+    assert 'ui.initOAuth({"clientId": "c1", "appName": "\\u003c/script\\u003e' in page
+    assert "</script><script>alert" not in page
 
 
 def test_docs_can_be_disabled():

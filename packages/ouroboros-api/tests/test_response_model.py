@@ -80,3 +80,46 @@ def test_response_parameter_path_uses_the_same_model(client):
 
 def test_include_keeps_only_the_named_fields(client):
     assert client.get("/include").json() == {"balance": 1}
+
+
+def test_a_subclass_instance_is_sent_with_the_response_models_fields_only():
+    # FastAPI's security tutorial: a UserInDB returned for response_model=User
+    # must not send hashed_password (nested and in lists too).
+    from ouroboros.api import App, TestClient
+    from ouroboros.validation import BaseModel
+
+    class User(BaseModel):
+        username: str
+        disabled: bool | None = None
+
+    class UserInDB(User):
+        hashed_password: str
+
+    class Team(BaseModel):
+        lead: User
+        members: list[User]
+
+    leaky = App()
+
+    def stored(name: str) -> UserInDB:
+        return UserInDB(username=name, hashed_password="secret")
+
+    @leaky.get("/me", response_model=User)
+    async def me():
+        return stored("alice")
+
+    @leaky.get("/team", response_model=Team)
+    async def team():
+        return {"lead": stored("alice"), "members": [stored("bob")]}
+
+    @leaky.get("/exact", response_model=User)
+    async def exact():
+        return User(username="carol")
+
+    with TestClient(leaky) as c:
+        assert c.get("/me").json() == {"username": "alice", "disabled": None}
+        assert c.get("/team").json() == {
+            "lead": {"username": "alice", "disabled": None},
+            "members": [{"username": "bob", "disabled": None}],
+        }
+        assert c.get("/exact").json() == {"username": "carol", "disabled": None}

@@ -208,6 +208,24 @@ impl SchemaValidator {
             .map_err(|e| self.py_err(py, e))
     }
 
+    /// Validate a value returned for a response model, as FastAPI does:
+    /// attributes are read (`from_attributes`), and an instance of a
+    /// subclass of a model is read again as that model, so the fields only
+    /// the subclass has are not sent (FastAPI dumps returned models before
+    /// validating them). Instances of the model itself are kept as they are.
+    pub fn validate_response<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut st = State::new(&self.defs, None);
+        st.from_attributes = true;
+        st.revalidate_subclasses = true;
+        self.root
+            .validate(py, &Inp::Py(input.clone()), &mut st)
+            .map_err(|e| self.py_err(py, e))
+    }
+
     /// Whether [`Self::validate_pairs`] can build this root: a model without
     /// `before`/`wrap` model validators.
     #[must_use]

@@ -406,7 +406,8 @@ impl ModelValidator {
         st: &mut State<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
         if let Inp::Py(o) = inp {
-            if is_subtype(o, self.cls.bind(py)) {
+            let cls = self.cls.bind(py);
+            if is_subtype(o, cls) && (!st.revalidate_subclasses || o.get_type().is(cls)) {
                 return Ok(o.clone());
             }
             if let Some((origin, fields_of)) = &self.generic_origin {

@@ -31,6 +31,10 @@ pub struct State<'s, 'py> {
     pub context: Option<Bound<'py, PyAny>>,
     /// `model_validate(from_attributes=True)`: read fields from attributes.
     pub from_attributes: bool,
+    /// An instance of a subclass of a model is read again as the model
+    /// (Pydantic's `revalidate_instances="subclass-instances"`): how
+    /// FastAPI's response validation drops the fields a subclass adds.
+    pub revalidate_subclasses: bool,
     /// Per-call overrides of the models' `validate_by_alias` / `validate_by_name`
     /// and `extra` config (`model_validate(by_alias=..., by_name=..., extra=...)`).
     pub by_alias: Option<bool>,
@@ -56,6 +60,7 @@ impl<'s> State<'s, '_> {
             data: None,
             context: None,
             from_attributes: false,
+            revalidate_subclasses: false,
             by_alias: None,
             by_name: None,
             extra: None,

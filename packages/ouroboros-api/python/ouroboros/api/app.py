@@ -237,8 +237,22 @@ class App(APIRouter):
         from ouroboros.api import docs
 
         assets = f"{url.rstrip('/')}/assets"
-        render = docs.swagger_ui_html if kind == "swagger" else docs.redoc_html
-        page = render(openapi_url, self.title, assets)
+        if kind == "swagger":
+            folder = docs.SWAGGER_DIR
+            page = docs.swagger_ui_html(
+                openapi_url,
+                f"{self.title} - Swagger UI",
+                js_url=f"{assets}/{folder}/swagger-ui-bundle.js",
+                css_url=f"{assets}/{folder}/swagger-ui.css",
+                oauth2_redirect_url=self.swagger_ui_oauth2_redirect_url,
+                init_oauth=self.swagger_ui_init_oauth,
+                parameters=self.swagger_ui_parameters,
+            )
+        else:
+            folder = docs.REDOC_DIR
+            page = docs.redoc_html(
+                openapi_url, f"{self.title} - ReDoc", js_url=f"{assets}/{folder}/redoc.standalone.js"
+            )
 
         async def docs_page() -> HTMLResponse:
             return HTMLResponse(page)
@@ -247,7 +261,15 @@ class App(APIRouter):
             return docs.asset_response(name)
 
         self.add_api_route(url, docs_page, methods=["GET"], include_in_schema=False)
-        self.add_api_route(assets + "/{name}", docs_asset, methods=["GET"], include_in_schema=False)
+        self.add_api_route(f"{assets}/{folder}/{{name}}", docs_asset, methods=["GET"], include_in_schema=False)
+        if kind == "swagger" and self.swagger_ui_oauth2_redirect_url:
+
+            async def oauth2_redirect() -> HTMLResponse:
+                return HTMLResponse(docs.oauth2_redirect_html())
+
+            self.add_api_route(
+                self.swagger_ui_oauth2_redirect_url, oauth2_redirect, methods=["GET"], include_in_schema=False
+            )
 
     def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
         builder = _plan.PlanBuilder(route.path_names, self.dependency_overrides)
