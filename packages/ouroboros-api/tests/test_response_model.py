@@ -123,3 +123,36 @@ def test_a_subclass_instance_is_sent_with_the_response_models_fields_only():
             "members": [{"username": "bob", "disabled": None}],
         }
         assert c.get("/exact").json() == {"username": "carol", "disabled": None}
+
+
+def test_validation_errors_name_their_endpoint():
+    import inspect
+
+    import pytest
+
+    from ouroboros.api import App, TestClient
+    from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
+    from ouroboros.validation import BaseModel
+
+    errors = [{"type": "missing", "loc": ("body", "name"), "msg": "Field required"}]
+    only_path = str(RequestValidationError(errors, endpoint_ctx={"path": "GET /api/test"}))
+    assert "Endpoint: GET /api/test" in only_path and 'File "' not in only_path
+    bare = str(RequestValidationError(errors, endpoint_ctx={}))
+    assert bare.startswith("1 validation error:") and "Endpoint" not in bare
+
+    class Item(BaseModel):
+        id: int
+        name: str
+
+    broken = App()
+
+    @broken.get("/items/", response_model=Item)
+    def get_item():
+        return {"name": "Widget"}
+
+    with TestClient(broken) as c, pytest.raises(ResponseValidationError) as caught:
+        c.get("/items/")
+    exc = caught.value
+    assert (exc.endpoint_function, exc.endpoint_path) == ("get_item", "GET /items/")
+    assert exc.endpoint_line == inspect.getsourcelines(get_item)[1]
+    assert f'File "{__file__}", line {exc.endpoint_line}, in get_item' in str(exc)

@@ -152,14 +152,28 @@ def _has_stdlib_dataclass(tp: Any, depth: int = 0) -> bool:
     return depth < 8 and any(_has_stdlib_dataclass(a, depth + 1) for a in get_args(tp))
 
 
-def response_error(exc: BaseException, value: Any) -> BaseException:
+def response_error(exc: BaseException, value: Any, endpoint_ctx: dict[str, Any] | None = None) -> BaseException:
     """A return value the ``response_model`` refuses: FastAPI's
     ``ResponseValidationError`` (answered with 500), errors under ``response``."""
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return exc
     located = [{**e, "loc": ("response", *e.get("loc", ()))} for e in errors()]
-    return ResponseValidationError(located, body=value)
+    return ResponseValidationError(located, body=value, endpoint_ctx=endpoint_ctx)
+
+
+def endpoint_context(route: Any) -> dict[str, Any]:
+    """FastAPI's endpoint context of a route: the handler's name, file and
+    first line, and ``"<METHOD> <path>"`` (shown by validation errors)."""
+    func = route.endpoint
+    ctx: dict[str, Any] = {"function": getattr(func, "__name__", repr(func))}
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is not None:
+        ctx["file"] = code.co_filename
+        ctx["line"] = code.co_firstlineno
+    methods = sorted(getattr(route, "methods", None) or ())
+    ctx["path"] = f"{methods[0]} {route.path}" if methods else route.path
+    return ctx
 
 
 @dataclasses.dataclass
@@ -175,6 +189,7 @@ class ResponsePlan:
     exclude_none: bool = False
     include: Any = None
     exclude: Any = None
+    endpoint_ctx: dict[str, Any] | None = None
 
     def for_rust(self) -> dict[str, Any]:
         """What the Rust server compiles (``ResponseModel`` in bridge.rs)."""
@@ -186,7 +201,7 @@ class ResponsePlan:
             "exclude_none": self.exclude_none,
             "include": self.include,
             "exclude": self.exclude,
-            "invalid": response_error,
+            "invalid": functools.partial(response_error, endpoint_ctx=self.endpoint_ctx),
         }
 
     def dumps(self, value: Any) -> bytes:
@@ -194,7 +209,7 @@ class ResponsePlan:
         try:
             validated = self.adapter.validate_python(value, from_attributes=True)
         except ValueError as exc:
-            raise response_error(exc, value) from None
+            raise response_error(exc, value, self.endpoint_ctx) from None
         return self.adapter.dump_json(
             validated,
             include=self.include,
@@ -242,6 +257,7 @@ def response_plan(model: Any, route: Any) -> ResponsePlan | None:
         exclude_none=route.response_model_exclude_none,
         include=route.response_model_include,
         exclude=route.response_model_exclude,
+        endpoint_ctx=endpoint_context(route),
     )
 
 

@@ -76,16 +76,38 @@ class ValidationException(OuroborosError, ValueError):
         body: The request body or the returned value, when known.
     """
 
-    def __init__(self, errors: Sequence[Mapping[str, Any]], *, body: Any = None) -> None:
+    def __init__(
+        self,
+        errors: Sequence[Mapping[str, Any]],
+        *,
+        body: Any = None,
+        endpoint_ctx: Mapping[str, Any] | None = None,
+    ) -> None:
         self._errors = [dict(e) for e in errors]
         self.body = body
+        self.endpoint_ctx = endpoint_ctx
+        ctx = endpoint_ctx or {}
+        self.endpoint_function = ctx.get("function")
+        self.endpoint_path = ctx.get("path")
+        self.endpoint_file = ctx.get("file")
+        self.endpoint_line = ctx.get("line")
         super().__init__(self._summary())
 
     def _summary(self) -> str:
         n = len(self._errors)
         lines = [f"{n} validation error{'s' if n != 1 else ''}:"]
         lines += [f"  {e}" for e in self._errors]
+        # Where the failing endpoint is (FastAPI's endpoint context).
+        if self.endpoint_file and self.endpoint_line and self.endpoint_function:
+            lines.append(f'  File "{self.endpoint_file}", line {self.endpoint_line}, in {self.endpoint_function}')
+            if self.endpoint_path:
+                lines.append(f"    {self.endpoint_path}")
+        elif self.endpoint_path:
+            lines.append(f"  Endpoint: {self.endpoint_path}")
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._summary()
 
     def errors(self) -> list[dict[str, Any]]:
         """The error dicts, as FastAPI's ``exc.errors()``."""
