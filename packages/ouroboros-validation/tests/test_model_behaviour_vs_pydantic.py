@@ -385,3 +385,45 @@ def test_hashable_fields(lib: Any) -> None:
         with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
             Model(v=bad)
         assert [(e["type"], e["msg"]) for e in info.value.errors()] == [("is_hashable", "Input should be hashable")]
+
+
+@LIBS
+def test_cached_property_on_a_frozen_model(lib: Any) -> None:
+    class Frozen(lib.BaseModel):
+        model_config = lib.ConfigDict(frozen=True)
+        a: int
+
+        @functools.cached_property
+        def plus_one(self) -> int:
+            return self.a + 1
+
+    m = Frozen(a=1)
+    assert m.plus_one == 2
+    del m.plus_one
+    m.plus_one = 3
+    assert m.plus_one == 3
+
+
+@LIBS
+def test_extra_allow_assignment_of_class_attributes_and_deletion_of_extras(lib: Any) -> None:
+    class Mixin:
+        a = None
+        b = "b"
+
+    class Model(Mixin, lib.BaseModel):
+        model_config = lib.ConfigDict(extra="allow")
+
+        def greet(self) -> str:
+            return "hello"
+
+    m = Model(x=1)
+    m.a = "set"
+    m.b = "set"
+    m.greet = lambda: "hi"
+    assert (m.a, m.b, m.greet()) == ("set", "set", "hi")
+    assert set(m.__dict__) == {"a", "b", "greet"}
+    assert m.model_extra == {"x": 1}
+    del m.x
+    assert m.model_extra == {}
+    with pytest.raises(AttributeError):
+        del m.x

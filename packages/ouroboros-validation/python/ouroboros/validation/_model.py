@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import inspect
 import json
 import operator
@@ -1283,6 +1284,10 @@ class BaseModel(metaclass=ModelMetaclass):
             # Not a field name (``__orig_class__`` set by ``Model[int](...)`` through typing's alias).
             _object_setattr(self, name, value)
             return
+        if isinstance(getattr(cls, name, None), functools.cached_property):
+            # A cached property's value is the instance's own, even on a frozen model.
+            self.__dict__[name] = value
+            return
         config = cls.model_config
         if config.get("frozen"):
             raise ValidationError(
@@ -1293,6 +1298,10 @@ class BaseModel(metaclass=ModelMetaclass):
             attr = getattr(cls, name, None)
             if isinstance(attr, (property, ComputedFieldInfo)):
                 attr.__set__(self, value)
+                return
+            if config.get("extra") == "allow" and hasattr(cls, name):
+                # A class attribute (a method, a mixin's value): the instance's own value hides it.
+                _object_setattr(self, name, value)
                 return
             if config.get("extra") == "allow":
                 extra = _get_slot(self, "__ouroboros_extra__")
@@ -1328,6 +1337,16 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def __delattr__(self, name: str) -> None:
         cls = type(self)
+        if name in cls.__ouroboros_private_attrs__:
+            private = _get_slot(self, "__ouroboros_private__")
+            if private is None or name not in private:
+                raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+            del private[name]
+            return
+        if isinstance(getattr(cls, name, None), functools.cached_property):
+            # A cached value may be dropped even on a frozen model.
+            object.__delattr__(self, name)
+            return
         if cls.model_config.get("frozen"):
             raise ValidationError(
                 cls.__name__, [{"type": "frozen_instance", "loc": (name,), "msg": "Instance is frozen", "input": None}]
@@ -1337,9 +1356,9 @@ class BaseModel(metaclass=ModelMetaclass):
             raise ValidationError(
                 cls.__name__, [{"type": "frozen_field", "loc": (name,), "msg": "Field is frozen", "input": None}]
             )
-        private = _get_slot(self, "__ouroboros_private__")
-        if private and name in private:
-            del private[name]
+        extra = _get_slot(self, "__ouroboros_extra__")
+        if field is None and extra is not None and name in extra:
+            del extra[name]
             return
         if name in self.__dict__:
             del self.__dict__[name]
