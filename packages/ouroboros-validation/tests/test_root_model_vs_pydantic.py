@@ -180,3 +180,28 @@ def test_core_schema_names_root_models_and_custom_init(lib: Any) -> None:
     for cls, root_model, custom_init in ((Root, True, False), (Plain, False, False), (Custom, False, True)):
         schema = cls.__pydantic_core_schema__
         assert (schema["type"], schema["root_model"], schema["custom_init"]) == ("model", root_model, custom_init)
+
+
+@LIBS
+def test_root_model_as_a_discriminated_union_choice(lib: Any) -> None:
+    class IModel(lib.BaseModel):
+        kind: Literal["IModel"]
+        int_value: int
+
+    class RModel(lib.RootModel[IModel]):
+        pass
+
+    class SModel(lib.BaseModel):
+        kind: Literal["SModel"]
+        str_value: str
+
+    class Model(lib.RootModel[Annotated[SModel | RModel, lib.Field(discriminator="kind")]]):
+        pass
+
+    made = Model({"kind": "IModel", "int_value": "42"})
+    assert type(made.root) is RModel
+    assert made.root.root.int_value == 42
+    assert type(Model({"kind": "SModel", "str_value": "abc"}).root) is SModel
+    with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
+        Model({"kind": "other"})
+    assert [e["type"] for e in info.value.errors()] == ["union_tag_invalid"]

@@ -150,6 +150,10 @@ class DiscriminatorPlan:
         if is_model_class(origin):
             cls = base if is_model_class(base) else origin
             field = cls.model_fields.get(self.name)
+            if field is None and getattr(cls, "__pydantic_root_model__", False) and "root" in cls.model_fields:
+                # A RootModel choice: the tag is read from its value's type (as Pydantic's).
+                root = cls.model_fields["root"].annotation
+                return self._values_of(root, self.describe(root))
             source = f"Model {cls.__name__!r}"
             if field is None:
                 raise _user_error(
