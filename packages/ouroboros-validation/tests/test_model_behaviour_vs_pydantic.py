@@ -427,3 +427,42 @@ def test_extra_allow_assignment_of_class_attributes_and_deletion_of_extras(lib: 
     assert m.model_extra == {}
     with pytest.raises(AttributeError):
         del m.x
+
+
+class _Base:
+    pass
+
+
+class _Sub(_Base):
+    pass
+
+
+class _Other:
+    pass
+
+
+@LIBS
+def test_type_fields_check_subclasses(lib: Any) -> None:
+    class Model(lib.BaseModel):
+        sub: type[_Base] = _Base
+        any_class: type = object
+
+    assert Model(sub=_Sub, any_class=int).sub is _Sub
+    for value in (_Other, 1):
+        with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
+            Model(sub=value)
+        assert info.value.errors(include_url=False) == [
+            {
+                "type": "is_subclass_of",
+                "loc": ("sub",),
+                "msg": "Input should be a subclass of _Base",
+                "input": value,
+                "ctx": {"class": "_Base"},
+            }
+        ]
+    instance = _Base()
+    with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
+        Model(any_class=instance)
+    assert info.value.errors(include_url=False) == [
+        {"type": "is_type", "loc": ("any_class",), "msg": "Input should be a type", "input": instance}
+    ]

@@ -786,6 +786,32 @@ class DescribeContext:
         return resolved
 
 
+def _type_schema(arg: Any) -> dict[str, Any]:
+    """``type`` / ``type[X]``: a class (``is_type``), a subclass of ``X`` (``is_subclass_of``; of
+    one of the members of a union), as Pydantic checks them. A TypeVar stands for its bound."""
+    if isinstance(arg, typing.TypeVar):
+        arg = arg.__bound__ if arg.__bound__ is not None else Any
+    members = typing.get_args(arg) if typing.get_origin(arg) in (typing.Union, types.UnionType) else (arg,)
+    if arg is Any or arg is object:
+        members = ()
+    elif not all(isinstance(m, type) for m in members):
+        return {"type": "is_instance", "cls": type}
+
+    def check(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        from ouroboros.validation.core import PydanticCustomError
+
+        if members and isinstance(value, type) and issubclass(value, members):
+            return value
+        if not members:
+            if isinstance(value, type):
+                return value
+            raise PydanticCustomError("is_type", "Input should be a type")
+        name = members[0].__name__
+        raise PydanticCustomError("is_subclass_of", "Input should be a subclass of {class}", {"class": name})
+
+    return {"type": "function", "mode": "plain", "func": check, "schema": {"type": "is_instance", "cls": type}}
+
+
 def _check_hashable(value: Any, _data: Any = None, _context: Any = None) -> Any:
     """``Hashable``: the value if its class is hashable (as Pydantic's instance check), else
     Pydantic's ``is_hashable`` error."""
@@ -1092,7 +1118,7 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
             return {"type": "tuple", "items": []}
         return {"type": "tuple", "items": [describe_type(a, ctx) for a in args]}
     if origin is type or tp is type:
-        return {"type": "is_instance", "cls": type}
+        return _type_schema(args[0] if args else Any)
     if origin is not None and is_model_class(origin):
         return {"type": "model", "cls": tp}
     if isinstance(origin, type) and dataclasses.is_dataclass(origin) and args:
