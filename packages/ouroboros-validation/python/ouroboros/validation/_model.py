@@ -311,10 +311,10 @@ def _evaluated_or_text(annotation: Any, namespace: dict[str, Any]) -> Any:
         return annotation
 
 
-def _ignored_in_namespace(key: str, value: Any, namespace: dict[str, Any], config: dict[str, Any]) -> bool:
-    """Whether a class-body value is not a private attribute (nor a field): a method, property,
-    descriptor made by a decorator, ``ignored_types`` value or a class defined in the body."""
-    ignored = (
+def _ignored_types(config: dict[str, Any]) -> tuple[type, ...]:
+    """Class-body values that are neither fields nor private attributes: methods, properties,
+    computed fields, type aliases and the config's ``ignored_types``."""
+    return (
         types.FunctionType,
         property,
         classmethod,
@@ -323,6 +323,12 @@ def _ignored_in_namespace(key: str, value: Any, namespace: dict[str, Any], confi
         *_type_alias_kinds(),
         *config.get("ignored_types", ()),
     )
+
+
+def _ignored_in_namespace(key: str, value: Any, namespace: dict[str, Any], config: dict[str, Any]) -> bool:
+    """Whether a class-body value is not a private attribute (nor a field): a method, property,
+    descriptor made by a decorator, ``ignored_types`` value or a class defined in the body."""
+    ignored = _ignored_types(config)
     qualname = namespace.get("__qualname__")
     if isinstance(value, type) and qualname and value.__qualname__.startswith(f"{qualname}."):
         return True
@@ -336,15 +342,7 @@ def _check_unannotated(
 ) -> None:
     """A public class attribute without an annotation is refused, as Pydantic does: a field
     needs one (a method, property, descriptor of ``ignored_types`` or nested class is fine)."""
-    ignored = (
-        types.FunctionType,
-        property,
-        classmethod,
-        staticmethod,
-        ComputedFieldInfo,
-        *_type_alias_kinds(),
-        *config.get("ignored_types", ()),
-    )
+    ignored = _ignored_types(config)
     base_fields: set[str] = set()
     base_class_vars: set[str] = set()
     for base in bases:
