@@ -181,3 +181,36 @@ def test_rss_stays_bounded_while_models_are_made_and_dropped() -> None:
     growth = _rss_growth(make)
     # Leaking, the 2,100 classes made after the first round held about 15 MiB.
     assert growth < 4 * 1024, f"RSS grew by {growth} KiB"
+
+
+@pytest.mark.parametrize(
+    ("lib", "generics"),
+    [(pydantic, "pydantic._internal._generics"), (ov, "ouroboros.validation._internal._generics")],
+    ids=["pydantic", "ouroboros"],
+)
+def test_generic_cache_entries_go_with_their_classes(lib: Any, generics: str, monkeypatch: Any) -> None:
+    import importlib
+
+    module = importlib.import_module(generics)
+    cache = module.GenericTypesCache()
+    monkeypatch.setattr(module, "_GENERIC_TYPES_CACHE", cache)
+
+    def run() -> None:
+        # A parametrization made inside another generic model's class body (its names, with
+        # the annotations naming the parametrization, must not keep it cached for ever).
+        A = TypeVar("A")
+        B = TypeVar("B")
+
+        class Inner(lib.BaseModel, Generic[A, B]):
+            a: A
+            b: B
+
+        class Outer(lib.BaseModel, Generic[B]):
+            c: Inner[int, B]
+
+        assert Outer[str](c={"a": 1, "b": "x"}).c.b == "x"
+        assert len(cache) > 0
+
+    run()
+    _collect()
+    assert len(cache) == 0

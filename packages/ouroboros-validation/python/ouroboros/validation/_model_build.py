@@ -617,7 +617,10 @@ class WeakNamespace(MutableMapping[str, Any]):
             return
         self._names = {}
         for key, value in (names or {}).items():
-            self[key] = value
+            if not (key.startswith("__") and key.endswith("__")):
+                # A class body's `__annotations__`, `__module__`...: never a name to resolve, and
+                # the annotations would hold the classes they name.
+                self[key] = value
 
     def __setitem__(self, key: str, value: Any) -> None:
         if isinstance(value, type) or getattr(type(value), "__ouroboros_model__", False):
