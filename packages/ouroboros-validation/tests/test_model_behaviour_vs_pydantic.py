@@ -446,8 +446,12 @@ def test_type_fields_check_subclasses(lib: Any) -> None:
     class Model(lib.BaseModel):
         sub: type[_Base] = _Base
         any_class: type = object
+        either: type[str | bytes] = str
+        anything: type[Any | str] = str
+        none: type[None] = type(None)
 
-    assert Model(sub=_Sub, any_class=int).sub is _Sub
+    made = Model(sub=_Sub, any_class=int, either=bytes, anything=int)
+    assert (made.sub, made.either, made.anything) == (_Sub, bytes, int)
     for value in (_Other, 1):
         with pytest.raises((pydantic.ValidationError, ov.ValidationError)) as info:
             Model(sub=value)

@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
 import inspect
 import ipaddress
 import math
@@ -792,10 +793,22 @@ def _type_schema(arg: Any) -> dict[str, Any]:
     if isinstance(arg, typing.TypeVar):
         arg = arg.__bound__ if arg.__bound__ is not None else Any
     members = typing.get_args(arg) if typing.get_origin(arg) in (typing.Union, types.UnionType) else (arg,)
-    if arg is Any or arg is object:
+    members = tuple(type(None) if m is None else m for m in members)
+    if any(m is Any or m is object for m in members):
         members = ()
     elif not all(isinstance(m, type) for m in members):
         return {"type": "is_instance", "cls": type}
+    return {
+        "type": "function",
+        "mode": "plain",
+        "func": _subclass_check(members),
+        "schema": {"type": "is_instance", "cls": type},
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _subclass_check(members: tuple[type, ...]) -> Any:
+    """The validator of ``type[members]`` (one per tuple of classes: equal schemas compare equal)."""
 
     def check(value: Any, _data: Any = None, _context: Any = None) -> Any:
         from ouroboros.validation.core import PydanticCustomError
@@ -809,7 +822,7 @@ def _type_schema(arg: Any) -> dict[str, Any]:
         name = members[0].__name__
         raise PydanticCustomError("is_subclass_of", "Input should be a subclass of {class}", {"class": name})
 
-    return {"type": "function", "mode": "plain", "func": check, "schema": {"type": "is_instance", "cls": type}}
+    return check
 
 
 def _check_hashable(value: Any, _data: Any = None, _context: Any = None) -> Any:
