@@ -226,6 +226,17 @@ fn json_invalid(err: &serde_json::Error) -> FieldError {
     }
 }
 
+fn is_urlencoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| {
+            ct.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
 fn is_json(headers: &HeaderMap, lax: bool) -> bool {
     match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         None => lax,
@@ -312,7 +323,9 @@ pub fn extract(
             .iter()
             .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
             .collect(),
-        None if wants_form => {
+        // Like Starlette's `request.form()`, only a urlencoded body is read
+        // as one; any other (JSON...) is an empty form.
+        None if wants_form && is_urlencoded(headers) => {
             let pairs: Vec<_> = form_urlencoded::parse(body).collect();
             multipart::check_urlencoded(&pairs, plan.form_limits).map_err(form_error)?;
             pairs

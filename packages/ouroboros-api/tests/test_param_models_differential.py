@@ -220,6 +220,7 @@ REQUESTS: list[Any] = [
     ("POST", "/files", {"content": b"", "headers": {"content-type": "multipart/form-data; boundary=B"}}),
     ("POST", "/files", {"files": [("file", ("a.txt", b"")), ("files", ("b.txt", b"x"))]}),
     ("GET", "/json-model?data=%7B%22first%22%3A%202%7D", {}),
+    ("POST", "/login", {"json": {"username": "ann"}}),
 ]
 
 
