@@ -539,3 +539,37 @@ def _urls(lib: Any) -> Any:
 
 def test_url_empty_path_and_bytes_match_pydantic():
     assert _urls(ov) == _urls(pydantic)
+
+
+def _missing_sentinel(lib: Any) -> Any:
+    missing = lib.MISSING
+
+    class Inner(lib.BaseModel):
+        f1: int | missing = missing
+        f2: int | missing = missing
+
+    class Model(lib.BaseModel):
+        f: int | missing = missing
+        g: missing = missing
+        n: missing | None = missing
+        inner: Inner | missing = missing
+        items: list[int | missing] = []
+        small: Annotated[int | missing, lib.Field(ge=1)] = missing
+        skipped: int = lib.Field(0, exclude_if=lambda v: v == 0)
+
+    m = Model(inner={"f1": 1}, items=[1], n=None)
+    return (
+        m.model_dump(),
+        m.model_dump_json(),
+        Model().model_dump(),
+        Model(f=1, skipped=2).model_dump(),
+        Model.model_validate({"f": missing}).f is missing,
+        [(e["type"], e["loc"]) for e in _errors(Model.model_validate, {"f": "x", "n": 1, "small": 0, "items": ["y"]})],
+        [e["type"] for e in _errors(lib.TypeAdapter(missing).validate_python, 1)],
+        repr(lib.TypeAdapter(list[int | missing]).validate_python([1, missing])),
+        Model.model_json_schema(),
+    )
+
+
+def test_missing_sentinel_and_exclude_if_match_pydantic():
+    assert _missing_sentinel(ov) == _missing_sentinel(pydantic)

@@ -271,6 +271,7 @@ impl Compiler {
                 serializer_when_json: get_str(&f, "serializer_when_used")?.as_deref()
                     == Some("json"),
                 serializer_wrap: get_str(&f, "serializer_mode")?.as_deref() == Some("wrap"),
+                exclude_if: get(&f, "exclude_if")?.map(Bound::unbind),
             });
             fields.push(Field {
                 name: PyString::intern(py, &name).unbind(),
@@ -365,7 +366,7 @@ impl Compiler {
             && extra != ExtraBehavior::Allow
             && field_sers
                 .iter()
-                .all(|f| !f.exclude && f.serializer.is_none());
+                .all(|f| !f.exclude && f.serializer.is_none() && f.exclude_if.is_none());
         let ser = ModelSer {
             plain,
             fields: field_sers,
@@ -589,6 +590,11 @@ impl Compiler {
             "nullable" => {
                 let inner = get(d, "schema")?.ok_or_else(|| bad("nullable without schema"))?;
                 Validator::Nullable(Box::new(self.schema(py, &inner)?))
+            }
+            "passthrough" => {
+                let value = get(d, "value")?.ok_or_else(|| bad("passthrough without value"))?;
+                let inner = get(d, "schema")?.ok_or_else(|| bad("passthrough without schema"))?;
+                Validator::Passthrough(Box::new((value.unbind(), self.schema(py, &inner)?)))
             }
             "union" => {
                 let mut choices = Vec::new();

@@ -102,6 +102,8 @@ pub fn value<'py>(
             }
         }
         (Validator::Nullable(inner), p) if p != Peek::Null => value(py, inner, jiter, st),
+        // JSON holds no sentinel: the inner type's.
+        (Validator::Passthrough(p), _) => value(py, &p.1, jiter, st),
         // The two most common leaves, read straight from the tokenizer.
         (Validator::Str { c, .. }, Peek::String) => {
             let s = jiter.known_str()?;

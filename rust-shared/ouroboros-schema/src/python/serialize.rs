@@ -28,6 +28,9 @@ pub struct FieldSer {
     pub serializer: Option<Py<PyAny>>,
     pub serializer_when_json: bool,
     pub serializer_wrap: bool,
+    /// `exclude_if(value)`: the field is left out of dumps when it returns true (and a
+    /// `MISSING` value, whose field has this set by the describing side).
+    pub exclude_if: Option<Py<PyAny>>,
 }
 
 #[derive(Debug)]
@@ -412,6 +415,26 @@ impl Serializer<'_> {
         }
     }
 
+    /// Whether a field's value is left out of the dump: `exclude_none`, the field's
+    /// `exclude_if` (a `MISSING` value too), `exclude_defaults`.
+    fn left_out(&self, f: &FieldSer, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let py = value.py();
+        if self.opts.exclude_none && value.is_none() {
+            return Ok(true);
+        }
+        if let Some(exclude_if) = &f.exclude_if {
+            if exclude_if.bind(py).call1((value,))?.is_truthy()? {
+                return Ok(true);
+            }
+        }
+        if self.opts.exclude_defaults {
+            if let Some(d) = &f.default {
+                return Ok(value.eq(d.bind(py)).unwrap_or(false));
+            }
+        }
+        Ok(false)
+    }
+
     fn model_entries<'py>(
         &self,
         obj: &Bound<'py, PyAny>,
@@ -448,15 +471,8 @@ impl Serializer<'_> {
                     continue;
                 }
             }
-            if self.opts.exclude_none && value.is_none() {
+            if self.left_out(f, &value)? {
                 continue;
-            }
-            if self.opts.exclude_defaults {
-                if let Some(d) = &f.default {
-                    if value.eq(d.bind(py)).unwrap_or(false) {
-                        continue;
-                    }
-                }
             }
             let key = if self.opts.by_alias {
                 f.alias.bind(py).clone()

@@ -103,6 +103,10 @@ impl Traverse for Validator {
             Self::Tuple(v) => v.traverse(visit),
             Self::Dict(v) => v.traverse(visit),
             Self::Nullable(v) => v.traverse(visit),
+            Self::Passthrough(p) => {
+                visit.call(&p.0)?;
+                p.1.traverse(visit)
+            }
             Self::Union(v) => v.traverse(visit),
             Self::Tagged(v) => v.traverse(visit),
             Self::Function(v) => v.traverse(visit),
@@ -161,6 +165,7 @@ impl Traverse for LiteralValidator {
 impl Traverse for EnumValidator {
     fn traverse(&self, visit: PyVisit<'_>) -> Visited {
         visit.call(&self.cls)?;
+        self.missing.traverse(visit)?;
         self.members.traverse(visit)
     }
 }
@@ -220,6 +225,7 @@ impl Traverse for ModelValidator {
 impl Traverse for FieldSer {
     fn traverse(&self, visit: PyVisit<'_>) -> Visited {
         self.default.traverse(visit)?;
+        self.exclude_if.traverse(visit)?;
         self.serializer.traverse(visit)
     }
 }

@@ -143,6 +143,8 @@ pub enum Validator {
     Tuple(Box<TupleValidator>),
     Dict(Box<DictValidator>),
     Nullable(Box<Validator>),
+    /// `X | MISSING`: the sentinel object itself passes (Python input), anything else is X's.
+    Passthrough(Box<(Py<PyAny>, Validator)>),
     Union(Box<UnionValidator>),
     Tagged(Box<TaggedUnionValidator>),
     Model(usize),
@@ -207,13 +209,9 @@ impl Validator {
             Self::List(v) => nested(py, st, |st| v.validate(py, inp, st)),
             Self::Tuple(v) => nested(py, st, |st| v.validate(py, inp, st)),
             Self::Dict(v) => nested(py, st, |st| v.validate(py, inp, st)),
-            Self::Nullable(inner) => {
-                if inp.is_none() {
-                    Ok(py.None().into_bound(py))
-                } else {
-                    inner.validate(py, inp, st)
-                }
-            }
+            Self::Nullable(_) if inp.is_none() => Ok(py.None().into_bound(py)),
+            Self::Nullable(inner) => inner.validate(py, inp, st),
+            Self::Passthrough(p) => passthrough(py, p, inp, st),
             Self::Union(v) => v.validate(py, inp, st),
             Self::Tagged(v) => v.validate(py, inp, st),
             Self::Model(i) => {
@@ -305,6 +303,7 @@ impl Validator {
                 d.values.short_name(defs)
             ),
             Self::Nullable(inner) => format!("nullable[{}]", inner.short_name(defs)),
+            Self::Passthrough(p) => p.1.short_name(defs),
             Self::Union(_) | Self::Tagged(_) => "union".into(),
             Self::Model(i) | Self::TypedDict(i) => defs
                 .get(*i)
@@ -336,6 +335,19 @@ pub fn nested<'py, T>(
     let r = f(st);
     st.depth -= 1;
     r
+}
+
+/// `X | MISSING`: the sentinel itself (Python input) as it is, anything else X's.
+fn passthrough<'py>(
+    py: Python<'py>,
+    p: &(Py<PyAny>, Validator),
+    inp: &Inp<'_, 'py>,
+    st: &mut State<'_, 'py>,
+) -> ValResult<Bound<'py, PyAny>> {
+    match inp {
+        Inp::Py(o) if o.is(p.0.bind(py)) => Ok(o.clone()),
+        _ => p.1.validate(py, inp, st),
+    }
 }
 
 impl FunctionValidator {

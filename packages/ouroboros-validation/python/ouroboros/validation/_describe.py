@@ -141,7 +141,7 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     if not constraints:
         return schema
     kind = schema["type"]
-    if kind == "nullable":
+    if kind in ("nullable", "passthrough"):
         return {**schema, "schema": apply_constraints(schema["schema"], constraints)}
     if "fail_fast" in constraints:
         # `Field(fail_fast=True)`: as `Annotated[..., FailFast()]`, around the constrained schema.
@@ -1097,6 +1097,13 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Union or origin is types.UnionType:
+        from ouroboros.validation._fields import MISSING
+
+        if any(a is MISSING for a in args):
+            # `X | MISSING`: X's schema, the sentinel passing as it is (and left out of errors).
+            rest = tuple(a for a in args if a is not MISSING)
+            inner = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+            return {"type": "passthrough", "value": MISSING, "schema": describe_type(inner, ctx)}
         non_none = [a for a in args if a is not type(None)]
         if len(non_none) < len(args):
             inner = describe_type(non_none[0], ctx) if len(non_none) == 1 else _union(non_none, ctx)

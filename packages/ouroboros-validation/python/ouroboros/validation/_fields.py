@@ -71,7 +71,44 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-_Missing.__ouroboros_type_schema__ = {"type": "literal", "expected": [MISSING]}
+
+
+def _only_missing(value: Any, _data: Any = None, _context: Any = None) -> Any:
+    if value is MISSING:
+        return value
+    from ouroboros.validation._errors import PydanticCustomError
+
+    raise PydanticCustomError("missing_sentinel_error", "Input should be the 'MISSING' sentinel")
+
+
+# A bare `MISSING` annotation takes the sentinel only; `X | MISSING` is X's schema letting the
+# sentinel through (the describing side's "passthrough"), and a field that may hold it is left
+# out of dumps while it does (its `exclude_if`).
+_Missing.__ouroboros_type_schema__ = {
+    "type": "function",
+    "mode": "plain",
+    "func": _only_missing,
+    "missing_sentinel": True,
+}
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is the ``MISSING`` sentinel (a field holding it is not dumped)."""
+    return value is MISSING
+
+
+def may_be_missing(annotation: Any) -> bool:
+    """Whether a field of type ``annotation`` may hold ``MISSING`` (``MISSING``, ``X | MISSING``)."""
+    import types
+
+    seen = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Annotated else ()
+    tp = seen[0] if seen else annotation
+    if tp is MISSING:
+        return True
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return any(may_be_missing(a) for a in typing.get_args(tp))
+    return False
+
 
 #: Constraint keywords that go into the type schema of the field's type.
 CONSTRAINT_KEYS = (

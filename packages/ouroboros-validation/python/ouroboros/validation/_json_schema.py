@@ -11,6 +11,7 @@ import math
 import re
 from typing import Any
 
+from ouroboros.validation._fields import MISSING
 from ouroboros.validation.core import PydanticOmit
 
 __all__ = ["model_json_schema", "type_json_schema"]
@@ -203,7 +204,7 @@ def _title_should_be_set(s: dict[str, Any], mode: str = "validation") -> bool:
         return False
     if "json_schema_hook" in s or "json_schema" in s:
         return True
-    if kind == "nullable":
+    if kind in ("nullable", "passthrough"):
         return _title_should_be_set(s["schema"], mode)
     if kind == "function":
         if mode == "validation" and "json_schema_input" in s:
@@ -424,6 +425,8 @@ class _Generator:
                     va = f.get("validation_alias")
                     key = va if isinstance(va, str) else f.get("alias") or key
             schema = f["schema"]
+            if schema.get("missing_sentinel"):
+                continue  # a field typed `MISSING` only: never in the data, as in Pydantic
             dumped = f.get("serialization_type") if self.mode == "serialization" else None
             returned = self.returned_schema(dumped, schema, cls) if dumped is not None else None
             try:
@@ -440,7 +443,7 @@ class _Generator:
                 prop["examples"] = [_json_value(e) for e in f["examples"]]
             if f.get("deprecated") is not None and f["deprecated"] is not False:
                 prop["deprecated"] = True
-            if "default" in f:
+            if "default" in f and f["default"] is not MISSING:
                 default = f["default"]
                 plain = dumped[2] if dumped is not None else None
                 if plain is not None and not (default is None and "unless-none" in dumped[1]):
@@ -449,7 +452,7 @@ class _Generator:
                 encoded = _encode_default(default, self.default_config())
                 if encoded is not _NOT_SERIALIZABLE:
                     prop["default"] = encoded
-            elif "default_factory" not in f:
+            elif "default_factory" not in f and "default" not in f:
                 required.append(key)
             if (
                 self.mode == "serialization"
@@ -645,6 +648,8 @@ class _Generator:
             plain = {k: v for k, v in s.items() if k != "json_schema_hook"}
             return func(core, _JsonSchemaHandler(self, plain))
         kind = s["type"]
+        if kind == "passthrough":
+            return self.schema(s["schema"])  # `X | MISSING`: X's schema
         if kind == "is_instance" and "json_schema" not in s:
             return self.instance_schema(s)
         if s.get("json_schema_invalid") is not None:

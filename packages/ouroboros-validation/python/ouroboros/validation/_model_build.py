@@ -358,6 +358,19 @@ def _wrap_field_validator(cls: type, dec: DecoratorInfo, field_name: str, schema
     return with_input_type(described, dec.mode, input_type, schema)
 
 
+def _field_exclude_if(info: FieldInfo, annotation: Any) -> Any:
+    """``exclude_if(value)`` of a field for its dumps: the user's ``Field(exclude_if=...)``, and
+    for a field that may hold ``MISSING``, the sentinel (left out as in Pydantic)."""
+    from ouroboros.validation._fields import is_missing, may_be_missing
+
+    user = info.exclude_if
+    if not may_be_missing(annotation):
+        return user
+    if user is None:
+        return is_missing
+    return lambda value: is_missing(value) or user(value)
+
+
 def _annotated_serializer(annotation: Any, encoders: dict[Any, Any] | None = None) -> dict[str, Any] | None:
     """``PlainSerializer``/``WrapSerializer`` markers in a field's annotation (at its top,
     the last one winning as in Pydantic, or inside ``X | None``, lists, dicts, tuples),
@@ -757,6 +770,9 @@ def build_description(cls: Any) -> dict[str, Any]:
         )
         entry["validate_default"] = bool(validate_default) or always
         entry["exclude"] = bool(info.exclude)
+        exclude_if = _field_exclude_if(info, annotation)
+        if exclude_if is not None:
+            entry["exclude_if"] = exclude_if
         entry["frozen"] = bool(info.frozen)
         annotated_ser = _annotated_serializer(annotation, config.get("json_encoders"))
         if annotated_ser is not None:
