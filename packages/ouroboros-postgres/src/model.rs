@@ -70,6 +70,18 @@ impl ModelCodec {
         })
     }
 
+    /// The model class, its validators' classes and functions, for the
+    /// garbage collector: the class keeps its codec (`__ouroboros_codec__`)
+    /// and the codec keeps the class, a cycle freed once the class is unused.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.cls)?;
+        self.validator.traverse(visit)?;
+        for (field, _) in &self.fields {
+            field.traverse(visit)?;
+        }
+        Ok(())
+    }
+
     /// The model class this codec builds.
     #[getter]
     fn model(&self, py: Python<'_>) -> Py<PyType> {

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import decimal
+import gc
 import uuid
+import weakref
 
 import pytest
 from pg_models import Address, Author, Book, Role, Tag
@@ -426,3 +428,32 @@ async def test_lost_connection_inside_a_model_transaction_applies_nothing(db, co
     # The pool replaces the lost connection: Table calls keep working.
     await author(2).insert()
     assert await Author.count() == 1
+
+
+async def test_table_classes_made_at_run_time_are_freed(db):
+    # The class keeps its ModelCodec and the codec keeps the class (and its
+    # compiled validators): a cycle the collector sees, so a table class used
+    # for queries is freed once unused.
+    async def use(i: int) -> weakref.ref:
+        class LeakTag(Table):
+            code: str
+            label: str
+            uid: uuid.UUID
+            weight: float = 1.0
+
+            class Settings:
+                table_name = "m_tags"
+                primary_key = "code"
+
+        uid = uuid.uuid4()
+        await LeakTag(code=f"leak{i}", label="l", uid=uid).insert()
+        got = await LeakTag.get(f"leak{i}")
+        assert isinstance(got, LeakTag) and got.uid == uid
+        return weakref.ref(LeakTag)
+
+    refs = [await use(i) for i in range(300)]
+    # The last query's finished future is still queued for the event loop's
+    # next turn (with the last instance as its result): let it run first.
+    await asyncio.sleep(0)
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []
