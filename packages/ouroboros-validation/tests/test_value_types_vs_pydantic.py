@@ -573,3 +573,15 @@ def _missing_sentinel(lib: Any) -> Any:
 
 def test_missing_sentinel_and_exclude_if_match_pydantic():
     assert _missing_sentinel(ov) == _missing_sentinel(pydantic)
+
+
+def test_path_like_json_schema_matches_pydantic():
+    import os
+
+    def run(lib: Any) -> Any:
+        class M(lib.BaseModel):
+            foo: os.PathLike
+
+        return M.model_json_schema(), M(foo="/a").foo
+
+    assert run(ov) == run(pydantic)

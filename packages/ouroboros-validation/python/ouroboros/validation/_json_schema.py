@@ -8,6 +8,7 @@ import enum
 import inspect
 import json
 import math
+import os
 import re
 from typing import Any
 
@@ -72,7 +73,7 @@ def static_json_schema(tp: Any, metadata: list[Any]) -> dict[str, Any] | None:
     }
     if isinstance(tp, type) and tp in ip:
         return {"type": "string", "format": ip[tp]}
-    if tp in (pathlib.Path, pathlib.PurePath, pathlib.PosixPath, pathlib.PurePosixPath):
+    if tp in (pathlib.Path, pathlib.PurePath, pathlib.PosixPath, pathlib.PurePosixPath, os.PathLike):
         kind = next((getattr(getattr(m, "func", None), "path_kind", None) for m in metadata), None)
         for m in metadata:
             kind = getattr(getattr(m, "func", None), "path_kind", None) or kind
