@@ -361,16 +361,20 @@ mod tests {
             }));
             v
         };
-        let mut body = chunks(30);
-        body.push(Ok(Bytes::from_static(b"\r\n--XX--\r\n")));
-        let parts = runtime
-            .block_on(parse_stream(
-                futures::stream::iter(body),
+        // `n` chunks of 100,000 bytes, then the closing boundary or `last`.
+        let run = |n: usize, last: Result<Bytes, BodyError>| {
+            let mut body = chunks(n);
+            body.push(last);
+            let stream = futures::stream::iter(body);
+            runtime.block_on(parse_stream(
+                stream,
                 "XX",
                 FormLimits::default(),
                 Some(1 << 20),
             ))
-            .unwrap();
+        };
+        let end = || Ok(Bytes::from_static(b"\r\n--XX--\r\n"));
+        let parts = run(30, end()).unwrap();
         let file = &parts.files[0];
         assert!(matches!(file.content, FileContent::Disk(_)));
         assert_eq!(file.size, 3_000_000);
@@ -378,28 +382,10 @@ mod tests {
         assert_eq!(bytes.len(), 3_000_000);
         assert_eq!(bytes[2_999_999], b'a' + 29 % 26);
         // Under the threshold the file stays in memory.
-        let mut small = chunks(3);
-        small.push(Ok(Bytes::from_static(b"\r\n--XX--\r\n")));
-        let parts = runtime
-            .block_on(parse_stream(
-                futures::stream::iter(small),
-                "XX",
-                FormLimits::default(),
-                Some(1 << 20),
-            ))
-            .unwrap();
+        let parts = run(3, end()).unwrap();
         assert!(matches!(parts.files[0].content, FileContent::Memory(_)));
         // A body error (here: over the body limit) ends the parse as itself.
-        let mut cut = chunks(3);
-        cut.push(Err(BodyError::TooLarge));
-        let err = runtime
-            .block_on(parse_stream(
-                futures::stream::iter(cut),
-                "XX",
-                FormLimits::default(),
-                Some(1 << 20),
-            ))
-            .unwrap_err();
+        let err = run(3, Err(BodyError::TooLarge)).unwrap_err();
         assert_eq!(err, FormError::Body(BodyError::TooLarge));
     }
 
