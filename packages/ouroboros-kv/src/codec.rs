@@ -15,8 +15,7 @@
 //! values with the `any` schema; decoding with `model=` validates the JSON
 //! straight into an instance.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ouroboros_common::python::InvalidArgumentError;
 use ouroboros_schema::python::{SchemaValidator, SerOptions, SCHEMA_ATTR};
@@ -30,9 +29,29 @@ pub const TAG_STR: u8 = 0x01;
 pub const TAG_JSON: u8 = 0x02;
 
 static ANY: PyOnceLock<Arc<SchemaValidator>> = PyOnceLock::new();
-/// Compiled model validators by class (the class is kept alive with them).
-type ModelCache = HashMap<usize, (Py<PyType>, Arc<SchemaValidator>)>;
-static MODELS: Mutex<Option<ModelCache>> = Mutex::new(None);
+
+/// Where a model class keeps its validator compiled here (in its own
+/// `__dict__`, set with `type.__setattr__`).
+const VALIDATOR_ATTR: &str = "__ouroboros_kv_validator__";
+
+/// A model class's compiled validator, stored on the class itself rather than
+/// in a global cache: class -> `ModelValidator` -> validator -> class is a
+/// cycle the garbage collector sees (`__traverse__`), so a model class made
+/// at run time is freed once unused.
+#[pyclass(module = "ouroboros.kv._kv", frozen)]
+pub struct ModelValidator {
+    validator: Arc<SchemaValidator>,
+    /// The class it was compiled for (a subclass inherits the attribute but
+    /// needs its own validator).
+    owner: usize,
+}
+
+#[pymethods]
+impl ModelValidator {
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        self.validator.traverse(visit)
+    }
+}
 
 fn any_validator(py: Python<'_>) -> PyResult<&Arc<SchemaValidator>> {
     ANY.get_or_try_init(py, || {
@@ -51,13 +70,14 @@ pub fn model_validator(py: Python<'_>, cls: &Bound<'_, PyAny>) -> PyResult<Arc<S
         ))
     })?;
     let id = cls.as_ptr() as usize;
-    if let Some(v) = MODELS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        .and_then(|m| m.get(&id))
-    {
-        return Ok(Arc::clone(&v.1));
+    let attr = pyo3::intern!(py, VALIDATOR_ATTR);
+    if let Ok(held) = cls.getattr(attr) {
+        if let Ok(held) = held.cast::<ModelValidator>() {
+            let held = held.get();
+            if held.owner == id {
+                return Ok(Arc::clone(&held.validator));
+            }
+        }
     }
     if !cls.hasattr(SCHEMA_ATTR)? {
         return Err(PyTypeError::new_err(format!(
@@ -65,13 +85,14 @@ pub fn model_validator(py: Python<'_>, cls: &Bound<'_, PyAny>) -> PyResult<Arc<S
             cls.name()?
         )));
     }
-    let v = Arc::new(SchemaValidator::compile(py, cls.as_any())?);
-    MODELS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get_or_insert_with(HashMap::new)
-        .insert(id, (cls.clone().unbind(), Arc::clone(&v)));
-    Ok(v)
+    let validator = Arc::new(SchemaValidator::compile(py, cls.as_any())?);
+    let held = ModelValidator {
+        validator: Arc::clone(&validator),
+        owner: id,
+    };
+    py.get_type::<PyType>()
+        .call_method1("__setattr__", (cls, attr, held))?;
+    Ok(validator)
 }
 
 fn repr(obj: &Bound<'_, PyAny>) -> String {

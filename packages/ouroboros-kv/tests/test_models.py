@@ -4,11 +4,13 @@ through the model's compiled schema (ouroboros-schema), on every backend."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 
 import pytest
 
 from ouroboros.kv import KV, SyncKV
-from ouroboros.validation import BaseModel, Field, ValidationError
+from ouroboros.validation import BaseModel, Field, ValidationError, create_model
 
 
 class Address(BaseModel):
@@ -94,3 +96,34 @@ async def test_async_model_roundtrip_and_cache(kv: KV):
     second = await load(5)
     assert isinstance(second, User) and second.id == 5 and first == second
     assert calls == [5]
+
+
+def test_model_classes_made_at_run_time_are_freed(skv: SyncKV):
+    # The compiled validator lives on the class, in a cycle the collector
+    # sees: classes used with the store are freed once unused.
+    def use(i: int) -> weakref.ref:
+        cls = create_model(f"Leak{i}", n=(int, ...), tag=(str, "x"))
+        skv.set(f"leak:{i}", cls(n=i))
+        got = skv.get(f"leak:{i}", model=cls)
+        assert isinstance(got, cls) and got.n == i
+        return weakref.ref(cls)
+
+    refs = [use(i) for i in range(300)]
+    gc.collect()
+    alive = [r for r in refs if r() is not None]
+    assert alive == []
+
+
+def test_subclass_gets_its_own_validator(skv: SyncKV):
+    class Base(BaseModel):
+        a: int
+
+    class Child(Base):
+        b: str
+
+    skv.set("base", Base(a=1))
+    assert skv.get("base", model=Base) == Base(a=1)
+    skv.set("child", Child(a=2, b="x"))
+    assert skv.get("child") == {"a": 2, "b": "x"}
+    got = skv.get("child", model=Child)
+    assert isinstance(got, Child) and got.b == "x"
