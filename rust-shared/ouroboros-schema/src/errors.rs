@@ -80,6 +80,11 @@ pub enum ErrorType {
         pattern: std::sync::Arc<str>,
     },
     BytesType,
+    /// A JSON string that is not valid text of `val_json_bytes` (`base64`, `hex`).
+    BytesInvalidEncoding {
+        encoding: &'static str,
+        encoding_error: String,
+    },
     BytesTooShort {
         min_length: usize,
     },
@@ -239,6 +244,7 @@ impl ErrorType {
             Self::StringTooLong { .. } => "string_too_long",
             Self::StringPatternMismatch { .. } => "string_pattern_mismatch",
             Self::BytesType => "bytes_type",
+            Self::BytesInvalidEncoding { .. } => "bytes_invalid_encoding",
             Self::BytesTooShort { .. } => "bytes_too_short",
             Self::BytesTooLong { .. } => "bytes_too_long",
             Self::GreaterThan { .. } => "greater_than",
@@ -323,6 +329,10 @@ impl ErrorType {
             }
             Self::StringPatternMismatch { pattern } => format!("String should match pattern '{pattern}'"),
             Self::BytesType => "Input should be a valid bytes".into(),
+            Self::BytesInvalidEncoding {
+                encoding,
+                encoding_error,
+            } => format!("Data should be valid {encoding}: {encoding_error}"),
             Self::BytesTooShort { min_length } => {
                 format!("Data should have at least {min_length} byte{}", plural(*min_length))
             }
@@ -477,6 +487,13 @@ impl ErrorType {
             Self::DecimalWholeDigits { whole_digits } => vec![("whole_digits", n(*whole_digits))],
             Self::UrlScheme { expected_schemes } => vec![("expected_schemes", s(expected_schemes))],
             Self::IsInstanceOf { class } => vec![("class", s(class))],
+            Self::BytesInvalidEncoding {
+                encoding,
+                encoding_error,
+            } => vec![
+                ("encoding", CtxValue::Str((*encoding).to_owned())),
+                ("encoding_error", s(encoding_error)),
+            ],
             _ => Vec::new(),
         }
     }

@@ -468,6 +468,11 @@ impl Compiler {
                 strict,
                 min_length: len.min_length,
                 max_length: len.max_length,
+                json: match get_str(d, "json_encoding")?.as_deref() {
+                    Some("base64") => super::validator::BytesEncoding::Base64,
+                    Some("hex") => super::validator::BytesEncoding::Hex,
+                    _ => super::validator::BytesEncoding::Utf8,
+                },
             },
             "decimal" => {
                 let mut bounds = Vec::new();

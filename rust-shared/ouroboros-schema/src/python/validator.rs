@@ -118,6 +118,8 @@ pub enum Validator {
         strict: bool,
         min_length: Option<usize>,
         max_length: Option<usize>,
+        /// How a string input is read (`val_json_bytes`).
+        json: BytesEncoding,
     },
     Decimal(Box<DecimalValidator>),
     DateTime {
@@ -166,6 +168,7 @@ fn strict_of(own: bool, st: &State<'_, '_>) -> bool {
 
 impl Validator {
     /// Validate one input, producing the Python value to store.
+    #[allow(clippy::too_many_lines)] // one arm per validator kind, kept together
     pub fn validate<'py>(
         &self,
         py: Python<'py>,
@@ -193,7 +196,14 @@ impl Validator {
                 strict,
                 min_length,
                 max_length,
-            } => validate_bytes(py, inp, strict_of(*strict, st), *min_length, *max_length),
+                json,
+            } => validate_bytes(
+                py,
+                inp,
+                strict_of(*strict, st),
+                (*min_length, *max_length),
+                *json,
+            ),
             Self::Decimal(v) => v.validate(py, inp, st.strict),
             Self::DateTime { strict } => super::temporal::datetime(py, inp, strict_of(*strict, st)),
             Self::Date { strict } => super::temporal::date(py, inp, strict_of(*strict, st)),
@@ -685,12 +695,85 @@ fn validate_str<'py>(
     }
 }
 
+/// How bytes are written as text in input (`val_json_bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BytesEncoding {
+    /// The string's UTF-8 bytes.
+    Utf8,
+    /// Base64, standard or URL-safe alphabet, padding optional (as Pydantic reads it).
+    Base64,
+    /// Hexadecimal digits, two per byte.
+    Hex,
+}
+
+impl BytesEncoding {
+    /// The bytes a JSON string stands for, or the reason it is not valid text of this encoding.
+    fn decode(self, text: &str) -> Result<Vec<u8>, (&'static str, String)> {
+        match self {
+            Self::Utf8 => Ok(text.as_bytes().to_vec()),
+            Self::Base64 => {
+                use base64::Engine as _;
+                // Both alphabets: the URL-safe one is what `ser_json_bytes="base64"` writes.
+                let engine = base64::engine::GeneralPurpose::new(
+                    &base64::alphabet::URL_SAFE,
+                    base64::engine::GeneralPurposeConfig::new()
+                        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+                );
+                let text = text.replace('+', "-").replace('/', "_");
+                engine.decode(text).map_err(|e| ("base64", e.to_string()))
+            }
+            Self::Hex => {
+                let digits = text.as_bytes();
+                if digits.len() % 2 == 1 {
+                    return Err(("hex", "Odd number of digits".into()));
+                }
+                let value = |i: usize| {
+                    let c = digits[i];
+                    char::from(c).to_digit(16).ok_or_else(|| {
+                        (
+                            "hex",
+                            format!("Invalid character {:?} at position {i}", char::from(c)),
+                        )
+                    })
+                };
+                (0..digits.len() / 2)
+                    .map(|k| Ok(u8::try_from(value(2 * k)? * 16 + value(2 * k + 1)?).unwrap_or(0)))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// The bytes a string input stands for under `val_json_bytes` (Pydantic applies it to str input
+/// of either mode; bytes input is taken as it is).
+fn decode_text<'py>(
+    py: Python<'py>,
+    text: &str,
+    encoding: BytesEncoding,
+    inp: &Inp<'_, 'py>,
+) -> ValResult<Bound<'py, PyAny>> {
+    if encoding == BytesEncoding::Utf8 {
+        return Ok(PyBytes::new(py, text.as_bytes()).into_any());
+    }
+    match encoding.decode(text) {
+        Ok(raw) => Ok(PyBytes::new(py, &raw).into_any()),
+        Err((encoding, encoding_error)) => Err(ValError::new(
+            py,
+            ErrorType::BytesInvalidEncoding {
+                encoding,
+                encoding_error,
+            },
+            inp,
+        )),
+    }
+}
+
 fn validate_bytes<'py>(
     py: Python<'py>,
     inp: &Inp<'_, 'py>,
     strict: bool,
-    min_length: Option<usize>,
-    max_length: Option<usize>,
+    (min_length, max_length): (Option<usize>, Option<usize>),
+    json: BytesEncoding,
 ) -> ValResult<Bound<'py, PyAny>> {
     let out: Bound<'py, PyAny> = match inp {
         Inp::Py(o) => {
@@ -699,14 +782,14 @@ fn validate_bytes<'py>(
             } else if strict {
                 return Err(ValError::new(py, ErrorType::BytesType, inp));
             } else if let Ok(s) = o.cast::<PyString>() {
-                PyBytes::new(py, s.to_cow()?.as_bytes()).into_any()
+                decode_text(py, &s.to_cow()?, json, inp)?
             } else if let Ok(b) = o.cast::<PyByteArray>() {
                 PyBytes::new(py, &b.to_vec()).into_any()
             } else {
                 return Err(ValError::new(py, ErrorType::BytesType, inp));
             }
         }
-        Inp::Json(JsonValue::Str(s)) => PyBytes::new(py, s.as_bytes()).into_any(),
+        Inp::Json(JsonValue::Str(s)) => decode_text(py, s, json, inp)?,
         Inp::Json(_) => return Err(ValError::new(py, ErrorType::BytesType, inp)),
     };
     let len = out.len()?;

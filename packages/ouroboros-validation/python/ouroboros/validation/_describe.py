@@ -445,6 +445,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             constraints.setdefault(key, value)
     if ctx.url_preserve_empty_path and schema.get("type") == "url":
         constraints.setdefault("preserve_empty_path", True)
+    if ctx.val_json_bytes is not None and schema.get("type") == "bytes":
+        schema = {**schema, "json_encoding": ctx.val_json_bytes}
     if ctx.val_temporal_unit is not None and schema.get("type") in ("datetime", "date"):
         schema = _with_temporal_unit(schema, ctx.val_temporal_unit)
     if ctx.strict is not None and "strict" not in constraints and schema["type"] not in ("model",):
@@ -750,6 +752,8 @@ class DescribeContext:
         self.val_temporal_unit: str | None = None
         # `url_preserve_empty_path`: "http://a.com" stays without its "/".
         self.url_preserve_empty_path = False
+        # `val_json_bytes`: how bytes are written in JSON input ("base64", "hex"; None: UTF-8).
+        self.val_json_bytes: str | None = None
         # Type aliases being described (a recursive alias refers back to one of these).
         self.aliases_open: set[str] = set()
         self.aliases_pending: dict[str, list[dict[str, Any]]] = {}
@@ -771,6 +775,8 @@ class DescribeContext:
                 self.str_config[constraint] = config[key]
         self.in_model = False
         self.url_preserve_empty_path = bool(config.get("url_preserve_empty_path", False))
+        encoding = config.get("val_json_bytes")
+        self.val_json_bytes = encoding if encoding in ("base64", "hex") else None
         unit = config.get("val_temporal_unit")
         self.val_temporal_unit = unit if unit in ("seconds", "milliseconds") else None
 
