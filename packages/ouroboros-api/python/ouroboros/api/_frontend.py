@@ -229,7 +229,7 @@ def compile_guard(app: Any, dependencies: Sequence[Any]) -> Callable[..., Any]:
     serve.__annotations__ = {"request": Request, "return": Any}
     builder = _plan.PlanBuilder(set(), app.dependency_overrides)
     root = builder.dependant(serve)
-    pre = [builder.dependant(d.dependency, d.use_cache) for d in dependencies if d.dependency]
+    pre = [builder.declared(d) for d in dependencies if d.dependency]
     builder.finish()
     params = list(builder.params)
     # The request itself comes last in the flat values, as for a route.

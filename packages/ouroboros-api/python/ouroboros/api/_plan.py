@@ -507,18 +507,22 @@ class PlanBuilder:
             dep.slots.append(self._slot(name, annotation, p.default, scopes))
         return dep
 
+    def declared(self, marker: Depends, annotation: Any = None, scopes: Sequence[str] = ()) -> Dependant:
+        """The dependant of a ``Depends(...)``/``Security(...)`` declaration
+        (a parameter's, or one of ``dependencies=[...]``)."""
+        scoped = [*scopes, *(getattr(marker, "scopes", None) or ())]
+        dep = self.dependant(marker.dependency or annotation, marker.use_cache, scoped, marker._concurrency)
+        dep.function_scope = getattr(marker, "scope", None) == "function"
+        return dep
+
     def _slot(self, name: str, annotation: Any, default: Any, scopes: Sequence[str] = ()) -> tuple[str, str, Any]:
         tp, extras = split_annotated(annotation)
         marker = next((e for e in extras if isinstance(e, (Param, Depends))), None)
         if isinstance(default, (Param, Depends)):
             marker, default = default, inspect.Parameter.empty
         if isinstance(marker, Depends):
-            call = marker.dependency or tp
             self.uses_special = True
-            scoped = [*scopes, *(getattr(marker, "scopes", None) or ())]
-            dep = self.dependant(call, marker.use_cache, scoped, marker._concurrency)
-            dep.function_scope = getattr(marker, "scope", None) == "function"
-            return (name, "dep", dep)
+            return (name, "dep", self.declared(marker, tp, scopes))
         if isinstance(tp, type) and issubclass(tp, SecurityScopes):
             self.uses_special = True
             return (name, "scopes", list(scopes))
@@ -699,7 +703,7 @@ class PlanBuilder:
 class _Solver:
     """Resolves dependencies for one request."""
 
-    __slots__ = ("background", "cache", "late", "pool", "response", "stack", "values")
+    __slots__ = ("background", "cache", "cleanup_scope", "late", "pool", "response", "stack", "values")
 
     def __init__(self, values: tuple[Any, ...], pool: SyncPool | None = None) -> None:
         self.values = values
@@ -711,6 +715,8 @@ class _Solver:
         self.late: contextlib.AsyncExitStack | None = None
         self.background: BackgroundTasks | None = None
         self.response: Response | None = None
+        # Under ASGI: the cancel scope shielded while exit code runs (see `_ShieldedExit`).
+        self.cleanup_scope: Any = None
 
     async def call(self, dep: Dependant, request: Any) -> Any:
         kwargs: dict[str, Any] = {}
@@ -769,9 +775,83 @@ class _Solver:
         if dep.kind == "sync":
             return await run_sync(self.pool, lambda: dep.call(**kwargs))
         stack = self._stack(dep)
+        shield = self._cleanup_scope()
         if dep.kind == "asyncgen":
-            return await stack.enter_async_context(contextlib.asynccontextmanager(dep.call)(**kwargs))
-        return stack.enter_context(contextlib.contextmanager(dep.call)(**kwargs))
+            cm: Any = contextlib.asynccontextmanager(dep.call)(**kwargs)
+            if shield is not None:
+                cm = _ShieldedExit(cm, shield)
+            return await stack.enter_async_context(cm)
+        # A sync generator enters and exits on a worker thread, as its body may block.
+        return await stack.enter_async_context(
+            _ThreadedContext(contextlib.contextmanager(dep.call)(**kwargs), self.pool, shield is not None)
+        )
+
+    def _cleanup_scope(self) -> Any:
+        """Under ASGI (where the request's exit code runs in the request's own
+        task), one cancel scope entered on the request-scoped stack before the
+        first yield dependency, so it encloses their own scopes; None on the
+        built-in server."""
+        if AFTER_RESPONSE.get() is None:
+            return None
+        if self.cleanup_scope is None:
+            import anyio
+
+            if self.late is None:
+                self.late = contextlib.AsyncExitStack()
+            self.cleanup_scope = self.late.enter_context(anyio.CancelScope())
+        return self.cleanup_scope
+
+
+class _ShieldedExit:
+    """A yield dependency whose exit code runs to its end even when the
+    request is cancelled meanwhile: ``scope`` is shielded while it runs, and a
+    pending cancellation is delivered once it is done. The exit code may still
+    limit itself (a ``move_on_after`` inside it works)."""
+
+    __slots__ = ("cm", "scope")
+
+    def __init__(self, cm: Any, scope: Any) -> None:
+        self.cm, self.scope = cm, scope
+
+    async def __aenter__(self) -> Any:
+        return await self.cm.__aenter__()
+
+    async def __aexit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        import anyio.lowlevel
+
+        before = self.scope.shield
+        self.scope.shield = True
+        try:
+            handled = await self.cm.__aexit__(kind, exc, tb)
+        finally:
+            self.scope.shield = before
+        if exc is not None and not handled:
+            return False  # `exc` goes on as it is
+        # A task group inside the dependency may have swallowed the cancellation.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        return bool(handled)
+
+
+class _ThreadedContext:
+    """A sync context manager entered and exited on worker threads; with
+    ``shield`` (under ASGI) its exit is not interrupted by cancellation."""
+
+    __slots__ = ("cm", "pool", "shield")
+
+    def __init__(self, cm: Any, pool: SyncPool | None, shield: bool) -> None:
+        self.cm, self.pool, self.shield = cm, pool, shield
+
+    async def __aenter__(self) -> Any:
+        return await run_sync(self.pool, self.cm.__enter__)
+
+    async def __aexit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        leave = functools.partial(self.cm.__exit__, kind, exc, tb)
+        if not self.shield:
+            return bool(await run_sync(self.pool, leave))
+        import anyio
+
+        with anyio.CancelScope(shield=True):
+            return bool(await run_sync(self.pool, leave))
 
 
 def build_invoke(
@@ -802,18 +882,19 @@ def build_invoke(
                 if not (dep.use_cache and dep.call in solver.cache):
                     solver.cache[dep.call] = await solver.call(dep, request)
             result = await solver.call(root, request)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - re-raised by _unwind unless a dependency handles it
             # The exception goes into the dependencies' `yield`, function
             # scope first; one that handles it ends the request without a value.
-            if solver.stack is not None and await solver.stack.__aexit__(type(exc), exc, exc.__traceback__):
-                if solver.late is not None:
-                    await solver.late.__aexit__(None, None, None)
-                return None
-            if solver.late is not None and await solver.late.__aexit__(type(exc), exc, exc.__traceback__):
-                return None
-            raise
+            await _unwind(solver, exc)
+            return None
         if solver.stack is not None:
-            await solver.stack.__aexit__(None, None, None)
+            try:
+                await solver.stack.__aexit__(None, None, None)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by _unwind after the request scope
+                # Function-scope exit code failed (or was cancelled): the request scope still exits.
+                solver.stack = None
+                await _unwind(solver, exc)
+                return None
         if solver.background is not None and solver.background.tasks:
             deferred = AFTER_RESPONSE.get()
             if deferred is not None:
@@ -846,6 +927,26 @@ def close_uploads_after(invoke: Callable[..., Any], positions: list[int]) -> Cal
                         upload.file.close()
 
     return run
+
+
+async def _unwind(solver: _Solver, exc: BaseException) -> None:
+    """Throw ``exc`` into the yield dependencies, function scope first, then
+    request scope (whatever the first raises instead goes on to the second;
+    the request scope always exits). Returns when one handled it."""
+    error: BaseException | None = exc
+    if solver.stack is not None:
+        try:
+            if await solver.stack.__aexit__(type(exc), exc, exc.__traceback__):
+                error = None
+        except BaseException as replaced:  # noqa: BLE001 - goes on to the request scope
+            error = replaced
+    if solver.late is not None:
+        if error is None:
+            await solver.late.__aexit__(None, None, None)
+        elif await solver.late.__aexit__(type(error), error, error.__traceback__):
+            error = None
+    if error is not None:
+        raise error
 
 
 def _plain_calls(dep: Dependant, seen: list[Any]) -> bool:
@@ -935,20 +1036,23 @@ def _positional_in_order(dep: Dependant) -> bool:
     return [p.name for p in params] == [s[0] for s in dep.slots] and all(s[2] == i for i, s in enumerate(dep.slots))
 
 
-def make_render(body_of: Callable[[Any], bytes], status_code: int) -> Callable[[Any, Response | None], Any]:
-    """Apply a ``response: Response`` parameter's status and headers."""
+def make_render(
+    body_of: Callable[[Any], bytes], status_code: int, response_class: type[Response] | None = None
+) -> Callable[[Any, Response | None], Any]:
+    """Apply a ``response: Response`` parameter's status and headers (to the
+    route's ``response_class`` when it has one other than JSON)."""
 
     def render(result: Any, response: Response | None) -> Any:
         if isinstance(result, Response) or response is None:
             if isinstance(result, Response) and response is not None:
                 result.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
             return result
-        out = Response(
-            body_of(result),
-            status_code=response.status_code or status_code,
-            media_type="application/json",
-        )
-        out.raw_headers.extend(h for h in response.raw_headers if h[0] != b"content-type")
+        status = response.status_code or status_code
+        if response_class is not None:
+            out = response_class(result, status_code=status)
+        else:
+            out = Response(body_of(result), status_code=status, media_type="application/json")
+        out.raw_headers.extend(h for h in response.raw_headers if h[0] not in (b"content-type", b"content-length"))
         return out
 
     return render

@@ -274,13 +274,9 @@ class App(APIRouter):
     def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
         builder = _plan.PlanBuilder(route.path_names, self.dependency_overrides)
         root = builder.dependant(route.endpoint)
-        pre = [
-            builder.dependant(d.dependency, d.use_cache)
-            for d in [*self.app_dependencies, *route.dependencies]
-            if d.dependency
-        ]
+        pre = [builder.declared(d) for d in [*self.app_dependencies, *route.dependencies] if d.dependency]
         request_index = None
-        if builder.wants_request or always_request:
+        if builder.wants_request or always_request or "WEBSOCKET" in route.methods:
             builder.params.append(
                 {
                     "name": "request",
@@ -300,16 +296,16 @@ class App(APIRouter):
         plan = _plan.response_plan(model, route)
         status = route.status_code or 200
         body_of = plan.dumps if plan is not None else (lambda result: _api.dumps(result, to_plain, filter_desc))
-        render = _plan.make_render(body_of, status)
+        custom_class = route.response_class if route.response_class not in (None, JSONResponse) else None
+        render = _plan.make_render(body_of, status, custom_class)
         invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render, self.thread_pool)
         uploads = [i for i, p in enumerate(builder.params) if p.get("source") == "file"]
         if uploads:
             invoke = _plan.close_uploads_after(invoke, uploads)
-        if route.response_class is not None and route.response_class is not JSONResponse:
-            invoke = _wrap_response_class(invoke, route.response_class, route.status_code)
+        if custom_class is not None:
+            invoke = _wrap_response_class(invoke, custom_class, route.status_code)
         if "WEBSOCKET" in route.methods:
-            if request_index is None:
-                raise TypeError(f"WebSocket route {route.path} must take a `WebSocket` parameter")
+            assert request_index is not None
             invoke = _serve.wrap_websocket(invoke, request_index)
         elif self._python_middleware:
             from ouroboros.api.middleware import wrap_with_middleware

@@ -79,9 +79,8 @@ class ASGIAdapter:
                 return
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
+        # The handshake's first message is read when the handler accepts (as
+        # Starlette does): dependencies run, and may fail, before that.
         conn = _AsgiConnection(receive, send)
         make_websocket = _serve.make_websocket_factory(self.app)
         client = scope.get("client")
@@ -101,10 +100,15 @@ class ASGIAdapter:
             await send({"type": "websocket.close", "code": 1008 if decision[1] == 422 else 1000})
             return
         _, route, args = decision
+        deferred: list[Callable[[], Any]] = []
+        token = _plan.AFTER_RESPONSE.set(deferred)
         try:
             await self.routes[route]["invoke"](*args)
         finally:
+            _plan.AFTER_RESPONSE.reset(token)
             await conn.finish()
+            for run in deferred:
+                await run()
 
     def _read_limit(self) -> int:
         """The most any route accepts: reading stops past it."""
@@ -115,7 +119,9 @@ class ASGIAdapter:
         limit = self.routes[route].get("max_body_size")
         return self.max_body_size if limit is None else limit
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+        if _no_body(scope):
+            return b""
         chunks, size = [], 0
         if self.read_limit is None:
             self.read_limit = self._read_limit()
@@ -145,7 +151,7 @@ class ASGIAdapter:
                 await run()
 
     async def _http_one(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await self._read_body(receive)
+        body = await self._read_body(scope, receive)
         if body is None:
             return
         if body == b"\x00too-large":
@@ -216,6 +222,16 @@ class ASGIAdapter:
             await after()
 
 
+def _no_body(scope: Scope) -> bool:
+    """An HTTP/1 request with neither ``Content-Length`` nor ``Transfer-Encoding``
+    has no body (RFC 9112 6.3): nothing is read for it (Starlette reads
+    only when asked; an app called directly may give a ``receive`` that
+    must not be awaited)."""
+    if scope.get("http_version", "1.1") not in ("1.0", "1.1"):
+        return False
+    return not any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope.get("headers", ()))
+
+
 def _unhandled(app: App, exc: Exception) -> bool:
     """No handler of the app took ``exc`` and it is not one FastAPI answers itself."""
     from ouroboros.api.exceptions import HTTPException, RequestValidationError
@@ -258,6 +274,7 @@ class _AsgiConnection:
         self._pending = 0
         self._room = asyncio.Event()
         self._room.set()
+        self._connected = asyncio.Event()
         self._gone = False
         self._accepted = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -315,6 +332,10 @@ class _AsgiConnection:
 
     async def _writer(self) -> None:
         try:
+            # The client's `websocket.connect`, read once the handler answers it.
+            if (await self._receive())["type"] != "websocket.connect":
+                return
+            self._connected.set()
             while True:
                 message, size = await self._out.get()
                 if message is None:
@@ -331,6 +352,7 @@ class _AsgiConnection:
     async def _reader(self) -> None:
         from ouroboros.api.websockets import deliver
 
+        await self._connected.wait()
         while True:
             await self._room.wait()
             message = await self._receive()

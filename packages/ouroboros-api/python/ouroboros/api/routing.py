@@ -231,21 +231,35 @@ class APIRouter:
     def trace(self, path: str, **kwargs: Any) -> Callable[[F], F]:
         return self.api_route(path, methods=["TRACE"], **kwargs)
 
-    def websocket(self, path: str, name: str | None = None, **_: Any) -> Callable[[F], F]:
-        """Register a WebSocket handler taking a ``websocket: WebSocket``."""
+    def websocket(
+        self, path: str, name: str | None = None, *, dependencies: Sequence[Any] | None = None, **_: Any
+    ) -> Callable[[F], F]:
+        """Register a WebSocket handler (usually taking a ``websocket: WebSocket``)."""
 
         def decorator(func: F) -> F:
-            self.add_api_websocket_route(path, func, name=name)
+            self.add_api_websocket_route(path, func, name=name, dependencies=dependencies)
             return func
 
         return decorator
 
     def add_api_websocket_route(
-        self, path: str, endpoint: Callable[..., Any], name: str | None = None, **_: Any
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[Any] | None = None,
+        **_: Any,
     ) -> None:
         """Register ``endpoint`` as the WebSocket handler of ``path``."""
         self.add_api_route(
-            path, endpoint, methods=["WEBSOCKET"], name=name, include_in_schema=False, route_class=APIWebSocketRoute
+            path,
+            endpoint,
+            methods=["WEBSOCKET"],
+            name=name,
+            include_in_schema=False,
+            route_class=APIWebSocketRoute,
+            dependencies=dependencies,
         )
 
     def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:

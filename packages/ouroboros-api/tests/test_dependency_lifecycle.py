@@ -1,0 +1,197 @@
+"""Dependencies as FastAPI runs them: a `Response` parameter under a route's
+own response class, yield-dependency exit code that cancellation cannot cut
+short (under ASGI), sync generators on worker threads, bodies read only when
+sent."""
+
+from typing import Annotated
+
+import anyio
+import anyio.from_thread
+import httpx
+import pytest
+
+from ouroboros.api import APIRouter, App, Depends, Response
+from ouroboros.api.responses import JSONResponse
+
+
+class LevelResponse(JSONResponse):
+    media_type = "application/x-level"
+
+
+async def tag(response: Response):
+    response.headers["x-tagged"] = "yes"
+    response.status_code = 201
+
+
+def test_response_parameter_keeps_the_route_response_class():
+    app = App(default_response_class=LevelResponse)
+    router = APIRouter(dependencies=[Depends(tag)])
+
+    @router.get("/tagged")
+    async def tagged():
+        return {"a": 1}
+
+    app.include_router(router)
+    from ouroboros.api import TestClient
+
+    with TestClient(app) as client:
+        r = client.get("/tagged")
+    assert r.status_code == 201
+    assert r.headers["content-type"] == "application/x-level"
+    assert r.headers["x-tagged"] == "yes"
+    assert r.json() == {"a": 1}
+
+
+def _asgi_client(app):
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+@pytest.mark.parametrize("scope", ["function", "request"])
+def test_cancelled_request_still_finishes_the_exit_code(scope):
+    events = []
+    entered, cleanup_started, release = anyio.Event(), anyio.Event(), anyio.Event()
+    app = App()
+
+    async def session():
+        events.append("enter")
+        try:
+            yield
+        finally:
+            cleanup_started.set()
+            await release.wait()
+            events.append("cleanup end")
+
+    @app.get("/")
+    async def endpoint(_: Annotated[None, Depends(session, scope=scope)]):
+        entered.set()
+        await anyio.sleep_forever()
+
+    async def main():
+        with anyio.fail_after(5):
+            async with _asgi_client(app) as client, anyio.create_task_group() as group:
+                done = anyio.Event()
+
+                async def request():
+                    with anyio.CancelScope() as cancel:
+                        holder.append(cancel)
+                        await client.get("/")
+                    done.set()
+
+                holder: list[anyio.CancelScope] = []
+                group.start_soon(request)
+                await entered.wait()
+                holder[0].cancel()
+                await cleanup_started.wait()
+                await anyio.wait_all_tasks_blocked()
+                # The exit code is waiting: the cancelled request is not over yet.
+                assert not done.is_set()
+                release.set()
+                await done.wait()
+                assert holder[0].cancelled_caught
+
+    anyio.run(main)
+    assert events == ["enter", "cleanup end"]
+
+
+@pytest.mark.parametrize("function_first", [False, True])
+def test_route_dependencies_keep_their_scope(function_first):
+    events = []
+    app = App()
+
+    async def function_dep():
+        yield
+        events.append("function exit")
+
+    async def request_dep():
+        yield
+        events.append("request exit")
+
+    deps = [Depends(function_dep, scope="function"), Depends(request_dep)]
+    if not function_first:
+        deps.reverse()
+
+    @app.get("/", dependencies=deps)
+    async def endpoint():
+        events.append("handler")
+        return "ok"
+
+    async def main():
+        async with _asgi_client(app) as client:
+            assert (await client.get("/")).json() == "ok"
+
+    anyio.run(main)
+    assert events == ["handler", "function exit", "request exit"]
+
+
+def test_sync_generator_exit_runs_on_a_worker_thread():
+    import threading
+
+    threads = []
+    app = App()
+
+    def resource():
+        threads.append(threading.current_thread())
+        yield "r"
+        # Only possible on an AnyIO worker thread.
+        anyio.from_thread.run(anyio.sleep, 0)
+        threads.append(threading.current_thread())
+
+    @app.get("/")
+    async def endpoint(r: Annotated[str, Depends(resource)]):
+        return r
+
+    async def main():
+        async with _asgi_client(app) as client:
+            assert (await client.get("/")).json() == "r"
+
+    anyio.run(main)
+    assert len(threads) == 2
+    assert threading.main_thread() not in threads
+
+
+def test_request_without_body_headers_is_not_read():
+    app = App()
+
+    @app.get("/")
+    async def endpoint():
+        return "ok"
+
+    sent = []
+
+    async def receive():
+        raise AssertionError("a request without Content-Length has no body to read")
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": "/", "query_string": b"", "headers": []}
+    anyio.run(app, scope, receive, send)
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b'"ok"'
+
+
+def test_websocket_route_without_a_websocket_parameter_runs_its_dependencies():
+    events = []
+    app = App()
+
+    async def guard():
+        events.append("guard")
+        yield
+        events.append("guard exit")
+
+    @app.websocket("/ws", dependencies=[Depends(guard)])
+    async def endpoint():
+        events.append("handler")
+
+    sent = []
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    async def send(message):
+        sent.append(message["type"])
+
+    scope = {"type": "websocket", "path": "/ws", "query_string": b"", "headers": []}
+    anyio.run(app, scope, receive, send)
+    assert events == ["guard", "handler", "guard exit"]
+    assert sent[-1] == "websocket.close"
