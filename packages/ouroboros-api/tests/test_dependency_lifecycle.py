@@ -195,3 +195,101 @@ def test_websocket_route_without_a_websocket_parameter_runs_its_dependencies():
     anyio.run(app, scope, receive, send)
     assert events == ["guard", "handler", "guard exit"]
     assert sent[-1] == "websocket.close"
+
+
+def test_wrapped_and_partial_dependencies_run_as_what_they_wrap():
+    import functools
+
+    from ouroboros.api import TestClient
+
+    def passthrough(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    @passthrough
+    async def wrapped_async(q: str = "a"):
+        return f"async {q}"
+
+    @passthrough
+    async def wrapped_gen():
+        yield "gen"
+
+    async def prefixed(prefix: str, q: str = "b"):
+        return f"{prefix} {q}"
+
+    app = App()
+
+    @app.get("/")
+    async def endpoint(
+        a: Annotated[str, Depends(wrapped_async)],
+        g: Annotated[str, Depends(wrapped_gen)],
+        p: Annotated[str, Depends(functools.partial(prefixed, "partial"))],
+    ):
+        return [a, g, p]
+
+    with TestClient(app) as client:
+        assert client.get("/?q=x").json() == ["async x", "gen", "partial x"]
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_contextmanager_in_threadpool_exits_even_when_cancelled(backend):
+    import threading
+
+    from ouroboros.api.concurrency import contextmanager_in_threadpool
+
+    class Recording:
+        def __init__(self):
+            self.threads = []
+            self.exits = []
+
+        def __enter__(self):
+            self.threads.append(threading.get_ident())
+            return "value"
+
+        def __exit__(self, kind, exc, tb):
+            self.threads.append(threading.get_ident())
+            self.exits.append(kind)
+            return False
+
+    cm = Recording()
+
+    async def main():
+        with anyio.CancelScope() as scope:
+            async with contextmanager_in_threadpool(cm) as value:
+                assert value == "value"
+                scope.cancel()
+                await anyio.sleep(0)
+        assert scope.cancelled_caught
+        # The exit saw the cancellation.
+        assert cm.exits == [anyio.get_cancelled_exc_class()]
+
+    anyio.run(main, backend=backend)
+    assert len(cm.threads) == 2
+    assert threading.get_ident() not in cm.threads
+
+
+def test_testclient_returns_after_the_request_scope_exit_code():
+    import time
+
+    from ouroboros.api import TestClient
+
+    state = {"closed": False}
+    app = App()
+
+    def session():
+        yield
+        time.sleep(0.05)  # on a worker thread
+        state["closed"] = True
+
+    @app.get("/")
+    def endpoint(_: Annotated[None, Depends(session)]):
+        return "ok"
+
+    with TestClient(app) as client:
+        for _ in range(3):
+            state["closed"] = False
+            assert client.get("/").json() == "ok"
+            assert state["closed"]

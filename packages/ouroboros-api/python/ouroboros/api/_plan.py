@@ -25,7 +25,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from ouroboros.api._param_models import ModelSource, form_union_models
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
-from ouroboros.api.concurrency import DependencyConcurrency
+from ouroboros.api.concurrency import DependencyConcurrency, ThreadedContext
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
 from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query, _pattern_text
@@ -308,13 +308,42 @@ class Dependant:
         return all(s[1] == "value" for s in self.slots)
 
 
+def _impartial(call: Any) -> Any:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return call
+
+
+def _call_views(call: Any) -> list[Any]:
+    """What decides how ``call`` runs, as FastAPI looks: the callable without
+    its ``functools.partial`` layers, what ``functools.wraps`` wrapped, and
+    (not for classes) their ``__call__`` methods likewise."""
+    base = _impartial(call)
+    try:
+        unwrapped = inspect.unwrap(base)
+    except ValueError:  # a __wrapped__ cycle
+        unwrapped = base
+    views = [base, unwrapped]
+    if inspect.isclass(unwrapped):
+        return views
+    for owner in (base, unwrapped):
+        method = getattr(owner, "__call__", None)  # noqa: B004 - the method itself is inspected
+        if method is not None:
+            method = _impartial(method)
+            try:
+                views.extend([method, inspect.unwrap(method)])
+            except ValueError:
+                views.append(method)
+    return views
+
+
 def _call_kind(call: Callable[..., Any]) -> str:
-    target = call if inspect.isroutine(call) or isinstance(call, type) else type(call).__call__
-    if inspect.isasyncgenfunction(target):
+    views = _call_views(call)
+    if any(inspect.isasyncgenfunction(v) for v in views):
         return "asyncgen"
-    if inspect.isgeneratorfunction(target):
+    if any(inspect.isgeneratorfunction(v) for v in views):
         return "gen"
-    if inspect.iscoroutinefunction(target):
+    if any(inspect.iscoroutinefunction(v) for v in views):
         return "async"
     return "sync"
 
@@ -783,7 +812,7 @@ class _Solver:
             return await stack.enter_async_context(cm)
         # A sync generator enters and exits on a worker thread, as its body may block.
         return await stack.enter_async_context(
-            _ThreadedContext(contextlib.contextmanager(dep.call)(**kwargs), self.pool, shield is not None)
+            ThreadedContext(contextlib.contextmanager(dep.call)(**kwargs), self.pool, shield is not None)
         )
 
     def _cleanup_scope(self) -> Any:
@@ -830,28 +859,6 @@ class _ShieldedExit:
         # A task group inside the dependency may have swallowed the cancellation.
         await anyio.lowlevel.checkpoint_if_cancelled()
         return bool(handled)
-
-
-class _ThreadedContext:
-    """A sync context manager entered and exited on worker threads; with
-    ``shield`` (under ASGI) its exit is not interrupted by cancellation."""
-
-    __slots__ = ("cm", "pool", "shield")
-
-    def __init__(self, cm: Any, pool: SyncPool | None, shield: bool) -> None:
-        self.cm, self.pool, self.shield = cm, pool, shield
-
-    async def __aenter__(self) -> Any:
-        return await run_sync(self.pool, self.cm.__enter__)
-
-    async def __aexit__(self, kind: Any, exc: Any, tb: Any) -> bool:
-        leave = functools.partial(self.cm.__exit__, kind, exc, tb)
-        if not self.shield:
-            return bool(await run_sync(self.pool, leave))
-        import anyio
-
-        with anyio.CancelScope(shield=True):
-            return bool(await run_sync(self.pool, leave))
 
 
 def build_invoke(
@@ -1026,6 +1033,14 @@ async def _close_late(late: contextlib.AsyncExitStack) -> None:
         await late.aclose()
     except Exception:
         logging.getLogger("ouroboros.api").exception("a yield dependency failed after the response was sent")
+
+
+async def after_response_settled() -> None:
+    """Wait for this loop's work that runs after responses (request-scoped
+    exit code, background tasks), including work those start meanwhile."""
+    loop = asyncio.get_running_loop()
+    while pending := [t for t in _background_runs if t.get_loop() is loop and not t.done()]:
+        await asyncio.wait(pending)
 
 
 def _positional_in_order(dep: Dependant) -> bool:

@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack as AsyncExitStack
 from contextlib import asynccontextmanager as asynccontextmanager
 from typing import Any, NamedTuple, TypeVar
 
-from ouroboros.api._threads import SyncPool
+from ouroboros.api._threads import SyncPool, run_sync
 
 __all__ = [
     "AsyncExitStack",
@@ -31,32 +31,74 @@ _POOL = SyncPool()
 _DONE = object()
 
 
+def _in_anyio_task() -> bool:
+    """Whether AnyIO can run here: inside an asyncio Task, or under another
+    library (trio). The built-in server runs a handler's first step outside
+    a Task; calls made there use the module's own pool."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return asyncio.current_task(loop) is not None
+
+
 async def run_in_threadpool(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``await run_in_threadpool(f, x)``: ``f(x)`` on a worker thread."""
-    return await _POOL.run(functools.partial(func, *args, **kwargs))
+    """``await run_in_threadpool(f, x)``: ``f(x)`` on a worker thread (AnyIO's,
+    as under Starlette, so ``anyio.from_thread`` works inside)."""
+    call = functools.partial(func, *args, **kwargs)
+    if _in_anyio_task():
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(call)
+    return await _POOL.run(call)
 
 
 async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
     """Iterate a blocking iterator, each ``next()`` on a worker thread."""
     it = iter(iterator)
     while True:
-        item = await _POOL.run(functools.partial(next, it, _DONE))
+        item = await run_in_threadpool(next, it, _DONE)
         if item is _DONE:
             return
         yield item  # type: ignore[misc]
 
 
-@asynccontextmanager
-async def contextmanager_in_threadpool(cm: contextlib.AbstractContextManager[T]) -> AsyncIterator[T]:
-    """Enter and exit a blocking context manager on worker threads."""
-    value = await _POOL.run(cm.__enter__)
-    try:
-        yield value
-    except BaseException as exc:
-        if not await _POOL.run(functools.partial(cm.__exit__, type(exc), exc, exc.__traceback__)):
-            raise
-    else:
-        await _POOL.run(functools.partial(cm.__exit__, None, None, None))
+class ThreadedContext:
+    """A blocking context manager entered and exited on worker threads.
+
+    With ``use_anyio`` (AnyIO can run: under ASGI, trio, or any Task), entry
+    waits for AnyIO's thread capacity and can be cancelled while it waits;
+    exit runs shielded from cancellation on a thread of its own limiter, so
+    a cancelled caller still closes what it opened and a full pool cannot
+    hold the exit back. Otherwise both run on ``pool``.
+    """
+
+    __slots__ = ("cm", "pool", "use_anyio")
+
+    def __init__(self, cm: contextlib.AbstractContextManager[T], pool: SyncPool | None, use_anyio: bool) -> None:
+        self.cm, self.pool, self.use_anyio = cm, pool, use_anyio
+
+    async def __aenter__(self) -> Any:
+        if self.use_anyio:
+            import anyio.to_thread
+
+            return await anyio.to_thread.run_sync(self.cm.__enter__)
+        return await run_sync(self.pool, self.cm.__enter__)
+
+    async def __aexit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        leave = functools.partial(self.cm.__exit__, kind, exc, tb)
+        if not self.use_anyio:
+            return bool(await run_sync(self.pool, leave))
+        import anyio
+        import anyio.to_thread
+
+        with anyio.CancelScope(shield=True):
+            return bool(await anyio.to_thread.run_sync(leave, limiter=anyio.CapacityLimiter(1)))
+
+
+def contextmanager_in_threadpool(cm: contextlib.AbstractContextManager[T]) -> ThreadedContext:
+    """Enter and exit a blocking context manager on worker threads (``async with``)."""
+    return ThreadedContext(cm, _POOL, _in_anyio_task())
 
 
 async def run_until_first_complete(*calls: tuple[Callable[..., Any], dict[str, Any]]) -> None:

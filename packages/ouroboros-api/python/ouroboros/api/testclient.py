@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import contextlib
 import functools
 import ssl
@@ -181,6 +182,23 @@ class _Server:
     def running(self) -> bool:
         return self.thread is not None
 
+    def settle(self, timeout: float = 10) -> None:
+        """Wait (at most ``timeout`` seconds) for the work the server runs
+        after its responses."""
+        from ouroboros.api._plan import after_response_settled
+
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            done = asyncio.run_coroutine_threadsafe(after_response_settled(), loop)
+        except RuntimeError:  # the loop closed meanwhile
+            return
+        try:
+            done.result(timeout)
+        except concurrent.futures.TimeoutError:
+            done.cancel()
+
     def stop(self) -> None:
         """Close the connections, stop the server gracefully (lifespan
         shutdown runs) and wait for its thread."""
@@ -351,7 +369,13 @@ class TestClient:
         # method keeps it (and so its server) alive until the call returns.
         @functools.wraps(attr)
         def call(*args: Any, **kwargs: Any) -> Any:
-            return getattr(self._ensure().client, name)(*args, **kwargs)
+            running = self._ensure()
+            result = getattr(running.client, name)(*args, **kwargs)
+            if name != "stream":
+                # As under Starlette's TestClient, the call returns once the
+                # app is done with the request (exit code, background tasks).
+                running.settle()
+            return result
 
         return call
 
