@@ -293,3 +293,76 @@ def test_testclient_returns_after_the_request_scope_exit_code():
             state["closed"] = False
             assert client.get("/").json() == "ok"
             assert state["closed"]
+
+
+def test_overrides_changed_between_requests_apply():
+    from ouroboros.api import TestClient
+
+    async def real(q: str):
+        return f"real {q}"
+
+    async def fake(k: str = "none"):
+        return f"fake {k}"
+
+    app = App()
+
+    @app.get("/")
+    async def endpoint(v: Annotated[str, Depends(real)]):
+        return v
+
+    client = TestClient(app)
+    assert client.get("/?q=1").json() == "real 1"
+    app.dependency_overrides[real] = fake
+    # The override's own parameters are read, the original's no longer required.
+    assert client.get("/?k=2").json() == "fake 2"
+    app.dependency_overrides = {}
+    assert client.get("/").status_code == 422
+    client.close()
+
+    async def main():
+        async with _asgi_client(app) as asgi:
+            assert (await asgi.get("/?q=3")).json() == "real 3"
+            app.dependency_overrides[real] = fake
+            assert (await asgi.get("/")).json() == "fake none"
+            app.dependency_overrides.clear()
+
+    anyio.run(main)
+
+
+def test_router_lifespans_events_and_state():
+    import contextlib
+
+    from ouroboros.api import Request, TestClient
+
+    events = []
+
+    @contextlib.asynccontextmanager
+    async def app_life(app):
+        events.append("app start")
+        yield {"shared": "app", "app": True}
+        events.append("app stop")
+
+    def router_life(app):  # a bare sync generator, as Starlette accepts
+        events.append("router start")
+        yield {"shared": "router", "router": True}
+        events.append("router stop")
+
+    sub = APIRouter(on_startup=[lambda: events.append("sub startup")], on_shutdown=[lambda: events.append("sub down")])
+    router = APIRouter(lifespan=router_life)
+    router.include_router(sub)
+    app = App(lifespan=app_life)
+
+    @router.get("/state")
+    async def state(request: Request):
+        return {"app": request.state.app, "router": request.state.router, "shared": request.state.shared}
+
+    app.include_router(router)
+    with TestClient(app) as client:
+        assert events == ["sub startup", "app start", "router start"]
+        # The outer (app) lifespan's keys win.
+        assert client.app_state == {"shared": "app", "app": True, "router": True}
+        assert client.get("/state").json() == {"app": True, "router": True, "shared": "app"}
+        assert app.state.shared == "app"
+    assert events[3:] == ["sub down", "router stop", "app stop"]
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
+        router.on_event("startup")

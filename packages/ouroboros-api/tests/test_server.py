@@ -226,9 +226,12 @@ def test_lifespan_runs_around_serving():
 
     life = App(lifespan=lifespan)
 
-    @life.on_event("startup")
     async def started():
         seen.append("on_startup")
+
+    # Deprecated as in FastAPI (lifespan is the way); it still works.
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
+        life.on_event("startup")(started)
 
     @life.get("/state")
     async def state():

@@ -296,6 +296,8 @@ def make_request_factory(app: App) -> Callable[[Any], Request]:
     def make_request(data: Any) -> Request:
         request = Request(data)
         request.app = app
+        if app.lifespan_state:
+            request.state.update(app.lifespan_state)
         return request
 
     return make_request

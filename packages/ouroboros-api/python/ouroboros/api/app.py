@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import to_plain
+from ouroboros.api.datastructures import State
 from ouroboros.api.exceptions import HTTPException
 from ouroboros.api.params import Depends
 from ouroboros.api.responses import HTMLResponse, JSONResponse, Response
@@ -102,6 +103,9 @@ class App(APIRouter):
             routes=routes,
             include_in_schema=include_in_schema,
             generate_unique_id_function=generate_unique_id_function,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            lifespan=lifespan,
         )
         self.debug = debug
         self.summary = summary
@@ -127,15 +131,15 @@ class App(APIRouter):
         self.redoc_url = redoc_url
         self.openapi_url = openapi_url
         self.app_dependencies = list(dependencies or [])
-        self.lifespan = lifespan
-        self.on_startup = list(on_startup or [])
-        self.on_shutdown = list(on_shutdown or [])
         self.exception_handlers: dict[type, Callable[..., Any]] = {}
         # Replacements for dependencies, applied when the server is built
         # (set them before `TestClient(app)` / `serve()`).
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[Any] = []
-        self.state: dict[str, Any] = {}
+        self.state = State()
+        # What the lifespans yielded (Starlette's lifespan state): each
+        # request's `request.state` starts as a copy of it.
+        self.lifespan_state: dict[str, Any] = {}
         self._openapi_schema: dict[str, Any] | None = None
         self._server: Any = None
         self._docs_added = False
@@ -183,15 +187,6 @@ class App(APIRouter):
             self.exception_handlers[HTTPException] = by_status
         else:
             self.exception_handlers[exc_class] = handler
-
-    def on_event(self, event: str) -> Callable[[F], F]:
-        """``@app.on_event("startup" | "shutdown")`` (prefer ``lifespan``)."""
-
-        def decorator(func: F) -> F:
-            (self.on_startup if event == "startup" else self.on_shutdown).append(func)
-            return func
-
-        return decorator
 
     def add_middleware(self, middleware: Any) -> None:
         """Add a middleware instance; the last one added runs outermost."""
@@ -405,20 +400,23 @@ class App(APIRouter):
 
     @contextlib.asynccontextmanager
     async def run_lifespan(self) -> AsyncIterator[None]:
-        """Run startup hooks and the lifespan context; shutdown on exit."""
+        """Run startup hooks and the lifespan contexts (the app's, then its
+        included routers'); shutdown on exit."""
         for hook in self.on_startup:
             result = hook()
             if inspect.isawaitable(result):
                 await result
         async with contextlib.AsyncExitStack() as stack:
-            if self.lifespan is not None:
-                context = self.lifespan(self)
-                if inspect.isasyncgen(context):
-                    # A bare async generator function, as Starlette accepts.
-                    context = contextlib.asynccontextmanager(lambda gen=context: gen)()
-                state = await stack.enter_async_context(context)
-                if isinstance(state, dict):
-                    self.state.update(state)
+            merged: dict[str, Any] = {}
+            for lifespan in [self.lifespan, *self.included_lifespans]:
+                if lifespan is None:
+                    continue
+                state = await stack.enter_async_context(_lifespan_context(lifespan(self)))
+                # An outer lifespan's keys win over an inner one's.
+                for key, value in (state or {}).items():
+                    merged.setdefault(key, value)
+            self.lifespan_state = merged
+            self.state.update(merged)
             try:
                 yield
             finally:
@@ -583,3 +581,27 @@ def _wrap_response_class(invoke: Callable[..., Any], cls: type, status: int | No
         return cls(result, **extra)
 
     return with_class
+
+
+def _lifespan_context(context: Any) -> Any:
+    """A lifespan's result as an async context manager: bare async or sync
+    generators (functions that ``yield`` without a decorator) are wrapped,
+    as Starlette accepts them."""
+    if inspect.isasyncgen(context):
+        return contextlib.asynccontextmanager(lambda: context)()
+    if inspect.isgenerator(context):
+        return _SyncLifespan(contextlib.contextmanager(lambda: context)())
+    if not hasattr(context, "__aenter__") and hasattr(context, "__enter__"):
+        return _SyncLifespan(context)
+    return context
+
+
+class _SyncLifespan:
+    def __init__(self, cm: Any) -> None:
+        self.cm = cm
+
+    async def __aenter__(self) -> Any:
+        return self.cm.__enter__()
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return self.cm.__exit__(*exc)

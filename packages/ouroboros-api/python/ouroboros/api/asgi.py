@@ -40,9 +40,15 @@ class ASGIAdapter:
         self.on_error: Callable[..., Any] | None = None
         self.lifespan_stack: contextlib.AsyncExitStack | None = None
         self.read_limit: int | None = None
+        self.overrides: dict[Any, Any] = {}
 
     def _build(self) -> None:
+        if self.server is not None and self.overrides != self.app.dependency_overrides:
+            # Routes are compiled with the overrides: compiled again when they change.
+            self.server = None
+            self.read_limit = None
         if self.server is None:
+            self.overrides = dict(self.app.dependency_overrides)
             self.server = self.app.build_server(native_middleware=False, max_body_size=self.max_body_size)
             self.routes = self.app._compiled_routes
             self.on_error = _serve.make_on_error(self.app)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["FormData", "UploadFile"]
+__all__ = ["FormData", "State", "UploadFile"]
 
 
 class URL(str):
@@ -231,3 +231,23 @@ class DefaultPlaceholder:
 def Default(value: Any) -> Any:
     """Mark ``value`` as a default (see `DefaultPlaceholder`)."""
     return DefaultPlaceholder(value)
+
+
+class State(dict):  # type: ignore[type-arg]
+    """``app.state`` and ``request.state``: a dict whose keys are also
+    attributes (``app.state.db`` and ``app.state["db"]``), as Starlette's."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"'State' object has no attribute {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self[name]
+        except KeyError:
+            raise AttributeError(name) from None

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ouroboros.api import _api
-from ouroboros.api.datastructures import URL
+from ouroboros.api.datastructures import URL, State
 
 __all__ = ["HTTPConnection", "Headers", "Request"]
 
@@ -56,7 +56,7 @@ class Request:
         self._headers: Headers | None = None
         self._query: dict[str, str] | None = None
         self._cookies: dict[str, str] | None = None
-        self.state: dict[str, Any] = {}
+        self.state = State()
         self.app: Any = None
 
     @property

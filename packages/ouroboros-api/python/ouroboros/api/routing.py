@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -150,6 +151,9 @@ class APIRouter:
         max_body_size: int | None = None,
         form_limits: _FormLimits | None = None,
         strict_content_type: bool | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             from ouroboros.core import InvalidArgumentError
@@ -173,6 +177,30 @@ class APIRouter:
         # Static frontend builds served after every route (`frontend`).
         self.frontends: list[Frontend] = []
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
+        # Startup/shutdown hooks and lifespans, included routers' too: the
+        # app runs them all (its own lifespan outermost, then each included
+        # router's in inclusion order).
+        self.on_startup = list(on_startup or [])
+        self.on_shutdown = list(on_shutdown or [])
+        self.lifespan = lifespan
+        self.included_lifespans: list[Callable[[Any], Any]] = []
+
+    def add_event_handler(self, event_type: str, func: Callable[[], Any]) -> None:
+        """Run ``func`` at ``"startup"`` or ``"shutdown"``."""
+        if event_type not in ("startup", "shutdown"):
+            raise ValueError(f"unknown event {event_type!r}: 'startup' or 'shutdown'")
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(func)
+
+    def on_event(self, event_type: str) -> Callable[[F], F]:
+        """``@router.on_event("startup" | "shutdown")``: deprecated, as in
+        FastAPI (use ``lifespan``); warns with ``DeprecationWarning``."""
+        warnings.warn("on_event is deprecated, use lifespan event handlers instead.", DeprecationWarning, stacklevel=2)
+
+        def decorator(func: F) -> F:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
 
     def add_api_route(
         self,
@@ -349,6 +377,11 @@ class APIRouter:
         """
         max_body_size = validate_body_size(max_body_size)
         form_limits = _validate_form_limits(form_limits)
+        self.on_startup.extend(router.on_startup)
+        self.on_shutdown.extend(router.on_shutdown)
+        if router.lifespan is not None:
+            self.included_lifespans.append(router.lifespan)
+        self.included_lifespans.extend(router.included_lifespans)
         self.frontends.extend(
             f.under(self.prefix + prefix, [*self.dependencies, *(dependencies or [])]) for f in router.frontends
         )

@@ -130,6 +130,8 @@ class _Server:
         self.client: httpx.Client | None = None
         self.error: BaseException | None = None
         self.base_url = ""
+        # The routes are compiled with the overrides of this moment.
+        self.overrides = dict(app.dependency_overrides)
 
     def start(
         self, client_base_url: str, client_options: dict[str, Any], reraise: Callable[[httpx.Response], None]
@@ -266,6 +268,11 @@ class TestClient:
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
     @property
+    def app_state(self) -> dict[str, Any]:
+        """What the app's lifespans yielded (Starlette's lifespan state)."""
+        return self.app.lifespan_state
+
+    @property
     def base_url(self) -> str:
         """The running server's address (empty before the first start)."""
         return self._running.base_url if self._running is not None else ""
@@ -300,8 +307,14 @@ class TestClient:
         return running
 
     def _ensure(self) -> _Server:
-        """The running server, started without the lifespan when needed."""
+        """The running server, started without the lifespan when needed (and
+        built again when ``app.dependency_overrides`` changed since it started)."""
         running = self._running
+        if running is not None and running.running and running.overrides != self.app.dependency_overrides:
+            lifespan = running.lifespan
+            self.close()
+            if lifespan:
+                return self._launch(lifespan=True)
         if running is not None and running.running:
             if not running.lifespan:
                 with _idle_lock:
@@ -456,6 +469,11 @@ class AsyncTestClient:
     def __init__(self, app: App, **serve_options: Any) -> None:
         self._server = TestClient(app, **serve_options)
         self._client: httpx.AsyncClient | None = None
+
+    @property
+    def app_state(self) -> dict[str, Any]:
+        """What the app's lifespans yielded (Starlette's lifespan state)."""
+        return self.app.lifespan_state
 
     @property
     def base_url(self) -> str:
