@@ -10,18 +10,22 @@ yet (models, enums, dates) gets a *converter* that runs on the loop thread.
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import contextlib
 import contextvars
 import copy
 import dataclasses
 import functools
 import inspect
+import json
 import logging
 import types
 import typing
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from ouroboros.api import _api, _threads
+from ouroboros.api._encoding import to_plain
 from ouroboros.api._param_models import ModelSource, form_union_models
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
@@ -221,6 +225,80 @@ class ResponsePlan:
         )
 
 
+_STREAM_ORIGINS = {
+    collections.abc.AsyncIterable,
+    collections.abc.AsyncIterator,
+    collections.abc.AsyncGenerator,
+    collections.abc.Iterable,
+    collections.abc.Iterator,
+    collections.abc.Generator,
+}
+
+
+def stream_item_type(route: Any) -> Any:
+    """The item type a handler that yields declares (``AsyncIterable[Item]``,
+    ``Iterator[Item]``, ``Generator[Item, None, None]``...), or None."""
+    try:
+        annotation = typing.get_type_hints(route.endpoint).get("return")
+    except Exception:  # noqa: BLE001 - unresolvable forward refs: untyped items
+        return None
+    if get_origin(annotation) in _STREAM_ORIGINS and get_args(annotation):
+        return get_args(annotation)[0]
+    return None
+
+
+def make_stream(kind: str, response_class: Any, status_code: int, dump: Callable[[Any], bytes]) -> Callable[[Any], Any]:
+    """The response of a handler that yields (FastAPI 0.165): Server-Sent
+    Events under ``EventSourceResponse``, JSON Lines without a response
+    class, else the class given the generator as its content."""
+    from ouroboros.api.responses import EventSourceResponse, ServerSentEvent, StreamingResponse, format_sse_event
+
+    def encode(item: Any) -> bytes:
+        if kind == "jsonl":
+            return dump(item) + b"\n"
+        if isinstance(item, ServerSentEvent):
+            return item.encode()
+        return format_sse_event(data_str=dump(item).decode())
+
+    async def encoded_async(source: Any, encode: Callable[[Any], Any]) -> Any:
+        async for item in source:
+            yield encode(item)
+            # A generator that never awaits still lets cancellation in.
+            await _checkpoint()
+
+    def convert(source: Any) -> Any:
+        if isinstance(source, Response):
+            return source
+        if kind == "raw":
+            if hasattr(source, "__aiter__"):
+                source = encoded_async(source, lambda chunk: chunk)
+            return response_class(source, status_code=status_code)
+        body = encoded_async(source, encode) if hasattr(source, "__aiter__") else map(encode, source)
+        if kind == "sse":
+            return EventSourceResponse(body, status_code=status_code)
+        return StreamingResponse(body, status_code=status_code, media_type="application/jsonl")
+
+    return convert
+
+
+async def _checkpoint() -> None:
+    if _threads.asyncio_running():
+        await asyncio.sleep(0)
+    else:
+        import anyio.lowlevel
+
+        await anyio.lowlevel.checkpoint()
+
+
+def stream_item_dump(item_type: Any, plan_options: Any) -> Callable[[Any], bytes]:
+    """How one streamed item is written: validated against the declared
+    item type and written by the schema's serializer, else as plain JSON."""
+    if item_type is None:
+        return lambda item: json.dumps(json.loads(_api.dumps(item, to_plain))).encode()
+    plan = ResponsePlan(item_type, TypeAdapter(item_type), **plan_options)
+    return plan.dumps
+
+
 def response_model_of(route: Any) -> Any:
     """The route's ``response_model``, or its return annotation when not given
     (``None``, a ``Response`` class or no annotation: no model)."""
@@ -248,17 +326,19 @@ def response_plan(model: Any, route: Any) -> ResponsePlan | None:
         adapter: TypeAdapter[Any] = TypeAdapter(model)
     except (TypeError, ValueError, NameError):
         return None
-    return ResponsePlan(
-        model,
-        adapter,
-        by_alias=route.response_model_by_alias,
-        exclude_unset=route.response_model_exclude_unset,
-        exclude_defaults=route.response_model_exclude_defaults,
-        exclude_none=route.response_model_exclude_none,
-        include=route.response_model_include,
-        exclude=route.response_model_exclude,
-        endpoint_ctx=endpoint_context(route),
-    )
+    return ResponsePlan(model, adapter, **response_options(route), endpoint_ctx=endpoint_context(route))
+
+
+def response_options(route: Any) -> dict[str, Any]:
+    """A route's ``response_model_*`` serialisation options."""
+    return {
+        "by_alias": route.response_model_by_alias,
+        "exclude_unset": route.response_model_exclude_unset,
+        "exclude_defaults": route.response_model_exclude_defaults,
+        "exclude_none": route.response_model_exclude_none,
+        "include": route.response_model_include,
+        "exclude": route.response_model_exclude,
+    }
 
 
 def response_filter(tp: Any) -> Any:
@@ -295,7 +375,7 @@ class Dependant:
     # "dep" -> Dependant, "request"/"background"/"response" -> None.
     slots: list[tuple[str, str, Any]] = dataclasses.field(default_factory=list)
     use_cache: bool = True
-    kind: str = "async"  # async | sync | gen | asyncgen
+    kind: str = "async"  # async | sync | gen | asyncgen | stream (a handler that yields)
     # Depends(max_concurrency=N): the declaration's accounting, shared by
     # every route that uses it.
     limit: DependencyConcurrency | None = None
@@ -801,6 +881,8 @@ class _Solver:
     async def _run(self, dep: Dependant, kwargs: dict[str, Any]) -> Any:
         if dep.kind == "async":
             return await dep.call(**kwargs)
+        if dep.kind == "stream":
+            return dep.call(**kwargs)  # a handler that yields: its generator is the body
         if dep.kind == "sync":
             return await run_sync(self.pool, lambda: dep.call(**kwargs))
         stack = self._stack(dep)
@@ -868,11 +950,13 @@ def build_invoke(
     request_index: int | None,
     render: Callable[[Any, Response | None], Any],
     pool: SyncPool | None = None,
+    stream: Callable[[Any], Any] | None = None,
 ) -> tuple[Callable[..., Any], bool]:
     """The callable Rust calls with the flat values, and whether it is async.
 
     ``pre`` are the route's, routers' and app's ``dependencies=[...]``: run
     first, results unused. Sync handlers and dependencies run on ``pool``.
+    ``stream`` turns the generator of a handler that yields into its response.
     """
     fast = not pre and not builder.uses_special and request_index is None
     if fast and root.kind == "async" and len(builder.params) == len(root.slots) and _positional_in_order(root):
@@ -902,6 +986,8 @@ def build_invoke(
                 solver.stack = None
                 await _unwind(solver, exc)
                 return None
+        if stream is not None:
+            result = stream(result)
         if solver.background is not None and solver.background.tasks:
             deferred = AFTER_RESPONSE.get()
             if deferred is not None:

@@ -65,7 +65,7 @@ _STOP = object()
 
 
 def make_stream(
-    loop: asyncio.AbstractEventLoop | None, pool: SyncPool | None = None
+    loop: asyncio.AbstractEventLoop | None, pool: SyncPool | None = None, app: App | None = None
 ) -> Callable[[StreamingResponse, Any], None]:
     """The pump that feeds a streaming response's chunks to its connection.
 
@@ -89,8 +89,12 @@ def make_stream(
                 while (chunk := await run_sync(pool, step)) is not _STOP:
                     if not await _send(sink, response.encode_chunk(chunk)):
                         break
-        except Exception:
+        except Exception as exc:
             logger.exception("streaming response failed mid-body")
+            sink_errors = app._server_exceptions if app is not None else None
+            if sink_errors is not None:
+                # A TestClient with raise_server_exceptions raises it after the call.
+                sink_errors.append(exc)
         finally:
             sink.close()
             closer = getattr(response.body_iterator, "aclose", None)

@@ -269,6 +269,9 @@ class App(APIRouter):
     def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
         builder = _plan.PlanBuilder(route.path_names, self.dependency_overrides)
         root = builder.dependant(route.endpoint)
+        yields = root.kind in ("gen", "asyncgen") and "WEBSOCKET" not in route.methods
+        if yields:
+            root.kind = "stream"
         pre = [builder.declared(d) for d in [*self.app_dependencies, *route.dependencies] if d.dependency]
         request_index = None
         if builder.wants_request or always_request or "WEBSOCKET" in route.methods:
@@ -286,14 +289,25 @@ class App(APIRouter):
             )
             request_index = len(builder.params) - 1
         builder.finish()
-        model = _plan.response_model_of(route)
+        model = None if yields and route.response_model is _plan.INFERRED else _plan.response_model_of(route)
         filter_desc = _plan.response_filter(model) if model is not None else None
         plan = _plan.response_plan(model, route)
         status = route.status_code or 200
         body_of = plan.dumps if plan is not None else (lambda result: _api.dumps(result, to_plain, filter_desc))
         custom_class = route.response_class if route.response_class not in (None, JSONResponse) else None
         render = _plan.make_render(body_of, status, custom_class)
-        invoke, is_async = _plan.build_invoke(root, pre, builder, request_index, render, self.thread_pool)
+        stream = None
+        if yields:
+            from ouroboros.api.responses import EventSourceResponse
+
+            is_sse = isinstance(route.response_class, type) and issubclass(route.response_class, EventSourceResponse)
+            kind = "sse" if is_sse else "jsonl" if route.response_class is None else "raw"
+            item = _plan.stream_item_type(route) if kind != "raw" else None
+            dump = _plan.stream_item_dump(item, _plan.response_options(route))
+            stream = _plan.make_stream(kind, route.response_class, status, dump)
+        invoke, is_async = _plan.build_invoke(
+            root, pre, builder, request_index, render, self.thread_pool, stream=stream
+        )
         uploads = [i for i, p in enumerate(builder.params) if p.get("source") == "file"]
         if uploads:
             invoke = _plan.close_uploads_after(invoke, uploads)
@@ -362,7 +376,7 @@ class App(APIRouter):
             "access_log": _serve.access_log,
             "ws_deliver": deliver,
             "response_class": Response,
-            "stream": _serve.make_stream(loop, self.thread_pool),
+            "stream": _serve.make_stream(loop, self.thread_pool, self),
             "router_answer": _serve.make_router_answer(python_mw, self.frontends, self._frontend_guards()),
         }
         self._compiled_routes = routes

@@ -276,33 +276,56 @@ class FileResponse(StreamingResponse):
 
 
 class ServerSentEvent:
-    """One Server-Sent Event.
+    """One Server-Sent Event (``fastapi.sse.ServerSentEvent``).
 
     Args:
-        data: The payload; non-strings are sent as JSON.
-        event: The event name (``event:`` line).
-        id: The event id (``id:`` line).
-        retry: Reconnection delay in milliseconds.
+        data: The payload, always sent as JSON (``"hello"`` goes out quoted).
+        raw_data: A payload sent as it is (text, HTML, CSV); not with ``data``.
+        event: The event name (``event:`` line, one line).
+        id: The event id (``id:`` line, one line, no NUL).
+        retry: Reconnection delay in milliseconds (a non-negative integer).
         comment: A comment line (``: ...``), e.g. for keep-alives.
+
+    Raises:
+        ValueError: A field breaks one of the rules above.
     """
 
     def __init__(
         self,
         data: Any = None,
         *,
+        raw_data: str | None = None,
         event: str | None = None,
         id: str | None = None,
         retry: int | None = None,
         comment: str | None = None,
     ) -> None:
-        self.data, self.event, self.id, self.retry, self.comment = data, event, id, retry, comment
+        if data is not None and raw_data is not None:
+            raise ValueError(
+                "Cannot set both 'data' and 'raw_data' on the same ServerSentEvent: 'data' is sent as JSON, "
+                "'raw_data' as it is"
+            )
+        for name, value in (("event", event), ("id", id)):
+            if value is not None and ("\r" in value or "\n" in value):
+                raise ValueError(f"SSE '{name}' must be a single line")
+        if id is not None and "\0" in id:
+            raise ValueError("SSE 'id' must not contain null characters")
+        if retry is not None and (isinstance(retry, bool) or not isinstance(retry, int) or retry < 0):
+            raise ValueError(f"SSE 'retry' must be a non-negative integer of milliseconds, got {retry!r}")
+        self.data, self.raw_data, self.event, self.id, self.retry, self.comment = (
+            data,
+            raw_data,
+            event,
+            id,
+            retry,
+            comment,
+        )
 
     def encode(self) -> bytes:
-        data = None
-        if self.data is not None:
-            data = (
-                self.data if isinstance(self.data, str) else json.dumps(to_plain_deep(self.data), separators=(",", ":"))
-            )
+        data = self.raw_data
+        if data is None and self.data is not None:
+            dump_json = getattr(self.data, "model_dump_json", None)
+            data = dump_json() if callable(dump_json) else json.dumps(to_plain_deep(self.data))
         return format_sse_event(data_str=data, event=self.event, id=self.id, retry=self.retry, comment=self.comment)
 
 
@@ -351,6 +374,8 @@ class EventSourceResponse(StreamingResponse):
         self.set_header("x-accel-buffering", "no")
 
     def encode_chunk(self, chunk: Any) -> bytes:
+        if isinstance(chunk, (bytes, bytearray, memoryview)):
+            return bytes(chunk)  # an event already in the wire format
         if not isinstance(chunk, ServerSentEvent):
             chunk = ServerSentEvent(chunk)
         return chunk.encode()

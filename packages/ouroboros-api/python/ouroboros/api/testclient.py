@@ -386,8 +386,14 @@ class TestClient:
             result = getattr(running.client, name)(*args, **kwargs)
             if name != "stream":
                 # As under Starlette's TestClient, the call returns once the
-                # app is done with the request (exit code, background tasks).
+                # app is done with the request (exit code, background tasks),
+                # and raises what failed meanwhile (a body that broke mid-stream).
                 running.settle()
+                sink = self.app._server_exceptions
+                if sink and self.raise_server_exceptions:
+                    exc = sink.pop(0)
+                    sink.clear()
+                    raise exc
             return result
 
         return call
