@@ -366,3 +366,28 @@ def test_router_lifespans_events_and_state():
     assert events[3:] == ["sub down", "router stop", "app stop"]
     with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
         router.on_event("startup")
+
+
+def test_a_dependency_that_swallows_the_error_leaves_a_500():
+    from ouroboros.api import TestClient
+    from ouroboros.api.exceptions import FastAPIError
+
+    events = []
+    app = App()
+
+    def careless():
+        try:
+            yield "v"
+        except ValueError:
+            events.append("caught")  # and not raised again
+
+    @app.get("/")
+    def endpoint(v: Annotated[str, Depends(careless)]):
+        raise ValueError("boom")
+
+    with TestClient(app) as client, pytest.raises(FastAPIError, match="did not raise it again"):
+        client.get("/")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/")
+        assert r.status_code == 500
+    assert events == ["caught", "caught"]

@@ -2,11 +2,13 @@
 Events under `EventSourceResponse`, the generator as the body of any other
 response class; items checked against the declared item type."""
 
+import asyncio
+import time
 from collections.abc import AsyncIterable, Iterable
 
 import pytest
 
-from ouroboros.api import App, TestClient
+from ouroboros.api import App, TestClient, routing
 from ouroboros.api.exceptions import ResponseValidationError
 from ouroboros.api.responses import EventSourceResponse, StreamingResponse
 from ouroboros.api.sse import ServerSentEvent
@@ -98,6 +100,43 @@ def test_an_item_the_declared_type_refuses_raises_in_the_test(client):
 def test_server_sent_event_fields_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ServerSentEvent(**kwargs)
+
+
+@app.get("/slow", response_class=EventSourceResponse)
+async def slow():
+    yield {"n": 1}
+    await asyncio.sleep(0.3)
+    yield {"n": 2}
+
+
+@app.get("/slow-sync", response_class=EventSourceResponse)
+def slow_sync():
+    yield {"n": 1}
+    time.sleep(0.3)
+    yield {"n": 2}
+
+
+@pytest.mark.parametrize("path", ["/slow", "/slow-sync"])
+def test_quiet_event_streams_send_keepalive_comments(client, monkeypatch, path):
+    monkeypatch.setattr(routing, "_PING_INTERVAL", 0.05)
+    text = client.get(path).text
+    assert text.startswith('data: {"n": 1}\n\n: ping\n\n')
+    assert text.endswith('data: {"n": 2}\n\n')
+    # Fast streams send none.
+    assert ": ping" not in client.get("/sse").text
+
+
+def test_fastapi_compat_helpers():
+    from ouroboros.api import UploadFile
+    from ouroboros.api._compat import is_bytes_sequence_annotation, is_uploadfile_sequence_annotation, v2
+    from ouroboros.validation.fields import FieldInfo
+
+    assert is_bytes_sequence_annotation(list[str] | list[bytes])
+    assert not is_bytes_sequence_annotation(list[str])
+    assert is_uploadfile_sequence_annotation(list[str] | list[UploadFile])
+    field = v2.ModelField(name="items", field_info=FieldInfo(annotation=tuple[str, ...] | None))
+    assert v2.serialize_sequence_value(field=field, value=["a", "b"]) == ("a", "b")
+    assert v2.ModelField(name="x", field_info=FieldInfo(annotation=str)).required
 
 
 @pytest.fixture(scope="module")

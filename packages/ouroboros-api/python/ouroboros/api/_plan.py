@@ -247,7 +247,9 @@ def stream_item_type(route: Any) -> Any:
     return None
 
 
-def make_stream(kind: str, response_class: Any, status_code: int, dump: Callable[[Any], bytes]) -> Callable[[Any], Any]:
+def make_stream(
+    kind: str, response_class: Any, status_code: int, dump: Callable[[Any], bytes], pool: SyncPool | None = None
+) -> Callable[[Any], Any]:
     """The response of a handler that yields (FastAPI 0.165): Server-Sent
     Events under ``EventSourceResponse``, JSON Lines without a response
     class, else the class given the generator as its content."""
@@ -273,12 +275,75 @@ def make_stream(kind: str, response_class: Any, status_code: int, dump: Callable
             if hasattr(source, "__aiter__"):
                 source = encoded_async(source, lambda chunk: chunk)
             return response_class(source, status_code=status_code)
-        body = encoded_async(source, encode) if hasattr(source, "__aiter__") else map(encode, source)
         if kind == "sse":
-            return EventSourceResponse(body, status_code=status_code)
+            events = encoded_async(source if hasattr(source, "__aiter__") else _from_sync(source, pool), encode)
+            return EventSourceResponse(_with_pings(events), status_code=status_code)
+        body = encoded_async(source, encode) if hasattr(source, "__aiter__") else map(encode, source)
         return StreamingResponse(body, status_code=status_code, media_type="application/jsonl")
 
     return convert
+
+
+class _StreamFailed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+_STREAM_END = object()
+
+
+async def _from_sync(source: Any, pool: SyncPool | None) -> Any:
+    """A blocking iterator's items, each ``next()`` on a worker thread."""
+    step = functools.partial(next, iter(source), _STREAM_END)
+    while (item := await run_sync(pool, step)) is not _STREAM_END:
+        yield item
+
+
+async def _with_pings(events: Any) -> Any:
+    """Server-Sent Events with a keep-alive comment whenever none came for
+    ``routing._PING_INTERVAL`` seconds (so proxies keep the connection).
+
+    A producer task reads the events into a one-slot queue: the wait for
+    the next one can time out without interrupting the generator, and
+    memory stays bounded. Under trio the events pass as they come.
+    """
+    from ouroboros.api import routing
+    from ouroboros.api.sse import KEEPALIVE_COMMENT
+
+    if not _threads.asyncio_running():
+        async for event in events:
+            yield event
+        return
+    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
+
+    async def produce() -> None:
+        try:
+            async for event in events:
+                await queue.put(event)
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            await queue.put(_StreamFailed(exc))
+        else:
+            await queue.put(_STREAM_END)
+
+    producer = asyncio.get_running_loop().create_task(produce())
+    try:
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), routing._PING_INTERVAL)
+            except TimeoutError:
+                yield KEEPALIVE_COMMENT
+                continue
+            if event is _STREAM_END:
+                return
+            if isinstance(event, _StreamFailed):
+                raise event.error
+            yield event
+    finally:
+        producer.cancel()
+        with contextlib.suppress(BaseException):
+            await producer
 
 
 async def _checkpoint() -> None:
@@ -973,19 +1038,20 @@ def build_invoke(
                 if not (dep.use_cache and dep.call in solver.cache):
                     solver.cache[dep.call] = await solver.call(dep, request)
             result = await solver.call(root, request)
-        except BaseException as exc:  # noqa: BLE001 - re-raised by _unwind unless a dependency handles it
+        except BaseException as exc:
             # The exception goes into the dependencies' `yield`, function
-            # scope first; one that handles it ends the request without a value.
+            # scope first; one that swallows it leaves the request without a
+            # response, which FastAPI reports as an error of the app.
             await _unwind(solver, exc)
-            return None
+            raise _swallowed(exc) from exc
         if solver.stack is not None:
             try:
                 await solver.stack.__aexit__(None, None, None)
-            except BaseException as exc:  # noqa: BLE001 - re-raised by _unwind after the request scope
+            except BaseException as exc:
                 # Function-scope exit code failed (or was cancelled): the request scope still exits.
                 solver.stack = None
                 await _unwind(solver, exc)
-                return None
+                raise _swallowed(exc) from exc
         if stream is not None:
             result = stream(result)
         if solver.background is not None and solver.background.tasks:
@@ -1020,6 +1086,18 @@ def close_uploads_after(invoke: Callable[..., Any], positions: list[int]) -> Cal
                         upload.file.close()
 
     return run
+
+
+def _swallowed(exc: BaseException) -> BaseException:
+    from ouroboros.api.exceptions import FastAPIError
+
+    return FastAPIError(
+        "Response not awaited: a dependency with yield caught the exception "
+        f"{type(exc).__name__}({exc}) (a bare except, or except Exception) and did not raise it again, so "
+        "the request has no response. Raise the exception again in the dependency (or raise an HTTPException). "
+        "FastAPI reports this as the application code raising an exception and a dependency with yield not "
+        "raising it again."
+    )
 
 
 async def _unwind(solver: _Solver, exc: BaseException) -> None:

@@ -91,10 +91,9 @@ def make_stream(
                         break
         except Exception as exc:
             logger.exception("streaming response failed mid-body")
-            sink_errors = app._server_exceptions if app is not None else None
-            if sink_errors is not None:
+            if app is not None:
                 # A TestClient with raise_server_exceptions raises it after the call.
-                sink_errors.append(exc)
+                record_server_exception(app, exc)
         finally:
             sink.close()
             closer = getattr(response.body_iterator, "aclose", None)
@@ -135,6 +134,14 @@ async def wait_for_room(loop: asyncio.AbstractEventLoop, conn: Any) -> None:
         await fut
 
 
+def record_server_exception(app: App, exc: BaseException) -> None:
+    """Keep an unhandled error for the app's `TestClient` (a few at most:
+    each client call takes them)."""
+    sink = app._server_exceptions
+    if sink is not None and len(sink) < 16:
+        sink.append(exc)
+
+
 def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
     async def on_error(exc: BaseException, request: Any) -> Response:
         if isinstance(exc, ForeignResponse):
@@ -147,10 +154,9 @@ def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
                     result = await result
                 return result
         response = default_error_response(exc)
-        sink = app._server_exceptions
-        if sink is not None and response.status_code >= 500 and not isinstance(exc, HTTPException):
+        if response.status_code >= 500 and not isinstance(exc, HTTPException):
             # A TestClient with raise_server_exceptions raises it in the test.
-            sink.append(exc)
+            record_server_exception(app, exc)
         return response
 
     return on_error

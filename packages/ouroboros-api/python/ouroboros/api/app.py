@@ -304,7 +304,7 @@ class App(APIRouter):
             kind = "sse" if is_sse else "jsonl" if route.response_class is None else "raw"
             item = _plan.stream_item_type(route) if kind != "raw" else None
             dump = _plan.stream_item_dump(item, _plan.response_options(route))
-            stream = _plan.make_stream(kind, route.response_class, status, dump)
+            stream = _plan.make_stream(kind, route.response_class, status, dump, self.thread_pool)
         invoke, is_async = _plan.build_invoke(
             root, pre, builder, request_index, render, self.thread_pool, stream=stream
         )

@@ -15,6 +15,10 @@ from ouroboros.api.utils import generate_unique_id
 
 __all__ = ["APIRoute", "APIRouter", "APIWebSocketRoute"]
 
+# Seconds without an event before a Server-Sent Events stream sends a
+# keep-alive comment (FastAPI's `fastapi.routing._PING_INTERVAL`).
+_PING_INTERVAL: float = 15.0
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

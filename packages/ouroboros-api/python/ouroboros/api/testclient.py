@@ -106,11 +106,15 @@ def _reraise_hook(app: App, enabled: bool) -> Callable[[httpx.Response], None]:
 
     def reraise(response: httpx.Response) -> None:
         sink = app._server_exceptions
-        if sink and enabled:
-            exc = sink.pop(0)
-            sink.clear()
-            response.close()
-            raise exc
+        if not sink:
+            return
+        if not enabled:
+            sink.clear()  # this client answers with the 500 (another may raise)
+            return
+        exc = sink.pop(0)
+        sink.clear()
+        response.close()
+        raise exc
 
     return reraise
 
@@ -303,7 +307,10 @@ class TestClient:
         if self._finalizer is not None:
             self._finalizer.detach()
         self._finalizer = weakref.finalize(self, running.stop)
-        self.app._server_exceptions = [] if self.raise_server_exceptions else None
+        # Unhandled errors are collected for every client of the app; each
+        # client raises them or not (two clients of one app may differ).
+        if self.app._server_exceptions is None:
+            self.app._server_exceptions = []
         return running
 
     def _ensure(self) -> _Server:
@@ -383,6 +390,10 @@ class TestClient:
         @functools.wraps(attr)
         def call(*args: Any, **kwargs: Any) -> Any:
             running = self._ensure()
+            if self.app._server_exceptions:
+                # Only what fails during this call is raised by it (not a
+                # request another client made to the server meanwhile).
+                self.app._server_exceptions.clear()
             result = getattr(running.client, name)(*args, **kwargs)
             if name != "stream":
                 # As under Starlette's TestClient, the call returns once the
@@ -390,10 +401,11 @@ class TestClient:
                 # and raises what failed meanwhile (a body that broke mid-stream).
                 running.settle()
                 sink = self.app._server_exceptions
-                if sink and self.raise_server_exceptions:
+                if sink:
                     exc = sink.pop(0)
                     sink.clear()
-                    raise exc
+                    if self.raise_server_exceptions:
+                        raise exc
             return result
 
         return call
