@@ -269,12 +269,13 @@ def default_error_response(exc: BaseException) -> Response:
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 
-def make_websocket_factory(app: App) -> Callable[[Any, Any], Any]:
+def make_websocket_factory(app: App, root_path: str = "") -> Callable[[Any, Any], Any]:
     from ouroboros.api.websockets import WebSocket
 
     def make_websocket(data: Any, conn: Any) -> WebSocket:
         ws = WebSocket(data, conn)
         ws.app = app
+        ws.root_path = root_path
         return ws
 
     return make_websocket
@@ -302,10 +303,11 @@ def wrap_websocket(invoke: Callable[..., Any], request_index: int) -> Callable[.
     return run
 
 
-def make_request_factory(app: App) -> Callable[[Any], Request]:
+def make_request_factory(app: App, root_path: str = "") -> Callable[[Any], Request]:
     def make_request(data: Any) -> Request:
         request = Request(data)
         request.app = app
+        request.root_path = root_path
         if app.lifespan_state:
             request.state.update(app.lifespan_state)
         return request

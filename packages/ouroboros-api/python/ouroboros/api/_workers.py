@@ -81,6 +81,7 @@ async def serve_workers(app: App, host: str, port: int, workers: int, options: d
             "body_read_timeout",
             "graceful_timeout",
             "keep_alive",
+            "root_path",
         )
     }
     config["access_log"] = _access_log_enabled(options["access_log"])

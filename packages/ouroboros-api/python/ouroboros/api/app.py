@@ -7,14 +7,16 @@ import contextlib
 import inspect
 import logging
 import signal
+import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import to_plain
 from ouroboros.api.datastructures import State
-from ouroboros.api.exceptions import HTTPException
+from ouroboros.api.exceptions import FastAPIDeprecationWarning, HTTPException
 from ouroboros.api.params import Depends
+from ouroboros.api.requests import Request
 from ouroboros.api.responses import HTMLResponse, JSONResponse, Response
 from ouroboros.api.routing import APIRoute, APIRouter
 from ouroboros.api.websockets import deliver
@@ -118,6 +120,13 @@ class App(APIRouter):
         self.terms_of_service = terms_of_service
         self.contact = contact
         self.license_info = license_info
+        if root_path:
+            warnings.warn(
+                "The `root_path` parameter is deprecated, as in FastAPI: configure the server's root path "
+                "instead (`app.serve(root_path=...)`, `fastapi run --root-path /api/v1`).",
+                FastAPIDeprecationWarning,
+                stacklevel=2,
+            )
         self.root_path = root_path
         self.root_path_in_servers = root_path_in_servers
         self.webhooks = webhooks if webhooks is not None else APIRouter()
@@ -219,8 +228,14 @@ class App(APIRouter):
         if self.openapi_url:
             openapi_url = self.openapi_url
 
-            async def openapi() -> JSONResponse:
-                return JSONResponse(self.openapi())
+            async def openapi(request: Request) -> JSONResponse:
+                schema = self.openapi()
+                root_path = request.root_path.rstrip("/")
+                urls = {s.get("url") for s in schema.get("servers", [])}
+                if root_path and self.root_path_in_servers and root_path not in urls:
+                    # The prefix the app is served under is where clients reach it.
+                    schema = {**schema, "servers": [{"url": root_path}, *schema.get("servers", [])]}
+                return JSONResponse(schema)
 
             self.add_api_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)
             if self.docs_url:
@@ -350,6 +365,9 @@ class App(APIRouter):
         With ``native_middleware`` the built-in middleware runs in Rust; the
         ASGI adapter turns it off to keep them in the Python chain.
         """
+        # The root path this server's requests see: `serve(root_path=)`, else the App's.
+        root_path = config.pop("root_path", None)
+        root_path = self.root_path if root_path is None else root_path
         self._add_docs_routes()
         # The ASGI path may run under trio: the loop only serves the built-in
         # server's scheduling and streaming, which that path does not use.
@@ -369,8 +387,8 @@ class App(APIRouter):
             "schedule": _serve.make_schedule(loop),
             "fallback": to_plain,
             "on_error": _serve.make_on_error(self),
-            "make_request": _serve.make_request_factory(self),
-            "make_websocket": _serve.make_websocket_factory(self),
+            "make_request": _serve.make_request_factory(self, root_path),
+            "make_websocket": _serve.make_websocket_factory(self, root_path),
             "body_error": _serve.body_error,
             "validation_error": _serve.validation_error,
             "access_log": _serve.access_log,
@@ -456,6 +474,7 @@ class App(APIRouter):
         keep_alive: bool = True,
         access_log: bool | None = None,
         lifespan: bool = True,
+        root_path: str | None = None,
     ) -> None:
         """Serve until SIGINT/SIGTERM (or ``server.shutdown()``).
 
@@ -482,6 +501,9 @@ class App(APIRouter):
             lifespan: Run the startup/shutdown hooks and the ``lifespan``
                 context (`TestClient` turns it off outside ``with``, as
                 Starlette's does).
+            root_path: The path prefix a proxy serves the app under
+                (``request.scope["root_path"]``, the first OpenAPI server);
+                routes still match the paths the proxy forwards.
 
         Raises:
             ouroboros.core.OuroborosIOError: The address cannot be bound.
@@ -501,6 +523,7 @@ class App(APIRouter):
             "graceful_timeout": graceful_timeout,
             "keep_alive": keep_alive,
             "access_log": _access_log_enabled(access_log),
+            "root_path": root_path,
         }
         await self._serve_one(
             loop, host, port, config, install_signal_handlers, started, reuse_port=False, lifespan=lifespan

@@ -88,7 +88,7 @@ class ASGIAdapter:
         # The handshake's first message is read when the handler accepts (as
         # Starlette does): dependencies run, and may fail, before that.
         conn = _AsgiConnection(receive, send)
-        make_websocket = _serve.make_websocket_factory(self.app)
+        make_websocket = _serve.make_websocket_factory(self.app, self.app.root_path)
         client = scope.get("client")
         decision = _api.asgi_dispatch(
             self.server,

@@ -58,6 +58,9 @@ class Request:
         self._cookies: dict[str, str] | None = None
         self.state = State()
         self.app: Any = None
+        # The prefix the app is served under (`serve(root_path=)`, a proxy's).
+        self.root_path = ""
+        self._scope: dict[str, Any] | None = None
 
     @property
     def method(self) -> str:
@@ -106,6 +109,30 @@ class Request:
     @property
     def client(self) -> tuple[str, int] | None:
         return self._data.client
+
+    _scope_type = "http"
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """The request as an ASGI scope (``type``, ``method``, ``path``,
+        ``root_path``, ``query_string``, ``headers``...), built on first use."""
+        if self._scope is None:
+            self._scope = {
+                "type": self._scope_type,
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": self.method,
+                "path": self.url_path,
+                "raw_path": self.url_path.encode(),
+                "root_path": self.root_path,
+                "query_string": self._data.query_string.encode("latin-1"),
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers._items],
+                "client": self.client,
+                "path_params": self.path_params,
+                "app": self.app,
+                "state": self.state,
+            }
+        return self._scope
 
     async def body(self) -> bytes:
         """The raw body (already read, within the server's size limit)."""

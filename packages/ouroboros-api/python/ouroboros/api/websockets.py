@@ -30,6 +30,8 @@ class WebSocket(Request):
     servers. Frames sent before `accept` wait for it.
     """
 
+    _scope_type = "websocket"
+
     def __init__(self, data: Any, conn: Any) -> None:
         super().__init__(data)
         self._conn = conn
