@@ -12,6 +12,8 @@ app = App()
 @app.get("/where")
 async def where(request: Request):
     scope = request.scope
+    assert scope["route"].path == "/where"
+    assert scope["endpoint"] is where
     return {"root_path": scope["root_path"], "path": scope["path"], "type": scope["type"], "method": scope["method"]}
 
 

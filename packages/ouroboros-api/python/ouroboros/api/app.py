@@ -328,6 +328,8 @@ class App(APIRouter):
             invoke = _plan.close_uploads_after(invoke, uploads)
         if custom_class is not None:
             invoke = _wrap_response_class(invoke, custom_class, route.status_code)
+        if request_index is not None:
+            invoke = _with_route(invoke, request_index, route)
         if "WEBSOCKET" in route.methods:
             assert request_index is not None
             invoke = _serve.wrap_websocket(invoke, request_index)
@@ -604,6 +606,18 @@ def _access_log_enabled(flag: bool | None) -> bool:
     if flag is not None:
         return flag
     return logging.getLogger("ouroboros.api.access").isEnabledFor(logging.INFO)
+
+
+def _with_route(invoke: Callable[..., Any], request_index: int, route: APIRoute) -> Callable[..., Any]:
+    """Give the request its route (``request.scope["route"]``, Starlette's)."""
+
+    def with_route(*values: Any) -> Any:
+        request = values[request_index]
+        if request is not None:
+            request.route = route
+        return invoke(*values)
+
+    return with_route
 
 
 def _wrap_response_class(invoke: Callable[..., Any], cls: type, status: int | None) -> Callable[..., Any]:

@@ -60,6 +60,8 @@ class Request:
         self.app: Any = None
         # The prefix the app is served under (`serve(root_path=)`, a proxy's).
         self.root_path = ""
+        # The matched route (set before the handler runs).
+        self.route: Any = None
         self._scope: dict[str, Any] | None = None
 
     @property
@@ -131,6 +133,8 @@ class Request:
                 "path_params": self.path_params,
                 "app": self.app,
                 "state": self.state,
+                "route": self.route,
+                "endpoint": getattr(self.route, "endpoint", None),
             }
         return self._scope
 
