@@ -1054,6 +1054,9 @@ def build_invoke(
                 raise _swallowed(exc) from exc
         if stream is not None:
             result = stream(result)
+            if solver.response is not None and solver.response.status_code:
+                # A `response: Response` parameter's status applies to the stream.
+                result.status_code = solver.response.status_code
         if solver.background is not None and solver.background.tasks:
             deferred = AFTER_RESPONSE.get()
             if deferred is not None:

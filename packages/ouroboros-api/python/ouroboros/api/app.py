@@ -237,6 +237,8 @@ class App(APIRouter):
                     schema = {**schema, "servers": [{"url": root_path}, *schema.get("servers", [])]}
                 return JSONResponse(schema)
 
+            openapi._reads_no_body = True  # type: ignore[attr-defined]  # it takes the Request for its root path only
+
             self.add_api_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)
             if self.docs_url:
                 self._add_docs_page(self.docs_url, openapi_url, "swagger")

@@ -41,6 +41,7 @@ class ASGIAdapter:
         self.lifespan_stack: contextlib.AsyncExitStack | None = None
         self.read_limit: int | None = None
         self.overrides: dict[Any, Any] = {}
+        self.reads_bodies = True
 
     def _build(self) -> None:
         if self.server is not None and self.overrides != self.app.dependency_overrides:
@@ -51,6 +52,16 @@ class ASGIAdapter:
             self.overrides = dict(self.app.dependency_overrides)
             self.server = self.app.build_server(native_middleware=False, max_body_size=self.max_body_size)
             self.routes = self.app._compiled_routes
+            # Whether any route may read the body (body parameters, or a
+            # Request the handler may read it from): when none does, a request
+            # that announces no body (HTTP/1 without Content-Length or
+            # Transfer-Encoding) is not read at all; else it is read whatever
+            # the headers say, as some ASGI callers omit them.
+            self.reads_bodies = any(
+                (r["wants_request"] and not getattr(route.endpoint, "_reads_no_body", False))
+                or any(p["source"] in _BODY_SOURCES for p in r["params"])
+                for r, route in zip(self.routes, self.app.routes, strict=True)
+            )
             self.on_error = _serve.make_on_error(self.app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -126,7 +137,7 @@ class ASGIAdapter:
         return self.max_body_size if limit is None else limit
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        if _no_body(scope):
+        if not self.reads_bodies and _no_body(scope):
             return b""
         chunks, size = [], 0
         if self.read_limit is None:
@@ -226,6 +237,9 @@ class ASGIAdapter:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         for after in getattr(response, "_after_body", ()):
             await after()
+
+
+_BODY_SOURCES = frozenset({"body", "body_field", "form", "file"})
 
 
 def _no_body(scope: Scope) -> bool:
