@@ -317,7 +317,12 @@ def test_overrides_changed_between_requests_apply():
     assert client.get("/?k=2").json() == "fake 2"
     app.dependency_overrides = {}
     assert client.get("/").status_code == 422
+    app.dependency_overrides[real] = fake
+    assert client.get("/").json() == "fake none"
+    app.dependency_overrides = None  # as FastAPI: no overrides
+    assert client.get("/?q=4").json() == "real 4"
     client.close()
+    app.dependency_overrides = {}
 
     async def main():
         async with _asgi_client(app) as asgi:

@@ -44,12 +44,12 @@ class ASGIAdapter:
         self.reads_bodies = True
 
     def _build(self) -> None:
-        if self.server is not None and self.overrides != self.app.dependency_overrides:
+        if self.server is not None and self.overrides != (self.app.dependency_overrides or {}):
             # Routes are compiled with the overrides: compiled again when they change.
             self.server = None
             self.read_limit = None
         if self.server is None:
-            self.overrides = dict(self.app.dependency_overrides)
+            self.overrides = dict(self.app.dependency_overrides or {})
             self.server = self.app.build_server(native_middleware=False, max_body_size=self.max_body_size)
             self.routes = self.app._compiled_routes
             # Whether any route may read the body (body parameters, or a

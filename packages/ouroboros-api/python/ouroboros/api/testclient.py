@@ -135,7 +135,7 @@ class _Server:
         self.error: BaseException | None = None
         self.base_url = ""
         # The routes are compiled with the overrides of this moment.
-        self.overrides = dict(app.dependency_overrides)
+        self.overrides = dict(app.dependency_overrides or {})
 
     def start(
         self, client_base_url: str, client_options: dict[str, Any], reraise: Callable[[httpx.Response], None]
@@ -317,7 +317,7 @@ class TestClient:
         """The running server, started without the lifespan when needed (and
         built again when ``app.dependency_overrides`` changed since it started)."""
         running = self._running
-        if running is not None and running.running and running.overrides != self.app.dependency_overrides:
+        if running is not None and running.running and running.overrides != (self.app.dependency_overrides or {}):
             lifespan = running.lifespan
             self.close()
             if lifespan:
