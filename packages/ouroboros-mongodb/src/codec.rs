@@ -36,6 +36,14 @@ impl Codec {
         })
     }
 
+    /// The model class and its compiled validator, for the garbage
+    /// collector: the class keeps its codec and the codec keeps the class,
+    /// a cycle freed once the class is unused.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.cls)?;
+        self.validator.traverse(visit)
+    }
+
     /// The model class this codec builds.
     #[getter]
     fn model(&self, py: Python<'_>) -> Py<PyType> {

@@ -123,6 +123,11 @@ impl Cursor {
 
 #[pymethods]
 impl Cursor {
+    /// Its codec (and so the model class), for the garbage collector.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(self.codec.as_ref())
+    }
+
     /// Up to `max_items` documents (instances through the codec, else dicts);
     /// an empty list once the cursor is exhausted.
     fn next_batch<'py>(&self, py: Python<'py>, max_items: usize) -> PyResult<Bound<'py, PyAny>> {

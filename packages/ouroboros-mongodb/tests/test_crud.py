@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import decimal
+import gc
 import uuid
+import weakref
 
 import pytest
 
@@ -176,3 +179,26 @@ async def test_aware_datetimes_are_stored_in_utc(conn):
     ).insert()
     back = await Rich.get(doc.id)
     assert back.when == datetime.datetime(2024, 1, 1, 12, 0)
+
+
+async def test_document_classes_made_at_run_time_are_freed(conn):
+    # The class keeps its Codec and the codec keeps the class (and its
+    # compiled validator): a cycle the collector sees; the by-name registry of
+    # Link targets is weak. A Document class used for queries is freed once unused.
+    async def use(i: int) -> weakref.ref:
+        class LeakDoc(Document):
+            n: int
+            label: str = "x"
+
+            class Settings:
+                name = "leak_docs"
+
+        await LeakDoc(n=i).insert()
+        got = await LeakDoc.find(LeakDoc.n == i).to_list()
+        assert [type(d) for d in got] == [LeakDoc] and got[0].n == i
+        return weakref.ref(LeakDoc)
+
+    refs = [await use(i) for i in range(300)]
+    await asyncio.sleep(0)
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []

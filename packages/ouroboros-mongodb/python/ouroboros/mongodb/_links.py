@@ -16,6 +16,7 @@ the queries work on servers that cannot join on ``field.$id`` paths.
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -42,7 +43,8 @@ T = TypeVar("T")
 #: How deep ``fetch_links=True`` follows links of linked documents (Beanie's default).
 DEFAULT_NESTING_DEPTH = 3
 
-_registry: dict[str, type] = {}
+#: Weak, so a Document class made at run time is freed once unused.
+_registry: weakref.WeakValueDictionary[str, type] = weakref.WeakValueDictionary()
 
 
 def register_document(cls: type) -> None:
