@@ -22,6 +22,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use ouroboros_schema::python::{SchemaValidator, SerOptions};
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::flow::{Window, SEND_WINDOW};
 use crate::handles::{BodySink, RequestData, WsConnection};
@@ -611,8 +612,70 @@ impl Server {
     }
 }
 
+impl PyRoute {
+    fn traverse(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.invoke)?;
+        for d in &self.defaults {
+            visit.call(d)?;
+        }
+        for c in &self.converters {
+            visit.call(c)?;
+        }
+        for (validator, loc) in self.validators.iter().flatten() {
+            validator.traverse(visit)?;
+            visit.call(loc)?;
+        }
+        if let Some(r) = &self.response {
+            r.validator.traverse(visit)?;
+            visit.call(&r.include)?;
+            visit.call(&r.exclude)?;
+            visit.call(&r.invalid)?;
+        }
+        Ok(())
+    }
+}
+
+impl Helpers {
+    fn traverse(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for f in [
+            &self.make_websocket,
+            &self.access_log,
+            &self.body_error,
+            &self.validation_error,
+            &self.ws_deliver,
+            &self.schedule,
+            &self.fallback,
+            &self.on_error,
+            &self.make_request,
+            &self.response_class,
+            &self.stream,
+            &self.router_answer,
+        ] {
+            visit.call(f)?;
+        }
+        Ok(())
+    }
+}
+
 #[pymethods]
 impl Server {
+    /// The route functions, their compiled models and the helpers, for the
+    /// garbage collector: the app keeps its server and the server keeps
+    /// functions (closures over the app) and model classes, a cycle freed
+    /// once the app is unused.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for route in &self.routes {
+            route.traverse(visit)?;
+        }
+        self.helpers.traverse(visit)?;
+        // Never block the collector: a callback being swapped right now is
+        // simply not reported this round.
+        if let Ok(g) = self.on_stopped.try_lock() {
+            visit.call(g.as_ref())?;
+        }
+        Ok(())
+    }
+
     /// The eventfd the asyncio loop watches (`loop.add_reader(fd, drain)`).
     fn wake_fd(&self) -> RawFd {
         self.core.queue.fd()
@@ -742,6 +805,11 @@ impl Responder {
 
 #[pymethods]
 impl Responder {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.server)?;
+        visit.call(&self.request)
+    }
+
     fn __call__(&self, py: Python<'_>, task: &Bound<'_, PyAny>) {
         let Some(reply) = self.take() else { return };
         let server = self.server.bind(py);

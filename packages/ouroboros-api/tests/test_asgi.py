@@ -2,10 +2,12 @@
 
 import asyncio
 import contextlib
+import gc
 import json
 import socket
 import threading
 import time
+import weakref
 from typing import Annotated
 
 import httpx
@@ -221,3 +223,31 @@ def test_websockets_under_uvicorn():
     finally:
         server.should_exit = True
         thread.join(20)
+
+
+@pytest.mark.asyncio
+async def test_apps_and_models_made_at_run_time_are_freed():
+    # The app keeps its ASGI adapter, which keeps the Rust server, which keeps
+    # the route functions (closures over the app) and the compiled models: a
+    # cycle the collector sees (Server.__traverse__), freed once unused.
+    async def use(i: int) -> weakref.ref:
+        class LeakItem(BaseModel):
+            n: int
+            name: str = "x"
+
+        leak_app = App()
+
+        @leak_app.post("/items", response_model=LeakItem)
+        async def create(item: Annotated[LeakItem, Body()]):
+            return item
+
+        transport = httpx.ASGITransport(app=leak_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.post("/items", json={"n": i})
+        assert r.status_code == 200 and r.json() == {"n": i, "name": "x"}
+        return weakref.ref(LeakItem)
+
+    refs = [await use(i) for i in range(300)]
+    await asyncio.sleep(0)
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []
