@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import html
 import importlib
 import itertools
@@ -52,6 +53,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -76,7 +78,21 @@ from ouroboros.validation import BaseModel, Field
 
 GUIDE = FilePath(__file__).resolve().parent.parent
 
+
+@contextlib.asynccontextmanager
+async def lifespan(_app: App) -> AsyncIterator[None]:
+    """The task worker runs beside the server for as long as it serves."""
+    worker = Worker(TASKS, concurrency=4, heartbeat=5.0, shutdown_timeout=5.0)
+    running = asyncio.ensure_future(worker.run())
+    try:
+        yield
+    finally:
+        worker.stop()
+        await running
+
+
 app = App(
+    lifespan=lifespan,
     title="ouroboros demo",
     version=kit_version,
     description="A notes service built with ouroboros.api, ouroboros.validation and ouroboros.http.",
@@ -129,7 +145,6 @@ TASKS = TaskApp(
     os.environ.get("OUROBOROS_DEMO_TASKS") or f"local://{tempfile.mkdtemp(prefix='ob-demo-')}/tasks.redb",
     prefix="demo",
 )
-WORKER: dict[str, object] = {}
 
 
 class NoteStats(BaseModel):
@@ -273,20 +288,6 @@ async def task_status(task_id: str) -> TaskStatus:
         result=info.get("result"),
         error=f"{error['type']}: {error['message']}" if error else None,
     )
-
-
-@app.on_event("startup")
-async def start_task_worker() -> None:
-    worker = Worker(TASKS, concurrency=4, heartbeat=5.0, shutdown_timeout=5.0)
-    WORKER["worker"], WORKER["run"] = worker, asyncio.ensure_future(worker.run())
-
-
-@app.on_event("shutdown")
-async def stop_task_worker() -> None:
-    worker, running = WORKER.pop("worker", None), WORKER.pop("run", None)
-    if isinstance(worker, Worker) and isinstance(running, asyncio.Future):
-        worker.stop()
-        await running
 
 
 ARCHIVE: dict[str, object] = {}
