@@ -173,11 +173,32 @@ impl WsConnection {
         })
     }
 
+    /// Answer the handshake with an HTTP response instead of the upgrade
+    /// (Starlette's `send_denial_response`). `False` when it was answered
+    /// already or the client is gone.
+    #[pyo3(signature = (status, headers, body))]
+    fn deny(&self, status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> PyResult<bool> {
+        if !(100..=999).contains(&status) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "a denial response needs an HTTP status between 100 and 999, got {status}"
+            )));
+        }
+        Ok(self.answer(Handshake::Deny {
+            status,
+            headers,
+            body,
+        }))
+    }
+
     /// Send a close frame and stop writing; before `accept`, the handshake
-    /// is refused with 403 instead (as Starlette's servers do).
+    /// is refused with 403 instead (as Starlette's servers do), naming the
+    /// code in the `x-websocket-close-code` header and the reason in the body.
     #[pyo3(signature = (code = 1000, reason = String::new()))]
     fn close(&self, code: u16, reason: String) {
-        if self.answer(Handshake::Reject) {
+        if self.answer(Handshake::Reject {
+            code,
+            reason: reason.clone(),
+        }) {
             return;
         }
         let frame = CloseFrame {

@@ -58,8 +58,54 @@ pub enum Handshake {
         subprotocol: Option<String>,
         headers: Vec<(String, String)>,
     },
-    /// Closed before accepting: 403, as Starlette's servers answer.
-    Reject,
+    /// Closed before accepting: 403, as Starlette's servers answer. The
+    /// close code travels in the `x-websocket-close-code` header and the
+    /// reason in the body, so a client (our `TestClient`) can report them.
+    Reject { code: u16, reason: String },
+    /// An HTTP answer instead of the upgrade (ASGI's WebSocket denial
+    /// response): the app's status, headers and body.
+    Deny {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+}
+
+/// The header of a refused handshake that names the app's close code.
+pub const CLOSE_CODE_HEADER: &str = "x-websocket-close-code";
+
+/// 403 for a handshake the app closed before accepting.
+fn rejected(code: u16, body: Bytes, content_type: &'static str) -> Response<Body> {
+    let mut response = full(StatusCode::FORBIDDEN, content_type, body);
+    response
+        .headers_mut()
+        .insert(CLOSE_CODE_HEADER, HeaderValue::from(code));
+    response
+}
+
+/// The app's own HTTP answer to a handshake it denied.
+fn denied(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    let mut response = full(status, "text/plain; charset=utf-8", Bytes::from(body));
+    let h = response.headers_mut();
+    let mut typed = false;
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            if n == hyper::header::CONTENT_TYPE {
+                if !typed {
+                    h.remove(hyper::header::CONTENT_TYPE);
+                    typed = true;
+                }
+            } else if n == hyper::header::CONTENT_LENGTH {
+                continue;
+            }
+            h.append(n, v);
+        }
+    }
+    response
 }
 
 /// Hand the connection to Python as a job, wait until the handler accepts
@@ -71,16 +117,18 @@ pub async fn upgrade(
     peer: Option<SocketAddr>,
 ) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    let (route, path_params) = match core.table.lookup(&WEBSOCKET, &path) {
-        Lookup::Found { route, params } => (
-            route,
-            params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect::<Vec<_>>(),
-        ),
-        _ => return plain(StatusCode::NOT_FOUND, "Not Found"),
+    let Lookup::Found { route, params } = core.table.lookup(&WEBSOCKET, &path) else {
+        // Starlette's router closes with 1000; the header lets a client report it.
+        let mut response = plain(StatusCode::NOT_FOUND, "Not Found");
+        response
+            .headers_mut()
+            .insert(CLOSE_CODE_HEADER, HeaderValue::from_static("1000"));
+        return response;
     };
+    let path_params = params
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect::<Vec<_>>();
     let Some(key) = req.headers().get(SEC_WEBSOCKET_KEY).cloned() else {
         return plain(StatusCode::BAD_REQUEST, "Missing Sec-WebSocket-Key");
     };
@@ -97,11 +145,7 @@ pub async fn upgrade(
         Ok(a) => a,
         // Like FastAPI, a WebSocket whose parameters fail is refused.
         Err(errors) => {
-            return full(
-                StatusCode::FORBIDDEN,
-                "application/json",
-                errors_body(&errors),
-            )
+            return rejected(1008, errors_body(&errors).into(), "application/json");
         }
     };
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -140,7 +184,15 @@ pub async fn upgrade(
             subprotocol,
             headers,
         }) => (subprotocol, headers),
-        Ok(Handshake::Reject) | Err(_) => return plain(StatusCode::FORBIDDEN, ""),
+        Ok(Handshake::Reject { code, reason }) => {
+            return rejected(code, reason.into(), "text/plain; charset=utf-8")
+        }
+        Ok(Handshake::Deny {
+            status,
+            headers,
+            body,
+        }) => return denied(status, headers, body),
+        Err(_) => return rejected(1000, Bytes::new(), "text/plain; charset=utf-8"),
     };
     tokio::spawn(relay(
         on_upgrade,

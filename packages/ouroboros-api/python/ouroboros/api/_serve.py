@@ -282,25 +282,62 @@ def make_websocket_factory(app: App, root_path: str = "") -> Callable[[Any, Any]
 
 
 def wrap_websocket(invoke: Callable[..., Any], request_index: int) -> Callable[..., Any]:
-    """Close the connection when the handler returns; log what it raised."""
+    """Close the connection when the handler returns. What it raises goes
+    to the app's exception handler for it, as in Starlette; a response that
+    handler (or FastAPI's default one for `HTTPException`) gives before the
+    handshake was accepted is sent as the HTTP answer to it. Anything else
+    is logged and closes with 1011."""
     from ouroboros.api.exceptions import WebSocketDisconnect, WebSocketException
+    from ouroboros.api.websockets import WebSocketState
 
     async def run(*values: Any) -> None:
         ws = values[request_index]
         code, reason = 1000, None
         try:
             await invoke(*values)
-        except WebSocketDisconnect:
-            pass
+        except WebSocketDisconnect as exc:
+            ws._handler_error = exc  # a TestClient raises it when the test leaves the session
         except WebSocketException as exc:
             code, reason = exc.code, exc.reason
-        except Exception:
-            logger.exception("WebSocket handler for %s failed", ws.url_path)
-            code = 1011
+        except RequestValidationError as exc:
+            # FastAPI's handler of WebSocketRequestValidationError: 1008 with the errors.
+            import json
+
+            code, reason = 1008, json.dumps(_json_safe_errors(exc.errors()))
+        except Exception as exc:
+            response = await _websocket_error_response(ws, exc)
+            if response is None:
+                logger.exception("WebSocket handler for %s failed", ws.url_path)
+                ws._handler_error = exc
+                code = 1011
+            elif isinstance(response, Response) and ws.application_state == WebSocketState.CONNECTING:
+                await ws.send_denial_response(response)
         finally:
             await ws.close(code, reason)
 
     return run
+
+
+def _json_safe_errors(errors: Any) -> Any:
+    from ouroboros.api.encoders import jsonable_encoder
+
+    return jsonable_encoder(errors)
+
+
+async def _websocket_error_response(ws: Any, exc: Exception) -> Any:
+    """What the app's exception handler for ``exc`` returns (it may close
+    the connection itself), FastAPI's JSON answer to an `HTTPException`, or
+    None when nothing handles ``exc``."""
+    app = getattr(ws, "app", None)
+    handlers = getattr(app, "exception_handlers", None) or {}
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            result = handler(ws, exc)
+            return (await result if inspect.isawaitable(result) else result) or True
+    if isinstance(exc, HTTPException):
+        return default_error_response(exc)
+    return None
 
 
 def make_request_factory(app: App, root_path: str = "") -> Callable[[Any], Request]:

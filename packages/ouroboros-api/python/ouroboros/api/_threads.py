@@ -70,8 +70,9 @@ class SyncPool:
         return self._executor
 
     async def run(self, func: Callable[[], T]) -> T:
-        """``await func()`` on a pool thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor(), func)
+        """``await func()`` on a pool thread, in a copy of the caller's
+        context (its ContextVars are seen there, as under AnyIO)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor(), contextvars.copy_context().run, func)
 
     def shutdown(self) -> None:
         """Stop the threads (after the running calls finish); a later call starts new ones."""
@@ -111,4 +112,4 @@ def run_sync(pool: SyncPool | None, func: Callable[[], Any]) -> Any:
         return _foreign_thread(func)
     if pool is not None:
         return pool.run(func)
-    return asyncio.get_running_loop().run_in_executor(None, func)
+    return asyncio.get_running_loop().run_in_executor(None, contextvars.copy_context().run, func)

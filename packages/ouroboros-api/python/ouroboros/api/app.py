@@ -157,6 +157,9 @@ class App(APIRouter):
         self._python_middleware: list[Any] = []
         # Set by a TestClient with raise_server_exceptions: unhandled errors land here.
         self._server_exceptions: list[BaseException] | None = None
+        # Set by a TestClient: handlers run in a copy of this context (the
+        # test thread's, as of its last call), as under Starlette's.
+        self._client_context: Any = None
         for handled, handler in (exception_handlers or {}).items():
             self.add_exception_handler(handled, handler)
         for entry in middleware or []:
@@ -339,6 +342,10 @@ class App(APIRouter):
             from ouroboros.api.middleware import wrap_with_middleware
 
             invoke = wrap_with_middleware(invoke, self._python_middleware, request_index, body_of, status)
+        if self._client_context is not None:
+            from ouroboros.api._test_context import in_client_context
+
+            invoke = in_client_context(invoke, self, request_index if "WEBSOCKET" in route.methods else None)
         return {
             "path": route.path,
             "methods": route.methods,

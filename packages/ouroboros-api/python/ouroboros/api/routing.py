@@ -155,6 +155,7 @@ class APIRouter:
         max_body_size: int | None = None,
         form_limits: _FormLimits | None = None,
         strict_content_type: bool | None = None,
+        route_class: type[APIRoute] | None = None,
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
@@ -178,6 +179,8 @@ class APIRouter:
         self.form_limits = _validate_form_limits(form_limits)
         self.strict_content_type = strict_content_type
         self.routes: list[APIRoute] = list(routes or [])
+        # The class of the routes its decorators create (FastAPI's `route_class`).
+        self.route_class: type[APIRoute] = route_class or APIRoute
         # Static frontend builds served after every route (`frontend`).
         self.frontends: list[Frontend] = []
         self.websocket_routes: list[tuple[str, Callable[..., Any]]] = []
@@ -212,10 +215,13 @@ class APIRouter:
         endpoint: Callable[..., Any],
         *,
         methods: Sequence[str] = ("GET",),
-        route_class: type[APIRoute] = APIRoute,
+        route_class: type[APIRoute] | None = None,
+        route_class_override: type[APIRoute] | None = None,
         **kwargs: Any,
     ) -> APIRoute:
-        """Register ``endpoint`` for ``methods`` at ``path``."""
+        """Register ``endpoint`` for ``methods`` at ``path`` (as a
+        ``route_class_override`` or else this router's `route_class`)."""
+        route_class = route_class_override or route_class or self.route_class
         kwargs["tags"] = [*self.tags, *(kwargs.get("tags") or [])]
         kwargs["dependencies"] = [*self.dependencies, *(kwargs.get("dependencies") or [])]
         kwargs["responses"] = {**self.responses, **(kwargs.get("responses") or {})}

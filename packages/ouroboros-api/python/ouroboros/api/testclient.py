@@ -11,20 +11,24 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
+import contextvars
 import functools
 import ssl
+import sys
 import threading
 import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ouroboros.api.exceptions import WebSocketDisconnect
+
 if TYPE_CHECKING:
     import httpx
 
     from ouroboros.api.app import App
 
-__all__ = ["AsyncTestClient", "TestClient", "WebSocketTestSession"]
+__all__ = ["AsyncTestClient", "TestClient", "WebSocketTestSession"]  # and WebSocketDenialResponse (lazy)
 
 
 # Servers started by a request outside ``with`` (FastAPI's tests build
@@ -296,6 +300,8 @@ class TestClient:
         self._launch(lifespan=True)
 
     def _launch(self, *, lifespan: bool) -> _Server:
+        # The routes are compiled to run in the test thread's context.
+        self.app._client_context = contextvars.copy_context()
         running = _Server(self.app, self.serve_options, lifespan)
         options = dict(self._client_options)
         previous = self._running
@@ -353,25 +359,43 @@ class TestClient:
         ``with client.websocket_connect("/ws") as ws:``.
 
         Raises:
-            WebSocketDisconnect: The server refused the connection (unknown
-                path, invalid parameters), with code 1008 as Starlette's.
+            WebSocketDisconnect: The app closed the connection before
+                accepting it (with its code and reason: 1000 for an unknown
+                path, 1008 for invalid parameters), as Starlette's.
+            WebSocketDenialResponse: The app answered the handshake with an
+                HTTP response (an `HTTPException` of a dependency, or
+                `WebSocket.send_denial_response`): its status, headers, body.
         """
+        import socket
+
         from websockets.exceptions import InvalidStatus
         from websockets.sync.client import connect
 
-        from ouroboros.api.exceptions import WebSocketDisconnect
-
-        base_url = self._ensure().base_url
+        running = self._ensure()
+        self.app._client_context = contextvars.copy_context()
+        base_url = running.base_url
+        sock, port = None, None
+        if "://" not in url:
+            # Our own socket: its port names the connection to the server,
+            # which reports when its handler ended (for `__exit__`).
+            sock = socket.create_connection(("127.0.0.1", int(base_url.rsplit(":", 1)[1])), timeout=30)
+            port = sock.getsockname()[1]
         target = url if "://" in url else base_url.replace("http", "ws", 1) + url
         extra = dict(headers or {})
         try:
-            conn = connect(target, subprotocols=subprotocols, additional_headers=extra, open_timeout=30)  # type: ignore[arg-type]
+            conn = connect(target, sock=sock, subprotocols=subprotocols, additional_headers=extra, open_timeout=30)  # type: ignore[arg-type]
             # The session closes it; entering marks it as managed (websockets
             # >= 17.1 warns about connections used outside `with`).
             conn.__enter__()
         except InvalidStatus as exc:
-            raise WebSocketDisconnect(1008, f"HTTP {exc.response.status_code}") from None
-        return WebSocketTestSession(conn)
+            if sock is not None:
+                sock.close()
+            raise _refusal(exc.response) from None
+        except BaseException:
+            if sock is not None:
+                sock.close()
+            raise
+        return WebSocketTestSession(conn, running, port)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -390,6 +414,7 @@ class TestClient:
         @functools.wraps(attr)
         def call(*args: Any, **kwargs: Any) -> Any:
             running = self._ensure()
+            self.app._client_context = contextvars.copy_context()
             if self.app._server_exceptions:
                 # Only what fails during this call is raised by it (not a
                 # request another client made to the server meanwhile).
@@ -411,19 +436,92 @@ class TestClient:
         return call
 
 
+@functools.cache
+def _denial_response_class() -> type[WebSocketDisconnect]:
+    import httpx
+
+    class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
+        """Raised by `TestClient.websocket_connect` when the app answered the
+        handshake with an HTTP response: a `WebSocketDisconnect` that is also
+        the response (``status_code``, ``headers``, ``json()``), as Starlette's."""
+
+        def __init__(self, status_code: int, headers: Any = None, content: bytes = b"") -> None:
+            httpx.Response.__init__(self, status_code, headers=headers, content=content)
+            WebSocketDisconnect.__init__(self, 1000)
+
+    WebSocketDenialResponse.__module__ = __name__
+    return WebSocketDenialResponse
+
+
+@functools.cache
+def _with_starlettes(theirs: type) -> type[WebSocketDisconnect]:
+    ours = _denial_response_class()
+    try:
+        return type("WebSocketDenialResponse", (ours, theirs), {"__module__": __name__})
+    except TypeError:  # an incompatible layout: ours alone
+        return ours
+
+
+def _denial_class() -> type[WebSocketDisconnect]:
+    """Ours, and also Starlette's when a test imported it (tests written for
+    Starlette's TestClient catch ``starlette.testclient.WebSocketDenialResponse``)."""
+    theirs = getattr(sys.modules.get("starlette.testclient"), "WebSocketDenialResponse", None)
+    return _with_starlettes(theirs) if isinstance(theirs, type) else _denial_response_class()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "WebSocketDenialResponse":  # needs httpx: built on first use
+        return _denial_response_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _refusal(response: Any) -> WebSocketDisconnect:
+    """The exception for a refused handshake: the app's close code (the
+    server names it in a header) or its HTTP denial response."""
+    code = response.headers.get("x-websocket-close-code")
+    if code is not None and code.isdigit():
+        reason = bytes(response.body).decode("utf-8", "replace") if response.body else None
+        return WebSocketDisconnect(int(code), reason)
+    denial: Any = _denial_class()
+    body = bytes(response.body or b"")
+    return denial(response.status_code, headers=list(response.headers.raw_items()), content=body)
+
+
 class WebSocketTestSession:
     """One WebSocket opened by `TestClient.websocket_connect`."""
 
     __test__ = False
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, server: _Server | None = None, port: int | None = None) -> None:
         self._conn = conn
+        self._server = server
+        self._port = port
 
     def __enter__(self) -> WebSocketTestSession:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        """Close the connection, then return once the app is done with it
+        (its handler and dependencies' exit code, at most 5 s), as Starlette's.
+
+        Raises:
+            Exception: What ended the handler unhandled (a
+                `WebSocketDisconnect` it did not catch included), as
+                Starlette's TestClient raises the app's error.
+        """
+        from ouroboros.api._test_context import forget_websocket, websocket_ended
+
         self.close()
+        if self._port is None or self._server is None:
+            return
+        error = None
+        try:
+            websocket_ended(self._port).wait(5)
+            self._server.settle()
+        finally:
+            error = forget_websocket(self._port)
+        if error is not None and exc_type is None:
+            raise error
 
     def send_text(self, data: str) -> None:
         self._conn.send(data)

@@ -39,6 +39,8 @@ class WebSocket(Request):
         self.client_state = WebSocketState.CONNECTING
         self.application_state = WebSocketState.CONNECTING
         self.close_code: int | None = None
+        # What ended the handler unhandled (a TestClient raises it in the test).
+        self._handler_error: BaseException | None = None
         _open[conn.id] = self
 
     def _deliver(self, kind: str, data: Any) -> None:
@@ -124,6 +126,20 @@ class WebSocket(Request):
             await self.send_bytes(text.encode())
         else:
             await self.send_text(text)
+
+    async def send_denial_response(self, response: Any) -> None:
+        """Answer the handshake with ``response`` (an HTTP status, headers
+        and body) instead of accepting it, as Starlette's.
+
+        Raises:
+            RuntimeError: The connection was accepted or closed already.
+        """
+        if self.application_state != WebSocketState.CONNECTING:
+            raise RuntimeError("a denial response can only be sent before the WebSocket is accepted")
+        self.application_state = WebSocketState.DISCONNECTED
+        headers = [(_text(k), _text(v)) for k, v in response.raw_headers]
+        self._conn.deny(response.status_code, headers, bytes(response.body))
+        _open.pop(self._conn.id, None)
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection with ``code``."""
