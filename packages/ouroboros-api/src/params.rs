@@ -238,6 +238,7 @@ fn ctx_json(v: &CtxValue) -> Value {
         CtxValue::Int(i) => json!(i),
         CtxValue::Float(f) | CtxValue::WholeFloat(f) => json!(f),
         CtxValue::Str(s) => json!(s),
+        CtxValue::Null => Value::Null,
     }
 }
 

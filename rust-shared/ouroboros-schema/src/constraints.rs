@@ -313,7 +313,7 @@ impl LenConstraints {
                 return Err(ErrorType::TooLong {
                     field_type,
                     max_length,
-                    actual_length: len,
+                    actual_length: Some(len),
                 });
             }
         }

@@ -16,6 +16,9 @@ pub enum CtxValue {
     /// A float bound the user wrote as an integer (`Field(gt=0)` on a float):
     /// Pydantic prints it as `0` and reports it in `ctx` as `0.0`.
     WholeFloat(f64),
+    /// No value (`None`): a collection's `actual_length` when validation stopped at the
+    /// first item past `max_length`, as pydantic-core reports it.
+    Null,
 }
 
 impl fmt::Display for CtxValue {
@@ -25,6 +28,7 @@ impl fmt::Display for CtxValue {
             Self::Float(v) => write!(f, "{}", format_float(*v)),
             Self::Str(s) => f.write_str(s),
             Self::WholeFloat(v) => write!(f, "{v:.0}"),
+            Self::Null => f.write_str("None"),
         }
     }
 }
@@ -120,7 +124,8 @@ pub enum ErrorType {
     TooLong {
         field_type: &'static str,
         max_length: usize,
-        actual_length: usize,
+        /// None when validation stopped at the first item past `max_length` ("not more").
+        actual_length: Option<usize>,
     },
     ModelType {
         class_name: String,
@@ -355,8 +360,9 @@ impl ErrorType {
                 plural(*min_length)
             ),
             Self::TooLong { field_type, max_length, actual_length } => format!(
-                "{field_type} should have at most {max_length} item{} after validation, not {actual_length}",
-                plural(*max_length)
+                "{field_type} should have at most {max_length} item{} after validation, not {}",
+                plural(*max_length),
+                actual_length.map_or_else(|| "more".to_owned(), |n| n.to_string())
             ),
             Self::ModelType { class_name } => {
                 format!("Input should be a valid dictionary or instance of {class_name}")
@@ -453,7 +459,7 @@ impl ErrorType {
             } => vec![
                 ("field_type", CtxValue::Str((*field_type).to_owned())),
                 ("max_length", n(*max_length)),
-                ("actual_length", n(*actual_length)),
+                ("actual_length", actual_length.map_or(CtxValue::Null, n)),
             ],
             Self::ModelType { class_name } => vec![("class_name", s(class_name))],
             Self::LiteralError { expected } | Self::Enum { expected } => {

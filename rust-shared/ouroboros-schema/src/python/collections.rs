@@ -31,7 +31,7 @@ impl SeqKind {
         }
     }
 
-    fn title(self) -> &'static str {
+    pub fn title(self) -> &'static str {
         match self {
             Self::List => "List",
             Self::Set => "Set",
@@ -59,6 +59,8 @@ pub struct ListValidator {
     /// in the input's own type (a tuple stays a tuple, a deque a deque);
     /// JSON input is a list as for `list[T]`.
     pub sequence: bool,
+    /// The name in length errors: the kind's ("List", "Set"...) or "Deque".
+    pub field_type: &'static str,
 }
 
 static SEQUENCE_ABC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -156,7 +158,7 @@ impl ListValidator {
         let strict = st.strict.unwrap_or(self.strict);
         let mut errors = Errors::default();
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
-        let title = self.kind.title();
+        let title = self.field_type;
         match inp {
             Inp::Py(o) if self.kind == SeqKind::List && o.is_exact_instance_of::<PyList>() => {
                 // The common case: a list in, a list out, no intermediate Vec.
@@ -205,18 +207,19 @@ impl ListValidator {
                     items
                 };
                 if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
-                    self.len
-                        .check(title, items.len())
-                        .map_err(|k| ValError::new(py, k, inp))?;
+                    // An iterator's length is not known before it is read: "not more".
+                    let actual_length = o.len().ok();
+                    return Err(self.too_long(py, actual_length, inp));
                 }
                 out.reserve(items.len());
-                for (i, item) in items.into_iter().enumerate() {
-                    match self.item.validate(py, &Inp::Py(item), st) {
-                        Ok(v) => out.push(v),
-                        Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, LocItem::Index(i))?,
-                    }
-                }
+                self.validate_items(
+                    py,
+                    items.into_iter().map(Inp::Py),
+                    inp,
+                    st,
+                    &mut out,
+                    &mut errors,
+                )?;
             }
             Inp::Json(JsonValue::Array(items)) => {
                 if self.len.exceeded(items.len()) && self.kind == SeqKind::List {
@@ -225,13 +228,14 @@ impl ListValidator {
                         .map_err(|k| ValError::new(py, k, inp))?;
                 }
                 out.reserve(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    match self.item.validate(py, &Inp::Json(item), st) {
-                        Ok(v) => out.push(v),
-                        Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, LocItem::Index(i))?,
-                    }
-                }
+                self.validate_items(
+                    py,
+                    items.iter().map(Inp::Json),
+                    inp,
+                    st,
+                    &mut out,
+                    &mut errors,
+                )?;
             }
             Inp::Json(_) => return Err(ValError::new(py, self.kind.type_error(), inp)),
         }
@@ -258,6 +262,74 @@ impl ListValidator {
 }
 
 impl ListValidator {
+    fn too_long(
+        &self,
+        py: Python<'_>,
+        actual_length: Option<usize>,
+        inp: &Inp<'_, '_>,
+    ) -> ValError {
+        let max_length = self.len.max_length.unwrap_or_default();
+        let kind = ErrorType::TooLong {
+            field_type: self.field_type,
+            max_length,
+            actual_length,
+        };
+        ValError::new(py, kind, inp)
+    }
+
+    /// Each item validated into `out`, its errors kept under its index (omitted items left
+    /// out); a set past its `max_length` stops at once.
+    fn validate_items<'a, 'py>(
+        &self,
+        py: Python<'py>,
+        items: impl Iterator<Item = Inp<'a, 'py>>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+        out: &mut Vec<Bound<'py, PyAny>>,
+        errors: &mut Errors,
+    ) -> ValResult<()> {
+        let mut seen = self.set_counter(py);
+        for (i, item) in items.enumerate() {
+            match self.item.validate(py, &item, st) {
+                Ok(v) => {
+                    self.count_distinct(py, &mut seen, &v, inp)?;
+                    out.push(v);
+                }
+                Err(e) if is_omit(py, &e) => {}
+                Err(e) => errors.push(e, LocItem::Index(i))?,
+            }
+        }
+        Ok(())
+    }
+
+    /// For a set with a `max_length`: the distinct items validated so far (pydantic-core
+    /// stops at the first item past the limit and reports "not more").
+    fn set_counter<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PySet>> {
+        if self.kind == SeqKind::List || self.len.max_length.is_none() {
+            return None;
+        }
+        PySet::empty(py).ok()
+    }
+
+    fn count_distinct<'py>(
+        &self,
+        py: Python<'py>,
+        seen: &mut Option<Bound<'py, PySet>>,
+        v: &Bound<'py, PyAny>,
+        inp: &Inp<'_, 'py>,
+    ) -> ValResult<()> {
+        let Some(set) = seen else {
+            return Ok(());
+        };
+        set.add(v).map_err(|e| unhashable(py, e, inp))?;
+        if self.len.exceeded(set.len()) {
+            return Err(self.too_long(py, None, inp));
+        }
+        Ok(())
+    }
+}
+
+impl ListValidator {
     /// The exact-list case for a list only the caller references: items
     /// are replaced where validation changed them and omitted ones removed,
     /// so the same list comes back (no one else can observe the change).
@@ -268,7 +340,7 @@ impl ListValidator {
         inp: &Inp<'_, 'py>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
-        let title = self.kind.title();
+        let title = self.field_type;
         let mut errors = Errors::default();
         let mut omitted: Vec<usize> = Vec::new();
         for i in 0..list.len() {
@@ -345,7 +417,7 @@ impl TupleValidator {
                             ErrorType::TooLong {
                                 field_type: "Tuple",
                                 max_length: self.items.len(),
-                                actual_length: items.len(),
+                                actual_length: Some(items.len()),
                             },
                             inp,
                         ))
@@ -375,6 +447,8 @@ impl TupleValidator {
 
 #[derive(Debug)]
 pub struct DictValidator {
+    /// The name in length errors: "Dictionary", "OrderedDict" or "Counter".
+    pub field_type: &'static str,
     pub keys: Validator,
     pub values: Validator,
     pub len: LenConstraints,
@@ -458,11 +532,21 @@ impl DictValidator {
             };
             if let (Some(key), Some(value)) = (key, value) {
                 out.set_item(key, value)?;
+                if self.len.exceeded(out.len()) {
+                    // pydantic-core stops at the first entry past the limit: "not more".
+                    let max_length = self.len.max_length.unwrap_or_default();
+                    let kind = ErrorType::TooLong {
+                        field_type: self.field_type,
+                        max_length,
+                        actual_length: None,
+                    };
+                    return Err(ValError::new(py, kind, inp));
+                }
             }
         }
         let out = errors.into_result(out)?;
         self.len
-            .check("Dictionary", out.len())
+            .check(self.field_type, out.len())
             .map_err(|k| ValError::new(py, k, inp))?;
         Ok(out.into_any())
     }

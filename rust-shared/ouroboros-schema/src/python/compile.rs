@@ -256,23 +256,12 @@ impl Compiler {
             let ser_name = get_str(&f, "serialization_alias")?
                 .or_else(|| alias.clone())
                 .unwrap_or_else(|| name.clone());
-            let mut name_json = Vec::with_capacity(name.len() + 2);
-            crate::json_out::write_str(&mut name_json, &name);
-            field_sers.push(FieldSer {
-                name: PyString::intern(py, &name).unbind(),
-                name_json,
-                alias: PyString::intern(py, &ser_name).unbind(),
-                exclude: get_bool(&f, "exclude")?,
-                default: match &default {
-                    FieldDefault::Value { value, .. } => Some(value.clone_ref(py)),
-                    _ => None,
-                },
-                serializer: get(&f, "serializer")?.map(Bound::unbind),
-                serializer_when_json: get_str(&f, "serializer_when_used")?.as_deref()
-                    == Some("json"),
-                serializer_wrap: get_str(&f, "serializer_mode")?.as_deref() == Some("wrap"),
-                exclude_if: get(&f, "exclude_if")?.map(Bound::unbind),
-            });
+            let mut ser = field_ser(&f, &name, &ser_name)?;
+            ser.exclude = get_bool(&f, "exclude")?;
+            if let FieldDefault::Value { value, .. } = &default {
+                ser.default = Some(value.clone_ref(py));
+            }
+            field_sers.push(ser);
             fields.push(Field {
                 name: PyString::intern(py, &name).unbind(),
                 name_str: name.clone(),
@@ -315,10 +304,7 @@ impl Compiler {
                 let name =
                     get_str(&c, "name")?.ok_or_else(|| bad("computed field without name"))?;
                 let alias = get_str(&c, "alias")?.unwrap_or_else(|| name.clone());
-                computed.push((
-                    PyString::intern(py, &name).unbind(),
-                    PyString::intern(py, &alias).unbind(),
-                ));
+                computed.push(field_ser(&c, &name, &alias)?);
             }
         }
         let extras = match get(d, "extras_schema")? {
@@ -550,7 +536,12 @@ impl Compiler {
                     "set" => SeqKind::Set,
                     _ => SeqKind::FrozenSet,
                 };
+                let field_type = match get_str(d, "field_type")?.as_deref() {
+                    Some("Deque") => "Deque",
+                    _ => kind.title(),
+                };
                 Validator::List(Box::new(ListValidator {
+                    field_type,
                     sequence: kind == SeqKind::List && get_bool(d, "sequence")?,
                     kind,
                     item,
@@ -585,7 +576,13 @@ impl Compiler {
                     Some(s) => self.schema(py, &s)?,
                     None => Validator::Any,
                 };
+                let field_type = match get_str(d, "field_type")?.as_deref() {
+                    Some("OrderedDict") => "OrderedDict",
+                    Some("Counter") => "Counter",
+                    _ => "Dictionary",
+                };
                 Validator::Dict(Box::new(DictValidator {
+                    field_type,
                     keys,
                     values,
                     len,
@@ -766,4 +763,23 @@ fn bound_error_with(key: &str, c: CtxValue) -> ErrorType {
 
 fn literal_repr(v: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(v.repr()?.to_string())
+}
+
+/// How a field (or computed field) described by `f` is written: under `name`, or `alias`
+/// when dumping by alias, through its serializer and `exclude_if` when it has them.
+fn field_ser(f: &Bound<'_, PyDict>, name: &str, alias: &str) -> PyResult<FieldSer> {
+    let py = f.py();
+    let mut name_json = Vec::with_capacity(name.len() + 2);
+    crate::json_out::write_str(&mut name_json, name);
+    Ok(FieldSer {
+        name: PyString::intern(py, name).unbind(),
+        name_json,
+        alias: PyString::intern(py, alias).unbind(),
+        exclude: false,
+        default: None,
+        serializer: get(f, "serializer")?.map(Bound::unbind),
+        serializer_when_json: get_str(f, "serializer_when_used")?.as_deref() == Some("json"),
+        serializer_wrap: get_str(f, "serializer_mode")?.as_deref() == Some("wrap"),
+        exclude_if: get(f, "exclude_if")?.map(Bound::unbind),
+    })
 }

@@ -137,6 +137,7 @@ fn ctx_to_py<'py>(py: Python<'py>, v: &CtxValue) -> PyResult<Bound<'py, PyAny>> 
         CtxValue::Int(i) => i.into_pyobject(py)?.into_any(),
         CtxValue::Float(f) | CtxValue::WholeFloat(f) => f.into_pyobject(py)?.into_any(),
         CtxValue::Str(s) => PyString::new(py, s).into_any(),
+        CtxValue::Null => py.None().into_bound(py),
     })
 }
 

@@ -36,8 +36,9 @@ pub struct FieldSer {
 #[derive(Debug)]
 pub struct ModelSer {
     pub fields: Vec<FieldSer>,
-    /// `(name, alias)` of `@computed_field` properties.
-    pub computed: Vec<(Py<PyString>, Py<PyString>)>,
+    /// `@computed_field` properties, read from the instance: their name, alias, serializer
+    /// and `exclude_if` (never `exclude` or a default).
+    pub computed: Vec<FieldSer>,
     /// `func(instance, mode)` from `@model_serializer`.
     pub model_serializer: Option<Py<PyAny>>,
     pub extra_allowed: bool,
@@ -258,7 +259,12 @@ fn sub_filter<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(b
     if let Ok(d) = f.cast::<PyDict>() {
         return Ok(match filter_entry(d, key)? {
             None => (false, None),
-            Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
+            // `None`, `True`, `False` or `...`: the whole value (as pydantic-core).
+            Some(v)
+                if v.is_none()
+                    || v.is_instance_of::<PyBool>()
+                    || v.is(v.py().Ellipsis().bind(v.py())) =>
+            {
                 (true, None)
             }
             Some(v) => (true, Some(nested_filter(v, "include")?)),
@@ -384,6 +390,7 @@ fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(boo
     if let Ok(d) = f.cast::<PyDict>() {
         return Ok(match filter_entry(d, key)? {
             None => (false, None),
+            Some(v) if v.is_none() => (false, None),
             Some(v) if v.is_instance_of::<PyBool>() || v.is(v.py().Ellipsis().bind(v.py())) => {
                 (v.is_truthy()? || v.is(v.py().Ellipsis().bind(v.py())), None)
             }
@@ -435,6 +442,36 @@ impl Serializer<'_> {
         Ok(false)
     }
 
+    /// The output entry of a field or computed field: its key for this dump and its value
+    /// after the field's serializer (when it applies to this mode).
+    fn entry<'py>(
+        &self,
+        obj: &Bound<'py, PyAny>,
+        f: &FieldSer,
+        value: Bound<'py, PyAny>,
+        include: Filter<'py>,
+        exclude: Filter<'py>,
+    ) -> PyResult<Entry<'py>> {
+        let py = obj.py();
+        let key = if self.opts.by_alias {
+            f.alias.bind(py).clone()
+        } else {
+            f.name.bind(py).clone()
+        };
+        let value = match &f.serializer {
+            Some(s) if !f.serializer_when_json || self.opts.json => {
+                s.bind(py).call1((obj, &value, self.mode_str()))?
+            }
+            _ => value,
+        };
+        Ok(Entry {
+            key,
+            value,
+            include,
+            exclude,
+        })
+    }
+
     fn model_entries<'py>(
         &self,
         obj: &Bound<'py, PyAny>,
@@ -474,51 +511,31 @@ impl Serializer<'_> {
             if self.left_out(f, &value)? {
                 continue;
             }
-            let key = if self.opts.by_alias {
-                f.alias.bind(py).clone()
-            } else {
-                name.clone()
-            };
-            let value = match &f.serializer {
-                Some(s) if !f.serializer_when_json || self.opts.json => {
-                    s.bind(py).call1((obj, &value, self.mode_str()))?
-                }
-                _ => value,
-            };
-            out.push(Entry {
-                key,
-                value,
-                include: inc_sub,
-                exclude: exc_sub,
-            });
+            out.push(self.entry(obj, f, value, inc_sub, exc_sub)?);
         }
-        for (name, alias) in &ms.computed {
-            let name = name.bind(py);
-            let (inc, _) = sub_filter(include, name.as_any())?;
-            let (exc, _) = excluded(exclude, name.as_any())?;
-            if !inc || exc {
+        for f in &ms.computed {
+            let name = f.name.bind(py);
+            let (inc, inc_sub) = sub_filter(include, name.as_any())?;
+            if !inc {
+                continue;
+            }
+            let (exc, exc_sub) = excluded(exclude, name.as_any())?;
+            if exc {
                 continue;
             }
             let value = obj.getattr(name)?;
-            if self.opts.exclude_none && value.is_none() {
+            if self.left_out(f, &value)? {
                 continue;
             }
-            let key = if self.opts.by_alias {
-                alias.bind(py).clone()
-            } else {
-                name.clone()
-            };
-            out.push(Entry {
-                key,
-                value,
-                include: None,
-                exclude: None,
-            });
+            out.push(self.entry(obj, f, value, inc_sub, exc_sub)?);
         }
         if ms.extra_allowed {
             if let Ok(extra) = obj.getattr(pyo3::intern!(py, "__ouroboros_extra__")) {
                 if let Ok(extra) = extra.cast::<PyDict>() {
                     for (k, v) in extra.iter() {
+                        if self.opts.exclude_none && v.is_none() {
+                            continue;
+                        }
                         if let Ok(k) = k.cast_into::<PyString>() {
                             out.push(Entry {
                                 key: k,

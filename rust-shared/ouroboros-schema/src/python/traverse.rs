@@ -233,6 +233,7 @@ impl Traverse for FieldSer {
 impl Traverse for ModelSer {
     fn traverse(&self, visit: PyVisit<'_>) -> Visited {
         self.fields.traverse(visit)?;
+        self.computed.traverse(visit)?;
         self.model_serializer.traverse(visit)
     }
 }

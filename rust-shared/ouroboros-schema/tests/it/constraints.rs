@@ -128,7 +128,7 @@ fn collection_lengths() {
         Err(ErrorType::TooLong {
             field_type: "List",
             max_length: 2,
-            actual_length: 3
+            actual_length: Some(3)
         })
     );
     assert!(c.exceeded(3));

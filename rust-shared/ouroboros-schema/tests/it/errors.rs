@@ -74,13 +74,27 @@ fn context_values() {
     let e = ErrorType::TooLong {
         field_type: "List",
         max_length: 2,
-        actual_length: 3,
+        actual_length: Some(3),
     };
     let ctx = e.context();
     assert_eq!(ctx[0], ("field_type", CtxValue::Str("List".into())));
     assert_eq!(ctx[1], ("max_length", CtxValue::Int(2)));
     assert_eq!(ctx[2], ("actual_length", CtxValue::Int(3)));
     assert!(ErrorType::Missing.context().is_empty());
+}
+
+#[test]
+fn too_long_without_a_known_length() {
+    let e = ErrorType::TooLong {
+        field_type: "Set",
+        max_length: 2,
+        actual_length: None,
+    };
+    assert_eq!(
+        e.message(),
+        "Set should have at most 2 items after validation, not more"
+    );
+    assert_eq!(e.context()[2], ("actual_length", CtxValue::Null));
 }
 
 #[test]

@@ -347,7 +347,8 @@ class ComputedFieldInfo:
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
-            return self
+            # Read from the class: the wrapped property itself, as Pydantic leaves it there.
+            return self.property if isinstance(self.property, property) else self
         return self.property.__get__(obj, owner)
 
     def __set__(self, obj: Any, value: Any) -> None:

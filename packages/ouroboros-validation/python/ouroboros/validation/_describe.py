@@ -18,6 +18,7 @@ import ipaddress
 import math
 import os
 import pathlib
+import re
 import types
 import typing
 import uuid
@@ -172,6 +173,13 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
 
         out["func"] = functools.partial(schema["func"], max_length=constraints["max_length"])
         constraints = {k: v for k, v in constraints.items() if k != "max_length"}
+    if isinstance(constraints.get("pattern"), re.Pattern):
+        # A compiled pattern is matched by Python's `re` (its flags, look-around), as
+        # pydantic-core's python-re engine does; the JSON Schema shows its text.
+        compiled = constraints["pattern"]
+        rest = {k: v for k, v in constraints.items() if k != "pattern"}
+        inner = {**apply_constraints(schema, rest), "python_pattern": compiled.pattern}
+        return {"type": "function", "mode": "after", "func": _python_pattern(compiled), "schema": inner}
     coerce_numbers = constraints.get("coerce_numbers_to_str")
     constraints = {k: v for k, v in constraints.items() if k != "coerce_numbers_to_str"}
     if coerce_numbers and kind == "str" and not constraints.get("strict", schema.get("strict")):
@@ -204,6 +212,19 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
     if schema.get("fraction"):
         out = {**out, "fraction": True, "json_schema_modes": _fraction_json_schema(schema, constraints)}
     return out
+
+
+def _python_pattern(compiled: re.Pattern[str]) -> Callable[..., Any]:
+    from ouroboros.validation._errors import PydanticCustomError
+
+    def check(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        if isinstance(value, str) and compiled.search(value) is None:
+            raise PydanticCustomError(
+                "string_pattern_mismatch", "String should match pattern '{pattern}'", {"pattern": compiled.pattern}
+            )
+        return value
+
+    return check
 
 
 def _fraction_json_schema(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:

@@ -466,12 +466,16 @@ class _Generator:
         if self.mode == "serialization":
             for c in d.get("computed_fields", []):
                 key = (c.get("alias") or c["name"]) if self.by_alias else c["name"]
-                rt = c.get("return_type")
-                prop = self.annotation(rt) if rt is not None else {}
-                props[key] = {**prop, "title": c.get("title") or _title(key), "readOnly": True}
+                props[key] = prop = self.computed_property(c, key, cls)
                 if c.get("description"):
-                    props[key]["description"] = c["description"]
-                required.append(key)
+                    prop["description"] = c["description"]
+                if c.get("examples") is not None:
+                    prop["examples"] = [_json_value(e) for e in c["examples"]]
+                if c.get("deprecated") is not None and c["deprecated"] is not False:
+                    prop["deprecated"] = True
+                _apply_extra(prop, c.get("json_schema_extra"), None)
+                if c.get("exclude_if") is None:
+                    required.append(key)
         body: dict[str, Any] = {"properties": props}
         if required:
             body["required"] = required
@@ -561,6 +565,25 @@ class _Generator:
             body["deprecated"] = True
         _apply_extra(body, config.get("json_schema_extra"), cls)
         return body
+
+    def computed_property(self, c: dict[str, Any], key: str, cls: Any) -> dict[str, Any]:
+        """A computed field's serialization-mode property: the schema of what its serializer
+        returns, else of its return type; titled unless it is a reference (Pydantic's rule)."""
+        from ouroboros.validation._describe import DescribeContext, describe_type
+
+        rt = c.get("return_type")
+        if rt is None:
+            return {"title": c.get("title") or _title(key), "readOnly": True}
+        schema = describe_type(rt, DescribeContext())
+        dumped = c.get("serialization_type")
+        returned = self.returned_schema(dumped, schema, cls) if dumped is not None else None
+        prop = {**self.schema(returned or schema)}
+        if c.get("title"):
+            prop["title"] = c["title"]
+        elif "title" not in prop and _title_should_be_set(returned or schema, self.mode):
+            prop["title"] = _title(key)
+        prop["readOnly"] = True
+        return prop
 
     def returned_schema(self, dumped: tuple[Any, str, Any], schema: dict[str, Any], cls: Any) -> dict[str, Any] | None:
         """The description of what a field's serializer returns (serialization mode), or None
@@ -808,6 +831,8 @@ class _Generator:
                 if numeric_text and key in ("gt", "ge", "lt", "le", "multiple_of"):
                     continue  # a Decimal is written as text: numeric bounds do not apply to it
                 out[keyword] = _json_value(value) if key not in ("min_length", "max_length", "pattern") else value
+        if s.get("python_pattern") is not None:
+            out["pattern"] = s["python_pattern"]  # `Field(pattern=re.compile(...))`
         if kind == "decimal" and "anyOf" in out:
             bounds = {k: out.pop(k) for k in list(out) if k != "anyOf"}
             out["anyOf"][0].update(bounds)

@@ -1361,6 +1361,9 @@ class BaseModel(metaclass=ModelMetaclass):
         if name in self.__dict__:
             del self.__dict__[name]
             return
+        if hasattr(getattr(cls, name, None), "__delete__"):
+            object.__delattr__(self, name)  # a property's (or computed field's) deleter
+            return
         raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
     # ---- protocols ---------------------------------------------------------

@@ -586,6 +586,50 @@ def _computed_title(name: str, info: ComputedFieldInfo, config: dict[str, Any]) 
     return _generated_title(generator, "field_title_generator", name, info) if generator is not None else None
 
 
+def _computed_entry(
+    cls: type,
+    name: str,
+    info: ComputedFieldInfo,
+    config: dict[str, Any],
+    decorators: list[DecoratorInfo],
+    ctx: DescribeContext,
+) -> dict[str, Any]:
+    """A computed field's description: its name, alias, return type (a forward reference
+    resolved where the model's annotations are), JSON Schema text, and how its value is dumped:
+    by a ``@field_serializer`` naming it (or ``"*"``), else by the ``PlainSerializer``/
+    ``WrapSerializer`` markers of its return type, and its ``exclude_if``."""
+    return_type = info.return_type
+    if isinstance(return_type, (str, typing.ForwardRef)):
+        # An undefined name leaves the model incomplete until `model_rebuild`, as in Pydantic.
+        return_type = ctx.resolve(return_type)
+    entry: dict[str, Any] = {
+        "name": name,
+        "alias": info.alias,
+        "return_type": return_type,
+        "title": _computed_title(name, info, config),
+        "description": info.description,
+    }
+    for key in ("examples", "json_schema_extra", "deprecated", "exclude_if"):
+        if getattr(info, key) is not None:
+            entry[key] = getattr(info, key)
+    serializers = [d for d in decorators if d.kind == "field_serializer" and (name in d.fields or "*" in d.fields)]
+    dumped_as = serialization_type(return_type, serializers[-1] if serializers else None)
+    if dumped_as is not None:
+        entry["serialization_type"] = dumped_as  # read by the JSON Schema only
+    if serializers:
+        dec = serializers[-1]
+        entry["serializer"] = _field_serializer_call(cls, dec, name)
+        entry["serializer_mode"] = dec.mode
+        entry["serializer_when_used"] = "json" if dec.when_used.startswith("json") else "always"
+        return entry
+    if isinstance(return_type, (str, typing.ForwardRef)):
+        return entry
+    annotated = _annotated_serializer(return_type, config.get("json_encoders"))
+    if annotated is not None:
+        entry.update(annotated)
+    return entry
+
+
 def has_forward_refs(annotation: Any) -> bool:
     """Whether ``annotation`` is or contains a string/``ForwardRef`` still to evaluate."""
     if isinstance(annotation, (str, typing.ForwardRef)):
@@ -856,13 +900,7 @@ def build_description(cls: Any) -> dict[str, Any]:
             if dec.kind == "model_validator" and dec.mode in ("before", "after")
         ],
         "computed_fields": [
-            {
-                "name": name,
-                "alias": info.alias,
-                "return_type": info.return_type,
-                "title": _computed_title(name, info, config),
-                "description": info.description,
-            }
+            _computed_entry(cls, name, info, config, decorators, ctx)
             for name, info in cls.__ouroboros_computed__.items()
         ],
     }

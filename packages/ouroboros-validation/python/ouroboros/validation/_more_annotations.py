@@ -295,13 +295,13 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         return _iterable(describe(args[0]) if args else None)
     if origin is collections.deque:
         return _strict_instance(
-            _after({"type": "list", "items": item()}, collections.deque),
+            _after({"type": "list", "items": item(), "field_type": "Deque"}, collections.deque),
             collections.deque,
             "deque_type",
             "Input should be a valid deque",
         )
     if origin is collections.Counter:
-        counter = {"type": "dict", "keys": item(), "values": {"type": "int"}}
+        counter = {"type": "dict", "keys": item(), "values": {"type": "int"}, "field_type": "Counter"}
         return _strict_instance(
             _after(_mapping_of(counter, "counter_type", "Input should be a valid Counter"), collections.Counter),
             collections.Counter,
@@ -310,7 +310,7 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         )
     if origin is collections.OrderedDict:
         values = describe(args[1]) if len(args) > 1 else {"type": "any"}
-        ordered = {"type": "dict", "keys": item(), "values": values}
+        ordered = {"type": "dict", "keys": item(), "values": values, "field_type": "OrderedDict"}
         return _strict_instance(
             _after(
                 _mapping_of(ordered, "ordered_dict_type", "Input should be a valid OrderedDict"),

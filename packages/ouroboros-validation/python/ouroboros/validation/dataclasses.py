@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses as _dc
+import functools
 import inspect
 import sys
 import types
@@ -18,7 +19,7 @@ import warnings
 import weakref
 from typing import Any, TypeVar
 
-from ouroboros.validation._decorators import _Marked, dump_options
+from ouroboros.validation._decorators import ComputedFieldInfo, _Marked, dump_options
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, Field, FieldInfo
 from ouroboros.validation._migration import getattr_migration
 
@@ -317,7 +318,6 @@ def _line(kind: str, loc: tuple[Any, ...], msg: str, value: Any) -> dict[str, An
 
 def _install_validated_setattr(dc: type, model: Any, cfg: dict[str, Any], frozen: bool) -> None:
     """``validate_assignment``: an assigned field is validated (with its validators) before it is stored."""
-    import functools
 
     original = dc.__setattr__
 
@@ -398,7 +398,7 @@ def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
     (as a model with the same fields), then the dataclass is built from them."""
 
     if "__ouroboros_dump__" not in dc.__dict__ and any(
-        isinstance(v, _Marked) for base in dc.__mro__ for v in vars(base).values()
+        isinstance(v, (_Marked, ComputedFieldInfo)) for base in dc.__mro__ for v in vars(base).values()
     ):
         # Its serializer decorators apply when it is dumped, as Pydantic applies them.
         type.__setattr__(dc, "__ouroboros_dump__", staticmethod(_dump_dataclass))
@@ -512,6 +512,9 @@ def _dump_dataclass(
     # Attributes, not the instance dict: slots dataclasses have none.
     fields = {f.name: getattr(value, f.name) for f in _dc.fields(value) if hasattr(value, f.name)}
     instance = mirror.model_construct(**fields)
+    if mirror.__ouroboros_computed__:
+        # Computed fields read the dataclass instance itself (its methods, its other attributes).
+        instance.__dict__[_SOURCE] = value
     # The options of the dump in progress reach the serializers' `info` (context...).
     options = dump_options()
     return instance.model_dump(
@@ -525,6 +528,14 @@ def _dump_dataclass(
         round_trip=options.get("round_trip", False),
         polymorphic_serialization=options.get("polymorphic_serialization"),
     )
+
+
+_SOURCE = "__ouroboros_dataclass_source__"
+
+
+def _computed_of_source(name: str, mirror_instance: Any) -> Any:
+    """A dataclass's computed field read while it is dumped through its mirror model."""
+    return getattr(mirror_instance.__dict__[_SOURCE], name)
 
 
 def _fields_dict(self: Any) -> dict[str, Any]:
@@ -566,6 +577,8 @@ def _mirror_model(
         for key, value in vars(base).items():
             if isinstance(value, _Marked):
                 namespace[key] = value
+            elif isinstance(value, ComputedFieldInfo):
+                namespace[key] = value._with(property(functools.partial(_computed_of_source, key)))
     if cfg:
         namespace["model_config"] = {k: v for k, v in cfg.items() if k not in ("validate_assignment", "frozen")}
     return types.new_class(dc.__name__, (BaseModel,), {}, lambda ns: ns.update(namespace))
