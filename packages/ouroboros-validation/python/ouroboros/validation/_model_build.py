@@ -555,7 +555,36 @@ def _model_validator_call(cls: type, dec: DecoratorInfo) -> Any:
         return after
     prefix = (cls,) if takes_cls else ()
     with_info = _arity(func) - len(prefix) >= 2
-    return lambda data: func(*prefix, data, ValidationInfo(None, None)) if with_info else func(*prefix, data)
+
+    def before(data: Any) -> Any:
+        given = data.args_kwargs if type(data) is InitArguments else data
+        result = func(*prefix, given, ValidationInfo(None, None)) if with_info else func(*prefix, given)
+        return data.rebind(result) if type(data) is InitArguments else result
+
+    return before
+
+
+class InitArguments(dict):  # type: ignore[type-arg]
+    """The arguments of a Pydantic dataclass's ``__init__`` bound to its fields (what its mirror
+    model validates); its ``mode="before"`` model validators see them as Pydantic shows them,
+    an ``ArgsKwargs``, and may return another one, bound again here."""
+
+    def __init__(self, data: dict[str, Any], args_kwargs: Any, positional: list[str]) -> None:
+        super().__init__(data)
+        self.args_kwargs = args_kwargs
+        self.positional = positional
+
+    def rebind(self, result: Any) -> Any:
+        from ouroboros.validation.core import ArgsKwargs
+
+        if not isinstance(result, ArgsKwargs):
+            return result
+        data = dict(zip(self.positional, result.args, strict=False))
+        data.update(result.kwargs or {})
+        return data
+
+    def __repr__(self) -> str:
+        return repr(self.args_kwargs)
 
 
 def _called_from_init(instance: Any) -> bool:

@@ -110,7 +110,12 @@ class TypeAdapter(Generic[T]):
                 allow_inf_nan=self._config.get("allow_inf_nan"),
             )
             ctx.apply_config(self._config)
-            if is_model_class(self.type) or is_pydantic_dataclass(self.type):
+            from ouroboros.validation.validate_call_decorator import call_schema, is_call_target
+
+            if is_call_target(self.type):
+                # `TypeAdapter(func)`: validates a call's arguments, then calls it (Pydantic's call schema).
+                schema = call_schema(self.type, self._config, self._localns)
+            elif is_model_class(self.type) or is_pydantic_dataclass(self.type):
                 # The class's own schema, as Pydantic reuses the one built with the class.
                 schema = describe_type(self.type, ctx)
             else:

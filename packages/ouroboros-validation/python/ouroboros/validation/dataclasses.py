@@ -8,6 +8,7 @@ errors are the models' own), then stores the validated values.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import dataclasses as _dc
 import functools
@@ -174,7 +175,11 @@ def dataclass(
                 if isinstance(value, dc):
                     return value
                 if isinstance(value, dict):
-                    return dc(**value)
+                    token = _VALIDATED_INPUT.set(value)
+                    try:
+                        return dc(**value)
+                    finally:
+                        _VALIDATED_INPUT.reset(token)
                 raise _dataclass_type_error(dc)
 
             return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
@@ -242,6 +247,11 @@ def _as_dataclass_field(info: FieldInfo) -> Any:
     return _dc.field(**kwargs) if kwargs else None
 
 
+# The dict being validated as a dataclass (not a call of its `__init__`), read by the next
+# `_validated_init` only.
+_VALIDATED_INPUT: contextvars.ContextVar[Any] = contextvars.ContextVar("_VALIDATED_INPUT", default=None)
+
+
 def _init_vars(dc: type) -> list[Any]:
     """The ``InitVar`` pseudo-fields of a dataclass, in declaration order."""
     return [f for f in dc.__dataclass_fields__.values() if f._field_type is _dc._FIELD_INITVAR]  # type: ignore[attr-defined]
@@ -281,14 +291,28 @@ def _validated_init(
         data[key] = value
     # A field given by position is located by its index, as Pydantic's arguments schema does.
     by_position = {positional[i]: i for i in range(min(len(args), len(positional)))}
+    from ouroboros.validation._model_build import InitArguments
+    from ouroboros.validation.core import ArgsKwargs
+
+    # The input as Pydantic shows it to `mode="before"` model validators and in errors: the call's
+    # arguments, or the dict a TypeAdapter (or an enclosing model) validates.
+    call = _VALIDATED_INPUT.get()
+    if call is None:
+        call = ArgsKwargs(args, kwargs or None)
+    else:
+        _VALIDATED_INPUT.set(None)
     try:
-        validated = mirror.model_validate(data)
+        validated = mirror.model_validate(InitArguments(data, call, positional))
     except ValidationError as exc:
         located = [e for e in exc.errors(include_url=False) if e["loc"][:1] and e["loc"][0] in by_position]
-        if not errors and not forbid and not located:
+        # A model-level error's input is the call, an `ArgsKwargs` (as Pydantic reports it).
+        whole = [e for e in exc.errors(include_url=False) if isinstance(e.get("input"), InitArguments)]
+        if not errors and not forbid and not located and not whole:
             raise
         validated = None
         for err in exc.errors(include_url=False):
+            if isinstance(err.get("input"), InitArguments):
+                err = {**err, "input": call}
             if err["type"] == "extra_forbidden":
                 err = _line("unexpected_keyword_argument", err["loc"], "Unexpected keyword argument", err["input"])
             elif err["loc"][:1] and err["loc"][0] in by_position:

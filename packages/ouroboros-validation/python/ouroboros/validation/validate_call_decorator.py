@@ -360,3 +360,91 @@ def _mentions_self(tp: Any) -> bool:
     if _is_self(tp):
         return True
     return any(_mentions_self(a) for a in typing.get_args(tp) if not isinstance(a, (str, bytes, int)))
+
+
+_CALLABLE_TARGETS = (types.FunctionType, types.MethodType, functools.partial)
+
+
+def is_call_target(tp: Any) -> bool:
+    """Whether ``TypeAdapter(tp)`` validates a call of ``tp`` (a function, method or partial)."""
+    return isinstance(tp, _CALLABLE_TARGETS)
+
+
+def call_schema(func: Any, config: dict[str, Any], namespace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The schema ``TypeAdapter(func)`` validates with, as Pydantic's call schema: the input
+    (``ArgsKwargs``, a dict of keyword arguments, or a tuple/list of positional ones) is bound
+    to the parameters and validated, then ``func`` is called with the validated arguments and
+    its result returned. Its JSON Schema describes the arguments."""
+    from ouroboros.validation._errors import PydanticCustomError
+    from ouroboros.validation.core import ArgsKwargs
+
+    target = getattr(func, "raw_function", func)
+    sig = inspect.signature(target)
+    model, _ = _arguments_model(target, sig, config or None, False, namespace)
+
+    def call(value: Any, _data: Any = None, _context: Any = None) -> Any:
+        if isinstance(value, ArgsKwargs):
+            args, kwargs = tuple(value.args), dict(value.kwargs or {})
+        elif isinstance(value, dict):
+            args, kwargs = (), value
+        elif isinstance(value, (tuple, list)):
+            args, kwargs = tuple(value), {}
+        else:
+            raise PydanticCustomError("arguments_type", "Arguments must be a tuple, list or a dictionary")
+        pos, kw = _bind(target, sig, model, args, kwargs)
+        return target(*pos, **kw)
+
+    def json_schema(_core: Any, handler: Any) -> dict[str, Any]:
+        return _arguments_json_schema(handler._gen, model, sig)
+
+    return {"type": "function", "mode": "plain", "func": call, "json_schema_hook": (json_schema, None)}
+
+
+def _arguments_json_schema(gen: Any, model: Any, sig: inspect.Signature) -> dict[str, Any]:
+    """Pydantic's JSON Schema of a function's arguments: an object of the parameters when none
+    is positional-only and there is no ``*args``; else an array of them when none is keyword-only
+    and there is no ``**kwargs``; else an error. Properties are those of the arguments model."""
+    from ouroboros.validation.errors import PydanticInvalidForJsonSchema
+
+    body = gen.model_body(model)
+    props = body.get("properties", {})
+    required = set(body.get("required", []))
+    fields = model.model_fields
+
+    def key(name: str) -> str:
+        alias = fields[name].alias if gen.by_alias else None
+        return alias if isinstance(alias, str) else name
+
+    params = list(sig.parameters.values())
+    positional_only = [p for p in params if p.kind is p.POSITIONAL_ONLY]
+    either = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    keyword_only = [p for p in params if p.kind is p.KEYWORD_ONLY]
+    var_args = next((p for p in params if p.kind is p.VAR_POSITIONAL), None)
+    var_kwargs = next((p for p in params if p.kind is p.VAR_KEYWORD), None)
+    if not positional_only and var_args is None:
+        named = either + keyword_only
+        out: dict[str, Any] = {"type": "object", "properties": {key(p.name): props.get(key(p.name), {}) for p in named}}
+        names = [key(p.name) for p in named if key(p.name) in required]
+        if names:
+            out["required"] = names
+        if var_kwargs is None:
+            out["additionalProperties"] = False
+        elif props.get(key(var_kwargs.name), {}).get("additionalProperties"):
+            out["additionalProperties"] = props[key(var_kwargs.name)]["additionalProperties"]
+        return out
+    if not keyword_only and var_kwargs is None:
+        items = [props.get(key(p.name), {}) for p in positional_only + either]
+        array: dict[str, Any] = {"type": "array"}
+        if items:
+            array["prefixItems"] = items
+        count = sum(1 for p in positional_only + either if key(p.name) in required)
+        if count:
+            array["minItems"] = count
+        if var_args is None:
+            array["maxItems"] = len(items)
+        elif props.get(key(var_args.name), {}).get("items"):
+            array["items"] = props[key(var_args.name)]["items"]
+        return array
+    raise PydanticInvalidForJsonSchema(
+        "Unable to generate JSON schema for arguments validator with positional-only and keyword-only arguments"
+    )
