@@ -29,15 +29,21 @@ class Discriminator:
 
 def callable_union(union_tp: Any, disc: Discriminator, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """A function schema: ``disc.discriminator(value)`` picks the member tagged so."""
-    from ouroboros.validation._describe import _LazyHandler, split_annotated
+    from ouroboros.validation._describe import _LazyHandler, split_annotated, type_alias_value
     from ouroboros.validation._errors import PydanticCustomError, ValidationError
+
+    def unaliased(tp: Any) -> Any:
+        # `type X = ...` aliases stand for their value: of the union, and of each tagged member.
+        while (value := type_alias_value(tp)) is not None:
+            tp = value
+        return tp
 
     func = disc.discriminator
     assert callable(func)
-    args = [a for a in typing.get_args(union_tp) if a is not type(None)]
+    args = [a for a in typing.get_args(split_annotated(unaliased(union_tp))[0]) if a is not type(None)]
     choices: dict[str, _LazyHandler] = {}
     for arg in args:
-        _, meta = split_annotated(arg)
+        _, meta = split_annotated(unaliased(arg))
         tags = [m for m in meta if isinstance(m, Tag)]
         if not tags:
             from ouroboros.validation.errors import PydanticUserError

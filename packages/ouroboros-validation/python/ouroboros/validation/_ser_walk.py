@@ -98,10 +98,33 @@ def marker_walker(tp: Any, encoders: dict[Any, Any] | None = None) -> Walk | Non
     inner = _container_walker(base, encoders)
     if markers:
         return _marker_apply(markers[-1], inner or _identity)
+    core = core_serializer(tp, base, metadata)
+    if core is not None:
+        return core
     encoder = _json_encoder(base, encoders) if encoders else None
     if encoder is not None:
         return _marker_apply(PlainSerializer(encoder, when_used="json"), inner or _identity)
     return inner
+
+
+def core_serializer(tp: Any, base: Any, metadata: Any) -> Walk | None:
+    """The ``serialization`` a user type's (or ``Annotated`` marker's) ``__get_pydantic_core_schema__``
+    puts on its core schema, as ``dump(value, mode)``; None when there is none."""
+    from ouroboros.validation._describe import DescribeContext, describe_type, is_model_class
+
+    def hooked(obj: Any) -> bool:
+        owner = obj if isinstance(obj, type) else type(obj)
+        return hasattr(obj, "__get_pydantic_core_schema__") and not str(owner.__module__).startswith("ouroboros.")
+
+    if not (hooked(base) and not is_model_class(base)) and not any(hooked(m) for m in metadata):
+        return None
+    try:
+        described = describe_type(tp, DescribeContext())
+    except Exception:  # noqa: BLE001 - a type described elsewhere with names only its model knows
+        return None
+    while described.get("type") == "nullable" and "ser_func" not in described:
+        described = described["schema"]
+    return described.get("ser_func")
 
 
 def _json_encoder(tp: Any, encoders: dict[Any, Any]) -> Any:

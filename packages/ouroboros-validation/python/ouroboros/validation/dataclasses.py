@@ -175,11 +175,7 @@ def dataclass(
                 if isinstance(value, dc):
                     return value
                 if isinstance(value, dict):
-                    token = _VALIDATED_INPUT.set(value)
-                    try:
-                        return dc(**value)
-                    finally:
-                        _VALIDATED_INPUT.reset(token)
+                    return _from_dict(dc, value)
                 raise _dataclass_type_error(dc)
 
             return {"type": "function", "mode": "plain", "func": build, "dataclass_model": model}
@@ -250,6 +246,15 @@ def _as_dataclass_field(info: FieldInfo) -> Any:
 # The dict being validated as a dataclass (not a call of its `__init__`), read by the next
 # `_validated_init` only.
 _VALIDATED_INPUT: contextvars.ContextVar[Any] = contextvars.ContextVar("_VALIDATED_INPUT", default=None)
+
+
+def _from_dict(dc: type, value: dict[str, Any]) -> Any:
+    """``dc(**value)``, its validators and errors shown the dict itself (not a call)."""
+    token = _VALIDATED_INPUT.set(value)
+    try:
+        return dc(**value)
+    finally:
+        _VALIDATED_INPUT.reset(token)
 
 
 def _init_vars(dc: type) -> list[Any]:

@@ -70,7 +70,59 @@ def to_description(
     hook = schema.get("json_schema_hook")
     if hook is not None and "json_schema_hook" not in out:
         out = {**out, "json_schema_hook": hook}
+    ser = schema.get("serialization")
+    if isinstance(ser, dict) and "ser_func" not in out:
+        func = serializer_of(ser)
+        if func is not None:
+            # How values of this schema are dumped (read by the model and TypeAdapter dumps).
+            out = {**out, "ser_func": func}
     return out
+
+
+def serializer_of(ser: dict[str, Any]) -> Callable[[Any, str], Any] | None:
+    """``dump(value, mode)`` for a core ``serialization`` schema (``function-plain``/``-wrap``,
+    ``to-string``, ``format``) honouring its ``when_used``; None for the others (``simple``,
+    ``model``...), whose values are dumped by their type as before."""
+    from ouroboros.validation._decorators import SerializationInfo
+    from ouroboros.validation._ser_walk import call_serializer
+
+    kind = ser.get("type")
+    default_when = "json-unless-none" if kind in ("to-string", "format") else "always"
+    when = ser.get("when_used") or default_when
+    if kind in ("function-plain", "function-wrap"):
+        wrap = kind == "function-wrap"
+        func = ser["function"]
+        info = ser.get("info_arg")
+        with_info = _arity(func) >= (3 if wrap else 2) if info is None else bool(info)
+
+        def call(value: Any, mode: str) -> Any:
+            args: tuple[Any, ...] = (value, _same) if wrap else (value,)
+            return call_serializer(func, *args, SerializationInfo(mode)) if with_info else call_serializer(func, *args)
+    elif kind == "to-string":
+
+        def call(value: Any, mode: str) -> Any:
+            return str(value)
+    elif kind == "format":
+        spec = ser["formatting_string"]
+
+        def call(value: Any, mode: str) -> Any:
+            return format(value, spec)
+    else:
+        return None
+
+    def dump(value: Any, mode: str) -> Any:
+        if value is None and "unless-none" in when:
+            return value
+        if when.startswith("json") and mode != "json":
+            return value
+        return call(value, mode)
+
+    return dump
+
+
+def _same(value: Any, *_: Any) -> Any:
+    """The handler of a wrap serializer: the value, dumped by its type afterwards."""
+    return value
 
 
 def _convert(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -110,9 +162,13 @@ def _convert(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[st
         if schema.get("mode"):
             out["mode"] = schema["mode"]
         return out
-    if kind in ("tagged-union", "tagged_union") and isinstance(schema.get("discriminator"), str):
+    if kind in ("tagged-union", "tagged_union") and _discriminator_keys(schema.get("discriminator")):
         choices = {tag: to_description(s, defs) for tag, s in schema["choices"].items()}
-        return {"type": "tagged_union", "discriminator": schema["discriminator"], "choices": choices}
+        name, *alias = _discriminator_keys(schema["discriminator"])
+        out = {"type": "tagged_union", "discriminator": name, "choices": choices}
+        if alias:
+            out["discriminator_alias"] = alias[0]
+        return out
     if kind == "model":
         return {"type": "model", "cls": schema["cls"]}
     if kind == "typed_dict" and "description" in schema:
@@ -152,6 +208,20 @@ def _convert(schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> dict[st
         target = {k: v for k, v in defs[ref].items() if k != "ref"}
         return to_description(target, defs)
     raise SchemaError(f"Unknown or unsupported core schema type {kind!r}")
+
+
+def _discriminator_keys(discriminator: Any) -> list[str]:
+    """The input keys a tagged union reads its tag from: a name, or pydantic-core's paths of one
+    key each (``[["kind"], ["Kind"]]``: the name, then its alias); empty when not supported."""
+    if isinstance(discriminator, str):
+        return [discriminator]
+    if (
+        isinstance(discriminator, list)
+        and 1 <= len(discriminator) <= 2
+        and all(isinstance(p, list) and len(p) == 1 and isinstance(p[0], str) for p in discriminator)
+    ):
+        return [p[0] for p in discriminator]
+    return []
 
 
 def _validation_alias(alias: Any) -> Any:
