@@ -158,3 +158,44 @@ def test_dataclass_call_errors_name_the_call() -> None:
     assert [[(e["type"], e["loc"]) for e in lines] for lines in ours] == [
         [(e["type"], e["loc"]) for e in lines] for lines in theirs
     ]
+
+
+def _custom_init(lib: Any) -> Any:
+    calls: list[Any] = []
+
+    class Model(lib.BaseModel):
+        x: int
+
+        def __init__(self, x: int, y: Any = 0) -> None:
+            calls.append((x, y))
+            super().__init__(x=x + (len(y) if isinstance(y, str) else int(y)))
+
+    class Nested(lib.BaseModel):
+        n: int = 1
+
+        def __init__(self, **data: Any) -> None:
+            super().__init__(**data)
+            self.n += 1
+
+    class Top(lib.BaseModel):
+        inner: Nested
+        items: list[Nested] = []
+
+    out = [
+        Model(x=1, y=1).x,
+        Model.model_validate({"x": 1, "y": 1}).x,
+        Model.model_validate_json('{"x": 1, "y": 2}').x,
+        Model.model_validate({"x": 1, "y": "abc"}).x,
+        Model.model_validate(Model(x=5)).x,
+        _outcome(Model.model_validate, [1]),
+    ]
+    top = Top.model_validate({"inner": {"n": 0}, "items": [{"n": 5}]})
+    out += [top.inner.n, [i.n for i in top.items], Top.model_validate_json('{"inner": {}}').inner.n]
+    return out, calls
+
+
+def test_custom_init_is_called_by_model_validate() -> None:
+    """A model's own ``__init__`` builds it from dict input, as pydantic-core's ``custom_init``."""
+    ours = _custom_init(ov)
+    assert ours == _custom_init(pydantic)
+    assert ours[0][:4] == [2, 2, 3, 4]

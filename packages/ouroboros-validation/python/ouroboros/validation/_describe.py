@@ -1100,6 +1100,16 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
                 "func": lambda value, _data=None, _context=None: revalidation_input(tp, value),
                 "schema": {"type": "model", "cls": tp},
             }
+        if not getattr(tp.__init__, "__pydantic_base_init__", False):
+            from ouroboros.validation._model import custom_init_input
+
+            # A model with its own `__init__` is built by calling it with the dict's items (Pydantic).
+            return {
+                "type": "function",
+                "mode": "before",
+                "func": lambda value, _data=None, _context=None: custom_init_input(tp, value),
+                "schema": {"type": "model", "cls": tp},
+            }
         return {"type": "model", "cls": tp}
     if isinstance(tp, type) and hasattr(tp, "__v2_model__") and getattr(tp, "__v1_base__", False):
         import warnings

@@ -83,6 +83,35 @@ def _without_computed(cls: Any, exclude: Any) -> Any:
     return {*(exclude or ()), *names}
 
 
+def custom_init_input(cls: Any, value: Any) -> Any:
+    """A model with its own ``__init__``, validated from a dict: built by calling it with the
+    dict's items, as pydantic-core does (``__init__`` validates through ``super().__init__``);
+    any other input is validated as usual."""
+    if type(value) is dict and all(type(k) is str for k in value):
+        return cls(**value)
+    return value
+
+
+def _custom_init_validators(cls: Any, validator: Any) -> tuple[Any, Any]:
+    """``model_validate``/``model_validate_json`` of a model with its own ``__init__``."""
+
+    def validate_python(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        built = custom_init_input(cls, obj)
+        return built if built is not obj else validator.validate_python(obj, *args, **kwargs)
+
+    def validate_json(data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            parsed = json.loads(data)
+        except (TypeError, ValueError):
+            parsed = None
+        built = custom_init_input(cls, parsed)
+        if isinstance(parsed, dict) and built is not parsed:
+            return built
+        return validator.validate_json(data, *args, **kwargs)
+
+    return validate_python, validate_json
+
+
 def _inherits_default(cls: type, name: str) -> bool:
     """Whether ``cls`` uses BaseModel's own ``name`` (not a user override)."""
     for klass in cls.__mro__:
@@ -858,10 +887,10 @@ class BaseModel(metaclass=ModelMetaclass):
         # Unless a class overrides them, the validating class methods are the
         # validator's own methods: `Model.model_validate(data)` goes straight
         # to Rust with no Python frame in between.
-        for name, target in (
-            ("model_validate", validator.validate_python),
-            ("model_validate_json", validator.validate_json),
-        ):
+        validate_python, validate_json = validator.validate_python, validator.validate_json
+        if not getattr(cls.__init__, "__pydantic_base_init__", False):
+            validate_python, validate_json = _custom_init_validators(cls, validator)
+        for name, target in (("model_validate", validate_python), ("model_validate_json", validate_json)):
             if _inherits_default(cls, name):
                 type.__setattr__(cls, name, _DirectCall(target))
         return validator
@@ -1004,6 +1033,8 @@ class BaseModel(metaclass=ModelMetaclass):
         Strings are parsed into the declared types (numbers, dates...) also with ``strict=True``,
         as ``TypeAdapter.validate_strings`` does: the leaves are validated in lax mode."""
         del strict
+        if type(obj) is dict and not getattr(cls.__init__, "__pydantic_base_init__", False):
+            return custom_init_input(cls, obj)  # type: ignore[no-any-return]
         return cls.__ouroboros_validator__.validate_python(
             obj, strict=False, extra=extra, context=context, by_alias=by_alias, by_name=by_name
         )
