@@ -532,9 +532,8 @@ impl DictValidator {
             };
             if let (Some(key), Some(value)) = (key, value) {
                 out.set_item(key, value)?;
-                if self.len.exceeded(out.len()) {
+                if let Some(max_length) = self.len.max_length.filter(|m| out.len() > *m) {
                     // pydantic-core stops at the first entry past the limit: "not more".
-                    let max_length = self.len.max_length.unwrap_or_default();
                     let kind = ErrorType::TooLong {
                         field_type: self.field_type,
                         max_length,
