@@ -164,6 +164,7 @@ class FieldInfo:
     """
 
     __slots__ = (
+        "_metadata_cache",
         "_metadata_items",
         "_validators",
         "alias",
@@ -259,6 +260,17 @@ class FieldInfo:
         """The constraints as Pydantic records them: ``annotated_types`` objects (``Gt(gt=0)``,
         ``MaxLen(max_length=3)``), ``Strict``/``FailFast``, the rest (``pattern``...) in one
         ``_PydanticGeneralMetadata``; then the field's other ``Annotated`` items."""
+        # The same list on every read (code may append to it, as to Pydantic's), rebuilt when the
+        # constraints or items change; a copied FieldInfo builds its own.
+        snapshot = (id(self), dict(self.constraints), list(self._metadata_items))
+        cached = getattr(self, "_metadata_cache", None)
+        if cached is not None and cached[0] == snapshot:
+            return cached[1]  # type: ignore[no-any-return]
+        built = self._build_metadata()
+        self._metadata_cache = (snapshot, built)
+        return built
+
+    def _build_metadata(self) -> list[Any]:
         if not self.constraints:
             return list(self._metadata_items)
         markers = _metadata_markers()

@@ -137,7 +137,9 @@ def collect_fields(cls: type, own_annotations: dict[str, Any], namespace: dict[s
     """Fields of ``cls``: its bases' (in MRO order), then its own annotations."""
     fields: dict[str, FieldInfo] = {}
     for base in reversed(cls.__mro__[1:]):
-        fields.update(getattr(base, "__ouroboros_fields__", {}) if base.__dict__.get("__ouroboros_model__") else {})
+        inherited = getattr(base, "__ouroboros_fields__", {}) if base.__dict__.get("__ouroboros_model__") else {}
+        # Copies: a subclass's FieldInfo changed later (its `metadata` list...) leaves the parent's alone.
+        fields.update({name: copy.copy(info) for name, info in inherited.items()})
     docs: dict[str, str] = {}
     if getattr(cls, "model_config", {}).get("use_attribute_docstrings"):
         docs = attribute_docstrings(cls.__dict__.get("__ouroboros_docs_source__", cls))
