@@ -10,7 +10,7 @@ import pytest
 
 from ouroboros.api import APIRouter, App, Body, Header, Query, TestClient
 from ouroboros.api._form_limits import _validate_form_limits
-from ouroboros.api.routing import APIRoute
+from ouroboros.api.routing import APIRoute, iter_route_contexts
 from ouroboros.validation import AliasChoices, BaseModel, Field
 
 
@@ -67,7 +67,8 @@ def test_inclusion_leaves_the_router_unchanged():
     assert router.max_body_size is None
     assert router.routes[0].max_body_size is None
     assert router.routes[0].form_limits == {}
-    included = app.routes[-1]
+    # The inclusion is live: the route as served is its route context.
+    included = list(iter_route_contexts(app.routes))[-1]
     assert (included.max_body_size, included.form_limits) == (1, {"max_fields": 2})
 
 

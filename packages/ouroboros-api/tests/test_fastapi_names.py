@@ -218,7 +218,7 @@ def test_get_openapi_and_docs_pages_from_their_fastapi_paths():
 
 def test_websocket_routes_are_api_websocket_routes():
     from ouroboros.api import APIRouter, WebSocket
-    from ouroboros.api.routing import APIRoute, APIWebSocketRoute
+    from ouroboros.api.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 
     router = APIRouter()
 
@@ -232,7 +232,7 @@ def test_websocket_routes_are_api_websocket_routes():
 
     outer = App()
     outer.include_router(router, prefix="/r")
-    kinds = {r.path: type(r) for r in outer.routes}
+    kinds = {c.path: type(c.route) for c in iter_route_contexts(outer.routes)}
     assert kinds["/r/ws"] is APIWebSocketRoute
     assert kinds["/r/plain"] is APIRoute
 

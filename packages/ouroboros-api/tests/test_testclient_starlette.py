@@ -19,7 +19,7 @@ from ouroboros.api import (
     WebSocketDisconnect,
 )
 from ouroboros.api.responses import PlainTextResponse
-from ouroboros.api.routing import APIRoute
+from ouroboros.api.routing import APIRoute, iter_route_contexts
 from ouroboros.api.security import HTTPBearer
 from ouroboros.api.testclient import WebSocketDenialResponse
 
@@ -192,7 +192,7 @@ def test_routers_build_routes_of_their_route_class():
 
     app.include_router(router, prefix="/r")
     assert [type(r).__name__ for r in router.routes] == ["Tagged", "Other"]
-    kinds = {r.path: type(r).__name__ for r in app.routes}
+    kinds = {c.path: type(c.route).__name__ for c in iter_route_contexts(app.routes)}
     assert (kinds["/r/a"], kinds["/r/b"], kinds["/c"]) == ("Tagged", "Other", "Other")
     with TestClient(app) as client:
         assert client.get("/r/a").json() == "a"

@@ -19,6 +19,7 @@ import functools
 import inspect
 import json
 import logging
+import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -555,6 +556,74 @@ def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> Non
         inner, _ = split_optional(tp)
         if is_model(inner) or inner in _COLLECTIONS or get_origin(inner) in _COLLECTIONS:
             raise AssertionError("Path params must be of one of the supported types")
+
+
+def check_response_models(route: Any) -> None:
+    """FastAPI's definition check of a route's response models (its
+    ``response_model``, else its return annotation unless that is a
+    ``Response`` class, and each ``responses={...: {"model": ...}}``): each
+    must have a schema, not be an arbitrary class.
+
+    Raises:
+        FastAPIError: A model the validation engine can only check with
+            ``isinstance`` (no fields, no JSON form).
+    """
+    models = [m.get("model") for m in route.responses.values() if isinstance(m, dict)]
+    model = route.response_model
+    if model is INFERRED and (
+        inspect.isgeneratorfunction(route.endpoint) or inspect.isasyncgenfunction(route.endpoint)
+    ):
+        model = None  # the annotation of a handler that yields is its stream's
+    if model is INFERRED:
+        try:
+            model = typing.get_type_hints(route.endpoint, include_extras=True).get("return")
+        except Exception:  # noqa: BLE001 - unresolvable forward refs: checked when the route compiles
+            model = None
+        bare, _ = split_annotated(model)
+        if isinstance(bare, type) and issubclass(bare, Response):
+            model = None
+    for m in [model, *models]:
+        if m is None or m is type(None):
+            continue
+        try:
+            schema = TypeAdapter(m).core_schema
+        except Exception:  # noqa: BLE001 - reported when the route compiles
+            continue
+        arbitrary = _arbitrary_class(schema)
+        if arbitrary is not None:
+            from ouroboros.api.exceptions import FastAPIError
+
+            raise FastAPIError(
+                f"The response model {m!r} of the path operation {route.name!r} is not a valid Pydantic field "
+                f"type: {arbitrary.__qualname__} has no schema (it is neither a model, a dataclass nor a type "
+                "Pydantic knows). If the return annotation is not meant as a response model (for example "
+                "`Response | dict`), set the path operation decorator parameter response_model=None."
+            )
+
+
+def _arbitrary_class(schema: Any) -> type | None:
+    """The first class ``schema`` only checks with ``isinstance`` (models and
+    dataclasses are not entered: their own fields were checked with them)."""
+    if isinstance(schema, dict):
+        kind = schema.get("type")
+        if kind == "is_instance":
+            cls = schema.get("cls")
+            if not isinstance(cls, type) or hasattr(cls, "__get_pydantic_core_schema__"):
+                return None
+            # Standard-library classes (Path, IPv4Address, Fraction...) have Pydantic schemas.
+            return None if cls.__module__.partition(".")[0] in sys.stdlib_module_names else cls
+        if kind in ("model", "dataclass", "definitions", "definition-ref"):
+            return None
+        values: Any = schema.values()
+    elif isinstance(schema, (list, tuple)):
+        values = schema
+    else:
+        return None
+    for value in values:
+        found = _arbitrary_class(value)
+        if found is not None:
+            return found
+    return None
 
 
 _COLLECTIONS = (list, tuple, set, frozenset, dict, typing.Sequence, typing.Mapping)

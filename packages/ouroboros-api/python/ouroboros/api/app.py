@@ -110,6 +110,7 @@ class App(APIRouter):
             lifespan=lifespan,
         )
         self.debug = debug
+        self.dependency_overrides_provider = self
         self.summary = summary
         self.openapi_tags = openapi_tags
         self.servers = list(servers or [])
@@ -153,6 +154,9 @@ class App(APIRouter):
         self._server: Any = None
         self._docs_added = False
         self._compiled_routes: list[dict[str, Any]] = []
+        self._served_routes: list[APIRoute] = []
+        self._served_fingerprint: tuple[Any, ...] = ()
+        self._openapi_fingerprint: tuple[Any, ...] = ()
         self._asgi: Any = None
         self._python_middleware: list[Any] = []
         # Set by a TestClient with raise_server_exceptions: unhandled errors land here.
@@ -393,7 +397,10 @@ class App(APIRouter):
             config["middleware"] = native
         self._python_middleware = python_mw
         always_request = bool(python_mw) or bool(self.exception_handlers)
-        routes = [self._compile_route(r, always_request) for r in self.routes]
+        # The routes as served now (included routers are read live).
+        self._served_routes = self._effective_routes()
+        self._served_fingerprint = self._routes_fingerprint()
+        routes = [self._compile_route(r, always_request) for r in self._served_routes]
         helpers = {
             "schedule": _serve.make_schedule(loop),
             "fallback": to_plain,
@@ -603,11 +610,14 @@ class App(APIRouter):
     # -- OpenAPI ------------------------------------------------------------
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI 3.1 document (built once, then cached)."""
-        if self._openapi_schema is None:
+        """The OpenAPI 3.1 document (built once, then cached until a route
+        is added, to the app or to a router it includes)."""
+        fingerprint = self._routes_fingerprint()
+        if self._openapi_schema is None or fingerprint != self._openapi_fingerprint:
             from ouroboros.api.openapi import build_openapi
 
             self._openapi_schema = build_openapi(self)
+            self._openapi_fingerprint = fingerprint
         return self._openapi_schema
 
 

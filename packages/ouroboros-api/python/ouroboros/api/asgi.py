@@ -60,7 +60,7 @@ class ASGIAdapter:
             self.reads_bodies = any(
                 (r["wants_request"] and not getattr(route.endpoint, "_reads_no_body", False))
                 or any(p["source"] in _BODY_SOURCES for p in r["params"])
-                for r, route in zip(self.routes, self.app.routes, strict=True)
+                for r, route in zip(self.routes, self.app._served_routes, strict=True)
             )
             self.on_error = _serve.make_on_error(self.app)
 

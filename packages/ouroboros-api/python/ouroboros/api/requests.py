@@ -136,6 +136,11 @@ class Request:
                 "route": self.route,
                 "endpoint": getattr(self.route, "endpoint", None),
             }
+            if self.route is not None:
+                from ouroboros.api.routing import RouteContext
+
+                original = getattr(self.route, "_original_route", self.route)
+                self._scope["fastapi"] = {"effective_route_context": RouteContext(original, self.route)}
         return self._scope
 
     async def body(self) -> bytes:

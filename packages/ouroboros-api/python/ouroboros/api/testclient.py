@@ -141,6 +141,14 @@ class _Server:
         # The routes are compiled with the overrides of this moment.
         self.overrides = dict(app.dependency_overrides or {})
 
+    def changed(self) -> bool:
+        """Whether the app changed since its routes were compiled: other
+        dependency overrides, or routes added (to it or a router it includes)."""
+        app = self.app
+        return self.overrides != (app.dependency_overrides or {}) or (
+            self.server is not None and app._served_fingerprint != app._routes_fingerprint()
+        )
+
     def start(
         self, client_base_url: str, client_options: dict[str, Any], reraise: Callable[[httpx.Response], None]
     ) -> None:
@@ -323,7 +331,7 @@ class TestClient:
         """The running server, started without the lifespan when needed (and
         built again when ``app.dependency_overrides`` changed since it started)."""
         running = self._running
-        if running is not None and running.running and running.overrides != (self.app.dependency_overrides or {}):
+        if running is not None and running.running and running.changed():
             lifespan = running.lifespan
             self.close()
             if lifespan:

@@ -539,9 +539,13 @@ def _deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:
 def build_openapi(app: App) -> dict[str, Any]:
     """Build the document from every route (and webhook) with ``include_in_schema``."""
     app_deps = getattr(app, "app_dependencies", [])
-    routes = [_Route(route, app_deps) for route in app.routes if route.include_in_schema]
+    from ouroboros.api.routing import flatten_routes
+
+    routes = [_Route(route, app_deps) for route in flatten_routes(app.routes) if route.include_in_schema]
     webhooks_router = getattr(app, "webhooks", None)
-    hooks = [_Route(route, []) for route in getattr(webhooks_router, "routes", []) if route.include_in_schema]
+    hooks = [
+        _Route(route, []) for route in flatten_routes(getattr(webhooks_router, "routes", [])) if route.include_in_schema
+    ]
     doc = _Document(getattr(app, "separate_input_output_schemas", True))
     doc.generate([*routes, *hooks])
     paths: dict[str, Any] = {}

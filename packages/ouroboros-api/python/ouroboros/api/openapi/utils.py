@@ -43,6 +43,7 @@ def get_openapi(
         servers=list(servers or []),
         openapi_tags=tags,
         openapi_external_docs=external_docs,
+        webhooks=SimpleNamespace(routes=list(webhooks or [])),
     )
     doc = build_openapi(source)  # type: ignore[arg-type]
     doc["openapi"] = openapi_version
