@@ -38,6 +38,7 @@ fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handles::RequestData>()?;
     m.add_class::<handles::WsConnection>()?;
     m.add_class::<handles::UploadData>()?;
+    m.add_class::<setup::ResponseWriter>()?;
     m.add_function(wrap_pyfunction!(setup::build_server, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_render, m)?)?;

@@ -9,7 +9,7 @@ use hyper::Method;
 use ouroboros_common::python::guard;
 use ouroboros_common::Error;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::watch;
 
@@ -181,6 +181,43 @@ fn response_model(d: &Bound<'_, PyAny>) -> PyResult<Option<ResponseModel>> {
         exclude: optional("exclude")?,
         invalid: get(d, "invalid")?.unbind(),
     }))
+}
+
+/// A route's compiled `response_model` for the Python response paths
+/// (Python middleware, a `response: Response` parameter): the server's own
+/// validation (an instance of a subclass of the model is read again as the
+/// model, so the subclass's fields are not sent) and JSON writer.
+#[pyclass(module = "ouroboros.api._api", frozen)]
+pub struct ResponseWriter {
+    model: ResponseModel,
+}
+
+#[pymethods]
+impl ResponseWriter {
+    /// From the description `ResponsePlan.for_rust()` gives.
+    #[new]
+    fn new(description: &Bound<'_, PyAny>) -> PyResult<Self> {
+        response_model(description)?
+            .map(|model| Self { model })
+            .ok_or_else(|| {
+                invalid(
+                    "description",
+                    "a response model description is needed, got None",
+                )
+            })
+    }
+
+    /// The JSON body of `value`.
+    ///
+    /// Raises the `ResponseValidationError` of the route when `value` does
+    /// not fit the model.
+    fn write<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.model.write(value)?))
+    }
 }
 
 fn config_from(d: &Bound<'_, PyDict>) -> PyResult<Config> {

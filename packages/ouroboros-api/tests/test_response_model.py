@@ -156,3 +156,42 @@ def test_validation_errors_name_their_endpoint():
     assert (exc.endpoint_function, exc.endpoint_path) == ("get_item", "GET /items/")
     assert exc.endpoint_line == inspect.getsourcelines(get_item)[1]
     assert f'File "{__file__}", line {exc.endpoint_line}, in get_item' in str(exc)
+
+
+def test_the_python_response_paths_send_the_response_models_fields_only():
+    # With Python middleware or a `response: Response` parameter the value is
+    # written in Python: by the same compiled writer as the server's.
+    from ouroboros.api import App, TestClient
+    from ouroboros.validation import BaseModel
+
+    class User(BaseModel):
+        username: str
+
+    class UserInDB(User):
+        hashed_password: str
+
+    app = App()
+
+    @app.middleware("http")
+    async def tag(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        response.headers["x-mw"] = "1"
+        return response
+
+    @app.get("/me", response_model=User)
+    async def me(response: Response) -> Any:
+        response.headers["x-param"] = "1"
+        return UserInDB(username="alice", hashed_password="secret")
+
+    @app.get("/bad", response_model=User)
+    async def bad() -> Any:
+        return {"name": "no username"}
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        answer = c.get("/me")
+        assert answer.json() == {"username": "alice"}
+        assert (answer.headers["x-mw"], answer.headers["x-param"]) == ("1", "1")
+        assert c.get("/bad").status_code == 500
+    with TestClient(app) as c, __import__("pytest").raises(ResponseValidationError) as info:
+        c.get("/bad")
+    assert info.value.errors()[0]["loc"] == ("response", "username")

@@ -208,3 +208,37 @@ def test_route_subclasses_survive_inclusion():
     assert isinstance(context._effective, Tagged)
     with TestClient(app) as client:
         assert client.get("/p/x").json() == 1
+
+
+def test_a_request_scope_yield_dependency_cannot_use_a_function_scope_one():
+    from ouroboros.api import WebSocket
+    from ouroboros.api.exceptions import DependencyScopeError
+
+    async def session() -> Any:
+        yield "session"
+
+    def named(s: Annotated[str, Depends(session, scope="function")]) -> Any:
+        yield s
+
+    def plain(s: Annotated[str, Depends(session, scope="function")]) -> str:
+        return s
+
+    app = App()
+    with pytest.raises(DependencyScopeError, match='"named" has a scope of "request"'):
+
+        @app.get("/broken")
+        def broken(value: Annotated[str, Depends(named)]) -> str:
+            return value
+
+    with pytest.raises(DependencyScopeError):
+
+        @app.websocket("/broken-ws")
+        async def broken_ws(websocket: WebSocket, value: Annotated[str, Depends(named)]) -> None:
+            pass
+
+    @app.get("/fine")
+    def fine(a: Annotated[str, Depends(named, scope="function")], b: Annotated[str, Depends(plain)]) -> list[str]:
+        return [a, b]
+
+    with TestClient(app) as client:
+        assert client.get("/fine").json() == ["session", "session"]

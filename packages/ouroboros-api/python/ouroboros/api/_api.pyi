@@ -56,6 +56,11 @@ class RequestData:
     @property
     def path_params(self) -> dict[str, str]: ...
 
+@final
+class ResponseWriter:
+    def __new__(cls, description: Any) -> ResponseWriter: ...
+    def write(self, value: Any) -> bytes: ...
+
 def build_server(
     routes: list[dict[str, Any]],
     config: dict[str, Any],

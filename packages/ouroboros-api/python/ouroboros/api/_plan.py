@@ -209,21 +209,19 @@ class ResponsePlan:
             "invalid": functools.partial(response_error, endpoint_ctx=self.endpoint_ctx),
         }
 
+    _writer: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
     def dumps(self, value: Any) -> bytes:
-        """Validate ``value`` and write its JSON (the Python paths: middleware, ``response`` parameters)."""
-        try:
-            validated = self.adapter.validate_python(value, from_attributes=True)
-        except ValueError as exc:
-            raise response_error(exc, value, self.endpoint_ctx) from None
-        return self.adapter.dump_json(
-            validated,
-            include=self.include,
-            exclude=self.exclude,
-            by_alias=self.by_alias,
-            exclude_unset=self.exclude_unset,
-            exclude_defaults=self.exclude_defaults,
-            exclude_none=self.exclude_none,
-        )
+        """Validate ``value`` and write its JSON on the Python paths (middleware,
+        ``response`` parameters), with the server's own compiled writer: an
+        instance of a subclass of the model is sent with the model's fields.
+
+        Raises:
+            ResponseValidationError: ``value`` does not fit the model.
+        """
+        if self._writer is None:
+            self._writer = _api.ResponseWriter(self.for_rust())
+        return self._writer.write(value)  # type: ignore[no-any-return]
 
 
 _STREAM_ORIGINS = {
@@ -556,6 +554,60 @@ def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> Non
         inner, _ = split_optional(tp)
         if is_model(inner) or inner in _COLLECTIONS or get_origin(inner) in _COLLECTIONS:
             raise AssertionError("Path params must be of one of the supported types")
+
+
+def check_dependency_scopes(route: Any) -> None:
+    """FastAPI's definition check of ``yield`` dependencies' scopes: one whose
+    exit code runs after the response (``scope="request"``, the default of a
+    generator) cannot depend on one closed when the handler returns
+    (``scope="function"``).
+
+    Raises:
+        DependencyScopeError: Such a dependency, in the handler's tree or the
+            route's ``dependencies``.
+    """
+    seen: set[int] = set()
+
+    def walk(call: Any, scope: str | None) -> None:
+        if call is None or id(call) in seen:
+            return
+        seen.add(id(call))
+        try:
+            target = call.__call__ if not inspect.isroutine(call) and not isinstance(call, type) else call
+            hints = typing.get_type_hints(target, include_extras=True)
+            params = inspect.signature(call).parameters
+        except Exception:  # noqa: BLE001 - unresolvable annotations are reported when the route compiles
+            return
+        gen = _is_generator(call)
+        computed = scope or ("request" if gen else None)
+        for name, p in params.items():
+            annotation, extras = split_annotated(hints.get(name, Any))
+            marker = p.default if isinstance(p.default, Depends) else None
+            marker = next((e for e in extras if isinstance(e, Depends)), marker)
+            if marker is None:
+                continue
+            if gen and computed == "request" and marker.scope == "function":
+                from ouroboros.api.exceptions import DependencyScopeError
+
+                name_of = getattr(call, "__name__", "<unnamed_callable>")
+                raise DependencyScopeError(
+                    f'The dependency "{name_of}" has a scope of "request", '
+                    'it cannot depend on dependencies with scope "function".'
+                )
+            walk(marker.dependency if marker.dependency is not None else annotation, marker.scope)
+
+    walk(route.endpoint, None)
+    for dep in route.dependencies:
+        walk(dep.dependency, dep.scope)
+
+
+def _is_generator(call: Any) -> bool:
+    while isinstance(call, functools.partial):
+        call = call.func
+    if not inspect.isroutine(call) and not isinstance(call, type) and callable(call):
+        call = call.__call__
+    call = inspect.unwrap(call)
+    return inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
 
 
 def check_response_models(route: Any) -> None:

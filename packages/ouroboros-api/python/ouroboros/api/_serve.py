@@ -340,6 +340,50 @@ async def _websocket_error_response(ws: Any, exc: Exception) -> Any:
     return None
 
 
+def make_request_dispatch(server: Any, routes: list[dict[str, Any]]) -> Callable[[Any], Any]:
+    """What FastAPI's default route handler does for a route served through
+    its ``get_route_handler``: read the parameters from ``request`` (its
+    `body()` as it returns it), run the route and give its `Response`. Errors
+    propagate, `RequestValidationError` for invalid parameters included."""
+    from ouroboros.api import _api
+
+    async def dispatch(request: Any) -> Response:
+        body = await request.body()
+        client = request.client
+        decision = _api.asgi_dispatch(
+            server,
+            request.method,
+            request.url_path,
+            request._data.query_string,
+            [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers._items],
+            bytes(body),
+            tuple(client) if client else None,
+            lambda _data: request,
+        )
+        if decision[0] == "response":
+            _, status, headers, payload = decision
+            if status == 422:
+                raise validation_error(payload)
+            return _raw_response(status, headers, payload)
+        _, index, args = decision
+        compiled = routes[index]
+        result = compiled["invoke"](*args)
+        if compiled["is_async"] or inspect.isawaitable(result):
+            result = await result
+        rendered = _api.asgi_render(server, index, result)
+        if rendered[0] == "full":
+            return _raw_response(*rendered[1:])
+        return rendered[1]  # type: ignore[no-any-return]
+
+    return dispatch
+
+
+def _raw_response(status: int, headers: list[tuple[bytes, bytes]], payload: bytes) -> Response:
+    response = Response(payload, status_code=status)
+    response.raw_headers = [(k.lower(), v) for k, v in headers if k.lower() != b"content-length"]
+    return response
+
+
 def make_request_factory(app: App, root_path: str = "") -> Callable[[Any], Request]:
     def make_request(data: Any) -> Request:
         request = Request(data)

@@ -155,6 +155,8 @@ class App(APIRouter):
         self._docs_added = False
         self._compiled_routes: list[dict[str, Any]] = []
         self._served_routes: list[APIRoute] = []
+        # Routes compiled for their `get_route_handler` (see `_compile_handler_route`).
+        self._handler_routes: list[tuple[APIRoute, dict[str, Any]]] = []
         self._served_fingerprint: tuple[Any, ...] = ()
         self._openapi_fingerprint: tuple[Any, ...] = ()
         self._asgi: Any = None
@@ -290,7 +292,9 @@ class App(APIRouter):
                 self.swagger_ui_oauth2_redirect_url, oauth2_redirect, methods=["GET"], include_in_schema=False
             )
 
-    def _compile_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
+    def _compile_route(self, route: APIRoute, always_request: bool, inner: bool = False) -> dict[str, Any]:
+        if not inner and "WEBSOCKET" not in route.methods and _custom_handler(route):
+            return self._compile_handler_route(route, always_request)
         builder = _plan.PlanBuilder(route.path_names, self.dependency_overrides)
         root = builder.dependant(route.endpoint)
         yields = root.kind in ("gen", "asyncgen") and "WEBSOCKET" not in route.methods
@@ -342,11 +346,11 @@ class App(APIRouter):
         if "WEBSOCKET" in route.methods:
             assert request_index is not None
             invoke = _serve.wrap_websocket(invoke, request_index)
-        elif self._python_middleware:
+        elif self._python_middleware and not inner:
             from ouroboros.api.middleware import wrap_with_middleware
 
             invoke = wrap_with_middleware(invoke, self._python_middleware, request_index, body_of, status)
-        if self._client_context is not None:
+        if self._client_context is not None and not inner:
             from ouroboros.api._test_context import in_client_context
 
             invoke = in_client_context(invoke, self, request_index if "WEBSOCKET" in route.methods else None)
@@ -374,6 +378,42 @@ class App(APIRouter):
             ),
         }
 
+    def _compile_handler_route(self, route: APIRoute, always_request: bool) -> dict[str, Any]:
+        """A route whose class overrides ``get_route_handler`` (FastAPI's way
+        to wrap a route): the server hands its handler the `Request`, and the
+        handler FastAPI's `APIRoute.get_route_handler` returns reads the
+        parameters from that request (its `body()`, which a custom Request
+        class may change) through a second route table compiled as usual."""
+        self._handler_routes.append((route, self._compile_route(route, always_request, inner=True)))
+        handler = route.get_route_handler()
+
+        async def route_handler(request: Request) -> Any:
+            return await handler(request)
+
+        entry = APIRoute(
+            route.path,
+            route_handler,
+            methods=route.methods,
+            response_model=None,
+            name=route.name,
+            include_in_schema=False,
+            max_body_size=route.max_body_size,
+            form_limits=route.form_limits,
+            strict_content_type=route.strict_content_type,
+        )
+        return self._compile_route(entry, always_request)
+
+    def _serve_handler_routes(self, routes: list[dict[str, Any]], *args: Any) -> None:
+        """Build the route table the default route handlers dispatch to."""
+        if not self._handler_routes:
+            return
+        table = list(routes)
+        for route, compiled in self._handler_routes:
+            table[next(i for i, r in enumerate(self._served_routes) if r is route)] = compiled
+        inner = _api.build_server(table, *args)
+        for route, _ in self._handler_routes:
+            route._request_dispatch = _serve.make_request_dispatch(inner, table)
+
     def build_server(self, *, native_middleware: bool = True, **config: Any) -> Any:
         """Compile every route and build (not start) the Rust server.
 
@@ -398,8 +438,9 @@ class App(APIRouter):
         self._python_middleware = python_mw
         always_request = bool(python_mw) or bool(self.exception_handlers)
         # The routes as served now (included routers are read live).
-        self._served_routes = self._effective_routes()
+        self._served_routes = _first_of_each(self._effective_routes())
         self._served_fingerprint = self._routes_fingerprint()
+        self._handler_routes: list[tuple[APIRoute, dict[str, Any]]] = []
         routes = [self._compile_route(r, always_request) for r in self._served_routes]
         helpers = {
             "schedule": _serve.make_schedule(loop),
@@ -419,6 +460,7 @@ class App(APIRouter):
         # With Python middleware or exception handlers, the router's own
         # answers (404, 405, redirects, 413, 422) go through them, as in
         # FastAPI; without, Rust answers them directly.
+        self._serve_handler_routes(routes, dict(config), helpers, always_request, self._handles_validation_errors())
         return _api.build_server(
             routes,
             config,
@@ -625,6 +667,25 @@ def _access_log_enabled(flag: bool | None) -> bool:
     if flag is not None:
         return flag
     return logging.getLogger("ouroboros.api.access").isEnabledFor(logging.INFO)
+
+
+def _first_of_each(routes: list[APIRoute]) -> list[APIRoute]:
+    """``routes`` without those an earlier route shadows (same path, each of
+    its methods taken): as in Starlette, the first declared answers."""
+    taken: set[tuple[str, str]] = set()
+    kept = []
+    for route in routes:
+        keys = {(m, route.path) for m in route.methods}
+        if keys and keys <= taken:
+            continue
+        taken |= keys
+        kept.append(route)
+    return kept
+
+
+def _custom_handler(route: APIRoute) -> bool:
+    """Whether the route's class overrides `APIRoute.get_route_handler`."""
+    return type(route).get_route_handler is not APIRoute.get_route_handler
 
 
 def _with_route(invoke: Callable[..., Any], request_index: int, route: APIRoute) -> Callable[..., Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from ouroboros.core import OuroborosError
 
 __all__ = [
+    "DependencyScopeError",
     "FastAPIDeprecationWarning",
     "FastAPIError",
     "HTTPException",
@@ -57,6 +58,11 @@ class HTTPException(OuroborosError):
 
 class FastAPIError(OuroborosError, RuntimeError):
     """The app is used or defined wrongly (FastAPI's name for it)."""
+
+
+class DependencyScopeError(FastAPIError):
+    """A ``yield`` dependency whose exit code runs after the response
+    (``scope="request"``) depends on one that closes before it (``scope="function"``)."""
 
 
 class PydanticV1NotSupportedError(FastAPIError):

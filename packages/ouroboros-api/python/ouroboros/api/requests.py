@@ -51,7 +51,12 @@ class Request:
     ``Request`` parameter (or apps with Python middleware) pay for it.
     """
 
-    def __init__(self, data: Any) -> None:
+    def __init__(self, data: Any, receive: Any = None) -> None:
+        source = data if isinstance(data, dict) else None
+        if source is not None:
+            # Starlette's ``Request(scope, receive)``, from another request's
+            # `scope` (a custom Request class in a route handler).
+            data = source["ouroboros.request_data"]
         self._data = data
         self._headers: Headers | None = None
         self._query: dict[str, str] | None = None
@@ -63,6 +68,16 @@ class Request:
         # The matched route (set before the handler runs).
         self.route: Any = None
         self._scope: dict[str, Any] | None = None
+        if source is not None:
+            self.app = source.get("app")
+            self.root_path = source.get("root_path", "")
+            self.route = source.get("route")
+            if isinstance(source.get("state"), State):
+                self.state = source["state"]
+
+    async def receive(self) -> dict[str, Any]:
+        """The body as one ASGI ``http.request`` message (Starlette's ``request.receive``)."""
+        return {"type": "http.request", "body": await self.body(), "more_body": False}
 
     @property
     def method(self) -> str:
@@ -135,6 +150,7 @@ class Request:
                 "state": self.state,
                 "route": self.route,
                 "endpoint": getattr(self.route, "endpoint", None),
+                "ouroboros.request_data": self._data,
             }
             if self.route is not None:
                 from ouroboros.api.routing import RouteContext

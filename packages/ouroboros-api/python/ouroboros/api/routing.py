@@ -140,10 +140,32 @@ class APIRoute:
         self.response_class = response_class
         # The route as declared, for a route an inclusion derived from it.
         self._original_route: APIRoute = self
-        from ouroboros.api._plan import check_path_params, check_response_models
+        # Set by the server serving it: what its default `get_route_handler` runs.
+        self._request_dispatch: Callable[[Any], Any] | None = None
+        from ouroboros.api._plan import check_dependency_scopes, check_path_params, check_response_models
 
         check_path_params(endpoint, self.path_names)
         check_response_models(self)
+        check_dependency_scopes(self)
+
+    def get_route_handler(self) -> Callable[[Any], Any]:
+        """The coroutine function answering a `Request` with this route's
+        `Response` (FastAPI's). Override it in a subclass to wrap it (time
+        it, change the request, catch `RequestValidationError`): the server
+        then hands the request to the handler it returns.
+
+        Raises (when called):
+            RequestValidationError: The request's parameters are invalid.
+        """
+        route = self
+
+        async def handle(request: Any) -> Any:
+            dispatch = route._request_dispatch
+            if dispatch is None:
+                raise RuntimeError(f"the route {route.path} is not served yet (start the app first)")
+            return await dispatch(request)
+
+        return handle
 
     @property
     def path_names(self) -> set[str]:

@@ -260,6 +260,11 @@ class _Route:
         self.body = self._body_field(body)
         self.response_class = route.response_class
         self.response_model = _plan.response_model_of(route)
+        # A handler that yields: "jsonl" (no response class) or "sse"
+        # (EventSourceResponse), documented by its item type.
+        self.stream, self.stream_item = _stream_of(route, self.unique_id)
+        if self.stream is not None and route.response_model is _plan.INFERRED:
+            self.response_model = None  # the annotation is the stream's
         self.response: SchemaField | None = None
         if self.response_model is not None and _body_allowed(route.status_code):
             alias = "Response_" + self.unique_id
@@ -343,9 +348,47 @@ class _Route:
             yield self.body[0]
         if self.response is not None:
             yield self.response
+        if self.stream_item is not None:
+            yield self.stream_item
         yield from self.extra_responses.values()
         for callback in self.callbacks:
             yield from callback.fields()
+
+
+# What each event of a Server-Sent Events stream carries.
+_SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "data": {"type": "string"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+
+
+def _stream_of(route: Any, unique_id: str) -> tuple[str | None, SchemaField | None]:
+    """How a handler that yields streams ("jsonl", "sse" or None: not a
+    documented stream) and the schema field of the items it declares
+    (`ServerSentEvent` items are the transport, not data: no schema)."""
+    from ouroboros.api.responses import EventSourceResponse, ServerSentEvent
+
+    endpoint = route.endpoint
+    if "WEBSOCKET" in route.methods or not (
+        inspect.isgeneratorfunction(endpoint) or inspect.isasyncgenfunction(endpoint)
+    ):
+        return None, None
+    response_class = route.response_class
+    if response_class is None:
+        kind = "jsonl"
+    elif isinstance(response_class, type) and issubclass(response_class, EventSourceResponse):
+        kind = "sse"
+    else:
+        return None, None
+    item = _plan.stream_item_type(route)
+    if item is None or (isinstance(item, type) and issubclass(item, ServerSentEvent)):
+        return kind, None
+    return kind, SchemaField(annotation=item, mode="serialization", alias="StreamItem_" + unique_id)
 
 
 def _body_allowed(status: int | None) -> bool:
@@ -385,6 +428,21 @@ class _Document:
             if isinstance(schema.get("description"), str):
                 schema["description"] = schema["description"].split("\f")[0]
             self.definitions[name] = schema
+
+    def _stream_content(self, r: _Route) -> dict[str, Any]:
+        """The response content of a streaming route: its items' schema."""
+        item = self.schema(r.stream_item) if r.stream_item is not None else None
+        if r.stream == "jsonl":
+            return {"application/jsonl": {"itemSchema": item or {}}}
+        event = copy.deepcopy(_SSE_EVENT)
+        if item is not None:
+            event["required"] = ["data"]
+            event["properties"]["data"] = {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": item,
+            }
+        return {"text/event-stream": {"itemSchema": event}}
 
     def schema(self, field: SchemaField, alias: str | None = None) -> dict[str, Any]:
         mode = field.mode if self.separate else "validation"
@@ -470,7 +528,9 @@ class _Document:
         media_type = getattr(response_class, "media_type", None)
         status = str(route.status_code) if route.status_code is not None else _default_status(response_class)
         responses: dict[str, Any] = {status: {"description": route.response_description}}
-        if _body_allowed(route.status_code) and media_type:
+        if _body_allowed(route.status_code) and r.stream is not None:
+            responses[status]["content"] = self._stream_content(r)
+        elif _body_allowed(route.status_code) and media_type:
             schema: dict[str, Any] = {"type": "string"}
             if isinstance(response_class, type) and issubclass(response_class, JSONResponse):
                 schema = self.schema(r.response) if r.response is not None else {}
