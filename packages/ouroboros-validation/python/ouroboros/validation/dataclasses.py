@@ -17,7 +17,6 @@ import sys
 import types
 import typing
 import warnings
-import weakref
 from typing import Any, TypeVar
 
 from ouroboros.validation._decorators import ComputedFieldInfo, _Marked, dump_options
@@ -419,7 +418,10 @@ class _ClassLevel:
         return self._get()
 
 
-_STDLIB_MIRRORS: dict[type, Any] = {}
+# A dataclass's mirror models are kept on the dataclass itself (in its own `__dict__`, never a
+# base's), so they go with it: a global mapping would keep every dataclass made at run time.
+_MIRROR = "__ouroboros_mirror__"
+_PARAMETRIZED = "__ouroboros_parametrized__"
 
 
 def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
@@ -433,11 +435,11 @@ def stdlib_dataclass_schema(dc: type) -> dict[str, Any]:
         type.__setattr__(dc, "__ouroboros_dump__", staticmethod(_dump_dataclass))
 
     def model() -> Any:
-        mirror = _STDLIB_MIRRORS.get(dc)
+        mirror = dc.__dict__.get(_MIRROR)
         if mirror is None:
             cfg = dict(getattr(dc, "__pydantic_config__", None) or {})
             mirror = _mirror_model(dc, {}, cfg, sys.modules.get(dc.__module__))
-            _STDLIB_MIRRORS[dc] = mirror
+            type.__setattr__(dc, _MIRROR, mirror)
         return mirror
 
     def build(value: Any, _data: Any = None, _context: Any = None) -> Any:
@@ -461,10 +463,6 @@ def _dataclass_type_error(dc: type) -> Exception:
     )
 
 
-# dataclass -> {arguments: mirror model}, dropped with the dataclass.
-_PARAMETRIZED_MIRRORS: weakref.WeakKeyDictionary[type, dict[Any, Any]] = weakref.WeakKeyDictionary()
-
-
 def parametrized_dataclass_schema(dc: type, args: tuple[Any, ...]) -> dict[str, Any]:
     """The type schema of ``dc[args]``, a generic dataclass (Pydantic's or the standard
     library's) parametrized: its fields are validated with its TypeVars bound to ``args``."""
@@ -474,7 +472,10 @@ def parametrized_dataclass_schema(dc: type, args: tuple[Any, ...]) -> dict[str, 
     def model() -> Any:
         if made:
             return made[0]
-        mirrors = _PARAMETRIZED_MIRRORS.setdefault(dc, {})
+        mirrors = dc.__dict__.get(_PARAMETRIZED)
+        if mirrors is None:
+            mirrors = {}  # {arguments: mirror model}
+            type.__setattr__(dc, _PARAMETRIZED, mirrors)
         try:
             mirror = mirrors.get(args)
         except TypeError:  # an unhashable argument: made for this schema only
