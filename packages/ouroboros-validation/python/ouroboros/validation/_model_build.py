@@ -738,6 +738,21 @@ class WeakNamespace(MutableMapping[str, Any]):
         return f"WeakNamespace({dict(self)!r})"
 
 
+def _resolve_field_annotation(ctx: DescribeContext, origin: Any, cls: Any, name: str, annotation: Any) -> Any:
+    """A field's string annotation evaluated. In a parametrization made in another module, one
+    written in the generic class itself is looked up in that class's module only (Pydantic); a
+    type argument given as a string (``Bar['A']``) in the parametrizing module's names."""
+    own = getattr(origin, "__ouroboros_fields__", {}).get(name) if origin is not None else None
+    if own is None or origin.__module__ == cls.__module__ or own.annotation != annotation:
+        return ctx.resolve(annotation)
+    saved = ctx.globalns
+    ctx.globalns = getattr(sys.modules.get(origin.__module__), "__dict__", {})
+    try:
+        return ctx.resolve(annotation)
+    finally:
+        ctx.globalns = saved
+
+
 def build_description(cls: Any) -> dict[str, Any]:
     """The plain-data description of model ``cls`` (see ouroboros-schema's README)."""
     config = cls.model_config
@@ -774,7 +789,7 @@ def build_description(cls: Any) -> dict[str, Any]:
     for name, info in cls.__ouroboros_fields__.items():
         annotation = info.annotation
         if isinstance(annotation, (str, typing.ForwardRef)):
-            annotation = ctx.resolve(annotation)
+            annotation = _resolve_field_annotation(ctx, origin, cls, name, annotation)
             resolved = FieldInfo(annotation=annotation)
             _, metadata = split_annotated(annotation)
             for item in metadata:
