@@ -157,3 +157,35 @@ def test_callable_discriminator_reads_tags_through_type_aliases() -> None:
     theirs = _aliased_tags(pydantic)
     assert ours[:2] == theirs[:2] == ("Foo", "Bar")
     assert [(e["type"], e["loc"]) for e in ours[2]] == [(e["type"], e["loc"]) for e in theirs[2]]
+
+
+def _wrapped_serializers(lib: Any) -> Any:
+    core = CORE[lib]
+    cs = core.core_schema
+    json_schema = importlib.import_module(f"{lib.__name__}.json_schema")
+    out = []
+    for when in ("unless-none", "json-unless-none", "always"):
+        ser = cs.plain_serializer_function_ser_schema(str, return_schema=cs.str_schema(), when_used=when)
+        for schema in (
+            cs.chain_schema([cs.any_schema(), cs.nullable_schema(cs.int_schema())], serialization=ser),
+            cs.lax_or_strict_schema(cs.nullable_schema(cs.int_schema()), cs.int_schema(), serialization=ser),
+            cs.json_or_python_schema(cs.int_schema(), cs.nullable_schema(cs.int_schema()), serialization=ser),
+        ):
+            serializer = core.SchemaSerializer(schema)
+            out.append(
+                (
+                    core.SchemaValidator(schema).validate_python(None),
+                    serializer.to_python(None, mode="json") if when != "always" else None,
+                    serializer.to_python(1, mode="json"),
+                    serializer.to_python(1),
+                    serializer.to_json(2),
+                    json_schema.GenerateJsonSchema().generate(schema, mode="serialization"),
+                )
+            )
+    return out
+
+
+def test_schema_serializer_applies_core_serialization() -> None:
+    """``SchemaSerializer`` applies a schema's own serializer function (``when_used`` too) and the
+    serialization-mode JSON Schema shows its ``return_schema``, ``null`` first when nullable."""
+    assert _wrapped_serializers(ov) == _wrapped_serializers(pydantic)

@@ -671,6 +671,11 @@ class _Generator:
             func, core = hook
             plain = {k: v for k, v in s.items() if k != "json_schema_hook"}
             return func(core, _JsonSchemaHandler(self, plain))
+        if self.mode == "serialization" and s.get("ser_return") is not None:
+            # A core schema's serializer function with a `return_schema`: what it writes.
+            returned, when, nullable = s["ser_return"]
+            out = self.schema(returned)
+            return {"anyOf": [{"type": "null"}, out]} if nullable and "unless-none" in when else out
         kind = s["type"]
         if kind == "passthrough":
             return self.schema(s["schema"])  # `X | MISSING`: X's schema

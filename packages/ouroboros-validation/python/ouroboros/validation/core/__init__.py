@@ -185,12 +185,19 @@ class SchemaSerializer:
 
     def __init__(self, schema: CoreSchema, config: CoreConfig | None = None) -> None:
         self.core_schema = schema
-        self._validator = _RustValidator(to_description(schema))
+        description = to_description(schema)
+        # The schema's own `serialization` function (a custom type's), applied before the dump.
+        self._ser = description.get("ser_func")
+        self._validator = _RustValidator(description)
 
     def to_python(self, value: Any, *, mode: str = "python", **kwargs: Any) -> Any:
+        if self._ser is not None:
+            value = self._ser(value, mode)
         return self._validator.to_python(value, mode=mode, **_dump_options(kwargs))
 
     def to_json(self, value: Any, *, indent: int | None = None, **kwargs: Any) -> bytes:
+        if self._ser is not None:
+            value = self._ser(value, "json")
         out = self._validator.to_json(value, as_str=False, **_dump_options(kwargs))
         if indent is not None:
             return json.dumps(json.loads(out), indent=indent, ensure_ascii=False).encode()

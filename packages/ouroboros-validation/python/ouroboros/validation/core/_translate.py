@@ -76,7 +76,31 @@ def to_description(
         if func is not None:
             # How values of this schema are dumped (read by the model and TypeAdapter dumps).
             out = {**out, "ser_func": func}
+            returned = ser.get("return_schema")
+            if isinstance(returned, dict):
+                # The serialization-mode JSON Schema: what the function returns (`null` kept
+                # first for an `unless-none` serializer of a nullable schema).
+                when = ser.get("when_used") or "always"
+                out["ser_return"] = (to_description(returned, defs), when, _nullable(schema))
     return out
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    """Whether a core schema accepts `None` through its wrappers (the branch dumps go through)."""
+    kind = schema.get("type")
+    if kind == "nullable":
+        return True
+    if kind == "chain":
+        return bool(schema.get("steps")) and _nullable(schema["steps"][-1])
+    if kind == "lax-or-strict":
+        return _nullable(schema["lax_schema"])
+    if kind == "json-or-python":
+        return _nullable(schema["json_schema"])
+    inner = schema.get("schema")
+    return isinstance(inner, dict) and kind in ("default", "definitions", *_FUNCTIONS) and _nullable(inner)
+
+
+_FUNCTIONS = ("function-before", "function-after", "function-wrap")
 
 
 def serializer_of(ser: dict[str, Any]) -> Callable[[Any, str], Any] | None:
