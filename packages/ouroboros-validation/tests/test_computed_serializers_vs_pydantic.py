@@ -271,3 +271,31 @@ def _compiled_pattern(lib: Any) -> Any:
 def test_compiled_pattern_matches_pydantic() -> None:
     """``Field(pattern=re.compile(...))`` is matched by Python's ``re`` with its flags."""
     assert _compiled_pattern(ov) == _compiled_pattern(pydantic)
+
+
+def _attribute_errors(lib: Any) -> Any:
+    class Model(lib.BaseModel):
+        model_config = lib.ConfigDict(extra="allow")
+
+        @lib.computed_field
+        def comp(self) -> str:
+            raise AttributeError("computed failed")
+
+        @property
+        def prop(self) -> str:
+            raise AttributeError("property failed")
+
+    out = []
+    for make, name in ((Model, "comp"), (Model, "prop"), (lambda: Model(extra="x"), "prop"), (Model, "nothing")):
+        try:
+            getattr(make(), name)
+        except AttributeError as exc:
+            out.append(str(exc))
+    return out
+
+
+def test_property_attribute_errors_are_kept() -> None:
+    """A property or computed field raising ``AttributeError`` shows its own message."""
+    ours = _attribute_errors(ov)
+    assert ours == _attribute_errors(pydantic)
+    assert ours[:2] == ["computed failed", "property failed"]

@@ -1290,6 +1290,9 @@ class BaseModel(metaclass=ModelMetaclass):
         extra = _get_slot(self, "__ouroboros_extra__")
         if extra and name in extra:
             return extra[name]
+        if hasattr(cls, name):
+            # A property (or computed field) that raised AttributeError: its own error, again.
+            return object.__getattribute__(self, name)
         raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
     def _private_dict(self) -> dict[str, Any]:
