@@ -189,3 +189,27 @@ def test_schema_serializer_applies_core_serialization() -> None:
     """``SchemaSerializer`` applies a schema's own serializer function (``when_used`` too) and the
     serialization-mode JSON Schema shows its ``return_schema``, ``null`` first when nullable."""
     assert _wrapped_serializers(ov) == _wrapped_serializers(pydantic)
+
+
+@LIBS
+@pytest.mark.parametrize("defer", [True, False])
+def test_compiled_validators_are_core_instances(lib: Any, defer: bool) -> None:
+    """A model's and a dataclass's ``__pydantic_validator__``/``__pydantic_serializer__`` are
+    instances of the core ``SchemaValidator``/``SchemaSerializer`` once built (``defer_build``:
+    after first use)."""
+    core = CORE[lib]
+
+    class M(lib.BaseModel):
+        model_config = lib.ConfigDict(defer_build=defer)
+        x: int
+
+    @lib.dataclasses.dataclass(config=lib.ConfigDict(defer_build=defer))
+    class D:
+        x: int
+
+    assert M(x=1).model_dump() == {"x": 1}
+    assert D(x="2").x == 2
+    for cls in (M, D):
+        assert isinstance(cls.__pydantic_validator__, core.SchemaValidator)
+        assert isinstance(cls.__pydantic_serializer__, core.SchemaSerializer)
+    assert not isinstance(object(), core.SchemaValidator)

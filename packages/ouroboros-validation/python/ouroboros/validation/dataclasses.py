@@ -207,6 +207,10 @@ def dataclass(
         dc.__is_pydantic_dataclass__ = True  # type: ignore[attr-defined]
         type.__setattr__(dc, "__pydantic_fields__", _ClassLevel(lambda: _dataclass_fields(dc, model())))
         type.__setattr__(dc, "__pydantic_complete__", _ClassLevel(lambda: _complete(model())))
+        # The mirror model's compiled validator (it also serializes), or its stand-in until built.
+        compiled = _ClassLevel(lambda: model().__dict__.get("__ouroboros_validator__"))
+        type.__setattr__(dc, "__pydantic_validator__", compiled)
+        type.__setattr__(dc, "__pydantic_serializer__", compiled)
         # Built now, as Pydantic builds it (mistakes in the class show at once); names not
         # defined yet leave the validator to the first use.
         model()

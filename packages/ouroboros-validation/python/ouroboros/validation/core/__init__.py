@@ -147,7 +147,15 @@ def _title(schema: CoreSchema) -> str:
     return kind
 
 
-class SchemaValidator:
+class _CompiledToo(type):
+    """``isinstance(Model.__pydantic_validator__, SchemaValidator)`` holds: a model's compiled
+    validator (which also serializes) counts as an instance of both core classes."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return type.__instancecheck__(cls, obj) or isinstance(obj, _RustValidator)
+
+
+class SchemaValidator(metaclass=_CompiledToo):
     """Validate with a core schema: ``SchemaValidator(core_schema.int_schema()).validate_python("1")``."""
 
     def __init__(self, schema: CoreSchema, config: CoreConfig | None = None) -> None:
@@ -180,7 +188,7 @@ class SchemaValidator:
         return f"SchemaValidator(title={self.title!r})"
 
 
-class SchemaSerializer:
+class SchemaSerializer(metaclass=_CompiledToo):
     """Serialize with a core schema (``to_python`` / ``to_json``)."""
 
     def __init__(self, schema: CoreSchema, config: CoreConfig | None = None) -> None:
