@@ -197,6 +197,16 @@ def _encode_extra(extra: dict[str, Any]) -> dict[str, Any]:
         return extra
 
 
+def _field_texts(out: dict[str, Any], f: dict[str, Any]) -> None:
+    """A field's (or computed field's) ``description``, ``examples`` and ``deprecated`` keywords."""
+    if f.get("description"):
+        out["description"] = f["description"]
+    if f.get("examples") is not None:
+        out["examples"] = [_json_value(e) for e in f["examples"]]
+    if f.get("deprecated") is not None and f["deprecated"] is not False:
+        out["deprecated"] = True
+
+
 def _title_should_be_set(s: dict[str, Any], mode: str = "validation") -> bool:
     """Pydantic's rule: a field whose schema is a reference (model, dataclass, enum),
     also through Optional or a validator around it, gets no title of its own."""
@@ -392,12 +402,7 @@ class _Generator:
         body["title"] = title if title is not None else d["name"]
         if cls.__doc__ and cls.__doc__ != _BASE_DOC and cls.__doc__ != _ROOT_DOC:
             body["description"] = inspect.cleandoc(cls.__doc__)
-        if f.get("description"):
-            body["description"] = f["description"]
-        if f.get("examples") is not None:
-            body["examples"] = [_json_value(e) for e in f["examples"]]
-        if f.get("deprecated") is not None and f["deprecated"] is not False:
-            body["deprecated"] = True
+        _field_texts(body, f)
         _apply_extra(body, f.get("json_schema_extra"), None)
         _apply_extra(body, cls.model_config.get("json_schema_extra"), cls)
         return body
@@ -438,12 +443,7 @@ class _Generator:
                 prop["title"] = f["title"]
             elif "title" not in prop and _title_should_be_set(schema, self.mode):
                 prop["title"] = _title(key)
-            if f.get("description"):
-                prop["description"] = f["description"]
-            if f.get("examples") is not None:
-                prop["examples"] = [_json_value(e) for e in f["examples"]]
-            if f.get("deprecated") is not None and f["deprecated"] is not False:
-                prop["deprecated"] = True
+            _field_texts(prop, f)
             if "default" in f and f["default"] is not MISSING:
                 default = f["default"]
                 plain = dumped[2] if dumped is not None else None
@@ -467,12 +467,7 @@ class _Generator:
             for c in d.get("computed_fields", []):
                 key = (c.get("alias") or c["name"]) if self.by_alias else c["name"]
                 props[key] = prop = self.computed_property(c, key, cls)
-                if c.get("description"):
-                    prop["description"] = c["description"]
-                if c.get("examples") is not None:
-                    prop["examples"] = [_json_value(e) for e in c["examples"]]
-                if c.get("deprecated") is not None and c["deprecated"] is not False:
-                    prop["deprecated"] = True
+                _field_texts(prop, c)
                 _apply_extra(prop, c.get("json_schema_extra"), None)
                 if c.get("exclude_if") is None:
                     required.append(key)
