@@ -213,3 +213,21 @@ def test_compiled_validators_are_core_instances(lib: Any, defer: bool) -> None:
         assert isinstance(cls.__pydantic_validator__, core.SchemaValidator)
         assert isinstance(cls.__pydantic_serializer__, core.SchemaSerializer)
     assert not isinstance(object(), core.SchemaValidator)
+
+
+@LIBS
+def test_uncaught_omit_is_a_schema_error(lib: Any) -> None:
+    """``PydanticOmit`` reaching the top of a TypeAdapter is pydantic-core's ``SchemaError``."""
+
+    def omit(value: Any) -> Any:
+        if value == "omit":
+            raise CORE[lib].PydanticOmit
+        return value
+
+    ta = lib.TypeAdapter(Annotated[str, lib.PlainValidator(omit)])
+    assert ta.validate_python("foo") == "foo"
+    assert ta.validate_json('"foo"') == "foo"
+    assert lib.TypeAdapter(list[Annotated[str, lib.PlainValidator(omit)]]).validate_python(["a", "omit"]) == ["a"]
+    for call, value in ((ta.validate_python, "omit"), (ta.validate_json, '"omit"')):
+        with pytest.raises(CORE[lib].SchemaError, match="Uncaught Omit error"):
+            call(value)

@@ -18,6 +18,7 @@ from ouroboros.validation._describe import (
 )
 from ouroboros.validation._model import _Deferred
 from ouroboros.validation._validation import SchemaValidator
+from ouroboros.validation.core import PydanticOmit
 
 __all__ = ["TypeAdapter"]
 
@@ -170,7 +171,10 @@ class TypeAdapter(Generic[T]):
             and extra is None
         ):
             # The common call: no per-call option, straight to the compiled validator.
-            return self._built[1].validate_python(obj)
+            try:
+                return self._built[1].validate_python(obj)
+            except PydanticOmit:
+                raise _uncaught_omit() from None
         options = {
             "strict": strict,
             "extra": extra,
@@ -183,7 +187,10 @@ class TypeAdapter(Generic[T]):
             return self._partial(
                 experimental_allow_partial, obj, lambda value: self._validator.validate_python(value, **options)
             )
-        return self._validator.validate_python(obj, **options)
+        try:
+            return self._validator.validate_python(obj, **options)
+        except PydanticOmit:
+            raise _uncaught_omit() from None
 
     def _partial(self, option: Any, value: Any, validate: Any, json_text: Any = None) -> Any:
         """Partial validation: the last item of a top-level container may fail (and is dropped),
@@ -248,9 +255,12 @@ class TypeAdapter(Generic[T]):
                 ),
                 json_text=data,
             )
-        return self._validator.validate_json(
-            data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
-        )
+        try:
+            return self._validator.validate_json(
+                data, strict=strict, extra=extra, context=context, by_alias=by_alias, by_name=by_name
+            )
+        except PydanticOmit:
+            raise _uncaught_omit() from None
 
     def validate_strings(
         self,
@@ -494,6 +504,14 @@ class TypeAdapter(Generic[T]):
     def core_schema(self) -> Any:
         """The type schema this adapter validates with (ouroboros description format)."""
         return self._schema if self._built is not None else _DeferredBuild(self)
+
+
+def _uncaught_omit() -> Exception:
+    """``PydanticOmit`` outside a list, dict or field that can leave the value out: pydantic-core's
+    ``SchemaError``."""
+    from ouroboros.validation.core._translate import SchemaError
+
+    return SchemaError("Uncaught Omit error, please check your usage of `default` validators.")
 
 
 def _own_config(type_: Any) -> dict[str, Any] | None:
