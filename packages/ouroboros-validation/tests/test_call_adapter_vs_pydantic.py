@@ -189,6 +189,8 @@ def _custom_init(lib: Any) -> Any:
         Model.model_validate(Model(x=5)).x,
         _outcome(Model.model_validate, [1]),
     ]
+    adapter = lib.TypeAdapter(Model)
+    out += [adapter.validate_python({"x": 1, "y": 2}).x, adapter.validate_json('{"x": 1}').x]
     top = Top.model_validate({"inner": {"n": 0}, "items": [{"n": 5}]})
     out += [top.inner.n, [i.n for i in top.items], Top.model_validate_json('{"inner": {}}').inner.n]
     return out, calls

@@ -121,9 +121,10 @@ class TypeAdapter(Generic[T]):
                 schema = describe_type(self.type, ctx)
             else:
                 schema = GenerateSchema(ctx).generate_schema(self.type)
-            if is_model_class(self.type):
+            if is_model_class(self.type) and schema.get("type") == "model":
                 validator = self.type.__ouroboros_validator__
             else:
+                # Any other type, and a model with its own `__init__` (called for dict input).
                 title = getattr(self.type, "__name__", None) or str(self.type)
                 # The adapter's config says how JSON writes dates, times and durations.
                 keys = (
