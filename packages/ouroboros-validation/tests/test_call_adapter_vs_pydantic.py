@@ -201,3 +201,26 @@ def test_custom_init_is_called_by_model_validate() -> None:
     ours = _custom_init(ov)
     assert ours == _custom_init(pydantic)
     assert ours[0][:4] == [2, 2, 3, 4]
+
+
+def _python_fallback(lib: Any) -> Any:
+    import datetime
+    import ipaddress
+    import pathlib
+
+    class Unknown:
+        value = 7
+
+    data = [Unknown(), 1, (Unknown(),), {"k": Unknown()}, datetime.date(2020, 1, 1), pathlib.Path("x")]
+    data.append(ipaddress.ip_address("1.1.1.1"))
+    ta = lib.TypeAdapter(list)
+    return ta.dump_python(data, fallback=lambda v: v.value), lib.TypeAdapter(Any).dump_python(Unknown(), fallback=repr)
+
+
+def test_python_mode_fallback_matches_pydantic() -> None:
+    """``dump_python(fallback=...)`` replaces values of unknown types in Python mode too."""
+    ours = _python_fallback(ov)
+    theirs = _python_fallback(pydantic)
+    assert ours[0] == theirs[0]
+    assert ours[0][:4] == [7, 1, (7,), {"k": 7}]
+    assert ours[1].startswith("<") and theirs[1].startswith("<")

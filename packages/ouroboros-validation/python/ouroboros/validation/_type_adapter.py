@@ -319,7 +319,7 @@ class TypeAdapter(Generic[T]):
         instance = self._walked(self._as_declared(instance, serialize_as_any, polymorphic_serialization), mode)
         token = enter_dump_of(mode, locals())
         try:
-            return self._validator.to_python(
+            out = self._validator.to_python(
                 instance,
                 mode="json" if mode == "json" else "python",
                 include=include,
@@ -332,6 +332,7 @@ class TypeAdapter(Generic[T]):
             )
         finally:
             leave_dump(token)
+        return out if fallback is None else _with_fallback(out, fallback)
 
     def dump_json(
         self,
@@ -513,6 +514,33 @@ def _uncaught_omit() -> Exception:
     from ouroboros.validation.core._translate import SchemaError
 
     return SchemaError("Uncaught Omit error, please check your usage of `default` validators.")
+
+
+def _with_fallback(value: Any, fallback: Any) -> Any:
+    """A Python-mode dump with ``fallback(v)`` in place of each value of a type the serializer
+    does not know (kept as it is otherwise), inside lists, tuples, sets and dict values too."""
+    import datetime
+    import decimal
+    import enum
+    import fractions
+    import ipaddress
+    import pathlib
+    import re
+    import uuid
+
+    from ouroboros.validation.core import MultiHostUrl, Url
+
+    known = (str, bytes, bytearray, int, float, complex, datetime.date, datetime.time, datetime.timedelta)
+    known += (decimal.Decimal, uuid.UUID, enum.Enum, type(None), pathlib.PurePath, re.Pattern, fractions.Fraction)
+    known += (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network)
+    known += (ipaddress.IPv4Interface, ipaddress.IPv6Interface, Url, MultiHostUrl)
+    if isinstance(value, known):
+        return value
+    if isinstance(value, dict):
+        return {k: _with_fallback(v, fallback) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return type(value)(_with_fallback(v, fallback) for v in value)
+    return fallback(value)
 
 
 def _own_config(type_: Any) -> dict[str, Any] | None:
