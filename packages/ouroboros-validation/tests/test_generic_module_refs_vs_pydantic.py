@@ -56,3 +56,56 @@ def test_string_type_argument_is_resolved_where_it_is_given(lib: Any) -> None:
     second = _module(f"from {first.__name__} import Bar\nBarA = Bar['A']\nA = int\n", lib)
     assert second.BarA(t="1").t == 1
     assert second.BarA.model_fields["t"].annotation is int
+
+
+def _recursive_union(lib: Any, kind: str) -> Any:
+    from typing import Annotated, Literal, Union
+
+    from typing_extensions import TypedDict
+
+    if kind == "model":
+
+        class Foo(lib.BaseModel):
+            type: Literal["foo"]
+            x: "Foobar"
+
+        class Bar(lib.BaseModel):
+            type: Literal["bar"]
+
+    elif kind == "typeddict":
+
+        class Foo(TypedDict):  # type: ignore[no-redef]
+            type: Literal["foo"]
+            x: "Foobar"
+
+        class Bar(TypedDict):  # type: ignore[no-redef]
+            type: Literal["bar"]
+
+    else:
+
+        @lib.dataclasses.dataclass
+        class Foo:  # type: ignore[no-redef]
+            type: Literal["foo"]
+            x: "Foobar"
+
+        @lib.dataclasses.dataclass
+        class Bar:  # type: ignore[no-redef]
+            type: Literal["bar"]
+
+    Foobar = Annotated[Union[Foo, Bar], lib.Field(discriminator="type")]
+    ta = lib.TypeAdapter(Foobar)
+    out: list[Any] = [ta.dump_python(ta.validate_python({"type": "foo", "x": {"type": "bar"}}))]
+    for value in ({"type": "wrong"}, {"type": "foo", "x": {"type": "wrong"}}):
+        try:
+            ta.validate_python(value)
+        except (pydantic.ValidationError, ov.ValidationError) as exc:
+            out.append([(e["type"], e["loc"], e["msg"]) for e in exc.errors()])
+    return out
+
+
+@pytest.mark.parametrize("kind", ["model", "typeddict", "dataclass"])
+def test_recursive_discriminated_union_names_found_by_the_adapter(kind: str) -> None:
+    """A member naming the union alias defined after it, next to ``TypeAdapter(alias)``."""
+    ours = _recursive_union(ov, kind)
+    assert ours == _recursive_union(pydantic, kind)
+    assert ours[0] == {"type": "foo", "x": {"type": "bar"}}

@@ -170,7 +170,7 @@ class DiscriminatorPlan:
         if is_pydantic_dataclass(origin) or _is_typed_dict(origin):
             kind = "TypedDict" if _is_typed_dict(origin) else "Dataclass"
             source = f"{kind} {origin.__name__!r}"
-            hints = typing.get_type_hints(origin, include_extras=True)
+            hints = _class_hints(origin, self.name)
             if self.name not in hints:
                 raise _user_error(
                     f"{source} needs a discriminator field for key {self.name!r}", "discriminator-no-field"
@@ -284,3 +284,30 @@ def _other_discriminator(meta: list[Any], name: str) -> bool:
         if found is not None and found != name:
             return True
     return False
+
+
+def _class_hints(cls: type, name: str) -> dict[str, Any]:
+    """The annotations of a TypedDict or dataclass, evaluated with the names of the models and
+    adapters being built; when another field names something not defined yet (a recursive
+    union), only the discriminator field ``name`` is evaluated."""
+    import sys
+
+    from ouroboros.validation._model_build import PARENT_NAMESPACES
+
+    localns: dict[str, Any] = {}
+    for namespace in PARENT_NAMESPACES:
+        localns.update(namespace)
+    try:
+        return typing.get_type_hints(cls, localns=localns or None, include_extras=True)
+    except NameError:
+        pass
+    for base in cls.__mro__:
+        raw = getattr(base, "__annotations__", {}).get(name)
+        if raw is None:
+            continue
+        if isinstance(raw, str):
+            globalns = getattr(sys.modules.get(base.__module__), "__dict__", {})
+            ref = typing.ForwardRef(raw, is_argument=False, is_class=True)
+            raw = typing._eval_type(ref, globalns, localns)  # type: ignore[attr-defined]
+        return {name: raw}
+    return {}

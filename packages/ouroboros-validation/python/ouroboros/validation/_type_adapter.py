@@ -99,7 +99,20 @@ class TypeAdapter(Generic[T]):
         return True
 
     def _build(self) -> tuple[dict[str, Any], Any]:
-        """Schema and validator, built on first need (``defer_build``) or at once."""
+        """Schema and validator, built on first need (``defer_build``) or at once. Models reached
+        while building that wait for a name find it among the adapter's caller's names too
+        (``x: 'Foobar'`` with ``Foobar`` defined next to ``TypeAdapter(Foobar)``), as in Pydantic."""
+        if self._built is None:
+            from ouroboros.validation._model_build import PARENT_NAMESPACES
+
+            PARENT_NAMESPACES.append(self._localns)
+            try:
+                self._build_now()
+            finally:
+                PARENT_NAMESPACES.pop()
+        return self._built  # type: ignore[return-value]
+
+    def _build_now(self) -> None:
         if self._built is None:
             from ouroboros.validation._internal._generate_schema import GenerateSchema
 
@@ -137,7 +150,6 @@ class TypeAdapter(Generic[T]):
                 temporal = {k: self._config[k] for k in keys if k in self._config}
                 validator = SchemaValidator({**schema, "title": schema.get("title", title), **temporal})
             self._built = (schema, validator)
-        return self._built
 
     @property
     def _schema(self) -> dict[str, Any]:
