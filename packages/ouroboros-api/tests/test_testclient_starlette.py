@@ -205,3 +205,11 @@ def test_denial_response_is_also_starlettes_when_a_test_imported_it():
     with TestClient(app) as client, pytest.raises(starlette_testclient.WebSocketDenialResponse) as info:
         client.websocket_connect("/bearer")
     assert info.value.status_code == 401
+
+
+def test_a_session_keeps_its_client_and_server_alive():
+    import gc
+
+    with TestClient(make_app()).websocket_connect("/bearer", headers={"Authorization": "Bearer k"}) as ws:
+        gc.collect()  # the client is only referenced by the session
+        assert ws.receive_json() == "k"

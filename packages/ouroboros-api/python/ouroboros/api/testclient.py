@@ -403,7 +403,11 @@ class TestClient:
             if sock is not None:
                 sock.close()
             raise
-        return WebSocketTestSession(conn, running, port)
+        session = WebSocketTestSession(conn, running, port)
+        # ``TestClient(app).websocket_connect(...)``: the session keeps the
+        # client (whose finalizer stops the server) alive while it is used.
+        session._client = self
+        return session
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -504,6 +508,7 @@ class WebSocketTestSession:
         self._conn = conn
         self._server = server
         self._port = port
+        self._client: Any = None
 
     def __enter__(self) -> WebSocketTestSession:
         return self
