@@ -115,3 +115,26 @@ def test_route_limits_override_the_apps_key_by_key():
         assert client.post("/", data={"a": "x", "b": "y"}).json() == ["x", "y"]
         r = client.post("/", data={"a": "x" * 101, "b": "y"})
         assert (r.status_code, r.json()) == (400, {"detail": "Field exceeded maximum size of 0KB."})
+
+
+def test_sequences_without_an_item_type_collect_every_value():
+    from ouroboros.api import App, Form, Query, TestClient
+
+    bare = App()
+
+    @bare.post("/list")
+    def as_list(items: list = Form()):  # noqa: B008 - FastAPI's spelling
+        return items
+
+    @bare.post("/set")
+    def as_set(items: set = Form()):  # noqa: B008
+        return sorted(items)
+
+    @bare.get("/query")
+    def in_query(q: list = Query()):  # noqa: B008
+        return q
+
+    with TestClient(bare) as c:
+        assert c.post("/list", data={"items": ["a", "b", "a"]}).json() == ["a", "b", "a"]
+        assert c.post("/set", data={"items": ["b", "a", "b"]}).json() == ["a", "b"]
+        assert c.get("/query?q=1&q=x").json() == ["1", "x"]

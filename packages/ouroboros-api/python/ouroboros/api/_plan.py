@@ -891,8 +891,10 @@ class PlanBuilder:
         infos = [m for m in meta if isinstance(m, FieldInfo)]
         validators = [m for m in meta if not isinstance(m, FieldInfo)]
         inner, optional = split_optional(tp)
-        is_list = get_origin(inner) in (list, set, tuple, frozenset) and not is_model(inner)
-        item = get_args(inner)[0] if is_list and get_args(inner) else inner
+        # `list`, `set`... without an item type are sequences of any value, as in FastAPI.
+        bare = inner in (list, set, tuple, frozenset)
+        is_list = (get_origin(inner) in (list, set, tuple, frozenset) or bare) and not is_model(inner)
+        item = get_args(inner)[0] if is_list and get_args(inner) else (Any if bare else inner)
         if marker is None and (inner is UploadFile or item is UploadFile):
             marker = File()
         if marker is None:
