@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import pytest
 
 from ouroboros.api import App, Cookie, Header, Path, Query
+from ouroboros.validation import BaseModel
 
 app = App()
 
@@ -287,3 +288,21 @@ def test_missing_cookie_is_422(client):
     r = client.get("/cookies", headers={"cookie": "theme=dark"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["cookie", "session"]
+
+
+class _SeqItem(BaseModel):
+    title: str
+
+
+@pytest.mark.parametrize("tp", [list[_SeqItem], tuple[_SeqItem, _SeqItem], dict[str, _SeqItem], dict | None])
+def test_query_parameters_of_models_in_collections_are_refused_at_definition(tp):
+    from ouroboros.api import App, Query
+
+    app = App()
+
+    def read_items(q=Query(default=None)):  # noqa: B008
+        return q
+
+    read_items.__annotations__["q"] = tp
+    with pytest.raises(AssertionError, match="Query parameter 'q' must be one of the supported types"):
+        app.get("/items/")(read_items)

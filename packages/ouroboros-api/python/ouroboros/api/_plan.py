@@ -544,11 +544,13 @@ def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> Non
     except Exception:  # noqa: BLE001 - unresolvable annotations are reported when the route compiles
         return
     for name, p in params.items():
-        if name not in path_names:
-            continue
         tp, extras = split_annotated(hints.get(name, Any))
         marker = p.default if isinstance(p.default, (Param, Depends)) else None
         marker = next((e for e in extras if isinstance(e, (Param, Depends))), marker)
+        if isinstance(marker, (Query, Header, Cookie)):
+            _check_scalar_param(type(marker).__name__, name, tp)
+        if name not in path_names:
+            continue
         if marker is not None and not isinstance(marker, Path):
             continue
         inner, _ = split_optional(tp)
@@ -676,6 +678,25 @@ def _arbitrary_class(schema: Any) -> type | None:
         if found is not None:
             return found
     return None
+
+
+def _check_scalar_param(kind: str, name: str, tp: Any) -> None:
+    """FastAPI's rule for query, header and cookie parameters: a scalar, a
+    sequence of scalars, or a model (read field by field); not a mapping nor
+    a sequence of models or mappings."""
+    inner, _ = split_optional(tp)
+    if is_model(inner):
+        return
+    origin = get_origin(inner)
+    mapping = inner in (dict, typing.Mapping) or origin in (dict, collections.abc.Mapping)
+    items = get_args(inner) if origin in (list, tuple, set, frozenset, collections.abc.Sequence) else ()
+    nested = any(
+        is_model(split_optional(i)[0]) or get_origin(i) in (dict, list, tuple, set) or i in (dict, list)
+        for i in items
+        if i is not Ellipsis
+    )
+    if mapping or nested:
+        raise AssertionError(f"{kind} parameter {name!r} must be one of the supported types")
 
 
 _COLLECTIONS = (list, tuple, set, frozenset, dict, typing.Sequence, typing.Mapping)
