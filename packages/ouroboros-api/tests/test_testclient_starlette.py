@@ -213,3 +213,33 @@ def test_a_session_keeps_its_client_and_server_alive():
     with TestClient(make_app()).websocket_connect("/bearer", headers={"Authorization": "Bearer k"}) as ws:
         gc.collect()  # the client is only referenced by the session
         assert ws.receive_json() == "k"
+
+
+def test_exception_handlers_may_answer_with_starlette_responses_and_server_errors_go_on():
+    from ouroboros.api import HTTPException
+
+    responses = pytest.importorskip("starlette.responses")
+    app = App(
+        exception_handlers={
+            HTTPException: lambda request, exc: responses.JSONResponse({"handled": "http"}),
+            Exception: lambda request, exc: responses.JSONResponse({"handled": "server"}, status_code=500),
+        }
+    )
+
+    @app.get("/http")
+    def http() -> None:
+        raise HTTPException(400)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app) as client:
+        answer = client.get("/http")
+        assert (answer.status_code, answer.json()) == (200, {"handled": "http"})
+        # As Starlette's ServerErrorMiddleware: the handler answers, the error goes on.
+        with pytest.raises(RuntimeError, match="boom"):
+            client.get("/boom")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom")
+        assert (answer.status_code, answer.json()) == (500, {"handled": "server"})

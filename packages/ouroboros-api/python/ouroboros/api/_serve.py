@@ -10,7 +10,7 @@ import types
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ouroboros.api._encoding import ForeignResponse
+from ouroboros.api._encoding import ForeignResponse, _foreign_response
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.exceptions import HTTPException, RequestValidationError
 from ouroboros.api.requests import Request
@@ -152,6 +152,12 @@ def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
                 result = handler(request, exc)
                 if inspect.isawaitable(result):
                     result = await result
+                if _foreign_response(result):  # a Starlette response
+                    result = ForeignResponse(result).adopt()
+                if cls in (Exception, BaseException):
+                    # As Starlette's ServerErrorMiddleware: the handler's answer is
+                    # sent and the error goes on (a TestClient raises it).
+                    record_server_exception(app, exc)
                 return result
         response = default_error_response(exc)
         if response.status_code >= 500 and not isinstance(exc, HTTPException):
