@@ -131,3 +131,32 @@ def test_the_first_of_two_routes_with_the_same_path_answers():
     with TestClient(app) as client:
         assert client.get("/users/me").json() == "me"
         assert client.post("/users/me").json() == "posted"
+
+
+def test_the_declared_route_builds_the_handler_of_an_included_copy():
+    class Counting(APIRoute):
+        calls = 0
+
+        def get_route_handler(self) -> Callable[..., Any]:
+            original = super().get_route_handler()
+
+            async def handler(request: Request) -> Response:
+                self.calls += 1
+                return await original(request)
+
+            return handler
+
+    router = APIRouter(route_class=Counting)
+
+    @router.get("/items")
+    def items() -> list[int]:
+        return [1]
+
+    declared = router.routes[0]
+    app = App()
+    app.include_router(router, prefix="/a")
+    app.include_router(router, prefix="/b")
+    with TestClient(app) as client:
+        assert client.get("/a/items").json() == [1]
+        assert client.get("/b/items").json() == [1]
+    assert declared.calls == 2

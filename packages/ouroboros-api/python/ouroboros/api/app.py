@@ -385,7 +385,8 @@ class App(APIRouter):
         parameters from that request (its `body()`, which a custom Request
         class may change) through a second route table compiled as usual."""
         self._handler_routes.append((route, self._compile_route(route, always_request, inner=True)))
-        handler = route.get_route_handler()
+        # The route as declared builds the handler (an inclusion serves a copy of it).
+        handler = route._original_route.get_route_handler()
 
         async def route_handler(request: Request) -> Any:
             return await handler(request)
@@ -411,8 +412,9 @@ class App(APIRouter):
         for route, compiled in self._handler_routes:
             table[next(i for i, r in enumerate(self._served_routes) if r is route)] = compiled
         inner = _api.build_server(table, *args)
+        dispatch = _serve.make_request_dispatch(inner, table)
         for route, _ in self._handler_routes:
-            route._request_dispatch = _serve.make_request_dispatch(inner, table)
+            route._request_dispatch = route._original_route._request_dispatch = dispatch
 
     def build_server(self, *, native_middleware: bool = True, **config: Any) -> Any:
         """Compile every route and build (not start) the Rust server.
