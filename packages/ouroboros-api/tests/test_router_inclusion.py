@@ -242,3 +242,33 @@ def test_a_request_scope_yield_dependency_cannot_use_a_function_scope_one():
 
     with TestClient(app) as client:
         assert client.get("/fine").json() == ["session", "session"]
+
+
+def test_one_dependency_in_two_scopes_gives_two_values():
+    from ouroboros.api import StreamingResponse
+
+    class Session:
+        def __init__(self) -> None:
+            self.open = True
+
+    async def session() -> Any:
+        s = Session()
+        yield s
+        s.open = False
+
+    app = App()
+
+    @app.get("/two")
+    def two(
+        short: Annotated[Session, Depends(session, scope="function")],
+        long: Annotated[Session, Depends(session, scope="request")],
+    ) -> Any:
+        def body() -> Any:
+            yield f"{short is long} {short.open} {long.open}"
+
+        return StreamingResponse(body())
+
+    with TestClient(app) as client:
+        # The function-scope one is closed once the handler returned; the
+        # request-scope one stays open while the body streams.
+        assert client.get("/two").text == "False False True"

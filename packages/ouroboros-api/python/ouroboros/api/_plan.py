@@ -451,6 +451,12 @@ class Dependant:
     def is_plain(self) -> bool:
         return all(s[1] == "value" for s in self.slots)
 
+    @property
+    def cache_key(self) -> tuple[Any, bool]:
+        """One value per request for each callable and scope: a dependency
+        declared with ``scope="function"`` and without are two, as in FastAPI."""
+        return (self.call, self.function_scope)
+
 
 def _impartial(call: Any) -> Any:
     while isinstance(call, functools.partial):
@@ -1044,7 +1050,7 @@ class _Solver:
             elif kind == "file_bytes":
                 kwargs[name] = await _file_bytes(self.values[payload])
             elif kind == "dep":
-                key = payload.call
+                key = payload.cache_key
                 if payload.use_cache and key in self.cache:
                     kwargs[name] = self.cache[key]
                 else:
@@ -1179,8 +1185,8 @@ def build_invoke(
         request = values[request_index] if request_index is not None else None
         try:
             for dep in pre:
-                if not (dep.use_cache and dep.call in solver.cache):
-                    solver.cache[dep.call] = await solver.call(dep, request)
+                if not (dep.use_cache and dep.cache_key in solver.cache):
+                    solver.cache[dep.cache_key] = await solver.call(dep, request)
             result = await solver.call(root, request)
         except BaseException as exc:
             # The exception goes into the dependencies' `yield`, function
