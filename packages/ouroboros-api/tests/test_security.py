@@ -159,3 +159,36 @@ def test_static_files_missing_directory_is_an_error(tmp_path):
 
     with pytest.raises(InvalidArgumentError, match="does not exist"):
         StaticFiles(directory=tmp_path / "nope")
+
+
+def test_a_scoped_dependency_is_solved_once_per_set_of_scopes():
+    from typing import Annotated
+
+    from ouroboros.api import App, Depends, Security, TestClient
+    from ouroboros.api.security import SecurityScopes
+
+    calls = {"db": 0, "user": 0}
+
+    def db() -> str:
+        calls["db"] += 1
+        return "db"
+
+    def user(scopes: SecurityScopes, session: Annotated[str, Depends(db)]) -> list[str]:
+        calls["user"] += 1
+        return scopes.scopes
+
+    def me(u: Annotated[list[str], Security(user, scopes=["me"])]) -> list[str]:
+        return u
+
+    def items(u: Annotated[list[str], Security(user, scopes=["items", "me"])]) -> list[str]:
+        return u
+
+    app = App()
+
+    @app.get("/")
+    def both(a: Annotated[list[str], Depends(me)], b: Annotated[list[str], Depends(items)]) -> list[list[str]]:
+        return [a, b]
+
+    with TestClient(app) as client:
+        assert client.get("/").json() == [["me"], ["items", "me"]]
+    assert calls == {"db": 1, "user": 2}

@@ -446,16 +446,24 @@ class Dependant:
     # Depends(scope="function"): a yield dependency's exit code runs when the
     # handler returns, not after the response.
     function_scope: bool = False
+    # The OAuth scopes it is solved with, when it or a sub-dependency reads
+    # `SecurityScopes` (then part of its cache key, as in FastAPI).
+    scopes_key: tuple[str, ...] = ()
 
     @property
     def is_plain(self) -> bool:
         return all(s[1] == "value" for s in self.slots)
 
     @property
-    def cache_key(self) -> tuple[Any, bool]:
-        """One value per request for each callable and scope: a dependency
-        declared with ``scope="function"`` and without are two, as in FastAPI."""
-        return (self.call, self.function_scope)
+    def cache_key(self) -> tuple[Any, bool, tuple[str, ...]]:
+        """One value per request for each callable, scope and set of OAuth
+        scopes: a dependency declared with ``scope="function"`` and without
+        are two, and so are two `Security` uses with other scopes of one that
+        reads `SecurityScopes`, as in FastAPI."""
+        return (self.call, self.function_scope, self.scopes_key)
+
+    def uses_scopes(self) -> bool:
+        return any(kind == "scopes" or (kind == "dep" and payload.uses_scopes()) for _, kind, payload in self.slots)
 
 
 def _impartial(call: Any) -> Any:
@@ -827,6 +835,8 @@ class PlanBuilder:
                 continue
             annotation = hints.get(name, p.annotation if p.annotation is not p.empty else Any)
             dep.slots.append(self._slot(name, annotation, p.default, scopes))
+        if scopes and dep.uses_scopes():
+            dep.scopes_key = tuple(sorted(set(scopes)))
         return dep
 
     def declared(self, marker: Depends, annotation: Any = None, scopes: Sequence[str] = ()) -> Dependant:
