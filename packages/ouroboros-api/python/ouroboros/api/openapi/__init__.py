@@ -355,18 +355,6 @@ class _Route:
             yield from callback.fields()
 
 
-# What each event of a Server-Sent Events stream carries.
-_SSE_EVENT: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "data": {"type": "string"},
-        "event": {"type": "string"},
-        "id": {"type": "string"},
-        "retry": {"type": "integer", "minimum": 0},
-    },
-}
-
-
 def _stream_of(route: Any, unique_id: str) -> tuple[str | None, SchemaField | None]:
     """How a handler that yields streams ("jsonl", "sse" or None: not a
     documented stream) and the schema field of the items it declares
@@ -434,7 +422,7 @@ class _Document:
         item = self.schema(r.stream_item) if r.stream_item is not None else None
         if r.stream == "jsonl":
             return {"application/jsonl": {"itemSchema": item or {}}}
-        event = copy.deepcopy(_SSE_EVENT)
+        event = copy.deepcopy(SSE_EVENT_SCHEMA)
         if item is not None:
             event["required"] = ["data"]
             event["properties"]["data"] = {
