@@ -243,6 +243,48 @@ impl DocList {
     }
 }
 
+/// Server replies as the driver read them (`find(...).to_list()`), turned
+/// into Python objects when the awaitable completes: each document is
+/// decoded where it lies in its reply.
+pub struct BatchList {
+    pub batches: Vec<mongodb::raw_batch_cursor::RawBatch>,
+    pub codec: Option<Py<Codec>>,
+    pub opts: DecodeOpts,
+    /// The operation, for errors (`find on db.coll`).
+    pub what: String,
+}
+
+impl<'py> IntoPyObject<'py> for BatchList {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let arrays = self
+            .batches
+            .iter()
+            .map(|b| {
+                b.doc_slices()
+                    .map_err(|e| crate::errors::to_pyerr(py, &e, &self.what))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let count: usize = arrays.iter().map(|a| a.into_iter().count()).sum();
+        // As in `DocList::to_list`: no cycles are made, GC passes would be wasted.
+        let _pause = GcPause::new(count >= GC_PAUSE_MIN_DOCS);
+        let list = PyList::empty(py);
+        for array in arrays {
+            for item in array {
+                let item = item.map_err(|e| bson_py::invalid_bson(&e))?;
+                let doc = item
+                    .as_document()
+                    .ok_or_else(|| bson_py::invalid_bson(&"a batch element is not a document"))?;
+                list.append(decode_one(py, doc, self.codec.as_ref(), self.opts)?)?;
+            }
+        }
+        Ok(list)
+    }
+}
+
 /// Batches smaller than this decode with the GC running as usual.
 pub const GC_PAUSE_MIN_DOCS: usize = 256;
 

@@ -10,11 +10,12 @@ use bson::{doc, Bson, Document, RawDocumentBuf};
 use futures::TryStreamExt;
 use mongodb::action::Action;
 use mongodb::options::UpdateModifications;
+use mongodb::raw_batch_cursor::RawBatch;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::bson_py::{self, DecodeOpts};
-use crate::codec::{self, Codec, DocList, MaybeDoc};
+use crate::codec::{self, BatchList, Codec, DocList, MaybeDoc};
 use crate::cursor::{Cursor, CursorSource};
 use crate::errors;
 use crate::objectid::IdGen;
@@ -47,6 +48,10 @@ fn optional_doc(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Document>> 
 fn filter_doc(value: Option<&Bound<'_, PyAny>>) -> PyResult<Document> {
     Ok(optional_doc(value)?.unwrap_or_default())
 }
+
+/// The first batch of `find_to_list` when none is given: as many documents
+/// as fit in one reply (the server stops a batch at 16 MiB).
+const TO_LIST_BATCH_SIZE: u32 = 1_000_000;
 
 fn check_batch_size(batch_size: Option<u32>) -> PyResult<Option<u32>> {
     if batch_size == Some(0) {
@@ -236,8 +241,9 @@ impl Collection {
     }
 
     /// Insert a batch; returns the list of `_id`s. Python objects are
-    /// written straight to BSON bytes first; the writes happen on the
-    /// runtime without the GIL. On a failure the
+    /// written straight to BSON bytes, into the `insert` commands that are
+    /// sent; the driver's work and the writes happen on the runtime without
+    /// the GIL. On a failure the
     /// `BulkWriteError` lists `inserted_ids` (what was written). With
     /// `id_attribute`, each document's `__dict__[id_attribute]` is set to its
     /// `_id` once all were written (a Document's `id`).
@@ -254,14 +260,13 @@ impl Collection {
         let session = session::shared(session.as_ref());
         let mut ids = Vec::new();
         let mut owners = Vec::new();
-        let mut encoded = EncodedDocs::default();
+        let mut encoded = InsertCommands::new(self.coll.name().to_owned(), ordered);
         {
             // Dumping instances allocates a dict (and lists) per document and
             // frees them at once, creating no cycles: GC passes over the
             // caller's heap meanwhile would be wasted work.
-            let large = documents
-                .len()
-                .map_or(true, |n| n >= codec::GC_PAUSE_MIN_DOCS);
+            let count = documents.len().ok();
+            let large = count.is_none_or(|n| n >= codec::GC_PAUSE_MIN_DOCS);
             let _pause = codec::GcPause::new(large);
             let id_gen = IdGen::new();
             for item in documents.try_iter()? {
@@ -271,7 +276,8 @@ impl Collection {
                     // a `__dict__` fails here, not after the insert.
                     owners.push(item.getattr(pyo3::intern!(py, "__dict__"))?.unbind());
                 }
-                ids.push(encoded.push(|buf| {
+                let remaining = count.map_or(0, |n| n.saturating_sub(ids.len() + 1));
+                ids.push(encoded.push(remaining, |buf| {
                     codec::encode_insert_into(py, codec.as_ref(), &item, buf, &id_gen)
                 })?);
             }
@@ -293,9 +299,9 @@ impl Collection {
                     let Some(s) = guard.session.as_mut() else {
                         return Err(session::ended());
                     };
-                    insert_raw(&coll, &encoded, ordered, Some(s)).await
+                    insert_raw(&coll, encoded, ordered, Some(s)).await
                 }
-                None => insert_raw(&coll, &encoded, ordered, None).await,
+                None => insert_raw(&coll, encoded, ordered, None).await,
             }
             .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
             if written.errors.is_empty() {
@@ -362,19 +368,24 @@ impl Collection {
             projection: optional_doc(projection)?,
             skip,
             limit,
-            batch_size: check_batch_size(batch_size)?,
+            // The whole result is wanted: without a batch size the server
+            // sends 101 documents first and the rest on a second round trip.
+            batch_size: check_batch_size(batch_size)?.or(Some(TO_LIST_BATCH_SIZE)),
         };
         let coll = self.coll.clone();
         let what = self.what("find");
         let opts = self.opts;
         crate::bridge::future_into_py(py, async move {
-            let docs: Vec<RawDocumentBuf> = if let Some(shared) = session {
+            // Whole server replies, decoded in place on completion (no copy
+            // of each document into a buffer of its own).
+            let batches: Vec<RawBatch> = if let Some(shared) = session {
                 let mut guard = shared.lock().await;
                 let Some(s) = guard.session.as_mut() else {
                     return Err(session::ended());
                 };
                 let mut cursor = crate::cursor::find_action(&coll, spec)
                     .session(&mut *s)
+                    .batch()
                     .await
                     .map_err(|e| errors::to_pyerr_attached(&e, &what))?;
                 cursor
@@ -383,14 +394,20 @@ impl Collection {
                     .await
                     .map_err(|e| errors::to_pyerr_attached(&e, &what))?
             } else {
-                crate::cursor::open_find(&coll, spec)
+                crate::cursor::find_action(&coll, spec)
+                    .batch()
                     .await
                     .map_err(|e| errors::to_pyerr_attached(&e, &what))?
                     .try_collect()
                     .await
                     .map_err(|e| errors::to_pyerr_attached(&e, &what))?
             };
-            Ok(DocList { docs, codec, opts })
+            Ok(BatchList {
+                batches,
+                codec,
+                opts,
+                what,
+            })
         })
     }
 
@@ -881,105 +898,139 @@ const INSERT_BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// command's length within `i32`.
 const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 
-/// Documents to insert, each encoded into its own small buffer (small
-/// allocations are reused by the allocator from call to call, where one large
-/// buffer would be fresh pages each time); the `insert` commands are
-/// assembled from them once, on the runtime, each in a buffer of its exact
-/// size.
-#[derive(Default)]
-struct EncodedDocs {
-    docs: Vec<Vec<u8>>,
+/// The `{insert, ordered, documents: [...]}` commands of an `insert_many`,
+/// each chunk bounded by [`INSERT_BATCH_DOCS`] and [`INSERT_BATCH_BYTES`]:
+/// every document is encoded straight into its place in the command that
+/// is sent (no buffer per document, no second copy on the runtime).
+struct InsertCommands {
+    name: String,
+    ordered: bool,
+    /// Finished commands, each with its number of documents.
+    done: Vec<(Vec<u8>, usize)>,
+    /// The command being filled, its documents and their bytes.
+    buf: Vec<u8>,
+    docs: usize,
+    doc_bytes: usize,
+    /// Offset of the `documents` array's length in `buf`.
+    array_at: usize,
+    /// Documents in all commands so far.
+    total: usize,
 }
 
-impl EncodedDocs {
-    /// Add the document `encode` writes; returns its `_id`.
-    fn push(&mut self, encode: impl FnOnce(&mut Vec<u8>) -> PyResult<Bson>) -> PyResult<Bson> {
-        let mut buf = Vec::with_capacity(256);
-        let id = encode(&mut buf)?;
-        if buf.len() > MAX_DOCUMENT_BYTES {
+impl InsertCommands {
+    fn new(name: String, ordered: bool) -> Self {
+        Self {
+            name,
+            ordered,
+            done: Vec::new(),
+            buf: Vec::new(),
+            docs: 0,
+            doc_bytes: 0,
+            array_at: 0,
+            total: 0,
+        }
+    }
+
+    /// Start a command in `self.buf` (empty), up to its `documents` array.
+    fn begin(&mut self, capacity: usize) {
+        let head = 4 + 1 + 7 + 4 + self.name.len() + 1 + 1 + 8 + 1 + 1 + 10 + 4;
+        self.buf.reserve(head + capacity);
+        self.buf.extend_from_slice(&[0; 4]);
+        self.buf.push(0x02);
+        self.buf.extend_from_slice(b"insert\0");
+        self.buf
+            .extend_from_slice(&len_i32(self.name.len() + 1).to_le_bytes());
+        self.buf.extend_from_slice(self.name.as_bytes());
+        self.buf.push(0);
+        self.buf.push(0x08);
+        self.buf.extend_from_slice(b"ordered\0");
+        self.buf.push(u8::from(self.ordered));
+        self.buf.push(0x04);
+        self.buf.extend_from_slice(b"documents\0");
+        self.array_at = self.buf.len();
+        self.buf.extend_from_slice(&[0; 4]);
+        self.docs = 0;
+        self.doc_bytes = 0;
+    }
+
+    /// The key of the next array element (type byte, index, NUL).
+    fn element(&mut self) {
+        self.buf.push(0x03);
+        self.buf
+            .extend_from_slice(bson_py::IndexKey::new(self.docs).as_str().as_bytes());
+        self.buf.push(0);
+    }
+
+    /// Close the command being filled and keep it.
+    fn finish(&mut self) {
+        self.buf.push(0);
+        let array = len_i32(self.buf.len() - self.array_at);
+        self.buf[self.array_at..self.array_at + 4].copy_from_slice(&array.to_le_bytes());
+        self.buf.push(0);
+        let whole = len_i32(self.buf.len());
+        self.buf[..4].copy_from_slice(&whole.to_le_bytes());
+        self.done.push((std::mem::take(&mut self.buf), self.docs));
+    }
+
+    /// Add the document `encode` writes (`remaining` more are expected,
+    /// which sizes the command after its first document); returns its `_id`.
+    fn push(
+        &mut self,
+        remaining: usize,
+        encode: impl FnOnce(&mut Vec<u8>) -> PyResult<Bson>,
+    ) -> PyResult<Bson> {
+        if self.buf.is_empty() {
+            self.begin(256);
+        }
+        let element_at = self.buf.len();
+        self.element();
+        let doc_at = self.buf.len();
+        let id = encode(&mut self.buf)?;
+        let len = self.buf.len() - doc_at;
+        if len > MAX_DOCUMENT_BYTES {
             return Err(errors::invalid_document(&format!(
-                "document {} is {} bytes; the server takes at most {MAX_DOCUMENT_BYTES}",
-                self.docs.len(),
-                buf.len()
+                "document {} is {len} bytes; the server takes at most {MAX_DOCUMENT_BYTES}",
+                self.total
             )));
         }
-        self.docs.push(buf);
+        if self.docs > 0
+            && (self.docs >= INSERT_BATCH_DOCS || self.doc_bytes + len > INSERT_BATCH_BYTES)
+        {
+            // The document opens the next command: move it there.
+            let doc = self.buf[doc_at..].to_vec();
+            self.buf.truncate(element_at);
+            self.finish();
+            self.begin(expected_bytes(len, remaining + 1));
+            self.element();
+            self.buf.extend_from_slice(&doc);
+        } else if self.docs == 0 {
+            self.buf.reserve(expected_bytes(len, remaining));
+        }
+        self.docs += 1;
+        self.doc_bytes += len;
+        self.total += 1;
         Ok(id)
     }
 
-    fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    fn doc(&self, i: usize) -> &[u8] {
-        &self.docs[i]
-    }
-
-    /// The `{insert, ordered, documents: [...]}` commands, in chunks bounded
-    /// by [`INSERT_BATCH_DOCS`] and [`INSERT_BATCH_BYTES`], each with its
-    /// number of documents.
-    fn commands(
-        &self,
-        name: &str,
-        ordered: bool,
-    ) -> mongodb::error::Result<Vec<(RawDocumentBuf, usize)>> {
-        let mut out = Vec::new();
-        let mut first = 0;
-        while first < self.len() {
-            let mut end = first;
-            let mut bytes = 0;
-            while end < self.len()
-                && (end == first
-                    || (end - first < INSERT_BATCH_DOCS
-                        && bytes + self.doc(end).len() <= INSERT_BATCH_BYTES))
-            {
-                bytes += self.doc(end).len();
-                end += 1;
-            }
-            // Each element: type byte, decimal index, NUL, then the document.
-            let keys: usize = (0..end - first).map(|i| digits(i) + 2).sum();
-            let head = 4 + 1 + 7 + 4 + name.len() + 1 + 1 + 8 + 1 + 1 + 10 + 4;
-            let mut buf = Vec::with_capacity(head + keys + bytes + 2);
-            buf.extend_from_slice(&[0; 4]);
-            buf.push(0x02);
-            buf.extend_from_slice(b"insert\0");
-            buf.extend_from_slice(&len_i32(name.len() + 1).to_le_bytes());
-            buf.extend_from_slice(name.as_bytes());
-            buf.push(0);
-            buf.push(0x08);
-            buf.extend_from_slice(b"ordered\0");
-            buf.push(u8::from(ordered));
-            buf.push(0x04);
-            buf.extend_from_slice(b"documents\0");
-            let array_at = buf.len();
-            buf.extend_from_slice(&[0; 4]);
-            for (i, doc) in (first..end).enumerate() {
-                buf.push(0x03);
-                buf.extend_from_slice(bson_py::IndexKey::new(i).as_str().as_bytes());
-                buf.push(0);
-                buf.extend_from_slice(self.doc(doc));
-            }
-            buf.push(0);
-            let array = len_i32(buf.len() - array_at);
-            buf[array_at..array_at + 4].copy_from_slice(&array.to_le_bytes());
-            buf.push(0);
-            let whole = len_i32(buf.len());
-            buf[..4].copy_from_slice(&whole.to_le_bytes());
-            out.push((RawDocumentBuf::from_bytes(buf)?, end - first));
-            first = end;
+    /// The finished commands, each with its number of documents.
+    fn into_commands(mut self) -> mongodb::error::Result<Vec<(RawDocumentBuf, usize)>> {
+        if self.docs > 0 {
+            self.finish();
         }
-        Ok(out)
+        self.done
+            .into_iter()
+            .map(|(buf, n)| Ok((RawDocumentBuf::from_bytes(buf)?, n)))
+            .collect()
     }
 }
 
-/// Decimal digits of `n`.
-fn digits(mut n: usize) -> usize {
-    let mut d = 1;
-    while n >= 10 {
-        n /= 10;
-        d += 1;
-    }
-    d
+/// Room for `count` more documents of `len` bytes, their keys and an eighth
+/// more for larger ones, within one command's bound.
+fn expected_bytes(len: usize, count: usize) -> usize {
+    (len + 8)
+        .saturating_mul(count)
+        .saturating_add(len.saturating_mul(count) / 8)
+        .min(INSERT_BATCH_BYTES + INSERT_BATCH_BYTES / 8)
 }
 
 /// A length within a command (bounded by [`INSERT_BATCH_BYTES`] plus one
@@ -997,16 +1048,15 @@ struct Inserted {
 /// Send encoded documents as raw `insert` commands. The driver offers no
 /// call that takes documents already encoded as an OP_MSG document sequence
 /// (its `insert_many` copies and re-serialises each document, which measured
-/// slower), so each chunk goes as one command assembled here in a buffer of
-/// its exact size.
+/// slower), so each chunk goes as one command, encoded by [`InsertCommands`].
 async fn insert_raw(
     coll: &mongodb::Collection<RawDocumentBuf>,
-    encoded: &EncodedDocs,
+    encoded: InsertCommands,
     ordered: bool,
     mut session: Option<&mut mongodb::ClientSession>,
 ) -> mongodb::error::Result<Inserted> {
     let db = coll.client().database(&coll.namespace().db);
-    let commands = encoded.commands(coll.name(), ordered)?;
+    let commands = encoded.into_commands()?;
     let mut out = Inserted {
         count: 0,
         errors: Vec::new(),

@@ -17,6 +17,7 @@
 //! - `session`    client sessions and transactions (`session=` on every operation).
 //! - `errors`     driver errors -> the classes of `ouroboros.mongodb._errors`.
 
+mod alloc;
 mod bridge;
 mod bson_py;
 mod bulk;
@@ -32,6 +33,7 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _mongodb(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    alloc::configure();
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
     m.add_class::<objectid::ObjectId>()?;
     m.add_class::<codec::Codec>()?;

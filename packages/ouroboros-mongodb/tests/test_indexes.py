@@ -161,6 +161,30 @@ async def test_insert_many_documents_of_mixed_sizes_round_trip(conn):
     assert [(d["i"], d["pad"], d["nested"]) for d in stored] == [(d["i"], d["pad"], d["nested"]) for d in docs]
 
 
+async def test_insert_many_over_8_mib_opens_a_second_command(conn):
+    # Commands hold at most 8 MiB of documents: the ninth document of 1 MiB
+    # opens a second command, written after the first; a duplicate there is
+    # reported at its index in the whole batch. A generator (no length)
+    # is read the same way.
+    from ouroboros.mongodb import BulkWriteError
+
+    coll = conn.collection("bytes")
+    await coll.create_index({"k": 1}, {"unique": True})
+    pad = "y" * (1024 * 1024)
+    docs = [{"k": i, "pad": pad} for i in range(11)]
+    ids = await coll.insert_many(iter(docs))
+    assert len(ids) == len(set(ids)) == 11
+    stored = await coll.find_to_list({}, sort={"k": 1}, projection={"pad": 0})
+    assert [(d["_id"], d["k"]) for d in stored] == list(zip(ids, range(11), strict=True))
+    await coll.delete_many({})
+    docs[9] = {"k": 0, "pad": pad}
+    with pytest.raises(BulkWriteError) as info:
+        await coll.insert_many(docs, ordered=True)
+    assert [(e["index"], e["code"]) for e in info.value.details["writeErrors"]] == [(9, 11000)]
+    assert len(info.value.inserted_ids) == 9
+    assert await coll.count_documents({}) == 9
+
+
 async def test_insert_many_refuses_a_document_over_16_mib_and_writes_nothing(conn):
     from ouroboros.mongodb._errors import InvalidDocument
 
