@@ -21,6 +21,14 @@ pub const MAX_INT_DIGITS: usize = 4300;
 /// accepted; anything else is `int_parsing`.
 pub fn str_to_int(raw: &str) -> Result<ParsedInt, ErrorType> {
     let s = raw.trim();
+    // Text that cannot be a number at all ("x", "abc") is refused before the
+    // finer checks below.
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-' | b'+'))
+    {
+        return Err(ErrorType::IntParsing);
+    }
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

@@ -430,7 +430,7 @@ impl TupleValidator {
             }
         }
         for i in items.len()..self.items.len() {
-            errors.0.push(super::error::LineError {
+            errors.push_line(super::error::LineError {
                 kind: ErrorType::Missing,
                 loc: smallvec::smallvec![LocItem::Index(i)],
                 input: inp.to_py(py)?.unbind(),

@@ -485,11 +485,17 @@ impl SchemaValidator {
                 set.add(name)?;
             } else if !record.contains(name)? {
                 // The shared all-fields frozenset (or another read-only
-                // record): the instance gets its own set.
-                let set = pyo3::types::PySet::empty(py)?;
-                set.call_method1(pyo3::intern!(py, "update"), (&record,))?;
-                set.add(name)?;
-                model::force_setattr(instance, attr, set.as_any())?;
+                // record): the instance gets its own set, copied in C
+                // (`set(record)`) and stored in the record's slot.
+                // SAFETY: `record` is a live object; `PySet_New` returns a new
+                // reference, or NULL with an exception set.
+                let set = unsafe {
+                    Bound::from_owned_ptr_or_err(py, pyo3::ffi::PySet_New(record.as_ptr()))?
+                };
+                set.cast::<pyo3::types::PySet>()
+                    .map_err(PyErr::from)?
+                    .add(name)?;
+                model::set_slot(instance, attr, &set)?;
             }
             model.finish(py, instance.clone())?;
             Ok(true)

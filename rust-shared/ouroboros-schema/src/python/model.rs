@@ -48,7 +48,7 @@ pub enum FieldDefault {
 /// One step of a validation alias path (`AliasPath("a", 0, "b")`).
 #[derive(Debug)]
 pub enum PathItem {
-    Key(Py<PyString>, std::sync::Arc<str>),
+    Key(Py<PyString>, crate::errors::Key),
     Index(i64),
 }
 
@@ -67,7 +67,7 @@ pub struct Field {
     pub name_str: String,
     /// Keys looked up in the input, in order (validation alias, alias, name),
     /// as the model's config asks: the fast path for flat keys.
-    pub lookup: Vec<(Py<PyString>, std::sync::Arc<str>)>,
+    pub lookup: Vec<(Py<PyString>, crate::errors::Key)>,
     /// Every validation alias choice as a path (empty: the field has no alias).
     pub aliases: Vec<Vec<PathItem>>,
     /// The field name as a one-step path.
@@ -265,6 +265,31 @@ extern "C" {
     fn _PyType_Lookup(tp: *mut ffi::PyTypeObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject;
 }
 
+/// `getattr(cls, name, None)` for a class. A name that neither the class's MRO nor
+/// its metaclass's holds is answered without the `AttributeError` Python < 3.13
+/// builds and discards for a missing attribute (a formatted message, about a
+/// microsecond), when the metaclass looks attributes up as `type` does.
+pub fn class_attr<'py>(
+    cls: &Bound<'py, PyType>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    // SAFETY: `cls` and its metaclass are live type objects; `_PyType_Lookup`
+    // returns a borrowed pointer (or NULL) and sets no exception.
+    let absent = unsafe {
+        let tp = cls.as_type_ptr();
+        let meta = ffi::Py_TYPE(tp.cast());
+        let plain_meta = (*meta).tp_getattro.map(|f| f as usize)
+            == ffi::PyType_Type.tp_getattro.map(|f| f as usize);
+        plain_meta
+            && _PyType_Lookup(tp, name.as_ptr()).is_null()
+            && _PyType_Lookup(meta, name.as_ptr()).is_null()
+    };
+    if absent {
+        return Ok(None);
+    }
+    cls.as_any().getattr_opt(name)
+}
+
 /// [`force_setattr`] for a `__slots__` member of the instance's class (the
 /// fields-set record of every model): the value is stored at the member's
 /// offset, which is what `object.__setattr__` ends in, without the attribute
@@ -359,7 +384,7 @@ impl ModelValidator {
     #[must_use]
     pub fn field_index_key_from(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
         if let Some(f) = self.fields.get(hint) {
-            let same = |(_, k): &(_, std::sync::Arc<str>)| {
+            let same = |(_, k): &(_, crate::errors::Key)| {
                 super::string_cache::bytes_eq(k.as_bytes(), key.as_bytes())
             };
             if let Some(j) = f.lookup.iter().position(same) {
@@ -715,7 +740,7 @@ impl ModelValidator {
                             && !dict.contains(f.name.bind(py)).unwrap_or(true)
                     });
                 if incomplete {
-                    errors.0.push(LineError {
+                    errors.push_line(LineError {
                         kind: ErrorType::Custom {
                             kind: "default_factory_not_called".into(),
                             message: "The default factory uses validated data, but at least one \
@@ -879,7 +904,7 @@ impl ModelValidator {
                             Some(i) => slots[i] = Some((v, k.as_ref())),
                             None => match self.extra {
                                 ExtraBehavior::Ignore => {}
-                                ExtraBehavior::Forbid => errors.0.push(LineError {
+                                ExtraBehavior::Forbid => errors.push_line(LineError {
                                     kind: ErrorType::ExtraForbidden,
                                     loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
                                     input: super::input::json_to_py(py, v)?.unbind(),
@@ -915,7 +940,7 @@ impl ModelValidator {
                                         whole = Some(w.clone());
                                         w
                                     };
-                                    errors.0.push(Self::missing_line(field, &w));
+                                    errors.push_line(Self::missing_line(field, &w));
                                 }
                             }
                         }
@@ -1040,7 +1065,7 @@ impl ModelValidator {
                 }
                 None => {
                     if !self.fill_default(py, i, dict, st, errors)? {
-                        errors.0.push(Self::missing_line(field, input.as_any()));
+                        errors.push_line(Self::missing_line(field, input.as_any()));
                     }
                 }
             }
@@ -1056,7 +1081,7 @@ impl ModelValidator {
                     continue;
                 }
                 match self.extra {
-                    ExtraBehavior::Forbid => errors.0.push(LineError {
+                    ExtraBehavior::Forbid => errors.push_line(LineError {
                         kind: ErrorType::ExtraForbidden,
                         loc: smallvec::smallvec![LocItem::Key(k.str()?.to_cow()?.as_ref().into())],
                         input: v.unbind(),
@@ -1103,7 +1128,7 @@ impl ModelValidator {
                 },
                 None => {
                     if !self.fill_default(py, i, dict, st, errors)? {
-                        errors.0.push(Self::missing_line(field, input));
+                        errors.push_line(Self::missing_line(field, input));
                     }
                 }
             }
@@ -1280,7 +1305,7 @@ impl ModelValidator {
         let dict = new_presized_dict(py, self.fields.len())?;
         let mut fields_set = Seen::new(self.fields.len());
         let mut errors = Errors::default();
-        let mut used: Vec<std::sync::Arc<str>> = Vec::new();
+        let mut used: Vec<crate::errors::Key> = Vec::new();
         let saved_data = st.data.replace(dict.clone());
         let result = (|| -> ValResult<()> {
             for (i, field) in self.fields.iter().enumerate() {
@@ -1334,7 +1359,7 @@ impl ModelValidator {
                                 let loc = loc_of(path);
                                 for mut line in lines {
                                     line.loc.extend(loc.iter().cloned());
-                                    errors.0.push(line);
+                                    errors.push_line(line);
                                 }
                             }
                             Err(e) => return Err(e),
@@ -1350,7 +1375,7 @@ impl ModelValidator {
                                 },
                                 |p| loc_of(p),
                             );
-                            errors.0.push(LineError {
+                            errors.push_line(LineError {
                                 kind: ErrorType::Missing,
                                 loc,
                                 input: inp.to_py(py)?.unbind(),
@@ -1376,7 +1401,7 @@ impl ModelValidator {
                         }
                         let obj = super::input::json_to_py(py, v)?;
                         if extra_mode == ExtraBehavior::Forbid {
-                            errors.0.push(LineError {
+                            errors.push_line(LineError {
                                 kind: ErrorType::ExtraForbidden,
                                 loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
                                 input: obj.unbind(),
@@ -1396,7 +1421,7 @@ impl ModelValidator {
                             continue;
                         }
                         if extra_mode == ExtraBehavior::Forbid {
-                            errors.0.push(LineError {
+                            errors.push_line(LineError {
                                 kind: ErrorType::ExtraForbidden,
                                 loc: smallvec::smallvec![LocItem::Key(key.as_str().into())],
                                 input: v.unbind(),

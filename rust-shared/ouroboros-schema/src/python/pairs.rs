@@ -94,7 +94,7 @@ where
             match model.extra {
                 ExtraBehavior::Ignore => {}
                 ExtraBehavior::Forbid => {
-                    errors.0.push(LineError {
+                    errors.push_line(LineError {
                         kind: ErrorType::ExtraForbidden,
                         loc: smallvec::smallvec![LocItem::Key(key.into())],
                         input: value()?.unbind(),
@@ -126,7 +126,7 @@ where
                 });
             }
             let none = py.None().into_bound(py);
-            errors.0.push(ModelValidator::missing_line(
+            errors.push_line(ModelValidator::missing_line(
                 field,
                 input.as_ref().unwrap_or(&none),
             ));

@@ -705,9 +705,8 @@ impl Serializer<'_> {
         if value.is_instance_of::<PyType>() {
             return Ok(None);
         }
-        let Some(hook) = value
-            .get_type()
-            .getattr_opt(pyo3::intern!(py, "__ouroboros_dump__"))?
+        let Some(hook) =
+            super::model::class_attr(&value.get_type(), pyo3::intern!(py, "__ouroboros_dump__"))?
         else {
             return Ok(None);
         };

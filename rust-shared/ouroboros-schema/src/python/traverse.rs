@@ -67,7 +67,7 @@ impl Traverse for crate::errors::ErrorType {
     }
 }
 
-impl Traverse for std::sync::Arc<str> {
+impl Traverse for crate::errors::Key {
     fn traverse(&self, _visit: PyVisit<'_>) -> Visited {
         Ok(())
     }

@@ -15,7 +15,7 @@ use super::validator::{State, Validator};
 
 #[derive(Debug)]
 pub struct UnionValidator {
-    pub choices: Vec<(Validator, std::sync::Arc<str>)>,
+    pub choices: Vec<(Validator, crate::errors::Key)>,
     /// `left_to_right`: the first choice that validates wins.
     pub left_to_right: bool,
 }
