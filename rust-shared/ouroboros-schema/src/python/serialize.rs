@@ -400,6 +400,21 @@ fn excluded<'py>(filter: &Filter<'py>, key: &Bound<'py, PyAny>) -> PyResult<(boo
     Ok((contains_key_or_all(f, key)?, None))
 }
 
+/// The nested include/exclude filters of a model key the filters keep; None when they leave
+/// it out.
+fn kept<'py>(
+    include: &Filter<'py>,
+    exclude: &Filter<'py>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<(Filter<'py>, Filter<'py>)>> {
+    let (inc, inc_sub) = sub_filter(include, name.as_any())?;
+    if !inc {
+        return Ok(None);
+    }
+    let (exc, exc_sub) = excluded(exclude, name.as_any())?;
+    Ok((!exc).then_some((inc_sub, exc_sub)))
+}
+
 /// One output entry of a model: key, value, and nested filters.
 struct Entry<'py> {
     key: Bound<'py, PyString>,
@@ -492,14 +507,9 @@ impl Serializer<'_> {
                 continue;
             }
             let name = f.name.bind(py);
-            let (inc, inc_sub) = sub_filter(include, name.as_any())?;
-            if !inc {
+            let Some((inc_sub, exc_sub)) = kept(include, exclude, name)? else {
                 continue;
-            }
-            let (exc, exc_sub) = excluded(exclude, name.as_any())?;
-            if exc {
-                continue;
-            }
+            };
             let Some(value) = dict.get_item(name)? else {
                 continue;
             };
@@ -515,14 +525,9 @@ impl Serializer<'_> {
         }
         for f in &ms.computed {
             let name = f.name.bind(py);
-            let (inc, inc_sub) = sub_filter(include, name.as_any())?;
-            if !inc {
+            let Some((inc_sub, exc_sub)) = kept(include, exclude, name)? else {
                 continue;
-            }
-            let (exc, exc_sub) = excluded(exclude, name.as_any())?;
-            if exc {
-                continue;
-            }
+            };
             let value = obj.getattr(name)?;
             if self.left_out(f, &value)? {
                 continue;
