@@ -41,6 +41,9 @@ impl StrConstraints {
 
     /// Transform `s` (strip, case) and check it; `None` means "unchanged".
     pub fn apply(&self, s: &str) -> Result<Option<String>, ErrorType> {
+        if self.is_empty() {
+            return Ok(None);
+        }
         let stripped = if self.strip_whitespace { s.trim() } else { s };
         let mut owned: Option<String> = if stripped.len() == s.len() {
             None
@@ -95,20 +98,34 @@ impl StrConstraints {
 /// differ only on non-ASCII characters, none of which the haystack or the pattern
 /// holds. Patterns this engine cannot build (Unicode properties, too large a
 /// DFA) get no fast path; the `regex` crate stays the reference for all input.
+///
+/// The DFA is flattened once into a table indexed by state and ASCII byte, whose
+/// entries are the next state's row or one of three verdicts (match, no match
+/// possible, gave up): a byte costs one load and one compare.
 #[derive(Debug)]
 pub struct AsciiPattern {
-    dfa: regex_automata::dfa::dense::DFA<Vec<u32>>,
+    /// `next[row * 128 + byte]`: the next row, or a `VERDICT_*` value.
+    next: Vec<u16>,
+    /// The verdict at the end of the haystack for each row: 0 no match, 1 match, 2 gave up.
+    at_end: Vec<u8>,
+    /// The row of the unanchored start state at the beginning of a haystack.
+    start: u16,
 }
 
 impl AsciiPattern {
     /// Largest DFA kept per pattern; bigger ones fall back to the `regex` crate.
     const DFA_LIMIT: usize = 64 * 1024;
+    /// Rows beyond this many are not flattened (no fast path).
+    const MAX_ROWS: usize = 512;
+    const VERDICT_QUIT: u16 = u16::MAX - 2;
+    const VERDICT_DEAD: u16 = u16::MAX - 1;
+    const VERDICT_MATCH: u16 = u16::MAX;
 
     /// The fast path of `pattern`, when it has one.
     #[must_use]
     pub fn new(pattern: &str) -> Option<Self> {
-        use regex_automata::dfa::{dense, StartKind};
-        use regex_automata::util::syntax;
+        use regex_automata::dfa::{dense, Automaton, StartKind};
+        use regex_automata::util::{primitives::StateID, syntax};
         if !pattern.is_ascii() {
             return None;
         }
@@ -123,36 +140,78 @@ impl AsciiPattern {
             )
             .build(pattern)
             .ok()?;
-        Some(Self { dfa })
+        // A match of a whole field value is searched from the start of the
+        // haystack, with nothing looked behind.
+        let config =
+            regex_automata::util::start::Config::new().anchored(regex_automata::Anchored::No);
+        let start = dfa.start_state(&config).ok()?;
+        if dfa.is_special_state(start) && !dfa.is_start_state(start) {
+            return None;
+        }
+        // Rows numbered in the order the states are first reached from the start.
+        let mut rows: Vec<StateID> = vec![start];
+        let mut row_of = std::collections::HashMap::from([(start, 0u16)]);
+        let mut next = Vec::new();
+        let mut at_end = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let state = rows[i];
+            for byte in 0..128u8 {
+                let to = dfa.next_state(state, byte);
+                let entry = if dfa.is_match_state(to) {
+                    Self::VERDICT_MATCH
+                } else if dfa.is_dead_state(to) {
+                    Self::VERDICT_DEAD
+                } else if dfa.is_quit_state(to) {
+                    Self::VERDICT_QUIT
+                } else if let Some(row) = row_of.get(&to) {
+                    *row
+                } else {
+                    if rows.len() >= Self::MAX_ROWS {
+                        return None;
+                    }
+                    let row = u16::try_from(rows.len()).ok()?;
+                    rows.push(to);
+                    row_of.insert(to, row);
+                    row
+                };
+                next.push(entry);
+            }
+            let end = dfa.next_eoi_state(state);
+            at_end.push(if dfa.is_quit_state(end) {
+                2
+            } else {
+                u8::from(dfa.is_match_state(end))
+            });
+            i += 1;
+        }
+        Some(Self {
+            next,
+            at_end,
+            start: 0,
+        })
     }
 
     /// Whether `s` (ASCII) holds a match; `None` when the DFA gave up (a quit state).
     #[must_use]
     pub fn is_match(&self, s: &str) -> Option<bool> {
-        use regex_automata::dfa::Automaton;
-        let dfa = &self.dfa;
-        let mut state = dfa
-            .start_state_forward(&regex_automata::Input::new(s))
-            .ok()?;
+        let mut row = self.start;
         for &b in s.as_bytes() {
-            state = dfa.next_state(state, b);
-            if dfa.is_special_state(state) {
-                if dfa.is_match_state(state) {
-                    return Some(true);
-                }
-                if dfa.is_dead_state(state) {
-                    return Some(false);
-                }
-                if dfa.is_quit_state(state) {
-                    return None;
-                }
+            let to = *self.next.get(usize::from(row) << 7 | usize::from(b))?;
+            if to >= Self::VERDICT_QUIT {
+                return match to {
+                    Self::VERDICT_MATCH => Some(true),
+                    Self::VERDICT_DEAD => Some(false),
+                    _ => None,
+                };
             }
+            row = to;
         }
-        state = dfa.next_eoi_state(state);
-        if dfa.is_quit_state(state) {
-            return None;
+        match self.at_end.get(usize::from(row))? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
         }
-        Some(dfa.is_match_state(state))
     }
 }
 

@@ -322,6 +322,10 @@ impl Compiler {
             class_name,
             all_names: all_names.unbind(),
             partial_names: std::sync::Mutex::new(None),
+            fields_set_offset: super::model::member_offset(
+                cls,
+                pyo3::intern!(py, super::model::FIELDS_SET_ATTR),
+            ),
             fields,
             key_index,
             extra,

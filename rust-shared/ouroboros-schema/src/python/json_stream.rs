@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyInt, PyList, PyString};
 
 use crate::errors::{ErrorType, LocItem};
 
-use super::collections::SeqKind;
+use super::collections::{GcPause, SeqKind};
 use super::error::{Errors, LineError, ValError, ValResult};
 use super::input::{json_to_py, Inp};
 use super::model::{ExtraBehavior, ModelValidator, Seen};
@@ -64,8 +64,12 @@ pub fn value<'py>(
             let out = PyList::empty(py);
             let mut errors = Errors::default();
             let mut index = 0usize;
+            let mut gc_pause = None;
             let mut next = jiter.known_array()?;
             while next.is_some() {
+                if index == GcPause::MIN_ITEMS {
+                    gc_pause = Some(GcPause::new(py));
+                }
                 match value(py, &l.item, jiter, st)? {
                     Ok(item) => {
                         if let Err(e) = out.append(item) {
@@ -85,6 +89,7 @@ pub fn value<'py>(
                 next = jiter.array_step()?;
             }
             st.depth -= 1;
+            drop(gc_pause);
             // Too many items is reported alone, as in the Python path (and Pydantic).
             if !errors.is_empty() && !l.len.exceeded(index) {
                 return Ok(Err(ValError::Lines(errors.0)));
@@ -113,7 +118,9 @@ pub fn value<'py>(
                 Err(kind) => Err(ValError::new_py(kind, &PyString::new(py, s).into_any())),
             })
         }
-        (Validator::Int { c, big_bounds, .. }, p) if p.is_num() && big_bounds.is_empty() => {
+        // Every bound is an i64 (`big_bounds` repeats them for ints beyond i64),
+        // so an i64 input is checked by `c` alone.
+        (Validator::Int { c, .. }, p) if p.is_num() => {
             match jiter.known_number(p)? {
                 NumberAny::Int(NumberInt::Int(i)) => {
                     let obj = PyInt::new(py, i).into_any();

@@ -110,6 +110,9 @@ pub struct ModelValidator {
     /// The last record of a partial input (`Seen` bits, shared `frozenset`):
     /// rows read from a database usually omit the same defaulted fields.
     pub partial_names: std::sync::Mutex<Option<(u128, Py<PyFrozenSet>)>>,
+    /// Where instances of exactly `cls` keep their fields-set record (a
+    /// `__slots__` member, see [`member_offset`]): stored there directly.
+    pub fields_set_offset: Option<isize>,
     pub fields: Vec<Field>,
     /// Input key -> field index, for JSON objects (one pass over the keys).
     pub key_index: HashMap<String, usize>,
@@ -220,12 +223,8 @@ pub fn alloc_instance<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAn
     // nitems=0 returns a new reference or NULL with an exception set.
     unsafe {
         let tp = cls.as_type_ptr();
-        let slot = ffi::PyType_GetSlot(tp, ffi::Py_tp_alloc);
-        let alloc: ffi::allocfunc = if slot.is_null() {
-            ffi::PyType_GenericAlloc
-        } else {
-            std::mem::transmute::<*mut std::ffi::c_void, ffi::allocfunc>(slot)
-        };
+        // The slot read from the type object (what `PyType_GetSlot` returns, without the call).
+        let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
         let obj = alloc(tp, 0);
         Bound::from_owned_ptr_or_err(py, obj)
     }
@@ -290,6 +289,46 @@ pub fn class_attr<'py>(
     cls.as_any().getattr_opt(name)
 }
 
+/// The offset of `name` in instances of `cls` when it is a writable object
+/// member that `__slots__` created (what `object.__setattr__` stores into).
+#[must_use]
+pub fn member_offset(cls: &Bound<'_, PyType>, name: &Bound<'_, PyString>) -> Option<isize> {
+    // SAFETY: `_PyType_Lookup` returns a borrowed descriptor (or NULL) from the
+    // MRO of the live type `cls`; a member descriptor's `d_member` points into
+    // its (immortal for the type's life) member table.
+    unsafe {
+        let descr = _PyType_Lookup(cls.as_type_ptr(), name.as_ptr());
+        if descr.is_null() || ffi::Py_TYPE(descr) != (&raw mut ffi::PyMemberDescr_Type) {
+            return None;
+        }
+        let member = (*descr.cast::<ffi::PyMemberDescrObject>()).d_member;
+        (!member.is_null()
+            && (*member).type_code == ffi::Py_T_OBJECT_EX
+            && (*member).flags & ffi::Py_READONLY == 0)
+            .then(|| (*member).offset)
+    }
+}
+
+/// Store `value` in the object member at `offset` of `obj` (see [`member_offset`]).
+///
+/// # Safety
+/// `offset` must be [`member_offset`] of a member of `obj`'s own type.
+unsafe fn store_member(obj: &Bound<'_, PyAny>, offset: isize, value: &Bound<'_, PyAny>) {
+    // SAFETY: per the contract, `offset` is inside `obj` and holds a `PyObject *`
+    // (CPython places object members at pointer-aligned offsets).
+    unsafe {
+        #[allow(clippy::cast_ptr_alignment)]
+        let slot = obj
+            .as_ptr()
+            .cast::<u8>()
+            .offset(offset)
+            .cast::<*mut ffi::PyObject>();
+        let old = *slot;
+        *slot = value.clone().into_ptr();
+        ffi::Py_XDECREF(old);
+    }
+}
+
 /// [`force_setattr`] for a `__slots__` member of the instance's class (the
 /// fields-set record of every model): the value is stored at the member's
 /// offset, which is what `object.__setattr__` ends in, without the attribute
@@ -299,31 +338,10 @@ pub fn set_slot(
     name: &Bound<'_, PyString>,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    // SAFETY: `_PyType_Lookup` returns a borrowed descriptor (or NULL) from
-    // the MRO of `obj`'s type, so `obj` is an instance of the class that
-    // declared the member; a writable object member (`T_OBJECT_EX`, what
-    // `__slots__` creates) is a `PyObject *` at `offset` in the instance.
-    unsafe {
-        let descr = _PyType_Lookup(ffi::Py_TYPE(obj.as_ptr()), name.as_ptr());
-        if !descr.is_null() && ffi::Py_TYPE(descr) == (&raw mut ffi::PyMemberDescr_Type) {
-            let member = (*descr.cast::<ffi::PyMemberDescrObject>()).d_member;
-            if !member.is_null()
-                && (*member).type_code == ffi::Py_T_OBJECT_EX
-                && (*member).flags & ffi::Py_READONLY == 0
-            {
-                // CPython places object members at pointer-aligned offsets.
-                #[allow(clippy::cast_ptr_alignment)]
-                let slot = obj
-                    .as_ptr()
-                    .cast::<u8>()
-                    .offset((*member).offset)
-                    .cast::<*mut ffi::PyObject>();
-                let old = *slot;
-                *slot = value.clone().into_ptr();
-                ffi::Py_XDECREF(old);
-                return Ok(());
-            }
-        }
+    if let Some(offset) = member_offset(&obj.get_type(), name) {
+        // SAFETY: the offset of a member found on `obj`'s own type.
+        unsafe { store_member(obj, offset, value) };
+        return Ok(());
     }
     force_setattr(obj, name, value)
 }
@@ -604,11 +622,19 @@ impl ModelValidator {
         {
             return Err(PyErr::fetch(py));
         }
-        set_slot(
-            instance,
-            pyo3::intern!(py, "__ouroboros_fields_set__"),
-            &out.fields_set,
-        )?;
+        match self.fields_set_offset {
+            // SAFETY: the offset was read from `cls`, the instance's own type.
+            Some(offset)
+                if unsafe { ffi::Py_TYPE(instance.as_ptr()) } == self.cls.as_ptr().cast() =>
+            unsafe {
+                store_member(instance, offset, &out.fields_set);
+            },
+            _ => set_slot(
+                instance,
+                pyo3::intern!(py, FIELDS_SET_ATTR),
+                &out.fields_set,
+            )?,
+        }
         if self.extra == ExtraBehavior::Allow || out.extra.is_some() {
             let extra = out
                 .extra
