@@ -70,11 +70,10 @@ impl StrConstraints {
             }
         }
         if let Some(re) = &self.pattern {
+            // The table gives up at the first non-ASCII byte: the `regex` crate decides then.
             let matched = match &self.ascii_pattern {
-                Some(fast) if value.is_ascii() => {
-                    fast.is_match(value).unwrap_or_else(|| re.is_match(value))
-                }
-                _ => re.is_match(value),
+                Some(fast) => fast.is_match(value).unwrap_or_else(|| re.is_match(value)),
+                None => re.is_match(value),
             };
             if !matched {
                 let pattern = self
@@ -99,12 +98,14 @@ impl StrConstraints {
 /// holds. Patterns this engine cannot build (Unicode properties, too large a
 /// DFA) get no fast path; the `regex` crate stays the reference for all input.
 ///
-/// The DFA is flattened once into a table indexed by state and ASCII byte, whose
+/// The DFA is flattened once into a table indexed by state and byte, whose
 /// entries are the next state's row or one of three verdicts (match, no match
-/// possible, gave up): a byte costs one load and one compare.
+/// possible, gave up): a byte costs one load and one compare. Every non-ASCII
+/// byte gives up before it is read, so a verdict is only ever reached on ASCII
+/// bytes (and their ASCII neighbours for `\b`), where both engines agree.
 #[derive(Debug)]
 pub struct AsciiPattern {
-    /// `next[row * 128 + byte]`: the next row, or a `VERDICT_*` value.
+    /// `next[row * 256 + byte]`: the next row, or a `VERDICT_*` value.
     next: Vec<u16>,
     /// The verdict at the end of the haystack for each row: 0 no match, 1 match, 2 gave up.
     at_end: Vec<u8>,
@@ -116,7 +117,7 @@ impl AsciiPattern {
     /// Largest DFA kept per pattern; bigger ones fall back to the `regex` crate.
     const DFA_LIMIT: usize = 64 * 1024;
     /// Rows beyond this many are not flattened (no fast path).
-    const MAX_ROWS: usize = 512;
+    const MAX_ROWS: usize = 256;
     const VERDICT_QUIT: u16 = u16::MAX - 2;
     const VERDICT_DEAD: u16 = u16::MAX - 1;
     const VERDICT_MATCH: u16 = u16::MAX;
@@ -156,9 +157,11 @@ impl AsciiPattern {
         let mut i = 0;
         while i < rows.len() {
             let state = rows[i];
-            for byte in 0..128u8 {
+            for byte in 0..=255u8 {
                 let to = dfa.next_state(state, byte);
-                let entry = if dfa.is_match_state(to) {
+                let entry = if !byte.is_ascii() {
+                    Self::VERDICT_QUIT
+                } else if dfa.is_match_state(to) {
                     Self::VERDICT_MATCH
                 } else if dfa.is_dead_state(to) {
                     Self::VERDICT_DEAD
@@ -192,12 +195,13 @@ impl AsciiPattern {
         })
     }
 
-    /// Whether `s` (ASCII) holds a match; `None` when the DFA gave up (a quit state).
+    /// Whether `s` holds a match; `None` when the table gave up (a non-ASCII byte,
+    /// or a quit state of the DFA).
     #[must_use]
     pub fn is_match(&self, s: &str) -> Option<bool> {
         let mut row = self.start;
         for &b in s.as_bytes() {
-            let to = *self.next.get(usize::from(row) << 7 | usize::from(b))?;
+            let to = *self.next.get(usize::from(row) << 8 | usize::from(b))?;
             if to >= Self::VERDICT_QUIT {
                 return match to {
                     Self::VERDICT_MATCH => Some(true),

@@ -112,6 +112,9 @@ pub fn value<'py>(
         // The two most common leaves, read straight from the tokenizer.
         (Validator::Str { c, .. }, Peek::String) => {
             let s = jiter.known_str()?;
+            if c.is_empty() {
+                return Ok(Ok(string_cache::py_str(py, s).into_any()));
+            }
             Ok(match c.apply(s) {
                 Ok(None) => Ok(string_cache::py_str(py, s).into_any()),
                 Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),

@@ -377,6 +377,7 @@ impl Seen {
         }
     }
 
+    #[inline]
     fn count(&self) -> usize {
         match self {
             Self::Bits(b) => b.count_ones() as usize,
@@ -405,8 +406,14 @@ impl ModelValidator {
             let same = |(_, k): &(_, crate::errors::Key)| {
                 super::string_cache::bytes_eq(k.as_bytes(), key.as_bytes())
             };
-            if let Some(j) = f.lookup.iter().position(same) {
-                return Some((hint, j));
+            match f.lookup.split_first() {
+                Some((first, _)) if same(first) => return Some((hint, 0)),
+                Some((_, rest)) => {
+                    if let Some(j) = rest.iter().position(same) {
+                        return Some((hint, j + 1));
+                    }
+                }
+                None => {}
             }
         }
         self.field_index_key(key)
@@ -539,10 +546,16 @@ impl ModelValidator {
     /// or freed per instance. The Python side turns it into the instance's
     /// own `set` the first time the record is read or changed
     /// (`BaseModel._ouroboros_fields_set`), so users still see a mutable set.
+    #[inline]
     pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
         if set.count() == self.fields.len() {
             return Ok(self.all_names.bind(py).clone().into_any());
         }
+        self.fields_set_partial(py, set)
+    }
+
+    #[inline(never)]
+    fn fields_set_partial<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
         if let Seen::Bits(bits) = set {
             // The same subset as last time: share its frozenset too.
             if let Ok(mut last) = self.partial_names.try_lock() {
@@ -655,7 +668,21 @@ impl ModelValidator {
 
     /// [`Self::finish`]; an error of a `mode="after"` model validator names `input` (what the
     /// model was validated from, as Pydantic reports it) when given, else the instance.
+    #[inline]
     pub fn finish_for<'py>(
+        &self,
+        py: Python<'py>,
+        instance: Bound<'py, PyAny>,
+        input: Option<&Inp<'_, 'py>>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        if self.post_init.is_none() && self.after.is_empty() {
+            return Ok(instance);
+        }
+        self.finish_slow(py, instance, input)
+    }
+
+    #[inline(never)]
+    fn finish_slow<'py>(
         &self,
         py: Python<'py>,
         mut instance: Bound<'py, PyAny>,
@@ -685,6 +712,7 @@ impl ModelValidator {
     /// values with `extras`, keys with `extras_keys` (which must give strings),
     /// with the validated fields `dict` as the validators' `info.data`;
     /// failures are reported at the item's key.
+    #[inline]
     pub fn validate_extras<'py>(
         &self,
         py: Python<'py>,
@@ -696,6 +724,18 @@ impl ModelValidator {
         if self.typed_dict || (self.extras.is_none() && self.extras_keys.is_none()) {
             return Ok(());
         }
+        self.validate_extras_slow(py, dict, extra, st, errors)
+    }
+
+    #[inline(never)]
+    fn validate_extras_slow<'py>(
+        &self,
+        py: Python<'py>,
+        dict: &Bound<'py, PyDict>,
+        extra: &mut Option<Bound<'py, PyDict>>,
+        st: &mut State<'_, 'py>,
+        errors: &mut Errors,
+    ) -> ValResult<()> {
         let Some(items) = extra.as_ref() else {
             return Ok(());
         };

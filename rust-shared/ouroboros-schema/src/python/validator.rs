@@ -657,11 +657,11 @@ fn validate_str<'py>(
                     return Ok(o.clone());
                 }
                 let text = s
-                    .to_cow()
+                    .to_str()
                     .map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
-                return match c.apply(&text) {
+                return match c.apply(text) {
                     Ok(None) if exact => Ok(o.clone()),
-                    Ok(None) => Ok(PyString::new(py, &text).into_any()),
+                    Ok(None) => Ok(PyString::new(py, text).into_any()),
                     Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
                     Err(kind) => Err(ValError::new(py, kind, inp)),
                 };

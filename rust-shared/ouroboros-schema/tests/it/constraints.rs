@@ -225,6 +225,45 @@ fn ascii_pattern_agrees_with_regex_on_ascii_input() {
 }
 
 #[test]
+fn ascii_pattern_gives_up_or_agrees_on_other_input() {
+    use ouroboros_schema::constraints::AsciiPattern;
+    // A verdict is only reached on ASCII bytes; at the first other byte the
+    // table gives up (`None`) and the `regex` crate decides.
+    let patterns = [
+        r"^\d{5}$",
+        r"\bword\b",
+        r"a",
+        r"^a",
+        r"a\b",
+        r"\w+$",
+        r"(?i)k",
+        r"[^a]",
+        r".",
+        r"^$",
+    ];
+    let inputs = [
+        "é", "aé", "éa", "a\u{e9}b", "word é", "éword", "12345é", "K", "\u{212a}", "ſ", "αβγ",
+        "a\u{7f}",
+    ];
+    for p in patterns {
+        let re = StrConstraints::compile_pattern(p).unwrap();
+        let fast = AsciiPattern::new(p).unwrap_or_else(|| panic!("{p} should have a fast path"));
+        for s in inputs {
+            let got = fast.is_match(s);
+            assert!(
+                got.is_none() || got == Some(re.is_match(s)),
+                "pattern {p:?} on {s:?}: {got:?}"
+            );
+            if !s.is_ascii() && got.is_some() {
+                // Only possible when the verdict came before the first non-ASCII byte.
+                let first = s.bytes().position(|b| !b.is_ascii()).unwrap();
+                assert!(first > 0, "pattern {p:?} on {s:?}");
+            }
+        }
+    }
+}
+
+#[test]
 fn pattern_checks_use_the_fast_path_only_for_ascii_input() {
     use ouroboros_schema::constraints::AsciiPattern;
     let c = StrConstraints {
