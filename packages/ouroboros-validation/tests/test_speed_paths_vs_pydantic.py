@@ -22,6 +22,10 @@ PATTERNS = [
     r"^a.c$",
     r"^(foo|bar)+$",
     r"\W",
+    r"^$",
+    r"x*",
+    r"a$",
+    r"(?m)^b",
     r"é+",
     r"^\p{Greek}+$",
 ]
@@ -47,6 +51,23 @@ STRINGS = [
     "ééé",
     "αβγ",
     "aaa",
+    # Session 8 (flattened ASCII table): early verdicts, line anchors, non-ASCII tails.
+    "12345\n",
+    "1234a",
+    "a@b",
+    "@b.c",
+    "a b@c.d",
+    "x@y.z\n",
+    "ABE",
+    "abf",
+    "word",
+    "words",
+    "\n",
+    "ba",
+    "a\nb",
+    "xx",
+    "aé",
+    "12345é",
 ]
 
 

@@ -712,7 +712,6 @@ impl ModelValidator {
     /// values with `extras`, keys with `extras_keys` (which must give strings),
     /// with the validated fields `dict` as the validators' `info.data`;
     /// failures are reported at the item's key.
-    #[inline]
     pub fn validate_extras<'py>(
         &self,
         py: Python<'py>,
@@ -724,18 +723,6 @@ impl ModelValidator {
         if self.typed_dict || (self.extras.is_none() && self.extras_keys.is_none()) {
             return Ok(());
         }
-        self.validate_extras_slow(py, dict, extra, st, errors)
-    }
-
-    #[inline(never)]
-    fn validate_extras_slow<'py>(
-        &self,
-        py: Python<'py>,
-        dict: &Bound<'py, PyDict>,
-        extra: &mut Option<Bound<'py, PyDict>>,
-        st: &mut State<'_, 'py>,
-        errors: &mut Errors,
-    ) -> ValResult<()> {
         let Some(items) = extra.as_ref() else {
             return Ok(());
         };
