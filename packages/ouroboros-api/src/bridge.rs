@@ -685,8 +685,8 @@ impl Server {
     fn drain(slf: &Bound<'_, Self>) {
         // A few rounds pick up requests that arrived while we worked, without
         // starving other asyncio tasks under sustained load.
-        for _ in 0..4 {
-            let items = slf.get().core.queue.take();
+        for round in 0..4 {
+            let items = slf.get().core.queue.take(round == 0);
             if items.is_empty() {
                 break;
             }

@@ -206,13 +206,18 @@ impl Queue {
     }
 
     /// Everything queued so far; re-arms the wake-up first so nothing pushed
-    /// after this call is missed.
-    pub fn take(&self) -> Vec<Msg> {
-        self.pending.store(false, Ordering::Release);
-        let mut counter: u64 = 0;
-        // SAFETY: reads at most 8 bytes into a valid u64; EAGAIN is fine.
-        unsafe {
-            libc::read(self.fd(), std::ptr::from_mut(&mut counter).cast(), 8);
+    /// after this call is missed. `reset` empties the eventfd even when no
+    /// wake-up is pending (the first take after the loop saw it readable:
+    /// a write may land after an earlier take re-armed); otherwise it is read
+    /// only when a wake-up was sent since, which saves a system call per
+    /// round of `drain`.
+    pub fn take(&self, reset: bool) -> Vec<Msg> {
+        if self.pending.swap(false, Ordering::AcqRel) || reset {
+            let mut counter: u64 = 0;
+            // SAFETY: reads at most 8 bytes into a valid u64; EAGAIN is fine.
+            unsafe {
+                libc::read(self.fd(), std::ptr::from_mut(&mut counter).cast(), 8);
+            }
         }
         match self.items.lock() {
             Ok(mut items) => std::mem::take(&mut *items),

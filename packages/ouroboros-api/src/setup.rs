@@ -527,6 +527,9 @@ pub fn listen(
         }
         let fut = async move {
             tokio::spawn(crate::bridge::dispatch_replies(replies_rx));
+            tokio::spawn(server::timer_heartbeat(server::heartbeat_period(
+                config.header_read_timeout.min(config.body_read_timeout),
+            )));
             match tokio::net::TcpListener::from_std(std_listener) {
                 Ok(listener) => {
                     server::accept_loop(listener, config, shutdown, move |req, peer| {
