@@ -123,6 +123,8 @@ pub struct Server {
     pub batch: Mutex<Option<ReplyBatch>>,
     pub shutdown: watch::Sender<bool>,
     pub thread: Mutex<Option<JoinHandle<()>>>,
+    /// The gate of `attach_loop` (the loop's thread side of it).
+    pub gate: Mutex<Option<Arc<crate::inline::Gate>>>,
 }
 
 pub type ReplyBatch = Vec<(oneshot::Sender<Reply>, Reply)>;
@@ -213,6 +215,19 @@ impl Server {
             }
         }
         let _ = tx.send(reply);
+    }
+
+    /// Run `f` collecting the replies it makes instead of sending them.
+    pub(crate) fn collect_replies(&self, f: impl FnOnce()) -> ReplyBatch {
+        if let Ok(mut batch) = self.batch.lock() {
+            *batch = Some(Vec::new());
+        }
+        f();
+        self.batch
+            .lock()
+            .ok()
+            .and_then(|mut g| g.take())
+            .unwrap_or_default()
     }
 
     /// Send the replies collected during `drain` in one message.
@@ -332,6 +347,67 @@ impl Server {
             return Err(PyErr::from_value(exc));
         }
         PyTuple::new(py, args)
+    }
+
+    /// Run a batch of queued messages (on the loop's thread from `drain`,
+    /// or on the I/O thread, see [`crate::inline`]).
+    pub(crate) fn handle(slf: &Bound<'_, Self>, items: Vec<Msg>) {
+        for item in items {
+            match item {
+                Msg::Job(job) => Self::run_job(slf, job),
+                Msg::Access(record) => {
+                    let py = slf.py();
+                    let client = record.client.map(|a| (a.ip().to_string(), a.port()));
+                    let args = (
+                        record.method.as_str(),
+                        record.target.as_str(),
+                        record.status,
+                        record.elapsed.as_secs_f64(),
+                        client,
+                    );
+                    if let Err(e) = slf.get().helpers.access_log.bind(py).call1(args) {
+                        e.write_unraisable(py, None);
+                    }
+                }
+                Msg::WsEvent { id, event } => {
+                    let py = slf.py();
+                    let deliver = slf.get().helpers.ws_deliver.bind(py);
+                    let result = match event {
+                        WsEvent::Text(t) => deliver.call1((id, "text", t)),
+                        WsEvent::Binary(b) => deliver.call1((id, "bytes", PyBytes::new(py, &b))),
+                        WsEvent::Close(code, reason) => {
+                            deliver.call1((id, "close", (code, reason)))
+                        }
+                    };
+                    if let Err(e) = result {
+                        e.write_unraisable(py, None);
+                    }
+                }
+                Msg::Wake(fut) => {
+                    let py = slf.py();
+                    let fut = fut.bind(py);
+                    let woke = fut.call_method0("done").and_then(|d| {
+                        if d.is_truthy()? {
+                            Ok(())
+                        } else {
+                            fut.call_method1("set_result", (py.None(),)).map(|_| ())
+                        }
+                    });
+                    if let Err(e) = woke {
+                        e.write_unraisable(py, None);
+                    }
+                }
+                Msg::Stopped(error) => {
+                    let py = slf.py();
+                    let cb = slf.get().on_stopped.lock().ok().and_then(|mut g| g.take());
+                    if let Some(cb) = cb {
+                        if let Err(e) = cb.bind(py).call1((error,)) {
+                            e.write_unraisable(py, None);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A request the router answered itself, passed through the app's
@@ -693,65 +769,65 @@ impl Server {
             if let Ok(mut batch) = slf.get().batch.lock() {
                 *batch = Some(Vec::with_capacity(items.len()));
             }
-            for item in items {
-                match item {
-                    Msg::Job(job) => Self::run_job(slf, job),
-                    Msg::Access(record) => {
-                        let py = slf.py();
-                        let client = record.client.map(|a| (a.ip().to_string(), a.port()));
-                        let args = (
-                            record.method.as_str(),
-                            record.target.as_str(),
-                            record.status,
-                            record.elapsed.as_secs_f64(),
-                            client,
-                        );
-                        if let Err(e) = slf.get().helpers.access_log.bind(py).call1(args) {
-                            e.write_unraisable(py, None);
-                        }
-                    }
-                    Msg::WsEvent { id, event } => {
-                        let py = slf.py();
-                        let deliver = slf.get().helpers.ws_deliver.bind(py);
-                        let result = match event {
-                            WsEvent::Text(t) => deliver.call1((id, "text", t)),
-                            WsEvent::Binary(b) => {
-                                deliver.call1((id, "bytes", PyBytes::new(py, &b)))
-                            }
-                            WsEvent::Close(code, reason) => {
-                                deliver.call1((id, "close", (code, reason)))
-                            }
-                        };
-                        if let Err(e) = result {
-                            e.write_unraisable(py, None);
-                        }
-                    }
-                    Msg::Wake(fut) => {
-                        let py = slf.py();
-                        let fut = fut.bind(py);
-                        let woke = fut.call_method0("done").and_then(|d| {
-                            if d.is_truthy()? {
-                                Ok(())
-                            } else {
-                                fut.call_method1("set_result", (py.None(),)).map(|_| ())
-                            }
-                        });
-                        if let Err(e) = woke {
-                            e.write_unraisable(py, None);
-                        }
-                    }
-                    Msg::Stopped(error) => {
-                        let py = slf.py();
-                        let cb = slf.get().on_stopped.lock().ok().and_then(|mut g| g.take());
-                        if let Some(cb) = cb {
-                            if let Err(e) = cb.bind(py).call1((error,)) {
-                                e.write_unraisable(py, None);
-                            }
-                        }
-                    }
-                }
-            }
+            Self::handle(slf, items);
             slf.get().flush_replies();
+        }
+    }
+
+    /// Let the server's I/O thread run batches itself while `event_loop`
+    /// (an asyncio selector loop whose selector calls `loop_idle` and
+    /// `loop_busy`) waits, in `context` (the one `drain` runs in).
+    fn attach_loop(
+        slf: &Bound<'_, Self>,
+        event_loop: &Bound<'_, PyAny>,
+        context: Py<PyAny>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        Self::detach_loop(slf);
+        let gate = Arc::new(crate::inline::Gate::new());
+        let inline = crate::inline::Inline::new(
+            py,
+            gate.clone(),
+            slf.clone().unbind(),
+            event_loop,
+            context,
+        )?;
+        let queue = &slf.get().core.queue;
+        py.detach(|| {
+            if let Ok(mut slot) = queue.inline.lock() {
+                *slot = Some(inline);
+            }
+        });
+        if let Ok(mut slot) = slf.get().gate.lock() {
+            *slot = Some(gate);
+        }
+        Ok(())
+    }
+
+    /// Stop running batches on the I/O thread (waits for one running now).
+    fn detach_loop(slf: &Bound<'_, Self>) {
+        let py = slf.py();
+        let this = slf.get();
+        let gate = this.gate.lock().ok().and_then(|mut g| g.take());
+        if let Some(gate) = gate {
+            gate.close(py);
+        }
+        let queue = &this.core.queue;
+        let old = py.detach(|| queue.inline.lock().ok().and_then(|mut slot| slot.take()));
+        drop(old);
+    }
+
+    /// The loop's selector is about to wait.
+    fn loop_idle(&self) {
+        if let Some(gate) = self.gate.lock().ok().and_then(|g| g.clone()) {
+            gate.open();
+        }
+    }
+
+    /// The loop's selector returned: wait for a batch the I/O thread runs.
+    fn loop_busy(&self, py: Python<'_>) {
+        if let Some(gate) = self.gate.lock().ok().and_then(|g| g.clone()) {
+            gate.shut(py);
         }
     }
 

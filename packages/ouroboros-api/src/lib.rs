@@ -3,6 +3,7 @@
 //! - [`server`]: hyper connections, limits, graceful shutdown (no GIL);
 //! - [`router`] and [`params`]: routing and parameter parsing (no GIL);
 //! - [`queue`]: the batched hand-off to the asyncio loop's thread;
+//! - [`inline`]: batches the I/O thread runs itself while the loop waits;
 //! - [`bridge`]: calling handlers and rendering their results (GIL held);
 //! - [`json`]: JSON out of and into Python objects.
 
@@ -17,6 +18,7 @@ pub mod asgi;
 pub mod bridge;
 pub mod flow;
 pub mod handles;
+pub mod inline;
 pub mod json;
 pub mod multipart;
 pub mod native_middleware;

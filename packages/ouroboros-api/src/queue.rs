@@ -138,6 +138,10 @@ pub struct Queue {
     /// Messages were pushed since the last `signal`.
     unsignaled: AtomicBool,
     wake: OwnedFd,
+    /// Set while the app's loop lets the I/O thread run batches itself.
+    pub inline: Mutex<Option<crate::inline::Inline>>,
+    /// Makes the I/O thread's `block_on` return to run a batch.
+    pub leave_runtime: tokio::sync::Notify,
 }
 
 impl Queue {
@@ -154,6 +158,8 @@ impl Queue {
             unsignaled: AtomicBool::new(false),
             // SAFETY: `fd` is a fresh descriptor owned by nobody else.
             wake: unsafe { OwnedFd::from_raw_fd(fd) },
+            inline: Mutex::new(None),
+            leave_runtime: tokio::sync::Notify::new(),
         })
     }
 
@@ -189,6 +195,39 @@ impl Queue {
     pub fn push_now(&self, msg: Msg) {
         self.push(msg);
         self.signal();
+    }
+
+    /// tokio's park hook: the I/O thread ran out of work. If the loop's
+    /// thread is idle, leave the runtime to run what is queued on this
+    /// thread (see [`crate::inline`]); else wake the loop's thread.
+    pub fn park(&self) {
+        if !self.has_work() {
+            return;
+        }
+        let idle = match self.inline.lock() {
+            Ok(inline) => inline.as_ref().is_some_and(crate::inline::Inline::idle),
+            Err(_) => false,
+        };
+        if idle {
+            self.leave_runtime.notify_one();
+        } else {
+            self.signal();
+        }
+    }
+
+    /// Messages were pushed that no batch took yet.
+    pub fn has_work(&self) -> bool {
+        self.unsignaled.load(Ordering::Acquire)
+    }
+
+    /// Everything queued, for a batch the I/O thread runs itself: the
+    /// Python thread is not woken for these.
+    pub fn take_inline(&self) -> Vec<Msg> {
+        self.unsignaled.store(false, Ordering::Release);
+        match self.items.lock() {
+            Ok(mut items) => std::mem::take(&mut *items),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
     }
 
     /// Wake the Python thread if messages arrived since it was last woken.

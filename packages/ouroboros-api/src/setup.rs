@@ -425,6 +425,7 @@ pub fn build_server(
             batch: Mutex::new(None),
             shutdown,
             thread: Mutex::new(None),
+            gate: Mutex::new(None),
         })
     })
 }
@@ -485,14 +486,17 @@ where
         .spawn(move || {
             let outcome = ouroboros_common::panic::catch(|| {
                 let mut builder = tokio::runtime::Builder::new_current_thread();
-                if let Some(queue) = queue {
-                    builder.on_thread_park(move || queue.signal());
+                if let Some(queue) = queue.clone() {
+                    builder.on_thread_park(move || queue.park());
                 }
                 let rt = builder
                     .enable_all()
                     .build()
                     .map_err(|e| Error::Runtime(format!("cannot start the server runtime: {e}")))?;
-                rt.block_on(fut);
+                match queue {
+                    Some(queue) => crate::inline::drive(&rt, &queue, fut),
+                    None => rt.block_on(fut),
+                }
                 Ok::<_, Error>(())
             });
             done(outcome.err().map(|e| e.to_string()));

@@ -61,6 +61,69 @@ def make_schedule(loop: asyncio.AbstractEventLoop | None) -> Callable[[Any, Any,
     return schedule
 
 
+class GatedSelector:
+    """The loop's selector, telling a server's I/O thread when the loop waits.
+
+    While the loop's thread is blocked in ``select``, the server's I/O thread
+    runs the requests it queued itself (the loop's ``drain``, in the same
+    context, with this loop as the running loop) instead of waking this
+    thread for them; waking up waits for such a batch to end, so Python code
+    of the loop and of a batch never interleave. Everything else goes to the
+    wrapped selector.
+    """
+
+    def __init__(self, inner: Any, server: Any) -> None:
+        self._inner = inner
+        self._server = server
+
+    def select(self, timeout: float | None = None) -> Any:
+        if timeout is not None and timeout <= 0:
+            return self._inner.select(timeout)
+        self._server.loop_idle()
+        try:
+            return self._inner.select(timeout)
+        finally:
+            self._server.loop_busy()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def gate_loop(loop: asyncio.AbstractEventLoop, server: Any) -> bool:
+    """Let ``server``'s I/O thread run requests while ``loop`` waits, when
+    the loop is one of asyncio's selector loops (not in debug mode, which
+    checks the calling thread). ``server.drain`` must be its reader already:
+    batches run in that reader's context, as ``drain`` does."""
+    if not isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop) or loop.get_debug():
+        return False
+    selector = getattr(loop, "_selector", None)
+    try:
+        context = selector.get_key(server.wake_fd()).data[0]._context  # type: ignore[union-attr]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return False
+    if not all(hasattr(loop, name) for name in ("_ready", "_scheduled", "_write_to_self")):
+        return False
+    server.attach_loop(loop, context)
+    loop._selector = GatedSelector(selector, server)  # type: ignore[attr-defined]
+    return True
+
+
+def ungate_loop(loop: asyncio.AbstractEventLoop, server: Any, gated: bool) -> None:
+    """Undo `gate_loop` (waits for a batch the I/O thread is running)."""
+    if not gated:
+        return
+    server.detach_loop()
+    parent, selector = None, getattr(loop, "_selector", None)
+    while isinstance(selector, GatedSelector):
+        if selector._server is server:
+            if parent is None:
+                loop._selector = selector._inner  # type: ignore[attr-defined]
+            else:
+                parent._inner = selector._inner
+            return
+        parent, selector = selector, selector._inner
+
+
 _STOP = object()
 
 

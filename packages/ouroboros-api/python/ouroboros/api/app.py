@@ -611,9 +611,11 @@ class App(APIRouter):
 
         async with self.run_lifespan() if lifespan else contextlib.nullcontext():
             loop.add_reader(server.wake_fd(), server.drain)
+            gated = _serve.gate_loop(loop, server)
             try:
                 address = server.listen(host, port, on_stopped, reuse_port=reuse_port)
             except BaseException:
+                _serve.ungate_loop(loop, server, gated)
                 loop.remove_reader(server.wake_fd())
                 raise
             self._server = server
@@ -635,6 +637,7 @@ class App(APIRouter):
                         await asyncio.shield(stopped)
                 for sig in signals:
                     loop.remove_signal_handler(sig)
+                _serve.ungate_loop(loop, server, gated)
                 loop.remove_reader(server.wake_fd())
                 server.join()
                 self._server = None
