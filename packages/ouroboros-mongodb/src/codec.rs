@@ -221,65 +221,39 @@ pub fn encode_insert_into(
 }
 
 /// Documents fetched by the driver, turned into Python objects (instances
-/// through `codec`, dicts without) when the awaitable completes.
+/// through `codec`, dicts without) when the awaitable completes: documents
+/// each in a buffer of its own (a cursor's batch), then whole server replies
+/// (`find(...).to_list()`), each document decoded where it lies in its reply.
 pub struct DocList {
     pub docs: Vec<RawDocumentBuf>,
+    pub replies: Vec<mongodb::raw_batch_cursor::RawBatch>,
     pub codec: Option<Py<Codec>>,
     pub opts: DecodeOpts,
 }
 
 impl DocList {
     pub fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let arrays = self
+            .replies
+            .iter()
+            .map(|r| r.doc_slices().map_err(|e| bson_py::invalid_bson(&e)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let count = self.docs.len() + arrays.iter().map(|a| a.into_iter().count()).sum::<usize>();
         // Building a batch allocates several container objects per document
         // and creates no reference cycles; pausing the cyclic GC meanwhile
         // spares repeated scans of a large heap (in the benchmark process,
         // GC passes more than doubled the CPU time of a 10,000-document find).
-        let _pause = GcPause::new(self.docs.len() >= GC_PAUSE_MIN_DOCS);
+        let _pause = GcPause::new(count >= GC_PAUSE_MIN_DOCS);
         let list = PyList::empty(py);
         for doc in &self.docs {
             list.append(decode_one(py, doc, self.codec.as_ref(), self.opts)?)?;
         }
-        Ok(list)
-    }
-}
-
-/// Server replies as the driver read them (`find(...).to_list()`), turned
-/// into Python objects when the awaitable completes: each document is
-/// decoded where it lies in its reply.
-pub struct BatchList {
-    pub batches: Vec<mongodb::raw_batch_cursor::RawBatch>,
-    pub codec: Option<Py<Codec>>,
-    pub opts: DecodeOpts,
-    /// The operation, for errors (`find on db.coll`).
-    pub what: String,
-}
-
-impl<'py> IntoPyObject<'py> for BatchList {
-    type Target = PyList;
-    type Output = Bound<'py, PyList>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let arrays = self
-            .batches
-            .iter()
-            .map(|b| {
-                b.doc_slices()
-                    .map_err(|e| crate::errors::to_pyerr(py, &e, &self.what))
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        let count: usize = arrays.iter().map(|a| a.into_iter().count()).sum();
-        // As in `DocList::to_list`: no cycles are made, GC passes would be wasted.
-        let _pause = GcPause::new(count >= GC_PAUSE_MIN_DOCS);
-        let list = PyList::empty(py);
-        for array in arrays {
-            for item in array {
-                let item = item.map_err(|e| bson_py::invalid_bson(&e))?;
-                let doc = item
-                    .as_document()
-                    .ok_or_else(|| bson_py::invalid_bson(&"a batch element is not a document"))?;
-                list.append(decode_one(py, doc, self.codec.as_ref(), self.opts)?)?;
-            }
+        for item in arrays.into_iter().flatten() {
+            let item = item.map_err(|e| bson_py::invalid_bson(&e))?;
+            let doc = item
+                .as_document()
+                .ok_or_else(|| bson_py::invalid_bson(&"a reply's element is not a document"))?;
+            list.append(decode_one(py, doc, self.codec.as_ref(), self.opts)?)?;
         }
         Ok(list)
     }

@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::bson_py::{self, DecodeOpts};
-use crate::codec::{self, BatchList, Codec, DocList, MaybeDoc};
+use crate::codec::{self, Codec, DocList, MaybeDoc};
 use crate::cursor::{Cursor, CursorSource};
 use crate::errors;
 use crate::objectid::IdGen;
@@ -378,7 +378,7 @@ impl Collection {
         crate::bridge::future_into_py(py, async move {
             // Whole server replies, decoded in place on completion (no copy
             // of each document into a buffer of its own).
-            let batches: Vec<RawBatch> = if let Some(shared) = session {
+            let replies: Vec<RawBatch> = if let Some(shared) = session {
                 let mut guard = shared.lock().await;
                 let Some(s) = guard.session.as_mut() else {
                     return Err(session::ended());
@@ -402,11 +402,11 @@ impl Collection {
                     .await
                     .map_err(|e| errors::to_pyerr_attached(&e, &what))?
             };
-            Ok(BatchList {
-                batches,
+            Ok(DocList {
+                docs: Vec::new(),
+                replies,
                 codec,
                 opts,
-                what,
             })
         })
     }
@@ -696,7 +696,12 @@ impl Collection {
                     .await
                     .map_err(|e| errors::to_pyerr_attached(&e, &what))?
             };
-            Ok(DocList { docs, codec, opts })
+            Ok(DocList {
+                docs,
+                replies: Vec::new(),
+                codec,
+                opts,
+            })
         })
     }
 

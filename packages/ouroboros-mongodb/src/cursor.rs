@@ -175,7 +175,12 @@ impl Cursor {
                         }
                     }
                 }
-                Ok(DocList { docs, codec, opts })
+                Ok(DocList {
+                    docs,
+                    replies: Vec::new(),
+                    codec,
+                    opts,
+                })
             });
         }
         crate::bridge::future_into_py(py, async move {
@@ -211,7 +216,12 @@ impl Cursor {
                     }
                 }
             }
-            Ok(DocList { docs, codec, opts })
+            Ok(DocList {
+                docs,
+                replies: Vec::new(),
+                codec,
+                opts,
+            })
         })
     }
 
