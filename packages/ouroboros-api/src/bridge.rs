@@ -60,24 +60,90 @@ pub struct ResponseModel {
     pub exclude: Option<Py<PyAny>>,
     /// `invalid(validation_error, value)`: the `ResponseValidationError` to raise.
     pub invalid: Py<PyAny>,
+    /// Values the model's validation returns unchanged (or as an equal
+    /// copy), which are written without it.
+    pub passthrough: Passthrough,
+}
+
+/// Response models whose validation cannot change what is written for some
+/// values: `Any` (every value), a bare `dict` (an exact `dict`), a bare
+/// `list` (an exact `list`). Validation would copy the container and keep
+/// every item as it is, so the JSON of the copy is the JSON of the value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Passthrough {
+    None,
+    Any,
+    Dict,
+    List,
+}
+
+impl Passthrough {
+    /// For a compiled description: `{"type": "any"}`, `{"type": "dict"}`
+    /// (keys and values absent or `any`) or `{"type": "list"}` (items
+    /// absent or `any`), with no other key (no constraint, no strictness).
+    pub fn of(schema: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let Ok(d) = schema.cast::<pyo3::types::PyDict>() else {
+            return Ok(Self::None);
+        };
+        let is_any = |v: &Bound<'_, PyAny>| -> PyResult<bool> {
+            let Ok(sub) = v.cast::<pyo3::types::PyDict>() else {
+                return Ok(false);
+            };
+            Ok(sub.len() == 1
+                && sub
+                    .get_item("type")?
+                    .is_some_and(|t| t.extract::<String>().is_ok_and(|t| t == "any")))
+        };
+        let Some(kind) = d.get_item("type")? else {
+            return Ok(Self::None);
+        };
+        let (kind, parts): (Self, &[&str]) = match kind.extract::<String>().as_deref() {
+            Ok("any") => (Self::Any, &[]),
+            Ok("dict") => (Self::Dict, &["keys", "values"]),
+            Ok("list") => (Self::List, &["items"]),
+            _ => return Ok(Self::None),
+        };
+        for (key, value) in d.iter() {
+            let key: String = key.extract()?;
+            if key == "type" {
+                continue;
+            }
+            if !parts.contains(&key.as_str()) || !is_any(&value)? {
+                return Ok(Self::None);
+            }
+        }
+        Ok(kind)
+    }
+
+    fn applies(self, value: &Bound<'_, PyAny>) -> bool {
+        match self {
+            Self::None => false,
+            Self::Any => true,
+            Self::Dict => value.is_exact_instance_of::<pyo3::types::PyDict>(),
+            Self::List => value.is_exact_instance_of::<PyList>(),
+        }
+    }
 }
 
 impl ResponseModel {
     /// The JSON body of `value`, or the `ResponseValidationError` it causes.
     pub fn write(&self, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         let py = value.py();
+        let include = || self.include.as_ref().map(|i| i.bind(py).clone());
+        let exclude = || self.exclude.as_ref().map(|e| e.bind(py).clone());
+        if self.passthrough.applies(value) {
+            return self
+                .validator
+                .to_json(value, self.opts, include(), exclude());
+        }
         let validated = self.validator.validate_response(py, value).map_err(|e| {
             match self.invalid.bind(py).call1((e.value(py), value)) {
                 Ok(exc) => PyErr::from_value(exc),
                 Err(e) => e,
             }
         })?;
-        self.validator.to_json(
-            &validated,
-            self.opts,
-            self.include.as_ref().map(|i| i.bind(py).clone()),
-            self.exclude.as_ref().map(|e| e.bind(py).clone()),
-        )
+        self.validator
+            .to_json(&validated, self.opts, include(), exclude())
     }
 }
 
@@ -626,7 +692,11 @@ impl Server {
     ) -> PyResult<Option<Reply>> {
         let py = slf.py();
         let this = slf.get();
-        if value.is_instance(this.helpers.response_class.bind(py))? {
+        // A plain dict or list (most handlers' result) is no response: skip
+        // the isinstance check, which walks the class's MRO.
+        let plain = value.is_exact_instance_of::<pyo3::types::PyDict>()
+            || value.is_exact_instance_of::<PyList>();
+        if !plain && value.is_instance(this.helpers.response_class.bind(py))? {
             if !value.getattr("body_iterator")?.is_none() {
                 return Ok(None);
             }

@@ -83,7 +83,9 @@ pub enum Lookup<'t, 'p> {
 /// All routes of an app.
 #[derive(Default)]
 pub struct RouteTable {
-    by_method: HashMap<Method, matchit::Router<usize>>,
+    /// Looked up once per request: Fx hashing (a method hashes as a small
+    /// tag) instead of SipHash.
+    by_method: HashMap<Method, matchit::Router<usize>, rustc_hash::FxBuildHasher>,
     /// Which methods each path template accepts, for 405's `Allow`.
     methods_of: matchit::Router<Vec<Method>>,
     templates: HashMap<String, usize>,
@@ -241,13 +243,13 @@ fn is_json(headers: &HeaderMap, lax: bool) -> bool {
     match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         None => lax,
         Some(ct) => {
-            let ct = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))
+            // Compared without case and without a lowercased copy.
+            let ct = ct.split(';').next().unwrap_or("").trim().as_bytes();
+            let (app, json) = (b"application/".len(), b"+json".len());
+            ct.eq_ignore_ascii_case(b"application/json")
+                || (ct.len() >= app + json
+                    && ct[..app].eq_ignore_ascii_case(b"application/")
+                    && ct[ct.len() - json..].eq_ignore_ascii_case(b"+json"))
         }
     }
 }
@@ -545,6 +547,25 @@ fn percent_decode(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_content_types_match_without_case() {
+        let with = |ct: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_TYPE, ct.parse().unwrap());
+            is_json(&h, false)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with(" application/vnd.api+JSON "));
+        assert!(with("application/+json"));
+        assert!(!with("application/jso"));
+        assert!(!with("text/json"));
+        assert!(!with("application/json-seq"));
+        assert!(!with("application+json"));
+        assert!(is_json(&HeaderMap::new(), true));
+        assert!(!is_json(&HeaderMap::new(), false));
+    }
 
     #[test]
     fn fastapi_paths_become_matchit_paths() {

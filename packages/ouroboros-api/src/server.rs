@@ -291,7 +291,9 @@ pub async fn handle(
     peer: Option<SocketAddr>,
 ) -> Result<Response<Body>, Infallible> {
     if !core.config.middleware.is_empty() {
-        return with_middleware(core, req, peer).await;
+        // Boxed, like every rare branch below: a request's future is moved
+        // whole into hyper's connection, so its size is copied per request.
+        return Box::pin(with_middleware(core, req, peer)).await;
     }
     if !core.config.access_log {
         return route_request(core, req, peer).await;
@@ -364,17 +366,20 @@ async fn read_request_body(
     incoming: Incoming,
     wants_request: bool,
 ) -> Result<ReadBody, Response<Body>> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    // Only routes that read the body look at its length.
+    let declared = || {
+        headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
     // A multipart body is parsed as it arrives (unless the handler asked
     // for the raw request): its files never sit whole in memory.
     let boundary = (plan.reads_form && !plan.wants_request)
         .then(|| multipart::boundary(headers))
         .flatten();
     if let Some(boundary) = boundary {
-        return match read_form(core, plan, incoming, declared, &boundary).await {
+        return match Box::pin(read_form(core, plan, incoming, declared(), &boundary)).await {
             Ok(parsed) => Ok((Bytes::new(), Some(Ok(parsed)))),
             Err(FormError::Body(e)) => Err(body_error_response(e)),
             Err(FormError::Storage(e)) => Err(detail(
@@ -385,7 +390,7 @@ async fn read_request_body(
         };
     }
     if plan.reads_body || wants_request {
-        return read_body(core, incoming, declared, plan.max_body_size)
+        return read_body(core, incoming, declared(), plan.max_body_size)
             .await
             .map(|body| (body, None));
     }
@@ -399,7 +404,7 @@ async fn route_request(
     peer: Option<SocketAddr>,
 ) -> Result<Response<Body>, Infallible> {
     if crate::websocket::is_upgrade(&req) {
-        return Ok(crate::websocket::upgrade(&core, req, peer).await);
+        return Ok(Box::pin(crate::websocket::upgrade(&core, req, peer)).await);
     }
     let (parts, incoming) = req.into_parts();
     let path = parts.uri.path();
@@ -407,7 +412,7 @@ async fn route_request(
         Lookup::Found { route, params } => (route, params),
         Lookup::MethodNotAllowed(allow) => {
             let answer = RouterAnswer::new(405, "Method Not Allowed", Some(("Allow", allow)));
-            return Ok(router_answer(&core, &parts, peer, answer, None).await);
+            return Ok(Box::pin(router_answer(&core, &parts, peer, answer, None)).await);
         }
         Lookup::Redirect(mut location) => {
             if let Some(q) = parts.uri.query() {
@@ -415,11 +420,11 @@ async fn route_request(
                 location.push_str(q);
             }
             let answer = RouterAnswer::new(307, "", Some(("Location", location)));
-            return Ok(router_answer(&core, &parts, peer, answer, None).await);
+            return Ok(Box::pin(router_answer(&core, &parts, peer, answer, None)).await);
         }
         Lookup::NotFound => {
             let answer = RouterAnswer::new(404, "Not Found", None);
-            return Ok(router_answer(&core, &parts, peer, answer, None).await);
+            return Ok(Box::pin(router_answer(&core, &parts, peer, answer, None)).await);
         }
     };
     let plan = &core.plans[route];
@@ -427,7 +432,7 @@ async fn route_request(
     let (body, form) =
         match read_request_body(&core, plan, &parts.headers, incoming, wants_request).await {
             Ok(read) => read,
-            Err(resp) => return Ok(body_refused(&core, &parts, peer, resp).await),
+            Err(resp) => return Ok(Box::pin(body_refused(&core, &parts, peer, resp)).await),
         };
     let (query, headers) = (parts.uri.query(), &parts.headers);
     let extracted = match form {
@@ -453,7 +458,8 @@ async fn route_request(
         Err(errors) if core.forward_router_answers => {
             let answer = RouterAnswer::new(422, "", None);
             let errors = Bytes::from(errors_body(&errors));
-            return Ok(router_answer(&core, &parts, peer, answer, Some((errors, body))).await);
+            let answered = router_answer(&core, &parts, peer, answer, Some((errors, body)));
+            return Ok(Box::pin(answered).await);
         }
         Err(errors) if core.forward_validation_errors => {
             (Vec::new(), Some(Bytes::from(errors_body(&errors))))

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 use ouroboros_schema::python::{SchemaValidator, SerOptions};
 
-use crate::bridge::{Helpers, PyRoute, ResponseModel, Server};
+use crate::bridge::{Helpers, Passthrough, PyRoute, ResponseModel, Server};
 use crate::json::Filter;
 use crate::multipart::FormLimits;
 use crate::native_middleware::{Cors, NativeMiddleware};
@@ -168,8 +168,10 @@ fn response_model(d: &Bound<'_, PyAny>) -> PyResult<Option<ResponseModel>> {
     let optional = |key: &str| -> PyResult<Option<Py<PyAny>>> {
         Ok(d.get_item(key)?.filter(|v| !v.is_none()).map(Bound::unbind))
     };
+    let schema = get(d, "schema")?;
     Ok(Some(ResponseModel {
-        validator: SchemaValidator::compile(d.py(), &get(d, "schema")?)?,
+        validator: SchemaValidator::compile(d.py(), &schema)?,
+        passthrough: Passthrough::of(&schema)?,
         opts: SerOptions {
             json: true,
             by_alias: flag("by_alias")?,

@@ -172,6 +172,35 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def secure_code(token: Annotated[str, fw.Depends(oauth)]) -> dict[str, str]:
         return {"token": token}
 
+    # Containers whose validation keeps every item (`dict`, `list`, `Any`):
+    # the server writes them without validating a copy first.
+    @app.get("/loose/dict")
+    async def loose_dict() -> dict:
+        out = Out(name="o", total=1.5)
+        return {"a": 1, 2: "two", "m": out, "t": (1, "x"), "n": None, "l": [{"m": out}, 2.5], "s": 'q"\n'}
+
+    @app.get("/loose/any")
+    async def loose_any() -> Any:
+        return [Out(name="o", total=1), {"k": (1, 2)}, None]
+
+    @app.get("/loose/list")
+    async def loose_list() -> list:
+        return [Out(name="o", total=1), (1, 2), {"k": "v"}]
+
+    @app.get("/loose/excluded", response_model=dict, response_model_exclude={"secret"})
+    async def loose_excluded() -> Any:
+        return {"a": 1, "secret": "s"}
+
+    @app.get("/loose/ordered")
+    async def loose_ordered() -> dict:
+        import collections
+
+        return collections.OrderedDict([("b", 1), ("a", Out(name="o", total=1))])
+
+    @app.get("/loose/not-a-dict")
+    async def loose_not_a_dict() -> dict:
+        return [("a", 1)]  # type: ignore[return-value]
+
     @app.get("/no-model", response_model=None)
     async def no_model() -> Out:
         return {"name": "a", "total": 1, "extra": True}  # type: ignore[return-value]
@@ -240,6 +269,12 @@ REQUESTS: list[Any] = [
     ("GET", "/publics", {}),
     ("GET", "/broken", {}),
     ("GET", "/no-model", {}),
+    ("GET", "/loose/dict", {}),
+    ("GET", "/loose/any", {}),
+    ("GET", "/loose/list", {}),
+    ("GET", "/loose/excluded", {}),
+    ("GET", "/loose/ordered", {}),
+    ("GET", "/loose/not-a-dict", {}),
     ("GET", "/filters?limit=5&tags=a&tags=b", {}),
     ("GET", "/filters", {}),
     ("GET", "/filters?limit=500", {}),
