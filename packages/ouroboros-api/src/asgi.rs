@@ -10,9 +10,10 @@ use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::bridge::{Mode, Server};
 use crate::handles::RequestData;
+use crate::multipart::{BodyError, FormError, FormParts};
 use crate::params::errors_body;
 use crate::queue::{Reply, RequestParts};
-use crate::router::{extract, form_limit_refusal, Lookup};
+use crate::router::{extract, form_error, form_limit_refusal, Lookup};
 
 type RawHeaders = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -39,14 +40,118 @@ fn json_detail(text: &str) -> Vec<u8> {
 
 const JSON: &[u8] = b"application/json";
 
+/// A `multipart/form-data` body fed chunk by chunk from ASGI `receive()`
+/// (`asgi_form_feed`): parsed as it arrives, files past 1 MiB spooled to
+/// disk, as the built-in server does (and Starlette's parser).
+#[pyclass(module = "ouroboros.api._api")]
+pub struct FormFeed(crate::multipart::FormFeed);
+
+#[pymethods]
+impl FormFeed {
+    /// Parse the next chunk (off the GIL: it may write to a spool file).
+    fn feed(&mut self, py: Python<'_>, chunk: &[u8]) {
+        let chunk = Bytes::copy_from_slice(chunk);
+        let inner = &mut self.0;
+        py.detach(|| inner.feed(chunk));
+    }
+
+    /// The body ended (`disconnected`: the client left before its end).
+    #[pyo3(signature = (disconnected = false))]
+    fn finish(&mut self, py: Python<'_>, disconnected: bool) {
+        let inner = &mut self.0;
+        py.detach(|| inner.finish(disconnected.then_some(BodyError::Unreadable)));
+    }
+
+    /// The parse is over (ended or refused): no more chunks are needed.
+    #[getter]
+    fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// Past the spool threshold: feeding may write to disk, so the caller
+    /// runs it off the event loop.
+    #[getter]
+    fn spooling(&self) -> bool {
+        self.0.received() > crate::server::SPOOL_AFTER
+    }
+}
+
+/// A `FormFeed` for this request when its route parses a multipart body
+/// (`File`/`Form` parameters, no raw `Request`), else `None`: the caller
+/// then reads the body whole, within its limit.
+#[pyfunction]
+pub fn asgi_form_feed(
+    server: &Bound<'_, Server>,
+    method: &str,
+    path: &str,
+    headers: RawHeaders,
+) -> Option<FormFeed> {
+    let this = server.get();
+    let mut map = HeaderMap::new();
+    let mut declared = None;
+    for (k, v) in &headers {
+        if k.eq_ignore_ascii_case(b"content-type") {
+            if let Ok(v) = HeaderValue::from_bytes(v) {
+                map.insert(CONTENT_TYPE, v);
+            }
+        } else if k.eq_ignore_ascii_case(b"content-length") {
+            declared = std::str::from_utf8(v)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok());
+        }
+    }
+    let boundary = crate::multipart::boundary(&map)?;
+    let method = Method::from_bytes(method.as_bytes()).ok()?;
+    let Lookup::Found { route, .. } = this.core.table.lookup(&method, path) else {
+        return None;
+    };
+    let plan = &this.core.plans[route];
+    if !plan.reads_form || plan.wants_request {
+        return None;
+    }
+    let limit = plan.max_body_size.or(this.core.config.max_upload_size);
+    Some(FormFeed(crate::multipart::FormFeed::new(
+        &boundary,
+        plan.form_limits,
+        crate::server::SPOOL_AFTER,
+        limit,
+        declared,
+    )))
+}
+
+/// The answer to a fed form that ended in an error the route never sees
+/// (the body too large or unreadable, a spool file that could not be
+/// written), else the parts or the parse errors for `extract`.
+type FedForm = Result<Option<Result<FormParts, Vec<crate::params::FieldError>>>, (u16, Vec<u8>)>;
+
+fn fed_form(form: Option<&Bound<'_, FormFeed>>) -> FedForm {
+    let Some(form) = form else {
+        return Ok(None);
+    };
+    match form.borrow_mut().0.take() {
+        Some(Ok(parts)) => Ok(Some(Ok(parts))),
+        Some(Err(FormError::Body(e))) => Err((
+            if e == BodyError::TooLarge { 413 } else { 400 },
+            json_detail(&e.to_string()),
+        )),
+        Some(Err(FormError::Storage(e))) => Err((
+            500,
+            json_detail(&format!("Could not store the upload: {e}")),
+        )),
+        Some(Err(e)) => Ok(Some(Err(form_error(e)))),
+        None => Err((400, json_detail(&BodyError::Unreadable.to_string()))),
+    }
+}
+
 /// Route and parse one ASGI request.
 ///
 /// Returns `("response", status, headers, body)` when the router or the
 /// parameters already decide the answer, else `("call", route, args)` with the
 /// handler's ready arguments. Model-body validation errors are raised as
-/// `RequestValidationError`.
+/// `RequestValidationError`. `form` is the request's `FormFeed`, fed to
+/// its end, when `asgi_form_feed` gave one.
 #[pyfunction]
-#[pyo3(signature = (server, method, path, query, headers, body, client = None, make_request = None))]
+#[pyo3(signature = (server, method, path, query, headers, body, client = None, make_request = None, form = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn asgi_dispatch<'py>(
     server: &Bound<'py, Server>,
@@ -57,6 +162,7 @@ pub fn asgi_dispatch<'py>(
     body: Vec<u8>,
     client: Option<(String, u16)>,
     make_request: Option<Bound<'py, PyAny>>,
+    form: Option<Bound<'py, FormFeed>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let py = server.py();
     let this = server.get();
@@ -101,14 +207,22 @@ pub fn asgi_dispatch<'py>(
     };
     let body = Bytes::from(body);
     let query_opt = (!query.is_empty()).then_some(query);
-    let values = match extract(
-        &this.core.plans[route],
-        &path_params,
-        query_opt,
-        &map,
-        &body,
-        None,
-    ) {
+    let form = match fed_form(form.as_ref()) {
+        Ok(form) => form,
+        Err((status, detail)) => return response(py, status, vec![json_ct], &detail),
+    };
+    let extracted = match form {
+        Some(Err(errors)) => Err(errors),
+        form => extract(
+            &this.core.plans[route],
+            &path_params,
+            query_opt,
+            &map,
+            &body,
+            form.as_ref().and_then(|f| f.as_ref().ok()),
+        ),
+    };
+    let values = match extracted {
         Ok(v) => v,
         Err(errors) => {
             if let Some(detail) = form_limit_refusal(&errors) {

@@ -121,6 +121,8 @@ fn _api(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(setup::build_server, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_dispatch, m)?)?;
     m.add_function(wrap_pyfunction!(asgi::asgi_render, m)?)?;
+    m.add_function(wrap_pyfunction!(asgi::asgi_form_feed, m)?)?;
+    m.add_class::<asgi::FormFeed>()?;
     m.add_function(wrap_pyfunction!(setup::serve_bare, m)?)?;
     m.add_function(wrap_pyfunction!(handles::parse_form, m)?)?;
     m.add_function(wrap_pyfunction!(setup::dumps, m)?)?;

@@ -154,10 +154,15 @@ fn parse_error(e: multer::Error) -> FormError {
 /// Bytes collected before each write to a spool file.
 const SPOOL_WRITE: usize = 256 * 1024;
 
-/// Run a file operation on tokio's blocking pool (never on the I/O thread).
+/// Run a file operation on tokio's blocking pool (never on the I/O thread),
+/// or here when no runtime drives the parse (`FormFeed`, whose caller
+/// already runs it off the event loop once files spool).
 async fn on_blocking_pool<T: Send + 'static>(
     op: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> Result<T, FormError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return op().map_err(|e| FormError::Storage(e.to_string()));
+    }
     match tokio::task::spawn_blocking(op).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(FormError::Storage(e.to_string())),
@@ -304,6 +309,166 @@ pub fn parse(body: Bytes, boundary: &str, limits: FormLimits) -> Result<FormPart
     futures::executor::block_on(parse_stream(stream, boundary, limits, None))
 }
 
+/// What a `FormFeed` has received and not yet handed to the parser.
+#[derive(Default)]
+struct Inbox {
+    chunks: std::collections::VecDeque<Bytes>,
+    closed: bool,
+    failed: Option<BodyError>,
+}
+
+/// The parser's side of an `Inbox`: its chunks, then its end (or failure);
+/// `Pending` while it waits for the next `feed`.
+struct InboxStream(Arc<std::sync::Mutex<Inbox>>);
+
+impl Stream for InboxStream {
+    type Item = Result<Bytes, BodyError>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let mut inbox = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(e) = inbox.failed.take() {
+            return Poll::Ready(Some(Err(e)));
+        }
+        match inbox.chunks.pop_front() {
+            Some(chunk) => Poll::Ready(Some(Ok(chunk))),
+            None if inbox.closed => Poll::Ready(None),
+            None => Poll::Pending,
+        }
+    }
+}
+
+type Parse =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<FormParts, FormError>> + Send>>;
+
+/// A multipart body parsed as its chunks are pushed in (the ASGI path,
+/// where the body arrives through Python's `receive()`): the same parser
+/// and spooling as the server's streamed bodies, driven without a runtime.
+/// Each `feed` runs the parser over what it was given, so at most one chunk
+/// and the file part's pending batch are held in memory.
+pub struct FormFeed {
+    inbox: Arc<std::sync::Mutex<Inbox>>,
+    /// (In a mutex only to be `Sync`: it is used through `&mut self`.)
+    parse: std::sync::Mutex<Option<Parse>>,
+    result: Option<Result<FormParts, FormError>>,
+    received: usize,
+    limit: Option<usize>,
+}
+
+impl FormFeed {
+    /// A parser for a body with this `boundary`, refused past `limit`
+    /// bytes (at once when the announced length is over it).
+    pub fn new(
+        boundary: &str,
+        limits: FormLimits,
+        spool_after: usize,
+        limit: Option<usize>,
+        declared: Option<u64>,
+    ) -> Self {
+        let inbox = Arc::new(std::sync::Mutex::new(Inbox::default()));
+        let stream = InboxStream(Arc::clone(&inbox));
+        let boundary = boundary.to_owned();
+        let parse: Parse =
+            Box::pin(
+                async move { parse_stream(stream, &boundary, limits, Some(spool_after)).await },
+            );
+        let mut feed = Self {
+            inbox,
+            parse: std::sync::Mutex::new(Some(parse)),
+            result: None,
+            received: 0,
+            limit,
+        };
+        if let (Some(limit), Some(n)) = (limit, declared) {
+            if n > limit as u64 {
+                feed.result = Some(Err(FormError::Body(BodyError::TooLarge)));
+                feed.parse = std::sync::Mutex::new(None);
+            }
+        }
+        feed
+    }
+
+    /// Whether the parse is over (the body ended, or was refused): further
+    /// chunks are not needed.
+    pub fn done(&self) -> bool {
+        self.result.is_some()
+    }
+
+    /// Bytes received so far.
+    pub fn received(&self) -> usize {
+        self.received
+    }
+
+    fn with_inbox(&self, f: impl FnOnce(&mut Inbox)) {
+        f(&mut self
+            .inbox
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner));
+    }
+
+    /// Hand the parser the next chunk of the body and run it as far as it goes.
+    pub fn feed(&mut self, chunk: Bytes) {
+        if self.done() {
+            return;
+        }
+        self.received = self.received.saturating_add(chunk.len());
+        let over = self.limit.is_some_and(|l| self.received > l);
+        self.with_inbox(|inbox| {
+            if over {
+                inbox.failed = Some(BodyError::TooLarge);
+            } else {
+                inbox.chunks.push_back(chunk);
+            }
+        });
+        self.run();
+    }
+
+    /// The body ended (`failed`: the client left or the read failed).
+    pub fn finish(&mut self, failed: Option<BodyError>) {
+        self.with_inbox(|inbox| {
+            inbox.closed = true;
+            if failed.is_some() {
+                inbox.failed = failed;
+            }
+        });
+        self.run();
+        if !self.done() {
+            // Cannot happen: a closed inbox never leaves the parser waiting.
+            *self.parse_slot() = None;
+            self.result = Some(Err(FormError::Invalid("incomplete body".into())));
+        }
+    }
+
+    /// The parsed form (or why it was refused); `None` before the end.
+    pub fn take(&mut self) -> Option<Result<FormParts, FormError>> {
+        self.result.take()
+    }
+
+    fn parse_slot(&mut self) -> &mut Option<Parse> {
+        self.parse
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn run(&mut self) {
+        let slot = self.parse_slot();
+        let Some(parse) = slot.as_mut() else {
+            return;
+        };
+        let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+        if let std::task::Poll::Ready(result) = parse.as_mut().poll(&mut cx) {
+            *slot = None;
+            self.result = Some(result);
+        }
+    }
+}
+
 /// Check the pairs of an urlencoded form against `limits`.
 pub fn check_urlencoded<K, V: AsRef<str>>(
     pairs: &[(K, V)],
@@ -387,6 +552,53 @@ mod tests {
         // A body error (here: over the body limit) ends the parse as itself.
         let err = run(3, Err(BodyError::TooLarge)).unwrap_err();
         assert_eq!(err, FormError::Body(BodyError::TooLarge));
+    }
+
+    #[test]
+    fn a_fed_body_is_parsed_and_spooled_chunk_by_chunk() {
+        let head = "--XX\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n\
+                    --XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"big\"\r\n\r\n";
+        let mut feed = FormFeed::new("XX", FormLimits::default(), 1 << 20, Some(10 << 20), None);
+        // Split inside the boundary too: the parser waits for the rest.
+        feed.feed(Bytes::from(&head[..7]));
+        feed.feed(Bytes::from(&head[7..]));
+        for _ in 0..30 {
+            feed.feed(Bytes::from(vec![b'z'; 100_000]));
+            assert!(!feed.done());
+        }
+        feed.feed(Bytes::from_static(b"\r\n--X"));
+        feed.feed(Bytes::from_static(b"X--\r\n"));
+        feed.finish(None);
+        let parts = feed.take().unwrap().unwrap();
+        assert_eq!(parts.fields, vec![("note".to_owned(), "hi".to_owned())]);
+        assert!(matches!(parts.files[0].content, FileContent::Disk(_)));
+        assert_eq!(parts.files[0].size, 3_000_000);
+        assert_eq!(parts.files[0].bytes().unwrap()[2_999_999], b'z');
+        assert_eq!(feed.received(), head.len() + 3_000_000 + 10);
+
+        // Past the limit, and when the announced length is over it.
+        let mut feed = FormFeed::new("XX", FormLimits::default(), 1 << 20, Some(1000), None);
+        feed.feed(Bytes::from(head));
+        feed.feed(Bytes::from(vec![b'z'; 1000]));
+        assert!(feed.done());
+        assert_eq!(
+            feed.take().unwrap().unwrap_err(),
+            FormError::Body(BodyError::TooLarge)
+        );
+        let mut feed = FormFeed::new("XX", FormLimits::default(), 1 << 20, Some(1000), Some(1001));
+        assert!(feed.done());
+        assert_eq!(
+            feed.take().unwrap().unwrap_err(),
+            FormError::Body(BodyError::TooLarge)
+        );
+        // A body that ends early is invalid; an empty one is an empty form.
+        let mut feed = FormFeed::new("XX", FormLimits::default(), 1 << 20, None, None);
+        feed.feed(Bytes::from(head));
+        feed.finish(None);
+        assert!(matches!(feed.take(), Some(Err(FormError::Invalid(_)))));
+        let mut feed = FormFeed::new("XX", FormLimits::default(), 1 << 20, None, None);
+        feed.finish(None);
+        assert!(feed.take().unwrap().unwrap().fields.is_empty());
     }
 
     #[test]

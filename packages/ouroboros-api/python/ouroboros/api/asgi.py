@@ -42,6 +42,7 @@ class ASGIAdapter:
         self.read_limit: int | None = None
         self.overrides: dict[Any, Any] = {}
         self.reads_bodies = True
+        self.reads_forms = False
 
     def _build(self) -> None:
         if self.server is not None and self.overrides != (self.app.dependency_overrides or {}):
@@ -61,6 +62,11 @@ class ASGIAdapter:
                 (r["wants_request"] and not getattr(route.endpoint, "_reads_no_body", False))
                 or any(p["source"] in _BODY_SOURCES for p in r["params"])
                 for r, route in zip(self.routes, self.app._served_routes, strict=True)
+            )
+            # Whether a route parses multipart bodies itself: those are fed to
+            # the parser as they arrive (`_feed_form`), not read whole.
+            self.reads_forms = any(
+                not r["wants_request"] and any(p["source"] in _FORM_SOURCES for p in r["params"]) for r in self.routes
             )
             self.on_error = _serve.make_on_error(self.app)
 
@@ -167,13 +173,42 @@ class ASGIAdapter:
             for run in deferred:
                 await run()
 
+    async def _feed_form(self, form: Any, receive: Receive) -> bool:
+        """Feed a multipart body to its parser as it arrives: files past
+        1 MiB go to disk, so an upload of any size holds a chunk or two of
+        memory (Starlette's `SpooledTemporaryFile`). Once files spool, the
+        parser runs on the thread pool. False: the client left."""
+        pool = self.app.thread_pool
+        while not form.done:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return False
+            chunk = message.get("body", b"")
+            if chunk:
+                if form.spooling:
+                    await run_sync(pool, functools.partial(form.feed, chunk))
+                else:
+                    form.feed(chunk)
+            if not message.get("more_body", False):
+                await run_sync(pool, form.finish) if form.spooling else form.finish()
+                break
+        return True
+
     async def _http_one(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await self._read_body(scope, receive)
-        if body is None:
-            return
-        if body == b"\x00too-large":
-            await _send_too_large(send)
-            return
+        form = None
+        if self.reads_forms:
+            form = _api.asgi_form_feed(self.server, scope["method"], scope["path"], list(scope.get("headers", [])))
+        if form is not None:
+            if not await self._feed_form(form, receive):
+                return
+            body = b""
+        else:
+            body = await self._read_body(scope, receive)
+            if body is None:
+                return
+            if body == b"\x00too-large":
+                await _send_too_large(send)
+                return
         client = scope.get("client")
         request = None
         route: int | None = None
@@ -186,6 +221,8 @@ class ASGIAdapter:
                 list(scope.get("headers", [])),
                 body,
                 tuple(client) if client else None,
+                None,
+                form,
             )
             if decision[0] == "response" and decision[1] == 422 and self.app._handles_validation_errors():
                 raise _serve.validation_error(decision[3])
@@ -240,6 +277,7 @@ class ASGIAdapter:
 
 
 _BODY_SOURCES = frozenset({"body", "body_field", "form", "file"})
+_FORM_SOURCES = frozenset({"form", "file"})
 
 
 def _no_body(scope: Scope) -> bool:
