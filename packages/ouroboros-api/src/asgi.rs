@@ -13,7 +13,7 @@ use crate::handles::RequestData;
 use crate::multipart::{BodyError, FormError, FormParts};
 use crate::params::errors_body;
 use crate::queue::{Reply, RequestParts};
-use crate::router::{extract, form_error, form_limit_refusal, Lookup};
+use crate::router::{extract_partial, form_error, form_limit_refusal, Lookup};
 
 type RawHeaders = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -143,6 +143,44 @@ fn fed_form(form: Option<&Bound<'_, FormFeed>>) -> FedForm {
     }
 }
 
+/// A route number and its path parameters.
+type Routed = (usize, Vec<(String, String)>);
+
+/// The route of a request and its path parameters, or the router's own
+/// answer (405 with `Allow`, the trailing-slash 307, 404).
+fn route_of<'py>(
+    py: Python<'py>,
+    this: &Server,
+    method: &Method,
+    path: &str,
+    query: &str,
+) -> PyResult<Result<Routed, Bound<'py, PyTuple>>> {
+    let json_ct = (CONTENT_TYPE.as_str().as_bytes().to_vec(), JSON.to_vec());
+    let answer = match this.core.table.lookup(method, path) {
+        Lookup::Found { route, params } => {
+            let params = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned()));
+            return Ok(Ok((route, params.collect())));
+        }
+        Lookup::MethodNotAllowed(allow) => {
+            let h = vec![
+                json_ct,
+                (ALLOW.as_str().as_bytes().to_vec(), allow.into_bytes()),
+            ];
+            response(py, 405, h, &json_detail("Method Not Allowed"))
+        }
+        Lookup::Redirect(mut to) => {
+            if !query.is_empty() {
+                to.push('?');
+                to.push_str(query);
+            }
+            let location = (LOCATION.as_str().as_bytes().to_vec(), to.into_bytes());
+            response(py, 307, vec![location], b"")
+        }
+        Lookup::NotFound => response(py, 404, vec![json_ct], &json_detail("Not Found")),
+    };
+    answer.map(Err)
+}
+
 /// Route and parse one ASGI request.
 ///
 /// Returns `("response", status, headers, body)` when the router or the
@@ -176,34 +214,9 @@ pub fn asgi_dispatch<'py>(
         }
     }
     let json_ct = (CONTENT_TYPE.as_str().as_bytes().to_vec(), JSON.to_vec());
-    let (route, path_params) = match this.core.table.lookup(&method, path) {
-        Lookup::Found { route, params } => (
-            route,
-            params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect::<Vec<_>>(),
-        ),
-        Lookup::MethodNotAllowed(allow) => {
-            let h = vec![
-                json_ct,
-                (ALLOW.as_str().as_bytes().to_vec(), allow.into_bytes()),
-            ];
-            return response(py, 405, h, &json_detail("Method Not Allowed"));
-        }
-        Lookup::Redirect(mut to) => {
-            if !query.is_empty() {
-                to.push('?');
-                to.push_str(query);
-            }
-            return response(
-                py,
-                307,
-                vec![(LOCATION.as_str().as_bytes().to_vec(), to.into_bytes())],
-                b"",
-            );
-        }
-        Lookup::NotFound => return response(py, 404, vec![json_ct], &json_detail("Not Found")),
+    let (route, path_params) = match route_of(py, this, &method, path, query)? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
     };
     let body = Bytes::from(body);
     let query_opt = (!query.is_empty()).then_some(query);
@@ -212,8 +225,8 @@ pub fn asgi_dispatch<'py>(
         Err((status, detail)) => return response(py, status, vec![json_ct], &detail),
     };
     let extracted = match form {
-        Some(Err(errors)) => Err(errors),
-        form => extract(
+        Some(Err(errors)) => Err((errors, Vec::new())),
+        form => extract_partial(
             &this.core.plans[route],
             &path_params,
             query_opt,
@@ -222,14 +235,17 @@ pub fn asgi_dispatch<'py>(
             form.as_ref().and_then(|f| f.as_ref().ok()),
         ),
     };
-    let values = match extracted {
-        Ok(v) => v,
-        Err(errors) => {
-            if let Some(detail) = form_limit_refusal(&errors) {
-                return response(py, 400, vec![json_ct], &detail);
-            }
-            return response(py, 422, vec![json_ct], &errors_body(&errors));
+    // Refused parameters of a route with dependencies: the dependencies
+    // their valid values allow still run first (`before_errors`).
+    let deps_first = this.core.plans[route].deps_first && make_request.is_none();
+    let (values, refused) = match extracted {
+        Ok(v) => (v, None),
+        Err((errors, _)) if form_limit_refusal(&errors).is_some() => {
+            let detail = form_limit_refusal(&errors).unwrap_or_default();
+            return response(py, 400, vec![json_ct], &detail);
         }
+        Err((errors, partial)) if deps_first && !partial.is_empty() => (partial, Some(errors)),
+        Err((errors, _)) => return response(py, 422, vec![json_ct], &errors_body(&errors)),
     };
     let request = if this.core.plans[route].wants_request {
         let data = RequestData::from(RequestParts {
@@ -247,7 +263,29 @@ pub fn asgi_dispatch<'py>(
     } else {
         None
     };
-    let args = Server::build_args(server, route, values, request.as_ref())?;
+    let args = match (
+        Server::build_args(server, route, values, request.as_ref()),
+        &refused,
+    ) {
+        (Ok(args), _) => args,
+        // The other values fail too: the parameters' 422, as the server answers.
+        (Err(_), Some(errors)) => {
+            return response(py, 422, vec![json_ct], &errors_body(errors));
+        }
+        (Err(e), None) => return Err(e),
+    };
+    if let Some(errors) = refused {
+        // `("errors", route, args, errors)`: call `before_errors(*args, error=)`.
+        return PyTuple::new(
+            py,
+            [
+                "errors".into_pyobject(py)?.into_any(),
+                route.into_pyobject(py)?.into_any(),
+                args.into_any(),
+                PyBytes::new(py, &errors_body(&errors)).into_any(),
+            ],
+        );
+    }
     PyTuple::new(
         py,
         [

@@ -48,6 +48,10 @@ pub struct PyRoute {
     /// The compiled `response_model`: return values are validated and
     /// written by it (`filter` is then unused).
     pub response: Option<ResponseModel>,
+    /// `before_errors(*values, error=)`: for a route with dependencies whose
+    /// parameters were refused, calls the dependencies whose own parameters
+    /// are valid (as FastAPI solves them) and raises `error` (`deps_first`).
+    pub before_errors: Option<Py<PyAny>>,
 }
 
 /// A route's `response_model`, compiled once: validation of the returned
@@ -552,6 +556,27 @@ impl Server {
                 .bind(py)
                 .call1((PyBytes::new(py, &errors),))
                 .map_or_else(|e| e, PyErr::from_value);
+            if let (Some(before), false) = (&route.before_errors, job.args.is_empty()) {
+                // The values that were read (refused ones `Missing`): the
+                // dependencies they allow run first, then `exc` is raised.
+                // Should the others fail in Python too, plain `exc` it is.
+                if let Ok(args) = Self::build_args(slf, job.route, job.args, request.as_ref()) {
+                    let kwargs = pyo3::types::PyDict::new(py);
+                    let called = kwargs
+                        .set_item("error", exc.value(py))
+                        .and_then(|()| before.bind(py).call(args, Some(&kwargs)));
+                    return match called {
+                        Ok(coro) => Self::step(
+                            slf,
+                            &coro,
+                            Mode::Route(job.route),
+                            request.as_ref(),
+                            job.reply,
+                        ),
+                        Err(e) => Self::fail(slf, &e, request.as_ref(), job.reply, false),
+                    };
+                }
+            }
             return Self::fail(slf, &exc, request.as_ref(), job.reply, false);
         }
         let args = match Self::build_args(slf, job.route, job.args, request.as_ref()) {

@@ -28,6 +28,11 @@ pub struct RoutePlan {
     /// The route's own body limit (`max_body_size=` on the route, its
     /// routers or the app); `None` keeps the server's.
     pub max_body_size: Option<usize>,
+    /// The route has dependencies: when parameters are refused, Python still
+    /// calls the dependencies whose own parameters are valid, in FastAPI's
+    /// order (one may answer first, e.g. a 400 of a header check), before
+    /// the 422.
+    pub deps_first: bool,
     /// FastAPI's `strict_content_type=False`: a body without a Content-Type
     /// is read as JSON (by default it is not).
     pub lax_content_type: bool,
@@ -86,10 +91,13 @@ pub struct RouteTable {
     /// Looked up once per request: Fx hashing (a method hashes as a small
     /// tag) instead of SipHash.
     by_method: HashMap<Method, matchit::Router<usize>, rustc_hash::FxBuildHasher>,
-    /// Which methods each path template accepts, for 405's `Allow`.
+    /// The methods of the first route at each path template, for 405's
+    /// `Allow` (Starlette answers 405 from the first route whose path
+    /// matches, with that route's methods).
     methods_of: matchit::Router<Vec<Method>>,
     templates: HashMap<String, usize>,
-    method_lists: Vec<Vec<Method>>,
+    /// Per template: the first route registered there, and its methods.
+    method_lists: Vec<(usize, Vec<Method>)>,
 }
 
 /// Translate FastAPI's `{name:path}` (and `{name:int}`-style converters) into
@@ -164,15 +172,15 @@ impl RouteTable {
             *i
         } else {
             let i = self.method_lists.len();
-            self.method_lists.push(Vec::new());
+            self.method_lists.push((route, Vec::new()));
             self.templates.insert(template.clone(), i);
             self.methods_of
                 .insert(template, Vec::new())
                 .map_err(|e| format!("cannot add route {method} {path}: {e}"))?;
             i
         };
-        let list = &mut self.method_lists[idx];
-        if !list.contains(method) {
+        let (first, list) = &mut self.method_lists[idx];
+        if *first == route && !list.contains(method) {
             list.push(method.clone());
         }
         Ok(())
@@ -182,7 +190,7 @@ impl RouteTable {
     pub fn finish(&mut self) {
         for (template, idx) in &self.templates {
             if let Ok(m) = self.methods_of.at_mut(template) {
-                m.value.clone_from(&self.method_lists[*idx]);
+                m.value.clone_from(&self.method_lists[*idx].1);
             }
         }
     }
@@ -197,10 +205,9 @@ impl RouteTable {
             }
         }
         if let Ok(m) = self.methods_of.at(path) {
-            let mut allow: Vec<&str> = m.value.iter().map(Method::as_str).collect();
-            if allow.contains(&"GET") && !allow.contains(&"HEAD") {
-                allow.push("HEAD");
-            }
+            // The route's declared methods, as FastAPI lists them (the HEAD
+            // a GET route also answers here is not among them).
+            let allow: Vec<&str> = m.value.iter().map(Method::as_str).collect();
             return Lookup::MethodNotAllowed(allow.join(", "));
         }
         let alternative = match path.strip_suffix('/') {
@@ -283,6 +290,20 @@ pub fn extract(
     body: &Bytes,
     form: Option<&multipart::FormParts>,
 ) -> Result<Vec<ArgValue>, Vec<FieldError>> {
+    extract_partial(plan, path_params, query, headers, body, form).map_err(|(errors, _)| errors)
+}
+
+/// `extract`, whose refusal also carries the values that were read, each
+/// refused parameter `Missing` (empty when the body itself was refused:
+/// FastAPI reports that before any dependency runs).
+pub fn extract_partial(
+    plan: &RoutePlan,
+    path_params: &impl PathParams,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+    form: Option<&multipart::FormParts>,
+) -> Result<Vec<ArgValue>, (Vec<FieldError>, Vec<ArgValue>)> {
     let mut out = Vec::with_capacity(plan.params.len());
     let mut errors = Vec::new();
     let query_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = match query {
@@ -306,7 +327,7 @@ pub fn extract(
     if needs_json && !body.is_empty() && is_json(headers, plan.lax_content_type) {
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => json_body = Some(v),
-            Err(e) => return Err(vec![json_invalid(&e)]),
+            Err(e) => return Err((vec![json_invalid(&e)], Vec::new())),
         }
     }
     let wants_form = plan.reads_form;
@@ -314,7 +335,8 @@ pub fn extract(
     let multipart = match form {
         Some(parts) => Some(parts),
         None if wants_form => {
-            parsed = parse_multipart(headers, body, plan.form_limits)?;
+            parsed =
+                parse_multipart(headers, body, plan.form_limits).map_err(|e| (e, Vec::new()))?;
             parsed.as_ref()
         }
         None => None,
@@ -329,7 +351,8 @@ pub fn extract(
         // as one; any other (JSON...) is an empty form.
         None if wants_form && is_urlencoded(headers) => {
             let pairs: Vec<_> = form_urlencoded::parse(body).collect();
-            multipart::check_urlencoded(&pairs, plan.form_limits).map_err(form_error)?;
+            multipart::check_urlencoded(&pairs, plan.form_limits)
+                .map_err(|e| (form_error(e), Vec::new()))?;
             pairs
         }
         None => Vec::new(),
@@ -373,13 +396,16 @@ pub fn extract(
                 Source::BodyField => json_body.as_ref().is_some_and(|b| b.get(key).is_some()),
                 _ => false,
             })),
-            Err(e) => errors.extend(e),
+            Err(e) => {
+                errors.extend(e);
+                out.push(ArgValue::Missing);
+            }
         }
     }
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(errors)
+        Err((errors, out))
     }
 }
 
@@ -579,7 +605,14 @@ mod tests {
         let mut t = RouteTable::default();
         t.insert(&Method::GET, "/items/{id}", 0).unwrap();
         t.insert(&Method::POST, "/items", 1).unwrap();
+        t.insert(&Method::PUT, "/items", 1).unwrap();
+        // A later route at the same path is not in the first one's `Allow`.
+        t.insert(&Method::PATCH, "/items", 2).unwrap();
         t.finish();
+        match t.lookup(&Method::DELETE, "/items") {
+            Lookup::MethodNotAllowed(allow) => assert_eq!(allow, "POST, PUT"),
+            _ => panic!("expected 405"),
+        }
         assert!(matches!(
             t.lookup(&Method::GET, "/items/3"),
             Lookup::Found { route: 0, .. }
@@ -589,7 +622,7 @@ mod tests {
             Lookup::Found { route: 0, .. }
         ));
         match t.lookup(&Method::DELETE, "/items/3") {
-            Lookup::MethodNotAllowed(allow) => assert_eq!(allow, "GET, HEAD"),
+            Lookup::MethodNotAllowed(allow) => assert_eq!(allow, "GET"),
             _ => panic!("expected 405"),
         }
         assert!(

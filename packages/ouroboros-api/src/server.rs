@@ -23,7 +23,9 @@ use crate::flow::WindowGuard;
 use crate::multipart::{self, BodyError, FormError, FormParts};
 use crate::params::errors_body;
 use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer};
-use crate::router::{extract, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable};
+use crate::router::{
+    extract_partial, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable,
+};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -398,6 +400,9 @@ async fn read_request_body(
 }
 
 /// Route one request and produce its response.
+// One request's steps in order (route, body, parameters, the job): split
+// up, the early answers of each step would need a result type of their own.
+#[allow(clippy::too_many_lines)]
 async fn route_request(
     core: Arc<Core>,
     req: Request<Incoming>,
@@ -436,8 +441,8 @@ async fn route_request(
         };
     let (query, headers) = (parts.uri.query(), &parts.headers);
     let extracted = match form {
-        Some(Err(errors)) => Err(errors),
-        form => extract(
+        Some(Err(errors)) => Err((errors, Vec::new())),
+        form => extract_partial(
             plan,
             &path_params,
             query,
@@ -449,22 +454,27 @@ async fn route_request(
     let (args, errors) = match extracted {
         Ok(args) => (args, None),
         // A form over its `form_limits`: 400 with the reason, as Starlette's parser answers.
-        Err(errors) if form_limit_refusal(&errors).is_some() => {
+        Err((errors, _)) if form_limit_refusal(&errors).is_some() => {
             let detail = form_limit_refusal(&errors).unwrap_or_default();
             return Ok(full(StatusCode::BAD_REQUEST, "application/json", detail));
         }
+        // Dependencies whose parameters are valid still run first (Python;
+        // never with Python middleware, which `forward_router_answers` serves).
+        Err((errors, partial)) if plan.deps_first && !partial.is_empty() => {
+            (partial, Some(Bytes::from(errors_body(&errors))))
+        }
         // The app has its own RequestValidationError handler: let Python
         // answer (slow path, only for invalid requests).
-        Err(errors) if core.forward_router_answers => {
+        Err((errors, _)) if core.forward_router_answers => {
             let answer = RouterAnswer::new(422, "", None);
             let errors = Bytes::from(errors_body(&errors));
             let answered = router_answer(&core, &parts, peer, answer, Some((errors, body)));
             return Ok(Box::pin(answered).await);
         }
-        Err(errors) if core.forward_validation_errors => {
+        Err((errors, _)) if core.forward_validation_errors => {
             (Vec::new(), Some(Bytes::from(errors_body(&errors))))
         }
-        Err(errors) => {
+        Err((errors, _)) => {
             return Ok(full(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "application/json",

@@ -102,6 +102,10 @@ fn opt_bool(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<bool>> {
     }
 }
 
+fn opt_object(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<Py<PyAny>>> {
+    Ok(d.get_item(key)?.filter(|v| !v.is_none()).map(Bound::unbind))
+}
+
 /// A route's `form_limits` dict (`max_fields`, `max_files`, `max_part_size`;
 /// a key left out keeps Starlette's default).
 fn form_limits(r: &Bound<'_, PyDict>) -> PyResult<FormLimits> {
@@ -323,6 +327,8 @@ fn body_sources(params: &[ParamSpec]) -> (bool, bool) {
 /// `ouroboros.api._plan`). Nothing is bound yet.
 #[pyfunction]
 #[pyo3(signature = (routes, config, helpers, always_request, forward_validation_errors = false, forward_router_answers = false))]
+// One pass over the route dicts, reading each key once.
+#[allow(clippy::too_many_lines)]
 pub fn build_server(
     routes: &Bound<'_, PyList>,
     config: &Bound<'_, PyDict>,
@@ -381,6 +387,7 @@ pub fn build_server(
                 max_body_size,
                 lax_content_type: opt_bool(r, "strict_content_type")? == Some(false),
                 form_limits: form_limits(r)?,
+                deps_first: opt_bool(r, "deps_first")? == Some(true),
             });
             py_routes.push(PyRoute {
                 invoke: get(r, "invoke")?.unbind(),
@@ -392,6 +399,7 @@ pub fn build_server(
                 call_default,
                 converters,
                 validators,
+                before_errors: opt_object(r, "before_errors")?,
             });
         }
         table.finish();

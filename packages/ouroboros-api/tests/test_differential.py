@@ -79,6 +79,15 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def create(item: Item) -> dict[str, Any]:
         return {"name": item.name, "price": item.price, "tags": item.tags}
 
+    # Two routes at one path: a 405 lists the first one's methods only.
+    @app.put("/items/{item_id}")
+    async def replace(item_id: int) -> dict[str, int]:
+        return {"replaced": item_id}
+
+    @app.delete("/items/{item_id}")
+    async def remove(item_id: int) -> dict[str, int]:
+        return {"removed": item_id}
+
     @app.post("/batch")
     async def batch(items: list[Item]) -> dict[str, int]:
         return {"count": len(items)}
@@ -201,6 +210,32 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def loose_not_a_dict() -> dict:
         return [("a", 1)]  # type: ignore[return-value]
 
+    # Dependencies run before the route's own parameters are checked: a
+    # dependency whose parameters are valid is called (and may answer) even
+    # when other parameters are refused (FastAPI's tutorial012).
+    calls: list[str] = []
+
+    async def verify_token(x_token: Annotated[str, Header()]) -> None:
+        calls.append("token")
+        if x_token != "secret":
+            raise fw.HTTPException(400, "X-Token header invalid")
+
+    async def verify_key(x_key: Annotated[str, Header()]) -> str:
+        calls.append("key")
+        if x_key != "key":
+            raise fw.HTTPException(400, "X-Key header invalid")
+        return x_key
+
+    @app.get("/guarded", dependencies=[fw.Depends(verify_token)])
+    async def guarded(key: Annotated[str, fw.Depends(verify_key)], q: int) -> dict[str, Any]:
+        return {"key": key, "q": q}
+
+    @app.get("/guarded-calls")
+    async def guarded_calls() -> list[str]:
+        seen = list(calls)
+        calls.clear()
+        return seen
+
     @app.get("/no-model", response_model=None)
     async def no_model() -> Out:
         return {"name": "a", "total": 1, "extra": True}  # type: ignore[return-value]
@@ -297,6 +332,22 @@ REQUESTS: list[Any] = [
     ("GET", "/secure/code", {}),
     ("GET", "/missing", {}),
     ("DELETE", "/ints", {}),
+    ("PUT", "/items", {}),
+    ("GET", "/guarded-calls", {}),
+    ("GET", "/guarded", {}),
+    ("GET", "/guarded-calls", {}),
+    ("GET", "/guarded", {"headers": {"x-token": "wrong"}}),
+    ("GET", "/guarded-calls", {}),
+    ("GET", "/guarded", {"headers": {"x-token": "secret"}}),
+    ("GET", "/guarded-calls", {}),
+    ("GET", "/guarded?q=x", {"headers": {"x-token": "secret", "x-key": "bad"}}),
+    ("GET", "/guarded-calls", {}),
+    ("GET", "/guarded?q=x", {"headers": {"x-token": "secret", "x-key": "key"}}),
+    ("GET", "/guarded-calls", {}),
+    ("GET", "/guarded?q=1", {"headers": {"x-token": "secret", "x-key": "key"}}),
+    ("GET", "/guarded-calls", {}),
+    ("DELETE", "/items/3", {}),
+    ("PATCH", "/items/3", {}),
 ]
 
 
@@ -326,5 +377,5 @@ def test_same_answer_as_fastapi(clients, method, url, kwargs):
     expected = peer.request(method, url, **kwargs)
     got = ours.request(method, url, **kwargs)
     assert (got.status_code, _json(got)) == (expected.status_code, _json(expected))
-    for header in ("content-type", "www-authenticate"):
+    for header in ("content-type", "www-authenticate", "allow"):
         assert got.headers.get(header) == expected.headers.get(header), header

@@ -1234,6 +1234,115 @@ def build_invoke(
     return invoke, True
 
 
+_SOURCE_ORDER = {"path": 0, "query": 1, "header": 2, "cookie": 3}
+
+
+def has_dependencies(root: Dependant, pre: list[Dependant]) -> bool:
+    """Whether a route has dependencies (``dependencies=[...]`` or ``Depends``
+    parameters): then refused parameters go through `build_before_errors`."""
+    return bool(pre) or any(kind == "dep" for _, kind, _ in root.slots)
+
+
+def build_before_errors(
+    root: Dependant, pre: list[Dependant], builder: PlanBuilder, request_index: int | None, pool: SyncPool | None
+) -> Callable[..., Any]:
+    """``before_errors(*values, error=)``: what a route with dependencies does
+    when some parameters were refused. FastAPI solves a route's dependencies
+    before its own parameters and calls each dependency whose own parameters
+    (and sub-dependencies) are valid, so one of them may answer first (a
+    header check's 400) before the 422. ``values`` are the parameters as
+    read (the refused ones hold their defaults and are never passed on);
+    the refused ones are found from the errors' locations."""
+    owners: list[tuple[int, str, frozenset[str] | None]] = []
+    for index, entry in enumerate(builder.params):
+        loc = entry.get("_loc")
+        if not loc:
+            continue
+        names = frozenset({loc[-1], *(entry.get("other_aliases") or ())}) if len(loc) > 1 else None
+        owners.append((index, loc[0], names))
+
+    # FastAPI's order of the errors: each dependency's sub-dependencies
+    # first, then its own parameters by source (path, query, header, cookie,
+    # body), the route's `dependencies=[...]` before its parameters.
+    rank: dict[int, int] = {}
+
+    def visit(dep: Dependant) -> None:
+        own: list[tuple[int, int]] = []
+        for _, kind, payload in dep.slots:
+            if kind == "dep":
+                visit(payload)
+            elif kind in ("value", "file_bytes"):
+                own.append((_SOURCE_ORDER.get(builder.params[payload].get("source"), 4), payload))
+            elif kind == "model":
+                own.append((_SOURCE_ORDER.get(payload.loc_source, 4), payload.index))
+        for _, index in sorted(own, key=lambda item: item[0]):
+            rank.setdefault(index, len(rank))
+
+    for dep in pre:
+        visit(dep)
+    visit(root)
+
+    def refused(errors: Sequence[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]] | None:
+        """Each error with the parameter it is about."""
+        out = []
+        for error in errors:
+            loc = tuple(error.get("loc", ()))
+            hit = next(
+                (
+                    i
+                    for i, source, names in owners
+                    if loc and loc[0] == source and (names is None or (len(loc) > 1 and loc[1] in names))
+                ),
+                None,
+            )
+            if hit is None:
+                return None  # not a parameter's: nothing is known to be valid
+            out.append((hit, error))
+        return out
+
+    async def before_errors(*values: Any, error: BaseException) -> Any:
+        errors = error.errors() if isinstance(error, RequestValidationError) else None
+        owned = refused(errors) if errors else None
+        if owned is None:
+            raise error
+        bad = {index for index, _ in owned}
+        ordered = [e for _, e in sorted(owned, key=lambda item: rank.get(item[0], len(rank)))]
+        if ordered != list(errors or ()):
+            error = RequestValidationError(ordered)
+        solver = _Solver(values, pool)
+        request = values[request_index] if request_index is not None else None
+
+        async def solve(dep: Dependant) -> bool:
+            """Call ``dep``'s sub-dependencies whose subtree is valid; whether
+            all of ``dep``'s own are (then its caller may call it)."""
+            valid = True
+            for _, kind, payload in dep.slots:
+                if kind == "dep":
+                    if not await solve(payload):
+                        valid = False
+                    elif not (payload.use_cache and payload.cache_key in solver.cache):
+                        value = await solver.call(payload, request)
+                        if payload.use_cache:
+                            solver.cache[payload.cache_key] = value
+                elif (kind in ("value", "file_bytes") and payload in bad) or (kind == "model" and payload.index in bad):
+                    valid = False
+            return valid
+
+        try:
+            for dep in pre:
+                if await solve(dep) and not (dep.use_cache and dep.cache_key in solver.cache):
+                    solver.cache[dep.cache_key] = await solver.call(dep, request)
+            await solve(root)
+        except BaseException as exc:
+            await _unwind(solver, exc)
+            raise _swallowed(exc) from exc
+        # The yield dependencies that ran see the validation error, as in FastAPI.
+        await _unwind(solver, error)
+        raise error
+
+    return before_errors
+
+
 def close_uploads_after(invoke: Callable[..., Any], positions: list[int]) -> Callable[..., Any]:
     """Close the request's ``UploadFile``s once the handler is done, as
     FastAPI does (spooled files leave the disk then)."""

@@ -336,6 +336,14 @@ class App(APIRouter):
         invoke, is_async = _plan.build_invoke(
             root, pre, builder, request_index, render, self.thread_pool, stream=stream
         )
+        # Refused parameters still let the valid dependencies run first (not
+        # for WebSockets, nor behind Python middleware, which sees the 422).
+        deps_first = (
+            _plan.has_dependencies(root, pre) and "WEBSOCKET" not in route.methods and not self._python_middleware
+        )
+        before_errors = (
+            _plan.build_before_errors(root, pre, builder, request_index, self.thread_pool) if deps_first else None
+        )
         uploads = [i for i, p in enumerate(builder.params) if p.get("source") == "file"]
         if uploads:
             invoke = _plan.close_uploads_after(invoke, uploads)
@@ -367,6 +375,8 @@ class App(APIRouter):
             "filter": filter_desc,
             "response": plan.for_rust() if plan is not None else None,
             "wants_request": request_index is not None,
+            "deps_first": deps_first,
+            "before_errors": before_errors,
             # The nearest body limit (route, its routers, the app); None
             # leaves the server's (`serve(max_body_size=)`, 1 MiB).
             "max_body_size": route.max_body_size if route.max_body_size is not None else self.max_body_size,

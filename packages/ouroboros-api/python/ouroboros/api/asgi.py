@@ -230,6 +230,10 @@ class ASGIAdapter:
                 _, status, headers, payload = decision
                 await _send_full(send, status, headers, payload)
                 return
+            if decision[0] == "errors":
+                # Refused parameters: the valid dependencies run first, then the 422.
+                _, route, args, errors = decision
+                await self.routes[route]["before_errors"](*args, error=_serve.validation_error(errors))
             _, route, args = decision
             if len(body) > self.route_limit(route):
                 await _send_too_large(send)
