@@ -13,7 +13,7 @@ use crate::handles::RequestData;
 use crate::multipart::{BodyError, FormError, FormParts};
 use crate::params::errors_body;
 use crate::queue::{Reply, RequestParts};
-use crate::router::{extract_partial, form_error, form_limit_refusal, Lookup};
+use crate::router::{extract, form_error, form_limit_refusal, Lookup};
 
 type RawHeaders = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -226,7 +226,7 @@ pub fn asgi_dispatch<'py>(
     };
     let extracted = match form {
         Some(Err(errors)) => Err((errors, Vec::new())),
-        form => extract_partial(
+        form => extract(
             &this.core.plans[route],
             &path_params,
             query_opt,

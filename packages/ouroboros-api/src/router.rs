@@ -98,6 +98,9 @@ pub struct RouteTable {
     templates: HashMap<String, usize>,
     /// Per template: the first route registered there, and its methods.
     method_lists: Vec<(usize, Vec<Method>)>,
+    /// `App(redirect_slashes=False)`: a path that only matches with (or
+    /// without) its trailing slash is 404, not a 307 to the other form.
+    pub no_slash_redirects: bool,
 }
 
 /// Translate FastAPI's `{name:path}` (and `{name:int}`-style converters) into
@@ -210,6 +213,9 @@ impl RouteTable {
             let allow: Vec<&str> = m.value.iter().map(Method::as_str).collect();
             return Lookup::MethodNotAllowed(allow.join(", "));
         }
+        if self.no_slash_redirects {
+            return Lookup::NotFound;
+        }
         let alternative = match path.strip_suffix('/') {
             Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
             Some(_) => return Lookup::NotFound,
@@ -281,22 +287,10 @@ impl PathParams for Vec<(String, String)> {
 
 /// Extract every parameter of `plan`, collecting all errors like FastAPI does.
 /// `form` is the multipart body when the server parsed it while it arrived
-/// (`body` is then empty).
+/// (`body` is then empty). A refusal also carries the values that were
+/// read, each refused parameter `Missing` (none when the body itself was
+/// refused: FastAPI reports that before any dependency runs).
 pub fn extract(
-    plan: &RoutePlan,
-    path_params: &impl PathParams,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &Bytes,
-    form: Option<&multipart::FormParts>,
-) -> Result<Vec<ArgValue>, Vec<FieldError>> {
-    extract_partial(plan, path_params, query, headers, body, form).map_err(|(errors, _)| errors)
-}
-
-/// `extract`, whose refusal also carries the values that were read, each
-/// refused parameter `Missing` (empty when the body itself was refused:
-/// FastAPI reports that before any dependency runs).
-pub fn extract_partial(
     plan: &RoutePlan,
     path_params: &impl PathParams,
     query: Option<&str>,
@@ -629,6 +623,11 @@ mod tests {
             matches!(t.lookup(&Method::POST, "/items/"), Lookup::Redirect(ref p) if p == "/items")
         );
         assert!(matches!(t.lookup(&Method::GET, "/nope"), Lookup::NotFound));
+        t.no_slash_redirects = true;
+        assert!(matches!(
+            t.lookup(&Method::POST, "/items/"),
+            Lookup::NotFound
+        ));
     }
 
     #[test]

@@ -23,9 +23,7 @@ use crate::flow::WindowGuard;
 use crate::multipart::{self, BodyError, FormError, FormParts};
 use crate::params::errors_body;
 use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer};
-use crate::router::{
-    extract_partial, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable,
-};
+use crate::router::{extract, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -442,7 +440,7 @@ async fn route_request(
     let (query, headers) = (parts.uri.query(), &parts.headers);
     let extracted = match form {
         Some(Err(errors)) => Err((errors, Vec::new())),
-        form => extract_partial(
+        form => extract(
             plan,
             &path_params,
             query,

@@ -339,6 +339,7 @@ pub fn build_server(
 ) -> PyResult<Server> {
     guard(|| {
         let mut table = RouteTable::default();
+        table.no_slash_redirects = opt_bool(config, "redirect_slashes")? == Some(false);
         let mut plans = Vec::new();
         let mut py_routes = Vec::new();
         for (i, r) in routes.iter().enumerate() {

@@ -140,7 +140,8 @@ pub async fn upgrade(
         req.headers(),
         &Bytes::new(),
         None,
-    );
+    )
+    .map_err(|(errors, _)| errors);
     let args = match args {
         Ok(a) => a,
         // Like FastAPI, a WebSocket whose parameters fail is refused.

@@ -120,3 +120,17 @@ def test_without_middleware_rust_answers_the_same():
         assert (r.status_code, r.headers["allow"]) == (405, "GET")
         r = httpx.get(f"{c.base_url}/here/", follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (307, "/here")
+
+
+def test_redirect_slashes_can_be_turned_off():
+    for redirect, status in ((True, 307), (False, 404)):
+        app = App(redirect_slashes=redirect)
+
+        @app.get("/hello/")
+        async def hello():
+            return "hello"
+
+        with TestClient(app) as c:
+            assert c.get("/hello/").json() == "hello"
+            r = httpx.get(f"{c.base_url}/hello", follow_redirects=False)
+            assert r.status_code == status

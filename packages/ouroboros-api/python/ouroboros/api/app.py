@@ -433,6 +433,7 @@ class App(APIRouter):
         ASGI adapter turns it off to keep them in the Python chain.
         """
         # The root path this server's requests see: `serve(root_path=)`, else the App's.
+        config["redirect_slashes"] = self.redirect_slashes
         root_path = config.pop("root_path", None)
         root_path = self.root_path if root_path is None else root_path
         self._add_docs_routes()
