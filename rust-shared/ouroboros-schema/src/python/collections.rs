@@ -12,6 +12,7 @@ use crate::constraints::LenConstraints;
 use crate::errors::{CtxValue, ErrorType, LocItem};
 
 use super::error::{is_omit, Errors, ValError, ValResult};
+use super::gc_pause::GcPause;
 use super::input::Inp;
 use super::validator::{State, Validator};
 
@@ -61,56 +62,6 @@ pub struct ListValidator {
     pub sequence: bool,
     /// The name in length errors: the kind's ("List", "Set"...) or "Deque".
     pub field_type: &'static str,
-}
-
-/// The cyclic garbage collector held off while a long list is validated.
-///
-/// Each item validated into a model instance, list or dict is a new object
-/// the collector tracks, so building a list of a thousand models triggers
-/// several young-generation passes. None of them can free anything: every
-/// new object is reachable from the list being built. Paused, the collector
-/// runs its pass at the first allocation after the list is done, when
-/// short-lived results (a request body validated and then dropped) are
-/// already gone. Only the outermost pause enables the collector again, and
-/// only if it was enabled before (a user's `gc.disable()` stands).
-pub struct GcPause<'py> {
-    resume: bool,
-    _gil: std::marker::PhantomData<Python<'py>>,
-}
-
-impl<'py> GcPause<'py> {
-    /// Lists shorter than this are validated with the collector left alone.
-    pub const MIN_ITEMS: usize = 32;
-
-    #[must_use]
-    pub fn new(_py: Python<'py>) -> Self {
-        // SAFETY: the GIL is held (`_py`); returns whether it was enabled.
-        let resume = unsafe { pyo3::ffi::PyGC_Disable() } != 0;
-        Self {
-            resume,
-            _gil: std::marker::PhantomData,
-        }
-    }
-
-    /// A pause for validating `inp` as a list, when it is a list long enough to need one.
-    #[must_use]
-    pub fn for_list(py: Python<'py>, inp: &Inp<'_, 'py>) -> Option<Self> {
-        let n = match inp {
-            Inp::Py(o) => o.cast::<PyList>().map_or(0, PyListMethods::len),
-            Inp::Json(JsonValue::Array(items)) => items.len(),
-            Inp::Json(_) => 0,
-        };
-        (n >= Self::MIN_ITEMS).then(|| Self::new(py))
-    }
-}
-
-impl Drop for GcPause<'_> {
-    fn drop(&mut self) {
-        if self.resume {
-            // SAFETY: the GIL is still held: the pause borrows `Python<'py>`.
-            unsafe { pyo3::ffi::PyGC_Enable() };
-        }
-    }
 }
 
 static SEQUENCE_ABC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -209,7 +160,7 @@ impl ListValidator {
         let mut errors = Errors::default();
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
         let title = self.field_type;
-        let _gc = GcPause::for_list(py, inp);
+        let _gc = GcPause::for_list(py, inp, &self.item, st);
         match inp {
             Inp::Py(o) if self.kind == SeqKind::List && o.is_exact_instance_of::<PyList>() => {
                 // The common case: a list in, a list out, no intermediate Vec.

@@ -10,8 +10,9 @@ use pyo3::types::{PyDict, PyInt, PyList, PyString};
 
 use crate::errors::{ErrorType, LocItem};
 
-use super::collections::{GcPause, SeqKind};
+use super::collections::SeqKind;
 use super::error::{Errors, LineError, ValError, ValResult};
+use super::gc_pause::{worth_pausing, GcPause};
 use super::input::{json_to_py, Inp};
 use super::model::{ExtraBehavior, ModelValidator, Seen};
 use super::string_cache;
@@ -67,7 +68,7 @@ pub fn value<'py>(
             let mut gc_pause = None;
             let mut next = jiter.known_array()?;
             while next.is_some() {
-                if index == GcPause::MIN_ITEMS {
+                if index == GcPause::MIN_ITEMS && worth_pausing(py, &l.item, st) {
                     gc_pause = Some(GcPause::new(py));
                 }
                 match value(py, &l.item, jiter, st)? {

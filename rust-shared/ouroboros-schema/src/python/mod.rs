@@ -4,6 +4,7 @@
 mod collections;
 pub mod compile;
 pub mod error;
+mod gc_pause;
 pub mod input;
 mod json_stream;
 pub mod model;

@@ -6,8 +6,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt,
-    PyList, PySet, PyString, PyTime, PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyComplex, PyDate, PyDateTime, PyDelta, PyDict, PyFloat,
+    PyFrozenSet, PyInt, PyList, PySet, PyString, PyTime, PyTuple, PyType,
 };
 
 use crate::json_out;
@@ -1136,6 +1136,8 @@ impl Serializer<'_> {
             self.temporal.write_float(out, f.value());
         } else if value.is_none() {
             out.extend_from_slice(b"null");
+        } else if let Ok(c) = value.cast::<PyComplex>() {
+            json_out::write_str(out, &complex_text(c.real(), c.imag()));
         } else if let Some(n) = self.temporal.number(value)? {
             json_out::write_float(out, n);
         } else if value.is_instance_of::<PyDateTime>() {
@@ -1449,6 +1451,18 @@ fn dataclass_dict<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, 
         out.set_item(&name, value.getattr(name.cast::<PyString>()?)?)?;
     }
     Ok(Some(out))
+}
+
+/// A complex number as Pydantic writes it in JSON: `"1+2j"`, `"1.5-2j"`, `"2j"` (no real
+/// part when it is zero), each part as Rust prints an `f64`.
+fn complex_text(re: f64, im: f64) -> String {
+    if re == 0.0 {
+        format!("{im}j")
+    } else if im >= 0.0 {
+        format!("{re}+{im}j")
+    } else {
+        format!("{re}{im}j")
+    }
 }
 
 static PURE_PATH: PyOnceLock<Py<PyType>> = PyOnceLock::new();

@@ -40,6 +40,7 @@ from ouroboros.api.routing import INFERRED
 from ouroboros.api.security import SecurityBase, SecurityScopes
 from ouroboros.validation import Field, Json, TypeAdapter
 from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
+from ouroboros.validation.errors import PydanticSchemaGenerationError
 
 _SCALARS = {str: "str", int: "int", float: "float", bool: "bool"}
 _background_runs: set[asyncio.Task[Any]] = set()
@@ -655,15 +656,20 @@ def check_response_models(route: Any) -> None:
             continue
         try:
             schema = TypeAdapter(m).core_schema
+        except PydanticSchemaGenerationError as exc:
+            # A class without a schema (ouroboros.validation refuses it as Pydantic does).
+            arbitrary = getattr(exc, "source_type", None)
         except Exception:  # noqa: BLE001 - reported when the route compiles
             continue
-        arbitrary = _arbitrary_class(schema)
+        else:
+            arbitrary = _arbitrary_class(schema)
         if arbitrary is not None:
             from ouroboros.api.exceptions import FastAPIError
 
+            name = getattr(arbitrary, "__qualname__", repr(arbitrary))
             raise FastAPIError(
                 f"The response model {m!r} of the path operation {route.name!r} is not a valid Pydantic field "
-                f"type: {arbitrary.__qualname__} has no schema (it is neither a model, a dataclass nor a type "
+                f"type: {name} has no schema (it is neither a model, a dataclass nor a type "
                 "Pydantic knows). If the return annotation is not meant as a response model (for example "
                 "`Response | dict`), set the path operation decorator parameter response_model=None."
             )

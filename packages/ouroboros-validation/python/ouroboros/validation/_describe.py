@@ -393,7 +393,16 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             if type(item) is FieldInfo:
                 _warn_unsupported_field_attributes(item, ctx)
     metadata = [*inner_meta, *(metadata or [])]
-    schema = _describe_bare(tp, ctx)
+    unknown: dict[str, Any] | None = None
+    try:
+        schema = _describe_bare(tp, ctx)
+    except TypeError as exc:  # PydanticSchemaGenerationError (a TypeError, imported lazily)
+        if not metadata or not hasattr(exc, "source_type"):
+            raise
+        # A class without a schema under markers that may not need one (`PlainValidator`,
+        # `InstanceOf`, a hook that never calls `handler(source)`): Pydantic raises only when
+        # the class's own schema is used, which is checked once the markers are applied.
+        schema = unknown = {"type": "is_instance", "cls": tp, "unknown_error": exc}
     from ouroboros.validation._json_schema import static_json_schema
 
     static = static_json_schema(tp, metadata)
@@ -475,6 +484,8 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     schema = apply_constraints(schema, constraints)
     for kind, func in validators:
         schema = _wrap_validator(schema, kind, func, ctx)
+    if unknown is not None and _uses_unknown(schema):
+        raise unknown["unknown_error"]
     if json_hook is not None:
         schema = {**schema, "json_schema_hook": (json_hook, None)}
     return schema
@@ -648,7 +659,12 @@ def _marker_schema(item: Any, source: Any, current: dict[str, Any], ctx: Describ
     from ouroboros.validation.core._translate import to_description
 
     def inner(src: Any) -> dict[str, Any]:
-        return current if src is source else describe_type(src, ctx)
+        if src is not source:
+            return describe_type(src, ctx)
+        if _uses_unknown(current):
+            # `handler(source)` of a class without a schema: Pydantic's error, raised here.
+            raise current["unknown_error"] if "unknown_error" in current else unknown_type_error(source)
+        return current
 
     core = item.__get_pydantic_core_schema__(source, GetCoreSchemaHandler(inner, ctx))
     return _with_json_hook(to_description(core), item, core)
@@ -1200,25 +1216,40 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if tp is collections.abc.Hashable:
         # Any hashable value, refused with Pydantic's own error (`is_hashable`).
         return {"type": "function", "mode": "plain", "func": _check_hashable, "schema": {"type": "any"}}
-    if isinstance(tp, type):
-        # Any other class: instances pass as they are (Pydantic asks for
-        # arbitrary_types_allowed; accepting them keeps ported models working).
-        return {"type": "is_instance", "cls": tp}
-    if isinstance(origin, type):
-        # A parametrized class of the user's (``CustomSequence[int]``): its instances, when allowed.
+    if isinstance(tp, type) or isinstance(origin, type):
+        # Any other class (or a parametrized class of the user's, ``CustomSequence[int]``): its
+        # instances, only with ``arbitrary_types_allowed``, else Pydantic's error at definition.
         if ctx.arbitrary_types_allowed:
-            return {"type": "is_instance", "cls": origin}
-        from ouroboros.validation.errors import PydanticSchemaGenerationError
-
-        raise PydanticSchemaGenerationError(
-            f"Unable to generate pydantic-core schema for {tp!r}. Set `arbitrary_types_allowed=True` in the "
-            "model_config to ignore this error or implement `__get_pydantic_core_schema__` on your type to "
-            "fully support it.\n\nIf you got this error by calling handler(<some type>) within "
-            "`__get_pydantic_core_schema__` then you likely need to call `handler.generate_schema(<some type>)` "
-            "since we do not call `__get_pydantic_core_schema__` on `<some type>` otherwise to avoid infinite "
-            "recursion."
-        )
+            return {"type": "is_instance", "cls": tp if isinstance(tp, type) else origin}
+        raise unknown_type_error(tp)
     raise TypeError(f"cannot validate values of type {tp!r}")
+
+
+def _uses_unknown(schema: Any) -> bool:
+    """Whether a class without a schema is still in ``schema``'s tree (a plain validator's
+    ``source_schema``, which only shapes its serialization-mode JSON Schema, does not count)."""
+    if isinstance(schema, dict):
+        return "unknown_error" in schema or any(_uses_unknown(v) for k, v in schema.items() if k != "source_schema")
+    if isinstance(schema, (list, tuple)):
+        return any(_uses_unknown(v) for v in schema)
+    return False
+
+
+def unknown_type_error(tp: Any) -> Exception:
+    """Pydantic's ``PydanticSchemaGenerationError`` for a class it has no schema for."""
+    from ouroboros.validation.errors import PydanticSchemaGenerationError
+
+    error = PydanticSchemaGenerationError(
+        f"Unable to generate pydantic-core schema for {tp!r}. Set `arbitrary_types_allowed=True` in the "
+        "model_config to ignore this error or implement `__get_pydantic_core_schema__` on your type to "
+        "fully support it.\n\nIf you got this error by calling handler(<some type>) within "
+        "`__get_pydantic_core_schema__` then you likely need to call `handler.generate_schema(<some type>)` "
+        "since we do not call `__get_pydantic_core_schema__` on `<some type>` otherwise to avoid infinite "
+        "recursion.",
+        code="schema-for-unknown-type",
+    )
+    error.source_type = tp  # type: ignore[attr-defined]  # the class, for callers' own messages
+    return error
 
 
 def _union(args: list[Any], ctx: DescribeContext) -> dict[str, Any]:

@@ -569,7 +569,7 @@ class _Generator:
         rt = c.get("return_type")
         if rt is None:
             return {"title": c.get("title") or _title(key), "readOnly": True}
-        schema = describe_type(rt, DescribeContext())
+        schema = describe_type(rt, DescribeContext(arbitrary_types_allowed=True))
         dumped = c.get("serialization_type")
         returned = self.returned_schema(dumped, schema, cls) if dumped is not None else None
         prop = {**self.schema(returned or schema)}
@@ -598,7 +598,7 @@ class _Generator:
             except Exception:  # noqa: BLE001 - an unresolvable annotation: the field's own schema
                 return None
         try:
-            described = describe_type(returned, DescribeContext())
+            described = describe_type(returned, DescribeContext(arbitrary_types_allowed=True))
         except Exception:  # noqa: BLE001 - a type we cannot describe: the field's own schema
             return None
         inner = schema
@@ -657,7 +657,7 @@ class _Generator:
     def annotation(self, tp: Any) -> dict[str, Any]:
         from ouroboros.validation._describe import DescribeContext, describe_type
 
-        return self.schema(describe_type(tp, DescribeContext()))
+        return self.schema(describe_type(tp, DescribeContext(arbitrary_types_allowed=True)))
 
     def schema(self, s: dict[str, Any]) -> dict[str, Any]:
         hook = s.get("json_schema_hook")

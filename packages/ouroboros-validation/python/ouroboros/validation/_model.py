@@ -46,6 +46,14 @@ class PydanticUserError(TypeError):
         self.message = message
         self.code = code
 
+    def __str__(self) -> str:
+        if self.code is None:
+            return self.message
+        from ouroboros.validation.version import version_short
+
+        # Pydantic's text: the message, then where its error code is documented.
+        return f"{self.message}\n\nFor further information visit https://errors.pydantic.dev/{version_short()}/u/{self.code}"
+
 
 _DECORATOR_REPR = {
     "field_validator": "@field_validator",

@@ -633,6 +633,8 @@ def _computed_entry(
     if isinstance(return_type, (str, typing.ForwardRef)):
         # An undefined name leaves the model incomplete until `model_rebuild`, as in Pydantic.
         return_type = ctx.resolve(return_type)
+    if not ctx.arbitrary_types_allowed and not isinstance(return_type, (str, typing.ForwardRef)):
+        _check_describable(return_type, ctx)
     entry: dict[str, Any] = {
         "name": name,
         "alias": info.alias,
@@ -659,6 +661,20 @@ def _computed_entry(
     if annotated is not None:
         entry.update(annotated)
     return entry
+
+
+def _check_describable(tp: Any, ctx: DescribeContext) -> None:
+    """Raise Pydantic's ``PydanticSchemaGenerationError`` when ``tp`` (a computed field's return
+    type) is a class without a schema, as Pydantic builds the return type's schema with the model.
+    Any other failure is left to the serializer, which dumps by the value's own type."""
+    from ouroboros.validation.errors import PydanticSchemaGenerationError
+
+    try:
+        describe_type(tp, ctx)
+    except PydanticSchemaGenerationError:
+        raise
+    except Exception:  # noqa: BLE001 - only the unknown-class error is Pydantic's at definition
+        pass
 
 
 def has_forward_refs(annotation: Any) -> bool:

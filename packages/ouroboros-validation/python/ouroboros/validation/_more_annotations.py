@@ -95,6 +95,32 @@ def _fraction(value: Any) -> Fraction:
         raise PydanticCustomError("fraction_parsing", "Input is not a valid fraction") from None
 
 
+def _ellipsis(value: Any) -> Any:
+    if value is not Ellipsis:
+        raise PydanticCustomError("ellipsis_error", "Input should be the 'Ellipsis' literal")
+    return value
+
+
+_COMPLEX_MESSAGE = (
+    "Input should be a valid python complex object, a number, or a valid complex string following the rules at "
+    "https://docs.python.org/3/library/functions.html#complex"
+)
+
+
+def _complex(value: Any) -> complex:
+    """A complex number from a complex, a real number or the text ``complex()`` reads."""
+    if isinstance(value, complex):
+        return value
+    if isinstance(value, (int, float, decimal.Decimal, Fraction)):
+        return complex(value)
+    if isinstance(value, str):
+        try:
+            return complex(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError("complex_type", _COMPLEX_MESSAGE)
+
+
 def _zoneinfo(value: Any) -> Any:
     import zoneinfo
 
@@ -344,6 +370,11 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
             "fraction": True,
             "json_schema_modes": {"validation": {"anyOf": [{"type": "number"}, text]}, "serialization": text},
         }
+    if tp is type(...):
+        return {**_plain(_ellipsis), "json_schema_invalid": "core_schema.EllipsisSchema"}
+    if tp is complex:
+        # Strict mode takes only complex instances from Python (pydantic-core's `complex` schema).
+        return {**_plain(_complex), "strict_python": {"type": "is_instance", "cls": complex}}
     if origin in (re.Pattern, typing.Pattern):
         kind = args[0] if args and args[0] in (str, bytes) else None
         return _plain(lambda v: _pattern(v, kind))

@@ -587,7 +587,8 @@ class SkipValidation:
         return Annotated[item, cls()]
 
     def _ouroboros_wrap(self, schema: dict[str, Any], source: Any = None) -> dict[str, Any]:
-        return {"type": "any"}
+        # The skipped schema is kept (unused) so that a class without one is still an error.
+        return {"type": "any", "skipped": schema}
 
 
 def conbytes(*, min_length: int | None = None, max_length: int | None = None, strict: bool | None = None) -> Any:
@@ -695,7 +696,7 @@ class ValidateAs:
         from ouroboros.validation._describe import DescribeContext, describe_type
 
         hook = self.instantiation_hook
-        source = describe_type(self.from_type, DescribeContext())
+        source = describe_type(self.from_type, DescribeContext(arbitrary_types_allowed=True))
         return {"type": "function", "mode": "after", "func": lambda v, *_: hook(v), "schema": source}
 
 

@@ -119,7 +119,7 @@ def core_serializer(tp: Any, base: Any, metadata: Any) -> Walk | None:
     if not (hooked(base) and not is_model_class(base)) and not any(hooked(m) for m in metadata):
         return None
     try:
-        described = describe_type(tp, DescribeContext())
+        described = describe_type(tp, DescribeContext(arbitrary_types_allowed=True))
     except Exception:  # noqa: BLE001 - a type described elsewhere with names only its model knows
         return None
     while described.get("type") == "nullable" and "ser_func" not in described:

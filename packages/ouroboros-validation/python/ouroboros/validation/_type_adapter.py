@@ -122,6 +122,7 @@ class TypeAdapter(Generic[T]):
                 strict=self._config.get("strict"),
                 str_strip_whitespace=self._config.get("str_strip_whitespace", False),
                 allow_inf_nan=self._config.get("allow_inf_nan"),
+                arbitrary_types_allowed=self._config.get("arbitrary_types_allowed", False),
             )
             ctx.apply_config(self._config)
             from ouroboros.validation.validate_call_decorator import call_schema, is_call_target

@@ -38,9 +38,15 @@ PydanticErrorCodes = Literal[
 class PydanticSchemaGenerationError(PydanticUserError):
     """No schema can be generated for a type (an arbitrary class without ``arbitrary_types_allowed``)."""
 
+    def __init__(self, message: str, *, code: str | None = "schema-for-unknown-type") -> None:
+        super().__init__(message, code=code)
+
 
 class PydanticInvalidForJsonSchema(PydanticUserError):
     """A type has no JSON Schema representation."""
+
+    def __init__(self, message: str, *, code: str | None = "invalid-for-json-schema") -> None:
+        super().__init__(message, code=code)
 
 
 class PydanticImportError(ImportError):

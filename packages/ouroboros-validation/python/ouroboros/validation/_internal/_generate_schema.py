@@ -55,7 +55,9 @@ class GenerateSchema:
         else:
             config = getattr(config_wrapper, "config_dict", None) or {}
             self._ctx = DescribeContext(
-                strict=config.get("strict"), str_strip_whitespace=config.get("str_strip_whitespace", False)
+                strict=config.get("strict"),
+                str_strip_whitespace=config.get("str_strip_whitespace", False),
+                arbitrary_types_allowed=config.get("arbitrary_types_allowed", False),
             )
         if typevars_map:
             self._ctx.typevars = dict(typevars_map)

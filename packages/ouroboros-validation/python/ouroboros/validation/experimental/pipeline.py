@@ -200,7 +200,7 @@ transform = _Pipeline[Any, Any](()).transform
 def _describe(tp: Any) -> dict[str, Any]:
     from ouroboros.validation._describe import DescribeContext, describe_type
 
-    return describe_type(tp, DescribeContext())
+    return describe_type(tp, DescribeContext(arbitrary_types_allowed=True))
 
 
 def _after(schema: dict[str, Any] | None, func: Callable[[Any], Any]) -> dict[str, Any]:
