@@ -1216,6 +1216,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
     if tp is collections.abc.Hashable:
         # Any hashable value, refused with Pydantic's own error (`is_hashable`).
         return {"type": "function", "mode": "plain", "func": _check_hashable, "schema": {"type": "any"}}
+    if isinstance(tp, type) and "__ouroboros_base__" in tp.__dict__:
+        # `BaseModel` itself (a TypeVar's bound): any model instance.
+        return {"type": "is_instance", "cls": tp}
     if isinstance(tp, type) or isinstance(origin, type):
         # Any other class (or a parametrized class of the user's, ``CustomSequence[int]``): its
         # instances, only with ``arbitrary_types_allowed``, else Pydantic's error at definition.

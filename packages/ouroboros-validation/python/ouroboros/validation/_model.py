@@ -13,6 +13,7 @@ import sys
 import types
 import typing
 import warnings
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ouroboros.validation._config import ConfigDict, merge_config
@@ -195,6 +196,27 @@ def generic_origin_fields(value: Any) -> dict[str, Any]:
 
 class _ConstructedFieldsSet(set):  # type: ignore[type-arg]
     """The fields-set record ``model_construct`` makes: extras given to it are not counted."""
+
+
+def _set_model_field(model: Any, name: str, value: Any) -> None:
+    model.__dict__[name] = value
+    _own_fields_set(model).add(name)
+
+
+def _set_private(model: Any, name: str, value: Any) -> None:
+    model._private_dict()[name] = value
+
+
+# The memoizable ways of setting a name (shared by every class, as Pydantic's).
+_SETATTR_HANDLERS: dict[str, Callable[[Any, str, Any], None]] = {
+    "model_field": _set_model_field,
+    "validate_assignment": lambda model, name, value: type(model).__ouroboros_validator__.validate_assignment(
+        model, name, value
+    ),
+    "private": _set_private,
+    "cached_property": lambda model, name, value: model.__dict__.__setitem__(name, value),
+    "extra_known": lambda model, name, value: _object_setattr(model, name, value),
+}
 
 
 def _own_fields_set(obj: Any) -> set[str]:
@@ -609,6 +631,7 @@ class ModelMetaclass(type):
         namespace["model_config"] = config
         namespace["__ouroboros_decorators__"] = decorators
         namespace["__ouroboros_private_attrs__"] = private
+        namespace["__pydantic_setattr_handlers__"] = {}
         namespace["__ouroboros_model__"] = True
         namespace["__ouroboros_computed__"] = computed_fields_of(namespace, bases)
         frame = sys._getframe(1)
@@ -821,6 +844,7 @@ class BaseModel(metaclass=ModelMetaclass):
     __ouroboros_computed__: ClassVar[dict[str, ComputedFieldInfo]] = {}
     __ouroboros_decorators__: ClassVar[list[DecoratorInfo]] = []
     __ouroboros_private_attrs__: ClassVar[dict[str, ModelPrivateAttr]] = {}
+    __pydantic_setattr_handlers__: ClassVar[dict[str, Callable[[Any, str, Any], None]]] = {}
     __ouroboros_validator__: ClassVar[Any]
     # Read from an instance (deprecated); the class reads them from the metaclass.
     model_fields = _InstanceModelFields("model_fields")  # type: ignore[assignment]
@@ -1311,10 +1335,31 @@ class BaseModel(metaclass=ModelMetaclass):
         return private
 
     def __setattr__(self, name: str, value: Any) -> None:
+        # The way a name is set is worked out once per class and name, then memoized (as
+        # Pydantic does): no class attribute lookup (and its discarded AttributeError) per call.
         cls = type(self)
-        if name in cls.__ouroboros_private_attrs__:
-            self._private_dict()[name] = value
+        handlers = cls.__dict__.get("__pydantic_setattr_handlers__")
+        if handlers is None:
+            # Each class memoizes its own (a subclass may set the same name otherwise).
+            handlers = {}
+            type.__setattr__(cls, "__pydantic_setattr_handlers__", handlers)
+        handler = handlers.get(name)
+        if handler is not None:
+            handler(self, name, value)
             return
+        handler = self._setattr_handler(name, value)
+        if handler is not None:
+            # Called before it is memoized: an assignment that fails memoizes nothing.
+            handler(self, name, value)
+            handlers[name] = handler
+
+    def _setattr_handler(self, name: str, value: Any) -> Callable[[Any, str, Any], None] | None:
+        """How ``name`` is set on instances of this class (memoized), or None once it is set
+        here for a name that cannot be memoized (free-form extras and ``_`` names)."""
+        cls = type(self)
+        private = cls.__ouroboros_private_attrs__.get(name)
+        if private is not None:
+            return _SETATTR_HANDLERS["private"]
         if name in getattr(cls, "__class_vars__", ()):
             raise AttributeError(
                 f"{name!r} is a ClassVar of `{cls.__name__}` and cannot be set on an instance. "
@@ -1323,11 +1368,11 @@ class BaseModel(metaclass=ModelMetaclass):
         if name.startswith("_"):
             # Not a field name (``__orig_class__`` set by ``Model[int](...)`` through typing's alias).
             _object_setattr(self, name, value)
-            return
-        if isinstance(getattr(cls, name, None), functools.cached_property):
+            return None
+        attr = getattr(cls, name, None)
+        if isinstance(attr, functools.cached_property):
             # A cached property's value is the instance's own, even on a frozen model.
-            self.__dict__[name] = value
-            return
+            return _SETATTR_HANDLERS["cached_property"]
         config = cls.model_config
         if config.get("frozen"):
             raise ValidationError(
@@ -1335,14 +1380,11 @@ class BaseModel(metaclass=ModelMetaclass):
             )
         field = cls.__ouroboros_fields__.get(name)
         if field is None:
-            attr = getattr(cls, name, None)
             if isinstance(attr, (property, ComputedFieldInfo)):
-                attr.__set__(self, value)
-                return
+                return lambda model, _name, val: attr.__set__(model, val)
             if config.get("extra") == "allow" and hasattr(cls, name):
                 # A class attribute (a method, a mixin's value): the instance's own value hides it.
-                _object_setattr(self, name, value)
-                return
+                return _SETATTR_HANDLERS["extra_known"]
             if config.get("extra") == "allow":
                 extra = _get_slot(self, "__ouroboros_extra__")
                 if extra is None:
@@ -1350,7 +1392,7 @@ class BaseModel(metaclass=ModelMetaclass):
                     _object_setattr(self, "__ouroboros_extra__", extra)
                 extra[name] = value
                 _own_fields_set(self).add(name)
-                return
+                return None
             if config.get("validate_assignment"):
                 raise ValidationError(
                     cls.__name__,
@@ -1370,10 +1412,8 @@ class BaseModel(metaclass=ModelMetaclass):
                 cls.__name__, [{"type": "frozen_field", "loc": (name,), "msg": "Field is frozen", "input": value}]
             )
         if config.get("validate_assignment"):
-            cls.__ouroboros_validator__.validate_assignment(self, name, value)
-            return
-        self.__dict__[name] = value
-        _own_fields_set(self).add(name)
+            return _SETATTR_HANDLERS["validate_assignment"]
+        return _SETATTR_HANDLERS["model_field"]
 
     def __delattr__(self, name: str) -> None:
         cls = type(self)

@@ -95,7 +95,7 @@ def _fraction(value: Any) -> Fraction:
         raise PydanticCustomError("fraction_parsing", "Input is not a valid fraction") from None
 
 
-def _ellipsis(value: Any) -> Any:
+def _ellipsis(value: Any, *_: Any) -> Any:
     if value is not Ellipsis:
         raise PydanticCustomError("ellipsis_error", "Input should be the 'Ellipsis' literal")
     return value
@@ -107,7 +107,7 @@ _COMPLEX_MESSAGE = (
 )
 
 
-def _complex(value: Any) -> complex:
+def _complex(value: Any, *_: Any) -> complex:
     """A complex number from a complex, a real number or the text ``complex()`` reads."""
     if isinstance(value, complex):
         return value
@@ -371,10 +371,20 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
             "json_schema_modes": {"validation": {"anyOf": [{"type": "number"}, text]}, "serialization": text},
         }
     if tp is type(...):
-        return {**_plain(_ellipsis), "json_schema_invalid": "core_schema.EllipsisSchema"}
+        return {
+            "type": "function",
+            "mode": "plain",
+            "func": _ellipsis,
+            "json_schema_invalid": "core_schema.EllipsisSchema",
+        }
     if tp is complex:
         # Strict mode takes only complex instances from Python (pydantic-core's `complex` schema).
-        return {**_plain(_complex), "strict_python": {"type": "is_instance", "cls": complex}}
+        return {
+            "type": "function",
+            "mode": "plain",
+            "func": _complex,
+            "strict_python": {"type": "is_instance", "cls": complex},
+        }
     if origin in (re.Pattern, typing.Pattern):
         kind = args[0] if args and args[0] in (str, bytes) else None
         return _plain(lambda v: _pattern(v, kind))
