@@ -6,8 +6,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyComplex, PyDate, PyDateTime, PyDelta, PyDict, PyFloat,
-    PyFrozenSet, PyInt, PyList, PySet, PyString, PyTime, PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyComplex, PyDate, PyDateAccess, PyDateTime, PyDelta,
+    PyDeltaAccess, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTime,
+    PyTimeAccess, PyTuple, PyType, PyTzInfoAccess,
 };
 
 use crate::json_out;
@@ -1140,6 +1141,8 @@ impl Serializer<'_> {
             json_out::write_str(out, &complex_text(c.real(), c.imag()));
         } else if let Some(n) = self.temporal.number(value)? {
             json_out::write_float(out, n);
+        } else if write_iso_exact(value, out)? {
+            // An exact datetime/date/time, written without calling `isoformat()`.
         } else if value.is_instance_of::<PyDateTime>() {
             let iso = value
                 .call_method0(pyo3::intern!(py, "isoformat"))?
@@ -1164,6 +1167,10 @@ impl Serializer<'_> {
                 out,
                 &json_out::duration_iso((days * 86_400 + secs) * 1_000_000 + micros),
             );
+        } else if value.get_type().is(uuid_cls(py)?) {
+            // Its 128-bit number as `8-4-4-4-12` hex digits, without `UUID.__str__`.
+            let n: u128 = value.getattr(pyo3::intern!(py, "int"))?.extract()?;
+            write_uuid(out, n);
         } else if value.is_instance(uuid_cls(py)?)? || value.is_instance(decimal_cls(py)?)? {
             json_out::write_str(out, &value.str()?.to_cow()?);
         } else if let Some(v) = self.enum_value(value)? {
@@ -1451,6 +1458,89 @@ fn dataclass_dict<'py>(value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, 
         out.set_item(&name, value.getattr(name.cast::<PyString>()?)?)?;
     }
     Ok(Some(out))
+}
+
+/// `value.isoformat()` as a JSON string for an exact `datetime`, `date` or `time` (subclasses may
+/// override `isoformat`), with `Z` for a zero UTC offset; false for any other value.
+fn write_iso_exact(value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<bool> {
+    use std::io::Write as _;
+    let (date, time, tz) = if let Ok(dt) = value.cast_exact::<PyDateTime>() {
+        let date = (dt.get_year(), dt.get_month(), dt.get_day());
+        let time = (
+            dt.get_hour(),
+            dt.get_minute(),
+            dt.get_second(),
+            dt.get_microsecond(),
+        );
+        (Some(date), Some(time), dt.get_tzinfo().is_some())
+    } else if let Ok(d) = value.cast_exact::<PyDate>() {
+        (
+            Some((d.get_year(), d.get_month(), d.get_day())),
+            None,
+            false,
+        )
+    } else if let Ok(t) = value.cast_exact::<PyTime>() {
+        let time = (
+            t.get_hour(),
+            t.get_minute(),
+            t.get_second(),
+            t.get_microsecond(),
+        );
+        (None, Some(time), t.get_tzinfo().is_some())
+    } else {
+        return Ok(false);
+    };
+    // The offset first: `utcoffset()` may raise, and nothing is written then. Pydantic writes
+    // it in whole minutes (`+01:00` for +1:00:30), from its whole seconds.
+    let offset = if tz {
+        let delta = value.call_method0(pyo3::intern!(value.py(), "utcoffset"))?;
+        match delta.cast::<PyDelta>() {
+            Ok(d) => Some(i64::from(d.get_days()) * 86_400 + i64::from(d.get_seconds())),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    out.push(b'"');
+    if let Some((year, month, day)) = date {
+        write!(out, "{year:04}-{month:02}-{day:02}")?;
+    }
+    if let Some((hour, minute, second, micro)) = time {
+        if date.is_some() {
+            out.push(b'T');
+        }
+        write!(out, "{hour:02}:{minute:02}:{second:02}")?;
+        if micro != 0 {
+            write!(out, ".{micro:06}")?;
+        }
+    }
+    match offset {
+        Some(0) => out.push(b'Z'),
+        Some(secs) => {
+            out.push(if secs < 0 { b'-' } else { b'+' });
+            let secs = secs.unsigned_abs();
+            write!(out, "{:02}:{:02}", secs / 3600, secs / 60 % 60)?;
+        }
+        None => {}
+    }
+    out.push(b'"');
+    Ok(true)
+}
+
+/// A UUID's text (`UUID.__str__`): 32 lowercase hex digits grouped 8-4-4-4-12, as a JSON string.
+fn write_uuid(out: &mut Vec<u8>, n: u128) {
+    let hex = format!("{n:032x}");
+    out.push(b'"');
+    for (i, part) in [(0, 8), (8, 12), (12, 16), (16, 20), (20, 32)]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(b'-');
+        }
+        out.extend_from_slice(&hex.as_bytes()[part.0..part.1]);
+    }
+    out.push(b'"');
 }
 
 /// A complex number as Pydantic writes it in JSON: `"1+2j"`, `"1.5-2j"`, `"2j"` (no real
