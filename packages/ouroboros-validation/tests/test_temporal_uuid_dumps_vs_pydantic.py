@@ -53,24 +53,17 @@ def dumps(lib: Any, tp: Any, value: Any) -> Any:
     )
 
 
-@pytest.mark.parametrize("value", DATETIMES, ids=str)
-def test_datetimes(value: dt.datetime) -> None:
-    assert dumps(ours, dt.datetime, value) == dumps(pydantic, dt.datetime, value)
+CASES = (
+    [(dt.datetime, v) for v in DATETIMES]
+    + [(dt.date, v) for v in DATES]
+    + [(dt.time, v) for v in TIMES]
+    + [(uuid.UUID, v) for v in UUIDS]
+)
 
 
-@pytest.mark.parametrize("value", DATES, ids=str)
-def test_dates(value: dt.date) -> None:
-    assert dumps(ours, dt.date, value) == dumps(pydantic, dt.date, value)
-
-
-@pytest.mark.parametrize("value", TIMES, ids=str)
-def test_times(value: dt.time) -> None:
-    assert dumps(ours, dt.time, value) == dumps(pydantic, dt.time, value)
-
-
-@pytest.mark.parametrize("value", UUIDS, ids=str)
-def test_uuids(value: uuid.UUID) -> None:
-    assert dumps(ours, uuid.UUID, value) == dumps(pydantic, uuid.UUID, value)
+@pytest.mark.parametrize(("tp", "value"), CASES, ids=[f"{tp.__name__}-{v}" for tp, v in CASES])
+def test_dumps_as_pydantic(tp: Any, value: Any) -> None:
+    assert dumps(ours, tp, value) == dumps(pydantic, tp, value)
 
 
 def test_a_timezone_whose_utcoffset_raises_is_an_error_not_a_partial_text() -> None:
