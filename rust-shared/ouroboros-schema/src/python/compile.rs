@@ -357,8 +357,17 @@ impl Compiler {
             && field_sers
                 .iter()
                 .all(|f| !f.exclude && f.serializer.is_none() && f.exclude_if.is_none());
+        // Every key `by_alias` writes is the field's name (the usual model).
+        let alias_free = field_sers.iter().all(|f| {
+            f.alias
+                .bind(py)
+                .as_any()
+                .eq(f.name.bind(py))
+                .unwrap_or(false)
+        });
         let ser = ModelSer {
             plain,
+            alias_free,
             fields: field_sers,
             computed,
             model_serializer: get(d, "model_serializer")?.map(Bound::unbind),

@@ -46,6 +46,9 @@ pub struct ModelSer {
     /// No excluded field, field serializer, computed field or extra: the
     /// fast path of `model_dump()` applies.
     pub plain: bool,
+    /// Every field's `by_alias` key is its name: `by_alias` changes nothing
+    /// (FastAPI's responses dump by alias), so the fast path applies to it too.
+    pub alias_free: bool,
 }
 
 /// The keyword options of `model_dump` / `model_dump_json`.
@@ -641,6 +644,31 @@ impl Serializer<'_> {
         Ok(dict.into_any())
     }
 
+    /// An exact `dict` written without include/exclude rules (the usual
+    /// returned dict): its entries in order, keys as `json_key` writes them,
+    /// without the per-key filter checks of the general branch.
+    fn plain_dict_to_json(
+        &self,
+        d: &Bound<'_, PyDict>,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
+        out.push(b'{');
+        for (n, (k, v)) in d.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            match k.cast_exact::<PyString>() {
+                Ok(key) => json_out::write_str(out, &key.to_cow()?),
+                Err(_) => json_out::write_str(out, &self.json_key(&k)?.to_cow()?),
+            }
+            out.push(b':');
+            self.write_json(&v, &None, &None, out, depth + 1)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
     /// `model_to_python` written as JSON.
     #[inline]
     fn model_to_json<'py>(
@@ -732,7 +760,7 @@ impl Serializer<'_> {
     /// No option and no per-field rule changes the output: every field is
     /// written under its name (the common `model_dump()` call).
     fn plain(&self, ms: &ModelSer) -> bool {
-        !self.opts.by_alias
+        (!self.opts.by_alias || ms.alias_free)
             && !self.opts.exclude_unset
             && !self.opts.exclude_defaults
             && !self.opts.exclude_none
@@ -1246,6 +1274,11 @@ impl Serializer<'_> {
             || value.is_none()
         {
             return self.write_scalar(value, out);
+        }
+        if include.is_none() && exclude.is_none() {
+            if let Ok(d) = value.cast_exact::<PyDict>() {
+                return self.plain_dict_to_json(d, out, depth);
+            }
         }
         if let Some(i) = self.model_index(value) {
             return self.model_to_json(value, &self.sers[i], include, exclude, out, depth);
