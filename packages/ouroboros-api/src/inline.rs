@@ -42,7 +42,9 @@ const CLOSED: u8 = 3;
 /// Who may run Python for one server: the loop's thread or the I/O thread.
 pub struct Gate {
     state: AtomicU8,
-    lock: Mutex<()>,
+    /// Whether the loop's thread waits in `shut_to` for a batch to end
+    /// (`leave` then wakes it; with nobody waiting, it makes no system call).
+    lock: Mutex<bool>,
     done: Condvar,
 }
 
@@ -56,7 +58,7 @@ impl Gate {
     pub fn new() -> Self {
         Self {
             state: AtomicU8::new(BUSY),
-            lock: Mutex::new(()),
+            lock: Mutex::new(false),
             done: Condvar::new(),
         }
     }
@@ -94,6 +96,7 @@ impl Gate {
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                     while self.state.load(Ordering::Acquire) == IO {
+                        *guard = true;
                         guard = self
                             .done
                             .wait(guard)
@@ -121,13 +124,18 @@ impl Gate {
     }
 
     fn leave(&self) {
-        let guard = self
+        let mut waiting = self
             .lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.state.store(IDLE, Ordering::Release);
-        drop(guard);
-        self.done.notify_all();
+        // `shut_to` sets the flag under this lock before it waits, so a
+        // waiter is never missed; without one, no futex wake-up per batch.
+        let wake = std::mem::replace(&mut *waiting, false);
+        drop(waiting);
+        if wake {
+            self.done.notify_all();
+        }
     }
 }
 

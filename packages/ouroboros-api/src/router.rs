@@ -253,7 +253,12 @@ fn is_urlencoded(headers: &HeaderMap) -> bool {
 }
 
 fn is_json(headers: &HeaderMap, lax: bool) -> bool {
-    match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    let value = headers.get(CONTENT_TYPE);
+    // The usual header, compared whole before any parsing.
+    if value.is_some_and(|v| v.as_bytes() == b"application/json") {
+        return true;
+    }
+    match value.and_then(|v| v.to_str().ok()) {
         None => lax,
         Some(ct) => {
             // Compared without case and without a lowercased copy.
