@@ -44,6 +44,20 @@ def _plain(func: Callable[[Any], Any]) -> dict[str, Any]:
     return {"type": "function", "mode": "plain", "func": lambda v, *_: func(v)}
 
 
+def _deque_input(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` (a deque's) whose input must be a collection of items, else ``deque_type``
+    (the list validator would say ``list_type``), as Pydantic reports it."""
+
+    def require(value: Any, *_: Any) -> Any:
+        if isinstance(value, (str, bytes, bytearray, collections.abc.Mapping)) or not isinstance(
+            value, collections.abc.Iterable
+        ):
+            raise PydanticCustomError("deque_type", "Input should be a valid deque")
+        return value
+
+    return {"type": "function", "mode": "before", "func": require, "schema": schema}
+
+
 def _mapping_of(schema: dict[str, Any], error_type: str, message: str) -> dict[str, Any]:
     """``schema`` (a dict's) whose input must be a mapping, else the class's own error type
     (``counter_type``, ``ordered_dict_type``), as Pydantic reports it."""
@@ -321,7 +335,7 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
         return _iterable(describe(args[0]) if args else None)
     if origin is collections.deque:
         return _strict_instance(
-            _after({"type": "list", "items": item(), "field_type": "Deque"}, collections.deque),
+            _deque_input(_after({"type": "list", "items": item(), "field_type": "Deque"}, collections.deque)),
             collections.deque,
             "deque_type",
             "Input should be a valid deque",
