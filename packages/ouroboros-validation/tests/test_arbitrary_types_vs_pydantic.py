@@ -7,8 +7,10 @@ Also `complex` and `type(...)`, which Pydantic supports and which used to pass a
 import decimal
 import fractions
 import json
+import re
+import typing
 from collections.abc import Callable
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, AnyStr, Optional
 
 import pydantic
 import pydantic_core
@@ -283,3 +285,33 @@ def test_ellipsis_type_as_pydantic() -> None:
         return ok, errors, schema_error
 
     assert run(ours) == run(pydantic)
+
+
+@pytest.mark.parametrize(
+    "tp",
+    [re.Pattern[int], re.Pattern[Any], re.Pattern[AnyStr], typing.Pattern[str], re.Pattern[bytes], re.Pattern],
+    ids=repr,
+)
+def test_pattern_parameters_as_pydantic(tp: Any) -> None:
+    assert outcome(lambda: adapter(ours, tp)) == outcome(lambda: adapter(pydantic, tp))
+
+
+def test_a_hook_asking_for_its_own_class_schema_gets_pydantic_s_error() -> None:
+    def run(lib: Any, allowed: bool) -> Any:
+        seen: list[str] = []
+
+        class Custom:
+            @classmethod
+            def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+                try:
+                    return handler(source)
+                except lib.PydanticSchemaGenerationError as exc:
+                    seen.append(exc.code)
+                    return core_schema_of(lib).no_info_plain_validator_function(lambda v: v)
+
+        config = lib.ConfigDict(arbitrary_types_allowed=allowed)
+        ta = lib.TypeAdapter(Custom, config=config)
+        return seen, ta.validate_python(Custom()).__class__.__name__
+
+    assert run(ours, False) == run(pydantic, False) == (["schema-for-unknown-type"], "Custom")
+    assert run(ours, True) == run(pydantic, True)

@@ -648,7 +648,12 @@ def _from_core_schema_hook(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
             for base in getattr(origin, "__mro__", ())[1:]:
                 if base in _SIMPLE:
                     return {"type": _SIMPLE[base]}
-            return {"type": "is_instance", "cls": origin} if isinstance(origin, type) else {"type": "any"}
+            if not isinstance(origin, type):
+                return {"type": "any"}
+            if not ctx.arbitrary_types_allowed:
+                # `handler(source)` of a class with no schema of its own: Pydantic's error.
+                raise unknown_type_error(tp)
+            return {"type": "is_instance", "cls": origin}
         return describe_type(source, ctx)
 
     core = tp.__get_pydantic_core_schema__(tp, GetCoreSchemaHandler(without_hook, ctx))

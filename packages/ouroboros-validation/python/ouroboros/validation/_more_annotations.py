@@ -400,6 +400,10 @@ def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[st
             "strict_python": {"type": "is_instance", "cls": complex},
         }
     if origin in (re.Pattern, typing.Pattern):
+        if args and args[0] not in (str, bytes):
+            from ouroboros.validation.errors import PydanticSchemaGenerationError
+
+            raise PydanticSchemaGenerationError(f"Unable to generate pydantic-core schema for {tp!r}.")
         kind = args[0] if args and args[0] in (str, bytes) else None
         return _plain(lambda v: _pattern(v, kind))
     if getattr(tp, "__module__", None) == "zoneinfo" and getattr(tp, "__name__", "") == "ZoneInfo":
