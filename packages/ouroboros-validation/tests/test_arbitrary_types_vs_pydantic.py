@@ -315,3 +315,44 @@ def test_a_hook_asking_for_its_own_class_schema_gets_pydantic_s_error() -> None:
 
     assert run(ours, False) == run(pydantic, False) == (["schema-for-unknown-type"], "Custom")
     assert run(ours, True) == run(pydantic, True)
+
+
+def test_a_hook_on_a_named_tuple_or_typed_dict_gets_its_fields_schema() -> None:
+    def run(lib: Any) -> Any:
+        class Point(typing.NamedTuple):
+            x: int
+            y: int
+
+        class Hooked(Point):
+            @classmethod
+            def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+                return handler(source)
+
+        class Row(TypedDict):
+            a: int
+
+        class HookedRow(Row):
+            @classmethod
+            def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+                return handler(source)
+
+        point = lib.TypeAdapter(Hooked).validate_python(("1", 2))
+        row = lib.TypeAdapter(HookedRow).validate_python({"a": "3"})
+        return tuple(point), row
+
+    assert run(ours) == run(pydantic)
+
+
+def test_path_like_parametrized_as_pydantic() -> None:
+    import os
+    import pathlib
+
+    def run(lib: Any) -> Any:
+        class M(lib.BaseModel):
+            s: os.PathLike[str]
+            b: os.PathLike[Any]
+
+        m = M(s="/a/b", b=pathlib.Path("/c"))
+        return m.s, m.b, m.model_dump_json()
+
+    assert run(ours) == run(pydantic)

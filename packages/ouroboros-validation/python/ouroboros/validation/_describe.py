@@ -650,6 +650,10 @@ def _from_core_schema_hook(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
                     return {"type": _SIMPLE[base]}
             if not isinstance(origin, type):
                 return {"type": "any"}
+            structural = _structural_schema(tp, ctx)
+            if structural is not None:
+                # A NamedTuple, TypedDict or dataclass: its fields, as Pydantic's handler gives.
+                return structural
             if not ctx.arbitrary_types_allowed:
                 # `handler(source)` of a class with no schema of its own: Pydantic's error.
                 raise unknown_type_error(tp)
@@ -658,6 +662,25 @@ def _from_core_schema_hook(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
 
     core = tp.__get_pydantic_core_schema__(tp, GetCoreSchemaHandler(without_hook, ctx))
     return _with_json_hook(to_description(core), tp, core)
+
+
+def _structural_schema(tp: Any, ctx: DescribeContext) -> dict[str, Any] | None:
+    """The schema of a NamedTuple, TypedDict or standard-library dataclass from its fields
+    (what ``handler(source)`` gives inside the class's own ``__get_pydantic_core_schema__``)."""
+    from ouroboros.validation._typeddict import describe_typed_dict, is_typed_dict
+
+    origin = typing.get_origin(tp) or tp
+    if _is_named_tuple(origin):
+        from ouroboros.validation._more_annotations import describe_more
+
+        return describe_more(tp, ctx.describe)
+    if is_typed_dict(tp):
+        return describe_typed_dict(tp, ctx)
+    if isinstance(origin, type) and dataclasses.is_dataclass(origin) and not is_pydantic_dataclass(origin):
+        from ouroboros.validation.dataclasses import stdlib_dataclass_schema
+
+        return stdlib_dataclass_schema(origin)
+    return None
 
 
 def _marker_schema(item: Any, source: Any, current: dict[str, Any], ctx: DescribeContext) -> dict[str, Any]:
@@ -1100,11 +1123,13 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         return dict(IP_SCHEMAS[tp])
     if is_pydantic_dataclass(tp):
         return tp.__ouroboros_dataclass_schema__()
-    if _member(tp, _PATHS):
+    if _member(tp, _PATHS) or typing.get_origin(tp) is os.PathLike:
         from ouroboros.validation._more_types import PATH_SCHEMA
 
-        # Strict mode takes only instances of the annotated path type from Python.
-        return {**PATH_SCHEMA, "strict_python": {"type": "is_instance", "cls": tp}}
+        # Strict mode takes only instances of the annotated path type from Python
+        # (`os.PathLike[str]`: of `os.PathLike`).
+        cls = typing.get_origin(tp) or tp
+        return {**PATH_SCHEMA, "strict_python": {"type": "is_instance", "cls": cls}}
     custom = getattr(tp, "__ouroboros_type_schema__", None)
     if isinstance(custom, dict):
         return dict(custom)
