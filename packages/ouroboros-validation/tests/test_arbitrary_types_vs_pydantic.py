@@ -356,3 +356,14 @@ def test_path_like_parametrized_as_pydantic() -> None:
         return m.s, m.b, m.model_dump_json()
 
     assert run(ours) == run(pydantic)
+
+
+def test_an_instance_as_a_type_is_refused_or_allowed_with_a_warning() -> None:
+    def run(lib: Any) -> Any:
+        refused = outcome(lambda: lib.TypeAdapter(Thing()))[:2]
+        with pytest.warns(lib.warnings.ArbitraryTypeWarning, match="is not a Python type"):
+            ta = lib.TypeAdapter(Thing(), config=lib.ConfigDict(arbitrary_types_allowed=True))
+        value = object()
+        return refused, ta.validate_python(value) is value
+
+    assert run(ours) == run(pydantic) == (("PydanticSchemaGenerationError", "schema-for-unknown-type"), True)

@@ -1255,7 +1255,21 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
         if ctx.arbitrary_types_allowed:
             return {"type": "is_instance", "cls": tp if isinstance(tp, type) else origin}
         raise unknown_type_error(tp)
-    raise TypeError(f"cannot validate values of type {tp!r}")
+    if ctx.arbitrary_types_allowed:
+        # Not a class at all (an instance): nothing to check the input against (Pydantic).
+        import warnings
+
+        from ouroboros.validation.warnings import ArbitraryTypeWarning
+
+        warnings.warn(
+            f"{tp!r} is not a Python type (it may be an instance of an object), Pydantic will allow any object "
+            "with no validation since we cannot even enforce that the input is an instance of the given type. "
+            "To get rid of this error wrap the type with `pydantic.SkipValidation`.",
+            ArbitraryTypeWarning,
+            stacklevel=2,
+        )
+        return {"type": "any"}
+    raise unknown_type_error(tp)
 
 
 def _uses_unknown(schema: Any) -> bool:
