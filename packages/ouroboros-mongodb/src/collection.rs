@@ -6,6 +6,8 @@
 //! serialisation of inserted batches, the network round trip and cursor
 //! reads. Results become Python objects when the awaitable completes.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use bson::{doc, Bson, Document, RawDocumentBuf};
 use futures::TryStreamExt;
 use mongodb::action::Action;
@@ -896,6 +898,25 @@ fn pipeline_docs(pipeline: &Bound<'_, PyAny>) -> PyResult<Vec<Document>> {
 
 /// Documents per `insert` command, also bounded by [`INSERT_BATCH_BYTES`].
 const INSERT_BATCH_DOCS: usize = 10_000;
+
+/// The documents-per-command bound in force: [`INSERT_BATCH_DOCS`] unless a
+/// test lowered it with [`_set_insert_batch_docs`].
+static INSERT_BATCH_DOCS_NOW: AtomicUsize = AtomicUsize::new(INSERT_BATCH_DOCS);
+
+/// Test hook: bound `insert` commands to `docs` documents (1 to 10,000) so
+/// the several-command path of `insert_many` runs with a few documents;
+/// returns the previous bound.
+#[pyfunction]
+pub fn _set_insert_batch_docs(docs: usize) -> PyResult<usize> {
+    if !(1..=INSERT_BATCH_DOCS).contains(&docs) {
+        return Err(ouroboros_common::Error::invalid_argument(
+            "docs",
+            format!("documents per insert command are 1 to {INSERT_BATCH_DOCS}; got {docs}"),
+        )
+        .into());
+    }
+    Ok(INSERT_BATCH_DOCS_NOW.swap(docs, Ordering::Relaxed))
+}
 /// Well under the server's 16 MiB command limit.
 const INSERT_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
@@ -904,12 +925,14 @@ const INSERT_BATCH_BYTES: usize = 8 * 1024 * 1024;
 const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 
 /// The `{insert, ordered, documents: [...]}` commands of an `insert_many`,
-/// each chunk bounded by [`INSERT_BATCH_DOCS`] and [`INSERT_BATCH_BYTES`]:
+/// each chunk bounded by [`INSERT_BATCH_DOCS_NOW`] and [`INSERT_BATCH_BYTES`]:
 /// every document is encoded straight into its place in the command that
 /// is sent (no buffer per document, no second copy on the runtime).
 struct InsertCommands {
     name: String,
     ordered: bool,
+    /// Documents per command.
+    max_docs: usize,
     /// Finished commands, each with its number of documents.
     done: Vec<(Vec<u8>, usize)>,
     /// The command being filled, its documents and their bytes.
@@ -927,6 +950,7 @@ impl InsertCommands {
         Self {
             name,
             ordered,
+            max_docs: INSERT_BATCH_DOCS_NOW.load(Ordering::Relaxed),
             done: Vec::new(),
             buf: Vec::new(),
             docs: 0,
@@ -999,7 +1023,7 @@ impl InsertCommands {
             )));
         }
         if self.docs > 0
-            && (self.docs >= INSERT_BATCH_DOCS || self.doc_bytes + len > INSERT_BATCH_BYTES)
+            && (self.docs >= self.max_docs || self.doc_bytes + len > INSERT_BATCH_BYTES)
         {
             // The document opens the next command: move it there.
             let doc = self.buf[doc_at..].to_vec();

@@ -42,6 +42,7 @@ fn _mongodb(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cursor::Cursor>()?;
     m.add_class::<session::Session>()?;
     m.add_function(wrap_pyfunction!(client::connect, m)?)?;
+    m.add_function(wrap_pyfunction!(collection::_set_insert_batch_docs, m)?)?;
     m.add_function(wrap_pyfunction!(bson_py::encode_document, m)?)?;
     m.add_function(wrap_pyfunction!(bson_py::decode_document, m)?)?;
     Ok(())

@@ -122,30 +122,55 @@ async def test_unordered_insert_many_writes_the_rest(conn):
     assert sorted(p.name for p in await Product.find_all().to_list()) == ["a", "c"]
 
 
-async def test_insert_many_over_several_commands_reports_global_indexes(conn):
-    # 10,000 documents per insert command: a duplicate in the second command
-    # is reported at its index in the whole batch, and unordered the rest of
-    # both commands is written.
+@pytest.fixture
+def small_insert_commands():
+    """insert_many bounded to 4 documents per command (the real bound is 10,000),
+    so the several-command path runs with a few documents."""
+    from ouroboros.mongodb import _mongodb
+
+    previous = _mongodb._set_insert_batch_docs(4)
+    assert previous == 10_000
+    yield
+    _mongodb._set_insert_batch_docs(previous)
+
+
+async def test_insert_batch_bound_is_checked():
+    from ouroboros.mongodb import _mongodb
+
+    for bad in (0, 10_001):
+        with pytest.raises(InvalidArgumentError, match="1 to 10000"):
+            _mongodb._set_insert_batch_docs(bad)
+    with pytest.raises(OverflowError):
+        _mongodb._set_insert_batch_docs(-1)
+
+
+async def test_insert_many_over_several_commands_reports_global_indexes(conn, small_insert_commands):
+    # Commands of 4 documents: 0-3, 4-7, 8-10. Duplicates in the second and
+    # third commands are reported at their index in the whole batch, and
+    # unordered the rest of every command is written.
     from ouroboros.mongodb import BulkWriteError
 
     coll = conn.collection("chunked")
     await coll.create_index({"k": 1}, {"unique": True})
-    docs = [{"k": i} for i in range(10_005)]
-    docs[10_002] = {"k": 5}
+    docs = [{"k": i} for i in range(11)]
+    docs[6] = {"k": 1}
+    docs[9] = {"k": 2}
     with pytest.raises(BulkWriteError) as info:
         await coll.insert_many(docs, ordered=False)
     err = info.value
-    assert [(e["index"], e["code"]) for e in err.details["writeErrors"]] == [(10_002, 11000)]
-    assert err.details["nInserted"] == 10_004
-    assert len(err.inserted_ids) == 10_004
-    assert await coll.count_documents({}) == 10_004
-    # Ordered: nothing after the failure is sent.
+    assert [(e["index"], e["code"]) for e in err.details["writeErrors"]] == [(6, 11000), (9, 11000)]
+    assert err.details["nInserted"] == 9
+    stored = {d["k"]: d["_id"] for d in await coll.find_to_list({})}
+    assert sorted(stored) == [0, 1, 2, 3, 4, 5, 7, 8, 10]
+    assert err.inserted_ids == [stored[k] for k in [0, 1, 2, 3, 4, 5, 7, 8, 10]]
+    # Ordered: nothing after the failure is sent (the third command neither).
     await coll.delete_many({})
     with pytest.raises(BulkWriteError) as info:
         await coll.insert_many(docs, ordered=True)
-    assert info.value.details["writeErrors"][0]["index"] == 10_002
-    assert len(info.value.inserted_ids) == 10_002
-    assert await coll.count_documents({}) == 10_002
+    assert [e["index"] for e in info.value.details["writeErrors"]] == [6]
+    stored = {d["k"]: d["_id"] for d in await coll.find_to_list({})}
+    assert sorted(stored) == [0, 1, 2, 3, 4, 5]
+    assert info.value.inserted_ids == [stored[k] for k in range(6)]
 
 
 async def test_insert_many_documents_of_mixed_sizes_round_trip(conn):
