@@ -183,7 +183,7 @@ impl ListValidator {
                     match self.item.validate(py, &Inp::Py(item), st) {
                         Ok(v) => out_list.append(v)?,
                         Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, LocItem::Index(i))?,
+                        Err(e) => errors.push(py, e, LocItem::Index(i))?,
                     }
                 }
                 if !errors.is_empty() {
@@ -298,7 +298,7 @@ impl ListValidator {
                     out.push(v);
                 }
                 Err(e) if is_omit(py, &e) => {}
-                Err(e) => errors.push(e, LocItem::Index(i))?,
+                Err(e) => errors.push(py, e, LocItem::Index(i))?,
             }
         }
         Ok(())
@@ -351,7 +351,7 @@ impl ListValidator {
                 Ok(v) if v.is(&item) => {}
                 Ok(v) => list.set_item(i, v)?,
                 Err(e) if is_omit(py, &e) => omitted.push(i),
-                Err(e) => errors.push(e, LocItem::Index(i))?,
+                Err(e) => errors.push(py, e, LocItem::Index(i))?,
             }
         }
         if !errors.is_empty() {
@@ -428,16 +428,19 @@ impl TupleValidator {
             };
             match v.validate(py, item, st) {
                 Ok(v) => out.push(v),
-                Err(e) => errors.push(e, LocItem::Index(i))?,
+                Err(e) => errors.push(py, e, LocItem::Index(i))?,
             }
         }
         for i in items.len()..self.items.len() {
-            errors.push_line(super::error::LineError {
-                kind: ErrorType::Missing,
-                loc: smallvec::smallvec![LocItem::Index(i)],
-                input: inp.to_py(py)?.unbind(),
-                ctx_py: None,
-            });
+            errors.push_line(
+                py,
+                super::error::LineError {
+                    kind: ErrorType::Missing,
+                    loc: smallvec::smallvec![LocItem::Index(i)],
+                    input: inp.to_py(py)?.unbind(),
+                    ctx_py: None,
+                },
+            );
         }
         let out = errors.into_result(out)?;
         self.len
@@ -521,14 +524,14 @@ impl DictValidator {
                 Ok(key) => Some(key),
                 Err(e) => {
                     let e = e.with_outer(&LocItem::Key("[key]".into()));
-                    errors.push(e, loc.clone())?;
+                    errors.push(py, e, loc.clone())?;
                     None
                 }
             };
             let value = match self.values.validate(py, v, st) {
                 Ok(value) => Some(value),
                 Err(e) => {
-                    errors.push(e, loc.clone())?;
+                    errors.push(py, e, loc.clone())?;
                     None
                 }
             };

@@ -53,23 +53,25 @@ impl ValError {
             Ok(v) => v.unbind(),
             Err(e) => return Self::Py(Box::new(e)),
         };
-        Self::Lines(vec![LineError {
-            kind,
-            loc: Loc::new(),
-            input,
-            ctx_py: None,
-        }])
+        Self::one_line(py, kind, input)
     }
 
     /// One error about a Python value.
     #[must_use]
     pub fn new_py(kind: ErrorType, input: &Bound<'_, PyAny>) -> Self {
-        Self::Lines(vec![LineError {
+        Self::one_line(input.py(), kind, input.clone().unbind())
+    }
+
+    /// A one-line list, in a spare list when there is one (see [`spare`]).
+    fn one_line(py: Python<'_>, kind: ErrorType, input: Py<PyAny>) -> Self {
+        let mut lines = spare::take_one(py);
+        lines.push(LineError {
             kind,
             loc: Loc::new(),
-            input: input.clone().unbind(),
+            input,
             ctx_py: None,
-        }])
+        });
+        Self::Lines(lines)
     }
 
     /// Prefix every line's location with `item` (called on the way out).
@@ -90,7 +92,7 @@ pub struct Errors(pub Vec<LineError>);
 
 impl Errors {
     /// Keep the lines of `err` under `item`; a Python exception aborts.
-    pub fn push(&mut self, err: ValError, item: LocItem) -> PyResult<()> {
+    pub fn push(&mut self, py: Python<'_>, err: ValError, item: LocItem) -> PyResult<()> {
         match err {
             ValError::Lines(mut lines) => {
                 if let Some((last, rest)) = lines.split_last_mut() {
@@ -103,10 +105,12 @@ impl Errors {
                 if self.0.is_empty() {
                     // The first failing item: its lines become the collection
                     // (no allocation, no copy; most failures have one line).
-                    self.0 = lines;
+                    let empty = std::mem::replace(&mut self.0, lines);
+                    spare::put(py, empty);
                 } else {
-                    self.reserve(lines.len());
+                    self.reserve(py, lines.len());
                     self.0.append(&mut lines);
+                    spare::put(py, lines);
                 }
                 Ok(())
             }
@@ -114,9 +118,30 @@ impl Errors {
         }
     }
 
+    /// One error about `input` under `item` (a field's own failure, recorded
+    /// here without a one-line list of its own).
+    #[inline]
+    pub fn push_kind(
+        &mut self,
+        py: Python<'_>,
+        kind: ErrorType,
+        item: LocItem,
+        input: &Inp<'_, '_>,
+    ) -> PyResult<()> {
+        let input = input.to_py(py)?.unbind();
+        self.reserve(py, 1);
+        self.0.push(LineError {
+            kind,
+            loc: smallvec::smallvec![item],
+            input,
+            ctx_py: None,
+        });
+        Ok(())
+    }
+
     /// Add one line made here (a missing field, a forbidden extra key).
-    pub fn push_line(&mut self, line: LineError) {
-        self.reserve(1);
+    pub fn push_line(&mut self, py: Python<'_>, line: LineError) {
+        self.reserve(py, 1);
         self.0.push(line);
     }
 
@@ -124,22 +149,24 @@ impl Errors {
     /// then doubles, always into a fresh block with the lines moved over:
     /// growing a block in place (`realloc`) is served by glibc outside its
     /// per-thread cache, about 40 ns, a tenth of a failing `model_validate`;
-    /// a fresh block of at most ~1 KiB comes from that cache.
+    /// a fresh block of at most ~1 KiB comes from that cache, or from the
+    /// spare block of an earlier failure (see [`spare`]).
     #[inline]
-    fn reserve(&mut self, more: usize) {
+    fn reserve(&mut self, py: Python<'_>, more: usize) {
         if self.0.capacity() - self.0.len() < more {
-            self.grow(more);
+            self.grow(py, more);
         }
     }
 
     #[cold]
-    fn grow(&mut self, more: usize) {
-        const CACHED_BLOCK: usize = 1000;
-        let room = (CACHED_BLOCK / std::mem::size_of::<LineError>()).max(4);
+    fn grow(&mut self, py: Python<'_>, more: usize) {
         let len = self.0.len();
-        let mut grown = Vec::with_capacity((len + more).max(len * 2).max(room));
+        let wanted = (len + more).max(len * 2).max(spare::BLOCK_LINES);
+        let mut grown =
+            spare::take_block(py, len + more).unwrap_or_else(|| Vec::with_capacity(wanted));
         grown.append(&mut self.0);
-        self.0 = grown;
+        let old = std::mem::replace(&mut self.0, grown);
+        spare::put(py, old);
     }
 
     #[must_use]
@@ -153,6 +180,143 @@ impl Errors {
         } else {
             Err(ValError::Lines(self.0))
         }
+    }
+}
+
+/// Empty line lists kept for the next errors instead of being freed.
+///
+/// A failing field makes a one-line list that the enclosing model or list
+/// then moves into its own collection; a failing validation's collection
+/// lives as long as its `ValidationError`. Handing those emptied lists back
+/// here, and taking them again for the next error, saves a `malloc` and a
+/// `free` per error (about a tenth of a failing `model_validate`). At most
+/// [`ONE_SLOTS`] one-line lists and [`BLOCK_SLOTS`] blocks of at most [`MAX_BLOCK_LINES`]
+/// lines are kept, whatever the number of errors.
+///
+/// The store is one static, reached only through a [`Python`] token: the
+/// interpreter lock serialises every access (the extension modules built on
+/// this crate keep the lock: none declares `gil_used = false`, so even a
+/// free-threaded interpreter turns it back on when it imports them). Inside
+/// the store nothing but empty `Vec`s are moved, so no Python code (a
+/// `__del__`) can run and reach it again while it is borrowed.
+pub(crate) mod spare {
+    use std::cell::UnsafeCell;
+
+    use pyo3::Python;
+
+    use super::LineError;
+
+    /// One-line lists kept.
+    pub const ONE_SLOTS: usize = 8;
+    /// Lines of the first collection block: about 1 KiB, served by glibc's
+    /// per-thread cache when it has to be allocated.
+    pub const BLOCK_LINES: usize = {
+        let lines = 1000 / std::mem::size_of::<LineError>();
+        if lines < 4 {
+            4
+        } else {
+            lines
+        }
+    };
+    /// A larger emptied collection is freed, not kept.
+    pub const MAX_BLOCK_LINES: usize = 64;
+
+    /// Collection blocks kept.
+    pub const BLOCK_SLOTS: usize = 4;
+
+    struct Store {
+        n_one: usize,
+        one: [Vec<LineError>; ONE_SLOTS],
+        n_block: usize,
+        block: [Vec<LineError>; BLOCK_SLOTS],
+    }
+
+    struct Locked(UnsafeCell<Store>);
+
+    // SAFETY: reached only through `with`, which takes a `Python` token: the
+    // interpreter lock is held and serialises all threads (see the module doc).
+    unsafe impl Sync for Locked {}
+
+    static STORE: Locked = Locked(UnsafeCell::new(Store {
+        n_one: 0,
+        one: [const { Vec::new() }; ONE_SLOTS],
+        n_block: 0,
+        block: [const { Vec::new() }; BLOCK_SLOTS],
+    }));
+
+    #[inline]
+    fn with<R>(_py: Python<'_>, f: impl FnOnce(&mut Store) -> R) -> R {
+        // SAFETY: the lock is held (the token) and `f` only moves empty
+        // vectors, so this is the only reference to the store while it lives.
+        f(unsafe { &mut *STORE.0.get() })
+    }
+
+    /// Move a kept list out of `slots[..*n]` (its last one), if any.
+    #[inline]
+    fn pop(n: &mut usize, slots: &mut [Vec<LineError>]) -> Option<Vec<LineError>> {
+        let i = n.checked_sub(1)?;
+        *n = i;
+        // A slot past `n` holds an empty, unallocated list: nothing to free.
+        slots.get_mut(i).map(std::mem::take)
+    }
+
+    /// Keep `lines` in `slots` if there is room, else hand it back.
+    #[inline]
+    fn keep(
+        n: &mut usize,
+        slots: &mut [Vec<LineError>],
+        lines: Vec<LineError>,
+    ) -> Option<Vec<LineError>> {
+        match slots.get_mut(*n) {
+            Some(slot) => {
+                // The slot held an unallocated list (taken before): nothing to drop.
+                std::mem::forget(std::mem::replace(slot, lines));
+                *n += 1;
+                None
+            }
+            None => Some(lines),
+        }
+    }
+
+    /// An empty list with room for one line.
+    #[inline]
+    pub fn take_one(py: Python<'_>) -> Vec<LineError> {
+        with(py, |s| pop(&mut s.n_one, &mut s.one)).unwrap_or_else(|| Vec::with_capacity(1))
+    }
+
+    /// A kept block, if there is one with room for `lines`.
+    #[inline]
+    pub fn take_block(py: Python<'_>, lines: usize) -> Option<Vec<LineError>> {
+        with(py, |s| {
+            let last = s.n_block.checked_sub(1)?;
+            if s.block[last].capacity() >= lines {
+                pop(&mut s.n_block, &mut s.block)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Keep an emptied list for later (or free it when there is no room).
+    #[inline]
+    pub fn put(py: Python<'_>, mut lines: Vec<LineError>) {
+        if !lines.is_empty() {
+            // Dropped out of the store: their inputs' release may run Python.
+            lines.clear();
+        }
+        let cap = lines.capacity();
+        if cap == 0 || cap > MAX_BLOCK_LINES {
+            return;
+        }
+        let refused = with(py, |s| {
+            if cap == 1 {
+                keep(&mut s.n_one, &mut s.one, lines)
+            } else {
+                keep(&mut s.n_block, &mut s.block, lines)
+            }
+        });
+        // Freed out of the store (no Python code runs: the list is empty).
+        drop(refused);
     }
 }
 
@@ -215,6 +379,14 @@ pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<
 #[pyclass(module = "ouroboros_schema", frozen, name = "LineErrors")]
 pub struct LazyLineErrors {
     lines: Vec<LineError>,
+}
+
+impl Drop for LazyLineErrors {
+    /// The emptied collection goes back to [`spare`] for the next failure.
+    fn drop(&mut self) {
+        let lines = std::mem::take(&mut self.lines);
+        Python::attach(|py| spare::put(py, lines));
+    }
 }
 
 #[pymethods]

@@ -80,7 +80,7 @@ pub fn value<'py>(
                     }
                     Err(e) if super::error::is_omit(py, &e) => {}
                     Err(e) => {
-                        if let Err(e) = errors.push(e, LocItem::Index(index)) {
+                        if let Err(e) = errors.push(py, e, LocItem::Index(index)) {
                             st.depth -= 1;
                             return Ok(Err(e.into()));
                         }
@@ -206,7 +206,8 @@ fn object<'py>(
                         // `PydanticOmit` from a field validator: the field is left out.
                         Err(e) if super::error::is_omit(py, &e) => {}
                         Err(e) => {
-                            if let Err(e) = errors.push(e, LocItem::Key(field.lookup[j].1.clone()))
+                            if let Err(e) =
+                                errors.push(py, e, LocItem::Key(field.lookup[j].1.clone()))
                             {
                                 return Ok(Err(e.into()));
                             }

@@ -14,7 +14,7 @@ use crate::errors::{ErrorType, LocItem};
 
 use super::error::{from_user_exception, is_omit, Errors, LineError, Loc, ValError, ValResult};
 use super::input::Inp;
-use super::validator::{State, Validator};
+use super::validator::{FieldError, State, Validator};
 
 /// Attribute holding the set of field names given explicitly.
 pub const FIELDS_SET_ATTR: &str = "__ouroboros_fields_set__";
@@ -94,7 +94,7 @@ impl Field {
         }
         match self.validator.validate(py, &Inp::Py(value), st) {
             Ok(v) => dict.set_item(self.name.bind(py), v),
-            Err(e) => errors.push(e, LocItem::Key(self.name_str.as_str().into())),
+            Err(e) => errors.push(py, e, LocItem::Key(self.name_str.as_str().into())),
         }
     }
 }
@@ -521,7 +521,7 @@ impl ModelValidator {
                     None => out.dict.set_item(&k, raw)?,
                     Some(v) => match v.validate(py, &Inp::Py(raw), st) {
                         Ok(value) => out.dict.set_item(&k, value)?,
-                        Err(e) => errors.push(e, LocItem::Key(key.as_str().into()))?,
+                        Err(e) => errors.push(py, e, LocItem::Key(key.as_str().into()))?,
                     },
                 }
             }
@@ -743,7 +743,7 @@ impl ModelValidator {
                             .into())
                         }
                         Err(e) => {
-                            errors.push(e, loc.clone())?;
+                            errors.push(py, e, loc.clone())?;
                             continue;
                         }
                     },
@@ -753,7 +753,7 @@ impl ModelValidator {
                     Some(values) => match values.validate(py, &Inp::Py(v), st) {
                         Ok(value) => value,
                         Err(e) => {
-                            errors.push(e, loc.clone())?;
+                            errors.push(py, e, loc.clone())?;
                             continue;
                         }
                     },
@@ -793,17 +793,21 @@ impl ModelValidator {
                             && !dict.contains(f.name.bind(py)).unwrap_or(true)
                     });
                 if incomplete {
-                    errors.push_line(LineError {
-                        kind: ErrorType::Custom {
-                            kind: "default_factory_not_called".into(),
-                            message: "The default factory uses validated data, but at least one \
+                    errors.push_line(
+                        py,
+                        LineError {
+                            kind: ErrorType::Custom {
+                                kind: "default_factory_not_called".into(),
+                                message:
+                                    "The default factory uses validated data, but at least one \
                                       validation error occurred"
-                                .into(),
+                                        .into(),
+                            },
+                            loc: smallvec::smallvec![LocItem::Key(field.name_str.as_str().into())],
+                            input: undefined(py)?.unbind(),
+                            ctx_py: None,
                         },
-                        loc: smallvec::smallvec![LocItem::Key(field.name_str.as_str().into())],
-                        input: undefined(py)?.unbind(),
-                        ctx_py: None,
-                    });
+                    );
                     return Ok(true);
                 }
             }
@@ -957,12 +961,15 @@ impl ModelValidator {
                             Some(i) => slots[i] = Some((v, k.as_ref())),
                             None => match self.extra {
                                 ExtraBehavior::Ignore => {}
-                                ExtraBehavior::Forbid => errors.push_line(LineError {
-                                    kind: ErrorType::ExtraForbidden,
-                                    loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
-                                    input: super::input::json_to_py(py, v)?.unbind(),
-                                    ctx_py: None,
-                                }),
+                                ExtraBehavior::Forbid => errors.push_line(
+                                    py,
+                                    LineError {
+                                        kind: ErrorType::ExtraForbidden,
+                                        loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
+                                        input: super::input::json_to_py(py, v)?.unbind(),
+                                        ctx_py: None,
+                                    },
+                                ),
                                 ExtraBehavior::Allow => {
                                     extra
                                         .get_or_insert_with(|| PyDict::new(py))
@@ -982,7 +989,7 @@ impl ModelValidator {
                                 }
                                 // `PydanticOmit` from a field validator: the field is left out.
                                 Err(e) if is_omit(py, &e) => {}
-                                Err(e) => errors.push(e, LocItem::Key(key.into()))?,
+                                Err(e) => errors.push(py, e, LocItem::Key(key.into()))?,
                             },
                             None => {
                                 if !self.fill_default(py, i, &dict, st, &mut errors)? {
@@ -993,7 +1000,7 @@ impl ModelValidator {
                                         whole = Some(w.clone());
                                         w
                                     };
-                                    errors.push_line(Self::missing_line(field, &w));
+                                    errors.push_line(py, Self::missing_line(field, &w));
                                 }
                             }
                         }
@@ -1106,19 +1113,25 @@ impl ModelValidator {
             match found {
                 Some((v, key_str)) => {
                     used += 1;
-                    match field.validator.validate(py, &Inp::Py(v), st) {
+                    let inp = Inp::Py(v);
+                    match field.validator.validate_field(py, &inp, st) {
                         Ok(value) => {
                             dict.set_item(field.name.bind(py), value)?;
                             fields_set.set(i);
                         }
+                        Err(FieldError::Kind(kind)) => {
+                            errors.push_kind(py, kind, LocItem::Key(key_str.clone()), &inp)?;
+                        }
                         // `PydanticOmit` from a field validator: the field is left out.
-                        Err(e) if is_omit(py, &e) => {}
-                        Err(e) => errors.push(e, LocItem::Key(key_str.clone()))?,
+                        Err(FieldError::Val(e)) if is_omit(py, &e) => {}
+                        Err(FieldError::Val(e)) => {
+                            errors.push(py, e, LocItem::Key(key_str.clone()))?;
+                        }
                     }
                 }
                 None => {
                     if !self.fill_default(py, i, dict, st, errors)? {
-                        errors.push_line(Self::missing_line(field, input.as_any()));
+                        errors.push_line(py, Self::missing_line(field, input.as_any()));
                     }
                 }
             }
@@ -1134,12 +1147,17 @@ impl ModelValidator {
                     continue;
                 }
                 match self.extra {
-                    ExtraBehavior::Forbid => errors.push_line(LineError {
-                        kind: ErrorType::ExtraForbidden,
-                        loc: smallvec::smallvec![LocItem::Key(k.str()?.to_cow()?.as_ref().into())],
-                        input: v.unbind(),
-                        ctx_py: None,
-                    }),
+                    ExtraBehavior::Forbid => errors.push_line(
+                        py,
+                        LineError {
+                            kind: ErrorType::ExtraForbidden,
+                            loc: smallvec::smallvec![LocItem::Key(
+                                k.str()?.to_cow()?.as_ref().into()
+                            )],
+                            input: v.unbind(),
+                            ctx_py: None,
+                        },
+                    ),
                     ExtraBehavior::Allow => {
                         extra
                             .get_or_insert_with(|| PyDict::new(py))
@@ -1170,18 +1188,26 @@ impl ModelValidator {
                 }
             }
             match found {
-                Some((v, key_str)) => match field.validator.validate(py, &Inp::Py(v), st) {
-                    Ok(value) => {
-                        dict.set_item(field.name.bind(py), value)?;
-                        fields_set.set(i);
+                Some((v, key_str)) => {
+                    let inp = Inp::Py(v);
+                    match field.validator.validate_field(py, &inp, st) {
+                        Ok(value) => {
+                            dict.set_item(field.name.bind(py), value)?;
+                            fields_set.set(i);
+                        }
+                        Err(FieldError::Kind(kind)) => {
+                            errors.push_kind(py, kind, LocItem::Key(key_str.clone()), &inp)?;
+                        }
+                        // `PydanticOmit` from a field validator: the field is left out.
+                        Err(FieldError::Val(e)) if is_omit(py, &e) => {}
+                        Err(FieldError::Val(e)) => {
+                            errors.push(py, e, LocItem::Key(key_str.clone()))?;
+                        }
                     }
-                    // `PydanticOmit` from a field validator: the field is left out.
-                    Err(e) if is_omit(py, &e) => {}
-                    Err(e) => errors.push(e, LocItem::Key(key_str.clone()))?,
-                },
+                }
                 None => {
                     if !self.fill_default(py, i, dict, st, errors)? {
-                        errors.push_line(Self::missing_line(field, input));
+                        errors.push_line(py, Self::missing_line(field, input));
                     }
                 }
             }
@@ -1412,7 +1438,7 @@ impl ModelValidator {
                                 let loc = loc_of(path);
                                 for mut line in lines {
                                     line.loc.extend(loc.iter().cloned());
-                                    errors.push_line(line);
+                                    errors.push_line(py, line);
                                 }
                             }
                             Err(e) => return Err(e),
@@ -1428,12 +1454,15 @@ impl ModelValidator {
                                 },
                                 |p| loc_of(p),
                             );
-                            errors.push_line(LineError {
-                                kind: ErrorType::Missing,
-                                loc,
-                                input: inp.to_py(py)?.unbind(),
-                                ctx_py: None,
-                            });
+                            errors.push_line(
+                                py,
+                                LineError {
+                                    kind: ErrorType::Missing,
+                                    loc,
+                                    input: inp.to_py(py)?.unbind(),
+                                    ctx_py: None,
+                                },
+                            );
                         }
                     }
                 }
@@ -1454,12 +1483,15 @@ impl ModelValidator {
                         }
                         let obj = super::input::json_to_py(py, v)?;
                         if extra_mode == ExtraBehavior::Forbid {
-                            errors.push_line(LineError {
-                                kind: ErrorType::ExtraForbidden,
-                                loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
-                                input: obj.unbind(),
-                                ctx_py: None,
-                            });
+                            errors.push_line(
+                                py,
+                                LineError {
+                                    kind: ErrorType::ExtraForbidden,
+                                    loc: smallvec::smallvec![LocItem::Key(k.as_ref().into())],
+                                    input: obj.unbind(),
+                                    ctx_py: None,
+                                },
+                            );
                         } else {
                             extra
                                 .get_or_insert_with(|| PyDict::new(py))
@@ -1474,12 +1506,15 @@ impl ModelValidator {
                             continue;
                         }
                         if extra_mode == ExtraBehavior::Forbid {
-                            errors.push_line(LineError {
-                                kind: ErrorType::ExtraForbidden,
-                                loc: smallvec::smallvec![LocItem::Key(key.as_str().into())],
-                                input: v.unbind(),
-                                ctx_py: None,
-                            });
+                            errors.push_line(
+                                py,
+                                LineError {
+                                    kind: ErrorType::ExtraForbidden,
+                                    loc: smallvec::smallvec![LocItem::Key(key.as_str().into())],
+                                    input: v.unbind(),
+                                    ctx_py: None,
+                                },
+                            );
                         } else {
                             extra
                                 .get_or_insert_with(|| PyDict::new(py))

@@ -85,7 +85,7 @@ where
                 match field.validator.validate(py, &Inp::Py(input), st) {
                     Ok(v) => dict.set_item(field.name.bind(py), v)?,
                     Err(e) => {
-                        errors.push(e, LocItem::Key(field.lookup[j].1.clone()))?;
+                        errors.push(py, e, LocItem::Key(field.lookup[j].1.clone()))?;
                         order.resize(errors.0.len(), i);
                     }
                 }
@@ -94,12 +94,15 @@ where
             match model.extra {
                 ExtraBehavior::Ignore => {}
                 ExtraBehavior::Forbid => {
-                    errors.push_line(LineError {
-                        kind: ErrorType::ExtraForbidden,
-                        loc: smallvec::smallvec![LocItem::Key(key.into())],
-                        input: value()?.unbind(),
-                        ctx_py: None,
-                    });
+                    errors.push_line(
+                        py,
+                        LineError {
+                            kind: ErrorType::ExtraForbidden,
+                            loc: smallvec::smallvec![LocItem::Key(key.into())],
+                            input: value()?.unbind(),
+                            ctx_py: None,
+                        },
+                    );
                     order.resize(errors.0.len(), usize::MAX);
                 }
                 ExtraBehavior::Allow => {
@@ -126,10 +129,10 @@ where
                 });
             }
             let none = py.None().into_bound(py);
-            errors.push_line(ModelValidator::missing_line(
-                field,
-                input.as_ref().unwrap_or(&none),
-            ));
+            errors.push_line(
+                py,
+                ModelValidator::missing_line(field, input.as_ref().unwrap_or(&none)),
+            );
             order.resize(errors.0.len(), i);
         }
         Ok(())

@@ -83,7 +83,7 @@ impl UnionValidator {
         for (v, label) in &self.choices {
             match v.validate(py, inp, st) {
                 Ok(out) => return Ok(out),
-                Err(e) => errors.push(e, LocItem::Key(label.clone()))?,
+                Err(e) => errors.push(py, e, LocItem::Key(label.clone()))?,
             }
         }
         Err(ValError::Lines(errors.0))

@@ -284,6 +284,28 @@ impl Validator {
         }
     }
 
+    /// [`Self::validate`] for a caller that records errors itself (a model's
+    /// field loop): a leaf's error about the input comes back as its kind.
+    #[inline]
+    pub fn validate_field<'py>(
+        &self,
+        py: Python<'py>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> FieldResult<'py> {
+        match self {
+            Self::Int {
+                strict,
+                c,
+                big_bounds,
+            } => validate_int_kind(py, inp, strict_of(*strict, st), c, big_bounds),
+            Self::Str { strict, c } => validate_str_kind(py, inp, strict_of(*strict, st), c),
+            Self::Float { strict, c } => validate_float_kind(py, inp, strict_of(*strict, st), c),
+            Self::Bool { strict } => validate_bool_kind(py, inp, strict_of(*strict, st)),
+            _ => self.validate(py, inp, st).map_err(FieldError::Val),
+        }
+    }
+
     /// The label of this choice in union error locations (`int`, `str`,
     /// the model's class name), as Pydantic prints them.
     #[must_use]
@@ -407,11 +429,77 @@ impl FunctionValidator {
     }
 }
 
+/// A failed value: most leaf failures are one error about the value itself,
+/// returned as its kind, for a caller that records the error in its own list
+/// (no one-line list made and moved); anything else as a [`ValError`].
+#[derive(Debug)]
+pub enum FieldError {
+    Kind(ErrorType),
+    Val(ValError),
+}
+
+pub type FieldResult<'py> = Result<Bound<'py, PyAny>, FieldError>;
+
+impl From<PyErr> for FieldError {
+    fn from(e: PyErr) -> Self {
+        Self::Val(ValError::from(e))
+    }
+}
+
+impl From<ValError> for FieldError {
+    fn from(e: ValError) -> Self {
+        Self::Val(e)
+    }
+}
+
+impl FieldError {
+    /// As a [`ValError`] about `inp`.
+    #[must_use]
+    pub fn into_val(self, py: Python<'_>, inp: &Inp<'_, '_>) -> ValError {
+        match self {
+            Self::Kind(kind) => ValError::new(py, kind, inp),
+            Self::Val(e) => e,
+        }
+    }
+}
+
 fn validate_bool<'py>(
     py: Python<'py>,
     inp: &Inp<'_, 'py>,
     strict: bool,
 ) -> ValResult<Bound<'py, PyAny>> {
+    validate_bool_kind(py, inp, strict).map_err(|e| e.into_val(py, inp))
+}
+
+fn validate_int<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    c: &IntConstraints,
+    big_bounds: &[(ErrorType, Py<PyAny>)],
+) -> ValResult<Bound<'py, PyAny>> {
+    validate_int_kind(py, inp, strict, c, big_bounds).map_err(|e| e.into_val(py, inp))
+}
+
+fn validate_float<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    c: &FloatConstraints,
+) -> ValResult<Bound<'py, PyAny>> {
+    validate_float_kind(py, inp, strict, c).map_err(|e| e.into_val(py, inp))
+}
+
+fn validate_str<'py>(
+    py: Python<'py>,
+    inp: &Inp<'_, 'py>,
+    strict: bool,
+    c: &StrConstraints,
+) -> ValResult<Bound<'py, PyAny>> {
+    validate_str_kind(py, inp, strict, c).map_err(|e| e.into_val(py, inp))
+}
+
+fn validate_bool_kind<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) -> FieldResult<'py> {
     let r = match inp {
         Inp::Py(o) => {
             if let Ok(b) = o.cast::<PyBool>() {
@@ -459,20 +547,19 @@ fn validate_bool<'py>(
     };
     match r {
         Ok(b) => Ok(PyBool::new(py, b).to_owned().into_any()),
-        Err(kind) => Err(ValError::new(py, kind, inp)),
+        Err(kind) => Err(FieldError::Kind(kind)),
     }
 }
 
 fn int_out<'py>(
     py: Python<'py>,
-    inp: &Inp<'_, 'py>,
     parsed: ParsedInt,
     c: &IntConstraints,
     big_bounds: &[(ErrorType, Py<PyAny>)],
-) -> ValResult<Bound<'py, PyAny>> {
+) -> FieldResult<'py> {
     match parsed {
         ParsedInt::Small(v) => {
-            c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+            c.check(v).map_err(FieldError::Kind)?;
             Ok(v.into_pyobject(py).map_err(PyErr::from)?.into_any())
         }
         ParsedInt::Big(digits) => {
@@ -480,7 +567,7 @@ fn int_out<'py>(
             let obj = builtins
                 .getattr(pyo3::intern!(py, "int"))?
                 .call1((digits,))?;
-            check_big_int(py, inp, &obj, c, big_bounds)?;
+            check_big_int(py, &obj, c, big_bounds)?;
             Ok(obj)
         }
     }
@@ -489,11 +576,10 @@ fn int_out<'py>(
 /// Bounds on ints that do not fit in i64 are compared in Python.
 fn check_big_int<'py>(
     py: Python<'py>,
-    inp: &Inp<'_, 'py>,
     obj: &Bound<'py, PyAny>,
     c: &IntConstraints,
     big_bounds: &[(ErrorType, Py<PyAny>)],
-) -> ValResult<()> {
+) -> Result<(), FieldError> {
     for (kind, bound) in big_bounds {
         let b = bound.bind(py);
         let ok = match kind {
@@ -505,28 +591,28 @@ fn check_big_int<'py>(
             _ => true,
         };
         if !ok {
-            return Err(ValError::new(py, kind.clone(), inp));
+            return Err(FieldError::Kind(kind.clone()));
         }
     }
     let _ = c;
     Ok(())
 }
 
-fn validate_int<'py>(
+fn validate_int_kind<'py>(
     py: Python<'py>,
     inp: &Inp<'_, 'py>,
     strict: bool,
     c: &IntConstraints,
     big_bounds: &[(ErrorType, Py<PyAny>)],
-) -> ValResult<Bound<'py, PyAny>> {
+) -> FieldResult<'py> {
     let parsed = match inp {
         Inp::Py(o) => {
             if o.is_exact_instance_of::<PyInt>() {
                 return if let Ok(v) = o.extract::<i64>() {
-                    c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+                    c.check(v).map_err(FieldError::Kind)?;
                     Ok(o.clone())
                 } else {
-                    check_big_int(py, inp, o, c, big_bounds)?;
+                    check_big_int(py, o, c, big_bounds)?;
                     Ok(o.clone())
                 };
             }
@@ -579,22 +665,22 @@ fn validate_int<'py>(
         },
     };
     match parsed {
-        Ok(p) => int_out(py, inp, p, c, big_bounds),
-        Err(kind) => Err(ValError::new(py, kind, inp)),
+        Ok(p) => int_out(py, p, c, big_bounds),
+        Err(kind) => Err(FieldError::Kind(kind)),
     }
 }
 
-fn validate_float<'py>(
+fn validate_float_kind<'py>(
     py: Python<'py>,
     inp: &Inp<'_, 'py>,
     strict: bool,
     c: &FloatConstraints,
-) -> ValResult<Bound<'py, PyAny>> {
+) -> FieldResult<'py> {
     let r = match inp {
         Inp::Py(o) => {
             if let Ok(f) = o.cast_exact::<PyFloat>() {
                 let v = f.value();
-                c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+                c.check(v).map_err(FieldError::Kind)?;
                 return Ok(o.clone());
             }
             if o.is_instance_of::<PyBool>() {
@@ -636,19 +722,19 @@ fn validate_float<'py>(
     };
     match r {
         Ok(v) => {
-            c.check(v).map_err(|k| ValError::new(py, k, inp))?;
+            c.check(v).map_err(FieldError::Kind)?;
             Ok(PyFloat::new(py, v).into_any())
         }
-        Err(kind) => Err(ValError::new(py, kind, inp)),
+        Err(kind) => Err(FieldError::Kind(kind)),
     }
 }
 
-fn validate_str<'py>(
+fn validate_str_kind<'py>(
     py: Python<'py>,
     inp: &Inp<'_, 'py>,
     strict: bool,
     c: &StrConstraints,
-) -> ValResult<Bound<'py, PyAny>> {
+) -> FieldResult<'py> {
     match inp {
         Inp::Py(o) => {
             if let Ok(s) = o.cast::<PyString>() {
@@ -658,12 +744,12 @@ fn validate_str<'py>(
                 }
                 let text = s
                     .to_str()
-                    .map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
+                    .map_err(|_| FieldError::Kind(ErrorType::StringUnicode))?;
                 return match c.apply(text) {
                     Ok(None) if exact => Ok(o.clone()),
                     Ok(None) => Ok(PyString::new(py, text).into_any()),
                     Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
-                    Err(kind) => Err(ValError::new(py, kind, inp)),
+                    Err(kind) => Err(FieldError::Kind(kind)),
                 };
             }
             if !strict {
@@ -676,22 +762,22 @@ fn validate_str<'py>(
                 };
                 if let Some(raw) = raw {
                     let text = String::from_utf8(raw)
-                        .map_err(|_| ValError::new(py, ErrorType::StringUnicode, inp))?;
+                        .map_err(|_| FieldError::Kind(ErrorType::StringUnicode))?;
                     return match c.apply(&text) {
                         Ok(None) => Ok(PyString::new(py, &text).into_any()),
                         Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
-                        Err(kind) => Err(ValError::new(py, kind, inp)),
+                        Err(kind) => Err(FieldError::Kind(kind)),
                     };
                 }
             }
-            Err(ValError::new(py, ErrorType::StringType, inp))
+            Err(FieldError::Kind(ErrorType::StringType))
         }
         Inp::Json(JsonValue::Str(s)) => match c.apply(s) {
             Ok(None) => Ok(super::string_cache::py_str(py, s).into_any()),
             Ok(Some(changed)) => Ok(PyString::new(py, &changed).into_any()),
-            Err(kind) => Err(ValError::new(py, kind, inp)),
+            Err(kind) => Err(FieldError::Kind(kind)),
         },
-        Inp::Json(_) => Err(ValError::new(py, ErrorType::StringType, inp)),
+        Inp::Json(_) => Err(FieldError::Kind(ErrorType::StringType)),
     }
 }
 
