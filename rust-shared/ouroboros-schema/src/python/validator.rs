@@ -286,7 +286,8 @@ impl Validator {
 
     /// [`Self::validate`] for a caller that records errors itself (a model's
     /// field loop): a leaf's error about the input comes back as its kind.
-    #[inline]
+    #[allow(clippy::inline_always)] // two callers, each a model's per-field loop
+    #[inline(always)]
     pub fn validate_field<'py>(
         &self,
         py: Python<'py>,
