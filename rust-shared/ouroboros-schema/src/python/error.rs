@@ -190,8 +190,8 @@ impl Errors {
 /// lives as long as its `ValidationError`. Handing those emptied lists back
 /// here, and taking them again for the next error, saves a `malloc` and a
 /// `free` per error (about a tenth of a failing `model_validate`). At most
-/// [`ONE_SLOTS`] one-line lists and [`BLOCK_SLOTS`] blocks of at most [`MAX_BLOCK_LINES`]
-/// lines are kept, whatever the number of errors.
+/// [`ONE_SLOTS`] one-line lists and [`BLOCK_SLOTS`] blocks of [`BLOCK_LINES`] to
+/// [`MAX_BLOCK_LINES`] lines are kept, whatever the number of errors.
 ///
 /// The store is one static, reached only through a [`Python`] token: the
 /// interpreter lock serialises every access (the extension modules built on
@@ -305,7 +305,9 @@ pub(crate) mod spare {
             lines.clear();
         }
         let cap = lines.capacity();
-        if cap == 0 || cap > MAX_BLOCK_LINES {
+        if cap != 1 && !(BLOCK_LINES..=MAX_BLOCK_LINES).contains(&cap) {
+            // Nothing to keep, or a block the next collection would not take
+            // (blocks of other sizes come only from rare paths).
             return;
         }
         let refused = with(py, |s| {
