@@ -60,32 +60,36 @@ mod alloc {
         layout.align() <= MIN_ALIGN && layout.align() <= layout.size()
     }
 
+    type Alloc = unsafe extern "C" fn(usize) -> *mut c_void;
+    type AlignedAlloc = unsafe extern "C" fn(usize, usize) -> *mut c_void;
+
+    /// `direct` for layouts mimalloc aligns by itself, else `aligned`.
+    #[inline]
+    unsafe fn allocate(layout: Layout, direct: Alloc, aligned: AlignedAlloc) -> *mut u8 {
+        // SAFETY: mimalloc's allocation functions have no preconditions.
+        unsafe {
+            if plain(&layout) {
+                direct(layout.size()).cast()
+            } else {
+                aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
     // SAFETY: every block comes from mimalloc with at least the layout's
     // alignment (directly, or through its aligned entry points) and goes
     // back to it through `mi_free`/`mi_realloc*`.
     unsafe impl GlobalAlloc for Mimalloc {
         #[inline]
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: mimalloc's allocation functions have no preconditions.
-            unsafe {
-                if plain(&layout) {
-                    mi_malloc(layout.size()).cast()
-                } else {
-                    mi_malloc_aligned(layout.size(), layout.align()).cast()
-                }
-            }
+            // SAFETY: see `allocate`.
+            unsafe { allocate(layout, mi_malloc, mi_malloc_aligned) }
         }
 
         #[inline]
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: as in `alloc`.
-            unsafe {
-                if plain(&layout) {
-                    mi_zalloc(layout.size()).cast()
-                } else {
-                    mi_zalloc_aligned(layout.size(), layout.align()).cast()
-                }
-            }
+            // SAFETY: see `allocate`.
+            unsafe { allocate(layout, mi_zalloc, mi_zalloc_aligned) }
         }
 
         #[inline]
