@@ -116,3 +116,21 @@ def test_the_apps_validation_handler_still_answers():
         calls.clear()
         r = c.get("/items", headers={"x-token": "wrong"})
         assert (r.status_code, r.json()) == (400, {"detail": "X-Token header invalid"})
+
+
+def test_the_docs_routes_do_not_run_the_apps_dependencies():
+    # FastAPI adds /openapi.json and /docs as plain routes: app-wide
+    # dependencies (a token check) do not guard them.
+    app = App(dependencies=[Depends(verify_token)])
+
+    @app.get("/x")
+    async def x():
+        return 1
+
+    with TestClient(app) as c:
+        calls.clear()
+        assert c.get("/openapi.json").status_code == 200
+        assert c.get("/docs").status_code == 200
+        assert calls == []
+        assert c.get("/x").status_code == 422
+        assert c.get("/x", headers={"x-token": "secret"}).json() == 1

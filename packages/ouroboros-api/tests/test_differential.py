@@ -230,6 +230,14 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def guarded(key: Annotated[str, fw.Depends(verify_key)], q: int) -> dict[str, Any]:
         return {"key": key, "q": q}
 
+    # A body parameter a dependency declares too is one field of the body.
+    async def same_item(item: Item) -> Item:
+        return item
+
+    @app.post("/twice")
+    async def twice(item: Item, again: Annotated[Item, fw.Depends(same_item)]) -> dict[str, Any]:
+        return {"same": item == again, "name": item.name}
+
     @app.get("/guarded-calls")
     async def guarded_calls() -> list[str]:
         seen = list(calls)
@@ -348,6 +356,13 @@ REQUESTS: list[Any] = [
     ("GET", "/guarded-calls", {}),
     ("DELETE", "/items/3", {}),
     ("PATCH", "/items/3", {}),
+    ("POST", "/twice", {"json": {"name": "pen", "price": 2}}),
+    _differs(
+        "FastAPI reports a shared body parameter's errors once per declaration; it is reported once",
+        "POST",
+        "/twice",
+        {"json": {"item": {"name": "pen", "price": 2}}},
+    ),
 ]
 
 

@@ -1019,6 +1019,11 @@ class PlanBuilder:
             entry["default"] = _default_maker(entry, factory, default, checked)
             entry["call_default"] = True
         if source in ("body",):
+            # The same body parameter declared again (by a dependency and the
+            # route, say) is one field of the body, as in FastAPI.
+            for seen in self.body_params:
+                if seen["alias"] == alias and seen.get("annotation") == tp:
+                    return next(i for i, p in enumerate(self.params) if p is seen)
             self.body_params.append(entry)
         self.params.append(entry)
         return len(self.params) - 1

@@ -248,7 +248,7 @@ class App(APIRouter):
 
             openapi._reads_no_body = True  # type: ignore[attr-defined]  # it takes the Request for its root path only
 
-            self.add_api_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)
+            self._add_docs_route(openapi_url, openapi)
             if self.docs_url:
                 self._add_docs_page(self.docs_url, openapi_url, "swagger")
             if self.redoc_url:
@@ -281,16 +281,20 @@ class App(APIRouter):
         async def docs_asset(name: str) -> Response:
             return docs.asset_response(name)
 
-        self.add_api_route(url, docs_page, methods=["GET"], include_in_schema=False)
-        self.add_api_route(f"{assets}/{folder}/{{name}}", docs_asset, methods=["GET"], include_in_schema=False)
+        self._add_docs_route(url, docs_page)
+        self._add_docs_route(f"{assets}/{folder}/{{name}}", docs_asset)
         if kind == "swagger" and self.swagger_ui_oauth2_redirect_url:
 
             async def oauth2_redirect() -> HTMLResponse:
                 return HTMLResponse(docs.oauth2_redirect_html())
 
-            self.add_api_route(
-                self.swagger_ui_oauth2_redirect_url, oauth2_redirect, methods=["GET"], include_in_schema=False
-            )
+            self._add_docs_route(self.swagger_ui_oauth2_redirect_url, oauth2_redirect)
+
+    def _add_docs_route(self, path: str, endpoint: Callable[..., Any]) -> None:
+        """A route of the docs pages: FastAPI adds them as plain Starlette
+        routes, so the app's ``dependencies=[...]`` do not apply to them."""
+        endpoint._without_app_dependencies = True  # type: ignore[attr-defined]
+        self.add_api_route(path, endpoint, methods=["GET"], include_in_schema=False)
 
     def _compile_route(self, route: APIRoute, always_request: bool, inner: bool = False) -> dict[str, Any]:
         if not inner and "WEBSOCKET" not in route.methods and _custom_handler(route):
@@ -300,7 +304,8 @@ class App(APIRouter):
         yields = root.kind in ("gen", "asyncgen") and "WEBSOCKET" not in route.methods
         if yields:
             root.kind = "stream"
-        pre = [builder.declared(d) for d in [*self.app_dependencies, *route.dependencies] if d.dependency]
+        app_dependencies = [] if getattr(route.endpoint, "_without_app_dependencies", False) else self.app_dependencies
+        pre = [builder.declared(d) for d in [*app_dependencies, *route.dependencies] if d.dependency]
         request_index = None
         if builder.wants_request or always_request or "WEBSOCKET" in route.methods:
             builder.params.append(
