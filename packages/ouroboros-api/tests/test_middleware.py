@@ -251,3 +251,57 @@ async def test_builtin_middleware_under_asgi_runs_in_python():
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://t") as c:
         r = await c.get("/data")
     assert float(r.headers["x-t"]) >= 0
+
+
+def test_fastapi_middleware_modules():
+    # `fastapi.middleware.<name>` paths: the same classes, and gzip (whose
+    # submodule shares its name with the stdlib module the package uses) works.
+    from ouroboros.api.middleware.cors import CORSMiddleware as Cors
+    from ouroboros.api.middleware.gzip import GZipMiddleware as GZip
+    from ouroboros.api.middleware.httpsredirect import HTTPSRedirectMiddleware
+    from ouroboros.api.middleware.trustedhost import TrustedHostMiddleware as Trusted
+
+    assert (Cors, GZip, Trusted) == (CORSMiddleware, GZipMiddleware, TrustedHostMiddleware)
+    zipped = App()
+    zipped.add_middleware(GZip, minimum_size=10)
+
+    @zipped.get("/big")
+    async def big():
+        return "x" * 100
+
+    with TestClient(zipped) as c:
+        r = c.get("/big", headers={"accept-encoding": "gzip"})
+        assert (r.headers["content-encoding"], r.json()) == ("gzip", "x" * 100)
+
+    redirecting = App()
+    redirecting.add_middleware(HTTPSRedirectMiddleware)
+
+    @redirecting.get("/")
+    async def root():
+        return "hi"
+
+    with TestClient(redirecting) as c:
+        r = c.get("/path?q=1", follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (307, "https://testserver/path?q=1")
+        r = c.get("/", headers={"host": "example.com:8443"}, follow_redirects=False)
+        assert r.headers["location"] == "https://example.com:8443/"
+        r = c.get("/", headers={"host": "example.com:80"}, follow_redirects=False)
+        assert r.headers["location"] == "https://example.com/"
+
+
+@pytest.mark.asyncio
+async def test_gzip_middleware_under_asgi_after_the_submodule_import():
+    import httpx
+
+    import ouroboros.api.middleware.gzip  # noqa: F401 - the import that used to shadow the stdlib module
+
+    zipped = App()
+    zipped.add_middleware(GZipMiddleware, minimum_size=10)
+
+    @zipped.get("/big")
+    async def big():
+        return "y" * 100
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=zipped), base_url="http://t") as c:
+        r = await c.get("/big", headers={"accept-encoding": "gzip"})
+    assert (r.headers["content-encoding"], r.json()) == ("gzip", "y" * 100)

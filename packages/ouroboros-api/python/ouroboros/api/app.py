@@ -206,8 +206,14 @@ class App(APIRouter):
         else:
             self.exception_handlers[exc_class] = handler
 
-    def add_middleware(self, middleware: Any) -> None:
-        """Add a middleware instance; the last one added runs outermost."""
+    def add_middleware(self, middleware: Any, *args: Any, **kwargs: Any) -> None:
+        """Add a middleware: an instance, or (as in FastAPI) a class and the
+        options to build it with, ``add_middleware(GZipMiddleware,
+        minimum_size=1000)``. The last one added runs outermost."""
+        from ouroboros.api.middleware import BaseMiddleware
+
+        if args or kwargs or (isinstance(middleware, type) and issubclass(middleware, BaseMiddleware)):
+            middleware = middleware(*args, **kwargs)
         self.user_middleware.append(middleware)
 
     def middleware(self, kind: str = "http") -> Callable[[F], F]:

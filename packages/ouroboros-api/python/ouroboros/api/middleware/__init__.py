@@ -8,7 +8,7 @@ as the Python middleware defined here, with the same behaviour.
 
 from __future__ import annotations
 
-import gzip
+import gzip as _gzip
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -183,7 +183,7 @@ class GZipMiddleware(BaseMiddleware):
         response = await call_next(request)
         accepts = "gzip" in request.headers.get("accept-encoding", "")
         if accepts and response.body_iterator is None and len(response.body) >= self.minimum_size:
-            response.body = gzip.compress(response.body, self.compresslevel)
+            response.body = _gzip.compress(response.body, self.compresslevel)
             response.set_header("content-encoding", "gzip")
             response.set_header("vary", "Accept-Encoding")
         return response
