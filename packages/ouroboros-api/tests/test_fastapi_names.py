@@ -26,6 +26,11 @@ MODULES = {
     "ouroboros.api.requests": ["HTTPConnection"],
     "ouroboros.api.utils": ["generate_unique_id"],
     "ouroboros.api._compat": ["PYDANTIC_VERSION_MINOR_TUPLE"],
+    "ouroboros.api.param_functions": ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends"],
+    "ouroboros.api.middleware.cors": ["CORSMiddleware"],
+    "ouroboros.api.middleware.gzip": ["GZipMiddleware"],
+    "ouroboros.api.middleware.trustedhost": ["TrustedHostMiddleware"],
+    "ouroboros.api.middleware.httpsredirect": ["HTTPSRedirectMiddleware"],
 }
 
 

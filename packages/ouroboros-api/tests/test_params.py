@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import pytest
 
-from ouroboros.api import App, Cookie, Header, Path, Query
+from ouroboros.api import App, Cookie, Header, Path, Query, TestClient
 from ouroboros.validation import BaseModel
 
 app = App()
@@ -306,3 +306,54 @@ def test_query_parameters_of_models_in_collections_are_refused_at_definition(tp)
     read_items.__annotations__["q"] = tp
     with pytest.raises(AssertionError, match="Query parameter 'q' must be one of the supported types"):
         app.get("/items/")(read_items)
+
+
+def test_repeated_values_of_a_set_parameter_are_one_item():
+    sets = App()
+
+    @sets.get("/f")
+    def f(q: Annotated[frozenset[int], Query()], tags: Annotated[set[str], Query()] = set()):  # noqa: B006
+        return {"q": sorted(q), "frozen": isinstance(q, frozenset), "tags": sorted(tags), "set": isinstance(tags, set)}
+
+    with TestClient(sets) as c:
+        r = c.get("/f?q=1&q=1&q=2&tags=a&tags=a")
+        assert r.json() == {"q": [1, 2], "frozen": True, "tags": ["a"], "set": True}
+
+
+def test_markers_in_annotated_are_checked_and_merged_as_in_fastapi():
+    from ouroboros.api import Depends
+
+    checked = App()
+    with pytest.raises(AssertionError, match="Path parameters cannot have a default value"):
+
+        @checked.get("/items/{item_id}")
+        async def path_default(item_id: Annotated[int, Path(default=1)]):
+            pass
+
+    with pytest.raises(AssertionError, match="`Query` default value cannot be set in `Annotated` for 'q'"):
+
+        @checked.get("/q")
+        async def query_default(q: Annotated[int, Query(default=1)]):
+            pass
+
+    async def dep():
+        return 1
+
+    with pytest.raises(AssertionError, match="Cannot specify `Depends` in `Annotated` and default value together"):
+
+        @checked.get("/d")
+        async def both(x: Annotated[int, Depends(dep)] = Depends(dep)):
+            pass
+
+    with pytest.raises(AssertionError, match="FastAPI annotation in `Annotated` and `Depends` as a default"):
+
+        @checked.get("/e")
+        async def mixed(x: Annotated[int, Query(min_length=1)] = Depends(dep)):
+            pass
+
+    @checked.get("/multi")
+    async def multi(foo: Annotated[int, Query(gt=2), Query(lt=10)]):
+        return foo
+
+    with TestClient(checked) as c:
+        assert [c.get(f"/multi?foo={n}").status_code for n in (5, 123, 1)] == [200, 422, 422]

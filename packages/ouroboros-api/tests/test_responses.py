@@ -24,6 +24,7 @@ from ouroboros.api import (
     Response,
     ServerSentEvent,
     StreamingResponse,
+    TestClient,
 )
 
 app = App()
@@ -405,3 +406,16 @@ def test_fastapis_deprecated_json_classes_write_json_and_warn(name):
         r = c.get("/items")
     assert r.json() == [{"item_id": "Foo", "é": 1}]
     assert r.headers["content-type"] == "application/json"
+
+
+def test_a_starlette_http_exception_is_answered_as_ours():
+    starlette_exceptions = pytest.importorskip("starlette.exceptions")
+    raising = App()
+
+    @raising.get("/s")
+    async def s():
+        raise starlette_exceptions.HTTPException(status_code=404, detail="Item not found", headers={"x-why": "gone"})
+
+    with TestClient(raising) as c:
+        r = c.get("/s")
+        assert (r.status_code, r.json(), r.headers["x-why"]) == (404, {"detail": "Item not found"}, "gone")

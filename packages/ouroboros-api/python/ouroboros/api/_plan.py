@@ -560,6 +560,7 @@ def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> Non
         return
     for name, p in params.items():
         tp, extras = split_annotated(hints.get(name, Any))
+        _check_annotated_markers(name, extras, p.default)
         marker = p.default if isinstance(p.default, (Param, Depends)) else None
         marker = next((e for e in extras if isinstance(e, (Param, Depends))), marker)
         if isinstance(marker, (Query, Header, Cookie)):
@@ -571,6 +572,48 @@ def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> Non
         inner, _ = split_optional(tp)
         if is_model(inner) or inner in _COLLECTIONS or get_origin(inner) in _COLLECTIONS:
             raise AssertionError("Path params must be of one of the supported types")
+
+
+def _merged_params(markers: list[Param]) -> Param:
+    """Several markers of one kind in ``Annotated`` (``Query(gt=2),
+    Query(lt=10)``): their options together, a later one's winning, as
+    FastAPI merges them."""
+    if len(markers) == 1:
+        return markers[0]
+    options: dict[str, Any] = {}
+    for m in markers:
+        options.update({k: getattr(m, k) for k in m._explicit if hasattr(m, k)})
+    try:
+        return type(markers[-1])(markers[-1].default, **options)
+    except TypeError:
+        return markers[-1]
+
+
+def _check_annotated_markers(name: str, extras: Sequence[Any], default: Any) -> None:
+    """FastAPI's checks of the markers in ``Annotated``: a default is given
+    with ``=``, not in the marker, and a marker there excludes a
+    ``Depends`` as the default.
+
+    Raises:
+        AssertionError: With FastAPI's message.
+    """
+    markers = [e for e in extras if isinstance(e, (Param, Depends))]
+    if not markers:
+        return
+    last = markers[-1]
+    if isinstance(default, Depends):
+        if isinstance(last, Depends):
+            raise AssertionError(f"Cannot specify `Depends` in `Annotated` and default value together for {name!r}")
+        raise AssertionError(
+            f"Cannot specify a FastAPI annotation in `Annotated` and `Depends` as a default value together for {name!r}"
+        )
+    if isinstance(last, Param) and last.default is not ...:
+        if isinstance(last, Path):
+            raise AssertionError("Path parameters cannot have a default value")
+        raise AssertionError(
+            f"`{type(last).__name__}` default value cannot be set in `Annotated` for {name!r}. Set the default value"
+            " with `=` instead."
+        )
 
 
 def check_dependency_scopes(route: Any) -> None:
@@ -856,6 +899,8 @@ class PlanBuilder:
     def _slot(self, name: str, annotation: Any, default: Any, scopes: Sequence[str] = ()) -> tuple[str, str, Any]:
         tp, extras = split_annotated(annotation)
         marker = next((e for e in extras if isinstance(e, (Param, Depends))), None)
+        if isinstance(marker, Param):
+            marker = _merged_params([e for e in extras if isinstance(e, type(marker))])
         if isinstance(default, (Param, Depends)):
             marker, default = default, inspect.Parameter.empty
         if isinstance(marker, Depends):
@@ -1013,6 +1058,10 @@ class PlanBuilder:
             # Validated in Rust by the compiled schema: a whole body straight
             # from its JSON bytes, a list parameter's strings all at once.
             entry["validator"] = type_schema(tp)
+        container = get_origin(inner) or inner
+        if entry["list"] and container in (set, frozenset) and "validator" not in entry and source != "file":
+            # Repeated values read as a set are one item each, as in FastAPI.
+            entry["converter"] = container
         if not required and (factory is not None or marker.validate_default):
             checked = Annotated[(tp, *validators, Field(**checks))] if marker.validate_default else None
             entry["_declared_default"] = default

@@ -223,7 +223,7 @@ def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
                     record_server_exception(app, exc)
                 return result
         response = default_error_response(exc)
-        if response.status_code >= 500 and not isinstance(exc, HTTPException):
+        if response.status_code >= 500 and not (isinstance(exc, HTTPException) or _starlette_http_exception(exc)):
             # A TestClient with raise_server_exceptions raises it in the test.
             record_server_exception(app, exc)
         return response
@@ -328,10 +328,17 @@ def make_error_renderer(request: Any) -> Callable[[BaseException], Any]:
     return render
 
 
+def _starlette_http_exception(exc: BaseException) -> bool:
+    """Starlette's ``HTTPException`` (raised by code written for Starlette,
+    whose class FastAPI's extends): answered as ours."""
+    return any(c.__name__ == "HTTPException" and c.__module__ == "starlette.exceptions" for c in type(exc).__mro__)
+
+
 def default_error_response(exc: BaseException) -> Response:
     """FastAPI's default answers for its own exceptions, 500 for the rest."""
-    if isinstance(exc, HTTPException):
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if isinstance(exc, HTTPException) or _starlette_http_exception(exc):
+        detail, status, headers = exc.detail, exc.status_code, exc.headers  # type: ignore[attr-defined]
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     if isinstance(exc, RequestValidationError):
         return JSONResponse({"detail": exc.errors()}, status_code=422)
     logger.error("unhandled exception in a handler", exc_info=exc)

@@ -298,7 +298,9 @@ def _unhandled(app: App, exc: Exception) -> bool:
     """No handler of the app took ``exc`` and it is not one FastAPI answers itself."""
     from ouroboros.api.exceptions import HTTPException, RequestValidationError
 
-    if isinstance(exc, (HTTPException, RequestValidationError, ForeignResponse)):
+    if isinstance(exc, (HTTPException, RequestValidationError, ForeignResponse)) or _serve._starlette_http_exception(
+        exc
+    ):
         return False
     return not any(cls in app.exception_handlers for cls in type(exc).__mro__ if cls not in (Exception, BaseException))
 
