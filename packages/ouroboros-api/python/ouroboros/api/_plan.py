@@ -718,6 +718,27 @@ def check_response_models(route: Any) -> None:
             )
 
 
+_STARLETTE_KINDS = {
+    "starlette.requests.HTTPConnection": "request",
+    "starlette.requests.Request": "request",
+    "starlette.websockets.WebSocket": "request",
+    "starlette.responses.Response": "response",
+    "starlette.background.BackgroundTasks": "background",
+}
+
+
+def _starlette_kind(tp: Any) -> str | None:
+    """What a parameter typed with one of Starlette's request, WebSocket,
+    response or background-task classes (or a subclass) receives, or None."""
+    if not isinstance(tp, type):
+        return None
+    for base in tp.__mro__:
+        kind = _STARLETTE_KINDS.get(f"{base.__module__}.{base.__qualname__}")
+        if kind is not None:
+            return kind
+    return None
+
+
 def _arbitrary_class(schema: Any) -> type | None:
     """The first class ``schema`` only checks with ``isinstance`` (models and
     dataclasses are not entered: their own fields were checked with them)."""
@@ -909,6 +930,13 @@ class PlanBuilder:
         if isinstance(tp, type) and issubclass(tp, SecurityScopes):
             self.uses_special = True
             return (name, "scopes", list(scopes))
+        starlette = _starlette_kind(tp)
+        if starlette is not None:
+            # Starlette's own classes, as FastAPI apps often import them.
+            if starlette == "request":
+                self.wants_request = True
+            self.uses_special = True
+            return (name, starlette, None)
         if isinstance(tp, type) and issubclass(tp, Request):  # includes WebSocket
             self.wants_request = True
             self.uses_special = True

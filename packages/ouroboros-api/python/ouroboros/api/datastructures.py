@@ -84,6 +84,14 @@ class UploadFile:
         headers: The part's headers.
     """
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """An ``UploadFile`` field of a model (a form model's file) holds the
+        upload itself, checked with ``isinstance`` (FastAPI's class has this hook too)."""
+        from ouroboros.validation.core import core_schema
+
+        return core_schema.is_instance_schema(cls)
+
     def __init__(
         self,
         file: Any,

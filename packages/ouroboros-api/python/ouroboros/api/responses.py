@@ -290,6 +290,14 @@ class ServerSentEvent:
         ValueError: A field breaks one of the rules above.
     """
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Events in a stream's item type (``AsyncIterable[ServerSentEvent]``) are
+        sent as they are, checked with ``isinstance``."""
+        from ouroboros.validation.core import core_schema
+
+        return core_schema.is_instance_schema(cls)
+
     def __init__(
         self,
         data: Any = None,
