@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use ouroboros_schema::python::{SchemaValidator, SerOptions};
+use ouroboros_schema::python::{ResponseError, SchemaValidator, SerOptions};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::flow::{Window, SEND_WINDOW};
@@ -140,14 +140,17 @@ impl ResponseModel {
                 .validator
                 .to_json(value, self.opts, include(), exclude());
         }
-        let validated = self.validator.validate_response(py, value).map_err(|e| {
-            match self.invalid.bind(py).call1((e.value(py), value)) {
-                Ok(exc) => PyErr::from_value(exc),
-                Err(e) => e,
-            }
-        })?;
         self.validator
-            .to_json(&validated, self.opts, include(), exclude())
+            .response_json(py, value, self.opts, include(), exclude())
+            .map_err(|e| match e {
+                ResponseError::Invalid(e) => {
+                    match self.invalid.bind(py).call1((e.value(py), value)) {
+                        Ok(exc) => PyErr::from_value(exc),
+                        Err(e) => e,
+                    }
+                }
+                ResponseError::Write(e) => e,
+            })
     }
 }
 

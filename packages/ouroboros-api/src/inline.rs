@@ -206,11 +206,22 @@ impl Inline {
     fn run_attached(&self, py: Python<'_>, queue: &Queue) -> PyResult<Option<ReplyBatch>> {
         let event_loop = self.event_loop.bind(py);
         // Debug mode checks that callbacks are scheduled from the loop's thread.
-        if event_loop.call_method0("get_debug")?.is_truthy()? {
+        // (`get_debug()` returns this attribute of asyncio's loops: read, not
+        // called, once per batch.)
+        if event_loop
+            .getattr(pyo3::intern!(py, "_debug"))?
+            .is_truthy()?
+        {
             return Ok(None);
         }
         let scheduled = self.scheduled.bind(py);
-        let first_timer = |s: &Bound<'_, PyList>| s.get_item(0).ok().map(|t| t.as_ptr());
+        // The earliest timer, if any (no IndexError raised and dropped on an
+        // empty heap, the usual case).
+        let first_timer = |s: &Bound<'_, PyList>| {
+            (!s.is_empty())
+                .then(|| s.get_item(0).ok().map(|t| t.as_ptr()))
+                .flatten()
+        };
         let before = (scheduled.len(), first_timer(scheduled));
         let context = self.context.bind(py);
         let set_running_loop = self.set_running_loop.bind(py);

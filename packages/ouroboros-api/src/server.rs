@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use hyper::body::{Body as _, Frame, Incoming};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -161,6 +161,11 @@ async fn read_body(
     loop {
         match body.frame().now_or_never() {
             Some(Some(Ok(frame))) => match frame.into_data() {
+                // All of the declared length came with the head: done, without
+                // polling the body again for its end.
+                Ok(data) if first.is_none() && data.len() <= limit && body.is_end_stream() => {
+                    return Ok(data)
+                }
                 Ok(data) if first.is_none() && data.len() <= limit => first = Some(data),
                 Ok(data) => {
                     let mut rest = bytes::BytesMut::from(first.take().unwrap_or_default());
@@ -645,6 +650,102 @@ const H2_MAX_STREAMS: u32 = 128;
 /// Bytes of response data one HTTP/2 stream may buffer for its client.
 const H2_SEND_BUFFER: usize = 256 * 1024;
 
+/// The stop signal as the connection tasks wait for it. A `watch::Receiver`'s
+/// `changed()` takes the channel's lock and registers the task's waker on
+/// every poll, and a keep-alive connection's task is polled three times per
+/// request; a [`StopWait`] registers its task's waker once and then costs one
+/// atomic load per poll.
+#[derive(Default)]
+struct StopSignal {
+    stopped: std::sync::atomic::AtomicBool,
+    /// The wakers of the waiting connections, by key (and the last key given).
+    waiters: std::sync::Mutex<(u64, rustc_hash::FxHashMap<u64, std::task::Waker>)>,
+}
+
+impl StopSignal {
+    fn waiters(
+        &self,
+    ) -> std::sync::MutexGuard<'_, (u64, rustc_hash::FxHashMap<u64, std::task::Waker>)> {
+        self.waiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn stop(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::Release);
+        let wakers: Vec<std::task::Waker> = self.waiters().1.drain().map(|(_, w)| w).collect();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn wait(self: &Arc<Self>) -> StopWait {
+        StopWait {
+            signal: self.clone(),
+            key: None,
+            waker: None,
+        }
+    }
+}
+
+/// Stops the connections when dropped.
+struct StopOnDrop(Arc<StopSignal>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+/// Ready once the server stops (see [`StopSignal`]).
+struct StopWait {
+    signal: Arc<StopSignal>,
+    key: Option<u64>,
+    waker: Option<std::task::Waker>,
+}
+
+impl std::future::Future for StopWait {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.signal.is_stopped() {
+            return std::task::Poll::Ready(());
+        }
+        if !self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            let mut waiters = self.signal.waiters();
+            let key = self.key.unwrap_or_else(|| {
+                waiters.0 += 1;
+                waiters.0
+            });
+            waiters.1.insert(key, cx.waker().clone());
+            drop(waiters);
+            self.key = Some(key);
+            self.waker = Some(cx.waker().clone());
+            // `stop` may have taken the wakers just before this one went in.
+            if self.signal.is_stopped() {
+                return std::task::Poll::Ready(());
+            }
+        }
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for StopWait {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.signal.waiters().1.remove(&key);
+        }
+    }
+}
+
 /// Connections are tracked with an mpsc channel whose senders live in the
 /// connection tasks: when the last one is dropped, every connection is done.
 /// (hyper-util's `GracefulShutdown` cannot watch connections with upgrades,
@@ -660,6 +761,9 @@ pub async fn accept_loop<S, F>(
 {
     let http = http_builder(&config);
     let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let signal = Arc::new(StopSignal::default());
+    // Connections stop with the loop, however it ends (or is dropped).
+    let _stopped = StopOnDrop(signal.clone());
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -668,7 +772,7 @@ pub async fn accept_loop<S, F>(
                     let svc = service.clone();
                     let http = http.clone();
                     let first_wait = config.header_read_timeout;
-                    let mut stop = shutdown.clone();
+                    let mut stop = signal.wait();
                     let alive = alive_tx.clone();
                     tokio::spawn(async move {
                         let _alive = alive;
@@ -680,7 +784,7 @@ pub async fn accept_loop<S, F>(
                                     return;
                                 }
                             }
-                            _ = stop.changed() => return,
+                            () = &mut stop => return,
                         }
                         let conn = http
                             .serve_connection_with_upgrades(
@@ -692,8 +796,9 @@ pub async fn accept_loop<S, F>(
                         // Errors here are the client's (reset, bad request
                         // line, timeout); hyper already answered what it could.
                         tokio::select! {
+                            biased;
                             _ = conn.as_mut() => {}
-                            _ = stop.changed() => {
+                            () = &mut stop => {
                                 conn.as_mut().graceful_shutdown();
                                 let _ = conn.await;
                             }
@@ -709,6 +814,7 @@ pub async fn accept_loop<S, F>(
             _ = shutdown.changed() => break,
         }
     }
+    signal.stop();
     drop(listener);
     drop(alive_tx);
     let _ = tokio::time::timeout(config.graceful_timeout, alive_rx.recv()).await;

@@ -278,6 +278,19 @@ def test_graceful_shutdown_finishes_in_flight_requests():
         httpx.get(f"{client.base_url}/slow", timeout=2)
 
 
+def test_shutdown_closes_idle_keep_alive_connections():
+    # With a graceful timeout far past the test's own timeout, shutdown only
+    # ends if the idle connections are told to stop (and close) at once.
+    c = TestClient(app, graceful_timeout=1000, header_read_timeout=1000)
+    c.start()
+    host, port = c.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(1000).startswith(b"HTTP/1.1 200")
+        c.close()
+        assert s.recv(100) == b""
+
+
 @pytest.mark.parametrize("first", [b"", b"PRI * HT"], ids=["nothing", "partial-http2-preface"])
 def test_silent_connections_are_closed_after_the_header_timeout(first):
     with TestClient(app, header_read_timeout=0.5) as c:

@@ -57,6 +57,14 @@ use model::ModelValidator;
 use serialize::{ModelSer, Serializer};
 use validator::{State, Validator};
 
+/// Why [`SchemaValidator::response_json`] gave no JSON.
+pub enum ResponseError {
+    /// The value does not validate as the response model (a `ValidationError`).
+    Invalid(PyErr),
+    /// The validated value could not be written.
+    Write(PyErr),
+}
+
 /// A compiled model description (or bare type schema): validate Python
 /// objects and JSON bytes into model instances, and serialize them back.
 ///
@@ -225,6 +233,76 @@ impl SchemaValidator {
         self.root
             .validate(py, &Inp::Py(input.clone()), &mut st)
             .map_err(|e| self.py_err(py, e))
+    }
+
+    /// [`Self::validate_response`] then [`Self::to_json`] of the result, as
+    /// FastAPI answers a `response_model`. A plain `dict` returned for a
+    /// model that nothing observes being built (no `before`/`wrap`/`after`
+    /// model validator, no `model_post_init`, no extras kept) and that is
+    /// written by the plain path (no model or field serializer, computed or
+    /// excluded field, filter or option that changes the keys) is validated
+    /// into the fields of an instance, which are written as the instance's
+    /// would be, without allocating the instance in between.
+    pub fn response_json<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+        include: Option<Bound<'py, PyAny>>,
+        exclude: Option<Bound<'py, PyAny>>,
+    ) -> Result<Vec<u8>, ResponseError> {
+        let opts = SerOptions { json: true, ..opts };
+        if include.is_none() && exclude.is_none() && value.is_exact_instance_of::<PyDict>() {
+            if let Some((model, index)) = self.unobserved_model(py, opts) {
+                let mut st = State::new(&self.defs, None);
+                st.from_attributes = true;
+                st.revalidate_subclasses = true;
+                let inp = Inp::Py(value.clone());
+                let fields = validator::nested_dict(py, &mut st, value, |st| {
+                    model.validate_fields(py, &inp, st)
+                })
+                .map_err(|e| ResponseError::Invalid(self.py_err(py, e)))?;
+                let mut out = Vec::with_capacity(256);
+                self.serializer(opts, false)
+                    .write_plain_fields(index, &fields.dict, &mut out)
+                    .map_err(ResponseError::Write)?;
+                return Ok(out);
+            }
+        }
+        let validated = self
+            .validate_response(py, value)
+            .map_err(ResponseError::Invalid)?;
+        self.to_json(&validated, opts, include, exclude)
+            .map_err(ResponseError::Write)
+    }
+
+    /// The root model and its serializer's index, when an instance built
+    /// from a dict is seen by nothing but its plain JSON writer.
+    fn unobserved_model(
+        &self,
+        py: Python<'_>,
+        opts: SerOptions,
+    ) -> Option<(&ModelValidator, usize)> {
+        let model = match self.root {
+            Validator::Model(i) => self.defs.get(i)?,
+            _ => return None,
+        };
+        let unobserved = model.before.is_empty()
+            && model.wrap.is_none()
+            && model.after.is_empty()
+            && model.post_init.is_none()
+            && !model.typed_dict
+            && !model.root_model
+            && model.generic_origin.is_none()
+            && model.extra != ExtraBehavior::Allow
+            && model.extras.is_none();
+        if !unobserved {
+            return None;
+        }
+        let index = self
+            .serializer(opts, false)
+            .plain_model(model.cls.bind(py))?;
+        Some((model, index))
     }
 
     /// Whether [`Self::validate_pairs`] can build this root: a model without

@@ -814,8 +814,40 @@ impl Serializer<'_> {
         out: &mut Vec<u8>,
         depth: u16,
     ) -> PyResult<()> {
-        let py = obj.py();
-        let dict = instance_dict(obj)?;
+        self.fields_to_json_plain(&instance_dict(obj)?, ms, out, depth)
+    }
+
+    /// The model `cls` compiled here when its instances are written by the
+    /// plain path with these options (no model serializer, no per-field
+    /// rule): the index [`Self::write_plain_fields`] takes.
+    pub(crate) fn plain_model(&self, cls: &Bound<'_, PyType>) -> Option<usize> {
+        let tp = cls.as_ptr() as usize;
+        let (_, i) = *self.by_cls.iter().find(|(p, _)| *p == tp)?;
+        let ms = &self.sers[i];
+        (ms.model_serializer.is_none() && self.plain(ms)).then_some(i)
+    }
+
+    /// `write_json` of an instance of model `index` (from [`Self::plain_model`])
+    /// whose `__dict__` would be `dict`: the fields validation produced,
+    /// written without the instance.
+    pub(crate) fn write_plain_fields(
+        &self,
+        index: usize,
+        dict: &Bound<'_, PyDict>,
+        out: &mut Vec<u8>,
+    ) -> PyResult<()> {
+        self.fields_to_json_plain(dict, &self.sers[index], out, 0)
+    }
+
+    /// A model instance's fields (its `__dict__`) as the plain path writes them.
+    fn fields_to_json_plain(
+        &self,
+        dict: &Bound<'_, PyDict>,
+        ms: &ModelSer,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
+        let py = dict.py();
         out.push(b'{');
         if dict.len() == ms.fields.len() {
             // Walk the dict itself when it holds exactly the fields in order

@@ -235,20 +235,7 @@ impl Validator {
                     // A root model hands its input on to its value's validator unchanged:
                     // only the models reading fields out of a dict track it.
                     Inp::Py(o) if o.is_exact_instance_of::<PyDict>() && !model.root_model => {
-                        // A dict that encloses itself is a cycle (Pydantic's
-                        // `recursion_loop`), told apart from deep acyclic input.
-                        let id = o.as_ptr() as usize;
-                        let n = st.n_ancestors;
-                        if st.ancestors[..n.min(TRACKED_ANCESTORS)].contains(&id) {
-                            return Err(ValError::new_py(ErrorType::RecursionLoop, o));
-                        }
-                        if n < TRACKED_ANCESTORS {
-                            st.ancestors[n] = id;
-                        }
-                        st.n_ancestors += 1;
-                        let r = nested(py, st, |st| model.validate(py, inp, st));
-                        st.n_ancestors -= 1;
-                        r
+                        nested_dict(py, st, o, |st| model.validate(py, inp, st))
                     }
                     _ => nested(py, st, |st| model.validate(py, inp, st)),
                 }
@@ -367,6 +354,29 @@ pub fn nested<'py, T>(
     st.depth += 1;
     let r = f(st);
     st.depth -= 1;
+    r
+}
+
+/// [`nested`] for a dict read as a model's fields: a dict that encloses
+/// itself is a cycle (Pydantic's `recursion_loop`), told apart from deep
+/// acyclic input.
+pub fn nested_dict<'py, T>(
+    py: Python<'py>,
+    st: &mut State<'_, 'py>,
+    o: &Bound<'py, PyAny>,
+    f: impl FnOnce(&mut State<'_, 'py>) -> ValResult<T>,
+) -> ValResult<T> {
+    let id = o.as_ptr() as usize;
+    let n = st.n_ancestors;
+    if st.ancestors[..n.min(TRACKED_ANCESTORS)].contains(&id) {
+        return Err(ValError::new_py(ErrorType::RecursionLoop, o));
+    }
+    if n < TRACKED_ANCESTORS {
+        st.ancestors[n] = id;
+    }
+    st.n_ancestors += 1;
+    let r = nested(py, st, f);
+    st.n_ancestors -= 1;
     r
 }
 

@@ -101,7 +101,7 @@ def gate_loop(loop: asyncio.AbstractEventLoop, server: Any) -> bool:
         context = selector.get_key(server.wake_fd()).data[0]._context  # type: ignore[union-attr]
     except (AttributeError, KeyError, IndexError, TypeError):
         return False
-    if not all(hasattr(loop, name) for name in ("_ready", "_scheduled", "_write_to_self")):
+    if not all(hasattr(loop, name) for name in ("_debug", "_ready", "_scheduled", "_write_to_self")):
         return False
     server.attach_loop(loop, context)
     loop._selector = GatedSelector(selector, server)  # type: ignore[attr-defined]
