@@ -718,7 +718,16 @@ def check_response_models(route: Any) -> None:
             )
 
 
-_STARLETTE_KINDS = {
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# What a parameter typed with one of these classes (or a subclass) receives:
+# ours, and Starlette's own, as FastAPI apps often import them.
+_SPECIAL_KINDS = {
+    _qualified(Request): "request",  # WebSocket is one
+    _qualified(BackgroundTasks): "background",
+    _qualified(Response): "response",
     "starlette.requests.HTTPConnection": "request",
     "starlette.requests.Request": "request",
     "starlette.websockets.WebSocket": "request",
@@ -727,13 +736,13 @@ _STARLETTE_KINDS = {
 }
 
 
-def _starlette_kind(tp: Any) -> str | None:
-    """What a parameter typed with one of Starlette's request, WebSocket,
-    response or background-task classes (or a subclass) receives, or None."""
+def _special_kind(tp: Any) -> str | None:
+    """ "request", "background" or "response": what a parameter typed with a
+    request, WebSocket, response or background-task class receives, or None."""
     if not isinstance(tp, type):
         return None
     for base in tp.__mro__:
-        kind = _STARLETTE_KINDS.get(f"{base.__module__}.{base.__qualname__}")
+        kind = _SPECIAL_KINDS.get(_qualified(base))
         if kind is not None:
             return kind
     return None
@@ -930,23 +939,12 @@ class PlanBuilder:
         if isinstance(tp, type) and issubclass(tp, SecurityScopes):
             self.uses_special = True
             return (name, "scopes", list(scopes))
-        starlette = _starlette_kind(tp)
-        if starlette is not None:
-            # Starlette's own classes, as FastAPI apps often import them.
-            if starlette == "request":
+        kind = _special_kind(tp)
+        if kind is not None:
+            if kind == "request":
                 self.wants_request = True
             self.uses_special = True
-            return (name, starlette, None)
-        if isinstance(tp, type) and issubclass(tp, Request):  # includes WebSocket
-            self.wants_request = True
-            self.uses_special = True
-            return (name, "request", None)
-        if isinstance(tp, type) and issubclass(tp, BackgroundTasks):
-            self.uses_special = True
-            return (name, "background", None)
-        if isinstance(tp, type) and issubclass(tp, Response):
-            self.uses_special = True
-            return (name, "response", None)
+            return (name, kind, None)
         inner, _ = split_optional(tp)
         meta = [e for e in extras if not isinstance(e, (Param, Depends))]
         # ``Json[Model]``: one parameter holding JSON text, not a parameter model.
