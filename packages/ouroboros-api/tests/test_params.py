@@ -357,3 +357,24 @@ def test_markers_in_annotated_are_checked_and_merged_as_in_fastapi():
 
     with TestClient(checked) as c:
         assert [c.get(f"/multi?foo={n}").status_code for n in (5, 123, 1)] == [200, 422, 422]
+
+
+def test_deprecated_regex_and_example_options_warn_and_still_apply():
+    from ouroboros.api import Body
+    from ouroboros.api.exceptions import FastAPIDeprecationWarning
+
+    with pytest.warns(FastAPIDeprecationWarning, match="`regex` has been deprecated, please use `pattern` instead"):
+        marker = Query(regex="^fixed$")
+    with pytest.warns(FastAPIDeprecationWarning, match="`example` has been deprecated, please use `examples` instead"):
+        Body(example={"a": 1})
+    old = App()
+
+    @old.get("/")
+    def read(q: Annotated[str, marker]):
+        return q
+
+    with TestClient(old) as client:
+        assert client.get("/", params={"q": "fixed"}).json() == "fixed"
+        r = client.get("/", params={"q": "other"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["type"] == "string_pattern_mismatch"

@@ -22,6 +22,7 @@ import logging
 import sys
 import types
 import typing
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -584,7 +585,10 @@ def _merged_params(markers: list[Param]) -> Param:
     for m in markers:
         options.update({k: getattr(m, k) for k in m._explicit if hasattr(m, k)})
     try:
-        return type(markers[-1])(markers[-1].default, **options)
+        with warnings.catch_warnings():
+            # Each marker already warned of its deprecated options when it was made.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return type(markers[-1])(markers[-1].default, **options)
     except TypeError:
         return markers[-1]
 
@@ -970,9 +974,10 @@ class PlanBuilder:
         `ModelSource` picks the fields as FastAPI does; the model validates
         them together (errors under ``[source, field]``). Each field also gets
         a described-only entry, for the OpenAPI document."""
-        required = default is inspect.Parameter.empty and marker.default is ...
+        factory = marker.default_factory
+        required = default is inspect.Parameter.empty and marker.default is ... and factory is None
         if default is inspect.Parameter.empty:
-            default = None if required else marker.default
+            default = None if required or factory is not None else marker.default
         indices: list[int] = []
         for model in models if len(models) == 1 else []:
             for field_name, info in model.model_fields.items():  # type: ignore[attr-defined]
@@ -995,6 +1000,8 @@ class PlanBuilder:
             source=marker.source,
             required=required,
             default=default,
+            default_factory=factory,
+            validate_default=bool(marker.validate_default),
             convert_underscores=getattr(marker, "convert_underscores", True),
         )
         index = self._param(name, str, type(marker)(_UNSET_FIELD), _UNSET_FIELD)
