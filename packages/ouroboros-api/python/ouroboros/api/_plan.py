@@ -23,7 +23,7 @@ import sys
 import types
 import typing
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api import _api, _threads
@@ -548,6 +548,25 @@ def _alias_choices(validation_alias: Any) -> list[str]:
     return keys
 
 
+def param_keys(marker: Param, name: str, path_names: Collection[str] = ()) -> list[str]:
+    """The request keys of a parameter, in the order they are tried
+    (FastAPI's rules): its alias choices as literal names, else its
+    validation alias, alias or name (a header's name with hyphens for
+    underscores unless ``convert_underscores=False``). A path parameter has
+    one key: the first of its alias choices that the route's path names,
+    else its alias or name."""
+    validation_alias = marker.validation_alias
+    choices = _alias_choices(validation_alias)
+    if isinstance(marker, Path) and not isinstance(validation_alias, str):
+        return [next((c for c in choices if c in path_names), None) or marker.alias or name]
+    if choices and not isinstance(validation_alias, str):
+        return choices
+    key = choices[0] if choices else marker.alias or name
+    if isinstance(marker, Header) and key == name and marker.convert_underscores:
+        key = name.replace("_", "-")
+    return [key]
+
+
 def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> None:
     """FastAPI's definition check: a path parameter is a scalar.
 
@@ -1033,11 +1052,7 @@ class PlanBuilder:
         factory = marker.default_factory
         source = marker.source
         required = default is inspect.Parameter.empty and factory is None
-        choices = _alias_choices(marker.validation_alias)
-        alias = choices[0] if choices else marker.alias or name
-        if isinstance(marker, Header) and alias == name and marker.convert_underscores:
-            alias = name.replace("_", "-")
-        others = choices[1:]
+        alias, *others = param_keys(marker, name, self.path_names)
         # Header names keep their case here (errors name them as declared);
         # the lookup ignores it.
         kind = "any"

@@ -287,11 +287,7 @@ class _Route:
                     self.params.append((source, field, info.is_required() and owner[2], info, name))
                 continue
             if source in ("path", "query", "header", "cookie"):
-                choices = _plan._alias_choices(getattr(marker, "validation_alias", None))
-                alias = choices[0] if choices else getattr(marker, "alias", None) or p["name"]
-                name = alias
-                if source == "header" and alias == p["name"] and getattr(marker, "convert_underscores", True):
-                    name = alias = alias.replace("_", "-")
+                name = alias = p["alias"]
                 field = _field_of(marker, p["annotation"], alias)
                 if not p["required"] and getattr(marker, "default_factory", None) is None:
                     field.default = p.get("_declared_default", p["default"])
