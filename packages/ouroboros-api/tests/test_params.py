@@ -412,3 +412,19 @@ def test_alias_choices_of_headers_are_literal_and_of_paths_follow_the_route():
         assert r.json()["detail"][0]["loc"] == ["path", "value"]
         params = {p["name"] for p in routes.openapi()["paths"]["/path/{second}"]["get"]["parameters"]}
         assert params == {"second"}
+
+
+def test_json_list_parameter_is_one_value_of_json_text():
+    from ouroboros.validation import Json
+
+    routes = App()
+
+    @routes.get("/items")
+    def items(items: Annotated[Json[list[str]], Query()]) -> list[str]:
+        return items
+
+    with TestClient(routes) as client:
+        assert client.get("/items", params={"items": '["abc", "def"]'}).json() == ["abc", "def"]
+        r = client.get("/items", params={"items": "[1"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["type"] == "json_invalid"

@@ -1033,7 +1033,9 @@ class PlanBuilder:
         inner, optional = split_optional(tp)
         # `list`, `set`... without an item type are sequences of any value, as in FastAPI.
         bare = inner in (list, set, tuple, frozenset)
-        is_list = (get_origin(inner) in (list, set, tuple, frozenset) or bare) and not is_model(inner)
+        # ``Json[list[str]]`` is one value (JSON text), not a repeated key.
+        as_json = any(type(m) is Json for m in meta)
+        is_list = (get_origin(inner) in (list, set, tuple, frozenset) or bare) and not is_model(inner) and not as_json
         item = get_args(inner)[0] if is_list and get_args(inner) else (Any if bare else inner)
         if marker is None and (inner is UploadFile or item is UploadFile):
             marker = File()
