@@ -15,6 +15,7 @@ import functools
 import http.client
 import inspect
 import types
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -533,6 +534,11 @@ class _Document:
         if description:
             op["description"] = description.split("\f")[0].strip()
         op["operationId"] = route.operation_id or r.unique_id
+        if op["operationId"] in self.operation_ids:
+            function = getattr(route.endpoint, "__name__", "<unnamed_endpoint>")
+            message = f"Duplicate Operation ID {op['operationId']} for function {function}"
+            file_name = getattr(route.endpoint, "__globals__", {}).get("__file__")
+            warnings.warn(f"{message} at {file_name}" if file_name else message, stacklevel=1)
         self.operation_ids.add(op["operationId"])
         if route.deprecated:
             op["deprecated"] = True
