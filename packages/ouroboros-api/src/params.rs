@@ -431,7 +431,15 @@ pub fn from_pairs(
     spec: &ParamSpec,
     pairs: &[(Cow<'_, str>, Cow<'_, str>)],
 ) -> Result<ArgValue, Vec<FieldError>> {
-    let chosen = choose_alias(spec, |key| pairs.iter().any(|(k, _)| k == key));
+    // FastAPI's form rule: an alias whose (last) value is empty is skipped
+    // for the next one, as it would be no value.
+    let skips_empty = spec.source == Source::Form && !spec.keep_empty && !spec.list;
+    let chosen = choose_alias(spec, |key| {
+        match pairs.iter().rev().find(|(k, _)| k == key) {
+            Some((_, v)) => !(skips_empty && v.is_empty()),
+            None => false,
+        }
+    });
     let spec = chosen.as_ref();
     if spec.list {
         let values = pairs
@@ -552,6 +560,17 @@ mod tests {
             from_pairs(&optional, &pairs),
             Ok(ArgValue::Missing)
         ));
+        // With alias choices, an empty value goes on to the next alias.
+        let mut choices = spec(Kind::Int, Source::Form);
+        choices.other_aliases = vec!["second".into()];
+        let both = vec![
+            (Cow::Borrowed("limit"), Cow::Borrowed("")),
+            (Cow::Borrowed("second"), Cow::Borrowed("5")),
+        ];
+        assert!(matches!(from_pairs(&choices, &both), Ok(ArgValue::Int(5))));
+        let e = from_pairs(&choices, &pairs).unwrap_err();
+        assert_eq!(e[0].kind, "missing");
+        assert_eq!(e[0].loc.last(), Some(&json!("limit")));
         // Only forms: an empty query value is still a value.
         let query = spec(Kind::Str, Source::Query);
         assert!(matches!(from_pairs(&query, &pairs), Ok(ArgValue::Str(s)) if s.is_empty()));

@@ -9,29 +9,12 @@ from typing import Annotated
 
 import httpx
 import pytest
+from conftest import MiB, upload_routes
 
-from ouroboros.api import App, File, Form, Request, TestClient, UploadFile
-
-MiB = 1 << 20
+from ouroboros.api import App, File, Form, Request, TestClient
 
 app = App()
-kept: list[UploadFile] = []
-
-
-@app.post("/describe")
-async def describe(doc: UploadFile, note: Annotated[str, Form()] = ""):
-    kept.append(doc)
-    on_disk = not doc._in_memory
-    deleted = on_disk and os.readlink(f"/proc/self/fd/{doc.file.fileno()}").endswith("(deleted)")
-    digest = hashlib.sha256()
-    while chunk := await doc.read(256 * 1024):
-        digest.update(chunk)
-    return {"size": doc.size, "on_disk": on_disk, "deleted": deleted, "sha": digest.hexdigest(), "note": note}
-
-
-@app.post("/capped", max_body_size=64 * 1024)
-async def capped(doc: UploadFile):
-    return {"size": doc.size}
+kept = upload_routes(app)
 
 
 @app.post("/fields")
@@ -86,6 +69,7 @@ async def test_files_past_one_mib_are_spooled_to_disk(size, on_disk, chunk):
         "on_disk": on_disk,
         "deleted": on_disk,
         "sha": hashlib.sha256(content).hexdigest(),
+        "type": "application/octet-stream",
         "note": "hello",
     }
 

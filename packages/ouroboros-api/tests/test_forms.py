@@ -44,6 +44,28 @@ def build(fw: types.ModuleType, pv: types.ModuleType, **app_kwargs: Any) -> Any:
     def model(profile: Annotated[Profile, fw.Form()]) -> Any:
         return {"profile": profile.model_dump(), "set": sorted(profile.model_fields_set)}
 
+    @app.post("/choices")
+    def choices(
+        value: Annotated[int, fw.Form(validation_alias=pv.AliasChoices("first", "second"))] = 10,
+        flag: Annotated[bool, fw.Form(alias="legacy", validation_alias=pv.AliasChoices("enabled", "box"))] = False,
+    ) -> Any:
+        return {"value": value, "flag": flag}
+
+    @app.post("/choices-required")
+    def choices_required(value: Annotated[int, fw.Form(validation_alias=pv.AliasChoices("first", "second"))]) -> Any:
+        return {"value": value}
+
+    default = Profile(name="default")
+
+    @app.post("/model-default")
+    def model_default(profile: Annotated[Profile | None, fw.Form()] = default) -> Any:
+        profile.tags.append("changed")  # the next request still gets the declared default
+        return profile.model_dump()
+
+    @app.post("/model-factory")
+    def model_factory(profile: Annotated[Profile | None, fw.Form(default_factory=lambda: Profile(name="made"))]) -> Any:
+        return profile.model_dump()
+
     return app
 
 
@@ -61,6 +83,20 @@ CASES = [
     ("/model", {"data": {"name": "Rick", "age": "", "tags": ["a", "b"]}}),
     ("/model", {"data": {"name": "Rick"}}),
     ("/model", {"data": {"name": "", "age": "x"}}),
+    # Alias choices: an empty value goes on to the next alias.
+    ("/choices", {"data": {"first": "", "second": "5"}}),
+    ("/choices", {"data": {"first": "7", "second": "5"}}),
+    ("/choices", {"data": {"first": "", "second": ""}}),
+    ("/choices", {"data": {"enabled": "", "box": "on"}}),
+    ("/choices-required", {"data": {"first": "", "second": "5"}}),
+    ("/choices-required", {"data": {"first": "x", "second": "5"}}),
+    ("/choices-required", {"data": {"first": "", "second": ""}}),
+    # A form model's default is a fresh copy for each request; a factory makes one.
+    ("/model-default", {}),
+    ("/model-default", {}),
+    ("/model-default", {"data": {"name": "sent"}}),
+    ("/model-factory", {}),
+    ("/model-factory", {"data": {"name": "sent"}}),
 ]
 
 

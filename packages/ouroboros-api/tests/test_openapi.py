@@ -236,3 +236,19 @@ def test_swagger_ui_renders_operations_in_headless_chromium(client):
     assert "/items/{item_id}" in dom
     assert "Read one item" in dom
     assert "/users/{user_id}" in dom
+
+
+def test_duplicate_operation_ids_warn_as_fastapi_does():
+    dup = App(generate_unique_id_function=lambda route: "same")
+
+    @dup.get("/a")
+    def first():
+        return 1
+
+    @dup.get("/b")
+    def second():
+        return 2
+
+    with pytest.warns(UserWarning, match="Duplicate Operation ID same for function second at .*test_openapi.py"):
+        spec = dup.openapi()
+    assert [op["get"]["operationId"] for op in spec["paths"].values()] == ["same", "same"]

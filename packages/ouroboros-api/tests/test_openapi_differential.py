@@ -125,7 +125,48 @@ def build_forms(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     return app
 
 
-@pytest.mark.parametrize("build", [build_params, build_bodies, build_forms])
+def build_form_model_keys(fw: types.ModuleType, pv: types.ModuleType) -> Any:
+    """Form models whose fields are sent under other keys than their schema
+    properties (alias choices, a name accepted besides the alias): each use
+    is inlined with ``anyOf`` groups of the keys; titles as FastAPI gives them."""
+    app = fw.FastAPI()
+
+    class Profile(pv.BaseModel):
+        name: str = pv.Field(alias="display_name", validation_alias=pv.AliasChoices("display_name", "name"))
+        department: str
+
+    class ByName(pv.BaseModel):
+        model_config = pv.ConfigDict(populate_by_name=True)
+        nick: str = pv.Field(alias="nickname")
+        age: int = 0
+
+    class Plain(pv.BaseModel):
+        x: int
+
+    @app.post("/optional")
+    async def optional(profile: Annotated[Profile | None, fw.Form()] = None) -> Any:
+        return {}
+
+    @app.post("/composed")
+    async def composed(my_thing: Annotated[ByName, fw.Form()], token: Annotated[str, fw.Form()]) -> Any:
+        return {}
+
+    @app.post("/titled")
+    async def titled(my_thing: Annotated[ByName, fw.Form(title="Custom")], token: Annotated[str, fw.Form()]) -> Any:
+        return {}
+
+    @app.post("/plain")
+    async def plain(my_thing: Annotated[Plain, fw.Form()], token: Annotated[str, fw.Form()]) -> Any:
+        return {}
+
+    @app.post("/optional-titled")
+    async def optional_titled(my_thing: Annotated[Plain | None, fw.Form(title="Custom")] = None) -> Any:
+        return {}
+
+    return app
+
+
+@pytest.mark.parametrize("build", [build_params, build_bodies, build_forms, build_form_model_keys])
 def test_openapi_is_fastapis(build):
     theirs = build(fastapi, pydantic).openapi()
     ours = build(oapi, ovalidation).openapi()

@@ -357,3 +357,74 @@ def test_markers_in_annotated_are_checked_and_merged_as_in_fastapi():
 
     with TestClient(checked) as c:
         assert [c.get(f"/multi?foo={n}").status_code for n in (5, 123, 1)] == [200, 422, 422]
+
+
+def test_deprecated_regex_and_example_options_warn_and_still_apply():
+    from ouroboros.api import Body
+    from ouroboros.api.exceptions import FastAPIDeprecationWarning
+
+    with pytest.warns(FastAPIDeprecationWarning, match="`regex` has been deprecated, please use `pattern` instead"):
+        marker = Query(regex="^fixed$")
+    with pytest.warns(FastAPIDeprecationWarning, match="`example` has been deprecated, please use `examples` instead"):
+        Body(example={"a": 1})
+    old = App()
+
+    @old.get("/")
+    def read(q: Annotated[str, marker]):
+        return q
+
+    with TestClient(old) as client:
+        assert client.get("/", params={"q": "fixed"}).json() == "fixed"
+        r = client.get("/", params={"q": "other"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["type"] == "string_pattern_mismatch"
+
+
+def test_alias_choices_of_headers_are_literal_and_of_paths_follow_the_route():
+    from ouroboros.validation import AliasChoices
+
+    routes = App()
+
+    @routes.get("/header")
+    def header(
+        items: Annotated[list[str], Header(validation_alias=AliasChoices("item_values", "X-Tag"))] = ["none"],  # noqa: B006
+    ):
+        return items
+
+    @routes.get("/path/{second}")
+    def path(value: Annotated[int, Path(validation_alias=AliasChoices("first", "second"))]):
+        return value
+
+    @routes.get("/unmatched/{value}")
+    def unmatched(value: Annotated[int, Path(validation_alias=AliasChoices("first", "second"))]):
+        return value
+
+    with TestClient(routes) as client:
+        # A choice is the header's literal name (underscores are not made hyphens).
+        assert client.get("/header", headers=[("item_values", "a"), ("item_values", "b")]).json() == ["a", "b"]
+        assert client.get("/header", headers={"x-tag": "t"}).json() == ["t"]
+        assert client.get("/header", headers={"item-values": "no"}).json() == ["none"]
+        # A path parameter reads the first choice the route names, else its own name.
+        assert client.get("/path/2").json() == 2
+        assert client.get("/unmatched/3").json() == 3
+        r = client.get("/unmatched/x")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["path", "value"]
+        params = {p["name"] for p in routes.openapi()["paths"]["/path/{second}"]["get"]["parameters"]}
+        assert params == {"second"}
+
+
+def test_json_list_parameter_is_one_value_of_json_text():
+    from ouroboros.validation import Json
+
+    routes = App()
+
+    @routes.get("/items")
+    def items(items: Annotated[Json[list[str]], Query()]) -> list[str]:
+        return items
+
+    with TestClient(routes) as client:
+        assert client.get("/items", params={"items": '["abc", "def"]'}).json() == ["abc", "def"]
+        r = client.get("/items", params={"items": "[1"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["type"] == "json_invalid"

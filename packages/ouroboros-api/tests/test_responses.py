@@ -419,3 +419,26 @@ def test_a_starlette_http_exception_is_answered_as_ours():
     with TestClient(raising) as c:
         r = c.get("/s")
         assert (r.status_code, r.json(), r.headers["x-why"]) == (404, {"detail": "Item not found"}, "gone")
+
+
+def test_returned_object_without_json_form_is_written_by_its_attributes():
+    from ouroboros.api import App, TestClient
+
+    class Login:
+        def __init__(self) -> None:
+            self.username = "rick"
+            self.scopes = ["a"]
+
+    returns = App()
+
+    @returns.get("/attributes")
+    def attributes():
+        return {"login": Login()}
+
+    @returns.get("/opaque")
+    def opaque():
+        return {"x": object()}
+
+    with TestClient(returns, raise_server_exceptions=False) as client:
+        assert client.get("/attributes").json() == {"login": {"username": "rick", "scopes": ["a"]}}
+        assert client.get("/opaque").status_code == 500

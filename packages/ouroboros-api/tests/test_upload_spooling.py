@@ -9,32 +9,13 @@ import os
 from typing import Annotated
 
 import pytest
+from conftest import MiB, upload_routes
 
-from ouroboros.api import App, Depends, File, Form, Request, TestClient, UploadFile
+from ouroboros.api import App, Depends, File, Request, TestClient, UploadFile
 from ouroboros.api.dependencies.utils import _read_file_bytes
 
-MiB = 1 << 20
-
 app = App()
-kept: list[UploadFile] = []
-
-
-@app.post("/describe")
-async def describe(doc: UploadFile, note: Annotated[str, Form()] = ""):
-    kept.append(doc)
-    on_disk = not doc._in_memory
-    fd_target = os.readlink(f"/proc/self/fd/{doc.file.fileno()}") if on_disk else None
-    digest = hashlib.sha256()
-    while chunk := await doc.read(256 * 1024):
-        digest.update(chunk)
-    return {
-        "size": doc.size,
-        "on_disk": on_disk,
-        "deleted": fd_target is not None and fd_target.endswith("(deleted)"),
-        "sha": digest.hexdigest(),
-        "type": doc.content_type,
-        "note": note,
-    }
+kept = upload_routes(app)
 
 
 async def read_prefix(file: Annotated[UploadFile, File()]):
@@ -66,11 +47,6 @@ async def form_closed(request: Request):
         upload = form["f"]
         data = await upload.read()
     return {"data": data.decode(), "closed": upload.file.closed}
-
-
-@app.post("/capped", max_body_size=64 * 1024)
-async def capped(doc: UploadFile):
-    return {"size": doc.size}
 
 
 def test_small_file_stays_in_memory(client):

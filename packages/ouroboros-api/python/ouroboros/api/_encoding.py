@@ -40,6 +40,28 @@ def to_plain(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def returned_to_plain(obj: Any) -> Any:
+    """`to_plain` for what a handler returns: as FastAPI's `jsonable_encoder`,
+    an object without a JSON form is written as ``dict(obj)``, else as its
+    attributes (``vars(obj)``: a dependency class instance, say).
+
+    Raises:
+        TypeError: The object has none of these forms.
+    """
+    try:
+        return to_plain(obj)
+    except ForeignResponse:
+        raise
+    except TypeError as exc:
+        try:
+            return dict(obj)
+        except (TypeError, ValueError):
+            try:
+                return vars(obj)
+            except TypeError:
+                raise exc from None
+
+
 def _foreign_response(obj: Any) -> bool:
     """A response object of another framework (Starlette's): an ASGI app
     with a status and raw headers."""

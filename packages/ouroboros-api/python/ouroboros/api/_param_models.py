@@ -10,6 +10,7 @@ policy, and the model validates the lot with ouroboros.validation.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import types
@@ -24,6 +25,13 @@ from ouroboros.validation import AliasChoices, AliasPath, BeforeValidator, Tag, 
 __all__ = ["ModelSource", "form_union_models", "is_sequence_annotation"]
 
 _SEQUENCES = (list, set, tuple, frozenset, typing.Sequence)
+
+
+def _mutable(value: Any) -> bool:
+    """A default that a handler could change in place: a model, a dataclass or a container."""
+    if isinstance(value, (list, dict, set, bytearray)):
+        return True
+    return not isinstance(value, type) and (hasattr(type(value), "model_fields") or dataclasses.is_dataclass(value))
 
 
 class _Undefined:
@@ -236,6 +244,8 @@ class ModelSource:
     source: str  # query | header | cookie | form
     required: bool
     default: Any
+    default_factory: Any = None
+    validate_default: bool = False
     convert_underscores: bool = True
     _adapter: TypeAdapter[Any] | None = None
 
@@ -262,7 +272,13 @@ class ModelSource:
                 raise RequestValidationError(
                     [{"type": "missing", "loc": (self.loc,), "msg": "Field required", "input": None}]
                 )
-            return self.default
+            if self.default_factory is not None:
+                return self.default_factory()
+            # A copy per request, as Pydantic's `get_default()` gives: a handler
+            # that changes its default model does not change the next request's.
+            value = copy.deepcopy(self.default) if _mutable(self.default) else self.default
+            if not self.validate_default:
+                return value
         assert self._adapter is not None
         try:
             return self._adapter.validate_python(value)

@@ -22,7 +22,8 @@ import logging
 import sys
 import types
 import typing
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Collection, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api import _api, _threads
@@ -547,6 +548,25 @@ def _alias_choices(validation_alias: Any) -> list[str]:
     return keys
 
 
+def param_keys(marker: Param, name: str, path_names: Collection[str] = ()) -> list[str]:
+    """The request keys of a parameter, in the order they are tried
+    (FastAPI's rules): its alias choices as literal names, else its
+    validation alias, alias or name (a header's name with hyphens for
+    underscores unless ``convert_underscores=False``). A path parameter has
+    one key: the first of its alias choices that the route's path names,
+    else its alias or name."""
+    validation_alias = marker.validation_alias
+    choices = _alias_choices(validation_alias)
+    if isinstance(marker, Path) and not isinstance(validation_alias, str):
+        return [next((c for c in choices if c in path_names), None) or marker.alias or name]
+    if choices and not isinstance(validation_alias, str):
+        return choices
+    key = choices[0] if choices else marker.alias or name
+    if isinstance(marker, Header) and key == name and marker.convert_underscores:
+        key = name.replace("_", "-")
+    return [key]
+
+
 def check_path_params(endpoint: Callable[..., Any], path_names: set[str]) -> None:
     """FastAPI's definition check: a path parameter is a scalar.
 
@@ -584,7 +604,10 @@ def _merged_params(markers: list[Param]) -> Param:
     for m in markers:
         options.update({k: getattr(m, k) for k in m._explicit if hasattr(m, k)})
     try:
-        return type(markers[-1])(markers[-1].default, **options)
+        with warnings.catch_warnings():
+            # Each marker already warned of its deprecated options when it was made.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return type(markers[-1])(markers[-1].default, **options)
     except TypeError:
         return markers[-1]
 
@@ -718,7 +741,16 @@ def check_response_models(route: Any) -> None:
             )
 
 
-_STARLETTE_KINDS = {
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# What a parameter typed with one of these classes (or a subclass) receives:
+# ours, and Starlette's own, as FastAPI apps often import them.
+_SPECIAL_KINDS = {
+    _qualified(Request): "request",  # WebSocket is one
+    _qualified(BackgroundTasks): "background",
+    _qualified(Response): "response",
     "starlette.requests.HTTPConnection": "request",
     "starlette.requests.Request": "request",
     "starlette.websockets.WebSocket": "request",
@@ -727,13 +759,13 @@ _STARLETTE_KINDS = {
 }
 
 
-def _starlette_kind(tp: Any) -> str | None:
-    """What a parameter typed with one of Starlette's request, WebSocket,
-    response or background-task classes (or a subclass) receives, or None."""
+def _special_kind(tp: Any) -> str | None:
+    """ "request", "background" or "response": what a parameter typed with a
+    request, WebSocket, response or background-task class receives, or None."""
     if not isinstance(tp, type):
         return None
     for base in tp.__mro__:
-        kind = _STARLETTE_KINDS.get(f"{base.__module__}.{base.__qualname__}")
+        kind = _SPECIAL_KINDS.get(_qualified(base))
         if kind is not None:
             return kind
     return None
@@ -930,23 +962,12 @@ class PlanBuilder:
         if isinstance(tp, type) and issubclass(tp, SecurityScopes):
             self.uses_special = True
             return (name, "scopes", list(scopes))
-        starlette = _starlette_kind(tp)
-        if starlette is not None:
-            # Starlette's own classes, as FastAPI apps often import them.
-            if starlette == "request":
+        kind = _special_kind(tp)
+        if kind is not None:
+            if kind == "request":
                 self.wants_request = True
             self.uses_special = True
-            return (name, starlette, None)
-        if isinstance(tp, type) and issubclass(tp, Request):  # includes WebSocket
-            self.wants_request = True
-            self.uses_special = True
-            return (name, "request", None)
-        if isinstance(tp, type) and issubclass(tp, BackgroundTasks):
-            self.uses_special = True
-            return (name, "background", None)
-        if isinstance(tp, type) and issubclass(tp, Response):
-            self.uses_special = True
-            return (name, "response", None)
+            return (name, kind, None)
         inner, _ = split_optional(tp)
         meta = [e for e in extras if not isinstance(e, (Param, Depends))]
         # ``Json[Model]``: one parameter holding JSON text, not a parameter model.
@@ -972,9 +993,10 @@ class PlanBuilder:
         `ModelSource` picks the fields as FastAPI does; the model validates
         them together (errors under ``[source, field]``). Each field also gets
         a described-only entry, for the OpenAPI document."""
-        required = default is inspect.Parameter.empty and marker.default is ...
+        factory = marker.default_factory
+        required = default is inspect.Parameter.empty and marker.default is ... and factory is None
         if default is inspect.Parameter.empty:
-            default = None if required else marker.default
+            default = None if required or factory is not None else marker.default
         indices: list[int] = []
         for model in models if len(models) == 1 else []:
             for field_name, info in model.model_fields.items():  # type: ignore[attr-defined]
@@ -997,6 +1019,8 @@ class PlanBuilder:
             source=marker.source,
             required=required,
             default=default,
+            default_factory=factory,
+            validate_default=bool(marker.validate_default),
             convert_underscores=getattr(marker, "convert_underscores", True),
         )
         index = self._param(name, str, type(marker)(_UNSET_FIELD), _UNSET_FIELD)
@@ -1009,7 +1033,9 @@ class PlanBuilder:
         inner, optional = split_optional(tp)
         # `list`, `set`... without an item type are sequences of any value, as in FastAPI.
         bare = inner in (list, set, tuple, frozenset)
-        is_list = (get_origin(inner) in (list, set, tuple, frozenset) or bare) and not is_model(inner)
+        # ``Json[list[str]]`` is one value (JSON text), not a repeated key.
+        as_json = any(type(m) is Json for m in meta)
+        is_list = (get_origin(inner) in (list, set, tuple, frozenset) or bare) and not is_model(inner) and not as_json
         item = get_args(inner)[0] if is_list and get_args(inner) else (Any if bare else inner)
         if marker is None and (inner is UploadFile or item is UploadFile):
             marker = File()
@@ -1028,11 +1054,7 @@ class PlanBuilder:
         factory = marker.default_factory
         source = marker.source
         required = default is inspect.Parameter.empty and factory is None
-        choices = _alias_choices(marker.validation_alias)
-        alias = choices[0] if choices else marker.alias or name
-        if isinstance(marker, Header) and alias == name and marker.convert_underscores:
-            alias = name.replace("_", "-")
-        others = choices[1:]
+        alias, *others = param_keys(marker, name, self.path_names)
         # Header names keep their case here (errors name them as declared);
         # the lookup ignores it.
         kind = "any"

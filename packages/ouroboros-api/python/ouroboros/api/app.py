@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 from ouroboros.api import _api, _plan, _serve, _threads
-from ouroboros.api._encoding import to_plain
+from ouroboros.api._encoding import returned_to_plain
 from ouroboros.api.datastructures import State
 from ouroboros.api.exceptions import FastAPIDeprecationWarning, HTTPException
 from ouroboros.api.params import Depends
@@ -332,7 +332,9 @@ class App(APIRouter):
         filter_desc = _plan.response_filter(model) if model is not None else None
         plan = _plan.response_plan(model, route)
         status = route.status_code or 200
-        body_of = plan.dumps if plan is not None else (lambda result: _api.dumps(result, to_plain, filter_desc))
+        body_of = (
+            plan.dumps if plan is not None else (lambda result: _api.dumps(result, returned_to_plain, filter_desc))
+        )
         custom_class = route.response_class if route.response_class not in (None, JSONResponse) else None
         render = _plan.make_render(body_of, status, custom_class)
         stream = None
@@ -468,7 +470,7 @@ class App(APIRouter):
         routes = [self._compile_route(r, always_request) for r in self._served_routes]
         helpers = {
             "schedule": _serve.make_schedule(loop),
-            "fallback": to_plain,
+            "fallback": returned_to_plain,
             "on_error": _serve.make_on_error(self),
             "make_request": _serve.make_request_factory(self, root_path),
             "make_websocket": _serve.make_websocket_factory(self, root_path),

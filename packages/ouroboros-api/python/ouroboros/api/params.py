@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -53,6 +55,17 @@ def _pattern_text(pattern: Any) -> tuple[str | None, str | None]:
     return pattern, pattern
 
 
+def _deprecated(message: str) -> None:
+    """FastAPI's warning for a deprecated marker option, pointing at the
+    user's line (the first caller outside this module)."""
+    from ouroboros.api.exceptions import FastAPIDeprecationWarning
+
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, FastAPIDeprecationWarning, stacklevel=level)
+
+
 class Param:
     """Where a parameter comes from and what it must satisfy."""
 
@@ -62,6 +75,10 @@ class Param:
         # The options given explicitly (even as None): they win over the same
         # options of a `Field()` beside the marker in `Annotated`.
         self._explicit = frozenset(kwargs)
+        if kwargs.get("regex") is not None:
+            _deprecated("`regex` has been deprecated, please use `pattern` instead")
+        if "example" in kwargs:
+            _deprecated("`example` has been deprecated, please use `examples` instead")
         self._setup(default, **kwargs)
 
     def _setup(

@@ -15,6 +15,7 @@ import functools
 import http.client
 import inspect
 import types
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -22,7 +23,7 @@ from ouroboros.api import _plan
 from ouroboros.api._param_models import field_aliases, form_union_models
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.params import Body, File, Form, Param
-from ouroboros.validation import Field, TypeAdapter, create_model
+from ouroboros.validation import AliasChoices, Field, GetPydanticSchema, TypeAdapter, create_model
 from ouroboros.validation._fields import CONSTRAINT_KEYS
 from ouroboros.validation.json_schema import GenerateJsonSchema
 
@@ -201,6 +202,54 @@ def _form_body_schema(body: list[tuple[str, str, SchemaField, bool, Param | None
     schema["allOf"] = conditions
 
 
+def _form_model_json_schema(model: Any, core_schema: Any, handler: Any) -> dict[str, Any]:
+    """A model read from a form, as FastAPI documents it: when a field is sent
+    under other keys than its schema property (alias choices, or its name
+    besides its alias), this use of the model is inlined with the property
+    under the first key and a required field's keys as an ``anyOf`` of
+    ``required`` groups; the shared component schema stays as it is."""
+    schema = handler(core_schema)
+    model_schema = handler.resolve_ref_schema(schema)
+    properties = model_schema.get("properties", {})
+    required = model_schema.get("required", [])
+    config = getattr(model, "model_config", None)
+    keys: dict[str, list[str]] = {}
+    for name, info in model.model_fields.items():
+        choices = getattr(info, "validation_alias", None)
+        if isinstance(choices, AliasChoices):
+            prop = choices.choices[0]
+        else:
+            prop = choices if isinstance(choices, str) and choices else (info.alias if info.alias is not None else name)
+        names = [key for key, _ in field_aliases(name, info, config)]
+        if isinstance(prop, str) and prop in properties and (names[0] != prop or (len(names) > 1 and prop in required)):
+            keys[prop] = names
+    if not keys:
+        return schema
+    model_schema = copy.deepcopy(model_schema)
+    model_schema["properties"] = {keys.get(n, [n])[0]: v for n, v in model_schema["properties"].items()}
+    model_schema["required"] = []
+    for prop in required:
+        names = keys.get(prop, [prop])
+        if len(names) == 1:
+            model_schema["required"].append(names[0])
+        else:
+            model_schema.setdefault("allOf", []).append({"anyOf": [{"required": [n]} for n in names]})
+    return model_schema
+
+
+def _form_model_annotation(annotation: Any) -> Any:
+    """A form model parameter's annotation in ``Body_<id>``: a single model
+    (optional or not) carries `_form_model_json_schema`; unions stay as they are."""
+    models = _form_models_of(annotation)
+    if len(models) != 1:
+        return _for_schema(annotation)
+    model = models[0]
+    hooked = Annotated[
+        model, GetPydanticSchema(get_pydantic_json_schema=functools.partial(_form_model_json_schema, model))
+    ]
+    return hooked if _plan.split_annotated(annotation)[0] is model else hooked | None
+
+
 class _Route:
     """What the document needs of one route: its flat parameters, body and responses."""
 
@@ -239,11 +288,7 @@ class _Route:
                     self.params.append((source, field, info.is_required() and owner[2], info, name))
                 continue
             if source in ("path", "query", "header", "cookie"):
-                choices = _plan._alias_choices(getattr(marker, "validation_alias", None))
-                alias = choices[0] if choices else getattr(marker, "alias", None) or p["name"]
-                name = alias
-                if source == "header" and alias == p["name"] and getattr(marker, "convert_underscores", True):
-                    name = alias = alias.replace("_", "-")
+                name = alias = p["alias"]
                 field = _field_of(marker, p["annotation"], alias)
                 if not p["required"] and getattr(marker, "default_factory", None) is None:
                     field.default = p.get("_declared_default", p["default"])
@@ -255,6 +300,7 @@ class _Route:
                 body.append((p["name"], p["alias"], field, p["required"], marker))
         for marker, model, required, _, name in form_models:
             field = _field_of(None, model, "body")
+            field.title, field.description = marker.title, marker.description
             body.append((name, "body", field, required, marker))
         self.unique_id = route.generate_unique_id_function(route)
         self.body = self._body_field(body)
@@ -292,7 +338,12 @@ class _Route:
             embed = len(body) > 1
         media = self._media(body)
         if any(b[1] == "body" for b in body) and (embed or _nullable(field.annotation)):
-            return self._form_body(body), any(b[3] for b in body), media, None
+            form = self._form_body(body)
+            if embed:
+                return form, any(b[3] for b in body), media, None
+            # One optional form model: the body keeps the parameter's own title and description.
+            form.title, form.description = field.title, field.description
+            return form, required, media, marker
         if not embed:
             return field, required, media, marker
         fields: dict[str, Any] = {}
@@ -316,14 +367,20 @@ class _Route:
         an optional model being either absent (none of its keys sent) or whole."""
         fields: dict[str, Any] = {}
         for index, (name, alias, f, req, _marker) in enumerate(body):
-            title = f.title or name.replace("_", " ").title()
-            kwargs: dict[str, Any] = {"title": title}
+            kwargs: dict[str, Any] = {"title": f.title or name.replace("_", " ").title()}
             if alias != "body":
+                annotation = _for_schema(f.annotation)
                 kwargs.update(f.constraints)
                 for key in ("description", "examples", "deprecated"):
                     if getattr(f, key) is not None:
                         kwargs[key] = getattr(f, key)
-            fields[f"field_{index}"] = (_for_schema(f.annotation), Field(... if req else f.default, **kwargs))
+            else:
+                annotation = _form_model_annotation(f.annotation)
+                if get_origin(annotation) is Annotated and f.title is None:
+                    # A model that is not optional keeps its own title (or
+                    # bare ``$ref``) unless the marker names one, as in FastAPI.
+                    del kwargs["title"]
+            fields[f"field_{index}"] = (annotation, Field(... if req else f.default, **kwargs))
         config = {"json_schema_extra": functools.partial(_form_body_schema, body)}
         model = create_model("Body_" + self.unique_id, __config__=config, **fields)
         return SchemaField(annotation=model, mode="validation", alias="body")
@@ -435,7 +492,15 @@ class _Document:
     def schema(self, field: SchemaField, alias: str | None = None) -> dict[str, Any]:
         mode = field.mode if self.separate else "validation"
         schema = dict(self.mapping.get((field, mode), {}))
-        if "$ref" not in schema:
+        if "$ref" in schema:
+            # A reference keeps what the parameter itself declares beside it (Pydantic's rule).
+            for key in ("title", "description", "examples", "deprecated"):
+                value = getattr(field, key)
+                if value is not None:
+                    schema[key] = value
+            if isinstance(field.extra, dict):
+                schema.update(field.extra)
+        else:
             for key in ("description", "examples", "deprecated"):
                 value = getattr(field, key)
                 if value is not None and key not in schema:
@@ -469,6 +534,11 @@ class _Document:
         if description:
             op["description"] = description.split("\f")[0].strip()
         op["operationId"] = route.operation_id or r.unique_id
+        if op["operationId"] in self.operation_ids:
+            function = getattr(route.endpoint, "__name__", "<unnamed_endpoint>")
+            message = f"Duplicate Operation ID {op['operationId']} for function {function}"
+            file_name = getattr(route.endpoint, "__globals__", {}).get("__file__")
+            warnings.warn(f"{message} at {file_name}" if file_name else message, stacklevel=1)
         self.operation_ids.add(op["operationId"])
         if route.deprecated:
             op["deprecated"] = True
