@@ -163,7 +163,7 @@ def test_bool_lax(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "error_type"),
-    [("maybe", "bool_parsing"), (2, "bool_parsing"), (0.5, "bool_parsing"), (None, "bool_type"), ([], "bool_type")],
+    [("maybe", "bool_parsing"), (2, "bool_parsing"), (0.5, "bool_type"), (None, "bool_type"), ([], "bool_type")],
 )
 def test_bool_errors(value, error_type):
     assert one_error(bool, value)["type"] == error_type

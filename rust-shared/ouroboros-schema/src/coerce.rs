@@ -71,21 +71,23 @@ pub fn str_to_int(raw: &str) -> Result<ParsedInt, ErrorType> {
     }
 }
 
-/// A float that is a whole number becomes an int; others are refused
-/// (`int_from_float`), as are inf and nan (`finite_number`).
+/// A float that is a whole number within i64 becomes an int; others are refused:
+/// a fraction (`int_from_float`), inf and nan (`finite_number`), a whole number
+/// beyond i64 (`int_parsing_size`, as Pydantic, whatever the bounds).
 pub fn float_to_int(v: f64) -> Result<ParsedInt, ErrorType> {
+    // -2^63 and 2^63 (what i64::MIN and i64::MAX become as floats), both excluded as Pydantic.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     if !v.is_finite() {
         return Err(ErrorType::FiniteNumber);
     }
     if v.fract() != 0.0 {
         return Err(ErrorType::IntFromFloat);
     }
-    // i64 covers |v| < 2^63; larger whole floats are written out exactly.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    if v.abs() < 9.2e18 {
+    if v > -LIMIT && v < LIMIT {
+        #[allow(clippy::cast_possible_truncation)]
         Ok(ParsedInt::Small(v as i64))
     } else {
-        Ok(ParsedInt::Big(format!("{v:.0}")))
+        Err(ErrorType::IntParsingSize)
     }
 }
 
@@ -139,13 +141,12 @@ pub fn int_to_bool(v: i64) -> Result<bool, ErrorType> {
     }
 }
 
-/// `0.0` / `1.0` are booleans among floats.
+/// A float read as Pydantic reads it for a bool: a whole number within i64 as that
+/// int (`0.0` / `1.0` are booleans, `2.0` is `bool_parsing`); a fraction, inf, nan
+/// or a larger number is not a boolean at all (`bool_type`).
 pub fn float_to_bool(v: f64) -> Result<bool, ErrorType> {
-    if v == 0.0 {
-        Ok(false)
-    } else if (v - 1.0).abs() < f64::EPSILON {
-        Ok(true)
-    } else {
-        Err(ErrorType::BoolParsing)
+    match float_to_int(v) {
+        Ok(ParsedInt::Small(i)) => int_to_bool(i),
+        _ => Err(ErrorType::BoolType),
     }
 }

@@ -264,6 +264,28 @@ extern "C" {
     fn _PyType_Lookup(tp: *mut ffi::PyTypeObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject;
 }
 
+/// `ouroboros.validation._model._serve_missing_names`, found once.
+static SERVE_MISSING_NAMES: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Extras kept by `extra="allow"` asked at run time are read as attributes: a model class
+/// without private attributes or `extra="allow"` has no `__getattr__` (so that CPython
+/// specialises its field reads), and is given the model's on its first instance with extras.
+fn serve_extras_as_attributes(instance: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = instance.py();
+    let name = pyo3::intern!(py, "__getattr__");
+    // SAFETY: the instance's type is live; `_PyType_Lookup` returns a borrowed pointer
+    // (or NULL) and sets no exception.
+    if !unsafe { _PyType_Lookup(ffi::Py_TYPE(instance.as_ptr()), name.as_ptr()) }.is_null() {
+        return Ok(());
+    }
+    let serve = SERVE_MISSING_NAMES.get_or_try_init(py, || {
+        py.import("ouroboros.validation._model")?
+            .getattr("_serve_missing_names")
+            .map(Bound::unbind)
+    })?;
+    serve.bind(py).call1((instance.get_type(),)).map(drop)
+}
+
 /// `getattr(cls, name, None)` for a class. A name that neither the class's MRO nor
 /// its metaclass's holds is answered without the `AttributeError` Python < 3.13
 /// builds and discards for a missing attribute (a formatted message, about a
@@ -649,6 +671,12 @@ impl ModelValidator {
             )?,
         }
         if self.extra == ExtraBehavior::Allow || out.extra.is_some() {
+            if self.extra != ExtraBehavior::Allow
+                && out.extra.as_ref().is_some_and(|e| !e.is_empty())
+            {
+                // `extra="allow"` asked at run time of a class without it.
+                serve_extras_as_attributes(instance)?;
+            }
             let extra = out
                 .extra
                 .map_or_else(|| PyDict::new(py).into_any(), pyo3::Bound::into_any);

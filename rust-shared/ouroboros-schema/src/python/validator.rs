@@ -523,21 +523,29 @@ fn validate_bool_kind<'py>(py: Python<'py>, inp: &Inp<'_, 'py>, strict: bool) ->
             } else if o.is_instance_of::<PyInt>() {
                 match o.extract::<i64>() {
                     Ok(v) => coerce::int_to_bool(v),
-                    Err(_) => Err(ErrorType::BoolParsing),
+                    // Beyond i64: not a boolean at all, as Pydantic.
+                    Err(_) => Err(ErrorType::BoolType),
                 }
             } else if let Ok(f) = o.cast::<PyFloat>() {
                 coerce::float_to_bool(f.value())
             } else if o.is_instance(super::special::decimal_cls(py)?)? {
                 // Lax: a Decimal equal to 0 or 1, as Pydantic reads it (another whole number
-                // is bool_parsing, a fraction bool_type).
+                // within i64 is bool_parsing; a fraction or a larger number bool_type).
                 if o.eq(0)? {
                     Ok(false)
                 } else if o.eq(1)? {
                     Ok(true)
-                } else if o.rem(1)?.eq(0)? {
-                    Err(ErrorType::BoolParsing)
                 } else {
-                    Err(ErrorType::BoolType)
+                    // `int()` of nan/inf raises; of a fraction it differs from the value.
+                    let whole = match o.call_method0(pyo3::intern!(py, "__int__")) {
+                        Ok(i) => i.eq(o)? && i.extract::<i64>().is_ok(),
+                        Err(_) => false,
+                    };
+                    Err(if whole {
+                        ErrorType::BoolParsing
+                    } else {
+                        ErrorType::BoolType
+                    })
                 }
             } else if let Ok(b) = o.cast::<pyo3::types::PyBytes>() {
                 // Lax: bytes read as text, as Pydantic does (b"yes" is True).

@@ -38,7 +38,17 @@ fn ints_from_floats_only_when_whole() {
     assert_eq!(float_to_int(1.5), Err(ErrorType::IntFromFloat));
     assert_eq!(float_to_int(f64::NAN), Err(ErrorType::FiniteNumber));
     assert_eq!(float_to_int(f64::INFINITY), Err(ErrorType::FiniteNumber));
-    assert!(matches!(float_to_int(1e20), Ok(ParsedInt::Big(_))));
+    assert_eq!(float_to_int(-0.0), Ok(ParsedInt::Small(0)));
+    assert_eq!(
+        float_to_int(9.2e18),
+        Ok(ParsedInt::Small(9_200_000_000_000_000_000))
+    );
+    // Beyond i64, as Pydantic: int_parsing_size (a bounded int too, not a bound's error).
+    assert_eq!(float_to_int(1e20), Err(ErrorType::IntParsingSize));
+    assert_eq!(
+        float_to_int(-9.223_372_036_854_775_808e18),
+        Err(ErrorType::IntParsingSize)
+    );
 }
 
 #[test]
@@ -64,5 +74,12 @@ fn lax_bools() {
     assert_eq!(int_to_bool(1), Ok(true));
     assert_eq!(int_to_bool(2), Err(ErrorType::BoolParsing));
     assert_eq!(float_to_bool(0.0), Ok(false));
-    assert_eq!(float_to_bool(0.5), Err(ErrorType::BoolParsing));
+    assert_eq!(float_to_bool(1.0), Ok(true));
+    assert_eq!(float_to_bool(-0.0), Ok(false));
+    // A whole number other than 0 and 1 is bool_parsing; a fraction, nan or a number
+    // beyond i64 is bool_type (as Pydantic).
+    assert_eq!(float_to_bool(2.0), Err(ErrorType::BoolParsing));
+    assert_eq!(float_to_bool(0.5), Err(ErrorType::BoolType));
+    assert_eq!(float_to_bool(f64::NAN), Err(ErrorType::BoolType));
+    assert_eq!(float_to_bool(1e31), Err(ErrorType::BoolType));
 }

@@ -124,18 +124,38 @@ class SerializationInfo:
         return f"SerializationInfo(mode={self.mode!r}, {shown}, {rest})"
 
 
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def count_positional_required(sig: inspect.Signature) -> int:
+    """The positional parameters a validator's or serializer's signature requires, the first
+    (the value) counted even with a default: ``float`` (``(x=0, /)``) and ``str.strip``
+    (``(self, chars=None, /)``) take one, ``(value, info)`` two. Pydantic decides by this count
+    whether ``info`` (or the handler) is passed; every such decision here goes through it."""
+    params = list(sig.parameters.values())
+    return sum(1 for p in params if p.kind in _POSITIONAL and (p.default is inspect.Parameter.empty or p is params[0]))
+
+
+def takes_validated_data(factory: Any) -> bool:
+    """Whether a default factory takes the data validated so far: its one parameter is
+    positional and required (as Pydantic decides); False without a signature."""
+    try:
+        params = list(inspect.signature(factory).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(params) == 1 and params[0].kind in _POSITIONAL and params[0].default is inspect.Parameter.empty
+
+
 def _arity(func: Any) -> int:
-    """Positional parameters of ``func`` (after unwrapping class/static methods)."""
+    """``count_positional_required`` of ``func`` (after unwrapping class/static methods);
+    1 (the value alone) when it has no signature (some builtins), as Pydantic assumes."""
     if isinstance(func, (classmethod, staticmethod)):
         func = func.__func__
     try:
-        params = inspect.signature(func).parameters.values()
+        sig = inspect.signature(func)
     except (TypeError, ValueError):
         return 1
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
-        return 99
-    return sum(1 for p in params if p.kind in kinds)
+    return count_positional_required(sig)
 
 
 @dataclass

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ouroboros.validation._decorators import _arity, takes_validated_data
 from ouroboros.validation._discriminator import Discriminator, callable_union
 from ouroboros.validation._fields import FieldInfo
 from ouroboros.validation._internal._generics import PydanticRecursiveRef
@@ -97,7 +98,7 @@ describing_field: contextvars.ContextVar[str | None] = contextvars.ContextVar("d
 
 def wrap_plain_call(func: Callable[..., Any]) -> Callable[[Any, Any], Any]:
     """Adapt ``f(value)`` or ``f(value, info)`` to the ``(value, data)`` call convention."""
-    from ouroboros.validation._decorators import ValidationInfo, _arity
+    from ouroboros.validation._decorators import ValidationInfo
 
     if _arity(func) >= 2:
         field_name = describing_field.get()
@@ -191,6 +192,12 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         }
     checks: dict[str, Any] = {}
     native = _NATIVE.get(kind)
+    if kind == "int":
+        # Bounds beyond 64 bits (`Field(gt=10**30)`), which the native int check cannot hold:
+        # checked in Python (their JSON Schema keywords kept), as Pydantic accepts them.
+        big = {k: v for k, v in constraints.items() if k in _NATIVE["int"] and _beyond_i64(v)}
+        if big:
+            native = native - big.keys()
     transforms = [k for k in _STR_TRANSFORMS if constraints.get(k) and (native is None or k not in native)]
     if transforms:
         # A text transform on a str-like type (EmailStr...): applied to the validated text.
@@ -209,9 +216,17 @@ def apply_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
         out[key] = value
     for key, value in checks.items():
         out = {"type": "function", "mode": "after", "func": _constraint_check(key, value), "schema": out}
+        if kind == "int" and _beyond_i64(value):
+            from ouroboros.validation._json_schema import _KEYWORDS
+
+            out["json_schema_constraints"] = {_KEYWORDS[key]: value}
     if schema.get("fraction"):
         out = {**out, "fraction": True, "json_schema_modes": _fraction_json_schema(schema, constraints)}
     return out
+
+
+def _beyond_i64(value: Any) -> bool:
+    return type(value) is int and not -(2**63) <= value < 2**63
 
 
 def _python_pattern(compiled: re.Pattern[str]) -> Callable[..., Any]:
@@ -412,10 +427,12 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
     validators: list[tuple[str, Any]] = []
     discriminator = None
     json_hook = None
-    for item in metadata:
+    # Checks placed after a validator in the `Annotated` metadata (see `_after_validators`).
+    checked_after: set[str] = set()
+    for index, item in enumerate(metadata):
+        new: dict[str, Any] | None = None
         if isinstance(item, FieldInfo):
-            constraints.update(item.constraints)
-            validators.extend(item._validators)
+            new = item.constraints
             if item.discriminator:
                 discriminator = item.discriminator
         elif isinstance(item, Discriminator):
@@ -427,9 +444,9 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         elif isinstance(item, (BeforeValidator, AfterValidator, PlainValidator, WrapValidator)):
             validators.append((_ValidatorKind(item), item.func))
         elif isinstance(item, dict):
-            constraints.update(item)
+            new = item
         elif hasattr(item, "_ouroboros_constraints"):
-            constraints.update(item._ouroboros_constraints())
+            new = item._ouroboros_constraints()
         elif hasattr(item, "_ouroboros_validator"):
             marker = item._ouroboros_validator()
             validators.append((type(marker).__name__, marker.func))
@@ -440,10 +457,11 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
             for kind, func in validators:
                 schema = _wrap_validator(schema, kind, func, ctx)
             constraints, validators = {}, []
-            wrap = item._ouroboros_wrap
-            schema = wrap(schema, tp) if _arity(wrap) >= 2 else wrap(schema)
+            # `_ouroboros_wrap(schema, source)`: the schema so far and the annotated type.
+            schema = item._ouroboros_wrap(schema, tp)
         elif type(item).__module__ == "annotated_types":
-            _annotated_types_item(item, constraints, validators)
+            new = {}
+            _annotated_types_item(item, new, validators)
         elif hasattr(item, "__get_pydantic_json_schema__") and not hasattr(item, "__get_pydantic_core_schema__"):
             json_hook = item.__get_pydantic_json_schema__
         elif hasattr(item, "__get_pydantic_core_schema__") and not is_model_class(item):
@@ -453,6 +471,16 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
                 schema = _wrap_validator(schema, kind, func, ctx)
             constraints, validators = {}, []
             schema = _marker_schema(item, tp, schema, ctx)
+        if new:
+            if index < len(inner_meta) and (validators or checked_after):
+                checks = {k: v for k, v in new.items() if k in _CHECK_ERRORS}
+                if checks:
+                    schema = _after_validators(schema, constraints, validators, checks, ctx)
+                    constraints, validators = {}, []
+                    checked_after.update(checks)
+            constraints.update({k: v for k, v in new.items() if k not in checked_after})
+        if isinstance(item, FieldInfo):
+            validators.extend(item._validators)
     if isinstance(discriminator, Discriminator):
         if callable(discriminator.discriminator):
             union_tp = tp
@@ -488,6 +516,39 @@ def describe_type(tp: Any, ctx: DescribeContext, metadata: list[Any] | None = No
         raise unknown["unknown_error"]
     if json_hook is not None:
         schema = {**schema, "json_schema_hook": (json_hook, None)}
+    return schema
+
+
+def _after_validators(
+    schema: dict[str, Any],
+    constraints: dict[str, Any],
+    validators: list[tuple[str, Any]],
+    checks: dict[str, Any],
+    ctx: DescribeContext,
+) -> dict[str, Any]:
+    """A bound or length placed after a validator (``Annotated[str, BeforeValidator(f),
+    Field(min_length=3)]``) checks what the validators return, as Pydantic's generic checks do
+    (``too_short``, not ``string_too_short``): the constraints and validators so far are
+    applied, then the checks around them. Its JSON Schema keywords stay on the type's."""
+    from ouroboros.validation._json_schema import _KEYWORDS
+
+    schema = apply_constraints(schema, constraints)
+    for kind, func in validators:
+        schema = _wrap_validator(schema, kind, func, ctx)
+    inner = schema
+    while inner.get("type") in ("function", "nullable") and isinstance(inner.get("schema"), dict):
+        inner = inner["schema"]
+    keywords = dict(_KEYWORDS)
+    if inner.get("type") in ("list", "set", "frozenset", "tuple", "deque"):
+        keywords.update(min_length="minItems", max_length="maxItems")
+    for key, value in checks.items():
+        schema = {
+            "type": "function",
+            "mode": "after",
+            "func": _constraint_check(key, value),
+            "schema": schema,
+            "json_schema_constraints": {keywords[key]: value},
+        }
     return schema
 
 
@@ -548,16 +609,13 @@ def _warn_unsupported_field_attributes(info: FieldInfo, ctx: DescribeContext) ->
             stacklevel=2,
         )
     factory = info.default_factory
-    if factory is not None and not ctx.in_model:
-        from ouroboros.validation._model_build import _takes_data
-
-        if _takes_data(factory):
-            warnings.warn(
-                "A 'default_factory' taking validated data as an argument was provided to the `Field()` "
-                "function, but no validated data is available in the context it was used.",
-                UnsupportedFieldAttributeWarning,
-                stacklevel=2,
-            )
+    if factory is not None and not ctx.in_model and takes_validated_data(factory):
+        warnings.warn(
+            "A 'default_factory' taking validated data as an argument was provided to the `Field()` "
+            "function, but no validated data is available in the context it was used.",
+            UnsupportedFieldAttributeWarning,
+            stacklevel=2,
+        )
 
 
 # annotated_types markers and the constraint keyword each one sets.
@@ -757,12 +815,6 @@ def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeC
         return func(value, inner, ValidationInfo(data, field_name, context=context))
 
     return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
-
-
-def _arity(func: Any) -> int:
-    from ouroboros.validation._decorators import _arity as arity
-
-    return arity(func)
 
 
 class _LazyHandler:

@@ -295,9 +295,9 @@ class FieldInfo:
         if self.default_factory is not None:
             if not call_default_factory:
                 return None
-            from ouroboros.validation._model_build import _takes_data
+            from ouroboros.validation._decorators import takes_validated_data
 
-            if not _takes_data(self.default_factory):
+            if not takes_validated_data(self.default_factory):
                 return self.default_factory()
             if validated_data is None:
                 raise ValueError(

@@ -817,7 +817,11 @@ class _Generator:
             if self.mode == "validation" and "json_schema_input" in s:
                 return self.schema(s["json_schema_input"]())
             inner = s.get("schema") or s.get("inner_schema") or s.get("source_schema")
-            return self.schema(inner) if inner is not None else {}
+            out = self.schema(inner) if inner is not None else {}
+            if s.get("json_schema_constraints"):
+                # A bound or length checked after a validator: on the type's keywords, as Pydantic.
+                out = {**out, **{k: _json_value(v) for k, v in s["json_schema_constraints"].items()}}
+            return out
         elif kind == "is_instance":
             return {}
         else:

@@ -514,6 +514,53 @@ def _private_attr_of_class(cls: Any, name: str) -> Any:
     raise AttributeError(name)
 
 
+def _model_getattr(self: Any, name: str) -> Any:
+    """A model instance's ``__getattr__``: private attributes (their defaults filled on first
+    read), extra values, and Pydantic's message for a missing name. Only classes that need it
+    get it (see ``_serve_missing_names``): a class with ``__getattr__`` has every attribute read
+    go through CPython's slow lookup hook, a plain field read included."""
+    cls = type(self)
+    if name in cls.__ouroboros_private_attrs__:
+        initialized = _get_slot(self, "__ouroboros_private__") is not None
+        private = self._private_dict()
+        if name not in private:
+            if initialized:
+                # Set to nothing (deleted, or left out of a copy as undefined).
+                raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+            default = cls.__ouroboros_private_attrs__[name].get_default()
+            if default is PYDANTIC_UNDEFINED:
+                raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+            private[name] = default
+        return private[name]
+    extra = _get_slot(self, "__ouroboros_extra__")
+    if extra and name in extra:
+        return extra[name]
+    if hasattr(cls, name):
+        # A property (or computed field) that raised AttributeError: its own error, again.
+        return object.__getattribute__(self, name)
+    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+
+
+class _ModelGetattr:
+    """Appended to the bases of a model class that defines its own ``__getattr__``: its
+    ``super().__getattr__(name)`` finds the model's (as it finds ``BaseModel``'s in Pydantic)."""
+
+    __slots__ = ()
+    __getattr__ = _model_getattr
+
+
+def _has_getattr(cls: type) -> bool:
+    return any("__getattr__" in vars(klass) for klass in cls.__mro__)
+
+
+def _serve_missing_names(cls: type) -> None:
+    """Give model class ``cls`` the model ``__getattr__`` (private attributes, extras) unless it
+    has one: when its instances get extras anyway (``extra="allow"`` asked at run time, which
+    the native validator reports here, or ``__pydantic_extra__`` assigned)."""
+    if isinstance(cls, ModelMetaclass) and not _has_getattr(cls):
+        type.__setattr__(cls, "__getattr__", _model_getattr)
+
+
 _PRIVATE_METAS: dict[type, type] = {}
 
 
@@ -645,6 +692,13 @@ class ModelMetaclass(type):
         # attribute from the class): it slows every class attribute lookup, `Model.model_validate`
         # included, so classes without any keep the plain metaclass.
         meta = _with_private_access(mcs) if private else mcs
+        # Likewise only classes with private attributes or extras get the instance
+        # `__getattr__`: the others' field reads take CPython's specialised fast path.
+        if "__getattr__" in namespace:
+            if not any(issubclass(b, _ModelGetattr) for b in bases):
+                bases = (*bases, _ModelGetattr)
+        elif (private or config.get("extra") == "allow") and not any(_has_getattr(b) for b in bases):
+            namespace["__getattr__"] = _model_getattr
         cls = super().__new__(meta, name, bases, namespace, **kwargs)
         for key, attr in private.items():
             if key in own_private:
@@ -713,6 +767,10 @@ class ModelMetaclass(type):
     def __fields__(cls) -> dict[str, FieldInfo]:
         _warn_v1_fields()
         return cls.model_fields
+
+    def __dir__(cls) -> list[str]:
+        # The deprecated `__fields__` is left out of a class's names (an instance's keep it), as Pydantic's.
+        return [name for name in super().__dir__() if name != "__fields__"]
 
     # Pydantic's class attributes, over ouroboros' own.
     @property
@@ -865,7 +923,16 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @__pydantic_extra__.setter
     def __pydantic_extra__(self, value: dict[str, Any] | None) -> None:
+        if value:
+            # Extras read as attributes, whatever the class's `extra` setting.
+            _serve_missing_names(type(self))
         _object_setattr(self, "__ouroboros_extra__", value)
+
+    @property
+    def __fields__(self) -> dict[str, FieldInfo]:
+        """Deprecated v1 name of ``model_fields`` (read from the instance's class)."""
+        _warn_v1_fields()
+        return type(self).model_fields
 
     @property
     def __pydantic_private__(self) -> dict[str, Any] | None:
@@ -916,6 +983,9 @@ class BaseModel(metaclass=ModelMetaclass):
             type.__setattr__(cls, "__ouroboros_validator__", _Deferred(cls, str(exc)))
             return None
         type.__setattr__(cls, "__ouroboros_validator__", validator)
+        if cls.model_config.get("extra") == "allow":
+            # Allowed since the class was made (its config changed, then `model_rebuild()`).
+            _serve_missing_names(cls)
         # Unless a class overrides them, the validating class methods are the
         # validator's own methods: `Model.model_validate(data)` goes straight
         # to Rust with no Python frame in between.
@@ -1301,32 +1371,6 @@ class BaseModel(metaclass=ModelMetaclass):
         """Extra fields kept with ``extra="allow"`` (else None)."""
         return getattr(self, "__ouroboros_extra__", None)
 
-    def __getattr__(self, name: str) -> Any:
-        cls = type(self)
-        if name == "__fields__":
-            # Deprecated v1 name, kept out of `dir()` as in Pydantic.
-            _warn_v1_fields()
-            return cls.model_fields
-        if name in cls.__ouroboros_private_attrs__:
-            initialized = _get_slot(self, "__ouroboros_private__") is not None
-            private = self._private_dict()
-            if name not in private:
-                if initialized:
-                    # Set to nothing (deleted, or left out of a copy as undefined).
-                    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
-                default = cls.__ouroboros_private_attrs__[name].get_default()
-                if default is PYDANTIC_UNDEFINED:
-                    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
-                private[name] = default
-            return private[name]
-        extra = _get_slot(self, "__ouroboros_extra__")
-        if extra and name in extra:
-            return extra[name]
-        if hasattr(cls, name):
-            # A property (or computed field) that raised AttributeError: its own error, again.
-            return object.__getattribute__(self, name)
-        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
-
     def _private_dict(self) -> dict[str, Any]:
         private = _get_slot(self, "__ouroboros_private__")
         if private is None:
@@ -1507,6 +1551,8 @@ class BaseModel(metaclass=ModelMetaclass):
         _object_setattr(self, "__dict__", state["__dict__"])
         _object_setattr(self, "__ouroboros_fields_set__", state["__ouroboros_fields_set__"])
         if state.get("__ouroboros_extra__") is not None:
+            # Pickled after a validation with `extra="allow"` at run time, perhaps.
+            _serve_missing_names(type(self))
             _object_setattr(self, "__ouroboros_extra__", state["__ouroboros_extra__"])
         if state.get("__ouroboros_private__") is not None:
             _object_setattr(self, "__ouroboros_private__", state["__ouroboros_private__"])

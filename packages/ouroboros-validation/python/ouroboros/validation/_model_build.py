@@ -20,7 +20,9 @@ from ouroboros.validation._decorators import (
     SerializationInfo,
     ValidationInfo,
     _arity,
+    count_positional_required,
     dump_options,
+    takes_validated_data,
 )
 from ouroboros.validation._describe import (
     DescribeContext,
@@ -311,17 +313,6 @@ def _enum_values(schema: Any) -> Any:
     return out
 
 
-def _takes_data(factory: Any) -> bool:
-    """Whether a default factory has one required positional parameter (``data``)."""
-    try:
-        params = list(inspect.signature(factory).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    required = [p for p in params if p.kind in kinds and p.default is inspect.Parameter.empty]
-    return len(required) == 1
-
-
 def _field_validator_call(cls: type, dec: DecoratorInfo, field_name: str) -> Any:
     func, takes_cls = _unwrap(_resolved(cls, dec), cls)
     n = _arity(func) - (1 if takes_cls else 0)
@@ -397,9 +388,7 @@ def _positional_required(func: Any) -> tuple[inspect.Signature, str | None, int]
     except (TypeError, ValueError):
         return None
     params = list(sig.parameters.values())
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    n = sum(1 for p in params if p.kind in kinds and (p.default is inspect.Parameter.empty or p is params[0]))
-    return sig, (params[0].name if params else None), n
+    return sig, (params[0].name if params else None), count_positional_required(sig)
 
 
 def _serializer_takes_info(mode: str, n: int) -> bool | None:
@@ -848,7 +837,7 @@ def build_description(cls: Any) -> dict[str, Any]:
             entry["default"] = info.default
         if info.default_factory is not None:
             entry["default_factory"] = info.default_factory
-            entry["default_factory_takes_data"] = _takes_data(info.default_factory)
+            entry["default_factory_takes_data"] = takes_validated_data(info.default_factory)
         for key in (
             "alias",
             "validation_alias",
@@ -1062,7 +1051,7 @@ def init_private_attributes(instance: Any, privates: dict[str, Any]) -> None:
     for name, attr in privates.items():
         factory = attr.default_factory
         if factory is not None:
-            value = factory({**instance.__dict__, **private}) if _takes_data(factory) else factory()
+            value = factory({**instance.__dict__, **private}) if takes_validated_data(factory) else factory()
         else:
             value = attr.get_default()
             if value is PYDANTIC_UNDEFINED:

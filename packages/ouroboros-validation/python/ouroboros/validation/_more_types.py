@@ -329,7 +329,7 @@ class _JsonMarker:
     def __class_getitem__(cls, item: Any) -> Any:
         return Annotated[item, cls()]
 
-    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _ouroboros_wrap(self, schema: dict[str, Any], _source: Any = None) -> dict[str, Any]:
         return {"type": "function", "mode": "before", "func": _parse_json, "schema": schema}
 
     def __repr__(self) -> str:
@@ -653,7 +653,7 @@ class FailFast:
 
     fail_fast: bool = True
 
-    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _ouroboros_wrap(self, schema: dict[str, Any], _source: Any = None) -> dict[str, Any]:
         if not self.fail_fast:
             return schema
         from ouroboros.validation._describe import _LazyHandler
@@ -692,7 +692,7 @@ class ValidateAs:
     from_type: Any
     instantiation_hook: Callable[[Any], Any] = lambda v: v
 
-    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _ouroboros_wrap(self, schema: dict[str, Any], _source: Any = None) -> dict[str, Any]:
         from ouroboros.validation._describe import DescribeContext, describe_type
 
         hook = self.instantiation_hook
@@ -732,7 +732,7 @@ class OnErrorOmit:
     def __class_getitem__(cls, item: Any) -> Any:
         return Annotated[item, cls()]
 
-    def _ouroboros_wrap(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _ouroboros_wrap(self, schema: dict[str, Any], _source: Any = None) -> dict[str, Any]:
         from ouroboros.validation._describe import _LazyHandler
         from ouroboros.validation._errors import ValidationError
         from ouroboros.validation.core import PydanticOmit

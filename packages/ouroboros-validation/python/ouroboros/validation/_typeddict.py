@@ -94,6 +94,7 @@ def _strip(annotation: Any) -> Any:
 
 def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
     """The ``typed_dict`` schema of ``tp`` (a TypedDict class or ``Generic[...]`` alias)."""
+    from ouroboros.validation._decorators import takes_validated_data
     from ouroboros.validation._describe import DescribeContext, describe_field, describe_type, split_annotated
     from ouroboros.validation._fields import PYDANTIC_UNDEFINED, FieldInfo
     from ouroboros.validation._model_build import (
@@ -101,7 +102,6 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
         _bound,
         _generated_title,
         _model_validator_call,
-        _takes_data,
         _wrap_field_validator,
     )
 
@@ -200,7 +200,7 @@ def describe_typed_dict(tp: Any, ctx: Any) -> dict[str, Any]:
                 entry["default"] = field.default
             elif field.default_factory is not None:
                 entry["default_factory"] = field.default_factory
-                entry["default_factory_takes_data"] = _takes_data(field.default_factory)
+                entry["default_factory_takes_data"] = takes_validated_data(field.default_factory)
             elif not required:
                 entry["omit_missing"] = True
             for attr in ("alias", "serialization_alias"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, ClassVar
 
-from ouroboros.validation._decorators import DecoratorInfo, _arity
+from ouroboros.validation._decorators import DecoratorInfo, _arity, count_positional_required
 
 __all__ = [
     "Decorator",
@@ -28,17 +28,13 @@ def get_attribute_from_bases(tp: Any, name: str) -> Any:
     return getattr(tp, name)
 
 
-def _positional(func: Any) -> int:
-    return _arity(func)
-
-
 def inspect_validator(validator: Any, mode: str, type: str = "field") -> bool:
     """Whether the validator takes an ``info`` argument (``(value, info)``; wrap: ``(value, handler, info)``)."""
     try:
         sig = inspect.signature(validator)
     except (ValueError, TypeError):
         return False
-    n = sum(1 for p in sig.parameters.values() if p.default is inspect.Parameter.empty and p.kind <= 2)
+    n = count_positional_required(sig)
     expected = 2 if mode == "wrap" else 1
     if n == expected:
         return False
@@ -55,23 +51,19 @@ def inspect_validator(validator: Any, mode: str, type: str = "field") -> bool:
 def inspect_field_serializer(serializer: Any, mode: str) -> tuple[bool, bool]:
     """``(is_field_serializer, info_arg)``: whether it takes ``self`` first, and an ``info`` last."""
     try:
-        params = list(inspect.signature(serializer).parameters.values())
+        sig = inspect.signature(serializer)
     except (ValueError, TypeError):
         return False, False
+    params = list(sig.parameters.values())
     is_field = bool(params) and params[0].name == "self"
-    n = sum(1 for p in params if p.default is inspect.Parameter.empty and p.kind <= 2) - int(is_field)
+    n = count_positional_required(sig) - int(is_field)
     base = 2 if mode == "wrap" else 1
     return is_field, n > base
 
 
 def inspect_annotated_serializer(serializer: Any, mode: str) -> bool:
     """Whether a ``PlainSerializer``/``WrapSerializer`` function takes an ``info`` argument."""
-    try:
-        params = list(inspect.signature(serializer).parameters.values())
-    except (ValueError, TypeError):
-        return False
-    n = sum(1 for p in params if p.default is inspect.Parameter.empty and p.kind <= 2)
-    return n > (2 if mode == "wrap" else 1)
+    return _arity(serializer) > (2 if mode == "wrap" else 1)
 
 
 class Decorator:

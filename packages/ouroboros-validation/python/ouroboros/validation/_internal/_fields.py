@@ -13,6 +13,6 @@ def resolve_default_value(
     """The default, calling the factory (with the data validated so far when it takes an argument)."""
     if default_factory is None:
         return default
-    from ouroboros.validation._decorators import _arity
+    from ouroboros.validation._decorators import takes_validated_data
 
-    return default_factory(validated_data or {}) if _arity(default_factory) >= 1 else default_factory()
+    return default_factory(validated_data or {}) if takes_validated_data(default_factory) else default_factory()
