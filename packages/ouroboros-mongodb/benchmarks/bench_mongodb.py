@@ -2,11 +2,17 @@
 
     scripts/dev -s bench -- mongodb            (1,000 and 10,000 documents)
     scripts/dev -s bench -- mongodb 1000       (one size)
+    scripts/dev -s bench -- mongodb 1000 rounds=15   (rounds per figure)
 
 The server (OUROBOROS_MONGODB_URI) is SecantusDB on these machines: slow next to
 mongod, so wall time is mostly the server's. The figure this library controls is
 the client process's own CPU time per operation (time.process_time: every thread
 of this process, the Rust runtime's included), reported beside wall time.
+
+Every library is timed the same way: the same rounds (9 up to 1,000 documents, 5
+above, or `rounds=N`), a full garbage collection before each timed round (so no
+library pays for the collection of garbage another left), the median reported
+with the spread (min-max) of the client CPU.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import gc
 import os
 import statistics
 import sys
@@ -29,7 +36,7 @@ from ouroboros.mongodb import Document, init
 
 URI = os.environ.get("OUROBOROS_MONGODB_URI")
 DB = f"ob_bench_{os.getpid()}"
-ROUNDS = 3
+ROUNDS = 0  # set by main(): rounds per figure
 LOOKUPS = 200
 CONCURRENT = 256
 
@@ -84,19 +91,26 @@ def rows(n: int) -> list[dict[str, Any]]:
     ]
 
 
-async def measure(
-    fn: Callable[[], Awaitable[Any]], setup: Callable[[], Awaitable[Any]] | None = None
-) -> tuple[float, float]:
-    """Median wall and client-CPU milliseconds of ROUNDS runs of fn."""
+Timing = tuple[float, float, float, float]
+
+
+async def measure(fn: Callable[[], Awaitable[Any]], setup: Callable[[], Awaitable[Any]] | None = None) -> Timing:
+    """Median wall ms, median client-CPU ms and the CPU's min and max over ROUNDS runs of fn."""
     walls, cpus = [], []
     for _ in range(ROUNDS):
         if setup is not None:
             await setup()
+        gc.collect()
         c0, w0 = time.process_time(), time.perf_counter()
         await fn()
         cpus.append((time.process_time() - c0) * 1000)
         walls.append((time.perf_counter() - w0) * 1000)
-    return statistics.median(walls), statistics.median(cpus)
+    return statistics.median(walls), statistics.median(cpus), min(cpus), max(cpus)
+
+
+def per_op(t: Timing, count: int) -> Timing:
+    """A timing of `count` operations as the timing of one."""
+    return (t[0] / count, t[1] / count, t[2] / count, t[3] / count)
 
 
 class Libs:
@@ -217,17 +231,19 @@ class Libs:
         }
 
 
-def report(title: str, n: int, results: dict[str, tuple[float, float]], per: int) -> None:
+def report(title: str, n: int, results: dict[str, Timing], per: int) -> None:
     ours = results["ouroboros"][1]
     print(f"\n{title}, {n:,} documents (per operation: {per:,} {'document' if per == 1 else 'documents'})")
-    print("| library | wall ms | client CPU ms | CPU vs ouroboros |")
-    print("|---|---:|---:|---:|")
-    for lib, (wall, cpu) in results.items():
+    print(f"| library | wall ms | client CPU ms, median of {ROUNDS} | CPU min-max | CPU vs ouroboros |")
+    print("|---|---:|---:|---:|---:|")
+    for lib, (wall, cpu, low, high) in results.items():
         ratio = "1.00x" if lib == "ouroboros" else f"{cpu / ours:.2f}x" if ours else "-"
-        print(f"| {lib} | {wall:.2f} | {cpu:.2f} | {ratio} |")
+        print(f"| {lib} | {wall:.2f} | {cpu:.2f} | {low:.2f}-{high:.2f} | {ratio} |")
 
 
-async def run(n: int, pm: AsyncMongoClient) -> None:
+async def run(n: int, pm: AsyncMongoClient, rounds: int | None) -> None:
+    global ROUNDS
+    ROUNDS = rounds or (9 if n <= 1000 else 5)
     libs = Libs(n, pm)
     results = {}
     for lib, (fn, setup) in libs.insert_ops().items():
@@ -247,8 +263,7 @@ async def run(n: int, pm: AsyncMongoClient) -> None:
             for i in lib_ids:
                 await get(i)
 
-        wall, cpu = await measure(sequential)
-        results[lib] = (wall / len(lib_ids), cpu / len(lib_ids))
+        results[lib] = per_op(await measure(sequential), len(lib_ids))
     report("find_one by id, concurrency 1 (per lookup)", n, results, 1)
 
     results = {}
@@ -259,8 +274,7 @@ async def run(n: int, pm: AsyncMongoClient) -> None:
         async def concurrent(get: Any = get, batch: list[Any] = batch) -> None:
             await asyncio.gather(*(get(i) for i in batch))
 
-        wall, cpu = await measure(concurrent)
-        results[lib] = (wall / CONCURRENT, cpu / CONCURRENT)
+        results[lib] = per_op(await measure(concurrent), CONCURRENT)
     report(f"find_one by id, concurrency {CONCURRENT} (per lookup)", n, results, 1)
 
     results = {lib: await measure(fn) for lib, fn in libs.update_ops().items()}
@@ -274,6 +288,7 @@ async def main() -> None:
     if not URI:
         sys.exit("set OUROBOROS_MONGODB_URI (scripts/services starts a server)")
     sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [1000, 10_000]
+    rounds = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("rounds=")), None)
     pm = AsyncMongoClient(URI, tz_aware=False)
     await beanie.init_beanie(database=pm[DB], document_models=[BUser])
     await init(URI, database=DB, document_models=[OUser])
@@ -282,7 +297,7 @@ async def main() -> None:
     )
     try:
         for n in sizes:
-            await run(n, pm)
+            await run(n, pm, rounds)
     finally:
         await pm.drop_database(DB)
         await pm.close()

@@ -591,15 +591,21 @@ pub fn to_raw_insert_entries_into<'py>(
         } else {
             check_key(key)?;
         }
-        let value = if is_plain(&value, 1) {
-            value
-        } else {
-            dump(&value)?
-        };
         if key == "_id" {
+            let value = if is_plain(&value, 1) {
+                value
+            } else {
+                dump(&value)?
+            };
             id = Some(to_bson_at(&value, 1)?);
+            return write_element(buf, key, &value, 1);
         }
-        write_element(buf, key, &value, 1)
+        // Plain data is written as it is (what the dump would hold); any
+        // other value is dumped first, then written.
+        if write_plain(buf, key, &value, 1)? {
+            return Ok(());
+        }
+        write_element(buf, key, &dump(&value)?, 1)
     };
     let walked = walk(&mut entry)?;
     match id {
@@ -640,6 +646,81 @@ fn is_plain(value: &Bound<'_, PyAny>, depth: u32) -> bool {
             .all(|(k, v)| k.is_exact_instance_of::<PyString>() && is_plain(&v, depth + 1));
     }
     false
+}
+
+/// Write `key: value` when `value` is plain data ([`is_plain`]), exactly as
+/// [`write_element`] writes it, checking and writing in one pass; false, with
+/// `buf` as it was, when something in it is not plain.
+fn write_plain(
+    buf: &mut Vec<u8>,
+    key: &str,
+    value: &Bound<'_, PyAny>,
+    depth: u32,
+) -> PyResult<bool> {
+    let at = buf.len();
+    let written = write_plain_at(buf, key, value, depth)?;
+    if !written {
+        buf.truncate(at);
+    }
+    Ok(written)
+}
+
+fn write_plain_at(
+    buf: &mut Vec<u8>,
+    key: &str,
+    value: &Bound<'_, PyAny>,
+    depth: u32,
+) -> PyResult<bool> {
+    if depth > MAX_DEPTH {
+        return Ok(false);
+    }
+    if let Ok(s) = value.cast_exact::<PyString>() {
+        write_str(buf, key, s.to_str()?)?;
+    } else if value.is_exact_instance_of::<PyInt>() {
+        write_int(buf, key, value)?;
+    } else if let Ok(f) = value.cast_exact::<PyFloat>() {
+        element_key(buf, 0x01, key);
+        buf.extend_from_slice(&f.value().to_le_bytes());
+    } else if let Ok(l) = value.cast_exact::<PyList>() {
+        element_key(buf, 0x04, key);
+        let start = begin(buf);
+        for (i, item) in l.iter().enumerate() {
+            if !write_plain_at(buf, IndexKey::new(i).as_str(), &item, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        buf.push(0);
+        end(buf, start)?;
+    } else if let Ok(dt) = value.cast_exact::<PyDateTime>() {
+        element_key(buf, 0x09, key);
+        buf.extend_from_slice(&datetime_to_millis(dt)?.to_le_bytes());
+    } else if value.is_exact_instance_of::<PyBool>() {
+        element_key(buf, 0x08, key);
+        buf.push(u8::from(value.is_truthy()?));
+    } else if value.is_none() {
+        element_key(buf, 0x0A, key);
+    } else if let Ok(o) = value.cast_exact::<ObjectId>() {
+        element_key(buf, 0x07, key);
+        buf.extend_from_slice(&o.get().oid.bytes());
+    } else if let Ok(d) = value.cast_exact::<PyDict>() {
+        element_key(buf, 0x03, key);
+        let start = begin(buf);
+        for (k, v) in d.iter() {
+            let Ok(k) = k.cast_exact::<PyString>() else {
+                return Ok(false);
+            };
+            let k = k.to_str()?;
+            check_key(k)?;
+            if !write_plain_at(buf, k, &v, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        buf.push(0);
+        end(buf, start)?;
+    } else {
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 fn too_deep() -> PyErr {
@@ -804,6 +885,24 @@ fn write_str(buf: &mut Vec<u8>, key: &str, s: &str) -> PyResult<()> {
     Ok(())
 }
 
+/// An int as BSON int32 when it fits, else int64; larger ones are refused.
+fn write_int(buf: &mut Vec<u8>, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    let Ok(i) = value.extract::<i64>() else {
+        return Err(errors::invalid_document(&format!(
+            "the integer {} does not fit in BSON's 64-bit integer",
+            ouroboros_common::error::truncate_for_message(&value.str()?.to_cow()?, 40)
+        )));
+    };
+    if let Ok(small) = i32::try_from(i) {
+        element_key(buf, 0x10, key);
+        buf.extend_from_slice(&small.to_le_bytes());
+    } else {
+        element_key(buf, 0x12, key);
+        buf.extend_from_slice(&i.to_le_bytes());
+    }
+    Ok(())
+}
+
 /// One `key: value` element; the common types are written straight from Python.
 fn write_element(
     buf: &mut Vec<u8>,
@@ -820,20 +919,7 @@ fn write_element(
         return Ok(());
     }
     if value.is_instance_of::<PyInt>() {
-        let Ok(i) = value.extract::<i64>() else {
-            return Err(errors::invalid_document(&format!(
-                "the integer {} does not fit in BSON's 64-bit integer",
-                ouroboros_common::error::truncate_for_message(&value.str()?.to_cow()?, 40)
-            )));
-        };
-        if let Ok(small) = i32::try_from(i) {
-            element_key(buf, 0x10, key);
-            buf.extend_from_slice(&small.to_le_bytes());
-        } else {
-            element_key(buf, 0x12, key);
-            buf.extend_from_slice(&i.to_le_bytes());
-        }
-        return Ok(());
+        return write_int(buf, key, value);
     }
     if let Ok(f) = value.cast::<PyFloat>() {
         element_key(buf, 0x01, key);

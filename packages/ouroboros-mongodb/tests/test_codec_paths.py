@@ -237,6 +237,8 @@ STORED = [
     {"fullName": "plain"},
     {"fullName": "nested", "inner": Inner(n=1), "inners": [Inner(n=2), Inner(n=3, when=datetime.datetime(2020, 1, 1))]},
     {"fullName": "mapped", "by_key": {"a": Inner(n=4)}, "mixed": {"x": [1, {"y": None}], "z": Inner(n=5)}},
+    # Plain values written, then a model further on: the whole value is dumped and written again.
+    {"fullName": "late model", "mixed": {"a": [1, "x", {"d": ObjectId(OID)}, Inner(n=6)], "b": 2.5}, "tags": ["t"]},
     {"fullName": "scalars", "amount": 2**40, "ratio": float("inf"), "flag": False, "tags": ["a", "b"], "ref": OID},
     {"_id": OID, "fullName": "given id"},
     {
