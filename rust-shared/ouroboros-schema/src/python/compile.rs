@@ -269,6 +269,7 @@ impl Compiler {
                     .iter()
                     .map(|k| (PyString::intern(py, k).unbind(), k.as_str().into()))
                     .collect(),
+                key0: lookup_keys.first().map(|k| k.as_str().into()),
                 aliases: alias_paths,
                 name_path: vec![PathItem::Key(
                     PyString::intern(py, &name).unbind(),

@@ -62,7 +62,9 @@ pub fn value<'py>(
             }
             st.depth += 1;
             let start = jiter.current_index();
-            let out = PyList::empty(py);
+            // Items are gathered first and the list made once at its final
+            // size: no append growth.
+            let mut out: smallvec::SmallVec<[Bound<'py, PyAny>; 8]> = smallvec::SmallVec::new();
             let mut errors = Errors::default();
             let mut index = 0usize;
             let mut gc_pause = None;
@@ -72,12 +74,7 @@ pub fn value<'py>(
                     gc_pause = Some(GcPause::new(py));
                 }
                 match value(py, &l.item, jiter, st)? {
-                    Ok(item) => {
-                        if let Err(e) = out.append(item) {
-                            st.depth -= 1;
-                            return Ok(Err(e.into()));
-                        }
-                    }
+                    Ok(item) => out.push(item),
                     Err(e) if super::error::is_omit(py, &e) => {}
                     Err(e) => {
                         if let Err(e) = errors.push(py, e, LocItem::Index(index)) {
@@ -90,14 +87,25 @@ pub fn value<'py>(
                 next = jiter.array_step()?;
             }
             st.depth -= 1;
+            // The list is made while the collector is still paused (its
+            // allocation starts no collection).
+            let list = if errors.is_empty() {
+                match PyList::new(py, out) {
+                    Ok(list) => Some(list),
+                    Err(e) => return Ok(Err(e.into())),
+                }
+            } else {
+                None
+            };
             drop(gc_pause);
             // Too many items is reported alone, as in the Python path (and Pydantic).
             if !errors.is_empty() && !l.len.exceeded(index) {
                 return Ok(Err(ValError::Lines(errors.0)));
             }
-            match l.len.check("List", index) {
-                Ok(()) => Ok(Ok(out.into_any())),
-                Err(kind) => {
+            match (l.len.check("List", index), list) {
+                (Ok(()), Some(list)) => Ok(Ok(list.into_any())),
+                (Ok(()), None) => Ok(Err(ValError::Lines(errors.0))),
+                (Err(kind), _) => {
                     // The list as Python data, for the error's input.
                     let input = JsonValue::parse(jiter.slice_to_current(start), true)
                         .ok()
@@ -241,6 +249,9 @@ fn object<'py>(
                 },
             }
             key = jiter.next_key()?.map(|k| classify(k, hint));
+        }
+        if seen.all(model.fields.len()) {
+            return Ok(Ok(()));
         }
         let mut whole: Option<Bound<'py, PyAny>> = None;
         for (i, field) in model.fields.iter().enumerate() {

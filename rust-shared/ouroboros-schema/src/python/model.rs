@@ -68,6 +68,9 @@ pub struct Field {
     /// Keys looked up in the input, in order (validation alias, alias, name),
     /// as the model's config asks: the fast path for flat keys.
     pub lookup: Vec<(Py<PyString>, crate::errors::Key)>,
+    /// The first lookup key as plain text: compared with the keys of JSON
+    /// objects without `CompactString`'s inline/heap dispatch.
+    pub key0: Option<Box<str>>,
     /// Every validation alias choice as a path (empty: the field has no alias).
     pub aliases: Vec<Vec<PathItem>>,
     /// The field name as a one-step path.
@@ -399,6 +402,13 @@ impl Seen {
         }
     }
 
+    /// Whether all `n` fields were given (no default to fill).
+    #[must_use]
+    #[inline]
+    pub fn all(&self, n: usize) -> bool {
+        self.count() == n
+    }
+
     #[inline]
     fn count(&self) -> usize {
         match self {
@@ -422,20 +432,29 @@ impl ModelValidator {
     /// handful of fields; large models use the map.
     /// `field_index_key`, trying field `hint` first: JSON objects usually
     /// list their keys in the model's field order.
+    /// The hint's first key is compared inline (the usual case); other keys
+    /// go to [`Self::field_index_key_after`].
     #[must_use]
+    #[inline]
     pub fn field_index_key_from(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
+        if let Some(Some(k0)) = self.fields.get(hint).map(|f| &f.key0) {
+            if super::string_cache::bytes_eq(k0.as_bytes(), key.as_bytes()) {
+                return Some((hint, 0));
+            }
+        }
+        self.field_index_key_after(key, hint)
+    }
+
+    #[inline(never)]
+    fn field_index_key_after(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
         if let Some(f) = self.fields.get(hint) {
-            let same = |(_, k): &(_, crate::errors::Key)| {
-                super::string_cache::bytes_eq(k.as_bytes(), key.as_bytes())
-            };
-            match f.lookup.split_first() {
-                Some((first, _)) if same(first) => return Some((hint, 0)),
-                Some((_, rest)) => {
-                    if let Some(j) = rest.iter().position(same) {
-                        return Some((hint, j + 1));
-                    }
-                }
-                None => {}
+            if let Some(j) = f
+                .lookup
+                .iter()
+                .skip(1)
+                .position(|(_, k)| super::string_cache::bytes_eq(k.as_bytes(), key.as_bytes()))
+            {
+                return Some((hint, j + 1));
             }
         }
         self.field_index_key(key)
