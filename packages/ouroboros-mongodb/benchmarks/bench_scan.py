@@ -94,6 +94,9 @@ async def main() -> None:
         sys.exit("set OUROBOROS_MONGODB_URI (scripts/services starts a server)")
     sizes = [int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("scan=")]
     n = sizes[0] if sizes else 1_000_000
+    if n == 0:
+        # `scan=0`: a quick run of bench_mongodb.py's rows alone.
+        return
     pm = AsyncMongoClient(URI)
     await beanie.init_beanie(database=pm[DB], document_models=[BRow])
     await init(URI, database=DB, document_models=[ORow])
