@@ -262,6 +262,40 @@ fn arg_to_py<'py>(
     })
 }
 
+/// `callable(*args)` by vectorcall: no argument tuple is built (and freed)
+/// per request, and a Python function reuses the slot before the arguments.
+fn call_with<'py>(
+    callable: &Bound<'py, PyAny>,
+    args: &[Bound<'py, PyAny>],
+) -> PyResult<Bound<'py, PyAny>> {
+    const ON_STACK: usize = 8;
+    let mut stack = [std::ptr::null_mut::<ffi::PyObject>(); ON_STACK + 1];
+    let mut heap = Vec::new();
+    let slots: &mut [*mut ffi::PyObject] = if args.len() <= ON_STACK {
+        &mut stack[..=args.len()]
+    } else {
+        heap.resize(args.len() + 1, std::ptr::null_mut());
+        &mut heap
+    };
+    for (slot, arg) in slots[1..].iter_mut().zip(args) {
+        *slot = arg.as_ptr();
+    }
+    // SAFETY: `slots[1..]` holds `args.len()` borrowed pointers to live
+    // objects (kept alive by `args` for the call) and `slots[0]` is the
+    // writable slot PY_VECTORCALL_ARGUMENTS_OFFSET lets the callee use; the
+    // GIL is held (we have a `Bound`). The result is a new reference or
+    // NULL with an exception set.
+    unsafe {
+        let out = ffi::PyObject_Vectorcall(
+            callable.as_ptr(),
+            slots.as_ptr().add(1),
+            args.len() | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+            std::ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(callable.py(), out)
+    }
+}
+
 /// Read `raw_headers` (a list of `(bytes, bytes)`) from a Python response.
 fn headers_of(resp: &Bound<'_, PyAny>) -> PyResult<Vec<(HeaderName, HeaderValue)>> {
     let mut out = Vec::new();
@@ -340,14 +374,27 @@ impl Server {
         .map_or_else(|_| py.None().into_bound(py), Bound::into_any)
     }
 
-    /// Turn parsed values into the handler's arguments: defaults, converters
-    /// and compiled-schema validation (model bodies).
+    /// Turn parsed values into the handler's arguments (as a tuple).
     pub(crate) fn build_args<'py>(
         slf: &Bound<'py, Self>,
         route_index: usize,
         values: Vec<ArgValue>,
         request: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(
+            slf.py(),
+            Self::arg_values(slf, route_index, values, request)?,
+        )
+    }
+
+    /// Turn parsed values into the handler's arguments: defaults, converters
+    /// and compiled-schema validation (model bodies).
+    fn arg_values<'py>(
+        slf: &Bound<'py, Self>,
+        route_index: usize,
+        values: Vec<ArgValue>,
+        request: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let py = slf.py();
         let this = slf.get();
         let route = &this.routes[route_index];
@@ -419,7 +466,7 @@ impl Server {
             let exc = this.helpers.body_error.bind(py).call1((failures,))?;
             return Err(PyErr::from_value(exc));
         }
-        PyTuple::new(py, args)
+        Ok(args)
     }
 
     /// Run a batch of queued messages (on the loop's thread from `drain`,
@@ -582,11 +629,14 @@ impl Server {
             }
             return Self::fail(slf, &exc, request.as_ref(), job.reply, false);
         }
-        let args = match Self::build_args(slf, job.route, job.args, request.as_ref()) {
+        let args = match Self::arg_values(slf, job.route, job.args, request.as_ref()) {
             Ok(a) => a,
             Err(e) => return Self::fail(slf, &e, request.as_ref(), job.reply, false),
         };
-        match route.invoke.bind(py).call1(args) {
+        let called = call_with(route.invoke.bind(py), &args);
+        // The arguments go now, as the call's own tuple would have.
+        drop(args);
+        match called {
             Ok(ret) if route.is_async => Self::step(
                 slf,
                 &ret,
