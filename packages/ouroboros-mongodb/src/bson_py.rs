@@ -684,10 +684,12 @@ fn write_plain_at(
     } else if let Ok(l) = value.cast_exact::<PyList>() {
         element_key(buf, 0x04, key);
         let start = begin(buf);
-        for (i, item) in l.iter().enumerate() {
-            if !write_plain_at(buf, IndexKey::new(i).as_str(), &item, depth + 1)? {
+        let mut index = IndexKey::new(0);
+        for item in l.iter() {
+            if !write_plain_at(buf, index.as_str(), &item, depth + 1)? {
                 return Ok(false);
             }
+            index.increment();
         }
         buf.push(0);
         end(buf, start)?;
@@ -816,13 +818,19 @@ fn write_fields(
     )))
 }
 
+/// Refuse a key holding NUL (it would end the key early in BSON). A byte
+/// loop: keys are short, where a `memchr` call cost more than the scan.
+#[inline]
 fn check_key(key: &str) -> PyResult<()> {
-    if key.contains('\0') {
-        return Err(errors::invalid_document(&format!(
-            "document key {key:?} contains a NUL character"
-        )));
+    if key.bytes().any(|b| b == 0) {
+        return Err(key_with_nul(key));
     }
     Ok(())
+}
+
+#[cold]
+fn key_with_nul(key: &str) -> PyErr {
+    errors::invalid_document(&format!("document key {key:?} contains a NUL character"))
 }
 
 /// The decimal digits of an array index (the keys of a BSON array), written
@@ -851,8 +859,31 @@ impl IndexKey {
         Self { digits, start }
     }
 
+    /// Step to the next index (one more), carrying digit by digit: the
+    /// keys of consecutive elements without a division per digit.
+    pub fn increment(&mut self) {
+        let mut i = self.digits.len();
+        loop {
+            i -= 1;
+            if self.digits[i] != b'9' {
+                self.digits[i] += 1;
+                return;
+            }
+            self.digits[i] = b'0';
+            if i == self.start {
+                // 9 -> 10, 99 -> 100: one digit more (20 digits hold any usize).
+                self.start -= 1;
+                self.digits[self.start] = b'1';
+                return;
+            }
+        }
+    }
+
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.digits[self.start..]).unwrap_or("0")
+        // SAFETY: `digits[start..]` holds ASCII digits only (written by `new`
+        // and `increment`), valid UTF-8; checking them measured as a
+        // noticeable part of writing an array.
+        unsafe { std::str::from_utf8_unchecked(&self.digits[self.start..]) }
     }
 }
 
@@ -868,8 +899,10 @@ fn write_array<'py>(
     }
     element_key(buf, 0x04, key);
     let at = begin(buf);
-    for (i, item) in items.enumerate() {
-        write_element(buf, IndexKey::new(i).as_str(), &item, depth + 1)?;
+    let mut index = IndexKey::new(0);
+    for item in items {
+        write_element(buf, index.as_str(), &item, depth + 1)?;
+        index.increment();
     }
     buf.push(0);
     end(buf, at)
@@ -887,12 +920,21 @@ fn write_str(buf: &mut Vec<u8>, key: &str, s: &str) -> PyResult<()> {
 
 /// An int as BSON int32 when it fits, else int64; larger ones are refused.
 fn write_int(buf: &mut Vec<u8>, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    let Ok(i) = value.extract::<i64>() else {
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: `value` is a live int (callers check); the call reports a value
+    // out of range in `overflow`, any other failure as -1 with an exception.
+    let i = unsafe { pyo3::ffi::PyLong_AsLongLongAndOverflow(value.as_ptr(), &raw mut overflow) };
+    if i == -1 {
+        if let Some(err) = PyErr::take(value.py()) {
+            return Err(err);
+        }
+    }
+    if overflow != 0 {
         return Err(errors::invalid_document(&format!(
             "the integer {} does not fit in BSON's 64-bit integer",
             ouroboros_common::error::truncate_for_message(&value.str()?.to_cow()?, 40)
         )));
-    };
+    }
     if let Ok(small) = i32::try_from(i) {
         element_key(buf, 0x10, key);
         buf.extend_from_slice(&small.to_le_bytes());
@@ -1001,4 +1043,21 @@ pub fn decode_document<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let doc = RawDocument::from_bytes(data).map_err(|e| invalid_bson(&e))?;
     raw_doc_to_dict(py, doc, DecodeOpts { tz_aware })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IndexKey;
+
+    #[test]
+    fn index_key_increment_matches_new() {
+        let mut key = IndexKey::new(0);
+        for i in 0..=100_000usize {
+            assert_eq!(key.as_str(), i.to_string(), "index {i}");
+            key.increment();
+        }
+        let mut key = IndexKey::new(usize::MAX - 1);
+        key.increment();
+        assert_eq!(key.as_str(), usize::MAX.to_string());
+    }
 }

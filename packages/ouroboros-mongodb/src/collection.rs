@@ -162,7 +162,7 @@ impl<'py> IntoPyObject<'py> for BsonList {
 /// `__dict__` (held in `owners`) under the given name.
 struct InsertedIds {
     ids: BsonList,
-    owners: Option<(Vec<Py<PyAny>>, Py<PyString>)>,
+    owners: Option<(Vec<Py<PyDict>>, Py<PyString>)>,
 }
 
 impl<'py> IntoPyObject<'py> for InsertedIds {
@@ -171,14 +171,31 @@ impl<'py> IntoPyObject<'py> for InsertedIds {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let list = self.ids.into_pyobject(py)?;
-        if let Some((dicts, name)) = self.owners {
-            for (dict, id) in dicts.iter().zip(list.iter()) {
-                dict.bind(py).set_item(name.bind(py), id)?;
-            }
+        let Some((dicts, name)) = self.owners else {
+            return self.ids.into_pyobject(py);
+        };
+        // One pass: each id made and stored in its document, then the list.
+        let _pause = codec::GcPause::new(self.ids.0.len() >= codec::GC_PAUSE_MIN_DOCS);
+        let name = name.bind(py);
+        let mut items = Vec::with_capacity(self.ids.0.len());
+        for (id, dict) in self.ids.0.iter().zip(&dicts) {
+            let id = bson_py::bson_to_py(py, id, self.ids.1)?;
+            dict.bind(py).set_item(name, &id)?;
+            items.push(id);
         }
-        Ok(list)
+        PyList::new(py, items)
     }
+}
+
+/// An object's own `__dict__` (its dict slot: what `obj.__dict__` gives a
+/// Document instance, without the attribute lookup); an `AttributeError`
+/// for an object without one.
+fn instance_dict(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyDict>> {
+    // SAFETY: `obj` is live; the call returns a new reference to the dict
+    // (created if missing) or NULL with an exception set.
+    let ptr = unsafe { pyo3::ffi::PyObject_GenericGetDict(obj.as_ptr(), std::ptr::null_mut()) };
+    let dict = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ptr)? };
+    Ok(dict.cast_into::<PyDict>()?.unbind())
 }
 
 /// The server's name for an index over `keys` (`a_1_b_-1`).
@@ -260,14 +277,18 @@ impl Collection {
         id_attribute: Option<Py<PyString>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = session::shared(session.as_ref());
-        let mut ids = Vec::new();
-        let mut owners = Vec::new();
+        let count = documents.len().ok();
+        let mut ids = Vec::with_capacity(count.unwrap_or(0));
+        let mut owners = Vec::with_capacity(if id_attribute.is_some() {
+            count.unwrap_or(0)
+        } else {
+            0
+        });
         let mut encoded = InsertCommands::new(self.coll.name().to_owned(), ordered);
         {
             // Dumping instances allocates a dict (and lists) per document and
             // frees them at once, creating no cycles: GC passes over the
             // caller's heap meanwhile would be wasted work.
-            let count = documents.len().ok();
             let large = count.is_none_or(|n| n >= codec::GC_PAUSE_MIN_DOCS);
             let _pause = codec::GcPause::new(large);
             let id_gen = IdGen::new();
@@ -276,7 +297,7 @@ impl Collection {
                 if id_attribute.is_some() {
                     // Read before anything is written: a document without
                     // a `__dict__` fails here, not after the insert.
-                    owners.push(item.getattr(pyo3::intern!(py, "__dict__"))?.unbind());
+                    owners.push(instance_dict(&item)?);
                 }
                 let remaining = count.map_or(0, |n| n.saturating_sub(ids.len() + 1));
                 ids.push(encoded.push(remaining, |buf| {
@@ -941,6 +962,8 @@ struct InsertCommands {
     doc_bytes: usize,
     /// Offset of the `documents` array's length in `buf`.
     array_at: usize,
+    /// The array key of the next document (its index in this command).
+    key: bson_py::IndexKey,
     /// Documents in all commands so far.
     total: usize,
 }
@@ -956,6 +979,7 @@ impl InsertCommands {
             docs: 0,
             doc_bytes: 0,
             array_at: 0,
+            key: bson_py::IndexKey::new(0),
             total: 0,
         }
     }
@@ -980,14 +1004,15 @@ impl InsertCommands {
         self.buf.extend_from_slice(&[0; 4]);
         self.docs = 0;
         self.doc_bytes = 0;
+        self.key = bson_py::IndexKey::new(0);
     }
 
     /// The key of the next array element (type byte, index, NUL).
     fn element(&mut self) {
         self.buf.push(0x03);
-        self.buf
-            .extend_from_slice(bson_py::IndexKey::new(self.docs).as_str().as_bytes());
+        self.buf.extend_from_slice(self.key.as_str().as_bytes());
         self.buf.push(0);
+        self.key.increment();
     }
 
     /// Close the command being filled and keep it.

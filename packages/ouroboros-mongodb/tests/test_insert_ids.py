@@ -133,3 +133,27 @@ async def test_id_attribute_needs_instances_and_fails_before_writing(conn):
     assert await coll.count_documents({}) == 0
     ids = await coll.insert_many([{"a": 1}, {"a": 2}])
     assert len(ids) == 2 and await coll.count_documents({}) == 2
+
+
+class Tagged(Document):
+    name: str
+    n: int
+    tags: list[str]
+
+    class Settings:
+        name = "tagged"
+
+
+async def test_fields_are_written_in_declaration_order_whatever_the_instance_dict_order(conn):
+    # The encoder walks the instance dict in field order and looks fields up
+    # once an entry is not the expected one: both ways write the same document.
+    docs = [Tagged(name=f"t{i}", n=i, tags=[str(j) for j in range(12)]) for i in range(3)]
+    moved = docs[1].__dict__
+    moved["name"] = moved.pop("name")  # now after n and tags
+    docs[2].__dict__["extra"] = "not a field"  # an entry the model does not write
+    await Tagged.insert_many(docs)
+    raw = await conn.client.collection(conn.database, "tagged").find_to_list({}, sort={"n": 1})
+    assert [list(d) for d in raw] == [["_id", "name", "n", "tags"]] * 3
+    assert [(d["_id"], d["name"], d["n"]) for d in raw] == [(x.id, f"t{i}", i) for i, x in enumerate(docs)]
+    # Array keys past one digit ("10", "11") read back as list positions.
+    assert all(d["tags"] == [str(j) for j in range(12)] for d in raw)

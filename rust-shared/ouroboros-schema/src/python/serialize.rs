@@ -593,12 +593,41 @@ impl Serializer<'_> {
         }
         let py = obj.py();
         let dict = instance_dict(obj)?;
+        // Validation stores the fields in declaration order under the very
+        // (interned) name objects compiled here: walk the dict alongside the
+        // fields, comparing keys by pointer, and look a field up only from
+        // the first entry that is not the expected one (an entry matched by
+        // pointer is the one a lookup would find, even if `f` ran code that
+        // changed the dict).
+        let mut pos: pyo3::ffi::Py_ssize_t = 0;
+        let mut in_order = true;
         for fs in &ms.fields {
+            let name = fs.name.bind(py);
+            let walked = if in_order {
+                let mut k = std::ptr::null_mut();
+                let mut v = std::ptr::null_mut();
+                // SAFETY: `dict` is a live dict; `PyDict_Next` yields borrowed
+                // pointers, the value turned into an owned reference at once.
+                let more = unsafe {
+                    pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v)
+                };
+                if more != 0 && k == name.as_ptr() {
+                    Some(unsafe { Bound::from_borrowed_ptr(py, v) })
+                } else {
+                    in_order = false;
+                    None
+                }
+            } else {
+                None
+            };
             if fs.exclude {
                 continue;
             }
-            let name = fs.name.bind(py);
-            if let Some(value) = dict.get_item(name)? {
+            let value = match walked {
+                Some(v) => Some(v),
+                None => dict.get_item(name)?,
+            };
+            if let Some(value) = value {
                 f(
                     if self.opts.by_alias {
                         fs.alias.bind(py)
