@@ -187,17 +187,6 @@ impl<'py> IntoPyObject<'py> for InsertedIds {
     }
 }
 
-/// An object's own `__dict__` (its dict slot: what `obj.__dict__` gives a
-/// Document instance, without the attribute lookup); an `AttributeError`
-/// for an object without one.
-fn instance_dict(obj: &Bound<'_, PyAny>) -> PyResult<Py<PyDict>> {
-    // SAFETY: `obj` is live; the call returns a new reference to the dict
-    // (created if missing) or NULL with an exception set.
-    let ptr = unsafe { pyo3::ffi::PyObject_GenericGetDict(obj.as_ptr(), std::ptr::null_mut()) };
-    let dict = unsafe { Bound::from_owned_ptr_or_err(obj.py(), ptr)? };
-    Ok(dict.cast_into::<PyDict>()?.unbind())
-}
-
 /// The server's name for an index over `keys` (`a_1_b_-1`).
 fn default_index_name(keys: &Document) -> String {
     keys.iter()
@@ -297,7 +286,7 @@ impl Collection {
                 if id_attribute.is_some() {
                     // Read before anything is written: a document without
                     // a `__dict__` fails here, not after the insert.
-                    owners.push(instance_dict(&item)?);
+                    owners.push(ouroboros_schema::python::instance_dict(&item)?.unbind());
                 }
                 let remaining = count.map_or(0, |n| n.saturating_sub(ids.len() + 1));
                 ids.push(encoded.push(remaining, |buf| {

@@ -26,7 +26,7 @@ use crate::errors::ErrorType;
 pub use compile::{SCHEMA_ATTR, SCHEMA_FORMAT_VERSION};
 pub use error::{ValError, ValidationError};
 pub use model::ExtraBehavior;
-pub use serialize::{EntrySink, SerOptions};
+pub use serialize::{instance_dict, EntrySink, SerOptions};
 
 /// Per-call options of `model_validate` / `model_validate_json`.
 #[derive(Default)]

@@ -1449,8 +1449,9 @@ fn fields_in_order(dict: &Bound<'_, PyDict>, ms: &ModelSer) -> bool {
     })
 }
 
-/// The instance's `__dict__` (the object's own dict slot, no attribute lookup).
-fn instance_dict<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+/// The instance's `__dict__` (the object's own dict slot, no attribute
+/// lookup); an `AttributeError` for an object without one.
+pub fn instance_dict<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
     // SAFETY: returns a new reference to the dict (created if missing) or
     // NULL with an exception set; `obj` is live.
     let ptr = unsafe { pyo3::ffi::PyObject_GenericGetDict(obj.as_ptr(), std::ptr::null_mut()) };
