@@ -251,3 +251,31 @@ async def test_apps_and_models_made_at_run_time_are_freed():
     await asyncio.sleep(0)
     gc.collect()
     assert [r for r in refs if r() is not None] == []
+
+
+def test_websocket_message_out_of_protocol_ends_the_read_with_1002():
+    # A `receive` that answers at once with something other than data or a
+    # disconnect (here a second `websocket.connect`) must not be read in a loop.
+    codes = []
+    odd = App()
+
+    @odd.websocket("/ws")
+    async def endpoint(websocket: WebSocket):
+        await websocket.accept()
+        try:
+            await websocket.receive_text()
+        except WebSocketDisconnect as exc:
+            codes.append(exc.code)
+
+    sent = []
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    async def send(message):
+        sent.append(message["type"])
+
+    scope = {"type": "websocket", "path": "/ws", "query_string": b"", "headers": []}
+    asyncio.run(asyncio.wait_for(odd(scope, receive, send), 30))
+    assert codes == [1002]
+    assert sent[0] == "websocket.accept"

@@ -420,8 +420,13 @@ class _AsgiConnection:
         while True:
             await self._room.wait()
             message = await self._receive()
-            if message["type"] == "websocket.disconnect":
-                deliver(self.id, "close", (message.get("code", 1005), message.get("reason") or ""))
+            kind = message["type"]
+            if kind != "websocket.receive":
+                # A disconnect, or a message the protocol does not allow here (Starlette
+                # raises on it): reading stops. Going on would spin on a `receive` that
+                # answers at once, starving the loop.
+                code = message.get("code", 1005) if kind == "websocket.disconnect" else 1002
+                deliver(self.id, "close", (code, message.get("reason") or ""))
                 self._gone = True
                 self._wake()
                 return
