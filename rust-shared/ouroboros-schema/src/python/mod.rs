@@ -441,15 +441,16 @@ impl SchemaValidator {
         data: &[u8],
         mut st: State<'_, 'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut jiter = jiter::Jiter::new(data).with_allow_inf_nan();
-        let result = json_stream::value(py, &self.root, &mut jiter, &mut st).and_then(|r| {
-            jiter.finish()?;
+        let mut cursor = crate::json_cursor::JsonCursor::new(data);
+        let result = json_stream::value(py, &self.root, &mut cursor, &mut st).and_then(|r| {
+            cursor.finish()?;
             Ok(r)
         });
         match result {
             Ok(r) => r.map_err(|e| self.py_err(py, e)),
             Err(e) => {
-                let error = format!("{} at {}", e.error_type, jiter.error_position(e.index));
+                let position = jiter::LinePosition::find(data, e.index);
+                let error = format!("{} at {}", e.error_type, position);
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
                 let err = ValError::Lines(vec![LineError {
                     kind: ErrorType::JsonInvalid { error },
