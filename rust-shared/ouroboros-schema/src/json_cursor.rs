@@ -23,19 +23,52 @@ pub struct JsonCursor<'j> {
     pos: usize,
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
+/// Bytes scanned at once for the end of a plain string.
+#[cfg(target_arch = "x86_64")]
+const STEP: usize = 16;
+#[cfg(not(target_arch = "x86_64"))]
+const STEP: usize = 8;
 
-/// Bytes of `w` that stop a plain string: `"`, `\`, control characters
-/// (< 0x20) and non-ASCII (>= 0x80), each marked by its high bit. Bits above
-/// the first marked byte may be false positives (borrows); the lowest is exact.
+/// Bytes of `chunk` that stop a plain string: `"`, `\\`, control characters
+/// (< 0x20) and non-ASCII (>= 0x80), as a mask whose lowest set bit, divided
+/// by [`STOP_BITS`], is the first such byte's offset (0: none).
+#[cfg(target_arch = "x86_64")]
 #[inline]
-fn stops(w: u64) -> u64 {
+fn stops(chunk: &[u8; STEP]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of the x86_64 baseline; the unaligned load reads
+    // exactly the 16 bytes of `chunk`.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Signed: bytes >= 0x80 are negative, so this also marks non-ASCII.
+        let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low)).cast_unsigned()
+    }
+}
+#[cfg(target_arch = "x86_64")]
+const STOP_BITS: u32 = 1;
+
+/// The same on 8 bytes at a time (SWAR), each stop byte marked by its high
+/// bit. Bits above the first marked byte may be false positives (borrows);
+/// the lowest is exact.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn stops(chunk: &[u8; STEP]) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let w = u64::from_le_bytes(*chunk);
     let quote = w ^ (ONES * u64::from(b'"'));
     let backslash = w ^ (ONES * u64::from(b'\\'));
     let zero = |x: u64| x.wrapping_sub(ONES) & !x;
     (zero(quote) | zero(backslash) | w.wrapping_sub(ONES * 0x20) | w) & HIGHS
 }
+#[cfg(not(target_arch = "x86_64"))]
+const STOP_BITS: u32 = 8;
 
 impl<'j> JsonCursor<'j> {
     pub fn new(data: &'j [u8]) -> Self {
@@ -103,14 +136,13 @@ impl<'j> JsonCursor<'j> {
         let mut i = start;
         let mut ascii = true;
         loop {
-            let b = if let Some(chunk) = data.get(i..i + 8) {
-                let w = u64::from_le_bytes(chunk.try_into().ok()?);
-                let m = stops(w);
+            let b = if let Some(chunk) = data.get(i..i + STEP) {
+                let m = stops(chunk.try_into().ok()?);
                 if m == 0 {
-                    i += 8;
+                    i += STEP;
                     continue;
                 }
-                i += (m.trailing_zeros() / 8) as usize;
+                i += (m.trailing_zeros() / STOP_BITS) as usize;
                 data[i]
             } else {
                 let b = *data.get(i)?;
