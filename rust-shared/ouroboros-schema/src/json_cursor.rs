@@ -17,6 +17,11 @@ use std::borrow::Cow;
 
 use jiter::{Jiter, JiterError, JiterResult, JsonValue, NumberAny, NumberInt, Peek};
 
+/// A key jiter decoded, copied out of its tape.
+fn owned<'j>(key: Option<&str>) -> Option<Cow<'j, str>> {
+    key.map(|k| Cow::Owned(k.to_owned()))
+}
+
 /// The JSON document and the index of the next unread byte.
 pub struct JsonCursor<'j> {
     data: &'j [u8],
@@ -43,11 +48,13 @@ fn stops(chunk: &[u8; STEP]) -> u32 {
     // exactly the 16 bytes of `chunk`.
     unsafe {
         let v = _mm_loadu_si128(chunk.as_ptr().cast());
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        // Signed: bytes >= 0x80 are negative, so this also marks non-ASCII.
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x22)); // `"`
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x5c)); // `\`
+                                                                // Signed: bytes >= 0x80 are negative, so this also marks non-ASCII.
         let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low)).cast_unsigned()
+        let mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low));
+        // 16 mask bits: never negative (all bits would still find the stop byte).
+        u32::try_from(mask).unwrap_or(u32::MAX)
     }
 }
 #[cfg(target_arch = "x86_64")]
@@ -71,16 +78,19 @@ fn stops(chunk: &[u8; STEP]) -> u64 {
 const STOP_BITS: u32 = 8;
 
 impl<'j> JsonCursor<'j> {
+    #[must_use]
     pub fn new(data: &'j [u8]) -> Self {
         Self { data, pos: 0 }
     }
 
     /// Index of the next unread byte.
+    #[must_use]
     pub fn current_index(&self) -> usize {
         self.pos
     }
 
     /// The input from `start` to the current index.
+    #[must_use]
     pub fn slice_to_current(&self, start: usize) -> &'j [u8] {
         &self.data[start..self.pos]
     }
@@ -194,49 +204,47 @@ impl<'j> JsonCursor<'j> {
         }
     }
 
+    /// After `{` (`first`) or after a member: the next key and its colon
+    /// (`Some(Some(key))`), or the end of the object (`Some(None)`); `None`
+    /// when jiter has to read it.
+    #[inline]
+    #[allow(clippy::option_option)] // three outcomes: key, end, ask jiter
+    fn key_or_end(&mut self, first: bool) -> Option<Option<&'j str>> {
+        match self.eat_whitespace()? {
+            b'"' if first => self.key().map(Some),
+            b',' if !first => {
+                self.pos += 1;
+                if self.eat_whitespace()? == b'"' {
+                    self.key().map(Some)
+                } else {
+                    None
+                }
+            }
+            b'}' => {
+                self.pos += 1;
+                Some(None)
+            }
+            _ => None,
+        }
+    }
+
     /// Knowing the next value is an object, read its first key (`None`: `{}`).
     pub fn known_object(&mut self) -> JiterResult<Option<Cow<'j, str>>> {
         let start = self.pos;
         self.pos += 1;
-        match self.eat_whitespace() {
-            Some(b'"') => {
-                if let Some(k) = self.key() {
-                    return Ok(Some(Cow::Borrowed(k)));
-                }
-            }
-            Some(b'}') => {
-                self.pos += 1;
-                return Ok(None);
-            }
-            _ => {}
+        match self.key_or_end(true) {
+            Some(key) => Ok(key.map(Cow::Borrowed)),
+            None => self.jiter(start, |j| j.known_object().map(owned)),
         }
-        self.jiter(start, |j| {
-            j.known_object()
-                .map(|k| k.map(|k| Cow::Owned(k.to_owned())))
-        })
     }
 
     /// The next key of an object (`None`: its end).
     pub fn next_key(&mut self) -> JiterResult<Option<Cow<'j, str>>> {
         let start = self.pos;
-        match self.eat_whitespace() {
-            Some(b',') => {
-                self.pos += 1;
-                if self.eat_whitespace() == Some(b'"') {
-                    if let Some(k) = self.key() {
-                        return Ok(Some(Cow::Borrowed(k)));
-                    }
-                }
-            }
-            Some(b'}') => {
-                self.pos += 1;
-                return Ok(None);
-            }
-            _ => {}
+        match self.key_or_end(false) {
+            Some(key) => Ok(key.map(Cow::Borrowed)),
+            None => self.jiter(start, |j| j.next_key().map(owned)),
         }
-        self.jiter(start, |j| {
-            j.next_key().map(|k| k.map(|k| Cow::Owned(k.to_owned())))
-        })
     }
 
     /// Knowing the next value is an array, peek at its first item (`None`: `[]`).

@@ -2,6 +2,8 @@
 //! the same stops, the same errors at the same indexes, on valid documents,
 //! on every truncation and on single-byte corruptions of them.
 
+use std::borrow::Cow;
+
 use jiter::{Jiter, JiterResult, JsonValue, NumberAny, Peek};
 use ouroboros_schema::json_cursor::JsonCursor;
 
@@ -65,13 +67,13 @@ impl<'j> Reader<'j> for JsonCursor<'j> {
         JsonCursor::peek(self)
     }
     fn known_str(&mut self) -> JiterResult<String> {
-        JsonCursor::known_str(self).map(|s| s.into_owned())
+        JsonCursor::known_str(self).map(Cow::into_owned)
     }
     fn known_object(&mut self) -> JiterResult<Option<String>> {
-        JsonCursor::known_object(self).map(|k| k.map(|k| k.into_owned()))
+        JsonCursor::known_object(self).map(|k| k.map(Cow::into_owned))
     }
     fn next_key(&mut self) -> JiterResult<Option<String>> {
-        JsonCursor::next_key(self).map(|k| k.map(|k| k.into_owned()))
+        JsonCursor::next_key(self).map(|k| k.map(Cow::into_owned))
     }
     fn known_array(&mut self) -> JiterResult<Option<Peek>> {
         JsonCursor::known_array(self)
