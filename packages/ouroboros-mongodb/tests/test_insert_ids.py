@@ -177,14 +177,14 @@ async def test_insert_many_refuses_other_classes_before_writing_or_validating(co
     # in Python before validation: the same error either way, nothing written.
     readings = batch(300)
     readings[200] = Tagged(name="x", n=1, tags=[])
-    with pytest.raises(InvalidArgumentError, match="^insert_many takes Reading instances, got Tagged$"):
+    with pytest.raises(InvalidArgumentError, match=r"^insert_many takes Reading instances, got Tagged$"):
         await Reading.insert_many(readings)
-    with pytest.raises(InvalidArgumentError, match="got dict$"):
+    with pytest.raises(InvalidArgumentError, match=r"got dict$"):
         await Reading.insert_many([*batch(2), {"sensor": "s", "value": 1.0}])
     assert await Reading.find_all().count() == 0
     assert all(r.id is None for r in readings[:200])
     invalid = Checked.model_construct(name="a", size="not an int")
-    with pytest.raises(InvalidArgumentError, match="^insert_many takes Checked instances, got Reading$"):
+    with pytest.raises(InvalidArgumentError, match=r"^insert_many takes Checked instances, got Reading$"):
         await Checked.insert_many([invalid, *batch(1)])
     assert await Checked.find_all().count() == 0
     # Subclass instances are instances: written (through the dumped path).
