@@ -334,6 +334,21 @@ pub fn asgi_render<'py>(
                 ],
             )
         }
+        Some(Reply::Json { status, body }) => {
+            let header = (
+                PyBytes::new(py, CONTENT_TYPE.as_str().as_bytes()),
+                PyBytes::new(py, JSON),
+            );
+            PyTuple::new(
+                py,
+                [
+                    "full".into_pyobject(py)?.into_any(),
+                    status.into_pyobject(py)?.into_any(),
+                    PyList::new(py, [header])?.into_any(),
+                    PyBytes::new(py, &body).into_any(),
+                ],
+            )
+        }
         _ => PyTuple::new(py, ["stream".into_pyobject(py)?.into_any(), value.clone()]),
     }
 }

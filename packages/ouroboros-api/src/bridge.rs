@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderName, HeaderValue};
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -212,12 +212,9 @@ pub async fn dispatch_replies(mut batches: mpsc::UnboundedReceiver<ReplyBatch>) 
     }
 }
 
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
-
 fn internal_error_reply() -> Reply {
-    Reply::Full {
+    Reply::Json {
         status: 500,
-        headers: vec![(CONTENT_TYPE, JSON)],
         body: Bytes::from_static(b"{\"detail\":\"Internal Server Error\"}"),
     }
 }
@@ -801,9 +798,8 @@ impl Server {
             json::write_value(&mut out, value, filter, this.helpers.fallback.bind(py), 0)?;
             out
         };
-        Ok(Some(Reply::Full {
+        Ok(Some(Reply::Json {
             status,
-            headers: vec![(CONTENT_TYPE, JSON)],
             body: Bytes::from(out),
         }))
     }

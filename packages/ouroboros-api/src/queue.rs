@@ -30,6 +30,9 @@ pub struct RequestParts {
     pub path_params: Vec<(String, String)>,
 }
 
+/// The `content-type` of a [`Reply::Json`].
+pub const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// What Python answers.
 pub enum Reply {
     Full {
@@ -37,6 +40,9 @@ pub enum Reply {
         headers: Vec<(HeaderName, HeaderValue)>,
         body: Bytes,
     },
+    /// A JSON body (`content-type: application/json` and nothing else):
+    /// the usual handler result, with no header list to allocate.
+    Json { status: u16, body: Bytes },
     Stream {
         status: u16,
         headers: Vec<(HeaderName, HeaderValue)>,

@@ -12,7 +12,7 @@ use futures::FutureExt;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Body as _, Frame, Incoming};
-use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -22,7 +22,7 @@ use tokio::sync::{oneshot, watch};
 use crate::flow::WindowGuard;
 use crate::multipart::{self, BodyError, FormError, FormParts};
 use crate::params::errors_body;
-use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer};
+use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer, JSON};
 use crate::router::{extract, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable};
 
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -110,6 +110,13 @@ pub fn reply_to_response(reply: Reply) -> Response<Body> {
             headers,
             body,
         } => (status, headers, Full::new(body).boxed()),
+        Reply::Json { status, body } => {
+            let mut r = Response::new(Full::new(body).boxed());
+            *r.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            r.headers_mut().insert(CONTENT_TYPE, JSON);
+            return r;
+        }
         Reply::Stream {
             status,
             headers,
@@ -185,6 +192,20 @@ async fn read_body(
             None => break,
         }
     }
+    // Boxed: the timer and the read loop would otherwise size every
+    // request's future, which hyper moves whole.
+    Box::pin(read_rest(core, body, first, limit)).await
+}
+
+/// The rest of a body that did not arrive with its head, within the
+/// body read timeout.
+async fn read_rest(
+    core: &Core,
+    mut body: Incoming,
+    first: Option<Bytes>,
+    limit: usize,
+) -> Result<Bytes, Response<Body>> {
+    let too_large = || detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large");
     let read = async {
         let mut buf = bytes::BytesMut::from(first.unwrap_or_default());
         let mut seen = buf.len();
@@ -290,18 +311,30 @@ fn body_error_response(e: BodyError) -> Response<Body> {
 }
 
 /// Serve one request, reporting it to the access log when enabled.
-pub async fn handle(
+pub fn handle(
+    core: Arc<Core>,
+    req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> impl std::future::Future<Output = Result<Response<Body>, Infallible>> {
+    // The usual request is `route_request`'s future itself: no enclosing
+    // state machine, which copied the inner future on every poll.
+    if core.config.middleware.is_empty() && !core.config.access_log {
+        futures::future::Either::Left(route_request(core, req, peer))
+    } else {
+        // Boxed, like every rare branch below: a request's future is moved
+        // whole into hyper's connection, so its size is copied per request.
+        futures::future::Either::Right(Box::pin(logged(core, req, peer)))
+    }
+}
+
+/// `handle` with Rust middleware or the access log.
+async fn logged(
     core: Arc<Core>,
     req: Request<Incoming>,
     peer: Option<SocketAddr>,
 ) -> Result<Response<Body>, Infallible> {
     if !core.config.middleware.is_empty() {
-        // Boxed, like every rare branch below: a request's future is moved
-        // whole into hyper's connection, so its size is copied per request.
-        return Box::pin(with_middleware(core, req, peer)).await;
-    }
-    if !core.config.access_log {
-        return route_request(core, req, peer).await;
+        return with_middleware(core, req, peer).await;
     }
     let started = std::time::Instant::now();
     let method = req.method().clone();
@@ -371,20 +404,16 @@ async fn read_request_body(
     incoming: Incoming,
     wants_request: bool,
 ) -> Result<ReadBody, Response<Body>> {
-    // Only routes that read the body look at its length.
-    let declared = || {
-        headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-    };
+    // The declared length, as hyper parsed it from `content-length` (no
+    // second header lookup): `None` for a chunked body.
+    let declared = incoming.size_hint().exact();
     // A multipart body is parsed as it arrives (unless the handler asked
     // for the raw request): its files never sit whole in memory.
     let boundary = (plan.reads_form && !plan.wants_request)
         .then(|| multipart::boundary(headers))
         .flatten();
     if let Some(boundary) = boundary {
-        return match Box::pin(read_form(core, plan, incoming, declared(), &boundary)).await {
+        return match Box::pin(read_form(core, plan, incoming, declared, &boundary)).await {
             Ok(parsed) => Ok((Bytes::new(), Some(Ok(parsed)))),
             Err(FormError::Body(e)) => Err(body_error_response(e)),
             Err(FormError::Storage(e)) => Err(detail(
@@ -395,7 +424,7 @@ async fn read_request_body(
         };
     }
     if plan.reads_body || wants_request {
-        return read_body(core, incoming, declared(), plan.max_body_size)
+        return read_body(core, incoming, declared, plan.max_body_size)
             .await
             .map(|body| (body, None));
     }

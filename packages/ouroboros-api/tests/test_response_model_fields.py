@@ -6,7 +6,7 @@ from typing import Any
 
 from ouroboros.api import App, JSONResponse, Request
 from ouroboros.api.exceptions import ResponseValidationError
-from ouroboros.validation import BaseModel, Field, field_validator, model_validator
+from ouroboros.validation import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 app = App()
 
@@ -43,6 +43,26 @@ class Shouting(BaseModel):
         return self
 
 
+class Card(BaseModel):
+    """Scalar and model fields only: validated and written in one pass."""
+
+    id: int
+    name: str
+    address: Address
+    note: str | None
+    blob: Any
+
+
+class Summed(BaseModel):
+    a: int
+    b: int
+
+    @field_validator("b")
+    @classmethod
+    def add_a(cls, value: int, info: ValidationInfo) -> int:
+        return value + info.data["a"]
+
+
 class Aliased(BaseModel):
     user_name: str = Field(alias="userName")
 
@@ -76,6 +96,23 @@ async def shouting() -> Any:
 @app.get("/aliased", response_model=Aliased)
 async def aliased() -> Any:
     return {"userName": "al"}
+
+
+@app.get("/card", response_model=Card)
+async def card() -> Any:
+    # Every field given, out of the model's order, with an extra key and values to coerce.
+    return {"blob": [1], "note": None, "address": Address(street="s", city="c"), "x": 0, "name": "al", "id": "7"}
+
+
+@app.get("/bad-card", response_model=Card)
+async def bad_card() -> Any:
+    # Three invalid fields, and a value JSON cannot hold: the errors are reported, not the write.
+    return {"id": "seven", "name": 5, "address": {"street": "s"}, "note": None, "blob": object()}
+
+
+@app.get("/summed", response_model=Summed)
+async def summed() -> Any:
+    return {"a": 1, "b": 2}
 
 
 @app.get("/aliased-by-name", response_model=Aliased, response_model_by_alias=False)
@@ -122,3 +159,24 @@ def test_aliases_and_options_are_kept(client):
     assert client.get("/aliased").json() == {"userName": "al"}
     assert client.get("/aliased-by-name").json() == {"user_name": "al"}
     assert client.get("/exclude-unset").json() == {"id": 1, "name": "al", "address": {"street": "s", "city": "c"}}
+
+
+def test_a_dict_with_every_field_is_validated_and_written_in_field_order(client):
+    r = client.get("/card")
+    assert r.status_code == 200
+    assert r.text == '{"id":7,"name":"al","address":{"street":"s","city":"c"},"note":null,"blob":[1]}'
+
+
+def test_every_invalid_field_is_reported_before_any_write_error(client):
+    r = client.get("/bad-card")
+    assert r.status_code == 500
+    errors = [(e["type"], e["loc"]) for e in r.json()["errors"]]
+    assert errors == [
+        ("int_parsing", ["response", "id"]),
+        ("string_type", ["response", "name"]),
+        ("missing", ["response", "address", "city"]),
+    ]
+
+
+def test_a_field_validator_sees_the_fields_validated_before_it(client):
+    assert client.get("/summed").json() == {"a": 1, "b": 3}

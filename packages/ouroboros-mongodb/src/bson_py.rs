@@ -534,8 +534,7 @@ pub fn to_raw_insert_into(
             to_bson_at(&v, 1)?
         } else {
             let oid = ids.next_id();
-            element_key(buf, 0x07, "_id");
-            buf.extend_from_slice(&oid.bytes());
+            element(buf, 0x07, "_id", &oid.bytes(), &[], false);
             write_fields(buf, value, 0, Some("_id"))?;
             Bson::ObjectId(oid)
         };
@@ -567,31 +566,29 @@ pub fn to_raw_insert_into(
 pub fn to_raw_insert_entries_into<'py>(
     buf: &mut Vec<u8>,
     ids: &IdGen,
+    keys: &mut KeyCache,
     walk: impl FnOnce(&mut EntrySink<'_, 'py>) -> PyResult<bool>,
     dump: impl Fn(&Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Option<Bson>> {
     let at = begin(buf);
     let mut id: Option<Bson> = None;
     let mut misplaced = false;
+    let mut pos = 0;
     let mut entry = |key: &Bound<'py, PyString>, value: Bound<'py, PyAny>| -> PyResult<()> {
-        let key = key.to_str()?;
+        let (key, is_id) = keys.get(pos, key)?;
+        pos += 1;
         let first = buf.len() == at + 4;
-        if key == "_id" {
+        if is_id {
             if !first {
                 misplaced = true;
                 return Ok(());
             }
             if value.is_none() {
                 let oid = ids.next_id();
-                element_key(buf, 0x07, "_id");
-                buf.extend_from_slice(&oid.bytes());
+                element(buf, 0x07, "_id", &oid.bytes(), &[], false);
                 id = Some(Bson::ObjectId(oid));
                 return Ok(());
             }
-        } else {
-            check_key(key)?;
-        }
-        if key == "_id" {
             let value = if is_plain(&value, 1) {
                 value
             } else {
@@ -617,6 +614,68 @@ pub fn to_raw_insert_entries_into<'py>(
             buf.truncate(at);
             Ok(None)
         }
+    }
+}
+
+/// The keys an insert writes, checked (no NUL) and as UTF-8, by their
+/// position in the document: every instance of a model hands over the same
+/// (interned) key objects in the same order, so from the second document on
+/// a key costs a pointer compare instead of its UTF-8 lookup, the `_id`
+/// compare and the NUL scan. A key at another position or another object is
+/// checked again (and replaces the one kept there).
+#[derive(Default)]
+pub struct KeyCache {
+    keys: Vec<CachedKey>,
+}
+
+struct CachedKey {
+    /// Keeps the string alive: `ptr` and `len` are its UTF-8.
+    key: Py<PyString>,
+    ptr: *const u8,
+    len: usize,
+    is_id: bool,
+}
+
+/// Keys kept per insert (a document's first fields).
+const CACHED_KEYS: usize = 64;
+
+impl KeyCache {
+    /// `key`, the `pos`-th of its document, as checked UTF-8; true when it is `_id`.
+    fn get<'a>(
+        &'a mut self,
+        pos: usize,
+        key: &'a Bound<'_, PyString>,
+    ) -> PyResult<(&'a str, bool)> {
+        if let Some(k) = self.keys.get(pos) {
+            if k.key.as_ptr() == key.as_ptr() {
+                // SAFETY: `ptr`/`len` are the UTF-8 of `k.key` (a str's UTF-8
+                // stays in place, unchanged, while the str lives), which this
+                // entry holds a reference to.
+                let s = unsafe {
+                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(k.ptr, k.len))
+                };
+                return Ok((s, k.is_id));
+            }
+        }
+        let s = key.to_str()?;
+        let is_id = s == "_id";
+        if !is_id {
+            check_key(s)?;
+        }
+        if pos <= self.keys.len() && pos < CACHED_KEYS {
+            let entry = CachedKey {
+                key: key.clone().unbind(),
+                ptr: s.as_ptr(),
+                len: s.len(),
+                is_id,
+            };
+            if pos == self.keys.len() {
+                self.keys.push(entry);
+            } else {
+                self.keys[pos] = entry;
+            }
+        }
+        Ok((s, is_id))
     }
 }
 
@@ -679,8 +738,7 @@ fn write_plain_at(
     } else if value.is_exact_instance_of::<PyInt>() {
         write_int(buf, key, value)?;
     } else if let Ok(f) = value.cast_exact::<PyFloat>() {
-        element_key(buf, 0x01, key);
-        buf.extend_from_slice(&f.value().to_le_bytes());
+        element(buf, 0x01, key, &f.value().to_le_bytes(), &[], false);
     } else if let Ok(l) = value.cast_exact::<PyList>() {
         element_key(buf, 0x04, key);
         let start = begin(buf);
@@ -694,16 +752,21 @@ fn write_plain_at(
         buf.push(0);
         end(buf, start)?;
     } else if let Ok(dt) = value.cast_exact::<PyDateTime>() {
-        element_key(buf, 0x09, key);
-        buf.extend_from_slice(&datetime_to_millis(dt)?.to_le_bytes());
+        element(
+            buf,
+            0x09,
+            key,
+            &datetime_to_millis(dt)?.to_le_bytes(),
+            &[],
+            false,
+        );
     } else if value.is_exact_instance_of::<PyBool>() {
         element_key(buf, 0x08, key);
         buf.push(u8::from(value.is_truthy()?));
     } else if value.is_none() {
         element_key(buf, 0x0A, key);
     } else if let Ok(o) = value.cast_exact::<ObjectId>() {
-        element_key(buf, 0x07, key);
-        buf.extend_from_slice(&o.get().oid.bytes());
+        element(buf, 0x07, key, &o.get().oid.bytes(), &[], false);
     } else if let Ok(d) = value.cast_exact::<PyDict>() {
         element_key(buf, 0x03, key);
         let start = begin(buf);
@@ -761,10 +824,35 @@ pub fn into_raw(buf: Vec<u8>) -> PyResult<RawDocumentBuf> {
     RawDocumentBuf::from_bytes(buf).map_err(|e| errors::invalid_document(&e.to_string()))
 }
 
-fn element_key(buf: &mut Vec<u8>, kind: u8, key: &str) {
-    buf.push(kind);
-    buf.extend_from_slice(key.as_bytes());
-    buf.push(0);
+/// Append an element's type byte and key (its value follows).
+pub fn element_key(buf: &mut Vec<u8>, kind: u8, key: &str) {
+    element(buf, kind, key, &[], &[], false);
+}
+
+/// Append one element: `kind`, `key`, NUL, then `head` and `tail` (a value's
+/// bytes) and a NUL after them when `nul`, with one capacity check (a push
+/// or an extend each measured as a noticeable part of writing small values).
+#[inline]
+fn element(buf: &mut Vec<u8>, kind: u8, key: &str, head: &[u8], tail: &[u8], nul: bool) {
+    let n = 2 + key.len() + head.len() + tail.len() + usize::from(nul);
+    buf.reserve(n);
+    let start = buf.len();
+    // SAFETY: `n` bytes were reserved past `start`; every one of them is
+    // written below (kind, key, NUL, head, tail, NUL) before the length
+    // covers them.
+    unsafe {
+        let p = buf.as_mut_ptr().add(start);
+        p.write(kind);
+        std::ptr::copy_nonoverlapping(key.as_ptr(), p.add(1), key.len());
+        p.add(1 + key.len()).write(0);
+        let v = p.add(2 + key.len());
+        std::ptr::copy_nonoverlapping(head.as_ptr(), v, head.len());
+        std::ptr::copy_nonoverlapping(tail.as_ptr(), v.add(head.len()), tail.len());
+        if nul {
+            v.add(head.len() + tail.len()).write(0);
+        }
+        buf.set_len(start + n);
+    }
 }
 
 fn write_fields(
@@ -909,12 +997,9 @@ fn write_array<'py>(
 }
 
 fn write_str(buf: &mut Vec<u8>, key: &str, s: &str) -> PyResult<()> {
-    element_key(buf, 0x02, key);
     let len = i32::try_from(s.len() + 1)
         .map_err(|_| errors::invalid_document("a string is larger than BSON allows"))?;
-    buf.extend_from_slice(&len.to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-    buf.push(0);
+    element(buf, 0x02, key, &len.to_le_bytes(), s.as_bytes(), true);
     Ok(())
 }
 
@@ -936,11 +1021,9 @@ fn write_int(buf: &mut Vec<u8>, key: &str, value: &Bound<'_, PyAny>) -> PyResult
         )));
     }
     if let Ok(small) = i32::try_from(i) {
-        element_key(buf, 0x10, key);
-        buf.extend_from_slice(&small.to_le_bytes());
+        element(buf, 0x10, key, &small.to_le_bytes(), &[], false);
     } else {
-        element_key(buf, 0x12, key);
-        buf.extend_from_slice(&i.to_le_bytes());
+        element(buf, 0x12, key, &i.to_le_bytes(), &[], false);
     }
     Ok(())
 }
@@ -964,8 +1047,7 @@ fn write_element(
         return write_int(buf, key, value);
     }
     if let Ok(f) = value.cast::<PyFloat>() {
-        element_key(buf, 0x01, key);
-        buf.extend_from_slice(&f.value().to_le_bytes());
+        element(buf, 0x01, key, &f.value().to_le_bytes(), &[], false);
         return Ok(());
     }
     if value.is_none() {
@@ -986,13 +1068,18 @@ fn write_element(
         return write_array(buf, key, l.iter(), depth);
     }
     if let Ok(o) = value.cast::<ObjectId>() {
-        element_key(buf, 0x07, key);
-        buf.extend_from_slice(&o.get().oid.bytes());
+        element(buf, 0x07, key, &o.get().oid.bytes(), &[], false);
         return Ok(());
     }
     if let Ok(dt) = value.cast::<PyDateTime>() {
-        element_key(buf, 0x09, key);
-        buf.extend_from_slice(&datetime_to_millis(dt)?.to_le_bytes());
+        element(
+            buf,
+            0x09,
+            key,
+            &datetime_to_millis(dt)?.to_le_bytes(),
+            &[],
+            false,
+        );
         return Ok(());
     }
     if let Ok(t) = value.cast::<PyTuple>() {

@@ -12,7 +12,7 @@ use ouroboros_schema::python::{SchemaValidator, SerOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyType};
 
-use crate::bson_py::{self, DecodeOpts};
+use crate::bson_py::{self, DecodeOpts, KeyCache};
 use crate::objectid::IdGen;
 
 #[pyclass(module = "ouroboros.mongodb._mongodb", frozen)]
@@ -119,7 +119,8 @@ impl Codec {
         value: &Bound<'_, PyAny>,
     ) -> PyResult<(RawDocumentBuf, bson::Bson)> {
         let mut buf = Vec::with_capacity(256);
-        let id = self.encode_insert_into(py, value, &mut buf, &IdGen::new())?;
+        let id =
+            self.encode_insert_into(py, value, &mut buf, &IdGen::new(), &mut KeyCache::default())?;
         Ok((bson_py::into_raw(buf)?, id))
     }
 
@@ -134,6 +135,7 @@ impl Codec {
         value: &Bound<'_, PyAny>,
         buf: &mut Vec<u8>,
         ids: &IdGen,
+        keys: &mut KeyCache,
     ) -> PyResult<bson::Bson> {
         let opts = SerOptions {
             by_alias: true,
@@ -143,6 +145,7 @@ impl Codec {
             let written = bson_py::to_raw_insert_entries_into(
                 buf,
                 ids,
+                keys,
                 |f| self.validator.for_each_dump_entry(value, opts, f),
                 |v| self.validator.dump_entry_value(v, opts),
             )?;
@@ -213,9 +216,10 @@ pub fn encode_insert_into(
     value: &Bound<'_, PyAny>,
     buf: &mut Vec<u8>,
     ids: &IdGen,
+    keys: &mut KeyCache,
 ) -> PyResult<bson::Bson> {
     match codec {
-        Some(c) => c.get().encode_insert_into(py, value, buf, ids),
+        Some(c) => c.get().encode_insert_into(py, value, buf, ids, keys),
         None => bson_py::to_raw_insert_into(buf, value, ids),
     }
 }

@@ -14,7 +14,7 @@ use mongodb::action::Action;
 use mongodb::options::UpdateModifications;
 use mongodb::raw_batch_cursor::RawBatch;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use crate::bson_py::{self, DecodeOpts};
 use crate::codec::{self, Codec, DocList, MaybeDoc};
@@ -187,6 +187,26 @@ impl<'py> IntoPyObject<'py> for InsertedIds {
     }
 }
 
+/// Every item of the list `documents` an instance of `model` (the class
+/// itself compared first), else `InvalidArgumentError` naming the first that
+/// is not, as `Document.insert_many` raises it.
+fn check_instances(documents: &Bound<'_, PyAny>, model: &Bound<'_, PyType>) -> PyResult<()> {
+    use ouroboros_common::python::InvalidArgumentError;
+    let list = documents.cast_exact::<PyList>().map_err(|_| {
+        InvalidArgumentError::new_err("insert_many checks the documents' class only in a list")
+    })?;
+    for item in list.iter() {
+        if !item.get_type().is(model) && !item.is_instance(model)? {
+            return Err(InvalidArgumentError::new_err(format!(
+                "insert_many takes {} instances, got {}",
+                model.name()?,
+                item.get_type().name()?
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The server's name for an index over `keys` (`a_1_b_-1`).
 fn default_index_name(keys: &Document) -> String {
     keys.iter()
@@ -254,8 +274,11 @@ impl Collection {
     /// the GIL. On a failure the
     /// `BulkWriteError` lists `inserted_ids` (what was written). With
     /// `id_attribute`, each document's `__dict__[id_attribute]` is set to its
-    /// `_id` once all were written (a Document's `id`).
-    #[pyo3(signature = (documents, codec = None, ordered = true, *, session = None, id_attribute = None))]
+    /// `_id` once all were written (a Document's `id`). With `model`,
+    /// `documents` (a list) must all be instances of it (subclasses too), else
+    /// `InvalidArgumentError` before any is encoded.
+    #[pyo3(signature = (documents, codec = None, ordered = true, *, session = None, id_attribute = None, model = None))]
+    #[allow(clippy::too_many_arguments)]
     fn insert_many<'py>(
         &self,
         py: Python<'py>,
@@ -264,7 +287,11 @@ impl Collection {
         ordered: bool,
         session: Option<Py<Session>>,
         id_attribute: Option<Py<PyString>>,
+        model: Option<&Bound<'py, PyType>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(model) = model {
+            check_instances(documents, model)?;
+        }
         let session = session::shared(session.as_ref());
         let count = documents.len().ok();
         let mut ids = Vec::with_capacity(count.unwrap_or(0));
@@ -281,6 +308,7 @@ impl Collection {
             let large = count.is_none_or(|n| n >= codec::GC_PAUSE_MIN_DOCS);
             let _pause = codec::GcPause::new(large);
             let id_gen = IdGen::new();
+            let mut keys = crate::bson_py::KeyCache::default();
             for item in documents.try_iter()? {
                 let item = item?;
                 if id_attribute.is_some() {
@@ -290,7 +318,7 @@ impl Collection {
                 }
                 let remaining = count.map_or(0, |n| n.saturating_sub(ids.len() + 1));
                 ids.push(encoded.push(remaining, |buf| {
-                    codec::encode_insert_into(py, codec.as_ref(), &item, buf, &id_gen)
+                    codec::encode_insert_into(py, codec.as_ref(), &item, buf, &id_gen, &mut keys)
                 })?);
             }
         }
@@ -998,9 +1026,7 @@ impl InsertCommands {
 
     /// The key of the next array element (type byte, index, NUL).
     fn element(&mut self) {
-        self.buf.push(0x03);
-        self.buf.extend_from_slice(self.key.as_str().as_bytes());
-        self.buf.push(0);
+        bson_py::element_key(&mut self.buf, 0x03, self.key.as_str());
         self.key.increment();
     }
 

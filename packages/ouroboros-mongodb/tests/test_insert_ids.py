@@ -12,8 +12,9 @@ import warnings
 
 import pytest
 
+from ouroboros.core import InvalidArgumentError
 from ouroboros.mongodb import BulkWriteError, Document, ObjectId
-from ouroboros.validation import ValidationError
+from ouroboros.validation import Field, ValidationError
 
 pytestmark = pytest.mark.asyncio
 
@@ -157,3 +158,48 @@ async def test_fields_are_written_in_declaration_order_whatever_the_instance_dic
     assert [(d["_id"], d["name"], d["n"]) for d in raw] == [(x.id, f"t{i}", i) for i, x in enumerate(docs)]
     # Array keys past one digit ("10", "11") read back as list positions.
     assert all(d["tags"] == [str(j) for j in range(12)] for d in raw)
+
+
+class Reading2(Reading):
+    pass
+
+
+class Aliased(Document):
+    name: str = Field(alias="label")
+    n: int
+
+    class Settings:
+        name = "aliased"
+
+
+async def test_insert_many_refuses_other_classes_before_writing_or_validating(conn):
+    # A plain model's batch is checked natively, a validate_on_save model's
+    # in Python before validation: the same error either way, nothing written.
+    readings = batch(300)
+    readings[200] = Tagged(name="x", n=1, tags=[])
+    with pytest.raises(InvalidArgumentError, match=r"^insert_many takes Reading instances, got Tagged$"):
+        await Reading.insert_many(readings)
+    with pytest.raises(InvalidArgumentError, match=r"got dict$"):
+        await Reading.insert_many([*batch(2), {"sensor": "s", "value": 1.0}])
+    assert await Reading.find_all().count() == 0
+    assert all(r.id is None for r in readings[:200])
+    invalid = Checked.model_construct(name="a", size="not an int")
+    with pytest.raises(InvalidArgumentError, match=r"^insert_many takes Checked instances, got Reading$"):
+        await Checked.insert_many([invalid, *batch(1)])
+    assert await Checked.find_all().count() == 0
+    # Subclass instances are instances: written (through the dumped path).
+    mixed = [*batch(2), Reading2(sensor="sub", value=1.0, at=datetime.datetime(2024, 1, 1))]
+    await Reading.insert_many(mixed)
+    assert sorted(r.sensor for r in await Reading.find_all().to_list()) == ["s0", "s1", "sub"]
+
+
+async def test_aliased_keys_are_written_for_every_document_of_a_batch(conn):
+    # Keys are checked once per batch and remembered by position (the
+    # model's key objects come in field order whatever the dict order).
+    docs = [Aliased(label=f"a{i}", n=i) for i in range(4)]
+    moved = docs[2].__dict__
+    moved["name"] = moved.pop("name")
+    await Aliased.insert_many(docs)
+    raw = await conn.client.collection(conn.database, "aliased").find_to_list({}, sort={"n": 1})
+    assert [list(d) for d in raw] == [["_id", "label", "n"]] * 4
+    assert [(d["_id"], d["label"], d["n"]) for d in raw] == [(x.id, f"a{i}", i) for i, x in enumerate(docs)]

@@ -56,7 +56,12 @@ impl StrConstraints {
             owned = Some(owned.as_deref().unwrap_or(s).to_uppercase());
         }
         let value = owned.as_deref().unwrap_or(s);
-        if self.min_length.is_some() || self.max_length.is_some() {
+        // `n` bytes of UTF-8 hold between ceil(n / 4) and n characters: they
+        // are counted only when that range reaches past a bound.
+        let bytes = value.len();
+        let surely_fits = self.min_length.is_none_or(|min| bytes.div_ceil(4) >= min)
+            && self.max_length.is_none_or(|max| bytes <= max);
+        if !surely_fits {
             let len = value.chars().count();
             if let Some(min_length) = self.min_length {
                 if len < min_length {

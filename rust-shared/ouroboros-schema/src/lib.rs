@@ -13,6 +13,7 @@
 pub mod coerce;
 pub mod constraints;
 pub mod errors;
+pub mod json_cursor;
 pub mod json_out;
 
 #[cfg(feature = "python")]

@@ -4,7 +4,7 @@
 //! value is read as a (borrowed, allocation-free for scalars) `JsonValue`
 //! and goes through the ordinary validators.
 
-use jiter::{Jiter, JiterError, JsonValue, NumberAny, NumberInt, Peek};
+use jiter::{JiterError, JsonValue, NumberAny, NumberInt, Peek};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString};
 
@@ -17,6 +17,7 @@ use super::input::{json_to_py, Inp};
 use super::model::{ExtraBehavior, ModelValidator, Seen};
 use super::string_cache;
 use super::validator::{State, Validator, MAX_DEPTH};
+use crate::json_cursor::JsonCursor;
 
 /// A syntax error stops everything; validation errors are collected.
 pub type StreamResult<T> = Result<ValResult<T>, JiterError>;
@@ -26,7 +27,7 @@ pub type StreamResult<T> = Result<ValResult<T>, JiterError>;
 pub fn value<'py>(
     py: Python<'py>,
     v: &Validator,
-    jiter: &mut Jiter<'_>,
+    jiter: &mut JsonCursor<'_>,
     st: &mut State<'_, 'py>,
 ) -> StreamResult<Bound<'py, PyAny>> {
     let peek = jiter.peek()?;
@@ -121,6 +122,7 @@ pub fn value<'py>(
         // The two most common leaves, read straight from the tokenizer.
         (Validator::Str { c, .. }, Peek::String) => {
             let s = jiter.known_str()?;
+            let s = &*s;
             if c.is_empty() {
                 return Ok(Ok(string_cache::py_str(py, s).into_any()));
             }
@@ -160,7 +162,7 @@ fn generic<'py>(
     py: Python<'py>,
     v: &Validator,
     peek: Peek,
-    jiter: &mut Jiter<'_>,
+    jiter: &mut JsonCursor<'_>,
     st: &mut State<'_, 'py>,
 ) -> StreamResult<Bound<'py, PyAny>> {
     let parsed: JsonValue<'_> = jiter.known_value(peek)?;
@@ -172,7 +174,7 @@ fn generic<'py>(
 fn object<'py>(
     py: Python<'py>,
     model: &ModelValidator,
-    jiter: &mut Jiter<'_>,
+    jiter: &mut JsonCursor<'_>,
     st: &mut State<'_, 'py>,
 ) -> StreamResult<Bound<'py, PyAny>> {
     let start = jiter.current_index();
@@ -198,7 +200,7 @@ fn object<'py>(
                 .field_index_key_from(k, hint)
                 .ok_or_else(|| k.to_owned())
         };
-        let mut key = jiter.known_object()?.map(|k| classify(k, hint));
+        let mut key = jiter.known_object()?.map(|k| classify(&k, hint));
         while let Some(k) = key {
             match k {
                 Ok((i, j)) => {
@@ -248,7 +250,7 @@ fn object<'py>(
                     }
                 },
             }
-            key = jiter.next_key()?.map(|k| classify(k, hint));
+            key = jiter.next_key()?.map(|k| classify(&k, hint));
         }
         if seen.all(model.fields.len()) {
             return Ok(Ok(()));

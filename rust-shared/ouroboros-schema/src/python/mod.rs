@@ -9,6 +9,7 @@ pub mod input;
 mod json_stream;
 pub mod model;
 mod pairs;
+mod response;
 pub mod serialize;
 mod special;
 pub mod string_cache;
@@ -257,6 +258,21 @@ impl SchemaValidator {
                 let mut st = State::new(&self.defs, None);
                 st.from_attributes = true;
                 st.revalidate_subclasses = true;
+                let ser = self.serializer(opts, false);
+                let written = validator::nested_dict(py, &mut st, value, |st| {
+                    Ok(response::dict_to_json(
+                        py, model, &self.defs, &ser, index, value, st,
+                    ))
+                })
+                .map_err(|e| ResponseError::Invalid(self.py_err(py, e)))?;
+                match written {
+                    Some(response::Written::Json(out)) => return Ok(out),
+                    Some(response::Written::Invalid(e)) => {
+                        return Err(ResponseError::Invalid(self.py_err(py, e)))
+                    }
+                    Some(response::Written::Write(e)) => return Err(ResponseError::Write(e)),
+                    None => {}
+                }
                 let inp = Inp::Py(value.clone());
                 let fields = validator::nested_dict(py, &mut st, value, |st| {
                     model.validate_fields(py, &inp, st)
@@ -441,15 +457,16 @@ impl SchemaValidator {
         data: &[u8],
         mut st: State<'_, 'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut jiter = jiter::Jiter::new(data).with_allow_inf_nan();
-        let result = json_stream::value(py, &self.root, &mut jiter, &mut st).and_then(|r| {
-            jiter.finish()?;
+        let mut cursor = crate::json_cursor::JsonCursor::new(data);
+        let result = json_stream::value(py, &self.root, &mut cursor, &mut st).and_then(|r| {
+            cursor.finish()?;
             Ok(r)
         });
         match result {
             Ok(r) => r.map_err(|e| self.py_err(py, e)),
             Err(e) => {
-                let error = format!("{} at {}", e.error_type, jiter.error_position(e.index));
+                let position = jiter::LinePosition::find(data, e.index);
+                let error = format!("{} at {}", e.error_type, position);
                 let input = PyString::new(py, &String::from_utf8_lossy(data)).into_any();
                 let err = ValError::Lines(vec![LineError {
                     kind: ErrorType::JsonInvalid { error },

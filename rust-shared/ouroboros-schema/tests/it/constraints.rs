@@ -4,6 +4,35 @@ use ouroboros_schema::constraints::{
 use ouroboros_schema::{CtxValue, ErrorType};
 
 #[test]
+fn string_lengths_count_characters_near_the_byte_bounds() {
+    let c = StrConstraints {
+        min_length: Some(3),
+        max_length: Some(4),
+        ..Default::default()
+    };
+    // 6 bytes, 2 characters: too short although 6 bytes are more than 3.
+    assert_eq!(
+        c.apply("日本"),
+        Err(ErrorType::StringTooShort { min_length: 3 })
+    );
+    // 8 bytes, 4 characters: fits although 8 bytes are more than 4.
+    assert_eq!(c.apply("éééé"), Ok(None));
+    assert_eq!(
+        c.apply("ééééé"),
+        Err(ErrorType::StringTooLong { max_length: 4 })
+    );
+    assert_eq!(c.apply("abc"), Ok(None));
+    assert_eq!(
+        c.apply("ab"),
+        Err(ErrorType::StringTooShort { min_length: 3 })
+    );
+    assert_eq!(
+        c.apply("abcde"),
+        Err(ErrorType::StringTooLong { max_length: 4 })
+    );
+}
+
+#[test]
 fn string_constraints_in_pydantic_order() {
     let c = StrConstraints {
         min_length: Some(2),

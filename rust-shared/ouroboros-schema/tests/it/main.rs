@@ -3,4 +3,5 @@
 mod coerce;
 mod constraints;
 mod errors;
+mod json_cursor;
 mod json_out;

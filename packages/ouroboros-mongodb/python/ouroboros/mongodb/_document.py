@@ -367,15 +367,20 @@ class Document(BaseModel, metaclass=DocumentMeta):
     ) -> "InsertManyResult":
         """Insert a batch in one round trip; every document gets its id (no event hooks, as in Beanie)."""
         docs = list(documents)
-        if not all(map(isinstance, docs, repeat(cls))):
+        validate = cls._ob_settings().validate_on_save
+        plain = cls._ob_plain()
+        # Instances written as they are: the native call checks their class
+        # (the same error, before anything is encoded).
+        native_check = plain and not validate
+        if not native_check and not all(map(isinstance, docs, repeat(cls))):
             bad = next(d for d in docs if not isinstance(d, cls))
             raise InvalidArgumentError(f"insert_many takes {cls.__name__} instances, got {type(bad).__name__}")
         # As in Beanie, insert_many runs no event hooks; validate_on_save still applies.
-        if cls._ob_settings().validate_on_save:
+        if validate:
             for doc in docs:
                 doc._validate_on_save()
         payloads: list[Any] = docs
-        if not cls._ob_plain():
+        if not plain:
             payloads = [doc._with_new_revision()[0] for doc in docs]
         try:
             # Instances written as they are get their ids set natively; dumped
@@ -386,6 +391,7 @@ class Document(BaseModel, metaclass=DocumentMeta):
                 ordered=ordered,
                 session=native_session(session),
                 id_attribute="id" if payloads is docs else None,
+                model=cls if native_check else None,
             )
         except BulkWriteError as exc:
             # Give the documents that were written their ids.

@@ -108,6 +108,7 @@ class Collection:
         *,
         session: Session | None = None,
         id_attribute: str | None = None,
+        model: type | None = None,
     ) -> Awaitable[list[Any]]: ...
     def find(
         self,
