@@ -899,7 +899,7 @@ impl Serializer<'_> {
                 if n > 0 {
                     out.push(b',');
                 }
-                out.extend_from_slice(&f.name_json);
+                json_out::push_bytes(out, &f.name_json);
                 out.push(b':');
                 self.write_json(&value, &None, &None, out, depth + 1)?;
             }
@@ -1298,8 +1298,70 @@ impl Serializer<'_> {
     }
 
     /// `model_dump_json` of any value, appended to `out`.
-    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+    ///
+    /// The values a plain dump is made of (exact `str`, `int` and `list`, and
+    /// instances of the models compiled here) are dispatched here on their type
+    /// pointer, in a small function; everything else, and every call with a
+    /// filter, goes to [`Self::write_json_any`], which writes the same bytes
+    /// for these values too.
+    #[inline]
     pub fn write_json<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        include: &Filter<'py>,
+        exclude: &Filter<'py>,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
+        if include.is_none() && exclude.is_none() && depth <= super::validator::MAX_DEPTH {
+            let p = value.as_ptr();
+            // SAFETY: `p` is a live object; only its type pointer is read.
+            let tp = unsafe { pyo3::ffi::Py_TYPE(p) };
+            if tp == &raw mut pyo3::ffi::PyUnicode_Type {
+                // SAFETY: an exact `str`.
+                let s = unsafe { value.cast_unchecked::<PyString>() };
+                json_out::write_str(out, &s.to_cow()?);
+                return Ok(());
+            }
+            if tp == &raw mut pyo3::ffi::PyLong_Type {
+                let mut overflow = 0;
+                // SAFETY: an exact int; -1 is also the error value, left to
+                // `write_json_any` (which tells the two apart).
+                let i = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(p, &raw mut overflow) };
+                if overflow == 0 && i != -1 {
+                    #[allow(clippy::useless_conversion)] // `c_long` is i32 on Windows
+                    json_out::write_int(out, i64::from(i));
+                    return Ok(());
+                }
+            } else if tp == &raw mut pyo3::ffi::PyList_Type {
+                // SAFETY: an exact list.
+                let list = unsafe { value.cast_unchecked::<PyList>() };
+                out.push(b'[');
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.write_json(&item, &None, &None, out, depth + 1)?;
+                }
+                out.push(b']');
+                return Ok(());
+            } else if tp != &raw mut pyo3::ffi::PyFloat_Type
+                && tp != &raw mut pyo3::ffi::PyBool_Type
+                && tp != &raw mut pyo3::ffi::PyDict_Type
+                && p != unsafe { pyo3::ffi::Py_None() }
+            {
+                if let Some(i) = self.model_index(value) {
+                    return self.model_to_json(value, &self.sers[i], &None, &None, out, depth);
+                }
+            }
+        }
+        self.write_json_any(value, include, exclude, out, depth)
+    }
+
+    /// [`Self::write_json`] of any value.
+    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+    #[inline(never)]
+    fn write_json_any<'py>(
         &self,
         value: &Bound<'py, PyAny>,
         include: &Filter<'py>,
@@ -1447,6 +1509,90 @@ fn fields_in_order(dict: &Bound<'_, PyDict>, ms: &ModelSer) -> bool {
             unsafe { pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v) };
         more != 0 && k == f.name.as_ptr()
     })
+}
+
+/// The output buffer `model_dump_json()` writes into, kept between calls: one
+/// slot guarded by the interpreter lock. A call that finds it taken (a
+/// serializer that dumps another model while the outer dump is written)
+/// gets a new buffer.
+pub mod out_buffer {
+    use std::cell::UnsafeCell;
+
+    use pyo3::Python;
+
+    /// A buffer grown past this is freed after the call, not kept.
+    pub const KEEP: usize = 64 * 1024;
+    /// A new buffer's first size.
+    const FIRST: usize = 256;
+
+    struct Slot(UnsafeCell<Vec<u8>>);
+
+    // SAFETY: reached only through `take` and `put`, which take a `Python`
+    // token (the interpreter lock is held, so one thread at a time) and run
+    // no Python code while they hold the reference.
+    unsafe impl Sync for Slot {}
+
+    static SLOT: Slot = Slot(UnsafeCell::new(Vec::new()));
+
+    /// The kept buffer (empty), or a new one when it is in use.
+    #[inline]
+    pub fn take(_py: Python<'_>) -> Vec<u8> {
+        // SAFETY: see `Slot`; the only reference while it lives.
+        let slot = unsafe { &mut *SLOT.0.get() };
+        if slot.capacity() == 0 {
+            return Vec::with_capacity(FIRST);
+        }
+        std::mem::take(slot)
+    }
+
+    /// Give a buffer back: kept (emptied) when the slot is free and it is
+    /// not larger than [`KEEP`], freed otherwise.
+    #[inline]
+    pub fn put(_py: Python<'_>, mut buf: Vec<u8>) {
+        // SAFETY: see `Slot`; the only reference while it lives.
+        let slot = unsafe { &mut *SLOT.0.get() };
+        if slot.capacity() == 0 && buf.capacity() <= KEEP {
+            buf.clear();
+            *slot = buf;
+        }
+    }
+}
+
+/// JSON text the writer produced (always UTF-8) as a `str`: all-ASCII text
+/// (the usual case, checked a word at a time) is copied into a new ASCII
+/// `str`; other text goes through CPython's UTF-8 decoder.
+pub fn json_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    let len = pyo3::ffi::Py_ssize_t::try_from(bytes.len())
+        .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
+    let mut high = 0u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        high |= u64::from_le_bytes(word);
+    }
+    let tail = words.remainder().iter().fold(0u8, |acc, &b| acc | b);
+    let ptr = if (high & 0x8080_8080_8080_8080) == 0 && tail < 0x80 {
+        // SAFETY: a new ASCII `str` of `len` characters (or NULL with an
+        // exception set), whose data holds `len` bytes: filled here before
+        // it is seen by anything else.
+        unsafe {
+            let s = pyo3::ffi::PyUnicode_New(len, 127);
+            if !s.is_null() {
+                let data = s
+                    .cast::<u8>()
+                    .add(std::mem::size_of::<pyo3::ffi::PyASCIIObject>());
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+            }
+            s
+        }
+    } else {
+        // SAFETY: `bytes` is live for the call; a new reference or NULL with
+        // an exception set (UnicodeDecodeError on invalid UTF-8).
+        unsafe { pyo3::ffi::PyUnicode_FromStringAndSize(bytes.as_ptr().cast(), len) }
+    };
+    // SAFETY: a new reference or NULL with an exception set.
+    unsafe { Ok(Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked()) }
 }
 
 /// The instance's `__dict__` (the object's own dict slot, no attribute
