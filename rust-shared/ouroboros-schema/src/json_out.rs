@@ -49,6 +49,17 @@ fn first_escape(bytes: &[u8]) -> Option<usize> {
             .map(|p| p + i)
     };
     if n < 8 {
+        if n >= 4 {
+            // Two overlapping four-byte words, widened with `A`s (which need no escape).
+            let word = |at: usize| {
+                let mut w = [0x41u8; 8];
+                w[..4].copy_from_slice(&bytes[at..at + 4]);
+                u64::from_le_bytes(w)
+            };
+            if !word_needs_escape(word(0)) && !word_needs_escape(word(n - 4)) {
+                return None;
+            }
+        }
         return from(0);
     }
     let mut i = 0;
@@ -115,6 +126,25 @@ pub fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     unsafe {
         copy_bytes(bytes.as_ptr(), out.as_mut_ptr().add(len), n);
         out.set_len(len + n);
+    }
+}
+
+/// Append a model field's key, already written as a JSON string: `"key":`,
+/// after a comma unless it is the `first` key.
+#[inline]
+pub fn push_key(out: &mut Vec<u8>, key_json: &[u8], first: bool) {
+    let n = key_json.len();
+    out.reserve(n + 2);
+    let len = out.len();
+    let comma = usize::from(!first);
+    // SAFETY: `reserve` made room for `n + 2` more bytes after `len`; at most
+    // `n + 2` are written. `key_json` is a different allocation.
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        *dst = b',';
+        copy_bytes(key_json.as_ptr(), dst.add(comma), n);
+        *dst.add(comma + n) = b':';
+        out.set_len(len + comma + n + 1);
     }
 }
 

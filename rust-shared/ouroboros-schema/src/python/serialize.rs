@@ -895,13 +895,13 @@ impl Serializer<'_> {
                     in_order = false;
                     break;
                 }
-                let value = unsafe { Bound::from_borrowed_ptr(py, v) };
-                if n > 0 {
-                    out.push(b',');
+                json_out::push_key(out, &f.name_json, n == 0);
+                // SAFETY: `v` is a live value of the dict (a new reference is
+                // taken below before anything that may run Python code).
+                if depth >= super::validator::MAX_DEPTH || !unsafe { write_scalar_fast(v, out) } {
+                    let value = unsafe { Bound::from_borrowed_ptr(py, v) };
+                    self.write_json(&value, &None, &None, out, depth + 1)?;
                 }
-                json_out::push_bytes(out, &f.name_json);
-                out.push(b':');
-                self.write_json(&value, &None, &None, out, depth + 1)?;
             }
             if in_order {
                 out.push(b'}');
@@ -1315,25 +1315,19 @@ impl Serializer<'_> {
     ) -> PyResult<()> {
         if include.is_none() && exclude.is_none() && depth <= super::validator::MAX_DEPTH {
             let p = value.as_ptr();
+            // SAFETY: `p` is a live object.
+            if unsafe { write_scalar_fast(p, out) } {
+                return Ok(());
+            }
             // SAFETY: `p` is a live object; only its type pointer is read.
             let tp = unsafe { pyo3::ffi::Py_TYPE(p) };
             if tp == &raw mut pyo3::ffi::PyUnicode_Type {
-                // SAFETY: an exact `str`.
+                // SAFETY: an exact `str` (not ASCII: `write_scalar_fast` took those).
                 let s = unsafe { value.cast_unchecked::<PyString>() };
                 json_out::write_str(out, &s.to_cow()?);
                 return Ok(());
             }
-            if tp == &raw mut pyo3::ffi::PyLong_Type {
-                let mut overflow = 0;
-                // SAFETY: an exact int; -1 is also the error value, left to
-                // `write_json_any` (which tells the two apart).
-                let i = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(p, &raw mut overflow) };
-                if overflow == 0 && i != -1 {
-                    #[allow(clippy::useless_conversion)] // `c_long` is i32 on Windows
-                    json_out::write_int(out, i64::from(i));
-                    return Ok(());
-                }
-            } else if tp == &raw mut pyo3::ffi::PyList_Type {
+            if tp == &raw mut pyo3::ffi::PyList_Type {
                 // SAFETY: an exact list.
                 let list = unsafe { value.cast_unchecked::<PyList>() };
                 out.push(b'[');
@@ -1341,11 +1335,17 @@ impl Serializer<'_> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    self.write_json(&item, &None, &None, out, depth + 1)?;
+                    // SAFETY: `item` is a live object (a new reference).
+                    if depth >= super::validator::MAX_DEPTH
+                        || !unsafe { write_scalar_fast(item.as_ptr(), out) }
+                    {
+                        self.write_json(&item, &None, &None, out, depth + 1)?;
+                    }
                 }
                 out.push(b']');
                 return Ok(());
-            } else if tp != &raw mut pyo3::ffi::PyFloat_Type
+            } else if tp != &raw mut pyo3::ffi::PyLong_Type
+                && tp != &raw mut pyo3::ffi::PyFloat_Type
                 && tp != &raw mut pyo3::ffi::PyBool_Type
                 && tp != &raw mut pyo3::ffi::PyDict_Type
                 && p != unsafe { pyo3::ffi::Py_None() }
@@ -1509,6 +1509,54 @@ fn fields_in_order(dict: &Bound<'_, PyDict>, ms: &ModelSer) -> bool {
             unsafe { pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v) };
         more != 0 && k == f.name.as_ptr()
     })
+}
+
+/// Write `p` when it is an exact ASCII `str` or an exact `int` that fits an
+/// `i64` other than -1 (the bytes [`Serializer::write_json`] writes for
+/// them, at any depth it accepts); false, with nothing written, for any other
+/// value. Runs no Python code and raises nothing.
+///
+/// # Safety
+/// `p` is a live object and the GIL is held.
+#[inline(always)]
+unsafe fn write_scalar_fast(p: *mut pyo3::ffi::PyObject, out: &mut Vec<u8>) -> bool {
+    use pyo3::ffi;
+    // SAFETY: `p` is live: its type and, for an exact `str`, its header are read.
+    unsafe {
+        let tp = ffi::Py_TYPE(p);
+        if tp == &raw mut ffi::PyUnicode_Type {
+            // The `state` bits `compact` (5) and `ascii` (6) of a `str` header, the
+            // same in CPython 3.11 to 3.13; later versions take the general path.
+            if ffi::Py_Version >= 0x030E_0000 {
+                return false;
+            }
+            let head = p.cast::<ffi::PyASCIIObject>();
+            if ((*head).state >> 5) & 3 != 3 {
+                return false;
+            }
+            let Ok(len) = usize::try_from((*head).length) else {
+                return false;
+            };
+            // A compact ASCII `str` keeps its characters (one byte each) right after
+            // the header.
+            let data = std::slice::from_raw_parts(head.add(1).cast::<u8>(), len);
+            // SAFETY: ASCII bytes are UTF-8.
+            json_out::write_str(out, std::str::from_utf8_unchecked(data));
+            return true;
+        }
+        if tp == &raw mut ffi::PyLong_Type {
+            let mut overflow = 0;
+            // An exact int: no exception is raised; -1 is also the error value, left
+            // to the general path (which tells the two apart).
+            let i = ffi::PyLong_AsLongAndOverflow(p, &raw mut overflow);
+            if overflow == 0 && i != -1 {
+                #[allow(clippy::useless_conversion)] // `c_long` is i32 on Windows
+                json_out::write_int(out, i64::from(i));
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// The output buffer `model_dump_json()` writes into, kept between calls: one
