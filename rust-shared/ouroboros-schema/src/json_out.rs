@@ -18,7 +18,7 @@ static NEEDS_ESCAPE: [bool; 256] = {
 
 /// Whether some byte of the word `w` needs an escape: below 0x20, `"` or `\\`.
 /// Exact as to whether one does (not as to which one).
-#[inline(always)]
+#[inline]
 fn word_needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -29,8 +29,9 @@ fn word_needs_escape(w: u64) -> bool {
     below | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) != 0
 }
 
-#[inline(always)]
-fn load64(bytes: &[u8], at: usize) -> u64 {
+/// The eight bytes of `bytes` from `at`, as a little-endian word.
+#[inline]
+pub(crate) fn load64(bytes: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[at..at + 8]);
     u64::from_le_bytes(word)
@@ -82,6 +83,7 @@ fn first_escape(bytes: &[u8]) -> Option<usize> {
 ///
 /// # Safety
 /// `src` is readable and `dst` writable for `n` bytes; they do not overlap.
+#[allow(clippy::inline_always)] // a few moves: a call would cost as much as the copy
 #[inline(always)]
 unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
     // SAFETY (every branch): the reads and writes stay within `n` bytes of

@@ -1355,7 +1355,7 @@ impl Serializer<'_> {
                 }
             }
         }
-        self.write_json_any(value, include, exclude, out, depth)
+        self.write_json_any(value, [include, exclude], out, depth)
     }
 
     /// [`Self::write_json`] of any value.
@@ -1364,8 +1364,7 @@ impl Serializer<'_> {
     fn write_json_any<'py>(
         &self,
         value: &Bound<'py, PyAny>,
-        include: &Filter<'py>,
-        exclude: &Filter<'py>,
+        [include, exclude]: [&Filter<'py>; 2],
         out: &mut Vec<u8>,
         depth: u16,
     ) -> PyResult<()> {
@@ -1518,6 +1517,7 @@ fn fields_in_order(dict: &Bound<'_, PyDict>, ms: &ModelSer) -> bool {
 ///
 /// # Safety
 /// `p` is a live object and the GIL is held.
+#[allow(clippy::inline_always)] // in the loops of every dump; a call per value is the cost cut
 #[inline(always)]
 unsafe fn write_scalar_fast(p: *mut pyo3::ffi::PyObject, out: &mut Vec<u8>) -> bool {
     use pyo3::ffi;
