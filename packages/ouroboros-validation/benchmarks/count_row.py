@@ -8,7 +8,8 @@ the difference by N (``count_rows.sh`` does exactly that for every row)::
         python benchmarks/count_row.py failure 2000
 
 Rows: dict, json, dump, dump_json, failure, list (``--peer`` runs Pydantic's
-side of the row instead).
+side of the row instead; ``--msgspec`` runs msgspec's side of the rows it has:
+json, dump, dump_json).
 """
 
 from __future__ import annotations
@@ -45,17 +46,36 @@ def row(name: str, mod: Any) -> Any:
     }[name]
 
 
+def msgspec_row(name: str) -> Any:
+    import msgspec
+
+    inst = msgspec.json.decode(bench.RAW, type=bench.MUser)
+    rows = {
+        "json": lambda: msgspec.json.decode(bench.RAW, type=bench.MUser),
+        "dump": lambda: msgspec.to_builtins(inst),
+        "dump_json": lambda: msgspec.json.encode(inst),
+    }
+    if name not in rows:
+        raise SystemExit(f"msgspec has no {name} row here (rows: {', '.join(rows)})")
+    return rows[name]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("row", choices=["dict", "json", "dump", "dump_json", "failure", "list"])
     parser.add_argument("calls", type=int)
-    parser.add_argument("--peer", action="store_true", help="run Pydantic's side of the row")
+    side = parser.add_mutually_exclusive_group()
+    side.add_argument("--peer", action="store_true", help="run Pydantic's side of the row")
+    side.add_argument("--msgspec", action="store_true", help="run msgspec's side of the row")
     args = parser.parse_args()
-    import pydantic
+    if args.msgspec:
+        fn = msgspec_row(args.row)
+    else:
+        import pydantic
 
-    import ouroboros.validation as ov
+        import ouroboros.validation as ov
 
-    fn = row(args.row, pydantic if args.peer else ov)
+        fn = row(args.row, pydantic if args.peer else ov)
     for _ in range(50):  # warm caches (spare error lists, interned strings) in both runs
         fn()
     for _ in range(args.calls):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per call of each bench_validation.py row, by callgrind:
 # (instructions of N calls - instructions of 0 calls) / N.
-#   benchmarks/count_rows.sh PYTHON [N] [ROW...] [--peer]
+#   benchmarks/count_rows.sh PYTHON [N] [ROW...] [--peer | --msgspec]
 set -euo pipefail
 export PYTHONHASHSEED=0  # the same dict layouts and string hashes in every run
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,7 +10,7 @@ n=${1:-2000}; shift || true
 peer=()
 rows=()
 for a in "$@"; do
-  if [ "$a" = --peer ]; then peer=(--peer); else rows+=("$a"); fi
+  if [ "$a" = --peer ] || [ "$a" = --msgspec ]; then peer=("$a"); else rows+=("$a"); fi
 done
 [ ${#rows[@]} -gt 0 ] || rows=(dict json dump dump_json failure list)
 total() {  # total <row> <calls>

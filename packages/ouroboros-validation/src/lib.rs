@@ -224,8 +224,9 @@ unsafe extern "C" fn model_dump_native<const JSON: bool>(
             if let Some(v) = validator_of(&obj) {
                 let core = &v.get().core;
                 return Ok(if JSON {
-                    let bytes = core.to_json(&obj, SerOptions::default(), None, None)?;
-                    json_text(py, &bytes)?.unbind()
+                    core.to_json_text(&obj, SerOptions::default())?
+                        .into_any()
+                        .unbind()
                 } else {
                     core.to_python(&obj, SerOptions::default(), None, None)?
                         .unbind()
@@ -267,19 +268,9 @@ unsafe extern "C" fn model_dump_native<const JSON: bool>(
     }
 }
 
-/// The text of what the JSON writer produced (it only emits UTF-8; CPython's
-/// decoder checks it once, an ASCII run at word speed).
+/// The text of what the JSON writer produced (it only emits UTF-8).
 fn json_text<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let len = ffi::Py_ssize_t::try_from(bytes.len())
-        .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
-    // SAFETY: `bytes` is live for the call; returns a new reference or NULL
-    // with an exception set (UnicodeDecodeError on invalid UTF-8).
-    unsafe {
-        Bound::from_owned_ptr_or_err(
-            py,
-            ffi::PyUnicode_FromStringAndSize(bytes.as_ptr().cast(), len),
-        )
-    }
+    Ok(ouroboros_schema::python::serialize::json_str(py, bytes)?.into_any())
 }
 
 /// `model_dump` / `model_dump_json` as native methods of `BaseModel`: a

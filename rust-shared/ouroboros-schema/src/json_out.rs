@@ -16,44 +16,168 @@ static NEEDS_ESCAPE: [bool; 256] = {
     t
 };
 
-/// Index of the first byte of `bytes` that needs an escape, eight bytes at a
-/// time (a word holds one when some byte is below 0x20, `"` or `\\`).
-fn first_escape(bytes: &[u8]) -> Option<usize> {
+/// Whether some byte of the word `w` needs an escape: below 0x20, `"` or `\\`.
+/// Exact as to whether one does (not as to which one).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    // Bytes below 0x20: `w - 0x20` borrows into the high bit of a byte that
+    // had it clear (bytes >= 0x80 are masked out by `!w`).
+    let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    below | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) != 0
+}
+
+/// The eight bytes of `bytes` from `at`, as a little-endian word.
+#[inline]
+pub(crate) fn load64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// Index of the first byte of `bytes` that needs an escape, eight bytes at a
+/// time (the last word overlapping the one before it), byte by byte for
+/// strings shorter than a word.
+#[inline]
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    let n = bytes.len();
+    let from = |i: usize| {
+        bytes[i..]
+            .iter()
+            .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+            .map(|p| p + i)
+    };
+    if n < 8 {
+        if n >= 4 {
+            // Two overlapping four-byte words, widened with `A`s (which need no escape).
+            let word = |at: usize| {
+                let mut w = [0x41u8; 8];
+                w[..4].copy_from_slice(&bytes[at..at + 4]);
+                u64::from_le_bytes(w)
+            };
+            if !word_needs_escape(word(0)) && !word_needs_escape(word(n - 4)) {
+                return None;
+            }
+        }
+        return from(0);
+    }
     let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[i..i + 8]);
-        let w = u64::from_le_bytes(word);
-        // Bytes below 0x20: `w - 0x20` borrows into the high bit of a byte
-        // that had it clear (bytes >= 0x80 are masked out by `!w`).
-        let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        if below | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\')))
-            != 0
-        {
-            break;
+    while i + 8 <= n {
+        if word_needs_escape(load64(bytes, i)) {
+            return from(i);
         }
         i += 8;
     }
-    bytes[i..]
-        .iter()
-        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
-        .map(|p| p + i)
+    // The bytes before `i` are clean: an escape in the last word is at `i` or later.
+    if i < n && word_needs_escape(load64(bytes, n - 8)) {
+        return from(i);
+    }
+    None
+}
+
+/// Copy `n` bytes from `src` to `dst`: up to 32 with a few unaligned loads
+/// and stores (two overlapping ones cover any length in a range), longer
+/// runs with `memcpy`.
+///
+/// # Safety
+/// `src` is readable and `dst` writable for `n` bytes; they do not overlap.
+#[allow(clippy::inline_always)] // a few moves: a call would cost as much as the copy
+#[inline(always)]
+unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
+    // SAFETY (every branch): the reads and writes stay within `n` bytes of
+    // `src` and `dst`, which the caller guarantees.
+    unsafe {
+        if n >= 16 {
+            if n <= 32 {
+                let a = src.cast::<u128>().read_unaligned();
+                let b = src.add(n - 16).cast::<u128>().read_unaligned();
+                dst.cast::<u128>().write_unaligned(a);
+                dst.add(n - 16).cast::<u128>().write_unaligned(b);
+            } else {
+                std::ptr::copy_nonoverlapping(src, dst, n);
+            }
+        } else if n >= 8 {
+            let a = src.cast::<u64>().read_unaligned();
+            let b = src.add(n - 8).cast::<u64>().read_unaligned();
+            dst.cast::<u64>().write_unaligned(a);
+            dst.add(n - 8).cast::<u64>().write_unaligned(b);
+        } else if n >= 4 {
+            let a = src.cast::<u32>().read_unaligned();
+            let b = src.add(n - 4).cast::<u32>().read_unaligned();
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else if n > 0 {
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+    }
+}
+
+/// Append `bytes` (a field name, a number's digits, ...) to `out`; short
+/// runs without a `memcpy` call.
+#[inline]
+pub fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    out.reserve(n);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `n` more bytes after `len`; `bytes` is
+    // a different allocation (it is borrowed while `out` is borrowed mutably).
+    unsafe {
+        copy_bytes(bytes.as_ptr(), out.as_mut_ptr().add(len), n);
+        out.set_len(len + n);
+    }
+}
+
+/// Append a model field's key, already written as a JSON string: `"key":`,
+/// after a comma unless it is the `first` key.
+#[inline]
+pub fn push_key(out: &mut Vec<u8>, key_json: &[u8], first: bool) {
+    let n = key_json.len();
+    out.reserve(n + 2);
+    let len = out.len();
+    let comma = usize::from(!first);
+    // SAFETY: `reserve` made room for `n + 2` more bytes after `len`; at most
+    // `n + 2` are written. `key_json` is a different allocation.
+    unsafe {
+        let dst = out.as_mut_ptr().add(len);
+        *dst = b',';
+        copy_bytes(key_json.as_ptr(), dst.add(comma), n);
+        *dst.add(comma + n) = b':';
+        out.set_len(len + comma + n + 1);
+    }
 }
 
 /// Append `s` as a JSON string literal.
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push(b'"');
     let bytes = s.as_bytes();
     let Some(first) = first_escape(bytes) else {
-        // The common case: nothing to escape, one copy.
-        out.extend_from_slice(bytes);
-        out.push(b'"');
+        // The common case: nothing to escape, one copy between the quotes.
+        let n = bytes.len();
+        out.reserve(n + 2);
+        let len = out.len();
+        // SAFETY: `reserve` made room for `n + 2` more bytes after `len`.
+        unsafe {
+            let dst = out.as_mut_ptr().add(len);
+            *dst = b'"';
+            copy_bytes(bytes.as_ptr(), dst.add(1), n);
+            *dst.add(n + 1) = b'"';
+            out.set_len(len + n + 2);
+        }
         return;
     };
+    write_escaped(out, bytes, first);
+}
+
+/// `write_str` of a string with a byte to escape at `first`.
+#[cold]
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8], first: usize) {
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate().skip(first) {
         if !NEEDS_ESCAPE[usize::from(b)] {
@@ -85,9 +209,10 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Append an integer.
+#[inline]
 pub fn write_int(out: &mut Vec<u8>, v: i64) {
     let mut buf = itoa::Buffer::new();
-    out.extend_from_slice(buf.format(v).as_bytes());
+    push_bytes(out, buf.format(v).as_bytes());
 }
 
 /// Append a float the shortest way that reads back exactly; inf/nan as `null`.

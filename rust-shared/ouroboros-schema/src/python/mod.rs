@@ -676,6 +676,25 @@ impl SchemaValidator {
         self.to_json_as(value, opts, include, exclude, false)
     }
 
+    /// `model_dump_json()`: a value's compact JSON as a `str`. Written into a
+    /// kept buffer (no allocation per call while it is free) and copied once
+    /// into the new `str` (see [`serialize::json_str`]).
+    pub fn to_json_text<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        opts: SerOptions,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let py = value.py();
+        let mut out = serialize::out_buffer::take(py);
+        let opts = SerOptions { json: true, ..opts };
+        let written = self
+            .serializer(opts, false)
+            .write_json(value, &None, &None, &mut out, 0);
+        let text = written.and_then(|()| serialize::json_str(py, &out));
+        serialize::out_buffer::put(py, out);
+        text
+    }
+
     /// `to_json` with `as_any` as in [`Self::to_python_with`].
     pub fn to_json_as<'py>(
         &self,

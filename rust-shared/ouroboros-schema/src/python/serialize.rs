@@ -895,13 +895,13 @@ impl Serializer<'_> {
                     in_order = false;
                     break;
                 }
-                let value = unsafe { Bound::from_borrowed_ptr(py, v) };
-                if n > 0 {
-                    out.push(b',');
+                json_out::push_key(out, &f.name_json, n == 0);
+                // SAFETY: `v` is a live value of the dict (a new reference is
+                // taken below before anything that may run Python code).
+                if depth >= super::validator::MAX_DEPTH || !unsafe { write_scalar_fast(v, out) } {
+                    let value = unsafe { Bound::from_borrowed_ptr(py, v) };
+                    self.write_json(&value, &None, &None, out, depth + 1)?;
                 }
-                out.extend_from_slice(&f.name_json);
-                out.push(b':');
-                self.write_json(&value, &None, &None, out, depth + 1)?;
             }
             if in_order {
                 out.push(b'}');
@@ -1298,12 +1298,73 @@ impl Serializer<'_> {
     }
 
     /// `model_dump_json` of any value, appended to `out`.
-    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+    ///
+    /// The values a plain dump is made of (exact `str`, `int` and `list`, and
+    /// instances of the models compiled here) are dispatched here on their type
+    /// pointer, in a small function; everything else, and every call with a
+    /// filter, goes to [`Self::write_json_any`], which writes the same bytes
+    /// for these values too.
+    #[inline]
     pub fn write_json<'py>(
         &self,
         value: &Bound<'py, PyAny>,
         include: &Filter<'py>,
         exclude: &Filter<'py>,
+        out: &mut Vec<u8>,
+        depth: u16,
+    ) -> PyResult<()> {
+        if include.is_none() && exclude.is_none() && depth <= super::validator::MAX_DEPTH {
+            let p = value.as_ptr();
+            // SAFETY: `p` is a live object.
+            if unsafe { write_scalar_fast(p, out) } {
+                return Ok(());
+            }
+            // SAFETY: `p` is a live object; only its type pointer is read.
+            let tp = unsafe { pyo3::ffi::Py_TYPE(p) };
+            if tp == &raw mut pyo3::ffi::PyUnicode_Type {
+                // SAFETY: an exact `str` (not ASCII: `write_scalar_fast` took those).
+                let s = unsafe { value.cast_unchecked::<PyString>() };
+                json_out::write_str(out, &s.to_cow()?);
+                return Ok(());
+            }
+            if tp == &raw mut pyo3::ffi::PyList_Type {
+                // SAFETY: an exact list.
+                let list = unsafe { value.cast_unchecked::<PyList>() };
+                out.push(b'[');
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    // SAFETY: `item` is a live object (a new reference).
+                    if depth >= super::validator::MAX_DEPTH
+                        || !unsafe { write_scalar_fast(item.as_ptr(), out) }
+                    {
+                        self.write_json(&item, &None, &None, out, depth + 1)?;
+                    }
+                }
+                out.push(b']');
+                return Ok(());
+            } else if tp != &raw mut pyo3::ffi::PyLong_Type
+                && tp != &raw mut pyo3::ffi::PyFloat_Type
+                && tp != &raw mut pyo3::ffi::PyBool_Type
+                && tp != &raw mut pyo3::ffi::PyDict_Type
+                && p != unsafe { pyo3::ffi::Py_None() }
+            {
+                if let Some(i) = self.model_index(value) {
+                    return self.model_to_json(value, &self.sers[i], &None, &None, out, depth);
+                }
+            }
+        }
+        self.write_json_any(value, [include, exclude], out, depth)
+    }
+
+    /// [`Self::write_json`] of any value.
+    #[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+    #[inline(never)]
+    fn write_json_any<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        [include, exclude]: [&Filter<'py>; 2],
         out: &mut Vec<u8>,
         depth: u16,
     ) -> PyResult<()> {
@@ -1447,6 +1508,139 @@ fn fields_in_order(dict: &Bound<'_, PyDict>, ms: &ModelSer) -> bool {
             unsafe { pyo3::ffi::PyDict_Next(dict.as_ptr(), &raw mut pos, &raw mut k, &raw mut v) };
         more != 0 && k == f.name.as_ptr()
     })
+}
+
+/// Write `p` when it is an exact ASCII `str` or an exact `int` that fits an
+/// `i64` other than -1 (the bytes [`Serializer::write_json`] writes for
+/// them, at any depth it accepts); false, with nothing written, for any other
+/// value. Runs no Python code and raises nothing.
+///
+/// # Safety
+/// `p` is a live object and the GIL is held.
+#[allow(clippy::inline_always)] // in the loops of every dump; a call per value is the cost cut
+#[inline(always)]
+unsafe fn write_scalar_fast(p: *mut pyo3::ffi::PyObject, out: &mut Vec<u8>) -> bool {
+    use pyo3::ffi;
+    // SAFETY: `p` is live: its type and, for an exact `str`, its header are read.
+    unsafe {
+        let tp = ffi::Py_TYPE(p);
+        if tp == &raw mut ffi::PyUnicode_Type {
+            // The `state` bits `compact` (5) and `ascii` (6) of a `str` header, the
+            // same in CPython 3.11 to 3.13; later versions take the general path.
+            if ffi::Py_Version >= 0x030E_0000 {
+                return false;
+            }
+            let head = p.cast::<ffi::PyASCIIObject>();
+            if ((*head).state >> 5) & 3 != 3 {
+                return false;
+            }
+            let Ok(len) = usize::try_from((*head).length) else {
+                return false;
+            };
+            // A compact ASCII `str` keeps its characters (one byte each) right after
+            // the header.
+            let data = std::slice::from_raw_parts(head.add(1).cast::<u8>(), len);
+            // SAFETY: ASCII bytes are UTF-8.
+            json_out::write_str(out, std::str::from_utf8_unchecked(data));
+            return true;
+        }
+        if tp == &raw mut ffi::PyLong_Type {
+            let mut overflow = 0;
+            // An exact int: no exception is raised; -1 is also the error value, left
+            // to the general path (which tells the two apart).
+            let i = ffi::PyLong_AsLongAndOverflow(p, &raw mut overflow);
+            if overflow == 0 && i != -1 {
+                #[allow(clippy::useless_conversion)] // `c_long` is i32 on Windows
+                json_out::write_int(out, i64::from(i));
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The output buffer `model_dump_json()` writes into, kept between calls: one
+/// slot guarded by the interpreter lock. A call that finds it taken (a
+/// serializer that dumps another model while the outer dump is written)
+/// gets a new buffer.
+pub mod out_buffer {
+    use std::cell::UnsafeCell;
+
+    use pyo3::Python;
+
+    /// A buffer grown past this is freed after the call, not kept.
+    pub const KEEP: usize = 64 * 1024;
+    /// A new buffer's first size.
+    const FIRST: usize = 256;
+
+    struct Slot(UnsafeCell<Vec<u8>>);
+
+    // SAFETY: reached only through `take` and `put`, which take a `Python`
+    // token (the interpreter lock is held, so one thread at a time) and run
+    // no Python code while they hold the reference.
+    unsafe impl Sync for Slot {}
+
+    static SLOT: Slot = Slot(UnsafeCell::new(Vec::new()));
+
+    /// The kept buffer (empty), or a new one when it is in use.
+    #[inline]
+    pub fn take(_py: Python<'_>) -> Vec<u8> {
+        // SAFETY: see `Slot`; the only reference while it lives.
+        let slot = unsafe { &mut *SLOT.0.get() };
+        if slot.capacity() == 0 {
+            return Vec::with_capacity(FIRST);
+        }
+        std::mem::take(slot)
+    }
+
+    /// Give a buffer back: kept (emptied) when the slot is free and it is
+    /// not larger than [`KEEP`], freed otherwise.
+    #[inline]
+    pub fn put(_py: Python<'_>, mut buf: Vec<u8>) {
+        // SAFETY: see `Slot`; the only reference while it lives.
+        let slot = unsafe { &mut *SLOT.0.get() };
+        if slot.capacity() == 0 && buf.capacity() <= KEEP {
+            buf.clear();
+            *slot = buf;
+        }
+    }
+}
+
+/// JSON text the writer produced (always UTF-8) as a `str`: all-ASCII text
+/// (the usual case, checked a word at a time) is copied into a new ASCII
+/// `str`; other text goes through CPython's UTF-8 decoder.
+pub fn json_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    let len = pyo3::ffi::Py_ssize_t::try_from(bytes.len())
+        .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
+    let mut high = 0u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        high |= u64::from_le_bytes(word);
+    }
+    let tail = words.remainder().iter().fold(0u8, |acc, &b| acc | b);
+    let ptr = if (high & 0x8080_8080_8080_8080) == 0 && tail < 0x80 {
+        // SAFETY: a new ASCII `str` of `len` characters (or NULL with an
+        // exception set), whose data holds `len` bytes: filled here before
+        // it is seen by anything else.
+        unsafe {
+            let s = pyo3::ffi::PyUnicode_New(len, 127);
+            if !s.is_null() {
+                let data = s
+                    .cast::<u8>()
+                    .add(std::mem::size_of::<pyo3::ffi::PyASCIIObject>());
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
+            }
+            s
+        }
+    } else {
+        // SAFETY: `bytes` is live for the call; a new reference or NULL with
+        // an exception set (UnicodeDecodeError on invalid UTF-8).
+        unsafe { pyo3::ffi::PyUnicode_FromStringAndSize(bytes.as_ptr().cast(), len) }
+    };
+    // SAFETY: a new reference or NULL with an exception set.
+    unsafe { Ok(Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked()) }
 }
 
 /// The instance's `__dict__` (the object's own dict slot, no attribute

@@ -12,6 +12,8 @@ use std::cell::{Cell, UnsafeCell};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::json_out::load64;
+
 /// Strings longer than this are not cached (long text rarely repeats).
 const MAX_LEN: usize = 64;
 const SLOTS: usize = 1 << 12;
@@ -55,13 +57,6 @@ fn hash(s: &str) -> usize {
     #[allow(clippy::cast_possible_truncation)]
     let slot = (h >> 52) as usize;
     slot
-}
-
-#[inline]
-fn load64(s: &[u8], i: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&s[i..i + 8]);
-    u64::from_le_bytes(w)
 }
 
 #[inline]

@@ -1,4 +1,6 @@
-use ouroboros_schema::json_out::{duration_iso, write_float, write_int, write_str};
+use ouroboros_schema::json_out::{
+    duration_iso, push_bytes, push_key, write_float, write_int, write_str,
+};
 
 fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
     let mut out = Vec::new();
@@ -35,6 +37,57 @@ fn long_strings_are_escaped_at_every_position() {
             let want = format!("\"{}{escaped}{}\"", &plain[..at], &plain[at..]);
             assert_eq!(s(|o| write_str(o, &input)), want, "escape at {at}");
         }
+    }
+}
+
+#[test]
+fn strings_of_every_length_are_escaped_at_every_position() {
+    // Lengths around the word sizes of the scan (4, 8) and of the copy (8, 16, 32).
+    for len in 0..=40usize {
+        let plain = "abcdefghij".repeat(4)[..len].to_string();
+        assert_eq!(
+            s(|o| write_str(o, &plain)),
+            format!("\"{plain}\""),
+            "len {len}"
+        );
+        for at in 0..len {
+            for (raw, escaped) in [
+                ('"', "\\\""),
+                ('\\', "\\\\"),
+                ('\u{0}', "\\u0000"),
+                ('\u{1f}', "\\u001f"),
+            ] {
+                let mut input = plain.clone();
+                input.replace_range(at..=at, &raw.to_string());
+                let want = format!("\"{}{escaped}{}\"", &plain[..at], &plain[at + 1..]);
+                assert_eq!(
+                    s(|o| write_str(o, &input)),
+                    want,
+                    "len {len}, escape at {at}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn keys_and_bytes_are_appended() {
+    let mut out = b"{".to_vec();
+    push_key(&mut out, b"\"id\"", true);
+    push_bytes(&mut out, b"1");
+    push_key(&mut out, b"\"a_much_longer_field_name_here\"", false);
+    push_bytes(&mut out, b"[]");
+    assert_eq!(out, br#"{"id":1,"a_much_longer_field_name_here":[]"#);
+    for len in 0..=40usize {
+        let bytes: Vec<u8> = b"abcdefghijklmnopqrstuvwxyz"
+            .iter()
+            .cycle()
+            .take(len)
+            .copied()
+            .collect();
+        let mut out = b"x".to_vec();
+        push_bytes(&mut out, &bytes);
+        assert_eq!(&out[1..], &bytes[..], "len {len}");
     }
 }
 
