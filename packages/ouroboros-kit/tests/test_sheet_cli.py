@@ -22,8 +22,9 @@ echo $$ > "$(dirname "$0")/pid.txt"
 echo "[serve] bundling the page" >&2
 port=$4
 [ "$port" = 0 ] && port=45678
-echo "sheet-collab listening on ws://127.0.0.1:$port/<document> (store: memory://)"
+# The trap before the "listening" line: the test stops the server as soon as it is printed.
 trap 'echo stopped > "$(dirname "$0")/stopped.txt"; exit 0' TERM
+echo "sheet-collab listening on ws://127.0.0.1:$port/<document> (store: memory://)"
 while true; do sleep 0.1; done
 """
 
