@@ -256,7 +256,8 @@ async def test_apps_and_models_made_at_run_time_are_freed():
 def test_websocket_message_out_of_protocol_ends_the_read_with_1002():
     # A `receive` that answers at once with something other than data or a
     # disconnect (here a second `websocket.connect`) must not be read in a loop.
-    codes = []
+    codes: list[int] = []
+    messages: list[dict] = []
     odd = App()
 
     @odd.websocket("/ws")
@@ -267,15 +268,13 @@ def test_websocket_message_out_of_protocol_ends_the_read_with_1002():
         except WebSocketDisconnect as exc:
             codes.append(exc.code)
 
-    sent = []
-
-    async def receive():
+    async def connect_again():
         return {"type": "websocket.connect"}
 
-    async def send(message):
-        sent.append(message["type"])
+    async def drive():
+        scope = {"type": "websocket", "path": "/ws", "query_string": b"", "headers": []}
+        await odd(scope, connect_again, lambda message: asyncio.sleep(0, messages.append(message)))
 
-    scope = {"type": "websocket", "path": "/ws", "query_string": b"", "headers": []}
-    asyncio.run(asyncio.wait_for(odd(scope, receive, send), 30))
+    asyncio.run(asyncio.wait_for(drive(), 30))
     assert codes == [1002]
-    assert sent[0] == "websocket.accept"
+    assert [m["type"] for m in messages][:1] == ["websocket.accept"]
