@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -269,10 +270,57 @@ def pytest_package(session: nox.Session, pkg: Package, *args: str) -> None:
     )
 
 
-def cargo_test(session: nox.Session, crates: list[str]) -> None:
+def cargo_test_args(crates: list[str]) -> list[str]:
     # The hack crate in the same invocation: the same dependency features as the ci wheels.
     selected = dict.fromkeys([*crates, HACK_CRATE])
-    session.run("cargo", "test", "--profile", "ci", *[f"-p={c}" for c in selected], external=True, env=cargo_env())
+    return ["cargo", "test", "--profile", "ci", *[f"-p={c}" for c in selected]]
+
+
+# What `lint` runs; `suites` runs it early, in the background (see background_compile).
+CLIPPY = ["cargo", "clippy", "--workspace", "--all-targets", "--profile", "ci", "--", "-D", "warnings"]
+
+
+def cargo_test(session: nox.Session, crates: list[str]) -> None:
+    session.run(*cargo_test_args(crates), external=True, env=cargo_env())
+
+
+@contextmanager
+def background_compile(session: nox.Session, commands: list[list[str]]) -> Iterator[None]:
+    """Run cargo compiles at the lowest CPU priority while the body (the pytest suites) runs.
+
+    The suites mostly wait on sockets, services and subprocesses, so on a
+    small machine a core sits idle for most of their ten minutes. Compiling
+    the cargo tests and clippy's checks in that time takes them off the
+    critical path; at nice 19 the tests keep the CPU whenever they want it.
+    Nothing here decides an outcome: the foreground `cargo test` and `lint`'s
+    clippy run the same commands afterwards (instantly when this finished) and
+    report any error themselves. Its output goes to target/background-compile.log.
+    """
+    log_path = ROOT / "target" / "background-compile.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    script = " ; ".join(shlex.join(cmd) for cmd in commands)
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            ["nice", "-n", "19", "sh", "-c", script],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **cargo_env()},
+            start_new_session=True,
+        )
+    session.log(f"compiling in the background at nice 19 (log: {log_path.relative_to(ROOT)}): " + script)
+    try:
+        yield
+        if proc.poll() is None:
+            session.log("waiting for the background compile to finish")
+        proc.wait()
+        session.log(f"background compile done after {time.monotonic() - started:.0f}s (exit {proc.returncode})")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            proc.wait()
 
 
 @nox.session
@@ -293,6 +341,8 @@ def tests(session: nox.Session, package: str) -> None:
 def suites(session: nox.Session) -> None:
     """Every package's suite once, all wheels in one venv, then every crate's cargo tests in one run.
 
+    The cargo tests and clippy compile in the background while pytest runs.
+
     What CI runs instead of every `tests(package=...)`: the same tests (plus
     those that need a sibling package installed), each run once. One pytest
     run per package: their test folders share module names.
@@ -300,10 +350,11 @@ def suites(session: nox.Session) -> None:
     timings: list[tuple[str, float]] = []
     with step(session, "build and install every wheel", timings):
         install_packages(session, list(PACKAGES), extra="test")
-    for pkg in PACKAGES.values():
-        with step(session, f"pytest {pkg.name}", timings):
-            pytest_package(session, pkg, "-q", *session.posargs)
     crates = [*SHARED_CRATES, *(c for p in PACKAGES.values() for c in p.crates)]
+    with background_compile(session, [[*cargo_test_args(crates), "--no-run"], CLIPPY]):
+        for pkg in PACKAGES.values():
+            with step(session, f"pytest {pkg.name}", timings):
+                pytest_package(session, pkg, "-q", *session.posargs)
     with step(session, f"cargo test ({len(crates)} crates)", timings):
         cargo_test(session, crates)
     report_timings(session, timings)
@@ -402,19 +453,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
     session.run("ruff", "format", "--check", "--config", str(ROOT / "scripts" / "ruff.toml"), str(ROOT))
     session.run("cargo", "fmt", "--all", "--check", external=True)
-    session.run(
-        "cargo",
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--profile",
-        "ci",
-        "--",
-        "-D",
-        "warnings",
-        external=True,
-        env=cargo_env(),
-    )
+    session.run(*CLIPPY, external=True, env=cargo_env())
     install_packages(session, list(PACKAGES))
     packages = PACKAGES.values()
     natives = [f"{p.module}._{p.module.rsplit('.', 1)[1]}" for p in packages if p.backend == "maturin" and p.module]
