@@ -178,6 +178,7 @@ pub async fn upgrade(
         }),
         errors: None,
         answer: None,
+        body: None,
     }));
     // The handler ending (or failing) without an answer drops the sender.
     let (subprotocol, extra) = match answered.await {
