@@ -92,14 +92,15 @@ pub struct Job {
     pub request: Option<Box<RequestParts>>,
     pub reply: oneshot::Sender<Reply>,
     /// Set for WebSocket routes: Python gets a connection, not a request.
-    pub ws: Option<WsLink>,
+    /// (Boxed, like `answer`: rare, and a job is moved whole on every hop.)
+    pub ws: Option<Box<WsLink>>,
     /// Set when the parameters were invalid: the 422 body, for the app's own
     /// `RequestValidationError` handler.
     pub errors: Option<Bytes>,
     /// Set when the router answered itself (404, 405, redirect, 413, 422)
     /// and the app has Python middleware or exception handlers, which must
     /// see that answer; `route` is then meaningless.
-    pub answer: Option<RouterAnswer>,
+    pub answer: Option<Box<RouterAnswer>>,
     /// A JSON body left in hyper's channel until the batch is about to run.
     pub body: Option<PendingBody>,
 }
@@ -233,6 +234,9 @@ const SIGNAL_AT: usize = 256;
 
 pub struct Queue {
     items: Mutex<Vec<Msg>>,
+    /// A queued job holds a [`PendingBody`] (written and read with `items`
+    /// locked): batches without one skip [`settle`].
+    bodies: AtomicBool,
     /// The eventfd was written and the Python thread has not taken yet.
     pending: AtomicBool,
     /// Messages were pushed since the last `signal`.
@@ -254,6 +258,7 @@ impl Queue {
         }
         Ok(Self {
             items: Mutex::new(Vec::with_capacity(256)),
+            bodies: AtomicBool::new(false),
             pending: AtomicBool::new(false),
             unsignaled: AtomicBool::new(false),
             // SAFETY: `fd` is a fresh descriptor owned by nobody else.
@@ -274,15 +279,25 @@ impl Queue {
     /// in the benchmark) and cut batches down to one request.
     pub fn push(&self, msg: Msg) {
         let mut items = self.items();
+        if matches!(&msg, Msg::Job(Job { body: Some(_), .. })) {
+            self.bodies.store(true, Ordering::Relaxed);
+        }
         items.push(msg);
         let len = items.len();
         if len >= SIGNAL_AT {
-            settle(&mut items);
+            self.settle(&mut items);
         }
         drop(items);
         self.unsignaled.store(true, Ordering::Release);
         if len >= SIGNAL_AT {
             self.signal();
+        }
+    }
+
+    /// [`settle`] the queued jobs if one holds a body (`items` is locked).
+    fn settle(&self, items: &mut Vec<Msg>) {
+        if self.bodies.swap(false, Ordering::Relaxed) {
+            settle(items);
         }
     }
 
@@ -308,7 +323,7 @@ impl Queue {
         }
         // Inside the runtime: the connections woken by taking their bodies
         // are scheduled here, to be polled once, after the batch.
-        settle(&mut self.items());
+        self.settle(&mut self.items());
         let idle = match self.inline.lock() {
             Ok(inline) => inline.as_ref().is_some_and(crate::inline::Inline::idle),
             Err(_) => false,
@@ -330,7 +345,7 @@ impl Queue {
     pub fn take_inline(&self) -> Vec<Msg> {
         self.unsignaled.store(false, Ordering::Release);
         let mut items = self.items();
-        settle(&mut items);
+        self.settle(&mut items);
         std::mem::take(&mut *items)
     }
 
@@ -366,7 +381,7 @@ impl Queue {
         // raced the I/O thread) is taken here, waking its connection from
         // outside the runtime.
         let mut items = self.items();
-        settle(&mut items);
+        self.settle(&mut items);
         std::mem::take(&mut *items)
     }
 }

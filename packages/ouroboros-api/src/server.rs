@@ -721,7 +721,7 @@ async fn router_answer(
         reply: tx,
         ws: None,
         errors: errors.map(|(errors, _)| errors),
-        answer: Some(answer),
+        answer: Some(Box::new(answer)),
         body: None,
     }));
     match rx.await {

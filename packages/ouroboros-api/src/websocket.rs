@@ -169,13 +169,13 @@ pub async fn upgrade(
             path_params,
         })),
         reply,
-        ws: Some(WsLink {
+        ws: Some(Box::new(WsLink {
             id,
             outgoing: out_tx,
             window: window.clone(),
             credit: credit.clone(),
             handshake,
-        }),
+        })),
         errors: None,
         answer: None,
         body: None,
