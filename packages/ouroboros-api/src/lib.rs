@@ -15,6 +15,7 @@
 #![allow(clippy::must_use_candidate)]
 
 pub mod asgi;
+mod bare;
 pub mod bridge;
 pub mod flow;
 pub mod handles;

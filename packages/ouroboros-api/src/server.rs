@@ -871,16 +871,3 @@ pub async fn timer_heartbeat(period: Duration) {
 pub fn heartbeat_period(shortest: Duration) -> Duration {
     (shortest / 2).clamp(Duration::from_millis(1), Duration::from_secs(1))
 }
-
-/// The physical limit for benchmarks: the same hyper stack answering a fixed
-/// JSON body with no Python at all.
-pub async fn bare_service(
-    _req: Request<Incoming>,
-    _peer: Option<SocketAddr>,
-) -> Result<Response<Body>, Infallible> {
-    Ok(full(
-        StatusCode::OK,
-        "application/json",
-        Bytes::from_static(b"{\"message\":\"hello\"}"),
-    ))
-}

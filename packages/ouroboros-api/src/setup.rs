@@ -573,8 +573,8 @@ pub fn listen(
     })
 }
 
-/// Serve a fixed JSON body with the same hyper stack and no Python, until
-/// SIGINT/SIGTERM: the benchmark's physical limit.
+/// The benchmark's bare hyper server (`crate::bare`): the same hyper stack
+/// and no Python, until SIGINT/SIGTERM.
 #[pyfunction]
 #[pyo3(signature = (host, port))]
 pub fn serve_bare(py: Python<'_>, host: String, port: u16) -> PyResult<()> {
@@ -591,7 +591,7 @@ pub fn serve_bare(py: Python<'_>, host: String, port: u16) -> PyResult<()> {
                 }
                 let _ = tx.send(true);
             });
-            server::accept_loop(listener, Config::default(), rx, server::bare_service).await;
+            server::accept_loop(listener, Config::default(), rx, crate::bare::service).await;
         };
         let handle = spawn_io_thread(None, "ouroboros-api-bare", fut, |_| {})?;
         let _ = handle.join();
