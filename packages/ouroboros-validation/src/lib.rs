@@ -241,18 +241,8 @@ unsafe extern "C" fn model_dump_native<const JSON: bool>(
         let func = fallback.get(py).ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err("model method installed without its fallback")
         })?;
-        let nkw = if kwnames.is_null() {
-            0
-        } else {
-            // SAFETY: `kwnames` is a live tuple of str.
-            unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
-        };
-        let given = usize::try_from(nargs + nkw).unwrap_or(0);
-        let mut all = Vec::with_capacity(given + 1);
-        all.push(slf);
-        // SAFETY: `args` holds `nargs + nkw` live values.
-        all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, given) });
-        let positional = usize::try_from(nargs).unwrap_or(0) + 1;
+        // SAFETY: the vectorcall arguments CPython passed to this call.
+        let (all, positional) = unsafe { with_receiver(slf, args, nargs, kwnames) };
         // SAFETY: `all` holds `positional` values then one per keyword name;
         // returns a new reference or NULL with an exception set.
         let out =
@@ -266,6 +256,32 @@ unsafe extern "C" fn model_dump_native<const JSON: bool>(
             std::ptr::null_mut()
         }
     }
+}
+
+/// `slf` then a vectorcall's arguments, to forward the call with its
+/// receiver first: the values and the count of positional ones (with `slf`).
+///
+/// # Safety
+/// `args` holds `nargs` live values followed by one per name of `kwnames`
+/// (a live tuple of str, or NULL without keywords).
+unsafe fn with_receiver(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> (Vec<*mut ffi::PyObject>, usize) {
+    let nkw = if kwnames.is_null() {
+        0
+    } else {
+        // SAFETY: `kwnames` is a live tuple of str.
+        unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
+    };
+    let given = usize::try_from(nargs + nkw).unwrap_or(0);
+    let mut all = Vec::with_capacity(given + 1);
+    all.push(slf);
+    // SAFETY: `args` holds `nargs + nkw` live values.
+    all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, given) });
+    (all, usize::try_from(nargs).unwrap_or(0) + 1)
 }
 
 /// The text of what the JSON writer produced (it only emits UTF-8).
@@ -371,33 +387,17 @@ unsafe extern "C" fn validate_direct<const JSON: bool>(
             }
         };
     }
-    let nkw = if kwnames.is_null() {
-        0
-    } else {
-        // SAFETY: `kwnames` is a live tuple of str.
-        unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
-    };
-    let given = usize::try_from(nargs + nkw).unwrap_or(0);
-    let mut all = Vec::with_capacity(given + 1);
-    all.push(slf);
-    // SAFETY: `args` holds `nargs + nkw` live values.
-    all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, given) });
+    // SAFETY: the vectorcall arguments CPython passed to this call.
+    let (all, positional) = unsafe { with_receiver(slf, args, nargs, kwnames) };
     let name = if JSON {
         pyo3::intern!(py, "validate_json")
     } else {
         pyo3::intern!(py, "validate_python")
     };
-    // SAFETY: `all` holds the receiver, `nargs` positional values, then one
-    // value per keyword name; returns a new reference or NULL with an
-    // exception set.
-    unsafe {
-        ffi::PyObject_VectorcallMethod(
-            name.as_ptr(),
-            all.as_ptr(),
-            usize::try_from(nargs + 1).unwrap_or(1),
-            kwnames,
-        )
-    }
+    // SAFETY: `all` holds the receiver and the positional values
+    // (`positional` in all), then one value per keyword name; returns a new
+    // reference or NULL with an exception set.
+    unsafe { ffi::PyObject_VectorcallMethod(name.as_ptr(), all.as_ptr(), positional, kwnames) }
 }
 
 /// The definitions of [`validate_direct`], shared by every model.
