@@ -560,13 +560,14 @@ impl Server {
 
     fn run_job(slf: &Bound<'_, Self>, mut job: crate::queue::Job) {
         if let Some(answer) = job.answer.take() {
-            return Self::run_answer(slf, job, answer);
+            return Self::run_answer(slf, job, *answer);
         }
         let py = slf.py();
         let this = slf.get();
         let route = &this.routes[job.route];
         let made = match (job.request, job.ws) {
             (Some(parts), Some(link)) => {
+                let link = *link;
                 let conn = WsConnection {
                     id: link.id,
                     outgoing: link.outgoing,

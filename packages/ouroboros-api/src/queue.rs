@@ -35,6 +35,10 @@ pub const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// What Python answers.
 pub enum Reply {
+    /// Not an answer: the job's [`PendingBody`] had not all arrived when the
+    /// batch was about to run. The connection reads the rest and queues the
+    /// job again.
+    Unread(Box<Unread>),
     Full {
         status: u16,
         headers: Vec<(HeaderName, HeaderValue)>,
@@ -88,14 +92,105 @@ pub struct Job {
     pub request: Option<Box<RequestParts>>,
     pub reply: oneshot::Sender<Reply>,
     /// Set for WebSocket routes: Python gets a connection, not a request.
-    pub ws: Option<WsLink>,
+    /// (Boxed, like `answer`: rare, and a job is moved whole on every hop.)
+    pub ws: Option<Box<WsLink>>,
     /// Set when the parameters were invalid: the 422 body, for the app's own
     /// `RequestValidationError` handler.
     pub errors: Option<Bytes>,
     /// Set when the router answered itself (404, 405, redirect, 413, 422)
     /// and the app has Python middleware or exception handlers, which must
     /// see that answer; `route` is then meaningless.
-    pub answer: Option<RouterAnswer>,
+    pub answer: Option<Box<RouterAnswer>>,
+    /// A JSON body left in hyper's channel until the batch is about to run.
+    pub body: Option<PendingBody>,
+}
+
+/// A small JSON body that hyper already holds, for a route whose one body
+/// parameter is a model (its argument is an `ArgValue::RawJson` to fill).
+///
+/// Taking a body chunk from hyper wakes the connection's task (hyper's side
+/// of the channel waits for room), which is then polled once for nothing
+/// before the batch runs, and once more for the reply. Taken by
+/// [`Queue::park`] just before the batch runs (inside the runtime), that
+/// wake-up and the reply's make one poll.
+pub struct PendingBody {
+    pub incoming: hyper::body::Incoming,
+    /// The index of the argument the bytes go to.
+    pub arg: usize,
+}
+
+/// A job whose [`PendingBody`] had not all arrived, handed back to its
+/// connection with the bytes taken so far.
+pub struct Unread {
+    pub args: Vec<ArgValue>,
+    pub body: PendingBody,
+    pub first: Option<Bytes>,
+}
+
+/// Put a body's bytes in the `RawJson` argument that waits for them.
+pub fn fill_body(arg: &mut ArgValue, data: Bytes) {
+    match arg {
+        ArgValue::RawJson(b) => *b = data,
+        ArgValue::Aliased(inner, _) => fill_body(inner, data),
+        _ => {}
+    }
+}
+
+/// Take the bodies the queued jobs wait for ([`PendingBody`]). A body not
+/// all there sends its job back to the connection (`Reply::Unread`), one
+/// that failed gets the 400 `read_body` answers.
+fn settle(items: &mut Vec<Msg>) {
+    use futures::FutureExt;
+    use http_body_util::BodyExt;
+    use hyper::body::Body as _;
+    let mut i = 0;
+    while i < items.len() {
+        let Msg::Job(Job {
+            body: Some(pending),
+            ..
+        }) = &mut items[i]
+        else {
+            i += 1;
+            continue;
+        };
+        let taken = match pending.incoming.frame().now_or_never() {
+            Some(Some(Ok(frame))) => match frame.into_data() {
+                Ok(data) if pending.incoming.is_end_stream() => Ok(data),
+                Ok(data) => Err(Some(Some(data))),
+                Err(_) => Err(Some(None)),
+            },
+            Some(Some(Err(_))) => Err(None),
+            Some(None) | None => Err(Some(None)),
+        };
+        match taken {
+            Ok(data) => {
+                if let Msg::Job(job) = &mut items[i] {
+                    if let Some(pending) = job.body.take() {
+                        fill_body(&mut job.args[pending.arg], data);
+                    }
+                }
+                i += 1;
+            }
+            Err(first) => {
+                if let Msg::Job(mut job) = items.remove(i) {
+                    let reply = match (first, job.body.take()) {
+                        (Some(first), Some(body)) => Reply::Unread(Box::new(Unread {
+                            args: std::mem::take(&mut job.args),
+                            body,
+                            first,
+                        })),
+                        _ => Reply::Json {
+                            status: 400,
+                            body: Bytes::from_static(
+                                b"{\"detail\":\"Could not read the request body\"}",
+                            ),
+                        },
+                    };
+                    let _ = job.reply.send(reply);
+                }
+            }
+        }
+    }
 }
 
 /// An answer the router made without a handler.
@@ -139,6 +234,9 @@ const SIGNAL_AT: usize = 256;
 
 pub struct Queue {
     items: Mutex<Vec<Msg>>,
+    /// A queued job holds a [`PendingBody`] (written and read with `items`
+    /// locked): batches without one skip [`settle`].
+    bodies: AtomicBool,
     /// The eventfd was written and the Python thread has not taken yet.
     pending: AtomicBool,
     /// Messages were pushed since the last `signal`.
@@ -160,6 +258,7 @@ impl Queue {
         }
         Ok(Self {
             items: Mutex::new(Vec::with_capacity(256)),
+            bodies: AtomicBool::new(false),
             pending: AtomicBool::new(false),
             unsignaled: AtomicBool::new(false),
             // SAFETY: `fd` is a fresh descriptor owned by nobody else.
@@ -179,21 +278,33 @@ impl Queue {
     /// kernel switch to the Python thread at once (both threads share a core
     /// in the benchmark) and cut batches down to one request.
     pub fn push(&self, msg: Msg) {
-        let len = match self.items.lock() {
-            Ok(mut items) => {
-                items.push(msg);
-                items.len()
-            }
-            Err(poisoned) => {
-                let mut items = poisoned.into_inner();
-                items.push(msg);
-                items.len()
-            }
-        };
+        let mut items = self.items();
+        if matches!(&msg, Msg::Job(Job { body: Some(_), .. })) {
+            self.bodies.store(true, Ordering::Relaxed);
+        }
+        items.push(msg);
+        let len = items.len();
+        if len >= SIGNAL_AT {
+            self.settle(&mut items);
+        }
+        drop(items);
         self.unsignaled.store(true, Ordering::Release);
         if len >= SIGNAL_AT {
             self.signal();
         }
+    }
+
+    /// [`settle`] the queued jobs if one holds a body (`items` is locked).
+    fn settle(&self, items: &mut Vec<Msg>) {
+        if self.bodies.swap(false, Ordering::Relaxed) {
+            settle(items);
+        }
+    }
+
+    fn items(&self) -> std::sync::MutexGuard<'_, Vec<Msg>> {
+        self.items
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Queue a message and wake the Python thread now (from outside the I/O
@@ -210,6 +321,9 @@ impl Queue {
         if !self.has_work() {
             return;
         }
+        // Inside the runtime: the connections woken by taking their bodies
+        // are scheduled here, to be polled once, after the batch.
+        self.settle(&mut self.items());
         let idle = match self.inline.lock() {
             Ok(inline) => inline.as_ref().is_some_and(crate::inline::Inline::idle),
             Err(_) => false,
@@ -230,10 +344,9 @@ impl Queue {
     /// Python thread is not woken for these.
     pub fn take_inline(&self) -> Vec<Msg> {
         self.unsignaled.store(false, Ordering::Release);
-        match self.items.lock() {
-            Ok(mut items) => std::mem::take(&mut *items),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        }
+        let mut items = self.items();
+        self.settle(&mut items);
+        std::mem::take(&mut *items)
     }
 
     /// Wake the Python thread if messages arrived since it was last woken.
@@ -264,9 +377,11 @@ impl Queue {
                 libc::read(self.fd(), std::ptr::from_mut(&mut counter).cast(), 8);
             }
         }
-        match self.items.lock() {
-            Ok(mut items) => std::mem::take(&mut *items),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        }
+        // Bodies are taken in the park hook; one queued since (this thread
+        // raced the I/O thread) is taken here, waking its connection from
+        // outside the runtime.
+        let mut items = self.items();
+        self.settle(&mut items);
+        std::mem::take(&mut *items)
     }
 }

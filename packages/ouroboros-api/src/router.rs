@@ -38,6 +38,10 @@ pub struct RoutePlan {
     pub lax_content_type: bool,
     /// `form_limits=` (route, routers, app, key by key over Starlette's defaults).
     pub form_limits: multipart::FormLimits,
+    /// The index of the route's one body parameter when it is a model read
+    /// from raw JSON (no other body, form or file parameter): a small body
+    /// for it may wait in hyper's channel (`queue::PendingBody`).
+    pub json_body_arg: Option<usize>,
 }
 
 /// The error kind that stands for a form over its `form_limits`: answered
@@ -252,7 +256,7 @@ fn is_urlencoded(headers: &HeaderMap) -> bool {
         })
 }
 
-fn is_json(headers: &HeaderMap, lax: bool) -> bool {
+pub fn is_json(headers: &HeaderMap, lax: bool) -> bool {
     let value = headers.get(CONTENT_TYPE);
     // The usual header, compared whole before any parsing.
     if value.is_some_and(|v| v.as_bytes() == b"application/json") {

@@ -22,8 +22,13 @@ use tokio::sync::{oneshot, watch};
 use crate::flow::WindowGuard;
 use crate::multipart::{self, BodyError, FormError, FormParts};
 use crate::params::errors_body;
-use crate::queue::{AccessRecord, Job, Msg, Queue, Reply, RequestParts, RouterAnswer, JSON};
-use crate::router::{extract, form_error, form_limit_refusal, Lookup, RoutePlan, RouteTable};
+use crate::queue::{
+    fill_body, AccessRecord, Job, Msg, PendingBody, Queue, Reply, RequestParts, RouterAnswer,
+    Unread, JSON,
+};
+use crate::router::{
+    extract, form_error, form_limit_refusal, is_json, Lookup, RoutePlan, RouteTable,
+};
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
@@ -110,6 +115,10 @@ pub fn reply_to_response(reply: Reply) -> Response<Body> {
             headers,
             body,
         } => (status, headers, Full::new(body).boxed()),
+        // Handled by `route_request`; never sent for another job.
+        Reply::Unread(_) => {
+            return detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
         Reply::Json { status, body } => {
             let mut r = Response::new(Full::new(body).boxed());
             *r.status_mut() =
@@ -466,13 +475,27 @@ async fn route_request(
     };
     let plan = &core.plans[route];
     let wants_request = plan.wants_request || core.always_request;
-    let (body, form) =
-        match read_request_body(&core, plan, &parts.headers, incoming, wants_request).await {
-            Ok(read) => read,
-            Err(resp) => return Ok(Box::pin(body_refused(&core, &parts, peer, resp)).await),
-        };
+    // A small JSON body of a route whose one body parameter is a model stays
+    // in hyper's channel until the batch runs (see `PendingBody`); `extract`
+    // sees a stand-in, which gives that parameter its `RawJson` argument.
+    let deferred = plan
+        .json_body_arg
+        .filter(|_| defers_body(&core, plan, wants_request, &parts.headers, &incoming));
+    let (body, form, mut pending) = match deferred {
+        Some(arg) => (
+            Bytes::from_static(b"{}"),
+            None,
+            Some(PendingBody { incoming, arg }),
+        ),
+        None => {
+            match read_request_body(&core, plan, &parts.headers, incoming, wants_request).await {
+                Ok((body, form)) => (body, form, None),
+                Err(resp) => return Ok(Box::pin(body_refused(&core, &parts, peer, resp)).await),
+            }
+        }
+    };
     let (query, headers) = (parts.uri.query(), &parts.headers);
-    let extracted = match form {
+    let mut extracted = match form {
         Some(Err(errors)) => Err((errors, Vec::new())),
         form => extract(
             plan,
@@ -483,6 +506,20 @@ async fn route_request(
             form.as_ref().and_then(|f| f.as_ref().ok()),
         ),
     };
+    // Refused parameters: the body is read first, as it is without the
+    // stand-in (its own refusal comes first, and dependencies see it).
+    if let Err((_, partial)) = &mut extracted {
+        if let Some(p) = pending.take() {
+            match Box::pin(read_body(&core, p.incoming, None, plan.max_body_size)).await {
+                Ok(data) => {
+                    if let Some(arg) = partial.get_mut(p.arg) {
+                        fill_body(arg, data);
+                    }
+                }
+                Err(resp) => return Ok(resp),
+            }
+        }
+    }
     let (args, errors) = match extracted {
         Ok(args) => (args, None),
         // A form over its `form_limits`: 400 with the reason, as Starlette's parser answers.
@@ -537,14 +574,81 @@ async fn route_request(
         ws: None,
         errors,
         answer: None,
+        body: pending,
     }));
     Ok(match rx.await {
+        Ok(Reply::Unread(unread)) => Box::pin(read_unread(&core, route, *unread)).await,
         Ok(reply) => reply_to_response(reply),
-        Err(_) => detail(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server is shutting down",
-        ),
+        Err(_) => shutting_down(),
     })
+}
+
+/// The largest body left in hyper's channel for the batch to take: one
+/// that arrives with its head (hyper's first read is 8 KiB).
+const DEFER_BODY_MAX: u64 = 4096;
+
+/// Whether a body for the route's model parameter (`json_body_arg`) may wait
+/// in hyper's channel: JSON with a declared length up to `DEFER_BODY_MAX`
+/// and the route's limit, and nobody before the handler (the request object,
+/// Python's router answers) needs its bytes.
+fn defers_body(
+    core: &Core,
+    plan: &RoutePlan,
+    wants_request: bool,
+    headers: &hyper::HeaderMap,
+    incoming: &Incoming,
+) -> bool {
+    let limit = plan.max_body_size.unwrap_or(core.config.max_body_size) as u64;
+    !wants_request
+        && !core.forward_router_answers
+        && incoming
+            .size_hint()
+            .exact()
+            .is_some_and(|n| n > 0 && n <= limit.min(DEFER_BODY_MAX))
+        && is_json(headers, plan.lax_content_type)
+}
+
+fn shutting_down() -> Response<Body> {
+    detail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The server is shutting down",
+    )
+}
+
+/// A job whose body had not all arrived when its batch ran: read the rest
+/// (within the body read timeout and limit) and queue it again.
+async fn read_unread(core: &Core, route: usize, unread: Unread) -> Response<Body> {
+    let Unread {
+        mut args,
+        body: PendingBody { incoming, arg },
+        first,
+    } = unread;
+    let limit = core.plans[route]
+        .max_body_size
+        .unwrap_or(core.config.max_body_size);
+    match read_rest(core, incoming, first, limit).await {
+        Ok(data) => {
+            if let Some(a) = args.get_mut(arg) {
+                fill_body(a, data);
+            }
+        }
+        Err(resp) => return resp,
+    }
+    let (tx, rx) = oneshot::channel();
+    core.queue.push(Msg::Job(Job {
+        route,
+        args,
+        request: None,
+        reply: tx,
+        ws: None,
+        errors: None,
+        answer: None,
+        body: None,
+    }));
+    match rx.await {
+        Ok(reply) => reply_to_response(reply),
+        Err(_) => shutting_down(),
+    }
 }
 
 /// Send a body refusal, through Python when the app wants to see the
@@ -617,7 +721,8 @@ async fn router_answer(
         reply: tx,
         ws: None,
         errors: errors.map(|(errors, _)| errors),
-        answer: Some(answer),
+        answer: Some(Box::new(answer)),
+        body: None,
     }));
     match rx.await {
         Ok(reply) => reply_to_response(reply),

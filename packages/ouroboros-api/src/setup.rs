@@ -323,6 +323,19 @@ fn body_sources(params: &[ParamSpec]) -> (bool, bool) {
     )
 }
 
+/// The index of the one body parameter, when it is a model read from raw
+/// JSON and nothing else reads the body (`RoutePlan::json_body_arg`).
+fn json_body_arg(params: &[ParamSpec]) -> Option<usize> {
+    let mut body = params.iter().enumerate().filter(|(_, p)| {
+        matches!(
+            p.source,
+            Source::Body | Source::BodyField | Source::Form | Source::File
+        )
+    });
+    let (i, p) = body.next()?;
+    (body.next().is_none() && p.source == Source::Body && p.raw_json && !p.raw_body).then_some(i)
+}
+
 /// Build the server of an app from its compiled routes (see
 /// `ouroboros.api._plan`). Nothing is bound yet.
 #[pyfunction]
@@ -378,6 +391,7 @@ pub fn build_server(
                 converters.push((!conv.is_none()).then(|| conv.unbind()));
             }
             let (reads_body, reads_form) = body_sources(&params);
+            let body_arg = json_body_arg(&params);
             let wants_request = get(r, "wants_request")?.extract()?;
             let max_body_size = opt_usize(r, "max_body_size")?;
             plans.push(RoutePlan {
@@ -389,6 +403,7 @@ pub fn build_server(
                 lax_content_type: opt_bool(r, "strict_content_type")? == Some(false),
                 form_limits: form_limits(r)?,
                 deps_first: opt_bool(r, "deps_first")? == Some(true),
+                json_body_arg: body_arg,
             });
             py_routes.push(PyRoute {
                 invoke: get(r, "invoke")?.unbind(),

@@ -169,15 +169,16 @@ pub async fn upgrade(
             path_params,
         })),
         reply,
-        ws: Some(WsLink {
+        ws: Some(Box::new(WsLink {
             id,
             outgoing: out_tx,
             window: window.clone(),
             credit: credit.clone(),
             handshake,
-        }),
+        })),
         errors: None,
         answer: None,
+        body: None,
     }));
     // The handler ending (or failing) without an answer drops the sender.
     let (subprotocol, extra) = match answered.await {

@@ -17,6 +17,7 @@ import pytest
 
 from ouroboros.api import App, TestClient
 from ouroboros.api._serve import GatedSelector
+from ouroboros.validation import BaseModel
 
 app = App()
 events: dict[str, threading.Event] = {}
@@ -227,6 +228,43 @@ def test_a_loop_in_debug_mode_keeps_the_usual_path():
         assert event("debug-spawned").wait(5)
     finally:
         debug_app._server.shutdown()
+        thread.join(20)
+
+
+def test_model_bodies_on_the_usual_path():
+    """A loop in debug mode runs every batch itself: model bodies, sent whole
+    or in two pieces, are validated whole there too."""
+    body_app = App()
+
+    class Point(BaseModel):
+        x: int
+        y: int
+
+    @body_app.post("/point")
+    async def point(p: Point):
+        return {"sum": p.x + p.y}
+
+    url, _, thread = serve_in_thread(body_app, debug=True)
+    try:
+        assert httpx.post(f"{url}/point", json={"x": 1, "y": 2}, timeout=10).json() == {"sum": 3}
+
+        def pieces():
+            yield b'{"x": 4,'
+            time.sleep(0.2)
+            yield b' "y": 5}'
+
+        response = httpx.post(
+            f"{url}/point",
+            content=pieces(),
+            headers={"content-type": "application/json", "content-length": "16"},
+            timeout=10,
+        )
+        assert response.json() == {"sum": 9}
+        bad = httpx.post(f"{url}/point", json={"x": 1}, timeout=10)
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", "y"]
+    finally:
+        body_app._server.shutdown()
         thread.join(20)
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from ouroboros.api import App, HTTPException, TestClient
+from ouroboros.validation import BaseModel
 
 # These tests look at the 500 answers themselves.
 RAISE_SERVER_EXCEPTIONS = False
@@ -22,6 +23,21 @@ async def ok():
 @app.post("/echo")
 async def echo(payload: dict):
     return payload
+
+
+class Address(BaseModel):
+    street: str
+    city: str
+
+
+class User(BaseModel):
+    name: str
+    address: Address
+
+
+@app.post("/user")
+async def user(data: User, limit: int = 10):
+    return {"name": data.name, "city": data.address.city, "limit": limit}
 
 
 @app.get("/crash")
@@ -199,6 +215,76 @@ def test_client_disconnecting_mid_request_does_not_hurt(client):
     with socket.create_connection((host, int(port))) as s:
         s.sendall(b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a"')
     assert client.get("/ok").status_code == 200
+
+
+USER = b'{"name": "Ann", "address": {"street": "1 Main St", "city": "Paris"}}'
+
+
+def user_request(body: bytes = USER, query: str = "") -> bytes:
+    head = f"POST /user{query} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    return head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def read_answer(s: socket.socket) -> bytes:
+    """One response with a Content-Length body, read whole."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += s.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_model_body_arriving_in_pieces_is_validated_whole(client):
+    host, port = client.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        whole = user_request()
+        cut = whole.index(b"\r\n\r\n") + 4 + 10
+        s.sendall(whole[:cut])
+        time.sleep(0.2)
+        s.sendall(whole[cut:])
+        answer = read_answer(s)
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert answer.endswith(b'{"name":"Ann","city":"Paris","limit":10}')
+        # The connection serves the next request (its body sent whole).
+        s.sendall(user_request(query="?limit=3"))
+        assert read_answer(s).endswith(b'{"name":"Ann","city":"Paris","limit":3}')
+
+
+def test_model_body_with_a_refused_query_parameter(client):
+    host, port = client.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(user_request(query="?limit=x"))
+        answer = read_answer(s)
+        assert answer.startswith(b"HTTP/1.1 422")
+        assert b'"loc":["query","limit"]' in answer
+        assert b'"body"' not in answer
+        s.sendall(user_request(b'{"name": "Ann", "address": {"street": "1 Main St"}}'))
+        answer = read_answer(s)
+        assert answer.startswith(b"HTTP/1.1 422")
+        assert b'"loc":["body","address","city"]' in answer
+
+
+def test_slow_model_body_gets_408_and_others_are_served():
+    with TestClient(app, body_read_timeout=0.3) as c:
+        host, port = c.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(user_request()[:-20])
+            assert c.post("/user", content=USER, headers={"content-type": "application/json"}).status_code == 200
+            answer = s.recv(1024)
+            assert answer.startswith(b"HTTP/1.1 408")
+            assert b"Timed out reading the request body" in answer
+
+
+def test_client_disconnecting_mid_model_body_does_not_hurt(client):
+    host, port = client.base_url.removeprefix("http://").split(":")
+    for keep in (0, 30):
+        with socket.create_connection((host, int(port))) as s:
+            s.sendall(user_request()[: len(user_request()) - len(USER) + keep])
+    response = client.post("/user", content=USER, headers={"content-type": "application/json"})
+    assert response.json() == {"name": "Ann", "city": "Paris", "limit": 10}
 
 
 def test_bind_conflict_raises_typed_error():
