@@ -241,18 +241,8 @@ unsafe extern "C" fn model_dump_native<const JSON: bool>(
         let func = fallback.get(py).ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err("model method installed without its fallback")
         })?;
-        let nkw = if kwnames.is_null() {
-            0
-        } else {
-            // SAFETY: `kwnames` is a live tuple of str.
-            unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
-        };
-        let given = usize::try_from(nargs + nkw).unwrap_or(0);
-        let mut all = Vec::with_capacity(given + 1);
-        all.push(slf);
-        // SAFETY: `args` holds `nargs + nkw` live values.
-        all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, given) });
-        let positional = usize::try_from(nargs).unwrap_or(0) + 1;
+        // SAFETY: the vectorcall arguments CPython passed to this call.
+        let (all, positional) = unsafe { with_receiver(slf, args, nargs, kwnames) };
         // SAFETY: `all` holds `positional` values then one per keyword name;
         // returns a new reference or NULL with an exception set.
         let out =
@@ -266,6 +256,32 @@ unsafe extern "C" fn model_dump_native<const JSON: bool>(
             std::ptr::null_mut()
         }
     }
+}
+
+/// `slf` then a vectorcall's arguments, to forward the call with its
+/// receiver first: the values and the count of positional ones (with `slf`).
+///
+/// # Safety
+/// `args` holds `nargs` live values followed by one per name of `kwnames`
+/// (a live tuple of str, or NULL without keywords).
+unsafe fn with_receiver(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> (Vec<*mut ffi::PyObject>, usize) {
+    let nkw = if kwnames.is_null() {
+        0
+    } else {
+        // SAFETY: `kwnames` is a live tuple of str.
+        unsafe { ffi::PyTuple_GET_SIZE(kwnames) }
+    };
+    let given = usize::try_from(nargs + nkw).unwrap_or(0);
+    let mut all = Vec::with_capacity(given + 1);
+    all.push(slf);
+    // SAFETY: `args` holds `nargs + nkw` live values.
+    all.extend_from_slice(unsafe { std::slice::from_raw_parts(args, given) });
+    (all, usize::try_from(nargs).unwrap_or(0) + 1)
 }
 
 /// The text of what the JSON writer produced (it only emits UTF-8).
@@ -324,6 +340,117 @@ fn model_method<'py>(
     }
 }
 
+/// `validator.validate_python` (`JSON = false`) / `validator.validate_json`
+/// (`JSON = true`) as a model's `model_validate` / `model_validate_json`
+/// (see [`direct_validate`]): a call with the input alone (the usual one)
+/// validates here, without the method's argument parsing (and a failing
+/// `validate_python` raises straight into CPython's error indicator); any
+/// other call goes to the method with the same arguments.
+///
+/// # Safety
+/// Called by CPython's vectorcall protocol (`METH_FASTCALL | METH_KEYWORDS`):
+/// `slf` is the `SchemaValidator` the function was made for, `args` holds
+/// `nargs` positional values followed by one value per name of `kwnames`
+/// (NULL without keywords), and the GIL is held.
+unsafe extern "C" fn validate_direct<const JSON: bool>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls functions with the GIL held.
+    let py = unsafe { Python::assume_attached() };
+    if nargs == 1 && kwnames.is_null() {
+        // SAFETY: `slf` is a live `SchemaValidator` (see `direct_validate`)
+        // and `args` holds one live value; both are borrowed for the call.
+        let (validator, input) = unsafe {
+            (
+                Bound::from_borrowed_ptr(py, slf).cast_into_unchecked::<SchemaValidator>(),
+                Bound::from_borrowed_ptr(py, *args),
+            )
+        };
+        let core = &validator.get().core;
+        let result = guard(|| {
+            if JSON {
+                core.validate_json_any(py, &input, None, None).map(Some)
+            } else {
+                Ok(core.validate_python_raising(py, &input))
+            }
+        });
+        return match result {
+            Ok(Some(v)) => v.into_ptr(),
+            // The failure is raised already.
+            Ok(None) => std::ptr::null_mut(),
+            Err(e) => {
+                e.restore(py);
+                std::ptr::null_mut()
+            }
+        };
+    }
+    // SAFETY: the vectorcall arguments CPython passed to this call.
+    let (all, positional) = unsafe { with_receiver(slf, args, nargs, kwnames) };
+    let name = if JSON {
+        pyo3::intern!(py, "validate_json")
+    } else {
+        pyo3::intern!(py, "validate_python")
+    };
+    // SAFETY: `all` holds the receiver and the positional values
+    // (`positional` in all), then one value per keyword name; returns a new
+    // reference or NULL with an exception set.
+    unsafe { ffi::PyObject_VectorcallMethod(name.as_ptr(), all.as_ptr(), positional, kwnames) }
+}
+
+/// The definitions of [`validate_direct`], shared by every model.
+struct DirectDefs([ffi::PyMethodDef; 2]);
+
+// SAFETY: constant definitions CPython only reads.
+unsafe impl Sync for DirectDefs {}
+
+static VALIDATE_DIRECT: DirectDefs = DirectDefs([
+    ffi::PyMethodDef {
+        ml_name: c"validate_python".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: validate_direct::<false>,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: c"validate_python($self, /, input, strict=None, extra=None, from_attributes=None, context=None, by_alias=None, by_name=None)\n--\n\nValidate a Python object.".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"validate_json".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: validate_direct::<true>,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: c"validate_json($self, /, data, strict=None, extra=None, context=None, by_alias=None, by_name=None)\n--\n\nParse and validate JSON text.".as_ptr(),
+    },
+]);
+
+/// `validator.validate_python` (or with `json`, `validator.validate_json`) as
+/// a native function bound to `validator`, installed as a model's
+/// `model_validate` (`model_validate_json`): the call with the input alone
+/// skips the method's argument parsing.
+#[pyfunction]
+#[pyo3(signature = (validator, json = false))]
+fn direct_validate<'py>(
+    validator: &Bound<'py, SchemaValidator>,
+    json: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let def = &VALIDATE_DIRECT.0[usize::from(json)];
+    // SAFETY: the definition is static and never written; `validator` is a
+    // live object the function keeps a reference to. Returns a new
+    // reference or NULL with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            validator.py(),
+            ffi::PyCFunction_NewEx(
+                std::ptr::from_ref(def).cast_mut(),
+                validator.as_ptr(),
+                std::ptr::null_mut(),
+            ),
+        )
+    }
+}
+
 /// Both lookups turned off for one call: Pydantic's `PydanticUserError`.
 fn check_by_alias_name(
     py: Python<'_>,
@@ -365,6 +492,7 @@ fn _validation(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ouroboros_common::python::init_module(m, env!("CARGO_PKG_VERSION"))?;
     m.add_class::<SchemaValidator>()?;
     m.add_function(wrap_pyfunction!(model_method, m)?)?;
+    m.add_function(wrap_pyfunction!(direct_validate, m)?)?;
     m.add(
         "SCHEMA_FORMAT_VERSION",
         ouroboros_schema::python::SCHEMA_FORMAT_VERSION,

@@ -196,6 +196,36 @@ def test_native_validator_takes_options_by_position_or_keyword() -> None:
     assert info.value.errors()[0]["type"] == "extra_forbidden"
 
 
+def test_direct_model_validate_forwards_every_other_call_as_pydantic() -> None:
+    # `model_validate(obj)` and `model_validate_json(data)` validate natively; keywords, an
+    # extra positional or no argument reach the validator's method with the same arguments.
+    good = {"id": "1", "name": "a", "age": 1, "tags": [], "address": {"zip_code": "12345"}}
+    text = json.dumps(good)
+    for lib in (ours, pydantic):
+        user = nested(lib)
+        assert user.model_validate(good).id == 1
+        assert user.model_validate_json(text).id == 1
+        assert user.model_validate_json(text.encode()).id == 1
+        for call in (
+            partial(user.model_validate, good, strict=True),
+            partial(user.model_validate_json, json.dumps(good | {"extra": 1}), extra="forbid"),
+            partial(user.model_validate_json, 12),
+        ):
+            with pytest.raises(lib.ValidationError) as info:
+                call()
+            assert info.value.error_count() == 1, lib
+        assert user.model_validate(good, context={"k": 1}).name == "a"
+        with pytest.raises(TypeError):
+            user.model_validate()
+    with pytest.raises(TypeError):
+        nested(ours).model_validate(good, {}, {}, {}, {}, {}, {}, {})
+    # The native function is bound to the model's own validator.
+    user = nested(ours)
+    assert user.model_validate.__self__ is user.__ouroboros_validator__
+    assert user.model_validate.__name__ == "validate_python"
+    assert user.model_validate_json.__name__ == "validate_json"
+
+
 @pytest.mark.parametrize(
     ("max_digits", "decimal_places"), [(2, 3), (1, 1), (1, 0), (2, 1), (3, None), (None, 1), (4, 0), (5, 2)]
 )

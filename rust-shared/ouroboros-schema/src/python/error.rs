@@ -386,8 +386,19 @@ pub struct LazyLineErrors {
 impl Drop for LazyLineErrors {
     /// The emptied collection goes back to [`spare`] for the next failure.
     fn drop(&mut self) {
-        let lines = std::mem::take(&mut self.lines);
-        Python::attach(|py| spare::put(py, lines));
+        // SAFETY: the record lives only inside its Python object (made by
+        // `Bound::new` with the thread attached), so it is dropped by that
+        // object's deallocation, which CPython runs with the thread attached.
+        let py = unsafe { Python::assume_attached() };
+        let mut lines = std::mem::take(&mut self.lines);
+        for line in lines.drain(..) {
+            // Released with the token: no check of the thread's state per object.
+            line.input.drop_ref(py);
+            if let Some((_, obj)) = line.ctx_py {
+                obj.drop_ref(py);
+            }
+        }
+        spare::put(py, lines);
     }
 }
 
@@ -441,37 +452,78 @@ pub fn into_py_err_hiding(
         ValError::Py(e) => *e,
         // The exception object is made here and handed over already
         // normalized: raising it costs no deferred construction, fetch and
-        // normalization round trip when the error reaches Python. It is
-        // raised once here so that CPython chains it to an exception being
-        // handled (`__context__`), as a raise from Python code would.
-        ValError::Lines(lines) => match Bound::new(py, LazyLineErrors { lines }).and_then(|lazy| {
-            let cls = py.get_type::<ValidationError>();
-            let args = if hide_input {
-                PyTuple::new(
-                    py,
-                    [
-                        title.as_any(),
-                        lazy.as_any(),
-                        pyo3::types::PyBool::new(py, true).as_any(),
-                    ],
-                )?
-            } else {
-                PyTuple::new(py, [title.as_any(), lazy.as_any()])?
-            };
-            new_exception(&cls, args)
-        }) {
+        // normalization round trip when the error reaches Python.
+        ValError::Lines(lines) => match validation_error(py, lines, title, hide_input) {
             // Raised outside any `except` block (the usual case): nothing to
             // chain, the ready exception is handed over as it is.
             Ok(exc) if no_exception_handled() => PyErr::from_value(exc),
             Ok(exc) => {
-                // SAFETY: both are live objects; `PyErr_SetObject` takes its
-                // own references, chains the handled exception (`__context__`)
-                // as a raise in Python code would, and sets the indicator fetched next.
-                unsafe { pyo3::ffi::PyErr_SetObject(exc.get_type().as_ptr(), exc.as_ptr()) };
+                raise(&exc);
                 PyErr::fetch(py)
             }
             Err(e) => e,
         },
+    }
+}
+
+/// Set the error indicator to the failure `err` (a `ValidationError` of
+/// these lines, or the Python exception itself), as a raise in Python code
+/// would, without a `PyErr` in between: for entry points that hand CPython
+/// a NULL result themselves.
+pub fn raise_val_error(
+    py: Python<'_>,
+    err: ValError,
+    title: &Bound<'_, PyString>,
+    hide_input: bool,
+) {
+    match err {
+        ValError::Py(e) => e.restore(py),
+        ValError::Lines(lines) => match validation_error(py, lines, title, hide_input) {
+            Ok(exc) => raise(&exc),
+            Err(e) => e.restore(py),
+        },
+    }
+}
+
+/// The `ValidationError` of `lines`: `ValidationError(title, lines[, True])`.
+fn validation_error<'py>(
+    py: Python<'py>,
+    lines: Vec<LineError>,
+    title: &Bound<'py, PyString>,
+    hide_input: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let lazy = Bound::new(py, LazyLineErrors { lines })?;
+    let cls = py.get_type::<ValidationError>();
+    let args = if hide_input {
+        PyTuple::new(
+            py,
+            [
+                title.as_any(),
+                lazy.as_any(),
+                pyo3::types::PyBool::new(py, true).as_any(),
+            ],
+        )?
+    } else {
+        PyTuple::new(py, [title.as_any(), lazy.as_any()])?
+    };
+    new_exception(&cls, args)
+}
+
+/// Raise the exception instance `exc`: outside an `except` block it is the
+/// error indicator as it is; inside one, `PyErr_SetObject` chains the handled
+/// exception (`__context__`) as a raise in Python code would.
+fn raise(exc: &Bound<'_, PyAny>) {
+    // SAFETY: `exc` is a live exception instance and its type a live
+    // exception class; `PyErr_Restore` steals the two new references made
+    // here, `PyErr_SetObject` takes its own.
+    unsafe {
+        let tp = pyo3::ffi::Py_TYPE(exc.as_ptr()).cast::<pyo3::ffi::PyObject>();
+        if no_exception_handled() {
+            pyo3::ffi::Py_INCREF(tp);
+            pyo3::ffi::PyErr_Restore(tp, exc.clone().into_ptr(), std::ptr::null_mut());
+        } else {
+            pyo3::ffi::PyErr_SetObject(tp, exc.as_ptr());
+        }
     }
 }
 

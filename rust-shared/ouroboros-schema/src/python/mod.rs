@@ -201,6 +201,26 @@ impl SchemaValidator {
         self.validate_python_with(py, input, strict, false, context)
     }
 
+    /// [`Self::validate_python`] with no option, for an entry point that
+    /// hands CPython its result itself: `None` when the validation failed
+    /// and its error is already raised (the error indicator set; a
+    /// `ValidationError` is raised with no `PyErr` made for it).
+    #[must_use]
+    pub fn validate_python_raising<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyAny>,
+    ) -> Option<Bound<'py, PyAny>> {
+        let mut st = State::new(&self.defs, None);
+        match self.root.validate(py, &Inp::Py(input.clone()), &mut st) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                error::raise_val_error(py, e, self.title_py.bind(py), self.hide_input);
+                None
+            }
+        }
+    }
+
     /// `validate_python` with `from_attributes` (read fields of any object).
     pub fn validate_python_with<'py>(
         &self,

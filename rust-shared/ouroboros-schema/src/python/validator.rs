@@ -617,6 +617,17 @@ fn check_big_int<'py>(
     Ok(())
 }
 
+/// The value of an exact `int` when it fits an `i64`. An exact `int` never
+/// fails the conversion, so, unlike `extract::<i64>`, a `-1` needs no check
+/// of the error indicator (the value of `age: -1` failing `ge=0`, say).
+#[inline]
+fn exact_int_i64(o: &Bound<'_, PyAny>) -> Option<i64> {
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: `o` is a live exact `int`; the call reads it and writes `overflow`.
+    let v = unsafe { pyo3::ffi::PyLong_AsLongLongAndOverflow(o.as_ptr(), &raw mut overflow) };
+    (overflow == 0).then_some(v)
+}
+
 fn validate_int_kind<'py>(
     py: Python<'py>,
     inp: &Inp<'_, 'py>,
@@ -627,7 +638,7 @@ fn validate_int_kind<'py>(
     let parsed = match inp {
         Inp::Py(o) => {
             if o.is_exact_instance_of::<PyInt>() {
-                return if let Ok(v) = o.extract::<i64>() {
+                return if let Some(v) = exact_int_i64(o) {
                     c.check(v).map_err(FieldError::Kind)?;
                     Ok(o.clone())
                 } else {

@@ -29,7 +29,7 @@ from ouroboros.validation._model_build import (
     collect_fields,
     computed_fields_of,
 )
-from ouroboros.validation._validation import SchemaValidator, model_method
+from ouroboros.validation._validation import SchemaValidator, direct_validate, model_method
 
 if typing.TYPE_CHECKING:
     from typing import Self
@@ -989,7 +989,7 @@ class BaseModel(metaclass=ModelMetaclass):
         # Unless a class overrides them, the validating class methods are the
         # validator's own methods: `Model.model_validate(data)` goes straight
         # to Rust with no Python frame in between.
-        validate_python, validate_json = validator.validate_python, validator.validate_json
+        validate_python, validate_json = direct_validate(validator), direct_validate(validator, json=True)
         if not getattr(cls.__init__, "__pydantic_base_init__", False):
             validate_python, validate_json = _custom_init_validators(cls, validator)
         for name, target in (("model_validate", validate_python), ("model_validate_json", validate_json)):
