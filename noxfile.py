@@ -308,7 +308,10 @@ def background_compile(session: nox.Session, commands: list[list[str]]) -> Itera
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **cargo_env()},
-            start_new_session=True,
+            # Its own process group (to stop it as a whole), not its own session: a
+            # new session is a new scheduler autogroup, which gets an equal share of
+            # the CPU whatever its nice value, and would slow the tests by half.
+            process_group=0,
         )
     session.log(f"compiling in the background at nice 19 (log: {log_path.relative_to(ROOT)}): " + script)
     try:
