@@ -317,9 +317,15 @@ def background_compile(session: nox.Session, commands: list[list[str]]) -> Itera
     try:
         yield
         if proc.poll() is None:
+            waited = time.monotonic()
             session.log("waiting for the background compile to finish")
-        proc.wait()
-        session.log(f"background compile done after {time.monotonic() - started:.0f}s (exit {proc.returncode})")
+            proc.wait()
+            session.log(
+                f"background compile done: {time.monotonic() - started:.0f}s in all, "
+                f"{time.monotonic() - waited:.0f}s of them waited for (exit {proc.returncode})"
+            )
+        else:
+            session.log(f"the background compile had finished (exit {proc.returncode})")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
