@@ -286,3 +286,99 @@ def test_serialized_decimal_pattern_accepts_as_pydantic(max_digits: int | None, 
     mine, theirs = pattern(ours), pattern(pydantic)
     for text in texts:
         assert (re.fullmatch(mine, text) is None) == (re.fullmatch(theirs, text) is None), text
+
+
+def buffered(lib: Any) -> Any:
+    """A model none of whose validators reads ``info.data``: its fields are held in a buffer
+    and the instance dict is built once they all pass."""
+
+    class Point(lib.BaseModel):
+        x: int
+        y: float = 0.5
+
+    class Shape(lib.BaseModel):
+        name: Annotated[str, lib.Field(min_length=2)]
+        points: list[Point] = []
+        tags: list[str] = []
+        scores: list[int] | None = None
+        made: str = lib.Field(default_factory=lambda: "factory")
+        checked: Annotated[int, lib.Field(default="7", validate_default=True)]
+        origin: Point | None = None
+
+    return Shape
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "sq", "points": [{"x": 1}, {"x": "2", "y": 3}], "tags": ["a", "b"], "scores": [1, "2"]},
+        {"tags": [1], "scores": ["x", 2, "y"], "points": [{}, {"x": "a"}], "origin": {"x": "z"}},
+        {"checked": "no", "name": "", "origin": {"x": 1}},
+        {"origin": {"y": 1}, "name": "abc", "made": "given", "points": "nope", "tags": ("t",)},
+        {"name": "abc", "extra": 1, "scores": None},
+        {"name": "ab", "tags": [None, "x"] * 20},
+    ],
+)
+def test_buffered_model_fields_as_pydantic(data: dict[str, Any]) -> None:
+    mine, theirs = buffered(ours), buffered(pydantic)
+    got = outcome(ours, lambda: mine.model_validate(data))
+    assert got == outcome(pydantic, lambda: theirs.model_validate(data))
+    if isinstance(got, dict):
+        m, p = mine.model_validate(data), theirs.model_validate(data)
+        # The same fields in the same order, and the same fields-set record.
+        assert list(m.__dict__) == list(p.__dict__)
+        assert m.model_fields_set == p.model_fields_set
+        assert m.points == [] or m.points is not data.get("points")
+        # A mutable default is each instance's own.
+        assert mine.model_validate({"name": "ab"}).tags is not mine.model_validate({"name": "ab"}).tags
+
+
+def test_validators_reading_info_data_still_see_earlier_fields() -> None:
+    def model(lib: Any) -> Any:
+        class Inner(lib.BaseModel):
+            a: int
+            b: list[str] = []
+
+        class Outer(lib.BaseModel):
+            first: int
+            inner: Inner
+            second: int
+
+            @lib.field_validator("second")
+            @classmethod
+            def check(cls, v: int, info: Any) -> int:
+                return v + sum(info.data.get(k, 0) for k in ("first",)) + len(info.data)
+
+        return Outer
+
+    mine, theirs = model(ours), model(pydantic)
+    for data in [
+        {"first": 1, "inner": {"a": 2}, "second": 3},
+        {"first": "x", "inner": {"a": 2, "b": ["q"]}, "second": 3},
+        {"first": 1, "inner": {"a": "y"}, "second": 3},
+    ]:
+        got = outcome(ours, partial(mine.model_validate, data))
+        assert got == outcome(pydantic, partial(theirs.model_validate, data))
+
+
+def test_error_record_leaves_cycles_through_its_inputs_collectable() -> None:
+    import gc
+    import weakref
+
+    class Box(ours.BaseModel):
+        items: list[int]
+
+    for _ in range(3):
+        data: dict[str, Any] = {"items": ["x", {"n": 1}]}
+        try:
+            Box.model_validate(data)
+        except ours.ValidationError as exc:
+            # The input (an error's input) now refers back to the exception: a cycle through
+            # the native record of the lines, which the collector must see through.
+            data["items"][1]["exc"] = exc
+            ref = weakref.ref(exc)
+            assert exc.error_count() == 2
+            assert len(exc.args[1]) == 2 or isinstance(exc.args[1], list)
+        del data
+        gc.collect()
+        assert ref() is None

@@ -13,7 +13,7 @@ pub struct StrConstraints {
     pub max_length: Option<usize>,
     pub pattern: Option<Regex>,
     /// The pattern's text, shared by every error that names it.
-    pub pattern_text: Option<crate::errors::Key>,
+    pub pattern_text: Option<std::sync::Arc<str>>,
     /// The same pattern as a fully built DFA, used for ASCII input (see [`AsciiPattern`]).
     pub ascii_pattern: Option<std::sync::Arc<AsciiPattern>>,
     pub strip_whitespace: bool,

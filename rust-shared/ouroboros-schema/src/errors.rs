@@ -81,7 +81,8 @@ pub enum ErrorType {
         max_length: usize,
     },
     StringPatternMismatch {
-        pattern: Key,
+        /// Shared with the constraint (a clone is a count, not a copy of the text).
+        pattern: std::sync::Arc<str>,
     },
     BytesType,
     /// A JSON string that is not valid text of `val_json_bytes` (`base64`, `hex`).

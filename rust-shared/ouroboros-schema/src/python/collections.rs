@@ -150,12 +150,16 @@ fn py_items<'py>(
 }
 
 impl ListValidator {
+    #[allow(clippy::too_many_lines)] // one dispatch over every input kind, kept whole on purpose
     pub fn validate<'py>(
         &self,
         py: Python<'py>,
         inp: &Inp<'_, 'py>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<Bound<'py, PyAny>> {
+        if let Some(list) = self.short_scalars(inp) {
+            return self.validate_short_scalars(py, list, inp, st);
+        }
         let strict = st.strict.unwrap_or(self.strict);
         let mut errors = Errors::default();
         let mut out: Vec<Bound<'py, PyAny>> = Vec::new();
@@ -264,6 +268,83 @@ impl ListValidator {
 }
 
 impl ListValidator {
+    /// The input when [`Self::validate_short_scalars`] applies: a short
+    /// exact list (one someone else holds: a list no one else does is
+    /// validated in place) of a scalar item type.
+    #[inline]
+    fn short_scalars<'a, 'py>(&self, inp: &'a Inp<'_, 'py>) -> Option<&'a Bound<'py, PyList>> {
+        let Inp::Py(o) = inp else { return None };
+        if self.kind != SeqKind::List || !self.item.is_scalar() {
+            return None;
+        }
+        let list = o.cast_exact::<PyList>().ok()?;
+        // SAFETY: reads the reference count of a live object.
+        let shared = unsafe { pyo3::ffi::Py_REFCNT(o.as_ptr()) } != 1;
+        (shared && list.len() < GcPause::MIN_ITEMS).then_some(list)
+    }
+
+    /// A short exact list of scalars (`tags: list[str]`), the usual field:
+    /// a list of the right length is made at once and filled in place (no
+    /// growth, no copy), in a function small enough to stay in the cache. The
+    /// items' validators call no user function, so none is omitted, and the
+    /// list is too short for a collector pause (see [`GcPause::for_list`]).
+    /// Same result and errors as the general path.
+    #[inline(never)]
+    fn validate_short_scalars<'py>(
+        &self,
+        py: Python<'py>,
+        list: &Bound<'py, PyList>,
+        inp: &Inp<'_, 'py>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<Bound<'py, PyAny>> {
+        let n = list.len();
+        if self.len.exceeded(n) {
+            self.len
+                .check(self.field_type, n)
+                .map_err(|k| ValError::new(py, k, inp))?;
+        }
+        let size = pyo3::ffi::Py_ssize_t::try_from(n).map_err(|e| {
+            ValError::from(pyo3::exceptions::PyOverflowError::new_err(e.to_string()))
+        })?;
+        // SAFETY: a new list of `n` empty (NULL) slots, or NULL with an exception set.
+        // Its slots are filled below before it is handed out; a list with empty slots
+        // is freed and traversed correctly.
+        let out = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(size))? };
+        let mut errors = Errors::default();
+        let mut filled = 0usize;
+        for (i, slot) in (0..n).zip(0..size) {
+            // The input can only shrink under a validator that runs Python code
+            // (an `int` subclass's `__index__`): then the items read so far count.
+            let Ok(item) = list.get_item(i) else { break };
+            match self.item.validate(py, &Inp::Py(item), st) {
+                Ok(v) => {
+                    // SAFETY: `slot < size`, the slot is empty; the new reference is stolen.
+                    unsafe {
+                        pyo3::ffi::PyList_SET_ITEM(out.as_ptr(), slot, v.into_ptr());
+                    }
+                    filled += 1;
+                }
+                Err(e) => errors.push(py, e, LocItem::Index(i))?,
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ValError::Lines(errors.0));
+        }
+        let out = if filled == n {
+            out
+        } else {
+            // The input shrank: only the slots filled (the first `filled`).
+            out.cast::<PyList>()
+                .map_err(PyErr::from)?
+                .get_slice(0, filled)
+                .into_any()
+        };
+        self.len
+            .check(self.field_type, filled)
+            .map_err(|k| ValError::new(py, k, inp))?;
+        Ok(out)
+    }
+
     fn too_long(
         &self,
         py: Python<'_>,

@@ -352,6 +352,7 @@ impl Compiler {
                 None => None,
             },
             extras_keys,
+            buffered: false,
         };
         let plain = computed.is_empty()
             && extra != ExtraBehavior::Allow

@@ -129,7 +129,14 @@ impl Errors {
         input: &Inp<'_, '_>,
     ) -> PyResult<()> {
         let input = input.to_py(py)?.unbind();
-        self.reserve(py, 1);
+        if self.0.capacity() == 0 {
+            // The first failure of this collection: a block at once (a kept
+            // one when there is one), nothing to move.
+            self.0 =
+                spare::take_block(py, 1).unwrap_or_else(|| Vec::with_capacity(spare::BLOCK_LINES));
+        } else {
+            self.reserve(py, 1);
+        }
         self.0.push(LineError {
             kind,
             loc: smallvec::smallvec![item],
@@ -378,51 +385,192 @@ pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<
 
 /// The failures of one validation, kept in Rust until `errors()` asks for
 /// them: code that only catches the exception never pays for the dicts.
-#[pyclass(module = "ouroboros_schema", frozen, name = "LineErrors")]
-pub struct LazyLineErrors {
-    lines: Vec<LineError>,
-}
+///
+/// A small type made with the C API (`ouroboros_schema.LineErrors`: `len()`,
+/// `to_list()`), not a `#[pyclass]`: each failure makes and frees one, and a
+/// plain `PyObject_GC_New` / `PyObject_GC_Del` pair costs about a third of a
+/// class object's generic creation and deallocation. It is tracked by the
+/// garbage collector (its inputs can lead back to the exception) and cannot
+/// be created from Python.
+mod line_errors {
+    use std::ffi::{c_int, c_void};
+    use std::mem::ManuallyDrop;
 
-impl Drop for LazyLineErrors {
-    /// The emptied collection goes back to [`spare`] for the next failure.
-    fn drop(&mut self) {
-        // SAFETY: the record lives only inside its Python object (made by
-        // `Bound::new` with the thread attached), so it is dropped by that
-        // object's deallocation, which CPython runs with the thread attached.
-        let py = unsafe { Python::assume_attached() };
-        let mut lines = std::mem::take(&mut self.lines);
-        for line in lines.drain(..) {
-            // Released with the token: no check of the thread's state per object.
-            line.input.drop_ref(py);
-            if let Some((_, obj)) = line.ctx_py {
-                obj.drop_ref(py);
+    use pyo3::ffi;
+    use pyo3::prelude::*;
+    use pyo3::sync::PyOnceLock;
+    use pyo3::types::PyType;
+
+    use super::{lines_to_py, spare, LineError};
+
+    /// The object: its header, then the lines (always written before the
+    /// object is tracked or handed out).
+    #[repr(C)]
+    struct Object {
+        ob_base: ffi::PyObject,
+        lines: ManuallyDrop<Vec<LineError>>,
+    }
+
+    /// The static tables CPython keeps pointers to.
+    struct Methods([ffi::PyMethodDef; 2]);
+    // SAFETY: never written after start-up; only read by CPython with the
+    // thread attached.
+    unsafe impl Sync for Methods {}
+
+    static METHODS: Methods = Methods([
+        ffi::PyMethodDef {
+            ml_name: c"to_list".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: to_list,
+            },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: c"The errors() list (a new list on every call).".as_ptr(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]);
+
+    static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+    fn make_type(py: Python<'_>) -> PyResult<Py<PyType>> {
+        let mut slots = [
+            ffi::PyType_Slot {
+                slot: ffi::Py_tp_dealloc,
+                pfunc: dealloc as *mut c_void,
+            },
+            ffi::PyType_Slot {
+                slot: ffi::Py_tp_traverse,
+                pfunc: traverse as *mut c_void,
+            },
+            ffi::PyType_Slot {
+                slot: ffi::Py_sq_length,
+                pfunc: len as *mut c_void,
+            },
+            ffi::PyType_Slot {
+                slot: ffi::Py_tp_methods,
+                pfunc: METHODS.0.as_ptr().cast_mut().cast(),
+            },
+            ffi::PyType_Slot::default(),
+        ];
+        let mut spec = ffi::PyType_Spec {
+            name: c"ouroboros_schema.LineErrors".as_ptr(),
+            basicsize: c_int::try_from(std::mem::size_of::<Object>())
+                .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?,
+            itemsize: 0,
+            #[allow(clippy::cast_possible_truncation)] // flags of one type, well inside 32 bits
+            flags: (ffi::Py_TPFLAGS_DEFAULT
+                | ffi::Py_TPFLAGS_HAVE_GC
+                | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as _,
+            slots: slots.as_mut_ptr(),
+        };
+        // SAFETY: the spec and slots live through the call (CPython copies
+        // them); the method table is static. Returns a new reference or NULL.
+        unsafe {
+            let tp = ffi::PyType_FromSpec(&raw mut spec);
+            Ok(Bound::from_owned_ptr_or_err(py, tp)?
+                .cast_into_unchecked::<PyType>()
+                .unbind())
+        }
+    }
+
+    /// A new object holding `lines`.
+    pub fn new(py: Python<'_>, lines: Vec<LineError>) -> PyResult<Bound<'_, PyAny>> {
+        let tp = TYPE.get_or_try_init(py, || make_type(py))?.bind(py);
+        // SAFETY: a GC type of `size_of::<Object>()` bytes: the header is set
+        // by `PyObject_GC_New` (which also takes a reference to the heap
+        // type), the lines are written before the object is tracked.
+        unsafe {
+            let obj = ffi::PyObject_GC_New::<Object>(tp.as_type_ptr());
+            if obj.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            std::ptr::addr_of_mut!((*obj).lines).write(ManuallyDrop::new(lines));
+            ffi::PyObject_GC_Track(obj.cast());
+            Ok(Bound::from_owned_ptr(py, obj.cast()))
+        }
+    }
+
+    /// The lines of a live object of this type.
+    unsafe fn lines<'a>(obj: *mut ffi::PyObject) -> &'a [LineError] {
+        // SAFETY: the caller passes an object of this type, whose lines are set.
+        unsafe { &(*obj.cast::<Object>()).lines }
+    }
+
+    unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
+        // SAFETY: CPython calls this once, for an object of this type, with the
+        // thread attached; nothing refers to the object any more.
+        unsafe {
+            ffi::PyObject_GC_UnTrack(obj.cast());
+            let tp = ffi::Py_TYPE(obj);
+            let py = Python::assume_attached();
+            let mut lines = ManuallyDrop::take(&mut (*obj.cast::<Object>()).lines);
+            for line in lines.drain(..) {
+                // Released with the token: no check of the thread's state per object.
+                line.input.drop_ref(py);
+                if let Some((_, o)) = line.ctx_py {
+                    o.drop_ref(py);
+                }
+            }
+            // The emptied collection goes back to `spare` for the next failure.
+            spare::put(py, lines);
+            ffi::PyObject_GC_Del(obj.cast());
+            // Instances of a heap type hold a reference to it.
+            ffi::Py_DECREF(tp.cast());
+        }
+    }
+
+    /// The inputs and the exceptions in `ctx` (whose tracebacks can lead back
+    /// to this error), and the type, for the garbage collector.
+    unsafe extern "C" fn traverse(
+        obj: *mut ffi::PyObject,
+        visit: ffi::visitproc,
+        arg: *mut c_void,
+    ) -> c_int {
+        // SAFETY: called by the collector for a tracked (so complete) object.
+        unsafe {
+            for line in lines(obj) {
+                let r = visit(line.input.as_ptr(), arg);
+                if r != 0 {
+                    return r;
+                }
+                if let Some((_, o)) = &line.ctx_py {
+                    let r = visit(o.as_ptr(), arg);
+                    if r != 0 {
+                        return r;
+                    }
+                }
+            }
+            visit(ffi::Py_TYPE(obj).cast(), arg)
+        }
+    }
+
+    unsafe extern "C" fn len(obj: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+        // SAFETY: `obj` is an object of this type. A `Vec` never holds more
+        // than `isize::MAX` bytes, so its length fits.
+        unsafe { ffi::Py_ssize_t::try_from(lines(obj).len()).unwrap_or(ffi::Py_ssize_t::MAX) }
+    }
+
+    unsafe extern "C" fn to_list(
+        obj: *mut ffi::PyObject,
+        _: *mut ffi::PyObject,
+    ) -> *mut ffi::PyObject {
+        // SAFETY: a method call on an object of this type, thread attached.
+        unsafe {
+            let py = Python::assume_attached();
+            let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lines_to_py(py, lines(obj))
+            }));
+            match made {
+                Ok(Ok(list)) => list.into_ptr(),
+                Ok(Err(e)) => {
+                    e.restore(py);
+                    std::ptr::null_mut()
+                }
+                Err(_) => {
+                    pyo3::exceptions::PyRuntimeError::new_err("errors() failed").restore(py);
+                    std::ptr::null_mut()
+                }
             }
         }
-        spare::put(py, lines);
-    }
-}
-
-#[pymethods]
-impl LazyLineErrors {
-    /// The inputs and the exceptions in `ctx` (whose tracebacks can lead
-    /// back to this error) for the garbage collector.
-    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        for line in &self.lines {
-            visit.call(&line.input)?;
-            if let Some((_, obj)) = &line.ctx_py {
-                visit.call(obj)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn __len__(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// The `errors()` list (a new list on every call).
-    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        lines_to_py(py, &self.lines)
     }
 }
 
@@ -492,7 +640,7 @@ fn validation_error<'py>(
     title: &Bound<'py, PyString>,
     hide_input: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let lazy = Bound::new(py, LazyLineErrors { lines })?;
+    let lazy = line_errors::new(py, lines)?;
     let cls = py.get_type::<ValidationError>();
     let args = if hide_input {
         PyTuple::new(
@@ -504,7 +652,17 @@ fn validation_error<'py>(
             ],
         )?
     } else {
-        PyTuple::new(py, [title.as_any(), lazy.as_any()])?
+        // SAFETY: a new tuple of two empty slots (or NULL with an exception
+        // set), each given a new reference at once.
+        unsafe {
+            let t = pyo3::ffi::PyTuple_New(2);
+            if t.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            pyo3::ffi::PyTuple_SET_ITEM(t, 0, title.clone().into_ptr());
+            pyo3::ffi::PyTuple_SET_ITEM(t, 1, lazy.into_ptr());
+            Bound::from_owned_ptr(py, t).cast_into_unchecked::<PyTuple>()
+        }
     };
     new_exception(&cls, args)
 }

@@ -155,6 +155,8 @@ impl SchemaValidator {
                 })
             })
             .collect::<PyResult<Vec<_>>>()?;
+        let mut defs = defs;
+        model::mark_buffered(&mut defs);
         let sers = c
             .sers
             .into_iter()

@@ -92,12 +92,29 @@ impl Field {
         st: &mut State<'_, 'py>,
         errors: &mut Errors,
     ) -> PyResult<()> {
+        match self.checked_default(py, value, st, errors)? {
+            Some(v) => dict.set_item(self.name.bind(py), v),
+            None => Ok(()),
+        }
+    }
+
+    /// A default value as stored (validated first when `validate_default`;
+    /// `None` when that failed, its error recorded).
+    pub fn checked_default<'py>(
+        &self,
+        py: Python<'py>,
+        value: Bound<'py, PyAny>,
+        st: &mut State<'_, 'py>,
+        errors: &mut Errors,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         if !self.validate_default {
-            return dict.set_item(self.name.bind(py), value);
+            return Ok(Some(value));
         }
         match self.validator.validate(py, &Inp::Py(value), st) {
-            Ok(v) => dict.set_item(self.name.bind(py), v),
-            Err(e) => errors.push(py, e, LocItem::Key(self.name_str.as_str().into())),
+            Ok(v) => Ok(Some(v)),
+            Err(e) => errors
+                .push(py, e, LocItem::Key(self.name_str.as_str().into()))
+                .map(|()| None),
         }
     }
 }
@@ -151,6 +168,92 @@ pub struct ModelValidator {
     pub generic_origin: Option<(Py<PyType>, Py<PyAny>)>,
     /// A model's `__pydantic_extra__: dict[K, V]` with keys other than plain `str`.
     pub extras_keys: Option<Box<Validator>>,
+    /// No validator of a field can read the partly built field dict (`info.data`, see
+    /// [`needs_no_data`]): a dict input's values are held in a buffer and the instance dict
+    /// is built once every field passed, so a failing input builds no dict at all.
+    /// Set once every definition is compiled ([`mark_buffered`]).
+    pub buffered: bool,
+}
+
+/// Whether a field's validator can run without the model's partly built
+/// field dict (what a function validator gets as `info.data`): validators
+/// that call no user function, nested models (which validate with a dict of
+/// their own, or need none) and optional forms and lists of those.
+#[must_use]
+pub fn needs_no_data(v: &Validator, defs: &[ModelValidator]) -> bool {
+    match v {
+        Validator::Any
+        | Validator::None
+        | Validator::Bool { .. }
+        | Validator::Int { .. }
+        | Validator::Float { .. }
+        | Validator::Str { .. }
+        | Validator::Bytes { .. }
+        | Validator::DateTime { .. }
+        | Validator::Date { .. }
+        | Validator::Time { .. }
+        | Validator::TimeDelta { .. }
+        | Validator::Uuid { .. }
+        | Validator::Email => true,
+        Validator::Model(i) => defs.get(*i).is_some_and(|m| !m.root_model && !m.typed_dict),
+        Validator::Nullable(inner) => needs_no_data(inner, defs),
+        Validator::List(l) => needs_no_data(&l.item, defs),
+        _ => false,
+    }
+}
+
+/// Set [`ModelValidator::buffered`] on every definition (their fields may
+/// name any definition, so this runs once all are compiled).
+pub fn mark_buffered(defs: &mut [ModelValidator]) {
+    let flags: Vec<bool> = defs
+        .iter()
+        .map(|m| {
+            !m.typed_dict
+                && !m.root_model
+                && m.extras.is_none()
+                && m.extras_keys.is_none()
+                && m.fields.iter().all(|f| {
+                    !matches!(
+                        f.default,
+                        FieldDefault::Factory {
+                            takes_data: true,
+                            ..
+                        }
+                    ) && needs_no_data(&f.validator, defs)
+                })
+        })
+        .collect();
+    for (m, flag) in defs.iter_mut().zip(flags) {
+        m.buffered = flag;
+    }
+}
+
+/// Where validated field values go: the instance dict itself (validators
+/// may read it as `info.data`), or a buffer by field index.
+pub enum FieldsDest<'a, 'py> {
+    Dict(&'a Bound<'py, PyDict>),
+    Buf(&'a mut [Option<Bound<'py, PyAny>>]),
+}
+
+impl<'py> FieldsDest<'_, 'py> {
+    #[inline]
+    fn put(
+        &mut self,
+        py: Python<'py>,
+        i: usize,
+        field: &Field,
+        value: Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        match self {
+            Self::Dict(d) => d.set_item(field.name.bind(py), value),
+            Self::Buf(b) => {
+                if let Some(slot) = b.get_mut(i) {
+                    *slot = Some(value);
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 static DEEPCOPY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -179,7 +282,7 @@ impl FieldDefault {
     pub fn value<'py>(
         &self,
         py: Python<'py>,
-        data: &Bound<'py, PyDict>,
+        data: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(match self {
             Self::Required | Self::Omit => None,
@@ -202,7 +305,12 @@ impl FieldDefault {
             Self::Factory { func, takes_data } => {
                 let f = func.bind(py);
                 Some(if *takes_data {
-                    f.call1((data,))?
+                    // Buffered models have no such factory (`mark_buffered`).
+                    f.call1((data.ok_or_else(|| {
+                        pyo3::exceptions::PyRuntimeError::new_err(
+                            "a default factory taking the data, without the data",
+                        )
+                    })?,))?
                 } else {
                     f.call0()?
                 })
@@ -860,10 +968,108 @@ impl ModelValidator {
             }
             FieldDefault::Value { .. } | FieldDefault::Factory { .. } => {}
         }
-        if let Some(v) = field.default.value(py, dict)? {
+        if let Some(v) = field.default.value(py, Some(dict))? {
             field.set_default(py, dict, v, st, errors)?;
         }
         Ok(true)
+    }
+
+    /// [`Self::fill_default`] into either destination (a buffered model has
+    /// no factory taking the data, so a buffer needs no dict).
+    fn fill_default_to<'py>(
+        &self,
+        py: Python<'py>,
+        i: usize,
+        out: &mut FieldsDest<'_, 'py>,
+        st: &mut State<'_, 'py>,
+        errors: &mut Errors,
+    ) -> PyResult<bool> {
+        let buf = match out {
+            FieldsDest::Dict(d) => return self.fill_default(py, i, d, st, errors),
+            FieldsDest::Buf(b) => b,
+        };
+        let field = &self.fields[i];
+        match &field.default {
+            FieldDefault::Required => Ok(false),
+            FieldDefault::Omit => Ok(true),
+            default => {
+                if let Some(v) = default.value(py, None)? {
+                    if let (Some(v), Some(slot)) =
+                        (field.checked_default(py, v, st, errors)?, buf.get_mut(i))
+                    {
+                        *slot = Some(v);
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// The fields of a dict input for a [`Self::buffered`] model: values are
+    /// held by field index and the instance dict is built once every field
+    /// passed, so a failing input builds (and frees) no dict.
+    fn fields_buffered<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyDict>,
+        st: &mut State<'_, 'py>,
+    ) -> ValResult<FieldsOut<'py>> {
+        const ON_STACK: usize = 16;
+        let n = self.fields.len();
+        if n <= ON_STACK {
+            // The usual model: a buffer on the stack, no allocation. Only its
+            // first `n` slots are ever filled, so only they are released (the
+            // whole array's drop is a loop over every slot, out of line).
+            let mut buf: std::mem::ManuallyDrop<[Option<Bound<'py, PyAny>>; ON_STACK]> =
+                std::mem::ManuallyDrop::new([const { None }; ON_STACK]);
+            let slots = &mut buf[..n];
+            let out = self.fields_into(py, input, st, slots);
+            for slot in slots {
+                drop(slot.take());
+            }
+            out
+        } else {
+            let mut buf: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(n);
+            buf.resize_with(n, || None);
+            self.fields_into(py, input, st, &mut buf)
+        }
+    }
+
+    /// [`Self::fields_buffered`] with a buffer of one slot per field.
+    #[inline]
+    fn fields_into<'py>(
+        &self,
+        py: Python<'py>,
+        input: &Bound<'py, PyDict>,
+        st: &mut State<'_, 'py>,
+        buf: &mut [Option<Bound<'py, PyAny>>],
+    ) -> ValResult<FieldsOut<'py>> {
+        let mut fields_set = Seen::new(self.fields.len());
+        let mut extra: Option<Bound<'py, PyDict>> = None;
+        let mut errors = Errors::default();
+        self.fields_from_dict(
+            py,
+            input,
+            st,
+            &mut FieldsDest::Buf(buf),
+            &mut fields_set,
+            &mut extra,
+            &mut errors,
+        )?;
+        if !errors.is_empty() {
+            return Err(ValError::Lines(errors.0));
+        }
+        let dict = new_presized_dict(py, self.fields.len())?;
+        for (field, slot) in self.fields.iter().zip(buf.iter_mut()) {
+            if let Some(value) = slot.take() {
+                dict.set_item(field.name.bind(py), value)?;
+            }
+        }
+        Ok(FieldsOut {
+            fields_set: self.fields_set(py, &fields_set)?,
+            dict,
+            extra,
+        })
     }
 
     /// The `missing` error of `field` (located at its first lookup key),
@@ -992,6 +1198,12 @@ impl ModelValidator {
             if let Some(out) = self.validate_fields_general(py, inp, st)? {
                 return Ok(out);
             }
+        } else if self.buffered {
+            if let Inp::Py(o) = inp {
+                if let Ok(d) = o.cast::<PyDict>() {
+                    return self.fields_buffered(py, d, st);
+                }
+            }
         }
         let dict = new_presized_dict(py, self.fields.len())?;
         let mut fields_set = Seen::new(self.fields.len());
@@ -1067,7 +1279,7 @@ impl ModelValidator {
                             py,
                             d,
                             st,
-                            &dict,
+                            &mut FieldsDest::Dict(&dict),
                             &mut fields_set,
                             &mut extra,
                             &mut errors,
@@ -1086,7 +1298,7 @@ impl ModelValidator {
                             py,
                             &d,
                             st,
-                            &dict,
+                            &mut FieldsDest::Dict(&dict),
                             &mut fields_set,
                             &mut extra,
                             &mut errors,
@@ -1123,7 +1335,7 @@ impl ModelValidator {
         py: Python<'py>,
         input: &Bound<'py, PyDict>,
         st: &mut State<'_, 'py>,
-        dict: &Bound<'py, PyDict>,
+        out: &mut FieldsDest<'_, 'py>,
         fields_set: &mut Seen,
         extra: &mut Option<Bound<'py, PyDict>>,
         errors: &mut Errors,
@@ -1163,7 +1375,7 @@ impl ModelValidator {
                     let inp = Inp::Py(v);
                     match field.validator.validate_field(py, &inp, st) {
                         Ok(value) => {
-                            dict.set_item(field.name.bind(py), value)?;
+                            out.put(py, i, field, value)?;
                             fields_set.set(i);
                         }
                         Err(FieldError::Kind(kind)) => {
@@ -1177,7 +1389,7 @@ impl ModelValidator {
                     }
                 }
                 None => {
-                    if !self.fill_default(py, i, dict, st, errors)? {
+                    if !self.fill_default_to(py, i, out, st, errors)? {
                         errors.push_line(py, Self::missing_line(field, input.as_any()));
                     }
                 }

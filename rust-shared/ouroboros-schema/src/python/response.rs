@@ -11,9 +11,9 @@ use crate::errors::LocItem;
 
 use super::error::{is_omit, Errors, ValError, ValResult};
 use super::input::Inp;
-use super::model::{ExtraBehavior, ModelValidator};
+use super::model::{needs_no_data, ExtraBehavior, ModelValidator};
 use super::serialize::Serializer;
-use super::validator::{FieldError, State, Validator};
+use super::validator::{FieldError, State};
 
 /// What one pass gives: the JSON, or the validation errors (or the write
 /// error, reported only when the value is valid, as when validating first).
@@ -21,30 +21,6 @@ pub enum Written {
     Json(Vec<u8>),
     Invalid(ValError),
     Write(PyErr),
-}
-
-/// Whether a field's validator can run without the model's partly built
-/// field dict (what a function validator gets as `info.data`): scalars,
-/// nested models (which validate with a dict of their own) and optional
-/// forms of those. Anything else keeps the two-step path.
-fn needs_no_data(v: &Validator, defs: &[ModelValidator]) -> bool {
-    match v {
-        Validator::Any
-        | Validator::None
-        | Validator::Bool { .. }
-        | Validator::Int { .. }
-        | Validator::Float { .. }
-        | Validator::Str { .. }
-        | Validator::DateTime { .. }
-        | Validator::Date { .. }
-        | Validator::Time { .. }
-        | Validator::TimeDelta { .. }
-        | Validator::Uuid { .. }
-        | Validator::Email => true,
-        Validator::Model(i) => defs.get(*i).is_some_and(|m| !m.root_model),
-        Validator::Nullable(inner) => needs_no_data(inner, defs),
-        _ => false,
-    }
 }
 
 /// The JSON of model `model` validated from the exact `dict` `input`, as

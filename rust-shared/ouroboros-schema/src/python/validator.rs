@@ -167,6 +167,18 @@ fn strict_of(own: bool, st: &State<'_, '_>) -> bool {
 }
 
 impl Validator {
+    /// A scalar that calls no user function (so never omits an item) and builds
+    /// no container: `list[str]`, `list[int]`... take a short path (see
+    /// `ListValidator::validate_short_scalars`).
+    #[must_use]
+    #[inline]
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Self::Bool { .. } | Self::Int { .. } | Self::Float { .. } | Self::Str { .. }
+        )
+    }
+
     /// Validate one input, producing the Python value to store.
     #[allow(clippy::too_many_lines)] // one arm per validator kind, kept together
     pub fn validate<'py>(
