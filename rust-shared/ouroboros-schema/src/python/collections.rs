@@ -14,7 +14,7 @@ use crate::errors::{CtxValue, ErrorType, LocItem};
 use super::error::{is_omit, Errors, ValError, ValResult};
 use super::gc_pause::GcPause;
 use super::input::Inp;
-use super::validator::{State, Validator};
+use super::validator::{FieldError, State, Validator};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeqKind {
@@ -316,7 +316,10 @@ impl ListValidator {
             // The input can only shrink under a validator that runs Python code
             // (an `int` subclass's `__index__`): then the items read so far count.
             let Ok(item) = list.get_item(i) else { break };
-            match self.item.validate(py, &Inp::Py(item), st) {
+            let inp = Inp::Py(item);
+            // The scalar's own check (`validate_field`): a failure is one line
+            // recorded in place, with no list of its own.
+            match self.item.validate_field(py, &inp, st) {
                 Ok(v) => {
                     // SAFETY: `slot < size`, the slot is empty; the new reference is stolen.
                     unsafe {
@@ -324,7 +327,10 @@ impl ListValidator {
                     }
                     filled += 1;
                 }
-                Err(e) => errors.push(py, e, LocItem::Index(i))?,
+                Err(FieldError::Kind(kind)) => {
+                    errors.push_kind(py, kind, LocItem::Index(i), &inp)?;
+                }
+                Err(FieldError::Val(e)) => errors.push(py, e, LocItem::Index(i))?,
             }
         }
         if !errors.is_empty() {

@@ -510,18 +510,18 @@ impl Seen {
         }
     }
 
-    /// Whether all `n` fields were given (no default to fill).
+    /// Whether all `n` fields were given (no default to fill): one compare
+    /// with the mask of `n` bits for the usual model (no bit count).
     #[must_use]
     #[inline]
     pub fn all(&self, n: usize) -> bool {
-        self.count() == n
-    }
-
-    #[inline]
-    fn count(&self) -> usize {
         match self {
-            Self::Bits(b) => b.count_ones() as usize,
-            Self::Many(v) => v.iter().filter(|s| **s).count(),
+            Self::Bits(b) => match u32::try_from(n) {
+                Ok(128) => *b == u128::MAX,
+                Ok(bits) if bits < 128 => *b == (1u128 << bits) - 1,
+                _ => false,
+            },
+            Self::Many(v) => v.len() == n && v.iter().all(|s| *s),
         }
     }
 }
@@ -697,7 +697,7 @@ impl ModelValidator {
     /// (`BaseModel._ouroboros_fields_set`), so users still see a mutable set.
     #[inline]
     pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
-        if set.count() == self.fields.len() {
+        if set.all(self.fields.len()) {
             return Ok(self.all_names.bind(py).clone().into_any());
         }
         self.fields_set_partial(py, set)
