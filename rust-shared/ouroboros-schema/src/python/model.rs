@@ -447,6 +447,19 @@ impl ModelValidator {
 
     #[inline(never)]
     fn field_index_key_after(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
+        if !self.multi_key && self.fields.len() <= 16 {
+            // One key per field (its `key0`): the first field it names, as
+            // `field_index_key` finds it, without the lookup lists.
+            return self
+                .fields
+                .iter()
+                .position(|f| {
+                    f.key0.as_deref().is_some_and(|k0| {
+                        super::string_cache::bytes_eq(k0.as_bytes(), key.as_bytes())
+                    })
+                })
+                .map(|i| (i, 0));
+        }
         if let Some(f) = self.fields.get(hint) {
             if let Some(j) = f
                 .lookup
