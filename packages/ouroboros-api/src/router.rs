@@ -308,12 +308,8 @@ pub fn extract(
     form: Option<&multipart::FormParts>,
     known_json: Option<bool>,
 ) -> Result<Vec<ArgValue>, (Vec<FieldError>, Vec<ArgValue>)> {
-    // Whether the body is declared JSON: the caller's answer when it already
-    // checked, else read from the headers once, when a parameter asks.
-    let json_ct = std::cell::OnceCell::new();
-    if let Some(known) = known_json {
-        let _ = json_ct.set(known);
-    }
+    // Whether the body is declared JSON: the caller's answer, else read once when asked.
+    let json_ct = known_json.map_or_else(std::cell::OnceCell::new, std::cell::OnceCell::from);
     let body_is_json = || *json_ct.get_or_init(|| is_json(headers, plan.lax_content_type));
     let mut out = Vec::with_capacity(plan.params.len());
     let mut errors = Vec::new();
