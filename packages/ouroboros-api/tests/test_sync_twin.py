@@ -150,8 +150,8 @@ async def stop():
 
 @app.get("/stop-after-await")
 async def stop_after_await():
-    await asyncio.sleep(0)
-    raise StopIteration("early")
+    message = await asyncio.sleep(0, result="early")
+    raise StopIteration(message)
 
 
 def compiled(target: App, path: str) -> dict:
