@@ -1,18 +1,25 @@
 """ouroboros.api against FastAPI+uvicorn, Robyn and a bare hyper handler.
 
-Each server runs alone, pinned to CPU 0; wrk runs pinned to CPU 1. Routes:
+Each server is pinned to CPU 0 and loaded alone; wrk runs pinned to CPU 1. Routes:
 GET /plain, GET /items/{id}?q=&limit= (path + query), POST /users (nested
 body validated, response_model filtered), GET /dep (one dependency).
-The ratios against bare hyper use its fixed-body GET (the physical limit);
+The ratios against bare hyper use its fixed-body GET (the physical limit),
+which runs at every row's turn, so bare hyper's column holds that GET;
 the row "body+model vs bare hyper, same work" compares the body route with
 bare hyper doing that route's work in Rust alone (src/bare.rs).
 
-Run: ``python benchmarks/bench_api.py [--duration 5] [--connections 64]``.
+Run: ``python benchmarks/bench_api.py [--duration 5] [--connections 64] [--rounds 1]``.
 Two tables: requests/second, and server CPU time per request (user + system
 time of the server's processes during the run, divided by the requests
-served). The second one barely moves when other programs share the machine,
-so it is the one to compare across runs; ``1e6 / us`` is the rate one full
-core would sustain.
+served); ``1e6 / us`` is the rate one full core would sustain.
+Every server stays up for the whole run. With ``--rounds N`` each round runs
+every route on every server, one after another (a different server first
+each round); the tables give medians, and a third table gives ouroboros's CPU
+per request over each other server's measured in the same round (median and
+range). This machine's speed drifts by up to 2x between minutes, so compare
+those same-round ratios, not numbers from separate runs:
+``--servers ouroboros,bare-hyper --rounds 9 --duration 2`` checks the goal
+against bare hyper.
 Set BENCH_SERVE=<name> BENCH_PORT=<port> to run one server by hand.
 """
 
@@ -22,6 +29,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,11 +56,10 @@ ROUTES = {
 }
 H2_ROUTE = "plain (h2c)"
 # The bare hyper server answers GET with a fixed body (the physical limit,
-# which the ratios of every other row use) and does the body route's work in
+# which the ratios of every other row use; it runs at each row's turn) and does the body route's work in
 # Rust alone (src/bare.rs: serde structs, the same checks, the response
 # model's JSON): that comparison is a row of its own.
 SAME_WORK = "body+model vs bare hyper, same work"
-BARE_ROUTES = ("plain", "body+model", H2_ROUTE)
 H2_SERVERS = {"ouroboros", "bare-hyper"}
 SERVERS = ["ouroboros", "fastapi", "robyn", "bare-hyper"]
 
@@ -352,12 +359,21 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="interleaved rounds: each runs every route on every server; the tables give the "
+        "medians, and with 2 or more a table of the per-round ratios follows",
+    )
+    parser.add_argument(
         "--client",
         choices=["auto", "wrk", "python"],
         default="auto",
         help="load generator: wrk if installed (auto), else a Python asyncio client",
     )
     args = parser.parse_args()
+    if args.rounds < 1 or args.duration < 1:
+        parser.error("--rounds and --duration must be at least 1")
     if args.client == "auto":
         args.client = "wrk" if shutil.which("wrk") else "python"
     if args.client == "wrk" and shutil.which("wrk") is None:
@@ -378,53 +394,133 @@ def main() -> None:
         return run_python_load(port, route, duration, args.connections)
 
     servers = args.servers.split(",")
-    results: dict[str, dict[str, float | None]] = {}
-    cpu: dict[str, dict[str, float | None]] = {}
+
+    def steps(name: str, route: str) -> list[tuple[str, str]]:
+        """What ``name`` runs at ``route``'s turn: (the route loaded, the row it fills)."""
+        if route == H2_ROUTE:
+            return [(route, route)] if name in H2_SERVERS and have_h2load else []
+        if name != "bare-hyper":
+            return [(route, route)]
+        # bare hyper's plain GET is the reference of every row: it runs at each
+        # row's turn, next to the other servers' run of that row.
+        return [("body+model", SAME_WORK), ("plain", route)] if route == "body+model" else [("plain", route)]
+
+    # One list per (server, row): a value per round.
+    rps: Rounds = {}
+    cpu: Rounds = {}
+    procs: dict[str, subprocess.Popen] = {}
+    ports: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        for name in servers:
-            port = free_port()
-            env = {**os.environ, "BENCH_SERVE": name, "BENCH_PORT": str(port), "OUROBOROS_WORKER_THREADS": "1"}
-            proc = subprocess.Popen(
-                [*PIN_SERVER, sys.executable, __file__],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            try:
+        try:
+            # Every server is up for the whole run (idle ones cost nothing), so
+            # the rounds can interleave them: each round runs every route on every
+            # server, one after another, starting with a different server each
+            # round. Values of one round were measured seconds apart, which is
+            # what makes their ratio mean something on a machine whose speed drifts.
+            for name in servers:
+                port = free_port()
+                env = {**os.environ, "BENCH_SERVE": name, "BENCH_PORT": str(port), "OUROBOROS_WORKER_THREADS": "1"}
+                proc = subprocess.Popen(
+                    [*PIN_SERVER, sys.executable, __file__],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+                procs[name] = proc
                 if not wait_ready(port):
                     print(f"{name}: did not start", file=sys.stderr)
                     continue
-                results[name], cpu[name] = {}, {}
+                ports[name] = port
+                rps[name], cpu[name] = {}, {}
                 for route in ROUTES:
-                    results[name][route] = cpu[name][route] = None
-                    if name == "bare-hyper" and route not in BARE_ROUTES:
-                        continue
-                    if route == H2_ROUTE and (name not in H2_SERVERS or not have_h2load):
-                        continue
-                    load(port, route, 1)  # warm-up
-                    before = tree_cpu_seconds(proc.pid)
-                    measured = load(port, route, args.duration)
-                    used = tree_cpu_seconds(proc.pid) - before
-                    row = SAME_WORK if name == "bare-hyper" and route == "body+model" else route
-                    if measured is not None:
-                        results[name][row] = measured[0]
-                        cpu[name][row] = used * 1e6 / measured[1] if measured[1] else None
-            finally:
+                    for loaded, _row in steps(name, route):
+                        load(port, loaded, 1)  # warm-up
+            live = [name for name in servers if name in rps]
+            for round_no in range(args.rounds):
+                if args.rounds > 1:
+                    print(f"round {round_no + 1} of {args.rounds}", file=sys.stderr)
+                order = live[round_no % len(live) :] + live[: round_no % len(live)] if live else []
+                for route in ROUTES:
+                    for name, (loaded, row) in [(n, step) for n in order for step in steps(n, route)]:
+                        proc = procs[name]
+                        before = tree_cpu_seconds(proc.pid)
+                        measured = load(ports[name], loaded, args.duration)
+                        used = tree_cpu_seconds(proc.pid) - before
+                        # A failed measurement leaves its round's slot empty, so the
+                        # rounds of two servers stay aligned.
+                        ok = measured is not None and measured[1] > 0
+                        rps[name].setdefault(row, [None] * args.rounds)[round_no] = measured[0] if ok else None
+                        cpu[name].setdefault(row, [None] * args.rounds)[round_no] = (
+                            used * 1e6 / measured[1] if ok else None
+                        )
+        finally:
+            for proc in procs.values():
                 proc.terminate()
                 try:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+    median = "median of " + str(args.rounds) + " rounds, " if args.rounds > 1 else ""
     print_table(
-        f"req/s, server on CPU 0, {args.client} client ({args.connections} connections, "
+        f"req/s, {median}server on CPU 0, {args.client} client ({args.connections} connections, "
         f"{args.duration}s per route) on CPU 1",
         servers,
-        results,
+        medians(rps),
         "{:,.0f}",
         higher_is_better=True,
     )
-    print_table("server CPU time per request (us), lower is better", servers, cpu, "{:.1f}", higher_is_better=False)
+    print_table(
+        f"server CPU time per request (us), {median}lower is better",
+        servers,
+        medians(cpu),
+        "{:.1f}",
+        higher_is_better=False,
+    )
+    if args.rounds > 1 and "ouroboros" in cpu:
+        print_round_ratios(servers, cpu, args.rounds)
+
+
+Rounds = dict[str, dict[str, list[float | None]]]
+
+
+def table_rows() -> list[str]:
+    """The routes, with the same-work row after the body route."""
+    return [row for route in ROUTES for row in ([route, SAME_WORK] if route == "body+model" else [route])]
+
+
+def medians(data: Rounds) -> dict[str, dict[str, float | None]]:
+    """The median of each (server, row) over the rounds that measured it."""
+    out: dict[str, dict[str, float | None]] = {}
+    for name, rows in data.items():
+        out[name] = {}
+        for row, values in rows.items():
+            got = [v for v in values if v is not None]
+            out[name][row] = statistics.median(got) if got else None
+    return out
+
+
+def print_round_ratios(servers: list[str], cpu: Rounds, rounds: int) -> None:
+    """ouroboros's CPU per request over each other server's, round by round."""
+    print(
+        f"\nouroboros's server CPU per request / the other server's, measured in the same round "
+        f"(median of {rounds} rounds, range); below 1 means ouroboros used less\n"
+    )
+    others = [s for s in servers if s != "ouroboros" and s in cpu]
+    print("| route | " + " | ".join(f"ouroboros / {s}" for s in others) + " |")
+    print("|" + "---|" * (len(others) + 1))
+    ours_rows = cpu["ouroboros"]
+    for route in table_rows():
+        ours = ours_rows.get("body+model" if route == SAME_WORK else route)
+        cells = []
+        for s in others:
+            theirs = cpu[s].get(route)
+            ratios = sorted(a / b for a, b in zip(ours or [], theirs or [], strict=False) if a and b)
+            if not ratios:
+                cells.append("-")
+                continue
+            cells.append(f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})")
+        print(f"| {route} | " + " | ".join(cells) + " |")
 
 
 def print_table(
@@ -434,8 +530,7 @@ def print_table(
     header = ["route", *servers] + [f"ouroboros vs {s}" for s in servers if s != "ouroboros"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    rows = [r for route in ROUTES for r in ([route, SAME_WORK] if route == "body+model" else [route])]
-    for route in rows:
+    for route in table_rows():
         row = [route]
         for s in servers:
             v = data.get(s, {}).get("body+model" if route == SAME_WORK and s == "ouroboros" else route)

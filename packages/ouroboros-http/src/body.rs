@@ -1,6 +1,7 @@
 //! Streamed bodies: the shared state of an open response and the iterators
 //! over it (bytes, text, lines; async and sync).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -22,6 +23,9 @@ pub struct BodyState {
     pub closed: bool,
     pub method: String,
     pub url: String,
+    /// Bytes of the body handed out so far (`Response.num_bytes_downloaded`);
+    /// the response holds the same counter.
+    pub downloaded: Arc<AtomicU64>,
 }
 
 pub type SharedBody = Arc<Mutex<BodyState>>;
@@ -42,7 +46,10 @@ impl BodyState {
             return Ok(None);
         };
         match opened.chunk().await {
-            Ok(Some(b)) => Ok(Some(b)),
+            Ok(Some(b)) => {
+                self.downloaded.fetch_add(b.len() as u64, Ordering::Relaxed);
+                Ok(Some(b))
+            }
             Ok(None) => {
                 self.opened = None;
                 self.consumed = true;

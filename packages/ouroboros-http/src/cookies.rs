@@ -60,6 +60,23 @@ impl Cookies {
             .map_err(InvalidArgumentError::new_err)
     }
 
+    /// Keep the `Set-Cookie` values of a response from `url` (a response a
+    /// Python transport gave), by the same rules as the network's.
+    fn _store_response(&self, values: Vec<String>, url: &str) -> PyResult<()> {
+        let url = url::Url::parse(url)
+            .map_err(|e| InvalidArgumentError::new_err(format!("invalid URL {url:?}: {e}")))?;
+        self.jar
+            .store_response(values.iter().map(String::as_str), &url);
+        Ok(())
+    }
+
+    /// The `Cookie` header the jar sends with a request to `url`, if any.
+    fn _header_for(&self, url: &str) -> PyResult<Option<String>> {
+        let url = url::Url::parse(url)
+            .map_err(|e| InvalidArgumentError::new_err(format!("invalid URL {url:?}: {e}")))?;
+        Ok(self.jar.header_for(&url))
+    }
+
     #[pyo3(signature = (name, domain = None))]
     fn delete(&self, name: &str, domain: Option<&str>) -> usize {
         self.jar.delete(name, domain)
@@ -70,13 +87,22 @@ impl Cookies {
     }
 
     /// Every cookie as `(name, value, domain, path)`.
-    #[getter]
-    fn jar(&self) -> Vec<(String, String, String, String)> {
+    #[getter(_entries)]
+    fn entries(&self) -> Vec<(String, String, String, String)> {
         self.jar
             .list()
             .into_iter()
             .map(|c| (c.name, c.value, c.domain, c.path))
             .collect()
+    }
+
+    /// A copy of the cookies as an `http.cookiejar.CookieJar` (as httpx's
+    /// `Cookies.jar`); change the client's cookies through this object.
+    #[getter]
+    fn jar<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("ouroboros.http._cookies")?
+            .getattr("cookiejar_of")?
+            .call1((self.entries(),))
     }
 
     fn items(&self) -> Vec<(String, String)> {

@@ -13,6 +13,26 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 #[derive(Clone, Default)]
 pub struct Headers {
     pub map: HeaderMap,
+    /// An encoding set by hand (`headers.encoding = ...`); `None`: guessed.
+    forced: Option<Charset>,
+}
+
+/// The charsets header values decode with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Charset {
+    Ascii,
+    Utf8,
+    Latin1,
+}
+
+impl Charset {
+    fn name(self) -> &'static str {
+        match self {
+            Charset::Ascii => "ascii",
+            Charset::Utf8 => "utf-8",
+            Charset::Latin1 => "iso-8859-1",
+        }
+    }
 }
 
 pub fn name(key: &str) -> PyResult<HeaderName> {
@@ -57,13 +77,6 @@ pub fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<HeaderValue> {
     })
 }
 
-fn text(v: &HeaderValue) -> String {
-    match v.to_str() {
-        Ok(s) => s.to_owned(),
-        Err(_) => v.as_bytes().iter().map(|&b| char::from(b)).collect(),
-    }
-}
-
 /// Read any headers argument (dict, list of pairs, `Headers`) into `map`,
 /// replacing names that are already there.
 pub fn merge_into(map: &mut HeaderMap, obj: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -79,23 +92,27 @@ pub fn merge_into(map: &mut HeaderMap, obj: &Bound<'_, PyAny>) -> PyResult<()> {
         }
         return Ok(());
     }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        for (k, v) in d.iter() {
-            let key = key_text(&k)?;
-            map.insert(name(&key)?, value(&key, &v)?);
-        }
-        return Ok(());
-    }
+    // A name given twice (a dict's "a" and "A", or pairs) keeps both values.
     let mut seen: Vec<HeaderName> = Vec::new();
-    for item in obj.try_iter()? {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-        let k = key_text(&k)?;
+    let mut put = |k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>| -> PyResult<()> {
+        let k = key_text(k)?;
         let n = name(&k)?;
         if !seen.contains(&n) {
             map.remove(&n);
             seen.push(n.clone());
         }
-        map.append(n, value(&k, &v)?);
+        map.append(n, value(&k, v)?);
+        Ok(())
+    };
+    if let Ok(d) = obj.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            put(&k, &v)?;
+        }
+        return Ok(());
+    }
+    for item in obj.try_iter()? {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        put(&k, &v)?;
     }
     Ok(())
 }
@@ -103,17 +120,46 @@ pub fn merge_into(map: &mut HeaderMap, obj: &Bound<'_, PyAny>) -> PyResult<()> {
 impl Headers {
     #[must_use]
     pub fn from_map(map: HeaderMap) -> Self {
-        Self { map }
+        Self { map, forced: None }
+    }
+
+    /// The charset every value decodes with: the one set by hand, else ascii
+    /// when all values are, else utf-8 when all are valid UTF-8, else
+    /// iso-8859-1 (as httpx guesses).
+    fn charset(&self) -> Charset {
+        if let Some(c) = self.forced {
+            return c;
+        }
+        let bytes = || self.map.values().map(HeaderValue::as_bytes);
+        if bytes().all(<[u8]>::is_ascii) {
+            Charset::Ascii
+        } else if bytes().all(|b| std::str::from_utf8(b).is_ok()) {
+            Charset::Utf8
+        } else {
+            Charset::Latin1
+        }
+    }
+
+    /// A value as text.
+    fn text(&self, v: &HeaderValue) -> String {
+        if let Ok(s) = v.to_str() {
+            return s.to_owned(); // visible ASCII reads the same in every charset
+        }
+        let bytes = v.as_bytes();
+        match self.charset() {
+            Charset::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            Charset::Ascii | Charset::Latin1 => bytes.iter().map(|&b| char::from(b)).collect(),
+        }
     }
 
     fn joined(&self, key: &str) -> Option<String> {
         let n = HeaderName::from_bytes(key.as_bytes()).ok()?;
         let mut it = self.map.get_all(&n).iter();
         let first = it.next()?;
-        let mut s = text(first);
+        let mut s = self.text(first);
         for v in it {
             s.push_str(", ");
-            s.push_str(&text(v));
+            s.push_str(&self.text(v));
         }
         Some(s)
     }
@@ -128,7 +174,7 @@ impl Headers {
         if let Some(h) = headers {
             merge_into(&mut map, h)?;
         }
-        Ok(Self { map })
+        Ok(Self::from_map(map))
     }
 
     fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -174,17 +220,29 @@ impl Headers {
         PyList::new(py, items)
     }
 
-    /// The charset the values decode with: ascii, else utf-8, else iso-8859-1.
+    /// The charset the values decode with: ascii, else utf-8, else iso-8859-1,
+    /// unless one was set.
     #[getter]
-    fn encoding(&self) -> &'static str {
-        let bytes = || self.map.values().map(HeaderValue::as_bytes);
-        if bytes().all(<[u8]>::is_ascii) {
-            "ascii"
-        } else if bytes().all(|b| std::str::from_utf8(b).is_ok()) {
-            "utf-8"
-        } else {
-            "iso-8859-1"
-        }
+    fn get_encoding(&self) -> &'static str {
+        self.charset().name()
+    }
+
+    /// Decode the values with this charset from now on (ascii, utf-8 or
+    /// iso-8859-1 and their aliases).
+    #[setter]
+    fn set_encoding(&mut self, value: &str) -> PyResult<()> {
+        let norm = value.trim().to_ascii_lowercase().replace('_', "-");
+        self.forced = Some(match norm.as_str() {
+            "ascii" | "us-ascii" => Charset::Ascii,
+            "utf-8" | "utf8" => Charset::Utf8,
+            "iso-8859-1" | "latin-1" | "latin1" | "iso8859-1" | "l1" => Charset::Latin1,
+            _ => {
+                return Err(InvalidArgumentError::new_err(format!(
+                    "header encoding {value:?} is not supported; use ascii, utf-8 or iso-8859-1"
+                )))
+            }
+        });
+        Ok(())
     }
 
     fn __len__(&self) -> usize {
@@ -206,7 +264,7 @@ impl Headers {
         }
         // Order-insensitive across names, order-sensitive within one name.
         let mut mine = self.multi_items();
-        let mut other = Headers { map: theirs }.multi_items();
+        let mut other = Headers::from_map(theirs).multi_items();
         mine.sort_by(|a, b| a.0.cmp(&b.0));
         other.sort_by(|a, b| a.0.cmp(&b.0));
         mine == other
@@ -232,7 +290,11 @@ impl Headers {
         } else {
             PyList::new(py, items)?.repr()?.to_str()?.to_owned()
         };
-        Ok(format!("Headers({text})"))
+        let charset = self.charset();
+        if charset == Charset::Ascii {
+            return Ok(format!("Headers({text})"));
+        }
+        Ok(format!("Headers({text}, encoding='{}')", charset.name()))
     }
 
     /// The value, with repeated fields joined by ", ", or `default`.
@@ -250,7 +312,7 @@ impl Headers {
     fn get_list(&self, key: &Bound<'_, PyAny>, split_commas: bool) -> PyResult<Vec<String>> {
         let key = key_text(key)?;
         let values: Vec<String> = HeaderName::from_bytes(key.as_bytes())
-            .map(|n| self.map.get_all(n).iter().map(text).collect())
+            .map(|n| self.map.get_all(n).iter().map(|v| self.text(v)).collect())
             .unwrap_or_default();
         if !split_commas {
             return Ok(values);
@@ -285,7 +347,7 @@ impl Headers {
     fn multi_items(&self) -> Vec<(String, String)> {
         self.map
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), text(v)))
+            .map(|(k, v)| (k.as_str().to_owned(), self.text(v)))
             .collect()
     }
 

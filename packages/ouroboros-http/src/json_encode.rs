@@ -53,7 +53,10 @@ fn write(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, path: &mut Vec<String>) -> P
     } else if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
         if !v.is_finite() {
-            return Err(fail(path, &format!("is {v}, which JSON cannot represent")));
+            return Err(fail(
+                path,
+                &format!("is {v}. Out of range float values are not JSON compliant"),
+            ));
         }
         serde_json::to_writer(&mut *out, &v).map_err(|e| fail(path, &e.to_string()))?;
     } else if let Ok(d) = obj.cast::<PyDict>() {

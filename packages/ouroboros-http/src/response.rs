@@ -1,5 +1,6 @@
 //! `Response`: status, headers, body, and the body's decoders.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,12 @@ pub struct Response {
     /// The Python stream was taken for reading (a second read is an error).
     py_taken: bool,
     py_closed: bool,
+    /// Bytes of the body received so far (`num_bytes_downloaded`), shared with
+    /// an open stream's state.
+    downloaded: Arc<AtomicU64>,
+    /// What `Response.stream` gives for a body given as a Python stream (the
+    /// same object every time, so that a second read of it is refused).
+    stream_obj: Option<Py<PyAny>>,
 }
 
 /// A function of `ouroboros.http._response_helpers` (the Python side of
@@ -98,6 +105,7 @@ impl Response {
             c.head.method.to_string(),
             c.elapsed,
         );
+        r.downloaded.store(c.body.len() as u64, Ordering::Relaxed);
         r.body = Some(c.body);
         r.history_raw = c.history;
         r
@@ -128,6 +136,7 @@ impl Response {
             closed: false,
             method,
             url,
+            downloaded: r.downloaded.clone(),
         })));
         r
     }
@@ -141,6 +150,7 @@ impl Response {
             h.head.method.to_string(),
             h.elapsed,
         );
+        r.downloaded.store(h.body.len() as u64, Ordering::Relaxed);
         r.body = Some(h.body.clone());
         r
     }
@@ -175,12 +185,14 @@ impl Response {
             text_read: false,
             py_taken: false,
             py_closed: false,
+            downloaded: Arc::new(AtomicU64::new(0)),
+            stream_obj: None,
         }
     }
 
     /// The body still lives in a Python stream (not read yet).
     fn python_body(&self) -> bool {
-        self.body.is_none() && (self.py_stream.is_some() || self.py_taken)
+        self.body.is_none() && (self.py_stream.is_some() || self.py_taken || self.py_closed)
     }
 
     fn text_encoding(&self, py: Python<'_>) -> PyResult<String> {
@@ -328,7 +340,12 @@ impl Response {
                     body = None;
                     py_stream = Some(c.clone().unbind());
                 }
-                Err(e) => return Err(e),
+                Err(_) => {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                        "content= expects bytes, str, or a (async) iterator of bytes, got {}",
+                        c.get_type().name()?
+                    )))
+                }
             }
         } else if let Some(t) = text {
             body = Some(Bytes::from(t.as_bytes().to_vec()));
@@ -340,7 +357,13 @@ impl Response {
             body = Some(Bytes::from(crate::json_encode::to_json(j)?));
             ctype = Some("application/json");
         }
-        if py_stream.is_some() {
+        let mut stream_obj = None;
+        if let Some(given) = py_stream.take() {
+            // One stream object for the whole life of the response: reading it
+            // (through the response or `response.stream`) marks it used.
+            let wrapped = helper(py, "wrap_stream")?.call1((given,))?.unbind();
+            stream_obj = Some(wrapped.clone_ref(py));
+            py_stream = Some(wrapped);
             body = None;
         }
         if let Some(h) = headers {
@@ -393,6 +416,7 @@ impl Response {
         );
         r.body = body;
         r.py_stream = py_stream;
+        r.stream_obj = stream_obj;
         r.request = request;
         r.extensions = extensions;
         r.default_encoding = default_encoding;
@@ -409,16 +433,6 @@ impl Response {
 
     /// The helpers took the Python stream to read it: it cannot be read again.
     fn _py_stream_taken(&mut self, py: Python<'_>) -> PyResult<()> {
-        if self.py_closed {
-            return Err(new_err(
-                py,
-                "StreamClosed",
-                format!(
-                    "{} {}: the response was closed before its body was read",
-                    self.method, self.url
-                ),
-            ));
-        }
         if self.py_taken {
             return Err(new_err(
                 py,
@@ -429,16 +443,49 @@ impl Response {
                 ),
             ));
         }
+        if self.py_closed {
+            return Err(new_err(
+                py,
+                "StreamClosed",
+                format!(
+                    "{} {}: the response was closed before its body was read",
+                    self.method, self.url
+                ),
+            ));
+        }
         self.py_taken = true;
         self.py_stream = None;
         Ok(())
     }
 
-    /// Close a Python-stream body without reading it (after its async close).
+    /// Close a Python-stream body without reading it (after its async close,
+    /// or once it was read to its end).
     fn _mark_closed(&mut self) {
-        self.py_taken = true;
         self.py_closed = true;
         self.py_stream = None;
+    }
+
+    /// Count `n` more bytes of a Python-stream body as received.
+    fn _add_downloaded(&self, n: u64) {
+        self.downloaded.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Bytes of the body received so far, before any content decoding of a
+    /// body given as a Python stream (bodies read by the client arrive decoded).
+    #[getter]
+    fn num_bytes_downloaded(&self) -> u64 {
+        self.downloaded.load(Ordering::Relaxed)
+    }
+
+    /// The body as a byte stream: iterable (sync, async or both, as the body
+    /// allows) like httpx's `Response.stream`.
+    #[getter]
+    fn stream<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if let Some(o) = &slf.borrow().stream_obj {
+            return Ok(o.bind(py).clone());
+        }
+        helper(py, "stream_of")?.call1((slf,))
     }
 
     /// Whether the body is (or was) a Python stream not read into memory.
@@ -642,6 +689,11 @@ impl Response {
 
     #[getter]
     fn elapsed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDelta>> {
+        if !self.is_closed() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "'.elapsed' is known once the response has been read or closed",
+            ));
+        }
         let secs = i32::try_from(self.elapsed.as_secs()).unwrap_or(i32::MAX);
         PyDelta::new(
             py,
@@ -721,7 +773,13 @@ impl Response {
     }
     #[getter]
     fn is_redirect(&self, py: Python<'_>) -> bool {
-        matches!(self.status, 301 | 302 | 303 | 307 | 308) && self.header(py, &LOCATION).is_some()
+        // Any Location value counts, even one that is not ASCII: following it
+        // is what reports it as invalid.
+        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+            && match &self.headers_py {
+                Some(h) => h.borrow(py).map.contains_key(LOCATION),
+                None => self.headers_map.contains_key(LOCATION),
+            }
     }
     #[getter]
     fn is_client_error(&self) -> bool {
@@ -737,7 +795,7 @@ impl Response {
     }
     #[getter]
     fn is_stream_consumed(&self) -> bool {
-        if self.py_taken {
+        if self.py_taken || self.body.is_some() {
             return true;
         }
         self.stream
@@ -747,7 +805,7 @@ impl Response {
     #[getter]
     fn is_closed(&self) -> bool {
         if self.python_body() {
-            return false;
+            return self.py_closed;
         }
         self.stream
             .as_ref()
@@ -802,7 +860,7 @@ impl Response {
     /// Raise `HTTPStatusError` unless the status is 2xx; return the response.
     fn raise_for_status(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
         let py = slf.py();
-        let (status, kind, reason, method, url) = {
+        let (status, kind, reason, method, url, location) = {
             let r = slf.borrow();
             if r.request.is_none() && r.url.is_empty() {
                 return Err(pyo3::exceptions::PyRuntimeError::new_err(
@@ -817,16 +875,23 @@ impl Response {
                 500..=599 => "Server error",
                 _ => "Invalid status code",
             };
+            let location = matches!(r.status, 301 | 302 | 303 | 307 | 308)
+                .then(|| r.header(py, &LOCATION))
+                .flatten();
             (
                 r.status,
                 kind,
                 r.reason_phrase(),
                 r.method.clone(),
                 r.url.clone(),
+                location,
             )
         };
+        let redirect = location
+            .map(|l| format!("Redirect location: '{l}'\n"))
+            .unwrap_or_default();
         let msg = format!(
-            "{kind} '{status} {reason}' for url '{url}'\nFor more information check: \
+            "{kind} '{status} {reason}' for url '{url}'\n{redirect}For more information check: \
              https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{status}"
         );
         let kwargs = PyDict::new(py);
@@ -860,13 +925,18 @@ impl Response {
 
     /// Give the connection back without reading the rest of the body.
     fn close(&mut self, py: Python<'_>) -> PyResult<()> {
-        if let Some(s) = &self.py_stream {
-            if !s.bind(py).hasattr("__iter__")? {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    "Attempted to call a sync close on an async stream.",
-                ));
+        if self.python_body() && !self.py_closed {
+            if let Some(s) = &self.stream_obj {
+                let s = s.bind(py);
+                if !s.hasattr("__iter__")? {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                        "Attempted to call a sync close on an async stream.",
+                    ));
+                }
+                if let Ok(close) = s.getattr("close") {
+                    close.call0()?;
+                }
             }
-            self.py_taken = true;
             self.py_closed = true;
         }
         self.mark_stream_closed();

@@ -145,6 +145,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             import brotli
 
             data = brotli.compress(raw)
+        elif enc == "zstd-frames":
+            import zstandard
+
+            # Two frames with a skippable frame (magic 0x184D2A50, 4 bytes of data) between them.
+            half = len(raw) // 2
+            skippable = (0x184D2A50).to_bytes(4, "little") + (4).to_bytes(4, "little") + b"skip"
+            compress = zstandard.ZstdCompressor().compress
+            data, enc = compress(raw[:half]) + skippable + compress(raw[half:]), "zstd"
         else:
             import zstandard
 

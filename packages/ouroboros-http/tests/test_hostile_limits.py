@@ -100,7 +100,7 @@ def test_status_below_100_is_a_protocol_error(status99_server):
 def test_cookie_flood_is_capped(cookie_flood_server):
     with Client(max_cookies=10, max_cookie_size=4096) as client:
         assert client.get(cookie_flood_server.url + "/").text == "ok"
-        names = [name for name, *_ in client.cookies.jar]
+        names = [cookie.name for cookie in client.cookies.jar]
     assert set(names) == {f"c{i}" for i in range(10)}
 
 

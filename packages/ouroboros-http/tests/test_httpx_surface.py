@@ -147,8 +147,17 @@ def test_response_from_iterator_reads_once():
 
     r = Response(200, content=body())
     assert not r.is_closed
+    assert not r.is_stream_consumed
     assert list(r.iter_bytes(chunk_size=2)) == [b"he", b"ll", b"o"]
-    assert r.content == b"hello"
+    # As in httpx, iterating does not keep the body: only read() does.
+    assert r.is_stream_consumed and r.is_closed
+    with pytest.raises(http.ResponseNotRead):
+        r.content
+    with pytest.raises(http.StreamConsumed):
+        r.read()
+    kept = Response(200, content=body())
+    assert kept.read() == b"hello"
+    assert kept.content == b"hello" and kept.is_stream_consumed
     again = Response(200, content=body())
     assert list(again.iter_raw()) == [b"he", b"llo"]
     with pytest.raises(http.StreamConsumed):
@@ -169,6 +178,12 @@ async def test_response_from_async_iterator():
     assert [line async for line in r.aiter_lines()] == ["a", "b", "c"]
     with pytest.raises(RuntimeError, match="sync iterator on an async stream"):
         Response(200, content=body()).read()
+    # Its `.stream` is async only, and read once.
+    r = Response(200, content=body())
+    assert isinstance(r.stream, http.AsyncByteStream) and not isinstance(r.stream, http.SyncByteStream)
+    assert [c async for c in r.stream] == [b"a\nb", b"\r\nc"]
+    with pytest.raises(http.StreamConsumed):
+        [c async for c in r.stream]
 
 
 def test_response_pickle_and_links():
@@ -388,3 +403,226 @@ async def test_an_ouroboros_api_app_in_process():
         bad = await client.get("/items/five")
         assert bad.status_code == 422
         assert bad.json()["detail"][0]["loc"] == ["path", "item_id"]
+
+
+# -- Response: stream, counters, state ------------------------------------------
+
+
+def test_response_stream_is_the_body_as_a_byte_stream():
+    whole = Response(200, content=b"Hello")
+    assert isinstance(whole.stream, http.SyncByteStream) and isinstance(whole.stream, http.AsyncByteStream)
+    assert b"".join(whole.stream) == b"Hello"
+    assert b"".join(Response(200).stream) == b""
+
+    def body():
+        yield b"a"
+        yield b"b"
+
+    r = Response(200, content=body())
+    assert r.stream is r.stream
+    assert isinstance(r.stream, http.SyncByteStream) and not isinstance(r.stream, http.AsyncByteStream)
+    assert b"".join(r.stream) == b"ab"
+    with pytest.raises(http.StreamConsumed):
+        list(r.stream)
+
+
+def test_num_bytes_downloaded_counts_raw_chunks():
+    def body():
+        yield b"abc"
+        yield b"de"
+
+    r = Response(200, content=body())
+    assert r.num_bytes_downloaded == 0
+    seen = []
+    for part in r.iter_raw():
+        seen.append((len(part), r.num_bytes_downloaded))
+    assert seen == [(3, 3), (2, 5)]
+    packed = gzip.compress(b"x" * 1000)
+    r = Response(200, content=iter([packed]), headers={"Content-Encoding": "gzip"})
+    assert r.read() == b"x" * 1000
+    assert r.num_bytes_downloaded == len(packed)  # before decoding
+    copy = pickle.loads(pickle.dumps(r))
+    assert copy.num_bytes_downloaded == len(packed) and copy.is_stream_consumed
+
+
+def test_unread_stream_pickles_as_closed_not_consumed():
+    r = Response(200, content=iter([b"a"]))
+    copy = pickle.loads(pickle.dumps(r))
+    assert copy.is_closed and not copy.is_stream_consumed
+    assert copy.num_bytes_downloaded == 0
+    with pytest.raises(http.ResponseNotRead):
+        copy.content
+    with pytest.raises(http.StreamClosed):
+        copy.read()
+    assert copy.extensions == {}
+
+
+def test_elapsed_is_known_once_the_response_is_closed():
+    r = Response(200, content=iter([b"a"]))
+    with pytest.raises(RuntimeError, match="elapsed"):
+        r.elapsed
+    r.read()
+    assert r.elapsed.total_seconds() == 0
+
+
+def test_response_content_of_a_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match="content= expects bytes, str, or a \\(async\\) iterator of bytes, got int"):
+        Response(200, content=123)  # type: ignore[arg-type]
+
+
+def test_zstd_body_with_several_frames_decodes_whole():
+    zstandard = pytest.importorskip("zstandard")
+    skippable = (0x184D2A50).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"pad"
+    data = zstandard.ZstdCompressor().compress(b"foo") + skippable + zstandard.ZstdCompressor().compress(b"bar")
+    r = Response(200, headers={"Content-Encoding": "zstd"}, content=data)
+    assert r.content == b"foobar"
+    streamed = Response(200, headers={"Content-Encoding": "zstd"}, content=iter([data[:7], data[7:]]))
+    assert streamed.read() == b"foobar"
+
+
+def test_raise_for_status_names_the_redirect_location():
+    request = Request("GET", "https://example.org")
+    r = Response(303, headers={"location": "https://other.org"}, request=request)
+    with pytest.raises(http.HTTPStatusError) as e:
+        r.raise_for_status()
+    assert str(e.value) == (
+        "Redirect response '303 See Other' for url 'https://example.org'\n"
+        "Redirect location: 'https://other.org'\n"
+        "For more information check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/303"
+    )
+
+
+def test_json_body_with_nan_names_the_value():
+    with pytest.raises(ValueError, match=r"\$\.n is NaN\. Out of range float values are not JSON compliant"):
+        Response(200, json={"n": float("nan")})
+
+
+# -- Headers: charset -------------------------------------------------------------
+
+
+def test_header_values_decode_as_ascii_then_utf8_then_latin1():
+    assert http.Headers({"a": "b"}).encoding == "ascii"
+    utf8 = http.Headers([(b"Custom", "Code point: \u2603".encode())])
+    assert dict(utf8) == {"custom": "Code point: \u2603"} and utf8.encoding == "utf-8"
+    assert repr(utf8) == "Headers({'custom': 'Code point: \u2603'}, encoding='utf-8')"
+    latin = http.Headers([(b"Custom", "\u00ff".encode("iso-8859-1"))])
+    assert dict(latin) == {"custom": "\u00ff"} and latin.encoding == "iso-8859-1"
+    utf8.encoding = "iso-8859-1"
+    assert dict(utf8) == {"custom": "Code point: \u00e2\u0098\u0083"}
+    assert utf8.encoding == "iso-8859-1"
+    with pytest.raises(InvalidArgumentError, match="not supported"):
+        utf8.encoding = "koi8-r"
+
+
+# -- cookies ------------------------------------------------------------------------
+
+
+def test_cookies_extract_cookies_from_a_response():
+    request = Request("GET", "https://www.example.org/")
+    response = Response(
+        200,
+        request=request,
+        headers=[
+            ("Set-Cookie", "a=1; expires=Tue, 08-Sep-2099 18:33:35 GMT; path=/; domain=.example.org; Secure"),
+            ("Set-Cookie", "b=2; path=/; domain=.example.org; HttpOnly"),
+            ("Set-Cookie", "c=3; domain=other.org"),  # another site's: refused
+        ],
+    )
+    cookies = http.Cookies()
+    cookies.extract_cookies(response)
+    assert sorted(cookies.items()) == [("a", "1"), ("b", "2")]
+    following = Request("GET", "https://www.example.org/x")
+    cookies.set_cookie_header(following)
+    assert sorted(following.headers["Cookie"].split("; ")) == ["a=1", "b=2"]
+
+
+def test_client_jar_is_a_cookies():
+    with http.Client() as client:
+        client.cookies = {"a": "b"}
+        assert isinstance(client.cookies, http.Cookies)
+        kept = list(client.cookies.jar)
+        assert [(c.name, c.value) for c in kept] == [("a", "b")]
+
+
+def test_transport_cookies_follow_rfc6265_expiry_and_paths():
+    def app(request: Request) -> Response:
+        if request.url.path == "/login":
+            return Response(303, headers={"location": "/", "set-cookie": "sid=1; Path=/; Max-Age=600"})
+        if request.url.path == "/logout":
+            gone = "sid=x; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+            return Response(303, headers={"location": "/", "set-cookie": gone})
+        if request.url.path == "/area":
+            return Response(200, headers={"set-cookie": "scoped=1; Path=/area"})
+        return Response(200, text=request.headers.get("cookie", "-"))
+
+    with http.Client(transport=http.MockTransport(app), follow_redirects=True) as client:
+        assert client.get("https://example.com/").text == "-"
+        assert client.post("https://example.com/login").text == "sid=1"
+        client.get("https://example.com/area")
+        assert client.get("https://example.com/").text == "sid=1"  # /area's cookie stays there
+        assert client.post("https://example.com/logout").text == "-"  # expired: removed
+        assert "sid" not in client.cookies
+
+
+# -- client state, redirects ---------------------------------------------------
+
+
+def test_closed_client_cannot_be_reopened():
+    client = http.Client(transport=http.MockTransport(lambda r: Response(200)))
+    client.get("https://example.com/")
+    client.close()
+    assert client.is_closed
+    with pytest.raises(RuntimeError):
+        client.get("https://example.com/")
+    with pytest.raises(http.ClientClosed, match="cannot be opened again"), client:
+        pass
+
+
+def test_redirect_to_a_location_that_is_not_a_url_is_a_protocol_error():
+    def app(request: Request) -> Response:
+        return Response(303, headers=[(b"location", "https://\U0001f607/".encode())])
+
+    with http.Client(transport=http.MockTransport(app)) as client:
+        # Not following builds `next_request` too, so both fail (as in httpx).
+        for follow in (True, False):
+            with pytest.raises(http.RemoteProtocolError, match="invalid URL in location header"):
+                client.get("https://example.org/", follow_redirects=follow)
+
+
+def test_transport_streamed_body_is_read_unless_streaming():
+    def app(request: Request) -> Response:
+        return Response(200, content=iter([b"he", b"llo"]))
+
+    with http.Client(transport=http.MockTransport(app)) as client:
+        r = client.get("https://example.org/")
+        assert r.content == b"hello" and r.is_closed
+        with client.stream("GET", "https://example.org/") as streamed:
+            assert not streamed.is_stream_consumed
+            assert b"".join(streamed.iter_bytes()) == b"hello"
+
+
+@pytest.mark.asyncio
+async def test_interrupted_transport_body_is_closed_and_the_interrupt_propagates():
+    closed = []
+
+    class Interrupted(http.AsyncByteStream):
+        async def __aiter__(self):
+            yield b"Hello"
+            raise KeyboardInterrupt
+
+        async def aclose(self) -> None:
+            closed.append(True)
+
+    def app(request: Request) -> Response:
+        return Response(200, headers={"Content-Length": "12"}, stream=Interrupted())
+
+    async with http.AsyncClient(transport=http.MockTransport(app)) as client:
+        with pytest.raises(KeyboardInterrupt):
+            await client.get("https://example.org/")
+    assert closed == [True]
+
+
+def test_header_names_differing_in_case_keep_both_values():
+    h = http.Headers({"a": "123", "A": "456", "b": "789"})
+    assert h.get_list("a") == ["123", "456"]
+    assert h == [("a", "123"), ("a", "456"), ("b", "789")]

@@ -26,6 +26,17 @@ async def test_every_method_reaches_the_server(base, method):
         assert r.request.method == method
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+async def test_an_empty_body_is_sent_with_content_length_zero(base, method):
+    # Some servers answer 411 Length Required to a POST without a length.
+    async with HttpClient() as c:
+        direct = (await c.request(method, base + "/echo")).json()
+        built = (await c.send(c.build_request(method, base + "/echo"))).json()
+    for echo in (direct, built):
+        assert header(echo, "content-length") == ["0"]
+        assert header(echo, "transfer-encoding") == []
+
+
 async def test_head_has_no_body(base):
     async with HttpClient() as c:
         r = await c.head(base + "/json")

@@ -5,6 +5,10 @@ installed and the wheel built with the ``release`` profile). Prints one row per
 operation: microseconds of CPU time per call for each library (best of several rounds,
 the libraries alternating within each round) and the speed-up of ouroboros
 over each peer (>1 means ouroboros is faster).
+
+``--runs N`` repeats the whole table N times and then prints, per row, the
+median and the range of the N ratios: one run's best times can all fall in a
+slow minute of a shared machine, the median of several runs does not.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import time
 import timeit
 from collections.abc import Callable
@@ -119,7 +124,12 @@ def failing(fn: Callable[[], Any], exc: type[BaseException]) -> Callable[[], Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--budget", type=float, default=0.5, help="seconds per measurement (roughly)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="repeat the table; then print each ratio's median and range"
+    )
     args = parser.parse_args()
+    if args.runs < 1 or args.budget <= 0:
+        parser.error("--runs must be at least 1 and --budget above 0")
 
     ou, ou_list = pydantic_like(ov)
     pu, pu_list = pydantic_like(pydantic)
@@ -175,10 +185,27 @@ def main() -> None:
     header = f"| {'operation':32} | " + " | ".join(f"{c:>12}" for c in columns) + " |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    for name, o_fn, p_fn, m_fn in rows:
-        o, p, m = best_us_interleaved([o_fn, p_fn, m_fn], args.budget)
-        print(f"| {name:32} | {o:12.2f} | {p:12.2f} | {m:12.2f} | {p / o:11.2f}x | {m / o:11.2f}x |")
-    print()
+    ratios: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in rows}
+    for run in range(args.runs):
+        if args.runs > 1:
+            print(f"run {run + 1} of {args.runs}")
+        for name, o_fn, p_fn, m_fn in rows:
+            o, p, m = best_us_interleaved([o_fn, p_fn, m_fn], args.budget)
+            ratios[name].append((p / o, m / o))
+            print(f"| {name:32} | {o:12.2f} | {p:12.2f} | {m:12.2f} | {p / o:11.2f}x | {m / o:11.2f}x |")
+        print()
+    if args.runs > 1:
+        print(f"Speed-up of ouroboros over {args.runs} runs, median (min-max):")
+        print()
+        print(f"| {'operation':32} | {'vs pydantic':>20} | {'vs msgspec':>20} |")
+        print(f"|{'-' * 34}|{'-' * 22}|{'-' * 22}|")
+        for name, got in ratios.items():
+            cells = []
+            for column in (0, 1):
+                values = sorted(r[column] for r in got)
+                cells.append(f"{statistics.median(values):.2f}x ({values[0]:.2f}-{values[-1]:.2f})")
+            print(f"| {name:32} | {cells[0]:>20} | {cells[1]:>20} |")
+        print()
     print("msgspec stops at the first error, so its failure row reports one error, not five.")
 
 

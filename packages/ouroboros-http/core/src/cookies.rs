@@ -150,12 +150,14 @@ impl CookieJar {
     }
 }
 
-impl reqwest::cookie::CookieStore for CookieJar {
-    fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
+impl CookieJar {
+    /// Keep the cookies of a response's `Set-Cookie` values, received from
+    /// `url`, by RFC 6265's rules (domain, path, expiry: an expired cookie
+    /// removes the one it names) and within the jar's limits.
+    pub fn store_response<'a>(&self, values: impl Iterator<Item = &'a str>, url: &Url) {
         let max_size = self.max_cookie_size.unwrap_or(usize::MAX);
-        let parsed: Vec<_> = headers
+        let parsed: Vec<_> = values
             .filter(|v| v.len() <= max_size)
-            .filter_map(|v| v.to_str().ok())
             .filter_map(|s| cookie_store::RawCookie::parse(s.to_owned()).ok())
             .collect();
         let mut store = lock(&self.store);
@@ -169,6 +171,12 @@ impl reqwest::cookie::CookieStore for CookieJar {
                 store.store_response_cookies(std::iter::once(cookie), url);
             }
         }
+    }
+}
+
+impl reqwest::cookie::CookieStore for CookieJar {
+    fn set_cookies(&self, headers: &mut dyn Iterator<Item = &HeaderValue>, url: &Url) {
+        self.store_response(headers.filter_map(|v| v.to_str().ok()), url);
     }
 
     fn cookies(&self, url: &Url) -> Option<HeaderValue> {

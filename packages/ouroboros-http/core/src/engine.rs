@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, COOKIE};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, COOKIE, TRANSFER_ENCODING};
 use reqwest::{Method, StatusCode, Url, Version};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -554,6 +554,20 @@ impl Engine {
                     headers.insert(COOKIE, v);
                 }
             }
+        }
+        let empty = match body {
+            RequestBody::Empty => true,
+            RequestBody::Bytes(b) => b.is_empty(),
+            RequestBody::Stream(_) | RequestBody::Multipart(_) => false,
+        };
+        if empty
+            && matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+            && !headers.contains_key(CONTENT_LENGTH)
+            && !headers.contains_key(TRANSFER_ENCODING)
+        {
+            // hyper sends no length for an empty body; servers may answer 411
+            // Length Required to a POST without one (RFC 9110 8.6: send it).
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
         let mut watch = None;
         if let (RequestBody::Bytes(b), Some(_)) = (body, write_limit) {

@@ -19,7 +19,7 @@ from ouroboros.core import InvalidArgumentError
 from ouroboros.http._content import ByteStream, MultipartStream
 from ouroboros.http._cookies import cookie_entries, cookie_pairs
 from ouroboros.http._errors import ClientClosed, TooManyRedirects
-from ouroboros.http._flow import mount_table, redirect_request, set_cookie_pairs
+from ouroboros.http._flow import mount_table, redirect_request
 from ouroboros.http._http import Headers, NativeClient, Response, __version__
 from ouroboros.http._models import (
     USE_CLIENT_DEFAULT,
@@ -202,22 +202,18 @@ class _BaseClient:
         jar = self._native.cookies
         if jar is None or "cookie" in request.headers:
             return
-        host = request.url.host
-        pairs = [
-            f"{name}={value}"
-            for name, value, domain, _path in jar.jar
-            if not domain or host == domain or host.endswith("." + domain)
-        ]
-        if pairs:
-            request.headers["Cookie"] = "; ".join(pairs)
+        header = jar._header_for(str(request.url))
+        if header:
+            request.headers["Cookie"] = header
 
     def _store_cookies(self, response: Any, request: Request) -> None:
         """Keep the ``Set-Cookie`` values of a transport's response in the client's jar."""
         jar = self._native.cookies
         if jar is None:
             return
-        for name, value, domain, path in set_cookie_pairs(response):
-            jar.set(name, value, domain or request.url.host, path)
+        values = response.headers.get_list("set-cookie")
+        if values:
+            jar._store_response(values, str(request.url))
 
     # -- the fast-path test: no Python work needed between call and Rust --
     def _plain(self, auth: Any) -> bool:
@@ -636,6 +632,17 @@ class HttpClient(_BaseClient):
         """Send a :class:`Request` (from ``build_request()`` or built by hand)."""
         if self.is_closed:
             raise ClientClosed("the client has been closed; create a new one to send requests")
+        response = await self._send_auth(request, stream, auth, follow_redirects)
+        if not stream and response._python_body:
+            # A transport's streamed body (the network's is read natively).
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+        return response
+
+    async def _send_auth(self, request: Request, stream: bool, auth: Any, follow_redirects: Any) -> Response:
         chosen = self._chosen_auth(auth, request)
         follow = self._follow(follow_redirects)
         if chosen is None:
@@ -815,6 +822,8 @@ class HttpClient(_BaseClient):
                 await close()
 
     async def __aenter__(self) -> HttpClient:
+        if self.is_closed:
+            raise ClientClosed("a closed client cannot be opened again; create a new one")
         for transport in self._all_transports():
             enter = getattr(transport, "__aenter__", None)
             if enter is not None:
@@ -923,6 +932,17 @@ class Client(_BaseClient):
         """Send a :class:`Request` (from ``build_request()`` or built by hand)."""
         if self.is_closed:
             raise ClientClosed("the client has been closed; create a new one to send requests")
+        response = self._send_auth(request, stream, auth, follow_redirects)
+        if not stream and response._python_body:
+            # A transport's streamed body (the network's is read natively).
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        return response
+
+    def _send_auth(self, request: Request, stream: bool, auth: Any, follow_redirects: Any) -> Response:
         chosen = self._chosen_auth(auth, request)
         follow = self._follow(follow_redirects)
         if chosen is None:
@@ -1060,6 +1080,8 @@ class Client(_BaseClient):
                 close()
 
     def __enter__(self) -> Client:
+        if self.is_closed:
+            raise ClientClosed("a closed client cannot be opened again; create a new one")
         for transport in self._all_transports():
             enter = getattr(transport, "__enter__", None)
             if enter is not None:

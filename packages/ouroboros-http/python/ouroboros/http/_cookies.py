@@ -8,6 +8,8 @@ takes the same calls (``get``, ``set``, ``delete``, ``clear``, ``[name]``).
 
 from __future__ import annotations
 
+import email.message
+import urllib.request
 from collections.abc import Iterator, Mapping, MutableMapping
 from http.cookiejar import Cookie, CookieJar
 from typing import Any
@@ -117,11 +119,64 @@ class Cookies(MutableMapping[str, str]):
         inner = ", ".join(f"<Cookie {c.name}={c.value} for {c.domain} />" for c in self.jar)
         return f"<Cookies[{inner}]>"
 
+    def extract_cookies(self, response: Any) -> None:
+        """Keep the cookies a response sets (its ``Set-Cookie`` headers), by the
+        standard library's cookie policy for the URL of the response's request."""
+        self.jar.extract_cookies(_SetCookies(response), _UrllibRequest(response.request))  # type: ignore[arg-type]
+
+    def set_cookie_header(self, request: Any) -> None:
+        """Add the ``Cookie`` header these cookies give a request (if any apply)."""
+        adapter = _UrllibRequest(request)
+        self.jar.add_cookie_header(adapter)
+        header = adapter.get_header("Cookie")
+        if header:
+            request.headers["Cookie"] = header
+
+
+class _UrllibRequest(urllib.request.Request):
+    """An ``ouroboros.http.Request`` as ``http.cookiejar`` reads requests."""
+
+    def __init__(self, request: Any) -> None:
+        super().__init__(str(request.url), headers=dict(request.headers), method=request.method)
+
+
+class _SetCookies:
+    """A response as ``http.cookiejar`` reads responses: ``info()`` gives its headers."""
+
+    def __init__(self, response: Any) -> None:
+        self._message = email.message.Message()
+        for value in response.headers.get_list("set-cookie"):
+            self._message["Set-Cookie"] = value
+
+    def info(self) -> email.message.Message:
+        return self._message
+
+
+def cookiejar_of(entries: list[tuple[str, str, str, str]]) -> CookieJar:
+    """A ``CookieJar`` holding copies of ``(name, value, domain, path)`` cookies."""
+    jar = CookieJar()
+    for name, value, domain, path in entries:
+        jar.set_cookie(_cookie(name, value, domain, path))
+    return jar
+
+
+def _register_native() -> None:
+    # A client's jar lives in Rust; it is a ``Cookies`` for isinstance checks.
+    from ouroboros.http._http import Cookies as NativeCookies
+
+    Cookies.register(NativeCookies)
+
+
+_register_native()
+
 
 def cookie_entries(cookies: Any) -> list[tuple[str, str, str, str]]:
     """``(name, value, domain, path)`` from a dict, pairs, a ``Cookies`` or a ``CookieJar``."""
     if cookies is None:
         return []
+    entries = getattr(cookies, "_entries", None)
+    if entries is not None:  # a client's jar
+        return list(entries)
     jar = cookies.jar if isinstance(cookies, Cookies) else cookies
     if isinstance(jar, CookieJar):
         return [(c.name, c.value or "", c.domain, c.path or "/") for c in jar]

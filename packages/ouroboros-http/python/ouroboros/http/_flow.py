@@ -127,22 +127,3 @@ def mount_table(mounts: Any) -> list[tuple[MountPattern, Any]]:
     table = [(MountPattern(k), v) for k, v in (mounts or {}).items()]
     table.sort(key=lambda item: item[0].priority())
     return table
-
-
-def set_cookie_pairs(response: Any) -> list[tuple[str, str, str, str]]:
-    """``(name, value, domain, path)`` of each ``Set-Cookie`` header of ``response``."""
-    out = []
-    for header in response.headers.get_list("set-cookie"):
-        first, *attrs = header.split(";")
-        name, eq, value = first.partition("=")
-        if not eq or not name.strip():
-            continue
-        domain, path = "", "/"
-        for attr in attrs:
-            key, _, val = attr.strip().partition("=")
-            if key.lower() == "domain":
-                domain = val.strip().lstrip(".")
-            elif key.lower() == "path":
-                path = val.strip() or "/"
-        out.append((name.strip(), value.strip().strip('"'), domain, path))
-    return out

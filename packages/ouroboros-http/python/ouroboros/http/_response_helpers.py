@@ -15,6 +15,8 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from ouroboros.http._content import AsyncByteStream, ByteStream, ClosedStream, SyncByteStream
+
 # -- content decoding -----------------------------------------------------------
 
 
@@ -62,10 +64,18 @@ class _Zstd(_Decoder):
     def __init__(self) -> None:
         import zstandard
 
-        self._obj = zstandard.ZstdDecompressor().decompressobj()
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._obj = self._new()
 
     def decode(self, data: bytes) -> bytes:
-        return self._obj.decompress(data) if data else b""
+        # A body may hold several frames (and skippable ones): a decompressor
+        # object stops at the end of its frame, so the rest goes to a new one.
+        out = [self._obj.decompress(data)] if data else []
+        while self._obj.eof and self._obj.unused_data:
+            rest = self._obj.unused_data
+            self._obj = self._new()
+            out.append(self._obj.decompress(rest))
+        return b"".join(out)
 
 
 def _decoders(codings: list[str]) -> list[_Decoder]:
@@ -206,7 +216,10 @@ def _raw_chunks(response: Any) -> Iterator[bytes]:
             raise RuntimeError("Attempted to call a sync iterator on an async stream.")
         response._py_stream_taken()
         for chunk in stream:
-            yield bytes(chunk)
+            chunk = bytes(chunk)
+            response._add_downloaded(len(chunk))
+            yield chunk
+        response._mark_closed()
         return
     yield from response._native_iter(False)
 
@@ -217,22 +230,20 @@ def _decoded_chunks(response: Any) -> Iterator[bytes]:
         yield from _raw_chunks(response)
         return
     decoding = _response_decoding(response)
-    parts: list[bytes] = []
     for chunk in _raw_chunks(response):
         out = decoding.decode(chunk)
-        parts.append(out)
         if out:
             yield out
     tail = decoding.flush()
-    parts.append(tail)
     if tail:
         yield tail
-    response._set_body(b"".join(parts))
 
 
 def read(response: Any) -> bytes:
     if response._python_body:
-        b"".join(_decoded_chunks(response))
+        # Iterating the body does not keep it (as in httpx: a second read of a
+        # streamed body is refused); read() does.
+        response._set_body(b"".join(_decoded_chunks(response)))
     return response.content
 
 
@@ -275,7 +286,10 @@ async def _araw_chunks(response: Any) -> AsyncIterator[bytes]:
             raise RuntimeError("Attempted to call an async iterator on a sync stream.")
         response._py_stream_taken()
         async for chunk in stream:
-            yield bytes(chunk)
+            chunk = bytes(chunk)
+            response._add_downloaded(len(chunk))
+            yield chunk
+        response._mark_closed()
         return
     if _asyncio_running():
         async for chunk in response._native_aiter(False):
@@ -303,30 +317,27 @@ async def _adecoded_chunks(response: Any) -> AsyncIterator[bytes]:
                 yield chunk
         return
     decoding = _response_decoding(response)
-    parts: list[bytes] = []
     async for chunk in _araw_chunks(response):
         out = decoding.decode(chunk)
-        parts.append(out)
         if out:
             yield out
     tail = decoding.flush()
-    parts.append(tail)
     if tail:
         yield tail
-    response._set_body(b"".join(parts))
 
 
 async def aread(response: Any) -> bytes:
     if response._python_body:
-        async for _ in _adecoded_chunks(response):
-            pass
+        response._set_body(b"".join([chunk async for chunk in _adecoded_chunks(response)]))
         return response.content
     return await _to_thread(response.read)
 
 
 async def aclose(response: Any) -> None:
-    stream = response._py_stream
-    if stream is not None:
+    if response._python_body:
+        if response.is_closed:
+            return
+        stream = response.stream  # the given stream, read or not
         if not hasattr(stream, "__aiter__"):
             raise RuntimeError("Attempted to call an async close on a sync stream.")
         if hasattr(stream, "aclose"):
@@ -406,6 +417,93 @@ def links(response: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+class _ResponseIterStream(SyncByteStream):
+    """A response body given as a sync iterator of bytes; it can be read once."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._used = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._used:
+            raise _consumed_stream()
+        self._used = True
+        for chunk in self._source:
+            yield bytes(chunk)
+
+    def close(self) -> None:
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
+
+
+class _ResponseAsyncIterStream(AsyncByteStream):
+    """A response body given as an async iterator of bytes; it can be read once."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._used = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._used:
+            raise _consumed_stream()
+        self._used = True
+        async for chunk in self._source:
+            yield bytes(chunk)
+
+    async def aclose(self) -> None:
+        close = getattr(self._source, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _consumed_stream() -> Exception:
+    from ouroboros.http._errors import StreamConsumed
+
+    return StreamConsumed("the body of this response was already read; a streamed body can be read once")
+
+
+class _OpenStream(AsyncByteStream, SyncByteStream):
+    """``Response.stream`` of a body still arriving from the network."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._response.iter_raw()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._response.aiter_raw():
+            yield chunk
+
+    def close(self) -> None:
+        self._response.close()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+def wrap_stream(source: Any) -> Any:
+    """The stream object of a ``Response(content=<iterator>)`` (or ``stream=``)."""
+    if isinstance(source, (SyncByteStream, AsyncByteStream)):
+        return source
+    if hasattr(source, "__aiter__"):
+        return _ResponseAsyncIterStream(source)
+    return _ResponseIterStream(source)
+
+
+def stream_of(response: Any) -> Any:
+    """``Response.stream`` for a body read into memory or still on the network."""
+    from ouroboros.http._errors import ResponseNotRead
+
+    if not response._python_body:
+        try:
+            return ByteStream(response.content)
+        except ResponseNotRead:  # the body is still arriving
+            return _OpenStream(response)
+    return ClosedStream()
+
+
 def reduce(response: Any) -> tuple[Any, tuple[Any, ...]]:
     try:
         content = response.content
@@ -418,10 +516,11 @@ def reduce(response: Any) -> tuple[Any, tuple[Any, ...]]:
             response.headers.multi_items(),
             content,
             str(response.url),
-            response.request.method if content is not None else "GET",
+            getattr(_request_or_none(response), "method", "GET"),
             _request_or_none(response),
             response.encoding,
-            dict(response.extensions),
+            {},  # as httpx: extensions (the connection's details) do not travel
+            response.num_bytes_downloaded,
         ),
     )
 
@@ -442,17 +541,20 @@ def _unpickle(
     request: Any,
     encoding: str,
     extensions: dict[str, Any],
+    downloaded: int = 0,
 ) -> Any:
-    from ouroboros.http._content import ClosedStream
     from ouroboros.http._http import Response
 
     if content is None:
+        # An unread stream cannot travel: the copy is closed, and not consumed.
         response = Response(
             status, headers=headers, stream=ClosedStream(), url=url, method=method, extensions=extensions
         )
+        response._mark_closed()
     else:
         response = Response(status, headers=headers, url=url, method=method, extensions=extensions)
         response._set_body(content)
     if request is not None:
         response.request = request
+    response._add_downloaded(downloaded)
     return response
