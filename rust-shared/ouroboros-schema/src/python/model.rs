@@ -406,14 +406,11 @@ impl Seen {
     #[must_use]
     #[inline]
     pub fn all(&self, n: usize) -> bool {
-        self.count() == n
-    }
-
-    #[inline]
-    fn count(&self) -> usize {
         match self {
-            Self::Bits(b) => b.count_ones() as usize,
-            Self::Many(v) => v.iter().filter(|s| **s).count(),
+            // Only bits below `n` are set: all given is exactly the low `n` bits
+            // (one compare, where counting them is a software popcount here).
+            Self::Bits(b) => *b == u128::MAX.checked_shr(128 - n.min(128) as u32).unwrap_or(0),
+            Self::Many(v) => v.iter().filter(|s| **s).count() == n,
         }
     }
 }
@@ -602,7 +599,7 @@ impl ModelValidator {
     /// (`BaseModel._ouroboros_fields_set`), so users still see a mutable set.
     #[inline]
     pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
-        if set.count() == self.fields.len() {
+        if set.all(self.fields.len()) {
             return Ok(self.all_names.bind(py).clone().into_any());
         }
         self.fields_set_partial(py, set)
