@@ -342,7 +342,7 @@ def test_validator_exception_is_the_error_context():
     error = info.value.errors()[0]["ctx"]["error"]
     assert isinstance(error, ValueError)
     assert str(error) == "no x"
-    assert '"ctx": {"error": "no x"}' in info.value.json()
+    assert '"ctx":{"error":"no x"}' in info.value.json()
     with pytest.raises(ValidationError) as info:
         M(a="y")
     assert repr(info.value.errors()[0]["ctx"]["error"]) == "AssertionError('no y')"

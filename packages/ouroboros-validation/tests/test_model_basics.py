@@ -90,7 +90,17 @@ def test_str_of_error_reads_like_pydantic():
         "1 validation error for Address",
         "street",
         "  String should have at least 1 character [type=string_too_short, input_value='', input_type=str]",
+        "    For further information visit https://errors.pydantic.dev/2.14/v/string_too_short",
     ]
+
+
+def test_error_links_follow_pydantics_switch(monkeypatch):
+    # PYDANTIC_ERRORS_INCLUDE_URL=false leaves the links out of the text, not out of errors().
+    monkeypatch.setenv("PYDANTIC_ERRORS_INCLUDE_URL", "false")
+    with pytest.raises(ValidationError) as info:
+        Address(street="", city="x")
+    assert "errors.pydantic.dev" not in str(info.value)
+    assert info.value.errors()[0]["url"] == "https://errors.pydantic.dev/2.14/v/string_too_short"
 
 
 def test_model_type_error_for_non_dict_input():
@@ -121,25 +131,22 @@ def test_errors_is_callable_and_a_list():
     with pytest.raises(ValidationError) as info:
         Address(street="", city="x")
     e = info.value
-    assert (
-        e.errors()
-        == e.errors
-        == [
-            {
-                "type": "string_too_short",
-                "loc": ("street",),
-                "msg": "String should have at least 1 character",
-                "input": "",
-                "ctx": {"min_length": 1},
-            }
-        ]
-    )
-    assert e.errors(include_context=False, include_input=False) == [
+    line = {
+        "type": "string_too_short",
+        "loc": ("street",),
+        "msg": "String should have at least 1 character",
+        "input": "",
+        "ctx": {"min_length": 1},
+    }
+    # Called as Pydantic's errors(): with the error's documentation link; read as a list, without.
+    assert e.errors() == [{**line, "url": "https://errors.pydantic.dev/2.14/v/string_too_short"}]
+    assert e.errors(include_url=False) == e.errors == [line]
+    assert e.errors(include_context=False, include_input=False, include_url=False) == [
         {"type": "string_too_short", "loc": ("street",), "msg": "String should have at least 1 character"}
     ]
     e.errors()[0]["type"] = "changed"
     assert e.errors()[0]["type"] == "string_too_short"
-    assert '"type": "string_too_short"' in e.json()
+    assert '"type":"string_too_short"' in e.json()
 
 
 def test_none_default_survives_string_annotations_and_field_alias():

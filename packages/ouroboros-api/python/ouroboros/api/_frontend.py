@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ouroboros.api.exceptions import HTTPException
+from ouroboros.api.exceptions import HTTPException, error_dicts
 
 __all__ = ["Frontend", "answer_unrouted", "frontend_response", "make_frontend"]
 
@@ -286,7 +286,7 @@ def _read_params(params: list[dict[str, Any]], request: Any) -> list[Any]:
         try:
             values.append(TypeAdapter(entry["annotation"]).validate_python(raw))
         except ValueError as exc:
-            errors.extend({**e, "loc": (source, alias, *e.get("loc", ()))} for e in exc.errors())  # type: ignore[attr-defined]
+            errors.extend({**e, "loc": (source, alias, *e.get("loc", ()))} for e in error_dicts(exc) or ())
             values.append(None)
     if errors:
         raise RequestValidationError(errors)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api.datastructures import UploadFile
-from ouroboros.api.exceptions import RequestValidationError
+from ouroboros.api.exceptions import RequestValidationError, error_dicts
 from ouroboros.validation import AliasChoices, AliasPath, BeforeValidator, Tag, TypeAdapter
 
 __all__ = ["ModelSource", "form_union_models", "is_sequence_annotation"]
@@ -283,11 +283,11 @@ class ModelSource:
         try:
             return self._adapter.validate_python(value)
         except ValueError as exc:
-            errors = getattr(exc, "errors", None)
-            if not callable(errors):
+            errors = error_dicts(exc)
+            if errors is None:
                 raise
             located = []
-            for e in errors():
+            for e in errors:
                 loc = list(e.get("loc", ()))
                 if loc and loc[0] in renamed:
                     loc[0] = renamed[loc[0]]

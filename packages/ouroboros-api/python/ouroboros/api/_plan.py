@@ -34,7 +34,7 @@ from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import BackgroundTasks
 from ouroboros.api.concurrency import DependencyConcurrency, ThreadedContext
 from ouroboros.api.datastructures import UploadFile
-from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError
+from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError, error_dicts
 from ouroboros.api.params import Body, Cookie, Depends, File, Form, Header, Param, Path, Query, _pattern_text
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import Response
@@ -163,10 +163,10 @@ def _has_stdlib_dataclass(tp: Any, depth: int = 0) -> bool:
 def response_error(exc: BaseException, value: Any, endpoint_ctx: dict[str, Any] | None = None) -> BaseException:
     """A return value the ``response_model`` refuses: FastAPI's
     ``ResponseValidationError`` (answered with 500), errors under ``response``."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
+    errors = error_dicts(exc)
+    if errors is None:
         return exc
-    located = [{**e, "loc": ("response", *e.get("loc", ()))} for e in errors()]
+    located = [{**e, "loc": ("response", *e.get("loc", ()))} for e in errors]
     return ResponseValidationError(located, body=value, endpoint_ctx=endpoint_ctx)
 
 
@@ -885,10 +885,10 @@ def _default_maker(entry: dict[str, Any], factory: Callable[[], Any] | None, def
         try:
             return adapter[0].validate_python(value)
         except ValueError as exc:
-            errors = getattr(exc, "errors", None)
-            if not callable(errors):
+            errors = error_dicts(exc)
+            if errors is None:
                 raise
-            raise RequestValidationError([{**e, "loc": (*entry["_loc"], *e["loc"])} for e in errors()]) from None
+            raise RequestValidationError([{**e, "loc": (*entry["_loc"], *e["loc"])} for e in errors]) from None
 
     return make
 

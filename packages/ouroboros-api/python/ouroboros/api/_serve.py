@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ouroboros.api import _plan
 from ouroboros.api._encoding import ForeignResponse, _foreign_response
 from ouroboros.api._threads import SyncPool, run_sync
-from ouroboros.api.exceptions import HTTPException, RequestValidationError
+from ouroboros.api.exceptions import HTTPException, RequestValidationError, error_dicts
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
@@ -256,10 +256,10 @@ def body_error(failures: list[tuple[BaseException, tuple[Any, ...]]]) -> BaseExc
     location) as the request's one 422 error."""
     out: list[dict[str, Any]] = []
     for exc, loc in failures:
-        errors = getattr(exc, "errors", None)
-        if not callable(errors):
+        errors = error_dicts(exc)
+        if errors is None:
             return exc
-        out.extend(_located(errors(), loc))
+        out.extend(_located(errors, loc))
     # FastAPI's order: path, query, header and cookie parameters, then the body.
     out.sort(key=lambda e: _SOURCE_ORDER.get(e["loc"][0] if e.get("loc") else "body", 4))
     return RequestValidationError(out)

@@ -120,6 +120,19 @@ class ValidationException(OuroborosError, ValueError):
         return list(self._errors)
 
 
+def error_dicts(exc: BaseException) -> list[dict[str, Any]] | None:
+    """The error dicts of a validation error (ours, Pydantic's or the api's
+    own), without Pydantic's documentation ``url`` (FastAPI leaves it out of
+    its answers), or None for an exception that has none."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return None
+    try:
+        return list(errors(include_url=False))
+    except TypeError:  # an errors() without options
+        return list(errors())
+
+
 class RequestValidationError(ValidationException):
     """The request did not match the route's parameters (answered with 422)."""
 

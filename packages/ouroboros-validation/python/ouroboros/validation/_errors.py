@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from ouroboros.core import OuroborosError
@@ -91,13 +92,23 @@ class ValidationError(OuroborosError, ValueError):
         """How many failures were found."""
         return len(self.args[1])
 
-    def json(self, *, indent: int | None = None, include_input: bool = True, include_context: bool = True) -> str:
-        """``errors()`` as JSON; inputs that are not JSON types are written as strings."""
-        errors = self.errors(include_input=include_input, include_context=include_context)
-        return json.dumps(errors, indent=indent, default=str)
+    def json(
+        self,
+        *,
+        indent: int | None = None,
+        include_url: bool = True,
+        include_input: bool = True,
+        include_context: bool = True,
+    ) -> str:
+        """``errors()`` as JSON (compact unless ``indent``); inputs that are not JSON
+        types are written as strings."""
+        errors = self.errors(include_url=include_url, include_input=include_input, include_context=include_context)
+        separators = (",", ":") if indent is None else None
+        return json.dumps(errors, indent=indent, default=str, separators=separators, ensure_ascii=False)
 
     def _render(self) -> str:
         errors = self._line_errors()
+        urls = _urls_in_text()
         count = len(errors)
         lines = [f"{count} validation error{'' if count == 1 else 's'} for {self.title}"]
         for err in errors:
@@ -108,6 +119,9 @@ class ValidationError(OuroborosError, ValueError):
             if "input" in err and not self._hide_input:
                 detail += f", input_value={_input_repr(err['input'])}, input_type={type(err['input']).__name__}"
             lines.append(f"  {err['msg']} {detail}]")
+            url = err.get("url") or _error_url(err["type"])
+            if url is not None and urls:
+                lines.append(f"    For further information visit {url}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -120,11 +134,40 @@ class ValidationError(OuroborosError, ValueError):
         return (type(self), (self.title, self._line_errors(), *self.args[2:]))
 
 
+_KNOWN_TYPES: frozenset[str] | None = None
+
+
+def _error_url(error_type: Any) -> str | None:
+    """The documentation page of one of pydantic-core's error types (a custom
+    type has none), as Pydantic's ``errors()`` gives it."""
+    global _KNOWN_TYPES
+    if _KNOWN_TYPES is None:
+        import typing
+
+        from ouroboros.validation.core.core_schema import ErrorType
+        from ouroboros.validation.version import version_short
+
+        _KNOWN_TYPES = frozenset(typing.get_args(ErrorType))
+        _error_url.base = f"https://errors.pydantic.dev/{version_short()}/v/"  # type: ignore[attr-defined]
+    if error_type not in _KNOWN_TYPES:
+        return None
+    return _error_url.base + error_type  # type: ignore[attr-defined, no-any-return]
+
+
+def _urls_in_text() -> bool:
+    """Whether ``str(ValidationError)`` names each error's page: Pydantic's
+    ``PYDANTIC_ERRORS_INCLUDE_URL`` (default on)."""
+    value = os.environ.get("PYDANTIC_ERRORS_INCLUDE_URL")
+    if value is None:
+        return os.environ.get("PYDANTIC_ERRORS_OMIT_URL") is None
+    return value.strip().lower() in ("1", "true")
+
+
 class _ErrorList(list):  # type: ignore[type-arg]
     """A list of error dicts that can also be called like ``errors()``."""
 
     def __call__(
-        self, *, include_url: bool = False, include_context: bool = True, include_input: bool = True
+        self, *, include_url: bool = True, include_context: bool = True, include_input: bool = True
     ) -> list[dict[str, Any]]:
         out = []
         for err in self:
@@ -133,6 +176,12 @@ class _ErrorList(list):  # type: ignore[type-arg]
                 item.pop("ctx", None)
             if not include_input:
                 item.pop("input", None)
+            if not include_url:
+                item.pop("url", None)
+            elif "url" not in item:
+                url = _error_url(item.get("type"))
+                if url is not None:
+                    item["url"] = url
             out.append(item)
         return out
 

@@ -6,7 +6,10 @@ from typing import Any
 
 from ouroboros.validation._config import ConfigDict
 
-__all__ = ["ConfigWrapper", "config_defaults"]
+__all__ = ["ConfigWrapper", "config_defaults", "config_keys"]
+
+# Every key a model config can hold (pydantic-settings reads it to tell its own keys apart).
+config_keys: set[str] = set(ConfigDict.__annotations__)
 
 config_defaults: ConfigDict = ConfigDict(
     title=None,  # type: ignore[typeddict-item]

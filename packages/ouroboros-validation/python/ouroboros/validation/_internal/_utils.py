@@ -16,6 +16,7 @@ __all__ = [
     "ValueItems",
     "all_identical",
     "deep_update",
+    "is_model_class",
     "lenient_issubclass",
     "smart_deepcopy",
     "unique_list",
@@ -61,6 +62,13 @@ def lenient_issubclass(cls: Any, class_or_tuple: Any) -> bool:
         if isinstance(cls, types.GenericAlias):
             return False
         raise
+
+
+def is_model_class(cls: Any) -> bool:
+    """Whether ``cls`` is a model class: a ``BaseModel`` subclass, not ``BaseModel`` itself."""
+    from ouroboros.validation import BaseModel
+
+    return cls is not BaseModel and lenient_issubclass(cls, BaseModel)
 
 
 def deep_update(mapping: dict[KeyType, Any], *updating_mappings: dict[KeyType, Any]) -> dict[KeyType, Any]:
