@@ -8,8 +8,11 @@ dependencies (the package's `test` extra).
 """
 
 import datetime
+import decimal
 import enum
+import ipaddress
 import json
+import re
 import types
 import uuid
 from typing import Annotated, Any, Literal
@@ -248,6 +251,27 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
     async def no_model() -> Out:
         return {"name": "a", "total": 1, "extra": True}  # type: ignore[return-value]
 
+    class Image(pv.BaseModel):
+        url: pv.HttpUrl
+        secret: pv.SecretStr
+        name: str = pv.Field(alias="imageName")
+
+    @app.put("/nested-urls/{item_id}")
+    async def nested_urls(item_id: int, image: Image):
+        # No response_model: the model inside the dict is written in JSON mode, by alias.
+        return {"item_id": item_id, "image": image, "also": [image.url]}
+
+    @app.get("/plain-values")
+    async def plain_values():
+        return {
+            "whole": decimal.Decimal("10"),
+            "part": decimal.Decimal("2.50"),
+            "ip": ipaddress.ip_address("10.0.0.1"),
+            "net": ipaddress.ip_network("10.0.0.0/24"),
+            "pattern": re.compile("^a+$"),
+            "url": pv.AnyUrl("https://example.com/a b"),
+        }
+
     return app
 
 
@@ -305,6 +329,12 @@ REQUESTS: list[Any] = [
     ("POST", "/mixed", {"json": {"item": {"name": "a", "price": 1}, "qty": "2"}}),
     ("POST", "/mixed", {"json": {"item": {"name": "a", "price": 1}, "qty": 0, "note": "long"}}),
     ("GET", "/out", {}),
+    (
+        "PUT",
+        "/nested-urls/7",
+        {"json": {"url": "http://example.com/image.png", "secret": "s3", "imageName": "photo"}},
+    ),
+    ("GET", "/plain-values", {}),
     ("GET", "/public", {}),
     ("GET", "/public-annotated", {}),
     ("GET", "/public-names", {}),

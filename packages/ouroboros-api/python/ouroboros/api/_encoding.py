@@ -6,9 +6,30 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import ipaddress
+import re
 import uuid
 from pathlib import PurePath
 from typing import Any
+
+from ouroboros.validation import SecretBytes, SecretStr
+from ouroboros.validation.core import MultiHostUrl, Url
+
+# Written as their text, as FastAPI's jsonable_encoder does (a secret as its mask).
+_AS_TEXT = (
+    uuid.UUID,
+    PurePath,
+    Url,
+    MultiHostUrl,
+    SecretStr,
+    SecretBytes,
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+)
 
 
 def to_plain(obj: Any) -> Any:
@@ -23,14 +44,21 @@ def to_plain(obj: Any) -> Any:
         return obj.isoformat()
     if isinstance(obj, datetime.timedelta):
         return obj.total_seconds()
-    if isinstance(obj, (uuid.UUID, decimal.Decimal, PurePath)):
-        return str(obj) if not isinstance(obj, decimal.Decimal) else float(obj)
+    if isinstance(obj, decimal.Decimal):
+        # FastAPI's rule: a whole number stays an int, anything else a float.
+        exponent = obj.as_tuple().exponent
+        return int(obj) if isinstance(exponent, int) and exponent >= 0 else float(obj)
+    if isinstance(obj, _AS_TEXT):
+        return str(obj)
+    if isinstance(obj, re.Pattern):
+        return obj.pattern
     if isinstance(obj, (bytes, bytearray)):
         return obj.decode("utf-8", errors="replace")
     dump = getattr(obj, "model_dump", None)
     if callable(dump):
-        # Without a response_model FastAPI writes models by alias.
-        return dump(by_alias=True)
+        # Without a response_model FastAPI writes models by alias, in JSON mode
+        # (URLs, secrets and dates as text).
+        return dump(mode="json", by_alias=True)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
     if _foreign_response(obj):
