@@ -516,6 +516,8 @@ impl Seen {
     #[inline]
     pub fn all(&self, n: usize) -> bool {
         match self {
+            // Only bits below `n` are set: all given is exactly the low `n` bits
+            // (one compare, where counting them is a software popcount here).
             Self::Bits(b) => match u32::try_from(n) {
                 Ok(128) => *b == u128::MAX,
                 Ok(bits) if bits < 128 => *b == (1u128 << bits) - 1,
@@ -555,6 +557,19 @@ impl ModelValidator {
 
     #[inline(never)]
     fn field_index_key_after(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
+        if !self.multi_key && self.fields.len() <= 16 {
+            // One key per field (its `key0`): the first field it names, as
+            // `field_index_key` finds it, without the lookup lists.
+            return self
+                .fields
+                .iter()
+                .position(|f| {
+                    f.key0.as_deref().is_some_and(|k0| {
+                        super::string_cache::bytes_eq(k0.as_bytes(), key.as_bytes())
+                    })
+                })
+                .map(|i| (i, 0));
+        }
         if let Some(f) = self.fields.get(hint) {
             if let Some(j) = f
                 .lookup
