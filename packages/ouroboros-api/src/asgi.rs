@@ -233,6 +233,7 @@ pub fn asgi_dispatch<'py>(
             &map,
             &body,
             form.as_ref().and_then(|f| f.as_ref().ok()),
+            None,
         ),
     };
     // Refused parameters of a route with dependencies: the dependencies

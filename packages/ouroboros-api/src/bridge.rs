@@ -293,6 +293,24 @@ fn call_with<'py>(
     }
 }
 
+/// An error of a coroutine function's plain twin as the coroutine reports
+/// it: a `StopIteration` escaping a coroutine becomes a `RuntimeError`
+/// caused by it (CPython's `gen_send_ex2`); anything else is kept.
+fn as_coroutine_error(py: Python<'_>, e: PyErr) -> PyErr {
+    if !e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) {
+        return e;
+    }
+    let err = pyo3::exceptions::PyRuntimeError::new_err("coroutine raised StopIteration");
+    let cause = e.into_value(py);
+    let value = err.value(py);
+    // SAFETY: both are live exception instances; SetContext steals a reference.
+    unsafe {
+        ffi::PyException_SetContext(value.as_ptr(), cause.clone_ref(py).into_ptr());
+    }
+    err.set_cause(py, Some(PyErr::from_value(cause.into_bound(py).into_any())));
+    err
+}
+
 /// Read `raw_headers` (a list of `(bytes, bytes)`) from a Python response.
 fn headers_of(resp: &Bound<'_, PyAny>) -> PyResult<Vec<(HeaderName, HeaderValue)>> {
     let mut out = Vec::new();
@@ -649,7 +667,13 @@ impl Server {
                 request.as_ref(),
                 job.reply,
             ),
-            Err(e) => Self::fail(slf, &e, request.as_ref(), job.reply, false),
+            Err(e) if route.is_async => Self::fail(slf, &e, request.as_ref(), job.reply, false),
+            // A plain invoke is the twin of an `async def` (`_plan.sync_twin`):
+            // its errors read as the coroutine's would.
+            Err(e) => {
+                let e = as_coroutine_error(py, e);
+                Self::fail(slf, &e, request.as_ref(), job.reply, false);
+            }
         }
     }
 

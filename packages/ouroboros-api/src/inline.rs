@@ -224,8 +224,13 @@ impl Inline {
         };
         let before = (scheduled.len(), first_timer(scheduled));
         let context = self.context.bind(py);
-        let set_running_loop = self.set_running_loop.bind(py);
-        set_running_loop.call1((event_loop,))?;
+        // The loop stays this thread's running loop between batches (no
+        // Python runs here outside them): set once, not twice per batch
+        // (each call allocates a holder and writes the thread-state dict).
+        if RUNNING_LOOP.get() != event_loop.as_ptr() as usize {
+            self.set_running_loop.bind(py).call1((event_loop,))?;
+            RUNNING_LOOP.set(event_loop.as_ptr() as usize);
+        }
         // SAFETY: a live Context object and the GIL held; only this thread
         // runs Python against the loop now (the gate), so the context is not
         // entered anywhere else.
@@ -245,14 +250,14 @@ impl Inline {
             None
         };
         // The replies are sent whatever happens from here on.
-        let after = set_running_loop.call1((py.None(),)).and_then(|_| {
+        let after = (|| {
             let left_work = self.ready.bind(py).len()? > 0
                 || (scheduled.len(), first_timer(scheduled)) != before;
             if left_work {
                 self.wake_loop.bind(py).call0()?;
             }
-            Ok(())
-        });
+            Ok::<(), PyErr>(())
+        })();
         if let Err(e) = after {
             e.write_unraisable(py, None);
         }
@@ -263,6 +268,10 @@ impl Inline {
 thread_local! {
     /// This thread holds one `PyGILState_Ensure` it never released.
     static KEPT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The loop last made this thread's running loop by a batch (its
+    /// address; 0: none). The running-loop record holds a reference to it,
+    /// so the address cannot be reused while it is set.
+    static RUNNING_LOOP: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Give this thread a Python thread state that outlives each batch: without
@@ -287,7 +296,17 @@ fn keep_thread_state() {
 fn drop_thread_state() {
     KEPT.with(|kept| {
         if kept.replace(false) {
-            Python::attach(|_| {
+            Python::attach(|py| {
+                if RUNNING_LOOP.replace(0) != 0 {
+                    // The batches' running loop, cleared before the state goes.
+                    let cleared = py
+                        .import("asyncio.events")
+                        .and_then(|m| m.getattr("_set_running_loop"))
+                        .and_then(|set| set.call1((py.None(),)));
+                    if let Err(e) = cleared {
+                        e.write_unraisable(py, None);
+                    }
+                }
                 // SAFETY: undoes the count `keep_thread_state` took; LOCKED
                 // keeps the GIL, which `attach` releases as it deletes the
                 // state (its own count is the last).

@@ -306,7 +306,11 @@ pub fn extract(
     headers: &HeaderMap,
     body: &Bytes,
     form: Option<&multipart::FormParts>,
+    known_json: Option<bool>,
 ) -> Result<Vec<ArgValue>, (Vec<FieldError>, Vec<ArgValue>)> {
+    // Whether the body is declared JSON: the caller's answer, else read once when asked.
+    let json_ct = known_json.map_or_else(std::cell::OnceCell::new, std::cell::OnceCell::from);
+    let body_is_json = || *json_ct.get_or_init(|| is_json(headers, plan.lax_content_type));
     let mut out = Vec::with_capacity(plan.params.len());
     let mut errors = Vec::new();
     let query_pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = match query {
@@ -327,7 +331,7 @@ pub fn extract(
     let mut json_body: Option<Value> = None;
     // FastAPI ignores a body that is not declared JSON: JSON parameters are
     // then reported missing.
-    if needs_json && !body.is_empty() && is_json(headers, plan.lax_content_type) {
+    if needs_json && !body.is_empty() && body_is_json() {
         match serde_json::from_slice::<Value>(body) {
             Ok(v) => json_body = Some(v),
             Err(e) => return Err((vec![json_invalid(&e)], Vec::new())),
@@ -382,9 +386,8 @@ pub fn extract(
                 path_params,
                 multipart,
                 body,
-                headers,
                 json_body.as_ref(),
-                plan.lax_content_type,
+                &body_is_json,
             )
             .map_err(|e| vec![e]),
         };
@@ -469,9 +472,8 @@ fn single_value(
     path_params: &impl PathParams,
     multipart: Option<&multipart::FormParts>,
     body: &Bytes,
-    headers: &HeaderMap,
     json_body: Option<&Value>,
-    lax_content_type: bool,
+    body_is_json: &impl Fn() -> bool,
 ) -> Result<ArgValue, FieldError> {
     match spec.source {
         Source::Path => match path_params.lookup(&spec.alias) {
@@ -514,7 +516,7 @@ fn single_value(
         Source::Body if spec.raw_json => {
             if body.is_empty() {
                 params::absent(spec)
-            } else if !is_json(headers, lax_content_type) {
+            } else if !body_is_json() {
                 if spec.raw_body {
                     Ok(ArgValue::Bytes(body.clone()))
                 } else {

@@ -504,6 +504,8 @@ async fn route_request(
             headers,
             &body,
             form.as_ref().and_then(|f| f.as_ref().ok()),
+            // A deferred body was found to be JSON by `defers_body`.
+            deferred.map(|_| true),
         ),
     };
     // Refused parameters: the body is read first, as it is without the

@@ -140,6 +140,7 @@ pub async fn upgrade(
         req.headers(),
         &Bytes::new(),
         None,
+        None,
     )
     .map_err(|(errors, _)| errors);
     let args = match args {

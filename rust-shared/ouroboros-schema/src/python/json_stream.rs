@@ -23,7 +23,11 @@ use crate::json_cursor::JsonCursor;
 pub type StreamResult<T> = Result<ValResult<T>, JiterError>;
 
 /// Validate the next JSON value with `v`.
-#[allow(clippy::too_many_lines)] // one dispatch over validator and token kinds, kept whole
+///
+/// The usual leaf, a string for a `str` without constraints, is read here,
+/// inlined into the object and array loops; every other case goes to
+/// [`value_rest`], whose frame (the array buffer, error lists) it skips.
+#[inline]
 pub fn value<'py>(
     py: Python<'py>,
     v: &Validator,
@@ -31,6 +35,25 @@ pub fn value<'py>(
     st: &mut State<'_, 'py>,
 ) -> StreamResult<Bound<'py, PyAny>> {
     let peek = jiter.peek()?;
+    if let (Validator::Str { c, .. }, Peek::String) = (v, peek) {
+        if c.is_empty() {
+            let s = jiter.known_str()?;
+            return Ok(Ok(string_cache::py_str(py, &s).into_any()));
+        }
+    }
+    value_rest(py, v, peek, jiter, st)
+}
+
+/// [`value`] for every case but the plain string.
+#[inline(never)]
+#[allow(clippy::too_many_lines)] // one dispatch over validator and token kinds, kept whole
+fn value_rest<'py>(
+    py: Python<'py>,
+    v: &Validator,
+    peek: Peek,
+    jiter: &mut JsonCursor<'_>,
+    st: &mut State<'_, 'py>,
+) -> StreamResult<Bound<'py, PyAny>> {
     match (v, peek) {
         (Validator::Model(i), Peek::Object) => {
             let defs = st.defs;
@@ -116,9 +139,9 @@ pub fn value<'py>(
                 }
             }
         }
-        (Validator::Nullable(inner), p) if p != Peek::Null => value(py, inner, jiter, st),
+        (Validator::Nullable(inner), p) if p != Peek::Null => value_rest(py, inner, p, jiter, st),
         // JSON holds no sentinel: the inner type's.
-        (Validator::Passthrough(p), _) => value(py, &p.1, jiter, st),
+        (Validator::Passthrough(p), peek) => value_rest(py, &p.1, peek, jiter, st),
         // The two most common leaves, read straight from the tokenizer.
         (Validator::Str { c, .. }, Peek::String) => {
             let s = jiter.known_str()?;

@@ -406,14 +406,11 @@ impl Seen {
     #[must_use]
     #[inline]
     pub fn all(&self, n: usize) -> bool {
-        self.count() == n
-    }
-
-    #[inline]
-    fn count(&self) -> usize {
         match self {
-            Self::Bits(b) => b.count_ones() as usize,
-            Self::Many(v) => v.iter().filter(|s| **s).count(),
+            // Only bits below `n` are set: all given is exactly the low `n` bits
+            // (one compare, where counting them is a software popcount here).
+            Self::Bits(b) => *b == u128::MAX.checked_shr(128 - n.min(128) as u32).unwrap_or(0),
+            Self::Many(v) => v.iter().filter(|s| **s).count() == n,
         }
     }
 }
@@ -447,6 +444,19 @@ impl ModelValidator {
 
     #[inline(never)]
     fn field_index_key_after(&self, key: &str, hint: usize) -> Option<(usize, usize)> {
+        if !self.multi_key && self.fields.len() <= 16 {
+            // One key per field (its `key0`): the first field it names, as
+            // `field_index_key` finds it, without the lookup lists.
+            return self
+                .fields
+                .iter()
+                .position(|f| {
+                    f.key0.as_deref().is_some_and(|k0| {
+                        super::string_cache::bytes_eq(k0.as_bytes(), key.as_bytes())
+                    })
+                })
+                .map(|i| (i, 0));
+        }
         if let Some(f) = self.fields.get(hint) {
             if let Some(j) = f
                 .lookup
@@ -589,7 +599,7 @@ impl ModelValidator {
     /// (`BaseModel._ouroboros_fields_set`), so users still see a mutable set.
     #[inline]
     pub fn fields_set<'py>(&self, py: Python<'py>, set: &Seen) -> PyResult<Bound<'py, PyAny>> {
-        if set.count() == self.fields.len() {
+        if set.all(self.fields.len()) {
             return Ok(self.all_names.bind(py).clone().into_any());
         }
         self.fields_set_partial(py, set)

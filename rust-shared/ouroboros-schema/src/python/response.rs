@@ -82,8 +82,14 @@ pub fn dict_to_json<'py>(
         let (mut next, mut k, mut v) = (pos, std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `input` is a live dict and the GIL is held; the borrowed
         // value is owned (`from_borrowed_ptr`) before any Python code runs.
-        let more =
+        let mut more =
             unsafe { ffi::PyDict_Next(input.as_ptr(), &raw mut next, &raw mut k, &raw mut v) };
+        if more != 0 && k != first.as_ptr() {
+            // One key the model does not read (a handler's dict often holds
+            // a few more than the response model): the entry after it.
+            more =
+                unsafe { ffi::PyDict_Next(input.as_ptr(), &raw mut next, &raw mut k, &raw mut v) };
+        }
         let found = if more != 0 && k == first.as_ptr() {
             pos = next;
             (unsafe { Bound::from_borrowed_ptr(py, v) }, first_str)

@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import copy
 import dataclasses
+import dis
 import functools
 import inspect
 import json
@@ -1344,6 +1345,92 @@ def build_invoke(
     return invoke, True
 
 
+# What an `async def` body holds once it can suspend (or is a generator):
+# such a body keeps its coroutine.
+_SUSPENDING_OPS = frozenset(
+    dis.opmap[name]
+    for name in (
+        "GET_AWAITABLE",
+        "SEND",
+        "YIELD_VALUE",
+        "GET_AITER",
+        "GET_ANEXT",
+        "BEFORE_ASYNC_WITH",
+        "END_ASYNC_FOR",
+        "ASYNC_GEN_WRAP",
+        "RETURN_GENERATOR",
+    )
+    if name in dis.opmap
+)
+# The opcodes a function's first instructions may hold before its body starts.
+_PROLOGUE_OPS = frozenset(dis.opmap[name] for name in ("MAKE_CELL", "COPY_FREE_VARS") if name in dis.opmap)
+
+
+def sync_twin(fn: Any) -> Callable[..., Any] | None:
+    """A plain function running the body of ``fn``, an ``async def`` that
+    never awaits (most handlers and dependencies), or None.
+
+    Calling such a coroutine function only makes a coroutine object whose one
+    ``send`` runs the body to its ``return``: the server calls the twin
+    instead and takes its value, without the coroutine (its creation, the
+    send, its teardown). The twin is ``fn``'s own code object with the two
+    instructions that make the coroutine (CPython 3.11's ``RETURN_GENERATOR``,
+    ``POP_TOP``) turned into ``NOP``s and without the coroutine flag: the same
+    globals, closure, defaults, names and line numbers, so tracebacks and
+    tracing read the same. A body that can suspend (``await``, ``async for``,
+    ``async with``) keeps its coroutine, as does anything but a plain
+    function on CPython 3.11 (the bytecode layout this relies on).
+    A compiled route invoke (`_compile_plain`) carries its own twin.
+    """
+    twin = getattr(fn, "_ouroboros_sync_twin", None)
+    if twin is not None:
+        return twin  # type: ignore[no-any-return]
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11) or type(fn) is not types.FunctionType:
+        return None
+    code = fn.__code__
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE) or not (
+        code.co_flags & inspect.CO_COROUTINE
+    ):
+        return None
+    ops = [(ins.offset, ins.opcode) for ins in dis.get_instructions(code)]
+    start = 0
+    while start < len(ops) and ops[start][1] in _PROLOGUE_OPS:
+        start += 1
+    if (
+        start + 1 >= len(ops)
+        or ops[start][1] != dis.opmap["RETURN_GENERATOR"]
+        or ops[start + 1][1] != dis.opmap["POP_TOP"]
+        or any(op in _SUSPENDING_OPS for _, op in ops[start + 1 :])
+    ):
+        return None
+    raw = bytearray(code.co_code)
+    for offset, _ in ops[start : start + 2]:
+        raw[offset : offset + 2] = bytes((dis.opmap["NOP"], 0))
+    twin = types.FunctionType(
+        code.replace(co_code=bytes(raw), co_flags=code.co_flags & ~inspect.CO_COROUTINE),
+        fn.__globals__,
+        fn.__name__,
+        fn.__defaults__,
+        fn.__closure__,
+    )
+    twin.__kwdefaults__ = fn.__kwdefaults__
+    twin.__qualname__ = fn.__qualname__
+    twin.__module__ = fn.__module__
+    return twin
+
+
+def call_route(compiled: dict[str, Any], args: Sequence[Any]) -> Any:
+    """Call a compiled route's invoke: the coroutine of an async one, the
+    value of a plain twin (`sync_twin`), whose ``StopIteration`` reads as
+    its coroutine's (a ``RuntimeError`` caused by it, as CPython raises it)."""
+    if compiled["is_async"]:
+        return compiled["invoke"](*args)
+    try:
+        return compiled["invoke"](*args)
+    except StopIteration as exc:
+        raise RuntimeError("coroutine raised StopIteration") from exc
+
+
 _SOURCE_ORDER = {"path": 0, "query": 1, "header": 2, "cookie": 3}
 
 
@@ -1544,8 +1631,18 @@ def _compile_plain(root: Dependant, pre: list[Dependant], arity: int) -> Callabl
         return None
     params = ", ".join([*(f"v{i}" for i in range(arity)), "*_rest"])
     source = f"async def invoke({params}):\n" + "\n".join(lines) + "\n"
-    exec(compile(source, f"<ouroboros.api route {getattr(root.call, '__qualname__', root.call)!r}>", "exec"), namespace)
-    return namespace["invoke"]
+    filename = f"<ouroboros.api route {getattr(root.call, '__qualname__', root.call)!r}>"
+    exec(compile(source, filename, "exec"), namespace)
+    invoke = namespace["invoke"]
+    # Every call a plain function (each one an `async def` that never
+    # awaits, see `sync_twin`): the same tree, written without `await`, over
+    # their twins, is the invoke's own twin.
+    twins = {name: sync_twin(call) for name, call in namespace.items() if name.startswith("_c")}
+    if all(twins.values()):
+        sync_source = source.replace("async def invoke", "def invoke", 1).replace("await ", "")
+        exec(compile(sync_source, filename, "exec"), twins)
+        invoke._ouroboros_sync_twin = twins["invoke"]
+    return invoke  # type: ignore[no-any-return]
 
 
 class _NotPlain(Exception):

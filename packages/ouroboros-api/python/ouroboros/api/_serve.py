@@ -10,6 +10,7 @@ import types
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ouroboros.api import _plan
 from ouroboros.api._encoding import ForeignResponse, _foreign_response
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.exceptions import HTTPException, RequestValidationError, error_dicts
@@ -443,7 +444,7 @@ def make_request_dispatch(server: Any, routes: list[dict[str, Any]]) -> Callable
             return _raw_response(status, headers, payload)
         _, index, args = decision
         compiled = routes[index]
-        result = compiled["invoke"](*args)
+        result = _plan.call_route(compiled, args)
         if compiled["is_async"] or inspect.isawaitable(result):
             result = await result
         rendered = _api.asgi_render(server, index, result)

@@ -349,6 +349,7 @@ class App(APIRouter):
         invoke, is_async = _plan.build_invoke(
             root, pre, builder, request_index, render, self.thread_pool, stream=stream
         )
+        built = invoke
         # Refused parameters still let the valid dependencies run first (not
         # for WebSockets, nor behind Python middleware, which sees the 422).
         deps_first = (
@@ -371,6 +372,12 @@ class App(APIRouter):
             from ouroboros.api.middleware import wrap_with_middleware
 
             invoke = wrap_with_middleware(invoke, self._python_middleware, request_index, body_of, status)
+        # An `async def` that never awaits, called as it is (nothing but the
+        # test client's context wraps it): the server calls its plain twin,
+        # with no coroutine.
+        twin = _plan.sync_twin(invoke) if is_async and invoke is built else None
+        if twin is not None:
+            invoke, is_async = twin, False
         if self._client_context is not None and not inner:
             from ouroboros.api._test_context import in_client_context
 

@@ -239,7 +239,7 @@ class ASGIAdapter:
                 await _send_too_large(send)
                 return
             compiled = self.routes[route]
-            result = compiled["invoke"](*args)
+            result = _plan.call_route(compiled, args)
             if compiled["is_async"] or inspect.isawaitable(result):
                 result = await result
         except Exception as exc:  # every error becomes a response, as in the server
