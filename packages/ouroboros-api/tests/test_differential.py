@@ -261,6 +261,11 @@ def build(fw: types.ModuleType, pv: types.ModuleType) -> Any:
         # No response_model: the model inside the dict is written in JSON mode, by alias.
         return {"item_id": item_id, "image": image, "also": [image.url]}
 
+    @app.get("/any-annotated")
+    async def any_annotated() -> Any:
+        # response_model Any: a model inside is written by alias too.
+        return {"images": [Image(url="http://example.com/i.png", secret="s", imageName="photo")]}
+
     @app.get("/plain-values")
     async def plain_values():
         return {
@@ -335,6 +340,7 @@ REQUESTS: list[Any] = [
         {"json": {"url": "http://example.com/image.png", "secret": "s3", "imageName": "photo"}},
     ),
     ("GET", "/plain-values", {}),
+    ("GET", "/any-annotated", {}),
     ("GET", "/public", {}),
     ("GET", "/public-annotated", {}),
     ("GET", "/public-names", {}),

@@ -760,6 +760,31 @@ impl Serializer<'_> {
         None
     }
 
+    /// `model_dump` of a model compiled elsewhere (in a field typed `Any`, a dict's
+    /// value...), asked with this dump's options as Pydantic passes them on:
+    /// `by_alias` and the exclusions reach nested models of any type.
+    fn foreign_dump<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        mode: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = value.py();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(pyo3::intern!(py, "mode"), mode)?;
+        let o = self.opts;
+        for (set, name) in [
+            (o.by_alias, pyo3::intern!(py, "by_alias")),
+            (o.exclude_unset, pyo3::intern!(py, "exclude_unset")),
+            (o.exclude_defaults, pyo3::intern!(py, "exclude_defaults")),
+            (o.exclude_none, pyo3::intern!(py, "exclude_none")),
+        ] {
+            if set {
+                kwargs.set_item(name, true)?;
+            }
+        }
+        value.call_method(pyo3::intern!(py, "model_dump"), (), Some(&kwargs))
+    }
+
     /// A value whose class says how it is dumped (validated dataclasses: their field and
     /// model serializers, exclusions): `__ouroboros_dump__(value, mode, by_alias,
     /// exclude_unset, exclude_defaults, exclude_none, serialize_as_any)` returns its data.
@@ -1060,9 +1085,7 @@ impl Serializer<'_> {
                 return self.model_to_python(value, &self.sers[i], include, exclude, depth);
             }
             // A model compiled elsewhere: ask it.
-            let kwargs = PyDict::new(py);
-            kwargs.set_item("mode", self.mode_str())?;
-            return value.call_method("model_dump", (), Some(&kwargs));
+            return self.foreign_dump(value, self.mode_str());
         }
         if let Some(d) = self.dump_hook(value)? {
             return self.to_python(&d, include, exclude, depth + 1);
@@ -1482,9 +1505,7 @@ impl Serializer<'_> {
             if let Some(i) = self.ancestor_index(value, depth) {
                 return self.model_to_json(value, &self.sers[i], include, exclude, out, depth);
             }
-            let kwargs = PyDict::new(py);
-            kwargs.set_item("mode", "json")?;
-            let dumped = value.call_method("model_dump", (), Some(&kwargs))?;
+            let dumped = self.foreign_dump(value, "json")?;
             return self.write_json(&dumped, &None, &None, out, depth + 1);
         }
         self.write_scalar(value, out)
