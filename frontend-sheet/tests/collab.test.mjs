@@ -245,3 +245,29 @@ test('pings: a silent peer is closed, a live client stays', async () => {
     await server.stop();
   }
 });
+
+test('a stop is not held by a peer that never reads or answers', async () => {
+  const server = await startServer();
+  const a = client(server.url, 'held');
+  const { connect } = await import('node:net');
+  const silent = connect(server.port, '127.0.0.1');
+  silent.on('error', () => {});
+  try {
+    a.cells.set('0:0', 'kept');
+    await new Promise((r) => silent.once('connect', r));
+    silent.write(
+      'GET /held HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    silent.pause(); // never reads what the server sends
+    await until(() => a.cells.get('0:0') === 'kept', 'the local edit');
+    const started = Date.now();
+    await server.stop(); // fails the test if the server is still up 20 s later
+    assert.ok(Date.now() - started < 15_000, `the stop took ${Date.now() - started} ms`);
+    assert.ok(server.proc.exitCode !== null, 'the server exited by itself');
+  } finally {
+    silent.destroy();
+    close(a);
+    await server.stop();
+  }
+});

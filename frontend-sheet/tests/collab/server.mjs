@@ -43,12 +43,23 @@ export function startServer({ store = 'memory://', args = [], port = 0 } = {}) {
           port,
           url: `ws://127.0.0.1:${port}`,
           stderr: () => stderr,
-          /** Stops the server with `signal` and waits for it to exit. */
+          /**
+           * Stops the server with `signal` and waits for it to exit; a server
+           * still running 20 s later is killed and the stop fails (a test
+           * must never wait forever on it).
+           */
           stop(signal = 'SIGTERM') {
             if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-            return new Promise((done) => {
+            return new Promise((done, fail) => {
+              const limit = setTimeout(() => {
+                proc.kill('SIGKILL');
+                fail(new Error(`sheet-collab did not exit within 20 s of ${signal}; its stderr:\n${stderr}`));
+              }, 20_000);
               proc.removeAllListeners('exit');
-              proc.on('exit', () => done());
+              proc.on('exit', () => {
+                clearTimeout(limit);
+                done();
+              });
               proc.kill(signal);
             });
           },

@@ -131,10 +131,24 @@ async fn run(mut args: Args) -> Result<(), String> {
         _ = term.recv() => {}
     }
     serving.abort();
-    server.flush().await;
-    eprintln!("sheet-collab: stopped, every document written");
-    Ok(())
+    // Writing what is queued is bounded: a room that cannot be written within
+    // the grace period, or a second signal, must not keep the process alive.
+    tokio::select! {
+        () = server.flush() => {
+            eprintln!("sheet-collab: stopped, every document written");
+            Ok(())
+        }
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => Err(format!(
+            "stopped after {}s with some room's queued updates not confirmed written",
+            SHUTDOWN_GRACE.as_secs()
+        )),
+        _ = tokio::signal::ctrl_c() => Err("stopped by a second signal before every document was written".to_owned()),
+        _ = term.recv() => Err("stopped by a second signal before every document was written".to_owned()),
+    }
 }
+
+/// How long a stop waits for the rooms' queued updates to be written.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1)) {
@@ -159,7 +173,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    let outcome = runtime.block_on(run(args));
+    // Connection tasks still running (a peer that never reads) must not hold
+    // the exit: the documents were written or the stop said which were not.
+    runtime.shutdown_background();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("sheet-collab: {message}");
