@@ -15,14 +15,8 @@ from typing import Any
 from ouroboros.validation import SecretBytes, SecretStr
 from ouroboros.validation.core import MultiHostUrl, Url
 
-# Written as their text, as FastAPI's jsonable_encoder does (a secret as its mask).
-_AS_TEXT = (
-    uuid.UUID,
-    PurePath,
-    Url,
-    MultiHostUrl,
-    SecretStr,
-    SecretBytes,
+# The ipaddress types: written as their text (shared with `encoders`).
+IP_TYPES = (
     ipaddress.IPv4Address,
     ipaddress.IPv6Address,
     ipaddress.IPv4Network,
@@ -30,6 +24,8 @@ _AS_TEXT = (
     ipaddress.IPv4Interface,
     ipaddress.IPv6Interface,
 )
+# Written as their text, as FastAPI's jsonable_encoder does (a secret as its mask).
+_AS_TEXT = (uuid.UUID, PurePath, Url, MultiHostUrl, SecretStr, SecretBytes, *IP_TYPES)
 
 
 def to_plain(obj: Any) -> Any:

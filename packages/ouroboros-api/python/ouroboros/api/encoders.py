@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-import ipaddress
 import json
 import re
 import types
@@ -17,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ouroboros.api import _api
-from ouroboros.api._encoding import to_plain
+from ouroboros.api._encoding import IP_TYPES, to_plain
 
 __all__ = ["decimal_encoder", "jsonable_encoder"]
 
@@ -152,12 +151,7 @@ _LEAVES = (
     uuid.UUID,
     bytes,
     bytearray,
-    ipaddress.IPv4Address,
-    ipaddress.IPv6Address,
-    ipaddress.IPv4Network,
-    ipaddress.IPv6Network,
-    ipaddress.IPv4Interface,
-    ipaddress.IPv6Interface,
+    *IP_TYPES,
 )
 
 
