@@ -134,24 +134,23 @@ class ValidationError(OuroborosError, ValueError):
         return (type(self), (self.title, self._line_errors(), *self.args[2:]))
 
 
-_KNOWN_TYPES: frozenset[str] | None = None
+_KNOWN_TYPES: frozenset[str] = frozenset()
+_URL_BASE = ""
 
 
 def _error_url(error_type: Any) -> str | None:
     """The documentation page of one of pydantic-core's error types (a custom
     type has none), as Pydantic's ``errors()`` gives it."""
-    global _KNOWN_TYPES
-    if _KNOWN_TYPES is None:
+    global _KNOWN_TYPES, _URL_BASE
+    if not _KNOWN_TYPES:  # read on first use: the core package imports this module
         import typing
 
         from ouroboros.validation.core.core_schema import ErrorType
         from ouroboros.validation.version import version_short
 
         _KNOWN_TYPES = frozenset(typing.get_args(ErrorType))
-        _error_url.base = f"https://errors.pydantic.dev/{version_short()}/v/"  # type: ignore[attr-defined]
-    if error_type not in _KNOWN_TYPES:
-        return None
-    return _error_url.base + error_type  # type: ignore[attr-defined, no-any-return]
+        _URL_BASE = f"https://errors.pydantic.dev/{version_short()}/v/"
+    return _URL_BASE + error_type if error_type in _KNOWN_TYPES else None
 
 
 def _urls_in_text() -> bool:
