@@ -328,7 +328,18 @@ pub fn handle(
     // The usual request is `route_request`'s future itself: no enclosing
     // state machine, which copied the inner future on every poll.
     if core.config.middleware.is_empty() && !core.config.access_log {
-        futures::future::Either::Left(route_request(core, req, peer))
+        // The usual request (a route found, no body to wait for, valid
+        // parameters) is queued here, before any future exists: hyper then
+        // holds only the small future that waits for the reply. Any other
+        // goes the whole way, boxed.
+        match queue_now(&core, req) {
+            Ok(rx) => futures::future::Either::Left(futures::future::Either::Left(await_reply(
+                core, rx.0, rx.1,
+            ))),
+            Err(req) => futures::future::Either::Left(futures::future::Either::Right(Box::pin(
+                route_request(core, req, peer),
+            ))),
+        }
     } else {
         // Boxed, like every rare branch below: a request's future is moved
         // whole into hyper's connection, so its size is copied per request.
@@ -438,6 +449,115 @@ async fn read_request_body(
             .map(|body| (body, None));
     }
     Ok((Bytes::new(), None))
+}
+
+/// A request queued by [`queue_now`]: its route and the reply to wait for.
+type Queued = (usize, oneshot::Receiver<Reply>);
+
+/// Queue the request's job at once when nothing before it needs to wait:
+/// the route is found, its body is either not read or left in hyper's
+/// channel for the batch (`defers_body`), and its parameters are valid.
+/// Anything else hands the request back, untouched, for [`route_request`].
+fn queue_now(core: &Arc<Core>, req: Request<Incoming>) -> Result<Queued, Request<Incoming>> {
+    if crate::websocket::is_upgrade(&req) {
+        return Err(req);
+    }
+    let (parts, incoming) = req.into_parts();
+    let Lookup::Found {
+        route,
+        params: path_params,
+    } = core.table.lookup(&parts.method, parts.uri.path())
+    else {
+        return Err(Request::from_parts(parts, incoming));
+    };
+    let plan = &core.plans[route];
+    let wants_request = plan.wants_request || core.always_request;
+    let deferred = plan
+        .json_body_arg
+        .filter(|_| defers_body(core, plan, wants_request, &parts.headers, &incoming));
+    // The body `read_request_body` would read (or parse as a form) is
+    // awaited: the whole way.
+    if deferred.is_none() && (plan.reads_body || plan.reads_form || wants_request) {
+        drop(path_params);
+        return Err(Request::from_parts(parts, incoming));
+    }
+    let body = if deferred.is_some() {
+        Bytes::from_static(b"{}")
+    } else {
+        Bytes::new()
+    };
+    let Ok(args) = extract(
+        plan,
+        &path_params,
+        parts.uri.query(),
+        &parts.headers,
+        &body,
+        None,
+        deferred.map(|_| true),
+    ) else {
+        // Refused parameters: answered the whole way (rare).
+        drop(path_params);
+        return Err(Request::from_parts(parts, incoming));
+    };
+    drop(path_params);
+    // (A route that takes the request itself went the whole way: it reads
+    // the body, and `defers_body` refuses it.)
+    let pending = deferred.map(|arg| PendingBody { incoming, arg });
+    Ok((route, push_job(core, route, args, None, None, pending)))
+}
+
+/// The handler's inputs for a route that takes the request itself.
+fn request_parts(
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+    peer: Option<SocketAddr>,
+) -> Box<RequestParts> {
+    let path = parts.uri.path();
+    Box::new(RequestParts {
+        method: parts.method.clone(),
+        path: path.to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        path_params: Vec::new(),
+        headers: parts.headers.clone(),
+        body,
+        client: peer,
+    })
+}
+
+/// Queue a route's job; the receiver gets its reply.
+fn push_job(
+    core: &Core,
+    route: usize,
+    args: Vec<crate::params::ArgValue>,
+    request: Option<Box<RequestParts>>,
+    errors: Option<Bytes>,
+    body: Option<PendingBody>,
+) -> oneshot::Receiver<Reply> {
+    let (tx, rx) = oneshot::channel();
+    core.queue.push(Msg::Job(Job {
+        route,
+        args,
+        request,
+        reply: tx,
+        ws: None,
+        errors,
+        answer: None,
+        body,
+    }));
+    rx
+}
+
+/// Wait for a queued job's reply and make it the response.
+async fn await_reply(
+    core: Arc<Core>,
+    route: usize,
+    rx: oneshot::Receiver<Reply>,
+) -> Result<Response<Body>, Infallible> {
+    Ok(match rx.await {
+        Ok(Reply::Unread(unread)) => Box::pin(read_unread(&core, route, *unread)).await,
+        Ok(reply) => reply_to_response(reply),
+        Err(_) => shutting_down(),
+    })
 }
 
 /// Route one request and produce its response.
@@ -554,35 +674,16 @@ async fn route_request(
         }
     };
     let request = wants_request.then(|| {
-        Box::new(RequestParts {
-            method: parts.method.clone(),
-            path: path.to_owned(),
-            query: parts.uri.query().unwrap_or("").to_owned(),
-            path_params: path_params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            headers: parts.headers.clone(),
-            body,
-            client: peer,
-        })
+        let mut request = request_parts(&parts, body, peer);
+        request.path_params = path_params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        request
     });
-    let (tx, rx) = oneshot::channel();
-    core.queue.push(Msg::Job(Job {
-        route,
-        args,
-        request,
-        reply: tx,
-        ws: None,
-        errors,
-        answer: None,
-        body: pending,
-    }));
-    Ok(match rx.await {
-        Ok(Reply::Unread(unread)) => Box::pin(read_unread(&core, route, *unread)).await,
-        Ok(reply) => reply_to_response(reply),
-        Err(_) => shutting_down(),
-    })
+    let rx = push_job(&core, route, args, request, errors, pending);
+    drop(parts);
+    await_reply(core, route, rx).await
 }
 
 /// The largest body left in hyper's channel for the batch to take: one

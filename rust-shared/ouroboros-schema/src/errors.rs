@@ -307,6 +307,44 @@ impl ErrorType {
         }
     }
 
+    /// The message of an error found in JSON input: Pydantic names the JSON
+    /// kinds (array, object, duration) for the types whose Python message
+    /// names a Python type; every other message is [`Self::message`]'s.
+    #[must_use]
+    pub fn message_for(&self, json: bool) -> String {
+        if json {
+            let named = match self {
+                Self::ListType
+                | Self::TupleType
+                | Self::SetType
+                | Self::FrozenSetType
+                | Self::IterableType => Some("Input should be a valid array".into()),
+                Self::DictType | Self::ModelType { .. } | Self::ModelAttributesType => {
+                    Some("Input should be an object".into())
+                }
+                Self::TimeDeltaType => Some("Input should be a valid duration".into()),
+                Self::TimeDeltaParsing { error } => {
+                    Some(format!("Input should be a valid duration, {error}"))
+                }
+                // Raised by the Python validators of these types (which do not know
+                // the input's mode): named here, where the mode is known.
+                Self::Custom { kind, .. } | Self::CustomWithContext { kind, .. } => {
+                    match kind.as_ref() {
+                        "deque_type" => Some("Input should be a valid array".into()),
+                        "dataclass_type" => Some("Input should be an object".into()),
+                        "named_tuple_type" => Some("Input should be an array or an object".into()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(m) = named {
+                return m;
+            }
+        }
+        self.message()
+    }
+
     /// The human message, as in Pydantic's `errors()[i]["msg"]`.
     #[must_use]
     #[allow(clippy::too_many_lines)] // one arm per error type, kept together

@@ -322,6 +322,10 @@ impl Compiler {
             cls: cls.clone().unbind(),
             class_name,
             all_names: all_names.unbind(),
+            field_dict: super::field_dict::FieldDict::new(
+                py,
+                &fields.iter().map(|f| f.name.bind(py)).collect::<Vec<_>>(),
+            )?,
             partial_names: std::sync::Mutex::new(None),
             fields_set_offset: super::model::member_offset(
                 cls,

@@ -353,13 +353,18 @@ fn loc_to_py<'py>(py: Python<'py>, loc: &[LocItem]) -> PyResult<Bound<'py, PyTup
 
 /// The `errors()` list of a `ValidationError`: dicts with `type`, `loc`,
 /// `msg`, `input` and (when the error has one) `ctx`.
-pub fn lines_to_py<'py>(py: Python<'py>, lines: &[LineError]) -> PyResult<Bound<'py, PyList>> {
+/// With `json`, the messages are those of errors in JSON input.
+pub fn lines_to_py<'py>(
+    py: Python<'py>,
+    lines: &[LineError],
+    json: bool,
+) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     for line in lines {
         let d = PyDict::new(py);
         d.set_item(pyo3::intern!(py, "type"), line.kind.name())?;
         d.set_item(pyo3::intern!(py, "loc"), loc_to_py(py, &line.loc)?)?;
-        d.set_item(pyo3::intern!(py, "msg"), line.kind.message())?;
+        d.set_item(pyo3::intern!(py, "msg"), line.kind.message_for(json))?;
         d.set_item(pyo3::intern!(py, "input"), line.input.bind(py))?;
         let ctx = line.kind.context();
         if !ctx.is_empty() {
@@ -409,6 +414,8 @@ mod line_errors {
     struct Object {
         ob_base: ffi::PyObject,
         lines: ManuallyDrop<Vec<LineError>>,
+        /// The lines come from JSON input (see `ErrorType::message_for`).
+        json: bool,
     }
 
     /// The static tables CPython keeps pointers to.
@@ -473,7 +480,7 @@ mod line_errors {
     }
 
     /// A new object holding `lines`.
-    pub fn new(py: Python<'_>, lines: Vec<LineError>) -> PyResult<Bound<'_, PyAny>> {
+    pub fn new(py: Python<'_>, lines: Vec<LineError>, json: bool) -> PyResult<Bound<'_, PyAny>> {
         let tp = TYPE.get_or_try_init(py, || make_type(py))?.bind(py);
         // SAFETY: a GC type of `size_of::<Object>()` bytes: the header is set
         // by `PyObject_GC_New` (which also takes a reference to the heap
@@ -484,6 +491,7 @@ mod line_errors {
                 return Err(PyErr::fetch(py));
             }
             std::ptr::addr_of_mut!((*obj).lines).write(ManuallyDrop::new(lines));
+            std::ptr::addr_of_mut!((*obj).json).write(json);
             ffi::PyObject_GC_Track(obj.cast());
             Ok(Bound::from_owned_ptr(py, obj.cast()))
         }
@@ -557,7 +565,7 @@ mod line_errors {
         unsafe {
             let py = Python::assume_attached();
             let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                lines_to_py(py, lines(obj))
+                lines_to_py(py, lines(obj), (*obj.cast::<Object>()).json)
             }));
             match made {
                 Ok(Ok(list)) => list.into_ptr(),
@@ -596,12 +604,25 @@ pub fn into_py_err_hiding(
     title: &Bound<'_, PyString>,
     hide_input: bool,
 ) -> PyErr {
+    into_py_err_in(py, err, title, hide_input, false)
+}
+
+/// [`into_py_err_hiding`]; with `json`, the errors were found in JSON input
+/// (their messages name JSON's kinds, as Pydantic's do).
+#[must_use]
+pub fn into_py_err_in(
+    py: Python<'_>,
+    err: ValError,
+    title: &Bound<'_, PyString>,
+    hide_input: bool,
+    json: bool,
+) -> PyErr {
     match err {
         ValError::Py(e) => *e,
         // The exception object is made here and handed over already
         // normalized: raising it costs no deferred construction, fetch and
         // normalization round trip when the error reaches Python.
-        ValError::Lines(lines) => match validation_error(py, lines, title, hide_input) {
+        ValError::Lines(lines) => match validation_error(py, lines, title, hide_input, json) {
             // Raised outside any `except` block (the usual case): nothing to
             // chain, the ready exception is handed over as it is.
             Ok(exc) if no_exception_handled() => PyErr::from_value(exc),
@@ -626,7 +647,7 @@ pub fn raise_val_error(
 ) {
     match err {
         ValError::Py(e) => e.restore(py),
-        ValError::Lines(lines) => match validation_error(py, lines, title, hide_input) {
+        ValError::Lines(lines) => match validation_error(py, lines, title, hide_input, false) {
             Ok(exc) => raise(&exc),
             Err(e) => e.restore(py),
         },
@@ -639,8 +660,9 @@ fn validation_error<'py>(
     lines: Vec<LineError>,
     title: &Bound<'py, PyString>,
     hide_input: bool,
+    json: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let lazy = line_errors::new(py, lines)?;
+    let lazy = line_errors::new(py, lines, json)?;
     let cls = py.get_type::<ValidationError>();
     let args = if hide_input {
         PyTuple::new(

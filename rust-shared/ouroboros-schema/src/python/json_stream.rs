@@ -14,7 +14,7 @@ use super::collections::SeqKind;
 use super::error::{Errors, LineError, ValError, ValResult};
 use super::gc_pause::{worth_pausing, GcPause};
 use super::input::{json_to_py, Inp};
-use super::model::{ExtraBehavior, ModelValidator, Seen};
+use super::model::{ExtraBehavior, FieldsDest, ModelValidator, Seen};
 use super::string_cache;
 use super::validator::{State, Validator, MAX_DEPTH};
 use crate::json_cursor::JsonCursor;
@@ -192,19 +192,93 @@ fn generic<'py>(
     Ok(v.validate(py, &Inp::Json(&parsed), st))
 }
 
-/// A JSON object validated straight into an instance of `model`.
-#[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+/// A JSON object validated straight into an instance of `model`, whose
+/// `__dict__` holds the fields in declaration order (as Pydantic's does),
+/// whatever the order of the keys.
 fn object<'py>(
     py: Python<'py>,
     model: &ModelValidator,
     jiter: &mut JsonCursor<'_>,
     st: &mut State<'_, 'py>,
 ) -> StreamResult<Bound<'py, PyAny>> {
-    let start = jiter.current_index();
-    let dict = match super::model::new_presized_dict(py, model.fields.len()) {
-        Ok(d) => d,
-        Err(e) => return Ok(Err(e.into())),
+    const ON_STACK: usize = 16;
+    let n = model.fields.len();
+    if !model.buffered {
+        // Validators may read the partly built dict (`info.data`): it is
+        // filled as the keys come.
+        let dict = match super::model::new_presized_dict(py, n) {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let saved = st.data.replace(dict.clone());
+        let r = object_into(py, model, jiter, st, &mut FieldsDest::Dict(&dict));
+        st.data = saved;
+        let (seen, extra, in_order) = match r? {
+            Ok(out) => out,
+            Err(e) => return Ok(Err(e)),
+        };
+        let dict = if in_order {
+            dict
+        } else {
+            match model.reordered(py, &dict) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(e.into())),
+            }
+        };
+        return Ok(model.build_instance(py, dict, &seen, extra));
+    }
+    if n <= ON_STACK {
+        // The usual model: a buffer on the stack; only its first `n` slots
+        // are ever filled, so only they are released.
+        let mut buf: std::mem::ManuallyDrop<[Option<Bound<'py, PyAny>>; ON_STACK]> =
+            std::mem::ManuallyDrop::new([const { None }; ON_STACK]);
+        let slots = &mut buf[..n];
+        let out = object_buffered(py, model, jiter, st, slots);
+        for slot in slots {
+            drop(slot.take());
+        }
+        out
+    } else {
+        let mut buf: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(n);
+        buf.resize_with(n, || None);
+        object_buffered(py, model, jiter, st, &mut buf)
+    }
+}
+
+/// [`object`] for a [`ModelValidator::buffered`] model: the values are held
+/// by field index and the dict is built once every field passed.
+#[inline]
+fn object_buffered<'py>(
+    py: Python<'py>,
+    model: &ModelValidator,
+    jiter: &mut JsonCursor<'_>,
+    st: &mut State<'_, 'py>,
+    buf: &mut [Option<Bound<'py, PyAny>>],
+) -> StreamResult<Bound<'py, PyAny>> {
+    let (seen, extra, _) = match object_into(py, model, jiter, st, &mut FieldsDest::Buf(buf))? {
+        Ok(out) => out,
+        Err(e) => return Ok(Err(e)),
     };
+    Ok(match model.dict_of(py, buf) {
+        Ok(dict) => model.build_instance(py, dict, &seen, extra),
+        Err(e) => Err(e.into()),
+    })
+}
+
+/// What [`object_into`] gives: the fields the object set, its extras kept,
+/// and whether its keys came in declaration order.
+type ObjectOut<'py> = (Seen, Option<Bound<'py, PyDict>>, bool);
+
+/// The keys of a JSON object validated into `dest` (defaults filled).
+#[allow(clippy::too_many_lines)] // one hot loop over the input, kept whole on purpose
+fn object_into<'py>(
+    py: Python<'py>,
+    model: &ModelValidator,
+    jiter: &mut JsonCursor<'_>,
+    st: &mut State<'_, 'py>,
+    dest: &mut FieldsDest<'_, 'py>,
+) -> StreamResult<ObjectOut<'py>> {
+    let start = jiter.current_index();
     let mut extra: Option<Bound<'py, PyDict>> = None;
     // Which fields the object gave: a bit set, no allocation for models of
     // up to 128 fields (larger ones spill into a Vec).
@@ -213,77 +287,74 @@ fn object<'py>(
     // The field index of each error line: lines are reported in declaration
     // order, as Pydantic does (extras last), whatever the order of the keys.
     let mut order: Vec<usize> = Vec::new();
-    let saved = st.data.replace(dict.clone());
-    let r = (|| -> StreamResult<()> {
-        // Known keys are matched while borrowed from the parser; only unknown
-        // keys (extras) are copied.
-        let mut hint = 0usize;
-        let classify = |k: &str, hint: usize| {
-            model
-                .field_index_key_from(k, hint)
-                .ok_or_else(|| k.to_owned())
-        };
-        let mut key = jiter.known_object()?.map(|k| classify(&k, hint));
-        while let Some(k) = key {
-            match k {
-                Ok((i, j)) => {
-                    hint = i + 1;
-                    let field = &model.fields[i];
-                    seen.set(i);
-                    match value(py, &field.validator, jiter, st)? {
-                        Ok(v) => {
-                            if let Err(e) = dict.set_item(field.name.bind(py), v) {
-                                return Ok(Err(e.into()));
-                            }
-                        }
-                        // `PydanticOmit` from a field validator: the field is left out.
-                        Err(e) if super::error::is_omit(py, &e) => {}
-                        Err(e) => {
-                            if let Err(e) =
-                                errors.push(py, e, LocItem::Key(field.lookup[j].1.clone()))
-                            {
-                                return Ok(Err(e.into()));
-                            }
-                            order.resize(errors.0.len(), i);
-                        }
-                    }
-                }
-                Err(k) => match model.extra {
-                    ExtraBehavior::Ignore => jiter.next_skip()?,
-                    ExtraBehavior::Forbid | ExtraBehavior::Allow => {
-                        let v = jiter.next_value()?;
-                        let obj = match json_to_py(py, &v) {
-                            Ok(o) => o,
-                            Err(e) => return Ok(Err(e.into())),
-                        };
-                        if model.extra == ExtraBehavior::Forbid {
-                            errors.0.push(LineError {
-                                kind: ErrorType::ExtraForbidden,
-                                loc: smallvec::smallvec![LocItem::Key(k.into())],
-                                input: obj.unbind(),
-                                ctx_py: None,
-                            });
-                            order.resize(errors.0.len(), usize::MAX);
-                        } else if let Err(e) = extra
-                            .get_or_insert_with(|| PyDict::new(py))
-                            .set_item(&*k, obj)
-                        {
+    let mut in_order = true;
+    // Known keys are matched while borrowed from the parser; only unknown
+    // keys (extras) are copied.
+    let mut hint = 0usize;
+    let classify = |k: &str, hint: usize| {
+        model
+            .field_index_key_from(k, hint)
+            .ok_or_else(|| k.to_owned())
+    };
+    let mut key = jiter.known_object()?.map(|k| classify(&k, hint));
+    while let Some(k) = key {
+        match k {
+            Ok((i, j)) => {
+                in_order &= i >= hint;
+                hint = i + 1;
+                let field = &model.fields[i];
+                seen.set(i);
+                match value(py, &field.validator, jiter, st)? {
+                    Ok(v) => {
+                        if let Err(e) = dest.put(py, i, field, v) {
                             return Ok(Err(e.into()));
                         }
                     }
-                },
+                    // `PydanticOmit` from a field validator: the field is left out.
+                    Err(e) if super::error::is_omit(py, &e) => {}
+                    Err(e) => {
+                        if let Err(e) = errors.push(py, e, LocItem::Key(field.lookup[j].1.clone()))
+                        {
+                            return Ok(Err(e.into()));
+                        }
+                        order.resize(errors.0.len(), i);
+                    }
+                }
             }
-            key = jiter.next_key()?.map(|k| classify(&k, hint));
+            Err(k) => match model.extra {
+                ExtraBehavior::Ignore => jiter.next_skip()?,
+                ExtraBehavior::Forbid | ExtraBehavior::Allow => {
+                    let v = jiter.next_value()?;
+                    let obj = match json_to_py(py, &v) {
+                        Ok(o) => o,
+                        Err(e) => return Ok(Err(e.into())),
+                    };
+                    if model.extra == ExtraBehavior::Forbid {
+                        errors.0.push(LineError {
+                            kind: ErrorType::ExtraForbidden,
+                            loc: smallvec::smallvec![LocItem::Key(k.into())],
+                            input: obj.unbind(),
+                            ctx_py: None,
+                        });
+                        order.resize(errors.0.len(), usize::MAX);
+                    } else if let Err(e) = extra
+                        .get_or_insert_with(|| PyDict::new(py))
+                        .set_item(&*k, obj)
+                    {
+                        return Ok(Err(e.into()));
+                    }
+                }
+            },
         }
-        if seen.all(model.fields.len()) {
-            return Ok(Ok(()));
-        }
+        key = jiter.next_key()?.map(|k| classify(&k, hint));
+    }
+    if !seen.all(model.fields.len()) {
         let mut whole: Option<Bound<'py, PyAny>> = None;
         for (i, field) in model.fields.iter().enumerate() {
             if seen.get(i) {
                 continue;
             }
-            match model.fill_default(py, i, &dict, st, &mut errors) {
+            match model.fill_default_to(py, i, dest, st, &mut errors) {
                 Ok(true) => order.resize(errors.0.len(), i),
                 Ok(false) => {
                     if whole.is_none() {
@@ -307,18 +378,17 @@ fn object<'py>(
                 Err(e) => return Ok(Err(e.into())),
             }
         }
-        Ok(Ok(()))
-    })();
-    st.data = saved;
-    match r? {
-        Ok(()) => {}
-        Err(e) => return Ok(Err(e)),
+        // Defaults go after the keys given: in order only if none was given after them.
+        in_order &= (0..model.fields.len()).all(|i| seen.get(i) || i >= hint);
     }
-    if let Err(e) = model.validate_extras(py, &dict, &mut extra, st, &mut errors) {
-        return Ok(Err(e));
+    // (A buffered model has no typed extras.)
+    if let FieldsDest::Dict(dict) = dest {
+        if let Err(e) = model.validate_extras(py, dict, &mut extra, st, &mut errors) {
+            return Ok(Err(e));
+        }
     }
     if !errors.is_empty() {
         return Ok(Err(ModelValidator::ordered_lines(errors, order)));
     }
-    Ok(model.build_instance(py, dict, &seen, extra))
+    Ok(Ok((seen, extra, in_order)))
 }

@@ -4,6 +4,7 @@
 mod collections;
 pub mod compile;
 pub mod error;
+mod field_dict;
 mod gc_pause;
 pub mod input;
 mod json_stream;
@@ -184,6 +185,12 @@ impl SchemaValidator {
     /// A validation failure as the Python `ValidationError` of this schema.
     fn py_err(&self, py: Python<'_>, err: ValError) -> PyErr {
         into_py_err_hiding(py, err, self.title_py.bind(py), self.hide_input)
+    }
+
+    /// [`Self::py_err`] for errors found in JSON input (`json`: with the
+    /// messages Pydantic gives those).
+    fn py_err_in(&self, py: Python<'_>, err: ValError, json: bool) -> PyErr {
+        error::into_py_err_in(py, err, self.title_py.bind(py), self.hide_input, json)
     }
 
     /// The title used in `ValidationError` ("1 validation error for <title>").
@@ -416,18 +423,22 @@ impl SchemaValidator {
         };
         let mut st = State::new(&self.defs, opts.strict);
         opts.apply(&mut st);
-        self.validate_json_state(py, &bytes, st)
+        self.validate_json_state(py, &bytes, st, true)
     }
 
-    /// Parse JSON bytes and validate them straight into Python values
-    /// (`Model.model_validate_json`). Invalid JSON is a `json_invalid` error.
+    /// Parse JSON bytes and validate them straight into Python values.
+    /// Invalid JSON is a `json_invalid` error; the other errors read as those
+    /// of the parsed value (FastAPI's messages for a JSON body, which it
+    /// parses before validating); `validate_json_any` gives Pydantic's
+    /// messages for JSON input.
     pub fn validate_json<'py>(
         &self,
         py: Python<'py>,
         data: &[u8],
         strict: Option<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.validate_json_with(py, data, strict, None)
+        let st = State::new(&self.defs, strict);
+        self.validate_json_state(py, data, st, false)
     }
 
     /// `validate_json` with a context for user validators.
@@ -440,17 +451,19 @@ impl SchemaValidator {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut st = State::new(&self.defs, strict);
         st.context = context;
-        self.validate_json_state(py, data, st)
+        self.validate_json_state(py, data, st, true)
     }
 
+    /// With `json_msgs`, errors carry Pydantic's messages for JSON input.
     fn validate_json_state<'py>(
         &self,
         py: Python<'py>,
         data: &[u8],
         mut st: State<'_, 'py>,
+        json_msgs: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         if matches!(self.root, Validator::Model(_) | Validator::List(_)) {
-            return self.validate_json_stream(py, data, st);
+            return self.validate_json_stream(py, data, st, json_msgs);
         }
         let value = match JsonValue::parse(data, true) {
             Ok(v) => v,
@@ -469,7 +482,7 @@ impl SchemaValidator {
         };
         self.root
             .validate(py, &Inp::Json(&value), &mut st)
-            .map_err(|e| self.py_err(py, e))
+            .map_err(|e| self.py_err_in(py, e, json_msgs))
     }
 
     /// Models and lists are validated while the JSON is parsed (no tree).
@@ -478,6 +491,7 @@ impl SchemaValidator {
         py: Python<'py>,
         data: &[u8],
         mut st: State<'_, 'py>,
+        json_msgs: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut cursor = crate::json_cursor::JsonCursor::new(data);
         let result = json_stream::value(py, &self.root, &mut cursor, &mut st).and_then(|r| {
@@ -485,7 +499,7 @@ impl SchemaValidator {
             Ok(r)
         });
         match result {
-            Ok(r) => r.map_err(|e| self.py_err(py, e)),
+            Ok(r) => r.map_err(|e| self.py_err_in(py, e, json_msgs)),
             Err(e) => {
                 let position = jiter::LinePosition::find(data, e.index);
                 let error = format!("{} at {}", e.error_type, position);

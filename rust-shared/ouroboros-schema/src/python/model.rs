@@ -127,6 +127,8 @@ pub struct ModelValidator {
     /// Every field name: copied as the fields-set record of an instance
     /// whose input gave every field (one table copy, no per-name insert).
     pub all_names: Py<PyFrozenSet>,
+    /// The template of its instance dicts (see [`super::field_dict`]).
+    pub field_dict: super::field_dict::FieldDict,
     /// The last record of a partial input (`Seen` bits, shared `frozenset`):
     /// rows read from a database usually omit the same defaulted fields.
     pub partial_names: std::sync::Mutex<Option<(u128, Py<PyFrozenSet>)>>,
@@ -236,8 +238,9 @@ pub enum FieldsDest<'a, 'py> {
 }
 
 impl<'py> FieldsDest<'_, 'py> {
-    #[inline]
-    fn put(
+    #[allow(clippy::inline_always)] // one match in the hot JSON loop, once per field
+    #[inline(always)]
+    pub(crate) fn put(
         &mut self,
         py: Python<'py>,
         i: usize,
@@ -991,7 +994,7 @@ impl ModelValidator {
 
     /// [`Self::fill_default`] into either destination (a buffered model has
     /// no factory taking the data, so a buffer needs no dict).
-    fn fill_default_to<'py>(
+    pub(crate) fn fill_default_to<'py>(
         &self,
         py: Python<'py>,
         i: usize,
@@ -1074,17 +1077,39 @@ impl ModelValidator {
         if !errors.is_empty() {
             return Err(ValError::Lines(errors.0));
         }
-        let dict = new_presized_dict(py, self.fields.len())?;
-        for (field, slot) in self.fields.iter().zip(buf.iter_mut()) {
-            if let Some(value) = slot.take() {
-                dict.set_item(field.name.bind(py), value)?;
-            }
-        }
+        let dict = self.dict_of(py, buf)?;
         Ok(FieldsOut {
             fields_set: self.fields_set(py, &fields_set)?,
             dict,
             extra,
         })
+    }
+
+    /// The instance dict of a buffer of field values (declaration order),
+    /// taking them.
+    #[inline]
+    pub fn dict_of<'py>(
+        &self,
+        py: Python<'py>,
+        buf: &mut [Option<Bound<'py, PyAny>>],
+    ) -> PyResult<Bound<'py, PyDict>> {
+        self.field_dict
+            .build(py, self.fields.iter().map(|f| f.name.bind(py)), buf)
+    }
+
+    /// `dict`'s fields again, in declaration order.
+    pub fn reordered<'py>(
+        &self,
+        py: Python<'py>,
+        dict: &Bound<'py, PyDict>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let out = new_presized_dict(py, dict.len())?;
+        for field in &self.fields {
+            if let Some(v) = dict.get_item(field.name.bind(py))? {
+                out.set_item(field.name.bind(py), v)?;
+            }
+        }
+        Ok(out)
     }
 
     /// The `missing` error of `field` (located at its first lookup key),

@@ -24,11 +24,17 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
     return ".".join(str(item) for item in loc)
 
 
-def _known_message(error_type: str, ctx: dict[str, Any] | None) -> str:
+def _known_message(error_type: str, ctx: dict[str, Any] | None, input_type: str = "python") -> str:
     """pydantic-core's message of a known error type (``greater_than`` with ``{"gt": 5}`` ->
-    "Input should be greater than 5"); an unknown type is its own message."""
-    from ouroboros.validation.core._known_errors import PydanticKnownError
+    "Input should be greater than 5"), for Python or JSON input; an unknown type is its
+    own message."""
+    from ouroboros.validation.core._known_errors import JSON_MESSAGES, PydanticKnownError
 
+    if input_type == "json" and error_type in JSON_MESSAGES:
+        try:
+            return JSON_MESSAGES[error_type].format(**(ctx or {}))
+        except (KeyError, IndexError):
+            pass
     try:
         return PydanticKnownError(error_type, ctx).message()
     except (KeyError, TypeError, ValueError):
@@ -65,7 +71,7 @@ class ValidationError(OuroborosError, ValueError):
             item = dict(err)
             item["loc"] = tuple(item.get("loc", ()))
             if "msg" not in item:
-                item["msg"] = _known_message(item.get("type", "value_error"), item.get("ctx"))
+                item["msg"] = _known_message(item.get("type", "value_error"), item.get("ctx"), input_type)
             normalized.append(item)
         return cls(title, normalized, True) if hide_input else cls(title, normalized)
 

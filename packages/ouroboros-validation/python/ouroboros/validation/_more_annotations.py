@@ -236,6 +236,14 @@ def _named_tuple(
                 out.append(handler(value[index] if positional else value[name]))
             except ValidationError as exc:
                 lines.extend({**err, "loc": (*loc, *err["loc"])} for err in exc.errors())
+        if not positional:
+            # Keys naming no field are refused, after the fields' own errors (as Pydantic).
+            known = set(names)
+            lines.extend(
+                {"type": "extra_forbidden", "loc": (key,), "msg": "Extra inputs are not permitted", "input": item}
+                for key, item in value.items()
+                if key not in known
+            )
         if lines:
             raise ValidationError.from_exception_data(tp.__name__, lines)
         return tp(*out)

@@ -48,6 +48,11 @@ _TEMPLATES = {
     "tuple_type": "Input should be a valid tuple",
     "set_type": "Input should be a valid set",
     "dict_type": "Input should be a valid dictionary",
+    "frozen_set_type": "Input should be a valid frozenset",
+    "model_type": "Input should be a valid dictionary or instance of {class_name}",
+    "model_attributes_type": "Input should be a valid dictionary or object to extract fields from",
+    "dataclass_type": "Input should be a dictionary or an instance of {class_name}",
+    "time_delta_type": "Input should be a valid timedelta",
     "date_type": "Input should be a valid date",
     "datetime_type": "Input should be a valid datetime",
     "time_type": "Input should be a valid time",
@@ -73,6 +78,25 @@ _TEMPLATES = {
     "url_scheme": "URL scheme should be {expected_schemes}",
     "complex_type": "Input should be a valid python complex object, a number, or a valid complex string "
     "following the rules at https://docs.python.org/3/library/functions.html#complex",
+}
+
+
+# The messages of errors found in JSON input where they differ (Pydantic's
+# `input_type="json"`; ErrorType::message_for in ouroboros-schema).
+JSON_MESSAGES = {
+    "list_type": "Input should be a valid array",
+    "tuple_type": "Input should be a valid array",
+    "set_type": "Input should be a valid array",
+    "frozen_set_type": "Input should be a valid array",
+    "iterable_type": "Input should be a valid array",
+    "deque_type": "Input should be a valid array",
+    "dict_type": "Input should be an object",
+    "model_type": "Input should be an object",
+    "model_attributes_type": "Input should be an object",
+    "dataclass_type": "Input should be an object",
+    "named_tuple_type": "Input should be an array or an object",
+    "time_delta_type": "Input should be a valid duration",
+    "time_delta_parsing": "Input should be a valid duration, {error}",
 }
 
 
