@@ -40,6 +40,7 @@ def types(lib: Any) -> dict[str, Any]:
         "namedtuple": Pair,
         "deque": deque[int],
         "timedelta": datetime.timedelta,
+        "none": None,
         "nested": dict[str, list[Inner]],
     }
 

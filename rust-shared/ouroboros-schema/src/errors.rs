@@ -322,6 +322,7 @@ impl ErrorType {
                 Self::DictType | Self::ModelType { .. } | Self::ModelAttributesType => {
                     Some("Input should be an object".into())
                 }
+                Self::NoneRequired => Some("Input should be null".into()),
                 Self::TimeDeltaType => Some("Input should be a valid duration".into()),
                 Self::TimeDeltaParsing { error } => {
                     Some(format!("Input should be a valid duration, {error}"))

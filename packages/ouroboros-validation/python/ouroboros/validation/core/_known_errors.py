@@ -95,6 +95,7 @@ JSON_MESSAGES = {
     "model_attributes_type": "Input should be an object",
     "dataclass_type": "Input should be an object",
     "named_tuple_type": "Input should be an array or an object",
+    "none_required": "Input should be null",
     "time_delta_type": "Input should be a valid duration",
     "time_delta_parsing": "Input should be a valid duration, {error}",
 }
