@@ -246,6 +246,17 @@ test('pings: a silent peer is closed, a live client stays', async () => {
   }
 });
 
+test('a stop sent as soon as the address is announced is graceful', async () => {
+  // The signals are caught before the line is printed: none of these stops
+  // may end the process by the signal's default action.
+  for (let i = 0; i < 10; i += 1) {
+    const server = await startServer();
+    await server.stop();
+    assert.equal(server.proc.signalCode, null, `stop ${i} killed the server by its signal`);
+    assert.equal(server.proc.exitCode, 0, `stop ${i}: ${server.stderr()}`);
+  }
+});
+
 test('a stop is not held by a peer that never reads or answers', async () => {
   const server = await startServer();
   const a = client(server.url, 'held');

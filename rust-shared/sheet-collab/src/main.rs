@@ -113,6 +113,12 @@ async fn run(mut args: Args) -> Result<(), String> {
     let relay = args.config.relay.clone();
     let server = Server::new(args.config);
     server.start_relay().await.map_err(|e| e.to_string())?;
+    // The stop signals are caught before the address is announced: a stop
+    // sent as soon as the line is read is a graceful stop, not the default
+    // action of a signal nobody handles yet.
+    let signal = |kind| tokio::signal::unix::signal(kind).map_err(|e| e.to_string());
+    let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
     {
         // Tests and scripts read this line to learn the port.
         let mut out = std::io::stdout().lock();
@@ -124,10 +130,8 @@ async fn run(mut args: Args) -> Result<(), String> {
         let _ = out.flush();
     }
     let serving = tokio::spawn(server.clone().serve(listener));
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| e.to_string())?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = interrupt.recv() => {}
         _ = term.recv() => {}
     }
     serving.abort();
@@ -142,7 +146,7 @@ async fn run(mut args: Args) -> Result<(), String> {
             "stopped after {}s with some room's queued updates not confirmed written",
             SHUTDOWN_GRACE.as_secs()
         )),
-        _ = tokio::signal::ctrl_c() => Err("stopped by a second signal before every document was written".to_owned()),
+        _ = interrupt.recv() => Err("stopped by a second signal before every document was written".to_owned()),
         _ = term.recv() => Err("stopped by a second signal before every document was written".to_owned()),
     }
 }

@@ -201,7 +201,6 @@ fn object<'py>(
     jiter: &mut JsonCursor<'_>,
     st: &mut State<'_, 'py>,
 ) -> StreamResult<Bound<'py, PyAny>> {
-    const ON_STACK: usize = 16;
     let n = model.fields.len();
     if !model.buffered {
         // Validators may read the partly built dict (`info.data`): it is
@@ -227,22 +226,7 @@ fn object<'py>(
         };
         return Ok(model.build_instance(py, dict, &seen, extra));
     }
-    if n <= ON_STACK {
-        // The usual model: a buffer on the stack; only its first `n` slots
-        // are ever filled, so only they are released.
-        let mut buf: std::mem::ManuallyDrop<[Option<Bound<'py, PyAny>>; ON_STACK]> =
-            std::mem::ManuallyDrop::new([const { None }; ON_STACK]);
-        let slots = &mut buf[..n];
-        let out = object_buffered(py, model, jiter, st, slots);
-        for slot in slots {
-            drop(slot.take());
-        }
-        out
-    } else {
-        let mut buf: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(n);
-        buf.resize_with(n, || None);
-        object_buffered(py, model, jiter, st, &mut buf)
-    }
+    super::model::with_slots(n, |slots| object_buffered(py, model, jiter, st, slots))
 }
 
 /// [`object`] for a [`ModelValidator::buffered`] model: the values are held

@@ -230,6 +230,29 @@ pub fn mark_buffered(defs: &mut [ModelValidator]) {
     }
 }
 
+/// `f` with a buffer of `n` empty field slots: on the stack, with no
+/// allocation, for the usual model of up to 16 fields.
+#[inline]
+pub fn with_slots<'py, R>(n: usize, f: impl FnOnce(&mut [Option<Bound<'py, PyAny>>]) -> R) -> R {
+    const ON_STACK: usize = 16;
+    if n <= ON_STACK {
+        // Only the first `n` slots are ever filled, so only they are released
+        // (the whole array's drop is a loop over every slot, out of line).
+        let mut buf: std::mem::ManuallyDrop<[Option<Bound<'py, PyAny>>; ON_STACK]> =
+            std::mem::ManuallyDrop::new([const { None }; ON_STACK]);
+        let slots = &mut buf[..n];
+        let out = f(slots);
+        for slot in slots {
+            drop(slot.take());
+        }
+        out
+    } else {
+        let mut buf: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(n);
+        buf.resize_with(n, || None);
+        f(&mut buf)
+    }
+}
+
 /// Where validated field values go: the instance dict itself (validators
 /// may read it as `info.data`), or a buffer by field index.
 pub enum FieldsDest<'a, 'py> {
@@ -1032,25 +1055,9 @@ impl ModelValidator {
         input: &Bound<'py, PyDict>,
         st: &mut State<'_, 'py>,
     ) -> ValResult<FieldsOut<'py>> {
-        const ON_STACK: usize = 16;
-        let n = self.fields.len();
-        if n <= ON_STACK {
-            // The usual model: a buffer on the stack, no allocation. Only its
-            // first `n` slots are ever filled, so only they are released (the
-            // whole array's drop is a loop over every slot, out of line).
-            let mut buf: std::mem::ManuallyDrop<[Option<Bound<'py, PyAny>>; ON_STACK]> =
-                std::mem::ManuallyDrop::new([const { None }; ON_STACK]);
-            let slots = &mut buf[..n];
-            let out = self.fields_into(py, input, st, slots);
-            for slot in slots {
-                drop(slot.take());
-            }
-            out
-        } else {
-            let mut buf: Vec<Option<Bound<'py, PyAny>>> = Vec::with_capacity(n);
-            buf.resize_with(n, || None);
-            self.fields_into(py, input, st, &mut buf)
-        }
+        with_slots(self.fields.len(), |slots| {
+            self.fields_into(py, input, st, slots)
+        })
     }
 
     /// [`Self::fields_buffered`] with a buffer of one slot per field.
