@@ -124,3 +124,56 @@ def test_named_tuple_from_a_dict_refuses_unknown_keys_as_pydantic(value: dict[st
 
     got = failures(ours, lambda: adapter(ours).validate_python(value))
     assert got == failures(pydantic, lambda: adapter(pydantic).validate_python(value))
+
+
+def adapter_types(lib: Any) -> list[Any]:
+    from typing import Annotated, Literal, Optional, Union
+
+    class Inner(lib.BaseModel):
+        a: int
+
+    return [
+        int,
+        list[int],
+        dict[str, int],
+        dict,
+        list,
+        tuple,
+        tuple[int, ...],
+        tuple[int, str],
+        set[int],
+        frozenset[str],
+        Optional[int],
+        Optional[list[int]],
+        Union[int, str],
+        Union[int, None, str],
+        Literal["a", 1],
+        Annotated[int, lib.Field(gt=1)],
+        Annotated[float, lib.Field(gt=1)],
+        Annotated[str, lib.Field(min_length=2)],
+        Annotated[bytes, lib.Field(max_length=2)],
+        Annotated[list[int], lib.Field(min_length=1)],
+        Annotated[float, lib.Field(allow_inf_nan=False)],
+        list[Inner],
+        dict[str, Any],
+        datetime.timedelta,
+        datetime.date,
+        str,
+        bytes,
+        bool,
+        float,
+        None,
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(adapter_types(ours))))
+def test_type_adapter_titles_as_pydantic(index: int) -> None:
+    """The first line of ``str(e)`` names the type as pydantic-core names its validator."""
+    thing = object()
+
+    def title(lib: Any) -> str:
+        with pytest.raises(lib.ValidationError) as info:
+            lib.TypeAdapter(adapter_types(lib)[index]).validate_python(thing)
+        return info.value.title
+
+    assert title(ours) == title(pydantic)

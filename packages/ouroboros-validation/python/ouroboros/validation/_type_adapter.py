@@ -139,7 +139,7 @@ class TypeAdapter(Generic[T]):
                 validator = self.type.__ouroboros_validator__
             else:
                 # Any other type, and a model with its own `__init__` (called for dict input).
-                title = getattr(self.type, "__name__", None) or str(self.type)
+                title = _validator_name(schema) or getattr(self.type, "__name__", None) or str(self.type)
                 # The adapter's config says how JSON writes dates, times and durations.
                 keys = (
                     "ser_json_temporal",
@@ -604,3 +604,57 @@ class _Serializer:
 
     def to_json(self, value: Any, *, indent: int | None = None, **kwargs: Any) -> bytes:
         return self._adapter.dump_json(value, indent=indent, **kwargs)
+
+
+_CONSTRAINTS = {
+    "int": ("gt", "ge", "lt", "le", "multiple_of"),
+    "float": ("gt", "ge", "lt", "le", "multiple_of"),
+    "str": ("min_length", "max_length", "pattern", "strip_whitespace", "to_lower", "to_upper"),
+    "bytes": ("min_length", "max_length"),
+}
+_PLAIN = {"bool", "none", "any", "date", "datetime", "time", "timedelta", "uuid", "decimal"}
+
+
+def _validator_name(schema: Any) -> str | None:
+    """pydantic-core's name of the validator a schema compiles to, which Pydantic uses as a
+    TypeAdapter's title ("list[int]", "dict[str,int]", "nullable[int]", "constrained-int",
+    "union[int,str]", "literal['a',1]"); ``None`` for a schema not named here (the caller
+    falls back to the type's own name)."""
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if kind in _CONSTRAINTS:
+        constrained = any(schema.get(key) is not None for key in _CONSTRAINTS[kind])
+        return f"constrained-{kind}" if constrained else kind
+    if kind in _PLAIN:
+        return kind
+
+    def inner(key: str) -> str | None:
+        return _validator_name(schema[key]) if key in schema else "any"
+
+    if kind in ("list", "set", "frozenset"):
+        item = inner("items")
+        return None if item is None else f"{kind}[{item}]"
+    if kind == "dict":
+        key, value = inner("keys"), inner("values")
+        return None if key is None or value is None else f"dict[{key},{value}]"
+    if kind == "nullable":
+        wrapped = inner("schema")
+        return None if wrapped is None else f"nullable[{wrapped}]"
+    if kind == "union":
+        names = [_validator_name(choice) for choice in schema.get("choices", ())]
+        return None if not names or None in names else f"union[{','.join(names)}]"  # type: ignore[arg-type]
+    if kind == "tuple":
+        if "items" in schema and "variadic" not in schema:
+            names = [_validator_name(item) for item in schema["items"]]
+            return None if None in names else f"tuple[{', '.join(names)}]"  # type: ignore[arg-type]
+        if "variadic" in schema and "items" not in schema:
+            item = inner("variadic")
+            return None if item is None else f"tuple[{item}, ...]"
+        return None
+    if kind == "literal":
+        return f"literal[{','.join(repr(value) for value in schema.get('expected', ()))}]"
+    if kind == "model":
+        cls = schema.get("cls")
+        return getattr(cls, "__name__", None)
+    return None
