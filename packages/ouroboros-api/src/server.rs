@@ -506,24 +506,6 @@ fn queue_now(core: &Arc<Core>, req: Request<Incoming>) -> Result<Queued, Request
     Ok((route, push_job(core, route, args, None, None, pending)))
 }
 
-/// The handler's inputs for a route that takes the request itself.
-fn request_parts(
-    parts: &hyper::http::request::Parts,
-    body: Bytes,
-    peer: Option<SocketAddr>,
-) -> Box<RequestParts> {
-    let path = parts.uri.path();
-    Box::new(RequestParts {
-        method: parts.method.clone(),
-        path: path.to_owned(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        path_params: Vec::new(),
-        headers: parts.headers.clone(),
-        body,
-        client: peer,
-    })
-}
-
 /// Queue a route's job; the receiver gets its reply.
 fn push_job(
     core: &Core,
@@ -674,12 +656,18 @@ async fn route_request(
         }
     };
     let request = wants_request.then(|| {
-        let mut request = request_parts(&parts, body, peer);
-        request.path_params = path_params
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        request
+        Box::new(RequestParts {
+            method: parts.method.clone(),
+            path: path.to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            path_params: path_params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            headers: parts.headers.clone(),
+            body,
+            client: peer,
+        })
     });
     let rx = push_job(&core, route, args, request, errors, pending);
     drop(parts);
