@@ -124,7 +124,11 @@ async def test_successful_requests_leak_nothing(base):
         for _ in range(60):
             rs = await asyncio.gather(*(c.get(base + "/json") for _ in range(50)))
             assert all(r.json()["id"] == 1 for r in rs)
-        assert len(os.listdir("/proc/self/fd")) - fds <= 5
+        # 3,000 requests: a leak per request would show thousands of fds. More pooled
+        # connections are legitimate: a reply can reach Python before its connection is back
+        # in the pool, and the next gather then opens one (CI saw +6 fds once). The pool keeps
+        # at most 100, 50 are open already, and each costs 2 fds here (the server is in-process).
+        assert len(os.listdir("/proc/self/fd")) - fds <= 2 * (100 - 50)
         assert rss_mb() - rss < 40
 
 
