@@ -74,6 +74,19 @@ impl Window {
         }
     }
 
+    /// Count `n` bytes, then hand them to the connection with `send`
+    /// (`false`: it is gone). Counted first: the connection may take and
+    /// write them before `send` returns, and its [`Self::sub`] must find them
+    /// counted, or they would stay in the window for good and the producer
+    /// would park with nothing left to wake it (a stream stalled mid-body).
+    pub fn add_then(&self, n: usize, send: impl FnOnce() -> bool) -> u8 {
+        let state = self.add(n);
+        if state == GONE || !send() {
+            return GONE;
+        }
+        state
+    }
+
     /// The connection wrote `n` bytes; wakes the producer once half the
     /// window is free.
     pub fn sub(&self, n: usize) {
@@ -181,6 +194,33 @@ mod tests {
         assert_eq!(w.add(0), SENT);
         w.close();
         assert_eq!(w.add(1), GONE);
+    }
+
+    #[test]
+    fn bytes_taken_before_the_send_returns_are_not_left_in_the_window() {
+        let w = Window::new(10, Arc::new(Queue::new().unwrap()));
+        // The connection takes and writes the chunk at once (another thread
+        // in the server): the window is empty after, not 16 bytes full.
+        assert_eq!(
+            w.add_then(16, || {
+                w.sub(16);
+                true
+            }),
+            FULL
+        );
+        assert_eq!(w.add(0), SENT);
+        // A connection that is gone takes nothing.
+        assert_eq!(w.add_then(1, || false), GONE);
+        w.close();
+        let mut called = false;
+        assert_eq!(
+            w.add_then(1, || {
+                called = true;
+                true
+            }),
+            GONE
+        );
+        assert!(!called);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::flow::{self, Credit, Window};
+use crate::flow::{Credit, Window};
 use crate::queue::RequestParts;
 use crate::websocket::Handshake;
 
@@ -27,15 +27,12 @@ impl BodySink {
     /// Queue a chunk: 1 sent, 2 sent but the client is behind (`park` a
     /// future before the next chunk), 0 the client has gone away.
     fn send(&self, chunk: &[u8]) -> u8 {
-        let sent = match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
-            Some(tx) => tx.send(Bytes::copy_from_slice(chunk)).is_ok(),
-            None => false,
-        };
-        if sent {
-            self.window.add(chunk.len())
-        } else {
-            flow::GONE
-        }
+        self.window.add_then(chunk.len(), || {
+            match self.tx.lock().ok().as_ref().and_then(|g| g.as_ref()) {
+                Some(tx) => tx.send(Bytes::copy_from_slice(chunk)).is_ok(),
+                None => false,
+            }
+        })
     }
 
     /// Resolve `future` once the client has read enough; `False` when there
@@ -123,12 +120,8 @@ impl WsConnection {
     }
 
     fn queue(&self, msg: Message) -> u8 {
-        let n = msg.len();
-        if self.outgoing.send(msg).is_ok() {
-            self.window.add(n)
-        } else {
-            flow::GONE
-        }
+        self.window
+            .add_then(msg.len(), || self.outgoing.send(msg).is_ok())
     }
 }
 
