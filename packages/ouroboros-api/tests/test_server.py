@@ -217,6 +217,21 @@ def test_client_disconnecting_mid_request_does_not_hurt(client):
     assert client.get("/ok").status_code == 200
 
 
+def test_client_that_half_closes_after_its_request_gets_the_answer(client):
+    # Some clients shut their sending side once the request is out (HTTP/1.0
+    # tools, `nc -N`): the answer is still written, then the connection ends.
+    host, port = client.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK"), data[:200]
+    assert body == client.get("/ok").content
+
+
 USER = b'{"name": "Ann", "address": {"street": "1 Main St", "city": "Paris"}}'
 
 
