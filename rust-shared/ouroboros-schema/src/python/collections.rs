@@ -68,6 +68,28 @@ static SEQUENCE_ABC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The input of a `Sequence[T]` checked as Pydantic does: `is_instance_of`
 /// for a non-sequence, `sequence_str` for a `str`/`bytes`.
+/// A list of `items` (their references moved in): one `PyList_New` and
+/// the slots written in place. pyo3's `PyList::new` checks the iterator's
+/// length against what it yielded and goes through its own iterator (about
+/// twice the instructions for the short lists a JSON body usually holds).
+pub(crate) fn list_of<'py, const N: usize>(
+    py: Python<'py>,
+    items: smallvec::SmallVec<[Bound<'py, PyAny>; N]>,
+) -> PyResult<Bound<'py, PyList>> {
+    let n = items.len();
+    let size = pyo3::ffi::Py_ssize_t::try_from(n)
+        .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
+    // SAFETY: a new list of `size` empty slots (or NULL with an exception set).
+    let list = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(size))? };
+    for (i, item) in (0..size).zip(items) {
+        // SAFETY: `i < size` and each slot is written once; the reference is
+        // moved into the list.
+        unsafe { pyo3::ffi::PyList_SET_ITEM(list.as_ptr(), i, item.into_ptr()) };
+    }
+    // SAFETY: `PyList_New` returned a list.
+    Ok(unsafe { list.cast_into_unchecked() })
+}
+
 fn check_sequence<'py>(py: Python<'py>, o: &Bound<'py, PyAny>, any_items: bool) -> ValResult<()> {
     if !(o.is_exact_instance_of::<PyList>() || o.is_exact_instance_of::<PyTuple>()) {
         let abc = SEQUENCE_ABC.import(py, "collections.abc", "Sequence")?;

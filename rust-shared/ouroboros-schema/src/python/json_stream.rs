@@ -6,7 +6,7 @@
 
 use jiter::{JiterError, JsonValue, NumberAny, NumberInt, Peek};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyList, PyString};
+use pyo3::types::{PyDict, PyInt, PyString};
 
 use crate::errors::{ErrorType, LocItem};
 
@@ -114,7 +114,7 @@ fn value_rest<'py>(
             // The list is made while the collector is still paused (its
             // allocation starts no collection).
             let list = if errors.is_empty() {
-                match PyList::new(py, out) {
+                match super::collections::list_of(py, out) {
                     Ok(list) => Some(list),
                     Err(e) => return Ok(Err(e.into())),
                 }
