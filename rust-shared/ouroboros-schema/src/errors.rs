@@ -331,7 +331,9 @@ impl ErrorType {
                 // the input's mode): named here, where the mode is known.
                 Self::Custom { kind, .. } | Self::CustomWithContext { kind, .. } => {
                     match kind.as_ref() {
-                        "deque_type" => Some("Input should be a valid array".into()),
+                        "deque_type" | "iterable_type" => {
+                            Some("Input should be a valid array".into())
+                        }
                         "dataclass_type" => Some("Input should be an object".into()),
                         "named_tuple_type" => Some("Input should be an array or an object".into()),
                         _ => None,

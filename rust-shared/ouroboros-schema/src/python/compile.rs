@@ -23,7 +23,7 @@ use super::special::{
     BoundedValidator, DecimalValidator, EnumValidator, LiteralValidator, UrlDefaults, UrlValidator,
 };
 use super::union::{tag_text, TaggedUnionValidator, UnionValidator};
-use super::validator::{ctx_of, FuncMode, FunctionValidator, Validator};
+use super::validator::{ctx_of, FuncLabel, FuncMode, FunctionValidator, Validator};
 
 /// The description format this crate understands (`ouroboros.core.SCHEMA_FORMAT_VERSION`).
 pub const SCHEMA_FORMAT_VERSION: i64 = 1;
@@ -714,12 +714,21 @@ impl Compiler {
                     Some(s) => Some(self.schema(py, &s)?),
                     None => None,
                 };
+                let label = match (get_str(d, "label")?, get_str(d, "name")?) {
+                    (Some(label), _) => FuncLabel::Whole(label),
+                    (None, Some(name)) => FuncLabel::Named {
+                        name,
+                        wrap: get_bool(d, "wrap")?,
+                    },
+                    (None, None) => FuncLabel::Mode,
+                };
                 Validator::Function(Box::new(FunctionValidator {
                     mode,
                     func,
                     inner,
                     strict_python,
                     strict,
+                    label,
                 }))
             }
             "is_instance" => {

@@ -92,6 +92,23 @@ pub struct FunctionValidator {
     /// The schema's own strictness (config or `Field(strict=)`), used when
     /// the call does not say.
     pub strict: bool,
+    /// How union errors name this choice: the user function's name
+    /// (`function-after[check(), int]`) or a whole label the schema gives
+    /// (`generator[int]` for a lazy iterable); `None`: by mode alone.
+    pub label: FuncLabel,
+}
+
+/// What a function validator's union label is made of (see [`FunctionValidator::label`]).
+#[derive(Debug, Default)]
+pub enum FuncLabel {
+    #[default]
+    Mode,
+    /// The user's function, by name; `wrap`: a wrap validator (run as plain).
+    Named {
+        name: String,
+        wrap: bool,
+    },
+    Whole(String),
 }
 
 #[derive(Debug)]
@@ -340,10 +357,25 @@ impl Validator {
             Self::Model(i) | Self::TypedDict(i) => defs
                 .get(*i)
                 .map_or_else(|| "model".into(), |m| m.class_name.clone()),
-            Self::Function(f) => match f.mode {
-                FuncMode::Plain => "function-plain".into(),
-                FuncMode::Before => format!("function-before[{}]", f.inner.short_name(defs)),
-                FuncMode::After => format!("function-after[{}]", f.inner.short_name(defs)),
+            Self::Function(f) => match (&f.label, f.mode) {
+                (FuncLabel::Whole(label), _) => label.clone(),
+                (FuncLabel::Named { name, wrap: true }, _) => format!("function-wrap[{name}()]"),
+                (FuncLabel::Named { name, .. }, FuncMode::Plain) => {
+                    format!("function-plain[{name}()]")
+                }
+                (FuncLabel::Named { name, .. }, FuncMode::Before) => {
+                    format!("function-before[{name}(), {}]", f.inner.short_name(defs))
+                }
+                (FuncLabel::Named { name, .. }, FuncMode::After) => {
+                    format!("function-after[{name}(), {}]", f.inner.short_name(defs))
+                }
+                (FuncLabel::Mode, FuncMode::Plain) => "function-plain".into(),
+                (FuncLabel::Mode, FuncMode::Before) => {
+                    format!("function-before[{}]", f.inner.short_name(defs))
+                }
+                (FuncLabel::Mode, FuncMode::After) => {
+                    format!("function-after[{}]", f.inner.short_name(defs))
+                }
             },
             Self::IsInstance { name, .. } => name.clone(),
             Self::Bounded(b) => b.inner.short_name(defs),

@@ -797,12 +797,13 @@ def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeC
         mode = {"BeforeValidator": "before", "PlainValidator": "plain", "WrapValidator": "wrap"}.get(kind, "after")
         return with_input_type(_wrap_validator(schema, str(kind), func, ctx), mode, input_type, schema, ctx)
     call = wrap_plain_call(func)
+    name = function_name(func)
     if kind == "BeforeValidator":
-        return {"type": "function", "mode": "before", "func": call, "schema": schema}
+        return {"type": "function", "mode": "before", "func": call, "schema": schema, "name": name}
     if kind == "AfterValidator":
-        return {"type": "function", "mode": "after", "func": call, "schema": schema}
+        return {"type": "function", "mode": "after", "func": call, "schema": schema, "name": name}
     if kind == "PlainValidator":
-        return {"type": "function", "mode": "plain", "func": call}
+        return {"type": "function", "mode": "plain", "func": call, "name": name}
     inner = _LazyHandler(schema)
     two = (lambda v, d: func(v, inner)) if _arity(func) < 3 else None
     field_name = describing_field.get()
@@ -814,7 +815,14 @@ def _wrap_validator(schema: dict[str, Any], kind: str, func: Any, ctx: DescribeC
             return two(value, data)
         return func(value, inner, ValidationInfo(data, field_name, context=context))
 
-    return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema}
+    return {"type": "function", "mode": "plain", "func": wrap, "inner_schema": schema, "name": name, "wrap": True}
+
+
+def function_name(func: Any) -> str:
+    """A validator function's name as union errors show it (``check`` in
+    ``function-after[check(), int]``): its ``__name__``, else its repr."""
+    name = getattr(func, "__name__", None)
+    return name if isinstance(name, str) else repr(func)
 
 
 class _LazyHandler:
@@ -1265,6 +1273,9 @@ def _describe_bare(tp: Any, ctx: DescribeContext) -> dict[str, Any]:
             return {"type": "dict"}
         return {"type": "dict", "keys": describe_type(args[0], ctx), "values": describe_type(args[1], ctx)}
     if _member(tp, _TUPLES) or origin in _TUPLES:
+        if not args and getattr(tp, "__args__", None) == ():
+            # `tuple[()]`: its arguments read as none, as bare `tuple`'s do.
+            return {"type": "tuple", "items": []}
         if not args:
             return {"type": "tuple", "variadic": {"type": "any"}}
         if len(args) == 2 and args[1] is Ellipsis:

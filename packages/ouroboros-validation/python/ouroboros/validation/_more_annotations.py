@@ -319,11 +319,15 @@ def _iterable(item_schema: dict[str, Any] | None) -> dict[str, Any]:
     def lazy(value: Any, _data: Any = None, _context: Any = None, max_length: int | None = None) -> Any:
         from ouroboros.validation.core._known_errors import PydanticKnownError
 
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        # Anything iterable, strings and mappings too (their characters, bytes, keys), as Pydantic.
+        if not hasattr(value, "__iter__"):
             raise PydanticKnownError("iterable_type")
         return ValidatorIterator(value, validate, max_length)
 
-    return {"type": "function", "mode": "plain", "func": lazy, "iterable": True}
+    from ouroboros.validation._type_adapter import _validator_name
+
+    label = f"generator[{'any' if item_schema is None else _validator_name(item_schema) or 'any'}]"
+    return {"type": "function", "mode": "plain", "func": lazy, "iterable": True, "label": label}
 
 
 def describe_more(tp: Any, describe: Callable[[Any], dict[str, Any]]) -> dict[str, Any] | None:

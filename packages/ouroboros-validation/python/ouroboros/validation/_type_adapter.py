@@ -657,4 +657,22 @@ def _validator_name(schema: Any) -> str | None:
     if kind == "model":
         cls = schema.get("cls")
         return getattr(cls, "__name__", None)
+    if kind == "function":
+        return _function_validator_name(schema)
     return None
+
+
+def _function_validator_name(schema: dict[str, Any]) -> str | None:
+    """A function validator's name, as the schema crate labels it in union errors."""
+    if "label" in schema:
+        return schema["label"]
+    name = schema.get("name")
+    if name is None:
+        return None
+    if schema.get("wrap"):
+        return f"function-wrap[{name}()]"
+    mode = schema.get("mode")
+    if mode == "plain":
+        return f"function-plain[{name}()]"
+    inner = _validator_name(schema["schema"]) if "schema" in schema else "any"
+    return None if inner is None else f"function-{mode}[{name}(), {inner}]"

@@ -64,7 +64,21 @@ class GenerateJsonSchema:
     def generate(self, schema: Any, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         """The JSON Schema of a model class, or of a (core or ouroboros) type schema."""
         gen = self._generator(mode)
-        return gen.document(*_json_schema.root_schema(gen, _description(schema)))
+        return self.sort(gen.document(*_json_schema.root_schema(gen, _description(schema))))
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        """The schema with its keys in alphabetical order at every level, except the
+        fields under ``properties`` and the data under ``default`` (Pydantic's order).
+        Override it to keep the generated order or to order keys another way."""
+        return self._sort_recursive(value, parent_key)
+
+    def _sort_recursive(self, value: Any, parent_key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            keys = list(value) if parent_key in ("properties", "default") else sorted(value)
+            return {key: self._sort_recursive(value[key], key) for key in keys}
+        if isinstance(value, list):
+            return [self._sort_recursive(item, parent_key) for item in value]
+        return value
 
     def _generator(self, mode: JsonSchemaMode) -> Any:
         return _json_schema._Generator(self.by_alias, self.ref_template, mode, self)
@@ -111,7 +125,7 @@ class GenerateJsonSchema:
             for name, body in defs.items():
                 definitions[name + suffix if name in clashing else name] = body
             results[(key, mode)] = out
-        return results, dict(sorted(definitions.items()))
+        return results, self.sort(definitions)
 
     def get_decimal_pattern(self, schema: Any) -> str | None:
         """The ``pattern`` of a Decimal's string form in JSON Schema; None (no pattern) by default.
