@@ -96,6 +96,24 @@ class Request:
         return URL(f"http://{host}{self._data.path}" + (f"?{qs}" if qs else ""))
 
     @property
+    def base_url(self) -> URL:
+        """Where the app is served from: scheme, host and ``root_path``, ending in ``/``."""
+        host = self.headers.get("host", "localhost")
+        return URL(f"http://{host}{self.root_path.rstrip('/')}/")
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route (or static mount) named ``name`` with
+        ``path_params`` filled in, as Starlette's ``request.url_for``.
+
+        Raises:
+            NoMatchFound: No route of the app has that name and those parameters.
+        """
+        if self.app is None:
+            raise RuntimeError("url_for needs the request's app (this request was made without one)")
+        path = self.app.url_path_for(name, **path_params)
+        return URL(self.base_url.rstrip("/") + path)
+
+    @property
     def headers(self) -> Headers:
         if self._headers is None:
             self._headers = Headers(self._data.headers)

@@ -402,15 +402,16 @@ class APIRouter:
         if not isinstance(app, StaticFiles):
             raise TypeError(f"only StaticFiles, App or APIRouter can be mounted, got {type(app).__name__}")
 
-        async def static_file(file_path: str) -> Response:
-            return await app.serve(file_path)
+        async def static_file(path: str) -> Response:
+            return await app.serve(path)
+
+        # `url_for(name, path="/styles.css")` gives the mount's path + `path`, as Starlette's.
+        static_file._ouroboros_static = True  # type: ignore[attr-defined]
 
         async def static_root() -> Response:
             return await app.serve("")
 
-        self.add_api_route(
-            prefix + "/{file_path:path}", static_file, methods=["GET"], name=name, include_in_schema=False
-        )
+        self.add_api_route(prefix + _STATIC_TAIL, static_file, methods=["GET"], name=name, include_in_schema=False)
         if app.html:
             self.add_api_route(prefix + "/", static_root, methods=["GET"], include_in_schema=False)
 
@@ -597,10 +598,17 @@ class NoMatchFound(Exception):
         super().__init__(f'No route exists for name "{name}" and params "{params}".')
 
 
+_STATIC_TAIL = "/{path:path}"
+
+
 def _url_path_for(routes: Sequence[APIRoute], name: str, path_params: dict[str, Any]) -> str:
     for route in routes:
         if route.name != name:
             continue
+        if getattr(route.endpoint, "_ouroboros_static", False) and route.path.endswith(_STATIC_TAIL):
+            if set(path_params) != {"path"}:
+                continue
+            return route.path[: -len(_STATIC_TAIL)] + str(path_params["path"])
         wanted = {m.group(1) for m in _PATH_PARAM.finditer(route.path)}
         if wanted != set(path_params):
             continue
