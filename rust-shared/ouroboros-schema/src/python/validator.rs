@@ -94,14 +94,14 @@ pub struct FunctionValidator {
     pub strict: bool,
     /// How union errors name this choice: the user function's name
     /// (`function-after[check(), int]`) or a whole label the schema gives
-    /// (`generator[int]` for a lazy iterable); `None`: by mode alone.
+    /// (`generator[int]` for a lazy iterable), or its mode alone.
     pub label: FuncLabel,
 }
 
 /// What a function validator's union label is made of (see [`FunctionValidator::label`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub enum FuncLabel {
-    #[default]
+    /// No name given: `function-plain`, `function-after[int]`...
     Mode,
     /// The user's function, by name; `wrap`: a wrap validator (run as plain).
     Named {
