@@ -371,6 +371,12 @@ def main() -> None:
         default="auto",
         help="load generator: wrk if installed (auto), else a Python asyncio client",
     )
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        help="also write every round's values (req/s and CPU us per request, per server and row) "
+        "to this JSON file, so that several runs can be pooled",
+    )
     args = parser.parse_args()
     if args.rounds < 1 or args.duration < 1:
         parser.error("--rounds and --duration must be at least 1")
@@ -479,6 +485,8 @@ def main() -> None:
     )
     if args.rounds > 1 and "ouroboros" in cpu:
         print_round_ratios(servers, cpu, args.rounds)
+    if args.raw:
+        args.raw.write_text(json.dumps({"rounds": args.rounds, "duration": args.duration, "rps": rps, "cpu": cpu}))
 
 
 Rounds = dict[str, dict[str, list[float | None]]]

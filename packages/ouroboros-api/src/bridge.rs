@@ -172,6 +172,8 @@ pub struct Helpers {
     /// `router_answer(request, status, detail, headers, errors)`: a
     /// coroutine answering a 404/405/redirect/413/422 through the app.
     pub router_answer: Py<PyAny>,
+    /// `background(task)`: runs a full response's `background` once it is sent.
+    pub background: Py<PyAny>,
 }
 
 /// How a finished value becomes a reply.
@@ -799,6 +801,15 @@ impl Server {
         if !plain && value.is_instance(this.helpers.response_class.bind(py))? {
             if !value.getattr("body_iterator")?.is_none() {
                 return Ok(None);
+            }
+            // `Response(..., background=...)`: queued now, it runs once this
+            // reply is handed to the connection (a failure to queue it is
+            // logged; the response still goes out).
+            let background = value.getattr(pyo3::intern!(py, "background"))?;
+            if !background.is_none() {
+                if let Err(e) = this.helpers.background.bind(py).call1((background,)) {
+                    e.write_unraisable(py, Some(value));
+                }
             }
             let status: u16 = value.getattr("status_code")?.extract()?;
             let body: Vec<u8> = value.getattr("body")?.extract()?;

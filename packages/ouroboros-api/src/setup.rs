@@ -445,6 +445,7 @@ pub fn build_server(
                 router_answer: get(helpers, "router_answer")?.unbind(),
                 response_class: get(helpers, "response_class")?.unbind(),
                 stream: get(helpers, "stream")?.unbind(),
+                background: get(helpers, "background")?.unbind(),
             },
             on_stopped: Mutex::new(None),
             replies: Mutex::new(None),

@@ -252,14 +252,18 @@ impl SchemaValidator {
     /// subclass of a model is read again as that model, so the fields only
     /// the subclass has are not sent (FastAPI dumps returned models before
     /// validating them). Instances of the model itself are kept as they are.
+    /// With `exclude_unset`, the fields such an instance was not given
+    /// stay unset (FastAPI dumps it with `exclude_unset` first).
     pub fn validate_response<'py>(
         &self,
         py: Python<'py>,
         input: &Bound<'py, PyAny>,
+        exclude_unset: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut st = State::new(&self.defs, None);
         st.from_attributes = true;
         st.revalidate_subclasses = true;
+        st.unset_as_missing = exclude_unset;
         self.root
             .validate(py, &Inp::Py(input.clone()), &mut st)
             .map_err(|e| self.py_err(py, e))
@@ -315,7 +319,7 @@ impl SchemaValidator {
             }
         }
         let validated = self
-            .validate_response(py, value)
+            .validate_response(py, value, opts.exclude_unset)
             .map_err(ResponseError::Invalid)?;
         self.to_json(&validated, opts, include, exclude)
             .map_err(ResponseError::Write)

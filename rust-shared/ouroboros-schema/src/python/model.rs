@@ -1485,9 +1485,23 @@ impl ModelValidator {
         fields_set: &mut Seen,
         errors: &mut Errors,
     ) -> ValResult<()> {
+        // A subclass instance read again for a response that excludes unset
+        // fields: what it was not given is missing here.
+        let given = if st.unset_as_missing && is_subtype(input, self.cls.bind(py)) {
+            input
+                .getattr(pyo3::intern!(py, "model_fields_set"))
+                .ok()
+                .filter(|s| s.is_instance_of::<PySet>())
+        } else {
+            None
+        };
         for (i, field) in self.fields.iter().enumerate() {
             let mut found = None;
-            for (key, key_str) in &field.lookup {
+            let unset = match &given {
+                Some(set) => !set.contains(field.name.bind(py))?,
+                None => false,
+            };
+            for (key, key_str) in field.lookup.iter().filter(|_| !unset) {
                 if let Ok(v) = input.getattr(key.bind(py)) {
                     found = Some((v, key_str));
                     break;

@@ -35,6 +35,12 @@ pub struct State<'s, 'py> {
     /// (Pydantic's `revalidate_instances="subclass-instances"`): how
     /// FastAPI's response validation drops the fields a subclass adds.
     pub revalidate_subclasses: bool,
+    /// With [`Self::revalidate_subclasses`]: a field the subclass instance
+    /// was not given (not in its `model_fields_set`) is read as missing, so
+    /// it takes the model's default and stays unset. FastAPI dumps a
+    /// returned model with `exclude_unset` before validating it when the
+    /// route excludes unset fields.
+    pub unset_as_missing: bool,
     /// Per-call overrides of the models' `validate_by_alias` / `validate_by_name`
     /// and `extra` config (`model_validate(by_alias=..., by_name=..., extra=...)`).
     pub by_alias: Option<bool>,
@@ -61,6 +67,7 @@ impl<'s> State<'s, '_> {
             context: None,
             from_attributes: false,
             revalidate_subclasses: false,
+            unset_as_missing: false,
             by_alias: None,
             by_name: None,
             extra: None,

@@ -110,4 +110,5 @@ class ForeignResponse(TypeError):
         else:
             ours = Response(bytes(getattr(theirs, "body", b"") or b""), status_code=theirs.status_code)
         ours.raw_headers = [(bytes(k).lower(), bytes(v)) for k, v in theirs.raw_headers]
+        ours.background = getattr(theirs, "background", None)
         return ours

@@ -24,14 +24,15 @@ import sys
 import types
 import typing
 import warnings
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from ouroboros.api import _api, _threads
-from ouroboros.api._encoding import to_plain
+from ouroboros.api._encoding import _foreign_response, to_plain
 from ouroboros.api._param_models import ModelSource, form_union_models
 from ouroboros.api._threads import SyncPool, run_sync
-from ouroboros.api.background import BackgroundTasks
+from ouroboros.api.background import BackgroundTasks, run_background
 from ouroboros.api.concurrency import DependencyConcurrency, ThreadedContext
 from ouroboros.api.datastructures import UploadFile
 from ouroboros.api.exceptions import RequestValidationError, ResponseValidationError, error_dicts
@@ -75,6 +76,24 @@ async def _read_upload(upload: UploadFile) -> bytes:
         return await upload.read()
     finally:
         upload.file.seek(position)
+
+
+def is_complex(tp: Any) -> bool:
+    """FastAPI's test of what a parameter without a marker reads from the
+    body: a model, a dataclass, a mapping, a sequence (``str``/``bytes``
+    aside) or an upload, also inside ``Annotated`` or as one member of a
+    union (``A | B`` of two models is a body)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return is_complex(get_args(tp)[0])
+    if origin is Union or origin is types.UnionType:
+        return any(is_complex(a) for a in get_args(tp))
+    for t in (tp, origin):
+        if is_model(t) or t is UploadFile:
+            return True
+        if isinstance(t, type) and not issubclass(t, (str, bytes)) and issubclass(t, (Mapping, Sequence, AbstractSet)):
+            return True
+    return False
 
 
 def is_schema_model(tp: Any) -> bool:
@@ -408,28 +427,34 @@ def response_options(route: Any) -> dict[str, Any]:
     }
 
 
-def response_filter(tp: Any) -> Any:
-    """The field tree the Rust serializer keeps (``None``: keep all)."""
+def response_filter(tp: Any, _open: frozenset[Any] = frozenset()) -> Any:
+    """The field tree the Rust serializer keeps (``None``: keep all). A
+    model met again inside itself (a recursive model) keeps all there."""
     tp, _ = split_annotated(tp)
     tp, _ = split_optional(tp)
     origin = get_origin(tp)
     if origin in (list, set, tuple, frozenset, typing.Sequence):
         args = get_args(tp)
-        sub = response_filter(args[0]) if args else None
+        sub = response_filter(args[0], _open) if args else None
         return {"items": sub} if sub is not None else None
     if origin is dict:
         args = get_args(tp)
-        sub = response_filter(args[1]) if len(args) == 2 else None
+        sub = response_filter(args[1], _open) if len(args) == 2 else None
         return {"values": sub} if sub is not None else None
-    if isinstance(tp, type):
+    if isinstance(tp, type) and tp not in _open:
+        inner = _open | {tp}
         fields = getattr(tp, "model_fields", None)
         if isinstance(fields, dict):
             return {
-                "fields": [(name, response_filter(getattr(info, "annotation", Any))) for name, info in fields.items()]
+                "fields": [
+                    (name, response_filter(getattr(info, "annotation", Any), inner)) for name, info in fields.items()
+                ]
             }
         if dataclasses.is_dataclass(tp):
             hints = typing.get_type_hints(tp)
-            return {"fields": [(f.name, response_filter(hints.get(f.name, Any))) for f in dataclasses.fields(tp)]}
+            return {
+                "fields": [(f.name, response_filter(hints.get(f.name, Any), inner)) for f in dataclasses.fields(tp)]
+            }
     return None
 
 
@@ -449,9 +474,12 @@ class Dependant:
     # Depends(scope="function"): a yield dependency's exit code runs when the
     # handler returns, not after the response.
     function_scope: bool = False
-    # The OAuth scopes it is solved with, when it or a sub-dependency reads
-    # `SecurityScopes` (then part of its cache key, as in FastAPI).
+    # The OAuth scopes it is solved with, when it or a sub-dependency uses
+    # them (then part of its cache key, as in FastAPI).
     scopes_key: tuple[str, ...] = ()
+    # Declared with scopes of its own (`Security(f, scopes=[...])`) or a
+    # security scheme: it uses the scopes, as FastAPI counts them.
+    own_scopes: bool = False
 
     @property
     def is_plain(self) -> bool:
@@ -466,7 +494,11 @@ class Dependant:
         return (self.call, self.function_scope, self.scopes_key)
 
     def uses_scopes(self) -> bool:
-        return any(kind == "scopes" or (kind == "dep" and payload.uses_scopes()) for _, kind, payload in self.slots)
+        """It, or a dependency of it, reads `SecurityScopes`, declares scopes
+        of its own or is a security scheme (FastAPI's ``_uses_scopes``)."""
+        return self.own_scopes or any(
+            kind == "scopes" or (kind == "dep" and payload.uses_scopes()) for _, kind, payload in self.slots
+        )
 
 
 def _impartial(call: Any) -> Any:
@@ -535,18 +567,16 @@ class ModelParams:
 
 
 def _alias_choices(validation_alias: Any) -> list[str]:
-    """The request keys a ``validation_alias`` names, in the order tried
-    (a string, or the one-key entries of `AliasChoices`)."""
+    """The request keys a ``validation_alias`` names, in the order tried: a
+    string, or the names of an `AliasChoices`. An `AliasPath`, or choices
+    with one among them, name none: FastAPI then reads the parameter by its
+    alias or name, and the path applies to that value only in validation."""
     if isinstance(validation_alias, str):
         return [validation_alias]
-    keys = []
-    for choice in getattr(validation_alias, "choices", None) or []:
-        path = getattr(choice, "path", None)
-        if isinstance(choice, str):
-            keys.append(choice)
-        elif path and len(path) == 1 and isinstance(path[0], str):
-            keys.append(path[0])
-    return keys
+    choices = list(getattr(validation_alias, "choices", None) or [])
+    if not all(isinstance(choice, str) for choice in choices):
+        return []
+    return choices
 
 
 def param_keys(marker: Param, name: str, path_names: Collection[str] = ()) -> list[str]:
@@ -917,11 +947,13 @@ class PlanBuilder:
         use_cache: bool = True,
         scopes: Sequence[str] = (),
         limit: DependencyConcurrency | None = None,
+        own_scopes: bool = False,
     ) -> Dependant:
         call = self.overrides.get(call, call)
-        dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call), limit=limit)
+        dep = Dependant(call=call, use_cache=use_cache, kind=_call_kind(call), limit=limit, own_scopes=own_scopes)
         if isinstance(call, SecurityBase):
             self.security.append(call)
+            dep.own_scopes = True
         # Where the annotations are: a class's __init__, an instance's __call__.
         target: Any = call
         if isinstance(call, type):
@@ -945,8 +977,14 @@ class PlanBuilder:
     def declared(self, marker: Depends, annotation: Any = None, scopes: Sequence[str] = ()) -> Dependant:
         """The dependant of a ``Depends(...)``/``Security(...)`` declaration
         (a parameter's, or one of ``dependencies=[...]``)."""
-        scoped = [*scopes, *(getattr(marker, "scopes", None) or ())]
-        dep = self.dependant(marker.dependency or annotation, marker.use_cache, scoped, marker._concurrency)
+        own = list(getattr(marker, "scopes", None) or ())
+        dep = self.dependant(
+            marker.dependency or annotation,
+            marker.use_cache,
+            [*scopes, *own],
+            marker._concurrency,
+            own_scopes=bool(own),
+        )
         dep.function_scope = getattr(marker, "scope", None) == "function"
         return dep
 
@@ -1043,9 +1081,10 @@ class PlanBuilder:
         if marker is None:
             if name in self.path_names:
                 marker = Path()
-            elif is_model(inner) or get_origin(inner) is dict or inner is dict or is_list:
+            elif is_complex(inner) or is_list:
                 # FastAPI's rule: anything but a scalar (models, mappings,
-                # sequences) is read from the body unless marked otherwise.
+                # sequences, a union with one of those) is read from the body
+                # unless marked otherwise.
                 marker = Body()
             else:
                 marker = Query()
@@ -1103,6 +1142,11 @@ class PlanBuilder:
             entry["converter"] = (lambda values, w=wrap: [w(v) for v in values]) if is_list else wrap
         elif by_schema:
             entry["validator"] = type_schema(Annotated[(tp, *validators, Field(**checks))])
+        elif entry["list"] and get_origin(inner) is tuple and get_args(inner)[-1:] not in ((), (Ellipsis,)):
+            # ``tuple[int, int]``: the schema checks the length and each
+            # position's type, from the repeated values' strings.
+            entry["kind"] = "str"
+            entry["validator"] = type_schema(tp)
         elif _stdlib_dataclass(inner) or (is_list and _stdlib_dataclass(item)):
             entry["_dataclass"] = (item, is_list)
         elif tp is not Any and (kind == "any" or scalar not in _SCALARS):
@@ -1328,16 +1372,18 @@ def build_invoke(
             if solver.response is not None and solver.response.status_code:
                 # A `response: Response` parameter's status applies to the stream.
                 result.status_code = solver.response.status_code
-        if solver.background is not None and solver.background.tasks:
-            deferred = AFTER_RESPONSE.get()
-            if deferred is not None:
-                deferred.append(functools.partial(solver.background.run, pool))
-            else:
-                task = asyncio.get_running_loop().create_task(solver.background.run(pool))
-                _background_runs.add(task)
-                task.add_done_callback(_background_runs.discard)
         if solver.response is not None:
             result = render(result, solver.response)
+        background = solver.background if solver.background is not None and solver.background.tasks else None
+        if isinstance(result, Response) or _foreign_response(result):
+            # As FastAPI: a returned response's own `background` wins over
+            # the injected tasks, which otherwise become its background; the
+            # server runs it once the response is sent (a streaming one's
+            # after its last chunk).
+            if getattr(result, "background", None) is None:
+                result.background = background
+        elif background is not None:
+            after_response(result, background, pool)
         if solver.late is not None:
             _exit_after_response(result, solver.late)
         return result
@@ -1647,6 +1693,29 @@ def _compile_plain(root: Dependant, pre: list[Dependant], arity: int) -> Callabl
 
 class _NotPlain(Exception):
     """A dependency tree ``_compile_plain`` does not write out."""
+
+
+def after_response(result: Any, background: Any, pool: SyncPool | None) -> None:
+    """Run ``background`` once ``result`` is sent (a streaming response's
+    pump runs its own after the last chunk): queued where the caller runs
+    what follows the response (ASGI), else started as a task (the reply is
+    handed to the connection first)."""
+    if isinstance(result, Response) and result.body_iterator is not None:
+        return
+    deferred = AFTER_RESPONSE.get()
+    if deferred is not None:
+        deferred.append(functools.partial(_run_background, background, pool))
+        return
+    task = asyncio.get_running_loop().create_task(_run_background(background, pool))
+    _background_runs.add(task)
+    task.add_done_callback(_background_runs.discard)
+
+
+async def _run_background(background: Any, pool: SyncPool | None) -> None:
+    try:
+        await run_background(background, pool)
+    except Exception:
+        logging.getLogger("ouroboros.api").exception("background task %r failed", background)
 
 
 def _exit_after_response(result: Any, late: contextlib.AsyncExitStack) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ouroboros.api import _plan
 from ouroboros.api._encoding import ForeignResponse, _foreign_response
 from ouroboros.api._threads import SyncPool, run_sync
+from ouroboros.api.background import run_background
 from ouroboros.api.exceptions import HTTPException, RequestValidationError, error_dicts
 from ouroboros.api.requests import Request
 from ouroboros.api.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -175,7 +176,10 @@ def make_stream(
                     logger.exception("a yield dependency failed after the response was sent")
             bg = getattr(response, "background", None)
             if bg is not None:
-                await bg.run()
+                try:
+                    await run_background(bg, pool)
+                except Exception:
+                    logger.exception("background task %r failed", bg)
 
     async def _send(sink: Any, chunk: bytes) -> bool:
         state = sink.send(chunk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 import signal
@@ -329,8 +330,8 @@ class App(APIRouter):
             request_index = len(builder.params) - 1
         builder.finish()
         model = None if yields and route.response_model is _plan.INFERRED else _plan.response_model_of(route)
-        filter_desc = _plan.response_filter(model) if model is not None else None
         plan = _plan.response_plan(model, route)
+        filter_desc = _plan.response_filter(model) if model is not None and plan is None else None
         status = route.status_code or 200
         body_of = (
             plan.dumps if plan is not None else (lambda result: _api.dumps(result, returned_to_plain, filter_desc))
@@ -487,6 +488,7 @@ class App(APIRouter):
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool, self),
+            "background": functools.partial(_plan.after_response, None, pool=self.thread_pool),
             "router_answer": _serve.make_router_answer(python_mw, self.frontends, self._frontend_guards()),
         }
         self._compiled_routes = routes

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import ForeignResponse
 from ouroboros.api._threads import run_sync
+from ouroboros.api.background import run_background
 
 if TYPE_CHECKING:
     from ouroboros.api.app import App
@@ -278,6 +279,8 @@ class ASGIAdapter:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         for after in getattr(response, "_after_body", ()):
             await after()
+        if response.background is not None:
+            await run_background(response.background, self.app.thread_pool)
 
 
 _BODY_SOURCES = frozenset({"body", "body_field", "form", "file"})

@@ -6,9 +6,16 @@ import contextlib
 import io
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["FormData", "State", "UploadFile"]
+__all__ = ["Address", "FormData", "State", "UploadFile"]
+
+
+class Address(NamedTuple):
+    """A peer's address (``request.client``): ``host`` and ``port``, also a tuple."""
+
+    host: str
+    port: int
 
 
 class URL(str):

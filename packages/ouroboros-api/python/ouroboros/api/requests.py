@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ouroboros.api import _api
-from ouroboros.api.datastructures import URL, State
+from ouroboros.api.datastructures import URL, Address, State
 
 __all__ = ["HTTPConnection", "Headers", "Request"]
 
@@ -142,8 +142,10 @@ class Request:
         return self._cookies
 
     @property
-    def client(self) -> tuple[str, int] | None:
-        return self._data.client
+    def client(self) -> Address | None:
+        """The peer's ``(host, port)`` as an `Address` (``request.client.host``)."""
+        client = self._data.client
+        return Address(*client) if client is not None else None
 
     _scope_type = "http"
 

@@ -101,6 +101,7 @@ class Response:
     media_type: str | None = None
     charset = "utf-8"
     body_iterator: Any = None
+    background: Any = None
 
     def __init__(
         self,
@@ -108,10 +109,13 @@ class Response:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
     ) -> None:
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
+        # Run once the response is sent (a `BackgroundTask(s)`, ours or Starlette's).
+        self.background = background
         self.body = self.render(content)
         self.raw_headers: list[tuple[bytes, bytes]] = []
         for k, v in (headers or {}).items():
@@ -217,8 +221,10 @@ class PlainTextResponse(Response):
 class RedirectResponse(Response):
     """Redirect to ``url`` (307 by default, like FastAPI)."""
 
-    def __init__(self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(b"", status_code=status_code, headers=headers)
+    def __init__(
+        self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None, background: Any = None
+    ) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers, background=background)
         self.set_header("location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;"))
 
 
@@ -231,8 +237,9 @@ class StreamingResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
     ) -> None:
-        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
+        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type, background=background)
         self.body_iterator = content
 
     def encode_chunk(self, chunk: Any) -> bytes:
@@ -252,6 +259,7 @@ class FileResponse(StreamingResponse):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
         filename: str | None = None,
     ) -> None:
         import mimetypes
@@ -259,7 +267,9 @@ class FileResponse(StreamingResponse):
         self.path = os.fspath(path)
         if media_type is None:
             media_type = mimetypes.guess_type(filename or self.path)[0] or "application/octet-stream"
-        super().__init__(self._chunks(), status_code=status_code, headers=headers, media_type=media_type)
+        super().__init__(
+            self._chunks(), status_code=status_code, headers=headers, media_type=media_type, background=background
+        )
         stat = os.stat(self.path)
         self.set_header("content-length", str(stat.st_size))
         # Starlette's validators: the modification time, and a tag of it and the size.
@@ -376,8 +386,11 @@ class EventSourceResponse(StreamingResponse):
         content: AsyncIterable[Any] | Iterable[Any],
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
+        background: Any = None,
     ) -> None:
-        super().__init__(content, status_code=status_code, headers=headers, media_type="text/event-stream")
+        super().__init__(
+            content, status_code=status_code, headers=headers, media_type="text/event-stream", background=background
+        )
         self.set_header("cache-control", "no-cache")
         self.set_header("x-accel-buffering", "no")
 

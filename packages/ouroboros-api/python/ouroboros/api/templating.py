@@ -37,10 +37,11 @@ class _TemplateResponse(HTMLResponse):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
     ) -> None:
         self.template = template
         self.context = context
-        super().__init__(template.render(context), status_code, headers, media_type)
+        super().__init__(template.render(context), status_code, headers, media_type, background)
 
 
 class Jinja2Templates:
@@ -98,7 +99,7 @@ class Jinja2Templates:
         values) as an HTML response.
 
         Call it as ``TemplateResponse(request, name, context=None, status_code=200,
-        headers=None, media_type=None)``; the older ``TemplateResponse(name, {"request":
+        headers=None, media_type=None, background=None)``; the older ``TemplateResponse(name, {"request":
         request, ...})`` still works, with a ``DeprecationWarning``.
 
         Raises:
@@ -113,14 +114,14 @@ class Jinja2Templates:
                 DeprecationWarning,
                 stacklevel=2,
             )
-            names = ("name", "context", "status_code", "headers", "media_type")
+            names = ("name", "context", "status_code", "headers", "media_type", "background")
             options = dict(zip(names, args, strict=False)) | kwargs
             context = dict(options.get("context") or {})
             request = context.get("request")
             if request is None:
                 raise ValueError('context must include a "request" key')
         else:
-            names = ("request", "name", "context", "status_code", "headers", "media_type")
+            names = ("request", "name", "context", "status_code", "headers", "media_type", "background")
             options = dict(zip(names, args, strict=False)) | kwargs
             request = options.get("request")
             if request is None:
@@ -138,4 +139,5 @@ class Jinja2Templates:
             status_code=options.get("status_code", 200),
             headers=options.get("headers"),
             media_type=options.get("media_type"),
+            background=options.get("background"),
         )

@@ -244,7 +244,8 @@ class TestClient:
             (answered with 500) is raised again in the test after the
             request, as FastAPI's TestClient does; ``False`` returns the 500.
         cookies: Cookies sent with every request.
-        headers: Headers sent with every request.
+        headers: Headers sent with every request (``User-Agent: testclient`` unless
+            they name another, as Starlette's).
         follow_redirects: Follow redirects (FastAPI's default).
         base_url: The URL requests are made against (their ``Host``), as in
             Starlette; every connection goes to the test server whatever
@@ -278,7 +279,13 @@ class TestClient:
         self.app = app
         self._base_url = base_url
         self.raise_server_exceptions = raise_server_exceptions
-        self._client_options = {"cookies": cookies, "headers": headers, "follow_redirects": follow_redirects}
+        import httpx
+
+        # Starlette's TestClient names itself; the caller's headers win.
+        sent = httpx.Headers({"user-agent": "testclient"})
+        if headers is not None:
+            sent.update(headers)
+        self._client_options = {"cookies": cookies, "headers": sent, "follow_redirects": follow_redirects}
         self.serve_options = serve_options
         self._running: _Server | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
