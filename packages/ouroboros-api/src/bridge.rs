@@ -174,6 +174,9 @@ pub struct Helpers {
     pub router_answer: Py<PyAny>,
     /// `background(task)`: runs a full response's `background` once it is sent.
     pub background: Py<PyAny>,
+    /// `unhandled(exc)`: logs an error no handler answered and keeps it for
+    /// the app's TestClient.
+    pub unhandled: Py<PyAny>,
 }
 
 /// How a finished value becomes a reply.
@@ -851,7 +854,13 @@ impl Server {
     ) {
         let py = slf.py();
         if already_failing {
-            err.clone_ref(py).write_unraisable(py, None);
+            // An exception handler (or the router's own answer) failed: 500,
+            // and the error is logged and kept for a TestClient to raise, as
+            // behind Starlette's ServerErrorMiddleware.
+            let exc = err.clone_ref(py).into_value(py);
+            if let Err(e) = slf.get().helpers.unhandled.bind(py).call1((exc,)) {
+                e.write_unraisable(py, None);
+            }
             Self::deliver(slf, reply, internal_error_reply());
             return;
         }
@@ -906,6 +915,8 @@ impl Helpers {
             &self.response_class,
             &self.stream,
             &self.router_answer,
+            &self.background,
+            &self.unhandled,
         ] {
             visit.call(f)?;
         }

@@ -446,6 +446,7 @@ pub fn build_server(
                 response_class: get(helpers, "response_class")?.unbind(),
                 stream: get(helpers, "stream")?.unbind(),
                 background: get(helpers, "background")?.unbind(),
+                unhandled: get(helpers, "unhandled")?.unbind(),
             },
             on_stopped: Mutex::new(None),
             replies: Mutex::new(None),

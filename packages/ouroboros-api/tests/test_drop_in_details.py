@@ -16,6 +16,7 @@ from ouroboros.api import (
     Form,
     HTTPException,
     Request,
+    RequestValidationError,
     Security,
     StreamingResponse,
     TestClient,
@@ -321,3 +322,24 @@ def test_a_recursive_dataclass_response_model_serves() -> None:
 
     with TestClient(app) as client:
         assert client.get("/node").json() == {"name": "root", "kids": [{"name": "leaf", "kids": []}]}
+
+
+def test_an_exception_handler_that_raises_gives_500_and_the_test_raises(caplog) -> None:
+    app = App()
+
+    @app.exception_handler(RequestValidationError)
+    async def reraise(request: Request, exc: RequestValidationError):
+        raise exc
+
+    @app.get("/users/{user_id}")
+    def user(user_id: int):
+        return {"user_id": user_id}
+
+    with TestClient(app) as client, pytest.raises(RequestValidationError) as info:
+        client.get("/users/x")
+    assert info.value.errors()[0]["loc"] == ("path", "user_id")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/users/x")
+        assert r.status_code == 500
+        assert client.get("/users/3").json() == {"user_id": 3}
+    assert any(r.message == "an exception handler failed" for r in caplog.records)

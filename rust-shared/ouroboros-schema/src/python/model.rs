@@ -1491,7 +1491,7 @@ impl ModelValidator {
             input
                 .getattr(pyo3::intern!(py, "model_fields_set"))
                 .ok()
-                .filter(|s| s.is_instance_of::<PySet>())
+                .filter(PyAnyMethods::is_instance_of::<PySet>)
         } else {
             None
         };

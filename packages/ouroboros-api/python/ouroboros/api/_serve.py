@@ -210,6 +210,14 @@ def record_server_exception(app: App, exc: BaseException) -> None:
         sink.append(exc)
 
 
+def unhandled(app: App, exc: BaseException) -> None:
+    """An error raised while answering another one (an exception handler
+    that raises, say): the server sends 500; the error is logged and kept
+    for the app's `TestClient`, as Starlette's ServerErrorMiddleware does."""
+    logger.error("an exception handler failed", exc_info=exc)
+    record_server_exception(app, exc)
+
+
 def make_on_error(app: App) -> Callable[[BaseException, Any], Any]:
     async def on_error(exc: BaseException, request: Any) -> Response:
         if isinstance(exc, ForeignResponse):
@@ -246,7 +254,12 @@ def validation_error(body: bytes) -> RequestValidationError:
     """The exception for a 422 the router found, for the app's own handler."""
     import json
 
-    return RequestValidationError(json.loads(body)["detail"])
+    errors = json.loads(body)["detail"]
+    for error in errors:
+        # Locations are tuples, as in errors a handler raises (FastAPI's).
+        if isinstance(error, dict) and isinstance(error.get("loc"), list):
+            error["loc"] = tuple(error["loc"])
+    return RequestValidationError(errors)
 
 
 # The longest string input a 422 echoes back: a field's own input is small,

@@ -489,6 +489,7 @@ class App(APIRouter):
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool, self),
             "background": functools.partial(_plan.after_response, None, pool=self.thread_pool),
+            "unhandled": functools.partial(_serve.unhandled, self),
             "router_answer": _serve.make_router_answer(python_mw, self.frontends, self._frontend_guards()),
         }
         self._compiled_routes = routes
