@@ -160,7 +160,7 @@ pub struct Helpers {
     pub access_log: Py<PyAny>,
     /// `body_error([(exc, loc), ...])`: schema `ValidationError`s as one 422 error.
     pub body_error: Py<PyAny>,
-    /// `validation_error(body)`: a `RequestValidationError` from a 422 body.
+    /// `validation_error(body, route_index)`: a `RequestValidationError` from a 422 body.
     pub validation_error: Py<PyAny>,
     pub ws_deliver: Py<PyAny>,
     pub schedule: Py<PyAny>,
@@ -169,7 +169,7 @@ pub struct Helpers {
     pub make_request: Py<PyAny>,
     pub response_class: Py<PyAny>,
     pub stream: Py<PyAny>,
-    /// `router_answer(request, status, detail, headers, errors)`: a
+    /// `router_answer(request, status, detail, headers, errors, route_index)`: a
     /// coroutine answering a 404/405/redirect/413/422 through the app.
     pub router_answer: Py<PyAny>,
     /// `background(task)`: runs a full response's `background` once it is sent.
@@ -574,6 +574,7 @@ impl Server {
             answer.detail,
             answer.headers,
             errors,
+            answer.route,
         ));
         match called {
             Ok(coro) => Self::step(slf, &coro, Mode::Error, Some(&request), job.reply),
@@ -625,7 +626,7 @@ impl Server {
                 .helpers
                 .validation_error
                 .bind(py)
-                .call1((PyBytes::new(py, &errors),))
+                .call1((PyBytes::new(py, &errors), job.route))
                 .map_or_else(|e| e, PyErr::from_value);
             if let (Some(before), false) = (&route.before_errors, job.args.is_empty()) {
                 // The values that were read (refused ones `Missing`): the

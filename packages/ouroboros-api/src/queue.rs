@@ -198,6 +198,9 @@ pub struct RouterAnswer {
     pub status: u16,
     pub detail: &'static str,
     pub headers: Vec<(String, String)>,
+    /// The route whose parameters were refused (a 422), for the error's
+    /// endpoint context.
+    pub route: Option<usize>,
 }
 
 impl RouterAnswer {
@@ -209,6 +212,7 @@ impl RouterAnswer {
                 .map(|(name, value)| (name.to_owned(), value))
                 .into_iter()
                 .collect(),
+            route: None,
         }
     }
 }

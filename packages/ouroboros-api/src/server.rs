@@ -639,7 +639,10 @@ async fn route_request(
         // The app has its own RequestValidationError handler: let Python
         // answer (slow path, only for invalid requests).
         Err((errors, _)) if core.forward_router_answers => {
-            let answer = RouterAnswer::new(422, "", None);
+            let answer = RouterAnswer {
+                route: Some(route),
+                ..RouterAnswer::new(422, "", None)
+            };
             let errors = Bytes::from(errors_body(&errors));
             let answered = router_answer(&core, &parts, peer, answer, Some((errors, body)));
             return Ok(Box::pin(answered).await);

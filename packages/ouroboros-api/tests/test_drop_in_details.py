@@ -338,8 +338,38 @@ def test_an_exception_handler_that_raises_gives_500_and_the_test_raises(caplog) 
     with TestClient(app) as client, pytest.raises(RequestValidationError) as info:
         client.get("/users/x")
     assert info.value.errors()[0]["loc"] == ("path", "user_id")
+    # FastAPI's endpoint context: where the route's handler is.
+    assert "in user" in str(info.value)
+    assert "GET /users/{user_id}" in str(info.value)
     with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get("/users/x")
         assert r.status_code == 500
         assert client.get("/users/3").json() == {"user_id": 3}
     assert any(r.message == "an exception handler failed" for r in caplog.records)
+
+
+def test_a_validation_error_raised_in_python_is_written_as_fastapi_writes_it() -> None:
+    app = App()
+
+    @app.get("/raise")
+    def raising():
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("query", "x"),
+                    "msg": "Value error, no",
+                    "input": "1",
+                    "ctx": {"error": ValueError("no")},
+                }
+            ]
+        )
+
+    with TestClient(app) as client:
+        r = client.get("/raise")
+    assert r.status_code == 422
+    assert r.json() == {
+        "detail": [
+            {"type": "value_error", "loc": ["query", "x"], "msg": "Value error, no", "input": "1", "ctx": {"error": {}}}
+        ]
+    }

@@ -250,8 +250,9 @@ def access_log(method: str, target: str, status: int, seconds: float, client: tu
     access_logger.info('%s - "%s %s" %d %.2fms', peer, method, target, status, seconds * 1000)
 
 
-def validation_error(body: bytes) -> RequestValidationError:
-    """The exception for a 422 the router found, for the app's own handler."""
+def validation_error(body: bytes, route: Any = None) -> RequestValidationError:
+    """The exception for a 422 the router found, for the app's own handler
+    (with the route's endpoint context when it is known, as FastAPI's)."""
     import json
 
     errors = json.loads(body)["detail"]
@@ -259,7 +260,8 @@ def validation_error(body: bytes) -> RequestValidationError:
         # Locations are tuples, as in errors a handler raises (FastAPI's).
         if isinstance(error, dict) and isinstance(error.get("loc"), list):
             error["loc"] = tuple(error["loc"])
-    return RequestValidationError(errors)
+    ctx = _plan.endpoint_context(route) if getattr(route, "endpoint", None) is not None else None
+    return RequestValidationError(errors, endpoint_ctx=ctx)
 
 
 # The longest string input a 422 echoes back: a field's own input is small,
@@ -303,7 +305,10 @@ def _located(errors: list[Any], loc: tuple[Any, ...]) -> list[dict[str, Any]]:
 
 
 def make_router_answer(
-    middleware: list[Any], frontends: Sequence[Any] = (), guarded: dict[Any, Any] | None = None
+    middleware: list[Any],
+    frontends: Sequence[Any] = (),
+    guarded: dict[Any, Any] | None = None,
+    routes: Sequence[Any] = (),
 ) -> Callable[..., Any]:
     """The answer to a request the router handled itself (no route, wrong
     method, trailing-slash redirect, body too large or taking too long,
@@ -314,10 +319,15 @@ def make_router_answer(
     from ouroboros.api.middleware import wrap_with_middleware
 
     async def answer(
-        request: Any, status: int, detail: str, headers: list[tuple[str, str]], errors: bytes | None
+        request: Any,
+        status: int,
+        detail: str,
+        headers: list[tuple[str, str]],
+        errors: bytes | None,
+        route: int | None = None,
     ) -> Response:
         if errors is not None:
-            raise validation_error(errors)
+            raise validation_error(errors, routes[route] if route is not None and route < len(routes) else None)
         if status == 404 and frontends:
             return await answer_unrouted(list(frontends), guarded or {}, request)
         if 300 <= status < 400:
@@ -327,9 +337,14 @@ def make_router_answer(
     chain = wrap_with_middleware(answer, middleware, 0, lambda result: b"", 200)
 
     def router_answer(
-        request: Any, status: int, detail: str, headers: list[tuple[str, str]], errors: bytes | None
+        request: Any,
+        status: int,
+        detail: str,
+        headers: list[tuple[str, str]],
+        errors: bytes | None,
+        route: int | None = None,
     ) -> Any:
-        return chain(request, status, detail, headers, errors)
+        return chain(request, status, detail, headers, errors, route)
 
     return router_answer
 
@@ -358,7 +373,11 @@ def default_error_response(exc: BaseException) -> Response:
         detail, status, headers = exc.detail, exc.status_code, exc.headers  # type: ignore[attr-defined]
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     if isinstance(exc, RequestValidationError):
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        # As FastAPI's handler: through `jsonable_encoder`, so an exception in
+        # an error's `ctx` (a validator's ValueError) is written as `{}`.
+        from ouroboros.api.encoders import jsonable_encoder
+
+        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
     logger.error("unhandled exception in a handler", exc_info=exc)
     return PlainTextResponse("Internal Server Error", status_code=500)
 

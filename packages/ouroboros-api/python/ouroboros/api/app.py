@@ -483,14 +483,19 @@ class App(APIRouter):
             "make_request": _serve.make_request_factory(self, root_path),
             "make_websocket": _serve.make_websocket_factory(self, root_path),
             "body_error": _serve.body_error,
-            "validation_error": _serve.validation_error,
+            # Rust names the route by its index in the served routes.
+            "validation_error": lambda body, index=None, served=self._served_routes: _serve.validation_error(
+                body, served[index] if index is not None else None
+            ),
             "access_log": _serve.access_log,
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool, self),
             "background": functools.partial(_plan.after_response, None, pool=self.thread_pool),
             "unhandled": functools.partial(_serve.unhandled, self),
-            "router_answer": _serve.make_router_answer(python_mw, self.frontends, self._frontend_guards()),
+            "router_answer": _serve.make_router_answer(
+                python_mw, self.frontends, self._frontend_guards(), self._served_routes
+            ),
         }
         self._compiled_routes = routes
         # With Python middleware or exception handlers, the router's own
