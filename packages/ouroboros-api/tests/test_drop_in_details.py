@@ -15,6 +15,7 @@ from ouroboros.api import (
     Depends,
     Form,
     HTTPException,
+    Query,
     Request,
     RequestValidationError,
     Security,
@@ -23,7 +24,7 @@ from ouroboros.api import (
 )
 from ouroboros.api.background import BackgroundTask
 from ouroboros.api.responses import JSONResponse, PlainTextResponse
-from ouroboros.validation import AliasChoices, AliasPath, BaseModel
+from ouroboros.validation import AliasChoices, AliasPath, BaseModel, Field
 
 
 class Cat(BaseModel):
@@ -373,3 +374,20 @@ def test_a_validation_error_raised_in_python_is_written_as_fastapi_writes_it() -
             {"type": "value_error", "loc": ["query", "x"], "msg": "Value error, no", "input": "1", "ctx": {"error": {}}}
         ]
     }
+
+
+def test_constraints_inside_an_optional_sequence_are_checked() -> None:
+    app = App()
+    small_set = Annotated[set[str], Field(max_length=3)]
+
+    @app.get("/")
+    def read(foo: Annotated[small_set | None, Query()] = None):
+        return {"foo": sorted(foo) if foo is not None else None}
+
+    with TestClient(app) as client:
+        assert client.get("/").json() == {"foo": None}
+        assert client.get("/", params={"foo": ["b", "a", "b"]}).json() == {"foo": ["a", "b"]}
+        r = client.get("/", params={"foo": ["a", "b", "c", "d"]})
+        assert r.status_code == 422
+        (error,) = r.json()["detail"]
+        assert (error["type"], error["loc"], sorted(error["input"])) == ("too_long", ["query", "foo"], list("abcd"))

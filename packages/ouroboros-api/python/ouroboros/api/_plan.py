@@ -1070,6 +1070,9 @@ class PlanBuilder:
         infos = [m for m in meta if isinstance(m, FieldInfo)]
         validators = [m for m in meta if not isinstance(m, FieldInfo)]
         inner, optional = split_optional(tp)
+        # ``Annotated[set[str], Field(max_length=3)] | None``: the inner type
+        # decides how the value is read; its metadata is the schema's to check.
+        inner, nested_meta = split_annotated(inner)
         # `list`, `set`... without an item type are sequences of any value, as in FastAPI.
         bare = inner in (list, set, tuple, frozenset)
         # ``Json[list[str]]`` is one value (JSON text), not a repeated key.
@@ -1142,9 +1145,12 @@ class PlanBuilder:
             entry["converter"] = (lambda values, w=wrap: [w(v) for v in values]) if is_list else wrap
         elif by_schema:
             entry["validator"] = type_schema(Annotated[(tp, *validators, Field(**checks))])
-        elif entry["list"] and get_origin(inner) is tuple and get_args(inner)[-1:] not in ((), (Ellipsis,)):
-            # ``tuple[int, int]``: the schema checks the length and each
-            # position's type, from the repeated values' strings.
+        elif entry["list"] and (
+            nested_meta or (get_origin(inner) is tuple and get_args(inner)[-1:] not in ((), (Ellipsis,)))
+        ):
+            # ``tuple[int, int]``, or constraints inside the optional type: the
+            # schema checks the length and each item, from the repeated
+            # values' strings.
             entry["kind"] = "str"
             entry["validator"] = type_schema(tp)
         elif _stdlib_dataclass(inner) or (is_list and _stdlib_dataclass(item)):
