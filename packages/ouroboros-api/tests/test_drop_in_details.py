@@ -391,3 +391,55 @@ def test_constraints_inside_an_optional_sequence_are_checked() -> None:
         assert r.status_code == 422
         (error,) = r.json()["detail"]
         assert (error["type"], error["loc"], sorted(error["input"])) == ("too_long", ["query", "foo"], list("abcd"))
+
+
+def _proxy_app() -> App:
+    app = App()
+
+    @app.get("/where", name="where")
+    def where(request: Request) -> dict:
+        return {
+            "url": str(request.url),
+            "base": str(request.base_url),
+            "for": str(request.url_for("where")),
+            "scheme": request.scope["scheme"],
+            "client": request.client.host,
+        }
+
+    return app
+
+
+def test_a_trusted_proxys_forwarded_headers_set_scheme_and_client() -> None:
+    forwarded = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7, 10.0.0.2"}
+    with TestClient(_proxy_app()) as client:
+        assert client.get("/where").json() == {
+            "url": "http://testserver/where",
+            "base": "http://testserver/",
+            "for": "http://testserver/where",
+            "scheme": "http",
+            "client": "127.0.0.1",
+        }
+        # The test client is on loopback, which is trusted by default (uvicorn's).
+        body = client.get("/where", headers=forwarded).json()
+        assert body["url"] == body["for"] == "https://testserver/where"
+        assert (body["scheme"], body["client"]) == ("https", "10.0.0.2")
+    with TestClient(_proxy_app(), forwarded_allow_ips="127.0.0.1, 10.0.0.2") as client:
+        assert client.get("/where", headers=forwarded).json()["client"] == "203.0.113.7"
+    for options in ({"forwarded_allow_ips": "10.9.9.9"}, {"proxy_headers": False}):
+        with TestClient(_proxy_app(), **options) as client:
+            body = client.get("/where", headers=forwarded).json()
+            assert (body["scheme"], body["client"]) == ("http", "127.0.0.1")
+
+
+def test_an_https_base_url_is_seen_as_https() -> None:
+    from ouroboros.api.middleware.httpsredirect import HTTPSRedirectMiddleware
+
+    with TestClient(_proxy_app(), base_url="https://example.com") as client:
+        assert client.get("/where").json()["url"] == "https://example.com/where"
+    app = _proxy_app()
+    app.add_middleware(HTTPSRedirectMiddleware)
+    with TestClient(app) as client:
+        r = client.get("/where")
+        # Redirected once to https, then served (no redirect loop).
+        assert [h.status_code for h in r.history] == [307]
+        assert r.json()["url"] == "https://testserver/where"

@@ -15,7 +15,7 @@ from ouroboros.api._encoding import ForeignResponse, _foreign_response
 from ouroboros.api._threads import SyncPool, run_sync
 from ouroboros.api.background import run_background
 from ouroboros.api.exceptions import HTTPException, RequestValidationError, error_dicts
-from ouroboros.api.requests import Request
+from ouroboros.api.requests import ProxyTrust, Request
 from ouroboros.api.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 if TYPE_CHECKING:
@@ -382,13 +382,14 @@ def default_error_response(exc: BaseException) -> Response:
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 
-def make_websocket_factory(app: App, root_path: str = "") -> Callable[[Any, Any], Any]:
+def make_websocket_factory(app: App, root_path: str = "", trust: ProxyTrust | None = None) -> Callable[[Any, Any], Any]:
     from ouroboros.api.websockets import WebSocket
 
     def make_websocket(data: Any, conn: Any) -> WebSocket:
         ws = WebSocket(data, conn)
         ws.app = app
         ws.root_path = root_path
+        ws._trust = trust
         return ws
 
     return make_websocket
@@ -497,11 +498,12 @@ def _raw_response(status: int, headers: list[tuple[bytes, bytes]], payload: byte
     return response
 
 
-def make_request_factory(app: App, root_path: str = "") -> Callable[[Any], Request]:
+def make_request_factory(app: App, root_path: str = "", trust: ProxyTrust | None = None) -> Callable[[Any], Request]:
     def make_request(data: Any) -> Request:
         request = Request(data)
         request.app = app
         request.root_path = root_path
+        request._trust = trust
         if app.lifespan_state:
             request.state.update(app.lifespan_state)
         return request

@@ -82,6 +82,8 @@ async def serve_workers(app: App, host: str, port: int, workers: int, options: d
             "graceful_timeout",
             "keep_alive",
             "root_path",
+            "proxy_headers",
+            "forwarded_allow_ips",
         )
     }
     config["access_log"] = _access_log_enabled(options["access_log"])

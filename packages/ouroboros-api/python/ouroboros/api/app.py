@@ -7,6 +7,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import os
 import signal
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -17,7 +18,7 @@ from ouroboros.api._encoding import returned_to_plain
 from ouroboros.api.datastructures import State
 from ouroboros.api.exceptions import FastAPIDeprecationWarning, HTTPException
 from ouroboros.api.params import Depends
-from ouroboros.api.requests import Request
+from ouroboros.api.requests import ProxyTrust, Request
 from ouroboros.api.responses import HTMLResponse, JSONResponse, Response
 from ouroboros.api.routing import APIRoute, APIRouter
 from ouroboros.api.websockets import deliver
@@ -457,6 +458,7 @@ class App(APIRouter):
         config["redirect_slashes"] = self.redirect_slashes
         root_path = config.pop("root_path", None)
         root_path = self.root_path if root_path is None else root_path
+        trust = _proxy_trust(config.pop("proxy_headers", False), config.pop("forwarded_allow_ips", None))
         self._add_docs_routes()
         # The ASGI path may run under trio: the loop only serves the built-in
         # server's scheduling and streaming, which that path does not use.
@@ -480,8 +482,8 @@ class App(APIRouter):
             "schedule": _serve.make_schedule(loop),
             "fallback": returned_to_plain,
             "on_error": _serve.make_on_error(self),
-            "make_request": _serve.make_request_factory(self, root_path),
-            "make_websocket": _serve.make_websocket_factory(self, root_path),
+            "make_request": _serve.make_request_factory(self, root_path, trust),
+            "make_websocket": _serve.make_websocket_factory(self, root_path, trust),
             "body_error": _serve.body_error,
             # Rust names the route by its index in the served routes.
             "validation_error": lambda body, index=None, served=self._served_routes: _serve.validation_error(
@@ -576,6 +578,8 @@ class App(APIRouter):
         access_log: bool | None = None,
         lifespan: bool = True,
         root_path: str | None = None,
+        proxy_headers: bool = True,
+        forwarded_allow_ips: str | list[str] | None = None,
     ) -> None:
         """Serve until SIGINT/SIGTERM (or ``server.shutdown()``).
 
@@ -605,6 +609,15 @@ class App(APIRouter):
             root_path: The path prefix a proxy serves the app under
                 (``request.scope["root_path"]``, the first OpenAPI server);
                 routes still match the paths the proxy forwards.
+            proxy_headers: Believe ``X-Forwarded-Proto`` and
+                ``X-Forwarded-For`` from the peers ``forwarded_allow_ips``
+                names: ``request.url``, ``url_for``, ``base_url``, the
+                scope's ``scheme`` and ``request.client`` follow them, as
+                under uvicorn.
+            forwarded_allow_ips: Those peers: addresses (a list, or one
+                string separated by commas), ``"*"`` for any. Default: the
+                ``FORWARDED_ALLOW_IPS`` environment variable, else
+                ``127.0.0.1`` (uvicorn's).
 
         Raises:
             ouroboros.core.OuroborosIOError: The address cannot be bound.
@@ -625,6 +638,8 @@ class App(APIRouter):
             "keep_alive": keep_alive,
             "access_log": _access_log_enabled(access_log),
             "root_path": root_path,
+            "proxy_headers": proxy_headers,
+            "forwarded_allow_ips": forwarded_allow_ips,
         }
         await self._serve_one(
             loop, host, port, config, install_signal_handlers, started, reuse_port=False, lifespan=lifespan
@@ -705,6 +720,15 @@ class App(APIRouter):
             self._openapi_schema = build_openapi(self)
             self._openapi_fingerprint = fingerprint
         return self._openapi_schema
+
+
+def _proxy_trust(enabled: bool, allow: str | list[str] | None) -> ProxyTrust | None:
+    """The peers whose forwarded headers are believed (None: nobody's)."""
+    if not enabled:
+        return None
+    if allow is None:
+        allow = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+    return ProxyTrust(allow)
 
 
 def _access_log_enabled(flag: bool | None) -> bool:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ouroboros.api import _api
 from ouroboros.api.datastructures import URL, Address, State
 
-__all__ = ["HTTPConnection", "Headers", "Request"]
+__all__ = ["HTTPConnection", "Headers", "ProxyTrust", "Request"]
 
 
 class Headers(Mapping[str, str]):
@@ -44,12 +44,34 @@ class Headers(Mapping[str, str]):
         return f"Headers({self._items!r})"
 
 
+class ProxyTrust:
+    """Which peers' ``X-Forwarded-Proto``/``X-Forwarded-For`` headers are
+    believed (uvicorn's ``--forwarded-allow-ips``): addresses, or ``*`` for
+    any peer."""
+
+    __slots__ = ("any", "hosts")
+
+    def __init__(self, allow: str | Iterable[str]) -> None:
+        items = [h.strip() for h in allow.split(",")] if isinstance(allow, str) else [str(h).strip() for h in allow]
+        self.any = "*" in items
+        self.hosts = frozenset(h for h in items if h and h != "*")
+
+    def __contains__(self, host: object) -> bool:
+        return self.any or host in self.hosts
+
+
 class Request:
     """One HTTP request, read-only.
 
     Built lazily from the Rust side's data; only routes that declare a
     ``Request`` parameter (or apps with Python middleware) pay for it.
     """
+
+    # The scheme of a request on this server (``ws`` for a WebSocket), and
+    # the proxies whose forwarded headers may change it and the client.
+    _plain_scheme = "http"
+    _secure_scheme = "https"
+    _trust: ProxyTrust | None = None
 
     def __init__(self, data: Any, receive: Any = None) -> None:
         source = data if isinstance(data, dict) else None
@@ -68,6 +90,7 @@ class Request:
         # The matched route (set before the handler runs).
         self.route: Any = None
         self._scope: dict[str, Any] | None = None
+        self._forwarded: tuple[str, Address | None] | None = None
         if source is not None:
             self.app = source.get("app")
             self.root_path = source.get("root_path", "")
@@ -93,13 +116,41 @@ class Request:
         """The request's URL: a string with ``.path``, ``.query``... parts."""
         qs = self._data.query_string
         host = self.headers.get("host", "localhost")
-        return URL(f"http://{host}{self._data.path}" + (f"?{qs}" if qs else ""))
+        return URL(f"{self.scheme}://{host}{self._data.path}" + (f"?{qs}" if qs else ""))
 
     @property
     def base_url(self) -> URL:
         """Where the app is served from: scheme, host and ``root_path``, ending in ``/``."""
         host = self.headers.get("host", "localhost")
-        return URL(f"http://{host}{self.root_path.rstrip('/')}/")
+        return URL(f"{self.scheme}://{host}{self.root_path.rstrip('/')}/")
+
+    @property
+    def scheme(self) -> str:
+        """``http`` (``ws``), or ``https`` (``wss``) when a trusted proxy says
+        so with ``X-Forwarded-Proto``."""
+        return self._proxied()[0]
+
+    def _proxied(self) -> tuple[str, Address | None]:
+        """The scheme and the client, as a trusted proxy's forwarded headers
+        give them (uvicorn's ``ProxyHeadersMiddleware``): computed on first use."""
+        if self._forwarded is None:
+            raw = self._data.client
+            client = Address(*raw) if raw is not None else None
+            scheme = self._plain_scheme
+            trust = self._trust
+            if trust is not None and client is not None and client.host in trust:
+                proto = self.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+                if proto in ("https", "wss"):
+                    scheme = self._secure_scheme
+                elif proto in ("http", "ws"):
+                    scheme = self._plain_scheme
+                chain = [h.strip() for h in self.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+                if chain:
+                    # The nearest address no trusted proxy claims is the client.
+                    host = next((h for h in reversed(chain) if h not in trust), chain[0])
+                    client = Address(host, 0)
+            self._forwarded = (scheme, client)
+        return self._forwarded
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """The absolute URL of the route (or static mount) named ``name`` with
@@ -143,9 +194,9 @@ class Request:
 
     @property
     def client(self) -> Address | None:
-        """The peer's ``(host, port)`` as an `Address` (``request.client.host``)."""
-        client = self._data.client
-        return Address(*client) if client is not None else None
+        """The peer's ``(host, port)`` as an `Address` (``request.client.host``);
+        behind a trusted proxy, the address its ``X-Forwarded-For`` names (port 0)."""
+        return self._proxied()[1]
 
     _scope_type = "http"
 
@@ -158,6 +209,7 @@ class Request:
                 "type": self._scope_type,
                 "asgi": {"version": "3.0"},
                 "http_version": "1.1",
+                "scheme": self.scheme,
                 "method": self.method,
                 "path": self.url_path,
                 "raw_path": self.url_path.encode(),

@@ -104,6 +104,15 @@ def _loopback_transport(port: int) -> httpx.HTTPTransport:
     return transport
 
 
+def _forwarded_scheme(request: httpx.Request) -> None:
+    """Every connection is plain HTTP to the test server: a request made to
+    an ``https://`` URL tells the server so as a proxy would
+    (``X-Forwarded-Proto``, believed from loopback), so ``request.url`` and
+    HTTPS redirects see ``https`` as under Starlette's TestClient."""
+    if request.url.scheme in ("https", "wss") and "x-forwarded-proto" not in request.headers:
+        request.headers["x-forwarded-proto"] = request.url.scheme
+
+
 def _reraise_hook(app: App, enabled: bool) -> Callable[[httpx.Response], None]:
     """The response hook raising the exception behind a 500 the app did not
     handle (it must not hold the `TestClient`, whose finalizer stops the server)."""
@@ -190,7 +199,7 @@ class _Server:
         self.client = httpx.Client(
             base_url=client_base_url,
             timeout=30,
-            event_hooks={"response": [reraise]},
+            event_hooks={"request": [_forwarded_scheme], "response": [reraise]},
             transport=_loopback_transport(int(self.base_url.rsplit(":", 1)[1])),
             trust_env=False,
             **client_options,

@@ -31,6 +31,8 @@ class WebSocket(Request):
     """
 
     _scope_type = "websocket"
+    _plain_scheme = "ws"
+    _secure_scheme = "wss"
 
     def __init__(self, data: Any, conn: Any) -> None:
         super().__init__(data)
