@@ -334,19 +334,8 @@ def make_router_answer(
             return Response(b"", status_code=status, headers=dict(headers))
         raise HTTPException(status, detail, headers=dict(headers) or None)
 
-    chain = wrap_with_middleware(answer, middleware, 0, lambda result: b"", 200)
-
-    def router_answer(
-        request: Any,
-        status: int,
-        detail: str,
-        headers: list[tuple[str, str]],
-        errors: bytes | None,
-        route: int | None = None,
-    ) -> Any:
-        return chain(request, status, detail, headers, errors, route)
-
-    return router_answer
+    # Called as `answer` is, with the request first (the chain's request index).
+    return wrap_with_middleware(answer, middleware, 0, lambda result: b"", 200)
 
 
 def make_error_renderer(request: Any) -> Callable[[BaseException], Any]:
