@@ -158,9 +158,11 @@ impl ResponseModel {
 pub struct Helpers {
     pub make_websocket: Py<PyAny>,
     pub access_log: Py<PyAny>,
-    /// `body_error([(exc, loc), ...])`: schema `ValidationError`s as one 422 error.
+    /// `body_error([(exc, loc), ...], route_index, request)`: schema
+    /// `ValidationError`s as one 422 error.
     pub body_error: Py<PyAny>,
-    /// `validation_error(body, route_index)`: a `RequestValidationError` from a 422 body.
+    /// `validation_error(errors, route_index, request)`: a `RequestValidationError`
+    /// from a 422 body (the request's own body as its `.body`).
     pub validation_error: Py<PyAny>,
     pub ws_deliver: Py<PyAny>,
     pub schedule: Py<PyAny>,
@@ -483,7 +485,11 @@ impl Server {
             args.push(value);
         }
         if !failures.is_empty() {
-            let exc = this.helpers.body_error.bind(py).call1((failures,))?;
+            let exc = this
+                .helpers
+                .body_error
+                .bind(py)
+                .call1((failures, route_index, request))?;
             return Err(PyErr::from_value(exc));
         }
         Ok(args)
@@ -626,7 +632,7 @@ impl Server {
                 .helpers
                 .validation_error
                 .bind(py)
-                .call1((PyBytes::new(py, &errors), job.route))
+                .call1((PyBytes::new(py, &errors), job.route, request.as_ref()))
                 .map_or_else(|e| e, PyErr::from_value);
             if let (Some(before), false) = (&route.before_errors, job.args.is_empty()) {
                 // The values that were read (refused ones `Missing`): the

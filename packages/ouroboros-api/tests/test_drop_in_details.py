@@ -443,3 +443,31 @@ def test_an_https_base_url_is_seen_as_https() -> None:
         # Redirected once to https, then served (no redirect loop).
         assert [h.status_code for h in r.history] == [307]
         assert r.json()["url"] == "https://testserver/where"
+
+
+class Towel(BaseModel):
+    title: str
+    size: int
+
+
+def test_the_validation_errors_body_is_the_requests_json() -> None:
+    app = App()
+
+    @app.exception_handler(RequestValidationError)
+    async def handler(request: Request, exc: RequestValidationError):
+        return JSONResponse({"n": len(exc.errors()), "body": exc.body, "where": exc.endpoint_function}, 422)
+
+    @app.post("/items")
+    async def create(item: Towel):
+        return item
+
+    @app.get("/q")
+    async def q(n: int):
+        return n
+
+    with TestClient(app) as client:
+        r = client.post("/items", json={"title": "towel", "size": "XL"})
+        assert r.json() == {"n": 1, "body": {"title": "towel", "size": "XL"}, "where": "create"}
+        r = client.post("/items", content=b"{bad", headers={"content-type": "application/json"})
+        assert r.json()["body"] == "{bad"
+        assert client.get("/q?n=x").json() == {"n": 1, "body": None, "where": "q"}

@@ -250,9 +250,11 @@ def access_log(method: str, target: str, status: int, seconds: float, client: tu
     access_logger.info('%s - "%s %s" %d %.2fms', peer, method, target, status, seconds * 1000)
 
 
-def validation_error(body: bytes, route: Any = None) -> RequestValidationError:
+def validation_error(body: bytes, route: Any = None, request: Any = None) -> RequestValidationError:
     """The exception for a 422 the router found, for the app's own handler
-    (with the route's endpoint context when it is known, as FastAPI's)."""
+    (with the route's endpoint context when it is known, and as ``.body``
+    the request's JSON body, or its text when it is not valid JSON, as
+    FastAPI's)."""
     import json
 
     errors = json.loads(body)["detail"]
@@ -261,7 +263,22 @@ def validation_error(body: bytes, route: Any = None) -> RequestValidationError:
         if isinstance(error, dict) and isinstance(error.get("loc"), list):
             error["loc"] = tuple(error["loc"])
     ctx = _plan.endpoint_context(route) if getattr(route, "endpoint", None) is not None else None
-    return RequestValidationError(errors, endpoint_ctx=ctx)
+    return RequestValidationError(errors, body=_json_body(request), endpoint_ctx=ctx)
+
+
+def _json_body(request: Any) -> Any:
+    """A request's JSON body as FastAPI hands it to ``RequestValidationError``
+    (None without one; the text when it does not parse)."""
+    import json
+
+    data = getattr(request, "_data", None)
+    raw = getattr(data, "body", b"") if data is not None else b""
+    if not raw or "json" not in request.headers.get("content-type", ""):
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
 
 
 # The longest string input a 422 echoes back: a field's own input is small,
@@ -270,9 +287,12 @@ def validation_error(body: bytes, route: Any = None) -> RequestValidationError:
 _MAX_ECHOED_INPUT = 1024
 
 
-def body_error(failures: list[tuple[BaseException, tuple[Any, ...]]]) -> BaseException:
+def body_error(
+    failures: list[tuple[BaseException, tuple[Any, ...]]], route: Any = None, request: Any = None
+) -> BaseException:
     """Compiled-schema ``ValidationError``s (one per parameter, with its
-    location) as the request's one 422 error."""
+    location) as the request's one 422 error (with the route's endpoint
+    context and the request's JSON body, when known)."""
     out: list[dict[str, Any]] = []
     for exc, loc in failures:
         errors = error_dicts(exc)
@@ -281,7 +301,8 @@ def body_error(failures: list[tuple[BaseException, tuple[Any, ...]]]) -> BaseExc
         out.extend(_located(errors, loc))
     # FastAPI's order: path, query, header and cookie parameters, then the body.
     out.sort(key=lambda e: _SOURCE_ORDER.get(e["loc"][0] if e.get("loc") else "body", 4))
-    return RequestValidationError(out)
+    ctx = _plan.endpoint_context(route) if getattr(route, "endpoint", None) is not None else None
+    return RequestValidationError(out, body=_json_body(request), endpoint_ctx=ctx)
 
 
 _SOURCE_ORDER = {"path": 0, "query": 1, "header": 2, "cookie": 3}
@@ -327,7 +348,8 @@ def make_router_answer(
         route: int | None = None,
     ) -> Response:
         if errors is not None:
-            raise validation_error(errors, routes[route] if route is not None and route < len(routes) else None)
+            found = routes[route] if route is not None and route < len(routes) else None
+            raise validation_error(errors, found, request)
         if status == 404 and frontends:
             return await answer_unrouted(list(frontends), guarded or {}, request)
         if 300 <= status < 400:

@@ -484,10 +484,12 @@ class App(APIRouter):
             "on_error": _serve.make_on_error(self),
             "make_request": _serve.make_request_factory(self, root_path, trust),
             "make_websocket": _serve.make_websocket_factory(self, root_path, trust),
-            "body_error": _serve.body_error,
+            "body_error": lambda failures, index=None, request=None, served=self._served_routes: _serve.body_error(
+                failures, served[index] if index is not None else None, request
+            ),
             # Rust names the route by its index in the served routes.
-            "validation_error": lambda body, index=None, served=self._served_routes: _serve.validation_error(
-                body, served[index] if index is not None else None
+            "validation_error": lambda body, index=None, request=None, served=self._served_routes: (
+                _serve.validation_error(body, served[index] if index is not None else None, request)
             ),
             "access_log": _serve.access_log,
             "ws_deliver": deliver,
