@@ -359,7 +359,9 @@ REQUESTS: list[Any] = [
     ("GET", "/filters?limit=500", {}),
     ("GET", "/tokens", {"headers": {"x-token": "t", "retries": "3"}}),
     # The error's input is every request header, as FastAPI's (User-Agent included).
-    ("GET", "/tokens", {"headers": {"retries": "x"}}),
+    # Accept-Encoding is given: the two test clients' defaults follow which
+    # decoders (brotli, zstandard) each finds installed.
+    ("GET", "/tokens", {"headers": {"retries": "x", "accept-encoding": "gzip"}}),
     ("POST", "/login", {"data": {"x_token": "t", "retries": "2"}}),
     ("GET", "/secure/bearer", {"headers": {"authorization": "Bearer abc"}}),
     ("GET", "/secure/bearer", {"headers": {"authorization": "Basic abc"}}),
