@@ -118,6 +118,24 @@ async def test_asgi_transport(method, url, kwargs, status, body):
     assert r.json() == body
 
 
+@app.get("/scheme", name="scheme")
+async def scheme(request: Request):
+    return {"url": str(request.url), "for": str(request.url_for("scheme")), "scheme": request.scope["scheme"]}
+
+
+@pytest.mark.asyncio
+async def test_asgi_requests_take_the_scopes_scheme():
+    # The ASGI server's scheme (uvicorn's, after its own proxy headers) is the request's.
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://secure.test") as c:
+        assert (await c.get("/scheme")).json() == {
+            "url": "https://secure.test/scheme",
+            "for": "https://secure.test/scheme",
+            "scheme": "https",
+        }
+    assert (await call("GET", "/scheme")).json()["url"] == "http://test/scheme"
+
+
 @pytest.mark.asyncio
 async def test_asgi_validation_errors_have_fastapi_shape():
     r = await call("GET", "/items/x?q=abcd")

@@ -21,6 +21,7 @@ from ouroboros.api import _api, _plan, _serve, _threads
 from ouroboros.api._encoding import ForeignResponse
 from ouroboros.api._threads import run_sync
 from ouroboros.api.background import run_background
+from ouroboros.api.requests import ASGI_SCHEME
 
 if TYPE_CHECKING:
     from ouroboros.api.app import App
@@ -77,12 +78,14 @@ class ASGIAdapter:
             return
         self._build()
         token = _threads.ANYIO_THREADS.set(True)
+        scheme = ASGI_SCHEME.set(scope.get("scheme") or "http")
         try:
             if scope["type"] == "http":
                 await self._http(scope, receive, send)
             elif scope["type"] == "websocket":
                 await self._websocket(scope, receive, send)
         finally:
+            ASGI_SCHEME.reset(scheme)
             _threads.ANYIO_THREADS.reset(token)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

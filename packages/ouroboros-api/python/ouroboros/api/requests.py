@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -42,6 +43,11 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
+
+
+# Under the ASGI adapter: the scheme the ASGI server gave the request's scope
+# (uvicorn's, after its own proxy headers), None on the built-in server.
+ASGI_SCHEME: contextvars.ContextVar[str | None] = contextvars.ContextVar("ouroboros_api_asgi_scheme", default=None)
 
 
 class ProxyTrust:
@@ -91,6 +97,7 @@ class Request:
         self.route: Any = None
         self._scope: dict[str, Any] | None = None
         self._forwarded: tuple[str, Address | None] | None = None
+        self._asgi_scheme = ASGI_SCHEME.get()
         if source is not None:
             self.app = source.get("app")
             self.root_path = source.get("root_path", "")
@@ -127,7 +134,7 @@ class Request:
     @property
     def scheme(self) -> str:
         """``http`` (``ws``), or ``https`` (``wss``) when a trusted proxy says
-        so with ``X-Forwarded-Proto``."""
+        so with ``X-Forwarded-Proto`` (under the ASGI adapter: the scope's)."""
         return self._proxied()[0]
 
     def _proxied(self) -> tuple[str, Address | None]:
@@ -136,7 +143,8 @@ class Request:
         if self._forwarded is None:
             raw = self._data.client
             client = Address(*raw) if raw is not None else None
-            scheme = self._plain_scheme
+            secure = self._asgi_scheme in ("https", "wss")
+            scheme = self._secure_scheme if secure else self._plain_scheme
             trust = self._trust
             if trust is not None and client is not None and client.host in trust:
                 proto = self.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
