@@ -1389,7 +1389,7 @@ def build_invoke(
             if getattr(result, "background", None) is None:
                 result.background = background
         elif background is not None:
-            after_response(result, background, pool)
+            after_response(background, pool)
         if solver.late is not None:
             _exit_after_response(result, solver.late)
         return result
@@ -1701,13 +1701,11 @@ class _NotPlain(Exception):
     """A dependency tree ``_compile_plain`` does not write out."""
 
 
-def after_response(result: Any, background: Any, pool: SyncPool | None) -> None:
-    """Run ``background`` once ``result`` is sent (a streaming response's
-    pump runs its own after the last chunk): queued where the caller runs
-    what follows the response (ASGI), else started as a task (the reply is
-    handed to the connection first)."""
-    if isinstance(result, Response) and result.body_iterator is not None:
-        return
+def after_response(background: Any, pool: SyncPool | None) -> None:
+    """Run ``background`` once the response being made is sent (a streaming
+    response's pump runs its own after the last chunk): queued where the
+    caller runs what follows the response (ASGI), else started as a task
+    (the reply is handed to the connection first)."""
     deferred = AFTER_RESPONSE.get()
     if deferred is not None:
         deferred.append(functools.partial(_run_background, background, pool))

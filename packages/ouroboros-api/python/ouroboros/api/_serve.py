@@ -262,6 +262,12 @@ def validation_error(body: bytes, route: Any = None, request: Any = None) -> Req
         # Locations are tuples, as in errors a handler raises (FastAPI's).
         if isinstance(error, dict) and isinstance(error.get("loc"), list):
             error["loc"] = tuple(error["loc"])
+    return request_error(errors, route, request)
+
+
+def request_error(errors: list[Any], route: Any = None, request: Any = None) -> RequestValidationError:
+    """A request's validation errors as FastAPI raises them: with the
+    route's endpoint context and the request's JSON body, when known."""
     ctx = _plan.endpoint_context(route) if getattr(route, "endpoint", None) is not None else None
     return RequestValidationError(errors, body=_json_body(request), endpoint_ctx=ctx)
 
@@ -301,8 +307,7 @@ def body_error(
         out.extend(_located(errors, loc))
     # FastAPI's order: path, query, header and cookie parameters, then the body.
     out.sort(key=lambda e: _SOURCE_ORDER.get(e["loc"][0] if e.get("loc") else "body", 4))
-    ctx = _plan.endpoint_context(route) if getattr(route, "endpoint", None) is not None else None
-    return RequestValidationError(out, body=_json_body(request), endpoint_ctx=ctx)
+    return request_error(out, route, request)
 
 
 _SOURCE_ORDER = {"path": 0, "query": 1, "header": 2, "cookie": 3}

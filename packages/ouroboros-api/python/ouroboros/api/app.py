@@ -478,24 +478,29 @@ class App(APIRouter):
         self._served_fingerprint = self._routes_fingerprint()
         self._handler_routes: list[tuple[APIRoute, dict[str, Any]]] = []
         routes = [self._compile_route(r, always_request) for r in self._served_routes]
+        served = self._served_routes
+
+        def route_at(index: int | None) -> Any:
+            return served[index] if index is not None and index < len(served) else None
+
         helpers = {
             "schedule": _serve.make_schedule(loop),
             "fallback": returned_to_plain,
             "on_error": _serve.make_on_error(self),
             "make_request": _serve.make_request_factory(self, root_path, trust),
             "make_websocket": _serve.make_websocket_factory(self, root_path, trust),
-            "body_error": lambda failures, index=None, request=None, served=self._served_routes: _serve.body_error(
-                failures, served[index] if index is not None else None, request
-            ),
             # Rust names the route by its index in the served routes.
-            "validation_error": lambda body, index=None, request=None, served=self._served_routes: (
-                _serve.validation_error(body, served[index] if index is not None else None, request)
+            "body_error": lambda failures, index=None, request=None: _serve.body_error(
+                failures, route_at(index), request
+            ),
+            "validation_error": lambda body, index=None, request=None: _serve.validation_error(
+                body, route_at(index), request
             ),
             "access_log": _serve.access_log,
             "ws_deliver": deliver,
             "response_class": Response,
             "stream": _serve.make_stream(loop, self.thread_pool, self),
-            "background": functools.partial(_plan.after_response, None, pool=self.thread_pool),
+            "background": functools.partial(_plan.after_response, pool=self.thread_pool),
             "unhandled": functools.partial(_serve.unhandled, self),
             "router_answer": _serve.make_router_answer(
                 python_mw, self.frontends, self._frontend_guards(), self._served_routes
